@@ -1,0 +1,64 @@
+//! Resolver settings: where resolution starts (root hints or forwarders) and the knobs operators set.
+//! Built by the daemon from flags or YAML, and by the replay runner from a scenario's header.
+
+use std::net::{IpAddr, SocketAddr};
+
+use hickory_proto::rr::Name;
+
+/// One root server from the hints: its name and one of its addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootHint {
+    pub name: Name,
+    pub address: IpAddr,
+}
+
+/// Queries for names at or below `suffix` go to `upstreams` (RD=1) instead of being iterated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwardZone {
+    pub suffix: Name,
+    pub upstreams: Vec<SocketAddr>,
+}
+
+/// Everything a `Resolver` needs to know. Fields may be added (with defaults), never removed.
+#[derive(Clone, Debug)]
+pub struct ResolverConfig {
+    /// Where iteration starts. Empty means the built-in IANA hints.
+    pub root_hints: Vec<RootHint>,
+    /// Forwarding zones; a zone with suffix `.` forwards everything (forwarding mode).
+    pub forward_zones: Vec<ForwardZone>,
+    /// RFC 9156 QNAME minimisation (relaxed mode).
+    pub qname_minimisation: bool,
+    /// Whether IPv6 server addresses may be used.
+    pub do_ip6: bool,
+    /// Whether IPv4 server addresses may be used.
+    pub do_ip4: bool,
+    /// Unbound's do-not-query-localhost turned off: allow loopback upstream addresses.
+    pub allow_loopback_upstream: bool,
+    /// Lab use without root: send every upstream query to this port instead of 53.
+    pub upstream_port: Option<u16>,
+    /// Cache size bound, in RRsets (and negative entries).
+    pub cache_max_entries: u64,
+    /// TTL clamps applied when storing into the cache, in seconds.
+    pub min_ttl: u32,
+    pub max_ttl: u32,
+    /// Upper bound for negative-cache TTLs (RFC 2308 §5), in seconds.
+    pub max_negative_ttl: u32,
+}
+
+impl Default for ResolverConfig {
+    fn default() -> Self {
+        ResolverConfig {
+            root_hints: Vec::new(),
+            forward_zones: Vec::new(),
+            qname_minimisation: true,
+            do_ip6: true,
+            do_ip4: true,
+            allow_loopback_upstream: false,
+            upstream_port: None,
+            cache_max_entries: 100_000,
+            min_ttl: 0,
+            max_ttl: 86_400,
+            max_negative_ttl: 3_600,
+        }
+    }
+}

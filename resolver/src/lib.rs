@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod dig;
 pub mod transport;
 
 use std::sync::Arc;

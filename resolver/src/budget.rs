@@ -13,7 +13,10 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(now: Duration) -> Self {
-        Budget { sends_left: AtomicU32::new(MAX_UPSTREAM_QUERIES), deadline: now + MAX_RESOLUTION_TIME }
+        Budget {
+            sends_left: AtomicU32::new(MAX_UPSTREAM_QUERIES),
+            deadline: now + MAX_RESOLUTION_TIME,
+        }
     }
 
     /// Takes one upstream query from the budget; `false` when spent or past the deadline.
@@ -22,7 +25,9 @@ impl Budget {
             return false;
         }
         self.sends_left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
             .is_ok()
     }
 
@@ -38,7 +43,9 @@ mod tests {
     #[test]
     fn budget_refuses_sends_past_the_limit() {
         let budget = Budget::new(Duration::ZERO);
-        let granted = (0..MAX_UPSTREAM_QUERIES + 10).filter(|_| budget.take_send(Duration::ZERO)).count();
+        let granted = (0..MAX_UPSTREAM_QUERIES + 10)
+            .filter(|_| budget.take_send(Duration::ZERO))
+            .count();
         assert_eq!(granted, MAX_UPSTREAM_QUERIES as usize);
     }
 

@@ -43,7 +43,13 @@ pub fn chain_end(reply: &Message, qname: &Name) -> Name {
 
 /// Unbound `response_type_from_server`, for a reply already through the scrubber.
 /// `forwarded` replies come from a recursive server (RD=1), so RA without AA is expected there.
-pub fn classify(reply: &Message, qname: &Name, qtype: RecordType, zone: &Name, forwarded: bool) -> ReplyClass {
+pub fn classify(
+    reply: &Message,
+    qname: &Name,
+    qtype: RecordType,
+    zone: &Name,
+    forwarded: bool,
+) -> ReplyClass {
     let authoritative = reply.metadata.authoritative;
     let recursive_lame = reply.metadata.recursion_available && !authoritative && !forwarded;
     match reply.metadata.response_code {
@@ -65,21 +71,24 @@ pub fn classify(reply: &Message, qname: &Name, qtype: RecordType, zone: &Name, f
     if qtype == RecordType::NS || qtype == RecordType::ANY {
         // An NS set below the zone in the answer section of a non-AA reply is a referral that
         // a server put in the wrong section (Unbound handles it the same way).
-        if let Some(record) = reply
-            .answers
-            .iter()
-            .find(|record| record.record_type() == RecordType::NS && is_strict_subdomain(&record.name, zone))
-        {
+        if let Some(record) = reply.answers.iter().find(|record| {
+            record.record_type() == RecordType::NS && is_strict_subdomain(&record.name, zone)
+        }) {
             if !authoritative {
-                return ReplyClass::Referral { zone: record.name.clone() };
+                return ReplyClass::Referral {
+                    zone: record.name.clone(),
+                };
             }
         }
     }
-    let end = if qtype == RecordType::CNAME { qname.clone() } else { chain_end(reply, qname) };
-    let has_answer = reply
-        .answers
-        .iter()
-        .any(|record| record.name == end && (record.record_type() == qtype || qtype == RecordType::ANY));
+    let end = if qtype == RecordType::CNAME {
+        qname.clone()
+    } else {
+        chain_end(reply, qname)
+    };
+    let has_answer = reply.answers.iter().any(|record| {
+        record.name == end && (record.record_type() == qtype || qtype == RecordType::ANY)
+    });
     if has_answer {
         if authoritative || forwarded {
             return ReplyClass::Answer;
@@ -99,10 +108,16 @@ pub fn classify(reply: &Message, qname: &Name, qtype: RecordType, zone: &Name, f
         }
         return ReplyClass::NoData;
     }
-    if let Some(record) = reply.authorities.iter().find(|record| record.record_type() == RecordType::NS) {
+    if let Some(record) = reply
+        .authorities
+        .iter()
+        .find(|record| record.record_type() == RecordType::NS)
+    {
         if record.name.zone_of(&end) {
             if is_strict_subdomain(&record.name, zone) {
-                return ReplyClass::Referral { zone: record.name.clone() };
+                return ReplyClass::Referral {
+                    zone: record.name.clone(),
+                };
             }
             // A referral to the zone asked, or above it: the server does not serve this zone.
             if !has_answer {
@@ -119,7 +134,11 @@ pub fn classify(reply: &Message, qname: &Name, qtype: RecordType, zone: &Name, f
         return ReplyClass::Answer;
     }
     if end != *qname {
-        return if recursive_lame { ReplyClass::Lame } else { ReplyClass::CName { target: end } };
+        return if recursive_lame {
+            ReplyClass::Lame
+        } else {
+            ReplyClass::CName { target: end }
+        };
     }
     if recursive_lame {
         return ReplyClass::Lame;
@@ -164,30 +183,61 @@ mod tests {
     }
 
     fn soa(owner: &str) -> Record {
-        Record::from_rdata(name(owner), 3600, RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, 300)))
+        Record::from_rdata(
+            name(owner),
+            3600,
+            RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, 300)),
+        )
     }
 
     #[test]
     fn authoritative_data_is_an_answer() {
         let mut message = reply("www.example.com.", RecordType::A, true);
         message.answers.push(a("www.example.com."));
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("example.com."), false);
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            false,
+        );
         assert_eq!(class, ReplyClass::Answer);
     }
 
     #[test]
     fn ns_set_below_zone_is_a_referral() {
         let mut message = reply("www.example.com.", RecordType::A, false);
-        message.authorities.push(ns("example.com.", "ns.example.com."));
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("com."), false);
-        assert_eq!(class, ReplyClass::Referral { zone: name("example.com.") });
+        message
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("com."),
+            false,
+        );
+        assert_eq!(
+            class,
+            ReplyClass::Referral {
+                zone: name("example.com.")
+            }
+        );
     }
 
     #[test]
     fn referral_to_the_same_zone_is_lame() {
         let mut message = reply("www.example.com.", RecordType::A, false);
-        message.authorities.push(ns("example.com.", "ns.example.com."));
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("example.com."), false);
+        message
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            false,
+        );
         assert_eq!(class, ReplyClass::Lame);
     }
 
@@ -195,7 +245,13 @@ mod tests {
     fn upward_referral_is_lame() {
         let mut message = reply("www.example.com.", RecordType::A, false);
         message.authorities.push(ns("com.", "a.gtld-servers.net."));
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("example.com."), false);
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            false,
+        );
         assert_eq!(class, ReplyClass::Lame);
     }
 
@@ -204,26 +260,63 @@ mod tests {
         let mut message = reply("www.example.com.", RecordType::A, true);
         message.authorities.push(soa("example.com."));
         let qname = name("www.example.com.");
-        assert_eq!(classify(&message, &qname, RecordType::A, &name("example.com."), false), ReplyClass::NoData);
+        assert_eq!(
+            classify(
+                &message,
+                &qname,
+                RecordType::A,
+                &name("example.com."),
+                false
+            ),
+            ReplyClass::NoData
+        );
         message.metadata.response_code = ResponseCode::NXDomain;
-        assert_eq!(classify(&message, &qname, RecordType::A, &name("example.com."), false), ReplyClass::NxDomain);
+        assert_eq!(
+            classify(
+                &message,
+                &qname,
+                RecordType::A,
+                &name("example.com."),
+                false
+            ),
+            ReplyClass::NxDomain
+        );
     }
 
     #[test]
     fn cname_without_target_data_is_a_cname() {
         let mut message = reply("www.example.com.", RecordType::A, true);
-        message
-            .answers
-            .push(Record::from_rdata(name("www.example.com."), 300, RData::CNAME(CNAME(name("www.example.net.")))));
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("example.com."), false);
-        assert_eq!(class, ReplyClass::CName { target: name("www.example.net.") });
+        message.answers.push(Record::from_rdata(
+            name("www.example.com."),
+            300,
+            RData::CNAME(CNAME(name("www.example.net."))),
+        ));
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            false,
+        );
+        assert_eq!(
+            class,
+            ReplyClass::CName {
+                target: name("www.example.net.")
+            }
+        );
     }
 
     #[test]
     fn recursion_available_without_authority_is_lame() {
         let mut message = reply("www.example.com.", RecordType::A, false);
         message.metadata.recursion_available = true;
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("example.com."), false);
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            false,
+        );
         assert_eq!(class, ReplyClass::Lame);
     }
 
@@ -231,7 +324,13 @@ mod tests {
     fn refused_is_thrown_away() {
         let mut message = reply("www.example.com.", RecordType::A, true);
         message.metadata.response_code = ResponseCode::Refused;
-        let class = classify(&message, &name("www.example.com."), RecordType::A, &name("example.com."), false);
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            false,
+        );
         assert_eq!(class, ReplyClass::Throwaway);
     }
 }

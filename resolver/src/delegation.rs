@@ -29,7 +29,13 @@ pub struct Delegation {
 
 impl Delegation {
     pub fn new(zone: Name, servers: Vec<NameServer>, forward: bool) -> Self {
-        Delegation { zone, servers, forward, given_up: Vec::new(), name_lookups: 0 }
+        Delegation {
+            zone,
+            servers,
+            forward,
+            given_up: Vec::new(),
+            name_lookups: 0,
+        }
     }
 
     /// Every known address not yet given up on, in server order.

@@ -27,12 +27,16 @@ impl InfraCache {
     /// The address's smoothed RTT in milliseconds; `None` for a server never tried.
     pub fn smoothed_rtt(&self, address: IpAddr) -> Option<u32> {
         let servers = self.servers.lock().ok()?;
-        servers.get(&address).map(|record| record.smoothed_rtt_millis)
+        servers
+            .get(&address)
+            .map(|record| record.smoothed_rtt_millis)
     }
 
     /// RFC 6298-style smoothing (7/8 old + 1/8 new), as Unbound's `rtt_update`.
     pub fn record_reply(&self, address: IpAddr, rtt: Duration) {
-        let sample = u32::try_from(rtt.as_millis()).unwrap_or(MAX_SMOOTHED_RTT_MILLIS).min(MAX_SMOOTHED_RTT_MILLIS);
+        let sample = u32::try_from(rtt.as_millis())
+            .unwrap_or(MAX_SMOOTHED_RTT_MILLIS)
+            .min(MAX_SMOOTHED_RTT_MILLIS);
         self.update(address, |old| match old {
             Some(old) => (old.saturating_mul(7) / 8).saturating_add(sample / 8),
             None => sample,
@@ -43,24 +47,42 @@ impl InfraCache {
     /// the preference order but is tried again once others prove slower.
     pub fn record_timeout(&self, address: IpAddr, timeout: Duration) {
         let floor = u32::try_from(timeout.as_millis()).unwrap_or(MAX_SMOOTHED_RTT_MILLIS);
-        self.update(address, |old| old.unwrap_or(floor).max(floor).saturating_mul(2).min(MAX_SMOOTHED_RTT_MILLIS));
+        self.update(address, |old| {
+            old.unwrap_or(floor)
+                .max(floor)
+                .saturating_mul(2)
+                .min(MAX_SMOOTHED_RTT_MILLIS)
+        });
     }
 
     fn update(&self, address: IpAddr, next: impl FnOnce(Option<u32>) -> u32) {
-        let Ok(mut servers) = self.servers.lock() else { return };
+        let Ok(mut servers) = self.servers.lock() else {
+            return;
+        };
         if servers.len() >= INFRA_MAX_ENTRIES && !servers.contains_key(&address) {
             // Forgetting everything is crude but bounded; RTTs are re-learned within a few queries.
             servers.clear();
         }
-        let old = servers.get(&address).map(|record| record.smoothed_rtt_millis);
-        servers.insert(address, ServerRecord { smoothed_rtt_millis: next(old) });
+        let old = servers
+            .get(&address)
+            .map(|record| record.smoothed_rtt_millis);
+        servers.insert(
+            address,
+            ServerRecord {
+                smoothed_rtt_millis: next(old),
+            },
+        );
     }
 }
 
 /// Orders candidate addresses: never-tried servers first (they may be the fastest; Unbound gives
 /// them a low "niceness" so they get probed), then by smoothed RTT. Stable for equal values.
 pub fn order_by_rtt(infra: &InfraCache, addresses: &mut [IpAddr]) {
-    addresses.sort_by_key(|address| infra.smoothed_rtt(*address).map_or(0, |rtt| rtt.saturating_add(1)));
+    addresses.sort_by_key(|address| {
+        infra
+            .smoothed_rtt(*address)
+            .map_or(0, |rtt| rtt.saturating_add(1))
+    });
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@ use crate::classify::{classify, ReplyClass};
 use crate::delegation::{Delegation, NameServer};
 use crate::infra::order_by_rtt;
 use crate::limits::{
-    MAX_CNAME_CHAIN, MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION, MAX_QUERIES_PER_WALK,
-    MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB, UPSTREAM_QUERY_TIMEOUT,
+    MAX_CNAME_CHAIN, MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+    MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
+    UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::resolver::Resolver;
 use crate::response::Resolution;
@@ -31,7 +32,10 @@ enum WalkResult {
     /// The answer records: the CNAME chain inside the reply, then the data.
     Answer(Vec<Record>),
     /// The chain left the server's knowledge at `target`: chase it.
-    CName { records: Vec<Record>, target: Name },
+    CName {
+        records: Vec<Record>,
+        target: Name,
+    },
     NoData(Option<Record>),
     NxDomain(Option<Record>),
     ServFail(&'static str),
@@ -43,7 +47,11 @@ enum State {
     FindDelegation,
     PrimeRoot,
     QueryTargets,
-    QueryResponse { reply: Message, question: Query, server: SocketAddr },
+    QueryResponse {
+        reply: Message,
+        question: Query,
+        server: SocketAddr,
+    },
     Finished(WalkResult),
 }
 
@@ -103,37 +111,67 @@ impl Resolver {
                 let target = match self.answer_from_cache(&current, qtype) {
                     CacheStep::Hit(records) => {
                         answers.extend(records);
-                        return Resolution { response_code: ResponseCode::NoError, answers, authorities: Vec::new() };
+                        return Resolution {
+                            response_code: ResponseCode::NoError,
+                            answers,
+                            authorities: Vec::new(),
+                        };
                     }
                     CacheStep::Alias(record, target) => {
                         answers.push(record);
                         target
                     }
                     CacheStep::Negative(NegativeAnswer::NxDomain(soa)) => {
-                        return Resolution { response_code: ResponseCode::NXDomain, answers, authorities: soa.into_iter().collect() };
+                        return Resolution {
+                            response_code: ResponseCode::NXDomain,
+                            answers,
+                            authorities: soa.into_iter().collect(),
+                        };
                     }
                     CacheStep::Negative(NegativeAnswer::NoData(soa)) => {
-                        return Resolution { response_code: ResponseCode::NoError, answers, authorities: soa.into_iter().collect() };
+                        return Resolution {
+                            response_code: ResponseCode::NoError,
+                            answers,
+                            authorities: soa.into_iter().collect(),
+                        };
                     }
                     CacheStep::Miss => {
-                        if ancestors.iter().any(|(name, record_type)| *name == current && *record_type == qtype) {
+                        if ancestors
+                            .iter()
+                            .any(|(name, record_type)| *name == current && *record_type == qtype)
+                        {
                             tracing::debug!(name = %current, %qtype, "dependency cycle");
                             return Resolution::server_failure();
                         }
-                        match self.walk(current.clone(), qtype, budget, depth, ancestors.clone()).await {
+                        match self
+                            .walk(current.clone(), qtype, budget, depth, ancestors.clone())
+                            .await
+                        {
                             WalkResult::Answer(records) => {
                                 answers.extend(records);
-                                return Resolution { response_code: ResponseCode::NoError, answers, authorities: Vec::new() };
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities: Vec::new(),
+                                };
                             }
                             WalkResult::CName { records, target } => {
                                 answers.extend(records);
                                 target
                             }
                             WalkResult::NoData(soa) => {
-                                return Resolution { response_code: ResponseCode::NoError, answers, authorities: soa.into_iter().collect() };
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities: soa.into_iter().collect(),
+                                };
                             }
                             WalkResult::NxDomain(soa) => {
-                                return Resolution { response_code: ResponseCode::NXDomain, answers, authorities: soa.into_iter().collect() };
+                                return Resolution {
+                                    response_code: ResponseCode::NXDomain,
+                                    answers,
+                                    authorities: soa.into_iter().collect(),
+                                };
                             }
                             WalkResult::ServFail(reason) => {
                                 tracing::debug!(name = %current, %qtype, reason, "server failure");
@@ -157,11 +195,17 @@ impl Resolver {
     fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
         let now = self.clock.now();
         let minimum = Trust::AnswerNonAuthoritative;
-        if let Some(records) = self.cache.get_rrset(name, qtype, DNSClass::IN, minimum, now) {
+        if let Some(records) = self
+            .cache
+            .get_rrset(name, qtype, DNSClass::IN, minimum, now)
+        {
             return CacheStep::Hit(records);
         }
         if qtype != RecordType::CNAME {
-            if let Some(records) = self.cache.get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now) {
+            if let Some(records) =
+                self.cache
+                    .get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now)
+            {
                 if let Some(record) = records.into_iter().next() {
                     if let RData::CNAME(target) = &record.data {
                         let target = target.0.clone();
@@ -206,7 +250,11 @@ impl Resolver {
                 State::FindDelegation => self.find_delegation(&mut walk),
                 State::PrimeRoot => self.prime_root(&mut walk, budget).await,
                 State::QueryTargets => self.query_targets(&mut walk, budget).await,
-                State::QueryResponse { reply, question, server } => self.query_response(&mut walk, reply, question, server),
+                State::QueryResponse {
+                    reply,
+                    question,
+                    server,
+                } => self.query_response(&mut walk, reply, question, server),
                 State::Finished(result) => return result,
             };
         }
@@ -215,14 +263,26 @@ impl Resolver {
 
     /// The closest delegation for the name: a forward zone, a cached NS set, or the root hints.
     fn find_delegation(&self, walk: &mut Walk) -> State {
-        if let Some(forward) = self.forward_zones.iter().find(|zone| zone.suffix.zone_of(&walk.qname)) {
-            let servers = vec![NameServer { name: forward.suffix.clone(), addresses: forward.upstreams.clone(), looked_up: true }];
+        if let Some(forward) = self
+            .forward_zones
+            .iter()
+            .find(|zone| zone.suffix.zone_of(&walk.qname))
+        {
+            let servers = vec![NameServer {
+                name: forward.suffix.clone(),
+                addresses: forward.upstreams.clone(),
+                looked_up: true,
+            }];
             walk.minimise = false;
             walk.delegation = Some(Delegation::new(forward.suffix.clone(), servers, true));
             return State::QueryTargets;
         }
         // RFC 4035 §3.1.4.1: DS lives in the parent, so its delegation is the parent's.
-        let start = if walk.qtype == RecordType::DS && !walk.qname.is_root() { walk.qname.base_name() } else { walk.qname.clone() };
+        let start = if walk.qtype == RecordType::DS && !walk.qname.is_root() {
+            walk.qname.base_name()
+        } else {
+            walk.qname.clone()
+        };
         let labels = usize::from(start.num_labels());
         for keep in (0..=labels).rev() {
             let zone = start.trim_to(keep);
@@ -245,7 +305,11 @@ impl Resolver {
             let address = SocketAddr::new(hint.address, port);
             match servers.iter_mut().find(|server| server.name == hint.name) {
                 Some(server) => server.addresses.push(address),
-                None => servers.push(NameServer { name: hint.name.clone(), addresses: vec![address], looked_up: true }),
+                None => servers.push(NameServer {
+                    name: hint.name.clone(),
+                    addresses: vec![address],
+                    looked_up: true,
+                }),
             }
         }
         Delegation::new(Name::root(), servers, false)
@@ -254,7 +318,9 @@ impl Resolver {
     /// A delegation from the cached NS set of `zone`, with every cached address of its servers.
     fn cached_delegation(&self, zone: &Name) -> Option<Delegation> {
         let now = self.clock.now();
-        let ns_records = self.cache.get_rrset(zone, RecordType::NS, DNSClass::IN, Trust::Glue, now)?;
+        let ns_records =
+            self.cache
+                .get_rrset(zone, RecordType::NS, DNSClass::IN, Trust::Glue, now)?;
         let names: Vec<Name> = ns_records
             .iter()
             .filter_map(|record| match &record.data {
@@ -262,18 +328,30 @@ impl Resolver {
                 _ => None,
             })
             .collect();
-        let mut delegation = Delegation::new(zone.clone(), self.servers_with_cached_addresses(names, &[]), false);
+        let mut delegation = Delegation::new(
+            zone.clone(),
+            self.servers_with_cached_addresses(names, &[]),
+            false,
+        );
         if zone.is_root() {
             // The root's addresses may be missing from a priming reply: the hints know them.
             for server in &mut delegation.servers {
-                for hint in self.root_hints.iter().filter(|hint| hint.name == server.name) {
+                for hint in self
+                    .root_hints
+                    .iter()
+                    .filter(|hint| hint.name == server.name)
+                {
                     let address = SocketAddr::new(hint.address, self.upstream_port());
                     if !server.addresses.contains(&address) {
                         server.addresses.push(address);
                     }
                 }
             }
-            if delegation.servers.iter().all(|server| server.addresses.is_empty()) {
+            if delegation
+                .servers
+                .iter()
+                .all(|server| server.addresses.is_empty())
+            {
                 return Some(self.hints_delegation());
             }
         }
@@ -292,8 +370,17 @@ impl Resolver {
             let mut addresses: Vec<SocketAddr> = Vec::new();
             let cached = [RecordType::A, RecordType::AAAA]
                 .into_iter()
-                .flat_map(|record_type| self.cache.get_rrset(&name, record_type, DNSClass::IN, Trust::Glue, now).unwrap_or_default());
-            for record in glue.iter().filter(|record| record.name == name).cloned().chain(cached) {
+                .flat_map(|record_type| {
+                    self.cache
+                        .get_rrset(&name, record_type, DNSClass::IN, Trust::Glue, now)
+                        .unwrap_or_default()
+                });
+            for record in glue
+                .iter()
+                .filter(|record| record.name == name)
+                .cloned()
+                .chain(cached)
+            {
                 if let Some(ip) = record.data.ip_addr() {
                     let address = SocketAddr::new(ip, port);
                     if !addresses.contains(&address) {
@@ -301,7 +388,11 @@ impl Resolver {
                     }
                 }
             }
-            servers.push(NameServer { name, addresses, looked_up: false });
+            servers.push(NameServer {
+                name,
+                addresses,
+                looked_up: false,
+            });
         }
         servers
     }
@@ -310,22 +401,41 @@ impl Resolver {
     async fn prime_root(&self, walk: &mut Walk, budget: &Budget) -> State {
         walk.primed = true;
         let hints = self.hints_delegation();
-        let mut candidates: Vec<SocketAddr> = hints.candidate_addresses().into_iter().filter(|address| self.may_query(*address)).collect();
+        let mut candidates: Vec<SocketAddr> = hints
+            .candidate_addresses()
+            .into_iter()
+            .filter(|address| self.may_query(*address))
+            .collect();
         order_socket_addresses(self, &mut candidates);
         let question = Query::query(Name::root(), RecordType::NS);
         for server in candidates {
-            match exchange(self.transport.as_ref(), self.clock.as_ref(), budget, server, &question, false).await {
+            match exchange(
+                self.transport.as_ref(),
+                self.clock.as_ref(),
+                budget,
+                server,
+                &question,
+                false,
+            )
+            .await
+            {
                 Ok(reply) => {
                     self.infra.record_reply(server.ip(), reply.round_trip);
                     let clean = scrub(&reply.message, &question, &Name::root());
-                    let has_root_ns = clean.answers.iter().any(|record| record.record_type() == RecordType::NS && record.name.is_root());
+                    let has_root_ns = clean.answers.iter().any(|record| {
+                        record.record_type() == RecordType::NS && record.name.is_root()
+                    });
                     if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
                         self.store_records(&clean, true);
                         return State::FindDelegation;
                     }
                 }
-                Err(ExchangeFailure::BudgetExhausted) => return State::Finished(WalkResult::ServFail("budget exhausted while priming")),
-                Err(ExchangeFailure::Timeout) => self.infra.record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT),
+                Err(ExchangeFailure::BudgetExhausted) => {
+                    return State::Finished(WalkResult::ServFail("budget exhausted while priming"))
+                }
+                Err(ExchangeFailure::Timeout) => self
+                    .infra
+                    .record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT),
                 Err(_) => {}
             }
         }
@@ -340,14 +450,18 @@ impl Resolver {
             return (full, false);
         }
         let target_labels = usize::from(walk.qname.num_labels());
-        let known = walk.minimised_labels.max(usize::from(delegation.zone.num_labels()));
+        let known = walk
+            .minimised_labels
+            .max(usize::from(delegation.zone.num_labels()));
         if known >= target_labels {
             return (full, false);
         }
         let next = if walk.minimise_count < MINIMISE_ONE_LAB {
             known + 1
         } else {
-            let queries_left = MAX_MINIMISE_COUNT.saturating_sub(walk.minimise_count).max(1);
+            let queries_left = MAX_MINIMISE_COUNT
+                .saturating_sub(walk.minimise_count)
+                .max(1);
             known + (target_labels - known).div_ceil(queries_left)
         };
         if next >= target_labels {
@@ -360,12 +474,17 @@ impl Resolver {
     /// Picks the best remaining server of the delegation and sends it the next question;
     /// resolves a glueless server name first when no address is left.
     async fn query_targets(&self, walk: &mut Walk, budget: &Budget) -> State {
-        let Some(mut delegation) = walk.delegation.take() else { return State::FindDelegation };
+        let Some(mut delegation) = walk.delegation.take() else {
+            return State::FindDelegation;
+        };
         if walk.queries >= MAX_QUERIES_PER_WALK {
             return State::Finished(WalkResult::ServFail("query limit per walk reached"));
         }
-        let mut candidates: Vec<SocketAddr> =
-            delegation.candidate_addresses().into_iter().filter(|address| self.may_query(*address)).collect();
+        let mut candidates: Vec<SocketAddr> = delegation
+            .candidate_addresses()
+            .into_iter()
+            .filter(|address| self.may_query(*address))
+            .collect();
         order_socket_addresses(self, &mut candidates);
         let Some(server) = candidates.first().copied() else {
             let next = self.find_more_targets(walk, &mut delegation, budget).await;
@@ -377,21 +496,35 @@ impl Resolver {
         if minimised {
             walk.minimise_count += 1;
         }
-        let result =
-            exchange(self.transport.as_ref(), self.clock.as_ref(), budget, server, &question, delegation.forward).await;
+        let result = exchange(
+            self.transport.as_ref(),
+            self.clock.as_ref(),
+            budget,
+            server,
+            &question,
+            delegation.forward,
+        )
+        .await;
         let zone = delegation.zone.clone();
         match result {
             Ok(reply) => {
                 self.infra.record_reply(server.ip(), reply.round_trip);
                 walk.delegation = Some(delegation);
                 let clean = scrub(&reply.message, &question, &zone);
-                State::QueryResponse { reply: clean, question, server }
+                State::QueryResponse {
+                    reply: clean,
+                    question,
+                    server,
+                }
             }
-            Err(ExchangeFailure::BudgetExhausted) => State::Finished(WalkResult::ServFail("query budget exhausted")),
+            Err(ExchangeFailure::BudgetExhausted) => {
+                State::Finished(WalkResult::ServFail("query budget exhausted"))
+            }
             Err(failure) => {
                 tracing::debug!(%server, %failure, "upstream failed");
                 if failure == ExchangeFailure::Timeout {
-                    self.infra.record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT);
+                    self.infra
+                        .record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT);
                 }
                 delegation.give_up(server);
                 walk.delegation = Some(delegation);
@@ -401,13 +534,23 @@ impl Resolver {
     }
 
     /// No address left: look up a glueless server name (bounded), or stop minimising, or give up.
-    async fn find_more_targets(&self, walk: &mut Walk, delegation: &mut Delegation, budget: &Budget) -> State {
-        let can_look_up =
-            delegation.name_lookups < MAX_NS_NAME_LOOKUPS_PER_DELEGATION && walk.depth < MAX_GLUELESS_DEPTH;
-        let pending = delegation.servers.iter().position(|server| !server.looked_up && server.addresses.is_empty());
+    async fn find_more_targets(
+        &self,
+        walk: &mut Walk,
+        delegation: &mut Delegation,
+        budget: &Budget,
+    ) -> State {
+        let can_look_up = delegation.name_lookups < MAX_NS_NAME_LOOKUPS_PER_DELEGATION
+            && walk.depth < MAX_GLUELESS_DEPTH;
+        let pending = delegation
+            .servers
+            .iter()
+            .position(|server| !server.looked_up && server.addresses.is_empty());
         if let (true, Some(index)) = (can_look_up, pending) {
             delegation.name_lookups += 1;
-            let Some(server) = delegation.servers.get_mut(index) else { return State::QueryTargets };
+            let Some(server) = delegation.servers.get_mut(index) else {
+                return State::QueryTargets;
+            };
             server.looked_up = true;
             let name = server.name.clone();
             let mut families = Vec::new();
@@ -419,7 +562,15 @@ impl Resolver {
             }
             let mut found: Vec<SocketAddr> = Vec::new();
             for family in families {
-                let resolution = self.lookup(name.clone(), family, budget, walk.depth + 1, walk.ancestors.clone()).await;
+                let resolution = self
+                    .lookup(
+                        name.clone(),
+                        family,
+                        budget,
+                        walk.depth + 1,
+                        walk.ancestors.clone(),
+                    )
+                    .await;
                 for record in resolution.answers {
                     if let Some(ip) = record.data.ip_addr() {
                         found.push(SocketAddr::new(ip, self.upstream_port()));
@@ -442,9 +593,23 @@ impl Resolver {
     }
 
     /// Classifies the scrubbed reply and acts on its class.
-    fn query_response(&self, walk: &mut Walk, reply: Message, question: Query, server: SocketAddr) -> State {
-        let Some(mut delegation) = walk.delegation.take() else { return State::FindDelegation };
-        let class = classify(&reply, question.name(), question.query_type(), &delegation.zone, delegation.forward);
+    fn query_response(
+        &self,
+        walk: &mut Walk,
+        reply: Message,
+        question: Query,
+        server: SocketAddr,
+    ) -> State {
+        let Some(mut delegation) = walk.delegation.take() else {
+            return State::FindDelegation;
+        };
+        let class = classify(
+            &reply,
+            question.name(),
+            question.query_type(),
+            &delegation.zone,
+            delegation.forward,
+        );
         tracing::debug!(%server, ?class, zone = %delegation.zone, "reply classified");
         let minimised = *question.name() != walk.qname || question.query_type() != walk.qtype;
         match class {
@@ -495,20 +660,35 @@ impl Resolver {
             }
             ReplyClass::CName { target } => {
                 self.store_records(&reply, false);
-                State::Finished(WalkResult::CName { records: self.clamped(reply.answers), target })
+                State::Finished(WalkResult::CName {
+                    records: self.clamped(reply.answers),
+                    target,
+                })
             }
             ReplyClass::NoData => {
                 self.store_records(&reply, false);
                 let soa = self.negative_soa(&reply);
                 if let Some(soa) = &soa {
-                    self.cache.insert_negative(&walk.qname, DNSClass::IN, Some(walk.qtype), soa, self.clock.now());
+                    self.cache.insert_negative(
+                        &walk.qname,
+                        DNSClass::IN,
+                        Some(walk.qtype),
+                        soa,
+                        self.clock.now(),
+                    );
                 }
                 State::Finished(WalkResult::NoData(soa))
             }
             ReplyClass::NxDomain => {
                 let soa = self.negative_soa(&reply);
                 if let Some(soa) = &soa {
-                    self.cache.insert_negative(&walk.qname, DNSClass::IN, None, soa, self.clock.now());
+                    self.cache.insert_negative(
+                        &walk.qname,
+                        DNSClass::IN,
+                        None,
+                        soa,
+                        self.clock.now(),
+                    );
                 }
                 State::Finished(WalkResult::NxDomain(soa))
             }
@@ -517,7 +697,11 @@ impl Resolver {
 
     /// RFC 2308 §5: the SOA returned with a negative answer has TTL min(SOA TTL, MINIMUM).
     fn negative_soa(&self, reply: &Message) -> Option<Record> {
-        let mut soa = reply.authorities.iter().find(|record| record.record_type() == RecordType::SOA)?.clone();
+        let mut soa = reply
+            .authorities
+            .iter()
+            .find(|record| record.record_type() == RecordType::SOA)?
+            .clone();
         if let RData::SOA(data) = &soa.data {
             soa.ttl = soa.ttl.min(data.minimum).min(self.config.max_negative_ttl);
         }
@@ -536,15 +720,26 @@ impl Resolver {
     fn store_records(&self, reply: &Message, priming: bool) {
         let now = self.clock.now();
         let authoritative = reply.metadata.authoritative || priming;
-        let answer_trust = if authoritative { Trust::AnswerAuthoritative } else { Trust::AnswerNonAuthoritative };
-        let authority_trust = if reply.metadata.authoritative { Trust::AuthorityAuthoritative } else { Trust::Glue };
+        let answer_trust = if authoritative {
+            Trust::AnswerAuthoritative
+        } else {
+            Trust::AnswerNonAuthoritative
+        };
+        let authority_trust = if reply.metadata.authoritative {
+            Trust::AuthorityAuthoritative
+        } else {
+            Trust::Glue
+        };
         for (records, trust) in [
             (&reply.answers, answer_trust),
             (&reply.authorities, authority_trust),
             (&reply.additionals, Trust::Glue),
         ] {
             for rrset in group_rrsets(records) {
-                if rrset.first().is_some_and(|record| record.record_type() == RecordType::SOA) {
+                if rrset
+                    .first()
+                    .is_some_and(|record| record.record_type() == RecordType::SOA)
+                {
                     continue;
                 }
                 self.cache.insert_rrset(&rrset, trust, now);
@@ -559,7 +754,9 @@ fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
     for record in records {
         let same = |group: &Vec<Record>| {
             group.first().is_some_and(|first| {
-                first.name == record.name && first.record_type() == record.record_type() && first.dns_class == record.dns_class
+                first.name == record.name
+                    && first.record_type() == record.record_type()
+                    && first.dns_class == record.dns_class
             })
         };
         match groups.iter_mut().find(|group| same(group)) {
@@ -573,5 +770,9 @@ fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
 fn order_socket_addresses(resolver: &Resolver, addresses: &mut [SocketAddr]) {
     let mut ips: Vec<std::net::IpAddr> = addresses.iter().map(|address| address.ip()).collect();
     order_by_rtt(&resolver.infra, &mut ips);
-    addresses.sort_by_key(|address| ips.iter().position(|ip| *ip == address.ip()).unwrap_or(usize::MAX));
+    addresses.sort_by_key(|address| {
+        ips.iter()
+            .position(|ip| *ip == address.ip())
+            .unwrap_or(usize::MAX)
+    });
 }

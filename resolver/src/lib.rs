@@ -19,3 +19,5 @@ pub mod udp_tcp_transport;
 pub mod upstream;
 
 pub use resolver::Resolver;
+#[cfg(test)]
+mod scripted_tests;

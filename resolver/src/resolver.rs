@@ -33,14 +33,33 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(config: ResolverConfig, transport: Arc<dyn Transport>, clock: Arc<dyn Clock>) -> Self {
-        let root_hints = if config.root_hints.is_empty() { builtin_root_hints() } else { config.root_hints.clone() };
+    pub fn new(
+        config: ResolverConfig,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let root_hints = if config.root_hints.is_empty() {
+            builtin_root_hints()
+        } else {
+            config.root_hints.clone()
+        };
         let mut forward_zones = config.forward_zones.clone();
         forward_zones.sort_by_key(|zone| std::cmp::Reverse(zone.suffix.num_labels()));
-        let configured_loopback = config.root_hints.iter().any(|hint| is_loopback(hint.address))
-            || config.forward_zones.iter().flat_map(|zone| zone.upstreams.iter()).any(|upstream| is_loopback(upstream.ip()));
+        let configured_loopback = config
+            .root_hints
+            .iter()
+            .any(|hint| is_loopback(hint.address))
+            || config
+                .forward_zones
+                .iter()
+                .flat_map(|zone| zone.upstreams.iter())
+                .any(|upstream| is_loopback(upstream.ip()));
         let loopback_allowed = config.allow_loopback_upstream || configured_loopback;
-        let policy = TtlPolicy { min_ttl: config.min_ttl, max_ttl: config.max_ttl, max_negative_ttl: config.max_negative_ttl };
+        let policy = TtlPolicy {
+            min_ttl: config.min_ttl,
+            max_ttl: config.max_ttl,
+            max_negative_ttl: config.max_negative_ttl,
+        };
         Resolver {
             cache: RecordCache::new(config.cache_max_entries, policy),
             infra: InfraCache::new(),
@@ -69,12 +88,17 @@ impl Resolver {
             return response_skeleton(request, ResponseCode::Refused);
         }
         // Zone transfers and meta types are not something a resolver answers (Unbound: REFUSED/NOTIMP).
-        if matches!(question.query_type(), RecordType::AXFR | RecordType::IXFR | RecordType::OPT) {
+        if matches!(
+            question.query_type(),
+            RecordType::AXFR | RecordType::IXFR | RecordType::OPT
+        ) {
             return response_skeleton(request, ResponseCode::Refused);
         }
         let budget = Budget::new(self.clock.now());
         let name = question.name().clone();
-        let resolution = self.lookup(name, question.query_type(), &budget, 0, Vec::new()).await;
+        let resolution = self
+            .lookup(name, question.query_type(), &budget, 0, Vec::new())
+            .await;
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), "resolved");
         build_response(request, resolution)
     }
@@ -103,6 +127,8 @@ impl Resolver {
 pub(crate) fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     }
 }

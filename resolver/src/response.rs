@@ -16,13 +16,21 @@ pub struct Resolution {
 
 impl Resolution {
     pub fn server_failure() -> Self {
-        Resolution { response_code: ResponseCode::ServFail, answers: Vec::new(), authorities: Vec::new() }
+        Resolution {
+            response_code: ResponseCode::ServFail,
+            answers: Vec::new(),
+            authorities: Vec::new(),
+        }
     }
 }
 
 /// A response header mirroring the request: same ID, opcode, question, RD; QR and RA set.
 pub fn response_skeleton(request: &Message, response_code: ResponseCode) -> Message {
-    let mut response = Message::new(request.metadata.id, MessageType::Response, request.metadata.op_code);
+    let mut response = Message::new(
+        request.metadata.id,
+        MessageType::Response,
+        request.metadata.op_code,
+    );
     response.metadata.recursion_desired = request.metadata.recursion_desired;
     response.metadata.recursion_available = true;
     response.metadata.checking_disabled = request.metadata.checking_disabled;

@@ -30,10 +30,15 @@ const IANA_ROOT_SERVERS: [(&str, &str, &str); 13] = [
 pub fn builtin_root_hints() -> Vec<RootHint> {
     let mut hints = Vec::with_capacity(IANA_ROOT_SERVERS.len() * 2);
     for (name, v4, v6) in IANA_ROOT_SERVERS {
-        let Ok(name) = Name::from_ascii(name) else { continue };
+        let Ok(name) = Name::from_ascii(name) else {
+            continue;
+        };
         for address in [v4, v6] {
             if let Ok(address) = address.parse::<IpAddr>() {
-                hints.push(RootHint { name: name.clone(), address });
+                hints.push(RootHint {
+                    name: name.clone(),
+                    address,
+                });
             }
         }
     }
@@ -43,19 +48,33 @@ pub fn builtin_root_hints() -> Vec<RootHint> {
 /// Why a root hints file could not be used.
 #[derive(Debug)]
 pub enum RootHintsError {
-    Read { file: PathBuf, error: std::io::ErrorKind },
-    Parse { file: PathBuf, message: String },
+    Read {
+        file: PathBuf,
+        error: std::io::ErrorKind,
+    },
+    Parse {
+        file: PathBuf,
+        message: String,
+    },
     /// The file parsed but names no root server address.
-    NoAddresses { file: PathBuf },
+    NoAddresses {
+        file: PathBuf,
+    },
 }
 
 impl std::fmt::Display for RootHintsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RootHintsError::Read { file, error } => write!(f, "{}: cannot read: {error}", file.display()),
+            RootHintsError::Read { file, error } => {
+                write!(f, "{}: cannot read: {error}", file.display())
+            }
             RootHintsError::Parse { file, message } => write!(f, "{}: {message}", file.display()),
             RootHintsError::NoAddresses { file } => {
-                write!(f, "{}: no A or AAAA record for any NS of the root", file.display())
+                write!(
+                    f,
+                    "{}: no A or AAAA record for any NS of the root",
+                    file.display()
+                )
             }
         }
     }
@@ -65,8 +84,10 @@ impl std::error::Error for RootHintsError {}
 
 /// Reads a `named.root`-format file: root NS records and the addresses of their targets.
 pub fn read_root_hints_file(path: &Path) -> Result<Vec<RootHint>, RootHintsError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| RootHintsError::Read { file: path.to_path_buf(), error: error.kind() })?;
+    let text = std::fs::read_to_string(path).map_err(|error| RootHintsError::Read {
+        file: path.to_path_buf(),
+        error: error.kind(),
+    })?;
     parse_root_hints(&text, path)
 }
 
@@ -74,8 +95,10 @@ pub fn read_root_hints_file(path: &Path) -> Result<Vec<RootHint>, RootHintsError
 pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHintsError> {
     let parser = Parser::new(text, Some(path.to_path_buf()), Some(Name::root()));
     // hickory's parse errors carry the offending token; the line is not exposed by 0.26.
-    let (_, record_sets) =
-        parser.parse().map_err(|error| RootHintsError::Parse { file: path.to_path_buf(), message: error.to_string() })?;
+    let (_, record_sets) = parser.parse().map_err(|error| RootHintsError::Parse {
+        file: path.to_path_buf(),
+        message: error.to_string(),
+    })?;
     let mut server_names: Vec<Name> = Vec::new();
     for record_set in record_sets.values() {
         if record_set.record_type() == RecordType::NS && record_set.name().is_root() {
@@ -97,11 +120,16 @@ pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHi
                 RData::AAAA(address) => IpAddr::V6(address.0),
                 _ => continue,
             };
-            hints.push(RootHint { name: record.name.clone(), address });
+            hints.push(RootHint {
+                name: record.name.clone(),
+                address,
+            });
         }
     }
     if hints.is_empty() {
-        return Err(RootHintsError::NoAddresses { file: path.to_path_buf() });
+        return Err(RootHintsError::NoAddresses {
+            file: path.to_path_buf(),
+        });
     }
     Ok(hints)
 }
@@ -114,7 +142,9 @@ mod tests {
     fn builtin_hints_cover_thirteen_servers_on_both_families() {
         let hints = builtin_root_hints();
         assert_eq!(hints.len(), 26);
-        assert!(hints.iter().any(|hint| hint.address == "193.0.14.129".parse::<IpAddr>().unwrap()));
+        assert!(hints
+            .iter()
+            .any(|hint| hint.address == "193.0.14.129".parse::<IpAddr>().unwrap()));
         assert!(hints.iter().any(|hint| hint.address.is_ipv6()));
     }
 
@@ -126,7 +156,9 @@ mod tests {
                     unrelated.example.       3600000      A     192.0.2.1\n";
         let hints = parse_root_hints(text, Path::new("named.root")).unwrap();
         assert_eq!(hints.len(), 2);
-        assert!(hints.iter().all(|hint| hint.name == Name::from_ascii("a.root-servers.net.").unwrap()));
+        assert!(hints
+            .iter()
+            .all(|hint| hint.name == Name::from_ascii("a.root-servers.net.").unwrap()));
     }
 
     #[test]

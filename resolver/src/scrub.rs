@@ -29,12 +29,19 @@ impl std::fmt::Display for ReplyMismatch {
 /// RFC 5452 §9.1: accept only a response with our ID and our question (name compared without
 /// regard to case: 0x20 is not required of servers). The source address and port are the
 /// transport's: it answers only for the address asked.
-pub fn check_reply_matches(reply: &Message, id: u16, question: &Query) -> Result<(), ReplyMismatch> {
+pub fn check_reply_matches(
+    reply: &Message,
+    id: u16,
+    question: &Query,
+) -> Result<(), ReplyMismatch> {
     if reply.metadata.message_type != hickory_proto::op::MessageType::Response {
         return Err(ReplyMismatch::NotAResponse);
     }
     if reply.metadata.id != id {
-        return Err(ReplyMismatch::WrongId { expected: id, got: reply.metadata.id });
+        return Err(ReplyMismatch::WrongId {
+            expected: id,
+            got: reply.metadata.id,
+        });
     }
     match reply.queries.as_slice() {
         [asked]
@@ -54,7 +61,11 @@ pub fn check_reply_matches(reply: &Message, id: u16, question: &Query) -> Result
 /// `question`. `zone` is the zone the server was asked as authority for (`.` when forwarding
 /// everything).
 pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
-    let mut clean = Message::new(reply.metadata.id, reply.metadata.message_type, reply.metadata.op_code);
+    let mut clean = Message::new(
+        reply.metadata.id,
+        reply.metadata.message_type,
+        reply.metadata.op_code,
+    );
     clean.metadata = reply.metadata;
     clean.queries = reply.queries.clone();
     let class = question.query_class();
@@ -64,8 +75,12 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
 
     // Answer section: only the chain from the question name (CNAME/DNAME links, then the asked
     // type at its end), and only inside the zone (Unbound scrub_normalize + scrub_sanitize).
-    let answers: Vec<&Record> =
-        reply.answers.iter().take(MAX_RECORDS_PER_SECTION).filter(|record| in_zone(record)).collect();
+    let answers: Vec<&Record> = reply
+        .answers
+        .iter()
+        .take(MAX_RECORDS_PER_SECTION)
+        .filter(|record| in_zone(record))
+        .collect();
     let mut current = qname.clone();
     let mut chain_names = vec![current.clone()];
     for _ in 0..MAX_CNAME_CHAIN {
@@ -74,14 +89,18 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
         }
         // RFC 6672 §2.2: a DNAME at an ancestor rewrites the name; keep it and its synthesized CNAME.
         let dname = answers.iter().find_map(|record| {
-            if record.record_type() == RecordType::DNAME && is_strict_subdomain(&current, &record.name) {
+            if record.record_type() == RecordType::DNAME
+                && is_strict_subdomain(&current, &record.name)
+            {
                 dname_target(record).map(|target| (*record, target))
             } else {
                 None
             }
         });
         if let Some((record, dname_to)) = dname {
-            if let Some(synthesized) = synthesize_cname(&current, &record.name, &dname_to, record.ttl) {
+            if let Some(synthesized) =
+                synthesize_cname(&current, &record.name, &dname_to, record.ttl)
+            {
                 clean.answers.push(record.clone());
                 let target = synthesized.1.clone();
                 clean.answers.push(synthesized.0);
@@ -93,11 +112,15 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
                 continue;
             }
         }
-        let cname: Vec<&&Record> =
-            answers.iter().filter(|record| record.record_type() == RecordType::CNAME && record.name == current).collect();
+        let cname: Vec<&&Record> = answers
+            .iter()
+            .filter(|record| record.record_type() == RecordType::CNAME && record.name == current)
+            .collect();
         // RFC 2181 §10.1: one CNAME per name; more than one is a broken or forged chain.
         let Some(first) = cname.first() else { break };
-        let RData::CNAME(target) = &first.data else { break };
+        let RData::CNAME(target) = &first.data else {
+            break;
+        };
         clean.answers.push((**first).clone());
         if chain_names.contains(&target.0) {
             break;
@@ -122,9 +145,15 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
             continue;
         }
         match record.record_type() {
-            RecordType::NS if record.name.zone_of(&current) => clean.authorities.push(record.clone()),
+            RecordType::NS if record.name.zone_of(&current) => {
+                clean.authorities.push(record.clone())
+            }
             RecordType::SOA if record.name.zone_of(&current) => {
-                if !soa_kept || clean.authorities.iter().any(|kept| kept.name == record.name && kept.record_type() == RecordType::SOA) {
+                if !soa_kept
+                    || clean.authorities.iter().any(|kept| {
+                        kept.name == record.name && kept.record_type() == RecordType::SOA
+                    })
+                {
                     soa_kept = true;
                     clean.authorities.push(record.clone());
                 }
@@ -134,7 +163,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     }
     // A negative answer carries no delegation: NS next to an SOA is dropped (Unbound does likewise).
     if soa_kept {
-        clean.authorities.retain(|record| record.record_type() == RecordType::SOA);
+        clean
+            .authorities
+            .retain(|record| record.record_type() == RecordType::SOA);
     }
     // Of the NS sets, keep only the deepest owner (the actual delegation).
     if let Some(deepest) = clean
@@ -144,7 +175,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
         .map(|record| record.name.num_labels())
         .max()
     {
-        clean.authorities.retain(|record| record.record_type() != RecordType::NS || record.name.num_labels() == deepest);
+        clean.authorities.retain(|record| {
+            record.record_type() != RecordType::NS || record.name.num_labels() == deepest
+        });
     }
 
     // Additional section: addresses of the name servers named in the kept NS sets, and only
@@ -180,7 +213,12 @@ fn dname_target(record: &Record) -> Option<Name> {
     }
 }
 
-fn synthesize_cname(current: &Name, owner: &Name, target: &Name, ttl: u32) -> Option<(Record, Name)> {
+fn synthesize_cname(
+    current: &Name,
+    owner: &Name,
+    target: &Name,
+    ttl: u32,
+) -> Option<(Record, Name)> {
     let keep = usize::from(current.num_labels()).checked_sub(usize::from(owner.num_labels()))?;
     let prefix = Name::from_labels(current.iter().take(keep)).ok()?;
     let new_name = prefix.append_domain(target).ok()?;
@@ -200,7 +238,11 @@ mod tests {
     }
 
     fn a(owner: &str, last: u8) -> Record {
-        Record::from_rdata(name(owner), 300, RData::A(A(Ipv4Addr::new(192, 0, 2, last))))
+        Record::from_rdata(
+            name(owner),
+            300,
+            RData::A(A(Ipv4Addr::new(192, 0, 2, last))),
+        )
     }
 
     fn ns(owner: &str, target: &str) -> Record {
@@ -221,8 +263,12 @@ mod tests {
     fn out_of_bailiwick_glue_is_dropped() {
         let query = Query::query(name("www.example.com."), RecordType::A);
         let mut reply = reply_to(&query);
-        reply.authorities.push(ns("example.com.", "ns.example.com."));
-        reply.authorities.push(ns("example.com.", "ns.example.net."));
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.net."));
         reply.additionals.push(a("ns.example.com.", 1));
         reply.additionals.push(a("ns.example.net.", 2));
         reply.additionals.push(a("www.google.com.", 3));
@@ -235,39 +281,65 @@ mod tests {
     fn answer_records_off_the_cname_chain_are_dropped() {
         let query = Query::query(name("www.example.com."), RecordType::A);
         let mut reply = reply_to(&query);
-        reply.answers.push(cname("www.example.com.", "web.example.com."));
+        reply
+            .answers
+            .push(cname("www.example.com.", "web.example.com."));
         reply.answers.push(a("web.example.com.", 1));
         reply.answers.push(a("mail.example.com.", 2));
         let clean = scrub(&reply, &query, &name("example.com."));
-        assert_eq!(clean.answers, vec![cname("www.example.com.", "web.example.com."), a("web.example.com.", 1)]);
+        assert_eq!(
+            clean.answers,
+            vec![
+                cname("www.example.com.", "web.example.com."),
+                a("web.example.com.", 1)
+            ]
+        );
     }
 
     #[test]
     fn answers_outside_the_zone_asked_are_dropped() {
         let query = Query::query(name("www.example.com."), RecordType::A);
         let mut reply = reply_to(&query);
-        reply.answers.push(cname("www.example.com.", "www.example.net."));
+        reply
+            .answers
+            .push(cname("www.example.com.", "www.example.net."));
         reply.answers.push(a("www.example.net.", 9));
         let clean = scrub(&reply, &query, &name("example.com."));
-        assert_eq!(clean.answers, vec![cname("www.example.com.", "www.example.net.")]);
+        assert_eq!(
+            clean.answers,
+            vec![cname("www.example.com.", "www.example.net.")]
+        );
     }
 
     #[test]
     fn ns_sets_for_unrelated_names_are_dropped() {
         let query = Query::query(name("www.example.com."), RecordType::A);
         let mut reply = reply_to(&query);
-        reply.authorities.push(ns("example.org.", "ns.example.org."));
+        reply
+            .authorities
+            .push(ns("example.org.", "ns.example.org."));
         reply.authorities.push(ns("com.", "ns.evil.com."));
-        reply.authorities.push(ns("example.com.", "ns.example.com."));
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
         let clean = scrub(&reply, &query, &name("com."));
-        assert_eq!(clean.authorities, vec![ns("example.com.", "ns.example.com.")]);
+        assert_eq!(
+            clean.authorities,
+            vec![ns("example.com.", "ns.example.com.")]
+        );
     }
 
     #[test]
     fn soa_for_another_zone_is_dropped() {
         let query = Query::query(name("www.example.com."), RecordType::A);
         let mut reply = reply_to(&query);
-        let soa = |owner: &str| Record::from_rdata(name(owner), 60, RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, 60)));
+        let soa = |owner: &str| {
+            Record::from_rdata(
+                name(owner),
+                60,
+                RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, 60)),
+            )
+        };
         reply.authorities.push(soa("example.org."));
         let clean = scrub(&reply, &query, &name("."));
         assert!(clean.authorities.is_empty());
@@ -281,9 +353,18 @@ mod tests {
         let query = Query::query(name("www.example.com."), RecordType::A);
         let reply = reply_to(&query);
         assert!(check_reply_matches(&reply, 7, &query).is_ok());
-        assert_eq!(check_reply_matches(&reply, 8, &query), Err(ReplyMismatch::WrongId { expected: 8, got: 7 }));
+        assert_eq!(
+            check_reply_matches(&reply, 8, &query),
+            Err(ReplyMismatch::WrongId {
+                expected: 8,
+                got: 7
+            })
+        );
         let other = Query::query(name("www.example.org."), RecordType::A);
-        assert_eq!(check_reply_matches(&reply, 7, &other), Err(ReplyMismatch::WrongQuestion));
+        assert_eq!(
+            check_reply_matches(&reply, 7, &other),
+            Err(ReplyMismatch::WrongQuestion)
+        );
         let upper = Query::query(name("WWW.Example.COM."), RecordType::A);
         assert!(check_reply_matches(&reply, 7, &upper).is_ok());
     }

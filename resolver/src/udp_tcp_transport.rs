@@ -60,7 +60,8 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
 }
 
 async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
-    let length = u16::try_from(query.len()).map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
+    let length = u16::try_from(query.len())
+        .map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
     let mut stream = TcpStream::connect(server).await.map_err(io_error)?;
     let mut framed = Vec::with_capacity(query.len() + 2);
     framed.extend_from_slice(&length.to_be_bytes());

@@ -59,16 +59,23 @@ pub async fn exchange(
         }
         let id: u16 = rand::random();
         let query = build_query(id, question, recursion_desired, use_edns);
-        let Ok(bytes) = query.to_vec() else { return Err(ExchangeFailure::Malformed) };
+        let Ok(bytes) = query.to_vec() else {
+            return Err(ExchangeFailure::Malformed);
+        };
         let started = clock.now();
         tracing::debug!(%server, ?protocol, name = %question.name(), qtype = %question.query_type(), "upstream query");
-        let reply_bytes = match transport.exchange(server, protocol, &bytes, UPSTREAM_QUERY_TIMEOUT).await {
+        let reply_bytes = match transport
+            .exchange(server, protocol, &bytes, UPSTREAM_QUERY_TIMEOUT)
+            .await
+        {
             Ok(reply_bytes) => reply_bytes,
             Err(TransportError::Timeout) => return Err(ExchangeFailure::Timeout),
             Err(TransportError::Io(kind)) => return Err(ExchangeFailure::Network(kind)),
         };
         let round_trip = clock.now().saturating_sub(started);
-        let Ok(reply) = Message::from_vec(&reply_bytes) else { return Err(ExchangeFailure::Malformed) };
+        let Ok(reply) = Message::from_vec(&reply_bytes) else {
+            return Err(ExchangeFailure::Malformed);
+        };
         check_reply_matches(&reply, id, question).map_err(ExchangeFailure::Mismatch)?;
         if reply.metadata.truncation && protocol == Protocol::Udp {
             // RFC 7766 §5: a truncated UDP reply is retried over TCP.
@@ -85,7 +92,10 @@ pub async fn exchange(
             // Only error replies may omit the question; without it nothing in them can be trusted.
             return Err(ExchangeFailure::Mismatch(ReplyMismatch::WrongQuestion));
         }
-        return Ok(UpstreamReply { message: reply, round_trip });
+        return Ok(UpstreamReply {
+            message: reply,
+            round_trip,
+        });
     }
     Err(ExchangeFailure::Malformed)
 }

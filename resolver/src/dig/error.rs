@@ -30,6 +30,8 @@ pub enum DigError {
     BatchFile { path: String, reason: String },
     /// `@name` did not resolve to a usable address.
     ServerLookup { server: String, reason: String },
+    /// `+roots=FILE` could not be read or named no root server address.
+    RootHints { path: String, reason: String },
     /// No server answered.
     NoReply,
     /// Something rdig itself failed at (building a message, starting the runtime).
@@ -52,7 +54,7 @@ impl DigError {
             | DigError::TooManyArguments => 1,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply => 9,
-            DigError::ServerLookup { .. } | DigError::Internal(_) => 10,
+            DigError::ServerLookup { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
         }
     }
 }
@@ -81,6 +83,9 @@ impl fmt::Display for DigError {
             }
             DigError::ServerLookup { server, reason } => {
                 write!(f, "couldn't get address for '{server}': {reason}")
+            }
+            DigError::RootHints { path, reason } => {
+                write!(f, "couldn't use root hints '{path}': {reason}")
             }
             DigError::NoReply => write!(f, "no servers could be reached"),
             DigError::Internal(what) => write!(f, "internal error: {what}"),

@@ -66,7 +66,7 @@ async fn run_lookup(
     let display = &lookup.options.display;
     let name = query_name(lookup.effective_name())?;
     if lookup.options.trace {
-        return run_trace(transport, lookup, name, command_line, out).await;
+        return run_trace(lookup, name, command_line, out).await;
     }
     let label = lookup.server.clone().unwrap_or_else(default_server);
     let servers = server_addresses(lookup, &label).await?;

@@ -104,15 +104,16 @@ pub fn parse_class(word: &str) -> Option<DNSClass> {
 /// A word that looks like `TYPEnnn`/`CLASSnnn` but is out of range is a typo, not a name.
 fn looks_like_numeric_type(word: &str, prefix: &str) -> bool {
     let upper = word.to_ascii_uppercase();
-    upper
-        .strip_prefix(prefix)
-        .is_some_and(|number| !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()))
+    upper.strip_prefix(prefix).is_some_and(|number| {
+        !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit())
+    })
 }
 
 /// RFC 1035 §3.5 (in-addr.arpa) and RFC 3596 §2.5 (ip6.arpa, one label per nibble).
 pub fn reverse_name(address: &str) -> Result<String, DigError> {
-    let parsed: IpAddr =
-        address.parse().map_err(|_| DigError::InvalidReverseAddress(address.to_string()))?;
+    let parsed: IpAddr = address
+        .parse()
+        .map_err(|_| DigError::InvalidReverseAddress(address.to_string()))?;
     Ok(match parsed {
         IpAddr::V4(v4) => {
             let [a, b, c, d] = v4.octets();
@@ -149,7 +150,10 @@ impl Parser {
         let mut lookup = self.invocation.defaults.clone();
         lookup.name = Some(name);
         self.invocation.lookups.push(lookup);
-        self.invocation.lookups.last_mut().ok_or(DigError::Internal("lookup list empty"))
+        self.invocation
+            .lookups
+            .last_mut()
+            .ok_or(DigError::Internal("lookup list empty"))
     }
 
     fn set_reverse(&mut self, address: &str) -> Result<(), DigError> {
@@ -163,7 +167,9 @@ impl Parser {
     /// Handles `-x` style flags; `value` is the next word when the flag takes one.
     fn dash_flag(&mut self, flag: &str, value: Option<&str>) -> Result<(), DigError> {
         let needs = |value: Option<&str>| {
-            value.map(str::to_string).ok_or_else(|| DigError::MissingArgument(flag.to_string()))
+            value
+                .map(str::to_string)
+                .ok_or_else(|| DigError::MissingArgument(flag.to_string()))
         };
         match flag {
             "-4" => self.target().family = AddressFamily::V4,
@@ -242,7 +248,12 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
     if words.len() > MAX_ARGUMENTS {
         return Err(DigError::TooManyArguments);
     }
-    let mut parser = Parser { invocation: Invocation { defaults, ..Invocation::default() } };
+    let mut parser = Parser {
+        invocation: Invocation {
+            defaults,
+            ..Invocation::default()
+        },
+    };
     let mut index = 0;
     while let Some(word) = words.get(index).map(AsRef::as_ref) {
         index += 1;
@@ -306,7 +317,10 @@ mod tests {
 
     #[test]
     fn bad_type_is_a_usage_error_naming_it() {
-        assert_eq!(parse_arguments(&["-t", "FOO", "x"]).unwrap_err(), DigError::InvalidType("FOO".into()));
+        assert_eq!(
+            parse_arguments(&["-t", "FOO", "x"]).unwrap_err(),
+            DigError::InvalidType("FOO".into())
+        );
         assert_eq!(exit_code(&["x", "TYPE70000"]), 1);
     }
 
@@ -316,7 +330,10 @@ mod tests {
 
     #[test]
     fn reverse_names_for_both_families() {
-        assert_eq!(reverse_name("192.0.2.1").unwrap(), "1.2.0.192.in-addr.arpa.");
+        assert_eq!(
+            reverse_name("192.0.2.1").unwrap(),
+            "1.2.0.192.in-addr.arpa."
+        );
         assert_eq!(
             reverse_name("2001:db8::1").unwrap(),
             "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."

@@ -15,10 +15,15 @@ pub fn read_batch_file(path: &str) -> Result<String, DigError> {
     };
     let mut text = String::new();
     if path == "-" {
-        std::io::stdin().take(MAX_BATCH_FILE_BYTES).read_to_string(&mut text).map_err(error)?;
+        std::io::stdin()
+            .take(MAX_BATCH_FILE_BYTES)
+            .read_to_string(&mut text)
+            .map_err(error)?;
     } else {
         let file = std::fs::File::open(path).map_err(error)?;
-        file.take(MAX_BATCH_FILE_BYTES).read_to_string(&mut text).map_err(error)?;
+        file.take(MAX_BATCH_FILE_BYTES)
+            .read_to_string(&mut text)
+            .map_err(error)?;
     }
     Ok(text)
 }
@@ -51,8 +56,12 @@ mod tests {
 
     #[test]
     fn each_line_is_a_lookup_with_command_line_defaults() {
-        let defaults = Lookup { port: 5300, ..Lookup::default() };
-        let lookups = batch_lookups("; comment\nwww.example MX\n\n-x 192.0.2.1\n", &defaults).unwrap();
+        let defaults = Lookup {
+            port: 5300,
+            ..Lookup::default()
+        };
+        let lookups =
+            batch_lookups("; comment\nwww.example MX\n\n-x 192.0.2.1\n", &defaults).unwrap();
         assert_eq!(lookups.len(), 2);
         assert!(lookups.iter().all(|lookup| lookup.port == 5300));
         assert_eq!(lookups[1].name.as_deref(), Some("1.2.0.192.in-addr.arpa."));
@@ -60,6 +69,11 @@ mod tests {
 
     #[test]
     fn missing_file_is_exit_code_8() {
-        assert_eq!(read_batch_file("/nonexistent/rdig-batch").unwrap_err().exit_code(), 8);
+        assert_eq!(
+            read_batch_file("/nonexistent/rdig-batch")
+                .unwrap_err()
+                .exit_code(),
+            8
+        );
     }
 }

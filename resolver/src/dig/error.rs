@@ -9,7 +9,10 @@ pub enum DigError {
     /// `+foo` is not an option (or a prefix of exactly one).
     InvalidOption(String),
     /// `+t` is a prefix of several options.
-    AmbiguousOption { given: String, candidates: Vec<&'static str> },
+    AmbiguousOption {
+        given: String,
+        candidates: Vec<&'static str>,
+    },
     /// `+timeout=abc`, `-p 99999`...
     InvalidValue { option: String, value: String },
     /// `-t FOO`, `TYPE70000`.
@@ -54,7 +57,9 @@ impl DigError {
             | DigError::TooManyArguments => 1,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply => 9,
-            DigError::ServerLookup { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
+            DigError::ServerLookup { .. } | DigError::RootHints { .. } | DigError::Internal(_) => {
+                10
+            }
         }
     }
 }
@@ -64,7 +69,11 @@ impl fmt::Display for DigError {
         match self {
             DigError::InvalidOption(option) => write!(f, "Invalid option: {option}"),
             DigError::AmbiguousOption { given, candidates } => {
-                write!(f, "Ambiguous option: {given} (could be +{})", candidates.join(", +"))
+                write!(
+                    f,
+                    "Ambiguous option: {given} (could be +{})",
+                    candidates.join(", +")
+                )
             }
             DigError::InvalidValue { option, value } => {
                 write!(f, "Invalid value for {option}: '{value}'")

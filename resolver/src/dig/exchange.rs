@@ -33,7 +33,9 @@ pub fn address_text(server: SocketAddr) -> String {
 pub fn failure_text(error: &TransportError) -> String {
     match error {
         TransportError::Timeout => "timed out".to_string(),
-        TransportError::Io(std::io::ErrorKind::ConnectionRefused) => "connection refused".to_string(),
+        TransportError::Io(std::io::ErrorKind::ConnectionRefused) => {
+            "connection refused".to_string()
+        }
         TransportError::Io(std::io::ErrorKind::ConnectionReset) => "connection reset".to_string(),
         TransportError::Io(kind) => kind.to_string().to_lowercase(),
     }
@@ -47,10 +49,16 @@ pub async fn exchange_lookup(
     options: &QueryOptions,
     out: &mut dyn Write,
 ) -> Result<Reply, DigError> {
-    let wire = query.to_vec().map_err(|_| DigError::Internal("encoding the query"))?;
+    let wire = query
+        .to_vec()
+        .map_err(|_| DigError::Internal("encoding the query"))?;
     let timeout = Duration::from_secs(options.timeout_seconds);
     for &server in servers {
-        let mut protocol = if options.tcp { Protocol::Tcp } else { Protocol::Udp };
+        let mut protocol = if options.tcp {
+            Protocol::Tcp
+        } else {
+            Protocol::Udp
+        };
         let mut tries_left = options.tries;
         while tries_left > 0 {
             tries_left -= 1;
@@ -87,7 +95,10 @@ pub async fn exchange_lookup(
                 );
                 continue;
             }
-            if message.metadata.truncation && protocol == Protocol::Udp && !options.ignore_truncation {
+            if message.metadata.truncation
+                && protocol == Protocol::Udp
+                && !options.ignore_truncation
+            {
                 let _ = writeln!(out, ";; Truncated, retrying in TCP mode.");
                 protocol = Protocol::Tcp;
                 // The TCP retry is a new exchange, not a lost try (dig restarts the query).

@@ -61,7 +61,10 @@ pub fn reply_value(reply: &Reply) -> Value {
     if let Value::Object(map) = &mut value {
         map.insert("server".into(), json!(address_text(reply.server)));
         map.insert("protocol".into(), json!(protocol_text(reply.protocol)));
-        map.insert("query_time_msec".into(), json!(reply.elapsed.as_millis() as u64));
+        map.insert(
+            "query_time_msec".into(),
+            json!(reply.elapsed.as_millis() as u64),
+        );
         map.insert("when".into(), json!(format_when(reply.received_at)));
         map.insert("size".into(), json!(reply.size));
     }

@@ -111,12 +111,18 @@ fn resolve_name(word: &str, given: &str) -> Result<&'static str, DigError> {
     if let Some(exact) = OPTION_NAMES.iter().find(|name| **name == word) {
         return Ok(exact);
     }
-    let candidates: Vec<&'static str> =
-        OPTION_NAMES.iter().copied().filter(|name| !word.is_empty() && name.starts_with(word)).collect();
+    let candidates: Vec<&'static str> = OPTION_NAMES
+        .iter()
+        .copied()
+        .filter(|name| !word.is_empty() && name.starts_with(word))
+        .collect();
     match candidates.as_slice() {
         [only] => Ok(only),
         [] => Err(DigError::InvalidOption(given.to_string())),
-        _ => Err(DigError::AmbiguousOption { given: given.to_string(), candidates }),
+        _ => Err(DigError::AmbiguousOption {
+            given: given.to_string(),
+            candidates,
+        }),
     }
 }
 
@@ -178,8 +184,11 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<(), D
             };
         }
         "bufsize" => {
-            options.bufsize =
-                if negated { DEFAULT_BUFSIZE } else { parse_number::<u16>("bufsize", value)? };
+            options.bufsize = if negated {
+                DEFAULT_BUFSIZE
+            } else {
+                parse_number::<u16>("bufsize", value)?
+            };
         }
         "timeout" if !negated => {
             let seconds = parse_number::<u64>("timeout", value)?;
@@ -196,8 +205,10 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<(), D
         }
         "roots" | "root-hints" if !negated => {
             let path = value.filter(|path| !path.is_empty());
-            options.roots_file =
-                Some(path.ok_or_else(|| DigError::MissingArgument(format!("+{name}")))?.to_string());
+            options.roots_file = Some(
+                path.ok_or_else(|| DigError::MissingArgument(format!("+{name}")))?
+                    .to_string(),
+            );
         }
         _ => return Err(DigError::InvalidOption(word.to_string())),
     }
@@ -234,7 +245,10 @@ mod tests {
 
     #[test]
     fn unknown_option_is_named() {
-        assert_eq!(applied(&["+bogus"]).unwrap_err(), DigError::InvalidOption("+bogus".into()));
+        assert_eq!(
+            applied(&["+bogus"]).unwrap_err(),
+            DigError::InvalidOption("+bogus".into())
+        );
     }
 
     #[test]

@@ -93,9 +93,12 @@ pub fn quoted_string(bytes: &[u8]) -> String {
 /// RDATA in dig's presentation format.
 pub fn rdata_text(data: &RData) -> String {
     match data {
-        RData::TXT(txt) => {
-            txt.txt_data.iter().map(|string| quoted_string(string)).collect::<Vec<_>>().join(" ")
-        }
+        RData::TXT(txt) => txt
+            .txt_data
+            .iter()
+            .map(|string| quoted_string(string))
+            .collect::<Vec<_>>()
+            .join(" "),
         RData::Unknown { rdata, .. } => unknown_rdata_text(&rdata.anything),
         RData::NULL(null) => unknown_rdata_text(&null.anything),
         other => other.to_string(),
@@ -151,15 +154,24 @@ mod tests {
     fn record_columns_match_dig() {
         let name = Name::from_str("www.example.test.").unwrap();
         let record = Record::from_rdata(name, 3600, RData::A(A::new(192, 0, 2, 1)));
-        assert_eq!(record_line(&record), "www.example.test.\t3600\tIN\tA\t192.0.2.1");
+        assert_eq!(
+            record_line(&record),
+            "www.example.test.\t3600\tIN\tA\t192.0.2.1"
+        );
         let short = Name::from_str("example.test.").unwrap();
         let record = Record::from_rdata(short, 3600, RData::A(A::new(192, 0, 2, 1)));
-        assert_eq!(record_line(&record), "example.test.\t\t3600\tIN\tA\t192.0.2.1");
+        assert_eq!(
+            record_line(&record),
+            "example.test.\t\t3600\tIN\tA\t192.0.2.1"
+        );
     }
 
     #[test]
     fn long_question_names_use_single_spaces_like_dig() {
-        let name = Name::from_str("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.").unwrap();
+        let name = Name::from_str(
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        )
+        .unwrap();
         let query = Query::query(name, RecordType::PTR);
         assert!(question_line(&query).ends_with(".ip6.arpa. IN PTR"));
     }
@@ -167,6 +179,9 @@ mod tests {
     #[test]
     fn txt_strings_are_quoted_and_escaped() {
         let txt = TXT::new(vec!["hello world".into(), "say \"hi\"".into()]);
-        assert_eq!(rdata_text(&RData::TXT(txt)), "\"hello world\" \"say \\\"hi\\\"\"");
+        assert_eq!(
+            rdata_text(&RData::TXT(txt)),
+            "\"hello world\" \"say \\\"hi\\\"\""
+        );
     }
 }

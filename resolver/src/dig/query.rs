@@ -49,5 +49,7 @@ pub fn build_query(
 
 /// The query in wire format.
 pub fn encode(message: &Message) -> Result<Vec<u8>, DigError> {
-    message.to_vec().map_err(|_| DigError::Internal("encoding the query"))
+    message
+        .to_vec()
+        .map_err(|_| DigError::Internal("encoding the query"))
 }

@@ -17,7 +17,10 @@ use crate::transport::Protocol;
 pub fn flag_names(message: &Message) -> Vec<&'static str> {
     let metadata = &message.metadata;
     let flags = [
-        (metadata.message_type == hickory_proto::op::MessageType::Response, "qr"),
+        (
+            metadata.message_type == hickory_proto::op::MessageType::Response,
+            "qr",
+        ),
         (metadata.authoritative, "aa"),
         (metadata.truncation, "tc"),
         (metadata.recursion_desired, "rd"),
@@ -25,7 +28,11 @@ pub fn flag_names(message: &Message) -> Vec<&'static str> {
         (metadata.authentic_data, "ad"),
         (metadata.checking_disabled, "cd"),
     ];
-    flags.iter().filter(|(set, _)| *set).map(|(_, name)| *name).collect()
+    flags
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, name)| *name)
+        .collect()
 }
 
 /// Section counts as on the wire: the OPT record counts in ADDITIONAL (RFC 6891 §6.1.1).
@@ -52,7 +59,13 @@ fn nsid_text(bytes: &[u8]) -> String {
     let hex: Vec<String> = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
     let printable: String = bytes
         .iter()
-        .map(|&byte| if (0x20..0x7f).contains(&byte) { char::from(byte) } else { '.' })
+        .map(|&byte| {
+            if (0x20..0x7f).contains(&byte) {
+                char::from(byte)
+            } else {
+                '.'
+            }
+        })
         .collect();
     format!("{} (\"{printable}\")", hex.join(" "))
 }
@@ -171,14 +184,21 @@ pub fn reply_text(reply: &Reply, server_label: &str, display: &Display) -> Strin
 pub fn short_text(message: &Message) -> String {
     let mut text = String::new();
     for record in &message.answers {
-        let _ = writeln!(text, "{}", crate::dig::presentation::rdata_text(&record.data));
+        let _ = writeln!(
+            text,
+            "{}",
+            crate::dig::presentation::rdata_text(&record.data)
+        );
     }
     text
 }
 
 /// dig's opening block: the command echo, server count and global options.
 pub fn command_text(command_line: &str, servers_found: Option<usize>) -> String {
-    let mut text = format!("\n; <<>> rdig {} <<>> {command_line}\n", env!("CARGO_PKG_VERSION"));
+    let mut text = format!(
+        "\n; <<>> rdig {} <<>> {command_line}\n",
+        env!("CARGO_PKG_VERSION")
+    );
     if let Some(count) = servers_found {
         let plural = if count == 1 { "" } else { "s" };
         let _ = writeln!(text, "; ({count} server{plural} found)");

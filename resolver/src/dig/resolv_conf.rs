@@ -49,6 +49,9 @@ mod tests {
         let text = "# comment\nsearch example\n; nameserver 10.0.0.9\nnameserver 192.0.2.53\nnameserver ::1\n";
         assert_eq!(first_nameserver(text), "192.0.2.53".parse().ok());
         assert_eq!(first_nameserver("options ndots:2\n"), None);
-        assert_eq!(first_nameserver("nameserver fe80::1%eth0\n"), "fe80::1".parse().ok());
+        assert_eq!(
+            first_nameserver("nameserver fe80::1%eth0\n"),
+            "fe80::1".parse().ok()
+        );
     }
 }

@@ -19,7 +19,8 @@ use crate::dig::trace::run_trace;
 use crate::transport::Transport;
 
 /// dig's usage summary (`-h`).
-pub const USAGE: &str = "Usage:  rdig [@server] [-p port] [-t type] [-c class] [-x addr] [-4|-6] [-f file]
+pub const USAGE: &str =
+    "Usage:  rdig [@server] [-p port] [-t type] [-c class] [-x addr] [-4|-6] [-f file]
              [name] [type] [class] [+[no]option ...]
 Options: +[no]tcp +[no]recurse +short +[no]edns[=N] +bufsize=N +timeout=S +tries=N
          +[no]qr +[no]question +[no]answer +[no]authority +[no]additional +[no]comments
@@ -74,7 +75,11 @@ async fn run_lookup(
     let plain = !display.short && !display.json;
     if plain && display.query {
         let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
-        let _ = write!(out, ";; Sending:\n{}\n;; QUERY SIZE: {wire_size}\n\n", message_text(&query, display));
+        let _ = write!(
+            out,
+            ";; Sending:\n{}\n;; QUERY SIZE: {wire_size}\n\n",
+            message_text(&query, display)
+        );
     }
     let result = exchange_lookup(transport.as_ref(), &servers, &query, &lookup.options, out).await;
     if plain && display.cmd {
@@ -135,7 +140,8 @@ pub fn run(arguments: &[String]) -> u8 {
     }
     let mut lookups = invocation.lookups;
     if let Some(path) = &invocation.batch_file {
-        let loaded = read_batch_file(path).and_then(|text| batch_lookups(&text, &invocation.defaults));
+        let loaded =
+            read_batch_file(path).and_then(|text| batch_lookups(&text, &invocation.defaults));
         match loaded {
             Ok(batch) => lookups.extend(batch),
             Err(error) => {
@@ -146,7 +152,10 @@ pub fn run(arguments: &[String]) -> u8 {
     } else if lookups.is_empty() {
         lookups.push(invocation.defaults);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(_) => {
             let error = DigError::Internal("starting the async runtime");

@@ -23,7 +23,9 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
         SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
-    let socket = UdpSocket::bind(SocketAddr::new(local, 0)).await.map_err(io_error)?;
+    let socket = UdpSocket::bind(SocketAddr::new(local, 0))
+        .await
+        .map_err(io_error)?;
     // A connected socket only receives datagrams from `server` and reports ICMP port unreachable.
     socket.connect(server).await.map_err(io_error)?;
     socket.send(query).await.map_err(io_error)?;
@@ -42,7 +44,8 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
 async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut stream = TcpStream::connect(server).await.map_err(io_error)?;
     // RFC 1035 §4.2.2: two-byte length prefix.
-    let length = u16::try_from(query.len()).map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
+    let length = u16::try_from(query.len())
+        .map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
     let mut framed = Vec::with_capacity(query.len() + 2);
     framed.extend_from_slice(&length.to_be_bytes());
     framed.extend_from_slice(query);

@@ -30,7 +30,10 @@ use crate::Resolver;
 #[derive(Debug, Clone)]
 pub enum TraceStep {
     Received(Reply),
-    Failed { server: SocketAddr, error: TransportError },
+    Failed {
+        server: SocketAddr,
+        error: TransportError,
+    },
 }
 
 /// A `Transport` that forwards to the real one and keeps a copy of every exchange, in order.
@@ -41,12 +44,18 @@ pub struct RecordingTransport {
 
 impl RecordingTransport {
     pub fn new(inner: Arc<dyn Transport>) -> Self {
-        RecordingTransport { inner, steps: Mutex::new(Vec::new()) }
+        RecordingTransport {
+            inner,
+            steps: Mutex::new(Vec::new()),
+        }
     }
 
     /// The exchanges so far.
     pub fn steps(&self) -> Vec<TraceStep> {
-        self.steps.lock().map(|steps| steps.clone()).unwrap_or_default()
+        self.steps
+            .lock()
+            .map(|steps| steps.clone())
+            .unwrap_or_default()
     }
 
     fn record(&self, step: TraceStep) {
@@ -83,7 +92,10 @@ impl Transport for RecordingTransport {
                         }));
                     }
                 }
-                Err(error) => self.record(TraceStep::Failed { server, error: error.clone() }),
+                Err(error) => self.record(TraceStep::Failed {
+                    server,
+                    error: error.clone(),
+                }),
             }
             result
         })
@@ -94,8 +106,10 @@ impl Transport for RecordingTransport {
 fn root_hints(lookup: &Lookup) -> Result<Vec<RootHint>, DigError> {
     match &lookup.options.roots_file {
         None => Ok(builtin_root_hints()),
-        Some(path) => read_root_hints_file(Path::new(path))
-            .map_err(|error| DigError::RootHints { path: path.clone(), reason: error.to_string() }),
+        Some(path) => read_root_hints_file(Path::new(path)).map_err(|error| DigError::RootHints {
+            path: path.clone(),
+            reason: error.to_string(),
+        }),
     }
 }
 
@@ -120,7 +134,9 @@ fn learn_server_names(names: &mut HashMap<IpAddr, String>, message: &Message) {
             RData::AAAA(aaaa) => IpAddr::V6(aaaa.0),
             _ => continue,
         };
-        names.entry(address).or_insert_with(|| record.name.to_string());
+        names
+            .entry(address)
+            .or_insert_with(|| record.name.to_string());
     }
 }
 
@@ -129,11 +145,19 @@ fn step_text(step: &TraceStep, names: &HashMap<IpAddr, String>) -> String {
     match step {
         TraceStep::Received(reply) => {
             let mut text = String::new();
-            for record in reply.message.answers.iter().chain(&reply.message.authorities) {
+            for record in reply
+                .message
+                .answers
+                .iter()
+                .chain(&reply.message.authorities)
+            {
                 text.push_str(&record_line(record));
                 text.push('\n');
             }
-            let label = names.get(&reply.server.ip()).cloned().unwrap_or_else(|| reply.server.ip().to_string());
+            let label = names
+                .get(&reply.server.ip())
+                .cloned()
+                .unwrap_or_else(|| reply.server.ip().to_string());
             text.push_str(&format!(
                 ";; Received {} bytes from {}({label}) in {} ms\n\n",
                 reply.size,
@@ -143,7 +167,11 @@ fn step_text(step: &TraceStep, names: &HashMap<IpAddr, String>) -> String {
             text
         }
         TraceStep::Failed { server, error } => {
-            format!(";; communications error to {}: {}\n", address_text(*server), failure_text(error))
+            format!(
+                ";; communications error to {}: {}\n",
+                address_text(*server),
+                failure_text(error)
+            )
         }
     }
 }
@@ -158,7 +186,11 @@ pub async fn run_trace(
     let display = &lookup.options.display;
     let hints = root_hints(lookup)?;
     let recorder = Arc::new(RecordingTransport::new(Arc::new(UdpTcpTransport::new())));
-    let resolver = Resolver::new(trace_config(lookup, hints.clone()), recorder.clone(), Arc::new(SystemClock::new()));
+    let resolver = Resolver::new(
+        trace_config(lookup, hints.clone()),
+        recorder.clone(),
+        Arc::new(SystemClock::new()),
+    );
     let mut request = Message::query();
     request.metadata.id = rand::random::<u16>();
     request.metadata.recursion_desired = true;
@@ -167,12 +199,18 @@ pub async fn run_trace(
     request.add_query(query);
     let response = resolver.resolve(&request).await;
 
-    let mut names: HashMap<IpAddr, String> =
-        hints.iter().map(|hint| (hint.address, hint.name.to_string())).collect();
+    let mut names: HashMap<IpAddr, String> = hints
+        .iter()
+        .map(|hint| (hint.address, hint.name.to_string()))
+        .collect();
     let steps = recorder.steps();
     if !display.json && display.cmd {
         let _ = write!(out, "{}", command_text(command_line, None));
-        let source = lookup.options.roots_file.as_deref().unwrap_or("built-in IANA root hints");
+        let source = lookup
+            .options
+            .roots_file
+            .as_deref()
+            .unwrap_or("built-in IANA root hints");
         let _ = writeln!(out, ";; Root hints: {source}");
     }
     for step in &steps {
@@ -187,12 +225,19 @@ pub async fn run_trace(
             learn_server_names(&mut names, &reply.message);
         }
     }
-    if !steps.iter().any(|step| matches!(step, TraceStep::Received(_))) {
+    if !steps
+        .iter()
+        .any(|step| matches!(step, TraceStep::Received(_)))
+    {
         let _ = writeln!(out, ";; {}", DigError::NoReply);
         return Err(DigError::NoReply);
     }
     if !display.json && display.comments {
-        let _ = writeln!(out, ";; Resolution result: {}", rcode_text(response.metadata.response_code));
+        let _ = writeln!(
+            out,
+            ";; Resolution result: {}",
+            rcode_text(response.metadata.response_code)
+        );
     }
     Ok(())
 }

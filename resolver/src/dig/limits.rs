@@ -35,9 +35,6 @@ pub const MAX_DATAGRAMS_PER_TRY: usize = 64;
 /// Server addresses tried per lookup (a hostname may resolve to many); dig tries all, we cap the list.
 pub const MAX_SERVER_ADDRESSES: usize = 16;
 
-/// Upstream queries in one +trace walk: Unbound's `max-sent-count` budget is 32 per client query.
-pub const MAX_TRACE_QUERIES: usize = 32;
-
-/// Referral depth in one +trace walk: Unbound's `MAX_REFERRAL_COUNT` is 130, but no real name has
-/// more than ~10 zone cuts; 32 stops loops quickly.
-pub const MAX_TRACE_REFERRALS: usize = 32;
+/// Upstream exchanges one +trace printout keeps: four times Unbound's `max-sent-count` of 32 per
+/// client query; the resolver enforces its own (smaller) send budget, this only bounds the record.
+pub const MAX_TRACE_STEPS: usize = 128;

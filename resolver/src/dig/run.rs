@@ -73,23 +73,46 @@ async fn run_lookup(
     let servers = server_addresses(lookup, &label).await?;
     let query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let plain = !display.short && !display.json;
+    let found = lookup.server.as_ref().map(|_| servers.len());
+    // dig prints the command block before the query with +qr, else once the outcome is known.
+    let mut command_pending = plain && display.cmd;
     if plain && display.query {
+        if command_pending {
+            let _ = write!(out, "{}", command_text(command_line, found));
+            command_pending = false;
+        }
         let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
         let _ = write!(
             out,
-            ";; Sending:\n{}\n;; QUERY SIZE: {wire_size}\n\n",
+            ";; Sending:\n{};; QUERY SIZE: {wire_size}\n\n",
             message_text(&query, display)
         );
     }
-    let result = exchange_lookup(transport.as_ref(), &servers, &query, &lookup.options, out).await;
-    if plain && display.cmd {
-        let found = lookup.server.as_ref().map(|_| servers.len());
+    // Progress lines would break a JSON stream; with +json they go to standard error.
+    let result = if display.json {
+        let mut progress = std::io::stderr();
+        exchange_lookup(
+            transport.as_ref(),
+            &servers,
+            &query,
+            &lookup.options,
+            &mut progress,
+        )
+        .await
+    } else {
+        exchange_lookup(transport.as_ref(), &servers, &query, &lookup.options, out).await
+    };
+    if command_pending {
         let _ = write!(out, "{}", command_text(command_line, found));
     }
     let reply = match result {
         Ok(reply) => reply,
         Err(error) => {
-            let _ = writeln!(out, ";; {error}");
+            if display.json {
+                eprintln!(";; {error}");
+            } else {
+                let _ = writeln!(out, ";; {error}");
+            }
             return Err(error);
         }
     };

@@ -18,7 +18,7 @@ use crate::dig::args::{AddressFamily, Lookup};
 use crate::dig::error::DigError;
 use crate::dig::exchange::{address_text, failure_text, Reply};
 use crate::dig::json::reply_value;
-use crate::dig::limits::MAX_TRACE_QUERIES;
+use crate::dig::limits::{MAX_ROOT_HINTS_FILE_BYTES, MAX_TRACE_STEPS};
 use crate::dig::presentation::{rcode_text, record_line};
 use crate::dig::report::command_text;
 use crate::root_hints::{builtin_root_hints, read_root_hints_file};
@@ -61,7 +61,7 @@ impl RecordingTransport {
     fn record(&self, step: TraceStep) {
         if let Ok(mut steps) = self.steps.lock() {
             // The resolver bounds its own sends; this bound only keeps the printout finite.
-            if steps.len() < MAX_TRACE_QUERIES * 4 {
+            if steps.len() < MAX_TRACE_STEPS {
                 steps.push(step);
             }
         }
@@ -104,13 +104,22 @@ impl Transport for RecordingTransport {
 
 /// The hints the walk starts from: `+roots=FILE` (named.root format) or the built-in IANA list.
 fn root_hints(lookup: &Lookup) -> Result<Vec<RootHint>, DigError> {
-    match &lookup.options.roots_file {
-        None => Ok(builtin_root_hints()),
-        Some(path) => read_root_hints_file(Path::new(path)).map_err(|error| DigError::RootHints {
-            path: path.clone(),
-            reason: error.to_string(),
-        }),
+    let Some(path) = &lookup.options.roots_file else {
+        return Ok(builtin_root_hints());
+    };
+    let error = |reason: String| DigError::RootHints {
+        path: path.clone(),
+        reason,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|failure| error(failure.to_string()))?
+        .len();
+    if size > MAX_ROOT_HINTS_FILE_BYTES {
+        return Err(error(format!(
+            "larger than {MAX_ROOT_HINTS_FILE_BYTES} bytes"
+        )));
     }
+    read_root_hints_file(Path::new(path)).map_err(|failure| error(failure.to_string()))
 }
 
 /// Resolver settings for a trace: the user's hints, family and port; loopback allowed because the

@@ -1,0 +1,285 @@
+//! Turns one octoDNS value node into hickory `RData` for a given record type.
+//! Objects are mapped field by field; presentation-format strings go through hickory's own parser.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, NS, NULL, PTR, SOA, SRV, TXT};
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::serialize::binary::BinEncodable;
+
+use crate::limits::{MAX_TXT_VALUE_BYTES, TXT_CHUNK_BYTES};
+
+/// SPF (type 99, RFC 4408; RFC 7208 §3.1 deprecates it) has no hickory type of its own.
+pub const SPF: RecordType = RecordType::Unknown(99);
+use crate::yaml_tree::{Node, NodeValue};
+use crate::zone_error::ZoneErrorKind;
+
+/// Builds the RDATA of `record_type` from one octoDNS value. Names are relative to `origin`
+/// unless they end in a dot.
+pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> Result<RData, ZoneErrorKind> {
+    match record_type {
+        RecordType::A => {
+            let text = scalar(record_type, node)?;
+            Ipv4Addr::from_str(text.trim())
+                .map(|address| RData::A(A(address)))
+                .map_err(|_| ZoneErrorKind::BadAddress(text.to_owned()))
+        }
+        RecordType::AAAA => {
+            let text = scalar(record_type, node)?;
+            Ipv6Addr::from_str(text.trim())
+                .map(|address| RData::AAAA(AAAA(address)))
+                .map_err(|_| ZoneErrorKind::BadAddress(text.to_owned()))
+        }
+        RecordType::CNAME => Ok(RData::CNAME(CNAME(name(record_type, node, origin)?))),
+        RecordType::NS => Ok(RData::NS(NS(name(record_type, node, origin)?))),
+        RecordType::PTR => Ok(RData::PTR(PTR(name(record_type, node, origin)?))),
+        RecordType::DNAME => {
+            // hickory 0.26 has no DNAME type: serve it as opaque RDATA (RFC 3597), the target
+            // in uncompressed wire form (RFC 6672 §2.5 forbids compressing it anyway).
+            let target = name(record_type, node, origin)?;
+            let wire = target
+                .to_lowercase()
+                .to_bytes()
+                .map_err(|error| bad(record_type, error.to_string()))?;
+            Ok(RData::Unknown { code: record_type, rdata: NULL::with(wire) })
+        }
+        RecordType::MX => {
+            // octoDNS writes {preference, exchange}; older files use {priority, value}.
+            let preference = integer_field(record_type, node, &["preference", "priority"])?;
+            let exchange = name_field(record_type, node, &["exchange", "value"], origin)?;
+            Ok(RData::MX(MX::new(preference, exchange)))
+        }
+        RecordType::SRV => Ok(RData::SRV(SRV::new(
+            integer_field(record_type, node, &["priority"])?,
+            integer_field(record_type, node, &["weight"])?,
+            integer_field(record_type, node, &["port"])?,
+            name_field(record_type, node, &["target"], origin)?,
+        ))),
+        RecordType::TXT => Ok(RData::TXT(TXT::new(txt_strings(record_type, node)?))),
+        SPF => {
+            // SPF (type 99, RFC 7208 §3.1 deprecates it) has TXT's wire form but no hickory type.
+            let strings = txt_strings(record_type, node)?;
+            let mut wire = Vec::new();
+            for string in strings {
+                // Each chunk is at most TXT_CHUNK_BYTES (255), so it fits the length octet.
+                wire.push(u8::try_from(string.len()).unwrap_or(u8::MAX));
+                wire.extend_from_slice(string.as_bytes());
+            }
+            Ok(RData::Unknown { code: record_type, rdata: NULL::with(wire) })
+        }
+        RecordType::CAA => {
+            let flags: u8 = integer_field(record_type, node, &["flags"]).or_else(|error| {
+                if field(node, &["flags"]).is_none() { Ok(0) } else { Err(error) }
+            })?;
+            let tag = text_field(record_type, node, &["tag"])?;
+            let value = text_field(record_type, node, &["value"])?;
+            presentation(record_type, &format!("{flags} {tag} {}", quoted(&value)))
+        }
+        RecordType::SSHFP => {
+            let algorithm: u8 = integer_field(record_type, node, &["algorithm"])?;
+            let fingerprint_type: u8 = integer_field(record_type, node, &["fingerprint_type"])?;
+            let fingerprint = text_field(record_type, node, &["fingerprint"])?;
+            presentation(record_type, &format!("{algorithm} {fingerprint_type} {fingerprint}"))
+        }
+        RecordType::TLSA => {
+            let usage: u8 = integer_field(record_type, node, &["certificate_usage"])?;
+            let selector: u8 = integer_field(record_type, node, &["selector"])?;
+            let matching: u8 = integer_field(record_type, node, &["matching_type"])?;
+            let data = text_field(record_type, node, &["certificate_association_data"])?;
+            presentation(record_type, &format!("{usage} {selector} {matching} {data}"))
+        }
+        RecordType::NAPTR => {
+            let order: u16 = integer_field(record_type, node, &["order"])?;
+            let preference: u16 = integer_field(record_type, node, &["preference"])?;
+            let flags = text_field(record_type, node, &["flags"])?;
+            let service = text_field(record_type, node, &["service"])?;
+            let regexp = text_field(record_type, node, &["regexp"])?;
+            let replacement = name_field(record_type, node, &["replacement"], origin)?;
+            presentation(
+                record_type,
+                &format!(
+                    "{order} {preference} {} {} {} {replacement}",
+                    quoted(&flags),
+                    quoted(&service),
+                    quoted(&regexp)
+                ),
+            )
+        }
+        RecordType::DS => {
+            // Without hickory's DNSSEC features DS is opaque RDATA (RFC 3597), built from
+            // octoDNS's {key_tag, algorithm, digest_type, digest} or a presentation string.
+            let (key_tag, algorithm, digest_type, digest): (u16, u8, u8, String) = match &node.value {
+                NodeValue::Scalar(text) => {
+                    let mut parts = text.split_whitespace();
+                    let mut number = |what: &str| -> Result<String, ZoneErrorKind> {
+                        parts.next().map(str::to_owned).ok_or_else(|| bad(record_type, format!("missing {what}")))
+                    };
+                    let key_tag = number("key tag")?;
+                    let algorithm = number("algorithm")?;
+                    let digest_type = number("digest type")?;
+                    let digest: String = parts.collect();
+                    (
+                        key_tag.parse().map_err(|_| bad(record_type, "bad key tag"))?,
+                        algorithm.parse().map_err(|_| bad(record_type, "bad algorithm"))?,
+                        digest_type.parse().map_err(|_| bad(record_type, "bad digest type"))?,
+                        digest,
+                    )
+                }
+                _ => (
+                    integer_field(record_type, node, &["key_tag"])?,
+                    integer_field(record_type, node, &["algorithm"])?,
+                    integer_field(record_type, node, &["digest_type"])?,
+                    text_field(record_type, node, &["digest"])?,
+                ),
+            };
+            let mut wire = Vec::with_capacity(4 + digest.len() / 2);
+            wire.extend_from_slice(&key_tag.to_be_bytes());
+            wire.push(algorithm);
+            wire.push(digest_type);
+            wire.extend(hex_bytes(&digest).ok_or_else(|| bad(record_type, format!("digest is not hex: {digest:?}")))?);
+            Ok(RData::Unknown { code: record_type, rdata: NULL::with(wire) })
+        }
+        RecordType::SOA => Ok(RData::SOA(SOA::new(
+            name_field(record_type, node, &["mname"], origin)?,
+            name_field(record_type, node, &["rname"], origin)?,
+            integer_field(record_type, node, &["serial"])?,
+            integer_field(record_type, node, &["refresh"])?,
+            integer_field(record_type, node, &["retry"])?,
+            integer_field(record_type, node, &["expire"])?,
+            integer_field(record_type, node, &["minimum"])?,
+        ))),
+        // Every further type hickory can parse (HINFO, HTTPS, SVCB, CERT, OPENPGPKEY, ...) takes
+        // its presentation form as one string.
+        _ => presentation(record_type, scalar(record_type, node)?),
+    }
+}
+
+fn bad(record_type: RecordType, problem: impl Into<String>) -> ZoneErrorKind {
+    ZoneErrorKind::BadValue { record_type: record_type.to_string(), problem: problem.into() }
+}
+
+fn presentation(record_type: RecordType, text: &str) -> Result<RData, ZoneErrorKind> {
+    RData::try_from_str(record_type, text).map_err(|error| bad(record_type, format!("{text:?}: {error}")))
+}
+
+fn scalar(record_type: RecordType, node: &Node) -> Result<&str, ZoneErrorKind> {
+    node.as_scalar()
+        .ok_or_else(|| bad(record_type, format!("expected a single value, found {}", shape(node))))
+}
+
+fn shape(node: &Node) -> &'static str {
+    match node.value {
+        NodeValue::Null => "nothing",
+        NodeValue::Scalar(_) => "a scalar",
+        NodeValue::Sequence(_) => "a list",
+        NodeValue::Mapping(_) => "a mapping",
+    }
+}
+
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for character in text.chars() {
+        if character == '"' || character == '\\' {
+            out.push('\\');
+        }
+        out.push(character);
+    }
+    out.push('"');
+    out
+}
+
+fn parse_name(record_type: RecordType, text: &str, origin: &Name) -> Result<Name, ZoneErrorKind> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad(record_type, "empty name"));
+    }
+    if text == "@" {
+        return Ok(origin.clone());
+    }
+    Name::parse(text, Some(origin)).map_err(|_| ZoneErrorKind::BadName(text.to_owned()))
+}
+
+fn name(record_type: RecordType, node: &Node, origin: &Name) -> Result<Name, ZoneErrorKind> {
+    parse_name(record_type, scalar(record_type, node)?, origin)
+}
+
+fn field<'n>(node: &'n Node, names: &[&str]) -> Option<&'n Node> {
+    names.iter().find_map(|field_name| node.get(field_name))
+}
+
+fn text_field(record_type: RecordType, node: &Node, names: &[&str]) -> Result<String, ZoneErrorKind> {
+    if !matches!(node.value, NodeValue::Mapping(_)) {
+        return Err(bad(record_type, format!("expected a mapping with {}, found {}", names.join("/"), shape(node))));
+    }
+    match field(node, names) {
+        Some(value) => match &value.value {
+            NodeValue::Scalar(text) => Ok(text.clone()),
+            NodeValue::Null => Ok(String::new()),
+            _ => Err(bad(record_type, format!("field {} must be a scalar", names.join("/")))),
+        },
+        None => Err(bad(record_type, format!("missing field {}", names.join("/")))),
+    }
+}
+
+fn name_field(record_type: RecordType, node: &Node, names: &[&str], origin: &Name) -> Result<Name, ZoneErrorKind> {
+    parse_name(record_type, &text_field(record_type, node, names)?, origin)
+}
+
+fn integer_field<T: FromStr>(record_type: RecordType, node: &Node, names: &[&str]) -> Result<T, ZoneErrorKind> {
+    let text = text_field(record_type, node, names)?;
+    text.trim()
+        .parse()
+        .map_err(|_| bad(record_type, format!("field {} is not a number in range: {text:?}", names.join("/"))))
+}
+
+/// octoDNS TXT values escape `;` as `\;` (and `\` as `\\`); long values are split into
+/// 255-octet character-strings (RFC 1035 §3.3.14), as octoDNS's own chunking does.
+fn txt_strings(record_type: RecordType, node: &Node) -> Result<Vec<String>, ZoneErrorKind> {
+    let raw = scalar(record_type, node)?;
+    if raw.len() > MAX_TXT_VALUE_BYTES {
+        return Err(bad(record_type, format!("value is {} bytes, limit {MAX_TXT_VALUE_BYTES}", raw.len())));
+    }
+    let mut text = String::with_capacity(raw.len());
+    let mut characters = raw.chars();
+    while let Some(character) = characters.next() {
+        if character == '\\' {
+            match characters.next() {
+                Some(escaped @ (';' | '\\')) => text.push(escaped),
+                Some(other) => {
+                    text.push('\\');
+                    text.push(other);
+                }
+                None => text.push('\\'),
+            }
+        } else {
+            text.push(character);
+        }
+    }
+    let mut strings = Vec::new();
+    let mut current = String::new();
+    for character in text.chars() {
+        if current.len() + character.len_utf8() > TXT_CHUNK_BYTES {
+            strings.push(std::mem::take(&mut current));
+        }
+        current.push(character);
+    }
+    strings.push(current);
+    Ok(strings)
+}
+
+/// Decodes hexadecimal text (whitespace allowed, as in presentation format).
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text.bytes().filter(|byte| !byte.is_ascii_whitespace()).collect();
+    if digits.is_empty() || digits.len() % 2 != 0 {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let text = std::str::from_utf8(pair).ok()?;
+            u8::from_str_radix(text, 16).ok()
+        })
+        .collect()
+}

@@ -1,0 +1,15 @@
+//! Integration tests of the authority crate: one binary, modules grouped by behaviour.
+
+#[path = "authority/support.rs"]
+mod support;
+
+#[path = "authority/answers.rs"]
+mod answers;
+#[path = "authority/loader_errors.rs"]
+mod loader_errors;
+#[path = "authority/loader_formats.rs"]
+mod loader_formats;
+#[path = "authority/reload.rs"]
+mod reload;
+#[path = "authority/wire.rs"]
+mod wire;

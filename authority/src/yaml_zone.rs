@@ -35,6 +35,8 @@ pub struct ReadZone {
     pub file: PathBuf,
     pub records: Vec<SourceRecord>,
     pub warnings: Vec<ZoneWarning>,
+    /// Problems found while reading; `build_zone` adds its own and reports them all.
+    pub errors: Vec<ZoneError>,
 }
 
 /// The origin a file serves: its name without `.yaml`, `root.yaml` being the root zone.
@@ -70,15 +72,27 @@ pub fn read_zone_file(path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneEr
 /// Reads zone text as if it came from `path` (tests use this directly).
 pub fn read_zone_text(text: &str, path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneError>> {
     let mut reader = Reader { file: path.to_path_buf(), origin: origin.clone(), records: Vec::new(), warnings: Vec::new(), errors: Vec::new() };
-    match parse_document(text) {
-        Ok(document) => reader.read_document(&document),
-        Err((line, problem)) => reader.error(line, ZoneErrorKind::Yaml(problem)),
+    // Unparseable YAML yields no records; zone-wide checks would only add noise, so stop there.
+    let unreadable = match parse_document(text) {
+        Ok(document) => {
+            reader.read_document(&document);
+            false
+        }
+        Err((line, problem)) => {
+            reader.error(line, ZoneErrorKind::Yaml(problem));
+            true
+        }
+    };
+    if unreadable {
+        return Err(reader.errors);
     }
-    if reader.errors.is_empty() {
-        Ok(ReadZone { origin: reader.origin, file: reader.file, records: reader.records, warnings: reader.warnings })
-    } else {
-        Err(reader.errors)
-    }
+    Ok(ReadZone {
+        origin: reader.origin,
+        file: reader.file,
+        records: reader.records,
+        warnings: reader.warnings,
+        errors: reader.errors,
+    })
 }
 
 struct Reader {
@@ -132,10 +146,10 @@ impl Reader {
             match &value.value {
                 NodeValue::Sequence(items) => {
                     for item in items {
-                        self.read_record_object(&owner, owner_text, item);
+                        self.read_record_object(&owner, owner_text, item, item.line);
                     }
                 }
-                NodeValue::Mapping(_) => self.read_record_object(&owner, owner_text, value),
+                NodeValue::Mapping(_) => self.read_record_object(&owner, owner_text, value, key.line),
                 _ => self.error(value.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a record object or a list of them" }),
             }
         }
@@ -148,9 +162,9 @@ impl Reader {
         Name::parse(text, Some(&self.origin)).map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))
     }
 
-    fn read_record_object(&mut self, owner: &Name, owner_text: &str, object: &Node) {
+    fn read_record_object(&mut self, owner: &Name, owner_text: &str, object: &Node, object_line: u64) {
         let NodeValue::Mapping(fields) = &object.value else {
-            self.error(object.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a record object with type and value(s)" });
+            self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a record object with type and value(s)" });
             return;
         };
         let mut record_type_node = None;
@@ -178,10 +192,10 @@ impl Reader {
             }
         }
         let Some(type_text) = record_type_node.and_then(Node::as_scalar) else {
-            self.error(object.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a `type` field naming the record type" });
+            self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a `type` field naming the record type" });
             return;
         };
-        let type_line = record_type_node.map_or(object.line, |node| node.line);
+        let type_line = record_type_node.map_or(object_line, |node| node.line);
         let type_upper = type_text.trim().to_ascii_uppercase();
         if NON_DNS_TYPES.contains(&type_upper.as_str()) {
             self.warnings.push(ZoneWarning { file: self.file.clone(), line: type_line, record_type: type_upper });
@@ -210,12 +224,12 @@ impl Reader {
             (None, Some(Node { value: NodeValue::Sequence(items), .. })) => items.iter().collect(),
             (None, Some(single)) => vec![single],
             _ => {
-                self.error(object.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "exactly one of `value` or `values`" });
+                self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "exactly one of `value` or `values`" });
                 return;
             }
         };
         if values.len() > MAX_VALUES_PER_RECORD {
-            self.error(object.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "at most 4096 values" });
+            self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "at most 4096 values" });
             return;
         }
         for value in values {

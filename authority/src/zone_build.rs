@@ -30,8 +30,8 @@ struct PendingSet {
 
 /// Checks and prepares one zone. Returns every error found.
 pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
-    let ReadZone { origin, file, records, .. } = read;
-    let mut errors: Vec<ZoneError> = Vec::new();
+    let ReadZone { origin, file, records, errors: read_errors, .. } = read;
+    let mut errors: Vec<ZoneError> = read_errors;
     let mut report = |line: u64, kind: ZoneErrorKind| {
         if errors.len() <= MAX_ERRORS_PER_FILE {
             errors.push(ZoneError { file: file.clone(), line, kind });

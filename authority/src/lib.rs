@@ -15,3 +15,4 @@ pub mod handler;
 pub mod reload;
 pub mod request;
 pub mod response;
+pub mod check;

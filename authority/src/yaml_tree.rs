@@ -62,6 +62,26 @@ impl<'de> Deserialize<'de> for Node {
     }
 }
 
+/// A mapping key as written: keys are read as strings, so `1.10` stays `1.10` (a reverse-zone
+/// owner) instead of becoming the float 1.1.
+struct KeyText(NodeValue);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_string(PlainVisitor).map(KeyText)
+    }
+}
+
+/// A key with its line.
+struct Key(Node);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned: Spanned<KeyText> = Spanned::deserialize(deserializer)?;
+        Ok(Key(Node { line: spanned.referenced.line(), value: spanned.value.0 }))
+    }
+}
+
 struct PlainVisitor;
 
 impl<'de> Visitor<'de> for PlainVisitor {
@@ -112,7 +132,7 @@ impl<'de> Visitor<'de> for PlainVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<NodeValue, A::Error> {
         let mut entries = Vec::new();
-        while let Some((key, value)) = access.next_entry::<Node, Node>()? {
+        while let Some((Key(key), value)) = access.next_entry::<Key, Node>()? {
             entries.push((key, value));
         }
         Ok(NodeValue::Mapping(entries))
@@ -137,16 +157,19 @@ mod tests {
 
     #[test]
     fn nodes_carry_lines_and_duplicates() {
-        let text = "'':\n  type: A\n  value: 1.2.3.4\nwww:\n  - type: TXT\n    values: [a, 'b']\nwww: x\n";
+        let text = "1.10: x\n1.1: y\n'':\n  type: A\n  value: 1.2.3.4\nwww:\n  - type: TXT\n    values: [a, 'b']\nwww: x\n";
         let document = parse_document(text).unwrap();
         let NodeValue::Mapping(entries) = &document.value else { panic!("{document:?}") };
-        assert_eq!(entries.len(), 3);
-        assert_eq!(entries[0].0.line, 1);
-        assert_eq!(entries[0].1.get("value").unwrap().line, 3);
+        assert_eq!(entries.len(), 5);
+        assert_eq!(entries[0].0.as_scalar(), Some("1.10"));
+        assert_eq!(entries[1].0.as_scalar(), Some("1.1"));
+        let entries = &entries[2..];
+        assert_eq!(entries[0].0.line, 3);
+        assert_eq!(entries[0].1.get("value").unwrap().line, 5);
         assert_eq!(entries[1].0.as_scalar(), Some("www"));
-        assert_eq!(entries[1].0.line, 4);
-        assert_eq!(entries[2].0.line, 7);
+        assert_eq!(entries[1].0.line, 6);
+        assert_eq!(entries[2].0.line, 9);
         let NodeValue::Sequence(items) = &entries[1].1.value else { panic!() };
-        assert_eq!(items[0].line, 5);
+        assert_eq!(items[0].line, 7);
     }
 }

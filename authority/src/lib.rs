@@ -16,3 +16,4 @@ pub mod reload;
 pub mod request;
 pub mod response;
 pub mod check;
+pub mod master_file;

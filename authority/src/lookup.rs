@@ -22,6 +22,9 @@ pub struct Answer {
     /// True for a referral: glue in the additional section is required (RFC 9471), so losing it
     /// to truncation must set TC.
     pub is_referral: bool,
+    /// True when the authority section holds only the zone's NS added to a positive answer:
+    /// optional data, so dropping it for size does not set TC (RFC 2181 §9).
+    pub authority_is_optional: bool,
     pub answers: Vec<Arc<RecordSet>>,
     pub authorities: Vec<Arc<RecordSet>>,
     pub additionals: Vec<Arc<RecordSet>>,
@@ -66,12 +69,14 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     };
     let mut answer = Answer { authoritative: true, ..Answer::default() };
     let mut current_zone = zone.clone();
+    let mut answered_zone = zone.clone();
     let mut current_name = name.clone();
     let mut visited: Vec<LowerName> = Vec::new();
     // RFC 1034 §4.3.2 step 3a: a CNAME restarts the search at its target; bounded by
     // MAX_CNAME_CHAIN and cut at the first repeat (a loop).
     for _ in 0..=MAX_CNAME_CHAIN {
         visited.push(LowerName::new(&current_name));
+        answered_zone = current_zone.clone();
         let next = answer_in_zone(&mut answer, &current_zone, &current_name, record_type);
         let Some(target) = next else { break };
         if visited.contains(&LowerName::new(&target)) {
@@ -86,7 +91,27 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
             None => break,
         }
     }
+    // A DS answer comes from the parent side of a cut; NSD adds no NS there, nor do we.
+    if record_type != RecordType::DS {
+        add_zone_nameservers(&mut answer, &answered_zone);
+    }
     answer
+}
+
+/// RFC 1034 §4.3.2 step 6 (optional): a positive answer also carries the zone's NS RRset in
+/// authority and their addresses in additional. NSD and BIND do this by default; we follow so
+/// that resolvers learn the servers and our answers match NSD's.
+fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
+    if answer.response_code != ResponseCode::NoError || answer.answers.is_empty() || !answer.authorities.is_empty() {
+        return;
+    }
+    let Some(ns) = zone.apex().and_then(|apex| apex.find(RecordType::NS)) else { return };
+    if answer.answers.iter().any(|set| Arc::ptr_eq(set, &ns.set)) {
+        return;
+    }
+    answer.authorities.push(ns.set.clone());
+    answer.authority_is_optional = true;
+    answer.add_additionals(&ns.additional);
 }
 
 /// Answers `name` in `zone` into `answer`; returns the CNAME target to follow, if any.

@@ -67,7 +67,9 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
             }
         } else if authorities > 0 {
             authorities -= 1;
-            message.metadata.truncation = true;
+            if !answer.authority_is_optional {
+                message.metadata.truncation = true;
+            }
         } else if answers > 0 {
             answers -= 1;
             message.metadata.truncation = true;

@@ -13,3 +13,5 @@ mod loader_formats;
 mod reload;
 #[path = "authority/wire.rs"]
 mod wire;
+#[path = "authority/interop_nsd.rs"]
+mod interop_nsd;

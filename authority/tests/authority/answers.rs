@@ -5,17 +5,21 @@ use hickory_proto::rr::RecordType;
 
 use crate::support::{ask, assert_header, catalog, full, section, EXAMPLE, OTHER};
 
+const ZONE_NS: [&str; 2] = ["example.test. NS", "example.test. NS"];
+const ZONE_NS_ADDRESSES: [&str; 2] = ["ns1.example.test. A", "ns2.example.test. AAAA"];
+
 fn zones() -> authority::catalog::Catalog {
     catalog(&[("example.test", EXAMPLE), ("other.test", OTHER)])
 }
 
 #[test]
-fn exact_match_is_authoritative_with_only_the_asked_rrset() {
+fn exact_match_is_authoritative_with_zone_nameservers() {
     let reply = ask(&zones(), "web.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(full(&reply.answers), ["web.example.test. 3600 A 192.0.2.80", "web.example.test. 3600 A 192.0.2.81"]);
-    assert!(reply.authorities.is_empty());
-    assert!(reply.additionals.is_empty());
+    // RFC 1034 §4.3.2 step 6, as NSD does by default: the zone's NS and their addresses.
+    assert_eq!(section(&reply.authorities), ZONE_NS);
+    assert_eq!(section(&reply.additionals), ZONE_NS_ADDRESSES);
 }
 
 #[test]
@@ -23,7 +27,7 @@ fn cname_is_followed_inside_the_zone() {
     let reply = ask(&zones(), "www.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(section(&reply.answers), ["www.example.test. CNAME", "web.example.test. A", "web.example.test. A"]);
-    assert!(reply.authorities.is_empty());
+    assert_eq!(section(&reply.authorities), ZONE_NS);
 }
 
 #[test]
@@ -45,7 +49,7 @@ fn cname_out_of_our_zones_stops_at_the_cname() {
     let reply = ask(&zones(), "outside.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(section(&reply.answers), ["outside.example.test. CNAME"]);
-    assert!(reply.authorities.is_empty());
+    assert_eq!(section(&reply.authorities), ZONE_NS);
 }
 
 #[test]
@@ -173,7 +177,7 @@ fn wildcard_cname_is_synthesized_and_followed() {
 fn wildcard_mx_brings_target_address() {
     let reply = ask(&zones(), "any.wild.example.test.", RecordType::MX);
     assert_eq!(section(&reply.answers), ["any.wild.example.test. MX"]);
-    assert_eq!(section(&reply.additionals), ["mail.example.test. A"]);
+    assert_eq!(section(&reply.additionals), ["mail.example.test. A", ZONE_NS_ADDRESSES[0], ZONE_NS_ADDRESSES[1]]);
 }
 
 #[test]
@@ -181,22 +185,24 @@ fn mx_answer_adds_exchange_address() {
     let reply = ask(&zones(), "example.test.", RecordType::MX);
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(section(&reply.answers), ["example.test. MX"]);
-    assert_eq!(full(&reply.additionals), ["mail.example.test. 3600 A 192.0.2.25"]);
+    assert_eq!(section(&reply.authorities), ZONE_NS);
+    assert_eq!(full(&reply.additionals), ["mail.example.test. 3600 A 192.0.2.25", "ns1.example.test. 3600 A 192.0.2.53", "ns2.example.test. 3600 AAAA 2001:db8::53"]);
 }
 
 #[test]
 fn ns_answer_adds_nameserver_addresses() {
     let reply = ask(&zones(), "example.test.", RecordType::NS);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.answers), ["example.test. NS", "example.test. NS"]);
-    assert_eq!(section(&reply.additionals), ["ns1.example.test. A", "ns2.example.test. AAAA"]);
+    assert_eq!(section(&reply.answers), ZONE_NS);
+    assert!(reply.authorities.is_empty(), "the NS RRset is not repeated in authority");
+    assert_eq!(section(&reply.additionals), ZONE_NS_ADDRESSES);
 }
 
 #[test]
 fn srv_answer_adds_target_address() {
     let reply = ask(&zones(), "_sip._udp.example.test.", RecordType::SRV);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.additionals), ["sip.example.test. A"]);
+    assert_eq!(section(&reply.additionals), ["sip.example.test. A", ZONE_NS_ADDRESSES[0], ZONE_NS_ADDRESSES[1]]);
 }
 
 #[test]

@@ -1,0 +1,194 @@
+//! Interoperability with NSD: the same zone, converted to a master file and served by NSD on
+//! 127.20.0.2, must give the answers our lookup gives (rcode, AA, and each section's RRs).
+
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use authority::catalog::{Catalog, ZoneSource};
+use authority::handler::answer_packet;
+use authority::listen::Protocol;
+use authority::master_file::to_master_file;
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Record, RecordType};
+
+use crate::support::query_bytes;
+
+/// NSD's address and port for this test only.
+const NSD_ADDRESS: &str = "127.20.0.2:5300";
+/// Attempts to reach NSD after starting it (each waits up to READY_WAIT for a reply).
+const READY_ATTEMPTS: usize = 50;
+const READY_WAIT: Duration = Duration::from_millis(200);
+const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether a needed Debian tool is present; missing is a skip, or a failure under
+/// DNS_TESTS_REQUIRE_TOOLS=1 (CI).
+pub fn tool_available(tool: &str) -> bool {
+    let found = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].iter().any(|directory| Path::new(directory).join(tool).exists());
+    if !found {
+        if std::env::var("DNS_TESTS_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("{tool} is required (DNS_TESTS_REQUIRE_TOOLS=1) but not installed");
+        }
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}
+
+/// A running NSD, killed by PID and its directory removed when dropped.
+struct Nsd {
+    child: Child,
+    directory: PathBuf,
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
+
+fn start_nsd(catalog: &Catalog) -> Nsd {
+    let directory = std::env::temp_dir().join(format!("authority-nsd-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let (address, port) = NSD_ADDRESS.split_once(':').unwrap();
+    let mut config = format!(
+        "server:\n  ip-address: {address}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{dir}\"\n  pidfile: \"{dir}/nsd.pid\"\n  database: \"\"\n  xfrdfile: \"{dir}/xfrd.state\"\n  zonelistfile: \"{dir}/zone.list\"\n  logfile: \"{dir}/nsd.log\"\n  server-count: 1\n  verbosity: 1\n  hide-version: yes\n  refuse-any: no\nremote-control:\n  control-enable: no\n",
+        dir = directory.display()
+    );
+    for zone in catalog.zones() {
+        let file = directory.join(format!("{}zone", zone.origin));
+        std::fs::write(&file, to_master_file(zone)).unwrap();
+        config.push_str(&format!("zone:\n  name: \"{}\"\n  zonefile: \"{}\"\n", zone.origin, file.display()));
+    }
+    let config_path = directory.join("nsd.conf");
+    std::fs::write(&config_path, config).unwrap();
+    let child = Command::new("nsd")
+        .arg("-d")
+        .arg("-c")
+        .arg(&config_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nsd");
+    let nsd = Nsd { child, directory };
+    let socket = UdpSocket::bind("127.20.0.1:0").unwrap();
+    socket.set_read_timeout(Some(READY_WAIT)).unwrap();
+    let probe = query_bytes("example.test.", RecordType::SOA, None);
+    for _ in 0..READY_ATTEMPTS {
+        socket.send_to(&probe, NSD_ADDRESS).unwrap();
+        let mut buffer = [0u8; 4096];
+        if socket.recv_from(&mut buffer).is_ok() {
+            return nsd;
+        }
+    }
+    let log = std::fs::read_to_string(nsd.directory.join("nsd.log")).unwrap_or_default();
+    panic!("nsd did not answer on {NSD_ADDRESS}; log:\n{log}");
+}
+
+fn ask_nsd(socket: &UdpSocket, query: &[u8]) -> Message {
+    for _ in 0..3 {
+        socket.send_to(query, NSD_ADDRESS).unwrap();
+        let mut buffer = [0u8; 65535];
+        if let Ok((length, _)) = socket.recv_from(&mut buffer) {
+            return Message::from_vec(&buffer[..length]).expect("nsd reply decodes");
+        }
+    }
+    panic!("nsd did not answer");
+}
+
+/// A section as a sorted list of `owner TTL TYPE RDATA`, names lowercased.
+fn rrs(records: &[Record]) -> Vec<String> {
+    let mut lines: Vec<String> = records
+        .iter()
+        .map(|record| {
+            let mut record = record.clone();
+            record.name = record.name.to_lowercase();
+            canonical_line(&record)
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `owner TTL TYPE hex` with names inside RDATA lowercased: NSD may compress a name against the
+/// question's case, which is the same name (RFC 4343).
+fn canonical_line(record: &Record) -> String {
+    use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
+    let mut wire = Vec::new();
+    let mut encoder = BinEncoder::new(&mut wire);
+    encoder.set_name_encoding(NameEncoding::UncompressedLowercase);
+    record.data.emit(&mut encoder).unwrap();
+    let hex: String = wire.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{} {} {} {}", record.name, record.ttl, u16::from(record.record_type()), hex)
+}
+
+#[test]
+fn nsd_gives_the_same_answers_for_every_case() {
+    if !tool_available("nsd") {
+        return;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../zones/examples/example.test.yaml");
+    let load = Catalog::load(&[ZoneSource::parse(path.to_str().unwrap()).unwrap()]);
+    assert!(load.errors.is_empty(), "{:?}", load.errors);
+    let catalog = load.catalog;
+    let _nsd = start_nsd(&catalog);
+    let socket = UdpSocket::bind("127.20.0.1:0").unwrap();
+    socket.set_read_timeout(Some(QUERY_TIMEOUT)).unwrap();
+
+    let cases: &[(&str, RecordType)] = &[
+        ("example.test.", RecordType::SOA),
+        ("example.test.", RecordType::NS),
+        ("example.test.", RecordType::MX),
+        ("example.test.", RecordType::TXT),
+        ("example.test.", RecordType::CAA),
+        ("example.test.", RecordType::NAPTR),
+        ("web.example.test.", RecordType::A),
+        ("web.example.test.", RecordType::SSHFP),
+        ("www.example.test.", RecordType::A),
+        ("www.example.test.", RecordType::CNAME),
+        ("_sip._udp.example.test.", RecordType::SRV),
+        ("_443._tcp.web.example.test.", RecordType::TLSA),
+        ("web.example.test.", RecordType::AAAA),
+        ("nothing.example.test.", RecordType::A),
+        ("empty.nonterminal.example.test.", RecordType::A),
+        ("nonterminal.example.test.", RecordType::TXT),
+        ("host.wild.example.test.", RecordType::A),
+        ("a.b.wild.example.test.", RecordType::TXT),
+        ("host.wild.example.test.", RecordType::MX),
+        ("sub.example.test.", RecordType::NS),
+        ("deep.host.sub.example.test.", RecordType::A),
+        ("ns1.sub.example.test.", RecordType::A),
+        ("MiXeD.ExAmPlE.TeSt.", RecordType::A),
+        ("mail2.example.test.", RecordType::A),
+        ("gone.example.test.", RecordType::A),
+        ("sub.example.test.", RecordType::DS),
+        ("old.example.test.", RecordType::DNAME),
+        ("example.test.", RecordType::Unknown(99)),
+        ("web.example.test.", RecordType::HINFO),
+        ("1.2.0.192.in-addr.example.test.", RecordType::PTR),
+        ("example.test.", RecordType::AAAA),
+        ("ns2.example.test.", RecordType::AAAA),
+        ("www.example.org.", RecordType::A),
+    ];
+    let mut differences = Vec::new();
+    for (name, record_type) in cases {
+        let query = query_bytes(name, *record_type, Some(1232));
+        let theirs = ask_nsd(&socket, &query);
+        let ours = Message::from_vec(&answer_packet(&catalog, &query, Protocol::Udp).unwrap()).unwrap();
+        let view = |message: &Message| {
+            (
+                message.metadata.response_code,
+                message.metadata.authoritative,
+                rrs(&message.answers),
+                rrs(&message.authorities),
+                rrs(&message.additionals),
+            )
+        };
+        if view(&ours) != view(&theirs) {
+            differences.push(format!("{name} {record_type}:\n  ours {:?}\n  nsd  {:?}", view(&ours), view(&theirs)));
+        }
+    }
+    assert!(differences.is_empty(), "{} differences:\n{}", differences.len(), differences.join("\n"));
+}

@@ -30,8 +30,15 @@ impl ZoneSource {
             Some(text) => parse_origin(text),
             None => origin_from_path(path),
         }
-        .map_err(|kind| ZoneError { file: path.to_path_buf(), line: 0, kind })?;
-        Ok(ZoneSource { origin, path: path.to_path_buf() })
+        .map_err(|kind| ZoneError {
+            file: path.to_path_buf(),
+            line: 0,
+            kind,
+        })?;
+        Ok(ZoneSource {
+            origin,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Reads and checks the file; every error found, or the prepared zone and its warnings.
@@ -58,7 +65,12 @@ pub struct CatalogLoad {
 
 impl Catalog {
     pub fn new(zones: impl IntoIterator<Item = Arc<Zone>>) -> Catalog {
-        Catalog { zones: zones.into_iter().map(|zone| (LowerName::new(&zone.origin), zone)).collect() }
+        Catalog {
+            zones: zones
+                .into_iter()
+                .map(|zone| (LowerName::new(&zone.origin), zone))
+                .collect(),
+        }
     }
 
     /// Loads every source; zones whose files fail are left out and their errors returned.
@@ -93,14 +105,20 @@ impl Catalog {
     /// The zone with the longest origin that contains `name`.
     pub fn closest_zone(&self, name: &Name) -> Option<&Arc<Zone>> {
         let labels = name.num_labels();
-        (0..=labels).rev().find_map(|count| self.zones.get(&LowerName::new(&name.trim_to(usize::from(count)))))
+        (0..=labels).rev().find_map(|count| {
+            self.zones
+                .get(&LowerName::new(&name.trim_to(usize::from(count))))
+        })
     }
 
     /// The zone that answers `record_type` at `name`. DS lives on the parent side of a cut
     /// (RFC 4035 §3.1.4.1), so a DS query for a zone apex goes to the zone above, if we serve it.
     pub fn answering_zone(&self, name: &Name, record_type: RecordType) -> Option<&Arc<Zone>> {
         let zone = self.closest_zone(name)?;
-        if record_type == RecordType::DS && !name.is_root() && zone.origin.num_labels() == name.num_labels() {
+        if record_type == RecordType::DS
+            && !name.is_root()
+            && zone.origin.num_labels() == name.num_labels()
+        {
             if let Some(parent) = self.closest_zone(&name.base_name()) {
                 return Some(parent);
             }

@@ -32,7 +32,10 @@ pub struct Answer {
 
 impl Answer {
     fn refused() -> Answer {
-        Answer { response_code: ResponseCode::Refused, ..Answer::default() }
+        Answer {
+            response_code: ResponseCode::Refused,
+            ..Answer::default()
+        }
     }
 
     fn add_answer(&mut self, served: &ServedSet) {
@@ -42,7 +45,11 @@ impl Answer {
 
     fn add_additionals(&mut self, sets: &[Arc<RecordSet>]) {
         for set in sets {
-            let already = self.additionals.iter().chain(self.answers.iter()).any(|known| Arc::ptr_eq(known, set));
+            let already = self
+                .additionals
+                .iter()
+                .chain(self.answers.iter())
+                .any(|known| Arc::ptr_eq(known, set));
             if !already {
                 self.additionals.push(set.clone());
             }
@@ -67,7 +74,10 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     let Some(zone) = catalog.answering_zone(name, record_type) else {
         return Answer::refused();
     };
-    let mut answer = Answer { authoritative: true, ..Answer::default() };
+    let mut answer = Answer {
+        authoritative: true,
+        ..Answer::default()
+    };
     let mut current_zone = zone.clone();
     let mut answered_zone = zone.clone();
     let mut current_name = name.clone();
@@ -102,10 +112,15 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
 /// authority and their addresses in additional. NSD and BIND do this by default; we follow so
 /// that resolvers learn the servers and our answers match NSD's.
 fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
-    if answer.response_code != ResponseCode::NoError || answer.answers.is_empty() || !answer.authorities.is_empty() {
+    if answer.response_code != ResponseCode::NoError
+        || answer.answers.is_empty()
+        || !answer.authorities.is_empty()
+    {
         return;
     }
-    let Some(ns) = zone.apex().and_then(|apex| apex.find(RecordType::NS)) else { return };
+    let Some(ns) = zone.apex().and_then(|apex| apex.find(RecordType::NS)) else {
+        return;
+    };
     if answer.answers.iter().any(|set| Arc::ptr_eq(set, &ns.set)) {
         return;
     }
@@ -115,7 +130,12 @@ fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
 }
 
 /// Answers `name` in `zone` into `answer`; returns the CNAME target to follow, if any.
-fn answer_in_zone(answer: &mut Answer, zone: &Zone, name: &Name, record_type: RecordType) -> Option<Name> {
+fn answer_in_zone(
+    answer: &mut Answer,
+    zone: &Zone,
+    name: &Name,
+    record_type: RecordType,
+) -> Option<Name> {
     match find_position(zone, name, record_type) {
         Position::Exact(node) => answer_exact(answer, zone, node, record_type),
         Position::Delegation(cut) => {
@@ -132,7 +152,11 @@ fn answer_in_zone(answer: &mut Answer, zone: &Zone, name: &Name, record_type: Re
 
 /// Walks from the label below the apex down to `name`, stopping at a zone cut or at the first
 /// missing name (RFC 1034 §4.3.2 step 3; RFC 4592 §3.3.1 for the closest encloser).
-fn find_position<'zone>(zone: &'zone Zone, name: &Name, record_type: RecordType) -> Position<'zone> {
+fn find_position<'zone>(
+    zone: &'zone Zone,
+    name: &Name,
+    record_type: RecordType,
+) -> Position<'zone> {
     let apex_labels = usize::from(zone.origin.num_labels());
     let name_labels = usize::from(name.num_labels());
     for labels in apex_labels + 1..=name_labels {
@@ -163,7 +187,12 @@ fn find_position<'zone>(zone: &'zone Zone, name: &Name, record_type: RecordType)
 }
 
 /// The name exists: its data, a CNAME to follow, or NODATA.
-fn answer_exact(answer: &mut Answer, zone: &Zone, node: &ZoneNode, record_type: RecordType) -> Option<Name> {
+fn answer_exact(
+    answer: &mut Answer,
+    zone: &Zone,
+    node: &ZoneNode,
+    record_type: RecordType,
+) -> Option<Name> {
     if record_type != RecordType::CNAME {
         if let Some(cname) = node.find(RecordType::CNAME) {
             return answer_cname(answer, cname);
@@ -182,10 +211,14 @@ fn answer_exact(answer: &mut Answer, zone: &Zone, node: &ZoneNode, record_type: 
 /// RFC 1034 §4.3.2 step 3a: the CNAME goes in the answer and the search restarts at its target.
 fn answer_cname(answer: &mut Answer, cname: &ServedSet) -> Option<Name> {
     answer.add_answer(cname);
-    cname.set.records.first().and_then(|record| match &record.data {
-        RData::CNAME(target) => Some(target.0.clone()),
-        _ => None,
-    })
+    cname
+        .set
+        .records
+        .first()
+        .and_then(|record| match &record.data {
+            RData::CNAME(target) => Some(target.0.clone()),
+            _ => None,
+        })
 }
 
 /// RFC 8482 §4.2: a minimal ANY answer, one RRset. We pick the RRset with the lowest type code
@@ -201,7 +234,9 @@ fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode) -> Option<Name>
 /// RFC 1034 §4.3.2 step 3b: a referral. Not authoritative; the cut's NS in authority and glue
 /// in additional.
 fn answer_delegation(answer: &mut Answer, cut: &ZoneNode) {
-    let Some(ns) = cut.find(RecordType::NS) else { return };
+    let Some(ns) = cut.find(RecordType::NS) else {
+        return;
+    };
     if answer.answers.is_empty() {
         answer.authoritative = false;
     }
@@ -224,14 +259,27 @@ fn answer_nxdomain(answer: &mut Answer, zone: &Zone) {
 }
 
 /// RFC 4592 §3.4: synthesize from the wildcard with the query name as owner.
-fn answer_wildcard(answer: &mut Answer, zone: &Zone, source: &ZoneNode, name: &Name, record_type: RecordType) -> Option<Name> {
-    let synthesize = |served: &ServedSet| ServedSet { set: Arc::new(served.set.with_owner(name)), additional: served.additional.clone() };
+fn answer_wildcard(
+    answer: &mut Answer,
+    zone: &Zone,
+    source: &ZoneNode,
+    name: &Name,
+    record_type: RecordType,
+) -> Option<Name> {
+    let synthesize = |served: &ServedSet| ServedSet {
+        set: Arc::new(served.set.with_owner(name)),
+        additional: served.additional.clone(),
+    };
     if record_type != RecordType::CNAME {
         if let Some(cname) = source.find(RecordType::CNAME) {
             return answer_cname(answer, &synthesize(cname));
         }
     }
-    let chosen = if record_type == RecordType::ANY { source.sets.first() } else { source.find(record_type) };
+    let chosen = if record_type == RecordType::ANY {
+        source.sets.first()
+    } else {
+        source.find(record_type)
+    };
     match chosen {
         Some(served) => answer.add_answer(&synthesize(served)),
         None => answer_nodata(answer, zone),

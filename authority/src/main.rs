@@ -11,7 +11,11 @@ use clap::Parser;
 #[command(name = "authority", version)]
 struct Arguments {
     /// Address and port to serve UDP and TCP on; repeatable.
-    #[arg(long = "listen", value_name = "ADDR:PORT", default_value = "127.0.0.1:53")]
+    #[arg(
+        long = "listen",
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:53"
+    )]
     listen: Vec<SocketAddr>,
     /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
     #[arg(long)]
@@ -38,9 +42,16 @@ fn main() -> ExitCode {
         for error in &report.errors {
             println!("{error}");
         }
-        return if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        return if report.errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("authority: cannot start runtime: {error}");

@@ -13,8 +13,12 @@ use crate::zone::Zone;
 pub fn to_master_file(zone: &Zone) -> String {
     let mut text = String::new();
     let records = zone.records();
-    let soa = records.iter().filter(|record| record.record_type() == RecordType::SOA);
-    let rest = records.iter().filter(|record| record.record_type() != RecordType::SOA);
+    let soa = records
+        .iter()
+        .filter(|record| record.record_type() == RecordType::SOA);
+    let rest = records
+        .iter()
+        .filter(|record| record.record_type() != RecordType::SOA);
     for record in soa.chain(rest) {
         // Writing to a String cannot fail.
         let _ = writeln!(text, "{}", master_line(record));
@@ -39,5 +43,12 @@ pub fn master_line(record: &Record) -> String {
     if !encoded {
         hex.clear();
     }
-    format!("{} {} IN TYPE{} \\# {} {}", record.name, record.ttl, code, hex.len() / 2, hex)
+    format!(
+        "{} {} IN TYPE{} \\# {} {}",
+        record.name,
+        record.ttl,
+        code,
+        hex.len() / 2,
+        hex
+    )
 }

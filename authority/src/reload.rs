@@ -27,7 +27,10 @@ pub struct ReloadReport {
 impl SharedCatalog {
     /// Loads every source for the first time.
     pub fn load(sources: Vec<ZoneSource>) -> (SharedCatalog, ReloadReport) {
-        let shared = SharedCatalog { sources, current: RwLock::new(Arc::new(Catalog::default())) };
+        let shared = SharedCatalog {
+            sources,
+            current: RwLock::new(Arc::new(Catalog::default())),
+        };
         let report = shared.reload();
         (shared, report)
     }

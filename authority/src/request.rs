@@ -43,10 +43,17 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, Rejection> {
     };
     let word = |index: usize| {
         let pair = header_bytes.get(index..index + 2).unwrap_or(&[0, 0]);
-        u16::from_be_bytes([pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)])
+        u16::from_be_bytes([
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        ])
     };
     let flags = word(2);
-    let header = Header { id: word(0), op_code: ((flags >> 11) & 0x0f) as u8, recursion_desired: flags & 0x0100 != 0 };
+    let header = Header {
+        id: word(0),
+        op_code: ((flags >> 11) & 0x0f) as u8,
+        recursion_desired: flags & 0x0100 != 0,
+    };
     if flags & 0x8000 != 0 {
         return Err(Rejection::Drop);
     }
@@ -57,7 +64,9 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, Rejection> {
     let record_count = usize::from(word(6)) + usize::from(word(8)) + usize::from(word(10));
     // Exactly one question (RFC 9619 makes QDCOUNT > 1 a FORMERR); no more records than the
     // packet could hold, so decoding never reserves memory for phantom records.
-    if question_count != 1 || record_count.saturating_mul(MIN_RECORD_BYTES) > bytes.len() - HEADER_BYTES {
+    if question_count != 1
+        || record_count.saturating_mul(MIN_RECORD_BYTES) > bytes.len() - HEADER_BYTES
+    {
         return Err(Rejection::FormatError(header));
     }
     let message = Message::from_vec(bytes).map_err(|_| Rejection::FormatError(header))?;

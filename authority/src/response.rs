@@ -14,7 +14,9 @@ pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
     match (protocol, edns) {
         (Protocol::Tcp, _) => MAX_TCP_PAYLOAD,
         (Protocol::Udp, None) => usize::from(MIN_UDP_PAYLOAD),
-        (Protocol::Udp, Some(edns)) => usize::from(edns.max_payload().clamp(MIN_UDP_PAYLOAD, MAX_UDP_PAYLOAD)),
+        (Protocol::Udp, Some(edns)) => {
+            usize::from(edns.max_payload().clamp(MIN_UDP_PAYLOAD, MAX_UDP_PAYLOAD))
+        }
     }
 }
 
@@ -27,7 +29,12 @@ pub fn server_edns() -> Edns {
     edns
 }
 
-fn response_message(id: u16, op_code: OpCode, recursion_desired: bool, response_code: ResponseCode) -> Message {
+fn response_message(
+    id: u16,
+    op_code: OpCode,
+    recursion_desired: bool,
+    response_code: ResponseCode,
+) -> Message {
     let mut message = Message::new(id, MessageType::Response, op_code);
     message.metadata.recursion_desired = recursion_desired;
     message.metadata.response_code = response_code;
@@ -38,7 +45,12 @@ fn response_message(id: u16, op_code: OpCode, recursion_desired: bool, response_
 /// Additional data may go silently (RFC 2181 §9) except a referral's glue (RFC 9471 §3);
 /// losing answer or authority data sets TC.
 pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option<Vec<u8>> {
-    let mut message = response_message(request.id, OpCode::Query, request.recursion_desired, answer.response_code);
+    let mut message = response_message(
+        request.id,
+        OpCode::Query,
+        request.recursion_desired,
+        answer.response_code,
+    );
     message.metadata.authoritative = answer.authoritative;
     message.metadata.checking_disabled = request.checking_disabled;
     message.queries.push(request.query.clone());
@@ -46,7 +58,9 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
         message.edns = Some(server_edns());
     }
     let flatten = |sets: &[std::sync::Arc<crate::zone::RecordSet>]| -> Vec<Record> {
-        sets.iter().flat_map(|set| set.records.iter().cloned()).collect()
+        sets.iter()
+            .flat_map(|set| set.records.iter().cloned())
+            .collect()
     };
     message.answers = flatten(&answer.answers);
     message.authorities = flatten(&answer.authorities);
@@ -93,8 +107,17 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
 }
 
 /// FORMERR, NOTIMP or BADVERS: header (and our OPT for BADVERS), no sections.
-pub fn encode_error(header: Header, response_code: ResponseCode, query: Option<Query>) -> Option<Vec<u8>> {
-    let mut message = response_message(header.id, OpCode::from_u8(header.op_code), header.recursion_desired, response_code);
+pub fn encode_error(
+    header: Header,
+    response_code: ResponseCode,
+    query: Option<Query>,
+) -> Option<Vec<u8>> {
+    let mut message = response_message(
+        header.id,
+        OpCode::from_u8(header.op_code),
+        header.recursion_desired,
+        response_code,
+    );
     if let Some(query) = query {
         message.queries.push(query);
     }

@@ -17,7 +17,11 @@ use crate::zone_error::ZoneErrorKind;
 
 /// Builds the RDATA of `record_type` from one octoDNS value. Names are relative to `origin`
 /// unless they end in a dot.
-pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> Result<RData, ZoneErrorKind> {
+pub fn rdata_from_node(
+    record_type: RecordType,
+    node: &Node,
+    origin: &Name,
+) -> Result<RData, ZoneErrorKind> {
     match record_type {
         RecordType::A => {
             let text = scalar(record_type, node)?;
@@ -42,7 +46,10 @@ pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> R
                 .to_lowercase()
                 .to_bytes()
                 .map_err(|error| bad(record_type, error.to_string()))?;
-            Ok(RData::Unknown { code: record_type, rdata: NULL::with(wire) })
+            Ok(RData::Unknown {
+                code: record_type,
+                rdata: NULL::with(wire),
+            })
         }
         RecordType::MX => {
             // octoDNS writes {preference, exchange}; older files use {priority, value}.
@@ -66,11 +73,18 @@ pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> R
                 wire.push(u8::try_from(string.len()).unwrap_or(u8::MAX));
                 wire.extend_from_slice(string.as_bytes());
             }
-            Ok(RData::Unknown { code: record_type, rdata: NULL::with(wire) })
+            Ok(RData::Unknown {
+                code: record_type,
+                rdata: NULL::with(wire),
+            })
         }
         RecordType::CAA => {
             let flags: u8 = integer_field(record_type, node, &["flags"]).or_else(|error| {
-                if field(node, &["flags"]).is_none() { Ok(0) } else { Err(error) }
+                if field(node, &["flags"]).is_none() {
+                    Ok(0)
+                } else {
+                    Err(error)
+                }
             })?;
             let tag = text_field(record_type, node, &["tag"])?;
             let value = text_field(record_type, node, &["value"])?;
@@ -80,14 +94,20 @@ pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> R
             let algorithm: u8 = integer_field(record_type, node, &["algorithm"])?;
             let fingerprint_type: u8 = integer_field(record_type, node, &["fingerprint_type"])?;
             let fingerprint = text_field(record_type, node, &["fingerprint"])?;
-            presentation(record_type, &format!("{algorithm} {fingerprint_type} {fingerprint}"))
+            presentation(
+                record_type,
+                &format!("{algorithm} {fingerprint_type} {fingerprint}"),
+            )
         }
         RecordType::TLSA => {
             let usage: u8 = integer_field(record_type, node, &["certificate_usage"])?;
             let selector: u8 = integer_field(record_type, node, &["selector"])?;
             let matching: u8 = integer_field(record_type, node, &["matching_type"])?;
             let data = text_field(record_type, node, &["certificate_association_data"])?;
-            presentation(record_type, &format!("{usage} {selector} {matching} {data}"))
+            presentation(
+                record_type,
+                &format!("{usage} {selector} {matching} {data}"),
+            )
         }
         RecordType::NAPTR => {
             let order: u16 = integer_field(record_type, node, &["order"])?;
@@ -109,20 +129,30 @@ pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> R
         RecordType::DS => {
             // Without hickory's DNSSEC features DS is opaque RDATA (RFC 3597), built from
             // octoDNS's {key_tag, algorithm, digest_type, digest} or a presentation string.
-            let (key_tag, algorithm, digest_type, digest): (u16, u8, u8, String) = match &node.value {
+            let (key_tag, algorithm, digest_type, digest): (u16, u8, u8, String) = match &node.value
+            {
                 NodeValue::Scalar(text) => {
                     let mut parts = text.split_whitespace();
                     let mut number = |what: &str| -> Result<String, ZoneErrorKind> {
-                        parts.next().map(str::to_owned).ok_or_else(|| bad(record_type, format!("missing {what}")))
+                        parts
+                            .next()
+                            .map(str::to_owned)
+                            .ok_or_else(|| bad(record_type, format!("missing {what}")))
                     };
                     let key_tag = number("key tag")?;
                     let algorithm = number("algorithm")?;
                     let digest_type = number("digest type")?;
                     let digest: String = parts.collect();
                     (
-                        key_tag.parse().map_err(|_| bad(record_type, "bad key tag"))?,
-                        algorithm.parse().map_err(|_| bad(record_type, "bad algorithm"))?,
-                        digest_type.parse().map_err(|_| bad(record_type, "bad digest type"))?,
+                        key_tag
+                            .parse()
+                            .map_err(|_| bad(record_type, "bad key tag"))?,
+                        algorithm
+                            .parse()
+                            .map_err(|_| bad(record_type, "bad algorithm"))?,
+                        digest_type
+                            .parse()
+                            .map_err(|_| bad(record_type, "bad digest type"))?,
                         digest,
                     )
                 }
@@ -137,8 +167,14 @@ pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> R
             wire.extend_from_slice(&key_tag.to_be_bytes());
             wire.push(algorithm);
             wire.push(digest_type);
-            wire.extend(hex_bytes(&digest).ok_or_else(|| bad(record_type, format!("digest is not hex: {digest:?}")))?);
-            Ok(RData::Unknown { code: record_type, rdata: NULL::with(wire) })
+            wire.extend(
+                hex_bytes(&digest)
+                    .ok_or_else(|| bad(record_type, format!("digest is not hex: {digest:?}")))?,
+            );
+            Ok(RData::Unknown {
+                code: record_type,
+                rdata: NULL::with(wire),
+            })
         }
         RecordType::SOA => Ok(RData::SOA(SOA::new(
             name_field(record_type, node, &["mname"], origin)?,
@@ -156,16 +192,24 @@ pub fn rdata_from_node(record_type: RecordType, node: &Node, origin: &Name) -> R
 }
 
 fn bad(record_type: RecordType, problem: impl Into<String>) -> ZoneErrorKind {
-    ZoneErrorKind::BadValue { record_type: record_type.to_string(), problem: problem.into() }
+    ZoneErrorKind::BadValue {
+        record_type: record_type.to_string(),
+        problem: problem.into(),
+    }
 }
 
 fn presentation(record_type: RecordType, text: &str) -> Result<RData, ZoneErrorKind> {
-    RData::try_from_str(record_type, text).map_err(|error| bad(record_type, format!("{text:?}: {error}")))
+    RData::try_from_str(record_type, text)
+        .map_err(|error| bad(record_type, format!("{text:?}: {error}")))
 }
 
 fn scalar(record_type: RecordType, node: &Node) -> Result<&str, ZoneErrorKind> {
-    node.as_scalar()
-        .ok_or_else(|| bad(record_type, format!("expected a single value, found {}", shape(node))))
+    node.as_scalar().ok_or_else(|| {
+        bad(
+            record_type,
+            format!("expected a single value, found {}", shape(node)),
+        )
+    })
 }
 
 fn shape(node: &Node) -> &'static str {
@@ -209,29 +253,61 @@ fn field<'n>(node: &'n Node, names: &[&str]) -> Option<&'n Node> {
     names.iter().find_map(|field_name| node.get(field_name))
 }
 
-fn text_field(record_type: RecordType, node: &Node, names: &[&str]) -> Result<String, ZoneErrorKind> {
+fn text_field(
+    record_type: RecordType,
+    node: &Node,
+    names: &[&str],
+) -> Result<String, ZoneErrorKind> {
     if !matches!(node.value, NodeValue::Mapping(_)) {
-        return Err(bad(record_type, format!("expected a mapping with {}, found {}", names.join("/"), shape(node))));
+        return Err(bad(
+            record_type,
+            format!(
+                "expected a mapping with {}, found {}",
+                names.join("/"),
+                shape(node)
+            ),
+        ));
     }
     match field(node, names) {
         Some(value) => match &value.value {
             NodeValue::Scalar(text) => Ok(text.clone()),
             NodeValue::Null => Ok(String::new()),
-            _ => Err(bad(record_type, format!("field {} must be a scalar", names.join("/")))),
+            _ => Err(bad(
+                record_type,
+                format!("field {} must be a scalar", names.join("/")),
+            )),
         },
-        None => Err(bad(record_type, format!("missing field {}", names.join("/")))),
+        None => Err(bad(
+            record_type,
+            format!("missing field {}", names.join("/")),
+        )),
     }
 }
 
-fn name_field(record_type: RecordType, node: &Node, names: &[&str], origin: &Name) -> Result<Name, ZoneErrorKind> {
+fn name_field(
+    record_type: RecordType,
+    node: &Node,
+    names: &[&str],
+    origin: &Name,
+) -> Result<Name, ZoneErrorKind> {
     parse_name(record_type, &text_field(record_type, node, names)?, origin)
 }
 
-fn integer_field<T: FromStr>(record_type: RecordType, node: &Node, names: &[&str]) -> Result<T, ZoneErrorKind> {
+fn integer_field<T: FromStr>(
+    record_type: RecordType,
+    node: &Node,
+    names: &[&str],
+) -> Result<T, ZoneErrorKind> {
     let text = text_field(record_type, node, names)?;
-    text.trim()
-        .parse()
-        .map_err(|_| bad(record_type, format!("field {} is not a number in range: {text:?}", names.join("/"))))
+    text.trim().parse().map_err(|_| {
+        bad(
+            record_type,
+            format!(
+                "field {} is not a number in range: {text:?}",
+                names.join("/")
+            ),
+        )
+    })
 }
 
 /// octoDNS TXT values escape `;` as `\;` (and `\` as `\\`); long values are split into
@@ -239,7 +315,10 @@ fn integer_field<T: FromStr>(record_type: RecordType, node: &Node, names: &[&str
 fn txt_strings(record_type: RecordType, node: &Node) -> Result<Vec<String>, ZoneErrorKind> {
     let raw = scalar(record_type, node)?;
     if raw.len() > MAX_TXT_VALUE_BYTES {
-        return Err(bad(record_type, format!("value is {} bytes, limit {MAX_TXT_VALUE_BYTES}", raw.len())));
+        return Err(bad(
+            record_type,
+            format!("value is {} bytes, limit {MAX_TXT_VALUE_BYTES}", raw.len()),
+        ));
     }
     let mut text = String::with_capacity(raw.len());
     let mut characters = raw.chars();
@@ -271,8 +350,11 @@ fn txt_strings(record_type: RecordType, node: &Node) -> Result<Vec<String>, Zone
 
 /// Decodes hexadecimal text (whitespace allowed, as in presentation format).
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text.bytes().filter(|byte| !byte.is_ascii_whitespace()).collect();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|byte| !byte.is_ascii_whitespace())
+        .collect();
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

@@ -78,7 +78,10 @@ struct Key(Node);
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned: Spanned<KeyText> = Spanned::deserialize(deserializer)?;
-        Ok(Key(Node { line: spanned.referenced.line(), value: spanned.value.0 }))
+        Ok(Key(Node {
+            line: spanned.referenced.line(),
+            value: spanned.value.0,
+        }))
     }
 }
 
@@ -146,7 +149,10 @@ pub fn parse_document(text: &str) -> Result<Node, (u64, String)> {
         strict_booleans: true,
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|error| {
-        let line = error.location().map(|location| location.line()).unwrap_or(0);
+        let line = error
+            .location()
+            .map(|location| location.line())
+            .unwrap_or(0);
         (line, error.to_string())
     })
 }
@@ -159,7 +165,9 @@ mod tests {
     fn nodes_carry_lines_and_duplicates() {
         let text = "1.10: x\n1.1: y\n'':\n  type: A\n  value: 1.2.3.4\nwww:\n  - type: TXT\n    values: [a, 'b']\nwww: x\n";
         let document = parse_document(text).unwrap();
-        let NodeValue::Mapping(entries) = &document.value else { panic!("{document:?}") };
+        let NodeValue::Mapping(entries) = &document.value else {
+            panic!("{document:?}")
+        };
         assert_eq!(entries.len(), 5);
         assert_eq!(entries[0].0.as_scalar(), Some("1.10"));
         assert_eq!(entries[1].0.as_scalar(), Some("1.1"));
@@ -169,7 +177,9 @@ mod tests {
         assert_eq!(entries[1].0.as_scalar(), Some("www"));
         assert_eq!(entries[1].0.line, 6);
         assert_eq!(entries[2].0.line, 9);
-        let NodeValue::Sequence(items) = &entries[1].1.value else { panic!() };
+        let NodeValue::Sequence(items) = &entries[1].1.value else {
+            panic!()
+        };
         assert_eq!(items[0].line, 7);
     }
 }

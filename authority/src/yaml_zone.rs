@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 use hickory_proto::rr::{Name, Record, RecordType};
 
-use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES};
+use crate::limits::{
+    MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES,
+};
 use crate::yaml_rdata::rdata_from_node;
 use crate::yaml_tree::{parse_document, Node, NodeValue};
 use crate::zone_error::{ZoneError, ZoneErrorKind, ZoneWarning};
@@ -41,8 +43,14 @@ pub struct ReadZone {
 
 /// The origin a file serves: its name without `.yaml`, `root.yaml` being the root zone.
 pub fn origin_from_path(path: &Path) -> Result<Name, ZoneErrorKind> {
-    let file_name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-    let stem = file_name.strip_suffix(".yaml").or_else(|| file_name.strip_suffix(".yml")).unwrap_or(file_name);
+    let file_name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    let stem = file_name
+        .strip_suffix(".yaml")
+        .or_else(|| file_name.strip_suffix(".yml"))
+        .unwrap_or(file_name);
     if stem == "root" {
         return Ok(Name::root());
     }
@@ -54,24 +62,49 @@ pub fn parse_origin(text: &str) -> Result<Name, ZoneErrorKind> {
     if text == "." || text.is_empty() {
         return Ok(Name::root());
     }
-    let absolute = if text.ends_with('.') { text.to_owned() } else { format!("{text}.") };
+    let absolute = if text.ends_with('.') {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    };
     Name::from_str(&absolute).map_err(|_| ZoneErrorKind::BadOrigin(text.to_owned()))
 }
 
 /// Reads `path` for zone `origin`. All errors in the file are returned together.
 pub fn read_zone_file(path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneError>> {
-    let error = |line, kind| vec![ZoneError { file: path.to_path_buf(), line, kind }];
-    let size = fs::metadata(path).map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?.len();
+    let error = |line, kind| {
+        vec![ZoneError {
+            file: path.to_path_buf(),
+            line,
+            kind,
+        }]
+    };
+    let size = fs::metadata(path)
+        .map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?
+        .len();
     if size > MAX_ZONE_FILE_BYTES {
-        return Err(error(0, ZoneErrorKind::TooLarge { bytes: size, limit: MAX_ZONE_FILE_BYTES }));
+        return Err(error(
+            0,
+            ZoneErrorKind::TooLarge {
+                bytes: size,
+                limit: MAX_ZONE_FILE_BYTES,
+            },
+        ));
     }
-    let text = fs::read_to_string(path).map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?;
+    let text = fs::read_to_string(path)
+        .map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?;
     read_zone_text(&text, path, origin)
 }
 
 /// Reads zone text as if it came from `path` (tests use this directly).
 pub fn read_zone_text(text: &str, path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneError>> {
-    let mut reader = Reader { file: path.to_path_buf(), origin: origin.clone(), records: Vec::new(), warnings: Vec::new(), errors: Vec::new() };
+    let mut reader = Reader {
+        file: path.to_path_buf(),
+        origin: origin.clone(),
+        records: Vec::new(),
+        warnings: Vec::new(),
+        errors: Vec::new(),
+    };
     // Unparseable YAML yields no records; zone-wide checks would only add noise, so stop there.
     let unreadable = match parse_document(text) {
         Ok(document) => {
@@ -106,9 +139,17 @@ struct Reader {
 impl Reader {
     fn error(&mut self, line: u64, kind: ZoneErrorKind) {
         if self.errors.len() < MAX_ERRORS_PER_FILE {
-            self.errors.push(ZoneError { file: self.file.clone(), line, kind });
+            self.errors.push(ZoneError {
+                file: self.file.clone(),
+                line,
+                kind,
+            });
         } else if self.errors.len() == MAX_ERRORS_PER_FILE {
-            self.errors.push(ZoneError { file: self.file.clone(), line, kind: ZoneErrorKind::TooManyErrors });
+            self.errors.push(ZoneError {
+                file: self.file.clone(),
+                line,
+                kind: ZoneErrorKind::TooManyErrors,
+            });
         }
     }
 
@@ -117,7 +158,13 @@ impl Reader {
             NodeValue::Mapping(entries) => entries,
             NodeValue::Null => return,
             _ => {
-                self.error(document.line, ZoneErrorKind::WrongShape { owner: String::new(), expected: "a mapping of owner names to records" });
+                self.error(
+                    document.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: String::new(),
+                        expected: "a mapping of owner names to records",
+                    },
+                );
                 return;
             }
         };
@@ -127,7 +174,10 @@ impl Reader {
                 NodeValue::Scalar(text) => text.as_str(),
                 NodeValue::Null => "",
                 _ => {
-                    self.error(key.line, ZoneErrorKind::BadOwner(format!("{:?}", key.value)));
+                    self.error(
+                        key.line,
+                        ZoneErrorKind::BadOwner(format!("{:?}", key.value)),
+                    );
                     continue;
                 }
             };
@@ -149,8 +199,16 @@ impl Reader {
                         self.read_record_object(&owner, owner_text, item, item.line);
                     }
                 }
-                NodeValue::Mapping(_) => self.read_record_object(&owner, owner_text, value, key.line),
-                _ => self.error(value.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a record object or a list of them" }),
+                NodeValue::Mapping(_) => {
+                    self.read_record_object(&owner, owner_text, value, key.line)
+                }
+                _ => self.error(
+                    value.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "a record object or a list of them",
+                    },
+                ),
             }
         }
     }
@@ -162,9 +220,21 @@ impl Reader {
         Name::parse(text, Some(&self.origin)).map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))
     }
 
-    fn read_record_object(&mut self, owner: &Name, owner_text: &str, object: &Node, object_line: u64) {
+    fn read_record_object(
+        &mut self,
+        owner: &Name,
+        owner_text: &str,
+        object: &Node,
+        object_line: u64,
+    ) {
         let NodeValue::Mapping(fields) = &object.value else {
-            self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a record object with type and value(s)" });
+            self.error(
+                object_line,
+                ZoneErrorKind::WrongShape {
+                    owner: owner_text.to_owned(),
+                    expected: "a record object with type and value(s)",
+                },
+            );
             return;
         };
         let mut record_type_node = None;
@@ -174,7 +244,13 @@ impl Reader {
         let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
         for (key, value) in fields {
             let Some(name) = key.as_scalar() else {
-                self.error(key.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "string keys in a record object" });
+                self.error(
+                    key.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "string keys in a record object",
+                    },
+                );
                 continue;
             };
             if seen.contains(&name) {
@@ -188,17 +264,33 @@ impl Reader {
                 "value" => value_node = Some(value),
                 "values" => values_node = Some(value),
                 other if IGNORED_KEYS.contains(&other) => {}
-                _ => self.error(key.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "only type, ttl, value, values, octodns, geo, dynamic keys" }),
+                _ => self.error(
+                    key.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "only type, ttl, value, values, octodns, geo, dynamic keys",
+                    },
+                ),
             }
         }
         let Some(type_text) = record_type_node.and_then(Node::as_scalar) else {
-            self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a `type` field naming the record type" });
+            self.error(
+                object_line,
+                ZoneErrorKind::WrongShape {
+                    owner: owner_text.to_owned(),
+                    expected: "a `type` field naming the record type",
+                },
+            );
             return;
         };
         let type_line = record_type_node.map_or(object_line, |node| node.line);
         let type_upper = type_text.trim().to_ascii_uppercase();
         if NON_DNS_TYPES.contains(&type_upper.as_str()) {
-            self.warnings.push(ZoneWarning { file: self.file.clone(), line: type_line, record_type: type_upper });
+            self.warnings.push(ZoneWarning {
+                file: self.file.clone(),
+                line: type_line,
+                record_type: type_upper,
+            });
             return;
         }
         let record_type = match served_record_type(&type_upper) {
@@ -210,36 +302,71 @@ impl Reader {
         };
         let ttl = match ttl_node {
             None => DEFAULT_TTL,
-            Some(node) => match node.as_scalar().and_then(|text| text.trim().parse::<u32>().ok()) {
+            Some(node) => match node
+                .as_scalar()
+                .and_then(|text| text.trim().parse::<u32>().ok())
+            {
                 // RFC 2181 §8: TTLs are 31-bit; larger values are treated as zero by receivers.
                 Some(ttl) if ttl <= i32::MAX as u32 => ttl,
                 _ => {
-                    self.error(node.line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "a ttl between 0 and 2147483647" });
+                    self.error(
+                        node.line,
+                        ZoneErrorKind::WrongShape {
+                            owner: owner_text.to_owned(),
+                            expected: "a ttl between 0 and 2147483647",
+                        },
+                    );
                     return;
                 }
             },
         };
         let values: Vec<&Node> = match (value_node, values_node) {
             (Some(value), None) => vec![value],
-            (None, Some(Node { value: NodeValue::Sequence(items), .. })) => items.iter().collect(),
+            (
+                None,
+                Some(Node {
+                    value: NodeValue::Sequence(items),
+                    ..
+                }),
+            ) => items.iter().collect(),
             (None, Some(single)) => vec![single],
             _ => {
-                self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "exactly one of `value` or `values`" });
+                self.error(
+                    object_line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "exactly one of `value` or `values`",
+                    },
+                );
                 return;
             }
         };
         if values.len() > MAX_VALUES_PER_RECORD {
-            self.error(object_line, ZoneErrorKind::WrongShape { owner: owner_text.to_owned(), expected: "at most 4096 values" });
+            self.error(
+                object_line,
+                ZoneErrorKind::WrongShape {
+                    owner: owner_text.to_owned(),
+                    expected: "at most 4096 values",
+                },
+            );
             return;
         }
         for value in values {
             match rdata_from_node(record_type, value, &self.origin) {
                 Ok(rdata) => {
                     if self.records.len() >= MAX_RECORDS_PER_ZONE {
-                        self.error(value.line, ZoneErrorKind::TooManyRecords { limit: MAX_RECORDS_PER_ZONE });
+                        self.error(
+                            value.line,
+                            ZoneErrorKind::TooManyRecords {
+                                limit: MAX_RECORDS_PER_ZONE,
+                            },
+                        );
                         return;
                     }
-                    self.records.push(SourceRecord { record: Record::from_rdata(owner.clone(), ttl, rdata), line: value.line });
+                    self.records.push(SourceRecord {
+                        record: Record::from_rdata(owner.clone(), ttl, rdata),
+                        line: value.line,
+                    });
                 }
                 Err(kind) => self.error(value.line, kind),
             }

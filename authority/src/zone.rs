@@ -27,7 +27,11 @@ impl RecordSet {
                 renamed
             })
             .collect();
-        RecordSet { owner: owner.clone(), record_type: self.record_type, records }
+        RecordSet {
+            owner: owner.clone(),
+            record_type: self.record_type,
+            records,
+        }
     }
 }
 
@@ -50,7 +54,9 @@ pub struct ZoneNode {
 
 impl ZoneNode {
     pub fn find(&self, record_type: RecordType) -> Option<&ServedSet> {
-        self.sets.iter().find(|served| served.set.record_type == record_type)
+        self.sets
+            .iter()
+            .find(|served| served.set.record_type == record_type)
     }
 }
 

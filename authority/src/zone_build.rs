@@ -30,11 +30,21 @@ struct PendingSet {
 
 /// Checks and prepares one zone. Returns every error found.
 pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
-    let ReadZone { origin, file, records, errors: read_errors, .. } = read;
+    let ReadZone {
+        origin,
+        file,
+        records,
+        errors: read_errors,
+        ..
+    } = read;
     let mut errors: Vec<ZoneError> = read_errors;
     let mut report = |line: u64, kind: ZoneErrorKind| {
         if errors.len() <= MAX_ERRORS_PER_FILE {
-            errors.push(ZoneError { file: file.clone(), line, kind });
+            errors.push(ZoneError {
+                file: file.clone(),
+                line,
+                kind,
+            });
         }
     };
     let origin_text = origin.to_string();
@@ -44,20 +54,41 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     let mut record_count = 0usize;
     for SourceRecord { record, line } in records {
         if !origin.zone_of(&record.name) {
-            report(line, ZoneErrorKind::OutOfZone { owner: record.name.to_string(), origin: origin_text.clone() });
+            report(
+                line,
+                ZoneErrorKind::OutOfZone {
+                    owner: record.name.to_string(),
+                    origin: origin_text.clone(),
+                },
+            );
             continue;
         }
         let key = LowerName::new(&record.name);
-        let entry = names.entry(key).or_insert_with(|| (record.name.clone(), BTreeMap::new()));
-        let pending = entry.1.entry(u16::from(record.record_type())).or_insert_with(|| PendingSet { records: Vec::new(), line });
+        let entry = names
+            .entry(key)
+            .or_insert_with(|| (record.name.clone(), BTreeMap::new()));
+        let pending = entry
+            .1
+            .entry(u16::from(record.record_type()))
+            .or_insert_with(|| PendingSet {
+                records: Vec::new(),
+                line,
+            });
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
         if let Some(first) = pending.records.first() {
             if first.ttl != record.ttl {
                 let ttl = first.ttl.min(record.ttl);
-                pending.records.iter_mut().for_each(|existing| existing.ttl = ttl);
+                pending
+                    .records
+                    .iter_mut()
+                    .for_each(|existing| existing.ttl = ttl);
             }
         }
-        if pending.records.iter().any(|existing| existing.data == record.data) {
+        if pending
+            .records
+            .iter()
+            .any(|existing| existing.data == record.data)
+        {
             continue;
         }
         let mut record = record;
@@ -68,7 +99,12 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         record_count += 1;
     }
     if record_count > MAX_RECORDS_PER_ZONE {
-        report(0, ZoneErrorKind::TooManyRecords { limit: MAX_RECORDS_PER_ZONE });
+        report(
+            0,
+            ZoneErrorKind::TooManyRecords {
+                limit: MAX_RECORDS_PER_ZONE,
+            },
+        );
     }
 
     let apex_key = LowerName::new(&origin);
@@ -88,7 +124,10 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     }
 
     // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
-    let apex_ns_line = names.get(&apex_key).and_then(|(_, sets)| sets.get(&ns_code)).map(|pending| pending.line);
+    let apex_ns_line = names
+        .get(&apex_key)
+        .and_then(|(_, sets)| sets.get(&ns_code))
+        .map(|pending| pending.line);
     if apex_ns_line.is_none() {
         report(1, ZoneErrorKind::MissingApexNs(origin_text.clone()));
     }
@@ -99,7 +138,10 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             if *key == apex_key {
                 report(pending.line, ZoneErrorKind::CnameAtApex(name.to_string()));
             } else if sets.len() > 1 {
-                report(pending.line, ZoneErrorKind::CnameBesideOtherData(name.to_string()));
+                report(
+                    pending.line,
+                    ZoneErrorKind::CnameBesideOtherData(name.to_string()),
+                );
             }
         }
     }
@@ -110,7 +152,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         .filter(|(key, (_, sets))| **key != apex_key && sets.contains_key(&ns_code))
         .map(|(_, (name, _))| name.clone())
         .collect();
-    let cut_above = |name: &Name| -> Option<&Name> { cuts.iter().find(|cut| cut.zone_of(name) && *cut != name) };
+    let cut_above = |name: &Name| -> Option<&Name> {
+        cuts.iter().find(|cut| cut.zone_of(name) && *cut != name)
+    };
 
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
     for (name, sets) in names.values() {
@@ -124,7 +168,13 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             let allowed = matches!(record_type, RecordType::A | RecordType::AAAA)
                 || (at_cut && matches!(record_type, RecordType::NS | RecordType::DS));
             if !allowed {
-                report(pending.line, ZoneErrorKind::NotGlue { owner: name.to_string(), record_type: record_type.to_string() });
+                report(
+                    pending.line,
+                    ZoneErrorKind::NotGlue {
+                        owner: name.to_string(),
+                        record_type: record_type.to_string(),
+                    },
+                );
             }
         }
     }
@@ -132,16 +182,27 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     // In-zone nameservers of a delegation need addresses (RFC 1034 §4.2.1 glue).
     let has_address = |target: &Name| -> bool {
         names.get(&LowerName::new(target)).is_some_and(|(_, sets)| {
-            sets.contains_key(&u16::from(RecordType::A)) || sets.contains_key(&u16::from(RecordType::AAAA))
+            sets.contains_key(&u16::from(RecordType::A))
+                || sets.contains_key(&u16::from(RecordType::AAAA))
         })
     };
     for cut in &cuts {
-        let Some((_, sets)) = names.get(&LowerName::new(cut)) else { continue };
-        let Some(pending) = sets.get(&ns_code) else { continue };
+        let Some((_, sets)) = names.get(&LowerName::new(cut)) else {
+            continue;
+        };
+        let Some(pending) = sets.get(&ns_code) else {
+            continue;
+        };
         for record in &pending.records {
             if let RData::NS(target) = &record.data {
                 if origin.zone_of(&target.0) && !has_address(&target.0) {
-                    report(pending.line, ZoneErrorKind::GluelessDelegation { delegation: cut.to_string(), nameserver: target.0.to_string() });
+                    report(
+                        pending.line,
+                        ZoneErrorKind::GluelessDelegation {
+                            delegation: cut.to_string(),
+                            nameserver: target.0.to_string(),
+                        },
+                    );
                 }
             }
         }
@@ -153,7 +214,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 
     // The SOA: as written, or made from the first apex NS.
     let apex_sets = names.get(&apex_key).map(|(_, sets)| sets);
-    let written_soa = apex_sets.and_then(|sets| sets.get(&soa_code)).and_then(|pending| pending.records.first().cloned());
+    let written_soa = apex_sets
+        .and_then(|sets| sets.get(&soa_code))
+        .and_then(|pending| pending.records.first().cloned());
     let soa_record = match written_soa {
         Some(record) => record,
         None => {
@@ -165,9 +228,22 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                     _ => None,
                 })
                 .unwrap_or_else(|| origin.clone());
-            let hostmaster = Name::from_ascii("hostmaster").and_then(|label| label.append_domain(&origin)).unwrap_or_else(|_| origin.clone());
-            let soa = SOA::new(first_ns, hostmaster, DEFAULT_SOA_SERIAL, DEFAULT_SOA_REFRESH, DEFAULT_SOA_RETRY, DEFAULT_SOA_EXPIRE, DEFAULT_SOA_MINIMUM);
-            let apex_ttl = apex_sets.and_then(|sets| sets.get(&ns_code)).and_then(|pending| pending.records.first()).map_or(crate::yaml_zone::DEFAULT_TTL, |record| record.ttl);
+            let hostmaster = Name::from_ascii("hostmaster")
+                .and_then(|label| label.append_domain(&origin))
+                .unwrap_or_else(|_| origin.clone());
+            let soa = SOA::new(
+                first_ns,
+                hostmaster,
+                DEFAULT_SOA_SERIAL,
+                DEFAULT_SOA_REFRESH,
+                DEFAULT_SOA_RETRY,
+                DEFAULT_SOA_EXPIRE,
+                DEFAULT_SOA_MINIMUM,
+            );
+            let apex_ttl = apex_sets
+                .and_then(|sets| sets.get(&ns_code))
+                .and_then(|pending| pending.records.first())
+                .map_or(crate::yaml_zone::DEFAULT_TTL, |record| record.ttl);
             Record::from_rdata(origin.clone(), apex_ttl, RData::SOA(soa))
         }
     };
@@ -177,16 +253,31 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     };
     let mut negative_record = soa_record.clone();
     negative_record.ttl = soa_record.ttl.min(minimum);
-    let soa = Arc::new(RecordSet { owner: origin.clone(), record_type: RecordType::SOA, records: vec![soa_record] });
-    let negative_soa = Arc::new(RecordSet { owner: origin.clone(), record_type: RecordType::SOA, records: vec![negative_record] });
+    let soa = Arc::new(RecordSet {
+        owner: origin.clone(),
+        record_type: RecordType::SOA,
+        records: vec![soa_record],
+    });
+    let negative_soa = Arc::new(RecordSet {
+        owner: origin.clone(),
+        record_type: RecordType::SOA,
+        records: vec![negative_record],
+    });
 
     // First pass: RRsets as shared sets; the SOA is always present.
-    let mut sets_by_name: HashMap<LowerName, Vec<Arc<RecordSet>>> = HashMap::with_capacity(names.len());
+    let mut sets_by_name: HashMap<LowerName, Vec<Arc<RecordSet>>> =
+        HashMap::with_capacity(names.len());
     for (key, (name, sets)) in names {
         let mut list: Vec<Arc<RecordSet>> = sets
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
-            .map(|(code, pending)| Arc::new(RecordSet { owner: name.clone(), record_type: RecordType::from(code), records: pending.records }))
+            .map(|(code, pending)| {
+                Arc::new(RecordSet {
+                    owner: name.clone(),
+                    record_type: RecordType::from(code),
+                    records: pending.records,
+                })
+            })
             .collect();
         if key == apex_key {
             list.push(soa.clone());
@@ -203,13 +294,19 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         }
         sets_by_name
             .get(&LowerName::new(target))
-            .map(|sets| sets.iter().filter(|set| matches!(set.record_type, RecordType::A | RecordType::AAAA)).cloned().collect())
+            .map(|sets| {
+                sets.iter()
+                    .filter(|set| matches!(set.record_type, RecordType::A | RecordType::AAAA))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(sets_by_name.len());
     for (key, sets) in &sets_by_name {
         let owner = sets.first().map(|set| set.owner.clone());
-        let is_delegation = *key != apex_key && sets.iter().any(|set| set.record_type == RecordType::NS);
+        let is_delegation =
+            *key != apex_key && sets.iter().any(|set| set.record_type == RecordType::NS);
         let mut served = Vec::with_capacity(sets.len());
         for set in sets {
             let mut additional: Vec<Arc<RecordSet>> = Vec::new();
@@ -221,16 +318,27 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                     _ => None,
                 };
                 if let Some(target) = target {
-                    for address in addresses_of(target, is_delegation && set.record_type == RecordType::NS) {
+                    for address in
+                        addresses_of(target, is_delegation && set.record_type == RecordType::NS)
+                    {
                         if !additional.iter().any(|known| Arc::ptr_eq(known, &address)) {
                             additional.push(address);
                         }
                     }
                 }
             }
-            served.push(ServedSet { set: set.clone(), additional });
+            served.push(ServedSet {
+                set: set.clone(),
+                additional,
+            });
         }
-        nodes.insert(key.clone(), ZoneNode { sets: served, is_delegation });
+        nodes.insert(
+            key.clone(),
+            ZoneNode {
+                sets: served,
+                is_delegation,
+            },
+        );
         // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
         if let Some(owner) = owner {
             let mut ancestor = owner.base_name();
@@ -244,5 +352,11 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             }
         }
     }
-    Ok(Zone { origin, nodes, soa, negative_soa, record_count })
+    Ok(Zone {
+        origin,
+        nodes,
+        soa,
+        negative_soa,
+        record_count,
+    })
 }

@@ -16,31 +16,57 @@ pub struct ZoneError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZoneErrorKind {
     Read(String),
-    TooLarge { bytes: u64, limit: u64 },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
     Yaml(String),
     BadOrigin(String),
     BadOwner(String),
     DuplicateKey(String),
     UnknownType(String),
-    WrongShape { owner: String, expected: &'static str },
-    BadValue { record_type: String, problem: String },
+    WrongShape {
+        owner: String,
+        expected: &'static str,
+    },
+    BadValue {
+        record_type: String,
+        problem: String,
+    },
     BadAddress(String),
     BadName(String),
-    OutOfZone { owner: String, origin: String },
+    OutOfZone {
+        owner: String,
+        origin: String,
+    },
     CnameBesideOtherData(String),
     CnameAtApex(String),
     MissingApexNs(String),
-    NotGlue { owner: String, record_type: String },
-    GluelessDelegation { delegation: String, nameserver: String },
+    NotGlue {
+        owner: String,
+        record_type: String,
+    },
+    GluelessDelegation {
+        delegation: String,
+        nameserver: String,
+    },
     SoaNotAtApex(String),
     MultipleSoa(String),
-    TooManyRecords { limit: usize },
+    TooManyRecords {
+        limit: usize,
+    },
     TooManyErrors,
 }
 
 impl fmt::Display for ZoneError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}:{}: {}", self.file.display(), self.line, self.kind)
+        write!(
+            formatter,
+            "{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.kind
+        )
     }
 }
 

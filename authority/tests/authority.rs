@@ -5,6 +5,8 @@ mod support;
 
 #[path = "authority/answers.rs"]
 mod answers;
+#[path = "authority/interop_nsd.rs"]
+mod interop_nsd;
 #[path = "authority/loader_errors.rs"]
 mod loader_errors;
 #[path = "authority/loader_formats.rs"]
@@ -13,5 +15,3 @@ mod loader_formats;
 mod reload;
 #[path = "authority/wire.rs"]
 mod wire;
-#[path = "authority/interop_nsd.rs"]
-mod interop_nsd;

@@ -16,7 +16,13 @@ fn zones() -> authority::catalog::Catalog {
 fn exact_match_is_authoritative_with_zone_nameservers() {
     let reply = ask(&zones(), "web.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(full(&reply.answers), ["web.example.test. 3600 A 192.0.2.80", "web.example.test. 3600 A 192.0.2.81"]);
+    assert_eq!(
+        full(&reply.answers),
+        [
+            "web.example.test. 3600 A 192.0.2.80",
+            "web.example.test. 3600 A 192.0.2.81"
+        ]
+    );
     // RFC 1034 §4.3.2 step 6, as NSD does by default: the zone's NS and their addresses.
     assert_eq!(section(&reply.authorities), ZONE_NS);
     assert_eq!(section(&reply.additionals), ZONE_NS_ADDRESSES);
@@ -26,7 +32,14 @@ fn exact_match_is_authoritative_with_zone_nameservers() {
 fn cname_is_followed_inside_the_zone() {
     let reply = ask(&zones(), "www.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.answers), ["www.example.test. CNAME", "web.example.test. A", "web.example.test. A"]);
+    assert_eq!(
+        section(&reply.answers),
+        [
+            "www.example.test. CNAME",
+            "web.example.test. A",
+            "web.example.test. A"
+        ]
+    );
     assert_eq!(section(&reply.authorities), ZONE_NS);
 }
 
@@ -41,7 +54,10 @@ fn cname_question_gets_the_cname_only() {
 fn cname_is_followed_into_another_of_our_zones() {
     let reply = ask(&zones(), "away.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.answers), ["away.example.test. CNAME", "www.other.test. A"]);
+    assert_eq!(
+        section(&reply.answers),
+        ["away.example.test. CNAME", "www.other.test. A"]
+    );
 }
 
 #[test]
@@ -64,7 +80,10 @@ fn cname_to_a_missing_name_is_nxdomain_with_the_cname() {
 fn cname_loop_ends_without_repeating() {
     let reply = ask(&zones(), "loop1.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.answers), ["loop1.example.test. CNAME", "loop2.example.test. CNAME"]);
+    assert_eq!(
+        section(&reply.answers),
+        ["loop1.example.test. CNAME", "loop2.example.test. CNAME"]
+    );
 }
 
 #[test]
@@ -72,8 +91,14 @@ fn delegation_gives_referral_without_aa_and_with_glue() {
     let reply = ask(&zones(), "host.sub.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, false);
     assert!(reply.answers.is_empty());
-    assert_eq!(section(&reply.authorities), ["sub.example.test. NS", "sub.example.test. NS"]);
-    assert_eq!(full(&reply.additionals), ["ns.sub.example.test. 3600 A 192.0.2.200"]);
+    assert_eq!(
+        section(&reply.authorities),
+        ["sub.example.test. NS", "sub.example.test. NS"]
+    );
+    assert_eq!(
+        full(&reply.additionals),
+        ["ns.sub.example.test. 3600 A 192.0.2.200"]
+    );
 }
 
 #[test]
@@ -81,7 +106,10 @@ fn ns_question_at_the_cut_is_a_referral() {
     let reply = ask(&zones(), "sub.example.test.", RecordType::NS);
     assert_header(&reply, ResponseCode::NoError, false);
     assert!(reply.answers.is_empty());
-    assert_eq!(section(&reply.authorities), ["sub.example.test. NS", "sub.example.test. NS"]);
+    assert_eq!(
+        section(&reply.authorities),
+        ["sub.example.test. NS", "sub.example.test. NS"]
+    );
 }
 
 #[test]
@@ -89,7 +117,10 @@ fn glue_itself_is_not_answered_authoritatively() {
     let reply = ask(&zones(), "ns.sub.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, false);
     assert!(reply.answers.is_empty());
-    assert_eq!(section(&reply.authorities), ["sub.example.test. NS", "sub.example.test. NS"]);
+    assert_eq!(
+        section(&reply.authorities),
+        ["sub.example.test. NS", "sub.example.test. NS"]
+    );
 }
 
 #[test]
@@ -133,7 +164,10 @@ fn empty_non_terminal_is_nodata_not_nxdomain() {
 fn wildcard_synthesizes_with_the_query_name() {
     let reply = ask(&zones(), "anything.wild.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(full(&reply.answers), ["anything.wild.example.test. 3600 A 192.0.2.99"]);
+    assert_eq!(
+        full(&reply.answers),
+        ["anything.wild.example.test. 3600 A 192.0.2.99"]
+    );
 }
 
 #[test]
@@ -170,14 +204,28 @@ fn wildcard_without_the_type_is_nodata() {
 fn wildcard_cname_is_synthesized_and_followed() {
     let reply = ask(&zones(), "x.cname-wild.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.answers), ["x.cname-wild.example.test. CNAME", "web.example.test. A", "web.example.test. A"]);
+    assert_eq!(
+        section(&reply.answers),
+        [
+            "x.cname-wild.example.test. CNAME",
+            "web.example.test. A",
+            "web.example.test. A"
+        ]
+    );
 }
 
 #[test]
 fn wildcard_mx_brings_target_address() {
     let reply = ask(&zones(), "any.wild.example.test.", RecordType::MX);
     assert_eq!(section(&reply.answers), ["any.wild.example.test. MX"]);
-    assert_eq!(section(&reply.additionals), ["mail.example.test. A", ZONE_NS_ADDRESSES[0], ZONE_NS_ADDRESSES[1]]);
+    assert_eq!(
+        section(&reply.additionals),
+        [
+            "mail.example.test. A",
+            ZONE_NS_ADDRESSES[0],
+            ZONE_NS_ADDRESSES[1]
+        ]
+    );
 }
 
 #[test]
@@ -186,7 +234,14 @@ fn mx_answer_adds_exchange_address() {
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(section(&reply.answers), ["example.test. MX"]);
     assert_eq!(section(&reply.authorities), ZONE_NS);
-    assert_eq!(full(&reply.additionals), ["mail.example.test. 3600 A 192.0.2.25", "ns1.example.test. 3600 A 192.0.2.53", "ns2.example.test. 3600 AAAA 2001:db8::53"]);
+    assert_eq!(
+        full(&reply.additionals),
+        [
+            "mail.example.test. 3600 A 192.0.2.25",
+            "ns1.example.test. 3600 A 192.0.2.53",
+            "ns2.example.test. 3600 AAAA 2001:db8::53"
+        ]
+    );
 }
 
 #[test]
@@ -194,7 +249,10 @@ fn ns_answer_adds_nameserver_addresses() {
     let reply = ask(&zones(), "example.test.", RecordType::NS);
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(section(&reply.answers), ZONE_NS);
-    assert!(reply.authorities.is_empty(), "the NS RRset is not repeated in authority");
+    assert!(
+        reply.authorities.is_empty(),
+        "the NS RRset is not repeated in authority"
+    );
     assert_eq!(section(&reply.additionals), ZONE_NS_ADDRESSES);
 }
 
@@ -202,14 +260,23 @@ fn ns_answer_adds_nameserver_addresses() {
 fn srv_answer_adds_target_address() {
     let reply = ask(&zones(), "_sip._udp.example.test.", RecordType::SRV);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(section(&reply.additionals), ["sip.example.test. A", ZONE_NS_ADDRESSES[0], ZONE_NS_ADDRESSES[1]]);
+    assert_eq!(
+        section(&reply.additionals),
+        [
+            "sip.example.test. A",
+            ZONE_NS_ADDRESSES[0],
+            ZONE_NS_ADDRESSES[1]
+        ]
+    );
 }
 
 #[test]
 fn name_outside_our_zones_is_refused() {
     let reply = ask(&zones(), "www.example.org.", RecordType::A);
     assert_header(&reply, ResponseCode::Refused, false);
-    assert!(reply.answers.is_empty() && reply.authorities.is_empty() && reply.additionals.is_empty());
+    assert!(
+        reply.answers.is_empty() && reply.authorities.is_empty() && reply.additionals.is_empty()
+    );
 }
 
 #[test]
@@ -224,7 +291,10 @@ fn any_gets_one_rrset() {
 fn question_case_is_echoed_as_sent() {
     let reply = ask(&zones(), "WeB.ExAmPlE.TeSt.", RecordType::A);
     assert_eq!(reply.queries[0].name().to_string(), "WeB.ExAmPlE.TeSt.");
-    assert_eq!(section(&reply.answers), ["web.example.test. A", "web.example.test. A"]);
+    assert_eq!(
+        section(&reply.answers),
+        ["web.example.test. A", "web.example.test. A"]
+    );
 }
 
 #[test]
@@ -236,9 +306,11 @@ host: {type: A, value: 203.0.113.7}
     let zones = catalog(&[("example.test", EXAMPLE), ("sub.example.test", child)]);
     let reply = ask(&zones, "host.sub.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
-    assert_eq!(full(&reply.answers), ["host.sub.example.test. 3600 A 203.0.113.7"]);
+    assert_eq!(
+        full(&reply.answers),
+        ["host.sub.example.test. 3600 A 203.0.113.7"]
+    );
     // DS for the child apex still comes from the parent (RFC 4035 §3.1.4.1).
     let reply = ask(&zones, "sub.example.test.", RecordType::DS);
     assert_eq!(section(&reply.answers), ["sub.example.test. DS"]);
 }
-

@@ -25,7 +25,9 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Whether a needed Debian tool is present; missing is a skip, or a failure under
 /// DNS_TESTS_REQUIRE_TOOLS=1 (CI).
 pub fn tool_available(tool: &str) -> bool {
-    let found = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].iter().any(|directory| Path::new(directory).join(tool).exists());
+    let found = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        .iter()
+        .any(|directory| Path::new(directory).join(tool).exists());
     if !found {
         if std::env::var("DNS_TESTS_REQUIRE_TOOLS").as_deref() == Ok("1") {
             panic!("{tool} is required (DNS_TESTS_REQUIRE_TOOLS=1) but not installed");
@@ -60,7 +62,11 @@ fn start_nsd(catalog: &Catalog) -> Nsd {
     for zone in catalog.zones() {
         let file = directory.join(format!("{}zone", zone.origin));
         std::fs::write(&file, to_master_file(zone)).unwrap();
-        config.push_str(&format!("zone:\n  name: \"{}\"\n  zonefile: \"{}\"\n", zone.origin, file.display()));
+        config.push_str(&format!(
+            "zone:\n  name: \"{}\"\n  zonefile: \"{}\"\n",
+            zone.origin,
+            file.display()
+        ));
     }
     let config_path = directory.join("nsd.conf");
     std::fs::write(&config_path, config).unwrap();
@@ -121,7 +127,13 @@ fn canonical_line(record: &Record) -> String {
     encoder.set_name_encoding(NameEncoding::UncompressedLowercase);
     record.data.emit(&mut encoder).unwrap();
     let hex: String = wire.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{} {} {} {}", record.name, record.ttl, u16::from(record.record_type()), hex)
+    format!(
+        "{} {} {} {}",
+        record.name,
+        record.ttl,
+        u16::from(record.record_type()),
+        hex
+    )
 }
 
 #[test]
@@ -176,7 +188,8 @@ fn nsd_gives_the_same_answers_for_every_case() {
     for (name, record_type) in cases {
         let query = query_bytes(name, *record_type, Some(1232));
         let theirs = ask_nsd(&socket, &query);
-        let ours = Message::from_vec(&answer_packet(&catalog, &query, Protocol::Udp).unwrap()).unwrap();
+        let ours =
+            Message::from_vec(&answer_packet(&catalog, &query, Protocol::Udp).unwrap()).unwrap();
         let view = |message: &Message| {
             (
                 message.metadata.response_code,
@@ -187,8 +200,17 @@ fn nsd_gives_the_same_answers_for_every_case() {
             )
         };
         if view(&ours) != view(&theirs) {
-            differences.push(format!("{name} {record_type}:\n  ours {:?}\n  nsd  {:?}", view(&ours), view(&theirs)));
+            differences.push(format!(
+                "{name} {record_type}:\n  ours {:?}\n  nsd  {:?}",
+                view(&ours),
+                view(&theirs)
+            ));
         }
     }
-    assert!(differences.is_empty(), "{} differences:\n{}", differences.len(), differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
 }

@@ -6,7 +6,8 @@ use authority::catalog::ZoneSource;
 
 use crate::support::{errors, load};
 
-const APEX_NS: &str = "'':\n  type: NS\n  value: ns1.example.test.\nns1:\n  type: A\n  value: 192.0.2.53\n";
+const APEX_NS: &str =
+    "'':\n  type: NS\n  value: ns1.example.test.\nns1:\n  type: A\n  value: 192.0.2.53\n";
 
 fn with_apex(rest: &str) -> String {
     format!("{APEX_NS}{rest}")
@@ -16,29 +17,50 @@ fn assert_one(text: &str, line: u64, needle: &str) {
     let found = errors("example.test", text);
     assert_eq!(found.len(), 1, "expected one error, got {found:?}");
     assert_eq!(found[0].0, line, "line of {found:?}");
-    assert!(found[0].1.contains(needle), "{:?} should mention {needle:?}", found[0].1);
+    assert!(
+        found[0].1.contains(needle),
+        "{:?} should mention {needle:?}",
+        found[0].1
+    );
 }
 
 #[test]
 fn unknown_type_names_the_type_and_line() {
-    assert_one(&with_apex("www:\n  type: BOGUS\n  value: x\n"), 8, "unknown record type \"BOGUS\"");
+    assert_one(
+        &with_apex("www:\n  type: BOGUS\n  value: x\n"),
+        8,
+        "unknown record type \"BOGUS\"",
+    );
 }
 
 #[test]
 fn bad_address_names_the_address_and_line() {
-    assert_one(&with_apex("www:\n  type: A\n  value: 192.0.2.300\n"), 9, "bad address \"192.0.2.300\"");
-    assert_one(&with_apex("www:\n  type: AAAA\n  value: 192.0.2.3\n"), 9, "bad address");
+    assert_one(
+        &with_apex("www:\n  type: A\n  value: 192.0.2.300\n"),
+        9,
+        "bad address \"192.0.2.300\"",
+    );
+    assert_one(
+        &with_apex("www:\n  type: AAAA\n  value: 192.0.2.3\n"),
+        9,
+        "bad address",
+    );
 }
 
 #[test]
 fn cname_beside_other_data_is_rejected() {
-    let text = with_apex("www:\n  - type: CNAME\n    value: web\n  - type: A\n    value: 192.0.2.1\n");
+    let text =
+        with_apex("www:\n  - type: CNAME\n    value: web\n  - type: A\n    value: 192.0.2.1\n");
     assert_one(&text, 9, "CNAME at www.example.test. beside other data");
 }
 
 #[test]
 fn out_of_zone_record_is_rejected() {
-    assert_one(&with_apex("www.example.org.:\n  type: A\n  value: 192.0.2.1\n"), 9, "outside zone example.test.");
+    assert_one(
+        &with_apex("www.example.org.:\n  type: A\n  value: 192.0.2.1\n"),
+        9,
+        "outside zone example.test.",
+    );
 }
 
 #[test]
@@ -51,7 +73,11 @@ fn missing_apex_ns_is_rejected() {
 #[test]
 fn delegation_without_glue_is_rejected() {
     let text = with_apex("sub:\n  type: NS\n  value: ns.sub.example.test.\n");
-    assert_one(&text, 9, "in-zone nameserver ns.sub.example.test. which has no A/AAAA glue");
+    assert_one(
+        &text,
+        9,
+        "in-zone nameserver ns.sub.example.test. which has no A/AAAA glue",
+    );
 }
 
 #[test]
@@ -62,13 +88,16 @@ fn delegation_to_outside_nameserver_needs_no_glue() {
 
 #[test]
 fn non_address_data_below_a_delegation_is_rejected() {
-    let text = with_apex("sub:\n  type: NS\n  value: ns.example.org.\nwww.sub:\n  type: TXT\n  value: hidden\n");
+    let text = with_apex(
+        "sub:\n  type: NS\n  value: ns.example.org.\nwww.sub:\n  type: TXT\n  value: hidden\n",
+    );
     assert_one(&text, 12, "not glue");
 }
 
 #[test]
 fn duplicate_owner_key_is_rejected() {
-    let text = with_apex("www:\n  type: A\n  value: 192.0.2.1\nwww:\n  type: A\n  value: 192.0.2.2\n");
+    let text =
+        with_apex("www:\n  type: A\n  value: 192.0.2.1\nwww:\n  type: A\n  value: 192.0.2.2\n");
     assert_one(&text, 10, "duplicate key \"www\"");
 }
 
@@ -81,16 +110,38 @@ fn duplicate_field_key_is_rejected() {
 #[test]
 fn wrong_value_shape_is_rejected() {
     assert_one(&with_apex("www: 192.0.2.1\n"), 7, "wrong value shape");
-    assert_one(&with_apex("mx:\n  type: MX\n  value: mail.example.test.\n"), 9, "bad MX value");
-    assert_one(&with_apex("www:\n  type: A\n"), 7, "exactly one of `value` or `values`");
+    assert_one(
+        &with_apex("mx:\n  type: MX\n  value: mail.example.test.\n"),
+        9,
+        "bad MX value",
+    );
+    assert_one(
+        &with_apex("www:\n  type: A\n"),
+        7,
+        "exactly one of `value` or `values`",
+    );
     assert_one(&with_apex("www:\n  value: 192.0.2.1\n"), 7, "`type` field");
-    assert_one(&with_apex("www:\n  type: A\n  ttl: soon\n  value: 192.0.2.1\n"), 9, "ttl");
-    assert_one(&with_apex("srv:\n  type: SRV\n  value: {priority: 1, weight: 2, port: 70000, target: x}\n"), 9, "port");
+    assert_one(
+        &with_apex("www:\n  type: A\n  ttl: soon\n  value: 192.0.2.1\n"),
+        9,
+        "ttl",
+    );
+    assert_one(
+        &with_apex(
+            "srv:\n  type: SRV\n  value: {priority: 1, weight: 2, port: 70000, target: x}\n",
+        ),
+        9,
+        "port",
+    );
 }
 
 #[test]
 fn malformed_yaml_names_its_line() {
-    assert_one(&with_apex("www:\n  type: A\n   value: [unclosed\n"), 9, "invalid YAML");
+    assert_one(
+        &with_apex("www:\n  type: A\n   value: [unclosed\n"),
+        9,
+        "invalid YAML",
+    );
 }
 
 #[test]
@@ -106,19 +157,31 @@ fn all_errors_of_a_file_are_reported() {
 #[test]
 fn errors_display_as_file_colon_line() {
     let text = with_apex("www:\n  type: A\n  value: bad\n");
-    let path = std::env::temp_dir().join(format!("authority-test-{}-example.test.yaml", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "authority-test-{}-example.test.yaml",
+        std::process::id()
+    ));
     std::fs::write(&path, text).unwrap();
-    let source = ZoneSource { origin: "example.test.".parse().unwrap(), path: path.clone() };
+    let source = ZoneSource {
+        origin: "example.test.".parse().unwrap(),
+        path: path.clone(),
+    };
     let found = source.load().unwrap_err();
     std::fs::remove_file(&path).ok();
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].to_string(), format!("{}:9: bad address \"bad\"", path.display()));
+    assert_eq!(
+        found[0].to_string(),
+        format!("{}:9: bad address \"bad\"", path.display())
+    );
 }
 
 #[test]
 fn missing_file_is_an_error_not_a_panic() {
     let source = ZoneSource::parse("/nonexistent/authority/example.test.yaml").unwrap();
     let found = source.load().unwrap_err();
-    assert_eq!(found[0].file, Path::new("/nonexistent/authority/example.test.yaml"));
+    assert_eq!(
+        found[0].file,
+        Path::new("/nonexistent/authority/example.test.yaml")
+    );
     assert!(found[0].to_string().contains("cannot read file"));
 }

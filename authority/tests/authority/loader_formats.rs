@@ -22,11 +22,20 @@ fn origin_comes_from_the_file_name() {
 
 #[test]
 fn made_up_soa_uses_first_ns_and_hostmaster() {
-    let zone = load("example.test", "'':\n  type: NS\n  values: [ns1.example.org., ns2.example.org.]\n").unwrap();
-    let RData::SOA(soa) = &zone.soa.records[0].data else { panic!("no SOA") };
+    let zone = load(
+        "example.test",
+        "'':\n  type: NS\n  values: [ns1.example.org., ns2.example.org.]\n",
+    )
+    .unwrap();
+    let RData::SOA(soa) = &zone.soa.records[0].data else {
+        panic!("no SOA")
+    };
     assert_eq!(soa.mname.to_string(), "ns1.example.org.");
     assert_eq!(soa.rname.to_string(), "hostmaster.example.test.");
-    assert_eq!((soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum), (1, 3600, 900, 604800, 300));
+    assert_eq!(
+        (soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum),
+        (1, 3600, 900, 604800, 300)
+    );
 }
 
 #[test]
@@ -45,7 +54,13 @@ fn legacy_mx_and_metadata_keys_load() {
 "#;
     let zones = catalog(&[("example.test", text)]);
     let reply = ask(&zones, "example.test.", RecordType::MX);
-    assert_eq!(full(&reply.answers), ["example.test. 3600 MX 10 mail.example.org.", "example.test. 3600 MX 20 mx2.example.test."]);
+    assert_eq!(
+        full(&reply.answers),
+        [
+            "example.test. 3600 MX 10 mail.example.org.",
+            "example.test. 3600 MX 20 mx2.example.test."
+        ]
+    );
 }
 
 #[test]
@@ -53,7 +68,10 @@ fn long_key_form_and_relative_names_work() {
     let text = "? ''\n: type: NS\n  value: ns\nns:\n  type: A\n  value: 192.0.2.1\n";
     let zones = catalog(&[("example.test", text)]);
     let reply = ask(&zones, "example.test.", RecordType::NS);
-    assert_eq!(full(&reply.answers), ["example.test. 3600 NS ns.example.test."]);
+    assert_eq!(
+        full(&reply.answers),
+        ["example.test. 3600 NS ns.example.test."]
+    );
 }
 
 #[test]
@@ -66,25 +84,45 @@ fn txt_escapes_and_long_values_are_handled() {
         .answers
         .iter()
         .map(|record| match &record.data {
-            RData::TXT(txt) => txt.txt_data.iter().map(|part| String::from_utf8_lossy(part).into_owned()).collect(),
+            RData::TXT(txt) => txt
+                .txt_data
+                .iter()
+                .map(|part| String::from_utf8_lossy(part).into_owned())
+                .collect(),
             other => panic!("{other:?}"),
         })
         .collect();
     assert_eq!(texts[0], ["v=DKIM1; k=rsa"]);
-    assert_eq!(texts[1].iter().map(String::len).collect::<Vec<_>>(), [255, 45]);
+    assert_eq!(
+        texts[1].iter().map(String::len).collect::<Vec<_>>(),
+        [255, 45]
+    );
 }
 
 #[test]
 fn non_dns_types_are_skipped_with_a_warning_naming_file_and_line() {
-    let path = std::env::temp_dir().join(format!("authority-test-{}-warn.test.yaml", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "authority-test-{}-warn.test.yaml",
+        std::process::id()
+    ));
     std::fs::write(&path, "'':\n  type: NS\n  value: ns.example.org.\nfwd:\n  type: URLFWD\n  value: {code: 301}\nalias:\n  type: ALIAS\n  value: x.example.org.\n").unwrap();
-    let source = ZoneSource { origin: Name::from_ascii("warn.test.").unwrap(), path: path.clone() };
+    let source = ZoneSource {
+        origin: Name::from_ascii("warn.test.").unwrap(),
+        path: path.clone(),
+    };
     let (zone, warnings) = source.load().unwrap();
     std::fs::remove_file(&path).ok();
-    let lines: Vec<(u64, String)> = warnings.iter().map(|warning| (warning.line, warning.record_type.clone())).collect();
+    let lines: Vec<(u64, String)> = warnings
+        .iter()
+        .map(|warning| (warning.line, warning.record_type.clone()))
+        .collect();
     assert_eq!(lines, [(5, "URLFWD".to_owned()), (8, "ALIAS".to_owned())]);
-    assert!(warnings[0].to_string().starts_with(&format!("{}:5: skipped URLFWD", path.display())));
-    assert!(zone.node(&Name::from_ascii("fwd.warn.test.").unwrap()).is_none());
+    assert!(warnings[0]
+        .to_string()
+        .starts_with(&format!("{}:5: skipped URLFWD", path.display())));
+    assert!(zone
+        .node(&Name::from_ascii("fwd.warn.test.").unwrap())
+        .is_none());
 }
 
 fn example_zones() -> Catalog {
@@ -92,7 +130,10 @@ fn example_zones() -> Catalog {
     let sources: Vec<ZoneSource> = std::fs::read_dir(&directory)
         .unwrap()
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|extension| extension == "yaml"))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "yaml")
+        })
         .map(|path| ZoneSource::parse(path.to_str().unwrap()).unwrap())
         .collect();
     assert!(!sources.is_empty());
@@ -124,8 +165,16 @@ fn example_zones_load_and_serve_every_type() {
     ];
     for (name, record_type) in cases {
         let reply = ask(&zones, name, *record_type);
-        assert_eq!(reply.metadata.response_code, ResponseCode::NoError, "{name} {record_type}");
+        assert_eq!(
+            reply.metadata.response_code,
+            ResponseCode::NoError,
+            "{name} {record_type}"
+        );
         assert!(reply.metadata.authoritative, "{name} {record_type}");
-        assert_eq!(section(&reply.answers).first().map(String::as_str), Some(format!("{name} {record_type}").as_str()), "{name} {record_type}: {reply:?}");
+        assert_eq!(
+            section(&reply.answers).first().map(String::as_str),
+            Some(format!("{name} {record_type}").as_str()),
+            "{name} {record_type}: {reply:?}"
+        );
     }
 }

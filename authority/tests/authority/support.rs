@@ -26,7 +26,9 @@ pub fn load(origin: &str, text: &str) -> Result<Zone, Vec<ZoneError>> {
 
 pub fn catalog(zones: &[(&str, &str)]) -> Catalog {
     Catalog::new(zones.iter().map(|(origin, text)| {
-        Arc::new(load(origin, text).unwrap_or_else(|errors| panic!("zone {origin} failed: {errors:?}")))
+        Arc::new(
+            load(origin, text).unwrap_or_else(|errors| panic!("zone {origin} failed: {errors:?}")),
+        )
     }))
 }
 
@@ -34,14 +36,20 @@ pub fn catalog(zones: &[(&str, &str)]) -> Catalog {
 pub fn errors(origin: &str, text: &str) -> Vec<(u64, String)> {
     match load(origin, text) {
         Ok(_) => panic!("zone {origin} loaded but should have failed"),
-        Err(errors) => errors.into_iter().map(|error| (error.line, error.kind.to_string())).collect(),
+        Err(errors) => errors
+            .into_iter()
+            .map(|error| (error.line, error.kind.to_string()))
+            .collect(),
     }
 }
 
 pub fn query_bytes(name: &str, record_type: RecordType, edns_size: Option<u16>) -> Vec<u8> {
     let mut message = Message::new(0x4242, MessageType::Query, OpCode::Query);
     message.metadata.recursion_desired = true;
-    message.queries.push(Query::query(Name::from_ascii(name).expect("name"), record_type));
+    message.queries.push(Query::query(
+        Name::from_ascii(name).expect("name"),
+        record_type,
+    ));
     if let Some(size) = edns_size {
         let mut edns = Edns::new();
         edns.set_max_payload(size);
@@ -55,24 +63,55 @@ pub fn ask(catalog: &Catalog, name: &str, record_type: RecordType) -> Message {
     ask_with(catalog, name, record_type, None, Protocol::Udp)
 }
 
-pub fn ask_with(catalog: &Catalog, name: &str, record_type: RecordType, edns_size: Option<u16>, protocol: Protocol) -> Message {
-    let bytes = answer_packet(catalog, &query_bytes(name, record_type, edns_size), protocol).expect("a response");
+pub fn ask_with(
+    catalog: &Catalog,
+    name: &str,
+    record_type: RecordType,
+    edns_size: Option<u16>,
+    protocol: Protocol,
+) -> Message {
+    let bytes = answer_packet(
+        catalog,
+        &query_bytes(name, record_type, edns_size),
+        protocol,
+    )
+    .expect("a response");
     Message::from_vec(&bytes).expect("decodable response")
 }
 
 /// `owner TYPE` for each record, lowercased, for compact assertions.
 pub fn section(records: &[Record]) -> Vec<String> {
-    records.iter().map(|record| format!("{} {}", record.name.to_lowercase(), record.record_type())).collect()
+    records
+        .iter()
+        .map(|record| format!("{} {}", record.name.to_lowercase(), record.record_type()))
+        .collect()
 }
 
 /// `owner TTL TYPE RDATA` for each record.
 pub fn full(records: &[Record]) -> Vec<String> {
-    records.iter().map(|record| format!("{} {} {} {}", record.name.to_lowercase(), record.ttl, record.record_type(), record.data)).collect()
+    records
+        .iter()
+        .map(|record| {
+            format!(
+                "{} {} {} {}",
+                record.name.to_lowercase(),
+                record.ttl,
+                record.record_type(),
+                record.data
+            )
+        })
+        .collect()
 }
 
 pub fn assert_header(message: &Message, response_code: ResponseCode, authoritative: bool) {
-    assert_eq!(message.metadata.response_code, response_code, "rcode of {message:?}");
-    assert_eq!(message.metadata.authoritative, authoritative, "AA of {message:?}");
+    assert_eq!(
+        message.metadata.response_code, response_code,
+        "rcode of {message:?}"
+    );
+    assert_eq!(
+        message.metadata.authoritative, authoritative,
+        "AA of {message:?}"
+    );
     assert_eq!(message.metadata.message_type, MessageType::Response);
     assert_eq!(message.metadata.id, 0x4242);
     assert!(!message.metadata.truncation, "TC set in {message:?}");

@@ -14,7 +14,8 @@ fn zones() -> authority::catalog::Catalog {
 /// A zone whose `many` name has 60 A records: about 1 KB, more than 512 and less than 1232.
 /// `huge` has 200: more than 1232.
 fn big_zone() -> String {
-    let mut text = String::from("'': {type: NS, value: ns.example.org.}\nmany:\n  type: A\n  values:\n");
+    let mut text =
+        String::from("'': {type: NS, value: ns.example.org.}\nmany:\n  type: A\n  values:\n");
     for index in 0..60 {
         text.push_str(&format!("    - 10.0.0.{index}\n"));
     }
@@ -48,7 +49,9 @@ fn response_sent_as_query_is_dropped() {
 
 #[test]
 fn garbage_after_header_is_formerr_with_id() {
-    let mut bytes = vec![0xab, 0xcd, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+    let mut bytes = vec![
+        0xab, 0xcd, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
     bytes.extend_from_slice(&[0x3f, b'x', b'y']);
     let reply = decode(&answer_packet(&zones(), &bytes, Protocol::Udp).expect("FORMERR"));
     assert_eq!(reply.metadata.id, 0xabcd);
@@ -59,9 +62,17 @@ fn garbage_after_header_is_formerr_with_id() {
 #[test]
 fn two_questions_are_formerr() {
     let mut message = Message::new(7, MessageType::Query, OpCode::Query);
-    message.queries.push(Query::query(Name::from_ascii("web.example.test.").unwrap(), RecordType::A));
-    message.queries.push(Query::query(Name::from_ascii("www.example.test.").unwrap(), RecordType::A));
-    let reply = decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("FORMERR"));
+    message.queries.push(Query::query(
+        Name::from_ascii("web.example.test.").unwrap(),
+        RecordType::A,
+    ));
+    message.queries.push(Query::query(
+        Name::from_ascii("www.example.test.").unwrap(),
+        RecordType::A,
+    ));
+    let reply = decode(
+        &answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("FORMERR"),
+    );
     assert_eq!(reply.metadata.id, 7);
     assert_eq!(reply.metadata.response_code, ResponseCode::FormErr);
 }
@@ -69,7 +80,9 @@ fn two_questions_are_formerr() {
 #[test]
 fn zero_questions_are_formerr() {
     let message = Message::new(8, MessageType::Query, OpCode::Query);
-    let reply = decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("FORMERR"));
+    let reply = decode(
+        &answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("FORMERR"),
+    );
     assert_eq!(reply.metadata.response_code, ResponseCode::FormErr);
 }
 
@@ -86,9 +99,18 @@ fn record_counts_beyond_the_packet_are_formerr() {
 fn other_opcodes_are_notimp() {
     for op_code in [OpCode::Status, OpCode::Notify, OpCode::Update] {
         let mut message = Message::new(9, MessageType::Query, op_code);
-        message.queries.push(Query::query(Name::from_ascii("example.test.").unwrap(), RecordType::SOA));
-        let reply = decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("NOTIMP"));
-        assert_eq!(reply.metadata.response_code, ResponseCode::NotImp, "{op_code:?}");
+        message.queries.push(Query::query(
+            Name::from_ascii("example.test.").unwrap(),
+            RecordType::SOA,
+        ));
+        let reply = decode(
+            &answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("NOTIMP"),
+        );
+        assert_eq!(
+            reply.metadata.response_code,
+            ResponseCode::NotImp,
+            "{op_code:?}"
+        );
         assert_eq!(reply.metadata.op_code, op_code);
         assert_eq!(reply.metadata.id, 9);
     }
@@ -97,11 +119,16 @@ fn other_opcodes_are_notimp() {
 #[test]
 fn edns_version_above_zero_is_badvers_with_opt() {
     let mut message = Message::new(10, MessageType::Query, OpCode::Query);
-    message.queries.push(Query::query(Name::from_ascii("web.example.test.").unwrap(), RecordType::A));
+    message.queries.push(Query::query(
+        Name::from_ascii("web.example.test.").unwrap(),
+        RecordType::A,
+    ));
     let mut edns = Edns::new();
     edns.set_version(1);
     message.edns = Some(edns);
-    let reply = decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("BADVERS"));
+    let reply = decode(
+        &answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).expect("BADVERS"),
+    );
     // BADVERS shares code 16 with BADSIG; hickory decodes 16 as BADSIG.
     assert_eq!(u16::from(reply.metadata.response_code), 16);
     let edns = reply.edns.expect("OPT in BADVERS");
@@ -110,27 +137,52 @@ fn edns_version_above_zero_is_badvers_with_opt() {
 
 #[test]
 fn edns_is_echoed_with_our_payload_size() {
-    let reply = ask_with(&zones(), "web.example.test.", RecordType::A, Some(4096), Protocol::Udp);
+    let reply = ask_with(
+        &zones(),
+        "web.example.test.",
+        RecordType::A,
+        Some(4096),
+        Protocol::Udp,
+    );
     let edns = reply.edns.expect("OPT echoed");
     assert_eq!(edns.max_payload(), 1232);
     assert_eq!(edns.version(), 0);
-    let reply = ask_with(&zones(), "web.example.test.", RecordType::A, None, Protocol::Udp);
+    let reply = ask_with(
+        &zones(),
+        "web.example.test.",
+        RecordType::A,
+        None,
+        Protocol::Udp,
+    );
     assert!(reply.edns.is_none());
 }
 
 #[test]
 fn udp_without_edns_truncates_at_512_bytes() {
-    let bytes = answer_packet(&zones(), &query_bytes("many.big.test.", RecordType::A, None), Protocol::Udp).unwrap();
+    let bytes = answer_packet(
+        &zones(),
+        &query_bytes("many.big.test.", RecordType::A, None),
+        Protocol::Udp,
+    )
+    .unwrap();
     assert!(bytes.len() <= 512, "{} bytes", bytes.len());
     let reply = decode(&bytes);
     assert!(reply.metadata.truncation);
-    assert!(reply.answers.is_empty(), "the only RRset did not fit, so it is dropped whole");
+    assert!(
+        reply.answers.is_empty(),
+        "the only RRset did not fit, so it is dropped whole"
+    );
     assert_eq!(reply.queries.len(), 1);
 }
 
 #[test]
 fn edns_buffer_size_is_honoured() {
-    let bytes = answer_packet(&zones(), &query_bytes("many.big.test.", RecordType::A, Some(1232)), Protocol::Udp).unwrap();
+    let bytes = answer_packet(
+        &zones(),
+        &query_bytes("many.big.test.", RecordType::A, Some(1232)),
+        Protocol::Udp,
+    )
+    .unwrap();
     let reply = decode(&bytes);
     assert!(!reply.metadata.truncation);
     assert_eq!(reply.answers.len(), 60);
@@ -139,12 +191,26 @@ fn edns_buffer_size_is_honoured() {
 
 #[test]
 fn edns_size_below_512_counts_as_512() {
-    let bytes = answer_packet(&zones(), &query_bytes("few.big.test.", RecordType::A, Some(100)), Protocol::Udp).unwrap();
-    assert!(bytes.len() > 100, "a reply of {} bytes fits 512", bytes.len());
+    let bytes = answer_packet(
+        &zones(),
+        &query_bytes("few.big.test.", RecordType::A, Some(100)),
+        Protocol::Udp,
+    )
+    .unwrap();
+    assert!(
+        bytes.len() > 100,
+        "a reply of {} bytes fits 512",
+        bytes.len()
+    );
     let reply = decode(&bytes);
     assert!(!reply.metadata.truncation);
     assert_eq!(reply.answers.len(), 12);
-    let bytes = answer_packet(&zones(), &query_bytes("many.big.test.", RecordType::A, Some(100)), Protocol::Udp).unwrap();
+    let bytes = answer_packet(
+        &zones(),
+        &query_bytes("many.big.test.", RecordType::A, Some(100)),
+        Protocol::Udp,
+    )
+    .unwrap();
     assert!(bytes.len() <= 512);
     let reply = decode(&bytes);
     assert!(reply.metadata.truncation);
@@ -153,14 +219,25 @@ fn edns_size_below_512_counts_as_512() {
 
 #[test]
 fn edns_size_above_1232_is_capped() {
-    let bytes = answer_packet(&zones(), &query_bytes("huge.big.test.", RecordType::A, Some(65000)), Protocol::Udp).unwrap();
+    let bytes = answer_packet(
+        &zones(),
+        &query_bytes("huge.big.test.", RecordType::A, Some(65000)),
+        Protocol::Udp,
+    )
+    .unwrap();
     assert!(bytes.len() <= 1232);
     assert!(decode(&bytes).metadata.truncation);
 }
 
 #[test]
 fn tcp_gets_the_full_answer() {
-    let reply = ask_with(&zones(), "huge.big.test.", RecordType::A, None, Protocol::Tcp);
+    let reply = ask_with(
+        &zones(),
+        "huge.big.test.",
+        RecordType::A,
+        None,
+        Protocol::Tcp,
+    );
     assert!(!reply.metadata.truncation);
     assert_eq!(reply.answers.len(), 200);
 }
@@ -173,13 +250,23 @@ fn additional_data_is_dropped_silently_before_answers() {
         text.push_str(&format!("    - nameserver-number-{index}.example.test.\n"));
     }
     for index in 0..25 {
-        text.push_str(&format!("nameserver-number-{index}: {{type: A, value: 10.2.0.{index}}}\n"));
+        text.push_str(&format!(
+            "nameserver-number-{index}: {{type: A, value: 10.2.0.{index}}}\n"
+        ));
     }
     let zones = catalog(&[("example.test", &text)]);
-    let bytes = answer_packet(&zones, &query_bytes("example.test.", RecordType::NS, Some(1232)), Protocol::Udp).unwrap();
+    let bytes = answer_packet(
+        &zones,
+        &query_bytes("example.test.", RecordType::NS, Some(1232)),
+        Protocol::Udp,
+    )
+    .unwrap();
     let reply = decode(&bytes);
     assert_eq!(reply.answers.len(), 25);
-    assert!(!reply.metadata.truncation, "losing additional data is not truncation (RFC 2181 §9)");
+    assert!(
+        !reply.metadata.truncation,
+        "losing additional data is not truncation (RFC 2181 §9)"
+    );
     assert!(reply.additionals.len() < 25);
 }
 
@@ -189,13 +276,20 @@ fn chaos_class_is_refused() {
     let mut query = Query::query(Name::from_ascii("version.bind.").unwrap(), RecordType::TXT);
     query.set_query_class(hickory_proto::rr::DNSClass::CH);
     message.queries.push(query);
-    let reply = decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).unwrap());
+    let reply =
+        decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).unwrap());
     assert_eq!(reply.metadata.response_code, ResponseCode::Refused);
 }
 
 #[test]
 fn axfr_is_refused() {
-    let reply = ask_with(&zones(), "example.test.", RecordType::AXFR, None, Protocol::Tcp);
+    let reply = ask_with(
+        &zones(),
+        "example.test.",
+        RecordType::AXFR,
+        None,
+        Protocol::Tcp,
+    );
     assert_eq!(reply.metadata.response_code, ResponseCode::Refused);
     assert!(section(&reply.answers).is_empty());
 }

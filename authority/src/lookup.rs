@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{LowerName, Name, RData, RecordType};
+use hickory_proto::rr::rdata::CNAME;
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 
 use crate::catalog::Catalog;
 use crate::limits::MAX_CNAME_CHAIN;
@@ -63,6 +64,8 @@ enum Position<'zone> {
     Exact(&'zone ZoneNode),
     /// The name is at or below a zone cut.
     Delegation(&'zone ZoneNode),
+    /// The name is below a DNAME owner (RFC 6672 §2.3): substitute and follow.
+    Dname(&'zone ZoneNode, Name),
     /// The name does not exist, but `*.<closest encloser>` does (RFC 4592 §3.3.1).
     Wildcard(&'zone ZoneNode),
     /// The name does not exist and no wildcard covers it.
@@ -80,6 +83,7 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     };
     let mut current_zone = zone.clone();
     let mut answered_zone = zone.clone();
+    let mut left_our_zones = false;
     let mut current_name = name.clone();
     let mut visited: Vec<LowerName> = Vec::new();
     // RFC 1034 §4.3.2 step 3a: a CNAME restarts the search at its target; bounded by
@@ -98,11 +102,15 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
                 current_zone = next_zone.clone();
                 current_name = target;
             }
-            None => break,
+            None => {
+                // The chain leaves our zones: the answer is partial, so (as NSD) no NS is added.
+                left_our_zones = true;
+                break;
+            }
         }
     }
     // A DS answer comes from the parent side of a cut; NSD adds no NS there, nor do we.
-    if record_type != RecordType::DS {
+    if record_type != RecordType::DS && !left_our_zones {
         add_zone_nameservers(&mut answer, &answered_zone);
     }
     answer
@@ -143,6 +151,7 @@ fn answer_in_zone(
             None
         }
         Position::Wildcard(source) => answer_wildcard(answer, zone, source, name, record_type),
+        Position::Dname(node, owner) => answer_dname(answer, node, &owner, name),
         Position::NoName => {
             answer_nxdomain(answer, zone);
             None
@@ -168,6 +177,9 @@ fn find_position<'zone>(
                     return Position::Exact(node);
                 }
                 return Position::Delegation(node);
+            }
+            Some(node) if labels < name_labels && node.dname_target.is_some() => {
+                return Position::Dname(node, ancestor);
             }
             Some(_) => {}
             None => {
@@ -229,6 +241,30 @@ fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode) -> Option<Name>
         None => answer_nodata(answer, zone),
     }
     None
+}
+
+/// RFC 6672 §3.1: the DNAME, then a CNAME synthesized from it (TTL of the DNAME) whose target
+/// is the query name with the owner replaced by the DNAME target; then follow that CNAME.
+/// A result longer than 255 octets is YXDOMAIN (RFC 6672 §2.2).
+fn answer_dname(answer: &mut Answer, node: &ZoneNode, owner: &Name, name: &Name) -> Option<Name> {
+    let dname = node.find(RecordType::DNAME)?;
+    let target = node.dname_target.as_ref()?;
+    answer.add_answer(dname);
+    let keep = usize::from(name.num_labels()).saturating_sub(usize::from(owner.num_labels()));
+    let substituted =
+        Name::from_labels(name.iter().take(keep)).and_then(|prefix| prefix.append_domain(target));
+    let Ok(substituted) = substituted else {
+        answer.response_code = ResponseCode::YXDomain;
+        return None;
+    };
+    let ttl = dname.set.records.first().map_or(0, |record| record.ttl);
+    let cname = Record::from_rdata(name.clone(), ttl, RData::CNAME(CNAME(substituted.clone())));
+    answer.answers.push(Arc::new(RecordSet {
+        owner: name.clone(),
+        record_type: RecordType::CNAME,
+        records: vec![cname],
+    }));
+    Some(substituted)
 }
 
 /// RFC 1034 §4.3.2 step 3b: a referral. Not authoritative; the cut's NS in authority and glue

@@ -50,6 +50,8 @@ pub struct ZoneNode {
     pub sets: Vec<ServedSet>,
     /// NS below the apex: a zone cut (RFC 1034 §4.2.1).
     pub is_delegation: bool,
+    /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one.
+    pub dname_target: Option<Name>,
 }
 
 impl ZoneNode {

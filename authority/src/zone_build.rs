@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE};
 use crate::yaml_zone::{ReadZone, SourceRecord};
@@ -319,7 +320,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                 };
                 if let Some(target) = target {
                     for address in
-                        addresses_of(target, is_delegation && set.record_type == RecordType::NS)
+                        // Any NS set may use glue for its addresses (NSD and BIND do; a parent's
+                        // apex NS often has only glue for servers named inside a child).
+                        addresses_of(target, set.record_type == RecordType::NS)
                     {
                         if !additional.iter().any(|known| Arc::ptr_eq(known, &address)) {
                             additional.push(address);
@@ -332,11 +335,20 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                 additional,
             });
         }
+        let dname_target = sets
+            .iter()
+            .find(|set| set.record_type == RecordType::DNAME)
+            .and_then(|set| set.records.first())
+            .and_then(|record| match &record.data {
+                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
+                _ => None,
+            });
         nodes.insert(
             key.clone(),
             ZoneNode {
                 sets: served,
                 is_delegation,
+                dname_target,
             },
         );
         // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).

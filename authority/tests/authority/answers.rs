@@ -65,7 +65,10 @@ fn cname_out_of_our_zones_stops_at_the_cname() {
     let reply = ask(&zones(), "outside.example.test.", RecordType::A);
     assert_header(&reply, ResponseCode::NoError, true);
     assert_eq!(section(&reply.answers), ["outside.example.test. CNAME"]);
-    assert_eq!(section(&reply.authorities), ZONE_NS);
+    assert!(
+        reply.authorities.is_empty(),
+        "a partial answer carries no NS (as NSD)"
+    );
 }
 
 #[test]
@@ -313,4 +316,28 @@ host: {type: A, value: 203.0.113.7}
     // DS for the child apex still comes from the parent (RFC 4035 §3.1.4.1).
     let reply = ask(&zones, "sub.example.test.", RecordType::DS);
     assert_eq!(section(&reply.answers), ["sub.example.test. DS"]);
+}
+
+#[test]
+fn dname_substitutes_and_follows_in_our_zones() {
+    let text = r#"
+'': {type: NS, value: ns.example.org.}
+old: {type: DNAME, value: new.example.test.}
+host.new: {type: A, value: 192.0.2.44}
+"#;
+    let zones = catalog(&[("example.test", text)]);
+    let reply = ask(&zones, "host.old.example.test.", RecordType::A);
+    assert_header(&reply, ResponseCode::NoError, true);
+    // RFC 6672 §3.1: the DNAME, a CNAME synthesized with the DNAME's TTL, then the target's data.
+    assert_eq!(
+        full(&reply.answers)[1..],
+        [
+            "host.old.example.test. 3600 CNAME host.new.example.test.",
+            "host.new.example.test. 3600 A 192.0.2.44"
+        ]
+    );
+    assert_eq!(section(&reply.answers)[0], "old.example.test. DNAME");
+    // The DNAME owner itself is ordinary data.
+    let reply = ask(&zones, "old.example.test.", RecordType::DNAME);
+    assert_eq!(section(&reply.answers), ["old.example.test. DNAME"]);
 }

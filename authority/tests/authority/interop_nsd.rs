@@ -15,8 +15,10 @@ use hickory_proto::rr::{Record, RecordType};
 
 use crate::support::query_bytes;
 
-/// NSD's address and port for this test only.
-const NSD_ADDRESS: &str = "127.20.0.2:5300";
+/// NSD's addresses and port, one address per test so the tests run in parallel.
+const NSD_EXAMPLE_ADDRESS: &str = "127.20.0.2:5300";
+const NSD_SHIPPED_EXAMPLES_ADDRESS: &str = "127.20.0.3:5300";
+const NSD_SHIPPED_LAB_ADDRESS: &str = "127.20.0.4:5300";
 /// Attempts to reach NSD after starting it (each waits up to READY_WAIT for a reply).
 const READY_ATTEMPTS: usize = 50;
 const READY_WAIT: Duration = Duration::from_millis(200);
@@ -41,6 +43,7 @@ pub fn tool_available(tool: &str) -> bool {
 struct Nsd {
     child: Child,
     directory: PathBuf,
+    address: &'static str,
 }
 
 impl Drop for Nsd {
@@ -51,10 +54,13 @@ impl Drop for Nsd {
     }
 }
 
-fn start_nsd(catalog: &Catalog) -> Nsd {
-    let directory = std::env::temp_dir().join(format!("authority-nsd-{}", std::process::id()));
+fn start_nsd(catalog: &Catalog, nsd_address: &'static str) -> Nsd {
+    let directory = std::env::temp_dir().join(format!(
+        "authority-nsd-{}-{nsd_address}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&directory).unwrap();
-    let (address, port) = NSD_ADDRESS.split_once(':').unwrap();
+    let (address, port) = nsd_address.split_once(':').unwrap();
     let mut config = format!(
         "server:\n  ip-address: {address}\n  port: {port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{dir}\"\n  pidfile: \"{dir}/nsd.pid\"\n  database: \"\"\n  xfrdfile: \"{dir}/xfrd.state\"\n  zonelistfile: \"{dir}/zone.list\"\n  logfile: \"{dir}/nsd.log\"\n  server-count: 1\n  verbosity: 1\n  hide-version: yes\n  refuse-any: no\nremote-control:\n  control-enable: no\n",
         dir = directory.display()
@@ -78,24 +84,33 @@ fn start_nsd(catalog: &Catalog) -> Nsd {
         .stderr(Stdio::null())
         .spawn()
         .expect("start nsd");
-    let nsd = Nsd { child, directory };
+    let nsd = Nsd {
+        child,
+        directory,
+        address: nsd_address,
+    };
     let socket = UdpSocket::bind("127.20.0.1:0").unwrap();
     socket.set_read_timeout(Some(READY_WAIT)).unwrap();
-    let probe = query_bytes("example.test.", RecordType::SOA, None);
+    let first_zone = catalog
+        .zones()
+        .next()
+        .map(|zone| zone.origin.to_ascii())
+        .unwrap_or_default();
+    let probe = query_bytes(&first_zone, RecordType::SOA, None);
     for _ in 0..READY_ATTEMPTS {
-        socket.send_to(&probe, NSD_ADDRESS).unwrap();
+        socket.send_to(&probe, nsd_address).unwrap();
         let mut buffer = [0u8; 4096];
         if socket.recv_from(&mut buffer).is_ok() {
             return nsd;
         }
     }
     let log = std::fs::read_to_string(nsd.directory.join("nsd.log")).unwrap_or_default();
-    panic!("nsd did not answer on {NSD_ADDRESS}; log:\n{log}");
+    panic!("nsd did not answer on {nsd_address}; log:\n{log}");
 }
 
-fn ask_nsd(socket: &UdpSocket, query: &[u8]) -> Message {
+fn ask_nsd(nsd: &Nsd, socket: &UdpSocket, query: &[u8]) -> Message {
     for _ in 0..3 {
-        socket.send_to(query, NSD_ADDRESS).unwrap();
+        socket.send_to(query, nsd.address).unwrap();
         let mut buffer = [0u8; 65535];
         if let Ok((length, _)) = socket.recv_from(&mut buffer) {
             return Message::from_vec(&buffer[..length]).expect("nsd reply decodes");
@@ -145,7 +160,7 @@ fn nsd_gives_the_same_answers_for_every_case() {
     let load = Catalog::load(&[ZoneSource::parse(path.to_str().unwrap()).unwrap()]);
     assert!(load.errors.is_empty(), "{:?}", load.errors);
     let catalog = load.catalog;
-    let _nsd = start_nsd(&catalog);
+    let nsd = start_nsd(&catalog, NSD_EXAMPLE_ADDRESS);
     let socket = UdpSocket::bind("127.20.0.1:0").unwrap();
     socket.set_read_timeout(Some(QUERY_TIMEOUT)).unwrap();
 
@@ -187,7 +202,7 @@ fn nsd_gives_the_same_answers_for_every_case() {
     let mut differences = Vec::new();
     for (name, record_type) in cases {
         let query = query_bytes(name, *record_type, Some(1232));
-        let theirs = ask_nsd(&socket, &query);
+        let theirs = ask_nsd(&nsd, &socket, &query);
         let ours =
             Message::from_vec(&answer_packet(&catalog, &query, Protocol::Udp).unwrap()).unwrap();
         let view = |message: &Message| {
@@ -213,4 +228,120 @@ fn nsd_gives_the_same_answers_for_every_case() {
         differences.len(),
         differences.join("\n")
     );
+}
+
+/// Queries derived from the zones themselves: every name with every type it holds, plus A and
+/// MX (often NODATA), a missing child (NXDOMAIN or wildcard) and the wildcard's own expansion.
+fn derived_questions(catalog: &Catalog) -> Vec<(String, RecordType)> {
+    let mut questions = Vec::new();
+    for zone in catalog.zones() {
+        for record in zone.records() {
+            let name = record.name.to_ascii().replacen('*', "probe", 1);
+            let record_type = match record.record_type() {
+                RecordType::Unknown(code) => RecordType::from(code),
+                other => other,
+            };
+            questions.push((name.clone(), record_type));
+            questions.push((name.clone(), RecordType::A));
+            questions.push((name.clone(), RecordType::MX));
+            let missing = if record.name.is_root() {
+                "zz-missing.".to_owned()
+            } else {
+                format!("zz-missing.{name}")
+            };
+            questions.push((missing, RecordType::A));
+        }
+    }
+    questions.sort();
+    questions.dedup();
+    questions.truncate(MAX_DERIVED_QUESTIONS);
+    questions
+}
+
+/// Bounds the derived-question test's length (each question is one UDP exchange with NSD).
+const MAX_DERIVED_QUESTIONS: usize = 5000;
+
+fn compare_with_nsd(
+    catalog: &Catalog,
+    nsd_address: &'static str,
+    questions: &[(String, RecordType)],
+) -> Vec<String> {
+    let nsd = start_nsd(catalog, nsd_address);
+    let socket = UdpSocket::bind("127.20.0.1:0").unwrap();
+    socket.set_read_timeout(Some(QUERY_TIMEOUT)).unwrap();
+    let mut differences = Vec::new();
+    for (name, record_type) in questions {
+        let query = query_bytes(name, *record_type, Some(1232));
+        let theirs = ask_nsd(&nsd, &socket, &query);
+        let ours =
+            Message::from_vec(&answer_packet(catalog, &query, Protocol::Udp).unwrap()).unwrap();
+        let view = |message: &Message| {
+            (
+                message.metadata.response_code,
+                message.metadata.authoritative,
+                message.metadata.truncation,
+                rrs(&message.answers),
+                rrs(&message.authorities),
+                rrs(&message.additionals),
+            )
+        };
+        if view(&ours) != view(&theirs) {
+            differences.push(format!(
+                "{name} {record_type}:\n  ours {:?}\n  nsd  {:?}",
+                view(&ours),
+                view(&theirs)
+            ));
+        }
+    }
+    differences
+}
+
+/// Loads every zone file of one shipped directory (`zones/examples`, `zones/lab`), or `None`
+/// when the directory is absent.
+fn shipped_catalog(directory: &str) -> Option<Catalog> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../zones")
+        .join(directory);
+    let entries = std::fs::read_dir(&path).ok()?;
+    let sources: Vec<ZoneSource> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "yaml")
+        })
+        .map(|path| ZoneSource::parse(path.to_str().unwrap()).unwrap())
+        .collect();
+    let load = Catalog::load(&sources);
+    assert!(load.errors.is_empty(), "{:?}", load.errors);
+    Some(load.catalog)
+}
+
+fn assert_same_as_nsd_for_every_name(directory: &str, nsd_address: &'static str) {
+    if !tool_available("nsd") {
+        return;
+    }
+    let Some(catalog) = shipped_catalog(directory) else {
+        eprintln!("skipping: zones/{directory} is absent");
+        return;
+    };
+    let questions = derived_questions(&catalog);
+    let differences = compare_with_nsd(&catalog, nsd_address, &questions);
+    assert!(
+        differences.is_empty(),
+        "{} of {} differ:\n{}",
+        differences.len(),
+        questions.len(),
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn nsd_gives_the_same_answers_for_every_name_of_the_example_zones() {
+    assert_same_as_nsd_for_every_name("examples", NSD_SHIPPED_EXAMPLES_ADDRESS);
+}
+
+#[test]
+fn nsd_gives_the_same_answers_for_every_name_of_the_lab_zones() {
+    assert_same_as_nsd_for_every_name("lab", NSD_SHIPPED_LAB_ADDRESS);
 }

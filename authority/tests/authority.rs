@@ -13,5 +13,7 @@ mod loader_errors;
 mod loader_formats;
 #[path = "authority/reload.rs"]
 mod reload;
+#[path = "authority/serve_and_dig.rs"]
+mod serve_and_dig;
 #[path = "authority/wire.rs"]
 mod wire;

@@ -136,6 +136,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
     for (key, (name, sets)) in &names {
         if let Some(pending) = sets.get(&cname_code) {
+            if pending.records.len() > 1 {
+                report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
+            }
             if *key == apex_key {
                 report(pending.line, ZoneErrorKind::CnameAtApex(name.to_string()));
             } else if sets.len() > 1 {

@@ -41,6 +41,7 @@ pub enum ZoneErrorKind {
     },
     CnameBesideOtherData(String),
     CnameAtApex(String),
+    SeveralCnames(String),
     MissingApexNs(String),
     NotGlue {
         owner: String,
@@ -97,6 +98,9 @@ impl fmt::Display for ZoneErrorKind {
                 write!(formatter, "CNAME at {owner} beside other data (RFC 1034 §3.6.2)")
             }
             Self::CnameAtApex(owner) => write!(formatter, "CNAME at zone apex {owner}"),
+            Self::SeveralCnames(owner) => {
+                write!(formatter, "more than one CNAME value at {owner} (RFC 2181 §10.1)")
+            }
             Self::MissingApexNs(origin) => write!(formatter, "zone {origin} has no NS record at its apex"),
             Self::NotGlue { owner, record_type } => write!(
                 formatter,

@@ -185,3 +185,20 @@ fn missing_file_is_an_error_not_a_panic() {
     );
     assert!(found[0].to_string().contains("cannot read file"));
 }
+
+#[test]
+fn several_cname_values_are_rejected() {
+    let text = with_apex("www:\n  type: CNAME\n  values: [a.example.org., b.example.org.]\n");
+    assert_one(&text, 9, "more than one CNAME value at www.example.test.");
+}
+
+#[test]
+fn cname_at_apex_is_rejected() {
+    let found = errors("example.test", "'':\n  - type: NS\n    value: ns.example.org.\n  - type: CNAME\n    value: other.example.org.\n");
+    assert!(
+        found
+            .iter()
+            .any(|(line, message)| *line == 5 && message.contains("CNAME at zone apex")),
+        "{found:?}"
+    );
+}

@@ -20,12 +20,13 @@ pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
     }
 }
 
-/// Our OPT record: version 0, our own payload size, no DNSSEC (we do not sign).
-pub fn server_edns() -> Edns {
+/// Our OPT record: version 0, our own payload size. The DO bit is copied from the query
+/// (RFC 3225 §3), although we hold no signatures to add.
+pub fn server_edns(dnssec_ok: bool) -> Edns {
     let mut edns = Edns::new();
     edns.set_max_payload(MAX_UDP_PAYLOAD);
     edns.set_version(0);
-    edns.set_dnssec_ok(false);
+    edns.set_dnssec_ok(dnssec_ok);
     edns
 }
 
@@ -54,8 +55,8 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
     message.metadata.authoritative = answer.authoritative;
     message.metadata.checking_disabled = request.checking_disabled;
     message.queries.push(request.query.clone());
-    if request.edns.is_some() {
-        message.edns = Some(server_edns());
+    if let Some(edns) = &request.edns {
+        message.edns = Some(server_edns(edns.flags().dnssec_ok));
     }
     let flatten = |sets: &[std::sync::Arc<crate::zone::RecordSet>]| -> Vec<Record> {
         sets.iter()
@@ -122,7 +123,7 @@ pub fn encode_error(
         message.queries.push(query);
     }
     if response_code == ResponseCode::BADVERS {
-        message.edns = Some(server_edns());
+        message.edns = Some(server_edns(false));
     }
     message.to_vec().ok()
 }

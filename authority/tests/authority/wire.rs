@@ -319,3 +319,56 @@ fn random_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn dnssec_ok_bit_is_copied() {
+    let mut message = Message::new(12, MessageType::Query, OpCode::Query);
+    message.queries.push(Query::query(
+        Name::from_ascii("web.example.test.").unwrap(),
+        RecordType::A,
+    ));
+    let mut edns = Edns::new();
+    edns.set_dnssec_ok(true);
+    message.edns = Some(edns);
+    let reply =
+        decode(&answer_packet(&zones(), &message.to_vec().unwrap(), Protocol::Udp).unwrap());
+    assert!(reply.edns.expect("OPT").flags().dnssec_ok);
+}
+
+#[test]
+fn optional_authority_is_dropped_without_tc() {
+    // An answer that fits 512 bytes only without the zone's NS in authority.
+    let mut text = String::from("'':\n  type: NS\n  values:\n");
+    for index in 0..13 {
+        text.push_str(&format!(
+            "    - a-rather-long-nameserver-name-{index}.example.org.\n"
+        ));
+    }
+    text.push_str("www:\n  type: A\n  values:\n");
+    for index in 0..20 {
+        text.push_str(&format!("    - 10.4.0.{index}\n"));
+    }
+    let zones = catalog(&[("example.test", &text)]);
+    let reply = decode(
+        &answer_packet(
+            &zones,
+            &query_bytes("www.example.test.", RecordType::A, None),
+            Protocol::Udp,
+        )
+        .unwrap(),
+    );
+    assert_eq!(reply.answers.len(), 20);
+    assert!(reply.authorities.is_empty());
+    assert!(
+        !reply.metadata.truncation,
+        "the zone's NS in a positive answer is optional (RFC 2181 §9)"
+    );
+    let reply = ask_with(
+        &zones,
+        "www.example.test.",
+        RecordType::A,
+        None,
+        Protocol::Tcp,
+    );
+    assert_eq!(reply.authorities.len(), 13);
+}

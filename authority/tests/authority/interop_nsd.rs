@@ -270,8 +270,12 @@ fn compare_with_nsd(
     let socket = UdpSocket::bind("127.20.0.1:0").unwrap();
     socket.set_read_timeout(Some(QUERY_TIMEOUT)).unwrap();
     let mut differences = Vec::new();
-    for (name, record_type) in questions {
-        let query = query_bytes(name, *record_type, Some(1232));
+    // Each question with EDNS (1232) and without (512 bytes, where truncation shows).
+    let sized = questions
+        .iter()
+        .flat_map(|question| [(question, Some(1232)), (question, None)]);
+    for ((name, record_type), edns_size) in sized {
+        let query = query_bytes(name, *record_type, edns_size);
         let theirs = ask_nsd(&nsd, &socket, &query);
         let ours =
             Message::from_vec(&answer_packet(catalog, &query, Protocol::Udp).unwrap()).unwrap();
@@ -287,7 +291,7 @@ fn compare_with_nsd(
         };
         if view(&ours) != view(&theirs) {
             differences.push(format!(
-                "{name} {record_type}:\n  ours {:?}\n  nsd  {:?}",
+                "{name} {record_type} (EDNS {edns_size:?}):\n  ours {:?}\n  nsd  {:?}",
                 view(&ours),
                 view(&theirs)
             ));

@@ -202,3 +202,38 @@ fn cname_at_apex_is_rejected() {
         "{found:?}"
     );
 }
+
+#[test]
+fn mutated_zone_files_never_panic() {
+    // Fixed pseudo-random (xorshift) byte changes to the example zone: every result must be a
+    // zone or a list of errors, never a panic.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../zones/examples/example.test.yaml");
+    let original = std::fs::read(path).unwrap();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let alphabet = b" :-'\"[]{}\n\t*&!|>#.\\0123456789abcdefxyzAZ";
+    for _ in 0..300 {
+        let mut bytes = original.clone();
+        for _ in 0..4 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let position = (state as usize) % bytes.len();
+            bytes[position] = alphabet[(state >> 40) as usize % alphabet.len()];
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = load("example.test", &text);
+    }
+}
+
+#[test]
+fn alias_expansion_bomb_is_an_error_not_a_hang() {
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..12 {
+        let previous = (b'a' + level - 1) as char;
+        let name = (b'a' + level) as char;
+        text.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
+    }
+    let found = errors("example.test", &text);
+    assert!(!found.is_empty());
+}

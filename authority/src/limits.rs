@@ -39,4 +39,8 @@ pub const BIND_PORT_ZERO_ATTEMPTS: usize = 16;
 /// 128 is Linux's historical SOMAXCONN (the kernel clamps larger values to its setting anyway).
 pub const TCP_BACKLOG: i32 = 128;
 
+/// Pause after a failed `accept` (EMFILE, ENFILE, ENOBUFS): retrying at once would spin a core while
+/// the process is out of descriptors. hyper and tokio's examples wait in the same way.
+pub const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
 // ---- end listener ----

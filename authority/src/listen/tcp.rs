@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use super::{Handler, ListenOptions, Protocol, RequestContext};
+use crate::limits;
 
 pub(crate) async fn accept_loop<H: Handler>(
     handler: Arc<H>,
@@ -29,7 +30,7 @@ pub(crate) async fn accept_loop<H: Handler>(
             Err(error) => {
                 // Per-connection failures (ECONNABORTED, EMFILE) must not stop the listener.
                 tracing::debug!(%local, %error, "TCP accept error");
-                tokio::task::yield_now().await;
+                tokio::time::sleep(limits::ACCEPT_ERROR_BACKOFF).await;
                 continue;
             }
         };

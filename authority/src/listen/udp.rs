@@ -29,6 +29,7 @@ pub(crate) async fn receive_loop<H: Handler>(
             Err(error) => {
                 // Linux reports ICMP errors of earlier sends here; they concern one peer, not the socket.
                 tracing::debug!(%local, %error, "UDP receive error");
+                tokio::task::yield_now().await;
                 continue;
             }
         };

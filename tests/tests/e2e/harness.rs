@@ -168,3 +168,64 @@ fn loopback_addresses_are_stable_and_distinct() {
     );
     assert!(first.is_loopback() && second.is_loopback());
 }
+
+#[test]
+fn process_guard_waits_for_the_ready_line_and_kills_on_drop() {
+    let mut command = std::process::Command::new("sh");
+    // exec: the PID we hold is the long-running process itself.
+    command.args([
+        "-c",
+        "echo starting >&2; echo 'ready on 127.0.0.1:53' >&2; exec sleep 600",
+    ]);
+    let process =
+        e2e::Process::spawn_ready(command, "ready on").unwrap_or_else(|error| panic!("{error}"));
+    let proc_entry = std::path::PathBuf::from(format!("/proc/{}", process.id()));
+    assert!(proc_entry.exists(), "process is running");
+    assert!(process.output().contains("starting"), "stderr is captured");
+    drop(process);
+    // Drop kills and reaps, so the PID is gone once drop returns.
+    assert!(!proc_entry.exists(), "process survived its guard");
+}
+
+#[test]
+fn process_that_exits_before_ready_is_reported_with_its_output() {
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", "echo 'bad config line 3' >&2; exit 2"]);
+    match e2e::Process::spawn_ready(command, "ready") {
+        Ok(_) => panic!("a process that exited cannot be ready"),
+        Err(error) => {
+            let message = error.to_string();
+            assert!(message.contains("bad config line 3"), "{message}");
+            assert!(message.contains("exited"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn workspace_binary_builds_and_finds_the_authority() {
+    let path = e2e::workspace_binary("authority", "authority");
+    assert!(path.is_file(), "{}", path.display());
+    assert!(
+        path.ends_with("target/debug/authority") || std::env::var_os("CARGO_TARGET_DIR").is_some()
+    );
+}
+
+#[test]
+fn missing_tool_skips_or_fails_as_the_environment_says() {
+    let required = std::env::var("DNS_TESTS_REQUIRE_TOOLS").is_ok_and(|value| value == "1");
+    let outcome = std::panic::catch_unwind(|| require_tool("no-such-dns-tool-e2e"));
+    match outcome {
+        Ok(found) => {
+            assert!(
+                !required,
+                "a missing tool must fail the test when DNS_TESTS_REQUIRE_TOOLS=1"
+            );
+            assert!(found.is_none());
+        }
+        Err(_) => assert!(
+            required,
+            "a missing tool must only skip without DNS_TESTS_REQUIRE_TOOLS=1"
+        ),
+    }
+    assert!(require_tool("sh").is_some(), "tools on PATH are found");
+}

@@ -30,7 +30,33 @@ impl Server {
 
 /// Binds UDP and TCP on each address and serves them with `handler` until the `Server` is dropped.
 /// Either every address is bound or none is: on error the sockets bound so far are closed.
-/// Must be called inside a tokio runtime.
+/// Must be called inside a tokio runtime. Bind specific addresses rather than a wildcard: UDP replies
+/// leave from the socket's address, and a wildcard socket does not pick the address the query was
+/// sent to (that needs IP_PKTINFO, not done yet).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use authority::listen::{serve, Handler, ListenOptions, RequestContext};
+///
+/// struct Refuse;
+/// impl Handler for Refuse {
+///     async fn handle(&self, request: &[u8], _context: RequestContext) -> Option<Vec<u8>> {
+///         let mut reply = request.get(..12)?.to_vec();
+///         reply[2] |= 0x80; // QR
+///         reply[3] = (reply[3] & 0xF0) | 5; // REFUSED
+///         reply[4..12].fill(0);
+///         Some(reply)
+///     }
+/// }
+///
+/// # async fn run() -> Result<(), authority::listen::ListenError> {
+/// let addresses = ["127.0.0.1:5300".parse().unwrap(), "[::1]:5300".parse().unwrap()];
+/// let server = serve(Arc::new(Refuse), &addresses, ListenOptions::default())?;
+/// println!("serving on {:?}", server.local_addresses());
+/// tokio::signal::ctrl_c().await.ok();
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
 pub fn serve<H: Handler>(
     handler: Arc<H>,
     addresses: &[SocketAddr],

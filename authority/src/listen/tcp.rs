@@ -42,6 +42,8 @@ pub(crate) async fn accept_loop<H: Handler>(
         let handler = handler.clone();
         let options = options.clone();
         connections.spawn(async move {
+            // With a wildcard listen address, the connection knows which local address was asked.
+            let local = stream.local_addr().unwrap_or(local);
             let context = RequestContext {
                 client,
                 local,

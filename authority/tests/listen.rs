@@ -177,6 +177,37 @@ mod udp {
     }
 }
 
+mod errors {
+    use super::*;
+
+    #[tokio::test]
+    async fn address_in_use_is_reported_with_the_address() {
+        let first = start(&[address(3, 1)], ListenOptions::default());
+        let taken = first.local_addresses()[0];
+        match serve(
+            Arc::new(Echo::default()),
+            &[taken],
+            ListenOptions::default(),
+        ) {
+            Ok(_) => panic!("the same address and port cannot be bound twice"),
+            Err(error) => assert!(error.to_string().contains(&taken.to_string()), "{error}"),
+        }
+    }
+
+    #[test]
+    fn serve_outside_a_runtime_is_an_error_not_a_panic() {
+        let result = serve(
+            Arc::new(Echo::default()),
+            &[address(3, 2)],
+            ListenOptions::default(),
+        );
+        assert!(matches!(
+            result,
+            Err(authority::listen::ListenError::NoRuntime)
+        ));
+    }
+}
+
 mod tcp {
     use super::*;
 
@@ -243,6 +274,25 @@ mod tcp {
         // The first two still work.
         open[0].write_all(&framed(b"again")).await.expect("write");
         assert_eq!(read_framed(&mut open[0]).await, b"T:again");
+
+        // Closing one frees its slot: the server closes its side, then a new client gets in.
+        let mut leaving = open.pop().expect("two connections");
+        leaving.shutdown().await.expect("half close");
+        assert_closed_by_server(&mut leaving).await;
+        // The slot is released just after the server's close; a few tries cover that instant.
+        let mut admitted = false;
+        for _ in 0..100 {
+            let mut stream = TcpStream::connect(target).await.expect("connect");
+            if stream.write_all(&framed(b"later")).await.is_err() {
+                continue;
+            }
+            let mut prefix = [0u8; 2];
+            if let Ok(Ok(_)) = timeout(WAIT, stream.read_exact(&mut prefix)).await {
+                admitted = true;
+                break;
+            }
+        }
+        assert!(admitted, "a freed connection slot was never reused");
     }
 
     #[tokio::test]

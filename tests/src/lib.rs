@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod binaries;
 pub mod client;
 pub mod dig;
+pub mod our_servers;
 pub mod peers;
 pub mod process;
 pub mod temp_dir;
@@ -18,6 +19,9 @@ pub use addresses::{loopback_for, loopback_v4_for, PEER_PORT};
 pub use binaries::workspace_binary;
 pub use client::{query_tcp, query_udp, QueryError, QUERY_TIMEOUT};
 pub use dig::{dig, DigAnswer, DigRecord};
+pub use our_servers::{
+    listener_ready_addresses, parse_ready_addresses, start_workspace_server, LISTENER_READY_PATTERN,
+};
 pub use peers::{start_knot, start_nsd, start_unbound, Peer, PeerError, UnboundConfig, Zone};
 pub use process::{Process, ProcessError};
 pub use temp_dir::TempDir;

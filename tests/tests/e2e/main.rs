@@ -2,3 +2,4 @@
 //! One module per behaviour; each test starts its own servers and kills them when it ends.
 
 mod harness;
+mod listener;

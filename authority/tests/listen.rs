@@ -124,19 +124,6 @@ mod udp {
     }
 
     #[tokio::test]
-    async fn ipv6_loopback_round_trip_over_udp_and_tcp() {
-        let any = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0);
-        let server = start(&[any], ListenOptions::default());
-        let target = server.local_addresses()[0];
-        assert!(target.is_ipv6());
-        let reply = udp_exchange(target, b"six", WAIT).await;
-        assert_eq!(reply.as_deref(), Some(&b"U:six"[..]));
-        let mut stream = TcpStream::connect(target).await.expect("connect");
-        stream.write_all(&framed(b"six")).await.expect("write");
-        assert_eq!(read_framed(&mut stream).await, b"T:six");
-    }
-
-    #[tokio::test]
     async fn handler_returning_none_sends_no_udp_reply() {
         let server = start(&[address(1, 2)], ListenOptions::default());
         let target = server.local_addresses()[0];
@@ -174,6 +161,23 @@ mod udp {
             TcpStream::connect(target).await.is_err(),
             "TCP still accepting"
         );
+    }
+}
+
+mod ipv6 {
+    use super::*;
+
+    #[tokio::test]
+    async fn ipv6_loopback_round_trip_over_udp_and_tcp() {
+        let any = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0);
+        let server = start(&[any], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        assert!(target.is_ipv6());
+        let reply = udp_exchange(target, b"six", WAIT).await;
+        assert_eq!(reply.as_deref(), Some(&b"U:six"[..]));
+        let mut stream = TcpStream::connect(target).await.expect("connect");
+        stream.write_all(&framed(b"six")).await.expect("write");
+        assert_eq!(read_framed(&mut stream).await, b"T:six");
     }
 }
 

@@ -10,15 +10,16 @@ use std::time::Duration;
 pub const MAX_MESSAGE_SIZE: usize = 65_535;
 
 /// UDP requests being answered at once per socket; datagrams beyond it are dropped (the client retries).
-/// Unbound's `num-queries-per-thread` defaults to 1024 for the same reason: bound memory under a flood.
+/// Unbound's `num-queries-per-thread` is 1024 (with libevent) for the same reason: bounded memory.
 pub const UDP_MAX_IN_FLIGHT: usize = 1024;
 
 /// Open TCP connections per listening address; new ones beyond it are closed at once.
 /// NSD's `tcp-count` defaults to 100; Unbound's `incoming-num-tcp` is 10 per thread.
 pub const TCP_MAX_CONNECTIONS: usize = 100;
 
-/// A TCP connection with nothing to read is closed after this (RFC 7766 §6.2.3 asks servers to time
-/// out idle connections; Unbound's `tcp-idle-timeout` and NSD's adaptive tcp-timeout go down to ~10 s).
+/// A TCP connection with no new message is closed after this. RFC 7766 §6.2.3 asks for idle timeouts
+/// of seconds, shortened under load; Unbound's `tcp-idle-timeout` is 30 s, NSD's `tcp-timeout` 120 s,
+/// both cut when connections run short. 10 s keeps slots free for a hostile network.
 pub const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Once a message has begun (its length prefix started), the rest must arrive within this time, or the
@@ -28,7 +29,8 @@ pub const TCP_READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Queries of one TCP connection being answered at once (RFC 7766 §6.2.1.1 pipelining); beyond it the
 /// listener stops reading that connection until one completes. NSD answers one at a time; Unbound
-/// keeps up to `stream-wait-size` of replies; 32 lets a pipelining client go fast without hoarding.
+/// bounds waiting replies by memory (`stream-wait-size`); 32 lets a pipelining client go fast while
+/// bounding one connection's share of memory (32 x 64 KiB).
 pub const TCP_MAX_IN_FLIGHT_PER_CONNECTION: usize = 32;
 
 /// How many times to retry binding the UDP socket to the port that TCP got for port 0 (another process
@@ -40,7 +42,7 @@ pub const BIND_PORT_ZERO_ATTEMPTS: usize = 16;
 pub const TCP_BACKLOG: i32 = 128;
 
 /// Pause after a failed `accept` (EMFILE, ENFILE, ENOBUFS): retrying at once would spin a core while
-/// the process is out of descriptors. hyper and tokio's examples wait in the same way.
+/// the process is out of descriptors. hyper's accept loop pauses likewise (1 s); 100 ms recovers sooner.
 pub const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
 // ---- end listener ----

@@ -58,8 +58,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // TODO(listener merge): serve with authority::run::run once `listen::serve` is on main.
-    let _ = (runtime, arguments.listen);
-    eprintln!("authority: serving needs the listener (not merged yet); use --check");
-    ExitCode::FAILURE
+    let options = authority::run::RunOptions {
+        listen: arguments.listen,
+        zones: arguments.zones,
+    };
+    match runtime.block_on(authority::run::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("authority: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -73,10 +73,14 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;
-    let server = crate::listen::serve(handler, &options.listen, crate::listen::ListenOptions::default())
-        .map_err(|error| RunError::Listen(error.to_string()))?;
-    let addresses: Vec<String> = server.local_addresses().iter().map(ToString::to_string).collect();
-    tracing::info!(addresses = %addresses.join(" "), zones = catalog.current().zones().count(), "ready: serving on {}", addresses.join(" "));
+    let server = crate::listen::serve(
+        handler,
+        &options.listen,
+        crate::listen::ListenOptions::default(),
+    )
+    .map_err(|error| RunError::Listen(error.to_string()))?;
+    // The listener logs the ready line naming every bound address; add what is served.
+    tracing::info!(zones = catalog.current().zones().count(), "serving zones");
     loop {
         tokio::select! {
             _ = hangup.recv() => {

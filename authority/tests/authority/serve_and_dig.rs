@@ -93,7 +93,6 @@ fn example_zone() -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs the listener merge"]
 fn dig_gets_authoritative_answers_over_udp_and_tcp() {
     if !tool_available("dig") {
         return;
@@ -132,7 +131,6 @@ fn dig_gets_authoritative_answers_over_udp_and_tcp() {
 }
 
 #[test]
-#[ignore = "needs the listener merge"]
 fn sighup_reloads_and_keeps_last_good_zone() {
     if !tool_available("dig") {
         return;

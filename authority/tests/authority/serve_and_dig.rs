@@ -29,8 +29,14 @@ impl Drop for Server {
 
 impl Server {
     fn start(address: &str, zones: &[&Path]) -> Server {
+        Server::start_many(&[address], zones)
+    }
+
+    fn start_many(addresses: &[&str], zones: &[&Path]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_authority"));
-        command.arg("--listen").arg(address);
+        for address in addresses {
+            command.arg("--listen").arg(address);
+        }
         for zone in zones {
             command.arg(zone);
         }
@@ -216,4 +222,37 @@ fn check_flag_exits_zero_for_good_files_and_one_with_file_line_errors() {
             format!("{}:5: unknown record type \"NOPE\"", bad.display())
         ]
     );
+}
+
+#[test]
+fn serves_ipv4_and_ipv6_addresses_together() {
+    if !tool_available("dig") {
+        return;
+    }
+    // ::1 has no per-test addresses, so this test owns a port nothing else in the suite uses.
+    let addresses = ["127.20.1.3:5300", "[::1]:5391"];
+    let zone = example_zone();
+    let server = Server::start_many(&addresses, &[zone.as_path()]);
+    for address in addresses {
+        assert!(
+            server.ready.contains(address),
+            "ready line names {address}: {}",
+            server.ready
+        );
+    }
+    let output = Command::new("dig")
+        .args([
+            "@::1",
+            "-p",
+            "5391",
+            "+time=2",
+            "+tries=2",
+            "+short",
+            "web.example.test",
+            "A",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("192.0.2.80"));
+    assert!(dig("127.20.1.3:5300", &["+short", "web.example.test", "A"]).contains("192.0.2.80"));
 }

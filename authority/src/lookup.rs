@@ -32,6 +32,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The records of one section, RRset after RRset (for callers that build their own
+    /// messages, such as a resolver answering from local zones).
+    pub fn records(sets: &[Arc<RecordSet>]) -> Vec<Record> {
+        sets.iter()
+            .flat_map(|set| set.records.iter().cloned())
+            .collect()
+    }
+
     fn refused() -> Answer {
         Answer {
             response_code: ResponseCode::Refused,

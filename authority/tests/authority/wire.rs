@@ -372,3 +372,38 @@ fn optional_authority_is_dropped_without_tc() {
     );
     assert_eq!(reply.authorities.len(), 13);
 }
+
+#[test]
+fn referral_that_loses_glue_is_truncated() {
+    // RFC 9471 §3: glue for in-domain nameservers must fit, or TC is set.
+    let mut text =
+        String::from("'': {type: NS, value: ns.example.org.}\nsub:\n  type: NS\n  values:\n");
+    for index in 0..12 {
+        text.push_str(&format!(
+            "    - a-long-nameserver-name-number-{index}.sub.example.test.\n"
+        ));
+    }
+    for index in 0..12 {
+        text.push_str(&format!("a-long-nameserver-name-number-{index}.sub:\n  - {{type: A, value: 10.5.0.{index}}}\n  - {{type: AAAA, value: '2001:db8::{index}'}}\n"));
+    }
+    let zones = catalog(&[("example.test", &text)]);
+    let bytes = answer_packet(
+        &zones,
+        &query_bytes("host.sub.example.test.", RecordType::A, None),
+        Protocol::Udp,
+    )
+    .unwrap();
+    assert!(bytes.len() <= 512);
+    let reply = decode(&bytes);
+    assert!(reply.metadata.truncation, "lost glue sets TC");
+    assert!(!reply.metadata.authoritative);
+    let reply = ask_with(
+        &zones,
+        "host.sub.example.test.",
+        RecordType::A,
+        None,
+        Protocol::Tcp,
+    );
+    assert!(!reply.metadata.truncation);
+    assert_eq!(reply.additionals.len(), 24);
+}

@@ -13,7 +13,7 @@ use crate::interop_nsd::tool_available;
 const LINE_WAIT: Duration = Duration::from_secs(20);
 
 /// A running `authority`, killed by PID when dropped.
-struct Server {
+pub struct Server {
     child: Child,
     lines: Receiver<String>,
     /// The ready line, which names the addresses.
@@ -28,7 +28,7 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(address: &str, zones: &[&Path]) -> Server {
+    pub fn start(address: &str, zones: &[&Path]) -> Server {
         Server::start_many(&[address], zones)
     }
 

@@ -10,6 +10,9 @@ use hickory_proto::serialize::binary::BinEncodable;
 
 use crate::limits::{MAX_TXT_VALUE_BYTES, TXT_CHUNK_BYTES};
 
+/// LOC (type 29, RFC 1876) has no hickory type; octoDNS writes it as an object.
+pub const LOC: RecordType = RecordType::Unknown(29);
+
 /// SPF (type 99, RFC 4408; RFC 7208 §3.1 deprecates it) has no hickory type of its own.
 pub const SPF: RecordType = RecordType::Unknown(99);
 use crate::yaml_tree::{Node, NodeValue};
@@ -187,6 +190,10 @@ pub fn rdata_from_node(
         ))),
         // Every further type hickory can parse (HINFO, HTTPS, SVCB, CERT, OPENPGPKEY, ...) takes
         // its presentation form as one string.
+        LOC => loc_rdata(record_type, node),
+        RecordType::SVCB | RecordType::HTTPS if matches!(node.value, NodeValue::Mapping(_)) => {
+            svcb_rdata(record_type, node, origin)
+        }
         _ => presentation(record_type, scalar(record_type, node)?),
     }
 }
@@ -364,4 +371,139 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
             u8::from_str_radix(text, 16).ok()
         })
         .collect()
+}
+
+/// RFC 1876 §2: LOC from octoDNS's {lat_degrees, lat_minutes, lat_seconds, lat_direction,
+/// long_*, altitude, size, precision_horz, precision_vert}, encoded as opaque RDATA.
+fn loc_rdata(record_type: RecordType, node: &Node) -> Result<RData, ZoneErrorKind> {
+    let number = |name: &str| -> Result<f64, ZoneErrorKind> {
+        let value: f64 = integer_field_or_float(record_type, node, name)?;
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(bad(record_type, format!("field {name} is not finite")))
+        }
+    };
+    let optional = |name: &str, default: f64| -> Result<f64, ZoneErrorKind> {
+        if field(node, &[name]).is_some() {
+            number(name)
+        } else {
+            Ok(default)
+        }
+    };
+    // Thousandths of an arc second from the equator or prime meridian, offset by 2^31.
+    let angle =
+        |prefix: &str, positive: &str, negative: &str, limit: f64| -> Result<u32, ZoneErrorKind> {
+            let degrees = number(&format!("{prefix}_degrees"))?;
+            let minutes = optional(&format!("{prefix}_minutes"), 0.0)?;
+            let seconds = optional(&format!("{prefix}_seconds"), 0.0)?;
+            let direction = text_field(record_type, node, &[&format!("{prefix}_direction")])?;
+            let sign = match direction.trim().to_ascii_uppercase() {
+                text if text == positive => 1.0,
+                text if text == negative => -1.0,
+                _ => {
+                    return Err(bad(
+                        record_type,
+                        format!("{prefix}_direction must be {positive} or {negative}"),
+                    ))
+                }
+            };
+            let total = degrees * 3600.0 + minutes * 60.0 + seconds;
+            if !(0.0..=limit * 3600.0).contains(&total)
+                || !(0.0..60.0).contains(&minutes)
+                || !(0.0..60.0).contains(&seconds)
+            {
+                return Err(bad(record_type, format!("{prefix} out of range")));
+            }
+            let offset = (sign * total * 1000.0).round() as i64 + (1_i64 << 31);
+            u32::try_from(offset).map_err(|_| bad(record_type, format!("{prefix} out of range")))
+        };
+    // Sizes and precisions: centimetres as mantissa × 10^exponent, both 0..=9.
+    let size = |name: &str, default: f64| -> Result<u8, ZoneErrorKind> {
+        let metres = optional(name, default)?;
+        if !(0.0..=90_000_000.0).contains(&metres) {
+            return Err(bad(record_type, format!("{name} out of range")));
+        }
+        let mut centimetres = (metres * 100.0).round() as u64;
+        let mut exponent = 0u8;
+        while centimetres >= 10 && exponent < 9 {
+            centimetres /= 10;
+            exponent += 1;
+        }
+        Ok(((centimetres.min(9) as u8) << 4) | exponent)
+    };
+    let latitude = angle("lat", "N", "S", 90.0)?;
+    let longitude = angle("long", "E", "W", 180.0)?;
+    let altitude_metres = optional("altitude", 0.0)?;
+    let altitude = ((altitude_metres + 100_000.0) * 100.0).round();
+    if !(0.0..=f64::from(u32::MAX)).contains(&altitude) {
+        return Err(bad(record_type, "altitude out of range"));
+    }
+    let mut wire = vec![
+        0u8,
+        size("size", 1.0)?,
+        size("precision_horz", 10_000.0)?,
+        size("precision_vert", 10.0)?,
+    ];
+    wire.extend_from_slice(&latitude.to_be_bytes());
+    wire.extend_from_slice(&longitude.to_be_bytes());
+    wire.extend_from_slice(&(altitude as u32).to_be_bytes());
+    Ok(RData::Unknown {
+        code: record_type,
+        rdata: NULL::with(wire),
+    })
+}
+
+fn integer_field_or_float(
+    record_type: RecordType,
+    node: &Node,
+    name: &str,
+) -> Result<f64, ZoneErrorKind> {
+    let text = text_field(record_type, node, &[name])?;
+    text.trim().parse().map_err(|_| {
+        bad(
+            record_type,
+            format!("field {name} is not a number: {text:?}"),
+        )
+    })
+}
+
+/// octoDNS SVCB/HTTPS objects {svcpriority, targetname, svcparams: {key: value or list}} turned
+/// into presentation format (RFC 9460 §2.1) for hickory's parser.
+fn svcb_rdata(record_type: RecordType, node: &Node, origin: &Name) -> Result<RData, ZoneErrorKind> {
+    let priority: u16 = integer_field(record_type, node, &["svcpriority"])?;
+    let target = name_field(record_type, node, &["targetname"], origin)?;
+    let mut text = format!("{priority} {target}");
+    if let Some(Node {
+        value: NodeValue::Mapping(parameters),
+        ..
+    }) = field(node, &["svcparams"])
+    {
+        for (key, value) in parameters {
+            let key = key
+                .as_scalar()
+                .ok_or_else(|| bad(record_type, "svcparams keys must be strings"))?;
+            let value = match &value.value {
+                NodeValue::Null => String::new(),
+                NodeValue::Scalar(text) => text.clone(),
+                NodeValue::Sequence(items) => items
+                    .iter()
+                    .filter_map(Node::as_scalar)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                NodeValue::Mapping(_) => {
+                    return Err(bad(
+                        record_type,
+                        format!("svcparams {key} must be a value or list"),
+                    ))
+                }
+            };
+            if value.is_empty() {
+                text.push_str(&format!(" {key}"));
+            } else {
+                text.push_str(&format!(" {key}={}", quoted(&value)));
+            }
+        }
+    }
+    presentation(record_type, &text)
 }

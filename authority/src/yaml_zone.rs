@@ -380,6 +380,9 @@ fn served_record_type(text: &str) -> Option<RecordType> {
     if text == "SPF" {
         return Some(crate::yaml_rdata::SPF);
     }
+    if text == "LOC" {
+        return Some(crate::yaml_rdata::LOC);
+    }
     let record_type = RecordType::from_str(text).ok()?;
     match record_type {
         RecordType::A

@@ -162,6 +162,9 @@ fn example_zones_load_and_serve_every_type() {
         ("_443._tcp.web.example.test.", RecordType::TLSA),
         ("1.2.0.192.in-addr.example.test.", RecordType::PTR),
         ("old.example.test.", RecordType::DNAME),
+        ("web.example.test.", RecordType::Unknown(29)),
+        ("example.test.", RecordType::HTTPS),
+        ("sub.example.test.", RecordType::DS),
     ];
     for (name, record_type) in cases {
         let reply = ask(&zones, name, *record_type);

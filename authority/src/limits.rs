@@ -93,3 +93,8 @@ pub const HEADER_BYTES: usize = 12;
 /// Smallest possible resource record on the wire: root name (1) + type, class, TTL, RDLENGTH (10).
 /// Record counts larger than the packet could hold are FORMERR before any decoding allocates.
 pub const MIN_RECORD_BYTES: usize = 11;
+
+/// YAML events replayed through aliases (`*name`) in one zone file. octoDNS files rarely use
+/// aliases at all; serde-saphyr's default is 1,000,000, which lets an alias bomb cost seconds
+/// of CPU per load. 100,000 still allows thousands of records built from anchors.
+pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;

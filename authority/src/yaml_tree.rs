@@ -6,6 +6,8 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use crate::limits::MAX_ALIAS_REPLAYED_EVENTS;
+
 /// One YAML node with the line it starts on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -144,9 +146,14 @@ impl<'de> Visitor<'de> for PlainVisitor {
 
 /// Parses a whole document. Duplicate keys are passed through so the caller reports each one.
 pub fn parse_document(text: &str) -> Result<Node, (u64, String)> {
+    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+    alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAYED_EVENTS;
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
+        alias_limits: alias_limits,
+        // One line per error: `file:line: problem`, like named-checkzone, not a source snippet.
+        with_snippet: false,
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|error| {
         let line = error

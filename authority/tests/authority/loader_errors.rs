@@ -235,5 +235,9 @@ fn alias_expansion_bomb_is_an_error_not_a_hang() {
         text.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
     }
     let found = errors("example.test", &text);
-    assert!(!found.is_empty());
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].1.contains("alias replay limit exceeded"),
+        "{found:?}"
+    );
 }

@@ -213,7 +213,8 @@ fn answer_exact(
     node: &ZoneNode,
     record_type: RecordType,
 ) -> Option<Name> {
-    if record_type != RecordType::CNAME {
+    // ANY matches the CNAME itself (RFC 1034 §3.6.2), so it is answered, not followed.
+    if record_type != RecordType::CNAME && record_type != RecordType::ANY {
         if let Some(cname) = node.find(RecordType::CNAME) {
             return answer_cname(answer, cname);
         }
@@ -314,7 +315,7 @@ fn answer_wildcard(
         set: Arc::new(served.set.with_owner(name)),
         additional: served.additional.clone(),
     };
-    if record_type != RecordType::CNAME {
+    if record_type != RecordType::CNAME && record_type != RecordType::ANY {
         if let Some(cname) = source.find(RecordType::CNAME) {
             return answer_cname(answer, &synthesize(cname));
         }

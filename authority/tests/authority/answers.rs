@@ -291,6 +291,21 @@ fn any_gets_one_rrset() {
 }
 
 #[test]
+fn any_at_a_cname_gets_the_cname_unfollowed() {
+    let reply = ask(&zones(), "www.example.test.", RecordType::ANY);
+    assert_header(&reply, ResponseCode::NoError, true);
+    assert_eq!(section(&reply.answers), ["www.example.test. CNAME"]);
+}
+
+#[test]
+fn any_at_an_empty_non_terminal_is_nodata() {
+    let reply = ask(&zones(), "c.example.test.", RecordType::ANY);
+    assert_header(&reply, ResponseCode::NoError, true);
+    assert!(reply.answers.is_empty());
+    assert_eq!(section(&reply.authorities), ["example.test. SOA"]);
+}
+
+#[test]
 fn question_case_is_echoed_as_sent() {
     let reply = ask(&zones(), "WeB.ExAmPlE.TeSt.", RecordType::A);
     assert_eq!(reply.queries[0].name().to_string(), "WeB.ExAmPlE.TeSt.");

@@ -1,0 +1,100 @@
+//! Every bound of the authority crate, as a named constant with the reason for its value.
+//! Nothing here is computed; code elsewhere must use these names, never repeat the numbers.
+
+// ---- listener (authority/src/listen/) ----
+
+use std::time::Duration;
+
+/// Largest DNS message over UDP or TCP: the 16-bit length (RFC 1035 §4.2.2, RFC 6891 §6.2.5).
+/// The receive buffer has this size so no datagram is ever silently cut.
+pub const MAX_MESSAGE_SIZE: usize = 65_535;
+
+/// UDP requests being answered at once per socket; datagrams beyond it are dropped (the client retries).
+/// Unbound's `num-queries-per-thread` is 1024 (with libevent) for the same reason: bounded memory.
+pub const UDP_MAX_IN_FLIGHT: usize = 1024;
+
+/// Open TCP connections per listening address; new ones beyond it are closed at once.
+/// NSD's `tcp-count` defaults to 100; Unbound's `incoming-num-tcp` is 10 per thread.
+pub const TCP_MAX_CONNECTIONS: usize = 100;
+
+/// A TCP connection with no new message is closed after this. RFC 7766 §6.2.3 asks for idle timeouts
+/// of seconds, shortened under load; Unbound's `tcp-idle-timeout` is 30 s, NSD's `tcp-timeout` 120 s,
+/// both cut when connections run short. 10 s keeps slots free for a hostile network.
+pub const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Once a message has begun (its length prefix started), the rest must arrive within this time, or the
+/// connection is closed: a slow client (slowloris) cannot hold a slot forever. Also bounds each write.
+/// Our choice: long enough for a lossy mobile link to deliver 64 KiB, short next to the idle timeout.
+pub const TCP_READ_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Queries of one TCP connection being answered at once (RFC 7766 §6.2.1.1 pipelining); beyond it the
+/// listener stops reading that connection until one completes. NSD answers one at a time; Unbound
+/// bounds waiting replies by memory (`stream-wait-size`); 32 lets a pipelining client go fast while
+/// bounding one connection's share of memory (32 x 64 KiB).
+pub const TCP_MAX_IN_FLIGHT_PER_CONNECTION: usize = 32;
+
+/// How many times to retry binding the UDP socket to the port that TCP got for port 0 (another process
+/// may own that UDP port already). Tests use port 0; a handful of tries makes a clash vanishingly rare.
+pub const BIND_PORT_ZERO_ATTEMPTS: usize = 16;
+
+/// Connections the kernel queues before `accept`; the cap on open connections applies after accept.
+/// 128 is Linux's historical SOMAXCONN (the kernel clamps larger values to its setting anyway).
+pub const TCP_BACKLOG: i32 = 128;
+
+/// Pause after a failed `accept` (EMFILE, ENFILE, ENOBUFS): retrying at once would spin a core while
+/// the process is out of descriptors. hyper's accept loop pauses likewise (1 s); 100 ms recovers sooner.
+pub const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
+// ---- end listener ----
+
+// ---- zones, answers and messages (everything else in this crate) ----
+
+/// Largest zone file we read. NSD and Knot have no fixed cap, but a YAML zone larger than this is
+/// almost certainly a mistake or an attack on the loader (YAML aliases can expand); 64 MiB holds
+/// several hundred thousand octoDNS records.
+pub const MAX_ZONE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Records per zone. Bounds memory per zone at load; one million matches the largest zones people
+/// serve from NSD on small machines.
+pub const MAX_RECORDS_PER_ZONE: usize = 1_000_000;
+
+/// Values in one octoDNS record object (`values:` list). Also bounds an RRset; 65535 is what the
+/// 16-bit ANCOUNT could ever carry, but nothing useful has more than a few thousand.
+pub const MAX_VALUES_PER_RECORD: usize = 4096;
+
+/// Total length of one TXT value after joining; RFC 1035 §3.3.14 character-strings are 255 octets,
+/// and a TXT RDATA cannot exceed 65535 octets (RDLENGTH), so we stop well below that.
+pub const MAX_TXT_VALUE_BYTES: usize = 16 * 1024;
+
+/// One TXT character-string (RFC 1035 §3.3): a one-octet length, so 255 octets. Longer values are
+/// split into several strings, as octoDNS and BIND do.
+pub const TXT_CHUNK_BYTES: usize = 255;
+
+/// Errors reported per file before we stop reading it; NSD stops a zone after many errors too.
+pub const MAX_ERRORS_PER_FILE: usize = 1000;
+
+/// CNAME links followed inside our zones for one answer. BIND follows 16; NSD stops at a loop or
+/// leaves the name. 8 is enough for every real chain and bounds work per query.
+pub const MAX_CNAME_CHAIN: usize = 8;
+
+/// Largest UDP response we send with EDNS, whatever the client offers (DNS Flag Day 2020: 1232
+/// avoids IP fragmentation on IPv6 minimum-MTU paths; NSD, Knot and Unbound use it).
+pub const MAX_UDP_PAYLOAD: u16 = 1232;
+
+/// Without EDNS, or with an EDNS size below it, RFC 1035 §4.2.1 / RFC 6891 §6.2.5 give 512.
+pub const MIN_UDP_PAYLOAD: u16 = 512;
+
+/// TCP messages carry a two-octet length (RFC 1035 §4.2.2), so 65535 is the hard ceiling.
+pub const MAX_TCP_PAYLOAD: usize = 65535;
+
+/// DNS header length (RFC 1035 §4.1.1); a shorter packet has no ID to echo and is dropped.
+pub const HEADER_BYTES: usize = 12;
+
+/// Smallest possible resource record on the wire: root name (1) + type, class, TTL, RDLENGTH (10).
+/// Record counts larger than the packet could hold are FORMERR before any decoding allocates.
+pub const MIN_RECORD_BYTES: usize = 11;
+
+/// YAML events replayed through aliases (`*name`) in one zone file. octoDNS files rarely use
+/// aliases at all; serde-saphyr's default is 1,000,000, which lets an alias bomb cost seconds
+/// of CPU per load. 100,000 still allows thousands of records built from anchors.
+pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;

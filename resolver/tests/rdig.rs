@@ -713,3 +713,112 @@ mod against_unbound {
         assert!(stdout.contains("IN\tA\t192.0.2.1\n"), "{stdout}");
     }
 }
+
+mod against_project_authority {
+    use super::*;
+
+    use std::sync::Arc;
+
+    use authority::handler::AuthorityHandler;
+    use authority::listen::{serve, ListenOptions, Server};
+
+    /// The project's authoritative server, in process on its own runtime; stopped on drop.
+    struct Authority {
+        runtime: Option<tokio::runtime::Runtime>,
+        server: Option<Server>,
+    }
+
+    impl Authority {
+        fn start(address: &str, zone_files: &[&str]) -> Authority {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let lab = concat!(env!("CARGO_MANIFEST_DIR"), "/../zones/lab/");
+            let zones: Vec<String> = zone_files
+                .iter()
+                .map(|file| format!("{lab}{file}"))
+                .collect();
+            let catalog = authority::run::load_catalog(&zones).expect("lab zones load");
+            let listen: SocketAddr = format!("{address}:{LAB_PORT}").parse().expect("address");
+            let handler = Arc::new(AuthorityHandler::new(catalog));
+            let server = {
+                let _context = runtime.enter();
+                serve(handler, &[listen], ListenOptions::default()).expect("authority listens")
+            };
+            let origin = zone_files
+                .first()
+                .and_then(|file| file.strip_suffix("yaml"))
+                .unwrap_or(".");
+            let ready = (0..READY_ATTEMPTS).any(|_| answers_query(listen, origin));
+            assert!(ready, "the authority on {address} never answered");
+            Authority {
+                runtime: Some(runtime),
+                server: Some(server),
+            }
+        }
+    }
+
+    impl Drop for Authority {
+        fn drop(&mut self) {
+            if let (Some(runtime), Some(server)) = (self.runtime.take(), self.server.take()) {
+                runtime.block_on(server.shutdown());
+                runtime.shutdown_background();
+            }
+        }
+    }
+
+    #[test]
+    fn rdig_reads_the_lab_zone_from_the_project_authority() {
+        let _authority = Authority::start("127.40.8.1", &["example.test.yaml"]);
+        let arguments = words(&[
+            "@127.40.8.1",
+            "-p",
+            &LAB_PORT.to_string(),
+            "example.test",
+            "MX",
+        ]);
+        let output = rdig(&arguments);
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = text(&output);
+        assert!(stdout.contains("status: NOERROR"), "{stdout}");
+        assert!(stdout.contains(";; flags: qr aa rd;"), "{stdout}");
+        let found = sections(&stdout);
+        let answer = found.get("ANSWER").cloned().unwrap_or_default();
+        let exchanges: Vec<String> = answer
+            .iter()
+            .filter_map(|fields| fields.get(4..).map(|rest| rest.join(" ")))
+            .collect();
+        assert_eq!(
+            exchanges,
+            ["10 mail.example.test.", "20 mx.mail.test."],
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn dig_and_rdig_agree_against_the_project_authority() {
+        if !tool_available("dig") {
+            return;
+        }
+        let _authority = Authority::start("127.40.8.2", &["example.test.yaml"]);
+        let queries: [&[&str]; 7] = [
+            &["example.test", "MX"],
+            &["example.test", "TXT"],
+            &["example.test", "CAA"],
+            &["www.example.test"],
+            &["_imaps._tcp.example.test", "SRV"],
+            &["missing.example.test"],
+            &["mail.example.test", "AAAA"],
+        ];
+        for query in queries {
+            let mut arguments = words(&["@127.40.8.2", "-p", &LAB_PORT.to_string(), "+norec"]);
+            arguments.extend(words(query));
+            let ours = sections(&text(&rdig(&arguments)));
+            let theirs = sections(&text(&run("dig", &arguments)));
+            assert!(!theirs.is_empty(), "dig printed no sections for {query:?}");
+            assert_eq!(ours, theirs, "sections differ for {query:?}");
+        }
+    }
+}

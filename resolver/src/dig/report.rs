@@ -193,8 +193,8 @@ pub fn short_text(message: &Message) -> String {
     text
 }
 
-/// dig's opening block: the command echo, server count and global options.
-pub fn command_text(command_line: &str, servers_found: Option<usize>) -> String {
+/// dig's opening block: the command echo, server count, and (first lookup only) global options.
+pub fn command_text(command_line: &str, servers_found: Option<usize>, first: bool) -> String {
     let mut text = format!(
         "\n; <<>> rdig {} <<>> {command_line}\n",
         env!("CARGO_PKG_VERSION")
@@ -203,6 +203,8 @@ pub fn command_text(command_line: &str, servers_found: Option<usize>) -> String 
         let plural = if count == 1 { "" } else { "s" };
         let _ = writeln!(text, "; ({count} server{plural} found)");
     }
-    text.push_str(";; global options: +cmd\n");
+    if first {
+        text.push_str(";; global options: +cmd\n");
+    }
     text
 }

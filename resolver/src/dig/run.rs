@@ -57,19 +57,31 @@ async fn server_addresses(lookup: &Lookup, label: &str) -> Result<Vec<SocketAddr
     Ok(wanted)
 }
 
+/// What every lookup of one invocation shares, computed once.
+struct Session {
+    transport: Arc<dyn Transport>,
+    /// resolv.conf's first nameserver, read once per invocation, not per lookup.
+    default_server: String,
+    command_line: String,
+}
+
 /// Runs one lookup, printing its report to `out`.
 async fn run_lookup(
-    transport: &Arc<dyn Transport>,
+    session: &Session,
     lookup: &Lookup,
-    command_line: &str,
+    lookup_index: usize,
     out: &mut dyn Write,
 ) -> Result<(), DigError> {
+    let transport = &session.transport;
     let display = &lookup.options.display;
     let name = query_name(lookup.effective_name())?;
     if lookup.options.trace {
-        return run_trace(lookup, name, command_line, out).await;
+        return run_trace(lookup, name, &session.command_line, out).await;
     }
-    let label = lookup.server.clone().unwrap_or_else(default_server);
+    let label = lookup
+        .server
+        .clone()
+        .unwrap_or_else(|| session.default_server.clone());
     let servers = server_addresses(lookup, &label).await?;
     let query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let plain = !display.short && !display.json;
@@ -78,7 +90,11 @@ async fn run_lookup(
     let mut command_pending = plain && display.cmd;
     if plain && display.query {
         if command_pending {
-            let _ = write!(out, "{}", command_text(command_line, found));
+            let _ = write!(
+                out,
+                "{}",
+                command_text(&session.command_line, found, lookup_index == 0)
+            );
             command_pending = false;
         }
         let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
@@ -103,7 +119,11 @@ async fn run_lookup(
         exchange_lookup(transport.as_ref(), &servers, &query, &lookup.options, out).await
     };
     if command_pending {
-        let _ = write!(out, "{}", command_text(command_line, found));
+        let _ = write!(
+            out,
+            "{}",
+            command_text(&session.command_line, found, lookup_index == 0)
+        );
     }
     let reply = match result {
         Ok(reply) => reply,
@@ -128,11 +148,15 @@ async fn run_lookup(
 }
 
 /// All lookups of the invocation, in order; the exit code is the last failure's (dig's rule).
-async fn run_lookups(lookups: Vec<Lookup>, command_line: &str, out: &mut dyn Write) -> u8 {
-    let transport: Arc<dyn Transport> = Arc::new(SocketTransport);
+async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn Write) -> u8 {
+    let session = Session {
+        transport: Arc::new(SocketTransport),
+        default_server: default_server(),
+        command_line,
+    };
     let mut exit_code = 0;
-    for lookup in &lookups {
-        if let Err(error) = run_lookup(&transport, lookup, command_line, out).await {
+    for (lookup_index, lookup) in lookups.iter().enumerate() {
+        if let Err(error) = run_lookup(&session, lookup, lookup_index, out).await {
             if !matches!(error, DigError::NoReply) {
                 eprintln!("rdig: {error}");
             }
@@ -189,5 +213,5 @@ pub fn run(arguments: &[String]) -> u8 {
     let command_line = arguments.join(" ");
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    runtime.block_on(run_lookups(lookups, &command_line, &mut out))
+    runtime.block_on(run_lookups(lookups, command_line, &mut out))
 }

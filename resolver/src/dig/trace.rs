@@ -214,7 +214,7 @@ pub async fn run_trace(
         .collect();
     let steps = recorder.steps();
     if !display.json && display.cmd {
-        let _ = write!(out, "{}", command_text(command_line, None));
+        let _ = write!(out, "{}", command_text(command_line, None, true));
         let source = lookup
             .options
             .roots_file

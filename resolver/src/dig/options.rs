@@ -8,7 +8,7 @@ use crate::dig::limits::{
 
 /// Which parts of each message are printed (dig's `+[no]cmd`, `+[no]comments`...).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Display {
+pub struct ShownParts {
     pub cmd: bool,
     pub comments: bool,
     pub question: bool,
@@ -22,9 +22,9 @@ pub struct Display {
     pub json: bool,
 }
 
-impl Default for Display {
+impl Default for ShownParts {
     fn default() -> Self {
-        Display {
+        ShownParts {
             cmd: true,
             comments: true,
             question: true,
@@ -55,7 +55,7 @@ pub struct QueryOptions {
     pub ignore_truncation: bool,
     /// `+roots=FILE`: root hints for `+trace` in named.root format.
     pub roots_file: Option<String>,
-    pub display: Display,
+    pub display: ShownParts,
 }
 
 impl Default for QueryOptions {
@@ -71,7 +71,7 @@ impl Default for QueryOptions {
             trace: false,
             ignore_truncation: false,
             roots_file: None,
-            display: Display::default(),
+            display: ShownParts::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::Record;
 
 use crate::dig::exchange::{address_text, Reply};
-use crate::dig::options::Display;
+use crate::dig::options::ShownParts;
 use crate::dig::presentation::{question_line, rcode_text, record_line};
 use crate::dig::when::format_when;
 use crate::transport::Protocol;
@@ -70,7 +70,7 @@ fn nsid_text(bytes: &[u8]) -> String {
     format!("{} (\"{printable}\")", hex.join(" "))
 }
 
-fn push_section(text: &mut String, title: &str, records: &[Record], display: &Display) {
+fn push_section(text: &mut String, title: &str, records: &[Record], display: &ShownParts) {
     if records.is_empty() {
         return;
     }
@@ -86,7 +86,7 @@ fn push_section(text: &mut String, title: &str, records: &[Record], display: &Di
 }
 
 /// Header, OPT pseudosection and sections of `message`, as dig prints a received (or sent) message.
-pub fn message_text(message: &Message, display: &Display) -> String {
+pub fn message_text(message: &Message, display: &ShownParts) -> String {
     let mut text = String::new();
     let metadata = &message.metadata;
     if display.comments {
@@ -168,7 +168,7 @@ pub fn stats_text(reply: &Reply, server_label: &str) -> String {
 }
 
 /// The full report of one reply, as dig prints it after the command block.
-pub fn reply_text(reply: &Reply, server_label: &str, display: &Display) -> String {
+pub fn reply_text(reply: &Reply, server_label: &str, display: &ShownParts) -> String {
     let mut text = String::new();
     if display.comments {
         text.push_str(";; Got answer:\n");

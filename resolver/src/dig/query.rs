@@ -31,7 +31,8 @@ pub fn build_query(
     let mut query = Query::query(name, record_type);
     query.set_query_class(class);
     message.add_query(query);
-    if let Some(version) = options.edns {
+    // `+nsid` needs an OPT record to ride in, so it turns EDNS on even after `+noedns` (as dig does).
+    if let Some(version) = options.edns.or(options.nsid.then_some(0)) {
         // RFC 6891 §6.1.2: the OPT record carries the payload size and version.
         let mut edns = Edns::new();
         edns.set_max_payload(options.bufsize);
@@ -52,4 +53,50 @@ pub fn encode(message: &Message) -> Result<Vec<u8>, DigError> {
     message
         .to_vec()
         .map_err(|_| DigError::Internal("encoding the query"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::opt::EdnsCode;
+
+    #[test]
+    fn options_shape_the_query_header_and_opt_record() {
+        let name = query_name("www.example.test").unwrap();
+        let options = QueryOptions {
+            recurse: false,
+            bufsize: 4096,
+            ..QueryOptions::default()
+        };
+        let query = build_query(name.clone(), RecordType::MX, DNSClass::IN, &options).unwrap();
+        assert!(!query.metadata.recursion_desired);
+        assert_eq!(
+            query.edns.as_ref().map(|edns| edns.max_payload()),
+            Some(4096)
+        );
+        assert_eq!(query.queries[0].name().to_string(), "www.example.test.");
+
+        let plain = QueryOptions {
+            edns: None,
+            ..QueryOptions::default()
+        };
+        assert!(
+            build_query(name.clone(), RecordType::A, DNSClass::IN, &plain)
+                .unwrap()
+                .edns
+                .is_none()
+        );
+
+        let nsid = QueryOptions {
+            edns: None,
+            nsid: true,
+            ..QueryOptions::default()
+        };
+        let query = build_query(name, RecordType::A, DNSClass::IN, &nsid).unwrap();
+        assert!(query
+            .edns
+            .as_ref()
+            .and_then(|edns| edns.option(EdnsCode::NSID))
+            .is_some());
+    }
 }

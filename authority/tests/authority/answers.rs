@@ -356,3 +356,21 @@ host.new: {type: A, value: 192.0.2.44}
     let reply = ask(&zones, "old.example.test.", RecordType::DNAME);
     assert_eq!(section(&reply.answers), ["old.example.test. DNAME"]);
 }
+
+#[test]
+fn dname_at_the_apex_redirects_names_below_it() {
+    let text = r#"
+'':
+  - {type: NS, value: ns.example.org.}
+  - {type: DNAME, value: example.net.}
+"#;
+    let zones = catalog(&[("example.test", text)]);
+    let reply = ask(&zones, "www.example.test.", RecordType::A);
+    assert_header(&reply, ResponseCode::NoError, true);
+    assert_eq!(
+        full(&reply.answers)[1],
+        "www.example.test. 3600 CNAME www.example.net."
+    );
+    let reply = ask(&zones, "example.test.", RecordType::NS);
+    assert_eq!(section(&reply.answers), ["example.test. NS"]);
+}

@@ -258,3 +258,9 @@ fn rrset_larger_than_the_bound_is_rejected() {
         "{found:?}"
     );
 }
+
+#[test]
+fn duplicate_key_inside_a_value_is_rejected() {
+    let text = with_apex("mx:\n  type: MX\n  value:\n    preference: 10\n    preference: 20\n    exchange: mail.example.org.\n");
+    assert_one(&text, 11, "duplicate key \"preference\"");
+}

@@ -11,8 +11,6 @@ use crate::zone_error::ZoneErrorKind;
 /// RFC 4034 §5.1: DS from octoDNS's {key_tag, algorithm, digest_type, digest} or a presentation
 /// string, as opaque RDATA (hickory has DS only with its DNSSEC features).
 pub(crate) fn ds_rdata(record_type: RecordType, node: &Node) -> Result<RData, ZoneErrorKind> {
-    // Without hickory's DNSSEC features DS is opaque RDATA (RFC 3597), built from
-    // octoDNS's {key_tag, algorithm, digest_type, digest} or a presentation string.
     let (key_tag, algorithm, digest_type, digest): (u16, u8, u8, String) = match &node.value {
         NodeValue::Scalar(text) => {
             let mut parts = text.split_whitespace();

@@ -91,6 +91,8 @@ struct Walk {
     parents: Vec<Delegation>,
     /// Zones whose servers all failed in this walk: a new referral to them is not followed.
     dead_zones: Vec<Name>,
+    /// Zones whose cached delegation failed: ask their parent afresh instead.
+    refetched_zones: Vec<Name>,
 }
 
 /// What the cache says about one name of the chain.
@@ -254,6 +256,7 @@ impl Resolver {
             recursion_lame_reply: None,
             parents: Vec::new(),
             dead_zones: Vec::new(),
+            refetched_zones: Vec::new(),
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -298,6 +301,9 @@ impl Resolver {
         let labels = usize::from(start.num_labels());
         for keep in (0..=labels).rev() {
             let zone = start.trim_to(keep);
+            if walk.refetched_zones.contains(&zone) {
+                continue;
+            }
             if let Some(delegation) = self.cached_delegation(&zone) {
                 if is_useless(&delegation) {
                     // Unbound `iter_dp_is_useless`: no address and every server inside the zone
@@ -351,6 +357,7 @@ impl Resolver {
             self.servers_with_cached_addresses(names, &[]),
             false,
         );
+        delegation.from_cache = true;
         if zone.is_root() {
             // The root's addresses may be missing from a priming reply: the hints know them.
             for server in &mut delegation.servers {
@@ -627,6 +634,13 @@ impl Resolver {
             let current =
                 std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
             return self.act_on_final_class(walk, current, class, reply, &question);
+        }
+        if delegation.from_cache && !delegation.zone.is_root() && walk.refetched_zones.len() < MAX_REFERRAL_DEPTH {
+            // The cached delegation may be stale (addresses expired or moved): ask the parent
+            // for a fresh referral, as Unbound re-fetches a delegation whose targets all failed.
+            tracing::debug!(zone = %delegation.zone, "cached delegation failed, asking its parent");
+            walk.refetched_zones.push(delegation.zone.clone());
+            return State::FindDelegation;
         }
         if let Some(parent) = walk.parents.pop() {
             // The referral led to servers that all failed: ask the parent for the full name.

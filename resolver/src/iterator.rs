@@ -451,7 +451,7 @@ impl Resolver {
                         record.record_type() == RecordType::NS && record.name.is_root()
                     });
                     if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
-                        self.store_records(&clean, &Name::root(), true);
+                        self.store_records(&clean, &Name::root(), true, false);
                         return State::FindDelegation;
                     }
                 }
@@ -746,7 +746,7 @@ impl Resolver {
                 if walk.referrals > MAX_REFERRAL_DEPTH {
                     return State::Finished(WalkResult::ServFail("referral limit reached"));
                 }
-                self.store_records(&reply, &delegation.zone, false);
+                self.store_records(&reply, &delegation.zone, false, true);
                 self.store_parent_side(&reply, &zone, &delegation.zone);
                 let names: Vec<Name> = reply
                     .authorities
@@ -807,18 +807,18 @@ impl Resolver {
         walk.delegation = Some(delegation);
         match class {
             ReplyClass::Answer => {
-                self.store_records(&reply, &zone, false);
+                self.store_records(&reply, &zone, false, false);
                 State::Finished(WalkResult::Answer(self.clamped(reply.answers)))
             }
             ReplyClass::CName { target } => {
-                self.store_records(&reply, &zone, false);
+                self.store_records(&reply, &zone, false, false);
                 State::Finished(WalkResult::CName {
                     records: self.clamped(reply.answers),
                     target,
                 })
             }
             ReplyClass::NoData => {
-                self.store_records(&reply, &zone, false);
+                self.store_records(&reply, &zone, false, false);
                 let soa = self.negative_soa(&reply);
                 self.cache.insert_negative(
                     question.name(),
@@ -882,7 +882,7 @@ impl Resolver {
     }
 
     /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank.
-    fn store_records(&self, reply: &Message, zone: &Name, priming: bool) {
+    fn store_records(&self, reply: &Message, zone: &Name, priming: bool, referral: bool) {
         let now = self.clock.now();
         let authoritative = reply.metadata.authoritative || priming;
         let answer_trust = if authoritative {
@@ -895,11 +895,20 @@ impl Resolver {
         } else {
             Trust::Glue
         };
-        for (records, trust) in [
-            (&reply.answers, answer_trust),
-            (&reply.authorities, authority_trust),
-            (&reply.additionals, Trust::Glue),
-        ] {
+        // The authority and additional sections of a non-authoritative answer are hearsay that
+        // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
+        // or an authoritative reply may update delegations.
+        let delegation_data_trusted = referral || reply.metadata.authoritative || priming;
+        let sections: &[(&Vec<Record>, Trust)] = if delegation_data_trusted {
+            &[
+                (&reply.answers, answer_trust),
+                (&reply.authorities, authority_trust),
+                (&reply.additionals, Trust::Glue),
+            ]
+        } else {
+            &[(&reply.answers, answer_trust)]
+        };
+        for &(records, trust) in sections {
             for rrset in group_rrsets(records) {
                 let Some(first) = rrset.first() else { continue };
                 if first.record_type() == RecordType::SOA || !zone.zone_of(&first.name) {

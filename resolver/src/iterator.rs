@@ -36,8 +36,10 @@ enum WalkResult {
         records: Vec<Record>,
         target: Name,
     },
-    NoData(Option<Record>),
-    NxDomain(Option<Record>),
+    /// NODATA with the authority section to give the client (SOA, and the zone's NS if sent).
+    NoData(Vec<Record>),
+    /// NXDOMAIN, likewise.
+    NxDomain(Vec<Record>),
     ServFail(&'static str),
 }
 
@@ -169,18 +171,18 @@ impl Resolver {
                                 answers.extend(records);
                                 target
                             }
-                            WalkResult::NoData(soa) => {
+                            WalkResult::NoData(authorities) => {
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
-                                    authorities: soa.into_iter().collect(),
+                                    authorities,
                                 };
                             }
-                            WalkResult::NxDomain(soa) => {
+                            WalkResult::NxDomain(authorities) => {
                                 return Resolution {
                                     response_code: ResponseCode::NXDomain,
                                     answers,
-                                    authorities: soa.into_iter().collect(),
+                                    authorities,
                                 };
                             }
                             WalkResult::ServFail(reason) => {
@@ -827,13 +829,13 @@ impl Resolver {
                     soa.as_ref(),
                     now,
                 );
-                State::Finished(WalkResult::NoData(soa))
+                State::Finished(WalkResult::NoData(self.negative_authority(&reply, &zone)))
             }
             ReplyClass::NxDomain => {
                 let soa = self.negative_soa(&reply);
                 self.cache
                     .insert_negative(question.name(), DNSClass::IN, None, soa.as_ref(), now);
-                State::Finished(WalkResult::NxDomain(soa))
+                State::Finished(WalkResult::NxDomain(self.negative_authority(&reply, &zone)))
             }
             // Anything else was handled by the caller; treat it as a failed server.
             _ => State::Finished(WalkResult::ServFail("unusable reply")),
@@ -860,7 +862,22 @@ impl Resolver {
         }
     }
 
-    /// RFC 2308 §5: the SOA returned with a negative answer has TTL min(SOA TTL, MINIMUM).
+    /// The authority section a fresh negative answer is passed on with: the scrubbed SOA and the
+    /// zone's NS set, as received (Unbound passes them on the same way); TTLs clamped.
+    fn negative_authority(&self, reply: &Message, zone: &Name) -> Vec<Record> {
+        let records = reply
+            .authorities
+            .iter()
+            .filter(|record| {
+                zone.zone_of(&record.name)
+                    && matches!(record.record_type(), RecordType::SOA | RecordType::NS)
+            })
+            .cloned()
+            .collect();
+        self.clamped(records)
+    }
+
+    /// RFC 2308 §5: the SOA cached for a negative answer has TTL min(SOA TTL, MINIMUM).
     fn negative_soa(&self, reply: &Message) -> Option<Record> {
         let mut soa = reply
             .authorities

@@ -170,11 +170,11 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
             _ => {}
         }
     }
-    // A negative answer carries no delegation: NS next to an SOA is dropped (Unbound does likewise).
+    // Next to an SOA (a negative answer) only the zone's own NS set may stay, never an upward one.
     if soa_kept {
-        clean
-            .authorities
-            .retain(|record| record.record_type() == RecordType::SOA);
+        clean.authorities.retain(|record| {
+            record.record_type() == RecordType::SOA || zone.zone_of(&record.name)
+        });
     }
     // Of the NS sets, keep only the deepest owner (the actual delegation).
     if let Some(deepest) = clean

@@ -130,7 +130,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     }
     for record in &answers {
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
-        if record.name == current && wanted_type && record.record_type() != RecordType::DNAME {
+        if record.name == current && wanted_type && (record.record_type() != RecordType::DNAME || qtype == RecordType::DNAME) {
             if !clean.answers.iter().any(|kept| kept == *record) {
                 clean.answers.push((*record).clone());
             }

@@ -30,15 +30,20 @@ pub enum ReplyClass {
 /// if there is no chain). Bounded by the number of answer records.
 pub fn chain_end(reply: &Message, qname: &Name) -> Name {
     let mut current = qname.clone();
+    let mut seen = vec![qname.clone()];
     for _ in 0..reply.answers.len() {
         let next = reply.answers.iter().find_map(|record| match &record.data {
             RData::CNAME(target) if record.name == current => Some(target.0.clone()),
             _ => None,
         });
-        match next {
-            Some(target) if target != current => current = target,
-            _ => break,
+        let Some(target) = next else { break };
+        if seen.contains(&target) {
+            // A loop: report the name that repeats, so the caller sees the chain "continue"
+            // to a name it has already visited and stops with an error.
+            return target;
         }
+        seen.push(target.clone());
+        current = target;
     }
     current
 }

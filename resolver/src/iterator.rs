@@ -193,8 +193,14 @@ impl Resolver {
                     }
                 };
                 if seen.contains(&target) {
+                    // RFC 1034 §3.6.2: a CNAME loop is an error; the chain so far goes along
+                    // with the SERVFAIL, as Unbound does.
                     tracing::debug!(name = %target, "CNAME loop");
-                    return Resolution::server_failure();
+                    return Resolution {
+                        response_code: ResponseCode::ServFail,
+                        answers,
+                        authorities: Vec::new(),
+                    };
                 }
                 seen.push(target.clone());
                 current = target;

@@ -29,6 +29,11 @@ pub enum ReplyClass {
 /// Follows the CNAME chain in `answers` from `qname`; returns the final name (equal to `qname`
 /// if there is no chain). Bounded by the number of answer records.
 pub fn chain_end(reply: &Message, qname: &Name) -> Name {
+    chain_walk(reply, qname).0
+}
+
+/// The chain's end and whether it loops back onto a name already on it.
+fn chain_walk(reply: &Message, qname: &Name) -> (Name, bool) {
     let mut current = qname.clone();
     let mut seen = vec![qname.clone()];
     for _ in 0..reply.answers.len() {
@@ -38,14 +43,12 @@ pub fn chain_end(reply: &Message, qname: &Name) -> Name {
         });
         let Some(target) = next else { break };
         if seen.contains(&target) {
-            // A loop: report the name that repeats, so the caller sees the chain "continue"
-            // to a name it has already visited and stops with an error.
-            return target;
+            return (target, true);
         }
         seen.push(target.clone());
         current = target;
     }
-    current
+    (current, false)
 }
 
 /// Unbound `response_type_from_server`, for a reply already through the scrubber.
@@ -111,11 +114,15 @@ fn classify_content(
             }
         }
     }
-    let end = if qtype == RecordType::CNAME {
-        qname.clone()
+    let (end, looped) = if qtype == RecordType::CNAME {
+        (qname.clone(), false)
     } else {
-        chain_end(reply, qname)
+        chain_walk(reply, qname)
     };
+    if looped {
+        // RFC 1034 §3.6.2: the caller sees the chain return to a name it visited and fails.
+        return ReplyClass::CName { target: end };
+    }
     let has_answer = reply.answers.iter().any(|record| {
         record.name == end && (record.record_type() == qtype || qtype == RecordType::ANY)
     });

@@ -101,7 +101,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
             if let Some(synthesized) =
                 synthesize_cname(&current, &record.name, &dname_to, record.ttl)
             {
-                clean.answers.push(record.clone());
+                if !clean.answers.contains(record) {
+                    clean.answers.push(record.clone());
+                }
                 let target = synthesized.1.clone();
                 clean.answers.push(synthesized.0);
                 if chain_names.contains(&target) {

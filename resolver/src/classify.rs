@@ -22,6 +22,8 @@ pub enum ReplyClass {
     Lame,
     /// Data from a server that only recurses (RA without AA): usable when nothing better is left.
     RecursionLame,
+    /// RFC 6672 §2.2: the DNAME substitution overflows the name length; final, like NXDOMAIN.
+    YxDomain,
     /// SERVFAIL, REFUSED, FORMERR... : this server cannot help now; try another.
     Throwaway,
 }
@@ -94,6 +96,13 @@ fn classify_content(
                 return ReplyClass::CName { target: end };
             }
             return ReplyClass::NxDomain;
+        }
+        ResponseCode::YXDomain
+            if reply.answers.iter().any(|record| {
+                record.record_type() == RecordType::DNAME && record.name.zone_of(qname)
+            }) =>
+        {
+            return ReplyClass::YxDomain;
         }
         _ => return ReplyClass::Throwaway,
     }

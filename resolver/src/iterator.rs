@@ -40,6 +40,8 @@ enum WalkResult {
     NoData(Vec<Record>),
     /// NXDOMAIN, likewise.
     NxDomain(Vec<Record>),
+    /// YXDOMAIN with the DNAME that caused it.
+    YxDomain(Vec<Record>),
     ServFail(&'static str),
 }
 
@@ -183,6 +185,14 @@ impl Resolver {
                                     response_code: ResponseCode::NXDomain,
                                     answers,
                                     authorities,
+                                };
+                            }
+                            WalkResult::YxDomain(records) => {
+                                answers.extend(records);
+                                return Resolution {
+                                    response_code: ResponseCode::YXDomain,
+                                    answers,
+                                    authorities: Vec::new(),
                                 };
                             }
                             WalkResult::ServFail(reason) => {
@@ -843,6 +853,7 @@ impl Resolver {
                     .insert_negative(question.name(), DNSClass::IN, None, soa.as_ref(), now);
                 State::Finished(WalkResult::NxDomain(self.negative_authority(&reply, &zone)))
             }
+            ReplyClass::YxDomain => State::Finished(WalkResult::YxDomain(self.clamped(reply.answers))),
             // Anything else was handled by the caller; treat it as a failed server.
             _ => State::Finished(WalkResult::ServFail("unusable reply")),
         }

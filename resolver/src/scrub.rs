@@ -113,6 +113,12 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
                 chain_names.push(current.clone());
                 continue;
             }
+            // RFC 6672 §2.2: the substituted name would be too long (the server answers
+            // YXDOMAIN); the DNAME itself is the answer.
+            if !clean.answers.contains(record) {
+                clean.answers.push(record.clone());
+            }
+            break;
         }
         let cname: Vec<&&Record> = answers
             .iter()

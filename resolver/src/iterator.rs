@@ -135,18 +135,18 @@ impl Resolver {
                         answers.push(record);
                         target
                     }
-                    CacheStep::Negative(NegativeAnswer::NxDomain(soa)) => {
+                    CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
                         return Resolution {
                             response_code: ResponseCode::NXDomain,
                             answers,
-                            authorities: soa.into_iter().collect(),
+                            authorities,
                         };
                     }
-                    CacheStep::Negative(NegativeAnswer::NoData(soa)) => {
+                    CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
                         return Resolution {
                             response_code: ResponseCode::NoError,
                             answers,
-                            authorities: soa.into_iter().collect(),
+                            authorities,
                         };
                     }
                     CacheStep::Miss => {
@@ -653,7 +653,10 @@ impl Resolver {
                 std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
             return self.act_on_final_class(walk, current, class, reply, &question);
         }
-        if delegation.from_cache && !delegation.zone.is_root() && walk.refetched_zones.len() < MAX_REFERRAL_DEPTH {
+        if delegation.from_cache
+            && !delegation.zone.is_root()
+            && walk.refetched_zones.len() < MAX_REFERRAL_DEPTH
+        {
             // The cached delegation may be stale (addresses expired or moved): ask the parent
             // for a fresh referral, as Unbound re-fetches a delegation whose targets all failed.
             tracing::debug!(zone = %delegation.zone, "cached delegation failed, asking its parent");
@@ -837,23 +840,25 @@ impl Resolver {
             }
             ReplyClass::NoData => {
                 self.store_records(&reply, &zone, false, false);
-                let soa = self.negative_soa(&reply);
+                let authorities = self.negative_authority(&reply, &zone);
                 self.cache.insert_negative(
                     question.name(),
                     DNSClass::IN,
                     Some(question.query_type()),
-                    soa.as_ref(),
+                    &authorities,
                     now,
                 );
-                State::Finished(WalkResult::NoData(self.negative_authority(&reply, &zone)))
+                State::Finished(WalkResult::NoData(authorities))
             }
             ReplyClass::NxDomain => {
-                let soa = self.negative_soa(&reply);
+                let authorities = self.negative_authority(&reply, &zone);
                 self.cache
-                    .insert_negative(question.name(), DNSClass::IN, None, soa.as_ref(), now);
-                State::Finished(WalkResult::NxDomain(self.negative_authority(&reply, &zone)))
+                    .insert_negative(question.name(), DNSClass::IN, None, &authorities, now);
+                State::Finished(WalkResult::NxDomain(authorities))
             }
-            ReplyClass::YxDomain => State::Finished(WalkResult::YxDomain(self.clamped(reply.answers))),
+            ReplyClass::YxDomain => {
+                State::Finished(WalkResult::YxDomain(self.clamped(reply.answers)))
+            }
             // Anything else was handled by the caller; treat it as a failed server.
             _ => State::Finished(WalkResult::ServFail("unusable reply")),
         }
@@ -892,19 +897,6 @@ impl Resolver {
             .cloned()
             .collect();
         self.clamped(records)
-    }
-
-    /// RFC 2308 §5: the SOA cached for a negative answer has TTL min(SOA TTL, MINIMUM).
-    fn negative_soa(&self, reply: &Message) -> Option<Record> {
-        let mut soa = reply
-            .authorities
-            .iter()
-            .find(|record| record.record_type() == RecordType::SOA)?
-            .clone();
-        if let RData::SOA(data) = &soa.data {
-            soa.ttl = soa.ttl.min(data.minimum).min(self.config.max_negative_ttl);
-        }
-        Some(soa)
     }
 
     fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {

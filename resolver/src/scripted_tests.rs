@@ -447,7 +447,7 @@ async fn nxdomain_is_cached_for_the_soa_minimum() {
         .resolve(&client_query("nx.example.com.", RecordType::A))
         .await;
     assert_eq!(cached.metadata.response_code, ResponseCode::NXDomain);
-    assert_eq!(cached.authorities[0].ttl, 30);
+    assert_eq!(cached.authorities[0].ttl, 3570);
     assert_eq!(setup.network.sent_to(EXAMPLE_COM), 1);
     setup.clock.advance(Duration::from_secs(31));
     setup

@@ -138,7 +138,10 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     }
     for record in &answers {
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
-        if record.name == current && wanted_type && (record.record_type() != RecordType::DNAME || qtype == RecordType::DNAME) {
+        if record.name == current
+            && wanted_type
+            && (record.record_type() != RecordType::DNAME || qtype == RecordType::DNAME)
+        {
             if !clean.answers.iter().any(|kept| kept == *record) {
                 clean.answers.push((*record).clone());
             }
@@ -180,9 +183,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     }
     // Next to an SOA (a negative answer) only the zone's own NS set may stay, never an upward one.
     if soa_kept {
-        clean.authorities.retain(|record| {
-            record.record_type() == RecordType::SOA || zone.zone_of(&record.name)
-        });
+        clean
+            .authorities
+            .retain(|record| record.record_type() == RecordType::SOA || zone.zone_of(&record.name));
     }
     // Of the NS sets, keep only the deepest owner (the actual delegation).
     if let Some(deepest) = clean

@@ -162,8 +162,11 @@ fn classify_content(
                 zone: record.name.clone(),
             };
         }
-        // A referral to the zone asked, or above it: the server does not serve this zone.
-        if !has_answer && !forwarded {
+        // A referral above the zone asked, or a non-authoritative one to the zone itself: the
+        // server does not serve this zone. With AA, the zone's own NS set next to no data is
+        // a NODATA without SOA.
+        let upward = is_strict_subdomain(zone, &record.name);
+        if !has_answer && !forwarded && (upward || !authoritative) {
             return ReplyClass::Lame;
         }
     }

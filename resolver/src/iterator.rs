@@ -102,7 +102,7 @@ struct Walk {
 /// What the cache says about one name of the chain.
 enum CacheStep {
     Hit(Vec<Record>),
-    Alias(Record, Name),
+    Alias(Box<Record>, Name),
     Negative(NegativeAnswer),
     Miss,
 }
@@ -132,7 +132,7 @@ impl Resolver {
                         };
                     }
                     CacheStep::Alias(record, target) => {
-                        answers.push(record);
+                        answers.push(*record);
                         target
                     }
                     CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
@@ -237,7 +237,7 @@ impl Resolver {
                 if let Some(record) = records.into_iter().next() {
                     if let RData::CNAME(target) = &record.data {
                         let target = target.0.clone();
-                        return CacheStep::Alias(record, target);
+                        return CacheStep::Alias(Box::new(record), target);
                     }
                 }
             }

@@ -141,10 +141,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
         if record.name == current
             && wanted_type
             && (record.record_type() != RecordType::DNAME || qtype == RecordType::DNAME)
+            && !clean.answers.iter().any(|kept| kept == *record)
         {
-            if !clean.answers.iter().any(|kept| kept == *record) {
-                clean.answers.push((*record).clone());
-            }
+            clean.answers.push((*record).clone());
         }
     }
 
@@ -168,15 +167,16 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
             RecordType::NS if record.name.zone_of(&current) => {
                 clean.authorities.push(record.clone())
             }
-            RecordType::SOA if record.name.zone_of(&current) => {
-                if !soa_kept
-                    || clean.authorities.iter().any(|kept| {
-                        kept.name == record.name && kept.record_type() == RecordType::SOA
-                    })
-                {
-                    soa_kept = true;
-                    clean.authorities.push(record.clone());
-                }
+            // One SOA set only: the first one seen for the final name's zone.
+            RecordType::SOA
+                if record.name.zone_of(&current)
+                    && (!soa_kept
+                        || clean.authorities.iter().any(|kept| {
+                            kept.name == record.name && kept.record_type() == RecordType::SOA
+                        })) =>
+            {
+                soa_kept = true;
+                clean.authorities.push(record.clone());
             }
             _ => {}
         }

@@ -682,3 +682,75 @@ async fn forwarding_sends_recursive_queries_and_fails_over() {
     assert_eq!(setup.network.sent_to("192.0.2.199"), 1);
     assert_eq!(setup.network.sent_to(ROOT), 0);
 }
+
+#[tokio::test]
+async fn out_of_bailiwick_glue_is_never_used() {
+    let mut network = internet();
+    // com. hands out an address for a name in net.: harden-glue says it is not com.'s to give.
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(
+            vec![ns("example.com.", "ns.example.net.")],
+            vec![a("ns.example.net.", "203.0.113.66")],
+        ),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.80")]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to("203.0.113.66"), 0);
+}
+
+#[tokio::test]
+async fn spoofed_ns_set_riding_on_an_answer_does_not_replace_the_delegation() {
+    let mut network = internet();
+    let evil = "203.0.113.99";
+    network.on(
+        EXAMPLE_COM,
+        "bad.example.com.",
+        RecordType::A,
+        Canned {
+            answers: vec![a("bad.example.com.", evil)],
+            authorities: vec![ns("example.com.", "bad.example.com.")],
+            ..Canned::default()
+        },
+    );
+    network.on(
+        EXAMPLE_COM,
+        "ns2.example.com.",
+        RecordType::A,
+        answer(vec![a("ns2.example.com.", "192.0.2.53")]),
+    );
+    let setup = setup(network, config());
+    setup
+        .resolver
+        .resolve(&client_query("bad.example.com.", RecordType::A))
+        .await;
+    let response = setup
+        .resolver
+        .resolve(&client_query("ns2.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 53)]);
+    assert_eq!(setup.network.sent_to(evil), 0);
+}
+
+#[tokio::test]
+async fn unknown_opcode_is_answered_notimp_without_upstream_queries() {
+    let mut query = client_query("www.example.com.", RecordType::A);
+    query.metadata.op_code = OpCode::Status;
+    let setup = setup(internet(), config());
+    let response = setup.resolver.resolve(&query).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NotImp);
+    assert_eq!(response.metadata.id, 4242);
+    assert!(setup.network.sent().is_empty());
+}

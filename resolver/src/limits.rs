@@ -68,3 +68,7 @@ pub const UDP_RECEIVE_BUFFER: usize = 65_535;
 /// State transitions in one walk. Each send already spends the budget; this only guards
 /// against a logic loop that spends none. Unbound bounds its iterations by its counters alike.
 pub const MAX_STATE_TRANSITIONS: usize = 512;
+
+/// Largest root hints file read. IANA's named.root is ~3.3 KB; anything near this bound is not
+/// a hints file, and reading it whole must stay bounded.
+pub const MAX_ROOT_HINTS_BYTES: u64 = 1024 * 1024;

@@ -754,3 +754,54 @@ async fn unknown_opcode_is_answered_notimp_without_upstream_queries() {
     assert_eq!(response.metadata.id, 4242);
     assert!(setup.network.sent().is_empty());
 }
+
+#[tokio::test]
+async fn server_that_timed_out_is_tried_last_on_the_next_query() {
+    let mut network = internet();
+    let dead = "198.51.100.66";
+    let two_servers = referral(
+        vec![
+            ns("example.com.", "dead.example.com."),
+            ns("example.com.", "ns.example.com."),
+        ],
+        vec![
+            a("dead.example.com.", dead),
+            a("ns.example.com.", EXAMPLE_COM),
+        ],
+    );
+    network.on(COM, "www.example.com.", RecordType::A, two_servers);
+    network.on(
+        EXAMPLE_COM,
+        "ns2.example.com.",
+        RecordType::A,
+        answer(vec![a("ns2.example.com.", "192.0.2.53")]),
+    );
+    // The delegation is cached from the first walk; the second walk must prefer the live server.
+    let setup = setup(network, config());
+    let first = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&first), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to(dead), 1);
+    let second = setup
+        .resolver
+        .resolve(&client_query("ns2.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&second), vec![Ipv4Addr::new(192, 0, 2, 53)]);
+    assert_eq!(
+        setup.network.sent_to(dead),
+        1,
+        "the timed-out server was not asked first again"
+    );
+}
+
+#[test]
+fn resolve_future_is_send() {
+    // The listener runs handlers on a multi-threaded runtime: the resolution must be `Send`.
+    fn assert_send<T: Send>(_: &T) {}
+    let setup = setup(internet(), config());
+    let query = client_query("www.example.com.", RecordType::A);
+    let future = setup.resolver.resolve(&query);
+    assert_send(&future);
+}

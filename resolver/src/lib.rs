@@ -1,5 +1,17 @@
 //! A caching recursive resolver as a library: iterate from root hints or forward, cache RRsets.
-//! Flow: client message → cache lookup → iterator states (transport) → scrubber → cache → answer.
+//!
+//! ```text
+//! client Message ─▶ Resolver::resolve (checks, budget)
+//!                      └▶ lookup: cache ─hit─▶ answer          (lookup.rs, cache.rs)
+//!                           └miss▶ walk: FindDelegation ▶ PrimeRoot ▶ QueryTargets ▶ QueryResponse
+//!                                        (iterator.rs, find_delegation.rs)   │ upstream.rs ▶ Transport
+//!                                  scrub ▶ classify ▶ store ▶ Finished   (scrub.rs, classify.rs, store.rs)
+//!                      └▶ response assembly                     (response.rs)
+//! ```
+//!
+//! A lab (authorities on loopback): put the lab root's address in `ResolverConfig::root_hints`
+//! (loopback hints or forwarders lift the do-not-query-localhost rule on their own) and, when
+//! the lab servers are not on port 53, set `upstream_port`.
 
 pub mod budget;
 pub mod cache;
@@ -22,5 +34,6 @@ pub mod udp_tcp_transport;
 pub mod upstream;
 
 pub use resolver::Resolver;
+
 #[cfg(test)]
 mod scripted_tests;

@@ -805,3 +805,36 @@ fn resolve_future_is_send() {
     let future = setup.resolver.resolve(&query);
     assert_send(&future);
 }
+
+#[tokio::test]
+async fn forward_zone_applies_only_below_its_suffix() {
+    let mut network = internet();
+    let forwarder = "192.0.2.210";
+    let mut forwarded = answer(vec![a("www.example.net.", "192.0.2.99")]);
+    forwarded.authoritative = false;
+    network.on(forwarder, "www.example.net.", RecordType::A, forwarded);
+    let config = ResolverConfig {
+        forward_zones: vec![crate::config::ForwardZone {
+            suffix: name("example.net."),
+            upstreams: vec![format!("{forwarder}:53").parse().unwrap()],
+        }],
+        ..config()
+    };
+    let setup = setup(network, config);
+    let net = setup
+        .resolver
+        .resolve(&client_query("www.example.net.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&net), vec![Ipv4Addr::new(192, 0, 2, 99)]);
+    assert_eq!(
+        setup.network.sent_to(NET),
+        0,
+        "example.net. is forwarded, not iterated"
+    );
+    let com = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&com), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to(forwarder), 1);
+}

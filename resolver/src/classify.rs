@@ -22,6 +22,8 @@ pub enum ReplyClass {
     Lame,
     /// Data from a server that only recurses (RA without AA): usable when nothing better is left.
     RecursionLame,
+    /// RFC 6672 §2.2: the DNAME substitution overflows the name length; final, like NXDOMAIN.
+    YxDomain,
     /// SERVFAIL, REFUSED, FORMERR... : this server cannot help now; try another.
     Throwaway,
 }
@@ -29,18 +31,26 @@ pub enum ReplyClass {
 /// Follows the CNAME chain in `answers` from `qname`; returns the final name (equal to `qname`
 /// if there is no chain). Bounded by the number of answer records.
 pub fn chain_end(reply: &Message, qname: &Name) -> Name {
+    chain_walk(reply, qname).0
+}
+
+/// The chain's end and whether it loops back onto a name already on it.
+fn chain_walk(reply: &Message, qname: &Name) -> (Name, bool) {
     let mut current = qname.clone();
+    let mut seen = vec![qname.clone()];
     for _ in 0..reply.answers.len() {
         let next = reply.answers.iter().find_map(|record| match &record.data {
             RData::CNAME(target) if record.name == current => Some(target.0.clone()),
             _ => None,
         });
-        match next {
-            Some(target) if target != current => current = target,
-            _ => break,
+        let Some(target) = next else { break };
+        if seen.contains(&target) {
+            return (target, true);
         }
+        seen.push(target.clone());
+        current = target;
     }
-    current
+    (current, false)
 }
 
 /// Unbound `response_type_from_server`, for a reply already through the scrubber.
@@ -87,6 +97,13 @@ fn classify_content(
             }
             return ReplyClass::NxDomain;
         }
+        ResponseCode::YXDomain
+            if reply.answers.iter().any(|record| {
+                record.record_type() == RecordType::DNAME && record.name.zone_of(qname)
+            }) =>
+        {
+            return ReplyClass::YxDomain;
+        }
         _ => return ReplyClass::Throwaway,
     }
 
@@ -106,11 +123,15 @@ fn classify_content(
             }
         }
     }
-    let end = if qtype == RecordType::CNAME {
-        qname.clone()
+    let (end, looped) = if qtype == RecordType::CNAME {
+        (qname.clone(), false)
     } else {
-        chain_end(reply, qname)
+        chain_walk(reply, qname)
     };
+    if looped {
+        // RFC 1034 §3.6.2: the caller sees the chain return to a name it visited and fails.
+        return ReplyClass::CName { target: end };
+    }
     let has_answer = reply.answers.iter().any(|record| {
         record.name == end && (record.record_type() == qtype || qtype == RecordType::ANY)
     });
@@ -141,8 +162,11 @@ fn classify_content(
                 zone: record.name.clone(),
             };
         }
-        // A referral to the zone asked, or above it: the server does not serve this zone.
-        if !has_answer && !forwarded {
+        // A referral above the zone asked, or a non-authoritative one to the zone itself: the
+        // server does not serve this zone. With AA, the zone's own NS set next to no data is
+        // a NODATA without SOA.
+        let upward = is_strict_subdomain(zone, &record.name);
+        if !has_answer && !forwarded && (upward || !authoritative) {
             return ReplyClass::Lame;
         }
     }

@@ -27,6 +27,8 @@ pub struct Delegation {
     pub name_lookups: usize,
     /// The parent-side NS names and glue were added already (Unbound's last resort).
     pub parent_side_added: bool,
+    /// Built from the cache (not from a referral just received): may be stale.
+    pub from_cache: bool,
 }
 
 impl Delegation {
@@ -38,6 +40,7 @@ impl Delegation {
             given_up: Vec::new(),
             name_lookups: 0,
             parent_side_added: false,
+            from_cache: false,
         }
     }
 

@@ -2,33 +2,28 @@
 //! FindDelegation → PrimeRoot (RFC 8109) → QueryTargets → QueryResponse → ... → Finished.
 //! `lookup` wraps a walk with the cache and CNAME chasing; a walk never writes unscrubbed data.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::budget::Budget;
-use crate::cache::{NegativeAnswer, Trust};
 use crate::classify::{classify, ReplyClass};
 use crate::delegation::{Delegation, NameServer};
+use crate::find_delegation::is_useless;
 use crate::infra::order_by_rtt;
 use crate::limits::{
-    MAX_CNAME_CHAIN, MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+    MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
     MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
     UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::resolver::Resolver;
-use crate::response::Resolution;
 use crate::scrub::scrub;
 use crate::upstream::{exchange, ExchangeFailure};
 
-pub(crate) type LookupFuture<'a> = Pin<Box<dyn Future<Output = Resolution> + Send + 'a>>;
-
 /// What one walk (one name, one type, no CNAME chasing beyond one reply) ends with.
 #[derive(Debug)]
-enum WalkResult {
+pub(crate) enum WalkResult {
     /// The answer records: the CNAME chain inside the reply, then the data.
     Answer(Vec<Record>),
     /// The chain left the server's knowledge at `target`: chase it.
@@ -36,8 +31,12 @@ enum WalkResult {
         records: Vec<Record>,
         target: Name,
     },
-    NoData(Option<Record>),
-    NxDomain(Option<Record>),
+    /// NODATA with the authority section to give the client (SOA, and the zone's NS if sent).
+    NoData(Vec<Record>),
+    /// NXDOMAIN, likewise.
+    NxDomain(Vec<Record>),
+    /// YXDOMAIN with the DNAME that caused it.
+    YxDomain(Vec<Record>),
     ServFail(&'static str),
 }
 
@@ -91,145 +90,13 @@ struct Walk {
     parents: Vec<Delegation>,
     /// Zones whose servers all failed in this walk: a new referral to them is not followed.
     dead_zones: Vec<Name>,
-}
-
-/// What the cache says about one name of the chain.
-enum CacheStep {
-    Hit(Vec<Record>),
-    Alias(Record, Name),
-    Negative(NegativeAnswer),
-    Miss,
+    /// Zones whose cached delegation failed: ask their parent afresh instead.
+    refetched_zones: Vec<Name>,
 }
 
 impl Resolver {
-    /// Resolves (qname, qtype): cache first, walking where it misses, chasing CNAMEs across zones.
-    pub(crate) fn lookup<'a>(
-        &'a self,
-        qname: Name,
-        qtype: RecordType,
-        budget: &'a Budget,
-        depth: u8,
-        ancestors: Vec<(Name, RecordType)>,
-    ) -> LookupFuture<'a> {
-        Box::pin(async move {
-            let mut answers: Vec<Record> = Vec::new();
-            let mut current = qname;
-            let mut seen: Vec<Name> = vec![current.clone()];
-            for _ in 0..=MAX_CNAME_CHAIN {
-                let target = match self.answer_from_cache(&current, qtype) {
-                    CacheStep::Hit(records) => {
-                        answers.extend(records);
-                        return Resolution {
-                            response_code: ResponseCode::NoError,
-                            answers,
-                            authorities: Vec::new(),
-                        };
-                    }
-                    CacheStep::Alias(record, target) => {
-                        answers.push(record);
-                        target
-                    }
-                    CacheStep::Negative(NegativeAnswer::NxDomain(soa)) => {
-                        return Resolution {
-                            response_code: ResponseCode::NXDomain,
-                            answers,
-                            authorities: soa.into_iter().collect(),
-                        };
-                    }
-                    CacheStep::Negative(NegativeAnswer::NoData(soa)) => {
-                        return Resolution {
-                            response_code: ResponseCode::NoError,
-                            answers,
-                            authorities: soa.into_iter().collect(),
-                        };
-                    }
-                    CacheStep::Miss => {
-                        if ancestors
-                            .iter()
-                            .any(|(name, record_type)| *name == current && *record_type == qtype)
-                        {
-                            tracing::debug!(name = %current, %qtype, "dependency cycle");
-                            return Resolution::server_failure();
-                        }
-                        match self
-                            .walk(current.clone(), qtype, budget, depth, ancestors.clone())
-                            .await
-                        {
-                            WalkResult::Answer(records) => {
-                                answers.extend(records);
-                                return Resolution {
-                                    response_code: ResponseCode::NoError,
-                                    answers,
-                                    authorities: Vec::new(),
-                                };
-                            }
-                            WalkResult::CName { records, target } => {
-                                answers.extend(records);
-                                target
-                            }
-                            WalkResult::NoData(soa) => {
-                                return Resolution {
-                                    response_code: ResponseCode::NoError,
-                                    answers,
-                                    authorities: soa.into_iter().collect(),
-                                };
-                            }
-                            WalkResult::NxDomain(soa) => {
-                                return Resolution {
-                                    response_code: ResponseCode::NXDomain,
-                                    answers,
-                                    authorities: soa.into_iter().collect(),
-                                };
-                            }
-                            WalkResult::ServFail(reason) => {
-                                tracing::debug!(name = %current, %qtype, reason, "server failure");
-                                return Resolution::server_failure();
-                            }
-                        }
-                    }
-                };
-                if seen.contains(&target) {
-                    tracing::debug!(name = %target, "CNAME loop");
-                    return Resolution::server_failure();
-                }
-                seen.push(target.clone());
-                current = target;
-            }
-            tracing::debug!("CNAME chain longer than {MAX_CNAME_CHAIN}");
-            Resolution::server_failure()
-        })
-    }
-
-    fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
-        let now = self.clock.now();
-        let minimum = Trust::AnswerNonAuthoritative;
-        if let Some(records) = self
-            .cache
-            .get_rrset(name, qtype, DNSClass::IN, minimum, now)
-        {
-            return CacheStep::Hit(records);
-        }
-        if qtype != RecordType::CNAME {
-            if let Some(records) =
-                self.cache
-                    .get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now)
-            {
-                if let Some(record) = records.into_iter().next() {
-                    if let RData::CNAME(target) = &record.data {
-                        let target = target.0.clone();
-                        return CacheStep::Alias(record, target);
-                    }
-                }
-            }
-        }
-        match self.cache.get_negative(name, qtype, DNSClass::IN, now) {
-            Some(negative) => CacheStep::Negative(negative),
-            None => CacheStep::Miss,
-        }
-    }
-
     /// One walk down the tree for (qname, qtype): the state loop.
-    async fn walk(
+    pub(crate) async fn walk(
         &self,
         qname: Name,
         qtype: RecordType,
@@ -254,6 +121,7 @@ impl Resolver {
             recursion_lame_reply: None,
             parents: Vec::new(),
             dead_zones: Vec::new(),
+            refetched_zones: Vec::new(),
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -298,6 +166,9 @@ impl Resolver {
         let labels = usize::from(start.num_labels());
         for keep in (0..=labels).rev() {
             let zone = start.trim_to(keep);
+            if walk.refetched_zones.contains(&zone) {
+                continue;
+            }
             if let Some(delegation) = self.cached_delegation(&zone) {
                 if is_useless(&delegation) {
                     // Unbound `iter_dp_is_useless`: no address and every server inside the zone
@@ -314,105 +185,6 @@ impl Resolver {
         }
         walk.delegation = Some(self.hints_delegation());
         State::QueryTargets
-    }
-
-    fn hints_delegation(&self) -> Delegation {
-        let port = self.upstream_port();
-        let mut servers: Vec<NameServer> = Vec::new();
-        for hint in &self.root_hints {
-            let address = SocketAddr::new(hint.address, port);
-            match servers.iter_mut().find(|server| server.name == hint.name) {
-                Some(server) => server.addresses.push(address),
-                None => servers.push(NameServer {
-                    name: hint.name.clone(),
-                    addresses: vec![address],
-                    looked_up: true,
-                }),
-            }
-        }
-        Delegation::new(Name::root(), servers, false)
-    }
-
-    /// A delegation from the cached NS set of `zone`, with every cached address of its servers.
-    fn cached_delegation(&self, zone: &Name) -> Option<Delegation> {
-        let now = self.clock.now();
-        let ns_records =
-            self.cache
-                .get_rrset(zone, RecordType::NS, DNSClass::IN, Trust::Glue, now)?;
-        let names: Vec<Name> = ns_records
-            .iter()
-            .filter_map(|record| match &record.data {
-                RData::NS(target) => Some(target.0.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut delegation = Delegation::new(
-            zone.clone(),
-            self.servers_with_cached_addresses(names, &[]),
-            false,
-        );
-        if zone.is_root() {
-            // The root's addresses may be missing from a priming reply: the hints know them.
-            for server in &mut delegation.servers {
-                for hint in self
-                    .root_hints
-                    .iter()
-                    .filter(|hint| hint.name == server.name)
-                {
-                    let address = SocketAddr::new(hint.address, self.upstream_port());
-                    if !server.addresses.contains(&address) {
-                        server.addresses.push(address);
-                    }
-                }
-            }
-            if delegation
-                .servers
-                .iter()
-                .all(|server| server.addresses.is_empty())
-            {
-                return Some(self.hints_delegation());
-            }
-        }
-        Some(delegation)
-    }
-
-    /// Name servers with the addresses from `glue` (already scrubbed) and from the cache.
-    fn servers_with_cached_addresses(&self, names: Vec<Name>, glue: &[Record]) -> Vec<NameServer> {
-        let now = self.clock.now();
-        let port = self.upstream_port();
-        let mut servers: Vec<NameServer> = Vec::new();
-        for name in names {
-            if servers.iter().any(|server| server.name == name) {
-                continue;
-            }
-            let mut addresses: Vec<SocketAddr> = Vec::new();
-            let cached = [RecordType::A, RecordType::AAAA]
-                .into_iter()
-                .flat_map(|record_type| {
-                    self.cache
-                        .get_rrset(&name, record_type, DNSClass::IN, Trust::Glue, now)
-                        .unwrap_or_default()
-                });
-            for record in glue
-                .iter()
-                .filter(|record| record.name == name)
-                .cloned()
-                .chain(cached)
-            {
-                if let Some(ip) = record.data.ip_addr() {
-                    let address = SocketAddr::new(ip, port);
-                    if !addresses.contains(&address) {
-                        addresses.push(address);
-                    }
-                }
-            }
-            servers.push(NameServer {
-                name,
-                addresses,
-                looked_up: false,
-            });
-        }
-        servers
     }
 
     /// RFC 8109: ask the hints for the root NS set and cache it (with its addresses).
@@ -444,7 +216,7 @@ impl Resolver {
                         record.record_type() == RecordType::NS && record.name.is_root()
                     });
                     if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
-                        self.store_records(&clean, &Name::root(), true);
+                        self.store_records(&clean, &Name::root(), true, false);
                         return State::FindDelegation;
                     }
                 }
@@ -628,6 +400,16 @@ impl Resolver {
                 std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
             return self.act_on_final_class(walk, current, class, reply, &question);
         }
+        if delegation.from_cache
+            && !delegation.zone.is_root()
+            && walk.refetched_zones.len() < MAX_REFERRAL_DEPTH
+        {
+            // The cached delegation may be stale (addresses expired or moved): ask the parent
+            // for a fresh referral, as Unbound re-fetches a delegation whose targets all failed.
+            tracing::debug!(zone = %delegation.zone, "cached delegation failed, asking its parent");
+            walk.refetched_zones.push(delegation.zone.clone());
+            return State::FindDelegation;
+        }
         if let Some(parent) = walk.parents.pop() {
             // The referral led to servers that all failed: ask the parent for the full name.
             tracing::debug!(dead = %delegation.zone, parent = %parent.zone, "falling back to the parent");
@@ -637,68 +419,6 @@ impl Resolver {
             return State::QueryTargets;
         }
         State::Finished(WalkResult::ServFail("no usable server for the delegation"))
-    }
-
-    /// Adds the NS names and glue the parent gave in its referral (kept apart from the child's
-    /// data). Returns whether any new address was added.
-    fn add_parent_side_addresses(&self, delegation: &mut Delegation) -> bool {
-        let now = self.clock.now();
-        let port = self.upstream_port();
-        let mut names: Vec<Name> = delegation
-            .servers
-            .iter()
-            .map(|server| server.name.clone())
-            .collect();
-        for record in
-            self.cache
-                .get_parent_side(&delegation.zone, RecordType::NS, DNSClass::IN, now)
-        {
-            if let RData::NS(target) = &record.data {
-                if !names.contains(&target.0) {
-                    names.push(target.0.clone());
-                }
-            }
-        }
-        let mut added = false;
-        for name in names {
-            let mut addresses: Vec<SocketAddr> = Vec::new();
-            for family in [RecordType::A, RecordType::AAAA] {
-                for record in self.cache.get_parent_side(&name, family, DNSClass::IN, now) {
-                    if let Some(ip) = record.data.ip_addr() {
-                        addresses.push(SocketAddr::new(ip, port));
-                    }
-                }
-            }
-            let index = match delegation
-                .servers
-                .iter()
-                .position(|server| server.name == name)
-            {
-                Some(index) => index,
-                None => {
-                    delegation.servers.push(NameServer {
-                        name,
-                        addresses: Vec::new(),
-                        looked_up: false,
-                    });
-                    delegation.servers.len() - 1
-                }
-            };
-            let Some(server) = delegation.servers.get_mut(index) else {
-                continue;
-            };
-            for address in addresses {
-                if !server.addresses.contains(&address) {
-                    server.addresses.push(address);
-                    added = added || !delegation.given_up.contains(&address);
-                }
-            }
-        }
-        added
-            || delegation
-                .servers
-                .iter()
-                .any(|server| !server.looked_up && server.addresses.is_empty())
     }
 
     /// Classifies the scrubbed reply and acts on its class.
@@ -732,7 +452,7 @@ impl Resolver {
                 if walk.referrals > MAX_REFERRAL_DEPTH {
                     return State::Finished(WalkResult::ServFail("referral limit reached"));
                 }
-                self.store_records(&reply, &delegation.zone, false);
+                self.store_records(&reply, &delegation.zone, false, true);
                 self.store_parent_side(&reply, &zone, &delegation.zone);
                 let names: Vec<Name> = reply
                     .authorities
@@ -793,136 +513,41 @@ impl Resolver {
         walk.delegation = Some(delegation);
         match class {
             ReplyClass::Answer => {
-                self.store_records(&reply, &zone, false);
+                self.store_records(&reply, &zone, false, false);
                 State::Finished(WalkResult::Answer(self.clamped(reply.answers)))
             }
             ReplyClass::CName { target } => {
-                self.store_records(&reply, &zone, false);
+                self.store_records(&reply, &zone, false, false);
                 State::Finished(WalkResult::CName {
                     records: self.clamped(reply.answers),
                     target,
                 })
             }
             ReplyClass::NoData => {
-                self.store_records(&reply, &zone, false);
-                let soa = self.negative_soa(&reply);
+                self.store_records(&reply, &zone, false, false);
+                let authorities = self.negative_authority(&reply, &zone);
                 self.cache.insert_negative(
                     question.name(),
                     DNSClass::IN,
                     Some(question.query_type()),
-                    soa.as_ref(),
+                    &authorities,
                     now,
                 );
-                State::Finished(WalkResult::NoData(soa))
+                State::Finished(WalkResult::NoData(authorities))
             }
             ReplyClass::NxDomain => {
-                let soa = self.negative_soa(&reply);
+                let authorities = self.negative_authority(&reply, &zone);
                 self.cache
-                    .insert_negative(question.name(), DNSClass::IN, None, soa.as_ref(), now);
-                State::Finished(WalkResult::NxDomain(soa))
+                    .insert_negative(question.name(), DNSClass::IN, None, &authorities, now);
+                State::Finished(WalkResult::NxDomain(authorities))
+            }
+            ReplyClass::YxDomain => {
+                State::Finished(WalkResult::YxDomain(self.clamped(reply.answers)))
             }
             // Anything else was handled by the caller; treat it as a failed server.
             _ => State::Finished(WalkResult::ServFail("unusable reply")),
         }
     }
-
-    /// Keeps the referral's NS set and in-zone glue as the parent gave them.
-    fn store_parent_side(&self, reply: &Message, child_zone: &Name, parent_zone: &Name) {
-        let now = self.clock.now();
-        let ns_set: Vec<Record> = reply
-            .authorities
-            .iter()
-            .filter(|record| record.record_type() == RecordType::NS && record.name == *child_zone)
-            .cloned()
-            .collect();
-        self.cache.insert_parent_side(&ns_set, now);
-        for rrset in group_rrsets(&reply.additionals) {
-            if rrset
-                .first()
-                .is_some_and(|record| parent_zone.zone_of(&record.name))
-            {
-                self.cache.insert_parent_side(&rrset, now);
-            }
-        }
-    }
-
-    /// RFC 2308 §5: the SOA returned with a negative answer has TTL min(SOA TTL, MINIMUM).
-    fn negative_soa(&self, reply: &Message) -> Option<Record> {
-        let mut soa = reply
-            .authorities
-            .iter()
-            .find(|record| record.record_type() == RecordType::SOA)?
-            .clone();
-        if let RData::SOA(data) = &soa.data {
-            soa.ttl = soa.ttl.min(data.minimum).min(self.config.max_negative_ttl);
-        }
-        Some(soa)
-    }
-
-    fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {
-        let max = self.config.max_ttl.max(self.config.min_ttl);
-        for record in &mut records {
-            record.ttl = record.ttl.clamp(self.config.min_ttl, max);
-        }
-        records
-    }
-
-    /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank.
-    fn store_records(&self, reply: &Message, zone: &Name, priming: bool) {
-        let now = self.clock.now();
-        let authoritative = reply.metadata.authoritative || priming;
-        let answer_trust = if authoritative {
-            Trust::AnswerAuthoritative
-        } else {
-            Trust::AnswerNonAuthoritative
-        };
-        let authority_trust = if reply.metadata.authoritative {
-            Trust::AuthorityAuthoritative
-        } else {
-            Trust::Glue
-        };
-        for (records, trust) in [
-            (&reply.answers, answer_trust),
-            (&reply.authorities, authority_trust),
-            (&reply.additionals, Trust::Glue),
-        ] {
-            for rrset in group_rrsets(records) {
-                let Some(first) = rrset.first() else { continue };
-                if first.record_type() == RecordType::SOA || !zone.zone_of(&first.name) {
-                    continue;
-                }
-                self.cache.insert_rrset(&rrset, trust, now);
-            }
-        }
-    }
-}
-
-/// Unbound `iter_dp_is_useless`: no address known and every server name inside the zone,
-/// so its addresses can only come from glue the parent did not give.
-fn is_useless(delegation: &Delegation) -> bool {
-    delegation
-        .servers
-        .iter()
-        .all(|server| server.addresses.is_empty() && delegation.zone.zone_of(&server.name))
-}
-
-/// Splits records into RRsets (same owner, type and class), keeping first-seen order.
-fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
-    let mut groups: Vec<Vec<Record>> = Vec::new();
-    for record in records {
-        let same = |group: &Vec<Record>| {
-            group.first().is_some_and(|first| {
-                first.name == record.name
-                    && first.record_type() == record.record_type()
-                    && first.dns_class == record.dns_class
-            })
-        };
-        match groups.iter_mut().find(|group| same(group)) {
-            Some(group) => group.push(record.clone()),
-            None => groups.push(vec![record.clone()]),
-        }
-    }
-    groups
 }
 
 fn order_socket_addresses(resolver: &Resolver, addresses: &mut [SocketAddr]) {

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod replay;
 pub mod transport;
 
 use std::sync::Arc;
@@ -24,8 +25,16 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(config: ResolverConfig, transport: Arc<dyn Transport>, clock: Arc<dyn Clock>) -> Self {
-        Resolver { config, transport, clock }
+    pub fn new(
+        config: ResolverConfig,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Resolver {
+            config,
+            transport,
+            clock,
+        }
     }
 
     /// Answers one client query message (already parsed) with a complete response message:

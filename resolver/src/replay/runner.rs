@@ -1,0 +1,211 @@
+//! Replays one scenario against a real `Resolver` on the scripted transport and the manual clock,
+//! step by step, on its own thread so that a panic or a hang fails that scenario and nothing else.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+
+use hickory_proto::op::Message;
+
+use crate::clock::ManualClock;
+use crate::replay::error::ParseError;
+use crate::replay::header::{replay_config, ReplayConfig};
+use crate::replay::limits::{RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
+use crate::replay::matcher::compare;
+use crate::replay::mock_answer::message_from_entry;
+use crate::replay::outcome::{Failure, ScenarioReport};
+use crate::replay::parser::parse_file;
+use crate::replay::scenario::{Scenario, StepKind};
+use crate::replay::scripted_transport::ScriptedTransport;
+use crate::Resolver;
+
+/// How many scenarios passed and failed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+/// Replays every file in order, handing each report to `on_report` as soon as it is known.
+pub fn run_files(paths: &[PathBuf], mut on_report: impl FnMut(&ScenarioReport)) -> Summary {
+    let mut summary = Summary::default();
+    for path in paths {
+        let report = run_file(path);
+        if report.passed() {
+            summary.passed += 1;
+        } else {
+            summary.failed += 1;
+        }
+        on_report(&report);
+    }
+    summary
+}
+
+/// Parses and replays one file; an unreadable or malformed file is a failed scenario.
+pub fn run_file(path: &Path) -> ScenarioReport {
+    match parse_file(path) {
+        Ok(scenario) => run_scenario(scenario, path),
+        Err(error) => {
+            let name = path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            ScenarioReport {
+                name,
+                result: Err(Failure::Unparsable(error)),
+                ignored_options: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Replays a parsed scenario; `file` names it in header errors.
+pub fn run_scenario(scenario: Scenario, file: &Path) -> ScenarioReport {
+    let name = scenario.name.clone();
+    let config = match replay_config(&scenario) {
+        Ok(config) => config,
+        Err((line, kind)) => {
+            let error = ParseError {
+                file: file.to_path_buf(),
+                line,
+                kind,
+            };
+            return ScenarioReport {
+                name,
+                result: Err(Failure::Unparsable(error)),
+                ignored_options: Vec::new(),
+            };
+        }
+    };
+    let ignored_options = config.ignored.clone();
+    let (sender, receiver) = mpsc::channel();
+    let scenario = Arc::new(scenario);
+    let spawned = std::thread::Builder::new()
+        .name(format!("replay {name}"))
+        .spawn(move || {
+            // The receiver may have given up (hang); nobody is left to tell.
+            let _ = sender.send(replay(scenario, config));
+        });
+    let result = match spawned {
+        Err(error) => Err(Failure::Runtime(error.kind())),
+        Ok(handle) => match receiver.recv_timeout(SCENARIO_WALL_LIMIT) {
+            Ok(result) => {
+                let _ = handle.join();
+                result
+            }
+            // The thread cannot be killed; it is left behind, detached, and the process goes on.
+            Err(RecvTimeoutError::Timeout) => Err(Failure::Hung),
+            Err(RecvTimeoutError::Disconnected) => Err(Failure::Panicked {
+                message: panic_message(handle.join()),
+            }),
+        },
+    };
+    ScenarioReport {
+        name,
+        result,
+        ignored_options,
+    }
+}
+
+fn panic_message(joined: std::thread::Result<()>) -> String {
+    let Err(payload) = joined else {
+        return "replay thread ended without a verdict".to_owned();
+    };
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "non-text panic payload".to_owned()
+    }
+}
+
+fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Runtime(error.kind()))?;
+    runtime.block_on(replay_steps(scenario, config))
+}
+
+async fn replay_steps(scenario: Arc<Scenario>, config: ReplayConfig) -> Result<(), Failure> {
+    let clock = Arc::new(ManualClock::new());
+    let transport = Arc::new(ScriptedTransport::new(
+        Arc::clone(&scenario),
+        config.stub_address,
+        config.do_not_query_localhost,
+    ));
+    let resolver = Resolver::new(config.resolver, transport.clone(), clock.clone());
+    // The last client query's ID and step, and the resolver's answer to it.
+    let mut last_answer: Option<(u16, u64, Message)> = None;
+    let mut next_id: u16 = 1;
+    for step in &scenario.steps {
+        transport.set_step(step.id);
+        match &step.kind {
+            StepKind::Query(entry) => {
+                last_answer = None;
+                let request = match &entry.raw {
+                    // A RAW query that is no DNS message never reaches a resolver: the listener drops it.
+                    Some(raw) => match Message::from_vec(raw) {
+                        Ok(request) => request,
+                        Err(_) => continue,
+                    },
+                    None => {
+                        let mut request = message_from_entry(entry, None);
+                        request.metadata.id = next_id;
+                        next_id = next_id.wrapping_add(1);
+                        request
+                    }
+                };
+                let response = tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.resolve(&request))
+                    .await
+                    .map_err(|_| Failure::ResolveStuck { step: step.id })?;
+                if let Some(failure) = transport.failures().into_iter().next() {
+                    return Err(Failure::Network(failure));
+                }
+                // Judge what a client would receive: the response after a trip through the wire format.
+                let bytes = response
+                    .to_vec()
+                    .map_err(|error| Failure::ResponseNotEncodable {
+                        step: step.id,
+                        reason: error.to_string(),
+                    })?;
+                let received =
+                    Message::from_vec(&bytes).map_err(|error| Failure::ResponseNotDecodable {
+                        step: step.id,
+                        reason: error.to_string(),
+                    })?;
+                last_answer = Some((request.metadata.id, step.id, received));
+            }
+            StepKind::CheckAnswer(entry) => {
+                let Some((sent_id, query_step, received)) = &last_answer else {
+                    return Err(Failure::NoAnswerToCheck { step: step.id });
+                };
+                if received.metadata.id != *sent_id {
+                    return Err(Failure::IdMismatch {
+                        step: step.id,
+                        sent: *sent_id,
+                        received: received.metadata.id,
+                    });
+                }
+                compare(entry, received, None).map_err(|mismatch| Failure::Check {
+                    step: step.id,
+                    mismatch,
+                    unanswered: transport
+                        .unanswered()
+                        .into_iter()
+                        .filter(|query| query.step == *query_step)
+                        .collect(),
+                })?;
+            }
+            StepKind::TimePasses(elapse) => clock.advance(*elapse),
+            // REPLY steps are used by the transport when queries need them; CHECK_OUT_QUERY has no
+            // outstanding query to inspect because every exchange completes within its QUERY step.
+            StepKind::Reply(_) | StepKind::CheckOutQuery(_) => {}
+        }
+    }
+    match transport.failures().into_iter().next() {
+        Some(failure) => Err(Failure::Network(failure)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,277 @@
+//! The resolver's network during a replay: answers each upstream query from the RANGE entries active
+//! at the current step (then one-shot REPLY steps); unmatched queries time out. Never touches a socket.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use hickory_proto::op::Message;
+
+use crate::replay::limits::MAX_UPSTREAM_QUERIES_PER_SCENARIO;
+use crate::replay::matcher::compare;
+use crate::replay::mock_answer::mock_answer;
+use crate::replay::scenario::{Entry, Scenario, StepKind};
+use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+
+/// Upstream queries remembered per scenario for diagnostics (unanswered ones only).
+const MAX_REMEMBERED_UNANSWERED: usize = 8;
+
+/// Something the resolver did on the network that fails the scenario by itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkFailure {
+    /// No RANGE lists this address (and the scenario has no REPLY steps that could answer it).
+    UnservedAddress {
+        step: u64,
+        address: IpAddr,
+        question: String,
+    },
+    /// A 127/8 or ::1 address other than the stub address, with do-not-query-localhost on.
+    LoopbackQueried {
+        step: u64,
+        address: IpAddr,
+        question: String,
+    },
+    UndecodableQuery {
+        step: u64,
+        address: IpAddr,
+        reason: String,
+    },
+    /// A scenario entry that hickory cannot encode (a runner or scenario bug, reported as such).
+    UnencodableAnswer {
+        step: u64,
+        entry_line: usize,
+        reason: String,
+    },
+    TooManyQueries {
+        step: u64,
+    },
+}
+
+impl std::fmt::Display for NetworkFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkFailure::UnservedAddress {
+                step,
+                address,
+                question,
+            } => {
+                write!(
+                    f,
+                    "step {step}: query {question} sent to {address}, which no RANGE serves"
+                )
+            }
+            NetworkFailure::LoopbackQueried {
+                step,
+                address,
+                question,
+            } => {
+                write!(f, "step {step}: query {question} sent to loopback {address} (do-not-query-localhost)")
+            }
+            NetworkFailure::UndecodableQuery {
+                step,
+                address,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "step {step}: undecodable query sent to {address}: {reason}"
+                )
+            }
+            NetworkFailure::UnencodableAnswer {
+                step,
+                entry_line,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "step {step}: entry at line {entry_line} cannot be encoded: {reason}"
+                )
+            }
+            NetworkFailure::TooManyQueries { step } => {
+                write!(
+                    f,
+                    "step {step}: more than {MAX_UPSTREAM_QUERIES_PER_SCENARIO} upstream queries"
+                )
+            }
+        }
+    }
+}
+
+/// An upstream query nothing answered (it timed out), kept to explain a later mismatch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnansweredQuery {
+    pub step: u64,
+    pub address: IpAddr,
+    pub question: String,
+}
+
+pub struct ScriptedTransport {
+    scenario: Arc<Scenario>,
+    stub_address: Option<IpAddr>,
+    do_not_query_localhost: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    step: u64,
+    /// Indexed like `scenario.steps`: REPLY steps already used (each answers one query).
+    consumed: Vec<bool>,
+    queries_sent: usize,
+    failures: Vec<NetworkFailure>,
+    unanswered: Vec<UnansweredQuery>,
+}
+
+impl ScriptedTransport {
+    pub fn new(
+        scenario: Arc<Scenario>,
+        stub_address: Option<IpAddr>,
+        do_not_query_localhost: bool,
+    ) -> Self {
+        let consumed = vec![false; scenario.steps.len()];
+        ScriptedTransport {
+            scenario,
+            stub_address,
+            do_not_query_localhost,
+            state: Mutex::new(State {
+                consumed,
+                ..State::default()
+            }),
+        }
+    }
+
+    /// Ranges are chosen by the step being executed (Deckard: the QUERY step's id).
+    pub fn set_step(&self, step: u64) {
+        self.lock().step = step;
+    }
+
+    /// Failures recorded so far, oldest first; the runner fails the scenario on the first.
+    pub fn failures(&self) -> Vec<NetworkFailure> {
+        self.lock().failures.clone()
+    }
+
+    pub fn unanswered(&self) -> Vec<UnansweredQuery> {
+        self.lock().unanswered.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn answer(
+        &self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query_bytes: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
+        let address = server.ip().to_canonical();
+        let mut state = self.lock();
+        let step = state.step;
+        state.queries_sent = state.queries_sent.saturating_add(1);
+        if state.queries_sent > MAX_UPSTREAM_QUERIES_PER_SCENARIO {
+            if state.queries_sent == MAX_UPSTREAM_QUERIES_PER_SCENARIO + 1 {
+                state.failures.push(NetworkFailure::TooManyQueries { step });
+            }
+            return Err(TransportError::Timeout);
+        }
+        let query = match Message::from_vec(query_bytes) {
+            Ok(query) => query,
+            Err(error) => {
+                state.failures.push(NetworkFailure::UndecodableQuery {
+                    step,
+                    address,
+                    reason: error.to_string(),
+                });
+                return Err(TransportError::Timeout);
+            }
+        };
+        let question = query
+            .queries
+            .first()
+            .map(|asked| format!("{} {}", asked.name(), asked.query_type()))
+            .unwrap_or_else(|| "(no question)".to_owned());
+        if self.do_not_query_localhost
+            && address.is_loopback()
+            && Some(address) != self.stub_address
+        {
+            state.failures.push(NetworkFailure::LoopbackQueried {
+                step,
+                address,
+                question,
+            });
+            return Err(TransportError::Timeout);
+        }
+        let scenario = Arc::clone(&self.scenario);
+        let matches = |entry: &Entry| compare(entry, &query, Some(protocol)).is_ok();
+        let from_range = scenario
+            .ranges
+            .iter()
+            .filter(|range| range.is_active_at(step) && range.serves(address))
+            .flat_map(|range| &range.entries)
+            .find(|entry| matches(entry));
+        // Deckard: a one-shot REPLY step at or after the current step answers what no RANGE did.
+        let chosen = from_range.or_else(|| {
+            let (index, entry) = scenario.steps.iter().enumerate().find_map(
+                |(index, scripted)| match &scripted.kind {
+                    StepKind::Reply(entry)
+                        if scripted.id >= step
+                            && !state.consumed.get(index).copied().unwrap_or(true)
+                            && matches(entry) =>
+                    {
+                        Some((index, entry))
+                    }
+                    _ => None,
+                },
+            )?;
+            if let Some(used) = state.consumed.get_mut(index) {
+                *used = true;
+            }
+            Some(entry)
+        });
+        let Some(entry) = chosen else {
+            let has_reply_steps = scenario
+                .steps
+                .iter()
+                .any(|scripted| matches!(scripted.kind, StepKind::Reply(_)));
+            if !has_reply_steps && !scenario.ranges.iter().any(|range| range.serves(address)) {
+                state.failures.push(NetworkFailure::UnservedAddress {
+                    step,
+                    address,
+                    question,
+                });
+            } else if state.unanswered.len() < MAX_REMEMBERED_UNANSWERED {
+                state.unanswered.push(UnansweredQuery {
+                    step,
+                    address,
+                    question,
+                });
+            }
+            return Err(TransportError::Timeout);
+        };
+        match mock_answer(entry, &query) {
+            None => Err(TransportError::Timeout),
+            Some(Ok(bytes)) => Ok(bytes),
+            Some(Err(error)) => {
+                state.failures.push(NetworkFailure::UnencodableAnswer {
+                    step,
+                    entry_line: entry.line,
+                    reason: error.to_string(),
+                });
+                Err(TransportError::Timeout)
+            }
+        }
+    }
+}
+
+impl Transport for ScriptedTransport {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        _timeout: Duration,
+    ) -> ExchangeFuture<'a> {
+        let result = self.answer(server, protocol, query);
+        Box::pin(std::future::ready(result))
+    }
+}

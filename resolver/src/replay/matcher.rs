@@ -4,7 +4,7 @@
 use std::fmt;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::{RData, Record, RecordType};
 
 use crate::replay::limits::MAX_RECORDS_IN_MISMATCH;
 use crate::replay::scenario::{Entry, HeaderFlags};
@@ -24,12 +24,12 @@ pub enum Mismatch {
         received: RecordType,
     },
     Qname {
-        expected: Name,
-        received: Name,
+        expected: String,
+        received: String,
     },
     NotSubdomain {
-        expected: Name,
-        received: Name,
+        expected: String,
+        received: String,
     },
     Flags {
         expected: HeaderFlags,
@@ -142,14 +142,14 @@ pub fn compare(
             };
             if (rules.qname || rules.qcase) && !same_name {
                 return Err(Mismatch::Qname {
-                    expected: expected.name().clone(),
-                    received: received.name().clone(),
+                    expected: expected.name().to_string(),
+                    received: received.name().to_string(),
                 });
             }
             if rules.subdomain && !expected.name().zone_of(received.name()) {
                 return Err(Mismatch::NotSubdomain {
-                    expected: expected.name().clone(),
-                    received: received.name().clone(),
+                    expected: expected.name().to_string(),
+                    received: received.name().to_string(),
                 });
             }
         }

@@ -447,7 +447,7 @@ fn parse_address(word: &str) -> Result<IpAddr, ParseErrorKind> {
 
 fn decode_hex(text: &str) -> Result<Vec<u8>, ParseErrorKind> {
     let bad = || ParseErrorKind::BadHex(text.chars().take(32).collect());
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(bad());
     }
     text.as_bytes()

@@ -275,3 +275,157 @@ impl Transport for ScriptedTransport {
         Box::pin(std::future::ready(result))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::parser::parse_str;
+    use crate::replay::record_text::parse_question;
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::RecordType;
+    use std::path::Path;
+
+    const SCENARIO: &str = "\
+stub-addr: 193.0.14.129
+CONFIG_END
+SCENARIO_BEGIN transport test
+RANGE_BEGIN 0 10
+\tADDRESS 193.0.14.129
+ENTRY_BEGIN
+MATCH opcode qtype qname
+ADJUST copy_id
+REPLY QR AA NOERROR
+SECTION QUESTION
+. IN NS
+SECTION ANSWER
+. IN NS K.ROOT-SERVERS.NET.
+ENTRY_END
+RANGE_END
+RANGE_BEGIN 20 30
+\tADDRESS 193.0.14.129
+ENTRY_BEGIN
+MATCH opcode qtype qname
+ADJUST copy_id
+REPLY QR AA SERVFAIL
+SECTION QUESTION
+. IN NS
+ENTRY_END
+RANGE_END
+STEP 1 QUERY
+ENTRY_BEGIN
+SECTION QUESTION
+. IN NS
+ENTRY_END
+STEP 5 REPLY
+ENTRY_BEGIN
+MATCH qname
+ADJUST copy_id
+REPLY QR NXDOMAIN
+SECTION QUESTION
+once.example. IN A
+ENTRY_END
+SCENARIO_END
+";
+
+    fn transport() -> ScriptedTransport {
+        let scenario = parse_str("t", Path::new("t.rpl"), SCENARIO).unwrap();
+        let stub = "193.0.14.129".parse().ok();
+        ScriptedTransport::new(Arc::new(scenario), stub, true)
+    }
+
+    fn ask(
+        transport: &ScriptedTransport,
+        address: &str,
+        question: &str,
+    ) -> Result<Message, TransportError> {
+        let mut query = Message::query();
+        query.metadata.id = 99;
+        query.add_query(parse_question(question).unwrap());
+        let bytes = query.to_vec().unwrap();
+        let server = SocketAddr::new(address.parse().unwrap(), 53);
+        let future = transport.exchange(server, Protocol::Udp, &bytes, Duration::from_secs(1));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(future)
+            .map(|reply| Message::from_vec(&reply).unwrap())
+    }
+
+    #[test]
+    fn the_range_active_at_the_current_step_answers() {
+        let transport = transport();
+        transport.set_step(1);
+        let reply = ask(&transport, "193.0.14.129", ". IN NS").unwrap();
+        assert_eq!(reply.metadata.id, 99);
+        assert_eq!(reply.answers[0].record_type(), RecordType::NS);
+        transport.set_step(25);
+        let reply = ask(&transport, "193.0.14.129", ". IN NS").unwrap();
+        assert_eq!(
+            reply.metadata.response_code,
+            hickory_proto::op::ResponseCode::ServFail
+        );
+        assert!(transport.failures().is_empty());
+    }
+
+    #[test]
+    fn an_unmatched_query_times_out_and_is_remembered() {
+        let transport = transport();
+        transport.set_step(1);
+        assert_eq!(
+            ask(&transport, "193.0.14.129", "example. IN A").unwrap_err(),
+            TransportError::Timeout
+        );
+        transport.set_step(15);
+        assert_eq!(
+            ask(&transport, "193.0.14.129", ". IN NS").unwrap_err(),
+            TransportError::Timeout
+        );
+        assert!(transport.failures().is_empty());
+        assert_eq!(transport.unanswered().len(), 2);
+    }
+
+    #[test]
+    fn a_reply_step_answers_once_when_no_range_does() {
+        let transport = transport();
+        transport.set_step(1);
+        let reply = ask(&transport, "192.0.2.1", "once.example. IN A").unwrap();
+        assert_eq!(
+            reply.metadata.response_code,
+            hickory_proto::op::ResponseCode::NXDomain
+        );
+        assert!(ask(&transport, "192.0.2.1", "once.example. IN A").is_err());
+        assert!(
+            transport.failures().is_empty(),
+            "REPLY steps make every address answerable"
+        );
+    }
+
+    #[test]
+    fn queries_to_unserved_or_loopback_addresses_fail_the_scenario() {
+        let scenario = parse_str(
+            "t",
+            Path::new("t.rpl"),
+            &SCENARIO.replace("STEP 5 REPLY", "STEP 5 CHECK_OUT_QUERY"),
+        )
+        .unwrap();
+        let transport =
+            ScriptedTransport::new(Arc::new(scenario), "193.0.14.129".parse().ok(), true);
+        transport.set_step(1);
+        assert!(ask(&transport, "192.0.2.1", "a. IN A").is_err());
+        assert!(ask(&transport, "127.0.0.2", "a. IN A").is_err());
+        let failures = transport.failures();
+        assert!(
+            matches!(failures[0], NetworkFailure::UnservedAddress { step: 1, .. }),
+            "{failures:?}"
+        );
+        assert!(
+            matches!(failures[1], NetworkFailure::LoopbackQueried { step: 1, .. }),
+            "{failures:?}"
+        );
+        assert_eq!(
+            failures[0].to_string(),
+            "step 1: query a. A sent to 192.0.2.1, which no RANGE serves"
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Replays Unbound's and Deckard's iterator scenarios (../shared/deckard-scenarios/iter/, read in place,
+//! never copied) through the `replay` runner and binary. Skips when the folder is absent, unless `CI` is set.
+
+use std::path::{Path, PathBuf};
+
+/// Scenarios that passed at the last recorded run. The target is every scenario; this floor only
+/// stops regressions until the resolver gets there. Raise it whenever more pass.
+const PASSING_FLOOR: usize = 0;
+
+/// The scenario files, sorted; `None` (after printing why) when the folder is absent outside CI.
+fn iter_scenarios() -> Option<Vec<PathBuf>> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/deckard-scenarios/iter");
+    let Ok(listing) = std::fs::read_dir(&folder) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "scenario folder {} is missing, and CI requires it",
+            folder.display()
+        );
+        println!("skipped: scenario folder {} is absent", folder.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = listing
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "rpl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .rpl files in {}", folder.display());
+    Some(files)
+}
+
+mod parsing {
+    use super::*;
+    use resolver::replay::header::replay_config;
+    use resolver::replay::parse_file;
+
+    #[test]
+    fn every_iter_scenario_parses_and_maps_onto_resolver_settings() {
+        let Some(files) = iter_scenarios() else {
+            return;
+        };
+        for file in &files {
+            let scenario = parse_file(file).unwrap_or_else(|error| panic!("{error}"));
+            assert!(
+                !scenario.steps.is_empty(),
+                "{} has no steps",
+                file.display()
+            );
+            let config = replay_config(&scenario)
+                .unwrap_or_else(|(line, kind)| panic!("{}:{line}: {kind}", file.display()));
+            assert!(
+                config.stub_address.is_some(),
+                "{} has no stub-addr",
+                file.display()
+            );
+            assert_eq!(config.resolver.root_hints.len(), 1, "{}", file.display());
+        }
+    }
+}
+
+mod replaying {
+    use super::*;
+    use resolver::replay::{run_files, Failure};
+
+    #[test]
+    fn iter_scenarios_never_panic_or_hang_and_pass_at_least_the_floor() {
+        let Some(files) = iter_scenarios() else {
+            return;
+        };
+        let mut broken = Vec::new();
+        let summary = run_files(&files, |report| {
+            println!("{report}");
+            if matches!(
+                report.result,
+                Err(Failure::Panicked { .. }
+                    | Failure::Hung
+                    | Failure::ResolveStuck { .. }
+                    | Failure::Unparsable(_))
+            ) {
+                broken.push(report.to_string());
+            }
+        });
+        println!("{} passed, {} failed", summary.passed, summary.failed);
+        assert!(
+            broken.is_empty(),
+            "scenarios that panicked, hung or did not parse:\n{}",
+            broken.join("\n")
+        );
+        let shortfall = PASSING_FLOOR.saturating_sub(summary.passed);
+        assert_eq!(
+            shortfall, 0,
+            "{} scenarios passed, fewer than the recorded floor of {PASSING_FLOOR}",
+            summary.passed
+        );
+    }
+}
+
+mod binary {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn prints_one_line_per_scenario_then_the_totals_and_fails_when_any_failed() {
+        let Some(files) = iter_scenarios() else {
+            return;
+        };
+        let chosen = &files[..files.len().min(2)];
+        let output = Command::new(env!("CARGO_BIN_EXE_replay"))
+            .args(chosen)
+            .output()
+            .expect("run replay");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), chosen.len() + 1, "{stdout}");
+        for line in &lines[..chosen.len()] {
+            assert!(
+                line.starts_with("PASS ") || line.starts_with("FAIL "),
+                "{line}"
+            );
+        }
+        let failed = lines
+            .iter()
+            .filter(|line| line.starts_with("FAIL "))
+            .count();
+        let totals = format!("{} passed, {failed} failed", chosen.len() - failed);
+        assert_eq!(lines.last().copied(), Some(totals.as_str()));
+        assert_eq!(output.status.success(), failed == 0);
+    }
+
+    #[test]
+    fn a_missing_file_is_a_failed_scenario_and_no_arguments_is_a_usage_error() {
+        let output = Command::new(env!("CARGO_BIN_EXE_replay"))
+            .arg("/nonexistent/iter_nothing.rpl")
+            .output()
+            .expect("run replay");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.starts_with("FAIL iter_nothing: cannot parse:"),
+            "{stdout}"
+        );
+        assert!(stdout.ends_with("0 passed, 1 failed\n"), "{stdout}");
+        assert_eq!(output.status.code(), Some(1));
+        let usage = Command::new(env!("CARGO_BIN_EXE_replay"))
+            .output()
+            .expect("run replay");
+        assert_eq!(usage.status.code(), Some(2));
+    }
+}

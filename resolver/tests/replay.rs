@@ -146,3 +146,103 @@ mod binary {
         assert_eq!(usage.status.code(), Some(2));
     }
 }
+
+mod transport {
+    use super::*;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::RData;
+    use resolver::replay::header::replay_config;
+    use resolver::replay::matcher::compare;
+    use resolver::replay::parse_file;
+    use resolver::replay::scenario::{MatchRules, StepKind};
+    use resolver::replay::scripted_transport::ScriptedTransport;
+    use resolver::transport::{Protocol, Transport};
+
+    /// Referrals a naive walk follows before giving up; real delegation chains here are 2-3 deep.
+    const MAX_REFERRALS: usize = 8;
+
+    /// Walks from the stub address down referrals (first glue address each time), no qmin, no cache:
+    /// enough to prove the transport answers a real scenario the way its author scripted it.
+    fn naive_walk(file: &str) {
+        let Some(files) = iter_scenarios() else {
+            return;
+        };
+        let Some(path) = files.iter().find(|path| path.ends_with(file)) else {
+            panic!("{file} missing")
+        };
+        let scenario = parse_file(path).unwrap();
+        let config = replay_config(&scenario).unwrap();
+        let StepKind::Query(query_entry) = scenario.steps[0].kind.clone() else {
+            panic!("first step is no query")
+        };
+        let check = scenario
+            .steps
+            .iter()
+            .find_map(|step| match &step.kind {
+                StepKind::CheckAnswer(entry) => Some(entry.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let first_step = scenario.steps[0].id;
+        let scenario = Arc::new(scenario);
+        let transport = ScriptedTransport::new(scenario, config.stub_address, true);
+        transport.set_step(first_step);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut server = config.stub_address.unwrap();
+        for hop in 0..MAX_REFERRALS {
+            let mut query = Message::query();
+            query.metadata.id = u16::try_from(hop).unwrap();
+            query.queries = query_entry.question.clone();
+            let bytes = query.to_vec().unwrap();
+            let exchange = transport.exchange(
+                SocketAddr::new(server, 53),
+                Protocol::Udp,
+                &bytes,
+                Duration::from_secs(1),
+            );
+            let reply = Message::from_vec(&runtime.block_on(exchange).unwrap()).unwrap();
+            assert_eq!(reply.metadata.id, query.metadata.id);
+            if !reply.answers.is_empty() {
+                let mut answer_only = check.clone();
+                answer_only.rules = MatchRules {
+                    answer: true,
+                    ..MatchRules::default()
+                };
+                assert_eq!(compare(&answer_only, &reply, None), Ok(()), "{file}");
+                assert!(
+                    transport.failures().is_empty(),
+                    "{:?}",
+                    transport.failures()
+                );
+                return;
+            }
+            server = reply
+                .additionals
+                .iter()
+                .find_map(|record| match &record.data {
+                    RData::A(address) => Some(std::net::IpAddr::V4(address.0)),
+                    _ => None,
+                })
+                .unwrap_or_else(|| {
+                    panic!("{file}: hop {hop} from {server} is no referral with glue: {reply:?}")
+                });
+        }
+        panic!("{file}: no answer after {MAX_REFERRALS} referrals");
+    }
+
+    #[test]
+    fn a_naive_referral_walk_reaches_the_checked_answer_of_iter_resolve() {
+        naive_walk("iter_resolve.rpl");
+    }
+
+    #[test]
+    fn a_naive_referral_walk_reaches_the_checked_answer_of_iter_ns_badaa() {
+        naive_walk("iter_ns_badaa.rpl");
+    }
+}

@@ -13,7 +13,8 @@ struct Arguments {
     /// Scenario files (`.rpl`).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Also list, per scenario, the header options the resolver has no setting for.
+    /// Also list, per scenario, the header options the resolver has no setting for and, for a failed
+    /// scenario, every upstream exchange (query, address, which entry answered).
     #[arg(long)]
     verbose: bool,
 }

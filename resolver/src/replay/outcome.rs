@@ -6,7 +6,7 @@ use std::fmt;
 use crate::replay::error::ParseError;
 use crate::replay::matcher::Mismatch;
 use crate::replay::scenario::HeaderOption;
-use crate::replay::scripted_transport::{NetworkFailure, UnansweredQuery};
+use crate::replay::scripted_transport::{ExchangeOutcome, ExchangeRecord, NetworkFailure};
 
 /// One scenario's result, with the header options the resolver could not honour.
 #[derive(Clone, Debug)]
@@ -14,6 +14,16 @@ pub struct ScenarioReport {
     pub name: String,
     pub result: Result<(), Failure>,
     pub ignored_options: Vec<HeaderOption>,
+    /// The upstream exchanges of the replay (bounded), to explain a failure.
+    pub exchanges: Vec<ExchangeRecord>,
+}
+
+/// Whether an exchange ended without a reply (so the resolver saw a timeout).
+pub fn timed_out(exchange: &ExchangeRecord) -> bool {
+    matches!(
+        exchange.outcome,
+        ExchangeOutcome::Lost | ExchangeOutcome::Silent { .. }
+    )
 }
 
 impl ScenarioReport {
@@ -38,11 +48,11 @@ pub enum Failure {
     /// The runtime for the replay could not be built.
     Runtime(std::io::ErrorKind),
     Network(NetworkFailure),
-    /// CHECK_ANSWER disagreed; `unanswered` lists upstream queries of that resolution nothing answered.
+    /// CHECK_ANSWER disagreed; `timed_out` lists upstream queries of that resolution nothing answered.
     Check {
         step: u64,
         mismatch: Mismatch,
-        unanswered: Vec<UnansweredQuery>,
+        timed_out: Vec<ExchangeRecord>,
     },
     NoAnswerToCheck {
         step: u64,
@@ -80,19 +90,16 @@ impl fmt::Display for Failure {
             Failure::Check {
                 step,
                 mismatch,
-                unanswered,
+                timed_out,
             } => {
                 write!(f, "step {step}: {mismatch}")?;
-                if let Some((first, rest)) = unanswered.split_first() {
+                if let Some(first) = timed_out.first() {
+                    let count = timed_out.len();
                     write!(
                         f,
-                        " (unanswered upstream: {} to {}",
+                        " ({count} upstream timed out, first {} to {})",
                         first.question, first.address
                     )?;
-                    if !rest.is_empty() {
-                        write!(f, " and {} more", rest.len())?;
-                    }
-                    write!(f, ")")?;
                 }
                 Ok(())
             }

@@ -8,15 +8,16 @@ use std::sync::Arc;
 use hickory_proto::op::Message;
 
 use crate::clock::ManualClock;
+use crate::config::ResolverConfig;
 use crate::replay::error::ParseError;
 use crate::replay::header::{replay_config, ReplayConfig};
 use crate::replay::limits::{RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
 use crate::replay::matcher::compare;
 use crate::replay::mock_answer::message_from_entry;
-use crate::replay::outcome::{Failure, ScenarioReport};
+use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
 use crate::replay::scenario::{Scenario, StepKind};
-use crate::replay::scripted_transport::ScriptedTransport;
+use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
 use crate::Resolver;
 
 /// How many scenarios passed and failed.
@@ -54,6 +55,7 @@ pub fn run_file(path: &Path) -> ScenarioReport {
                 name,
                 result: Err(Failure::Unparsable(error)),
                 ignored_options: Vec::new(),
+                exchanges: Vec::new(),
             }
         }
     }
@@ -74,6 +76,7 @@ pub fn run_scenario(scenario: Scenario, file: &Path) -> ScenarioReport {
                 name,
                 result: Err(Failure::Unparsable(error)),
                 ignored_options: Vec::new(),
+                exchanges: Vec::new(),
             };
         }
     };
@@ -86,24 +89,26 @@ pub fn run_scenario(scenario: Scenario, file: &Path) -> ScenarioReport {
             // The receiver may have given up (hang); nobody is left to tell.
             let _ = sender.send(replay(scenario, config));
         });
-    let result = match spawned {
-        Err(error) => Err(Failure::Runtime(error.kind())),
+    let (result, exchanges) = match spawned {
+        Err(error) => (Err(Failure::Runtime(error.kind())), Vec::new()),
         Ok(handle) => match receiver.recv_timeout(SCENARIO_WALL_LIMIT) {
-            Ok(result) => {
+            Ok(verdict) => {
                 let _ = handle.join();
-                result
+                verdict
             }
             // The thread cannot be killed; it is left behind, detached, and the process goes on.
-            Err(RecvTimeoutError::Timeout) => Err(Failure::Hung),
-            Err(RecvTimeoutError::Disconnected) => Err(Failure::Panicked {
-                message: panic_message(handle.join()),
-            }),
+            Err(RecvTimeoutError::Timeout) => (Err(Failure::Hung), Vec::new()),
+            Err(RecvTimeoutError::Disconnected) => {
+                let message = panic_message(handle.join());
+                (Err(Failure::Panicked { message }), Vec::new())
+            }
         },
     };
     ScenarioReport {
         name,
         result,
         ignored_options,
+        exchanges,
     }
 }
 
@@ -120,22 +125,33 @@ fn panic_message(joined: std::thread::Result<()>) -> String {
     }
 }
 
-fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// The verdict and the upstream exchange log of one replay.
+type Verdict = (Result<(), Failure>, Vec<ExchangeRecord>);
+
+fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|error| Failure::Runtime(error.kind()))?;
-    runtime.block_on(replay_steps(scenario, config))
-}
-
-async fn replay_steps(scenario: Arc<Scenario>, config: ReplayConfig) -> Result<(), Failure> {
-    let clock = Arc::new(ManualClock::new());
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return (Err(Failure::Runtime(error.kind())), Vec::new()),
+    };
     let transport = Arc::new(ScriptedTransport::new(
         Arc::clone(&scenario),
         config.stub_address,
         config.do_not_query_localhost,
     ));
-    let resolver = Resolver::new(config.resolver, transport.clone(), clock.clone());
+    let result = runtime.block_on(replay_steps(&scenario, config.resolver, &transport));
+    (result, transport.log())
+}
+
+async fn replay_steps(
+    scenario: &Scenario,
+    config: ResolverConfig,
+    transport: &Arc<ScriptedTransport>,
+) -> Result<(), Failure> {
+    let clock = Arc::new(ManualClock::new());
+    let resolver = Resolver::new(config, transport.clone(), clock.clone());
     // The last client query's ID and step, and the resolver's answer to it.
     let mut last_answer: Option<(u16, u64, Message)> = None;
     let mut next_id: u16 = 1;
@@ -191,10 +207,10 @@ async fn replay_steps(scenario: Arc<Scenario>, config: ReplayConfig) -> Result<(
                 compare(entry, received, None).map_err(|mismatch| Failure::Check {
                     step: step.id,
                     mismatch,
-                    unanswered: transport
-                        .unanswered()
+                    timed_out: transport
+                        .log()
                         .into_iter()
-                        .filter(|query| query.step == *query_step)
+                        .filter(|exchange| exchange.step == *query_step && timed_out(exchange))
                         .collect(),
                 })?;
             }

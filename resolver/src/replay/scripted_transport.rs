@@ -13,8 +13,9 @@ use crate::replay::mock_answer::mock_answer;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
-/// Upstream queries remembered per scenario for diagnostics (unanswered ones only).
-const MAX_REMEMBERED_UNANSWERED: usize = 8;
+/// Upstream exchanges logged per scenario for diagnostics; a first failure shows within the first
+/// few dozen, and badraw's thousands of client queries must not grow the log without bound.
+const MAX_LOGGED_EXCHANGES: usize = 256;
 
 /// Something the resolver did on the network that fails the scenario by itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,12 +98,51 @@ impl std::fmt::Display for NetworkFailure {
     }
 }
 
-/// An upstream query nothing answered (it timed out), kept to explain a later mismatch.
+/// One upstream query and what the scripted network did with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnansweredQuery {
+pub struct ExchangeRecord {
     pub step: u64,
     pub address: IpAddr,
+    pub protocol: Protocol,
+    /// `name TYPE` of the first question.
     pub question: String,
+    pub outcome: ExchangeOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExchangeOutcome {
+    /// Answered from the entry starting at this line.
+    Answered { entry_line: usize },
+    /// The matching entry says `do_not_answer`.
+    Silent { entry_line: usize },
+    /// No entry matched: the query is lost and times out, as in Deckard.
+    Lost,
+    /// The query itself failed the scenario (see `NetworkFailure`).
+    Failed,
+}
+
+impl std::fmt::Display for ExchangeRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let protocol = match self.protocol {
+            Protocol::Udp => "UDP",
+            Protocol::Tcp => "TCP",
+        };
+        write!(
+            f,
+            "step {}: {} to {} over {protocol}: ",
+            self.step, self.question, self.address
+        )?;
+        match self.outcome {
+            ExchangeOutcome::Answered { entry_line } => {
+                write!(f, "answered by entry at line {entry_line}")
+            }
+            ExchangeOutcome::Silent { entry_line } => {
+                write!(f, "not answered (do_not_answer, line {entry_line})")
+            }
+            ExchangeOutcome::Lost => write!(f, "no entry matched, timed out"),
+            ExchangeOutcome::Failed => write!(f, "failed the scenario"),
+        }
+    }
 }
 
 pub struct ScriptedTransport {
@@ -119,7 +159,7 @@ struct State {
     consumed: Vec<bool>,
     queries_sent: usize,
     failures: Vec<NetworkFailure>,
-    unanswered: Vec<UnansweredQuery>,
+    log: Vec<ExchangeRecord>,
 }
 
 impl ScriptedTransport {
@@ -150,8 +190,9 @@ impl ScriptedTransport {
         self.lock().failures.clone()
     }
 
-    pub fn unanswered(&self) -> Vec<UnansweredQuery> {
-        self.lock().unanswered.clone()
+    /// The first `MAX_LOGGED_EXCHANGES` upstream exchanges, in order.
+    pub fn log(&self) -> Vec<ExchangeRecord> {
+        self.lock().log.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -177,10 +218,11 @@ impl ScriptedTransport {
         let query = match Message::from_vec(query_bytes) {
             Ok(query) => query,
             Err(error) => {
+                let reason = error.to_string();
                 state.failures.push(NetworkFailure::UndecodableQuery {
                     step,
                     address,
-                    reason: error.to_string(),
+                    reason,
                 });
                 return Err(TransportError::Timeout);
             }
@@ -190,19 +232,44 @@ impl ScriptedTransport {
             .first()
             .map(|asked| format!("{} {}", asked.name(), asked.query_type()))
             .unwrap_or_else(|| "(no question)".to_owned());
+        let (result, outcome) = self.choose(&mut state, step, address, protocol, &query, &question);
+        if state.log.len() < MAX_LOGGED_EXCHANGES {
+            state.log.push(ExchangeRecord {
+                step,
+                address,
+                protocol,
+                question,
+                outcome,
+            });
+        }
+        result
+    }
+
+    fn choose(
+        &self,
+        state: &mut State,
+        step: u64,
+        address: IpAddr,
+        protocol: Protocol,
+        query: &Message,
+        question: &str,
+    ) -> (Result<Vec<u8>, TransportError>, ExchangeOutcome) {
+        let lost = || (Err(TransportError::Timeout), ExchangeOutcome::Lost);
+        let failed = || (Err(TransportError::Timeout), ExchangeOutcome::Failed);
         if self.do_not_query_localhost
             && address.is_loopback()
             && Some(address) != self.stub_address
         {
+            let question = question.to_owned();
             state.failures.push(NetworkFailure::LoopbackQueried {
                 step,
                 address,
                 question,
             });
-            return Err(TransportError::Timeout);
+            return failed();
         }
-        let scenario = Arc::clone(&self.scenario);
-        let matches = |entry: &Entry| compare(entry, &query, Some(protocol)).is_ok();
+        let scenario = &self.scenario;
+        let matches = |entry: &Entry| compare(entry, query, Some(protocol)).is_ok();
         let from_range = scenario
             .ranges
             .iter()
@@ -233,31 +300,32 @@ impl ScriptedTransport {
                 .steps
                 .iter()
                 .any(|scripted| matches!(scripted.kind, StepKind::Reply(_)));
-            if !has_reply_steps && !scenario.ranges.iter().any(|range| range.serves(address)) {
-                state.failures.push(NetworkFailure::UnservedAddress {
-                    step,
-                    address,
-                    question,
-                });
-            } else if state.unanswered.len() < MAX_REMEMBERED_UNANSWERED {
-                state.unanswered.push(UnansweredQuery {
-                    step,
-                    address,
-                    question,
-                });
+            if has_reply_steps || scenario.ranges.iter().any(|range| range.serves(address)) {
+                return lost();
             }
-            return Err(TransportError::Timeout);
+            let question = question.to_owned();
+            state.failures.push(NetworkFailure::UnservedAddress {
+                step,
+                address,
+                question,
+            });
+            return failed();
         };
-        match mock_answer(entry, &query) {
-            None => Err(TransportError::Timeout),
-            Some(Ok(bytes)) => Ok(bytes),
+        let entry_line = entry.line;
+        match mock_answer(entry, query) {
+            None => (
+                Err(TransportError::Timeout),
+                ExchangeOutcome::Silent { entry_line },
+            ),
+            Some(Ok(bytes)) => (Ok(bytes), ExchangeOutcome::Answered { entry_line }),
             Some(Err(error)) => {
+                let reason = error.to_string();
                 state.failures.push(NetworkFailure::UnencodableAnswer {
                     step,
-                    entry_line: entry.line,
-                    reason: error.to_string(),
+                    entry_line,
+                    reason,
                 });
-                Err(TransportError::Timeout)
+                failed()
             }
         }
     }
@@ -382,7 +450,15 @@ SCENARIO_END
             TransportError::Timeout
         );
         assert!(transport.failures().is_empty());
-        assert_eq!(transport.unanswered().len(), 2);
+        let log = transport.log();
+        assert_eq!(log.len(), 2);
+        assert!(log
+            .iter()
+            .all(|exchange| exchange.outcome == ExchangeOutcome::Lost));
+        assert_eq!(
+            log[1].to_string(),
+            "step 15: . NS to 193.0.14.129 over UDP: no entry matched, timed out"
+        );
     }
 
     #[test]

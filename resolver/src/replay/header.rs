@@ -32,7 +32,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         do_not_query_localhost: true,
         ignored: Vec::new(),
     };
-    // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, harden-glue on.
+    // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
     config.resolver.do_ip4 = true;
     config.resolver.do_ip6 = true;

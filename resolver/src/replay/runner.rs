@@ -225,3 +225,84 @@ async fn replay_steps(
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::matcher::Mismatch;
+    use crate::replay::parser::parse_str;
+
+    /// A root that refuses everything; checks only what the resolver contract guarantees (the
+    /// response echoes the question), so these tests hold whatever the resolver's progress.
+    fn scenario(steps: &str) -> Scenario {
+        let text = format!(
+            "stub-addr: 192.0.2.53\nCONFIG_END\nSCENARIO_BEGIN runner test\nRANGE_BEGIN 0 100\n\
+             ADDRESS 192.0.2.53\nENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR REFUSED\n\
+             ENTRY_END\nRANGE_END\n{steps}SCENARIO_END\n"
+        );
+        parse_str("runner_test", Path::new("runner_test.rpl"), &text).unwrap()
+    }
+
+    const QUERY: &str =
+        "STEP 1 QUERY\nENTRY_BEGIN\nREPLY RD\nSECTION QUESTION\nwww.example.com. IN A\nENTRY_END\n";
+
+    #[test]
+    fn a_check_on_what_the_response_echoes_passes() {
+        let steps = format!(
+            "{QUERY}STEP 10 CHECK_ANSWER\nENTRY_BEGIN\nMATCH opcode question\nSECTION QUESTION\n\
+             www.example.com. IN A\nENTRY_END\n"
+        );
+        let report = run_scenario(scenario(&steps), Path::new("runner_test.rpl"));
+        assert!(report.passed(), "{report}");
+        assert_eq!(report.to_string(), "PASS runner_test");
+    }
+
+    #[test]
+    fn a_failed_check_names_the_step_and_the_difference() {
+        let steps = format!(
+            "{QUERY}STEP 10 CHECK_ANSWER\nENTRY_BEGIN\nMATCH qname\nSECTION QUESTION\n\
+             other.example.com. IN A\nENTRY_END\n"
+        );
+        let report = run_scenario(scenario(&steps), Path::new("runner_test.rpl"));
+        let Err(Failure::Check { step, mismatch, .. }) = &report.result else {
+            panic!("{report}")
+        };
+        assert_eq!(*step, 10);
+        assert!(matches!(mismatch, Mismatch::Qname { .. }), "{mismatch}");
+        assert!(
+            report.to_string().starts_with(
+                "FAIL runner_test: step 10: qname www.example.com., expected other.example.com."
+            ),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn a_check_without_an_answer_fails_and_garbage_raw_queries_get_none() {
+        let steps =
+            "STEP 1 QUERY\nENTRY_BEGIN\nRAW\nb5c9ca3d50104320f4120000000000000000\nENTRY_END\n\
+                     STEP 2 CHECK_ANSWER\nENTRY_BEGIN\nMATCH opcode\nENTRY_END\n";
+        let report = run_scenario(scenario(steps), Path::new("runner_test.rpl"));
+        assert!(
+            matches!(report.result, Err(Failure::NoAnswerToCheck { step: 2 })),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn a_header_value_the_runner_cannot_use_fails_the_scenario_as_unparsable() {
+        let mut bad = scenario(QUERY);
+        bad.options[0].value = "not-an-address".to_owned();
+        let report = run_scenario(bad, Path::new("runner_test.rpl"));
+        assert!(
+            matches!(report.result, Err(Failure::Unparsable(_))),
+            "{report}"
+        );
+        assert!(
+            report
+                .to_string()
+                .contains("runner_test.rpl:1: header option `stub-addr`"),
+            "{report}"
+        );
+    }
+}

@@ -26,3 +26,7 @@ pub const MAX_ELAPSE_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
 
 /// Records listed in one mismatch report; more would bury the line the reader needs.
 pub const MAX_RECORDS_IN_MISMATCH: usize = 4;
+
+/// Upstream exchanges logged per scenario for diagnostics; a first failure shows within the first
+/// few dozen, and badraw's thousands of client queries must not grow the log without bound.
+pub const MAX_LOGGED_EXCHANGES: usize = 256;

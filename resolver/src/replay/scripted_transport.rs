@@ -7,15 +7,12 @@ use std::time::Duration;
 
 use hickory_proto::op::Message;
 
-use crate::replay::limits::MAX_UPSTREAM_QUERIES_PER_SCENARIO;
+use crate::replay::limits::{MAX_LOGGED_EXCHANGES, MAX_UPSTREAM_QUERIES_PER_SCENARIO};
 use crate::replay::matcher::compare;
 use crate::replay::mock_answer::mock_answer;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
-/// Upstream exchanges logged per scenario for diagnostics; a first failure shows within the first
-/// few dozen, and badraw's thousands of client queries must not grow the log without bound.
-const MAX_LOGGED_EXCHANGES: usize = 256;
 
 /// Something the resolver did on the network that fails the scenario by itself.
 #[derive(Clone, Debug, PartialEq, Eq)]

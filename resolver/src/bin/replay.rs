@@ -37,6 +37,11 @@ fn main() -> ExitCode {
                     option.key, option.value, option.line
                 );
             }
+            if !report.passed() {
+                for exchange in &report.exchanges {
+                    println!("  {exchange}");
+                }
+            }
         }
     });
     println!("{} passed, {} failed", summary.passed, summary.failed);

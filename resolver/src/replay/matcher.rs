@@ -4,7 +4,8 @@
 use std::fmt;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::{RData, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::replay::limits::MAX_RECORDS_IN_MISMATCH;
 use crate::replay::scenario::{Entry, HeaderFlags};
@@ -234,13 +235,7 @@ fn describe(records: &[&Record]) -> Vec<String> {
     let mut lines: Vec<String> = records
         .iter()
         .take(MAX_RECORDS_IN_MISMATCH)
-        .map(|record| {
-            record
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|record| describe_record(record))
         .collect();
     if records.len() > MAX_RECORDS_IN_MISMATCH {
         lines.push(format!(
@@ -249,6 +244,25 @@ fn describe(records: &[&Record]) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// One record on one line; opaque DNAME data is shown as the target name it encodes.
+fn describe_record(record: &Record) -> String {
+    if let RData::Unknown {
+        code: RecordType::DNAME,
+        rdata,
+    } = &record.data
+    {
+        if let Ok(target) = Name::from_bytes(&rdata.anything) {
+            let (name, ttl, class) = (&record.name, record.ttl, record.dns_class);
+            return format!("{name} {ttl} {class} DNAME {target}");
+        }
+    }
+    record
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn same_record(expected: &Record, received: &Record, compare_ttl: bool) -> bool {
@@ -452,12 +466,17 @@ mod tests {
             None
         )
         .is_ok());
-        assert!(compare(
+        let error = compare(
             &expected,
             &message("a. IN DNAME", &["a. DNAME example.org."]),
-            None
+            None,
         )
-        .is_err());
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "answer section differs: missing [a. 3600 IN DNAME Example.NET.] \
+             unexpected [a. 3600 IN DNAME example.org.]"
+        );
     }
 
     #[test]

@@ -13,7 +13,6 @@ use crate::replay::mock_answer::mock_answer;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
-
 /// Something the resolver did on the network that fails the scenario by itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NetworkFailure {

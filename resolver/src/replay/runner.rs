@@ -290,6 +290,18 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_replay_thread_reports_its_message() {
+        let joined = std::thread::spawn(|| panic!("resolver exploded")).join();
+        assert_eq!(panic_message(joined), "resolver exploded");
+        let formatted = std::thread::spawn(|| panic!("step {}", 7)).join();
+        assert_eq!(panic_message(formatted), "step 7");
+        assert_eq!(
+            panic_message(Ok(())),
+            "replay thread ended without a verdict"
+        );
+    }
+
+    #[test]
     fn a_header_value_the_runner_cannot_use_fails_the_scenario_as_unparsable() {
         let mut bad = scenario(QUERY);
         bad.options[0].value = "not-an-address".to_owned();

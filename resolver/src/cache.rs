@@ -36,6 +36,10 @@ enum EntryKind {
     NoData(RecordType),
     /// RFC 2308 §5: the name does not exist, whatever the type.
     NxDomain,
+    /// NS sets and glue as the parent zone gave them in a referral, kept apart from the
+    /// child's (higher-ranked) data: the fallback when the child's servers fail (Unbound's
+    /// parent-side cache, `iter_store_parentside_*`).
+    ParentSide(RecordType),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -50,13 +54,14 @@ struct CacheEntry {
     records: Arc<Vec<Record>>,
     expires: Duration,
     trust: Trust,
+    stored_at: Duration,
 }
 
-/// A negative answer from the cache, with the SOA to put in the authority section.
+/// A negative answer from the cache, with the authority section (SOA, zone NS) to send.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NegativeAnswer {
-    NxDomain(Option<Record>),
-    NoData(Option<Record>),
+    NxDomain(Vec<Record>),
+    NoData(Vec<Record>),
 }
 
 pub struct RecordCache {
@@ -116,6 +121,7 @@ impl RecordCache {
                 records: Arc::new(stored),
                 expires,
                 trust,
+                stored_at: now,
             },
         );
         // A positive RRset supersedes a cached NODATA for the same name and type.
@@ -164,6 +170,46 @@ impl RecordCache {
         )
     }
 
+    /// Records a referral's NS set or glue as the parent gave it.
+    pub fn insert_parent_side(&self, records: &[Record], now: Duration) {
+        let Some(first) = records.first() else { return };
+        let ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
+        let ttl = ttl.clamp(
+            self.policy.min_ttl,
+            self.policy.max_ttl.max(self.policy.min_ttl),
+        );
+        let key = Self::key(
+            &first.name,
+            first.dns_class,
+            EntryKind::ParentSide(first.record_type()),
+        );
+        let expires = now + Duration::from_secs(u64::from(ttl));
+        self.entries.insert(
+            key,
+            CacheEntry {
+                records: Arc::new(records.to_vec()),
+                expires,
+                trust: Trust::Glue,
+                stored_at: now,
+            },
+        );
+    }
+
+    /// The parent-side NS set or glue for `name`, if unexpired.
+    pub fn get_parent_side(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        now: Duration,
+    ) -> Vec<Record> {
+        let key = Self::key(name, class, EntryKind::ParentSide(record_type));
+        match self.entries.get(&key) {
+            Some(entry) if entry.expires > now => entry.records.as_ref().clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Trust of the cached, unexpired RRset, if any.
     pub fn trust_of(
         &self,
@@ -178,42 +224,56 @@ impl RecordCache {
         (entry.expires > now).then_some(entry.trust)
     }
 
-    /// RFC 2308 §5: caches NXDOMAIN (record_type `None`) or NODATA, TTL = min(SOA TTL, SOA MINIMUM).
-    /// Without an SOA there is no TTL to use, so nothing is cached (RFC 2308 §5).
+    /// RFC 2308 §5: caches NXDOMAIN (record_type `None`) or NODATA for min(SOA TTL, SOA MINIMUM),
+    /// with the authority records to send along (SOA, the zone's NS), which keep their own TTLs
+    /// as Unbound's message cache does. Without an SOA the TTL is 0 (RFC 2308 §5: not cached)
+    /// unless the operator's `min_ttl` raises it, as it raises every other TTL.
     pub fn insert_negative(
         &self,
         name: &Name,
         class: DNSClass,
         record_type: Option<RecordType>,
-        soa: &Record,
+        authorities: &[Record],
         now: Duration,
     ) {
-        let RData::SOA(soa_data) = &soa.data else {
-            return;
-        };
-        let ttl = soa
-            .ttl
-            .min(soa_data.minimum)
+        let soa_ttl = authorities.iter().find_map(|record| match &record.data {
+            RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
+            _ => None,
+        });
+        let ttl = soa_ttl
+            .unwrap_or(0)
+            .max(self.policy.min_ttl)
             .min(self.policy.max_negative_ttl);
-        let ttl = ttl.max(self.policy.min_ttl.min(self.policy.max_negative_ttl));
+        if ttl == 0 {
+            return;
+        }
         let kind = match record_type {
             Some(record_type) => EntryKind::NoData(record_type),
             None => EntryKind::NxDomain,
         };
-        let mut stored = soa.clone();
-        stored.ttl = ttl;
+        let max_ttl = self.policy.max_ttl.max(self.policy.min_ttl);
+        let stored: Vec<Record> = authorities
+            .iter()
+            .map(|record| {
+                let mut stored = record.clone();
+                // Served for `ttl` seconds at most, so never shown with less than that left.
+                stored.ttl = stored.ttl.clamp(ttl, max_ttl.max(ttl));
+                stored
+            })
+            .collect();
         let expires = now + Duration::from_secs(u64::from(ttl));
         self.entries.insert(
             Self::key(name, class, kind),
             CacheEntry {
-                records: Arc::new(vec![stored]),
+                records: Arc::new(stored),
                 expires,
                 trust: Trust::AnswerAuthoritative,
+                stored_at: now,
             },
         );
     }
 
-    /// A cached negative answer for this name and type, SOA TTL counted down.
+    /// A cached negative answer for this name and type, authority TTLs counted down.
     pub fn get_negative(
         &self,
         name: &Name,
@@ -233,16 +293,21 @@ impl RecordCache {
                 self.entries.invalidate(&key);
                 continue;
             }
-            let remaining = remaining_seconds(entry.expires, now);
-            let soa = entry.records.first().map(|record| {
-                let mut record = record.clone();
-                record.ttl = remaining;
-                record
-            });
+            let elapsed =
+                u32::try_from(now.saturating_sub(entry.stored_at).as_secs()).unwrap_or(u32::MAX);
+            let records: Vec<Record> = entry
+                .records
+                .iter()
+                .map(|record| {
+                    let mut record = record.clone();
+                    record.ttl = record.ttl.saturating_sub(elapsed);
+                    record
+                })
+                .collect();
             return Some(if nxdomain {
-                NegativeAnswer::NxDomain(soa)
+                NegativeAnswer::NxDomain(records)
             } else {
-                NegativeAnswer::NoData(soa)
+                NegativeAnswer::NoData(records)
             });
         }
         None
@@ -295,6 +360,57 @@ mod tests {
 
     fn name(text: &str) -> Name {
         Name::from_ascii(text).unwrap()
+    }
+
+    #[test]
+    fn negative_answer_without_soa_is_cached_only_under_a_min_ttl() {
+        let plain = RecordCache::new(100, policy());
+        plain.insert_negative(
+            &name("x.example."),
+            DNSClass::IN,
+            Some(RecordType::A),
+            &[],
+            Duration::ZERO,
+        );
+        assert!(plain
+            .get_negative(
+                &name("x.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Duration::ZERO
+            )
+            .is_none());
+        let floored = RecordCache::new(
+            100,
+            TtlPolicy {
+                min_ttl: 5,
+                max_ttl: 86_400,
+                max_negative_ttl: 3_600,
+            },
+        );
+        floored.insert_negative(
+            &name("x.example."),
+            DNSClass::IN,
+            Some(RecordType::A),
+            &[],
+            Duration::ZERO,
+        );
+        assert!(floored
+            .get_negative(
+                &name("x.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Duration::from_secs(4)
+            )
+            .is_some());
+        assert!(floored
+            .get_negative(
+                &name("x.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Duration::from_secs(5)
+            )
+            .is_none());
     }
 
     #[test]
@@ -425,7 +541,7 @@ mod tests {
             &name("nx.example."),
             DNSClass::IN,
             None,
-            &soa_record("example.", 900, 120),
+            &[soa_record("example.", 900, 120)],
             Duration::ZERO,
         );
         match cache.get_negative(
@@ -434,7 +550,8 @@ mod tests {
             DNSClass::IN,
             Duration::from_secs(20),
         ) {
-            Some(NegativeAnswer::NxDomain(Some(soa))) => assert_eq!(soa.ttl, 100),
+            // The entry lives min(TTL, MINIMUM) = 120 s; the SOA shown counts down its own TTL.
+            Some(NegativeAnswer::NxDomain(authorities)) => assert_eq!(authorities[0].ttl, 880),
             other => panic!("expected cached NXDOMAIN, got {other:?}"),
         }
         assert!(cache
@@ -457,7 +574,7 @@ mod tests {
             &name("a.example."),
             DNSClass::IN,
             Some(RecordType::MX),
-            &soa_record("example.", 900, 900),
+            &[soa_record("example.", 900, 900)],
             Duration::ZERO,
         );
         assert!(capped

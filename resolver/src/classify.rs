@@ -20,6 +20,10 @@ pub enum ReplyClass {
     /// The server is not authoritative for the zone (referral upward or sideways, recursive-only
     /// reply, no AA and no data): try another server, remember nothing.
     Lame,
+    /// Data from a server that only recurses (RA without AA): usable when nothing better is left.
+    RecursionLame,
+    /// RFC 6672 §2.2: the DNAME substitution overflows the name length; final, like NXDOMAIN.
+    YxDomain,
     /// SERVFAIL, REFUSED, FORMERR... : this server cannot help now; try another.
     Throwaway,
 }
@@ -27,18 +31,26 @@ pub enum ReplyClass {
 /// Follows the CNAME chain in `answers` from `qname`; returns the final name (equal to `qname`
 /// if there is no chain). Bounded by the number of answer records.
 pub fn chain_end(reply: &Message, qname: &Name) -> Name {
+    chain_walk(reply, qname).0
+}
+
+/// The chain's end and whether it loops back onto a name already on it.
+fn chain_walk(reply: &Message, qname: &Name) -> (Name, bool) {
     let mut current = qname.clone();
+    let mut seen = vec![qname.clone()];
     for _ in 0..reply.answers.len() {
         let next = reply.answers.iter().find_map(|record| match &record.data {
             RData::CNAME(target) if record.name == current => Some(target.0.clone()),
             _ => None,
         });
-        match next {
-            Some(target) if target != current => current = target,
-            _ => break,
+        let Some(target) = next else { break };
+        if seen.contains(&target) {
+            return (target, true);
         }
+        seen.push(target.clone());
+        current = target;
     }
-    current
+    (current, false)
 }
 
 /// Unbound `response_type_from_server`, for a reply already through the scrubber.
@@ -51,18 +63,46 @@ pub fn classify(
     forwarded: bool,
 ) -> ReplyClass {
     let authoritative = reply.metadata.authoritative;
+    // Unbound's "recursion lame": RA without AA from a server we asked iteratively. Such a server
+    // answers from a cache; use it only when no better server is left.
     let recursive_lame = reply.metadata.recursion_available && !authoritative && !forwarded;
+    let class = classify_content(reply, qname, qtype, zone, forwarded);
+    match class {
+        ReplyClass::Answer
+        | ReplyClass::CName { .. }
+        | ReplyClass::NoData
+        | ReplyClass::NxDomain
+            if recursive_lame =>
+        {
+            ReplyClass::RecursionLame
+        }
+        class => class,
+    }
+}
+
+fn classify_content(
+    reply: &Message,
+    qname: &Name,
+    qtype: RecordType,
+    zone: &Name,
+    forwarded: bool,
+) -> ReplyClass {
+    let authoritative = reply.metadata.authoritative;
     match reply.metadata.response_code {
         ResponseCode::NoError => {}
         ResponseCode::NXDomain => {
-            if recursive_lame {
-                return ReplyClass::Lame;
-            }
             let end = chain_end(reply, qname);
             if end != *qname && qtype != RecordType::CNAME {
                 return ReplyClass::CName { target: end };
             }
             return ReplyClass::NxDomain;
+        }
+        ResponseCode::YXDomain
+            if reply.answers.iter().any(|record| {
+                record.record_type() == RecordType::DNAME && record.name.zone_of(qname)
+            }) =>
+        {
+            return ReplyClass::YxDomain;
         }
         _ => return ReplyClass::Throwaway,
     }
@@ -72,28 +112,35 @@ pub fn classify(
         // An NS set below the zone in the answer section of a non-AA reply is a referral that
         // a server put in the wrong section (Unbound handles it the same way).
         if let Some(record) = reply.answers.iter().find(|record| {
-            record.record_type() == RecordType::NS && is_strict_subdomain(&record.name, zone)
+            record.record_type() == RecordType::NS
+                && record.name == *qname
+                && is_strict_subdomain(&record.name, zone)
         }) {
-            if !authoritative {
+            if !authoritative && !forwarded {
                 return ReplyClass::Referral {
                     zone: record.name.clone(),
                 };
             }
         }
     }
-    let end = if qtype == RecordType::CNAME {
-        qname.clone()
+    let (end, looped) = if qtype == RecordType::CNAME {
+        (qname.clone(), false)
     } else {
-        chain_end(reply, qname)
+        chain_walk(reply, qname)
     };
+    if looped {
+        // RFC 1034 §3.6.2: the caller sees the chain return to a name it visited and fails.
+        return ReplyClass::CName { target: end };
+    }
     let has_answer = reply.answers.iter().any(|record| {
         record.name == end && (record.record_type() == qtype || qtype == RecordType::ANY)
     });
-    if has_answer {
-        if authoritative || forwarded {
-            return ReplyClass::Answer;
-        }
-    } else if end != *qname && (authoritative || forwarded) {
+    if has_answer && (authoritative || forwarded) {
+        return ReplyClass::Answer;
+    }
+    if !has_answer && end != *qname {
+        // The chain stops at a name this server did not answer for (a referral in the
+        // authority section, if any, is for the target): chase the target.
         return ReplyClass::CName { target: end };
     }
 
@@ -103,49 +150,29 @@ pub fn classify(
         .iter()
         .any(|record| record.record_type() == RecordType::SOA && record.name.zone_of(&end));
     if has_soa && !has_answer {
-        if recursive_lame {
-            return ReplyClass::Lame;
-        }
         return ReplyClass::NoData;
     }
     if let Some(record) = reply
         .authorities
         .iter()
-        .find(|record| record.record_type() == RecordType::NS)
+        .find(|record| record.record_type() == RecordType::NS && record.name.zone_of(qname))
     {
-        if record.name.zone_of(&end) {
-            if is_strict_subdomain(&record.name, zone) {
-                return ReplyClass::Referral {
-                    zone: record.name.clone(),
-                };
-            }
-            // A referral to the zone asked, or above it: the server does not serve this zone.
-            if !has_answer {
-                return ReplyClass::Lame;
-            }
+        if is_strict_subdomain(&record.name, zone) {
+            return ReplyClass::Referral {
+                zone: record.name.clone(),
+            };
+        }
+        // A referral above the zone asked, or a non-authoritative one to the zone itself: the
+        // server does not serve this zone. With AA, the zone's own NS set next to no data is
+        // a NODATA without SOA.
+        let upward = is_strict_subdomain(zone, &record.name);
+        if !has_answer && !forwarded && (upward || !authoritative) {
+            return ReplyClass::Lame;
         }
     }
     if has_answer {
-        // Non-authoritative data without a referral: accepted provisionally, as Unbound does,
-        // unless the server only recurses for us.
-        if recursive_lame {
-            return ReplyClass::Lame;
-        }
+        // Non-authoritative data without a referral: accepted provisionally, as Unbound does.
         return ReplyClass::Answer;
-    }
-    if end != *qname {
-        return if recursive_lame {
-            ReplyClass::Lame
-        } else {
-            ReplyClass::CName { target: end }
-        };
-    }
-    if recursive_lame {
-        return ReplyClass::Lame;
-    }
-    if !authoritative && !forwarded && reply.answers.is_empty() && reply.authorities.is_empty() {
-        // An empty non-authoritative NOERROR: nothing says this server serves the zone.
-        return ReplyClass::Lame;
     }
     ReplyClass::NoData
 }
@@ -317,7 +344,7 @@ mod tests {
             &name("example.com."),
             false,
         );
-        assert_eq!(class, ReplyClass::Lame);
+        assert_eq!(class, ReplyClass::RecursionLame);
     }
 
     #[test]

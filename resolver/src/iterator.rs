@@ -2,33 +2,28 @@
 //! FindDelegation → PrimeRoot (RFC 8109) → QueryTargets → QueryResponse → ... → Finished.
 //! `lookup` wraps a walk with the cache and CNAME chasing; a walk never writes unscrubbed data.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::budget::Budget;
-use crate::cache::{NegativeAnswer, Trust};
 use crate::classify::{classify, ReplyClass};
 use crate::delegation::{Delegation, NameServer};
+use crate::find_delegation::is_useless;
 use crate::infra::order_by_rtt;
 use crate::limits::{
-    MAX_CNAME_CHAIN, MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+    MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
     MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
     UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::resolver::Resolver;
-use crate::response::Resolution;
 use crate::scrub::scrub;
 use crate::upstream::{exchange, ExchangeFailure};
 
-pub(crate) type LookupFuture<'a> = Pin<Box<dyn Future<Output = Resolution> + Send + 'a>>;
-
 /// What one walk (one name, one type, no CNAME chasing beyond one reply) ends with.
 #[derive(Debug)]
-enum WalkResult {
+pub(crate) enum WalkResult {
     /// The answer records: the CNAME chain inside the reply, then the data.
     Answer(Vec<Record>),
     /// The chain left the server's knowledge at `target`: chase it.
@@ -36,8 +31,12 @@ enum WalkResult {
         records: Vec<Record>,
         target: Name,
     },
-    NoData(Option<Record>),
-    NxDomain(Option<Record>),
+    /// NODATA with the authority section to give the client (SOA, and the zone's NS if sent).
+    NoData(Vec<Record>),
+    /// NXDOMAIN, likewise.
+    NxDomain(Vec<Record>),
+    /// YXDOMAIN with the DNAME that caused it.
+    YxDomain(Vec<Record>),
     ServFail(&'static str),
 }
 
@@ -83,145 +82,21 @@ struct Walk {
     depth: u8,
     /// (name, type) pairs being resolved above this walk: a dependency cycle ends here.
     ancestors: Vec<(Name, RecordType)>,
-}
-
-/// What the cache says about one name of the chain.
-enum CacheStep {
-    Hit(Vec<Record>),
-    Alias(Record, Name),
-    Negative(NegativeAnswer),
-    Miss,
+    /// The last question sent was a minimised one.
+    last_sent_minimised: bool,
+    /// A reply from a recursion-only server, kept in case no authoritative server answers.
+    recursion_lame_reply: Option<(Message, Query)>,
+    /// Delegations above the current one, to fall back to when a referral leads nowhere.
+    parents: Vec<Delegation>,
+    /// Zones whose servers all failed in this walk: a new referral to them is not followed.
+    dead_zones: Vec<Name>,
+    /// Zones whose cached delegation failed: ask their parent afresh instead.
+    refetched_zones: Vec<Name>,
 }
 
 impl Resolver {
-    /// Resolves (qname, qtype): cache first, walking where it misses, chasing CNAMEs across zones.
-    pub(crate) fn lookup<'a>(
-        &'a self,
-        qname: Name,
-        qtype: RecordType,
-        budget: &'a Budget,
-        depth: u8,
-        ancestors: Vec<(Name, RecordType)>,
-    ) -> LookupFuture<'a> {
-        Box::pin(async move {
-            let mut answers: Vec<Record> = Vec::new();
-            let mut current = qname;
-            let mut seen: Vec<Name> = vec![current.clone()];
-            for _ in 0..=MAX_CNAME_CHAIN {
-                let target = match self.answer_from_cache(&current, qtype) {
-                    CacheStep::Hit(records) => {
-                        answers.extend(records);
-                        return Resolution {
-                            response_code: ResponseCode::NoError,
-                            answers,
-                            authorities: Vec::new(),
-                        };
-                    }
-                    CacheStep::Alias(record, target) => {
-                        answers.push(record);
-                        target
-                    }
-                    CacheStep::Negative(NegativeAnswer::NxDomain(soa)) => {
-                        return Resolution {
-                            response_code: ResponseCode::NXDomain,
-                            answers,
-                            authorities: soa.into_iter().collect(),
-                        };
-                    }
-                    CacheStep::Negative(NegativeAnswer::NoData(soa)) => {
-                        return Resolution {
-                            response_code: ResponseCode::NoError,
-                            answers,
-                            authorities: soa.into_iter().collect(),
-                        };
-                    }
-                    CacheStep::Miss => {
-                        if ancestors
-                            .iter()
-                            .any(|(name, record_type)| *name == current && *record_type == qtype)
-                        {
-                            tracing::debug!(name = %current, %qtype, "dependency cycle");
-                            return Resolution::server_failure();
-                        }
-                        match self
-                            .walk(current.clone(), qtype, budget, depth, ancestors.clone())
-                            .await
-                        {
-                            WalkResult::Answer(records) => {
-                                answers.extend(records);
-                                return Resolution {
-                                    response_code: ResponseCode::NoError,
-                                    answers,
-                                    authorities: Vec::new(),
-                                };
-                            }
-                            WalkResult::CName { records, target } => {
-                                answers.extend(records);
-                                target
-                            }
-                            WalkResult::NoData(soa) => {
-                                return Resolution {
-                                    response_code: ResponseCode::NoError,
-                                    answers,
-                                    authorities: soa.into_iter().collect(),
-                                };
-                            }
-                            WalkResult::NxDomain(soa) => {
-                                return Resolution {
-                                    response_code: ResponseCode::NXDomain,
-                                    answers,
-                                    authorities: soa.into_iter().collect(),
-                                };
-                            }
-                            WalkResult::ServFail(reason) => {
-                                tracing::debug!(name = %current, %qtype, reason, "server failure");
-                                return Resolution::server_failure();
-                            }
-                        }
-                    }
-                };
-                if seen.contains(&target) {
-                    tracing::debug!(name = %target, "CNAME loop");
-                    return Resolution::server_failure();
-                }
-                seen.push(target.clone());
-                current = target;
-            }
-            tracing::debug!("CNAME chain longer than {MAX_CNAME_CHAIN}");
-            Resolution::server_failure()
-        })
-    }
-
-    fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
-        let now = self.clock.now();
-        let minimum = Trust::AnswerNonAuthoritative;
-        if let Some(records) = self
-            .cache
-            .get_rrset(name, qtype, DNSClass::IN, minimum, now)
-        {
-            return CacheStep::Hit(records);
-        }
-        if qtype != RecordType::CNAME {
-            if let Some(records) =
-                self.cache
-                    .get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now)
-            {
-                if let Some(record) = records.into_iter().next() {
-                    if let RData::CNAME(target) = &record.data {
-                        let target = target.0.clone();
-                        return CacheStep::Alias(record, target);
-                    }
-                }
-            }
-        }
-        match self.cache.get_negative(name, qtype, DNSClass::IN, now) {
-            Some(negative) => CacheStep::Negative(negative),
-            None => CacheStep::Miss,
-        }
-    }
-
     /// One walk down the tree for (qname, qtype): the state loop.
-    async fn walk(
+    pub(crate) async fn walk(
         &self,
         qname: Name,
         qtype: RecordType,
@@ -242,6 +117,11 @@ impl Resolver {
             minimised_labels: 0,
             depth,
             ancestors,
+            last_sent_minimised: false,
+            recursion_lame_reply: None,
+            parents: Vec::new(),
+            dead_zones: Vec::new(),
+            refetched_zones: Vec::new(),
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -286,7 +166,16 @@ impl Resolver {
         let labels = usize::from(start.num_labels());
         for keep in (0..=labels).rev() {
             let zone = start.trim_to(keep);
+            if walk.refetched_zones.contains(&zone) {
+                continue;
+            }
             if let Some(delegation) = self.cached_delegation(&zone) {
+                if is_useless(&delegation) {
+                    // Unbound `iter_dp_is_useless`: no address and every server inside the zone
+                    // itself; only the parent can tell us more.
+                    tracing::debug!(zone = %zone, "cached delegation has no usable server");
+                    continue;
+                }
                 walk.delegation = Some(delegation);
                 return State::QueryTargets;
             }
@@ -296,105 +185,6 @@ impl Resolver {
         }
         walk.delegation = Some(self.hints_delegation());
         State::QueryTargets
-    }
-
-    fn hints_delegation(&self) -> Delegation {
-        let port = self.upstream_port();
-        let mut servers: Vec<NameServer> = Vec::new();
-        for hint in &self.root_hints {
-            let address = SocketAddr::new(hint.address, port);
-            match servers.iter_mut().find(|server| server.name == hint.name) {
-                Some(server) => server.addresses.push(address),
-                None => servers.push(NameServer {
-                    name: hint.name.clone(),
-                    addresses: vec![address],
-                    looked_up: true,
-                }),
-            }
-        }
-        Delegation::new(Name::root(), servers, false)
-    }
-
-    /// A delegation from the cached NS set of `zone`, with every cached address of its servers.
-    fn cached_delegation(&self, zone: &Name) -> Option<Delegation> {
-        let now = self.clock.now();
-        let ns_records =
-            self.cache
-                .get_rrset(zone, RecordType::NS, DNSClass::IN, Trust::Glue, now)?;
-        let names: Vec<Name> = ns_records
-            .iter()
-            .filter_map(|record| match &record.data {
-                RData::NS(target) => Some(target.0.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut delegation = Delegation::new(
-            zone.clone(),
-            self.servers_with_cached_addresses(names, &[]),
-            false,
-        );
-        if zone.is_root() {
-            // The root's addresses may be missing from a priming reply: the hints know them.
-            for server in &mut delegation.servers {
-                for hint in self
-                    .root_hints
-                    .iter()
-                    .filter(|hint| hint.name == server.name)
-                {
-                    let address = SocketAddr::new(hint.address, self.upstream_port());
-                    if !server.addresses.contains(&address) {
-                        server.addresses.push(address);
-                    }
-                }
-            }
-            if delegation
-                .servers
-                .iter()
-                .all(|server| server.addresses.is_empty())
-            {
-                return Some(self.hints_delegation());
-            }
-        }
-        Some(delegation)
-    }
-
-    /// Name servers with the addresses from `glue` (already scrubbed) and from the cache.
-    fn servers_with_cached_addresses(&self, names: Vec<Name>, glue: &[Record]) -> Vec<NameServer> {
-        let now = self.clock.now();
-        let port = self.upstream_port();
-        let mut servers: Vec<NameServer> = Vec::new();
-        for name in names {
-            if servers.iter().any(|server| server.name == name) {
-                continue;
-            }
-            let mut addresses: Vec<SocketAddr> = Vec::new();
-            let cached = [RecordType::A, RecordType::AAAA]
-                .into_iter()
-                .flat_map(|record_type| {
-                    self.cache
-                        .get_rrset(&name, record_type, DNSClass::IN, Trust::Glue, now)
-                        .unwrap_or_default()
-                });
-            for record in glue
-                .iter()
-                .filter(|record| record.name == name)
-                .cloned()
-                .chain(cached)
-            {
-                if let Some(ip) = record.data.ip_addr() {
-                    let address = SocketAddr::new(ip, port);
-                    if !addresses.contains(&address) {
-                        addresses.push(address);
-                    }
-                }
-            }
-            servers.push(NameServer {
-                name,
-                addresses,
-                looked_up: false,
-            });
-        }
-        servers
     }
 
     /// RFC 8109: ask the hints for the root NS set and cache it (with its addresses).
@@ -426,7 +216,7 @@ impl Resolver {
                         record.record_type() == RecordType::NS && record.name.is_root()
                     });
                     if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
-                        self.store_records(&clean, true);
+                        self.store_records(&clean, &Name::root(), true, false);
                         return State::FindDelegation;
                     }
                 }
@@ -493,6 +283,7 @@ impl Resolver {
         };
         let (question, minimised) = self.outgoing_question(walk, &delegation);
         walk.queries += 1;
+        walk.last_sent_minimised = minimised;
         if minimised {
             walk.minimise_count += 1;
         }
@@ -583,10 +374,48 @@ impl Resolver {
             }
             return State::QueryTargets;
         }
-        if walk.minimise && walk.minimise_count > 0 {
-            // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name once.
+        if !delegation.parent_side_added && !delegation.forward {
+            delegation.parent_side_added = true;
+            if self.add_parent_side_addresses(delegation) {
+                tracing::debug!(zone = %delegation.zone, "trying the parent-side addresses");
+                return State::QueryTargets;
+            }
+        }
+        if walk.minimise && walk.last_sent_minimised {
+            // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name.
             walk.minimise = false;
             delegation.given_up.clear();
+            return State::QueryTargets;
+        }
+        if let Some((reply, question)) = walk.recursion_lame_reply.take() {
+            // Every server only recurses: Unbound then uses them all the same.
+            let class = classify(
+                &reply,
+                question.name(),
+                question.query_type(),
+                &delegation.zone,
+                true,
+            );
+            let current =
+                std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
+            return self.act_on_final_class(walk, current, class, reply, &question);
+        }
+        if delegation.from_cache
+            && !delegation.zone.is_root()
+            && walk.refetched_zones.len() < MAX_REFERRAL_DEPTH
+        {
+            // The cached delegation may be stale (addresses expired or moved): ask the parent
+            // for a fresh referral, as Unbound re-fetches a delegation whose targets all failed.
+            tracing::debug!(zone = %delegation.zone, "cached delegation failed, asking its parent");
+            walk.refetched_zones.push(delegation.zone.clone());
+            return State::FindDelegation;
+        }
+        if let Some(parent) = walk.parents.pop() {
+            // The referral led to servers that all failed: ask the parent for the full name.
+            tracing::debug!(dead = %delegation.zone, parent = %parent.zone, "falling back to the parent");
+            walk.dead_zones.push(delegation.zone.clone());
+            walk.minimise = false;
+            *delegation = parent;
             return State::QueryTargets;
         }
         State::Finished(WalkResult::ServFail("no usable server for the delegation"))
@@ -614,7 +443,7 @@ impl Resolver {
         let minimised = *question.name() != walk.qname || question.query_type() != walk.qtype;
         match class {
             ReplyClass::Referral { zone } => {
-                if delegation.forward {
+                if delegation.forward || walk.dead_zones.contains(&zone) {
                     delegation.give_up(server);
                     walk.delegation = Some(delegation);
                     return State::QueryTargets;
@@ -623,7 +452,8 @@ impl Resolver {
                 if walk.referrals > MAX_REFERRAL_DEPTH {
                     return State::Finished(WalkResult::ServFail("referral limit reached"));
                 }
-                self.store_records(&reply, false);
+                self.store_records(&reply, &delegation.zone, false, true);
+                self.store_parent_side(&reply, &zone, &delegation.zone);
                 let names: Vec<Name> = reply
                     .authorities
                     .iter()
@@ -635,10 +465,21 @@ impl Resolver {
                     })
                     .collect();
                 let servers = self.servers_with_cached_addresses(names, &reply.additionals);
+                if walk.parents.len() < MAX_REFERRAL_DEPTH {
+                    walk.parents.push(delegation);
+                }
                 walk.delegation = Some(Delegation::new(zone, servers, false));
                 State::QueryTargets
             }
             ReplyClass::Lame | ReplyClass::Throwaway => {
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                State::QueryTargets
+            }
+            ReplyClass::RecursionLame => {
+                if !minimised && walk.recursion_lame_reply.is_none() {
+                    walk.recursion_lame_reply = Some((reply, question));
+                }
                 delegation.give_up(server);
                 walk.delegation = Some(delegation);
                 State::QueryTargets
@@ -654,117 +495,59 @@ impl Resolver {
                 walk.delegation = Some(delegation);
                 State::QueryTargets
             }
+            class => self.act_on_final_class(walk, delegation, class, reply, &question),
+        }
+    }
+
+    /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it and finish.
+    fn act_on_final_class(
+        &self,
+        walk: &mut Walk,
+        delegation: Delegation,
+        class: ReplyClass,
+        reply: Message,
+        question: &Query,
+    ) -> State {
+        let now = self.clock.now();
+        let zone = delegation.zone.clone();
+        walk.delegation = Some(delegation);
+        match class {
             ReplyClass::Answer => {
-                self.store_records(&reply, false);
+                self.store_records(&reply, &zone, false, false);
                 State::Finished(WalkResult::Answer(self.clamped(reply.answers)))
             }
             ReplyClass::CName { target } => {
-                self.store_records(&reply, false);
+                self.store_records(&reply, &zone, false, false);
                 State::Finished(WalkResult::CName {
                     records: self.clamped(reply.answers),
                     target,
                 })
             }
             ReplyClass::NoData => {
-                self.store_records(&reply, false);
-                let soa = self.negative_soa(&reply);
-                if let Some(soa) = &soa {
-                    self.cache.insert_negative(
-                        &walk.qname,
-                        DNSClass::IN,
-                        Some(walk.qtype),
-                        soa,
-                        self.clock.now(),
-                    );
-                }
-                State::Finished(WalkResult::NoData(soa))
+                self.store_records(&reply, &zone, false, false);
+                let authorities = self.negative_authority(&reply, &zone);
+                self.cache.insert_negative(
+                    question.name(),
+                    DNSClass::IN,
+                    Some(question.query_type()),
+                    &authorities,
+                    now,
+                );
+                State::Finished(WalkResult::NoData(authorities))
             }
             ReplyClass::NxDomain => {
-                let soa = self.negative_soa(&reply);
-                if let Some(soa) = &soa {
-                    self.cache.insert_negative(
-                        &walk.qname,
-                        DNSClass::IN,
-                        None,
-                        soa,
-                        self.clock.now(),
-                    );
-                }
-                State::Finished(WalkResult::NxDomain(soa))
+                let authorities = self.negative_authority(&reply, &zone);
+                self.cache
+                    .insert_negative(question.name(), DNSClass::IN, None, &authorities, now);
+                State::Finished(WalkResult::NxDomain(authorities))
             }
-        }
-    }
-
-    /// RFC 2308 §5: the SOA returned with a negative answer has TTL min(SOA TTL, MINIMUM).
-    fn negative_soa(&self, reply: &Message) -> Option<Record> {
-        let mut soa = reply
-            .authorities
-            .iter()
-            .find(|record| record.record_type() == RecordType::SOA)?
-            .clone();
-        if let RData::SOA(data) = &soa.data {
-            soa.ttl = soa.ttl.min(data.minimum).min(self.config.max_negative_ttl);
-        }
-        Some(soa)
-    }
-
-    fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {
-        let max = self.config.max_ttl.max(self.config.min_ttl);
-        for record in &mut records {
-            record.ttl = record.ttl.clamp(self.config.min_ttl, max);
-        }
-        records
-    }
-
-    /// Caches a scrubbed reply's RRsets, each at its RFC 2181 §5.4.1 rank.
-    fn store_records(&self, reply: &Message, priming: bool) {
-        let now = self.clock.now();
-        let authoritative = reply.metadata.authoritative || priming;
-        let answer_trust = if authoritative {
-            Trust::AnswerAuthoritative
-        } else {
-            Trust::AnswerNonAuthoritative
-        };
-        let authority_trust = if reply.metadata.authoritative {
-            Trust::AuthorityAuthoritative
-        } else {
-            Trust::Glue
-        };
-        for (records, trust) in [
-            (&reply.answers, answer_trust),
-            (&reply.authorities, authority_trust),
-            (&reply.additionals, Trust::Glue),
-        ] {
-            for rrset in group_rrsets(records) {
-                if rrset
-                    .first()
-                    .is_some_and(|record| record.record_type() == RecordType::SOA)
-                {
-                    continue;
-                }
-                self.cache.insert_rrset(&rrset, trust, now);
+            ReplyClass::YxDomain => {
+                State::Finished(WalkResult::YxDomain(self.clamped(reply.answers)))
             }
+            // Anything else was handled by the caller; treat it as a failed server.
+            _ => State::Finished(WalkResult::ServFail("unusable reply")),
         }
     }
-}
-
-/// Splits records into RRsets (same owner, type and class), keeping first-seen order.
-fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
-    let mut groups: Vec<Vec<Record>> = Vec::new();
-    for record in records {
-        let same = |group: &Vec<Record>| {
-            group.first().is_some_and(|first| {
-                first.name == record.name
-                    && first.record_type() == record.record_type()
-                    && first.dns_class == record.dns_class
-            })
-        };
-        match groups.iter_mut().find(|group| same(group)) {
-            Some(group) => group.push(record.clone()),
-            None => groups.push(vec![record.clone()]),
-        }
-    }
-    groups
 }
 
 fn order_socket_addresses(resolver: &Resolver, addresses: &mut [SocketAddr]) {

@@ -1,5 +1,17 @@
 //! A caching recursive resolver as a library: iterate from root hints or forward, cache RRsets.
-//! Flow: client message → cache lookup → iterator states (transport) → scrubber → cache → answer.
+//!
+//! ```text
+//! client Message ─▶ Resolver::resolve (checks, budget)
+//!                      └▶ lookup: cache ─hit─▶ answer          (lookup.rs, cache.rs)
+//!                           └miss▶ walk: FindDelegation ▶ PrimeRoot ▶ QueryTargets ▶ QueryResponse
+//!                                        (iterator.rs, find_delegation.rs)   │ upstream.rs ▶ Transport
+//!                                  scrub ▶ classify ▶ store ▶ Finished   (scrub.rs, classify.rs, store.rs)
+//!                      └▶ response assembly                     (response.rs)
+//! ```
+//!
+//! A lab (authorities on loopback): put the lab root's address in `ResolverConfig::root_hints`
+//! (loopback hints or forwarders lift the do-not-query-localhost rule on their own) and, when
+//! the lab servers are not on port 53, set `upstream_port`.
 
 pub mod budget;
 pub mod cache;
@@ -7,18 +19,22 @@ pub mod classify;
 pub mod clock;
 pub mod config;
 pub mod delegation;
+mod find_delegation;
 pub mod infra;
 mod iterator;
 pub mod limits;
+mod lookup;
 pub mod replay;
 pub mod resolver;
 pub mod response;
 pub mod root_hints;
 pub mod scrub;
+mod store;
 pub mod transport;
 pub mod udp_tcp_transport;
 pub mod upstream;
 
 pub use resolver::Resolver;
+
 #[cfg(test)]
 mod scripted_tests;

@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-/// Upstream queries sent for one client query, sub-resolutions included.
-/// Unbound: `MAX_SENT_COUNT` 32 per query state, `MAX_GLOBAL_QUOTA` 200 for a whole query tree;
-/// we count the tree against one budget so the smaller, per-tree figure is the one that bites.
-pub const MAX_UPSTREAM_QUERIES: u32 = 64;
+/// Upstream queries sent for one client query, its whole tree of sub-resolutions (glueless NS
+/// names, CNAME targets) included. Unbound: `MAX_GLOBAL_QUOTA` 200 for a query tree.
+pub const MAX_UPSTREAM_QUERIES: u32 = 200;
 
 /// Upstream queries for a single resolution step (one delegation walk) before giving up.
 /// Unbound: `MAX_SENT_COUNT` 32.
@@ -69,3 +68,7 @@ pub const UDP_RECEIVE_BUFFER: usize = 65_535;
 /// State transitions in one walk. Each send already spends the budget; this only guards
 /// against a logic loop that spends none. Unbound bounds its iterations by its counters alike.
 pub const MAX_STATE_TRANSITIONS: usize = 512;
+
+/// Largest root hints file read. IANA's named.root is ~3.3 KB; anything near this bound is not
+/// a hints file, and reading it whole must stay bounded.
+pub const MAX_ROOT_HINTS_BYTES: u64 = 1024 * 1024;

@@ -8,6 +8,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_proto::serialize::txt::Parser;
 
 use crate::config::RootHint;
+use crate::limits::MAX_ROOT_HINTS_BYTES;
 
 /// IANA root servers (https://www.iana.org/domains/root/servers), name, IPv4, IPv6.
 const IANA_ROOT_SERVERS: [(&str, &str, &str); 13] = [
@@ -52,14 +53,16 @@ pub enum RootHintsError {
         file: PathBuf,
         error: std::io::ErrorKind,
     },
+    /// `line` is the first line whose record does not parse, when it could be located.
     Parse {
         file: PathBuf,
+        line: Option<usize>,
         message: String,
     },
+    /// Larger than any real hints file: refused before parsing.
+    TooLarge { file: PathBuf, bytes: u64 },
     /// The file parsed but names no root server address.
-    NoAddresses {
-        file: PathBuf,
-    },
+    NoAddresses { file: PathBuf },
 }
 
 impl std::fmt::Display for RootHintsError {
@@ -68,7 +71,21 @@ impl std::fmt::Display for RootHintsError {
             RootHintsError::Read { file, error } => {
                 write!(f, "{}: cannot read: {error}", file.display())
             }
-            RootHintsError::Parse { file, message } => write!(f, "{}: {message}", file.display()),
+            RootHintsError::Parse {
+                file,
+                line: Some(line),
+                message,
+            } => write!(f, "{}:{line}: {message}", file.display()),
+            RootHintsError::Parse {
+                file,
+                line: None,
+                message,
+            } => write!(f, "{}: {message}", file.display()),
+            RootHintsError::TooLarge { file, bytes } => write!(
+                f,
+                "{}: {bytes} bytes, more than the {MAX_ROOT_HINTS_BYTES} a hints file may have",
+                file.display()
+            ),
             RootHintsError::NoAddresses { file } => {
                 write!(
                     f,
@@ -84,6 +101,17 @@ impl std::error::Error for RootHintsError {}
 
 /// Reads a `named.root`-format file: root NS records and the addresses of their targets.
 pub fn read_root_hints_file(path: &Path) -> Result<Vec<RootHint>, RootHintsError> {
+    let read_error = |error: std::io::Error| RootHintsError::Read {
+        file: path.to_path_buf(),
+        error: error.kind(),
+    };
+    let bytes = std::fs::metadata(path).map_err(read_error)?.len();
+    if bytes > MAX_ROOT_HINTS_BYTES {
+        return Err(RootHintsError::TooLarge {
+            file: path.to_path_buf(),
+            bytes,
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|error| RootHintsError::Read {
         file: path.to_path_buf(),
         error: error.kind(),
@@ -94,9 +122,9 @@ pub fn read_root_hints_file(path: &Path) -> Result<Vec<RootHint>, RootHintsError
 /// Parses hints text; `path` only names the source in errors and resolves `$INCLUDE`.
 pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHintsError> {
     let parser = Parser::new(text, Some(path.to_path_buf()), Some(Name::root()));
-    // hickory's parse errors carry the offending token; the line is not exposed by 0.26.
     let (_, record_sets) = parser.parse().map_err(|error| RootHintsError::Parse {
         file: path.to_path_buf(),
+        line: locate_parse_error(text, path),
         message: error.to_string(),
     })?;
     let mut server_names: Vec<Name> = Vec::new();
@@ -134,6 +162,22 @@ pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHi
     Ok(hints)
 }
 
+/// hickory-proto 0.26 does not report the line of a parse error: find the shortest prefix of
+/// whole lines that fails to parse. Runs only on the error path, on a file bounded by
+/// `MAX_ROOT_HINTS_BYTES`; a record spanning lines in parentheses is reported at its last line.
+fn locate_parse_error(text: &str, path: &Path) -> Option<usize> {
+    let mut end = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        end += line.len();
+        let prefix = text.get(..end)?;
+        let parser = Parser::new(prefix, Some(path.to_path_buf()), Some(Name::root()));
+        if parser.parse().is_err() {
+            return Some(index + 1);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,8 +206,13 @@ mod tests {
     }
 
     #[test]
-    fn broken_hints_file_error_names_the_file() {
-        let error = parse_root_hints(".  3600000 NS\n", Path::new("/etc/broken.root")).unwrap_err();
-        assert!(error.to_string().starts_with("/etc/broken.root"), "{error}");
+    fn broken_hints_file_error_names_file_and_line() {
+        let text =
+            ".  3600000 NS A.ROOT-SERVERS.NET.\nA.ROOT-SERVERS.NET. 3600000 A 198.41.0.400\n";
+        let error = parse_root_hints(text, Path::new("/etc/broken.root")).unwrap_err();
+        assert!(
+            error.to_string().starts_with("/etc/broken.root:2:"),
+            "{error}"
+        );
     }
 }

@@ -439,14 +439,15 @@ async fn nxdomain_is_cached_for_the_soa_minimum() {
         .await;
     assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
     assert_eq!(response.authorities.len(), 1);
-    assert_eq!(response.authorities[0].ttl, 60);
+    // The fresh answer passes the SOA on as received; the cache counts down from the minimum.
+    assert_eq!(response.authorities[0].ttl, 3600);
     setup.clock.advance(Duration::from_secs(30));
     let cached = setup
         .resolver
         .resolve(&client_query("nx.example.com.", RecordType::A))
         .await;
     assert_eq!(cached.metadata.response_code, ResponseCode::NXDomain);
-    assert_eq!(cached.authorities[0].ttl, 30);
+    assert_eq!(cached.authorities[0].ttl, 3570);
     assert_eq!(setup.network.sent_to(EXAMPLE_COM), 1);
     setup.clock.advance(Duration::from_secs(31));
     setup
@@ -680,4 +681,160 @@ async fn forwarding_sends_recursive_queries_and_fails_over() {
     assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
     assert_eq!(setup.network.sent_to("192.0.2.199"), 1);
     assert_eq!(setup.network.sent_to(ROOT), 0);
+}
+
+#[tokio::test]
+async fn out_of_bailiwick_glue_is_never_used() {
+    let mut network = internet();
+    // com. hands out an address for a name in net.: harden-glue says it is not com.'s to give.
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(
+            vec![ns("example.com.", "ns.example.net.")],
+            vec![a("ns.example.net.", "203.0.113.66")],
+        ),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.80")]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to("203.0.113.66"), 0);
+}
+
+#[tokio::test]
+async fn spoofed_ns_set_riding_on_an_answer_does_not_replace_the_delegation() {
+    let mut network = internet();
+    let evil = "203.0.113.99";
+    network.on(
+        EXAMPLE_COM,
+        "bad.example.com.",
+        RecordType::A,
+        Canned {
+            answers: vec![a("bad.example.com.", evil)],
+            authorities: vec![ns("example.com.", "bad.example.com.")],
+            ..Canned::default()
+        },
+    );
+    network.on(
+        EXAMPLE_COM,
+        "ns2.example.com.",
+        RecordType::A,
+        answer(vec![a("ns2.example.com.", "192.0.2.53")]),
+    );
+    let setup = setup(network, config());
+    setup
+        .resolver
+        .resolve(&client_query("bad.example.com.", RecordType::A))
+        .await;
+    let response = setup
+        .resolver
+        .resolve(&client_query("ns2.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 53)]);
+    assert_eq!(setup.network.sent_to(evil), 0);
+}
+
+#[tokio::test]
+async fn unknown_opcode_is_answered_notimp_without_upstream_queries() {
+    let mut query = client_query("www.example.com.", RecordType::A);
+    query.metadata.op_code = OpCode::Status;
+    let setup = setup(internet(), config());
+    let response = setup.resolver.resolve(&query).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NotImp);
+    assert_eq!(response.metadata.id, 4242);
+    assert!(setup.network.sent().is_empty());
+}
+
+#[tokio::test]
+async fn server_that_timed_out_is_tried_last_on_the_next_query() {
+    let mut network = internet();
+    let dead = "198.51.100.66";
+    let two_servers = referral(
+        vec![
+            ns("example.com.", "dead.example.com."),
+            ns("example.com.", "ns.example.com."),
+        ],
+        vec![
+            a("dead.example.com.", dead),
+            a("ns.example.com.", EXAMPLE_COM),
+        ],
+    );
+    network.on(COM, "www.example.com.", RecordType::A, two_servers);
+    network.on(
+        EXAMPLE_COM,
+        "ns2.example.com.",
+        RecordType::A,
+        answer(vec![a("ns2.example.com.", "192.0.2.53")]),
+    );
+    // The delegation is cached from the first walk; the second walk must prefer the live server.
+    let setup = setup(network, config());
+    let first = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&first), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to(dead), 1);
+    let second = setup
+        .resolver
+        .resolve(&client_query("ns2.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&second), vec![Ipv4Addr::new(192, 0, 2, 53)]);
+    assert_eq!(
+        setup.network.sent_to(dead),
+        1,
+        "the timed-out server was not asked first again"
+    );
+}
+
+#[test]
+fn resolve_future_is_send() {
+    // The listener runs handlers on a multi-threaded runtime: the resolution must be `Send`.
+    fn assert_send<T: Send>(_: &T) {}
+    let setup = setup(internet(), config());
+    let query = client_query("www.example.com.", RecordType::A);
+    let future = setup.resolver.resolve(&query);
+    assert_send(&future);
+}
+
+#[tokio::test]
+async fn forward_zone_applies_only_below_its_suffix() {
+    let mut network = internet();
+    let forwarder = "192.0.2.210";
+    let mut forwarded = answer(vec![a("www.example.net.", "192.0.2.99")]);
+    forwarded.authoritative = false;
+    network.on(forwarder, "www.example.net.", RecordType::A, forwarded);
+    let config = ResolverConfig {
+        forward_zones: vec![crate::config::ForwardZone {
+            suffix: name("example.net."),
+            upstreams: vec![format!("{forwarder}:53").parse().unwrap()],
+        }],
+        ..config()
+    };
+    let setup = setup(network, config);
+    let net = setup
+        .resolver
+        .resolve(&client_query("www.example.net.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&net), vec![Ipv4Addr::new(192, 0, 2, 99)]);
+    assert_eq!(
+        setup.network.sent_to(NET),
+        0,
+        "example.net. is forwarded, not iterated"
+    );
+    let com = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&com), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to(forwarder), 1);
 }

@@ -101,7 +101,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
             if let Some(synthesized) =
                 synthesize_cname(&current, &record.name, &dname_to, record.ttl)
             {
-                clean.answers.push(record.clone());
+                if !clean.answers.contains(record) {
+                    clean.answers.push(record.clone());
+                }
                 let target = synthesized.1.clone();
                 clean.answers.push(synthesized.0);
                 if chain_names.contains(&target) {
@@ -111,6 +113,12 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
                 chain_names.push(current.clone());
                 continue;
             }
+            // RFC 6672 §2.2: the substituted name would be too long (the server answers
+            // YXDOMAIN); the DNAME itself is the answer.
+            if !clean.answers.contains(record) {
+                clean.answers.push(record.clone());
+            }
+            break;
         }
         let cname: Vec<&&Record> = answers
             .iter()
@@ -130,10 +138,12 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     }
     for record in &answers {
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
-        if record.name == current && wanted_type && record.record_type() != RecordType::DNAME {
-            if !clean.answers.iter().any(|kept| kept == *record) {
-                clean.answers.push((*record).clone());
-            }
+        if record.name == current
+            && wanted_type
+            && (record.record_type() != RecordType::DNAME || qtype == RecordType::DNAME)
+            && !clean.answers.iter().any(|kept| kept == *record)
+        {
+            clean.answers.push((*record).clone());
         }
     }
 
@@ -141,6 +151,15 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     // or the zone's own NS), one SOA for the final name's zone; nothing else.
     let mut soa_kept = false;
     for record in reply.authorities.iter().take(MAX_RECORDS_PER_SECTION) {
+        // An NS set for the zone's parent is kept only so that the classifier can see the
+        // server refer us upward (lame); the cache never stores records outside the zone.
+        let upward_referral = record.record_type() == RecordType::NS
+            && record.dns_class == class
+            && is_strict_subdomain(zone, &record.name);
+        if upward_referral {
+            clean.authorities.push(record.clone());
+            continue;
+        }
         if !in_zone(record) {
             continue;
         }
@@ -148,24 +167,25 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
             RecordType::NS if record.name.zone_of(&current) => {
                 clean.authorities.push(record.clone())
             }
-            RecordType::SOA if record.name.zone_of(&current) => {
-                if !soa_kept
-                    || clean.authorities.iter().any(|kept| {
-                        kept.name == record.name && kept.record_type() == RecordType::SOA
-                    })
-                {
-                    soa_kept = true;
-                    clean.authorities.push(record.clone());
-                }
+            // One SOA set only: the first one seen for the final name's zone.
+            RecordType::SOA
+                if record.name.zone_of(&current)
+                    && (!soa_kept
+                        || clean.authorities.iter().any(|kept| {
+                            kept.name == record.name && kept.record_type() == RecordType::SOA
+                        })) =>
+            {
+                soa_kept = true;
+                clean.authorities.push(record.clone());
             }
             _ => {}
         }
     }
-    // A negative answer carries no delegation: NS next to an SOA is dropped (Unbound does likewise).
+    // Next to an SOA (a negative answer) only the zone's own NS set may stay, never an upward one.
     if soa_kept {
         clean
             .authorities
-            .retain(|record| record.record_type() == RecordType::SOA);
+            .retain(|record| record.record_type() == RecordType::SOA || zone.zone_of(&record.name));
     }
     // Of the NS sets, keep only the deepest owner (the actual delegation).
     if let Some(deepest) = clean

@@ -1,0 +1,167 @@
+//! Answers (name, type) from the cache where it can and walks where it cannot, chasing CNAMEs
+//! across zones with loop and length limits. It never talks to the network itself.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use crate::budget::Budget;
+use crate::cache::{NegativeAnswer, Trust};
+use crate::iterator::WalkResult;
+use crate::limits::MAX_CNAME_CHAIN;
+use crate::resolver::Resolver;
+use crate::response::Resolution;
+
+pub(crate) type LookupFuture<'a> = Pin<Box<dyn Future<Output = Resolution> + Send + 'a>>;
+
+/// What the cache says about one name of the chain.
+enum CacheStep {
+    Hit(Vec<Record>),
+    Alias(Box<Record>, Name),
+    Negative(NegativeAnswer),
+    Miss,
+}
+
+impl Resolver {
+    /// Resolves (qname, qtype): cache first, walking where it misses, chasing CNAMEs across zones.
+    pub(crate) fn lookup<'a>(
+        &'a self,
+        qname: Name,
+        qtype: RecordType,
+        budget: &'a Budget,
+        depth: u8,
+        ancestors: Vec<(Name, RecordType)>,
+    ) -> LookupFuture<'a> {
+        Box::pin(async move {
+            let mut answers: Vec<Record> = Vec::new();
+            let mut current = qname;
+            let mut seen: Vec<Name> = vec![current.clone()];
+            for _ in 0..=MAX_CNAME_CHAIN {
+                let target = match self.answer_from_cache(&current, qtype) {
+                    CacheStep::Hit(records) => {
+                        answers.extend(records);
+                        return Resolution {
+                            response_code: ResponseCode::NoError,
+                            answers,
+                            authorities: Vec::new(),
+                        };
+                    }
+                    CacheStep::Alias(record, target) => {
+                        answers.push(*record);
+                        target
+                    }
+                    CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
+                        return Resolution {
+                            response_code: ResponseCode::NXDomain,
+                            answers,
+                            authorities,
+                        };
+                    }
+                    CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
+                        return Resolution {
+                            response_code: ResponseCode::NoError,
+                            answers,
+                            authorities,
+                        };
+                    }
+                    CacheStep::Miss => {
+                        if ancestors
+                            .iter()
+                            .any(|(name, record_type)| *name == current && *record_type == qtype)
+                        {
+                            tracing::debug!(name = %current, %qtype, "dependency cycle");
+                            return Resolution::server_failure();
+                        }
+                        match self
+                            .walk(current.clone(), qtype, budget, depth, ancestors.clone())
+                            .await
+                        {
+                            WalkResult::Answer(records) => {
+                                answers.extend(records);
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities: Vec::new(),
+                                };
+                            }
+                            WalkResult::CName { records, target } => {
+                                answers.extend(records);
+                                target
+                            }
+                            WalkResult::NoData(authorities) => {
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities,
+                                };
+                            }
+                            WalkResult::NxDomain(authorities) => {
+                                return Resolution {
+                                    response_code: ResponseCode::NXDomain,
+                                    answers,
+                                    authorities,
+                                };
+                            }
+                            WalkResult::YxDomain(records) => {
+                                answers.extend(records);
+                                return Resolution {
+                                    response_code: ResponseCode::YXDomain,
+                                    answers,
+                                    authorities: Vec::new(),
+                                };
+                            }
+                            WalkResult::ServFail(reason) => {
+                                tracing::debug!(name = %current, %qtype, reason, "server failure");
+                                return Resolution::server_failure();
+                            }
+                        }
+                    }
+                };
+                if seen.contains(&target) {
+                    // RFC 1034 §3.6.2: a CNAME loop is an error; the chain so far goes along
+                    // with the SERVFAIL, as Unbound does.
+                    tracing::debug!(name = %target, "CNAME loop");
+                    return Resolution {
+                        response_code: ResponseCode::ServFail,
+                        answers,
+                        authorities: Vec::new(),
+                    };
+                }
+                seen.push(target.clone());
+                current = target;
+            }
+            tracing::debug!("CNAME chain longer than {MAX_CNAME_CHAIN}");
+            Resolution::server_failure()
+        })
+    }
+
+    fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
+        let now = self.clock.now();
+        let minimum = Trust::AnswerNonAuthoritative;
+        if let Some(records) = self
+            .cache
+            .get_rrset(name, qtype, DNSClass::IN, minimum, now)
+        {
+            return CacheStep::Hit(records);
+        }
+        if qtype != RecordType::CNAME {
+            if let Some(records) =
+                self.cache
+                    .get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now)
+            {
+                if let Some(record) = records.into_iter().next() {
+                    if let RData::CNAME(target) = &record.data {
+                        let target = target.0.clone();
+                        return CacheStep::Alias(Box::new(record), target);
+                    }
+                }
+            }
+        }
+        match self.cache.get_negative(name, qtype, DNSClass::IN, now) {
+            Some(negative) => CacheStep::Negative(negative),
+            None => CacheStep::Miss,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Writes scrubbed replies into the cache: RRsets at their RFC 2181 §5.4.1 rank, the parent's
+//! referral data apart, negative answers per RFC 2308. Only ever given scrubber output.
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, Record, RecordType};
+
+use crate::cache::Trust;
+use crate::resolver::Resolver;
+
+impl Resolver {
+    /// Keeps the referral's NS set and in-zone glue as the parent gave them.
+    pub(crate) fn store_parent_side(&self, reply: &Message, child_zone: &Name, parent_zone: &Name) {
+        let now = self.clock.now();
+        let ns_set: Vec<Record> = reply
+            .authorities
+            .iter()
+            .filter(|record| record.record_type() == RecordType::NS && record.name == *child_zone)
+            .cloned()
+            .collect();
+        self.cache.insert_parent_side(&ns_set, now);
+        for rrset in group_rrsets(&reply.additionals) {
+            if rrset
+                .first()
+                .is_some_and(|record| parent_zone.zone_of(&record.name))
+            {
+                self.cache.insert_parent_side(&rrset, now);
+            }
+        }
+    }
+
+    /// The authority section a fresh negative answer is passed on with: the scrubbed SOA and the
+    /// zone's NS set, as received (Unbound passes them on the same way); TTLs clamped.
+    pub(crate) fn negative_authority(&self, reply: &Message, zone: &Name) -> Vec<Record> {
+        let records = reply
+            .authorities
+            .iter()
+            .filter(|record| {
+                zone.zone_of(&record.name)
+                    && matches!(record.record_type(), RecordType::SOA | RecordType::NS)
+            })
+            .cloned()
+            .collect();
+        self.clamped(records)
+    }
+
+    pub(crate) fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {
+        let max = self.config.max_ttl.max(self.config.min_ttl);
+        for record in &mut records {
+            record.ttl = record.ttl.clamp(self.config.min_ttl, max);
+        }
+        records
+    }
+
+    /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank.
+    pub(crate) fn store_records(
+        &self,
+        reply: &Message,
+        zone: &Name,
+        priming: bool,
+        referral: bool,
+    ) {
+        let now = self.clock.now();
+        let authoritative = reply.metadata.authoritative || priming;
+        let answer_trust = if authoritative {
+            Trust::AnswerAuthoritative
+        } else {
+            Trust::AnswerNonAuthoritative
+        };
+        let authority_trust = if reply.metadata.authoritative {
+            Trust::AuthorityAuthoritative
+        } else {
+            Trust::Glue
+        };
+        // The authority and additional sections of a non-authoritative answer are hearsay that
+        // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
+        // or an authoritative reply may update delegations.
+        let delegation_data_trusted = referral || reply.metadata.authoritative || priming;
+        let sections: &[(&Vec<Record>, Trust)] = if delegation_data_trusted {
+            &[
+                (&reply.answers, answer_trust),
+                (&reply.authorities, authority_trust),
+                (&reply.additionals, Trust::Glue),
+            ]
+        } else {
+            &[(&reply.answers, answer_trust)]
+        };
+        for &(records, trust) in sections {
+            for rrset in group_rrsets(records) {
+                let Some(first) = rrset.first() else { continue };
+                if first.record_type() == RecordType::SOA || !zone.zone_of(&first.name) {
+                    continue;
+                }
+                self.cache.insert_rrset(&rrset, trust, now);
+            }
+        }
+    }
+}
+
+/// Splits records into RRsets (same owner, type and class), keeping first-seen order.
+pub(crate) fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
+    let mut groups: Vec<Vec<Record>> = Vec::new();
+    for record in records {
+        let same = |group: &Vec<Record>| {
+            group.first().is_some_and(|first| {
+                first.name == record.name
+                    && first.record_type() == record.record_type()
+                    && first.dns_class == record.dns_class
+            })
+        };
+        match groups.iter_mut().find(|group| same(group)) {
+            Some(group) => group.push(record.clone()),
+            None => groups.push(vec![record.clone()]),
+        }
+    }
+    groups
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Scenarios that passed at the last recorded run. The target is every scenario; this floor only
 /// stops regressions until the resolver gets there. Raise it whenever more pass.
-const PASSING_FLOOR: usize = 29;
+const PASSING_FLOOR: usize = 50;
 
 /// The scenario files, sorted; `None` (after printing why) when the folder is absent outside CI.
 fn iter_scenarios() -> Option<Vec<PathBuf>> {

@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 /// stops regressions until the resolver gets there. Raise it whenever more pass.
 const PASSING_FLOOR: usize = 50;
 
+/// Scenarios allowed to fail, each with the reason. Any other failure fails the test, so a
+/// regression cannot hide behind the floor while an allowed one happens to start passing.
+const ALLOWED_TO_FAIL: &[(&str, &str)] = &[(
+    "iter_cycle_noh",
+    "needs Unbound's `harden-glue: no` (accept out-of-bailiwick glue); the resolver always \
+     hardens glue, as issue 4 requires, and has no setting to turn it off",
+)];
+
 /// The scenario files, sorted; `None` (after printing why) when the folder is absent outside CI.
 fn iter_scenarios() -> Option<Vec<PathBuf>> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/deckard-scenarios/iter");
@@ -63,13 +71,18 @@ mod replaying {
     use resolver::replay::{run_files, Failure};
 
     #[test]
-    fn iter_scenarios_never_panic_or_hang_and_pass_at_least_the_floor() {
+    fn iter_scenarios_never_panic_or_hang_and_only_allowed_ones_fail() {
         let Some(files) = iter_scenarios() else {
             return;
         };
         let mut broken = Vec::new();
+        let mut unexpected = Vec::new();
         let summary = run_files(&files, |report| {
             println!("{report}");
+            let allowed = ALLOWED_TO_FAIL.iter().any(|(name, _)| *name == report.name);
+            if !report.passed() && !allowed {
+                unexpected.push(report.to_string());
+            }
             if matches!(
                 report.result,
                 Err(Failure::Panicked { .. }
@@ -85,6 +98,11 @@ mod replaying {
             broken.is_empty(),
             "scenarios that panicked, hung or did not parse:\n{}",
             broken.join("\n")
+        );
+        assert!(
+            unexpected.is_empty(),
+            "scenarios failed that are not in ALLOWED_TO_FAIL:\n{}",
+            unexpected.join("\n")
         );
         let shortfall = PASSING_FLOOR.saturating_sub(summary.passed);
         assert_eq!(

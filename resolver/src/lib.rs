@@ -25,6 +25,7 @@ pub mod infra;
 mod iterator;
 pub mod limits;
 mod lookup;
+pub mod replay;
 pub mod resolver;
 pub mod response;
 pub mod root_hints;

@@ -1,0 +1,32 @@
+//! Bounds on the replay runner's own work: file sizes, step counts, upstream queries, wall-clock watchdogs.
+//! Every value here guards the runner against a runaway scenario or resolver; none changes a verdict otherwise.
+
+use std::time::Duration;
+
+/// Largest scenario file read. The biggest file in `iter/` (iter_badraw.rpl) is ~420 KiB; Unbound's
+/// largest testbound file is under 2 MiB, so 16 MiB is ample and still bounds memory.
+pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Upstream queries one scenario may send before it is failed as runaway. Unbound caps one client
+/// query at 200 total sends (`MAX_SENT_COUNT` ~ 32 per target, `max-query-restarts`); badraw has
+/// ~3,100 client queries, so the cap is per scenario and generous: 200 × 4,096.
+pub const MAX_UPSTREAM_QUERIES_PER_SCENARIO: usize = 200 * 4096;
+
+/// Real time one `resolve` call may take. The scripted transport answers instantly and the clock is
+/// manual, so any honest resolution finishes in milliseconds; 10 s only catches a stuck future.
+pub const RESOLVE_WALL_LIMIT: Duration = Duration::from_secs(10);
+
+/// Real time a whole scenario may take before it is reported as hung (covers resolver loops that never
+/// yield, which `RESOLVE_WALL_LIMIT` cannot interrupt). badraw's 3,100 steps take well under a second.
+pub const SCENARIO_WALL_LIMIT: Duration = Duration::from_secs(60);
+
+/// Longest single `TIME_PASSES ELAPSE`, in seconds: ten years, far beyond any TTL (RFC 2181 §8 caps
+/// TTLs at 2^31-1 s but resolvers clamp to days), and small enough to stay a finite `Duration`.
+pub const MAX_ELAPSE_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
+
+/// Records listed in one mismatch report; more would bury the line the reader needs.
+pub const MAX_RECORDS_IN_MISMATCH: usize = 4;
+
+/// Upstream exchanges logged per scenario for diagnostics; a first failure shows within the first
+/// few dozen, and badraw's thousands of client queries must not grow the log without bound.
+pub const MAX_LOGGED_EXCHANGES: usize = 256;

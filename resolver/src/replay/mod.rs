@@ -1,0 +1,28 @@
+//! Replays testbound/Deckard `.rpl` scenarios against the resolver: scripted upstream servers, a
+//! manual clock, and Deckard's matching rules for every CHECK_ANSWER. Test tooling; never on a socket.
+//!
+//! ```text
+//! file ─ parser ─▶ Scenario ─ header ─▶ ResolverConfig
+//!                     │                      │
+//!                     ▼                      ▼
+//!           scripted_transport ◀── Resolver::resolve ◀── runner (QUERY / TIME_PASSES steps)
+//!       (RANGE entries via matcher,            │
+//!        mock_answer builds replies)           └──▶ matcher judges CHECK_ANSWER ─▶ outcome
+//! ```
+
+pub mod error;
+pub mod header;
+pub mod limits;
+pub mod matcher;
+pub mod mock_answer;
+pub mod outcome;
+pub mod parser;
+pub mod record_text;
+pub mod runner;
+pub mod scenario;
+pub mod scripted_transport;
+
+pub use error::{ParseError, ParseErrorKind};
+pub use outcome::{Failure, ScenarioReport};
+pub use parser::{parse_file, parse_str};
+pub use runner::{run_file, run_files, run_scenario, Summary};

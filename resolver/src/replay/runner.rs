@@ -1,0 +1,320 @@
+//! Replays one scenario against a real `Resolver` on the scripted transport and the manual clock,
+//! step by step, on its own thread so that a panic or a hang fails that scenario and nothing else.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+
+use hickory_proto::op::Message;
+
+use crate::clock::ManualClock;
+use crate::config::ResolverConfig;
+use crate::replay::error::ParseError;
+use crate::replay::header::{replay_config, ReplayConfig};
+use crate::replay::limits::{RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
+use crate::replay::matcher::compare;
+use crate::replay::mock_answer::message_from_entry;
+use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
+use crate::replay::parser::parse_file;
+use crate::replay::scenario::{Scenario, StepKind};
+use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
+use crate::Resolver;
+
+/// How many scenarios passed and failed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+/// Replays every file in order, handing each report to `on_report` as soon as it is known.
+pub fn run_files(paths: &[PathBuf], mut on_report: impl FnMut(&ScenarioReport)) -> Summary {
+    let mut summary = Summary::default();
+    for path in paths {
+        let report = run_file(path);
+        if report.passed() {
+            summary.passed += 1;
+        } else {
+            summary.failed += 1;
+        }
+        on_report(&report);
+    }
+    summary
+}
+
+/// Parses and replays one file; an unreadable or malformed file is a failed scenario.
+pub fn run_file(path: &Path) -> ScenarioReport {
+    match parse_file(path) {
+        Ok(scenario) => run_scenario(scenario, path),
+        Err(error) => {
+            let name = path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            ScenarioReport {
+                name,
+                result: Err(Failure::Unparsable(error)),
+                ignored_options: Vec::new(),
+                exchanges: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Replays a parsed scenario; `file` names it in header errors.
+pub fn run_scenario(scenario: Scenario, file: &Path) -> ScenarioReport {
+    let name = scenario.name.clone();
+    let config = match replay_config(&scenario) {
+        Ok(config) => config,
+        Err((line, kind)) => {
+            let error = ParseError {
+                file: file.to_path_buf(),
+                line,
+                kind,
+            };
+            return ScenarioReport {
+                name,
+                result: Err(Failure::Unparsable(error)),
+                ignored_options: Vec::new(),
+                exchanges: Vec::new(),
+            };
+        }
+    };
+    let ignored_options = config.ignored.clone();
+    let (sender, receiver) = mpsc::channel();
+    let scenario = Arc::new(scenario);
+    let spawned = std::thread::Builder::new()
+        .name(format!("replay {name}"))
+        .spawn(move || {
+            // The receiver may have given up (hang); nobody is left to tell.
+            let _ = sender.send(replay(scenario, config));
+        });
+    let (result, exchanges) = match spawned {
+        Err(error) => (Err(Failure::Runtime(error.kind())), Vec::new()),
+        Ok(handle) => match receiver.recv_timeout(SCENARIO_WALL_LIMIT) {
+            Ok(verdict) => {
+                let _ = handle.join();
+                verdict
+            }
+            // The thread cannot be killed; it is left behind, detached, and the process goes on.
+            Err(RecvTimeoutError::Timeout) => (Err(Failure::Hung), Vec::new()),
+            Err(RecvTimeoutError::Disconnected) => {
+                let message = panic_message(handle.join());
+                (Err(Failure::Panicked { message }), Vec::new())
+            }
+        },
+    };
+    ScenarioReport {
+        name,
+        result,
+        ignored_options,
+        exchanges,
+    }
+}
+
+fn panic_message(joined: std::thread::Result<()>) -> String {
+    let Err(payload) = joined else {
+        return "replay thread ended without a verdict".to_owned();
+    };
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "non-text panic payload".to_owned()
+    }
+}
+
+/// The verdict and the upstream exchange log of one replay.
+type Verdict = (Result<(), Failure>, Vec<ExchangeRecord>);
+
+fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return (Err(Failure::Runtime(error.kind())), Vec::new()),
+    };
+    let transport = Arc::new(ScriptedTransport::new(
+        Arc::clone(&scenario),
+        config.stub_address,
+        config.do_not_query_localhost,
+    ));
+    let result = runtime.block_on(replay_steps(&scenario, config.resolver, &transport));
+    (result, transport.log())
+}
+
+async fn replay_steps(
+    scenario: &Scenario,
+    config: ResolverConfig,
+    transport: &Arc<ScriptedTransport>,
+) -> Result<(), Failure> {
+    let clock = Arc::new(ManualClock::new());
+    let resolver = Resolver::new(config, transport.clone(), clock.clone());
+    // The last client query's ID and step, and the resolver's answer to it.
+    let mut last_answer: Option<(u16, u64, Message)> = None;
+    let mut next_id: u16 = 1;
+    for step in &scenario.steps {
+        transport.set_step(step.id);
+        match &step.kind {
+            StepKind::Query(entry) => {
+                last_answer = None;
+                let request = match &entry.raw {
+                    // A RAW query that is no DNS message never reaches a resolver: the listener drops it.
+                    Some(raw) => match Message::from_vec(raw) {
+                        Ok(request) => request,
+                        Err(_) => continue,
+                    },
+                    None => {
+                        let mut request = message_from_entry(entry, None);
+                        request.metadata.id = next_id;
+                        next_id = next_id.wrapping_add(1);
+                        request
+                    }
+                };
+                let response = tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.resolve(&request))
+                    .await
+                    .map_err(|_| Failure::ResolveStuck { step: step.id })?;
+                if let Some(failure) = transport.failures().into_iter().next() {
+                    return Err(Failure::Network(failure));
+                }
+                // Judge what a client would receive: the response after a trip through the wire format.
+                let bytes = response
+                    .to_vec()
+                    .map_err(|error| Failure::ResponseNotEncodable {
+                        step: step.id,
+                        reason: error.to_string(),
+                    })?;
+                let received =
+                    Message::from_vec(&bytes).map_err(|error| Failure::ResponseNotDecodable {
+                        step: step.id,
+                        reason: error.to_string(),
+                    })?;
+                last_answer = Some((request.metadata.id, step.id, received));
+            }
+            StepKind::CheckAnswer(entry) => {
+                let Some((sent_id, query_step, received)) = &last_answer else {
+                    return Err(Failure::NoAnswerToCheck { step: step.id });
+                };
+                if received.metadata.id != *sent_id {
+                    return Err(Failure::IdMismatch {
+                        step: step.id,
+                        sent: *sent_id,
+                        received: received.metadata.id,
+                    });
+                }
+                compare(entry, received, None).map_err(|mismatch| Failure::Check {
+                    step: step.id,
+                    mismatch,
+                    timed_out: transport
+                        .log()
+                        .into_iter()
+                        .filter(|exchange| exchange.step == *query_step && timed_out(exchange))
+                        .collect(),
+                })?;
+            }
+            StepKind::TimePasses(elapse) => clock.advance(*elapse),
+            // REPLY steps are used by the transport when queries need them; CHECK_OUT_QUERY has no
+            // outstanding query to inspect because every exchange completes within its QUERY step.
+            StepKind::Reply(_) | StepKind::CheckOutQuery(_) => {}
+        }
+    }
+    match transport.failures().into_iter().next() {
+        Some(failure) => Err(Failure::Network(failure)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::matcher::Mismatch;
+    use crate::replay::parser::parse_str;
+
+    /// A root that refuses everything; checks only what the resolver contract guarantees (the
+    /// response echoes the question), so these tests hold whatever the resolver's progress.
+    fn scenario(steps: &str) -> Scenario {
+        let text = format!(
+            "stub-addr: 192.0.2.53\nCONFIG_END\nSCENARIO_BEGIN runner test\nRANGE_BEGIN 0 100\n\
+             ADDRESS 192.0.2.53\nENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR REFUSED\n\
+             ENTRY_END\nRANGE_END\n{steps}SCENARIO_END\n"
+        );
+        parse_str("runner_test", Path::new("runner_test.rpl"), &text).unwrap()
+    }
+
+    const QUERY: &str =
+        "STEP 1 QUERY\nENTRY_BEGIN\nREPLY RD\nSECTION QUESTION\nwww.example.com. IN A\nENTRY_END\n";
+
+    #[test]
+    fn a_check_on_what_the_response_echoes_passes() {
+        let steps = format!(
+            "{QUERY}STEP 10 CHECK_ANSWER\nENTRY_BEGIN\nMATCH opcode question\nSECTION QUESTION\n\
+             www.example.com. IN A\nENTRY_END\n"
+        );
+        let report = run_scenario(scenario(&steps), Path::new("runner_test.rpl"));
+        assert!(report.passed(), "{report}");
+        assert_eq!(report.to_string(), "PASS runner_test");
+    }
+
+    #[test]
+    fn a_failed_check_names_the_step_and_the_difference() {
+        let steps = format!(
+            "{QUERY}STEP 10 CHECK_ANSWER\nENTRY_BEGIN\nMATCH qname\nSECTION QUESTION\n\
+             other.example.com. IN A\nENTRY_END\n"
+        );
+        let report = run_scenario(scenario(&steps), Path::new("runner_test.rpl"));
+        let Err(Failure::Check { step, mismatch, .. }) = &report.result else {
+            panic!("{report}")
+        };
+        assert_eq!(*step, 10);
+        assert!(matches!(mismatch, Mismatch::Qname { .. }), "{mismatch}");
+        assert!(
+            report.to_string().starts_with(
+                "FAIL runner_test: step 10: qname www.example.com., expected other.example.com."
+            ),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn a_check_without_an_answer_fails_and_garbage_raw_queries_get_none() {
+        let steps =
+            "STEP 1 QUERY\nENTRY_BEGIN\nRAW\nb5c9ca3d50104320f4120000000000000000\nENTRY_END\n\
+                     STEP 2 CHECK_ANSWER\nENTRY_BEGIN\nMATCH opcode\nENTRY_END\n";
+        let report = run_scenario(scenario(steps), Path::new("runner_test.rpl"));
+        assert!(
+            matches!(report.result, Err(Failure::NoAnswerToCheck { step: 2 })),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn a_panicking_replay_thread_reports_its_message() {
+        let joined = std::thread::spawn(|| panic!("resolver exploded")).join();
+        assert_eq!(panic_message(joined), "resolver exploded");
+        let formatted = std::thread::spawn(|| panic!("step {}", 7)).join();
+        assert_eq!(panic_message(formatted), "step 7");
+        assert_eq!(
+            panic_message(Ok(())),
+            "replay thread ended without a verdict"
+        );
+    }
+
+    #[test]
+    fn a_header_value_the_runner_cannot_use_fails_the_scenario_as_unparsable() {
+        let mut bad = scenario(QUERY);
+        bad.options[0].value = "not-an-address".to_owned();
+        let report = run_scenario(bad, Path::new("runner_test.rpl"));
+        assert!(
+            matches!(report.result, Err(Failure::Unparsable(_))),
+            "{report}"
+        );
+        assert!(
+            report
+                .to_string()
+                .contains("runner_test.rpl:1: header option `stub-addr`"),
+            "{report}"
+        );
+    }
+}

@@ -1,0 +1,503 @@
+//! The resolver's network during a replay: answers each upstream query from the RANGE entries active
+//! at the current step (then one-shot REPLY steps); unmatched queries time out. Never touches a socket.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use hickory_proto::op::Message;
+
+use crate::replay::limits::{MAX_LOGGED_EXCHANGES, MAX_UPSTREAM_QUERIES_PER_SCENARIO};
+use crate::replay::matcher::compare;
+use crate::replay::mock_answer::mock_answer;
+use crate::replay::scenario::{Entry, Scenario, StepKind};
+use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+
+/// Something the resolver did on the network that fails the scenario by itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkFailure {
+    /// No RANGE lists this address (and the scenario has no REPLY steps that could answer it).
+    UnservedAddress {
+        step: u64,
+        address: IpAddr,
+        question: String,
+    },
+    /// A 127/8 or ::1 address other than the stub address, with do-not-query-localhost on.
+    LoopbackQueried {
+        step: u64,
+        address: IpAddr,
+        question: String,
+    },
+    UndecodableQuery {
+        step: u64,
+        address: IpAddr,
+        reason: String,
+    },
+    /// A scenario entry that hickory cannot encode (a runner or scenario bug, reported as such).
+    UnencodableAnswer {
+        step: u64,
+        entry_line: usize,
+        reason: String,
+    },
+    TooManyQueries {
+        step: u64,
+    },
+}
+
+impl std::fmt::Display for NetworkFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkFailure::UnservedAddress {
+                step,
+                address,
+                question,
+            } => {
+                write!(
+                    f,
+                    "step {step}: query {question} sent to {address}, which no RANGE serves"
+                )
+            }
+            NetworkFailure::LoopbackQueried {
+                step,
+                address,
+                question,
+            } => {
+                write!(f, "step {step}: query {question} sent to loopback {address} (do-not-query-localhost)")
+            }
+            NetworkFailure::UndecodableQuery {
+                step,
+                address,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "step {step}: undecodable query sent to {address}: {reason}"
+                )
+            }
+            NetworkFailure::UnencodableAnswer {
+                step,
+                entry_line,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "step {step}: entry at line {entry_line} cannot be encoded: {reason}"
+                )
+            }
+            NetworkFailure::TooManyQueries { step } => {
+                write!(
+                    f,
+                    "step {step}: more than {MAX_UPSTREAM_QUERIES_PER_SCENARIO} upstream queries"
+                )
+            }
+        }
+    }
+}
+
+/// One upstream query and what the scripted network did with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExchangeRecord {
+    pub step: u64,
+    pub address: IpAddr,
+    pub protocol: Protocol,
+    /// `name TYPE` of the first question.
+    pub question: String,
+    pub outcome: ExchangeOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExchangeOutcome {
+    /// Answered from the entry starting at this line.
+    Answered { entry_line: usize },
+    /// The matching entry says `do_not_answer`.
+    Silent { entry_line: usize },
+    /// No entry matched: the query is lost and times out, as in Deckard.
+    Lost,
+    /// The query itself failed the scenario (see `NetworkFailure`).
+    Failed,
+}
+
+impl std::fmt::Display for ExchangeRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let protocol = match self.protocol {
+            Protocol::Udp => "UDP",
+            Protocol::Tcp => "TCP",
+        };
+        write!(
+            f,
+            "step {}: {} to {} over {protocol}: ",
+            self.step, self.question, self.address
+        )?;
+        match self.outcome {
+            ExchangeOutcome::Answered { entry_line } => {
+                write!(f, "answered by entry at line {entry_line}")
+            }
+            ExchangeOutcome::Silent { entry_line } => {
+                write!(f, "not answered (do_not_answer, line {entry_line})")
+            }
+            ExchangeOutcome::Lost => write!(f, "no entry matched, timed out"),
+            ExchangeOutcome::Failed => write!(f, "failed the scenario"),
+        }
+    }
+}
+
+pub struct ScriptedTransport {
+    scenario: Arc<Scenario>,
+    stub_address: Option<IpAddr>,
+    do_not_query_localhost: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    step: u64,
+    /// Indexed like `scenario.steps`: REPLY steps already used (each answers one query).
+    consumed: Vec<bool>,
+    queries_sent: usize,
+    failures: Vec<NetworkFailure>,
+    log: Vec<ExchangeRecord>,
+}
+
+impl ScriptedTransport {
+    pub fn new(
+        scenario: Arc<Scenario>,
+        stub_address: Option<IpAddr>,
+        do_not_query_localhost: bool,
+    ) -> Self {
+        let consumed = vec![false; scenario.steps.len()];
+        ScriptedTransport {
+            scenario,
+            stub_address,
+            do_not_query_localhost,
+            state: Mutex::new(State {
+                consumed,
+                ..State::default()
+            }),
+        }
+    }
+
+    /// Ranges are chosen by the step being executed (Deckard: the QUERY step's id).
+    pub fn set_step(&self, step: u64) {
+        self.lock().step = step;
+    }
+
+    /// Failures recorded so far, oldest first; the runner fails the scenario on the first.
+    pub fn failures(&self) -> Vec<NetworkFailure> {
+        self.lock().failures.clone()
+    }
+
+    /// The first `MAX_LOGGED_EXCHANGES` upstream exchanges, in order.
+    pub fn log(&self) -> Vec<ExchangeRecord> {
+        self.lock().log.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn answer(
+        &self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query_bytes: &[u8],
+    ) -> Result<Vec<u8>, TransportError> {
+        let address = server.ip().to_canonical();
+        let mut state = self.lock();
+        let step = state.step;
+        state.queries_sent = state.queries_sent.saturating_add(1);
+        if state.queries_sent > MAX_UPSTREAM_QUERIES_PER_SCENARIO {
+            if state.queries_sent == MAX_UPSTREAM_QUERIES_PER_SCENARIO + 1 {
+                state.failures.push(NetworkFailure::TooManyQueries { step });
+            }
+            return Err(TransportError::Timeout);
+        }
+        let query = match Message::from_vec(query_bytes) {
+            Ok(query) => query,
+            Err(error) => {
+                let reason = error.to_string();
+                state.failures.push(NetworkFailure::UndecodableQuery {
+                    step,
+                    address,
+                    reason,
+                });
+                return Err(TransportError::Timeout);
+            }
+        };
+        let question = query
+            .queries
+            .first()
+            .map(|asked| format!("{} {}", asked.name(), asked.query_type()))
+            .unwrap_or_else(|| "(no question)".to_owned());
+        let (result, outcome) = self.choose(&mut state, step, address, protocol, &query, &question);
+        if state.log.len() < MAX_LOGGED_EXCHANGES {
+            state.log.push(ExchangeRecord {
+                step,
+                address,
+                protocol,
+                question,
+                outcome,
+            });
+        }
+        result
+    }
+
+    fn choose(
+        &self,
+        state: &mut State,
+        step: u64,
+        address: IpAddr,
+        protocol: Protocol,
+        query: &Message,
+        question: &str,
+    ) -> (Result<Vec<u8>, TransportError>, ExchangeOutcome) {
+        let lost = || (Err(TransportError::Timeout), ExchangeOutcome::Lost);
+        let failed = || (Err(TransportError::Timeout), ExchangeOutcome::Failed);
+        if self.do_not_query_localhost
+            && address.is_loopback()
+            && Some(address) != self.stub_address
+        {
+            let question = question.to_owned();
+            state.failures.push(NetworkFailure::LoopbackQueried {
+                step,
+                address,
+                question,
+            });
+            return failed();
+        }
+        let scenario = &self.scenario;
+        let matches = |entry: &Entry| compare(entry, query, Some(protocol)).is_ok();
+        let from_range = scenario
+            .ranges
+            .iter()
+            .filter(|range| range.is_active_at(step) && range.serves(address))
+            .flat_map(|range| &range.entries)
+            .find(|entry| matches(entry));
+        // Deckard: a one-shot REPLY step at or after the current step answers what no RANGE did.
+        let chosen = from_range.or_else(|| {
+            let (index, entry) = scenario.steps.iter().enumerate().find_map(
+                |(index, scripted)| match &scripted.kind {
+                    StepKind::Reply(entry)
+                        if scripted.id >= step
+                            && !state.consumed.get(index).copied().unwrap_or(true)
+                            && matches(entry) =>
+                    {
+                        Some((index, entry))
+                    }
+                    _ => None,
+                },
+            )?;
+            if let Some(used) = state.consumed.get_mut(index) {
+                *used = true;
+            }
+            Some(entry)
+        });
+        let Some(entry) = chosen else {
+            let has_reply_steps = scenario
+                .steps
+                .iter()
+                .any(|scripted| matches!(scripted.kind, StepKind::Reply(_)));
+            if has_reply_steps || scenario.ranges.iter().any(|range| range.serves(address)) {
+                return lost();
+            }
+            let question = question.to_owned();
+            state.failures.push(NetworkFailure::UnservedAddress {
+                step,
+                address,
+                question,
+            });
+            return failed();
+        };
+        let entry_line = entry.line;
+        match mock_answer(entry, query) {
+            None => (
+                Err(TransportError::Timeout),
+                ExchangeOutcome::Silent { entry_line },
+            ),
+            Some(Ok(bytes)) => (Ok(bytes), ExchangeOutcome::Answered { entry_line }),
+            Some(Err(error)) => {
+                let reason = error.to_string();
+                state.failures.push(NetworkFailure::UnencodableAnswer {
+                    step,
+                    entry_line,
+                    reason,
+                });
+                failed()
+            }
+        }
+    }
+}
+
+impl Transport for ScriptedTransport {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        _timeout: Duration,
+    ) -> ExchangeFuture<'a> {
+        let result = self.answer(server, protocol, query);
+        Box::pin(std::future::ready(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::parser::parse_str;
+    use crate::replay::record_text::parse_question;
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::RecordType;
+    use std::path::Path;
+
+    const SCENARIO: &str = "\
+stub-addr: 193.0.14.129
+CONFIG_END
+SCENARIO_BEGIN transport test
+RANGE_BEGIN 0 10
+\tADDRESS 193.0.14.129
+ENTRY_BEGIN
+MATCH opcode qtype qname
+ADJUST copy_id
+REPLY QR AA NOERROR
+SECTION QUESTION
+. IN NS
+SECTION ANSWER
+. IN NS K.ROOT-SERVERS.NET.
+ENTRY_END
+RANGE_END
+RANGE_BEGIN 20 30
+\tADDRESS 193.0.14.129
+ENTRY_BEGIN
+MATCH opcode qtype qname
+ADJUST copy_id
+REPLY QR AA SERVFAIL
+SECTION QUESTION
+. IN NS
+ENTRY_END
+RANGE_END
+STEP 1 QUERY
+ENTRY_BEGIN
+SECTION QUESTION
+. IN NS
+ENTRY_END
+STEP 5 REPLY
+ENTRY_BEGIN
+MATCH qname
+ADJUST copy_id
+REPLY QR NXDOMAIN
+SECTION QUESTION
+once.example. IN A
+ENTRY_END
+SCENARIO_END
+";
+
+    fn transport() -> ScriptedTransport {
+        let scenario = parse_str("t", Path::new("t.rpl"), SCENARIO).unwrap();
+        let stub = "193.0.14.129".parse().ok();
+        ScriptedTransport::new(Arc::new(scenario), stub, true)
+    }
+
+    fn ask(
+        transport: &ScriptedTransport,
+        address: &str,
+        question: &str,
+    ) -> Result<Message, TransportError> {
+        let mut query = Message::query();
+        query.metadata.id = 99;
+        query.add_query(parse_question(question).unwrap());
+        let bytes = query.to_vec().unwrap();
+        let server = SocketAddr::new(address.parse().unwrap(), 53);
+        let future = transport.exchange(server, Protocol::Udp, &bytes, Duration::from_secs(1));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(future)
+            .map(|reply| Message::from_vec(&reply).unwrap())
+    }
+
+    #[test]
+    fn the_range_active_at_the_current_step_answers() {
+        let transport = transport();
+        transport.set_step(1);
+        let reply = ask(&transport, "193.0.14.129", ". IN NS").unwrap();
+        assert_eq!(reply.metadata.id, 99);
+        assert_eq!(reply.answers[0].record_type(), RecordType::NS);
+        transport.set_step(25);
+        let reply = ask(&transport, "193.0.14.129", ". IN NS").unwrap();
+        assert_eq!(
+            reply.metadata.response_code,
+            hickory_proto::op::ResponseCode::ServFail
+        );
+        assert!(transport.failures().is_empty());
+    }
+
+    #[test]
+    fn an_unmatched_query_times_out_and_is_remembered() {
+        let transport = transport();
+        transport.set_step(1);
+        assert_eq!(
+            ask(&transport, "193.0.14.129", "example. IN A").unwrap_err(),
+            TransportError::Timeout
+        );
+        transport.set_step(15);
+        assert_eq!(
+            ask(&transport, "193.0.14.129", ". IN NS").unwrap_err(),
+            TransportError::Timeout
+        );
+        assert!(transport.failures().is_empty());
+        let log = transport.log();
+        assert_eq!(log.len(), 2);
+        assert!(log
+            .iter()
+            .all(|exchange| exchange.outcome == ExchangeOutcome::Lost));
+        assert_eq!(
+            log[1].to_string(),
+            "step 15: . NS to 193.0.14.129 over UDP: no entry matched, timed out"
+        );
+    }
+
+    #[test]
+    fn a_reply_step_answers_once_when_no_range_does() {
+        let transport = transport();
+        transport.set_step(1);
+        let reply = ask(&transport, "192.0.2.1", "once.example. IN A").unwrap();
+        assert_eq!(
+            reply.metadata.response_code,
+            hickory_proto::op::ResponseCode::NXDomain
+        );
+        assert!(ask(&transport, "192.0.2.1", "once.example. IN A").is_err());
+        assert!(
+            transport.failures().is_empty(),
+            "REPLY steps make every address answerable"
+        );
+    }
+
+    #[test]
+    fn queries_to_unserved_or_loopback_addresses_fail_the_scenario() {
+        let scenario = parse_str(
+            "t",
+            Path::new("t.rpl"),
+            &SCENARIO.replace("STEP 5 REPLY", "STEP 5 CHECK_OUT_QUERY"),
+        )
+        .unwrap();
+        let transport =
+            ScriptedTransport::new(Arc::new(scenario), "193.0.14.129".parse().ok(), true);
+        transport.set_step(1);
+        assert!(ask(&transport, "192.0.2.1", "a. IN A").is_err());
+        assert!(ask(&transport, "127.0.0.2", "a. IN A").is_err());
+        let failures = transport.failures();
+        assert!(
+            matches!(failures[0], NetworkFailure::UnservedAddress { step: 1, .. }),
+            "{failures:?}"
+        );
+        assert!(
+            matches!(failures[1], NetworkFailure::LoopbackQueried { step: 1, .. }),
+            "{failures:?}"
+        );
+        assert_eq!(
+            failures[0].to_string(),
+            "step 1: query a. A sent to 192.0.2.1, which no RANGE serves"
+        );
+    }
+}

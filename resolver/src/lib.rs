@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod config;
 pub mod transport;
+pub mod server;
 
 use std::sync::Arc;
 

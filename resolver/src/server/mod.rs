@@ -5,6 +5,7 @@
 //! → `Resolver::resolve` → message (EDNS, truncation) → listen. Control and SIGHUP go to `run`.
 
 pub mod access;
+pub mod config_file;
 pub mod handler;
 pub mod inflight;
 pub mod limits;

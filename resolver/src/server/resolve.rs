@@ -39,5 +39,12 @@ impl Resolve for crate::Resolver {
     fn resolve(&self, request: &Message) -> impl Future<Output = Message> + Send {
         crate::Resolver::resolve(self, request)
     }
-    // TODO(resolver core): forward `flush` and `cache_counters` once `Resolver` exposes them.
+
+    fn flush(&self) -> FlushOutcome {
+        // RRsets and negative entries go; infrastructure data (server RTTs) stays, as with
+        // Unbound's `flush_zone .` which leaves the infra cache alone.
+        self.cache.clear();
+        FlushOutcome::Flushed
+    }
+    // TODO(resolver core): `cache_counters` once the cache counts hits and misses.
 }

@@ -12,4 +12,5 @@ pub mod limits;
 pub mod local_zones;
 pub mod message;
 pub mod resolve;
+pub mod settings;
 pub mod stats;

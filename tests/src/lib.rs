@@ -1,1 +1,28 @@
-//! End-to-end tests live in tests/tests/.
+//! The end-to-end test harness: start real servers (ours, NSD, Unbound, Knot) on private loopback
+//! addresses, query them with a small client or `dig`, and kill them by PID when the test ends.
+//!
+//! Flow of a test: `loopback_for(name)` → write zones → `start_nsd(...)` / `Process::spawn(...)`
+//! → `query_udp` / `dig` → compare → the guards drop and kill their processes.
+//! Nothing here sleeps to synchronise: every wait polls for a ready line or an answer, bounded.
+
+pub mod addresses;
+pub mod binaries;
+pub mod client;
+pub mod dig;
+pub mod our_servers;
+pub mod peers;
+pub mod process;
+pub mod temp_dir;
+pub mod tools;
+
+pub use addresses::{loopback_for, loopback_v4_for, PEER_PORT};
+pub use binaries::workspace_binary;
+pub use client::{query_tcp, query_udp, QueryError, QUERY_TIMEOUT};
+pub use dig::{dig, DigAnswer, DigRecord};
+pub use our_servers::{
+    listener_ready_addresses, parse_ready_addresses, start_workspace_server, LISTENER_READY_PATTERN,
+};
+pub use peers::{start_knot, start_nsd, start_unbound, Peer, PeerError, UnboundConfig, Zone};
+pub use process::{Process, ProcessError};
+pub use temp_dir::TempDir;
+pub use tools::require_tool;

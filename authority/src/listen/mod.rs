@@ -27,3 +27,14 @@ pub trait Handler: Send + Sync + 'static {
         context: RequestContext,
     ) -> impl Future<Output = Option<Vec<u8>>> + Send;
 }
+
+mod bind;
+mod error;
+mod options;
+mod server;
+mod tcp;
+mod udp;
+
+pub use error::ListenError;
+pub use options::ListenOptions;
+pub use server::{serve, Server};

@@ -1,0 +1,385 @@
+//! The shared listener with an echo handler: UDP and TCP round trips, RFC 7766 framing and pipelining,
+//! and the TCP defences (idle timeout, connection cap, slowloris, lying length prefix).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use authority::listen::{serve, Handler, ListenOptions, Protocol, RequestContext, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::timeout;
+
+/// Upper bound on any single wait in these tests; reaching it is a failure, never a pass.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Answers with the request itself, prefixed by the protocol letter; drops requests starting "drop".
+/// A "wait..." request is answered only after a "release" request has been handled.
+#[derive(Default)]
+struct Echo {
+    gate: tokio::sync::Notify,
+}
+
+impl Handler for Echo {
+    async fn handle(&self, request: &[u8], context: RequestContext) -> Option<Vec<u8>> {
+        if request.starts_with(b"drop") {
+            return None;
+        }
+        if request.starts_with(b"release") {
+            self.gate.notify_one();
+        }
+        if request.starts_with(b"wait") {
+            // Bounded so a broken listener fails the test instead of hanging it.
+            let _ = timeout(WAIT, self.gate.notified()).await;
+        }
+        // "slow..." requests are answered late: replies must still be sent once the client half-closes.
+        if request.starts_with(b"slow") {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let mut response = match context.protocol {
+            Protocol::Udp => b"U:".to_vec(),
+            Protocol::Tcp => b"T:".to_vec(),
+        };
+        response.extend_from_slice(request);
+        Some(response)
+    }
+}
+
+fn address(a: u8, b: u8) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 31, a, b)), 0)
+}
+
+fn start(addresses: &[SocketAddr], options: ListenOptions) -> Server {
+    match serve(Arc::new(Echo::default()), addresses, options) {
+        Ok(server) => server,
+        Err(error) => panic!("listener did not start: {error}"),
+    }
+}
+
+fn framed(message: &[u8]) -> Vec<u8> {
+    let mut out = (message.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(message);
+    out
+}
+
+async fn read_framed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut prefix = [0u8; 2];
+    timeout(WAIT, stream.read_exact(&mut prefix))
+        .await
+        .expect("no reply in time")
+        .expect("connection failed before the reply");
+    let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    timeout(WAIT, stream.read_exact(&mut message))
+        .await
+        .expect("reply not completed in time")
+        .expect("connection failed inside the reply");
+    message
+}
+
+/// Waits until the server closes the connection (EOF or reset); fails if it stays open past WAIT.
+async fn assert_closed_by_server(stream: &mut TcpStream) {
+    let mut buffer = [0u8; 64];
+    loop {
+        match timeout(WAIT, stream.read(&mut buffer)).await {
+            Err(_) => panic!("server kept the connection open"),
+            Ok(Ok(0)) | Ok(Err(_)) => return,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn udp_exchange(server: SocketAddr, request: &[u8], wait: Duration) -> Option<Vec<u8>> {
+    let bind = if server.is_ipv6() {
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0)
+    } else {
+        SocketAddr::new(server.ip(), 0)
+    };
+    let socket = UdpSocket::bind(bind).await.expect("client socket");
+    socket.send_to(request, server).await.expect("send");
+    let mut buffer = vec![0u8; 65535];
+    match timeout(wait, socket.recv_from(&mut buffer)).await {
+        Err(_) => None,
+        Ok(Ok((length, source))) => {
+            assert_eq!(source, server, "reply must come from the address queried");
+            Some(buffer[..length].to_vec())
+        }
+        Ok(Err(error)) => panic!("receive failed: {error}"),
+    }
+}
+
+mod udp {
+    use super::*;
+
+    #[tokio::test]
+    async fn udp_query_is_answered_to_its_source() {
+        let server = start(&[address(1, 1)], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        assert_ne!(
+            target.port(),
+            0,
+            "port 0 must be replaced by the bound port"
+        );
+        let reply = udp_exchange(target, b"hello", WAIT).await;
+        assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
+    }
+
+    #[tokio::test]
+    async fn handler_returning_none_sends_no_udp_reply() {
+        let server = start(&[address(1, 2)], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        // The socket answers a later query, so silence for the first one is the handler's choice.
+        let client = UdpSocket::bind(address(1, 3)).await.expect("client socket");
+        client.send_to(b"drop me", target).await.expect("send");
+        client.send_to(b"after", target).await.expect("send");
+        let mut buffer = vec![0u8; 65535];
+        let (length, _) = timeout(WAIT, client.recv_from(&mut buffer))
+            .await
+            .expect("no reply to the second query")
+            .expect("receive");
+        assert_eq!(
+            &buffer[..length],
+            b"U:after",
+            "the dropped query must get no reply"
+        );
+    }
+
+    #[tokio::test]
+    async fn several_addresses_are_all_served() {
+        let server = start(&[address(1, 4), address(1, 5)], ListenOptions::default());
+        for target in server.local_addresses() {
+            let reply = udp_exchange(*target, b"x", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
+        }
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_the_sockets() {
+        let server = start(&[address(1, 6)], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        server.shutdown().await;
+        assert!(
+            TcpStream::connect(target).await.is_err(),
+            "TCP still accepting"
+        );
+    }
+}
+
+mod ipv6 {
+    use super::*;
+
+    #[tokio::test]
+    async fn ipv6_loopback_round_trip_over_udp_and_tcp() {
+        let any = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0);
+        let server = start(&[any], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        assert!(target.is_ipv6());
+        let reply = udp_exchange(target, b"six", WAIT).await;
+        assert_eq!(reply.as_deref(), Some(&b"U:six"[..]));
+        let mut stream = TcpStream::connect(target).await.expect("connect");
+        stream.write_all(&framed(b"six")).await.expect("write");
+        assert_eq!(read_framed(&mut stream).await, b"T:six");
+    }
+}
+
+mod errors {
+    use super::*;
+
+    #[tokio::test]
+    async fn address_in_use_is_reported_with_the_address() {
+        let first = start(&[address(3, 1)], ListenOptions::default());
+        let taken = first.local_addresses()[0];
+        match serve(
+            Arc::new(Echo::default()),
+            &[taken],
+            ListenOptions::default(),
+        ) {
+            Ok(_) => panic!("the same address and port cannot be bound twice"),
+            Err(error) => assert!(error.to_string().contains(&taken.to_string()), "{error}"),
+        }
+    }
+
+    #[test]
+    fn serve_outside_a_runtime_is_an_error_not_a_panic() {
+        let result = serve(
+            Arc::new(Echo::default()),
+            &[address(3, 2)],
+            ListenOptions::default(),
+        );
+        assert!(matches!(
+            result,
+            Err(authority::listen::ListenError::NoRuntime)
+        ));
+    }
+}
+
+mod tcp {
+    use super::*;
+
+    #[tokio::test]
+    async fn pipelined_queries_in_one_write_all_get_answers_out_of_order() {
+        let server = start(&[address(2, 1)], ListenOptions::default());
+        let mut stream = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        // The first query can only be answered after the third is read (RFC 7766 §6.2.1.1): a listener
+        // answering one query at a time would never send it, and read_framed would fail after WAIT.
+        let mut batch = framed(b"wait-first");
+        batch.extend(framed(b"second"));
+        batch.extend(framed(b"release"));
+        stream.write_all(&batch).await.expect("write");
+        let mut replies = Vec::new();
+        for _ in 0..3 {
+            replies.push(read_framed(&mut stream).await);
+        }
+        replies.sort();
+        assert_eq!(
+            replies,
+            vec![
+                b"T:release".to_vec(),
+                b"T:second".to_vec(),
+                b"T:wait-first".to_vec()
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn idle_connection_is_closed_after_the_idle_timeout() {
+        let options = ListenOptions {
+            tcp_idle_timeout: Duration::from_millis(300),
+            ..ListenOptions::default()
+        };
+        let server = start(&[address(2, 2)], options);
+        let mut stream = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        stream.write_all(&framed(b"one")).await.expect("write");
+        assert_eq!(read_framed(&mut stream).await, b"T:one");
+        assert_closed_by_server(&mut stream).await;
+    }
+
+    #[tokio::test]
+    async fn connections_beyond_the_cap_are_closed() {
+        let options = ListenOptions {
+            tcp_max_connections: 2,
+            ..ListenOptions::default()
+        };
+        let server = start(&[address(2, 3)], options);
+        let target = server.local_addresses()[0];
+        let mut open = Vec::new();
+        for name in [&b"a"[..], b"b"] {
+            let mut stream = TcpStream::connect(target).await.expect("connect");
+            stream.write_all(&framed(name)).await.expect("write");
+            read_framed(&mut stream).await;
+            open.push(stream);
+        }
+        let mut third = TcpStream::connect(target).await.expect("connect");
+        let _ = third.write_all(&framed(b"c")).await;
+        assert_closed_by_server(&mut third).await;
+        // The first two still work.
+        open[0].write_all(&framed(b"again")).await.expect("write");
+        assert_eq!(read_framed(&mut open[0]).await, b"T:again");
+
+        // Closing one frees its slot: the server closes its side, then a new client gets in.
+        let mut leaving = open.pop().expect("two connections");
+        leaving.shutdown().await.expect("half close");
+        assert_closed_by_server(&mut leaving).await;
+        // The slot is released just after the server's close; a few tries cover that instant.
+        let mut admitted = false;
+        for _ in 0..100 {
+            let mut stream = TcpStream::connect(target).await.expect("connect");
+            if stream.write_all(&framed(b"later")).await.is_err() {
+                continue;
+            }
+            let mut prefix = [0u8; 2];
+            if let Ok(Ok(_)) = timeout(WAIT, stream.read_exact(&mut prefix)).await {
+                admitted = true;
+                break;
+            }
+        }
+        assert!(admitted, "a freed connection slot was never reused");
+    }
+
+    #[tokio::test]
+    async fn slowloris_client_does_not_block_another_client() {
+        let server = start(&[address(2, 4)], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        let mut slow = TcpStream::connect(target).await.expect("connect");
+        // A length prefix promising 100 bytes, then a dribble of 3.
+        slow.write_all(&[0, 100, 1, 2, 3]).await.expect("write");
+        let mut other = TcpStream::connect(target).await.expect("connect");
+        other.write_all(&framed(b"fast")).await.expect("write");
+        assert_eq!(read_framed(&mut other).await, b"T:fast");
+        drop(slow);
+    }
+
+    #[tokio::test]
+    async fn slowloris_connection_is_closed_after_the_read_timeout() {
+        let options = ListenOptions {
+            tcp_read_timeout: Duration::from_millis(300),
+            ..ListenOptions::default()
+        };
+        let server = start(&[address(2, 5)], options);
+        let mut slow = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        slow.write_all(&[0]).await.expect("write");
+        assert_closed_by_server(&mut slow).await;
+    }
+
+    #[tokio::test]
+    async fn length_prefix_that_lies_closes_the_connection() {
+        let options = ListenOptions {
+            tcp_read_timeout: Duration::from_millis(300),
+            ..ListenOptions::default()
+        };
+        let server = start(&[address(2, 6)], options);
+        let mut stream = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        stream
+            .write_all(&[0x01, 0x00, b'x', b'y'])
+            .await
+            .expect("write");
+        assert_closed_by_server(&mut stream).await;
+    }
+
+    #[tokio::test]
+    async fn message_cut_by_half_close_closes_the_connection_without_reply() {
+        let server = start(&[address(2, 7)], ListenOptions::default());
+        let mut stream = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        stream.write_all(&[0x00, 0x10, b'x']).await.expect("write");
+        stream.shutdown().await.expect("half close");
+        let mut buffer = Vec::new();
+        let _ = timeout(WAIT, stream.read_to_end(&mut buffer))
+            .await
+            .expect("still open");
+        assert!(buffer.is_empty(), "a partial message must not be answered");
+    }
+
+    #[tokio::test]
+    async fn zero_length_message_closes_the_connection() {
+        let server = start(&[address(2, 8)], ListenOptions::default());
+        let mut stream = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        stream.write_all(&[0, 0]).await.expect("write");
+        assert_closed_by_server(&mut stream).await;
+    }
+
+    #[tokio::test]
+    async fn replies_already_due_are_sent_before_a_half_closed_connection_ends() {
+        let server = start(&[address(2, 9)], ListenOptions::default());
+        let mut stream = TcpStream::connect(server.local_addresses()[0])
+            .await
+            .expect("connect");
+        stream
+            .write_all(&framed(b"slow-last"))
+            .await
+            .expect("write");
+        stream.shutdown().await.expect("half close");
+        assert_eq!(read_framed(&mut stream).await, b"T:slow-last");
+        assert_closed_by_server(&mut stream).await;
+    }
+}

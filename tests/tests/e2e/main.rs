@@ -1,0 +1,5 @@
+//! The end-to-end test binary: real processes on private loopback addresses, real clients.
+//! One module per behaviour; each test starts its own servers and kills them when it ends.
+
+mod harness;
+mod listener;

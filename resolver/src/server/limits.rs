@@ -48,3 +48,7 @@ pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 /// Entries in each list of the config file (listen, allow, forward, zones, forward-zones). Unbound
 /// has no such cap, but a daemon that reads a 10⁶-line ACL on every reload is misconfigured.
 pub const MAX_CONFIG_LIST_ENTRIES: usize = 10_000;
+
+/// After a failed accept on the control socket (e.g. out of descriptors), wait this long before
+/// the next, so the loop does not spin (NSD and Unbound likewise pause accepting on EMFILE).
+pub const CONTROL_ACCEPT_BACKOFF: Duration = Duration::from_millis(100);

@@ -34,3 +34,28 @@ pub fn set_recursion_available(mut response: Vec<u8>) -> Vec<u8> {
     }
     response
 }
+
+/// Why local zones could not be loaded.
+#[derive(Debug)]
+pub enum LocalZonesError {
+    /// TODO(authority merge): local zones are served through the authority crate's catalog.
+    NotAvailable { zone: String },
+}
+
+impl std::fmt::Display for LocalZonesError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LocalZonesError::NotAvailable { zone } => write!(formatter, "{zone}: local zones are not available in this build"),
+        }
+    }
+}
+
+impl std::error::Error for LocalZonesError {}
+
+/// Loads the `--zone` files.
+pub fn load_local_zones(zones: &[String]) -> Result<std::sync::Arc<dyn LocalZones>, LocalZonesError> {
+    match zones.first() {
+        Some(zone) => Err(LocalZonesError::NotAvailable { zone: zone.clone() }),
+        None => Ok(std::sync::Arc::new(NoLocalZones)),
+    }
+}

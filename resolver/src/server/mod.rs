@@ -6,11 +6,13 @@
 
 pub mod access;
 pub mod config_file;
+pub mod control;
 pub mod handler;
 pub mod inflight;
 pub mod limits;
 pub mod local_zones;
 pub mod message;
 pub mod resolve;
+pub mod run;
 pub mod settings;
 pub mod stats;

@@ -99,9 +99,18 @@ impl AccessList {
         AccessList { allowed: loopback() }
     }
 
-    /// Loopback plus `extra`: `--allow` widens the default, it never replaces loopback.
+    /// `extra` plus the host itself (127.0.0.1 and ::1, so the machine's own stub and tools keep
+    /// working). Without `extra` the default is all of loopback: loopback only, like Unbound.
+    /// With `extra`, other 127/8 addresses are not implied, so a lab can tell clients apart.
     pub fn with_allowed(extra: impl IntoIterator<Item = Cidr>) -> AccessList {
-        let mut allowed = loopback();
+        let extra: Vec<Cidr> = extra.into_iter().collect();
+        if extra.is_empty() {
+            return AccessList::loopback_only();
+        }
+        let mut allowed = vec![
+            Cidr { network: IpAddr::V4(Ipv4Addr::LOCALHOST), prefix_length: 32 },
+            Cidr { network: IpAddr::V6(Ipv6Addr::LOCALHOST), prefix_length: 128 },
+        ];
         for cidr in extra {
             if !allowed.contains(&cidr) {
                 allowed.push(cidr);
@@ -150,6 +159,7 @@ mod tests {
         assert!(!list.allows(ip("192.0.3.1")));
         assert!(list.allows(ip("2001:db8:1::5")));
         assert!(list.allows(ip("127.0.0.1")));
+        assert!(!list.allows(ip("127.60.9.9")));
     }
 
     #[test]

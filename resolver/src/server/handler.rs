@@ -64,6 +64,11 @@ impl<R: Resolve> ResolverHandler<R> {
         }
     }
 
+    /// The shared resolutions, for tests and the stats dump.
+    pub fn in_flight(&self) -> &InFlight<R> {
+        &self.in_flight
+    }
+
     pub fn statistics(&self) -> &Arc<Statistics> {
         &self.statistics
     }

@@ -70,6 +70,11 @@ impl<R: Resolve> InFlight<R> {
         &self.resolver
     }
 
+    /// Requests waiting on another request's resolution right now.
+    pub fn waiting(&self) -> usize {
+        lock(&self.pending).values().map(broadcast::Sender::receiver_count).sum()
+    }
+
     /// Resolutions running now.
     pub fn running(&self) -> usize {
         lock(&self.pending).len()

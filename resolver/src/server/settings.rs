@@ -36,7 +36,8 @@ pub struct Arguments {
     /// Serve this YAML zone authoritatively, without recursion (repeatable; ORIGIN=FILE allowed)
     #[arg(long, value_name = "FILE")]
     pub zone: Vec<String>,
-    /// Also answer clients in this prefix; loopback is always allowed (repeatable)
+    /// Answer clients in this prefix (repeatable). Default: all loopback (127.0.0.0/8, ::1); once
+    /// any --allow is given, loopback means only the host itself (127.0.0.1, ::1)
     #[arg(long, value_name = "CIDR")]
     pub allow: Vec<String>,
     /// YAML file with the same settings; flags override it

@@ -1,0 +1,340 @@
+//! The `resolver` daemon's tests: the handler with fake resolvers (bytes in, bytes out), and the
+//! real binary end to end on its own 127.60.x.y addresses against a fake upstream.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::A;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use tokio::sync::Semaphore;
+
+use authority::listen::{Protocol, RequestContext};
+use resolver::server::access::{AccessList, Cidr};
+use resolver::server::handler::{Policy, ResolverHandler};
+use resolver::server::resolve::Resolve;
+use resolver::server::stats::Statistics;
+
+/// Bound on cooperative yields while waiting for spawned tasks to reach a state.
+const MAX_YIELDS: usize = 10_000;
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).unwrap_or_else(|_| Name::root())
+}
+
+fn query_message(id: u16, qname: &str, record_type: RecordType, edns: Option<u16>) -> Message {
+    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.queries.push(Query::query(name(qname), record_type));
+    if let Some(payload) = edns {
+        let mut options = Edns::new();
+        options.set_max_payload(payload);
+        message.edns = Some(options);
+    }
+    message
+}
+
+fn query_bytes(id: u16, qname: &str, edns: Option<u16>) -> Vec<u8> {
+    query_message(id, qname, RecordType::A, edns).to_vec().unwrap_or_default()
+}
+
+fn context(client: &str, protocol: Protocol) -> RequestContext {
+    let client = SocketAddr::new(client.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), 40000);
+    RequestContext { client, local: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 60, 0, 1)), 53), protocol }
+}
+
+fn parse(bytes: Option<Vec<u8>>) -> Message {
+    let bytes = bytes.unwrap_or_else(|| panic!("expected a response, got none"));
+    Message::from_vec(&bytes).unwrap_or_else(|error| panic!("unparsable response: {error}"))
+}
+
+/// Answers every question with `count` A records, after the gate lets it through.
+struct FakeResolver {
+    calls: AtomicUsize,
+    count: usize,
+    gate: Semaphore,
+}
+
+impl FakeResolver {
+    fn open(count: usize) -> Arc<FakeResolver> {
+        Arc::new(FakeResolver { calls: AtomicUsize::new(0), count, gate: Semaphore::new(Semaphore::MAX_PERMITS) })
+    }
+
+    fn gated(count: usize) -> Arc<FakeResolver> {
+        Arc::new(FakeResolver { calls: AtomicUsize::new(0), count, gate: Semaphore::new(0) })
+    }
+}
+
+fn answer_for(request: &Message, count: usize) -> Message {
+    let mut response = Message::new(request.metadata.id, MessageType::Response, OpCode::Query);
+    response.queries = request.queries.clone();
+    if let Some(query) = request.queries.first() {
+        for index in 0..count {
+            let address = Ipv4Addr::new(192, 0, 2, u8::try_from(index % 250).unwrap_or(0));
+            response.answers.push(Record::from_rdata(query.name().clone(), 300, RData::A(A(address))));
+        }
+    }
+    response
+}
+
+impl Resolve for FakeResolver {
+    async fn resolve(&self, request: &Message) -> Message {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Ok(permit) = self.gate.acquire().await {
+            permit.forget();
+        }
+        answer_for(request, self.count)
+    }
+}
+
+fn handler_for(resolver: Arc<FakeResolver>) -> ResolverHandler<FakeResolver> {
+    ResolverHandler::new(resolver, Policy::default(), Statistics::new())
+}
+
+mod access_control {
+    use super::*;
+
+    #[tokio::test]
+    async fn client_outside_the_allowed_ranges_gets_refused_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let response = parse(handler.answer(&query_bytes(7, "example.test.", None), context("192.0.2.9", Protocol::Udp)).await);
+        assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(response.metadata.id, 7);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn loopback_clients_are_answered_by_default() {
+        let handler = handler_for(FakeResolver::open(1));
+        for client in ["127.0.0.1", "127.60.3.3", "::1"] {
+            let response = parse(handler.answer(&query_bytes(8, "example.test.", None), context(client, Protocol::Udp)).await);
+            assert_eq!(response.metadata.response_code, ResponseCode::NoError, "{client}");
+            assert_eq!(response.answers.len(), 1, "{client}");
+        }
+    }
+
+    #[tokio::test]
+    async fn reload_swaps_in_a_wider_access_list() {
+        let handler = handler_for(FakeResolver::open(1));
+        let bytes = query_bytes(9, "example.test.", None);
+        let before = parse(handler.answer(&bytes, context("192.0.2.9", Protocol::Udp)).await);
+        assert_eq!(before.metadata.response_code, ResponseCode::Refused);
+        let allowed: Vec<Cidr> = ["192.0.2.0/24".parse()].into_iter().flatten().collect();
+        handler.replace_policy(Policy { access: AccessList::with_allowed(allowed), ..Policy::default() });
+        let after = parse(handler.answer(&bytes, context("192.0.2.9", Protocol::Udp)).await);
+        assert_eq!(after.metadata.response_code, ResponseCode::NoError);
+    }
+}
+
+mod malformed_requests {
+    use super::*;
+
+    #[tokio::test]
+    async fn garbage_after_the_header_gets_formerr_with_the_id() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut bytes = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        bytes.extend_from_slice(&[0xff; 20]);
+        let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+        assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        assert_eq!(response.metadata.id, 0x1234);
+    }
+
+    #[tokio::test]
+    async fn question_count_other_than_one_gets_formerr() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut two = query_message(5, "a.test.", RecordType::A, None);
+        two.queries.push(Query::query(name("b.test."), RecordType::A));
+        let none = Message::new(6, MessageType::Query, OpCode::Query);
+        for message in [two, none] {
+            let bytes = message.to_vec().unwrap_or_default();
+            let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+            assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        }
+    }
+
+    #[tokio::test]
+    async fn opcode_other_than_query_gets_notimp() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut message = query_message(11, "a.test.", RecordType::A, None);
+        message.metadata.op_code = OpCode::Status;
+        let bytes = message.to_vec().unwrap_or_default();
+        let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+        assert_eq!(response.metadata.response_code, ResponseCode::NotImp);
+        assert_eq!(response.metadata.id, 11);
+    }
+
+    #[tokio::test]
+    async fn short_packets_and_responses_are_dropped() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        assert!(handler.answer(&[0x12, 0x34, 0x01], context("127.0.0.1", Protocol::Udp)).await.is_none());
+        let mut response = query_message(12, "a.test.", RecordType::A, None);
+        response.metadata.message_type = MessageType::Response;
+        let bytes = response.to_vec().unwrap_or_default();
+        assert!(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await.is_none());
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+}
+
+mod edns_and_truncation {
+    use super::*;
+
+    #[tokio::test]
+    async fn opt_is_echoed_with_our_payload_and_the_do_bit() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut message = query_message(20, "a.test.", RecordType::A, Some(4096));
+        if let Some(edns) = message.edns.as_mut() {
+            edns.set_dnssec_ok(true);
+        }
+        let bytes = message.to_vec().unwrap_or_default();
+        let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+        let edns = response.edns.unwrap_or_else(|| panic!("no OPT in the response"));
+        assert_eq!(edns.max_payload(), 1232);
+        assert!(edns.flags().dnssec_ok);
+    }
+
+    #[tokio::test]
+    async fn no_opt_in_the_response_when_the_client_sent_none() {
+        let handler = handler_for(FakeResolver::open(1));
+        let response = parse(handler.answer(&query_bytes(21, "a.test.", None), context("127.0.0.1", Protocol::Udp)).await);
+        assert!(response.edns.is_none());
+    }
+
+    #[tokio::test]
+    async fn large_udp_answer_without_edns_is_truncated_to_512_with_tc() {
+        let handler = handler_for(FakeResolver::open(60));
+        let bytes = handler.answer(&query_bytes(22, "a.test.", None), context("127.0.0.1", Protocol::Udp)).await.unwrap_or_default();
+        assert!(bytes.len() <= 512, "{} bytes", bytes.len());
+        let response = parse(Some(bytes));
+        assert!(response.metadata.truncation);
+        assert_eq!(response.queries.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn udp_answer_is_limited_to_1232_even_if_the_client_offers_more() {
+        let handler = handler_for(FakeResolver::open(100));
+        let bytes = handler.answer(&query_bytes(23, "a.test.", Some(4096)), context("127.0.0.1", Protocol::Udp)).await.unwrap_or_default();
+        assert!(bytes.len() <= 1232, "{} bytes", bytes.len());
+        assert!(parse(Some(bytes)).metadata.truncation);
+    }
+
+    #[tokio::test]
+    async fn the_same_answer_over_tcp_is_complete() {
+        let handler = handler_for(FakeResolver::open(100));
+        let response = parse(handler.answer(&query_bytes(24, "a.test.", None), context("127.0.0.1", Protocol::Tcp)).await);
+        assert!(!response.metadata.truncation);
+        assert_eq!(response.answers.len(), 100);
+    }
+
+    #[tokio::test]
+    async fn response_keeps_the_clients_id_and_question_case() {
+        let handler = handler_for(FakeResolver::open(1));
+        let response = parse(handler.answer(&query_bytes(25, "ExAmPle.TeSt.", None), context("127.0.0.1", Protocol::Udp)).await);
+        assert_eq!(response.metadata.id, 25);
+        assert!(response.metadata.recursion_available);
+        assert_eq!(response.queries.first().map(|query| query.name().to_string()), Some("ExAmPle.TeSt.".to_string()));
+    }
+}
+
+mod concurrency {
+    use super::*;
+
+    /// A scripted upstream: answers every query with one A record once the gate opens, and
+    /// counts the exchanges.
+    struct CountingUpstream {
+        exchanges: AtomicUsize,
+        gate: Semaphore,
+    }
+
+    impl resolver::transport::Transport for CountingUpstream {
+        fn exchange<'a>(&'a self, _server: SocketAddr, _protocol: Protocol, query: &'a [u8], _timeout: std::time::Duration) -> resolver::transport::ExchangeFuture<'a> {
+            self.exchanges.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if let Ok(permit) = self.gate.acquire().await {
+                    permit.forget();
+                }
+                let request = Message::from_vec(query).map_err(|_| resolver::transport::TransportError::Timeout)?;
+                let mut response = answer_for(&request, 1);
+                response.metadata.recursion_available = true;
+                response.metadata.recursion_desired = request.metadata.recursion_desired;
+                response.edns = request.edns.clone();
+                response.to_vec().map_err(|_| resolver::transport::TransportError::Timeout)
+            })
+        }
+    }
+
+    async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
+        for _ in 0..MAX_YIELDS {
+            if condition() {
+                return true;
+            }
+            tokio::task::yield_now().await;
+        }
+        condition()
+    }
+
+    #[tokio::test]
+    async fn identical_concurrent_queries_share_one_upstream_query() {
+        const CLIENTS: usize = 20;
+        let upstream = Arc::new(CountingUpstream { exchanges: AtomicUsize::new(0), gate: Semaphore::new(0) });
+        let config = resolver::config::ResolverConfig {
+            forward_zones: vec![resolver::config::ForwardZone { suffix: Name::root(), upstreams: vec!["127.60.2.1:53".parse().unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53))] }],
+            allow_loopback_upstream: true,
+            ..resolver::config::ResolverConfig::default()
+        };
+        let real = Arc::new(resolver::Resolver::new(config, upstream.clone(), Arc::new(resolver::clock::ManualClock::new())));
+        let handler = Arc::new(ResolverHandler::new(real, Policy::default(), Statistics::new()));
+        let mut clients = tokio::task::JoinSet::new();
+        for index in 0..CLIENTS {
+            let handler = handler.clone();
+            let id = u16::try_from(index).unwrap_or(0);
+            clients.spawn(async move { handler.answer(&query_bytes(id, "shared.test.", Some(1232)), context("127.0.0.1", Protocol::Udp)).await });
+        }
+        let all_waiting = yield_until(|| upstream.exchanges.load(Ordering::SeqCst) == 1 && handler.in_flight().waiting() == CLIENTS - 1).await;
+        assert!(all_waiting, "exchanges {}, waiting {}", upstream.exchanges.load(Ordering::SeqCst), handler.in_flight().waiting());
+        upstream.gate.add_permits(CLIENTS);
+        let mut answered = 0;
+        while let Some(result) = clients.join_next().await {
+            let response = parse(result.unwrap_or(None));
+            assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+            assert_eq!(response.answers.len(), 1);
+            answered += 1;
+        }
+        assert_eq!(answered, CLIENTS);
+        assert_eq!(upstream.exchanges.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn distinct_questions_are_not_merged() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let _ = handler.answer(&query_bytes(1, "one.test.", None), context("127.0.0.1", Protocol::Udp)).await;
+        let _ = handler.answer(&query_bytes(2, "two.test.", None), context("127.0.0.1", Protocol::Udp)).await;
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn queries_beyond_the_resolution_bound_are_dropped() {
+        let resolver = FakeResolver::gated(1);
+        let handler = Arc::new(ResolverHandler::with_concurrency(resolver.clone(), Policy::default(), Statistics::new(), 2));
+        let mut clients = tokio::task::JoinSet::new();
+        for (id, qname) in [(1u16, "one.test."), (2, "two.test.")] {
+            let handler = handler.clone();
+            clients.spawn(async move { handler.answer(&query_bytes(id, qname, None), context("127.0.0.1", Protocol::Udp)).await });
+        }
+        assert!(yield_until(|| resolver.calls.load(Ordering::SeqCst) == 2).await);
+        let third = handler.answer(&query_bytes(3, "three.test.", None), context("127.0.0.1", Protocol::Udp)).await;
+        assert!(third.is_none(), "the third resolution should be dropped");
+        assert!(handler.render_statistics().contains("queries.dropped_overloaded 1\n"));
+        resolver.gate.add_permits(2);
+        while let Some(result) = clients.join_next().await {
+            assert_eq!(parse(result.unwrap_or(None)).metadata.response_code, ResponseCode::NoError);
+        }
+        let fourth = query_bytes(4, "four.test.", None);
+        let after = handler.answer(&fourth, context("127.0.0.1", Protocol::Udp));
+        resolver.gate.add_permits(1);
+        assert!(after.await.is_some(), "slots are freed when resolutions end");
+    }
+}

@@ -338,3 +338,197 @@ mod concurrency {
         assert!(after.await.is_some(), "slots are freed when resolutions end");
     }
 }
+
+mod end_to_end {
+    use super::*;
+
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+
+    /// How long the daemon may take to print its ready line (a cold debug binary on a busy box).
+    const READY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Per-attempt wait for one DNS reply; it only bounds the test, it never decides pass/fail.
+    const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Stderr lines read while waiting for the ready line.
+    const MAX_STDERR_LINES: usize = 1000;
+    /// Queries the fake upstream answers before it stops.
+    const UPSTREAM_MAX_QUERIES: usize = 100;
+
+    /// The running daemon; killed by PID when the test ends, pass or fail.
+    struct Daemon {
+        child: Child,
+        address: SocketAddr,
+    }
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start_daemon(arguments: &[String]) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args(arguments)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start resolver: {error}"));
+        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr pipe"));
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Keeps draining after the ready line so the daemon never blocks on a full pipe.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let mut daemon = Daemon { child, address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0) };
+        for _ in 0..MAX_STDERR_LINES {
+            let line = match receiver.recv_timeout(READY_TIMEOUT) {
+                Ok(line) => line,
+                Err(_) => panic!("resolver printed no ready line (exit: {:?})", daemon.child.try_wait()),
+            };
+            if let Some(rest) = line.split("resolver ready: listening on ").nth(1) {
+                let first = rest.split_whitespace().next().unwrap_or_default();
+                daemon.address = first.parse().unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
+                return daemon;
+            }
+        }
+        panic!("no ready line in {MAX_STDERR_LINES} lines");
+    }
+
+    /// A forwarder target answering every query with A 192.0.2.53, over UDP and TCP.
+    async fn fake_upstream(address: &str) -> SocketAddr {
+        let udp = UdpSocket::bind(address).await.unwrap_or_else(|error| panic!("bind {address}: {error}"));
+        let local = udp.local_addr().unwrap_or_else(|error| panic!("{error}"));
+        let tcp = tokio::net::TcpListener::bind(local).await.unwrap_or_else(|error| panic!("bind tcp {local}: {error}"));
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; 4096];
+            for _ in 0..UPSTREAM_MAX_QUERIES {
+                let Ok((length, peer)) = udp.recv_from(&mut buffer).await else { return };
+                if let Some(reply) = upstream_reply(buffer.get(..length).unwrap_or_default()) {
+                    let _ = udp.send_to(&reply, peer).await;
+                }
+            }
+        });
+        tokio::spawn(async move {
+            for _ in 0..UPSTREAM_MAX_QUERIES {
+                let Ok((mut stream, _)) = tcp.accept().await else { return };
+                let mut length = [0u8; 2];
+                if stream.read_exact(&mut length).await.is_err() {
+                    continue;
+                }
+                let mut query = vec![0u8; usize::from(u16::from_be_bytes(length))];
+                if stream.read_exact(&mut query).await.is_err() {
+                    continue;
+                }
+                if let Some(reply) = upstream_reply(&query) {
+                    let mut framed = u16::try_from(reply.len()).unwrap_or(0).to_be_bytes().to_vec();
+                    framed.extend_from_slice(&reply);
+                    let _ = stream.write_all(&framed).await;
+                }
+            }
+        });
+        local
+    }
+
+    fn upstream_reply(query: &[u8]) -> Option<Vec<u8>> {
+        let request = Message::from_vec(query).ok()?;
+        let mut response = Message::new(request.metadata.id, MessageType::Response, OpCode::Query);
+        response.metadata.recursion_desired = request.metadata.recursion_desired;
+        response.metadata.recursion_available = true;
+        response.queries = request.queries.clone();
+        response.edns = request.edns.clone();
+        if let Some(query) = request.queries.first() {
+            if query.query_type() == RecordType::A {
+                response.answers.push(Record::from_rdata(query.name().clone(), 300, RData::A(A(Ipv4Addr::new(192, 0, 2, 53)))));
+            }
+        }
+        response.to_vec().ok()
+    }
+
+    async fn ask_udp(from: &str, to: SocketAddr, id: u16, qname: &str) -> Message {
+        let socket = UdpSocket::bind(from).await.unwrap_or_else(|error| panic!("bind {from}: {error}"));
+        let query = query_bytes(id, qname, Some(1232));
+        let mut buffer = vec![0u8; 4096];
+        for _ in 0..3 {
+            let _ = socket.send_to(&query, to).await;
+            if let Ok(Ok((length, _))) = tokio::time::timeout(REPLY_TIMEOUT, socket.recv_from(&mut buffer)).await {
+                return parse(buffer.get(..length).map(<[u8]>::to_vec));
+            }
+        }
+        panic!("no UDP reply from {to} to {from}");
+    }
+
+    async fn ask_tcp(from: &str, to: SocketAddr, id: u16, qname: &str) -> Message {
+        let exchange = async {
+            let socket = TcpSocket::new_v4().ok()?;
+            socket.bind(from.parse().ok()?).ok()?;
+            let mut stream: TcpStream = socket.connect(to).await.ok()?;
+            let query = query_bytes(id, qname, None);
+            let mut framed = u16::try_from(query.len()).ok()?.to_be_bytes().to_vec();
+            framed.extend_from_slice(&query);
+            stream.write_all(&framed).await.ok()?;
+            let mut length = [0u8; 2];
+            stream.read_exact(&mut length).await.ok()?;
+            let mut reply = vec![0u8; usize::from(u16::from_be_bytes(length))];
+            stream.read_exact(&mut reply).await.ok()?;
+            Some(reply)
+        };
+        parse(tokio::time::timeout(REPLY_TIMEOUT, exchange).await.ok().flatten())
+    }
+
+    fn first_address(message: &Message) -> Option<Ipv4Addr> {
+        message.answers.iter().find_map(|record| match &record.data {
+            RData::A(address) => Some(address.0),
+            _ => None,
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forwarding_daemon_answers_over_udp_and_tcp_and_refuses_outsiders() {
+        let upstream = fake_upstream("127.60.1.2:0").await;
+        let control = std::env::temp_dir().join(format!("resolver-daemon-test-{}.sock", std::process::id()));
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.1.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.1.0/24".to_string(),
+            "--control".to_string(),
+            control.display().to_string(),
+        ];
+        let daemon = start_daemon(&arguments);
+
+        let over_udp = ask_udp("127.60.1.3:0", daemon.address, 101, "www.forwarded.test.").await;
+        assert_eq!(over_udp.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(over_udp.metadata.id, 101);
+        assert_eq!(first_address(&over_udp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+
+        let over_tcp = ask_tcp("127.60.1.4:0", daemon.address, 102, "tcp.forwarded.test.").await;
+        assert_eq!(over_tcp.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(first_address(&over_tcp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+
+        let outsider = ask_udp("127.60.9.9:0", daemon.address, 103, "www.forwarded.test.").await;
+        assert_eq!(outsider.metadata.response_code, ResponseCode::Refused);
+        assert!(outsider.answers.is_empty());
+
+        let stats = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args(["--control".to_string(), control.display().to_string(), "stats".to_string()])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        let text = String::from_utf8_lossy(&stats.stdout);
+        assert!(stats.status.success(), "control client failed: {}", String::from_utf8_lossy(&stats.stderr));
+        assert!(text.contains("queries.refused_by_access_control 1\n"), "{text}");
+        assert!(text.contains("queries 3\n"), "{text}");
+        drop(daemon);
+    }
+}

@@ -162,4 +162,13 @@ mod tests {
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
+
+    #[test]
+    fn the_shipped_example_parses() {
+        let text = include_str!("../../resolver.example.yaml");
+        let parsed = ConfigFile::parse(text).map_err(|(line, kind)| format!("line {line:?}: {kind:?}"));
+        let Ok(config) = parsed else { panic!("{parsed:?}") };
+        assert_eq!(config.allow.len(), 2);
+        assert_eq!(config.cache_size, Some(100_000));
+    }
 }

@@ -36,12 +36,21 @@ fn query_message(id: u16, qname: &str, record_type: RecordType, edns: Option<u16
 }
 
 fn query_bytes(id: u16, qname: &str, edns: Option<u16>) -> Vec<u8> {
-    query_message(id, qname, RecordType::A, edns).to_vec().unwrap_or_default()
+    query_message(id, qname, RecordType::A, edns)
+        .to_vec()
+        .unwrap_or_default()
 }
 
 fn context(client: &str, protocol: Protocol) -> RequestContext {
-    let client = SocketAddr::new(client.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), 40000);
-    RequestContext { client, local: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 60, 0, 1)), 53), protocol }
+    let client = SocketAddr::new(
+        client.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        40000,
+    );
+    RequestContext {
+        client,
+        local: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 60, 0, 1)), 53),
+        protocol,
+    }
 }
 
 fn parse(bytes: Option<Vec<u8>>) -> Message {
@@ -58,11 +67,19 @@ struct FakeResolver {
 
 impl FakeResolver {
     fn open(count: usize) -> Arc<FakeResolver> {
-        Arc::new(FakeResolver { calls: AtomicUsize::new(0), count, gate: Semaphore::new(Semaphore::MAX_PERMITS) })
+        Arc::new(FakeResolver {
+            calls: AtomicUsize::new(0),
+            count,
+            gate: Semaphore::new(Semaphore::MAX_PERMITS),
+        })
     }
 
     fn gated(count: usize) -> Arc<FakeResolver> {
-        Arc::new(FakeResolver { calls: AtomicUsize::new(0), count, gate: Semaphore::new(0) })
+        Arc::new(FakeResolver {
+            calls: AtomicUsize::new(0),
+            count,
+            gate: Semaphore::new(0),
+        })
     }
 }
 
@@ -72,7 +89,11 @@ fn answer_for(request: &Message, count: usize) -> Message {
     if let Some(query) = request.queries.first() {
         for index in 0..count {
             let address = Ipv4Addr::new(192, 0, 2, u8::try_from(index % 250).unwrap_or(0));
-            response.answers.push(Record::from_rdata(query.name().clone(), 300, RData::A(A(address))));
+            response.answers.push(Record::from_rdata(
+                query.name().clone(),
+                300,
+                RData::A(A(address)),
+            ));
         }
     }
     response
@@ -99,7 +120,14 @@ mod access_control {
     async fn client_outside_the_allowed_ranges_gets_refused_without_resolution() {
         let resolver = FakeResolver::open(1);
         let handler = handler_for(resolver.clone());
-        let response = parse(handler.answer(&query_bytes(7, "example.test.", None), context("192.0.2.9", Protocol::Udp)).await);
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(7, "example.test.", None),
+                    context("192.0.2.9", Protocol::Udp),
+                )
+                .await,
+        );
         assert_eq!(response.metadata.response_code, ResponseCode::Refused);
         assert_eq!(response.metadata.id, 7);
         assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
@@ -109,8 +137,19 @@ mod access_control {
     async fn loopback_clients_are_answered_by_default() {
         let handler = handler_for(FakeResolver::open(1));
         for client in ["127.0.0.1", "127.60.3.3", "::1"] {
-            let response = parse(handler.answer(&query_bytes(8, "example.test.", None), context(client, Protocol::Udp)).await);
-            assert_eq!(response.metadata.response_code, ResponseCode::NoError, "{client}");
+            let response = parse(
+                handler
+                    .answer(
+                        &query_bytes(8, "example.test.", None),
+                        context(client, Protocol::Udp),
+                    )
+                    .await,
+            );
+            assert_eq!(
+                response.metadata.response_code,
+                ResponseCode::NoError,
+                "{client}"
+            );
             assert_eq!(response.answers.len(), 1, "{client}");
         }
     }
@@ -119,11 +158,22 @@ mod access_control {
     async fn reload_swaps_in_a_wider_access_list() {
         let handler = handler_for(FakeResolver::open(1));
         let bytes = query_bytes(9, "example.test.", None);
-        let before = parse(handler.answer(&bytes, context("192.0.2.9", Protocol::Udp)).await);
+        let before = parse(
+            handler
+                .answer(&bytes, context("192.0.2.9", Protocol::Udp))
+                .await,
+        );
         assert_eq!(before.metadata.response_code, ResponseCode::Refused);
         let allowed: Vec<Cidr> = ["192.0.2.0/24".parse()].into_iter().flatten().collect();
-        handler.replace_policy(Policy { access: AccessList::with_allowed(allowed), ..Policy::default() });
-        let after = parse(handler.answer(&bytes, context("192.0.2.9", Protocol::Udp)).await);
+        handler.replace_policy(Policy {
+            access: AccessList::with_allowed(allowed),
+            ..Policy::default()
+        });
+        let after = parse(
+            handler
+                .answer(&bytes, context("192.0.2.9", Protocol::Udp))
+                .await,
+        );
         assert_eq!(after.metadata.response_code, ResponseCode::NoError);
     }
 }
@@ -136,7 +186,11 @@ mod malformed_requests {
         let handler = handler_for(FakeResolver::open(1));
         let mut bytes = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
         bytes.extend_from_slice(&[0xff; 20]);
-        let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
         assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
         assert_eq!(response.metadata.id, 0x1234);
     }
@@ -145,11 +199,16 @@ mod malformed_requests {
     async fn question_count_other_than_one_gets_formerr() {
         let handler = handler_for(FakeResolver::open(1));
         let mut two = query_message(5, "a.test.", RecordType::A, None);
-        two.queries.push(Query::query(name("b.test."), RecordType::A));
+        two.queries
+            .push(Query::query(name("b.test."), RecordType::A));
         let none = Message::new(6, MessageType::Query, OpCode::Query);
         for message in [two, none] {
             let bytes = message.to_vec().unwrap_or_default();
-            let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+            let response = parse(
+                handler
+                    .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                    .await,
+            );
             assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
         }
     }
@@ -160,7 +219,11 @@ mod malformed_requests {
         let mut message = query_message(11, "a.test.", RecordType::A, None);
         message.metadata.op_code = OpCode::Status;
         let bytes = message.to_vec().unwrap_or_default();
-        let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
         assert_eq!(response.metadata.response_code, ResponseCode::NotImp);
         assert_eq!(response.metadata.id, 11);
     }
@@ -169,11 +232,17 @@ mod malformed_requests {
     async fn short_packets_and_responses_are_dropped() {
         let resolver = FakeResolver::open(1);
         let handler = handler_for(resolver.clone());
-        assert!(handler.answer(&[0x12, 0x34, 0x01], context("127.0.0.1", Protocol::Udp)).await.is_none());
+        assert!(handler
+            .answer(&[0x12, 0x34, 0x01], context("127.0.0.1", Protocol::Udp))
+            .await
+            .is_none());
         let mut response = query_message(12, "a.test.", RecordType::A, None);
         response.metadata.message_type = MessageType::Response;
         let bytes = response.to_vec().unwrap_or_default();
-        assert!(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await.is_none());
+        assert!(handler
+            .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+            .await
+            .is_none());
         assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
     }
 }
@@ -189,8 +258,14 @@ mod edns_and_truncation {
             edns.set_dnssec_ok(true);
         }
         let bytes = message.to_vec().unwrap_or_default();
-        let response = parse(handler.answer(&bytes, context("127.0.0.1", Protocol::Udp)).await);
-        let edns = response.edns.unwrap_or_else(|| panic!("no OPT in the response"));
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        let edns = response
+            .edns
+            .unwrap_or_else(|| panic!("no OPT in the response"));
         assert_eq!(edns.max_payload(), 1232);
         assert!(edns.flags().dnssec_ok);
     }
@@ -198,14 +273,27 @@ mod edns_and_truncation {
     #[tokio::test]
     async fn no_opt_in_the_response_when_the_client_sent_none() {
         let handler = handler_for(FakeResolver::open(1));
-        let response = parse(handler.answer(&query_bytes(21, "a.test.", None), context("127.0.0.1", Protocol::Udp)).await);
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(21, "a.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
         assert!(response.edns.is_none());
     }
 
     #[tokio::test]
     async fn large_udp_answer_without_edns_is_truncated_to_512_with_tc() {
         let handler = handler_for(FakeResolver::open(60));
-        let bytes = handler.answer(&query_bytes(22, "a.test.", None), context("127.0.0.1", Protocol::Udp)).await.unwrap_or_default();
+        let bytes = handler
+            .answer(
+                &query_bytes(22, "a.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await
+            .unwrap_or_default();
         assert!(bytes.len() <= 512, "{} bytes", bytes.len());
         let response = parse(Some(bytes));
         assert!(response.metadata.truncation);
@@ -215,7 +303,13 @@ mod edns_and_truncation {
     #[tokio::test]
     async fn udp_answer_is_limited_to_1232_even_if_the_client_offers_more() {
         let handler = handler_for(FakeResolver::open(100));
-        let bytes = handler.answer(&query_bytes(23, "a.test.", Some(4096)), context("127.0.0.1", Protocol::Udp)).await.unwrap_or_default();
+        let bytes = handler
+            .answer(
+                &query_bytes(23, "a.test.", Some(4096)),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await
+            .unwrap_or_default();
         assert!(bytes.len() <= 1232, "{} bytes", bytes.len());
         assert!(parse(Some(bytes)).metadata.truncation);
     }
@@ -223,7 +317,14 @@ mod edns_and_truncation {
     #[tokio::test]
     async fn the_same_answer_over_tcp_is_complete() {
         let handler = handler_for(FakeResolver::open(100));
-        let response = parse(handler.answer(&query_bytes(24, "a.test.", None), context("127.0.0.1", Protocol::Tcp)).await);
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(24, "a.test.", None),
+                    context("127.0.0.1", Protocol::Tcp),
+                )
+                .await,
+        );
         assert!(!response.metadata.truncation);
         assert_eq!(response.answers.len(), 100);
     }
@@ -231,10 +332,23 @@ mod edns_and_truncation {
     #[tokio::test]
     async fn response_keeps_the_clients_id_and_question_case() {
         let handler = handler_for(FakeResolver::open(1));
-        let response = parse(handler.answer(&query_bytes(25, "ExAmPle.TeSt.", None), context("127.0.0.1", Protocol::Udp)).await);
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(25, "ExAmPle.TeSt.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
         assert_eq!(response.metadata.id, 25);
         assert!(response.metadata.recursion_available);
-        assert_eq!(response.queries.first().map(|query| query.name().to_string()), Some("ExAmPle.TeSt.".to_string()));
+        assert_eq!(
+            response
+                .queries
+                .first()
+                .map(|query| query.name().to_string()),
+            Some("ExAmPle.TeSt.".to_string())
+        );
     }
 }
 
@@ -249,18 +363,27 @@ mod concurrency {
     }
 
     impl resolver::transport::Transport for CountingUpstream {
-        fn exchange<'a>(&'a self, _server: SocketAddr, _protocol: Protocol, query: &'a [u8], _timeout: std::time::Duration) -> resolver::transport::ExchangeFuture<'a> {
+        fn exchange<'a>(
+            &'a self,
+            _server: SocketAddr,
+            _protocol: Protocol,
+            query: &'a [u8],
+            _timeout: std::time::Duration,
+        ) -> resolver::transport::ExchangeFuture<'a> {
             self.exchanges.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
                 if let Ok(permit) = self.gate.acquire().await {
                     permit.forget();
                 }
-                let request = Message::from_vec(query).map_err(|_| resolver::transport::TransportError::Timeout)?;
+                let request = Message::from_vec(query)
+                    .map_err(|_| resolver::transport::TransportError::Timeout)?;
                 let mut response = answer_for(&request, 1);
                 response.metadata.recursion_available = true;
                 response.metadata.recursion_desired = request.metadata.recursion_desired;
                 response.edns = request.edns.clone();
-                response.to_vec().map_err(|_| resolver::transport::TransportError::Timeout)
+                response
+                    .to_vec()
+                    .map_err(|_| resolver::transport::TransportError::Timeout)
             })
         }
     }
@@ -278,22 +401,54 @@ mod concurrency {
     #[tokio::test]
     async fn identical_concurrent_queries_share_one_upstream_query() {
         const CLIENTS: usize = 20;
-        let upstream = Arc::new(CountingUpstream { exchanges: AtomicUsize::new(0), gate: Semaphore::new(0) });
+        let upstream = Arc::new(CountingUpstream {
+            exchanges: AtomicUsize::new(0),
+            gate: Semaphore::new(0),
+        });
         let config = resolver::config::ResolverConfig {
-            forward_zones: vec![resolver::config::ForwardZone { suffix: Name::root(), upstreams: vec!["127.60.2.1:53".parse().unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53))] }],
+            forward_zones: vec![resolver::config::ForwardZone {
+                suffix: Name::root(),
+                upstreams: vec!["127.60.2.1:53"
+                    .parse()
+                    .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53))],
+            }],
             allow_loopback_upstream: true,
             ..resolver::config::ResolverConfig::default()
         };
-        let real = Arc::new(resolver::Resolver::new(config, upstream.clone(), Arc::new(resolver::clock::ManualClock::new())));
-        let handler = Arc::new(ResolverHandler::new(real, Policy::default(), Statistics::new()));
+        let real = Arc::new(resolver::Resolver::new(
+            config,
+            upstream.clone(),
+            Arc::new(resolver::clock::ManualClock::new()),
+        ));
+        let handler = Arc::new(ResolverHandler::new(
+            real,
+            Policy::default(),
+            Statistics::new(),
+        ));
         let mut clients = tokio::task::JoinSet::new();
         for index in 0..CLIENTS {
             let handler = handler.clone();
             let id = u16::try_from(index).unwrap_or(0);
-            clients.spawn(async move { handler.answer(&query_bytes(id, "shared.test.", Some(1232)), context("127.0.0.1", Protocol::Udp)).await });
+            clients.spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(id, "shared.test.", Some(1232)),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            });
         }
-        let all_waiting = yield_until(|| upstream.exchanges.load(Ordering::SeqCst) == 1 && handler.in_flight().waiting() == CLIENTS - 1).await;
-        assert!(all_waiting, "exchanges {}, waiting {}", upstream.exchanges.load(Ordering::SeqCst), handler.in_flight().waiting());
+        let all_waiting = yield_until(|| {
+            upstream.exchanges.load(Ordering::SeqCst) == 1
+                && handler.in_flight().waiting() == CLIENTS - 1
+        })
+        .await;
+        assert!(
+            all_waiting,
+            "exchanges {}, waiting {}",
+            upstream.exchanges.load(Ordering::SeqCst),
+            handler.in_flight().waiting()
+        );
         upstream.gate.add_permits(CLIENTS);
         let mut answered = 0;
         while let Some(result) = clients.join_next().await {
@@ -310,32 +465,67 @@ mod concurrency {
     async fn distinct_questions_are_not_merged() {
         let resolver = FakeResolver::open(1);
         let handler = handler_for(resolver.clone());
-        let _ = handler.answer(&query_bytes(1, "one.test.", None), context("127.0.0.1", Protocol::Udp)).await;
-        let _ = handler.answer(&query_bytes(2, "two.test.", None), context("127.0.0.1", Protocol::Udp)).await;
+        let _ = handler
+            .answer(
+                &query_bytes(1, "one.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await;
+        let _ = handler
+            .answer(
+                &query_bytes(2, "two.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await;
         assert_eq!(resolver.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
     async fn queries_beyond_the_resolution_bound_are_dropped() {
         let resolver = FakeResolver::gated(1);
-        let handler = Arc::new(ResolverHandler::with_concurrency(resolver.clone(), Policy::default(), Statistics::new(), 2));
+        let handler = Arc::new(ResolverHandler::with_concurrency(
+            resolver.clone(),
+            Policy::default(),
+            Statistics::new(),
+            2,
+        ));
         let mut clients = tokio::task::JoinSet::new();
         for (id, qname) in [(1u16, "one.test."), (2, "two.test.")] {
             let handler = handler.clone();
-            clients.spawn(async move { handler.answer(&query_bytes(id, qname, None), context("127.0.0.1", Protocol::Udp)).await });
+            clients.spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(id, qname, None),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            });
         }
         assert!(yield_until(|| resolver.calls.load(Ordering::SeqCst) == 2).await);
-        let third = handler.answer(&query_bytes(3, "three.test.", None), context("127.0.0.1", Protocol::Udp)).await;
+        let third = handler
+            .answer(
+                &query_bytes(3, "three.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await;
         assert!(third.is_none(), "the third resolution should be dropped");
-        assert!(handler.render_statistics().contains("queries.dropped_overloaded 1\n"));
+        assert!(handler
+            .render_statistics()
+            .contains("queries.dropped_overloaded 1\n"));
         resolver.gate.add_permits(2);
         while let Some(result) = clients.join_next().await {
-            assert_eq!(parse(result.unwrap_or(None)).metadata.response_code, ResponseCode::NoError);
+            assert_eq!(
+                parse(result.unwrap_or(None)).metadata.response_code,
+                ResponseCode::NoError
+            );
         }
         let fourth = query_bytes(4, "four.test.", None);
         let after = handler.answer(&fourth, context("127.0.0.1", Protocol::Udp));
         resolver.gate.add_permits(1);
-        assert!(after.await.is_some(), "slots are freed when resolutions end");
+        assert!(
+            after.await.is_some(),
+            "slots are freed when resolutions end"
+        );
     }
 }
 
@@ -381,7 +571,10 @@ mod end_to_end {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start resolver: {error}"));
-        let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr pipe"));
+        let stderr = child
+            .stderr
+            .take()
+            .unwrap_or_else(|| panic!("no stderr pipe"));
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
             // Keeps draining after the ready line so the daemon never blocks on a full pipe.
@@ -389,15 +582,23 @@ mod end_to_end {
                 let _ = sender.send(line);
             }
         });
-        let mut daemon = Daemon { child, address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0) };
+        let mut daemon = Daemon {
+            child,
+            address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        };
         for _ in 0..MAX_STDERR_LINES {
             let line = match receiver.recv_timeout(READY_TIMEOUT) {
                 Ok(line) => line,
-                Err(_) => panic!("resolver printed no ready line (exit: {:?})", daemon.child.try_wait()),
+                Err(_) => panic!(
+                    "resolver printed no ready line (exit: {:?})",
+                    daemon.child.try_wait()
+                ),
             };
             if let Some(rest) = line.split("resolver ready: listening on ").nth(1) {
                 let first = rest.split_whitespace().next().unwrap_or_default();
-                daemon.address = first.parse().unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
+                daemon.address = first
+                    .parse()
+                    .unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
                 return daemon;
             }
         }
@@ -406,13 +607,19 @@ mod end_to_end {
 
     /// A forwarder target answering every query with A 192.0.2.53, over UDP and TCP.
     async fn fake_upstream(address: &str) -> SocketAddr {
-        let udp = UdpSocket::bind(address).await.unwrap_or_else(|error| panic!("bind {address}: {error}"));
+        let udp = UdpSocket::bind(address)
+            .await
+            .unwrap_or_else(|error| panic!("bind {address}: {error}"));
         let local = udp.local_addr().unwrap_or_else(|error| panic!("{error}"));
-        let tcp = tokio::net::TcpListener::bind(local).await.unwrap_or_else(|error| panic!("bind tcp {local}: {error}"));
+        let tcp = tokio::net::TcpListener::bind(local)
+            .await
+            .unwrap_or_else(|error| panic!("bind tcp {local}: {error}"));
         tokio::spawn(async move {
             let mut buffer = vec![0u8; 4096];
             for _ in 0..UPSTREAM_MAX_QUERIES {
-                let Ok((length, peer)) = udp.recv_from(&mut buffer).await else { return };
+                let Ok((length, peer)) = udp.recv_from(&mut buffer).await else {
+                    return;
+                };
                 if let Some(reply) = upstream_reply(buffer.get(..length).unwrap_or_default()) {
                     let _ = udp.send_to(&reply, peer).await;
                 }
@@ -420,7 +627,9 @@ mod end_to_end {
         });
         tokio::spawn(async move {
             for _ in 0..UPSTREAM_MAX_QUERIES {
-                let Ok((mut stream, _)) = tcp.accept().await else { return };
+                let Ok((mut stream, _)) = tcp.accept().await else {
+                    return;
+                };
                 let mut length = [0u8; 2];
                 if stream.read_exact(&mut length).await.is_err() {
                     continue;
@@ -430,7 +639,10 @@ mod end_to_end {
                     continue;
                 }
                 if let Some(reply) = upstream_reply(&query) {
-                    let mut framed = u16::try_from(reply.len()).unwrap_or(0).to_be_bytes().to_vec();
+                    let mut framed = u16::try_from(reply.len())
+                        .unwrap_or(0)
+                        .to_be_bytes()
+                        .to_vec();
                     framed.extend_from_slice(&reply);
                     let _ = stream.write_all(&framed).await;
                 }
@@ -448,19 +660,27 @@ mod end_to_end {
         response.edns = request.edns.clone();
         if let Some(query) = request.queries.first() {
             if query.query_type() == RecordType::A {
-                response.answers.push(Record::from_rdata(query.name().clone(), 300, RData::A(A(Ipv4Addr::new(192, 0, 2, 53)))));
+                response.answers.push(Record::from_rdata(
+                    query.name().clone(),
+                    300,
+                    RData::A(A(Ipv4Addr::new(192, 0, 2, 53))),
+                ));
             }
         }
         response.to_vec().ok()
     }
 
     async fn ask_udp(from: &str, to: SocketAddr, id: u16, qname: &str) -> Message {
-        let socket = UdpSocket::bind(from).await.unwrap_or_else(|error| panic!("bind {from}: {error}"));
+        let socket = UdpSocket::bind(from)
+            .await
+            .unwrap_or_else(|error| panic!("bind {from}: {error}"));
         let query = query_bytes(id, qname, Some(1232));
         let mut buffer = vec![0u8; 4096];
         for _ in 0..3 {
             let _ = socket.send_to(&query, to).await;
-            if let Ok(Ok((length, _))) = tokio::time::timeout(REPLY_TIMEOUT, socket.recv_from(&mut buffer)).await {
+            if let Ok(Ok((length, _))) =
+                tokio::time::timeout(REPLY_TIMEOUT, socket.recv_from(&mut buffer)).await
+            {
                 return parse(buffer.get(..length).map(<[u8]>::to_vec));
             }
         }
@@ -482,20 +702,29 @@ mod end_to_end {
             stream.read_exact(&mut reply).await.ok()?;
             Some(reply)
         };
-        parse(tokio::time::timeout(REPLY_TIMEOUT, exchange).await.ok().flatten())
+        parse(
+            tokio::time::timeout(REPLY_TIMEOUT, exchange)
+                .await
+                .ok()
+                .flatten(),
+        )
     }
 
     fn first_address(message: &Message) -> Option<Ipv4Addr> {
-        message.answers.iter().find_map(|record| match &record.data {
-            RData::A(address) => Some(address.0),
-            _ => None,
-        })
+        message
+            .answers
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::A(address) => Some(address.0),
+                _ => None,
+            })
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn forwarding_daemon_answers_over_udp_and_tcp_and_refuses_outsiders() {
         let upstream = fake_upstream("127.60.1.2:0").await;
-        let control = std::env::temp_dir().join(format!("resolver-daemon-test-{}.sock", std::process::id()));
+        let control =
+            std::env::temp_dir().join(format!("resolver-daemon-test-{}.sock", std::process::id()));
         let arguments = [
             "--listen".to_string(),
             "127.60.1.1:0".to_string(),
@@ -522,12 +751,23 @@ mod end_to_end {
         assert!(outsider.answers.is_empty());
 
         let stats = Command::new(env!("CARGO_BIN_EXE_resolver"))
-            .args(["--control".to_string(), control.display().to_string(), "stats".to_string()])
+            .args([
+                "--control".to_string(),
+                control.display().to_string(),
+                "stats".to_string(),
+            ])
             .output()
             .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
         let text = String::from_utf8_lossy(&stats.stdout);
-        assert!(stats.status.success(), "control client failed: {}", String::from_utf8_lossy(&stats.stderr));
-        assert!(text.contains("queries.refused_by_access_control 1\n"), "{text}");
+        assert!(
+            stats.status.success(),
+            "control client failed: {}",
+            String::from_utf8_lossy(&stats.stderr)
+        );
+        assert!(
+            text.contains("queries.refused_by_access_control 1\n"),
+            "{text}"
+        );
         assert!(text.contains("queries 3\n"), "{text}");
         drop(daemon);
     }

@@ -20,7 +20,11 @@ pub struct CidrError {
 
 impl fmt::Display for CidrError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "invalid CIDR {:?}: expected ADDRESS/LENGTH (e.g. 192.0.2.0/24, 2001:db8::/32)", self.text)
+        write!(
+            formatter,
+            "invalid CIDR {:?}: expected ADDRESS/LENGTH (e.g. 192.0.2.0/24, 2001:db8::/32)",
+            self.text
+        )
     }
 }
 
@@ -32,17 +36,24 @@ impl Cidr {
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
         };
-        (prefix_length <= max).then_some(Cidr { network, prefix_length })
+        (prefix_length <= max).then_some(Cidr {
+            network,
+            prefix_length,
+        })
     }
 
     pub fn contains(&self, address: IpAddr) -> bool {
         match (self.network, canonical(address)) {
             (IpAddr::V4(network), IpAddr::V4(address)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix_length)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix_length))
+                    .unwrap_or(0);
                 u32::from(network) & mask == u32::from(address) & mask
             }
             (IpAddr::V6(network), IpAddr::V6(address)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix_length)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix_length))
+                    .unwrap_or(0);
                 u128::from(network) & mask == u128::from(address) & mask
             }
             _ => false,
@@ -54,7 +65,9 @@ impl FromStr for Cidr {
     type Err = CidrError;
 
     fn from_str(text: &str) -> Result<Cidr, CidrError> {
-        let error = || CidrError { text: text.to_string() };
+        let error = || CidrError {
+            text: text.to_string(),
+        };
         let (address, length) = match text.split_once('/') {
             Some((address, length)) => (address, Some(length)),
             None => (text, None),
@@ -96,7 +109,9 @@ pub struct AccessList {
 impl AccessList {
     /// Loopback only (127.0.0.0/8 and ::1): Unbound's default `access-control`.
     pub fn loopback_only() -> AccessList {
-        AccessList { allowed: loopback() }
+        AccessList {
+            allowed: loopback(),
+        }
     }
 
     /// `extra` plus the host itself (127.0.0.1 and ::1, so the machine's own stub and tools keep
@@ -108,8 +123,14 @@ impl AccessList {
             return AccessList::loopback_only();
         }
         let mut allowed = vec![
-            Cidr { network: IpAddr::V4(Ipv4Addr::LOCALHOST), prefix_length: 32 },
-            Cidr { network: IpAddr::V6(Ipv6Addr::LOCALHOST), prefix_length: 128 },
+            Cidr {
+                network: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                prefix_length: 32,
+            },
+            Cidr {
+                network: IpAddr::V6(Ipv6Addr::LOCALHOST),
+                prefix_length: 128,
+            },
         ];
         for cidr in extra {
             if !allowed.contains(&cidr) {
@@ -129,7 +150,17 @@ impl AccessList {
 }
 
 fn loopback() -> Vec<Cidr> {
-    [Cidr { network: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), prefix_length: 8 }, Cidr { network: IpAddr::V6(Ipv6Addr::LOCALHOST), prefix_length: 128 }].to_vec()
+    [
+        Cidr {
+            network: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)),
+            prefix_length: 8,
+        },
+        Cidr {
+            network: IpAddr::V6(Ipv6Addr::LOCALHOST),
+            prefix_length: 128,
+        },
+    ]
+    .to_vec()
 }
 
 #[cfg(test)]
@@ -154,7 +185,11 @@ mod tests {
 
     #[test]
     fn allow_entry_widens_by_prefix() {
-        let list = AccessList::with_allowed(["192.0.2.0/24".parse::<Cidr>(), "2001:db8::/32".parse()].into_iter().flatten());
+        let list = AccessList::with_allowed(
+            ["192.0.2.0/24".parse::<Cidr>(), "2001:db8::/32".parse()]
+                .into_iter()
+                .flatten(),
+        );
         assert!(list.allows(ip("192.0.2.200")));
         assert!(!list.allows(ip("192.0.3.1")));
         assert!(list.allows(ip("2001:db8:1::5")));
@@ -164,10 +199,25 @@ mod tests {
 
     #[test]
     fn bad_cidrs_are_rejected() {
-        for text in ["", "10.0.0.0/33", "::/129", "10.0.0/8", "x/8", "10.0.0.0/-1"] {
+        for text in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0/8",
+            "x/8",
+            "10.0.0.0/-1",
+        ] {
             assert!(text.parse::<Cidr>().is_err(), "{text}");
         }
-        assert_eq!("0.0.0.0/0".parse::<Cidr>().map(|c| c.contains(ip("8.8.8.8"))), Ok(true));
-        assert_eq!("10.1.2.3".parse::<Cidr>().map(|c| c.to_string()), Ok("10.1.2.3/32".to_string()));
+        assert_eq!(
+            "0.0.0.0/0"
+                .parse::<Cidr>()
+                .map(|c| c.contains(ip("8.8.8.8"))),
+            Ok(true)
+        );
+        assert_eq!(
+            "10.1.2.3".parse::<Cidr>().map(|c| c.to_string()),
+            Ok("10.1.2.3/32".to_string())
+        );
     }
 }

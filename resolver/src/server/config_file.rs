@@ -66,9 +66,14 @@ impl fmt::Display for ConfigError {
         }
         match &self.kind {
             ConfigErrorKind::Read(kind) => write!(formatter, ": cannot read: {kind}"),
-            ConfigErrorKind::TooLarge => write!(formatter, ": larger than {MAX_CONFIG_FILE_BYTES} bytes"),
+            ConfigErrorKind::TooLarge => {
+                write!(formatter, ": larger than {MAX_CONFIG_FILE_BYTES} bytes")
+            }
             ConfigErrorKind::Syntax(message) => write!(formatter, ": {message}"),
-            ConfigErrorKind::TooManyEntries(key) => write!(formatter, ": `{key}` has more than {MAX_CONFIG_LIST_ENTRIES} entries"),
+            ConfigErrorKind::TooManyEntries(key) => write!(
+                formatter,
+                ": `{key}` has more than {MAX_CONFIG_LIST_ENTRIES} entries"
+            ),
             ConfigErrorKind::Invalid(message) => write!(formatter, ": {message}"),
         }
     }
@@ -79,10 +84,18 @@ impl std::error::Error for ConfigError {}
 impl ConfigFile {
     /// Reads and parses `path`. Relative paths inside the file are taken relative to its directory.
     pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let error = |line, kind| ConfigError { file: path.to_path_buf(), line, kind };
-        let file = std::fs::File::open(path).map_err(|io| error(None, ConfigErrorKind::Read(io.kind())))?;
+        let error = |line, kind| ConfigError {
+            file: path.to_path_buf(),
+            line,
+            kind,
+        };
+        let file = std::fs::File::open(path)
+            .map_err(|io| error(None, ConfigErrorKind::Read(io.kind())))?;
         let mut text = String::new();
-        let read = file.take(MAX_CONFIG_FILE_BYTES + 1).read_to_string(&mut text).map_err(|io| error(None, ConfigErrorKind::Read(io.kind())))?;
+        let read = file
+            .take(MAX_CONFIG_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|io| error(None, ConfigErrorKind::Read(io.kind())))?;
         if u64::try_from(read).unwrap_or(u64::MAX) > MAX_CONFIG_FILE_BYTES {
             return Err(error(None, ConfigErrorKind::TooLarge));
         }
@@ -96,12 +109,21 @@ impl ConfigFile {
     /// Parses YAML text; the error carries the line when the parser knows it.
     pub fn parse(text: &str) -> Result<ConfigFile, (Option<u64>, ConfigErrorKind)> {
         // An empty file (or only comments) is an empty config, not an error.
-        if text.lines().all(|line| line.trim().is_empty() || line.trim_start().starts_with('#')) {
+        if text
+            .lines()
+            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
+        {
             return Ok(ConfigFile::default());
         }
         let config: ConfigFile = serde_saphyr::from_str(text).map_err(|error| {
-            let line = error.location().map(|location| location.line()).filter(|line| *line > 0);
-            (line, ConfigErrorKind::Syntax(error.without_snippet().to_string()))
+            let line = error
+                .location()
+                .map(|location| location.line())
+                .filter(|line| *line > 0);
+            (
+                line,
+                ConfigErrorKind::Syntax(error.without_snippet().to_string()),
+            )
         })?;
         for (key, length) in [
             ("listen", config.listen.len()),
@@ -146,7 +168,13 @@ mod tests {
             Err(error) => panic!("{error}"),
         };
         assert_eq!(config.listen.len(), 2);
-        assert_eq!(config.forward_zones.first().map(|zone| zone.addresses.len()), Some(2));
+        assert_eq!(
+            config
+                .forward_zones
+                .first()
+                .map(|zone| zone.addresses.len()),
+            Some(2)
+        );
         assert_eq!(config.upstream_port, Some(5300));
         assert_eq!(config.qname_minimisation, Some(false));
     }
@@ -166,8 +194,11 @@ mod tests {
     #[test]
     fn the_shipped_example_parses() {
         let text = include_str!("../../resolver.example.yaml");
-        let parsed = ConfigFile::parse(text).map_err(|(line, kind)| format!("line {line:?}: {kind:?}"));
-        let Ok(config) = parsed else { panic!("{parsed:?}") };
+        let parsed =
+            ConfigFile::parse(text).map_err(|(line, kind)| format!("line {line:?}: {kind:?}"));
+        let Ok(config) = parsed else {
+            panic!("{parsed:?}")
+        };
         assert_eq!(config.allow.len(), 2);
         assert_eq!(config.cache_size, Some(100_000));
     }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::server::limits::{CONTROL_ACCEPT_BACKOFF, CONTROL_CLIENT_TIMEOUT, CONTROL_READ_TIMEOUT, MAX_CONTROL_LINE_BYTES};
+use crate::server::limits::{
+    CONTROL_ACCEPT_BACKOFF, CONTROL_CLIENT_TIMEOUT, CONTROL_READ_TIMEOUT, MAX_CONTROL_LINE_BYTES,
+};
 use crate::server::settings::ControlCommand;
 
 /// Why the control socket could not be opened or used.
@@ -34,9 +36,16 @@ impl fmt::Display for ControlError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(formatter, "control socket {}: ", self.path.display())?;
         match &self.kind {
-            ControlErrorKind::NotASocket => write!(formatter, "exists and is not a socket; refusing to replace it"),
+            ControlErrorKind::NotASocket => write!(
+                formatter,
+                "exists and is not a socket; refusing to replace it"
+            ),
             ControlErrorKind::Io(_, message) => write!(formatter, "{message}"),
-            ControlErrorKind::Timeout => write!(formatter, "no reply in {} s", CONTROL_CLIENT_TIMEOUT.as_secs()),
+            ControlErrorKind::Timeout => write!(
+                formatter,
+                "no reply in {} s",
+                CONTROL_CLIENT_TIMEOUT.as_secs()
+            ),
         }
     }
 }
@@ -44,7 +53,10 @@ impl fmt::Display for ControlError {
 impl std::error::Error for ControlError {}
 
 fn io_error(path: &Path, error: std::io::Error) -> ControlError {
-    ControlError { path: path.to_path_buf(), kind: ControlErrorKind::Io(error.kind(), error.to_string()) }
+    ControlError {
+        path: path.to_path_buf(),
+        kind: ControlErrorKind::Io(error.kind(), error.to_string()),
+    }
 }
 
 /// What the daemon does for each command; returns the reply text.
@@ -54,13 +66,21 @@ pub type Commands = Arc<dyn Fn(ControlCommand) -> CommandFuture + Send + Sync>;
 /// Binds the control socket at `path` (replacing a stale socket left by a previous run).
 pub fn bind(path: &Path) -> Result<UnixListener, ControlError> {
     match std::fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.file_type().is_socket() => std::fs::remove_file(path).map_err(|error| io_error(path, error))?,
-        Ok(_) => return Err(ControlError { path: path.to_path_buf(), kind: ControlErrorKind::NotASocket }),
+        Ok(metadata) if metadata.file_type().is_socket() => {
+            std::fs::remove_file(path).map_err(|error| io_error(path, error))?
+        }
+        Ok(_) => {
+            return Err(ControlError {
+                path: path.to_path_buf(),
+                kind: ControlErrorKind::NotASocket,
+            })
+        }
         Err(_) => {}
     }
     let listener = UnixListener::bind(path).map_err(|error| io_error(path, error))?;
     // Anyone who can connect can flush the cache: owner only, like unbound-control's local socket.
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|error| io_error(path, error))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|error| io_error(path, error))?;
     Ok(listener)
 }
 
@@ -73,7 +93,9 @@ pub async fn serve(listener: UnixListener, commands: Commands) {
             tokio::time::sleep(CONTROL_ACCEPT_BACKOFF).await;
             continue;
         };
-        let Ok(Some((command, mut stream))) = tokio::time::timeout(CONTROL_READ_TIMEOUT, read_command(stream)).await else {
+        let Ok(Some((command, mut stream))) =
+            tokio::time::timeout(CONTROL_READ_TIMEOUT, read_command(stream)).await
+        else {
             continue;
         };
         let text = match command {
@@ -89,19 +111,39 @@ pub async fn serve(listener: UnixListener, commands: Commands) {
 async fn read_command(stream: UnixStream) -> Option<(Option<ControlCommand>, UnixStream)> {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::with_capacity(MAX_CONTROL_LINE_BYTES);
-    (&mut reader).take(MAX_CONTROL_LINE_BYTES as u64).read_until(b'\n', &mut line).await.ok()?;
-    let word = std::str::from_utf8(&line).ok().map(str::trim).unwrap_or_default();
+    (&mut reader)
+        .take(MAX_CONTROL_LINE_BYTES as u64)
+        .read_until(b'\n', &mut line)
+        .await
+        .ok()?;
+    let word = std::str::from_utf8(&line)
+        .ok()
+        .map(str::trim)
+        .unwrap_or_default();
     Some((ControlCommand::from_word(word), reader.into_inner()))
 }
 
 /// Client mode: sends `command` to the daemon at `path` and returns its reply.
 pub async fn send(path: &Path, command: ControlCommand) -> Result<String, ControlError> {
     let exchange = async {
-        let mut stream = UnixStream::connect(path).await.map_err(|error| io_error(path, error))?;
-        stream.write_all(format!("{}\n", command.word()).as_bytes()).await.map_err(|error| io_error(path, error))?;
+        let mut stream = UnixStream::connect(path)
+            .await
+            .map_err(|error| io_error(path, error))?;
+        stream
+            .write_all(format!("{}\n", command.word()).as_bytes())
+            .await
+            .map_err(|error| io_error(path, error))?;
         let mut reply = String::new();
-        stream.read_to_string(&mut reply).await.map_err(|error| io_error(path, error))?;
+        stream
+            .read_to_string(&mut reply)
+            .await
+            .map_err(|error| io_error(path, error))?;
         Ok(reply)
     };
-    tokio::time::timeout(CONTROL_CLIENT_TIMEOUT, exchange).await.unwrap_or(Err(ControlError { path: path.to_path_buf(), kind: ControlErrorKind::Timeout }))
+    tokio::time::timeout(CONTROL_CLIENT_TIMEOUT, exchange)
+        .await
+        .unwrap_or(Err(ControlError {
+            path: path.to_path_buf(),
+            kind: ControlErrorKind::Timeout,
+        }))
 }

@@ -15,7 +15,9 @@ use crate::server::access::AccessList;
 use crate::server::inflight::{InFlight, Resolution};
 use crate::server::limits::MAX_CONCURRENT_RESOLUTIONS;
 use crate::server::local_zones::{LocalZones, NoLocalZones};
-use crate::server::message::{encode_response, error_response, parse_request, read_header, size_limit, Rejection};
+use crate::server::message::{
+    encode_response, error_response, parse_request, read_header, size_limit, Rejection,
+};
 use crate::server::resolve::{FlushOutcome, Resolve};
 use crate::server::stats::Statistics;
 
@@ -27,7 +29,10 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { access: AccessList::loopback_only(), local_zones: Arc::new(NoLocalZones) }
+        Policy {
+            access: AccessList::loopback_only(),
+            local_zones: Arc::new(NoLocalZones),
+        }
     }
 }
 
@@ -39,13 +44,26 @@ pub struct ResolverHandler<R> {
 }
 
 impl<R: Resolve> ResolverHandler<R> {
-    pub fn new(resolver: Arc<R>, policy: Policy, statistics: Arc<Statistics>) -> ResolverHandler<R> {
+    pub fn new(
+        resolver: Arc<R>,
+        policy: Policy,
+        statistics: Arc<Statistics>,
+    ) -> ResolverHandler<R> {
         Self::with_concurrency(resolver, policy, statistics, MAX_CONCURRENT_RESOLUTIONS)
     }
 
     /// As `new`, with a different bound on concurrent resolutions (tests use a small one).
-    pub fn with_concurrency(resolver: Arc<R>, policy: Policy, statistics: Arc<Statistics>, max_concurrent: usize) -> ResolverHandler<R> {
-        ResolverHandler { in_flight: InFlight::new(resolver, max_concurrent), policy: RwLock::new(Arc::new(policy)), statistics }
+    pub fn with_concurrency(
+        resolver: Arc<R>,
+        policy: Policy,
+        statistics: Arc<Statistics>,
+        max_concurrent: usize,
+    ) -> ResolverHandler<R> {
+        ResolverHandler {
+            in_flight: InFlight::new(resolver, max_concurrent),
+            policy: RwLock::new(Arc::new(policy)),
+            statistics,
+        }
     }
 
     /// Swaps in a new ACL and zone set in one step: a query sees all of the old or all of the new.
@@ -75,7 +93,10 @@ impl<R: Resolve> ResolverHandler<R> {
 
     /// The statistics dump for the control endpoint.
     pub fn render_statistics(&self) -> String {
-        self.statistics.render(self.in_flight.resolver().cache_counters(), self.in_flight.running())
+        self.statistics.render(
+            self.in_flight.resolver().cache_counters(),
+            self.in_flight.running(),
+        )
     }
 
     pub fn flush(&self) -> FlushOutcome {
@@ -110,11 +131,18 @@ impl<R: Resolve> ResolverHandler<R> {
             Ok(request) => request,
             Err(rejection) => return self.reject(rejection),
         };
-        if let Some(response) = policy.local_zones.answer(packet, &request.query, context.protocol) {
+        if let Some(response) = policy
+            .local_zones
+            .answer(packet, &request.query, context.protocol)
+        {
             statistics.count(|s| &s.local_zone_answers);
-            let response_code = response.get(3).map_or(ResponseCode::NoError, |flags| ResponseCode::from(0, flags & 0x0f));
+            let response_code = response.get(3).map_or(ResponseCode::NoError, |flags| {
+                ResponseCode::from(0, flags & 0x0f)
+            });
             statistics.record_answer(response_code, started.elapsed());
-            return Some(crate::server::local_zones::set_recursion_available(response));
+            return Some(crate::server::local_zones::set_recursion_available(
+                response,
+            ));
         }
         let response = match self.in_flight.resolve(&request.message).await {
             Resolution::Resolved(response) => {
@@ -163,8 +191,11 @@ impl<R: Resolve> ResolverHandler<R> {
 }
 
 impl<R: Resolve> Handler for ResolverHandler<R> {
-    fn handle(&self, request: &[u8], context: RequestContext) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+    fn handle(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+    ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
         self.answer(request, context)
     }
 }
-

@@ -35,7 +35,10 @@ impl QuestionKey {
             class: query.query_class(),
             recursion_desired: request.metadata.recursion_desired,
             checking_disabled: request.metadata.checking_disabled,
-            dnssec_ok: request.edns.as_ref().is_some_and(|edns| edns.flags().dnssec_ok),
+            dnssec_ok: request
+                .edns
+                .as_ref()
+                .is_some_and(|edns| edns.flags().dnssec_ok),
         })
     }
 }
@@ -63,7 +66,11 @@ pub struct InFlight<R> {
 
 impl<R: Resolve> InFlight<R> {
     pub fn new(resolver: Arc<R>, max_concurrent: usize) -> InFlight<R> {
-        InFlight { resolver, pending: Arc::new(Mutex::new(HashMap::new())), slots: Arc::new(Semaphore::new(max_concurrent)) }
+        InFlight {
+            resolver,
+            pending: Arc::new(Mutex::new(HashMap::new())),
+            slots: Arc::new(Semaphore::new(max_concurrent)),
+        }
     }
 
     pub fn resolver(&self) -> &Arc<R> {
@@ -72,7 +79,10 @@ impl<R: Resolve> InFlight<R> {
 
     /// Requests waiting on another request's resolution right now.
     pub fn waiting(&self) -> usize {
-        lock(&self.pending).values().map(broadcast::Sender::receiver_count).sum()
+        lock(&self.pending)
+            .values()
+            .map(broadcast::Sender::receiver_count)
+            .sum()
     }
 
     /// Resolutions running now.
@@ -96,7 +106,10 @@ impl<R: Resolve> InFlight<R> {
             Claim::Lead(permit) => permit,
         };
         let resolver = self.resolver.clone();
-        let entry = PendingEntry { table: self.pending.clone(), key: Some(key) };
+        let entry = PendingEntry {
+            table: self.pending.clone(),
+            key: Some(key),
+        };
         let owned_request = request.clone();
         let task = tokio::spawn(async move {
             // The entry is removed even if the resolution panics, so the key is never stuck
@@ -162,12 +175,18 @@ impl Drop for PendingEntry {
 /// A poisoned lock only means another task panicked mid-update of a plain map; the map is
 /// still consistent (insert and remove are single calls), so keep serving.
 fn lock(pending: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
-    pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pending
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// SERVFAIL for a resolution that ended without an answer (its task panicked).
 pub fn server_failure(request: &Message) -> Message {
-    let mut response = Message::new(request.metadata.id, hickory_proto::op::MessageType::Response, request.metadata.op_code);
+    let mut response = Message::new(
+        request.metadata.id,
+        hickory_proto::op::MessageType::Response,
+        request.metadata.op_code,
+    );
     response.metadata.response_code = ResponseCode::ServFail;
     response.queries = request.queries.clone();
     response

@@ -30,7 +30,8 @@ pub const MIN_QUESTION_BYTES: usize = 5;
 
 /// Latency histogram bucket upper bounds, in milliseconds. Roughly the spread of Unbound's
 /// `histogram.*` buckets, coarser: cache hits land in the first, a cold walk in the middle.
-pub const LATENCY_BUCKETS_MILLISECONDS: [u64; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+pub const LATENCY_BUCKETS_MILLISECONDS: [u64; 12] =
+    [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
 /// A control command is one short word and a newline; anything longer is not a command.
 pub const MAX_CONTROL_LINE_BYTES: usize = 64;

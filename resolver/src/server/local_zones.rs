@@ -45,7 +45,10 @@ pub enum LocalZonesError {
 impl std::fmt::Display for LocalZonesError {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LocalZonesError::NotAvailable { zone } => write!(formatter, "{zone}: local zones are not available in this build"),
+            LocalZonesError::NotAvailable { zone } => write!(
+                formatter,
+                "{zone}: local zones are not available in this build"
+            ),
         }
     }
 }
@@ -53,7 +56,9 @@ impl std::fmt::Display for LocalZonesError {
 impl std::error::Error for LocalZonesError {}
 
 /// Loads the `--zone` files.
-pub fn load_local_zones(zones: &[String]) -> Result<std::sync::Arc<dyn LocalZones>, LocalZonesError> {
+pub fn load_local_zones(
+    zones: &[String],
+) -> Result<std::sync::Arc<dyn LocalZones>, LocalZonesError> {
     match zones.first() {
         Some(zone) => Err(LocalZonesError::NotAvailable { zone: zone.clone() }),
         None => Ok(std::sync::Arc::new(NoLocalZones)),

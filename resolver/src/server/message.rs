@@ -4,7 +4,10 @@
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::Record;
 
-use crate::server::limits::{HEADER_BYTES, MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_QUESTION_BYTES, MIN_RECORD_BYTES, MIN_UDP_PAYLOAD};
+use crate::server::limits::{
+    HEADER_BYTES, MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_QUESTION_BYTES, MIN_RECORD_BYTES,
+    MIN_UDP_PAYLOAD,
+};
 use authority::listen::Protocol;
 
 /// A query we will answer: the decoded message and its one question.
@@ -67,13 +70,19 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
     if header.op_code != u8::from(OpCode::Query) {
         return Err(Rejection::NotImplemented(header));
     }
-    let count = |index: usize| bytes.get(index..index + 2).map_or(0, |pair| usize::from(u16::from_be_bytes([pair[0], pair[1]])));
+    let count = |index: usize| {
+        bytes.get(index..index + 2).map_or(0, |pair| {
+            usize::from(u16::from_be_bytes([pair[0], pair[1]]))
+        })
+    };
     let question_count = count(4);
     let record_count = count(6) + count(8) + count(10);
     // Exactly one question (RFC 9619); and no more records than the packet could hold, so the
     // decoder never reserves memory for phantom records.
     let body = bytes.len().saturating_sub(HEADER_BYTES);
-    if question_count != 1 || MIN_QUESTION_BYTES + record_count.saturating_mul(MIN_RECORD_BYTES) > body {
+    if question_count != 1
+        || MIN_QUESTION_BYTES + record_count.saturating_mul(MIN_RECORD_BYTES) > body
+    {
         return Err(Rejection::FormatError(header));
     }
     let message = Message::from_vec(bytes).map_err(|_| Rejection::FormatError(header))?;
@@ -95,7 +104,9 @@ pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
     match (protocol, edns) {
         (Protocol::Tcp, _) => MAX_TCP_PAYLOAD,
         (Protocol::Udp, None) => usize::from(MIN_UDP_PAYLOAD),
-        (Protocol::Udp, Some(edns)) => usize::from(edns.max_payload().clamp(MIN_UDP_PAYLOAD, MAX_UDP_PAYLOAD)),
+        (Protocol::Udp, Some(edns)) => {
+            usize::from(edns.max_payload().clamp(MIN_UDP_PAYLOAD, MAX_UDP_PAYLOAD))
+        }
     }
 }
 
@@ -110,7 +121,12 @@ pub fn response_edns(client: &Edns) -> Edns {
 }
 
 /// An error response: header, the question when we have it, our OPT if the client sent one.
-pub fn error_response(header: RequestHeader, response_code: ResponseCode, query: Option<&Query>, client_edns: Option<&Edns>) -> Option<Vec<u8>> {
+pub fn error_response(
+    header: RequestHeader,
+    response_code: ResponseCode,
+    query: Option<&Query>,
+    client_edns: Option<&Edns>,
+) -> Option<Vec<u8>> {
     let op_code = OpCode::from_u8(header.op_code);
     let mut message = Message::new(header.id, MessageType::Response, op_code);
     message.metadata.recursion_desired = header.recursion_desired;
@@ -179,7 +195,9 @@ pub fn encode_response(mut response: Message, request: &Message, limit: usize) -
 fn drop_last_rrset(records: &mut Vec<Record>) {
     let Some(last) = records.last() else { return };
     let (name, record_type, class) = (last.name.clone(), last.record_type(), last.dns_class);
-    while records.last().is_some_and(|record| record.record_type() == record_type && record.dns_class == class && record.name == name) {
+    while records.last().is_some_and(|record| {
+        record.record_type() == record_type && record.dns_class == class && record.name == name
+    }) {
         records.pop();
     }
 }
@@ -191,7 +209,11 @@ fn encode_or_header_only(message: &Message) -> Option<Vec<u8>> {
         Ok(bytes) => Some(bytes),
         Err(error) => {
             tracing::warn!(id = message.metadata.id, %error, "response could not be encoded; sending SERVFAIL");
-            let mut fallback = Message::new(message.metadata.id, MessageType::Response, message.metadata.op_code);
+            let mut fallback = Message::new(
+                message.metadata.id,
+                MessageType::Response,
+                message.metadata.op_code,
+            );
             fallback.metadata.recursion_desired = message.metadata.recursion_desired;
             fallback.metadata.recursion_available = true;
             fallback.metadata.response_code = ResponseCode::ServFail;

@@ -37,7 +37,9 @@ impl fmt::Display for RunError {
         match self {
             RunError::Settings(error) => write!(formatter, "{error}"),
             RunError::LocalZones(error) => write!(formatter, "{error}"),
-            RunError::Runtime(error) => write!(formatter, "cannot start the async runtime: {error}"),
+            RunError::Runtime(error) => {
+                write!(formatter, "cannot start the async runtime: {error}")
+            }
             RunError::Listen(error) => write!(formatter, "{error}"),
             RunError::Control(error) => write!(formatter, "{error}"),
             RunError::Signal(error) => write!(formatter, "cannot install signal handlers: {error}"),
@@ -50,16 +52,26 @@ impl std::error::Error for RunError {}
 
 /// Logs to stderr; `RUST_LOG` overrides the default level, info.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second init (tests calling run twice) is harmless; ignore it.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
 
 /// Runs the daemon until SIGTERM/SIGINT, or (with a command) the control client once.
 pub fn run(arguments: Arguments) -> Result<(), RunError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(RunError::Runtime)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
     if let (Some(command), Some(path)) = (arguments.command, arguments.control.as_ref()) {
-        let reply = runtime.block_on(control::send(path, command)).map_err(RunError::Control)?;
+        let reply = runtime
+            .block_on(control::send(path, command))
+            .map_err(RunError::Control)?;
         if reply.starts_with("error:") {
             return Err(RunError::CommandFailed(reply));
         }
@@ -72,14 +84,32 @@ pub fn run(arguments: Arguments) -> Result<(), RunError> {
 
 async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError> {
     let statistics = Statistics::new();
-    let transport = Arc::new(CountingTransport::new(Arc::new(UdpTcpTransport::new()), statistics.clone()));
-    let resolver = Arc::new(Resolver::new(settings.resolver.clone(), transport, Arc::new(SystemClock::new())));
+    let transport = Arc::new(CountingTransport::new(
+        Arc::new(UdpTcpTransport::new()),
+        statistics.clone(),
+    ));
+    let resolver = Arc::new(Resolver::new(
+        settings.resolver.clone(),
+        transport,
+        Arc::new(SystemClock::new()),
+    ));
     let local_zones = load_local_zones(&settings.zones).map_err(RunError::LocalZones)?;
     let zone_count = local_zones.zone_count();
-    let handler = Arc::new(ResolverHandler::new(resolver, Policy { access: settings.access.clone(), local_zones }, statistics));
-    let server = serve(handler.clone(), &settings.listen, ListenOptions::default()).map_err(RunError::Listen)?;
+    let handler = Arc::new(ResolverHandler::new(
+        resolver,
+        Policy {
+            access: settings.access.clone(),
+            local_zones,
+        },
+        statistics,
+    ));
+    let server = serve(handler.clone(), &settings.listen, ListenOptions::default())
+        .map_err(RunError::Listen)?;
 
-    let reloader = Reloader { arguments: Arc::new(arguments), handler: handler.clone() };
+    let reloader = Reloader {
+        arguments: Arc::new(arguments),
+        handler: handler.clone(),
+    };
     let control_path = settings.control.clone();
     let control_task = match &control_path {
         Some(path) => {
@@ -89,9 +119,29 @@ async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError
         None => None,
     };
 
-    let addresses = server.local_addresses().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
-    let mode = if settings.resolver.forward_zones.iter().any(|zone| zone.suffix.is_root()) { "forwarding" } else { "iterative" };
-    let allowed = settings.access.entries().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+    let addresses = server
+        .local_addresses()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mode = if settings
+        .resolver
+        .forward_zones
+        .iter()
+        .any(|zone| zone.suffix.is_root())
+    {
+        "forwarding"
+    } else {
+        "iterative"
+    };
+    let allowed = settings
+        .access
+        .entries()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
     tracing::info!(
         control = %control_path.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string()),
         "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}"
@@ -139,7 +189,9 @@ impl Reloader {
     fn reload(&self) -> String {
         let settings = match Settings::load(&self.arguments) {
             Ok(settings) => settings,
-            Err(error) => return format!("error: reload failed, keeping the old settings: {error}\n"),
+            Err(error) => {
+                return format!("error: reload failed, keeping the old settings: {error}\n")
+            }
         };
         let local_zones = match load_local_zones(&settings.zones) {
             Ok(zones) => zones,
@@ -147,7 +199,10 @@ impl Reloader {
         };
         let zone_count = local_zones.zone_count();
         let access_count = settings.access.entries().len();
-        self.handler.replace_policy(Policy { access: settings.access, local_zones });
+        self.handler.replace_policy(Policy {
+            access: settings.access,
+            local_zones,
+        });
         format!("reloaded: {zone_count} local zones, {access_count} allowed prefixes (listen addresses and resolver settings change on restart)\n")
     }
 
@@ -160,7 +215,9 @@ impl Reloader {
                     ControlCommand::Stats => reloader.handler.render_statistics(),
                     ControlCommand::Flush => match reloader.handler.flush() {
                         FlushOutcome::Flushed => "flushed\n".to_string(),
-                        FlushOutcome::Unsupported => "error: this resolver cannot flush its cache\n".to_string(),
+                        FlushOutcome::Unsupported => {
+                            "error: this resolver cannot flush its cache\n".to_string()
+                        }
                     },
                     ControlCommand::Reload => {
                         let outcome = reloader.reload();
@@ -172,4 +229,3 @@ impl Reloader {
         })
     }
 }
-

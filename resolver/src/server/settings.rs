@@ -165,30 +165,71 @@ impl Settings {
         let listen = if !arguments.listen.is_empty() {
             arguments.listen.clone()
         } else if !file.listen.is_empty() {
-            file.listen.iter().map(|text| text.parse::<SocketAddr>().map_err(|_| SettingsError::Listen { origin: file_origin(), text: text.clone() })).collect::<Result<_, _>>()?
+            file.listen
+                .iter()
+                .map(|text| {
+                    text.parse::<SocketAddr>()
+                        .map_err(|_| SettingsError::Listen {
+                            origin: file_origin(),
+                            text: text.clone(),
+                        })
+                })
+                .collect::<Result<_, _>>()?
         } else {
-            vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DNS_PORT), SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), DNS_PORT)]
+            vec![
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DNS_PORT),
+                SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), DNS_PORT),
+            ]
         };
 
         let (allow, allow_origin) = pick(&arguments.allow, &file.allow, "allow", file_origin());
-        let allowed = allow.iter().map(|text| text.parse::<Cidr>().map_err(|error| SettingsError::Allow { origin: allow_origin.clone(), error })).collect::<Result<Vec<_>, _>>()?;
+        let allowed = allow
+            .iter()
+            .map(|text| {
+                text.parse::<Cidr>().map_err(|error| SettingsError::Allow {
+                    origin: allow_origin.clone(),
+                    error,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
 
-        let (forward, forward_origin) = pick(&arguments.forward, &file.forward, "forward", file_origin());
+        let (forward, forward_origin) =
+            pick(&arguments.forward, &file.forward, "forward", file_origin());
         let mut forward_zones = Vec::new();
         if !forward.is_empty() {
-            let upstreams = forward.iter().map(|text| parse_server(text).ok_or_else(|| SettingsError::Forward { origin: forward_origin.clone(), text: text.clone() })).collect::<Result<Vec<_>, _>>()?;
-            forward_zones.push(ForwardZone { suffix: Name::root(), upstreams });
+            let upstreams = forward
+                .iter()
+                .map(|text| {
+                    parse_server(text).ok_or_else(|| SettingsError::Forward {
+                        origin: forward_origin.clone(),
+                        text: text.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            forward_zones.push(ForwardZone {
+                suffix: Name::root(),
+                upstreams,
+            });
         }
         if !arguments.forward_zone.is_empty() {
             for text in &arguments.forward_zone {
-                let error = || SettingsError::ForwardZone { origin: Origin::Flag("forward-zone"), text: text.clone() };
+                let error = || SettingsError::ForwardZone {
+                    origin: Origin::Flag("forward-zone"),
+                    text: text.clone(),
+                };
                 let (name, addresses) = text.split_once('=').ok_or_else(error)?;
                 forward_zones.push(forward_zone(name, addresses.split(',')).ok_or_else(error)?);
             }
         } else {
             for entry in &file.forward_zones {
-                let error = || SettingsError::ForwardZone { origin: file_origin(), text: format!("{}={}", entry.name, entry.addresses.join(",")) };
-                forward_zones.push(forward_zone(&entry.name, entry.addresses.iter().map(String::as_str)).ok_or_else(error)?);
+                let error = || SettingsError::ForwardZone {
+                    origin: file_origin(),
+                    text: format!("{}={}", entry.name, entry.addresses.join(",")),
+                };
+                forward_zones.push(
+                    forward_zone(&entry.name, entry.addresses.iter().map(String::as_str))
+                        .ok_or_else(error)?,
+                );
             }
         }
 
@@ -200,26 +241,55 @@ impl Settings {
         let zones = if !arguments.zone.is_empty() {
             arguments.zone.clone()
         } else {
-            file.zones.iter().map(|path| path.display().to_string()).collect()
+            file.zones
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect()
         };
 
         let resolver = ResolverConfig {
             root_hints,
             forward_zones,
-            qname_minimisation: !arguments.no_qname_minimisation && file.qname_minimisation.unwrap_or(defaults.qname_minimisation),
-            allow_loopback_upstream: arguments.allow_loopback_upstream || file.allow_loopback_upstream.unwrap_or(defaults.allow_loopback_upstream),
+            qname_minimisation: !arguments.no_qname_minimisation
+                && file
+                    .qname_minimisation
+                    .unwrap_or(defaults.qname_minimisation),
+            allow_loopback_upstream: arguments.allow_loopback_upstream
+                || file
+                    .allow_loopback_upstream
+                    .unwrap_or(defaults.allow_loopback_upstream),
             upstream_port: arguments.upstream_port.or(file.upstream_port),
-            cache_max_entries: arguments.cache_size.or(file.cache_size).unwrap_or(defaults.cache_max_entries),
-            min_ttl: arguments.min_ttl.or(file.min_ttl).unwrap_or(defaults.min_ttl),
-            max_ttl: arguments.max_ttl.or(file.max_ttl).unwrap_or(defaults.max_ttl),
+            cache_max_entries: arguments
+                .cache_size
+                .or(file.cache_size)
+                .unwrap_or(defaults.cache_max_entries),
+            min_ttl: arguments
+                .min_ttl
+                .or(file.min_ttl)
+                .unwrap_or(defaults.min_ttl),
+            max_ttl: arguments
+                .max_ttl
+                .or(file.max_ttl)
+                .unwrap_or(defaults.max_ttl),
             ..defaults
         };
-        Ok(Settings { listen, access: AccessList::with_allowed(allowed), zones, resolver, control: arguments.control.clone().or(file.control) })
+        Ok(Settings {
+            listen,
+            access: AccessList::with_allowed(allowed),
+            zones,
+            resolver,
+            control: arguments.control.clone().or(file.control),
+        })
     }
 }
 
 /// The flag's list when given, else the file's, with where it came from.
-fn pick<'a>(flag: &'a [String], file: &'a [String], flag_name: &'static str, file_origin: Origin) -> (&'a [String], Origin) {
+fn pick<'a>(
+    flag: &'a [String],
+    file: &'a [String],
+    flag_name: &'static str,
+    file_origin: Origin,
+) -> (&'a [String], Origin) {
     if flag.is_empty() {
         (file, file_origin)
     } else {
@@ -230,7 +300,11 @@ fn pick<'a>(flag: &'a [String], file: &'a [String], flag_name: &'static str, fil
 /// `ADDR`, `ADDR:PORT` or `[ADDR]:PORT`; the port defaults to 53.
 pub fn parse_server(text: &str) -> Option<SocketAddr> {
     let text = text.trim();
-    text.parse::<SocketAddr>().ok().or_else(|| text.parse::<IpAddr>().ok().map(|address| SocketAddr::new(address, DNS_PORT)))
+    text.parse::<SocketAddr>().ok().or_else(|| {
+        text.parse::<IpAddr>()
+            .ok()
+            .map(|address| SocketAddr::new(address, DNS_PORT))
+    })
 }
 
 fn forward_zone<'a>(name: &str, addresses: impl Iterator<Item = &'a str>) -> Option<ForwardZone> {
@@ -248,30 +322,58 @@ mod tests {
     #[test]
     fn servers_parse_with_and_without_port() {
         assert_eq!(parse_server("192.0.2.1"), "192.0.2.1:53".parse().ok());
-        assert_eq!(parse_server("192.0.2.1:5353"), "192.0.2.1:5353".parse().ok());
+        assert_eq!(
+            parse_server("192.0.2.1:5353"),
+            "192.0.2.1:5353".parse().ok()
+        );
         assert_eq!(parse_server("2001:db8::1"), "[2001:db8::1]:53".parse().ok());
-        assert_eq!(parse_server("[2001:db8::1]:5353"), "[2001:db8::1]:5353".parse().ok());
+        assert_eq!(
+            parse_server("[2001:db8::1]:5353"),
+            "[2001:db8::1]:5353".parse().ok()
+        );
         assert_eq!(parse_server("host.example"), None);
     }
 
     #[test]
     fn defaults_are_loopback_only() {
         let settings = Settings::load(&Arguments::default());
-        let Ok(settings) = settings else { panic!("default settings failed") };
+        let Ok(settings) = settings else {
+            panic!("default settings failed")
+        };
         assert_eq!(settings.listen.len(), 2);
-        assert!(settings.listen.iter().all(|address| address.ip().is_loopback() && address.port() == 53));
-        assert!(!settings.access.allows("192.0.2.1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))));
+        assert!(settings
+            .listen
+            .iter()
+            .all(|address| address.ip().is_loopback() && address.port() == 53));
+        assert!(!settings.access.allows(
+            "192.0.2.1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        ));
         assert!(settings.resolver.forward_zones.is_empty());
     }
 
     #[test]
     fn forward_zone_flag_is_parsed() {
-        let arguments = Arguments { forward_zone: vec!["Corp.Example=10.0.0.1,10.0.0.2:5353".to_string()], forward: vec!["192.0.2.1".to_string()], ..Arguments::default() };
-        let Ok(settings) = Settings::load(&arguments) else { panic!("settings failed") };
+        let arguments = Arguments {
+            forward_zone: vec!["Corp.Example=10.0.0.1,10.0.0.2:5353".to_string()],
+            forward: vec!["192.0.2.1".to_string()],
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
         let zones = &settings.resolver.forward_zones;
         assert_eq!(zones.len(), 2);
-        assert_eq!(zones.get(1).map(|zone| zone.suffix.to_string()), Some("corp.example.".to_string()));
+        assert_eq!(
+            zones.get(1).map(|zone| zone.suffix.to_string()),
+            Some("corp.example.".to_string())
+        );
         assert_eq!(zones.get(1).map(|zone| zone.upstreams.len()), Some(2));
-        assert!(Settings::load(&Arguments { forward_zone: vec!["corp.example".to_string()], ..Arguments::default() }).is_err());
+        assert!(Settings::load(&Arguments {
+            forward_zone: vec!["corp.example".to_string()],
+            ..Arguments::default()
+        })
+        .is_err());
     }
 }

@@ -62,7 +62,10 @@ impl Statistics {
             _ => &self.rcode_other,
         });
         let milliseconds = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        let bucket = LATENCY_BUCKETS_MILLISECONDS.iter().position(|bound| milliseconds < *bound).unwrap_or(LATENCY_BUCKETS_MILLISECONDS.len());
+        let bucket = LATENCY_BUCKETS_MILLISECONDS
+            .iter()
+            .position(|bound| milliseconds < *bound)
+            .unwrap_or(LATENCY_BUCKETS_MILLISECONDS.len());
         if let Some(counter) = self.latency.get(bucket) {
             add(counter);
         }
@@ -76,7 +79,10 @@ impl Statistics {
             ("queries.udp", &self.queries_udp),
             ("queries.tcp", &self.queries_tcp),
             ("queries.dropped", &self.dropped),
-            ("queries.refused_by_access_control", &self.refused_by_access_control),
+            (
+                "queries.refused_by_access_control",
+                &self.refused_by_access_control,
+            ),
             ("queries.formerr", &self.format_errors),
             ("queries.notimp", &self.not_implemented),
             ("queries.local_zone", &self.local_zone_answers),
@@ -104,7 +110,10 @@ impl Statistics {
         lines.push(("cache.misses".to_string(), misses));
         let mut lower = 0;
         for (bound, counter) in LATENCY_BUCKETS_MILLISECONDS.iter().zip(self.latency.iter()) {
-            lines.push((format!("latency.{lower}ms-{bound}ms"), load(counter).to_string()));
+            lines.push((
+                format!("latency.{lower}ms-{bound}ms"),
+                load(counter).to_string(),
+            ));
             lower = *bound;
         }
         if let Some(slowest) = self.latency.last() {
@@ -131,7 +140,13 @@ impl CountingTransport {
 }
 
 impl Transport for CountingTransport {
-    fn exchange<'a>(&'a self, server: SocketAddr, protocol: Protocol, query: &'a [u8], timeout: Duration) -> ExchangeFuture<'a> {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        timeout: Duration,
+    ) -> ExchangeFuture<'a> {
         add(&self.statistics.upstream_queries);
         Box::pin(async move {
             let result = self.inner.exchange(server, protocol, query, timeout).await;

@@ -553,6 +553,21 @@ mod end_to_end {
     struct Daemon {
         child: Child,
         address: SocketAddr,
+        lines: mpsc::Receiver<String>,
+    }
+
+    impl Daemon {
+        /// Reads stderr until a line containing `text`; bounded in lines and time.
+        fn wait_for_line(&self, text: &str) -> String {
+            for _ in 0..MAX_STDERR_LINES {
+                match self.lines.recv_timeout(READY_TIMEOUT) {
+                    Ok(line) if line.contains(text) => return line,
+                    Ok(_) => {}
+                    Err(_) => panic!("resolver printed no line containing {text:?}"),
+                }
+            }
+            panic!("no line containing {text:?} in {MAX_STDERR_LINES} lines");
+        }
     }
 
     impl Drop for Daemon {
@@ -585,28 +600,30 @@ mod end_to_end {
         let mut daemon = Daemon {
             child,
             address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+            lines: receiver,
         };
-        for _ in 0..MAX_STDERR_LINES {
-            let line = match receiver.recv_timeout(READY_TIMEOUT) {
-                Ok(line) => line,
-                Err(_) => panic!(
-                    "resolver printed no ready line (exit: {:?})",
-                    daemon.child.try_wait()
-                ),
-            };
-            if let Some(rest) = line.split("resolver ready: listening on ").nth(1) {
-                let first = rest.split_whitespace().next().unwrap_or_default();
-                daemon.address = first
-                    .parse()
-                    .unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
-                return daemon;
-            }
-        }
-        panic!("no ready line in {MAX_STDERR_LINES} lines");
+        let line = daemon.wait_for_line("resolver ready: listening on ");
+        let rest = line
+            .split("resolver ready: listening on ")
+            .nth(1)
+            .unwrap_or_default();
+        let first = rest.split_whitespace().next().unwrap_or_default();
+        daemon.address = first
+            .parse()
+            .unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
+        daemon
     }
 
     /// A forwarder target answering every query with A 192.0.2.53, over UDP and TCP.
     async fn fake_upstream(address: &str) -> SocketAddr {
+        fake_counting_upstream(address).await.0
+    }
+
+    /// As `fake_upstream`, also counting the queries it receives.
+    async fn fake_counting_upstream(address: &str) -> (SocketAddr, Arc<AtomicUsize>) {
+        let received = Arc::new(AtomicUsize::new(0));
+        let udp_received = received.clone();
+        let tcp_received = received.clone();
         let udp = UdpSocket::bind(address)
             .await
             .unwrap_or_else(|error| panic!("bind {address}: {error}"));
@@ -620,6 +637,7 @@ mod end_to_end {
                 let Ok((length, peer)) = udp.recv_from(&mut buffer).await else {
                     return;
                 };
+                udp_received.fetch_add(1, Ordering::SeqCst);
                 if let Some(reply) = upstream_reply(buffer.get(..length).unwrap_or_default()) {
                     let _ = udp.send_to(&reply, peer).await;
                 }
@@ -630,6 +648,7 @@ mod end_to_end {
                 let Ok((mut stream, _)) = tcp.accept().await else {
                     return;
                 };
+                tcp_received.fetch_add(1, Ordering::SeqCst);
                 let mut length = [0u8; 2];
                 if stream.read_exact(&mut length).await.is_err() {
                     continue;
@@ -648,7 +667,7 @@ mod end_to_end {
                 }
             }
         });
-        local
+        (local, received)
     }
 
     fn upstream_reply(query: &[u8]) -> Option<Vec<u8>> {
@@ -770,5 +789,90 @@ mod end_to_end {
         );
         assert!(text.contains("queries 3\n"), "{text}");
         drop(daemon);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sighup_reloads_the_access_list_and_keeps_the_cache() {
+        let (upstream, received) = fake_counting_upstream("127.60.3.2:0").await;
+        let directory =
+            std::env::temp_dir().join(format!("resolver-daemon-sighup-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap_or_else(|error| panic!("{error}"));
+        let config = directory.join("resolver.yaml");
+        let write_config = |prefix: &str| {
+            let text = format!(
+                "listen: [\"127.60.3.1:0\"]\nforward: [\"{upstream}\"]\nallow: [{prefix}]\n"
+            );
+            std::fs::write(&config, text).unwrap_or_else(|error| panic!("{error}"));
+        };
+        write_config("127.60.3.0/24");
+        let daemon = start_daemon(&["--config".to_string(), config.display().to_string()]);
+
+        let first = ask_udp(
+            "127.60.3.3:0",
+            daemon.address,
+            301,
+            "cached.forwarded.test.",
+        )
+        .await;
+        assert_eq!(first_address(&first), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        let upstream_queries = received.load(Ordering::SeqCst);
+        assert!(upstream_queries >= 1);
+
+        write_config("127.60.4.0/24");
+        let status = Command::new("kill")
+            .args(["-HUP", &daemon.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|error| panic!("cannot run kill: {error}"));
+        assert!(status.success());
+        daemon.wait_for_line("SIGHUP: reloaded");
+
+        let old_client = ask_udp(
+            "127.60.3.3:0",
+            daemon.address,
+            302,
+            "cached.forwarded.test.",
+        )
+        .await;
+        assert_eq!(old_client.metadata.response_code, ResponseCode::Refused);
+        let new_client = ask_udp(
+            "127.60.4.4:0",
+            daemon.address,
+            303,
+            "cached.forwarded.test.",
+        )
+        .await;
+        assert_eq!(
+            first_address(&new_client),
+            Some(Ipv4Addr::new(192, 0, 2, 53))
+        );
+        assert_eq!(
+            received.load(Ordering::SeqCst),
+            upstream_queries,
+            "answered from the kept cache"
+        );
+        drop(daemon);
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+
+    #[test]
+    fn config_file_errors_name_the_file_and_line() {
+        let directory =
+            std::env::temp_dir().join(format!("resolver-daemon-badconfig-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap_or_else(|error| panic!("{error}"));
+        let config = directory.join("bad.yaml");
+        std::fs::write(&config, "listen: [\"127.60.5.1:0\"]\ncache-sise: 10\n")
+            .unwrap_or_else(|error| panic!("{error}"));
+        let output = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args(["--config".to_string(), config.display().to_string()])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run resolver: {error}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains(&format!("{}:2", config.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("cache-sise"), "{stderr}");
+        let _ = std::fs::remove_dir_all(&directory);
     }
 }

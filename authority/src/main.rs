@@ -1,1 +1,73 @@
-fn main() {}
+//! The `authority` binary: parse arguments, call the library, map the result to an exit code.
+//! `authority [--listen ADDR:PORT]... [ORIGIN=]FILE...` serves; `--check FILES...` checks.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Authoritative DNS server for octoDNS YAML zones.
+#[derive(Parser, Debug)]
+#[command(name = "authority", version)]
+struct Arguments {
+    /// Address and port to serve UDP and TCP on; repeatable.
+    #[arg(
+        long = "listen",
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:53"
+    )]
+    listen: Vec<SocketAddr>,
+    /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
+    #[arg(long)]
+    check: bool,
+    /// Zone files; the origin is the file name (`root.yaml` is `.`) unless given as ORIGIN=FILE.
+    #[arg(value_name = "[ORIGIN=]FILE", required = true)]
+    zones: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let arguments = Arguments::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    if arguments.check {
+        let report = authority::check::check_files(&arguments.zones);
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+        for error in &report.errors {
+            println!("{error}");
+        }
+        return if report.errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("authority: cannot start runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = authority::run::RunOptions {
+        listen: arguments.listen,
+        zones: arguments.zones,
+    };
+    match runtime.block_on(authority::run::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("authority: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

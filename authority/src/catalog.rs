@@ -1,0 +1,128 @@
+//! The set of zones we serve and the closest-enclosing-zone search; also loading them from files.
+//! A `Catalog` is immutable once built: reload builds a new one and swaps it in whole.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hickory_proto::rr::{LowerName, Name, RecordType};
+
+use crate::yaml_zone::{origin_from_path, parse_origin, read_zone_file};
+use crate::zone::Zone;
+use crate::zone_build::build_zone;
+use crate::zone_error::{ZoneError, ZoneWarning};
+
+/// Where one zone comes from: a file and the origin it serves (`ORIGIN=PATH` or the file name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSource {
+    pub origin: Name,
+    pub path: PathBuf,
+}
+
+impl ZoneSource {
+    /// Parses a command-line argument `[ORIGIN=]PATH`.
+    pub fn parse(argument: &str) -> Result<ZoneSource, ZoneError> {
+        let (origin_text, path) = match argument.split_once('=') {
+            Some((origin, path)) => (Some(origin), Path::new(path)),
+            None => (None, Path::new(argument)),
+        };
+        let origin = match origin_text {
+            Some(text) => parse_origin(text),
+            None => origin_from_path(path),
+        }
+        .map_err(|kind| ZoneError {
+            file: path.to_path_buf(),
+            line: 0,
+            kind,
+        })?;
+        Ok(ZoneSource {
+            origin,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Reads and checks the file; every error found, or the prepared zone and its warnings.
+    pub fn load(&self) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
+        let read = read_zone_file(&self.path, &self.origin)?;
+        let warnings = read.warnings.clone();
+        build_zone(read).map(|zone| (zone, warnings))
+    }
+}
+
+/// Zones by lowercased origin.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    zones: HashMap<LowerName, Arc<Zone>>,
+}
+
+/// The outcome of loading several files: what loaded, and what failed.
+#[derive(Debug, Default)]
+pub struct CatalogLoad {
+    pub catalog: Catalog,
+    pub errors: Vec<ZoneError>,
+    pub warnings: Vec<ZoneWarning>,
+}
+
+impl Catalog {
+    pub fn new(zones: impl IntoIterator<Item = Arc<Zone>>) -> Catalog {
+        Catalog {
+            zones: zones
+                .into_iter()
+                .map(|zone| (LowerName::new(&zone.origin), zone))
+                .collect(),
+        }
+    }
+
+    /// Loads every source; zones whose files fail are left out and their errors returned.
+    pub fn load(sources: &[ZoneSource]) -> CatalogLoad {
+        let mut load = CatalogLoad::default();
+        let mut zones = Vec::with_capacity(sources.len());
+        for source in sources {
+            match source.load() {
+                Ok((zone, warnings)) => {
+                    zones.push(Arc::new(zone));
+                    load.warnings.extend(warnings);
+                }
+                Err(errors) => load.errors.extend(errors),
+            }
+        }
+        load.catalog = Catalog::new(zones);
+        load
+    }
+
+    pub fn zone(&self, origin: &Name) -> Option<&Arc<Zone>> {
+        self.zones.get(&LowerName::new(origin))
+    }
+
+    pub fn zones(&self) -> impl Iterator<Item = &Arc<Zone>> {
+        self.zones.values()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.zones.is_empty()
+    }
+
+    /// The zone with the longest origin that contains `name`.
+    pub fn closest_zone(&self, name: &Name) -> Option<&Arc<Zone>> {
+        let labels = name.num_labels();
+        (0..=labels).rev().find_map(|count| {
+            self.zones
+                .get(&LowerName::new(&name.trim_to(usize::from(count))))
+        })
+    }
+
+    /// The zone that answers `record_type` at `name`. DS lives on the parent side of a cut
+    /// (RFC 4035 §3.1.4.1), so a DS query for a zone apex goes to the zone above, if we serve it.
+    pub fn answering_zone(&self, name: &Name, record_type: RecordType) -> Option<&Arc<Zone>> {
+        let zone = self.closest_zone(name)?;
+        if record_type == RecordType::DS
+            && !name.is_root()
+            && zone.origin.num_labels() == name.num_labels()
+        {
+            if let Some(parent) = self.closest_zone(&name.base_name()) {
+                return Some(parent);
+            }
+        }
+        Some(zone)
+    }
+}

@@ -1,0 +1,82 @@
+//! The request handler the listener calls: bytes in, bytes out, answered from the current
+//! catalog. `answer_packet` is the whole pure path; `AuthorityHandler` adapts it to `listen`.
+
+use std::sync::Arc;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{DNSClass, RecordType};
+
+use crate::catalog::Catalog;
+use crate::listen::{Handler, Protocol, RequestContext};
+use crate::lookup::{lookup, Answer};
+use crate::reload::SharedCatalog;
+use crate::request::{parse_request, Header, Rejection};
+use crate::response::{encode_answer, encode_error, size_limit};
+
+/// Answers one packet from `catalog`; `None` means send nothing.
+pub fn answer_packet(catalog: &Catalog, packet: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
+    let request = match parse_request(packet) {
+        Ok(request) => request,
+        Err(Rejection::Drop) => return None,
+        Err(Rejection::FormatError(header)) => {
+            return encode_error(header, ResponseCode::FormErr, None)
+        }
+        Err(Rejection::NotImplemented(header)) => {
+            return encode_error(header, ResponseCode::NotImp, None)
+        }
+        Err(Rejection::BadVersion(header)) => {
+            return encode_error(header, ResponseCode::BADVERS, None)
+        }
+    };
+    let query = &request.query;
+    let header = Header {
+        id: request.id,
+        op_code: 0,
+        recursion_desired: request.recursion_desired,
+    };
+    let answer = match (query.query_class(), query.query_type()) {
+        // Zone transfers are not offered (NSD and Knot refuse them unless configured).
+        (_, RecordType::AXFR | RecordType::IXFR) => Answer {
+            response_code: ResponseCode::Refused,
+            ..Answer::default()
+        },
+        // Meta types cannot be asked for (RFC 6895 §3.1).
+        (_, RecordType::OPT) => {
+            return encode_error(header, ResponseCode::FormErr, Some(query.clone()))
+        }
+        (DNSClass::IN, record_type) => lookup(catalog, query.name(), record_type),
+        // Our zones are class IN only; CHAOS and others are refused, as NSD does without config.
+        _ => Answer {
+            response_code: ResponseCode::Refused,
+            ..Answer::default()
+        },
+    };
+    encode_answer(
+        &request,
+        &answer,
+        size_limit(protocol, request.edns.as_ref()),
+    )
+}
+
+/// The authority's `listen::Handler`, reading the catalog current at each request.
+#[derive(Clone)]
+pub struct AuthorityHandler {
+    catalog: Arc<SharedCatalog>,
+}
+
+impl AuthorityHandler {
+    pub fn new(catalog: Arc<SharedCatalog>) -> AuthorityHandler {
+        AuthorityHandler { catalog }
+    }
+}
+
+impl Handler for AuthorityHandler {
+    fn handle(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+    ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+        let response = answer_packet(&self.catalog.current(), request, context.protocol);
+        std::future::ready(response)
+    }
+}

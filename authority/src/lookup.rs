@@ -1,0 +1,333 @@
+//! The authoritative answer algorithm of RFC 1034 §4.3.2, pure: catalog + question → sections.
+//! One function per outcome (NSD `query.c` style); it never touches sockets or wire bytes.
+//!
+//! Flow: answering zone → walk down from the apex → exact | delegation | wildcard | no name,
+//! then answer_exact / answer_cname / answer_delegation / answer_nodata / answer_nxdomain.
+
+use std::sync::Arc;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::rdata::CNAME;
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
+
+use crate::catalog::Catalog;
+use crate::limits::MAX_CNAME_CHAIN;
+use crate::zone::{RecordSet, ServedSet, Zone, ZoneNode};
+
+/// The sections of an answer, each a list of whole RRsets (truncation drops whole RRsets,
+/// RFC 2181 §9), plus the header bits the lookup decides.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    pub response_code: ResponseCode,
+    pub authoritative: bool,
+    /// True for a referral: glue in the additional section is required (RFC 9471), so losing it
+    /// to truncation must set TC.
+    pub is_referral: bool,
+    /// True when the authority section holds only the zone's NS added to a positive answer:
+    /// optional data, so dropping it for size does not set TC (RFC 2181 §9).
+    pub authority_is_optional: bool,
+    pub answers: Vec<Arc<RecordSet>>,
+    pub authorities: Vec<Arc<RecordSet>>,
+    pub additionals: Vec<Arc<RecordSet>>,
+}
+
+impl Answer {
+    /// The records of one section, RRset after RRset (for callers that build their own
+    /// messages, such as a resolver answering from local zones).
+    pub fn records(sets: &[Arc<RecordSet>]) -> Vec<Record> {
+        sets.iter()
+            .flat_map(|set| set.records.iter().cloned())
+            .collect()
+    }
+
+    fn refused() -> Answer {
+        Answer {
+            response_code: ResponseCode::Refused,
+            ..Answer::default()
+        }
+    }
+
+    fn add_answer(&mut self, served: &ServedSet) {
+        self.answers.push(served.set.clone());
+        self.add_additionals(&served.additional);
+    }
+
+    fn add_additionals(&mut self, sets: &[Arc<RecordSet>]) {
+        for set in sets {
+            let already = self
+                .additionals
+                .iter()
+                .chain(self.answers.iter())
+                .any(|known| Arc::ptr_eq(known, set));
+            if !already {
+                self.additionals.push(set.clone());
+            }
+        }
+    }
+}
+
+/// Where the walk down the zone tree ended (RFC 1034 §4.3.2 step 3).
+enum Position<'zone> {
+    /// The name exists (possibly as an empty non-terminal).
+    Exact(&'zone ZoneNode),
+    /// The name is at or below a zone cut.
+    Delegation(&'zone ZoneNode),
+    /// The name is below a DNAME owner (RFC 6672 §2.3): substitute and follow.
+    Dname(&'zone ZoneNode, Name),
+    /// The name does not exist, but `*.<closest encloser>` does (RFC 4592 §3.3.1).
+    Wildcard(&'zone ZoneNode),
+    /// The name does not exist and no wildcard covers it.
+    NoName,
+}
+
+/// Answers one question from our zones.
+pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer {
+    let Some(zone) = catalog.answering_zone(name, record_type) else {
+        return Answer::refused();
+    };
+    let mut answer = Answer {
+        authoritative: true,
+        ..Answer::default()
+    };
+    let mut current_zone = zone.clone();
+    let mut answered_zone = zone.clone();
+    let mut left_our_zones = false;
+    let mut current_name = name.clone();
+    let mut visited: Vec<LowerName> = Vec::new();
+    // RFC 1034 §4.3.2 step 3a: a CNAME restarts the search at its target; bounded by
+    // MAX_CNAME_CHAIN and cut at the first repeat (a loop).
+    for _ in 0..=MAX_CNAME_CHAIN {
+        visited.push(LowerName::new(&current_name));
+        answered_zone = current_zone.clone();
+        let next = answer_in_zone(&mut answer, &current_zone, &current_name, record_type);
+        let Some(target) = next else { break };
+        if visited.contains(&LowerName::new(&target)) {
+            break;
+        }
+        // Follow only inside our own zones; elsewhere the client's resolver continues.
+        match catalog.answering_zone(&target, record_type) {
+            Some(next_zone) => {
+                current_zone = next_zone.clone();
+                current_name = target;
+            }
+            None => {
+                // The chain leaves our zones: the answer is partial, so (as NSD) no NS is added.
+                left_our_zones = true;
+                break;
+            }
+        }
+    }
+    // A DS answer comes from the parent side of a cut; NSD adds no NS there, nor do we.
+    if record_type != RecordType::DS && !left_our_zones {
+        add_zone_nameservers(&mut answer, &answered_zone);
+    }
+    answer
+}
+
+/// RFC 1034 §4.3.2 step 6 (optional): a positive answer also carries the zone's NS RRset in
+/// authority and their addresses in additional. NSD and BIND do this by default; we follow so
+/// that resolvers learn the servers and our answers match NSD's.
+fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
+    if answer.response_code != ResponseCode::NoError
+        || answer.answers.is_empty()
+        || !answer.authorities.is_empty()
+    {
+        return;
+    }
+    let Some(ns) = zone.apex().and_then(|apex| apex.find(RecordType::NS)) else {
+        return;
+    };
+    if answer.answers.iter().any(|set| Arc::ptr_eq(set, &ns.set)) {
+        return;
+    }
+    answer.authorities.push(ns.set.clone());
+    answer.authority_is_optional = true;
+    answer.add_additionals(&ns.additional);
+}
+
+/// Answers `name` in `zone` into `answer`; returns the CNAME target to follow, if any.
+fn answer_in_zone(
+    answer: &mut Answer,
+    zone: &Zone,
+    name: &Name,
+    record_type: RecordType,
+) -> Option<Name> {
+    match find_position(zone, name, record_type) {
+        Position::Exact(node) => answer_exact(answer, zone, node, record_type),
+        Position::Delegation(cut) => {
+            answer_delegation(answer, cut);
+            None
+        }
+        Position::Wildcard(source) => answer_wildcard(answer, zone, source, name, record_type),
+        Position::Dname(node, owner) => answer_dname(answer, node, &owner, name),
+        Position::NoName => {
+            answer_nxdomain(answer, zone);
+            None
+        }
+    }
+}
+
+/// Walks from the label below the apex down to `name`, stopping at a zone cut or at the first
+/// missing name (RFC 1034 §4.3.2 step 3; RFC 4592 §3.3.1 for the closest encloser).
+fn find_position<'zone>(
+    zone: &'zone Zone,
+    name: &Name,
+    record_type: RecordType,
+) -> Position<'zone> {
+    let apex_labels = usize::from(zone.origin.num_labels());
+    let name_labels = usize::from(name.num_labels());
+    for labels in apex_labels + 1..=name_labels {
+        let ancestor = name.trim_to(labels);
+        match zone.node(&ancestor) {
+            Some(node) if node.is_delegation => {
+                // DS at the cut is parent-side data (RFC 4035 §3.1.4.1): answered here.
+                if labels == name_labels && record_type == RecordType::DS {
+                    return Position::Exact(node);
+                }
+                return Position::Delegation(node);
+            }
+            Some(node) if labels < name_labels && node.dname_target.is_some() => {
+                return Position::Dname(node, ancestor);
+            }
+            Some(_) => {}
+            None => {
+                let closest_encloser = name.trim_to(labels - 1);
+                let source = closest_encloser.prepend_label("*").ok();
+                return match source.as_ref().and_then(|source| zone.node(source)) {
+                    Some(node) => Position::Wildcard(node),
+                    None => Position::NoName,
+                };
+            }
+        }
+    }
+    match zone.node(name) {
+        Some(node) => Position::Exact(node),
+        None => Position::NoName,
+    }
+}
+
+/// The name exists: its data, a CNAME to follow, or NODATA.
+fn answer_exact(
+    answer: &mut Answer,
+    zone: &Zone,
+    node: &ZoneNode,
+    record_type: RecordType,
+) -> Option<Name> {
+    // ANY matches the CNAME itself (RFC 1034 §3.6.2), so it is answered, not followed.
+    if record_type != RecordType::CNAME && record_type != RecordType::ANY {
+        if let Some(cname) = node.find(RecordType::CNAME) {
+            return answer_cname(answer, cname);
+        }
+    }
+    if record_type == RecordType::ANY {
+        return answer_any(answer, zone, node);
+    }
+    match node.find(record_type) {
+        Some(served) => answer.add_answer(served),
+        None => answer_nodata(answer, zone),
+    }
+    None
+}
+
+/// RFC 1034 §4.3.2 step 3a: the CNAME goes in the answer and the search restarts at its target.
+fn answer_cname(answer: &mut Answer, cname: &ServedSet) -> Option<Name> {
+    answer.add_answer(cname);
+    cname
+        .set
+        .records
+        .first()
+        .and_then(|record| match &record.data {
+            RData::CNAME(target) => Some(target.0.clone()),
+            _ => None,
+        })
+}
+
+/// RFC 8482 §4.2: a minimal ANY answer, one RRset. We pick the RRset with the lowest type code
+/// (stable, and at the apex that is NS rather than the large SOA+everything).
+fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode) -> Option<Name> {
+    match node.sets.first() {
+        Some(served) => answer.add_answer(served),
+        None => answer_nodata(answer, zone),
+    }
+    None
+}
+
+/// RFC 6672 §3.1: the DNAME, then a CNAME synthesized from it (TTL of the DNAME) whose target
+/// is the query name with the owner replaced by the DNAME target; then follow that CNAME.
+/// A result longer than 255 octets is YXDOMAIN (RFC 6672 §2.2).
+fn answer_dname(answer: &mut Answer, node: &ZoneNode, owner: &Name, name: &Name) -> Option<Name> {
+    let dname = node.find(RecordType::DNAME)?;
+    let target = node.dname_target.as_ref()?;
+    answer.add_answer(dname);
+    let keep = usize::from(name.num_labels()).saturating_sub(usize::from(owner.num_labels()));
+    let substituted =
+        Name::from_labels(name.iter().take(keep)).and_then(|prefix| prefix.append_domain(target));
+    let Ok(substituted) = substituted else {
+        answer.response_code = ResponseCode::YXDomain;
+        return None;
+    };
+    let ttl = dname.set.records.first().map_or(0, |record| record.ttl);
+    let cname = Record::from_rdata(name.clone(), ttl, RData::CNAME(CNAME(substituted.clone())));
+    answer.answers.push(Arc::new(RecordSet {
+        owner: name.clone(),
+        record_type: RecordType::CNAME,
+        records: vec![cname],
+    }));
+    Some(substituted)
+}
+
+/// RFC 1034 §4.3.2 step 3b: a referral. Not authoritative; the cut's NS in authority and glue
+/// in additional.
+fn answer_delegation(answer: &mut Answer, cut: &ZoneNode) {
+    let Some(ns) = cut.find(RecordType::NS) else {
+        return;
+    };
+    if answer.answers.is_empty() {
+        answer.authoritative = false;
+    }
+    answer.is_referral = true;
+    answer.authorities.push(ns.set.clone());
+    answer.add_additionals(&ns.additional);
+}
+
+/// RFC 2308 §2.2: NOERROR, no data, the SOA in authority for negative caching.
+fn answer_nodata(answer: &mut Answer, zone: &Zone) {
+    answer.response_code = ResponseCode::NoError;
+    answer.authorities.push(zone.negative_soa.clone());
+}
+
+/// RFC 2308 §2.1: NXDOMAIN with the SOA in authority. After a CNAME the code still describes
+/// the last name in the chain (RFC 6604 §2).
+fn answer_nxdomain(answer: &mut Answer, zone: &Zone) {
+    answer.response_code = ResponseCode::NXDomain;
+    answer.authorities.push(zone.negative_soa.clone());
+}
+
+/// RFC 4592 §3.4: synthesize from the wildcard with the query name as owner.
+fn answer_wildcard(
+    answer: &mut Answer,
+    zone: &Zone,
+    source: &ZoneNode,
+    name: &Name,
+    record_type: RecordType,
+) -> Option<Name> {
+    let synthesize = |served: &ServedSet| ServedSet {
+        set: Arc::new(served.set.with_owner(name)),
+        additional: served.additional.clone(),
+    };
+    if record_type != RecordType::CNAME && record_type != RecordType::ANY {
+        if let Some(cname) = source.find(RecordType::CNAME) {
+            return answer_cname(answer, &synthesize(cname));
+        }
+    }
+    let chosen = if record_type == RecordType::ANY {
+        source.sets.first()
+    } else {
+        source.find(record_type)
+    };
+    match chosen {
+        Some(served) => answer.add_answer(&synthesize(served)),
+        None => answer_nodata(answer, zone),
+    }
+    None
+}

@@ -1,0 +1,75 @@
+//! The catalog being served and its reload: every file is re-read; a file that fails keeps its
+//! zone's last good data; the new catalog replaces the old one in a single pointer swap.
+
+use std::sync::{Arc, RwLock};
+
+use crate::catalog::{Catalog, ZoneSource};
+use crate::zone_error::{ZoneError, ZoneWarning};
+
+/// The current catalog behind a lock held only long enough to clone an `Arc`, so a query
+/// sees either the whole old catalog or the whole new one, never a mix.
+#[derive(Debug)]
+pub struct SharedCatalog {
+    sources: Vec<ZoneSource>,
+    current: RwLock<Arc<Catalog>>,
+}
+
+/// What one reload did.
+#[derive(Debug, Default)]
+pub struct ReloadReport {
+    /// Zones now serving freshly read data.
+    pub reloaded: usize,
+    /// Errors of files whose zone kept its previous data (or stays absent if it never loaded).
+    pub errors: Vec<ZoneError>,
+    pub warnings: Vec<ZoneWarning>,
+}
+
+impl SharedCatalog {
+    /// Loads every source for the first time.
+    pub fn load(sources: Vec<ZoneSource>) -> (SharedCatalog, ReloadReport) {
+        let shared = SharedCatalog {
+            sources,
+            current: RwLock::new(Arc::new(Catalog::default())),
+        };
+        let report = shared.reload();
+        (shared, report)
+    }
+
+    /// The catalog to answer from now.
+    pub fn current(&self) -> Arc<Catalog> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            // A writer never panics while holding the lock (it only swaps an Arc), but if one
+            // did, the data is still a whole catalog.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads every file (SIGHUP). Zones whose file fails keep their last good data.
+    pub fn reload(&self) -> ReloadReport {
+        let previous = self.current();
+        let mut report = ReloadReport::default();
+        let mut zones = Vec::with_capacity(self.sources.len());
+        for source in &self.sources {
+            match source.load() {
+                Ok((zone, warnings)) => {
+                    zones.push(Arc::new(zone));
+                    report.reloaded += 1;
+                    report.warnings.extend(warnings);
+                }
+                Err(errors) => {
+                    if let Some(old) = previous.zone(&source.origin) {
+                        zones.push(old.clone());
+                    }
+                    report.errors.extend(errors);
+                }
+            }
+        }
+        let next = Arc::new(Catalog::new(zones));
+        match self.current.write() {
+            Ok(mut guard) => *guard = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+        report
+    }
+}

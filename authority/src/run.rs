@@ -1,0 +1,104 @@
+//! The server process: load zones, serve them on every address, reload on SIGHUP, stop on
+//! SIGINT/SIGTERM. `main` only parses arguments and maps `run`'s result to an exit code.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::catalog::ZoneSource;
+use crate::handler::AuthorityHandler;
+use crate::reload::{ReloadReport, SharedCatalog};
+use crate::zone_error::ZoneError;
+
+/// What `run` needs: addresses and zone sources.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub listen: Vec<SocketAddr>,
+    pub zones: Vec<String>,
+}
+
+/// Why the server could not start or keep running.
+#[derive(Debug)]
+pub enum RunError {
+    BadZoneArgument(ZoneError),
+    NoZoneLoaded,
+    Listen(String),
+    Signal(std::io::Error),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadZoneArgument(error) => write!(formatter, "{error}"),
+            Self::NoZoneLoaded => write!(formatter, "no zone loaded; nothing to serve"),
+            Self::Listen(problem) => write!(formatter, "cannot listen: {problem}"),
+            Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Logs what a load or reload did: each error and warning on its own line.
+pub fn log_report(report: &ReloadReport) {
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
+    for error in &report.errors {
+        tracing::error!("{error}");
+    }
+}
+
+/// Loads the zones (all of them, even if some fail) into a shared, reloadable catalog.
+pub fn load_catalog(arguments: &[String]) -> Result<Arc<SharedCatalog>, RunError> {
+    let sources = arguments
+        .iter()
+        .map(|argument| ZoneSource::parse(argument))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RunError::BadZoneArgument)?;
+    let (shared, report) = SharedCatalog::load(sources);
+    log_report(&report);
+    if report.reloaded == 0 {
+        return Err(RunError::NoZoneLoaded);
+    }
+    Ok(Arc::new(shared))
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn run(options: RunOptions) -> Result<(), RunError> {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let catalog = load_catalog(&options.zones)?;
+    let handler = Arc::new(AuthorityHandler::new(catalog.clone()));
+    let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;
+    let server = crate::listen::serve(
+        handler,
+        &options.listen,
+        crate::listen::ListenOptions::default(),
+    )
+    .map_err(|error| RunError::Listen(error.to_string()))?;
+    // The listener logs the ready line naming every bound address; add what is served.
+    tracing::info!(zones = catalog.current().zones().count(), "serving zones");
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => {
+                // Zone files are read on a blocking thread so queries keep flowing meanwhile.
+                let catalog = catalog.clone();
+                match tokio::task::spawn_blocking(move || catalog.reload()).await {
+                    Ok(report) => {
+                        log_report(&report);
+                        tracing::info!(reloaded = report.reloaded, failed_errors = report.errors.len(), "reload done");
+                    }
+                    Err(error) => tracing::error!("reload task failed: {error}"),
+                }
+            }
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+    }
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,412 @@
+//! Reads one octoDNS YAML zone file into source records (owner, type, TTL, RDATA, line).
+//! It only reads and converts; zone-wide checks (apex NS, CNAME, glue) are done in `zone_build`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use hickory_proto::rr::{Name, Record, RecordType};
+
+use crate::limits::{
+    MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES,
+};
+use crate::yaml_rdata::rdata_from_node;
+use crate::yaml_tree::{parse_document, Node, NodeValue};
+use crate::zone_error::{ZoneError, ZoneErrorKind, ZoneWarning};
+
+/// octoDNS's default TTL when a record object has none.
+pub const DEFAULT_TTL: u32 = 3600;
+
+/// octoDNS record-object keys that carry provider metadata, not DNS data.
+const IGNORED_KEYS: &[&str] = &["octodns", "geo", "dynamic"];
+
+/// octoDNS types that are provider features, not DNS records: skipped with a warning.
+const NON_DNS_TYPES: &[&str] = &["ALIAS", "URLFWD"];
+
+/// One record as written in the file, with the line of its value for error messages.
+#[derive(Clone, Debug)]
+pub struct SourceRecord {
+    pub record: Record,
+    pub line: u64,
+}
+
+/// Everything read from one file: the records, or every error found, plus warnings.
+#[derive(Debug)]
+pub struct ReadZone {
+    pub origin: Name,
+    pub file: PathBuf,
+    pub records: Vec<SourceRecord>,
+    pub warnings: Vec<ZoneWarning>,
+    /// Problems found while reading; `build_zone` adds its own and reports them all.
+    pub errors: Vec<ZoneError>,
+}
+
+/// The origin a file serves: its name without `.yaml`, `root.yaml` being the root zone.
+pub fn origin_from_path(path: &Path) -> Result<Name, ZoneErrorKind> {
+    let file_name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    let stem = file_name
+        .strip_suffix(".yaml")
+        .or_else(|| file_name.strip_suffix(".yml"))
+        .unwrap_or(file_name);
+    if stem == "root" {
+        return Ok(Name::root());
+    }
+    parse_origin(stem)
+}
+
+/// Parses an origin given on the command line or derived from a file name.
+pub fn parse_origin(text: &str) -> Result<Name, ZoneErrorKind> {
+    if text == "." || text.is_empty() {
+        return Ok(Name::root());
+    }
+    let absolute = if text.ends_with('.') {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    };
+    Name::from_str(&absolute).map_err(|_| ZoneErrorKind::BadOrigin(text.to_owned()))
+}
+
+/// Reads `path` for zone `origin`. All errors in the file are returned together.
+pub fn read_zone_file(path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneError>> {
+    let error = |line, kind| {
+        vec![ZoneError {
+            file: path.to_path_buf(),
+            line,
+            kind,
+        }]
+    };
+    let size = fs::metadata(path)
+        .map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?
+        .len();
+    if size > MAX_ZONE_FILE_BYTES {
+        return Err(error(
+            0,
+            ZoneErrorKind::TooLarge {
+                bytes: size,
+                limit: MAX_ZONE_FILE_BYTES,
+            },
+        ));
+    }
+    let text = fs::read_to_string(path)
+        .map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?;
+    read_zone_text(&text, path, origin)
+}
+
+/// Reads zone text as if it came from `path` (tests use this directly).
+pub fn read_zone_text(text: &str, path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneError>> {
+    let mut reader = Reader {
+        file: path.to_path_buf(),
+        origin: origin.clone(),
+        records: Vec::new(),
+        warnings: Vec::new(),
+        errors: Vec::new(),
+    };
+    // Unparseable YAML yields no records; zone-wide checks would only add noise, so stop there.
+    let unreadable = match parse_document(text) {
+        Ok(document) => {
+            reader.read_document(&document);
+            false
+        }
+        Err((line, problem)) => {
+            reader.error(line, ZoneErrorKind::Yaml(problem));
+            true
+        }
+    };
+    if unreadable {
+        return Err(reader.errors);
+    }
+    Ok(ReadZone {
+        origin: reader.origin,
+        file: reader.file,
+        records: reader.records,
+        warnings: reader.warnings,
+        errors: reader.errors,
+    })
+}
+
+struct Reader {
+    file: PathBuf,
+    origin: Name,
+    records: Vec<SourceRecord>,
+    warnings: Vec<ZoneWarning>,
+    errors: Vec<ZoneError>,
+}
+
+impl Reader {
+    fn error(&mut self, line: u64, kind: ZoneErrorKind) {
+        if self.errors.len() < MAX_ERRORS_PER_FILE {
+            self.errors.push(ZoneError {
+                file: self.file.clone(),
+                line,
+                kind,
+            });
+        } else if self.errors.len() == MAX_ERRORS_PER_FILE {
+            self.errors.push(ZoneError {
+                file: self.file.clone(),
+                line,
+                kind: ZoneErrorKind::TooManyErrors,
+            });
+        }
+    }
+
+    fn read_document(&mut self, document: &Node) {
+        let entries = match &document.value {
+            NodeValue::Mapping(entries) => entries,
+            NodeValue::Null => return,
+            _ => {
+                self.error(
+                    document.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: String::new(),
+                        expected: "a mapping of owner names to records",
+                    },
+                );
+                return;
+            }
+        };
+        let mut seen: Vec<&str> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let owner_text = match &key.value {
+                NodeValue::Scalar(text) => text.as_str(),
+                NodeValue::Null => "",
+                _ => {
+                    self.error(
+                        key.line,
+                        ZoneErrorKind::BadOwner(format!("{:?}", key.value)),
+                    );
+                    continue;
+                }
+            };
+            if seen.contains(&owner_text) {
+                self.error(key.line, ZoneErrorKind::DuplicateKey(owner_text.to_owned()));
+                continue;
+            }
+            seen.push(owner_text);
+            let owner = match self.owner_name(owner_text) {
+                Ok(owner) => owner,
+                Err(kind) => {
+                    self.error(key.line, kind);
+                    continue;
+                }
+            };
+            match &value.value {
+                NodeValue::Sequence(items) => {
+                    for item in items {
+                        self.read_record_object(&owner, owner_text, item, item.line);
+                    }
+                }
+                NodeValue::Mapping(_) => {
+                    self.read_record_object(&owner, owner_text, value, key.line)
+                }
+                _ => self.error(
+                    value.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "a record object or a list of them",
+                    },
+                ),
+            }
+        }
+    }
+
+    fn owner_name(&self, text: &str) -> Result<Name, ZoneErrorKind> {
+        if text.is_empty() || text == "@" {
+            return Ok(self.origin.clone());
+        }
+        Name::parse(text, Some(&self.origin)).map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))
+    }
+
+    fn read_record_object(
+        &mut self,
+        owner: &Name,
+        owner_text: &str,
+        object: &Node,
+        object_line: u64,
+    ) {
+        let NodeValue::Mapping(fields) = &object.value else {
+            self.error(
+                object_line,
+                ZoneErrorKind::WrongShape {
+                    owner: owner_text.to_owned(),
+                    expected: "a record object with type and value(s)",
+                },
+            );
+            return;
+        };
+        let mut record_type_node = None;
+        let mut ttl_node = None;
+        let mut value_node = None;
+        let mut values_node = None;
+        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
+        for (key, value) in fields {
+            let Some(name) = key.as_scalar() else {
+                self.error(
+                    key.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "string keys in a record object",
+                    },
+                );
+                continue;
+            };
+            if seen.contains(&name) {
+                self.error(key.line, ZoneErrorKind::DuplicateKey(name.to_owned()));
+                continue;
+            }
+            seen.push(name);
+            match name {
+                "type" => record_type_node = Some(value),
+                "ttl" => ttl_node = Some(value),
+                "value" => value_node = Some(value),
+                "values" => values_node = Some(value),
+                other if IGNORED_KEYS.contains(&other) => {}
+                _ => self.error(
+                    key.line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "only type, ttl, value, values, octodns, geo, dynamic keys",
+                    },
+                ),
+            }
+        }
+        let Some(type_text) = record_type_node.and_then(Node::as_scalar) else {
+            self.error(
+                object_line,
+                ZoneErrorKind::WrongShape {
+                    owner: owner_text.to_owned(),
+                    expected: "a `type` field naming the record type",
+                },
+            );
+            return;
+        };
+        let type_line = record_type_node.map_or(object_line, |node| node.line);
+        let type_upper = type_text.trim().to_ascii_uppercase();
+        if NON_DNS_TYPES.contains(&type_upper.as_str()) {
+            self.warnings.push(ZoneWarning {
+                file: self.file.clone(),
+                line: type_line,
+                record_type: type_upper,
+            });
+            return;
+        }
+        let record_type = match served_record_type(&type_upper) {
+            Some(record_type) => record_type,
+            None => {
+                self.error(type_line, ZoneErrorKind::UnknownType(type_text.to_owned()));
+                return;
+            }
+        };
+        let ttl = match ttl_node {
+            None => DEFAULT_TTL,
+            Some(node) => match node
+                .as_scalar()
+                .and_then(|text| text.trim().parse::<u32>().ok())
+            {
+                // RFC 2181 §8: TTLs are 31-bit; larger values are treated as zero by receivers.
+                Some(ttl) if ttl <= i32::MAX as u32 => ttl,
+                _ => {
+                    self.error(
+                        node.line,
+                        ZoneErrorKind::WrongShape {
+                            owner: owner_text.to_owned(),
+                            expected: "a ttl between 0 and 2147483647",
+                        },
+                    );
+                    return;
+                }
+            },
+        };
+        let values: Vec<&Node> = match (value_node, values_node) {
+            (Some(value), None) => vec![value],
+            (
+                None,
+                Some(Node {
+                    value: NodeValue::Sequence(items),
+                    ..
+                }),
+            ) => items.iter().collect(),
+            (None, Some(single)) => vec![single],
+            _ => {
+                self.error(
+                    object_line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "exactly one of `value` or `values`",
+                    },
+                );
+                return;
+            }
+        };
+        if values.len() > MAX_VALUES_PER_RECORD {
+            self.error(
+                object_line,
+                ZoneErrorKind::WrongShape {
+                    owner: owner_text.to_owned(),
+                    expected: "at most 4096 values",
+                },
+            );
+            return;
+        }
+        for value in values {
+            match rdata_from_node(record_type, value, &self.origin) {
+                Ok(rdata) => {
+                    if self.records.len() >= MAX_RECORDS_PER_ZONE {
+                        self.error(
+                            value.line,
+                            ZoneErrorKind::TooManyRecords {
+                                limit: MAX_RECORDS_PER_ZONE,
+                            },
+                        );
+                        return;
+                    }
+                    self.records.push(SourceRecord {
+                        record: Record::from_rdata(owner.clone(), ttl, rdata),
+                        line: value.line,
+                    });
+                }
+                Err(kind) => self.error(value.line, kind),
+            }
+        }
+    }
+}
+
+/// Record types a zone may hold. Meta types (ANY, OPT, AXFR, ...) and DNSSEC types we cannot
+/// sign or parse are refused as unknown.
+fn served_record_type(text: &str) -> Option<RecordType> {
+    if text == "SPF" {
+        return Some(crate::yaml_rdata::SPF);
+    }
+    if text == "LOC" {
+        return Some(crate::yaml_rdata::LOC);
+    }
+    let record_type = RecordType::from_str(text).ok()?;
+    match record_type {
+        RecordType::A
+        | RecordType::AAAA
+        | RecordType::CAA
+        | RecordType::CERT
+        | RecordType::CNAME
+        | RecordType::CSYNC
+        | RecordType::DNAME
+        | RecordType::DS
+        | RecordType::HINFO
+        | RecordType::HTTPS
+        | RecordType::MX
+        | RecordType::NAPTR
+        | RecordType::NS
+        | RecordType::OPENPGPKEY
+        | RecordType::PTR
+        | RecordType::SMIMEA
+        | RecordType::SOA
+        | RecordType::SRV
+        | RecordType::SSHFP
+        | RecordType::SVCB
+        | RecordType::TLSA
+        | RecordType::TXT => Some(record_type),
+        _ => None,
+    }
+}

@@ -1,0 +1,101 @@
+//! One zone prepared for lookup (NSD style): nodes keyed by lowercased name, RRsets per type,
+//! delegations marked, empty non-terminals present, additional addresses precomputed.
+//! Built only by `zone_build`; the query path reads it and never changes it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use hickory_proto::rr::{LowerName, Name, Record, RecordType};
+
+/// All records of one owner and type, as served (RFC 2181 §5: the RRset is the unit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordSet {
+    pub owner: Name,
+    pub record_type: RecordType,
+    pub records: Vec<Record>,
+}
+
+impl RecordSet {
+    /// The same records under another owner, for wildcard synthesis (RFC 4592 §3.4.1).
+    pub fn with_owner(&self, owner: &Name) -> RecordSet {
+        let records = self
+            .records
+            .iter()
+            .map(|record| {
+                let mut renamed = record.clone();
+                renamed.name = owner.clone();
+                renamed
+            })
+            .collect();
+        RecordSet {
+            owner: owner.clone(),
+            record_type: self.record_type,
+            records,
+        }
+    }
+}
+
+/// One RRset plus the address RRsets of the names it points at (NS, MX, SRV targets in this
+/// zone), so answers add them without searching at query time.
+#[derive(Clone, Debug)]
+pub struct ServedSet {
+    pub set: Arc<RecordSet>,
+    pub additional: Vec<Arc<RecordSet>>,
+}
+
+/// One name in the zone. An empty `sets` is an empty non-terminal (RFC 8020: it exists).
+#[derive(Clone, Debug, Default)]
+pub struct ZoneNode {
+    /// Sorted by record type code so ANY picks a stable first RRset.
+    pub sets: Vec<ServedSet>,
+    /// NS below the apex: a zone cut (RFC 1034 §4.2.1).
+    pub is_delegation: bool,
+    /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one.
+    pub dname_target: Option<Name>,
+}
+
+impl ZoneNode {
+    pub fn find(&self, record_type: RecordType) -> Option<&ServedSet> {
+        self.sets
+            .iter()
+            .find(|served| served.set.record_type == record_type)
+    }
+}
+
+/// A zone ready to answer from.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    pub origin: Name,
+    pub nodes: HashMap<LowerName, ZoneNode>,
+    /// The apex SOA as stored.
+    pub soa: Arc<RecordSet>,
+    /// The SOA for negative answers: TTL = min(SOA TTL, SOA minimum) (RFC 2308 §3).
+    pub negative_soa: Arc<RecordSet>,
+    pub record_count: usize,
+}
+
+impl Zone {
+    pub fn node(&self, name: &Name) -> Option<&ZoneNode> {
+        self.nodes.get(&LowerName::new(name))
+    }
+
+    /// The apex node; it always exists (build checks SOA and NS there).
+    pub fn apex(&self) -> Option<&ZoneNode> {
+        self.node(&self.origin)
+    }
+
+    /// Every record in the zone, apex first, for converting to a master file or listing.
+    pub fn records(&self) -> Vec<Record> {
+        let mut names: Vec<&LowerName> = self.nodes.keys().collect();
+        names.sort();
+        let mut records = Vec::with_capacity(self.record_count);
+        for name in names {
+            if let Some(node) = self.nodes.get(name) {
+                for served in &node.sets {
+                    records.extend(served.set.records.iter().cloned());
+                }
+            }
+        }
+        records
+    }
+}

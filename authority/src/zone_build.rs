@@ -1,0 +1,377 @@
+//! Checks a zone's records as a whole and prepares the lookup structure (`Zone`) once, at load.
+//! Every problem is reported with its line; nothing here runs per query.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use hickory_proto::rr::rdata::SOA;
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
+
+use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE};
+use crate::yaml_zone::{ReadZone, SourceRecord};
+use crate::zone::{RecordSet, ServedSet, Zone, ZoneNode};
+use crate::zone_error::{ZoneError, ZoneErrorKind};
+
+/// Timers of the SOA we make when a file has none. The serial is 1 (the file has no history);
+/// refresh/retry/expire follow RIPE-203's recommendations scaled for a small zone, and the
+/// negative-caching minimum of 300 s keeps NXDOMAIN short-lived (RFC 2308 §5 suggests 1–3 h;
+/// a zone kept in git changes often).
+pub const DEFAULT_SOA_SERIAL: u32 = 1;
+pub const DEFAULT_SOA_REFRESH: i32 = 3600;
+pub const DEFAULT_SOA_RETRY: i32 = 900;
+pub const DEFAULT_SOA_EXPIRE: i32 = 604_800;
+pub const DEFAULT_SOA_MINIMUM: u32 = 300;
+
+/// An RRset under construction: its records and the line that first introduced each.
+struct PendingSet {
+    records: Vec<Record>,
+    line: u64,
+}
+
+/// Checks and prepares one zone. Returns every error found.
+pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
+    let ReadZone {
+        origin,
+        file,
+        records,
+        errors: read_errors,
+        ..
+    } = read;
+    let mut errors: Vec<ZoneError> = read_errors;
+    let mut report = |line: u64, kind: ZoneErrorKind| {
+        if errors.len() <= MAX_ERRORS_PER_FILE {
+            errors.push(ZoneError {
+                file: file.clone(),
+                line,
+                kind,
+            });
+        }
+    };
+    let origin_text = origin.to_string();
+
+    // Group into RRsets keyed by (owner, type); a BTreeMap keeps type order stable.
+    let mut names: HashMap<LowerName, (Name, BTreeMap<u16, PendingSet>)> = HashMap::new();
+    let mut record_count = 0usize;
+    for SourceRecord { record, line } in records {
+        if !origin.zone_of(&record.name) {
+            report(
+                line,
+                ZoneErrorKind::OutOfZone {
+                    owner: record.name.to_string(),
+                    origin: origin_text.clone(),
+                },
+            );
+            continue;
+        }
+        let key = LowerName::new(&record.name);
+        let entry = names
+            .entry(key)
+            .or_insert_with(|| (record.name.clone(), BTreeMap::new()));
+        let pending = entry
+            .1
+            .entry(u16::from(record.record_type()))
+            .or_insert_with(|| PendingSet {
+                records: Vec::new(),
+                line,
+            });
+        // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
+        if let Some(first) = pending.records.first() {
+            if first.ttl != record.ttl {
+                let ttl = first.ttl.min(record.ttl);
+                pending
+                    .records
+                    .iter_mut()
+                    .for_each(|existing| existing.ttl = ttl);
+            }
+        }
+        if pending
+            .records
+            .iter()
+            .any(|existing| existing.data == record.data)
+        {
+            continue;
+        }
+        let mut record = record;
+        if let Some(first) = pending.records.first() {
+            record.ttl = first.ttl;
+        }
+        pending.records.push(record);
+        record_count += 1;
+    }
+    if record_count > MAX_RECORDS_PER_ZONE {
+        report(
+            0,
+            ZoneErrorKind::TooManyRecords {
+                limit: MAX_RECORDS_PER_ZONE,
+            },
+        );
+    }
+
+    let apex_key = LowerName::new(&origin);
+    let soa_code = u16::from(RecordType::SOA);
+    let ns_code = u16::from(RecordType::NS);
+    let cname_code = u16::from(RecordType::CNAME);
+
+    // SOA only at the apex, exactly one value.
+    for (key, (name, sets)) in &names {
+        if let Some(pending) = sets.get(&soa_code) {
+            if *key != apex_key {
+                report(pending.line, ZoneErrorKind::SoaNotAtApex(name.to_string()));
+            } else if pending.records.len() > 1 {
+                report(pending.line, ZoneErrorKind::MultipleSoa(name.to_string()));
+            }
+        }
+    }
+
+    // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
+    let apex_ns_line = names
+        .get(&apex_key)
+        .and_then(|(_, sets)| sets.get(&ns_code))
+        .map(|pending| pending.line);
+    if apex_ns_line.is_none() {
+        report(1, ZoneErrorKind::MissingApexNs(origin_text.clone()));
+    }
+
+    // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
+    for (key, (name, sets)) in &names {
+        if let Some(pending) = sets.get(&cname_code) {
+            if pending.records.len() > 1 {
+                report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
+            }
+            if *key == apex_key {
+                report(pending.line, ZoneErrorKind::CnameAtApex(name.to_string()));
+            } else if sets.len() > 1 {
+                report(
+                    pending.line,
+                    ZoneErrorKind::CnameBesideOtherData(name.to_string()),
+                );
+            }
+        }
+    }
+
+    // Zone cuts: NS below the apex.
+    let cuts: Vec<Name> = names
+        .iter()
+        .filter(|(key, (_, sets))| **key != apex_key && sets.contains_key(&ns_code))
+        .map(|(_, (name, _))| name.clone())
+        .collect();
+    let cut_above = |name: &Name| -> Option<&Name> {
+        cuts.iter().find(|cut| cut.zone_of(name) && *cut != name)
+    };
+
+    // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
+    for (name, sets) in names.values() {
+        let at_cut = cuts.iter().any(|cut| cut == name);
+        let below_cut = cut_above(name).is_some();
+        if !at_cut && !below_cut {
+            continue;
+        }
+        for (code, pending) in sets {
+            let record_type = RecordType::from(*code);
+            let allowed = matches!(record_type, RecordType::A | RecordType::AAAA)
+                || (at_cut && matches!(record_type, RecordType::NS | RecordType::DS));
+            if !allowed {
+                report(
+                    pending.line,
+                    ZoneErrorKind::NotGlue {
+                        owner: name.to_string(),
+                        record_type: record_type.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    // In-zone nameservers of a delegation need addresses (RFC 1034 §4.2.1 glue).
+    let has_address = |target: &Name| -> bool {
+        names.get(&LowerName::new(target)).is_some_and(|(_, sets)| {
+            sets.contains_key(&u16::from(RecordType::A))
+                || sets.contains_key(&u16::from(RecordType::AAAA))
+        })
+    };
+    for cut in &cuts {
+        let Some((_, sets)) = names.get(&LowerName::new(cut)) else {
+            continue;
+        };
+        let Some(pending) = sets.get(&ns_code) else {
+            continue;
+        };
+        for record in &pending.records {
+            if let RData::NS(target) = &record.data {
+                if origin.zone_of(&target.0) && !has_address(&target.0) {
+                    report(
+                        pending.line,
+                        ZoneErrorKind::GluelessDelegation {
+                            delegation: cut.to_string(),
+                            nameserver: target.0.to_string(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // The SOA: as written, or made from the first apex NS.
+    let apex_sets = names.get(&apex_key).map(|(_, sets)| sets);
+    let written_soa = apex_sets
+        .and_then(|sets| sets.get(&soa_code))
+        .and_then(|pending| pending.records.first().cloned());
+    let soa_record = match written_soa {
+        Some(record) => record,
+        None => {
+            let first_ns = apex_sets
+                .and_then(|sets| sets.get(&ns_code))
+                .and_then(|pending| pending.records.first())
+                .and_then(|record| match &record.data {
+                    RData::NS(ns) => Some(ns.0.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| origin.clone());
+            let hostmaster = Name::from_ascii("hostmaster")
+                .and_then(|label| label.append_domain(&origin))
+                .unwrap_or_else(|_| origin.clone());
+            let soa = SOA::new(
+                first_ns,
+                hostmaster,
+                DEFAULT_SOA_SERIAL,
+                DEFAULT_SOA_REFRESH,
+                DEFAULT_SOA_RETRY,
+                DEFAULT_SOA_EXPIRE,
+                DEFAULT_SOA_MINIMUM,
+            );
+            let apex_ttl = apex_sets
+                .and_then(|sets| sets.get(&ns_code))
+                .and_then(|pending| pending.records.first())
+                .map_or(crate::yaml_zone::DEFAULT_TTL, |record| record.ttl);
+            Record::from_rdata(origin.clone(), apex_ttl, RData::SOA(soa))
+        }
+    };
+    let minimum = match &soa_record.data {
+        RData::SOA(soa) => soa.minimum,
+        _ => DEFAULT_SOA_MINIMUM,
+    };
+    let mut negative_record = soa_record.clone();
+    negative_record.ttl = soa_record.ttl.min(minimum);
+    let soa = Arc::new(RecordSet {
+        owner: origin.clone(),
+        record_type: RecordType::SOA,
+        records: vec![soa_record],
+    });
+    let negative_soa = Arc::new(RecordSet {
+        owner: origin.clone(),
+        record_type: RecordType::SOA,
+        records: vec![negative_record],
+    });
+
+    // First pass: RRsets as shared sets; the SOA is always present.
+    let mut sets_by_name: HashMap<LowerName, Vec<Arc<RecordSet>>> =
+        HashMap::with_capacity(names.len());
+    for (key, (name, sets)) in names {
+        let mut list: Vec<Arc<RecordSet>> = sets
+            .into_iter()
+            .filter(|(code, _)| *code != soa_code)
+            .map(|(code, pending)| {
+                Arc::new(RecordSet {
+                    owner: name.clone(),
+                    record_type: RecordType::from(code),
+                    records: pending.records,
+                })
+            })
+            .collect();
+        if key == apex_key {
+            list.push(soa.clone());
+        }
+        list.sort_by_key(|set| u16::from(set.record_type));
+        sets_by_name.insert(key, list);
+    }
+
+    // Second pass: additional addresses for NS, MX and SRV targets (RFC 1035 §3.3.9, §3.3.11,
+    // RFC 2782). Occluded names are glue: only a delegation's own NS set may use them.
+    let addresses_of = |target: &Name, allow_occluded: bool| -> Vec<Arc<RecordSet>> {
+        if !origin.zone_of(target) || (!allow_occluded && cut_above(target).is_some()) {
+            return Vec::new();
+        }
+        sets_by_name
+            .get(&LowerName::new(target))
+            .map(|sets| {
+                sets.iter()
+                    .filter(|set| matches!(set.record_type, RecordType::A | RecordType::AAAA))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(sets_by_name.len());
+    for (key, sets) in &sets_by_name {
+        let owner = sets.first().map(|set| set.owner.clone());
+        let is_delegation =
+            *key != apex_key && sets.iter().any(|set| set.record_type == RecordType::NS);
+        let mut served = Vec::with_capacity(sets.len());
+        for set in sets {
+            let mut additional: Vec<Arc<RecordSet>> = Vec::new();
+            for record in &set.records {
+                let target = match &record.data {
+                    RData::NS(ns) => Some(&ns.0),
+                    RData::MX(mx) => Some(&mx.exchange),
+                    RData::SRV(srv) => Some(&srv.target),
+                    _ => None,
+                };
+                if let Some(target) = target {
+                    for address in
+                        // Any NS set may use glue for its addresses (NSD and BIND do; a parent's
+                        // apex NS often has only glue for servers named inside a child).
+                        addresses_of(target, set.record_type == RecordType::NS)
+                    {
+                        if !additional.iter().any(|known| Arc::ptr_eq(known, &address)) {
+                            additional.push(address);
+                        }
+                    }
+                }
+            }
+            served.push(ServedSet {
+                set: set.clone(),
+                additional,
+            });
+        }
+        let dname_target = sets
+            .iter()
+            .find(|set| set.record_type == RecordType::DNAME)
+            .and_then(|set| set.records.first())
+            .and_then(|record| match &record.data {
+                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
+                _ => None,
+            });
+        nodes.insert(
+            key.clone(),
+            ZoneNode {
+                sets: served,
+                is_delegation,
+                dname_target,
+            },
+        );
+        // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
+        if let Some(owner) = owner {
+            let mut ancestor = owner.base_name();
+            while origin.zone_of(&ancestor) && ancestor.num_labels() > origin.num_labels() {
+                let ancestor_key = LowerName::new(&ancestor);
+                if sets_by_name.contains_key(&ancestor_key) || nodes.contains_key(&ancestor_key) {
+                    break;
+                }
+                nodes.insert(ancestor_key, ZoneNode::default());
+                ancestor = ancestor.base_name();
+            }
+        }
+    }
+    Ok(Zone {
+        origin,
+        nodes,
+        soa,
+        negative_soa,
+        record_count,
+    })
+}

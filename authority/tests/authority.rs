@@ -1,0 +1,19 @@
+//! Integration tests of the authority crate: one binary, modules grouped by behaviour.
+
+#[path = "authority/support.rs"]
+mod support;
+
+#[path = "authority/answers.rs"]
+mod answers;
+#[path = "authority/interop_nsd.rs"]
+mod interop_nsd;
+#[path = "authority/loader_errors.rs"]
+mod loader_errors;
+#[path = "authority/loader_formats.rs"]
+mod loader_formats;
+#[path = "authority/reload.rs"]
+mod reload;
+#[path = "authority/serve_and_dig.rs"]
+mod serve_and_dig;
+#[path = "authority/wire.rs"]
+mod wire;

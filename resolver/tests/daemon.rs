@@ -529,6 +529,92 @@ mod concurrency {
     }
 }
 
+mod local_zones {
+    use super::*;
+
+    use resolver::server::local_zones::load_local_zones;
+
+    fn example_zone() -> String {
+        format!(
+            "{}/../zones/examples/example.test.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    }
+
+    fn handler_with_zone(resolver: Arc<FakeResolver>) -> ResolverHandler<FakeResolver> {
+        let local_zones = load_local_zones(&[example_zone()])
+            .unwrap_or_else(|error| panic!("example zone failed to load: {error}"));
+        let policy = Policy {
+            local_zones,
+            ..Policy::default()
+        };
+        ResolverHandler::new(resolver, policy, Statistics::new())
+    }
+
+    #[tokio::test]
+    async fn names_in_a_local_zone_are_answered_authoritatively_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_zone(resolver.clone());
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(40, "example.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(response.metadata.authoritative);
+        assert!(response.metadata.recursion_available);
+        let addresses: Vec<_> = response
+            .answers
+            .iter()
+            .filter_map(|record| match &record.data {
+                RData::A(address) => Some(address.0),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(addresses, vec![Ipv4Addr::new(192, 0, 2, 1)]);
+
+        let missing = parse(
+            handler
+                .answer(
+                    &query_bytes(41, "no-such-name.example.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(missing.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn names_outside_local_zones_are_resolved() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_zone(resolver.clone());
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(42, "elsewhere.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(!response.metadata.authoritative);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_broken_zone_file_is_reported_with_its_name() {
+        let missing = format!("{}/no-such-zone.yaml", env!("CARGO_MANIFEST_DIR"));
+        match load_local_zones(&[missing.clone()]) {
+            Ok(_) => panic!("a missing zone file loaded"),
+            Err(error) => assert!(error.to_string().contains("no-such-zone.yaml"), "{error}"),
+        }
+    }
+}
+
 mod end_to_end {
     use super::*;
 

@@ -608,7 +608,7 @@ mod local_zones {
     #[test]
     fn a_broken_zone_file_is_reported_with_its_name() {
         let missing = format!("{}/no-such-zone.yaml", env!("CARGO_MANIFEST_DIR"));
-        match load_local_zones(&[missing.clone()]) {
+        match load_local_zones(std::slice::from_ref(&missing)) {
             Ok(_) => panic!("a missing zone file loaded"),
             Err(error) => assert!(error.to_string().contains("no-such-zone.yaml"), "{error}"),
         }

@@ -6,28 +6,32 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use crate::server::limits::{MAX_CONFIG_FILE_BYTES, MAX_CONFIG_LIST_ENTRIES};
 
+/// A text value with the line it was written on, so a bad address can be reported there.
+pub type Entry = Spanned<String>;
+
 /// One per-zone forwarder entry: `{name: corp.example., addresses: [10.0.0.1, "10.0.0.2:5353"]}`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardZoneEntry {
-    pub name: String,
-    pub addresses: Vec<String>,
+    pub name: Entry,
+    pub addresses: Vec<Entry>,
 }
 
 /// The file's contents, as written (addresses and CIDRs are checked by `settings`).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
     #[serde(default)]
-    pub listen: Vec<String>,
+    pub listen: Vec<Entry>,
     #[serde(default)]
-    pub allow: Vec<String>,
+    pub allow: Vec<Entry>,
     pub root_hints: Option<PathBuf>,
     #[serde(default)]
-    pub forward: Vec<String>,
+    pub forward: Vec<Entry>,
     #[serde(default)]
     pub forward_zones: Vec<ForwardZoneEntry>,
     #[serde(default)]

@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
@@ -12,7 +12,7 @@ use hickory_proto::rr::Name;
 use crate::config::{ForwardZone, ResolverConfig};
 use crate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::server::access::{AccessList, Cidr, CidrError};
-use crate::server::config_file::{ConfigError, ConfigFile};
+use crate::server::config_file::{ConfigError, ConfigFile, Entry};
 
 /// DNS port (RFC 1035 §4.2).
 const DNS_PORT: u16 = 53;
@@ -104,14 +104,15 @@ impl ControlCommand {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     Flag(&'static str),
-    File(PathBuf),
+    /// The config file and the line of the value.
+    File(PathBuf, u64),
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Flag(flag) => write!(formatter, "--{flag}"),
-            Origin::File(file) => write!(formatter, "{}", file.display()),
+            Origin::File(file, line) => write!(formatter, "{}:{line}", file.display()),
         }
     }
 }
@@ -159,51 +160,40 @@ impl Settings {
             Some(path) => ConfigFile::read(path).map_err(SettingsError::Config)?,
             None => ConfigFile::default(),
         };
-        let file_origin = || Origin::File(arguments.config.clone().unwrap_or_default());
+        let path = arguments.config.clone().unwrap_or_default();
         let defaults = ResolverConfig::default();
 
-        let listen = if !arguments.listen.is_empty() {
-            arguments.listen.clone()
-        } else if !file.listen.is_empty() {
-            file.listen
-                .iter()
-                .map(|text| {
-                    text.parse::<SocketAddr>()
-                        .map_err(|_| SettingsError::Listen {
-                            origin: file_origin(),
-                            text: text.clone(),
-                        })
-                })
-                .collect::<Result<_, _>>()?
-        } else {
+        let listen_texts = pick(&arguments.listen_texts(), &file.listen, "listen", &path);
+        let listen = if listen_texts.is_empty() {
             vec![
                 SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DNS_PORT),
                 SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), DNS_PORT),
             ]
+        } else {
+            listen_texts
+                .into_iter()
+                .map(|(text, origin)| {
+                    text.parse::<SocketAddr>()
+                        .map_err(|_| SettingsError::Listen { origin, text })
+                })
+                .collect::<Result<_, _>>()?
         };
 
-        let (allow, allow_origin) = pick(&arguments.allow, &file.allow, "allow", file_origin());
-        let allowed = allow
-            .iter()
-            .map(|text| {
-                text.parse::<Cidr>().map_err(|error| SettingsError::Allow {
-                    origin: allow_origin.clone(),
-                    error,
-                })
+        let allowed = pick(&arguments.allow, &file.allow, "allow", &path)
+            .into_iter()
+            .map(|(text, origin)| {
+                text.parse::<Cidr>()
+                    .map_err(|error| SettingsError::Allow { origin, error })
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let (forward, forward_origin) =
-            pick(&arguments.forward, &file.forward, "forward", file_origin());
         let mut forward_zones = Vec::new();
+        let forward = pick(&arguments.forward, &file.forward, "forward", &path);
         if !forward.is_empty() {
             let upstreams = forward
-                .iter()
-                .map(|text| {
-                    parse_server(text).ok_or_else(|| SettingsError::Forward {
-                        origin: forward_origin.clone(),
-                        text: text.clone(),
-                    })
+                .into_iter()
+                .map(|(text, origin)| {
+                    parse_server(&text).ok_or(SettingsError::Forward { origin, text })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             forward_zones.push(ForwardZone {
@@ -222,14 +212,14 @@ impl Settings {
             }
         } else {
             for entry in &file.forward_zones {
-                let error = || SettingsError::ForwardZone {
-                    origin: file_origin(),
-                    text: format!("{}={}", entry.name, entry.addresses.join(",")),
-                };
-                forward_zones.push(
-                    forward_zone(&entry.name, entry.addresses.iter().map(String::as_str))
-                        .ok_or_else(error)?,
-                );
+                let addresses = entry.addresses.iter().map(|address| address.value.as_str());
+                let zone = forward_zone(&entry.name.value, addresses).ok_or_else(|| {
+                    SettingsError::ForwardZone {
+                        origin: Origin::File(path.clone(), entry.name.referenced.line()),
+                        text: entry.name.value.clone(),
+                    }
+                })?;
+                forward_zones.push(zone);
             }
         }
 
@@ -283,17 +273,33 @@ impl Settings {
     }
 }
 
-/// The flag's list when given, else the file's, with where it came from.
-fn pick<'a>(
-    flag: &'a [String],
-    file: &'a [String],
+impl Arguments {
+    fn listen_texts(&self) -> Vec<String> {
+        self.listen.iter().map(ToString::to_string).collect()
+    }
+}
+
+/// The flag's list when given (a flag replaces the file's list), else the file's entries, each
+/// with where it came from.
+fn pick(
+    flag: &[String],
+    file: &[Entry],
     flag_name: &'static str,
-    file_origin: Origin,
-) -> (&'a [String], Origin) {
+    path: &Path,
+) -> Vec<(String, Origin)> {
     if flag.is_empty() {
-        (file, file_origin)
+        file.iter()
+            .map(|entry| {
+                (
+                    entry.value.clone(),
+                    Origin::File(path.to_path_buf(), entry.referenced.line()),
+                )
+            })
+            .collect()
     } else {
-        (flag, Origin::Flag(flag_name))
+        flag.iter()
+            .map(|text| (text.clone(), Origin::Flag(flag_name)))
+            .collect()
     }
 }
 
@@ -375,5 +381,59 @@ mod tests {
             ..Arguments::default()
         })
         .is_err());
+    }
+
+    fn write_config(name: &str, text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "resolver-settings-{name}-{}.yaml",
+            std::process::id()
+        ));
+        if let Err(error) = std::fs::write(&path, text) {
+            panic!("cannot write {}: {error}", path.display());
+        }
+        path
+    }
+
+    #[test]
+    fn bad_value_in_the_config_file_names_its_line() {
+        let path = write_config("bad-cidr", "allow:\n  - 10.0.0.0/8\n  - 10.0.0.0/33\n");
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        match Settings::load(&arguments) {
+            Ok(_) => panic!("a bad CIDR was accepted"),
+            Err(error) => assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("{}:3:", path.display())),
+                "{error}"
+            ),
+        }
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let path = write_config(
+            "override",
+            "listen: [\"127.60.7.1:53\"]\ncache-size: 10\nupstream-port: 5300\n",
+        );
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            listen: vec![SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::new(127, 60, 7, 2)),
+                5353,
+            )],
+            upstream_port: Some(5400),
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        assert_eq!(settings.listen, arguments.listen);
+        assert_eq!(settings.resolver.upstream_port, Some(5400));
+        assert_eq!(settings.resolver.cache_max_entries, 10);
+        let _ = std::fs::remove_file(path);
     }
 }

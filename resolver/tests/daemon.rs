@@ -643,6 +643,24 @@ mod end_to_end {
     }
 
     impl Daemon {
+        /// SIGTERM, then wait for stderr to close (the process exiting), bounded in time.
+        fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+            let pid = self.child.id().to_string();
+            let sent = Command::new("kill").args(["-TERM", &pid]).status();
+            assert!(
+                sent.is_ok_and(|status| status.success()),
+                "kill -TERM failed"
+            );
+            for _ in 0..MAX_STDERR_LINES {
+                match self.lines.recv_timeout(READY_TIMEOUT) {
+                    Ok(_) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return self.child.wait().ok(),
+                    Err(mpsc::RecvTimeoutError::Timeout) => return None,
+                }
+            }
+            None
+        }
+
         /// Reads stderr until a line containing `text`; bounded in lines and time.
         fn wait_for_line(&self, text: &str) -> String {
             for _ in 0..MAX_STDERR_LINES {
@@ -701,10 +719,6 @@ mod end_to_end {
     }
 
     /// A forwarder target answering every query with A 192.0.2.53, over UDP and TCP.
-    async fn fake_upstream(address: &str) -> SocketAddr {
-        fake_counting_upstream(address).await.0
-    }
-
     /// As `fake_upstream`, also counting the queries it receives.
     async fn fake_counting_upstream(address: &str) -> (SocketAddr, Arc<AtomicUsize>) {
         let received = Arc::new(AtomicUsize::new(0));
@@ -826,8 +840,8 @@ mod end_to_end {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn forwarding_daemon_answers_over_udp_and_tcp_and_refuses_outsiders() {
-        let upstream = fake_upstream("127.60.1.2:0").await;
+    async fn forwarding_daemon_answers_over_udp_and_tcp_refuses_outsiders_and_flushes_on_command() {
+        let (upstream, received) = fake_counting_upstream("127.60.1.2:0").await;
         let control =
             std::env::temp_dir().join(format!("resolver-daemon-test-{}.sock", std::process::id()));
         let arguments = [
@@ -874,7 +888,40 @@ mod end_to_end {
             "{text}"
         );
         assert!(text.contains("queries 3\n"), "{text}");
-        drop(daemon);
+
+        let before = received.load(Ordering::SeqCst);
+        let cached = ask_udp("127.60.1.3:0", daemon.address, 104, "www.forwarded.test.").await;
+        assert_eq!(first_address(&cached), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        assert_eq!(
+            received.load(Ordering::SeqCst),
+            before,
+            "a repeated question is answered from the cache"
+        );
+        let flush = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args([
+                "--control".to_string(),
+                control.display().to_string(),
+                "flush".to_string(),
+            ])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        assert_eq!(String::from_utf8_lossy(&flush.stdout), "flushed\n");
+        let refetched = ask_udp("127.60.1.3:0", daemon.address, 105, "www.forwarded.test.").await;
+        assert_eq!(
+            first_address(&refetched),
+            Some(Ipv4Addr::new(192, 0, 2, 53))
+        );
+        assert!(
+            received.load(Ordering::SeqCst) > before,
+            "after a flush the answer is fetched again"
+        );
+        let mut daemon = daemon;
+        let status = daemon.terminate();
+        assert!(
+            status.is_some_and(|status| status.success()),
+            "exit on SIGTERM: {status:?}"
+        );
+        assert!(!control.exists(), "the control socket is removed on exit");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

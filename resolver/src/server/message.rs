@@ -158,11 +158,10 @@ pub fn encode_response(mut response: Message, request: &Message, limit: usize) -
     // The question is the client's own, with its letter case (RFC 1035 §7.1; 0x20 clients check it).
     response.queries = request.queries.clone();
     response.edns = request.edns.as_ref().map(response_edns);
-    if let Some(edns) = &request.edns {
-        if !edns.flags().dnssec_ok {
-            response = response.maybe_strip_dnssec_records(false);
-        }
-    }
+    // RFC 3225 §3: without DO (no EDNS means no DO) DNSSEC records the client did not ask for
+    // by type are left out; the resolver's cache may hold them for DO clients.
+    let dnssec_ok = request.edns.as_ref().is_some_and(|edns| edns.flags().dnssec_ok);
+    response = response.maybe_strip_dnssec_records(dnssec_ok);
     let bytes = encode_or_header_only(&response)?;
     if bytes.len() <= limit {
         return Some(bytes);

@@ -159,6 +159,13 @@ impl<R: Resolve> ResolverHandler<R> {
             }
         };
         statistics.record_answer(response.metadata.response_code, started.elapsed());
+        tracing::debug!(
+            client = %context.client,
+            question = %request.query,
+            rcode = %response.metadata.response_code,
+            elapsed_us = started.elapsed().as_micros(),
+            "answered"
+        );
         let limit = size_limit(context.protocol, request.message.edns.as_ref());
         let bytes = encode_response(response, &request.message, limit)?;
         if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {

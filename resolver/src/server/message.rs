@@ -160,7 +160,10 @@ pub fn encode_response(mut response: Message, request: &Message, limit: usize) -
     response.edns = request.edns.as_ref().map(response_edns);
     // RFC 3225 §3: without DO (no EDNS means no DO) DNSSEC records the client did not ask for
     // by type are left out; the resolver's cache may hold them for DO clients.
-    let dnssec_ok = request.edns.as_ref().is_some_and(|edns| edns.flags().dnssec_ok);
+    let dnssec_ok = request
+        .edns
+        .as_ref()
+        .is_some_and(|edns| edns.flags().dnssec_ok);
     response = response.maybe_strip_dnssec_records(dnssec_ok);
     let bytes = encode_or_header_only(&response)?;
     if bytes.len() <= limit {

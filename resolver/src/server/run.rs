@@ -168,7 +168,7 @@ async fn wait_for_signals(reloader: &Reloader) -> Result<(), RunError> {
     loop {
         tokio::select! {
             _ = hangup.recv() => {
-                let outcome = reloader.reload();
+                let outcome = reloader.reload_off_runtime().await;
                 tracing::info!("SIGHUP: {}", outcome.trim_end());
             }
             _ = terminate.recv() => return Ok(()),
@@ -206,6 +206,16 @@ impl Reloader {
         format!("reloaded: {zone_count} local zones, {access_count} allowed prefixes (listen addresses and resolver settings change on restart)\n")
     }
 
+    /// Zone files can be large: read them on the blocking pool, not on a thread serving queries.
+    async fn reload_off_runtime(&self) -> String {
+        let reloader = self.clone();
+        tokio::task::spawn_blocking(move || reloader.reload())
+            .await
+            .unwrap_or_else(|_| {
+                "error: reload failed unexpectedly; old settings kept\n".to_string()
+            })
+    }
+
     fn commands(&self) -> Commands {
         let reloader = self.clone();
         Arc::new(move |command: ControlCommand| -> CommandFuture {
@@ -220,7 +230,7 @@ impl Reloader {
                         }
                     },
                     ControlCommand::Reload => {
-                        let outcome = reloader.reload();
+                        let outcome = reloader.reload_off_runtime().await;
                         tracing::info!("control reload: {}", outcome.trim_end());
                         outcome
                     }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use authority::listen::{serve, ListenError, ListenOptions};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::clock::SystemClock;
 use crate::server::control::{self, CommandFuture, Commands, ControlError};
@@ -83,6 +84,7 @@ pub fn run(arguments: Arguments) -> Result<(), RunError> {
 }
 
 async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError> {
+    let signals = Signals::install()?;
     let statistics = Statistics::new();
     let transport = Arc::new(CountingTransport::new(
         Arc::new(UdpTcpTransport::new()),
@@ -147,7 +149,7 @@ async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError
         "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}"
     );
 
-    wait_for_signals(&reloader).await?;
+    signals.serve(&reloader).await;
     tracing::info!("resolver stopping");
     if let Some(task) = control_task {
         task.abort();
@@ -159,20 +161,34 @@ async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError
     Ok(())
 }
 
-/// SIGHUP reloads; SIGTERM and SIGINT return (stop).
-async fn wait_for_signals(reloader: &Reloader) -> Result<(), RunError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;
-    loop {
-        tokio::select! {
-            _ = hangup.recv() => {
-                let outcome = reloader.reload_off_runtime().await;
-                tracing::info!("SIGHUP: {}", outcome.trim_end());
+/// The signals the daemon handles. Installed before the ready line: until then SIGHUP's
+/// default action (terminate) would kill a daemon that a supervisor already thinks is up.
+struct Signals {
+    hangup: Signal,
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, RunError> {
+        Ok(Signals {
+            hangup: signal(SignalKind::hangup()).map_err(RunError::Signal)?,
+            terminate: signal(SignalKind::terminate()).map_err(RunError::Signal)?,
+            interrupt: signal(SignalKind::interrupt()).map_err(RunError::Signal)?,
+        })
+    }
+
+    /// SIGHUP reloads; SIGTERM and SIGINT return (stop).
+    async fn serve(mut self, reloader: &Reloader) {
+        loop {
+            tokio::select! {
+                _ = self.hangup.recv() => {
+                    let outcome = reloader.reload_off_runtime().await;
+                    tracing::info!("SIGHUP: {}", outcome.trim_end());
+                }
+                _ = self.terminate.recv() => return,
+                _ = self.interrupt.recv() => return,
             }
-            _ = terminate.recv() => return Ok(()),
-            _ = interrupt.recv() => return Ok(()),
         }
     }
 }

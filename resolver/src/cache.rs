@@ -36,6 +36,10 @@ enum EntryKind {
     NoData(RecordType),
     /// RFC 2308 §5: the name does not exist, whatever the type.
     NxDomain,
+    /// NS sets and glue as the parent zone gave them in a referral, kept apart from the
+    /// child's (higher-ranked) data: the fallback when the child's servers fail (Unbound's
+    /// parent-side cache, `iter_store_parentside_*`).
+    ParentSide(RecordType),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -164,6 +168,45 @@ impl RecordCache {
         )
     }
 
+    /// Records a referral's NS set or glue as the parent gave it.
+    pub fn insert_parent_side(&self, records: &[Record], now: Duration) {
+        let Some(first) = records.first() else { return };
+        let ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
+        let ttl = ttl.clamp(
+            self.policy.min_ttl,
+            self.policy.max_ttl.max(self.policy.min_ttl),
+        );
+        let key = Self::key(
+            &first.name,
+            first.dns_class,
+            EntryKind::ParentSide(first.record_type()),
+        );
+        let expires = now + Duration::from_secs(u64::from(ttl));
+        self.entries.insert(
+            key,
+            CacheEntry {
+                records: Arc::new(records.to_vec()),
+                expires,
+                trust: Trust::Glue,
+            },
+        );
+    }
+
+    /// The parent-side NS set or glue for `name`, if unexpired.
+    pub fn get_parent_side(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        now: Duration,
+    ) -> Vec<Record> {
+        let key = Self::key(name, class, EntryKind::ParentSide(record_type));
+        match self.entries.get(&key) {
+            Some(entry) if entry.expires > now => entry.records.as_ref().clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Trust of the cached, unexpired RRset, if any.
     pub fn trust_of(
         &self,
@@ -179,34 +222,43 @@ impl RecordCache {
     }
 
     /// RFC 2308 §5: caches NXDOMAIN (record_type `None`) or NODATA, TTL = min(SOA TTL, SOA MINIMUM).
-    /// Without an SOA there is no TTL to use, so nothing is cached (RFC 2308 §5).
+    /// Without an SOA the TTL is 0 (RFC 2308 §5: not cached) unless the operator's `min_ttl`
+    /// raises it, as it raises every other TTL.
     pub fn insert_negative(
         &self,
         name: &Name,
         class: DNSClass,
         record_type: Option<RecordType>,
-        soa: &Record,
+        soa: Option<&Record>,
         now: Duration,
     ) {
-        let RData::SOA(soa_data) = &soa.data else {
-            return;
+        let ttl = match soa.map(|soa| (soa.ttl, &soa.data)) {
+            Some((ttl, RData::SOA(soa_data))) => ttl.min(soa_data.minimum),
+            _ => 0,
         };
-        let ttl = soa
-            .ttl
-            .min(soa_data.minimum)
+        let ttl = ttl
+            .max(self.policy.min_ttl)
             .min(self.policy.max_negative_ttl);
-        let ttl = ttl.max(self.policy.min_ttl.min(self.policy.max_negative_ttl));
+        if ttl == 0 {
+            return;
+        }
         let kind = match record_type {
             Some(record_type) => EntryKind::NoData(record_type),
             None => EntryKind::NxDomain,
         };
-        let mut stored = soa.clone();
-        stored.ttl = ttl;
+        let stored: Vec<Record> = soa
+            .map(|soa| {
+                let mut stored = soa.clone();
+                stored.ttl = ttl;
+                stored
+            })
+            .into_iter()
+            .collect();
         let expires = now + Duration::from_secs(u64::from(ttl));
         self.entries.insert(
             Self::key(name, class, kind),
             CacheEntry {
-                records: Arc::new(vec![stored]),
+                records: Arc::new(stored),
                 expires,
                 trust: Trust::AnswerAuthoritative,
             },
@@ -425,7 +477,7 @@ mod tests {
             &name("nx.example."),
             DNSClass::IN,
             None,
-            &soa_record("example.", 900, 120),
+            Some(&soa_record("example.", 900, 120)),
             Duration::ZERO,
         );
         match cache.get_negative(
@@ -457,7 +509,7 @@ mod tests {
             &name("a.example."),
             DNSClass::IN,
             Some(RecordType::MX),
-            &soa_record("example.", 900, 900),
+            Some(&soa_record("example.", 900, 900)),
             Duration::ZERO,
         );
         assert!(capped

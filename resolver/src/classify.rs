@@ -20,6 +20,8 @@ pub enum ReplyClass {
     /// The server is not authoritative for the zone (referral upward or sideways, recursive-only
     /// reply, no AA and no data): try another server, remember nothing.
     Lame,
+    /// Data from a server that only recurses (RA without AA): usable when nothing better is left.
+    RecursionLame,
     /// SERVFAIL, REFUSED, FORMERR... : this server cannot help now; try another.
     Throwaway,
 }
@@ -51,13 +53,34 @@ pub fn classify(
     forwarded: bool,
 ) -> ReplyClass {
     let authoritative = reply.metadata.authoritative;
+    // Unbound's "recursion lame": RA without AA from a server we asked iteratively. Such a server
+    // answers from a cache; use it only when no better server is left.
     let recursive_lame = reply.metadata.recursion_available && !authoritative && !forwarded;
+    let class = classify_content(reply, qname, qtype, zone, forwarded);
+    match class {
+        ReplyClass::Answer
+        | ReplyClass::CName { .. }
+        | ReplyClass::NoData
+        | ReplyClass::NxDomain
+            if recursive_lame =>
+        {
+            ReplyClass::RecursionLame
+        }
+        class => class,
+    }
+}
+
+fn classify_content(
+    reply: &Message,
+    qname: &Name,
+    qtype: RecordType,
+    zone: &Name,
+    forwarded: bool,
+) -> ReplyClass {
+    let authoritative = reply.metadata.authoritative;
     match reply.metadata.response_code {
         ResponseCode::NoError => {}
         ResponseCode::NXDomain => {
-            if recursive_lame {
-                return ReplyClass::Lame;
-            }
             let end = chain_end(reply, qname);
             if end != *qname && qtype != RecordType::CNAME {
                 return ReplyClass::CName { target: end };
@@ -72,9 +95,11 @@ pub fn classify(
         // An NS set below the zone in the answer section of a non-AA reply is a referral that
         // a server put in the wrong section (Unbound handles it the same way).
         if let Some(record) = reply.answers.iter().find(|record| {
-            record.record_type() == RecordType::NS && is_strict_subdomain(&record.name, zone)
+            record.record_type() == RecordType::NS
+                && record.name == *qname
+                && is_strict_subdomain(&record.name, zone)
         }) {
-            if !authoritative {
+            if !authoritative && !forwarded {
                 return ReplyClass::Referral {
                     zone: record.name.clone(),
                 };
@@ -89,11 +114,12 @@ pub fn classify(
     let has_answer = reply.answers.iter().any(|record| {
         record.name == end && (record.record_type() == qtype || qtype == RecordType::ANY)
     });
-    if has_answer {
-        if authoritative || forwarded {
-            return ReplyClass::Answer;
-        }
-    } else if end != *qname && (authoritative || forwarded) {
+    if has_answer && (authoritative || forwarded) {
+        return ReplyClass::Answer;
+    }
+    if !has_answer && end != *qname {
+        // The chain stops at a name this server did not answer for (a referral in the
+        // authority section, if any, is for the target): chase the target.
         return ReplyClass::CName { target: end };
     }
 
@@ -103,49 +129,26 @@ pub fn classify(
         .iter()
         .any(|record| record.record_type() == RecordType::SOA && record.name.zone_of(&end));
     if has_soa && !has_answer {
-        if recursive_lame {
-            return ReplyClass::Lame;
-        }
         return ReplyClass::NoData;
     }
     if let Some(record) = reply
         .authorities
         .iter()
-        .find(|record| record.record_type() == RecordType::NS)
+        .find(|record| record.record_type() == RecordType::NS && record.name.zone_of(qname))
     {
-        if record.name.zone_of(&end) {
-            if is_strict_subdomain(&record.name, zone) {
-                return ReplyClass::Referral {
-                    zone: record.name.clone(),
-                };
-            }
-            // A referral to the zone asked, or above it: the server does not serve this zone.
-            if !has_answer {
-                return ReplyClass::Lame;
-            }
+        if is_strict_subdomain(&record.name, zone) {
+            return ReplyClass::Referral {
+                zone: record.name.clone(),
+            };
+        }
+        // A referral to the zone asked, or above it: the server does not serve this zone.
+        if !has_answer && !forwarded {
+            return ReplyClass::Lame;
         }
     }
     if has_answer {
-        // Non-authoritative data without a referral: accepted provisionally, as Unbound does,
-        // unless the server only recurses for us.
-        if recursive_lame {
-            return ReplyClass::Lame;
-        }
+        // Non-authoritative data without a referral: accepted provisionally, as Unbound does.
         return ReplyClass::Answer;
-    }
-    if end != *qname {
-        return if recursive_lame {
-            ReplyClass::Lame
-        } else {
-            ReplyClass::CName { target: end }
-        };
-    }
-    if recursive_lame {
-        return ReplyClass::Lame;
-    }
-    if !authoritative && !forwarded && reply.answers.is_empty() && reply.authorities.is_empty() {
-        // An empty non-authoritative NOERROR: nothing says this server serves the zone.
-        return ReplyClass::Lame;
     }
     ReplyClass::NoData
 }
@@ -317,7 +320,7 @@ mod tests {
             &name("example.com."),
             false,
         );
-        assert_eq!(class, ReplyClass::Lame);
+        assert_eq!(class, ReplyClass::RecursionLame);
     }
 
     #[test]

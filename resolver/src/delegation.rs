@@ -25,6 +25,8 @@ pub struct Delegation {
     pub given_up: Vec<SocketAddr>,
     /// Glueless name lookups spent on this delegation (NXNSAttack bound).
     pub name_lookups: usize,
+    /// The parent-side NS names and glue were added already (Unbound's last resort).
+    pub parent_side_added: bool,
 }
 
 impl Delegation {
@@ -35,6 +37,7 @@ impl Delegation {
             forward,
             given_up: Vec::new(),
             name_lookups: 0,
+            parent_side_added: false,
         }
     }
 

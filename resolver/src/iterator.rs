@@ -83,6 +83,14 @@ struct Walk {
     depth: u8,
     /// (name, type) pairs being resolved above this walk: a dependency cycle ends here.
     ancestors: Vec<(Name, RecordType)>,
+    /// The last question sent was a minimised one.
+    last_sent_minimised: bool,
+    /// A reply from a recursion-only server, kept in case no authoritative server answers.
+    recursion_lame_reply: Option<(Message, Query)>,
+    /// Delegations above the current one, to fall back to when a referral leads nowhere.
+    parents: Vec<Delegation>,
+    /// Zones whose servers all failed in this walk: a new referral to them is not followed.
+    dead_zones: Vec<Name>,
 }
 
 /// What the cache says about one name of the chain.
@@ -242,6 +250,10 @@ impl Resolver {
             minimised_labels: 0,
             depth,
             ancestors,
+            last_sent_minimised: false,
+            recursion_lame_reply: None,
+            parents: Vec::new(),
+            dead_zones: Vec::new(),
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -287,6 +299,12 @@ impl Resolver {
         for keep in (0..=labels).rev() {
             let zone = start.trim_to(keep);
             if let Some(delegation) = self.cached_delegation(&zone) {
+                if is_useless(&delegation) {
+                    // Unbound `iter_dp_is_useless`: no address and every server inside the zone
+                    // itself; only the parent can tell us more.
+                    tracing::debug!(zone = %zone, "cached delegation has no usable server");
+                    continue;
+                }
                 walk.delegation = Some(delegation);
                 return State::QueryTargets;
             }
@@ -426,7 +444,7 @@ impl Resolver {
                         record.record_type() == RecordType::NS && record.name.is_root()
                     });
                     if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
-                        self.store_records(&clean, true);
+                        self.store_records(&clean, &Name::root(), true);
                         return State::FindDelegation;
                     }
                 }
@@ -493,6 +511,7 @@ impl Resolver {
         };
         let (question, minimised) = self.outgoing_question(walk, &delegation);
         walk.queries += 1;
+        walk.last_sent_minimised = minimised;
         if minimised {
             walk.minimise_count += 1;
         }
@@ -583,13 +602,103 @@ impl Resolver {
             }
             return State::QueryTargets;
         }
-        if walk.minimise && walk.minimise_count > 0 {
-            // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name once.
+        if !delegation.parent_side_added && !delegation.forward {
+            delegation.parent_side_added = true;
+            if self.add_parent_side_addresses(delegation) {
+                tracing::debug!(zone = %delegation.zone, "trying the parent-side addresses");
+                return State::QueryTargets;
+            }
+        }
+        if walk.minimise && walk.last_sent_minimised {
+            // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name.
             walk.minimise = false;
             delegation.given_up.clear();
             return State::QueryTargets;
         }
+        if let Some((reply, question)) = walk.recursion_lame_reply.take() {
+            // Every server only recurses: Unbound then uses them all the same.
+            let class = classify(
+                &reply,
+                question.name(),
+                question.query_type(),
+                &delegation.zone,
+                true,
+            );
+            let current =
+                std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
+            return self.act_on_final_class(walk, current, class, reply, &question);
+        }
+        if let Some(parent) = walk.parents.pop() {
+            // The referral led to servers that all failed: ask the parent for the full name.
+            tracing::debug!(dead = %delegation.zone, parent = %parent.zone, "falling back to the parent");
+            walk.dead_zones.push(delegation.zone.clone());
+            walk.minimise = false;
+            *delegation = parent;
+            return State::QueryTargets;
+        }
         State::Finished(WalkResult::ServFail("no usable server for the delegation"))
+    }
+
+    /// Adds the NS names and glue the parent gave in its referral (kept apart from the child's
+    /// data). Returns whether any new address was added.
+    fn add_parent_side_addresses(&self, delegation: &mut Delegation) -> bool {
+        let now = self.clock.now();
+        let port = self.upstream_port();
+        let mut names: Vec<Name> = delegation
+            .servers
+            .iter()
+            .map(|server| server.name.clone())
+            .collect();
+        for record in
+            self.cache
+                .get_parent_side(&delegation.zone, RecordType::NS, DNSClass::IN, now)
+        {
+            if let RData::NS(target) = &record.data {
+                if !names.contains(&target.0) {
+                    names.push(target.0.clone());
+                }
+            }
+        }
+        let mut added = false;
+        for name in names {
+            let mut addresses: Vec<SocketAddr> = Vec::new();
+            for family in [RecordType::A, RecordType::AAAA] {
+                for record in self.cache.get_parent_side(&name, family, DNSClass::IN, now) {
+                    if let Some(ip) = record.data.ip_addr() {
+                        addresses.push(SocketAddr::new(ip, port));
+                    }
+                }
+            }
+            let index = match delegation
+                .servers
+                .iter()
+                .position(|server| server.name == name)
+            {
+                Some(index) => index,
+                None => {
+                    delegation.servers.push(NameServer {
+                        name,
+                        addresses: Vec::new(),
+                        looked_up: false,
+                    });
+                    delegation.servers.len() - 1
+                }
+            };
+            let Some(server) = delegation.servers.get_mut(index) else {
+                continue;
+            };
+            for address in addresses {
+                if !server.addresses.contains(&address) {
+                    server.addresses.push(address);
+                    added = added || !delegation.given_up.contains(&address);
+                }
+            }
+        }
+        added
+            || delegation
+                .servers
+                .iter()
+                .any(|server| !server.looked_up && server.addresses.is_empty())
     }
 
     /// Classifies the scrubbed reply and acts on its class.
@@ -614,7 +723,7 @@ impl Resolver {
         let minimised = *question.name() != walk.qname || question.query_type() != walk.qtype;
         match class {
             ReplyClass::Referral { zone } => {
-                if delegation.forward {
+                if delegation.forward || walk.dead_zones.contains(&zone) {
                     delegation.give_up(server);
                     walk.delegation = Some(delegation);
                     return State::QueryTargets;
@@ -623,7 +732,8 @@ impl Resolver {
                 if walk.referrals > MAX_REFERRAL_DEPTH {
                     return State::Finished(WalkResult::ServFail("referral limit reached"));
                 }
-                self.store_records(&reply, false);
+                self.store_records(&reply, &delegation.zone, false);
+                self.store_parent_side(&reply, &zone, &delegation.zone);
                 let names: Vec<Name> = reply
                     .authorities
                     .iter()
@@ -635,10 +745,21 @@ impl Resolver {
                     })
                     .collect();
                 let servers = self.servers_with_cached_addresses(names, &reply.additionals);
+                if walk.parents.len() < MAX_REFERRAL_DEPTH {
+                    walk.parents.push(delegation);
+                }
                 walk.delegation = Some(Delegation::new(zone, servers, false));
                 State::QueryTargets
             }
             ReplyClass::Lame | ReplyClass::Throwaway => {
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                State::QueryTargets
+            }
+            ReplyClass::RecursionLame => {
+                if !minimised && walk.recursion_lame_reply.is_none() {
+                    walk.recursion_lame_reply = Some((reply, question));
+                }
                 delegation.give_up(server);
                 walk.delegation = Some(delegation);
                 State::QueryTargets
@@ -654,43 +775,73 @@ impl Resolver {
                 walk.delegation = Some(delegation);
                 State::QueryTargets
             }
+            class => self.act_on_final_class(walk, delegation, class, reply, &question),
+        }
+    }
+
+    /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it and finish.
+    fn act_on_final_class(
+        &self,
+        walk: &mut Walk,
+        delegation: Delegation,
+        class: ReplyClass,
+        reply: Message,
+        question: &Query,
+    ) -> State {
+        let now = self.clock.now();
+        let zone = delegation.zone.clone();
+        walk.delegation = Some(delegation);
+        match class {
             ReplyClass::Answer => {
-                self.store_records(&reply, false);
+                self.store_records(&reply, &zone, false);
                 State::Finished(WalkResult::Answer(self.clamped(reply.answers)))
             }
             ReplyClass::CName { target } => {
-                self.store_records(&reply, false);
+                self.store_records(&reply, &zone, false);
                 State::Finished(WalkResult::CName {
                     records: self.clamped(reply.answers),
                     target,
                 })
             }
             ReplyClass::NoData => {
-                self.store_records(&reply, false);
+                self.store_records(&reply, &zone, false);
                 let soa = self.negative_soa(&reply);
-                if let Some(soa) = &soa {
-                    self.cache.insert_negative(
-                        &walk.qname,
-                        DNSClass::IN,
-                        Some(walk.qtype),
-                        soa,
-                        self.clock.now(),
-                    );
-                }
+                self.cache.insert_negative(
+                    question.name(),
+                    DNSClass::IN,
+                    Some(question.query_type()),
+                    soa.as_ref(),
+                    now,
+                );
                 State::Finished(WalkResult::NoData(soa))
             }
             ReplyClass::NxDomain => {
                 let soa = self.negative_soa(&reply);
-                if let Some(soa) = &soa {
-                    self.cache.insert_negative(
-                        &walk.qname,
-                        DNSClass::IN,
-                        None,
-                        soa,
-                        self.clock.now(),
-                    );
-                }
+                self.cache
+                    .insert_negative(question.name(), DNSClass::IN, None, soa.as_ref(), now);
                 State::Finished(WalkResult::NxDomain(soa))
+            }
+            // Anything else was handled by the caller; treat it as a failed server.
+            _ => State::Finished(WalkResult::ServFail("unusable reply")),
+        }
+    }
+
+    /// Keeps the referral's NS set and in-zone glue as the parent gave them.
+    fn store_parent_side(&self, reply: &Message, child_zone: &Name, parent_zone: &Name) {
+        let now = self.clock.now();
+        let ns_set: Vec<Record> = reply
+            .authorities
+            .iter()
+            .filter(|record| record.record_type() == RecordType::NS && record.name == *child_zone)
+            .cloned()
+            .collect();
+        self.cache.insert_parent_side(&ns_set, now);
+        for rrset in group_rrsets(&reply.additionals) {
+            if rrset
+                .first()
+                .is_some_and(|record| parent_zone.zone_of(&record.name))
+            {
+                self.cache.insert_parent_side(&rrset, now);
             }
         }
     }
@@ -716,8 +867,8 @@ impl Resolver {
         records
     }
 
-    /// Caches a scrubbed reply's RRsets, each at its RFC 2181 §5.4.1 rank.
-    fn store_records(&self, reply: &Message, priming: bool) {
+    /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank.
+    fn store_records(&self, reply: &Message, zone: &Name, priming: bool) {
         let now = self.clock.now();
         let authoritative = reply.metadata.authoritative || priming;
         let answer_trust = if authoritative {
@@ -736,16 +887,23 @@ impl Resolver {
             (&reply.additionals, Trust::Glue),
         ] {
             for rrset in group_rrsets(records) {
-                if rrset
-                    .first()
-                    .is_some_and(|record| record.record_type() == RecordType::SOA)
-                {
+                let Some(first) = rrset.first() else { continue };
+                if first.record_type() == RecordType::SOA || !zone.zone_of(&first.name) {
                     continue;
                 }
                 self.cache.insert_rrset(&rrset, trust, now);
             }
         }
     }
+}
+
+/// Unbound `iter_dp_is_useless`: no address known and every server name inside the zone,
+/// so its addresses can only come from glue the parent did not give.
+fn is_useless(delegation: &Delegation) -> bool {
+    delegation
+        .servers
+        .iter()
+        .all(|server| server.addresses.is_empty() && delegation.zone.zone_of(&server.name))
 }
 
 /// Splits records into RRsets (same owner, type and class), keeping first-seen order.

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod clock;
 pub mod config;
 pub mod delegation;
+pub mod dig;
 pub mod infra;
 mod iterator;
 pub mod limits;

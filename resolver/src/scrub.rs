@@ -141,6 +141,15 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
     // or the zone's own NS), one SOA for the final name's zone; nothing else.
     let mut soa_kept = false;
     for record in reply.authorities.iter().take(MAX_RECORDS_PER_SECTION) {
+        // An NS set for the zone's parent is kept only so that the classifier can see the
+        // server refer us upward (lame); the cache never stores records outside the zone.
+        let upward_referral = record.record_type() == RecordType::NS
+            && record.dns_class == class
+            && is_strict_subdomain(zone, &record.name);
+        if upward_referral {
+            clean.authorities.push(record.clone());
+            continue;
+        }
         if !in_zone(record) {
             continue;
         }

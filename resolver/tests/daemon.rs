@@ -229,6 +229,29 @@ mod malformed_requests {
     }
 
     #[tokio::test]
+    async fn zone_transfers_are_refused_and_meta_types_get_formerr() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        for (record_type, expected) in [
+            (RecordType::AXFR, ResponseCode::Refused),
+            (RecordType::IXFR, ResponseCode::Refused),
+            (RecordType::OPT, ResponseCode::FormErr),
+        ] {
+            let bytes = query_message(13, "a.test.", record_type, None)
+                .to_vec()
+                .unwrap_or_default();
+            let response = parse(
+                handler
+                    .answer(&bytes, context("127.0.0.1", Protocol::Tcp))
+                    .await,
+            );
+            assert_eq!(response.metadata.response_code, expected, "{record_type}");
+            assert_eq!(response.queries.len(), 1, "{record_type}");
+        }
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
     async fn short_packets_and_responses_are_dropped() {
         let resolver = FakeResolver::open(1);
         let handler = handler_for(resolver.clone());

@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::RecordType;
 
 use authority::listen::{Handler, Protocol, RequestContext};
 
@@ -17,6 +18,7 @@ use crate::server::limits::MAX_CONCURRENT_RESOLUTIONS;
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
     encode_response, error_response, parse_request, read_header, size_limit, Rejection,
+    RequestHeader,
 };
 use crate::server::resolve::{FlushOutcome, Resolve};
 use crate::server::stats::Statistics;
@@ -131,6 +133,17 @@ impl<R: Resolve> ResolverHandler<R> {
             Ok(request) => request,
             Err(rejection) => return self.reject(rejection),
         };
+        if let Some(response_code) = refused_question_type(request.query.query_type()) {
+            statistics.record_answer(response_code, started.elapsed());
+            let header = RequestHeader {
+                id: request.message.metadata.id,
+                op_code: 0,
+                recursion_desired: request.message.metadata.recursion_desired,
+                checking_disabled: request.message.metadata.checking_disabled,
+            };
+            let edns = request.message.edns.as_ref();
+            return error_response(header, response_code, Some(&request.query), edns);
+        }
         if let Some(response) = policy
             .local_zones
             .answer(packet, &request.query, context.protocol)
@@ -194,6 +207,17 @@ impl<R: Resolve> ResolverHandler<R> {
                 error_response(header, ResponseCode::BADVERS, None, None)
             }
         }
+    }
+}
+
+/// Question types a resolver does not resolve. Zone transfers are between servers: REFUSED, as
+/// Unbound's worker does. Meta types (OPT, TSIG) cannot be asked for: FORMERR
+/// (RFC 6895 §3.1, RFC 6891 §6.1.1).
+fn refused_question_type(record_type: RecordType) -> Option<ResponseCode> {
+    match record_type {
+        RecordType::AXFR | RecordType::IXFR => Some(ResponseCode::Refused),
+        RecordType::OPT | RecordType::TSIG => Some(ResponseCode::FormErr),
+        _ => None,
     }
 }
 

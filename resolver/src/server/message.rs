@@ -70,10 +70,9 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
     if header.op_code != u8::from(OpCode::Query) {
         return Err(Rejection::NotImplemented(header));
     }
-    let count = |index: usize| {
-        bytes.get(index..index + 2).map_or(0, |pair| {
-            usize::from(u16::from_be_bytes([pair[0], pair[1]]))
-        })
+    let count = |index: usize| match bytes.get(index..index + 2) {
+        Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
+        _ => 0,
     };
     let question_count = count(4);
     let record_count = count(6) + count(8) + count(10);

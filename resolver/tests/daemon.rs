@@ -938,6 +938,17 @@ mod end_to_end {
             received.load(Ordering::SeqCst) > before,
             "after a flush the answer is fetched again"
         );
+        let stats = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args([
+                "--control".to_string(),
+                control.display().to_string(),
+                "stats".to_string(),
+            ])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        let text = String::from_utf8_lossy(&stats.stdout);
+        assert!(text.contains("cache.hits 1\n"), "{text}");
+        assert!(text.contains("cache.misses 3\n"), "{text}");
         let mut daemon = daemon;
         let status = daemon.terminate();
         assert!(

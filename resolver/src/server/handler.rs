@@ -158,8 +158,18 @@ impl<R: Resolve> ResolverHandler<R> {
             ));
         }
         let response = match self.in_flight.resolve(&request.message).await {
-            Resolution::Resolved(response) => {
+            Resolution::Resolved {
+                response,
+                from_cache,
+            } => {
                 statistics.count(|s| &s.resolutions);
+                statistics.count(|s| {
+                    if from_cache {
+                        &s.cache_hits
+                    } else {
+                        &s.cache_misses
+                    }
+                });
                 response
             }
             Resolution::Joined(response) => {

@@ -12,6 +12,7 @@ use hickory_proto::rr::{DNSClass, Name, RecordType};
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
 use crate::server::resolve::Resolve;
+use crate::server::stats::count_upstream_exchanges;
 
 /// What makes two client questions the same resolution: the name (lowercased, RFC 4343), type,
 /// class and the bits that change the answer (RD, CD, DO).
@@ -46,8 +47,8 @@ impl QuestionKey {
 /// How a question was answered.
 #[derive(Debug)]
 pub enum Resolution {
-    /// This request started the resolution.
-    Resolved(Message),
+    /// This request started the resolution; `from_cache` when it needed no upstream query.
+    Resolved { response: Message, from_cache: bool },
     /// Another identical request was already resolving; this one waited for its answer.
     Joined(Message),
     /// All resolution slots are taken: the caller drops the query (as Unbound does).
@@ -114,17 +115,25 @@ impl<R: Resolve> InFlight<R> {
         let task = tokio::spawn(async move {
             // The entry is removed even if the resolution panics, so the key is never stuck
             // and its waiters see a closed channel (and answer SERVFAIL).
-            let response = Arc::new(resolver.resolve(&owned_request).await);
+            let (response, exchanges) =
+                count_upstream_exchanges(resolver.resolve(&owned_request)).await;
+            let response = Arc::new(response);
             if let Some(sender) = entry.finish() {
                 // No receivers is fine: nobody else asked.
                 let _ = sender.send(response.clone());
             }
             drop(permit);
-            response
+            (response, exchanges)
         });
         match task.await {
-            Ok(response) => Resolution::Resolved(Arc::unwrap_or_clone(response)),
-            Err(_) => Resolution::Resolved(server_failure(request)),
+            Ok((response, exchanges)) => Resolution::Resolved {
+                response: Arc::unwrap_or_clone(response),
+                from_cache: exchanges == 0,
+            },
+            Err(_) => Resolution::Resolved {
+                response: server_failure(request),
+                from_cache: false,
+            },
         }
     }
 

@@ -1,7 +1,9 @@
 //! The daemon's counters and latency histogram, lock-free, dumped as `name value` text lines
 //! (the shape of `unbound-control stats`). It never blocks a query: every update is one atomic add.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,6 +35,9 @@ pub struct Statistics {
     pub rcode_servfail: AtomicU64,
     pub rcode_refused: AtomicU64,
     pub rcode_other: AtomicU64,
+    /// Resolutions that sent no upstream query (answered from the cache), and those that did.
+    pub cache_hits: AtomicU64,
+    pub cache_misses: AtomicU64,
     pub upstream_queries: AtomicU64,
     pub upstream_failures: AtomicU64,
     /// One counter per bucket of `LATENCY_BUCKETS_MILLISECONDS`, plus one for anything slower.
@@ -102,10 +107,12 @@ impl Statistics {
         .map(|(name, counter)| (name.to_string(), load(counter).to_string()))
         .collect();
         lines.push(("resolutions.running".to_string(), running.to_string()));
+        // The engine's own counters when it keeps them; otherwise ours, per resolution.
         let (hits, misses) = match cache {
-            Some(cache) => (cache.hits.to_string(), cache.misses.to_string()),
-            None => ("unavailable".to_string(), "unavailable".to_string()),
+            Some(cache) => (cache.hits, cache.misses),
+            None => (load(&self.cache_hits), load(&self.cache_misses)),
         };
+        let (hits, misses) = (hits.to_string(), misses.to_string());
         lines.push(("cache.hits".to_string(), hits));
         lines.push(("cache.misses".to_string(), misses));
         let mut lower = 0;
@@ -125,6 +132,24 @@ impl Statistics {
         }
         text
     }
+}
+
+tokio::task_local! {
+    /// Upstream exchanges made by the resolution running in this task.
+    static UPSTREAM_EXCHANGES: Cell<u64>;
+}
+
+/// Runs one resolution and returns its result with the number of upstream exchanges it made
+/// (counted by `CountingTransport`). The resolver sends from inside the resolution's own task,
+/// so a task-local counter attributes each exchange to the right resolution.
+pub async fn count_upstream_exchanges<T>(resolution: impl Future<Output = T>) -> (T, u64) {
+    UPSTREAM_EXCHANGES
+        .scope(Cell::new(0), async {
+            let output = resolution.await;
+            let exchanges = UPSTREAM_EXCHANGES.try_with(Cell::get).unwrap_or(0);
+            (output, exchanges)
+        })
+        .await
 }
 
 /// Counts every upstream exchange and its failures, then hands it to the real transport.
@@ -148,6 +173,8 @@ impl Transport for CountingTransport {
         timeout: Duration,
     ) -> ExchangeFuture<'a> {
         add(&self.statistics.upstream_queries);
+        // Outside a counted resolution (none today) there is nothing to attribute it to.
+        let _ = UPSTREAM_EXCHANGES.try_with(|exchanges| exchanges.set(exchanges.get() + 1));
         Box::pin(async move {
             let result = self.inner.exchange(server, protocol, query, timeout).await;
             if result.is_err() {

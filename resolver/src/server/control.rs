@@ -147,3 +147,64 @@ pub async fn send(path: &Path, command: ControlCommand) -> Result<String, Contro
             kind: ControlErrorKind::Timeout,
         }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_regular_file_at_the_control_path_is_never_replaced() {
+        let path =
+            std::env::temp_dir().join(format!("resolver-control-file-{}", std::process::id()));
+        if let Err(error) = std::fs::write(&path, "keep me") {
+            panic!("cannot write {}: {error}", path.display());
+        }
+        let result = bind(&path);
+        assert!(matches!(
+            result,
+            Err(ControlError {
+                kind: ControlErrorKind::NotASocket,
+                ..
+            })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("keep me")
+        );
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn commands_get_replies_and_unknown_words_an_error() {
+        let path = std::env::temp_dir().join(format!(
+            "resolver-control-serve-{}.sock",
+            std::process::id()
+        ));
+        let listener = match bind(&path) {
+            Ok(listener) => listener,
+            Err(error) => panic!("{error}"),
+        };
+        let mode = std::fs::metadata(&path).map(|metadata| metadata.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o600));
+        let commands: Commands = Arc::new(|command: ControlCommand| -> CommandFuture {
+            Box::pin(async move { format!("did {}\n", command.word()) })
+        });
+        let server = tokio::spawn(serve(listener, commands));
+        let reply = send(&path, ControlCommand::Flush)
+            .await
+            .map_err(|error| error.to_string());
+        assert_eq!(reply, Ok("did flush\n".to_string()));
+
+        let mut stream = match UnixStream::connect(&path).await {
+            Ok(stream) => stream,
+            Err(error) => panic!("{error}"),
+        };
+        let _ = stream.write_all(b"shutdown\n").await;
+        let mut text = String::new();
+        let _ =
+            tokio::time::timeout(CONTROL_CLIENT_TIMEOUT, stream.read_to_string(&mut text)).await;
+        assert!(text.starts_with("error: unknown command"), "{text}");
+        server.abort();
+        let _ = std::fs::remove_file(path);
+    }
+}

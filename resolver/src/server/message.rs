@@ -154,6 +154,8 @@ pub fn encode_response(mut response: Message, request: &Message, limit: usize) -
     response.metadata.recursion_desired = request.metadata.recursion_desired;
     response.metadata.checking_disabled = request.metadata.checking_disabled;
     response.metadata.recursion_available = true;
+    // TC describes this encoding only; an upstream's TC never leaks to our client.
+    response.metadata.truncation = false;
     // The question is the client's own, with its letter case (RFC 1035 §7.1; 0x20 clients check it).
     response.queries = request.queries.clone();
     response.edns = request.edns.as_ref().map(response_edns);

@@ -30,6 +30,7 @@ pub mod resolver;
 pub mod response;
 pub mod root_hints;
 pub mod scrub;
+pub mod server;
 mod store;
 pub mod transport;
 pub mod udp_tcp_transport;

@@ -1,0 +1,223 @@
+//! Who may query us: a list of CIDR prefixes checked before any other work (RFC 5358: a resolver
+//! must not be open by default). It never reads packets; it only answers "is this address allowed".
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+/// One address prefix, `ADDRESS/LENGTH` or a bare address (a host prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix_length: u8,
+}
+
+/// Why a CIDR could not be read; names the offending text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CidrError {
+    pub text: String,
+}
+
+impl fmt::Display for CidrError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "invalid CIDR {:?}: expected ADDRESS/LENGTH (e.g. 192.0.2.0/24, 2001:db8::/32)",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for CidrError {}
+
+impl Cidr {
+    pub fn new(network: IpAddr, prefix_length: u8) -> Option<Cidr> {
+        let max = match network {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        (prefix_length <= max).then_some(Cidr {
+            network,
+            prefix_length,
+        })
+    }
+
+    pub fn contains(&self, address: IpAddr) -> bool {
+        match (self.network, canonical(address)) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix_length))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(address) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix_length))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(address) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for Cidr {
+    type Err = CidrError;
+
+    fn from_str(text: &str) -> Result<Cidr, CidrError> {
+        let error = || CidrError {
+            text: text.to_string(),
+        };
+        let (address, length) = match text.split_once('/') {
+            Some((address, length)) => (address, Some(length)),
+            None => (text, None),
+        };
+        let address: IpAddr = address.trim().parse().map_err(|_| error())?;
+        let length = match length {
+            Some(length) => length.trim().parse::<u8>().map_err(|_| error())?,
+            None if address.is_ipv4() => 32,
+            None => 128,
+        };
+        Cidr::new(address, length).ok_or_else(error)
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}/{}", self.network, self.prefix_length)
+    }
+}
+
+/// A client on an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, from a dual-stack socket) is
+/// judged by its IPv4 address, so an IPv4 allow entry covers it and nothing sneaks past.
+fn canonical(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    }
+}
+
+/// The allowed client prefixes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessList {
+    allowed: Vec<Cidr>,
+}
+
+impl AccessList {
+    /// Loopback only (127.0.0.0/8 and ::1): Unbound's default `access-control`.
+    pub fn loopback_only() -> AccessList {
+        AccessList {
+            allowed: loopback(),
+        }
+    }
+
+    /// `extra` plus the host itself (127.0.0.1 and ::1, so the machine's own stub and tools keep
+    /// working). Without `extra` the default is all of loopback: loopback only, like Unbound.
+    /// With `extra`, other 127/8 addresses are not implied, so a lab can tell clients apart.
+    pub fn with_allowed(extra: impl IntoIterator<Item = Cidr>) -> AccessList {
+        let extra: Vec<Cidr> = extra.into_iter().collect();
+        if extra.is_empty() {
+            return AccessList::loopback_only();
+        }
+        let mut allowed = vec![
+            Cidr {
+                network: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                prefix_length: 32,
+            },
+            Cidr {
+                network: IpAddr::V6(Ipv6Addr::LOCALHOST),
+                prefix_length: 128,
+            },
+        ];
+        for cidr in extra {
+            if !allowed.contains(&cidr) {
+                allowed.push(cidr);
+            }
+        }
+        AccessList { allowed }
+    }
+
+    pub fn allows(&self, client: IpAddr) -> bool {
+        self.allowed.iter().any(|cidr| cidr.contains(client))
+    }
+
+    pub fn entries(&self) -> &[Cidr] {
+        &self.allowed
+    }
+}
+
+fn loopback() -> Vec<Cidr> {
+    [
+        Cidr {
+            network: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)),
+            prefix_length: 8,
+        },
+        Cidr {
+            network: IpAddr::V6(Ipv6Addr::LOCALHOST),
+            prefix_length: 128,
+        },
+    ]
+    .to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    #[test]
+    fn default_allows_loopback_and_refuses_others() {
+        let list = AccessList::loopback_only();
+        assert!(list.allows(ip("127.0.0.1")));
+        assert!(list.allows(ip("127.60.9.9")));
+        assert!(list.allows(ip("::1")));
+        assert!(list.allows(ip("::ffff:127.0.0.1")));
+        assert!(!list.allows(ip("192.0.2.1")));
+        assert!(!list.allows(ip("::2")));
+        assert!(!list.allows(ip("::ffff:192.0.2.1")));
+    }
+
+    #[test]
+    fn allow_entry_widens_by_prefix() {
+        let list = AccessList::with_allowed(
+            ["192.0.2.0/24".parse::<Cidr>(), "2001:db8::/32".parse()]
+                .into_iter()
+                .flatten(),
+        );
+        assert!(list.allows(ip("192.0.2.200")));
+        assert!(!list.allows(ip("192.0.3.1")));
+        assert!(list.allows(ip("2001:db8:1::5")));
+        assert!(list.allows(ip("127.0.0.1")));
+        assert!(!list.allows(ip("127.60.9.9")));
+    }
+
+    #[test]
+    fn bad_cidrs_are_rejected() {
+        for text in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0/8",
+            "x/8",
+            "10.0.0.0/-1",
+        ] {
+            assert!(text.parse::<Cidr>().is_err(), "{text}");
+        }
+        assert_eq!(
+            "0.0.0.0/0"
+                .parse::<Cidr>()
+                .map(|c| c.contains(ip("8.8.8.8"))),
+            Ok(true)
+        );
+        assert_eq!(
+            "10.1.2.3".parse::<Cidr>().map(|c| c.to_string()),
+            Ok("10.1.2.3/32".to_string())
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! The `--config FILE` YAML: the same settings as the flags, every key optional, unknown keys an
+//! error. It only reads and checks syntax; `settings` merges it with the flags (flags win).
+
+use std::fmt;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::server::limits::{MAX_CONFIG_FILE_BYTES, MAX_CONFIG_LIST_ENTRIES};
+
+/// A text value with the line it was written on, so a bad address can be reported there.
+pub type Entry = Spanned<String>;
+
+/// One per-zone forwarder entry: `{name: corp.example., addresses: [10.0.0.1, "10.0.0.2:5353"]}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardZoneEntry {
+    pub name: Entry,
+    pub addresses: Vec<Entry>,
+}
+
+/// The file's contents, as written (addresses and CIDRs are checked by `settings`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub listen: Vec<Entry>,
+    #[serde(default)]
+    pub allow: Vec<Entry>,
+    pub root_hints: Option<PathBuf>,
+    #[serde(default)]
+    pub forward: Vec<Entry>,
+    #[serde(default)]
+    pub forward_zones: Vec<ForwardZoneEntry>,
+    #[serde(default)]
+    pub zones: Vec<PathBuf>,
+    pub cache_size: Option<u64>,
+    pub min_ttl: Option<u32>,
+    pub max_ttl: Option<u32>,
+    pub qname_minimisation: Option<bool>,
+    pub upstream_port: Option<u16>,
+    pub allow_loopback_upstream: Option<bool>,
+    pub control: Option<PathBuf>,
+}
+
+/// Why a config file could not be used; always names the file, and the line when known.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: Option<u64>,
+    pub kind: ConfigErrorKind,
+}
+
+#[derive(Debug)]
+pub enum ConfigErrorKind {
+    Read(std::io::ErrorKind),
+    TooLarge,
+    Syntax(String),
+    TooManyEntries(&'static str),
+    Invalid(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(formatter, ":{line}")?;
+        }
+        match &self.kind {
+            ConfigErrorKind::Read(kind) => write!(formatter, ": cannot read: {kind}"),
+            ConfigErrorKind::TooLarge => {
+                write!(formatter, ": larger than {MAX_CONFIG_FILE_BYTES} bytes")
+            }
+            ConfigErrorKind::Syntax(message) => write!(formatter, ": {message}"),
+            ConfigErrorKind::TooManyEntries(key) => write!(
+                formatter,
+                ": `{key}` has more than {MAX_CONFIG_LIST_ENTRIES} entries"
+            ),
+            ConfigErrorKind::Invalid(message) => write!(formatter, ": {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigFile {
+    /// Reads and parses `path`. Relative paths inside the file are taken relative to its directory.
+    pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let error = |line, kind| ConfigError {
+            file: path.to_path_buf(),
+            line,
+            kind,
+        };
+        let file = std::fs::File::open(path)
+            .map_err(|io| error(None, ConfigErrorKind::Read(io.kind())))?;
+        let mut text = String::new();
+        let read = file
+            .take(MAX_CONFIG_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|io| error(None, ConfigErrorKind::Read(io.kind())))?;
+        if u64::try_from(read).unwrap_or(u64::MAX) > MAX_CONFIG_FILE_BYTES {
+            return Err(error(None, ConfigErrorKind::TooLarge));
+        }
+        let mut config = ConfigFile::parse(&text).map_err(|(line, kind)| error(line, kind))?;
+        if let Some(directory) = path.parent() {
+            config.resolve_paths(directory);
+        }
+        Ok(config)
+    }
+
+    /// Parses YAML text; the error carries the line when the parser knows it.
+    pub fn parse(text: &str) -> Result<ConfigFile, (Option<u64>, ConfigErrorKind)> {
+        // An empty file (or only comments) is an empty config, not an error.
+        if text
+            .lines()
+            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
+        {
+            return Ok(ConfigFile::default());
+        }
+        let config: ConfigFile = serde_saphyr::from_str(text).map_err(|error| {
+            let line = error
+                .location()
+                .map(|location| location.line())
+                .filter(|line| *line > 0);
+            (
+                line,
+                ConfigErrorKind::Syntax(error.without_snippet().to_string()),
+            )
+        })?;
+        for (key, length) in [
+            ("listen", config.listen.len()),
+            ("allow", config.allow.len()),
+            ("forward", config.forward.len()),
+            ("forward-zones", config.forward_zones.len()),
+            ("zones", config.zones.len()),
+        ] {
+            if length > MAX_CONFIG_LIST_ENTRIES {
+                return Err((None, ConfigErrorKind::TooManyEntries(key)));
+            }
+        }
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, directory: &Path) {
+        let join = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = directory.join(&*path);
+            }
+        };
+        self.zones.iter_mut().for_each(join);
+        if let Some(path) = self.root_hints.as_mut() {
+            join(path);
+        }
+        if let Some(path) = self.control.as_mut() {
+            join(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_parses() {
+        let text = "listen: [\"127.0.0.1:5353\", \"[::1]:5353\"]\nallow: [10.0.0.0/8]\nroot-hints: hints.txt\nforward: [192.0.2.1]\nforward-zones:\n  - name: corp.example.\n    addresses: [10.0.0.1, \"10.0.0.2:5353\"]\nzones: [local.yaml]\ncache-size: 5000\nmin-ttl: 5\nmax-ttl: 3600\nqname-minimisation: false\nupstream-port: 5300\nallow-loopback-upstream: true\ncontrol: /run/resolver.sock\n";
+        let config = ConfigFile::parse(text).map_err(|(_, kind)| format!("{kind:?}"));
+        let config = match config {
+            Ok(config) => config,
+            Err(error) => panic!("{error}"),
+        };
+        assert_eq!(config.listen.len(), 2);
+        assert_eq!(
+            config
+                .forward_zones
+                .first()
+                .map(|zone| zone.addresses.len()),
+            Some(2)
+        );
+        assert_eq!(config.upstream_port, Some(5300));
+        assert_eq!(config.qname_minimisation, Some(false));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let result = ConfigFile::parse("listen: [\"127.0.0.1:53\"]\ncache-sise: 10\n");
+        match result {
+            Err((line, ConfigErrorKind::Syntax(message))) => {
+                assert_eq!(line, Some(2), "{message}");
+                assert!(message.contains("cache-sise"), "{message}");
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_shipped_example_parses() {
+        let text = include_str!("../../resolver.example.yaml");
+        let parsed =
+            ConfigFile::parse(text).map_err(|(line, kind)| format!("line {line:?}: {kind:?}"));
+        let Ok(config) = parsed else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(config.allow.len(), 2);
+        assert_eq!(config.cache_size, Some(100_000));
+    }
+}

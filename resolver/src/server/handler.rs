@@ -1,0 +1,242 @@
+//! The resolver's `listen::Handler`: bytes in, bytes out. Order matters and follows Unbound's
+//! worker: access control, then parsing, then local zones, then the (shared, bounded) resolution.
+//!
+//! Flow: header → ACL (REFUSED) → parse (drop | FORMERR | NOTIMP | BADVERS) → local zone answer
+//! → in-flight join or new resolution (drop when overloaded) → encode within the client's limit.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::RecordType;
+
+use authority::listen::{Handler, Protocol, RequestContext};
+
+use crate::server::access::AccessList;
+use crate::server::inflight::{InFlight, Resolution};
+use crate::server::limits::MAX_CONCURRENT_RESOLUTIONS;
+use crate::server::local_zones::{LocalZones, NoLocalZones};
+use crate::server::message::{
+    encode_response, error_response, parse_request, read_header, size_limit, Rejection,
+    RequestHeader,
+};
+use crate::server::resolve::{FlushOutcome, Resolve};
+use crate::server::stats::Statistics;
+
+/// What a reload may change while the cache lives on: who may ask, and which zones are local.
+pub struct Policy {
+    pub access: AccessList,
+    pub local_zones: Arc<dyn LocalZones>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            access: AccessList::loopback_only(),
+            local_zones: Arc::new(NoLocalZones),
+        }
+    }
+}
+
+/// The handler shared by every listener task.
+pub struct ResolverHandler<R> {
+    in_flight: InFlight<R>,
+    policy: RwLock<Arc<Policy>>,
+    statistics: Arc<Statistics>,
+}
+
+impl<R: Resolve> ResolverHandler<R> {
+    pub fn new(
+        resolver: Arc<R>,
+        policy: Policy,
+        statistics: Arc<Statistics>,
+    ) -> ResolverHandler<R> {
+        Self::with_concurrency(resolver, policy, statistics, MAX_CONCURRENT_RESOLUTIONS)
+    }
+
+    /// As `new`, with a different bound on concurrent resolutions (tests use a small one).
+    pub fn with_concurrency(
+        resolver: Arc<R>,
+        policy: Policy,
+        statistics: Arc<Statistics>,
+        max_concurrent: usize,
+    ) -> ResolverHandler<R> {
+        ResolverHandler {
+            in_flight: InFlight::new(resolver, max_concurrent),
+            policy: RwLock::new(Arc::new(policy)),
+            statistics,
+        }
+    }
+
+    /// Swaps in a new ACL and zone set in one step: a query sees all of the old or all of the new.
+    pub fn replace_policy(&self, policy: Policy) {
+        let policy = Arc::new(policy);
+        match self.policy.write() {
+            Ok(mut guard) => *guard = policy,
+            Err(poisoned) => *poisoned.into_inner() = policy,
+        }
+    }
+
+    fn current_policy(&self) -> Arc<Policy> {
+        match self.policy.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The shared resolutions, for tests and the stats dump.
+    pub fn in_flight(&self) -> &InFlight<R> {
+        &self.in_flight
+    }
+
+    pub fn statistics(&self) -> &Arc<Statistics> {
+        &self.statistics
+    }
+
+    /// The statistics dump for the control endpoint.
+    pub fn render_statistics(&self) -> String {
+        self.statistics.render(
+            self.in_flight.resolver().cache_counters(),
+            self.in_flight.running(),
+        )
+    }
+
+    pub fn flush(&self) -> FlushOutcome {
+        self.in_flight.resolver().flush()
+    }
+
+    /// Answers one packet; `None` means send nothing.
+    pub async fn answer(&self, packet: &[u8], context: RequestContext) -> Option<Vec<u8>> {
+        let started = Instant::now();
+        let statistics = &self.statistics;
+        statistics.count(|s| &s.queries);
+        statistics.count(|s| match context.protocol {
+            Protocol::Udp => &s.queries_udp,
+            Protocol::Tcp => &s.queries_tcp,
+        });
+        let policy = self.current_policy();
+        let Some((header, is_response)) = read_header(packet) else {
+            statistics.count(|s| &s.dropped);
+            return None;
+        };
+        if is_response {
+            statistics.count(|s| &s.dropped);
+            return None;
+        }
+        // Access control before any parsing: a refused client costs us twelve bytes of reading.
+        if !policy.access.allows(context.client.ip()) {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.record_answer(ResponseCode::Refused, started.elapsed());
+            return error_response(header, ResponseCode::Refused, None, None);
+        }
+        let request = match parse_request(packet) {
+            Ok(request) => request,
+            Err(rejection) => return self.reject(rejection),
+        };
+        if let Some(response_code) = refused_question_type(request.query.query_type()) {
+            statistics.record_answer(response_code, started.elapsed());
+            let header = RequestHeader {
+                id: request.message.metadata.id,
+                op_code: 0,
+                recursion_desired: request.message.metadata.recursion_desired,
+                checking_disabled: request.message.metadata.checking_disabled,
+            };
+            let edns = request.message.edns.as_ref();
+            return error_response(header, response_code, Some(&request.query), edns);
+        }
+        if let Some(response) = policy
+            .local_zones
+            .answer(packet, &request.query, context.protocol)
+        {
+            statistics.count(|s| &s.local_zone_answers);
+            let response_code = response.get(3).map_or(ResponseCode::NoError, |flags| {
+                ResponseCode::from(0, flags & 0x0f)
+            });
+            statistics.record_answer(response_code, started.elapsed());
+            return Some(crate::server::local_zones::set_recursion_available(
+                response,
+            ));
+        }
+        let response = match self.in_flight.resolve(&request.message).await {
+            Resolution::Resolved {
+                response,
+                from_cache,
+            } => {
+                statistics.count(|s| &s.resolutions);
+                statistics.count(|s| {
+                    if from_cache {
+                        &s.cache_hits
+                    } else {
+                        &s.cache_misses
+                    }
+                });
+                response
+            }
+            Resolution::Joined(response) => {
+                statistics.count(|s| &s.joined_in_flight);
+                response
+            }
+            Resolution::Overloaded => {
+                statistics.count(|s| &s.dropped_overloaded);
+                return None;
+            }
+        };
+        statistics.record_answer(response.metadata.response_code, started.elapsed());
+        tracing::debug!(
+            client = %context.client,
+            question = %request.query,
+            rcode = %response.metadata.response_code,
+            elapsed_us = started.elapsed().as_micros(),
+            "answered"
+        );
+        let limit = size_limit(context.protocol, request.message.edns.as_ref());
+        let bytes = encode_response(response, &request.message, limit)?;
+        if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
+            statistics.count(|s| &s.truncated);
+        }
+        Some(bytes)
+    }
+
+    fn reject(&self, rejection: Rejection) -> Option<Vec<u8>> {
+        let statistics = &self.statistics;
+        match rejection {
+            Rejection::Drop => {
+                statistics.count(|s| &s.dropped);
+                None
+            }
+            Rejection::FormatError(header) => {
+                statistics.count(|s| &s.format_errors);
+                error_response(header, ResponseCode::FormErr, None, None)
+            }
+            Rejection::NotImplemented(header) => {
+                statistics.count(|s| &s.not_implemented);
+                error_response(header, ResponseCode::NotImp, None, None)
+            }
+            Rejection::BadVersion(header) => {
+                statistics.count(|s| &s.format_errors);
+                error_response(header, ResponseCode::BADVERS, None, None)
+            }
+        }
+    }
+}
+
+/// Question types a resolver does not resolve. Zone transfers are between servers: REFUSED, as
+/// Unbound's worker does. Meta types (OPT, TSIG) cannot be asked for: FORMERR
+/// (RFC 6895 §3.1, RFC 6891 §6.1.1).
+fn refused_question_type(record_type: RecordType) -> Option<ResponseCode> {
+    match record_type {
+        RecordType::AXFR | RecordType::IXFR => Some(ResponseCode::Refused),
+        RecordType::OPT | RecordType::TSIG => Some(ResponseCode::FormErr),
+        _ => None,
+    }
+}
+
+impl<R: Resolve> Handler for ResolverHandler<R> {
+    fn handle(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+    ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+        self.answer(request, context)
+    }
+}

@@ -1,0 +1,55 @@
+//! Every bound the daemon enforces, in one place, each with the reason for its value.
+//! Code under `server/` reads these constants; it never hard-codes a limit of its own.
+
+use std::time::Duration;
+
+/// Resolutions running at once. Unbound's `num-queries-per-thread` defaults to 1024 (4096 with
+/// libevent); past it Unbound drops new queries, and so do we: a client retries, while a SERVFAIL
+/// would be cached by stub resolvers and poison the answer for a while.
+pub const MAX_CONCURRENT_RESOLUTIONS: usize = 1024;
+
+/// The EDNS payload we accept and advertise: the DNS Flag Day 2020 value, also Unbound's
+/// `edns-buffer-size` default. Larger UDP answers risk IP fragmentation.
+pub const MAX_UDP_PAYLOAD: u16 = 1232;
+
+/// Without EDNS a UDP response may not exceed 512 bytes (RFC 1035 §4.2.1).
+pub const MIN_UDP_PAYLOAD: u16 = 512;
+
+/// A TCP message is prefixed by a 16-bit length (RFC 1035 §4.2.2).
+pub const MAX_TCP_PAYLOAD: usize = 65_535;
+
+/// The fixed DNS header (RFC 1035 §4.1.1).
+pub const HEADER_BYTES: usize = 12;
+
+/// The smallest resource record: root owner (1) + type, class, TTL, RDLENGTH (10). Used to reject
+/// header counts the packet cannot hold before the decoder reserves memory for them.
+pub const MIN_RECORD_BYTES: usize = 11;
+
+/// The smallest question: root name (1) + type and class (4).
+pub const MIN_QUESTION_BYTES: usize = 5;
+
+/// Latency histogram bucket upper bounds, in milliseconds. Roughly the spread of Unbound's
+/// `histogram.*` buckets, coarser: cache hits land in the first, a cold walk in the middle.
+pub const LATENCY_BUCKETS_MILLISECONDS: [u64; 12] =
+    [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+/// A control command is one short word and a newline; anything longer is not a command.
+pub const MAX_CONTROL_LINE_BYTES: usize = 64;
+
+/// A control client that does not send its command in this time is disconnected, so one stuck
+/// client cannot hold the (sequential) control loop.
+pub const CONTROL_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The control client waits at most this long for the daemon's reply.
+pub const CONTROL_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A config file larger than this is not a config file; refuse before reading it all.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Entries in each list of the config file (listen, allow, forward, zones, forward-zones). Unbound
+/// has no such cap, but a daemon that reads a 10⁶-line ACL on every reload is misconfigured.
+pub const MAX_CONFIG_LIST_ENTRIES: usize = 10_000;
+
+/// After a failed accept on the control socket (e.g. out of descriptors), wait this long before
+/// the next, so the loop does not spin (NSD and Unbound likewise pause accepting on EMFILE).
+pub const CONTROL_ACCEPT_BACKOFF: Duration = Duration::from_millis(100);

@@ -1,0 +1,227 @@
+//! Client-side wire handling: parse a client's query (or say how to refuse it) and encode a
+//! response within the client's size limit (RFC 1035 §4.1, RFC 6891). It never resolves anything.
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::Record;
+
+use crate::server::limits::{
+    HEADER_BYTES, MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_QUESTION_BYTES, MIN_RECORD_BYTES,
+    MIN_UDP_PAYLOAD,
+};
+use authority::listen::Protocol;
+
+/// A query we will answer: the decoded message and its one question.
+#[derive(Clone, Debug)]
+pub struct ClientRequest {
+    pub message: Message,
+    pub query: Query,
+}
+
+/// The header fields an error response echoes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestHeader {
+    pub id: u16,
+    pub op_code: u8,
+    pub recursion_desired: bool,
+    pub checking_disabled: bool,
+}
+
+/// Why a packet is not a query we answer, and what to send back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// No readable header, or a response: send nothing (answering responses invites loops).
+    Drop,
+    /// Malformed, or QDCOUNT ≠ 1 (RFC 9619): FORMERR.
+    FormatError(RequestHeader),
+    /// Opcode other than QUERY: NOTIMP (RFC 1035 §4.1.1).
+    NotImplemented(RequestHeader),
+    /// EDNS version above 0: BADVERS (RFC 6891 §6.1.3).
+    BadVersion(RequestHeader),
+}
+
+/// Reads the header bytes without decoding the rest, so refusals cost nothing.
+pub fn read_header(bytes: &[u8]) -> Option<(RequestHeader, bool)> {
+    let header = bytes.get(..HEADER_BYTES)?;
+    let word = |index: usize| match (header.get(index), header.get(index + 1)) {
+        (Some(high), Some(low)) => u16::from_be_bytes([*high, *low]),
+        _ => 0,
+    };
+    let flags = word(2);
+    let is_response = flags & 0x8000 != 0;
+    Some((
+        RequestHeader {
+            id: word(0),
+            op_code: ((flags >> 11) & 0x0f) as u8,
+            recursion_desired: flags & 0x0100 != 0,
+            checking_disabled: flags & 0x0010 != 0,
+        },
+        is_response,
+    ))
+}
+
+/// Parses one client query.
+pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
+    let Some((header, is_response)) = read_header(bytes) else {
+        return Err(Rejection::Drop);
+    };
+    if is_response {
+        return Err(Rejection::Drop);
+    }
+    if header.op_code != u8::from(OpCode::Query) {
+        return Err(Rejection::NotImplemented(header));
+    }
+    let count = |index: usize| match bytes.get(index..index + 2) {
+        Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
+        _ => 0,
+    };
+    let question_count = count(4);
+    let record_count = count(6) + count(8) + count(10);
+    // Exactly one question (RFC 9619); and no more records than the packet could hold, so the
+    // decoder never reserves memory for phantom records.
+    let body = bytes.len().saturating_sub(HEADER_BYTES);
+    if question_count != 1
+        || MIN_QUESTION_BYTES + record_count.saturating_mul(MIN_RECORD_BYTES) > body
+    {
+        return Err(Rejection::FormatError(header));
+    }
+    let message = Message::from_vec(bytes).map_err(|_| Rejection::FormatError(header))?;
+    if message.metadata.message_type != MessageType::Query {
+        return Err(Rejection::Drop);
+    }
+    let Some(query) = message.queries.first().cloned() else {
+        return Err(Rejection::FormatError(header));
+    };
+    if message.edns.as_ref().is_some_and(|edns| edns.version() > 0) {
+        return Err(Rejection::BadVersion(header));
+    }
+    Ok(ClientRequest { message, query })
+}
+
+/// The largest response this client may get (RFC 6891 §6.2.3–6.2.5, RFC 1035 §4.2.1):
+/// min(client payload, 1232) over UDP with EDNS, 512 without, 65535 over TCP.
+pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
+    match (protocol, edns) {
+        (Protocol::Tcp, _) => MAX_TCP_PAYLOAD,
+        (Protocol::Udp, None) => usize::from(MIN_UDP_PAYLOAD),
+        (Protocol::Udp, Some(edns)) => {
+            usize::from(edns.max_payload().clamp(MIN_UDP_PAYLOAD, MAX_UDP_PAYLOAD))
+        }
+    }
+}
+
+/// Our OPT for a client that sent one (RFC 6891 §6.1.1: echo OPT; §7: only then). DO is echoed
+/// (RFC 3225 §3); the payload is what we accept.
+pub fn response_edns(client: &Edns) -> Edns {
+    let mut edns = Edns::new();
+    edns.set_max_payload(MAX_UDP_PAYLOAD);
+    edns.set_version(0);
+    edns.set_dnssec_ok(client.flags().dnssec_ok);
+    edns
+}
+
+/// An error response: header, the question when we have it, our OPT if the client sent one.
+pub fn error_response(
+    header: RequestHeader,
+    response_code: ResponseCode,
+    query: Option<&Query>,
+    client_edns: Option<&Edns>,
+) -> Option<Vec<u8>> {
+    let op_code = OpCode::from_u8(header.op_code);
+    let mut message = Message::new(header.id, MessageType::Response, op_code);
+    message.metadata.recursion_desired = header.recursion_desired;
+    message.metadata.checking_disabled = header.checking_disabled;
+    message.metadata.recursion_available = true;
+    message.metadata.response_code = response_code;
+    if let Some(query) = query {
+        message.queries.push(query.clone());
+    }
+    if let Some(edns) = client_edns {
+        message.edns = Some(response_edns(edns));
+    }
+    if response_code == ResponseCode::BADVERS {
+        message.edns = Some(response_edns(&Edns::new()));
+    }
+    // BADVERS is an extended rcode; hickory splits it into header and OPT when encoding.
+    encode_or_header_only(&message)
+}
+
+/// Encodes `response` for a client whose request is `request`, within `limit` bytes.
+/// RFC 2181 §9: truncation drops whole RRsets, from the end. Additional data may go silently;
+/// once an answer or authority RRset is dropped the client must retry over TCP, so TC is set.
+pub fn encode_response(mut response: Message, request: &Message, limit: usize) -> Option<Vec<u8>> {
+    response.metadata.id = request.metadata.id;
+    response.metadata.message_type = MessageType::Response;
+    response.metadata.recursion_desired = request.metadata.recursion_desired;
+    response.metadata.checking_disabled = request.metadata.checking_disabled;
+    response.metadata.recursion_available = true;
+    // TC describes this encoding only; an upstream's TC never leaks to our client.
+    response.metadata.truncation = false;
+    // The question is the client's own, with its letter case (RFC 1035 §7.1; 0x20 clients check it).
+    response.queries = request.queries.clone();
+    response.edns = request.edns.as_ref().map(response_edns);
+    // RFC 3225 §3: without DO (no EDNS means no DO) DNSSEC records the client did not ask for
+    // by type are left out; the resolver's cache may hold them for DO clients.
+    let dnssec_ok = request
+        .edns
+        .as_ref()
+        .is_some_and(|edns| edns.flags().dnssec_ok);
+    response = response.maybe_strip_dnssec_records(dnssec_ok);
+    let bytes = encode_or_header_only(&response)?;
+    if bytes.len() <= limit {
+        return Some(bytes);
+    }
+    // Each pass drops one RRset, so the loop is bounded by the record count.
+    while !response.additionals.is_empty() {
+        drop_last_rrset(&mut response.additionals);
+        let bytes = encode_or_header_only(&response)?;
+        if bytes.len() <= limit {
+            return Some(bytes);
+        }
+    }
+    response.metadata.truncation = true;
+    loop {
+        if !response.authorities.is_empty() {
+            drop_last_rrset(&mut response.authorities);
+        } else if !response.answers.is_empty() {
+            drop_last_rrset(&mut response.answers);
+        } else {
+            return encode_or_header_only(&response);
+        }
+        let bytes = encode_or_header_only(&response)?;
+        if bytes.len() <= limit {
+            return Some(bytes);
+        }
+    }
+}
+
+/// Removes the last RRset (the trailing run of records with the same name, type and class).
+fn drop_last_rrset(records: &mut Vec<Record>) {
+    let Some(last) = records.last() else { return };
+    let (name, record_type, class) = (last.name.clone(), last.record_type(), last.dns_class);
+    while records.last().is_some_and(|record| {
+        record.record_type() == record_type && record.dns_class == class && record.name == name
+    }) {
+        records.pop();
+    }
+}
+
+/// Encodes `message`; if a record cannot be encoded, falls back to a SERVFAIL with the header
+/// and question only, so the client is never left waiting on our encoding problem.
+fn encode_or_header_only(message: &Message) -> Option<Vec<u8>> {
+    match message.to_vec() {
+        Ok(bytes) => Some(bytes),
+        Err(error) => {
+            tracing::warn!(id = message.metadata.id, %error, "response could not be encoded; sending SERVFAIL");
+            let mut fallback = Message::new(
+                message.metadata.id,
+                MessageType::Response,
+                message.metadata.op_code,
+            );
+            fallback.metadata.recursion_desired = message.metadata.recursion_desired;
+            fallback.metadata.recursion_available = true;
+            fallback.metadata.response_code = ResponseCode::ServFail;
+            fallback.queries = message.queries.clone();
+            fallback.to_vec().ok()
+        }
+    }
+}

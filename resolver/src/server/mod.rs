@@ -1,0 +1,18 @@
+//! The `resolver` daemon as a library: client-facing policy and operations around a `Resolver`.
+//! It never resolves by itself; sockets live in `authority::listen`, resolution in the crate root.
+//!
+//! Flow: listen (sockets) → handler (ACL, parse, local zones) → in_flight (dedup, bound)
+//! → `Resolver::resolve` → message (EDNS, truncation) → listen. Control and SIGHUP go to `run`.
+
+pub mod access;
+pub mod config_file;
+pub mod control;
+pub mod handler;
+pub mod inflight;
+pub mod limits;
+pub mod local_zones;
+pub mod message;
+pub mod resolve;
+pub mod run;
+pub mod settings;
+pub mod stats;

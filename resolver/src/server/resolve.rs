@@ -1,0 +1,50 @@
+//! The seam between the daemon and the resolution engine: what the handler needs from a resolver.
+//! The real `Resolver` implements it; daemon tests plug in a fake that counts and scripts answers.
+
+use std::future::Future;
+
+use hickory_proto::op::Message;
+
+/// What a cache flush did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlushOutcome {
+    Flushed,
+    /// The resolution engine has no flush operation (yet).
+    Unsupported,
+}
+
+/// Cache counters, when the engine keeps them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheCounters {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// A resolution engine: client query in, full response out (same ID and question, rcode set).
+pub trait Resolve: Send + Sync + 'static {
+    fn resolve(&self, request: &Message) -> impl Future<Output = Message> + Send;
+
+    /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
+    fn flush(&self) -> FlushOutcome {
+        FlushOutcome::Unsupported
+    }
+
+    /// Cache hit and miss counts, if the engine keeps them.
+    fn cache_counters(&self) -> Option<CacheCounters> {
+        None
+    }
+}
+
+impl Resolve for crate::Resolver {
+    fn resolve(&self, request: &Message) -> impl Future<Output = Message> + Send {
+        crate::Resolver::resolve(self, request)
+    }
+
+    fn flush(&self) -> FlushOutcome {
+        // RRsets and negative entries go; infrastructure data (server RTTs) stays, as with
+        // Unbound's `flush_zone .` which leaves the infra cache alone.
+        self.cache.clear();
+        FlushOutcome::Flushed
+    }
+    // TODO(resolver core): `cache_counters` once the cache counts hits and misses.
+}

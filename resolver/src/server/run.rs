@@ -1,0 +1,257 @@
+//! The daemon's lifetime: build the resolver and handler from settings, serve, and react to
+//! SIGHUP (reload), SIGTERM/SIGINT (stop) and control commands. Also the control client mode.
+//!
+//! Flow: settings → resolver (cache lives for the process) → handler → listen::serve → ready line
+//! → loop { SIGHUP | control reload → new policy swapped in; SIGTERM → shutdown }.
+
+use std::fmt;
+use std::sync::Arc;
+
+use authority::listen::{serve, ListenError, ListenOptions};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+use crate::clock::SystemClock;
+use crate::server::control::{self, CommandFuture, Commands, ControlError};
+use crate::server::handler::{Policy, ResolverHandler};
+use crate::server::local_zones::{load_local_zones, LocalZonesError};
+use crate::server::resolve::FlushOutcome;
+use crate::server::settings::{Arguments, ControlCommand, Settings, SettingsError};
+use crate::server::stats::{CountingTransport, Statistics};
+use crate::udp_tcp_transport::UdpTcpTransport;
+use crate::Resolver;
+
+/// Why the daemon (or the control client) stopped with an error.
+#[derive(Debug)]
+pub enum RunError {
+    Settings(SettingsError),
+    LocalZones(LocalZonesError),
+    Runtime(std::io::Error),
+    Listen(ListenError),
+    Control(ControlError),
+    Signal(std::io::Error),
+    /// The control client got a reply starting with `error:`.
+    CommandFailed(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Settings(error) => write!(formatter, "{error}"),
+            RunError::LocalZones(error) => write!(formatter, "{error}"),
+            RunError::Runtime(error) => {
+                write!(formatter, "cannot start the async runtime: {error}")
+            }
+            RunError::Listen(error) => write!(formatter, "{error}"),
+            RunError::Control(error) => write!(formatter, "{error}"),
+            RunError::Signal(error) => write!(formatter, "cannot install signal handlers: {error}"),
+            RunError::CommandFailed(reply) => write!(formatter, "{}", reply.trim_end()),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level, info.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second init (tests calling run twice) is harmless; ignore it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Runs the daemon until SIGTERM/SIGINT, or (with a command) the control client once.
+pub fn run(arguments: Arguments) -> Result<(), RunError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    if let (Some(command), Some(path)) = (arguments.command, arguments.control.as_ref()) {
+        let reply = runtime
+            .block_on(control::send(path, command))
+            .map_err(RunError::Control)?;
+        if reply.starts_with("error:") {
+            return Err(RunError::CommandFailed(reply));
+        }
+        print!("{reply}");
+        return Ok(());
+    }
+    let settings = Settings::load(&arguments).map_err(RunError::Settings)?;
+    runtime.block_on(daemon(arguments, settings))
+}
+
+async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError> {
+    let signals = Signals::install()?;
+    let statistics = Statistics::new();
+    let transport = Arc::new(CountingTransport::new(
+        Arc::new(UdpTcpTransport::new()),
+        statistics.clone(),
+    ));
+    let resolver = Arc::new(Resolver::new(
+        settings.resolver.clone(),
+        transport,
+        Arc::new(SystemClock::new()),
+    ));
+    let local_zones = load_local_zones(&settings.zones).map_err(RunError::LocalZones)?;
+    let zone_count = local_zones.zone_count();
+    let handler = Arc::new(ResolverHandler::new(
+        resolver,
+        Policy {
+            access: settings.access.clone(),
+            local_zones,
+        },
+        statistics,
+    ));
+    let server = serve(handler.clone(), &settings.listen, ListenOptions::default())
+        .map_err(RunError::Listen)?;
+
+    let reloader = Reloader {
+        arguments: Arc::new(arguments),
+        handler: handler.clone(),
+    };
+    let control_path = settings.control.clone();
+    let control_task = match &control_path {
+        Some(path) => {
+            let listener = control::bind(path).map_err(RunError::Control)?;
+            Some(tokio::spawn(control::serve(listener, reloader.commands())))
+        }
+        None => None,
+    };
+
+    let addresses = server
+        .local_addresses()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mode = if settings
+        .resolver
+        .forward_zones
+        .iter()
+        .any(|zone| zone.suffix.is_root())
+    {
+        "forwarding"
+    } else {
+        "iterative"
+    };
+    let allowed = settings
+        .access
+        .entries()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    tracing::info!(
+        control = %control_path.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string()),
+        "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}"
+    );
+
+    signals.serve(&reloader).await;
+    tracing::info!("resolver stopping");
+    if let Some(task) = control_task {
+        task.abort();
+    }
+    if let Some(path) = control_path {
+        let _ = std::fs::remove_file(path);
+    }
+    server.shutdown().await;
+    Ok(())
+}
+
+/// The signals the daemon handles. Installed before the ready line: until then SIGHUP's
+/// default action (terminate) would kill a daemon that a supervisor already thinks is up.
+struct Signals {
+    hangup: Signal,
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, RunError> {
+        Ok(Signals {
+            hangup: signal(SignalKind::hangup()).map_err(RunError::Signal)?,
+            terminate: signal(SignalKind::terminate()).map_err(RunError::Signal)?,
+            interrupt: signal(SignalKind::interrupt()).map_err(RunError::Signal)?,
+        })
+    }
+
+    /// SIGHUP reloads; SIGTERM and SIGINT return (stop).
+    async fn serve(mut self, reloader: &Reloader) {
+        loop {
+            tokio::select! {
+                _ = self.hangup.recv() => {
+                    let outcome = reloader.reload_off_runtime().await;
+                    tracing::info!("SIGHUP: {}", outcome.trim_end());
+                }
+                _ = self.terminate.recv() => return,
+                _ = self.interrupt.recv() => return,
+            }
+        }
+    }
+}
+
+/// Re-reads the config file and local zones, and swaps the new ACL and zones in. The resolver
+/// (and so its cache) is kept; resolver settings (forwarders, hints, cache size) need a restart.
+#[derive(Clone)]
+struct Reloader {
+    arguments: Arc<Arguments>,
+    handler: Arc<ResolverHandler<Resolver>>,
+}
+
+impl Reloader {
+    fn reload(&self) -> String {
+        let settings = match Settings::load(&self.arguments) {
+            Ok(settings) => settings,
+            Err(error) => {
+                return format!("error: reload failed, keeping the old settings: {error}\n")
+            }
+        };
+        let local_zones = match load_local_zones(&settings.zones) {
+            Ok(zones) => zones,
+            Err(error) => return format!("error: reload failed, keeping the old zones: {error}\n"),
+        };
+        let zone_count = local_zones.zone_count();
+        let access_count = settings.access.entries().len();
+        self.handler.replace_policy(Policy {
+            access: settings.access,
+            local_zones,
+        });
+        format!("reloaded: {zone_count} local zones, {access_count} allowed prefixes (listen addresses and resolver settings change on restart)\n")
+    }
+
+    /// Zone files can be large: read them on the blocking pool, not on a thread serving queries.
+    async fn reload_off_runtime(&self) -> String {
+        let reloader = self.clone();
+        tokio::task::spawn_blocking(move || reloader.reload())
+            .await
+            .unwrap_or_else(|_| {
+                "error: reload failed unexpectedly; old settings kept\n".to_string()
+            })
+    }
+
+    fn commands(&self) -> Commands {
+        let reloader = self.clone();
+        Arc::new(move |command: ControlCommand| -> CommandFuture {
+            let reloader = reloader.clone();
+            Box::pin(async move {
+                match command {
+                    ControlCommand::Stats => reloader.handler.render_statistics(),
+                    ControlCommand::Flush => match reloader.handler.flush() {
+                        FlushOutcome::Flushed => "flushed\n".to_string(),
+                        FlushOutcome::Unsupported => {
+                            "error: this resolver cannot flush its cache\n".to_string()
+                        }
+                    },
+                    ControlCommand::Reload => {
+                        let outcome = reloader.reload_off_runtime().await;
+                        tracing::info!("control reload: {}", outcome.trim_end());
+                        outcome
+                    }
+                }
+            })
+        })
+    }
+}

@@ -1,0 +1,439 @@
+//! The daemon's command line (clap) and the settings it runs with: flags merged over the config
+//! file (a flag given replaces the file's value; lists replace, they do not append). Pure: no I/O
+//! except reading the config and root hints files.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, ValueEnum};
+use hickory_proto::rr::Name;
+
+use crate::config::{ForwardZone, ResolverConfig};
+use crate::root_hints::{read_root_hints_file, RootHintsError};
+use crate::server::access::{AccessList, Cidr, CidrError};
+use crate::server::config_file::{ConfigError, ConfigFile, Entry};
+
+/// DNS port (RFC 1035 §4.2).
+const DNS_PORT: u16 = 53;
+
+/// A caching, recursive DNS resolver for a host or a small network.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(name = "resolver", version, about)]
+pub struct Arguments {
+    /// Address and port to serve on, UDP and TCP (repeatable) [default: 127.0.0.1:53, [::1]:53]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Vec<SocketAddr>,
+    /// Root hints in named.root format (default: the built-in IANA hints)
+    #[arg(long, value_name = "FILE")]
+    pub root_hints: Option<PathBuf>,
+    /// Forward every query to this server with RD=1 instead of iterating (repeatable)
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub forward: Vec<String>,
+    /// Forward queries at or below NAME to these servers (repeatable)
+    #[arg(long, value_name = "NAME=ADDR[,ADDR]")]
+    pub forward_zone: Vec<String>,
+    /// Serve this YAML zone authoritatively, without recursion (repeatable; ORIGIN=FILE allowed)
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<String>,
+    /// Answer clients in this prefix (repeatable). Default: all loopback (127.0.0.0/8, ::1); once
+    /// any --allow is given, loopback means only the host itself (127.0.0.1, ::1)
+    #[arg(long, value_name = "CIDR")]
+    pub allow: Vec<String>,
+    /// YAML file with the same settings; flags override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Send every upstream query to this port (a lab of servers off port 53, no root needed)
+    #[arg(long, value_name = "PORT")]
+    pub upstream_port: Option<u16>,
+    /// Allow loopback upstream addresses (Unbound's do-not-query-localhost: no)
+    #[arg(long)]
+    pub allow_loopback_upstream: bool,
+    /// Cache size bound, in RRsets
+    #[arg(long, value_name = "N")]
+    pub cache_size: Option<u64>,
+    /// Lowest TTL stored in the cache, in seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub min_ttl: Option<u32>,
+    /// Highest TTL stored in the cache, in seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub max_ttl: Option<u32>,
+    /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
+    #[arg(long)]
+    pub no_qname_minimisation: bool,
+    /// Control socket (Unix domain, mode 0600): the daemon listens on it; with COMMAND, the
+    /// client sends COMMAND to it and prints the reply
+    #[arg(long, value_name = "PATH")]
+    pub control: Option<PathBuf>,
+    /// Client mode: send this command to the daemon at --control PATH and exit
+    #[arg(value_enum, requires = "control")]
+    pub command: Option<ControlCommand>,
+}
+
+/// What the control endpoint understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ControlCommand {
+    /// Print counters and the latency histogram
+    Stats,
+    /// Empty the cache
+    Flush,
+    /// Re-read the config file and local zones (as SIGHUP)
+    Reload,
+}
+
+impl ControlCommand {
+    pub fn word(self) -> &'static str {
+        match self {
+            ControlCommand::Stats => "stats",
+            ControlCommand::Flush => "flush",
+            ControlCommand::Reload => "reload",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<ControlCommand> {
+        match word {
+            "stats" => Some(ControlCommand::Stats),
+            "flush" => Some(ControlCommand::Flush),
+            "reload" => Some(ControlCommand::Reload),
+            _ => None,
+        }
+    }
+}
+
+/// Where a bad value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Flag(&'static str),
+    /// The config file and the line of the value.
+    File(PathBuf, u64),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(formatter, "--{flag}"),
+            Origin::File(file, line) => write!(formatter, "{}:{line}", file.display()),
+        }
+    }
+}
+
+/// Why the settings could not be built.
+#[derive(Debug)]
+pub enum SettingsError {
+    Config(ConfigError),
+    RootHints(RootHintsError),
+    Allow { origin: Origin, error: CidrError },
+    Listen { origin: Origin, text: String },
+    Forward { origin: Origin, text: String },
+    ForwardZone { origin: Origin, text: String },
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsError::Config(error) => write!(formatter, "{error}"),
+            SettingsError::RootHints(error) => write!(formatter, "{error}"),
+            SettingsError::Allow { origin, error } => write!(formatter, "{origin}: {error}"),
+            SettingsError::Listen { origin, text } => write!(formatter, "{origin}: invalid listen address {text:?}: expected ADDR:PORT (e.g. 127.0.0.1:53, [::1]:53)"),
+            SettingsError::Forward { origin, text } => write!(formatter, "{origin}: invalid forwarder {text:?}: expected ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)"),
+            SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=ADDR[,ADDR]"),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// Everything the daemon runs with, checked.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: Vec<SocketAddr>,
+    pub access: AccessList,
+    pub zones: Vec<String>,
+    pub resolver: ResolverConfig,
+    pub control: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Reads the config file (if any) and merges the flags over it.
+    pub fn load(arguments: &Arguments) -> Result<Settings, SettingsError> {
+        let file = match &arguments.config {
+            Some(path) => ConfigFile::read(path).map_err(SettingsError::Config)?,
+            None => ConfigFile::default(),
+        };
+        let path = arguments.config.clone().unwrap_or_default();
+        let defaults = ResolverConfig::default();
+
+        let listen_texts = pick(&arguments.listen_texts(), &file.listen, "listen", &path);
+        let listen = if listen_texts.is_empty() {
+            vec![
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DNS_PORT),
+                SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), DNS_PORT),
+            ]
+        } else {
+            listen_texts
+                .into_iter()
+                .map(|(text, origin)| {
+                    text.parse::<SocketAddr>()
+                        .map_err(|_| SettingsError::Listen { origin, text })
+                })
+                .collect::<Result<_, _>>()?
+        };
+
+        let allowed = pick(&arguments.allow, &file.allow, "allow", &path)
+            .into_iter()
+            .map(|(text, origin)| {
+                text.parse::<Cidr>()
+                    .map_err(|error| SettingsError::Allow { origin, error })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let mut forward_zones = Vec::new();
+        let forward = pick(&arguments.forward, &file.forward, "forward", &path);
+        if !forward.is_empty() {
+            let upstreams = forward
+                .into_iter()
+                .map(|(text, origin)| {
+                    parse_server(&text).ok_or(SettingsError::Forward { origin, text })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            forward_zones.push(ForwardZone {
+                suffix: Name::root(),
+                upstreams,
+            });
+        }
+        if !arguments.forward_zone.is_empty() {
+            for text in &arguments.forward_zone {
+                let error = || SettingsError::ForwardZone {
+                    origin: Origin::Flag("forward-zone"),
+                    text: text.clone(),
+                };
+                let (name, addresses) = text.split_once('=').ok_or_else(error)?;
+                forward_zones.push(forward_zone(name, addresses.split(',')).ok_or_else(error)?);
+            }
+        } else {
+            for entry in &file.forward_zones {
+                let addresses = entry.addresses.iter().map(|address| address.value.as_str());
+                let zone = forward_zone(&entry.name.value, addresses).ok_or_else(|| {
+                    SettingsError::ForwardZone {
+                        origin: Origin::File(path.clone(), entry.name.referenced.line()),
+                        text: entry.name.value.clone(),
+                    }
+                })?;
+                forward_zones.push(zone);
+            }
+        }
+
+        let root_hints_file = arguments.root_hints.clone().or(file.root_hints.clone());
+        let root_hints = match &root_hints_file {
+            Some(path) => read_root_hints_file(path).map_err(SettingsError::RootHints)?,
+            None => Vec::new(),
+        };
+        let zones = if !arguments.zone.is_empty() {
+            arguments.zone.clone()
+        } else {
+            file.zones
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect()
+        };
+
+        let resolver = ResolverConfig {
+            root_hints,
+            forward_zones,
+            qname_minimisation: !arguments.no_qname_minimisation
+                && file
+                    .qname_minimisation
+                    .unwrap_or(defaults.qname_minimisation),
+            allow_loopback_upstream: arguments.allow_loopback_upstream
+                || file
+                    .allow_loopback_upstream
+                    .unwrap_or(defaults.allow_loopback_upstream),
+            upstream_port: arguments.upstream_port.or(file.upstream_port),
+            cache_max_entries: arguments
+                .cache_size
+                .or(file.cache_size)
+                .unwrap_or(defaults.cache_max_entries),
+            min_ttl: arguments
+                .min_ttl
+                .or(file.min_ttl)
+                .unwrap_or(defaults.min_ttl),
+            max_ttl: arguments
+                .max_ttl
+                .or(file.max_ttl)
+                .unwrap_or(defaults.max_ttl),
+            ..defaults
+        };
+        Ok(Settings {
+            listen,
+            access: AccessList::with_allowed(allowed),
+            zones,
+            resolver,
+            control: arguments.control.clone().or(file.control),
+        })
+    }
+}
+
+impl Arguments {
+    fn listen_texts(&self) -> Vec<String> {
+        self.listen.iter().map(ToString::to_string).collect()
+    }
+}
+
+/// The flag's list when given (a flag replaces the file's list), else the file's entries, each
+/// with where it came from.
+fn pick(
+    flag: &[String],
+    file: &[Entry],
+    flag_name: &'static str,
+    path: &Path,
+) -> Vec<(String, Origin)> {
+    if flag.is_empty() {
+        file.iter()
+            .map(|entry| {
+                (
+                    entry.value.clone(),
+                    Origin::File(path.to_path_buf(), entry.referenced.line()),
+                )
+            })
+            .collect()
+    } else {
+        flag.iter()
+            .map(|text| (text.clone(), Origin::Flag(flag_name)))
+            .collect()
+    }
+}
+
+/// `ADDR`, `ADDR:PORT` or `[ADDR]:PORT`; the port defaults to 53.
+pub fn parse_server(text: &str) -> Option<SocketAddr> {
+    let text = text.trim();
+    text.parse::<SocketAddr>().ok().or_else(|| {
+        text.parse::<IpAddr>()
+            .ok()
+            .map(|address| SocketAddr::new(address, DNS_PORT))
+    })
+}
+
+fn forward_zone<'a>(name: &str, addresses: impl Iterator<Item = &'a str>) -> Option<ForwardZone> {
+    let suffix = Name::from_ascii(name.trim()).ok()?.to_lowercase();
+    let mut suffix = suffix;
+    suffix.set_fqdn(true);
+    let upstreams = addresses.map(parse_server).collect::<Option<Vec<_>>>()?;
+    (!upstreams.is_empty()).then_some(ForwardZone { suffix, upstreams })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_parse_with_and_without_port() {
+        assert_eq!(parse_server("192.0.2.1"), "192.0.2.1:53".parse().ok());
+        assert_eq!(
+            parse_server("192.0.2.1:5353"),
+            "192.0.2.1:5353".parse().ok()
+        );
+        assert_eq!(parse_server("2001:db8::1"), "[2001:db8::1]:53".parse().ok());
+        assert_eq!(
+            parse_server("[2001:db8::1]:5353"),
+            "[2001:db8::1]:5353".parse().ok()
+        );
+        assert_eq!(parse_server("host.example"), None);
+    }
+
+    #[test]
+    fn defaults_are_loopback_only() {
+        let settings = Settings::load(&Arguments::default());
+        let Ok(settings) = settings else {
+            panic!("default settings failed")
+        };
+        assert_eq!(settings.listen.len(), 2);
+        assert!(settings
+            .listen
+            .iter()
+            .all(|address| address.ip().is_loopback() && address.port() == 53));
+        assert!(!settings.access.allows(
+            "192.0.2.1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        ));
+        assert!(settings.resolver.forward_zones.is_empty());
+    }
+
+    #[test]
+    fn forward_zone_flag_is_parsed() {
+        let arguments = Arguments {
+            forward_zone: vec!["Corp.Example=10.0.0.1,10.0.0.2:5353".to_string()],
+            forward: vec!["192.0.2.1".to_string()],
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        let zones = &settings.resolver.forward_zones;
+        assert_eq!(zones.len(), 2);
+        assert_eq!(
+            zones.get(1).map(|zone| zone.suffix.to_string()),
+            Some("corp.example.".to_string())
+        );
+        assert_eq!(zones.get(1).map(|zone| zone.upstreams.len()), Some(2));
+        assert!(Settings::load(&Arguments {
+            forward_zone: vec!["corp.example".to_string()],
+            ..Arguments::default()
+        })
+        .is_err());
+    }
+
+    fn write_config(name: &str, text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "resolver-settings-{name}-{}.yaml",
+            std::process::id()
+        ));
+        if let Err(error) = std::fs::write(&path, text) {
+            panic!("cannot write {}: {error}", path.display());
+        }
+        path
+    }
+
+    #[test]
+    fn bad_value_in_the_config_file_names_its_line() {
+        let path = write_config("bad-cidr", "allow:\n  - 10.0.0.0/8\n  - 10.0.0.0/33\n");
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        match Settings::load(&arguments) {
+            Ok(_) => panic!("a bad CIDR was accepted"),
+            Err(error) => assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("{}:3:", path.display())),
+                "{error}"
+            ),
+        }
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let path = write_config(
+            "override",
+            "listen: [\"127.60.7.1:53\"]\ncache-size: 10\nupstream-port: 5300\n",
+        );
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            listen: vec![SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::new(127, 60, 7, 2)),
+                5353,
+            )],
+            upstream_port: Some(5400),
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        assert_eq!(settings.listen, arguments.listen);
+        assert_eq!(settings.resolver.upstream_port, Some(5400));
+        assert_eq!(settings.resolver.cache_max_entries, 10);
+        let _ = std::fs::remove_file(path);
+    }
+}

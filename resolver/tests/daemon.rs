@@ -1,0 +1,1045 @@
+//! The `resolver` daemon's tests: the handler with fake resolvers (bytes in, bytes out), and the
+//! real binary end to end on its own 127.60.x.y addresses against a fake upstream.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::A;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use tokio::sync::Semaphore;
+
+use authority::listen::{Protocol, RequestContext};
+use resolver::server::access::{AccessList, Cidr};
+use resolver::server::handler::{Policy, ResolverHandler};
+use resolver::server::resolve::Resolve;
+use resolver::server::stats::Statistics;
+
+/// Bound on cooperative yields while waiting for spawned tasks to reach a state.
+const MAX_YIELDS: usize = 10_000;
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).unwrap_or_else(|_| Name::root())
+}
+
+fn query_message(id: u16, qname: &str, record_type: RecordType, edns: Option<u16>) -> Message {
+    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.queries.push(Query::query(name(qname), record_type));
+    if let Some(payload) = edns {
+        let mut options = Edns::new();
+        options.set_max_payload(payload);
+        message.edns = Some(options);
+    }
+    message
+}
+
+fn query_bytes(id: u16, qname: &str, edns: Option<u16>) -> Vec<u8> {
+    query_message(id, qname, RecordType::A, edns)
+        .to_vec()
+        .unwrap_or_default()
+}
+
+fn context(client: &str, protocol: Protocol) -> RequestContext {
+    let client = SocketAddr::new(
+        client.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        40000,
+    );
+    RequestContext {
+        client,
+        local: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 60, 0, 1)), 53),
+        protocol,
+    }
+}
+
+fn parse(bytes: Option<Vec<u8>>) -> Message {
+    let bytes = bytes.unwrap_or_else(|| panic!("expected a response, got none"));
+    Message::from_vec(&bytes).unwrap_or_else(|error| panic!("unparsable response: {error}"))
+}
+
+/// Answers every question with `count` A records, after the gate lets it through.
+struct FakeResolver {
+    calls: AtomicUsize,
+    count: usize,
+    gate: Semaphore,
+}
+
+impl FakeResolver {
+    fn open(count: usize) -> Arc<FakeResolver> {
+        Arc::new(FakeResolver {
+            calls: AtomicUsize::new(0),
+            count,
+            gate: Semaphore::new(Semaphore::MAX_PERMITS),
+        })
+    }
+
+    fn gated(count: usize) -> Arc<FakeResolver> {
+        Arc::new(FakeResolver {
+            calls: AtomicUsize::new(0),
+            count,
+            gate: Semaphore::new(0),
+        })
+    }
+}
+
+fn answer_for(request: &Message, count: usize) -> Message {
+    let mut response = Message::new(request.metadata.id, MessageType::Response, OpCode::Query);
+    response.queries = request.queries.clone();
+    if let Some(query) = request.queries.first() {
+        for index in 0..count {
+            let address = Ipv4Addr::new(192, 0, 2, u8::try_from(index % 250).unwrap_or(0));
+            response.answers.push(Record::from_rdata(
+                query.name().clone(),
+                300,
+                RData::A(A(address)),
+            ));
+        }
+    }
+    response
+}
+
+impl Resolve for FakeResolver {
+    async fn resolve(&self, request: &Message) -> Message {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Ok(permit) = self.gate.acquire().await {
+            permit.forget();
+        }
+        answer_for(request, self.count)
+    }
+}
+
+fn handler_for(resolver: Arc<FakeResolver>) -> ResolverHandler<FakeResolver> {
+    ResolverHandler::new(resolver, Policy::default(), Statistics::new())
+}
+
+mod access_control {
+    use super::*;
+
+    #[tokio::test]
+    async fn client_outside_the_allowed_ranges_gets_refused_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(7, "example.test.", None),
+                    context("192.0.2.9", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(response.metadata.id, 7);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn loopback_clients_are_answered_by_default() {
+        let handler = handler_for(FakeResolver::open(1));
+        for client in ["127.0.0.1", "127.60.3.3", "::1"] {
+            let response = parse(
+                handler
+                    .answer(
+                        &query_bytes(8, "example.test.", None),
+                        context(client, Protocol::Udp),
+                    )
+                    .await,
+            );
+            assert_eq!(
+                response.metadata.response_code,
+                ResponseCode::NoError,
+                "{client}"
+            );
+            assert_eq!(response.answers.len(), 1, "{client}");
+        }
+    }
+
+    #[tokio::test]
+    async fn reload_swaps_in_a_wider_access_list() {
+        let handler = handler_for(FakeResolver::open(1));
+        let bytes = query_bytes(9, "example.test.", None);
+        let before = parse(
+            handler
+                .answer(&bytes, context("192.0.2.9", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(before.metadata.response_code, ResponseCode::Refused);
+        let allowed: Vec<Cidr> = ["192.0.2.0/24".parse()].into_iter().flatten().collect();
+        handler.replace_policy(Policy {
+            access: AccessList::with_allowed(allowed),
+            ..Policy::default()
+        });
+        let after = parse(
+            handler
+                .answer(&bytes, context("192.0.2.9", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(after.metadata.response_code, ResponseCode::NoError);
+    }
+}
+
+mod malformed_requests {
+    use super::*;
+
+    #[tokio::test]
+    async fn garbage_after_the_header_gets_formerr_with_the_id() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut bytes = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        bytes.extend_from_slice(&[0xff; 20]);
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        assert_eq!(response.metadata.id, 0x1234);
+    }
+
+    #[tokio::test]
+    async fn question_count_other_than_one_gets_formerr() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut two = query_message(5, "a.test.", RecordType::A, None);
+        two.queries
+            .push(Query::query(name("b.test."), RecordType::A));
+        let none = Message::new(6, MessageType::Query, OpCode::Query);
+        for message in [two, none] {
+            let bytes = message.to_vec().unwrap_or_default();
+            let response = parse(
+                handler
+                    .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                    .await,
+            );
+            assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        }
+    }
+
+    #[tokio::test]
+    async fn opcode_other_than_query_gets_notimp() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut message = query_message(11, "a.test.", RecordType::A, None);
+        message.metadata.op_code = OpCode::Status;
+        let bytes = message.to_vec().unwrap_or_default();
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NotImp);
+        assert_eq!(response.metadata.id, 11);
+    }
+
+    #[tokio::test]
+    async fn zone_transfers_are_refused_and_meta_types_get_formerr() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        for (record_type, expected) in [
+            (RecordType::AXFR, ResponseCode::Refused),
+            (RecordType::IXFR, ResponseCode::Refused),
+            (RecordType::OPT, ResponseCode::FormErr),
+        ] {
+            let bytes = query_message(13, "a.test.", record_type, None)
+                .to_vec()
+                .unwrap_or_default();
+            let response = parse(
+                handler
+                    .answer(&bytes, context("127.0.0.1", Protocol::Tcp))
+                    .await,
+            );
+            assert_eq!(response.metadata.response_code, expected, "{record_type}");
+            assert_eq!(response.queries.len(), 1, "{record_type}");
+        }
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn short_packets_and_responses_are_dropped() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        assert!(handler
+            .answer(&[0x12, 0x34, 0x01], context("127.0.0.1", Protocol::Udp))
+            .await
+            .is_none());
+        let mut response = query_message(12, "a.test.", RecordType::A, None);
+        response.metadata.message_type = MessageType::Response;
+        let bytes = response.to_vec().unwrap_or_default();
+        assert!(handler
+            .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+            .await
+            .is_none());
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+}
+
+mod edns_and_truncation {
+    use super::*;
+
+    #[tokio::test]
+    async fn opt_is_echoed_with_our_payload_and_the_do_bit() {
+        let handler = handler_for(FakeResolver::open(1));
+        let mut message = query_message(20, "a.test.", RecordType::A, Some(4096));
+        if let Some(edns) = message.edns.as_mut() {
+            edns.set_dnssec_ok(true);
+        }
+        let bytes = message.to_vec().unwrap_or_default();
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        let edns = response
+            .edns
+            .unwrap_or_else(|| panic!("no OPT in the response"));
+        assert_eq!(edns.max_payload(), 1232);
+        assert!(edns.flags().dnssec_ok);
+    }
+
+    #[tokio::test]
+    async fn no_opt_in_the_response_when_the_client_sent_none() {
+        let handler = handler_for(FakeResolver::open(1));
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(21, "a.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert!(response.edns.is_none());
+    }
+
+    #[tokio::test]
+    async fn large_udp_answer_without_edns_is_truncated_to_512_with_tc() {
+        let handler = handler_for(FakeResolver::open(60));
+        let bytes = handler
+            .answer(
+                &query_bytes(22, "a.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await
+            .unwrap_or_default();
+        assert!(bytes.len() <= 512, "{} bytes", bytes.len());
+        let response = parse(Some(bytes));
+        assert!(response.metadata.truncation);
+        assert_eq!(response.queries.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn udp_answer_is_limited_to_1232_even_if_the_client_offers_more() {
+        let handler = handler_for(FakeResolver::open(100));
+        let bytes = handler
+            .answer(
+                &query_bytes(23, "a.test.", Some(4096)),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await
+            .unwrap_or_default();
+        assert!(bytes.len() <= 1232, "{} bytes", bytes.len());
+        assert!(parse(Some(bytes)).metadata.truncation);
+    }
+
+    #[tokio::test]
+    async fn the_same_answer_over_tcp_is_complete() {
+        let handler = handler_for(FakeResolver::open(100));
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(24, "a.test.", None),
+                    context("127.0.0.1", Protocol::Tcp),
+                )
+                .await,
+        );
+        assert!(!response.metadata.truncation);
+        assert_eq!(response.answers.len(), 100);
+    }
+
+    #[tokio::test]
+    async fn response_keeps_the_clients_id_and_question_case() {
+        let handler = handler_for(FakeResolver::open(1));
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(25, "ExAmPle.TeSt.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.id, 25);
+        assert!(response.metadata.recursion_available);
+        assert_eq!(
+            response
+                .queries
+                .first()
+                .map(|query| query.name().to_string()),
+            Some("ExAmPle.TeSt.".to_string())
+        );
+    }
+}
+
+mod concurrency {
+    use super::*;
+
+    /// A scripted upstream: answers every query with one A record once the gate opens, and
+    /// counts the exchanges.
+    struct CountingUpstream {
+        exchanges: AtomicUsize,
+        gate: Semaphore,
+    }
+
+    impl resolver::transport::Transport for CountingUpstream {
+        fn exchange<'a>(
+            &'a self,
+            _server: SocketAddr,
+            _protocol: Protocol,
+            query: &'a [u8],
+            _timeout: std::time::Duration,
+        ) -> resolver::transport::ExchangeFuture<'a> {
+            self.exchanges.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if let Ok(permit) = self.gate.acquire().await {
+                    permit.forget();
+                }
+                let request = Message::from_vec(query)
+                    .map_err(|_| resolver::transport::TransportError::Timeout)?;
+                let mut response = answer_for(&request, 1);
+                response.metadata.recursion_available = true;
+                response.metadata.recursion_desired = request.metadata.recursion_desired;
+                response.edns = request.edns.clone();
+                response
+                    .to_vec()
+                    .map_err(|_| resolver::transport::TransportError::Timeout)
+            })
+        }
+    }
+
+    async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
+        for _ in 0..MAX_YIELDS {
+            if condition() {
+                return true;
+            }
+            tokio::task::yield_now().await;
+        }
+        condition()
+    }
+
+    #[tokio::test]
+    async fn identical_concurrent_queries_share_one_upstream_query() {
+        const CLIENTS: usize = 20;
+        let upstream = Arc::new(CountingUpstream {
+            exchanges: AtomicUsize::new(0),
+            gate: Semaphore::new(0),
+        });
+        let config = resolver::config::ResolverConfig {
+            forward_zones: vec![resolver::config::ForwardZone {
+                suffix: Name::root(),
+                upstreams: vec!["127.60.2.1:53"
+                    .parse()
+                    .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53))],
+            }],
+            allow_loopback_upstream: true,
+            ..resolver::config::ResolverConfig::default()
+        };
+        let real = Arc::new(resolver::Resolver::new(
+            config,
+            upstream.clone(),
+            Arc::new(resolver::clock::ManualClock::new()),
+        ));
+        let handler = Arc::new(ResolverHandler::new(
+            real,
+            Policy::default(),
+            Statistics::new(),
+        ));
+        let mut clients = tokio::task::JoinSet::new();
+        for index in 0..CLIENTS {
+            let handler = handler.clone();
+            let id = u16::try_from(index).unwrap_or(0);
+            clients.spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(id, "shared.test.", Some(1232)),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            });
+        }
+        let all_waiting = yield_until(|| {
+            upstream.exchanges.load(Ordering::SeqCst) == 1
+                && handler.in_flight().waiting() == CLIENTS - 1
+        })
+        .await;
+        assert!(
+            all_waiting,
+            "exchanges {}, waiting {}",
+            upstream.exchanges.load(Ordering::SeqCst),
+            handler.in_flight().waiting()
+        );
+        upstream.gate.add_permits(CLIENTS);
+        let mut answered = 0;
+        while let Some(result) = clients.join_next().await {
+            let response = parse(result.unwrap_or(None));
+            assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+            assert_eq!(response.answers.len(), 1);
+            answered += 1;
+        }
+        assert_eq!(answered, CLIENTS);
+        assert_eq!(upstream.exchanges.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn distinct_questions_are_not_merged() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let _ = handler
+            .answer(
+                &query_bytes(1, "one.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await;
+        let _ = handler
+            .answer(
+                &query_bytes(2, "two.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await;
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn queries_beyond_the_resolution_bound_are_dropped() {
+        let resolver = FakeResolver::gated(1);
+        let handler = Arc::new(ResolverHandler::with_concurrency(
+            resolver.clone(),
+            Policy::default(),
+            Statistics::new(),
+            2,
+        ));
+        let mut clients = tokio::task::JoinSet::new();
+        for (id, qname) in [(1u16, "one.test."), (2, "two.test.")] {
+            let handler = handler.clone();
+            clients.spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(id, qname, None),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            });
+        }
+        assert!(yield_until(|| resolver.calls.load(Ordering::SeqCst) == 2).await);
+        let third = handler
+            .answer(
+                &query_bytes(3, "three.test.", None),
+                context("127.0.0.1", Protocol::Udp),
+            )
+            .await;
+        assert!(third.is_none(), "the third resolution should be dropped");
+        assert!(handler
+            .render_statistics()
+            .contains("queries.dropped_overloaded 1\n"));
+        resolver.gate.add_permits(2);
+        while let Some(result) = clients.join_next().await {
+            assert_eq!(
+                parse(result.unwrap_or(None)).metadata.response_code,
+                ResponseCode::NoError
+            );
+        }
+        let fourth = query_bytes(4, "four.test.", None);
+        let after = handler.answer(&fourth, context("127.0.0.1", Protocol::Udp));
+        resolver.gate.add_permits(1);
+        assert!(
+            after.await.is_some(),
+            "slots are freed when resolutions end"
+        );
+    }
+}
+
+mod local_zones {
+    use super::*;
+
+    use resolver::server::local_zones::load_local_zones;
+
+    fn example_zone() -> String {
+        format!(
+            "{}/../zones/examples/example.test.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    }
+
+    fn handler_with_zone(resolver: Arc<FakeResolver>) -> ResolverHandler<FakeResolver> {
+        let local_zones = load_local_zones(&[example_zone()])
+            .unwrap_or_else(|error| panic!("example zone failed to load: {error}"));
+        let policy = Policy {
+            local_zones,
+            ..Policy::default()
+        };
+        ResolverHandler::new(resolver, policy, Statistics::new())
+    }
+
+    #[tokio::test]
+    async fn names_in_a_local_zone_are_answered_authoritatively_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_zone(resolver.clone());
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(40, "example.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(response.metadata.authoritative);
+        assert!(response.metadata.recursion_available);
+        let addresses: Vec<_> = response
+            .answers
+            .iter()
+            .filter_map(|record| match &record.data {
+                RData::A(address) => Some(address.0),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(addresses, vec![Ipv4Addr::new(192, 0, 2, 1)]);
+
+        let missing = parse(
+            handler
+                .answer(
+                    &query_bytes(41, "no-such-name.example.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(missing.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn names_outside_local_zones_are_resolved() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_zone(resolver.clone());
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(42, "elsewhere.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(!response.metadata.authoritative);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_broken_zone_file_is_reported_with_its_name() {
+        let missing = format!("{}/no-such-zone.yaml", env!("CARGO_MANIFEST_DIR"));
+        match load_local_zones(std::slice::from_ref(&missing)) {
+            Ok(_) => panic!("a missing zone file loaded"),
+            Err(error) => assert!(error.to_string().contains("no-such-zone.yaml"), "{error}"),
+        }
+    }
+}
+
+mod end_to_end {
+    use super::*;
+
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+
+    /// How long the daemon may take to print its ready line (a cold debug binary on a busy box).
+    const READY_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Per-attempt wait for one DNS reply; it only bounds the test, it never decides pass/fail.
+    const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Stderr lines read while waiting for the ready line.
+    const MAX_STDERR_LINES: usize = 1000;
+    /// Queries the fake upstream answers before it stops.
+    const UPSTREAM_MAX_QUERIES: usize = 100;
+
+    /// The running daemon; killed by PID when the test ends, pass or fail.
+    struct Daemon {
+        child: Child,
+        address: SocketAddr,
+        lines: mpsc::Receiver<String>,
+    }
+
+    impl Daemon {
+        /// SIGTERM, then wait for stderr to close (the process exiting), bounded in time.
+        fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+            let pid = self.child.id().to_string();
+            let sent = Command::new("kill").args(["-TERM", &pid]).status();
+            assert!(
+                sent.is_ok_and(|status| status.success()),
+                "kill -TERM failed"
+            );
+            for _ in 0..MAX_STDERR_LINES {
+                match self.lines.recv_timeout(READY_TIMEOUT) {
+                    Ok(_) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return self.child.wait().ok(),
+                    Err(mpsc::RecvTimeoutError::Timeout) => return None,
+                }
+            }
+            None
+        }
+
+        /// Reads stderr until a line containing `text`; bounded in lines and time.
+        fn wait_for_line(&self, text: &str) -> String {
+            for _ in 0..MAX_STDERR_LINES {
+                match self.lines.recv_timeout(READY_TIMEOUT) {
+                    Ok(line) if line.contains(text) => return line,
+                    Ok(_) => {}
+                    Err(_) => panic!("resolver printed no line containing {text:?}"),
+                }
+            }
+            panic!("no line containing {text:?} in {MAX_STDERR_LINES} lines");
+        }
+    }
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start_daemon(arguments: &[String]) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args(arguments)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start resolver: {error}"));
+        let stderr = child
+            .stderr
+            .take()
+            .unwrap_or_else(|| panic!("no stderr pipe"));
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Keeps draining after the ready line so the daemon never blocks on a full pipe.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let mut daemon = Daemon {
+            child,
+            address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+            lines: receiver,
+        };
+        let line = daemon.wait_for_line("resolver ready: listening on ");
+        let rest = line
+            .split("resolver ready: listening on ")
+            .nth(1)
+            .unwrap_or_default();
+        let first = rest.split_whitespace().next().unwrap_or_default();
+        daemon.address = first
+            .parse()
+            .unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
+        daemon
+    }
+
+    /// A forwarder target answering every query with A 192.0.2.53, over UDP and TCP.
+    /// As `fake_upstream`, also counting the queries it receives.
+    async fn fake_counting_upstream(address: &str) -> (SocketAddr, Arc<AtomicUsize>) {
+        let received = Arc::new(AtomicUsize::new(0));
+        let udp_received = received.clone();
+        let tcp_received = received.clone();
+        let udp = UdpSocket::bind(address)
+            .await
+            .unwrap_or_else(|error| panic!("bind {address}: {error}"));
+        let local = udp.local_addr().unwrap_or_else(|error| panic!("{error}"));
+        let tcp = tokio::net::TcpListener::bind(local)
+            .await
+            .unwrap_or_else(|error| panic!("bind tcp {local}: {error}"));
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; 4096];
+            for _ in 0..UPSTREAM_MAX_QUERIES {
+                let Ok((length, peer)) = udp.recv_from(&mut buffer).await else {
+                    return;
+                };
+                udp_received.fetch_add(1, Ordering::SeqCst);
+                if let Some(reply) = upstream_reply(buffer.get(..length).unwrap_or_default()) {
+                    let _ = udp.send_to(&reply, peer).await;
+                }
+            }
+        });
+        tokio::spawn(async move {
+            for _ in 0..UPSTREAM_MAX_QUERIES {
+                let Ok((mut stream, _)) = tcp.accept().await else {
+                    return;
+                };
+                tcp_received.fetch_add(1, Ordering::SeqCst);
+                let mut length = [0u8; 2];
+                if stream.read_exact(&mut length).await.is_err() {
+                    continue;
+                }
+                let mut query = vec![0u8; usize::from(u16::from_be_bytes(length))];
+                if stream.read_exact(&mut query).await.is_err() {
+                    continue;
+                }
+                if let Some(reply) = upstream_reply(&query) {
+                    let mut framed = u16::try_from(reply.len())
+                        .unwrap_or(0)
+                        .to_be_bytes()
+                        .to_vec();
+                    framed.extend_from_slice(&reply);
+                    let _ = stream.write_all(&framed).await;
+                }
+            }
+        });
+        (local, received)
+    }
+
+    fn upstream_reply(query: &[u8]) -> Option<Vec<u8>> {
+        let request = Message::from_vec(query).ok()?;
+        let mut response = Message::new(request.metadata.id, MessageType::Response, OpCode::Query);
+        response.metadata.recursion_desired = request.metadata.recursion_desired;
+        response.metadata.recursion_available = true;
+        response.queries = request.queries.clone();
+        response.edns = request.edns.clone();
+        if let Some(query) = request.queries.first() {
+            if query.query_type() == RecordType::A {
+                response.answers.push(Record::from_rdata(
+                    query.name().clone(),
+                    300,
+                    RData::A(A(Ipv4Addr::new(192, 0, 2, 53))),
+                ));
+            }
+        }
+        response.to_vec().ok()
+    }
+
+    async fn ask_udp(from: &str, to: SocketAddr, id: u16, qname: &str) -> Message {
+        let socket = UdpSocket::bind(from)
+            .await
+            .unwrap_or_else(|error| panic!("bind {from}: {error}"));
+        let query = query_bytes(id, qname, Some(1232));
+        let mut buffer = vec![0u8; 4096];
+        for _ in 0..3 {
+            let _ = socket.send_to(&query, to).await;
+            if let Ok(Ok((length, _))) =
+                tokio::time::timeout(REPLY_TIMEOUT, socket.recv_from(&mut buffer)).await
+            {
+                return parse(buffer.get(..length).map(<[u8]>::to_vec));
+            }
+        }
+        panic!("no UDP reply from {to} to {from}");
+    }
+
+    async fn ask_tcp(from: &str, to: SocketAddr, id: u16, qname: &str) -> Message {
+        let exchange = async {
+            let socket = TcpSocket::new_v4().ok()?;
+            socket.bind(from.parse().ok()?).ok()?;
+            let mut stream: TcpStream = socket.connect(to).await.ok()?;
+            let query = query_bytes(id, qname, None);
+            let mut framed = u16::try_from(query.len()).ok()?.to_be_bytes().to_vec();
+            framed.extend_from_slice(&query);
+            stream.write_all(&framed).await.ok()?;
+            let mut length = [0u8; 2];
+            stream.read_exact(&mut length).await.ok()?;
+            let mut reply = vec![0u8; usize::from(u16::from_be_bytes(length))];
+            stream.read_exact(&mut reply).await.ok()?;
+            Some(reply)
+        };
+        parse(
+            tokio::time::timeout(REPLY_TIMEOUT, exchange)
+                .await
+                .ok()
+                .flatten(),
+        )
+    }
+
+    fn first_address(message: &Message) -> Option<Ipv4Addr> {
+        message
+            .answers
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::A(address) => Some(address.0),
+                _ => None,
+            })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forwarding_daemon_answers_over_udp_and_tcp_refuses_outsiders_and_flushes_on_command() {
+        let (upstream, received) = fake_counting_upstream("127.60.1.2:0").await;
+        let control =
+            std::env::temp_dir().join(format!("resolver-daemon-test-{}.sock", std::process::id()));
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.1.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.1.0/24".to_string(),
+            "--control".to_string(),
+            control.display().to_string(),
+        ];
+        let daemon = start_daemon(&arguments);
+
+        let over_udp = ask_udp("127.60.1.3:0", daemon.address, 101, "www.forwarded.test.").await;
+        assert_eq!(over_udp.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(over_udp.metadata.id, 101);
+        assert_eq!(first_address(&over_udp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+
+        let over_tcp = ask_tcp("127.60.1.4:0", daemon.address, 102, "tcp.forwarded.test.").await;
+        assert_eq!(over_tcp.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(first_address(&over_tcp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+
+        let outsider = ask_udp("127.60.9.9:0", daemon.address, 103, "www.forwarded.test.").await;
+        assert_eq!(outsider.metadata.response_code, ResponseCode::Refused);
+        assert!(outsider.answers.is_empty());
+
+        let stats = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args([
+                "--control".to_string(),
+                control.display().to_string(),
+                "stats".to_string(),
+            ])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        let text = String::from_utf8_lossy(&stats.stdout);
+        assert!(
+            stats.status.success(),
+            "control client failed: {}",
+            String::from_utf8_lossy(&stats.stderr)
+        );
+        assert!(
+            text.contains("queries.refused_by_access_control 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("queries 3\n"), "{text}");
+
+        let before = received.load(Ordering::SeqCst);
+        let cached = ask_udp("127.60.1.3:0", daemon.address, 104, "www.forwarded.test.").await;
+        assert_eq!(first_address(&cached), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        assert_eq!(
+            received.load(Ordering::SeqCst),
+            before,
+            "a repeated question is answered from the cache"
+        );
+        let flush = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args([
+                "--control".to_string(),
+                control.display().to_string(),
+                "flush".to_string(),
+            ])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        assert_eq!(String::from_utf8_lossy(&flush.stdout), "flushed\n");
+        let refetched = ask_udp("127.60.1.3:0", daemon.address, 105, "www.forwarded.test.").await;
+        assert_eq!(
+            first_address(&refetched),
+            Some(Ipv4Addr::new(192, 0, 2, 53))
+        );
+        assert!(
+            received.load(Ordering::SeqCst) > before,
+            "after a flush the answer is fetched again"
+        );
+        let stats = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args([
+                "--control".to_string(),
+                control.display().to_string(),
+                "stats".to_string(),
+            ])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        let text = String::from_utf8_lossy(&stats.stdout);
+        assert!(text.contains("cache.hits 1\n"), "{text}");
+        assert!(text.contains("cache.misses 3\n"), "{text}");
+        let mut daemon = daemon;
+        let status = daemon.terminate();
+        assert!(
+            status.is_some_and(|status| status.success()),
+            "exit on SIGTERM: {status:?}"
+        );
+        assert!(!control.exists(), "the control socket is removed on exit");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sighup_reloads_the_access_list_and_keeps_the_cache() {
+        let (upstream, received) = fake_counting_upstream("127.60.3.2:0").await;
+        let directory =
+            std::env::temp_dir().join(format!("resolver-daemon-sighup-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap_or_else(|error| panic!("{error}"));
+        let config = directory.join("resolver.yaml");
+        let write_config = |prefix: &str| {
+            let text = format!(
+                "listen: [\"127.60.3.1:0\"]\nforward: [\"{upstream}\"]\nallow: [{prefix}]\n"
+            );
+            std::fs::write(&config, text).unwrap_or_else(|error| panic!("{error}"));
+        };
+        write_config("127.60.3.0/24");
+        let daemon = start_daemon(&["--config".to_string(), config.display().to_string()]);
+
+        let first = ask_udp(
+            "127.60.3.3:0",
+            daemon.address,
+            301,
+            "cached.forwarded.test.",
+        )
+        .await;
+        assert_eq!(first_address(&first), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        let upstream_queries = received.load(Ordering::SeqCst);
+        assert!(upstream_queries >= 1);
+
+        write_config("127.60.4.0/24");
+        let status = Command::new("kill")
+            .args(["-HUP", &daemon.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|error| panic!("cannot run kill: {error}"));
+        assert!(status.success());
+        daemon.wait_for_line("SIGHUP: reloaded");
+
+        let old_client = ask_udp(
+            "127.60.3.3:0",
+            daemon.address,
+            302,
+            "cached.forwarded.test.",
+        )
+        .await;
+        assert_eq!(old_client.metadata.response_code, ResponseCode::Refused);
+        let new_client = ask_udp(
+            "127.60.4.4:0",
+            daemon.address,
+            303,
+            "cached.forwarded.test.",
+        )
+        .await;
+        assert_eq!(
+            first_address(&new_client),
+            Some(Ipv4Addr::new(192, 0, 2, 53))
+        );
+        assert_eq!(
+            received.load(Ordering::SeqCst),
+            upstream_queries,
+            "answered from the kept cache"
+        );
+        drop(daemon);
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+
+    #[test]
+    fn config_file_errors_name_the_file_and_line() {
+        let directory =
+            std::env::temp_dir().join(format!("resolver-daemon-badconfig-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap_or_else(|error| panic!("{error}"));
+        let config = directory.join("bad.yaml");
+        std::fs::write(&config, "listen: [\"127.60.5.1:0\"]\ncache-sise: 10\n")
+            .unwrap_or_else(|error| panic!("{error}"));
+        let output = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args(["--config".to_string(), config.display().to_string()])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run resolver: {error}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains(&format!("{}:2", config.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("cache-sise"), "{stderr}");
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+}

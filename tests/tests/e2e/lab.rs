@@ -723,3 +723,67 @@ fn client_outside_the_allowed_ranges_is_refused() {
     // The refused client caused no resolution: only the allowed one went upstream.
     assert!(resolver.statistic("queries.refused_by_access_control") >= 1);
 }
+
+#[test]
+fn lab_servers_refer_from_the_root_and_answer_only_their_own_zones() {
+    let lab = shared_lab();
+    // A root server refers to test. with glue, as on the real Internet.
+    let referral = query_udp(lab.server_of("."), "www.example.test.", RecordType::A)
+        .unwrap_or_else(|error| panic!("root server: {error}"));
+    assert_eq!(referral.metadata.response_code, ResponseCode::NoError);
+    assert!(!referral.metadata.authoritative);
+    assert!(referral.answers.is_empty());
+    assert_eq!(
+        authority_records(&referral),
+        BTreeSet::from(["test. NS".to_string()])
+    );
+    // example.test.'s server knows nothing of shop.test., though one process serves both.
+    let elsewhere = query_udp(
+        lab.server_of("example.test."),
+        "www.shop.test.",
+        RecordType::A,
+    )
+    .unwrap_or_else(|error| panic!("example.test. server: {error}"));
+    assert_eq!(elsewhere.metadata.response_code, ResponseCode::Refused);
+    // hosting.lab.'s servers also serve glueless.test., authoritatively.
+    let glueless = query_udp(
+        lab.server_of("hosting.lab."),
+        "glueless.test.",
+        RecordType::A,
+    )
+    .unwrap_or_else(|error| panic!("hosting.lab. server: {error}"));
+    assert!(glueless.metadata.authoritative);
+    assert_eq!(
+        answer_records(&glueless),
+        BTreeSet::from(["glueless.test. A 198.51.100.91".to_string()])
+    );
+    assert_eq!(
+        lab.servers.get("."),
+        Some(&vec![
+            SocketAddr::new(IpAddr::V4([127, 53, 0, 1].into()), lab.port),
+            SocketAddr::new(IpAddr::V4([127, 53, 0, 2].into()), lab.port),
+        ]),
+        "lab output:\n{}",
+        lab.output()
+    );
+}
+
+#[test]
+fn lab_refuses_to_start_when_a_name_server_is_outside_loopback() {
+    let directory = TempDir::new("lab-public").unwrap_or_else(|error| panic!("{error}"));
+    let zone =
+        "'':\n  - type: NS\n    value: ns1.public.test.\nns1:\n  type: A\n  value: 192.0.2.53\n";
+    directory
+        .write("public.test.yaml", zone)
+        .unwrap_or_else(|error| panic!("{error}"));
+    let output = Command::new(e2e::workspace_binary("authority", "authority"))
+        .arg("--lab")
+        .arg(directory.path())
+        .args(["--port", "5399"])
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run authority: {error}"));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "it started: {errors}");
+    assert!(errors.contains("public.test."), "{errors}");
+    assert!(errors.contains("192.0.2.53"), "{errors}");
+}

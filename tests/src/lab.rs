@@ -50,7 +50,11 @@ pub struct Lab {
 impl Lab {
     /// Starts `authority --lab zones/lab --port PORT` and reads its plan.
     pub fn start(port: u16) -> Result<Lab, ProcessError> {
-        let directory = lab_directory();
+        Lab::start_from(&lab_directory(), port)
+    }
+
+    /// Starts `authority --lab DIRECTORY --port PORT` (a copy of the lab a test may edit).
+    pub fn start_from(directory: &std::path::Path, port: u16) -> Result<Lab, ProcessError> {
         let port_text = port.to_string();
         let arguments = [
             "--lab".as_ref(),
@@ -79,6 +83,18 @@ impl Lab {
     pub fn output(&self) -> String {
         self.process.output()
     }
+
+    /// The lab server's process ID (to send it SIGHUP).
+    pub fn process_id(&self) -> u32 {
+        self.process.id()
+    }
+}
+
+/// A port for a lab of the test's own (e.g. one it edits and reloads), distinct from the
+/// shared lab's recent ports.
+pub fn unused_lab_port() -> u16 {
+    let offset = NEXT_PORT_OFFSET.fetch_add(1, Ordering::Relaxed);
+    first_lab_port().saturating_add(offset % 10)
 }
 
 /// Reads "lab plan: 127.53.0.1:5353 serves . lab." lines into zone → addresses.
@@ -115,8 +131,7 @@ pub fn shared_lab() -> Arc<Lab> {
     }
     let mut failures = Vec::new();
     for _ in 0..LAB_PORT_ATTEMPTS {
-        let offset = NEXT_PORT_OFFSET.fetch_add(1, Ordering::Relaxed);
-        let port = first_lab_port().saturating_add(offset % 10);
+        let port = unused_lab_port();
         match Lab::start(port) {
             Ok(lab) => {
                 let lab = Arc::new(lab);

@@ -787,3 +787,54 @@ fn lab_refuses_to_start_when_a_name_server_is_outside_loopback() {
     assert!(errors.contains("public.test."), "{errors}");
     assert!(errors.contains("192.0.2.53"), "{errors}");
 }
+
+#[test]
+fn lab_reloads_edited_zones_on_sighup() {
+    let directory = TempDir::new("lab-reload").unwrap_or_else(|error| panic!("{error}"));
+    let entries = std::fs::read_dir(lab_directory()).unwrap_or_else(|error| panic!("{error}"));
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "yaml")
+        {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{error}"));
+            let name = entry.file_name().to_string_lossy().into_owned();
+            directory
+                .write(&name, &text)
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+    }
+    let lab = Lab::start_from(directory.path(), e2e::lab::unused_lab_port())
+        .unwrap_or_else(|error| panic!("lab did not start: {error}"));
+    let server = lab.server_of("shop.test.");
+    let before =
+        query_udp(server, "shop.test.", RecordType::A).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        answer_records(&before),
+        BTreeSet::from(["shop.test. A 198.51.100.20".to_string()])
+    );
+    let path = directory.path().join("shop.test.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{error}"));
+    std::fs::write(&path, text.replace("198.51.100.20", "198.51.100.29"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let status = Command::new("kill")
+        .args(["-HUP", &lab.process_id().to_string()])
+        .status()
+        .unwrap_or_else(|error| panic!("cannot run kill: {error}"));
+    assert!(status.success());
+    let deadline = Instant::now() + POLL_BUDGET;
+    let mut records = answer_records(&before);
+    while Instant::now() < deadline && records.contains("shop.test. A 198.51.100.20") {
+        thread::sleep(POLL_INTERVAL);
+        let after = query_udp(server, "shop.test.", RecordType::A)
+            .unwrap_or_else(|error| panic!("{error}"));
+        records = answer_records(&after);
+    }
+    assert_eq!(
+        records,
+        BTreeSet::from(["shop.test. A 198.51.100.29".to_string()]),
+        "lab output:\n{}",
+        lab.output()
+    );
+}

@@ -48,6 +48,8 @@ pub enum LabError {
     },
     /// A reload would serve a different set of addresses; the sockets are bound once at start.
     AddressesChanged,
+    /// Port 0 cannot be used: every address must share one known port.
+    PortZero,
     Listen(String),
     Signal(std::io::Error),
 }
@@ -91,6 +93,10 @@ impl fmt::Display for LabError {
             Self::AddressesChanged => write!(
                 formatter,
                 "the zones now name other server addresses; restart the lab to bind them"
+            ),
+            Self::PortZero => write!(
+                formatter,
+                "--port 0 would give every lab address its own port; give one port for all"
             ),
             Self::Listen(problem) => write!(formatter, "cannot listen: {problem}"),
             Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),

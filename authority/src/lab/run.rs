@@ -109,10 +109,17 @@ fn log_errors(errors: &[LabError]) {
 pub async fn run_lab(options: LabOptions) -> Result<(), LabError> {
     use tokio::signal::unix::{signal, SignalKind};
 
-    let (catalog, plan) = load_lab(&options.directory).map_err(|mut errors| {
-        let first = errors.remove(0);
-        log_errors(&errors);
-        first
+    if options.port == 0 {
+        // Port 0 would give each address its own random port; resolvers need one port for all.
+        return Err(LabError::PortZero);
+    }
+    let (catalog, plan) = load_lab(&options.directory).map_err(|errors| {
+        let mut errors = errors.into_iter();
+        let first = errors.next();
+        log_errors(&errors.collect::<Vec<_>>());
+        first.unwrap_or_else(|| LabError::NoZones {
+            directory: options.directory.clone(),
+        })
     })?;
     log_plan(&plan, options.port);
     let addresses: Vec<SocketAddr> = plan

@@ -838,3 +838,32 @@ fn lab_reloads_edited_zones_on_sighup() {
         lab.output()
     );
 }
+
+#[test]
+fn lab_sh_check_starts_the_lab_and_the_resolver_and_passes_its_queries() {
+    let Some(bash) = require_tool("bash") else {
+        return;
+    };
+    // Build what lab.sh runs (debug here; lab.sh itself builds release).
+    let _ = e2e::workspace_binary("authority", "authority");
+    let _ = e2e::workspace_binary("resolver", "resolver");
+    let lab_port = e2e::lab::unused_lab_port();
+    // The resolver's port: a neighbour of the lab port (another range), unique to this process.
+    let resolver_port = lab_port.saturating_add(5_000);
+    let output = Command::new(bash)
+        .arg(e2e::binaries::workspace_root().join("lab.sh"))
+        .arg("--check")
+        .env("LAB_BINARIES", e2e::binaries::target_debug_dir())
+        .env("LAB_PORT", lab_port.to_string())
+        .env("RESOLVER_PORT", resolver_port.to_string())
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run lab.sh: {error}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "lab.sh --check failed:\n{text}");
+    assert!(text.contains("all checks passed"), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+}

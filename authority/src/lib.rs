@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod check;
 pub mod handler;
+pub mod lab;
 pub mod limits;
 pub mod listen;
 pub mod lookup;

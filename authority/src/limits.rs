@@ -98,3 +98,11 @@ pub const MIN_RECORD_BYTES: usize = 11;
 /// aliases at all; serde-saphyr's default is 1,000,000, which lets an alias bomb cost seconds
 /// of CPU per load. 100,000 still allows thousands of records built from anchors.
 pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;
+
+/// Zone files read by `--lab DIR`. A lab is a hand-written miniature Internet (ours has 16);
+/// the bound stops a mistaken `--lab /` from reading a whole tree of YAML.
+pub const MAX_LAB_ZONES: usize = 1024;
+
+/// Addresses bound by `--lab`. Each costs a UDP and a TCP socket; 256 keeps the lab under the
+/// usual soft limit of 1024 open files with room for TCP clients.
+pub const MAX_LAB_ADDRESSES: usize = 256;

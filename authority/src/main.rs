@@ -1,5 +1,6 @@
 //! The `authority` binary: parse arguments, call the library, map the result to an exit code.
-//! `authority [--listen ADDR:PORT]... [ORIGIN=]FILE...` serves; `--check FILES...` checks.
+//! `authority [--listen ADDR:PORT]... [ORIGIN=]FILE...` serves; `--check FILES...` checks;
+//! `--lab DIR [--port PORT]` serves a directory of zones on the addresses their NS records give.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -21,8 +22,14 @@ struct Arguments {
     #[arg(long)]
     check: bool,
     /// Zone files; the origin is the file name (`root.yaml` is `.`) unless given as ORIGIN=FILE.
-    #[arg(value_name = "[ORIGIN=]FILE", required = true)]
+    #[arg(value_name = "[ORIGIN=]FILE", required_unless_present = "lab")]
     zones: Vec<String>,
+    /// Serve every zone in DIR only on the loopback addresses its NS records give (the lab).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["check", "zones"])]
+    lab: Option<std::path::PathBuf>,
+    /// The port every lab address serves on.
+    #[arg(long, value_name = "PORT", default_value_t = 53, requires = "lab")]
+    port: u16,
 }
 
 fn main() -> ExitCode {
@@ -59,6 +66,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(directory) = arguments.lab {
+        let options = authority::lab::LabOptions {
+            directory,
+            port: arguments.port,
+        };
+        return match runtime.block_on(authority::lab::run_lab(options)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("authority: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let options = authority::run::RunOptions {
         listen: arguments.listen,
         zones: arguments.zones,

@@ -86,8 +86,38 @@ pub fn query_tcp(
     exchange_tcp(server, &build_query(name, record_type)?, QUERY_TIMEOUT)
 }
 
+/// `query_udp` sent from `source` (a loopback address of the test's own), for access-control
+/// tests: the kernel would otherwise pick 127.0.0.1 for every loopback destination.
+pub fn query_udp_from(
+    source: IpAddr,
+    server: SocketAddr,
+    name: &str,
+    record_type: RecordType,
+) -> Result<Message, QueryError> {
+    exchange_udp_from(
+        source,
+        server,
+        &build_query(name, record_type)?,
+        QUERY_TIMEOUT,
+    )
+}
+
 /// Sends any message over UDP; ignores datagrams from other sources or with another ID.
 pub fn exchange_udp(
+    server: SocketAddr,
+    query: &Message,
+    timeout: Duration,
+) -> Result<Message, QueryError> {
+    let local = match server.ip() {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    exchange_udp_from(local, server, query, timeout)
+}
+
+/// `exchange_udp` from a chosen local address.
+pub fn exchange_udp_from(
+    local: IpAddr,
     server: SocketAddr,
     query: &Message,
     timeout: Duration,
@@ -95,10 +125,6 @@ pub fn exchange_udp(
     let bytes = query
         .to_vec()
         .map_err(|error| QueryError::Encode(error.to_string()))?;
-    let local = match server.ip() {
-        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
     let socket = UdpSocket::bind(SocketAddr::new(local, 0))?;
     socket.send_to(&bytes, server)?;
     let deadline = Instant::now() + timeout;

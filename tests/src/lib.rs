@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod binaries;
 pub mod client;
 pub mod dig;
+pub mod lab;
 pub mod our_servers;
 pub mod peers;
 pub mod process;
@@ -17,8 +18,9 @@ pub mod tools;
 
 pub use addresses::{loopback_for, loopback_v4_for, PEER_PORT};
 pub use binaries::workspace_binary;
-pub use client::{query_tcp, query_udp, QueryError, QUERY_TIMEOUT};
+pub use client::{query_tcp, query_udp, query_udp_from, QueryError, QUERY_TIMEOUT};
 pub use dig::{dig, DigAnswer, DigRecord};
+pub use lab::{lab_directory, lab_root_hints, shared_lab, Lab, Resolver};
 pub use our_servers::{
     listener_ready_addresses, parse_ready_addresses, start_workspace_server, LISTENER_READY_PATTERN,
 };

@@ -1,0 +1,232 @@
+//! The lab for end-to-end tests: `authority --lab zones/lab` shared by every test of the process
+//! (its zones name fixed 127.53.x.y addresses, so one instance per process, on a port of its own),
+//! and our `resolver` started per test on the test's own address, walking the lab from its hints.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::binaries::{workspace_binary, workspace_root};
+use crate::our_servers::start_workspace_server;
+use crate::process::{Process, ProcessError};
+use crate::temp_dir::TempDir;
+
+/// The lab's zone directory and root hints, as `lab.sh` uses them.
+pub fn lab_directory() -> PathBuf {
+    workspace_root().join("zones").join("lab")
+}
+
+pub fn lab_root_hints() -> PathBuf {
+    lab_directory().join("root.hints")
+}
+
+/// The text of the lab's plan lines (`authority::lab::run` logs one per address).
+pub const LAB_PLAN_PATTERN: &str = "lab plan: ";
+
+/// Ports tried for a shared lab before giving up: another process may hold one.
+const LAB_PORT_ATTEMPTS: u16 = 16;
+
+/// The first lab port of this process: 20000-59999, spread by process ID so two test processes
+/// (two checkouts, a developer and CI) rarely meet; a clash is retried on the next port.
+fn first_lab_port() -> u16 {
+    20_000 + u16::try_from(std::process::id() % 4_000).unwrap_or(0) * 10
+}
+
+/// Ports handed out so far, so a lab restarted while the previous one is still being killed
+/// never needs the old port.
+static NEXT_PORT_OFFSET: AtomicU16 = AtomicU16::new(0);
+
+/// A running lab. Killed when the last test holding it drops its `Arc`.
+pub struct Lab {
+    pub port: u16,
+    /// Zone origin (`example.test.`, `.` for the root) → the addresses serving it, with the port.
+    pub servers: BTreeMap<String, Vec<SocketAddr>>,
+    process: Process,
+}
+
+impl Lab {
+    /// Starts `authority --lab zones/lab --port PORT` and reads its plan.
+    pub fn start(port: u16) -> Result<Lab, ProcessError> {
+        Lab::start_from(&lab_directory(), port)
+    }
+
+    /// Starts `authority --lab DIRECTORY --port PORT` (a copy of the lab a test may edit).
+    pub fn start_from(directory: &std::path::Path, port: u16) -> Result<Lab, ProcessError> {
+        let port_text = port.to_string();
+        let arguments = [
+            "--lab".as_ref(),
+            directory.as_os_str(),
+            "--port".as_ref(),
+            port_text.as_ref(),
+        ];
+        let process = start_workspace_server("authority", "authority", arguments)?;
+        let servers = parse_plan(&process.output());
+        Ok(Lab {
+            port,
+            servers,
+            process,
+        })
+    }
+
+    /// The first address serving `zone` (e.g. `example.test.`). Panics for a zone not in the lab.
+    pub fn server_of(&self, zone: &str) -> SocketAddr {
+        match self.servers.get(zone).and_then(|servers| servers.first()) {
+            Some(server) => *server,
+            None => panic!("the lab serves no zone {zone}; plan: {:?}", self.servers),
+        }
+    }
+
+    /// Everything the lab logged so far, for failure messages.
+    pub fn output(&self) -> String {
+        self.process.output()
+    }
+
+    /// The lab server's process ID (to send it SIGHUP).
+    pub fn process_id(&self) -> u32 {
+        self.process.id()
+    }
+}
+
+/// A port for a lab of the test's own (e.g. one it edits and reloads), distinct from the
+/// shared lab's recent ports.
+pub fn unused_lab_port() -> u16 {
+    let offset = NEXT_PORT_OFFSET.fetch_add(1, Ordering::Relaxed);
+    first_lab_port().saturating_add(offset % 10)
+}
+
+/// Reads "lab plan: 127.53.0.1:5353 serves . lab." lines into zone → addresses.
+pub fn parse_plan(output: &str) -> BTreeMap<String, Vec<SocketAddr>> {
+    let mut servers: BTreeMap<String, Vec<SocketAddr>> = BTreeMap::new();
+    for line in output.lines() {
+        let Some((_, rest)) = line.split_once(LAB_PLAN_PATTERN) else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let Some(Ok(address)) = words.next().map(str::parse::<SocketAddr>) else {
+            continue;
+        };
+        if words.next() != Some("serves") {
+            continue;
+        }
+        for zone in words {
+            servers.entry(zone.to_string()).or_default().push(address);
+        }
+    }
+    servers
+}
+
+static SHARED_LAB: Mutex<Weak<Lab>> = Mutex::new(Weak::new());
+
+/// The lab shared by the tests running now: started by the first, killed after the last drops
+/// it (a static would never be dropped, leaving the server behind when the test process ends).
+pub fn shared_lab() -> Arc<Lab> {
+    let mut shared = SHARED_LAB
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(lab) = shared.upgrade() {
+        return lab;
+    }
+    let mut failures = Vec::new();
+    for _ in 0..LAB_PORT_ATTEMPTS {
+        let port = unused_lab_port();
+        match Lab::start(port) {
+            Ok(lab) => {
+                let lab = Arc::new(lab);
+                *shared = Arc::downgrade(&lab);
+                return lab;
+            }
+            Err(error) => failures.push(format!("port {port}: {error}")),
+        }
+    }
+    panic!("the lab did not start:\n{}", failures.join("\n"));
+}
+
+/// Our resolver on its own address, with a control socket for its statistics.
+pub struct Resolver {
+    pub address: SocketAddr,
+    pub control: PathBuf,
+    // Field order: the process dies before its directory (holding the socket) is removed.
+    process: Process,
+    _directory: TempDir,
+}
+
+impl Resolver {
+    /// `resolver --listen ADDRESS --control SOCKET` plus `arguments`.
+    pub fn start(address: SocketAddr, arguments: &[String]) -> Result<Resolver, ProcessError> {
+        let directory = TempDir::new("resolver").map_err(|error| ProcessError::Spawn {
+            program: "resolver".to_string(),
+            error,
+        })?;
+        let control = directory.path().join("control.sock");
+        let mut all = vec![
+            "--listen".to_string(),
+            address.to_string(),
+            "--control".to_string(),
+            control.display().to_string(),
+        ];
+        all.extend(arguments.iter().cloned());
+        let process = start_workspace_server("resolver", "resolver", &all)?;
+        Ok(Resolver {
+            address,
+            control,
+            process,
+            _directory: directory,
+        })
+    }
+
+    /// A resolver walking `lab` from the lab's root hints, every upstream query sent to the lab's port.
+    pub fn iterating(
+        lab: &Lab,
+        address: SocketAddr,
+        extra: &[&str],
+    ) -> Result<Resolver, ProcessError> {
+        let mut arguments = vec![
+            "--root-hints".to_string(),
+            lab_root_hints().display().to_string(),
+            "--allow-loopback-upstream".to_string(),
+            "--upstream-port".to_string(),
+            lab.port.to_string(),
+        ];
+        arguments.extend(extra.iter().map(|argument| argument.to_string()));
+        Resolver::start(address, &arguments)
+    }
+
+    /// The daemon's counters (`resolver --control PATH stats`), by name: `upstream.queries`,
+    /// `cache.hits`... Panics when the control command fails: no test can judge without them.
+    pub fn statistics(&self) -> HashMap<String, u64> {
+        let output = Command::new(workspace_binary("resolver", "resolver"))
+            .arg("--control")
+            .arg(&self.control)
+            .arg("stats")
+            .output();
+        let output = match output {
+            Ok(output) if output.status.success() => output,
+            Ok(output) => panic!(
+                "resolver --control stats failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(error) => panic!("cannot run resolver --control stats: {error}"),
+        };
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(' ')?;
+                Some((name.to_string(), value.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// One counter; 0 when the daemon does not report it.
+    pub fn statistic(&self, name: &str) -> u64 {
+        self.statistics().get(name).copied().unwrap_or(0)
+    }
+
+    /// Everything the resolver logged so far, for failure messages.
+    pub fn output(&self) -> String {
+        self.process.output()
+    }
+}

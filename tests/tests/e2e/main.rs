@@ -2,4 +2,5 @@
 //! One module per behaviour; each test starts its own servers and kills them when it ends.
 
 mod harness;
+mod hostile;
 mod listener;

@@ -452,3 +452,33 @@ pub fn send_udp_from(
     let (length, _) = socket.recv_from(&mut buffer).ok()?;
     buffer.get(..length).map(<[u8]>::to_vec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corpus_cases_have_unique_names_and_fit_a_message() {
+        let udp = udp_corpus("example.test.");
+        let tcp = tcp_corpus("example.test.");
+        let mut names: Vec<&str> = udp.iter().map(|case| case.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), udp.len(), "duplicate case names");
+        assert!(udp.iter().all(|case| case.bytes.len() <= 65_535));
+        println!(
+            "udp cases: {} ({} random), tcp cases: {}",
+            udp.len(),
+            RANDOM_CASES,
+            tcp.len()
+        );
+    }
+
+    #[test]
+    fn valid_query_passes_as_a_query_not_a_refusal() {
+        let query = valid_query("www.example.test.");
+        assert!(check_reply("valid", &query).is_err(), "QR=0 is not a reply");
+        let message = hickory_proto::op::Message::from_vec(&query).unwrap();
+        assert_eq!(message.queries.len(), 1);
+    }
+}

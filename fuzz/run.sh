@@ -6,7 +6,10 @@ set -eu
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
-targets="authority_query yaml_zone resolver_client_query resolver_scrub"
+targets="authority_query yaml_zone"
+# TODO(resolver): stubs until the resolver lands; run briefly so they keep building, then move
+# them to $targets once they call real code.
+stubs="resolver_client_query resolver_scrub"
 
 # Seeds: the example zones for the loader, a few well-formed queries for the handler (the first
 # byte picks UDP (even) or TCP (odd)), so the fuzzer starts deep inside the parsers.
@@ -24,4 +27,8 @@ for target in $targets; do
     # -timeout: one input taking over 10 s is a hang (an unbounded loop).
     cargo fuzz run --debug-assertions "$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 -max_len=65537 -print_final_stats=1
+done
+for target in $stubs; do
+    echo "== stub $target (smoke run)"
+    cargo fuzz run --debug-assertions "$target" -- -runs=1000
 done

@@ -1,5 +1,5 @@
-//! Malformed messages thrown at a real `authority` process over UDP and TCP (issue 7): every
-//! reply is FORMERR/NOTIMP/REFUSED or absent, and afterwards the process still answers correctly.
+//! A hostile network against a real `authority` process (issue 7): malformed messages over UDP and
+//! TCP get FORMERR/NOTIMP/REFUSED or nothing and leave it answering; a UDP flood is rate limited.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 

@@ -17,9 +17,6 @@ struct Arguments {
         default_value = "127.0.0.1:53"
     )]
     listen: Vec<SocketAddr>,
-    /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
-    #[arg(long)]
-    check: bool,
     /// Response rate limiting: UDP responses per second per client prefix (/24, /56) and response
     /// class. 0 (the default, as in NSD, Knot and BIND) turns it off. TCP is never limited.
     #[arg(long = "rrl-rate", value_name = "N", default_value_t = 0)]
@@ -28,6 +25,9 @@ struct Arguments {
     /// others are dropped. 0 drops all; BIND and NSD default to 2.
     #[arg(long = "rrl-slip", value_name = "N", default_value_t = 2)]
     rrl_slip: u32,
+    /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
+    #[arg(long)]
+    check: bool,
     /// Zone files; the origin is the file name (`root.yaml` is `.`) unless given as ORIGIN=FILE.
     #[arg(value_name = "[ORIGIN=]FILE", required = true)]
     zones: Vec<String>,

@@ -26,14 +26,22 @@ fuzz_target!(|data: &[u8]| {
     let Some((selector, packet)) = data.split_first() else {
         return;
     };
-    let protocol = if selector & 1 == 0 { Protocol::Udp } else { Protocol::Tcp };
+    let protocol = if selector & 1 == 0 {
+        Protocol::Udp
+    } else {
+        Protocol::Tcp
+    };
     if let Some(reply) = answer_packet(catalog(), packet, protocol) {
         // A reply must fit its transport (RFC 1035 §4.2.1 / RFC 6891, RFC 1035 §4.2.2).
         let limit = match protocol {
             Protocol::Udp => usize::from(authority::limits::MAX_UDP_PAYLOAD),
             Protocol::Tcp => authority::limits::MAX_TCP_PAYLOAD,
         };
-        assert!(reply.len() <= limit, "reply of {} bytes over {protocol:?}", reply.len());
+        assert!(
+            reply.len() <= limit,
+            "reply of {} bytes over {protocol:?}",
+            reply.len()
+        );
         assert!(reply.len() >= authority::limits::HEADER_BYTES);
     }
 });

@@ -2,6 +2,7 @@
 //! catalog. `answer_packet` is the whole pure path; `AuthorityHandler` adapts it to `listen`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RecordType};
@@ -12,6 +13,7 @@ use crate::lookup::{lookup, Answer};
 use crate::reload::SharedCatalog;
 use crate::request::{parse_request, Header, Rejection};
 use crate::response::{encode_answer, encode_error, size_limit};
+use crate::rrl::{truncated_reply, Decision, RateLimitConfig, RateLimiter};
 
 /// Answers one packet from `catalog`; `None` means send nothing.
 pub fn answer_packet(catalog: &Catalog, packet: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
@@ -58,15 +60,30 @@ pub fn answer_packet(catalog: &Catalog, packet: &[u8], protocol: Protocol) -> Op
     )
 }
 
-/// The authority's `listen::Handler`, reading the catalog current at each request.
+/// The authority's `listen::Handler`, reading the catalog current at each request, and passing
+/// UDP responses through the rate limiter when one is configured.
 #[derive(Clone)]
 pub struct AuthorityHandler {
     catalog: Arc<SharedCatalog>,
+    rate_limiter: Option<Arc<RateLimiter>>,
+    started: Instant,
 }
 
 impl AuthorityHandler {
     pub fn new(catalog: Arc<SharedCatalog>) -> AuthorityHandler {
-        AuthorityHandler { catalog }
+        AuthorityHandler {
+            catalog,
+            rate_limiter: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Limits UDP responses with `config` (TCP is never limited: its client address is proven).
+    pub fn with_rate_limit(mut self, config: RateLimitConfig) -> AuthorityHandler {
+        if config.responses_per_second > 0 {
+            self.rate_limiter = Some(Arc::new(RateLimiter::new(config)));
+        }
+        self
     }
 }
 
@@ -76,7 +93,16 @@ impl Handler for AuthorityHandler {
         request: &[u8],
         context: RequestContext,
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
-        let response = answer_packet(&self.catalog.current(), request, context.protocol);
+        let mut response = answer_packet(&self.catalog.current(), request, context.protocol);
+        if let (Some(limiter), Protocol::Udp, Some(bytes)) =
+            (&self.rate_limiter, context.protocol, &response)
+        {
+            response = match limiter.decide(context.client.ip(), bytes, self.started.elapsed()) {
+                Decision::Send => response,
+                Decision::Slip => truncated_reply(bytes),
+                Decision::Drop => None,
+            };
+        }
         std::future::ready(response)
     }
 }

@@ -12,6 +12,7 @@ pub mod master_file;
 pub mod reload;
 pub mod request;
 pub mod response;
+pub mod rrl;
 pub mod run;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;

@@ -47,6 +47,26 @@ pub const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
 // ---- end listener ----
 
+// ---- response rate limiting (rrl.rs) ----
+
+/// Buckets kept by the response rate limiter; when full, the oldest-created bucket is evicted.
+/// BIND's `max-table-size` defaults to 20,000; each bucket here is ~48 bytes, so about 1 MiB.
+pub const RATE_LIMIT_MAX_BUCKETS: usize = 20_000;
+
+/// IPv4 clients sharing one budget: a /24, BIND's `ipv4-prefix-length` and Knot's default.
+/// A spoofing attacker can vary the last octet freely; the victim's whole /24 shares one budget.
+pub const RATE_LIMIT_IPV4_PREFIX: u8 = 24;
+
+/// IPv6 clients sharing one budget: a /56, BIND's `ipv6-prefix-length` (a typical end-site assignment).
+pub const RATE_LIMIT_IPV6_PREFIX: u8 = 56;
+
+/// A bucket holds at most this many seconds of credit, so a quiet client may burst this long at
+/// the full rate and no more. BIND's `window` defaults to 15 s; 1 s keeps bursts (and the
+/// amplification they allow) small, as NSD and Knot effectively do.
+pub const RATE_LIMIT_BURST_SECONDS: u32 = 1;
+
+// ---- end response rate limiting ----
+
 // ---- zones, answers and messages (everything else in this crate) ----
 
 /// Largest zone file we read. NSD and Knot have no fixed cap, but a YAML zone larger than this is

@@ -18,6 +18,14 @@ struct Arguments {
         default_value = "127.0.0.1:53"
     )]
     listen: Vec<SocketAddr>,
+    /// Response rate limiting: UDP responses per second per client prefix (/24, /56) and response
+    /// class. 0 (the default, as in NSD, Knot and BIND) turns it off. TCP is never limited.
+    #[arg(long = "rrl-rate", value_name = "N", default_value_t = 0)]
+    rrl_rate: u32,
+    /// With --rrl-rate: every Nth limited response is sent empty with TC=1 (retry over TCP), the
+    /// others are dropped. 0 drops all; BIND and NSD default to 2.
+    #[arg(long = "rrl-slip", value_name = "N", default_value_t = 2)]
+    rrl_slip: u32,
     /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
     #[arg(long)]
     check: bool,
@@ -82,6 +90,10 @@ fn main() -> ExitCode {
     let options = authority::run::RunOptions {
         listen: arguments.listen,
         zones: arguments.zones,
+        rate_limit: authority::rrl::RateLimitConfig {
+            responses_per_second: arguments.rrl_rate,
+            slip: arguments.rrl_slip,
+        },
     };
     match runtime.block_on(authority::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! RFC 6891). Counts are checked against the packet length before hickory allocates for them.
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
 use crate::limits::{HEADER_BYTES, MIN_RECORD_BYTES};
 
@@ -69,7 +70,13 @@ pub fn parse_request(bytes: &[u8]) -> Result<Request, Rejection> {
     {
         return Err(Rejection::FormatError(header));
     }
-    let message = Message::from_vec(bytes).map_err(|_| Rejection::FormatError(header))?;
+    // Bytes left after the last counted record are FORMERR, as in BIND ("trailing garbage") and
+    // Knot (KNOT_ETRAIL): the counts lie, and the rest could hide a record we would ignore.
+    let mut decoder = BinDecoder::new(bytes);
+    let message = Message::read(&mut decoder).map_err(|_| Rejection::FormatError(header))?;
+    if !decoder.is_empty() {
+        return Err(Rejection::FormatError(header));
+    }
     if message.metadata.message_type != MessageType::Query {
         return Err(Rejection::Drop);
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::catalog::ZoneSource;
 use crate::handler::AuthorityHandler;
 use crate::reload::{ReloadReport, SharedCatalog};
+use crate::rrl::RateLimitConfig;
 use crate::zone_error::ZoneError;
 
 /// What `run` needs: addresses and zone sources.
@@ -15,6 +16,8 @@ use crate::zone_error::ZoneError;
 pub struct RunOptions {
     pub listen: Vec<SocketAddr>,
     pub zones: Vec<String>,
+    /// Response rate limiting for UDP; `responses_per_second == 0` (the default) is off.
+    pub rate_limit: RateLimitConfig,
 }
 
 /// Why the server could not start or keep running.
@@ -69,7 +72,8 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     use tokio::signal::unix::{signal, SignalKind};
 
     let catalog = load_catalog(&options.zones)?;
-    let handler = Arc::new(AuthorityHandler::new(catalog.clone()));
+    let handler =
+        Arc::new(AuthorityHandler::new(catalog.clone()).with_rate_limit(options.rate_limit));
     let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;

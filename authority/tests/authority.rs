@@ -11,6 +11,8 @@ mod interop_nsd;
 mod loader_errors;
 #[path = "authority/loader_formats.rs"]
 mod loader_formats;
+#[path = "authority/rate_limit.rs"]
+mod rate_limit;
 #[path = "authority/reload.rs"]
 mod reload;
 #[path = "authority/serve_and_dig.rs"]

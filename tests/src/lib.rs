@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod binaries;
 pub mod client;
 pub mod dig;
+pub mod hostile;
 pub mod lab;
 pub mod our_servers;
 pub mod peers;

@@ -407,3 +407,13 @@ fn referral_that_loses_glue_is_truncated() {
     assert!(!reply.metadata.truncation);
     assert_eq!(reply.additionals.len(), 24);
 }
+
+/// Found by the hostile corpus (tests/tests/e2e/hostile.rs): hickory ignores bytes after the
+/// last counted record, so a query with trailing garbage used to get a normal answer.
+#[test]
+fn trailing_bytes_after_question_are_formerr() {
+    let mut bytes = query_bytes("web.example.test.", RecordType::A, None);
+    bytes.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    let reply = decode(&answer_packet(&zones(), &bytes, Protocol::Udp).expect("FORMERR"));
+    assert_eq!(reply.metadata.response_code, ResponseCode::FormErr);
+}

@@ -2,5 +2,6 @@
 //! One module per behaviour; each test starts its own servers and kills them when it ends.
 
 mod harness;
+mod hostile;
 mod lab;
 mod listener;

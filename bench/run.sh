@@ -148,6 +148,10 @@ write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
         echo "  xfrdir: \"$dir\""
         echo "  verbosity: 0"
         echo "  hide-version: yes"
+        # Debian's NSD is built with response rate limiting (200/s per netblock by default): it would
+        # drop dnsperf's NXDOMAIN and wildcard answers. Knot and Unbound do not rate-limit by default.
+        echo "  rrl-ratelimit: 0"
+        echo "  rrl-whitelist-ratelimit: 0"
         echo "remote-control:"
         echo "  control-enable: yes"
         # An absolute path: a Unix socket, no TLS keys needed (nsd.conf(5)).
@@ -252,8 +256,9 @@ install_missing
 log "building release binaries (authority, resolver, bench)"
 (cd "$ROOT" && cargo build --release -q -p authority -p resolver -p bench)
 TOOL=$ROOT/target/release/benchtool
-AUTHORITY=$ROOT/target/release/authority
-RESOLVER=$ROOT/target/release/resolver
+# AUTHORITY_BINARY / RESOLVER_BINARY: measure binaries built elsewhere (e.g. another branch).
+AUTHORITY=${AUTHORITY_BINARY:-$ROOT/target/release/authority}
+RESOLVER=${RESOLVER_BINARY:-$ROOT/target/release/resolver}
 # The resolver daemon's flags landed with the `daemon` branch; before that there is nothing to run.
 RESOLVER_READY=0
 "$RESOLVER" --help 2>/dev/null | grep -q -- '--forward' && RESOLVER_READY=1
@@ -449,12 +454,16 @@ mkdir -p "$ROOT/bench/results"
 STAMP=$(date -u +%Y-%m-%d-%H%M)
 MODE="full: $REPETITIONS repetitions of ${DURATION}s"
 [ "$QUICK" = 1 ] && MODE="quick smoke test: 1 repetition of 2s; not a measurement"
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+MEMORY=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
+PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
 HEADING="# Benchmark results $STAMP UTC
 
 - Mode: $MODE; only: $ONLY
-- Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf \"%.1f GiB\", $2 / 1048576 }' /proc/meminfo), $(uname -sr)
-- Commit: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
-- Peers: $(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), $(dnsperf -h 2>&1 | awk '/^Version/ { print \"dnsperf \" $2 }')
+- Machine: $(nproc) cores, $CPU, $MEMORY, $(uname -sr)
+- Commit: $COMMIT; ours: $AUTHORITY, $RESOLVER
+- Peers: $PEERS
 - Servers on core $SERVER_CORE with one worker; dnsperf (-T 1 -c $CLIENTS -q $OUTSTANDING) and the walk client on core $CLIENT_CORE
 - Each cell: median (min–max, n runs); ratio = ours median / peer median"
 cp "$MEASUREMENTS" "$ROOT/bench/results/$STAMP.tsv"

@@ -14,9 +14,9 @@ pub const OURS: &str = "ours";
 fn describe(metric: &str) -> (&str, &'static str) {
     match metric {
         "qps" => ("queries per second", "higher"),
-        "mean_latency_us" => ("mean latency (µs, at saturation)", "lower"),
-        "median_latency_us" => ("median latency (µs, fixed rate)", "lower"),
-        "p99_latency_us" => ("p99 latency (µs, fixed rate)", "lower"),
+        "mean_latency_us" => ("mean latency (µs)", "lower"),
+        "median_latency_us" => ("median latency (µs, per-query, dnsperf -v)", "lower"),
+        "p99_latency_us" => ("p99 latency (µs, per-query, dnsperf -v)", "lower"),
         "lost_queries" => ("lost queries", "lower"),
         "completed_queries" => ("completed queries", "higher"),
         "total_seconds" => ("total time (s)", "lower"),

@@ -112,7 +112,7 @@ stop() {
 # wait_answer ADDR NAME [TYPE]: until the server answers NOERROR; prints seconds since STARTED_AT.
 wait_answer() {
     "$TOOL" wait-ready --server "$1:$PORT" --name "$2" --type "${3:-SOA}" \
-        --timeout-seconds 900 --started-at "$STARTED_AT"
+        --timeout-seconds 900 --started-at "$STARTED_AT" --pid "$STARTED_PID"
 }
 
 # wait_port ADDR PORT: until a UDP socket is bound there, without sending a query (a resolver's
@@ -429,7 +429,10 @@ workload_memory_zone() {
                       start_knot million-knot "$WORK/million-knot" ;;
             esac
             local pid=$STARTED_PID seconds
-            seconds=$(wait_answer "$address" bench.test.)
+            if ! seconds=$(wait_answer "$address" bench.test.); then
+                log "memory: $server did not load the zone: $(tail -2 "$WORK/million-$server.log")"
+                stop "$pid"; continue
+            fi
             # NSD forks its serving child from the loader: the loader's peak is the load's peak.
             local peak
             peak=$(kibibytes "$pid" VmHWM)

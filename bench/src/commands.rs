@@ -25,6 +25,8 @@ pub enum CommandError {
     Client(ClientError),
     BadRecordType(String),
     NotReady { server: SocketAddr, waited: Duration },
+    /// The server's process ended before it answered (e.g. it refused the zone).
+    Exited { pid: u32 },
     BadMeasurements { path: PathBuf, lines: Vec<measurements::BadLine> },
 }
 
@@ -37,6 +39,7 @@ impl fmt::Display for CommandError {
             CommandError::NotReady { server, waited } => {
                 write!(formatter, "{server} gave no NOERROR answer within {waited:?}")
             }
+            CommandError::Exited { pid } => write!(formatter, "process {pid} exited before answering"),
             CommandError::BadMeasurements { path, lines } => {
                 write!(formatter, "{}: {} bad line(s)", path.display(), lines.len())?;
                 for line in lines {
@@ -184,6 +187,7 @@ pub fn wait_ready(
     type_text: &str,
     timeout: Duration,
     started_at: Option<f64>,
+    pid: Option<u32>,
 ) -> Result<(), CommandError> {
     let record_type = record_type(type_text)?;
     let since = match started_at {
@@ -193,6 +197,11 @@ pub fn wait_ready(
     let mut client = Client::new(server).map_err(CommandError::Client)?;
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                return Err(CommandError::Exited { pid });
+            }
+        }
         match client.query(name, record_type, READY_PROBE_TIMEOUT) {
             Ok(exchange) if exchange.response_code == ResponseCode::NoError => {
                 let elapsed = SystemTime::now().duration_since(since).unwrap_or_default();

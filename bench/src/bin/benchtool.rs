@@ -83,6 +83,9 @@ enum Command {
         timeout_seconds: u64,
         #[arg(long)]
         started_at: Option<f64>,
+        /// Give up as soon as this process has exited
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Turn one dnsperf output file into measurement lines
     DnsperfMetrics {
@@ -118,12 +121,13 @@ fn main() -> ExitCode {
         Command::Walk { server, names, r#type, workload, server_name } => {
             commands::walk(server, &names, &r#type, &workload, &server_name)
         }
-        Command::WaitReady { server, name, r#type, timeout_seconds, started_at } => commands::wait_ready(
+        Command::WaitReady { server, name, r#type, timeout_seconds, started_at, pid } => commands::wait_ready(
             server,
             &name,
             &r#type,
             Duration::from_secs(timeout_seconds),
             started_at,
+            pid,
         ),
         Command::DnsperfMetrics { file, workload, server_name } => {
             commands::dnsperf_metrics(&file, &workload, &server_name)

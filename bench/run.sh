@@ -436,8 +436,8 @@ workload_memory_zone() {
             # NSD forks its serving child from the loader: the loader's peak is the load's peak.
             local peak
             peak=$(kibibytes "$pid" VmHWM)
-            record memory-zone-1m "$server" load_seconds "$seconds"
-            record memory-zone-1m "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+            record "memory-zone-$records" "$server" load_seconds "$seconds"
+            record "memory-zone-$records" "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
             stop "$pid"
         done
     done

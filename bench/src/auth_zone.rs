@@ -45,11 +45,27 @@ impl ZoneShape {
 #[derive(Clone, Debug)]
 pub enum Record {
     Soa,
-    Ns { owner: String, target: String },
-    A { owner: String, address: Ipv4Addr },
-    Aaaa { owner: String, address: Ipv6Addr },
-    Mx { owner: String, preference: u16, exchange: String },
-    Cname { owner: String, target: String },
+    Ns {
+        owner: String,
+        target: String,
+    },
+    A {
+        owner: String,
+        address: Ipv4Addr,
+    },
+    Aaaa {
+        owner: String,
+        address: Ipv6Addr,
+    },
+    Mx {
+        owner: String,
+        preference: u16,
+        exchange: String,
+    },
+    Cname {
+        owner: String,
+        target: String,
+    },
 }
 
 fn host(index: u32) -> String {
@@ -66,18 +82,48 @@ pub fn records(origin: &str, shape: ZoneShape) -> Vec<Record> {
     let absolute = |relative: &str| format!("{relative}.{origin}");
     let mut records = vec![
         Record::Soa,
-        Record::Ns { owner: String::new(), target: absolute("ns1") },
-        Record::Ns { owner: String::new(), target: absolute("ns2") },
-        Record::A { owner: String::new(), address: Ipv4Addr::new(192, 0, 2, 1) },
-        Record::A { owner: "ns1".into(), address: Ipv4Addr::new(192, 0, 2, 53) },
-        Record::A { owner: "ns2".into(), address: Ipv4Addr::new(192, 0, 2, 54) },
+        Record::Ns {
+            owner: String::new(),
+            target: absolute("ns1"),
+        },
+        Record::Ns {
+            owner: String::new(),
+            target: absolute("ns2"),
+        },
+        Record::A {
+            owner: String::new(),
+            address: Ipv4Addr::new(192, 0, 2, 1),
+        },
+        Record::A {
+            owner: "ns1".into(),
+            address: Ipv4Addr::new(192, 0, 2, 53),
+        },
+        Record::A {
+            owner: "ns2".into(),
+            address: Ipv4Addr::new(192, 0, 2, 54),
+        },
         // A wildcard (RFC 4592) below an empty non-terminal.
-        Record::A { owner: "*.wild".into(), address: Ipv4Addr::new(192, 0, 2, 99) },
+        Record::A {
+            owner: "*.wild".into(),
+            address: Ipv4Addr::new(192, 0, 2, 99),
+        },
         // A delegated child with in-bailiwick glue (RFC 1034 §4.2.1).
-        Record::Ns { owner: "child".into(), target: absolute("ns1.child") },
-        Record::Ns { owner: "child".into(), target: absolute("ns2.child") },
-        Record::A { owner: "ns1.child".into(), address: Ipv4Addr::new(192, 0, 2, 201) },
-        Record::A { owner: "ns2.child".into(), address: Ipv4Addr::new(192, 0, 2, 202) },
+        Record::Ns {
+            owner: "child".into(),
+            target: absolute("ns1.child"),
+        },
+        Record::Ns {
+            owner: "child".into(),
+            target: absolute("ns2.child"),
+        },
+        Record::A {
+            owner: "ns1.child".into(),
+            address: Ipv4Addr::new(192, 0, 2, 201),
+        },
+        Record::A {
+            owner: "ns2.child".into(),
+            address: Ipv4Addr::new(192, 0, 2, 202),
+        },
     ];
     let a_names = shape.a_names.max(1);
     records.extend((0..shape.a_names).map(|index| Record::A {
@@ -95,7 +141,16 @@ pub fn records(origin: &str, shape: ZoneShape) -> Vec<Record> {
     }));
     records.extend((0..shape.aaaa_names).map(|index| Record::Aaaa {
         owner: format!("v6host{index}"),
-        address: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, (index >> 16) as u16, index as u16),
+        address: Ipv6Addr::new(
+            0x2001,
+            0xdb8,
+            0,
+            0,
+            0,
+            0,
+            (index >> 16) as u16,
+            index as u16,
+        ),
     }));
     records
 }
@@ -116,7 +171,11 @@ const SOA_MNAME: &str = "ns1";
 const SOA_SERIAL: u32 = 2026112501;
 
 /// RFC 1035 §5.1 master file.
-pub fn write_master_file(origin: &str, records: &[Record], output: &mut impl Write) -> io::Result<()> {
+pub fn write_master_file(
+    origin: &str,
+    records: &[Record],
+    output: &mut impl Write,
+) -> io::Result<()> {
     writeln!(output, "$ORIGIN {origin}\n$TTL {TTL}")?;
     for record in records {
         let owner = match owner_of(record) {
@@ -152,7 +211,11 @@ fn yaml_type_and_value(origin: &str, record: &Record) -> (&'static str, String) 
         Record::Ns { target, .. } => ("NS", target.clone()),
         Record::A { address, .. } => ("A", address.to_string()),
         Record::Aaaa { address, .. } => ("AAAA", format!("'{address}'")),
-        Record::Mx { preference, exchange, .. } => (
+        Record::Mx {
+            preference,
+            exchange,
+            ..
+        } => (
             "MX",
             format!("{{preference: {preference}, exchange: {exchange}}}"),
         ),
@@ -162,7 +225,10 @@ fn yaml_type_and_value(origin: &str, record: &Record) -> (&'static str, String) 
 
 /// octoDNS YAML: one key per owner, a list of `{type, values}` when it holds several types.
 pub fn write_yaml(origin: &str, records: &[Record], output: &mut impl Write) -> io::Result<()> {
-    writeln!(output, "# Generated by bench generate_zone for {origin}; do not edit.")?;
+    writeln!(
+        output,
+        "# Generated by bench generate_zone for {origin}; do not edit."
+    )?;
     let mut index = 0;
     while let Some(first) = records.get(index) {
         let owner = owner_of(first);
@@ -231,10 +297,16 @@ pub fn write_queries(
                 format!("mail{}.{origin} MX", random.random_range(0..shape.mx_names))
             }
             78..85 if shape.cname_names > 0 => {
-                format!("alias{}.{origin} A", random.random_range(0..shape.cname_names))
+                format!(
+                    "alias{}.{origin} A",
+                    random.random_range(0..shape.cname_names)
+                )
             }
             85..90 if shape.aaaa_names > 0 => {
-                format!("v6host{}.{origin} AAAA", random.random_range(0..shape.aaaa_names))
+                format!(
+                    "v6host{}.{origin} AAAA",
+                    random.random_range(0..shape.aaaa_names)
+                )
             }
             90..94 => format!("missing{}.{origin} A", random.random_range(0..1_000_000u32)),
             94..97 => format!("w{}.wild.{origin} A", random.random_range(0..1_000_000u32)),

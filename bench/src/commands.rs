@@ -21,13 +21,24 @@ use crate::{dnsperf_output, lab, report};
 
 #[derive(Debug)]
 pub enum CommandError {
-    File { path: PathBuf, error: io::Error },
+    File {
+        path: PathBuf,
+        error: io::Error,
+    },
     Client(ClientError),
     BadRecordType(String),
-    NotReady { server: SocketAddr, waited: Duration },
+    NotReady {
+        server: SocketAddr,
+        waited: Duration,
+    },
     /// The server's process ended before it answered (e.g. it refused the zone).
-    Exited { pid: u32 },
-    BadMeasurements { path: PathBuf, lines: Vec<measurements::BadLine> },
+    Exited {
+        pid: u32,
+    },
+    BadMeasurements {
+        path: PathBuf,
+        lines: Vec<measurements::BadLine>,
+    },
 }
 
 impl fmt::Display for CommandError {
@@ -37,9 +48,14 @@ impl fmt::Display for CommandError {
             CommandError::Client(error) => write!(formatter, "{error}"),
             CommandError::BadRecordType(text) => write!(formatter, "not a record type: {text}"),
             CommandError::NotReady { server, waited } => {
-                write!(formatter, "{server} gave no NOERROR answer within {waited:?}")
+                write!(
+                    formatter,
+                    "{server} gave no NOERROR answer within {waited:?}"
+                )
             }
-            CommandError::Exited { pid } => write!(formatter, "process {pid} exited before answering"),
+            CommandError::Exited { pid } => {
+                write!(formatter, "process {pid} exited before answering")
+            }
             CommandError::BadMeasurements { path, lines } => {
                 write!(formatter, "{}: {} bad line(s)", path.display(), lines.len())?;
                 for line in lines {
@@ -54,11 +70,16 @@ impl fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 fn file_error(path: &Path) -> impl FnOnce(io::Error) -> CommandError + '_ {
-    move |error| CommandError::File { path: path.to_path_buf(), error }
+    move |error| CommandError::File {
+        path: path.to_path_buf(),
+        error,
+    }
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, CommandError> {
-    File::create(path).map(BufWriter::new).map_err(file_error(path))
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(file_error(path))
 }
 
 fn shape(records: u32) -> ZoneShape {
@@ -69,7 +90,12 @@ fn shape(records: u32) -> ZoneShape {
 }
 
 /// Writes the zone as YAML (ours) and as a master file (NSD, Knot).
-pub fn generate_zone(origin: &str, records: u32, yaml: &Path, master: &Path) -> Result<(), CommandError> {
+pub fn generate_zone(
+    origin: &str,
+    records: u32,
+    yaml: &Path,
+    master: &Path,
+) -> Result<(), CommandError> {
     let all = auth_zone::records(origin, shape(records));
     let mut output = create(yaml)?;
     auth_zone::write_yaml(origin, &all, &mut output)
@@ -97,7 +123,12 @@ pub fn generate_queries(
 
 /// Writes the lab into `directory`: one master file per zone, `zones.list` (`origin file` lines),
 /// `addresses.list`, `root.hints`, `names.txt`.
-pub fn generate_lab(directory: &Path, domains: u32, second_octet: u8, seed: u64) -> Result<(), CommandError> {
+pub fn generate_lab(
+    directory: &Path,
+    domains: u32,
+    second_octet: u8,
+    seed: u64,
+) -> Result<(), CommandError> {
     let lab = lab::generate(domains, second_octet, seed);
     fs::create_dir_all(directory).map_err(file_error(directory))?;
     let write = |name: &str, text: &str| {
@@ -110,14 +141,19 @@ pub fn generate_lab(directory: &Path, domains: u32, second_octet: u8, seed: u64)
         list.push_str(&format!("{} {}\n", zone.origin, zone.file_name));
     }
     write("zones.list", &list)?;
-    let addresses: String = lab.addresses.iter().map(|address| format!("{address}\n")).collect();
+    let addresses: String = lab
+        .addresses
+        .iter()
+        .map(|address| format!("{address}\n"))
+        .collect();
     write("addresses.list", &addresses)?;
     write("root.hints", &lab.root_hints)?;
     write("names.txt", &(lab.names.join("\n") + "\n"))
 }
 
 fn record_type(text: &str) -> Result<RecordType, CommandError> {
-    RecordType::from_str(&text.to_ascii_uppercase()).map_err(|_| CommandError::BadRecordType(text.to_string()))
+    RecordType::from_str(&text.to_ascii_uppercase())
+        .map_err(|_| CommandError::BadRecordType(text.to_string()))
 }
 
 fn print_measurements(lines: &[Measurement]) {
@@ -150,10 +186,14 @@ pub fn walk(
         match client.query(name, record_type, WALK_QUERY_TIMEOUT) {
             Ok(exchange) => {
                 milliseconds.push(exchange.elapsed.as_secs_f64() * 1000.0);
-                let resolved = exchange.response_code == ResponseCode::NoError && exchange.answer_count > 0;
+                let resolved =
+                    exchange.response_code == ResponseCode::NoError && exchange.answer_count > 0;
                 if !resolved {
                     failures += 1;
-                    eprintln!("walk: {name}: {:?}, {} answers", exchange.response_code, exchange.answer_count);
+                    eprintln!(
+                        "walk: {name}: {:?}, {} answers",
+                        exchange.response_code, exchange.answer_count
+                    );
                 }
             }
             Err(ClientError::Timeout) => {
@@ -210,11 +250,16 @@ pub fn wait_ready(
             }
             Ok(_) => std::thread::sleep(READY_POLL_INTERVAL),
             // Nothing listening yet: ICMP port unreachable shows as connection refused.
-            Err(ClientError::Timeout | ClientError::Io(_)) => std::thread::sleep(READY_POLL_INTERVAL),
+            Err(ClientError::Timeout | ClientError::Io(_)) => {
+                std::thread::sleep(READY_POLL_INTERVAL)
+            }
             Err(error) => return Err(CommandError::Client(error)),
         }
     }
-    Err(CommandError::NotReady { server, waited: timeout })
+    Err(CommandError::NotReady {
+        server,
+        waited: timeout,
+    })
 }
 
 pub fn dnsperf_metrics(path: &Path, workload: &str, server_name: &str) -> Result<(), CommandError> {
@@ -238,7 +283,10 @@ pub fn report(input: &Path, output: &Path, heading: &str) -> Result<(), CommandE
     let text = fs::read_to_string(input).map_err(file_error(input))?;
     let (measurements, bad) = measurements::parse(&text);
     if !bad.is_empty() {
-        return Err(CommandError::BadMeasurements { path: input.to_path_buf(), lines: bad });
+        return Err(CommandError::BadMeasurements {
+            path: input.to_path_buf(),
+            lines: bad,
+        });
     }
     let markdown = format!("{heading}\n{}", report::markdown(&measurements));
     fs::write(output, &markdown).map_err(file_error(output))?;

@@ -55,7 +55,11 @@ impl Client {
             SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], 0))
         };
         let socket = UdpSocket::bind(local).map_err(|error| ClientError::Io(error.kind()))?;
-        Ok(Client { socket, server, next_id: 1 })
+        Ok(Client {
+            socket,
+            server,
+            next_id: 1,
+        })
     }
 
     /// Sends `name`/`record_type` with RD set and waits up to `timeout` for the matching reply;
@@ -74,7 +78,9 @@ impl Client {
         message.metadata.id = id;
         message.metadata.recursion_desired = true;
         message.add_query(question.clone());
-        let bytes = message.to_vec().map_err(|error| ClientError::Encode(error.to_string()))?;
+        let bytes = message
+            .to_vec()
+            .map_err(|error| ClientError::Encode(error.to_string()))?;
         let started = Instant::now();
         let deadline = started + timeout;
         self.socket
@@ -91,15 +97,27 @@ impl Client {
                 .map_err(|error| ClientError::Io(error.kind()))?;
             let (length, from) = match self.socket.recv_from(&mut buffer) {
                 Ok(received) => received,
-                Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     return Err(ClientError::Timeout)
                 }
                 Err(error) => return Err(ClientError::Io(error.kind())),
             };
             let elapsed = started.elapsed();
-            let Some(datagram) = buffer.get(..length) else { continue };
-            let Ok(reply) = Message::from_bytes(datagram) else { continue };
-            if from != self.server || reply.metadata.id != id || reply.queries.first() != Some(&question) {
+            let Some(datagram) = buffer.get(..length) else {
+                continue;
+            };
+            let Ok(reply) = Message::from_bytes(datagram) else {
+                continue;
+            };
+            if from != self.server
+                || reply.metadata.id != id
+                || reply.queries.first() != Some(&question)
+            {
                 continue;
             }
             return Ok(Exchange {

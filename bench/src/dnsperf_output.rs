@@ -41,7 +41,11 @@ pub fn parse(output: &str) -> DnsperfRun {
             run.mean_latency_seconds = first_number(rest);
         } else if line.starts_with("> ") {
             // `> NOERROR host1.bench.test A 0.000123`: the latency is the last field.
-            if let Some(latency) = line.split_whitespace().last().and_then(|field| field.parse().ok()) {
+            if let Some(latency) = line
+                .split_whitespace()
+                .last()
+                .and_then(|field| field.parse().ok())
+            {
                 latencies.push(latency);
             }
         }
@@ -58,7 +62,10 @@ impl DnsperfRun {
         [
             ("qps", self.queries_per_second),
             ("mean_latency_us", microseconds(self.mean_latency_seconds)),
-            ("median_latency_us", microseconds(self.median_latency_seconds)),
+            (
+                "median_latency_us",
+                microseconds(self.median_latency_seconds),
+            ),
             ("p99_latency_us", microseconds(self.p99_latency_seconds)),
             ("lost_queries", self.queries_lost),
             ("completed_queries", self.queries_completed),
@@ -101,7 +108,9 @@ mod tests {
 
     #[test]
     fn verbose_lines_give_percentiles() {
-        let lines: String = (1..=100).map(|index| format!("> NOERROR h.test A 0.{index:06}\n")).collect();
+        let lines: String = (1..=100)
+            .map(|index| format!("> NOERROR h.test A 0.{index:06}\n"))
+            .collect();
         let run = parse(&lines);
         assert_eq!(run.p99_latency_seconds, Some(0.000099));
     }

@@ -60,7 +60,12 @@ impl Plan {
         Ipv4Addr::new(127, self.second, 1, 2 + index as u8)
     }
     fn domain_server(&self, domain: u32) -> Ipv4Addr {
-        Ipv4Addr::new(127, self.second, 2, 1 + (domain % u32::from(DOMAIN_SERVER_COUNT)) as u8)
+        Ipv4Addr::new(
+            127,
+            self.second,
+            2,
+            1 + (domain % u32::from(DOMAIN_SERVER_COUNT)) as u8,
+        )
     }
     fn name_host_server(&self, index: usize) -> Ipv4Addr {
         Ipv4Addr::new(127, self.second, 3, 1 + index as u8)
@@ -93,16 +98,19 @@ fn glueless_server_name(domain: u32) -> (String, usize) {
 }
 
 fn is_glueless(domain: u32) -> bool {
-    domain % GLUELESS_EVERY == 0
+    domain.is_multiple_of(GLUELESS_EVERY)
 }
 
 fn cross_cname_target(domain: u32, domains: u32) -> Option<String> {
     // Seven on: always a different TLD since 7 is not a multiple of the TLD count.
-    (domain % CROSS_CNAME_EVERY == 3).then(|| format!("www.{}", domain_name((domain + 7) % domains)))
+    (domain % CROSS_CNAME_EVERY == 3)
+        .then(|| format!("www.{}", domain_name((domain + 7) % domains)))
 }
 
 pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
-    let plan = Plan { second: second_octet };
+    let plan = Plan {
+        second: second_octet,
+    };
     let mut zones = Vec::new();
 
     let mut root = soa(".");
@@ -113,12 +121,19 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
             plan.top_level(index)
         ));
     }
-    zones.push(LabZone { origin: ".".into(), file_name: "root.zone".into(), text: root });
+    zones.push(LabZone {
+        origin: ".".into(),
+        file_name: "root.zone".into(),
+        text: root,
+    });
 
     for (index, top_level) in TOP_LEVEL_DOMAINS.iter().enumerate() {
         let origin = format!("{top_level}.");
         let mut text = soa(&origin);
-        text.push_str(&format!("@ IN NS ns.{origin}\nns IN A {}\n", plan.top_level(index)));
+        text.push_str(&format!(
+            "@ IN NS ns.{origin}\nns IN A {}\n",
+            plan.top_level(index)
+        ));
         text.push_str(&format!(
             "nshost IN NS ns.nshost.{origin}\nns.nshost IN A {}\n",
             plan.name_host_server(index)
@@ -126,7 +141,10 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
         for domain in (0..domains).filter(|domain| top_level_of(*domain) == index) {
             let label = format!("d{domain}");
             if is_glueless(domain) {
-                text.push_str(&format!("{label} IN NS {}\n", glueless_server_name(domain).0));
+                text.push_str(&format!(
+                    "{label} IN NS {}\n",
+                    glueless_server_name(domain).0
+                ));
             } else {
                 text.push_str(&format!(
                     "{label} IN NS ns1.{label}.{origin}\nns1.{label} IN A {}\n",
@@ -134,11 +152,18 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
                 ));
             }
         }
-        zones.push(LabZone { origin: origin.clone(), file_name: format!("{top_level}.zone"), text });
+        zones.push(LabZone {
+            origin: origin.clone(),
+            file_name: format!("{top_level}.zone"),
+            text,
+        });
 
         let host_origin = format!("nshost.{origin}");
         let mut host_zone = soa(&host_origin);
-        host_zone.push_str(&format!("@ IN NS ns.{host_origin}\nns IN A {}\n", plan.name_host_server(index)));
+        host_zone.push_str(&format!(
+            "@ IN NS ns.{host_origin}\nns IN A {}\n",
+            plan.name_host_server(index)
+        ));
         for domain in (0..domains).filter(|domain| is_glueless(*domain)) {
             let (server, host_top_level) = glueless_server_name(domain);
             if host_top_level == index {
@@ -159,7 +184,10 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
         if is_glueless(domain) {
             text.push_str(&format!("@ IN NS {}\n", glueless_server_name(domain).0));
         } else {
-            text.push_str(&format!("@ IN NS ns1.{origin}\nns1 IN A {}\n", plan.domain_server(domain)));
+            text.push_str(&format!(
+                "@ IN NS ns1.{origin}\nns1 IN A {}\n",
+                plan.domain_server(domain)
+            ));
         }
         let _ = writeln!(text, "www IN A 192.0.2.{}", domain % 250 + 1);
         names.push(format!("www.{origin}"));
@@ -190,7 +218,12 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
         "; Root hints of the bench lab.\n.  3600000  NS  a.root.\na.root.  3600000  A  {}\n",
         plan.root()
     );
-    Lab { zones, addresses, root_hints, names }
+    Lab {
+        zones,
+        addresses,
+        root_hints,
+        names,
+    }
 }
 
 #[cfg(test)]
@@ -210,7 +243,11 @@ mod tests {
     #[test]
     fn glueless_domain_has_no_glue_in_its_parent() {
         let lab = generate(10, 80, 1);
-        let alpha = lab.zones.iter().find(|zone| zone.origin == "alpha.").map(|zone| zone.text.clone());
+        let alpha = lab
+            .zones
+            .iter()
+            .find(|zone| zone.origin == "alpha.")
+            .map(|zone| zone.text.clone());
         let alpha = alpha.unwrap_or_default();
         assert!(alpha.contains("d0 IN NS ns0.nshost.bravo."));
         assert!(!alpha.contains("ns1.d0"));

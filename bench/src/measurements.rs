@@ -15,7 +15,11 @@ pub struct Measurement {
 
 impl fmt::Display for Measurement {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}\t{}\t{}\t{}", self.workload, self.server, self.metric, self.value)
+        write!(
+            formatter,
+            "{}\t{}\t{}\t{}",
+            self.workload, self.server, self.metric, self.value
+        )
     }
 }
 
@@ -27,7 +31,11 @@ pub struct BadLine {
 
 impl fmt::Display for BadLine {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "line {}: not workload<TAB>server<TAB>metric<TAB>number: {}", self.line, self.text)
+        write!(
+            formatter,
+            "line {}: not workload<TAB>server<TAB>metric<TAB>number: {}",
+            self.line, self.text
+        )
     }
 }
 
@@ -48,9 +56,15 @@ pub fn parse(text: &str) -> (Vec<Measurement>, Vec<BadLine>) {
                     metric: metric.to_string(),
                     value,
                 }),
-                Err(_) => bad.push(BadLine { line: index + 1, text: line.to_string() }),
+                Err(_) => bad.push(BadLine {
+                    line: index + 1,
+                    text: line.to_string(),
+                }),
             },
-            _ => bad.push(BadLine { line: index + 1, text: line.to_string() }),
+            _ => bad.push(BadLine {
+                line: index + 1,
+                text: line.to_string(),
+            }),
         }
     }
     (measurements, bad)

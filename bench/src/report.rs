@@ -56,7 +56,12 @@ fn format_summary(summary: Option<Summary>) -> String {
     }
 }
 
-fn values<'a>(measurements: &'a [Measurement], workload: &'a str, server: &'a str, metric: &'a str) -> Vec<f64> {
+fn values<'a>(
+    measurements: &'a [Measurement],
+    workload: &'a str,
+    server: &'a str,
+    metric: &'a str,
+) -> Vec<f64> {
     measurements
         .iter()
         .filter(|m| m.workload == workload && m.server == server && m.metric == metric)
@@ -111,7 +116,12 @@ mod tests {
     use super::*;
 
     fn measurement(server: &str, value: f64) -> Measurement {
-        Measurement { workload: "w".into(), server: server.into(), metric: "qps".into(), value }
+        Measurement {
+            workload: "w".into(),
+            server: server.into(),
+            metric: "qps".into(),
+            value,
+        }
     }
 
     #[test]

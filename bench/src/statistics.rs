@@ -12,7 +12,11 @@ pub struct Summary {
 
 /// Sorts a copy, ignoring NaN (a metric dnsperf could not compute).
 fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut values: Vec<f64> = values.iter().copied().filter(|value| !value.is_nan()).collect();
+    let mut values: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|value| !value.is_nan())
+        .collect();
     values.sort_by(f64::total_cmp);
     values
 }
@@ -72,7 +76,12 @@ mod tests {
         let summary = summarize(&[f64::NAN, 2.0, 5.0, 1.0]);
         assert_eq!(
             summary,
-            Some(Summary { median: 2.0, minimum: 1.0, maximum: 5.0, count: 3 })
+            Some(Summary {
+                median: 2.0,
+                minimum: 1.0,
+                maximum: 5.0,
+                count: 3
+            })
         );
     }
 }

@@ -109,19 +109,41 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Arguments::parse().command {
-        Command::GenerateZone { origin, records, yaml, master } => {
-            commands::generate_zone(&origin, records, &yaml, &master)
-        }
-        Command::GenerateQueries { origin, records, mix, count, seed, output } => {
-            commands::generate_queries(&origin, records, mix, count, seed, &output)
-        }
-        Command::GenerateLab { directory, domains, second_octet, seed } => {
-            commands::generate_lab(&directory, domains, second_octet, seed)
-        }
-        Command::Walk { server, names, r#type, workload, server_name } => {
-            commands::walk(server, &names, &r#type, &workload, &server_name)
-        }
-        Command::WaitReady { server, name, r#type, timeout_seconds, started_at, pid } => commands::wait_ready(
+        Command::GenerateZone {
+            origin,
+            records,
+            yaml,
+            master,
+        } => commands::generate_zone(&origin, records, &yaml, &master),
+        Command::GenerateQueries {
+            origin,
+            records,
+            mix,
+            count,
+            seed,
+            output,
+        } => commands::generate_queries(&origin, records, mix, count, seed, &output),
+        Command::GenerateLab {
+            directory,
+            domains,
+            second_octet,
+            seed,
+        } => commands::generate_lab(&directory, domains, second_octet, seed),
+        Command::Walk {
+            server,
+            names,
+            r#type,
+            workload,
+            server_name,
+        } => commands::walk(server, &names, &r#type, &workload, &server_name),
+        Command::WaitReady {
+            server,
+            name,
+            r#type,
+            timeout_seconds,
+            started_at,
+            pid,
+        } => commands::wait_ready(
             server,
             &name,
             &r#type,
@@ -129,10 +151,16 @@ fn main() -> ExitCode {
             started_at,
             pid,
         ),
-        Command::DnsperfMetrics { file, workload, server_name } => {
-            commands::dnsperf_metrics(&file, &workload, &server_name)
-        }
-        Command::Report { input, output, heading } => commands::report(&input, &output, &heading),
+        Command::DnsperfMetrics {
+            file,
+            workload,
+            server_name,
+        } => commands::dnsperf_metrics(&file, &workload, &server_name),
+        Command::Report {
+            input,
+            output,
+            heading,
+        } => commands::report(&input, &output, &heading),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

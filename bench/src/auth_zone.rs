@@ -237,6 +237,13 @@ pub fn write_yaml(origin: &str, records: &[Record], output: &mut impl Write) -> 
             .position(|record| owner_of(record) != owner)
             .map_or(records.len(), |offset| index + offset);
         let group = &records[index..end];
+        // One record: octoDNS's short form, a single map (fewer YAML nodes than a list of one).
+        if let [record] = group {
+            let (record_type, value) = yaml_type_and_value(origin, record);
+            writeln!(output, "'{owner}': {{type: {record_type}, value: {value}}}")?;
+            index = end;
+            continue;
+        }
         writeln!(output, "'{owner}':")?;
         // Consecutive records of one type form one RRset.
         let mut start = 0;

@@ -128,6 +128,18 @@ wait_port() {
 # kibibytes PID FIELD: VmRSS / VmHWM from /proc.
 kibibytes() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
 
+# tree_peak PID: the largest VmHWM (KiB) of PID and its descendants. NSD loads zones in a forked
+# child, not in the process we start; the largest, not the sum, since forked children share pages.
+tree_peak() {
+    local pid=$1 peak child child_peak
+    peak=$(kibibytes "$pid" VmHWM 2>/dev/null || echo 0)
+    for child in $(pgrep -P "$pid" || true); do
+        child_peak=$(tree_peak "$child")
+        [ "${child_peak:-0}" -gt "${peak:-0}" ] && peak=$child_peak
+    done
+    echo "${peak:-0}"
+}
+
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 
 # ---------------------------------------------------------------- server configs
@@ -399,7 +411,7 @@ workload_memory_cache() {
             taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$big/names.txt" -n 1 -q 50 \
                 >"$WORK/memory-dnsperf-$server.txt" 2>&1 || true
             after=$(kibibytes "$pid" VmRSS)
-            peak=$(kibibytes "$pid" VmHWM)
+            peak=$(tree_peak "$pid")
             local completed
             completed=$(awk '/Queries completed:/ { print $3 }' "$WORK/memory-dnsperf-$server.txt")
             record memory-cache-100k "$server" bytes_per_cached_name \
@@ -433,9 +445,8 @@ workload_memory_zone() {
                 log "memory: $server did not load the zone: $(tail -2 "$WORK/million-$server.log")"
                 stop "$pid"; continue
             fi
-            # NSD forks its serving child from the loader: the loader's peak is the load's peak.
             local peak
-            peak=$(kibibytes "$pid" VmHWM)
+            peak=$(tree_peak "$pid")
             record "memory-zone-$records" "$server" load_seconds "$seconds"
             record "memory-zone-$records" "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
             stop "$pid"

@@ -271,7 +271,7 @@ pub fn dnsperf_metrics(path: &Path, workload: &str, server_name: &str) -> Result
         .map(|(metric, value)| Measurement {
             workload: workload.to_string(),
             server: server_name.to_string(),
-            metric: metric.to_string(),
+            metric,
             value,
         })
         .collect();

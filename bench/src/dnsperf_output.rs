@@ -14,6 +14,8 @@ pub struct DnsperfRun {
     /// From the `-v` per-query lines, when present.
     pub p99_latency_seconds: Option<f64>,
     pub median_latency_seconds: Option<f64>,
+    /// `Response codes:` counts, e.g. ("NXDOMAIN", 4005): equal mixes show the servers answered alike.
+    pub response_codes: Vec<(String, f64)>,
 }
 
 fn first_number(text: &str) -> Option<f64> {
@@ -39,6 +41,17 @@ pub fn parse(output: &str) -> DnsperfRun {
             run.queries_per_second = first_number(rest);
         } else if let Some(rest) = line.strip_prefix("Average Latency (s):") {
             run.mean_latency_seconds = first_number(rest);
+        } else if let Some(rest) = line.strip_prefix("Response codes:") {
+            // `NOERROR 95995 (96.00%), NXDOMAIN 4005 (4.00%)`
+            run.response_codes = rest
+                .split(',')
+                .filter_map(|part| {
+                    let mut fields = part.split_whitespace();
+                    let code = fields.next()?.to_string();
+                    let count = fields.next()?.parse().ok()?;
+                    Some((code, count))
+                })
+                .collect();
         } else if line.starts_with("> ") {
             // `> NOERROR host1.bench.test A 0.000123`: the latency is the last field.
             if let Some(latency) = line
@@ -57,7 +70,7 @@ pub fn parse(output: &str) -> DnsperfRun {
 
 impl DnsperfRun {
     /// (metric, value) pairs in the report's units: latencies in microseconds.
-    pub fn metrics(&self) -> Vec<(&'static str, f64)> {
+    pub fn metrics(&self) -> Vec<(String, f64)> {
         let microseconds = |seconds: Option<f64>| seconds.map(|value| value * 1e6);
         [
             ("qps", self.queries_per_second),
@@ -71,7 +84,12 @@ impl DnsperfRun {
             ("completed_queries", self.queries_completed),
         ]
         .into_iter()
-        .filter_map(|(name, value)| Some((name, value?)))
+        .filter_map(|(name, value)| Some((name.to_string(), value?)))
+        .chain(
+            self.response_codes
+                .iter()
+                .map(|(code, count)| (format!("answers_{}", code.to_ascii_lowercase()), *count)),
+        )
         .collect()
     }
 }
@@ -104,6 +122,7 @@ mod tests {
         assert_eq!(run.queries_per_second, Some(9.498903));
         assert_eq!(run.mean_latency_seconds, Some(0.000123));
         assert_eq!(run.p99_latency_seconds, None);
+        assert_eq!(run.response_codes, vec![("NOERROR".to_string(), 19.0)]);
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub struct DnsperfRun {
     /// From the `-v` per-query lines, when present.
     pub p99_latency_seconds: Option<f64>,
     pub median_latency_seconds: Option<f64>,
-    /// `Response codes:` counts, e.g. ("NXDOMAIN", 4005): equal mixes show the servers answered alike.
+    /// `Response codes:` counts, e.g. ("NXDOMAIN", 4005); reported as shares of the completed queries,
+    /// where equal shares show the servers answered alike.
     pub response_codes: Vec<(String, f64)>,
 }
 
@@ -85,11 +86,15 @@ impl DnsperfRun {
         ]
         .into_iter()
         .filter_map(|(name, value)| Some((name.to_string(), value?)))
-        .chain(
-            self.response_codes
-                .iter()
-                .map(|(code, count)| (format!("answers_{}", code.to_ascii_lowercase()), *count)),
-        )
+        .chain(self.response_codes.iter().filter_map(|(code, count)| {
+            let completed = self
+                .queries_completed
+                .filter(|completed| *completed > 0.0)?;
+            Some((
+                format!("answers_{}_percent", code.to_ascii_lowercase()),
+                count * 100.0 / completed,
+            ))
+        }))
         .collect()
     }
 }

@@ -27,11 +27,11 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "bytes_per_cached_name" => ("bytes per cached name (RSS growth)", "lower"),
         "peak_rss_mib" => ("peak RSS (MiB, VmHWM)", "lower"),
         "load_seconds" => ("load time to first answer (s)", "lower"),
-        "answers_noerror" => ("NOERROR answers", "same"),
-        "answers_nxdomain" => ("NXDOMAIN answers", "same"),
-        "answers_servfail" => ("SERVFAIL answers", "lower"),
-        "answers_refused" => ("REFUSED answers", "lower"),
-        "answers_formerr" => ("FORMERR answers", "lower"),
+        "answers_noerror_percent" => ("NOERROR answers (% of completed)", "same"),
+        "answers_nxdomain_percent" => ("NXDOMAIN answers (% of completed)", "same"),
+        "answers_servfail_percent" => ("SERVFAIL answers (% of completed)", "lower"),
+        "answers_refused_percent" => ("REFUSED answers (% of completed)", "lower"),
+        "answers_formerr_percent" => ("FORMERR answers (% of completed)", "lower"),
         other => (other, "?"),
     }
 }

@@ -13,6 +13,7 @@ pub mod request;
 pub mod response;
 pub mod run;
 pub mod yaml_rdata;
+pub mod yaml_rdata_objects;
 pub mod yaml_tree;
 pub mod yaml_zone;
 pub mod zone;

@@ -176,6 +176,12 @@ fn find_position<'zone>(
 ) -> Position<'zone> {
     let apex_labels = usize::from(zone.origin.num_labels());
     let name_labels = usize::from(name.num_labels());
+    // A DNAME at the apex (RFC 6672 §2.3 allows it) redirects every name below it.
+    if name_labels > apex_labels {
+        if let Some(apex) = zone.apex().filter(|apex| apex.dname_target.is_some()) {
+            return Position::Dname(apex, zone.origin.clone());
+        }
+    }
     for labels in apex_labels + 1..=name_labels {
         let ancestor = name.trim_to(labels);
         match zone.node(&ancestor) {

@@ -2,7 +2,6 @@
 //! (RFC 2181 §9) and setting TC when required data did not fit. Also the error responses.
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::Record;
 
 use crate::limits::{MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_UDP_PAYLOAD};
 use crate::listen::Protocol;
@@ -58,11 +57,7 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
     if let Some(edns) = &request.edns {
         message.edns = Some(server_edns(edns.flags().dnssec_ok));
     }
-    let flatten = |sets: &[std::sync::Arc<crate::zone::RecordSet>]| -> Vec<Record> {
-        sets.iter()
-            .flat_map(|set| set.records.iter().cloned())
-            .collect()
-    };
+    let flatten = Answer::records;
     message.answers = flatten(&answer.answers);
     message.authorities = flatten(&answer.authorities);
     message.additionals = flatten(&answer.additionals);

@@ -22,7 +22,7 @@ pub struct RunOptions {
 pub enum RunError {
     BadZoneArgument(ZoneError),
     NoZoneLoaded,
-    Listen(String),
+    Listen(crate::listen::ListenError),
     Signal(std::io::Error),
 }
 
@@ -78,7 +78,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
         &options.listen,
         crate::listen::ListenOptions::default(),
     )
-    .map_err(|error| RunError::Listen(error.to_string()))?;
+    .map_err(RunError::Listen)?;
     // The listener logs the ready line naming every bound address; add what is served.
     tracing::info!(zones = catalog.current().zones().count(), "serving zones");
     loop {

@@ -352,6 +352,10 @@ impl Reader {
             return;
         }
         for value in values {
+            if let Some((line, key)) = duplicate_key(value) {
+                self.error(line, ZoneErrorKind::DuplicateKey(key));
+                continue;
+            }
             match rdata_from_node(record_type, value, &self.origin) {
                 Ok(rdata) => {
                     if self.records.len() >= MAX_RECORDS_PER_ZONE {
@@ -372,6 +376,29 @@ impl Reader {
             }
         }
     }
+}
+
+/// The first repeated key in a value object (such as two `preference` in one MX value), with
+/// the line of the repeat. Only the value's own mapping is checked: values are one level deep,
+/// except SVCB's `svcparams`, which is checked too.
+fn duplicate_key(value: &Node) -> Option<(u64, String)> {
+    let NodeValue::Mapping(entries) = &value.value else {
+        return None;
+    };
+    for (index, (key, nested)) in entries.iter().enumerate() {
+        let text = key.as_scalar()?;
+        let earlier = entries.get(..index).unwrap_or_default();
+        if earlier
+            .iter()
+            .any(|(other, _)| other.as_scalar() == Some(text))
+        {
+            return Some((key.line, text.to_owned()));
+        }
+        if let Some(found) = duplicate_key(nested) {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// Record types a zone may hold. Meta types (ANY, OPT, AXFR, ...) and DNSSEC types we cannot

@@ -8,7 +8,7 @@ use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 
-use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE};
+use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD};
 use crate::yaml_zone::{ReadZone, SourceRecord};
 use crate::zone::{RecordSet, ServedSet, Zone, ZoneNode};
 use crate::zone_error::{ZoneError, ZoneErrorKind};
@@ -95,6 +95,22 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         let mut record = record;
         if let Some(first) = pending.records.first() {
             record.ttl = first.ttl;
+        }
+        if pending.records.len() >= MAX_VALUES_PER_RECORD {
+            // Several record objects of one type at one owner add up to one RRset; it has the
+            // same bound as a single object's `values`.
+            if pending.records.len() == MAX_VALUES_PER_RECORD {
+                let owner = record.name.to_string();
+                report(
+                    line,
+                    ZoneErrorKind::WrongShape {
+                        owner,
+                        expected: "at most 4096 values in one RRset",
+                    },
+                );
+            }
+            pending.records.push(record);
+            continue;
         }
         pending.records.push(record);
         record_count += 1;

@@ -61,13 +61,18 @@ pub enum ZoneErrorKind {
 
 impl fmt::Display for ZoneError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            formatter,
-            "{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.kind
-        )
+        // Line 0 means the whole file (it could not be read, or is too large).
+        if self.line == 0 {
+            write!(formatter, "{}: {}", self.file.display(), self.kind)
+        } else {
+            write!(
+                formatter,
+                "{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.kind
+            )
+        }
     }
 }
 

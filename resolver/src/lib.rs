@@ -1,39 +1,24 @@
 //! A caching recursive resolver as a library: iterate from root hints or forward, cache RRsets.
 //! Flow: client message → cache lookup → iterator states (transport) → scrubber → cache → answer.
 
+pub mod budget;
+pub mod cache;
+pub mod classify;
 pub mod clock;
 pub mod config;
+pub mod delegation;
+pub mod dig;
+pub mod infra;
+mod iterator;
+pub mod limits;
+pub mod resolver;
+pub mod response;
+pub mod root_hints;
+pub mod scrub;
 pub mod transport;
+pub mod udp_tcp_transport;
+pub mod upstream;
 
-use std::sync::Arc;
-
-use hickory_proto::op::Message;
-
-use crate::clock::Clock;
-use crate::config::ResolverConfig;
-use crate::transport::Transport;
-
-/// The resolver: one per process, shared by every client query.
-pub struct Resolver {
-    #[allow(dead_code)]
-    config: ResolverConfig,
-    #[allow(dead_code)]
-    transport: Arc<dyn Transport>,
-    #[allow(dead_code)]
-    clock: Arc<dyn Clock>,
-}
-
-impl Resolver {
-    pub fn new(config: ResolverConfig, transport: Arc<dyn Transport>, clock: Arc<dyn Clock>) -> Self {
-        Resolver { config, transport, clock }
-    }
-
-    /// Answers one client query message (already parsed) with a complete response message:
-    /// same ID and question, QR and RA set, RD copied, rcode NOERROR/NXDOMAIN/SERVFAIL/...
-    pub async fn resolve(&self, request: &Message) -> Message {
-        let mut response = request.clone();
-        response.metadata.message_type = hickory_proto::op::MessageType::Response;
-        response.metadata.response_code = hickory_proto::op::ResponseCode::ServFail;
-        response
-    }
-}
+pub use resolver::Resolver;
+#[cfg(test)]
+mod scripted_tests;

@@ -356,3 +356,53 @@ host.new: {type: A, value: 192.0.2.44}
     let reply = ask(&zones, "old.example.test.", RecordType::DNAME);
     assert_eq!(section(&reply.answers), ["old.example.test. DNAME"]);
 }
+
+#[test]
+fn dname_at_the_apex_redirects_names_below_it() {
+    let text = r#"
+'':
+  - {type: NS, value: ns.example.org.}
+  - {type: DNAME, value: example.net.}
+"#;
+    let zones = catalog(&[("example.test", text)]);
+    let reply = ask(&zones, "www.example.test.", RecordType::A);
+    assert_header(&reply, ResponseCode::NoError, true);
+    assert_eq!(
+        full(&reply.answers)[1],
+        "www.example.test. 3600 CNAME www.example.net."
+    );
+    let reply = ask(&zones, "example.test.", RecordType::NS);
+    assert_eq!(section(&reply.answers), ["example.test. NS"]);
+}
+
+#[test]
+fn wildcard_does_not_reach_below_a_delegation() {
+    let text = r#"
+'': {type: NS, value: ns.example.org.}
+'*': {type: A, value: 192.0.2.9}
+sub: {type: NS, value: ns.example.org.}
+"#;
+    let zones = catalog(&[("example.test", text)]);
+    // Covered by the apex wildcard.
+    let reply = ask(&zones, "anything.example.test.", RecordType::A);
+    assert_header(&reply, ResponseCode::NoError, true);
+    assert_eq!(
+        full(&reply.answers),
+        ["anything.example.test. 3600 A 192.0.2.9"]
+    );
+    // Below the cut the child answers: a referral, never the parent's wildcard.
+    let reply = ask(&zones, "x.y.sub.example.test.", RecordType::A);
+    assert_header(&reply, ResponseCode::NoError, false);
+    assert!(reply.answers.is_empty());
+    assert_eq!(section(&reply.authorities), ["sub.example.test. NS"]);
+}
+
+#[test]
+fn ds_for_a_child_apex_without_its_parent_is_nodata_from_the_child() {
+    let child = "'': {type: NS, value: ns.example.org.}\n";
+    let zones = catalog(&[("sub.example.test", child)]);
+    let reply = ask(&zones, "sub.example.test.", RecordType::DS);
+    assert_header(&reply, ResponseCode::NoError, true);
+    assert!(reply.answers.is_empty());
+    assert_eq!(section(&reply.authorities), ["sub.example.test. SOA"]);
+}

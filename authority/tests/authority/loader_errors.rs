@@ -241,3 +241,26 @@ fn alias_expansion_bomb_is_an_error_not_a_hang() {
         "{found:?}"
     );
 }
+
+#[test]
+fn rrset_larger_than_the_bound_is_rejected() {
+    let mut text = with_apex("big:\n");
+    for object in 0..2 {
+        text.push_str("  - type: TXT\n    values:\n");
+        for index in 0..2100 {
+            text.push_str(&format!("      - v{object}-{index}\n"));
+        }
+    }
+    let found = errors("example.test", &text);
+    assert_eq!(found.len(), 1, "{:?}", &found[..found.len().min(3)]);
+    assert!(
+        found[0].1.contains("at most 4096 values in one RRset"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn duplicate_key_inside_a_value_is_rejected() {
+    let text = with_apex("mx:\n  type: MX\n  value:\n    preference: 10\n    preference: 20\n    exchange: mail.example.org.\n");
+    assert_one(&text, 11, "duplicate key \"preference\"");
+}

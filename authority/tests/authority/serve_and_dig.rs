@@ -256,3 +256,23 @@ fn serves_ipv4_and_ipv6_addresses_together() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("192.0.2.80"));
     assert!(dig("127.20.1.3:5300", &["+short", "web.example.test", "A"]).contains("192.0.2.80"));
 }
+
+#[test]
+fn server_without_any_loadable_zone_exits_with_failure() {
+    let output = Command::new(env!("CARGO_BIN_EXE_authority"))
+        .args([
+            "--listen",
+            "127.20.1.4:5300",
+            "/nonexistent/authority/missing.test.yaml",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("missing.test.yaml: cannot read file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no zone loaded"), "{stderr}");
+}

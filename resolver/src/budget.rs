@@ -1,0 +1,58 @@
+//! The work budget of one client query, shared by its whole tree of sub-resolutions.
+//! When it runs out the answer is SERVFAIL: never a hang, never unbounded work.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use crate::limits::{MAX_RESOLUTION_TIME, MAX_UPSTREAM_QUERIES};
+
+pub struct Budget {
+    sends_left: AtomicU32,
+    deadline: Duration,
+}
+
+impl Budget {
+    pub fn new(now: Duration) -> Self {
+        Budget {
+            sends_left: AtomicU32::new(MAX_UPSTREAM_QUERIES),
+            deadline: now + MAX_RESOLUTION_TIME,
+        }
+    }
+
+    /// Takes one upstream query from the budget; `false` when spent or past the deadline.
+    pub fn take_send(&self, now: Duration) -> bool {
+        if now >= self.deadline {
+            return false;
+        }
+        self.sends_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+    }
+
+    pub fn sends_left(&self) -> u32 {
+        self.sends_left.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_refuses_sends_past_the_limit() {
+        let budget = Budget::new(Duration::ZERO);
+        let granted = (0..MAX_UPSTREAM_QUERIES + 10)
+            .filter(|_| budget.take_send(Duration::ZERO))
+            .count();
+        assert_eq!(granted, MAX_UPSTREAM_QUERIES as usize);
+    }
+
+    #[test]
+    fn budget_refuses_sends_past_the_deadline() {
+        let budget = Budget::new(Duration::from_secs(5));
+        assert!(budget.take_send(Duration::from_secs(6)));
+        assert!(!budget.take_send(Duration::from_secs(5) + MAX_RESOLUTION_TIME));
+    }
+}

@@ -1,0 +1,351 @@
+//! dig's command line, hand-parsed: words in any order, `@server`, `-p/-t/-c/-x/-f/-4/-6`, bare types and
+//! classes, `+options`. Produces a list of lookups; never touches the network or the file system.
+
+use std::net::IpAddr;
+
+use hickory_proto::rr::{DNSClass, RecordType};
+
+use crate::dig::error::DigError;
+use crate::dig::limits::{MAX_ARGUMENTS, MAX_LOOKUPS};
+use crate::dig::options::{apply_plus_option, QueryOptions};
+
+/// Which address family `-4`/`-6` restrict the server addresses to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AddressFamily {
+    #[default]
+    Any,
+    V4,
+    V6,
+}
+
+/// One query to make: what to ask, whom, and how to show the reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    /// The name as typed (or built by `-x`); `None` means dig's default `.`.
+    pub name: Option<String>,
+    /// `None` until a type is given: A for a name, NS for the root default.
+    pub record_type: Option<RecordType>,
+    pub class: DNSClass,
+    /// `@server` as typed (address or host name); `None` means resolv.conf.
+    pub server: Option<String>,
+    pub port: u16,
+    pub family: AddressFamily,
+    pub options: QueryOptions,
+}
+
+impl Default for Lookup {
+    fn default() -> Self {
+        Lookup {
+            name: None,
+            record_type: None,
+            class: DNSClass::IN,
+            server: None,
+            port: 53,
+            family: AddressFamily::Any,
+            options: QueryOptions::default(),
+        }
+    }
+}
+
+impl Lookup {
+    /// dig's defaults: no name asks `. NS`; a name without a type asks A.
+    pub fn effective_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(".")
+    }
+
+    pub fn effective_type(&self) -> RecordType {
+        match (self.record_type, self.name.is_some()) {
+            (Some(record_type), _) => record_type,
+            (None, true) => RecordType::A,
+            (None, false) => RecordType::NS,
+        }
+    }
+}
+
+/// The whole command line, parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Invocation {
+    pub lookups: Vec<Lookup>,
+    /// Settings given before the first name; batch-file lines start from these.
+    pub defaults: Lookup,
+    pub batch_file: Option<String>,
+    pub help: bool,
+    pub version: bool,
+}
+
+/// Parses a record type the way dig does: a mnemonic in any case, or RFC 3597 `TYPEnnn`.
+pub fn parse_record_type(word: &str) -> Option<RecordType> {
+    let upper = word.to_ascii_uppercase();
+    if let Some(number) = upper.strip_prefix("TYPE") {
+        if !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()) {
+            return number.parse::<u16>().ok().map(RecordType::from);
+        }
+    }
+    upper.parse::<RecordType>().ok().filter(|record_type| {
+        // OPT is a pseudo-type (RFC 6891 §6.1.1), never a question type.
+        !matches!(record_type, RecordType::OPT | RecordType::Unknown(_))
+    })
+}
+
+/// Parses a class: a mnemonic (IN, CH, HS, NONE, ANY) or RFC 3597 `CLASSnnn`.
+pub fn parse_class(word: &str) -> Option<DNSClass> {
+    let upper = word.to_ascii_uppercase();
+    if let Some(number) = upper.strip_prefix("CLASS") {
+        if !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()) {
+            return number.parse::<u16>().ok().map(DNSClass::from);
+        }
+    }
+    match upper.as_str() {
+        "IN" | "CH" | "HS" | "NONE" | "ANY" => upper.parse::<DNSClass>().ok(),
+        _ => None,
+    }
+}
+
+/// A word that looks like `TYPEnnn`/`CLASSnnn` but is out of range is a typo, not a name.
+fn looks_like_numeric_type(word: &str, prefix: &str) -> bool {
+    let upper = word.to_ascii_uppercase();
+    upper.strip_prefix(prefix).is_some_and(|number| {
+        !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit())
+    })
+}
+
+/// RFC 1035 §3.5 (in-addr.arpa) and RFC 3596 §2.5 (ip6.arpa, one label per nibble).
+pub fn reverse_name(address: &str) -> Result<String, DigError> {
+    let parsed: IpAddr = address
+        .parse()
+        .map_err(|_| DigError::InvalidReverseAddress(address.to_string()))?;
+    Ok(match parsed {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa.")
+        }
+        IpAddr::V6(v6) => {
+            let mut name = String::with_capacity(74);
+            for byte in v6.octets().iter().rev() {
+                name.push_str(&format!("{:x}.{:x}.", byte & 0x0f, byte >> 4));
+            }
+            name.push_str("ip6.arpa.");
+            name
+        }
+    })
+}
+
+/// Parser state: settings before the first name go to `defaults`, later ones to the latest lookup.
+struct Parser {
+    invocation: Invocation,
+}
+
+impl Parser {
+    fn target(&mut self) -> &mut Lookup {
+        match self.invocation.lookups.last_mut() {
+            Some(lookup) => lookup,
+            None => &mut self.invocation.defaults,
+        }
+    }
+
+    fn start_lookup(&mut self, name: String) -> Result<&mut Lookup, DigError> {
+        if self.invocation.lookups.len() >= MAX_LOOKUPS {
+            return Err(DigError::TooManyArguments);
+        }
+        let mut lookup = self.invocation.defaults.clone();
+        lookup.name = Some(name);
+        self.invocation.lookups.push(lookup);
+        self.invocation
+            .lookups
+            .last_mut()
+            .ok_or(DigError::Internal("lookup list empty"))
+    }
+
+    fn set_reverse(&mut self, address: &str) -> Result<(), DigError> {
+        let name = reverse_name(address)?;
+        let lookup = self.start_lookup(name)?;
+        lookup.record_type = Some(RecordType::PTR);
+        lookup.class = DNSClass::IN;
+        Ok(())
+    }
+
+    /// Handles `-x` style flags; `value` is the next word when the flag takes one.
+    fn dash_flag(&mut self, flag: &str, value: Option<&str>) -> Result<(), DigError> {
+        let needs = |value: Option<&str>| {
+            value
+                .map(str::to_string)
+                .ok_or_else(|| DigError::MissingArgument(flag.to_string()))
+        };
+        match flag {
+            "-4" => self.target().family = AddressFamily::V4,
+            "-6" => self.target().family = AddressFamily::V6,
+            "-h" => self.invocation.help = true,
+            "-v" => self.invocation.version = true,
+            "-p" => {
+                let text = needs(value)?;
+                self.target().port = text.parse::<u16>().map_err(|_| DigError::InvalidValue {
+                    option: "-p".to_string(),
+                    value: text.clone(),
+                })?;
+            }
+            "-t" => {
+                let text = needs(value)?;
+                let record_type =
+                    parse_record_type(&text).ok_or(DigError::InvalidType(text.clone()))?;
+                self.target().record_type = Some(record_type);
+            }
+            "-c" => {
+                let text = needs(value)?;
+                let class = parse_class(&text).ok_or(DigError::InvalidClass(text.clone()))?;
+                self.target().class = class;
+            }
+            "-q" => {
+                let text = needs(value)?;
+                self.start_lookup(text)?;
+            }
+            "-x" => {
+                let text = needs(value)?;
+                self.set_reverse(&text)?;
+            }
+            "-f" => self.invocation.batch_file = Some(needs(value)?),
+            _ => return Err(DigError::UnknownFlag(flag.to_string())),
+        }
+        Ok(())
+    }
+
+    fn bare_word(&mut self, word: &str) -> Result<(), DigError> {
+        // dig: a word is a type if this lookup has none yet, else a class, else a name.
+        if self.target().record_type.is_none() {
+            if let Some(record_type) = parse_record_type(word) {
+                self.target().record_type = Some(record_type);
+                return Ok(());
+            }
+        }
+        if let Some(class) = parse_class(word) {
+            self.target().class = class;
+            return Ok(());
+        }
+        if looks_like_numeric_type(word, "TYPE") {
+            return Err(DigError::InvalidType(word.to_string()));
+        }
+        if looks_like_numeric_type(word, "CLASS") {
+            return Err(DigError::InvalidClass(word.to_string()));
+        }
+        self.start_lookup(word.to_string())?;
+        Ok(())
+    }
+}
+
+/// Flags that take a value, either attached (`-p53`) or as the next word (`-p 53`).
+const FLAGS_WITH_VALUE: &[&str] = &["-p", "-t", "-c", "-q", "-x", "-f"];
+
+/// Parses dig's command line (without the program name).
+pub fn parse_arguments<S: AsRef<str>>(words: &[S]) -> Result<Invocation, DigError> {
+    parse_arguments_with_defaults(words, Lookup::default())
+}
+
+/// Parses a command line or batch-file line, starting from `defaults` (batch lines inherit the
+/// command line's settings, as in dig).
+pub fn parse_arguments_with_defaults<S: AsRef<str>>(
+    words: &[S],
+    defaults: Lookup,
+) -> Result<Invocation, DigError> {
+    if words.len() > MAX_ARGUMENTS {
+        return Err(DigError::TooManyArguments);
+    }
+    let mut parser = Parser {
+        invocation: Invocation {
+            defaults,
+            ..Invocation::default()
+        },
+    };
+    let mut index = 0;
+    while let Some(word) = words.get(index).map(AsRef::as_ref) {
+        index += 1;
+        if let Some(server) = word.strip_prefix('@') {
+            if server.is_empty() {
+                return Err(DigError::MissingArgument("@".to_string()));
+            }
+            parser.target().server = Some(server.to_string());
+        } else if word.starts_with('+') {
+            apply_plus_option(&mut parser.target().options, word)?;
+        } else if word.starts_with('-') && word.len() > 1 {
+            let flag = word.get(..2).unwrap_or(word);
+            if FLAGS_WITH_VALUE.contains(&flag) {
+                let attached = word.get(2..).filter(|rest| !rest.is_empty());
+                let value = match attached {
+                    Some(value) => Some(value),
+                    None => {
+                        let next = words.get(index).map(AsRef::as_ref);
+                        if next.is_some() {
+                            index += 1;
+                        }
+                        next
+                    }
+                };
+                parser.dash_flag(flag, value)?;
+            } else if word.len() == 2 {
+                parser.dash_flag(word, None)?;
+            } else {
+                return Err(DigError::UnknownFlag(word.to_string()));
+            }
+        } else {
+            parser.bare_word(word)?;
+        }
+    }
+    Ok(parser.invocation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_in_any_order_make_one_lookup() {
+        let invocation =
+            parse_arguments(&["MX", "@127.0.0.1", "example.com", "-p", "5353", "+norec"]).unwrap();
+        assert_eq!(invocation.lookups.len(), 1);
+        let lookup = &invocation.lookups[0];
+        assert_eq!(lookup.name.as_deref(), Some("example.com"));
+        assert_eq!(lookup.effective_type(), RecordType::MX);
+        assert_eq!(lookup.server.as_deref(), Some("127.0.0.1"));
+        assert_eq!(lookup.port, 5353);
+        assert!(!lookup.options.recurse);
+    }
+
+    #[test]
+    fn numeric_types_and_classes_are_accepted() {
+        let invocation = parse_arguments(&["x.test", "TYPE65", "CLASS3"]).unwrap();
+        assert_eq!(invocation.lookups[0].effective_type(), RecordType::HTTPS);
+        assert_eq!(invocation.lookups[0].class, DNSClass::CH);
+    }
+
+    #[test]
+    fn bad_type_is_a_usage_error_naming_it() {
+        assert_eq!(
+            parse_arguments(&["-t", "FOO", "x"]).unwrap_err(),
+            DigError::InvalidType("FOO".into())
+        );
+        assert_eq!(exit_code(&["x", "TYPE70000"]), 1);
+    }
+
+    fn exit_code(words: &[&str]) -> u8 {
+        parse_arguments(words).unwrap_err().exit_code()
+    }
+
+    #[test]
+    fn reverse_names_for_both_families() {
+        assert_eq!(
+            reverse_name("192.0.2.1").unwrap(),
+            "1.2.0.192.in-addr.arpa."
+        );
+        assert_eq!(
+            reverse_name("2001:db8::1").unwrap(),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+        );
+        assert!(reverse_name("not-an-address").is_err());
+    }
+
+    #[test]
+    fn no_name_defaults_to_root_ns() {
+        let invocation = parse_arguments::<&str>(&[]).unwrap();
+        assert!(invocation.lookups.is_empty());
+        assert_eq!(invocation.defaults.effective_type(), RecordType::NS);
+        assert_eq!(invocation.defaults.effective_name(), ".");
+    }
+}

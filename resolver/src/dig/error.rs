@@ -1,0 +1,105 @@
+//! Why an rdig invocation failed, and dig's exit code for each reason.
+//! Messages name the offending word; nothing here prints.
+
+use std::fmt;
+
+/// One failure of an rdig invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigError {
+    /// `+foo` is not an option (or a prefix of exactly one).
+    InvalidOption(String),
+    /// `+t` is a prefix of several options.
+    AmbiguousOption {
+        given: String,
+        candidates: Vec<&'static str>,
+    },
+    /// `+timeout=abc`, `-p 99999`...
+    InvalidValue { option: String, value: String },
+    /// `-t FOO`, `TYPE70000`.
+    InvalidType(String),
+    /// `-c FOO`, `CLASS70000`.
+    InvalidClass(String),
+    /// `-x` with something that is not an IPv4 or IPv6 address.
+    InvalidReverseAddress(String),
+    /// A query name that is not a valid domain name.
+    InvalidName(String),
+    /// `-p` with nothing after it.
+    MissingArgument(String),
+    /// `-z` and other flags dig has and rdig does not.
+    UnknownFlag(String),
+    /// More arguments or lookups than the limits allow.
+    TooManyArguments,
+    /// `-f FILE` could not be read.
+    BatchFile { path: String, reason: String },
+    /// `@name` did not resolve to a usable address.
+    ServerLookup { server: String, reason: String },
+    /// `+roots=FILE` could not be read or named no root server address.
+    RootHints { path: String, reason: String },
+    /// No server answered.
+    NoReply,
+    /// Something rdig itself failed at (building a message, starting the runtime).
+    Internal(&'static str),
+}
+
+impl DigError {
+    /// dig's exit codes (BIND `dig.1`): 1 usage, 8 batch file, 9 no reply, 10 internal error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            DigError::InvalidOption(_)
+            | DigError::AmbiguousOption { .. }
+            | DigError::InvalidValue { .. }
+            | DigError::InvalidType(_)
+            | DigError::InvalidClass(_)
+            | DigError::InvalidReverseAddress(_)
+            | DigError::InvalidName(_)
+            | DigError::MissingArgument(_)
+            | DigError::UnknownFlag(_)
+            | DigError::TooManyArguments => 1,
+            DigError::BatchFile { .. } => 8,
+            DigError::NoReply => 9,
+            DigError::ServerLookup { .. } | DigError::RootHints { .. } | DigError::Internal(_) => {
+                10
+            }
+        }
+    }
+}
+
+impl fmt::Display for DigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DigError::InvalidOption(option) => write!(f, "Invalid option: {option}"),
+            DigError::AmbiguousOption { given, candidates } => {
+                write!(
+                    f,
+                    "Ambiguous option: {given} (could be +{})",
+                    candidates.join(", +")
+                )
+            }
+            DigError::InvalidValue { option, value } => {
+                write!(f, "Invalid value for {option}: '{value}'")
+            }
+            DigError::InvalidType(word) => write!(f, "Invalid type: {word}"),
+            DigError::InvalidClass(word) => write!(f, "Invalid class: {word}"),
+            DigError::InvalidReverseAddress(word) => {
+                write!(f, "Invalid IP address for -x: {word}")
+            }
+            DigError::InvalidName(word) => write!(f, "Invalid query name: {word}"),
+            DigError::MissingArgument(flag) => write!(f, "Option {flag} needs an argument"),
+            DigError::UnknownFlag(flag) => write!(f, "Invalid option: {flag}"),
+            DigError::TooManyArguments => write!(f, "Too many arguments or lookups"),
+            DigError::BatchFile { path, reason } => {
+                write!(f, "couldn't open batch file '{path}': {reason}")
+            }
+            DigError::ServerLookup { server, reason } => {
+                write!(f, "couldn't get address for '{server}': {reason}")
+            }
+            DigError::RootHints { path, reason } => {
+                write!(f, "couldn't use root hints '{path}': {reason}")
+            }
+            DigError::NoReply => write!(f, "no servers could be reached"),
+            DigError::Internal(what) => write!(f, "internal error: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for DigError {}

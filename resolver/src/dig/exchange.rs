@@ -1,0 +1,119 @@
+//! One lookup's conversation with its servers: tries per server, the reply checked against the
+//! query (ID), and dig's truncation rule (RFC 7766 §5: a TC=1 UDP reply is retried over TCP).
+//! Prints dig's progress lines (`;; communications error ...`) to the writer it is given.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use hickory_proto::op::Message;
+
+use crate::dig::error::DigError;
+use crate::dig::options::QueryOptions;
+use crate::transport::{Protocol, Transport, TransportError};
+
+/// A reply as received, with what the stats lines report about it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub message: Message,
+    /// Bytes on the wire (`;; MSG SIZE  rcvd:`).
+    pub size: usize,
+    pub server: SocketAddr,
+    pub protocol: Protocol,
+    pub elapsed: Duration,
+    pub received_at: SystemTime,
+}
+
+/// `addr#port` as dig writes server addresses.
+pub fn address_text(server: SocketAddr) -> String {
+    format!("{}#{}", server.ip(), server.port())
+}
+
+/// dig's wording for socket failures.
+pub fn failure_text(error: &TransportError) -> String {
+    match error {
+        TransportError::Timeout => "timed out".to_string(),
+        TransportError::Io(std::io::ErrorKind::ConnectionRefused) => {
+            "connection refused".to_string()
+        }
+        TransportError::Io(std::io::ErrorKind::ConnectionReset) => "connection reset".to_string(),
+        TransportError::Io(kind) => kind.to_string().to_lowercase(),
+    }
+}
+
+/// Sends `query` to each server in turn until one gives a usable reply.
+pub async fn exchange_lookup(
+    transport: &dyn Transport,
+    servers: &[SocketAddr],
+    query: &Message,
+    options: &QueryOptions,
+    out: &mut dyn Write,
+) -> Result<Reply, DigError> {
+    let wire = query
+        .to_vec()
+        .map_err(|_| DigError::Internal("encoding the query"))?;
+    let timeout = Duration::from_secs(options.timeout_seconds);
+    for &server in servers {
+        let mut protocol = if options.tcp {
+            Protocol::Tcp
+        } else {
+            Protocol::Udp
+        };
+        let mut tries_left = options.tries;
+        while tries_left > 0 {
+            tries_left -= 1;
+            let started = Instant::now();
+            let bytes = match transport.exchange(server, protocol, &wire, timeout).await {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    let _ = writeln!(
+                        out,
+                        ";; communications error to {}: {}",
+                        address_text(server),
+                        failure_text(&error)
+                    );
+                    // A refused connection will be refused again; dig moves to the next server.
+                    if error == TransportError::Io(std::io::ErrorKind::ConnectionRefused) {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let elapsed = started.elapsed();
+            let message = match Message::from_vec(&bytes) {
+                Ok(message) => message,
+                Err(error) => {
+                    let _ = writeln!(out, ";; Got bad packet: {error}");
+                    continue;
+                }
+            };
+            if message.metadata.id != query.metadata.id {
+                let _ = writeln!(
+                    out,
+                    ";; Warning: ID mismatch: expected ID {}, got {}",
+                    query.metadata.id, message.metadata.id
+                );
+                continue;
+            }
+            if message.metadata.truncation
+                && protocol == Protocol::Udp
+                && !options.ignore_truncation
+            {
+                let _ = writeln!(out, ";; Truncated, retrying in TCP mode.");
+                protocol = Protocol::Tcp;
+                // The TCP retry is a new exchange, not a lost try (dig restarts the query).
+                tries_left = options.tries;
+                continue;
+            }
+            return Ok(Reply {
+                message,
+                size: bytes.len(),
+                server,
+                protocol,
+                elapsed,
+                received_at: SystemTime::now(),
+            });
+        }
+    }
+    Err(DigError::NoReply)
+}

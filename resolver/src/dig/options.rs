@@ -1,0 +1,266 @@
+//! The `+[no]option[=value]` query options, matched like dig: exact name, or a unique prefix.
+//! Pure parsing into `QueryOptions`; never touches the network or prints.
+
+use crate::dig::error::DigError;
+use crate::dig::limits::{
+    DEFAULT_BUFSIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_TRIES, MAX_TIMEOUT_SECONDS, MAX_TRIES,
+};
+
+/// Which parts of each message are printed (dig's `+[no]cmd`, `+[no]comments`...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownParts {
+    pub cmd: bool,
+    pub comments: bool,
+    pub question: bool,
+    pub answer: bool,
+    pub authority: bool,
+    pub additional: bool,
+    pub stats: bool,
+    /// Print the query sent, as dig's `+qr`.
+    pub query: bool,
+    pub short: bool,
+    pub json: bool,
+}
+
+impl Default for ShownParts {
+    fn default() -> Self {
+        ShownParts {
+            cmd: true,
+            comments: true,
+            question: true,
+            answer: true,
+            authority: true,
+            additional: true,
+            stats: true,
+            query: false,
+            short: false,
+            json: false,
+        }
+    }
+}
+
+/// Everything `+options` control for one lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryOptions {
+    pub tcp: bool,
+    pub recurse: bool,
+    /// EDNS version to send, or `None` for `+noedns`.
+    pub edns: Option<u8>,
+    pub bufsize: u16,
+    pub timeout_seconds: u64,
+    pub tries: u32,
+    pub nsid: bool,
+    pub trace: bool,
+    /// `+ignore`: keep a truncated UDP answer instead of retrying over TCP.
+    pub ignore_truncation: bool,
+    /// `+roots=FILE`: root hints for `+trace` in named.root format.
+    pub roots_file: Option<String>,
+    pub display: ShownParts,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            tcp: false,
+            recurse: true,
+            edns: Some(0),
+            bufsize: DEFAULT_BUFSIZE,
+            timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
+            tries: DEFAULT_TRIES,
+            nsid: false,
+            trace: false,
+            ignore_truncation: false,
+            roots_file: None,
+            display: ShownParts::default(),
+        }
+    }
+}
+
+/// The options rdig knows, in the spelling matched against prefixes. `vc` is dig's old name for `tcp`,
+/// `root-hints` the resolver daemon's name for `roots`.
+const OPTION_NAMES: &[&str] = &[
+    "additional",
+    "all",
+    "answer",
+    "authority",
+    "bufsize",
+    "cmd",
+    "comments",
+    "edns",
+    "ignore",
+    "json",
+    "nsid",
+    "qr",
+    "question",
+    "recurse",
+    "retry",
+    "root-hints",
+    "roots",
+    "short",
+    "stats",
+    "tcp",
+    "timeout",
+    "trace",
+    "tries",
+    "vc",
+];
+
+/// Resolves a possibly abbreviated option name: an exact name wins, else exactly one name must start
+/// with it.
+fn resolve_name(word: &str, given: &str) -> Result<&'static str, DigError> {
+    if let Some(exact) = OPTION_NAMES.iter().find(|name| **name == word) {
+        return Ok(exact);
+    }
+    let candidates: Vec<&'static str> = OPTION_NAMES
+        .iter()
+        .copied()
+        .filter(|name| !word.is_empty() && name.starts_with(word))
+        .collect();
+    match candidates.as_slice() {
+        [only] => Ok(only),
+        [] => Err(DigError::InvalidOption(given.to_string())),
+        _ => Err(DigError::AmbiguousOption {
+            given: given.to_string(),
+            candidates,
+        }),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(option: &str, value: Option<&str>) -> Result<T, DigError> {
+    let text = value.ok_or_else(|| DigError::MissingArgument(format!("+{option}")))?;
+    text.parse::<T>().map_err(|_| DigError::InvalidValue {
+        option: format!("+{option}"),
+        value: text.to_string(),
+    })
+}
+
+/// Applies one `+option` word (without checking that it starts with `+`; the caller did).
+pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<(), DigError> {
+    let body = word.strip_prefix('+').unwrap_or(word);
+    let (name_part, value) = match body.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (body, None),
+    };
+    let lowered = name_part.to_ascii_lowercase();
+    // `+no` followed by an option negates it; `+nsid` itself starts with "n", not "no".
+    let (negated, name) = match lowered.strip_prefix("no") {
+        Some(rest) if resolve_name(rest, word).is_ok() => (true, resolve_name(rest, word)?),
+        _ => (false, resolve_name(&lowered, word)?),
+    };
+    let flag = !negated;
+    let display = &mut options.display;
+    match name {
+        "additional" => display.additional = flag,
+        "answer" => display.answer = flag,
+        "authority" => display.authority = flag,
+        "question" => display.question = flag,
+        "cmd" => display.cmd = flag,
+        "comments" => display.comments = flag,
+        "stats" => display.stats = flag,
+        "qr" => display.query = flag,
+        "short" => display.short = flag,
+        "json" => display.json = flag,
+        "all" => {
+            display.cmd = flag;
+            display.comments = flag;
+            display.question = flag;
+            display.answer = flag;
+            display.authority = flag;
+            display.additional = flag;
+            display.stats = flag;
+        }
+        "tcp" | "vc" => options.tcp = flag,
+        "recurse" => options.recurse = flag,
+        "ignore" => options.ignore_truncation = flag,
+        "nsid" => options.nsid = flag,
+        "trace" => options.trace = flag,
+        "edns" => {
+            options.edns = if negated {
+                None
+            } else if value.is_some() {
+                Some(parse_number::<u8>("edns", value)?)
+            } else {
+                Some(0)
+            };
+        }
+        "bufsize" => {
+            options.bufsize = if negated {
+                DEFAULT_BUFSIZE
+            } else {
+                parse_number::<u16>("bufsize", value)?
+            };
+        }
+        "timeout" if !negated => {
+            let seconds = parse_number::<u64>("timeout", value)?;
+            // dig treats 0 as 1 second.
+            options.timeout_seconds = seconds.clamp(1, MAX_TIMEOUT_SECONDS);
+        }
+        "tries" if !negated => {
+            let tries = parse_number::<u32>("tries", value)?;
+            options.tries = tries.clamp(1, MAX_TRIES);
+        }
+        "retry" if !negated => {
+            let retries = parse_number::<u32>("retry", value)?;
+            options.tries = retries.saturating_add(1).clamp(1, MAX_TRIES);
+        }
+        "roots" | "root-hints" if !negated => {
+            let path = value.filter(|path| !path.is_empty());
+            options.roots_file = Some(
+                path.ok_or_else(|| DigError::MissingArgument(format!("+{name}")))?
+                    .to_string(),
+            );
+        }
+        _ => return Err(DigError::InvalidOption(word.to_string())),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(words: &[&str]) -> Result<QueryOptions, DigError> {
+        let mut options = QueryOptions::default();
+        for word in words {
+            apply_plus_option(&mut options, word)?;
+        }
+        Ok(options)
+    }
+
+    #[test]
+    fn unique_prefixes_select_options_like_dig() {
+        let options = applied(&["+norec", "+time=1", "+tri=2", "+sh"]).unwrap();
+        assert!(!options.recurse);
+        assert_eq!(options.timeout_seconds, 1);
+        assert_eq!(options.tries, 2);
+        assert!(options.display.short);
+    }
+
+    #[test]
+    fn ambiguous_prefix_is_an_error_naming_candidates() {
+        let error = applied(&["+t"]).unwrap_err();
+        assert!(matches!(error, DigError::AmbiguousOption { .. }));
+        assert!(error.to_string().contains("+t"));
+    }
+
+    #[test]
+    fn unknown_option_is_named() {
+        assert_eq!(
+            applied(&["+bogus"]).unwrap_err(),
+            DigError::InvalidOption("+bogus".into())
+        );
+    }
+
+    #[test]
+    fn noedns_and_edns_version() {
+        assert_eq!(applied(&["+noedns"]).unwrap().edns, None);
+        assert_eq!(applied(&["+edns=1"]).unwrap().edns, Some(1));
+    }
+
+    #[test]
+    fn noall_then_answer_shows_only_answers() {
+        let options = applied(&["+noall", "+answer"]).unwrap();
+        assert!(options.display.answer);
+        assert!(!options.display.question && !options.display.stats && !options.display.cmd);
+    }
+}

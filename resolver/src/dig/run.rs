@@ -1,0 +1,217 @@
+//! One rdig invocation end to end: parse, pick servers, query each lookup, print dig's report.
+//! Returns dig's exit code; the binary only calls this.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use crate::dig::args::{parse_arguments, AddressFamily, Lookup};
+use crate::dig::batch::{batch_lookups, read_batch_file};
+use crate::dig::error::DigError;
+use crate::dig::exchange::exchange_lookup;
+use crate::dig::json::reply_value;
+use crate::dig::limits::MAX_SERVER_ADDRESSES;
+use crate::dig::query::{build_query, query_name};
+use crate::dig::report::{command_text, message_text, reply_text, short_text};
+use crate::dig::resolv_conf::default_server;
+use crate::dig::socket_transport::SocketTransport;
+use crate::dig::trace::run_trace;
+use crate::transport::Transport;
+
+/// dig's usage summary (`-h`).
+pub const USAGE: &str =
+    "Usage:  rdig [@server] [-p port] [-t type] [-c class] [-x addr] [-4|-6] [-f file]
+             [name] [type] [class] [+[no]option ...]
+Options: +[no]tcp +[no]recurse +short +[no]edns[=N] +bufsize=N +timeout=S +tries=N
+         +[no]qr +[no]question +[no]answer +[no]authority +[no]additional +[no]comments
+         +[no]stats +[no]all +[no]cmd +nsid +ignore +trace +roots=FILE +json
+Any unique prefix of an option works (+norec, +time=1, +tri=2).";
+
+/// The server addresses for a lookup, filtered by `-4`/`-6`.
+async fn server_addresses(lookup: &Lookup, label: &str) -> Result<Vec<SocketAddr>, DigError> {
+    let candidates: Vec<SocketAddr> = match label.parse::<IpAddr>() {
+        Ok(address) => vec![SocketAddr::new(address, lookup.port)],
+        Err(_) => tokio::net::lookup_host((label, lookup.port))
+            .await
+            .map_err(|error| DigError::ServerLookup {
+                server: label.to_string(),
+                reason: error.to_string(),
+            })?
+            .take(MAX_SERVER_ADDRESSES)
+            .collect(),
+    };
+    let wanted: Vec<SocketAddr> = candidates
+        .into_iter()
+        .filter(|address| match lookup.family {
+            AddressFamily::Any => true,
+            AddressFamily::V4 => address.is_ipv4(),
+            AddressFamily::V6 => address.is_ipv6(),
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Err(DigError::ServerLookup {
+            server: label.to_string(),
+            reason: "no address of the requested family".to_string(),
+        });
+    }
+    Ok(wanted)
+}
+
+/// What every lookup of one invocation shares, computed once.
+struct Session {
+    transport: Arc<dyn Transport>,
+    /// resolv.conf's first nameserver, read once per invocation, not per lookup.
+    default_server: String,
+    command_line: String,
+}
+
+/// Runs one lookup, printing its report to `out`.
+async fn run_lookup(
+    session: &Session,
+    lookup: &Lookup,
+    lookup_index: usize,
+    out: &mut dyn Write,
+) -> Result<(), DigError> {
+    let transport = &session.transport;
+    let display = &lookup.options.display;
+    let name = query_name(lookup.effective_name())?;
+    if lookup.options.trace {
+        return run_trace(lookup, name, &session.command_line, out).await;
+    }
+    let label = lookup
+        .server
+        .clone()
+        .unwrap_or_else(|| session.default_server.clone());
+    let servers = server_addresses(lookup, &label).await?;
+    let query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
+    let plain = !display.short && !display.json;
+    let found = lookup.server.as_ref().map(|_| servers.len());
+    // dig prints the command block before the query with +qr, else once the outcome is known.
+    let mut command_pending = plain && display.cmd;
+    if plain && display.query {
+        if command_pending {
+            let _ = write!(
+                out,
+                "{}",
+                command_text(&session.command_line, found, lookup_index == 0)
+            );
+            command_pending = false;
+        }
+        let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
+        let _ = write!(
+            out,
+            ";; Sending:\n{};; QUERY SIZE: {wire_size}\n\n",
+            message_text(&query, display)
+        );
+    }
+    // Progress lines would break a JSON stream; with +json they go to standard error.
+    let result = if display.json {
+        let mut progress = std::io::stderr();
+        exchange_lookup(
+            transport.as_ref(),
+            &servers,
+            &query,
+            &lookup.options,
+            &mut progress,
+        )
+        .await
+    } else {
+        exchange_lookup(transport.as_ref(), &servers, &query, &lookup.options, out).await
+    };
+    if command_pending {
+        let _ = write!(
+            out,
+            "{}",
+            command_text(&session.command_line, found, lookup_index == 0)
+        );
+    }
+    let reply = match result {
+        Ok(reply) => reply,
+        Err(error) => {
+            if display.json {
+                eprintln!(";; {error}");
+            } else {
+                let _ = writeln!(out, ";; {error}");
+            }
+            return Err(error);
+        }
+    };
+    let text = if display.json {
+        format!("{}\n", reply_value(&reply))
+    } else if display.short {
+        short_text(&reply.message)
+    } else {
+        reply_text(&reply, &label, display)
+    };
+    let _ = write!(out, "{text}");
+    Ok(())
+}
+
+/// All lookups of the invocation, in order; the exit code is the last failure's (dig's rule).
+async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn Write) -> u8 {
+    let session = Session {
+        transport: Arc::new(SocketTransport),
+        default_server: default_server(),
+        command_line,
+    };
+    let mut exit_code = 0;
+    for (lookup_index, lookup) in lookups.iter().enumerate() {
+        if let Err(error) = run_lookup(&session, lookup, lookup_index, out).await {
+            if !matches!(error, DigError::NoReply) {
+                eprintln!("rdig: {error}");
+            }
+            exit_code = error.exit_code();
+        }
+        let _ = out.flush();
+    }
+    exit_code
+}
+
+/// Runs rdig with `arguments` (without the program name) and returns dig's exit code.
+pub fn run(arguments: &[String]) -> u8 {
+    let invocation = match parse_arguments(arguments) {
+        Ok(invocation) => invocation,
+        Err(error) => {
+            eprintln!("rdig: {error}");
+            eprintln!("{USAGE}");
+            return error.exit_code();
+        }
+    };
+    if invocation.help {
+        println!("{USAGE}");
+        return 0;
+    }
+    if invocation.version {
+        eprintln!("rdig {}", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    let mut lookups = invocation.lookups;
+    if let Some(path) = &invocation.batch_file {
+        let loaded =
+            read_batch_file(path).and_then(|text| batch_lookups(&text, &invocation.defaults));
+        match loaded {
+            Ok(batch) => lookups.extend(batch),
+            Err(error) => {
+                eprintln!("rdig: {error}");
+                return error.exit_code();
+            }
+        }
+    } else if lookups.is_empty() {
+        lookups.push(invocation.defaults);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(_) => {
+            let error = DigError::Internal("starting the async runtime");
+            eprintln!("rdig: {error}");
+            return error.exit_code();
+        }
+    };
+    let command_line = arguments.join(" ");
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    runtime.block_on(run_lookups(lookups, command_line, &mut out))
+}

@@ -1,0 +1,82 @@
+//! rdig's own socket `Transport`: one UDP datagram or one TCP exchange per call, with a deadline.
+//! Returns the first reply bytes from the server's address; checking them is the caller's job.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+use crate::dig::limits::{MAX_DATAGRAMS_PER_TRY, MAX_MESSAGE_BYTES};
+use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+
+/// Plain sockets, no state between exchanges.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SocketTransport;
+
+fn io_error(error: std::io::Error) -> TransportError {
+    TransportError::Io(error.kind())
+}
+
+async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let local: IpAddr = match server {
+        SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    let socket = UdpSocket::bind(SocketAddr::new(local, 0))
+        .await
+        .map_err(io_error)?;
+    // A connected socket only receives datagrams from `server` and reports ICMP port unreachable.
+    socket.connect(server).await.map_err(io_error)?;
+    socket.send(query).await.map_err(io_error)?;
+    let mut buffer = vec![0u8; MAX_MESSAGE_BYTES];
+    for _ in 0..MAX_DATAGRAMS_PER_TRY {
+        let length = socket.recv(&mut buffer).await.map_err(io_error)?;
+        // RFC 1035 §4.1.1: anything shorter than a header cannot be a reply; wait for another.
+        if length >= 12 {
+            buffer.truncate(length);
+            return Ok(buffer);
+        }
+    }
+    Err(TransportError::Timeout)
+}
+
+async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let mut stream = TcpStream::connect(server).await.map_err(io_error)?;
+    // RFC 1035 §4.2.2: two-byte length prefix.
+    let length = u16::try_from(query.len())
+        .map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend_from_slice(&length.to_be_bytes());
+    framed.extend_from_slice(query);
+    stream.write_all(&framed).await.map_err(io_error)?;
+    let mut prefix = [0u8; 2];
+    stream.read_exact(&mut prefix).await.map_err(io_error)?;
+    let reply_length = usize::from(u16::from_be_bytes(prefix));
+    let mut reply = vec![0u8; reply_length];
+    stream.read_exact(&mut reply).await.map_err(io_error)?;
+    Ok(reply)
+}
+
+impl Transport for SocketTransport {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        timeout: Duration,
+    ) -> ExchangeFuture<'a> {
+        Box::pin(async move {
+            let exchange = async {
+                match protocol {
+                    Protocol::Udp => exchange_udp(server, query).await,
+                    Protocol::Tcp => exchange_tcp(server, query).await,
+                }
+            };
+            match tokio::time::timeout(timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(TransportError::Timeout),
+            }
+        })
+    }
+}

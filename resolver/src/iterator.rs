@@ -1,0 +1,936 @@
+//! Iterative resolution as explicit states (Unbound `iterator/iterator.c`), one loop driving them:
+//! FindDelegation → PrimeRoot (RFC 8109) → QueryTargets → QueryResponse → ... → Finished.
+//! `lookup` wraps a walk with the cache and CNAME chasing; a walk never writes unscrubbed data.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+
+use hickory_proto::op::{Message, Query, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use crate::budget::Budget;
+use crate::cache::{NegativeAnswer, Trust};
+use crate::classify::{classify, ReplyClass};
+use crate::delegation::{Delegation, NameServer};
+use crate::infra::order_by_rtt;
+use crate::limits::{
+    MAX_CNAME_CHAIN, MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+    MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
+    UPSTREAM_QUERY_TIMEOUT,
+};
+use crate::resolver::Resolver;
+use crate::response::Resolution;
+use crate::scrub::scrub;
+use crate::upstream::{exchange, ExchangeFailure};
+
+pub(crate) type LookupFuture<'a> = Pin<Box<dyn Future<Output = Resolution> + Send + 'a>>;
+
+/// What one walk (one name, one type, no CNAME chasing beyond one reply) ends with.
+#[derive(Debug)]
+enum WalkResult {
+    /// The answer records: the CNAME chain inside the reply, then the data.
+    Answer(Vec<Record>),
+    /// The chain left the server's knowledge at `target`: chase it.
+    CName {
+        records: Vec<Record>,
+        target: Name,
+    },
+    NoData(Option<Record>),
+    NxDomain(Option<Record>),
+    ServFail(&'static str),
+}
+
+/// The resolution states. Each handler returns the next one.
+#[derive(Debug)]
+enum State {
+    FindDelegation,
+    PrimeRoot,
+    QueryTargets,
+    QueryResponse {
+        reply: Message,
+        question: Query,
+        server: SocketAddr,
+    },
+    Finished(WalkResult),
+}
+
+impl State {
+    fn name(&self) -> &'static str {
+        match self {
+            State::FindDelegation => "FindDelegation",
+            State::PrimeRoot => "PrimeRoot",
+            State::QueryTargets => "QueryTargets",
+            State::QueryResponse { .. } => "QueryResponse",
+            State::Finished(_) => "Finished",
+        }
+    }
+}
+
+/// The mutable context of one walk.
+struct Walk {
+    qname: Name,
+    qtype: RecordType,
+    delegation: Option<Delegation>,
+    primed: bool,
+    referrals: usize,
+    queries: u32,
+    /// RFC 9156 relaxed mode: still minimising for this walk.
+    minimise: bool,
+    minimise_count: usize,
+    /// Labels of the longest minimised name already answered without a referral.
+    minimised_labels: usize,
+    depth: u8,
+    /// (name, type) pairs being resolved above this walk: a dependency cycle ends here.
+    ancestors: Vec<(Name, RecordType)>,
+    /// The last question sent was a minimised one.
+    last_sent_minimised: bool,
+    /// A reply from a recursion-only server, kept in case no authoritative server answers.
+    recursion_lame_reply: Option<(Message, Query)>,
+    /// Delegations above the current one, to fall back to when a referral leads nowhere.
+    parents: Vec<Delegation>,
+    /// Zones whose servers all failed in this walk: a new referral to them is not followed.
+    dead_zones: Vec<Name>,
+}
+
+/// What the cache says about one name of the chain.
+enum CacheStep {
+    Hit(Vec<Record>),
+    Alias(Record, Name),
+    Negative(NegativeAnswer),
+    Miss,
+}
+
+impl Resolver {
+    /// Resolves (qname, qtype): cache first, walking where it misses, chasing CNAMEs across zones.
+    pub(crate) fn lookup<'a>(
+        &'a self,
+        qname: Name,
+        qtype: RecordType,
+        budget: &'a Budget,
+        depth: u8,
+        ancestors: Vec<(Name, RecordType)>,
+    ) -> LookupFuture<'a> {
+        Box::pin(async move {
+            let mut answers: Vec<Record> = Vec::new();
+            let mut current = qname;
+            let mut seen: Vec<Name> = vec![current.clone()];
+            for _ in 0..=MAX_CNAME_CHAIN {
+                let target = match self.answer_from_cache(&current, qtype) {
+                    CacheStep::Hit(records) => {
+                        answers.extend(records);
+                        return Resolution {
+                            response_code: ResponseCode::NoError,
+                            answers,
+                            authorities: Vec::new(),
+                        };
+                    }
+                    CacheStep::Alias(record, target) => {
+                        answers.push(record);
+                        target
+                    }
+                    CacheStep::Negative(NegativeAnswer::NxDomain(soa)) => {
+                        return Resolution {
+                            response_code: ResponseCode::NXDomain,
+                            answers,
+                            authorities: soa.into_iter().collect(),
+                        };
+                    }
+                    CacheStep::Negative(NegativeAnswer::NoData(soa)) => {
+                        return Resolution {
+                            response_code: ResponseCode::NoError,
+                            answers,
+                            authorities: soa.into_iter().collect(),
+                        };
+                    }
+                    CacheStep::Miss => {
+                        if ancestors
+                            .iter()
+                            .any(|(name, record_type)| *name == current && *record_type == qtype)
+                        {
+                            tracing::debug!(name = %current, %qtype, "dependency cycle");
+                            return Resolution::server_failure();
+                        }
+                        match self
+                            .walk(current.clone(), qtype, budget, depth, ancestors.clone())
+                            .await
+                        {
+                            WalkResult::Answer(records) => {
+                                answers.extend(records);
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities: Vec::new(),
+                                };
+                            }
+                            WalkResult::CName { records, target } => {
+                                answers.extend(records);
+                                target
+                            }
+                            WalkResult::NoData(soa) => {
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities: soa.into_iter().collect(),
+                                };
+                            }
+                            WalkResult::NxDomain(soa) => {
+                                return Resolution {
+                                    response_code: ResponseCode::NXDomain,
+                                    answers,
+                                    authorities: soa.into_iter().collect(),
+                                };
+                            }
+                            WalkResult::ServFail(reason) => {
+                                tracing::debug!(name = %current, %qtype, reason, "server failure");
+                                return Resolution::server_failure();
+                            }
+                        }
+                    }
+                };
+                if seen.contains(&target) {
+                    tracing::debug!(name = %target, "CNAME loop");
+                    return Resolution::server_failure();
+                }
+                seen.push(target.clone());
+                current = target;
+            }
+            tracing::debug!("CNAME chain longer than {MAX_CNAME_CHAIN}");
+            Resolution::server_failure()
+        })
+    }
+
+    fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
+        let now = self.clock.now();
+        let minimum = Trust::AnswerNonAuthoritative;
+        if let Some(records) = self
+            .cache
+            .get_rrset(name, qtype, DNSClass::IN, minimum, now)
+        {
+            return CacheStep::Hit(records);
+        }
+        if qtype != RecordType::CNAME {
+            if let Some(records) =
+                self.cache
+                    .get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now)
+            {
+                if let Some(record) = records.into_iter().next() {
+                    if let RData::CNAME(target) = &record.data {
+                        let target = target.0.clone();
+                        return CacheStep::Alias(record, target);
+                    }
+                }
+            }
+        }
+        match self.cache.get_negative(name, qtype, DNSClass::IN, now) {
+            Some(negative) => CacheStep::Negative(negative),
+            None => CacheStep::Miss,
+        }
+    }
+
+    /// One walk down the tree for (qname, qtype): the state loop.
+    async fn walk(
+        &self,
+        qname: Name,
+        qtype: RecordType,
+        budget: &Budget,
+        depth: u8,
+        mut ancestors: Vec<(Name, RecordType)>,
+    ) -> WalkResult {
+        ancestors.push((qname.clone(), qtype));
+        let mut walk = Walk {
+            qname,
+            qtype,
+            delegation: None,
+            primed: false,
+            referrals: 0,
+            queries: 0,
+            minimise: self.config.qname_minimisation,
+            minimise_count: 0,
+            minimised_labels: 0,
+            depth,
+            ancestors,
+            last_sent_minimised: false,
+            recursion_lame_reply: None,
+            parents: Vec::new(),
+            dead_zones: Vec::new(),
+        };
+        let mut state = State::FindDelegation;
+        for _ in 0..MAX_STATE_TRANSITIONS {
+            tracing::debug!(state = state.name(), name = %walk.qname, qtype = %walk.qtype, depth, "iterator state");
+            state = match state {
+                State::FindDelegation => self.find_delegation(&mut walk),
+                State::PrimeRoot => self.prime_root(&mut walk, budget).await,
+                State::QueryTargets => self.query_targets(&mut walk, budget).await,
+                State::QueryResponse {
+                    reply,
+                    question,
+                    server,
+                } => self.query_response(&mut walk, reply, question, server),
+                State::Finished(result) => return result,
+            };
+        }
+        WalkResult::ServFail("too many state transitions")
+    }
+
+    /// The closest delegation for the name: a forward zone, a cached NS set, or the root hints.
+    fn find_delegation(&self, walk: &mut Walk) -> State {
+        if let Some(forward) = self
+            .forward_zones
+            .iter()
+            .find(|zone| zone.suffix.zone_of(&walk.qname))
+        {
+            let servers = vec![NameServer {
+                name: forward.suffix.clone(),
+                addresses: forward.upstreams.clone(),
+                looked_up: true,
+            }];
+            walk.minimise = false;
+            walk.delegation = Some(Delegation::new(forward.suffix.clone(), servers, true));
+            return State::QueryTargets;
+        }
+        // RFC 4035 §3.1.4.1: DS lives in the parent, so its delegation is the parent's.
+        let start = if walk.qtype == RecordType::DS && !walk.qname.is_root() {
+            walk.qname.base_name()
+        } else {
+            walk.qname.clone()
+        };
+        let labels = usize::from(start.num_labels());
+        for keep in (0..=labels).rev() {
+            let zone = start.trim_to(keep);
+            if let Some(delegation) = self.cached_delegation(&zone) {
+                if is_useless(&delegation) {
+                    // Unbound `iter_dp_is_useless`: no address and every server inside the zone
+                    // itself; only the parent can tell us more.
+                    tracing::debug!(zone = %zone, "cached delegation has no usable server");
+                    continue;
+                }
+                walk.delegation = Some(delegation);
+                return State::QueryTargets;
+            }
+        }
+        if !walk.primed {
+            return State::PrimeRoot;
+        }
+        walk.delegation = Some(self.hints_delegation());
+        State::QueryTargets
+    }
+
+    fn hints_delegation(&self) -> Delegation {
+        let port = self.upstream_port();
+        let mut servers: Vec<NameServer> = Vec::new();
+        for hint in &self.root_hints {
+            let address = SocketAddr::new(hint.address, port);
+            match servers.iter_mut().find(|server| server.name == hint.name) {
+                Some(server) => server.addresses.push(address),
+                None => servers.push(NameServer {
+                    name: hint.name.clone(),
+                    addresses: vec![address],
+                    looked_up: true,
+                }),
+            }
+        }
+        Delegation::new(Name::root(), servers, false)
+    }
+
+    /// A delegation from the cached NS set of `zone`, with every cached address of its servers.
+    fn cached_delegation(&self, zone: &Name) -> Option<Delegation> {
+        let now = self.clock.now();
+        let ns_records =
+            self.cache
+                .get_rrset(zone, RecordType::NS, DNSClass::IN, Trust::Glue, now)?;
+        let names: Vec<Name> = ns_records
+            .iter()
+            .filter_map(|record| match &record.data {
+                RData::NS(target) => Some(target.0.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut delegation = Delegation::new(
+            zone.clone(),
+            self.servers_with_cached_addresses(names, &[]),
+            false,
+        );
+        if zone.is_root() {
+            // The root's addresses may be missing from a priming reply: the hints know them.
+            for server in &mut delegation.servers {
+                for hint in self
+                    .root_hints
+                    .iter()
+                    .filter(|hint| hint.name == server.name)
+                {
+                    let address = SocketAddr::new(hint.address, self.upstream_port());
+                    if !server.addresses.contains(&address) {
+                        server.addresses.push(address);
+                    }
+                }
+            }
+            if delegation
+                .servers
+                .iter()
+                .all(|server| server.addresses.is_empty())
+            {
+                return Some(self.hints_delegation());
+            }
+        }
+        Some(delegation)
+    }
+
+    /// Name servers with the addresses from `glue` (already scrubbed) and from the cache.
+    fn servers_with_cached_addresses(&self, names: Vec<Name>, glue: &[Record]) -> Vec<NameServer> {
+        let now = self.clock.now();
+        let port = self.upstream_port();
+        let mut servers: Vec<NameServer> = Vec::new();
+        for name in names {
+            if servers.iter().any(|server| server.name == name) {
+                continue;
+            }
+            let mut addresses: Vec<SocketAddr> = Vec::new();
+            let cached = [RecordType::A, RecordType::AAAA]
+                .into_iter()
+                .flat_map(|record_type| {
+                    self.cache
+                        .get_rrset(&name, record_type, DNSClass::IN, Trust::Glue, now)
+                        .unwrap_or_default()
+                });
+            for record in glue
+                .iter()
+                .filter(|record| record.name == name)
+                .cloned()
+                .chain(cached)
+            {
+                if let Some(ip) = record.data.ip_addr() {
+                    let address = SocketAddr::new(ip, port);
+                    if !addresses.contains(&address) {
+                        addresses.push(address);
+                    }
+                }
+            }
+            servers.push(NameServer {
+                name,
+                addresses,
+                looked_up: false,
+            });
+        }
+        servers
+    }
+
+    /// RFC 8109: ask the hints for the root NS set and cache it (with its addresses).
+    async fn prime_root(&self, walk: &mut Walk, budget: &Budget) -> State {
+        walk.primed = true;
+        let hints = self.hints_delegation();
+        let mut candidates: Vec<SocketAddr> = hints
+            .candidate_addresses()
+            .into_iter()
+            .filter(|address| self.may_query(*address))
+            .collect();
+        order_socket_addresses(self, &mut candidates);
+        let question = Query::query(Name::root(), RecordType::NS);
+        for server in candidates {
+            match exchange(
+                self.transport.as_ref(),
+                self.clock.as_ref(),
+                budget,
+                server,
+                &question,
+                false,
+            )
+            .await
+            {
+                Ok(reply) => {
+                    self.infra.record_reply(server.ip(), reply.round_trip);
+                    let clean = scrub(&reply.message, &question, &Name::root());
+                    let has_root_ns = clean.answers.iter().any(|record| {
+                        record.record_type() == RecordType::NS && record.name.is_root()
+                    });
+                    if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
+                        self.store_records(&clean, &Name::root(), true);
+                        return State::FindDelegation;
+                    }
+                }
+                Err(ExchangeFailure::BudgetExhausted) => {
+                    return State::Finished(WalkResult::ServFail("budget exhausted while priming"))
+                }
+                Err(ExchangeFailure::Timeout) => self
+                    .infra
+                    .record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT),
+                Err(_) => {}
+            }
+        }
+        // No server answered the priming query: iterate from the hints themselves.
+        State::FindDelegation
+    }
+
+    /// RFC 9156 §3: the question to send next; `true` when it is a minimised one.
+    fn outgoing_question(&self, walk: &Walk, delegation: &Delegation) -> (Query, bool) {
+        let full = Query::query(walk.qname.clone(), walk.qtype);
+        if !walk.minimise || delegation.forward || walk.qtype == RecordType::DS {
+            return (full, false);
+        }
+        let target_labels = usize::from(walk.qname.num_labels());
+        let known = walk
+            .minimised_labels
+            .max(usize::from(delegation.zone.num_labels()));
+        if known >= target_labels {
+            return (full, false);
+        }
+        let next = if walk.minimise_count < MINIMISE_ONE_LAB {
+            known + 1
+        } else {
+            let queries_left = MAX_MINIMISE_COUNT
+                .saturating_sub(walk.minimise_count)
+                .max(1);
+            known + (target_labels - known).div_ceil(queries_left)
+        };
+        if next >= target_labels {
+            return (full, false);
+        }
+        // Relaxed mode with NS as the query type, as in the scenarios this resolver is tested on.
+        (Query::query(walk.qname.trim_to(next), RecordType::NS), true)
+    }
+
+    /// Picks the best remaining server of the delegation and sends it the next question;
+    /// resolves a glueless server name first when no address is left.
+    async fn query_targets(&self, walk: &mut Walk, budget: &Budget) -> State {
+        let Some(mut delegation) = walk.delegation.take() else {
+            return State::FindDelegation;
+        };
+        if walk.queries >= MAX_QUERIES_PER_WALK {
+            return State::Finished(WalkResult::ServFail("query limit per walk reached"));
+        }
+        let mut candidates: Vec<SocketAddr> = delegation
+            .candidate_addresses()
+            .into_iter()
+            .filter(|address| self.may_query(*address))
+            .collect();
+        order_socket_addresses(self, &mut candidates);
+        let Some(server) = candidates.first().copied() else {
+            let next = self.find_more_targets(walk, &mut delegation, budget).await;
+            walk.delegation = Some(delegation);
+            return next;
+        };
+        let (question, minimised) = self.outgoing_question(walk, &delegation);
+        walk.queries += 1;
+        walk.last_sent_minimised = minimised;
+        if minimised {
+            walk.minimise_count += 1;
+        }
+        let result = exchange(
+            self.transport.as_ref(),
+            self.clock.as_ref(),
+            budget,
+            server,
+            &question,
+            delegation.forward,
+        )
+        .await;
+        let zone = delegation.zone.clone();
+        match result {
+            Ok(reply) => {
+                self.infra.record_reply(server.ip(), reply.round_trip);
+                walk.delegation = Some(delegation);
+                let clean = scrub(&reply.message, &question, &zone);
+                State::QueryResponse {
+                    reply: clean,
+                    question,
+                    server,
+                }
+            }
+            Err(ExchangeFailure::BudgetExhausted) => {
+                State::Finished(WalkResult::ServFail("query budget exhausted"))
+            }
+            Err(failure) => {
+                tracing::debug!(%server, %failure, "upstream failed");
+                if failure == ExchangeFailure::Timeout {
+                    self.infra
+                        .record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT);
+                }
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                State::QueryTargets
+            }
+        }
+    }
+
+    /// No address left: look up a glueless server name (bounded), or stop minimising, or give up.
+    async fn find_more_targets(
+        &self,
+        walk: &mut Walk,
+        delegation: &mut Delegation,
+        budget: &Budget,
+    ) -> State {
+        let can_look_up = delegation.name_lookups < MAX_NS_NAME_LOOKUPS_PER_DELEGATION
+            && walk.depth < MAX_GLUELESS_DEPTH;
+        let pending = delegation
+            .servers
+            .iter()
+            .position(|server| !server.looked_up && server.addresses.is_empty());
+        if let (true, Some(index)) = (can_look_up, pending) {
+            delegation.name_lookups += 1;
+            let Some(server) = delegation.servers.get_mut(index) else {
+                return State::QueryTargets;
+            };
+            server.looked_up = true;
+            let name = server.name.clone();
+            let mut families = Vec::new();
+            if self.config.do_ip4 {
+                families.push(RecordType::A);
+            }
+            if self.config.do_ip6 {
+                families.push(RecordType::AAAA);
+            }
+            let mut found: Vec<SocketAddr> = Vec::new();
+            for family in families {
+                let resolution = self
+                    .lookup(
+                        name.clone(),
+                        family,
+                        budget,
+                        walk.depth + 1,
+                        walk.ancestors.clone(),
+                    )
+                    .await;
+                for record in resolution.answers {
+                    if let Some(ip) = record.data.ip_addr() {
+                        found.push(SocketAddr::new(ip, self.upstream_port()));
+                    }
+                }
+            }
+            tracing::debug!(server = %name, addresses = found.len(), "glueless server name resolved");
+            if let Some(server) = delegation.servers.get_mut(index) {
+                server.addresses.extend(found);
+            }
+            return State::QueryTargets;
+        }
+        if !delegation.parent_side_added && !delegation.forward {
+            delegation.parent_side_added = true;
+            if self.add_parent_side_addresses(delegation) {
+                tracing::debug!(zone = %delegation.zone, "trying the parent-side addresses");
+                return State::QueryTargets;
+            }
+        }
+        if walk.minimise && walk.last_sent_minimised {
+            // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name.
+            walk.minimise = false;
+            delegation.given_up.clear();
+            return State::QueryTargets;
+        }
+        if let Some((reply, question)) = walk.recursion_lame_reply.take() {
+            // Every server only recurses: Unbound then uses them all the same.
+            let class = classify(
+                &reply,
+                question.name(),
+                question.query_type(),
+                &delegation.zone,
+                true,
+            );
+            let current =
+                std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
+            return self.act_on_final_class(walk, current, class, reply, &question);
+        }
+        if let Some(parent) = walk.parents.pop() {
+            // The referral led to servers that all failed: ask the parent for the full name.
+            tracing::debug!(dead = %delegation.zone, parent = %parent.zone, "falling back to the parent");
+            walk.dead_zones.push(delegation.zone.clone());
+            walk.minimise = false;
+            *delegation = parent;
+            return State::QueryTargets;
+        }
+        State::Finished(WalkResult::ServFail("no usable server for the delegation"))
+    }
+
+    /// Adds the NS names and glue the parent gave in its referral (kept apart from the child's
+    /// data). Returns whether any new address was added.
+    fn add_parent_side_addresses(&self, delegation: &mut Delegation) -> bool {
+        let now = self.clock.now();
+        let port = self.upstream_port();
+        let mut names: Vec<Name> = delegation
+            .servers
+            .iter()
+            .map(|server| server.name.clone())
+            .collect();
+        for record in
+            self.cache
+                .get_parent_side(&delegation.zone, RecordType::NS, DNSClass::IN, now)
+        {
+            if let RData::NS(target) = &record.data {
+                if !names.contains(&target.0) {
+                    names.push(target.0.clone());
+                }
+            }
+        }
+        let mut added = false;
+        for name in names {
+            let mut addresses: Vec<SocketAddr> = Vec::new();
+            for family in [RecordType::A, RecordType::AAAA] {
+                for record in self.cache.get_parent_side(&name, family, DNSClass::IN, now) {
+                    if let Some(ip) = record.data.ip_addr() {
+                        addresses.push(SocketAddr::new(ip, port));
+                    }
+                }
+            }
+            let index = match delegation
+                .servers
+                .iter()
+                .position(|server| server.name == name)
+            {
+                Some(index) => index,
+                None => {
+                    delegation.servers.push(NameServer {
+                        name,
+                        addresses: Vec::new(),
+                        looked_up: false,
+                    });
+                    delegation.servers.len() - 1
+                }
+            };
+            let Some(server) = delegation.servers.get_mut(index) else {
+                continue;
+            };
+            for address in addresses {
+                if !server.addresses.contains(&address) {
+                    server.addresses.push(address);
+                    added = added || !delegation.given_up.contains(&address);
+                }
+            }
+        }
+        added
+            || delegation
+                .servers
+                .iter()
+                .any(|server| !server.looked_up && server.addresses.is_empty())
+    }
+
+    /// Classifies the scrubbed reply and acts on its class.
+    fn query_response(
+        &self,
+        walk: &mut Walk,
+        reply: Message,
+        question: Query,
+        server: SocketAddr,
+    ) -> State {
+        let Some(mut delegation) = walk.delegation.take() else {
+            return State::FindDelegation;
+        };
+        let class = classify(
+            &reply,
+            question.name(),
+            question.query_type(),
+            &delegation.zone,
+            delegation.forward,
+        );
+        tracing::debug!(%server, ?class, zone = %delegation.zone, "reply classified");
+        let minimised = *question.name() != walk.qname || question.query_type() != walk.qtype;
+        match class {
+            ReplyClass::Referral { zone } => {
+                if delegation.forward || walk.dead_zones.contains(&zone) {
+                    delegation.give_up(server);
+                    walk.delegation = Some(delegation);
+                    return State::QueryTargets;
+                }
+                walk.referrals += 1;
+                if walk.referrals > MAX_REFERRAL_DEPTH {
+                    return State::Finished(WalkResult::ServFail("referral limit reached"));
+                }
+                self.store_records(&reply, &delegation.zone, false);
+                self.store_parent_side(&reply, &zone, &delegation.zone);
+                let names: Vec<Name> = reply
+                    .authorities
+                    .iter()
+                    .chain(reply.answers.iter())
+                    .filter(|record| record.name == zone)
+                    .filter_map(|record| match &record.data {
+                        RData::NS(target) => Some(target.0.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let servers = self.servers_with_cached_addresses(names, &reply.additionals);
+                if walk.parents.len() < MAX_REFERRAL_DEPTH {
+                    walk.parents.push(delegation);
+                }
+                walk.delegation = Some(Delegation::new(zone, servers, false));
+                State::QueryTargets
+            }
+            ReplyClass::Lame | ReplyClass::Throwaway => {
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                State::QueryTargets
+            }
+            ReplyClass::RecursionLame => {
+                if !minimised && walk.recursion_lame_reply.is_none() {
+                    walk.recursion_lame_reply = Some((reply, question));
+                }
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                State::QueryTargets
+            }
+            _ if minimised => {
+                if class == ReplyClass::NxDomain {
+                    // RFC 9156 §2.3 relaxed: an NXDOMAIN on the way down may be a broken empty
+                    // non-terminal; ask the full name instead (Unbound does the same).
+                    walk.minimise = false;
+                } else {
+                    walk.minimised_labels = usize::from(question.name().num_labels());
+                }
+                walk.delegation = Some(delegation);
+                State::QueryTargets
+            }
+            class => self.act_on_final_class(walk, delegation, class, reply, &question),
+        }
+    }
+
+    /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it and finish.
+    fn act_on_final_class(
+        &self,
+        walk: &mut Walk,
+        delegation: Delegation,
+        class: ReplyClass,
+        reply: Message,
+        question: &Query,
+    ) -> State {
+        let now = self.clock.now();
+        let zone = delegation.zone.clone();
+        walk.delegation = Some(delegation);
+        match class {
+            ReplyClass::Answer => {
+                self.store_records(&reply, &zone, false);
+                State::Finished(WalkResult::Answer(self.clamped(reply.answers)))
+            }
+            ReplyClass::CName { target } => {
+                self.store_records(&reply, &zone, false);
+                State::Finished(WalkResult::CName {
+                    records: self.clamped(reply.answers),
+                    target,
+                })
+            }
+            ReplyClass::NoData => {
+                self.store_records(&reply, &zone, false);
+                let soa = self.negative_soa(&reply);
+                self.cache.insert_negative(
+                    question.name(),
+                    DNSClass::IN,
+                    Some(question.query_type()),
+                    soa.as_ref(),
+                    now,
+                );
+                State::Finished(WalkResult::NoData(soa))
+            }
+            ReplyClass::NxDomain => {
+                let soa = self.negative_soa(&reply);
+                self.cache
+                    .insert_negative(question.name(), DNSClass::IN, None, soa.as_ref(), now);
+                State::Finished(WalkResult::NxDomain(soa))
+            }
+            // Anything else was handled by the caller; treat it as a failed server.
+            _ => State::Finished(WalkResult::ServFail("unusable reply")),
+        }
+    }
+
+    /// Keeps the referral's NS set and in-zone glue as the parent gave them.
+    fn store_parent_side(&self, reply: &Message, child_zone: &Name, parent_zone: &Name) {
+        let now = self.clock.now();
+        let ns_set: Vec<Record> = reply
+            .authorities
+            .iter()
+            .filter(|record| record.record_type() == RecordType::NS && record.name == *child_zone)
+            .cloned()
+            .collect();
+        self.cache.insert_parent_side(&ns_set, now);
+        for rrset in group_rrsets(&reply.additionals) {
+            if rrset
+                .first()
+                .is_some_and(|record| parent_zone.zone_of(&record.name))
+            {
+                self.cache.insert_parent_side(&rrset, now);
+            }
+        }
+    }
+
+    /// RFC 2308 §5: the SOA returned with a negative answer has TTL min(SOA TTL, MINIMUM).
+    fn negative_soa(&self, reply: &Message) -> Option<Record> {
+        let mut soa = reply
+            .authorities
+            .iter()
+            .find(|record| record.record_type() == RecordType::SOA)?
+            .clone();
+        if let RData::SOA(data) = &soa.data {
+            soa.ttl = soa.ttl.min(data.minimum).min(self.config.max_negative_ttl);
+        }
+        Some(soa)
+    }
+
+    fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {
+        let max = self.config.max_ttl.max(self.config.min_ttl);
+        for record in &mut records {
+            record.ttl = record.ttl.clamp(self.config.min_ttl, max);
+        }
+        records
+    }
+
+    /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank.
+    fn store_records(&self, reply: &Message, zone: &Name, priming: bool) {
+        let now = self.clock.now();
+        let authoritative = reply.metadata.authoritative || priming;
+        let answer_trust = if authoritative {
+            Trust::AnswerAuthoritative
+        } else {
+            Trust::AnswerNonAuthoritative
+        };
+        let authority_trust = if reply.metadata.authoritative {
+            Trust::AuthorityAuthoritative
+        } else {
+            Trust::Glue
+        };
+        for (records, trust) in [
+            (&reply.answers, answer_trust),
+            (&reply.authorities, authority_trust),
+            (&reply.additionals, Trust::Glue),
+        ] {
+            for rrset in group_rrsets(records) {
+                let Some(first) = rrset.first() else { continue };
+                if first.record_type() == RecordType::SOA || !zone.zone_of(&first.name) {
+                    continue;
+                }
+                self.cache.insert_rrset(&rrset, trust, now);
+            }
+        }
+    }
+}
+
+/// Unbound `iter_dp_is_useless`: no address known and every server name inside the zone,
+/// so its addresses can only come from glue the parent did not give.
+fn is_useless(delegation: &Delegation) -> bool {
+    delegation
+        .servers
+        .iter()
+        .all(|server| server.addresses.is_empty() && delegation.zone.zone_of(&server.name))
+}
+
+/// Splits records into RRsets (same owner, type and class), keeping first-seen order.
+fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
+    let mut groups: Vec<Vec<Record>> = Vec::new();
+    for record in records {
+        let same = |group: &Vec<Record>| {
+            group.first().is_some_and(|first| {
+                first.name == record.name
+                    && first.record_type() == record.record_type()
+                    && first.dns_class == record.dns_class
+            })
+        };
+        match groups.iter_mut().find(|group| same(group)) {
+            Some(group) => group.push(record.clone()),
+            None => groups.push(vec![record.clone()]),
+        }
+    }
+    groups
+}
+
+fn order_socket_addresses(resolver: &Resolver, addresses: &mut [SocketAddr]) {
+    let mut ips: Vec<std::net::IpAddr> = addresses.iter().map(|address| address.ip()).collect();
+    order_by_rtt(&resolver.infra, &mut ips);
+    addresses.sort_by_key(|address| {
+        ips.iter()
+            .position(|ip| *ip == address.ip())
+            .unwrap_or(usize::MAX)
+    });
+}

@@ -1,0 +1,71 @@
+//! Every bound the resolver enforces, as a named constant with the reason for its value.
+//! Nothing here is tunable per query: a hostile server must never be able to raise these.
+
+use std::time::Duration;
+
+/// Upstream queries sent for one client query, sub-resolutions included.
+/// Unbound: `MAX_SENT_COUNT` 32 per query state, `MAX_GLOBAL_QUOTA` 200 for a whole query tree;
+/// we count the tree against one budget so the smaller, per-tree figure is the one that bites.
+pub const MAX_UPSTREAM_QUERIES: u32 = 64;
+
+/// Upstream queries for a single resolution step (one delegation walk) before giving up.
+/// Unbound: `MAX_SENT_COUNT` 32.
+pub const MAX_QUERIES_PER_WALK: u32 = 32;
+
+/// Glueless NS names resolved per delegation. NXNSAttack (Afek et al., 2020) abuses referrals with
+/// many glueless names; Unbound caps target fetches per delegation (`MAX_TARGET_NX`-style, 5) and
+/// BIND caps at 5 (`max-delegation-servers` era fix). We follow 5.
+pub const MAX_NS_NAME_LOOKUPS_PER_DELEGATION: usize = 5;
+
+/// Nesting of glueless sub-resolutions (resolving the NS name of an NS name of ...).
+/// Unbound: `MAX_TARGET_REFETCH`/dependency depth ~ 3-4 levels in practice; we allow 4.
+pub const MAX_GLUELESS_DEPTH: u8 = 4;
+
+/// CNAME (and DNAME) links followed for one client query. Unbound `MAX_RESTART_COUNT` 11;
+/// BIND follows 16. We follow Unbound.
+pub const MAX_CNAME_CHAIN: usize = 11;
+
+/// Referrals followed in one walk: the DNS tree is at most 127 labels deep, but no sane
+/// delegation chain is longer than this. Unbound `MAX_REFERRAL_COUNT` 130; real chains are < 20.
+pub const MAX_REFERRAL_DEPTH: usize = 30;
+
+/// Wall time (per the resolver's `Clock`) one client query may take. Unbound gives up after
+/// its server-selection and retry budget, typically well below this; dig/stub timeouts are ~5-10 s.
+pub const MAX_RESOLUTION_TIME: Duration = Duration::from_secs(10);
+
+/// Time to wait for one upstream reply. Unbound starts at `UNKNOWN_SERVER_NICENESS` 376 ms with
+/// back-off up to 120 s; a fixed 1.5 s is a fair first answer for a sequential resolver.
+pub const UPSTREAM_QUERY_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Attempts per server address within one delegation walk. Unbound `OUTBOUND_MSG_RETRY` 5 across
+/// all servers; one per address, plus the TCP and no-EDNS retries below, keeps walks short.
+pub const ATTEMPTS_PER_ADDRESS: u32 = 1;
+
+/// RFC 9156 §2.3 / Unbound `MAX_MINIMISE_COUNT`: most queries spent on minimisation per name.
+pub const MAX_MINIMISE_COUNT: usize = 10;
+
+/// Unbound `MINIMISE_ONE_LAB`: the first queries add one label each, later ones several.
+pub const MINIMISE_ONE_LAB: usize = 4;
+
+/// EDNS0 buffer size on upstream queries: DNS Flag Day 2020 value, avoids IP fragmentation.
+pub const EDNS_BUFFER_SIZE: u16 = 1232;
+
+/// Server addresses remembered for RTT. Unbound `infra-cache-numhosts` default 10000.
+pub const INFRA_MAX_ENTRIES: usize = 10_000;
+
+/// Ceiling for a smoothed RTT after repeated timeouts. Unbound `USEFUL_SERVER_TOP_TIMEOUT` 120 s.
+pub const MAX_SMOOTHED_RTT_MILLIS: u32 = 120_000;
+
+/// Records kept per section from one upstream reply; a larger reply is cut (and thus never cached
+/// whole). Unbound bounds RRsets per message at `RR_COUNT_MAX` 65535; 512 is far above real data.
+pub const MAX_RECORDS_PER_SECTION: usize = 512;
+
+/// Largest TCP reply accepted: the 16-bit length prefix already bounds it (RFC 1035 §4.2.2).
+pub const MAX_TCP_MESSAGE: usize = 65_535;
+
+/// UDP receive buffer: the EDNS size we advertise, rounded up to a full datagram just in case.
+pub const UDP_RECEIVE_BUFFER: usize = 65_535;
+
+/// State transitions in one walk. Each send already spends the budget; this only guards
+/// against a logic loop that spends none. Unbound bounds its iterations by its counters alike.
+pub const MAX_STATE_TRANSITIONS: usize = 512;

@@ -1,0 +1,134 @@
+//! The `Resolver`: shared state (cache, infrastructure data, hints) and the client entry point.
+//! Flow: client message → checks → `lookup` (cache, iterator states) → response assembly.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::{DNSClass, RecordType};
+
+use crate::budget::Budget;
+use crate::cache::{RecordCache, TtlPolicy};
+use crate::clock::Clock;
+use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::infra::InfraCache;
+use crate::response::{build_response, response_skeleton};
+use crate::root_hints::builtin_root_hints;
+use crate::transport::Transport;
+
+/// The resolver: one per process, shared by every client query.
+pub struct Resolver {
+    pub(crate) config: ResolverConfig,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cache: RecordCache,
+    pub(crate) infra: InfraCache,
+    /// The hints in use (configured or built-in), computed once.
+    pub(crate) root_hints: Vec<RootHint>,
+    /// Forward zones, deepest suffix first, so the first match is the closest.
+    pub(crate) forward_zones: Vec<ForwardZone>,
+    /// Unbound `do-not-query-localhost` off: set by config, or because the configured
+    /// hints or forwarders are themselves loopback (a lab).
+    pub(crate) loopback_allowed: bool,
+}
+
+impl Resolver {
+    pub fn new(
+        config: ResolverConfig,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let root_hints = if config.root_hints.is_empty() {
+            builtin_root_hints()
+        } else {
+            config.root_hints.clone()
+        };
+        let mut forward_zones = config.forward_zones.clone();
+        forward_zones.sort_by_key(|zone| std::cmp::Reverse(zone.suffix.num_labels()));
+        let configured_loopback = config
+            .root_hints
+            .iter()
+            .any(|hint| is_loopback(hint.address))
+            || config
+                .forward_zones
+                .iter()
+                .flat_map(|zone| zone.upstreams.iter())
+                .any(|upstream| is_loopback(upstream.ip()));
+        let loopback_allowed = config.allow_loopback_upstream || configured_loopback;
+        let policy = TtlPolicy {
+            min_ttl: config.min_ttl,
+            max_ttl: config.max_ttl,
+            max_negative_ttl: config.max_negative_ttl,
+        };
+        Resolver {
+            cache: RecordCache::new(config.cache_max_entries, policy),
+            infra: InfraCache::new(),
+            root_hints,
+            forward_zones,
+            loopback_allowed,
+            config,
+            transport,
+            clock,
+        }
+    }
+
+    /// Answers one client query message (already parsed) with a complete response message:
+    /// same ID and question, QR and RA set, RD copied, rcode NOERROR/NXDOMAIN/SERVFAIL/...
+    pub async fn resolve(&self, request: &Message) -> Message {
+        if request.metadata.message_type != MessageType::Query {
+            return response_skeleton(request, ResponseCode::FormErr);
+        }
+        if request.metadata.op_code != OpCode::Query {
+            return response_skeleton(request, ResponseCode::NotImp);
+        }
+        let [question] = request.queries.as_slice() else {
+            return response_skeleton(request, ResponseCode::FormErr);
+        };
+        if question.query_class() != DNSClass::IN {
+            return response_skeleton(request, ResponseCode::Refused);
+        }
+        // Zone transfers and meta types are not something a resolver answers (Unbound: REFUSED/NOTIMP).
+        if matches!(
+            question.query_type(),
+            RecordType::AXFR | RecordType::IXFR | RecordType::OPT
+        ) {
+            return response_skeleton(request, ResponseCode::Refused);
+        }
+        let budget = Budget::new(self.clock.now());
+        let name = question.name().clone();
+        let resolution = self
+            .lookup(name, question.query_type(), &budget, 0, Vec::new())
+            .await;
+        tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), "resolved");
+        build_response(request, resolution)
+    }
+
+    /// Whether the resolver may send a query to this address at all.
+    pub(crate) fn may_query(&self, address: SocketAddr) -> bool {
+        let ip = address.ip();
+        if ip.is_unspecified() || ip.is_multicast() {
+            return false;
+        }
+        if is_loopback(ip) && !self.loopback_allowed {
+            return false;
+        }
+        match ip {
+            IpAddr::V4(_) => self.config.do_ip4,
+            IpAddr::V6(_) => self.config.do_ip6,
+        }
+    }
+
+    pub(crate) fn upstream_port(&self) -> u16 {
+        self.config.upstream_port.unwrap_or(53)
+    }
+}
+
+/// Loopback, including IPv4-mapped loopback (::ffff:127.0.0.1), which reaches the same host.
+pub(crate) fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}

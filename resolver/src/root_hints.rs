@@ -1,0 +1,169 @@
+//! Root hints: the built-in IANA list (a..m.root-servers.net) and a `named.root` file reader.
+//! The file is parsed with hickory-proto's zone-file parser; this module never hand-parses text.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::serialize::txt::Parser;
+
+use crate::config::RootHint;
+
+/// IANA root servers (https://www.iana.org/domains/root/servers), name, IPv4, IPv6.
+const IANA_ROOT_SERVERS: [(&str, &str, &str); 13] = [
+    ("a.root-servers.net.", "198.41.0.4", "2001:503:ba3e::2:30"),
+    ("b.root-servers.net.", "170.247.170.2", "2801:1b8:10::b"),
+    ("c.root-servers.net.", "192.33.4.12", "2001:500:2::c"),
+    ("d.root-servers.net.", "199.7.91.13", "2001:500:2d::d"),
+    ("e.root-servers.net.", "192.203.230.10", "2001:500:a8::e"),
+    ("f.root-servers.net.", "192.5.5.241", "2001:500:2f::f"),
+    ("g.root-servers.net.", "192.112.36.4", "2001:500:12::d0d"),
+    ("h.root-servers.net.", "198.97.190.53", "2001:500:1::53"),
+    ("i.root-servers.net.", "192.36.148.17", "2001:7fe::53"),
+    ("j.root-servers.net.", "192.58.128.30", "2001:503:c27::2:30"),
+    ("k.root-servers.net.", "193.0.14.129", "2001:7fd::1"),
+    ("l.root-servers.net.", "199.7.83.42", "2001:500:9f::42"),
+    ("m.root-servers.net.", "202.12.27.33", "2001:dc3::35"),
+];
+
+/// The built-in hints, IPv4 and IPv6 addresses of all thirteen root servers.
+pub fn builtin_root_hints() -> Vec<RootHint> {
+    let mut hints = Vec::with_capacity(IANA_ROOT_SERVERS.len() * 2);
+    for (name, v4, v6) in IANA_ROOT_SERVERS {
+        let Ok(name) = Name::from_ascii(name) else {
+            continue;
+        };
+        for address in [v4, v6] {
+            if let Ok(address) = address.parse::<IpAddr>() {
+                hints.push(RootHint {
+                    name: name.clone(),
+                    address,
+                });
+            }
+        }
+    }
+    hints
+}
+
+/// Why a root hints file could not be used.
+#[derive(Debug)]
+pub enum RootHintsError {
+    Read {
+        file: PathBuf,
+        error: std::io::ErrorKind,
+    },
+    Parse {
+        file: PathBuf,
+        message: String,
+    },
+    /// The file parsed but names no root server address.
+    NoAddresses {
+        file: PathBuf,
+    },
+}
+
+impl std::fmt::Display for RootHintsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RootHintsError::Read { file, error } => {
+                write!(f, "{}: cannot read: {error}", file.display())
+            }
+            RootHintsError::Parse { file, message } => write!(f, "{}: {message}", file.display()),
+            RootHintsError::NoAddresses { file } => {
+                write!(
+                    f,
+                    "{}: no A or AAAA record for any NS of the root",
+                    file.display()
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for RootHintsError {}
+
+/// Reads a `named.root`-format file: root NS records and the addresses of their targets.
+pub fn read_root_hints_file(path: &Path) -> Result<Vec<RootHint>, RootHintsError> {
+    let text = std::fs::read_to_string(path).map_err(|error| RootHintsError::Read {
+        file: path.to_path_buf(),
+        error: error.kind(),
+    })?;
+    parse_root_hints(&text, path)
+}
+
+/// Parses hints text; `path` only names the source in errors and resolves `$INCLUDE`.
+pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHintsError> {
+    let parser = Parser::new(text, Some(path.to_path_buf()), Some(Name::root()));
+    // hickory's parse errors carry the offending token; the line is not exposed by 0.26.
+    let (_, record_sets) = parser.parse().map_err(|error| RootHintsError::Parse {
+        file: path.to_path_buf(),
+        message: error.to_string(),
+    })?;
+    let mut server_names: Vec<Name> = Vec::new();
+    for record_set in record_sets.values() {
+        if record_set.record_type() == RecordType::NS && record_set.name().is_root() {
+            for record in record_set.records_without_rrsigs() {
+                if let RData::NS(target) = &record.data {
+                    server_names.push(target.0.clone());
+                }
+            }
+        }
+    }
+    let mut hints = Vec::new();
+    for record_set in record_sets.values() {
+        if !server_names.contains(record_set.name()) {
+            continue;
+        }
+        for record in record_set.records_without_rrsigs() {
+            let address = match &record.data {
+                RData::A(address) => IpAddr::V4(address.0),
+                RData::AAAA(address) => IpAddr::V6(address.0),
+                _ => continue,
+            };
+            hints.push(RootHint {
+                name: record.name.clone(),
+                address,
+            });
+        }
+    }
+    if hints.is_empty() {
+        return Err(RootHintsError::NoAddresses {
+            file: path.to_path_buf(),
+        });
+    }
+    Ok(hints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_hints_cover_thirteen_servers_on_both_families() {
+        let hints = builtin_root_hints();
+        assert_eq!(hints.len(), 26);
+        assert!(hints
+            .iter()
+            .any(|hint| hint.address == "193.0.14.129".parse::<IpAddr>().unwrap()));
+        assert!(hints.iter().any(|hint| hint.address.is_ipv6()));
+    }
+
+    #[test]
+    fn named_root_file_yields_addresses_of_root_servers_only() {
+        let text = ".                        3600000      NS    A.ROOT-SERVERS.NET.\n\
+                    A.ROOT-SERVERS.NET.      3600000      A     198.41.0.4\n\
+                    A.ROOT-SERVERS.NET.      3600000      AAAA  2001:503:ba3e::2:30\n\
+                    unrelated.example.       3600000      A     192.0.2.1\n";
+        let hints = parse_root_hints(text, Path::new("named.root")).unwrap();
+        assert_eq!(hints.len(), 2);
+        assert!(hints
+            .iter()
+            .all(|hint| hint.name == Name::from_ascii("a.root-servers.net.").unwrap()));
+    }
+
+    #[test]
+    fn broken_hints_file_error_names_the_file() {
+        let error = parse_root_hints(".  3600000 NS\n", Path::new("/etc/broken.root")).unwrap_err();
+        assert!(error.to_string().starts_with("/etc/broken.root"), "{error}");
+    }
+}

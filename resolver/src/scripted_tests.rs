@@ -1,0 +1,683 @@
+//! Whole resolutions against a scripted network: a table (server, qname, qtype) → reply,
+//! and a manual clock. No sockets, no sleeping.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::{A, CNAME, NS, SOA};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::clock::{Clock, ManualClock};
+use crate::config::{ResolverConfig, RootHint};
+use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+use crate::Resolver;
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).unwrap()
+}
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn a(owner: &str, address: &str) -> Record {
+    let IpAddr::V4(v4) = ip(address) else {
+        panic!("not v4")
+    };
+    Record::from_rdata(name(owner), 3600, RData::A(A(v4)))
+}
+
+fn ns(owner: &str, target: &str) -> Record {
+    Record::from_rdata(name(owner), 3600, RData::NS(NS(name(target))))
+}
+
+fn cname(owner: &str, target: &str) -> Record {
+    Record::from_rdata(name(owner), 3600, RData::CNAME(CNAME(name(target))))
+}
+
+fn soa(owner: &str, minimum: u32) -> Record {
+    Record::from_rdata(
+        name(owner),
+        3600,
+        RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, minimum)),
+    )
+}
+
+/// A canned reply: sections and flags; ID and question are copied from the query.
+#[derive(Clone, Default)]
+struct Canned {
+    authoritative: bool,
+    rcode: ResponseCode,
+    answers: Vec<Record>,
+    authorities: Vec<Record>,
+    additionals: Vec<Record>,
+    truncated_over_udp: bool,
+    wrong_id: bool,
+}
+
+fn answer(records: Vec<Record>) -> Canned {
+    Canned {
+        authoritative: true,
+        answers: records,
+        ..Canned::default()
+    }
+}
+
+fn referral(ns_records: Vec<Record>, glue: Vec<Record>) -> Canned {
+    Canned {
+        authorities: ns_records,
+        additionals: glue,
+        ..Canned::default()
+    }
+}
+
+#[derive(Default)]
+struct ScriptedNetwork {
+    replies: HashMap<(IpAddr, Name, RecordType), Canned>,
+    sent: Mutex<Vec<(IpAddr, Name, RecordType, Protocol)>>,
+}
+
+impl ScriptedNetwork {
+    fn on(&mut self, server: &str, qname: &str, qtype: RecordType, canned: Canned) -> &mut Self {
+        self.replies
+            .insert((ip(server), name(qname), qtype), canned);
+        self
+    }
+
+    fn sent(&self) -> Vec<(IpAddr, Name, RecordType, Protocol)> {
+        self.sent.lock().unwrap().clone()
+    }
+
+    fn sent_to(&self, server: &str) -> usize {
+        self.sent()
+            .iter()
+            .filter(|(address, ..)| *address == ip(server))
+            .count()
+    }
+}
+
+impl Transport for ScriptedNetwork {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        _timeout: Duration,
+    ) -> ExchangeFuture<'a> {
+        Box::pin(async move {
+            let query = Message::from_vec(query)
+                .map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidData))?;
+            let question = query
+                .queries
+                .first()
+                .cloned()
+                .ok_or(TransportError::Timeout)?;
+            self.sent.lock().unwrap().push((
+                server.ip(),
+                question.name().clone(),
+                question.query_type(),
+                protocol,
+            ));
+            let key = (server.ip(), question.name().clone(), question.query_type());
+            let Some(canned) = self.replies.get(&key) else {
+                return Err(TransportError::Timeout);
+            };
+            let id = if canned.wrong_id {
+                query.metadata.id.wrapping_add(1)
+            } else {
+                query.metadata.id
+            };
+            let mut reply = Message::new(id, MessageType::Response, OpCode::Query);
+            reply.queries.push(question);
+            reply.metadata.authoritative = canned.authoritative;
+            reply.metadata.response_code = canned.rcode;
+            if canned.truncated_over_udp && protocol == Protocol::Udp {
+                reply.metadata.truncation = true;
+            } else {
+                reply.answers = canned.answers.clone();
+                reply.authorities = canned.authorities.clone();
+                reply.additionals = canned.additionals.clone();
+            }
+            Ok(reply.to_vec().unwrap())
+        })
+    }
+}
+
+const ROOT: &str = "198.51.100.1";
+const COM: &str = "198.51.100.2";
+const NET: &str = "198.51.100.3";
+const EXAMPLE_COM: &str = "198.51.100.4";
+const EXAMPLE_NET: &str = "198.51.100.5";
+
+/// Root (with priming), com. and net. servers delegating example.com and example.net.
+fn internet() -> ScriptedNetwork {
+    let mut network = ScriptedNetwork::default();
+    network.on(
+        ROOT,
+        ".",
+        RecordType::NS,
+        Canned {
+            authoritative: true,
+            answers: vec![ns(".", "k.root-servers.net.")],
+            additionals: vec![a("k.root-servers.net.", ROOT)],
+            ..Canned::default()
+        },
+    );
+    for qname in [
+        "com.",
+        "www.example.com.",
+        "nx.example.com.",
+        "example.com.",
+        "ns.example.com.",
+        "ns2.example.com.",
+    ] {
+        for qtype in [RecordType::A, RecordType::NS, RecordType::AAAA] {
+            network.on(
+                ROOT,
+                qname,
+                qtype,
+                referral(vec![ns("com.", "a.gtld.com.")], vec![a("a.gtld.com.", COM)]),
+            );
+            network.on(
+                COM,
+                qname,
+                qtype,
+                referral(
+                    vec![ns("example.com.", "ns.example.com.")],
+                    vec![a("ns.example.com.", EXAMPLE_COM)],
+                ),
+            );
+        }
+    }
+    for qname in [
+        "net.",
+        "www.example.net.",
+        "ns.example.net.",
+        "example.net.",
+    ] {
+        for qtype in [RecordType::A, RecordType::NS, RecordType::AAAA] {
+            network.on(
+                ROOT,
+                qname,
+                qtype,
+                referral(vec![ns("net.", "a.gtld.net.")], vec![a("a.gtld.net.", NET)]),
+            );
+            network.on(
+                NET,
+                qname,
+                qtype,
+                referral(
+                    vec![ns("example.net.", "ns.example.net.")],
+                    vec![a("ns.example.net.", EXAMPLE_NET)],
+                ),
+            );
+        }
+    }
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.80")]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.net.",
+        RecordType::A,
+        answer(vec![a("www.example.net.", "192.0.2.81")]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "ns.example.net.",
+        RecordType::A,
+        answer(vec![a("ns.example.net.", EXAMPLE_NET)]),
+    );
+    network
+}
+
+fn config() -> ResolverConfig {
+    ResolverConfig {
+        root_hints: vec![RootHint {
+            name: name("k.root-servers.net."),
+            address: ip(ROOT),
+        }],
+        qname_minimisation: false,
+        do_ip6: false,
+        ..ResolverConfig::default()
+    }
+}
+
+struct Setup {
+    network: Arc<ScriptedNetwork>,
+    clock: Arc<ManualClock>,
+    resolver: Resolver,
+}
+
+fn setup(network: ScriptedNetwork, config: ResolverConfig) -> Setup {
+    let network = Arc::new(network);
+    let clock = Arc::new(ManualClock::new());
+    let resolver = Resolver::new(config, network.clone(), clock.clone() as Arc<dyn Clock>);
+    Setup {
+        network,
+        clock,
+        resolver,
+    }
+}
+
+fn client_query(qname: &str, qtype: RecordType) -> Message {
+    let mut query = Message::new(4242, MessageType::Query, OpCode::Query);
+    query.metadata.recursion_desired = true;
+    query.queries.push(Query::query(name(qname), qtype));
+    query
+}
+
+fn addresses(response: &Message) -> Vec<Ipv4Addr> {
+    response
+        .answers
+        .iter()
+        .filter_map(|record| match &record.data {
+            RData::A(address) => Some(address.0),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn referral_chain_from_root_to_domain_resolves_and_is_cached() {
+    let setup = setup(internet(), config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(response.metadata.id, 4242);
+    assert!(response.metadata.recursion_available && response.metadata.recursion_desired);
+    assert_eq!(response.metadata.message_type, MessageType::Response);
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    let sent_first = setup.network.sent().len();
+    assert_eq!(setup.network.sent_to(EXAMPLE_COM), 1);
+
+    setup.clock.advance(Duration::from_secs(100));
+    let again = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&again), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(again.answers[0].ttl, 3500, "TTL counts down in the cache");
+    assert_eq!(
+        setup.network.sent().len(),
+        sent_first,
+        "second answer comes from the cache"
+    );
+}
+
+#[tokio::test]
+async fn cached_delegation_is_reused_by_later_walks() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "ns2.example.com.",
+        RecordType::A,
+        answer(vec![a("ns2.example.com.", "192.0.2.53")]),
+    );
+    let setup = setup(network, config());
+    setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let root_queries = setup.network.sent_to(ROOT);
+    let response = setup
+        .resolver
+        .resolve(&client_query("ns2.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 53)]);
+    assert_eq!(
+        setup.network.sent_to(ROOT),
+        root_queries,
+        "no new walk from the root"
+    );
+    assert_eq!(setup.network.sent_to(COM), 1);
+}
+
+#[tokio::test]
+async fn glueless_name_server_is_resolved_first() {
+    let mut network = internet();
+    // example.org. is served by ns.example.net., given without glue.
+    network.on(
+        ROOT,
+        "www.example.org.",
+        RecordType::A,
+        referral(vec![ns("example.org.", "ns.example.net.")], vec![]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.org.",
+        RecordType::A,
+        answer(vec![a("www.example.org.", "192.0.2.82")]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.org.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 82)]);
+    assert_eq!(
+        setup.network.sent_to(NET),
+        1,
+        "ns.example.net. was looked up through net."
+    );
+}
+
+#[tokio::test]
+async fn cname_into_another_zone_is_chased() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![cname("www.example.com.", "www.example.net.")]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(response.answers.len(), 2);
+    assert_eq!(
+        response.answers[0].data,
+        RData::CNAME(CNAME(name("www.example.net.")))
+    );
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 81)]);
+}
+
+#[tokio::test]
+async fn cname_loop_ends_in_servfail() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![cname("www.example.com.", "www.example.net.")]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.net.",
+        RecordType::A,
+        answer(vec![cname("www.example.net.", "www.example.com.")]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert!(setup.network.sent().len() < 20);
+}
+
+#[tokio::test]
+async fn nxdomain_is_cached_for_the_soa_minimum() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "nx.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            rcode: ResponseCode::NXDomain,
+            authorities: vec![soa("example.com.", 60)],
+            ..Canned::default()
+        },
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("nx.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+    assert_eq!(response.authorities.len(), 1);
+    assert_eq!(response.authorities[0].ttl, 60);
+    setup.clock.advance(Duration::from_secs(30));
+    let cached = setup
+        .resolver
+        .resolve(&client_query("nx.example.com.", RecordType::A))
+        .await;
+    assert_eq!(cached.metadata.response_code, ResponseCode::NXDomain);
+    assert_eq!(cached.authorities[0].ttl, 30);
+    assert_eq!(setup.network.sent_to(EXAMPLE_COM), 1);
+    setup.clock.advance(Duration::from_secs(31));
+    setup
+        .resolver
+        .resolve(&client_query("nx.example.com.", RecordType::A))
+        .await;
+    assert_eq!(
+        setup.network.sent_to(EXAMPLE_COM),
+        2,
+        "expired negative entry is not served"
+    );
+}
+
+#[tokio::test]
+async fn lame_server_is_skipped_for_the_next_one() {
+    let mut network = internet();
+    let lame = "198.51.100.40";
+    let two_servers = referral(
+        vec![
+            ns("example.com.", "lame.example.com."),
+            ns("example.com.", "ns.example.com."),
+        ],
+        vec![
+            a("lame.example.com.", lame),
+            a("ns.example.com.", EXAMPLE_COM),
+        ],
+    );
+    network.on(COM, "www.example.com.", RecordType::A, two_servers);
+    // The lame server refers back upward to com.
+    network.on(
+        lame,
+        "www.example.com.",
+        RecordType::A,
+        referral(vec![ns("com.", "a.gtld.com.")], vec![]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to(lame), 1);
+}
+
+#[tokio::test]
+async fn truncated_reply_is_retried_over_tcp() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            truncated_over_udp: true,
+            ..answer(vec![a("www.example.com.", "192.0.2.80")])
+        },
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    let protocols: Vec<Protocol> = setup
+        .network
+        .sent()
+        .into_iter()
+        .filter(|(address, ..)| *address == ip(EXAMPLE_COM))
+        .map(|sent| sent.3)
+        .collect();
+    assert_eq!(protocols, vec![Protocol::Udp, Protocol::Tcp]);
+}
+
+#[tokio::test]
+async fn reply_with_wrong_id_is_not_believed() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            wrong_id: true,
+            ..answer(vec![a("www.example.com.", "203.0.113.66")])
+        },
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert!(response.answers.is_empty());
+}
+
+#[tokio::test]
+async fn loopback_name_server_is_never_queried_by_default() {
+    let mut network = internet();
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(
+            vec![ns("example.com.", "ns.example.com.")],
+            vec![a("ns.example.com.", "127.0.0.1")],
+        ),
+    );
+    network.on(
+        "127.0.0.1",
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.80")]),
+    );
+    let refused = setup(network, config());
+    let response = refused
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert_eq!(refused.network.sent_to("127.0.0.1"), 0);
+
+    let mut network = internet();
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(
+            vec![ns("example.com.", "ns.example.com.")],
+            vec![a("ns.example.com.", "127.0.0.1")],
+        ),
+    );
+    network.on(
+        "127.0.0.1",
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.80")]),
+    );
+    let allowed = setup(
+        network,
+        ResolverConfig {
+            allow_loopback_upstream: true,
+            ..config()
+        },
+    );
+    let response = allowed
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+}
+
+#[tokio::test]
+async fn many_glueless_name_servers_cost_a_bounded_number_of_queries() {
+    let mut network = internet();
+    // NXNSAttack shape: a referral to many glueless names under a zone that never answers.
+    let names: Vec<Record> = (0..40)
+        .map(|index| ns("example.com.", &format!("ns{index}.victim.example.")))
+        .collect();
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(names, vec![]),
+    );
+    let setup = setup(network, config());
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    let victim_lookups = setup
+        .network
+        .sent()
+        .iter()
+        .filter(|sent| sent.1.to_string().contains("victim"))
+        .count();
+    assert!(
+        victim_lookups <= crate::limits::MAX_NS_NAME_LOOKUPS_PER_DELEGATION * 2,
+        "{victim_lookups} lookups"
+    );
+    assert!(setup.network.sent().len() <= crate::limits::MAX_UPSTREAM_QUERIES as usize);
+}
+
+#[tokio::test]
+async fn qname_minimisation_reveals_one_label_per_zone() {
+    let setup = setup(
+        internet(),
+        ResolverConfig {
+            qname_minimisation: true,
+            ..config()
+        },
+    );
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    let sent = setup.network.sent();
+    assert!(
+        sent.iter()
+            .any(|s| s.0 == ip(ROOT) && s.1 == name("com.") && s.2 == RecordType::NS),
+        "{sent:?}"
+    );
+    assert!(
+        !sent
+            .iter()
+            .any(|s| s.0 == ip(ROOT) && s.1 == name("www.example.com.")),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn forwarding_sends_recursive_queries_and_fails_over() {
+    let mut network = ScriptedNetwork::default();
+    let mut forwarded = answer(vec![a("www.example.com.", "192.0.2.80")]);
+    forwarded.authoritative = false;
+    network.on("192.0.2.200", "www.example.com.", RecordType::A, forwarded);
+    let config = ResolverConfig {
+        forward_zones: vec![crate::config::ForwardZone {
+            suffix: Name::root(),
+            upstreams: vec![
+                "192.0.2.199:53".parse().unwrap(),
+                "192.0.2.200:53".parse().unwrap(),
+            ],
+        }],
+        ..config()
+    };
+    let setup = setup(network, config);
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(setup.network.sent_to("192.0.2.199"), 1);
+    assert_eq!(setup.network.sent_to(ROOT), 0);
+}

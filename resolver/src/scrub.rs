@@ -1,0 +1,380 @@
+//! The scrubber (Unbound `iter_scrub.c`): cleans an upstream reply before anything may use it.
+//! It is the only door to the cache: data it drops is never cached nor given to a client.
+
+use hickory_proto::op::{Message, Query};
+use hickory_proto::rr::rdata::CNAME;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::classify::is_strict_subdomain;
+use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
+
+/// Why a reply is not a reply to our query at all (anti-spoofing, RFC 5452 §9.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyMismatch {
+    NotAResponse,
+    WrongId { expected: u16, got: u16 },
+    WrongQuestion,
+}
+
+impl std::fmt::Display for ReplyMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplyMismatch::NotAResponse => write!(f, "QR bit clear"),
+            ReplyMismatch::WrongId { expected, got } => write!(f, "id {got} instead of {expected}"),
+            ReplyMismatch::WrongQuestion => write!(f, "question differs from the one sent"),
+        }
+    }
+}
+
+/// RFC 5452 §9.1: accept only a response with our ID and our question (name compared without
+/// regard to case: 0x20 is not required of servers). The source address and port are the
+/// transport's: it answers only for the address asked.
+pub fn check_reply_matches(
+    reply: &Message,
+    id: u16,
+    question: &Query,
+) -> Result<(), ReplyMismatch> {
+    if reply.metadata.message_type != hickory_proto::op::MessageType::Response {
+        return Err(ReplyMismatch::NotAResponse);
+    }
+    if reply.metadata.id != id {
+        return Err(ReplyMismatch::WrongId {
+            expected: id,
+            got: reply.metadata.id,
+        });
+    }
+    match reply.queries.as_slice() {
+        [asked]
+            if asked.name() == question.name()
+                && asked.query_type() == question.query_type()
+                && asked.query_class() == question.query_class() =>
+        {
+            Ok(())
+        }
+        // FORMERR/NOTIMP from old servers may come without a question; the caller only uses their rcode.
+        [] if reply.answers.is_empty() && reply.authorities.is_empty() => Ok(()),
+        _ => Err(ReplyMismatch::WrongQuestion),
+    }
+}
+
+/// Returns the reply with only the records a server authoritative for `zone` may tell us about
+/// `question`. `zone` is the zone the server was asked as authority for (`.` when forwarding
+/// everything).
+pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
+    let mut clean = Message::new(
+        reply.metadata.id,
+        reply.metadata.message_type,
+        reply.metadata.op_code,
+    );
+    clean.metadata = reply.metadata;
+    clean.queries = reply.queries.clone();
+    let class = question.query_class();
+    let qname = question.name();
+    let qtype = question.query_type();
+    let in_zone = |record: &Record| record.dns_class == class && zone.zone_of(&record.name);
+
+    // Answer section: only the chain from the question name (CNAME/DNAME links, then the asked
+    // type at its end), and only inside the zone (Unbound scrub_normalize + scrub_sanitize).
+    let answers: Vec<&Record> = reply
+        .answers
+        .iter()
+        .take(MAX_RECORDS_PER_SECTION)
+        .filter(|record| in_zone(record))
+        .collect();
+    let mut current = qname.clone();
+    let mut chain_names = vec![current.clone()];
+    for _ in 0..MAX_CNAME_CHAIN {
+        if qtype == RecordType::CNAME {
+            break;
+        }
+        // RFC 6672 §2.2: a DNAME at an ancestor rewrites the name; keep it and its synthesized CNAME.
+        let dname = answers.iter().find_map(|record| {
+            if record.record_type() == RecordType::DNAME
+                && is_strict_subdomain(&current, &record.name)
+            {
+                dname_target(record).map(|target| (*record, target))
+            } else {
+                None
+            }
+        });
+        if let Some((record, dname_to)) = dname {
+            if let Some(synthesized) =
+                synthesize_cname(&current, &record.name, &dname_to, record.ttl)
+            {
+                clean.answers.push(record.clone());
+                let target = synthesized.1.clone();
+                clean.answers.push(synthesized.0);
+                if chain_names.contains(&target) {
+                    break;
+                }
+                current = target;
+                chain_names.push(current.clone());
+                continue;
+            }
+        }
+        let cname: Vec<&&Record> = answers
+            .iter()
+            .filter(|record| record.record_type() == RecordType::CNAME && record.name == current)
+            .collect();
+        // RFC 2181 §10.1: one CNAME per name; more than one is a broken or forged chain.
+        let Some(first) = cname.first() else { break };
+        let RData::CNAME(target) = &first.data else {
+            break;
+        };
+        clean.answers.push((**first).clone());
+        if chain_names.contains(&target.0) {
+            break;
+        }
+        current = target.0.clone();
+        chain_names.push(current.clone());
+    }
+    for record in &answers {
+        let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
+        if record.name == current && wanted_type && record.record_type() != RecordType::DNAME {
+            if !clean.answers.iter().any(|kept| kept == *record) {
+                clean.answers.push((*record).clone());
+            }
+        }
+    }
+
+    // Authority section: NS sets for the final name's ancestors inside the zone (delegations
+    // or the zone's own NS), one SOA for the final name's zone; nothing else.
+    let mut soa_kept = false;
+    for record in reply.authorities.iter().take(MAX_RECORDS_PER_SECTION) {
+        // An NS set for the zone's parent is kept only so that the classifier can see the
+        // server refer us upward (lame); the cache never stores records outside the zone.
+        let upward_referral = record.record_type() == RecordType::NS
+            && record.dns_class == class
+            && is_strict_subdomain(zone, &record.name);
+        if upward_referral {
+            clean.authorities.push(record.clone());
+            continue;
+        }
+        if !in_zone(record) {
+            continue;
+        }
+        match record.record_type() {
+            RecordType::NS if record.name.zone_of(&current) => {
+                clean.authorities.push(record.clone())
+            }
+            RecordType::SOA if record.name.zone_of(&current) => {
+                if !soa_kept
+                    || clean.authorities.iter().any(|kept| {
+                        kept.name == record.name && kept.record_type() == RecordType::SOA
+                    })
+                {
+                    soa_kept = true;
+                    clean.authorities.push(record.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    // A negative answer carries no delegation: NS next to an SOA is dropped (Unbound does likewise).
+    if soa_kept {
+        clean
+            .authorities
+            .retain(|record| record.record_type() == RecordType::SOA);
+    }
+    // Of the NS sets, keep only the deepest owner (the actual delegation).
+    if let Some(deepest) = clean
+        .authorities
+        .iter()
+        .filter(|record| record.record_type() == RecordType::NS)
+        .map(|record| record.name.num_labels())
+        .max()
+    {
+        clean.authorities.retain(|record| {
+            record.record_type() != RecordType::NS || record.name.num_labels() == deepest
+        });
+    }
+
+    // Additional section: addresses of the name servers named in the kept NS sets, and only
+    // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed).
+    let ns_targets: Vec<Name> = clean
+        .authorities
+        .iter()
+        .chain(clean.answers.iter())
+        .filter_map(|record| match &record.data {
+            RData::NS(target) => Some(target.0.clone()),
+            _ => None,
+        })
+        .collect();
+    for record in reply.additionals.iter().take(MAX_RECORDS_PER_SECTION) {
+        let is_address = matches!(record.record_type(), RecordType::A | RecordType::AAAA);
+        if is_address && in_zone(record) && ns_targets.contains(&record.name) {
+            clean.additionals.push(record.clone());
+        }
+    }
+    clean
+}
+
+fn dname_target(record: &Record) -> Option<Name> {
+    // hickory-proto 0.26 has no DNAME type: it arrives as unknown rdata holding one
+    // uncompressed name (RFC 6672 §2.5 forbids compressing it).
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+    match &record.data {
+        RData::Unknown { rdata, .. } => {
+            let mut decoder = BinDecoder::new(&rdata.anything);
+            Name::read(&mut decoder).ok()
+        }
+        _ => None,
+    }
+}
+
+fn synthesize_cname(
+    current: &Name,
+    owner: &Name,
+    target: &Name,
+    ttl: u32,
+) -> Option<(Record, Name)> {
+    let keep = usize::from(current.num_labels()).checked_sub(usize::from(owner.num_labels()))?;
+    let prefix = Name::from_labels(current.iter().take(keep)).ok()?;
+    let new_name = prefix.append_domain(target).ok()?;
+    let record = Record::from_rdata(current.clone(), ttl, RData::CNAME(CNAME(new_name.clone())));
+    Some((record, new_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::rr::rdata::{A, NS, SOA};
+    use std::net::Ipv4Addr;
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).unwrap()
+    }
+
+    fn a(owner: &str, last: u8) -> Record {
+        Record::from_rdata(
+            name(owner),
+            300,
+            RData::A(A(Ipv4Addr::new(192, 0, 2, last))),
+        )
+    }
+
+    fn ns(owner: &str, target: &str) -> Record {
+        Record::from_rdata(name(owner), 300, RData::NS(NS(name(target))))
+    }
+
+    fn cname(owner: &str, target: &str) -> Record {
+        Record::from_rdata(name(owner), 300, RData::CNAME(CNAME(name(target))))
+    }
+
+    fn reply_to(query: &Query) -> Message {
+        let mut message = Message::new(7, MessageType::Response, OpCode::Query);
+        message.queries.push(query.clone());
+        message
+    }
+
+    #[test]
+    fn out_of_bailiwick_glue_is_dropped() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.net."));
+        reply.additionals.push(a("ns.example.com.", 1));
+        reply.additionals.push(a("ns.example.net.", 2));
+        reply.additionals.push(a("www.google.com.", 3));
+        let clean = scrub(&reply, &query, &name("com."));
+        assert_eq!(clean.authorities.len(), 2);
+        assert_eq!(clean.additionals, vec![a("ns.example.com.", 1)]);
+    }
+
+    #[test]
+    fn answer_records_off_the_cname_chain_are_dropped() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply
+            .answers
+            .push(cname("www.example.com.", "web.example.com."));
+        reply.answers.push(a("web.example.com.", 1));
+        reply.answers.push(a("mail.example.com.", 2));
+        let clean = scrub(&reply, &query, &name("example.com."));
+        assert_eq!(
+            clean.answers,
+            vec![
+                cname("www.example.com.", "web.example.com."),
+                a("web.example.com.", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn answers_outside_the_zone_asked_are_dropped() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply
+            .answers
+            .push(cname("www.example.com.", "www.example.net."));
+        reply.answers.push(a("www.example.net.", 9));
+        let clean = scrub(&reply, &query, &name("example.com."));
+        assert_eq!(
+            clean.answers,
+            vec![cname("www.example.com.", "www.example.net.")]
+        );
+    }
+
+    #[test]
+    fn ns_sets_for_unrelated_names_are_dropped() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply
+            .authorities
+            .push(ns("example.org.", "ns.example.org."));
+        reply.authorities.push(ns("com.", "ns.evil.com."));
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
+        let clean = scrub(&reply, &query, &name("com."));
+        assert_eq!(
+            clean.authorities,
+            vec![ns("example.com.", "ns.example.com.")]
+        );
+    }
+
+    #[test]
+    fn soa_for_another_zone_is_dropped() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        let soa = |owner: &str| {
+            Record::from_rdata(
+                name(owner),
+                60,
+                RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, 60)),
+            )
+        };
+        reply.authorities.push(soa("example.org."));
+        let clean = scrub(&reply, &query, &name("."));
+        assert!(clean.authorities.is_empty());
+        reply.authorities.push(soa("example.com."));
+        let clean = scrub(&reply, &query, &name("."));
+        assert_eq!(clean.authorities, vec![soa("example.com.")]);
+    }
+
+    #[test]
+    fn mismatched_id_or_question_is_rejected() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let reply = reply_to(&query);
+        assert!(check_reply_matches(&reply, 7, &query).is_ok());
+        assert_eq!(
+            check_reply_matches(&reply, 8, &query),
+            Err(ReplyMismatch::WrongId {
+                expected: 8,
+                got: 7
+            })
+        );
+        let other = Query::query(name("www.example.org."), RecordType::A);
+        assert_eq!(
+            check_reply_matches(&reply, 7, &other),
+            Err(ReplyMismatch::WrongQuestion)
+        );
+        let upper = Query::query(name("WWW.Example.COM."), RecordType::A);
+        assert!(check_reply_matches(&reply, 7, &upper).is_ok());
+    }
+}

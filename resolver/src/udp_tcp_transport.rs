@@ -1,0 +1,123 @@
+//! The production `Transport`: tokio sockets, a fresh random source port per UDP query
+//! (RFC 5452 §9.2), TCP with the RFC 1035 §4.2.2 length prefix, a timeout on every exchange.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+use crate::limits::{MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
+use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+
+/// Sends queries over real sockets. Holds no state: each exchange opens its own socket.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UdpTcpTransport;
+
+impl UdpTcpTransport {
+    pub fn new() -> Self {
+        UdpTcpTransport
+    }
+}
+
+impl Transport for UdpTcpTransport {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        timeout: Duration,
+    ) -> ExchangeFuture<'a> {
+        Box::pin(async move {
+            let work = async {
+                match protocol {
+                    Protocol::Udp => exchange_udp(server, query).await,
+                    Protocol::Tcp => exchange_tcp(server, query).await,
+                }
+            };
+            match tokio::time::timeout(timeout, work).await {
+                Ok(result) => result,
+                Err(_) => Err(TransportError::Timeout),
+            }
+        })
+    }
+}
+
+async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
+    // Port 0: the kernel picks a random ephemeral port for every query.
+    let local: SocketAddr = match server {
+        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let socket = UdpSocket::bind(local).await.map_err(io_error)?;
+    // A connected socket only receives datagrams from the server's address and port.
+    socket.connect(server).await.map_err(io_error)?;
+    socket.send(query).await.map_err(io_error)?;
+    let mut buffer = vec![0u8; UDP_RECEIVE_BUFFER];
+    let length = socket.recv(&mut buffer).await.map_err(io_error)?;
+    buffer.truncate(length);
+    Ok(buffer)
+}
+
+async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let length = u16::try_from(query.len())
+        .map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
+    let mut stream = TcpStream::connect(server).await.map_err(io_error)?;
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend_from_slice(&length.to_be_bytes());
+    framed.extend_from_slice(query);
+    stream.write_all(&framed).await.map_err(io_error)?;
+    let mut prefix = [0u8; 2];
+    stream.read_exact(&mut prefix).await.map_err(io_error)?;
+    let reply_length = usize::from(u16::from_be_bytes(prefix)).min(MAX_TCP_MESSAGE);
+    let mut reply = vec![0u8; reply_length];
+    stream.read_exact(&mut reply).await.map_err(io_error)?;
+    Ok(reply)
+}
+
+fn io_error(error: std::io::Error) -> TransportError {
+    TransportError::Io(error.kind())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn udp_exchange_returns_the_servers_reply() {
+        let server = UdpSocket::bind("127.0.0.61:0").await.unwrap();
+        let address = server.local_addr().unwrap();
+        let echo = tokio::spawn(async move {
+            let mut buffer = [0u8; 512];
+            let (length, peer) = server.recv_from(&mut buffer).await.unwrap();
+            server.send_to(&buffer[..length], peer).await.unwrap();
+        });
+        let reply = UdpTcpTransport::new()
+            .exchange(address, Protocol::Udp, b"hello", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(reply, b"hello");
+        echo.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn tcp_exchange_uses_length_framing() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.62:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let echo = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut prefix = [0u8; 2];
+            stream.read_exact(&mut prefix).await.unwrap();
+            let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+            stream.read_exact(&mut body).await.unwrap();
+            stream.write_all(&prefix).await.unwrap();
+            stream.write_all(&body).await.unwrap();
+        });
+        let reply = UdpTcpTransport::new()
+            .exchange(address, Protocol::Tcp, b"framed", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(reply, b"framed");
+        echo.await.unwrap();
+    }
+}

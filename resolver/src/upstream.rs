@@ -1,0 +1,114 @@
+//! One exchange with one upstream server: build the query (random ID, EDNS0), send it, check
+//! the reply is ours, retry over TCP on TC=1 and without EDNS on FORMERR/NOTIMP.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+
+use crate::budget::Budget;
+use crate::clock::Clock;
+use crate::limits::{EDNS_BUFFER_SIZE, UPSTREAM_QUERY_TIMEOUT};
+use crate::scrub::{check_reply_matches, ReplyMismatch};
+use crate::transport::{Protocol, Transport, TransportError};
+
+/// Why an exchange gave no usable reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExchangeFailure {
+    Timeout,
+    Network(std::io::ErrorKind),
+    Malformed,
+    Mismatch(ReplyMismatch),
+    BudgetExhausted,
+}
+
+impl std::fmt::Display for ExchangeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExchangeFailure::Timeout => write!(f, "timed out"),
+            ExchangeFailure::Network(kind) => write!(f, "network error: {kind}"),
+            ExchangeFailure::Malformed => write!(f, "malformed reply"),
+            ExchangeFailure::Mismatch(mismatch) => write!(f, "reply not ours: {mismatch}"),
+            ExchangeFailure::BudgetExhausted => write!(f, "query budget exhausted"),
+        }
+    }
+}
+
+/// A reply that passed the anti-spoofing checks, and how long it took.
+pub struct UpstreamReply {
+    pub message: Message,
+    pub round_trip: Duration,
+}
+
+/// Sends `question` to `server`: UDP first, TCP when truncated; EDNS0 unless the server
+/// rejects it. Every send counts against `budget`.
+pub async fn exchange(
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    budget: &Budget,
+    server: SocketAddr,
+    question: &Query,
+    recursion_desired: bool,
+) -> Result<UpstreamReply, ExchangeFailure> {
+    let mut protocol = Protocol::Udp;
+    let mut use_edns = true;
+    // At most: UDP, then TCP (TC=1) and/or plain DNS (FORMERR): three sends.
+    for _ in 0..3 {
+        if !budget.take_send(clock.now()) {
+            return Err(ExchangeFailure::BudgetExhausted);
+        }
+        let id: u16 = rand::random();
+        let query = build_query(id, question, recursion_desired, use_edns);
+        let Ok(bytes) = query.to_vec() else {
+            return Err(ExchangeFailure::Malformed);
+        };
+        let started = clock.now();
+        tracing::debug!(%server, ?protocol, name = %question.name(), qtype = %question.query_type(), "upstream query");
+        let reply_bytes = match transport
+            .exchange(server, protocol, &bytes, UPSTREAM_QUERY_TIMEOUT)
+            .await
+        {
+            Ok(reply_bytes) => reply_bytes,
+            Err(TransportError::Timeout) => return Err(ExchangeFailure::Timeout),
+            Err(TransportError::Io(kind)) => return Err(ExchangeFailure::Network(kind)),
+        };
+        let round_trip = clock.now().saturating_sub(started);
+        let Ok(reply) = Message::from_vec(&reply_bytes) else {
+            return Err(ExchangeFailure::Malformed);
+        };
+        check_reply_matches(&reply, id, question).map_err(ExchangeFailure::Mismatch)?;
+        if reply.metadata.truncation && protocol == Protocol::Udp {
+            // RFC 7766 §5: a truncated UDP reply is retried over TCP.
+            protocol = Protocol::Tcp;
+            continue;
+        }
+        let rcode = reply.metadata.response_code;
+        if use_edns && (rcode == ResponseCode::FormErr || rcode == ResponseCode::NotImp) {
+            // RFC 6891 §7: a server that does not know EDNS answers FORMERR/NOTIMP; ask again without.
+            use_edns = false;
+            continue;
+        }
+        if reply.queries.is_empty() {
+            // Only error replies may omit the question; without it nothing in them can be trusted.
+            return Err(ExchangeFailure::Mismatch(ReplyMismatch::WrongQuestion));
+        }
+        return Ok(UpstreamReply {
+            message: reply,
+            round_trip,
+        });
+    }
+    Err(ExchangeFailure::Malformed)
+}
+
+fn build_query(id: u16, question: &Query, recursion_desired: bool, use_edns: bool) -> Message {
+    let mut query = Message::new(id, MessageType::Query, OpCode::Query);
+    query.metadata.recursion_desired = recursion_desired;
+    query.queries.push(question.clone());
+    if use_edns {
+        let mut edns = Edns::new();
+        edns.set_max_payload(EDNS_BUFFER_SIZE);
+        edns.set_version(0);
+        query.edns = Some(edns);
+    }
+    query
+}

@@ -1,0 +1,824 @@
+//! rdig end to end: the built binary against nsd on its own loopback addresses, compared with dig.
+//! Each test owns one 127.40.x.y address; peers are killed by PID when the test ends.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, Query};
+use hickory_proto::rr::{Name, RecordType};
+
+/// Port every lab server listens on (unprivileged, so tests need no root).
+const LAB_PORT: u16 = 5340;
+
+/// Readiness probes before giving up on a server: 100 × 100 ms read timeout = 10 s at most.
+const READY_ATTEMPTS: usize = 100;
+
+/// Whether a Debian tool is usable; panics instead when CI requires every tool.
+fn tool_available(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool} || test -x /usr/sbin/{tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        if std::env::var("DNS_TESTS_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("{tool} is required (DNS_TESTS_REQUIRE_TOOLS=1) but not installed");
+        }
+        eprintln!("skipping: {tool} not installed");
+    }
+    found
+}
+
+fn tool_path(tool: &str) -> String {
+    let sbin = format!("/usr/sbin/{tool}");
+    if std::path::Path::new(&sbin).exists() {
+        sbin
+    } else {
+        tool.to_string()
+    }
+}
+
+/// Sends one query and waits up to 100 ms for any reply: true once the server answers.
+fn answers_query(server: SocketAddr, name: &str) -> bool {
+    let Ok(socket) = UdpSocket::bind("127.0.0.1:0") else {
+        return false;
+    };
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut message = Message::query();
+    let Ok(qname) = name.parse::<Name>() else {
+        return false;
+    };
+    message.add_query(Query::query(qname, RecordType::SOA));
+    let Ok(wire) = message.to_vec() else {
+        return false;
+    };
+    if socket.send_to(&wire, server).is_err() {
+        return false;
+    }
+    let mut buffer = [0u8; 4096];
+    socket.recv_from(&mut buffer).is_ok()
+}
+
+/// nsd serving zones on one loopback address; killed and cleaned up on drop.
+struct Nsd {
+    child: Child,
+    directory: PathBuf,
+    address: String,
+}
+
+impl Nsd {
+    /// Starts nsd on `address`:LAB_PORT with `zones` (origin, zone text). None when nsd is missing.
+    fn start(address: &str, zones: &[(&str, &str)]) -> Option<Nsd> {
+        if !tool_available("nsd") {
+            return None;
+        }
+        let directory =
+            std::env::temp_dir().join(format!("rdig-test-{}-{address}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory).expect("create temp dir");
+        let dir = directory.display();
+        let mut config = format!(
+            "server:\n  ip-address: {address}@{LAB_PORT}\n  zonesdir: \"{dir}\"\n  pidfile: \"\"\n  username: \"\"\n  database: \"\"\n  zonelistfile: \"{dir}/zone.list\"\n  xfrdfile: \"{dir}/xfrd.state\"\n  xfrdir: \"{dir}\"\n  chroot: \"\"\n  verbosity: 1\n  nsid: \"ascii_lab-ns\"\nremote-control:\n  control-enable: no\n"
+        );
+        for (index, (origin, text)) in zones.iter().enumerate() {
+            let file = format!("zone{index}.zone");
+            std::fs::write(directory.join(&file), text).expect("write zone");
+            config.push_str(&format!(
+                "zone:\n  name: \"{origin}\"\n  zonefile: \"{file}\"\n"
+            ));
+        }
+        let config_path = directory.join("nsd.conf");
+        std::fs::write(&config_path, config).expect("write nsd.conf");
+        let log = std::fs::File::create(directory.join("nsd.log")).expect("log file");
+        let child = Command::new(tool_path("nsd"))
+            .arg("-d")
+            .arg("-c")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start nsd");
+        let nsd = Nsd {
+            child,
+            directory,
+            address: address.to_string(),
+        };
+        let server: SocketAddr = format!("{address}:{LAB_PORT}").parse().expect("address");
+        let origin = zones.first().map(|(origin, _)| *origin).unwrap_or(".");
+        let ready = (0..READY_ATTEMPTS).any(|_| answers_query(server, origin));
+        assert!(
+            ready,
+            "nsd on {address} never answered; log: {:?}",
+            std::fs::read_to_string(nsd.directory.join("nsd.log"))
+        );
+        Some(nsd)
+    }
+
+    fn server_args(&self) -> Vec<String> {
+        vec![
+            format!("@{}", self.address),
+            "-p".to_string(),
+            LAB_PORT.to_string(),
+        ]
+    }
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
+
+fn run(program: &str, arguments: &[String]) -> Output {
+    Command::new(program)
+        .args(arguments)
+        .output()
+        .expect("run command")
+}
+
+fn rdig(arguments: &[String]) -> Output {
+    run(env!("CARGO_BIN_EXE_rdig"), arguments)
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|word| word.to_string()).collect()
+}
+
+/// The lab zone most tests query.
+const EXAMPLE_ZONE: &str = "$ORIGIN example.test.
+$TTL 3600
+@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+www IN A 192.0.2.1
+www IN AAAA 2001:db8::1
+@ IN MX 10 mail
+mail IN A 192.0.2.25
+txt IN TXT \"hello world\" \"second string\"
+sub IN NS ns.sub
+ns.sub IN A 192.0.2.54
+alias IN CNAME www
+_sip._udp IN SRV 10 20 5060 www
+";
+
+/// A reverse zone for `-x` tests.
+const REVERSE_ZONE: &str = "$ORIGIN 2.0.192.in-addr.arpa.
+$TTL 3600
+@ IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 300
+@ IN NS ns1.example.test.
+1 IN PTR www.example.test.
+";
+
+/// A zone whose TXT RRset is far larger than 512 bytes, to force TC=1 without EDNS.
+fn big_zone() -> String {
+    let mut zone = String::from(
+        "$ORIGIN big.test.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n",
+    );
+    for index in 0..20 {
+        zone.push_str(&format!(
+            "txt IN TXT \"record number {index:02} padded with text to make it long\"\n"
+        ));
+    }
+    zone
+}
+
+/// Records of each section, parsed from dig-style text (rdig's or dig's), as sorted lines of
+/// whitespace-separated fields.
+fn sections(output: &str) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
+    let mut result = std::collections::BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in output.lines() {
+        if let Some(title) = line
+            .strip_prefix(";; ")
+            .and_then(|rest| rest.strip_suffix(" SECTION:"))
+        {
+            current = Some(title.to_string());
+            continue;
+        }
+        if line.is_empty() {
+            current = None;
+            continue;
+        }
+        if let Some(section) = &current {
+            let fields = line.split_whitespace().map(str::to_string).collect();
+            result
+                .entry(section.clone())
+                .or_insert_with(Vec::new)
+                .push(fields);
+        }
+    }
+    for records in result.values_mut() {
+        records.sort();
+    }
+    result
+}
+
+mod sections_and_flags {
+    use super::*;
+
+    #[test]
+    fn answer_authority_additional_and_flags_are_printed_like_dig() {
+        let Some(nsd) = Nsd::start("127.40.1.1", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["www.example.test", "+norec"]));
+        let output = rdig(&arguments);
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = text(&output);
+        assert!(
+            stdout.contains(";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: "),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(";; flags: qr aa; QUERY: 1, ANSWER: 1, AUTHORITY: 1, ADDITIONAL: 2"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(";; QUESTION SECTION:\n;www.example.test.\t\tIN\tA\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(";; ANSWER SECTION:\nwww.example.test.\t3600\tIN\tA\t192.0.2.1\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(
+                ";; AUTHORITY SECTION:\nexample.test.\t\t3600\tIN\tNS\tns1.example.test.\n"
+            ),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(";; ADDITIONAL SECTION:\nns1.example.test.\t3600\tIN\tA\t192.0.2.53\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!(
+                ";; SERVER: 127.40.1.1#{LAB_PORT}(127.40.1.1) (UDP)\n"
+            )),
+            "{stdout}"
+        );
+        assert!(stdout.contains(";; MSG SIZE  rcvd: "), "{stdout}");
+    }
+
+    #[test]
+    fn recursion_desired_without_available_warns_and_nxdomain_exits_zero() {
+        let Some(nsd) = Nsd::start("127.40.1.2", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["missing.example.test", "+nsid"]));
+        let output = rdig(&arguments);
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = text(&output);
+        assert!(stdout.contains("status: NXDOMAIN"), "{stdout}");
+        assert!(stdout.contains(";; flags: qr aa rd;"), "{stdout}");
+        assert!(
+            stdout.contains(";; WARNING: recursion requested but not available"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("; NSID: 6c 61 62 2d 6e 73 (\"lab-ns\")"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(
+                "IN\tSOA\tns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 300"
+            ),
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn noall_answer_prints_only_answer_records() {
+        let Some(nsd) = Nsd::start("127.40.1.3", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+noall", "+ans", "example.test", "MX"]));
+        let output = rdig(&arguments);
+        assert_eq!(
+            text(&output),
+            "example.test.\t\t3600\tIN\tMX\t10 mail.example.test.\n"
+        );
+    }
+
+    #[test]
+    fn short_prints_only_answer_rdata() {
+        let Some(nsd) = Nsd::start("127.40.1.4", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["txt.example.test", "TXT", "+short"]));
+        assert_eq!(
+            text(&rdig(&arguments)),
+            "\"hello world\" \"second string\"\n"
+        );
+    }
+}
+
+mod transports {
+    use super::*;
+
+    #[test]
+    fn tcp_option_queries_over_tcp() {
+        let Some(nsd) = Nsd::start("127.40.2.1", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+tcp", "www.example.test", "AAAA"]));
+        let stdout = text(&rdig(&arguments));
+        assert!(
+            stdout.contains("www.example.test.\t3600\tIN\tAAAA\t2001:db8::1"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("#{LAB_PORT}(127.40.2.1) (TCP)")),
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn truncated_udp_answer_is_retried_over_tcp() {
+        let zone = big_zone();
+        let Some(nsd) = Nsd::start("127.40.2.2", &[("big.test.", &zone)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+noedns", "txt.big.test", "TXT"]));
+        let stdout = text(&rdig(&arguments));
+        assert!(
+            stdout.contains(";; Truncated, retrying in TCP mode.\n"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("(TCP)"), "{stdout}");
+        assert_eq!(
+            sections(&stdout).get("ANSWER").map(Vec::len),
+            Some(20),
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn ignore_keeps_the_truncated_udp_answer() {
+        let zone = big_zone();
+        let Some(nsd) = Nsd::start("127.40.2.3", &[("big.test.", &zone)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+noedns", "+ignore", "txt.big.test", "TXT"]));
+        let stdout = text(&rdig(&arguments));
+        assert!(!stdout.contains("Truncated"), "{stdout}");
+        assert!(stdout.contains(";; flags: qr aa tc rd;"), "{stdout}");
+        assert!(stdout.contains("(UDP)"), "{stdout}");
+    }
+
+    #[test]
+    fn silent_server_times_out_with_exit_code_9() {
+        // A bound socket that never answers: the query is received and ignored.
+        let silent = UdpSocket::bind(("127.40.2.4", LAB_PORT)).expect("bind silent socket");
+        let output = rdig(&words(&[
+            "@127.40.2.4",
+            "-p",
+            &LAB_PORT.to_string(),
+            "x.test",
+            "+time=1",
+            "+tries=1",
+        ]));
+        drop(silent);
+        assert_eq!(output.status.code(), Some(9));
+        let stdout = text(&output);
+        assert!(
+            stdout.contains(&format!(
+                ";; communications error to 127.40.2.4#{LAB_PORT}: timed out\n"
+            )),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(";; no servers could be reached\n"),
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn closed_port_is_no_reply_with_exit_code_9() {
+        let output = rdig(&words(&[
+            "@127.40.2.5",
+            "-p",
+            &LAB_PORT.to_string(),
+            "x.test",
+            "+time=1",
+            "+tries=1",
+        ]));
+        assert_eq!(output.status.code(), Some(9));
+        assert!(text(&output).contains(";; no servers could be reached"));
+    }
+}
+
+mod command_line {
+    use super::*;
+
+    #[test]
+    fn reverse_lookup_queries_ptr_name() {
+        let Some(nsd) = Nsd::start(
+            "127.40.3.1",
+            &[
+                ("2.0.192.in-addr.arpa.", REVERSE_ZONE),
+                ("example.test.", EXAMPLE_ZONE),
+            ],
+        ) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["-x", "192.0.2.1", "+short"]));
+        assert_eq!(text(&rdig(&arguments)), "www.example.test.\n");
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["-x", "2001:db8::1", "+noall", "+question"]));
+        assert_eq!(
+            text(&rdig(&arguments)),
+            ";1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. IN PTR\n"
+        );
+    }
+
+    #[test]
+    fn bad_type_or_option_is_usage_error_exit_1() {
+        for bad in [
+            vec!["-t", "FOO", "x.test"],
+            vec!["x.test", "+bogus"],
+            vec!["x.test", "TYPE99999"],
+            vec!["+t", "x"],
+        ] {
+            let output = rdig(&words(&bad));
+            assert_eq!(output.status.code(), Some(1), "{bad:?}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let first = stderr.lines().next().unwrap_or_default().to_string();
+            let named = bad
+                .iter()
+                .any(|word| word.len() > 1 && first.contains(word));
+            assert!(
+                named,
+                "error line {first:?} does not name the bad word of {bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_file_runs_each_line_and_missing_file_exits_8() {
+        let Some(nsd) = Nsd::start("127.40.3.2", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let path = std::env::temp_dir().join(format!("rdig-batch-{}", std::process::id()));
+        std::fs::write(&path, "; lookups\nwww.example.test A\nmail.example.test\n")
+            .expect("write batch");
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+short", "-f", &path.display().to_string()]));
+        let output = rdig(&arguments);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(text(&output), "192.0.2.1\n192.0.2.25\n");
+        let missing = rdig(&words(&["-f", "/nonexistent/rdig-batch-file"]));
+        assert_eq!(missing.status.code(), Some(8));
+    }
+
+    #[test]
+    fn json_output_is_one_object_with_all_sections() {
+        let Some(nsd) = Nsd::start("127.40.3.3", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+json", "www.example.test", "+norec"]));
+        let stdout = text(&rdig(&arguments));
+        let value: serde_json::Value = serde_json::from_str(stdout.trim()).expect("valid JSON");
+        assert_eq!(value["status"], "NOERROR");
+        assert_eq!(value["flags"], serde_json::json!(["qr", "aa"]));
+        assert_eq!(value["question"][0]["name"], "www.example.test.");
+        assert_eq!(value["answer"][0]["rdata"], "192.0.2.1");
+        assert_eq!(value["authority"][0]["type"], "NS");
+        assert_eq!(value["additional"][0]["name"], "ns1.example.test.");
+        assert_eq!(value["edns"]["udp"], 1232);
+        assert_eq!(value["protocol"], "UDP");
+    }
+}
+
+mod compared_with_dig {
+    use super::*;
+
+    #[test]
+    fn dig_and_rdig_print_the_same_records_in_each_section() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start(
+            "127.40.4.1",
+            &[
+                ("example.test.", EXAMPLE_ZONE),
+                ("2.0.192.in-addr.arpa.", REVERSE_ZONE),
+            ],
+        ) else {
+            return;
+        };
+        let queries: [&[&str]; 10] = [
+            &["www.example.test"],
+            &["www.example.test", "AAAA"],
+            &["example.test", "MX"],
+            &["example.test", "SOA"],
+            &["txt.example.test", "TXT"],
+            &["alias.example.test"],
+            &["host.sub.example.test"],
+            &["missing.example.test"],
+            &["_sip._udp.example.test", "SRV"],
+            &["-x", "192.0.2.1"],
+        ];
+        for query in queries {
+            let mut arguments = nsd.server_args();
+            arguments.extend(words(query));
+            arguments.push("+norec".to_string());
+            let ours = sections(&text(&rdig(&arguments)));
+            let theirs = sections(&text(&run("dig", &arguments)));
+            assert!(!theirs.is_empty(), "dig printed no sections for {query:?}");
+            assert_eq!(ours, theirs, "sections differ for {query:?}");
+        }
+    }
+}
+
+mod trace {
+    use super::*;
+
+    const ROOT_ZONE: &str = "$ORIGIN .
+$TTL 86400
+. IN SOA a.root.lab. hostmaster.root.lab. 1 7200 3600 1209600 300
+. IN NS a.root.lab.
+a.root.lab. IN A 127.40.5.1
+test. IN NS ns.nic.test.
+ns.nic.test. IN A 127.40.5.2
+";
+
+    const TLD_ZONE: &str = "$ORIGIN test.
+$TTL 86400
+@ IN SOA ns.nic hostmaster.nic 1 7200 3600 1209600 300
+@ IN NS ns.nic
+ns.nic IN A 127.40.5.2
+example IN NS ns1.example
+ns1.example IN A 127.40.5.3
+";
+
+    const DOMAIN_ZONE: &str = "$ORIGIN example.test.
+$TTL 3600
+@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 127.40.5.3
+www IN A 192.0.2.1
+";
+
+    #[test]
+    fn trace_walks_from_root_hints_through_each_referral() {
+        let Some(_root) = Nsd::start("127.40.5.1", &[(".", ROOT_ZONE)]) else {
+            return;
+        };
+        let Some(_tld) = Nsd::start("127.40.5.2", &[("test.", TLD_ZONE)]) else {
+            return;
+        };
+        let Some(_domain) = Nsd::start("127.40.5.3", &[("example.test.", DOMAIN_ZONE)]) else {
+            return;
+        };
+        let hints = std::env::temp_dir().join(format!("rdig-named-root-{}", std::process::id()));
+        std::fs::write(
+            &hints,
+            ".  3600000  NS  A.ROOT.LAB.\nA.ROOT.LAB.  3600000  A  127.40.5.1\n",
+        )
+        .expect("write named.root");
+        let roots = format!("+roots={}", hints.display());
+        let output = rdig(&words(&[
+            "+trace",
+            &roots,
+            "-p",
+            &LAB_PORT.to_string(),
+            "www.example.test",
+        ]));
+        let _ = std::fs::remove_file(&hints);
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = text(&output);
+        let root = format!("from 127.40.5.1#{LAB_PORT}(a.root.lab.) in ");
+        let referral_to_tld = "test.\t\t\t86400\tIN\tNS\tns.nic.test.\n";
+        let tld = format!("from 127.40.5.2#{LAB_PORT}(ns.nic.test.) in ");
+        let answer = "www.example.test.\t3600\tIN\tA\t192.0.2.1\n";
+        let domain = format!("from 127.40.5.3#{LAB_PORT}(ns1.example.test.) in ");
+        for expected in [
+            root.as_str(),
+            referral_to_tld,
+            tld.as_str(),
+            answer,
+            domain.as_str(),
+        ] {
+            assert!(
+                stdout.contains(expected),
+                "missing {expected:?} in:\n{stdout}"
+            );
+        }
+        // The walk goes down the tree: root, then the TLD, then the domain.
+        let order: Vec<usize> = [root.as_str(), tld.as_str(), domain.as_str()]
+            .iter()
+            .filter_map(|needle| stdout.find(*needle))
+            .collect();
+        assert_eq!(order.len(), 3, "{stdout}");
+        assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{stdout}");
+    }
+}
+
+mod against_unbound {
+    use super::*;
+
+    /// unbound on one loopback address, stub-zoned to a lab nsd; killed on drop.
+    struct Unbound {
+        child: Child,
+        directory: PathBuf,
+    }
+
+    impl Drop for Unbound {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self.directory);
+        }
+    }
+
+    fn start_unbound(address: &str, stub: &str) -> Option<Unbound> {
+        if !tool_available("unbound") {
+            return None;
+        }
+        let directory =
+            std::env::temp_dir().join(format!("rdig-unbound-{}-{address}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory).expect("create temp dir");
+        let config = format!(
+            "server:\n  interface: {address}@{LAB_PORT}\n  port: {LAB_PORT}\n  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  username: \"\"\n  chroot: \"\"\n  directory: \"{dir}\"\n  pidfile: \"\"\n  use-syslog: no\n  do-daemonize: no\n  module-config: \"iterator\"\n  domain-insecure: \"test\"\n  local-zone: \"test.\" nodefault\nremote-control:\n  control-enable: no\nstub-zone:\n  name: \"example.test\"\n  stub-addr: {stub}@{LAB_PORT}\n",
+            dir = directory.display()
+        );
+        let config_path = directory.join("unbound.conf");
+        std::fs::write(&config_path, config).expect("write unbound.conf");
+        let log = std::fs::File::create(directory.join("unbound.log")).expect("log file");
+        let child = Command::new(tool_path("unbound"))
+            .arg("-d")
+            .arg("-c")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start unbound");
+        let unbound = Unbound { child, directory };
+        let server: SocketAddr = format!("{address}:{LAB_PORT}").parse().expect("address");
+        let ready = (0..READY_ATTEMPTS).any(|_| answers_query(server, "example.test."));
+        assert!(
+            ready,
+            "unbound on {address} never answered; log: {:?}",
+            std::fs::read_to_string(unbound.directory.join("unbound.log"))
+        );
+        Some(unbound)
+    }
+
+    #[test]
+    fn recursive_answer_from_unbound_has_ra_and_the_records() {
+        let Some(_nsd) = Nsd::start("127.40.6.2", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let Some(_unbound) = start_unbound("127.40.6.1", "127.40.6.2") else {
+            return;
+        };
+        let output = rdig(&words(&[
+            "@127.40.6.1",
+            "-p",
+            &LAB_PORT.to_string(),
+            "alias.example.test",
+        ]));
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = text(&output);
+        assert!(stdout.contains(";; flags: qr rd ra;"), "{stdout}");
+        assert!(stdout.contains("alias.example.test.\t"), "{stdout}");
+        assert!(
+            stdout.contains("IN\tCNAME\twww.example.test.\n"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("IN\tA\t192.0.2.1\n"), "{stdout}");
+    }
+}
+
+mod against_project_authority {
+    use super::*;
+
+    use std::sync::Arc;
+
+    use authority::handler::AuthorityHandler;
+    use authority::listen::{serve, ListenOptions, Server};
+
+    /// The project's authoritative server, in process on its own runtime; stopped on drop.
+    struct Authority {
+        runtime: Option<tokio::runtime::Runtime>,
+        server: Option<Server>,
+    }
+
+    impl Authority {
+        fn start(address: &str, zone_files: &[&str]) -> Authority {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let lab = concat!(env!("CARGO_MANIFEST_DIR"), "/../zones/lab/");
+            let zones: Vec<String> = zone_files
+                .iter()
+                .map(|file| format!("{lab}{file}"))
+                .collect();
+            let catalog = authority::run::load_catalog(&zones).expect("lab zones load");
+            let listen: SocketAddr = format!("{address}:{LAB_PORT}").parse().expect("address");
+            let handler = Arc::new(AuthorityHandler::new(catalog));
+            let server = {
+                let _context = runtime.enter();
+                serve(handler, &[listen], ListenOptions::default()).expect("authority listens")
+            };
+            let origin = zone_files
+                .first()
+                .and_then(|file| file.strip_suffix("yaml"))
+                .unwrap_or(".");
+            let ready = (0..READY_ATTEMPTS).any(|_| answers_query(listen, origin));
+            assert!(ready, "the authority on {address} never answered");
+            Authority {
+                runtime: Some(runtime),
+                server: Some(server),
+            }
+        }
+    }
+
+    impl Drop for Authority {
+        fn drop(&mut self) {
+            if let (Some(runtime), Some(server)) = (self.runtime.take(), self.server.take()) {
+                runtime.block_on(server.shutdown());
+                runtime.shutdown_background();
+            }
+        }
+    }
+
+    #[test]
+    fn rdig_reads_the_lab_zone_from_the_project_authority() {
+        let _authority = Authority::start("127.40.8.1", &["example.test.yaml"]);
+        let arguments = words(&[
+            "@127.40.8.1",
+            "-p",
+            &LAB_PORT.to_string(),
+            "example.test",
+            "MX",
+        ]);
+        let output = rdig(&arguments);
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = text(&output);
+        assert!(stdout.contains("status: NOERROR"), "{stdout}");
+        assert!(stdout.contains(";; flags: qr aa rd;"), "{stdout}");
+        let found = sections(&stdout);
+        let answer = found.get("ANSWER").cloned().unwrap_or_default();
+        let exchanges: Vec<String> = answer
+            .iter()
+            .filter_map(|fields| fields.get(4..).map(|rest| rest.join(" ")))
+            .collect();
+        assert_eq!(
+            exchanges,
+            ["10 mail.example.test.", "20 mx.mail.test."],
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn dig_and_rdig_agree_against_the_project_authority() {
+        if !tool_available("dig") {
+            return;
+        }
+        let _authority = Authority::start("127.40.8.2", &["example.test.yaml"]);
+        let queries: [&[&str]; 7] = [
+            &["example.test", "MX"],
+            &["example.test", "TXT"],
+            &["example.test", "CAA"],
+            &["www.example.test"],
+            &["_imaps._tcp.example.test", "SRV"],
+            &["missing.example.test"],
+            &["mail.example.test", "AAAA"],
+        ];
+        for query in queries {
+            let mut arguments = words(&["@127.40.8.2", "-p", &LAB_PORT.to_string(), "+norec"]);
+            arguments.extend(words(query));
+            let ours = sections(&text(&rdig(&arguments)));
+            let theirs = sections(&text(&run("dig", &arguments)));
+            assert!(!theirs.is_empty(), "dig printed no sections for {query:?}");
+            assert_eq!(ours, theirs, "sections differ for {query:?}");
+        }
+    }
+}

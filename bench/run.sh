@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# bench/run.sh: issue 6's benchmarks, ours against NSD, Knot and Unbound, in one command.
+# Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
+#
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory] [--repetitions N] [--duration S]
+#
+# Servers under test run on core 0 with one worker; dnsperf / the walk client run on core 1.
+# Results: bench/results/<UTC date-time>.md (also printed); raw files kept with KEEP=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0
+ONLY=all
+REPETITIONS=3
+DURATION=10
+# The fixed rate of the latency runs: below every server's saturation on a 2-core machine, so the
+# percentiles measure service time, not queueing.
+LATENCY_QPS=${LATENCY_QPS:-10000}
+# dnsperf concurrency for throughput runs: enough outstanding queries to saturate one core.
+CLIENTS=${CLIENTS:-10}
+OUTSTANDING=${OUTSTANDING:-200}
+SERVER_CORE=${SERVER_CORE:-0}
+CLIENT_CORE=${CLIENT_CORE:-1}
+# Every address lives in 127.80.0.0/16 (servers under test) and 127.81.0.0/16 (the cold-walk lab).
+PORT=5300
+
+usage() { sed -n '2,8p' "$0"; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --only) ONLY=${2:?--only needs auth, resolver, cold or memory}; shift ;;
+        --repetitions) REPETITIONS=${2:?}; shift ;;
+        --duration) DURATION=${2:?}; shift ;;
+        -h|--help) usage 0 ;;
+        *) echo "run.sh: unknown argument $1" >&2; usage 2 ;;
+    esac
+    shift
+done
+if [ "$QUICK" = 1 ]; then
+    REPETITIONS=1
+    DURATION=2
+fi
+case "$ONLY" in all|auth|resolver|cold|memory) ;; *) usage 2 ;; esac
+wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------- tools
+install_missing() {
+    local missing=()
+    command -v dnsperf >/dev/null || missing+=(dnsperf)
+    command -v nsd >/dev/null || missing+=(nsd)
+    command -v nsd-control >/dev/null || missing+=(nsd)
+    command -v knotd >/dev/null || missing+=(knot)
+    command -v unbound >/dev/null || missing+=(unbound)
+    command -v taskset >/dev/null || missing+=(util-linux)
+    command -v ss >/dev/null || missing+=(iproute2)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]}"
+    # Debian starts services on install; policy-rc.d exiting 101 forbids it (we start our own).
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+# ---------------------------------------------------------------- processes
+WORK=$(mktemp -d /tmp/dns-bench.XXXXXX)
+MEASUREMENTS=$WORK/measurements.tsv
+: >"$MEASUREMENTS"
+SERVER_PIDS=()
+
+stop_pid() {
+    local pid=$1
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$?
+    for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+    if [ "${KEEP:-0}" = 1 ] || [ $status -ne 0 ]; then
+        log "raw files kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME COMMAND...: on the server core, output to $WORK/NAME.log; sets STARTED_PID.
+start() {
+    local name=$1; shift
+    taskset -c "$SERVER_CORE" "$@" >"$WORK/$name.log" 2>&1 &
+    STARTED_PID=$!
+    SERVER_PIDS+=("$STARTED_PID")
+    STARTED_AT=$(date +%s.%N)
+}
+
+stop() {
+    local pid=$1 kept=()
+    stop_pid "$pid"
+    for other in "${SERVER_PIDS[@]}"; do [ "$other" = "$pid" ] || kept+=("$other"); done
+    SERVER_PIDS=("${kept[@]}")
+}
+
+# wait_answer ADDR NAME [TYPE]: until the server answers NOERROR; prints seconds since STARTED_AT.
+wait_answer() {
+    "$TOOL" wait-ready --server "$1:$PORT" --name "$2" --type "${3:-SOA}" \
+        --timeout-seconds 900 --started-at "$STARTED_AT" --pid "$STARTED_PID"
+}
+
+# wait_port ADDR PORT: until a UDP socket is bound there, without sending a query (a resolver's
+# cache must stay cold).
+wait_port() {
+    for _ in $(seq 600); do
+        ss -Hlun "src $1 and sport = :$2" 2>/dev/null | grep -q . && return 0
+        sleep 0.05
+    done
+    log "nothing listens on $1:$2"; return 1
+}
+
+# kibibytes PID FIELD: VmRSS / VmHWM from /proc.
+kibibytes() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
+
+# tree_peak PID: the largest VmHWM (KiB) of PID and its descendants. NSD loads zones in a forked
+# child, not in the process we start; the largest, not the sum, since forked children share pages.
+tree_peak() {
+    local pid=$1 peak child child_peak
+    peak=$(kibibytes "$pid" VmHWM 2>/dev/null || echo 0)
+    for child in $(pgrep -P "$pid" || true); do
+        child_peak=$(tree_peak "$child")
+        [ "${child_peak:-0}" -gt "${peak:-0}" ] && peak=$child_peak
+    done
+    echo "${peak:-0}"
+}
+
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
+
+# ---------------------------------------------------------------- server configs
+write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
+    local dir=$1 addresses=$2 port=$3; shift 3
+    {
+        echo "server:"
+        for address in $addresses; do echo "  ip-address: $address"; done
+        echo "  port: $port"
+        echo "  server-count: 1"
+        echo "  username: \"\""
+        echo "  chroot: \"\""
+        echo "  zonesdir: \"$dir\""
+        echo "  database: \"\""
+        echo "  pidfile: \"$dir/nsd.pid\""
+        echo "  xfrdfile: \"$dir/xfrd.state\""
+        echo "  zonelistfile: \"$dir/zone.list\""
+        echo "  xfrdir: \"$dir\""
+        echo "  verbosity: 0"
+        echo "  hide-version: yes"
+        # Debian's NSD is built with response rate limiting (200/s per netblock by default): it would
+        # drop dnsperf's NXDOMAIN and wildcard answers. Knot and Unbound do not rate-limit by default.
+        echo "  rrl-ratelimit: 0"
+        echo "  rrl-whitelist-ratelimit: 0"
+        echo "remote-control:"
+        echo "  control-enable: yes"
+        # An absolute path: a Unix socket, no TLS keys needed (nsd.conf(5)).
+        echo "  control-interface: \"$dir/nsd.sock\""
+        for zone in "$@"; do
+            echo "zone:"
+            echo "  name: \"${zone%%=*}\""
+            echo "  zonefile: \"${zone#*=}\""
+        done
+    } >"$dir/nsd.conf"
+}
+
+write_knot_config() { # DIR ADDRESS PORT ORIGIN FILE
+    local dir=$1
+    cat >"$dir/knot.conf" <<EOF
+server:
+    rundir: "$dir"
+    listen: $2@$3
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$dir"
+control:
+    listen: "$dir/knot.sock"
+zone:
+  - domain: "$4"
+    file: "$5"
+    zonefile-sync: -1
+    journal-content: none
+EOF
+}
+
+write_unbound_config() { # DIR ADDRESS PORT EXTRA-LINES...
+    local dir=$1 address=$2 port=$3; shift 3
+    {
+        echo "server:"
+        echo "  interface: $address@$port"
+        echo "  port: $port"
+        echo "  do-daemonize: no"
+        echo "  chroot: \"\""
+        echo "  username: \"\""
+        echo "  directory: \"$dir\""
+        echo "  pidfile: \"$dir/unbound.pid\""
+        echo "  use-syslog: no"
+        echo "  logfile: \"\""
+        echo "  verbosity: 0"
+        echo "  num-threads: 1"
+        echo "  module-config: \"iterator\""
+        echo "  do-not-query-localhost: no"
+        echo "  access-control: 127.0.0.0/8 allow"
+        echo "  do-ip6: no"
+        # Large enough that nothing is evicted while measuring (the memory workload caches 100,000).
+        echo "  msg-cache-size: 512m"
+        echo "  rrset-cache-size: 1024m"
+        echo "  local-zone: \"test.\" nodefault"
+        for line in "$@"; do echo "$line"; done
+        echo "remote-control:"
+        echo "  control-enable: no"
+    } >"$dir/unbound.conf"
+}
+
+# Our binaries use tokio's multi-threaded runtime and have no worker-count flag: taskset restricts
+# them to one core (tokio sizes its pool from the affinity mask) and TOKIO_WORKER_THREADS=1 makes it
+# explicit.
+start_ours_authority() { # NAME ADDRESS ORIGIN=FILE
+    start "$1" env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$AUTHORITY" --listen "$2:$PORT" "$3"
+}
+start_ours_resolver() { # NAME ADDRESS ARGS...
+    local name=$1 address=$2; shift 2
+    start "$name" env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$RESOLVER" --listen "$address:$PORT" \
+        --allow-loopback-upstream "$@"
+}
+start_nsd() { start "$1" nsd -d -c "$2/nsd.conf"; }
+start_knot() { start "$1" knotd -c "$2/knot.conf"; }
+start_unbound() { start "$1" unbound -d -c "$2/unbound.conf"; }
+
+# dnsperf_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]
+dnsperf_run() {
+    local workload=$1 server=$2 address=$3 queries=$4; shift 4
+    local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt"
+    taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$queries" -T 1 "$@" >"$output" 2>&1 || {
+        log "dnsperf failed against $server: $(tail -3 "$output")"; return 0; }
+    "$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
+    [ "${KEEP:-0}" = 1 ] || rm -f "$output"
+}
+
+# throughput_and_latency WORKLOAD SERVER ADDRESS QUERIES [EXTRA DNSPERF ARGS]
+throughput_and_latency() {
+    local workload=$1 server=$2 address=$3 queries=$4; shift 4
+    log "$workload: $server, ${DURATION}s saturating, ${DURATION}s at $LATENCY_QPS qps"
+    dnsperf_run "$workload" "$server" "$address" "$queries" -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" "$@"
+    dnsperf_run "$workload-latency-at-${LATENCY_QPS}qps" "$server" "$address" "$queries" \
+        -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v "$@"
+}
+
+# ---------------------------------------------------------------- build and generate
+install_missing
+log "building release binaries (authority, resolver, bench)"
+(cd "$ROOT" && cargo build --release -q -p authority -p resolver -p bench)
+TOOL=$ROOT/target/release/benchtool
+# AUTHORITY_BINARY / RESOLVER_BINARY: measure binaries built elsewhere (e.g. another branch).
+AUTHORITY=${AUTHORITY_BINARY:-$ROOT/target/release/authority}
+RESOLVER=${RESOLVER_BINARY:-$ROOT/target/release/resolver}
+# The resolver daemon's flags landed with the `daemon` branch; before that there is nothing to run.
+RESOLVER_READY=0
+"$RESOLVER" --help 2>/dev/null | grep -q -- '--forward' && RESOLVER_READY=1
+
+ZONE=$WORK/zone
+mkdir -p "$ZONE"
+"$TOOL" generate-zone --yaml "$ZONE/bench.test.yaml" --master "$ZONE/bench.test.zone"
+"$TOOL" generate-queries --mix authoritative --count 200000 --output "$ZONE/queries-authoritative.txt"
+"$TOOL" generate-queries --mix resolver --count 100000 --output "$ZONE/queries-resolver.txt"
+
+# ---------------------------------------------------------------- 1. authoritative
+workload_authoritative() {
+    local ours=127.80.0.1 nsd=127.80.0.2 knot=127.80.0.3
+    mkdir -p "$WORK/auth-nsd" "$WORK/auth-knot"
+    write_nsd_config "$WORK/auth-nsd" "$nsd" "$PORT" "bench.test.=$ZONE/bench.test.zone"
+    write_knot_config "$WORK/auth-knot" "$knot" "$PORT" bench.test. "$ZONE/bench.test.zone"
+    start_ours_authority auth-ours "$ours" "bench.test.=$ZONE/bench.test.yaml"; local ours_pid=$STARTED_PID
+    wait_answer "$ours" bench.test. >/dev/null
+    start_nsd auth-nsd "$WORK/auth-nsd"; local nsd_pid=$STARTED_PID
+    wait_answer "$nsd" bench.test. >/dev/null
+    start_knot auth-knot "$WORK/auth-knot"; local knot_pid=$STARTED_PID
+    wait_answer "$knot" bench.test. >/dev/null
+    local queries=$ZONE/queries-authoritative.txt
+    # One unmeasured pass each: page in the zone and the query path.
+    for address in $ours $nsd $knot; do
+        taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$queries" -l 1 >/dev/null 2>&1 || true
+    done
+    for protocol in udp tcp; do
+        for repetition in $(seq "$REPETITIONS"); do
+            log "authoritative $protocol, repetition $repetition of $REPETITIONS"
+            throughput_and_latency "authoritative-$protocol" ours "$ours" "$queries" -m "$protocol"
+            throughput_and_latency "authoritative-$protocol" nsd "$nsd" "$queries" -m "$protocol"
+            throughput_and_latency "authoritative-$protocol" knot "$knot" "$queries" -m "$protocol"
+        done
+    done
+    stop "$ours_pid"; stop "$nsd_pid"; stop "$knot_pid"
+}
+
+# ---------------------------------------------------------------- 2. resolver cache hits
+workload_resolver() {
+    local upstream=127.80.0.20 ours=127.80.0.21 unbound=127.80.0.22
+    mkdir -p "$WORK/cache-nsd" "$WORK/cache-unbound"
+    write_nsd_config "$WORK/cache-nsd" "$upstream" "$PORT" "bench.test.=$ZONE/bench.test.zone"
+    write_unbound_config "$WORK/cache-unbound" "$unbound" "$PORT" \
+        "stub-zone:" "  name: \"bench.test.\"" "  stub-addr: $upstream@$PORT"
+    start_nsd cache-nsd "$WORK/cache-nsd"; local nsd_pid=$STARTED_PID
+    wait_answer "$upstream" bench.test. >/dev/null
+    # The shared authoritative server gets the client core: it is the resolvers we measure.
+    taskset -p -a -c "$CLIENT_CORE" "$nsd_pid" >/dev/null
+    start_ours_resolver cache-ours "$ours" --forward "$upstream:$PORT" --cache-size 1000000
+    local ours_pid=$STARTED_PID
+    start_unbound cache-unbound "$WORK/cache-unbound"; local unbound_pid=$STARTED_PID
+    wait_port "$ours" "$PORT"; wait_port "$unbound" "$PORT"
+    local queries=$ZONE/queries-resolver.txt
+    for pair in "ours $ours" "unbound $unbound"; do
+        set -- $pair
+        log "resolver cache: warming $1 with one pass of the query list"
+        taskset -c "$CLIENT_CORE" dnsperf -s "$2" -p "$PORT" -d "$queries" -n 1 -q 50 >"$WORK/warm-$1.txt" 2>&1 || true
+    done
+    for repetition in $(seq "$REPETITIONS"); do
+        log "resolver cache hits, repetition $repetition of $REPETITIONS"
+        throughput_and_latency resolver-cache-hits ours "$ours" "$queries"
+        throughput_and_latency resolver-cache-hits unbound "$unbound" "$queries"
+    done
+    stop "$ours_pid"; stop "$unbound_pid"; stop "$nsd_pid"
+}
+
+# ---------------------------------------------------------------- 3. cold walks
+workload_cold() {
+    local lab=$WORK/lab ours=127.80.0.31 unbound=127.80.0.32
+    "$TOOL" generate-lab --directory "$lab" --domains 200 --second-octet 81
+    local zones=()
+    while read -r origin file; do zones+=("$origin=$lab/$file"); done <"$lab/zones.list"
+    mkdir -p "$WORK/lab-nsd" "$WORK/cold-unbound"
+    # The lab is on port 53: Unbound iterates to port 53 only. One NSD on every lab address, on the
+    # client core, so the resolver under test has core 0 to itself.
+    write_nsd_config "$WORK/lab-nsd" "$(cat "$lab/addresses.list")" 53 "${zones[@]}"
+    write_unbound_config "$WORK/cold-unbound" "$unbound" "$PORT" "  root-hints: \"$lab/root.hints\""
+    start lab-nsd nsd -d -c "$WORK/lab-nsd/nsd.conf"; local nsd_pid=$STARTED_PID
+    taskset -p -a -c "$CLIENT_CORE" "$nsd_pid" >/dev/null
+    PORT=53 wait_answer 127.81.1.1 . >/dev/null
+    local names=$lab/names.txt count
+    count=$(grep -c . "$names")
+    for repetition in $(seq "$REPETITIONS"); do
+        for server in ours unbound; do
+            log "cold walk: $server, $count names, repetition $repetition of $REPETITIONS"
+            # Counting starts before the resolver does: priming queries count too.
+            nsd-control -c "$WORK/lab-nsd/nsd.conf" stats >/dev/null
+            if [ "$server" = ours ]; then
+                start_ours_resolver cold-ours "$ours" --root-hints "$lab/root.hints" --upstream-port 53
+                local address=$ours
+            else
+                start_unbound cold-unbound "$WORK/cold-unbound"
+                local address=$unbound
+            fi
+            local pid=$STARTED_PID
+            wait_port "$address" "$PORT"
+            taskset -c "$CLIENT_CORE" "$TOOL" walk --server "$address:$PORT" --names "$names" \
+                --workload cold-walk --server-name "$server" >>"$MEASUREMENTS" 2>>"$WORK/walk-$server.log"
+            local queries
+            queries=$(nsd-control -c "$WORK/lab-nsd/nsd.conf" stats | awk -F= '$1 == "num.queries" { print $2 }')
+            record cold-walk "$server" upstream_queries_per_name "$(awk -v q="$queries" -v n="$count" 'BEGIN { print q / n }')"
+            stop "$pid"
+        done
+    done
+    stop "$nsd_pid"
+}
+
+# ---------------------------------------------------------------- 4. memory
+workload_memory_cache() {
+    local upstream=127.80.0.40 ours=127.80.0.41 unbound=127.80.0.42 big=$WORK/cache-zone
+    mkdir -p "$big" "$WORK/memory-nsd" "$WORK/memory-unbound"
+    # 130,000 records in the generator's proportions hold exactly 100,000 A names.
+    "$TOOL" generate-zone --records 130000 --yaml "$big/bench.test.yaml" --master "$big/bench.test.zone"
+    "$TOOL" generate-queries --records 130000 --mix distinct-a --output "$big/names.txt"
+    local count
+    count=$(grep -c . "$big/names.txt")
+    write_nsd_config "$WORK/memory-nsd" "$upstream" "$PORT" "bench.test.=$big/bench.test.zone"
+    write_unbound_config "$WORK/memory-unbound" "$unbound" "$PORT" \
+        "stub-zone:" "  name: \"bench.test.\"" "  stub-addr: $upstream@$PORT"
+    start_nsd memory-nsd "$WORK/memory-nsd"; local nsd_pid=$STARTED_PID
+    wait_answer "$upstream" bench.test. >/dev/null
+    taskset -p -a -c "$CLIENT_CORE" "$nsd_pid" >/dev/null
+    for repetition in $(seq "$REPETITIONS"); do
+        for server in ours unbound; do
+            log "memory: $server caching $count names, repetition $repetition of $REPETITIONS"
+            if [ "$server" = ours ]; then
+                start_ours_resolver memory-ours "$ours" --forward "$upstream:$PORT" --cache-size 1000000
+                local address=$ours
+            else
+                start_unbound memory-unbound "$WORK/memory-unbound"
+                local address=$unbound
+            fi
+            local pid=$STARTED_PID
+            wait_port "$address" "$PORT"
+            local before after peak
+            before=$(kibibytes "$pid" VmRSS)
+            taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$big/names.txt" -n 1 -q 50 \
+                >"$WORK/memory-dnsperf-$server.txt" 2>&1 || true
+            after=$(kibibytes "$pid" VmRSS)
+            peak=$(tree_peak "$pid")
+            local completed
+            completed=$(awk '/Queries completed:/ { print $3 }' "$WORK/memory-dnsperf-$server.txt")
+            record memory-cache-100k "$server" bytes_per_cached_name \
+                "$(awk -v a="$after" -v b="$before" -v n="${completed:-$count}" 'BEGIN { print (a - b) * 1024 / n }')"
+            record memory-cache-100k "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+            record memory-cache-100k "$server" completed_queries "${completed:-0}"
+            stop "$pid"
+        done
+    done
+    stop "$nsd_pid"
+}
+
+workload_memory_zone() {
+    local address=127.80.0.50 big=$WORK/million records=${ZONE_RECORDS:-1000000}
+    mkdir -p "$big" "$WORK/million-nsd" "$WORK/million-knot"
+    log "memory: generating a $records-record zone"
+    "$TOOL" generate-zone --records "$records" --yaml "$big/bench.test.yaml" --master "$big/bench.test.zone"
+    write_nsd_config "$WORK/million-nsd" "$address" "$PORT" "bench.test.=$big/bench.test.zone"
+    write_knot_config "$WORK/million-knot" "$address" "$PORT" bench.test. "$big/bench.test.zone"
+    for repetition in $(seq "$REPETITIONS"); do
+        for server in ours nsd knot; do
+            log "memory: $server loading $records records, repetition $repetition of $REPETITIONS"
+            case $server in
+                ours) start_ours_authority million-ours "$address" "bench.test.=$big/bench.test.yaml" ;;
+                nsd) rm -f "$WORK/million-nsd/zone.list"; start_nsd million-nsd "$WORK/million-nsd" ;;
+                knot) rm -rf "$WORK/million-knot/"*.mdb "$WORK/million-knot/journal" "$WORK/million-knot/timers"
+                      start_knot million-knot "$WORK/million-knot" ;;
+            esac
+            local pid=$STARTED_PID seconds
+            if ! seconds=$(wait_answer "$address" bench.test.); then
+                log "memory: $server did not load the zone: $(tail -2 "$WORK/million-$server.log")"
+                stop "$pid"; continue
+            fi
+            local peak
+            peak=$(tree_peak "$pid")
+            record "memory-zone-$records" "$server" load_seconds "$seconds"
+            record "memory-zone-$records" "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+            stop "$pid"
+        done
+    done
+}
+
+# ---------------------------------------------------------------- run
+wants auth && workload_authoritative
+if wants resolver || wants cold || wants memory; then
+    [ "$RESOLVER_READY" = 1 ] || log "our resolver daemon (--forward, --root-hints) is not built on this branch: resolver workloads measure nothing for ours"
+fi
+wants resolver && [ "$RESOLVER_READY" = 1 ] && workload_resolver
+wants cold && [ "$RESOLVER_READY" = 1 ] && workload_cold
+wants memory && [ "$RESOLVER_READY" = 1 ] && workload_memory_cache
+wants memory && workload_memory_zone
+
+mkdir -p "$ROOT/bench/results"
+STAMP=$(date -u +%Y-%m-%d-%H%M)
+MODE="full: $REPETITIONS repetitions of ${DURATION}s"
+[ "$QUICK" = 1 ] && MODE="quick smoke test: 1 repetition of 2s; not a measurement"
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+MEMORY=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
+PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
+HEADING="# Benchmark results $STAMP UTC
+
+- Mode: $MODE; only: $ONLY
+- Machine: $(nproc) cores, $CPU, $MEMORY, $(uname -sr)
+- Commit: $COMMIT; ours: $AUTHORITY, $RESOLVER
+- Peers: $PEERS
+- Servers on core $SERVER_CORE with one worker; dnsperf (-T 1 -c $CLIENTS -q $OUTSTANDING) and the walk client on core $CLIENT_CORE
+- Each cell: median (min–max, n runs); ratio = ours median / peer median"
+cp "$MEASUREMENTS" "$ROOT/bench/results/$STAMP.tsv"
+"$TOOL" report --input "$MEASUREMENTS" --output "$ROOT/bench/results/$STAMP.md" --heading "$HEADING"
+log "report: bench/results/$STAMP.md (raw figures: bench/results/$STAMP.tsv)"

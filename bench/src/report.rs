@@ -1,0 +1,145 @@
+//! Turns measurements into the markdown report: per workload, each metric's median and range for
+//! ours and each peer, and the ratio ours/peer of the medians. Never prints a figure without its peer.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::measurements::Measurement;
+use crate::statistics::{summarize, Summary};
+
+/// Our server's name in the measurements; every other server is a peer.
+pub const OURS: &str = "ours";
+
+/// Which way is better, and a readable name, for the metrics the harness records.
+fn describe(metric: &str) -> (&str, &'static str) {
+    match metric {
+        "qps" => ("queries per second", "higher"),
+        "mean_latency_us" => ("mean latency (µs)", "lower"),
+        "median_latency_us" => ("median latency (µs, per-query, dnsperf -v)", "lower"),
+        "p99_latency_us" => ("p99 latency (µs, per-query, dnsperf -v)", "lower"),
+        "lost_queries" => ("lost queries", "lower"),
+        "completed_queries" => ("completed queries", "higher"),
+        "total_seconds" => ("total time (s)", "lower"),
+        "median_ms_per_name" => ("median time per name (ms)", "lower"),
+        "p99_ms_per_name" => ("p99 time per name (ms)", "lower"),
+        "failures" => ("names not resolved (timeout or SERVFAIL)", "lower"),
+        "upstream_queries_per_name" => ("upstream queries per name", "lower"),
+        "bytes_per_cached_name" => ("bytes per cached name (RSS growth)", "lower"),
+        "peak_rss_mib" => ("peak RSS (MiB, VmHWM)", "lower"),
+        "load_seconds" => ("load time to first answer (s)", "lower"),
+        "answers_noerror_percent" => ("NOERROR answers (% of completed)", "same"),
+        "answers_nxdomain_percent" => ("NXDOMAIN answers (% of completed)", "same"),
+        "answers_servfail_percent" => ("SERVFAIL answers (% of completed)", "lower"),
+        "answers_refused_percent" => ("REFUSED answers (% of completed)", "lower"),
+        "answers_formerr_percent" => ("FORMERR answers (% of completed)", "lower"),
+        other => (other, "?"),
+    }
+}
+
+fn format_number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 1000.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+fn format_summary(summary: Option<Summary>) -> String {
+    match summary {
+        None => "–".to_string(),
+        Some(summary) if summary.count == 1 => format!("{} (n=1)", format_number(summary.median)),
+        Some(summary) => format!(
+            "{} ({}–{}, n={})",
+            format_number(summary.median),
+            format_number(summary.minimum),
+            format_number(summary.maximum),
+            summary.count
+        ),
+    }
+}
+
+fn values<'a>(
+    measurements: &'a [Measurement],
+    workload: &'a str,
+    server: &'a str,
+    metric: &'a str,
+) -> Vec<f64> {
+    measurements
+        .iter()
+        .filter(|m| m.workload == workload && m.server == server && m.metric == metric)
+        .map(|m| m.value)
+        .collect()
+}
+
+/// Keeps first-seen order so the report follows the run's order.
+fn ordered_unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = BTreeSet::new();
+    items.filter(|item| seen.insert(*item)).collect()
+}
+
+pub fn markdown(measurements: &[Measurement]) -> String {
+    let mut text = String::new();
+    for workload in ordered_unique(measurements.iter().map(|m| m.workload.as_str())) {
+        let in_workload = || measurements.iter().filter(move |m| m.workload == workload);
+        let peers: Vec<&str> = ordered_unique(in_workload().map(|m| m.server.as_str()))
+            .into_iter()
+            .filter(|server| *server != OURS)
+            .collect();
+        let _ = writeln!(text, "\n### {workload}\n");
+        let mut header = String::from("| metric | better | ours |");
+        let mut rule = String::from("|---|---|---|");
+        for peer in &peers {
+            let _ = write!(header, " {peer} | ours/{peer} |");
+            rule.push_str("---|---|");
+        }
+        let _ = writeln!(text, "{header}\n{rule}");
+        for metric in ordered_unique(in_workload().map(|m| m.metric.as_str())) {
+            let (label, better) = describe(metric);
+            let ours = summarize(&values(measurements, workload, OURS, metric));
+            let _ = write!(text, "| {label} | {better} | {} |", format_summary(ours));
+            for peer in &peers {
+                let theirs = summarize(&values(measurements, workload, peer, metric));
+                let ratio = match (ours, theirs) {
+                    (Some(ours), Some(theirs)) if theirs.median != 0.0 => {
+                        format!("{:.2}", ours.median / theirs.median)
+                    }
+                    _ => "–".to_string(),
+                };
+                let _ = write!(text, " {} | {ratio} |", format_summary(theirs));
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measurement(server: &str, value: f64) -> Measurement {
+        Measurement {
+            workload: "w".into(),
+            server: server.into(),
+            metric: "qps".into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn ratio_is_of_medians_and_ranges_are_shown() {
+        let data = [
+            measurement("ours", 100.0),
+            measurement("nsd", 50.0),
+            measurement("ours", 300.0),
+            measurement("nsd", 40.0),
+            measurement("ours", 200.0),
+            measurement("nsd", 60.0),
+        ];
+        let text = markdown(&data);
+        assert!(text.contains("| queries per second | higher | 200.0 (100.0–300.0, n=3) | 50.0 (40.0–60.0, n=3) | 4.00 |"), "{text}");
+    }
+}

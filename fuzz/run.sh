@@ -1,19 +1,19 @@
 #!/bin/sh
-# Runs every fuzz target for SECONDS each (CI: `fuzz/run.sh 60`); exits non-zero on the first
+# Runs every fuzz target for SECONDS each (CI: `fuzz/run.sh 30`); exits non-zero on the first
 # crash, leaving the input in fuzz/artifacts/<target>/. Needs cargo-fuzz (`cargo install cargo-fuzz
 # --locked`); RUSTC_BOOTSTRAP=1 lets the stable toolchain accept the -Z flags cargo-fuzz passes.
 set -eu
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
-targets="authority_query yaml_zone"
-# TODO(resolver): stubs until the resolver lands; run briefly so they keep building, then move
-# them to $targets once they call real code.
-stubs="resolver_client_query resolver_scrub"
+targets="authority_query yaml_zone resolver_client_query resolver_scrub"
 
 # Seeds: the example zones for the loader, a few well-formed queries for the handler (the first
-# byte picks UDP (even) or TCP (odd)), so the fuzzer starts deep inside the parsers.
-mkdir -p corpus/yaml_zone corpus/authority_query
+# byte picks UDP (even) or TCP (odd)), so the fuzzer starts deep inside the parsers. The resolver
+# targets' seeds (a query with an upstream reply template, replies to scrub) are in seeds/.
+mkdir -p corpus/yaml_zone corpus/authority_query corpus/resolver_client_query corpus/resolver_scrub
+cp seeds/resolver_client_query/* corpus/resolver_client_query/
+cp seeds/resolver_scrub/* corpus/resolver_scrub/
 cp ../zones/examples/*.yaml corpus/yaml_zone/
 printf '\000\276\357\001\000\000\001\000\000\000\000\000\000\003www\007example\004test\000\000\001\000\001' \
     > corpus/authority_query/seed-www-a-udp
@@ -27,8 +27,4 @@ for target in $targets; do
     # -timeout: one input taking over 10 s is a hang (an unbounded loop).
     cargo fuzz run --debug-assertions "$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 -max_len=65537 -print_final_stats=1
-done
-for target in $stubs; do
-    echo "== stub $target (smoke run)"
-    cargo fuzz run --debug-assertions "$target" -- -runs=1000
 done

@@ -1,10 +1,82 @@
-//! TODO(resolver): fuzz target for the resolver's response scrubber (upstream reply bytes → scrubbed records).
-//! A stub until the resolver lands on main; it compiles and runs so run.sh covers it already.
+//! Fuzzes the resolver's response scrubber (`scrub::scrub`, the only door to the cache): arbitrary
+//! bytes parsed as an upstream reply, scrubbed for a fixed question and zone, then checked that
+//! nothing out of bailiwick survived.
+//!
+//! Input layout: byte 0 picks the question (name and type) and the zone the server was asked as
+//! authority for; the rest is the reply. Replies that do not parse are the decoder's to reject.
 #![no_main]
 
+use hickory_proto::op::{Message, Query};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use libfuzzer_sys::fuzz_target;
+use resolver::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
+use resolver::scrub::{check_reply_matches, scrub};
+
+const QUESTION_NAMES: [&str; 2] = ["www.example.test.", "a.b.sub.example.test."];
+const QUESTION_TYPES: [RecordType; 4] =
+    [RecordType::A, RecordType::CNAME, RecordType::NS, RecordType::ANY];
+const ZONES: [&str; 4] = [".", "test.", "example.test.", "sub.example.test."];
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).unwrap_or_else(|error| panic!("{text}: {error}"))
+}
 
 fuzz_target!(|data: &[u8]| {
-    // TODO(resolver): decode `data` and call the resolver's scrubber with a fixed question and bailiwick.
-    let _ = data;
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
+    let selector = usize::from(selector);
+    let qname = name(QUESTION_NAMES[selector & 1]);
+    let qtype = QUESTION_TYPES[(selector >> 1) & 3];
+    let zone = name(ZONES[(selector >> 3) & 3]);
+    let question = Query::query(qname, qtype);
+    let Ok(reply) = Message::from_vec(bytes) else {
+        return;
+    };
+    let _ = check_reply_matches(&reply, reply.metadata.id, &question);
+    let clean = scrub(&reply, &question, &zone);
+
+    // Bounded: at most a section's worth of records plus the CNAMEs synthesized from DNAMEs.
+    assert!(clean.answers.len() <= MAX_RECORDS_PER_SECTION + MAX_CNAME_CHAIN);
+    assert!(clean.authorities.len() <= MAX_RECORDS_PER_SECTION);
+    assert!(clean.additionals.len() <= MAX_RECORDS_PER_SECTION);
+    // Answers: in the zone and the question's class.
+    for record in &clean.answers {
+        assert!(
+            zone.zone_of(&record.name) && record.dns_class == DNSClass::IN,
+            "answer {record} outside {zone}"
+        );
+    }
+    // Authority: in the zone, or an NS set for an ancestor of the zone (kept only so the
+    // classifier sees a lame upward referral; never cached).
+    for record in &clean.authorities {
+        let in_zone = zone.zone_of(&record.name);
+        let upward_ns = record.record_type() == RecordType::NS && record.name.zone_of(&zone);
+        assert!(in_zone || upward_ns, "authority {record} outside {zone}");
+        assert!(
+            matches!(record.record_type(), RecordType::NS | RecordType::SOA),
+            "authority {record} is neither NS nor SOA"
+        );
+    }
+    // Additional: only in-zone addresses of a kept name server (no out-of-bailiwick glue).
+    let name_servers: Vec<&Name> = clean
+        .authorities
+        .iter()
+        .chain(clean.answers.iter())
+        .filter_map(|record| match &record.data {
+            RData::NS(target) => Some(&target.0),
+            _ => None,
+        })
+        .collect();
+    for record in &clean.additionals {
+        assert!(
+            matches!(record.record_type(), RecordType::A | RecordType::AAAA),
+            "additional {record} is not an address"
+        );
+        assert!(zone.zone_of(&record.name), "glue {record} outside {zone}");
+        assert!(
+            name_servers.contains(&&record.name),
+            "glue {record} names no kept name server"
+        );
+    }
 });

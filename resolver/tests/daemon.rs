@@ -195,6 +195,60 @@ mod malformed_requests {
         assert_eq!(response.metadata.id, 0x1234);
     }
 
+    /// Regression (issue 7, hostile corpus): a question followed by bytes no count accounts
+    /// for was resolved normally; BIND and Knot answer FORMERR, and so must we.
+    #[tokio::test]
+    async fn trailing_bytes_after_the_question_get_formerr_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let mut bytes = query_bytes(21, "www.example.test.", None);
+        bytes.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+        for protocol in [Protocol::Udp, Protocol::Tcp] {
+            let response = parse(handler.answer(&bytes, context("127.0.0.1", protocol)).await);
+            assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+            assert_eq!(response.metadata.id, 21);
+        }
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    /// Regression (issue 7, hostile corpus): a question name that is a compression pointer into
+    /// the header decoded as a made-up name (the flag and count bytes read as labels), which we
+    /// resolved and answered SERVFAIL. Nothing precedes the question: any pointer there is FORMERR.
+    #[tokio::test]
+    async fn compression_pointer_in_the_question_gets_formerr_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let header = [0x12, 0x35, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        let into_header = [0xc0, 2, 0, 1, 0, 1];
+        let after_a_label = [1, b'a', 0xc0, 2, 0, 1, 0, 1];
+        for body in [&into_header[..], &after_a_label[..]] {
+            let mut bytes = header.to_vec();
+            bytes.extend_from_slice(body);
+            let response = parse(
+                handler
+                    .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                    .await,
+            );
+            assert_eq!(
+                response.metadata.response_code,
+                ResponseCode::FormErr,
+                "{body:?}"
+            );
+            assert_eq!(response.metadata.id, 0x1235);
+        }
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+        // A normal query (no pointer in its question) is still resolved.
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(22, "a.b.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    }
+
     #[tokio::test]
     async fn question_count_other_than_one_gets_formerr() {
         let handler = handler_for(FakeResolver::open(1));

@@ -25,6 +25,9 @@ pub const HEADER_BYTES: usize = 12;
 /// header counts the packet cannot hold before the decoder reserves memory for them.
 pub const MIN_RECORD_BYTES: usize = 11;
 
+/// A domain name on the wire is at most 255 bytes (RFC 1035 §3.1); bounds the question-name walk.
+pub const MAX_NAME_BYTES: usize = 255;
+
 /// The smallest question: root name (1) + type and class (4).
 pub const MIN_QUESTION_BYTES: usize = 5;
 

@@ -3,10 +3,11 @@
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::Record;
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
 use crate::server::limits::{
-    HEADER_BYTES, MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_QUESTION_BYTES, MIN_RECORD_BYTES,
-    MIN_UDP_PAYLOAD,
+    HEADER_BYTES, MAX_NAME_BYTES, MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_QUESTION_BYTES,
+    MIN_RECORD_BYTES, MIN_UDP_PAYLOAD,
 };
 use authority::listen::Protocol;
 
@@ -84,7 +85,17 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
     {
         return Err(Rejection::FormatError(header));
     }
-    let message = Message::from_vec(bytes).map_err(|_| Rejection::FormatError(header))?;
+    if question_name_has_pointer(bytes) {
+        return Err(Rejection::FormatError(header));
+    }
+    // Bytes left after the last counted record are FORMERR, as in BIND ("trailing garbage") and
+    // Knot (KNOT_ETRAIL): the counts lie, and the rest could hide a record we would ignore.
+    // Found by the hostile corpus (issue 7): the resolver resolved such a query normally.
+    let mut decoder = BinDecoder::new(bytes);
+    let message = Message::read(&mut decoder).map_err(|_| Rejection::FormatError(header))?;
+    if !decoder.is_empty() {
+        return Err(Rejection::FormatError(header));
+    }
     if message.metadata.message_type != MessageType::Query {
         return Err(Rejection::Drop);
     }
@@ -95,6 +106,24 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
         return Err(Rejection::BadVersion(header));
     }
     Ok(ClientRequest { message, query })
+}
+
+/// Whether the question's name holds a compression pointer. It is the first name of the message
+/// and a pointer may only refer to a prior occurrence of a name (RFC 1035 §4.1.4), so any pointer
+/// there aims at the header or at itself. The decoder follows one into the header and reads its
+/// flag and count bytes as labels: a made-up name we would otherwise resolve (found by the
+/// hostile corpus, issue 7). A name is at most 255 bytes, which bounds the walk.
+fn question_name_has_pointer(bytes: &[u8]) -> bool {
+    let mut position = HEADER_BYTES;
+    while position < HEADER_BYTES + MAX_NAME_BYTES {
+        match bytes.get(position) {
+            Some(0) | None => return false,
+            Some(&length) if length & 0xc0 == 0 => position += 1 + usize::from(length),
+            // A pointer (0b11) or a reserved label type (0b01, 0b10; the decoder rejects those).
+            Some(_) => return true,
+        }
+    }
+    false
 }
 
 /// The largest response this client may get (RFC 6891 §6.2.3–6.2.5, RFC 1035 §4.2.1):

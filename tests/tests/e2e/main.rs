@@ -6,3 +6,4 @@ mod hostile;
 mod lab;
 mod listener;
 mod resolver_hostile;
+mod resolver_soak;

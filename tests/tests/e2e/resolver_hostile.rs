@@ -240,3 +240,24 @@ fn resolver_tcp_connections_beyond_the_cap_are_closed_unserved() {
         .check_running()
         .unwrap_or_else(|error| panic!("{error}"));
 }
+
+#[test]
+fn resolver_idle_tcp_connection_is_closed() {
+    let test = "resolver_idle_tcp_connection_is_closed";
+    let (_authority, upstream) = start_example_authority(test, 0);
+    let (mut resolver, address) = start_forwarding_resolver(test, 1, upstream, &[]);
+    // One answered query, then silence: between messages the connection is idle (RFC 7766
+    // §6.2.3) and the daemon closes it after its idle timeout (10 s), freeing the slot.
+    let mut idle = connect(address);
+    tcp_exchange(&mut idle, &valid_query("www.example.test."))
+        .unwrap_or_else(|error| panic!("first query on the connection: {error}"));
+    let started = Instant::now();
+    assert!(
+        closed_without_reply(&mut idle),
+        "an idle connection was still open after {TCP_WAIT:?}"
+    );
+    println!("idle connection closed after {:?}", started.elapsed());
+    resolver
+        .check_running()
+        .unwrap_or_else(|error| panic!("{error}"));
+}

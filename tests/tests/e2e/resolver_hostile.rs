@@ -17,6 +17,10 @@ use hickory_proto::rr::{RData, RecordType};
 /// `tcp-count`), which the resolver daemon uses unchanged.
 const TCP_MAX_CONNECTIONS: usize = authority::limits::TCP_MAX_CONNECTIONS;
 
+/// Connections tried after freeing the slots until one is served: each try is a round trip
+/// through the server's accept loop, which meanwhile processes the closes.
+const FREED_SLOT_ATTEMPTS: usize = 200;
+
 /// Bound on waiting for one TCP reply or for the server to close a connection. Generous: the
 /// server's own timeouts (3 s read, 10 s idle) are well inside it; it only ends a broken run.
 const TCP_WAIT: Duration = Duration::from_secs(20);
@@ -228,7 +232,7 @@ fn resolver_tcp_connections_beyond_the_cap_are_closed_unserved() {
     // releases a slot just after it sees the close, so a bounded number of tries covers that.
     drop(open);
     let mut served = false;
-    for _ in 0..50 {
+    for _ in 0..FREED_SLOT_ATTEMPTS {
         let mut stream = connect(address);
         if tcp_exchange(&mut stream, &query).is_ok() {
             served = true;

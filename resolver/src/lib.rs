@@ -39,4 +39,10 @@ pub mod upstream;
 pub use resolver::Resolver;
 
 #[cfg(test)]
+mod broken_server_tests;
+#[cfg(test)]
+mod scripted_network;
+#[cfg(test)]
 mod scripted_tests;
+#[cfg(test)]
+mod spoofing_tests;

@@ -20,6 +20,7 @@ pub mod clock;
 pub mod config;
 pub mod delegation;
 pub mod dig;
+pub mod failure_cache;
 mod find_delegation;
 pub mod infra;
 mod iterator;

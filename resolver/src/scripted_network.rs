@@ -120,6 +120,12 @@ impl ScriptedNetwork {
         self
     }
 
+    /// Changes every canned reply, fallbacks included (e.g. TC on every UDP reply).
+    pub(crate) fn modify_every_reply(&mut self, change: impl Fn(&mut Canned)) {
+        self.replies.values_mut().for_each(&change);
+        self.fallbacks.values_mut().for_each(&change);
+    }
+
     pub(crate) fn sent(&self) -> Vec<Sent> {
         self.sent.lock().unwrap().clone()
     }

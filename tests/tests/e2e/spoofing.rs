@@ -17,6 +17,8 @@ use forging_authority::{forged_reply, query_for, ForgingAuthority, GENUINE, SERV
 
 /// Names resolved while the flood runs, each asked once during it and once after.
 const NAMES: usize = 32;
+/// Names first asked after the flood, to check no forged delegation took over the zone.
+const FRESH_NAMES: usize = 4;
 /// Client threads sharing the names, so several upstream queries are in flight at once.
 const CLIENT_THREADS: usize = 4;
 /// Forged datagrams the flooder sends at most; it stops earlier when the clients are done.
@@ -101,11 +103,11 @@ fn check_reply(name: &str, reply: &Message, attacker: IpAddr) -> bool {
         && addresses_in(reply) == vec![IpAddr::V4(GENUINE)]
 }
 
-/// Resolves every name once (in `CLIENT_THREADS` threads); returns how many got the genuine answer.
-fn resolve_all(resolver: SocketAddr, attacker: IpAddr) -> usize {
-    let all = names();
+/// Resolves each of `all` once (in `CLIENT_THREADS` threads); returns how many got the genuine
+/// answer.
+fn resolve_all(resolver: SocketAddr, attacker: IpAddr, all: &[String]) -> usize {
     let chunks: Vec<Vec<String>> = all
-        .chunks(NAMES.div_ceil(CLIENT_THREADS))
+        .chunks(all.len().div_ceil(CLIENT_THREADS).max(1))
         .map(<[String]>::to_vec)
         .collect();
     let clients: Vec<_> = chunks
@@ -168,7 +170,7 @@ fn forged_replies_flooding_the_upstream_side_are_never_served_or_cached() {
             flood(attacker, target, &stop)
         })
     };
-    let genuine_during_flood = resolve_all(resolver.address, attacker);
+    let genuine_during_flood = resolve_all(resolver.address, attacker, &names());
     stop.store(true, Ordering::SeqCst);
     let flooded = flooder
         .join()
@@ -177,8 +179,20 @@ fn forged_replies_flooding_the_upstream_side_are_never_served_or_cached() {
     let queries_during_flood = authority.observed.queries.load(Ordering::SeqCst);
 
     // Later questions are answered from the cache: what the flood left there, if anything.
-    let genuine_after = resolve_all(resolver.address, attacker);
+    let genuine_after = resolve_all(resolver.address, attacker, &names());
     let queries_after = authority.observed.queries.load(Ordering::SeqCst) - queries_during_flood;
+    // Names never asked before, and the forged server's own name: had a forged delegation of
+    // spoof.test. been cached, these would go to (or be) the attacker's address.
+    let fresh: Vec<String> = (0..FRESH_NAMES)
+        .map(|index| format!("fresh{index}.{ZONE}"))
+        .chain([format!("ns.attacker.{ZONE}")])
+        .collect();
+    let genuine_fresh = resolve_all(resolver.address, attacker, &fresh);
+    assert_eq!(
+        genuine_fresh,
+        fresh.len(),
+        "names first asked after the flood"
+    );
 
     let summary = format!(
         "{flooded} flood packets; {genuine_during_flood}/{NAMES} genuine during the flood, \

@@ -7,7 +7,6 @@ use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Record, RecordType};
 
 use crate::clock::Clock;
-use crate::config::ResolverConfig;
 use crate::limits::{
     FAILURE_CACHE_TTL, MAX_CNAME_CHAIN, MAX_NS_NAME_LOOKUPS_PER_DELEGATION, MAX_QUERIES_PER_WALK,
     MAX_RESOLUTION_TIME, UPSTREAM_QUERY_TIMEOUT,
@@ -22,17 +21,6 @@ const SENDS_PER_EXCHANGE: usize = 3;
 /// query sent just before it.
 fn time_bound() -> Duration {
     MAX_RESOLUTION_TIME + UPSTREAM_QUERY_TIMEOUT
-}
-
-/// Every test runs twice: full query names, and RFC 9156 QNAME minimisation (the default).
-fn modes() -> [ResolverConfig; 2] {
-    [
-        config(),
-        ResolverConfig {
-            qname_minimisation: true,
-            ..config()
-        },
-    ]
 }
 
 /// What the client gets, the upstream queries it cost and the simulated time it took.

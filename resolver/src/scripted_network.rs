@@ -303,6 +303,17 @@ pub(crate) fn config() -> ResolverConfig {
     }
 }
 
+/// Both ways of asking: full query names, and RFC 9156 QNAME minimisation (the default).
+pub(crate) fn modes() -> [ResolverConfig; 2] {
+    [
+        config(),
+        ResolverConfig {
+            qname_minimisation: true,
+            ..config()
+        },
+    ]
+}
+
 pub(crate) struct Setup {
     pub network: Arc<ScriptedNetwork>,
     pub clock: Arc<ManualClock>,

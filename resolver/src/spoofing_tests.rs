@@ -21,26 +21,29 @@ const GENUINE_WWW_NET: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 81);
 fn internet_with_evil_zone() -> ScriptedNetwork {
     let mut network = internet();
     for qname in [
+        "evil.com.",
         "www.evil.com.",
         "alias.evil.com.",
         "other.evil.com.",
         "sub.evil.com.",
     ] {
-        network.on(
-            ROOT,
-            qname,
-            RecordType::A,
-            referral(vec![ns("com.", "a.gtld.com.")], vec![a("a.gtld.com.", COM)]),
-        );
-        network.on(
-            COM,
-            qname,
-            RecordType::A,
-            referral(
-                vec![ns("evil.com.", "ns.evil.com.")],
-                vec![a("ns.evil.com.", EVIL)],
-            ),
-        );
+        for qtype in [RecordType::A, RecordType::AAAA, RecordType::NS] {
+            network.on(
+                ROOT,
+                qname,
+                qtype,
+                referral(vec![ns("com.", "a.gtld.com.")], vec![a("a.gtld.com.", COM)]),
+            );
+            network.on(
+                COM,
+                qname,
+                qtype,
+                referral(
+                    vec![ns("evil.com.", "ns.evil.com.")],
+                    vec![a("ns.evil.com.", EVIL)],
+                ),
+            );
+        }
     }
     network.on(
         EXAMPLE_COM,
@@ -115,147 +118,157 @@ fn ip_v4(text: &str) -> Ipv4Addr {
 
 #[tokio::test]
 async fn out_of_zone_records_in_every_section_are_never_served() {
-    let mut network = internet_with_evil_zone();
-    network.on(
-        EVIL,
-        "www.evil.com.",
-        RecordType::A,
-        Canned {
-            authoritative: true,
-            answers: vec![
-                a("www.evil.com.", "192.0.2.66"),
-                forged("www.example.com."),
-                forged("www.example.net."),
-            ],
-            authorities: vec![
-                ns("evil.com.", "ns.evil.com."),
-                ns("example.net.", "ns.evil.com."),
-            ],
-            additionals: vec![
-                a("ns.evil.com.", EVIL),
-                forged("ns.example.net."),
-                forged("www.example.com."),
-            ],
-            ..Canned::default()
-        },
-    );
-    let setup = setup(network, config());
-    let response = ask(&setup, "www.evil.com.", RecordType::A).await;
-    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 66)]);
-    assert_follow_ups_are_genuine(&setup).await;
+    for config in modes() {
+        let mut network = internet_with_evil_zone();
+        network.on(
+            EVIL,
+            "www.evil.com.",
+            RecordType::A,
+            Canned {
+                authoritative: true,
+                answers: vec![
+                    a("www.evil.com.", "192.0.2.66"),
+                    forged("www.example.com."),
+                    forged("www.example.net."),
+                ],
+                authorities: vec![
+                    ns("evil.com.", "ns.evil.com."),
+                    ns("example.net.", "ns.evil.com."),
+                ],
+                additionals: vec![
+                    a("ns.evil.com.", EVIL),
+                    forged("ns.example.net."),
+                    forged("www.example.com."),
+                ],
+                ..Canned::default()
+            },
+        );
+        let setup = setup(network, config);
+        let response = ask(&setup, "www.evil.com.", RecordType::A).await;
+        assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 66)]);
+        assert_follow_ups_are_genuine(&setup).await;
+    }
 }
 
 #[tokio::test]
 async fn cname_out_of_the_zone_is_chased_not_taken_from_the_same_reply() {
-    let mut network = internet_with_evil_zone();
-    network.on(
-        EVIL,
-        "alias.evil.com.",
-        RecordType::A,
-        answer(vec![
-            cname("alias.evil.com.", "www.example.com."),
-            forged("www.example.com."),
-        ]),
-    );
-    let setup = setup(network, config());
-    let response = ask(&setup, "alias.evil.com.", RecordType::A).await;
-    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
-    assert_eq!(addresses(&response), vec![GENUINE_WWW_COM]);
-    assert_eq!(
-        setup.network.sent_to(EXAMPLE_COM),
-        1,
-        "the target was asked"
-    );
-    assert_follow_ups_are_genuine(&setup).await;
+    for config in modes() {
+        let mut network = internet_with_evil_zone();
+        network.on(
+            EVIL,
+            "alias.evil.com.",
+            RecordType::A,
+            answer(vec![
+                cname("alias.evil.com.", "www.example.com."),
+                forged("www.example.com."),
+            ]),
+        );
+        let setup = setup(network, config);
+        let response = ask(&setup, "alias.evil.com.", RecordType::A).await;
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(addresses(&response), vec![GENUINE_WWW_COM]);
+        assert_eq!(
+            setup.network.sent_to(EXAMPLE_COM),
+            1,
+            "the target was asked"
+        );
+        assert_follow_ups_are_genuine(&setup).await;
+    }
 }
 
 #[tokio::test]
 async fn poisoned_glue_for_a_sibling_zone_is_never_used() {
-    let mut network = internet_with_evil_zone();
-    // evil.com.'s server refers a child to a server named in its sibling example.com., with
-    // "glue" for it: the address is not evil.com.'s to give.
-    network.on(
-        EVIL,
-        "sub.evil.com.",
-        RecordType::A,
-        referral(
-            vec![ns("sub.evil.com.", "ns.example.com.")],
-            vec![forged("ns.example.com.")],
-        ),
-    );
-    network.on(
-        EXAMPLE_COM,
-        "sub.evil.com.",
-        RecordType::A,
-        answer(vec![a("sub.evil.com.", "192.0.2.67")]),
-    );
-    let setup = setup(network, config());
-    ask(&setup, "sub.evil.com.", RecordType::A).await;
-    assert_eq!(setup.network.sent_to(FORGED), 0, "the forged glue was used");
-    assert_follow_ups_are_genuine(&setup).await;
+    for config in modes() {
+        let mut network = internet_with_evil_zone();
+        // evil.com.'s server refers a child to a server named in its sibling example.com., with
+        // "glue" for it: the address is not evil.com.'s to give.
+        network.on(
+            EVIL,
+            "sub.evil.com.",
+            RecordType::A,
+            referral(
+                vec![ns("sub.evil.com.", "ns.example.com.")],
+                vec![forged("ns.example.com.")],
+            ),
+        );
+        network.on(
+            EXAMPLE_COM,
+            "sub.evil.com.",
+            RecordType::A,
+            answer(vec![a("sub.evil.com.", "192.0.2.67")]),
+        );
+        let setup = setup(network, config);
+        ask(&setup, "sub.evil.com.", RecordType::A).await;
+        assert_eq!(setup.network.sent_to(FORGED), 0, "the forged glue was used");
+        assert_follow_ups_are_genuine(&setup).await;
+    }
 }
 
 #[tokio::test]
 async fn ns_set_for_the_parent_zone_does_not_take_over_the_parent() {
-    let mut network = internet_with_evil_zone();
-    // evil.com.'s server claims to serve com. (its parent) and the root, with glue.
-    network.on(
-        EVIL,
-        "www.evil.com.",
-        RecordType::A,
-        Canned {
-            authoritative: true,
-            answers: vec![a("www.evil.com.", "192.0.2.66")],
-            authorities: vec![ns("com.", "ns.evil.com."), ns(".", "ns.evil.com.")],
-            additionals: vec![a("ns.evil.com.", EVIL)],
-            ..Canned::default()
-        },
-    );
-    // And refers upward for another of its names.
-    network.on(
-        EVIL,
-        "other.evil.com.",
-        RecordType::A,
-        referral(
-            vec![ns("com.", "ns.evil.com.")],
-            vec![a("ns.evil.com.", EVIL)],
-        ),
-    );
-    let setup = setup(network, config());
-    ask(&setup, "www.evil.com.", RecordType::A).await;
-    let upward = ask(&setup, "other.evil.com.", RecordType::A).await;
-    assert_eq!(upward.metadata.response_code, ResponseCode::ServFail);
-    assert_follow_ups_are_genuine(&setup).await;
-    // com. is still asked at its genuine address for names not yet cached.
-    assert!(setup.network.sent_to(COM) >= 2);
+    for config in modes() {
+        let mut network = internet_with_evil_zone();
+        // evil.com.'s server claims to serve com. (its parent) and the root, with glue.
+        network.on(
+            EVIL,
+            "www.evil.com.",
+            RecordType::A,
+            Canned {
+                authoritative: true,
+                answers: vec![a("www.evil.com.", "192.0.2.66")],
+                authorities: vec![ns("com.", "ns.evil.com."), ns(".", "ns.evil.com.")],
+                additionals: vec![a("ns.evil.com.", EVIL)],
+                ..Canned::default()
+            },
+        );
+        // And refers upward for another of its names.
+        network.on(
+            EVIL,
+            "other.evil.com.",
+            RecordType::A,
+            referral(
+                vec![ns("com.", "ns.evil.com.")],
+                vec![a("ns.evil.com.", EVIL)],
+            ),
+        );
+        let setup = setup(network, config);
+        ask(&setup, "www.evil.com.", RecordType::A).await;
+        let upward = ask(&setup, "other.evil.com.", RecordType::A).await;
+        assert_eq!(upward.metadata.response_code, ResponseCode::ServFail);
+        assert_follow_ups_are_genuine(&setup).await;
+        // com. is still asked at its genuine address for names not yet cached.
+        assert!(setup.network.sent_to(COM) >= 2);
+    }
 }
 
 #[tokio::test]
 async fn answer_for_a_different_name_is_never_cached() {
-    let mut network = internet_with_evil_zone();
-    // The reply echoes the question asked but answers another name (outside the zone, and
-    // inside it), with AA set.
-    network.on(
-        EVIL,
-        "other.evil.com.",
-        RecordType::A,
-        answer(vec![
-            forged("www.example.com."),
-            forged("ns.example.com."),
-            forged("www.evil.com."),
-        ]),
-    );
-    network.on(
-        EVIL,
-        "www.evil.com.",
-        RecordType::A,
-        answer(vec![a("www.evil.com.", "192.0.2.66")]),
-    );
-    let setup = setup(network, config());
-    let response = ask(&setup, "other.evil.com.", RecordType::A).await;
-    assert!(addresses(&response).is_empty());
-    // Even the in-zone record for another name is not taken from that reply.
-    let www_evil = ask(&setup, "www.evil.com.", RecordType::A).await;
-    assert_eq!(addresses(&www_evil), vec![Ipv4Addr::new(192, 0, 2, 66)]);
-    assert_follow_ups_are_genuine(&setup).await;
+    for config in modes() {
+        let mut network = internet_with_evil_zone();
+        // The reply echoes the question asked but answers another name (outside the zone, and
+        // inside it), with AA set.
+        network.on(
+            EVIL,
+            "other.evil.com.",
+            RecordType::A,
+            answer(vec![
+                forged("www.example.com."),
+                forged("ns.example.com."),
+                forged("www.evil.com."),
+            ]),
+        );
+        network.on(
+            EVIL,
+            "www.evil.com.",
+            RecordType::A,
+            answer(vec![a("www.evil.com.", "192.0.2.66")]),
+        );
+        let setup = setup(network, config);
+        let response = ask(&setup, "other.evil.com.", RecordType::A).await;
+        assert!(addresses(&response).is_empty());
+        // Even the in-zone record for another name is not taken from that reply.
+        let www_evil = ask(&setup, "www.evil.com.", RecordType::A).await;
+        assert_eq!(addresses(&www_evil), vec![Ipv4Addr::new(192, 0, 2, 66)]);
+        assert_follow_ups_are_genuine(&setup).await;
+    }
 }

@@ -24,6 +24,7 @@ fn internet_with_evil_zone() -> ScriptedNetwork {
         "evil.com.",
         "www.evil.com.",
         "alias.evil.com.",
+        "gone.evil.com.",
         "other.evil.com.",
         "sub.evil.com.",
     ] {
@@ -269,6 +270,31 @@ async fn answer_for_a_different_name_is_never_cached() {
         // Even the in-zone record for another name is not taken from that reply.
         let www_evil = ask(&setup, "www.evil.com.", RecordType::A).await;
         assert_eq!(addresses(&www_evil), vec![Ipv4Addr::new(192, 0, 2, 66)]);
+        assert_follow_ups_are_genuine(&setup).await;
+    }
+}
+
+#[tokio::test]
+async fn nxdomain_for_a_cname_target_outside_the_zone_is_not_believed() {
+    for config in modes() {
+        let mut network = internet_with_evil_zone();
+        // The server claims the target of its own CNAME, in example.com., does not exist.
+        network.on(
+            EVIL,
+            "gone.evil.com.",
+            RecordType::A,
+            Canned {
+                authoritative: true,
+                rcode: ResponseCode::NXDomain,
+                answers: vec![cname("gone.evil.com.", "www.example.com.")],
+                authorities: vec![soa("example.com.", 3600)],
+                ..Canned::default()
+            },
+        );
+        let setup = setup(network, config);
+        let response = ask(&setup, "gone.evil.com.", RecordType::A).await;
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(addresses(&response), vec![GENUINE_WWW_COM]);
         assert_follow_ups_are_genuine(&setup).await;
     }
 }

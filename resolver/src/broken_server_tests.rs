@@ -419,3 +419,27 @@ async fn hundreds_of_unresolvable_name_servers_cost_a_bounded_number_of_queries(
         );
     }
 }
+
+#[tokio::test]
+async fn forwarders_that_refuse_or_never_answer_end_in_servfail() {
+    let mut network = ScriptedNetwork::default();
+    let refusing = "192.0.2.201";
+    network.on_anything(refusing, error_reply(ResponseCode::Refused));
+    let config = crate::config::ResolverConfig {
+        forward_zones: vec![crate::config::ForwardZone {
+            suffix: name("."),
+            upstreams: vec![
+                format!("{refusing}:53").parse().unwrap(),
+                "192.0.2.202:53".parse().unwrap(),
+            ],
+        }],
+        ..config()
+    };
+    let setup = setup(network, config);
+    let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+    // One query to each forwarder, then SERVFAIL; the root is never asked.
+    assert_bounded_servfail(&outcome, 2);
+    assert_eq!(setup.network.sent_to(ROOT), 0);
+    let retry = resolve(&setup, "www.example.com.", RecordType::A).await;
+    assert_bounded_servfail(&retry, 0);
+}

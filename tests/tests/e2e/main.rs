@@ -7,3 +7,4 @@ mod lab;
 mod listener;
 mod resolver_hostile;
 mod resolver_soak;
+mod spoofing;

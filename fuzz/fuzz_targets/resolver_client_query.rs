@@ -110,9 +110,24 @@ fuzz_target!(|data: &[u8]| {
             Protocol::Udp => usize::from(MAX_UDP_PAYLOAD),
             Protocol::Tcp => MAX_TCP_PAYLOAD,
         };
-        assert!(reply.len() <= limit, "reply of {} bytes over {protocol:?}", reply.len());
-        assert!(reply.len() >= 12, "reply of {} bytes has no header", reply.len());
-        assert!(reply[2] & 0x80 != 0, "reply is not a response");
-        assert_eq!(reply.get(..2), packet.get(..2), "reply ID differs from the query's");
+        assert!(
+            reply.len() <= limit,
+            "reply of {} bytes over {protocol:?}",
+            reply.len()
+        );
+        assert!(
+            reply.len() >= 12,
+            "reply of {} bytes has no header",
+            reply.len()
+        );
+        assert!(
+            reply.get(2).is_some_and(|flags| flags & 0x80 != 0),
+            "reply is not a response"
+        );
+        assert_eq!(
+            reply.get(..2),
+            packet.get(..2),
+            "reply ID differs from the query's"
+        );
     }
 });

@@ -13,8 +13,12 @@ use resolver::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
 use resolver::scrub::{check_reply_matches, scrub};
 
 const QUESTION_NAMES: [&str; 2] = ["www.example.test.", "a.b.sub.example.test."];
-const QUESTION_TYPES: [RecordType; 4] =
-    [RecordType::A, RecordType::CNAME, RecordType::NS, RecordType::ANY];
+const QUESTION_TYPES: [RecordType; 4] = [
+    RecordType::A,
+    RecordType::CNAME,
+    RecordType::NS,
+    RecordType::ANY,
+];
 const ZONES: [&str; 4] = [".", "test.", "example.test.", "sub.example.test."];
 
 fn name(text: &str) -> Name {

@@ -6,7 +6,10 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::limits::MAX_ALIAS_REPLAYED_EVENTS;
+use crate::limits::{
+    MAX_ALIAS_REPLAYED_EVENTS, MAX_ZONE_FILE_BYTES, MIN_YAML_NODES, YAML_EVENTS_PER_NODE,
+    YAML_NODES_PER_FILE_BYTE,
+};
 
 /// One YAML node with the line it starts on.
 #[derive(Clone, Debug, PartialEq)]
@@ -149,6 +152,7 @@ pub fn parse_document(text: &str) -> Result<Node, (u64, String)> {
     let mut alias_limits = serde_saphyr::options::AliasLimits::default();
     alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAYED_EVENTS;
     let options = serde_saphyr::options! {
+        budget: Some(budget_for(text.len())),
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
         alias_limits: alias_limits,
@@ -162,6 +166,21 @@ pub fn parse_document(text: &str) -> Result<Node, (u64, String)> {
             .unwrap_or(0);
         (line, error.to_string())
     })
+}
+
+/// serde-saphyr's budget scaled to a text of `bytes` bytes; the text is never counted as more than
+/// MAX_ZONE_FILE_BYTES, so the budget is bounded whoever calls.
+fn budget_for(bytes: usize) -> serde_saphyr::Budget {
+    let counted = bytes.min(usize::try_from(MAX_ZONE_FILE_BYTES).unwrap_or(usize::MAX));
+    let nodes = counted
+        .saturating_mul(YAML_NODES_PER_FILE_BYTE)
+        .max(MIN_YAML_NODES);
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = nodes;
+    budget.max_events = budget
+        .max_events
+        .max(nodes.saturating_mul(YAML_EVENTS_PER_NODE));
+    budget
 }
 
 #[cfg(test)]

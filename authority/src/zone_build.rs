@@ -1,7 +1,7 @@
 //! Checks a zone's records as a whole and prepares the lookup structure (`Zone`) once, at load.
 //! Every problem is reported with its line; nothing here runs per query.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hickory_proto::rr::rdata::SOA;
@@ -29,6 +29,57 @@ struct PendingSet {
     line: u64,
 }
 
+/// The RRsets of one owner under construction, sorted by type code. A sorted list, not a
+/// BTreeMap: almost every name has one or two types, and a BTreeMap node costs ~400 bytes per
+/// name (400 MB at load for a million-name zone).
+#[derive(Default)]
+struct PendingSets(Vec<(u16, PendingSet)>);
+
+impl PendingSets {
+    fn get(&self, code: &u16) -> Option<&PendingSet> {
+        self.0
+            .iter()
+            .find(|(known, _)| known == code)
+            .map(|(_, pending)| pending)
+    }
+
+    fn contains_key(&self, code: &u16) -> bool {
+        self.get(code).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The set of type `code`, created (introduced by `line`) if new.
+    fn get_or_insert(&mut self, code: u16, line: u64) -> &mut PendingSet {
+        let index = match self.0.binary_search_by_key(&code, |(known, _)| *known) {
+            Ok(index) => index,
+            Err(index) => {
+                self.0.insert(
+                    index,
+                    (
+                        code,
+                        PendingSet {
+                            // Room for one: most RRsets hold one record, and Vec's first
+                            // growth would make room for four (over 1 KB of Records).
+                            records: Vec::with_capacity(1),
+                            line,
+                        },
+                    ),
+                );
+                index
+            }
+        };
+        // In range: binary_search found it there, or we just inserted it there.
+        &mut self.0[index].1
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
+        self.0.iter().map(|(code, pending)| (code, pending))
+    }
+}
+
 /// Checks and prepares one zone. Returns every error found.
 pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     let ReadZone {
@@ -50,8 +101,8 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     };
     let origin_text = origin.to_string();
 
-    // Group into RRsets keyed by (owner, type); a BTreeMap keeps type order stable.
-    let mut names: HashMap<LowerName, (Name, BTreeMap<u16, PendingSet>)> = HashMap::new();
+    // Group into RRsets keyed by (owner, type), in type order.
+    let mut names: HashMap<LowerName, (Name, PendingSets)> = HashMap::new();
     let mut record_count = 0usize;
     for SourceRecord { record, line } in records {
         if !origin.zone_of(&record.name) {
@@ -67,14 +118,8 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         let key = LowerName::new(&record.name);
         let entry = names
             .entry(key)
-            .or_insert_with(|| (record.name.clone(), BTreeMap::new()));
-        let pending = entry
-            .1
-            .entry(u16::from(record.record_type()))
-            .or_insert_with(|| PendingSet {
-                records: Vec::new(),
-                line,
-            });
+            .or_insert_with(|| (record.name.clone(), PendingSets::default()));
+        let pending = entry.1.get_or_insert(u16::from(record.record_type()), line);
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
         if let Some(first) = pending.records.first() {
             if first.ttl != record.ttl {
@@ -183,7 +228,7 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         if !at_cut && !below_cut {
             continue;
         }
-        for (code, pending) in sets {
+        for (code, pending) in sets.iter() {
             let record_type = RecordType::from(*code);
             let allowed = matches!(record_type, RecordType::A | RecordType::AAAA)
                 || (at_cut && matches!(record_type, RecordType::NS | RecordType::DS));
@@ -284,26 +329,55 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         records: vec![negative_record],
     });
 
-    // First pass: RRsets as shared sets; the SOA is always present.
-    let mut sets_by_name: HashMap<LowerName, Vec<Arc<RecordSet>>> =
-        HashMap::with_capacity(names.len());
+    // First pass: each name's RRsets as shared sets (the SOA is always present), straight into
+    // the nodes: one map of names alive at a time, not two (a million-name zone is ~200 MB each).
+    let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(names.len());
     for (key, (name, sets)) in names {
-        let mut list: Vec<Arc<RecordSet>> = sets
+        let mut list: Vec<ServedSet> = sets
+            .0
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
-            .map(|(code, pending)| {
-                Arc::new(RecordSet {
-                    owner: name.clone(),
-                    record_type: RecordType::from(code),
-                    records: pending.records,
-                })
+            .map(|(code, mut pending)| {
+                pending.records.shrink_to_fit();
+                ServedSet {
+                    set: Arc::new(RecordSet {
+                        owner: name.clone(),
+                        record_type: RecordType::from(code),
+                        records: pending.records,
+                    }),
+                    additional: Vec::new(),
+                }
             })
             .collect();
         if key == apex_key {
-            list.push(soa.clone());
+            list.push(ServedSet {
+                set: soa.clone(),
+                additional: Vec::new(),
+            });
         }
-        list.sort_by_key(|set| u16::from(set.record_type));
-        sets_by_name.insert(key, list);
+        list.sort_by_key(|served| u16::from(served.set.record_type));
+        list.shrink_to_fit();
+        let is_delegation = key != apex_key
+            && list
+                .iter()
+                .any(|served| served.set.record_type == RecordType::NS);
+        let dname_target = list
+            .iter()
+            .find(|served| served.set.record_type == RecordType::DNAME)
+            .and_then(|served| served.set.records.first())
+            .and_then(|record| match &record.data {
+                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
+                _ => None,
+            })
+            .map(Box::new);
+        nodes.insert(
+            key,
+            ZoneNode {
+                sets: list,
+                is_delegation,
+                dname_target,
+            },
+        );
     }
 
     // Second pass: additional addresses for NS, MX and SRV targets (RFC 1035 §3.3.9, §3.3.11,
@@ -312,23 +386,23 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         if !origin.zone_of(target) || (!allow_occluded && cut_above(target).is_some()) {
             return Vec::new();
         }
-        sets_by_name
+        nodes
             .get(&LowerName::new(target))
-            .map(|sets| {
-                sets.iter()
-                    .filter(|set| matches!(set.record_type, RecordType::A | RecordType::AAAA))
-                    .cloned()
+            .map(|node| {
+                node.sets
+                    .iter()
+                    .filter(|served| {
+                        matches!(served.set.record_type, RecordType::A | RecordType::AAAA)
+                    })
+                    .map(|served| served.set.clone())
                     .collect()
             })
             .unwrap_or_default()
     };
-    let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(sets_by_name.len());
-    for (key, sets) in &sets_by_name {
-        let owner = sets.first().map(|set| set.owner.clone());
-        let is_delegation =
-            *key != apex_key && sets.iter().any(|set| set.record_type == RecordType::NS);
-        let mut served = Vec::with_capacity(sets.len());
-        for set in sets {
+    let mut additionals: Vec<(LowerName, usize, Vec<Arc<RecordSet>>)> = Vec::new();
+    for (key, node) in &nodes {
+        for (index, served) in node.sets.iter().enumerate() {
+            let set = &served.set;
             let mut additional: Vec<Arc<RecordSet>> = Vec::new();
             for record in &set.records {
                 let target = match &record.data {
@@ -349,38 +423,34 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                     }
                 }
             }
-            served.push(ServedSet {
-                set: set.clone(),
-                additional,
-            });
-        }
-        let dname_target = sets
-            .iter()
-            .find(|set| set.record_type == RecordType::DNAME)
-            .and_then(|set| set.records.first())
-            .and_then(|record| match &record.data {
-                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
-                _ => None,
-            });
-        nodes.insert(
-            key.clone(),
-            ZoneNode {
-                sets: served,
-                is_delegation,
-                dname_target,
-            },
-        );
-        // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
-        if let Some(owner) = owner {
-            let mut ancestor = owner.base_name();
-            while origin.zone_of(&ancestor) && ancestor.num_labels() > origin.num_labels() {
-                let ancestor_key = LowerName::new(&ancestor);
-                if sets_by_name.contains_key(&ancestor_key) || nodes.contains_key(&ancestor_key) {
-                    break;
-                }
-                nodes.insert(ancestor_key, ZoneNode::default());
-                ancestor = ancestor.base_name();
+            if !additional.is_empty() {
+                additionals.push((key.clone(), index, additional));
             }
+        }
+    }
+    for (key, index, additional) in additionals {
+        if let Some(served) = nodes
+            .get_mut(&key)
+            .and_then(|node| node.sets.get_mut(index))
+        {
+            served.additional = additional;
+        }
+    }
+
+    // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
+    let owners: Vec<Name> = nodes
+        .values()
+        .filter_map(|node| node.sets.first().map(|served| served.set.owner.clone()))
+        .collect();
+    for owner in owners {
+        let mut ancestor = owner.base_name();
+        while origin.zone_of(&ancestor) && ancestor.num_labels() > origin.num_labels() {
+            let ancestor_key = LowerName::new(&ancestor);
+            if nodes.contains_key(&ancestor_key) {
+                break;
+            }
+            nodes.insert(ancestor_key, ZoneNode::default());
+            ancestor = ancestor.base_name();
         }
     }
     Ok(Zone {

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_saphyr::Spanned;
 
 use crate::limits::{
@@ -147,25 +149,117 @@ impl<'de> Visitor<'de> for PlainVisitor {
     }
 }
 
-/// Parses a whole document. Duplicate keys are passed through so the caller reports each one.
-pub fn parse_document(text: &str) -> Result<Node, (u64, String)> {
+/// Our parser options for a text of `bytes` bytes.
+fn options_for(bytes: usize) -> serde_saphyr::Options {
     let mut alias_limits = serde_saphyr::options::AliasLimits::default();
     alias_limits.max_total_replayed_events = MAX_ALIAS_REPLAYED_EVENTS;
-    let options = serde_saphyr::options! {
-        budget: Some(budget_for(text.len())),
+    serde_saphyr::options! {
+        budget: Some(budget_for(bytes)),
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
         alias_limits: alias_limits,
         // One line per error: `file:line: problem`, like named-checkzone, not a source snippet.
         with_snippet: false,
-    };
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|error| {
-        let line = error
-            .location()
-            .map(|location| location.line())
-            .unwrap_or(0);
-        (line, error.to_string())
+    }
+}
+
+fn error_line(error: serde_saphyr::Error) -> (u64, String) {
+    let line = error
+        .location()
+        .map(|location| location.line())
+        .unwrap_or(0);
+    (line, error.to_string())
+}
+
+/// Parses a whole document. Duplicate keys are passed through so the caller reports each one.
+pub fn parse_document(text: &str) -> Result<Node, (u64, String)> {
+    serde_saphyr::from_str_with_options::<Node>(text, options_for(text.len())).map_err(error_line)
+}
+
+/// What the top level of a document turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopLevel {
+    /// A mapping: every entry was handed over.
+    Mapping,
+    /// An empty document (or `~`).
+    Empty,
+    /// Anything else; nothing was handed over.
+    Other,
+}
+
+/// Parses a document whose top level is a mapping, handing each entry (key, value) to `each` as
+/// soon as it is read, so only one entry's tree is in memory at a time (a whole million-record
+/// zone as a tree costs ~700 MB). Duplicate keys are passed through, as in `parse_document`.
+/// On a YAML error, entries before it have already been handed over.
+pub fn parse_entries(
+    text: &str,
+    each: &mut dyn FnMut(Node, Node),
+) -> Result<TopLevel, (u64, String)> {
+    serde_saphyr::with_deserializer_from_str_with_options(text, options_for(text.len()), |de| {
+        EntriesSeed { each }.deserialize(de)
     })
+    .map_err(error_line)
+}
+
+struct EntriesSeed<'each> {
+    each: &'each mut dyn FnMut(Node, Node),
+}
+
+impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
+    type Value = TopLevel;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntriesSeed<'_> {
+    type Value = TopLevel;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a mapping")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
+        while let Some(Key(key)) = access.next_key::<Key>()? {
+            let value = access.next_value::<Node>()?;
+            (self.each)(key, value);
+        }
+        Ok(TopLevel::Mapping)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Empty)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Empty)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
+        while access.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::Other)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
 }
 
 /// serde-saphyr's budget scaled to a text of `bytes` bytes; the text is never counted as more than

@@ -102,7 +102,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     let origin_text = origin.to_string();
 
     // Group into RRsets keyed by (owner, type), in type order.
-    let mut names: HashMap<LowerName, (Name, PendingSets)> = HashMap::new();
+    // Keyed by Name, whose Eq and Hash ignore case (RFC 4343), so the key is also the owner as
+    // first written: no second copy of every name. Sized once: no rehash of a million names.
+    let mut names: HashMap<Name, PendingSets> = HashMap::with_capacity(records.len());
     let mut record_count = 0usize;
     for SourceRecord { record, line } in records {
         if !origin.zone_of(&record.name) {
@@ -115,11 +117,10 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             );
             continue;
         }
-        let key = LowerName::new(&record.name);
-        let entry = names
-            .entry(key)
-            .or_insert_with(|| (record.name.clone(), PendingSets::default()));
-        let pending = entry.1.get_or_insert(u16::from(record.record_type()), line);
+        let pending = names
+            .entry(record.name.clone())
+            .or_default()
+            .get_or_insert(u16::from(record.record_type()), line);
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
         if let Some(first) = pending.records.first() {
             if first.ttl != record.ttl {
@@ -175,9 +176,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     let cname_code = u16::from(RecordType::CNAME);
 
     // SOA only at the apex, exactly one value.
-    for (key, (name, sets)) in &names {
+    for (name, sets) in &names {
         if let Some(pending) = sets.get(&soa_code) {
-            if *key != apex_key {
+            if *name != origin {
                 report(pending.line, ZoneErrorKind::SoaNotAtApex(name.to_string()));
             } else if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::MultipleSoa(name.to_string()));
@@ -187,20 +188,20 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 
     // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
     let apex_ns_line = names
-        .get(&apex_key)
-        .and_then(|(_, sets)| sets.get(&ns_code))
+        .get(&origin)
+        .and_then(|sets| sets.get(&ns_code))
         .map(|pending| pending.line);
     if apex_ns_line.is_none() {
         report(1, ZoneErrorKind::MissingApexNs(origin_text.clone()));
     }
 
     // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
-    for (key, (name, sets)) in &names {
+    for (name, sets) in &names {
         if let Some(pending) = sets.get(&cname_code) {
             if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
             }
-            if *key == apex_key {
+            if *name == origin {
                 report(pending.line, ZoneErrorKind::CnameAtApex(name.to_string()));
             } else if sets.len() > 1 {
                 report(
@@ -214,15 +215,15 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     // Zone cuts: NS below the apex.
     let cuts: Vec<Name> = names
         .iter()
-        .filter(|(key, (_, sets))| **key != apex_key && sets.contains_key(&ns_code))
-        .map(|(_, (name, _))| name.clone())
+        .filter(|(name, sets)| **name != origin && sets.contains_key(&ns_code))
+        .map(|(name, _)| name.clone())
         .collect();
     let cut_above = |name: &Name| -> Option<&Name> {
         cuts.iter().find(|cut| cut.zone_of(name) && *cut != name)
     };
 
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
-    for (name, sets) in names.values() {
+    for (name, sets) in &names {
         let at_cut = cuts.iter().any(|cut| cut == name);
         let below_cut = cut_above(name).is_some();
         if !at_cut && !below_cut {
@@ -246,13 +247,13 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 
     // In-zone nameservers of a delegation need addresses (RFC 1034 §4.2.1 glue).
     let has_address = |target: &Name| -> bool {
-        names.get(&LowerName::new(target)).is_some_and(|(_, sets)| {
+        names.get(target).is_some_and(|sets| {
             sets.contains_key(&u16::from(RecordType::A))
                 || sets.contains_key(&u16::from(RecordType::AAAA))
         })
     };
     for cut in &cuts {
-        let Some((_, sets)) = names.get(&LowerName::new(cut)) else {
+        let Some(sets) = names.get(cut) else {
             continue;
         };
         let Some(pending) = sets.get(&ns_code) else {
@@ -278,7 +279,7 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     }
 
     // The SOA: as written, or made from the first apex NS.
-    let apex_sets = names.get(&apex_key).map(|(_, sets)| sets);
+    let apex_sets = names.get(&origin);
     let written_soa = apex_sets
         .and_then(|sets| sets.get(&soa_code))
         .and_then(|pending| pending.records.first().cloned());
@@ -332,7 +333,8 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     // First pass: each name's RRsets as shared sets (the SOA is always present), straight into
     // the nodes: one map of names alive at a time, not two (a million-name zone is ~200 MB each).
     let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(names.len());
-    for (key, (name, sets)) in names {
+    for (name, sets) in names {
+        let key = LowerName::new(&name);
         let mut list: Vec<ServedSet> = sets
             .0
             .into_iter()

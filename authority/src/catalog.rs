@@ -53,6 +53,9 @@ impl ZoneSource {
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     zones: HashMap<LowerName, Arc<Zone>>,
+    /// Labels of the longest origin: no name longer than it can be an origin, so the closest-zone
+    /// search starts there instead of at the query name (one hash lookup instead of several).
+    longest_origin_labels: u8,
 }
 
 /// The outcome of loading several files: what loaded, and what failed.
@@ -65,11 +68,18 @@ pub struct CatalogLoad {
 
 impl Catalog {
     pub fn new(zones: impl IntoIterator<Item = Arc<Zone>>) -> Catalog {
+        let zones: HashMap<LowerName, Arc<Zone>> = zones
+            .into_iter()
+            .map(|zone| (LowerName::new(&zone.origin), zone))
+            .collect();
+        let longest_origin_labels = zones
+            .keys()
+            .map(|origin| origin.num_labels())
+            .max()
+            .unwrap_or(0);
         Catalog {
-            zones: zones
-                .into_iter()
-                .map(|zone| (LowerName::new(&zone.origin), zone))
-                .collect(),
+            zones,
+            longest_origin_labels,
         }
     }
 
@@ -104,10 +114,13 @@ impl Catalog {
 
     /// The zone with the longest origin that contains `name`.
     pub fn closest_zone(&self, name: &Name) -> Option<&Arc<Zone>> {
-        let labels = name.num_labels();
+        let labels = name.num_labels().min(self.longest_origin_labels);
+        // Lowercased once; each shorter candidate is cut from it (still lowercase).
+        let lower = LowerName::new(&name.trim_to(usize::from(labels)));
         (0..=labels).rev().find_map(|count| {
-            self.zones
-                .get(&LowerName::new(&name.trim_to(usize::from(count))))
+            let mut candidate = lower.clone();
+            *candidate = lower.trim_to(usize::from(count));
+            self.zones.get(&candidate)
         })
     }
 

@@ -80,6 +80,11 @@ impl Zone {
         self.nodes.get(&LowerName::new(name))
     }
 
+    /// As `node`, for a name already lowercased (the query path lowercases once).
+    pub fn node_lower(&self, name: &LowerName) -> Option<&ZoneNode> {
+        self.nodes.get(name)
+    }
+
     /// The apex node; it always exists (build checks SOA and NS there).
     pub fn apex(&self) -> Option<&ZoneNode> {
         self.node(&self.origin)

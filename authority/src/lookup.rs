@@ -212,7 +212,10 @@ fn find_position<'zone>(
         }
     }
     // The last ancestor was the name itself, unless the name is the apex (or above it).
-    match found.filter(|_| name_labels > apex_labels).or_else(|| zone.node(name)) {
+    match found
+        .filter(|_| name_labels > apex_labels)
+        .or_else(|| zone.node(name))
+    {
         Some(node) => Position::Exact(node),
         None => Position::NoName,
     }

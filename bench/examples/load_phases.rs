@@ -30,7 +30,11 @@ fn main() {
         eprintln!("cannot read {file}");
         std::process::exit(2);
     };
-    println!("read file      {:>8.3} s  {}", start.elapsed().as_secs_f64(), memory());
+    println!(
+        "read file      {:>8.3} s  {}",
+        start.elapsed().as_secs_f64(),
+        memory()
+    );
     let start = Instant::now();
     let read = match authority::yaml_zone::read_zone_text(&text, Path::new(file), &origin) {
         Ok(read) => read,

@@ -860,7 +860,10 @@ async fn cache_only_answer_matches_the_full_resolution_and_sends_nothing() {
     setup.clock.advance(Duration::from_secs(100));
     let cached = setup.resolver.resolve_from_cache(&query).expect("cached");
     let full = setup.resolver.resolve(&query).await;
-    assert_eq!(cached, full, "the CNAME chain comes back as a full resolution gives it");
+    assert_eq!(
+        cached, full,
+        "the CNAME chain comes back as a full resolution gives it"
+    );
     assert_eq!(cached.answers.len(), 2);
     assert_eq!(cached.answers[0].ttl, 3500, "TTL counts down in the cache");
     assert_eq!(setup.network.sent().len(), sent);

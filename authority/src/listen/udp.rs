@@ -56,9 +56,10 @@ pub(crate) async fn receive_loop<H: Handler>(
         });
         // Most requests (every authoritative answer, a resolver's cache hits) complete at the
         // first poll: finishing them here, without a task, saves a spawn, a JoinSet entry, a
-        // permit and a wake-up per datagram. The no-op
-        // waker is safe: a request that is not finished is spawned below, and the runtime polls
-        // it again at once with its own waker.
+        // permit and a wake-up per datagram. The no-op waker is safe: a request that is not
+        // finished is spawned below, and the runtime polls it again at once with its own waker.
+        // Over the bound, an unfinished request is dropped here (its client gets nothing); work
+        // it started in its first poll is bounded by the handler's own limits.
         let mut first_poll = Context::from_waker(Waker::noop());
         if answering.as_mut().poll(&mut first_poll).is_ready() {
             continue;

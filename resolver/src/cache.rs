@@ -317,6 +317,12 @@ impl RecordCache {
     pub fn clear(&self) {
         self.entries.invalidate_all();
     }
+
+    /// How many entries (RRsets and negative answers) are held, once pending evictions are done.
+    pub fn entry_count(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
+    }
 }
 
 fn remaining_seconds(expires: Duration, now: Duration) -> u32 {
@@ -411,6 +417,23 @@ mod tests {
                 Duration::from_secs(5)
             )
             .is_none());
+    }
+
+    #[test]
+    fn size_bound_holds_when_more_rrsets_arrive_than_fit() {
+        let bound = 50;
+        let cache = RecordCache::new(bound, policy());
+        for index in 0..1_000u32 {
+            let owner = format!("host{index}.example.");
+            cache.insert_rrset(
+                &[a_record(&owner, 300, (index % 250) as u8)],
+                Trust::AnswerAuthoritative,
+                Duration::from_secs(10),
+            );
+        }
+        let held = cache.entry_count();
+        assert!(held <= bound, "{held} entries held with a bound of {bound}");
+        assert!(held > 0, "the cache should still hold recent entries");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod clock;
 pub mod config;
 pub mod delegation;
 pub mod dig;
+pub mod failure_cache;
 mod find_delegation;
 pub mod infra;
 mod iterator;
@@ -39,4 +40,10 @@ pub mod upstream;
 pub use resolver::Resolver;
 
 #[cfg(test)]
+mod broken_server_tests;
+#[cfg(test)]
+mod scripted_network;
+#[cfg(test)]
 mod scripted_tests;
+#[cfg(test)]
+mod spoofing_tests;

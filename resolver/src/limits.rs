@@ -72,3 +72,13 @@ pub const MAX_STATE_TRANSITIONS: usize = 512;
 /// Largest root hints file read. IANA's named.root is ~3.3 KB; anything near this bound is not
 /// a hints file, and reading it whole must stay bounded.
 pub const MAX_ROOT_HINTS_BYTES: u64 = 1024 * 1024;
+
+/// How long a failed resolution (SERVFAIL for a name and type) is remembered. RFC 9520 §3.2
+/// (written after tsuNAME): at least 1 s, at most 5 min. BIND's `servfail-ttl` defaults to 1 s;
+/// Unbound caches a SERVFAIL for `NORR_TTL` 5 s (`error_response_cache`). We follow Unbound:
+/// a client retrying every second costs one resolution per five.
+pub const FAILURE_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Failed (name, type) pairs remembered: each entry is a name and a time, so this bounds
+/// memory at a few MB even when every query of a random-name flood fails.
+pub const FAILURE_CACHE_MAX_ENTRIES: u64 = 10_000;

@@ -74,6 +74,11 @@ impl Resolver {
                             tracing::debug!(name = %current, %qtype, "dependency cycle");
                             return Resolution::server_failure();
                         }
+                        if self.failures.has_failed(&current, qtype, self.clock.now()) {
+                            // RFC 9520 §3.2: a recent failure is answered from the cache.
+                            tracing::debug!(name = %current, %qtype, "failed recently");
+                            return Resolution::server_failure();
+                        }
                         match self
                             .walk(current.clone(), qtype, budget, depth, ancestors.clone())
                             .await
@@ -114,6 +119,7 @@ impl Resolver {
                             }
                             WalkResult::ServFail(reason) => {
                                 tracing::debug!(name = %current, %qtype, reason, "server failure");
+                                self.failures.insert(&current, qtype, self.clock.now());
                                 return Resolution::server_failure();
                             }
                         }

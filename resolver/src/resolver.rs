@@ -11,6 +11,7 @@ use crate::budget::Budget;
 use crate::cache::{RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::failure_cache::FailureCache;
 use crate::infra::InfraCache;
 use crate::response::{build_response, response_skeleton};
 use crate::root_hints::builtin_root_hints;
@@ -23,6 +24,8 @@ pub struct Resolver {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: RecordCache,
     pub(crate) infra: InfraCache,
+    /// Recent resolution failures (RFC 9520), so a broken delegation is not retried per query.
+    pub(crate) failures: FailureCache,
     /// The hints in use (configured or built-in), computed once.
     pub(crate) root_hints: Vec<RootHint>,
     /// Forward zones, deepest suffix first, so the first match is the closest.
@@ -63,6 +66,7 @@ impl Resolver {
         Resolver {
             cache: RecordCache::new(config.cache_max_entries, policy),
             infra: InfraCache::new(),
+            failures: FailureCache::new(),
             root_hints,
             forward_zones,
             loopback_allowed,

@@ -32,7 +32,8 @@ pub type ExchangeFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<u8>, TransportError>> + Send + 'a>>;
 
 /// Sends one wire-format query to `server` and returns the first reply's bytes.
-/// Implementations must not check the reply: matching ID, question and source is the resolver's job.
+/// Implementations must not judge the reply: matching ID, question and source is the resolver's
+/// job. A UDP implementation may skip datagrams whose ID differs from the query's and wait on.
 pub trait Transport: Send + Sync {
     fn exchange<'a>(
         &'a self,

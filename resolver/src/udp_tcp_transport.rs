@@ -54,9 +54,17 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
     socket.connect(server).await.map_err(io_error)?;
     socket.send(query).await.map_err(io_error)?;
     let mut buffer = vec![0u8; UDP_RECEIVE_BUFFER];
-    let length = socket.recv(&mut buffer).await.map_err(io_error)?;
-    buffer.truncate(length);
-    Ok(buffer)
+    // RFC 5452 §9.1: a datagram with another ID is a guess (or a late reply): drop it and keep
+    // waiting, or a single forged datagram would make us give up on the server. The caller's
+    // timeout bounds this loop; the resolver still checks ID and question of what we return.
+    loop {
+        let length = socket.recv(&mut buffer).await.map_err(io_error)?;
+        if length >= 2 && buffer.get(..2) == query.get(..2) {
+            buffer.truncate(length);
+            return Ok(buffer);
+        }
+        tracing::debug!(%server, length, "dropped a datagram with another ID");
+    }
 }
 
 async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -98,6 +106,30 @@ mod tests {
             .unwrap();
         assert_eq!(reply, b"hello");
         echo.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn udp_datagram_with_another_id_is_dropped_and_the_reply_awaited() {
+        let server = UdpSocket::bind("127.0.0.61:0").await.unwrap();
+        let address = server.local_addr().unwrap();
+        let answer = tokio::spawn(async move {
+            let mut buffer = [0u8; 512];
+            let (length, peer) = server.recv_from(&mut buffer).await.unwrap();
+            // A forged reply with a guessed ID from the right address and port comes first.
+            server.send_to(b"\x00\x00forged", peer).await.unwrap();
+            server.send_to(&buffer[..length], peer).await.unwrap();
+        });
+        let reply = UdpTcpTransport::new()
+            .exchange(
+                address,
+                Protocol::Udp,
+                b"\x12\x34query",
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(reply, b"\x12\x34query");
+        answer.await.unwrap();
     }
 
     #[tokio::test]

@@ -53,6 +53,7 @@ impl Resolve for crate::Resolver {
         // RRsets and negative entries go; infrastructure data (server RTTs) stays, as with
         // Unbound's `flush_zone .` which leaves the infra cache alone.
         self.cache.clear();
+        self.failures.clear();
         FlushOutcome::Flushed
     }
     // TODO(resolver core): `cache_counters` once the cache counts hits and misses.

@@ -5,3 +5,4 @@ mod harness;
 mod hostile;
 mod lab;
 mod listener;
+mod spoofing;

@@ -1,0 +1,445 @@
+//! Broken and slow servers (issue 7) against a scripted network in simulated time: each ends in
+//! an answer or SERVFAIL within a named query budget and `MAX_RESOLUTION_TIME`, never a hang.
+
+use std::time::Duration;
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{Record, RecordType};
+
+use crate::clock::Clock;
+use crate::limits::{
+    FAILURE_CACHE_TTL, MAX_CNAME_CHAIN, MAX_NS_NAME_LOOKUPS_PER_DELEGATION, MAX_QUERIES_PER_WALK,
+    MAX_RESOLUTION_TIME, UPSTREAM_QUERY_TIMEOUT,
+};
+use crate::scripted_network::*;
+use crate::transport::Protocol;
+
+/// Sends per exchange at most: UDP, TCP after TC=1, and once more without EDNS (upstream.rs).
+const SENDS_PER_EXCHANGE: usize = 3;
+
+/// The longest a client query may take in simulated time: the deadline, plus the timeout of a
+/// query sent just before it.
+fn time_bound() -> Duration {
+    MAX_RESOLUTION_TIME + UPSTREAM_QUERY_TIMEOUT
+}
+
+/// What the client gets, the upstream queries it cost and the simulated time it took.
+struct Outcome {
+    response: Message,
+    queries: usize,
+    elapsed: Duration,
+    minimised: bool,
+}
+
+async fn resolve(setup: &Setup, qname: &str, qtype: RecordType) -> Outcome {
+    let sent_before = setup.network.sent().len();
+    let started = setup.clock.now();
+    let response = setup.resolver.resolve(&client_query(qname, qtype)).await;
+    Outcome {
+        response,
+        queries: setup.network.sent().len() - sent_before,
+        elapsed: setup.clock.now() - started,
+        minimised: setup.resolver.config.qname_minimisation,
+    }
+}
+
+/// A SERVFAIL with nothing in the answer, within `query_bound` queries and the time bound.
+fn assert_bounded_servfail(outcome: &Outcome, query_bound: usize) {
+    assert_eq!(
+        outcome.response.metadata.response_code,
+        ResponseCode::ServFail,
+        "minimised: {}, {:?}",
+        outcome.minimised,
+        outcome.response
+    );
+    assert!(
+        outcome.response.answers.is_empty(),
+        "{:?}",
+        outcome.response
+    );
+    assert_bounded(outcome, query_bound);
+}
+
+fn assert_bounded(outcome: &Outcome, query_bound: usize) {
+    assert!(
+        outcome.queries <= query_bound,
+        "{} upstream queries, bound {query_bound} (minimised: {})",
+        outcome.queries,
+        outcome.minimised
+    );
+    assert!(
+        outcome.elapsed <= time_bound(),
+        "{:?} of simulated time, bound {:?}",
+        outcome.elapsed,
+        time_bound()
+    );
+}
+
+/// The internet of `scripted_network`, with example.com. delegated by com. to `servers`
+/// (name, address) with glue instead of to its real server.
+fn example_com_served_by(servers: &[(&str, &str)]) -> ScriptedNetwork {
+    let mut network = internet();
+    let ns_records: Vec<Record> = servers
+        .iter()
+        .map(|(server, _)| ns("example.com.", server))
+        .collect();
+    let glue: Vec<Record> = servers
+        .iter()
+        .map(|(server, address)| a(server, address))
+        .collect();
+    refer(
+        &mut network,
+        COM,
+        &EXAMPLE_COM_NAMES,
+        referral(ns_records, glue),
+    );
+    network
+}
+
+/// The names of example.com. that tests (and minimised queries) ask its parent about.
+const EXAMPLE_COM_NAMES: [&str; 5] = [
+    "example.com.",
+    "www.example.com.",
+    "ns.example.com.",
+    "ns2.example.com.",
+    "nx.example.com.",
+];
+
+/// `server` answers `canned` for each of `qnames`, asked as A, AAAA or NS.
+fn refer(network: &mut ScriptedNetwork, server: &str, qnames: &[&str], canned: Canned) {
+    for qname in qnames {
+        for qtype in [RecordType::A, RecordType::AAAA, RecordType::NS] {
+            network.on(server, qname, qtype, canned.clone());
+        }
+    }
+}
+
+const BROKEN_1: &str = "198.51.100.101";
+const BROKEN_2: &str = "198.51.100.102";
+
+fn two_broken_servers() -> ScriptedNetwork {
+    example_com_served_by(&[
+        ("broken1.example.com.", BROKEN_1),
+        ("broken2.example.com.", BROKEN_2),
+    ])
+}
+
+#[tokio::test]
+async fn lame_delegation_ends_in_servfail_within_the_walk_budget() {
+    for config in modes() {
+        let mut network = two_broken_servers();
+        // One refers upward to com. (not authoritative for example.com.), the other answers
+        // without AA and without data: neither serves the zone.
+        network.on_anything(BROKEN_1, referral(vec![ns("com.", "a.gtld.com.")], vec![]));
+        network.on_anything(
+            BROKEN_2,
+            referral(vec![ns("example.com.", "broken2.example.com.")], vec![]),
+        );
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize);
+        // A second client query for the zone costs a new bounded walk, not an endless retry.
+        let again = resolve(&setup, "ns2.example.com.", RecordType::A).await;
+        assert_bounded_servfail(&again, MAX_QUERIES_PER_WALK as usize);
+    }
+}
+
+#[tokio::test]
+async fn servers_that_never_answer_end_in_servfail_within_the_time_budget() {
+    // Thirteen servers for example.com., none answering: at 1.5 s a timeout they could hold the
+    // query for 19.5 s; the deadline cuts it.
+    let dead: Vec<(String, String)> = (1..=13)
+        .map(|index| {
+            (
+                format!("dead{index}.example.com."),
+                format!("198.51.100.{}", 110 + index),
+            )
+        })
+        .collect();
+    let servers: Vec<(&str, &str)> = dead
+        .iter()
+        .map(|(server, address)| (server.as_str(), address.as_str()))
+        .collect();
+    let sends_before_the_deadline =
+        (MAX_RESOLUTION_TIME.as_millis() / UPSTREAM_QUERY_TIMEOUT.as_millis()) as usize + 1;
+    for config in modes() {
+        let setup = setup(example_com_served_by(&servers), config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        // Priming, root and com. answer at once; then one send per dead server until the
+        // deadline.
+        assert_bounded_servfail(&outcome, 3 + sends_before_the_deadline);
+    }
+}
+
+#[tokio::test]
+async fn root_that_never_answers_ends_in_servfail_within_the_time_budget() {
+    for config in modes() {
+        let minimise = config.qname_minimisation;
+        let setup = setup(ScriptedNetwork::default(), config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        // The priming query and one walk query to the only root server (when minimising, the
+        // minimised question first, then the full one: RFC 9156 §2.3 relaxed mode).
+        assert_bounded_servfail(&outcome, 2 + usize::from(minimise));
+    }
+}
+
+async fn servers_answering(rcode: ResponseCode) {
+    for config in modes() {
+        let mut network = two_broken_servers();
+        network.on_anything(BROKEN_1, error_reply(rcode));
+        network.on_anything(BROKEN_2, error_reply(rcode));
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize);
+        // No EDNS fallback for REFUSED/SERVFAIL, so no second send to the same server
+        // (the walk may ask each again once from the parent's fresh referral).
+        let to_broken = setup.network.sent_to(BROKEN_1);
+        assert!(to_broken <= 2, "{to_broken} queries to one server");
+    }
+}
+
+#[tokio::test]
+async fn servers_answering_refused_end_in_servfail_within_the_walk_budget() {
+    servers_answering(ResponseCode::Refused).await;
+}
+
+#[tokio::test]
+async fn servers_answering_servfail_end_in_servfail_within_the_walk_budget() {
+    servers_answering(ResponseCode::ServFail).await;
+}
+
+#[tokio::test]
+async fn reply_to_another_question_is_not_believed() {
+    for config in modes() {
+        let mut network = two_broken_servers();
+        let forged = Canned {
+            wrong_question: Some(name("www.example.org.")),
+            ..answer(vec![a("www.example.com.", "203.0.113.66")])
+        };
+        network.on_anything(BROKEN_1, forged.clone());
+        network.on_anything(BROKEN_2, forged);
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize);
+    }
+}
+
+/// Every reply of every server in `network` comes with TC=1 over UDP.
+fn truncate_every_udp_reply(network: &mut ScriptedNetwork, silent_over_tcp: bool) {
+    network.modify_every_reply(|canned| {
+        canned.truncated_over_udp = true;
+        canned.silent_over_tcp = silent_over_tcp;
+    });
+}
+
+#[tokio::test]
+async fn truncation_on_every_udp_reply_is_resolved_over_tcp() {
+    for config in modes() {
+        let mut network = internet();
+        truncate_every_udp_reply(&mut network, false);
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_eq!(
+            addresses(&outcome.response),
+            vec![std::net::Ipv4Addr::new(192, 0, 2, 80)]
+        );
+        // Priming, root, com., example.com. (minimised questions are the zone cuts, so no
+        // more): each one UDP and one TCP query.
+        assert_bounded(&outcome, 4 * 2);
+        let sent = setup.network.sent();
+        let udp = sent.iter().filter(|sent| sent.3 == Protocol::Udp).count();
+        assert_eq!(udp * 2, sent.len(), "one TCP retry per UDP query: {sent:?}");
+    }
+}
+
+#[tokio::test]
+async fn truncation_on_every_udp_reply_with_dead_tcp_ends_in_servfail() {
+    for config in modes() {
+        let mut network = two_broken_servers();
+        truncate_every_udp_reply(&mut network, true);
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        // At most every exchange of the walk, each UDP then TCP.
+        assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize * SENDS_PER_EXCHANGE);
+    }
+}
+
+const ORG: &str = "198.51.100.6";
+const EXAMPLE_ORG: &str = "198.51.100.7";
+
+#[tokio::test]
+async fn cname_loop_across_three_zones_ends_in_servfail() {
+    for config in modes() {
+        let mut network = internet();
+        let org_names = ["org.", "example.org.", "www.example.org."];
+        refer(
+            &mut network,
+            ROOT,
+            &org_names,
+            referral(vec![ns("org.", "a.gtld.org.")], vec![a("a.gtld.org.", ORG)]),
+        );
+        refer(
+            &mut network,
+            ORG,
+            &org_names,
+            referral(
+                vec![ns("example.org.", "ns.example.org.")],
+                vec![a("ns.example.org.", EXAMPLE_ORG)],
+            ),
+        );
+        let links = [
+            (EXAMPLE_COM, "www.example.com.", "www.example.net."),
+            (EXAMPLE_NET, "www.example.net.", "www.example.org."),
+            (EXAMPLE_ORG, "www.example.org.", "www.example.com."),
+        ];
+        for (server, owner, target) in links {
+            network.on(
+                server,
+                owner,
+                RecordType::A,
+                answer(vec![cname(owner, target)]),
+            );
+        }
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_eq!(
+            outcome.response.metadata.response_code,
+            ResponseCode::ServFail
+        );
+        // Each of the three names is walked once (root, TLD, zone; minimising adds a query
+        // per level): the loop is seen, not followed until MAX_CNAME_CHAIN.
+        assert_bounded(&outcome, 1 + 3 * 3 * 2);
+        assert!(outcome.response.answers.len() <= MAX_CNAME_CHAIN);
+        // The next client query is answered from the cached chain without an upstream query.
+        let again = resolve(&setup, "www.example.net.", RecordType::A).await;
+        assert_eq!(
+            again.response.metadata.response_code,
+            ResponseCode::ServFail
+        );
+        assert_eq!(again.queries, 0);
+    }
+}
+
+const TEST_TLD: &str = "198.51.100.8";
+
+/// tsuNAME (Moura et al., 2021): a.test. is served by ns.b.test. and b.test. by ns.a.test.,
+/// both without glue, so finding either server needs the other first.
+fn tsuname_network() -> ScriptedNetwork {
+    let mut network = internet();
+    let a_names = ["a.test.", "www.a.test.", "ns.a.test."];
+    let b_names = ["b.test.", "www.b.test.", "ns.b.test."];
+    let tld = referral(
+        vec![ns("test.", "ns.nic.test.")],
+        vec![a("ns.nic.test.", TEST_TLD)],
+    );
+    refer(&mut network, ROOT, &["test."], tld.clone());
+    refer(&mut network, ROOT, &a_names, tld.clone());
+    refer(&mut network, ROOT, &b_names, tld);
+    let to_b = referral(vec![ns("a.test.", "ns.b.test.")], vec![]);
+    let to_a = referral(vec![ns("b.test.", "ns.a.test.")], vec![]);
+    refer(&mut network, TEST_TLD, &a_names, to_b);
+    refer(&mut network, TEST_TLD, &b_names, to_a);
+    network
+}
+
+#[tokio::test]
+async fn ns_cycle_between_glueless_zones_ends_in_servfail() {
+    for config in modes() {
+        let setup = setup(tsuname_network(), config);
+        let outcome = resolve(&setup, "www.a.test.", RecordType::A).await;
+        // The cycle is seen when ns.b.test. is needed to find ns.b.test.: one walk per name
+        // on it (www.a.test., ns.b.test., ns.a.test.), each bounded.
+        assert_bounded_servfail(&outcome, 3 * MAX_QUERIES_PER_WALK as usize);
+        let other_side = resolve(&setup, "www.b.test.", RecordType::A).await;
+        assert_bounded_servfail(&other_side, MAX_QUERIES_PER_WALK as usize);
+        // tsuNAME's harm is repetition: clients retrying cost nothing while the failure is
+        // cached (RFC 9520). Before the failure cache each retry cost more than the first query.
+        for round in 0..10 {
+            let qname = if round % 2 == 0 {
+                "www.b.test."
+            } else {
+                "www.a.test."
+            };
+            let retry = resolve(&setup, qname, RecordType::A).await;
+            assert_bounded_servfail(&retry, 0);
+        }
+        setup.clock.advance(FAILURE_CACHE_TTL);
+        let after_expiry = resolve(&setup, "www.a.test.", RecordType::A).await;
+        assert_bounded_servfail(&after_expiry, 3 * MAX_QUERIES_PER_WALK as usize);
+    }
+}
+
+const VICTIM: &str = "198.51.100.9";
+
+#[tokio::test]
+async fn hundreds_of_unresolvable_name_servers_cost_a_bounded_number_of_queries() {
+    // NXNSAttack (Afek et al., 2020): a referral to 300 glueless names in a victim's zone, which
+    // answers NXDOMAIN for each; a resolver chasing them all amplifies the attack 300 times.
+    for config in modes() {
+        let mut network = internet();
+        let names: Vec<Record> = (0..300)
+            .map(|index| ns("example.com.", &format!("ns{index}.victim.")))
+            .collect();
+        refer(
+            &mut network,
+            COM,
+            &EXAMPLE_COM_NAMES,
+            referral(names, vec![]),
+        );
+        network.on_anything(
+            ROOT,
+            referral(
+                vec![ns("victim.", "a.nic.victim.")],
+                vec![a("a.nic.victim.", VICTIM)],
+            ),
+        );
+        network.on_anything(
+            VICTIM,
+            Canned {
+                authoritative: true,
+                rcode: ResponseCode::NXDomain,
+                authorities: vec![soa("victim.", 60)],
+                ..Canned::default()
+            },
+        );
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize);
+        let to_victim = setup.network.sent_to(VICTIM);
+        assert!(
+            to_victim <= MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+            "{to_victim} queries to the victim"
+        );
+        let again = resolve(&setup, "ns2.example.com.", RecordType::A).await;
+        assert_bounded_servfail(&again, MAX_QUERIES_PER_WALK as usize);
+        let to_victim = setup.network.sent_to(VICTIM);
+        assert!(
+            to_victim <= 2 * MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+            "{to_victim} queries to the victim"
+        );
+    }
+}
+
+#[tokio::test]
+async fn forwarders_that_refuse_or_never_answer_end_in_servfail() {
+    let mut network = ScriptedNetwork::default();
+    let refusing = "192.0.2.201";
+    network.on_anything(refusing, error_reply(ResponseCode::Refused));
+    let config = crate::config::ResolverConfig {
+        forward_zones: vec![crate::config::ForwardZone {
+            suffix: name("."),
+            upstreams: vec![
+                format!("{refusing}:53").parse().unwrap(),
+                "192.0.2.202:53".parse().unwrap(),
+            ],
+        }],
+        ..config()
+    };
+    let setup = setup(network, config);
+    let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+    // One query to each forwarder, then SERVFAIL; the root is never asked.
+    assert_bounded_servfail(&outcome, 2);
+    assert_eq!(setup.network.sent_to(ROOT), 0);
+    let retry = resolve(&setup, "www.example.com.", RecordType::A).await;
+    assert_bounded_servfail(&retry, 0);
+}

@@ -274,6 +274,8 @@ RESOLVER=${RESOLVER_BINARY:-$ROOT/target/release/resolver}
 # The resolver daemon's flags landed with the `daemon` branch; before that there is nothing to run.
 RESOLVER_READY=0
 "$RESOLVER" --help 2>/dev/null | grep -q -- '--forward' && RESOLVER_READY=1
+NO_IP6=
+"$RESOLVER" --help 2>/dev/null | grep -q -- '--no-ip6' && NO_IP6=--no-ip6
 
 ZONE=$WORK/zone
 mkdir -p "$ZONE"
@@ -342,25 +344,54 @@ workload_resolver() {
 workload_cold() {
     local lab=$WORK/lab ours=127.80.0.31 unbound=127.80.0.32
     "$TOOL" generate-lab --directory "$lab" --domains 200 --second-octet 81
-    local zones=()
-    while read -r origin file; do zones+=("$origin=$lab/$file"); done <"$lab/zones.list"
-    mkdir -p "$WORK/lab-nsd" "$WORK/cold-unbound"
-    # The lab is on port 53: Unbound iterates to port 53 only. One NSD on every lab address, on the
-    # client core, so the resolver under test has core 0 to itself.
-    write_nsd_config "$WORK/lab-nsd" "$(cat "$lab/addresses.list")" 53 "${zones[@]}"
+    mkdir -p "$WORK/cold-unbound"
     write_unbound_config "$WORK/cold-unbound" "$unbound" "$PORT" "  root-hints: \"$lab/root.hints\""
-    start lab-nsd nsd -d -c "$WORK/lab-nsd/nsd.conf"; local nsd_pid=$STARTED_PID
-    taskset -p -a -c "$CLIENT_CORE" "$nsd_pid" >/dev/null
-    PORT=53 wait_answer 127.81.1.1 . >/dev/null
+    # The lab is on port 53: Unbound iterates to port 53 only. One NSD per lab address, holding
+    # only the zones that address serves (`zones.list`: origin, file, address): one NSD holding
+    # every zone would answer any name authoritatively at the root's address, and neither
+    # resolver would ever see a referral. All on the client core, so the resolver under test has
+    # core 0 to itself.
+    local lab_pids=() lab_dirs=() ready=() address
+    while read -r address; do
+        local served=() dir="$WORK/lab-nsd-$address" origin file server
+        while read -r origin file server; do
+            [ "$server" = "$address" ] && served+=("$origin=$lab/$file")
+        done <"$lab/zones.list"
+        [ ${#served[@]} -gt 0 ] || continue
+        mkdir -p "$dir"
+        write_nsd_config "$dir" "$address" 53 "${served[@]}"
+        start "lab-nsd-$address" nsd -d -c "$dir/nsd.conf"
+        lab_pids+=("$STARTED_PID")
+        lab_dirs+=("$dir")
+        ready+=("$STARTED_PID $address ${served[0]%%=*}")
+    done <"$lab/addresses.list"
+    local entry
+    for entry in "${ready[@]}"; do
+        set -- $entry
+        taskset -p -a -c "$CLIENT_CORE" "$1" >/dev/null
+        "$TOOL" wait-ready --server "$2:53" --name "$3" --type SOA --timeout-seconds 60 \
+            --started-at "$(date +%s.%N)" --pid "$1" >/dev/null
+    done
+    # lab_queries: queries answered by the whole lab since the last call (`stats` resets).
+    lab_queries() {
+        local total=0 dir count
+        for dir in "${lab_dirs[@]}"; do
+            count=$(nsd-control -c "$dir/nsd.conf" stats | awk -F= '$1 == "num.queries" { print $2 }')
+            total=$((total + ${count:-0}))
+        done
+        echo "$total"
+    }
     local names=$lab/names.txt count
     count=$(grep -c . "$names")
     for repetition in $(seq "$REPETITIONS"); do
         for server in ours unbound; do
             log "cold walk: $server, $count names, repetition $repetition of $REPETITIONS"
             # Counting starts before the resolver does: priming queries count too.
-            nsd-control -c "$WORK/lab-nsd/nsd.conf" stats >/dev/null
+            lab_queries >/dev/null
             if [ "$server" = ours ]; then
-                start_ours_resolver cold-ours "$ours" --root-hints "$lab/root.hints" --upstream-port 53
+                # --no-ip6 where the daemon has it: Unbound runs do-ip6: no (the lab is IPv4 only).
+                start_ours_resolver cold-ours "$ours" --root-hints "$lab/root.hints" --upstream-port 53 \
+                    $NO_IP6
                 local address=$ours
             else
                 start_unbound cold-unbound "$WORK/cold-unbound"
@@ -371,21 +402,23 @@ workload_cold() {
             taskset -c "$CLIENT_CORE" "$TOOL" walk --server "$address:$PORT" --names "$names" \
                 --workload cold-walk --server-name "$server" >>"$MEASUREMENTS" 2>>"$WORK/walk-$server.log"
             local queries
-            queries=$(nsd-control -c "$WORK/lab-nsd/nsd.conf" stats | awk -F= '$1 == "num.queries" { print $2 }')
+            queries=$(lab_queries)
             record cold-walk "$server" upstream_queries_per_name "$(awk -v q="$queries" -v n="$count" 'BEGIN { print q / n }')"
             stop "$pid"
         done
     done
-    stop "$nsd_pid"
+    local lab_pid
+    for lab_pid in "${lab_pids[@]}"; do stop "$lab_pid"; done
 }
 
 # ---------------------------------------------------------------- 4. memory
 workload_memory_cache() {
     local upstream=127.80.0.40 ours=127.80.0.41 unbound=127.80.0.42 big=$WORK/cache-zone
     mkdir -p "$big" "$WORK/memory-nsd" "$WORK/memory-unbound"
-    # 130,000 records in the generator's proportions hold exactly 100,000 A names.
-    "$TOOL" generate-zone --records 130000 --yaml "$big/bench.test.yaml" --master "$big/bench.test.zone"
-    "$TOOL" generate-queries --records 130000 --mix distinct-a --output "$big/names.txt"
+    # 130,011 records in the generator's proportions (11 fixed ones, then 10 A : 1 MX : 1 CNAME :
+    # 1 AAAA) hold exactly 100,000 A names.
+    "$TOOL" generate-zone --records 130011 --yaml "$big/bench.test.yaml" --master "$big/bench.test.zone"
+    "$TOOL" generate-queries --records 130011 --mix distinct-a --output "$big/names.txt"
     local count
     count=$(grep -c . "$big/names.txt")
     write_nsd_config "$WORK/memory-nsd" "$upstream" "$PORT" "bench.test.=$big/bench.test.zone"

@@ -119,6 +119,21 @@ pub const MIN_RECORD_BYTES: usize = 11;
 /// of CPU per load. 100,000 still allows thousands of records built from anchors.
 pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;
 
+/// YAML nodes (scalars, sequences, mappings) allowed per byte of zone file. serde-saphyr's default
+/// budget is a fixed 250,000 nodes (about 40,000 octoDNS records at six nodes each); ours grows with
+/// the file instead: outside aliases every node is at least one byte of text (a character of a
+/// scalar, a bracket, a `-`), so one node per byte never refuses a real zone, and
+/// MAX_ZONE_FILE_BYTES caps it. Nodes replayed through aliases are bounded by
+/// MAX_ALIAS_REPLAYED_EVENTS instead.
+pub const YAML_NODES_PER_FILE_BYTE: usize = 1;
+
+/// The node budget of a small file: serde-saphyr's default, so a tiny file is parsed as before.
+pub const MIN_YAML_NODES: usize = 250_000;
+
+/// Parser events per node: a scalar is one event, a sequence or mapping two (start, end). The
+/// event budget is this times the node budget (alias references also count one event each).
+pub const YAML_EVENTS_PER_NODE: usize = 2;
+
 /// Zone files read by `--lab DIR`. A lab is a hand-written miniature Internet (ours has 16);
 /// the bound stops a mistaken `--lab /` from reading a whole tree of YAML.
 pub const MAX_LAB_ZONES: usize = 1024;

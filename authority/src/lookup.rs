@@ -93,14 +93,15 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     let mut answered_zone = zone.clone();
     let mut left_our_zones = false;
     let mut current_name = name.clone();
+    // Names answered so far; filled only when a CNAME is followed (most answers have none).
     let mut visited: Vec<LowerName> = Vec::new();
     // RFC 1034 §4.3.2 step 3a: a CNAME restarts the search at its target; bounded by
     // MAX_CNAME_CHAIN and cut at the first repeat (a loop).
     for _ in 0..=MAX_CNAME_CHAIN {
-        visited.push(LowerName::new(&current_name));
         answered_zone = current_zone.clone();
         let next = answer_in_zone(&mut answer, &current_zone, &current_name, record_type);
         let Some(target) = next else { break };
+        visited.push(LowerName::new(&current_name));
         if visited.contains(&LowerName::new(&target)) {
             break;
         }
@@ -182,9 +183,13 @@ fn find_position<'zone>(
             return Position::Dname(apex, zone.origin.clone());
         }
     }
+    // Lowercased once; each ancestor is cut from it (still lowercase) for the hash lookups.
+    let lower = LowerName::new(name);
+    let mut found = None;
     for labels in apex_labels + 1..=name_labels {
-        let ancestor = name.trim_to(labels);
-        match zone.node(&ancestor) {
+        let mut ancestor_key = lower.clone();
+        *ancestor_key = lower.trim_to(labels);
+        match zone.node_lower(&ancestor_key) {
             Some(node) if node.is_delegation => {
                 // DS at the cut is parent-side data (RFC 4035 §3.1.4.1): answered here.
                 if labels == name_labels && record_type == RecordType::DS {
@@ -193,9 +198,9 @@ fn find_position<'zone>(
                 return Position::Delegation(node);
             }
             Some(node) if labels < name_labels && node.dname_target.is_some() => {
-                return Position::Dname(node, ancestor);
+                return Position::Dname(node, name.trim_to(labels));
             }
-            Some(_) => {}
+            Some(node) => found = Some(node),
             None => {
                 let closest_encloser = name.trim_to(labels - 1);
                 let source = closest_encloser.prepend_label("*").ok();
@@ -206,7 +211,11 @@ fn find_position<'zone>(
             }
         }
     }
-    match zone.node(name) {
+    // The last ancestor was the name itself, unless the name is the apex (or above it).
+    match found
+        .filter(|_| name_labels > apex_labels)
+        .or_else(|| zone.node(name))
+    {
         Some(node) => Position::Exact(node),
         None => Position::NoName,
     }

@@ -1,12 +1,18 @@
 //! Writes an `Answer` to wire bytes within a size limit, truncating by whole RRsets
 //! (RFC 2181 §9) and setting TC when required data did not fit. Also the error responses.
 
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use std::sync::Arc;
+
+use hickory_proto::op::{
+    emit_message_parts, Edns, Message, MessageType, OpCode, Query, ResponseCode,
+};
+use hickory_proto::serialize::binary::BinEncoder;
 
 use crate::limits::{MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_UDP_PAYLOAD};
 use crate::listen::Protocol;
 use crate::lookup::Answer;
 use crate::request::{Header, Request};
+use crate::zone::RecordSet;
 
 /// The largest response we may send for this request (RFC 6891 §6.2.3–6.2.5, RFC 1035 §4.2.1).
 pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
@@ -57,11 +63,12 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
     if let Some(edns) = &request.edns {
         message.edns = Some(server_edns(edns.flags().dnssec_ok));
     }
-    let flatten = Answer::records;
-    message.answers = flatten(&answer.answers);
-    message.authorities = flatten(&answer.authorities);
-    message.additionals = flatten(&answer.additionals);
-    let full = message.to_vec().ok()?;
+    let full = encode_sets(
+        &message,
+        &answer.answers,
+        &answer.authorities,
+        &answer.additionals,
+    )?;
     if full.len() <= limit {
         return Some(full);
     }
@@ -87,19 +94,43 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
             // Only the question and OPT are left; a question longer than the limit cannot exist
             // (a name is at most 255 octets), so this encodes the bare truncated header.
             message.metadata.truncation = true;
-            message.answers.clear();
-            message.authorities.clear();
-            message.additionals.clear();
-            return message.to_vec().ok();
+            return encode_sets(&message, &[], &[], &[]);
         }
-        message.answers = flatten(answer.answers.get(..answers).unwrap_or_default());
-        message.authorities = flatten(answer.authorities.get(..authorities).unwrap_or_default());
-        message.additionals = flatten(answer.additionals.get(..additionals).unwrap_or_default());
-        let bytes = message.to_vec().ok()?;
+        let bytes = encode_sets(
+            &message,
+            answer.answers.get(..answers).unwrap_or_default(),
+            answer.authorities.get(..authorities).unwrap_or_default(),
+            answer.additionals.get(..additionals).unwrap_or_default(),
+        )?;
         if bytes.len() <= limit {
             return Some(bytes);
         }
     }
+}
+
+/// `message`'s header, question and OPT with these sections, written straight from the zone's
+/// shared RRsets: no record is copied into a `Message` first (copying them was a tenth of the
+/// time per query).
+fn encode_sets(
+    message: &Message,
+    answers: &[Arc<RecordSet>],
+    authorities: &[Arc<RecordSet>],
+    additionals: &[Arc<RecordSet>],
+) -> Option<Vec<u8>> {
+    let mut buffer = Vec::with_capacity(512);
+    let mut encoder = BinEncoder::new(&mut buffer);
+    emit_message_parts(
+        &message.metadata,
+        &mut message.queries.iter(),
+        &mut answers.iter().flat_map(|set| set.records.iter()),
+        &mut authorities.iter().flat_map(|set| set.records.iter()),
+        &mut additionals.iter().flat_map(|set| set.records.iter()),
+        message.edns.as_ref(),
+        None,
+        &mut encoder,
+    )
+    .ok()?;
+    Some(buffer)
 }
 
 /// FORMERR, NOTIMP or BADVERS: header (and our OPT for BADVERS), no sections.

@@ -50,8 +50,9 @@ pub struct ZoneNode {
     pub sets: Vec<ServedSet>,
     /// NS below the apex: a zone cut (RFC 1034 §4.2.1).
     pub is_delegation: bool,
-    /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one.
-    pub dname_target: Option<Name>,
+    /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one. Boxed:
+    /// DNAMEs are rare, and an inline Name would add 80 bytes to every node of the zone.
+    pub dname_target: Option<Box<Name>>,
 }
 
 impl ZoneNode {
@@ -77,6 +78,11 @@ pub struct Zone {
 impl Zone {
     pub fn node(&self, name: &Name) -> Option<&ZoneNode> {
         self.nodes.get(&LowerName::new(name))
+    }
+
+    /// As `node`, for a name already lowercased (the query path lowercases once).
+    pub fn node_lower(&self, name: &LowerName) -> Option<&ZoneNode> {
+        self.nodes.get(name)
     }
 
     /// The apex node; it always exists (build checks SOA and NS there).

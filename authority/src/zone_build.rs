@@ -1,7 +1,7 @@
 //! Checks a zone's records as a whole and prepares the lookup structure (`Zone`) once, at load.
 //! Every problem is reported with its line; nothing here runs per query.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hickory_proto::rr::rdata::SOA;
@@ -29,6 +29,57 @@ struct PendingSet {
     line: u64,
 }
 
+/// The RRsets of one owner under construction, sorted by type code. A sorted list, not a
+/// BTreeMap: almost every name has one or two types, and a BTreeMap node costs ~400 bytes per
+/// name (400 MB at load for a million-name zone).
+#[derive(Default)]
+struct PendingSets(Vec<(u16, PendingSet)>);
+
+impl PendingSets {
+    fn get(&self, code: &u16) -> Option<&PendingSet> {
+        self.0
+            .iter()
+            .find(|(known, _)| known == code)
+            .map(|(_, pending)| pending)
+    }
+
+    fn contains_key(&self, code: &u16) -> bool {
+        self.get(code).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The set of type `code`, created (introduced by `line`) if new.
+    fn get_or_insert(&mut self, code: u16, line: u64) -> &mut PendingSet {
+        let index = match self.0.binary_search_by_key(&code, |(known, _)| *known) {
+            Ok(index) => index,
+            Err(index) => {
+                self.0.insert(
+                    index,
+                    (
+                        code,
+                        PendingSet {
+                            // Room for one: most RRsets hold one record, and Vec's first
+                            // growth would make room for four (over 1 KB of Records).
+                            records: Vec::with_capacity(1),
+                            line,
+                        },
+                    ),
+                );
+                index
+            }
+        };
+        // In range: binary_search found it there, or we just inserted it there.
+        &mut self.0[index].1
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
+        self.0.iter().map(|(code, pending)| (code, pending))
+    }
+}
+
 /// Checks and prepares one zone. Returns every error found.
 pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     let ReadZone {
@@ -50,8 +101,10 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     };
     let origin_text = origin.to_string();
 
-    // Group into RRsets keyed by (owner, type); a BTreeMap keeps type order stable.
-    let mut names: HashMap<LowerName, (Name, BTreeMap<u16, PendingSet>)> = HashMap::new();
+    // Group into RRsets keyed by (owner, type), in type order.
+    // Keyed by Name, whose Eq and Hash ignore case (RFC 4343), so the key is also the owner as
+    // first written: no second copy of every name. Sized once: no rehash of a million names.
+    let mut names: HashMap<Name, PendingSets> = HashMap::with_capacity(records.len());
     let mut record_count = 0usize;
     for SourceRecord { record, line } in records {
         if !origin.zone_of(&record.name) {
@@ -64,17 +117,10 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             );
             continue;
         }
-        let key = LowerName::new(&record.name);
-        let entry = names
-            .entry(key)
-            .or_insert_with(|| (record.name.clone(), BTreeMap::new()));
-        let pending = entry
-            .1
-            .entry(u16::from(record.record_type()))
-            .or_insert_with(|| PendingSet {
-                records: Vec::new(),
-                line,
-            });
+        let pending = names
+            .entry(record.name.clone())
+            .or_default()
+            .get_or_insert(u16::from(record.record_type()), line);
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
         if let Some(first) = pending.records.first() {
             if first.ttl != record.ttl {
@@ -130,9 +176,9 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     let cname_code = u16::from(RecordType::CNAME);
 
     // SOA only at the apex, exactly one value.
-    for (key, (name, sets)) in &names {
+    for (name, sets) in &names {
         if let Some(pending) = sets.get(&soa_code) {
-            if *key != apex_key {
+            if *name != origin {
                 report(pending.line, ZoneErrorKind::SoaNotAtApex(name.to_string()));
             } else if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::MultipleSoa(name.to_string()));
@@ -142,20 +188,20 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 
     // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
     let apex_ns_line = names
-        .get(&apex_key)
-        .and_then(|(_, sets)| sets.get(&ns_code))
+        .get(&origin)
+        .and_then(|sets| sets.get(&ns_code))
         .map(|pending| pending.line);
     if apex_ns_line.is_none() {
         report(1, ZoneErrorKind::MissingApexNs(origin_text.clone()));
     }
 
     // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
-    for (key, (name, sets)) in &names {
+    for (name, sets) in &names {
         if let Some(pending) = sets.get(&cname_code) {
             if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
             }
-            if *key == apex_key {
+            if *name == origin {
                 report(pending.line, ZoneErrorKind::CnameAtApex(name.to_string()));
             } else if sets.len() > 1 {
                 report(
@@ -169,21 +215,21 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     // Zone cuts: NS below the apex.
     let cuts: Vec<Name> = names
         .iter()
-        .filter(|(key, (_, sets))| **key != apex_key && sets.contains_key(&ns_code))
-        .map(|(_, (name, _))| name.clone())
+        .filter(|(name, sets)| **name != origin && sets.contains_key(&ns_code))
+        .map(|(name, _)| name.clone())
         .collect();
     let cut_above = |name: &Name| -> Option<&Name> {
         cuts.iter().find(|cut| cut.zone_of(name) && *cut != name)
     };
 
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
-    for (name, sets) in names.values() {
+    for (name, sets) in &names {
         let at_cut = cuts.iter().any(|cut| cut == name);
         let below_cut = cut_above(name).is_some();
         if !at_cut && !below_cut {
             continue;
         }
-        for (code, pending) in sets {
+        for (code, pending) in sets.iter() {
             let record_type = RecordType::from(*code);
             let allowed = matches!(record_type, RecordType::A | RecordType::AAAA)
                 || (at_cut && matches!(record_type, RecordType::NS | RecordType::DS));
@@ -201,13 +247,13 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 
     // In-zone nameservers of a delegation need addresses (RFC 1034 §4.2.1 glue).
     let has_address = |target: &Name| -> bool {
-        names.get(&LowerName::new(target)).is_some_and(|(_, sets)| {
+        names.get(target).is_some_and(|sets| {
             sets.contains_key(&u16::from(RecordType::A))
                 || sets.contains_key(&u16::from(RecordType::AAAA))
         })
     };
     for cut in &cuts {
-        let Some((_, sets)) = names.get(&LowerName::new(cut)) else {
+        let Some(sets) = names.get(cut) else {
             continue;
         };
         let Some(pending) = sets.get(&ns_code) else {
@@ -233,7 +279,7 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
     }
 
     // The SOA: as written, or made from the first apex NS.
-    let apex_sets = names.get(&apex_key).map(|(_, sets)| sets);
+    let apex_sets = names.get(&origin);
     let written_soa = apex_sets
         .and_then(|sets| sets.get(&soa_code))
         .and_then(|pending| pending.records.first().cloned());
@@ -284,26 +330,56 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         records: vec![negative_record],
     });
 
-    // First pass: RRsets as shared sets; the SOA is always present.
-    let mut sets_by_name: HashMap<LowerName, Vec<Arc<RecordSet>>> =
-        HashMap::with_capacity(names.len());
-    for (key, (name, sets)) in names {
-        let mut list: Vec<Arc<RecordSet>> = sets
+    // First pass: each name's RRsets as shared sets (the SOA is always present), straight into
+    // the nodes: one map of names alive at a time, not two (a million-name zone is ~200 MB each).
+    let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(names.len());
+    for (name, sets) in names {
+        let key = LowerName::new(&name);
+        let mut list: Vec<ServedSet> = sets
+            .0
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
-            .map(|(code, pending)| {
-                Arc::new(RecordSet {
-                    owner: name.clone(),
-                    record_type: RecordType::from(code),
-                    records: pending.records,
-                })
+            .map(|(code, mut pending)| {
+                pending.records.shrink_to_fit();
+                ServedSet {
+                    set: Arc::new(RecordSet {
+                        owner: name.clone(),
+                        record_type: RecordType::from(code),
+                        records: pending.records,
+                    }),
+                    additional: Vec::new(),
+                }
             })
             .collect();
         if key == apex_key {
-            list.push(soa.clone());
+            list.push(ServedSet {
+                set: soa.clone(),
+                additional: Vec::new(),
+            });
         }
-        list.sort_by_key(|set| u16::from(set.record_type));
-        sets_by_name.insert(key, list);
+        list.sort_by_key(|served| u16::from(served.set.record_type));
+        list.shrink_to_fit();
+        let is_delegation = key != apex_key
+            && list
+                .iter()
+                .any(|served| served.set.record_type == RecordType::NS);
+        let dname_target = list
+            .iter()
+            .find(|served| served.set.record_type == RecordType::DNAME)
+            .and_then(|served| served.set.records.first())
+            .and_then(|record| match &record.data {
+                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
+                _ => None,
+            })
+            .map(Box::new);
+        nodes.insert(
+            key,
+            ZoneNode {
+                sets: list,
+                is_delegation,
+                dname_target,
+            },
+        );
     }
 
     // Second pass: additional addresses for NS, MX and SRV targets (RFC 1035 §3.3.9, §3.3.11,
@@ -312,23 +388,23 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         if !origin.zone_of(target) || (!allow_occluded && cut_above(target).is_some()) {
             return Vec::new();
         }
-        sets_by_name
+        nodes
             .get(&LowerName::new(target))
-            .map(|sets| {
-                sets.iter()
-                    .filter(|set| matches!(set.record_type, RecordType::A | RecordType::AAAA))
-                    .cloned()
+            .map(|node| {
+                node.sets
+                    .iter()
+                    .filter(|served| {
+                        matches!(served.set.record_type, RecordType::A | RecordType::AAAA)
+                    })
+                    .map(|served| served.set.clone())
                     .collect()
             })
             .unwrap_or_default()
     };
-    let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(sets_by_name.len());
-    for (key, sets) in &sets_by_name {
-        let owner = sets.first().map(|set| set.owner.clone());
-        let is_delegation =
-            *key != apex_key && sets.iter().any(|set| set.record_type == RecordType::NS);
-        let mut served = Vec::with_capacity(sets.len());
-        for set in sets {
+    let mut additionals: Vec<(LowerName, usize, Vec<Arc<RecordSet>>)> = Vec::new();
+    for (key, node) in &nodes {
+        for (index, served) in node.sets.iter().enumerate() {
+            let set = &served.set;
             let mut additional: Vec<Arc<RecordSet>> = Vec::new();
             for record in &set.records {
                 let target = match &record.data {
@@ -349,38 +425,34 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                     }
                 }
             }
-            served.push(ServedSet {
-                set: set.clone(),
-                additional,
-            });
-        }
-        let dname_target = sets
-            .iter()
-            .find(|set| set.record_type == RecordType::DNAME)
-            .and_then(|set| set.records.first())
-            .and_then(|record| match &record.data {
-                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
-                _ => None,
-            });
-        nodes.insert(
-            key.clone(),
-            ZoneNode {
-                sets: served,
-                is_delegation,
-                dname_target,
-            },
-        );
-        // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
-        if let Some(owner) = owner {
-            let mut ancestor = owner.base_name();
-            while origin.zone_of(&ancestor) && ancestor.num_labels() > origin.num_labels() {
-                let ancestor_key = LowerName::new(&ancestor);
-                if sets_by_name.contains_key(&ancestor_key) || nodes.contains_key(&ancestor_key) {
-                    break;
-                }
-                nodes.insert(ancestor_key, ZoneNode::default());
-                ancestor = ancestor.base_name();
+            if !additional.is_empty() {
+                additionals.push((key.clone(), index, additional));
             }
+        }
+    }
+    for (key, index, additional) in additionals {
+        if let Some(served) = nodes
+            .get_mut(&key)
+            .and_then(|node| node.sets.get_mut(index))
+        {
+            served.additional = additional;
+        }
+    }
+
+    // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
+    let owners: Vec<Name> = nodes
+        .values()
+        .filter_map(|node| node.sets.first().map(|served| served.set.owner.clone()))
+        .collect();
+    for owner in owners {
+        let mut ancestor = owner.base_name();
+        while origin.zone_of(&ancestor) && ancestor.num_labels() > origin.num_labels() {
+            let ancestor_key = LowerName::new(&ancestor);
+            if nodes.contains_key(&ancestor_key) {
+                break;
+            }
+            nodes.insert(ancestor_key, ZoneNode::default());
+            ancestor = ancestor.base_name();
         }
     }
     Ok(Zone {

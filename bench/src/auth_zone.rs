@@ -10,6 +10,10 @@ use rand::{Rng, SeedableRng};
 /// TTL of every generated record (octoDNS's default, and what our YAML loader assumes).
 pub const TTL: u32 = 3600;
 
+/// Records every generated zone has besides the shape's names: SOA, 2 apex NS, the apex A, 2 name
+/// server addresses, the wildcard, the child's 2 NS and 2 glue addresses (see `records`).
+pub const FIXED_RECORDS: u32 = 11;
+
 /// How many names of each kind the zone holds.
 #[derive(Clone, Copy, Debug)]
 pub struct ZoneShape {
@@ -28,11 +32,15 @@ impl ZoneShape {
         aaaa_names: 1_000,
     };
 
-    /// About `records` records in total, in the same proportions as the zone.
+    /// `records` records in total (the fixed ones included, so a 1,000,000-record zone stays within
+    /// the authority's `MAX_RECORDS_PER_ZONE`), in the same proportions as the zone.
     pub fn with_records(records: u32) -> ZoneShape {
-        let tenth = records / 13;
+        let tenth = records.saturating_sub(FIXED_RECORDS) / 13;
         ZoneShape {
-            a_names: records.saturating_sub(3 * tenth).max(1),
+            a_names: records
+                .saturating_sub(FIXED_RECORDS)
+                .saturating_sub(3 * tenth)
+                .max(1),
             mx_names: tenth,
             cname_names: tenth,
             aaaa_names: tenth,
@@ -323,4 +331,20 @@ pub fn write_queries(
         writeln!(output, "{line}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_million_record_zone_has_exactly_a_million_records() {
+        let all = records("bench.test.", ZoneShape::with_records(1_000_000));
+        assert_eq!(all.len(), 1_000_000);
+    }
+
+    #[test]
+    fn memory_workload_zone_holds_exactly_one_hundred_thousand_a_names() {
+        assert_eq!(ZoneShape::with_records(130_011).a_names, 100_000);
+    }
 }

@@ -121,7 +121,8 @@ pub fn generate_queries(
         .map_err(file_error(path))
 }
 
-/// Writes the lab into `directory`: one master file per zone, `zones.list` (`origin file` lines),
+/// Writes the lab into `directory`: one master file per zone, `zones.list` (`origin file address`
+/// lines: the address that serves the zone),
 /// `addresses.list`, `root.hints`, `names.txt`.
 pub fn generate_lab(
     directory: &Path,
@@ -138,7 +139,10 @@ pub fn generate_lab(
     let mut list = String::new();
     for zone in &lab.zones {
         write(&zone.file_name, &zone.text)?;
-        list.push_str(&format!("{} {}\n", zone.origin, zone.file_name));
+        list.push_str(&format!(
+            "{} {} {}\n",
+            zone.origin, zone.file_name, zone.server
+        ));
     }
     write("zones.list", &list)?;
     let addresses: String = lab

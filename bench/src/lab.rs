@@ -34,6 +34,10 @@ pub struct LabZone {
     pub origin: String,
     pub file_name: String,
     pub text: String,
+    /// The one address that serves this zone. Every address gets its own server holding only
+    /// its zones: a server that held every zone would answer any name authoritatively at the
+    /// root's address, and no resolver would ever see a referral.
+    pub server: Ipv4Addr,
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +129,7 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
         origin: ".".into(),
         file_name: "root.zone".into(),
         text: root,
+        server: plan.root(),
     });
 
     for (index, top_level) in TOP_LEVEL_DOMAINS.iter().enumerate() {
@@ -156,6 +161,7 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
             origin: origin.clone(),
             file_name: format!("{top_level}.zone"),
             text,
+            server: plan.top_level(index),
         });
 
         let host_origin = format!("nshost.{origin}");
@@ -174,6 +180,7 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
             origin: host_origin,
             file_name: format!("nshost.{top_level}.zone"),
             text: host_zone,
+            server: plan.name_host_server(index),
         });
     }
 
@@ -205,6 +212,7 @@ pub fn generate(domains: u32, second_octet: u8, seed: u64) -> Lab {
             origin: origin.clone(),
             file_name: format!("{}zone", origin),
             text,
+            server: plan.domain_server(domain),
         });
     }
     names.shuffle(&mut StdRng::seed_from_u64(seed));
@@ -238,6 +246,20 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), 1000);
         assert_eq!(lab.zones.len(), 1 + 2 * TOP_LEVEL_DOMAINS.len() + 200);
+    }
+
+    #[test]
+    fn every_zone_is_served_by_one_lab_address_and_the_root_by_the_hint() {
+        let lab = generate(200, 80, 1);
+        assert!(lab
+            .zones
+            .iter()
+            .all(|zone| lab.addresses.contains(&zone.server)));
+        let root = lab.zones.iter().find(|zone| zone.origin == ".");
+        let root_server = root.map(|zone| zone.server.to_string()).unwrap_or_default();
+        assert!(lab.root_hints.contains(&root_server), "{}", lab.root_hints);
+        let alpha = lab.zones.iter().find(|zone| zone.origin == "alpha.");
+        assert!(alpha.is_some_and(|zone| zone.server != root.map_or(zone.server, |r| r.server)));
     }
 
     #[test]

@@ -143,6 +143,53 @@ impl Resolver {
         })
     }
 
+    /// The answer to (qname, qtype) if the cache alone gives it: the same chain of steps as
+    /// `lookup`, stopping (None) at the first name the cache does not know. Synchronous, so a
+    /// cache hit needs no task, no in-flight entry and no future.
+    pub(crate) fn lookup_cached(&self, qname: &Name, qtype: RecordType) -> Option<Resolution> {
+        let mut answers: Vec<Record> = Vec::new();
+        let mut current = qname.clone();
+        let mut seen: Vec<Name> = vec![current.clone()];
+        for _ in 0..=MAX_CNAME_CHAIN {
+            let target = match self.answer_from_cache(&current, qtype) {
+                CacheStep::Hit(records) => {
+                    answers.extend(records);
+                    return Some(Resolution {
+                        response_code: ResponseCode::NoError,
+                        answers,
+                        authorities: Vec::new(),
+                    });
+                }
+                CacheStep::Alias(record, target) => {
+                    answers.push(*record);
+                    target
+                }
+                CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
+                    return Some(Resolution {
+                        response_code: ResponseCode::NXDomain,
+                        answers,
+                        authorities,
+                    });
+                }
+                CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
+                    return Some(Resolution {
+                        response_code: ResponseCode::NoError,
+                        answers,
+                        authorities,
+                    });
+                }
+                CacheStep::Miss => return None,
+            };
+            // Loops and over-long chains are left to `lookup`, which reports them.
+            if seen.contains(&target) {
+                return None;
+            }
+            seen.push(target.clone());
+            current = target;
+        }
+        None
+    }
+
     fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
         let now = self.clock.now();
         let minimum = Trust::AnswerNonAuthoritative;

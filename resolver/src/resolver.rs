@@ -107,6 +107,29 @@ impl Resolver {
         build_response(request, resolution)
     }
 
+    /// The response to `request` if the cache alone answers it (same response as `resolve`
+    /// would give); None when resolving needs the network or the request is not a plain query.
+    pub fn resolve_from_cache(&self, request: &Message) -> Option<Message> {
+        if request.metadata.message_type != MessageType::Query
+            || request.metadata.op_code != OpCode::Query
+        {
+            return None;
+        }
+        let [question] = request.queries.as_slice() else {
+            return None;
+        };
+        if question.query_class() != DNSClass::IN
+            || matches!(
+                question.query_type(),
+                RecordType::AXFR | RecordType::IXFR | RecordType::OPT
+            )
+        {
+            return None;
+        }
+        let resolution = self.lookup_cached(question.name(), question.query_type())?;
+        Some(build_response(request, resolution))
+    }
+
     /// Whether the resolver may send a query to this address at all.
     pub(crate) fn may_query(&self, address: SocketAddr) -> bool {
         let ip = address.ip();

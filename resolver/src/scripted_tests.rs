@@ -566,3 +566,33 @@ async fn forward_zone_applies_only_below_its_suffix() {
     assert_eq!(addresses(&com), vec![Ipv4Addr::new(192, 0, 2, 80)]);
     assert_eq!(setup.network.sent_to(forwarder), 1);
 }
+
+#[tokio::test]
+async fn cache_only_answer_matches_the_full_resolution_and_sends_nothing() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![cname("www.example.com.", "www.example.net.")]),
+    );
+    let setup = setup(network, config());
+    let query = client_query("www.example.com.", RecordType::A);
+    assert!(
+        setup.resolver.resolve_from_cache(&query).is_none(),
+        "a cold cache answers nothing"
+    );
+    assert!(setup.network.sent().is_empty(), "and asks nobody");
+    setup.resolver.resolve(&query).await;
+    let sent = setup.network.sent().len();
+    setup.clock.advance(Duration::from_secs(100));
+    let cached = setup.resolver.resolve_from_cache(&query).expect("cached");
+    let full = setup.resolver.resolve(&query).await;
+    assert_eq!(
+        cached, full,
+        "the CNAME chain comes back as a full resolution gives it"
+    );
+    assert_eq!(cached.answers.len(), 2);
+    assert_eq!(cached.answers[0].ttl, 3500, "TTL counts down in the cache");
+    assert_eq!(setup.network.sent().len(), sent);
+}

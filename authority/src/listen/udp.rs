@@ -1,8 +1,12 @@
 //! The UDP receive loop: one datagram in, one handler call, at most one datagram back to its source.
-//! In-flight requests are bounded; datagrams beyond the bound are dropped, never queued.
+//! A request answered at its first poll is sent at once; slower ones become tasks, bounded in
+//! number; datagrams beyond the bound are dropped, never queued.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Waker};
 
 use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
@@ -33,14 +37,10 @@ pub(crate) async fn receive_loop<H: Handler>(
                 continue;
             }
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            tracing::debug!(%local, %client, "UDP request dropped: too many in flight");
-            continue;
-        };
         let request = buffer.get(..length).unwrap_or_default().to_vec();
         let handler = handler.clone();
         let socket = socket.clone();
-        in_flight.spawn(async move {
+        let mut answering: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
             let context = RequestContext {
                 client,
                 local,
@@ -53,6 +53,23 @@ pub(crate) async fn receive_loop<H: Handler>(
                     tracing::debug!(%client, %error, "UDP send failed");
                 }
             }
+        });
+        // Most requests (every authoritative answer, a resolver's cache hits) complete at the
+        // first poll: finishing them here, without a task, saves a spawn, a JoinSet entry, a
+        // permit and a wake-up per datagram. The no-op waker is safe: a request that is not
+        // finished is spawned below, and the runtime polls it again at once with its own waker.
+        // Over the bound, an unfinished request is dropped here (its client gets nothing); work
+        // it started in its first poll is bounded by the handler's own limits.
+        let mut first_poll = Context::from_waker(Waker::noop());
+        if answering.as_mut().poll(&mut first_poll).is_ready() {
+            continue;
+        }
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            tracing::debug!(%local, %client, "UDP request dropped: too many in flight");
+            continue;
+        };
+        in_flight.spawn(async move {
+            answering.await;
             drop(permit);
         });
     }

@@ -93,6 +93,14 @@ impl<R: Resolve> InFlight<R> {
 
     /// Resolves `request`, sharing the work with identical requests in flight.
     pub async fn resolve(&self, request: &Message) -> Resolution {
+        // A cache hit is answered at once: no in-flight entry, channel or task (those cost more
+        // than the answer itself; Unbound answers from its cache before its mesh too).
+        if let Some(response) = self.resolver.resolve_from_cache(request) {
+            return Resolution::Resolved {
+                response,
+                from_cache: true,
+            };
+        }
         let Some(key) = QuestionKey::of(request) else {
             return Resolution::Overloaded;
         };

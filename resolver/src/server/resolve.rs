@@ -24,6 +24,11 @@ pub struct CacheCounters {
 pub trait Resolve: Send + Sync + 'static {
     fn resolve(&self, request: &Message) -> impl Future<Output = Message> + Send;
 
+    /// The response if the cache alone answers, without waiting; the default never does.
+    fn resolve_from_cache(&self, _request: &Message) -> Option<Message> {
+        None
+    }
+
     /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
     fn flush(&self) -> FlushOutcome {
         FlushOutcome::Unsupported
@@ -38,6 +43,10 @@ pub trait Resolve: Send + Sync + 'static {
 impl Resolve for crate::Resolver {
     fn resolve(&self, request: &Message) -> impl Future<Output = Message> + Send {
         crate::Resolver::resolve(self, request)
+    }
+
+    fn resolve_from_cache(&self, request: &Message) -> Option<Message> {
+        crate::Resolver::resolve_from_cache(self, request)
     }
 
     fn flush(&self) -> FlushOutcome {

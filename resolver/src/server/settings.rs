@@ -61,6 +61,10 @@ pub struct Arguments {
     /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
     #[arg(long)]
     pub no_qname_minimisation: bool,
+    /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
+    /// do-ip6: no), for hosts without IPv6 connectivity
+    #[arg(long)]
+    pub no_ip6: bool,
     /// Control socket (Unix domain, mode 0600): the daemon listens on it; with COMMAND, the
     /// client sends COMMAND to it and prints the reply
     #[arg(long, value_name = "PATH")]
@@ -261,6 +265,7 @@ impl Settings {
                 .max_ttl
                 .or(file.max_ttl)
                 .unwrap_or(defaults.max_ttl),
+            do_ip6: defaults.do_ip6 && !arguments.no_ip6,
             ..defaults
         };
         Ok(Settings {
@@ -381,6 +386,21 @@ mod tests {
             ..Arguments::default()
         })
         .is_err());
+    }
+
+    #[test]
+    fn no_ip6_turns_off_ipv6_upstreams_and_is_on_by_default() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.resolver.do_ip6);
+        let Ok(settings) = Settings::load(&Arguments {
+            no_ip6: true,
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!settings.resolver.do_ip6 && settings.resolver.do_ip4);
     }
 
     fn write_config(name: &str, text: &str) -> PathBuf {

@@ -24,6 +24,16 @@ enum CacheStep {
     Miss,
 }
 
+/// What one cached link means for the whole chain.
+enum ChainStep {
+    /// The resolution is complete (an answer, or a negative answer, at the end of the chain).
+    Done(Resolution),
+    /// A CNAME: the chain goes on at this name.
+    Next(Name),
+    /// The cache does not know this name: a walk (or, from `lookup_cached`, nothing) follows.
+    Miss,
+}
+
 impl Resolver {
     /// Resolves (qname, qtype): cache first, walking where it misses, chasing CNAMEs across zones.
     pub(crate) fn lookup<'a>(
@@ -39,34 +49,10 @@ impl Resolver {
             let mut current = qname;
             let mut seen: Vec<Name> = vec![current.clone()];
             for _ in 0..=MAX_CNAME_CHAIN {
-                let target = match self.answer_from_cache(&current, qtype) {
-                    CacheStep::Hit(records) => {
-                        answers.extend(records);
-                        return Resolution {
-                            response_code: ResponseCode::NoError,
-                            answers,
-                            authorities: Vec::new(),
-                        };
-                    }
-                    CacheStep::Alias(record, target) => {
-                        answers.push(*record);
-                        target
-                    }
-                    CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
-                        return Resolution {
-                            response_code: ResponseCode::NXDomain,
-                            answers,
-                            authorities,
-                        };
-                    }
-                    CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
-                        return Resolution {
-                            response_code: ResponseCode::NoError,
-                            answers,
-                            authorities,
-                        };
-                    }
-                    CacheStep::Miss => {
+                let target = match self.chain_step_from_cache(&current, qtype, &mut answers) {
+                    ChainStep::Done(resolution) => return resolution,
+                    ChainStep::Next(target) => target,
+                    ChainStep::Miss => {
                         if ancestors
                             .iter()
                             .any(|(name, record_type)| *name == current && *record_type == qtype)
@@ -151,34 +137,10 @@ impl Resolver {
         let mut current = qname.clone();
         let mut seen: Vec<Name> = vec![current.clone()];
         for _ in 0..=MAX_CNAME_CHAIN {
-            let target = match self.answer_from_cache(&current, qtype) {
-                CacheStep::Hit(records) => {
-                    answers.extend(records);
-                    return Some(Resolution {
-                        response_code: ResponseCode::NoError,
-                        answers,
-                        authorities: Vec::new(),
-                    });
-                }
-                CacheStep::Alias(record, target) => {
-                    answers.push(*record);
-                    target
-                }
-                CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
-                    return Some(Resolution {
-                        response_code: ResponseCode::NXDomain,
-                        answers,
-                        authorities,
-                    });
-                }
-                CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
-                    return Some(Resolution {
-                        response_code: ResponseCode::NoError,
-                        answers,
-                        authorities,
-                    });
-                }
-                CacheStep::Miss => return None,
+            let target = match self.chain_step_from_cache(&current, qtype, &mut answers) {
+                ChainStep::Done(resolution) => return Some(resolution),
+                ChainStep::Next(target) => target,
+                ChainStep::Miss => return None,
             };
             // Loops and over-long chains are left to `lookup`, which reports them.
             if seen.contains(&target) {
@@ -188,6 +150,40 @@ impl Resolver {
             current = target;
         }
         None
+    }
+
+    /// One link of the chain from the cache alone: `answers` (the chain so far) gains what the
+    /// cache holds for `current`, and the step says whether the resolution is complete.
+    fn chain_step_from_cache(
+        &self,
+        current: &Name,
+        qtype: RecordType,
+        answers: &mut Vec<Record>,
+    ) -> ChainStep {
+        let finished = |response_code, answers: &mut Vec<Record>, authorities| {
+            ChainStep::Done(Resolution {
+                response_code,
+                answers: std::mem::take(answers),
+                authorities,
+            })
+        };
+        match self.answer_from_cache(current, qtype) {
+            CacheStep::Hit(records) => {
+                answers.extend(records);
+                finished(ResponseCode::NoError, answers, Vec::new())
+            }
+            CacheStep::Alias(record, target) => {
+                answers.push(*record);
+                ChainStep::Next(target)
+            }
+            CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
+                finished(ResponseCode::NXDomain, answers, authorities)
+            }
+            CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
+                finished(ResponseCode::NoError, answers, authorities)
+            }
+            CacheStep::Miss => ChainStep::Miss,
+        }
     }
 
     fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {

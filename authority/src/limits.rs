@@ -45,6 +45,19 @@ pub const TCP_BACKLOG: i32 = 128;
 /// the process is out of descriptors. hyper's accept loop pauses likewise (1 s); 100 ms recovers sooner.
 pub const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
+/// Datagrams read by one `recvmmsg` and answers written by one `sendmmsg` (Linux). NSD reads up to
+/// 100 per call (`NUM_RECV_PER_SELECT`), Knot 10 (`RECVMMSG_BATCHLEN`). 32 spreads the cost of a
+/// system call over enough datagrams that it stops showing under load, while a batch's answers wait
+/// for at most 31 others; its receive buffers (32 x MAX_MESSAGE_SIZE per socket) are touched only
+/// as far as datagrams fill them.
+pub const UDP_BATCH_SIZE: usize = 32;
+
+/// Longest wait for room in a full socket send buffer, for a batch's answers or one late answer;
+/// past it they are dropped (the client retries), as the kernel drops what does not fit. NSD does
+/// not wait at all; 100 ms rides out a burst while staying well below a resolver's first retry
+/// (Unbound waits 376 ms for a server it has no RTT for), so a full buffer never stalls the loop long.
+pub const UDP_SEND_WAIT: Duration = Duration::from_millis(100);
+
 // ---- end listener ----
 
 // ---- response rate limiting (rrl.rs) ----

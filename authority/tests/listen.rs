@@ -13,7 +13,8 @@ use tokio::time::timeout;
 /// Upper bound on any single wait in these tests; reaching it is a failure, never a pass.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Answers with the request itself, prefixed by the protocol letter; drops requests starting "drop".
+/// Answers with the request itself, prefixed by the protocol letter; drops requests starting "drop"
+/// and answers "unsendable..." and "oversized..." with replies too large to send.
 /// A "wait..." request is answered only after a "release" request has been handled.
 #[derive(Default)]
 struct Echo {
@@ -24,6 +25,14 @@ impl Handler for Echo {
     async fn handle(&self, request: &[u8], context: RequestContext) -> Option<Vec<u8>> {
         if request.starts_with(b"drop") {
             return None;
+        }
+        // Fits our 64 KiB bound but no IPv4 datagram (65,507 bytes of payload): the kernel refuses it.
+        if request.starts_with(b"unsendable") {
+            return Some(vec![b'u'; 65_520]);
+        }
+        // Over any DNS message: the listener itself must refuse it.
+        if request.starts_with(b"oversized") {
+            return Some(vec![b'o'; 70_000]);
         }
         if request.starts_with(b"release") {
             self.gate.notify_one();
@@ -150,6 +159,91 @@ mod udp {
             let reply = udp_exchange(*target, b"x", WAIT).await;
             assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
         }
+    }
+
+    /// Collects replies on `client` until every one of `expected` has come (or WAIT passes, a
+    /// failure); returns them all, sorted, including any unexpected ones received meanwhile.
+    async fn replies_until(client: &UdpSocket, expected: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let mut replies = Vec::new();
+        let mut buffer = vec![0u8; 65535];
+        while !expected.iter().all(|reply| replies.contains(reply)) {
+            let (length, _) = timeout(WAIT, client.recv_from(&mut buffer))
+                .await
+                .unwrap_or_else(|_| panic!("replies missing; got {} so far", replies.len()))
+                .expect("receive");
+            replies.push(buffer[..length].to_vec());
+        }
+        replies.sort();
+        replies
+    }
+
+    #[tokio::test]
+    async fn burst_larger_than_a_batch_is_answered_each_to_its_source() {
+        let server = start(&[address(4, 1)], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        let mut clients = Vec::new();
+        for last in 2..5 {
+            clients.push(
+                UdpSocket::bind(address(4, last))
+                    .await
+                    .expect("client socket"),
+            );
+        }
+        // 3 x 50 datagrams, interleaved: several batches, each mixing the clients.
+        for round in 0..50 {
+            for (number, client) in clients.iter().enumerate() {
+                let request = format!("c{number}-q{round}");
+                client
+                    .send_to(request.as_bytes(), target)
+                    .await
+                    .expect("send");
+            }
+        }
+        for (number, client) in clients.iter().enumerate() {
+            let mut expected: Vec<Vec<u8>> = (0..50)
+                .map(|round| format!("U:c{number}-q{round}").into_bytes())
+                .collect();
+            expected.sort();
+            assert_eq!(replies_until(client, &expected).await, expected);
+        }
+    }
+
+    #[tokio::test]
+    async fn unsendable_dropped_and_slow_requests_in_a_batch_do_not_stop_the_rest() {
+        let server = start(&[address(4, 5)], ListenOptions::default());
+        let target = server.local_addresses()[0];
+        let client = UdpSocket::bind(address(4, 6)).await.expect("client socket");
+        // The test's runtime has one thread: the listener reads only once these sends are queued,
+        // so they arrive in one batch, and the failing answers sit between good ones.
+        let mut expected = Vec::new();
+        for number in 0..20 {
+            let request = match number {
+                3 => "unsendable".to_string(),
+                6 => "oversized".to_string(),
+                9 => "drop".to_string(),
+                12 => "slow-in-batch".to_string(),
+                _ => format!("q{number}"),
+            };
+            client
+                .send_to(request.as_bytes(), target)
+                .await
+                .expect("send");
+            if !matches!(number, 3 | 6 | 9) {
+                expected.push(format!("U:{request}").into_bytes());
+            }
+        }
+        expected.sort();
+        assert_eq!(
+            replies_until(&client, &expected).await,
+            expected,
+            "every answer but the unsendable, oversized and dropped ones, and nothing else"
+        );
+        // The socket still works after the batch (the slow request's buffer was replaced).
+        client.send_to(b"after", target).await.expect("send");
+        assert_eq!(
+            replies_until(&client, &[b"U:after".to_vec()]).await,
+            [b"U:after"]
+        );
     }
 
     #[tokio::test]

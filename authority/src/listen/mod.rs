@@ -28,6 +28,8 @@ pub trait Handler: Send + Sync + 'static {
     ) -> impl Future<Output = Option<Vec<u8>>> + Send;
 }
 
+#[cfg(target_os = "linux")]
+mod batch;
 mod bind;
 mod error;
 mod options;

@@ -1,0 +1,248 @@
+//! Linux batched UDP: up to `UDP_BATCH_SIZE` datagrams read with one `recvmmsg` and answers written
+//! with one `sendmmsg`, as NSD and Knot do. The listener's only unsafe code; it never parses DNS.
+
+use std::io;
+use std::mem;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::os::fd::{AsRawFd, RawFd};
+use std::ptr;
+
+use socket2::SockAddr;
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+use tokio::time::{timeout_at, Instant};
+
+use crate::limits::{MAX_MESSAGE_SIZE, UDP_BATCH_SIZE, UDP_SEND_WAIT};
+
+/// One datagram taken out of a `ReceiveBatch`: its buffer (to give back once answered), its
+/// length and its source.
+pub(super) struct Datagram {
+    pub buffer: Vec<u8>,
+    pub length: usize,
+    pub client: SocketAddr,
+}
+
+/// The receive side: one buffer per datagram of a batch, kept from batch to batch (no allocation
+/// per query). A buffer taken by a request still pending after its first poll is replaced by a
+/// new one before the next read.
+pub(super) struct ReceiveBatch {
+    buffers: [Vec<u8>; UDP_BATCH_SIZE],
+    sources: [libc::sockaddr_storage; UDP_BATCH_SIZE],
+    lengths: [usize; UDP_BATCH_SIZE],
+    /// False for a datagram the kernel cut (MSG_TRUNC): it is dropped, not answered.
+    whole: [bool; UDP_BATCH_SIZE],
+    received: usize,
+}
+
+impl ReceiveBatch {
+    pub fn new() -> ReceiveBatch {
+        ReceiveBatch {
+            buffers: std::array::from_fn(|_| Vec::new()),
+            // SAFETY: all-zero bytes are a valid sockaddr_storage (family AF_UNSPEC).
+            sources: unsafe { mem::zeroed() },
+            lengths: [0; UDP_BATCH_SIZE],
+            whole: [false; UDP_BATCH_SIZE],
+            received: 0,
+        }
+    }
+
+    /// Waits until the socket is readable, then reads every datagram waiting, up to a batch.
+    /// Returns how many were read (at least one).
+    pub async fn receive(&mut self, socket: &UdpSocket) -> io::Result<usize> {
+        self.received = 0;
+        let descriptor = socket.as_raw_fd();
+        // async_io waits for readiness, retries on WouldBlock and counts against tokio's
+        // cooperative budget, so a socket that is always readable still lets other tasks run.
+        let received = socket
+            .async_io(Interest::READABLE, || self.receive_now(descriptor))
+            .await?;
+        self.received = received;
+        Ok(received)
+    }
+
+    fn receive_now(&mut self, descriptor: RawFd) -> io::Result<usize> {
+        for buffer in &mut self.buffers {
+            if buffer.len() != MAX_MESSAGE_SIZE {
+                *buffer = vec![0; MAX_MESSAGE_SIZE];
+            }
+        }
+        let mut iovecs = [libc::iovec {
+            iov_base: ptr::null_mut(),
+            iov_len: 0,
+        }; UDP_BATCH_SIZE];
+        for (iovec, buffer) in iovecs.iter_mut().zip(self.buffers.iter_mut()) {
+            iovec.iov_base = buffer.as_mut_ptr().cast();
+            iovec.iov_len = buffer.len();
+        }
+        // SAFETY: all-zero bytes are a valid mmsghdr (null pointers, zero lengths).
+        let mut messages: [libc::mmsghdr; UDP_BATCH_SIZE] = unsafe { mem::zeroed() };
+        for ((message, iovec), source) in messages
+            .iter_mut()
+            .zip(iovecs.iter_mut())
+            .zip(self.sources.iter_mut())
+        {
+            message.msg_hdr.msg_name = ptr::from_mut(source).cast();
+            message.msg_hdr.msg_namelen = socket_address_capacity();
+            message.msg_hdr.msg_iov = iovec;
+            message.msg_hdr.msg_iovlen = 1;
+        }
+        // SAFETY: each message points at one iovec and one sockaddr_storage of this frame or of
+        // `self`, each iovec at a live buffer of `iov_len` bytes; nothing else touches them during
+        // the call, and the kernel writes at most the lengths given.
+        let count = unsafe {
+            libc::recvmmsg(
+                descriptor,
+                messages.as_mut_ptr(),
+                UDP_BATCH_SIZE as libc::c_uint,
+                libc::MSG_DONTWAIT,
+                ptr::null_mut(),
+            )
+        };
+        let Ok(count) = usize::try_from(count) else {
+            return Err(io::Error::last_os_error());
+        };
+        for ((message, length), whole) in messages
+            .iter()
+            .zip(self.lengths.iter_mut())
+            .zip(self.whole.iter_mut())
+            .take(count)
+        {
+            *length = message.msg_len as usize;
+            *whole = message.msg_hdr.msg_flags & libc::MSG_TRUNC == 0;
+        }
+        Ok(count.min(UDP_BATCH_SIZE))
+    }
+
+    /// Takes datagram `index` of the last batch out, with its buffer; `None` for one cut by the
+    /// kernel, from an unknown address family, or beyond the batch.
+    pub fn take(&mut self, index: usize) -> Option<Datagram> {
+        if index >= self.received || !*self.whole.get(index)? {
+            return None;
+        }
+        let client = socket_address(self.sources.get(index)?)?;
+        let length = *self.lengths.get(index)?;
+        let buffer = mem::take(self.buffers.get_mut(index)?);
+        Some(Datagram {
+            buffer,
+            length,
+            client,
+        })
+    }
+
+    /// Returns a buffer taken with `take`, so the next batch reads into it again.
+    pub fn give_back(&mut self, index: usize, buffer: Vec<u8>) {
+        if let Some(slot) = self.buffers.get_mut(index) {
+            *slot = buffer;
+        }
+    }
+}
+
+/// The send side: answers of one batch, written with as few `sendmmsg` calls as the kernel allows.
+pub(super) struct SendBatch {
+    answers: Vec<(SockAddr, Vec<u8>)>,
+}
+
+impl SendBatch {
+    pub fn new() -> SendBatch {
+        SendBatch {
+            answers: Vec::with_capacity(UDP_BATCH_SIZE),
+        }
+    }
+
+    pub fn push(&mut self, client: SocketAddr, response: Vec<u8>) {
+        self.answers.push((SockAddr::from(client), response));
+    }
+
+    /// Sends every answer queued. One the kernel refuses (too large, unreachable) is dropped and
+    /// the rest still go; if the socket stays full past `UDP_SEND_WAIT`, the rest are dropped.
+    pub async fn send(&mut self, socket: &UdpSocket) {
+        let descriptor = socket.as_raw_fd();
+        let deadline = Instant::now() + UDP_SEND_WAIT;
+        let mut next = 0;
+        // Each turn sends at least one answer, skips one, or waits until the deadline.
+        while let Some(waiting) = self.answers.get(next..).filter(|rest| !rest.is_empty()) {
+            match socket.try_io(Interest::WRITABLE, || send_now(descriptor, waiting)) {
+                Ok(sent) => next += sent.max(1),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    if !matches!(timeout_at(deadline, socket.writable()).await, Ok(Ok(()))) {
+                        tracing::debug!(
+                            dropped = waiting.len(),
+                            "UDP send buffer full, answers dropped"
+                        );
+                        break;
+                    }
+                }
+                Err(error) => {
+                    // sendmmsg reports an error only for the first message it could not send.
+                    let client = waiting.first().and_then(|(address, _)| address.as_socket());
+                    tracing::debug!(?client, %error, "UDP send failed");
+                    next += 1;
+                }
+            }
+        }
+        self.answers.clear();
+    }
+}
+
+/// One `sendmmsg` for up to a batch of `answers`; returns how many the kernel took (at least one).
+fn send_now(descriptor: RawFd, answers: &[(SockAddr, Vec<u8>)]) -> io::Result<usize> {
+    let mut iovecs = [libc::iovec {
+        iov_base: ptr::null_mut(),
+        iov_len: 0,
+    }; UDP_BATCH_SIZE];
+    // SAFETY: all-zero bytes are a valid mmsghdr (null pointers, zero lengths).
+    let mut messages: [libc::mmsghdr; UDP_BATCH_SIZE] = unsafe { mem::zeroed() };
+    let mut count: usize = 0;
+    for ((message, iovec), (client, response)) in
+        messages.iter_mut().zip(iovecs.iter_mut()).zip(answers)
+    {
+        // The kernel only reads through these pointers when sending.
+        iovec.iov_base = response.as_ptr().cast_mut().cast();
+        iovec.iov_len = response.len();
+        message.msg_hdr.msg_name = client.as_ptr().cast_mut().cast();
+        message.msg_hdr.msg_namelen = client.len();
+        message.msg_hdr.msg_iov = iovec;
+        message.msg_hdr.msg_iovlen = 1;
+        count += 1;
+    }
+    // SAFETY: the first `count` messages point at iovecs of this frame, each at a response and
+    // an address borrowed from `answers` for the whole call; the kernel does not write to them.
+    let sent = unsafe {
+        libc::sendmmsg(
+            descriptor,
+            messages.as_mut_ptr(),
+            count as libc::c_uint,
+            libc::MSG_DONTWAIT,
+        )
+    };
+    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
+
+/// The size of the address buffer given to the kernel for each datagram.
+fn socket_address_capacity() -> libc::socklen_t {
+    mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t
+}
+
+/// The source address the kernel wrote, for IPv4 and IPv6 (the only families we bind).
+fn socket_address(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
+    match libc::c_int::from(storage.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: family AF_INET means the kernel wrote a sockaddr_in here; sockaddr_storage
+            // is larger than it and aligned for every sockaddr type.
+            let address = unsafe { &*ptr::from_ref(storage).cast::<libc::sockaddr_in>() };
+            let ip = Ipv4Addr::from(u32::from_be(address.sin_addr.s_addr));
+            Some(SocketAddr::from((ip, u16::from_be(address.sin_port))))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: as above, for AF_INET6 and sockaddr_in6.
+            let address = unsafe { &*ptr::from_ref(storage).cast::<libc::sockaddr_in6>() };
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(address.sin6_addr.s6_addr),
+                u16::from_be(address.sin6_port),
+                address.sin6_flowinfo,
+                address.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
+use crate::names::ancestor;
 use crate::yaml_zone::{
     origin_from_path, parse_origin, read_zone_file_text, read_zone_text,
     read_zone_text_without_lines,
@@ -127,25 +128,35 @@ impl Catalog {
 
     /// The zone with the longest origin that contains `name`.
     pub fn closest_zone(&self, name: &Name) -> Option<&Arc<Zone>> {
+        self.closest_zone_lower(&LowerName::new(name))
+    }
+
+    /// As `closest_zone`, for a name already lowercased (the query path lowercases once).
+    pub fn closest_zone_lower(&self, name: &LowerName) -> Option<&Arc<Zone>> {
         let labels = name.num_labels().min(self.longest_origin_labels);
-        // Lowercased once; each shorter candidate is cut from it (still lowercase).
-        let lower = LowerName::new(&name.trim_to(usize::from(labels)));
-        (0..=labels).rev().find_map(|count| {
-            let mut candidate = lower.clone();
-            *candidate = lower.trim_to(usize::from(count));
-            self.zones.get(&candidate)
-        })
+        (0..=labels)
+            .rev()
+            .find_map(|count| self.zones.get(&ancestor(name, usize::from(count))))
     }
 
     /// The zone that answers `record_type` at `name`. DS lives on the parent side of a cut
     /// (RFC 4035 §3.1.4.1), so a DS query for a zone apex goes to the zone above, if we serve it.
     pub fn answering_zone(&self, name: &Name, record_type: RecordType) -> Option<&Arc<Zone>> {
-        let zone = self.closest_zone(name)?;
+        self.answering_zone_lower(&LowerName::new(name), record_type)
+    }
+
+    /// As `answering_zone`, for a name already lowercased.
+    pub fn answering_zone_lower(
+        &self,
+        name: &LowerName,
+        record_type: RecordType,
+    ) -> Option<&Arc<Zone>> {
+        let zone = self.closest_zone_lower(name)?;
         if record_type == RecordType::DS
             && !name.is_root()
             && zone.origin.num_labels() == name.num_labels()
         {
-            if let Some(parent) = self.closest_zone(&name.base_name()) {
+            if let Some(parent) = self.closest_zone_lower(&name.base_name()) {
                 return Some(parent);
             }
         }

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod listen;
 pub mod lookup;
 pub mod master_file;
+pub mod names;
 pub mod reload;
 pub mod request;
 pub mod response;

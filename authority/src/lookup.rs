@@ -12,6 +12,7 @@ use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 
 use crate::catalog::Catalog;
 use crate::limits::MAX_CNAME_CHAIN;
+use crate::names::ancestor;
 use crate::zone::{RecordSet, ServedSet, Zone, ZoneNode};
 
 /// The sections of an answer, each a list of whole RRsets (truncation drops whole RRsets,
@@ -72,8 +73,8 @@ enum Position<'zone> {
     Exact(&'zone ZoneNode),
     /// The name is at or below a zone cut.
     Delegation(&'zone ZoneNode),
-    /// The name is below a DNAME owner (RFC 6672 §2.3): substitute and follow.
-    Dname(&'zone ZoneNode, Name),
+    /// The name is below a DNAME owner (RFC 6672 §2.3) of this many labels: substitute and follow.
+    Dname(&'zone ZoneNode, usize),
     /// The name does not exist, but `*.<closest encloser>` does (RFC 4592 §3.3.1).
     Wildcard(&'zone ZoneNode),
     /// The name does not exist and no wildcard covers it.
@@ -82,15 +83,18 @@ enum Position<'zone> {
 
 /// Answers one question from our zones.
 pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer {
-    let Some(zone) = catalog.answering_zone(name, record_type) else {
+    // The one lowercasing of the query name: the zone search and the walk down the zone cut
+    // their keys from it (`names::ancestor`).
+    let mut current_lower = LowerName::new(name);
+    let Some(zone) = catalog.answering_zone_lower(&current_lower, record_type) else {
         return Answer::refused();
     };
     let mut answer = Answer {
         authoritative: true,
         ..Answer::default()
     };
-    let mut current_zone = zone.clone();
-    let mut answered_zone = zone.clone();
+    let mut current_zone = zone;
+    let mut answered_zone = zone;
     let mut left_our_zones = false;
     let mut current_name = name.clone();
     // Names answered so far; filled only when a CNAME is followed (most answers have none).
@@ -98,17 +102,26 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     // RFC 1034 §4.3.2 step 3a: a CNAME restarts the search at its target; bounded by
     // MAX_CNAME_CHAIN and cut at the first repeat (a loop).
     for _ in 0..=MAX_CNAME_CHAIN {
-        answered_zone = current_zone.clone();
-        let next = answer_in_zone(&mut answer, &current_zone, &current_name, record_type);
+        answered_zone = current_zone;
+        let next = answer_in_zone(
+            &mut answer,
+            current_zone,
+            &current_name,
+            &current_lower,
+            record_type,
+        );
         let Some(target) = next else { break };
-        visited.push(LowerName::new(&current_name));
-        if visited.contains(&LowerName::new(&target)) {
+        visited.push(std::mem::replace(
+            &mut current_lower,
+            LowerName::new(&target),
+        ));
+        if visited.contains(&current_lower) {
             break;
         }
         // Follow only inside our own zones; elsewhere the client's resolver continues.
-        match catalog.answering_zone(&target, record_type) {
+        match catalog.answering_zone_lower(&current_lower, record_type) {
             Some(next_zone) => {
-                current_zone = next_zone.clone();
+                current_zone = next_zone;
                 current_name = target;
             }
             None => {
@@ -120,7 +133,7 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     }
     // A DS answer comes from the parent side of a cut; NSD adds no NS there, nor do we.
     if record_type != RecordType::DS && !left_our_zones {
-        add_zone_nameservers(&mut answer, &answered_zone);
+        add_zone_nameservers(&mut answer, answered_zone);
     }
     answer
 }
@@ -146,21 +159,23 @@ fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
     answer.add_additionals(&ns.additional);
 }
 
-/// Answers `name` in `zone` into `answer`; returns the CNAME target to follow, if any.
+/// Answers `name` (`lower` is it lowercased) in `zone` into `answer`; returns the CNAME target
+/// to follow, if any.
 fn answer_in_zone(
     answer: &mut Answer,
     zone: &Zone,
     name: &Name,
+    lower: &LowerName,
     record_type: RecordType,
 ) -> Option<Name> {
-    match find_position(zone, name, record_type) {
+    match find_position(zone, lower, record_type) {
         Position::Exact(node) => answer_exact(answer, zone, node, record_type),
         Position::Delegation(cut) => {
             answer_delegation(answer, cut);
             None
         }
         Position::Wildcard(source) => answer_wildcard(answer, zone, source, name, record_type),
-        Position::Dname(node, owner) => answer_dname(answer, node, &owner, name),
+        Position::Dname(node, owner_labels) => answer_dname(answer, node, owner_labels, name),
         Position::NoName => {
             answer_nxdomain(answer, zone);
             None
@@ -172,23 +187,20 @@ fn answer_in_zone(
 /// missing name (RFC 1034 §4.3.2 step 3; RFC 4592 §3.3.1 for the closest encloser).
 fn find_position<'zone>(
     zone: &'zone Zone,
-    name: &Name,
+    lower: &LowerName,
     record_type: RecordType,
 ) -> Position<'zone> {
     let apex_labels = usize::from(zone.origin.num_labels());
-    let name_labels = usize::from(name.num_labels());
+    let name_labels = usize::from(lower.num_labels());
     // A DNAME at the apex (RFC 6672 §2.3 allows it) redirects every name below it.
     if name_labels > apex_labels {
         if let Some(apex) = zone.apex().filter(|apex| apex.dname_target.is_some()) {
-            return Position::Dname(apex, zone.origin.clone());
+            return Position::Dname(apex, apex_labels);
         }
     }
-    // Lowercased once; each ancestor is cut from it (still lowercase) for the hash lookups.
-    let lower = LowerName::new(name);
     let mut found = None;
     for labels in apex_labels + 1..=name_labels {
-        let mut ancestor_key = lower.clone();
-        *ancestor_key = lower.trim_to(labels);
+        let ancestor_key = ancestor(lower, labels);
         match zone.node_lower(&ancestor_key) {
             Some(node) if node.is_delegation => {
                 // DS at the cut is parent-side data (RFC 4035 §3.1.4.1): answered here.
@@ -198,13 +210,12 @@ fn find_position<'zone>(
                 return Position::Delegation(node);
             }
             Some(node) if labels < name_labels && node.dname_target.is_some() => {
-                return Position::Dname(node, name.trim_to(labels));
+                return Position::Dname(node, labels);
             }
             Some(node) => found = Some(node),
             None => {
-                let closest_encloser = name.trim_to(labels - 1);
-                let source = closest_encloser.prepend_label("*").ok();
-                return match source.as_ref().and_then(|source| zone.node(source)) {
+                // The first missing name, its first label replaced: `*.<closest encloser>`.
+                return match zone.node_lower(&ancestor_key.into_wildcard()) {
                     Some(node) => Position::Wildcard(node),
                     None => Position::NoName,
                 };
@@ -214,7 +225,7 @@ fn find_position<'zone>(
     // The last ancestor was the name itself, unless the name is the apex (or above it).
     match found
         .filter(|_| name_labels > apex_labels)
-        .or_else(|| zone.node(name))
+        .or_else(|| zone.node_lower(lower))
     {
         Some(node) => Position::Exact(node),
         None => Position::NoName,
@@ -270,11 +281,16 @@ fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode) -> Option<Name>
 /// RFC 6672 §3.1: the DNAME, then a CNAME synthesized from it (TTL of the DNAME) whose target
 /// is the query name with the owner replaced by the DNAME target; then follow that CNAME.
 /// A result longer than 255 octets is YXDOMAIN (RFC 6672 §2.2).
-fn answer_dname(answer: &mut Answer, node: &ZoneNode, owner: &Name, name: &Name) -> Option<Name> {
+fn answer_dname(
+    answer: &mut Answer,
+    node: &ZoneNode,
+    owner_labels: usize,
+    name: &Name,
+) -> Option<Name> {
     let dname = node.find(RecordType::DNAME)?;
     let target = node.dname_target.as_ref()?;
     answer.add_answer(dname);
-    let keep = usize::from(name.num_labels()).saturating_sub(usize::from(owner.num_labels()));
+    let keep = usize::from(name.num_labels()).saturating_sub(owner_labels);
     let substituted =
         Name::from_labels(name.iter().take(keep)).and_then(|prefix| prefix.append_domain(target));
     let Ok(substituted) = substituted else {

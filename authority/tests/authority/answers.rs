@@ -316,6 +316,54 @@ fn question_case_is_echoed_as_sent() {
 }
 
 #[test]
+fn mixed_case_questions_take_the_same_paths_as_lowercase_ones() {
+    // The name is lowercased once and cut into ancestors: every branch of the walk must still
+    // match case-insensitively (RFC 4343), and the echoed question keeps the case sent.
+    let zones = zones();
+    for (name, record_type) in [
+        ("WwW.ExAmPlE.TeSt.", RecordType::A),
+        ("AnyThing.WILD.example.TEST.", RecordType::A),
+        ("A.B.Wild.Example.Test.", RecordType::A),
+        ("Host.Wild.Example.Test.", RecordType::A),
+        ("AWAY.EXAMPLE.TEST.", RecordType::A),
+        ("Missing.Example.Test.", RecordType::A),
+        ("C.Example.Test.", RecordType::ANY),
+        ("Host.SUB.Example.Test.", RecordType::A),
+        ("SUB.example.test.", RecordType::DS),
+    ] {
+        let mixed = ask(&zones, name, record_type);
+        let lower = ask(&zones, &name.to_lowercase(), record_type);
+        assert_eq!(mixed.queries[0].name().to_string(), name);
+        assert_eq!(
+            mixed.metadata.response_code, lower.metadata.response_code,
+            "{name}"
+        );
+        // Synthesized owners (wildcard) carry the case sent; compare without it.
+        let caseless = |records| -> Vec<String> {
+            full(records)
+                .iter()
+                .map(|record| record.to_lowercase())
+                .collect()
+        };
+        assert_eq!(caseless(&mixed.answers), caseless(&lower.answers), "{name}");
+        assert_eq!(
+            caseless(&mixed.authorities),
+            caseless(&lower.authorities),
+            "{name}"
+        );
+        assert_eq!(
+            caseless(&mixed.additionals),
+            caseless(&lower.additionals),
+            "{name}"
+        );
+        assert!(
+            !mixed.answers.is_empty() || !mixed.authorities.is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn closest_enclosing_zone_answers() {
     let child = r#"
 '': {type: NS, value: ns.sub.example.test.}

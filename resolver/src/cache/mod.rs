@@ -1,11 +1,22 @@
 //! The RRset cache: positive RRsets and negative answers, keyed by name, type and class.
-//! Expiry follows the resolver's `Clock`, never moka's; only the scrubber's output is ever stored.
+//! Expiry follows the resolver's `Clock`, never the map's; only the scrubber's output is ever stored.
+//!
+//! ```text
+//! insert_* ─▶ key.rs (lower-cased wire name + kind/type/class) ─▶ store.rs (bounded map)
+//!                 entry.rs (the records in wire form, one allocation) ◀─ get_* (hickory records)
+//! ```
 
-use std::sync::Arc;
+mod entry;
+mod key;
+mod store;
+
 use std::time::Duration;
 
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
-use moka::sync::Cache;
+
+use crate::cache::entry::WireEntry;
+use crate::cache::key::{EntryKind, KeyBuffer};
+use crate::cache::store::EntryStore;
 
 /// How much an RRset is believed, RFC 2181 §5.4.1 (higher is better). Lower-ranked data never
 /// replaces higher-ranked data that has not expired.
@@ -29,34 +40,6 @@ pub struct TtlPolicy {
     pub max_negative_ttl: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum EntryKind {
-    RrSet(RecordType),
-    /// RFC 2308 §5: NODATA for this name and type.
-    NoData(RecordType),
-    /// RFC 2308 §5: the name does not exist, whatever the type.
-    NxDomain,
-    /// NS sets and glue as the parent zone gave them in a referral, kept apart from the
-    /// child's (higher-ranked) data: the fallback when the child's servers fail (Unbound's
-    /// parent-side cache, `iter_store_parentside_*`).
-    ParentSide(RecordType),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct CacheKey {
-    name: Name,
-    class: DNSClass,
-    kind: EntryKind,
-}
-
-#[derive(Clone, Debug)]
-struct CacheEntry {
-    records: Arc<Vec<Record>>,
-    expires: Duration,
-    trust: Trust,
-    stored_at: Duration,
-}
-
 /// A negative answer from the cache, with the authority section (SOA, zone NS) to send.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NegativeAnswer {
@@ -65,24 +48,42 @@ pub enum NegativeAnswer {
 }
 
 pub struct RecordCache {
-    entries: Cache<CacheKey, CacheEntry>,
+    entries: EntryStore,
     policy: TtlPolicy,
 }
 
 impl RecordCache {
     pub fn new(max_entries: u64, policy: TtlPolicy) -> Self {
         RecordCache {
-            entries: Cache::new(max_entries),
+            entries: EntryStore::new(max_entries),
             policy,
         }
     }
 
-    fn key(name: &Name, class: DNSClass, kind: EntryKind) -> CacheKey {
-        CacheKey {
-            name: name.to_lowercase(),
-            class,
-            kind,
+    fn key(
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        kind: EntryKind,
+    ) -> Option<KeyBuffer> {
+        KeyBuffer::for_name(name, record_type, class, kind)
+    }
+
+    fn clamp_ttl(&self, ttl: u32) -> u32 {
+        ttl.clamp(
+            self.policy.min_ttl,
+            self.policy.max_ttl.max(self.policy.min_ttl),
+        )
+    }
+
+    /// The entry under `key` if it has not expired; an expired one is dropped on the way.
+    fn live(&self, key: &KeyBuffer, now: Duration) -> Option<WireEntry> {
+        let entry = self.entries.get(key.as_bytes())?;
+        if entry.expires() <= now {
+            self.entries.remove(key.as_bytes());
+            return None;
         }
+        Some(entry)
     }
 
     /// Stores one RRset (all records share owner, type and class). Returns whether it was stored.
@@ -91,50 +92,33 @@ impl RecordCache {
             return false;
         };
         let min_record_ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
-        let ttl = min_record_ttl.clamp(
-            self.policy.min_ttl,
-            self.policy.max_ttl.max(self.policy.min_ttl),
-        );
-        let key = Self::key(
-            &first.name,
-            first.dns_class,
-            EntryKind::RrSet(first.record_type()),
-        );
-        if let Some(existing) = self.entries.get(&key) {
-            if existing.expires > now && existing.trust > trust {
+        let ttl = self.clamp_ttl(min_record_ttl);
+        let (owner, record_type, class) = (&first.name, first.record_type(), first.dns_class);
+        let Some(key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
+            return false;
+        };
+        if let Some(existing) = self.entries.get(key.as_bytes()) {
+            if existing.expires() > now && existing.trust() > trust {
                 return false;
             }
         }
-        let mut stored: Vec<Record> = Vec::with_capacity(records.len());
+        // Duplicate records in one RRset are one record (RFC 2181 §5).
+        let mut unique: Vec<Record> = Vec::with_capacity(records.len());
         for record in records {
-            let mut record = record.clone();
-            record.ttl = ttl;
-            // Duplicate records in one RRset are one record (RFC 2181 §5).
-            if !stored.iter().any(|kept| kept.data == record.data) {
-                stored.push(record);
+            if !unique.iter().any(|kept| kept.data == record.data) {
+                unique.push(record.clone());
             }
         }
-        let expires = now + Duration::from_secs(u64::from(ttl));
-        self.entries.insert(
-            key,
-            CacheEntry {
-                records: Arc::new(stored),
-                expires,
-                trust,
-                stored_at: now,
-            },
-        );
+        let Ok(entry) = WireEntry::rrset(&unique, now, ttl, trust) else {
+            return false;
+        };
+        self.entries.insert(key.as_bytes(), entry);
         // A positive RRset supersedes a cached NODATA for the same name and type.
-        self.entries.invalidate(&Self::key(
-            &first.name,
-            first.dns_class,
-            EntryKind::NoData(first.record_type()),
-        ));
-        self.entries.invalidate(&Self::key(
-            &first.name,
-            first.dns_class,
-            EntryKind::NxDomain,
-        ));
+        for kind in [EntryKind::NoData, EntryKind::NxDomain] {
+            if let Some(key) = Self::key(owner, record_type, class, kind) {
+                self.entries.remove(key.as_bytes());
+            }
+        }
         true
     }
 
@@ -147,52 +131,34 @@ impl RecordCache {
         minimum_trust: Trust,
         now: Duration,
     ) -> Option<Vec<Record>> {
-        let key = Self::key(name, class, EntryKind::RrSet(record_type));
-        let entry = self.entries.get(&key)?;
-        if entry.expires <= now {
-            self.entries.invalidate(&key);
+        let key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        let entry = self.live(&key, now)?;
+        if entry.trust() < minimum_trust {
             return None;
         }
-        if entry.trust < minimum_trust {
-            return None;
-        }
-        let remaining = remaining_seconds(entry.expires, now);
-        Some(
-            entry
-                .records
-                .iter()
-                .map(|record| {
-                    let mut record = record.clone();
-                    record.ttl = remaining;
-                    record
-                })
-                .collect(),
+        entry.to_rrset(
+            name,
+            record_type,
+            class,
+            remaining_seconds(entry.expires(), now),
         )
     }
 
     /// Records a referral's NS set or glue as the parent gave it.
     pub fn insert_parent_side(&self, records: &[Record], now: Duration) {
         let Some(first) = records.first() else { return };
-        let ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
-        let ttl = ttl.clamp(
-            self.policy.min_ttl,
-            self.policy.max_ttl.max(self.policy.min_ttl),
-        );
-        let key = Self::key(
+        let ttl = self.clamp_ttl(records.iter().map(|record| record.ttl).min().unwrap_or(0));
+        let Some(key) = Self::key(
             &first.name,
+            first.record_type(),
             first.dns_class,
-            EntryKind::ParentSide(first.record_type()),
-        );
-        let expires = now + Duration::from_secs(u64::from(ttl));
-        self.entries.insert(
-            key,
-            CacheEntry {
-                records: Arc::new(records.to_vec()),
-                expires,
-                trust: Trust::Glue,
-                stored_at: now,
-            },
-        );
+            EntryKind::ParentSide,
+        ) else {
+            return;
+        };
+        if let Ok(entry) = WireEntry::rrset(records, now, ttl, Trust::Glue) {
+            self.entries.insert(key.as_bytes(), entry);
+        }
     }
 
     /// The parent-side NS set or glue for `name`, if unexpired.
@@ -203,11 +169,14 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Vec<Record> {
-        let key = Self::key(name, class, EntryKind::ParentSide(record_type));
-        match self.entries.get(&key) {
-            Some(entry) if entry.expires > now => entry.records.as_ref().clone(),
-            _ => Vec::new(),
-        }
+        Self::key(name, record_type, class, EntryKind::ParentSide)
+            .and_then(|key| self.entries.get(key.as_bytes()))
+            .filter(|entry| entry.expires() > now)
+            .and_then(|entry| {
+                let ttl = remaining_seconds(entry.expires(), now);
+                entry.to_rrset(name, record_type, class, ttl)
+            })
+            .unwrap_or_default()
     }
 
     /// Trust of the cached, unexpired RRset, if any.
@@ -218,10 +187,9 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Option<Trust> {
-        let entry = self
-            .entries
-            .get(&Self::key(name, class, EntryKind::RrSet(record_type)))?;
-        (entry.expires > now).then_some(entry.trust)
+        let key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        let entry = self.entries.get(key.as_bytes())?;
+        (entry.expires() > now).then_some(entry.trust())
     }
 
     /// RFC 2308 §5: caches NXDOMAIN (record_type `None`) or NODATA for min(SOA TTL, SOA MINIMUM),
@@ -247,10 +215,11 @@ impl RecordCache {
         if ttl == 0 {
             return;
         }
-        let kind = match record_type {
-            Some(record_type) => EntryKind::NoData(record_type),
-            None => EntryKind::NxDomain,
+        let key = match record_type {
+            Some(record_type) => Self::key(name, record_type, class, EntryKind::NoData),
+            None => Self::key(name, RecordType::A, class, EntryKind::NxDomain),
         };
+        let Some(key) = key else { return };
         let max_ttl = self.policy.max_ttl.max(self.policy.min_ttl);
         let stored: Vec<Record> = authorities
             .iter()
@@ -261,16 +230,9 @@ impl RecordCache {
                 stored
             })
             .collect();
-        let expires = now + Duration::from_secs(u64::from(ttl));
-        self.entries.insert(
-            Self::key(name, class, kind),
-            CacheEntry {
-                records: Arc::new(stored),
-                expires,
-                trust: Trust::AnswerAuthoritative,
-                stored_at: now,
-            },
-        );
+        if let Ok(entry) = WireEntry::records(&stored, now, ttl, Trust::AnswerAuthoritative) {
+            self.entries.insert(key.as_bytes(), entry);
+        }
     }
 
     /// A cached negative answer for this name and type, authority TTLs counted down.
@@ -281,30 +243,17 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Option<NegativeAnswer> {
-        for (kind, nxdomain) in [
-            (EntryKind::NxDomain, true),
-            (EntryKind::NoData(record_type), false),
-        ] {
-            let key = Self::key(name, class, kind);
-            let Some(entry) = self.entries.get(&key) else {
+        for kind in [EntryKind::NxDomain, EntryKind::NoData] {
+            let Some(key) = Self::key(name, record_type, class, kind) else {
                 continue;
             };
-            if entry.expires <= now {
-                self.entries.invalidate(&key);
+            let Some(entry) = self.live(&key, now) else {
                 continue;
-            }
+            };
             let elapsed =
-                u32::try_from(now.saturating_sub(entry.stored_at).as_secs()).unwrap_or(u32::MAX);
-            let records: Vec<Record> = entry
-                .records
-                .iter()
-                .map(|record| {
-                    let mut record = record.clone();
-                    record.ttl = record.ttl.saturating_sub(elapsed);
-                    record
-                })
-                .collect();
-            return Some(if nxdomain {
+                u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
+            let records = entry.to_records(elapsed)?;
+            return Some(if kind == EntryKind::NxDomain {
                 NegativeAnswer::NxDomain(records)
             } else {
                 NegativeAnswer::NoData(records)
@@ -315,13 +264,12 @@ impl RecordCache {
 
     /// Drops everything (tests and operator flush).
     pub fn clear(&self) {
-        self.entries.invalidate_all();
+        self.entries.clear();
     }
 
-    /// How many entries (RRsets and negative answers) are held, once pending evictions are done.
+    /// How many entries (RRsets and negative answers) are held.
     pub fn entry_count(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
+        u64::try_from(self.entries.len()).unwrap_or(u64::MAX)
     }
 }
 
@@ -332,7 +280,7 @@ fn remaining_seconds(expires: Duration, now: Duration) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::rr::rdata::{A, SOA};
+    use hickory_proto::rr::rdata::{A, SOA, TXT};
     use std::net::Ipv4Addr;
 
     fn policy() -> TtlPolicy {
@@ -434,6 +382,36 @@ mod tests {
         let held = cache.entry_count();
         assert!(held <= bound, "{held} entries held with a bound of {bound}");
         assert!(held > 0, "the cache should still hold recent entries");
+    }
+
+    #[test]
+    fn rrset_too_large_for_any_message_is_not_stored() {
+        let cache = RecordCache::new(100, policy());
+        let owner = name("big.example.");
+        let text = "x".repeat(255);
+        let records: Vec<Record> = (0..300)
+            .map(|index| {
+                Record::from_rdata(
+                    owner.clone(),
+                    60,
+                    RData::TXT(TXT::new(vec![format!("{index}"), text.clone()])),
+                )
+            })
+            .collect();
+        assert!(!cache.insert_rrset(&records, Trust::AnswerAuthoritative, Duration::ZERO));
+        assert_eq!(cache.entry_count(), 0);
+        assert!(cache.insert_rrset(&records[..10], Trust::AnswerAuthoritative, Duration::ZERO));
+        let kept = cache
+            .get_rrset(
+                &owner,
+                RecordType::TXT,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::ZERO,
+            )
+            .unwrap();
+        assert_eq!(kept.len(), 10);
+        assert_eq!(kept[9].data, records[9].data);
     }
 
     #[test]

@@ -114,6 +114,16 @@ impl WireEntry {
         }
     }
 
+    /// Whether two RRset entries hold the same RDATA, in any order (Unbound `rrsetdata_equal`,
+    /// but order-blind: round-robin servers reorder sets). Bounded by the records per section.
+    pub(crate) fn same_rdata(&self, other: &WireEntry) -> bool {
+        self.count() == other.count()
+            && self.record_bytes().len() == other.record_bytes().len()
+            && self
+                .rdatas()
+                .all(|rdata| other.rdatas().any(|kept| kept == rdata))
+    }
+
     /// The RRset as hickory records, TTL `ttl`. `None` if stored bytes do not decode (never
     /// expected: they were encoded by hickory), which callers treat as a miss.
     pub(crate) fn to_rrset(
@@ -208,7 +218,7 @@ fn finish(bytes: Vec<u8>) -> Result<WireEntry, EncodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::rr::rdata::{A, MX, SOA};
+    use hickory_proto::rr::rdata::{A, CNAME, MX, SOA};
     use std::net::Ipv4Addr;
 
     fn name(text: &str) -> Name {
@@ -266,6 +276,20 @@ mod tests {
             .unwrap();
         assert_eq!(back[0].data, records[0].data);
         assert_eq!(back[1].data, records[1].data);
+    }
+
+    #[test]
+    fn same_rdata_ignores_order_but_not_content() {
+        let owner = name("a.example.");
+        let one = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 1))));
+        let two = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 2))));
+        let target = Record::from_rdata(owner, 1, RData::CNAME(CNAME(name("b.example."))));
+        let entry =
+            |records: &[Record]| WireEntry::rrset(records, Duration::ZERO, 1, Trust::Glue).unwrap();
+        let forward = entry(&[one.clone(), two.clone()]);
+        assert!(forward.same_rdata(&entry(&[two.clone(), one.clone()])));
+        assert!(!forward.same_rdata(&entry(std::slice::from_ref(&one))));
+        assert!(!entry(&[target]).same_rdata(&entry(&[one])));
     }
 
     #[test]

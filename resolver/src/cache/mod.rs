@@ -97,10 +97,15 @@ impl RecordCache {
         let Some(key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
             return false;
         };
-        if let Some(existing) = self.entries.get(key.as_bytes()) {
-            if existing.expires() > now && existing.trust() > trust {
-                return false;
-            }
+        let existing = self
+            .entries
+            .get(key.as_bytes())
+            .filter(|existing| existing.expires() > now);
+        if existing
+            .as_ref()
+            .is_some_and(|existing| existing.trust() > trust)
+        {
+            return false;
         }
         // Duplicate records in one RRset are one record (RFC 2181 §5).
         let mut unique: Vec<Record> = Vec::with_capacity(records.len());
@@ -109,17 +114,36 @@ impl RecordCache {
                 unique.push(record.clone());
             }
         }
-        let Ok(entry) = WireEntry::rrset(&unique, now, ttl, trust) else {
+        let Ok(mut entry) = WireEntry::rrset(&unique, now, ttl, trust) else {
             return false;
         };
-        self.entries.insert(key.as_bytes(), entry);
-        // A positive RRset supersedes a cached NODATA for the same name and type.
+        let stored = match existing.filter(|existing| existing.trust() == trust) {
+            // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
+            // keeping the entry keeps its TTL counting down, as the first answer set it.
+            Some(existing) if existing.same_rdata(&entry) => false,
+            // A changed NS set at the same rank replaces the old one but not its expiry, so a
+            // parent (or child) cannot keep a delegation alive by changing it (Unbound, same
+            // place: "do not 'stick' to owner that changes the NS RRset").
+            Some(existing) if record_type == RecordType::NS => {
+                let left = remaining_seconds(existing.expires(), now).min(ttl);
+                match WireEntry::rrset(&unique, now, left, trust) {
+                    Ok(shortened) => entry = shortened,
+                    Err(_) => return false,
+                }
+                true
+            }
+            _ => true,
+        };
+        if stored {
+            self.entries.insert(key.as_bytes(), entry);
+        }
+        // The RRset exists: a cached NODATA or NXDOMAIN for the name is stale either way.
         for kind in [EntryKind::NoData, EntryKind::NxDomain] {
             if let Some(key) = Self::key(owner, record_type, class, kind) {
                 self.entries.remove(key.as_bytes());
             }
         }
-        true
+        stored
     }
 
     /// The RRset with TTLs counted down, if cached, unexpired and at least `minimum_trust`.
@@ -514,6 +538,80 @@ mod tests {
             Trust::Glue,
             Duration::from_secs(301)
         ));
+    }
+
+    #[test]
+    fn same_rrset_at_same_rank_keeps_the_entry_and_its_countdown() {
+        let cache = RecordCache::new(100, policy());
+        let set = [
+            a_record("www.example.", 300, 1),
+            a_record("www.example.", 300, 2),
+        ];
+        assert!(cache.insert_rrset(&set, Trust::AnswerAuthoritative, Duration::ZERO));
+        let reordered = [set[1].clone(), set[0].clone()];
+        assert!(!cache.insert_rrset(
+            &reordered,
+            Trust::AnswerAuthoritative,
+            Duration::from_secs(100)
+        ));
+        let kept = cache
+            .get_rrset(
+                &name("www.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::from_secs(100),
+            )
+            .unwrap();
+        assert_eq!(kept[0].ttl, 200);
+        assert_eq!(kept[0].data, set[0].data);
+        // Different data at the same rank does replace it.
+        assert!(cache.insert_rrset(
+            &[a_record("www.example.", 300, 9)],
+            Trust::AnswerAuthoritative,
+            Duration::from_secs(100)
+        ));
+        let replaced = cache
+            .get_rrset(
+                &name("www.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::from_secs(100),
+            )
+            .unwrap();
+        assert_eq!(replaced.len(), 1);
+        assert_eq!(replaced[0].ttl, 300);
+    }
+
+    #[test]
+    fn changed_ns_set_at_same_rank_keeps_the_old_expiry() {
+        let cache = RecordCache::new(100, policy());
+        let ns = |target: &str| {
+            Record::from_rdata(
+                name("example."),
+                3_600,
+                RData::NS(hickory_proto::rr::rdata::NS(name(target))),
+            )
+        };
+        assert!(cache.insert_rrset(&[ns("a.ns.example.")], Trust::Glue, Duration::ZERO));
+        assert!(cache.insert_rrset(
+            &[ns("b.ns.example.")],
+            Trust::Glue,
+            Duration::from_secs(3_000)
+        ));
+        let now = Duration::from_secs(3_000);
+        let held = cache
+            .get_rrset(
+                &name("example."),
+                RecordType::NS,
+                DNSClass::IN,
+                Trust::Glue,
+                now,
+            )
+            .unwrap();
+        assert_eq!(held[0].data, ns("b.ns.example.").data);
+        assert_eq!(held[0].ttl, 600);
     }
 
     #[test]

@@ -82,3 +82,10 @@ pub const FAILURE_CACHE_TTL: Duration = Duration::from_secs(5);
 /// Failed (name, type) pairs remembered: each entry is a name and a time, so this bounds
 /// memory at a few MB even when every query of a random-name flood fails.
 pub const FAILURE_CACHE_MAX_ENTRIES: u64 = 10_000;
+
+/// Longest owner name in a cache key, in wire format (RFC 1035 §3.1: 255 octets).
+pub const MAX_NAME_WIRE_BYTES: usize = 255;
+
+/// Largest cache entry (header and records, in wire form). No DNS message is larger than
+/// 65,535 bytes (RFC 1035 §4.2.2), so an RRset above this could never be sent whole anyway.
+pub const MAX_ENTRY_WIRE_BYTES: usize = 65_535;

@@ -1,11 +1,22 @@
 //! The RRset cache: positive RRsets and negative answers, keyed by name, type and class.
-//! Expiry follows the resolver's `Clock`, never moka's; only the scrubber's output is ever stored.
+//! Expiry follows the resolver's `Clock`, never the map's; only the scrubber's output is ever stored.
+//!
+//! ```text
+//! insert_* ─▶ key.rs (lower-cased wire name + kind/type/class) ─▶ store.rs (bounded map)
+//!                 entry.rs (the records in wire form, one allocation) ◀─ get_* (hickory records)
+//! ```
 
-use std::sync::Arc;
+mod entry;
+mod key;
+mod store;
+
 use std::time::Duration;
 
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
-use moka::sync::Cache;
+
+use crate::cache::entry::WireEntry;
+use crate::cache::key::{EntryKind, KeyBuffer};
+use crate::cache::store::EntryStore;
 
 /// How much an RRset is believed, RFC 2181 §5.4.1 (higher is better). Lower-ranked data never
 /// replaces higher-ranked data that has not expired.
@@ -29,34 +40,6 @@ pub struct TtlPolicy {
     pub max_negative_ttl: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum EntryKind {
-    RrSet(RecordType),
-    /// RFC 2308 §5: NODATA for this name and type.
-    NoData(RecordType),
-    /// RFC 2308 §5: the name does not exist, whatever the type.
-    NxDomain,
-    /// NS sets and glue as the parent zone gave them in a referral, kept apart from the
-    /// child's (higher-ranked) data: the fallback when the child's servers fail (Unbound's
-    /// parent-side cache, `iter_store_parentside_*`).
-    ParentSide(RecordType),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct CacheKey {
-    name: Name,
-    class: DNSClass,
-    kind: EntryKind,
-}
-
-#[derive(Clone, Debug)]
-struct CacheEntry {
-    records: Arc<Vec<Record>>,
-    expires: Duration,
-    trust: Trust,
-    stored_at: Duration,
-}
-
 /// A negative answer from the cache, with the authority section (SOA, zone NS) to send.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NegativeAnswer {
@@ -65,24 +48,42 @@ pub enum NegativeAnswer {
 }
 
 pub struct RecordCache {
-    entries: Cache<CacheKey, CacheEntry>,
+    entries: EntryStore,
     policy: TtlPolicy,
 }
 
 impl RecordCache {
     pub fn new(max_entries: u64, policy: TtlPolicy) -> Self {
         RecordCache {
-            entries: Cache::new(max_entries),
+            entries: EntryStore::new(max_entries),
             policy,
         }
     }
 
-    fn key(name: &Name, class: DNSClass, kind: EntryKind) -> CacheKey {
-        CacheKey {
-            name: name.to_lowercase(),
-            class,
-            kind,
+    fn key(
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        kind: EntryKind,
+    ) -> Option<KeyBuffer> {
+        KeyBuffer::for_name(name, record_type, class, kind)
+    }
+
+    fn clamp_ttl(&self, ttl: u32) -> u32 {
+        ttl.clamp(
+            self.policy.min_ttl,
+            self.policy.max_ttl.max(self.policy.min_ttl),
+        )
+    }
+
+    /// The entry under `key` if it has not expired; an expired one is dropped on the way.
+    fn live(&self, key: &KeyBuffer, now: Duration) -> Option<WireEntry> {
+        let entry = self.entries.get(key.as_bytes())?;
+        if entry.expires() <= now {
+            self.entries.remove(key.as_bytes());
+            return None;
         }
+        Some(entry)
     }
 
     /// Stores one RRset (all records share owner, type and class). Returns whether it was stored.
@@ -91,51 +92,58 @@ impl RecordCache {
             return false;
         };
         let min_record_ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
-        let ttl = min_record_ttl.clamp(
-            self.policy.min_ttl,
-            self.policy.max_ttl.max(self.policy.min_ttl),
-        );
-        let key = Self::key(
-            &first.name,
-            first.dns_class,
-            EntryKind::RrSet(first.record_type()),
-        );
-        if let Some(existing) = self.entries.get(&key) {
-            if existing.expires > now && existing.trust > trust {
-                return false;
-            }
+        let ttl = self.clamp_ttl(min_record_ttl);
+        let (owner, record_type, class) = (&first.name, first.record_type(), first.dns_class);
+        let Some(key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
+            return false;
+        };
+        let existing = self
+            .entries
+            .get(key.as_bytes())
+            .filter(|existing| existing.expires() > now);
+        if existing
+            .as_ref()
+            .is_some_and(|existing| existing.trust() > trust)
+        {
+            return false;
         }
-        let mut stored: Vec<Record> = Vec::with_capacity(records.len());
+        // Duplicate records in one RRset are one record (RFC 2181 §5).
+        let mut unique: Vec<Record> = Vec::with_capacity(records.len());
         for record in records {
-            let mut record = record.clone();
-            record.ttl = ttl;
-            // Duplicate records in one RRset are one record (RFC 2181 §5).
-            if !stored.iter().any(|kept| kept.data == record.data) {
-                stored.push(record);
+            if !unique.iter().any(|kept| kept.data == record.data) {
+                unique.push(record.clone());
             }
         }
-        let expires = now + Duration::from_secs(u64::from(ttl));
-        self.entries.insert(
-            key,
-            CacheEntry {
-                records: Arc::new(stored),
-                expires,
-                trust,
-                stored_at: now,
-            },
-        );
-        // A positive RRset supersedes a cached NODATA for the same name and type.
-        self.entries.invalidate(&Self::key(
-            &first.name,
-            first.dns_class,
-            EntryKind::NoData(first.record_type()),
-        ));
-        self.entries.invalidate(&Self::key(
-            &first.name,
-            first.dns_class,
-            EntryKind::NxDomain,
-        ));
-        true
+        let Ok(mut entry) = WireEntry::rrset(&unique, now, ttl, trust) else {
+            return false;
+        };
+        let stored = match existing.filter(|existing| existing.trust() == trust) {
+            // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
+            // keeping the entry keeps its TTL counting down, as the first answer set it.
+            Some(existing) if existing.same_rdata(&entry) => false,
+            // A changed NS set at the same rank replaces the old one but not its expiry, so a
+            // parent (or child) cannot keep a delegation alive by changing it (Unbound, same
+            // place: "do not 'stick' to owner that changes the NS RRset").
+            Some(existing) if record_type == RecordType::NS => {
+                let left = remaining_seconds(existing.expires(), now).min(ttl);
+                match WireEntry::rrset(&unique, now, left, trust) {
+                    Ok(shortened) => entry = shortened,
+                    Err(_) => return false,
+                }
+                true
+            }
+            _ => true,
+        };
+        if stored {
+            self.entries.insert(key.as_bytes(), entry);
+        }
+        // The RRset exists: a cached NODATA or NXDOMAIN for the name is stale either way.
+        for kind in [EntryKind::NoData, EntryKind::NxDomain] {
+            if let Some(key) = Self::key(owner, record_type, class, kind) {
+                self.entries.remove(key.as_bytes());
+            }
+        }
+        stored
     }
 
     /// The RRset with TTLs counted down, if cached, unexpired and at least `minimum_trust`.
@@ -147,52 +155,34 @@ impl RecordCache {
         minimum_trust: Trust,
         now: Duration,
     ) -> Option<Vec<Record>> {
-        let key = Self::key(name, class, EntryKind::RrSet(record_type));
-        let entry = self.entries.get(&key)?;
-        if entry.expires <= now {
-            self.entries.invalidate(&key);
+        let key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        let entry = self.live(&key, now)?;
+        if entry.trust() < minimum_trust {
             return None;
         }
-        if entry.trust < minimum_trust {
-            return None;
-        }
-        let remaining = remaining_seconds(entry.expires, now);
-        Some(
-            entry
-                .records
-                .iter()
-                .map(|record| {
-                    let mut record = record.clone();
-                    record.ttl = remaining;
-                    record
-                })
-                .collect(),
+        entry.to_rrset(
+            name,
+            record_type,
+            class,
+            remaining_seconds(entry.expires(), now),
         )
     }
 
     /// Records a referral's NS set or glue as the parent gave it.
     pub fn insert_parent_side(&self, records: &[Record], now: Duration) {
         let Some(first) = records.first() else { return };
-        let ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
-        let ttl = ttl.clamp(
-            self.policy.min_ttl,
-            self.policy.max_ttl.max(self.policy.min_ttl),
-        );
-        let key = Self::key(
+        let ttl = self.clamp_ttl(records.iter().map(|record| record.ttl).min().unwrap_or(0));
+        let Some(key) = Self::key(
             &first.name,
+            first.record_type(),
             first.dns_class,
-            EntryKind::ParentSide(first.record_type()),
-        );
-        let expires = now + Duration::from_secs(u64::from(ttl));
-        self.entries.insert(
-            key,
-            CacheEntry {
-                records: Arc::new(records.to_vec()),
-                expires,
-                trust: Trust::Glue,
-                stored_at: now,
-            },
-        );
+            EntryKind::ParentSide,
+        ) else {
+            return;
+        };
+        if let Ok(entry) = WireEntry::rrset(records, now, ttl, Trust::Glue) {
+            self.entries.insert(key.as_bytes(), entry);
+        }
     }
 
     /// The parent-side NS set or glue for `name`, if unexpired.
@@ -203,11 +193,14 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Vec<Record> {
-        let key = Self::key(name, class, EntryKind::ParentSide(record_type));
-        match self.entries.get(&key) {
-            Some(entry) if entry.expires > now => entry.records.as_ref().clone(),
-            _ => Vec::new(),
-        }
+        Self::key(name, record_type, class, EntryKind::ParentSide)
+            .and_then(|key| self.entries.get(key.as_bytes()))
+            .filter(|entry| entry.expires() > now)
+            .and_then(|entry| {
+                let ttl = remaining_seconds(entry.expires(), now);
+                entry.to_rrset(name, record_type, class, ttl)
+            })
+            .unwrap_or_default()
     }
 
     /// Trust of the cached, unexpired RRset, if any.
@@ -218,10 +211,9 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Option<Trust> {
-        let entry = self
-            .entries
-            .get(&Self::key(name, class, EntryKind::RrSet(record_type)))?;
-        (entry.expires > now).then_some(entry.trust)
+        let key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        let entry = self.entries.get(key.as_bytes())?;
+        (entry.expires() > now).then_some(entry.trust())
     }
 
     /// RFC 2308 §5: caches NXDOMAIN (record_type `None`) or NODATA for min(SOA TTL, SOA MINIMUM),
@@ -247,10 +239,11 @@ impl RecordCache {
         if ttl == 0 {
             return;
         }
-        let kind = match record_type {
-            Some(record_type) => EntryKind::NoData(record_type),
-            None => EntryKind::NxDomain,
+        let key = match record_type {
+            Some(record_type) => Self::key(name, record_type, class, EntryKind::NoData),
+            None => Self::key(name, RecordType::A, class, EntryKind::NxDomain),
         };
+        let Some(key) = key else { return };
         let max_ttl = self.policy.max_ttl.max(self.policy.min_ttl);
         let stored: Vec<Record> = authorities
             .iter()
@@ -261,16 +254,9 @@ impl RecordCache {
                 stored
             })
             .collect();
-        let expires = now + Duration::from_secs(u64::from(ttl));
-        self.entries.insert(
-            Self::key(name, class, kind),
-            CacheEntry {
-                records: Arc::new(stored),
-                expires,
-                trust: Trust::AnswerAuthoritative,
-                stored_at: now,
-            },
-        );
+        if let Ok(entry) = WireEntry::records(&stored, now, ttl, Trust::AnswerAuthoritative) {
+            self.entries.insert(key.as_bytes(), entry);
+        }
     }
 
     /// A cached negative answer for this name and type, authority TTLs counted down.
@@ -281,30 +267,17 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Option<NegativeAnswer> {
-        for (kind, nxdomain) in [
-            (EntryKind::NxDomain, true),
-            (EntryKind::NoData(record_type), false),
-        ] {
-            let key = Self::key(name, class, kind);
-            let Some(entry) = self.entries.get(&key) else {
+        for kind in [EntryKind::NxDomain, EntryKind::NoData] {
+            let Some(key) = Self::key(name, record_type, class, kind) else {
                 continue;
             };
-            if entry.expires <= now {
-                self.entries.invalidate(&key);
+            let Some(entry) = self.live(&key, now) else {
                 continue;
-            }
+            };
             let elapsed =
-                u32::try_from(now.saturating_sub(entry.stored_at).as_secs()).unwrap_or(u32::MAX);
-            let records: Vec<Record> = entry
-                .records
-                .iter()
-                .map(|record| {
-                    let mut record = record.clone();
-                    record.ttl = record.ttl.saturating_sub(elapsed);
-                    record
-                })
-                .collect();
-            return Some(if nxdomain {
+                u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
+            let records = entry.to_records(elapsed)?;
+            return Some(if kind == EntryKind::NxDomain {
                 NegativeAnswer::NxDomain(records)
             } else {
                 NegativeAnswer::NoData(records)
@@ -315,13 +288,12 @@ impl RecordCache {
 
     /// Drops everything (tests and operator flush).
     pub fn clear(&self) {
-        self.entries.invalidate_all();
+        self.entries.clear();
     }
 
-    /// How many entries (RRsets and negative answers) are held, once pending evictions are done.
+    /// How many entries (RRsets and negative answers) are held.
     pub fn entry_count(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
+        u64::try_from(self.entries.len()).unwrap_or(u64::MAX)
     }
 }
 
@@ -332,7 +304,7 @@ fn remaining_seconds(expires: Duration, now: Duration) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::rr::rdata::{A, SOA};
+    use hickory_proto::rr::rdata::{A, SOA, TXT};
     use std::net::Ipv4Addr;
 
     fn policy() -> TtlPolicy {
@@ -437,6 +409,36 @@ mod tests {
     }
 
     #[test]
+    fn rrset_too_large_for_any_message_is_not_stored() {
+        let cache = RecordCache::new(100, policy());
+        let owner = name("big.example.");
+        let text = "x".repeat(255);
+        let records: Vec<Record> = (0..300)
+            .map(|index| {
+                Record::from_rdata(
+                    owner.clone(),
+                    60,
+                    RData::TXT(TXT::new(vec![format!("{index}"), text.clone()])),
+                )
+            })
+            .collect();
+        assert!(!cache.insert_rrset(&records, Trust::AnswerAuthoritative, Duration::ZERO));
+        assert_eq!(cache.entry_count(), 0);
+        assert!(cache.insert_rrset(&records[..10], Trust::AnswerAuthoritative, Duration::ZERO));
+        let kept = cache
+            .get_rrset(
+                &owner,
+                RecordType::TXT,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::ZERO,
+            )
+            .unwrap();
+        assert_eq!(kept.len(), 10);
+        assert_eq!(kept[9].data, records[9].data);
+    }
+
+    #[test]
     fn rrset_ttl_counts_down_and_expires() {
         let cache = RecordCache::new(100, policy());
         cache.insert_rrset(
@@ -536,6 +538,80 @@ mod tests {
             Trust::Glue,
             Duration::from_secs(301)
         ));
+    }
+
+    #[test]
+    fn same_rrset_at_same_rank_keeps_the_entry_and_its_countdown() {
+        let cache = RecordCache::new(100, policy());
+        let set = [
+            a_record("www.example.", 300, 1),
+            a_record("www.example.", 300, 2),
+        ];
+        assert!(cache.insert_rrset(&set, Trust::AnswerAuthoritative, Duration::ZERO));
+        let reordered = [set[1].clone(), set[0].clone()];
+        assert!(!cache.insert_rrset(
+            &reordered,
+            Trust::AnswerAuthoritative,
+            Duration::from_secs(100)
+        ));
+        let kept = cache
+            .get_rrset(
+                &name("www.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::from_secs(100),
+            )
+            .unwrap();
+        assert_eq!(kept[0].ttl, 200);
+        assert_eq!(kept[0].data, set[0].data);
+        // Different data at the same rank does replace it.
+        assert!(cache.insert_rrset(
+            &[a_record("www.example.", 300, 9)],
+            Trust::AnswerAuthoritative,
+            Duration::from_secs(100)
+        ));
+        let replaced = cache
+            .get_rrset(
+                &name("www.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::from_secs(100),
+            )
+            .unwrap();
+        assert_eq!(replaced.len(), 1);
+        assert_eq!(replaced[0].ttl, 300);
+    }
+
+    #[test]
+    fn changed_ns_set_at_same_rank_keeps_the_old_expiry() {
+        let cache = RecordCache::new(100, policy());
+        let ns = |target: &str| {
+            Record::from_rdata(
+                name("example."),
+                3_600,
+                RData::NS(hickory_proto::rr::rdata::NS(name(target))),
+            )
+        };
+        assert!(cache.insert_rrset(&[ns("a.ns.example.")], Trust::Glue, Duration::ZERO));
+        assert!(cache.insert_rrset(
+            &[ns("b.ns.example.")],
+            Trust::Glue,
+            Duration::from_secs(3_000)
+        ));
+        let now = Duration::from_secs(3_000);
+        let held = cache
+            .get_rrset(
+                &name("example."),
+                RecordType::NS,
+                DNSClass::IN,
+                Trust::Glue,
+                now,
+            )
+            .unwrap();
+        assert_eq!(held[0].data, ns("b.ns.example.").data);
+        assert_eq!(held[0].ttl, 600);
     }
 
     #[test]

@@ -1,0 +1,306 @@
+//! One cache entry in wire form, in ONE allocation: when it was stored, for how long, at what
+//! trust, then the records (RDATA only for an RRset, whole RRs for a negative answer's authority).
+//!
+//! Layout (big-endian): stored_at µs (8) | ttl s (4) | trust (1) | shape (1) | count (2) | records.
+//! RRset records are `rdlength rdata`; full records are `owner type class ttl rdlength rdata`, all
+//! names uncompressed, so the bytes can be copied into a response as they are.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{
+    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict,
+};
+
+use crate::cache::Trust;
+use crate::limits::MAX_ENTRY_WIRE_BYTES;
+
+const HEADER_BYTES: usize = 16;
+const SHAPE_RDATA: u8 = 0;
+const SHAPE_FULL: u8 = 1;
+
+/// A stored entry; cloning it is one reference count.
+#[derive(Clone, Debug)]
+pub(crate) struct WireEntry(Arc<[u8]>);
+
+/// Why records could not be stored.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum EncodeError {
+    /// hickory could not encode a record's data.
+    Record,
+    /// More bytes than any message could carry (`MAX_ENTRY_WIRE_BYTES`).
+    TooLarge,
+}
+
+impl WireEntry {
+    /// An RRset: the RDATA of `records` (one owner, type and class, checked by the caller).
+    pub(crate) fn rrset(
+        records: &[Record],
+        stored_at: Duration,
+        ttl: u32,
+        trust: Trust,
+    ) -> Result<WireEntry, EncodeError> {
+        let mut bytes = header(stored_at, ttl, trust, SHAPE_RDATA, records.len())?;
+        let mut encoder = BinEncoder::new(&mut bytes);
+        encoder.set_offset(HEADER_BYTES);
+        encoder.set_name_encoding(NameEncoding::Uncompressed);
+        for record in records {
+            let place = encoder.place::<u16>().map_err(|_| EncodeError::Record)?;
+            record
+                .data
+                .emit(&mut encoder)
+                .map_err(|_| EncodeError::Record)?;
+            let length = u16::try_from(encoder.len_since_place(&place))
+                .map_err(|_| EncodeError::TooLarge)?;
+            place
+                .replace(&mut encoder, length)
+                .map_err(|_| EncodeError::Record)?;
+        }
+        finish(bytes)
+    }
+
+    /// Whole records with their own owners and TTLs (a negative answer's SOA and NS).
+    pub(crate) fn records(
+        records: &[Record],
+        stored_at: Duration,
+        ttl: u32,
+        trust: Trust,
+    ) -> Result<WireEntry, EncodeError> {
+        let mut bytes = header(stored_at, ttl, trust, SHAPE_FULL, records.len())?;
+        let mut encoder = BinEncoder::new(&mut bytes);
+        encoder.set_offset(HEADER_BYTES);
+        encoder.set_name_encoding(NameEncoding::Uncompressed);
+        for record in records {
+            record.emit(&mut encoder).map_err(|_| EncodeError::Record)?;
+        }
+        finish(bytes)
+    }
+
+    pub(crate) fn stored_at(&self) -> Duration {
+        Duration::from_micros(u64::from_be_bytes(self.array::<8>(0)))
+    }
+
+    pub(crate) fn ttl(&self) -> u32 {
+        u32::from_be_bytes(self.array::<4>(8))
+    }
+
+    pub(crate) fn expires(&self) -> Duration {
+        self.stored_at() + Duration::from_secs(u64::from(self.ttl()))
+    }
+
+    pub(crate) fn trust(&self) -> Trust {
+        match self.0.get(12) {
+            Some(4) => Trust::AnswerAuthoritative,
+            Some(3) => Trust::AuthorityAuthoritative,
+            Some(2) => Trust::AnswerNonAuthoritative,
+            _ => Trust::Glue,
+        }
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        usize::from(u16::from_be_bytes(self.array::<2>(14)))
+    }
+
+    /// The records part: for an RRset, `rdlength rdata` repeated `count` times.
+    pub(crate) fn record_bytes(&self) -> &[u8] {
+        self.0.get(HEADER_BYTES..).unwrap_or_default()
+    }
+
+    /// Each RDATA of an RRset, in stored order.
+    pub(crate) fn rdatas(&self) -> RdataIter<'_> {
+        RdataIter {
+            rest: self.record_bytes(),
+        }
+    }
+
+    /// Whether two RRset entries hold the same RDATA, in any order (Unbound `rrsetdata_equal`,
+    /// but order-blind: round-robin servers reorder sets). Bounded by the records per section.
+    pub(crate) fn same_rdata(&self, other: &WireEntry) -> bool {
+        self.count() == other.count()
+            && self.record_bytes().len() == other.record_bytes().len()
+            && self
+                .rdatas()
+                .all(|rdata| other.rdatas().any(|kept| kept == rdata))
+    }
+
+    /// The RRset as hickory records, TTL `ttl`. `None` if stored bytes do not decode (never
+    /// expected: they were encoded by hickory), which callers treat as a miss.
+    pub(crate) fn to_rrset(
+        &self,
+        owner: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        ttl: u32,
+    ) -> Option<Vec<Record>> {
+        self.rdatas()
+            .map(|rdata| {
+                let length = u16::try_from(rdata.len()).ok()?;
+                let mut decoder = BinDecoder::new(rdata);
+                let data = RData::read(&mut decoder, record_type, Restrict::new(length)).ok()?;
+                let mut record = Record::from_rdata(owner.clone(), ttl, data);
+                record.dns_class = class;
+                Some(record)
+            })
+            .collect()
+    }
+
+    /// Whole records, each TTL reduced by `elapsed` seconds.
+    pub(crate) fn to_records(&self, elapsed: u32) -> Option<Vec<Record>> {
+        let mut decoder = BinDecoder::new(self.record_bytes());
+        let mut records = Vec::with_capacity(self.count());
+        for _ in 0..self.count() {
+            let mut record = Record::read(&mut decoder).ok()?;
+            record.ttl = record.ttl.saturating_sub(elapsed);
+            records.push(record);
+        }
+        Some(records)
+    }
+
+    /// Bytes held, for the size tests.
+    #[cfg(test)]
+    pub(crate) fn byte_len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn array<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        if let Some(bytes) = self.0.get(at..at + N) {
+            out.copy_from_slice(bytes);
+        }
+        out
+    }
+}
+
+/// The RDATA slices of an RRset entry.
+pub(crate) struct RdataIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for RdataIter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let length = self.rest.get(..2)?;
+        let length = usize::from(u16::from_be_bytes([length[0], length[1]]));
+        let rdata = self.rest.get(2..2 + length)?;
+        self.rest = self.rest.get(2 + length..).unwrap_or_default();
+        Some(rdata)
+    }
+}
+
+fn header(
+    stored_at: Duration,
+    ttl: u32,
+    trust: Trust,
+    shape: u8,
+    count: usize,
+) -> Result<Vec<u8>, EncodeError> {
+    let count = u16::try_from(count).map_err(|_| EncodeError::TooLarge)?;
+    let micros = u64::try_from(stored_at.as_micros()).unwrap_or(u64::MAX);
+    let mut bytes = Vec::with_capacity(HEADER_BYTES + 16 * usize::from(count));
+    bytes.extend_from_slice(&micros.to_be_bytes());
+    bytes.extend_from_slice(&ttl.to_be_bytes());
+    bytes.push(trust as u8);
+    bytes.push(shape);
+    bytes.extend_from_slice(&count.to_be_bytes());
+    Ok(bytes)
+}
+
+fn finish(bytes: Vec<u8>) -> Result<WireEntry, EncodeError> {
+    if bytes.len() > MAX_ENTRY_WIRE_BYTES {
+        return Err(EncodeError::TooLarge);
+    }
+    // `Arc<[u8]>::from` copies into an exactly sized allocation: no spare capacity is kept.
+    Ok(WireEntry(Arc::from(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{A, CNAME, MX, SOA};
+    use std::net::Ipv4Addr;
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).unwrap()
+    }
+
+    #[test]
+    fn rrset_round_trips_with_header_fields() {
+        let owner = name("www.example.");
+        let records = vec![
+            Record::from_rdata(owner.clone(), 300, RData::A(A(Ipv4Addr::new(192, 0, 2, 1)))),
+            Record::from_rdata(owner.clone(), 300, RData::A(A(Ipv4Addr::new(192, 0, 2, 2)))),
+        ];
+        let entry = WireEntry::rrset(
+            &records,
+            Duration::from_secs(7),
+            300,
+            Trust::AnswerAuthoritative,
+        )
+        .unwrap();
+        assert_eq!(entry.stored_at(), Duration::from_secs(7));
+        assert_eq!(entry.expires(), Duration::from_secs(307));
+        assert_eq!(entry.trust(), Trust::AnswerAuthoritative);
+        assert_eq!(entry.count(), 2);
+        // Header, then two records of length prefix and four address bytes.
+        assert_eq!(entry.byte_len(), HEADER_BYTES + 2 * 6);
+        let back = entry
+            .to_rrset(&owner, RecordType::A, DNSClass::IN, 120)
+            .unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[1].data, records[1].data);
+        assert_eq!(back[0].ttl, 120);
+    }
+
+    #[test]
+    fn names_inside_rdata_are_stored_uncompressed_and_round_trip() {
+        let owner = name("mail.example.");
+        let records = vec![
+            Record::from_rdata(
+                owner.clone(),
+                60,
+                RData::MX(MX::new(10, name("mx.example."))),
+            ),
+            Record::from_rdata(
+                owner.clone(),
+                60,
+                RData::MX(MX::new(20, name("mx2.example."))),
+            ),
+        ];
+        let entry = WireEntry::rrset(&records, Duration::ZERO, 60, Trust::Glue).unwrap();
+        let rdatas: Vec<&[u8]> = entry.rdatas().collect();
+        assert_eq!(rdatas[1], b"\x00\x14\x03mx2\x07example\x00");
+        let back = entry
+            .to_rrset(&owner, RecordType::MX, DNSClass::IN, 60)
+            .unwrap();
+        assert_eq!(back[0].data, records[0].data);
+        assert_eq!(back[1].data, records[1].data);
+    }
+
+    #[test]
+    fn same_rdata_ignores_order_but_not_content() {
+        let owner = name("a.example.");
+        let one = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 1))));
+        let two = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 2))));
+        let target = Record::from_rdata(owner, 1, RData::CNAME(CNAME(name("b.example."))));
+        let entry =
+            |records: &[Record]| WireEntry::rrset(records, Duration::ZERO, 1, Trust::Glue).unwrap();
+        let forward = entry(&[one.clone(), two.clone()]);
+        assert!(forward.same_rdata(&entry(&[two.clone(), one.clone()])));
+        assert!(!forward.same_rdata(&entry(std::slice::from_ref(&one))));
+        assert!(!entry(&[target]).same_rdata(&entry(&[one])));
+    }
+
+    #[test]
+    fn full_records_keep_owner_and_count_ttl_down() {
+        let soa = SOA::new(name("ns.example."), name("host.example."), 1, 2, 3, 4, 5);
+        let records = vec![Record::from_rdata(name("example."), 900, RData::SOA(soa))];
+        let entry =
+            WireEntry::records(&records, Duration::ZERO, 5, Trust::AnswerAuthoritative).unwrap();
+        let back = entry.to_records(100).unwrap();
+        assert_eq!(back[0].name, name("example."));
+        assert_eq!(back[0].ttl, 800);
+        assert_eq!(back[0].data, records[0].data);
+    }
+}

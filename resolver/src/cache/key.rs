@@ -1,0 +1,121 @@
+//! Cache keys as bytes: what is cached (kind), type, class and the lower-cased wire-format owner
+//! name, in one small slice. Built on the stack for lookups; boxed only when an entry is stored.
+
+use hickory_proto::rr::{DNSClass, Name, RecordType};
+
+use crate::limits::MAX_NAME_WIRE_BYTES;
+
+/// What an entry holds for its name, type and class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    RrSet,
+    /// RFC 2308 §5: NODATA for this name and type.
+    NoData,
+    /// RFC 2308 §5: the name does not exist, whatever the type (the type bytes are zero).
+    NxDomain,
+    /// NS sets and glue as the parent zone gave them in a referral, kept apart from the
+    /// child's (higher-ranked) data: the fallback when the child's servers fail (Unbound's
+    /// parent-side cache, `iter_store_parentside_*`).
+    ParentSide,
+}
+
+impl EntryKind {
+    fn tag(self) -> u8 {
+        match self {
+            EntryKind::RrSet => 0,
+            EntryKind::NoData => 1,
+            EntryKind::NxDomain => 2,
+            EntryKind::ParentSide => 3,
+        }
+    }
+}
+
+/// Kind tag, type (2 bytes), class (2 bytes), then the name.
+const PREFIX_BYTES: usize = 5;
+
+/// A key being built: fixed-size, so a lookup allocates nothing.
+pub(crate) struct KeyBuffer {
+    bytes: [u8; PREFIX_BYTES + MAX_NAME_WIRE_BYTES],
+    length: usize,
+}
+
+impl KeyBuffer {
+    /// The key for `name` (any case). `None` only for a name longer than RFC 1035 allows, which
+    /// hickory never builds.
+    pub(crate) fn for_name(
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        kind: EntryKind,
+    ) -> Option<KeyBuffer> {
+        let mut key = KeyBuffer::prefix(record_type, class, kind);
+        for label in name.iter() {
+            key.push_label(label)?;
+        }
+        key.push_label(&[])?;
+        Some(key)
+    }
+
+    fn prefix(record_type: RecordType, class: DNSClass, kind: EntryKind) -> KeyBuffer {
+        let mut bytes = [0u8; PREFIX_BYTES + MAX_NAME_WIRE_BYTES];
+        let record_type = match kind {
+            EntryKind::NxDomain => 0,
+            _ => u16::from(record_type),
+        };
+        bytes[0] = kind.tag();
+        bytes[1..3].copy_from_slice(&record_type.to_be_bytes());
+        bytes[3..5].copy_from_slice(&u16::from(class).to_be_bytes());
+        KeyBuffer {
+            bytes,
+            length: PREFIX_BYTES,
+        }
+    }
+
+    /// Appends one label, lower-cased (RFC 4343: names compare without regard to ASCII case).
+    fn push_label(&mut self, label: &[u8]) -> Option<()> {
+        let length = u8::try_from(label.len())
+            .ok()
+            .filter(|length| *length < 64)?;
+        let end = self.length + 1 + label.len();
+        let slot = self.bytes.get_mut(self.length..end)?;
+        if let Some((first, rest)) = slot.split_first_mut() {
+            *first = length;
+            for (target, source) in rest.iter_mut().zip(label) {
+                *target = source.to_ascii_lowercase();
+            }
+        }
+        self.length = end;
+        Some(())
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.length).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_differing_in_case_share_a_key() {
+        let upper = Name::from_ascii("WWW.Example.").unwrap();
+        let lower = Name::from_ascii("www.example.").unwrap();
+        let a = KeyBuffer::for_name(&upper, RecordType::A, DNSClass::IN, EntryKind::RrSet).unwrap();
+        let b = KeyBuffer::for_name(&lower, RecordType::A, DNSClass::IN, EntryKind::RrSet).unwrap();
+        assert_eq!(a.as_bytes(), b.as_bytes());
+    }
+
+    #[test]
+    fn kinds_and_types_do_not_collide() {
+        let name = Name::from_ascii("example.").unwrap();
+        let rrset =
+            KeyBuffer::for_name(&name, RecordType::A, DNSClass::IN, EntryKind::RrSet).unwrap();
+        let nodata =
+            KeyBuffer::for_name(&name, RecordType::A, DNSClass::IN, EntryKind::NoData).unwrap();
+        let aaaa =
+            KeyBuffer::for_name(&name, RecordType::AAAA, DNSClass::IN, EntryKind::RrSet).unwrap();
+        assert_ne!(rrset.as_bytes(), nodata.as_bytes());
+        assert_ne!(rrset.as_bytes(), aaaa.as_bytes());
+    }
+}

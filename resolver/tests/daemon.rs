@@ -717,6 +717,7 @@ mod end_to_end {
         child: Child,
         address: SocketAddr,
         lines: mpsc::Receiver<String>,
+        ready_line: String,
     }
 
     impl Daemon {
@@ -759,8 +760,13 @@ mod end_to_end {
     }
 
     fn start_daemon(arguments: &[String]) -> Daemon {
+        start_daemon_with_environment(arguments, &[])
+    }
+
+    fn start_daemon_with_environment(arguments: &[String], environment: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_resolver"))
             .args(arguments)
+            .envs(environment.iter().copied())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -782,6 +788,7 @@ mod end_to_end {
             child,
             address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             lines: receiver,
+            ready_line: String::new(),
         };
         let line = daemon.wait_for_line("resolver ready: listening on ");
         let rest = line
@@ -792,6 +799,7 @@ mod end_to_end {
         daemon.address = first
             .parse()
             .unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
+        daemon.ready_line = line;
         daemon
     }
 
@@ -914,6 +922,42 @@ mod end_to_end {
                 RData::A(address) => Some(address.0),
                 _ => None,
             })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_worker_thread_runs_the_current_thread_runtime_and_says_so() {
+        let (upstream, _) = fake_counting_upstream("127.60.6.2:0").await;
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.6.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.6.0/24".to_string(),
+        ];
+        let daemon = start_daemon_with_environment(&arguments, &[("TOKIO_WORKER_THREADS", "1")]);
+        assert!(
+            daemon.ready_line.contains("; current-thread runtime"),
+            "{}",
+            daemon.ready_line
+        );
+        let over_udp = ask_udp("127.60.6.3:0", daemon.address, 601, "one.worker.test.").await;
+        assert_eq!(first_address(&over_udp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        let over_tcp = ask_tcp("127.60.6.3:0", daemon.address, 602, "tcp.worker.test.").await;
+        assert_eq!(first_address(&over_tcp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+
+        let several = [
+            "--listen".to_string(),
+            "127.60.6.4:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+        ];
+        let daemon = start_daemon_with_environment(&several, &[("TOKIO_WORKER_THREADS", "2")]);
+        assert!(
+            daemon.ready_line.contains("; multi-thread runtime"),
+            "{}",
+            daemon.ready_line
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,5 +14,6 @@ pub mod local_zones;
 pub mod message;
 pub mod resolve;
 pub mod run;
+pub mod runtime;
 pub mod settings;
 pub mod stats;

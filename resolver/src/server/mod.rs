@@ -9,6 +9,7 @@ pub mod config_file;
 pub mod control;
 pub mod handler;
 pub mod inflight;
+pub mod leader_work;
 pub mod limits;
 pub mod local_zones;
 pub mod message;

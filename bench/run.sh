@@ -229,9 +229,9 @@ write_unbound_config() { # DIR ADDRESS PORT EXTRA-LINES...
     } >"$dir/unbound.conf"
 }
 
-# Our binaries use tokio's multi-threaded runtime and have no worker-count flag: taskset restricts
-# them to one core (tokio sizes its pool from the affinity mask) and TOKIO_WORKER_THREADS=1 makes it
-# explicit.
+# Our binaries have no worker-count flag: taskset restricts them to one core and
+# TOKIO_WORKER_THREADS=1 makes it explicit (the authority sizes tokio's multi-threaded pool from
+# it; the resolver then runs tokio's current-thread runtime, named in its ready line).
 start_ours_authority() { # NAME ADDRESS ORIGIN=FILE
     start "$1" env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$AUTHORITY" --listen "$2:$PORT" "$3"
 }

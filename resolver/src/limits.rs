@@ -62,7 +62,9 @@ pub const MAX_RECORDS_PER_SECTION: usize = 512;
 /// Largest TCP reply accepted: the 16-bit length prefix already bounds it (RFC 1035 §4.2.2).
 pub const MAX_TCP_MESSAGE: usize = 65_535;
 
-/// UDP receive buffer: the EDNS size we advertise, rounded up to a full datagram just in case.
+/// UDP receive buffer: a full datagram, so a server ignoring our EDNS size (1232) still arrives
+/// whole and is judged by the resolver, not cut here. One per runtime thread, reused by every
+/// exchange (`udp_tcp_transport`), so memory is threads x 64 KiB, not in-flight queries x 64 KiB.
 pub const UDP_RECEIVE_BUFFER: usize = 65_535;
 
 /// State transitions in one walk. Each send already spends the budget; this only guards

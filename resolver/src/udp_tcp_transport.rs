@@ -1,6 +1,8 @@
 //! The production `Transport`: tokio sockets, a fresh random source port per UDP query
 //! (RFC 5452 §9.2), TCP with the RFC 1035 §4.2.2 length prefix, a timeout on every exchange.
 
+use std::cell::RefCell;
+use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
@@ -10,7 +12,8 @@ use tokio::net::{TcpStream, UdpSocket};
 use crate::limits::{MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
 use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
-/// Sends queries over real sockets. Holds no state: each exchange opens its own socket.
+/// Sends queries over real sockets. Holds no state: each exchange opens its own socket (the
+/// receive buffer is per thread, see `RECEIVE_BUFFER`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct UdpTcpTransport;
 
@@ -44,27 +47,62 @@ impl Transport for UdpTcpTransport {
 }
 
 async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
-    // Port 0: the kernel picks a random ephemeral port for every query.
+    // Port 0: the kernel picks a random ephemeral port for every query (RFC 5452 §9.2).
     let local: SocketAddr = match server {
         SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
         SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
     };
-    let socket = UdpSocket::bind(local).await.map_err(io_error)?;
+    let socket = std::net::UdpSocket::bind(local).map_err(io_error)?;
     // A connected socket only receives datagrams from the server's address and port.
-    socket.connect(server).await.map_err(io_error)?;
-    socket.send(query).await.map_err(io_error)?;
-    let mut buffer = vec![0u8; UDP_RECEIVE_BUFFER];
+    socket.connect(server).map_err(io_error)?;
+    socket.set_nonblocking(true).map_err(io_error)?;
+    // Sent before the socket joins the reactor: a fresh tokio socket has no readiness yet, so an
+    // async send would first wait a reactor turn for "writable"; here the server starts on the
+    // query while we register. A full send buffer (never seen on a fresh socket) sends below.
+    let sent = match socket.send(query) {
+        Ok(_) => true,
+        Err(error) if error.kind() == ErrorKind::WouldBlock => false,
+        Err(error) => return Err(io_error(error)),
+    };
+    let socket = UdpSocket::from_std(socket).map_err(io_error)?;
+    if !sent {
+        socket.send(query).await.map_err(io_error)?;
+    }
     // RFC 5452 §9.1: a datagram with another ID is a guess (or a late reply): drop it and keep
     // waiting, or a single forged datagram would make us give up on the server. The caller's
     // timeout bounds this loop; the resolver still checks ID and question of what we return.
     loop {
-        let length = socket.recv(&mut buffer).await.map_err(io_error)?;
-        if length >= 2 && buffer.get(..2) == query.get(..2) {
-            buffer.truncate(length);
-            return Ok(buffer);
+        socket.readable().await.map_err(io_error)?;
+        match receive_into_thread_buffer(&socket, query) {
+            Ok(Some(reply)) => return Ok(reply),
+            Ok(None) => tracing::debug!(%server, "dropped a datagram with another ID"),
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            Err(error) => return Err(io_error(error)),
         }
-        tracing::debug!(%server, length, "dropped a datagram with another ID");
     }
+}
+
+thread_local! {
+    /// One receive buffer per runtime thread, reused by every exchange on it: no 64 KiB
+    /// allocation (and zeroing) per query. Borrowed only inside the synchronous receive.
+    static RECEIVE_BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0u8; UDP_RECEIVE_BUFFER]);
+}
+
+/// Reads one waiting datagram into this thread's buffer; `Some` copy of it when its ID is the
+/// query's, `None` for a datagram to drop. `WouldBlock` when nothing is waiting.
+fn receive_into_thread_buffer(
+    socket: &UdpSocket,
+    query: &[u8],
+) -> std::io::Result<Option<Vec<u8>>> {
+    RECEIVE_BUFFER.with_borrow_mut(|buffer| {
+        let length = socket.try_recv(buffer)?;
+        let datagram = buffer.get(..length).unwrap_or_default();
+        if length >= 2 && datagram.get(..2) == query.get(..2) {
+            Ok(Some(datagram.to_vec()))
+        } else {
+            Ok(None)
+        }
+    })
 }
 
 async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -129,6 +167,65 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reply, b"\x12\x34query");
+        answer.await.unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn concurrent_udp_exchanges_on_one_thread_each_get_their_own_reply() {
+        // Both exchanges share this thread's receive buffer; replies come in reverse order.
+        let server = UdpSocket::bind("127.0.0.63:0").await.unwrap();
+        let address = server.local_addr().unwrap();
+        let answer = tokio::spawn(async move {
+            let mut received = Vec::new();
+            for _ in 0..2 {
+                let mut buffer = [0u8; 512];
+                let (length, peer) = server.recv_from(&mut buffer).await.unwrap();
+                received.push((buffer[..length].to_vec(), peer));
+            }
+            for (query, peer) in received.iter().rev() {
+                let mut reply = query.clone();
+                reply.extend_from_slice(b"-reply");
+                server.send_to(&reply, peer).await.unwrap();
+            }
+            received
+                .iter()
+                .map(|(_, peer)| peer.port())
+                .collect::<Vec<_>>()
+        });
+        let transport = UdpTcpTransport::new();
+        let timeout = Duration::from_secs(5);
+        let (first, second) = tokio::join!(
+            transport.exchange(address, Protocol::Udp, b"\x00\x01first", timeout),
+            transport.exchange(address, Protocol::Udp, b"\x00\x02second", timeout),
+        );
+        assert_eq!(first.unwrap(), b"\x00\x01first-reply");
+        assert_eq!(second.unwrap(), b"\x00\x02second-reply");
+        let ports = answer.await.unwrap();
+        assert_ne!(ports[0], ports[1], "each query has its own source port");
+    }
+
+    #[tokio::test]
+    async fn udp_reply_larger_than_our_edns_size_arrives_whole() {
+        let server = UdpSocket::bind("127.0.0.64:0").await.unwrap();
+        let address = server.local_addr().unwrap();
+        let answer = tokio::spawn(async move {
+            let mut buffer = [0u8; 512];
+            let (length, peer) = server.recv_from(&mut buffer).await.unwrap();
+            let mut reply = buffer[..length].to_vec();
+            reply.resize(4000, 0xab);
+            server.send_to(&reply, peer).await.unwrap();
+        });
+        let reply = UdpTcpTransport::new()
+            .exchange(
+                address,
+                Protocol::Udp,
+                b"\x56\x78big",
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(reply.len(), 4000);
+        assert_eq!(&reply[..5], b"\x56\x78big");
         answer.await.unwrap();
     }
 

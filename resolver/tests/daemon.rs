@@ -604,6 +604,127 @@ mod concurrency {
             "slots are freed when resolutions end"
         );
     }
+
+    /// Records the task each resolution runs in; answers (or panics, when `panics`) once the
+    /// gate lets it through.
+    struct ProbeResolver {
+        gate: Semaphore,
+        panics: bool,
+        tasks: std::sync::Mutex<Vec<Option<tokio::task::Id>>>,
+    }
+
+    impl ProbeResolver {
+        fn new(open: bool, panics: bool) -> Arc<ProbeResolver> {
+            let permits = if open { Semaphore::MAX_PERMITS } else { 0 };
+            Arc::new(ProbeResolver {
+                gate: Semaphore::new(permits),
+                panics,
+                tasks: std::sync::Mutex::new(Vec::new()),
+            })
+        }
+
+        fn tasks(&self) -> Vec<Option<tokio::task::Id>> {
+            self.tasks
+                .lock()
+                .map(|tasks| tasks.clone())
+                .unwrap_or_default()
+        }
+    }
+
+    impl Resolve for ProbeResolver {
+        async fn resolve(&self, request: &Message) -> Message {
+            if let Ok(mut tasks) = self.tasks.lock() {
+                tasks.push(tokio::task::try_id());
+            }
+            if let Ok(permit) = self.gate.acquire().await {
+                permit.forget();
+            }
+            if self.panics {
+                panic!("resolution exploded (on purpose, in a test)");
+            }
+            answer_for(request, 1)
+        }
+    }
+
+    fn probe_handler(resolver: Arc<ProbeResolver>) -> Arc<ResolverHandler<ProbeResolver>> {
+        Arc::new(ResolverHandler::with_concurrency(
+            resolver,
+            Policy::default(),
+            Statistics::new(),
+            1,
+        ))
+    }
+
+    fn spawn_client(
+        handler: &Arc<ResolverHandler<ProbeResolver>>,
+        id: u16,
+    ) -> tokio::task::JoinHandle<(tokio::task::Id, Option<Vec<u8>>)> {
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            let answer = handler
+                .answer(
+                    &query_bytes(id, "shared.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await;
+            (tokio::task::id(), answer)
+        })
+    }
+
+    #[tokio::test]
+    async fn resolution_runs_in_the_first_clients_task_not_a_task_of_its_own() {
+        let resolver = ProbeResolver::new(true, false);
+        let handler = probe_handler(resolver.clone());
+        let (client_task, answer) = spawn_client(&handler, 1)
+            .await
+            .unwrap_or_else(|error| panic!("client task failed: {error}"));
+        assert_eq!(parse(answer).metadata.response_code, ResponseCode::NoError);
+        assert_eq!(resolver.tasks(), vec![Some(client_task)]);
+    }
+
+    #[tokio::test]
+    async fn first_client_going_away_leaves_the_answer_to_the_waiting_client() {
+        let resolver = ProbeResolver::new(false, false);
+        let handler = probe_handler(resolver.clone());
+        let first = spawn_client(&handler, 1);
+        assert!(yield_until(|| resolver.tasks().len() == 1).await);
+        let second = spawn_client(&handler, 2);
+        assert!(yield_until(|| handler.in_flight().waiting() == 1).await);
+        first.abort();
+        assert!(first.await.is_err_and(|error| error.is_cancelled()));
+        resolver.gate.add_permits(1);
+        let (_, answer) = second
+            .await
+            .unwrap_or_else(|error| panic!("second client failed: {error}"));
+        let response = parse(answer);
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(response.metadata.id, 2);
+        assert_eq!(response.answers.len(), 1);
+        assert_eq!(resolver.tasks().len(), 1, "one resolution for both clients");
+        assert!(yield_until(|| handler.in_flight().running() == 0).await);
+    }
+
+    #[tokio::test]
+    async fn panicking_resolution_answers_servfail_to_every_client_and_frees_its_slot() {
+        let resolver = ProbeResolver::new(false, true);
+        let handler = probe_handler(resolver.clone());
+        let first = spawn_client(&handler, 1);
+        assert!(yield_until(|| resolver.tasks().len() == 1).await);
+        let second = spawn_client(&handler, 2);
+        assert!(yield_until(|| handler.in_flight().waiting() == 1).await);
+        resolver.gate.add_permits(Semaphore::MAX_PERMITS);
+        for client in [first, second] {
+            let (_, answer) = client
+                .await
+                .unwrap_or_else(|error| panic!("a client task failed: {error}"));
+            assert_eq!(parse(answer).metadata.response_code, ResponseCode::ServFail);
+        }
+        // The only slot is free again: the next question is resolved (and fails), not dropped.
+        let (_, third) = spawn_client(&handler, 3)
+            .await
+            .unwrap_or_else(|error| panic!("third client failed: {error}"));
+        assert_eq!(parse(third).metadata.response_code, ResponseCode::ServFail);
+    }
 }
 
 mod local_zones {
@@ -717,6 +838,7 @@ mod end_to_end {
         child: Child,
         address: SocketAddr,
         lines: mpsc::Receiver<String>,
+        ready_line: String,
     }
 
     impl Daemon {
@@ -759,8 +881,13 @@ mod end_to_end {
     }
 
     fn start_daemon(arguments: &[String]) -> Daemon {
+        start_daemon_with_environment(arguments, &[])
+    }
+
+    fn start_daemon_with_environment(arguments: &[String], environment: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_resolver"))
             .args(arguments)
+            .envs(environment.iter().copied())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -782,6 +909,7 @@ mod end_to_end {
             child,
             address: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             lines: receiver,
+            ready_line: String::new(),
         };
         let line = daemon.wait_for_line("resolver ready: listening on ");
         let rest = line
@@ -792,6 +920,7 @@ mod end_to_end {
         daemon.address = first
             .parse()
             .unwrap_or_else(|_| panic!("unreadable ready line: {line}"));
+        daemon.ready_line = line;
         daemon
     }
 
@@ -914,6 +1043,42 @@ mod end_to_end {
                 RData::A(address) => Some(address.0),
                 _ => None,
             })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_worker_thread_runs_the_current_thread_runtime_and_says_so() {
+        let (upstream, _) = fake_counting_upstream("127.60.6.2:0").await;
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.6.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.6.0/24".to_string(),
+        ];
+        let daemon = start_daemon_with_environment(&arguments, &[("TOKIO_WORKER_THREADS", "1")]);
+        assert!(
+            daemon.ready_line.contains("; current-thread runtime"),
+            "{}",
+            daemon.ready_line
+        );
+        let over_udp = ask_udp("127.60.6.3:0", daemon.address, 601, "one.worker.test.").await;
+        assert_eq!(first_address(&over_udp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        let over_tcp = ask_tcp("127.60.6.3:0", daemon.address, 602, "tcp.worker.test.").await;
+        assert_eq!(first_address(&over_tcp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+
+        let several = [
+            "--listen".to_string(),
+            "127.60.6.4:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+        ];
+        let daemon = start_daemon_with_environment(&several, &[("TOKIO_WORKER_THREADS", "2")]);
+        assert!(
+            daemon.ready_line.contains("; multi-thread runtime"),
+            "{}",
+            daemon.ready_line
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,9 @@
 //! Identical in-flight questions share one resolution; the number of resolutions is bounded.
 //! It never parses or encodes wire bytes: messages in, messages out, keyed by the question.
 //!
-//! Flow: key → join a pending resolution (wait for its answer) | take a permit and start one
-//! (spawned, so a client going away does not cancel it for the others) | no permit: overloaded.
+//! Flow: key → join a pending resolution (wait for its answer) | take a permit and run one in
+//! this client's future (moved to a task if the client goes away, so the others still get the
+//! answer; see `leader_work`) | no permit: overloaded.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +12,7 @@ use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
+use crate::server::leader_work::LeaderWork;
 use crate::server::resolve::Resolve;
 use crate::server::stats::count_upstream_exchanges;
 
@@ -120,9 +122,10 @@ impl<R: Resolve> InFlight<R> {
             key: Some(key),
         };
         let owned_request = request.clone();
-        let task = tokio::spawn(async move {
-            // The entry is removed even if the resolution panics, so the key is never stuck
-            // and its waiters see a closed channel (and answer SERVFAIL).
+        // Driven by this client's future: no task per resolution. If this client goes away
+        // first, `LeaderWork` moves the rest to a task so the waiters still get the answer; a
+        // panic ends it with `None`, and the entry's drop closes the waiters' channel (SERVFAIL).
+        let work = LeaderWork::new(async move {
             let (response, exchanges) =
                 count_upstream_exchanges(resolver.resolve(&owned_request)).await;
             let response = Arc::new(response);
@@ -133,12 +136,12 @@ impl<R: Resolve> InFlight<R> {
             drop(permit);
             (response, exchanges)
         });
-        match task.await {
-            Ok((response, exchanges)) => Resolution::Resolved {
+        match work.await {
+            Some((response, exchanges)) => Resolution::Resolved {
                 response: Arc::unwrap_or_clone(response),
                 from_cache: exchanges == 0,
             },
-            Err(_) => Resolution::Resolved {
+            None => Resolution::Resolved {
                 response: server_failure(request),
                 from_cache: false,
             },
@@ -167,7 +170,7 @@ enum Claim {
     Overloaded,
 }
 
-/// A pending-map entry owned by its resolution task.
+/// A pending-map entry owned by its resolution (wherever it runs).
 struct PendingEntry {
     table: Arc<Mutex<Pending>>,
     key: Option<QuestionKey>,
@@ -197,7 +200,7 @@ fn lock(pending: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// SERVFAIL for a resolution that ended without an answer (its task panicked).
+/// SERVFAIL for a resolution that ended without an answer (it panicked).
 pub fn server_failure(request: &Message) -> Message {
     let mut response = Message::new(
         request.metadata.id,

@@ -1,7 +1,7 @@
 //! The daemon's lifetime: build the resolver and handler from settings, serve, and react to
 //! SIGHUP (reload), SIGTERM/SIGINT (stop) and control commands. Also the control client mode.
 //!
-//! Flow: settings → resolver (cache lives for the process) → handler → listen::serve → ready line
+//! Flow: runtime (current-thread for one worker) → settings → resolver (cache lives for the process) → handler → listen::serve → ready line
 //! → loop { SIGHUP | control reload → new policy swapped in; SIGTERM → shutdown }.
 
 use std::fmt;
@@ -15,6 +15,7 @@ use crate::server::control::{self, CommandFuture, Commands, ControlError};
 use crate::server::handler::{Policy, ResolverHandler};
 use crate::server::local_zones::{load_local_zones, LocalZonesError};
 use crate::server::resolve::FlushOutcome;
+use crate::server::runtime::{self, RuntimeFlavor};
 use crate::server::settings::{Arguments, ControlCommand, Settings, SettingsError};
 use crate::server::stats::{CountingTransport, Statistics};
 use crate::udp_tcp_transport::UdpTcpTransport;
@@ -65,10 +66,8 @@ pub fn init_logging() {
 
 /// Runs the daemon until SIGTERM/SIGINT, or (with a command) the control client once.
 pub fn run(arguments: Arguments) -> Result<(), RunError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(RunError::Runtime)?;
+    let flavor = runtime::flavor_for_this_process();
+    let runtime = runtime::build(flavor).map_err(RunError::Runtime)?;
     if let (Some(command), Some(path)) = (arguments.command, arguments.control.as_ref()) {
         let reply = runtime
             .block_on(control::send(path, command))
@@ -80,10 +79,14 @@ pub fn run(arguments: Arguments) -> Result<(), RunError> {
         return Ok(());
     }
     let settings = Settings::load(&arguments).map_err(RunError::Settings)?;
-    runtime.block_on(daemon(arguments, settings))
+    runtime.block_on(daemon(arguments, settings, flavor))
 }
 
-async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError> {
+async fn daemon(
+    arguments: Arguments,
+    settings: Settings,
+    flavor: RuntimeFlavor,
+) -> Result<(), RunError> {
     let signals = Signals::install()?;
     let statistics = Statistics::new();
     let transport = Arc::new(CountingTransport::new(
@@ -146,7 +149,7 @@ async fn daemon(arguments: Arguments, settings: Settings) -> Result<(), RunError
         .join(" ");
     tracing::info!(
         control = %control_path.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string()),
-        "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}"
+        "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}; {flavor}"
     );
 
     signals.serve(&reloader).await;

@@ -140,8 +140,8 @@ tokio::task_local! {
 }
 
 /// Runs one resolution and returns its result with the number of upstream exchanges it made
-/// (counted by `CountingTransport`). The resolver sends from inside the resolution's own task,
-/// so a task-local counter attributes each exchange to the right resolution.
+/// (counted by `CountingTransport`). The counter is scoped to the resolution's future (set only
+/// while it is polled), so each exchange is attributed to the right resolution wherever it runs.
 pub async fn count_upstream_exchanges<T>(resolution: impl Future<Output = T>) -> (T, u64) {
     UPSTREAM_EXCHANGES
         .scope(Cell::new(0), async {

@@ -48,16 +48,37 @@ impl ReceiveBatch {
 
     /// Waits until the socket is readable, then reads every datagram waiting, up to a batch.
     /// Returns how many were read (at least one).
+    ///
+    /// A batch shorter than `UDP_BATCH_SIZE` emptied the queue, so the socket's readiness is
+    /// cleared there and then: without that, the next call would spend one `recvmmsg` to learn
+    /// EAGAIN (one system call per wake-up, as many as datagrams at low load). A datagram that
+    /// arrives meanwhile is not lost: epoll is edge-triggered and tokio clears readiness only if
+    /// no event came since it was read (its readiness tick), so the socket is readable again.
     pub async fn receive(&mut self, socket: &UdpSocket) -> io::Result<usize> {
         self.received = 0;
         let descriptor = socket.as_raw_fd();
-        // async_io waits for readiness, retries on WouldBlock and counts against tokio's
-        // cooperative budget, so a socket that is always readable still lets other tasks run.
-        let received = socket
-            .async_io(Interest::READABLE, || self.receive_now(descriptor))
-            .await?;
-        self.received = received;
-        Ok(received)
+        loop {
+            // A socket that is always readable must still let other tasks run.
+            tokio::task::coop::consume_budget().await;
+            socket.readable().await?;
+            let mut short_batch = None;
+            let result = socket.try_io(Interest::READABLE, || {
+                let count = self.receive_now(descriptor)?;
+                if count < UDP_BATCH_SIZE {
+                    // WouldBlock is how try_io is told to clear the readiness.
+                    short_batch = Some(count);
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                Ok(count)
+            });
+            let received = match (result, short_batch) {
+                (Ok(count), _) | (Err(_), Some(count)) => count,
+                (Err(error), None) if error.kind() == io::ErrorKind::WouldBlock => continue,
+                (Err(error), None) => return Err(error),
+            };
+            self.received = received;
+            return Ok(received);
+        }
     }
 
     fn receive_now(&mut self, descriptor: RawFd) -> io::Result<usize> {

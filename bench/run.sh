@@ -142,6 +142,9 @@ tree_peak() {
 
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 
+# cpu_ns PID: nanoseconds on CPU so far, all threads (first field of each task's schedstat).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%d\n", total }'; }
+
 # ---------------------------------------------------------------- server configs
 write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
     local dir=$1 addresses=$2 port=$3; shift 3
@@ -399,8 +402,13 @@ workload_cold() {
             fi
             local pid=$STARTED_PID
             wait_port "$address" "$PORT"
+            local cpu_before
+            cpu_before=$(cpu_ns "$pid")
             taskset -c "$CLIENT_CORE" "$TOOL" walk --server "$address:$PORT" --names "$names" \
                 --workload cold-walk --server-name "$server" >>"$MEASUREMENTS" 2>>"$WORK/walk-$server.log"
+            # CPU time tells the resolver's own work apart from waiting (wake-ups, the lab's answers).
+            record cold-walk "$server" cpu_us_per_name \
+                "$(awk -v a="$cpu_before" -v b="$(cpu_ns "$pid")" -v n="$count" 'BEGIN { print (b - a) / 1000 / n }')"
             local queries
             queries=$(lab_queries)
             record cold-walk "$server" upstream_queries_per_name "$(awk -v q="$queries" -v n="$count" 'BEGIN { print q / n }')"

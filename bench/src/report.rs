@@ -24,6 +24,7 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "p99_ms_per_name" => ("p99 time per name (ms)", "lower"),
         "failures" => ("names not resolved (timeout or SERVFAIL)", "lower"),
         "upstream_queries_per_name" => ("upstream queries per name", "lower"),
+        "cpu_us_per_name" => ("resolver CPU time per name (µs, all threads)", "lower"),
         "bytes_per_cached_name" => ("bytes per cached name (RSS growth)", "lower"),
         "peak_rss_mib" => ("peak RSS (MiB, VmHWM)", "lower"),
         "load_seconds" => ("load time to first answer (s)", "lower"),

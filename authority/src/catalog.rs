@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, RecordType};
@@ -63,13 +64,25 @@ impl ZoneSource {
     }
 }
 
+/// The generation of the next catalog built. Never reused in a process, so something computed from
+/// one catalog (the answer memo) cannot be mistaken for the same thing from its successor.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
 /// Zones by lowercased origin.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Catalog {
     zones: HashMap<LowerName, Arc<Zone>>,
     /// Labels of the longest origin: no name longer than it can be an origin, so the closest-zone
     /// search starts there instead of at the query name (one hash lookup instead of several).
     longest_origin_labels: u8,
+    /// Unique per catalog built (a clone keeps it: same zones, same answers).
+    generation: u64,
+}
+
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog::new(Vec::new())
+    }
 }
 
 /// The outcome of loading several files: what loaded, and what failed.
@@ -94,7 +107,13 @@ impl Catalog {
         Catalog {
             zones,
             longest_origin_labels,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// Which catalog this is: two catalogs with the same generation hold the same zones.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Loads every source; zones whose files fail are left out and their errors returned.

@@ -1,5 +1,6 @@
 //! The request handler the listener calls: bytes in, bytes out, answered from the current
 //! catalog. `answer_packet` is the whole pure path; `AuthorityHandler` adapts it to `listen`.
+//! Flow: answer memo (hit) or answer_packet (miss, then remembered) → rate limiter (UDP).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,6 +8,7 @@ use std::time::Instant;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RecordType};
 
+use crate::answer_memo::AnswerMemo;
 use crate::catalog::Catalog;
 use crate::listen::{Handler, Protocol, RequestContext};
 use crate::lookup::{lookup, Answer};
@@ -60,11 +62,32 @@ pub fn answer_packet(catalog: &Catalog, packet: &[u8], protocol: Protocol) -> Op
     )
 }
 
+/// `answer_packet`, from `memo` when it holds this request (same bytes after the ID, same
+/// transport) answered from this same catalog. Sound because `answer_packet`'s result depends on
+/// the catalog, the transport and the request bytes only, and echoes the ID nowhere but the
+/// header: not on the client, the clock or chance. Whatever depends on the client (rate
+/// limiting) must run on the result, never before it.
+pub fn answer_packet_memoised(
+    memo: &AnswerMemo,
+    catalog: &Catalog,
+    packet: &[u8],
+    protocol: Protocol,
+) -> Option<Vec<u8>> {
+    let generation = catalog.generation();
+    if let Some(response) = memo.recall(generation, packet, protocol) {
+        return Some(response);
+    }
+    let response = answer_packet(catalog, packet, protocol)?;
+    memo.remember(generation, packet, protocol, &response);
+    Some(response)
+}
+
 /// The authority's `listen::Handler`, reading the catalog current at each request, and passing
-/// UDP responses through the rate limiter when one is configured.
+/// UDP responses through the rate limiter when one is configured. Clones share one answer memo.
 #[derive(Clone)]
 pub struct AuthorityHandler {
     catalog: Arc<SharedCatalog>,
+    memo: Arc<AnswerMemo>,
     rate_limiter: Option<Arc<RateLimiter>>,
     started: Instant,
 }
@@ -73,6 +96,7 @@ impl AuthorityHandler {
     pub fn new(catalog: Arc<SharedCatalog>) -> AuthorityHandler {
         AuthorityHandler {
             catalog,
+            memo: Arc::new(AnswerMemo::default()),
             rate_limiter: None,
             started: Instant::now(),
         }
@@ -85,6 +109,11 @@ impl AuthorityHandler {
         }
         self
     }
+
+    /// The answers remembered so far (for statistics and tests).
+    pub fn memo(&self) -> &AnswerMemo {
+        &self.memo
+    }
 }
 
 impl Handler for AuthorityHandler {
@@ -93,7 +122,8 @@ impl Handler for AuthorityHandler {
         request: &[u8],
         context: RequestContext,
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
-        let mut response = answer_packet(&self.catalog.current(), request, context.protocol);
+        let catalog = self.catalog.current();
+        let mut response = answer_packet_memoised(&self.memo, &catalog, request, context.protocol);
         if let (Some(limiter), Protocol::Udp, Some(bytes)) =
             (&self.rate_limiter, context.protocol, &response)
         {

@@ -1,6 +1,7 @@
 //! The authoritative server as a library: YAML zones loaded and checked once, answered by a pure lookup.
 //! Flow: listen (sockets) → request (parse) → lookup (zone + question → answer) → response (wire).
 
+pub mod answer_memo;
 pub mod catalog;
 pub mod check;
 pub mod handler;

@@ -80,6 +80,32 @@ pub const RATE_LIMIT_BURST_SECONDS: u32 = 1;
 
 // ---- end response rate limiting ----
 
+// ---- answer memo (answer_memo.rs) ----
+
+/// Answers the memo can hold. PowerDNS's packet cache, the model, holds up to 1,000,000
+/// (`max-packet-cache-entries`); 65,536 covers every distinct question of issue 6's benchmark zone
+/// (about 13,000 names) several times over, and its table (no answers in it) is ~2.5 MiB.
+pub const ANSWER_MEMO_SLOTS: usize = 65_536;
+
+/// Slots per set: a question may sit in either of two slots, so two hot questions whose hashes
+/// meet do not evict each other on every query (2-way set-associative, as CPU caches do).
+pub const ANSWER_MEMO_WAYS: usize = 2;
+
+/// Bytes of requests and answers held by the memo at most; a new answer that would go past it is
+/// not remembered. 32 MiB is ~200,000 typical answers, far more than the slots, so it only binds
+/// when someone fills the slots with large answers (a flood of random names under a big wildcard).
+pub const ANSWER_MEMO_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Longer requests are answered without the memo. A query with a 255-octet name, OPT and a full
+/// cookie (RFC 7873: 40 octets) is under 350 octets; 512 is the classic UDP message size.
+pub const ANSWER_MEMO_MAX_REQUEST_BYTES: usize = 512;
+
+/// Longer answers are not remembered: every UDP answer fits (MAX_UDP_PAYLOAD), and a TCP answer
+/// beyond 4 KiB is rare and costs more to send than to build.
+pub const ANSWER_MEMO_MAX_RESPONSE_BYTES: usize = 4096;
+
+// ---- end answer memo ----
+
 // ---- zones, answers and messages (everything else in this crate) ----
 
 /// Largest zone file we read. NSD and Knot have no fixed cap, but a YAML zone larger than this is

@@ -3,6 +3,8 @@
 #[path = "authority/support.rs"]
 mod support;
 
+#[path = "authority/answer_memo.rs"]
+mod answer_memo;
 #[path = "authority/answers.rs"]
 mod answers;
 #[path = "authority/interop_nsd.rs"]

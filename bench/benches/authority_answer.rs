@@ -1,12 +1,14 @@
 //! Hot path of the authority without sockets: request parse → lookup → response write
-//! (`authority::handler::answer_packet`) over issue 6's zone and query mix. Prints ns per query
+//! (`authority::handler::answer_packet`) over issue 6's zone and query mix, then the same through
+//! the answer memo (`answer_packet_memoised`, warmed by the first round). Prints ns per query
 //! (median and range over rounds); std-only timing, so read it as a trend, not to the nanosecond.
 
 use std::hint::black_box;
 use std::time::Instant;
 
+use authority::answer_memo::AnswerMemo;
 use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::answer_packet;
+use authority::handler::{answer_packet, answer_packet_memoised};
 use authority::listen::Protocol;
 use bench::auth_zone::{self, QueryMix, ZoneShape};
 use bench::statistics::summarize;
@@ -76,23 +78,38 @@ fn main() {
             message.to_vec().ok()
         })
         .collect();
+    let memo = AnswerMemo::default();
     for protocol in [Protocol::Udp, Protocol::Tcp] {
-        let mut nanoseconds = Vec::with_capacity(ROUNDS);
-        let mut answered = 0usize;
-        for _ in 0..ROUNDS {
-            let started = Instant::now();
-            for packet in &packets {
-                if black_box(answer_packet(&load.catalog, black_box(packet), protocol)).is_some() {
-                    answered += 1;
-                }
+        let fresh = |packet: &[u8]| answer_packet(&load.catalog, packet, protocol);
+        report("answer_packet", protocol, &packets, fresh);
+        let memoised =
+            |packet: &[u8]| answer_packet_memoised(&memo, &load.catalog, packet, protocol);
+        report("answer_packet_memoised", protocol, &packets, memoised);
+    }
+}
+
+/// Times `answer` over every packet, ROUNDS times, and prints the summary.
+fn report(
+    label: &str,
+    protocol: Protocol,
+    packets: &[Vec<u8>],
+    answer: impl Fn(&[u8]) -> Option<Vec<u8>>,
+) {
+    let mut nanoseconds = Vec::with_capacity(ROUNDS);
+    let mut answered = 0usize;
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        for packet in packets {
+            if black_box(answer(black_box(packet))).is_some() {
+                answered += 1;
             }
-            nanoseconds.push(started.elapsed().as_nanos() as f64 / packets.len().max(1) as f64);
         }
-        if let Some(summary) = summarize(&nanoseconds) {
-            println!(
-                "answer_packet {protocol:?}: {:.0} ns/query (range {:.0}–{:.0}, {} rounds of {} queries, {} answered)",
-                summary.median, summary.minimum, summary.maximum, ROUNDS, packets.len(), answered
-            );
-        }
+        nanoseconds.push(started.elapsed().as_nanos() as f64 / packets.len().max(1) as f64);
+    }
+    if let Some(summary) = summarize(&nanoseconds) {
+        println!(
+            "{label} {protocol:?}: {:.0} ns/query (range {:.0}–{:.0}, {} rounds of {} queries, {} answered)",
+            summary.median, summary.minimum, summary.maximum, ROUNDS, packets.len(), answered
+        );
     }
 }

@@ -56,6 +56,28 @@ impl KeyBuffer {
         Some(key)
     }
 
+    /// The key for a name in uncompressed wire form (any case), as the wire fast path reads it
+    /// from a packet or a cached CNAME. `None` for a malformed or over-long name.
+    pub(crate) fn for_wire_name(
+        name: &[u8],
+        record_type: RecordType,
+        class: DNSClass,
+        kind: EntryKind,
+    ) -> Option<KeyBuffer> {
+        let mut key = KeyBuffer::prefix(record_type, class, kind);
+        let mut rest = name;
+        // Each pass consumes a label; `push_label` fails once the key is full (255 bytes).
+        loop {
+            let (&length, after) = rest.split_first()?;
+            let label = after.get(..usize::from(length))?;
+            key.push_label(label)?;
+            if length == 0 {
+                return Some(key);
+            }
+            rest = after.get(usize::from(length)..)?;
+        }
+    }
+
     fn prefix(record_type: RecordType, class: DNSClass, kind: EntryKind) -> KeyBuffer {
         let mut bytes = [0u8; PREFIX_BYTES + MAX_NAME_WIRE_BYTES];
         let record_type = match kind {
@@ -104,6 +126,30 @@ mod tests {
         let a = KeyBuffer::for_name(&upper, RecordType::A, DNSClass::IN, EntryKind::RrSet).unwrap();
         let b = KeyBuffer::for_name(&lower, RecordType::A, DNSClass::IN, EntryKind::RrSet).unwrap();
         assert_eq!(a.as_bytes(), b.as_bytes());
+    }
+
+    #[test]
+    fn wire_names_key_like_parsed_names() {
+        let name = Name::from_ascii("WWW.Example.").unwrap();
+        let parsed =
+            KeyBuffer::for_name(&name, RecordType::A, DNSClass::IN, EntryKind::NoData).unwrap();
+        let wire = KeyBuffer::for_wire_name(
+            b"\x03wWw\x07example\x00",
+            RecordType::A,
+            DNSClass::IN,
+            EntryKind::NoData,
+        )
+        .unwrap();
+        assert_eq!(parsed.as_bytes(), wire.as_bytes());
+        for broken in [&b""[..], b"\x03ww", b"\x03www", b"\x40"] {
+            assert!(KeyBuffer::for_wire_name(
+                broken,
+                RecordType::A,
+                DNSClass::IN,
+                EntryKind::RrSet
+            )
+            .is_none());
+        }
     }
 
     #[test]

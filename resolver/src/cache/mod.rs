@@ -4,11 +4,13 @@
 //! ```text
 //! insert_* ─▶ key.rs (lower-cased wire name + kind/type/class) ─▶ store.rs (bounded map)
 //!                 entry.rs (the records in wire form, one allocation) ◀─ get_* (hickory records)
+//!                                                                    ◀─ wire_view.rs (stored bytes)
 //! ```
 
 mod entry;
 mod key;
 mod store;
+mod wire_view;
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use crate::cache::entry::WireEntry;
 use crate::cache::key::{EntryKind, KeyBuffer};
 use crate::cache::store::EntryStore;
+pub(crate) use crate::cache::wire_view::{CachedNegative, CachedRrset};
 
 /// How much an RRset is believed, RFC 2181 §5.4.1 (higher is better). Lower-ranked data never
 /// replaces higher-ranked data that has not expired.

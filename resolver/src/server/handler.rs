@@ -1,7 +1,8 @@
 //! The resolver's `listen::Handler`: bytes in, bytes out. Order matters and follows Unbound's
 //! worker: access control, then parsing, then local zones, then the (shared, bounded) resolution.
 //!
-//! Flow: header → ACL (REFUSED) → parse (drop | FORMERR | NOTIMP | BADVERS) → local zone answer
+//! Flow: header → ACL (REFUSED) → [plain query, no local zones: cache hit written from wire bytes]
+//! → parse (drop | FORMERR | NOTIMP | BADVERS) → local zone answer
 //! → in-flight join or new resolution (drop when overloaded) → encode within the client's limit.
 
 use std::sync::{Arc, RwLock};
@@ -20,6 +21,7 @@ use crate::server::message::{
     encode_response, error_response, parse_request, read_header, size_limit, Rejection,
     RequestHeader,
 };
+use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{FlushOutcome, Resolve};
 use crate::server::stats::Statistics;
 
@@ -129,6 +131,13 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.record_answer(ResponseCode::Refused, started.elapsed());
             return error_response(header, ResponseCode::Refused, None, None);
         }
+        if let Some(bytes) = self.answer_plain_from_cache(packet, &policy, context.protocol) {
+            statistics.count(|s| &s.resolutions);
+            statistics.count(|s| &s.cache_hits);
+            let response_code = ResponseCode::from(0, bytes.get(3).map_or(0, |flags| flags & 0x0f));
+            statistics.record_answer(response_code, started.elapsed());
+            return Some(bytes);
+        }
         let request = match parse_request(packet) {
             Ok(request) => request,
             Err(rejection) => return self.reject(rejection),
@@ -195,6 +204,24 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.truncated);
         }
         Some(bytes)
+    }
+
+    /// The wire fast path (`plain_query`, `wire_answer`): a plain query the cache answers, written
+    /// without building messages. Only without local zones, which must see every question first;
+    /// `None` means the message path answers (it is the reference both must agree with).
+    fn answer_plain_from_cache(
+        &self,
+        packet: &[u8],
+        policy: &Policy,
+        protocol: Protocol,
+    ) -> Option<Vec<u8>> {
+        if policy.local_zones.zone_count() != 0 {
+            return None;
+        }
+        let query = PlainQuery::parse(packet)?;
+        self.in_flight
+            .resolver()
+            .answer_from_cache_bytes(&query, query.size_limit(protocol))
     }
 
     fn reject(&self, rejection: Rejection) -> Option<Vec<u8>> {

@@ -3,6 +3,7 @@
 //!
 //! Flow: listen (sockets) → handler (ACL, parse, local zones) → in_flight (dedup, bound)
 //! → `Resolver::resolve` → message (EDNS, truncation) → listen. Control and SIGHUP go to `run`.
+//! Cache hits of plain queries skip the messages: plain_query → cache → wire_answer → listen.
 
 pub mod access;
 pub mod config_file;
@@ -13,8 +14,13 @@ pub mod leader_work;
 pub mod limits;
 pub mod local_zones;
 pub mod message;
+pub mod plain_query;
 pub mod resolve;
 pub mod run;
 pub mod runtime;
 pub mod settings;
 pub mod stats;
+pub mod wire_answer;
+
+#[cfg(test)]
+mod wire_answer_tests;

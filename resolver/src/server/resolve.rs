@@ -5,6 +5,9 @@ use std::future::Future;
 
 use hickory_proto::op::Message;
 
+use crate::server::plain_query::PlainQuery;
+use crate::server::wire_answer::write_answer;
+
 /// What a cache flush did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlushOutcome {
@@ -29,6 +32,12 @@ pub trait Resolve: Send + Sync + 'static {
         None
     }
 
+    /// The complete response bytes, within `limit`, if the cache alone answers `query` and the
+    /// wire path covers the answer (`server::wire_answer`); the default never does.
+    fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> Option<Vec<u8>> {
+        None
+    }
+
     /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
     fn flush(&self) -> FlushOutcome {
         FlushOutcome::Unsupported
@@ -47,6 +56,11 @@ impl Resolve for crate::Resolver {
 
     fn resolve_from_cache(&self, request: &Message) -> Option<Message> {
         crate::Resolver::resolve_from_cache(self, request)
+    }
+
+    fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> Option<Vec<u8>> {
+        let resolution = self.lookup_cached_wire(query.name(), query.record_type())?;
+        write_answer(query, &resolution, limit)
     }
 
     fn flush(&self) -> FlushOutcome {

@@ -1,0 +1,92 @@
+//! Cache entries as stored bytes, for the wire fast path: the same lookups as `get_rrset` and
+//! `get_negative`, keyed by a wire-form name, handing out the entry instead of hickory records.
+//! It never decodes RDATA; the caller copies it. Expiry and trust rules are those of `mod.rs`.
+
+use std::time::Duration;
+
+use hickory_proto::rr::{DNSClass, RecordType};
+
+use crate::cache::entry::{RdataIter, WireEntry};
+use crate::cache::key::{EntryKind, KeyBuffer};
+use crate::cache::{remaining_seconds, RecordCache, Trust};
+
+/// A cached RRset's RDATA and the TTL it has left (what `get_rrset` gives every record).
+#[derive(Clone, Debug)]
+pub(crate) struct CachedRrset {
+    entry: WireEntry,
+    pub(crate) ttl: u32,
+}
+
+impl CachedRrset {
+    /// Each RDATA in stored order; names inside are uncompressed.
+    pub(crate) fn rdatas(&self) -> RdataIter<'_> {
+        self.entry.rdatas()
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.entry.count()
+    }
+}
+
+/// A cached negative answer: its authority records as whole wire records (owner, type, class,
+/// TTL, RDLENGTH, RDATA; names uncompressed), whose TTLs are shown less `elapsed` seconds.
+#[derive(Clone, Debug)]
+pub(crate) struct CachedNegative {
+    entry: WireEntry,
+    pub(crate) nxdomain: bool,
+    pub(crate) elapsed: u32,
+}
+
+impl CachedNegative {
+    pub(crate) fn record_bytes(&self) -> &[u8] {
+        self.entry.record_bytes()
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.entry.count()
+    }
+}
+
+impl RecordCache {
+    /// As `get_rrset` (class IN) for a name in wire form.
+    pub(crate) fn rrset_for_wire_name(
+        &self,
+        name: &[u8],
+        record_type: RecordType,
+        minimum_trust: Trust,
+        now: Duration,
+    ) -> Option<CachedRrset> {
+        let key = KeyBuffer::for_wire_name(name, record_type, DNSClass::IN, EntryKind::RrSet)?;
+        let entry = self.live(&key, now)?;
+        if entry.trust() < minimum_trust {
+            return None;
+        }
+        let ttl = remaining_seconds(entry.expires(), now);
+        Some(CachedRrset { entry, ttl })
+    }
+
+    /// As `get_negative` (class IN) for a name in wire form: NXDOMAIN first, then NODATA.
+    pub(crate) fn negative_for_wire_name(
+        &self,
+        name: &[u8],
+        record_type: RecordType,
+        now: Duration,
+    ) -> Option<CachedNegative> {
+        for kind in [EntryKind::NxDomain, EntryKind::NoData] {
+            let Some(key) = KeyBuffer::for_wire_name(name, record_type, DNSClass::IN, kind) else {
+                continue;
+            };
+            let Some(entry) = self.live(&key, now) else {
+                continue;
+            };
+            let elapsed =
+                u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
+            return Some(CachedNegative {
+                entry,
+                nxdomain: kind == EntryKind::NxDomain,
+                elapsed,
+            });
+        }
+        None
+    }
+}

@@ -1,0 +1,184 @@
+//! A cache-hit response written straight from cached wire bytes: header, the question as asked,
+//! answer and authority records with TTLs counted down, our OPT. It never decodes RDATA.
+//!
+//! It writes what `message::encode_response` would send for the same cache state, or nothing
+//! (`None`: the caller takes the message path, which stays the reference): when the response
+//! would not fit the client's limit (the message path drops RRsets and sets TC, RFC 2181 §9),
+//! when a negative answer carries DNSSEC records (stripped or kept by DO, RFC 3225 §3), or when a
+//! stored record does not read back. Owner names of answers are compression pointers (RFC 1035
+//! §4.1.4): to the question, or to the CNAME target in the record before; all else is uncompressed.
+
+use hickory_proto::rr::RecordType;
+
+use crate::server::limits::{HEADER_BYTES, MAX_UDP_PAYLOAD};
+use crate::server::plain_query::PlainQuery;
+use crate::wire_lookup::WireResolution;
+
+/// A compression pointer holds a 14-bit offset (RFC 1035 §4.1.4).
+const MAX_POINTER_OFFSET: usize = 0x3fff;
+/// Type, class, TTL and RDLENGTH after an owner name (RFC 1035 §4.1.3).
+const RECORD_FIXED_BYTES: usize = 10;
+/// What most cache-hit answers need; a larger one grows once.
+const INITIAL_CAPACITY: usize = 512;
+const CLASS_IN: [u8; 2] = [0, 1];
+const TYPE_OPT: [u8; 2] = [0, 41];
+/// RCODE values (RFC 1035 §4.1.1).
+const NO_ERROR: u8 = 0;
+const NAME_ERROR: u8 = 3;
+
+/// The response bytes for `query` from `resolution`, within `limit`; `None` leaves it to the
+/// message path.
+pub(crate) fn write_answer(
+    query: &PlainQuery<'_>,
+    resolution: &WireResolution,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    let answer_count: usize = resolution
+        .answers
+        .iter()
+        .map(|answer| answer.record_count())
+        .sum();
+    let authority_count = resolution.negative.as_ref().map_or(0, |n| n.count());
+    let mut bytes = Vec::with_capacity(INITIAL_CAPACITY.min(limit));
+    write_header(&mut bytes, query, resolution, answer_count, authority_count)?;
+    bytes.extend_from_slice(query.question());
+    // Where the name that the next answer RRset is owned by was written.
+    let mut owner_at = HEADER_BYTES;
+    for answer in &resolution.answers {
+        let pointer = u16::try_from(owner_at)
+            .ok()
+            .filter(|at| usize::from(*at) <= MAX_POINTER_OFFSET)?
+            | 0xc000;
+        let ttl = answer.rrset.ttl.to_be_bytes();
+        for rdata in answer.rrset.rdatas().take(answer.record_count()) {
+            bytes.extend_from_slice(&pointer.to_be_bytes());
+            bytes.extend_from_slice(&u16::from(answer.record_type).to_be_bytes());
+            bytes.extend_from_slice(&CLASS_IN);
+            bytes.extend_from_slice(&ttl);
+            bytes.extend_from_slice(&u16::try_from(rdata.len()).ok()?.to_be_bytes());
+            // A CNAME's RDATA is its target, owner of the next RRset.
+            owner_at = bytes.len();
+            bytes.extend_from_slice(rdata);
+            if bytes.len() > limit {
+                return None;
+            }
+        }
+    }
+    if let Some(negative) = &resolution.negative {
+        write_full_records(
+            &mut bytes,
+            negative.record_bytes(),
+            negative.count(),
+            negative.elapsed,
+        )?;
+    }
+    if let Some(edns) = query.edns {
+        // As `message::response_edns`: our payload, version 0, DO echoed, no options.
+        bytes.push(0);
+        bytes.extend_from_slice(&TYPE_OPT);
+        bytes.extend_from_slice(&MAX_UDP_PAYLOAD.to_be_bytes());
+        let flags: u16 = if edns.dnssec_ok { 0x8000 } else { 0 };
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&flags.to_be_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+    }
+    (bytes.len() <= limit).then_some(bytes)
+}
+
+fn write_header(
+    bytes: &mut Vec<u8>,
+    query: &PlainQuery<'_>,
+    resolution: &WireResolution,
+    answer_count: usize,
+    authority_count: usize,
+) -> Option<()> {
+    // QR, opcode QUERY, not AA (a resolver's cached answer), TC clear, RD echoed.
+    let high = 0x80 | u8::from(query.recursion_desired());
+    // RA set, AD clear, CD echoed, the rcode.
+    let rcode = if resolution.is_nxdomain() {
+        NAME_ERROR
+    } else {
+        NO_ERROR
+    };
+    let low = 0x80 | if query.checking_disabled() { 0x10 } else { 0 } | rcode;
+    let additional_count = u16::from(query.edns.is_some());
+    bytes.extend_from_slice(&query.id().to_be_bytes());
+    bytes.extend_from_slice(&[high, low]);
+    bytes.extend_from_slice(&1u16.to_be_bytes());
+    bytes.extend_from_slice(&u16::try_from(answer_count).ok()?.to_be_bytes());
+    bytes.extend_from_slice(&u16::try_from(authority_count).ok()?.to_be_bytes());
+    bytes.extend_from_slice(&additional_count.to_be_bytes());
+    Some(())
+}
+
+/// Copies `count` stored whole records, each TTL less `elapsed` (saturating); `None` when a record
+/// does not read back or is a DNSSEC type. Bounded by `count` and by the bytes.
+fn write_full_records(
+    bytes: &mut Vec<u8>,
+    mut stored: &[u8],
+    count: usize,
+    elapsed: u32,
+) -> Option<()> {
+    for _ in 0..count {
+        let owner_length = uncompressed_name_length(stored)?;
+        let fixed = stored.get(owner_length..owner_length + RECORD_FIXED_BYTES)?;
+        let record_type = RecordType::from(u16::from_be_bytes([fixed[0], fixed[1]]));
+        if record_type.is_dnssec() {
+            return None;
+        }
+        let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
+        let rdata_length = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
+        let end = owner_length + RECORD_FIXED_BYTES + rdata_length;
+        let record = stored.get(..end)?;
+        bytes.extend_from_slice(record.get(..owner_length + 4)?);
+        bytes.extend_from_slice(&ttl.saturating_sub(elapsed).to_be_bytes());
+        bytes.extend_from_slice(record.get(owner_length + 8..)?);
+        stored = stored.get(end..)?;
+    }
+    Some(())
+}
+
+/// The length of the uncompressed name at the start of `bytes`, root label included.
+fn uncompressed_name_length(bytes: &[u8]) -> Option<usize> {
+    let mut position = 0;
+    // Each pass consumes a label; a name is at most 255 bytes (RFC 1035 §3.1).
+    while position < 255 {
+        let length = usize::from(*bytes.get(position)?);
+        if length == 0 {
+            return Some(position + 1);
+        }
+        if length & 0xc0 != 0 {
+            return None;
+        }
+        position += 1 + length;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_are_measured_and_broken_ones_refused() {
+        assert_eq!(uncompressed_name_length(b"\x07example\x00rest"), Some(9));
+        assert_eq!(uncompressed_name_length(b"\x00"), Some(1));
+        assert_eq!(uncompressed_name_length(b"\x07exam"), None);
+        assert_eq!(uncompressed_name_length(b"\xc0\x0c"), None);
+        assert_eq!(uncompressed_name_length(&[63u8; 400]), None);
+    }
+
+    #[test]
+    fn garbage_stored_records_are_refused_not_panicked_on() {
+        let mut out = Vec::new();
+        assert!(write_full_records(&mut out, b"", 1, 0).is_none());
+        assert!(write_full_records(&mut out, b"\x00\x00\x06\x00\x01", 1, 0).is_none());
+        // A complete root SOA-typed record with 2 bytes of RDATA claimed but 1 present.
+        let short = b"\x00\x00\x06\x00\x01\x00\x00\x00\x10\x00\x02\xff";
+        assert!(write_full_records(&mut out, short, 1, 0).is_none());
+        let whole = b"\x00\x00\x06\x00\x01\x00\x00\x00\x10\x00\x01\xff";
+        let mut written = Vec::new();
+        assert!(write_full_records(&mut written, whole, 1, 3).is_some());
+        assert_eq!(written[5..9], [0, 0, 0, 0x0d]);
+    }
+}

@@ -1,0 +1,333 @@
+//! The wire fast path against the message path, its reference: for the same cache and clock, both
+//! answers parse to the same hickory message, or the fast path declines. No network is ever used.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::{A, CNAME, SOA, TXT};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use authority::listen::{Protocol, RequestContext};
+
+use crate::cache::Trust;
+use crate::clock::ManualClock;
+use crate::config::ResolverConfig;
+use crate::server::handler::{Policy, ResolverHandler};
+use crate::server::message::{encode_response, parse_request, size_limit};
+use crate::server::plain_query::PlainQuery;
+use crate::server::resolve::Resolve;
+use crate::server::stats::Statistics;
+use crate::transport::{ExchangeFuture, Transport, TransportError};
+use crate::Resolver;
+
+/// A network that never answers: every case here must come from the cache.
+struct NoNetwork;
+
+impl Transport for NoNetwork {
+    fn exchange<'a>(
+        &'a self,
+        _server: SocketAddr,
+        _protocol: Protocol,
+        _query: &'a [u8],
+        _timeout: Duration,
+    ) -> ExchangeFuture<'a> {
+        Box::pin(async { Err(TransportError::Timeout) })
+    }
+}
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).unwrap()
+}
+
+fn record(owner: &str, ttl: u32, data: RData) -> Record {
+    Record::from_rdata(name(owner), ttl, data)
+}
+
+fn soa(zone: &str) -> Record {
+    let data = SOA::new(
+        name(&format!("ns.{zone}")),
+        name(&format!("host.{zone}")),
+        1,
+        2,
+        3,
+        4,
+        600,
+    );
+    record(zone, 900, RData::SOA(data))
+}
+
+/// A resolver whose cache holds every situation the tests ask about, stored at t = 0 and read at
+/// t = 7 s, so every TTL shown has been counted down.
+fn cached_resolver() -> (Arc<Resolver>, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new());
+    let resolver = Resolver::new(
+        ResolverConfig::default(),
+        Arc::new(NoNetwork),
+        clock.clone(),
+    );
+    let now = Duration::ZERO;
+    let trust = Trust::AnswerAuthoritative;
+    let cache = &resolver.cache;
+    let a = |last: u8| RData::A(A(Ipv4Addr::new(192, 0, 2, last)));
+    let cname = |target: &str| RData::CNAME(CNAME(name(target)));
+    cache.insert_rrset(
+        &[
+            record("www.example.", 300, a(1)),
+            record("www.example.", 300, a(2)),
+        ],
+        trust,
+        now,
+    );
+    cache.insert_rrset(
+        &[record("alias.example.", 60, cname("Mid.Example.NET."))],
+        trust,
+        now,
+    );
+    cache.insert_rrset(
+        &[record("mid.example.net.", 120, cname("www.example."))],
+        trust,
+        now,
+    );
+    cache.insert_negative(
+        &name("nx.example."),
+        DNSClass::IN,
+        None,
+        &[soa("example.")],
+        now,
+    );
+    cache.insert_negative(
+        &name("www.example."),
+        DNSClass::IN,
+        Some(RecordType::AAAA),
+        &[soa("example.")],
+        now,
+    );
+    cache.insert_rrset(
+        &[record("dangling.example.", 60, cname("nx.example."))],
+        trust,
+        now,
+    );
+    let text = "t".repeat(60);
+    let big: Vec<Record> = (0..30)
+        .map(|index| {
+            let data = RData::TXT(TXT::new(vec![format!("{index}"), text.clone()]));
+            record("big.example.", 300, data)
+        })
+        .collect();
+    cache.insert_rrset(&big, trust, now);
+    cache.insert_rrset(
+        &[record("loop1.example.", 60, cname("loop2.example."))],
+        trust,
+        now,
+    );
+    cache.insert_rrset(
+        &[record("loop2.example.", 60, cname("LOOP1.example."))],
+        trust,
+        now,
+    );
+    clock.advance(Duration::from_secs(7));
+    (Arc::new(resolver), clock)
+}
+
+/// A client query: RD set, optional EDNS (payload, DO).
+fn query(qname: &str, qtype: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
+    let mut message = Message::new(0x4a1f, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.queries.push(Query::query(name(qname), qtype));
+    if let Some((payload, dnssec_ok)) = edns {
+        let mut opt = Edns::new();
+        opt.set_max_payload(payload);
+        opt.set_dnssec_ok(dnssec_ok);
+        message.edns = Some(opt);
+    }
+    message.to_vec().unwrap()
+}
+
+/// The message path's answer bytes for a cache hit, as the handler sends them.
+fn slow_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Vec<u8> {
+    let request = parse_request(packet).unwrap();
+    let response = Resolve::resolve_from_cache(resolver, &request.message).unwrap();
+    let limit = size_limit(protocol, request.message.edns.as_ref());
+    encode_response(response, &request.message, limit).unwrap()
+}
+
+fn fast_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
+    let plain = PlainQuery::parse(packet)?;
+    resolver.answer_from_cache_bytes(&plain, plain.size_limit(protocol))
+}
+
+fn parsed(bytes: &[u8]) -> Message {
+    Message::from_vec(bytes).unwrap()
+}
+
+fn assert_same_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Message {
+    let fast = fast_answer(resolver, packet, protocol).expect("the fast path should answer");
+    let slow = slow_answer(resolver, packet, protocol);
+    let (fast, slow) = (parsed(&fast), parsed(&slow));
+    assert_eq!(fast, slow);
+    fast
+}
+
+const EDNS_CASES: [Option<(u16, bool)>; 3] = [None, Some((1232, false)), Some((4096, true))];
+
+#[test]
+fn a_hit_equals_the_message_path_with_ttls_counted_down() {
+    let (resolver, _clock) = cached_resolver();
+    for edns in EDNS_CASES {
+        let answer = assert_same_answer(
+            &resolver,
+            &query("www.example.", RecordType::A, edns),
+            Protocol::Udp,
+        );
+        assert_eq!(answer.answers.len(), 2);
+        assert_eq!(answer.answers[0].ttl, 293);
+        assert_eq!(answer.edns.is_some(), edns.is_some());
+    }
+}
+
+#[test]
+fn cname_chain_in_cache_equals_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    for edns in EDNS_CASES {
+        let answer = assert_same_answer(
+            &resolver,
+            &query("alias.example.", RecordType::A, edns),
+            Protocol::Udp,
+        );
+        assert_eq!(answer.answers.len(), 4);
+        assert_eq!(answer.answers[1].name, name("Mid.Example.NET."));
+    }
+}
+
+#[test]
+fn cached_nxdomain_and_nodata_carry_the_soa_like_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    for edns in EDNS_CASES {
+        let nx = assert_same_answer(
+            &resolver,
+            &query("nx.example.", RecordType::A, edns),
+            Protocol::Udp,
+        );
+        assert_eq!(nx.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(nx.authorities[0].ttl, 893);
+        let nodata = assert_same_answer(
+            &resolver,
+            &query("www.example.", RecordType::AAAA, edns),
+            Protocol::Udp,
+        );
+        assert_eq!(nodata.metadata.response_code, ResponseCode::NoError);
+        assert!(nodata.answers.is_empty());
+        assert_eq!(nodata.authorities.len(), 1);
+    }
+}
+
+#[test]
+fn cname_into_cached_nxdomain_equals_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    for edns in EDNS_CASES {
+        let answer = assert_same_answer(
+            &resolver,
+            &query("dangling.example.", RecordType::A, edns),
+            Protocol::Udp,
+        );
+        assert_eq!(answer.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(answer.answers.len(), 1);
+    }
+}
+
+#[test]
+fn mixed_case_question_is_echoed_as_asked() {
+    let (resolver, _clock) = cached_resolver();
+    for edns in EDNS_CASES {
+        let packet = query("WwW.ExAmPlE.", RecordType::A, edns);
+        let answer = assert_same_answer(&resolver, &packet, Protocol::Udp);
+        let fast = fast_answer(&resolver, &packet, Protocol::Udp).unwrap();
+        assert_eq!(&fast[12..12 + 13], b"\x03WwW\x07ExAmPlE\x00");
+        assert_eq!(answer.answers.len(), 2);
+    }
+}
+
+#[test]
+fn answer_too_large_for_the_client_is_left_to_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    let small = query("big.example.", RecordType::TXT, None);
+    assert!(fast_answer(&resolver, &small, Protocol::Udp).is_none());
+    let truncated = parsed(&slow_answer(&resolver, &small, Protocol::Udp));
+    assert!(truncated.metadata.truncation);
+    // Over TCP the same answer fits, and both paths agree.
+    let whole = assert_same_answer(&resolver, &small, Protocol::Tcp);
+    assert_eq!(whole.answers.len(), 30);
+    assert!(!whole.metadata.truncation);
+}
+
+#[test]
+fn misses_and_loops_are_left_to_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    for packet in [
+        query("unknown.example.", RecordType::A, None),
+        query("loop1.example.", RecordType::A, None),
+        query("www.example.", RecordType::MX, None),
+    ] {
+        assert!(fast_answer(&resolver, &packet, Protocol::Udp).is_none());
+    }
+}
+
+#[test]
+fn expired_entries_are_not_answered() {
+    let (resolver, clock) = cached_resolver();
+    clock.advance(Duration::from_secs(300));
+    assert!(fast_answer(
+        &resolver,
+        &query("www.example.", RecordType::A, None),
+        Protocol::Udp
+    )
+    .is_none());
+}
+
+fn client() -> RequestContext {
+    RequestContext {
+        client: SocketAddr::from(([127, 0, 0, 1], 5353)),
+        local: SocketAddr::from(([127, 0, 0, 1], 53)),
+        protocol: Protocol::Udp,
+    }
+}
+
+#[test]
+fn handler_answers_cache_hits_and_survives_truncated_and_garbage_packets() {
+    let (resolver, _clock) = cached_resolver();
+    let handler = ResolverHandler::new(resolver.clone(), Policy::default(), Statistics::new());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let packet = query("Alias.example.", RecordType::A, Some((1232, false)));
+    let answered = runtime.block_on(handler.answer(&packet, client())).unwrap();
+    assert_eq!(
+        parsed(&answered),
+        parsed(&slow_answer(&resolver, &packet, Protocol::Udp))
+    );
+    // Every prefix and a deterministic spread of corrupted copies of a cached question: the fast
+    // path never panics, and whatever it answers parses as a DNS message.
+    let mut packets: Vec<Vec<u8>> = (0..packet.len())
+        .map(|end| packet[..end].to_vec())
+        .collect();
+    let mut state: u32 = 0x2545_f491;
+    for _ in 0..2_000 {
+        let mut corrupt = packet.clone();
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let at = (state >> 8) as usize % corrupt.len();
+        corrupt[at] = (state >> 24) as u8;
+        packets.push(corrupt);
+    }
+    for corrupt in &packets {
+        if let Some(plain) = PlainQuery::parse(corrupt) {
+            if let Some(bytes) =
+                resolver.answer_from_cache_bytes(&plain, plain.size_limit(Protocol::Udp))
+            {
+                assert!(Message::from_vec(&bytes).is_ok());
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The cache chain of `lookup_cached` on stored bytes: (wire name, type) → the cached RRsets of
+//! the answer (CNAME links included) and the negative entry ending it. It never decodes or writes.
+//!
+//! Same steps, same order as `lookup.rs`: the RRset of the type asked, else a CNAME (its first
+//! record, the chain goes on at its target), else a negative entry, else a miss (`None`). Loops and
+//! over-long chains are `None` too: the slow path reports them.
+
+use hickory_proto::rr::RecordType;
+
+use crate::cache::{CachedNegative, CachedRrset, Trust};
+use crate::limits::MAX_CNAME_CHAIN;
+use crate::resolver::Resolver;
+
+/// One answer RRset. Its owner is the question name for the first, and the target of the CNAME
+/// before it for the others.
+#[derive(Clone, Debug)]
+pub(crate) struct CachedAnswer {
+    pub(crate) record_type: RecordType,
+    pub(crate) rrset: CachedRrset,
+    /// A CNAME link: only its first record is sent, as `lookup` does.
+    pub(crate) first_only: bool,
+}
+
+impl CachedAnswer {
+    /// How many records of this RRset go into the answer.
+    pub(crate) fn record_count(&self) -> usize {
+        if self.first_only {
+            self.rrset.count().min(1)
+        } else {
+            self.rrset.count()
+        }
+    }
+}
+
+/// Everything the cache says about a question: answer RRsets, and the negative entry (with its
+/// SOA) when the chain ends in NXDOMAIN or NODATA.
+#[derive(Clone, Debug)]
+pub(crate) struct WireResolution {
+    pub(crate) answers: Vec<CachedAnswer>,
+    pub(crate) negative: Option<CachedNegative>,
+}
+
+impl WireResolution {
+    pub(crate) fn is_nxdomain(&self) -> bool {
+        self.negative
+            .as_ref()
+            .is_some_and(|negative| negative.nxdomain)
+    }
+}
+
+impl Resolver {
+    /// The cached answer to (`qname` in wire form, `qtype`), or `None` where `lookup_cached`
+    /// would need the network (or would report a loop).
+    pub(crate) fn lookup_cached_wire(
+        &self,
+        qname: &[u8],
+        qtype: RecordType,
+    ) -> Option<WireResolution> {
+        let now = self.clock.now();
+        let minimum = Trust::AnswerNonAuthoritative;
+        let mut answers: Vec<CachedAnswer> = Vec::new();
+        // The CNAME whose (first) target is the name looked up now; none for the question.
+        let mut alias: Option<CachedRrset> = None;
+        for _ in 0..=MAX_CNAME_CHAIN {
+            let current = match &alias {
+                None => qname,
+                Some(cname) => cname.rdatas().next()?,
+            };
+            if let Some(rrset) = self.cache.rrset_for_wire_name(current, qtype, minimum, now) {
+                answers.push(CachedAnswer {
+                    record_type: qtype,
+                    rrset,
+                    first_only: false,
+                });
+                return Some(WireResolution {
+                    answers,
+                    negative: None,
+                });
+            }
+            if qtype != RecordType::CNAME {
+                if let Some(cname) =
+                    self.cache
+                        .rrset_for_wire_name(current, RecordType::CNAME, minimum, now)
+                {
+                    let target = cname.rdatas().next()?;
+                    // RFC 1034 §3.6.2: a loop is an error, left to `lookup` to report.
+                    let seen = std::iter::once(qname).chain(
+                        answers
+                            .iter()
+                            .filter_map(|answer| answer.rrset.rdatas().next()),
+                    );
+                    if seen
+                        .into_iter()
+                        .any(|name| name.eq_ignore_ascii_case(target))
+                    {
+                        return None;
+                    }
+                    answers.push(CachedAnswer {
+                        record_type: RecordType::CNAME,
+                        rrset: cname.clone(),
+                        first_only: true,
+                    });
+                    alias = Some(cname);
+                    continue;
+                }
+            }
+            let negative = self.cache.negative_for_wire_name(current, qtype, now)?;
+            return Some(WireResolution {
+                answers,
+                negative: Some(negative),
+            });
+        }
+        None
+    }
+}

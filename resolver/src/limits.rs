@@ -67,6 +67,10 @@ pub const MAX_TCP_MESSAGE: usize = 65_535;
 /// exchange (`udp_tcp_transport`), so memory is threads x 64 KiB, not in-flight queries x 64 KiB.
 pub const UDP_RECEIVE_BUFFER: usize = 65_535;
 
+/// Upstream UDP sockets of finished exchanges waiting to be closed, per runtime thread
+/// (`udp_tcp_transport.rs`): past this many they are closed at once.
+pub const MAX_SOCKETS_CLOSING: usize = 64;
+
 /// State transitions in one walk. Each send already spends the budget; this only guards
 /// against a logic loop that spends none. Unbound bounds its iterations by its counters alike.
 pub const MAX_STATE_TRANSITIONS: usize = 512;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
-use crate::limits::{MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
+use crate::limits::{MAX_SOCKETS_CLOSING, MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
 use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
 /// Sends queries over real sockets. Holds no state: each exchange opens its own socket (the
@@ -69,13 +69,18 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
     if !sent {
         socket.send(query).await.map_err(io_error)?;
     }
+    // The server is working on our query: close the sockets of earlier exchanges now.
+    close_finished_sockets();
     // RFC 5452 §9.1: a datagram with another ID is a guess (or a late reply): drop it and keep
     // waiting, or a single forged datagram would make us give up on the server. The caller's
     // timeout bounds this loop; the resolver still checks ID and question of what we return.
     loop {
         socket.readable().await.map_err(io_error)?;
         match receive_into_thread_buffer(&socket, query) {
-            Ok(Some(reply)) => return Ok(reply),
+            Ok(Some(reply)) => {
+                close_later(socket);
+                return Ok(reply);
+            }
             Ok(None) => tracing::debug!(%server, "dropped a datagram with another ID"),
             Err(error) if error.kind() == ErrorKind::WouldBlock => {}
             Err(error) => return Err(io_error(error)),
@@ -100,6 +105,30 @@ fn nonblocking_udp_socket(server: SocketAddr) -> Result<socket2::Socket, Transpo
         socket.set_nonblocking(true).map_err(io_error)?;
         Ok(socket)
     }
+}
+
+thread_local! {
+    /// Sockets of exchanges that got their reply, closed once the next query is on its way
+    /// instead of before the reply is used: closing (epoll deregistration and `close`) is then
+    /// off the path to the client's answer. Unbound likewise closes a port after the reply's
+    /// callback has run. At most `MAX_SOCKETS_CLOSING` wait; a late datagram to one is dropped.
+    static CLOSING: RefCell<Vec<UdpSocket>> = const { RefCell::new(Vec::new()) };
+}
+
+fn close_later(socket: UdpSocket) {
+    let crowded = CLOSING.with_borrow_mut(|closing| {
+        closing.push(socket);
+        closing.len() >= MAX_SOCKETS_CLOSING
+    });
+    if crowded {
+        close_finished_sockets();
+    }
+}
+
+fn close_finished_sockets() {
+    // Taken out first: dropping a socket must not happen while the list is borrowed.
+    let finished = CLOSING.with_borrow_mut(std::mem::take);
+    drop(finished);
 }
 
 thread_local! {
@@ -268,5 +297,53 @@ mod tests {
             .unwrap();
         assert_eq!(reply, b"framed");
         echo.await.unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_finished_exchanges_socket_is_closed_once_the_next_query_is_sent() {
+        let server = UdpSocket::bind("127.0.0.64:0").await.unwrap();
+        let address = server.local_addr().unwrap();
+        let echo = tokio::spawn(async move {
+            let mut ports = Vec::new();
+            for _ in 0..2 {
+                let mut buffer = [0u8; 512];
+                let (length, peer) = server.recv_from(&mut buffer).await.unwrap();
+                server.send_to(&buffer[..length], peer).await.unwrap();
+                ports.push(peer.port());
+            }
+            ports
+        });
+        let transport = UdpTcpTransport::new();
+        let timeout = Duration::from_secs(5);
+        let first = transport.exchange(address, Protocol::Udp, b"\x00\x01one", timeout);
+        assert_eq!(first.await.unwrap(), b"\x00\x01one");
+        // Still open: its port cannot be taken (a bound port may be rebound only once free).
+        let first_port = CLOSING.with_borrow(|closing| closing[0].local_addr().unwrap().port());
+        assert!(std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, first_port)).is_err());
+        let second = transport.exchange(address, Protocol::Udp, b"\x00\x02two", timeout);
+        assert_eq!(second.await.unwrap(), b"\x00\x02two");
+        let ports = echo.await.unwrap();
+        assert_eq!(ports[0], first_port);
+        // Closed after the second query went out; the second waits in its place.
+        assert!(std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, first_port)).is_ok());
+        CLOSING.with_borrow(|closing| {
+            assert_eq!(closing.len(), 1);
+            assert_eq!(closing[0].local_addr().unwrap().port(), ports[1]);
+        });
+    }
+
+    #[test]
+    fn sockets_waiting_to_close_are_bounded() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            for _ in 0..MAX_SOCKETS_CLOSING * 2 {
+                close_later(UdpSocket::bind("127.0.0.64:0").await.unwrap());
+                assert!(CLOSING.with_borrow(Vec::len) < MAX_SOCKETS_CLOSING);
+            }
+            close_finished_sockets();
+        });
     }
 }

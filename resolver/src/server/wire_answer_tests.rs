@@ -250,6 +250,21 @@ fn mixed_case_question_is_echoed_as_asked() {
 }
 
 #[test]
+fn header_flags_are_echoed_like_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    for (recursion_desired, checking_disabled) in [(false, false), (false, true), (true, true)] {
+        let mut packet = query("www.example.", RecordType::A, Some((1232, false)));
+        packet[2] = (packet[2] & !0x01) | u8::from(recursion_desired);
+        packet[3] = (packet[3] & !0x10) | if checking_disabled { 0x10 } else { 0 };
+        let answer = assert_same_answer(&resolver, &packet, Protocol::Udp);
+        assert_eq!(answer.metadata.recursion_desired, recursion_desired);
+        assert_eq!(answer.metadata.checking_disabled, checking_disabled);
+        assert!(answer.metadata.recursion_available);
+        assert_eq!(answer.metadata.id, 0x4a1f);
+    }
+}
+
+#[test]
 fn answer_too_large_for_the_client_is_left_to_the_message_path() {
     let (resolver, _clock) = cached_resolver();
     let small = query("big.example.", RecordType::TXT, None);

@@ -16,6 +16,7 @@ pub mod request;
 pub mod response;
 pub mod rrl;
 pub mod run;
+pub mod runtime;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;
 pub mod yaml_tree;

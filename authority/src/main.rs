@@ -64,16 +64,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One worker asked (TOKIO_WORKER_THREADS=1, or pinned to one core): one plain event loop,
+    // as NSD with `server-count: 1`; else tokio's multi-threaded runtime.
+    let flavor = authority::runtime::flavor_for_this_process();
+    let runtime = match authority::runtime::build(flavor) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("authority: cannot start runtime: {error}");
             return ExitCode::FAILURE;
         }
     };
+    tracing::info!("authority: {flavor}");
     if let Some(directory) = arguments.lab {
         let options = authority::lab::LabOptions {
             directory,

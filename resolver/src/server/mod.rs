@@ -17,7 +17,7 @@ pub mod message;
 pub mod plain_query;
 pub mod resolve;
 pub mod run;
-pub mod runtime;
+pub use authority::runtime;
 pub mod settings;
 pub mod stats;
 pub mod wire_answer;

@@ -1,5 +1,6 @@
-//! Which tokio runtime the daemon runs on: the current-thread one when a single worker is asked
-//! for (`TOKIO_WORKER_THREADS=1`, or a process pinned to one core), else the multi-threaded one.
+//! Which tokio runtime a daemon (authority or resolver) runs on: the current-thread one when a
+//! single worker is asked for (`TOKIO_WORKER_THREADS=1`, or a process pinned to one core), else
+//! the multi-threaded one.
 //!
 //! One worker on the multi-threaded runtime still pays for work stealing, a separate driver
 //! handoff and cross-thread wake-ups; Unbound with `num-threads: 1` is one plain event loop.

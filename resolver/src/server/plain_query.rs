@@ -134,14 +134,20 @@ impl<'packet> PlainQuery<'packet> {
 
 /// Where the question name ends, if it is uncompressed, well-formed and at most 255 bytes.
 fn name_end(packet: &[u8]) -> Option<usize> {
-    let mut position = HEADER_BYTES;
+    Some(HEADER_BYTES + uncompressed_name_length(packet.get(HEADER_BYTES..)?)?)
+}
+
+/// The length of the uncompressed name at the start of `bytes`, root label included; `None`
+/// for a pointer or a reserved label type (the slow path decides what they mean), a name cut
+/// short, or one over `MAX_NAME_BYTES`. Also reads the owner names of stored records.
+pub(crate) fn uncompressed_name_length(bytes: &[u8]) -> Option<usize> {
+    let mut position = 0;
     // Each pass consumes at least one byte of a name that may not exceed MAX_NAME_BYTES.
-    while position < HEADER_BYTES + MAX_NAME_BYTES {
-        let length = usize::from(*packet.get(position)?);
+    while position < MAX_NAME_BYTES {
+        let length = usize::from(*bytes.get(position)?);
         if length == 0 {
             return Some(position + 1);
         }
-        // Pointers and the reserved label types: the slow path decides what they mean.
         if length & 0xc0 != 0 {
             return None;
         }

@@ -11,7 +11,7 @@
 use hickory_proto::rr::RecordType;
 
 use crate::server::limits::{HEADER_BYTES, MAX_UDP_PAYLOAD};
-use crate::server::plain_query::PlainQuery;
+use crate::server::plain_query::{uncompressed_name_length, PlainQuery};
 use crate::wire_lookup::WireResolution;
 
 /// A compression pointer holds a 14-bit offset (RFC 1035 §4.1.4).
@@ -136,23 +136,6 @@ fn write_full_records(
         stored = stored.get(end..)?;
     }
     Some(())
-}
-
-/// The length of the uncompressed name at the start of `bytes`, root label included.
-fn uncompressed_name_length(bytes: &[u8]) -> Option<usize> {
-    let mut position = 0;
-    // Each pass consumes a label; a name is at most 255 bytes (RFC 1035 §3.1).
-    while position < 255 {
-        let length = usize::from(*bytes.get(position)?);
-        if length == 0 {
-            return Some(position + 1);
-        }
-        if length & 0xc0 != 0 {
-            return None;
-        }
-        position += 1 + length;
-    }
-    None
 }
 
 #[cfg(test)]

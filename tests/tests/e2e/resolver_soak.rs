@@ -35,10 +35,10 @@ const DNSPERF_OUTSTANDING: u32 = 1_000;
 /// bookkeeping and expiry data is a few hundred bytes).
 const BYTES_PER_CACHE_ENTRY: u64 = 4 * 1024;
 
-/// The daemon's other memory bound: resolutions in flight (`MAX_CONCURRENT_RESOLUTIONS` in
-/// resolver/src/server/limits.rs) times the receive buffer each upstream UDP exchange holds
-/// (`UDP_RECEIVE_BUFFER` in resolver/src/limits.rs, 64 KiB). The e2e crate does not link the
-/// resolver, so the values are repeated here.
+/// The daemon's other memory bound: requests in flight (`UDP_MAX_IN_FLIGHT` in
+/// authority/src/limits.rs, as `MAX_CONCURRENT_RESOLUTIONS` in resolver/src/server/limits.rs)
+/// times the 64 KiB listener buffer each pending request keeps (`MAX_MESSAGE_SIZE`). The e2e
+/// crate does not link the daemons, so the values are repeated here.
 const IN_FLIGHT_BYTES: u64 = 1024 * 65_535;
 
 /// Fixed margin for the rest: code, the tokio runtime, socket buffers, a debug build. The idle

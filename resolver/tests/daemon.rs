@@ -727,6 +727,68 @@ mod concurrency {
     }
 }
 
+mod cache_lookups {
+    use super::*;
+    use resolver::server::plain_query::PlainQuery;
+    use resolver::server::resolve::CachedBytes;
+
+    /// Scripts what the wire fast path says and counts the message path's cache lookups.
+    struct WireVerdict {
+        verdict: CachedBytes,
+        message_lookups: AtomicUsize,
+        resolutions: AtomicUsize,
+    }
+
+    impl Resolve for WireVerdict {
+        async fn resolve(&self, request: &Message) -> Message {
+            self.resolutions.fetch_add(1, Ordering::SeqCst);
+            answer_for(request, 1)
+        }
+
+        fn resolve_from_cache(&self, _request: &Message) -> Option<Message> {
+            self.message_lookups.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+
+        fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> CachedBytes {
+            self.verdict.clone()
+        }
+    }
+
+    async fn lookups_after(verdict: CachedBytes) -> (usize, usize) {
+        let resolver = Arc::new(WireVerdict {
+            verdict,
+            message_lookups: AtomicUsize::new(0),
+            resolutions: AtomicUsize::new(0),
+        });
+        let handler = ResolverHandler::new(resolver.clone(), Policy::default(), Statistics::new());
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(9, "miss.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(response.answers.len(), 1);
+        (
+            resolver.message_lookups.load(Ordering::SeqCst),
+            resolver.resolutions.load(Ordering::SeqCst),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_miss_on_the_wire_path_is_not_looked_up_again_on_the_message_path() {
+        assert_eq!(lookups_after(CachedBytes::Miss).await, (0, 1));
+    }
+
+    #[tokio::test]
+    async fn an_answer_the_wire_path_cannot_write_is_looked_up_on_the_message_path() {
+        assert_eq!(lookups_after(CachedBytes::Unknown).await, (1, 1));
+    }
+}
+
 mod local_zones {
     use super::*;
 

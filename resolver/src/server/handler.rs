@@ -14,7 +14,7 @@ use hickory_proto::rr::RecordType;
 use authority::listen::{Handler, Protocol, RequestContext};
 
 use crate::server::access::AccessList;
-use crate::server::inflight::{InFlight, Resolution};
+use crate::server::inflight::{CacheChecked, InFlight, Resolution};
 use crate::server::limits::MAX_CONCURRENT_RESOLUTIONS;
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
@@ -22,7 +22,7 @@ use crate::server::message::{
     RequestHeader,
 };
 use crate::server::plain_query::PlainQuery;
-use crate::server::resolve::{FlushOutcome, Resolve};
+use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
 use crate::server::stats::Statistics;
 
 /// What a reload may change while the cache lives on: who may ask, and which zones are local.
@@ -131,13 +131,18 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.record_answer(ResponseCode::Refused, started.elapsed());
             return error_response(header, ResponseCode::Refused, None, None);
         }
-        if let Some(bytes) = self.answer_plain_from_cache(packet, &policy, context.protocol) {
-            statistics.count(|s| &s.resolutions);
-            statistics.count(|s| &s.cache_hits);
-            let response_code = ResponseCode::from(0, bytes.get(3).map_or(0, |flags| flags & 0x0f));
-            statistics.record_answer(response_code, started.elapsed());
-            return Some(bytes);
-        }
+        let cache_checked = match self.answer_plain_from_cache(packet, &policy, context.protocol) {
+            CachedBytes::Answer(bytes) => {
+                statistics.count(|s| &s.resolutions);
+                statistics.count(|s| &s.cache_hits);
+                let response_code =
+                    ResponseCode::from(0, bytes.get(3).map_or(0, |flags| flags & 0x0f));
+                statistics.record_answer(response_code, started.elapsed());
+                return Some(bytes);
+            }
+            CachedBytes::Miss => CacheChecked::Missed,
+            CachedBytes::Unknown => CacheChecked::No,
+        };
         let request = match parse_request(packet) {
             Ok(request) => request,
             Err(rejection) => return self.reject(rejection),
@@ -166,7 +171,11 @@ impl<R: Resolve> ResolverHandler<R> {
                 response,
             ));
         }
-        let response = match self.in_flight.resolve(&request.message).await {
+        let response = match self
+            .in_flight
+            .resolve(&request.message, cache_checked)
+            .await
+        {
             Resolution::Resolved {
                 response,
                 from_cache,
@@ -214,11 +223,13 @@ impl<R: Resolve> ResolverHandler<R> {
         packet: &[u8],
         policy: &Policy,
         protocol: Protocol,
-    ) -> Option<Vec<u8>> {
+    ) -> CachedBytes {
         if policy.local_zones.zone_count() != 0 {
-            return None;
+            return CachedBytes::Unknown;
         }
-        let query = PlainQuery::parse(packet)?;
+        let Some(query) = PlainQuery::parse(packet) else {
+            return CachedBytes::Unknown;
+        };
         self.in_flight
             .resolver()
             .answer_from_cache_bytes(&query, query.size_limit(protocol))

@@ -46,6 +46,15 @@ impl QuestionKey {
     }
 }
 
+/// Whether the caller already asked the cache about the question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheChecked {
+    /// Not asked: `resolve` looks in the cache before anything else.
+    No,
+    /// The wire fast path found the cache cannot answer: looking again would miss again.
+    Missed,
+}
+
 /// How a question was answered.
 #[derive(Debug)]
 pub enum Resolution {
@@ -94,14 +103,16 @@ impl<R: Resolve> InFlight<R> {
     }
 
     /// Resolves `request`, sharing the work with identical requests in flight.
-    pub async fn resolve(&self, request: &Message) -> Resolution {
+    pub async fn resolve(&self, request: &Message, cache_checked: CacheChecked) -> Resolution {
         // A cache hit is answered at once: no in-flight entry, channel or task (those cost more
         // than the answer itself; Unbound answers from its cache before its mesh too).
-        if let Some(response) = self.resolver.resolve_from_cache(request) {
-            return Resolution::Resolved {
-                response,
-                from_cache: true,
-            };
+        if cache_checked == CacheChecked::No {
+            if let Some(response) = self.resolver.resolve_from_cache(request) {
+                return Resolution::Resolved {
+                    response,
+                    from_cache: true,
+                };
+            }
         }
         let Some(key) = QuestionKey::of(request) else {
             return Resolution::Overloaded;

@@ -23,6 +23,29 @@ pub struct CacheCounters {
     pub misses: u64,
 }
 
+/// What the cache's stored bytes say about a plain query (`Resolve::answer_from_cache_bytes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CachedBytes {
+    /// The complete response.
+    Answer(Vec<u8>),
+    /// The cache cannot answer the question alone: the message path's cache lookup
+    /// (`resolve_from_cache`, the same chain of steps) would miss too, so it is skipped.
+    Miss,
+    /// Not answered here (too large, or a shape the wire path does not write): the message
+    /// path decides, cache lookup included.
+    Unknown,
+}
+
+impl CachedBytes {
+    /// The response bytes, if the cache answered.
+    pub fn answer(self) -> Option<Vec<u8>> {
+        match self {
+            CachedBytes::Answer(bytes) => Some(bytes),
+            CachedBytes::Miss | CachedBytes::Unknown => None,
+        }
+    }
+}
+
 /// A resolution engine: client query in, full response out (same ID and question, rcode set).
 pub trait Resolve: Send + Sync + 'static {
     fn resolve(&self, request: &Message) -> impl Future<Output = Message> + Send;
@@ -33,9 +56,9 @@ pub trait Resolve: Send + Sync + 'static {
     }
 
     /// The complete response bytes, within `limit`, if the cache alone answers `query` and the
-    /// wire path covers the answer (`server::wire_answer`); the default never does.
-    fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> Option<Vec<u8>> {
-        None
+    /// wire path covers the answer (`server::wire_answer`); the default never knows.
+    fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> CachedBytes {
+        CachedBytes::Unknown
     }
 
     /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
@@ -58,9 +81,16 @@ impl Resolve for crate::Resolver {
         crate::Resolver::resolve_from_cache(self, request)
     }
 
-    fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> Option<Vec<u8>> {
-        let resolution = self.lookup_cached_wire(query.name(), query.record_type())?;
-        write_answer(query, &resolution, limit)
+    fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {
+        // `lookup_cached_wire` takes `lookup_cached`'s steps in its order: where it finds no
+        // answer, neither would the message path.
+        let Some(resolution) = self.lookup_cached_wire(query.name(), query.record_type()) else {
+            return CachedBytes::Miss;
+        };
+        match write_answer(query, &resolution, limit) {
+            Some(bytes) => CachedBytes::Answer(bytes),
+            None => CachedBytes::Unknown,
+        }
     }
 
     fn flush(&self) -> FlushOutcome {

@@ -155,7 +155,9 @@ fn slow_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Vec<u8
 
 fn fast_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
     let plain = PlainQuery::parse(packet)?;
-    resolver.answer_from_cache_bytes(&plain, plain.size_limit(protocol))
+    resolver
+        .answer_from_cache_bytes(&plain, plain.size_limit(protocol))
+        .answer()
 }
 
 fn parsed(bytes: &[u8]) -> Message {
@@ -338,8 +340,9 @@ fn handler_answers_cache_hits_and_survives_truncated_and_garbage_packets() {
     }
     for corrupt in &packets {
         if let Some(plain) = PlainQuery::parse(corrupt) {
-            if let Some(bytes) =
-                resolver.answer_from_cache_bytes(&plain, plain.size_limit(Protocol::Udp))
+            if let Some(bytes) = resolver
+                .answer_from_cache_bytes(&plain, plain.size_limit(Protocol::Udp))
+                .answer()
             {
                 assert!(Message::from_vec(&bytes).is_ok());
             }

@@ -163,8 +163,9 @@ impl Resolver {
         } else {
             walk.qname.clone()
         };
-        let labels = usize::from(start.num_labels());
-        for keep in (0..=labels).rev() {
+        // Only the ancestors with a cached NS set become names (building one costs more than
+        // probing the cache for it).
+        for keep in self.cache.cached_cuts(&start, self.clock.now()) {
             let zone = start.trim_to(keep);
             if walk.refetched_zones.contains(&zone) {
                 continue;

@@ -5,10 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::budget::Budget;
-use crate::cache::{NegativeAnswer, Trust};
+use crate::cache::{ChainLink, NegativeAnswer, Trust};
 use crate::iterator::WalkResult;
 use crate::limits::MAX_CNAME_CHAIN;
 use crate::resolver::Resolver;
@@ -187,30 +187,24 @@ impl Resolver {
     }
 
     fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
-        let now = self.clock.now();
         let minimum = Trust::AnswerNonAuthoritative;
-        if let Some(records) = self
+        match self
             .cache
-            .get_rrset(name, qtype, DNSClass::IN, minimum, now)
+            .chain_link(name, qtype, minimum, self.clock.now())
         {
-            return CacheStep::Hit(records);
-        }
-        if qtype != RecordType::CNAME {
-            if let Some(records) =
-                self.cache
-                    .get_rrset(name, RecordType::CNAME, DNSClass::IN, minimum, now)
-            {
-                if let Some(record) = records.into_iter().next() {
-                    if let RData::CNAME(target) = &record.data {
+            ChainLink::Answer(records) => CacheStep::Hit(records),
+            ChainLink::Alias(records) => match records.into_iter().next() {
+                Some(record) => match &record.data {
+                    RData::CNAME(target) => {
                         let target = target.0.clone();
-                        return CacheStep::Alias(Box::new(record), target);
+                        CacheStep::Alias(Box::new(record), target)
                     }
-                }
-            }
-        }
-        match self.cache.get_negative(name, qtype, DNSClass::IN, now) {
-            Some(negative) => CacheStep::Negative(negative),
-            None => CacheStep::Miss,
+                    _ => CacheStep::Miss,
+                },
+                None => CacheStep::Miss,
+            },
+            ChainLink::Negative(negative) => CacheStep::Negative(negative),
+            ChainLink::Unknown => CacheStep::Miss,
         }
     }
 }

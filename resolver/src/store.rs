@@ -96,20 +96,21 @@ impl Resolver {
     }
 }
 
-/// Splits records into RRsets (same owner, type and class), keeping first-seen order.
-pub(crate) fn group_rrsets(records: &[Record]) -> Vec<Vec<Record>> {
-    let mut groups: Vec<Vec<Record>> = Vec::new();
+/// Splits records into RRsets (same owner, type and class), keeping first-seen order. Borrows:
+/// the reply outlives the grouping, so no record is copied.
+pub(crate) fn group_rrsets(records: &[Record]) -> Vec<Vec<&Record>> {
+    let mut groups: Vec<Vec<&Record>> = Vec::new();
     for record in records {
-        let same = |group: &Vec<Record>| {
+        let same = |group: &Vec<&Record>| {
             group.first().is_some_and(|first| {
-                first.name == record.name
-                    && first.record_type() == record.record_type()
+                first.record_type() == record.record_type()
                     && first.dns_class == record.dns_class
+                    && first.name == record.name
             })
         };
         match groups.iter_mut().find(|group| same(group)) {
-            Some(group) => group.push(record.clone()),
-            None => groups.push(vec![record.clone()]),
+            Some(group) => group.push(record),
+            None => groups.push(vec![record]),
         }
     }
     groups

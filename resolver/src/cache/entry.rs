@@ -5,6 +5,7 @@
 //! RRset records are `rdlength rdata`; full records are `owner type class ttl rdlength rdata`, all
 //! names uncompressed, so the bytes can be copied into a response as they are.
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,8 +36,10 @@ pub(crate) enum EncodeError {
 
 impl WireEntry {
     /// An RRset: the RDATA of `records` (one owner, type and class, checked by the caller).
-    pub(crate) fn rrset(
-        records: &[Record],
+    /// A record whose data repeats an earlier one's is left out: duplicates in one RRset are
+    /// one record (RFC 2181 §5).
+    pub(crate) fn rrset<R: Borrow<Record>>(
+        records: &[R],
         stored_at: Duration,
         ttl: u32,
         trust: Trust,
@@ -45,19 +48,35 @@ impl WireEntry {
         let mut encoder = BinEncoder::new(&mut bytes);
         encoder.set_offset(HEADER_BYTES);
         encoder.set_name_encoding(NameEncoding::Uncompressed);
-        for record in records {
+        let mut count: u16 = 0;
+        for (index, record) in records.iter().enumerate() {
+            let data = &record.borrow().data;
+            let earlier = records.get(..index).unwrap_or_default();
+            if earlier.iter().any(|kept| kept.borrow().data == *data) {
+                continue;
+            }
             let place = encoder.place::<u16>().map_err(|_| EncodeError::Record)?;
-            record
-                .data
-                .emit(&mut encoder)
-                .map_err(|_| EncodeError::Record)?;
+            data.emit(&mut encoder).map_err(|_| EncodeError::Record)?;
             let length = u16::try_from(encoder.len_since_place(&place))
                 .map_err(|_| EncodeError::TooLarge)?;
             place
                 .replace(&mut encoder, length)
                 .map_err(|_| EncodeError::Record)?;
+            count = count.saturating_add(1);
+        }
+        if let Some(slot) = bytes.get_mut(14..16) {
+            slot.copy_from_slice(&count.to_be_bytes());
         }
         finish(bytes)
+    }
+
+    /// The same entry with another TTL (its stored time unchanged).
+    pub(crate) fn with_ttl(&self, ttl: u32) -> WireEntry {
+        let mut bytes = self.0.to_vec();
+        if let Some(slot) = bytes.get_mut(8..12) {
+            slot.copy_from_slice(&ttl.to_be_bytes());
+        }
+        WireEntry(Arc::from(bytes))
     }
 
     /// Whole records with their own owners and TTLs (a negative answer's SOA and NS).
@@ -276,6 +295,26 @@ mod tests {
             .unwrap();
         assert_eq!(back[0].data, records[0].data);
         assert_eq!(back[1].data, records[1].data);
+    }
+
+    #[test]
+    fn repeated_records_are_stored_once_and_ttl_can_be_replaced() {
+        let owner = name("a.example.");
+        let one = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 1))));
+        let two = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 2))));
+        let entry = WireEntry::rrset(
+            &[&one, &two, &one, &two],
+            Duration::from_secs(3),
+            60,
+            Trust::Glue,
+        )
+        .unwrap();
+        assert_eq!(entry.count(), 2);
+        assert_eq!(entry.byte_len(), HEADER_BYTES + 2 * 6);
+        let shorter = entry.with_ttl(10);
+        assert_eq!(shorter.ttl(), 10);
+        assert_eq!(shorter.stored_at(), Duration::from_secs(3));
+        assert!(shorter.same_rdata(&entry));
     }
 
     #[test]

@@ -102,12 +102,38 @@ impl KeyBuffer {
         let slot = self.bytes.get_mut(self.length..end)?;
         if let Some((first, rest)) = slot.split_first_mut() {
             *first = length;
-            for (target, source) in rest.iter_mut().zip(label) {
-                *target = source.to_ascii_lowercase();
-            }
+            rest.copy_from_slice(label);
+            rest.make_ascii_lowercase();
         }
         self.length = end;
         Some(())
+    }
+
+    /// The same name under another kind (and type, which NXDOMAIN ignores): the key of the
+    /// entries an RRset insert makes stale, without walking the name again.
+    pub(crate) fn set_kind(&mut self, kind: EntryKind, record_type: RecordType) {
+        let record_type = match kind {
+            EntryKind::NxDomain => 0,
+            _ => u16::from(record_type),
+        };
+        self.bytes[0] = kind.tag();
+        self.bytes[1..3].copy_from_slice(&record_type.to_be_bytes());
+    }
+
+    /// Drops the name's first label: the key of the parent name, same kind, type and class.
+    /// `false` (and unchanged) at the root.
+    pub(crate) fn strip_first_label(&mut self) -> bool {
+        let first = usize::from(self.bytes.get(PREFIX_BYTES).copied().unwrap_or(0));
+        if first == 0 {
+            return false;
+        }
+        let from = PREFIX_BYTES + 1 + first;
+        if from >= self.length {
+            return false;
+        }
+        self.bytes.copy_within(from..self.length, PREFIX_BYTES);
+        self.length -= 1 + first;
+        true
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
@@ -150,6 +176,35 @@ mod tests {
             )
             .is_none());
         }
+    }
+
+    #[test]
+    fn retargeted_and_stripped_keys_equal_keys_built_afresh() {
+        let name = Name::from_ascii("WWW.Example.com.").unwrap();
+        let mut key =
+            KeyBuffer::for_name(&name, RecordType::AAAA, DNSClass::IN, EntryKind::RrSet).unwrap();
+        for kind in [
+            EntryKind::NoData,
+            EntryKind::NxDomain,
+            EntryKind::ParentSide,
+        ] {
+            key.set_kind(kind, RecordType::AAAA);
+            let fresh = KeyBuffer::for_name(&name, RecordType::AAAA, DNSClass::IN, kind).unwrap();
+            assert_eq!(key.as_bytes(), fresh.as_bytes());
+        }
+        key.set_kind(EntryKind::RrSet, RecordType::NS);
+        for parent in ["example.com.", "com.", "."] {
+            assert!(key.strip_first_label());
+            let fresh = KeyBuffer::for_name(
+                &Name::from_ascii(parent).unwrap(),
+                RecordType::NS,
+                DNSClass::IN,
+                EntryKind::RrSet,
+            )
+            .unwrap();
+            assert_eq!(key.as_bytes(), fresh.as_bytes(), "{parent}");
+        }
+        assert!(!key.strip_first_label());
     }
 
     #[test]

@@ -5,17 +5,22 @@
 //! insert_* ─▶ key.rs (lower-cased wire name + kind/type/class) ─▶ store.rs (bounded map)
 //!                 entry.rs (the records in wire form, one allocation) ◀─ get_* (hickory records)
 //!                                                                    ◀─ wire_view.rs (stored bytes)
+//!                                                                    ◀─ zone_cuts.rs (NS probes)
 //! ```
 
+mod chain_link;
 mod entry;
 mod key;
 mod store;
 mod wire_view;
+mod zone_cuts;
 
+use std::borrow::Borrow;
 use std::time::Duration;
 
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
+pub(crate) use crate::cache::chain_link::ChainLink;
 use crate::cache::entry::WireEntry;
 use crate::cache::key::{EntryKind, KeyBuffer};
 use crate::cache::store::EntryStore;
@@ -90,14 +95,23 @@ impl RecordCache {
     }
 
     /// Stores one RRset (all records share owner, type and class). Returns whether it was stored.
-    pub fn insert_rrset(&self, records: &[Record], trust: Trust, now: Duration) -> bool {
-        let Some(first) = records.first() else {
+    pub fn insert_rrset<R: Borrow<Record>>(
+        &self,
+        records: &[R],
+        trust: Trust,
+        now: Duration,
+    ) -> bool {
+        let Some(first) = records.first().map(Borrow::borrow) else {
             return false;
         };
-        let min_record_ttl = records.iter().map(|record| record.ttl).min().unwrap_or(0);
+        let min_record_ttl = records
+            .iter()
+            .map(|record| record.borrow().ttl)
+            .min()
+            .unwrap_or(0);
         let ttl = self.clamp_ttl(min_record_ttl);
         let (owner, record_type, class) = (&first.name, first.record_type(), first.dns_class);
-        let Some(key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
+        let Some(mut key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
             return false;
         };
         let existing = self
@@ -110,41 +124,29 @@ impl RecordCache {
         {
             return false;
         }
-        // Duplicate records in one RRset are one record (RFC 2181 §5).
-        let mut unique: Vec<Record> = Vec::with_capacity(records.len());
-        for record in records {
-            if !unique.iter().any(|kept| kept.data == record.data) {
-                unique.push(record.clone());
-            }
-        }
-        let Ok(mut entry) = WireEntry::rrset(&unique, now, ttl, trust) else {
+        let Ok(entry) = WireEntry::rrset(records, now, ttl, trust) else {
             return false;
         };
-        let stored = match existing.filter(|existing| existing.trust() == trust) {
+        let replacement = match existing.filter(|existing| existing.trust() == trust) {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
             // keeping the entry keeps its TTL counting down, as the first answer set it.
-            Some(existing) if existing.same_rdata(&entry) => false,
+            Some(existing) if existing.same_rdata(&entry) => None,
             // A changed NS set at the same rank replaces the old one but not its expiry, so a
             // parent (or child) cannot keep a delegation alive by changing it (Unbound, same
             // place: "do not 'stick' to owner that changes the NS RRset").
             Some(existing) if record_type == RecordType::NS => {
-                let left = remaining_seconds(existing.expires(), now).min(ttl);
-                match WireEntry::rrset(&unique, now, left, trust) {
-                    Ok(shortened) => entry = shortened,
-                    Err(_) => return false,
-                }
-                true
+                Some(entry.with_ttl(remaining_seconds(existing.expires(), now).min(ttl)))
             }
-            _ => true,
+            _ => Some(entry),
         };
-        if stored {
+        let stored = replacement.is_some();
+        if let Some(entry) = replacement {
             self.entries.insert(key.as_bytes(), entry);
         }
         // The RRset exists: a cached NODATA or NXDOMAIN for the name is stale either way.
         for kind in [EntryKind::NoData, EntryKind::NxDomain] {
-            if let Some(key) = Self::key(owner, record_type, class, kind) {
-                self.entries.remove(key.as_bytes());
-            }
+            key.set_kind(kind, record_type);
+            self.entries.remove(key.as_bytes());
         }
         stored
     }
@@ -159,7 +161,20 @@ impl RecordCache {
         now: Duration,
     ) -> Option<Vec<Record>> {
         let key = Self::key(name, record_type, class, EntryKind::RrSet)?;
-        let entry = self.live(&key, now)?;
+        self.rrset_under(&key, name, record_type, class, minimum_trust, now)
+    }
+
+    /// `get_rrset` for a key already built (kind RRset, `record_type`, `class`, `name`).
+    fn rrset_under(
+        &self,
+        key: &KeyBuffer,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        minimum_trust: Trust,
+        now: Duration,
+    ) -> Option<Vec<Record>> {
+        let entry = self.live(key, now)?;
         if entry.trust() < minimum_trust {
             return None;
         }
@@ -172,9 +187,17 @@ impl RecordCache {
     }
 
     /// Records a referral's NS set or glue as the parent gave it.
-    pub fn insert_parent_side(&self, records: &[Record], now: Duration) {
-        let Some(first) = records.first() else { return };
-        let ttl = self.clamp_ttl(records.iter().map(|record| record.ttl).min().unwrap_or(0));
+    pub fn insert_parent_side<R: Borrow<Record>>(&self, records: &[R], now: Duration) {
+        let Some(first) = records.first().map(Borrow::borrow) else {
+            return;
+        };
+        let ttl = self.clamp_ttl(
+            records
+                .iter()
+                .map(|record| record.borrow().ttl)
+                .min()
+                .unwrap_or(0),
+        );
         let Some(key) = Self::key(
             &first.name,
             first.record_type(),
@@ -270,11 +293,20 @@ impl RecordCache {
         class: DNSClass,
         now: Duration,
     ) -> Option<NegativeAnswer> {
+        let mut key = Self::key(name, record_type, class, EntryKind::NxDomain)?;
+        self.negative_under(&mut key, record_type, now)
+    }
+
+    /// `get_negative` with the name's key already built (any kind; it is re-kinded here).
+    fn negative_under(
+        &self,
+        key: &mut KeyBuffer,
+        record_type: RecordType,
+        now: Duration,
+    ) -> Option<NegativeAnswer> {
         for kind in [EntryKind::NxDomain, EntryKind::NoData] {
-            let Some(key) = Self::key(name, record_type, class, kind) else {
-                continue;
-            };
-            let Some(entry) = self.live(&key, now) else {
+            key.set_kind(kind, record_type);
+            let Some(entry) = self.live(key, now) else {
                 continue;
             };
             let elapsed =

@@ -1,0 +1,99 @@
+//! The cached zone cuts above a name: which of its ancestors (itself included) hold a live NS
+//! RRset, longest first, probed with one key trimmed label by label, so a miss builds no name.
+
+use std::time::Duration;
+
+use hickory_proto::rr::{DNSClass, Name, RecordType};
+
+use crate::cache::key::{EntryKind, KeyBuffer};
+use crate::cache::RecordCache;
+
+/// Label counts (as `Name::trim_to` takes them) of the ancestors with a live NS RRset.
+pub(crate) struct CachedCuts<'a> {
+    cache: &'a RecordCache,
+    /// The NS key of the name probed next; `None` once the root has been probed.
+    key: Option<KeyBuffer>,
+    labels: usize,
+    now: Duration,
+}
+
+impl RecordCache {
+    /// The ancestors of `name` (itself included, the root last) whose NS RRset is cached and
+    /// unexpired, at any trust, longest first. At most one probe per label.
+    pub(crate) fn cached_cuts(&self, name: &Name, now: Duration) -> CachedCuts<'_> {
+        CachedCuts {
+            cache: self,
+            key: KeyBuffer::for_name(name, RecordType::NS, DNSClass::IN, EntryKind::RrSet),
+            labels: name.iter().len(),
+            now,
+        }
+    }
+}
+
+impl Iterator for CachedCuts<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            let key = self.key.as_mut()?;
+            let labels = self.labels;
+            let live = self
+                .cache
+                .entries
+                .get(key.as_bytes())
+                .is_some_and(|entry| entry.expires() > self.now);
+            if key.strip_first_label() {
+                self.labels = self.labels.saturating_sub(1);
+            } else {
+                self.key = None;
+            }
+            if live {
+                return Some(labels);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::{Trust, TtlPolicy};
+    use hickory_proto::rr::rdata::NS;
+    use hickory_proto::rr::{RData, Record};
+
+    fn ns(zone: &str, ttl: u32) -> Record {
+        Record::from_rdata(
+            Name::from_ascii(zone).unwrap(),
+            ttl,
+            RData::NS(NS(Name::from_ascii("ns.example.").unwrap())),
+        )
+    }
+
+    #[test]
+    fn cuts_are_the_live_ns_sets_above_the_name_longest_first() {
+        let cache = RecordCache::new(
+            100,
+            TtlPolicy {
+                min_ttl: 0,
+                max_ttl: 86_400,
+                max_negative_ttl: 3_600,
+            },
+        );
+        let now = Duration::from_secs(100);
+        for (zone, ttl) in [(".", 1_000), ("com.", 1_000), ("Example.COM.", 10)] {
+            cache.insert_rrset(&[ns(zone, ttl)], Trust::Glue, Duration::ZERO);
+        }
+        let name = Name::from_ascii("www.example.com.").unwrap();
+        let cuts: Vec<usize> = cache.cached_cuts(&name, Duration::from_secs(5)).collect();
+        assert_eq!(cuts, vec![2, 1, 0]);
+        assert_eq!(
+            name.trim_to(cuts[0]),
+            Name::from_ascii("example.com.").unwrap()
+        );
+        // example.com.'s NS set has expired by `now`.
+        let cuts: Vec<usize> = cache.cached_cuts(&name, now).collect();
+        assert_eq!(cuts, vec![1, 0]);
+        let empty = RecordCache::new(10, cache.policy);
+        assert_eq!(empty.cached_cuts(&name, now).count(), 0);
+    }
+}

@@ -7,6 +7,11 @@ use clap::Parser;
 use resolver::server::run::{init_logging, run};
 use resolver::server::settings::Arguments;
 
+/// mimalloc instead of glibc's malloc: a cold walk allocates ~70 times per name (hickory
+/// messages, records, names), and glibc's malloc and free were 15 % of its instructions.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let arguments = Arguments::parse();
     init_logging();

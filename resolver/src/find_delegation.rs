@@ -85,24 +85,14 @@ impl Resolver {
                 continue;
             }
             let mut addresses: Vec<SocketAddr> = Vec::new();
-            let cached = [RecordType::A, RecordType::AAAA]
-                .into_iter()
-                .flat_map(|record_type| {
-                    self.cache
-                        .get_rrset(&name, record_type, DNSClass::IN, Trust::Glue, now)
-                        .unwrap_or_default()
-                });
-            for record in glue
+            let glue_ips = glue
                 .iter()
                 .filter(|record| record.name == name)
-                .cloned()
-                .chain(cached)
-            {
-                if let Some(ip) = record.data.ip_addr() {
-                    let address = SocketAddr::new(ip, port);
-                    if !addresses.contains(&address) {
-                        addresses.push(address);
-                    }
+                .filter_map(|record| record.data.ip_addr());
+            for ip in glue_ips.chain(self.cache.cached_addresses(&name, now)) {
+                let address = SocketAddr::new(ip, port);
+                if !addresses.contains(&address) {
+                    addresses.push(address);
                 }
             }
             servers.push(NameServer {

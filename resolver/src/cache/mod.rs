@@ -8,6 +8,7 @@
 //!                                                                    ◀─ zone_cuts.rs (NS probes)
 //! ```
 
+mod addresses;
 mod chain_link;
 mod entry;
 mod key;

@@ -39,20 +39,13 @@ impl RecordCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::{Trust, TtlPolicy};
+    use crate::cache::{test_policy, Trust};
     use hickory_proto::rr::rdata::{A, AAAA};
     use hickory_proto::rr::{RData, Record};
 
     #[test]
     fn addresses_match_the_decoded_records_a_before_aaaa() {
-        let cache = RecordCache::new(
-            100,
-            TtlPolicy {
-                min_ttl: 0,
-                max_ttl: 86_400,
-                max_negative_ttl: 3_600,
-            },
-        );
+        let cache = RecordCache::new(100, test_policy());
         let name = Name::from_ascii("ns1.example.").unwrap();
         let v4 = [Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2)];
         let v6 = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 53);

@@ -52,7 +52,7 @@ impl RecordCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::TtlPolicy;
+    use crate::cache::test_policy;
     use hickory_proto::rr::rdata::{A, CNAME, SOA};
     use hickory_proto::rr::RData;
     use std::net::Ipv4Addr;
@@ -62,14 +62,7 @@ mod tests {
     }
 
     fn cache() -> RecordCache {
-        RecordCache::new(
-            100,
-            TtlPolicy {
-                min_ttl: 0,
-                max_ttl: 86_400,
-                max_negative_ttl: 3_600,
-            },
-        )
+        RecordCache::new(100, test_policy())
     }
 
     /// The same answers as the separate `get_rrset` and `get_negative` lookups it replaces.

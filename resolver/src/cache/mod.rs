@@ -333,6 +333,16 @@ impl RecordCache {
     }
 }
 
+/// TTL bounds for the cache's unit tests: nothing clamped below a day.
+#[cfg(test)]
+pub(crate) fn test_policy() -> TtlPolicy {
+    TtlPolicy {
+        min_ttl: 0,
+        max_ttl: 86_400,
+        max_negative_ttl: 3_600,
+    }
+}
+
 fn remaining_seconds(expires: Duration, now: Duration) -> u32 {
     u32::try_from(expires.saturating_sub(now).as_secs()).unwrap_or(u32::MAX)
 }
@@ -344,11 +354,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn policy() -> TtlPolicy {
-        TtlPolicy {
-            min_ttl: 0,
-            max_ttl: 86_400,
-            max_negative_ttl: 3_600,
-        }
+        test_policy()
     }
 
     fn a_record(name: &str, ttl: u32, last: u8) -> Record {

@@ -57,7 +57,7 @@ impl Iterator for CachedCuts<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::{Trust, TtlPolicy};
+    use crate::cache::{test_policy, Trust};
     use hickory_proto::rr::rdata::NS;
     use hickory_proto::rr::{RData, Record};
 
@@ -71,14 +71,7 @@ mod tests {
 
     #[test]
     fn cuts_are_the_live_ns_sets_above_the_name_longest_first() {
-        let cache = RecordCache::new(
-            100,
-            TtlPolicy {
-                min_ttl: 0,
-                max_ttl: 86_400,
-                max_negative_ttl: 3_600,
-            },
-        );
+        let cache = RecordCache::new(100, test_policy());
         let now = Duration::from_secs(100);
         for (zone, ttl) in [(".", 1_000), ("com.", 1_000), ("Example.COM.", 10)] {
             cache.insert_rrset(&[ns(zone, ttl)], Trust::Glue, Duration::ZERO);

@@ -11,11 +11,10 @@ impl Resolver {
     /// Keeps the referral's NS set and in-zone glue as the parent gave them.
     pub(crate) fn store_parent_side(&self, reply: &Message, child_zone: &Name, parent_zone: &Name) {
         let now = self.clock.now();
-        let ns_set: Vec<Record> = reply
+        let ns_set: Vec<&Record> = reply
             .authorities
             .iter()
             .filter(|record| record.record_type() == RecordType::NS && record.name == *child_zone)
-            .cloned()
             .collect();
         self.cache.insert_parent_side(&ns_set, now);
         for rrset in group_rrsets(&reply.additionals) {

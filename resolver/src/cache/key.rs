@@ -80,17 +80,13 @@ impl KeyBuffer {
 
     fn prefix(record_type: RecordType, class: DNSClass, kind: EntryKind) -> KeyBuffer {
         let mut bytes = [0u8; PREFIX_BYTES + MAX_NAME_WIRE_BYTES];
-        let record_type = match kind {
-            EntryKind::NxDomain => 0,
-            _ => u16::from(record_type),
-        };
-        bytes[0] = kind.tag();
-        bytes[1..3].copy_from_slice(&record_type.to_be_bytes());
         bytes[3..5].copy_from_slice(&u16::from(class).to_be_bytes());
-        KeyBuffer {
+        let mut key = KeyBuffer {
             bytes,
             length: PREFIX_BYTES,
-        }
+        };
+        key.set_kind(kind, record_type);
+        key
     }
 
     /// Appends one label, lower-cased (RFC 4343: names compare without regard to ASCII case).

@@ -36,6 +36,7 @@ mod store;
 pub mod transport;
 pub mod udp_tcp_transport;
 pub mod upstream;
+mod upstream_query;
 mod wire_lookup;
 
 pub use resolver::Resolver;

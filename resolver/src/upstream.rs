@@ -2,20 +2,16 @@
 //! the reply is ours, retry over TCP on TC=1 and without EDNS on FORMERR/NOTIMP.
 
 use std::net::SocketAddr;
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use hickory_proto::op::{
-    emit_message_parts, Edns, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
-};
-use hickory_proto::rr::Record;
-use hickory_proto::serialize::binary::{BinEncoder, NameEncoding};
+use hickory_proto::op::{Message, Query, ResponseCode};
 
 use crate::budget::Budget;
 use crate::clock::Clock;
-use crate::limits::{EDNS_BUFFER_SIZE, UPSTREAM_QUERY_TIMEOUT};
+use crate::limits::UPSTREAM_QUERY_TIMEOUT;
 use crate::scrub::{check_reply_matches, ReplyMismatch};
 use crate::transport::{Protocol, Transport, TransportError};
+use crate::upstream_query::encode_query;
 
 /// Why an exchange gave no usable reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,69 +98,4 @@ pub async fn exchange(
         });
     }
     Err(ExchangeFailure::Malformed)
-}
-
-/// Our OPT record (RFC 6891): built once, as every query carries the same one.
-static OPT_RECORD: LazyLock<Record> = LazyLock::new(|| {
-    let mut edns = Edns::new();
-    edns.set_max_payload(EDNS_BUFFER_SIZE);
-    edns.set_version(0);
-    Record::from(&edns)
-});
-
-/// The query's bytes, written by hickory's message emitter from its parts: one question and
-/// our OPT record, so no `Message`, no EDNS conversion and no compression table per query.
-fn encode_query(
-    id: u16,
-    question: &Query,
-    recursion_desired: bool,
-    use_edns: bool,
-) -> Option<Vec<u8>> {
-    let mut metadata = Metadata::new(id, MessageType::Query, OpCode::Query);
-    metadata.recursion_desired = recursion_desired;
-    let mut bytes = Vec::with_capacity(64);
-    let mut encoder = BinEncoder::new(&mut bytes);
-    // One name: nothing to compress it against.
-    encoder.set_name_encoding(NameEncoding::Uncompressed);
-    let opt = use_edns.then(|| &*OPT_RECORD);
-    emit_message_parts(
-        &metadata,
-        &mut std::iter::once(question),
-        &mut std::iter::empty::<&Record>(),
-        &mut std::iter::empty::<&Record>(),
-        &mut opt.into_iter(),
-        None,
-        None,
-        &mut encoder,
-    )
-    .ok()?;
-    Some(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use hickory_proto::rr::{Name, RecordType};
-
-    #[test]
-    fn queries_carry_id_question_rd_and_our_edns_as_a_message_would() {
-        let question = Query::query(Name::from_ascii("WwW.example.").unwrap(), RecordType::AAAA);
-        let bytes = encode_query(0xbeef, &question, false, true).unwrap();
-        let mut expected = Message::new(0xbeef, MessageType::Query, OpCode::Query);
-        expected.queries.push(question.clone());
-        let mut edns = Edns::new();
-        edns.set_max_payload(EDNS_BUFFER_SIZE);
-        edns.set_version(0);
-        expected.edns = Some(edns);
-        assert_eq!(bytes, expected.to_vec().unwrap());
-        let parsed = Message::from_vec(&bytes).unwrap();
-        assert_eq!(parsed.queries, vec![question.clone()]);
-        assert_eq!(parsed.edns.unwrap().max_payload(), EDNS_BUFFER_SIZE);
-
-        let plain = Message::from_vec(&encode_query(7, &question, true, false).unwrap()).unwrap();
-        assert!(plain.edns.is_none());
-        assert!(plain.metadata.recursion_desired);
-        assert_eq!(plain.metadata.id, 7);
-        assert!(plain.additionals.is_empty());
-    }
 }

@@ -32,6 +32,7 @@ pub mod response;
 pub mod root_hints;
 pub mod scrub;
 pub mod server;
+mod spare_socket;
 mod store;
 pub mod transport;
 pub mod udp_tcp_transport;

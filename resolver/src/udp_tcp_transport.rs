@@ -3,13 +3,14 @@
 
 use std::cell::RefCell;
 use std::io::ErrorKind;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 use crate::limits::{MAX_SOCKETS_CLOSING, MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
+use crate::spare_socket;
 use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
 /// Sends queries over real sockets. Holds no state: each exchange opens its own socket (the
@@ -47,14 +48,10 @@ impl Transport for UdpTcpTransport {
 }
 
 async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
-    // Port 0: the kernel picks a random ephemeral port for every query (RFC 5452 §9.2).
-    let local: SocketAddr = match server {
-        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    };
-    let socket = nonblocking_udp_socket(server)?;
-    socket.bind(&local.into()).map_err(io_error)?;
-    // A connected socket only receives datagrams from the server's address and port.
+    let socket = spare_socket::take(server).map_err(io_error)?;
+    // Connecting binds the socket to a random ephemeral port, as binding to port 0 would (RFC
+    // 5452 §9.2), and a connected socket only receives datagrams from the server's address
+    // and port.
     socket.connect(&server.into()).map_err(io_error)?;
     let socket = std::net::UdpSocket::from(socket);
     // Sent before the socket joins the reactor: a fresh tokio socket has no readiness yet, so an
@@ -69,8 +66,10 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
     if !sent {
         socket.send(query).await.map_err(io_error)?;
     }
-    // The server is working on our query: close the sockets of earlier exchanges now.
+    // The server is working on our query: close the sockets of earlier exchanges and make the
+    // next query's socket now, off the path to the answer.
     close_finished_sockets();
+    spare_socket::refill(server);
     // RFC 5452 §9.1: a datagram with another ID is a guess (or a late reply): drop it and keep
     // waiting, or a single forged datagram would make us give up on the server. The caller's
     // timeout bounds this loop; the resolver still checks ID and question of what we return.
@@ -85,25 +84,6 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
             Err(error) if error.kind() == ErrorKind::WouldBlock => {}
             Err(error) => return Err(io_error(error)),
         }
-    }
-}
-
-/// A UDP socket for `server`'s family, non-blocking from the start (on Linux in the same
-/// system call: one fewer per upstream query).
-fn nonblocking_udp_socket(server: SocketAddr) -> Result<socket2::Socket, TransportError> {
-    let domain = socket2::Domain::for_address(server);
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-    {
-        let kind = socket2::Type::DGRAM.nonblocking();
-        socket2::Socket::new(domain, kind, Some(socket2::Protocol::UDP)).map_err(io_error)
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-    {
-        let socket =
-            socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))
-                .map_err(io_error)?;
-        socket.set_nonblocking(true).map_err(io_error)?;
-        Ok(socket)
     }
 }
 
@@ -177,6 +157,7 @@ fn io_error(error: std::io::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     #[tokio::test]
     async fn udp_exchange_returns_the_servers_reply() {

@@ -16,9 +16,12 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Answers with the request itself, prefixed by the protocol letter; drops requests starting "drop"
 /// and answers "unsendable..." and "oversized..." with replies too large to send.
 /// A "wait..." request is answered only after a "release" request has been handled.
+/// Each `after_send` call counts in `after_sends` and notifies `sent`.
 #[derive(Default)]
 struct Echo {
     gate: tokio::sync::Notify,
+    after_sends: std::sync::atomic::AtomicUsize,
+    sent: tokio::sync::Notify,
 }
 
 impl Handler for Echo {
@@ -51,6 +54,12 @@ impl Handler for Echo {
         };
         response.extend_from_slice(request);
         Some(response)
+    }
+
+    fn after_send(&self) {
+        self.after_sends
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sent.notify_one();
     }
 }
 
@@ -130,6 +139,28 @@ mod udp {
         );
         let reply = udp_exchange(target, b"hello", WAIT).await;
         assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_is_followed_by_after_send_and_a_first_poll_answer_is_not() {
+        let echo = Arc::new(Echo::default());
+        let server = serve(echo.clone(), &[address(1, 7)], ListenOptions::default())
+            .expect("listener starts");
+        let target = server.local_addresses()[0];
+        let count = || echo.after_sends.load(std::sync::atomic::Ordering::SeqCst);
+        let reply = udp_exchange(target, b"hello", WAIT).await;
+        assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
+        assert_eq!(
+            count(),
+            0,
+            "an answer ready at the first poll has nothing put off"
+        );
+        let reply = udp_exchange(target, b"slow", WAIT).await;
+        assert_eq!(reply.as_deref(), Some(&b"U:slow"[..]));
+        timeout(WAIT, echo.sent.notified())
+            .await
+            .expect("after_send follows the late answer");
+        assert_eq!(count(), 1);
     }
 
     #[tokio::test]

@@ -143,6 +143,7 @@ impl Resolver {
 
     /// The closest delegation for the name: a forward zone, a cached NS set, or the root hints.
     fn find_delegation(&self, walk: &mut Walk) -> State {
+        self.store_deferred();
         if let Some(forward) = self
             .forward_zones
             .iter()
@@ -514,8 +515,10 @@ impl Resolver {
         walk.delegation = Some(delegation);
         match class {
             ReplyClass::Answer => {
-                self.store_records(&reply, &zone, false, false);
-                State::Finished(WalkResult::Answer(self.clamped(reply.answers)))
+                // The last reply of the walk: cached once the client has its answer.
+                let answers = self.clamped(reply.answers.clone());
+                self.defer_store(reply, zone);
+                State::Finished(WalkResult::Answer(answers))
             }
             ReplyClass::CName { target } => {
                 self.store_records(&reply, &zone, false, false);

@@ -18,6 +18,7 @@ pub mod cache;
 pub mod classify;
 pub mod clock;
 pub mod config;
+mod deferred_stores;
 pub mod delegation;
 pub mod dig;
 pub mod failure_cache;

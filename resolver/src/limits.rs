@@ -71,6 +71,10 @@ pub const UDP_RECEIVE_BUFFER: usize = 65_535;
 /// (`udp_tcp_transport.rs`): past this many they are closed at once.
 pub const MAX_SOCKETS_CLOSING: usize = 64;
 
+/// Final answers waiting to be cached until their clients have them (`deferred_stores.rs`):
+/// past this many, one is stored at once.
+pub const MAX_DEFERRED_STORES: usize = 64;
+
 /// State transitions in one walk. Each send already spends the budget; this only guards
 /// against a logic loop that spends none. Unbound bounds its iterations by its counters alike.
 pub const MAX_STATE_TRANSITIONS: usize = 512;

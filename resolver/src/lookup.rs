@@ -160,6 +160,7 @@ impl Resolver {
         qtype: RecordType,
         answers: &mut Vec<Record>,
     ) -> ChainStep {
+        self.store_deferred();
         let finished = |response_code, answers: &mut Vec<Record>, authorities| {
             ChainStep::Done(Resolution {
                 response_code,

@@ -11,6 +11,7 @@ use crate::budget::Budget;
 use crate::cache::{RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::deferred_stores::DeferredStores;
 use crate::failure_cache::FailureCache;
 use crate::infra::InfraCache;
 use crate::response::{build_response, response_skeleton};
@@ -26,6 +27,8 @@ pub struct Resolver {
     pub(crate) infra: InfraCache,
     /// Recent resolution failures (RFC 9520), so a broken delegation is not retried per query.
     pub(crate) failures: FailureCache,
+    /// Final answers cached once their clients have them (`deferred_stores.rs`).
+    pub(crate) deferred: DeferredStores,
     /// The hints in use (configured or built-in), computed once.
     pub(crate) root_hints: Vec<RootHint>,
     /// Forward zones, deepest suffix first, so the first match is the closest.
@@ -67,6 +70,7 @@ impl Resolver {
             cache: RecordCache::new(config.cache_max_entries, policy),
             infra: InfraCache::new(),
             failures: FailureCache::new(),
+            deferred: DeferredStores::default(),
             root_hints,
             forward_zones,
             loopback_allowed,
@@ -79,6 +83,7 @@ impl Resolver {
     /// Answers one client query message (already parsed) with a complete response message:
     /// same ID and question, QR and RA set, RD copied, rcode NOERROR/NXDOMAIN/SERVFAIL/...
     pub async fn resolve(&self, request: &Message) -> Message {
+        self.store_deferred();
         if request.metadata.message_type != MessageType::Query {
             return response_skeleton(request, ResponseCode::FormErr);
         }
@@ -110,6 +115,7 @@ impl Resolver {
     /// The response to `request` if the cache alone answers it (same response as `resolve`
     /// would give); None when resolving needs the network or the request is not a plain query.
     pub fn resolve_from_cache(&self, request: &Message) -> Option<Message> {
+        self.store_deferred();
         if request.metadata.message_type != MessageType::Query
             || request.metadata.op_code != OpCode::Query
         {

@@ -41,6 +41,49 @@ async fn referral_chain_from_root_to_domain_resolves_and_is_cached() {
     );
 }
 
+/// The walk's last reply is cached once the server has sent the answer (`store_deferred`),
+/// with TTLs counted from its arrival; a read before that stores it first.
+#[tokio::test]
+async fn a_final_answer_is_cached_after_the_client_has_it_and_before_any_read() {
+    let first = setup(internet(), config());
+    let name = Name::from_ascii("www.example.com.").unwrap();
+    let cached = |setup: &Setup| {
+        setup.resolver.cache.get_rrset(
+            &name,
+            RecordType::A,
+            hickory_proto::rr::DNSClass::IN,
+            crate::cache::Trust::Glue,
+            crate::clock::Clock::now(setup.clock.as_ref()),
+        )
+    };
+    first
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert!(
+        cached(&first).is_none(),
+        "not cached before the answer is sent"
+    );
+    first.clock.advance(Duration::from_secs(100));
+    first.resolver.store_deferred();
+    let records = cached(&first).expect("cached once the answer is sent");
+    assert_eq!(records[0].ttl, 3500, "TTL counted from the reply's arrival");
+
+    // Another walk's answer waits; the next resolution reads the cache only after storing it.
+    let again = setup(internet(), config());
+    again
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let sent = again.network.sent().len();
+    let response = again
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    assert_eq!(again.network.sent().len(), sent, "answered from the cache");
+}
+
 #[tokio::test]
 async fn cached_delegation_is_reused_by_later_walks() {
     let mut network = internet();

@@ -1,13 +1,38 @@
 //! Writes scrubbed replies into the cache: RRsets at their RFC 2181 §5.4.1 rank, the parent's
 //! referral data apart, negative answers per RFC 2308. Only ever given scrubber output.
 
+use std::time::Duration;
+
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, Record, RecordType};
 
 use crate::cache::Trust;
+use crate::deferred_stores::DeferredStore;
 use crate::resolver::Resolver;
 
 impl Resolver {
+    /// Caches a walk's final reply later (`deferred_stores.rs`): now if too many wait.
+    pub(crate) fn defer_store(&self, reply: Message, zone: Name) {
+        let received_at = self.clock.now();
+        let store = DeferredStore {
+            reply,
+            zone,
+            received_at,
+        };
+        if let Some(now) = self.deferred.push(store) {
+            self.store_answer_records(&now.reply, &now.zone, now.received_at);
+        }
+    }
+
+    /// Caches the final replies waiting, if any: the server calls this once a client has its
+    /// answer, and every cache read calls it first.
+    pub fn store_deferred(&self) {
+        for waiting in self.deferred.take_all() {
+            // Stored as of its arrival: its TTLs count down from then, not from now.
+            self.store_answer_records(&waiting.reply, &waiting.zone, waiting.received_at);
+        }
+    }
+
     /// Keeps the referral's NS set and in-zone glue as the parent gave them.
     pub(crate) fn store_parent_side(&self, reply: &Message, child_zone: &Name, parent_zone: &Name) {
         let now = self.clock.now();
@@ -58,7 +83,23 @@ impl Resolver {
         priming: bool,
         referral: bool,
     ) {
-        let now = self.clock.now();
+        self.store_records_at(reply, zone, priming, referral, self.clock.now());
+    }
+
+    /// A final answer's records (neither priming nor referral), as of `received_at`.
+    fn store_answer_records(&self, reply: &Message, zone: &Name, received_at: Duration) {
+        self.store_records_at(reply, zone, false, false, received_at);
+    }
+
+    /// `store_records` as of `now`.
+    fn store_records_at(
+        &self,
+        reply: &Message,
+        zone: &Name,
+        priming: bool,
+        referral: bool,
+        now: Duration,
+    ) {
         let authoritative = reply.metadata.authoritative || priming;
         let answer_trust = if authoritative {
             Trust::AnswerAuthoritative

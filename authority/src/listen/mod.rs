@@ -26,6 +26,11 @@ pub trait Handler: Send + Sync + 'static {
         request: &[u8],
         context: RequestContext,
     ) -> impl Future<Output = Option<Vec<u8>>> + Send;
+
+    /// Called once a response that was not ready at the first poll has been sent (UDP) or
+    /// handed to its connection's writer (TCP): work put off until the client has its answer
+    /// (a resolver caches its walk's final reply here). The default has none.
+    fn after_send(&self) {}
 }
 
 #[cfg(target_os = "linux")]

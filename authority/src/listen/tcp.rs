@@ -117,6 +117,7 @@ async fn read_requests<H: Handler>(
                 // An error only means the writer is gone; the connection is closing anyway.
                 let _ = responses.send(response).await;
             }
+            handler.after_send();
             drop(permit);
         });
     }

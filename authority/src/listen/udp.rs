@@ -84,10 +84,12 @@ impl<H: Handler> Requests<H> {
             return Started::Continuing;
         };
         let socket = self.socket.clone();
+        let handler = self.handler.clone();
         self.in_flight.spawn(async move {
             if let (_, Some(response)) = answering.await {
                 send_one(&socket, response, client).await;
             }
+            handler.after_send();
             drop(permit);
         });
         Started::Continuing

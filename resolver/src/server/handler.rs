@@ -277,4 +277,8 @@ impl<R: Resolve> Handler for ResolverHandler<R> {
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
         self.answer(request, context)
     }
+
+    fn after_send(&self) {
+        self.in_flight.resolver().after_answer();
+    }
 }

@@ -61,6 +61,10 @@ pub trait Resolve: Send + Sync + 'static {
         CachedBytes::Unknown
     }
 
+    /// Work put off until a client has its answer (caching a walk's final reply); called by
+    /// the server after it sends a response. The default has none.
+    fn after_answer(&self) {}
+
     /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
     fn flush(&self) -> FlushOutcome {
         FlushOutcome::Unsupported
@@ -82,6 +86,7 @@ impl Resolve for crate::Resolver {
     }
 
     fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {
+        self.store_deferred();
         // `lookup_cached_wire` takes `lookup_cached`'s steps in its order: where it finds no
         // answer, neither would the message path.
         let Some(resolution) = self.lookup_cached_wire(query.name(), query.record_type()) else {
@@ -93,7 +98,13 @@ impl Resolve for crate::Resolver {
         }
     }
 
+    fn after_answer(&self) {
+        self.store_deferred();
+    }
+
     fn flush(&self) -> FlushOutcome {
+        // Waiting replies are dropped with the rest, not stored after the flush.
+        drop(self.deferred.take_all());
         // RRsets and negative entries go; infrastructure data (server RTTs) stays, as with
         // Unbound's `flush_zone .` which leaves the infra cache alone.
         self.cache.clear();

@@ -11,7 +11,7 @@ use crate::limits::{FAILURE_CACHE_MAX_ENTRIES, FAILURE_CACHE_TTL};
 
 /// (name, type) pairs whose resolution failed, with when the failure expires.
 pub struct FailureCache {
-    failures: Cache<(Name, RecordType), Duration>,
+    failures: Cache<(Name, RecordType), Duration, ahash::RandomState>,
 }
 
 impl Default for FailureCache {
@@ -23,7 +23,10 @@ impl Default for FailureCache {
 impl FailureCache {
     pub fn new() -> Self {
         FailureCache {
-            failures: Cache::new(FAILURE_CACHE_MAX_ENTRIES),
+            // ahash with per-process random keys: SipHash of a name was most of a lookup.
+            failures: Cache::builder()
+                .max_capacity(FAILURE_CACHE_MAX_ENTRIES)
+                .build_with_hasher(ahash::RandomState::new()),
         }
     }
 

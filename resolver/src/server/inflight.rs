@@ -85,7 +85,9 @@ pub enum Resolution {
     Overloaded,
 }
 
-type Pending = HashMap<QuestionKey, broadcast::Sender<Arc<Message>>>;
+/// Keyed by clients' questions: ahash with per-process random keys (flooding-resistant like
+/// SipHash, at a fraction of its cost per key).
+type Pending = HashMap<QuestionKey, broadcast::Sender<Arc<Message>>, ahash::RandomState>;
 
 /// The pending map and the resolution slots. The map never outgrows the slot count: an entry is
 /// inserted only by a request holding a permit, and removed when that resolution ends.
@@ -99,7 +101,7 @@ impl<R: Resolve> InFlight<R> {
     pub fn new(resolver: Arc<R>, max_concurrent: usize) -> InFlight<R> {
         InFlight {
             resolver,
-            pending: Arc::new(Mutex::new(HashMap::new())),
+            pending: Arc::new(Mutex::new(HashMap::with_hasher(ahash::RandomState::new()))),
             slots: Arc::new(Semaphore::new(max_concurrent)),
         }
     }

@@ -40,6 +40,7 @@ pub mod udp_tcp_transport;
 pub mod upstream;
 mod upstream_query;
 mod wire_lookup;
+mod wire_name;
 
 pub use resolver::Resolver;
 

@@ -7,16 +7,14 @@
 use std::sync::LazyLock;
 
 use hickory_proto::op::{Edns, Query};
-use hickory_proto::rr::{Name, Record};
+use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use crate::limits::EDNS_BUFFER_SIZE;
+use crate::wire_name::{write_name, MAX_NAME_BYTES};
 
 /// Header bytes (RFC 1035 §4.1.1).
 const HEADER_BYTES: usize = 12;
-/// A name's wire form is at most 255 bytes, a label's at most 63 (RFC 1035 §2.3.4).
-const MAX_NAME_BYTES: usize = 255;
-const MAX_LABEL_BYTES: usize = 63;
 /// The RD bit in the header's third byte (RFC 1035 §4.1.1).
 const RECURSION_DESIRED: u8 = 0x01;
 
@@ -64,24 +62,11 @@ pub(crate) fn encode_query(
     Some(bytes)
 }
 
-/// `name` uncompressed, case as it is: each label after its length, then the root's zero.
-fn write_name(bytes: &mut Vec<u8>, name: &Name) -> Option<()> {
-    let start = bytes.len();
-    for label in name.iter() {
-        let length = u8::try_from(label.len())
-            .ok()
-            .filter(|length| usize::from(*length) <= MAX_LABEL_BYTES)?;
-        bytes.push(length);
-        bytes.extend_from_slice(label);
-    }
-    bytes.push(0);
-    (bytes.len() - start <= MAX_NAME_BYTES).then_some(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use hickory_proto::op::{Message, MessageType, OpCode};
+    use hickory_proto::rr::Name;
     use hickory_proto::rr::RecordType;
 
     fn message_encoding(id: u16, question: &Query, recursion_desired: bool, edns: bool) -> Vec<u8> {

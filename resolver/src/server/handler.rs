@@ -24,6 +24,7 @@ use crate::server::message::{
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
 use crate::server::stats::Statistics;
+use crate::server::walk_answer::write_walk_answer;
 
 /// What a reload may change while the cache lives on: who may ask, and which zones are local.
 pub struct Policy {
@@ -208,6 +209,15 @@ impl<R: Resolve> ResolverHandler<R> {
             "answered"
         );
         let limit = size_limit(context.protocol, request.message.edns.as_ref());
+        // A plain query (the wire path read it) with a positive answer: written without hickory's
+        // encoder, or left to it.
+        if cache_checked == CacheChecked::Missed {
+            if let Some(bytes) = PlainQuery::parse(packet)
+                .and_then(|query| write_walk_answer(&query, &response, limit))
+            {
+                return Some(bytes);
+            }
+        }
         let bytes = encode_response(response, &request.message, limit)?;
         if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
             statistics.count(|s| &s.truncated);

@@ -3,7 +3,8 @@
 //!
 //! Flow: listen (sockets) → handler (ACL, parse, local zones) → in_flight (dedup, bound)
 //! → `Resolver::resolve` → message (EDNS, truncation) → listen. Control and SIGHUP go to `run`.
-//! Cache hits of plain queries skip the messages: plain_query → cache → wire_answer → listen.
+//! Cache hits of plain queries skip the messages: plain_query → cache → wire_answer → listen;
+//! a walk's positive answer to one is written by walk_answer instead of the message encoder.
 
 pub mod access;
 pub mod config_file;
@@ -20,7 +21,10 @@ pub mod run;
 pub use authority::runtime;
 pub mod settings;
 pub mod stats;
+mod walk_answer;
 pub mod wire_answer;
 
+#[cfg(test)]
+mod walk_answer_tests;
 #[cfg(test)]
 mod wire_answer_tests;

@@ -40,7 +40,12 @@ pub(crate) fn write_answer(
         .sum();
     let authority_count = resolution.negative.as_ref().map_or(0, |n| n.count());
     let mut bytes = Vec::with_capacity(INITIAL_CAPACITY.min(limit));
-    write_header(&mut bytes, query, resolution, answer_count, authority_count)?;
+    let rcode = if resolution.is_nxdomain() {
+        NAME_ERROR
+    } else {
+        NO_ERROR
+    };
+    write_header(&mut bytes, query, rcode, answer_count, authority_count)?;
     bytes.extend_from_slice(query.question());
     // Where the name that the next answer RRset is owned by was written.
     let mut owner_at = HEADER_BYTES;
@@ -72,8 +77,14 @@ pub(crate) fn write_answer(
             negative.elapsed,
         )?;
     }
+    write_opt(&mut bytes, query);
+    (bytes.len() <= limit).then_some(bytes)
+}
+
+/// Our OPT record when the query had one, as `message::response_edns`: our payload, version 0,
+/// DO echoed, no options.
+pub(crate) fn write_opt(bytes: &mut Vec<u8>, query: &PlainQuery<'_>) {
     if let Some(edns) = query.edns {
-        // As `message::response_edns`: our payload, version 0, DO echoed, no options.
         bytes.push(0);
         bytes.extend_from_slice(&TYPE_OPT);
         bytes.extend_from_slice(&MAX_UDP_PAYLOAD.to_be_bytes());
@@ -82,24 +93,18 @@ pub(crate) fn write_answer(
         bytes.extend_from_slice(&flags.to_be_bytes());
         bytes.extend_from_slice(&[0, 0]);
     }
-    (bytes.len() <= limit).then_some(bytes)
 }
 
-fn write_header(
+/// A resolver's response header for `query`: QR, opcode QUERY, not AA, TC clear, RD and CD
+/// echoed, RA set, AD clear, `rcode`; one question, and an additional record for our OPT.
+pub(crate) fn write_header(
     bytes: &mut Vec<u8>,
     query: &PlainQuery<'_>,
-    resolution: &WireResolution,
+    rcode: u8,
     answer_count: usize,
     authority_count: usize,
 ) -> Option<()> {
-    // QR, opcode QUERY, not AA (a resolver's cached answer), TC clear, RD echoed.
     let high = 0x80 | u8::from(query.recursion_desired());
-    // RA set, AD clear, CD echoed, the rcode.
-    let rcode = if resolution.is_nxdomain() {
-        NAME_ERROR
-    } else {
-        NO_ERROR
-    };
     let low = 0x80 | if query.checking_disabled() { 0x10 } else { 0 } | rcode;
     let additional_count = u16::from(query.edns.is_some());
     bytes.extend_from_slice(&query.id().to_be_bytes());

@@ -1,5 +1,5 @@
-//! One fresh UDP socket per address family and thread, made while a query is out, so that
-//! the next query's path to the wire is `connect` and `send` only.
+//! One fresh UDP socket per address family and thread, made after a client has its answer, so
+//! that the next query's path to the wire is `connect` and `send` only.
 //!
 //! A spare socket is unbound and unconnected: it has no port and can receive nothing. `connect`
 //! binds it to a random ephemeral port chosen by the kernel, as `bind` to port 0 would (RFC
@@ -9,25 +9,45 @@ use std::cell::RefCell;
 use std::net::SocketAddr;
 
 thread_local! {
-    /// [IPv4, IPv6]: at most two descriptors per runtime thread.
-    static SPARE: RefCell<[Option<socket2::Socket>; 2]> = const { RefCell::new([None, None]) };
+    /// [IPv4, IPv6]: at most two descriptors per runtime thread, and an address of each family
+    /// used since the last refill.
+    static SPARE: RefCell<[Spare; 2]> = const { RefCell::new([Spare::EMPTY, Spare::EMPTY]) };
+}
+
+struct Spare {
+    socket: Option<socket2::Socket>,
+    /// A server of this family asked since the last refill: one to make the next socket for.
+    taken_for: Option<SocketAddr>,
+}
+
+impl Spare {
+    const EMPTY: Spare = Spare {
+        socket: None,
+        taken_for: None,
+    };
 }
 
 /// A fresh non-blocking UDP socket for `server`'s family: the spare one if made, else a new one.
 pub(crate) fn take(server: SocketAddr) -> std::io::Result<socket2::Socket> {
-    let spare = SPARE.with_borrow_mut(|spare| spare.get_mut(family(server))?.take());
+    let spare = SPARE.with_borrow_mut(|spares| {
+        let spare = spares.get_mut(family(server))?;
+        spare.taken_for = Some(server);
+        spare.socket.take()
+    });
     match spare {
         Some(socket) => Ok(socket),
         None => new_socket(server),
     }
 }
 
-/// Makes the spare socket for `server`'s family if there is none. A failure (out of
+/// Makes the spare socket of each family taken from since the last call. A failure (out of
 /// descriptors) leaves none: the next query makes its own and reports the error then.
-pub(crate) fn refill(server: SocketAddr) {
-    SPARE.with_borrow_mut(|spare| {
-        if let Some(slot @ None) = spare.get_mut(family(server)) {
-            *slot = new_socket(server).ok();
+pub(crate) fn refill_taken() {
+    SPARE.with_borrow_mut(|spares| {
+        for spare in spares.iter_mut() {
+            if let (None, Some(server)) = (&spare.socket, spare.taken_for.take()) {
+                spare.socket = new_socket(server).ok();
+            }
         }
     });
 }
@@ -64,38 +84,37 @@ mod tests {
     #[test]
     fn a_spare_socket_has_no_port_until_connect_gives_it_a_random_one() {
         let server: SocketAddr = "127.0.0.65:53".parse().unwrap();
-        refill(server);
         let mut ports = std::collections::HashSet::new();
-        for _ in 0..20 {
+        for round in 0..20 {
             let socket = take(server).unwrap();
-            let unbound = socket.local_addr().unwrap().as_socket().unwrap();
-            assert_eq!(unbound.port(), 0, "a spare socket can receive nothing");
+            if round > 0 {
+                let unbound = socket.local_addr().unwrap().as_socket().unwrap();
+                assert_eq!(unbound.port(), 0, "a spare socket can receive nothing");
+            }
             socket.connect(&server.into()).unwrap();
             let bound = socket.local_addr().unwrap().as_socket().unwrap();
             assert_ne!(bound.port(), 0);
             ports.insert(bound.port());
-            refill(server);
+            refill_taken();
+            assert!(SPARE.with_borrow(|spares| spares[0].socket.is_some()));
         }
         // Random ephemeral ports: twenty in a row are not one port reused.
         assert!(ports.len() > 10, "ports: {ports:?}");
     }
 
     #[test]
-    fn each_family_has_its_own_spare() {
+    fn only_the_families_taken_from_are_refilled() {
         let v4: SocketAddr = "127.0.0.65:53".parse().unwrap();
-        let v6: SocketAddr = "[::1]:53".parse().unwrap();
-        refill(v4);
-        let socket = take(v6);
-        // A machine without IPv6 cannot make the socket; with it, the family is IPv6.
-        if let Ok(socket) = socket {
-            assert!(socket.local_addr().unwrap().as_socket().unwrap().is_ipv6());
-        }
-        assert!(take(v4)
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .as_socket()
-            .unwrap()
-            .is_ipv4());
+        drop(take(v4).unwrap());
+        refill_taken();
+        SPARE.with_borrow(|spares| {
+            assert!(spares[0].socket.is_some());
+            assert!(spares[1].socket.is_none(), "no IPv6 server was asked");
+        });
+        // Nothing taken since: a second refill makes nothing more.
+        refill_taken();
+        let spare = take(v4).unwrap();
+        assert!(spare.local_addr().unwrap().as_socket().unwrap().is_ipv4());
+        SPARE.with_borrow(|spares| assert!(spares[0].socket.is_none()));
     }
 }

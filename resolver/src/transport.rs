@@ -42,4 +42,10 @@ pub trait Transport: Send + Sync {
         query: &'a [u8],
         timeout: Duration,
     ) -> ExchangeFuture<'a>;
+
+    /// Upkeep put off until a client has its answer (the server calls it then, through
+    /// `Resolve::after_answer`): closing finished exchanges' sockets, making the next query's.
+    /// Never called outside the server: an implementation must stay bounded without it. The
+    /// default has none.
+    fn after_answer(&self) {}
 }

@@ -61,8 +61,9 @@ pub trait Resolve: Send + Sync + 'static {
         CachedBytes::Unknown
     }
 
-    /// Work put off until a client has its answer (caching a walk's final reply); called by
-    /// the server after it sends a response. The default has none.
+    /// Work put off until a client has its answer (caching a walk's final reply, the
+    /// transport's socket upkeep); called by the server after it sends a response. The default
+    /// has none.
     fn after_answer(&self) {}
 
     /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
@@ -100,6 +101,7 @@ impl Resolve for crate::Resolver {
 
     fn after_answer(&self) {
         self.store_deferred();
+        self.transport.after_answer();
     }
 
     fn flush(&self) -> FlushOutcome {

@@ -183,4 +183,8 @@ impl Transport for CountingTransport {
             result
         })
     }
+
+    fn after_answer(&self) {
+        self.inner.after_answer();
+    }
 }

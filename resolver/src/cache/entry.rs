@@ -45,6 +45,34 @@ impl WireEntry {
         trust: Trust,
     ) -> Result<WireEntry, EncodeError> {
         let mut bytes = header(stored_at, ttl, trust, SHAPE_RDATA, records.len())?;
+        // Addresses, most RRsets stored, are their octets: no encoder needed.
+        if records
+            .iter()
+            .all(|record| address_octets(&record.borrow().data).is_some())
+        {
+            let mut count: u16 = 0;
+            for (index, record) in records.iter().enumerate() {
+                let Some(octets) = address_octets(&record.borrow().data) else {
+                    continue;
+                };
+                let earlier = records.get(..index).unwrap_or_default();
+                if earlier
+                    .iter()
+                    .any(|kept| address_octets(&kept.borrow().data) == Some(octets))
+                {
+                    continue;
+                }
+                let octets = octets.as_slice();
+                let length = u16::try_from(octets.len()).map_err(|_| EncodeError::TooLarge)?;
+                bytes.extend_from_slice(&length.to_be_bytes());
+                bytes.extend_from_slice(octets);
+                count = count.saturating_add(1);
+            }
+            if let Some(slot) = bytes.get_mut(14..16) {
+                slot.copy_from_slice(&count.to_be_bytes());
+            }
+            return finish(bytes);
+        }
         let mut encoder = BinEncoder::new(&mut bytes);
         encoder.set_offset(HEADER_BYTES);
         encoder.set_name_encoding(NameEncoding::Uncompressed);
@@ -191,6 +219,30 @@ impl WireEntry {
     }
 }
 
+/// An address record's RDATA: its 4 or 16 octets (RFC 1035 §3.4.1, RFC 3596 §2.2).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Octets {
+    V4([u8; 4]),
+    V6([u8; 16]),
+}
+
+impl Octets {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Octets::V4(octets) => octets,
+            Octets::V6(octets) => octets,
+        }
+    }
+}
+
+fn address_octets(data: &RData) -> Option<Octets> {
+    match data {
+        RData::A(address) => Some(Octets::V4(address.0.octets())),
+        RData::AAAA(address) => Some(Octets::V6(address.0.octets())),
+        _ => None,
+    }
+}
+
 /// The RDATA slices of an RRset entry.
 pub(crate) struct RdataIter<'a> {
     rest: &'a [u8],
@@ -270,6 +322,30 @@ mod tests {
         assert_eq!(back.len(), 2);
         assert_eq!(back[1].data, records[1].data);
         assert_eq!(back[0].ttl, 120);
+    }
+
+    #[test]
+    fn address_rdata_is_the_bytes_hickory_writes() {
+        use hickory_proto::rr::rdata::AAAA;
+        let owner = name("v6.example.");
+        let data = [
+            RData::AAAA(AAAA("2001:db8::1".parse().unwrap())),
+            RData::AAAA(AAAA("2001:db8::2".parse().unwrap())),
+        ];
+        let records: Vec<Record> = data
+            .iter()
+            .map(|data| Record::from_rdata(owner.clone(), 60, data.clone()))
+            .collect();
+        let entry = WireEntry::rrset(&records, Duration::ZERO, 60, Trust::Glue).unwrap();
+        for (stored, data) in entry.rdatas().zip(&data) {
+            let mut expected = Vec::new();
+            data.emit(&mut BinEncoder::new(&mut expected)).unwrap();
+            assert_eq!(stored, expected.as_slice());
+        }
+        let back = entry
+            .to_rrset(&owner, RecordType::AAAA, DNSClass::IN, 60)
+            .unwrap();
+        assert_eq!(back[1].data, data[1]);
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //!                      └▶ response assembly                     (response.rs)
 //! ```
 //!
+//! A walk's final reply is stored once the client has its answer (`deferred_stores.rs`,
+//! `Resolver::store_deferred`); every cache read stores what waits first.
+//!
 //! A lab (authorities on loopback): put the lab root's address in `ResolverConfig::root_hints`
 //! (loopback hints or forwarders lift the do-not-query-localhost rule on their own) and, when
 //! the lab servers are not on port 53, set `upstream_port`.

@@ -12,15 +12,10 @@ use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 
 use crate::server::limits::HEADER_BYTES;
 use crate::server::plain_query::PlainQuery;
-use crate::server::wire_answer::{write_header, write_opt};
+use crate::server::wire_answer::{
+    write_header, write_opt, CLASS_IN, INITIAL_CAPACITY, MAX_POINTER_OFFSET, NO_ERROR,
+};
 use crate::wire_name::write_name;
-
-/// A compression pointer holds a 14-bit offset (RFC 1035 §4.1.4).
-const MAX_POINTER_OFFSET: usize = 0x3fff;
-/// What a walk's answer needs; a larger one grows once.
-const INITIAL_CAPACITY: usize = 512;
-const CLASS_IN: [u8; 2] = [0, 1];
-const NO_ERROR: u8 = 0;
 
 /// The response bytes for `query` from the walk's `response`, within `limit`; `None` leaves it
 /// to the message path.

@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, SOA};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
@@ -13,6 +13,7 @@ use crate::response::{build_response, Resolution};
 use crate::server::message::{encode_response, parse_request, size_limit};
 use crate::server::plain_query::PlainQuery;
 use crate::server::walk_answer::write_walk_answer;
+use crate::server::wire_answer_tests::query;
 
 fn name(text: &str) -> Name {
     Name::from_ascii(text).unwrap()
@@ -28,20 +29,6 @@ fn a(owner: &str, last: u8) -> Record {
 
 fn cname(owner: &str, target: &str) -> Record {
     Record::from_rdata(name(owner), 60, RData::CNAME(CNAME(name(target))))
-}
-
-/// A client query: RD set, optional EDNS (payload, DO).
-fn query(qname: &str, qtype: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
-    let mut message = Message::new(0x5b20, MessageType::Query, OpCode::Query);
-    message.metadata.recursion_desired = true;
-    message.queries.push(Query::query(name(qname), qtype));
-    if let Some((payload, dnssec_ok)) = edns {
-        let mut opt = Edns::new();
-        opt.set_max_payload(payload);
-        opt.set_dnssec_ok(dnssec_ok);
-        message.edns = Some(opt);
-    }
-    message.to_vec().unwrap()
 }
 
 /// The response `Resolver::resolve` builds for `packet` from these records.

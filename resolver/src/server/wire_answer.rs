@@ -15,15 +15,15 @@ use crate::server::plain_query::{uncompressed_name_length, PlainQuery};
 use crate::wire_lookup::WireResolution;
 
 /// A compression pointer holds a 14-bit offset (RFC 1035 §4.1.4).
-const MAX_POINTER_OFFSET: usize = 0x3fff;
+pub(crate) const MAX_POINTER_OFFSET: usize = 0x3fff;
 /// Type, class, TTL and RDLENGTH after an owner name (RFC 1035 §4.1.3).
 const RECORD_FIXED_BYTES: usize = 10;
-/// What most cache-hit answers need; a larger one grows once.
-const INITIAL_CAPACITY: usize = 512;
-const CLASS_IN: [u8; 2] = [0, 1];
+/// What most answers need; a larger one grows once.
+pub(crate) const INITIAL_CAPACITY: usize = 512;
+pub(crate) const CLASS_IN: [u8; 2] = [0, 1];
 const TYPE_OPT: [u8; 2] = [0, 41];
 /// RCODE values (RFC 1035 §4.1.1).
-const NO_ERROR: u8 = 0;
+pub(crate) const NO_ERROR: u8 = 0;
 const NAME_ERROR: u8 = 3;
 
 /// The response bytes for `query` from `resolution`, within `limit`; `None` leaves it to the

@@ -132,7 +132,7 @@ fn cached_resolver() -> (Arc<Resolver>, Arc<ManualClock>) {
 }
 
 /// A client query: RD set, optional EDNS (payload, DO).
-fn query(qname: &str, qtype: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
+pub(super) fn query(qname: &str, qtype: RecordType, edns: Option<(u16, bool)>) -> Vec<u8> {
     let mut message = Message::new(0x4a1f, MessageType::Query, OpCode::Query);
     message.metadata.recursion_desired = true;
     message.queries.push(Query::query(name(qname), qtype));

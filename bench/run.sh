@@ -145,6 +145,32 @@ record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 # cpu_ns PID: nanoseconds on CPU so far, all threads (first field of each task's schedstat).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%d\n", total }'; }
 
+# core_ticks CORE: "busy total" clock ticks of one core so far (/proc/stat). Busy is user, nice,
+# system, irq and softirq: on loopback the kernel's delivery of a datagram runs on the sender's core,
+# so the server core's busy time is everything one server costs. Steal and guest time are not busy.
+core_ticks() {
+    awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+}
+
+# record_core_use WORKLOAD SERVER BEFORE-SERVER BEFORE-CLIENT DNSPERF-OUTPUT: how busy each core was
+# during a throughput run, and the queries answered per second of server-core time: the server's
+# capacity, which the QPS figure shows only when the client core is not the one at 100 %.
+record_core_use() {
+    local workload=$1 server=$2 output=$5 server_after client_after
+    server_after=$(core_ticks "$SERVER_CORE"); client_after=$(core_ticks "$CLIENT_CORE")
+    awk -v s0="$3" -v c0="$4" -v s1="$server_after" -v c1="$client_after" \
+        -v w="$workload" -v n="$server" '
+        /Queries per second:/ { qps = $4 }
+        END {
+            split(s0, a); split(s1, b); split(c0, c); split(c1, d)
+            if (b[2] <= a[2] || d[2] <= c[2]) exit
+            server = (b[1] - a[1]) / (b[2] - a[2]); client = (d[1] - c[1]) / (d[2] - c[2])
+            printf "%s\t%s\tserver_core_busy_percent\t%.1f\n", w, n, 100 * server
+            printf "%s\t%s\tclient_core_busy_percent\t%.1f\n", w, n, 100 * client
+            if (server > 0 && qps > 0) printf "%s\t%s\tqps_per_server_core\t%.0f\n", w, n, qps / server
+        }' "$output" >>"$MEASUREMENTS"
+}
+
 # ---------------------------------------------------------------- server configs
 write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
     local dir=$1 addresses=$2 port=$3; shift 3
@@ -248,12 +274,17 @@ start_knot() { start "$1" knotd -c "$2/knot.conf"; }
 start_unbound() { start "$1" unbound -d -c "$2/unbound.conf"; }
 
 # dnsperf_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]
+# With CORE_USE=1 in the environment, also records each core's use (record_core_use).
 dnsperf_run() {
     local workload=$1 server=$2 address=$3 queries=$4; shift 4
-    local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt"
+    local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt" server_before client_before
+    server_before=$(core_ticks "$SERVER_CORE"); client_before=$(core_ticks "$CLIENT_CORE")
     taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$queries" -T 1 "$@" >"$output" 2>&1 || {
         log "dnsperf failed against $server: $(tail -3 "$output")"; return 0; }
     "$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
+    if [ "${CORE_USE:-0}" = 1 ]; then
+        record_core_use "$workload" "$server" "$server_before" "$client_before" "$output"
+    fi
     [ "${KEEP:-0}" = 1 ] || rm -f "$output"
 }
 
@@ -261,7 +292,8 @@ dnsperf_run() {
 throughput_and_latency() {
     local workload=$1 server=$2 address=$3 queries=$4; shift 4
     log "$workload: $server, ${DURATION}s saturating, ${DURATION}s at $LATENCY_QPS qps"
-    dnsperf_run "$workload" "$server" "$address" "$queries" -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" "$@"
+    CORE_USE=1 dnsperf_run "$workload" "$server" "$address" "$queries" \
+        -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" "$@"
     dnsperf_run "$workload-latency-at-${LATENCY_QPS}qps" "$server" "$address" "$queries" \
         -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v "$@"
 }

@@ -16,6 +16,10 @@ DURATION=10
 # The fixed rate of the latency runs: below every server's saturation on a 2-core machine, so the
 # percentiles measure service time, not queueing.
 LATENCY_QPS=${LATENCY_QPS:-10000}
+# A latency run is repeated (at most LATENCY_ATTEMPTS runs) while the hypervisor takes more than
+# STEAL_TOLERANCE_PER_MILLE of its time from the two cores: see latency_run.
+LATENCY_ATTEMPTS=${LATENCY_ATTEMPTS:-3}
+STEAL_TOLERANCE_PER_MILLE=${STEAL_TOLERANCE_PER_MILLE:-3}
 # dnsperf concurrency for throughput runs: enough outstanding queries to saturate one core.
 CLIENTS=${CLIENTS:-10}
 OUTSTANDING=${OUTSTANDING:-200}
@@ -273,28 +277,67 @@ start_nsd() { start "$1" nsd -d -c "$2/nsd.conf"; }
 start_knot() { start "$1" knotd -c "$2/knot.conf"; }
 start_unbound() { start "$1" unbound -d -c "$2/unbound.conf"; }
 
-# dnsperf_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]
-# With CORE_USE=1 in the environment, also records each core's use (record_core_use).
-dnsperf_run() {
+# run_dnsperf OUTPUT SERVER ADDRESS QUERIES [DNSPERF ARGS...]: one dnsperf run on the client core.
+run_dnsperf() {
+    local output=$1 server=$2 address=$3 queries=$4; shift 4
+    taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$queries" -T 1 "$@" >"$output" 2>&1 || {
+        log "dnsperf failed against $server: $(tail -3 "$output")"; return 1; }
+}
+
+# throughput_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]: dnsperf's figures and each
+# core's use (record_core_use).
+throughput_run() {
     local workload=$1 server=$2 address=$3 queries=$4; shift 4
     local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt" server_before client_before
     server_before=$(core_ticks "$SERVER_CORE"); client_before=$(core_ticks "$CLIENT_CORE")
-    taskset -c "$CLIENT_CORE" dnsperf -s "$address" -p "$PORT" -d "$queries" -T 1 "$@" >"$output" 2>&1 || {
-        log "dnsperf failed against $server: $(tail -3 "$output")"; return 0; }
+    run_dnsperf "$output" "$server" "$address" "$queries" "$@" || return 0
     "$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
-    if [ "${CORE_USE:-0}" = 1 ]; then
-        record_core_use "$workload" "$server" "$server_before" "$client_before" "$output"
-    fi
+    record_core_use "$workload" "$server" "$server_before" "$client_before" "$output"
     [ "${KEEP:-0}" = 1 ] || rm -f "$output"
+}
+
+# steal_ticks: clock ticks the hypervisor has taken from the server and client cores so far.
+steal_ticks() {
+    awk -v s="cpu$SERVER_CORE" -v c="cpu$CLIENT_CORE" '$1 == s || $1 == c { total += $9 } END { print total + 0 }' /proc/stat
+}
+
+# latency_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]: up to LATENCY_ATTEMPTS runs, until
+# the hypervisor takes at most STEAL_TOLERANCE_PER_MILLE of the run's time (steal time, both cores
+# summed); records the least-disturbed run. A vCPU taken away delays every query sent or answered
+# meanwhile: once that is more than a few per mille of the queries, the p99 measures the host, not
+# the server. The choice looks only at steal time, never at latency, and is the same for every server.
+latency_run() {
+    local workload=$1 server=$2 address=$3 queries=$4; shift 4
+    local best="" best_steal="" attempt before stolen output tolerance
+    tolerance=$(( DURATION * $(getconf CLK_TCK) * STEAL_TOLERANCE_PER_MILLE / 1000 ))
+    for attempt in $(seq "$LATENCY_ATTEMPTS"); do
+        output="$WORK/dnsperf-$workload-$server-$attempt-$RANDOM.txt"
+        before=$(steal_ticks)
+        run_dnsperf "$output" "$server" "$address" "$queries" "$@" || continue
+        stolen=$(( $(steal_ticks) - before ))
+        if [ -z "$best" ] || [ "$stolen" -lt "$best_steal" ]; then
+            [ -z "$best" ] || [ "${KEEP:-0}" = 1 ] || rm -f "$best"
+            best=$output best_steal=$stolen
+        elif [ "${KEEP:-0}" != 1 ]; then
+            rm -f "$output"
+        fi
+        [ "$stolen" -le "$tolerance" ] && break
+        log "$workload: $server lost ${stolen} ticks to the hypervisor (attempt $attempt of $LATENCY_ATTEMPTS)"
+    done
+    [ -n "$best" ] || return 0
+    "$TOOL" dnsperf-metrics --file "$best" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
+    record "$workload" "$server" stolen_ms "$(( best_steal * 1000 / $(getconf CLK_TCK) ))"
+    record "$workload" "$server" latency_attempts "$attempt"
+    [ "${KEEP:-0}" = 1 ] || rm -f "$best"
 }
 
 # throughput_and_latency WORKLOAD SERVER ADDRESS QUERIES [EXTRA DNSPERF ARGS]
 throughput_and_latency() {
     local workload=$1 server=$2 address=$3 queries=$4; shift 4
     log "$workload: $server, ${DURATION}s saturating, ${DURATION}s at $LATENCY_QPS qps"
-    CORE_USE=1 dnsperf_run "$workload" "$server" "$address" "$queries" \
+    throughput_run "$workload" "$server" "$address" "$queries" \
         -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" "$@"
-    dnsperf_run "$workload-latency-at-${LATENCY_QPS}qps" "$server" "$address" "$queries" \
+    latency_run "$workload-latency-at-${LATENCY_QPS}qps" "$server" "$address" "$queries" \
         -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v "$@"
 }
 

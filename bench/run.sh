@@ -149,11 +149,11 @@ record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 # cpu_ns PID: nanoseconds on CPU so far, all threads (first field of each task's schedstat).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%d\n", total }'; }
 
-# core_ticks CORE: "busy total" clock ticks of one core so far (/proc/stat). Busy is user, nice,
+# core_ticks CORE: "busy total steal" clock ticks of one core so far (/proc/stat). Busy is user, nice,
 # system, irq and softirq: on loopback the kernel's delivery of a datagram runs on the sender's core,
 # so the server core's busy time is everything one server costs. Steal and guest time are not busy.
 core_ticks() {
-    awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+    awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 }' /proc/stat
 }
 
 # record_core_use WORKLOAD SERVER BEFORE-SERVER BEFORE-CLIENT DNSPERF-OUTPUT: how busy each core was
@@ -171,6 +171,8 @@ record_core_use() {
             server = (b[1] - a[1]) / (b[2] - a[2]); client = (d[1] - c[1]) / (d[2] - c[2])
             printf "%s\t%s\tserver_core_busy_percent\t%.1f\n", w, n, 100 * server
             printf "%s\t%s\tclient_core_busy_percent\t%.1f\n", w, n, 100 * client
+            steal = ((b[3] - a[3]) + (d[3] - c[3])) / ((b[2] - a[2]) + (d[2] - c[2]))
+            printf "%s\t%s\tstolen_percent\t%.1f\n", w, n, 100 * steal
             if (server > 0 && qps > 0) printf "%s\t%s\tqps_per_server_core\t%.0f\n", w, n, qps / server
         }' "$output" >>"$MEASUREMENTS"
 }

@@ -152,7 +152,7 @@ total() {
         pgrep -f "callgrind-out-file=$out/" > /dev/null || break
         sleep 0.1
     done
-    cat "$out"/callgrind.* | awk '/^summary:/ { total += $2 } END { printf "%d\n", total }'
+    cat "$out"/callgrind.* | awk '/^summary:/ { total += $2 } END { printf "%.0f\n", total }'
 }
 
 # per_query LABEL ADDRESS QUERY-FILE -- COMMAND...

@@ -147,7 +147,7 @@ tree_peak() {
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 
 # cpu_ns PID: nanoseconds on CPU so far, all threads (first field of each task's schedstat).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%d\n", total }'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%.0f\n", total }'; }
 
 # core_ticks CORE: "busy total steal" clock ticks of one core so far (/proc/stat). Busy is user, nice,
 # system, irq and softirq: on loopback the kernel's delivery of a datagram runs on the sender's core,

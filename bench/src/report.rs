@@ -19,11 +19,20 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "p99_latency_us" => ("p99 latency (µs, per-query, dnsperf -v)", "lower"),
         "lost_queries" => ("lost queries", "lower"),
         "server_core_busy_percent" => ("server core busy (%, /proc/stat)", "lower"),
-        "client_core_busy_percent" => ("client core busy (%; near 100: dnsperf is the limit)", "info"),
+        "client_core_busy_percent" => (
+            "client core busy (%; near 100: dnsperf is the limit)",
+            "info",
+        ),
         "stolen_percent" => ("time the hypervisor took from both cores (%)", "info"),
-        "stolen_ms" => ("time the hypervisor took from both cores in the kept run (ms)", "info"),
+        "stolen_ms" => (
+            "time the hypervisor took from both cores in the kept run (ms)",
+            "info",
+        ),
         "latency_attempts" => ("latency runs made, the least disturbed kept", "info"),
-        "qps_per_server_core" => ("queries per second of server-core time (capacity)", "higher"),
+        "qps_per_server_core" => (
+            "queries per second of server-core time (capacity)",
+            "higher",
+        ),
         "completed_queries" => ("completed queries", "higher"),
         "total_seconds" => ("total time (s)", "lower"),
         "median_ms_per_name" => ("median time per name (ms)", "lower"),

@@ -21,6 +21,7 @@ SERVER_CORE=${SERVER_CORE:-0}
 CLIENT_CORE=${CLIENT_CORE:-1}
 PORT=5300
 cleanup() {
+    disown -a 2>/dev/null || true
     for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     pkill -9 -f "$WORK/" 2>/dev/null || true
     wait 2>/dev/null || true
@@ -46,84 +47,9 @@ wait_soa() { # address: until the server answers bench.test. SOA (a zone loads s
     exit 1
 }
 
-write_nsd_config() { # dir address
-    mkdir -p "$1"
-    cat > "$1/nsd.conf" <<EOC
-server:
-  ip-address: $2
-  port: $PORT
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$1"
-  database: ""
-  pidfile: "$1/nsd.pid"
-  xfrdfile: "$1/xfrd.state"
-  zonelistfile: "$1/zone.list"
-  xfrdir: "$1"
-  verbosity: 0
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: bench.test.
-  zonefile: $WORK/bench.test.zone
-EOC
-}
-
-write_knot_config() { # dir address
-    mkdir -p "$1"
-    cat > "$1/knot.conf" <<EOC
-server:
-    rundir: "$1"
-    listen: $2@$PORT
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "$1"
-control:
-    listen: "$1/knot.sock"
-zone:
-  - domain: bench.test.
-    file: $WORK/bench.test.zone
-    zonefile-sync: -1
-    journal-content: none
-EOC
-}
-
-write_unbound_config() { # dir address upstream
-    mkdir -p "$1"
-    cat > "$1/unbound.conf" <<EOC
-server:
-  interface: $2@$PORT
-  port: $PORT
-  do-daemonize: no
-  chroot: ""
-  username: ""
-  directory: "$1"
-  pidfile: ""
-  use-syslog: no
-  verbosity: 0
-  num-threads: 1
-  module-config: "iterator"
-  do-not-query-localhost: no
-  access-control: 127.0.0.0/8 allow
-  do-ip6: no
-  msg-cache-size: 512m
-  rrset-cache-size: 1024m
-  local-zone: "test." nodefault
-stub-zone:
-  name: "bench.test."
-  stub-addr: $3@$PORT
-remote-control:
-  control-enable: no
-EOC
-}
+# write_nsd_config, write_knot_config, write_unbound_config: the configs bench/run.sh uses.
+# shellcheck source=peer_configs.sh
+. "$ROOT/bench/peer_configs.sh"
 
 # total LABEL PASSES ADDRESS QUERY-FILE -- COMMAND...: instructions of every process of COMMAND
 # (callgrind follows forks) from start to exit, when sent the query list PASSES times.
@@ -172,13 +98,14 @@ AUTH=$WORK/queries-authoritative.txt
 echo "authoritative, $QUERIES queries of the bench/run.sh mix:"
 per_query ours-authority 127.82.0.1 "$AUTH" -- \
     "$RELEASE/authority" --listen 127.82.0.1:$PORT "bench.test.=$WORK/bench.test.yaml"
-write_nsd_config "$WORK/nsd" 127.82.0.2
+mkdir -p "$WORK/nsd" "$WORK/knot" "$WORK/upstream" "$WORK/unbound"
+write_nsd_config "$WORK/nsd" 127.82.0.2 "$PORT" "bench.test.=$WORK/bench.test.zone"
 per_query nsd 127.82.0.2 "$AUTH" -- nsd -d -c "$WORK/nsd/nsd.conf"
-write_knot_config "$WORK/knot" 127.82.0.3
+write_knot_config "$WORK/knot" 127.82.0.3 "$PORT" bench.test. "$WORK/bench.test.zone"
 per_query knot 127.82.0.3 "$AUTH" -- knotd -c "$WORK/knot/knot.conf"
 
 echo "resolver cache hits, $QUERIES queries (the first pass fills the cache):"
-write_nsd_config "$WORK/upstream" 127.82.0.20
+write_nsd_config "$WORK/upstream" 127.82.0.20 "$PORT" "bench.test.=$WORK/bench.test.zone"
 taskset -c "$CLIENT_CORE" nsd -d -c "$WORK/upstream/nsd.conf" > "$WORK/upstream.log" 2>&1 &
 PIDS+=($!)
 wait_soa 127.82.0.20
@@ -186,5 +113,6 @@ RESOLVER=$WORK/queries-resolver.txt
 per_query ours-resolver 127.82.0.21 "$RESOLVER" -- \
     "$RELEASE/resolver" --listen 127.82.0.21:$PORT --allow-loopback-upstream \
     --forward 127.82.0.20:$PORT --cache-size 1000000
-write_unbound_config "$WORK/unbound" 127.82.0.22 127.82.0.20
+write_unbound_config "$WORK/unbound" 127.82.0.22 "$PORT" \
+    "stub-zone:" "  name: \"bench.test.\"" "  stub-addr: 127.82.0.20@$PORT"
 per_query unbound 127.82.0.22 "$RESOLVER" -- unbound -d -c "$WORK/unbound/unbound.conf"

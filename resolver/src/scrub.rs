@@ -247,17 +247,19 @@ fn synthesize_cname(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use hickory_proto::op::{MessageType, OpCode};
     use hickory_proto::rr::rdata::{A, NS, SOA};
     use std::net::Ipv4Addr;
 
-    fn name(text: &str) -> Name {
+    /// A name from test text (the walk-answer tests use it too).
+    pub(crate) fn name(text: &str) -> Name {
         Name::from_ascii(text).unwrap()
     }
 
-    fn a(owner: &str, last: u8) -> Record {
+    /// An A record in 192.0.2.0/24, TTL 300 (the walk-answer tests use it too).
+    pub(crate) fn a(owner: &str, last: u8) -> Record {
         Record::from_rdata(
             name(owner),
             300,

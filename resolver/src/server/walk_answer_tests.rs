@@ -1,31 +1,20 @@
 //! A walk's answer written by `walk_answer` against the message path, its reference: for the
 //! same response, both parse to the same hickory message, or `walk_answer` declines.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, SOA};
-use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::rr::rdata::{AAAA, CNAME, MX, SOA};
+use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 
 use authority::listen::Protocol;
 
 use crate::response::{build_response, Resolution};
+use crate::scrub::tests::{a, name};
 use crate::server::message::{encode_response, parse_request, size_limit};
 use crate::server::plain_query::PlainQuery;
 use crate::server::walk_answer::write_walk_answer;
 use crate::server::wire_answer_tests::query;
-
-fn name(text: &str) -> Name {
-    Name::from_ascii(text).unwrap()
-}
-
-fn a(owner: &str, last: u8) -> Record {
-    Record::from_rdata(
-        name(owner),
-        300,
-        RData::A(A(Ipv4Addr::new(192, 0, 2, last))),
-    )
-}
 
 fn cname(owner: &str, target: &str) -> Record {
     Record::from_rdata(name(owner), 60, RData::CNAME(CNAME(name(target))))

@@ -1,5 +1,5 @@
 //! Linux batched UDP: up to `UDP_BATCH_SIZE` datagrams read with one `recvmmsg` and answers written
-//! with one `sendmmsg`, as NSD and Knot do. The listener's only unsafe code; it never parses DNS.
+//! with one `sendmmsg`, as NSD and Knot do. Raw system calls, so unsafe; it never parses DNS.
 
 use std::io;
 use std::mem;
@@ -8,10 +8,9 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::ptr;
 
 use socket2::SockAddr;
-use tokio::io::Interest;
-use tokio::net::UdpSocket;
 use tokio::time::{timeout_at, Instant};
 
+use super::udp_socket::{ListenSocket, Read};
 use crate::limits::{MAX_MESSAGE_SIZE, UDP_BATCH_SIZE, UDP_SEND_WAIT};
 
 /// One datagram taken out of a `ReceiveBatch`: its buffer (to give back once answered), its
@@ -54,31 +53,23 @@ impl ReceiveBatch {
     /// EAGAIN (one system call per wake-up, as many as datagrams at low load). A datagram that
     /// arrives meanwhile is not lost: epoll is edge-triggered and tokio clears readiness only if
     /// no event came since it was read (its readiness tick), so the socket is readable again.
-    pub async fn receive(&mut self, socket: &UdpSocket) -> io::Result<usize> {
+    pub async fn receive(&mut self, socket: &ListenSocket) -> io::Result<usize> {
         self.received = 0;
         let descriptor = socket.as_raw_fd();
-        loop {
-            // A socket that is always readable must still let other tasks run.
-            tokio::task::coop::consume_budget().await;
-            socket.readable().await?;
-            let mut short_batch = None;
-            let result = socket.try_io(Interest::READABLE, || {
+        // A socket that is always readable must still let other tasks run.
+        tokio::task::coop::consume_budget().await;
+        let received = socket
+            .read(|_| {
                 let count = self.receive_now(descriptor)?;
-                if count < UDP_BATCH_SIZE {
-                    // WouldBlock is how try_io is told to clear the readiness.
-                    short_batch = Some(count);
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
-                Ok(count)
-            });
-            let received = match (result, short_batch) {
-                (Ok(count), _) | (Err(_), Some(count)) => count,
-                (Err(error), None) if error.kind() == io::ErrorKind::WouldBlock => continue,
-                (Err(error), None) => return Err(error),
-            };
-            self.received = received;
-            return Ok(received);
-        }
+                Ok(if count < UDP_BATCH_SIZE {
+                    Read::Drained(count)
+                } else {
+                    Read::More(count)
+                })
+            })
+            .await?;
+        self.received = received;
+        Ok(received)
     }
 
     fn receive_now(&mut self, descriptor: RawFd) -> io::Result<usize> {
@@ -185,13 +176,13 @@ impl SendBatch {
 
     /// Sends every answer queued. One the kernel refuses (too large, unreachable) is dropped and
     /// the rest still go; if the socket stays full past `UDP_SEND_WAIT`, the rest are dropped.
-    pub async fn send(&mut self, socket: &UdpSocket) {
+    pub async fn send(&mut self, socket: &ListenSocket) {
         let descriptor = socket.as_raw_fd();
         let deadline = Instant::now() + UDP_SEND_WAIT;
         let mut next = 0;
         // Each turn sends at least one answer, skips one, or waits until the deadline.
         while let Some(waiting) = self.answers.get(next..).filter(|rest| !rest.is_empty()) {
-            match socket.try_io(Interest::WRITABLE, || send_now(descriptor, waiting)) {
+            match send_now(descriptor, waiting) {
                 Ok(sent) => next += sent.max(1),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     if !matches!(timeout_at(deadline, socket.writable()).await, Ok(Ok(()))) {

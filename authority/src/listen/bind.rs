@@ -5,14 +5,15 @@ use std::io;
 use std::net::SocketAddr;
 
 use socket2::{Domain, Socket, Type};
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 
+use super::udp_socket::ListenSocket;
 use super::{ListenError, Protocol};
 use crate::limits;
 
 pub(crate) struct BoundSockets {
     pub(crate) address: SocketAddr,
-    pub(crate) udp: UdpSocket,
+    pub(crate) udp: ListenSocket,
     pub(crate) tcp: TcpListener,
 }
 
@@ -32,7 +33,7 @@ pub(crate) fn bind_address(address: SocketAddr) -> Result<BoundSockets, ListenEr
             Ok(udp) => {
                 let tcp = TcpListener::from_std(tcp)
                     .map_err(|e| ListenError::bind(address, Protocol::Tcp, &e))?;
-                let udp = UdpSocket::from_std(udp)
+                let udp = ListenSocket::new(udp)
                     .map_err(|e| ListenError::bind(address, Protocol::Udp, &e))?;
                 return Ok(BoundSockets {
                     address: tcp_address,

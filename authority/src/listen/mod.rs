@@ -41,6 +41,7 @@ mod options;
 mod server;
 mod tcp;
 mod udp;
+mod udp_socket;
 
 pub use error::ListenError;
 pub use options::ListenOptions;

@@ -9,11 +9,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
+use super::udp_socket::ListenSocket;
 use super::{Handler, Protocol, RequestContext};
 use crate::limits::{MAX_MESSAGE_SIZE, UDP_SEND_WAIT};
 
@@ -36,7 +36,7 @@ enum Started {
 /// Starts requests of one socket and owns the ones that outlive their first poll.
 struct Requests<H> {
     handler: Arc<H>,
-    socket: Arc<UdpSocket>,
+    socket: Arc<ListenSocket>,
     local: SocketAddr,
     slots: Arc<Semaphore>,
     /// Owned by the loop: aborting the loop at shutdown aborts the requests it started.
@@ -44,7 +44,7 @@ struct Requests<H> {
 }
 
 impl<H: Handler> Requests<H> {
-    fn new(handler: Arc<H>, socket: UdpSocket, local: SocketAddr, max_in_flight: usize) -> Self {
+    fn new(handler: Arc<H>, socket: ListenSocket, local: SocketAddr, max_in_flight: usize) -> Self {
         Requests {
             handler,
             socket: Arc::new(socket),
@@ -106,7 +106,7 @@ fn fits_a_datagram(response: &[u8], client: SocketAddr) -> bool {
 }
 
 /// Sends one late answer, waiting at most `UDP_SEND_WAIT` for room in the socket's buffer.
-async fn send_one(socket: &UdpSocket, response: Vec<u8>, client: SocketAddr) {
+async fn send_one(socket: &ListenSocket, response: Vec<u8>, client: SocketAddr) {
     if !fits_a_datagram(&response, client) {
         return;
     }
@@ -122,7 +122,7 @@ async fn send_one(socket: &UdpSocket, response: Vec<u8>, client: SocketAddr) {
 #[cfg(target_os = "linux")]
 pub(crate) async fn receive_loop<H: Handler>(
     handler: Arc<H>,
-    socket: UdpSocket,
+    socket: ListenSocket,
     local: SocketAddr,
     max_in_flight: usize,
 ) {
@@ -164,7 +164,7 @@ pub(crate) async fn receive_loop<H: Handler>(
 #[cfg(not(target_os = "linux"))]
 pub(crate) async fn receive_loop<H: Handler>(
     handler: Arc<H>,
-    socket: UdpSocket,
+    socket: ListenSocket,
     local: SocketAddr,
     max_in_flight: usize,
 ) {

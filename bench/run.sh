@@ -16,10 +16,9 @@ DURATION=10
 # The fixed rate of the latency runs: below every server's saturation on a 2-core machine, so the
 # percentiles measure service time, not queueing.
 LATENCY_QPS=${LATENCY_QPS:-10000}
-# A latency run is repeated (at most LATENCY_ATTEMPTS runs) while the hypervisor takes more than
-# STEAL_TOLERANCE_PER_MILLE of its time from the two cores: see latency_run.
-LATENCY_ATTEMPTS=${LATENCY_ATTEMPTS:-3}
-STEAL_TOLERANCE_PER_MILLE=${STEAL_TOLERANCE_PER_MILLE:-3}
+# Each repetition's latency runs are cut into LATENCY_SLICES slices in which the servers take turns,
+# so that every server meets the same stretches of host noise: see latency_sliced.
+LATENCY_SLICES=${LATENCY_SLICES:-5}
 # dnsperf concurrency for throughput runs: enough outstanding queries to saturate one core.
 CLIENTS=${CLIENTS:-10}
 OUTSTANDING=${OUTSTANDING:-200}
@@ -49,6 +48,7 @@ done
 if [ "$QUICK" = 1 ]; then
     REPETITIONS=1
     DURATION=2
+    LATENCY_SLICES=1
 fi
 case "$ONLY" in all|auth|resolver|cold|memory) ;; *) usage 2 ;; esac
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
@@ -257,44 +257,56 @@ steal_ticks() {
     awk -v s="cpu$SERVER_CORE" -v c="cpu$CLIENT_CORE" '$1 == s || $1 == c { total += $9 } END { print total + 0 }' /proc/stat
 }
 
-# latency_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]: up to LATENCY_ATTEMPTS runs, until
-# the hypervisor takes at most STEAL_TOLERANCE_PER_MILLE of the run's time (steal time, both cores
-# summed); records the least-disturbed run. A vCPU taken away delays every query sent or answered
-# meanwhile: once that is more than a few per mille of the queries, the p99 measures the host, not
-# the server. The choice looks only at steal time, never at latency, and is the same for every server.
-latency_run() {
-    local workload=$1 server=$2 address=$3 queries=$4; shift 4
-    local best="" best_steal="" attempt before stolen output tolerance
-    tolerance=$(( DURATION * $(getconf CLK_TCK) * STEAL_TOLERANCE_PER_MILLE / 1000 ))
-    for attempt in $(seq "$LATENCY_ATTEMPTS"); do
-        output="$WORK/dnsperf-$workload-$server-$attempt-$RANDOM.txt"
-        before=$(steal_ticks)
-        run_dnsperf "$output" "$server" "$address" "$queries" "$@" || continue
-        stolen=$(( $(steal_ticks) - before ))
-        if [ -z "$best" ] || [ "$stolen" -lt "$best_steal" ]; then
-            [ -z "$best" ] || [ "${KEEP:-0}" = 1 ] || rm -f "$best"
-            best=$output best_steal=$stolen
-        elif [ "${KEEP:-0}" != 1 ]; then
-            rm -f "$output"
-        fi
-        [ "$stolen" -le "$tolerance" ] && break
-        log "$workload: $server lost ${stolen} ticks to the hypervisor (attempt $attempt of $LATENCY_ATTEMPTS)"
+# latency_sliced WORKLOAD QUERIES "DNSPERF ARGS" NAME=ADDRESS...: one repetition of the latency runs
+# at LATENCY_QPS, DURATION seconds per server in LATENCY_SLICES slices; the servers take turns, the
+# first one changing from slice to slice. On a virtual machine the slow queries come in bursts of
+# stalls that hit whoever is being measured (bench/README.md, "What we found" 19): one run after
+# another, a server's p99 depended on the stretch of time it drew. Each server's slices are read as
+# one run (dnsperf_output sums them); the time the hypervisor took during its slices is recorded.
+latency_sliced() {
+    local workload=$1 queries=$2 extra=$3; shift 3
+    local servers=("$@") seconds slice turn entry name address before output
+    local -A stolen=()
+    seconds=$(( (DURATION + LATENCY_SLICES - 1) / LATENCY_SLICES ))
+    for entry in "${servers[@]}"; do
+        name=${entry%%=*}
+        : >"$WORK/latency-$workload-$name.txt"
+        stolen[$name]=0
     done
-    [ -n "$best" ] || return 0
-    "$TOOL" dnsperf-metrics --file "$best" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
-    record "$workload" "$server" stolen_ms "$(( best_steal * 1000 / $(getconf CLK_TCK) ))"
-    record "$workload" "$server" latency_attempts "$attempt"
-    [ "${KEEP:-0}" = 1 ] || rm -f "$best"
+    log "$workload: ${LATENCY_SLICES} slices of ${seconds}s per server at $LATENCY_QPS qps, taking turns"
+    for slice in $(seq 0 $(( LATENCY_SLICES - 1 ))); do
+        for turn in $(seq 0 $(( ${#servers[@]} - 1 ))); do
+            entry=${servers[$(( (slice + turn) % ${#servers[@]} ))]}
+            name=${entry%%=*} address=${entry#*=}
+            output="$WORK/latency-$workload-$name-slice.txt"
+            before=$(steal_ticks)
+            # shellcheck disable=SC2086 # $extra holds separate dnsperf arguments
+            run_dnsperf "$output" "$name" "$address" "$queries" -l "$seconds" -c "$CLIENTS" \
+                -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v $extra && cat "$output" >>"$WORK/latency-$workload-$name.txt"
+            stolen[$name]=$(( stolen[$name] + $(steal_ticks) - before ))
+        done
+    done
+    for entry in "${servers[@]}"; do
+        name=${entry%%=*}
+        output="$WORK/latency-$workload-$name.txt"
+        if [ -s "$output" ]; then
+            "$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$name" >>"$MEASUREMENTS"
+            record "$workload" "$name" stolen_ms "$(( stolen[$name] * 1000 / $(getconf CLK_TCK) ))"
+        fi
+        [ "${KEEP:-0}" = 1 ] || rm -f "$output" "$WORK/latency-$workload-$name-slice.txt"
+    done
 }
 
-# throughput_and_latency WORKLOAD SERVER ADDRESS QUERIES [EXTRA DNSPERF ARGS]
-throughput_and_latency() {
-    local workload=$1 server=$2 address=$3 queries=$4; shift 4
-    log "$workload: $server, ${DURATION}s saturating, ${DURATION}s at $LATENCY_QPS qps"
-    throughput_run "$workload" "$server" "$address" "$queries" \
-        -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" "$@"
-    latency_run "$workload-latency-at-${LATENCY_QPS}qps" "$server" "$address" "$queries" \
-        -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v "$@"
+# throughput WORKLOAD QUERIES "DNSPERF ARGS" NAME=ADDRESS...: one repetition of the saturating runs,
+# DURATION seconds per server, one server after the other.
+throughput() {
+    local workload=$1 queries=$2 extra=$3 entry; shift 3
+    for entry in "$@"; do
+        log "$workload: ${entry%%=*}, ${DURATION}s saturating"
+        # shellcheck disable=SC2086
+        throughput_run "$workload" "${entry%%=*}" "${entry#*=}" "$queries" \
+            -l "$DURATION" -c "$CLIENTS" -q "$OUTSTANDING" $extra
+    done
 }
 
 # ---------------------------------------------------------------- build and generate
@@ -337,9 +349,10 @@ workload_authoritative() {
     for protocol in udp tcp; do
         for repetition in $(seq "$REPETITIONS"); do
             log "authoritative $protocol, repetition $repetition of $REPETITIONS"
-            throughput_and_latency "authoritative-$protocol" ours "$ours" "$queries" -m "$protocol"
-            throughput_and_latency "authoritative-$protocol" nsd "$nsd" "$queries" -m "$protocol"
-            throughput_and_latency "authoritative-$protocol" knot "$knot" "$queries" -m "$protocol"
+            throughput "authoritative-$protocol" "$queries" "-m $protocol" \
+                "ours=$ours" "nsd=$nsd" "knot=$knot"
+            latency_sliced "authoritative-$protocol-latency-at-${LATENCY_QPS}qps" "$queries" \
+                "-m $protocol" "ours=$ours" "nsd=$nsd" "knot=$knot"
         done
     done
     stop "$ours_pid"; stop "$nsd_pid"; stop "$knot_pid"
@@ -368,8 +381,9 @@ workload_resolver() {
     done
     for repetition in $(seq "$REPETITIONS"); do
         log "resolver cache hits, repetition $repetition of $REPETITIONS"
-        throughput_and_latency resolver-cache-hits ours "$ours" "$queries"
-        throughput_and_latency resolver-cache-hits unbound "$unbound" "$queries"
+        throughput resolver-cache-hits "$queries" "" "ours=$ours" "unbound=$unbound"
+        latency_sliced "resolver-cache-hits-latency-at-${LATENCY_QPS}qps" "$queries" "" \
+            "ours=$ours" "unbound=$unbound"
     done
     stop "$ours_pid"; stop "$unbound_pid"; stop "$nsd_pid"
 }

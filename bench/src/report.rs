@@ -25,9 +25,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
         ),
         "stolen_percent" => ("time the hypervisor took from both cores (%)", "info"),
         "stolen_ms" => (
-            "time the hypervisor took from both cores in the kept run (ms)",
+            "time the hypervisor took from both cores during the server's runs (ms)",
             "info",
         ),
+        // Results before 2026-12-03 night, when a disturbed latency run was repeated.
         "latency_attempts" => ("latency runs made, the least disturbed kept", "info"),
         "qps_per_server_core" => (
             "queries per second of server-core time (capacity)",

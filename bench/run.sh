@@ -265,8 +265,8 @@ steal_ticks() {
 # one run (dnsperf_output sums them); the time the hypervisor took during its slices is recorded.
 latency_sliced() {
     local workload=$1 queries=$2 extra=$3; shift 3
-    local servers=("$@") seconds slice turn entry name address before output
-    local -A stolen=()
+    local servers=("$@") seconds slice turn entry name address before output p99
+    local -A stolen=() slice_p99=()
     seconds=$(( (DURATION + LATENCY_SLICES - 1) / LATENCY_SLICES ))
     for entry in "${servers[@]}"; do
         name=${entry%%=*}
@@ -275,16 +275,29 @@ latency_sliced() {
     done
     log "$workload: ${LATENCY_SLICES} slices of ${seconds}s per server at $LATENCY_QPS qps, taking turns"
     for slice in $(seq 0 $(( LATENCY_SLICES - 1 ))); do
+        slice_p99=()
         for turn in $(seq 0 $(( ${#servers[@]} - 1 ))); do
             entry=${servers[$(( (slice + turn) % ${#servers[@]} ))]}
             name=${entry%%=*} address=${entry#*=}
             output="$WORK/latency-$workload-$name-slice.txt"
             before=$(steal_ticks)
             # shellcheck disable=SC2086 # $extra holds separate dnsperf arguments
-            run_dnsperf "$output" "$name" "$address" "$queries" -l "$seconds" -c "$CLIENTS" \
-                -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v $extra && cat "$output" >>"$WORK/latency-$workload-$name.txt"
+            if run_dnsperf "$output" "$name" "$address" "$queries" -l "$seconds" -c "$CLIENTS" \
+                -q "$OUTSTANDING" -Q "$LATENCY_QPS" -v $extra; then
+                cat "$output" >>"$WORK/latency-$workload-$name.txt"
+                p99=$("$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$name" |
+                    awk -F'\t' '$3 == "p99_latency_us" { print $4 }')
+                [ -n "$p99" ] && slice_p99[$name]=$p99
+            fi
             stolen[$name]=$(( stolen[$name] + $(steal_ticks) - before ))
         done
+        # Each slice's p99 too, recorded only when every server has one: the report pairs them by
+        # position (same round, minutes apart at most) and counts the rounds ours was lower in.
+        if [ ${#slice_p99[@]} -eq ${#servers[@]} ]; then
+            for entry in "${servers[@]}"; do
+                record "$workload" "${entry%%=*}" slice_p99_latency_us "${slice_p99[${entry%%=*}]}"
+            done
+        fi
     done
     for entry in "${servers[@]}"; do
         name=${entry%%=*}

@@ -5,7 +5,11 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::measurements::Measurement;
-use crate::statistics::{summarize, Summary};
+use crate::statistics::{paired_below, summarize, Paired, Summary};
+
+/// Metrics recorded once per slice of time, in the same order for every server (the harness records
+/// a slice round only when every server has its figure), so position i of each is the same round.
+const SLICE_PREFIX: &str = "slice_";
 
 /// Our server's name in the measurements; every other server is a peer.
 pub const OURS: &str = "ours";
@@ -17,6 +21,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "mean_latency_us" => ("mean latency (µs)", "lower"),
         "median_latency_us" => ("median latency (µs, per-query, dnsperf -v)", "lower"),
         "p99_latency_us" => ("p99 latency (µs, per-query, dnsperf -v)", "lower"),
+        "slice_p99_latency_us" => (
+            "p99 latency of each slice (µs; median and range over slices)",
+            "lower",
+        ),
         "lost_queries" => ("lost queries", "lower"),
         "server_core_busy_percent" => ("server core busy (%, /proc/stat)", "lower"),
         "client_core_busy_percent" => (
@@ -78,6 +86,42 @@ fn format_summary(summary: Option<Summary>) -> String {
     }
 }
 
+/// `12 of 25` (`, 1 tie`): in how many paired slices ours was lower than the peer.
+fn format_paired(paired: Option<Paired>) -> String {
+    match paired {
+        None => "–".to_string(),
+        Some(Paired { below, ties, pairs }) => match ties {
+            0 => format!("{below} of {pairs}"),
+            1 => format!("{below} of {pairs}, 1 tie"),
+            _ => format!("{below} of {pairs}, {ties} ties"),
+        },
+    }
+}
+
+/// The row after a per-slice metric: the sign test's counts against each peer.
+fn paired_row(
+    measurements: &[Measurement],
+    workload: &str,
+    metric: &str,
+    peers: &[&str],
+) -> String {
+    let ours = values(measurements, workload, OURS, metric);
+    let mut row = format!(
+        "| slices in which ours was lower (paired by round) | more | n={} |",
+        ours.len()
+    );
+    for peer in peers {
+        let theirs = values(measurements, workload, peer, metric);
+        let _ = write!(
+            row,
+            " – | {} |",
+            format_paired(paired_below(&ours, &theirs))
+        );
+    }
+    row.push('\n');
+    row
+}
+
 fn values<'a>(
     measurements: &'a [Measurement],
     workload: &'a str,
@@ -128,6 +172,9 @@ pub fn markdown(measurements: &[Measurement]) -> String {
                 let _ = write!(text, " {} | {ratio} |", format_summary(theirs));
             }
             text.push('\n');
+            if metric.starts_with(SLICE_PREFIX) {
+                text.push_str(&paired_row(measurements, workload, metric, &peers));
+            }
         }
     }
     text
@@ -138,12 +185,35 @@ mod tests {
     use super::*;
 
     fn measurement(server: &str, value: f64) -> Measurement {
+        of_metric("qps", server, value)
+    }
+
+    fn of_metric(metric: &str, server: &str, value: f64) -> Measurement {
         Measurement {
             workload: "w".into(),
             server: server.into(),
-            metric: "qps".into(),
+            metric: metric.into(),
             value,
         }
+    }
+
+    #[test]
+    fn slice_metrics_get_a_paired_row_counting_rounds_won() {
+        let slices = [(60.0, 80.0), (300.0, 90.0), (70.0, 70.0), (65.0, 900.0)];
+        let data: Vec<Measurement> = slices
+            .iter()
+            .flat_map(|(ours, nsd)| {
+                [
+                    of_metric("slice_p99_latency_us", "ours", *ours),
+                    of_metric("slice_p99_latency_us", "nsd", *nsd),
+                ]
+            })
+            .collect();
+        let text = markdown(&data);
+        assert!(
+            text.contains("| slices in which ours was lower (paired by round) | more | n=4 | – | 2 of 4, 1 tie |"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -53,6 +53,37 @@ pub fn summarize(values: &[f64]) -> Option<Summary> {
     })
 }
 
+/// A paired comparison: values taken side by side (the same slice of time), position by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paired {
+    /// Pairs in which the first sample's value was below the second's.
+    pub below: usize,
+    pub ties: usize,
+    pub pairs: usize,
+}
+
+/// Compares `first[i]` with `second[i]` for every position both have (NaN pairs are skipped): a
+/// sign test's counts, which one disturbed pair cannot swing the way it swings a pooled percentile.
+pub fn paired_below(first: &[f64], second: &[f64]) -> Option<Paired> {
+    let mut paired = Paired {
+        below: 0,
+        ties: 0,
+        pairs: 0,
+    };
+    for (a, b) in first.iter().zip(second) {
+        if a.is_nan() || b.is_nan() {
+            continue;
+        }
+        paired.pairs += 1;
+        if a < b {
+            paired.below += 1;
+        } else if a == b {
+            paired.ties += 1;
+        }
+    }
+    (paired.pairs > 0).then_some(paired)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +114,19 @@ mod tests {
                 count: 3
             })
         );
+    }
+
+    #[test]
+    fn pairs_are_compared_by_position_and_ties_counted_apart() {
+        let paired = paired_below(&[1.0, 5.0, 3.0, f64::NAN, 7.0], &[2.0, 4.0, 3.0, 1.0]);
+        assert_eq!(
+            paired,
+            Some(Paired {
+                below: 1,
+                ties: 1,
+                pairs: 3
+            })
+        );
+        assert_eq!(paired_below(&[], &[1.0]), None);
     }
 }

@@ -178,13 +178,15 @@ impl SendBatch {
     /// the rest still go; if the socket stays full past `UDP_SEND_WAIT`, the rest are dropped.
     pub async fn send(&mut self, socket: &ListenSocket) {
         let descriptor = socket.as_raw_fd();
-        let deadline = Instant::now() + UDP_SEND_WAIT;
+        // Set when the socket first refuses: a batch the kernel takes at once never reads the clock.
+        let mut deadline = None;
         let mut next = 0;
         // Each turn sends at least one answer, skips one, or waits until the deadline.
         while let Some(waiting) = self.answers.get(next..).filter(|rest| !rest.is_empty()) {
             match send_now(descriptor, waiting) {
                 Ok(sent) => next += sent.max(1),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + UDP_SEND_WAIT);
                     if !matches!(timeout_at(deadline, socket.writable()).await, Ok(Ok(()))) {
                         tracing::debug!(
                             dropped = waiting.len(),

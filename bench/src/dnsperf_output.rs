@@ -117,7 +117,9 @@ pub fn parse(output: &str) -> DnsperfRun {
 impl DnsperfRun {
     /// (metric, value) pairs in the report's units: latencies in microseconds.
     pub fn metrics(&self) -> Vec<(String, f64)> {
-        let microseconds = |seconds: Option<f64>| seconds.map(|value| value * 1e6);
+        // Rounded to the nanosecond: dnsperf prints whole microseconds, which `× 1e6` would turn
+        // into 1021.9999999999999 in the raw figures.
+        let microseconds = |seconds: Option<f64>| seconds.map(|value| (value * 1e9).round() / 1e3);
         [
             ("qps", self.queries_per_second),
             ("mean_latency_us", microseconds(self.mean_latency_seconds)),

@@ -1,4 +1,4 @@
-# bench/peer_configs.sh: the config files of the peers (NSD, Knot, Unbound) for the benchmarks,
+# bench/peer_configs.sh: the config files of the peers (NSD, Knot, Unbound, Knot Resolver) for the benchmarks,
 # one function each; sourced by run.sh and callgrind_hits.sh so both measure the same setups.
 
 write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
@@ -85,4 +85,20 @@ write_unbound_config() { # DIR ADDRESS PORT EXTRA-LINES...
         echo "remote-control:"
         echo "  control-enable: no"
     } >"$dir/unbound.conf"
+}
+
+write_kresd_config() { # DIR ADDRESS PORT EXTRA-LINES... (Lua)
+    local dir=$1 address=$2 port=$3; shift 3
+    {
+        echo "net.listen('$address', $port, { kind = 'dns' })"
+        echo "net.ipv6 = false"
+        echo "log_level('warning')"
+        # No DNSSEC, as Unbound's module-config: "iterator": Debian's kresd loads the root key.
+        echo "trust_anchors.remove('.')"
+        # kresd refuses test. (RFC 6761) with its special-names rules; Unbound gets local-zone nodefault.
+        echo "policy.special_names = {}"
+        # Large enough that nothing is evicted while measuring; the cache is an LMDB file in DIR.
+        echo "cache.open(1024 * MB, 'lmdb://$dir/cache')"
+        for line in "$@"; do echo "$line"; done
+    } >"$dir/kresd.conf"
 }

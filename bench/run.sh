@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh: issue 6's benchmarks, ours against NSD, Knot and Unbound, in one command.
+# bench/run.sh: issue 6's benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
 #   bench/run.sh [--quick] [--only auth|resolver|cold|memory] [--repetitions N] [--duration S]
@@ -51,6 +51,8 @@ if [ "$QUICK" = 1 ]; then
     LATENCY_SLICES=1
 fi
 case "$ONLY" in all|auth|resolver|cold|memory) ;; *) usage 2 ;; esac
+# The cores are read over the runs' middle DURATION - 1 seconds (throughput_run).
+case "$DURATION" in [2-9]|[1-9][0-9]*) ;; *) echo "run.sh: --duration needs 2 s or more" >&2; usage 2 ;; esac
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -63,6 +65,7 @@ install_missing() {
     command -v nsd-control >/dev/null || missing+=(nsd)
     command -v knotd >/dev/null || missing+=(knot)
     command -v unbound >/dev/null || missing+=(unbound)
+    command -v kresd >/dev/null || missing+=(knot-resolver)
     command -v taskset >/dev/null || missing+=(util-linux)
     command -v ss >/dev/null || missing+=(iproute2)
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -192,13 +195,13 @@ core_ticks() {
     awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 }' /proc/stat
 }
 
-# record_core_use WORKLOAD SERVER BEFORE-SERVER BEFORE-CLIENT DNSPERF-OUTPUT: how busy each core was
-# during a throughput run, and the queries answered per second of server-core time: the server's
-# capacity, which the QPS figure shows only when the client core is not the one at 100 %.
+# record_core_use WORKLOAD SERVER SERVER-BEFORE CLIENT-BEFORE SERVER-AFTER CLIENT-AFTER DNSPERF-OUTPUT:
+# how busy each core was during a throughput run, and the queries answered per second of
+# server-core time: the server's capacity, which the QPS figure shows only when the client core is
+# not the one at 100 %.
 record_core_use() {
-    local workload=$1 server=$2 output=$5 server_after client_after
-    server_after=$(core_ticks "$SERVER_CORE"); client_after=$(core_ticks "$CLIENT_CORE")
-    awk -v s0="$3" -v c0="$4" -v s1="$server_after" -v c1="$client_after" \
+    local workload=$1 server=$2 output=$7
+    awk -v s0="$3" -v c0="$4" -v s1="$5" -v c1="$6" \
         -v w="$workload" -v n="$server" '
         /Queries per second:/ { qps = $4 }
         END {
@@ -214,7 +217,7 @@ record_core_use() {
 }
 
 # ---------------------------------------------------------------- server configs
-# write_nsd_config, write_knot_config, write_unbound_config
+# write_nsd_config, write_knot_config, write_unbound_config, write_kresd_config
 # shellcheck source=peer_configs.sh
 . "$ROOT/bench/peer_configs.sh"
 
@@ -232,6 +235,8 @@ start_ours_resolver() { # NAME ADDRESS ARGS...
 start_nsd() { start "$1" nsd -d -c "$2/nsd.conf"; }
 start_knot() { start "$1" knotd -c "$2/knot.conf"; }
 start_unbound() { start "$1" unbound -d -c "$2/unbound.conf"; }
+# -n: no interactive console on stdin; the last argument is kresd's run directory.
+start_kresd() { start "$1" kresd -n -c "$2/kresd.conf" "$2"; }
 
 # run_dnsperf OUTPUT SERVER ADDRESS QUERIES [DNSPERF ARGS...]: one dnsperf run on the client core.
 run_dnsperf() {
@@ -241,14 +246,25 @@ run_dnsperf() {
 }
 
 # throughput_run WORKLOAD SERVER ADDRESS QUERIES [DNSPERF ARGS...]: dnsperf's figures and each
-# core's use (record_core_use).
+# core's use (record_core_use). The cores are read over a fixed window inside dnsperf's sending time
+# (from 0.5 s after its start to 0.5 s before its -l ends), not over the whole process: after -l,
+# dnsperf waits up to its 5 s timeout for any query still unanswered, so a server that lost one
+# query in the last seconds had an idle tail counted against its busy share (Unbound, which loses
+# a few queries a run, showed 45 % busy at full load; "What we found" 21).
 throughput_run() {
     local workload=$1 server=$2 address=$3 queries=$4; shift 4
-    local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt" server_before client_before
+    local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt" dnsperf_pid
+    local server_before client_before server_after client_after
+    run_dnsperf "$output" "$server" "$address" "$queries" "$@" &
+    dnsperf_pid=$!
+    sleep 0.5
     server_before=$(core_ticks "$SERVER_CORE"); client_before=$(core_ticks "$CLIENT_CORE")
-    run_dnsperf "$output" "$server" "$address" "$queries" "$@" || return 0
+    sleep $(( DURATION - 1 ))
+    server_after=$(core_ticks "$SERVER_CORE"); client_after=$(core_ticks "$CLIENT_CORE")
+    wait "$dnsperf_pid" || return 0
     "$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
-    record_core_use "$workload" "$server" "$server_before" "$client_before" "$output"
+    record_core_use "$workload" "$server" "$server_before" "$client_before" "$server_after" \
+        "$client_after" "$output"
     [ "${KEEP:-0}" = 1 ] || rm -f "$output"
 }
 
@@ -310,11 +326,15 @@ latency_sliced() {
     done
 }
 
-# throughput WORKLOAD QUERIES "DNSPERF ARGS" NAME=ADDRESS...: one repetition of the saturating runs,
-# DURATION seconds per server, one server after the other.
+# throughput WORKLOAD QUERIES "DNSPERF ARGS" REPETITION NAME=ADDRESS...: one repetition of the
+# saturating runs, DURATION seconds per server, one server after the other. The first server moves
+# by one each repetition (ours, NSD, Knot; then NSD, Knot, ours; ...): the host's speed drifts over
+# tens of seconds, and a fixed order would hand the same place in every drift to the same server.
 throughput() {
-    local workload=$1 queries=$2 extra=$3 entry; shift 3
-    for entry in "$@"; do
+    local workload=$1 queries=$2 extra=$3 repetition=$4 entry turn; shift 4
+    local servers=("$@")
+    for turn in $(seq 0 $(( ${#servers[@]} - 1 ))); do
+        entry=${servers[$(( (repetition - 1 + turn) % ${#servers[@]} ))]}
         log "$workload: ${entry%%=*}, ${DURATION}s saturating"
         # shellcheck disable=SC2086
         throughput_run "$workload" "${entry%%=*}" "${entry#*=}" "$queries" \
@@ -362,7 +382,7 @@ workload_authoritative() {
     for protocol in udp tcp; do
         for repetition in $(seq "$REPETITIONS"); do
             log "authoritative $protocol, repetition $repetition of $REPETITIONS"
-            throughput "authoritative-$protocol" "$queries" "-m $protocol" \
+            throughput "authoritative-$protocol" "$queries" "-m $protocol" "$repetition" \
                 "ours=$ours" "nsd=$nsd" "knot=$knot"
             latency_sliced "authoritative-$protocol-latency-at-${LATENCY_QPS}qps" "$queries" \
                 "-m $protocol" "ours=$ours" "nsd=$nsd" "knot=$knot"
@@ -373,11 +393,15 @@ workload_authoritative() {
 
 # ---------------------------------------------------------------- 2. resolver cache hits
 workload_resolver() {
-    local upstream=127.80.0.20 ours=127.80.0.21 unbound=127.80.0.22
-    mkdir -p "$WORK/cache-nsd" "$WORK/cache-unbound"
+    local upstream=127.80.0.20 ours=127.80.0.21 unbound=127.80.0.22 kresd=127.80.0.23
+    mkdir -p "$WORK/cache-nsd" "$WORK/cache-unbound" "$WORK/cache-kresd"
     write_nsd_config "$WORK/cache-nsd" "$upstream" "$PORT" "bench.test.=$ZONE/bench.test.zone"
     write_unbound_config "$WORK/cache-unbound" "$unbound" "$PORT" \
         "stub-zone:" "  name: \"bench.test.\"" "  stub-addr: $upstream@$PORT"
+    # FORWARD, not STUB: kresd 5.6 keeps a STUB answer as a whole packet for 5 s (its minimum TTL),
+    # so a run would measure NSD; FORWARD caches the RRsets for their TTL, as ours and Unbound do.
+    write_kresd_config "$WORK/cache-kresd" "$kresd" "$PORT" \
+        "policy.add(policy.suffix(policy.FORWARD({'$upstream@$PORT'}), {todname('bench.test.')}))"
     start_nsd cache-nsd "$WORK/cache-nsd"; local nsd_pid=$STARTED_PID
     wait_answer "$upstream" bench.test. >/dev/null
     # The shared authoritative server gets the client core: it is the resolvers we measure.
@@ -385,28 +409,34 @@ workload_resolver() {
     start_ours_resolver cache-ours "$ours" --forward "$upstream:$PORT" --cache-size 1000000
     local ours_pid=$STARTED_PID
     start_unbound cache-unbound "$WORK/cache-unbound"; local unbound_pid=$STARTED_PID
-    wait_port "$ours" "$PORT"; wait_port "$unbound" "$PORT"
+    start_kresd cache-kresd "$WORK/cache-kresd"; local kresd_pid=$STARTED_PID
+    wait_port "$ours" "$PORT"; wait_port "$unbound" "$PORT"; wait_port "$kresd" "$PORT"
     local queries=$ZONE/queries-resolver.txt
-    for pair in "ours $ours" "unbound $unbound"; do
+    for pair in "ours $ours" "unbound $unbound" "kresd $kresd"; do
         set -- $pair
         log "resolver cache: warming $1 with one pass of the query list"
         taskset -c "$CLIENT_CORE" dnsperf -s "$2" -p "$PORT" -d "$queries" -n 1 -q 50 >"$WORK/warm-$1.txt" 2>&1 || true
     done
     for repetition in $(seq "$REPETITIONS"); do
         log "resolver cache hits, repetition $repetition of $REPETITIONS"
-        throughput resolver-cache-hits "$queries" "" "ours=$ours" "unbound=$unbound"
+        throughput resolver-cache-hits "$queries" "" "$repetition" \
+            "ours=$ours" "unbound=$unbound" "kresd=$kresd"
         latency_sliced "resolver-cache-hits-latency-at-${LATENCY_QPS}qps" "$queries" "" \
-            "ours=$ours" "unbound=$unbound"
+            "ours=$ours" "unbound=$unbound" "kresd=$kresd"
     done
-    stop "$ours_pid"; stop "$unbound_pid"; stop "$nsd_pid"
+    stop "$ours_pid"; stop "$unbound_pid"; stop "$kresd_pid"; stop "$nsd_pid"
 }
 
 # ---------------------------------------------------------------- 3. cold walks
 workload_cold() {
-    local lab=$WORK/lab ours=127.80.0.31 unbound=127.80.0.32
+    local lab=$WORK/lab ours=127.80.0.31 unbound=127.80.0.32 kresd=127.80.0.33
     "$TOOL" generate-lab --directory "$lab" --domains 200 --second-octet 81
-    mkdir -p "$WORK/cold-unbound"
+    mkdir -p "$WORK/cold-unbound" "$WORK/cold-kresd"
     write_unbound_config "$WORK/cold-unbound" "$unbound" "$PORT" "  root-hints: \"$lab/root.hints\""
+    # ALLOW_LOCAL: kresd drops glue in 127.0.0.0/8 unless told, as Unbound needs do-not-query-localhost: no.
+    write_kresd_config "$WORK/cold-kresd" "$kresd" "$PORT" \
+        "modules.load('hints > iterate')" "hints.root_file('$lab/root.hints')" \
+        "policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL'})))"
     # The lab is on port 53: Unbound iterates to port 53 only. One NSD per lab address, holding
     # only the zones that address serves (`zones.list`: origin, file, address): one NSD holding
     # every zone would answer any name authoritatively at the root's address, and neither
@@ -445,7 +475,7 @@ workload_cold() {
     local names=$lab/names.txt count
     count=$(grep -c . "$names")
     for repetition in $(seq "$REPETITIONS"); do
-        for server in ours unbound; do
+        for server in ours unbound kresd; do
             log "cold walk: $server, $count names, repetition $repetition of $REPETITIONS"
             # Counting starts before the resolver does: priming queries count too.
             lab_queries >/dev/null
@@ -454,9 +484,14 @@ workload_cold() {
                 start_ours_resolver cold-ours "$ours" --root-hints "$lab/root.hints" --upstream-port 53 \
                     $NO_IP6
                 local address=$ours
-            else
+            elif [ "$server" = unbound ]; then
                 start_unbound cold-unbound "$WORK/cold-unbound"
                 local address=$unbound
+            else
+                # kresd's cache is a file: it outlives the process, so each walk starts without it.
+                rm -rf "$WORK/cold-kresd/cache"
+                start_kresd cold-kresd "$WORK/cold-kresd"
+                local address=$kresd
             fi
             local pid=$STARTED_PID
             wait_port "$address" "$PORT"
@@ -571,7 +606,7 @@ MODE="full: $REPETITIONS repetitions of ${DURATION}s"
 CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 MEMORY=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
-PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
+PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), $(kresd --version 2>&1 | head -1), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
 HEADING="# Benchmark results $STAMP UTC
 
 - Mode: $MODE; only: $ONLY

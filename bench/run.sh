@@ -103,6 +103,14 @@ HALT_POLL_STATE="no haltpoll cpuidle driver (not a KVM guest): left as is"
 # HALT_POLL_STATE says what the run had, for the report's heading.
 set_halt_poll() {
     [ -e "$HALT_POLL_FILE" ] || return 0
+    # The parameter exists wherever the kernel has the driver built in, but it acts only while
+    # haltpoll is the cpuidle driver in use (a host may hint otherwise: then the driver is "none").
+    local driver
+    driver=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo unknown)
+    if [ "$driver" != haltpoll ]; then
+        HALT_POLL_STATE="cpuidle driver $driver, so guest halt polling is not in use: left as is"
+        return 0
+    fi
     local current
     current=$(cat "$HALT_POLL_FILE")
     if [ "$GUEST_HALT_POLL_NS" = keep ] || [ "$GUEST_HALT_POLL_NS" = "$current" ]; then

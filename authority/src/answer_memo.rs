@@ -3,6 +3,8 @@
 //!
 //! Flow: handler → `recall` (hit: stored bytes, request's ID) or `answer_packet` → `remember`;
 //! rate limiting runs after it on whichever bytes came out, so hits are limited like the rest.
+//! An answer that would push out a live one is stored only at its question's second miss, so
+//! names asked once never flush the answers asked again.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -10,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::limits::{
-    ANSWER_MEMO_MAX_BYTES, ANSWER_MEMO_MAX_REQUEST_BYTES, ANSWER_MEMO_MAX_RESPONSE_BYTES,
-    ANSWER_MEMO_SLOTS, ANSWER_MEMO_WAYS, HEADER_BYTES,
+    ANSWER_MEMO_DOORKEEPER, ANSWER_MEMO_MAX_BYTES, ANSWER_MEMO_MAX_REQUEST_BYTES,
+    ANSWER_MEMO_MAX_RESPONSE_BYTES, ANSWER_MEMO_SLOTS, ANSWER_MEMO_WAYS, HEADER_BYTES,
 };
 use crate::listen::Protocol;
 
@@ -49,6 +51,10 @@ struct Set {
     ways: [Option<Entry>; ANSWER_MEMO_WAYS],
     /// The way hit or filled last; a new entry goes elsewhere when no way is free.
     recent: usize,
+    /// Fingerprints of questions turned away because every way held a live answer (0: none).
+    turned_away: [u32; ANSWER_MEMO_DOORKEEPER],
+    /// Where the next turned-away fingerprint is written (the oldest is overwritten).
+    next_turned_away: usize,
 }
 
 impl Set {
@@ -68,6 +74,24 @@ impl Set {
             })
         })
         .unwrap_or((self.recent + 1) % ANSWER_MEMO_WAYS)
+    }
+
+    /// Whether a question may evict a live answer: yes when it was turned away before and is
+    /// still listed (the listing is then used up); otherwise it is listed, and turned away.
+    fn admits(&mut self, fingerprint: u32) -> bool {
+        if let Some(listed) = self
+            .turned_away
+            .iter_mut()
+            .find(|listed| **listed == fingerprint)
+        {
+            *listed = 0;
+            return true;
+        }
+        if let Some(slot) = self.turned_away.get_mut(self.next_turned_away) {
+            *slot = fingerprint;
+        }
+        self.next_turned_away = (self.next_turned_away + 1) % ANSWER_MEMO_DOORKEEPER;
+        false
     }
 }
 
@@ -121,7 +145,7 @@ impl AnswerMemo {
     pub fn recall(&self, generation: u64, request: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
         let (id, question) = split_request(request)?;
         let transport = transport_byte(protocol);
-        let mut set = self.lock_set(transport, question)?;
+        let (mut set, _) = self.lock_set(transport, question)?;
         let way = set.ways.iter().position(|way| {
             way.as_ref()
                 .is_some_and(|entry| entry.matches(generation, transport, question))
@@ -136,7 +160,8 @@ impl AnswerMemo {
 
     /// Remembers `response`, the answer to `request` over `protocol` from catalog `generation`.
     /// The caller vouches that the answer depends on nothing else (not on the client, not on time).
-    /// Requests or answers over their bounds, and answers past the byte budget, are not kept.
+    /// Requests or answers over their bounds, and answers past the byte budget, are not kept; nor
+    /// is an answer that would evict a live one, until its question has been turned away once.
     pub fn remember(&self, generation: u64, request: &[u8], protocol: Protocol, response: &[u8]) {
         let Some((_, question)) = split_request(request) else {
             return;
@@ -146,10 +171,20 @@ impl AnswerMemo {
         }
         let transport = transport_byte(protocol);
         let size = 1 + question.len() + response.len();
-        let Some(mut set) = self.lock_set(transport, question) else {
+        let Some((mut set, fingerprint)) = self.lock_set(transport, question) else {
             return;
         };
         let way = set.way_for(generation, transport, question);
+        let evicts_live = set
+            .ways
+            .get(way)
+            .and_then(Option::as_ref)
+            .is_some_and(|entry| {
+                entry.generation == generation && !entry.matches(generation, transport, question)
+            });
+        if evicts_live && !set.admits(fingerprint) {
+            return;
+        }
         let Some(slot) = set.ways.get_mut(way) else {
             return;
         };
@@ -195,14 +230,19 @@ impl AnswerMemo {
         self.stored_bytes.load(Ordering::Relaxed)
     }
 
-    /// The set of this key, locked (`None` cannot happen: the mask keeps the index in the table).
-    fn lock_set(&self, transport: u8, question: &[u8]) -> Option<MutexGuard<'_, Set>> {
+    /// The set of this key, locked, and the key's fingerprint within the set (never 0); `None`
+    /// cannot happen: the mask keeps the index in the table.
+    fn lock_set(&self, transport: u8, question: &[u8]) -> Option<(MutexGuard<'_, Set>, u32)> {
         let mut hasher = self.hasher.build_hasher();
         hasher.write_u8(transport);
         hasher.write(question);
-        // Truncating the hash is the point: its low bits pick the set (a power of two of them).
-        let index = (hasher.finish() as usize) & (self.sets.len() - 1);
-        self.sets.get(index).map(lock)
+        let hash = hasher.finish();
+        // Truncating the hash is the point: its low bits pick the set (a power of two of them),
+        // its top 32 bits, which no table here is large enough to use for the index, are the
+        // fingerprint. The lowest bit is set so that 0 can mean "no fingerprint".
+        let index = (hash as usize) & (self.sets.len() - 1);
+        let fingerprint = ((hash >> 32) as u32) | 1;
+        self.sets.get(index).map(|set| (lock(set), fingerprint))
     }
 }
 

@@ -84,12 +84,20 @@ pub const RATE_LIMIT_BURST_SECONDS: u32 = 1;
 
 /// Answers the memo can hold. PowerDNS's packet cache, the model, holds up to 1,000,000
 /// (`max-packet-cache-entries`); 65,536 covers every distinct question of issue 6's benchmark zone
-/// (about 13,000 names) several times over, and its table (no answers in it) is ~2.5 MiB.
+/// (about 13,000 names) several times over, and its table (no answers in it) is ~3.3 MiB.
 pub const ANSWER_MEMO_SLOTS: usize = 65_536;
 
 /// Slots per set: a question may sit in either of two slots, so two hot questions whose hashes
 /// meet do not evict each other on every query (2-way set-associative, as CPU caches do).
 pub const ANSWER_MEMO_WAYS: usize = 2;
+
+/// Questions each set remembers having turned away: a question that would evict a live answer
+/// is stored only when it comes back while still listed here (TinyLFU's doorkeeper, per set). A
+/// name asked once (a random-name flood, or the NXDOMAIN and wildcard names of a query mix) then
+/// never pushes out an answer that is asked again. Four per set outlast a flood of 100,000 new
+/// names a second spread over 32,768 sets by about a second; at 4 octets each they add 512 KiB to
+/// the table.
+pub const ANSWER_MEMO_DOORKEEPER: usize = 4;
 
 /// Bytes of requests and answers held by the memo at most; a new answer that would go past it is
 /// not remembered. 32 MiB is ~200,000 typical answers, far more than the slots, so it only binds

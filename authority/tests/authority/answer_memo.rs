@@ -256,6 +256,53 @@ fn questions_sharing_a_set_never_share_an_answer() {
 }
 
 #[test]
+fn names_asked_once_never_push_out_answers_asked_again() {
+    let zones = zones();
+    // One set of two slots, held by two questions that keep being asked.
+    let memo = AnswerMemo::new(2, 1 << 20);
+    let kept = [
+        bytes(ask("web.example.test.", RecordType::A)),
+        bytes(ask("www.example.test.", RecordType::A)),
+    ];
+    for packet in &kept {
+        answer_packet_memoised(&memo, &zones, packet, Protocol::Udp);
+    }
+    // A flood of names asked once each, under the wildcard: every one is answered, none is kept.
+    for index in 0..1000 {
+        let packet = bytes(ask(&format!("n{index}.wild.example.test."), RecordType::MX));
+        assert_eq!(
+            answer_packet_memoised(&memo, &zones, &packet, Protocol::Udp),
+            answer_packet(&zones, &packet, Protocol::Udp)
+        );
+    }
+    for packet in &kept {
+        assert!(
+            memo.recall(zones.generation(), packet, Protocol::Udp)
+                .is_some(),
+            "an answer asked again was pushed out by names asked once"
+        );
+    }
+    // A question that comes back is let in at its second miss.
+    let newcomer = bytes(ask("a.wild.example.test.", RecordType::MX));
+    answer_packet_memoised(&memo, &zones, &newcomer, Protocol::Udp);
+    assert!(
+        memo.recall(zones.generation(), &newcomer, Protocol::Udp)
+            .is_none(),
+        "turned away at its first miss"
+    );
+    assert_eq!(
+        answer_packet_memoised(&memo, &zones, &newcomer, Protocol::Udp),
+        answer_packet(&zones, &newcomer, Protocol::Udp)
+    );
+    assert_eq!(
+        memo.recall(zones.generation(), &newcomer, Protocol::Udp),
+        answer_packet(&zones, &newcomer, Protocol::Udp),
+        "let in at its second miss"
+    );
+    assert_eq!(memo.entry_count(), 2);
+}
+
+#[test]
 fn memo_stays_within_its_slots_and_bytes() {
     let zones = zones();
     let memo = AnswerMemo::new(64, 1 << 20);

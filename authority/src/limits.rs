@@ -80,7 +80,7 @@ pub const RATE_LIMIT_BURST_SECONDS: u32 = 1;
 
 // ---- end response rate limiting ----
 
-// ---- answer memo (answer_memo.rs) ----
+// ---- answer memo (answer/memo.rs) ----
 
 /// Answers the memo can hold. PowerDNS's packet cache, the model, holds up to 1,000,000
 /// (`max-packet-cache-entries`); 65,536 covers every distinct question of issue 6's benchmark zone

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if arguments.check {
-        let report = authority::check::check_files(&arguments.zones);
+        let report = authority::catalog::check::check_files(&arguments.zones);
         for warning in &report.warnings {
             eprintln!("warning: {warning}");
         }

@@ -5,11 +5,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::catalog::ZoneSource;
-use crate::handler::AuthorityHandler;
-use crate::reload::{ReloadReport, SharedCatalog};
+use crate::answer::handler::AuthorityHandler;
+use crate::catalog::reload::{ReloadReport, SharedCatalog};
+use crate::catalog::zones::ZoneSource;
 use crate::rrl::RateLimitConfig;
-use crate::zone_error::ZoneError;
+use crate::zone::error::ZoneError;
 
 /// What `run` needs: addresses and zone sources.
 #[derive(Clone, Debug)]

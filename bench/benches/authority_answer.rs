@@ -1,14 +1,14 @@
 //! Hot path of the authority without sockets: request parse → lookup → response write
-//! (`authority::handler::answer_packet`) over issue 6's zone and query mix, then the same through
+//! (`authority::answer::handler::answer_packet`) over issue 6's zone and query mix, then the same through
 //! the answer memo (`answer_packet_memoised`, warmed by the first round). Prints ns per query
 //! (median and range over rounds); std-only timing, so read it as a trend, not to the nanosecond.
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use authority::answer_memo::AnswerMemo;
-use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::{answer_packet, answer_packet_memoised};
+use authority::answer::handler::{answer_packet, answer_packet_memoised};
+use authority::answer::memo::AnswerMemo;
+use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::Protocol;
 use bench::auth_zone::{self, QueryMix, ZoneShape};
 use bench::statistics::summarize;

@@ -10,8 +10,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::answer_packet;
+use authority::answer::handler::answer_packet;
+use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::{Protocol, RequestContext};
 use bench::auth_zone::{self, QueryMix, ZoneShape};
 use bench::statistics::summarize;

@@ -21,7 +21,7 @@ fn main() {
         eprintln!("usage: load_phases ORIGIN FILE");
         std::process::exit(2);
     };
-    let Ok(origin) = authority::yaml_zone::parse_origin(origin) else {
+    let Ok(origin) = authority::zone::yaml_zone::parse_origin(origin) else {
         eprintln!("bad origin");
         std::process::exit(2);
     };
@@ -36,14 +36,17 @@ fn main() {
         memory()
     );
     let start = Instant::now();
-    let read =
-        match authority::yaml_zone::read_zone_text_without_lines(&text, Path::new(file), &origin) {
-            Ok(read) => read,
-            Err(errors) => {
-                eprintln!("{} errors, first: {:?}", errors.len(), errors.first());
-                std::process::exit(1);
-            }
-        };
+    let read = match authority::zone::yaml_zone::read_zone_text_without_lines(
+        &text,
+        Path::new(file),
+        &origin,
+    ) {
+        Ok(read) => read,
+        Err(errors) => {
+            eprintln!("{} errors, first: {:?}", errors.len(), errors.first());
+            std::process::exit(1);
+        }
+    };
     println!(
         "parse+convert  {:>8.3} s  {} records  {}",
         start.elapsed().as_secs_f64(),
@@ -52,7 +55,7 @@ fn main() {
     );
     drop(text);
     let start = Instant::now();
-    match authority::zone_build::build_zone(read) {
+    match authority::zone::build::build_zone(read) {
         Ok(zone) => println!(
             "build          {:>8.3} s  {} names  {}",
             start.elapsed().as_secs_f64(),

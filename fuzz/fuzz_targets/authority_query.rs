@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::answer_packet;
+use authority::answer::handler::answer_packet;
+use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::Protocol;
 use libfuzzer_sys::fuzz_target;
 

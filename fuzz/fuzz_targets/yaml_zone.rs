@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use authority::yaml_zone::{parse_origin, read_zone_text};
-use authority::zone_build::build_zone;
+use authority::zone::build::build_zone;
+use authority::zone::yaml_zone::{parse_origin, read_zone_text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

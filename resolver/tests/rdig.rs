@@ -719,7 +719,7 @@ mod against_project_authority {
 
     use std::sync::Arc;
 
-    use authority::handler::AuthorityHandler;
+    use authority::answer::handler::AuthorityHandler;
     use authority::listen::{serve, ListenOptions, Server};
 
     /// The project's authoritative server, in process on its own runtime; stopped on drop.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use hickory_proto::rr::Name;
 
-use crate::zone_error::ZoneError;
+use crate::zone::error::ZoneError;
 
 #[derive(Debug)]
 pub enum LabError {

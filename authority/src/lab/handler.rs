@@ -4,7 +4,7 @@
 use std::sync::{Arc, RwLock};
 
 use super::LabViews;
-use crate::handler::answer_packet;
+use crate::answer::handler::answer_packet;
 use crate::listen::{Handler, RequestContext};
 
 /// Holds the current views; a reload swaps the whole `Arc`, as `SharedCatalog` does.

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use hickory_proto::rr::{LowerName, Name, RData, RecordType};
 
 use super::LabError;
-use crate::catalog::Catalog;
+use crate::catalog::zones::Catalog;
 use crate::limits::MAX_LAB_ADDRESSES;
 
 /// Address → the origins of the zones served there, both sorted (names in DNS canonical order,
@@ -131,8 +131,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::yaml_zone::read_zone_text;
-    use crate::zone_build::build_zone;
+    use crate::zone::build::build_zone;
+    use crate::zone::yaml_zone::read_zone_text;
 
     fn catalog(zones: &[(&str, &str)]) -> Catalog {
         let zones = zones.iter().map(|(origin, text)| {

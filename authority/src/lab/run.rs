@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{plan_addresses, AddressPlan, LabError, LabHandler, LabViews};
-use crate::catalog::{Catalog, ZoneSource};
+use crate::catalog::zones::{Catalog, ZoneSource};
 use crate::limits::MAX_LAB_ZONES;
-use crate::yaml_zone::origin_from_path;
-use crate::zone_error::ZoneError;
+use crate::zone::error::ZoneError;
+use crate::zone::yaml_zone::origin_from_path;
 
 /// What `run_lab` needs.
 #[derive(Clone, Debug)]

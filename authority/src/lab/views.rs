@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::AddressPlan;
-use crate::catalog::Catalog;
+use crate::catalog::zones::Catalog;
 
 #[derive(Debug, Default)]
 pub struct LabViews {

@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use authority::answer_memo::AnswerMemo;
-use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::{answer_packet, answer_packet_memoised, AuthorityHandler};
+use authority::answer::handler::{answer_packet, answer_packet_memoised, AuthorityHandler};
+use authority::answer::memo::AnswerMemo;
+use authority::catalog::reload::SharedCatalog;
+use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::{Handler, Protocol, RequestContext};
-use authority::reload::SharedCatalog;
 use authority::rrl::RateLimitConfig;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};

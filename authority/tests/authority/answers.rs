@@ -8,7 +8,7 @@ use crate::support::{ask, assert_header, catalog, full, section, EXAMPLE, OTHER}
 const ZONE_NS: [&str; 2] = ["example.test. NS", "example.test. NS"];
 const ZONE_NS_ADDRESSES: [&str; 2] = ["ns1.example.test. A", "ns2.example.test. AAAA"];
 
-fn zones() -> authority::catalog::Catalog {
+fn zones() -> authority::catalog::zones::Catalog {
     catalog(&[("example.test", EXAMPLE), ("other.test", OTHER)])
 }
 

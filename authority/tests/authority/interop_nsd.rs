@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::answer_packet;
+use authority::answer::handler::answer_packet;
+use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::Protocol;
-use authority::master_file::to_master_file;
+use authority::zone::master_file::to_master_file;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Record, RecordType};
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use authority::catalog::ZoneSource;
+use authority::catalog::zones::ZoneSource;
 
 use crate::support::{errors, load};
 

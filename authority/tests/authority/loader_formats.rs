@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use authority::catalog::{Catalog, ZoneSource};
+use authority::catalog::zones::{Catalog, ZoneSource};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, RecordType};
 

@@ -4,10 +4,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use authority::catalog::ZoneSource;
-use authority::handler::AuthorityHandler;
+use authority::answer::handler::AuthorityHandler;
+use authority::catalog::reload::SharedCatalog;
+use authority::catalog::zones::ZoneSource;
 use authority::listen::{Handler, Protocol, RequestContext};
-use authority::reload::SharedCatalog;
 use authority::rrl::RateLimitConfig;
 use hickory_proto::rr::RecordType;
 

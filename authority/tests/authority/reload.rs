@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use authority::catalog::ZoneSource;
+use authority::catalog::reload::SharedCatalog;
+use authority::catalog::zones::ZoneSource;
 use authority::listen::Protocol;
-use authority::reload::SharedCatalog;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
 

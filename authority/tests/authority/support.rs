@@ -6,13 +6,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use authority::catalog::Catalog;
-use authority::handler::answer_packet;
+use authority::answer::handler::answer_packet;
+use authority::catalog::zones::Catalog;
 use authority::listen::Protocol;
-use authority::yaml_zone::{parse_origin, read_zone_text};
-use authority::zone::Zone;
-use authority::zone_build::build_zone;
-use authority::zone_error::ZoneError;
+use authority::zone::build::build_zone;
+use authority::zone::error::ZoneError;
+use authority::zone::prepared::Zone;
+use authority::zone::yaml_zone::{parse_origin, read_zone_text};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, Record, RecordType};
 

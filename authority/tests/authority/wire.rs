@@ -1,13 +1,13 @@
 //! The bytes-in/bytes-out path: malformed and unsupported requests, EDNS, truncation by size.
 
-use authority::handler::answer_packet;
+use authority::answer::handler::answer_packet;
 use authority::listen::Protocol;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
 
 use crate::support::{ask_with, catalog, query_bytes, section, EXAMPLE};
 
-fn zones() -> authority::catalog::Catalog {
+fn zones() -> authority::catalog::zones::Catalog {
     catalog(&[("example.test", EXAMPLE), ("big.test", &big_zone())])
 }
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use hickory_proto::op::Query;
 
-use authority::catalog::{Catalog, ZoneSource};
-use authority::handler::answer_packet;
+use authority::answer::handler::answer_packet;
+use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::Protocol;
-use authority::zone_error::ZoneError;
+use authority::zone::error::ZoneError;
 
 /// Zones the daemon serves itself.
 pub trait LocalZones: Send + Sync {

@@ -15,9 +15,9 @@ pub const LOC: RecordType = RecordType::Unknown(29);
 
 /// SPF (type 99, RFC 4408; RFC 7208 §3.1 deprecates it) has no hickory type of its own.
 pub const SPF: RecordType = RecordType::Unknown(99);
-use crate::yaml_rdata_objects::{ds_rdata, loc_rdata, svcb_rdata};
-use crate::yaml_tree::{Node, NodeValue};
-use crate::zone_error::ZoneErrorKind;
+use crate::zone::error::ZoneErrorKind;
+use crate::zone::yaml_rdata_objects::{ds_rdata, loc_rdata, svcb_rdata};
+use crate::zone::yaml_tree::{Node, NodeValue};
 
 /// Builds the RDATA of `record_type` from one octoDNS value. Names are relative to `origin`
 /// unless they end in a dot.

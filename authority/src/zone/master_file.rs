@@ -7,7 +7,7 @@ use std::fmt::Write;
 use hickory_proto::rr::{RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
 
-use crate::zone::Zone;
+use crate::zone::prepared::Zone;
 
 /// The zone as master-file text: SOA first (RFC 1035 §5.2), then every other record.
 pub fn to_master_file(zone: &Zone) -> String {

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, RwLock};
 
-use crate::catalog::{Catalog, ZoneSource};
-use crate::zone_error::{ZoneError, ZoneWarning};
+use crate::catalog::zones::{Catalog, ZoneSource};
+use crate::zone::error::{ZoneError, ZoneWarning};
 
 /// The current catalog behind a lock held only long enough to clone an `Arc`, so a query
 /// sees either the whole old catalog or the whole new one, never a mix.

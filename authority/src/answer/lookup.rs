@@ -10,10 +10,10 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 
-use crate::catalog::Catalog;
+use crate::catalog::zones::Catalog;
 use crate::limits::MAX_CNAME_CHAIN;
-use crate::names::ancestor;
-use crate::zone::{RecordSet, ServedSet, Zone, ZoneNode};
+use crate::zone::names::ancestor;
+use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
 
 /// The sections of an answer, each a list of whole RRsets (truncation drops whole RRsets,
 /// RFC 2181 §9), plus the header bits the lookup decides.

@@ -1,8 +1,8 @@
 //! `authority --check`: load every file as the server would and list each problem as
 //! `file:line: problem` (like named-checkzone). It never serves.
 
-use crate::catalog::ZoneSource;
-use crate::zone_error::{ZoneError, ZoneWarning};
+use crate::catalog::zones::ZoneSource;
+use crate::zone::error::{ZoneError, ZoneWarning};
 
 /// The result of checking zone files.
 #[derive(Debug, Default)]

@@ -8,11 +8,11 @@ use hickory_proto::op::{
 };
 use hickory_proto::serialize::binary::BinEncoder;
 
+use crate::answer::lookup::Answer;
+use crate::answer::request::{Header, Request};
 use crate::limits::{MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_UDP_PAYLOAD};
 use crate::listen::Protocol;
-use crate::lookup::Answer;
-use crate::request::{Header, Request};
-use crate::zone::RecordSet;
+use crate::zone::prepared::RecordSet;
 
 /// The largest response we may send for this request (RFC 6891 §6.2.3–6.2.5, RFC 1035 §4.2.1).
 pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {

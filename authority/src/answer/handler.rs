@@ -8,13 +8,13 @@ use std::time::Instant;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RecordType};
 
-use crate::answer_memo::AnswerMemo;
-use crate::catalog::Catalog;
+use crate::answer::lookup::{lookup, Answer};
+use crate::answer::memo::AnswerMemo;
+use crate::answer::request::{parse_request, Header, Rejection};
+use crate::answer::response::{encode_answer, encode_error, size_limit};
+use crate::catalog::reload::SharedCatalog;
+use crate::catalog::zones::Catalog;
 use crate::listen::{Handler, Protocol, RequestContext};
-use crate::lookup::{lookup, Answer};
-use crate::reload::SharedCatalog;
-use crate::request::{parse_request, Header, Rejection};
-use crate::response::{encode_answer, encode_error, size_limit};
 use crate::rrl::{truncated_reply, Decision, RateLimitConfig, RateLimiter};
 
 /// Answers one packet from `catalog`; `None` means send nothing.

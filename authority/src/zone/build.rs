@@ -9,9 +9,9 @@ use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD};
-use crate::yaml_zone::{ReadZone, SourceRecord};
-use crate::zone::{RecordSet, ServedSet, Zone, ZoneNode};
-use crate::zone_error::{ZoneError, ZoneErrorKind};
+use crate::zone::error::{ZoneError, ZoneErrorKind};
+use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
+use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
 /// Timers of the SOA we make when a file has none. The serial is 1 (the file has no history);
 /// refresh/retry/expire follow RIPE-203's recommendations scaled for a small zone, and the
@@ -309,7 +309,7 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             let apex_ttl = apex_sets
                 .and_then(|sets| sets.get(&ns_code))
                 .and_then(|pending| pending.records.first())
-                .map_or(crate::yaml_zone::DEFAULT_TTL, |record| record.ttl);
+                .map_or(crate::zone::yaml_zone::DEFAULT_TTL, |record| record.ttl);
             Record::from_rdata(origin.clone(), apex_ttl, RData::SOA(soa))
         }
     };

@@ -1,5 +1,5 @@
 //! Reads one octoDNS YAML zone file into source records (owner, type, TTL, RDATA, line).
-//! It only reads and converts; zone-wide checks (apex NS, CNAME, glue) are done in `zone_build`.
+//! It only reads and converts; zone-wide checks (apex NS, CNAME, glue) are done in `zone::build`.
 
 use std::collections::HashSet;
 use std::fs;
@@ -11,11 +11,11 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use crate::limits::{
     MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES,
 };
-use crate::yaml_rdata::rdata_from_node;
-use crate::yaml_tree::{
+use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
+use crate::zone::yaml_rdata::rdata_from_node;
+use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
 };
-use crate::zone_error::{ZoneError, ZoneErrorKind, ZoneWarning};
 
 /// octoDNS's default TTL when a record object has none.
 pub const DEFAULT_TTL: u32 = 3600;
@@ -432,10 +432,10 @@ fn duplicate_key(value: &Node) -> Option<(u64, String)> {
 /// sign or parse are refused as unknown.
 fn served_record_type(text: &str) -> Option<RecordType> {
     if text == "SPF" {
-        return Some(crate::yaml_rdata::SPF);
+        return Some(crate::zone::yaml_rdata::SPF);
     }
     if text == "LOC" {
-        return Some(crate::yaml_rdata::LOC);
+        return Some(crate::zone::yaml_rdata::LOC);
     }
     let record_type = RecordType::from_str(text).ok()?;
     match record_type {

@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
-use crate::names::ancestor;
-use crate::yaml_zone::{
+use crate::zone::build::build_zone;
+use crate::zone::error::{ZoneError, ZoneWarning};
+use crate::zone::names::ancestor;
+use crate::zone::prepared::Zone;
+use crate::zone::yaml_zone::{
     origin_from_path, parse_origin, read_zone_file_text, read_zone_text,
     read_zone_text_without_lines,
 };
-use crate::zone::Zone;
-use crate::zone_build::build_zone;
-use crate::zone_error::{ZoneError, ZoneWarning};
 
 /// Where one zone comes from: a file and the origin it serves (`ORIGIN=PATH` or the file name).
 #[derive(Clone, Debug, PartialEq, Eq)]

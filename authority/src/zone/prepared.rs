@@ -1,6 +1,6 @@
 //! One zone prepared for lookup (NSD style): nodes keyed by lowercased name, RRsets per type,
 //! delegations marked, empty non-terminals present, additional addresses precomputed.
-//! Built only by `zone_build`; the query path reads it and never changes it.
+//! Built only by `zone::build`; the query path reads it and never changes it.
 
 use std::collections::HashMap;
 use std::sync::Arc;

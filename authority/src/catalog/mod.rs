@@ -1,0 +1,12 @@
+//! The zones we serve, as one immutable `Catalog`: loaded from `[ORIGIN=]FILE` sources through
+//! `zone`, searched for the closest enclosing zone, and swapped whole on reload. It never answers.
+//!
+//! ```text
+//! [ORIGIN=]FILE → zones.rs (ZoneSource::load via zone/ → Catalog, closest zone) → reload.rs
+//!                 (SharedCatalog: one Arc<Catalog>, swapped per SIGHUP) → answer/ reads the current one
+//! check.rs: the same load, every problem printed as `file:line: problem`, nothing served.
+//! ```
+
+pub mod check;
+pub mod reload;
+pub mod zones;

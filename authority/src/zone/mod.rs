@@ -1,0 +1,20 @@
+//! One zone file to one prepared `Zone`, checked once at load: everything here runs before the
+//! first query and nothing here runs per query (except `names`, the lowercased-name helper).
+//!
+//! ```text
+//! file text → yaml_tree.rs (nodes with lines) → yaml_zone.rs (source records: owner, type, TTL, line)
+//!                                                  └ yaml_rdata.rs (+ yaml_rdata_objects.rs: DS, LOC, SVCB)
+//!           → build.rs (zone-wide checks) → prepared.rs (`Zone`: nodes, RRsets, cuts, additional data)
+//! error.rs: one ZoneError per problem, collected all along.  master_file.rs: Zone → RFC 1035 text.
+//! names.rs: a lowercased name cut into its ancestors (catalog and lookup use it).
+//! ```
+
+pub mod build;
+pub mod error;
+pub mod master_file;
+pub mod names;
+pub mod prepared;
+pub mod yaml_rdata;
+pub mod yaml_rdata_objects;
+pub mod yaml_tree;
+pub mod yaml_zone;

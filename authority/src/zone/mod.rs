@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! file text → yaml_tree.rs (nodes with lines) → yaml_zone.rs (source records: owner, type, TTL, line)
-//!                                                  └ yaml_rdata.rs (+ yaml_rdata_objects.rs: DS, LOC, SVCB)
+//!                                                  └ yaml_rdata.rs (+ yaml_rdata_objects.rs: DS, LOC, SVCB),
+//!                                                    both reading fields through yaml_value.rs
 //!           → build.rs (zone-wide checks) → prepared.rs (`Zone`: nodes, RRsets, cuts, additional data)
 //! error.rs: one ZoneError per problem, collected all along.  master_file.rs: Zone → RFC 1035 text.
 //! names.rs: a lowercased name cut into its ancestors (catalog and lookup use it).
@@ -17,4 +18,5 @@ pub mod prepared;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;
 pub mod yaml_tree;
+pub mod yaml_value;
 pub mod yaml_zone;

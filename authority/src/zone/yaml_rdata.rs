@@ -18,6 +18,9 @@ pub const SPF: RecordType = RecordType::Unknown(99);
 use crate::zone::error::ZoneErrorKind;
 use crate::zone::yaml_rdata_objects::{ds_rdata, loc_rdata, svcb_rdata};
 use crate::zone::yaml_tree::{Node, NodeValue};
+use crate::zone::yaml_value::{
+    bad, field, integer_field, name, name_field, presentation, quoted, scalar, text_field,
+};
 
 /// Builds the RDATA of `record_type` from one octoDNS value. Names are relative to `origin`
 /// unless they end in a dot.
@@ -148,125 +151,6 @@ pub fn rdata_from_node(
         }
         _ => presentation(record_type, scalar(record_type, node)?),
     }
-}
-
-pub(crate) fn bad(record_type: RecordType, problem: impl Into<String>) -> ZoneErrorKind {
-    ZoneErrorKind::BadValue {
-        record_type: record_type.to_string(),
-        problem: problem.into(),
-    }
-}
-
-pub(crate) fn presentation(record_type: RecordType, text: &str) -> Result<RData, ZoneErrorKind> {
-    RData::try_from_str(record_type, text)
-        .map_err(|error| bad(record_type, format!("{text:?}: {error}")))
-}
-
-fn scalar(record_type: RecordType, node: &Node) -> Result<&str, ZoneErrorKind> {
-    node.as_scalar().ok_or_else(|| {
-        bad(
-            record_type,
-            format!("expected a single value, found {}", shape(node)),
-        )
-    })
-}
-
-fn shape(node: &Node) -> &'static str {
-    match node.value {
-        NodeValue::Null => "nothing",
-        NodeValue::Scalar(_) => "a scalar",
-        NodeValue::Sequence(_) => "a list",
-        NodeValue::Mapping(_) => "a mapping",
-    }
-}
-
-pub(crate) fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for character in text.chars() {
-        if character == '"' || character == '\\' {
-            out.push('\\');
-        }
-        out.push(character);
-    }
-    out.push('"');
-    out
-}
-
-fn parse_name(record_type: RecordType, text: &str, origin: &Name) -> Result<Name, ZoneErrorKind> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(bad(record_type, "empty name"));
-    }
-    if text == "@" {
-        return Ok(origin.clone());
-    }
-    Name::parse(text, Some(origin)).map_err(|_| ZoneErrorKind::BadName(text.to_owned()))
-}
-
-fn name(record_type: RecordType, node: &Node, origin: &Name) -> Result<Name, ZoneErrorKind> {
-    parse_name(record_type, scalar(record_type, node)?, origin)
-}
-
-pub(crate) fn field<'n>(node: &'n Node, names: &[&str]) -> Option<&'n Node> {
-    names.iter().find_map(|field_name| node.get(field_name))
-}
-
-pub(crate) fn text_field(
-    record_type: RecordType,
-    node: &Node,
-    names: &[&str],
-) -> Result<String, ZoneErrorKind> {
-    if !matches!(node.value, NodeValue::Mapping(_)) {
-        return Err(bad(
-            record_type,
-            format!(
-                "expected a mapping with {}, found {}",
-                names.join("/"),
-                shape(node)
-            ),
-        ));
-    }
-    match field(node, names) {
-        Some(value) => match &value.value {
-            NodeValue::Scalar(text) => Ok(text.clone()),
-            NodeValue::Null => Ok(String::new()),
-            _ => Err(bad(
-                record_type,
-                format!("field {} must be a scalar", names.join("/")),
-            )),
-        },
-        None => Err(bad(
-            record_type,
-            format!("missing field {}", names.join("/")),
-        )),
-    }
-}
-
-pub(crate) fn name_field(
-    record_type: RecordType,
-    node: &Node,
-    names: &[&str],
-    origin: &Name,
-) -> Result<Name, ZoneErrorKind> {
-    parse_name(record_type, &text_field(record_type, node, names)?, origin)
-}
-
-pub(crate) fn integer_field<T: FromStr>(
-    record_type: RecordType,
-    node: &Node,
-    names: &[&str],
-) -> Result<T, ZoneErrorKind> {
-    let text = text_field(record_type, node, names)?;
-    text.trim().parse().map_err(|_| {
-        bad(
-            record_type,
-            format!(
-                "field {} is not a number in range: {text:?}",
-                names.join("/")
-            ),
-        )
-    })
 }
 
 /// octoDNS TXT values escape `;` as `\;` (and `\` as `\\`); long values are split into

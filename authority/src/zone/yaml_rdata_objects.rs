@@ -5,10 +5,10 @@ use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::zone::error::ZoneErrorKind;
-use crate::zone::yaml_rdata::{
+use crate::zone::yaml_tree::{Node, NodeValue};
+use crate::zone::yaml_value::{
     bad, field, integer_field, name_field, presentation, quoted, text_field,
 };
-use crate::zone::yaml_tree::{Node, NodeValue};
 
 /// RFC 4034 §5.1: DS from octoDNS's {key_tag, algorithm, digest_type, digest} or a presentation
 /// string, as opaque RDATA (hickory has DS only with its DNSSEC features).

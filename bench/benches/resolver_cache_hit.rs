@@ -21,7 +21,7 @@ use resolver::clock::SystemClock;
 use resolver::config::{ForwardZone, ResolverConfig};
 use resolver::server::handler::{Policy, ResolverHandler};
 use resolver::server::stats::Statistics;
-use resolver::transport::{ExchangeFuture, Transport};
+use resolver::upstream::transport::{ExchangeFuture, Transport};
 use resolver::Resolver;
 
 /// Queries per round (issue 6's resolver list is 100,000 long; a tenth keeps rounds short).
@@ -45,7 +45,7 @@ impl Transport for CatalogTransport {
         _timeout: Duration,
     ) -> ExchangeFuture<'a> {
         let reply = answer_packet(&self.catalog, query, protocol)
-            .ok_or(resolver::transport::TransportError::Timeout);
+            .ok_or(resolver::upstream::transport::TransportError::Timeout);
         Box::pin(std::future::ready(reply))
     }
 }

@@ -18,7 +18,7 @@ use resolver::config::{ForwardZone, ResolverConfig};
 use resolver::server::handler::{Policy, ResolverHandler};
 use resolver::server::limits::{MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD};
 use resolver::server::stats::Statistics;
-use resolver::transport::{ExchangeFuture, Transport, TransportError};
+use resolver::upstream::transport::{ExchangeFuture, Transport, TransportError};
 use resolver::Resolver;
 
 /// Cache bound of the per-input resolver (RRsets): enough for one resolution's records.

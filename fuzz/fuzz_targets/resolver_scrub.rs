@@ -10,7 +10,7 @@ use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use libfuzzer_sys::fuzz_target;
 use resolver::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
-use resolver::scrub::{check_reply_matches, scrub};
+use resolver::scrub::scrubber::{check_reply_matches, scrub};
 
 const QUESTION_NAMES: [&str; 2] = ["www.example.test.", "a.b.sub.example.test."];
 const QUESTION_TYPES: [RecordType; 4] = [

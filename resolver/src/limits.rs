@@ -68,10 +68,10 @@ pub const MAX_TCP_MESSAGE: usize = 65_535;
 pub const UDP_RECEIVE_BUFFER: usize = 65_535;
 
 /// Upstream UDP sockets of finished exchanges waiting to be closed, per runtime thread
-/// (`udp_tcp_transport.rs`): past this many they are closed at once.
+/// (`upstream/udp_tcp_transport.rs`): past this many they are closed at once.
 pub const MAX_SOCKETS_CLOSING: usize = 64;
 
-/// Final answers waiting to be cached until their clients have them (`deferred_stores.rs`):
+/// Final answers waiting to be cached until their clients have them (`scrub/deferred_stores.rs`):
 /// past this many, one is stored at once.
 pub const MAX_DEFERRED_STORES: usize = 64;
 

@@ -7,9 +7,9 @@ use std::pin::Pin;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::budget::Budget;
 use crate::cache::{ChainLink, NegativeAnswer, Trust};
-use crate::iterator::WalkResult;
+use crate::iterate::budget::Budget;
+use crate::iterate::states::WalkResult;
 use crate::limits::MAX_CNAME_CHAIN;
 use crate::resolver::Resolver;
 use crate::response::Resolution;

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::{DNSClass, RecordType};
 
-use crate::budget::Budget;
 use crate::cache::{RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
-use crate::deferred_stores::DeferredStores;
-use crate::failure_cache::FailureCache;
-use crate::infra::InfraCache;
+use crate::iterate::budget::Budget;
+use crate::iterate::root_hints::builtin_root_hints;
 use crate::response::{build_response, response_skeleton};
-use crate::root_hints::builtin_root_hints;
-use crate::transport::Transport;
+use crate::scrub::deferred_stores::DeferredStores;
+use crate::upstream::failure_cache::FailureCache;
+use crate::upstream::infra::InfraCache;
+use crate::upstream::transport::Transport;
 
 /// The resolver: one per process, shared by every client query.
 pub struct Resolver {

@@ -439,28 +439,28 @@ mod concurrency {
         gate: Semaphore,
     }
 
-    impl resolver::transport::Transport for CountingUpstream {
+    impl resolver::upstream::transport::Transport for CountingUpstream {
         fn exchange<'a>(
             &'a self,
             _server: SocketAddr,
             _protocol: Protocol,
             query: &'a [u8],
             _timeout: std::time::Duration,
-        ) -> resolver::transport::ExchangeFuture<'a> {
+        ) -> resolver::upstream::transport::ExchangeFuture<'a> {
             self.exchanges.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
                 if let Ok(permit) = self.gate.acquire().await {
                     permit.forget();
                 }
                 let request = Message::from_vec(query)
-                    .map_err(|_| resolver::transport::TransportError::Timeout)?;
+                    .map_err(|_| resolver::upstream::transport::TransportError::Timeout)?;
                 let mut response = answer_for(&request, 1);
                 response.metadata.recursion_available = true;
                 response.metadata.recursion_desired = request.metadata.recursion_desired;
                 response.edns = request.edns.clone();
                 response
                     .to_vec()
-                    .map_err(|_| resolver::transport::TransportError::Timeout)
+                    .map_err(|_| resolver::upstream::transport::TransportError::Timeout)
             })
         }
     }

@@ -184,7 +184,7 @@ mod transport {
     use resolver::replay::parse_file;
     use resolver::replay::scenario::{MatchRules, StepKind};
     use resolver::replay::scripted_transport::ScriptedTransport;
-    use resolver::transport::{Protocol, Transport};
+    use resolver::upstream::transport::{Protocol, Transport};
 
     /// Referrals a naive walk follows before giving up; real delegation chains here are 2-3 deep.
     const MAX_REFERRALS: usize = 8;

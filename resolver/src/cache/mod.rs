@@ -13,6 +13,7 @@ mod chain_link;
 mod entry;
 mod key;
 mod store;
+pub(crate) mod wire_lookup;
 mod wire_view;
 mod zone_cuts;
 

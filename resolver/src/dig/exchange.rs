@@ -10,7 +10,7 @@ use hickory_proto::op::Message;
 
 use crate::dig::error::DigError;
 use crate::dig::options::QueryOptions;
-use crate::transport::{Protocol, Transport, TransportError};
+use crate::upstream::transport::{Protocol, Transport, TransportError};
 
 /// A reply as received, with what the stats lines report about it.
 #[derive(Debug, Clone)]

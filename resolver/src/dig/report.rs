@@ -11,7 +11,7 @@ use crate::dig::exchange::{address_text, Reply};
 use crate::dig::options::ShownParts;
 use crate::dig::presentation::{question_line, rcode_text, record_line};
 use crate::dig::when::format_when;
-use crate::transport::Protocol;
+use crate::upstream::transport::Protocol;
 
 /// The header flags that are set, in dig's order.
 pub fn flag_names(message: &Message) -> Vec<&'static str> {

@@ -16,7 +16,7 @@ use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
 use crate::dig::socket_transport::SocketTransport;
 use crate::dig::trace::run_trace;
-use crate::transport::Transport;
+use crate::upstream::transport::Transport;
 
 /// dig's usage summary (`-h`).
 pub const USAGE: &str =

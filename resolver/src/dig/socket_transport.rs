@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 use crate::dig::limits::{MAX_DATAGRAMS_PER_TRY, MAX_MESSAGE_BYTES};
-use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
 /// Plain sockets, no state between exchanges.
 #[derive(Clone, Copy, Debug, Default)]

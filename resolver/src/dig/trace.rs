@@ -21,9 +21,9 @@ use crate::dig::json::reply_value;
 use crate::dig::limits::{MAX_ROOT_HINTS_FILE_BYTES, MAX_TRACE_STEPS};
 use crate::dig::presentation::{rcode_text, record_line};
 use crate::dig::report::command_text;
-use crate::root_hints::{builtin_root_hints, read_root_hints_file};
-use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
-use crate::udp_tcp_transport::UdpTcpTransport;
+use crate::iterate::root_hints::{builtin_root_hints, read_root_hints_file};
+use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+use crate::upstream::udp_tcp_transport::UdpTcpTransport;
 use crate::Resolver;
 
 /// One upstream exchange the resolver made during the walk.

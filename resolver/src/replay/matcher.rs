@@ -9,7 +9,7 @@ use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::replay::limits::MAX_RECORDS_IN_MISMATCH;
 use crate::replay::scenario::{Entry, HeaderFlags};
-use crate::transport::Protocol;
+use crate::upstream::transport::Protocol;
 
 /// The first rule a message broke.
 #[derive(Clone, Debug, PartialEq, Eq)]

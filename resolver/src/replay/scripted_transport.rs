@@ -11,7 +11,7 @@ use crate::replay::limits::{MAX_LOGGED_EXCHANGES, MAX_UPSTREAM_QUERIES_PER_SCENA
 use crate::replay::matcher::compare;
 use crate::replay::mock_answer::mock_answer;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
-use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
 /// Something the resolver did on the network that fails the scenario by itself.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use crate::server::resolve::FlushOutcome;
 use crate::server::runtime::{self, RuntimeFlavor};
 use crate::server::settings::{Arguments, ControlCommand, Settings, SettingsError};
 use crate::server::stats::{CountingTransport, Statistics};
-use crate::udp_tcp_transport::UdpTcpTransport;
+use crate::upstream::udp_tcp_transport::UdpTcpTransport;
 use crate::Resolver;
 
 /// Why the daemon (or the control client) stopped with an error.

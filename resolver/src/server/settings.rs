@@ -10,7 +10,7 @@ use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
 use crate::config::{ForwardZone, ResolverConfig};
-use crate::root_hints::{read_root_hints_file, RootHintsError};
+use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::config_file::{ConfigError, ConfigFile, Entry};
 

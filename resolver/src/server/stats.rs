@@ -13,7 +13,7 @@ use hickory_proto::op::ResponseCode;
 
 use crate::server::limits::LATENCY_BUCKETS_MILLISECONDS;
 use crate::server::resolve::CacheCounters;
-use crate::transport::{ExchangeFuture, Protocol, Transport};
+use crate::upstream::transport::{ExchangeFuture, Protocol, Transport};
 
 /// Every counter the daemon keeps.
 #[derive(Default)]

@@ -10,7 +10,7 @@ use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use authority::listen::Protocol;
 
 use crate::response::{build_response, Resolution};
-use crate::scrub::tests::{a, name};
+use crate::scrub::scrubber::tests::{a, name};
 use crate::server::message::{encode_response, parse_request, size_limit};
 use crate::server::plain_query::PlainQuery;
 use crate::server::walk_answer::write_walk_answer;

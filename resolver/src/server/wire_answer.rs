@@ -10,9 +10,9 @@
 
 use hickory_proto::rr::RecordType;
 
+use crate::cache::wire_lookup::WireResolution;
 use crate::server::limits::{HEADER_BYTES, MAX_UDP_PAYLOAD};
 use crate::server::plain_query::{uncompressed_name_length, PlainQuery};
-use crate::wire_lookup::WireResolution;
 
 /// A compression pointer holds a 14-bit offset (RFC 1035 §4.1.4).
 pub(crate) const MAX_POINTER_OFFSET: usize = 0x3fff;

@@ -19,7 +19,7 @@ use crate::server::message::{encode_response, parse_request, size_limit};
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::Resolve;
 use crate::server::stats::Statistics;
-use crate::transport::{ExchangeFuture, Transport, TransportError};
+use crate::upstream::transport::{ExchangeFuture, Transport, TransportError};
 use crate::Resolver;
 
 /// A network that never answers: every case here must come from the cache.

@@ -5,8 +5,8 @@ use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::classify::is_strict_subdomain;
 use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
+use crate::scrub::classify::is_strict_subdomain;
 
 /// Why a reply is not a reply to our query at all (anti-spoofing, RFC 5452 §9.1).
 #[derive(Clone, Debug, PartialEq, Eq)]

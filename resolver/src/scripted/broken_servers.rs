@@ -11,10 +11,10 @@ use crate::limits::{
     FAILURE_CACHE_TTL, MAX_CNAME_CHAIN, MAX_NS_NAME_LOOKUPS_PER_DELEGATION, MAX_QUERIES_PER_WALK,
     MAX_RESOLUTION_TIME, UPSTREAM_QUERY_TIMEOUT,
 };
-use crate::scripted_network::*;
-use crate::transport::Protocol;
+use crate::scripted::network::*;
+use crate::upstream::transport::Protocol;
 
-/// Sends per exchange at most: UDP, TCP after TC=1, and once more without EDNS (upstream.rs).
+/// Sends per exchange at most: UDP, TCP after TC=1, and once more without EDNS (upstream/exchange.rs).
 const SENDS_PER_EXCHANGE: usize = 3;
 
 /// The longest a client query may take in simulated time: the deadline, plus the timeout of a
@@ -75,7 +75,7 @@ fn assert_bounded(outcome: &Outcome, query_bound: usize) {
     );
 }
 
-/// The internet of `scripted_network`, with example.com. delegated by com. to `servers`
+/// The internet of `scripted/network.rs`, with example.com. delegated by com. to `servers`
 /// (name, address) with glue instead of to its real server.
 fn example_com_served_by(servers: &[(&str, &str)]) -> ScriptedNetwork {
     let mut network = internet();

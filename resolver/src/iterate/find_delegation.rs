@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::cache::Trust;
-use crate::delegation::{Delegation, NameServer};
+use crate::iterate::delegation::{Delegation, NameServer};
 use crate::resolver::Resolver;
 
 impl Resolver {

@@ -9,8 +9,8 @@ use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::config::ResolverConfig;
-use crate::scripted_network::*;
-use crate::transport::Protocol;
+use crate::scripted::network::*;
+use crate::upstream::transport::Protocol;
 
 #[tokio::test]
 async fn referral_chain_from_root_to_domain_resolves_and_is_cached() {

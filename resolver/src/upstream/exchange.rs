@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use hickory_proto::op::{Message, Query, ResponseCode};
 
-use crate::budget::Budget;
 use crate::clock::Clock;
+use crate::iterate::budget::Budget;
 use crate::limits::UPSTREAM_QUERY_TIMEOUT;
-use crate::scrub::{check_reply_matches, ReplyMismatch};
-use crate::transport::{Protocol, Transport, TransportError};
-use crate::upstream_query::encode_query;
+use crate::scrub::scrubber::{check_reply_matches, ReplyMismatch};
+use crate::upstream::query_bytes::encode_query;
+use crate::upstream::transport::{Protocol, Transport, TransportError};
 
 /// Why an exchange gave no usable reply.
 #[derive(Clone, Debug, PartialEq, Eq)]

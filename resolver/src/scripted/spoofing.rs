@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, Record, RecordType};
 
-use crate::scripted_network::*;
+use crate::scripted::network::*;
 
 /// The malicious server, authoritative (by a genuine delegation from com.) for evil.com. only.
 const EVIL: &str = "203.0.113.53";

@@ -10,8 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 use crate::limits::{MAX_SOCKETS_CLOSING, MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
-use crate::spare_socket;
-use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+use crate::upstream::spare_socket;
+use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
 /// Sends queries over real sockets. Holds no state: each exchange opens its own socket (the
 /// receive buffer is per thread, see `RECEIVE_BUFFER`).

@@ -12,7 +12,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::clock::{Clock, ManualClock};
 use crate::config::{ResolverConfig, RootHint};
-use crate::transport::{ExchangeFuture, Protocol, Transport, TransportError};
+use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 use crate::Resolver;
 
 pub(crate) fn name(text: &str) -> Name {

@@ -7,19 +7,19 @@ use std::net::SocketAddr;
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::budget::Budget;
-use crate::classify::{classify, ReplyClass};
-use crate::delegation::{Delegation, NameServer};
-use crate::find_delegation::is_useless;
-use crate::infra::order_by_rtt;
+use crate::iterate::budget::Budget;
+use crate::iterate::delegation::{Delegation, NameServer};
+use crate::iterate::find_delegation::is_useless;
 use crate::limits::{
     MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
     MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
     UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::resolver::Resolver;
-use crate::scrub::scrub;
-use crate::upstream::{exchange, ExchangeFailure};
+use crate::scrub::classify::{classify, ReplyClass};
+use crate::scrub::scrubber::scrub;
+use crate::upstream::exchange::{exchange, ExchangeFailure};
+use crate::upstream::infra::order_by_rtt;
 
 /// What one walk (one name, one type, no CNAME chasing beyond one reply) ends with.
 #[derive(Debug)]

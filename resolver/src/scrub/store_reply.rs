@@ -7,8 +7,8 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, Record, RecordType};
 
 use crate::cache::Trust;
-use crate::deferred_stores::DeferredStore;
 use crate::resolver::Resolver;
+use crate::scrub::deferred_stores::DeferredStore;
 
 impl Resolver {
     /// Caches a walk's final reply later (`deferred_stores.rs`): now if too many wait.

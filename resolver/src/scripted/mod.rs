@@ -1,0 +1,12 @@
+//! Whole resolutions against a scripted network in simulated time: unit tests of the resolver
+//! library that need no sockets and never sleep. Test builds only.
+//!
+//! ```text
+//! network.rs (table (server, qname, qtype) ─▶ reply, manual clock) ─▶ Resolver
+//!   resolutions.rs: ordinary walks   broken_servers.rs: slow and broken servers   spoofing.rs: poisoning
+//! ```
+
+mod broken_servers;
+pub(crate) mod network;
+mod resolutions;
+mod spoofing;

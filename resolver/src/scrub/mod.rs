@@ -1,0 +1,14 @@
+//! From an upstream reply to the cache: clean it, say what it means, store what may be kept.
+//! This folder is the only door to `cache/`: nothing reaches the cache without passing the scrubber.
+//!
+//! ```text
+//! upstream reply ─▶ scrubber.rs (bailiwick, out-of-zone data, CNAME chains, reply matching)
+//!                ─▶ classify.rs (answer, referral, CNAME, NODATA, NXDOMAIN, lame: a pure function)
+//!                ─▶ store_reply.rs (RRsets at their RFC 2181 rank, negative answers per RFC 2308) ─▶ cache/
+//!                     └ deferred_stores.rs: a walk's final reply, stored once its client has the answer
+//! ```
+
+pub mod classify;
+pub(crate) mod deferred_stores;
+pub mod scrubber;
+mod store_reply;

@@ -8,8 +8,10 @@
 # As root the lab servers use port 53 on their 127.53.x.y addresses and the resolver listens on
 # 127.53.53.53:53. As another user the lab servers use port 5353, the resolver listens on
 # 127.53.53.53:5300 and sends every upstream query to port 5353 (--upstream-port).
-# LAB_PORT and RESOLVER_PORT override those ports; LAB_BINARIES=DIR uses binaries already built
-# there instead of building. Nothing outside 127.0.0.0/8 is touched.
+# LAB_PORT and RESOLVER_PORT override those ports; LAB_BLOCK=127.54 moves the lab from 127.53.x.y
+# to 127.54.x.y (a copy of zones/lab, so two labs can run side by side); LAB_BINARIES=DIR uses
+# binaries already built there instead of building. The logs are kept in lab-logs/ (or LAB_LOGS).
+# Nothing outside 127.0.0.0/8 is touched.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -22,7 +24,7 @@ for argument in "$@"; do
     case "$argument" in
         --check) mode=check ;;
         -h | --help)
-            sed -n '2,12s/^# \{0,1\}//p' "$0"
+            sed -n '2,14s/^# \{0,1\}//p' "$0"
             exit 0
             ;;
         *)
@@ -32,7 +34,12 @@ for argument in "$@"; do
     esac
 done
 
-resolver_address=127.53.53.53
+lab_block=${LAB_BLOCK:-127.53}
+if ! [[ $lab_block =~ ^127\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$ ]]; then
+    echo "lab.sh: LAB_BLOCK=$lab_block: expected 127.N with N from 0 to 255 (e.g. LAB_BLOCK=127.54)" >&2
+    exit 2
+fi
+resolver_address=$lab_block.53.53
 if [ "$(id -u)" = 0 ]; then
     lab_port=${LAB_PORT:-53}
     resolver_port=${RESOLVER_PORT:-53}
@@ -54,6 +61,24 @@ else
 fi
 
 work_directory=$(mktemp -d "${TMPDIR:-/tmp}/lab.XXXXXX")
+# The logs outlive the lab (a user reads them after Ctrl-C); each run overwrites the last one's.
+log_directory=${LAB_LOGS:-lab-logs}
+mkdir -p "$log_directory"
+log_directory=$(cd "$log_directory" && pwd)
+authority_log=$log_directory/authority.log
+resolver_log=$log_directory/resolver.log
+: >"$authority_log"
+: >"$resolver_log"
+
+# The zones: zones/lab as it is, or a copy moved to another address block.
+zone_directory=zones/lab
+if [ "$lab_block" != 127.53 ]; then
+    zone_directory=$work_directory/zones
+    mkdir "$zone_directory"
+    for file in zones/lab/*.yaml zones/lab/root.hints; do
+        sed "s/127\.53\./$lab_block./g" "$file" >"$zone_directory/${file##*/}"
+    done
+fi
 authority_pid=
 resolver_pid=
 
@@ -67,23 +92,27 @@ stop() {
         wait "$pid" 2>/dev/null || true
     done
     if [ "$mode" = check ] && [ "$status" != 0 ]; then
-        echo "--- authority log"; cat "$work_directory/authority.log" 2>/dev/null || true
-        echo "--- resolver log"; cat "$work_directory/resolver.log" 2>/dev/null || true
+        echo "--- authority log"; cat "$authority_log" 2>/dev/null || true
+        echo "--- resolver log"; cat "$resolver_log" 2>/dev/null || true
     fi
     rm -rf "$work_directory"
+    if [ "$mode" = serve ]; then
+        echo "lab.sh: logs kept in $authority_log and $resolver_log" >&2
+    fi
     exit "$status"
 }
 trap stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Waits until LOG has the listener's ready line, or fails if PID died or time ran out.
+# Waits until LOG has PATTERN (a ready line), or fails if PID died or time ran out.
 wait_ready() {
-    local name=$1 pid=$2 log=$3 waited=0
-    until grep -q "ready: listening on" "$log" 2>/dev/null; do
+    local name=$1 pid=$2 log=$3 pattern=$4 waited=0
+    until grep -q "$pattern" "$log" 2>/dev/null; do
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "lab.sh: $name exited before it was ready:" >&2
             cat "$log" >&2
+            explain_taken_address "$log"
             exit 1
         fi
         if [ "$waited" -ge $((ready_timeout * 10)) ]; then
@@ -96,14 +125,27 @@ wait_ready() {
     done
 }
 
-RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 "$binaries/authority" --lab zones/lab --port "$lab_port" \
-    >"$work_directory/authority.log" 2>&1 &
+# After a server failed to start: when its last line says an address is taken, say which and how
+# to run this lab elsewhere (usually another lab, e.g. a second ./lab.sh, holds it).
+explain_taken_address() {
+    local taken
+    taken=$(grep -o 'cannot listen on [^ ]*' "$1" | tail -n 1 | sed 's/cannot listen on //') || true
+    if [ -n "$taken" ] && grep -q 'already in use' "$1"; then
+        echo "lab.sh: $taken is taken (another lab? \`ss -lnup 'sport = :${taken##*:}'\` names the process)." >&2
+        echo "lab.sh: stop it, or run this lab elsewhere: LAB_BLOCK=127.54 ./lab.sh (other addresses)" \
+            "or LAB_PORT=5354 RESOLVER_PORT=5301 ./lab.sh (other ports)." >&2
+    fi
+}
+
+RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 "$binaries/authority" --lab "$zone_directory" --port "$lab_port" \
+    >"$authority_log" 2>&1 &
 authority_pid=$!
-wait_ready authority "$authority_pid" "$work_directory/authority.log"
+# "lab ready:" follows the whole plan, logged once every address is bound.
+wait_ready authority "$authority_pid" "$authority_log" "lab ready:"
 
 resolver_arguments=(
     --listen "$resolver_address:$resolver_port"
-    --root-hints zones/lab/root.hints
+    --root-hints "$zone_directory/root.hints"
     --allow-loopback-upstream
     --control "$work_directory/resolver.sock"
 )
@@ -111,9 +153,9 @@ if [ "$lab_port" != 53 ]; then
     resolver_arguments+=(--upstream-port "$lab_port")
 fi
 RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 "$binaries/resolver" "${resolver_arguments[@]}" \
-    >"$work_directory/resolver.log" 2>&1 &
+    >"$resolver_log" 2>&1 &
 resolver_pid=$!
-wait_ready resolver "$resolver_pid" "$work_directory/resolver.log"
+wait_ready resolver "$resolver_pid" "$resolver_log" "ready: listening on"
 
 port_option=
 dig_port_option=
@@ -124,9 +166,9 @@ fi
 
 echo
 echo "The lab is up. Its servers (address → zones):"
-sed -n 's/.*lab plan: /  /p' "$work_directory/authority.log"
+sed -n 's/.*lab plan: /  /p' "$authority_log"
 echo
-echo "Resolver: $resolver_address:$resolver_port, walking the lab from zones/lab/root.hints."
+echo "Resolver: $resolver_address:$resolver_port, walking the lab from $zone_directory/root.hints."
 echo "Query it:"
 echo "  $binaries/rdig @$resolver_address$port_option www.example.test"
 echo "  $binaries/rdig @$resolver_address$port_option start.chain.test        # CNAME chain across three zones"
@@ -135,13 +177,13 @@ echo "  $binaries/rdig @$resolver_address$port_option example.test MX"
 echo "  $binaries/rdig @$resolver_address$port_option -x 127.53.0.1"
 echo "  dig @$resolver_address$dig_port_option large.big.test TXT             # over 1232 bytes: TCP fallback"
 if [ "$lab_port" = 53 ]; then
-    echo "  $binaries/rdig +trace +roots=zones/lab/root.hints www.example.test  # walk it yourself"
+    echo "  $binaries/rdig +trace +roots=$zone_directory/root.hints www.example.test  # walk it yourself"
 fi
 echo "Statistics: $binaries/resolver --control $work_directory/resolver.sock stats"
 
 if [ "$mode" = serve ]; then
     echo
-    echo "Logs: $work_directory/authority.log, $work_directory/resolver.log. Ctrl-C stops both."
+    echo "Logs: $authority_log, $resolver_log (kept after the lab stops). Ctrl-C stops both."
     # Returns when either server exits (or on Ctrl-C through the trap).
     wait -n "$authority_pid" "$resolver_pid" || true
     echo "lab.sh: a server stopped; stopping the lab" >&2

@@ -34,7 +34,7 @@ impl fmt::Display for RunError {
         match self {
             Self::BadZoneArgument(error) => write!(formatter, "{error}"),
             Self::NoZoneLoaded => write!(formatter, "no zone loaded; nothing to serve"),
-            Self::Listen(problem) => write!(formatter, "cannot listen: {problem}"),
+            Self::Listen(problem) => write!(formatter, "{problem}"),
             Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),
         }
     }

@@ -1,30 +1,67 @@
-//! The lab for end-to-end tests: `authority --lab zones/lab` shared by every test of the process
-//! (its zones name fixed 127.53.x.y addresses, so one instance per process, on a port of its own),
-//! and our `resolver` started per test on the test's own address, walking the lab from its hints.
+//! The lab for end-to-end tests: `authority --lab` on a copy of zones/lab moved from the default
+//! lab's 127.53.x.y to 127.153.x.y (so a lab a user runs with `./lab.sh` never meets the tests'),
+//! shared by every test of the process on a port of its own, and our `resolver` started per test
+//! on the test's own address, walking the lab from the copy's hints.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::binaries::{workspace_binary, workspace_root};
 use crate::our_servers::start_workspace_server;
-use crate::process::{Process, ProcessError};
+use crate::process::{Process, ProcessError, READY_TIMEOUT};
 use crate::temp_dir::TempDir;
 
-/// The lab's zone directory and root hints, as `lab.sh` uses them.
+/// The lab's zone directory and root hints, as `lab.sh` uses them (on 127.53.x.y: tests use
+/// `TestLabZones`, a copy on `TEST_LAB_BLOCK`, instead).
 pub fn lab_directory() -> PathBuf {
     workspace_root().join("zones").join("lab")
 }
 
-pub fn lab_root_hints() -> PathBuf {
-    lab_directory().join("root.hints")
+/// The address block of the default lab plan (zones/lab, `./lab.sh`): tests never bind it.
+pub const DEFAULT_LAB_BLOCK: &str = "127.53.";
+/// The block of the tests' copies of the lab: outside the default plan and outside the hashed
+/// per-test addresses (127.64.0.0/10, `addresses.rs`).
+pub const TEST_LAB_BLOCK: &str = "127.153.";
+
+/// A copy of zones/lab (zone files and root hints) with every `DEFAULT_LAB_BLOCK` address moved to
+/// `TEST_LAB_BLOCK`, removed on drop. The reverse zone keeps its names (`53.127.in-addr.arpa.`):
+/// they are data the tests ask for, not addresses anything binds.
+pub struct TestLabZones {
+    directory: TempDir,
+}
+
+impl TestLabZones {
+    pub fn new() -> std::io::Result<TestLabZones> {
+        let directory = TempDir::new("lab-zones")?;
+        for entry in std::fs::read_dir(lab_directory())? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !(name.ends_with(".yaml") || name == "root.hints") {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path())?;
+            directory.write(&name, &text.replace(DEFAULT_LAB_BLOCK, TEST_LAB_BLOCK))?;
+        }
+        Ok(TestLabZones { directory })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.directory.path()
+    }
+
+    pub fn root_hints(&self) -> PathBuf {
+        self.path().join("root.hints")
+    }
 }
 
 /// The text of the lab's plan lines (`authority::lab::run` logs one per address).
 pub const LAB_PLAN_PATTERN: &str = "lab plan: ";
+/// The line the lab logs after its whole plan (`authority::lab::LAB_READY_PATTERN`).
+pub const LAB_READY_PATTERN: &str = "lab ready:";
 
 /// Ports tried for a shared lab before giving up: another process may hold one.
 const LAB_PORT_ATTEMPTS: u16 = 16;
@@ -44,17 +81,28 @@ pub struct Lab {
     pub port: u16,
     /// Zone origin (`example.test.`, `.` for the root) → the addresses serving it, with the port.
     pub servers: BTreeMap<String, Vec<SocketAddr>>,
+    /// The root hints naming this lab's root servers.
+    pub root_hints: PathBuf,
+    // Field order: the process dies before the zone copy it serves is removed.
     process: Process,
+    _zones: Option<TestLabZones>,
 }
 
 impl Lab {
-    /// Starts `authority --lab zones/lab --port PORT` and reads its plan.
+    /// Starts `authority --lab COPY --port PORT` on a fresh `TestLabZones` and reads its plan.
     pub fn start(port: u16) -> Result<Lab, ProcessError> {
-        Lab::start_from(&lab_directory(), port)
+        let zones = TestLabZones::new().map_err(|error| ProcessError::Spawn {
+            program: "authority".to_string(),
+            error,
+        })?;
+        let mut lab = Lab::start_from(zones.path(), port)?;
+        lab._zones = Some(zones);
+        Ok(lab)
     }
 
-    /// Starts `authority --lab DIRECTORY --port PORT` (a copy of the lab a test may edit).
-    pub fn start_from(directory: &std::path::Path, port: u16) -> Result<Lab, ProcessError> {
+    /// Starts `authority --lab DIRECTORY --port PORT` (a copy of the lab a test may edit, such as
+    /// a `TestLabZones`); the root hints are DIRECTORY/root.hints.
+    pub fn start_from(directory: &Path, port: u16) -> Result<Lab, ProcessError> {
         let port_text = port.to_string();
         let arguments = [
             "--lab".as_ref(),
@@ -62,12 +110,16 @@ impl Lab {
             "--port".as_ref(),
             port_text.as_ref(),
         ];
-        let process = start_workspace_server("authority", "authority", arguments)?;
+        let mut process = start_workspace_server("authority", "authority", arguments)?;
+        // The plan is logged after the listener's ready line, and whole once this one is seen.
+        process.wait_for_line(LAB_READY_PATTERN, READY_TIMEOUT)?;
         let servers = parse_plan(&process.output());
         Ok(Lab {
             port,
             servers,
+            root_hints: directory.join("root.hints"),
             process,
+            _zones: None,
         })
     }
 
@@ -97,7 +149,7 @@ pub fn unused_lab_port() -> u16 {
     first_lab_port().saturating_add(offset % 10)
 }
 
-/// Reads "lab plan: 127.53.0.1:5353 serves . lab." lines into zone → addresses.
+/// Reads "lab plan: 127.153.0.1:5353 serves . lab." lines into zone → addresses.
 pub fn parse_plan(output: &str) -> BTreeMap<String, Vec<SocketAddr>> {
     let mut servers: BTreeMap<String, Vec<SocketAddr>> = BTreeMap::new();
     for line in output.lines() {
@@ -185,7 +237,7 @@ impl Resolver {
     ) -> Result<Resolver, ProcessError> {
         let mut arguments = vec![
             "--root-hints".to_string(),
-            lab_root_hints().display().to_string(),
+            lab.root_hints.display().to_string(),
             "--allow-loopback-upstream".to_string(),
             "--upstream-port".to_string(),
             lab.port.to_string(),

@@ -98,7 +98,7 @@ impl fmt::Display for LabError {
                 formatter,
                 "--port 0 would give every lab address its own port; give one port for all"
             ),
-            Self::Listen(problem) => write!(formatter, "cannot listen: {problem}"),
+            Self::Listen(problem) => write!(formatter, "{problem}"),
             Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),
         }
     }

@@ -11,6 +11,9 @@ use crate::limits::MAX_LAB_ZONES;
 use crate::zone::error::ZoneError;
 use crate::zone::yaml_zone::origin_from_path;
 
+/// The start of the line logged after the whole plan, once every lab address is bound.
+pub const LAB_READY_PATTERN: &str = "lab ready:";
+
 /// What `run_lab` needs.
 #[derive(Clone, Debug)]
 pub struct LabOptions {
@@ -121,7 +124,6 @@ pub async fn run_lab(options: LabOptions) -> Result<(), LabError> {
             directory: options.directory.clone(),
         })
     })?;
-    log_plan(&plan, options.port);
     let addresses: Vec<SocketAddr> = plan
         .addresses()
         .map(|address| SocketAddr::new(*address, options.port))
@@ -136,6 +138,14 @@ pub async fn run_lab(options: LabOptions) -> Result<(), LabError> {
         crate::listen::ListenOptions::default(),
     )
     .map_err(|error| LabError::Listen(error.to_string()))?;
+    // The plan is logged once every address is bound, so a failed start ends with its error
+    // alone; the line after it tells readers of the plan (lab.sh, the tests) that it is whole.
+    log_plan(&plan, options.port);
+    tracing::info!(
+        "{LAB_READY_PATTERN} {} addresses on port {}",
+        addresses.len(),
+        options.port
+    );
     let mut current_plan = plan;
     loop {
         tokio::select! {

@@ -10,9 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use e2e::{
-    dig, lab_directory, lab_root_hints, loopback_for, loopback_v4_for, query_tcp, query_udp,
-    query_udp_from, require_tool, shared_lab, start_unbound, start_workspace_server, Lab, Resolver,
-    TempDir, UnboundConfig, PEER_PORT,
+    dig, loopback_for, loopback_v4_for, query_tcp, query_udp, query_udp_from, require_tool,
+    shared_lab, start_unbound, start_workspace_server, Lab, Resolver, TempDir, TestLabZones,
+    UnboundConfig, PEER_PORT,
 };
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, RecordType};
@@ -643,22 +643,23 @@ fn unbound_with_the_lab_root_hints_agrees_with_our_resolver() {
     let _port_53 = PORT_53_LAB
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    // Unbound iterates to port 53 only, so this lab runs there (not the shared one).
-    let directory = lab_directory();
+    // Unbound iterates to port 53 only, so this lab runs there (not the shared one), on the
+    // tests' address block: a lab a user runs (127.53.x.y:53) does not stop it.
+    let zones = TestLabZones::new().unwrap_or_else(|error| panic!("lab zone copy: {error}"));
     let lab_process = start_workspace_server(
         "authority",
         "authority",
         [
             "--lab".as_ref(),
-            directory.as_os_str(),
+            zones.path().as_os_str(),
             "--port".as_ref(),
             "53".as_ref(),
         ],
     )
     .unwrap_or_else(|error| {
-        panic!("a lab on port 53 did not start (is another lab running there?): {error}")
+        panic!("a lab on port 53 did not start (is another test lab running there?): {error}")
     });
-    let hints = lab_root_hints();
+    let hints = zones.root_hints();
     let unbound = start_unbound(
         loopback_for(test, 0),
         &UnboundConfig {
@@ -757,11 +758,12 @@ fn lab_servers_refer_from_the_root_and_answer_only_their_own_zones() {
         answer_records(&glueless),
         BTreeSet::from(["glueless.test. A 198.51.100.91".to_string()])
     );
+    // The tests' copy of the lab: zones/lab's 127.53.0.x moved to 127.153.0.x.
     assert_eq!(
         lab.servers.get("."),
         Some(&vec![
-            SocketAddr::new(IpAddr::V4([127, 53, 0, 1].into()), lab.port),
-            SocketAddr::new(IpAddr::V4([127, 53, 0, 2].into()), lab.port),
+            SocketAddr::new(IpAddr::V4([127, 153, 0, 1].into()), lab.port),
+            SocketAddr::new(IpAddr::V4([127, 153, 0, 2].into()), lab.port),
         ]),
         "lab output:\n{}",
         lab.output()
@@ -790,21 +792,7 @@ fn lab_refuses_to_start_when_a_name_server_is_outside_loopback() {
 
 #[test]
 fn lab_reloads_edited_zones_on_sighup() {
-    let directory = TempDir::new("lab-reload").unwrap_or_else(|error| panic!("{error}"));
-    let entries = std::fs::read_dir(lab_directory()).unwrap_or_else(|error| panic!("{error}"));
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path
-            .extension()
-            .is_some_and(|extension| extension == "yaml")
-        {
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{error}"));
-            let name = entry.file_name().to_string_lossy().into_owned();
-            directory
-                .write(&name, &text)
-                .unwrap_or_else(|error| panic!("{error}"));
-        }
-    }
+    let directory = TestLabZones::new().unwrap_or_else(|error| panic!("{error}"));
     let lab = Lab::start_from(directory.path(), e2e::lab::unused_lab_port())
         .unwrap_or_else(|error| panic!("lab did not start: {error}"));
     let server = lab.server_of("shop.test.");
@@ -844,18 +832,30 @@ fn lab_sh_check_starts_the_lab_and_the_resolver_and_passes_its_queries() {
     let Some(bash) = require_tool("bash") else {
         return;
     };
+    let lab_port = e2e::lab::unused_lab_port();
+    let (success, text) = run_lab_sh_check(&bash, lab_port, "lab-sh-check");
+    assert!(success, "lab.sh --check failed:\n{text}");
+    assert!(text.contains("all checks passed"), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+}
+
+/// `lab.sh --check` on the tests' address block (`TEST_LAB_BLOCK`), LAB_PORT `lab_port`, its logs
+/// in a temporary directory: (exit status 0, stdout and stderr).
+fn run_lab_sh_check(bash: &std::path::Path, lab_port: u16, label: &str) -> (bool, String) {
     // Build what lab.sh runs (debug here; lab.sh itself builds release).
     let _ = e2e::workspace_binary("authority", "authority");
     let _ = e2e::workspace_binary("resolver", "resolver");
-    let lab_port = e2e::lab::unused_lab_port();
     // The resolver's port: a neighbour of the lab port (another range), unique to this process.
     let resolver_port = lab_port.saturating_add(5_000);
+    let logs = TempDir::new(label).unwrap_or_else(|error| panic!("{error}"));
     let output = Command::new(bash)
         .arg(e2e::binaries::workspace_root().join("lab.sh"))
         .arg("--check")
         .env("LAB_BINARIES", e2e::binaries::target_debug_dir())
+        .env("LAB_BLOCK", e2e::lab::TEST_LAB_BLOCK.trim_end_matches('.'))
         .env("LAB_PORT", lab_port.to_string())
         .env("RESOLVER_PORT", resolver_port.to_string())
+        .env("LAB_LOGS", logs.path())
         .output()
         .unwrap_or_else(|error| panic!("cannot run lab.sh: {error}"));
     let text = format!(
@@ -863,7 +863,25 @@ fn lab_sh_check_starts_the_lab_and_the_resolver_and_passes_its_queries() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "lab.sh --check failed:\n{text}");
-    assert!(text.contains("all checks passed"), "{text}");
-    assert!(!text.contains("FAIL"), "{text}");
+    (output.status.success(), text)
+}
+
+#[test]
+fn lab_sh_names_the_taken_address_and_how_to_run_elsewhere() {
+    let Some(bash) = require_tool("bash") else {
+        return;
+    };
+    let lab_port = e2e::lab::unused_lab_port();
+    // The root server address of the tests' block, held as another lab would hold it.
+    let taken: SocketAddr = format!("{}0.1:{lab_port}", e2e::lab::TEST_LAB_BLOCK)
+        .parse()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let _udp = std::net::UdpSocket::bind(taken).unwrap_or_else(|error| panic!("{taken}: {error}"));
+    let _tcp =
+        std::net::TcpListener::bind(taken).unwrap_or_else(|error| panic!("{taken}: {error}"));
+    let (success, text) = run_lab_sh_check(&bash, lab_port, "lab-sh-taken");
+    assert!(!success, "lab.sh started on a taken address:\n{text}");
+    assert!(text.contains(&format!("{taken} is taken")), "{text}");
+    assert!(text.contains("LAB_BLOCK=127.54 ./lab.sh"), "{text}");
+    assert!(text.contains("LAB_PORT="), "{text}");
 }

@@ -29,6 +29,8 @@ pub enum RunError {
     Runtime(std::io::Error),
     Listen(ListenError),
     Control(ControlError),
+    /// The control socket's directory does not exist.
+    ControlDirectory(std::path::PathBuf),
     Signal(std::io::Error),
     /// The control client got a reply starting with `error:`.
     CommandFailed(String),
@@ -44,6 +46,16 @@ impl fmt::Display for RunError {
             }
             RunError::Listen(error) => write!(formatter, "{error}"),
             RunError::Control(error) => write!(formatter, "{error}"),
+            RunError::ControlDirectory(path) => {
+                let directory = path.parent().unwrap_or(path).display();
+                write!(
+                    formatter,
+                    "control socket {}: {directory}: no such directory (create it: mkdir -p \
+                     {directory}; systemd's RuntimeDirectory= does for the service), or choose \
+                     another path with --control",
+                    path.display()
+                )
+            }
             RunError::Signal(error) => write!(formatter, "cannot install signal handlers: {error}"),
             RunError::CommandFailed(reply) => write!(formatter, "{}", reply.trim_end()),
         }
@@ -108,21 +120,29 @@ async fn daemon(
         },
         statistics,
     ));
-    let server = serve(handler.clone(), &settings.listen, ListenOptions::default())
-        .map_err(RunError::Listen)?;
+    // The control socket is bound before the listener, whose ready line tells supervisors and
+    // lab.sh that the daemon is up: nothing may fail after it.
+    let control_path = settings.control.clone();
+    let control_listener = match &control_path {
+        Some(path) => Some(bind_control(path)?),
+        None => None,
+    };
+    let server = match serve(handler.clone(), &settings.listen, ListenOptions::default()) {
+        Ok(server) => server,
+        Err(error) => {
+            if let Some(path) = &control_path {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(RunError::Listen(error));
+        }
+    };
 
     let reloader = Reloader {
         arguments: Arc::new(arguments),
         handler: handler.clone(),
     };
-    let control_path = settings.control.clone();
-    let control_task = match &control_path {
-        Some(path) => {
-            let listener = control::bind(path).map_err(RunError::Control)?;
-            Some(tokio::spawn(control::serve(listener, reloader.commands())))
-        }
-        None => None,
-    };
+    let control_task = control_listener
+        .map(|listener| tokio::spawn(control::serve(listener, reloader.commands())));
 
     let addresses = server
         .local_addresses()
@@ -162,6 +182,16 @@ async fn daemon(
     }
     server.shutdown().await;
     Ok(())
+}
+
+/// Binds the control socket; a missing directory is named with the command that creates it.
+fn bind_control(path: &std::path::Path) -> Result<tokio::net::UnixListener, RunError> {
+    if let Some(directory) = path.parent() {
+        if !directory.as_os_str().is_empty() && !directory.is_dir() {
+            return Err(RunError::ControlDirectory(path.to_path_buf()));
+        }
+    }
+    control::bind(path).map_err(RunError::Control)
 }
 
 /// The signals the daemon handles. Installed before the ready line: until then SIGHUP's

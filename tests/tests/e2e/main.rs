@@ -8,3 +8,4 @@ mod listener;
 mod resolver_hostile;
 mod resolver_soak;
 mod spoofing;
+mod workspace;

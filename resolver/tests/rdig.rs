@@ -1,6 +1,9 @@
 //! rdig end to end: the built binary against nsd on its own loopback addresses, compared with dig.
 //! Each test owns one 127.40.x.y address; peers are killed by PID when the test ends.
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -27,7 +30,7 @@ fn tool_available(tool: &str) -> bool {
         if std::env::var("DNS_TESTS_REQUIRE_TOOLS").as_deref() == Ok("1") {
             panic!("{tool} is required (DNS_TESTS_REQUIRE_TOOLS=1) but not installed");
         }
-        eprintln!("skipping: {tool} not installed");
+        skip::record_skip(&format!("{tool} not installed"));
     }
     found
 }

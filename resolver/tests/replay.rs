@@ -1,6 +1,9 @@
 //! Replays Unbound's and Deckard's iterator scenarios (../shared/deckard-scenarios/iter/, read in place,
 //! never copied) through the `replay` runner and binary. Skips when the folder is absent, unless in CI.
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 
 /// Scenarios that passed at the last recorded run. The target is every scenario; this floor only
@@ -21,16 +24,31 @@ fn in_ci() -> bool {
         || std::env::var("DNS_TESTS_REQUIRE_TOOLS").is_ok_and(|value| value == "1")
 }
 
+/// `shared/deckard-scenarios/iter` in the folder holding the checkout, with `..` resolved so a
+/// message names the real place.
+fn scenario_folder() -> PathBuf {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let checkout = checkout.canonicalize().unwrap_or(checkout);
+    checkout
+        .parent()
+        .unwrap_or(&checkout)
+        .join("shared/deckard-scenarios/iter")
+}
+
 /// The scenario files, sorted; `None` (after printing why) when the folder is absent outside CI.
 fn iter_scenarios() -> Option<Vec<PathBuf>> {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/deckard-scenarios/iter");
+    let folder = scenario_folder();
     let Ok(listing) = std::fs::read_dir(&folder) else {
         assert!(
             !in_ci(),
-            "scenario folder {} is missing, and CI requires it",
+            "{}: no such folder, and CI requires it: the tests read the project's shared/ folder \
+             beside the checkout (README, Tests)",
             folder.display()
         );
-        println!("skipped: scenario folder {} is absent", folder.display());
+        skip::record_skip(&format!(
+            "{}: no such folder (the project's shared/ folder belongs beside the checkout)",
+            folder.display()
+        ));
         return None;
     };
     let mut files: Vec<PathBuf> = listing

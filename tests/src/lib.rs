@@ -28,4 +28,4 @@ pub use our_servers::{
 pub use peers::{start_knot, start_nsd, start_unbound, Peer, PeerError, UnboundConfig, Zone};
 pub use process::{Process, ProcessError};
 pub use temp_dir::TempDir;
-pub use tools::require_tool;
+pub use tools::{record_skip, require_tool};

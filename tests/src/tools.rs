@@ -1,7 +1,8 @@
 //! Finding the Debian tools a test needs (dig, nsd, unbound, knotd...), or skipping the test.
-//! A missing tool skips with a printed message, unless `DNS_TESTS_REQUIRE_TOOLS=1` makes it a failure.
+//! A missing tool skips with a recorded message, unless `DNS_TESTS_REQUIRE_TOOLS=1` makes it a failure.
 
 use std::env;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Set to `1` (CI does) to turn a missing tool into a test failure instead of a skip.
@@ -23,9 +24,39 @@ pub fn require_tool(name: &str) -> Option<PathBuf> {
     if env::var(REQUIRE_TOOLS_VARIABLE).is_ok_and(|value| value == "1") {
         panic!("{name} is not installed but {REQUIRE_TOOLS_VARIABLE}=1 requires it (apt-get install it, see .ci/run)");
     }
-    println!("skipping: {name} not installed");
-    eprintln!("skipping: {name} not installed");
+    record_skip(&format!("{name} not installed"));
     None
+}
+
+/// Names a file (`.ci/run` sets it) to which every skipped test appends one line. A file, not
+/// stdout: cargo test shows a passing test's output only with `--nocapture`, and then the lines of
+/// parallel tests mix with everything else; an append of one short line is whole even when
+/// several test binaries write at once.
+pub const SKIP_LOG_VARIABLE: &str = "DNS_TESTS_SKIP_LOG";
+
+/// Records that the running test skips: `skipped: TEST: WHY` on stderr (seen with
+/// `--nocapture` or when the test fails) and in the `DNS_TESTS_SKIP_LOG` file, if set.
+/// The test name is its thread's, as libtest names each test's thread.
+pub fn record_skip(why: &str) {
+    let thread = std::thread::current();
+    let line = format!(
+        "skipped: {}: {why}\n",
+        thread.name().unwrap_or("unnamed test")
+    );
+    eprint!("{line}");
+    if let Some(path) = env::var_os(SKIP_LOG_VARIABLE) {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(line.as_bytes()));
+        if let Err(error) = appended {
+            panic!(
+                "cannot record a skip in {}: {error}",
+                Path::new(&path).display()
+            );
+        }
+    }
 }
 
 /// Looks in PATH, then in the sbin directories.

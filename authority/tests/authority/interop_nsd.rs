@@ -36,7 +36,7 @@ pub fn tool_available(tool: &str) -> bool {
         if std::env::var("DNS_TESTS_REQUIRE_TOOLS").as_deref() == Ok("1") {
             panic!("{tool} is required (DNS_TESTS_REQUIRE_TOOLS=1) but not installed");
         }
-        eprintln!("skipping: {tool} is not installed");
+        super::support::record_skip(&format!("{tool} is not installed"));
     }
     found
 }
@@ -337,7 +337,7 @@ fn assert_same_as_nsd_for_every_name(directory: &str, nsd_address: &'static str)
         return;
     }
     let Some(catalog) = shipped_catalog(directory) else {
-        eprintln!("skipping: zones/{directory} is absent");
+        super::support::record_skip(&format!("zones/{directory} is absent"));
         return;
     };
     let questions = derived_questions(&catalog);

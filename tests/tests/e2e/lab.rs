@@ -553,7 +553,7 @@ fn require_root(test: &str) -> bool {
     if std::env::var(e2e::tools::REQUIRE_TOOLS_VARIABLE).is_ok_and(|value| value == "1") {
         panic!("{test} needs root (port 53) and DNS_TESTS_REQUIRE_TOOLS=1 is set");
     }
-    println!("skipping {test}: needs root to bind port 53");
+    e2e::tools::record_skip(&format!("{test} needs root to bind port 53"));
     false
 }
 

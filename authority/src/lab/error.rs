@@ -58,7 +58,7 @@ impl fmt::Display for LabError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ReadDirectory { directory, message } => {
-                write!(formatter, "{}: cannot list the lab directory: {message}", directory.display())
+                write!(formatter, "{}: {message} (the lab directory)", directory.display())
             }
             Self::NoZones { directory } => {
                 write!(formatter, "{}: no *.yaml zone file in the lab directory", directory.display())

@@ -43,7 +43,10 @@ pub fn load_lab(directory: &Path) -> Result<(Catalog, AddressPlan), Vec<LabError
 fn zone_sources(directory: &Path) -> Result<Vec<ZoneSource>, LabError> {
     let entries = std::fs::read_dir(directory).map_err(|error| LabError::ReadDirectory {
         directory: directory.to_path_buf(),
-        message: error.to_string(),
+        message: match error.kind() {
+            std::io::ErrorKind::NotFound => "no such directory".to_string(),
+            _ => error.to_string(),
+        },
     })?;
     let mut paths = Vec::new();
     for entry in entries {

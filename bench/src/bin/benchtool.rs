@@ -10,8 +10,10 @@ use bench::auth_zone::QueryMix;
 use bench::commands;
 use clap::{Parser, Subcommand};
 
+/// The benchmark harness's helper (bench/run.sh calls it): generates zones, query lists and the
+/// cold-walk lab, times queries, and writes the report of a run. See bench/README.md.
 #[derive(Parser, Debug)]
-#[command(name = "benchtool")]
+#[command(name = "benchtool", version)]
 struct Arguments {
     #[command(subcommand)]
     command: Command,

@@ -28,6 +28,18 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
+    // A missing file is named the way the daemons name one, not as a parse error at line 0.
+    let missing: Vec<_> = arguments
+        .files
+        .iter()
+        .filter(|file| !file.exists())
+        .collect();
+    if !missing.is_empty() {
+        for file in missing {
+            eprintln!("replay: {}: no such file", file.display());
+        }
+        return ExitCode::FAILURE;
+    }
     let summary = resolver::replay::run_files(&arguments.files, |report| {
         println!("{report}");
         if arguments.verbose {

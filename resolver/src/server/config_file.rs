@@ -69,6 +69,9 @@ impl fmt::Display for ConfigError {
             write!(formatter, ":{line}")?;
         }
         match &self.kind {
+            ConfigErrorKind::Read(std::io::ErrorKind::NotFound) => {
+                write!(formatter, ": no such file")
+            }
             ConfigErrorKind::Read(kind) => write!(formatter, ": cannot read: {kind}"),
             ConfigErrorKind::TooLarge => {
                 write!(formatter, ": larger than {MAX_CONFIG_FILE_BYTES} bytes")

@@ -8,4 +8,5 @@ mod listener;
 mod resolver_hostile;
 mod resolver_soak;
 mod spoofing;
+mod startup_errors;
 mod workspace;

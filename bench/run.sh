@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh: issue 6's benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
+# bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
 #   bench/run.sh [--quick] [--only auth|resolver|cold|memory] [--repetitions N] [--duration S]
@@ -284,7 +284,7 @@ steal_ticks() {
 # latency_sliced WORKLOAD QUERIES "DNSPERF ARGS" NAME=ADDRESS...: one repetition of the latency runs
 # at LATENCY_QPS, DURATION seconds per server in LATENCY_SLICES slices; the servers take turns, the
 # first one changing from slice to slice. On a virtual machine the slow queries come in bursts of
-# stalls that hit whoever is being measured (bench/README.md, "What we found" 19): one run after
+# stalls that hit whoever is being measured (bench/results/LOG.md, "What we found" 19): one run after
 # another, a server's p99 depended on the stretch of time it drew. Each server's slices are read as
 # one run (dnsperf_output sums them); the time the hypervisor took during its slices is recorded.
 latency_sliced() {

@@ -1,5 +1,5 @@
 //! Hot path of the authority without sockets: request parse → lookup → response write
-//! (`authority::answer::handler::answer_packet`) over issue 6's zone and query mix, then the same through
+//! (`authority::answer::handler::answer_packet`) over the benchmark zone and query mix (`benchtool generate-zone`, `generate-queries`), then the same through
 //! the answer memo (`answer_packet_memoised`, warmed by the first round). Prints ns per query
 //! (median and range over rounds); std-only timing, so read it as a trend, not to the nanosecond.
 

@@ -1,6 +1,6 @@
 //! Hot path of the resolver daemon without sockets: a cache hit, from request bytes to response
 //! bytes (`ResolverHandler::answer`: parse, cache, encode). The cache is warmed by one pass of
-//! issue 6's resolver query mix, forwarded to our authority library through an in-process
+//! the benchmark's resolver query mix, forwarded to our authority library through an in-process
 //! transport; then every round answers the same list from the cache. Prints ns per query
 //! (median and range over rounds); std-only timing, so read it as a trend.
 
@@ -24,7 +24,7 @@ use resolver::server::stats::Statistics;
 use resolver::upstream::transport::{ExchangeFuture, Transport};
 use resolver::Resolver;
 
-/// Queries per round (issue 6's resolver list is 100,000 long; a tenth keeps rounds short).
+/// Queries per round (the benchmark's resolver list is 100,000 long; a tenth keeps rounds short).
 const QUERIES: u32 = 10_000;
 /// Rounds: the median of 15 is stable against one preempted round.
 const ROUNDS: usize = 15;

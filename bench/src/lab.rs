@@ -22,7 +22,7 @@ const GLUELESS_EVERY: u32 = 5;
 const CROSS_CNAME_EVERY: u32 = 10;
 
 /// Names asked in each domain: www, then `alias` where there is one, then h1, h2, ...: 5 × 200
-/// domains = the 1,000 names of issue 6.
+/// domains = the 1,000 names of the benchmark's resolver list.
 const HOST_NAMES_PER_DOMAIN: u32 = 5;
 
 /// TTL of the lab's records: far longer than a walk, so nothing expires during a measurement.

@@ -195,7 +195,7 @@ mod malformed_requests {
         assert_eq!(response.metadata.id, 0x1234);
     }
 
-    /// Regression (issue 7, hostile corpus): a question followed by bytes no count accounts
+    /// Regression (found by the hostile corpus, SECURITY.md): a question followed by bytes no count accounts
     /// for was resolved normally; BIND and Knot answer FORMERR, and so must we.
     #[tokio::test]
     async fn trailing_bytes_after_the_question_get_formerr_without_resolution() {
@@ -211,7 +211,7 @@ mod malformed_requests {
         assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
     }
 
-    /// Regression (issue 7, hostile corpus): a question name that is a compression pointer into
+    /// Regression (found by the hostile corpus, SECURITY.md): a question name that is a compression pointer into
     /// the header decoded as a made-up name (the flag and count bytes read as labels), which we
     /// resolved and answered SERVFAIL. Nothing precedes the question: any pointer there is FORMERR.
     #[tokio::test]

@@ -15,7 +15,7 @@ const PASSING_FLOOR: usize = 50;
 const ALLOWED_TO_FAIL: &[(&str, &str)] = &[(
     "iter_cycle_noh",
     "needs Unbound's `harden-glue: no` (accept out-of-bailiwick glue); the resolver always \
-     hardens glue, as issue 4 requires, and has no setting to turn it off",
+     scrubs out-of-bailiwick glue (an anti-poisoning rule of the project) and has no setting to turn it off",
 )];
 
 /// CI sets `CI` (hosted runners) or `DNS_TESTS_REQUIRE_TOOLS=1` (this repository's `.ci/run`).

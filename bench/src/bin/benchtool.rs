@@ -25,7 +25,7 @@ enum Command {
     GenerateZone {
         #[arg(long, default_value = "bench.test.")]
         origin: String,
-        /// About this many records (0: issue 6's zone of 10,000 A, 1,000 MX/CNAME/AAAA)
+        /// About this many records (0: the benchmark zone of 10,000 A, 1,000 MX/CNAME/AAAA)
         #[arg(long, default_value_t = 0)]
         records: u32,
         #[arg(long)]

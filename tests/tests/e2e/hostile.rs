@@ -1,4 +1,4 @@
-//! A hostile network against a real `authority` process (issue 7): malformed messages over UDP and
+//! A hostile network against a real `authority` process: malformed messages over UDP and
 //! TCP get FORMERR/NOTIMP/REFUSED or nothing and leave it answering; a UDP flood is rate limited.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};

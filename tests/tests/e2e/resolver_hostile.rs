@@ -1,4 +1,4 @@
-//! A hostile network against a real `resolver` process (issue 7): the malformed corpus over UDP
+//! A hostile network against a real `resolver` process: the malformed corpus over UDP
 //! and TCP, slow (slowloris) and too many TCP clients. Each test forwards to its own `authority`.
 //!
 //! Flow: authority (example.test) ← resolver --forward ← the test's clients; the resolver must

@@ -1,4 +1,4 @@
-//! A bounded soak (issue 7): dnsperf floods a real `resolver` with far more distinct names than
+//! A bounded soak: dnsperf floods a real `resolver` with far more distinct names than
 //! its cache may hold. Checks: it lives, its peak RSS stays under the cache bound plus a fixed
 //! margin, dnsperf sees no error other than timeouts, and it still answers afterwards.
 //!

@@ -1,4 +1,4 @@
-//! Spoofed answers against a real `resolver` process (issue 7): while it resolves names from a
+//! Spoofed answers against a real `resolver` process: while it resolves names from a
 //! slow authority, forged replies flood its upstream side; none is ever served or cached.
 
 mod forging_authority;

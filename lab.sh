@@ -176,9 +176,11 @@ echo "  $binaries/rdig @$resolver_address$port_option www.glueless.test       # 
 echo "  $binaries/rdig @$resolver_address$port_option example.test MX"
 echo "  $binaries/rdig @$resolver_address$port_option -x 127.53.0.1"
 echo "  dig @$resolver_address$dig_port_option large.big.test TXT             # over 1232 bytes: TCP fallback"
-if [ "$lab_port" = 53 ]; then
-    echo "  $binaries/rdig +trace +roots=$zone_directory/root.hints www.example.test  # walk it yourself"
+trace_port_option=
+if [ "$lab_port" != 53 ]; then
+    trace_port_option=" -p $lab_port"
 fi
+echo "  $binaries/rdig$trace_port_option +trace +roots=$zone_directory/root.hints www.example.test  # walk it yourself"
 echo "Statistics: $binaries/resolver --control $work_directory/resolver.sock stats"
 
 if [ "$mode" = serve ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/callgrind_cold.sh: instructions a resolver runs per cold name, ours and Unbound, counted by
-# valgrind's callgrind (a count, not a clock: the same on a busy machine). See bench/README.md, 12.
+# valgrind's callgrind (a count, not a clock: the same on a busy machine). See bench/results/LOG.md, "What we found" 12.
 #
 #   bench/callgrind_cold.sh [NAMES]     (default 300; needs root for port 53, valgrind, unbound)
 #

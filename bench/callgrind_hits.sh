@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/callgrind_hits.sh: user-space instructions per answered query, counted by valgrind's
-# callgrind (a count, not a clock: the same on a host that steals time). See bench/README.md, 16.
+# callgrind (a count, not a clock: the same on a host that steals time). See bench/results/LOG.md, "What we found" 16.
 #
 #   bench/callgrind_hits.sh [QUERIES]     (default 20000; needs valgrind, dnsperf, nsd, knotd, unbound)
 #

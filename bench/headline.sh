@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Writes the README's benchmark headline: a table of the newest bench/results/*.md (by its
+# date-time name), between the markers `<!-- bench-headline:start -->` and `<!-- bench-headline:end -->`
+# of README.md. Per workload, the rows that say the most: queries per second and the capacity row
+# (queries per second of server-core time), or for a fixed-rate latency workload the per-slice
+# p99; for a workload with none of them, its first row. Run it after bench/run.sh; `--check` exits 1 when README.md is out of date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readme=README.md
+start='<!-- bench-headline:start -->'
+end='<!-- bench-headline:end -->'
+
+latest=$(ls bench/results/ | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{4}\.md$' | sort | tail -n 1)
+if [ -z "$latest" ]; then
+    echo "headline.sh: no bench/results/YYYY-MM-DD-HHMM.md to read" >&2
+    exit 1
+fi
+report=bench/results/$latest
+
+table=$(awk -v report="$latest" '
+    function flush_section() {
+        if (section != "" && !printed && first != "") print_row(first)
+    }
+    function print_row(line,    cells, n, i, ratios, peer) {
+        n = split(line, cells, /[ ]*\|[ ]*/)
+        ratios = ""
+        for (i = 1; i <= n; i++) {
+            if (header[i] ~ /^ours\//) {
+                peer = substr(header[i], 6)
+                ratios = ratios (ratios == "" ? "" : ", ") peer " " cells[i]
+            }
+        }
+        printf "| %s | %s | %s | %s |\n", section, cells[2], cells[4], ratios
+        printed = 1
+    }
+    /^- Mode:/ { mode = substr($0, 9) }
+    /^- Commit:/ { split($0, parts, /[:;] */); commit = parts[2] }
+    /^### / { flush_section(); section = substr($0, 5); printed = 0; first = ""; next }
+    /^\| metric/ { split($0, header, /[ ]*\|[ ]*/); next }
+    /^\|---/ { next }
+    /^\| / && section != "" {
+        if (first == "") first = $0
+        # At a fixed rate (the latency workloads) the rate says nothing: only the p99 is shown.
+        if (section ~ /latency/ ? $0 ~ /^\| p99 latency of each slice/ : $0 ~ /^\| queries per second/) print_row($0)
+    }
+    END {
+        flush_section()
+        printf "\nFrom `bench/results/%s` (%s; commit %s): each figure is the median of the run'"'"'s repetitions; a ratio is ours / the peer'"'"'s, so above 1 is better for rates and below 1 for latencies.\n", report, mode, commit
+    }
+' "$report")
+
+new_block=$(printf '%s\n\n| workload | metric | ours | ours / peer |\n|---|---|---|---|\n%s\n%s' "$start" "$table" "$end")
+
+if ! grep -qF "$start" "$readme" || ! grep -qF "$end" "$readme"; then
+    echo "headline.sh: $readme has no $start ... $end markers" >&2
+    exit 1
+fi
+updated=$(awk -v start="$start" -v end="$end" -v block="$new_block" '
+    $0 == start { print block; skipping = 1; next }
+    $0 == end { skipping = 0; next }
+    !skipping { print }
+' "$readme")
+
+if [ "${1:-}" = --check ]; then
+    if [ "$updated" != "$(cat "$readme")" ]; then
+        echo "headline.sh: $readme's headline is not that of $report; run bench/headline.sh" >&2
+        exit 1
+    fi
+    exit 0
+fi
+printf '%s\n' "$updated" >"$readme"
+echo "headline.sh: $readme headline written from $report"

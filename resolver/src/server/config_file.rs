@@ -206,7 +206,9 @@ mod tests {
         let Ok(config) = parsed else {
             panic!("{parsed:?}")
         };
-        assert_eq!(config.allow.len(), 2);
+        // Loopback only, as shipped: a LAN `allow` comes with a LAN `listen` address, both commented.
+        assert_eq!(config.listen.len(), 2);
+        assert!(config.allow.is_empty());
         assert_eq!(config.cache_size, Some(100_000));
     }
 }

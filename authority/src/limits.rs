@@ -83,7 +83,7 @@ pub const RATE_LIMIT_BURST_SECONDS: u32 = 1;
 // ---- answer memo (answer/memo.rs) ----
 
 /// Answers the memo can hold. PowerDNS's packet cache, the model, holds up to 1,000,000
-/// (`max-packet-cache-entries`); 65,536 covers every distinct question of issue 6's benchmark zone
+/// (`max-packet-cache-entries`); 65,536 covers every distinct question of the benchmark zone
 /// (about 13,000 names) several times over, and its table (no answers in it) is ~3.3 MiB.
 pub const ANSWER_MEMO_SLOTS: usize = 65_536;
 

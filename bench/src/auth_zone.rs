@@ -24,7 +24,7 @@ pub struct ZoneShape {
 }
 
 impl ZoneShape {
-    /// Issue 6's zone: 10,000 A, 1,000 MX, 1,000 CNAME, 1,000 AAAA.
+    /// The benchmark zone: 10,000 A, 1,000 MX, 1,000 CNAME, 1,000 AAAA.
     pub const ISSUE_6: ZoneShape = ZoneShape {
         a_names: 10_000,
         mx_names: 1_000,
@@ -33,7 +33,7 @@ impl ZoneShape {
     };
 
     /// `records` records in total (the fixed ones included, so a 1,000,000-record zone stays within
-    /// the authority's `MAX_RECORDS_PER_ZONE`), in the same proportions as the issue's zone.
+    /// the authority's `MAX_RECORDS_PER_ZONE`), in the same proportions as the benchmark's standard zone.
     pub fn with_records(records: u32) -> ZoneShape {
         let tenth = records.saturating_sub(FIXED_RECORDS) / 13;
         ZoneShape {
@@ -275,7 +275,7 @@ pub fn write_yaml(origin: &str, records: &[Record], output: &mut impl Write) -> 
 /// Which questions a query list asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum QueryMix {
-    /// Issue 6's authoritative mix: mostly A hits plus MX, CNAME, AAAA, NXDOMAIN, wildcard, referral.
+    /// The authoritative query mix: mostly A hits plus MX, CNAME, AAAA, NXDOMAIN, wildcard, referral.
     Authoritative,
     /// The same without referrals (their servers are unreachable): for resolver cache hits.
     Resolver,

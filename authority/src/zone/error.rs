@@ -76,10 +76,21 @@ impl fmt::Display for ZoneError {
     }
 }
 
+impl ZoneErrorKind {
+    /// A file that cannot be read, in the wording every command uses: `PATH: no such file` for a
+    /// missing one, `PATH: cannot read: REASON` otherwise.
+    pub fn read(problem: &std::io::Error) -> Self {
+        match problem.kind() {
+            std::io::ErrorKind::NotFound => Self::Read("no such file".to_string()),
+            _ => Self::Read(format!("cannot read: {problem}")),
+        }
+    }
+}
+
 impl fmt::Display for ZoneErrorKind {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Read(problem) => write!(formatter, "cannot read file: {problem}"),
+            Self::Read(problem) => write!(formatter, "{problem}"),
             Self::TooLarge { bytes, limit } => {
                 write!(formatter, "file is {bytes} bytes, more than the limit of {limit}")
             }

@@ -88,7 +88,7 @@ pub fn read_zone_file_text(path: &Path) -> Result<String, Vec<ZoneError>> {
         }]
     };
     let size = fs::metadata(path)
-        .map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))?
+        .map_err(|problem| error(0, ZoneErrorKind::read(&problem)))?
         .len();
     if size > MAX_ZONE_FILE_BYTES {
         return Err(error(
@@ -99,7 +99,7 @@ pub fn read_zone_file_text(path: &Path) -> Result<String, Vec<ZoneError>> {
             },
         ));
     }
-    fs::read_to_string(path).map_err(|problem| error(0, ZoneErrorKind::Read(problem.to_string())))
+    fs::read_to_string(path).map_err(|problem| error(0, ZoneErrorKind::read(&problem)))
 }
 
 /// Reads zone text as if it came from `path` (tests use this directly).

@@ -271,7 +271,7 @@ fn server_without_any_loadable_zone_exits_with_failure() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("missing.test.yaml: cannot read file"),
+        stderr.contains("missing.test.yaml: no such file"),
         "{stderr}"
     );
     assert!(stderr.contains("no zone loaded"), "{stderr}");

@@ -4,7 +4,7 @@
 //! Why `quick_cache` and not `moka` (the crate the workplace guide names, still used by the
 //! failure cache): measured per entry for small keys and values (a name-sized key, an
 //! `Arc<[u8]>`), moka's floor was ~422 bytes (its timer wheel, frequency sketch and per-entry
-//! `Arc`ed metadata), quick_cache's ~142 and a plain `HashMap` ~133. Issue 6 asks for at most
+//! `Arc`ed metadata), quick_cache's ~142 and a plain `HashMap` ~133. The memory target is at most
 //! 0.6 × Unbound's bytes per cached name (≤ 391): unreachable with moka's floor alone.
 //! quick_cache evicts by S3-FIFO, scan resistant like moka's TinyLFU, at a third of the cost.
 

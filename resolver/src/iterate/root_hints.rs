@@ -68,6 +68,10 @@ pub enum RootHintsError {
 impl std::fmt::Display for RootHintsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            RootHintsError::Read {
+                file,
+                error: std::io::ErrorKind::NotFound,
+            } => write!(f, "{}: no such file", file.display()),
             RootHintsError::Read { file, error } => {
                 write!(f, "{}: cannot read: {error}", file.display())
             }
@@ -214,5 +218,11 @@ mod tests {
             error.to_string().starts_with("/etc/broken.root:2:"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn missing_hints_file_is_named_with_no_such_file() {
+        let error = read_root_hints_file(Path::new("/nonexistent/named.root")).unwrap_err();
+        assert_eq!(error.to_string(), "/nonexistent/named.root: no such file");
     }
 }

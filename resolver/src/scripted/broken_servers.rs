@@ -1,4 +1,4 @@
-//! Broken and slow servers (issue 7) against a scripted network in simulated time: each ends in
+//! Broken and slow servers against a scripted network in simulated time: each ends in
 //! an answer or SERVFAIL within a named query budget and `MAX_RESOLUTION_TIME`, never a hang.
 
 use std::time::Duration;

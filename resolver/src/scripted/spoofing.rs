@@ -1,4 +1,4 @@
-//! Cache poisoning by a malicious authoritative server (issue 7), on a scripted network: records
+//! Cache poisoning by a malicious authoritative server, on a scripted network: records
 //! outside its zone, sibling glue, a parent NS set, answers for other names are never served.
 
 use std::net::Ipv4Addr;

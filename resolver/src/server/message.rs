@@ -90,7 +90,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
     }
     // Bytes left after the last counted record are FORMERR, as in BIND ("trailing garbage") and
     // Knot (KNOT_ETRAIL): the counts lie, and the rest could hide a record we would ignore.
-    // Found by the hostile corpus (issue 7): the resolver resolved such a query normally.
+    // Found by the hostile-query corpus (tests/src/hostile.rs): the resolver resolved such a query normally.
     let mut decoder = BinDecoder::new(bytes);
     let message = Message::read(&mut decoder).map_err(|_| Rejection::FormatError(header))?;
     if !decoder.is_empty() {
@@ -112,7 +112,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
 /// and a pointer may only refer to a prior occurrence of a name (RFC 1035 §4.1.4), so any pointer
 /// there aims at the header or at itself. The decoder follows one into the header and reads its
 /// flag and count bytes as labels: a made-up name we would otherwise resolve (found by the
-/// hostile corpus, issue 7). A name is at most 255 bytes, which bounds the walk.
+/// hostile-query corpus). A name is at most 255 bytes, which bounds the walk.
 fn question_name_has_pointer(bytes: &[u8]) -> bool {
     let mut position = HEADER_BYTES;
     while position < HEADER_BYTES + MAX_NAME_BYTES {

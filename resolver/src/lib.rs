@@ -25,6 +25,7 @@ pub mod dig;
 pub mod iterate;
 pub mod limits;
 mod lookup;
+pub mod presentation;
 pub mod replay;
 pub mod resolver;
 pub mod response;

@@ -3,7 +3,9 @@
 
 use hickory_proto::dnssec::rdata::{DNSSECRData, SigInput, DNSKEY, NSEC, NSEC3, NSEC3PARAM, RRSIG};
 use hickory_proto::dnssec::{Algorithm, Nsec3HashAlgorithm, PublicKeyBuf};
+use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType, SerialNumber};
+use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, Restrict};
 
 use crate::presentation::error::PresentationError;
 use crate::presentation::generic_rdata::parse_record_type;
@@ -36,7 +38,11 @@ pub fn parse_dnssec_rdata(
         .collect();
     let mut fields = Fields(fields.into_iter());
     let data = match record_type {
-        RecordType::DNSKEY => DNSSECRData::DNSKEY(dnskey(&mut fields)?),
+        RecordType::DNSKEY => match dnskey(&mut fields) {
+            Ok(data) => data,
+            Err(PresentationError::Opaque(data)) => return Ok(data),
+            Err(error) => return Err(error),
+        },
         RecordType::RRSIG => DNSSECRData::RRSIG(rrsig(&mut fields, origin)?),
         RecordType::NSEC => {
             let next = parse_name(fields.next("next domain name")?, origin)?;
@@ -54,19 +60,46 @@ pub fn parse_dnssec_rdata(
 }
 
 /// RFC 4034 §2.2: flags, protocol (always 3), algorithm, base64 key (may contain spaces).
-fn dnskey(fields: &mut Fields<'_>) -> Result<DNSKEY, PresentationError> {
+fn dnskey(fields: &mut Fields<'_>) -> Result<DNSSECRData, PresentationError> {
     let flags = fields.number::<u16>("DNSKEY flags")?;
-    let protocol = fields.next("DNSKEY protocol")?;
-    if protocol != "3" {
-        return Err(PresentationError::NotRepresentable {
-            field: "DNSKEY protocol",
-            text: protocol.to_owned(),
-        });
-    }
+    let protocol = fields.number::<u8>("DNSKEY protocol")?;
     let algorithm = algorithm(fields.next("DNSKEY algorithm")?)?;
     let key = base64(&fields.rest("DNSKEY public key")?)?;
-    Ok(DNSKEY::with_flags(flags, PublicKeyBuf::new(key, algorithm)))
+    let dnskey = DNSKEY::with_flags(flags, PublicKeyBuf::new(key, algorithm));
+    if protocol == DNSKEY_PROTOCOL {
+        return Ok(DNSSECRData::DNSKEY(dnskey));
+    }
+    // hickory's DNSKEY always holds protocol 3 (RFC 4034 §2.1.2). A scenario testing another
+    // (val_minimal_baddnskeyprotocol) gets hickory's encoding with that one octet set, read back by
+    // hickory's wire reader, or kept opaque as hickory keeps what it cannot read.
+    let mut wire = RData::DNSSEC(DNSSECRData::DNSKEY(dnskey))
+        .to_bytes()
+        .map_err(|error| PresentationError::Wire(error.to_string()))?;
+    if let Some(octet) = wire.get_mut(DNSKEY_PROTOCOL_OCTET) {
+        *octet = protocol;
+    }
+    let length = u16::try_from(wire.len()).map_err(|_| PresentationError::NotRepresentable {
+        field: "DNSKEY public key",
+        text: format!("{} octets", wire.len()),
+    })?;
+    match RData::read(
+        &mut BinDecoder::new(&wire),
+        RecordType::DNSKEY,
+        Restrict::new(length),
+    ) {
+        Ok(RData::DNSSEC(data)) => Ok(data),
+        _ => Err(PresentationError::Opaque(RData::Unknown {
+            code: RecordType::DNSKEY,
+            rdata: NULL::with(wire),
+        })),
+    }
 }
+
+/// RFC 4034 §2.1.2: the protocol field must be 3.
+const DNSKEY_PROTOCOL: u8 = 3;
+
+/// RFC 4034 §2.1: flags (2 octets), then the protocol octet.
+const DNSKEY_PROTOCOL_OCTET: usize = 2;
 
 /// RFC 4034 §3.2: type covered, algorithm, labels, original TTL, expiration, inception, key tag,
 /// signer's name, base64 signature.
@@ -79,7 +112,8 @@ fn rrsig(fields: &mut Fields<'_>, origin: &Name) -> Result<RRSIG, PresentationEr
     let sig_inception = SerialNumber::new(signature_time(fields.next("RRSIG inception")?)?);
     let key_tag = fields.number::<u16>("RRSIG key tag")?;
     let signer_name = parse_name(fields.next("RRSIG signer's name")?, origin)?;
-    let signature = base64(&fields.rest("RRSIG signature")?)?;
+    // ldns accepts an RRSIG without signature (serve_expired_val_bogus): an empty one.
+    let signature = base64(&fields.0.by_ref().collect::<String>())?;
     let input = SigInput {
         type_covered,
         algorithm,
@@ -197,9 +231,21 @@ fn signature_time(text: &str) -> Result<u32, PresentationError> {
     u32::try_from(seconds.rem_euclid(1_i64 << 32)).map_err(|_| bad())
 }
 
+/// Base64 as ldns reads it: padding optional and unchecked trailing bits, so the deliberately odd
+/// signatures of the scenarios (`UNUSABLE==`, val_unknown_algorithm_insecure) decode as in testbound.
 fn base64(text: &str) -> Result<Vec<u8>, PresentationError> {
-    data_encoding::BASE64
-        .decode(text.as_bytes())
+    let mut specification = data_encoding::BASE64_NOPAD.specification();
+    specification.check_trailing_bits = false;
+    let lenient = specification
+        .encoding()
+        .map_err(|_| PresentationError::BadBase64(text.chars().take(40).collect()))?;
+    // ldns stops at the first octet outside the alphabet (`Pug='` in local_cname).
+    let symbols: String = text
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || matches!(character, '+' | '/'))
+        .collect();
+    lenient
+        .decode(symbols.as_bytes())
         .map_err(|_| PresentationError::BadBase64(text.chars().take(40).collect()))
 }
 
@@ -249,7 +295,6 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, Restrict};
 
     /// Records as the scenario files write them (val_*.rpl, deckard dnssec/).
     const DNSKEY_TEXT: &str = "256 3 5 AQPQ41chR9DEHt/aIzIFAqanbDlRflJoRs5yz1jFsoRIT7dWf0r+PeDuewdxkszNH6wnU4QL8pfKFRh5PIYVBLK3";

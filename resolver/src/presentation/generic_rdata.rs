@@ -26,8 +26,49 @@ pub fn parse_record_type(text: &str) -> Result<RecordType, PresentationError> {
     if upper == "IXFR" {
         return Ok(RecordType::IXFR);
     }
+    if let Some((_, code)) = TYPES_HICKORY_DOES_NOT_NAME
+        .iter()
+        .find(|(name, _)| *name == upper)
+    {
+        return Ok(RecordType::from(*code));
+    }
     RecordType::from_str(&upper).map_err(|_| PresentationError::UnknownType(text.to_owned()))
 }
+
+/// IANA type codes of mnemonics hickory has no name for; their RDATA is written in RFC 3597 form
+/// in the scenarios (val_canon_short_px) or they only appear as a question type (val_any_negcache).
+const TYPES_HICKORY_DOES_NOT_NAME: &[(&str, u16)] = &[
+    ("MD", 3),
+    ("MF", 4),
+    ("MB", 7),
+    ("MG", 8),
+    ("MR", 9),
+    ("WKS", 11),
+    ("MINFO", 14),
+    ("RP", 17),
+    ("AFSDB", 18),
+    ("X25", 19),
+    ("ISDN", 20),
+    ("RT", 21),
+    ("NSAP", 22),
+    ("PX", 26),
+    ("GPOS", 27),
+    ("LOC", 29),
+    ("NXT", 30),
+    ("KX", 36),
+    ("A6", 38),
+    ("APL", 42),
+    ("IPSECKEY", 45),
+    ("DHCID", 49),
+    ("HIP", 55),
+    ("ZONEMD", 63),
+    ("SPF", 99),
+    ("EUI48", 108),
+    ("EUI64", 109),
+    ("URI", 256),
+    ("TA", 32768),
+    ("DLV", 32769),
+];
 
 /// `\# <length> <hex>...` (RFC 3597 §5) for `record_type`, read by hickory's wire decoder.
 pub fn parse_generic_rdata(

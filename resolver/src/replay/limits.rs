@@ -30,3 +30,18 @@ pub const MAX_RECORDS_IN_MISMATCH: usize = 4;
 /// Upstream exchanges logged per scenario for diagnostics; a first failure shows within the first
 /// few dozen, and badraw's thousands of client queries must not grow the log without bound.
 pub const MAX_LOGGED_EXCHANGES: usize = 256;
+
+/// Nesting of `${...}` macros evaluated (replay.h: brackets are written as nested macros). Unbound's
+/// own tests nest two deep; 16 stops a hostile file's recursion long before the stack matters.
+pub const MAX_MACRO_DEPTH: usize = 16;
+
+/// Longest text a macro expansion may produce: far above any CHECK_TEMPFILE line, and a bound on
+/// the memory a self-referencing `ASSIGN` chain can grow.
+pub const MAX_EXPANDED_BYTES: usize = 64 * 1024;
+
+/// Variables one scenario may `ASSIGN`; Unbound's tests use a handful.
+pub const MAX_VARIABLES: usize = 1024;
+
+/// Upstream queries kept for CHECK_OUT_QUERY between two client queries. A resolution sends at most
+/// 200 (the resolver's `MAX_UPSTREAM_QUERIES`), so 4,096 keeps them all without growing unbounded.
+pub const MAX_CHECKABLE_QUERIES: usize = 4096;

@@ -5,10 +5,10 @@ use std::fmt;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::BinDecodable;
+use hickory_proto::serialize::binary::{BinDecodable, BinEncodable};
 
 use crate::replay::limits::MAX_RECORDS_IN_MISMATCH;
-use crate::replay::scenario::{Entry, HeaderFlags};
+use crate::replay::scenario::{EdeMatch, Entry, HeaderFlags};
 use crate::upstream::transport::Protocol;
 
 /// The first rule a message broke.
@@ -47,6 +47,13 @@ pub enum Mismatch {
     },
     Protocol {
         expected: &'static str,
+    },
+    /// An EDNS requirement (`DO`, `noedns`, `ednsdata`, `ede=`, cookies) not met.
+    Edns(String),
+    /// `serial=N`: the IXFR query's SOA serial differs (or there is none).
+    Serial {
+        expected: u32,
+        received: Option<u32>,
     },
 }
 
@@ -87,6 +94,10 @@ impl fmt::Display for Mismatch {
                 Ok(())
             }
             Mismatch::Protocol { expected } => write!(f, "not sent over {expected}"),
+            Mismatch::Edns(what) => write!(f, "EDNS: {what}"),
+            Mismatch::Serial { expected, received } => {
+                write!(f, "SOA serial {received:?}, expected {expected}")
+            }
         }
     }
 }
@@ -117,6 +128,19 @@ pub fn compare(
     }
     if rules.udp && protocol == Some(Protocol::Tcp) {
         return Err(Mismatch::Protocol { expected: "UDP" });
+    }
+    compare_edns(entry, message)?;
+    if let Some(expected) = rules.serial {
+        let received = message
+            .authorities
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::SOA(soa) => Some(soa.serial),
+                _ => None,
+            });
+        if received != Some(expected) {
+            return Err(Mismatch::Serial { expected, received });
+        }
     }
     if rules.opcode && message.metadata.op_code != entry.header.opcode {
         return Err(Mismatch::Opcode {
@@ -188,6 +212,73 @@ pub fn compare(
             &message.additionals,
             rules.ttl,
         )?;
+    }
+    Ok(())
+}
+
+/// testpkts' EDNS rules: `DO`, `noedns`, `ednsdata` (options byte for byte), `ede=`, cookies.
+fn compare_edns(entry: &Entry, message: &Message) -> Result<(), Mismatch> {
+    let rules = &entry.rules;
+    let edns = message.edns.as_ref();
+    if rules.no_edns && edns.is_some() {
+        return Err(Mismatch::Edns("present, expected none".to_owned()));
+    }
+    if rules.dnssec_ok && !edns.is_some_and(|edns| edns.flags().dnssec_ok) {
+        return Err(Mismatch::Edns("DO bit not set".to_owned()));
+    }
+    let options: Vec<(u16, Vec<u8>)> = edns
+        .map(|edns| {
+            edns.options()
+                .as_ref()
+                .iter()
+                .map(|(code, option)| {
+                    (
+                        u16::from(*code),
+                        Vec::<u8>::try_from(option).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if rules.edns_data {
+        let received = edns
+            .map(|edns| edns.options().to_bytes().unwrap_or_default())
+            .unwrap_or_default();
+        let expected = entry.edns_data.clone().unwrap_or_default();
+        if received != expected {
+            return Err(Mismatch::Edns(format!(
+                "options {}, expected {}",
+                data_encoding::HEXLOWER.encode(&received),
+                data_encoding::HEXLOWER.encode(&expected)
+            )));
+        }
+    }
+    if let Some(ede) = rules.ede {
+        // RFC 8914 §2: option 15, the first two octets are the info code.
+        let codes: Vec<u16> = options
+            .iter()
+            .filter(|(code, data)| *code == 15 && data.len() >= 2)
+            .map(|(_, data)| u16::from_be_bytes([data[0], data[1]]))
+            .collect();
+        let found = match ede {
+            EdeMatch::Any => !codes.is_empty(),
+            EdeMatch::InfoCode(wanted) => codes.contains(&wanted),
+        };
+        if !found {
+            return Err(Mismatch::Edns(format!("no EDE {ede:?}, have {codes:?}")));
+        }
+    }
+    // RFC 7873 §4: option 10; a client cookie alone is 8 octets, with a server cookie 16-40.
+    let cookie = |length: usize| {
+        options
+            .iter()
+            .any(|(code, data)| *code == 10 && data.len() == length)
+    };
+    if rules.client_cookie && !cookie(8) {
+        return Err(Mismatch::Edns("no 8-octet client cookie".to_owned()));
+    }
+    if rules.server_cookie && !cookie(24) {
+        return Err(Mismatch::Edns("no 24-octet server cookie".to_owned()));
     }
     Ok(())
 }

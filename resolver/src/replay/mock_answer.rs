@@ -2,6 +2,9 @@
 //! REPLY header, SECTIONs, then ADJUST (copy_id, copy_query, raw_id), as Deckard's `adjust_reply`.
 
 use hickory_proto::op::{Edns, Message, MessageType};
+use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption, OPT};
+use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::serialize::binary::{BinDecoder, Restrict};
 use hickory_proto::ProtoError;
 
 use crate::replay::scenario::Entry;
@@ -50,11 +53,22 @@ pub fn message_from_entry(entry: &Entry, query: Option<&Message>) -> Message {
     message.additionals = entry.additional.clone();
     // Deckard answers with the query's EDNS (an OPT only when the query had one), DO as either sets it.
     let query_edns = query.and_then(|query| query.edns.as_ref());
-    if query.is_none() || query_edns.is_some() || header.dnssec_ok {
+    if query.is_none() || query_edns.is_some() || header.dnssec_ok || entry.edns_data.is_some() {
         let mut edns = Edns::new();
         edns.set_max_payload(MOCK_EDNS_PAYLOAD);
         let query_dnssec_ok = query_edns.is_some_and(|edns| edns.flags().dnssec_ok);
         edns.set_dnssec_ok(header.dnssec_ok || query_dnssec_ok);
+        // testpkts `add_edns`: HEX_EDNSDATA is the OPT RDATA, read by hickory's OPT decoder.
+        if let Some(options) = entry.edns_data.as_deref().and_then(read_options) {
+            *edns.options_mut() = options;
+        }
+        if entry.adjust.copy_client_subnet {
+            copy_client_subnet(
+                &mut edns,
+                query_edns,
+                entry.adjust.increment_client_subnet_scope,
+            );
+        }
         message.edns = Some(edns);
     }
     let Some(query) = query else { return message };
@@ -70,6 +84,34 @@ pub fn message_from_entry(entry: &Entry, query: Option<&Message>) -> Message {
         message.queries = query.queries.clone();
     }
     message
+}
+
+/// OPT RDATA bytes as hickory's decoder reads them; `None` when they do not decode (the entry then
+/// carries no options, as a server that cannot encode them would send none).
+fn read_options(bytes: &[u8]) -> Option<OPT> {
+    let length = u16::try_from(bytes.len()).ok()?;
+    match RData::read(
+        &mut BinDecoder::new(bytes),
+        RecordType::OPT,
+        Restrict::new(length),
+    ) {
+        Ok(RData::OPT(options)) => Some(options),
+        _ => None,
+    }
+}
+
+/// testpkts `copy_ednsdata_assume_clientsubnet`: echo the query's ECS option (RFC 7871 §7.2.1)
+/// with the scope prefix set to the source prefix (plus one with `increment_ecs_scope`).
+fn copy_client_subnet(edns: &mut Edns, query_edns: Option<&Edns>, increment: bool) {
+    let Some(EdnsOption::Subnet(subnet)) =
+        query_edns.and_then(|edns| edns.option(EdnsCode::Subnet))
+    else {
+        return;
+    };
+    let mut echoed = subnet.clone();
+    let scope = subnet.source_prefix().saturating_add(u8::from(increment));
+    echoed.set_scope_prefix(scope);
+    edns.options_mut().insert(EdnsOption::Subnet(echoed));
 }
 
 #[cfg(test)]

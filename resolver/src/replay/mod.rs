@@ -10,8 +10,11 @@
 //!        mock_answer builds replies)           └──▶ matcher judges CHECK_ANSWER ─▶ outcome
 //! ```
 
+pub mod entry_text;
 pub mod error;
+pub mod expression;
 pub mod header;
+pub mod header_text;
 pub mod limits;
 pub mod matcher;
 pub mod mock_answer;

@@ -30,6 +30,14 @@ impl ScenarioReport {
     pub fn passed(&self) -> bool {
         self.result.is_ok()
     }
+
+    /// Whether the scenario needs something the resolver or the runner does not have.
+    pub fn unsupported(&self) -> Option<&[String]> {
+        match &self.result {
+            Err(Failure::Unsupported(what)) => Some(what),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ScenarioReport {
@@ -45,6 +53,24 @@ impl fmt::Display for ScenarioReport {
 #[derive(Clone, Debug)]
 pub enum Failure {
     Unparsable(ParseError),
+    /// Header keys with no resolver equivalent (`trust-anchor`, `serve-expired`...) or steps on
+    /// resolver internals (`STEP 5 INFRA_RTT`): not replayed, so neither passed nor judged failed.
+    Unsupported(Vec<String>),
+    /// A `${...}` macro of TIME_PASSES EVAL, ASSIGN or CHECK_TEMPFILE could not be evaluated.
+    Expression {
+        step: u64,
+        error: crate::replay::expression::ExpressionError,
+    },
+    /// CHECK_OUT_QUERY: no upstream query like the entry was sent.
+    OutQuery {
+        step: u64,
+        mismatch: String,
+    },
+    /// CHECK_TEMPFILE: the file does not hold the expected lines.
+    Tempfile {
+        step: u64,
+        reason: String,
+    },
     /// The runtime for the replay could not be built.
     Runtime(std::io::ErrorKind),
     Network(NetworkFailure),
@@ -85,6 +111,10 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::Unparsable(error) => write!(f, "cannot parse: {error}"),
+            Failure::Unsupported(what) => write!(f, "unsupported: {}", what.join(", ")),
+            Failure::Expression { step, error } => write!(f, "step {step}: macro: {error}"),
+            Failure::OutQuery { step, mismatch } => write!(f, "step {step}: {mismatch}"),
+            Failure::Tempfile { step, reason } => write!(f, "step {step}: {reason}"),
             Failure::Runtime(kind) => write!(f, "cannot start runtime: {kind}"),
             Failure::Network(failure) => write!(f, "{failure}"),
             Failure::Check {

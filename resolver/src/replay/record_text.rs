@@ -1,20 +1,25 @@
 //! One line of a SECTION in presentation format → a hickory `Query` or `Record`.
-//! Names are relative to the root (scenarios omit trailing dots); RDATA is parsed by hickory-proto.
-
-use std::str::FromStr;
+//! Names are relative to the entry's `$ORIGIN` (the root by default); RDATA is parsed by hickory-proto.
 
 use hickory_proto::op::Query;
-use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::BinEncodable;
 
+use crate::presentation::{
+    is_generic_rdata, is_text_refused_by_hickory, parse_dname_rdata, parse_dnssec_rdata,
+    parse_generic_rdata, parse_record_type, PresentationError,
+};
 use crate::replay::error::ParseErrorKind;
 
 /// TTL of a record written without one: ldns' `LDNS_DEFAULT_TTL`, which testbound uses (3600 s).
 pub const DEFAULT_TTL: u32 = 3600;
 
-/// `<owner> [class] <type>` as in `SECTION QUESTION`.
+/// `<owner> [class] <type>` as in `SECTION QUESTION`, relative to the root.
 pub fn parse_question(line: &str) -> Result<Query, ParseErrorKind> {
+    parse_question_in(line, &Name::root())
+}
+
+/// `<owner> [ttl] [class] <type>` relative to `origin`; a TTL (iter_ghost_timewindow) is ignored.
+pub fn parse_question_in(line: &str, origin: &Name) -> Result<Query, ParseErrorKind> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
     let Some((owner, rest)) = tokens.split_first() else {
         return Err(ParseErrorKind::BadRecord {
@@ -22,12 +27,20 @@ pub fn parse_question(line: &str) -> Result<Query, ParseErrorKind> {
             reason: "empty".to_owned(),
         });
     };
-    let name = parse_name(owner)?;
+    let name = parse_name_in(owner, origin)?;
     let mut query_class = DNSClass::IN;
+    let mut class_seen = false;
     let mut query_type = None;
     for token in rest {
-        if let Some(class) = class_of(token) {
+        if query_type.is_none() && token.bytes().all(|byte| byte.is_ascii_digit()) {
+            continue;
+        }
+        let class = (!class_seen && query_type.is_none())
+            .then(|| class_of(token))
+            .flatten();
+        if let Some(class) = class {
             query_class = class;
+            class_seen = true;
         } else if query_type.is_none() {
             query_type = Some(parse_type(token)?);
         } else {
@@ -48,15 +61,25 @@ pub fn parse_question(line: &str) -> Result<Query, ParseErrorKind> {
     Ok(query)
 }
 
-/// `<owner> [ttl] [class] <type> <rdata>` as in the other sections (TTL and class in either order).
+/// `<owner> [ttl] [class] <type> <rdata>` relative to the root, default TTL 3600.
 pub fn parse_record(line: &str) -> Result<Record, ParseErrorKind> {
+    parse_record_in(line, &Name::root(), DEFAULT_TTL)
+}
+
+/// `<owner> [ttl] [class] <type> <rdata>` as in the other sections (TTL and class in either order),
+/// names relative to `origin` (`$ORIGIN`), `default_ttl` (`$TTL`) when the line has none.
+pub fn parse_record_in(
+    line: &str,
+    origin: &Name,
+    default_ttl: u32,
+) -> Result<Record, ParseErrorKind> {
     let bad = |reason: String| ParseErrorKind::BadRecord {
         text: line.to_owned(),
         reason,
     };
     let mut rest = line.trim_start();
     let owner = next_token(&mut rest).ok_or_else(|| bad("empty".to_owned()))?;
-    let name = parse_name(owner)?;
+    let name = parse_name_in(owner, origin)?;
     let mut ttl = None;
     let mut class = None;
     let record_type = loop {
@@ -73,8 +96,8 @@ pub fn parse_record(line: &str) -> Result<Record, ParseErrorKind> {
             break parse_type(token)?;
         }
     };
-    let data = parse_rdata(record_type, rest.trim()).map_err(bad)?;
-    let mut record = Record::from_rdata(name, ttl.unwrap_or(DEFAULT_TTL), data);
+    let data = parse_rdata(record_type, rest.trim(), origin).map_err(bad)?;
+    let mut record = Record::from_rdata(name, ttl.unwrap_or(default_ttl), data);
     record.dns_class = class.unwrap_or(DNSClass::IN);
     Ok(record)
 }
@@ -82,30 +105,27 @@ pub fn parse_record(line: &str) -> Result<Record, ParseErrorKind> {
 /// A name relative to the root unless written with its trailing dot. Letter case is kept (0x20 and
 /// `MATCH qcase` depend on it), which is why this is `from_ascii` and not the IDNA-folding `parse`.
 pub fn parse_name(text: &str) -> Result<Name, ParseErrorKind> {
-    let bad = |error: hickory_proto::ProtoError| ParseErrorKind::BadName {
-        text: text.to_owned(),
-        reason: error.to_string(),
-    };
-    let name = Name::from_ascii(text).map_err(bad)?;
-    if name.is_fqdn() {
-        Ok(name)
-    } else {
-        name.append_domain(&Name::root()).map_err(bad)
-    }
+    parse_name_in(text, &Name::root())
+}
+
+/// A name relative to `origin` (`@` is the origin itself).
+pub fn parse_name_in(text: &str, origin: &Name) -> Result<Name, ParseErrorKind> {
+    crate::presentation::parse_name(text, origin).map_err(|error| match error {
+        PresentationError::BadName { text, reason } => ParseErrorKind::BadName { text, reason },
+        other => ParseErrorKind::BadName {
+            text: text.to_owned(),
+            reason: other.to_string(),
+        },
+    })
 }
 
 fn parse_type(token: &str) -> Result<RecordType, ParseErrorKind> {
-    RecordType::from_str(&token.to_ascii_uppercase())
-        .map_err(|_| ParseErrorKind::BadRecordType(token.to_owned()))
+    parse_record_type(token).map_err(|_| ParseErrorKind::BadRecordType(token.to_owned()))
 }
 
+/// A class mnemonic as hickory reads it (IN, CH, HS, NONE, ANY, CLASSnnn).
 fn class_of(token: &str) -> Option<DNSClass> {
-    match token.to_ascii_uppercase().as_str() {
-        "IN" => Some(DNSClass::IN),
-        "CH" => Some(DNSClass::CH),
-        "HS" => Some(DNSClass::HS),
-        _ => None,
-    }
+    token.to_ascii_uppercase().parse::<DNSClass>().ok()
 }
 
 fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
@@ -119,17 +139,22 @@ fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
     Some(token)
 }
 
-/// hickory parses RDATA names without an origin; scenarios write them relative to the root, so the
-/// name fields get their trailing dot first. DNAME has no text parser in hickory: it is built as the
-/// opaque RDATA hickory's wire decoder produces for it (the target name in uncompressed wire form).
-fn parse_rdata(record_type: RecordType, text: &str) -> Result<RData, String> {
-    if record_type == RecordType::DNAME {
-        let target = parse_name(text).map_err(|error| error.to_string())?;
-        let wire = target.to_bytes().map_err(|error| error.to_string())?;
-        return Ok(RData::Unknown {
-            code: RecordType::DNAME,
-            rdata: NULL::with(wire),
-        });
+/// RFC 3597 generic data, DNAME and the DNSSEC types hickory's text parser refuses go through
+/// `presentation`; the rest through hickory's text parser, which takes no origin, so relative name
+/// fields get the origin appended first.
+fn parse_rdata(record_type: RecordType, text: &str, origin: &Name) -> Result<RData, String> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let presented = if is_generic_rdata(&fields) {
+        Some(parse_generic_rdata(record_type, &fields))
+    } else if record_type == RecordType::DNAME {
+        Some(parse_dname_rdata(&fields, origin))
+    } else if is_text_refused_by_hickory(record_type) {
+        Some(parse_dnssec_rdata(record_type, &fields, origin))
+    } else {
+        None
+    };
+    if let Some(parsed) = presented {
+        return parsed.map_err(|error| error.to_string());
     }
     let name_positions: &[usize] = match record_type {
         RecordType::NS | RecordType::CNAME | RecordType::PTR | RecordType::ANAME => &[0],
@@ -146,8 +171,10 @@ fn parse_rdata(record_type: RecordType, text: &str) -> Result<RData, String> {
             .split_whitespace()
             .enumerate()
             .map(|(index, token)| {
-                if name_positions.contains(&index) && !token.ends_with('.') {
-                    format!("{token}.")
+                if name_positions.contains(&index) && token == "@" {
+                    origin.to_ascii()
+                } else if name_positions.contains(&index) && !token.ends_with('.') {
+                    format!("{token}.{}", origin.to_ascii().trim_start_matches('.'))
                 } else {
                     token.to_owned()
                 }
@@ -199,6 +226,17 @@ mod tests {
     }
 
     #[test]
+    fn any_after_a_class_is_the_type_and_any_alone_the_class() {
+        let query = parse_question("www.example.com. IN ANY").unwrap();
+        assert_eq!(query.query_type(), RecordType::ANY);
+        let query = parse_question("www.example.com. ANY A").unwrap();
+        assert_eq!(
+            (query.query_class(), query.query_type()),
+            (DNSClass::ANY, RecordType::A)
+        );
+    }
+
+    #[test]
     fn names_keep_their_letter_case() {
         let query = parse_question("CaTALYSt.MoReCoWBEll. IN A").unwrap();
         assert_eq!(query.name().to_ascii(), "CaTALYSt.MoReCoWBEll.");
@@ -212,6 +250,28 @@ mod tests {
             panic!("not opaque: {record:?}")
         };
         assert_eq!(rdata.anything.as_slice(), &b"\x07example\x03net\x00"[..]);
+    }
+
+    #[test]
+    fn origin_and_default_ttl_apply_to_owner_and_rdata_names() {
+        let origin = Name::from_ascii("example.tld.").unwrap();
+        let record = parse_record_in("www IN NS ns", &origin, 60).unwrap();
+        assert_eq!(record.name.to_string(), "www.example.tld.");
+        assert_eq!(record.ttl, 60);
+        assert_eq!(record.data.to_string(), "ns.example.tld.");
+        let query = parse_question_in("@ 86400 IN NS", &origin).unwrap();
+        assert_eq!(query.name(), &origin);
+    }
+
+    #[test]
+    fn dnssec_and_generic_rdata_are_parsed() {
+        let record = parse_record(
+            "example.com. 3600 IN RRSIG NS 3 2 3600 20070926134150 20070829134150 2854 example.com. MQ==",
+        )
+        .unwrap();
+        assert_eq!(record.record_type(), RecordType::RRSIG);
+        let record = parse_record("px.example.test. 3600 IN TYPE26 \\# 3 000A00").unwrap();
+        assert_eq!(record.record_type(), RecordType::from(26));
     }
 
     #[test]

@@ -4,14 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::time::Duration;
 
 use hickory_proto::op::Message;
 
-use crate::clock::ManualClock;
+use crate::clock::{Clock, ManualClock};
 use crate::config::ResolverConfig;
 use crate::replay::error::ParseError;
+use crate::replay::expression::{ExpressionError, Variables};
 use crate::replay::header::{replay_config, ReplayConfig};
-use crate::replay::limits::{RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
+use crate::replay::limits::{MAX_ELAPSE_SECONDS, RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
 use crate::replay::matcher::compare;
 use crate::replay::mock_answer::message_from_entry;
 use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
@@ -155,11 +157,13 @@ async fn replay_steps(
     // The last client query's ID and step, and the resolver's answer to it.
     let mut last_answer: Option<(u16, u64, Message)> = None;
     let mut next_id: u16 = 1;
+    let mut variables = Variables::default();
     for step in &scenario.steps {
         transport.set_step(step.id);
         match &step.kind {
             StepKind::Query(entry) => {
                 last_answer = None;
+                transport.start_client_query();
                 let request = match &entry.raw {
                     // A RAW query that is no DNS message never reaches a resolver: the listener drops it.
                     Some(raw) => match Message::from_vec(raw) {
@@ -215,14 +219,112 @@ async fn replay_steps(
                 })?;
             }
             StepKind::TimePasses(elapse) => clock.advance(*elapse),
-            // REPLY steps are used by the transport when queries need them; CHECK_OUT_QUERY has no
-            // outstanding query to inspect because every exchange completes within its QUERY step.
-            StepKind::Reply(_) | StepKind::CheckOutQuery(_) => {}
+            StepKind::TimePassesEval(expression) => {
+                let seconds =
+                    variables
+                        .evaluate_number(expression, clock.now())
+                        .map_err(|error| Failure::Expression {
+                            step: step.id,
+                            error,
+                        })?;
+                if !(0.0..=MAX_ELAPSE_SECONDS).contains(&seconds) {
+                    return Err(Failure::Expression {
+                        step: step.id,
+                        error: ExpressionError::OutOfRange(seconds.to_string()),
+                    });
+                }
+                clock.advance(Duration::from_secs_f64(seconds));
+            }
+            StepKind::Assign {
+                variable,
+                expression,
+            } => {
+                let value = variables.expand(expression, clock.now()).map_err(|error| {
+                    Failure::Expression {
+                        step: step.id,
+                        error,
+                    }
+                })?;
+                variables
+                    .assign(variable, value)
+                    .map_err(|error| Failure::Expression {
+                        step: step.id,
+                        error,
+                    })?;
+            }
+            StepKind::CheckOutQuery(entry) => {
+                transport
+                    .check_sent(entry, step.address)
+                    .map_err(|mismatch| Failure::OutQuery {
+                        step: step.id,
+                        mismatch,
+                    })?
+            }
+            StepKind::CheckTempfile { name, contents } => {
+                check_tempfile(scenario, name, contents, &variables, clock.now()).map_err(
+                    |reason| Failure::Tempfile {
+                        step: step.id,
+                        reason,
+                    },
+                )?
+            }
+            // Every exchange completes within its QUERY step, so there is never traffic pending;
+            // REPLY, TIMEOUT and ERROR are taken by the transport when a query needs them.
+            StepKind::Reply(_)
+            | StepKind::Nothing
+            | StepKind::Traffic
+            | StepKind::Timeout
+            | StepKind::Error => {}
+            // These act on resolver internals the replay has no door to (the infrastructure and
+            // message caches, RFC 5011 state): the scenario cannot be judged, which is not a pass.
+            StepKind::InfraRtt { .. } => return Err(unsupported_step(step.id, "INFRA_RTT")),
+            StepKind::FlushMessage(_) => return Err(unsupported_step(step.id, "FLUSH_MESSAGE")),
+            StepKind::ExpireMessage(_) => return Err(unsupported_step(step.id, "EXPIRE_MESSAGE")),
+            StepKind::CheckAutotrust { .. } => {
+                return Err(unsupported_step(step.id, "CHECK_AUTOTRUST"))
+            }
         }
     }
-    match transport.failures().into_iter().next() {
+    let failures = transport.failures().into_iter();
+    match failures.chain(transport.unused_mandatory_entries()).next() {
         Some(failure) => Err(Failure::Network(failure)),
         None => Ok(()),
+    }
+}
+
+fn unsupported_step(step: u64, kind: &'static str) -> Failure {
+    Failure::Unsupported(vec![format!("STEP {step} {kind}")])
+}
+
+/// testbound's CHECK_TEMPFILE: the resolver writes no files, so the file still holds what the
+/// header wrote; it must equal the expected lines after macro expansion.
+fn check_tempfile(
+    scenario: &Scenario,
+    name: &str,
+    expected: &[String],
+    variables: &Variables,
+    now: Duration,
+) -> Result<(), String> {
+    let Some(file) = scenario.tempfiles.iter().find(|file| file.name == name) else {
+        return Err(format!("no TEMPFILE_CONTENTS {name} in the header"));
+    };
+    let mut wanted = Vec::new();
+    for line in expected {
+        wanted.push(
+            variables
+                .expand(line, now)
+                .map_err(|error| error.to_string())?,
+        );
+    }
+    let have: Vec<&str> = file.contents.lines().collect();
+    if have == wanted {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} holds {} lines, not the {} expected",
+            have.len(),
+            wanted.len()
+        ))
     }
 }
 

@@ -14,17 +14,32 @@ pub struct Scenario {
     pub name: String,
     /// The text after `SCENARIO_BEGIN`.
     pub title: String,
-    /// `key: value` lines before `CONFIG_END`, in file order.
+    /// `key: value` pairs before `CONFIG_END`, in file order.
     pub options: Vec<HeaderOption>,
+    /// `TEMPFILE_CONTENTS` blocks of the header, in file order.
+    pub tempfiles: Vec<TempFile>,
     pub ranges: Vec<Range>,
     pub steps: Vec<Step>,
 }
 
-/// One `key: value` line of the header.
+/// One `key: value` pair of the header (an unbound.conf fragment; several may share a line).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderOption {
     pub key: String,
+    /// The value's words, unquoted, joined by one space; empty for a clause (`server:`).
     pub value: String,
+    pub line: usize,
+    /// The clause it belongs to (`server`, `stub-zone`...), empty before any, and the line that
+    /// opened that clause (two `stub-zone:` clauses are told apart by it).
+    pub clause: String,
+    pub clause_line: usize,
+}
+
+/// `TEMPFILE_CONTENTS name` … `TEMPFILE_END`: a file testbound writes before the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TempFile {
+    pub name: String,
+    pub contents: String,
     pub line: usize,
 }
 
@@ -49,14 +64,17 @@ impl Range {
     }
 }
 
-/// One `STEP id KIND`.
+/// One `STEP id KIND [ADDRESS ip]`.
 #[derive(Clone, Debug)]
 pub struct Step {
     pub id: u64,
     pub line: usize,
+    /// `ADDRESS`: the client's address (QUERY) or the upstream server's (CHECK_OUT_QUERY, REPLY).
+    pub address: Option<IpAddr>,
     pub kind: StepKind,
 }
 
+/// The step kinds of Unbound's `testcode/replay.h`.
 #[derive(Clone, Debug)]
 pub enum StepKind {
     /// Send the entry to the resolver as a client query.
@@ -65,17 +83,47 @@ pub enum StepKind {
     CheckAnswer(Entry),
     /// Move the manual clock forward.
     TimePasses(Duration),
+    /// `TIME_PASSES EVAL macro`: move the clock by the macro's value, evaluated when reached.
+    TimePassesEval(String),
     /// A one-shot answer to the next upstream query it matches (used when no RANGE matches).
     Reply(Entry),
-    /// testbound's check of a still-outstanding upstream query; exchanges here finish before the
-    /// next step, so there is never one outstanding and this step has nothing to check.
+    /// An upstream query matching the entry must have been sent (with `copy_id`, also its reply).
     CheckOutQuery(Entry),
+    /// Nothing happens.
+    Nothing,
+    /// Let pending traffic flow; here every exchange completes within its QUERY step.
+    Traffic,
+    /// The next upstream query nothing answers times out.
+    Timeout,
+    /// The next upstream query nothing answers fails with a network error.
+    Error,
+    /// `ASSIGN variable = expression`, for later `${...}` macros.
+    Assign {
+        variable: String,
+        expression: String,
+    },
+    /// `INFRA_RTT ip zone rtt`: set a server's RTT in the infrastructure cache.
+    InfraRtt {
+        address: IpAddr,
+        zone: String,
+        rtt_millis: u32,
+    },
+    /// `FLUSH_MESSAGE name type class`: drop a message from the cache.
+    FlushMessage(String),
+    /// `EXPIRE_MESSAGE name type class`: make a cached message expire.
+    ExpireMessage(String),
+    /// `CHECK_TEMPFILE name` + `FILE_BEGIN`…`FILE_END`: the temp file must hold these lines.
+    CheckTempfile { name: String, contents: Vec<String> },
+    /// `CHECK_AUTOTRUST id` + `FILE_BEGIN`…`FILE_END`: the RFC 5011 state file must hold these.
+    CheckAutotrust { id: String, contents: Vec<String> },
 }
 
 /// `ENTRY_BEGIN` … `ENTRY_END`: a message template plus how to match and adjust it.
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
     pub line: usize,
+    /// Deckard's `MANDATORY`: the scenario fails unless this entry answers at least one query.
+    pub mandatory: bool,
     pub rules: MatchRules,
     pub adjust: Adjust,
     pub header: ReplyHeader,
@@ -83,8 +131,10 @@ pub struct Entry {
     pub answer: Vec<Record>,
     pub authority: Vec<Record>,
     pub additional: Vec<Record>,
-    /// `RAW` hex: sent as-is instead of a message built from the fields above.
+    /// `RAW` (Deckard) or `HEX_ANSWER_BEGIN` (testpkts) hex: sent as-is instead of a built message.
     pub raw: Option<Vec<u8>>,
+    /// `HEX_EDNSDATA_BEGIN` hex: the EDNS options (wire form) of the message, matched by `ednsdata`.
+    pub edns_data: Option<Vec<u8>>,
 }
 
 /// The `MATCH` elements of an entry (Deckard's scenario guide, "Entry matching").
@@ -107,6 +157,26 @@ pub struct MatchRules {
     /// Only match queries sent over TCP / over UDP (testbound).
     pub tcp: bool,
     pub udp: bool,
+    /// `DO`: only queries with the EDNS DO bit.
+    pub dnssec_ok: bool,
+    /// `noedns`: only messages without EDNS.
+    pub no_edns: bool,
+    /// `ednsdata`: EDNS options equal to the entry's `HEX_EDNSDATA` bytes.
+    pub edns_data: bool,
+    /// `serial=N`: an IXFR query whose authority SOA has this serial.
+    pub serial: Option<u32>,
+    /// `ede=N` / `ede=any`: an Extended DNS Error option (RFC 8914) with this info code.
+    pub ede: Option<EdeMatch>,
+    /// `client_cookie` / `server_cookie`: a DNS Cookie option (RFC 7873) of 8 / 24 octets.
+    pub client_cookie: bool,
+    pub server_cookie: bool,
+}
+
+/// What `MATCH ede=` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdeMatch {
+    Any,
+    InfoCode(u16),
 }
 
 /// The `ADJUST` elements of an answer template.
@@ -120,6 +190,14 @@ pub struct Adjust {
     pub raw_id: bool,
     /// Send nothing: the query times out.
     pub do_not_answer: bool,
+    /// `sleep=N`: the reply comes N seconds late (a timeout when that is past the query's timeout).
+    pub sleep_seconds: u32,
+    /// `packet_sleep=N`: like `sleep`, for this packet of a multi-packet reply.
+    pub packet_sleep_seconds: u32,
+    /// `copy_ednsdata_assume_clientsubnet`: echo the query's ECS option with scope = source prefix.
+    pub copy_client_subnet: bool,
+    /// `increment_ecs_scope`: that echoed scope is one more than the source prefix.
+    pub increment_client_subnet_scope: bool,
 }
 
 /// The `REPLY` line: opcode, rcode and header flags (plus EDNS DO).

@@ -1,13 +1,17 @@
 //! The resolver's network during a replay: answers each upstream query from the RANGE entries active
 //! at the current step (then one-shot REPLY steps); unmatched queries time out. Never touches a socket.
 
+use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use hickory_proto::op::Message;
 
-use crate::replay::limits::{MAX_LOGGED_EXCHANGES, MAX_UPSTREAM_QUERIES_PER_SCENARIO};
+use crate::replay::limits::{
+    MAX_CHECKABLE_QUERIES, MAX_LOGGED_EXCHANGES, MAX_RECORDS_IN_MISMATCH,
+    MAX_UPSTREAM_QUERIES_PER_SCENARIO,
+};
 use crate::replay::matcher::compare;
 use crate::replay::mock_answer::mock_answer;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
@@ -41,6 +45,10 @@ pub enum NetworkFailure {
     },
     TooManyQueries {
         step: u64,
+    },
+    /// A `MANDATORY` entry answered no query.
+    MandatoryUnused {
+        entry_line: usize,
     },
 }
 
@@ -83,6 +91,9 @@ impl std::fmt::Display for NetworkFailure {
                     f,
                     "step {step}: entry at line {entry_line} cannot be encoded: {reason}"
                 )
+            }
+            NetworkFailure::MandatoryUnused { entry_line } => {
+                write!(f, "MANDATORY entry at line {entry_line} answered no query")
             }
             NetworkFailure::TooManyQueries { step } => {
                 write!(
@@ -151,8 +162,13 @@ pub struct ScriptedTransport {
 #[derive(Default)]
 struct State {
     step: u64,
-    /// Indexed like `scenario.steps`: REPLY steps already used (each answers one query).
+    /// Indexed like `scenario.steps`: REPLY, TIMEOUT, ERROR and answering CHECK_OUT_QUERY steps
+    /// already used (each handles one query).
     consumed: Vec<bool>,
+    /// Lines of the entries that answered a query (for `MANDATORY`).
+    used_entries: std::collections::HashSet<usize>,
+    /// Upstream queries since the last client query, for CHECK_OUT_QUERY; `true` once checked.
+    sent: Vec<(IpAddr, Protocol, Message, bool)>,
     queries_sent: usize,
     failures: Vec<NetworkFailure>,
     log: Vec<ExchangeRecord>,
@@ -181,6 +197,54 @@ impl ScriptedTransport {
         self.lock().step = step;
     }
 
+    /// A new client query starts: earlier upstream queries are no longer CHECK_OUT_QUERY's to check.
+    pub fn start_client_query(&self) {
+        self.lock().sent.clear();
+    }
+
+    /// CHECK_OUT_QUERY: an upstream query since the last client query matches `entry` (and went to
+    /// `address`, when given); it is marked checked. Otherwise, what was sent instead.
+    pub fn check_sent(&self, entry: &Entry, address: Option<IpAddr>) -> Result<(), String> {
+        let mut state = self.lock();
+        let found = state
+            .sent
+            .iter_mut()
+            .find(|(to, protocol, query, checked)| {
+                !*checked
+                    && address.is_none_or(|wanted| wanted == *to)
+                    && compare(entry, query, Some(*protocol)).is_ok()
+            });
+        if let Some((_, _, _, checked)) = found {
+            *checked = true;
+            return Ok(());
+        }
+        let sent: Vec<String> = state
+            .sent
+            .iter()
+            .take(MAX_RECORDS_IN_MISMATCH)
+            .map(|(to, _, query, _)| format!("{} to {to}", describe_question(query)))
+            .collect();
+        Err(format!(
+            "no upstream query matches the entry at line {} (sent: [{}])",
+            entry.line,
+            sent.join("; ")
+        ))
+    }
+
+    /// `MANDATORY` entries of the RANGEs that answered nothing; called at the scenario's end.
+    pub fn unused_mandatory_entries(&self) -> Vec<NetworkFailure> {
+        let state = self.lock();
+        self.scenario
+            .ranges
+            .iter()
+            .flat_map(|range| &range.entries)
+            .filter(|entry| entry.mandatory && !state.used_entries.contains(&entry.line))
+            .map(|entry| NetworkFailure::MandatoryUnused {
+                entry_line: entry.line,
+            })
+            .collect()
+    }
+
     /// Failures recorded so far, oldest first; the runner fails the scenario on the first.
     pub fn failures(&self) -> Vec<NetworkFailure> {
         self.lock().failures.clone()
@@ -200,6 +264,7 @@ impl ScriptedTransport {
         server: SocketAddr,
         protocol: Protocol,
         query_bytes: &[u8],
+        timeout: Duration,
     ) -> Result<Vec<u8>, TransportError> {
         let address = server.ip().to_canonical();
         let mut state = self.lock();
@@ -223,12 +288,13 @@ impl ScriptedTransport {
                 return Err(TransportError::Timeout);
             }
         };
-        let question = query
-            .queries
-            .first()
-            .map(|asked| format!("{} {}", asked.name(), asked.query_type()))
-            .unwrap_or_else(|| "(no question)".to_owned());
-        let (result, outcome) = self.choose(&mut state, step, address, protocol, &query, &question);
+        let question = describe_question(&query);
+        if state.sent.len() < MAX_CHECKABLE_QUERIES {
+            state.sent.push((address, protocol, query.clone(), false));
+        }
+        let (result, outcome) = self.choose(
+            &mut state, step, address, protocol, &query, &question, timeout,
+        );
         if state.log.len() < MAX_LOGGED_EXCHANGES {
             state.log.push(ExchangeRecord {
                 step,
@@ -249,6 +315,7 @@ impl ScriptedTransport {
         protocol: Protocol,
         query: &Message,
         question: &str,
+        timeout: Duration,
     ) -> (Result<Vec<u8>, TransportError>, ExchangeOutcome) {
         let lost = || (Err(TransportError::Timeout), ExchangeOutcome::Lost);
         let failed = || (Err(TransportError::Timeout), ExchangeOutcome::Failed);
@@ -272,31 +339,49 @@ impl ScriptedTransport {
             .filter(|range| range.is_active_at(step) && range.serves(address))
             .flat_map(|range| &range.entries)
             .find(|entry| matches(entry));
-        // Deckard: a one-shot REPLY step at or after the current step answers what no RANGE did.
-        let chosen = from_range.or_else(|| {
-            let (index, entry) = scenario.steps.iter().enumerate().find_map(
-                |(index, scripted)| match &scripted.kind {
-                    StepKind::Reply(entry)
-                        if scripted.id >= step
-                            && !state.consumed.get(index).copied().unwrap_or(true)
-                            && matches(entry) =>
+        // What no RANGE answers goes to the first scripted event at or after the current step
+        // (replay.h: a pending query is handled by the next REPLY, CHECK_OUT_QUERY with copy_id,
+        // TIMEOUT or ERROR); a REPLY or CHECK_OUT_QUERY that does not match is passed over.
+        let mut chosen = from_range;
+        if chosen.is_none() {
+            for (index, scripted) in scenario.steps.iter().enumerate() {
+                if scripted.id < step || state.consumed.get(index).copied().unwrap_or(true) {
+                    continue;
+                }
+                let to_this_address = scripted.address.is_none_or(|wanted| wanted == address);
+                let event = match &scripted.kind {
+                    StepKind::Reply(entry) if to_this_address && matches(entry) => Some(Ok(entry)),
+                    StepKind::CheckOutQuery(entry)
+                        if entry.adjust.copy_id && to_this_address && matches(entry) =>
                     {
-                        Some((index, entry))
+                        Some(Ok(entry))
                     }
+                    StepKind::Timeout => Some(Err(TransportError::Timeout)),
+                    StepKind::Error => Some(Err(TransportError::Io(ErrorKind::ConnectionRefused))),
                     _ => None,
-                },
-            )?;
-            if let Some(used) = state.consumed.get_mut(index) {
-                *used = true;
+                };
+                let Some(event) = event else { continue };
+                if let Some(used) = state.consumed.get_mut(index) {
+                    *used = true;
+                }
+                match event {
+                    Ok(entry) => chosen = Some(entry),
+                    Err(error) => return (Err(error), ExchangeOutcome::Lost),
+                }
+                break;
             }
-            Some(entry)
-        });
+        }
         let Some(entry) = chosen else {
-            let has_reply_steps = scenario
-                .steps
-                .iter()
-                .any(|scripted| matches!(scripted.kind, StepKind::Reply(_)));
-            if has_reply_steps || scenario.ranges.iter().any(|range| range.serves(address)) {
+            let has_scripted_events = scenario.steps.iter().any(|scripted| {
+                matches!(
+                    scripted.kind,
+                    StepKind::Reply(_)
+                        | StepKind::CheckOutQuery(_)
+                        | StepKind::Timeout
+                        | StepKind::Error
+                )
+            });
+            if has_scripted_events || scenario.ranges.iter().any(|range| range.serves(address)) {
                 return lost();
             }
             let question = question.to_owned();
@@ -307,7 +392,21 @@ impl ScriptedTransport {
             });
             return failed();
         };
+        // testpkts `sleep=`: a reply later than the query's timeout is, to the resolver, none.
+        let delay = entry
+            .adjust
+            .sleep_seconds
+            .saturating_add(entry.adjust.packet_sleep_seconds);
+        if delay > 0 && Duration::from_secs(u64::from(delay)) >= timeout {
+            return (
+                Err(TransportError::Timeout),
+                ExchangeOutcome::Silent {
+                    entry_line: entry.line,
+                },
+            );
+        }
         let entry_line = entry.line;
+        state.used_entries.insert(entry_line);
         match mock_answer(entry, query) {
             None => (
                 Err(TransportError::Timeout),
@@ -327,15 +426,23 @@ impl ScriptedTransport {
     }
 }
 
+fn describe_question(query: &Message) -> String {
+    query
+        .queries
+        .first()
+        .map(|asked| format!("{} {}", asked.name(), asked.query_type()))
+        .unwrap_or_else(|| "(no question)".to_owned())
+}
+
 impl Transport for ScriptedTransport {
     fn exchange<'a>(
         &'a self,
         server: SocketAddr,
         protocol: Protocol,
         query: &'a [u8],
-        _timeout: Duration,
+        timeout: Duration,
     ) -> ExchangeFuture<'a> {
-        let result = self.answer(server, protocol, query);
+        let result = self.answer(server, protocol, query, timeout);
         Box::pin(std::future::ready(result))
     }
 }

@@ -1,20 +1,39 @@
 //! `replay FILES...`: replays `.rpl` scenarios against the resolver, one `PASS`/`FAIL` line each,
-//! then `N passed, M failed`. Exit 0 only when none failed; 2 on a usage error (clap's code).
+//! then `N passed, M failed`. Exit 0 only when every scenario not expected to fail passed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use resolver::replay::ExpectedFailures;
+
+/// The expected-failures file committed next to the resolver crate's manifest.
+const DEFAULT_EXPECTED_FAILURES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/replay-expected-failures.txt");
 
 /// Replay testbound/Deckard scenario files against the resolver.
+///
+/// Prints one PASS/FAIL line per scenario, then `N passed, M failed` on a line of its own, then
+/// (when any) how many of the failed were `unsupported` (header keys or steps the resolver has no
+/// equivalent for, with counts per key) and how many are expected failures. Exits 0 only when
+/// every scenario not on the expected-failures list passed and no listed one passed; 1 otherwise;
+/// 2 on a usage error or an unreadable expected-failures file.
 #[derive(Parser)]
 #[command(name = "replay")]
 struct Arguments {
     /// Scenario files (`.rpl`).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Also list, per scenario, the header options the resolver has no setting for and, for a failed
-    /// scenario, every upstream exchange (query, address, which entry answered).
+    /// Expected-failures file (`name  reason` per line, `#` comments): scenarios that fail by a
+    /// deliberate design difference. Default: resolver/replay-expected-failures.txt of the source
+    /// tree this binary was built from, when it exists.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_expected_failures")]
+    expected_failures: Option<PathBuf>,
+    /// Use no expected-failures file: every failure counts.
+    #[arg(long)]
+    no_expected_failures: bool,
+    /// Also list, per scenario, the header options ignored on purpose and, for a failed scenario,
+    /// every upstream exchange (query, address, which entry answered).
     #[arg(long)]
     verbose: bool,
 }
@@ -40,8 +59,19 @@ fn main() -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    let summary = resolver::replay::run_files(&arguments.files, |report| {
-        println!("{report}");
+    let expected = match expected_failures(&arguments) {
+        Ok(expected) => expected,
+        Err(error) => {
+            eprintln!("replay: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let summary = resolver::replay::run_files(&arguments.files, &expected, |report| {
+        match expected.reason(&report.name) {
+            Some(reason) if !report.passed() => println!("{report} (expected: {reason})"),
+            Some(_) => println!("{report} (passes but is listed as expected to fail)"),
+            None => println!("{report}"),
+        }
         if arguments.verbose {
             for option in &report.ignored_options {
                 println!(
@@ -57,9 +87,44 @@ fn main() -> ExitCode {
         }
     });
     println!("{} passed, {} failed", summary.passed, summary.failed);
-    if summary.failed == 0 {
+    if summary.unsupported > 0 || summary.expected > 0 {
+        let keys: Vec<String> = summary
+            .unsupported_keys
+            .iter()
+            .map(|(key, count)| format!("{key} ×{count}"))
+            .collect();
+        println!(
+            "of the failed: {} unsupported ({}), {} expected to fail",
+            summary.unsupported,
+            keys.join(", "),
+            summary.expected
+        );
+    }
+    for name in &summary.unexpected_passes {
+        println!("error: {name} passes but is listed as expected to fail");
+    }
+    if summary.clean() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+fn expected_failures(
+    arguments: &Arguments,
+) -> Result<ExpectedFailures, resolver::replay::expected_failures::ExpectedFailuresError> {
+    if arguments.no_expected_failures {
+        return Ok(ExpectedFailures::default());
+    }
+    match &arguments.expected_failures {
+        Some(path) => ExpectedFailures::read(path),
+        None => {
+            let default = std::path::Path::new(DEFAULT_EXPECTED_FAILURES);
+            if default.exists() {
+                ExpectedFailures::read(default)
+            } else {
+                Ok(ExpectedFailures::default())
+            }
+        }
     }
 }

@@ -244,6 +244,11 @@ fn base64(text: &str) -> Result<Vec<u8>, PresentationError> {
         .chars()
         .take_while(|character| character.is_ascii_alphanumeric() || matches!(character, '+' | '/'))
         .collect();
+    if symbols.is_empty() && !text.is_empty() {
+        return Err(PresentationError::BadBase64(
+            text.chars().take(40).collect(),
+        ));
+    }
     lenient
         .decode(symbols.as_bytes())
         .map_err(|_| PresentationError::BadBase64(text.chars().take(40).collect()))
@@ -389,10 +394,21 @@ mod tests {
             refuse(RecordType::DNSKEY, "256 3 5"),
             PresentationError::MissingField("DNSKEY public key")
         );
-        assert!(matches!(
-            refuse(RecordType::DNSKEY, "256 2 5 AAAA"),
-            PresentationError::NotRepresentable { .. }
-        ));
+        // val_minimal_baddnskeyprotocol: protocol 2 is kept as opaque DNSKEY data, not refused.
+        let protocol_two = parse(RecordType::DNSKEY, "256 2 5 AAAA");
+        assert!(
+            matches!(
+                protocol_two,
+                RData::Unknown {
+                    code: RecordType::DNSKEY,
+                    ..
+                }
+            ),
+            "{protocol_two:?}"
+        );
+        // val_unknown_algorithm_insecure's `UNUSABLE==` decodes as ldns reads it.
+        let unusable = parse(RecordType::RRSIG, "A 253 1 86400 1 1 1 test. UNUSABLE==");
+        assert_eq!(unusable.record_type(), RecordType::RRSIG);
         assert!(matches!(
             refuse(RecordType::DNSKEY, "256 3 5 !!!"),
             PresentationError::BadBase64(_)

@@ -1,12 +1,16 @@
-//! Maps a scenario's header options onto `ResolverConfig` (stub-addr → root hint, qmin, do-ip4/6...).
-//! Options the resolver has no setting for are kept in `ignored`, never silently dropped.
+//! Maps a scenario's header (an unbound.conf fragment) onto `ResolverConfig`: stub-zone "." → root
+//! hints, forward-zone → forward zones, qname-minimisation, do-ip4/6, TTL clamps... A key that would
+//! change behaviour without an equivalent is `unsupported`; keys in `ignored_options` are skipped.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use crate::config::{ResolverConfig, RootHint};
+use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::limits::MAX_UPSTREAM_QUERIES;
 use crate::replay::error::ParseErrorKind;
+use crate::replay::ignored_options::ignored_reason;
+use crate::replay::record_text::parse_name;
 use crate::replay::scenario::{HeaderOption, Scenario};
 
 /// The root server name used when the scenario's priming answer does not name the stub address.
@@ -16,12 +20,23 @@ pub const DEFAULT_ROOT_NAME: &str = "K.ROOT-SERVERS.NET.";
 #[derive(Clone, Debug)]
 pub struct ReplayConfig {
     pub resolver: ResolverConfig,
-    /// The `stub-addr`: the (only) root hint, and the one loopback address a lab may always query.
+    /// The first root `stub-addr`: a root hint, and the loopback address a lab may always query.
     pub stub_address: Option<IpAddr>,
     /// Unbound's `do-not-query-localhost` (default on): a query to another 127/8 or ::1 address fails.
     pub do_not_query_localhost: bool,
-    /// Options recognised but without a resolver setting, and options not recognised at all.
+    /// Options skipped on purpose (`ignored_options`), for `--verbose`.
     pub ignored: Vec<HeaderOption>,
+    /// Options the resolver has no equivalent for, as `key` or `key: value` (the value matters when
+    /// only some values are unsupported); the scenario is not replayed when any is present.
+    pub unsupported: Vec<String>,
+}
+
+/// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
+#[derive(Default)]
+struct Zone {
+    name: Option<Name>,
+    addresses: Vec<IpAddr>,
+    server_name: Option<Name>,
 }
 
 /// Builds the resolver settings for `scenario`; a known option with an unusable value is an error.
@@ -31,11 +46,20 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         stub_address: None,
         do_not_query_localhost: true,
         ignored: Vec::new(),
+        unsupported: Vec::new(),
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
     config.resolver.do_ip4 = true;
     config.resolver.do_ip6 = true;
+    let mut stub_zones: Vec<(usize, Zone)> = Vec::new();
+    let mut forward_zones: Vec<(usize, Zone)> = Vec::new();
+    let mut deckard_root = Zone {
+        name: Some(Name::root()),
+        ..Zone::default()
+    };
+    let (mut hide_identity, mut hide_version) = (false, false);
+    let mut identity_or_version = Vec::new();
     for option in &scenario.options {
         let bad = || {
             (
@@ -46,45 +70,224 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 },
             )
         };
-        match option.key.as_str() {
-            "stub-addr" => {
-                let address = option
-                    .value
-                    .parse::<IpAddr>()
-                    .map_err(|_| bad())?
-                    .to_canonical();
-                config.stub_address = Some(address);
+        let on = || switch(&option.value).ok_or_else(bad);
+        let mut unsupported = |with_value: bool| {
+            // `local-zone: name type` and `access-control: netblock action` count by type/action.
+            let value = match option.key.as_str() {
+                "local-zone" | "access-control" => {
+                    option.value.split_whitespace().last().unwrap_or_default()
+                }
+                _ => option.value.as_str(),
+            };
+            let text = if with_value {
+                format!("{}: {value}", option.key)
+            } else {
+                option.key.clone()
+            };
+            if !config.unsupported.contains(&text) {
+                config.unsupported.push(text);
             }
-            "query-minimization" => {
-                config.resolver.qname_minimisation = switch(&option.value).ok_or_else(bad)?
+        };
+        // Accepted only when the switch has the value that is the resolver's fixed behaviour.
+        let mut only = |wanted: bool| -> Result<(), (usize, ParseErrorKind)> {
+            if on()? != wanted {
+                unsupported(true);
             }
-            "do-ip6" => config.resolver.do_ip6 = switch(&option.value).ok_or_else(bad)?,
-            "do-ip4" => config.resolver.do_ip4 = switch(&option.value).ok_or_else(bad)?,
+            Ok(())
+        };
+        let key = option.key.as_str();
+        let clause = option.clause.as_str();
+        if key == clause && option.value.is_empty() {
+            match key {
+                "server" => {}
+                "stub-zone" => stub_zones.push((option.clause_line, Zone::default())),
+                "forward-zone" => forward_zones.push((option.clause_line, Zone::default())),
+                _ => unsupported(false),
+            }
+            continue;
+        }
+        match clause {
+            "stub-zone" | "forward-zone" => {
+                let zones = if clause == "stub-zone" {
+                    &mut stub_zones
+                } else {
+                    &mut forward_zones
+                };
+                let Some((_, zone)) = zones.last_mut() else {
+                    continue;
+                };
+                match key {
+                    "name" => zone.name = Some(parse_name(&option.value).map_err(|_| bad())?),
+                    "stub-addr" | "forward-addr" => {
+                        zone.addresses.push(address(&option.value).ok_or_else(bad)?)
+                    }
+                    // The resolver primes its root hints either way; a non-root stub is unsupported.
+                    "stub-prime" => {
+                        on()?;
+                    }
+                    "stub-first"
+                    | "forward-first"
+                    | "stub-no-cache"
+                    | "forward-no-cache"
+                    | "forward-tcp-upstream"
+                    | "stub-tcp-upstream"
+                    | "forward-tls-upstream"
+                    | "stub-tls-upstream" => only(false)?,
+                    _ => unsupported(false),
+                }
+                continue;
+            }
+            "" | "server" => {}
+            // Inside an unsupported clause (auth-zone, rpz, view...): its opener is reported.
+            _ => continue,
+        }
+        if let Some(_reason) = ignored_reason(key) {
+            config.ignored.push(option.clone());
+            continue;
+        }
+        match key {
+            // Deckard headers: the root's address and name without a clause.
+            "stub-addr" => deckard_root
+                .addresses
+                .push(address(&option.value).ok_or_else(bad)?),
+            "stub-name" => {
+                deckard_root.server_name = Some(parse_name(&option.value).map_err(|_| bad())?)
+            }
+            "qname-minimisation" | "query-minimization" => {
+                config.resolver.qname_minimisation = on()?
+            }
+            "do-ip6" => config.resolver.do_ip6 = on()?,
+            "do-ip4" => config.resolver.do_ip4 = on()?,
             "do-not-query-localhost" => {
-                config.do_not_query_localhost = switch(&option.value).ok_or_else(bad)?;
+                config.do_not_query_localhost = on()?;
                 config.resolver.allow_loopback_upstream = !config.do_not_query_localhost;
+            }
+            "cache-min-ttl" => config.resolver.min_ttl = seconds(&option.value).ok_or_else(bad)?,
+            "cache-max-ttl" => config.resolver.max_ttl = seconds(&option.value).ok_or_else(bad)?,
+            "cache-max-negative-ttl" => {
+                config.resolver.max_negative_ttl = seconds(&option.value).ok_or_else(bad)?
+            }
+            "cache-min-negative-ttl" => {
+                if seconds(&option.value).ok_or_else(bad)? != 0 {
+                    unsupported(true);
+                }
             }
             // kresd's `features: min_ttl = 300` lines (Deckard's kresd template).
             "features" => {
                 let Some((feature, value)) = option.value.split_once('=') else {
-                    config.ignored.push(option.clone());
+                    unsupported(true);
                     continue;
                 };
-                let seconds = || value.trim().parse::<u32>().map_err(|_| bad());
+                let value = seconds(value.trim()).ok_or_else(bad);
                 match feature.trim() {
-                    "min_ttl" => config.resolver.min_ttl = seconds()?,
-                    "max_ttl" => config.resolver.max_ttl = seconds()?,
-                    _ => config.ignored.push(option.clone()),
+                    "min_ttl" => config.resolver.min_ttl = value?,
+                    "max_ttl" => config.resolver.max_ttl = value?,
+                    _ => unsupported(true),
                 }
             }
-            _ => config.ignored.push(option.clone()),
+            // The resolver's own send budget per client query is Unbound's default, 200.
+            "max-global-quota" => {
+                if option.value.parse::<u32>().map_err(|_| bad())? != MAX_UPSTREAM_QUERIES {
+                    unsupported(true);
+                }
+            }
+            // Without a trust anchor the validator module changes nothing; other modules do.
+            "module-config" => {
+                if !matches!(option.value.as_str(), "iterator" | "validator iterator") {
+                    unsupported(true);
+                }
+            }
+            // Every replayed client is served, cache snooping (RD=0) included: allow_snoop.
+            "access-control" => {
+                if !option.value.ends_with(" allow_snoop") {
+                    unsupported(true);
+                }
+            }
+            // The resolver serves no local zones, as if each default one were `nodefault`.
+            "local-zone" => {
+                if !option.value.ends_with(" nodefault") {
+                    unsupported(true);
+                }
+            }
+            // The resolver's fixed behaviour is the value given.
+            "harden-glue" | "minimal-responses" => only(true)?,
+            "hide-identity" => {
+                hide_identity = on()?;
+                if !hide_identity {
+                    unsupported(true);
+                }
+            }
+            "hide-version" => {
+                hide_version = on()?;
+                if !hide_version {
+                    unsupported(true);
+                }
+            }
+            "identity" | "version" => identity_or_version.push(option),
+            "harden-referral-path"
+            | "harden-below-nxdomain"
+            | "harden-unverified-glue"
+            | "harden-unknown-additional"
+            | "serve-expired"
+            | "prefetch"
+            | "prefetch-key"
+            | "aggressive-nsec"
+            | "ede"
+            | "do-nat64"
+            | "tcp-upstream"
+            | "serve-original-ttl"
+            | "edns-tcp-keepalive"
+            | "answer-cookie"
+            | "qname-minimisation-strict" => only(false)?,
+            _ => unsupported(false),
         }
     }
-    if let Some(address) = config.stub_address {
-        let name = root_name_for(scenario, address).unwrap_or_else(|| {
-            Name::from_ascii(DEFAULT_ROOT_NAME).unwrap_or_else(|_| Name::root())
-        });
-        config.resolver.root_hints = vec![RootHint { name, address }];
+    // CH TXT id.server / version.bind are refused by the resolver, as with hide-*: yes.
+    for option in identity_or_version {
+        let hidden = if option.key == "identity" {
+            hide_identity
+        } else {
+            hide_version
+        };
+        if !hidden && !config.unsupported.contains(&option.key) {
+            config.unsupported.push(option.key.clone());
+        }
+    }
+    if !deckard_root.addresses.is_empty() {
+        stub_zones.push((0, deckard_root));
+    }
+    for (_, zone) in stub_zones {
+        let Some(name) = zone.name else { continue };
+        if !name.is_root() {
+            let text = "stub-zone (other than the root)".to_owned();
+            if !config.unsupported.contains(&text) {
+                config.unsupported.push(text);
+            }
+            continue;
+        }
+        for address in zone.addresses {
+            config.stub_address.get_or_insert(address);
+            let name = zone
+                .server_name
+                .clone()
+                .or_else(|| root_name_for(scenario, address))
+                .unwrap_or_else(|| {
+                    Name::from_ascii(DEFAULT_ROOT_NAME).unwrap_or_else(|_| Name::root())
+                });
+            config.resolver.root_hints.push(RootHint { name, address });
+        }
+    }
+    for (_, zone) in forward_zones {
+        let Some(suffix) = zone.name else { continue };
+        let upstreams = zone
+            .addresses
+            .into_iter()
+            .map(|address| SocketAddr::new(address, 53))
+            .collect();
+        config
+            .resolver
+            .forward_zones
+            .push(ForwardZone { suffix, upstreams });
     }
     Ok(config)
 }
@@ -96,6 +299,22 @@ fn switch(value: &str) -> Option<bool> {
         "off" | "no" | "false" | "0" => Some(false),
         _ => None,
     }
+}
+
+fn seconds(value: &str) -> Option<u32> {
+    value.trim().parse().ok()
+}
+
+/// An address, without a port or with `@53` (unbound.conf's `addr@port`); another port is unusable.
+fn address(value: &str) -> Option<IpAddr> {
+    let (address, port) = value.split_once('@').unwrap_or((value, "53"));
+    if port != "53" {
+        return None;
+    }
+    address
+        .parse::<IpAddr>()
+        .ok()
+        .map(|address| address.to_canonical())
 }
 
 /// The root server name the scenario itself gives the stub address: the NS target of a `. NS` answer
@@ -180,15 +399,35 @@ mod tests {
     }
 
     #[test]
-    fn options_without_a_resolver_setting_are_recorded_as_ignored() {
-        let config =
-            config_of("harden-glue: \"no\"\nval-override-date: \"20120420235959\"\n").unwrap();
-        let keys: Vec<&str> = config
+    fn keys_without_an_equivalent_are_unsupported_and_internal_ones_ignored() {
+        let config = config_of(
+            "harden-glue: \"no\"\nval-override-date: \"20120420235959\"\ntrust-anchor: \". DS 1 2 3 AB\"\n\
+             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\n",
+        )
+        .unwrap();
+        let ignored: Vec<&str> = config
             .ignored
             .iter()
             .map(|option| option.key.as_str())
             .collect();
-        assert_eq!(keys, ["harden-glue", "val-override-date"]);
+        assert_eq!(ignored, ["val-override-date", "target-fetch-policy"]);
+        assert_eq!(config.unsupported, ["harden-glue: no", "trust-anchor"]);
+    }
+
+    #[test]
+    fn unbound_stub_and_forward_clauses_map_onto_hints_and_forward_zones() {
+        let config = config_of(
+            "server:\n\tqname-minimisation: \"no\"\nstub-zone:\n\tname: \".\"\n\tstub-addr: 1.1.1.1\n\
+             forward-zone: name: \"example.com\" forward-addr: 10.0.0.1\nstub-zone:\n\tname: \"sub.example.\"\n\tstub-addr: 10.0.0.2\n",
+        )
+        .unwrap();
+        assert!(!config.resolver.qname_minimisation);
+        assert_eq!(config.resolver.root_hints.len(), 1);
+        assert_eq!(config.resolver.root_hints[0].name.to_string(), "a.root.");
+        let forward = &config.resolver.forward_zones[0];
+        assert_eq!(forward.suffix.to_string(), "example.com.");
+        assert_eq!(forward.upstreams[0].to_string(), "10.0.0.1:53");
+        assert_eq!(config.unsupported, ["stub-zone (other than the root)"]);
     }
 
     #[test]

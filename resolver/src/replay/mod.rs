@@ -12,9 +12,11 @@
 
 pub mod entry_text;
 pub mod error;
+pub mod expected_failures;
 pub mod expression;
 pub mod header;
 pub mod header_text;
+pub mod ignored_options;
 pub mod limits;
 pub mod matcher;
 pub mod mock_answer;
@@ -26,6 +28,7 @@ pub mod scenario;
 pub mod scripted_transport;
 
 pub use error::{ParseError, ParseErrorKind};
+pub use expected_failures::ExpectedFailures;
 pub use outcome::{Failure, ScenarioReport};
 pub use parser::{parse_file, parse_str};
 pub use runner::{run_file, run_files, run_scenario, Summary};

@@ -639,6 +639,7 @@ fn strip_comment(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_proto::op::ResponseCode;
     use hickory_proto::rr::RecordType;
 
     const SMALL: &str = "\

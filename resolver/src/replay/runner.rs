@@ -11,6 +11,7 @@ use hickory_proto::op::Message;
 use crate::clock::{Clock, ManualClock};
 use crate::config::ResolverConfig;
 use crate::replay::error::ParseError;
+use crate::replay::expected_failures::ExpectedFailures;
 use crate::replay::expression::{ExpressionError, Variables};
 use crate::replay::header::{replay_config, ReplayConfig};
 use crate::replay::limits::{MAX_ELAPSE_SECONDS, RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
@@ -22,23 +23,67 @@ use crate::replay::scenario::{Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
 use crate::Resolver;
 
-/// How many scenarios passed and failed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
+/// `unsupported` and `expected` (listed in the expected-failures file) among them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
+    pub unsupported: usize,
+    pub expected: usize,
+    /// Unsupported keys and steps with the number of scenarios each stopped, most first.
+    pub unsupported_keys: Vec<(String, usize)>,
+    /// Listed as expected to fail, yet passed: an error, the list is out of date.
+    pub unexpected_passes: Vec<String>,
+}
+
+impl Summary {
+    /// Every scenario not expected to fail passed, and none expected to fail passed.
+    pub fn clean(&self) -> bool {
+        self.failed == self.expected && self.unexpected_passes.is_empty()
+    }
+
+    fn count(&mut self, report: &ScenarioReport, expected: &ExpectedFailures) {
+        let listed = expected.reason(&report.name).is_some();
+        if report.passed() {
+            self.passed += 1;
+            if listed {
+                self.unexpected_passes.push(report.name.clone());
+            }
+            return;
+        }
+        self.failed += 1;
+        if listed {
+            self.expected += 1;
+        }
+        if let Some(keys) = report.unsupported() {
+            self.unsupported += 1;
+            for key in keys {
+                match self
+                    .unsupported_keys
+                    .iter_mut()
+                    .find(|(known, _)| known == key)
+                {
+                    Some((_, count)) => *count += 1,
+                    None => self.unsupported_keys.push((key.clone(), 1)),
+                }
+            }
+            self.unsupported_keys
+                .sort_by(|left, right| right.1.cmp(&left.1).then_with(|| left.0.cmp(&right.0)));
+        }
+    }
 }
 
 /// Replays every file in order, handing each report to `on_report` as soon as it is known.
-pub fn run_files(paths: &[PathBuf], mut on_report: impl FnMut(&ScenarioReport)) -> Summary {
+pub fn run_files(
+    paths: &[PathBuf],
+    expected: &ExpectedFailures,
+    mut on_report: impl FnMut(&ScenarioReport),
+) -> Summary {
     let mut summary = Summary::default();
     for path in paths {
         let report = run_file(path);
-        if report.passed() {
-            summary.passed += 1;
-        } else {
-            summary.failed += 1;
-        }
+        summary.count(&report, expected);
         on_report(&report);
     }
     summary
@@ -83,6 +128,14 @@ pub fn run_scenario(scenario: Scenario, file: &Path) -> ScenarioReport {
         }
     };
     let ignored_options = config.ignored.clone();
+    if !config.unsupported.is_empty() {
+        return ScenarioReport {
+            name,
+            result: Err(Failure::Unsupported(config.unsupported)),
+            ignored_options,
+            exchanges: Vec::new(),
+        };
+    }
     let (sender, receiver) = mpsc::channel();
     let scenario = Arc::new(scenario);
     let spawned = std::thread::Builder::new()

@@ -585,7 +585,7 @@ SCENARIO_END
         let scenario = parse_str(
             "t",
             Path::new("t.rpl"),
-            &SCENARIO.replace("STEP 5 REPLY", "STEP 5 CHECK_OUT_QUERY"),
+            &SCENARIO.replace("STEP 5 REPLY", "STEP 5 CHECK_ANSWER"),
         )
         .unwrap();
         let transport =

@@ -1,0 +1,134 @@
+//! The one list of header keys the runner ignores: each only tunes Unbound internals, or acts only
+//! through a feature whose own key already makes the scenario `unsupported`. One reason per key.
+
+/// Keys ignored whatever their value.
+pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
+    // Unbound's target-fetch prefetching of NS addresses: changes which upstream queries go out
+    // early, not the answers; the scripted network answers whatever the resolver asks.
+    (
+        "target-fetch-policy",
+        "NS-address prefetching schedule, not answers",
+    ),
+    ("verbosity", "log level"),
+    ("log-servfail", "logging"),
+    ("log-queries", "logging"),
+    ("log-replies", "logging"),
+    ("log-local-actions", "logging"),
+    ("val-log-level", "logging"),
+    (
+        "rpz-log",
+        "logging (inside an rpz clause, itself unsupported)",
+    ),
+    (
+        "rpz-log-name",
+        "logging (inside an rpz clause, itself unsupported)",
+    ),
+    ("use-syslog", "logging"),
+    (
+        "directory",
+        "working directory for file names; the runner reads no file by name",
+    ),
+    (
+        "msg-cache-slabs",
+        "lock partitioning of the message cache, not its content",
+    ),
+    (
+        "rrset-cache-slabs",
+        "lock partitioning of the RRset cache, not its content",
+    ),
+    (
+        "infra-cache-slabs",
+        "lock partitioning of the infrastructure cache",
+    ),
+    ("key-cache-slabs", "lock partitioning of the key cache"),
+    ("num-threads", "threads; a replay is one client at a time"),
+    // The matcher compares sections as multisets, so the order inside an RRset never matters.
+    (
+        "rrset-roundrobin",
+        "RRset order in answers; sections are compared as multisets",
+    ),
+    // Validator settings: without a trust anchor nothing is validated, and a scenario with one
+    // is already `unsupported: trust-anchor`.
+    (
+        "val-override-date",
+        "validator clock; acts only with a trust anchor",
+    ),
+    (
+        "val-override-timestamp",
+        "validator clock; acts only with a trust anchor",
+    ),
+    (
+        "fake-sha1",
+        "validator test switch; acts only with a trust anchor",
+    ),
+    (
+        "fake-dsa",
+        "validator test switch; acts only with a trust anchor",
+    ),
+    (
+        "trust-anchor-signaling",
+        "RFC 8145 key-tag queries; sent only with a trust anchor",
+    ),
+    (
+        "harden-dnssec-stripped",
+        "validator rule; acts only with a trust anchor",
+    ),
+    (
+        "harden-algo-downgrade",
+        "validator rule; acts only with a trust anchor",
+    ),
+    (
+        "val-max-restart",
+        "validator retries; acts only with a trust anchor",
+    ),
+    (
+        "domain-insecure",
+        "validator exception; acts only with a trust anchor",
+    ),
+    (
+        "val-clean-additional",
+        "validator rule; acts only with a trust anchor",
+    ),
+    (
+        "val-permissive-mode",
+        "validator rule; acts only with a trust anchor",
+    ),
+    // Sub-keys of features whose switch key is judged on its own (unsupported when on).
+    (
+        "serve-expired-ttl",
+        "acts only with serve-expired: yes (unsupported)",
+    ),
+    (
+        "serve-expired-ttl-reset",
+        "acts only with serve-expired: yes (unsupported)",
+    ),
+    (
+        "serve-expired-reply-ttl",
+        "acts only with serve-expired: yes (unsupported)",
+    ),
+    (
+        "serve-expired-client-timeout",
+        "acts only with serve-expired: yes (unsupported)",
+    ),
+    (
+        "ede-serve-expired",
+        "acts only with ede and serve-expired: yes (unsupported)",
+    ),
+    ("nat64-prefix", "acts only with do-nat64: yes (unsupported)"),
+    (
+        "edns-tcp-keepalive-timeout",
+        "acts only with edns-tcp-keepalive: yes (unsupported)",
+    ),
+    (
+        "cookie-secret",
+        "acts only with answer-cookie: yes (unsupported)",
+    ),
+];
+
+/// Why `key` is ignored, if it is.
+pub fn ignored_reason(key: &str) -> Option<&'static str> {
+    IGNORED_OPTIONS
+        .iter()
+        .find(|(ignored, _)| *ignored == key)
+        .map(|(_, reason)| *reason)
+}

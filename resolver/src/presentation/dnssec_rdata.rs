@@ -38,11 +38,7 @@ pub fn parse_dnssec_rdata(
         .collect();
     let mut fields = Fields(fields.into_iter());
     let data = match record_type {
-        RecordType::DNSKEY => match dnskey(&mut fields) {
-            Ok(data) => data,
-            Err(PresentationError::Opaque(data)) => return Ok(data),
-            Err(error) => return Err(error),
-        },
+        RecordType::DNSKEY => return dnskey(&mut fields),
         RecordType::RRSIG => DNSSECRData::RRSIG(rrsig(&mut fields, origin)?),
         RecordType::NSEC => {
             let next = parse_name(fields.next("next domain name")?, origin)?;
@@ -60,14 +56,14 @@ pub fn parse_dnssec_rdata(
 }
 
 /// RFC 4034 §2.2: flags, protocol (always 3), algorithm, base64 key (may contain spaces).
-fn dnskey(fields: &mut Fields<'_>) -> Result<DNSSECRData, PresentationError> {
+fn dnskey(fields: &mut Fields<'_>) -> Result<RData, PresentationError> {
     let flags = fields.number::<u16>("DNSKEY flags")?;
     let protocol = fields.number::<u8>("DNSKEY protocol")?;
     let algorithm = algorithm(fields.next("DNSKEY algorithm")?)?;
     let key = base64(&fields.rest("DNSKEY public key")?)?;
     let dnskey = DNSKEY::with_flags(flags, PublicKeyBuf::new(key, algorithm));
     if protocol == DNSKEY_PROTOCOL {
-        return Ok(DNSSECRData::DNSKEY(dnskey));
+        return Ok(RData::DNSSEC(DNSSECRData::DNSKEY(dnskey)));
     }
     // hickory's DNSKEY always holds protocol 3 (RFC 4034 §2.1.2). A scenario testing another
     // (val_minimal_baddnskeyprotocol) gets hickory's encoding with that one octet set, read back by
@@ -87,11 +83,11 @@ fn dnskey(fields: &mut Fields<'_>) -> Result<DNSSECRData, PresentationError> {
         RecordType::DNSKEY,
         Restrict::new(length),
     ) {
-        Ok(RData::DNSSEC(data)) => Ok(data),
-        _ => Err(PresentationError::Opaque(RData::Unknown {
+        Ok(data @ RData::DNSSEC(_)) => Ok(data),
+        _ => Ok(RData::Unknown {
             code: RecordType::DNSKEY,
             rdata: NULL::with(wire),
-        })),
+        }),
     }
 }
 

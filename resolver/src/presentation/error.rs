@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// One unusable RDATA field.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PresentationError {
     MissingField(&'static str),
     BadNumber {
@@ -34,9 +34,6 @@ pub enum PresentationError {
     /// hickory's wire reader refused the generic RDATA for this type.
     Wire(String),
     TrailingFields(String),
-    /// Not an error to report: hickory cannot hold the value in its type, and the RDATA is kept
-    /// as the opaque data hickory keeps for what it cannot read (used inside `dnssec_rdata`).
-    Opaque(hickory_proto::rr::RData),
 }
 
 impl fmt::Display for PresentationError {
@@ -64,7 +61,6 @@ impl fmt::Display for PresentationError {
             }
             PresentationError::Wire(reason) => write!(f, "RDATA does not decode: {reason}"),
             PresentationError::TrailingFields(text) => write!(f, "unexpected trailing `{text}`"),
-            PresentationError::Opaque(data) => write!(f, "kept opaque: {data}"),
         }
     }
 }

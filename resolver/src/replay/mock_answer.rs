@@ -108,7 +108,7 @@ fn copy_client_subnet(edns: &mut Edns, query_edns: Option<&Edns>, increment: boo
     else {
         return;
     };
-    let mut echoed = subnet.clone();
+    let mut echoed = *subnet;
     let scope = subnet.source_prefix().saturating_add(u8::from(increment));
     echoed.set_scope_prefix(scope);
     edns.options_mut().insert(EdnsOption::Subnet(echoed));

@@ -2,12 +2,16 @@
 //! manual clock, and Deckard's matching rules for every CHECK_ANSWER. Test tooling; never on a socket.
 //!
 //! ```text
-//! file ─ parser ─▶ Scenario ─ header ─▶ ResolverConfig
-//!                     │                      │
-//!                     ▼                      ▼
-//!           scripted_transport ◀── Resolver::resolve ◀── runner (QUERY / TIME_PASSES steps)
-//!       (RANGE entries via matcher,            │
-//!        mock_answer builds replies)           └──▶ matcher judges CHECK_ANSWER ─▶ outcome
+//! file ─ parser ─▶ Scenario ─ header ─▶ ResolverConfig   (or `unsupported: KEY`, not run)
+//!  (header_text: unbound.conf fragment,      │
+//!   entry_text: MATCH/ADJUST/REPLY,          ▼
+//!   record_text + crate::presentation)   runner (QUERY, CHECK_*, TIME_PASSES, ASSIGN… steps;
+//!                     │                       expression: ${...} macros)
+//!                     ▼                          │
+//!           scripted_transport ◀── Resolver::resolve
+//!       (RANGE entries via matcher, then REPLY/TIMEOUT/ERROR steps;
+//!        mock_answer builds replies)   matcher judges CHECK_ANSWER ─▶ outcome
+//!                                      expected_failures decides what a failure means
 //! ```
 
 pub mod entry_text;

@@ -142,8 +142,8 @@ enum PendingStep {
     WithEntry(EntryStep),
     /// A step kind that takes a `FILE_BEGIN`…`FILE_END` block.
     WithFile(FileStep),
-    /// A complete step that takes nothing more.
-    Done(StepKind),
+    /// A complete step that takes nothing more (boxed: a StepKind is large, most blocks are not).
+    Done(Box<StepKind>),
 }
 
 #[derive(Clone, Copy)]
@@ -367,7 +367,7 @@ impl Parser {
                             FileStep::Autotrust(id) => StepKind::CheckAutotrust { id, contents },
                         }
                     }
-                    PendingStep::Done(kind) => kind,
+                    PendingStep::Done(kind) => *kind,
                 };
                 self.scenario.steps.push(Step {
                     id,
@@ -405,11 +405,11 @@ fn parse_step_kind<'a>(
         "CHECK_ANSWER" => no_arguments(PendingStep::WithEntry(EntryStep::CheckAnswer))?,
         "REPLY" => no_arguments(PendingStep::WithEntry(EntryStep::Reply))?,
         "CHECK_OUT_QUERY" => no_arguments(PendingStep::WithEntry(EntryStep::CheckOutQuery))?,
-        "NOTHING" => no_arguments(PendingStep::Done(StepKind::Nothing))?,
-        "TRAFFIC" => no_arguments(PendingStep::Done(StepKind::Traffic))?,
-        "TIMEOUT" => no_arguments(PendingStep::Done(StepKind::Timeout))?,
-        "ERROR" => no_arguments(PendingStep::Done(StepKind::Error))?,
-        "TIME_PASSES" => PendingStep::Done(time_passes(arguments)?),
+        "NOTHING" => no_arguments(PendingStep::Done(Box::new(StepKind::Nothing)))?,
+        "TRAFFIC" => no_arguments(PendingStep::Done(Box::new(StepKind::Traffic)))?,
+        "TIMEOUT" => no_arguments(PendingStep::Done(Box::new(StepKind::Timeout)))?,
+        "ERROR" => no_arguments(PendingStep::Done(Box::new(StepKind::Error)))?,
+        "TIME_PASSES" => PendingStep::Done(Box::new(time_passes(arguments)?)),
         "ASSIGN" => {
             let [variable, "=", expression @ ..] = arguments else {
                 return Err(ParseErrorKind::UnknownStepKind(format!(
@@ -423,10 +423,10 @@ fn parse_step_kind<'a>(
                     arguments.join(" ")
                 )));
             }
-            PendingStep::Done(StepKind::Assign {
+            PendingStep::Done(Box::new(StepKind::Assign {
                 variable: (*variable).to_owned(),
                 expression: expression.join(" "),
-            })
+            }))
         }
         "INFRA_RTT" => {
             let [ip, zone, rtt] = arguments else {
@@ -435,13 +435,13 @@ fn parse_step_kind<'a>(
                     arguments.join(" ")
                 )));
             };
-            PendingStep::Done(StepKind::InfraRtt {
+            PendingStep::Done(Box::new(StepKind::InfraRtt {
                 address: parse_address(ip)?,
                 zone: (*zone).to_owned(),
                 rtt_millis: rtt
                     .parse()
                     .map_err(|_| ParseErrorKind::BadNumber((*rtt).to_owned()))?,
-            })
+            }))
         }
         "FLUSH_MESSAGE" | "EXPIRE_MESSAGE" => {
             let [name, record_type, _class] = arguments else {
@@ -452,11 +452,11 @@ fn parse_step_kind<'a>(
             };
             let question = format!("{name} {record_type}");
             parse_question(&arguments.join(" "))?;
-            PendingStep::Done(if kind == "FLUSH_MESSAGE" {
+            PendingStep::Done(Box::new(if kind == "FLUSH_MESSAGE" {
                 StepKind::FlushMessage(question)
             } else {
                 StepKind::ExpireMessage(question)
-            })
+            }))
         }
         "CHECK_TEMPFILE" | "CHECK_AUTOTRUST" => {
             let [name] = arguments else {
@@ -784,6 +784,40 @@ SCENARIO_END
         assert_eq!(
             parse(&two_entries).unwrap_err().kind,
             ParseErrorKind::StepEntryCount { step: 1, count: 2 }
+        );
+    }
+
+    #[test]
+    fn testbound_steps_origin_and_hex_blocks_are_parsed() {
+        let text = "server:\nCONFIG_END\nSCENARIO_BEGIN t\nRANGE_BEGIN 0 10\n$ORIGIN example.com.\n\
+            ENTRY_BEGIN\nMATCH opcode ednsdata\nSECTION ADDITIONAL\nHEX_EDNSDATA_BEGIN\n00 0b 00 00\n\
+            HEX_EDNSDATA_END\nns IN A 1.2.3.4\nENTRY_END\nRANGE_END\nSTEP 1 QUERY ADDRESS 10.0.0.1\n\
+            ENTRY_BEGIN\nSECTION QUESTION\nwww IN A\nENTRY_END\nSTEP 2 TRAFFIC\nSTEP 3 TIMEOUT\n\
+            STEP 4 ERROR\nSTEP 5 NOTHING\nSTEP 6 ASSIGN t = ${time}\nSTEP 7 TIME_PASSES EVAL ${$t + 1}\n\
+            STEP 8 FLUSH_MESSAGE www.example.com. IN A\nSTEP 9 CHECK_TEMPFILE f\nFILE_BEGIN\n; kept\n\
+            FILE_END\nSCENARIO_END\n";
+        let scenario = parse(text).unwrap();
+        let entry = &scenario.ranges[0].entries[0];
+        assert_eq!(entry.edns_data.as_deref(), Some(&[0, 11, 0, 0][..]));
+        assert_eq!(entry.additional[0].name.to_string(), "ns.example.com.");
+        let StepKind::Query(query) = &scenario.steps[0].kind else {
+            panic!("not a query")
+        };
+        assert_eq!(query.question[0].name().to_string(), "www.example.com.");
+        assert_eq!(
+            scenario.steps[0].address.map(|a| a.to_string()).as_deref(),
+            Some("10.0.0.1")
+        );
+        assert!(matches!(scenario.steps[5].kind, StepKind::Assign { .. }));
+        let StepKind::CheckTempfile { contents, .. } = &scenario.steps[8].kind else {
+            panic!("not CHECK_TEMPFILE")
+        };
+        assert_eq!(contents, &["; kept".to_owned()]);
+        let unknown = text.replace("STEP 5 NOTHING", "STEP 5 DANCE");
+        let error = parse(&unknown).unwrap_err();
+        assert_eq!(
+            (error.line, error.kind),
+            (23, ParseErrorKind::UnknownStepKind("DANCE".to_owned()))
         );
     }
 

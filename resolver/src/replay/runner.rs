@@ -386,6 +386,7 @@ mod tests {
     use super::*;
     use crate::replay::matcher::Mismatch;
     use crate::replay::parser::parse_str;
+    use crate::replay::scenario::HeaderOption;
 
     /// A root that refuses everything; checks only what the resolver contract guarantees (the
     /// response echoes the question), so these tests hold whatever the resolver's progress.
@@ -441,6 +442,52 @@ mod tests {
         assert!(
             matches!(report.result, Err(Failure::NoAnswerToCheck { step: 2 })),
             "{report}"
+        );
+    }
+
+    #[test]
+    fn a_header_key_without_equivalent_makes_the_scenario_unsupported_not_run() {
+        let mut unsupported = scenario(QUERY);
+        unsupported.options.push(HeaderOption {
+            key: "serve-expired".to_owned(),
+            value: "yes".to_owned(),
+            line: 2,
+            clause: "server".to_owned(),
+            clause_line: 1,
+        });
+        let report = run_scenario(unsupported, Path::new("runner_test.rpl"));
+        assert_eq!(
+            report.unsupported(),
+            Some(&["serve-expired: yes".to_owned()][..])
+        );
+        assert_eq!(
+            report.to_string(),
+            "FAIL runner_test: unsupported: serve-expired: yes"
+        );
+    }
+
+    #[test]
+    fn check_out_query_fails_when_no_such_upstream_query_was_sent_and_eval_moves_time() {
+        let steps = format!(
+            "STEP 0 ASSIGN wait = 5\nSTEP 0 TIME_PASSES EVAL ${{$wait * 2}}\n{QUERY}\
+             STEP 2 CHECK_OUT_QUERY\nENTRY_BEGIN\nMATCH qname qtype\nSECTION QUESTION\n\
+             never.asked. IN MX\nENTRY_END\n"
+        );
+        let report = run_scenario(scenario(&steps), Path::new("runner_test.rpl"));
+        let Err(Failure::OutQuery { step, mismatch }) = &report.result else {
+            panic!("{report}")
+        };
+        assert_eq!(*step, 2);
+        assert!(mismatch.contains("no upstream query matches"), "{mismatch}");
+    }
+
+    #[test]
+    fn steps_on_resolver_internals_are_unsupported_at_run_time() {
+        let steps = format!("{QUERY}STEP 3 INFRA_RTT 192.0.2.53 . 100\n");
+        let report = run_scenario(scenario(&steps), Path::new("runner_test.rpl"));
+        assert_eq!(
+            report.unsupported(),
+            Some(&["STEP 3 INFRA_RTT".to_owned()][..])
         );
     }
 

@@ -292,9 +292,13 @@ impl ScriptedTransport {
         if state.sent.len() < MAX_CHECKABLE_QUERIES {
             state.sent.push((address, protocol, query.clone(), false));
         }
-        let (result, outcome) = self.choose(
-            &mut state, step, address, protocol, &query, &question, timeout,
-        );
+        let outgoing = Outgoing {
+            step,
+            address,
+            protocol,
+            timeout,
+        };
+        let (result, outcome) = self.choose(&mut state, &outgoing, &query, &question);
         if state.log.len() < MAX_LOGGED_EXCHANGES {
             state.log.push(ExchangeRecord {
                 step,
@@ -310,13 +314,16 @@ impl ScriptedTransport {
     fn choose(
         &self,
         state: &mut State,
-        step: u64,
-        address: IpAddr,
-        protocol: Protocol,
+        outgoing: &Outgoing,
         query: &Message,
         question: &str,
-        timeout: Duration,
     ) -> (Result<Vec<u8>, TransportError>, ExchangeOutcome) {
+        let &Outgoing {
+            step,
+            address,
+            protocol,
+            timeout,
+        } = outgoing;
         let lost = || (Err(TransportError::Timeout), ExchangeOutcome::Lost);
         let failed = || (Err(TransportError::Timeout), ExchangeOutcome::Failed);
         if self.do_not_query_localhost
@@ -424,6 +431,14 @@ impl ScriptedTransport {
             }
         }
     }
+}
+
+/// One upstream query as the transport received it: when, where to, how, and its timeout.
+struct Outgoing {
+    step: u64,
+    address: IpAddr,
+    protocol: Protocol,
+    timeout: Duration,
 }
 
 fn describe_question(query: &Message) -> String {

@@ -161,6 +161,10 @@ pub const HEADER_BYTES: usize = 12;
 /// Record counts larger than the packet could hold are FORMERR before any decoding allocates.
 pub const MIN_RECORD_BYTES: usize = 11;
 
+/// Smallest possible question on the wire: root name (1) + type, class (4). Question counts larger
+/// than the packet could hold are FORMERR before any decoding allocates, like record counts.
+pub const MIN_QUESTION_BYTES: usize = 5;
+
 /// YAML events replayed through aliases (`*name`) in one zone file. octoDNS files rarely use
 /// aliases at all; serde-saphyr's default is 1,000,000, which lets an alias bomb cost seconds
 /// of CPU per load. 100,000 still allows thousands of records built from anchors.

@@ -26,6 +26,18 @@ struct Arguments {
     /// others are dropped. 0 drops all; BIND and NSD default to 2.
     #[arg(long = "rrl-slip", value_name = "N", default_value_t = 2)]
     rrl_slip: u32,
+    /// Answer CH TXT `id.server` and `hostname.bind` with TEXT (off by default, as NSD's
+    /// `hide-identity`: those questions are REFUSED).
+    #[arg(long, value_name = "TEXT")]
+    identity: Option<String>,
+    /// Answer CH TXT `version.bind` and `version.server` with TEXT (off by default, as NSD's
+    /// `hide-version`).
+    #[arg(long = "version-string", value_name = "TEXT")]
+    version_string: Option<String>,
+    /// Send TEXT (or the octets of `0x` followed by hex digits) as NSID (RFC 5001) to queries
+    /// that ask for it. Off by default.
+    #[arg(long, value_name = "TEXT")]
+    nsid: Option<String>,
     /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
     #[arg(long)]
     check: bool,
@@ -88,6 +100,17 @@ fn main() -> ExitCode {
             }
         };
     }
+    let identity = match authority::answer::identity::ServerIdentity::new(
+        arguments.identity.as_deref(),
+        arguments.version_string.as_deref(),
+        arguments.nsid.as_deref(),
+    ) {
+        Ok(identity) => identity,
+        Err(error) => {
+            eprintln!("authority: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let options = authority::run::RunOptions {
         listen: arguments.listen,
         zones: arguments.zones,
@@ -95,6 +118,7 @@ fn main() -> ExitCode {
             responses_per_second: arguments.rrl_rate,
             slip: arguments.rrl_slip,
         },
+        identity,
     };
     match runtime.block_on(authority::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

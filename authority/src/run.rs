@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::answer::handler::AuthorityHandler;
+use crate::answer::identity::ServerIdentity;
 use crate::catalog::reload::{ReloadReport, SharedCatalog};
 use crate::catalog::zones::ZoneSource;
 use crate::rrl::RateLimitConfig;
@@ -18,6 +19,8 @@ pub struct RunOptions {
     pub zones: Vec<String>,
     /// Response rate limiting for UDP; `responses_per_second == 0` (the default) is off.
     pub rate_limit: RateLimitConfig,
+    /// What CH TXT `id.server`/`version.bind` and NSID disclose (nothing by default).
+    pub identity: ServerIdentity,
 }
 
 /// Why the server could not start or keep running.
@@ -64,6 +67,16 @@ pub fn load_catalog(arguments: &[String]) -> Result<Arc<SharedCatalog>, RunError
     if report.reloaded == 0 {
         return Err(RunError::NoZoneLoaded);
     }
+    // The server starts without them, so say so where the person starting it looks, in plain
+    // words and not only as log lines (which a log filter may hide).
+    if !report.not_loaded.is_empty() {
+        for error in &report.errors {
+            eprintln!("{error}");
+        }
+        for origin in &report.not_loaded {
+            eprintln!("authority: zone {origin} not loaded; answering SERVFAIL for it until a reload (SIGHUP) succeeds");
+        }
+    }
     Ok(Arc::new(shared))
 }
 
@@ -72,8 +85,11 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     use tokio::signal::unix::{signal, SignalKind};
 
     let catalog = load_catalog(&options.zones)?;
-    let handler =
-        Arc::new(AuthorityHandler::new(catalog.clone()).with_rate_limit(options.rate_limit));
+    let handler = Arc::new(
+        AuthorityHandler::new(catalog.clone())
+            .with_rate_limit(options.rate_limit)
+            .with_identity(options.identity),
+    );
     let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;

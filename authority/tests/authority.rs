@@ -7,6 +7,8 @@ mod support;
 mod answer_memo;
 #[path = "authority/answers.rs"]
 mod answers;
+#[path = "authority/edns_replies.rs"]
+mod edns_replies;
 #[path = "authority/interop_nsd.rs"]
 mod interop_nsd;
 #[path = "authority/loader_errors.rs"]

@@ -8,58 +8,97 @@ use std::time::Instant;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RecordType};
 
+use crate::answer::identity::ServerIdentity;
 use crate::answer::lookup::{lookup, Answer};
 use crate::answer::memo::AnswerMemo;
-use crate::answer::request::{parse_request, Header, Rejection};
-use crate::answer::response::{encode_answer, encode_error, size_limit};
+use crate::answer::request::{parse_request, Echo, Header, Rejection};
+use crate::answer::response::{encode_answer, encode_error, size_limit, EDE_NOT_SUPPORTED};
 use crate::catalog::reload::SharedCatalog;
 use crate::catalog::zones::Catalog;
 use crate::listen::{Handler, Protocol, RequestContext};
 use crate::rrl::{truncated_reply, Decision, RateLimitConfig, RateLimiter};
 
-/// Answers one packet from `catalog`; `None` means send nothing.
+/// Answers one packet from `catalog`; `None` means send nothing. The server discloses nothing
+/// about itself (see `answer_packet_with`).
 pub fn answer_packet(catalog: &Catalog, packet: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
+    answer_packet_with(&ServerIdentity::hidden(), catalog, packet, protocol)
+}
+
+/// Answers one packet from `catalog`, with `identity` for CH TXT `id.server` and the like and
+/// for NSID; `None` means send nothing.
+pub fn answer_packet_with(
+    identity: &ServerIdentity,
+    catalog: &Catalog,
+    packet: &[u8],
+    protocol: Protocol,
+) -> Option<Vec<u8>> {
     let request = match parse_request(packet) {
         Ok(request) => request,
         Err(Rejection::Drop) => return None,
-        Err(Rejection::FormatError(header)) => {
-            return encode_error(header, ResponseCode::FormErr, None)
+        Err(Rejection::FormatError(echo)) => {
+            return encode_error(&echo, ResponseCode::FormErr, identity, None)
         }
-        Err(Rejection::NotImplemented(header)) => {
-            return encode_error(header, ResponseCode::NotImp, None)
+        // RFC 8914 §4.22: "Not Supported", for an opcode we do not implement.
+        Err(Rejection::NotImplemented(echo)) => {
+            return encode_error(
+                &echo,
+                ResponseCode::NotImp,
+                identity,
+                Some(EDE_NOT_SUPPORTED),
+            )
         }
-        Err(Rejection::BadVersion(header)) => {
-            return encode_error(header, ResponseCode::BADVERS, None)
+        Err(Rejection::BadVersion(echo)) => {
+            return encode_error(&echo, ResponseCode::BADVERS, identity, None)
         }
     };
     let query = &request.query;
-    let header = Header {
-        id: request.id,
-        op_code: 0,
-        recursion_desired: request.recursion_desired,
-    };
     let answer = match (query.query_class(), query.query_type()) {
         // Zone transfers are not offered (NSD and Knot refuse them unless configured).
         (_, RecordType::AXFR | RecordType::IXFR) => Answer {
             response_code: ResponseCode::Refused,
             ..Answer::default()
         },
-        // Meta types cannot be asked for (RFC 6895 §3.1).
+        // Meta types cannot be asked for (RFC 6895 §3.1; BIND answers FORMERR, NSD and Knot
+        // NODATA). The OPT is still echoed (RFC 6891 §6.1.1).
         (_, RecordType::OPT) => {
-            return encode_error(header, ResponseCode::FormErr, Some(query.clone()))
+            let echo = Echo {
+                header: Header {
+                    id: request.id,
+                    op_code: 0,
+                    recursion_desired: request.recursion_desired,
+                },
+                query: Some(query.clone()),
+                edns: request.edns.clone(),
+            };
+            return encode_error(&echo, ResponseCode::FormErr, identity, None);
         }
         (DNSClass::IN, record_type) => lookup(catalog, query.name(), record_type),
-        // Our zones are class IN only; CHAOS and others are refused, as NSD does without config.
-        _ => Answer {
-            response_code: ResponseCode::Refused,
-            ..Answer::default()
+        // CH TXT id.server and the like, when configured (RFC 4892 §2): not authoritative,
+        // as NSD and Knot answer them.
+        (DNSClass::CH, RecordType::TXT) => match identity.chaos_answer(query.name()) {
+            Some(set) => Answer {
+                answers: vec![set.clone()],
+                ..Answer::default()
+            },
+            None => refused(),
         },
+        // Our zones are class IN only; CHAOS and others are refused, as NSD does without config.
+        _ => refused(),
     };
     encode_answer(
         &request,
         &answer,
+        identity,
         size_limit(protocol, request.edns.as_ref()),
     )
+}
+
+/// REFUSED for another class: no EDE (Knot adds "Not Authoritative" only for names in class IN).
+fn refused() -> Answer {
+    Answer {
+        response_code: ResponseCode::Refused,
+        ..Answer::default()
+    }
 }
 
 /// `answer_packet`, from `memo` when it holds this request (same bytes after the ID, same
@@ -73,11 +112,23 @@ pub fn answer_packet_memoised(
     packet: &[u8],
     protocol: Protocol,
 ) -> Option<Vec<u8>> {
+    answer_packet_memoised_with(memo, &ServerIdentity::hidden(), catalog, packet, protocol)
+}
+
+/// `answer_packet_with` through `memo`. One memo must only ever see one `identity` (the
+/// handler's, fixed at start): the memo's key holds the catalog and the request, not the identity.
+pub fn answer_packet_memoised_with(
+    memo: &AnswerMemo,
+    identity: &ServerIdentity,
+    catalog: &Catalog,
+    packet: &[u8],
+    protocol: Protocol,
+) -> Option<Vec<u8>> {
     let generation = catalog.generation();
     if let Some(response) = memo.recall(generation, packet, protocol) {
         return Some(response);
     }
-    let response = answer_packet(catalog, packet, protocol)?;
+    let response = answer_packet_with(identity, catalog, packet, protocol)?;
     memo.remember(generation, packet, protocol, &response);
     Some(response)
 }
@@ -88,6 +139,7 @@ pub fn answer_packet_memoised(
 pub struct AuthorityHandler {
     catalog: Arc<SharedCatalog>,
     memo: Arc<AnswerMemo>,
+    identity: Arc<ServerIdentity>,
     rate_limiter: Option<Arc<RateLimiter>>,
     started: Instant,
 }
@@ -97,6 +149,7 @@ impl AuthorityHandler {
         AuthorityHandler {
             catalog,
             memo: Arc::new(AnswerMemo::default()),
+            identity: Arc::new(ServerIdentity::hidden()),
             rate_limiter: None,
             started: Instant::now(),
         }
@@ -107,6 +160,14 @@ impl AuthorityHandler {
         if config.responses_per_second > 0 {
             self.rate_limiter = Some(Arc::new(RateLimiter::new(config)));
         }
+        self
+    }
+
+    /// Answers CH TXT `id.server` and the like, and NSID, from `identity`. Starts a new memo,
+    /// so no answer given without the identity is ever replayed with it.
+    pub fn with_identity(mut self, identity: ServerIdentity) -> AuthorityHandler {
+        self.identity = Arc::new(identity);
+        self.memo = Arc::new(AnswerMemo::default());
         self
     }
 
@@ -123,7 +184,13 @@ impl Handler for AuthorityHandler {
         context: RequestContext,
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
         let catalog = self.catalog.current();
-        let mut response = answer_packet_memoised(&self.memo, &catalog, request, context.protocol);
+        let mut response = answer_packet_memoised_with(
+            &self.memo,
+            &self.identity,
+            &catalog,
+            request,
+            context.protocol,
+        );
         if let (Some(limiter), Protocol::Udp, Some(bytes)) =
             (&self.rate_limiter, context.protocol, &response)
         {

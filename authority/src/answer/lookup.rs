@@ -10,7 +10,8 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 
-use crate::catalog::zones::Catalog;
+use crate::answer::response::{EDE_INVALID_DATA, EDE_NOT_AUTHORITATIVE};
+use crate::catalog::zones::{Catalog, ZoneFor};
 use crate::limits::MAX_CNAME_CHAIN;
 use crate::zone::names::ancestor;
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
@@ -30,6 +31,9 @@ pub struct Answer {
     pub answers: Vec<Arc<RecordSet>>,
     pub authorities: Vec<Arc<RecordSet>>,
     pub additionals: Vec<Arc<RecordSet>>,
+    /// The Extended DNS Error to add when the query had EDNS (RFC 8914), such as "Not
+    /// Authoritative" on REFUSED.
+    pub extended_error: Option<u16>,
 }
 
 impl Answer {
@@ -41,9 +45,21 @@ impl Answer {
             .collect()
     }
 
+    /// Not our name: REFUSED, not authoritative, EDE 20 "Not Authoritative" (as NSD and Knot).
     fn refused() -> Answer {
         Answer {
             response_code: ResponseCode::Refused,
+            extended_error: Some(EDE_NOT_AUTHORITATIVE),
+            ..Answer::default()
+        }
+    }
+
+    /// A zone we are configured for whose file failed to load: SERVFAIL, not authoritative (NSD
+    /// answers a configured zone without data so), EDE 24 "Invalid Data" (Knot: "Not loaded").
+    fn zone_not_loaded() -> Answer {
+        Answer {
+            response_code: ResponseCode::ServFail,
+            extended_error: Some(EDE_INVALID_DATA),
             ..Answer::default()
         }
     }
@@ -86,8 +102,10 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     // The one lowercasing of the query name: the zone search and the walk down the zone cut
     // their keys from it (`names::ancestor`).
     let mut current_lower = LowerName::new(name);
-    let Some(zone) = catalog.answering_zone_lower(&current_lower, record_type) else {
-        return Answer::refused();
+    let zone = match catalog.zone_for(&current_lower, record_type) {
+        ZoneFor::Loaded(zone) => zone,
+        ZoneFor::NotLoaded => return Answer::zone_not_loaded(),
+        ZoneFor::NotOurs => return Answer::refused(),
     };
     let mut answer = Answer {
         authoritative: true,
@@ -119,12 +137,14 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
             break;
         }
         // Follow only inside our own zones; elsewhere the client's resolver continues.
-        match catalog.answering_zone_lower(&current_lower, record_type) {
-            Some(next_zone) => {
+        match catalog.zone_for(&current_lower, record_type) {
+            ZoneFor::Loaded(next_zone) => {
                 current_zone = next_zone;
                 current_name = target;
             }
-            None => {
+            // A zone without data ends the chain as one we do not serve (NSD sets SERVFAIL only
+            // for the query name itself).
+            ZoneFor::NotLoaded | ZoneFor::NotOurs => {
                 // The chain leaves our zones: the answer is partial, so (as NSD) no NS is added.
                 left_our_zones = true;
                 break;
@@ -175,7 +195,9 @@ fn answer_in_zone(
             None
         }
         Position::Wildcard(source) => answer_wildcard(answer, zone, source, name, record_type),
-        Position::Dname(node, owner_labels) => answer_dname(answer, node, owner_labels, name),
+        Position::Dname(node, owner_labels) => {
+            answer_dname(answer, node, owner_labels, name, record_type)
+        }
         Position::NoName => {
             answer_nxdomain(answer, zone);
             None
@@ -280,12 +302,14 @@ fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode) -> Option<Name>
 
 /// RFC 6672 §3.1: the DNAME, then a CNAME synthesized from it (TTL of the DNAME) whose target
 /// is the query name with the owner replaced by the DNAME target; then follow that CNAME.
-/// A result longer than 255 octets is YXDOMAIN (RFC 6672 §2.2).
+/// A result longer than 255 octets is YXDOMAIN (RFC 6672 §2.2). A CNAME question is answered by
+/// the synthesized CNAME itself (RFC 1034 §3.6.2), so it is not followed: NSD and Knot stop there.
 fn answer_dname(
     answer: &mut Answer,
     node: &ZoneNode,
     owner_labels: usize,
     name: &Name,
+    record_type: RecordType,
 ) -> Option<Name> {
     let dname = node.find(RecordType::DNAME)?;
     let target = node.dname_target.as_ref()?;
@@ -304,7 +328,7 @@ fn answer_dname(
         record_type: RecordType::CNAME,
         records: vec![cname],
     }));
-    Some(substituted)
+    (record_type != RecordType::CNAME).then_some(substituted)
 }
 
 /// RFC 1034 §4.3.2 step 3b: a referral. Not authoritative; the cut's NS in authority and glue

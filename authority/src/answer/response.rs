@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use hickory_proto::op::{
-    emit_message_parts, Edns, Message, MessageType, OpCode, Query, ResponseCode,
-};
+use hickory_proto::op::{emit_message_parts, Edns, Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::serialize::binary::BinEncoder;
 
+use crate::answer::identity::ServerIdentity;
 use crate::answer::lookup::Answer;
-use crate::answer::request::{Header, Request};
+use crate::answer::request::{Echo, Request};
 use crate::limits::{MAX_TCP_PAYLOAD, MAX_UDP_PAYLOAD, MIN_UDP_PAYLOAD};
 use crate::listen::Protocol;
 use crate::zone::prepared::RecordSet;
@@ -25,13 +25,35 @@ pub fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
     }
 }
 
-/// Our OPT record: version 0, our own payload size. The DO bit is copied from the query
-/// (RFC 3225 §3), although we hold no signatures to add.
-pub fn server_edns(dnssec_ok: bool) -> Edns {
+/// EDNS option code of an Extended DNS Error (RFC 8914 §2).
+pub const EDE_OPTION_CODE: u16 = 15;
+/// RFC 8914 §4.21: "Not Authoritative": a question for a name outside our zones (Knot, NSD).
+pub const EDE_NOT_AUTHORITATIVE: u16 = 20;
+/// RFC 8914 §4.22: "Not Supported": an opcode we do not implement.
+pub const EDE_NOT_SUPPORTED: u16 = 21;
+/// RFC 8914 §4.25: "Invalid Data": a zone we serve whose file failed to load (Knot: "Not loaded").
+pub const EDE_INVALID_DATA: u16 = 24;
+
+/// Our OPT record, for a query that carried `request` (RFC 6891 §6.1.1: only then): version 0,
+/// our own payload size; the DO bit copied (RFC 3225 §3), although we hold no signatures to add;
+/// NSID when asked for and configured (RFC 5001 §2.1); an Extended DNS Error if there is one
+/// (RFC 8914 §3, without EXTRA-TEXT, as Knot sends it).
+pub fn server_edns(request: &Edns, identity: &ServerIdentity, extended_error: Option<u16>) -> Edns {
     let mut edns = Edns::new();
     edns.set_max_payload(MAX_UDP_PAYLOAD);
     edns.set_version(0);
-    edns.set_dnssec_ok(dnssec_ok);
+    edns.set_dnssec_ok(request.flags().dnssec_ok);
+    if let Some(nsid) = identity.nsid() {
+        if request.option(EdnsCode::NSID).is_some() {
+            edns.options_mut().insert(nsid.clone());
+        }
+    }
+    if let Some(code) = extended_error {
+        edns.options_mut().insert(EdnsOption::Unknown(
+            EDE_OPTION_CODE,
+            code.to_be_bytes().to_vec(),
+        ));
+    }
     edns
 }
 
@@ -50,7 +72,12 @@ fn response_message(
 /// Encodes the answer to `request`, dropping whole RRsets from the end until it fits `limit`.
 /// Additional data may go silently (RFC 2181 §9) except a referral's glue (RFC 9471 §3);
 /// losing answer or authority data sets TC.
-pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option<Vec<u8>> {
+pub fn encode_answer(
+    request: &Request,
+    answer: &Answer,
+    identity: &ServerIdentity,
+    limit: usize,
+) -> Option<Vec<u8>> {
     let mut message = response_message(
         request.id,
         OpCode::Query,
@@ -61,7 +88,7 @@ pub fn encode_answer(request: &Request, answer: &Answer, limit: usize) -> Option
     message.metadata.checking_disabled = request.checking_disabled;
     message.queries.push(request.query.clone());
     if let Some(edns) = &request.edns {
-        message.edns = Some(server_edns(edns.flags().dnssec_ok));
+        message.edns = Some(server_edns(edns, identity, answer.extended_error));
     }
     let full = encode_sets(
         &message,
@@ -133,23 +160,27 @@ fn encode_sets(
     Some(buffer)
 }
 
-/// FORMERR, NOTIMP or BADVERS: header (and our OPT for BADVERS), no sections.
+/// FORMERR, NOTIMP or BADVERS: the header, the question when there was exactly one (as Knot;
+/// RFC 6891 §7's BADVERS goes back to a client that must match it to its query), and our OPT when
+/// the query had one (RFC 6891 §6.1.1), with `extended_error` in it. No other sections.
 pub fn encode_error(
-    header: Header,
+    echo: &Echo,
     response_code: ResponseCode,
-    query: Option<Query>,
+    identity: &ServerIdentity,
+    extended_error: Option<u16>,
 ) -> Option<Vec<u8>> {
+    let header = echo.header;
     let mut message = response_message(
         header.id,
         OpCode::from_u8(header.op_code),
         header.recursion_desired,
         response_code,
     );
-    if let Some(query) = query {
-        message.queries.push(query);
+    if let Some(query) = &echo.query {
+        message.queries.push(query.clone());
     }
-    if response_code == ResponseCode::BADVERS {
-        message.edns = Some(server_edns(false));
+    if let Some(edns) = &echo.edns {
+        message.edns = Some(server_edns(edns, identity, extended_error));
     }
-    message.to_vec().ok()
+    encode_sets(&message, &[], &[], &[])
 }

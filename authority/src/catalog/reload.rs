@@ -1,7 +1,10 @@
 //! The catalog being served and its reload: every file is re-read; a file that fails keeps its
-//! zone's last good data; the new catalog replaces the old one in a single pointer swap.
+//! zone's last good data (one that never loaded is answered SERVFAIL); the new catalog replaces
+//! the old one in a single pointer swap.
 
 use std::sync::{Arc, RwLock};
+
+use hickory_proto::rr::Name;
 
 use crate::catalog::zones::{Catalog, ZoneSource};
 use crate::zone::error::{ZoneError, ZoneWarning};
@@ -22,6 +25,8 @@ pub struct ReloadReport {
     /// Errors of files whose zone kept its previous data (or stays absent if it never loaded).
     pub errors: Vec<ZoneError>,
     pub warnings: Vec<ZoneWarning>,
+    /// Zones that have no data at all (their file failed and never loaded): answered SERVFAIL.
+    pub not_loaded: Vec<Name>,
 }
 
 impl SharedCatalog {
@@ -50,6 +55,7 @@ impl SharedCatalog {
         let previous = self.current();
         let mut report = ReloadReport::default();
         let mut zones = Vec::with_capacity(self.sources.len());
+        let mut not_loaded = Vec::new();
         for source in &self.sources {
             match source.load() {
                 Ok((zone, warnings)) => {
@@ -58,14 +64,18 @@ impl SharedCatalog {
                     report.warnings.extend(warnings);
                 }
                 Err(errors) => {
-                    if let Some(old) = previous.zone(&source.origin) {
-                        zones.push(old.clone());
+                    match previous.zone(&source.origin) {
+                        Some(old) => zones.push(old.clone()),
+                        None => {
+                            not_loaded.push(source.origin.clone());
+                            report.not_loaded.push(source.origin.clone());
+                        }
                     }
                     report.errors.extend(errors);
                 }
             }
         }
-        let next = Arc::new(Catalog::new(zones));
+        let next = Arc::new(Catalog::with_not_loaded(zones, not_loaded));
         match self.current.write() {
             Ok(mut guard) => *guard = next,
             Err(poisoned) => *poisoned.into_inner() = next,

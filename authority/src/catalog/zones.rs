@@ -1,7 +1,7 @@
 //! The set of zones we serve and the closest-enclosing-zone search; also loading them from files.
 //! A `Catalog` is immutable once built: reload builds a new one and swaps it in whole.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -68,10 +68,23 @@ impl ZoneSource {
 /// one catalog (the answer memo) cannot be mistaken for the same thing from its successor.
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
+/// Which zone answers a name.
+#[derive(Clone, Copy, Debug)]
+pub enum ZoneFor<'catalog> {
+    Loaded(&'catalog Arc<Zone>),
+    /// The closest enclosing zone is one we are configured for, but its file never loaded.
+    NotLoaded,
+    /// No zone of ours encloses the name.
+    NotOurs,
+}
+
 /// Zones by lowercased origin.
 #[derive(Clone, Debug)]
 pub struct Catalog {
     zones: HashMap<LowerName, Arc<Zone>>,
+    /// Origins we are configured for whose file failed and which have no earlier data: answered
+    /// SERVFAIL rather than REFUSED, so a resolver tries another server instead of giving up.
+    not_loaded: HashSet<LowerName>,
     /// Labels of the longest origin: no name longer than it can be an origin, so the closest-zone
     /// search starts there instead of at the query name (one hash lookup instead of several).
     longest_origin_labels: u8,
@@ -95,17 +108,32 @@ pub struct CatalogLoad {
 
 impl Catalog {
     pub fn new(zones: impl IntoIterator<Item = Arc<Zone>>) -> Catalog {
+        Catalog::with_not_loaded(zones, std::iter::empty())
+    }
+
+    /// A catalog that also knows the origins of zones whose file failed to load.
+    pub fn with_not_loaded(
+        zones: impl IntoIterator<Item = Arc<Zone>>,
+        not_loaded: impl IntoIterator<Item = Name>,
+    ) -> Catalog {
         let zones: HashMap<LowerName, Arc<Zone>> = zones
             .into_iter()
             .map(|zone| (LowerName::new(&zone.origin), zone))
             .collect();
+        let not_loaded: HashSet<LowerName> = not_loaded
+            .into_iter()
+            .map(|origin| LowerName::new(&origin))
+            .filter(|origin| !zones.contains_key(origin))
+            .collect();
         let longest_origin_labels = zones
             .keys()
+            .chain(not_loaded.iter())
             .map(|origin| origin.num_labels())
             .max()
             .unwrap_or(0);
         Catalog {
             zones,
+            not_loaded,
             longest_origin_labels,
             generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         }
@@ -116,21 +144,31 @@ impl Catalog {
         self.generation
     }
 
-    /// Loads every source; zones whose files fail are left out and their errors returned.
+    /// Loads every source; zones whose files fail have no data (answered SERVFAIL) and their
+    /// errors are returned.
     pub fn load(sources: &[ZoneSource]) -> CatalogLoad {
         let mut load = CatalogLoad::default();
         let mut zones = Vec::with_capacity(sources.len());
+        let mut not_loaded = Vec::new();
         for source in sources {
             match source.load() {
                 Ok((zone, warnings)) => {
                     zones.push(Arc::new(zone));
                     load.warnings.extend(warnings);
                 }
-                Err(errors) => load.errors.extend(errors),
+                Err(errors) => {
+                    not_loaded.push(source.origin.clone());
+                    load.errors.extend(errors);
+                }
             }
         }
-        load.catalog = Catalog::new(zones);
+        load.catalog = Catalog::with_not_loaded(zones, not_loaded);
         load
+    }
+
+    /// Origins we are configured for that have no data (their file failed to load).
+    pub fn not_loaded(&self) -> impl Iterator<Item = &LowerName> {
+        self.not_loaded.iter()
     }
 
     pub fn zone(&self, origin: &Name) -> Option<&Arc<Zone>> {
@@ -156,6 +194,29 @@ impl Catalog {
         (0..=labels)
             .rev()
             .find_map(|count| self.zones.get(&ancestor(name, usize::from(count))))
+    }
+
+    /// The zone that answers `record_type` at `name`, telling a zone that failed to load from
+    /// one we do not serve: the closest enclosing origin decides, loaded or not.
+    pub fn zone_for(&self, name: &LowerName, record_type: RecordType) -> ZoneFor<'_> {
+        let answering = self.answering_zone_lower(name, record_type);
+        if !self.not_loaded.is_empty() {
+            let loaded_labels =
+                answering.map_or(0, |zone| usize::from(zone.origin.num_labels()) + 1);
+            let labels = name.num_labels().min(self.longest_origin_labels);
+            let closer_not_loaded = (0..=labels)
+                .rev()
+                .map(usize::from)
+                .take_while(|count| *count + 1 > loaded_labels)
+                .any(|count| self.not_loaded.contains(&ancestor(name, count)));
+            if closer_not_loaded {
+                return ZoneFor::NotLoaded;
+            }
+        }
+        match answering {
+            Some(zone) => ZoneFor::Loaded(zone),
+            None => ZoneFor::NotOurs,
+        }
     }
 
     /// The zone that answers `record_type` at `name`. DS lives on the parent side of a cut

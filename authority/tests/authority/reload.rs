@@ -105,7 +105,7 @@ fn failing_file_keeps_last_good_zone_while_others_switch() {
 }
 
 #[test]
-fn zone_that_never_loaded_is_absent_until_it_loads() {
+fn zone_that_never_loaded_is_servfail_until_it_loads() {
     let directory = TempDirectory::new("absent");
     let path = directory.write("late.test.yaml", "www: {type: A, value: 192.0.2.1}\n");
     let (shared, report) =
@@ -118,7 +118,10 @@ fn zone_that_never_loaded_is_absent_until_it_loads() {
         None,
         Protocol::Udp,
     );
-    assert_eq!(reply.metadata.response_code, ResponseCode::Refused);
+    // Configured but without data: SERVFAIL, not authoritative (NSD), so resolvers try elsewhere.
+    assert_eq!(reply.metadata.response_code, ResponseCode::ServFail);
+    assert!(!reply.metadata.authoritative);
+    assert_eq!(report.not_loaded.len(), 1);
     directory.write("late.test.yaml", &zone_text("192.0.2.9"));
     assert!(shared.reload().errors.is_empty());
     assert_eq!(

@@ -25,7 +25,9 @@ pub use lab::{lab_directory, shared_lab, Lab, Resolver, TestLabZones};
 pub use our_servers::{
     listener_ready_addresses, parse_ready_addresses, start_workspace_server, LISTENER_READY_PATTERN,
 };
-pub use peers::{start_knot, start_nsd, start_unbound, Peer, PeerError, UnboundConfig, Zone};
+pub use peers::{
+    start_knot, start_knot_with, start_nsd, start_unbound, Peer, PeerError, UnboundConfig, Zone,
+};
 pub use process::{Process, ProcessError};
 pub use temp_dir::TempDir;
 pub use tools::{record_skip, require_tool};

@@ -210,12 +210,25 @@ pub fn start_unbound(address: SocketAddr, config: &UnboundConfig) -> Result<Peer
 
 /// Knot DNS (`knotd`) serving `zones` on `address`.
 pub fn start_knot(address: SocketAddr, zones: &[Zone]) -> Result<Peer, PeerError> {
+    start_knot_with(address, zones, &[])
+}
+
+/// `start_knot` with extra lines for knot.conf's `server:` section, e.g. `"identity: ns1"`.
+pub fn start_knot_with(
+    address: SocketAddr,
+    zones: &[Zone],
+    server_lines: &[&str],
+) -> Result<Peer, PeerError> {
     const PROGRAM: &str = "knotd";
     let knotd = find_tool(PROGRAM).ok_or(PeerError::NotInstalled(PROGRAM))?;
     let directory = new_directory(PROGRAM)?;
     let path = directory.path().display().to_string();
+    let extra: String = server_lines
+        .iter()
+        .map(|line| format!("    {line}\n"))
+        .collect();
     let mut config = format!(
-        "server:\n    rundir: \"{path}\"\n    listen: {ip}@{port}\n\
+        "server:\n    rundir: \"{path}\"\n    listen: {ip}@{port}\n{extra}\
          log:\n  - target: stderr\n    any: info\n\
          database:\n    storage: \"{path}\"\n\
          control:\n    listen: \"{path}/knot.sock\"\n\

@@ -38,6 +38,10 @@ struct Arguments {
     /// that ask for it. Off by default.
     #[arg(long, value_name = "TEXT")]
     nsid: Option<String>,
+    /// Apex NS for zones whose file has none (octoDNS providers add their own); repeatable.
+    /// Without it such a zone is refused.
+    #[arg(long = "default-ns", value_name = "NAME")]
+    default_ns: Vec<String>,
     /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
     #[arg(long)]
     check: bool,
@@ -62,8 +66,19 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    let mut load = authority::catalog::zones::LoadOptions::default();
+    for name in &arguments.default_ns {
+        match authority::zone::yaml_zone::parse_origin(name) {
+            Ok(name) if !name.is_root() => load.default_nameservers.push(name),
+            _ => {
+                eprintln!("authority: --default-ns {name}: not a host name");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if arguments.check {
-        let report = authority::catalog::check::check_files(&arguments.zones);
+        // Warnings are printed but do not fail the check: the server loads such zones.
+        let report = authority::catalog::check::check_files_with(&arguments.zones, &load);
         for warning in &report.warnings {
             eprintln!("warning: {warning}");
         }
@@ -119,6 +134,7 @@ fn main() -> ExitCode {
             slip: arguments.rrl_slip,
         },
         identity,
+        load,
     };
     match runtime.block_on(authority::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::answer::handler::AuthorityHandler;
 use crate::answer::identity::ServerIdentity;
 use crate::catalog::reload::{ReloadReport, SharedCatalog};
-use crate::catalog::zones::ZoneSource;
+use crate::catalog::zones::{LoadOptions, ZoneSource};
 use crate::rrl::RateLimitConfig;
 use crate::zone::error::ZoneError;
 
@@ -21,12 +21,16 @@ pub struct RunOptions {
     pub rate_limit: RateLimitConfig,
     /// What CH TXT `id.server`/`version.bind` and NSID disclose (nothing by default).
     pub identity: ServerIdentity,
+    /// How zones are loaded (`--default-ns`).
+    pub load: LoadOptions,
 }
 
 /// Why the server could not start or keep running.
 #[derive(Debug)]
 pub enum RunError {
     BadZoneArgument(ZoneError),
+    /// The same origin given twice (each repeat, naming the first file).
+    DuplicateOrigins(Vec<ZoneError>),
     NoZoneLoaded,
     Listen(crate::listen::ListenError),
     Signal(std::io::Error),
@@ -36,6 +40,10 @@ impl fmt::Display for RunError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadZoneArgument(error) => write!(formatter, "{error}"),
+            Self::DuplicateOrigins(errors) => {
+                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                write!(formatter, "{}", lines.join("\n"))
+            }
             Self::NoZoneLoaded => write!(formatter, "no zone loaded; nothing to serve"),
             Self::Listen(problem) => write!(formatter, "{problem}"),
             Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),
@@ -57,12 +65,24 @@ pub fn log_report(report: &ReloadReport) {
 
 /// Loads the zones (all of them, even if some fail) into a shared, reloadable catalog.
 pub fn load_catalog(arguments: &[String]) -> Result<Arc<SharedCatalog>, RunError> {
+    load_catalog_with(arguments, &LoadOptions::default())
+}
+
+/// `load_catalog` with loading options (`--default-ns`). The same origin given twice is refused.
+pub fn load_catalog_with(
+    arguments: &[String],
+    options: &LoadOptions,
+) -> Result<Arc<SharedCatalog>, RunError> {
     let sources = arguments
         .iter()
         .map(|argument| ZoneSource::parse(argument))
         .collect::<Result<Vec<_>, _>>()
         .map_err(RunError::BadZoneArgument)?;
-    let (shared, report) = SharedCatalog::load(sources);
+    let duplicates = ZoneSource::duplicate_origins(&sources);
+    if !duplicates.is_empty() {
+        return Err(RunError::DuplicateOrigins(duplicates));
+    }
+    let (shared, report) = SharedCatalog::load_with(sources, options.clone());
     log_report(&report);
     if report.reloaded == 0 {
         return Err(RunError::NoZoneLoaded);
@@ -84,7 +104,7 @@ pub fn load_catalog(arguments: &[String]) -> Result<Arc<SharedCatalog>, RunError
 pub async fn run(options: RunOptions) -> Result<(), RunError> {
     use tokio::signal::unix::{signal, SignalKind};
 
-    let catalog = load_catalog(&options.zones)?;
+    let catalog = load_catalog_with(&options.zones, &options.load)?;
     let handler = Arc::new(
         AuthorityHandler::new(catalog.clone())
             .with_rate_limit(options.rate_limit)

@@ -15,6 +15,8 @@ mod interop_nsd;
 mod loader_errors;
 #[path = "authority/loader_formats.rs"]
 mod loader_formats;
+#[path = "authority/loader_mistakes.rs"]
+mod loader_mistakes;
 #[path = "authority/rate_limit.rs"]
 mod rate_limit;
 #[path = "authority/reload.rs"]

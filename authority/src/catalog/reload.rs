@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use hickory_proto::rr::Name;
 
-use crate::catalog::zones::{Catalog, ZoneSource};
+use crate::catalog::zones::{Catalog, LoadOptions, ZoneSource};
 use crate::zone::error::{ZoneError, ZoneWarning};
 
 /// The current catalog behind a lock held only long enough to clone an `Arc`, so a query
@@ -14,6 +14,7 @@ use crate::zone::error::{ZoneError, ZoneWarning};
 #[derive(Debug)]
 pub struct SharedCatalog {
     sources: Vec<ZoneSource>,
+    options: LoadOptions,
     current: RwLock<Arc<Catalog>>,
 }
 
@@ -32,8 +33,17 @@ pub struct ReloadReport {
 impl SharedCatalog {
     /// Loads every source for the first time.
     pub fn load(sources: Vec<ZoneSource>) -> (SharedCatalog, ReloadReport) {
+        SharedCatalog::load_with(sources, LoadOptions::default())
+    }
+
+    /// `load` with the server's loading options, kept for every reload.
+    pub fn load_with(
+        sources: Vec<ZoneSource>,
+        options: LoadOptions,
+    ) -> (SharedCatalog, ReloadReport) {
         let shared = SharedCatalog {
             sources,
+            options,
             current: RwLock::new(Arc::new(Catalog::default())),
         };
         let report = shared.reload();
@@ -57,7 +67,7 @@ impl SharedCatalog {
         let mut zones = Vec::with_capacity(self.sources.len());
         let mut not_loaded = Vec::new();
         for source in &self.sources {
-            match source.load() {
+            match source.load_with(&self.options) {
                 Ok((zone, warnings)) => {
                     zones.push(Arc::new(zone));
                     report.reloaded += 1;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
-use crate::zone::build::build_zone;
-use crate::zone::error::{ZoneError, ZoneWarning};
+use crate::zone::build::build_zone_with_warnings;
+use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
 use crate::zone::names::ancestor;
 use crate::zone::prepared::Zone;
 use crate::zone::yaml_zone::{
@@ -48,20 +48,63 @@ impl ZoneSource {
 
     /// Reads and checks the file; every error found, or the prepared zone and its warnings.
     pub fn load(&self) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
+        self.load_with(&LoadOptions::default())
+    }
+
+    /// `load` with the server's loading options (`--default-ns`).
+    pub fn load_with(
+        &self,
+        options: &LoadOptions,
+    ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
         let text = read_zone_file_text(&self.path)?;
         // First without lines (a third faster on a million-record file); a file with anything
         // to report is read again with lines, so every message names its line as before.
-        if let Ok(read) = read_zone_text_without_lines(&text, &self.path, &self.origin) {
+        if let Ok(mut read) = read_zone_text_without_lines(&text, &self.path, &self.origin) {
             if read.errors.is_empty() && read.warnings.is_empty() {
-                if let Ok(zone) = build_zone(read) {
-                    return Ok((zone, Vec::new()));
+                read.default_nameservers = options.default_nameservers.clone();
+                if let Ok((zone, warnings)) = build_zone_with_warnings(read) {
+                    if warnings.is_empty() {
+                        return Ok((zone, warnings));
+                    }
                 }
             }
         }
-        let read = read_zone_text(&text, &self.path, &self.origin)?;
-        let warnings = read.warnings.clone();
-        build_zone(read).map(|zone| (zone, warnings))
+        let mut read = read_zone_text(&text, &self.path, &self.origin)?;
+        read.default_nameservers = options.default_nameservers.clone();
+        build_zone_with_warnings(read)
     }
+
+    /// One error for each origin given more than once (the later file names the earlier one):
+    /// two files cannot both be the zone, and serving either silently hides a mistake.
+    pub fn duplicate_origins(sources: &[ZoneSource]) -> Vec<ZoneError> {
+        let mut seen: HashMap<LowerName, &Path> = HashMap::new();
+        let mut errors = Vec::new();
+        for source in sources {
+            let key = LowerName::new(&source.origin);
+            match seen.get(&key) {
+                Some(first) => errors.push(ZoneError {
+                    file: source.path.clone(),
+                    line: 0,
+                    kind: ZoneErrorKind::DuplicateOrigin {
+                        origin: source.origin.to_string(),
+                        first: first.to_path_buf(),
+                    },
+                }),
+                None => {
+                    seen.insert(key, &source.path);
+                }
+            }
+        }
+        errors
+    }
+}
+
+/// How zone files are loaded, beyond the files themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Apex NS names for zones whose file has none (`--default-ns`, repeatable): octoDNS
+    /// providers add their own nameservers, so octoDNS zones often omit them.
+    pub default_nameservers: Vec<Name>,
 }
 
 /// The generation of the next catalog built. Never reused in a process, so something computed from
@@ -147,11 +190,16 @@ impl Catalog {
     /// Loads every source; zones whose files fail have no data (answered SERVFAIL) and their
     /// errors are returned.
     pub fn load(sources: &[ZoneSource]) -> CatalogLoad {
+        Catalog::load_with(sources, &LoadOptions::default())
+    }
+
+    /// `load` with the server's loading options.
+    pub fn load_with(sources: &[ZoneSource], options: &LoadOptions) -> CatalogLoad {
         let mut load = CatalogLoad::default();
         let mut zones = Vec::with_capacity(sources.len());
         let mut not_loaded = Vec::new();
         for source in sources {
-            match source.load() {
+            match source.load_with(options) {
                 Ok((zone, warnings)) => {
                     zones.push(Arc::new(zone));
                     load.warnings.extend(warnings);

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use hickory_proto::rr::rdata::SOA;
+use hickory_proto::rr::rdata::{NS, SOA};
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD};
-use crate::zone::error::{ZoneError, ZoneErrorKind};
+use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
@@ -82,14 +82,50 @@ impl PendingSets {
 
 /// Checks and prepares one zone. Returns every error found.
 pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
+    build_zone_with_warnings(read).map(|(zone, _)| zone)
+}
+
+/// As `build_zone`, also returning the warnings: the reader's and the zone-wide ones (unequal
+/// TTLs in an RRset, in-zone nameservers without addresses).
+pub fn build_zone_with_warnings(
+    read: ReadZone,
+) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
     let ReadZone {
         origin,
         file,
-        records,
+        mut records,
         errors: read_errors,
-        ..
+        warnings: read_warnings,
+        default_nameservers,
     } = read;
     let mut errors: Vec<ZoneError> = read_errors;
+    let mut warnings: Vec<ZoneWarning> = read_warnings;
+    let mut warn = |line: u64, kind: ZoneWarningKind| {
+        if warnings.len() <= MAX_ERRORS_PER_FILE {
+            warnings.push(ZoneWarning {
+                file: file.clone(),
+                line,
+                kind,
+            });
+        }
+    };
+    // octoDNS providers add their own apex NS; `--default-ns` stands in for them (line 0: the
+    // records come from the command line, not the file).
+    let has_apex_ns = records.iter().any(|source| {
+        source.record.name == origin && source.record.record_type() == RecordType::NS
+    });
+    if !has_apex_ns {
+        for nameserver in &default_nameservers {
+            records.push(SourceRecord {
+                record: Record::from_rdata(
+                    origin.clone(),
+                    crate::zone::yaml_zone::DEFAULT_TTL,
+                    RData::NS(NS(nameserver.clone())),
+                ),
+                line: 0,
+            });
+        }
+    }
     let mut report = |line: u64, kind: ZoneErrorKind| {
         if errors.len() <= MAX_ERRORS_PER_FILE {
             errors.push(ZoneError {
@@ -125,6 +161,15 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         if let Some(first) = pending.records.first() {
             if first.ttl != record.ttl {
                 let ttl = first.ttl.min(record.ttl);
+                warn(
+                    line,
+                    ZoneWarningKind::UnequalTtls {
+                        owner: record.name.to_string(),
+                        record_type: record.record_type().to_string(),
+                        ttl: record.ttl,
+                        used: ttl,
+                    },
+                );
                 pending
                     .records
                     .iter_mut()
@@ -212,6 +257,36 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
         }
     }
 
+    // Nothing below a DNAME (RFC 6672 §2.3: such names are occluded). DNAMEs are rare, so the
+    // names are walked only when there is one.
+    let dname_code = u16::from(RecordType::DNAME);
+    let dnames: Vec<Name> = names
+        .iter()
+        .filter(|(_, sets)| sets.contains_key(&dname_code))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if !dnames.is_empty() {
+        let mut occluded: Vec<(u64, String, String)> = Vec::new();
+        for (name, sets) in &names {
+            if let Some(dname) = dnames
+                .iter()
+                .find(|dname| dname.zone_of(name) && *dname != name)
+            {
+                let line = sets
+                    .0
+                    .iter()
+                    .map(|(_, pending)| pending.line)
+                    .min()
+                    .unwrap_or(0);
+                occluded.push((line, name.to_string(), dname.to_string()));
+            }
+        }
+        occluded.sort();
+        for (line, owner, dname) in occluded {
+            report(line, ZoneErrorKind::DataBelowDname { owner, dname });
+        }
+    }
+
     // Zone cuts: NS below the apex.
     let cuts: Vec<Name> = names
         .iter()
@@ -266,6 +341,24 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
                         pending.line,
                         ZoneErrorKind::GluelessDelegation {
                             delegation: cut.to_string(),
+                            nameserver: target.0.to_string(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    // In-zone names of the apex NS need an address, or resolvers cannot reach them (Knot
+    // refuses the zone; NSD and BIND load it): a warning, the zone may be in transition.
+    if let Some(pending) = names.get(&origin).and_then(|sets| sets.get(&ns_code)) {
+        for record in &pending.records {
+            if let RData::NS(target) = &record.data {
+                if origin.zone_of(&target.0) && !has_address(&target.0) {
+                    warn(
+                        pending.line,
+                        ZoneWarningKind::NameserverWithoutAddress {
+                            owner: origin_text.clone(),
                             nameserver: target.0.to_string(),
                         },
                     );
@@ -455,11 +548,14 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
             ancestor = ancestor.base_name();
         }
     }
-    Ok(Zone {
-        origin,
-        nodes,
-        soa,
-        negative_soa,
-        record_count,
-    })
+    Ok((
+        Zone {
+            origin,
+            nodes,
+            soa,
+            negative_soa,
+            record_count,
+        },
+        warnings,
+    ))
 }

@@ -29,6 +29,29 @@ pub enum ZoneErrorKind {
         owner: String,
         expected: &'static str,
     },
+    /// A record-object key octoDNS does not know, with the closest valid one.
+    UnknownKey {
+        owner: String,
+        key: String,
+        suggestion: Option<&'static str>,
+    },
+    /// `values: []`: octoDNS refuses a record with no value.
+    NoValues(String),
+    /// An NS value that is an IP address: it would become a name under the origin.
+    NameserverIsAddress {
+        owner: String,
+        value: String,
+    },
+    /// A name below a DNAME owner: occluded, never served (RFC 6672 §2.3; NSD and Knot refuse).
+    DataBelowDname {
+        owner: String,
+        dname: String,
+    },
+    /// The same origin given twice on the command line.
+    DuplicateOrigin {
+        origin: String,
+        first: PathBuf,
+    },
     BadValue {
         record_type: String,
         problem: String,
@@ -102,6 +125,29 @@ impl fmt::Display for ZoneErrorKind {
             Self::WrongShape { owner, expected } => {
                 write!(formatter, "wrong value shape at {owner:?}: expected {expected}")
             }
+            Self::UnknownKey { owner, key, suggestion } => {
+                write!(formatter, "unknown key {key:?} in the record at {owner:?}")?;
+                match suggestion {
+                    Some(valid) => write!(formatter, "; did you mean {valid:?}?"),
+                    None => write!(formatter, " (valid: {})", RECORD_KEYS.join(", ")),
+                }
+            }
+            Self::NoValues(owner) => {
+                write!(formatter, "record at {owner:?} has an empty `values` list (octoDNS refuses it too)")
+            }
+            Self::NameserverIsAddress { owner, value } => write!(
+                formatter,
+                "NS value {value:?} at {owner:?} is an IP address; NS names a host (add an A record for it)"
+            ),
+            Self::DataBelowDname { owner, dname } => write!(
+                formatter,
+                "{owner} is below the DNAME at {dname} and would never be served (RFC 6672 §2.3)"
+            ),
+            Self::DuplicateOrigin { origin, first } => write!(
+                formatter,
+                "zone {origin} is given twice (first from {})",
+                first.display()
+            ),
             Self::BadValue { record_type, problem } => {
                 write!(formatter, "bad {record_type} value: {problem}")
             }
@@ -117,7 +163,10 @@ impl fmt::Display for ZoneErrorKind {
             Self::SeveralCnames(owner) => {
                 write!(formatter, "more than one CNAME value at {owner} (RFC 2181 §10.1)")
             }
-            Self::MissingApexNs(origin) => write!(formatter, "zone {origin} has no NS record at its apex"),
+            Self::MissingApexNs(origin) => write!(
+                formatter,
+                "zone {origin} has no NS record at its apex; add one, or give the servers with --default-ns NAME (octoDNS providers add them)"
+            ),
             Self::NotGlue { owner, record_type } => write!(
                 formatter,
                 "{record_type} record {owner} is below a delegation and is not glue (only A/AAAA are)"
@@ -136,22 +185,86 @@ impl fmt::Display for ZoneErrorKind {
 
 impl std::error::Error for ZoneError {}
 
-/// A record the loader skipped on purpose (an octoDNS type that is not DNS, such as URLFWD).
+/// The keys of an octoDNS record object.
+pub const RECORD_KEYS: [&str; 7] = [
+    "type", "ttl", "value", "values", "octodns", "geo", "dynamic",
+];
+
+/// Something in a zone file that loads but is probably a mistake, or a record skipped on purpose:
+/// reported as `file:line: warning` by `--check` (which still exits 0) and logged at (re)load.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneWarning {
     pub file: PathBuf,
     pub line: u64,
-    pub record_type: String,
+    pub kind: ZoneWarningKind,
+}
+
+/// What the warning is about; each variant names the offending thing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneWarningKind {
+    /// An octoDNS type that is a provider feature, not DNS (URLFWD, ALIAS).
+    SkippedType(String),
+    /// `octodns: {ignored: true}`: octoDNS never publishes it, so neither do we.
+    Ignored { owner: String, record_type: String },
+    /// Several TTLs in one RRset (RFC 2181 §5.2); `used` is the one served for all.
+    UnequalTtls {
+        owner: String,
+        record_type: String,
+        ttl: u32,
+        used: u32,
+    },
+    /// An in-zone nameserver name with no A/AAAA record: resolvers cannot reach it.
+    NameserverWithoutAddress { owner: String, nameserver: String },
+    /// A `;` in a TXT value without the `\;` octoDNS requires (it refuses the record).
+    UnescapedSemicolon { owner: String, record_type: String },
+    /// A record type written in lower case (octoDNS refuses it).
+    LowercaseType(String),
 }
 
 impl fmt::Display for ZoneWarning {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            formatter,
-            "{}:{}: skipped {} record: an octoDNS provider feature, not DNS data",
-            self.file.display(),
-            self.line,
-            self.record_type
-        )
+        if self.line == 0 {
+            write!(formatter, "{}: {}", self.file.display(), self.kind)
+        } else {
+            write!(
+                formatter,
+                "{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.kind
+            )
+        }
+    }
+}
+
+impl fmt::Display for ZoneWarningKind {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SkippedType(record_type) => write!(
+                formatter,
+                "skipped {record_type} record: an octoDNS provider feature, not DNS data"
+            ),
+            Self::Ignored { owner, record_type } => write!(
+                formatter,
+                "skipped {record_type} record at {owner:?}: marked `octodns: ignored`, which octoDNS never publishes"
+            ),
+            Self::UnequalTtls { owner, record_type, ttl, used } => write!(
+                formatter,
+                "{record_type} at {owner} has TTL {ttl} but the RRset has another; all are served with TTL {used}, the lowest (RFC 2181 §5.2)"
+            ),
+            Self::NameserverWithoutAddress { owner, nameserver } => write!(
+                formatter,
+                "NS at {owner} names {nameserver}, which is in this zone but has no A or AAAA record"
+            ),
+            Self::UnescapedSemicolon { owner, record_type } => write!(
+                formatter,
+                "{record_type} at {owner:?} has an unescaped `;`; octoDNS requires `\\;` and refuses the record"
+            ),
+            Self::LowercaseType(record_type) => write!(
+                formatter,
+                "record type {record_type:?} is not upper case; octoDNS refuses it (write {:?})",
+                record_type.to_ascii_uppercase()
+            ),
+        }
     }
 }

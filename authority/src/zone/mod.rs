@@ -8,6 +8,7 @@
 //!           → build.rs (zone-wide checks) → prepared.rs (`Zone`: nodes, RRsets, cuts, additional data)
 //! error.rs: one ZoneError per problem, collected all along.  master_file.rs: Zone → RFC 1035 text.
 //! names.rs: a lowercased name cut into its ancestors (catalog and lookup use it).
+//! spelling.rs: the closest valid key to a misspelt one, for error messages.
 //! ```
 
 pub mod build;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod master_file;
 pub mod names;
 pub mod prepared;
+pub mod spelling;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;
 pub mod yaml_tree;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::zone::error::ZoneErrorKind;
+use crate::zone::spelling::closest;
 use crate::zone::yaml_tree::{Node, NodeValue};
 
 pub(crate) fn bad(record_type: RecordType, problem: impl Into<String>) -> ZoneErrorKind {
@@ -98,11 +99,23 @@ pub(crate) fn text_field(
                 format!("field {} must be a scalar", names.join("/")),
             )),
         },
-        None => Err(bad(
-            record_type,
-            format!("missing field {}", names.join("/")),
-        )),
+        None => Err(bad(record_type, missing_field(node, names))),
     }
+}
+
+/// "missing field X", naming a key of the value that looks like a misspelling of X.
+fn missing_field(node: &Node, names: &[&str]) -> String {
+    let mut message = format!("missing field {}", names.join("/"));
+    if let NodeValue::Mapping(entries) = &node.value {
+        let misspelt = entries
+            .iter()
+            .filter_map(|(key, _)| key.as_scalar())
+            .find_map(|key| closest(key, names).map(|valid| (key, valid)));
+        if let Some((key, valid)) = misspelt {
+            message.push_str(&format!(" (found {key:?}: did you mean {valid:?}?)"));
+        }
+    }
+    message
 }
 
 pub(crate) fn name_field(

@@ -11,7 +11,8 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use crate::limits::{
     MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES,
 };
-use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
+use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind, RECORD_KEYS};
+use crate::zone::spelling::closest;
 use crate::zone::yaml_rdata::rdata_from_node;
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
@@ -22,6 +23,9 @@ pub const DEFAULT_TTL: u32 = 3600;
 
 /// octoDNS record-object keys that carry provider metadata, not DNS data.
 const IGNORED_KEYS: &[&str] = &["octodns", "geo", "dynamic"];
+
+/// Record types whose values are octoDNS TXT strings, where `;` must be written `\;`.
+const TXT_LIKE_TYPES: &[&str] = &["TXT", "SPF"];
 
 /// octoDNS types that are provider features, not DNS records: skipped with a warning.
 const NON_DNS_TYPES: &[&str] = &["ALIAS", "URLFWD"];
@@ -42,6 +46,9 @@ pub struct ReadZone {
     pub warnings: Vec<ZoneWarning>,
     /// Problems found while reading; `build_zone` adds its own and reports them all.
     pub errors: Vec<ZoneError>,
+    /// Apex NS names to serve when the file has none (`--default-ns`; octoDNS providers add
+    /// their own). Empty: a zone without apex NS is an error.
+    pub default_nameservers: Vec<Name>,
 }
 
 /// The origin a file serves: its name without `.yaml`, `root.yaml` being the root zone.
@@ -170,7 +177,34 @@ fn read_zone_text_in<L: LineMode>(
         records: reader.records,
         warnings: reader.warnings,
         errors: reader.errors,
+        default_nameservers: Vec::new(),
     })
+}
+
+/// `octodns: {ignored: true}` (octoDNS's flag for records it must leave alone).
+fn is_ignored(octodns: Option<&Node>) -> bool {
+    octodns
+        .and_then(|node| node.get("ignored"))
+        .and_then(Node::as_scalar)
+        .is_some_and(|flag| flag.trim().eq_ignore_ascii_case("true"))
+}
+
+/// An IPv4 or IPv6 address where a host name is expected.
+fn is_address(text: &str) -> bool {
+    text.trim().parse::<std::net::IpAddr>().is_ok()
+}
+
+/// A `;` not escaped as `\;` (octoDNS's TXT rule; `\\` is an escaped backslash).
+fn has_unescaped_semicolon(text: &str) -> bool {
+    let mut escaped = false;
+    for character in text.chars() {
+        match (escaped, character) {
+            (false, '\\') => escaped = true,
+            (false, ';') => return true,
+            _ => escaped = false,
+        }
+    }
+    false
 }
 
 struct Reader {
@@ -182,6 +216,16 @@ struct Reader {
 }
 
 impl Reader {
+    fn warn(&mut self, line: u64, kind: ZoneWarningKind) {
+        if self.warnings.len() < MAX_ERRORS_PER_FILE {
+            self.warnings.push(ZoneWarning {
+                file: self.file.clone(),
+                line,
+                kind,
+            });
+        }
+    }
+
     fn error(&mut self, line: u64, kind: ZoneErrorKind) {
         if self.errors.len() < MAX_ERRORS_PER_FILE {
             self.errors.push(ZoneError {
@@ -268,6 +312,8 @@ impl Reader {
         let mut ttl_node = None;
         let mut value_node = None;
         let mut values_node = None;
+        let mut octodns_node = None;
+        let mut unknown_key = false;
         let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
         for (key, value) in fields {
             let Some(name) = key.as_scalar() else {
@@ -290,35 +336,56 @@ impl Reader {
                 "ttl" => ttl_node = Some(value),
                 "value" => value_node = Some(value),
                 "values" => values_node = Some(value),
+                "octodns" => octodns_node = Some(value),
                 other if IGNORED_KEYS.contains(&other) => {}
-                _ => self.error(
-                    key.line,
-                    ZoneErrorKind::WrongShape {
-                        owner: owner_text.to_owned(),
-                        expected: "only type, ttl, value, values, octodns, geo, dynamic keys",
-                    },
-                ),
+                other => {
+                    unknown_key = true;
+                    self.error(
+                        key.line,
+                        ZoneErrorKind::UnknownKey {
+                            owner: owner_text.to_owned(),
+                            key: other.to_owned(),
+                            suggestion: closest(other, &RECORD_KEYS),
+                        },
+                    );
+                }
             }
         }
         let Some(type_text) = record_type_node.and_then(Node::as_scalar) else {
-            self.error(
-                object_line,
-                ZoneErrorKind::WrongShape {
-                    owner: owner_text.to_owned(),
-                    expected: "a `type` field naming the record type",
-                },
-            );
+            // A misspelt `type` key was just reported; saying it is missing would be the same
+            // mistake twice.
+            if !unknown_key {
+                self.error(
+                    object_line,
+                    ZoneErrorKind::WrongShape {
+                        owner: owner_text.to_owned(),
+                        expected: "a `type` field naming the record type",
+                    },
+                );
+            }
             return;
         };
         let type_line = record_type_node.map_or(object_line, |node| node.line);
         let type_upper = type_text.trim().to_ascii_uppercase();
         if NON_DNS_TYPES.contains(&type_upper.as_str()) {
-            self.warnings.push(ZoneWarning {
-                file: self.file.clone(),
-                line: type_line,
-                record_type: type_upper,
-            });
+            self.warn(type_line, ZoneWarningKind::SkippedType(type_upper));
             return;
+        }
+        if is_ignored(octodns_node) {
+            self.warn(
+                object_line,
+                ZoneWarningKind::Ignored {
+                    owner: owner_text.to_owned(),
+                    record_type: type_upper,
+                },
+            );
+            return;
+        }
+        if type_text.trim() != type_upper {
+            self.warn(
+                type_line,
+                ZoneWarningKind::LowercaseType(type_text.to_owned()),
+            );
         }
         let record_type = match served_record_type(&type_upper) {
             Some(record_type) => record_type,
@@ -368,6 +435,10 @@ impl Reader {
                 return;
             }
         };
+        if values.is_empty() {
+            self.error(object_line, ZoneErrorKind::NoValues(owner_text.to_owned()));
+            return;
+        }
         if values.len() > MAX_VALUES_PER_RECORD {
             self.error(
                 object_line,
@@ -382,6 +453,29 @@ impl Reader {
             if let Some((line, key)) = duplicate_key(value) {
                 self.error(line, ZoneErrorKind::DuplicateKey(key));
                 continue;
+            }
+            if record_type == RecordType::NS {
+                if let Some(text) = value.as_scalar().filter(|text| is_address(text)) {
+                    self.error(
+                        value.line,
+                        ZoneErrorKind::NameserverIsAddress {
+                            owner: owner_text.to_owned(),
+                            value: text.to_owned(),
+                        },
+                    );
+                    continue;
+                }
+            }
+            if TXT_LIKE_TYPES.contains(&type_upper.as_str())
+                && value.as_scalar().is_some_and(has_unescaped_semicolon)
+            {
+                self.warn(
+                    value.line,
+                    ZoneWarningKind::UnescapedSemicolon {
+                        owner: owner_text.to_owned(),
+                        record_type: type_upper.clone(),
+                    },
+                );
             }
             match rdata_from_node(record_type, value, &self.origin) {
                 Ok(rdata) => {

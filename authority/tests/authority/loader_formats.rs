@@ -114,9 +114,21 @@ fn non_dns_types_are_skipped_with_a_warning_naming_file_and_line() {
     std::fs::remove_file(&path).ok();
     let lines: Vec<(u64, String)> = warnings
         .iter()
-        .map(|warning| (warning.line, warning.record_type.clone()))
+        .map(|warning| (warning.line, warning.kind.to_string()))
         .collect();
-    assert_eq!(lines, [(5, "URLFWD".to_owned()), (8, "ALIAS".to_owned())]);
+    assert_eq!(
+        lines,
+        [
+            (
+                5,
+                "skipped URLFWD record: an octoDNS provider feature, not DNS data".to_owned()
+            ),
+            (
+                8,
+                "skipped ALIAS record: an octoDNS provider feature, not DNS data".to_owned()
+            )
+        ]
+    );
     assert!(warnings[0]
         .to_string()
         .starts_with(&format!("{}:5: skipped URLFWD", path.display())));

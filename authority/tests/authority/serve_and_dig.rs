@@ -18,6 +18,8 @@ pub struct Server {
     lines: Receiver<String>,
     /// The ready line, which names the addresses.
     ready: String,
+    /// Every stderr line before the ready line.
+    before_ready: Vec<String>,
 }
 
 impl Drop for Server {
@@ -33,13 +35,18 @@ impl Server {
     }
 
     fn start_many(addresses: &[&str], zones: &[&Path]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_authority"));
+        let mut arguments: Vec<String> = Vec::new();
         for address in addresses {
-            command.arg("--listen").arg(address);
+            arguments.push("--listen".into());
+            arguments.push(address.to_string());
         }
-        for zone in zones {
-            command.arg(zone);
-        }
+        arguments.extend(zones.iter().map(|zone| zone.display().to_string()));
+        Server::start_with(&arguments)
+    }
+
+    fn start_with(arguments: &[String]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authority"));
+        command.args(arguments);
         let mut child = command
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -60,9 +67,21 @@ impl Server {
             child,
             lines,
             ready: String::new(),
+            before_ready: Vec::new(),
         };
-        server.ready = server.wait_for("ready");
-        server
+        loop {
+            match server.lines.recv_timeout(LINE_WAIT) {
+                Ok(line) if line.contains("ready") => {
+                    server.ready = line;
+                    return server;
+                }
+                Ok(line) => server.before_ready.push(line),
+                Err(_) => panic!(
+                    "authority never got ready; saw:\n{}",
+                    server.before_ready.join("\n")
+                ),
+            }
+        }
     }
 
     /// Waits for a stderr line containing `needle`; panics with what was seen otherwise.
@@ -275,4 +294,146 @@ fn server_without_any_loadable_zone_exits_with_failure() {
         "{stderr}"
     );
     assert!(stderr.contains("no zone loaded"), "{stderr}");
+}
+
+/// A temporary directory of zone files, removed when dropped.
+struct ZoneDirectory(PathBuf);
+
+impl ZoneDirectory {
+    fn new(name: &str) -> ZoneDirectory {
+        let path =
+            std::env::temp_dir().join(format!("authority-serve-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        ZoneDirectory(path)
+    }
+
+    fn write(&self, file: &str, text: &str) -> PathBuf {
+        let path = self.0.join(file);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for ZoneDirectory {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+#[test]
+fn broken_zone_among_several_is_servfail_and_named_on_stderr() {
+    if !tool_available("dig") {
+        return;
+    }
+    let directory = ZoneDirectory::new("broken");
+    let broken = directory.write(
+        "broken.test.yaml",
+        "'': {type: NS, value: ns.example.org.}\nwww: {type: A, value: not-an-address}\n",
+    );
+    let address = "127.20.1.5:5300";
+    let server = Server::start_with(&[
+        "--listen".into(),
+        address.into(),
+        example_zone().display().to_string(),
+        broken.display().to_string(),
+    ]);
+    let startup = server.before_ready.join("\n");
+    assert!(
+        startup.contains(&format!("{}:2: bad address", broken.display())),
+        "{startup}"
+    );
+    assert!(
+        startup.contains("zone broken.test. not loaded; answering SERVFAIL"),
+        "{startup}"
+    );
+    let reply = dig(address, &["www.broken.test", "A"]);
+    assert!(reply.contains("status: SERVFAIL"), "{reply}");
+    assert!(dig(address, &["+short", "web.example.test", "A"]).contains("192.0.2.80"));
+}
+
+#[test]
+fn same_origin_twice_on_the_command_line_is_refused() {
+    let directory = ZoneDirectory::new("twice");
+    let first = directory.write("a.yaml", "'': {type: NS, value: ns.example.org.}\n");
+    let second = directory.write("b.yaml", "'': {type: NS, value: ns.example.org.}\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_authority"))
+        .arg("--listen")
+        .arg("127.20.1.6:5300")
+        .arg(format!("twice.test={}", first.display()))
+        .arg(format!("twice.test.={}", second.display()))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: zone twice.test. is given twice (first from {})",
+            second.display(),
+            first.display()
+        )),
+        "{stderr}"
+    );
+    let check = Command::new(env!("CARGO_BIN_EXE_authority"))
+        .arg("--check")
+        .arg(format!("twice.test={}", first.display()))
+        .arg(format!("twice.test={}", second.display()))
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+}
+
+#[test]
+fn check_prints_warnings_with_file_and_line_and_exits_zero() {
+    let directory = ZoneDirectory::new("warnings");
+    let zone = directory.write(
+        "warn.test.yaml",
+        "'':\n  - {type: NS, value: ns1.warn.test.}\n  - {type: txt, value: a;b}\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_authority"))
+        .arg("--check")
+        .arg(&zone)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let file = zone.display();
+    for expected in [
+        format!("warning: {file}:2: NS at warn.test. names ns1.warn.test., which is in this zone but has no A or AAAA record"),
+        format!("warning: {file}:3: record type \"txt\" is not upper case"),
+        format!("warning: {file}:3: TXT at \"\" has an unescaped `;`"),
+    ] {
+        assert!(stderr.contains(&expected), "{expected}\nnot in:\n{stderr}");
+    }
+}
+
+#[test]
+fn zone_without_apex_ns_needs_default_ns() {
+    let directory = ZoneDirectory::new("default-ns");
+    let zone = directory.write("bare.test.yaml", "www: {type: A, value: 192.0.2.1}\n");
+    let refused = Command::new(env!("CARGO_BIN_EXE_authority"))
+        .arg("--check")
+        .arg(&zone)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert!(stdout.contains("--default-ns NAME"), "{stdout}");
+    let accepted = Command::new(env!("CARGO_BIN_EXE_authority"))
+        .args([
+            "--check",
+            "--default-ns",
+            "ns1.example.org",
+            "--default-ns",
+            "ns2.example.org.",
+        ])
+        .arg(&zone)
+        .output()
+        .unwrap();
+    assert_eq!(
+        accepted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&accepted.stdout)
+    );
 }

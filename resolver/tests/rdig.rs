@@ -825,3 +825,122 @@ mod against_project_authority {
         }
     }
 }
+
+/// dig's stdout with what differs between any two runs (and between dig and rdig) masked: the
+/// program banner, message ID, query time and WHEN.
+fn normalised(stdout: &str) -> String {
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        let line = if let Some(rest) = line.strip_prefix("; <<>> ") {
+            let arguments = rest
+                .split_once(" <<>> ")
+                .map(|(_, tail)| tail)
+                .unwrap_or("");
+            format!("; <<>> DIG <<>> {arguments}")
+        } else if let Some((head, _)) = line.split_once(", id: ") {
+            format!("{head}, id: ID")
+        } else if line.starts_with(";; Query time: ") {
+            ";; Query time: T".to_string()
+        } else if line.starts_with(";; WHEN: ") {
+            ";; WHEN: W".to_string()
+        } else {
+            line.to_string()
+        };
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+/// Runs dig and rdig with the same arguments: (dig, rdig) normalised stdout and exit codes.
+fn paired(arguments: &[String]) -> ((String, Option<i32>), (String, Option<i32>)) {
+    let theirs = run("dig", arguments);
+    let ours = rdig(arguments);
+    (
+        (normalised(&text(&theirs)), theirs.status.code()),
+        (normalised(&text(&ours)), ours.status.code()),
+    )
+}
+
+/// Asserts dig and rdig print the same (normalised) stdout and exit alike for each query.
+fn assert_same_as_dig(server: &[String], queries: &[&[&str]]) {
+    for query in queries {
+        let mut arguments = server.to_vec();
+        arguments.extend(words(query));
+        let (theirs, ours) = paired(&arguments);
+        assert_eq!(ours, theirs, "rdig differs from dig for {query:?}");
+    }
+}
+
+mod names_compared_with_dig {
+    use super::*;
+
+    const NAMES_ZONE: &str = "$ORIGIN names.test.
+$TTL 3600
+@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+space\\032x IN A 192.0.2.9
+a\\(b IN A 192.0.2.10
+a\\@b IN A 192.0.2.11
+a\\.b IN A 192.0.2.12
+a\\\"b IN A 192.0.2.13
+weird\\255\\000x IN A 192.0.2.14
+MiXeD IN A 192.0.2.15
+ptr IN PTR space\\032x.names.test.
+";
+
+    #[test]
+    fn escaped_names_are_read_and_printed_in_decimal_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start("127.40.9.1", &[("names.test.", NAMES_ZONE)]) else {
+            return;
+        };
+        let queries: [&[&str]; 8] = [
+            &["+norec", "space\\032x.names.test"],
+            &["+norec", "a\\(b.names.test"],
+            &["+norec", "a\\@b.names.test"],
+            &["+norec", "a\\.b.names.test"],
+            &["+norec", "a\\\"b.names.test"],
+            &["+norec", "weird\\255\\000x.names.test"],
+            &["+norec", "ptr.names.test", "PTR"],
+            &["+norec", "\\065b.names.test"],
+        ];
+        assert_same_as_dig(&nsd.server_args(), &queries);
+    }
+
+    #[test]
+    fn query_name_is_sent_as_typed_not_lowercased() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start("127.40.9.2", &[("names.test.", NAMES_ZONE)]) else {
+            return;
+        };
+        let queries: [&[&str]; 2] = [
+            &["+norec", "MiXeD.NAMES.test"],
+            &["+norec", "+noall", "+answer", "mIxEd.names.TEST"],
+        ];
+        assert_same_as_dig(&nsd.server_args(), &queries);
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+noall", "+question", "MiXeD.NAMES.test"]));
+        assert!(text(&rdig(&arguments)).contains("MiXeD.NAMES.test."));
+    }
+
+    #[test]
+    fn illegal_names_exit_10_with_dig_wording() {
+        if !tool_available("dig") {
+            return;
+        }
+        for name in ["a..b", "a\\256b", "a\\12", &"a".repeat(64)] {
+            let arguments = words(&["@127.40.9.3", "-p", "1", name]);
+            let theirs = run("dig", &arguments);
+            let ours = rdig(&arguments);
+            assert_eq!(ours.status.code(), theirs.status.code(), "{name}");
+            let their_error = String::from_utf8_lossy(&theirs.stderr).replace("dig: ", "");
+            let our_error = String::from_utf8_lossy(&ours.stderr).replace("rdig: ", "");
+            assert_eq!(our_error, their_error, "{name}");
+        }
+    }
+}

@@ -21,8 +21,11 @@ pub enum DigError {
     InvalidClass(String),
     /// `-x` with something that is not an IPv4 or IPv6 address.
     InvalidReverseAddress(String),
-    /// A query name that is not a valid domain name.
-    InvalidName(String),
+    /// A query name that is not a legal domain name, and why (dig exits 10 for it).
+    IllegalName {
+        name: String,
+        reason: crate::dig::query::NameSyntax,
+    },
     /// `-p` with nothing after it.
     MissingArgument(String),
     /// `-z` and other flags dig has and rdig does not.
@@ -51,15 +54,15 @@ impl DigError {
             | DigError::InvalidType(_)
             | DigError::InvalidClass(_)
             | DigError::InvalidReverseAddress(_)
-            | DigError::InvalidName(_)
             | DigError::MissingArgument(_)
             | DigError::UnknownFlag(_)
             | DigError::TooManyArguments => 1,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply => 9,
-            DigError::ServerLookup { .. } | DigError::RootHints { .. } | DigError::Internal(_) => {
-                10
-            }
+            DigError::IllegalName { .. }
+            | DigError::ServerLookup { .. }
+            | DigError::RootHints { .. }
+            | DigError::Internal(_) => 10,
         }
     }
 }
@@ -83,7 +86,9 @@ impl fmt::Display for DigError {
             DigError::InvalidReverseAddress(word) => {
                 write!(f, "Invalid IP address for -x: {word}")
             }
-            DigError::InvalidName(word) => write!(f, "Invalid query name: {word}"),
+            DigError::IllegalName { name, reason } => {
+                write!(f, "'{name}' is not a legal name ({reason})")
+            }
             DigError::MissingArgument(flag) => write!(f, "Option {flag} needs an argument"),
             DigError::UnknownFlag(flag) => write!(f, "Invalid option: {flag}"),
             DigError::TooManyArguments => write!(f, "Too many arguments or lookups"),

@@ -7,13 +7,13 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::Record;
 
 use crate::dig::exchange::{address_text, Reply};
-use crate::dig::presentation::{class_text, rcode_text, rdata_text, type_text};
+use crate::dig::presentation::{class_text, name_text, rcode_text, rdata_text, type_text};
 use crate::dig::report::{flag_names, nsid_bytes, protocol_text, section_counts};
 use crate::dig::when::format_when;
 
 fn record_value(record: &Record) -> Value {
     json!({
-        "name": record.name.to_string(),
+        "name": name_text(&record.name),
         "ttl": record.ttl,
         "class": class_text(record.dns_class),
         "type": type_text(record.record_type()),
@@ -45,7 +45,7 @@ pub fn message_value(message: &Message) -> Value {
         },
         "edns": edns,
         "question": message.queries.iter().map(|query| json!({
-            "name": query.name().to_string(),
+            "name": name_text(query.name()),
             "class": class_text(query.query_class()),
             "type": type_text(query.query_type()),
         })).collect::<Vec<_>>(),

@@ -2,7 +2,8 @@
 //! `masterdump.c`), dig's mnemonics, quoted TXT strings, RFC 3597 `\#` for unknown data. Pure.
 
 use hickory_proto::op::{Query, ResponseCode};
-use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::BinEncodable;
 
 /// BIND's default style columns (`dns_master_style_default` as dig uses it).
 const TTL_COLUMN: usize = 24;
@@ -31,11 +32,121 @@ fn push_at(line: &mut String, column: usize, text: &str) -> usize {
     column + text.chars().count()
 }
 
-/// dig's type mnemonic; unknown types as RFC 3597 `TYPEnnn`.
+/// dig's type mnemonics (BIND 9.18 `lib/dns/rdatatype` table), by number.
+const TYPE_MNEMONICS: &[(u16, &str)] = &[
+    (1, "A"),
+    (2, "NS"),
+    (3, "MD"),
+    (4, "MF"),
+    (5, "CNAME"),
+    (6, "SOA"),
+    (7, "MB"),
+    (8, "MG"),
+    (9, "MR"),
+    (10, "NULL"),
+    (11, "WKS"),
+    (12, "PTR"),
+    (13, "HINFO"),
+    (14, "MINFO"),
+    (15, "MX"),
+    (16, "TXT"),
+    (17, "RP"),
+    (18, "AFSDB"),
+    (19, "X25"),
+    (20, "ISDN"),
+    (21, "RT"),
+    (22, "NSAP"),
+    (23, "NSAP-PTR"),
+    (24, "SIG"),
+    (25, "KEY"),
+    (26, "PX"),
+    (27, "GPOS"),
+    (28, "AAAA"),
+    (29, "LOC"),
+    (30, "NXT"),
+    (31, "EID"),
+    (32, "NIMLOC"),
+    (33, "SRV"),
+    (34, "ATMA"),
+    (35, "NAPTR"),
+    (36, "KX"),
+    (37, "CERT"),
+    (38, "A6"),
+    (39, "DNAME"),
+    (40, "SINK"),
+    (41, "OPT"),
+    (42, "APL"),
+    (43, "DS"),
+    (44, "SSHFP"),
+    (45, "IPSECKEY"),
+    (46, "RRSIG"),
+    (47, "NSEC"),
+    (48, "DNSKEY"),
+    (49, "DHCID"),
+    (50, "NSEC3"),
+    (51, "NSEC3PARAM"),
+    (52, "TLSA"),
+    (53, "SMIMEA"),
+    (55, "HIP"),
+    (56, "NINFO"),
+    (57, "RKEY"),
+    (58, "TALINK"),
+    (59, "CDS"),
+    (60, "CDNSKEY"),
+    (61, "OPENPGPKEY"),
+    (62, "CSYNC"),
+    (63, "ZONEMD"),
+    (64, "SVCB"),
+    (65, "HTTPS"),
+    (99, "SPF"),
+    (100, "UINFO"),
+    (101, "UID"),
+    (102, "GID"),
+    (103, "UNSPEC"),
+    (104, "NID"),
+    (105, "L32"),
+    (106, "L64"),
+    (107, "LP"),
+    (108, "EUI48"),
+    (109, "EUI64"),
+    (249, "TKEY"),
+    (250, "TSIG"),
+    (251, "IXFR"),
+    (252, "AXFR"),
+    (253, "MAILB"),
+    (254, "MAILA"),
+    (255, "ANY"),
+    (256, "URI"),
+    (257, "CAA"),
+    (258, "AVC"),
+    (259, "DOA"),
+    (260, "AMTRELAY"),
+    (32768, "TA"),
+    (32769, "DLV"),
+];
+
+/// The mnemonic dig uses for type `code`, if it has one.
+pub fn type_mnemonic(code: u16) -> Option<&'static str> {
+    TYPE_MNEMONICS
+        .iter()
+        .find(|(number, _)| *number == code)
+        .map(|(_, name)| *name)
+}
+
+/// The type code of a dig mnemonic (any case), if dig knows it.
+pub fn type_from_mnemonic(word: &str) -> Option<u16> {
+    TYPE_MNEMONICS
+        .iter()
+        .find(|(_, name)| name.eq_ignore_ascii_case(word))
+        .map(|(number, _)| *number)
+}
+
+/// dig's type mnemonic; types without one as RFC 3597 `TYPEnnn`.
 pub fn type_text(record_type: RecordType) -> String {
-    match record_type {
-        RecordType::Unknown(code) => format!("TYPE{code}"),
-        known => known.to_string(),
+    let code = u16::from(record_type);
+    match type_mnemonic(code) {
+        Some(name) => name.to_string(),
+        None => format!("TYPE{code}"),
     }
 }
 
@@ -71,6 +182,40 @@ pub fn rcode_text(code: ResponseCode) -> String {
     name.to_string()
 }
 
+/// One label byte as BIND's `dns_name_totext` writes it: the master-file specials (`"().;\@$`)
+/// backslash-escaped, other printable ASCII as is, everything else `\DDD` in decimal (RFC 1035 §5.1:
+/// the digits are decimal; an octal `\040` would read back as byte 40, `(`).
+fn push_label_byte(text: &mut String, byte: u8) {
+    match byte {
+        b'"' | b'(' | b')' | b'.' | b';' | b'\\' | b'@' | b'$' => {
+            text.push('\\');
+            text.push(char::from(byte));
+        }
+        0x21..=0x7e => text.push(char::from(byte)),
+        _ => text.push_str(&format!("\\{byte:03}")),
+    }
+}
+
+/// A name from its labels' bytes, as dig prints it: escaped as above, with the trailing dot.
+fn labels_text<'a>(labels: impl Iterator<Item = &'a [u8]>) -> String {
+    let mut text = String::new();
+    for label in labels {
+        for &byte in label {
+            push_label_byte(&mut text, byte);
+        }
+        text.push('.');
+    }
+    if text.is_empty() {
+        text.push('.');
+    }
+    text
+}
+
+/// A domain name as dig prints it: bytes as received (case kept, no IDN decoding), dig's escapes.
+pub fn name_text(name: &Name) -> String {
+    labels_text(name.iter())
+}
+
 /// A character-string in presentation format (RFC 1035 §5.1): quoted, `"` and `\` escaped,
 /// non-printable bytes as `\DDD`.
 pub fn quoted_string(bytes: &[u8]) -> String {
@@ -90,19 +235,673 @@ pub fn quoted_string(bytes: &[u8]) -> String {
     text
 }
 
-/// RDATA in dig's presentation format.
-pub fn rdata_text(data: &RData) -> String {
-    match data {
-        RData::TXT(txt) => txt
-            .txt_data
-            .iter()
-            .map(|string| quoted_string(string))
-            .collect::<Vec<_>>()
-            .join(" "),
-        RData::Unknown { rdata, .. } => unknown_rdata_text(&rdata.anything),
-        RData::NULL(null) => unknown_rdata_text(&null.anything),
-        other => other.to_string(),
+/// BIND splits long base64 and hex fields into words of this many characters in dig's one-line
+/// style (`tctx->width - 2` rounded to whole base64 quanta), joined by one space.
+const SPLIT_WORD_CHARACTERS: usize = 56;
+
+/// Splits `text` into words of `SPLIT_WORD_CHARACTERS`, as dig prints keys, digests and signatures.
+fn split_words(text: &str) -> String {
+    let bytes = text.as_bytes();
+    bytes
+        .chunks(SPLIT_WORD_CHARACTERS)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02X}")).collect()
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// RFC 4648 §4 base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b0 = chunk.first().copied().unwrap_or(0);
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let group = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+        for index in 0..4 {
+            if index <= chunk.len() {
+                let sextet = (group >> (18 - 6 * index)) & 0x3f;
+                text.push(char::from(ALPHABET[sextet as usize]));
+            } else {
+                text.push('=');
+            }
+        }
     }
+    text
+}
+
+/// RFC 4648 §7 base32hex without padding, upper case, as NSEC3 next-hashed names (RFC 5155 §3.3).
+fn base32hex(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHIJKLMNOPQRSTUV";
+    let mut text = String::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for &byte in bytes {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            text.push(char::from(ALPHABET[((buffer >> bits) & 0x1f) as usize]));
+        }
+    }
+    if bits > 0 {
+        text.push(char::from(
+            ALPHABET[((buffer << (5 - bits)) & 0x1f) as usize],
+        ));
+    }
+    text
+}
+
+/// Name compression pointers followed while reading one name: a name has at most 127 labels, so
+/// more hops than that is a loop (RFC 1035 §4.1.4 pointers must point backwards, we only bound).
+const MAX_POINTER_HOPS: usize = 128;
+
+/// A cursor over RDATA bytes; every read fails (None) rather than panics on short data.
+struct WireReader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl<'a> WireReader<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        WireReader { bytes, position: 0 }
+    }
+
+    fn take(&mut self, count: usize) -> Option<&'a [u8]> {
+        let end = self.position.checked_add(count)?;
+        let slice = self.bytes.get(self.position..end)?;
+        self.position = end;
+        Some(slice)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|bytes| bytes[0])
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2)
+            .map(|bytes| u16::from_be_bytes([bytes[0], bytes[1]]))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|bytes| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+
+    fn rest(&mut self) -> &'a [u8] {
+        let rest = self.bytes.get(self.position..).unwrap_or_default();
+        self.position = self.bytes.len();
+        rest
+    }
+
+    fn at_end(&self) -> bool {
+        self.position >= self.bytes.len()
+    }
+
+    /// A `<character-string>` (RFC 1035 §3.3), quoted.
+    fn string(&mut self) -> Option<String> {
+        let length = self.u8()?;
+        self.take(usize::from(length)).map(quoted_string)
+    }
+
+    /// A domain name; pointers are followed within these same bytes (hickory re-encodes RDATA
+    /// on its own, so a pointer's offset is relative to the RDATA).
+    fn name(&mut self) -> Option<String> {
+        let mut labels: Vec<&'a [u8]> = Vec::new();
+        let mut cursor = self.position;
+        let mut resume: Option<usize> = None;
+        let mut hops = 0;
+        loop {
+            let length = *self.bytes.get(cursor)?;
+            match length {
+                0 => {
+                    cursor += 1;
+                    break;
+                }
+                1..=63 => {
+                    let start = cursor + 1;
+                    let end = start + usize::from(length);
+                    labels.push(self.bytes.get(start..end)?);
+                    cursor = end;
+                }
+                0xc0..=0xff => {
+                    hops += 1;
+                    if hops > MAX_POINTER_HOPS {
+                        return None;
+                    }
+                    let low = *self.bytes.get(cursor + 1)?;
+                    resume.get_or_insert(cursor + 2);
+                    cursor = (usize::from(length & 0x3f) << 8) | usize::from(low);
+                }
+                _ => return None,
+            }
+        }
+        self.position = resume.unwrap_or(cursor);
+        Some(labels_text(labels.into_iter()))
+    }
+}
+
+/// The type-bitmap of NSEC/NSEC3/CSYNC (RFC 4034 §4.1.2) as mnemonics.
+fn type_bitmap_text(bitmap: &[u8]) -> Option<String> {
+    let mut reader = WireReader::new(bitmap);
+    let mut types = Vec::new();
+    while !reader.at_end() {
+        let window = reader.u8()?;
+        let length = reader.u8()?;
+        let bits = reader.take(usize::from(length))?;
+        for (index, byte) in bits.iter().enumerate() {
+            for bit in 0..8 {
+                if byte & (0x80 >> bit) != 0 {
+                    let code = (u16::from(window) << 8) | (index as u16 * 8 + bit);
+                    types.push(type_text(RecordType::from(code)));
+                }
+            }
+        }
+    }
+    Some(types.join(" "))
+}
+
+/// DNSSEC algorithm mnemonics BIND prints in CERT (`dns_secalg_totext`).
+fn algorithm_text(number: u8) -> String {
+    let name = match number {
+        1 => "RSAMD5",
+        2 => "DH",
+        3 => "DSA",
+        5 => "RSASHA1",
+        6 => "NSEC3DSA",
+        7 => "NSEC3RSASHA1",
+        8 => "RSASHA256",
+        10 => "RSASHA512",
+        12 => "ECCGOST",
+        13 => "ECDSAP256SHA256",
+        14 => "ECDSAP384SHA384",
+        15 => "ED25519",
+        16 => "ED448",
+        252 => "INDIRECT",
+        253 => "PRIVATEDNS",
+        254 => "PRIVATEOID",
+        _ => return number.to_string(),
+    };
+    name.to_string()
+}
+
+/// RFC 4398 §2.1 certificate type mnemonics.
+fn cert_type_text(number: u16) -> String {
+    let name = match number {
+        1 => "PKIX",
+        2 => "SPKI",
+        3 => "PGP",
+        4 => "IPKIX",
+        5 => "ISPKI",
+        6 => "IPGP",
+        7 => "ACPKIX",
+        8 => "IACPKIX",
+        253 => "URI",
+        254 => "OID",
+        _ => return number.to_string(),
+    };
+    name.to_string()
+}
+
+/// RRSIG times (RFC 4034 §3.2) as `YYYYMMDDHHmmSS`.
+fn signature_time(seconds: u32) -> String {
+    let seconds = i64::from(seconds);
+    let (year, month, day) = crate::dig::when::civil_from_days(seconds.div_euclid(86_400));
+    let in_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
+        in_day / 3600,
+        in_day % 3600 / 60,
+        in_day % 60
+    )
+}
+
+/// LOC sizes and precisions (RFC 1876 §2): mantissa and power of ten, in centimetres.
+fn loc_size(byte: u8) -> String {
+    let mantissa = u64::from((byte >> 4) % 10);
+    let exponent = u32::from((byte & 0x0f) % 10);
+    let centimetres = mantissa * 10u64.pow(exponent);
+    if exponent >= 2 {
+        format!("{}m", centimetres / 100)
+    } else {
+        format!("{}.{:02}m", centimetres / 100, centimetres % 100)
+    }
+}
+
+/// LOC latitude or longitude: thousandths of arc seconds from 2^31 (RFC 1876 §2).
+fn loc_angle(raw: u32, positive: char, negative: char) -> String {
+    let offset = i64::from(raw) - (1i64 << 31);
+    let hemisphere = if offset < 0 { negative } else { positive };
+    let value = offset.unsigned_abs();
+    format!(
+        "{} {} {}.{:03} {hemisphere}",
+        value / 3_600_000,
+        value / 60_000 % 60,
+        value / 1000 % 60,
+        value % 1000
+    )
+}
+
+fn loc_text(reader: &mut WireReader<'_>) -> Option<String> {
+    if reader.u8()? != 0 {
+        return None;
+    }
+    let size = reader.u8()?;
+    let horizontal = reader.u8()?;
+    let vertical = reader.u8()?;
+    let latitude = reader.u32()?;
+    let longitude = reader.u32()?;
+    let altitude = i64::from(reader.u32()?) - 10_000_000;
+    let sign = if altitude < 0 { "-" } else { "" };
+    let centimetres = altitude.unsigned_abs();
+    Some(format!(
+        "{} {} {sign}{}.{:02}m {} {} {}",
+        loc_angle(latitude, 'N', 'S'),
+        loc_angle(longitude, 'E', 'W'),
+        centimetres / 100,
+        centimetres % 100,
+        loc_size(size),
+        loc_size(horizontal),
+        loc_size(vertical)
+    ))
+}
+
+/// RFC 9460 §14.3.2 key names, as BIND 9.18 prints them.
+fn svc_key_text(key: u16) -> String {
+    match key {
+        0 => "mandatory".to_string(),
+        1 => "alpn".to_string(),
+        2 => "no-default-alpn".to_string(),
+        3 => "port".to_string(),
+        4 => "ipv4hint".to_string(),
+        5 => "ech".to_string(),
+        6 => "ipv6hint".to_string(),
+        7 => "dohpath".to_string(),
+        other => format!("key{other}"),
+    }
+}
+
+/// A SvcParam value's bytes inside quotes, escaping like BIND (`"`/`\` and, in lists, `,`).
+fn svc_quoted(bytes: &[u8], escape_comma: bool) -> String {
+    let mut text = String::new();
+    for &byte in bytes {
+        match byte {
+            b',' if escape_comma => text.push_str("\\\\,"),
+            b'\\' if escape_comma => text.push_str("\\\\\\\\"),
+            b'"' | b'\\' => {
+                text.push('\\');
+                text.push(char::from(byte));
+            }
+            0x20..=0x7e => text.push(char::from(byte)),
+            _ => text.push_str(&format!("\\{byte:03}")),
+        }
+    }
+    text
+}
+
+fn svc_param_text(key: u16, value: &[u8]) -> Option<String> {
+    let name = svc_key_text(key);
+    let mut reader = WireReader::new(value);
+    let text = match key {
+        0 => {
+            let mut keys = Vec::new();
+            while !reader.at_end() {
+                keys.push(svc_key_text(reader.u16()?));
+            }
+            format!("{name}={}", keys.join(","))
+        }
+        1 => {
+            let mut protocols = Vec::new();
+            while !reader.at_end() {
+                let length = reader.u8()?;
+                protocols.push(svc_quoted(reader.take(usize::from(length))?, true));
+            }
+            format!("{name}=\"{}\"", protocols.join(","))
+        }
+        2 if value.is_empty() => name,
+        3 => format!("{name}={}", reader.u16()?),
+        4 => {
+            let mut addresses = Vec::new();
+            while !reader.at_end() {
+                let octets = reader.take(4)?;
+                addresses.push(
+                    std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]).to_string(),
+                );
+            }
+            format!("{name}={}", addresses.join(","))
+        }
+        5 => format!("{name}={}", base64(value)),
+        6 => {
+            let mut addresses = Vec::new();
+            while !reader.at_end() {
+                let octets: [u8; 16] = reader.take(16)?.try_into().ok()?;
+                addresses.push(std::net::Ipv6Addr::from(octets).to_string());
+            }
+            format!("{name}={}", addresses.join(","))
+        }
+        _ if value.is_empty() => name,
+        _ => format!("{name}=\"{}\"", svc_quoted(value, false)),
+    };
+    Some(text)
+}
+
+fn svcb_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let mut parts = vec![reader.u16()?.to_string(), reader.name()?];
+    while !reader.at_end() {
+        let key = reader.u16()?;
+        let length = reader.u16()?;
+        parts.push(svc_param_text(key, reader.take(usize::from(length))?)?);
+    }
+    Some(parts.join(" "))
+}
+
+fn ipseckey_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let precedence = reader.u8()?;
+    let gateway_type = reader.u8()?;
+    let algorithm = reader.u8()?;
+    let gateway = match gateway_type {
+        0 => ".".to_string(),
+        1 => {
+            let octets = reader.take(4)?;
+            std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]).to_string()
+        }
+        2 => {
+            let octets: [u8; 16] = reader.take(16)?.try_into().ok()?;
+            std::net::Ipv6Addr::from(octets).to_string()
+        }
+        3 => reader.name()?,
+        _ => return None,
+    };
+    let mut text = format!("{precedence} {gateway_type} {algorithm} {gateway}");
+    let key = reader.rest();
+    if !key.is_empty() {
+        text.push(' ');
+        text.push_str(&split_words(&base64(key)));
+    }
+    Some(text)
+}
+
+/// APL items (RFC 3123 §4): `[!]family:address/prefix`.
+fn apl_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let mut items = Vec::new();
+    while !reader.at_end() {
+        let family = reader.u16()?;
+        let prefix = reader.u8()?;
+        let flags = reader.u8()?;
+        let address = reader.take(usize::from(flags & 0x7f))?;
+        let negation = if flags & 0x80 != 0 { "!" } else { "" };
+        let text = match family {
+            1 => {
+                let mut octets = [0u8; 4];
+                octets.get_mut(..address.len())?.copy_from_slice(address);
+                std::net::Ipv4Addr::from(octets).to_string()
+            }
+            2 => {
+                let mut octets = [0u8; 16];
+                octets.get_mut(..address.len())?.copy_from_slice(address);
+                std::net::Ipv6Addr::from(octets).to_string()
+            }
+            _ => return None,
+        };
+        items.push(format!("{negation}{family}:{text}/{prefix}"));
+    }
+    Some(items.join(" "))
+}
+
+/// WKS (RFC 1035 §3.4.2): address, protocol number, and the ports whose bits are set.
+fn wks_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let octets = reader.take(4)?;
+    let address = std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]);
+    let protocol = reader.u8()?;
+    let mut text = format!("{address} {protocol}");
+    for (index, byte) in reader.rest().iter().enumerate() {
+        for bit in 0..8 {
+            if byte & (0x80 >> bit) != 0 {
+                text.push_str(&format!(" {}", index * 8 + bit));
+            }
+        }
+    }
+    Some(text)
+}
+
+/// Four 16-bit groups as NID/L64 print them (`%x:%x:%x:%x`, RFC 6742 §2.3).
+fn locator64_text(bytes: &[u8]) -> String {
+    bytes
+        .chunks(2)
+        .map(|pair| {
+            let high = pair.first().copied().unwrap_or(0);
+            let low = pair.get(1).copied().unwrap_or(0);
+            format!("{:x}", u16::from_be_bytes([high, low]))
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn strings_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let mut strings = Vec::new();
+    while !reader.at_end() {
+        strings.push(reader.string()?);
+    }
+    Some(strings.join(" "))
+}
+
+/// RDATA of type `code` from its uncompressed wire bytes, in BIND 9.18's presentation (the
+/// `totext` function of each `lib/dns/rdata/*/*.c`); None for types dig prints as RFC 3597.
+fn wire_rdata_text(code: u16, bytes: &[u8]) -> Option<String> {
+    let mut reader = WireReader::new(bytes);
+    let reader = &mut reader;
+    let text = match code {
+        1 => {
+            let octets = reader.take(4)?;
+            std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]).to_string()
+        }
+        28 => {
+            let octets: [u8; 16] = reader.take(16)?.try_into().ok()?;
+            std::net::Ipv6Addr::from(octets).to_string()
+        }
+        2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 39 => reader.name()?,
+        6 => {
+            let primary = reader.name()?;
+            let mailbox = reader.name()?;
+            format!(
+                "{primary} {mailbox} {} {} {} {} {}",
+                reader.u32()?,
+                reader.u32()?,
+                reader.u32()?,
+                reader.u32()?,
+                reader.u32()?
+            )
+        }
+        11 => wks_text(reader)?,
+        13 => format!("{} {}", reader.string()?, reader.string()?),
+        14 | 17 => format!("{} {}", reader.name()?, reader.name()?),
+        15 | 18 | 21 | 36 | 107 => format!("{} {}", reader.u16()?, reader.name()?),
+        16 | 19 | 20 | 56 | 99 | 258 => strings_text(reader)?,
+        22 => format!("0x{}", hex_lower(reader.rest())),
+        26 => format!("{} {} {}", reader.u16()?, reader.name()?, reader.name()?),
+        29 => loc_text(reader)?,
+        33 => format!(
+            "{} {} {} {}",
+            reader.u16()?,
+            reader.u16()?,
+            reader.u16()?,
+            reader.name()?
+        ),
+        35 => format!(
+            "{} {} {} {} {} {}",
+            reader.u16()?,
+            reader.u16()?,
+            reader.string()?,
+            reader.string()?,
+            reader.string()?,
+            reader.name()?
+        ),
+        37 => format!(
+            "{} {} {} {}",
+            cert_type_text(reader.u16()?),
+            reader.u16()?,
+            algorithm_text(reader.u8()?),
+            split_words(&base64(reader.rest()))
+        ),
+        42 => apl_text(reader)?,
+        43 | 59 | 32769 => format!(
+            "{} {} {} {}",
+            reader.u16()?,
+            reader.u8()?,
+            reader.u8()?,
+            split_words(&hex_upper(reader.rest()))
+        ),
+        44 => format!(
+            "{} {} {}",
+            reader.u8()?,
+            reader.u8()?,
+            split_words(&hex_upper(reader.rest()))
+        ),
+        45 => ipseckey_text(reader)?,
+        46 | 24 => format!(
+            "{} {} {} {} {} {} {} {} {}",
+            type_text(RecordType::from(reader.u16()?)),
+            reader.u8()?,
+            reader.u8()?,
+            reader.u32()?,
+            signature_time(reader.u32()?),
+            signature_time(reader.u32()?),
+            reader.u16()?,
+            reader.name()?,
+            split_words(&base64(reader.rest()))
+        ),
+        47 => {
+            let next = reader.name()?;
+            let types = type_bitmap_text(reader.rest())?;
+            if types.is_empty() {
+                next
+            } else {
+                format!("{next} {types}")
+            }
+        }
+        25 | 48 | 60 => format!(
+            "{} {} {} {}",
+            reader.u16()?,
+            reader.u8()?,
+            reader.u8()?,
+            split_words(&base64(reader.rest()))
+        ),
+        49 | 61 => split_words(&base64(reader.rest())),
+        50 => {
+            let algorithm = reader.u8()?;
+            let flags = reader.u8()?;
+            let iterations = reader.u16()?;
+            let salt_length = reader.u8()?;
+            let salt = reader.take(usize::from(salt_length))?;
+            let hash_length = reader.u8()?;
+            let next = base32hex(reader.take(usize::from(hash_length))?);
+            let types = type_bitmap_text(reader.rest())?;
+            let salt = if salt.is_empty() {
+                "-".to_string()
+            } else {
+                hex_upper(salt)
+            };
+            let mut text = format!("{algorithm} {flags} {iterations} {salt} {next}");
+            if !types.is_empty() {
+                text.push(' ');
+                text.push_str(&types);
+            }
+            text
+        }
+        51 => {
+            let head = format!("{} {} {}", reader.u8()?, reader.u8()?, reader.u16()?);
+            let salt_length = reader.u8()?;
+            let salt = reader.take(usize::from(salt_length))?;
+            let salt = if salt.is_empty() {
+                "-".to_string()
+            } else {
+                hex_upper(salt)
+            };
+            format!("{head} {salt}")
+        }
+        52 | 53 => format!(
+            "{} {} {} {}",
+            reader.u8()?,
+            reader.u8()?,
+            reader.u8()?,
+            split_words(&hex_upper(reader.rest()))
+        ),
+        62 => format!(
+            "{} {} {}",
+            reader.u32()?,
+            reader.u16()?,
+            type_bitmap_text(reader.rest())?
+        ),
+        63 => format!(
+            "{} {} {} {}",
+            reader.u32()?,
+            reader.u8()?,
+            reader.u8()?,
+            split_words(&hex_upper(reader.rest()))
+        ),
+        64 | 65 => svcb_text(reader)?,
+        104 | 106 => format!("{} {}", reader.u16()?, locator64_text(reader.take(8)?)),
+        105 => {
+            let preference = reader.u16()?;
+            let octets = reader.take(4)?;
+            let address = std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]);
+            format!("{preference} {address}")
+        }
+        108 | 109 => {
+            let length = if code == 108 { 6 } else { 8 };
+            let octets = reader.take(length)?;
+            octets
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect::<Vec<_>>()
+                .join("-")
+        }
+        256 => {
+            let priority = reader.u16()?;
+            let weight = reader.u16()?;
+            format!("{priority} {weight} {}", quoted_string(reader.rest()))
+        }
+        257 => {
+            let flags = reader.u8()?;
+            let tag_length = reader.u8()?;
+            let tag = reader.take(usize::from(tag_length))?;
+            let tag = String::from_utf8_lossy(tag).into_owned();
+            format!("{flags} {tag} {}", quoted_string(reader.rest()))
+        }
+        _ => return None,
+    };
+    // Trailing bytes mean the RDATA is not what the type says; show it raw rather than guess.
+    reader.at_end().then_some(text)
+}
+
+/// RDATA's wire bytes: as received for types hickory does not decode, re-encoded otherwise.
+fn rdata_wire(data: &RData) -> Option<Vec<u8>> {
+    match data {
+        RData::Unknown { rdata, .. } => Some(rdata.anything.clone()),
+        RData::NULL(null) => Some(null.anything.clone()),
+        other => other.to_bytes().ok(),
+    }
+}
+
+/// RDATA in dig's presentation format: dig's own form for every type it knows, RFC 3597 `\#`
+/// otherwise (and for RDATA that does not parse as its type).
+pub fn rdata_text(data: &RData) -> String {
+    let code = u16::from(data.record_type());
+    let Some(bytes) = rdata_wire(data) else {
+        return data.to_string();
+    };
+    if code == 10 {
+        return unknown_rdata_text(&bytes);
+    }
+    wire_rdata_text(code, &bytes).unwrap_or_else(|| unknown_rdata_text(&bytes))
 }
 
 /// RFC 3597 §5: `\# length hex`.
@@ -110,9 +909,7 @@ fn unknown_rdata_text(bytes: &[u8]) -> String {
     let mut text = format!("\\# {}", bytes.len());
     if !bytes.is_empty() {
         text.push(' ');
-        for byte in bytes {
-            text.push_str(&format!("{byte:02X}"));
-        }
+        text.push_str(&hex_upper(bytes));
     }
     text
 }
@@ -120,7 +917,7 @@ fn unknown_rdata_text(bytes: &[u8]) -> String {
 /// One record as dig prints it: `name.<tabs>TTL<tab>CLASS<tab>TYPE<tab>RDATA`.
 pub fn record_line(record: &Record) -> String {
     let mut line = String::new();
-    let mut column = push_at(&mut line, 0, &record.name.to_string());
+    let mut column = push_at(&mut line, 0, &name_text(&record.name));
     column = indent(&mut line, column, TTL_COLUMN);
     column = push_at(&mut line, column, &record.ttl.to_string());
     column = indent(&mut line, column, CLASS_COLUMN);
@@ -135,7 +932,9 @@ pub fn record_line(record: &Record) -> String {
 /// One question as dig prints it: `;name.<tabs>CLASS<tab>TYPE` (no TTL column).
 pub fn question_line(query: &Query) -> String {
     let mut line = String::new();
-    let mut column = push_at(&mut line, 0, &format!(";{}", query.name()));
+    // BIND counts columns from the name, not from the `;` that marks the line as a comment.
+    line.push(';');
+    let mut column = push_at(&mut line, 0, &name_text(query.name()));
     column = indent(&mut line, column, CLASS_COLUMN);
     column = push_at(&mut line, column, &class_text(query.query_class()));
     indent(&mut line, column, TYPE_COLUMN);

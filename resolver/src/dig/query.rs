@@ -1,8 +1,6 @@
 //! Builds the query message for one lookup: random ID, RD per `+[no]recurse`, EDNS per `+edns`,
 //! `+bufsize` and `+nsid`. Pure; the wire bytes go to the transport unchanged.
 
-use std::str::FromStr;
-
 use hickory_proto::op::{Edns, Message, Query};
 use hickory_proto::rr::rdata::opt::{EdnsOption, NSIDPayload};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
@@ -10,9 +8,100 @@ use hickory_proto::rr::{DNSClass, Name, RecordType};
 use crate::dig::error::DigError;
 use crate::dig::options::QueryOptions;
 
+/// RFC 1035 §2.3.4: 63 octets per label, 255 per name (wire form, length bytes included).
+const MAX_LABEL_OCTETS: usize = 63;
+const MAX_NAME_OCTETS: usize = 255;
+
+/// Why a typed name is not a legal domain name, in BIND's words (`isc_result_totext`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameSyntax {
+    EmptyLabel,
+    LabelTooLong,
+    BadEscape,
+    UnexpectedEnd,
+    TooLong,
+}
+
+impl std::fmt::Display for NameSyntax {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NameSyntax::EmptyLabel => "empty label",
+            NameSyntax::LabelTooLong => "label too long",
+            NameSyntax::BadEscape => "bad escape",
+            NameSyntax::UnexpectedEnd => "unexpected end of input",
+            NameSyntax::TooLong => "ran out of space",
+        })
+    }
+}
+
+/// The labels of a name in master-file syntax (RFC 1035 §5.1), as BIND's `dns_name_fromtext`
+/// reads it: `\DDD` is a decimal byte, `\X` is X itself (so `\.` is a dot inside a label), bytes
+/// are kept as typed (no case folding: dig sends the name as typed, RFC 4343 §3).
+pub fn parse_name_labels(text: &str) -> Result<Vec<Vec<u8>>, NameSyntax> {
+    if text == "." {
+        return Ok(Vec::new());
+    }
+    let mut labels: Vec<Vec<u8>> = Vec::new();
+    let mut label: Vec<u8> = Vec::new();
+    let mut wire_octets = 1;
+    let mut bytes = text.bytes();
+    let mut ended_with_dot = false;
+    while let Some(byte) = bytes.next() {
+        ended_with_dot = false;
+        let value = match byte {
+            b'.' => {
+                if label.is_empty() {
+                    return Err(NameSyntax::EmptyLabel);
+                }
+                wire_octets += label.len() + 1;
+                labels.push(std::mem::take(&mut label));
+                ended_with_dot = true;
+                continue;
+            }
+            b'\\' => {
+                let first = bytes.next().ok_or(NameSyntax::UnexpectedEnd)?;
+                if first.is_ascii_digit() {
+                    let second = bytes.next().ok_or(NameSyntax::UnexpectedEnd)?;
+                    let third = bytes.next().ok_or(NameSyntax::UnexpectedEnd)?;
+                    if !second.is_ascii_digit() || !third.is_ascii_digit() {
+                        return Err(NameSyntax::BadEscape);
+                    }
+                    let number = u32::from(first - b'0') * 100
+                        + u32::from(second - b'0') * 10
+                        + u32::from(third - b'0');
+                    u8::try_from(number).map_err(|_| NameSyntax::BadEscape)?
+                } else {
+                    first
+                }
+            }
+            other => other,
+        };
+        if label.len() >= MAX_LABEL_OCTETS {
+            return Err(NameSyntax::LabelTooLong);
+        }
+        label.push(value);
+    }
+    if !label.is_empty() {
+        wire_octets += label.len() + 1;
+        labels.push(label);
+    } else if !ended_with_dot {
+        return Err(NameSyntax::EmptyLabel);
+    }
+    if wire_octets > MAX_NAME_OCTETS {
+        return Err(NameSyntax::TooLong);
+    }
+    Ok(labels)
+}
+
 /// Parses a query name; dig treats every name as absolute (it does not apply a search list).
 pub fn query_name(text: &str) -> Result<Name, DigError> {
-    let mut name = Name::from_str(text).map_err(|_| DigError::InvalidName(text.to_string()))?;
+    let illegal = |reason| DigError::IllegalName {
+        name: text.to_string(),
+        reason,
+    };
+    let labels = parse_name_labels(text).map_err(illegal)?;
+    let mut name = Name::from_labels(labels.iter().map(Vec::as_slice))
+        .map_err(|_| illegal(NameSyntax::TooLong))?;
     name.set_fqdn(true);
     Ok(name)
 }
@@ -58,6 +147,37 @@ pub fn encode(message: &Message) -> Result<Vec<u8>, DigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_names_keep_case_and_read_decimal_escapes() {
+        let labels = parse_name_labels("MiXeD.a\\032b.a\\.b.a\\(\\@x").unwrap();
+        assert_eq!(
+            labels,
+            vec![
+                b"MiXeD".to_vec(),
+                b"a b".to_vec(),
+                b"a.b".to_vec(),
+                b"a(@x".to_vec()
+            ]
+        );
+        assert_eq!(parse_name_labels(".").unwrap(), Vec::<Vec<u8>>::new());
+        assert_eq!(parse_name_labels("x.").unwrap(), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn illegal_names_say_why_like_dig() {
+        assert_eq!(parse_name_labels("a..b"), Err(NameSyntax::EmptyLabel));
+        assert_eq!(parse_name_labels(".."), Err(NameSyntax::EmptyLabel));
+        assert_eq!(parse_name_labels("a\\256b"), Err(NameSyntax::BadEscape));
+        assert_eq!(parse_name_labels("a\\12"), Err(NameSyntax::UnexpectedEnd));
+        assert_eq!(parse_name_labels("a\\"), Err(NameSyntax::UnexpectedEnd));
+        assert_eq!(
+            parse_name_labels(&"a".repeat(64)),
+            Err(NameSyntax::LabelTooLong)
+        );
+        let long = vec!["a".repeat(60); 5].join(".");
+        assert_eq!(parse_name_labels(&long), Err(NameSyntax::TooLong));
+    }
     use hickory_proto::rr::rdata::opt::EdnsCode;
 
     #[test]

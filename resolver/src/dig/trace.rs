@@ -19,7 +19,7 @@ use crate::dig::error::DigError;
 use crate::dig::exchange::{address_text, failure_text, Reply};
 use crate::dig::json::reply_value;
 use crate::dig::limits::{MAX_ROOT_HINTS_FILE_BYTES, MAX_TRACE_STEPS};
-use crate::dig::presentation::{rcode_text, record_line};
+use crate::dig::presentation::{name_text, rcode_text, record_line};
 use crate::dig::report::command_text;
 use crate::iterate::root_hints::{builtin_root_hints, read_root_hints_file};
 use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
@@ -145,7 +145,7 @@ fn learn_server_names(names: &mut HashMap<IpAddr, String>, message: &Message) {
         };
         names
             .entry(address)
-            .or_insert_with(|| record.name.to_string());
+            .or_insert_with(|| name_text(&record.name));
     }
 }
 
@@ -210,7 +210,7 @@ pub async fn run_trace(
 
     let mut names: HashMap<IpAddr, String> = hints
         .iter()
-        .map(|hint| (hint.address, hint.name.to_string()))
+        .map(|hint| (hint.address, name_text(&hint.name)))
         .collect();
     let steps = recorder.steps();
     if !display.json && display.cmd {

@@ -8,6 +8,7 @@ use hickory_proto::rr::{DNSClass, RecordType};
 use crate::dig::error::DigError;
 use crate::dig::limits::{MAX_ARGUMENTS, MAX_LOOKUPS};
 use crate::dig::options::{apply_plus_option, QueryOptions};
+use crate::dig::presentation::type_from_mnemonic;
 
 /// Which address family `-4`/`-6` restrict the server addresses to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -26,6 +27,8 @@ pub struct Lookup {
     /// `None` until a type is given: A for a name, NS for the root default.
     pub record_type: Option<RecordType>,
     pub class: DNSClass,
+    /// A class word was given for this lookup (a second one draws dig's warning).
+    pub class_set: bool,
     /// `@server` as typed (address or host name); `None` means resolv.conf.
     pub server: Option<String>,
     pub port: u16,
@@ -39,6 +42,7 @@ impl Default for Lookup {
             name: None,
             record_type: None,
             class: DNSClass::IN,
+            class_set: false,
             server: None,
             port: 53,
             family: AddressFamily::Any,
@@ -71,9 +75,12 @@ pub struct Invocation {
     pub batch_file: Option<String>,
     pub help: bool,
     pub version: bool,
+    /// dig's `;; Warning, ...` lines for words it ignores or overrides; the caller prints them.
+    pub warnings: Vec<String>,
 }
 
-/// Parses a record type the way dig does: a mnemonic in any case, or RFC 3597 `TYPEnnn`.
+/// Parses a record type the way dig does: one of BIND 9.18's mnemonics in any case (LOC, URI,
+/// SPF... not only hickory's), or RFC 3597 `TYPEnnn` within 16 bits.
 pub fn parse_record_type(word: &str) -> Option<RecordType> {
     let upper = word.to_ascii_uppercase();
     if let Some(number) = upper.strip_prefix("TYPE") {
@@ -81,10 +88,10 @@ pub fn parse_record_type(word: &str) -> Option<RecordType> {
             return number.parse::<u16>().ok().map(RecordType::from);
         }
     }
-    upper.parse::<RecordType>().ok().filter(|record_type| {
-        // OPT is a pseudo-type (RFC 6891 §6.1.1), never a question type.
-        !matches!(record_type, RecordType::OPT | RecordType::Unknown(_))
-    })
+    // OPT is a pseudo-type (RFC 6891 §6.1.1), never a question type.
+    type_from_mnemonic(word)
+        .filter(|code| *code != u16::from(RecordType::OPT))
+        .map(RecordType::from)
 }
 
 /// Parses a class: a mnemonic (IN, CH, HS, NONE, ANY) or RFC 3597 `CLASSnnn`.
@@ -99,14 +106,6 @@ pub fn parse_class(word: &str) -> Option<DNSClass> {
         "IN" | "CH" | "HS" | "NONE" | "ANY" => upper.parse::<DNSClass>().ok(),
         _ => None,
     }
-}
-
-/// A word that looks like `TYPEnnn`/`CLASSnnn` but is out of range is a typo, not a name.
-fn looks_like_numeric_type(word: &str, prefix: &str) -> bool {
-    let upper = word.to_ascii_uppercase();
-    upper.strip_prefix(prefix).is_some_and(|number| {
-        !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit())
-    })
 }
 
 /// RFC 1035 §3.5 (in-addr.arpa) and RFC 3596 §2.5 (ip6.arpa, one label per nibble).
@@ -185,14 +184,17 @@ impl Parser {
             }
             "-t" => {
                 let text = needs(value)?;
-                let record_type =
-                    parse_record_type(&text).ok_or(DigError::InvalidType(text.clone()))?;
-                self.target().record_type = Some(record_type);
+                match parse_record_type(&text) {
+                    Some(record_type) => self.target().record_type = Some(record_type),
+                    None => self.warn(format!("ignoring invalid type {text}")),
+                }
             }
             "-c" => {
                 let text = needs(value)?;
-                let class = parse_class(&text).ok_or(DigError::InvalidClass(text.clone()))?;
-                self.target().class = class;
+                match parse_class(&text) {
+                    Some(class) => self.target().class = class,
+                    None => self.warn(format!("ignoring invalid class {text}")),
+                }
             }
             "-q" => {
                 let text = needs(value)?;
@@ -208,23 +210,27 @@ impl Parser {
         Ok(())
     }
 
+    fn warn(&mut self, text: String) {
+        self.invocation.warnings.push(format!(";; Warning, {text}"));
+    }
+
+    /// dig's rule (BIND `dig.c`): a word that is a type or class mnemonic sets it (a second one
+    /// overrides the first, with a warning); any other word is the name of a new lookup.
     fn bare_word(&mut self, word: &str) -> Result<(), DigError> {
-        // dig: a word is a type if this lookup has none yet, else a class, else a name.
-        if self.target().record_type.is_none() {
-            if let Some(record_type) = parse_record_type(word) {
-                self.target().record_type = Some(record_type);
-                return Ok(());
+        if let Some(record_type) = parse_record_type(word) {
+            if self.target().record_type.is_some() {
+                self.warn("extra type option".to_string());
             }
-        }
-        if let Some(class) = parse_class(word) {
-            self.target().class = class;
+            self.target().record_type = Some(record_type);
             return Ok(());
         }
-        if looks_like_numeric_type(word, "TYPE") {
-            return Err(DigError::InvalidType(word.to_string()));
-        }
-        if looks_like_numeric_type(word, "CLASS") {
-            return Err(DigError::InvalidClass(word.to_string()));
+        if let Some(class) = parse_class(word) {
+            if self.target().class_set {
+                self.warn("extra class option".to_string());
+            }
+            self.target().class = class;
+            self.target().class_set = true;
+            return Ok(());
         }
         self.start_lookup(word.to_string())?;
         Ok(())
@@ -316,16 +322,29 @@ mod tests {
     }
 
     #[test]
-    fn bad_type_is_a_usage_error_naming_it() {
-        assert_eq!(
-            parse_arguments(&["-t", "FOO", "x"]).unwrap_err(),
-            DigError::InvalidType("FOO".into())
-        );
-        assert_eq!(exit_code(&["x", "TYPE70000"]), 1);
+    fn bind_mnemonics_hickory_lacks_are_types_not_names() {
+        let invocation = parse_arguments(&["x.test", "LOC"]).unwrap();
+        assert_eq!(invocation.lookups.len(), 1);
+        assert_eq!(u16::from(invocation.lookups[0].effective_type()), 29);
+        for (word, code) in [("uri", 256), ("SPF", 99), ("afsdb", 18), ("IPSECKEY", 45)] {
+            let invocation = parse_arguments(&["x.test", word]).unwrap();
+            assert_eq!(u16::from(invocation.lookups[0].effective_type()), code);
+        }
     }
 
-    fn exit_code(words: &[&str]) -> u8 {
-        parse_arguments(words).unwrap_err().exit_code()
+    #[test]
+    fn unknown_words_are_names_and_bad_dash_t_is_ignored_like_dig() {
+        let invocation = parse_arguments(&["x.test", "FOO", "TYPE70000"]).unwrap();
+        assert_eq!(invocation.lookups.len(), 3);
+        let invocation = parse_arguments(&["-t", "FOO", "x"]).unwrap();
+        assert_eq!(invocation.lookups[0].effective_type(), RecordType::A);
+        assert_eq!(
+            invocation.warnings,
+            [";; Warning, ignoring invalid type FOO"]
+        );
+        let invocation = parse_arguments(&["x", "A", "MX"]).unwrap();
+        assert_eq!(invocation.lookups[0].effective_type(), RecordType::MX);
+        assert_eq!(invocation.warnings, [";; Warning, extra type option"]);
     }
 
     #[test]

@@ -177,6 +177,9 @@ pub fn run(arguments: &[String]) -> u8 {
             return error.exit_code();
         }
     };
+    for warning in &invocation.warnings {
+        eprintln!("{warning}");
+    }
     if invocation.help {
         println!("{USAGE}");
         return 0;

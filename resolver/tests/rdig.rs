@@ -1046,3 +1046,36 @@ unknown IN TYPE65000 \\# 4 0A000001
         assert_same_as_dig(&nsd.server_args(), &queries);
     }
 }
+
+mod retries_compared_with_dig {
+    use super::*;
+
+    #[test]
+    fn badvers_is_retried_with_the_servers_edns_version() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start("127.40.9.6", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let queries: [&[&str]; 2] = [
+            &["+norec", "+edns=1", "www.example.test"],
+            &["+norec", "+edns=3", "+nsid", "example.test", "MX"],
+        ];
+        assert_same_as_dig(&nsd.server_args(), &queries);
+    }
+
+    #[test]
+    fn refused_connection_spends_every_try_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        // Nothing listens on 127.40.9.7: every UDP query is answered by ICMP port unreachable.
+        let server = words(&["@127.40.9.7", "-p", &LAB_PORT.to_string()]);
+        let queries: [&[&str]; 2] = [
+            &["+tries=2", "+time=1", "www.example.test"],
+            &["+tries=3", "+time=1", "+short", "www.example.test"],
+        ];
+        assert_same_as_dig(&server, &queries);
+    }
+}

@@ -41,6 +41,21 @@ pub fn failure_text(error: &TransportError) -> String {
     }
 }
 
+/// RFC 6891 §9: extended RCODE 16, BADVERS.
+const BADVERS: u16 = 16;
+
+/// The EDNS version to retry with when `reply` is BADVERS and names a version lower than the
+/// query's (RFC 6891 §6.1.3); None otherwise.
+fn lower_edns_version(query: &Message, reply: &Message) -> Option<u8> {
+    // 16 is BADVERS for a reply with OPT (hickory decodes it as BADSIG, the TSIG meaning).
+    if u16::from(reply.metadata.response_code) != BADVERS {
+        return None;
+    }
+    let sent = query.edns.as_ref()?.version();
+    let offered = reply.edns.as_ref().map_or(0, |edns| edns.version());
+    (offered < sent).then_some(offered)
+}
+
 /// Sends `query` to each server in turn until one gives a usable reply.
 pub async fn exchange_lookup(
     transport: &dyn Transport,
@@ -49,7 +64,8 @@ pub async fn exchange_lookup(
     options: &QueryOptions,
     out: &mut dyn Write,
 ) -> Result<Reply, DigError> {
-    let wire = query
+    let mut query = query.clone();
+    let mut wire = query
         .to_vec()
         .map_err(|_| DigError::Internal("encoding the query"))?;
     let timeout = Duration::from_secs(options.timeout_seconds);
@@ -72,10 +88,7 @@ pub async fn exchange_lookup(
                         address_text(server),
                         failure_text(&error)
                     );
-                    // A refused connection will be refused again; dig moves to the next server.
-                    if error == TransportError::Io(std::io::ErrorKind::ConnectionRefused) {
-                        break;
-                    }
+                    // dig spends a try on a refused connection too (the server may be starting).
                     continue;
                 }
             };
@@ -93,6 +106,19 @@ pub async fn exchange_lookup(
                     ";; Warning: ID mismatch: expected ID {}, got {}",
                     query.metadata.id, message.metadata.id
                 );
+                continue;
+            }
+            if let Some(version) = lower_edns_version(&query, &message) {
+                // RFC 6891 §6.1.3: BADVERS carries the highest version the server implements;
+                // dig retries with it. The version only goes down, so this ends.
+                let _ = writeln!(out, ";; BADVERS, retrying with EDNS version {version}.");
+                if let Some(edns) = query.edns.as_mut() {
+                    edns.set_version(version);
+                }
+                wire = query
+                    .to_vec()
+                    .map_err(|_| DigError::Internal("encoding the query"))?;
+                tries_left = options.tries;
                 continue;
             }
             if message.metadata.truncation

@@ -1079,3 +1079,90 @@ mod retries_compared_with_dig {
         assert_same_as_dig(&server, &queries);
     }
 }
+
+mod servers_compared_with_dig {
+    use super::*;
+
+    #[test]
+    fn second_server_is_tried_when_the_first_refuses() {
+        if !tool_available("dig") {
+            return;
+        }
+        // 127.40.9.8 has no listener; 127.40.9.9 answers.
+        let Some(_nsd) = Nsd::start("127.40.9.9", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let server = words(&["@127.40.9.8", "@127.40.9.9", "-p", &LAB_PORT.to_string()]);
+        let queries: [&[&str]; 2] = [
+            &["+norec", "+tries=2", "+time=1", "www.example.test"],
+            &[
+                "+norec",
+                "+tries=1",
+                "+time=1",
+                "+short",
+                "example.test",
+                "MX",
+            ],
+        ];
+        assert_same_as_dig(&server, &queries);
+    }
+
+    #[test]
+    fn port_and_short_after_a_name_hold_for_all_lookups_and_the_banner_is_printed_once() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(_nsd) = Nsd::start("127.40.9.10", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let port = LAB_PORT.to_string();
+        let queries: [&[&str]; 3] = [
+            &[
+                "+norec",
+                "www.example.test",
+                "-p",
+                &port,
+                "mail.example.test",
+                "+short",
+            ],
+            &[
+                "+norec",
+                "-p",
+                &port,
+                "www.example.test",
+                "example.test",
+                "MX",
+            ],
+            &[
+                "+norec",
+                "www.example.test",
+                "@127.40.9.10",
+                "-p",
+                &port,
+                "+noall",
+                "+answer",
+            ],
+        ];
+        assert_same_as_dig(&words(&["@127.40.9.10"]), &queries);
+    }
+
+    #[test]
+    fn address_family_flags_filter_servers_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let port = LAB_PORT.to_string();
+        for arguments in [
+            words(&["-6", "@127.40.9.11", "-p", &port, "+time=1", "x.test"]),
+            words(&["-4", "@::1", "-p", &port, "+time=1", "x.test"]),
+        ] {
+            let theirs = run("dig", &arguments);
+            let ours = rdig(&arguments);
+            assert_eq!(ours.status.code(), theirs.status.code(), "{arguments:?}");
+            assert_eq!(text(&ours), text(&theirs), "{arguments:?}");
+            let their_error = String::from_utf8_lossy(&theirs.stderr).replace("dig: ", "");
+            let our_error = String::from_utf8_lossy(&ours.stderr).replace("rdig: ", "");
+            assert_eq!(our_error, their_error, "{arguments:?}");
+        }
+    }
+}

@@ -29,8 +29,8 @@ pub struct Lookup {
     pub class: DNSClass,
     /// A class word was given for this lookup (a second one draws dig's warning).
     pub class_set: bool,
-    /// `@server` as typed (address or host name); `None` means resolv.conf.
-    pub server: Option<String>,
+    /// Each `@server` as typed (address or host name), tried in order; empty means resolv.conf.
+    pub servers: Vec<String>,
     pub port: u16,
     pub family: AddressFamily,
     pub options: QueryOptions,
@@ -43,7 +43,7 @@ impl Default for Lookup {
             record_type: None,
             class: DNSClass::IN,
             class_set: false,
-            server: None,
+            servers: Vec::new(),
             port: 53,
             family: AddressFamily::Any,
             options: QueryOptions::default(),
@@ -129,9 +129,38 @@ pub fn reverse_name(address: &str) -> Result<String, DigError> {
     })
 }
 
-/// Parser state: settings before the first name go to `defaults`, later ones to the latest lookup.
+/// dig's global settings (BIND `dig.c`: `port`, the `-4`/`-6` family, `short_form`): wherever
+/// they appear on the line, they hold for every lookup.
+#[derive(Default)]
+struct GlobalSettings {
+    port: Option<u16>,
+    family: Option<AddressFamily>,
+    short: Option<bool>,
+    json: Option<bool>,
+}
+
+impl GlobalSettings {
+    fn apply(&self, lookup: &mut Lookup) {
+        if let Some(port) = self.port {
+            lookup.port = port;
+        }
+        if let Some(family) = self.family {
+            lookup.family = family;
+        }
+        if let Some(short) = self.short {
+            lookup.options.display.short = short;
+        }
+        if let Some(json) = self.json {
+            lookup.options.display.json = json;
+        }
+    }
+}
+
+/// Parser state: settings before the first name go to `defaults`, later ones to the latest lookup;
+/// global settings are collected apart and applied to all lookups at the end.
 struct Parser {
     invocation: Invocation,
+    globals: GlobalSettings,
 }
 
 impl Parser {
@@ -171,16 +200,17 @@ impl Parser {
                 .ok_or_else(|| DigError::MissingArgument(flag.to_string()))
         };
         match flag {
-            "-4" => self.target().family = AddressFamily::V4,
-            "-6" => self.target().family = AddressFamily::V6,
+            "-4" => self.globals.family = Some(AddressFamily::V4),
+            "-6" => self.globals.family = Some(AddressFamily::V6),
             "-h" => self.invocation.help = true,
             "-v" => self.invocation.version = true,
             "-p" => {
                 let text = needs(value)?;
-                self.target().port = text.parse::<u16>().map_err(|_| DigError::InvalidValue {
-                    option: "-p".to_string(),
-                    value: text.clone(),
-                })?;
+                self.globals.port =
+                    Some(text.parse::<u16>().map_err(|_| DigError::InvalidValue {
+                        option: "-p".to_string(),
+                        value: text.clone(),
+                    })?);
             }
             "-t" => {
                 let text = needs(value)?;
@@ -259,6 +289,7 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
             defaults,
             ..Invocation::default()
         },
+        globals: GlobalSettings::default(),
     };
     let mut index = 0;
     while let Some(word) = words.get(index).map(AsRef::as_ref) {
@@ -267,9 +298,17 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
             if server.is_empty() {
                 return Err(DigError::MissingArgument("@".to_string()));
             }
-            parser.target().server = Some(server.to_string());
+            // dig adds each @server to the lookup's list: the next one is tried when one fails.
+            parser.target().servers.push(server.to_string());
         } else if word.starts_with('+') {
-            apply_plus_option(&mut parser.target().options, word)?;
+            let name = apply_plus_option(&mut parser.target().options, word)?;
+            let display = &parser.target().options.display;
+            let (short, json) = (display.short, display.json);
+            match name {
+                "short" => parser.globals.short = Some(short),
+                "json" => parser.globals.json = Some(json),
+                _ => {}
+            }
         } else if word.starts_with('-') && word.len() > 1 {
             let flag = word.get(..2).unwrap_or(word);
             if FLAGS_WITH_VALUE.contains(&flag) {
@@ -294,7 +333,15 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
             parser.bare_word(word)?;
         }
     }
-    Ok(parser.invocation)
+    let Parser {
+        mut invocation,
+        globals,
+    } = parser;
+    globals.apply(&mut invocation.defaults);
+    for lookup in &mut invocation.lookups {
+        globals.apply(lookup);
+    }
+    Ok(invocation)
 }
 
 #[cfg(test)]
@@ -309,7 +356,7 @@ mod tests {
         let lookup = &invocation.lookups[0];
         assert_eq!(lookup.name.as_deref(), Some("example.com"));
         assert_eq!(lookup.effective_type(), RecordType::MX);
-        assert_eq!(lookup.server.as_deref(), Some("127.0.0.1"));
+        assert_eq!(lookup.servers, ["127.0.0.1"]);
         assert_eq!(lookup.port, 5353);
         assert!(!lookup.options.recurse);
     }
@@ -319,6 +366,28 @@ mod tests {
         let invocation = parse_arguments(&["x.test", "TYPE65", "CLASS3"]).unwrap();
         assert_eq!(invocation.lookups[0].effective_type(), RecordType::HTTPS);
         assert_eq!(invocation.lookups[0].class, DNSClass::CH);
+    }
+
+    #[test]
+    fn port_family_and_short_hold_for_every_lookup_and_servers_accumulate() {
+        let invocation = parse_arguments(&[
+            "@192.0.2.1",
+            "a.test",
+            "-p",
+            "5300",
+            "b.test",
+            "@192.0.2.2",
+            "+short",
+            "-6",
+        ])
+        .unwrap();
+        for lookup in &invocation.lookups {
+            assert_eq!(lookup.port, 5300);
+            assert_eq!(lookup.family, AddressFamily::V6);
+            assert!(lookup.options.display.short);
+        }
+        assert_eq!(invocation.lookups[0].servers, ["192.0.2.1"]);
+        assert_eq!(invocation.lookups[1].servers, ["192.0.2.1", "192.0.2.2"]);
     }
 
     #[test]

@@ -40,12 +40,15 @@ pub enum DigError {
     RootHints { path: String, reason: String },
     /// No server answered.
     NoReply,
+    /// `-4`/`-6` left no server address to ask (dig notes it and still exits 0).
+    NoAcceptableServers,
     /// Something rdig itself failed at (building a message, starting the runtime).
     Internal(&'static str),
 }
 
 impl DigError {
-    /// dig's exit codes (BIND `dig.1`): 1 usage, 8 batch file, 9 no reply, 10 internal error.
+    /// dig's exit codes (BIND `dig.1`): 1 usage (and an unresolvable `@server`, as dig 9.18 exits),
+    /// 8 batch file, 9 no reply, 10 internal error (and an illegal name or bad number option).
     pub fn exit_code(&self) -> u8 {
         match self {
             DigError::InvalidOption(_)
@@ -56,13 +59,12 @@ impl DigError {
             | DigError::InvalidReverseAddress(_)
             | DigError::MissingArgument(_)
             | DigError::UnknownFlag(_)
-            | DigError::TooManyArguments => 1,
+            | DigError::TooManyArguments
+            | DigError::ServerLookup { .. } => 1,
+            DigError::NoAcceptableServers => 0,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply => 9,
-            DigError::IllegalName { .. }
-            | DigError::ServerLookup { .. }
-            | DigError::RootHints { .. }
-            | DigError::Internal(_) => 10,
+            DigError::IllegalName { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
         }
     }
 }
@@ -102,6 +104,7 @@ impl fmt::Display for DigError {
                 write!(f, "couldn't use root hints '{path}': {reason}")
             }
             DigError::NoReply => write!(f, "no servers could be reached"),
+            DigError::NoAcceptableServers => write!(f, "No acceptable nameservers"),
             DigError::Internal(what) => write!(f, "internal error: {what}"),
         }
     }

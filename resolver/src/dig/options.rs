@@ -134,8 +134,9 @@ fn parse_number<T: std::str::FromStr>(option: &str, value: Option<&str>) -> Resu
     })
 }
 
-/// Applies one `+option` word (without checking that it starts with `+`; the caller did).
-pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<(), DigError> {
+/// Applies one `+option` word (without checking that it starts with `+`; the caller did) and
+/// returns the option's full name.
+pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'static str, DigError> {
     let body = word.strip_prefix('+').unwrap_or(word);
     let (name_part, value) = match body.split_once('=') {
         Some((name, value)) => (name, Some(value)),
@@ -212,7 +213,7 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<(), D
         }
         _ => return Err(DigError::InvalidOption(word.to_string())),
     }
-    Ok(())
+    Ok(name)
 }
 
 #[cfg(test)]

@@ -27,16 +27,29 @@ Options: +[no]tcp +[no]recurse +short +[no]edns[=N] +bufsize=N +timeout=S +tries
          +[no]stats +[no]all +[no]cmd +nsid +ignore +trace +roots=FILE +json
 Any unique prefix of an option works (+norec, +time=1, +tri=2).";
 
-/// The server addresses for a lookup, filtered by `-4`/`-6`.
-async fn server_addresses(lookup: &Lookup, label: &str) -> Result<Vec<SocketAddr>, DigError> {
+/// The addresses one `@server` names, filtered by `-4`/`-6` the way dig does: an IPv4 server
+/// under `-6` is skipped with a note on `out`, an IPv6 one under `-4` is an error.
+async fn server_addresses(
+    lookup: &Lookup,
+    label: &str,
+    out: &mut dyn Write,
+) -> Result<Vec<SocketAddr>, DigError> {
+    let failed = |reason: &str| DigError::ServerLookup {
+        server: label.to_string(),
+        reason: reason.to_string(),
+    };
     let candidates: Vec<SocketAddr> = match label.parse::<IpAddr>() {
+        Ok(IpAddr::V6(_)) if lookup.family == AddressFamily::V4 => {
+            return Err(failed("address family not supported"));
+        }
+        Ok(IpAddr::V4(v4)) if lookup.family == AddressFamily::V6 => {
+            let _ = writeln!(out, ";; Skipping mapped address '{}'", v4.to_ipv6_mapped());
+            return Ok(Vec::new());
+        }
         Ok(address) => vec![SocketAddr::new(address, lookup.port)],
         Err(_) => tokio::net::lookup_host((label, lookup.port))
             .await
-            .map_err(|error| DigError::ServerLookup {
-                server: label.to_string(),
-                reason: error.to_string(),
-            })?
+            .map_err(|_| failed("not found"))?
             .take(MAX_SERVER_ADDRESSES)
             .collect(),
     };
@@ -49,12 +62,40 @@ async fn server_addresses(lookup: &Lookup, label: &str) -> Result<Vec<SocketAddr
         })
         .collect();
     if wanted.is_empty() {
-        return Err(DigError::ServerLookup {
-            server: label.to_string(),
-            reason: "no address of the requested family".to_string(),
-        });
+        return Err(failed("not found"));
     }
     Ok(wanted)
+}
+
+/// Every address of a lookup's servers in the order dig tries them, each with the label its
+/// `@server` was typed as; and how many addresses the last `@server` gave (dig's count line).
+async fn lookup_servers(
+    lookup: &Lookup,
+    default_server: &str,
+    out: &mut dyn Write,
+) -> Result<(Vec<(SocketAddr, String)>, usize), DigError> {
+    let labels: Vec<&str> = if lookup.servers.is_empty() {
+        vec![default_server]
+    } else {
+        lookup.servers.iter().map(String::as_str).collect()
+    };
+    let mut servers = Vec::new();
+    let mut last_count = 0;
+    for label in labels {
+        let addresses = server_addresses(lookup, label, out).await?;
+        last_count = addresses.len();
+        servers.extend(
+            addresses
+                .into_iter()
+                .map(|address| (address, label.to_string())),
+        );
+    }
+    servers.truncate(MAX_SERVER_ADDRESSES);
+    if servers.is_empty() {
+        let _ = writeln!(out, ";; No acceptable nameservers");
+        return Err(DigError::NoAcceptableServers);
+    }
+    Ok((servers, last_count))
 }
 
 /// What every lookup of one invocation shares, computed once.
@@ -78,23 +119,18 @@ async fn run_lookup(
     if lookup.options.trace {
         return run_trace(lookup, name, &session.command_line, out).await;
     }
-    let label = lookup
-        .server
-        .clone()
-        .unwrap_or_else(|| session.default_server.clone());
-    let servers = server_addresses(lookup, &label).await?;
+    let (servers, last_count) = lookup_servers(lookup, &session.default_server, out).await?;
+    let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
     let query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let plain = !display.short && !display.json;
-    let found = lookup.server.as_ref().map(|_| servers.len());
+    let found = (!lookup.servers.is_empty()).then_some(last_count);
+    // dig prints the banner once per invocation, for its first lookup.
+    let first = lookup_index == 0;
     // dig prints the command block before the query with +qr, else once the outcome is known.
-    let mut command_pending = plain && display.cmd;
+    let mut command_pending = plain && display.cmd && first;
     if plain && display.query {
         if command_pending {
-            let _ = write!(
-                out,
-                "{}",
-                command_text(&session.command_line, found, lookup_index == 0)
-            );
+            let _ = write!(out, "{}", command_text(&session.command_line, found, first));
             command_pending = false;
         }
         let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
@@ -109,21 +145,17 @@ async fn run_lookup(
         let mut progress = std::io::stderr();
         exchange_lookup(
             transport.as_ref(),
-            &servers,
+            &addresses,
             &query,
             &lookup.options,
             &mut progress,
         )
         .await
     } else {
-        exchange_lookup(transport.as_ref(), &servers, &query, &lookup.options, out).await
+        exchange_lookup(transport.as_ref(), &addresses, &query, &lookup.options, out).await
     };
     if command_pending {
-        let _ = write!(
-            out,
-            "{}",
-            command_text(&session.command_line, found, lookup_index == 0)
-        );
+        let _ = write!(out, "{}", command_text(&session.command_line, found, first));
     }
     let reply = match result {
         Ok(reply) => reply,
@@ -141,6 +173,10 @@ async fn run_lookup(
     } else if display.short {
         short_text(&reply.message)
     } else {
+        let label = servers
+            .iter()
+            .find(|(address, _)| *address == reply.server)
+            .map_or(String::new(), |(_, label)| label.clone());
         reply_text(&reply, &label, display)
     };
     let _ = write!(out, "{text}");
@@ -157,7 +193,7 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
     let mut exit_code = 0;
     for (lookup_index, lookup) in lookups.iter().enumerate() {
         if let Err(error) = run_lookup(&session, lookup, lookup_index, out).await {
-            if !matches!(error, DigError::NoReply) {
+            if !matches!(error, DigError::NoReply | DigError::NoAcceptableServers) {
                 eprintln!("rdig: {error}");
             }
             exit_code = error.exit_code();

@@ -1166,3 +1166,52 @@ mod servers_compared_with_dig {
         }
     }
 }
+
+mod exit_codes_compared_with_dig {
+    use super::*;
+
+    #[test]
+    fn bad_numbers_bad_types_and_partial_reverse_exit_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start(
+            "127.40.9.12",
+            &[
+                ("example.test.", EXAMPLE_ZONE),
+                ("2.0.192.in-addr.arpa.", REVERSE_ZONE),
+            ],
+        ) else {
+            return;
+        };
+        let cases: [&[&str]; 10] = [
+            &["+bufsize=70000", "www.example.test"],
+            &["+bufsize=abc", "www.example.test"],
+            &["+timeout=abc", "www.example.test"],
+            &["+timeout=70000", "www.example.test"],
+            &["+tries=x", "www.example.test"],
+            &["+edns=256", "www.example.test"],
+            &["-t", "FOO", "+norec", "www.example.test"],
+            &["-x", "192.0.2", "+norec"],
+            &["-x", "2001:db8", "+norec", "+noall", "+question"],
+            &["+norec", "a..b.example.test"],
+        ];
+        for case in cases {
+            let mut arguments = nsd.server_args();
+            arguments.extend(words(case));
+            let theirs = run("dig", &arguments);
+            let ours = rdig(&arguments);
+            assert_eq!(ours.status.code(), theirs.status.code(), "{case:?}");
+            assert_eq!(
+                normalised(&text(&ours)),
+                normalised(&text(&theirs)),
+                "{case:?}"
+            );
+            let their_error = String::from_utf8_lossy(&theirs.stderr).replace("dig: ", "");
+            let our_error = String::from_utf8_lossy(&ours.stderr).replace("rdig: ", "");
+            assert_eq!(our_error, their_error, "{case:?}");
+        }
+        let port = words(&["-p", "70000", "@127.40.9.12", "x.test"]);
+        assert_eq!(rdig(&port).status.code(), run("dig", &port).status.code());
+    }
+}

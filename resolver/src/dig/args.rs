@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use hickory_proto::rr::{DNSClass, RecordType};
 
-use crate::dig::error::DigError;
+use crate::dig::error::{DigError, NumberSetting};
 use crate::dig::limits::{MAX_ARGUMENTS, MAX_LOOKUPS};
 use crate::dig::options::{apply_plus_option, QueryOptions};
 use crate::dig::presentation::type_from_mnemonic;
@@ -108,17 +108,16 @@ pub fn parse_class(word: &str) -> Option<DNSClass> {
     }
 }
 
-/// RFC 1035 §3.5 (in-addr.arpa) and RFC 3596 §2.5 (ip6.arpa, one label per nibble).
-pub fn reverse_name(address: &str) -> Result<String, DigError> {
-    let parsed: IpAddr = address
-        .parse()
-        .map_err(|_| DigError::InvalidReverseAddress(address.to_string()))?;
-    Ok(match parsed {
-        IpAddr::V4(v4) => {
+/// RFC 1035 §3.5 (in-addr.arpa) and RFC 3596 §2.5 (ip6.arpa, one label per nibble). Anything
+/// that is not an address is reversed label by label under in-addr.arpa, as dig does for a
+/// partial address (`-x 192.0.2` asks `2.0.192.in-addr.arpa.`).
+pub fn reverse_name(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
             let [a, b, c, d] = v4.octets();
             format!("{d}.{c}.{b}.{a}.in-addr.arpa.")
         }
-        IpAddr::V6(v6) => {
+        Ok(IpAddr::V6(v6)) => {
             let mut name = String::with_capacity(74);
             for byte in v6.octets().iter().rev() {
                 name.push_str(&format!("{:x}.{:x}.", byte & 0x0f, byte >> 4));
@@ -126,7 +125,11 @@ pub fn reverse_name(address: &str) -> Result<String, DigError> {
             name.push_str("ip6.arpa.");
             name
         }
-    })
+        Err(_) => {
+            let labels: Vec<&str> = address.trim_end_matches('.').split('.').rev().collect();
+            format!("{}.in-addr.arpa.", labels.join("."))
+        }
+    }
 }
 
 /// dig's global settings (BIND `dig.c`: `port`, the `-4`/`-6` family, `short_form`): wherever
@@ -185,7 +188,7 @@ impl Parser {
     }
 
     fn set_reverse(&mut self, address: &str) -> Result<(), DigError> {
-        let name = reverse_name(address)?;
+        let name = reverse_name(address);
         let lookup = self.start_lookup(name)?;
         lookup.record_type = Some(RecordType::PTR);
         lookup.class = DNSClass::IN;
@@ -206,11 +209,8 @@ impl Parser {
             "-v" => self.invocation.version = true,
             "-p" => {
                 let text = needs(value)?;
-                self.globals.port =
-                    Some(text.parse::<u16>().map_err(|_| DigError::InvalidValue {
-                        option: "-p".to_string(),
-                        value: text.clone(),
-                    })?);
+                let port = NumberSetting::Port.parse(&text)?;
+                self.globals.port = Some(u16::try_from(port).unwrap_or(u16::MAX));
             }
             "-t" => {
                 let text = needs(value)?;
@@ -418,15 +418,13 @@ mod tests {
 
     #[test]
     fn reverse_names_for_both_families() {
+        assert_eq!(reverse_name("192.0.2.1"), "1.2.0.192.in-addr.arpa.");
         assert_eq!(
-            reverse_name("192.0.2.1").unwrap(),
-            "1.2.0.192.in-addr.arpa."
-        );
-        assert_eq!(
-            reverse_name("2001:db8::1").unwrap(),
+            reverse_name("2001:db8::1"),
             "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
         );
-        assert!(reverse_name("not-an-address").is_err());
+        assert_eq!(reverse_name("192.0.2"), "2.0.192.in-addr.arpa.");
+        assert_eq!(reverse_name("2001:db8"), "2001:db8.in-addr.arpa.");
     }
 
     #[test]

@@ -3,6 +3,71 @@
 
 use std::fmt;
 
+/// A numeric setting, named and bounded as dig's `parse_uint` calls do (BIND `dig.c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberSetting {
+    BufferSize,
+    Timeout,
+    Tries,
+    Retries,
+    Edns,
+    Port,
+}
+
+impl NumberSetting {
+    pub fn name(self) -> &'static str {
+        match self {
+            NumberSetting::BufferSize => "buffer size",
+            NumberSetting::Timeout => "timeout",
+            NumberSetting::Tries => "tries",
+            NumberSetting::Retries => "retries",
+            NumberSetting::Edns => "edns",
+            NumberSetting::Port => "port number",
+        }
+    }
+
+    /// dig's bounds: COMMSIZE, MAXTIMEOUT and MAXPORT are 0xffff, EDNS versions 8 bits, tries 32.
+    pub fn maximum(self) -> u64 {
+        match self {
+            NumberSetting::BufferSize | NumberSetting::Timeout | NumberSetting::Port => 0xffff,
+            NumberSetting::Edns => 255,
+            NumberSetting::Tries | NumberSetting::Retries => u64::from(u32::MAX),
+        }
+    }
+
+    /// Reads `text` as dig does: decimal digits only, within `maximum()`.
+    pub fn parse(self, text: &str) -> Result<u64, DigError> {
+        let invalid = |problem| DigError::InvalidNumber {
+            setting: self,
+            value: text.to_string(),
+            problem,
+        };
+        if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(invalid(NumberProblem::NotANumber));
+        }
+        match text.parse::<u64>() {
+            Ok(number) if number <= self.maximum() => Ok(number),
+            _ => Err(invalid(NumberProblem::OutOfRange)),
+        }
+    }
+}
+
+/// Why a number was refused, in BIND's words (`isc_result_totext`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberProblem {
+    NotANumber,
+    OutOfRange,
+}
+
+impl fmt::Display for NumberProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NumberProblem::NotANumber => "not a valid number",
+            NumberProblem::OutOfRange => "out of range",
+        })
+    }
+}
+
 /// One failure of an rdig invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigError {
@@ -13,14 +78,16 @@ pub enum DigError {
         given: String,
         candidates: Vec<&'static str>,
     },
-    /// `+timeout=abc`, `-p 99999`...
-    InvalidValue { option: String, value: String },
+    /// `+timeout=abc`, `-p 99999`...: a number dig could not parse, and why.
+    InvalidNumber {
+        setting: NumberSetting,
+        value: String,
+        problem: NumberProblem,
+    },
     /// `-t FOO`, `TYPE70000`.
     InvalidType(String),
     /// `-c FOO`, `CLASS70000`.
     InvalidClass(String),
-    /// `-x` with something that is not an IPv4 or IPv6 address.
-    InvalidReverseAddress(String),
     /// A query name that is not a legal domain name, and why (dig exits 10 for it).
     IllegalName {
         name: String,
@@ -47,20 +114,34 @@ pub enum DigError {
 }
 
 impl DigError {
+    /// The line dig prints on standard output before the error itself, if any (for a bad number:
+    /// `invalid timeout 'x': not a valid number`).
+    pub fn stdout_detail(&self) -> Option<String> {
+        match self {
+            DigError::InvalidNumber {
+                setting,
+                value,
+                problem,
+            } => Some(format!("invalid {} '{value}': {problem}", setting.name())),
+            _ => None,
+        }
+    }
+
     /// dig's exit codes (BIND `dig.1`): 1 usage (and an unresolvable `@server`, as dig 9.18 exits),
     /// 8 batch file, 9 no reply, 10 internal error (and an illegal name or bad number option).
     pub fn exit_code(&self) -> u8 {
         match self {
             DigError::InvalidOption(_)
             | DigError::AmbiguousOption { .. }
-            | DigError::InvalidValue { .. }
             | DigError::InvalidType(_)
             | DigError::InvalidClass(_)
-            | DigError::InvalidReverseAddress(_)
             | DigError::MissingArgument(_)
             | DigError::UnknownFlag(_)
             | DigError::TooManyArguments
             | DigError::ServerLookup { .. } => 1,
+            // dig checks -p while reading the line (usage error), +options when it applies them.
+            DigError::InvalidNumber { setting, .. } if *setting == NumberSetting::Port => 1,
+            DigError::InvalidNumber { .. } => 10,
             DigError::NoAcceptableServers => 0,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply => 9,
@@ -80,14 +161,11 @@ impl fmt::Display for DigError {
                     candidates.join(", +")
                 )
             }
-            DigError::InvalidValue { option, value } => {
-                write!(f, "Invalid value for {option}: '{value}'")
+            DigError::InvalidNumber { setting, .. } => {
+                write!(f, "Couldn't parse {}", setting.name())
             }
             DigError::InvalidType(word) => write!(f, "Invalid type: {word}"),
             DigError::InvalidClass(word) => write!(f, "Invalid class: {word}"),
-            DigError::InvalidReverseAddress(word) => {
-                write!(f, "Invalid IP address for -x: {word}")
-            }
             DigError::IllegalName { name, reason } => {
                 write!(f, "'{name}' is not a legal name ({reason})")
             }

@@ -1,7 +1,7 @@
 //! The `+[no]option[=value]` query options, matched like dig: exact name, or a unique prefix.
 //! Pure parsing into `QueryOptions`; never touches the network or prints.
 
-use crate::dig::error::DigError;
+use crate::dig::error::{DigError, NumberSetting};
 use crate::dig::limits::{
     DEFAULT_BUFSIZE, DEFAULT_TIMEOUT_SECONDS, DEFAULT_TRIES, MAX_TIMEOUT_SECONDS, MAX_TRIES,
 };
@@ -126,12 +126,14 @@ fn resolve_name(word: &str, given: &str) -> Result<&'static str, DigError> {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(option: &str, value: Option<&str>) -> Result<T, DigError> {
+/// A `+option=N` value, checked as dig checks it; a missing value is a usage error.
+fn parse_number(
+    option: &str,
+    setting: NumberSetting,
+    value: Option<&str>,
+) -> Result<u64, DigError> {
     let text = value.ok_or_else(|| DigError::MissingArgument(format!("+{option}")))?;
-    text.parse::<T>().map_err(|_| DigError::InvalidValue {
-        option: format!("+{option}"),
-        value: text.to_string(),
-    })
+    setting.parse(text)
 }
 
 /// Applies one `+option` word (without checking that it starts with `+`; the caller did) and
@@ -179,7 +181,8 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
             options.edns = if negated {
                 None
             } else if value.is_some() {
-                Some(parse_number::<u8>("edns", value)?)
+                let version = parse_number("edns", NumberSetting::Edns, value)?;
+                Some(u8::try_from(version).unwrap_or(u8::MAX))
             } else {
                 Some(0)
             };
@@ -188,20 +191,29 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
             options.bufsize = if negated {
                 DEFAULT_BUFSIZE
             } else {
-                parse_number::<u16>("bufsize", value)?
+                match value.filter(|text| !text.is_empty()) {
+                    // dig takes a bare `+bufsize` (or `+bufsize=`) as its default size.
+                    None => DEFAULT_BUFSIZE,
+                    Some(text) => {
+                        let size = NumberSetting::BufferSize.parse(text)?;
+                        u16::try_from(size).unwrap_or(u16::MAX)
+                    }
+                }
             };
         }
         "timeout" if !negated => {
-            let seconds = parse_number::<u64>("timeout", value)?;
+            let seconds = parse_number("timeout", NumberSetting::Timeout, value)?;
             // dig treats 0 as 1 second.
             options.timeout_seconds = seconds.clamp(1, MAX_TIMEOUT_SECONDS);
         }
         "tries" if !negated => {
-            let tries = parse_number::<u32>("tries", value)?;
+            let tries = parse_number("tries", NumberSetting::Tries, value)?;
+            let tries = u32::try_from(tries).unwrap_or(u32::MAX);
             options.tries = tries.clamp(1, MAX_TRIES);
         }
         "retry" if !negated => {
-            let retries = parse_number::<u32>("retry", value)?;
+            let retries = parse_number("retry", NumberSetting::Retries, value)?;
+            let retries = u32::try_from(retries).unwrap_or(u32::MAX);
             options.tries = retries.saturating_add(1).clamp(1, MAX_TRIES);
         }
         "roots" | "root-hints" if !negated => {
@@ -256,6 +268,25 @@ mod tests {
     fn noedns_and_edns_version() {
         assert_eq!(applied(&["+noedns"]).unwrap().edns, None);
         assert_eq!(applied(&["+edns=1"]).unwrap().edns, Some(1));
+    }
+
+    #[test]
+    fn bad_numbers_are_named_like_dig_with_exit_10() {
+        let error = applied(&["+bufsize=70000"]).unwrap_err();
+        assert_eq!(error.to_string(), "Couldn't parse buffer size");
+        assert_eq!(
+            error.stdout_detail().as_deref(),
+            Some("invalid buffer size '70000': out of range")
+        );
+        assert_eq!(error.exit_code(), 10);
+        let error = applied(&["+timeout=abc"]).unwrap_err();
+        assert_eq!(
+            error.stdout_detail().as_deref(),
+            Some("invalid timeout 'abc': not a valid number")
+        );
+        assert_eq!(error.exit_code(), 10);
+        assert_eq!(applied(&["+edns=256"]).unwrap_err().exit_code(), 10);
+        assert_eq!(applied(&["+bufsize"]).unwrap().bufsize, DEFAULT_BUFSIZE);
     }
 
     #[test]

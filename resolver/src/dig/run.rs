@@ -207,6 +207,15 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
 pub fn run(arguments: &[String]) -> u8 {
     let invocation = match parse_arguments(arguments) {
         Ok(invocation) => invocation,
+        // dig shows its usage for unknown words, but not for a bad number: it explains the
+        // number on standard output, then `Couldn't parse timeout` on standard error.
+        Err(error @ DigError::InvalidNumber { .. }) => {
+            if let Some(detail) = error.stdout_detail() {
+                println!("{detail}");
+            }
+            eprintln!("rdig: {error}");
+            return error.exit_code();
+        }
         Err(error) => {
             eprintln!("rdig: {error}");
             eprintln!("{USAGE}");

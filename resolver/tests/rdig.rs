@@ -882,6 +882,8 @@ a\\\"b IN A 192.0.2.13
 weird\\255\\000x IN A 192.0.2.14
 MiXeD IN A 192.0.2.15
 ptr IN PTR space\\032x.names.test.
+xn--mnchen-3ya IN A 192.0.2.16
+idn IN CNAME xn--mnchen-3ya.names.test.
 ";
 
     #[test]
@@ -921,6 +923,32 @@ ptr IN PTR space\\032x.names.test.
         let mut arguments = nsd.server_args();
         arguments.extend(words(&["+noall", "+question", "MiXeD.NAMES.test"]));
         assert!(text(&rdig(&arguments)).contains("MiXeD.NAMES.test."));
+    }
+
+    #[test]
+    fn idn_conversion_only_when_asked_in_a_pipe_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start("127.40.9.13", &[("names.test.", NAMES_ZONE)]) else {
+            return;
+        };
+        let queries: [&[&str]; 6] = [
+            &["+norec", "münchen.names.test"],
+            &["+norec", "+idnin", "München.NAMES.test"],
+            &["+norec", "+idnin", "MiXeD.names.test"],
+            &["+norec", "+idnout", "xn--mnchen-3ya.names.test"],
+            &["+norec", "+idnout", "idn.names.test"],
+            &[
+                "+norec",
+                "+idnin",
+                "+idnout",
+                "+short",
+                "idn.names.test",
+                "CNAME",
+            ],
+        ];
+        assert_same_as_dig(&nsd.server_args(), &queries);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct ShownParts {
     pub query: bool,
     pub short: bool,
     pub json: bool,
+    /// `+[no]idnout`: show A-labels as Unicode; `None` until set, then dig's default (only when
+    /// standard output is a terminal) is filled in by the caller.
+    pub idn_out: Option<bool>,
 }
 
 impl Default for ShownParts {
@@ -35,6 +38,7 @@ impl Default for ShownParts {
             query: false,
             short: false,
             json: false,
+            idn_out: None,
         }
     }
 }
@@ -55,6 +59,9 @@ pub struct QueryOptions {
     pub ignore_truncation: bool,
     /// `+roots=FILE`: root hints for `+trace` in named.root format.
     pub roots_file: Option<String>,
+    /// `+[no]idnin`: map a Unicode name to A-labels (RFC 5891 §5) before asking; `None` means
+    /// dig's default, only when standard output is a terminal.
+    pub idn_in: Option<bool>,
     pub display: ShownParts,
 }
 
@@ -71,6 +78,7 @@ impl Default for QueryOptions {
             trace: false,
             ignore_truncation: false,
             roots_file: None,
+            idn_in: None,
             display: ShownParts::default(),
         }
     }
@@ -87,6 +95,8 @@ const OPTION_NAMES: &[&str] = &[
     "cmd",
     "comments",
     "edns",
+    "idnin",
+    "idnout",
     "ignore",
     "json",
     "nsid",
@@ -163,6 +173,7 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
         "qr" => display.query = flag,
         "short" => display.short = flag,
         "json" => display.json = flag,
+        "idnout" => display.idn_out = Some(flag),
         "all" => {
             display.cmd = flag;
             display.comments = flag;
@@ -175,6 +186,7 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
         "tcp" | "vc" => options.tcp = flag,
         "recurse" => options.recurse = flag,
         "ignore" => options.ignore_truncation = flag,
+        "idnin" => options.idn_in = Some(flag),
         "nsid" => options.nsid = flag,
         "trace" => options.trace = flag,
         "edns" => {

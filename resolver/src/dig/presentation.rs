@@ -2,6 +2,7 @@
 //! `masterdump.c`), dig's mnemonics, quoted TXT strings, RFC 3597 `\#` for unknown data. Pure.
 
 use hickory_proto::op::{Query, ResponseCode};
+use hickory_proto::rr::domain::Label;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 
@@ -196,13 +197,39 @@ fn push_label_byte(text: &mut String, byte: u8) {
     }
 }
 
+/// How names are shown: as on the wire (dig's default in a pipe), or with IDNA A-labels
+/// (`xn--...`) turned back into Unicode (`+idnout`, dig's default on a terminal; RFC 5891 §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NameStyle {
+    #[default]
+    Ascii,
+    Unicode,
+}
+
+/// One label as text: an A-label decoded when `style` asks and it is valid punycode, else the
+/// bytes with dig's escapes.
+fn push_label(text: &mut String, label: &[u8], style: NameStyle) {
+    let is_a_label = label.len() > 4 && label[..4].eq_ignore_ascii_case(b"xn--");
+    if style == NameStyle::Unicode && is_a_label {
+        if let Ok(parsed) = Label::from_raw_bytes(label) {
+            // hickory's Display decodes valid punycode and falls back to the ASCII form.
+            let shown = parsed.to_string();
+            if !shown.is_ascii() {
+                text.push_str(&shown);
+                return;
+            }
+        }
+    }
+    for &byte in label {
+        push_label_byte(text, byte);
+    }
+}
+
 /// A name from its labels' bytes, as dig prints it: escaped as above, with the trailing dot.
-fn labels_text<'a>(labels: impl Iterator<Item = &'a [u8]>) -> String {
+fn labels_text<'a>(labels: impl Iterator<Item = &'a [u8]>, style: NameStyle) -> String {
     let mut text = String::new();
     for label in labels {
-        for &byte in label {
-            push_label_byte(&mut text, byte);
-        }
+        push_label(&mut text, label, style);
         text.push('.');
     }
     if text.is_empty() {
@@ -213,7 +240,12 @@ fn labels_text<'a>(labels: impl Iterator<Item = &'a [u8]>) -> String {
 
 /// A domain name as dig prints it: bytes as received (case kept, no IDN decoding), dig's escapes.
 pub fn name_text(name: &Name) -> String {
-    labels_text(name.iter())
+    labels_text(name.iter(), NameStyle::Ascii)
+}
+
+/// A domain name in `style`.
+pub fn name_text_in(name: &Name, style: NameStyle) -> String {
+    labels_text(name.iter(), style)
 }
 
 /// A character-string in presentation format (RFC 1035 §5.1): quoted, `"` and `\` escaped,
@@ -308,11 +340,16 @@ const MAX_POINTER_HOPS: usize = 128;
 struct WireReader<'a> {
     bytes: &'a [u8],
     position: usize,
+    style: NameStyle,
 }
 
 impl<'a> WireReader<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        WireReader { bytes, position: 0 }
+        WireReader {
+            bytes,
+            position: 0,
+            style: NameStyle::Ascii,
+        }
     }
 
     fn take(&mut self, count: usize) -> Option<&'a [u8]> {
@@ -385,7 +422,7 @@ impl<'a> WireReader<'a> {
             }
         }
         self.position = resume.unwrap_or(cursor);
-        Some(labels_text(labels.into_iter()))
+        Some(labels_text(labels.into_iter(), self.style))
     }
 }
 
@@ -695,8 +732,9 @@ fn strings_text(reader: &mut WireReader<'_>) -> Option<String> {
 
 /// RDATA of type `code` from its uncompressed wire bytes, in BIND 9.18's presentation (the
 /// `totext` function of each `lib/dns/rdata/*/*.c`); None for types dig prints as RFC 3597.
-fn wire_rdata_text(code: u16, bytes: &[u8]) -> Option<String> {
+fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> {
     let mut reader = WireReader::new(bytes);
+    reader.style = style;
     let reader = &mut reader;
     let text = match code {
         1 => {
@@ -894,6 +932,11 @@ fn rdata_wire(data: &RData) -> Option<Vec<u8>> {
 /// RDATA in dig's presentation format: dig's own form for every type it knows, RFC 3597 `\#`
 /// otherwise (and for RDATA that does not parse as its type).
 pub fn rdata_text(data: &RData) -> String {
+    rdata_text_in(data, NameStyle::Ascii)
+}
+
+/// RDATA as `rdata_text`, with the names in it in `style`.
+pub fn rdata_text_in(data: &RData, style: NameStyle) -> String {
     let code = u16::from(data.record_type());
     let Some(bytes) = rdata_wire(data) else {
         return data.to_string();
@@ -901,7 +944,7 @@ pub fn rdata_text(data: &RData) -> String {
     if code == 10 {
         return unknown_rdata_text(&bytes);
     }
-    wire_rdata_text(code, &bytes).unwrap_or_else(|| unknown_rdata_text(&bytes))
+    wire_rdata_text(code, &bytes, style).unwrap_or_else(|| unknown_rdata_text(&bytes))
 }
 
 /// RFC 3597 §5: `\# length hex`.
@@ -916,8 +959,13 @@ fn unknown_rdata_text(bytes: &[u8]) -> String {
 
 /// One record as dig prints it: `name.<tabs>TTL<tab>CLASS<tab>TYPE<tab>RDATA`.
 pub fn record_line(record: &Record) -> String {
+    record_line_in(record, NameStyle::Ascii)
+}
+
+/// A record line with its names in `style`.
+pub fn record_line_in(record: &Record, style: NameStyle) -> String {
     let mut line = String::new();
-    let mut column = push_at(&mut line, 0, &name_text(&record.name));
+    let mut column = push_at(&mut line, 0, &name_text_in(&record.name, style));
     column = indent(&mut line, column, TTL_COLUMN);
     column = push_at(&mut line, column, &record.ttl.to_string());
     column = indent(&mut line, column, CLASS_COLUMN);
@@ -925,16 +973,21 @@ pub fn record_line(record: &Record) -> String {
     column = indent(&mut line, column, TYPE_COLUMN);
     column = push_at(&mut line, column, &type_text(record.record_type()));
     indent(&mut line, column, RDATA_COLUMN);
-    line.push_str(&rdata_text(&record.data));
+    line.push_str(&rdata_text_in(&record.data, style));
     line
 }
 
 /// One question as dig prints it: `;name.<tabs>CLASS<tab>TYPE` (no TTL column).
 pub fn question_line(query: &Query) -> String {
+    question_line_in(query, NameStyle::Ascii)
+}
+
+/// A question line with its name in `style`.
+pub fn question_line_in(query: &Query, style: NameStyle) -> String {
     let mut line = String::new();
     // BIND counts columns from the name, not from the `;` that marks the line as a comment.
     line.push(';');
-    let mut column = push_at(&mut line, 0, &name_text(query.name()));
+    let mut column = push_at(&mut line, 0, &name_text_in(query.name(), style));
     column = indent(&mut line, column, CLASS_COLUMN);
     column = push_at(&mut line, column, &class_text(query.query_class()));
     indent(&mut line, column, TYPE_COLUMN);
@@ -973,6 +1026,15 @@ mod tests {
         .unwrap();
         let query = Query::query(name, RecordType::PTR);
         assert!(question_line(&query).ends_with(".ip6.arpa. IN PTR"));
+    }
+
+    #[test]
+    fn a_labels_are_decoded_only_for_idn_output() {
+        let name = Name::from_ascii("xn--mnchen-3ya.test.").unwrap();
+        assert_eq!(name_text(&name), "xn--mnchen-3ya.test.");
+        assert_eq!(name_text_in(&name, NameStyle::Unicode), "münchen.test.");
+        let broken = Name::from_ascii("xn--zz.test.").unwrap();
+        assert_eq!(name_text_in(&broken, NameStyle::Unicode), "xn--zz.test.");
     }
 
     #[test]

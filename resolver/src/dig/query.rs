@@ -20,6 +20,8 @@ pub enum NameSyntax {
     BadEscape,
     UnexpectedEnd,
     TooLong,
+    /// `+idnin` could not map the name to A-labels.
+    NotIdna,
 }
 
 impl std::fmt::Display for NameSyntax {
@@ -30,6 +32,7 @@ impl std::fmt::Display for NameSyntax {
             NameSyntax::BadEscape => "bad escape",
             NameSyntax::UnexpectedEnd => "unexpected end of input",
             NameSyntax::TooLong => "ran out of space",
+            NameSyntax::NotIdna => "not a valid IDNA name",
         })
     }
 }
@@ -106,6 +109,20 @@ pub fn query_name(text: &str) -> Result<Name, DigError> {
     Ok(name)
 }
 
+/// Parses a query name, first mapping it to A-labels with UTS #46 when `idn` is on and the name
+/// is not plain ASCII (as dig's `+idnin`, which then also lowercases it; ASCII names stay as typed).
+pub fn query_name_idn(text: &str, idn: bool) -> Result<Name, DigError> {
+    if !idn || text.is_ascii() {
+        return query_name(text);
+    }
+    let mut name = Name::from_utf8(text).map_err(|_| DigError::IllegalName {
+        name: text.to_string(),
+        reason: NameSyntax::NotIdna,
+    })?;
+    name.set_fqdn(true);
+    Ok(name)
+}
+
 /// The query message for `name`/`record_type`/`class` with the lookup's options.
 pub fn build_query(
     name: Name,
@@ -162,6 +179,16 @@ mod tests {
         );
         assert_eq!(parse_name_labels(".").unwrap(), Vec::<Vec<u8>>::new());
         assert_eq!(parse_name_labels("x.").unwrap(), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn idn_input_maps_unicode_names_and_leaves_ascii_as_typed() {
+        let mapped = query_name_idn("München.TEST", true).unwrap();
+        assert_eq!(mapped.to_ascii(), "xn--mnchen-3ya.test.");
+        let kept = query_name_idn("MiXeD.test", true).unwrap();
+        assert_eq!(kept.to_ascii(), "MiXeD.test.");
+        let raw = query_name_idn("münchen.test", false).unwrap();
+        assert_eq!(raw.iter().next(), Some("münchen".as_bytes()));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use hickory_proto::rr::Record;
 
 use crate::dig::exchange::{address_text, Reply};
 use crate::dig::options::ShownParts;
-use crate::dig::presentation::{question_line, rcode_text, record_line};
+use crate::dig::presentation::{
+    question_line_in, rcode_text, rdata_text_in, record_line_in, NameStyle,
+};
 use crate::dig::when::format_when;
 use crate::upstream::transport::Protocol;
 
@@ -70,6 +72,15 @@ fn nsid_text(bytes: &[u8]) -> String {
     format!("{} (\"{printable}\")", hex.join(" "))
 }
 
+/// How `display` wants names shown (`+idnout`).
+pub fn name_style(display: &ShownParts) -> NameStyle {
+    if display.idn_out == Some(true) {
+        NameStyle::Unicode
+    } else {
+        NameStyle::Ascii
+    }
+}
+
 fn push_section(text: &mut String, title: &str, records: &[Record], display: &ShownParts) {
     if records.is_empty() {
         return;
@@ -78,7 +89,7 @@ fn push_section(text: &mut String, title: &str, records: &[Record], display: &Sh
         let _ = writeln!(text, ";; {title} SECTION:");
     }
     for record in records {
-        let _ = writeln!(text, "{}", record_line(record));
+        let _ = writeln!(text, "{}", record_line_in(record, name_style(display)));
     }
     if display.comments {
         text.push('\n');
@@ -129,7 +140,7 @@ pub fn message_text(message: &Message, display: &ShownParts) -> String {
             let _ = writeln!(text, ";; QUESTION SECTION:");
         }
         for query in &message.queries {
-            let _ = writeln!(text, "{}", question_line(query));
+            let _ = writeln!(text, "{}", question_line_in(query, name_style(display)));
         }
         if display.comments {
             text.push('\n');
@@ -181,14 +192,10 @@ pub fn reply_text(reply: &Reply, server_label: &str, display: &ShownParts) -> St
 }
 
 /// `+short`: the answer's RDATA, one per line.
-pub fn short_text(message: &Message) -> String {
+pub fn short_text(message: &Message, display: &ShownParts) -> String {
     let mut text = String::new();
     for record in &message.answers {
-        let _ = writeln!(
-            text,
-            "{}",
-            crate::dig::presentation::rdata_text(&record.data)
-        );
+        let _ = writeln!(text, "{}", rdata_text_in(&record.data, name_style(display)));
     }
     text
 }

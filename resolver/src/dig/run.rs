@@ -1,7 +1,7 @@
 //! One rdig invocation end to end: parse, pick servers, query each lookup, print dig's report.
 //! Returns dig's exit code; the binary only calls this.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use crate::dig::error::DigError;
 use crate::dig::exchange::exchange_lookup;
 use crate::dig::json::reply_value;
 use crate::dig::limits::MAX_SERVER_ADDRESSES;
-use crate::dig::query::{build_query, query_name};
+use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
 use crate::dig::socket_transport::SocketTransport;
@@ -25,6 +25,7 @@ pub const USAGE: &str =
 Options: +[no]tcp +[no]recurse +short +[no]edns[=N] +bufsize=N +timeout=S +tries=N
          +[no]qr +[no]question +[no]answer +[no]authority +[no]additional +[no]comments
          +[no]stats +[no]all +[no]cmd +nsid +ignore +trace +roots=FILE +json
+         +[no]idnin +[no]idnout (default: on when output is a terminal)
 Any unique prefix of an option works (+norec, +time=1, +tri=2).";
 
 /// The addresses one `@server` names, filtered by `-4`/`-6` the way dig does: an IPv4 server
@@ -115,7 +116,7 @@ async fn run_lookup(
 ) -> Result<(), DigError> {
     let transport = &session.transport;
     let display = &lookup.options.display;
-    let name = query_name(lookup.effective_name())?;
+    let name = query_name_idn(lookup.effective_name(), lookup.options.idn_in == Some(true))?;
     if lookup.options.trace {
         return run_trace(lookup, name, &session.command_line, out).await;
     }
@@ -171,7 +172,7 @@ async fn run_lookup(
     let text = if display.json {
         format!("{}\n", reply_value(&reply))
     } else if display.short {
-        short_text(&reply.message)
+        short_text(&reply.message, display)
     } else {
         let label = servers
             .iter()
@@ -258,6 +259,13 @@ pub fn run(arguments: &[String]) -> u8 {
             return error.exit_code();
         }
     };
+    // dig's IDN defaults: convert names in and out only when a person reads the terminal; in a
+    // pipe the name is asked and shown as typed (BIND dig.1, +idnin / +idnout).
+    let terminal = std::io::stdout().is_terminal();
+    for lookup in &mut lookups {
+        lookup.options.idn_in.get_or_insert(terminal);
+        lookup.options.display.idn_out.get_or_insert(terminal);
+    }
     let command_line = arguments.join(" ");
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

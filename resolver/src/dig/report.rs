@@ -131,7 +131,12 @@ pub fn message_text(message: &Message, display: &ShownParts) -> String {
                 edns.max_payload()
             );
             if let Some(nsid) = nsid_bytes(edns) {
-                let _ = writeln!(text, "; NSID: {}", nsid_text(&nsid));
+                // A request's NSID option is empty (RFC 5001 §2.1); dig prints the bare label.
+                if nsid.is_empty() {
+                    let _ = writeln!(text, "; NSID:");
+                } else {
+                    let _ = writeln!(text, "; NSID: {}", nsid_text(&nsid));
+                }
             }
         }
     }
@@ -214,4 +219,24 @@ pub fn command_text(command_line: &str, servers_found: Option<usize>, first: boo
         text.push_str(";; global options: +cmd\n");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dig::options::QueryOptions;
+    use crate::dig::query::{build_query, query_name};
+    use hickory_proto::rr::{DNSClass, RecordType};
+
+    #[test]
+    fn empty_nsid_of_a_sent_query_prints_the_bare_label_like_dig() {
+        let options = QueryOptions {
+            nsid: true,
+            ..QueryOptions::default()
+        };
+        let name = query_name("www.example.test").unwrap();
+        let query = build_query(name, RecordType::A, DNSClass::IN, &options).unwrap();
+        let text = message_text(&query, &options.display);
+        assert!(text.contains("\n; NSID:\n"), "{text}");
+    }
 }

@@ -1063,7 +1063,28 @@ unknown IN TYPE65000 \\# 4 0A000001
         let Some(nsd) = Nsd::start("127.40.9.5", &[("types.test.", TYPES_ZONE)]) else {
             return;
         };
-        let queries: [&[&str]; 6] = [
+        let queries: [&[&str]; 9] = [
+            // The REFUSED replies for `TXT.` carry an EDE option rdig does not print yet.
+            &[
+                "+norec",
+                "+noall",
+                "+question",
+                "-c",
+                "IN",
+                "loc.types.test",
+                "TXT",
+            ],
+            &[
+                "+norec",
+                "+noall",
+                "+question",
+                "-t",
+                "MX",
+                "uri.types.test",
+                "TXT",
+                "CH",
+            ],
+            &["+norec", "+noall", "+answer", "-x", "192.0.2.1", "TXT"],
             &["+norec", "loc.types.test", "loc"],
             &["+norec", "uri.types.test", "TYPE256"],
             &["+norec", "-t", "FOO", "rp.types.test"],

@@ -164,6 +164,9 @@ impl GlobalSettings {
 struct Parser {
     invocation: Invocation,
     globals: GlobalSettings,
+    /// dig's `open_type_class`: bare words may be types or classes until `-t` or `-c` is used;
+    /// after that every bare word is a name (`dig -c CH version.bind TXT` asks for `TXT.` too).
+    type_class_words: bool,
 }
 
 impl Parser {
@@ -214,6 +217,7 @@ impl Parser {
             }
             "-t" => {
                 let text = needs(value)?;
+                self.type_class_words = false;
                 match parse_record_type(&text) {
                     Some(record_type) => self.target().record_type = Some(record_type),
                     None => self.warn(format!("ignoring invalid type {text}")),
@@ -221,6 +225,7 @@ impl Parser {
             }
             "-c" => {
                 let text = needs(value)?;
+                self.type_class_words = false;
                 match parse_class(&text) {
                     Some(class) => self.target().class = class,
                     None => self.warn(format!("ignoring invalid class {text}")),
@@ -247,6 +252,10 @@ impl Parser {
     /// dig's rule (BIND `dig.c`): a word that is a type or class mnemonic sets it (a second one
     /// overrides the first, with a warning); any other word is the name of a new lookup.
     fn bare_word(&mut self, word: &str) -> Result<(), DigError> {
+        if !self.type_class_words {
+            self.start_lookup(word.to_string())?;
+            return Ok(());
+        }
         if let Some(record_type) = parse_record_type(word) {
             if self.target().record_type.is_some() {
                 self.warn("extra type option".to_string());
@@ -290,6 +299,7 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
             ..Invocation::default()
         },
         globals: GlobalSettings::default(),
+        type_class_words: true,
     };
     let mut index = 0;
     while let Some(word) = words.get(index).map(AsRef::as_ref) {
@@ -336,6 +346,7 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
     let Parser {
         mut invocation,
         globals,
+        ..
     } = parser;
     globals.apply(&mut invocation.defaults);
     for lookup in &mut invocation.lookups {
@@ -388,6 +399,17 @@ mod tests {
         }
         assert_eq!(invocation.lookups[0].servers, ["192.0.2.1"]);
         assert_eq!(invocation.lookups[1].servers, ["192.0.2.1", "192.0.2.2"]);
+    }
+
+    #[test]
+    fn after_dash_t_or_dash_c_bare_words_are_names_like_dig() {
+        let invocation = parse_arguments(&["-c", "CH", "version.bind", "TXT"]).unwrap();
+        assert_eq!(invocation.lookups.len(), 2);
+        assert_eq!(invocation.lookups[1].name.as_deref(), Some("TXT"));
+        assert_eq!(invocation.lookups[1].class, DNSClass::CH);
+        let invocation = parse_arguments(&["-x", "192.0.2.1", "TXT"]).unwrap();
+        assert_eq!(invocation.lookups.len(), 1);
+        assert_eq!(invocation.lookups[0].effective_type(), RecordType::TXT);
     }
 
     #[test]

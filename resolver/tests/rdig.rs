@@ -1001,6 +1001,8 @@ apl IN APL 1:192.168.32.0/21 !1:192.168.38.0/28
 wks IN WKS 192.0.2.1 6 25 80
 zonemd IN ZONEMD 2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE7EB1A7B641A47BA7FED2DD5B97AE499FAFA4F22C6BD647DE
 unknown IN TYPE65000 \\# 4 0A000001
+mb IN MB ns1.types.test.
+minfo IN MINFO admin.types.test. err.types.test.
 ";
 
     #[test]
@@ -1035,6 +1037,9 @@ unknown IN TYPE65000 \\# 4 0A000001
             ("wks", "WKS"),
             ("zonemd", "ZONEMD"),
             ("unknown", "TYPE65000"),
+            // NSD compresses the names of these RFC 1035 types, which hickory leaves undecoded.
+            ("mb", "MB"),
+            ("minfo", "MINFO"),
         ]
         .iter()
         .map(|(owner, record_type)| vec!["+norec", owner, record_type])

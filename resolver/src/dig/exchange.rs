@@ -10,6 +10,7 @@ use hickory_proto::op::Message;
 
 use crate::dig::error::DigError;
 use crate::dig::options::QueryOptions;
+use crate::dig::presentation::expand_compressed_names;
 use crate::upstream::transport::{Protocol, Transport, TransportError};
 
 /// A reply as received, with what the stats lines report about it.
@@ -93,13 +94,14 @@ pub async fn exchange_lookup(
                 }
             };
             let elapsed = started.elapsed();
-            let message = match Message::from_vec(&bytes) {
+            let mut message = match Message::from_vec(&bytes) {
                 Ok(message) => message,
                 Err(error) => {
                     let _ = writeln!(out, ";; Got bad packet: {error}");
                     continue;
                 }
             };
+            expand_compressed_names(&mut message, &bytes);
             if message.metadata.id != query.metadata.id {
                 let _ = writeln!(
                     out,

@@ -1,8 +1,9 @@
 //! dig's text layout for records and questions: tab stops at columns 24/32/40/48 (BIND
 //! `masterdump.c`), dig's mnemonics, quoted TXT strings, RFC 3597 `\#` for unknown data. Pure.
 
-use hickory_proto::op::{Query, ResponseCode};
+use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::domain::Label;
+use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 
@@ -392,37 +393,93 @@ impl<'a> WireReader<'a> {
     /// A domain name; pointers are followed within these same bytes (hickory re-encodes RDATA
     /// on its own, so a pointer's offset is relative to the RDATA).
     fn name(&mut self) -> Option<String> {
-        let mut labels: Vec<&'a [u8]> = Vec::new();
-        let mut cursor = self.position;
-        let mut resume: Option<usize> = None;
-        let mut hops = 0;
-        loop {
-            let length = *self.bytes.get(cursor)?;
-            match length {
-                0 => {
-                    cursor += 1;
-                    break;
-                }
-                1..=63 => {
-                    let start = cursor + 1;
-                    let end = start + usize::from(length);
-                    labels.push(self.bytes.get(start..end)?);
-                    cursor = end;
-                }
-                0xc0..=0xff => {
-                    hops += 1;
-                    if hops > MAX_POINTER_HOPS {
-                        return None;
-                    }
-                    let low = *self.bytes.get(cursor + 1)?;
-                    resume.get_or_insert(cursor + 2);
-                    cursor = (usize::from(length & 0x3f) << 8) | usize::from(low);
-                }
-                _ => return None,
-            }
-        }
-        self.position = resume.unwrap_or(cursor);
+        let (labels, next) = read_labels(self.bytes, self.position, self.bytes)?;
+        self.position = next;
         Some(labels_text(labels.into_iter(), self.style))
+    }
+}
+
+/// Reads a name's labels from `bytes` at `start`; a compression pointer continues in
+/// `pointer_base` (the whole message for RDATA as received). Returns the labels and the position
+/// after the name in `bytes`.
+fn read_labels<'a>(
+    bytes: &'a [u8],
+    start: usize,
+    pointer_base: &'a [u8],
+) -> Option<(Vec<&'a [u8]>, usize)> {
+    let mut labels: Vec<&'a [u8]> = Vec::new();
+    let mut source = bytes;
+    let mut cursor = start;
+    let mut resume: Option<usize> = None;
+    let mut hops = 0;
+    loop {
+        let length = *source.get(cursor)?;
+        match length {
+            0 => {
+                cursor += 1;
+                break;
+            }
+            1..=63 => {
+                let label_start = cursor + 1;
+                let end = label_start + usize::from(length);
+                labels.push(source.get(label_start..end)?);
+                cursor = end;
+            }
+            0xc0..=0xff => {
+                hops += 1;
+                if hops > MAX_POINTER_HOPS {
+                    return None;
+                }
+                let low = *source.get(cursor + 1)?;
+                resume.get_or_insert(cursor + 2);
+                source = pointer_base;
+                cursor = (usize::from(length & 0x3f) << 8) | usize::from(low);
+            }
+            _ => return None,
+        }
+    }
+    Some((labels, resume.unwrap_or(cursor)))
+}
+
+/// RFC 1035 types hickory does not decode whose RDATA is names that a server may compress
+/// (RFC 3597 §4 allows it for these only): MD, MF, MB, MG, MR, MINFO.
+const COMPRESSIBLE_UNDECODED_TYPES: [u16; 6] = [3, 4, 7, 8, 9, 14];
+
+/// Expands the compressed names in the RDATA of those records against `wire`, the message as
+/// received: hickory keeps their RDATA raw, and a pointer means nothing outside the message.
+pub fn expand_compressed_names(message: &mut Message, wire: &[u8]) {
+    let records = message
+        .answers
+        .iter_mut()
+        .chain(message.authorities.iter_mut())
+        .chain(message.additionals.iter_mut());
+    for record in records {
+        let RData::Unknown { code, rdata } = &record.data else {
+            continue;
+        };
+        if !COMPRESSIBLE_UNDECODED_TYPES.contains(&u16::from(*code)) {
+            continue;
+        }
+        let raw = &rdata.anything;
+        let mut expanded = Vec::with_capacity(raw.len());
+        let mut position = 0;
+        while position < raw.len() {
+            let Some((labels, next)) = read_labels(raw, position, wire) else {
+                break;
+            };
+            for label in labels {
+                expanded.push(label.len() as u8);
+                expanded.extend_from_slice(label);
+            }
+            expanded.push(0);
+            position = next;
+        }
+        if position == raw.len() {
+            record.data = RData::Unknown {
+                code: *code,
+                rdata: NULL::with(expanded),
+            };
+        }
     }
 }
 

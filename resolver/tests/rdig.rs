@@ -1003,6 +1003,22 @@ zonemd IN ZONEMD 2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE
 unknown IN TYPE65000 \\# 4 0A000001
 mb IN MB ns1.types.test.
 minfo IN MINFO admin.types.test. err.types.test.
+gpos IN TYPE27 \\# 23 082d33322e36383832083131362e383635320431302e30
+hip IN TYPE55 \\# 169 10020084200100107b1a74df365639cc39f1d57803010001b771ca136e4aeb5ce44333c53b3d2c13c22243851fc708bcce29f7e2eb5787b5f56ccad34f8223acc10904ddb56b2ec4a6d6232f3b50ea094f0914b3b941bbe529af582c36bbadefdaf2adaf9b4911906f5b2522603c615272b880ec8fb930cc6ee39c444daa75b1678f005a4b2499d1da5433f805c7a5ad3237acc5dd5c5e4303727673076578616d706c6503636f6d00
+talink IN TYPE58 \\# 28 02633104706c617904746573740002633204706c6179047465737400
+nsapptr IN TYPE23 \\# 15 03666f6f04706c6179047465737400
+ta IN TYPE32768 \\# 24 ec4505012bb183af5f22588179a53b0a98631fad1a292118
+amtrelay IN TYPE260 \\# 19 0a830572656c617904706c6179047465737400
+amtrelay2 IN TYPE260 \\# 6 0a01c0000201
+doa IN TYPE259 \\# 22 00000001000000020309696d6167652f676966010203
+sink IN TYPE40 \\# 5 0102010203
+a6 IN TYPE38 \\# 17 0000000000000000000000000000000000
+a6b IN TYPE38 \\# 24 4000000000000000000370667804706c6179047465737400
+nxt IN TYPE30 \\# 22 046e65787404706c6179047465737400400100000003
+eid IN TYPE31 \\# 2 0102
+atma2 IN TYPE34 \\# 5 0131323334
+resinfo IN TYPE261 \\# 9 08716e616d656d696e
+tkey IN TYPE249 \\# 31 03616c67076578616d706c6500000000010000000200030000000261620000
 ";
 
     #[test]
@@ -1040,6 +1056,23 @@ minfo IN MINFO admin.types.test. err.types.test.
             // NSD compresses the names of these RFC 1035 types, which hickory leaves undecoded.
             ("mb", "MB"),
             ("minfo", "MINFO"),
+            // Types NSD reads only in RFC 3597 form; dig prints its own form for each.
+            ("gpos", "TYPE27"),
+            ("hip", "TYPE55"),
+            ("talink", "TYPE58"),
+            ("nsapptr", "TYPE23"),
+            ("ta", "TYPE32768"),
+            ("amtrelay", "TYPE260"),
+            ("amtrelay2", "TYPE260"),
+            ("doa", "TYPE259"),
+            ("sink", "TYPE40"),
+            ("a6", "TYPE38"),
+            ("a6b", "TYPE38"),
+            ("nxt", "TYPE30"),
+            ("eid", "TYPE31"),
+            ("atma2", "TYPE34"),
+            ("resinfo", "TYPE261"),
+            ("tkey", "TYPE249"),
         ]
         .iter()
         .map(|(owner, record_type)| vec!["+norec", owner, record_type])

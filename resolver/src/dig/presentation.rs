@@ -123,6 +123,7 @@ const TYPE_MNEMONICS: &[(u16, &str)] = &[
     (258, "AVC"),
     (259, "DOA"),
     (260, "AMTRELAY"),
+    (261, "RESINFO"),
     (32768, "TA"),
     (32769, "DLV"),
 ];
@@ -766,6 +767,109 @@ fn wks_text(reader: &mut WireReader<'_>) -> Option<String> {
     Some(text)
 }
 
+/// NXT's bitmap (RFC 2535 §5.2): bit N, counting from the first byte's high bit, is type N.
+fn old_type_bitmap_text(bitmap: &[u8]) -> String {
+    let mut types = Vec::new();
+    for (index, byte) in bitmap.iter().enumerate() {
+        for bit in 0..8u16 {
+            if byte & (0x80 >> bit) != 0 {
+                let code = u16::try_from(index).unwrap_or(u16::MAX).saturating_mul(8) + bit;
+                types.push(type_text(RecordType::from(code)));
+            }
+        }
+    }
+    types.join(" ")
+}
+
+/// A6 (RFC 2874 §3.1.1): prefix length, the address suffix, and the prefix name if any.
+fn a6_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let prefix_length = reader.u8()?;
+    if prefix_length > 128 {
+        return None;
+    }
+    let suffix_bytes = usize::from(128 - prefix_length).div_ceil(8);
+    let mut octets = [0u8; 16];
+    octets
+        .get_mut(16 - suffix_bytes..)?
+        .copy_from_slice(reader.take(suffix_bytes)?);
+    let suffix = std::net::Ipv6Addr::from(octets);
+    if prefix_length == 0 {
+        Some(format!("0 {suffix}"))
+    } else {
+        Some(format!("{prefix_length} {suffix} {}", reader.name()?))
+    }
+}
+
+/// HIP (RFC 8005 §5): algorithm, HIT in hex, public key in base64 (not split), servers.
+fn hip_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let hit_length = reader.u8()?;
+    let algorithm = reader.u8()?;
+    let key_length = reader.u16()?;
+    let hit = hex_upper(reader.take(usize::from(hit_length))?);
+    let key = base64(reader.take(usize::from(key_length))?);
+    let mut text = format!("{algorithm} {hit} {key}");
+    while !reader.at_end() {
+        text.push(' ');
+        text.push_str(&reader.name()?);
+    }
+    Some(text)
+}
+
+/// AMTRELAY (RFC 8777 §4.3): precedence, discovery-optional bit, relay type, relay.
+fn amtrelay_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let precedence = reader.u8()?;
+    let flags = reader.u8()?;
+    let discovery = flags >> 7;
+    let relay_type = flags & 0x7f;
+    let relay = match relay_type {
+        0 => ".".to_string(),
+        1 => {
+            let octets = reader.take(4)?;
+            std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]).to_string()
+        }
+        2 => {
+            let octets: [u8; 16] = reader.take(16)?.try_into().ok()?;
+            std::net::Ipv6Addr::from(octets).to_string()
+        }
+        3 => reader.name()?,
+        _ => return None,
+    };
+    Some(format!("{precedence} {discovery} {relay_type} {relay}"))
+}
+
+/// TKEY (RFC 2930 §2): algorithm, times, mode, error, then the key and other data with sizes.
+fn tkey_text(reader: &mut WireReader<'_>) -> Option<String> {
+    let algorithm = reader.name()?;
+    let head = format!("{} {} {}", reader.u32()?, reader.u32()?, reader.u16()?);
+    let error_code = reader.u16()?;
+    let error_text = match error_code {
+        0 => "NOERROR".to_string(),
+        16 => "BADSIG".to_string(),
+        17 => "BADKEY".to_string(),
+        18 => "BADTIME".to_string(),
+        19 => "BADMODE".to_string(),
+        20 => "BADNAME".to_string(),
+        21 => "BADALG".to_string(),
+        22 => "BADTRUNC".to_string(),
+        other => other.to_string(),
+    };
+    let key_length = reader.u16()?;
+    let key = reader.take(usize::from(key_length))?;
+    let mut text = format!("{algorithm} {head} {error_text} {key_length}");
+    if !key.is_empty() {
+        text.push(' ');
+        text.push_str(&base64(key));
+    }
+    let other_length = reader.u16()?;
+    let other = reader.take(usize::from(other_length))?;
+    text.push_str(&format!(" {other_length}"));
+    if !other.is_empty() {
+        text.push(' ');
+        text.push_str(&base64(other));
+    }
+    Some(text)
+}
+
 /// Four 16-bit groups as NID/L64 print them (`%x:%x:%x:%x`, RFC 6742 §2.3).
 fn locator64_text(bytes: &[u8]) -> String {
     bytes
@@ -819,7 +923,41 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
         13 => format!("{} {}", reader.string()?, reader.string()?),
         14 | 17 => format!("{} {}", reader.name()?, reader.name()?),
         15 | 18 | 21 | 36 | 107 => format!("{} {}", reader.u16()?, reader.name()?),
-        16 | 19 | 20 | 56 | 99 | 258 => strings_text(reader)?,
+        16 | 19 | 20 | 27 | 56 | 99 | 258 | 261 => strings_text(reader)?,
+        23 => reader.name()?,
+        30 => {
+            let next = reader.name()?;
+            let types = old_type_bitmap_text(reader.rest());
+            if types.is_empty() {
+                next
+            } else {
+                format!("{next} {types}")
+            }
+        }
+        31 | 32 => split_words(&hex_upper(reader.rest())),
+        34 => match reader.u8()? {
+            0 => hex_lower(reader.rest()),
+            1 => format!("+{}", String::from_utf8_lossy(reader.rest())),
+            _ => return None,
+        },
+        38 => a6_text(reader)?,
+        40 => {
+            let head = format!("{} {} {}", reader.u8()?, reader.u8()?, reader.u8()?);
+            format!("{head} {}", base64(reader.rest()))
+        }
+        55 => hip_text(reader)?,
+        58 => format!("{} {}", reader.name()?, reader.name()?),
+        249 => tkey_text(reader)?,
+        259 => {
+            let head = format!("{} {} {}", reader.u32()?, reader.u32()?, reader.u8()?);
+            let media_type = reader.string()?;
+            let data = reader.rest();
+            if data.is_empty() {
+                return None;
+            }
+            format!("{head} {media_type} {}", base64(data))
+        }
+        260 => amtrelay_text(reader)?,
         22 => format!("0x{}", hex_lower(reader.rest())),
         26 => format!("{} {} {}", reader.u16()?, reader.name()?, reader.name()?),
         29 => loc_text(reader)?,
@@ -847,7 +985,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             split_words(&base64(reader.rest()))
         ),
         42 => apl_text(reader)?,
-        43 | 59 | 32769 => format!(
+        43 | 59 | 32768 | 32769 => format!(
             "{} {} {} {}",
             reader.u16()?,
             reader.u8()?,
@@ -882,7 +1020,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
                 format!("{next} {types}")
             }
         }
-        25 | 48 | 60 => format!(
+        25 | 48 | 57 | 60 => format!(
             "{} {} {} {}",
             reader.u16()?,
             reader.u8()?,

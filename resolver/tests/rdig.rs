@@ -1271,7 +1271,7 @@ mod exit_codes_compared_with_dig {
         ) else {
             return;
         };
-        let cases: [&[&str]; 10] = [
+        let cases: [&[&str]; 11] = [
             &["+bufsize=70000", "www.example.test"],
             &["+bufsize=abc", "www.example.test"],
             &["+timeout=abc", "www.example.test"],
@@ -1282,6 +1282,13 @@ mod exit_codes_compared_with_dig {
             &["-x", "192.0.2", "+norec"],
             &["-x", "2001:db8", "+norec", "+noall", "+question"],
             &["+norec", "a..b.example.test"],
+            &[
+                "+norec",
+                "+short",
+                "www.example.test",
+                "a..b",
+                "mail.example.test",
+            ],
         ];
         for case in cases {
             let mut arguments = nsd.server_args();

@@ -114,6 +114,15 @@ pub enum DigError {
 }
 
 impl DigError {
+    /// Whether dig stops the whole invocation here (its `fatal()`) rather than going on to the
+    /// next lookup.
+    pub fn ends_invocation(&self) -> bool {
+        matches!(
+            self,
+            DigError::IllegalName { .. } | DigError::ServerLookup { .. } | DigError::Internal(_)
+        )
+    }
+
     /// The line dig prints on standard output before the error itself, if any (for a bad number:
     /// `invalid timeout 'x': not a valid number`).
     pub fn stdout_detail(&self) -> Option<String> {

@@ -184,7 +184,8 @@ async fn run_lookup(
     Ok(())
 }
 
-/// All lookups of the invocation, in order; the exit code is the last failure's (dig's rule).
+/// All lookups of the invocation, in order; the exit code is the last failure's (dig's rule), and
+/// an error dig treats as fatal (an illegal name, an unknown server) stops the rest.
 async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn Write) -> u8 {
     let session = Session {
         transport: Arc::new(SocketTransport),
@@ -198,6 +199,10 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
                 eprintln!("rdig: {error}");
             }
             exit_code = error.exit_code();
+            if error.ends_invocation() {
+                let _ = out.flush();
+                return exit_code;
+            }
         }
         let _ = out.flush();
     }

@@ -1153,6 +1153,32 @@ mod retries_compared_with_dig {
     }
 
     #[test]
+    fn badvers_retry_is_a_new_query_shown_again_with_qr() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start("127.40.9.14", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["+norec", "+qr", "+edns=1", "www.example.test"]));
+        // rdig sends neither a cookie nor AD yet (not part of this comparison).
+        let mut dig_arguments = arguments.clone();
+        dig_arguments.extend(words(&["+nocookie", "+noadflag"]));
+        let theirs = normalised(&text(&run("dig", &dig_arguments)));
+        let ours = normalised(&text(&rdig(&arguments)));
+        let without_command = |output: &str| {
+            output
+                .lines()
+                .filter(|line| !line.starts_with("; <<>> "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(without_command(&ours), without_command(&theirs));
+        assert_eq!(ours.matches(";; Sending:").count(), 2, "{ours}");
+    }
+
+    #[test]
     fn refused_connection_spends_every_try_like_dig() {
         if !tool_available("dig") {
             return;

@@ -47,7 +47,7 @@ const BADVERS: u16 = 16;
 
 /// The EDNS version to retry with when `reply` is BADVERS and names a version lower than the
 /// query's (RFC 6891 §6.1.3); None otherwise.
-fn lower_edns_version(query: &Message, reply: &Message) -> Option<u8> {
+pub fn lower_edns_version(query: &Message, reply: &Message) -> Option<u8> {
     // 16 is BADVERS for a reply with OPT (hickory decodes it as BADSIG, the TSIG meaning).
     if u16::from(reply.metadata.response_code) != BADVERS {
         return None;
@@ -65,8 +65,7 @@ pub async fn exchange_lookup(
     options: &QueryOptions,
     out: &mut dyn Write,
 ) -> Result<Reply, DigError> {
-    let mut query = query.clone();
-    let mut wire = query
+    let wire = query
         .to_vec()
         .map_err(|_| DigError::Internal("encoding the query"))?;
     let timeout = Duration::from_secs(options.timeout_seconds);
@@ -108,19 +107,6 @@ pub async fn exchange_lookup(
                     ";; Warning: ID mismatch: expected ID {}, got {}",
                     query.metadata.id, message.metadata.id
                 );
-                continue;
-            }
-            if let Some(version) = lower_edns_version(&query, &message) {
-                // RFC 6891 §6.1.3: BADVERS carries the highest version the server implements;
-                // dig retries with it. The version only goes down, so this ends.
-                let _ = writeln!(out, ";; BADVERS, retrying with EDNS version {version}.");
-                if let Some(edns) = query.edns.as_mut() {
-                    edns.set_version(version);
-                }
-                wire = query
-                    .to_vec()
-                    .map_err(|_| DigError::Internal("encoding the query"))?;
-                tries_left = options.tries;
                 continue;
             }
             if message.metadata.truncation

@@ -111,8 +111,12 @@ pub fn message_text(message: &Message, display: &ShownParts) -> String {
         );
         let _ = writeln!(
             text,
-            ";; flags: {}; QUERY: {queries}, ANSWER: {answers}, AUTHORITY: {authorities}, ADDITIONAL: {additionals}",
-            flag_names(message).join(" ")
+            ";; flags:{}; QUERY: {queries}, ANSWER: {answers}, AUTHORITY: {authorities}, ADDITIONAL: {additionals}",
+            // BIND writes a space before each flag, so no flags is `flags:;`.
+            flag_names(message)
+                .iter()
+                .map(|flag| format!(" {flag}"))
+                .collect::<String>()
         );
         if metadata.message_type == hickory_proto::op::MessageType::Response
             && metadata.recursion_desired

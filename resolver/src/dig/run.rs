@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::dig::args::{parse_arguments, AddressFamily, Lookup};
 use crate::dig::batch::{batch_lookups, read_batch_file};
 use crate::dig::error::DigError;
-use crate::dig::exchange::exchange_lookup;
+use crate::dig::exchange::{exchange_lookup, lower_edns_version};
 use crate::dig::json::reply_value;
 use crate::dig::limits::MAX_SERVER_ADDRESSES;
 use crate::dig::query::{build_query, query_name_idn};
@@ -122,38 +122,53 @@ async fn run_lookup(
     }
     let (servers, last_count) = lookup_servers(lookup, &session.default_server, out).await?;
     let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
-    let query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
+    let mut query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let plain = !display.short && !display.json;
     let found = (!lookup.servers.is_empty()).then_some(last_count);
     // dig prints the banner once per invocation, for its first lookup.
     let first = lookup_index == 0;
     // dig prints the command block before the query with +qr, else once the outcome is known.
     let mut command_pending = plain && display.cmd && first;
-    if plain && display.query {
-        if command_pending {
-            let _ = write!(out, "{}", command_text(&session.command_line, found, first));
-            command_pending = false;
+    // Each BADVERS retry lowers the EDNS version, so this loop runs at most 256 times.
+    let result = loop {
+        if plain && display.query {
+            if command_pending {
+                let _ = write!(out, "{}", command_text(&session.command_line, found, first));
+                command_pending = false;
+            }
+            let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
+            let _ = write!(
+                out,
+                ";; Sending:\n{};; QUERY SIZE: {wire_size}\n\n",
+                message_text(&query, display)
+            );
         }
-        let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
-        let _ = write!(
-            out,
-            ";; Sending:\n{};; QUERY SIZE: {wire_size}\n\n",
-            message_text(&query, display)
-        );
-    }
-    // Progress lines would break a JSON stream; with +json they go to standard error.
-    let result = if display.json {
-        let mut progress = std::io::stderr();
-        exchange_lookup(
+        // Progress lines would break a JSON stream; with +json they go to standard error.
+        let mut stderr = std::io::stderr();
+        let progress: &mut dyn Write = if display.json { &mut stderr } else { &mut *out };
+        let result = exchange_lookup(
             transport.as_ref(),
             &addresses,
             &query,
             &lookup.options,
-            &mut progress,
+            &mut *progress,
         )
-        .await
-    } else {
-        exchange_lookup(transport.as_ref(), &addresses, &query, &lookup.options, out).await
+        .await;
+        let lower = result
+            .as_ref()
+            .ok()
+            .and_then(|reply| lower_edns_version(&query, &reply.message));
+        let (Some(version), Some(edns)) = (lower, query.edns.as_mut()) else {
+            break result;
+        };
+        // RFC 6891 §6.1.3: BADVERS names the highest version the server speaks; dig asks
+        // again with it, as a new query (new ID).
+        let _ = writeln!(
+            progress,
+            ";; BADVERS, retrying with EDNS version {version}."
+        );
+        edns.set_version(version);
+        query.metadata.id = rand::random::<u16>();
     };
     if command_pending {
         let _ = write!(out, "{}", command_text(&session.command_line, found, first));

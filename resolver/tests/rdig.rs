@@ -1260,6 +1260,29 @@ mod servers_compared_with_dig {
     }
 
     #[test]
+    fn batch_lines_get_their_own_banner_and_keep_later_global_options() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = Nsd::start("127.40.9.15", &[("example.test.", EXAMPLE_ZONE)]) else {
+            return;
+        };
+        let path = std::env::temp_dir().join(format!("rdig-batch-globals-{}", std::process::id()));
+        std::fs::write(
+            &path,
+            "www.example.test\nmail.example.test example.test MX\nwww.example.test AAAA +short\nmail.example.test\n",
+        )
+        .expect("write batch");
+        let batch = path.display().to_string();
+        let queries: [&[&str]; 2] = [
+            &["+norec", "-f", &batch],
+            &["+norec", "example.test", "SOA", "-f", &batch],
+        ];
+        assert_same_as_dig(&nsd.server_args(), &queries);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
     fn address_family_flags_filter_servers_like_dig() {
         if !tool_available("dig") {
             return;

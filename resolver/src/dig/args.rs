@@ -24,6 +24,8 @@ pub enum AddressFamily {
 pub struct Lookup {
     /// The name as typed (or built by `-x`); `None` means dig's default `.`.
     pub name: Option<String>,
+    /// On the first lookup of a batch line, that line: dig prints a banner echoing it.
+    pub source_line: Option<String>,
     /// `None` until a type is given: A for a name, NS for the root default.
     pub record_type: Option<RecordType>,
     pub class: DNSClass,
@@ -40,6 +42,7 @@ impl Default for Lookup {
     fn default() -> Self {
         Lookup {
             name: None,
+            source_line: None,
             record_type: None,
             class: DNSClass::IN,
             class_set: false,
@@ -77,6 +80,8 @@ pub struct Invocation {
     pub version: bool,
     /// dig's `;; Warning, ...` lines for words it ignores or overrides; the caller prints them.
     pub warnings: Vec<String>,
+    /// The global settings this line gave (already applied to its lookups).
+    pub globals: GlobalSettings,
 }
 
 /// Parses a record type the way dig does: one of BIND 9.18's mnemonics in any case (LOC, URI,
@@ -134,8 +139,8 @@ pub fn reverse_name(address: &str) -> String {
 
 /// dig's global settings (BIND `dig.c`: `port`, the `-4`/`-6` family, `short_form`): wherever
 /// they appear on the line, they hold for every lookup.
-#[derive(Default)]
-struct GlobalSettings {
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct GlobalSettings {
     port: Option<u16>,
     family: Option<AddressFamily>,
     short: Option<bool>,
@@ -143,7 +148,15 @@ struct GlobalSettings {
 }
 
 impl GlobalSettings {
-    fn apply(&self, lookup: &mut Lookup) {
+    /// Settings of `later` replace these where given (a batch line's `+short` holds from then on).
+    pub fn merge(&mut self, later: &GlobalSettings) {
+        self.port = later.port.or(self.port);
+        self.family = later.family.or(self.family);
+        self.short = later.short.or(self.short);
+        self.json = later.json.or(self.json);
+    }
+
+    pub fn apply(&self, lookup: &mut Lookup) {
         if let Some(port) = self.port {
             lookup.port = port;
         }
@@ -352,6 +365,7 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
     for lookup in &mut invocation.lookups {
         globals.apply(lookup);
     }
+    invocation.globals = globals;
     Ok(invocation)
 }
 

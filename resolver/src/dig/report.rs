@@ -210,9 +210,12 @@ pub fn short_text(message: &Message, display: &ShownParts) -> String {
 }
 
 /// dig's opening block: the command echo, server count, and (first lookup only) global options.
+/// Batch lines get a banner of their own (`first` false).
 pub fn command_text(command_line: &str, servers_found: Option<usize>, first: bool) -> String {
+    // Only the first banner opens with an empty line; later ones follow the stats' blank line.
+    let opening = if first { "\n" } else { "" };
     let mut text = format!(
-        "\n; <<>> rdig {} <<>> {command_line}\n",
+        "{opening}; <<>> rdig {} <<>> {command_line}\n",
         env!("CARGO_PKG_VERSION")
     );
     if let Some(count) = servers_found {

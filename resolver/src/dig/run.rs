@@ -121,19 +121,25 @@ async fn run_lookup(
         return run_trace(lookup, name, &session.command_line, out).await;
     }
     let (servers, last_count) = lookup_servers(lookup, &session.default_server, out).await?;
+    // A batch line's banner echoes the line, as dig does.
+    let command_line = lookup
+        .source_line
+        .as_deref()
+        .unwrap_or(&session.command_line);
     let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
     let mut query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let plain = !display.short && !display.json;
-    let found = (!lookup.servers.is_empty()).then_some(last_count);
-    // dig prints the banner once per invocation, for its first lookup.
+    // dig prints a banner for the first lookup of the command line and of each batch line; the
+    // server count and global options only in the very first.
     let first = lookup_index == 0;
+    let found = (first && !lookup.servers.is_empty()).then_some(last_count);
     // dig prints the command block before the query with +qr, else once the outcome is known.
-    let mut command_pending = plain && display.cmd && first;
+    let mut command_pending = plain && display.cmd && (first || lookup.source_line.is_some());
     // Each BADVERS retry lowers the EDNS version, so this loop runs at most 256 times.
     let result = loop {
         if plain && display.query {
             if command_pending {
-                let _ = write!(out, "{}", command_text(&session.command_line, found, first));
+                let _ = write!(out, "{}", command_text(command_line, found, first));
                 command_pending = false;
             }
             let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
@@ -171,7 +177,7 @@ async fn run_lookup(
         query.metadata.id = rand::random::<u16>();
     };
     if command_pending {
-        let _ = write!(out, "{}", command_text(&session.command_line, found, first));
+        let _ = write!(out, "{}", command_text(command_line, found, first));
     }
     let reply = match result {
         Ok(reply) => reply,

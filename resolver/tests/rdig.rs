@@ -1003,6 +1003,8 @@ zonemd IN ZONEMD 2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE
 unknown IN TYPE65000 \\# 4 0A000001
 mb IN MB ns1.types.test.
 minfo IN MINFO admin.types.test. err.types.test.
+apl0 IN TYPE42 \\# 0
+null0 IN TYPE10 \\# 0
 gpos IN TYPE27 \\# 23 082d33322e36383832083131362e383635320431302e30
 hip IN TYPE55 \\# 169 10020084200100107b1a74df365639cc39f1d57803010001b771ca136e4aeb5ce44333c53b3d2c13c22243851fc708bcce29f7e2eb5787b5f56ccad34f8223acc10904ddb56b2ec4a6d6232f3b50ea094f0914b3b941bbe529af582c36bbadefdaf2adaf9b4911906f5b2522603c615272b880ec8fb930cc6ee39c444daa75b1678f005a4b2499d1da5433f805c7a5ad3237acc5dd5c5e4303727673076578616d706c6503636f6d00
 talink IN TYPE58 \\# 28 02633104706c617904746573740002633204706c6179047465737400
@@ -1056,6 +1058,9 @@ tkey IN TYPE249 \\# 31 03616c67076578616d706c65000000000100000002000300000002616
             // NSD compresses the names of these RFC 1035 types, which hickory leaves undecoded.
             ("mb", "MB"),
             ("minfo", "MINFO"),
+            // Empty RDATA, which hickory's parser takes for an UPDATE prerequisite.
+            ("apl0", "APL"),
+            ("null0", "NULL"),
             // Types NSD reads only in RFC 3597 form; dig prints its own form for each.
             ("gpos", "TYPE27"),
             ("hip", "TYPE55"),

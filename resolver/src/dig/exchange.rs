@@ -6,7 +6,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
-use hickory_proto::op::Message;
+use hickory_proto::op::{Message, OpCode};
+use hickory_proto::serialize::binary::DecodeError;
 
 use crate::dig::error::DigError;
 use crate::dig::options::QueryOptions;
@@ -39,6 +40,31 @@ pub fn failure_text(error: &TransportError) -> String {
         }
         TransportError::Io(std::io::ErrorKind::ConnectionReset) => "connection reset".to_string(),
         TransportError::Io(kind) => kind.to_string().to_lowercase(),
+    }
+}
+
+/// RFC 1035 §4.1.1: the OPCODE is bits 3-6 of the header's third byte.
+const OPCODE_BYTE: usize = 2;
+const OPCODE_SHIFT: u8 = 3;
+const OPCODE_MASK: u8 = 0x0f << OPCODE_SHIFT;
+
+/// Decodes a reply. hickory refuses a record with empty RDATA outside UPDATE messages (it takes
+/// RDLENGTH 0 for an RFC 2136 prerequisite), yet an empty APL or NULL, or an unknown type with
+/// no data, is a valid answer that dig prints; such a reply is decoded as if its opcode were
+/// UPDATE (same wire layout) and given its own opcode back.
+pub fn decode_reply(bytes: &[u8]) -> Result<Message, DecodeError> {
+    match Message::from_vec(bytes) {
+        Err(DecodeError::InvalidEmptyRecord) => {
+            let original = bytes.get(OPCODE_BYTE).copied().unwrap_or(0);
+            let mut patched = bytes.to_vec();
+            if let Some(byte) = patched.get_mut(OPCODE_BYTE) {
+                *byte = (original & !OPCODE_MASK) | (u8::from(OpCode::Update) << OPCODE_SHIFT);
+            }
+            let mut message = Message::from_vec(&patched)?;
+            message.metadata.op_code = OpCode::from_u8((original & OPCODE_MASK) >> OPCODE_SHIFT);
+            Ok(message)
+        }
+        other => other,
     }
 }
 
@@ -93,7 +119,7 @@ pub async fn exchange_lookup(
                 }
             };
             let elapsed = started.elapsed();
-            let mut message = match Message::from_vec(&bytes) {
+            let mut message = match decode_reply(&bytes) {
                 Ok(message) => message,
                 Err(error) => {
                     let _ = writeln!(out, ";; Got bad packet: {error}");
@@ -130,4 +156,25 @@ pub async fn exchange_lookup(
         }
     }
     Err(DigError::NoReply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_with_empty_rdata_decodes_and_keeps_its_opcode() {
+        // Header (id 7, QR, opcode QUERY, 1 question, 1 answer), `x. APL`, answer `x. APL` with
+        // RDLENGTH 0 (an APL with no items, RFC 3123 §4).
+        let wire: Vec<u8> = [
+            &[0, 7, 0x84, 0, 0, 1, 0, 1, 0, 0, 0, 0][..],
+            &[1, b'x', 0, 0, 42, 0, 1],
+            &[0xc0, 12, 0, 42, 0, 1, 0, 0, 0, 60, 0, 0],
+        ]
+        .concat();
+        assert!(Message::from_vec(&wire).is_err());
+        let message = decode_reply(&wire).unwrap();
+        assert_eq!(message.metadata.op_code, OpCode::Query);
+        assert_eq!(message.answers.len(), 1);
+    }
 }

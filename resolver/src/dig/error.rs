@@ -198,3 +198,35 @@ impl fmt::Display for DigError {
 }
 
 impl std::error::Error for DigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dig::query::NameSyntax;
+
+    /// Each checked by hand against dig 9.18 (`dig ...; echo $?`).
+    #[test]
+    fn exit_codes_are_digs() {
+        let unknown_server = DigError::ServerLookup {
+            server: "no-such-host.invalid".into(),
+            reason: "not found".into(),
+        };
+        assert_eq!(unknown_server.exit_code(), 1);
+        assert_eq!(
+            unknown_server.to_string(),
+            "couldn't get address for 'no-such-host.invalid': not found"
+        );
+        let illegal = DigError::IllegalName {
+            name: "a..b".into(),
+            reason: NameSyntax::EmptyLabel,
+        };
+        assert_eq!(illegal.exit_code(), 10);
+        assert!(illegal.ends_invocation());
+        let port = NumberSetting::Port.parse("70000").unwrap_err();
+        assert_eq!(port.exit_code(), 1);
+        let timeout = NumberSetting::Timeout.parse("x").unwrap_err();
+        assert_eq!(timeout.exit_code(), 10);
+        assert_eq!(DigError::NoAcceptableServers.exit_code(), 0);
+        assert_eq!(DigError::NoReply.exit_code(), 9);
+    }
+}

@@ -1,5 +1,7 @@
-//! dig's text layout for records and questions: tab stops at columns 24/32/40/48 (BIND
-//! `masterdump.c`), dig's mnemonics, quoted TXT strings, RFC 3597 `\#` for unknown data. Pure.
+//! dig's text for names, records and questions, the one place rdig's presentation lives: tab stops
+//! at columns 24/32/40/48 (BIND `masterdump.c`), BIND's type mnemonics, names with dig's escapes,
+//! and RDATA formatted from its wire bytes as each BIND `totext` does (RFC 3597 `\#` otherwise).
+//! Pure: never reads the network or the terminal; hickory's own Display is not used for output.
 
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::domain::Label;

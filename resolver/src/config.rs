@@ -5,6 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::Name;
 
+use crate::scrub::scrubber::ScrubRules;
+
 /// One root server from the hints: its name and one of its addresses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RootHint {
@@ -43,6 +45,19 @@ pub struct ResolverConfig {
     pub max_ttl: u32,
     /// Upper bound for negative-cache TTLs (RFC 2308 §5), in seconds.
     pub max_negative_ttl: u32,
+    /// Unbound `iter-scrub-promiscuous` (default on): the scrubber removes NS sets from the
+    /// authority section of positive answers, and their addresses, so they never replace the
+    /// delegation learned from the parent. Off: they are kept, cached and passed on.
+    pub scrub_promiscuous: bool,
+}
+
+impl ResolverConfig {
+    /// The scrubber's operator-settable rules.
+    pub fn scrub_rules(&self) -> ScrubRules {
+        ScrubRules {
+            promiscuous_ns: self.scrub_promiscuous,
+        }
+    }
 }
 
 impl Default for ResolverConfig {
@@ -59,6 +74,7 @@ impl Default for ResolverConfig {
             min_ttl: 0,
             max_ttl: 86_400,
             max_negative_ttl: 3_600,
+            scrub_promiscuous: true,
         }
     }
 }

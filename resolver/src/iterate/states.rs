@@ -213,7 +213,12 @@ impl Resolver {
             {
                 Ok(reply) => {
                     self.infra.record_reply(server.ip(), reply.round_trip);
-                    let clean = scrub(&reply.message, &question, &Name::root());
+                    let clean = scrub(
+                        &reply.message,
+                        &question,
+                        &Name::root(),
+                        self.config.scrub_rules(),
+                    );
                     let has_root_ns = clean.answers.iter().any(|record| {
                         record.record_type() == RecordType::NS && record.name.is_root()
                     });
@@ -303,7 +308,7 @@ impl Resolver {
             Ok(reply) => {
                 self.infra.record_reply(server.ip(), reply.round_trip);
                 walk.delegation = Some(delegation);
-                let clean = scrub(&reply.message, &question, &zone);
+                let clean = scrub(&reply.message, &question, &zone, self.config.scrub_rules());
                 State::QueryResponse {
                     reply: clean,
                     question,

@@ -156,6 +156,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "qname-minimisation" | "query-minimization" => {
                 config.resolver.qname_minimisation = on()?
             }
+            "iter-scrub-promiscuous" => config.resolver.scrub_promiscuous = on()?,
             "do-ip6" => config.resolver.do_ip6 = on()?,
             "do-ip4" => config.resolver.do_ip4 = on()?,
             "do-not-query-localhost" => {

@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, Record, RecordType};
 
+use crate::config::ResolverConfig;
 use crate::scripted::network::*;
 
 /// The malicious server, authoritative (by a genuine delegation from com.) for evil.com. only.
@@ -297,4 +298,83 @@ async fn nxdomain_for_a_cname_target_outside_the_zone_is_not_believed() {
         assert_eq!(addresses(&response), vec![GENUINE_WWW_COM]);
         assert_follow_ups_are_genuine(&setup).await;
     }
+}
+
+/// Where a promiscuous NS set beside a genuine-looking answer points.
+const HIJACKER: &str = "203.0.113.99";
+
+/// example.com.'s server answers www.example.com. with an NS set for its own zone naming another
+/// server (a spoofed reply, or a careless child): Unbound's "promiscuous" NS set.
+fn internet_with_promiscuous_answer() -> ScriptedNetwork {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: vec![a("www.example.com.", "192.0.2.80")],
+            authorities: vec![ns("example.com.", "ns.hijack.example.com.")],
+            additionals: vec![a("ns.hijack.example.com.", HIJACKER)],
+            ..Canned::default()
+        },
+    );
+    for qtype in [RecordType::A, RecordType::NS, RecordType::AAAA] {
+        network.on(
+            ROOT,
+            "mail.example.com.",
+            qtype,
+            referral(vec![ns("com.", "a.gtld.com.")], vec![a("a.gtld.com.", COM)]),
+        );
+        network.on(
+            COM,
+            "mail.example.com.",
+            qtype,
+            referral(
+                vec![ns("example.com.", "ns.example.com.")],
+                vec![a("ns.example.com.", EXAMPLE_COM)],
+            ),
+        );
+    }
+    network.on(
+        EXAMPLE_COM,
+        "mail.example.com.",
+        RecordType::A,
+        answer(vec![a("mail.example.com.", "192.0.2.25")]),
+    );
+    network.on_anything(HIJACKER, answer(vec![forged("mail.example.com.")]));
+    network
+}
+
+#[tokio::test]
+async fn promiscuous_ns_set_beside_an_answer_does_not_replace_the_parents_delegation() {
+    for config in modes() {
+        let setup = setup(internet_with_promiscuous_answer(), config);
+        let www = ask(&setup, "www.example.com.", RecordType::A).await;
+        assert!(www.authorities.is_empty() && www.additionals.is_empty());
+        let mail = ask(&setup, "mail.example.com.", RecordType::A).await;
+        assert_eq!(addresses(&mail), vec![ip_v4("192.0.2.25")]);
+        assert_eq!(setup.network.sent_to(HIJACKER), 0);
+    }
+}
+
+#[tokio::test]
+async fn promiscuous_ns_set_is_believed_when_scrubbing_is_turned_off() {
+    // Unbound's `iter-scrub-promiscuous: no`: the authoritative answer's NS set outranks the
+    // referral's (RFC 2181 §5.4.1) and the zone moves; this is what the default prevents.
+    let config = ResolverConfig {
+        scrub_promiscuous: false,
+        ..config()
+    };
+    let setup = setup(internet_with_promiscuous_answer(), config);
+    setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let mail = setup
+        .resolver
+        .resolve(&client_query("mail.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&mail), vec![ip_v4(FORGED)]);
+    assert!(setup.network.sent_to(HIJACKER) >= 1);
 }

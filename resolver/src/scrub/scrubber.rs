@@ -1,7 +1,7 @@
 //! The scrubber (Unbound `iter_scrub.c`): cleans an upstream reply before anything may use it.
 //! It is the only door to the cache: data it drops is never cached nor given to a client.
 
-use hickory_proto::op::{Message, Query};
+use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -57,10 +57,26 @@ pub fn check_reply_matches(
     }
 }
 
+/// The scrubber's rules an operator may turn off; the others are fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScrubRules {
+    /// Unbound `iter-scrub-promiscuous` (default yes, CVE-2025-11411): remove the NS sets of a
+    /// positive answer's authority section, and the addresses given for them.
+    pub promiscuous_ns: bool,
+}
+
+impl Default for ScrubRules {
+    fn default() -> Self {
+        ScrubRules {
+            promiscuous_ns: true,
+        }
+    }
+}
+
 /// Returns the reply with only the records a server authoritative for `zone` may tell us about
 /// `question`. `zone` is the zone the server was asked as authority for (`.` when forwarding
 /// everything).
-pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
+pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) -> Message {
     let mut clean = Message::new(
         reply.metadata.id,
         reply.metadata.message_type,
@@ -200,6 +216,19 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name) -> Message {
         });
     }
 
+    // A positive answer needs no NS set beside it. One there is "promiscuous": a spoofed or
+    // careless reply could otherwise replace the delegation the parent gave (and a child could
+    // keep a revoked delegation alive by refreshing it: ghost domains, CVE-2012-1191). Unbound
+    // `iter-scrub-promiscuous` (CVE-2025-11411) removes it; its addresses go with it below.
+    if rules.promiscuous_ns
+        && clean.metadata.response_code == ResponseCode::NoError
+        && !clean.answers.is_empty()
+    {
+        clean
+            .authorities
+            .retain(|record| record.record_type() != RecordType::NS);
+    }
+
     // Additional section: addresses of the name servers named in the kept NS sets, and only
     // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed).
     let ns_targets: Vec<Name> = clean
@@ -294,7 +323,7 @@ pub(crate) mod tests {
         reply.additionals.push(a("ns.example.com.", 1));
         reply.additionals.push(a("ns.example.net.", 2));
         reply.additionals.push(a("www.google.com.", 3));
-        let clean = scrub(&reply, &query, &name("com."));
+        let clean = scrub(&reply, &query, &name("com."), ScrubRules::default());
         assert_eq!(clean.authorities.len(), 2);
         assert_eq!(clean.additionals, vec![a("ns.example.com.", 1)]);
     }
@@ -308,7 +337,7 @@ pub(crate) mod tests {
             .push(cname("www.example.com.", "web.example.com."));
         reply.answers.push(a("web.example.com.", 1));
         reply.answers.push(a("mail.example.com.", 2));
-        let clean = scrub(&reply, &query, &name("example.com."));
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
         assert_eq!(
             clean.answers,
             vec![
@@ -326,7 +355,7 @@ pub(crate) mod tests {
             .answers
             .push(cname("www.example.com.", "www.example.net."));
         reply.answers.push(a("www.example.net.", 9));
-        let clean = scrub(&reply, &query, &name("example.com."));
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
         assert_eq!(
             clean.answers,
             vec![cname("www.example.com.", "www.example.net.")]
@@ -344,7 +373,7 @@ pub(crate) mod tests {
         reply
             .authorities
             .push(ns("example.com.", "ns.example.com."));
-        let clean = scrub(&reply, &query, &name("com."));
+        let clean = scrub(&reply, &query, &name("com."), ScrubRules::default());
         assert_eq!(
             clean.authorities,
             vec![ns("example.com.", "ns.example.com.")]
@@ -363,11 +392,80 @@ pub(crate) mod tests {
             )
         };
         reply.authorities.push(soa("example.org."));
-        let clean = scrub(&reply, &query, &name("."));
+        let clean = scrub(&reply, &query, &name("."), ScrubRules::default());
         assert!(clean.authorities.is_empty());
         reply.authorities.push(soa("example.com."));
-        let clean = scrub(&reply, &query, &name("."));
+        let clean = scrub(&reply, &query, &name("."), ScrubRules::default());
         assert_eq!(clean.authorities, vec![soa("example.com.")]);
+    }
+
+    /// `www.example.com. A` answered with a promiscuous NS set and its address.
+    fn answer_with_promiscuous_ns() -> (Query, Message) {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply.answers.push(a("www.example.com.", 1));
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.attacker.example.com."));
+        reply.additionals.push(a("ns.attacker.example.com.", 66));
+        (query, reply)
+    }
+
+    #[test]
+    fn promiscuous_ns_set_beside_a_positive_answer_is_removed_with_its_address() {
+        let (query, reply) = answer_with_promiscuous_ns();
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(clean.answers, vec![a("www.example.com.", 1)]);
+        assert!(clean.authorities.is_empty());
+        assert!(clean.additionals.is_empty());
+    }
+
+    #[test]
+    fn promiscuous_ns_set_stays_when_the_rule_is_off() {
+        let (query, reply) = answer_with_promiscuous_ns();
+        let rules = ScrubRules {
+            promiscuous_ns: false,
+        };
+        let clean = scrub(&reply, &query, &name("example.com."), rules);
+        assert_eq!(
+            clean.authorities,
+            vec![ns("example.com.", "ns.attacker.example.com.")]
+        );
+        assert_eq!(clean.additionals, vec![a("ns.attacker.example.com.", 66)]);
+    }
+
+    #[test]
+    fn ns_set_of_a_referral_or_negative_answer_is_not_promiscuous() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut referral = reply_to(&query);
+        referral
+            .authorities
+            .push(ns("example.com.", "ns.example.com."));
+        referral.additionals.push(a("ns.example.com.", 1));
+        let clean = scrub(&referral, &query, &name("com."), ScrubRules::default());
+        assert_eq!(clean.authorities.len(), 1);
+        assert_eq!(clean.additionals.len(), 1);
+        let mut nodata = referral.clone();
+        nodata.authorities.push(Record::from_rdata(
+            name("example.com."),
+            60,
+            RData::SOA(SOA::new(
+                name("example.com."),
+                name("example.com."),
+                1,
+                1,
+                1,
+                1,
+                60,
+            )),
+        ));
+        let clean = scrub(
+            &nodata,
+            &query,
+            &name("example.com."),
+            ScrubRules::default(),
+        );
+        assert_eq!(clean.authorities.len(), 2);
     }
 
     #[test]

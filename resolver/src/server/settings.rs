@@ -61,6 +61,11 @@ pub struct Arguments {
     /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
     #[arg(long)]
     pub no_qname_minimisation: bool,
+    /// Keep NS sets (and their addresses) that servers add beside positive answers; by default
+    /// they are scrubbed so they cannot replace the parent's delegation (Unbound's
+    /// iter-scrub-promiscuous: no)
+    #[arg(long)]
+    pub no_scrub_promiscuous: bool,
     /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
     /// do-ip6: no), for hosts without IPv6 connectivity
     #[arg(long)]
@@ -266,6 +271,8 @@ impl Settings {
                 .or(file.max_ttl)
                 .unwrap_or(defaults.max_ttl),
             do_ip6: defaults.do_ip6 && !arguments.no_ip6,
+            scrub_promiscuous: !arguments.no_scrub_promiscuous
+                && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
             ..defaults
         };
         Ok(Settings {
@@ -430,6 +437,30 @@ mod tests {
                 "{error}"
             ),
         }
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn promiscuous_scrubbing_is_on_unless_a_flag_or_the_file_turns_it_off() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.resolver.scrub_promiscuous);
+        let Ok(flag) = Settings::load(&Arguments {
+            no_scrub_promiscuous: true,
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!flag.resolver.scrub_promiscuous);
+        let path = write_config("promiscuous", "scrub-promiscuous: false\n");
+        let Ok(file) = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!file.resolver.scrub_promiscuous);
         let _ = std::fs::remove_file(path);
     }
 

@@ -49,6 +49,10 @@ pub struct ResolverConfig {
     /// authority section of positive answers, and their addresses, so they never replace the
     /// delegation learned from the parent. Off: they are kept, cached and passed on.
     pub scrub_promiscuous: bool,
+    /// Unbound `minimal-responses` (default on, as Unbound): a positive answer carries no
+    /// authority or additional records. Off: the zone's NS set and its servers' addresses
+    /// (BIND's default shape, Unbound's `no`).
+    pub minimal_responses: bool,
 }
 
 impl ResolverConfig {
@@ -75,6 +79,7 @@ impl Default for ResolverConfig {
             max_ttl: 86_400,
             max_negative_ttl: 3_600,
             scrub_promiscuous: true,
+            minimal_responses: true,
         }
     }
 }

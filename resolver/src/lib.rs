@@ -29,6 +29,7 @@ pub mod presentation;
 pub mod replay;
 pub mod resolver;
 pub mod response;
+mod response_sections;
 pub mod scrub;
 pub mod server;
 pub mod upstream;

@@ -109,7 +109,13 @@ impl Resolver {
             .lookup(name, question.query_type(), &budget, 0, Vec::new())
             .await;
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), "resolved");
-        build_response(request, resolution)
+        let mut response = build_response(request, resolution);
+        if !self.config.minimal_responses {
+            // The walk's final reply first, so its NS set and addresses are in the cache.
+            self.store_deferred();
+        }
+        self.add_optional_sections(&mut response);
+        response
     }
 
     /// The response to `request` if the cache alone answers it (same response as `resolve`
@@ -133,7 +139,9 @@ impl Resolver {
             return None;
         }
         let resolution = self.lookup_cached(question.name(), question.query_type())?;
-        Some(build_response(request, resolution))
+        let mut response = build_response(request, resolution);
+        self.add_optional_sections(&mut response);
+        Some(response)
     }
 
     /// Whether the resolver may send a query to this address at all.

@@ -211,7 +211,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 }
             }
             // The resolver's fixed behaviour is the value given.
-            "harden-glue" | "minimal-responses" => only(true)?,
+            "harden-glue" => only(true)?,
+            "minimal-responses" => config.resolver.minimal_responses = on()?,
             "hide-identity" => {
                 hide_identity = on()?;
                 if !hide_identity {
@@ -429,6 +430,15 @@ mod tests {
         assert_eq!(forward.suffix.to_string(), "example.com.");
         assert_eq!(forward.upstreams[0].to_string(), "10.0.0.1:53");
         assert_eq!(config.unsupported, ["stub-zone (other than the root)"]);
+    }
+
+    #[test]
+    fn scrubbing_and_response_shape_keys_map_onto_resolver_settings() {
+        let config = config_of("iter-scrub-promiscuous: no\nminimal-responses: no\n").unwrap();
+        assert!(!config.resolver.scrub_promiscuous && !config.resolver.minimal_responses);
+        assert!(config.unsupported.is_empty());
+        let defaults = config_of("").unwrap();
+        assert!(defaults.resolver.scrub_promiscuous && defaults.resolver.minimal_responses);
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub struct ConfigFile {
     pub max_ttl: Option<u32>,
     pub qname_minimisation: Option<bool>,
     pub scrub_promiscuous: Option<bool>,
+    pub minimal_responses: Option<bool>,
     pub upstream_port: Option<u16>,
     pub allow_loopback_upstream: Option<bool>,
     pub control: Option<PathBuf>,

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use hickory_proto::op::Message;
+use hickory_proto::rr::RecordType;
 
 use crate::server::plain_query::PlainQuery;
 use crate::server::wire_answer::write_answer;
@@ -88,6 +89,10 @@ impl Resolve for crate::Resolver {
 
     fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {
         self.store_deferred();
+        // The wire path writes no additional or authority records beside an answer.
+        if !self.config.minimal_responses || query.record_type() == RecordType::NS {
+            return CachedBytes::Unknown;
+        }
         // `lookup_cached_wire` takes `lookup_cached`'s steps in its order: where it finds no
         // answer, neither would the message path.
         let Some(resolution) = self.lookup_cached_wire(query.name(), query.record_type()) else {

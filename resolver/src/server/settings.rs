@@ -66,6 +66,11 @@ pub struct Arguments {
     /// iter-scrub-promiscuous: no)
     #[arg(long)]
     pub no_scrub_promiscuous: bool,
+    /// Give positive answers the zone's NS set (authority) and its servers' addresses
+    /// (additional), BIND's default shape (Unbound's minimal-responses: no); by default they
+    /// carry the answer only
+    #[arg(long)]
+    pub no_minimal_responses: bool,
     /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
     /// do-ip6: no), for hosts without IPv6 connectivity
     #[arg(long)]
@@ -273,6 +278,8 @@ impl Settings {
             do_ip6: defaults.do_ip6 && !arguments.no_ip6,
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
+            minimal_responses: !arguments.no_minimal_responses
+                && file.minimal_responses.unwrap_or(defaults.minimal_responses),
             ..defaults
         };
         Ok(Settings {
@@ -461,6 +468,30 @@ mod tests {
             panic!("settings failed")
         };
         assert!(!file.resolver.scrub_promiscuous);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn minimal_responses_are_on_unless_a_flag_or_the_file_turns_them_off() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.resolver.minimal_responses);
+        let Ok(flag) = Settings::load(&Arguments {
+            no_minimal_responses: true,
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!flag.resolver.minimal_responses);
+        let path = write_config("minimal", "minimal-responses: false\n");
+        let Ok(file) = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!file.resolver.minimal_responses);
         let _ = std::fs::remove_file(path);
     }
 

@@ -1,0 +1,90 @@
+//! The optional sections of a positive answer, from the cache: with `minimal-responses` off (BIND's
+//! default shape) the zone's NS set and its servers' addresses; addresses beside an NS answer always.
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use crate::cache::Trust;
+use crate::resolver::Resolver;
+
+impl Resolver {
+    /// Adds the authority and additional records `response` may carry beside its answer. Unbound
+    /// `msgencode.c` (`positive_answer`): a minimal positive answer has neither section, except
+    /// that an NS answer keeps the addresses of its servers (priming needs them); a full one has
+    /// the zone's NS set in authority and the addresses of the NS targets in additional. Only
+    /// what the cache holds is added (scrubbed data, TTLs counted down); nothing is fetched.
+    pub(crate) fn add_optional_sections(&self, response: &mut Message) {
+        let Some(question) = response.queries.first() else {
+            return;
+        };
+        let qtype = question.query_type();
+        let positive = response.metadata.response_code == ResponseCode::NoError
+            && response.authorities.is_empty()
+            && response
+                .answers
+                .iter()
+                .any(|record| record.record_type() == qtype);
+        if !positive || (self.config.minimal_responses && qtype != RecordType::NS) {
+            return;
+        }
+        let now = self.clock.now();
+        if !self.config.minimal_responses {
+            let owner = response
+                .answers
+                .last()
+                .map(|record| record.name.clone())
+                .unwrap_or_else(|| question.name().clone());
+            let zone_ns = self.closest_ns_set(&owner, now);
+            // The zone's NS set is not repeated when it is the answer itself.
+            let in_answer = zone_ns.first().is_some_and(|first| {
+                response.answers.iter().any(|record| {
+                    record.record_type() == RecordType::NS && record.name == first.name
+                })
+            });
+            if !in_answer {
+                response.authorities = zone_ns;
+            }
+        }
+        let targets: Vec<Name> = response
+            .answers
+            .iter()
+            .chain(&response.authorities)
+            .filter_map(|record| match &record.data {
+                RData::NS(target) => Some(target.0.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut additionals: Vec<Record> = Vec::new();
+        for target in &targets {
+            for family in [RecordType::A, RecordType::AAAA] {
+                let records = self
+                    .cache
+                    .get_rrset(target, family, DNSClass::IN, Trust::Glue, now)
+                    .unwrap_or_default();
+                for record in records {
+                    if !additionals.contains(&record) {
+                        additionals.push(record);
+                    }
+                }
+            }
+        }
+        response.additionals = additionals;
+    }
+
+    /// The cached NS set of the closest zone holding `name` (the name itself first).
+    fn closest_ns_set(&self, name: &Name, now: std::time::Duration) -> Vec<Record> {
+        let mut candidate = name.clone();
+        loop {
+            if let Some(records) =
+                self.cache
+                    .get_rrset(&candidate, RecordType::NS, DNSClass::IN, Trust::Glue, now)
+            {
+                return records;
+            }
+            if candidate.is_root() {
+                return Vec::new();
+            }
+            candidate = candidate.base_name();
+        }
+    }
+}

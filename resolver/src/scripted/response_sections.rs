@@ -1,0 +1,89 @@
+//! The shape of positive answers on a scripted network: minimal by default, the zone's NS set and
+//! its servers' addresses with `minimal_responses` off, addresses beside an NS answer always.
+
+use hickory_proto::rr::RecordType;
+
+use crate::config::ResolverConfig;
+use crate::scripted::network::*;
+
+fn full_responses() -> ResolverConfig {
+    ResolverConfig {
+        minimal_responses: false,
+        ..config()
+    }
+}
+
+#[tokio::test]
+async fn positive_answer_carries_the_answer_only_by_default() {
+    let setup = setup(internet(), config());
+    for _ in 0..2 {
+        let response = setup
+            .resolver
+            .resolve(&client_query("www.example.com.", RecordType::A))
+            .await;
+        assert_eq!(response.answers.len(), 1);
+        assert!(response.authorities.is_empty() && response.additionals.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn full_responses_add_the_zone_ns_set_and_its_addresses_fresh_and_from_the_cache() {
+    let setup = setup(internet(), full_responses());
+    for pass in ["walk", "cache"] {
+        let response = setup
+            .resolver
+            .resolve(&client_query("www.example.com.", RecordType::A))
+            .await;
+        assert_eq!(response.answers.len(), 1, "{pass}");
+        assert_eq!(
+            response.authorities,
+            vec![ns("example.com.", "ns.example.com.")],
+            "{pass}"
+        );
+        assert_eq!(
+            response.additionals,
+            vec![a("ns.example.com.", EXAMPLE_COM)],
+            "{pass}"
+        );
+        let cached = setup
+            .resolver
+            .resolve_from_cache(&client_query("www.example.com.", RecordType::A));
+        assert!(cached.is_some_and(|cached| cached.authorities == response.authorities));
+    }
+}
+
+#[tokio::test]
+async fn ns_answer_carries_its_servers_addresses_even_when_minimal() {
+    let network = || {
+        let mut network = internet();
+        network.on(
+            EXAMPLE_COM,
+            "example.com.",
+            RecordType::NS,
+            Canned {
+                authoritative: true,
+                answers: vec![ns("example.com.", "ns.example.com.")],
+                additionals: vec![a("ns.example.com.", EXAMPLE_COM)],
+                ..Canned::default()
+            },
+        );
+        network
+    };
+    for config in [config(), full_responses()] {
+        let setup = setup(network(), config);
+        let response = setup
+            .resolver
+            .resolve(&client_query("example.com.", RecordType::NS))
+            .await;
+        assert_eq!(
+            response.answers,
+            vec![ns("example.com.", "ns.example.com.")]
+        );
+        // The NS set is the answer: not repeated in the authority section.
+        assert!(response.authorities.is_empty());
+        assert_eq!(
+            response.additionals,
+            vec![a("ns.example.com.", EXAMPLE_COM)]
+        );
+    }
+}

@@ -244,9 +244,23 @@ impl RecordCache {
         (entry.expires() > now).then_some(entry.trust())
     }
 
+    /// How long a negative answer with these authority records lives, in seconds: RFC 2308 §5
+    /// min(SOA TTL, SOA MINIMUM), raised to `min_ttl`, capped at `max_negative_ttl` (Unbound
+    /// `cache-max-negative-ttl`); 0 without an SOA (not cached) unless `min_ttl` raises it.
+    pub fn negative_ttl(&self, authorities: &[Record]) -> u32 {
+        let soa_ttl = authorities.iter().find_map(|record| match &record.data {
+            RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
+            _ => None,
+        });
+        soa_ttl
+            .unwrap_or(0)
+            .max(self.policy.min_ttl)
+            .min(self.policy.max_negative_ttl)
+    }
+
     /// RFC 2308 §5: caches NXDOMAIN (record_type `None`) or NODATA for min(SOA TTL, SOA MINIMUM),
-    /// with the authority records to send along (SOA, the zone's NS), which keep their own TTLs
-    /// as Unbound's message cache does. Without an SOA the TTL is 0 (RFC 2308 §5: not cached)
+    /// with the authority records to send along: the SOA with that TTL, the zone's NS with
+    /// their own (at least that long), as Unbound's message cache does. Without an SOA the TTL is 0 (RFC 2308 §5: not cached)
     /// unless the operator's `min_ttl` raises it, as it raises every other TTL.
     pub fn insert_negative(
         &self,
@@ -256,14 +270,7 @@ impl RecordCache {
         authorities: &[Record],
         now: Duration,
     ) {
-        let soa_ttl = authorities.iter().find_map(|record| match &record.data {
-            RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
-            _ => None,
-        });
-        let ttl = soa_ttl
-            .unwrap_or(0)
-            .max(self.policy.min_ttl)
-            .min(self.policy.max_negative_ttl);
+        let ttl = self.negative_ttl(authorities);
         if ttl == 0 {
             return;
         }
@@ -277,8 +284,13 @@ impl RecordCache {
             .iter()
             .map(|record| {
                 let mut stored = record.clone();
-                // Served for `ttl` seconds at most, so never shown with less than that left.
-                stored.ttl = stored.ttl.clamp(ttl, max_ttl.max(ttl));
+                // Served for `ttl` seconds at most, so never shown with less than that left;
+                // the SOA shows the negative TTL itself (RFC 2308 §5, as Unbound).
+                stored.ttl = if record.record_type() == RecordType::SOA {
+                    ttl
+                } else {
+                    stored.ttl.clamp(ttl, max_ttl.max(ttl))
+                };
                 stored
             })
             .collect();
@@ -692,8 +704,9 @@ mod tests {
             DNSClass::IN,
             Duration::from_secs(20),
         ) {
-            // The entry lives min(TTL, MINIMUM) = 120 s; the SOA shown counts down its own TTL.
-            Some(NegativeAnswer::NxDomain(authorities)) => assert_eq!(authorities[0].ttl, 880),
+            // The entry lives min(TTL, MINIMUM) = 120 s, and the SOA shows that TTL counting
+            // down (RFC 2308 §5; Unbound the same).
+            Some(NegativeAnswer::NxDomain(authorities)) => assert_eq!(authorities[0].ttl, 100),
             other => panic!("expected cached NXDOMAIN, got {other:?}"),
         }
         assert!(cache

@@ -55,7 +55,7 @@ impl Resolver {
     /// The authority section a fresh negative answer is passed on with: the scrubbed SOA and the
     /// zone's NS set, as received (Unbound passes them on the same way); TTLs clamped.
     pub(crate) fn negative_authority(&self, reply: &Message, zone: &Name) -> Vec<Record> {
-        let records = reply
+        let records: Vec<Record> = reply
             .authorities
             .iter()
             .filter(|record| {
@@ -64,7 +64,16 @@ impl Resolver {
             })
             .cloned()
             .collect();
-        self.clamped(records)
+        // The SOA is shown with the negative TTL (RFC 2308 §5: min of its TTL and MINIMUM,
+        // capped at max_negative_ttl), as the cached copy will be.
+        let negative_ttl = self.cache.negative_ttl(&records);
+        let mut records = self.clamped(records);
+        for record in &mut records {
+            if record.record_type() == RecordType::SOA {
+                record.ttl = negative_ttl;
+            }
+        }
+        records
     }
 
     pub(crate) fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {

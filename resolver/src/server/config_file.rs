@@ -39,6 +39,7 @@ pub struct ConfigFile {
     pub cache_size: Option<u64>,
     pub min_ttl: Option<u32>,
     pub max_ttl: Option<u32>,
+    pub max_negative_ttl: Option<u32>,
     pub qname_minimisation: Option<bool>,
     pub scrub_promiscuous: Option<bool>,
     pub minimal_responses: Option<bool>,

@@ -58,6 +58,10 @@ pub struct Arguments {
     /// Highest TTL stored in the cache, in seconds
     #[arg(long, value_name = "SECONDS")]
     pub max_ttl: Option<u32>,
+    /// Highest TTL of a cached negative answer (NXDOMAIN, NODATA), in seconds; the SOA shown
+    /// carries it too (RFC 2308 §5; Unbound's cache-max-negative-ttl) [default: 3600]
+    #[arg(long, value_name = "SECONDS")]
+    pub max_negative_ttl: Option<u32>,
     /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
     #[arg(long)]
     pub no_qname_minimisation: bool,
@@ -275,6 +279,10 @@ impl Settings {
                 .max_ttl
                 .or(file.max_ttl)
                 .unwrap_or(defaults.max_ttl),
+            max_negative_ttl: arguments
+                .max_negative_ttl
+                .or(file.max_negative_ttl)
+                .unwrap_or(defaults.max_negative_ttl),
             do_ip6: defaults.do_ip6 && !arguments.no_ip6,
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
@@ -499,7 +507,7 @@ mod tests {
     fn flags_override_the_config_file() {
         let path = write_config(
             "override",
-            "listen: [\"127.60.7.1:53\"]\ncache-size: 10\nupstream-port: 5300\n",
+            "listen: [\"127.60.7.1:53\"]\ncache-size: 10\nupstream-port: 5300\nmax-negative-ttl: 60\n",
         );
         let arguments = Arguments {
             config: Some(path.clone()),
@@ -516,6 +524,7 @@ mod tests {
         assert_eq!(settings.listen, arguments.listen);
         assert_eq!(settings.resolver.upstream_port, Some(5400));
         assert_eq!(settings.resolver.cache_max_entries, 10);
+        assert_eq!(settings.resolver.max_negative_ttl, 60);
         let _ = std::fs::remove_file(path);
     }
 }

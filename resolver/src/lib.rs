@@ -22,6 +22,7 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod dig;
+pub mod dnssec;
 pub mod iterate;
 pub mod limits;
 mod lookup;

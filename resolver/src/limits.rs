@@ -99,3 +99,35 @@ pub const MAX_NAME_WIRE_BYTES: usize = 255;
 /// Largest cache entry (header and records, in wire form). No DNS message is larger than
 /// 65,535 bytes (RFC 1035 §4.2.2), so an RRset above this could never be sent whole anyway.
 pub const MAX_ENTRY_WIRE_BYTES: usize = 65_535;
+
+/// KeyTrap (CVE-2023-50387): signatures tried per RRset before giving up on it. Unbound 1.19.1
+/// `MAX_VALIDATE_RRSIGS` is 8.
+pub const MAX_SIGNATURES_TRIED_PER_RRSET: usize = 8;
+
+/// KeyTrap: DNSKEYs with the same key tag and algorithm tried for one signature. Real zones
+/// have at most two during a rollover; PowerDNS Recursor 4.8.6 `max-dnskeys` is 2.
+pub const MAX_KEYS_TRIED_PER_SIGNATURE: usize = 2;
+
+/// KeyTrap: signature verifications per client query, over its whole tree of sub-resolutions.
+/// PowerDNS Recursor 4.8.6 `max-signature-validations-per-query` is 30; a long CNAME chain
+/// through many signed zones needs about two per link and three per zone cut.
+pub const MAX_SIGNATURE_CHECKS_PER_QUERY: u32 = 60;
+
+/// KeyTrap: DS records of one zone considered. PowerDNS Recursor 4.8.6 `max-ds-per-zone` is 8.
+pub const MAX_DS_RECORDS_USED: usize = 8;
+
+/// CVE-2023-50868: NSEC3 iterations above this make the proof insecure (RFC 9276 §3.2 lets a
+/// validator do so; Unbound 1.19 `val-nsec3-keysize-iterations` caps at 150).
+pub const MAX_NSEC3_ITERATIONS: u16 = 150;
+
+/// CVE-2023-50868: NSEC3 hashes computed for one proof. A closest encloser proof needs one per
+/// label of the name plus the wildcard: 128 labels at most; Unbound's `MAX_NSEC3_CALCULATIONS`
+/// is 8 per suspend, which a deep name exceeds, so this bounds the worst case instead.
+pub const MAX_NSEC3_HASHES_PER_PROOF: usize = 130;
+
+/// Unbound `val-bogus-ttl`: how long data found bogus is cached, in seconds.
+pub const BOGUS_TTL: u32 = 60;
+
+/// Zone cuts walked from a trust anchor down to one answer's zone (one DS and one DNSKEY
+/// fetch each); a name has at most 127 labels but a real chain has a handful.
+pub const MAX_CHAIN_DEPTH: usize = 32;

@@ -1,0 +1,26 @@
+//! DNSSEC validation (RFC 4033-4035, 5155, 6840): pure checks over records and a clock reading,
+//! and the validator step that runs after a walk (Unbound's validator module after the iterator).
+//!
+//! ```text
+//! walk result (scrubbed reply, RRSIGs and NSEC/NSEC3 kept)
+//!   ─▶ chain of trust: anchors.rs (root KSKs, configured DS/DNSKEY, negative anchors)
+//!        └ per zone cut below the anchor: DS (parent) ─▶ keys.rs (DS ↔ DNSKEY, self-signature)
+//!   ─▶ each RRset: signature.rs (labels, wildcard, time window, key tag, hickory TBS + verify)
+//!   ─▶ negative answers and wildcards: nsec.rs / nsec3.rs (denial.rs: what a proof shows)
+//!   ─▶ security.rs: Secure | Insecure | Indeterminate | Bogus, with the RFC 8914 reason
+//! ```
+//!
+//! Nothing here writes wire format or does cryptography by hand: hickory-proto builds the data
+//! to be signed, computes digests and NSEC3 hashes, and verifies with ring.
+
+pub mod anchors;
+pub mod denial;
+pub mod keys;
+pub mod nsec;
+pub mod nsec3;
+pub mod security;
+pub mod signature;
+
+pub use anchors::{AnchorError, Anchors};
+pub use security::{Reason, Security, Verdict};
+pub use signature::{CheckAllowance, TestSwitches};

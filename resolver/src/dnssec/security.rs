@@ -1,0 +1,193 @@
+//! Validation outcomes (RFC 4033 §5: secure, insecure, bogus, indeterminate) and why data is bogus.
+//! Each reason maps to its RFC 8914 Extended DNS Error code; nothing here does any checking.
+
+use hickory_proto::rr::Name;
+
+/// The security status of an RRset or of a whole answer (RFC 4033 §5, RFC 4035 §4.3).
+/// Ordered worst-last so that an answer's status is the maximum over its RRsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Security {
+    /// Proved by a chain of signatures from a trust anchor.
+    Secure = 1,
+    /// Proved to be outside any chain of trust (no DS, negative anchor, unsupported algorithm),
+    /// or not validated at all (validation off, no anchor above the name).
+    Insecure = 2,
+    /// A chain could not be built for lack of data (RFC 4035 §4.3); served like bogus.
+    Indeterminate = 3,
+    /// A chain should prove the data and does not.
+    Bogus = 4,
+}
+
+impl Security {
+    /// The status as one byte, for the cache entry header.
+    pub fn to_byte(self) -> u8 {
+        self as u8
+    }
+
+    /// The status stored by `to_byte`; an unknown byte (an entry stored before validation
+    /// existed) reads as insecure: never AD, never withheld.
+    pub fn from_byte(byte: u8) -> Security {
+        match byte {
+            1 => Security::Secure,
+            3 => Security::Indeterminate,
+            4 => Security::Bogus,
+            _ => Security::Insecure,
+        }
+    }
+
+    /// Data a client without CD must not get (RFC 4035 §5.5).
+    pub fn is_withheld(self) -> bool {
+        matches!(self, Security::Bogus | Security::Indeterminate)
+    }
+}
+
+/// Why a chain failed, or why it ends insecure; each names its RFC 8914 code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Every signature of the RRset has expired (RFC 4035 §5.3.1).
+    SignatureExpired,
+    /// Every signature of the RRset is not yet valid (RFC 4035 §5.3.1).
+    SignatureNotYetValid,
+    /// The zone has a DS but no DNSKEY RRset (or none matching the DS) was found.
+    DnskeyMissing,
+    /// An RRset that must be signed came without RRSIG.
+    RrsigsMissing,
+    /// Signatures present but none verifies with the zone's keys.
+    SignatureInvalid,
+    /// No DS of the parent matches a DNSKEY that signs the DNSKEY RRset.
+    DsMismatch,
+    /// A negative answer or wildcard expansion without the NSEC/NSEC3 records that prove it.
+    DenialMissing,
+    /// A validation bound was reached (`limits.rs`, KeyTrap): work stopped, data not trusted.
+    WorkLimit,
+    /// The parent's DS or the DNSKEY could not be fetched (no answer, SERVFAIL).
+    ChainUnreachable,
+    /// Insecure: every DS or DNSKEY algorithm of the zone is one this resolver does not validate.
+    UnsupportedAlgorithm,
+    /// Insecure: every DS digest type of the zone is one this resolver does not compute.
+    UnsupportedDigest,
+    /// Insecure: NSEC3 iterations above the RFC 9276 bound.
+    Nsec3IterationsTooHigh,
+}
+
+impl Reason {
+    /// RFC 8914 §4 INFO-CODE.
+    pub fn extended_error_code(self) -> u16 {
+        match self {
+            Reason::UnsupportedAlgorithm => 1,
+            Reason::UnsupportedDigest => 2,
+            Reason::SignatureExpired => 7,
+            Reason::SignatureNotYetValid => 8,
+            Reason::DnskeyMissing => 9,
+            Reason::RrsigsMissing => 10,
+            Reason::DenialMissing => 12,
+            Reason::Nsec3IterationsTooHigh => 27,
+            Reason::SignatureInvalid | Reason::DsMismatch | Reason::WorkLimit => 6,
+            Reason::ChainUnreachable => 5,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::SignatureExpired => "signature expired",
+            Reason::SignatureNotYetValid => "signature not yet valid",
+            Reason::DnskeyMissing => "no DNSKEY matches the DS",
+            Reason::RrsigsMissing => "RRSIG missing",
+            Reason::SignatureInvalid => "no signature verifies",
+            Reason::DsMismatch => "DS does not match a signing DNSKEY",
+            Reason::DenialMissing => "no NSEC/NSEC3 proof",
+            Reason::WorkLimit => "validation work limit reached",
+            Reason::ChainUnreachable => "DS or DNSKEY unreachable",
+            Reason::UnsupportedAlgorithm => "unsupported DNSKEY algorithm",
+            Reason::UnsupportedDigest => "unsupported DS digest type",
+            Reason::Nsec3IterationsTooHigh => "NSEC3 iterations above the limit",
+        }
+    }
+}
+
+/// A verdict with its reason and the name where the chain ended (EDE EXTRA-TEXT).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub security: Security,
+    pub reason: Option<(Reason, Name)>,
+}
+
+impl Verdict {
+    pub fn secure() -> Verdict {
+        Verdict {
+            security: Security::Secure,
+            reason: None,
+        }
+    }
+
+    pub fn insecure() -> Verdict {
+        Verdict {
+            security: Security::Insecure,
+            reason: None,
+        }
+    }
+
+    pub fn insecure_because(reason: Reason, name: &Name) -> Verdict {
+        Verdict {
+            security: Security::Insecure,
+            reason: Some((reason, name.clone())),
+        }
+    }
+
+    pub fn bogus(reason: Reason, name: &Name) -> Verdict {
+        Verdict {
+            security: Security::Bogus,
+            reason: Some((reason, name.clone())),
+        }
+    }
+
+    /// The worse of two verdicts (an answer is as good as its worst RRset).
+    pub fn worst(self, other: Verdict) -> Verdict {
+        if other.security > self.security {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// EDE text: "<reason> at <name>".
+    pub fn extra_text(&self) -> Option<String> {
+        self.reason
+            .as_ref()
+            .map(|(reason, name)| format!("{} at {name}", reason.describe()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_status_wins() {
+        let name = Name::root();
+        let verdict = Verdict::secure()
+            .worst(Verdict::insecure())
+            .worst(Verdict::bogus(Reason::SignatureExpired, &name))
+            .worst(Verdict::secure());
+        assert_eq!(verdict.security, Security::Bogus);
+        assert_eq!(
+            verdict
+                .reason
+                .map(|(reason, _)| reason.extended_error_code()),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn status_survives_the_cache_byte() {
+        for security in [
+            Security::Secure,
+            Security::Insecure,
+            Security::Indeterminate,
+            Security::Bogus,
+        ] {
+            assert_eq!(Security::from_byte(security.to_byte()), security);
+        }
+        assert_eq!(Security::from_byte(0), Security::Insecure);
+    }
+}

@@ -1,0 +1,338 @@
+//! One RRset against its RRSIGs and a zone's keys (RFC 4035 §5.3): owner, labels and wildcard,
+//! signer, time window, key tag and algorithm, then hickory's own to-be-signed form and verify.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use hickory_proto::dnssec::rdata::{DNSSECRData, DNSKEY, RRSIG};
+use hickory_proto::dnssec::{Algorithm, PublicKey, TBS};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::dnssec::security::Reason;
+use crate::limits::{
+    MAX_KEYS_TRIED_PER_SIGNATURE, MAX_SIGNATURES_TRIED_PER_RRSET, MAX_SIGNATURE_CHECKS_PER_QUERY,
+};
+
+/// How many signature verifications a client query may still do (KeyTrap, CVE-2023-50387).
+#[derive(Debug)]
+pub struct CheckAllowance(AtomicU32);
+
+impl Default for CheckAllowance {
+    fn default() -> Self {
+        CheckAllowance(AtomicU32::new(MAX_SIGNATURE_CHECKS_PER_QUERY))
+    }
+}
+
+impl CheckAllowance {
+    pub fn new(checks: u32) -> Self {
+        CheckAllowance(AtomicU32::new(checks))
+    }
+
+    /// Takes one check; `false` once spent.
+    pub fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+    }
+
+    pub fn left(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Unbound's test switches `fake-dsa` and `fake-sha1`: a build without DSA (or SHA-1) takes such
+/// signatures as good so that old test vectors still replay. Never set by the daemon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TestSwitches {
+    pub fake_dsa: bool,
+    pub fake_sha1: bool,
+}
+
+/// A zone's DNSKEY RRset once trusted: the keys RRSIGs of the zone are checked against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneKeys {
+    pub zone: Name,
+    pub keys: Vec<DNSKEY>,
+}
+
+/// What the caller gives a check besides the records: the time and the bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckContext<'a> {
+    /// Seconds since the UNIX epoch (the validation clock).
+    pub now: u32,
+    pub allowance: &'a CheckAllowance,
+    pub switches: TestSwitches,
+}
+
+/// A verified RRset: the TTL it may be kept for and, for a wildcard expansion, the closest
+/// encloser (the wildcard's parent; RFC 4035 §5.3.4 needs a proof that no closer name exists).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub ttl: u32,
+    pub wildcard_parent: Option<Name>,
+}
+
+/// What one RRset's check gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RrsetCheck {
+    Secure(Verified),
+    /// Every signature uses an algorithm this resolver does not validate (RFC 8624 §3.1).
+    Unsupported,
+    Bogus(Reason),
+}
+
+/// The RRSIG data of a record, if it is one.
+pub fn rrsig_of(record: &Record) -> Option<&RRSIG> {
+    match &record.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => Some(rrsig),
+        _ => None,
+    }
+}
+
+/// The RRSIGs among `records` that cover (owner, type).
+pub fn signatures_for<'r>(
+    records: &'r [Record],
+    owner: &Name,
+    record_type: RecordType,
+) -> Vec<&'r Record> {
+    records
+        .iter()
+        .filter(|record| {
+            record.name == *owner
+                && rrsig_of(record).is_some_and(|rrsig| rrsig.input().type_covered == record_type)
+        })
+        .collect()
+}
+
+/// RFC 8624 §3.1: the algorithms validated. RSAMD5, DSA and the GOST/SM2 ones are not.
+pub fn algorithm_supported(algorithm: Algorithm, switches: TestSwitches) -> bool {
+    #[allow(deprecated)]
+    let faked = match algorithm {
+        Algorithm::DSA => switches.fake_dsa || switches.fake_sha1,
+        Algorithm::Unknown(6) => switches.fake_dsa || switches.fake_sha1,
+        _ => false,
+    };
+    faked || algorithm.is_supported()
+}
+
+/// RFC 4034 §3.1.5, RFC 1982: `a` is before `b` in serial number arithmetic.
+fn serial_before(a: u32, b: u32) -> bool {
+    a != b && b.wrapping_sub(a) < 0x8000_0000
+}
+
+/// The signature's validity at `now` (RFC 4035 §5.3.1 bullets 5 and 6).
+pub fn time_window(rrsig: &RRSIG, now: u32) -> Result<(), Reason> {
+    let input = rrsig.input();
+    let (inception, expiration) = (input.sig_inception.get(), input.sig_expiration.get());
+    if serial_before(expiration, inception) {
+        return Err(Reason::SignatureInvalid);
+    }
+    if serial_before(now, inception) {
+        return Err(Reason::SignatureNotYetValid);
+    }
+    if serial_before(expiration, now) {
+        return Err(Reason::SignatureExpired);
+    }
+    Ok(())
+}
+
+/// The name without a leading `*` label, for label counting (RFC 4034 §3.1.3).
+fn labels_without_wildcard(name: &Name) -> u8 {
+    if name.is_wildcard() {
+        name.num_labels().saturating_sub(1)
+    } else {
+        name.num_labels()
+    }
+}
+
+/// An RSA key's modulus length in bits from its RFC 3110 §2 wire form; None if malformed.
+fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
+    let (&first, rest) = key.split_first()?;
+    let (exponent_length, rest) = if first == 0 {
+        let (length, rest) = rest.split_at_checked(2)?;
+        (
+            usize::from(u16::from_be_bytes([length[0], length[1]])),
+            rest,
+        )
+    } else {
+        (usize::from(first), rest)
+    };
+    let modulus = rest.get(exponent_length..)?;
+    Some(modulus.len() * 8)
+}
+
+/// One signature with one key: hickory's TBS (canonical form, RFC 4034 §6) and verify.
+fn verify_with_key(
+    owner: &Name,
+    rrset: &[Record],
+    rrsig: &RRSIG,
+    key: &DNSKEY,
+    switches: TestSwitches,
+) -> bool {
+    let algorithm = rrsig.input().algorithm;
+    #[allow(deprecated)]
+    let sha1_family = matches!(
+        algorithm,
+        Algorithm::DSA | Algorithm::RSASHA1 | Algorithm::RSASHA1NSEC3SHA1 | Algorithm::Unknown(6)
+    );
+    #[allow(deprecated)]
+    let dsa = matches!(algorithm, Algorithm::DSA | Algorithm::Unknown(6));
+    if dsa && (switches.fake_dsa || switches.fake_sha1) {
+        return true;
+    }
+    // ring verifies RSA moduli of 1024 bits and more only; Unbound's fake-sha1 covers the
+    // short test keys of old vectors the same way.
+    if sha1_family
+        && switches.fake_sha1
+        && rsa_modulus_bits(key.public_key().public_bytes()).is_some_and(|bits| bits < 1024)
+    {
+        return true;
+    }
+    if !algorithm.is_supported() {
+        return false;
+    }
+    let Ok(tbs) = TBS::from_input(owner, rrset_class(rrset), rrsig.input(), rrset.iter()) else {
+        return false;
+    };
+    key.public_key().verify(tbs.as_ref(), rrsig.sig()).is_ok()
+}
+
+fn rrset_class(rrset: &[Record]) -> hickory_proto::rr::DNSClass {
+    rrset
+        .first()
+        .map_or(hickory_proto::rr::DNSClass::IN, |record| record.dns_class)
+}
+
+/// RFC 4035 §5.3: checks `rrset` (one owner, type and class) against `signatures` with `keys`.
+/// Secure if one signature verifies; the most telling failure otherwise.
+pub fn verify_rrset(
+    rrset: &[Record],
+    signatures: &[&Record],
+    keys: &ZoneKeys,
+    context: CheckContext<'_>,
+) -> RrsetCheck {
+    let Some(first) = rrset.first() else {
+        return RrsetCheck::Bogus(Reason::RrsigsMissing);
+    };
+    let owner = &first.name;
+    let record_type = first.record_type();
+    let owner_labels = labels_without_wildcard(owner);
+    let mut failure: Option<Reason> = None;
+    let mut supported_seen = false;
+    let mut tried = 0;
+    for signature in signatures {
+        let Some(rrsig) = rrsig_of(signature) else {
+            continue;
+        };
+        let input = rrsig.input();
+        // §5.3.1: owner, class, type covered, signer the zone of the keys and above the owner.
+        if signature.name != *owner
+            || signature.dns_class != first.dns_class
+            || input.type_covered != record_type
+            || input.signer_name != keys.zone
+            || !input.signer_name.zone_of(owner)
+            || input.num_labels > owner_labels
+        {
+            continue;
+        }
+        if !algorithm_supported(input.algorithm, context.switches) {
+            continue;
+        }
+        supported_seen = true;
+        if tried >= MAX_SIGNATURES_TRIED_PER_RRSET {
+            failure = failure.or(Some(Reason::WorkLimit));
+            break;
+        }
+        tried += 1;
+        if let Err(reason) = time_window(rrsig, context.now) {
+            failure = Some(match failure {
+                Some(Reason::SignatureInvalid) | None => reason,
+                Some(earlier) => earlier,
+            });
+            continue;
+        }
+        let candidates = keys.keys.iter().filter(|key| {
+            key.zone_key()
+                && !key.revoke()
+                && key.public_key().algorithm() == input.algorithm
+                && key.calculate_key_tag().ok() == Some(input.key_tag)
+        });
+        let mut verified = false;
+        for key in candidates.take(MAX_KEYS_TRIED_PER_SIGNATURE) {
+            if !context.allowance.take() {
+                return RrsetCheck::Bogus(Reason::WorkLimit);
+            }
+            if verify_with_key(owner, rrset, rrsig, key, context.switches) {
+                verified = true;
+                break;
+            }
+        }
+        if !verified {
+            failure = failure.or(Some(Reason::SignatureInvalid));
+            continue;
+        }
+        // RFC 4035 §5.3.3: no longer than the RRset's TTL, the RRSIG's TTL, the original TTL
+        // and the time left before expiry.
+        let rrset_ttl = rrset.iter().map(|record| record.ttl).min().unwrap_or(0);
+        let ttl = rrset_ttl
+            .min(signature.ttl)
+            .min(input.original_ttl)
+            .min(input.sig_expiration.get().wrapping_sub(context.now));
+        // §5.3.4: fewer labels than the owner means a wildcard expansion.
+        let wildcard_parent =
+            (input.num_labels < owner_labels).then(|| owner.trim_to(usize::from(input.num_labels)));
+        return RrsetCheck::Secure(Verified {
+            ttl,
+            wildcard_parent,
+        });
+    }
+    match failure {
+        Some(reason) => RrsetCheck::Bogus(reason),
+        None if !supported_seen
+            && !signatures.is_empty()
+            && only_unsupported(signatures, context.switches) =>
+        {
+            RrsetCheck::Unsupported
+        }
+        None => RrsetCheck::Bogus(Reason::RrsigsMissing),
+    }
+}
+
+/// Whether every signature that covers the RRset uses an algorithm not validated here.
+fn only_unsupported(signatures: &[&Record], switches: TestSwitches) -> bool {
+    signatures.iter().all(|signature| {
+        rrsig_of(signature)
+            .is_some_and(|rrsig| !algorithm_supported(rrsig.input().algorithm, switches))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_arithmetic_wraps() {
+        assert!(serial_before(1, 2));
+        assert!(!serial_before(2, 1));
+        assert!(serial_before(0xffff_fff0, 5));
+        assert!(!serial_before(7, 7));
+    }
+
+    #[test]
+    fn rsa_modulus_length_reads_rfc3110_form() {
+        let mut key = vec![3, 1, 0, 1];
+        key.extend(std::iter::repeat_n(0xab, 64));
+        assert_eq!(rsa_modulus_bits(&key), Some(512));
+        assert_eq!(rsa_modulus_bits(&[]), None);
+        assert_eq!(rsa_modulus_bits(&[9, 1]), None);
+    }
+
+    #[test]
+    fn allowance_runs_out() {
+        let allowance = CheckAllowance::new(2);
+        assert!(allowance.take());
+        assert!(allowance.take());
+        assert!(!allowance.take());
+    }
+}

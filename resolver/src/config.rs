@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::Name;
 
+use crate::dnssec::{Anchors, TestSwitches};
 use crate::scrub::scrubber::ScrubRules;
 
 /// One root server from the hints: its name and one of its addresses.
@@ -53,6 +54,34 @@ pub struct ResolverConfig {
     /// authority or additional records. Off: the zone's NS set and its servers' addresses
     /// (BIND's default shape, Unbound's `no`).
     pub minimal_responses: bool,
+    /// DNSSEC validation (`dnssec/`).
+    pub dnssec: DnssecConfig,
+}
+
+/// DNSSEC validation settings. The library default is off (labs and tests build their own
+/// anchors); the daemon turns it on with the root KSKs (`server/settings.rs`).
+#[derive(Clone, Debug, Default)]
+pub struct DnssecConfig {
+    pub enabled: bool,
+    /// Trust anchors and negative trust anchors.
+    pub anchors: Anchors,
+    /// Unbound `val-override-date`: the validation clock's fixed reading, in UNIX seconds
+    /// (scenario replays); `None` reads the system time.
+    pub date_override: Option<u32>,
+    /// Unbound's `fake-dsa`/`fake-sha1` test switches (replay only).
+    pub test_switches: TestSwitches,
+}
+
+impl DnssecConfig {
+    /// Validation on, from the IANA root KSKs.
+    pub fn with_root_anchor() -> Self {
+        DnssecConfig {
+            enabled: true,
+            anchors: Anchors::builtin_root(),
+            date_override: None,
+            test_switches: TestSwitches::default(),
+        }
+    }
 }
 
 impl ResolverConfig {
@@ -80,6 +109,7 @@ impl Default for ResolverConfig {
             max_negative_ttl: 3_600,
             scrub_promiscuous: true,
             minimal_responses: true,
+            dnssec: DnssecConfig::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::cache::{ChainLink, NegativeAnswer, Trust};
+use crate::dnssec::Verdict;
 use crate::iterate::budget::Budget;
 use crate::iterate::states::WalkResult;
 use crate::limits::MAX_CNAME_CHAIN;
@@ -46,12 +47,23 @@ impl Resolver {
     ) -> LookupFuture<'a> {
         Box::pin(async move {
             let mut answers: Vec<Record> = Vec::new();
+            // Parts answered from the cache carry no stored status yet: insecure (never AD).
+            let mut verdict = Verdict::secure();
+            let mut from_cache = false;
             let mut current = qname;
             let mut seen: Vec<Name> = vec![current.clone()];
             for _ in 0..=MAX_CNAME_CHAIN {
                 let target = match self.chain_step_from_cache(&current, qtype, &mut answers) {
-                    ChainStep::Done(resolution) => return resolution,
-                    ChainStep::Next(target) => target,
+                    ChainStep::Done(resolution) => {
+                        return Resolution {
+                            verdict: verdict.worst(Verdict::insecure()),
+                            ..resolution
+                        }
+                    }
+                    ChainStep::Next(target) => {
+                        from_cache = true;
+                        target
+                    }
                     ChainStep::Miss => {
                         if ancestors
                             .iter()
@@ -65,16 +77,24 @@ impl Resolver {
                             tracing::debug!(name = %current, %qtype, "failed recently");
                             return Resolution::server_failure();
                         }
-                        match self
-                            .walk(current.clone(), qtype, budget, depth, ancestors.clone())
-                            .await
-                        {
+                        let (result, step_verdict) = self
+                            .walk_validated(
+                                current.clone(),
+                                qtype,
+                                budget,
+                                depth,
+                                ancestors.clone(),
+                            )
+                            .await;
+                        verdict = verdict.worst(step_verdict);
+                        match result {
                             WalkResult::Answer(records) => {
                                 answers.extend(records);
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
                                     authorities: Vec::new(),
+                                    verdict: cached_part(verdict, from_cache),
                                 };
                             }
                             WalkResult::CName { records, target } => {
@@ -86,6 +106,7 @@ impl Resolver {
                                     response_code: ResponseCode::NoError,
                                     answers,
                                     authorities,
+                                    verdict: cached_part(verdict, from_cache),
                                 };
                             }
                             WalkResult::NxDomain(authorities) => {
@@ -93,6 +114,7 @@ impl Resolver {
                                     response_code: ResponseCode::NXDomain,
                                     answers,
                                     authorities,
+                                    verdict: cached_part(verdict, from_cache),
                                 };
                             }
                             WalkResult::YxDomain(records) => {
@@ -101,12 +123,16 @@ impl Resolver {
                                     response_code: ResponseCode::YXDomain,
                                     answers,
                                     authorities: Vec::new(),
+                                    verdict: cached_part(verdict, from_cache),
                                 };
                             }
                             WalkResult::ServFail(reason) => {
                                 tracing::debug!(name = %current, %qtype, reason, "server failure");
                                 self.failures.insert(&current, qtype, self.clock.now());
-                                return Resolution::server_failure();
+                                return Resolution {
+                                    verdict,
+                                    ..Resolution::server_failure()
+                                };
                             }
                         }
                     }
@@ -119,6 +145,7 @@ impl Resolver {
                         response_code: ResponseCode::ServFail,
                         answers,
                         authorities: Vec::new(),
+                        verdict,
                     };
                 }
                 seen.push(target.clone());
@@ -166,6 +193,7 @@ impl Resolver {
                 response_code,
                 answers: std::mem::take(answers),
                 authorities,
+                verdict: Verdict::insecure(),
             })
         };
         match self.answer_from_cache(current, qtype) {
@@ -207,5 +235,15 @@ impl Resolver {
             ChainLink::Negative(negative) => CacheStep::Negative(negative),
             ChainLink::Unknown => CacheStep::Miss,
         }
+    }
+}
+
+/// A resolution partly answered from the cache: the cached links have no stored status, so the
+/// whole is at best insecure.
+fn cached_part(verdict: Verdict, from_cache: bool) -> Verdict {
+    if from_cache {
+        verdict.worst(Verdict::insecure())
+    } else {
+        verdict
     }
 }

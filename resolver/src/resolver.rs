@@ -10,6 +10,7 @@ use hickory_proto::rr::{DNSClass, RecordType};
 use crate::cache::{RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::dnssec::validator::KeyCache;
 use crate::iterate::budget::Budget;
 use crate::iterate::root_hints::builtin_root_hints;
 use crate::response::{build_response, response_skeleton};
@@ -36,6 +37,8 @@ pub struct Resolver {
     /// Unbound `do-not-query-localhost` off: set by config, or because the configured
     /// hints or forwarders are themselves loopback (a lab).
     pub(crate) loopback_allowed: bool,
+    /// The validator's key cache: the chain of trust's result per zone (`dnssec/validator.rs`).
+    pub(crate) key_cache: KeyCache,
 }
 
 impl Resolver {
@@ -74,6 +77,7 @@ impl Resolver {
             root_hints,
             forward_zones,
             loopback_allowed,
+            key_cache: KeyCache::default(),
             config,
             transport,
             clock,

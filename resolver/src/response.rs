@@ -2,7 +2,10 @@
 //! the answer records with TTLs already counted down. Never adds data the scrubber did not pass.
 
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
-use hickory_proto::rr::Record;
+use hickory_proto::rr::rdata::opt::EdnsOption;
+use hickory_proto::rr::{Record, RecordType};
+
+use crate::dnssec::{Security, Verdict};
 
 use crate::limits::EDNS_BUFFER_SIZE;
 
@@ -12,6 +15,8 @@ pub struct Resolution {
     pub response_code: ResponseCode,
     pub answers: Vec<Record>,
     pub authorities: Vec<Record>,
+    /// The DNSSEC status of the whole answer (its worst RRset).
+    pub verdict: Verdict,
 }
 
 impl Resolution {
@@ -20,9 +25,21 @@ impl Resolution {
             response_code: ResponseCode::ServFail,
             answers: Vec::new(),
             authorities: Vec::new(),
+            verdict: Verdict::insecure(),
         }
     }
 }
+
+/// RFC 4035 §3.2.1: the DNSSEC types a client without DO gets only when it asked for them.
+fn is_dnssec_type(record_type: RecordType) -> bool {
+    matches!(
+        record_type,
+        RecordType::RRSIG | RecordType::NSEC | RecordType::NSEC3
+    )
+}
+
+/// RFC 8914 §2: the Extended DNS Error option code.
+const EDNS_OPTION_EXTENDED_ERROR: u16 = 15;
 
 /// A response header mirroring the request: same ID, opcode, question, RD; QR and RA set.
 pub fn response_skeleton(request: &Message, response_code: ResponseCode) -> Message {
@@ -40,14 +57,55 @@ pub fn response_skeleton(request: &Message, response_code: ResponseCode) -> Mess
         // RFC 6891 §7: answer EDNS with EDNS; we offer the same buffer we use upstream.
         let mut edns = Edns::new();
         edns.set_max_payload(EDNS_BUFFER_SIZE);
+        // RFC 3225 §3: the DO bit is copied into the response.
+        edns.set_dnssec_ok(
+            request
+                .edns
+                .as_ref()
+                .is_some_and(|asked| asked.flags().dnssec_ok),
+        );
         response.edns = Some(edns);
     }
     response
 }
 
+/// The client's response (RFC 4035 §3.2, RFC 6840 §5.7-5.8): bogus data only with CD, else
+/// SERVFAIL with an Extended DNS Error; AD only when every RRset is secure and the client set
+/// DO or AD; RRSIGs and NSEC/NSEC3 proofs only with DO.
 pub fn build_response(request: &Message, resolution: Resolution) -> Message {
+    let checking_disabled = request.metadata.checking_disabled;
+    let dnssec_ok = request
+        .edns
+        .as_ref()
+        .is_some_and(|edns| edns.flags().dnssec_ok);
+    let verdict = resolution.verdict;
+    if verdict.security.is_withheld() && !checking_disabled {
+        let mut response = response_skeleton(request, ResponseCode::ServFail);
+        if let (Some(edns), Some((reason, _))) = (response.edns.as_mut(), verdict.reason.as_ref()) {
+            let mut data = reason.extended_error_code().to_be_bytes().to_vec();
+            data.extend_from_slice(verdict.extra_text().unwrap_or_default().as_bytes());
+            edns.options_mut()
+                .insert(EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data));
+        }
+        return response;
+    }
     let mut response = response_skeleton(request, resolution.response_code);
-    response.answers = resolution.answers;
-    response.authorities = resolution.authorities;
+    let qtype = request.queries.first().map(|query| query.query_type());
+    let mut answers = resolution.answers;
+    let mut authorities = resolution.authorities;
+    if !dnssec_ok {
+        answers.retain(|record| {
+            !is_dnssec_type(record.record_type()) || Some(record.record_type()) == qtype
+        });
+        authorities.retain(|record| !is_dnssec_type(record.record_type()));
+    }
+    response.metadata.authentic_data = verdict.security == Security::Secure
+        && matches!(
+            resolution.response_code,
+            ResponseCode::NoError | ResponseCode::NXDomain
+        )
+        && (dnssec_ok || request.metadata.authentic_data);
+    response.answers = answers;
+    response.authorities = authorities;
     response
 }

@@ -1,6 +1,7 @@
 //! Replays the scenario folders read in place (never copied): Deckard's iter/ (all pass but the
-//! expected failures), Unbound's non-val_ ones (a ratchet), and checks that every file of Deckard's
-//! iter/ and dnssec/ and of Unbound's testdata parses. Skips an absent folder unless in CI.
+//! expected failures), Unbound's and Deckard's dnssec/ (ratchets), and checks that every file
+//! of Deckard's iter/ and dnssec/ and of Unbound's testdata parses. Skips an absent folder unless
+//! in CI.
 
 #[path = "support/skip.rs"]
 mod skip;
@@ -172,15 +173,28 @@ mod replaying {
         );
     }
 
-    /// Progress tracking for Unbound's non-val_ scenarios: every one listed in
-    /// tests/replay_passing_unbound.txt must pass; one that newly passes only prints a note to add
-    /// it. Distinct from replay-expected-failures.txt, which holds only deliberate differences.
+    /// Progress tracking for Unbound's scenarios (val_ ones included since the validator):
+    /// every one listed in tests/replay_passing_unbound.txt must pass; one that newly passes only
+    /// prints a note to add it. Distinct from replay-expected-failures.txt, which holds only
+    /// deliberate differences.
     #[test]
-    fn unbound_non_val_scenarios_that_passed_still_pass() {
-        let Some(files) = scenarios("unbound-testdata") else {
-            return;
-        };
-        let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay_passing_unbound.txt");
+    fn unbound_scenarios_that_passed_still_pass() {
+        if let Some(files) = scenarios("unbound-testdata") {
+            ratchet(&files, "tests/replay_passing_unbound.txt");
+        }
+    }
+
+    /// The same ratchet for Deckard's dnssec/ folder (tests/replay_passing_deckard_dnssec.txt).
+    #[test]
+    fn deckard_dnssec_scenarios_that_passed_still_pass() {
+        if let Some(files) = scenarios("deckard-scenarios/dnssec") {
+            ratchet(&files, "tests/replay_passing_deckard_dnssec.txt");
+        }
+    }
+
+    /// Every scenario named in `list` (relative to the crate) passes; none panics or hangs.
+    fn ratchet(files: &[PathBuf], list: &str) {
+        let list = Path::new(env!("CARGO_MANIFEST_DIR")).join(list);
         let text = std::fs::read_to_string(&list)
             .unwrap_or_else(|error| panic!("{}: {error}", list.display()));
         let passing: Vec<&str> = text
@@ -188,17 +202,9 @@ mod replaying {
             .map(|line| line.split('#').next().unwrap_or_default().trim())
             .filter(|line| !line.is_empty())
             .collect();
-        let files: Vec<PathBuf> = files
-            .into_iter()
-            .filter(|file| {
-                !file
-                    .file_name()
-                    .is_some_and(|name| name.to_string_lossy().starts_with("val_"))
-            })
-            .collect();
         let mut regressions = Vec::new();
         let mut broken = Vec::new();
-        run_files(&files, &expected_failures(), |report| {
+        run_files(files, &expected_failures(), |report| {
             let listed = passing.contains(&report.name.as_str());
             if report.passed() && !listed {
                 println!(
@@ -232,7 +238,8 @@ mod replaying {
                 files
                     .iter()
                     .any(|file| file.file_stem().is_some_and(|stem| stem == *name)),
-                "{name} is listed but no such non-val_ scenario exists"
+                "{name} is listed but no such scenario exists in {}",
+                list.display()
             );
         }
     }

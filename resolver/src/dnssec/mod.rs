@@ -20,6 +20,7 @@ pub mod nsec;
 pub mod nsec3;
 pub mod security;
 pub mod signature;
+pub(crate) mod validator;
 
 pub use anchors::{AnchorError, Anchors};
 pub use security::{Reason, Security, Verdict};

@@ -4,11 +4,14 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use crate::dnssec::CheckAllowance;
 use crate::limits::{MAX_RESOLUTION_TIME, MAX_UPSTREAM_QUERIES};
 
 pub struct Budget {
     sends_left: AtomicU32,
     deadline: Duration,
+    /// Signature verifications left (KeyTrap, `MAX_SIGNATURE_CHECKS_PER_QUERY`).
+    pub signature_checks: CheckAllowance,
 }
 
 impl Budget {
@@ -16,6 +19,7 @@ impl Budget {
         Budget {
             sends_left: AtomicU32::new(MAX_UPSTREAM_QUERIES),
             deadline: now + MAX_RESOLUTION_TIME,
+            signature_checks: CheckAllowance::default(),
         }
     }
 

@@ -92,18 +92,46 @@ struct Walk {
     dead_zones: Vec<Name>,
     /// Zones whose cached delegation failed: ask their parent afresh instead.
     refetched_zones: Vec<Name>,
+    /// The validator runs after the walk: the final reply is kept for it and stored only once
+    /// it is not bogus (`dnssec/validator.rs`).
+    hold_final: bool,
+    final_reply: Option<FinalReply>,
+}
+
+/// A walk's last reply as scrubbed, with the zone whose servers gave it and the question sent.
+#[derive(Debug)]
+pub(crate) struct FinalReply {
+    pub(crate) reply: Message,
+    pub(crate) zone: Name,
+    pub(crate) question: Query,
 }
 
 impl Resolver {
-    /// One walk down the tree for (qname, qtype): the state loop.
+    /// One walk down the tree for (qname, qtype), its final reply stored at once.
     pub(crate) async fn walk(
         &self,
         qname: Name,
         qtype: RecordType,
         budget: &Budget,
         depth: u8,
-        mut ancestors: Vec<(Name, RecordType)>,
+        ancestors: Vec<(Name, RecordType)>,
     ) -> WalkResult {
+        self.walk_reply(qname, qtype, budget, depth, ancestors, false)
+            .await
+            .0
+    }
+
+    /// One walk down the tree for (qname, qtype): the state loop. With `hold_final` the final
+    /// reply is returned unstored, for the validator.
+    pub(crate) async fn walk_reply(
+        &self,
+        qname: Name,
+        qtype: RecordType,
+        budget: &Budget,
+        depth: u8,
+        mut ancestors: Vec<(Name, RecordType)>,
+        hold_final: bool,
+    ) -> (WalkResult, Option<FinalReply>) {
         ancestors.push((qname.clone(), qtype));
         let mut walk = Walk {
             qname,
@@ -122,6 +150,8 @@ impl Resolver {
             parents: Vec::new(),
             dead_zones: Vec::new(),
             refetched_zones: Vec::new(),
+            hold_final,
+            final_reply: None,
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -135,10 +165,10 @@ impl Resolver {
                     question,
                     server,
                 } => self.query_response(&mut walk, reply, question, server),
-                State::Finished(result) => return result,
+                State::Finished(result) => return (result, walk.final_reply.take()),
             };
         }
-        WalkResult::ServFail("too many state transitions")
+        (WalkResult::ServFail("too many state transitions"), None)
     }
 
     /// The closest delegation for the name: a forward zone, a cached NS set, or the root hints.
@@ -506,7 +536,8 @@ impl Resolver {
         }
     }
 
-    /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it and finish.
+    /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it (or hold it for the
+    /// validator) and finish.
     fn act_on_final_class(
         &self,
         walk: &mut Walk,
@@ -515,46 +546,59 @@ impl Resolver {
         reply: Message,
         question: &Query,
     ) -> State {
-        let now = self.clock.now();
         let zone = delegation.zone.clone();
         walk.delegation = Some(delegation);
-        match class {
-            ReplyClass::Answer => {
-                // The last reply of the walk: cached once the client has its answer.
-                let answers = self.clamped(reply.answers.clone());
-                self.defer_store(reply, zone);
-                State::Finished(WalkResult::Answer(answers))
-            }
-            ReplyClass::CName { target } => {
+        let result = match class {
+            ReplyClass::Answer => WalkResult::Answer(self.clamped(reply.answers.clone())),
+            ReplyClass::CName { target } => WalkResult::CName {
+                records: self.clamped(reply.answers.clone()),
+                target,
+            },
+            ReplyClass::NoData => WalkResult::NoData(self.negative_authority(&reply, &zone)),
+            ReplyClass::NxDomain => WalkResult::NxDomain(self.negative_authority(&reply, &zone)),
+            ReplyClass::YxDomain => WalkResult::YxDomain(self.clamped(reply.answers.clone())),
+            // Anything else was handled by the caller; treat it as a failed server.
+            _ => return State::Finished(WalkResult::ServFail("unusable reply")),
+        };
+        let final_reply = FinalReply {
+            reply,
+            zone,
+            question: question.clone(),
+        };
+        if walk.hold_final {
+            walk.final_reply = Some(final_reply);
+        } else {
+            self.store_final(&result, final_reply);
+        }
+        State::Finished(result)
+    }
+
+    /// Caches a walk's final reply as its class says (the answer once the client has it).
+    pub(crate) fn store_final(&self, result: &WalkResult, final_reply: FinalReply) {
+        let now = self.clock.now();
+        let FinalReply {
+            reply,
+            zone,
+            question,
+        } = final_reply;
+        match result {
+            WalkResult::Answer(_) => self.defer_store(reply, zone),
+            WalkResult::CName { .. } => self.store_records(&reply, &zone, false, false),
+            WalkResult::NoData(authorities) => {
                 self.store_records(&reply, &zone, false, false);
-                State::Finished(WalkResult::CName {
-                    records: self.clamped(reply.answers),
-                    target,
-                })
-            }
-            ReplyClass::NoData => {
-                self.store_records(&reply, &zone, false, false);
-                let authorities = self.negative_authority(&reply, &zone);
                 self.cache.insert_negative(
                     question.name(),
                     DNSClass::IN,
                     Some(question.query_type()),
-                    &authorities,
+                    authorities,
                     now,
                 );
-                State::Finished(WalkResult::NoData(authorities))
             }
-            ReplyClass::NxDomain => {
-                let authorities = self.negative_authority(&reply, &zone);
+            WalkResult::NxDomain(authorities) => {
                 self.cache
-                    .insert_negative(question.name(), DNSClass::IN, None, &authorities, now);
-                State::Finished(WalkResult::NxDomain(authorities))
+                    .insert_negative(question.name(), DNSClass::IN, None, authorities, now);
             }
-            ReplyClass::YxDomain => {
-                State::Finished(WalkResult::YxDomain(self.clamped(reply.answers)))
-            }
-            // Anything else was handled by the caller; treat it as a failed server.
-            _ => State::Finished(WalkResult::ServFail("unusable reply")),
+            WalkResult::YxDomain(_) | WalkResult::ServFail(_) => {}
         }
     }
 }

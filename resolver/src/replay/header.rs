@@ -59,6 +59,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         ..Zone::default()
     };
     let (mut hide_identity, mut hide_version) = (false, false);
+    let (mut anchored, mut validator_module) = (false, true);
     let mut identity_or_version = Vec::new();
     for option in &scenario.options {
         let bad = || {
@@ -193,11 +194,11 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 }
             }
             // Without a trust anchor the validator module changes nothing; other modules do.
-            "module-config" => {
-                if !matches!(option.value.as_str(), "iterator" | "validator iterator") {
-                    unsupported(true);
-                }
-            }
+            "module-config" => match unquoted(&option.value) {
+                "iterator" => validator_module = false,
+                "validator iterator" => {}
+                _ => unsupported(true),
+            },
             // Every replayed client is served, cache snooping (RD=0) included: allow_snoop.
             "access-control" => {
                 if !option.value.ends_with(" allow_snoop") {
@@ -226,6 +227,49 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 }
             }
             "identity" | "version" => identity_or_version.push(option),
+            // The validator: anchors inline or from a TEMPFILE, negative anchors, its clock.
+            "trust-anchor" => {
+                config
+                    .resolver
+                    .dnssec
+                    .anchors
+                    .add_text(unquoted(&option.value))
+                    .map_err(|_| bad())?;
+                anchored = true;
+            }
+            "trust-anchor-file" | "auto-trust-anchor-file" => {
+                let name = unquoted(&option.value);
+                let file = scenario
+                    .tempfiles
+                    .iter()
+                    .find(|file| file.name == name)
+                    .ok_or_else(bad)?;
+                config
+                    .resolver
+                    .dnssec
+                    .anchors
+                    .add_text(&file.contents)
+                    .map_err(|_| bad())?;
+                anchored = true;
+            }
+            "domain-insecure" => config
+                .resolver
+                .dnssec
+                .anchors
+                .add_negative(parse_name(unquoted(&option.value)).map_err(|_| bad())?),
+            "val-override-date" | "val-override-timestamp" if unquoted(&option.value) == "-1" => {
+                config.resolver.dnssec.test_switches.ignore_dates = true
+            }
+            "val-override-date" | "val-override-timestamp" => {
+                config.resolver.dnssec.date_override =
+                    Some(override_date(unquoted(&option.value)).ok_or_else(bad)?)
+            }
+            "fake-dsa" => config.resolver.dnssec.test_switches.fake_dsa = on()?,
+            "fake-sha1" => config.resolver.dnssec.test_switches.fake_sha1 = on()?,
+            // Stripped signatures are bogus (Unbound's default); any algorithm of the DS set
+            // may carry the chain (Unbound's default); EDE always sent.
+            "harden-dnssec-stripped" | "ede" => only(true)?,
+            "harden-algo-downgrade" => only(false)?,
             "harden-referral-path"
             | "harden-below-nxdomain"
             | "harden-unverified-glue"
@@ -234,7 +278,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "prefetch"
             | "prefetch-key"
             | "aggressive-nsec"
-            | "ede"
             | "do-nat64"
             | "tcp-upstream"
             | "serve-original-ttl"
@@ -244,6 +287,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             _ => unsupported(false),
         }
     }
+    config.resolver.dnssec.enabled = anchored && validator_module;
     // CH TXT id.server / version.bind are refused by the resolver, as with hide-*: yes.
     for option in identity_or_version {
         let hidden = if option.key == "identity" {
@@ -355,6 +399,37 @@ fn root_name_for(scenario: &Scenario, address: IpAddr) -> Option<Name> {
     None
 }
 
+/// A header value without its surrounding double quotes.
+fn unquoted(value: &str) -> &str {
+    let value = value.trim();
+    value
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(value)
+}
+
+/// Unbound `val-override-date`: `YYYYMMDDHHMMSS` (UTC) or seconds since the epoch.
+fn override_date(text: &str) -> Option<u32> {
+    if text.len() == 14 && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        let field = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
+        let month = time::Month::try_from(u8::try_from(field(4..6)?).ok()?).ok()?;
+        let date = time::Date::from_calendar_date(
+            i32::try_from(field(0..4)?).ok()?,
+            month,
+            u8::try_from(field(6..8)?).ok()?,
+        )
+        .ok()?;
+        let time = time::Time::from_hms(
+            u8::try_from(field(8..10)?).ok()?,
+            u8::try_from(field(10..12)?).ok()?,
+            u8::try_from(field(12..14)?).ok()?,
+        )
+        .ok()?;
+        return u32::try_from(date.with_time(time).assume_utc().unix_timestamp()).ok();
+    }
+    text.parse::<u32>().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,7 +479,7 @@ mod tests {
     fn keys_without_an_equivalent_are_unsupported_and_internal_ones_ignored() {
         let config = config_of(
             "harden-glue: \"no\"\nval-override-date: \"20120420235959\"\ntrust-anchor: \". DS 1 2 3 AB\"\n\
-             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\n",
+             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nprefetch-key: yes\n",
         )
         .unwrap();
         let ignored: Vec<&str> = config
@@ -412,8 +487,25 @@ mod tests {
             .iter()
             .map(|option| option.key.as_str())
             .collect();
-        assert_eq!(ignored, ["val-override-date", "target-fetch-policy"]);
-        assert_eq!(config.unsupported, ["harden-glue: no", "trust-anchor"]);
+        assert_eq!(ignored, ["target-fetch-policy"]);
+        assert_eq!(config.unsupported, ["harden-glue: no", "prefetch-key: yes"]);
+    }
+
+    #[test]
+    fn validator_keys_set_anchors_clock_and_negative_anchors() {
+        let config = config_of(
+            "val-override-date: \"20120420235959\"\n\
+             trust-anchor: \"example.com. 3600 IN DS 34385 7 1 32E1CF5B4E0089080FF6DDC4A48CEE63E88101D6\"\n\
+             domain-insecure: \"lab.example.com.\"\nfake-sha1: yes\n",
+        )
+        .unwrap();
+        let dnssec = &config.resolver.dnssec;
+        assert!(dnssec.enabled && dnssec.test_switches.fake_sha1);
+        assert_eq!(dnssec.date_override, Some(1_334_966_399));
+        let name = |text: &str| Name::from_ascii(text).unwrap();
+        assert!(dnssec.anchors.closest(&name("www.example.com.")).is_some());
+        assert!(dnssec.anchors.is_negative(&name("a.lab.example.com.")));
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
     }
 
     #[test]

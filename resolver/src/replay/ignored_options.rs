@@ -50,40 +50,12 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
     // Validator settings: without a trust anchor nothing is validated, and a scenario with one
     // is already `unsupported: trust-anchor`.
     (
-        "val-override-date",
-        "validator clock; acts only with a trust anchor",
-    ),
-    (
-        "val-override-timestamp",
-        "validator clock; acts only with a trust anchor",
-    ),
-    (
-        "fake-sha1",
-        "validator test switch; acts only with a trust anchor",
-    ),
-    (
-        "fake-dsa",
-        "validator test switch; acts only with a trust anchor",
-    ),
-    (
         "trust-anchor-signaling",
         "RFC 8145 key-tag queries; sent only with a trust anchor",
     ),
     (
-        "harden-dnssec-stripped",
-        "validator rule; acts only with a trust anchor",
-    ),
-    (
-        "harden-algo-downgrade",
-        "validator rule; acts only with a trust anchor",
-    ),
-    (
         "val-max-restart",
         "validator retries; acts only with a trust anchor",
-    ),
-    (
-        "domain-insecure",
-        "validator exception; acts only with a trust anchor",
     ),
     (
         "val-clean-additional",

@@ -1,6 +1,7 @@
 //! The scrubber (Unbound `iter_scrub.c`): cleans an upstream reply before anything may use it.
 //! It is the only door to the cache: data it drops is never cached nor given to a client.
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -163,8 +164,11 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         }
     }
 
+    keep_signatures(&mut clean.answers, &answers);
+
     // Authority section: NS sets for the final name's ancestors inside the zone (delegations
-    // or the zone's own NS), one SOA for the final name's zone; nothing else.
+    // or the zone's own NS), one SOA for the final name's zone, and the DNSSEC records the
+    // validator needs (RFC 4035 §3.1.3: NSEC/NSEC3 proofs, a referral's DS); nothing else.
     let mut soa_kept = false;
     for record in reply.authorities.iter().take(MAX_RECORDS_PER_SECTION) {
         // An NS set for the zone's parent is kept only so that the classifier can see the
@@ -181,6 +185,10 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         }
         match record.record_type() {
             RecordType::NS if record.name.zone_of(&current) => {
+                clean.authorities.push(record.clone())
+            }
+            RecordType::NSEC | RecordType::NSEC3 => clean.authorities.push(record.clone()),
+            RecordType::DS if record.name.zone_of(&current) && record.name != *zone => {
                 clean.authorities.push(record.clone())
             }
             // One SOA set only: the first one seen for the final name's zone.
@@ -229,6 +237,14 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
             .retain(|record| record.record_type() != RecordType::NS);
     }
 
+    let authority: Vec<&Record> = reply
+        .authorities
+        .iter()
+        .take(MAX_RECORDS_PER_SECTION)
+        .filter(|record| in_zone(record))
+        .collect();
+    keep_signatures(&mut clean.authorities, &authority);
+
     // Additional section: addresses of the name servers named in the kept NS sets, and only
     // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed).
     let ns_targets: Vec<Name> = clean
@@ -247,6 +263,23 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         }
     }
     clean
+}
+
+/// RFC 4035 §3.1.1: an RRSIG goes with the RRset it covers; keeps those of `section`'s RRSIGs
+/// whose RRset was kept in `kept`.
+fn keep_signatures(kept: &mut Vec<Record>, section: &[&Record]) {
+    for record in section {
+        let RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) = &record.data else {
+            continue;
+        };
+        let covered = rrsig.input().type_covered;
+        let covers_kept = kept
+            .iter()
+            .any(|other| other.name == record.name && other.record_type() == covered);
+        if covers_kept && !kept.iter().any(|other| other == *record) {
+            kept.push((*record).clone());
+        }
+    }
 }
 
 fn dname_target(record: &Record) -> Option<Name> {

@@ -60,7 +60,14 @@ impl Resolver {
             .iter()
             .filter(|record| {
                 zone.zone_of(&record.name)
-                    && matches!(record.record_type(), RecordType::SOA | RecordType::NS)
+                    && matches!(
+                        record.record_type(),
+                        RecordType::SOA
+                            | RecordType::NS
+                            | RecordType::NSEC
+                            | RecordType::NSEC3
+                            | RecordType::RRSIG
+                    )
             })
             .cloned()
             .collect();
@@ -136,7 +143,10 @@ impl Resolver {
         for &(records, trust) in sections {
             for rrset in group_rrsets(records) {
                 let Some(first) = rrset.first() else { continue };
-                if first.record_type() == RecordType::SOA || !zone.zone_of(&first.name) {
+                // RRSIGs are kept with the validation state, not as an RRset of their own.
+                if matches!(first.record_type(), RecordType::SOA | RecordType::RRSIG)
+                    || !zone.zone_of(&first.name)
+                {
                     continue;
                 }
                 self.cache.insert_rrset(&rrset, trust, now);

@@ -116,6 +116,7 @@ impl Resolve for crate::Resolver {
         // Unbound's `flush_zone .` which leaves the infra cache alone.
         self.cache.clear();
         self.failures.clear();
+        self.key_cache.clear();
         FlushOutcome::Flushed
     }
     // TODO(resolver core): `cache_counters` once the cache counts hits and misses.

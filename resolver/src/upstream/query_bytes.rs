@@ -18,11 +18,13 @@ const HEADER_BYTES: usize = 12;
 /// The RD bit in the header's third byte (RFC 1035 §4.1.1).
 const RECURSION_DESIRED: u8 = 0x01;
 
-/// Our OPT record (RFC 6891) in wire form: payload size, version 0, no options, no DO bit.
+/// Our OPT record (RFC 6891) in wire form: payload size, version 0, no options, the DO bit
+/// (RFC 3225: the validator needs RRSIGs and NSEC/NSEC3 records; Unbound always sets it).
 static OPT_BYTES: LazyLock<Vec<u8>> = LazyLock::new(|| {
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_BUFFER_SIZE);
     edns.set_version(0);
+    edns.set_dnssec_ok(true);
     let mut bytes = Vec::new();
     let mut encoder = BinEncoder::new(&mut bytes);
     // An OPT record's owner is the root: nothing hickory can fail to write.
@@ -77,6 +79,7 @@ mod tests {
             let mut edns = Edns::new();
             edns.set_max_payload(EDNS_BUFFER_SIZE);
             edns.set_version(0);
+            edns.set_dnssec_ok(true);
             expected.edns = Some(edns);
         }
         expected.to_vec().unwrap()

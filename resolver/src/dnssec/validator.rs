@@ -1,0 +1,530 @@
+//! The validator step after a walk (Unbound `validator/validator.c`): the chain of trust from the
+//! closest anchor down to the zone that signed the reply, then every RRset and proof of the reply.
+//!
+//! ```text
+//! walk_validated ─▶ walk_reply (final reply held) ─▶ validate_final
+//!     per RRset: signer ─▶ zone_keys: key cache │ anchor ─▶ per label: DS (parent keys) ─▶ DNSKEY
+//!     negative / wildcard: NSEC/NSEC3 RRsets verified, then the proof (nsec.rs, nsec3.rs)
+//!  ─▶ not bogus: store_final (cache)   bogus: kept from the cache, SERVFAIL unless CD
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, Record, RecordType};
+
+use crate::dnssec::denial::{DsDenial, Proof};
+use crate::dnssec::keys::{ds_of, keys_from_anchor_keys, keys_from_ds, KeysCheck};
+use crate::dnssec::security::{Reason, Verdict};
+use crate::dnssec::signature::{
+    rrsig_of, signatures_for, verify_rrset, CheckContext, RrsetCheck, Verified, ZoneKeys,
+};
+use crate::dnssec::{nsec, nsec3};
+use crate::iterate::budget::Budget;
+use crate::iterate::states::{FinalReply, WalkResult};
+use crate::limits::{BOGUS_TTL, MAX_CHAIN_DEPTH};
+use crate::resolver::Resolver;
+use crate::scrub::classify::chain_end;
+
+/// How long a proved-insecure zone is remembered, in seconds: the negative answer's TTL is not
+/// tracked here, so a bound like Unbound's key cache default for insecure entries.
+const INSECURE_KEY_TTL: u64 = 900;
+
+/// What the chain of trust says about one zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeyState {
+    /// The zone's trusted keys (for a name that is no zone cut, the enclosing zone's).
+    Secure(ZoneKeys),
+    Insecure,
+    Bogus(Reason, Name),
+}
+
+/// Unbound's key cache: the chain's result per zone, with its expiry on the resolver clock.
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    entries: Mutex<HashMap<Name, (KeyState, Duration)>>,
+}
+
+impl KeyCache {
+    fn get(&self, name: &Name, now: Duration) -> Option<KeyState> {
+        let entries = self.entries.lock().ok()?;
+        let (state, expires) = entries.get(name)?;
+        (*expires > now).then(|| state.clone())
+    }
+
+    fn put(&self, name: &Name, state: &KeyState, ttl: u64, now: Duration) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= crate::limits::INFRA_MAX_ENTRIES {
+                entries.retain(|_, (_, expires)| *expires > now);
+            }
+            entries.insert(
+                name.clone(),
+                (state.clone(), now + Duration::from_secs(ttl)),
+            );
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+/// RRsets of `records` other than RRSIGs, grouped by owner and type, first-seen order.
+fn rrsets(records: &[Record]) -> Vec<Vec<Record>> {
+    let mut groups: Vec<Vec<Record>> = Vec::new();
+    for record in records {
+        if record.record_type() == RecordType::RRSIG {
+            continue;
+        }
+        match groups.iter_mut().find(|group| {
+            group.first().is_some_and(|first| {
+                first.name == record.name && first.record_type() == record.record_type()
+            })
+        }) {
+            Some(group) => group.push(record.clone()),
+            None => groups.push(vec![record.clone()]),
+        }
+    }
+    groups
+}
+
+impl Resolver {
+    /// Seconds since the UNIX epoch for signature windows: `val-override-date` plus the time
+    /// the resolver clock has run, or the system time.
+    pub(crate) fn validation_now(&self) -> u32 {
+        let elapsed = u32::try_from(self.clock.now().as_secs()).unwrap_or(u32::MAX);
+        match self.config.dnssec.date_override {
+            Some(date) => date.wrapping_add(elapsed),
+            None => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs() as u32),
+        }
+    }
+
+    fn check_context<'a>(&self, budget: &'a Budget) -> CheckContext<'a> {
+        CheckContext {
+            now: self.validation_now(),
+            allowance: &budget.signature_checks,
+            switches: self.config.dnssec.test_switches,
+        }
+    }
+
+    /// A walk, then the validator on its final reply; the reply is cached unless bogus.
+    pub(crate) async fn walk_validated(
+        &self,
+        qname: Name,
+        qtype: RecordType,
+        budget: &Budget,
+        depth: u8,
+        ancestors: Vec<(Name, RecordType)>,
+    ) -> (WalkResult, Verdict) {
+        if !self.config.dnssec.enabled {
+            let result = self.walk(qname, qtype, budget, depth, ancestors).await;
+            return (result, Verdict::insecure());
+        }
+        let (result, final_reply) = self
+            .walk_reply(qname, qtype, budget, depth, ancestors.clone(), true)
+            .await;
+        let Some(final_reply) = final_reply else {
+            return (result, Verdict::insecure());
+        };
+        let verdict = self
+            .validate_final(&result, &final_reply, budget, depth, &ancestors)
+            .await;
+        tracing::debug!(name = %final_reply.question.name(), security = ?verdict.security, reason = ?verdict.reason, "validated");
+        if !verdict.security.is_withheld() {
+            self.store_final(&result, final_reply);
+        }
+        (result, verdict)
+    }
+
+    /// RFC 4035 §5: every RRset of the answer section, then the denial or wildcard proofs.
+    async fn validate_final(
+        &self,
+        result: &WalkResult,
+        final_reply: &FinalReply,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> Verdict {
+        let question = &final_reply.question;
+        let qname = question.name();
+        let anchors = &self.config.dnssec.anchors;
+        if anchors.closest(qname).is_none() || anchors.is_negative(qname) {
+            return Verdict::insecure();
+        }
+        let reply = &final_reply.reply;
+        let mut verdict = Verdict::secure();
+        let dnames: Vec<&Record> = reply
+            .answers
+            .iter()
+            .filter(|record| record.record_type() == RecordType::DNAME)
+            .collect();
+        for rrset in rrsets(&reply.answers) {
+            let Some(first) = rrset.first() else { continue };
+            // RFC 6672 §5.3.1: the CNAME synthesized from a DNAME is unsigned; the DNAME is checked.
+            if first.record_type() == RecordType::CNAME
+                && signatures_for(&reply.answers, &first.name, RecordType::CNAME).is_empty()
+                && dnames.iter().any(|dname| dname.name.zone_of(&first.name))
+            {
+                continue;
+            }
+            let (rrset_verdict, verified) = self
+                .check_rrset(
+                    &rrset,
+                    &reply.answers,
+                    &final_reply.zone,
+                    budget,
+                    depth,
+                    ancestors,
+                )
+                .await;
+            verdict = verdict.worst(rrset_verdict);
+            if let Some(Verified {
+                wildcard_parent: Some(parent),
+                ..
+            }) = verified
+            {
+                let proof = self
+                    .denial_proof(
+                        reply,
+                        &final_reply.zone,
+                        budget,
+                        depth,
+                        ancestors,
+                        |nsecs, nsec3s| {
+                            if !nsecs.is_empty() {
+                                nsec::proves_no_closer_match(nsecs, &first.name, &parent)
+                            } else {
+                                nsec3::proves_no_closer_match(nsec3s, &first.name, &parent)
+                            }
+                        },
+                    )
+                    .await;
+                verdict = verdict.worst(proof_verdict(proof, &first.name));
+            }
+        }
+        let end = chain_end(reply, qname);
+        let qtype = question.query_type();
+        match result {
+            WalkResult::NoData(_) | WalkResult::NxDomain(_) => {
+                let name_error = matches!(result, WalkResult::NxDomain(_));
+                let proof = self
+                    .denial_proof(
+                        reply,
+                        &final_reply.zone,
+                        budget,
+                        depth,
+                        ancestors,
+                        |nsecs, nsec3s| match (name_error, nsecs.is_empty()) {
+                            (true, false) => nsec::proves_name_error(nsecs, &end),
+                            (true, true) => nsec3::proves_name_error(nsec3s, &end),
+                            (false, false) => nsec::proves_no_data(nsecs, &end, qtype),
+                            (false, true) => nsec3::proves_no_data(nsec3s, &end, qtype),
+                        },
+                    )
+                    .await;
+                verdict.worst(proof_verdict(proof, &end))
+            }
+            _ => verdict,
+        }
+    }
+
+    /// The NSEC/NSEC3 RRsets of the authority section verified with their zone's keys, then
+    /// `prove` over the secure ones. A zone found insecure gives `OptOut` (insecure).
+    async fn denial_proof(
+        &self,
+        reply: &Message,
+        zone: &Name,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+        prove: impl Fn(&[nsec::NsecRecord<'_>], &[nsec3::Nsec3Record<'_>]) -> Proof,
+    ) -> Result<Proof, Verdict> {
+        let mut secure: Vec<Record> = Vec::new();
+        let mut seen_any = false;
+        for rrset in rrsets(&reply.authorities) {
+            let Some(first) = rrset.first() else { continue };
+            if !matches!(
+                first.record_type(),
+                RecordType::NSEC | RecordType::NSEC3 | RecordType::SOA
+            ) {
+                continue;
+            }
+            seen_any = true;
+            let (verdict, _) = self
+                .check_rrset(&rrset, &reply.authorities, zone, budget, depth, ancestors)
+                .await;
+            match verdict.security {
+                crate::dnssec::Security::Secure => {
+                    if first.record_type() != RecordType::SOA {
+                        secure.extend(rrset);
+                    }
+                }
+                crate::dnssec::Security::Insecure => return Ok(Proof::OptOut),
+                _ => return Err(verdict),
+            }
+        }
+        if !seen_any {
+            // Nothing signed came: is the zone insecure?
+            match self.zone_keys(zone, budget, depth, ancestors).await {
+                KeyState::Insecure => return Ok(Proof::OptOut),
+                KeyState::Bogus(reason, name) => return Err(Verdict::bogus(reason, &name)),
+                KeyState::Secure(_) => return Ok(Proof::NotProved),
+            }
+        }
+        let nsecs = nsec::nsec_records(&secure);
+        let nsec3s = nsec3::nsec3_records(&secure);
+        Ok(prove(&nsecs, &nsec3s))
+    }
+
+    /// One RRset: its signer's keys through the chain, then its signatures.
+    async fn check_rrset(
+        &self,
+        rrset: &[Record],
+        section: &[Record],
+        zone: &Name,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> (Verdict, Option<Verified>) {
+        let Some(first) = rrset.first() else {
+            return (Verdict::insecure(), None);
+        };
+        let signatures = signatures_for(section, &first.name, first.record_type());
+        let signer = signatures
+            .iter()
+            .filter_map(|signature| rrsig_of(signature))
+            .map(|rrsig| rrsig.input().signer_name.clone())
+            .find(|signer| signer.zone_of(&first.name))
+            .unwrap_or_else(|| {
+                if zone.zone_of(&first.name) {
+                    zone.clone()
+                } else {
+                    first.name.clone()
+                }
+            });
+        if self.config.dnssec.anchors.is_negative(&first.name) {
+            return (Verdict::insecure(), None);
+        }
+        match self.zone_keys(&signer, budget, depth, ancestors).await {
+            KeyState::Insecure => (Verdict::insecure(), None),
+            KeyState::Bogus(reason, name) => (Verdict::bogus(reason, &name), None),
+            KeyState::Secure(keys) => {
+                if signatures.is_empty() {
+                    return (Verdict::bogus(Reason::RrsigsMissing, &first.name), None);
+                }
+                match verify_rrset(rrset, &signatures, &keys, self.check_context(budget)) {
+                    RrsetCheck::Secure(verified) => (Verdict::secure(), Some(verified)),
+                    RrsetCheck::Unsupported => (
+                        Verdict::insecure_because(Reason::UnsupportedAlgorithm, &first.name),
+                        None,
+                    ),
+                    RrsetCheck::Bogus(reason) => (Verdict::bogus(reason, &first.name), None),
+                }
+            }
+        }
+    }
+
+    /// The chain of trust down to `zone` (RFC 4035 §5.1-5.2), from the key cache where it can.
+    pub(crate) async fn zone_keys(
+        &self,
+        zone: &Name,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> KeyState {
+        let now = self.clock.now();
+        if let Some(state) = self.key_cache.get(zone, now) {
+            return state;
+        }
+        let anchors = &self.config.dnssec.anchors;
+        let Some((anchor_zone, anchor)) = anchors.closest(zone) else {
+            return KeyState::Insecure;
+        };
+        let anchor_zone = anchor_zone.clone();
+        let mut state = match self.key_cache.get(&anchor_zone, now) {
+            Some(state) => state,
+            None => {
+                let state = match self
+                    .fetch(&anchor_zone, RecordType::DNSKEY, budget, depth, ancestors)
+                    .await
+                {
+                    None => KeyState::Bogus(Reason::DnskeyMissing, anchor_zone.clone()),
+                    Some(reply) => {
+                        let context = self.check_context(budget);
+                        let check = if anchor.ds.is_empty() {
+                            keys_from_anchor_keys(
+                                &anchor_zone,
+                                &anchor.keys,
+                                &reply.answers,
+                                context,
+                            )
+                        } else {
+                            keys_from_ds(&anchor_zone, &anchor.ds, &reply.answers, context)
+                        };
+                        key_state(check, &anchor_zone)
+                    }
+                };
+                self.cache_key_state(&anchor_zone, &state);
+                state
+            }
+        };
+        let first = usize::from(anchor_zone.num_labels()) + 1;
+        let last = usize::from(zone.num_labels());
+        for labels in (first..=last).take(MAX_CHAIN_DEPTH) {
+            let KeyState::Secure(parent_keys) = &state else {
+                break;
+            };
+            let name = zone.trim_to(labels);
+            if let Some(cached) = self.key_cache.get(&name, self.clock.now()) {
+                state = cached;
+                continue;
+            }
+            let next = if anchors.is_negative(&name) {
+                KeyState::Insecure
+            } else {
+                self.descend(parent_keys, &name, budget, depth, ancestors)
+                    .await
+            };
+            self.cache_key_state(&name, &next);
+            state = next;
+        }
+        state
+    }
+
+    fn cache_key_state(&self, name: &Name, state: &KeyState) {
+        let ttl = match state {
+            KeyState::Secure(_) => INSECURE_KEY_TTL,
+            KeyState::Insecure => INSECURE_KEY_TTL,
+            KeyState::Bogus(..) => u64::from(BOGUS_TTL),
+        };
+        self.key_cache.put(name, state, ttl, self.clock.now());
+    }
+
+    /// One step down: `name`'s DS from the parent (or its proved absence), then its DNSKEYs.
+    async fn descend(
+        &self,
+        parent_keys: &ZoneKeys,
+        name: &Name,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> KeyState {
+        let Some(reply) = self
+            .fetch(name, RecordType::DS, budget, depth, ancestors)
+            .await
+        else {
+            return KeyState::Bogus(Reason::ChainUnreachable, name.clone());
+        };
+        let context = self.check_context(budget);
+        let ds_rrset: Vec<Record> = reply
+            .answers
+            .iter()
+            .filter(|record| record.name == *name && record.record_type() == RecordType::DS)
+            .cloned()
+            .collect();
+        if !ds_rrset.is_empty() {
+            let signatures = signatures_for(&reply.answers, name, RecordType::DS);
+            match verify_rrset(&ds_rrset, &signatures, parent_keys, context) {
+                RrsetCheck::Secure(_) => {}
+                RrsetCheck::Unsupported => return KeyState::Insecure,
+                RrsetCheck::Bogus(reason) => return KeyState::Bogus(reason, name.clone()),
+            }
+            let ds_set: Vec<_> = ds_rrset.iter().filter_map(ds_of).cloned().collect();
+            let Some(keys) = self
+                .fetch(name, RecordType::DNSKEY, budget, depth, ancestors)
+                .await
+            else {
+                return KeyState::Bogus(Reason::DnskeyMissing, name.clone());
+            };
+            return key_state(keys_from_ds(name, &ds_set, &keys.answers, context), name);
+        }
+        // No DS: the denial must be signed by the parent (RFC 4035 §5.2).
+        let mut secure: Vec<Record> = Vec::new();
+        for rrset in rrsets(&reply.authorities) {
+            let Some(first) = rrset.first() else { continue };
+            if !matches!(first.record_type(), RecordType::NSEC | RecordType::NSEC3) {
+                continue;
+            }
+            let signatures = signatures_for(&reply.authorities, &first.name, first.record_type());
+            match verify_rrset(&rrset, &signatures, parent_keys, context) {
+                RrsetCheck::Secure(_) => secure.extend(rrset),
+                RrsetCheck::Unsupported => return KeyState::Insecure,
+                RrsetCheck::Bogus(reason) => return KeyState::Bogus(reason, name.clone()),
+            }
+        }
+        let nsecs = nsec::nsec_records(&secure);
+        let denial = if nsecs.is_empty() {
+            nsec3::ds_denial(&nsec3::nsec3_records(&secure), name)
+        } else {
+            nsec::ds_denial(&nsecs, name)
+        };
+        match denial {
+            DsDenial::InsecureDelegation | DsDenial::OptOut | DsDenial::TooManyIterations => {
+                KeyState::Insecure
+            }
+            DsDenial::NoZoneCut => KeyState::Secure(parent_keys.clone()),
+            DsDenial::NotProved => KeyState::Bogus(Reason::DenialMissing, name.clone()),
+        }
+    }
+
+    /// A DS or DNSKEY query as a sub-walk (its queries count against the client's budget); the
+    /// scrubbed final reply, or None when the walk failed.
+    async fn fetch(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> Option<Message> {
+        if ancestors
+            .iter()
+            .any(|(ancestor, ancestor_type)| ancestor == name && *ancestor_type == record_type)
+        {
+            return None;
+        }
+        let (result, final_reply) = self
+            .walk_reply(
+                name.clone(),
+                record_type,
+                budget,
+                depth,
+                ancestors.to_vec(),
+                true,
+            )
+            .await;
+        match result {
+            WalkResult::ServFail(reason) => {
+                tracing::debug!(%name, %record_type, reason, "key fetch failed");
+                None
+            }
+            _ => final_reply.map(|final_reply| final_reply.reply),
+        }
+    }
+}
+
+fn key_state(check: KeysCheck, zone: &Name) -> KeyState {
+    match check {
+        KeysCheck::Secure(keys, _) => KeyState::Secure(keys),
+        KeysCheck::Insecure(_) => KeyState::Insecure,
+        KeysCheck::Bogus(reason) => KeyState::Bogus(reason, zone.clone()),
+    }
+}
+
+fn proof_verdict(proof: Result<Proof, Verdict>, name: &Name) -> Verdict {
+    match proof {
+        Ok(Proof::Proved) => Verdict::secure(),
+        Ok(Proof::OptOut) => Verdict::insecure(),
+        Ok(Proof::TooManyIterations) => {
+            Verdict::insecure_because(Reason::Nsec3IterationsTooHigh, name)
+        }
+        Ok(Proof::NotProved) => Verdict::bogus(Reason::DenialMissing, name),
+        Err(verdict) => verdict,
+    }
+}

@@ -6,7 +6,7 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpStream, UdpSocket};
 
 use crate::limits::{MAX_SOCKETS_CLOSING, MAX_TCP_MESSAGE, UDP_RECEIVE_BUFFER};
@@ -79,7 +79,21 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
     // waiting, or a single forged datagram would make us give up on the server. The caller's
     // timeout bounds this loop; the resolver still checks ID and question of what we return.
     loop {
-        socket.readable().await.map_err(io_error)?;
+        // ERROR too: an ICMP port unreachable (nothing listens there) reaches a connected socket
+        // as ECONNREFUSED without making it readable; waited for as readable only, a closed port
+        // cost the whole timeout instead of failing at once.
+        let ready = socket
+            .ready(Interest::READABLE | Interest::ERROR)
+            .await
+            .map_err(io_error)?;
+        if ready.is_error() {
+            if let Some(error) = pending_socket_error(&socket) {
+                return Err(io_error(error));
+            }
+        }
+        if !ready.is_readable() {
+            continue;
+        }
         match receive_into_thread_buffer(&socket, query) {
             Ok(Some(reply)) => {
                 close_later(socket);
@@ -90,6 +104,17 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
             Err(error) => return Err(io_error(error)),
         }
     }
+}
+
+/// The socket's pending error (ECONNREFUSED after an ICMP port unreachable), taken and cleared;
+/// `None` also clears the error readiness, so the wait above does not spin on it.
+fn pending_socket_error(socket: &UdpSocket) -> Option<std::io::Error> {
+    let taken = socket.try_io(Interest::ERROR, || match socket.take_error() {
+        Ok(Some(error)) => Ok(error),
+        Ok(None) => Err(ErrorKind::WouldBlock.into()),
+        Err(error) => Ok(error),
+    });
+    taken.ok()
 }
 
 thread_local! {
@@ -263,6 +288,27 @@ mod tests {
         assert_eq!(reply.len(), 4000);
         assert_eq!(&reply[..5], b"\x56\x78big");
         answer.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn closed_udp_port_fails_at_once_as_refused() {
+        // The kernel answers a datagram to a port nobody listens on with ICMP port
+        // unreachable; the exchange must end with it, not wait for the timeout.
+        let closed = std::net::UdpSocket::bind("127.0.0.65:0").unwrap();
+        let address = closed.local_addr().unwrap();
+        drop(closed);
+        let result = UdpTcpTransport::new()
+            .exchange(
+                address,
+                Protocol::Udp,
+                b"\x12\x34query",
+                Duration::from_secs(30),
+            )
+            .await;
+        assert_eq!(
+            result,
+            Err(TransportError::Io(ErrorKind::ConnectionRefused))
+        );
     }
 
     #[tokio::test]

@@ -55,6 +55,30 @@ pub const INFRA_MAX_ENTRIES: usize = 10_000;
 /// Ceiling for a smoothed RTT after repeated timeouts. Unbound `USEFUL_SERVER_TOP_TIMEOUT` 120 s.
 pub const MAX_SMOOTHED_RTT_MILLIS: u32 = 120_000;
 
+/// Timeouts (and refusals) in a row after which a server rests: it is not chosen until its probe
+/// time (`upstream/infra.rs`). Two, because the first UDP timeout is followed by one try over TCP
+/// (a server may drop UDP and answer TCP): a server silent on both has failed twice. Unbound
+/// counts `TIMEOUT_COUNT_MAX` 3 per query type and blocks a server once its backed-off RTO
+/// reaches `PROBE_MAXRTO` 12 s (about five timeouts from 376 ms: the 15 s its first query in a
+/// dead zone costs); with our fixed 1.5 s timeout, two are already 3 s.
+pub const SERVER_DOWN_AFTER_TIMEOUTS: u32 = 2;
+
+/// How long a server rests before one query probes it. Unbound's `probedelay` is the RTO plus
+/// 2 s (14 s to 122 s); ours is shorter so a server that comes back is used again within
+/// seconds, at the cost of one query per interval waiting for the probe's timeout. It must
+/// outlast the walk that put the zone's servers to rest (two servers, UDP and TCP each: 6 s,
+/// the first resting after 4.5 s), or the next client's walk would probe them all again at
+/// once; 5 s is also how long that walk's SERVFAIL is cached (`FAILURE_CACHE_TTL`).
+pub const PROBE_DELAY_FIRST: Duration = Duration::from_secs(5);
+
+/// Ceiling of the probe delay, doubled per failed probe (5, 10, 20 s): a server dead for hours
+/// costs one probe per 20 s, and is used again at most 20 s after it answers again.
+pub const PROBE_DELAY_MAX: Duration = Duration::from_secs(20);
+
+/// How long a server that answered over TCP after UDP timed out is asked over TCP only.
+/// Unbound keeps such knowledge (`infra_update_tcp_works`) for its `host-ttl`, 900 s.
+pub const TCP_ONLY_DURATION: Duration = Duration::from_secs(900);
+
 /// Records kept per section from one upstream reply; a larger reply is cut (and thus never cached
 /// whole). Unbound bounds RRsets per message at `RR_COUNT_MAX` 65535; 512 is far above real data.
 pub const MAX_RECORDS_PER_SECTION: usize = 512;

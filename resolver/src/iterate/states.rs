@@ -18,8 +18,9 @@ use crate::limits::{
 use crate::resolver::Resolver;
 use crate::scrub::classify::{classify, ReplyClass};
 use crate::scrub::scrubber::scrub;
-use crate::upstream::exchange::{exchange, ExchangeFailure};
+use crate::upstream::exchange::{exchange, ExchangeFailure, UpstreamReply};
 use crate::upstream::infra::order_by_rtt;
+use crate::upstream::transport::Protocol;
 
 /// What one walk (one name, one type, no CNAME chasing beyond one reply) ends with.
 #[derive(Debug)]
@@ -223,26 +224,15 @@ impl Resolver {
     async fn prime_root(&self, walk: &mut Walk, budget: &Budget) -> State {
         walk.primed = true;
         let hints = self.hints_delegation();
-        let mut candidates: Vec<SocketAddr> = hints
-            .candidate_addresses()
-            .into_iter()
-            .filter(|address| self.may_query(*address))
-            .collect();
-        order_socket_addresses(self, &mut candidates);
+        let mut candidates = self.usable_addresses(&hints, RecordType::NS);
+        order_socket_addresses(self, &Name::root(), &mut candidates);
         let question = Query::query(Name::root(), RecordType::NS);
         for server in candidates {
-            match exchange(
-                self.transport.as_ref(),
-                self.clock.as_ref(),
-                budget,
-                server,
-                &question,
-                false,
-            )
-            .await
+            match self
+                .ask(budget, server, &Name::root(), &question, false)
+                .await
             {
                 Ok(reply) => {
-                    self.infra.record_reply(server.ip(), reply.round_trip);
                     let clean = scrub(
                         &reply.message,
                         &question,
@@ -260,9 +250,6 @@ impl Resolver {
                 Err(ExchangeFailure::BudgetExhausted) => {
                     return State::Finished(WalkResult::ServFail("budget exhausted while priming"))
                 }
-                Err(ExchangeFailure::Timeout) => self
-                    .infra
-                    .record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT),
                 Err(_) => {}
             }
         }
@@ -307,36 +294,31 @@ impl Resolver {
         if walk.queries >= MAX_QUERIES_PER_WALK {
             return State::Finished(WalkResult::ServFail("query limit per walk reached"));
         }
-        let mut candidates: Vec<SocketAddr> = delegation
-            .candidate_addresses()
-            .into_iter()
-            .filter(|address| self.may_query(*address))
-            .collect();
-        order_socket_addresses(self, &mut candidates);
+        let (question, minimised) = self.outgoing_question(walk, &delegation);
+        let mut candidates = self.usable_addresses(&delegation, question.query_type());
+        order_socket_addresses(self, &delegation.zone, &mut candidates);
         let Some(server) = candidates.first().copied() else {
             let next = self.find_more_targets(walk, &mut delegation, budget).await;
             walk.delegation = Some(delegation);
             return next;
         };
-        let (question, minimised) = self.outgoing_question(walk, &delegation);
         walk.queries += 1;
         walk.last_sent_minimised = minimised;
         if minimised {
             walk.minimise_count += 1;
         }
-        let result = exchange(
-            self.transport.as_ref(),
-            self.clock.as_ref(),
-            budget,
-            server,
-            &question,
-            delegation.forward,
-        )
-        .await;
+        let result = self
+            .ask(
+                budget,
+                server,
+                &delegation.zone,
+                &question,
+                delegation.forward,
+            )
+            .await;
         let zone = delegation.zone.clone();
         match result {
             Ok(reply) => {
-                self.infra.record_reply(server.ip(), reply.round_trip);
                 walk.delegation = Some(delegation);
                 let clean = scrub(&reply.message, &question, &zone, self.config.scrub_rules());
                 State::QueryResponse {
@@ -350,11 +332,17 @@ impl Resolver {
             }
             Err(failure) => {
                 tracing::debug!(%server, %failure, "upstream failed");
-                if failure == ExchangeFailure::Timeout {
-                    self.infra
-                        .record_timeout(server.ip(), UPSTREAM_QUERY_TIMEOUT);
+                let tcp_due = self
+                    .infra
+                    .first_protocol(server.ip(), &zone, self.clock.now())
+                    == Protocol::Tcp;
+                if failure == ExchangeFailure::Timeout(Protocol::Udp) && tcp_due {
+                    // Kept for one try over TCP once the delegation's other servers have had
+                    // theirs over UDP (its doubled RTT orders it after them): a server may drop
+                    // UDP and answer TCP.
+                } else {
+                    delegation.give_up(server);
                 }
-                delegation.give_up(server);
                 walk.delegation = Some(delegation);
                 State::QueryTargets
             }
@@ -436,6 +424,14 @@ impl Resolver {
             let current =
                 std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
             return self.act_on_final_class(walk, current, class, reply, &question);
+        }
+        let (next_question, _) = self.outgoing_question(walk, delegation);
+        if self.every_address_rests(delegation, next_question.query_type()) {
+            // Unbound's "no useful server": the zone's servers failed lately and rest until
+            // their probe time; asking the parent again would hand back the same servers.
+            return State::Finished(WalkResult::ServFail(
+                "every server of the delegation is resting after timeouts",
+            ));
         }
         if delegation.from_cache
             && !delegation.zone.is_root()
@@ -603,9 +599,93 @@ impl Resolver {
     }
 }
 
-fn order_socket_addresses(resolver: &Resolver, addresses: &mut [SocketAddr]) {
+impl Resolver {
+    /// The delegation's addresses this walk has not given up on, that may be queried, and whose
+    /// server is not resting for `qtype` (`upstream/infra.rs`; one whose probe is due is not).
+    fn usable_addresses(&self, delegation: &Delegation, qtype: RecordType) -> Vec<SocketAddr> {
+        let now = self.clock.now();
+        delegation
+            .candidate_addresses()
+            .into_iter()
+            .filter(|address| self.may_query(*address))
+            .filter(|address| {
+                self.infra
+                    .is_available(address.ip(), &delegation.zone, qtype, now)
+            })
+            .collect()
+    }
+
+    /// Whether the delegation has addresses and every one of them rests for `qtype`.
+    fn every_address_rests(&self, delegation: &Delegation, qtype: RecordType) -> bool {
+        let now = self.clock.now();
+        let mut addresses = delegation
+            .servers
+            .iter()
+            .flat_map(|server| server.addresses.iter())
+            .filter(|address| self.may_query(**address))
+            .peekable();
+        addresses.peek().is_some()
+            && addresses.all(|address| {
+                !self
+                    .infra
+                    .is_available(address.ip(), &delegation.zone, qtype, now)
+            })
+    }
+
+    /// One exchange with `server`, over the protocol the infra cache chooses, and its outcome
+    /// recorded there: a reply lets the server back in, a timeout or refusal counts against it.
+    async fn ask(
+        &self,
+        budget: &Budget,
+        server: SocketAddr,
+        zone: &Name,
+        question: &Query,
+        recursion_desired: bool,
+    ) -> Result<UpstreamReply, ExchangeFailure> {
+        let address = server.ip();
+        let now = self.clock.now();
+        self.infra.claim_probe(address, zone, now);
+        let protocol = self.infra.first_protocol(address, zone, now);
+        let result = exchange(
+            self.transport.as_ref(),
+            self.clock.as_ref(),
+            budget,
+            server,
+            question,
+            recursion_desired,
+            protocol,
+        )
+        .await;
+        let now = self.clock.now();
+        match &result {
+            Ok(reply) => self.infra.record_reply(
+                address,
+                zone,
+                question.query_type(),
+                reply.round_trip,
+                reply.protocol,
+                now,
+            ),
+            Err(ExchangeFailure::Timeout(protocol)) => self.infra.record_timeout(
+                address,
+                zone,
+                question.query_type(),
+                *protocol,
+                UPSTREAM_QUERY_TIMEOUT,
+                now,
+            ),
+            Err(ExchangeFailure::Network(std::io::ErrorKind::ConnectionRefused)) => {
+                self.infra.record_refused(address, zone, now)
+            }
+            Err(_) => {}
+        }
+        result
+    }
+}
+
+fn order_socket_addresses(resolver: &Resolver, zone: &Name, addresses: &mut [SocketAddr]) {
     let mut ips: Vec<std::net::IpAddr> = addresses.iter().map(|address| address.ip()).collect();
-    order_by_rtt(&resolver.infra, &mut ips);
+    order_by_rtt(&resolver.infra, zone, &mut ips);
     addresses.sort_by_key(|address| {
         ips.iter()
             .position(|ip| *ip == address.ip())

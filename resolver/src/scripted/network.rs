@@ -58,9 +58,20 @@ pub(crate) struct Canned {
     pub truncated_over_udp: bool,
     /// Over TCP the server does not answer at all (with `truncated_over_udp`: TC and no TCP).
     pub silent_over_tcp: bool,
+    /// Over UDP the server does not answer at all (a firewall dropping UDP, TCP open).
+    pub silent_over_udp: bool,
     pub wrong_id: bool,
     /// The reply carries this question instead of the one asked.
     pub wrong_question: Option<Name>,
+}
+
+impl Canned {
+    fn silent_over(&self, protocol: Protocol) -> bool {
+        match protocol {
+            Protocol::Udp => self.silent_over_udp,
+            Protocol::Tcp => self.silent_over_tcp,
+        }
+    }
 }
 
 pub(crate) fn answer(records: Vec<Record>) -> Canned {
@@ -126,6 +137,27 @@ impl ScriptedNetwork {
         self.fallbacks.values_mut().for_each(&change);
     }
 
+    /// A copy of this network (replies and fallbacks, not what was sent, a clock of its own)
+    /// where `server` never answers.
+    pub(crate) fn without_server(&self, server: &str) -> ScriptedNetwork {
+        let gone = ip(server);
+        ScriptedNetwork {
+            replies: self
+                .replies
+                .iter()
+                .filter(|((address, ..), _)| *address != gone)
+                .map(|(key, canned)| (key.clone(), canned.clone()))
+                .collect(),
+            fallbacks: self
+                .fallbacks
+                .iter()
+                .filter(|(address, _)| **address != gone)
+                .map(|(address, canned)| (*address, canned.clone()))
+                .collect(),
+            ..ScriptedNetwork::default()
+        }
+    }
+
     pub(crate) fn sent(&self) -> Vec<Sent> {
         self.sent.lock().unwrap().clone()
     }
@@ -168,7 +200,7 @@ impl Transport for ScriptedNetwork {
                 protocol,
             ));
             let canned = match self.reply_for(server.ip(), &question) {
-                Some(canned) if !(canned.silent_over_tcp && protocol == Protocol::Tcp) => canned,
+                Some(canned) if !canned.silent_over(protocol) => canned,
                 _ => {
                     self.clock.advance(timeout);
                     return Err(TransportError::Timeout);

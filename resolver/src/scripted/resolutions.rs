@@ -486,6 +486,23 @@ async fn out_of_bailiwick_glue_is_never_used() {
 async fn spoofed_ns_set_riding_on_an_answer_does_not_replace_the_delegation() {
     let mut network = internet();
     let evil = "203.0.113.99";
+    // The walk to bad.example.com. must reach example.com.'s server (it once timed out at the
+    // root, which knew no such name, so the spoofed reply was never seen).
+    network.on(
+        ROOT,
+        "bad.example.com.",
+        RecordType::A,
+        referral(vec![ns("com.", "a.gtld.com.")], vec![a("a.gtld.com.", COM)]),
+    );
+    network.on(
+        COM,
+        "bad.example.com.",
+        RecordType::A,
+        referral(
+            vec![ns("example.com.", "ns.example.com.")],
+            vec![a("ns.example.com.", EXAMPLE_COM)],
+        ),
+    );
     network.on(
         EXAMPLE_COM,
         "bad.example.com.",

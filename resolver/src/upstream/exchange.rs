@@ -16,7 +16,8 @@ use crate::upstream::transport::{Protocol, Transport, TransportError};
 /// Why an exchange gave no usable reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExchangeFailure {
-    Timeout,
+    /// No reply in time over this protocol.
+    Timeout(Protocol),
     Network(std::io::ErrorKind),
     Malformed,
     Mismatch(ReplyMismatch),
@@ -26,7 +27,7 @@ pub enum ExchangeFailure {
 impl std::fmt::Display for ExchangeFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ExchangeFailure::Timeout => write!(f, "timed out"),
+            ExchangeFailure::Timeout(protocol) => write!(f, "timed out over {protocol:?}"),
             ExchangeFailure::Network(kind) => write!(f, "network error: {kind}"),
             ExchangeFailure::Malformed => write!(f, "malformed reply"),
             ExchangeFailure::Mismatch(mismatch) => write!(f, "reply not ours: {mismatch}"),
@@ -39,10 +40,13 @@ impl std::fmt::Display for ExchangeFailure {
 pub struct UpstreamReply {
     pub message: Message,
     pub round_trip: Duration,
+    /// The protocol that brought the reply.
+    pub protocol: Protocol,
 }
 
-/// Sends `question` to `server`: UDP first, TCP when truncated; EDNS0 unless the server
-/// rejects it. Every send counts against `budget`.
+/// Sends `question` to `server` over `first_protocol` (UDP unless the infra cache says the
+/// server needs TCP), then TCP when truncated; EDNS0 unless the server rejects it. Every send
+/// counts against `budget`.
 pub async fn exchange(
     transport: &dyn Transport,
     clock: &dyn Clock,
@@ -50,8 +54,9 @@ pub async fn exchange(
     server: SocketAddr,
     question: &Query,
     recursion_desired: bool,
+    first_protocol: Protocol,
 ) -> Result<UpstreamReply, ExchangeFailure> {
-    let mut protocol = Protocol::Udp;
+    let mut protocol = first_protocol;
     let mut use_edns = true;
     // At most: UDP, then TCP (TC=1) and/or plain DNS (FORMERR): three sends.
     for _ in 0..3 {
@@ -69,7 +74,7 @@ pub async fn exchange(
             .await
         {
             Ok(reply_bytes) => reply_bytes,
-            Err(TransportError::Timeout) => return Err(ExchangeFailure::Timeout),
+            Err(TransportError::Timeout) => return Err(ExchangeFailure::Timeout(protocol)),
             Err(TransportError::Io(kind)) => return Err(ExchangeFailure::Network(kind)),
         };
         let round_trip = clock.now().saturating_sub(started);
@@ -95,6 +100,7 @@ pub async fn exchange(
         return Ok(UpstreamReply {
             message: reply,
             round_trip,
+            protocol,
         });
     }
     Err(ExchangeFailure::Malformed)

@@ -1,22 +1,75 @@
-//! Infrastructure data: what the resolver has learned about each server address (smoothed RTT).
-//! Kept apart from the RRset cache (as Unbound's infra cache); it never holds DNS data.
+//! Infrastructure data: what the resolver has learned about each server address for each zone
+//! (smoothed RTT, timeouts in a row, whether it rests, whether it needs TCP), keyed like Unbound's
+//! infra cache (`services/cache/infra.c`) by address and zone: a server that never answers for
+//! one zone it serves may still serve another. Kept apart from the RRset cache; no DNS data.
+//!
+//! A server that times out over UDP is asked over TCP next (`first_protocol`); one that fails
+//! `SERVER_DOWN_AFTER_TIMEOUTS` times in a row rests: it is not chosen until its probe time,
+//! when one query probes it (the delay doubles per failed probe, up to `PROBE_DELAY_MAX`). A
+//! delegation whose servers all rest is unreachable until the first probe time, and its
+//! queries end in SERVFAIL without waiting. Any reply lets the server back in at once.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::limits::{INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS};
+use hickory_proto::rr::{Name, RecordType};
 
-#[derive(Clone, Copy, Debug)]
+use crate::limits::{
+    INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS, PROBE_DELAY_FIRST, PROBE_DELAY_MAX,
+    SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION,
+};
+use crate::upstream::transport::Protocol;
+
+#[derive(Clone, Copy, Debug, Default)]
 struct ServerRecord {
     smoothed_rtt_millis: u32,
+    /// Timeouts (UDP or TCP) and refusals since the last reply, per `TypeClass` (Unbound's
+    /// `timeout_A`, `timeout_AAAA`, `timeout_other`: a server that never answers AAAA queries
+    /// rests for them only).
+    failures_in_a_row: [u32; 3],
+    /// UDP timed out and TCP was not tried since: the next query goes over TCP.
+    tcp_fallback_due: bool,
+    /// TCP answered after UDP timed out: queries go over TCP until then.
+    tcp_only_until: Option<Duration>,
+    /// Resting: not chosen before then (Unbound `probedelay`) for the types that failed
+    /// `SERVER_DOWN_AFTER_TIMEOUTS` times in a row; then one query may probe it.
+    resting_until: Option<Duration>,
 }
 
-/// Smoothed RTT per server address, bounded in size.
+/// Unbound's three timeout counts: A, AAAA, and every other type.
+fn type_class(qtype: RecordType) -> usize {
+    match qtype {
+        RecordType::A => 0,
+        RecordType::AAAA => 1,
+        _ => 2,
+    }
+}
+
+impl ServerRecord {
+    fn rests_for(&self, qtype: RecordType, now: Duration) -> bool {
+        let failures = self.failures_in_a_row[type_class(qtype)];
+        failures >= SERVER_DOWN_AFTER_TIMEOUTS
+            && self.resting_until.is_some_and(|until| now < until)
+    }
+
+    fn most_failures(&self) -> u32 {
+        self.failures_in_a_row.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// A server address and the zone it was asked about (lower-cased).
+type ServerKey = (IpAddr, Name);
+
+/// Per server address and zone, bounded in size.
 #[derive(Default)]
 pub struct InfraCache {
-    servers: Mutex<HashMap<IpAddr, ServerRecord>>,
+    servers: Mutex<HashMap<ServerKey, ServerRecord>>,
+}
+
+fn key(address: IpAddr, zone: &Name) -> ServerKey {
+    (address, zone.to_lowercase())
 }
 
 impl InfraCache {
@@ -24,63 +77,171 @@ impl InfraCache {
         Self::default()
     }
 
+    fn lock(&self) -> MutexGuard<'_, HashMap<ServerKey, ServerRecord>> {
+        // A poisoned map is still a consistent map of plain values: keep using it.
+        self.servers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The address's smoothed RTT in milliseconds; `None` for a server never tried.
-    pub fn smoothed_rtt(&self, address: IpAddr) -> Option<u32> {
-        let servers = self.servers.lock().ok()?;
-        servers
-            .get(&address)
+    pub fn smoothed_rtt(&self, address: IpAddr, zone: &Name) -> Option<u32> {
+        self.lock()
+            .get(&key(address, zone))
             .map(|record| record.smoothed_rtt_millis)
     }
 
-    /// RFC 6298-style smoothing (7/8 old + 1/8 new), as Unbound's `rtt_update`.
-    pub fn record_reply(&self, address: IpAddr, rtt: Duration) {
+    /// Whether the server may be asked a `qtype` question now: it is not resting for that type,
+    /// or its probe is due.
+    pub fn is_available(
+        &self,
+        address: IpAddr,
+        zone: &Name,
+        qtype: RecordType,
+        now: Duration,
+    ) -> bool {
+        self.lock()
+            .get(&key(address, zone))
+            .is_none_or(|record| !record.rests_for(qtype, now))
+    }
+
+    /// Called when a query is about to go to `address`: if it is a resting server's probe, the
+    /// next probe is put off, so concurrent queries do not all probe it (Unbound `infra_host`).
+    pub fn claim_probe(&self, address: IpAddr, zone: &Name, now: Duration) {
+        if let Some(record) = self.lock().get_mut(&key(address, zone)) {
+            if record.resting_until.is_some_and(|until| now >= until) {
+                record.resting_until = Some(now + probe_delay(record.most_failures()));
+            }
+        }
+    }
+
+    /// How the next query to the server starts: TCP when UDP timed out last time (RFC 7766 §5
+    /// lets any query go over TCP) or when only TCP has answered lately; UDP otherwise.
+    pub fn first_protocol(&self, address: IpAddr, zone: &Name, now: Duration) -> Protocol {
+        let servers = self.lock();
+        let Some(record) = servers.get(&key(address, zone)) else {
+            return Protocol::Udp;
+        };
+        let tcp_only = record.tcp_only_until.is_some_and(|until| now < until);
+        if record.tcp_fallback_due || tcp_only {
+            Protocol::Tcp
+        } else {
+            Protocol::Udp
+        }
+    }
+
+    /// A reply lets the server back in at once. RFC 6298-style smoothing (7/8 old + 1/8 new), as
+    /// Unbound's `rtt_update`; after a failure streak the estimate restarts from the sample (as
+    /// Unbound's `rtt_init` for a server above `USEFUL_SERVER_TOP_TIMEOUT`).
+    pub fn record_reply(
+        &self,
+        address: IpAddr,
+        zone: &Name,
+        qtype: RecordType,
+        rtt: Duration,
+        protocol: Protocol,
+        now: Duration,
+    ) {
         let sample = u32::try_from(rtt.as_millis())
             .unwrap_or(MAX_SMOOTHED_RTT_MILLIS)
             .min(MAX_SMOOTHED_RTT_MILLIS);
-        self.update(address, |old| match old {
-            Some(old) => (old.saturating_mul(7) / 8).saturating_add(sample / 8),
-            None => sample,
+        self.update(address, zone, |record, known| {
+            record.smoothed_rtt_millis = if known && record.most_failures() == 0 {
+                (record.smoothed_rtt_millis.saturating_mul(7) / 8).saturating_add(sample / 8)
+            } else {
+                sample
+            };
+            match protocol {
+                Protocol::Tcp if record.tcp_fallback_due => {
+                    record.tcp_only_until = Some(now + TCP_ONLY_DURATION);
+                }
+                Protocol::Udp => record.tcp_only_until = None,
+                Protocol::Tcp => {}
+            }
+            record.failures_in_a_row[type_class(qtype)] = 0;
+            record.tcp_fallback_due = false;
+            record.resting_until = None;
         });
     }
 
-    /// A timeout doubles the estimate (Unbound backs off the same way), so the server sinks in
-    /// the preference order but is tried again once others prove slower.
-    pub fn record_timeout(&self, address: IpAddr, timeout: Duration) {
+    /// A timeout doubles the RTT estimate (Unbound `rtt_lost`), so the server sinks in the
+    /// preference order; the first UDP timeout makes the next query TCP; the
+    /// `SERVER_DOWN_AFTER_TIMEOUTS`th in a row puts the server to rest.
+    pub fn record_timeout(
+        &self,
+        address: IpAddr,
+        zone: &Name,
+        qtype: RecordType,
+        protocol: Protocol,
+        timeout: Duration,
+        now: Duration,
+    ) {
         let floor = u32::try_from(timeout.as_millis()).unwrap_or(MAX_SMOOTHED_RTT_MILLIS);
-        self.update(address, |old| {
-            old.unwrap_or(floor)
+        self.update(address, zone, |record, known| {
+            let old = if known {
+                record.smoothed_rtt_millis
+            } else {
+                floor
+            };
+            record.smoothed_rtt_millis = old
                 .max(floor)
                 .saturating_mul(2)
-                .min(MAX_SMOOTHED_RTT_MILLIS)
+                .min(MAX_SMOOTHED_RTT_MILLIS);
+            let failures = &mut record.failures_in_a_row[type_class(qtype)];
+            *failures = failures.saturating_add(1);
+            let failures = *failures;
+            record.tcp_fallback_due = protocol == Protocol::Udp && failures == 1;
+            if failures >= SERVER_DOWN_AFTER_TIMEOUTS {
+                record.resting_until = Some(now + probe_delay(failures));
+            }
         });
     }
 
-    fn update(&self, address: IpAddr, next: impl FnOnce(Option<u32>) -> u32) {
-        let Ok(mut servers) = self.servers.lock() else {
-            return;
-        };
-        if servers.len() >= INFRA_MAX_ENTRIES && !servers.contains_key(&address) {
+    /// Connection refused (ICMP port unreachable over UDP, RST over TCP): nothing serves DNS
+    /// there now, so the server rests at once; its probe comes as soon as after timeouts.
+    pub fn record_refused(&self, address: IpAddr, zone: &Name, now: Duration) {
+        self.update(address, zone, |record, known| {
+            if !known {
+                record.smoothed_rtt_millis = MAX_SMOOTHED_RTT_MILLIS;
+            }
+            // Nothing listens: every type fails alike.
+            for failures in &mut record.failures_in_a_row {
+                *failures = failures.saturating_add(1).max(SERVER_DOWN_AFTER_TIMEOUTS);
+            }
+            record.tcp_fallback_due = false;
+            record.resting_until = Some(now + probe_delay(record.most_failures()));
+        });
+    }
+
+    /// Applies `change` to the address's record (`known` false for a fresh one).
+    fn update(&self, address: IpAddr, zone: &Name, change: impl FnOnce(&mut ServerRecord, bool)) {
+        let key = key(address, zone);
+        let mut servers = self.lock();
+        if servers.len() >= INFRA_MAX_ENTRIES && !servers.contains_key(&key) {
             // Forgetting everything is crude but bounded; RTTs are re-learned within a few queries.
             servers.clear();
         }
-        let old = servers
-            .get(&address)
-            .map(|record| record.smoothed_rtt_millis);
-        servers.insert(
-            address,
-            ServerRecord {
-                smoothed_rtt_millis: next(old),
-            },
-        );
+        let known = servers.contains_key(&key);
+        let record = servers.entry(key).or_default();
+        change(record, known);
     }
+}
+
+/// How long a server rests after `failures` in a row: `PROBE_DELAY_FIRST` when it goes down,
+/// doubled for each failed probe since, at most `PROBE_DELAY_MAX`.
+fn probe_delay(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(SERVER_DOWN_AFTER_TIMEOUTS).min(16);
+    PROBE_DELAY_FIRST
+        .saturating_mul(1u32 << doublings)
+        .min(PROBE_DELAY_MAX)
 }
 
 /// Orders candidate addresses: never-tried servers first (they may be the fastest; Unbound gives
 /// them a low "niceness" so they get probed), then by smoothed RTT. Stable for equal values.
-pub fn order_by_rtt(infra: &InfraCache, addresses: &mut [IpAddr]) {
+pub fn order_by_rtt(infra: &InfraCache, zone: &Name, addresses: &mut [IpAddr]) {
     addresses.sort_by_key(|address| {
         infra
-            .smoothed_rtt(*address)
+            .smoothed_rtt(*address, zone)
             .map_or(0, |rtt| rtt.saturating_add(1))
     });
 }
@@ -90,30 +251,218 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
+    const TIMEOUT: Duration = Duration::from_millis(1500);
+
+    fn address(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
+    }
+
+    fn zone() -> Name {
+        Name::from_ascii("example.com.").unwrap()
+    }
+
+    fn at(seconds: u64) -> Duration {
+        Duration::from_secs(seconds)
+    }
+
     #[test]
     fn faster_server_is_preferred_and_unknown_servers_come_first() {
         let infra = InfraCache::new();
-        let slow = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
-        let fast = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
-        let unknown = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 3));
-        infra.record_reply(slow, Duration::from_millis(300));
-        infra.record_reply(fast, Duration::from_millis(20));
+        let (slow, fast, unknown) = (address(1), address(2), address(3));
+        infra.record_reply(
+            slow,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(300),
+            Protocol::Udp,
+            at(0),
+        );
+        infra.record_reply(
+            fast,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(20),
+            Protocol::Udp,
+            at(0),
+        );
         let mut addresses = vec![slow, fast, unknown];
-        order_by_rtt(&infra, &mut addresses);
+        order_by_rtt(&infra, &zone(), &mut addresses);
         assert_eq!(addresses, vec![unknown, fast, slow]);
     }
 
     #[test]
     fn timeouts_push_a_server_down_the_order() {
         let infra = InfraCache::new();
-        let flaky = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
-        let steady = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
-        infra.record_reply(flaky, Duration::from_millis(10));
-        infra.record_reply(steady, Duration::from_millis(200));
-        infra.record_timeout(flaky, Duration::from_millis(1500));
+        let (flaky, steady) = (address(1), address(2));
+        infra.record_reply(
+            flaky,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(10),
+            Protocol::Udp,
+            at(0),
+        );
+        infra.record_reply(
+            steady,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(200),
+            Protocol::Udp,
+            at(0),
+        );
+        infra.record_timeout(flaky, &zone(), RecordType::A, Protocol::Udp, TIMEOUT, at(0));
         let mut addresses = vec![flaky, steady];
-        order_by_rtt(&infra, &mut addresses);
+        order_by_rtt(&infra, &zone(), &mut addresses);
         assert_eq!(addresses, vec![steady, flaky]);
-        assert!(infra.smoothed_rtt(flaky).unwrap() <= MAX_SMOOTHED_RTT_MILLIS);
+        assert!(infra.smoothed_rtt(flaky, &zone()).unwrap() <= MAX_SMOOTHED_RTT_MILLIS);
+    }
+
+    #[test]
+    fn udp_timeout_sends_the_next_query_over_tcp_and_a_tcp_answer_keeps_it_there() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        assert_eq!(infra.first_protocol(server, &zone(), at(0)), Protocol::Udp);
+        infra.record_timeout(
+            server,
+            &zone(),
+            RecordType::A,
+            Protocol::Udp,
+            TIMEOUT,
+            at(0),
+        );
+        assert!(
+            infra.is_available(server, &zone(), RecordType::A, at(0)),
+            "one timeout does not rest it"
+        );
+        assert_eq!(infra.first_protocol(server, &zone(), at(0)), Protocol::Tcp);
+        infra.record_reply(
+            server,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(5),
+            Protocol::Tcp,
+            at(2),
+        );
+        assert_eq!(infra.first_protocol(server, &zone(), at(3)), Protocol::Tcp);
+        let later = at(2) + TCP_ONLY_DURATION;
+        assert_eq!(infra.first_protocol(server, &zone(), later), Protocol::Udp);
+    }
+
+    #[test]
+    fn server_failing_in_a_row_rests_until_its_probe_and_a_reply_lets_it_back() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        infra.record_timeout(
+            server,
+            &zone(),
+            RecordType::A,
+            Protocol::Udp,
+            TIMEOUT,
+            at(10),
+        );
+        infra.record_timeout(
+            server,
+            &zone(),
+            RecordType::A,
+            Protocol::Tcp,
+            TIMEOUT,
+            at(10),
+        );
+        assert!(!infra.is_available(server, &zone(), RecordType::A, at(10)));
+        let probe_time = at(10) + PROBE_DELAY_FIRST;
+        assert!(infra.is_available(server, &zone(), RecordType::A, probe_time));
+        // The probe is claimed: a second query at the same time does not probe too.
+        infra.claim_probe(server, &zone(), probe_time);
+        assert!(!infra.is_available(server, &zone(), RecordType::A, probe_time));
+        // The probe fails: the next one waits twice as long.
+        infra.record_timeout(
+            server,
+            &zone(),
+            RecordType::A,
+            Protocol::Udp,
+            TIMEOUT,
+            probe_time,
+        );
+        assert!(!infra.is_available(
+            server,
+            &zone(),
+            RecordType::A,
+            probe_time + PROBE_DELAY_FIRST
+        ));
+        assert!(infra.is_available(
+            server,
+            &zone(),
+            RecordType::A,
+            probe_time + PROBE_DELAY_FIRST * 2
+        ));
+        infra.record_reply(
+            server,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(5),
+            Protocol::Udp,
+            at(20),
+        );
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(20)));
+        assert_eq!(
+            infra.smoothed_rtt(server, &zone()),
+            Some(5),
+            "the estimate restarts"
+        );
+    }
+
+    #[test]
+    fn probe_delay_is_bounded() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        for _ in 0..100 {
+            infra.record_timeout(
+                server,
+                &zone(),
+                RecordType::A,
+                Protocol::Udp,
+                TIMEOUT,
+                at(0),
+            );
+        }
+        assert!(infra.is_available(server, &zone(), RecordType::A, PROBE_DELAY_MAX));
+    }
+
+    #[test]
+    fn server_resting_for_one_zone_still_serves_another() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        infra.record_refused(server, &zone(), at(0));
+        assert!(!infra.is_available(server, &zone(), RecordType::A, at(0)));
+        let other = Name::from_ascii("example.net.").unwrap();
+        assert!(infra.is_available(server, &other, RecordType::A, at(0)));
+    }
+
+    #[test]
+    fn server_timing_out_for_one_type_still_answers_others() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        for _ in 0..SERVER_DOWN_AFTER_TIMEOUTS {
+            infra.record_timeout(
+                server,
+                &zone(),
+                RecordType::AAAA,
+                Protocol::Udp,
+                TIMEOUT,
+                at(0),
+            );
+        }
+        assert!(!infra.is_available(server, &zone(), RecordType::AAAA, at(0)));
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(0)));
+    }
+
+    #[test]
+    fn refused_server_rests_at_once() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        infra.record_refused(server, &zone(), at(0));
+        assert!(!infra.is_available(server, &zone(), RecordType::A, at(0)));
+        assert!(infra.is_available(server, &zone(), RecordType::A, PROBE_DELAY_FIRST));
+        assert_eq!(infra.first_protocol(server, &zone(), at(0)), Protocol::Udp);
     }
 }

@@ -5,7 +5,7 @@
 //! iterate::states ─▶ exchange.rs (ID, EDNS, TC ▶ TCP, FORMERR ▶ no EDNS) ─▶ query_bytes.rs (wire query)
 //!                        │                                                  └▶ transport.rs (trait)
 //!                        │                    udp_tcp_transport.rs (tokio sockets, spare_socket.rs) ◀┘
-//!                        └▶ infra.rs (smoothed RTT per address), failure_cache.rs (recent failures)
+//!                        └▶ infra.rs (per server and zone: RTT, resting, TCP), failure_cache.rs
 //! ```
 
 pub mod exchange;

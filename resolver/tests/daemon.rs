@@ -727,6 +727,63 @@ mod concurrency {
     }
 }
 
+mod client_deadline {
+    use super::*;
+    use resolver::server::limits::CLIENT_ANSWER_DEADLINE;
+
+    /// Generous slack over the deadline, in paused (virtual) time.
+    const SLACK: std::time::Duration = std::time::Duration::from_secs(1);
+
+    #[tokio::test(start_paused = true)]
+    async fn client_gets_servfail_at_the_deadline_while_the_resolution_goes_on() {
+        let resolver = FakeResolver::gated(1);
+        let handler = Arc::new(handler_for(resolver.clone()));
+        let started = tokio::time::Instant::now();
+        let response = parse(
+            handler
+                .answer(
+                    &query_bytes(9, "slow.test.", None),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+        assert_eq!(response.metadata.id, 9);
+        let waited = started.elapsed();
+        assert!(
+            waited >= CLIENT_ANSWER_DEADLINE && waited <= CLIENT_ANSWER_DEADLINE + SLACK,
+            "answered after {waited:?}"
+        );
+        // The resolution was not cancelled: the client's retry joins it and gets its answer.
+        let retry = {
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(10, "slow.test.", None),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            })
+        };
+        let mut joined = false;
+        for _ in 0..MAX_YIELDS {
+            if handler.in_flight().waiting() == 1 {
+                joined = true;
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(joined, "the retry did not join the running resolution");
+        resolver.gate.add_permits(1);
+        let answer = retry
+            .await
+            .unwrap_or_else(|error| panic!("retry failed: {error}"));
+        assert_eq!(parse(answer).metadata.response_code, ResponseCode::NoError);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    }
+}
+
 mod cache_lookups {
     use super::*;
     use resolver::server::plain_query::PlainQuery;

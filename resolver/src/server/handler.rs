@@ -14,8 +14,8 @@ use hickory_proto::rr::RecordType;
 use authority::listen::{Handler, Protocol, RequestContext};
 
 use crate::server::access::AccessList;
-use crate::server::inflight::{CacheChecked, InFlight, Resolution};
-use crate::server::limits::MAX_CONCURRENT_RESOLUTIONS;
+use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
+use crate::server::limits::{CLIENT_ANSWER_DEADLINE, MAX_CONCURRENT_RESOLUTIONS};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
     encode_response, error_response, parse_request, read_header, size_limit, Rejection,
@@ -172,15 +172,22 @@ impl<R: Resolve> ResolverHandler<R> {
                 response,
             ));
         }
-        let response = match self
-            .in_flight
-            .resolve(&request.message, cache_checked)
-            .await
-        {
-            Resolution::Resolved {
+        // Past the deadline the resolution is not cancelled: dropping its future hands the work
+        // to a task of its own (`leader_work`), so identical requests still get its answer.
+        let resolution = tokio::time::timeout(
+            CLIENT_ANSWER_DEADLINE,
+            self.in_flight.resolve(&request.message, cache_checked),
+        )
+        .await;
+        let response = match resolution {
+            Err(_elapsed) => {
+                tracing::debug!(client = %context.client, question = %request.query, "SERVFAIL at the client's deadline");
+                server_failure(&request.message)
+            }
+            Ok(Resolution::Resolved {
                 response,
                 from_cache,
-            } => {
+            }) => {
                 statistics.count(|s| &s.resolutions);
                 statistics.count(|s| {
                     if from_cache {
@@ -191,11 +198,11 @@ impl<R: Resolve> ResolverHandler<R> {
                 });
                 response
             }
-            Resolution::Joined(response) => {
+            Ok(Resolution::Joined(response)) => {
                 statistics.count(|s| &s.joined_in_flight);
                 response
             }
-            Resolution::Overloaded => {
+            Ok(Resolution::Overloaded) => {
                 statistics.count(|s| &s.dropped_overloaded);
                 return None;
             }

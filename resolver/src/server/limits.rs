@@ -56,3 +56,12 @@ pub const MAX_CONFIG_LIST_ENTRIES: usize = 10_000;
 /// After a failed accept on the control socket (e.g. out of descriptors), wait this long before
 /// the next, so the loop does not spin (NSD and Unbound likewise pause accepting on EMFILE).
 pub const CONTROL_ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Longest a client waits for its answer: past it the client gets SERVFAIL while the resolution
+/// goes on (bounded by `MAX_RESOLUTION_TIME`) and caches what it learns, the servers that rest
+/// included. The stubs give up sooner than our walk can take against dead servers: glibc waits
+/// RES_TIMEOUT 5 s per try (two tries), musl 5 s in all; a walk that hit the 10 s resolution
+/// deadline (10.5 s with the whole lab down) reached them as a timeout, not an answer. 4 s is
+/// inside the first try of either, with room for a loaded host. Unbound has no such deadline
+/// (its first query into a dead zone takes about 15 s); BIND's `resolver-query-timeout` is 10 s.
+pub const CLIENT_ANSWER_DEADLINE: Duration = Duration::from_secs(4);

@@ -140,10 +140,27 @@ impl fmt::Display for Origin {
 pub enum SettingsError {
     Config(ConfigError),
     RootHints(RootHintsError),
-    Allow { origin: Origin, error: CidrError },
-    Listen { origin: Origin, text: String },
-    Forward { origin: Origin, text: String },
-    ForwardZone { origin: Origin, text: String },
+    Allow {
+        origin: Origin,
+        error: CidrError,
+    },
+    /// min-ttl above max-ttl: every record would be stored for longer than the cap allows.
+    TtlBounds {
+        min_ttl: u32,
+        max_ttl: u32,
+    },
+    Listen {
+        origin: Origin,
+        text: String,
+    },
+    Forward {
+        origin: Origin,
+        text: String,
+    },
+    ForwardZone {
+        origin: Origin,
+        text: String,
+    },
 }
 
 impl fmt::Display for SettingsError {
@@ -152,6 +169,7 @@ impl fmt::Display for SettingsError {
             SettingsError::Config(error) => write!(formatter, "{error}"),
             SettingsError::RootHints(error) => write!(formatter, "{error}"),
             SettingsError::Allow { origin, error } => write!(formatter, "{origin}: {error}"),
+            SettingsError::TtlBounds { min_ttl, max_ttl } => write!(formatter, "min-ttl {min_ttl} is above max-ttl {max_ttl}: every TTL would be raised past the cap; lower min-ttl or raise max-ttl"),
             SettingsError::Listen { origin, text } => write!(formatter, "{origin}: invalid listen address {text:?}: expected ADDR:PORT (e.g. 127.0.0.1:53, [::1]:53)"),
             SettingsError::Forward { origin, text } => write!(formatter, "{origin}: invalid forwarder {text:?}: expected ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)"),
             SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=ADDR[,ADDR]"),
@@ -290,6 +308,14 @@ impl Settings {
                 && file.minimal_responses.unwrap_or(defaults.minimal_responses),
             ..defaults
         };
+        // Unbound accepts cache-min-ttl above cache-max-ttl and lets one silently win; a
+        // contradiction is refused here, at start and on reload (which keeps the old settings).
+        if resolver.min_ttl > resolver.max_ttl {
+            return Err(SettingsError::TtlBounds {
+                min_ttl: resolver.min_ttl,
+                max_ttl: resolver.max_ttl,
+            });
+        }
         Ok(Settings {
             listen,
             access: AccessList::with_allowed(allowed),
@@ -500,6 +526,34 @@ mod tests {
             panic!("settings failed")
         };
         assert!(!file.resolver.minimal_responses);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn min_ttl_above_max_ttl_is_refused_from_flags_and_from_the_file() {
+        let flags = Arguments {
+            min_ttl: Some(100),
+            max_ttl: Some(10),
+            ..Arguments::default()
+        };
+        let path = write_config("ttl-bounds", "min-ttl: 7200\nmax-ttl: 60\n");
+        let file = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        for (arguments, expected) in [
+            (flags, "min-ttl 100 is above max-ttl 10"),
+            (file, "min-ttl 7200 is above max-ttl 60"),
+        ] {
+            match Settings::load(&arguments) {
+                Ok(settings) => panic!("accepted: {:?}", settings.resolver),
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(message.starts_with(expected), "{message}");
+                    assert!(!message.contains('\n'), "one line: {message}");
+                }
+            }
+        }
         let _ = std::fs::remove_file(path);
     }
 

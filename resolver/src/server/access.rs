@@ -100,10 +100,13 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The allowed client prefixes.
+/// The allowed client prefixes, and those also allowed to snoop the cache.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessList {
     allowed: Vec<Cidr>,
+    /// Clients that may send RD=0 and get cache-only answers (Unbound's `allow_snoop`); they may
+    /// query at all too. Everyone else gets REFUSED for RD=0.
+    snoopers: Vec<Cidr>,
 }
 
 impl AccessList {
@@ -111,6 +114,7 @@ impl AccessList {
     pub fn loopback_only() -> AccessList {
         AccessList {
             allowed: loopback(),
+            snoopers: Vec::new(),
         }
     }
 
@@ -137,11 +141,25 @@ impl AccessList {
                 allowed.push(cidr);
             }
         }
-        AccessList { allowed }
+        AccessList {
+            allowed,
+            snoopers: Vec::new(),
+        }
+    }
+
+    /// The same list, with `snoopers` allowed to query and to snoop the cache with RD=0.
+    pub fn with_snoopers(mut self, snoopers: impl IntoIterator<Item = Cidr>) -> AccessList {
+        self.snoopers = snoopers.into_iter().collect();
+        self
     }
 
     pub fn allows(&self, client: IpAddr) -> bool {
-        self.allowed.iter().any(|cidr| cidr.contains(client))
+        self.allowed.iter().any(|cidr| cidr.contains(client)) || self.may_snoop(client)
+    }
+
+    /// Whether the client may send RD=0 queries (answered from the cache only).
+    pub fn may_snoop(&self, client: IpAddr) -> bool {
+        self.snoopers.iter().any(|cidr| cidr.contains(client))
     }
 
     pub fn entries(&self) -> &[Cidr] {
@@ -195,6 +213,17 @@ mod tests {
         assert!(list.allows(ip("2001:db8:1::5")));
         assert!(list.allows(ip("127.0.0.1")));
         assert!(!list.allows(ip("127.60.9.9")));
+    }
+
+    #[test]
+    fn snoopers_may_query_and_snoop_others_may_not_snoop() {
+        let snooper = ["192.0.2.7".parse::<Cidr>()].into_iter().flatten();
+        let list = AccessList::loopback_only().with_snoopers(snooper);
+        assert!(list.allows(ip("192.0.2.7")));
+        assert!(list.may_snoop(ip("192.0.2.7")));
+        assert!(list.allows(ip("127.0.0.1")));
+        assert!(!list.may_snoop(ip("127.0.0.1")));
+        assert!(!list.allows(ip("192.0.2.8")));
     }
 
     #[test]

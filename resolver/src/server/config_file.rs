@@ -29,6 +29,8 @@ pub struct ConfigFile {
     pub listen: Vec<Entry>,
     #[serde(default)]
     pub allow: Vec<Entry>,
+    #[serde(default)]
+    pub allow_snoop: Vec<Entry>,
     pub root_hints: Option<PathBuf>,
     #[serde(default)]
     pub forward: Vec<Entry>,
@@ -138,6 +140,7 @@ impl ConfigFile {
         for (key, length) in [
             ("listen", config.listen.len()),
             ("allow", config.allow.len()),
+            ("allow-snoop", config.allow_snoop.len()),
             ("forward", config.forward.len()),
             ("forward-zones", config.forward_zones.len()),
             ("zones", config.zones.len()),

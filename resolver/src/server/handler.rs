@@ -18,8 +18,8 @@ use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution
 use crate::server::limits::{CLIENT_ANSWER_DEADLINE, MAX_CONCURRENT_RESOLUTIONS};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
-    encode_response, error_response, parse_request, read_header, size_limit, Rejection,
-    RequestHeader,
+    encode_response, error_response, parse_request, read_header, size_limit, ClientRequest,
+    Rejection, RequestHeader,
 };
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
@@ -132,7 +132,15 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.record_answer(ResponseCode::Refused, started.elapsed());
             return error_response(header, ResponseCode::Refused, None, None);
         }
-        let cache_checked = match self.answer_plain_from_cache(packet, &policy, context.protocol) {
+        // RD=0 is cache snooping: only for clients allowed to (refused below, after local zones,
+        // which answer authoritatively whatever RD says).
+        let may_snoop = policy.access.may_snoop(context.client.ip());
+        let fast_path = if header.recursion_desired || may_snoop {
+            self.answer_plain_from_cache(packet, &policy, context.protocol)
+        } else {
+            CachedBytes::Unknown
+        };
+        let cache_checked = match fast_path {
             CachedBytes::Answer(bytes) => {
                 statistics.count(|s| &s.resolutions);
                 statistics.count(|s| &s.cache_hits);
@@ -171,6 +179,9 @@ impl<R: Resolve> ResolverHandler<R> {
             return Some(crate::server::local_zones::set_recursion_available(
                 response,
             ));
+        }
+        if !request.message.metadata.recursion_desired {
+            return self.answer_without_recursion(&request, may_snoop, context.protocol, started);
         }
         // Past the deadline the resolution is not cancelled: dropping its future hands the work
         // to a task of its own (`leader_work`), so identical requests still get its answer.
@@ -230,6 +241,45 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.truncated);
         }
         Some(bytes)
+    }
+
+    /// RD=0 (RFC 1035 §4.1.1: recursion not desired), which from a resolver only reads its
+    /// cache: REFUSED unless the client may snoop (Unbound's `allow_snoop`; Unbound and Knot
+    /// Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query"; no EDE, as
+    /// this resolver sends none). A snooper gets the cached answer with its remaining TTL, or,
+    /// when nothing is cached, NOERROR with empty sections: nothing is resolved upstream.
+    fn answer_without_recursion(
+        &self,
+        request: &ClientRequest,
+        may_snoop: bool,
+        protocol: Protocol,
+        started: Instant,
+    ) -> Option<Vec<u8>> {
+        let statistics = &self.statistics;
+        let edns = request.message.edns.as_ref();
+        if !may_snoop {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.record_answer(ResponseCode::Refused, started.elapsed());
+            let header = RequestHeader {
+                id: request.message.metadata.id,
+                op_code: 0,
+                recursion_desired: false,
+                checking_disabled: request.message.metadata.checking_disabled,
+            };
+            return error_response(header, ResponseCode::Refused, Some(&request.query), edns);
+        }
+        let response = self
+            .in_flight
+            .resolver()
+            .resolve_from_cache(&request.message)
+            .unwrap_or_else(|| {
+                let mut empty = server_failure(&request.message);
+                empty.metadata.response_code = ResponseCode::NoError;
+                empty
+            });
+        statistics.record_answer(response.metadata.response_code, started.elapsed());
+        let limit = size_limit(protocol, edns);
+        encode_response(response, &request.message, limit)
     }
 
     /// The wire fast path (`plain_query`, `wire_answer`): a plain query the cache answers, written

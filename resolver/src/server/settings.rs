@@ -40,6 +40,10 @@ pub struct Arguments {
     /// any --allow is given, loopback means only the host itself (127.0.0.1, ::1)
     #[arg(long, value_name = "CIDR")]
     pub allow: Vec<String>,
+    /// Let clients in this prefix send RD=0 queries, answered from the cache only (repeatable;
+    /// Unbound's allow_snoop). They may also query as --allow gives. Others get REFUSED for RD=0
+    #[arg(long, value_name = "CIDR")]
+    pub allow_snoop: Vec<String>,
     /// YAML file with the same settings; flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -222,6 +226,18 @@ impl Settings {
                     .map_err(|error| SettingsError::Allow { origin, error })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let snoopers = pick(
+            &arguments.allow_snoop,
+            &file.allow_snoop,
+            "allow-snoop",
+            &path,
+        )
+        .into_iter()
+        .map(|(text, origin)| {
+            text.parse::<Cidr>()
+                .map_err(|error| SettingsError::Allow { origin, error })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
         let mut forward_zones = Vec::new();
         let forward = pick(&arguments.forward, &file.forward, "forward", &path);
@@ -318,7 +334,7 @@ impl Settings {
         }
         Ok(Settings {
             listen,
-            access: AccessList::with_allowed(allowed),
+            access: AccessList::with_allowed(allowed).with_snoopers(snoopers),
             zones,
             resolver,
             control: arguments.control.clone().or(file.control),
@@ -554,6 +570,34 @@ mod tests {
                 }
             }
         }
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn allow_snoop_prefixes_come_from_flags_or_the_file() {
+        let path = write_config("snoop", "allow-snoop: [192.0.2.0/24]\n");
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        let client: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 9));
+        assert!(settings.access.may_snoop(client));
+        assert!(settings.access.allows(client));
+        assert!(!settings.access.may_snoop(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let flag = Arguments {
+            allow_snoop: vec!["198.51.100.0/24".to_string()],
+            ..arguments
+        };
+        let Ok(settings) = Settings::load(&flag) else {
+            panic!("settings failed")
+        };
+        assert!(
+            !settings.access.may_snoop(client),
+            "the flag replaces the file's list"
+        );
         let _ = std::fs::remove_file(path);
     }
 

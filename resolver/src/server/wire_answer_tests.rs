@@ -350,3 +350,65 @@ fn handler_answers_cache_hits_and_survives_truncated_and_garbage_packets() {
         }
     }
 }
+
+/// `packet` with RD cleared: recursion not desired (RFC 1035 §4.1.1), i.e. cache snooping.
+fn without_recursion(mut packet: Vec<u8>) -> Vec<u8> {
+    packet[2] &= !0x01;
+    packet
+}
+
+#[test]
+fn rd0_query_is_refused_unless_the_client_may_snoop_and_a_snooper_reads_the_cache_only() {
+    let (resolver, _clock) = cached_resolver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cached = without_recursion(query("www.example.", RecordType::A, None));
+    let ordinary = ResolverHandler::new(resolver.clone(), Policy::default(), Statistics::new());
+    let refused = parsed(
+        &runtime
+            .block_on(ordinary.answer(&cached, client()))
+            .unwrap(),
+    );
+    assert_eq!(refused.metadata.response_code, ResponseCode::Refused);
+    assert!(refused.answers.is_empty());
+
+    let snooper = "127.0.0.1/32".parse().unwrap();
+    let policy = Policy {
+        access: crate::server::access::AccessList::loopback_only().with_snoopers([snooper]),
+        ..Policy::default()
+    };
+    let snooping = ResolverHandler::new(resolver.clone(), policy, Statistics::new());
+    let hit = parsed(
+        &runtime
+            .block_on(snooping.answer(&cached, client()))
+            .unwrap(),
+    );
+    assert_eq!(hit.metadata.response_code, ResponseCode::NoError);
+    assert!(!hit.metadata.recursion_desired);
+    assert_eq!(hit.answers.len(), 2);
+    // The remaining TTL: stored at 300 s, read 7 s later.
+    assert!(
+        hit.answers.iter().all(|record| record.ttl == 293),
+        "{hit:?}"
+    );
+    // Not cached: answered empty, not resolved (this network never answers: a resolution would
+    // end in SERVFAIL).
+    let missing = without_recursion(query("absent.example.", RecordType::A, None));
+    let miss = parsed(
+        &runtime
+            .block_on(snooping.answer(&missing, client()))
+            .unwrap(),
+    );
+    assert_eq!(miss.metadata.response_code, ResponseCode::NoError);
+    assert!(miss.answers.is_empty() && miss.authorities.is_empty());
+    // RD=1 from the same client resolves as before.
+    let recursive = query("www.example.", RecordType::A, None);
+    let answered = parsed(
+        &runtime
+            .block_on(snooping.answer(&recursive, client()))
+            .unwrap(),
+    );
+    assert_eq!(answered.answers.len(), 2);
+}

@@ -256,3 +256,26 @@ fn benchtool_has_a_version_and_a_description() {
         String::from_utf8_lossy(&help.stdout)
     );
 }
+
+#[test]
+fn resolver_with_min_ttl_above_max_ttl_refuses_to_start_in_one_line() {
+    let address = e2e::loopback_for("resolver_with_min_ttl_above_max_ttl", 0);
+    let arguments: Vec<String> = [
+        "--listen",
+        &address.to_string(),
+        "--min-ttl",
+        "100",
+        "--max-ttl",
+        "10",
+    ]
+    .iter()
+    .map(|argument| argument.to_string())
+    .collect();
+    let output = run(
+        &e2e::workspace_binary("resolver", "resolver"),
+        &arguments,
+        None,
+    );
+    let last = failure_line(&output);
+    assert!(last.contains("min-ttl 100 is above max-ttl 10"), "{last}");
+}

@@ -63,6 +63,12 @@ pub const MAX_SMOOTHED_RTT_MILLIS: u32 = 120_000;
 /// dead zone costs); with our fixed 1.5 s timeout, two are already 3 s.
 pub const SERVER_DOWN_AFTER_TIMEOUTS: u32 = 2;
 
+/// Timeouts in a row for one type class (A, AAAA, other) that rest a server for that class when
+/// it answered queries of another class meanwhile: it is alive, so a lost datagram or a server
+/// that drops only some types gets one more try than a silent server. Unbound's
+/// `TIMEOUT_COUNT_MAX`, 3, marks a server lame for one class the same way.
+pub const TYPE_DOWN_AFTER_TIMEOUTS: u32 = 3;
+
 /// How long a server rests before one query probes it. Unbound's `probedelay` is the RTO plus
 /// 2 s (14 s to 122 s); ours is shorter so a server that comes back is used again within
 /// seconds, at the cost of one query per interval waiting for the probe's timeout. It must

@@ -4,7 +4,9 @@
 //! one zone it serves may still serve another. Kept apart from the RRset cache; no DNS data.
 //!
 //! A server that times out over UDP is asked over TCP next (`first_protocol`); one that fails
-//! `SERVER_DOWN_AFTER_TIMEOUTS` times in a row rests: it is not chosen until its probe time,
+//! `SERVER_DOWN_AFTER_TIMEOUTS` times in a row for a type class (A, AAAA, other) rests for that
+//! class, `TYPE_DOWN_AFTER_TIMEOUTS` times if it answered another class meanwhile (it is alive:
+//! a lost datagram, or a server that drops only some types): it is not chosen until its probe time,
 //! when one query probes it (the delay doubles per failed probe, up to `PROBE_DELAY_MAX`). A
 //! delegation whose servers all rest is unreachable until the first probe time, and its
 //! queries end in SERVFAIL without waiting. Any reply lets the server back in at once.
@@ -18,7 +20,7 @@ use hickory_proto::rr::{Name, RecordType};
 
 use crate::limits::{
     INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS, PROBE_DELAY_FIRST, PROBE_DELAY_MAX,
-    SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION,
+    SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION, TYPE_DOWN_AFTER_TIMEOUTS,
 };
 use crate::upstream::transport::Protocol;
 
@@ -29,6 +31,9 @@ struct ServerRecord {
     /// `timeout_A`, `timeout_AAAA`, `timeout_other`: a server that never answers AAAA queries
     /// rests for them only).
     failures_in_a_row: [u32; 3],
+    /// Per type class: the server answered a query of another class since that class's failure
+    /// streak began, so the streak needs `TYPE_DOWN_AFTER_TIMEOUTS` failures to rest it.
+    alive_during_streak: [bool; 3],
     /// UDP timed out and TCP was not tried since: the next query goes over TCP.
     tcp_fallback_due: bool,
     /// TCP answered after UDP timed out: queries go over TCP until then.
@@ -49,9 +54,18 @@ fn type_class(qtype: RecordType) -> usize {
 
 impl ServerRecord {
     fn rests_for(&self, qtype: RecordType, now: Duration) -> bool {
-        let failures = self.failures_in_a_row[type_class(qtype)];
-        failures >= SERVER_DOWN_AFTER_TIMEOUTS
-            && self.resting_until.is_some_and(|until| now < until)
+        self.is_down_for(type_class(qtype)) && self.resting_until.is_some_and(|until| now < until)
+    }
+
+    /// Enough failures in a row for that class: `SERVER_DOWN_AFTER_TIMEOUTS` from a server
+    /// silent meanwhile, `TYPE_DOWN_AFTER_TIMEOUTS` from one that answered other types.
+    fn is_down_for(&self, class: usize) -> bool {
+        let needed = if self.alive_during_streak[class] {
+            TYPE_DOWN_AFTER_TIMEOUTS
+        } else {
+            SERVER_DOWN_AFTER_TIMEOUTS
+        };
+        self.failures_in_a_row[class] >= needed
     }
 
     fn most_failures(&self) -> u32 {
@@ -158,7 +172,15 @@ impl InfraCache {
                 Protocol::Udp => record.tcp_only_until = None,
                 Protocol::Tcp => {}
             }
-            record.failures_in_a_row[type_class(qtype)] = 0;
+            let class = type_class(qtype);
+            for other in 0..record.failures_in_a_row.len() {
+                if other == class {
+                    record.failures_in_a_row[other] = 0;
+                    record.alive_during_streak[other] = false;
+                } else if record.failures_in_a_row[other] > 0 {
+                    record.alive_during_streak[other] = true;
+                }
+            }
             record.tcp_fallback_due = false;
             record.resting_until = None;
         });
@@ -187,11 +209,12 @@ impl InfraCache {
                 .max(floor)
                 .saturating_mul(2)
                 .min(MAX_SMOOTHED_RTT_MILLIS);
-            let failures = &mut record.failures_in_a_row[type_class(qtype)];
+            let class = type_class(qtype);
+            let failures = &mut record.failures_in_a_row[class];
             *failures = failures.saturating_add(1);
             let failures = *failures;
             record.tcp_fallback_due = protocol == Protocol::Udp && failures == 1;
-            if failures >= SERVER_DOWN_AFTER_TIMEOUTS {
+            if record.is_down_for(class) {
                 record.resting_until = Some(now + probe_delay(failures));
             }
         });
@@ -208,6 +231,7 @@ impl InfraCache {
             for failures in &mut record.failures_in_a_row {
                 *failures = failures.saturating_add(1).max(SERVER_DOWN_AFTER_TIMEOUTS);
             }
+            record.alive_during_streak = [false; 3];
             record.tcp_fallback_due = false;
             record.resting_until = Some(now + probe_delay(record.most_failures()));
         });

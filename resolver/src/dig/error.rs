@@ -12,6 +12,11 @@ pub enum NumberSetting {
     Retries,
     Edns,
     Port,
+    Split,
+    Padding,
+    Opcode,
+    QueryId,
+    Ndots,
 }
 
 impl NumberSetting {
@@ -23,6 +28,11 @@ impl NumberSetting {
             NumberSetting::Retries => "retries",
             NumberSetting::Edns => "edns",
             NumberSetting::Port => "port number",
+            NumberSetting::Split => "split",
+            NumberSetting::Padding => "padding",
+            NumberSetting::Opcode => "opcode",
+            NumberSetting::QueryId => "qid",
+            NumberSetting::Ndots => "ndots",
         }
     }
 
@@ -31,6 +41,11 @@ impl NumberSetting {
         match self {
             NumberSetting::BufferSize | NumberSetting::Timeout | NumberSetting::Port => 0xffff,
             NumberSetting::Edns => 255,
+            NumberSetting::Split => 1023,
+            NumberSetting::Padding => 512,
+            NumberSetting::Opcode => 15,
+            NumberSetting::QueryId => 0xffff,
+            NumberSetting::Ndots => 0xff,
             NumberSetting::Tries | NumberSetting::Retries => u64::from(u32::MAX),
         }
     }
@@ -73,6 +88,12 @@ impl fmt::Display for NumberProblem {
 pub enum DigError {
     /// `+foo` is not an option (or a prefix of exactly one).
     InvalidOption(String),
+    /// A dig option rdig does not implement (README: "not supported").
+    Unsupported(String),
+    /// `+cookie=` with bad hex, in BIND's words.
+    BadHex,
+    /// `+subnet=` that is not an address with an optional prefix length.
+    InvalidSubnet(String),
     /// `+t` is a prefix of several options.
     AmbiguousOption {
         given: String,
@@ -141,6 +162,9 @@ impl DigError {
     pub fn exit_code(&self) -> u8 {
         match self {
             DigError::InvalidOption(_)
+            | DigError::Unsupported(_)
+            | DigError::BadHex
+            | DigError::InvalidSubnet(_)
             | DigError::AmbiguousOption { .. }
             | DigError::InvalidType(_)
             | DigError::InvalidClass(_)
@@ -163,6 +187,9 @@ impl fmt::Display for DigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DigError::InvalidOption(option) => write!(f, "Invalid option: {option}"),
+            DigError::Unsupported(option) => write!(f, "{option} is not supported by rdig"),
+            DigError::BadHex => write!(f, "isc_hex_decodestring: bad hex encoding"),
+            DigError::InvalidSubnet(text) => write!(f, "invalid prefix '{text}'"),
             DigError::AmbiguousOption { given, candidates } => {
                 write!(
                     f,

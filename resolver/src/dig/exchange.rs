@@ -12,7 +12,9 @@ use hickory_proto::serialize::binary::DecodeError;
 use crate::dig::error::DigError;
 use crate::dig::options::QueryOptions;
 use crate::dig::presentation::expand_compressed_names;
+use crate::dig::query::{client_cookie, COOKIE_OPTION};
 use crate::upstream::transport::{Protocol, Transport, TransportError};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 
 /// A reply as received, with what the stats lines report about it.
 #[derive(Debug, Clone)]
@@ -24,6 +26,11 @@ pub struct Reply {
     pub protocol: Protocol,
     pub elapsed: Duration,
     pub received_at: SystemTime,
+    /// The client cookie the query carried, to check the reply's against (RFC 7873 §5.3).
+    pub client_cookie: Option<Vec<u8>>,
+    /// The query carried OPT, with DO set (for dig's EDNS warning).
+    pub edns_sent: bool,
+    pub dnssec_sent: bool,
 }
 
 /// `addr#port` as dig writes server addresses.
@@ -81,6 +88,44 @@ pub fn lower_edns_version(query: &Message, reply: &Message) -> Option<u8> {
     let sent = query.edns.as_ref()?.version();
     let offered = reply.edns.as_ref().map_or(0, |edns| edns.version());
     (offered < sent).then_some(offered)
+}
+
+/// RFC 7873 §8: extended RCODE 23, BADCOOKIE.
+const BADCOOKIE: u16 = 23;
+
+/// The cookie to resend with when `reply` is BADCOOKIE to a query that carried a client cookie
+/// and the reply carries the server's cookie after it (RFC 7873 §5.3); None otherwise.
+pub fn bad_cookie_retry(query: &Message, reply: &Message) -> Option<Vec<u8>> {
+    if u16::from(reply.metadata.response_code) != BADCOOKIE {
+        return None;
+    }
+    let sent = client_cookie(query)?;
+    let returned = reply_cookie(reply)?;
+    (returned.len() > sent.len() && returned.starts_with(&sent)).then_some(returned)
+}
+
+/// The COOKIE option of a message, whole.
+pub fn reply_cookie(message: &Message) -> Option<Vec<u8>> {
+    let edns = message.edns.as_ref()?;
+    edns.options()
+        .options
+        .iter()
+        .find_map(|(_, option)| match option {
+            EdnsOption::Unknown(COOKIE_OPTION, bytes) => Some(bytes.clone()),
+            _ => None,
+        })
+}
+
+/// Replaces the query's COOKIE option with `cookie`, keeping its place among the options.
+pub fn set_cookie(query: &mut Message, cookie: Vec<u8>) {
+    if let Some(edns) = query.edns.as_mut() {
+        for (_, option) in edns.options_mut().options.iter_mut() {
+            if let EdnsOption::Unknown(COOKIE_OPTION, bytes) = option {
+                *bytes = cookie;
+                return;
+            }
+        }
+    }
 }
 
 /// Sends `query` to each server in turn until one gives a usable reply.
@@ -152,6 +197,12 @@ pub async fn exchange_lookup(
                 protocol,
                 elapsed,
                 received_at: SystemTime::now(),
+                client_cookie: client_cookie(query),
+                edns_sent: query.edns.is_some(),
+                dnssec_sent: query
+                    .edns
+                    .as_ref()
+                    .is_some_and(|edns| edns.flags().dnssec_ok),
             });
         }
     }

@@ -38,3 +38,7 @@ pub const MAX_SERVER_ADDRESSES: usize = 16;
 /// Upstream exchanges one +trace printout keeps: four times Unbound's `max-sent-count` of 32 per
 /// client query; the resolver enforces its own (smaller) send budget, this only bounds the record.
 pub const MAX_TRACE_STEPS: usize = 128;
+
+/// BADCOOKIE replies resent with the server's cookie per lookup: dig resends once (BIND
+/// `dighost.c`, `l->badcookie`); a second BADCOOKIE is shown.
+pub const MAX_BAD_COOKIE_RETRIES: u32 = 1;

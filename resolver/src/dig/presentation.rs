@@ -273,16 +273,27 @@ pub fn quoted_string(bytes: &[u8]) -> String {
 
 /// BIND splits long base64 and hex fields into words of this many characters in dig's one-line
 /// style (`tctx->width - 2` rounded to whole base64 quanta), joined by one space.
-const SPLIT_WORD_CHARACTERS: usize = 56;
+pub const SPLIT_WORD_CHARACTERS: usize = 56;
 
-/// Splits `text` into words of `SPLIT_WORD_CHARACTERS`, as dig prints keys, digests and signatures.
-fn split_words(text: &str) -> String {
-    let bytes = text.as_bytes();
-    bytes
-        .chunks(SPLIT_WORD_CHARACTERS)
+/// Splits `text` into words of `split` characters (none when `None`), as dig prints keys, digests
+/// and signatures (`+split=W`).
+fn split_words(split: Option<usize>, text: &str) -> String {
+    chunks(split, text).join(" ")
+}
+
+/// `text` in pieces of `split` characters (one piece when `None` or 0).
+fn chunks(split: Option<usize>, text: &str) -> Vec<String> {
+    let width = split.filter(|width| *width > 0).unwrap_or(usize::MAX);
+    let pieces: Vec<String> = text
+        .as_bytes()
+        .chunks(width.min(text.len().max(1)))
         .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    if pieces.is_empty() {
+        vec![String::new()]
+    } else {
+        pieces
+    }
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
@@ -345,6 +356,8 @@ struct WireReader<'a> {
     bytes: &'a [u8],
     position: usize,
     style: NameStyle,
+    /// Characters per word of long base64/hex fields (`+split`), None for one word.
+    split: Option<usize>,
 }
 
 impl<'a> WireReader<'a> {
@@ -353,6 +366,7 @@ impl<'a> WireReader<'a> {
             bytes,
             position: 0,
             style: NameStyle::Ascii,
+            split: Some(SPLIT_WORD_CHARACTERS),
         }
     }
 
@@ -718,10 +732,11 @@ fn ipseckey_text(reader: &mut WireReader<'_>) -> Option<String> {
         _ => return None,
     };
     let mut text = format!("{precedence} {gateway_type} {algorithm} {gateway}");
+    let split = reader.split;
     let key = reader.rest();
     if !key.is_empty() {
         text.push(' ');
-        text.push_str(&split_words(&base64(key)));
+        text.push_str(&split_words(split, &base64(key)));
     }
     Some(text)
 }
@@ -895,9 +910,15 @@ fn strings_text(reader: &mut WireReader<'_>) -> Option<String> {
 
 /// RDATA of type `code` from its uncompressed wire bytes, in BIND 9.18's presentation (the
 /// `totext` function of each `lib/dns/rdata/*/*.c`); None for types dig prints as RFC 3597.
-fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> {
+fn wire_rdata_text(
+    code: u16,
+    bytes: &[u8],
+    style: NameStyle,
+    split: Option<usize>,
+) -> Option<String> {
     let mut reader = WireReader::new(bytes);
     reader.style = style;
+    reader.split = split;
     let reader = &mut reader;
     let text = match code {
         1 => {
@@ -936,7 +957,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
                 format!("{next} {types}")
             }
         }
-        31 | 32 => split_words(&hex_upper(reader.rest())),
+        31 | 32 => split_words(split, &hex_upper(reader.rest())),
         34 => match reader.u8()? {
             0 => hex_lower(reader.rest()),
             1 => format!("+{}", String::from_utf8_lossy(reader.rest())),
@@ -984,7 +1005,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             cert_type_text(reader.u16()?),
             reader.u16()?,
             algorithm_text(reader.u8()?),
-            split_words(&base64(reader.rest()))
+            split_words(split, &base64(reader.rest()))
         ),
         42 => apl_text(reader)?,
         43 | 59 | 32768 | 32769 => format!(
@@ -992,13 +1013,13 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             reader.u16()?,
             reader.u8()?,
             reader.u8()?,
-            split_words(&hex_upper(reader.rest()))
+            split_words(split, &hex_upper(reader.rest()))
         ),
         44 => format!(
             "{} {} {}",
             reader.u8()?,
             reader.u8()?,
-            split_words(&hex_upper(reader.rest()))
+            split_words(split, &hex_upper(reader.rest()))
         ),
         45 => ipseckey_text(reader)?,
         46 | 24 => format!(
@@ -1011,7 +1032,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             signature_time(reader.u32()?),
             reader.u16()?,
             reader.name()?,
-            split_words(&base64(reader.rest()))
+            split_words(split, &base64(reader.rest()))
         ),
         47 => {
             let next = reader.name()?;
@@ -1027,9 +1048,9 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             reader.u16()?,
             reader.u8()?,
             reader.u8()?,
-            split_words(&base64(reader.rest()))
+            split_words(split, &base64(reader.rest()))
         ),
-        49 | 61 => split_words(&base64(reader.rest())),
+        49 | 61 => split_words(split, &base64(reader.rest())),
         50 => {
             let algorithm = reader.u8()?;
             let flags = reader.u8()?;
@@ -1067,7 +1088,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             reader.u8()?,
             reader.u8()?,
             reader.u8()?,
-            split_words(&hex_upper(reader.rest()))
+            split_words(split, &hex_upper(reader.rest()))
         ),
         62 => format!(
             "{} {} {}",
@@ -1080,7 +1101,7 @@ fn wire_rdata_text(code: u16, bytes: &[u8], style: NameStyle) -> Option<String> 
             reader.u32()?,
             reader.u8()?,
             reader.u8()?,
-            split_words(&hex_upper(reader.rest()))
+            split_words(split, &hex_upper(reader.rest()))
         ),
         64 | 65 => svcb_text(reader)?,
         104 | 106 => format!("{} {}", reader.u16()?, locator64_text(reader.take(8)?)),
@@ -1126,6 +1147,52 @@ fn rdata_wire(data: &RData) -> Option<Vec<u8>> {
     }
 }
 
+/// How records are laid out: dig's `+[no]multiline`, `+[no]ttlid`, `+[no]class`, `+[no]ttlunits`,
+/// `+[no]rrcomments` and `+split=W`, plus the name style of `+idnout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordStyle {
+    pub names: NameStyle,
+    pub multiline: bool,
+    pub show_ttl: bool,
+    pub show_class: bool,
+    pub ttl_units: bool,
+    /// Per-record comments (a DNSKEY's key id); dig turns them on with `+multiline`.
+    pub rr_comments: bool,
+    /// `+split=W`: characters per word of long base64/hex fields; None leaves them whole. `None`
+    /// inside `Some` is not used: dig's default is 56 on one line, 44 in multiline mode.
+    pub split: Option<usize>,
+}
+
+impl Default for RecordStyle {
+    fn default() -> Self {
+        RecordStyle {
+            names: NameStyle::Ascii,
+            multiline: false,
+            show_ttl: true,
+            show_class: true,
+            ttl_units: false,
+            rr_comments: false,
+            split: Some(SPLIT_WORD_CHARACTERS),
+        }
+    }
+}
+
+/// BIND `dns_master_stylecreate` columns as dig picks them (`dig.c` printmessage): TTL, class,
+/// type and RDATA columns, so that a line still lines up with fields left out.
+fn columns(style: &RecordStyle) -> [usize; 4] {
+    if style.multiline || (!style.show_ttl && !style.show_class) {
+        [24, 24, 24, 32]
+    } else if !style.show_ttl || !style.show_class {
+        [24, 24, 32, 40]
+    } else {
+        [TTL_COLUMN, CLASS_COLUMN, TYPE_COLUMN, RDATA_COLUMN]
+    }
+}
+
+/// Words per line of a multiline record's base64/hex fields: the 80-column line less the RDATA
+/// column (32) and BIND's margin of 4 (`rdata.c`: `tctx->width - 2`, rounded to base64 quads).
+const MULTILINE_SPLIT_CHARACTERS: usize = 44;
+
 /// RDATA in dig's presentation format: dig's own form for every type it knows, RFC 3597 `\#`
 /// otherwise (and for RDATA that does not parse as its type).
 pub fn rdata_text(data: &RData) -> String {
@@ -1134,14 +1201,229 @@ pub fn rdata_text(data: &RData) -> String {
 
 /// RDATA as `rdata_text`, with the names in it in `style`.
 pub fn rdata_text_in(data: &RData, style: NameStyle) -> String {
+    rdata_text_styled(
+        data,
+        &RecordStyle {
+            names: style,
+            ..RecordStyle::default()
+        },
+    )
+}
+
+/// RDATA on one line, with `style`'s names, split width and comments.
+pub fn rdata_text_styled(data: &RData, style: &RecordStyle) -> String {
     let code = u16::from(data.record_type());
     let Some(bytes) = rdata_wire(data) else {
         return data.to_string();
     };
-    if code == 10 {
-        return unknown_rdata_text(&bytes);
+    let mut text = if code == 10 {
+        unknown_rdata_text(&bytes)
+    } else {
+        wire_rdata_text(code, &bytes, style.names, style.split)
+            .unwrap_or_else(|| unknown_rdata_text(&bytes))
+    };
+    if style.rr_comments {
+        if let Some(comment) = key_comment(code, &bytes) {
+            // BIND puts the line break (a space on one line) before the comment.
+            text.push_str("  ; ");
+            text.push_str(&comment);
+        }
     }
-    wire_rdata_text(code, &bytes, style).unwrap_or_else(|| unknown_rdata_text(&bytes))
+    text
+}
+
+/// RFC 4034 Appendix B: the key tag of a DNSKEY (or KEY) RDATA; algorithm 1 keeps the old rule.
+pub fn key_tag(rdata: &[u8]) -> u16 {
+    if rdata.get(3) == Some(&1) {
+        let length = rdata.len();
+        if length >= 4 {
+            return u16::from_be_bytes([rdata[length - 3], rdata[length - 2]]);
+        }
+        return 0;
+    }
+    let mut sum: u32 = 0;
+    for (index, byte) in rdata.iter().enumerate() {
+        sum += if index % 2 == 0 {
+            u32::from(*byte) << 8
+        } else {
+            u32::from(*byte)
+        };
+    }
+    sum += (sum >> 16) & 0xffff;
+    (sum & 0xffff) as u16
+}
+
+/// BIND's per-record comment for keys (`lib/dns/rdata/generic/key_25.c`): role, algorithm and
+/// key id; the role only for DNSKEY and CDNSKEY.
+fn key_comment(code: u16, rdata: &[u8]) -> Option<String> {
+    if !matches!(code, 25 | 48 | 60) || rdata.len() < 4 {
+        return None;
+    }
+    let flags = u16::from_be_bytes([rdata[0], rdata[1]]);
+    let algorithm = algorithm_text(rdata[3]);
+    let tag = key_tag(rdata);
+    let role = if code == 25 {
+        String::new()
+    } else {
+        // RFC 4034 §2.1.1 SEP bit marks a KSK; RFC 5011 §3 the REVOKE bit.
+        let revoked = if flags & 0x0080 != 0 { "revoked " } else { "" };
+        let kind = if flags & 0x0001 != 0 { "KSK" } else { "ZSK" };
+        format!("{revoked}{kind}; ")
+    };
+    Some(format!("{role}alg = {algorithm} ; key id = {tag}"))
+}
+
+/// BIND `dns_ttl_totext`: a duration in its largest units, verbose (`2 hours`) for SOA comments,
+/// terse (`2h`) for `+ttlunits`.
+pub fn duration_text(seconds: u32, verbose: bool) -> String {
+    const UNITS: [(u32, &str, &str); 5] = [
+        (604_800, "week", "w"),
+        (86_400, "day", "d"),
+        (3_600, "hour", "h"),
+        (60, "minute", "m"),
+        (1, "second", "s"),
+    ];
+    let mut left = seconds;
+    let mut parts = Vec::new();
+    for (size, word, letter) in UNITS {
+        let count = left / size;
+        left %= size;
+        if count == 0 {
+            continue;
+        }
+        if verbose {
+            let plural = if count == 1 { "" } else { "s" };
+            parts.push(format!("{count} {word}{plural}"));
+        } else {
+            parts.push(format!("{count}{letter}"));
+        }
+    }
+    if parts.is_empty() {
+        return if verbose {
+            "0 seconds".into()
+        } else {
+            "0s".into()
+        };
+    }
+    if verbose {
+        parts.join(" ")
+    } else {
+        parts.concat()
+    }
+}
+
+/// RDATA laid out over several lines as dig's `+multiline` does for the types whose BIND
+/// `totext` breaks lines; `break_line` is the newline plus the indent to the RDATA column.
+/// None for types dig keeps on one line in multiline mode.
+fn multiline_rdata_text(
+    code: u16,
+    bytes: &[u8],
+    style: &RecordStyle,
+    break_line: &str,
+) -> Option<String> {
+    let split = style.split.or(Some(usize::MAX));
+    let mut reader = WireReader::new(bytes);
+    reader.style = style.names;
+    let blob = |words: Vec<String>| words.join(break_line);
+    let text = match code {
+        6 => {
+            let primary = reader.name()?;
+            let mailbox = reader.name()?;
+            let mut text = format!("{primary} {mailbox} (");
+            for label in ["serial", "refresh", "retry", "expire", "minimum"] {
+                let value = reader.u32()?;
+                let comment = if label == "serial" || !style.rr_comments {
+                    label.to_string()
+                } else {
+                    format!("{label} ({})", duration_text(value, true))
+                };
+                text.push_str(break_line);
+                if style.rr_comments {
+                    text.push_str(&format!("{value:<10} ; {comment}"));
+                } else {
+                    text.push_str(&value.to_string());
+                }
+            }
+            text.push_str(break_line);
+            text.push(')');
+            text
+        }
+        25 | 48 | 60 => {
+            let head = format!("{} {} {}", reader.u16()?, reader.u8()?, reader.u8()?);
+            let key = blob(chunks(split, &base64(reader.rest())));
+            let mut text = format!("{head} ({break_line}{key}");
+            match key_comment(code, bytes).filter(|_| style.rr_comments) {
+                Some(comment) => text.push_str(&format!("{break_line}) ; {comment}")),
+                None => text.push_str(" )"),
+            }
+            text
+        }
+        24 | 46 => {
+            let head = format!(
+                "{} {} {} {}",
+                type_text(RecordType::from(reader.u16()?)),
+                reader.u8()?,
+                reader.u8()?,
+                reader.u32()?
+            );
+            let times = format!(
+                "{} {} {} {}",
+                signature_time(reader.u32()?),
+                signature_time(reader.u32()?),
+                reader.u16()?,
+                reader.name()?
+            );
+            let signature = blob(chunks(split, &base64(reader.rest())));
+            format!("{head} ({break_line}{times}{break_line}{signature} )")
+        }
+        43 | 59 | 32768 | 32769 | 52 | 53 | 44 | 37 | 63 | 40 => {
+            let head = match code {
+                43 | 59 | 32768 | 32769 => {
+                    format!("{} {} {}", reader.u16()?, reader.u8()?, reader.u8()?)
+                }
+                52 | 53 => format!("{} {} {}", reader.u8()?, reader.u8()?, reader.u8()?),
+                44 => format!("{} {}", reader.u8()?, reader.u8()?),
+                37 => format!(
+                    "{} {} {}",
+                    cert_type_text(reader.u16()?),
+                    reader.u16()?,
+                    algorithm_text(reader.u8()?)
+                ),
+                63 => format!("{} {} {}", reader.u32()?, reader.u8()?, reader.u8()?),
+                _ => format!("{} {} {}", reader.u8()?, reader.u8()?, reader.u8()?),
+            };
+            let rest = reader.rest();
+            let field = if matches!(code, 37 | 40) {
+                base64(rest)
+            } else {
+                hex_upper(rest)
+            };
+            format!("{head} ({break_line}{} )", blob(chunks(split, &field)))
+        }
+        45 => {
+            let head = ipseckey_text(&mut reader)?;
+            // The gateway and key come back as one line; BIND breaks before the key.
+            match head.rsplit_once(' ') {
+                Some((fields, key)) if bytes.len() > 3 => {
+                    let key = blob(chunks(split, key));
+                    format!("( {fields}{break_line}{key} )")
+                }
+                _ => format!("( {head} )"),
+            }
+        }
+        31 | 32 => format!("( {} )", blob(chunks(split, &hex_upper(reader.rest())))),
+        _ => return None,
+    };
+    reader.at_end().then_some(text)
+}
+
+/// RFC 3597 §5 in multiline mode: `\# length ( hex )`.
+fn unknown_multiline_text(bytes: &[u8], split: Option<usize>, break_line: &str) -> String {
+    if bytes.is_empty() {
+        return "\\# 0".to_string();
+    }
+    let hex = chunks(split, &hex_upper(bytes)).join(break_line);
+    format!("\\# {} ( {hex} )", bytes.len())
 }
 
 /// RFC 3597 §5: `\# length hex`.
@@ -1161,16 +1443,65 @@ pub fn record_line(record: &Record) -> String {
 
 /// A record line with its names in `style`.
 pub fn record_line_in(record: &Record, style: NameStyle) -> String {
+    record_line_styled(
+        record,
+        &RecordStyle {
+            names: style,
+            ..RecordStyle::default()
+        },
+    )
+}
+
+/// A record as dig prints it with `style`: BIND `masterdump.c` columns, fields left out as asked,
+/// and the RDATA over several lines in multiline mode.
+pub fn record_line_styled(record: &Record, style: &RecordStyle) -> String {
+    let [ttl_column, class_column, type_column, rdata_column] = columns(style);
     let mut line = String::new();
-    let mut column = push_at(&mut line, 0, &name_text_in(&record.name, style));
-    column = indent(&mut line, column, TTL_COLUMN);
-    column = push_at(&mut line, column, &record.ttl.to_string());
-    column = indent(&mut line, column, CLASS_COLUMN);
-    column = push_at(&mut line, column, &class_text(record.dns_class));
-    column = indent(&mut line, column, TYPE_COLUMN);
+    let mut column = push_at(&mut line, 0, &name_text_in(&record.name, style.names));
+    if style.show_ttl {
+        column = indent(&mut line, column, ttl_column);
+        let ttl = if style.ttl_units {
+            duration_text(record.ttl, false)
+        } else {
+            record.ttl.to_string()
+        };
+        column = push_at(&mut line, column, &ttl);
+    }
+    if style.show_class {
+        column = indent(&mut line, column, class_column);
+        column = push_at(&mut line, column, &class_text(record.dns_class));
+    }
+    column = indent(&mut line, column, type_column);
     column = push_at(&mut line, column, &type_text(record.record_type()));
-    indent(&mut line, column, RDATA_COLUMN);
-    line.push_str(&rdata_text_in(&record.data, style));
+    indent(&mut line, column, rdata_column);
+    let code = u16::from(record.record_type());
+    let multiline = if style.multiline {
+        let mut break_line = String::from("\n");
+        indent(&mut break_line, 0, rdata_column);
+        let mut wide = *style;
+        wide.split = style.split.map(|split| {
+            if split == SPLIT_WORD_CHARACTERS {
+                MULTILINE_SPLIT_CHARACTERS
+            } else {
+                split
+            }
+        });
+        rdata_wire(&record.data).map(|bytes| {
+            let known = code != 10 && wire_rdata_text(code, &bytes, style.names, None).is_some();
+            if known {
+                multiline_rdata_text(code, &bytes, &wide, &break_line)
+                    .unwrap_or_else(|| rdata_text_styled(&record.data, &wide))
+            } else {
+                unknown_multiline_text(&bytes, wide.split, &break_line)
+            }
+        })
+    } else {
+        None
+    };
+    match multiline {
+        Some(text) => line.push_str(&text),
+        None => line.push_str(&rdata_text_styled(&record.data, style)),
+    }
     line
 }
 
@@ -1181,13 +1512,26 @@ pub fn question_line(query: &Query) -> String {
 
 /// A question line with its name in `style`.
 pub fn question_line_in(query: &Query, style: NameStyle) -> String {
+    question_line_styled(
+        query,
+        &RecordStyle {
+            names: style,
+            ..RecordStyle::default()
+        },
+    )
+}
+
+/// A question line in the columns `style` gives records (dig prints the class even with
+/// `+noclass`).
+pub fn question_line_styled(query: &Query, style: &RecordStyle) -> String {
+    let [_, class_column, type_column, _] = columns(style);
     let mut line = String::new();
     // BIND counts columns from the name, not from the `;` that marks the line as a comment.
     line.push(';');
-    let mut column = push_at(&mut line, 0, &name_text_in(query.name(), style));
-    column = indent(&mut line, column, CLASS_COLUMN);
+    let mut column = push_at(&mut line, 0, &name_text_in(query.name(), style.names));
+    column = indent(&mut line, column, class_column);
     column = push_at(&mut line, column, &class_text(query.query_class()));
-    indent(&mut line, column, TYPE_COLUMN);
+    indent(&mut line, column, type_column);
     line.push_str(&type_text(query.query_type()));
     line
 }

@@ -1,8 +1,8 @@
 //! Builds the query message for one lookup: random ID, RD per `+[no]recurse`, EDNS per `+edns`,
 //! `+bufsize` and `+nsid`. Pure; the wire bytes go to the transport unchanged.
 
-use hickory_proto::op::{Edns, Message, Query};
-use hickory_proto::rr::rdata::opt::{EdnsOption, NSIDPayload};
+use hickory_proto::op::{Edns, Message, OpCode, Query};
+use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsOption, NSIDPayload};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::dig::error::DigError;
@@ -123,7 +123,18 @@ pub fn query_name_idn(text: &str, idn: bool) -> Result<Name, DigError> {
     Ok(name)
 }
 
-/// The query message for `name`/`record_type`/`class` with the lookup's options.
+/// RFC 7830 §3: the EDNS option that pads a message.
+const PADDING_OPTION: u16 = 12;
+/// RFC 7873 §4: the COOKIE option; RFC 7314 §2: EXPIRE.
+pub const COOKIE_OPTION: u16 = 10;
+const EXPIRE_OPTION: u16 = 9;
+/// Bytes of an option's code and length fields (RFC 6891 §6.1.2).
+const OPTION_HEADER_OCTETS: usize = 4;
+/// RFC 7873 §4.1: the client cookie is 8 octets.
+const CLIENT_COOKIE_OCTETS: usize = 8;
+
+/// The query message for `name`/`record_type`/`class` with the lookup's options. EDNS options go
+/// in dig's order (BIND `dighost.c` setup_lookup: NSID, client subnet, cookie, expire), padding last.
 pub fn build_query(
     name: Name,
     record_type: RecordType,
@@ -132,26 +143,86 @@ pub fn build_query(
 ) -> Result<Message, DigError> {
     let mut message = Message::query();
     // RFC 5452 §4.3: an unpredictable ID is the first defence against spoofed replies.
-    message.metadata.id = rand::random::<u16>();
+    message.metadata.id = options.query_id.unwrap_or_else(rand::random::<u16>);
+    message.metadata.op_code = OpCode::from_u8(options.opcode);
     message.metadata.recursion_desired = options.recurse;
-    let mut query = Query::query(name, record_type);
-    query.set_query_class(class);
-    message.add_query(query);
+    // RFC 6840 §5.7: AD in a query asks whether the answer was validated; dig sets it by default.
+    message.metadata.authentic_data = options.authentic_data;
+    message.metadata.checking_disabled = options.checking_disabled;
+    message.metadata.authoritative = options.authoritative;
+    message.metadata.recursion_available = options.recursion_available;
+    message.metadata.truncation = options.truncated;
+    if !options.header_only {
+        let mut query = Query::query(name, record_type);
+        query.set_query_class(class);
+        message.add_query(query);
+    }
     // `+nsid` needs an OPT record to ride in, so it turns EDNS on even after `+noedns` (as dig does).
     if let Some(version) = options.edns.or(options.nsid.then_some(0)) {
         // RFC 6891 §6.1.2: the OPT record carries the payload size and version.
         let mut edns = Edns::new();
         edns.set_max_payload(options.bufsize);
         edns.set_version(version);
+        // RFC 3225 §3: DO asks for DNSSEC records.
+        edns.set_dnssec_ok(options.dnssec);
         if options.nsid {
             // RFC 5001 §2.1: the request carries an empty NSID option.
             let payload = NSIDPayload::new(Vec::new())
                 .map_err(|_| DigError::Internal("building the NSID option"))?;
             edns.options_mut().insert(EdnsOption::NSID(payload));
         }
+        if let Some(subnet) = &options.subnet {
+            edns.options_mut()
+                .insert(EdnsOption::Subnet(ClientSubnet::new(
+                    subnet.address,
+                    subnet.source_prefix,
+                    0,
+                )));
+        }
+        if options.cookie {
+            let cookie = options.cookie_value.clone().unwrap_or_else(|| {
+                (0..CLIENT_COOKIE_OCTETS)
+                    .map(|_| rand::random::<u8>())
+                    .collect()
+            });
+            edns.options_mut()
+                .insert(EdnsOption::Unknown(COOKIE_OPTION, cookie));
+        }
+        if options.expire {
+            edns.options_mut()
+                .insert(EdnsOption::Unknown(EXPIRE_OPTION, Vec::new()));
+        }
         message.set_edns(edns);
+        if options.padding > 0 {
+            pad_query(&mut message, usize::from(options.padding))?;
+        }
     }
     Ok(message)
+}
+
+/// RFC 7830 §3 / RFC 8467 §4.1: a PADDING option sized so the message is a multiple of `block`.
+fn pad_query(message: &mut Message, block: usize) -> Result<(), DigError> {
+    let unpadded = encode(message)?.len() + OPTION_HEADER_OCTETS;
+    let fill = (block - unpadded % block) % block;
+    if let Some(edns) = message.edns.as_mut() {
+        edns.options_mut()
+            .insert(EdnsOption::Unknown(PADDING_OPTION, vec![0; fill]));
+    }
+    Ok(())
+}
+
+/// The client cookie a query carries (its first 8 octets), if any.
+pub fn client_cookie(message: &Message) -> Option<Vec<u8>> {
+    let edns = message.edns.as_ref()?;
+    edns.options()
+        .options
+        .iter()
+        .find_map(|(_, option)| match option {
+            EdnsOption::Unknown(COOKIE_OPTION, bytes) => {
+                Some(bytes.iter().take(CLIENT_COOKIE_OCTETS).copied().collect())
+            }
+            _ => None,
+        })
 }
 
 /// The query in wire format.

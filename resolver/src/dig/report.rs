@@ -3,14 +3,15 @@
 
 use std::fmt::Write as _;
 
-use hickory_proto::op::{Edns, Message};
+use hickory_proto::op::{Edns, Message, OpCode};
 use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::Record;
 
-use crate::dig::exchange::{address_text, Reply};
+use crate::dig::exchange::{address_text, reply_cookie, Reply};
 use crate::dig::options::ShownParts;
 use crate::dig::presentation::{
-    question_line_in, rcode_text, rdata_text_in, record_line_in, NameStyle,
+    duration_text, question_line_styled, rcode_text, rdata_text_styled, record_line_styled,
+    NameStyle, RecordStyle,
 };
 use crate::dig::when::format_when;
 use crate::upstream::transport::Protocol;
@@ -72,6 +73,215 @@ fn nsid_text(bytes: &[u8]) -> String {
     format!("{} (\"{printable}\")", hex.join(" "))
 }
 
+/// BIND's Extended DNS Error names (RFC 8914 §4, `message.c` edetext), by INFO-CODE.
+const EDE_NAMES: [&str; 25] = [
+    "Other",
+    "Unsupported DNSKEY Algorithm",
+    "Unsupported DS Digest Type",
+    "Stale Answer",
+    "Forged Answer",
+    "DNSSEC Indeterminate",
+    "DNSSEC Bogus",
+    "Signature Expired",
+    "Signature Not Yet Valid",
+    "DNSKEY Missing",
+    "RRSIGs Missing",
+    "No Zone Key Bit Set",
+    "NSEC Missing",
+    "Cached Error",
+    "Not Ready",
+    "Blocked",
+    "Censored",
+    "Filtered",
+    "Prohibited",
+    "Stale NXDOMAIN Answer",
+    "Not Authoritative",
+    "Not Supported",
+    "No Reachable Authority",
+    "Network Error",
+    "Invalid Data",
+];
+
+/// EDNS option codes dig names (RFC 6891 §6.1.2 registry).
+const NSID: u16 = 3;
+const CLIENT_SUBNET: u16 = 8;
+const EXPIRE: u16 = 9;
+const COOKIE: u16 = 10;
+const KEEPALIVE: u16 = 11;
+const PADDING: u16 = 12;
+const EXTENDED_ERROR: u16 = 15;
+
+/// An option's code and bytes as on the wire.
+fn option_wire(option: &EdnsOption) -> (u16, Vec<u8>) {
+    match option {
+        EdnsOption::NSID(payload) => (NSID, payload.as_ref().to_vec()),
+        EdnsOption::Unknown(code, bytes) => (*code, bytes.clone()),
+        EdnsOption::Subnet(subnet) => {
+            let address = match subnet.addr() {
+                std::net::IpAddr::V4(v4) => (1u16, v4.octets().to_vec()),
+                std::net::IpAddr::V6(v6) => (2u16, v6.octets().to_vec()),
+            };
+            let kept = usize::from(subnet.source_prefix()).div_ceil(8);
+            let mut bytes = address.0.to_be_bytes().to_vec();
+            bytes.push(subnet.source_prefix());
+            bytes.push(subnet.scope_prefix());
+            bytes.extend(address.1.iter().take(kept));
+            (CLIENT_SUBNET, bytes)
+        }
+        other => {
+            let code: EdnsCode = other.into();
+            let bytes = Vec::new();
+            (u16::from(code), bytes)
+        }
+    }
+}
+
+/// The printable form of option bytes, `.` for the rest (BIND `message.c`).
+fn printable(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&byte| {
+            if (0x20..0x7f).contains(&byte) {
+                char::from(byte)
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
+/// `; CLIENT-SUBNET: 192.0.2.0/24/0` (RFC 7871 §6).
+fn client_subnet_text(bytes: &[u8]) -> Option<String> {
+    let family = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
+    let source = *bytes.get(2)?;
+    let scope = *bytes.get(3)?;
+    let address = bytes.get(4..)?;
+    let text = match family {
+        1 if address.len() <= 4 => {
+            let mut octets = [0u8; 4];
+            octets[..address.len()].copy_from_slice(address);
+            std::net::Ipv4Addr::from(octets).to_string()
+        }
+        2 if address.len() <= 16 => {
+            let mut octets = [0u8; 16];
+            octets[..address.len()].copy_from_slice(address);
+            std::net::Ipv6Addr::from(octets).to_string()
+        }
+        _ => return None,
+    };
+    Some(format!("{text}/{source}/{scope}"))
+}
+
+/// Whether a reply's cookie starts with the client cookie that was sent (RFC 7873 §5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieCheck {
+    NotChecked,
+    Good,
+    Bad,
+}
+
+/// One OPT option as dig 9.18 prints it in the pseudosection (BIND `message.c`,
+/// `dns_message_pseudosectiontotext`).
+fn option_line(code: u16, bytes: &[u8], cookie: CookieCheck) -> String {
+    let hex_spaced = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .map(|byte| format!("{byte:02x} "))
+            .collect::<String>()
+    };
+    match code {
+        NSID if bytes.is_empty() => "; NSID:".to_string(),
+        NSID => format!("; NSID: {}", nsid_text(bytes)),
+        COOKIE => {
+            let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+            let verdict = match cookie {
+                CookieCheck::Good => " (good)",
+                CookieCheck::Bad => " (bad)",
+                CookieCheck::NotChecked => "",
+            };
+            format!("; COOKIE: {hex}{verdict}")
+        }
+        EXPIRE if bytes.len() == 4 => {
+            let seconds = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            format!("; EXPIRE: {seconds} ({})", duration_text(seconds, true))
+        }
+        EXPIRE if bytes.is_empty() => "; EXPIRE:".to_string(),
+        CLIENT_SUBNET => match client_subnet_text(bytes) {
+            Some(text) => format!("; CLIENT-SUBNET: {text}"),
+            None => format!(
+                "; CLIENT-SUBNET: {}(\"{}\")",
+                hex_spaced(bytes),
+                printable(bytes)
+            ),
+        },
+        PADDING => "; PAD:".to_string(),
+        KEEPALIVE if bytes.len() == 2 => {
+            let tenths = u16::from_be_bytes([bytes[0], bytes[1]]);
+            format!("; TCP KEEPALIVE: {}.{} secs", tenths / 10, tenths % 10)
+        }
+        EXTENDED_ERROR if bytes.len() >= 2 => {
+            let info = u16::from_be_bytes([bytes[0], bytes[1]]);
+            let mut line = format!("; EDE: {info}");
+            if let Some(name) = EDE_NAMES.get(usize::from(info)) {
+                line.push_str(&format!(" ({name})"));
+            }
+            let text = &bytes[2..];
+            if !text.is_empty() {
+                // RFC 8914 §2: EXTRA-TEXT is UTF-8; BIND prints it as is when valid.
+                match std::str::from_utf8(text) {
+                    Ok(extra) => line.push_str(&format!(": ({extra})")),
+                    Err(_) => {
+                        line.push_str(&format!(": {}(\"{}\")", hex_spaced(text), printable(text)))
+                    }
+                }
+            }
+            line
+        }
+        _ => {
+            let name = match code {
+                EXTENDED_ERROR => "EDE".to_string(),
+                EXPIRE => "EXPIRE".to_string(),
+                KEEPALIVE => "TCP KEEPALIVE".to_string(),
+                other => format!("OPT={other}"),
+            };
+            if bytes.is_empty() {
+                format!("; {name}:")
+            } else {
+                format!("; {name}: {}(\"{}\")", hex_spaced(bytes), printable(bytes))
+            }
+        }
+    }
+}
+
+/// BIND's opcode names (`dns_opcode_totext`).
+pub fn opcode_text(opcode: OpCode) -> String {
+    match u8::from(opcode) {
+        0 => "QUERY".to_string(),
+        1 => "IQUERY".to_string(),
+        2 => "STATUS".to_string(),
+        4 => "NOTIFY".to_string(),
+        5 => "UPDATE".to_string(),
+        other => format!("RESERVED{other}"),
+    }
+}
+
+/// The record layout `display` asks for.
+pub fn record_style(display: &ShownParts) -> RecordStyle {
+    RecordStyle {
+        names: name_style(display),
+        multiline: display.multiline,
+        show_ttl: display.ttl,
+        show_class: display.class,
+        ttl_units: display.ttl_units,
+        rr_comments: display.rr_comments.unwrap_or(display.multiline),
+        split: match display.split {
+            None => Some(crate::dig::presentation::SPLIT_WORD_CHARACTERS),
+            Some(0) => None,
+            Some(width) => Some(width),
+        },
+    }
+}
+
 /// How `display` wants names shown (`+idnout`).
 pub fn name_style(display: &ShownParts) -> NameStyle {
     if display.idn_out == Some(true) {
@@ -89,7 +299,11 @@ fn push_section(text: &mut String, title: &str, records: &[Record], display: &Sh
         let _ = writeln!(text, ";; {title} SECTION:");
     }
     for record in records {
-        let _ = writeln!(text, "{}", record_line_in(record, name_style(display)));
+        let _ = writeln!(
+            text,
+            "{}",
+            record_line_styled(record, &record_style(display))
+        );
     }
     if display.comments {
         text.push('\n');
@@ -98,6 +312,35 @@ fn push_section(text: &mut String, title: &str, records: &[Record], display: &Sh
 
 /// Header, OPT pseudosection and sections of `message`, as dig prints a received (or sent) message.
 pub fn message_text(message: &Message, display: &ShownParts) -> String {
+    message_text_checked(message, display, &ReplyContext::default())
+}
+
+/// What a reply is printed against: the query that asked for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyContext {
+    pub cookie: CookieCheck,
+    /// The query carried an OPT record, and its DO bit.
+    pub edns_sent: bool,
+    pub dnssec_sent: bool,
+}
+
+impl Default for ReplyContext {
+    fn default() -> Self {
+        ReplyContext {
+            cookie: CookieCheck::NotChecked,
+            edns_sent: false,
+            dnssec_sent: false,
+        }
+    }
+}
+
+/// `message_text` for a reply, with what dig says about it given the query (`context`).
+pub fn message_text_checked(
+    message: &Message,
+    display: &ShownParts,
+    context: &ReplyContext,
+) -> String {
+    let cookie = context.cookie;
     let mut text = String::new();
     let metadata = &message.metadata;
     if display.comments {
@@ -105,7 +348,7 @@ pub fn message_text(message: &Message, display: &ShownParts) -> String {
         let _ = writeln!(
             text,
             ";; ->>HEADER<<- opcode: {}, status: {}, id: {}",
-            metadata.op_code,
+            opcode_text(metadata.op_code),
             rcode_text(metadata.response_code),
             metadata.id
         );
@@ -125,6 +368,20 @@ pub fn message_text(message: &Message, display: &ShownParts) -> String {
             let _ = writeln!(text, ";; WARNING: recursion requested but not available");
         }
         text.push('\n');
+        // RFC 6891 §7: a server that does not know EDNS may answer FORMERR or NOTIMP without OPT.
+        let code = u16::from(metadata.response_code);
+        if context.edns_sent && message.edns.is_none() && (code == 1 || code == 4) {
+            let dnssec = if context.dnssec_sent {
+                "+nodnssec "
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                text,
+                ";; WARNING: EDNS query returned status {} - retry with '{dnssec}+noedns'\n",
+                rcode_text(metadata.response_code)
+            );
+        }
         if let Some(edns) = &message.edns {
             let do_flag = if edns.flags().dnssec_ok { " do" } else { "" };
             let _ = writeln!(text, ";; OPT PSEUDOSECTION:");
@@ -134,22 +391,24 @@ pub fn message_text(message: &Message, display: &ShownParts) -> String {
                 edns.version(),
                 edns.max_payload()
             );
-            if let Some(nsid) = nsid_bytes(edns) {
-                // A request's NSID option is empty (RFC 5001 §2.1); dig prints the bare label.
-                if nsid.is_empty() {
-                    let _ = writeln!(text, "; NSID:");
-                } else {
-                    let _ = writeln!(text, "; NSID: {}", nsid_text(&nsid));
-                }
+            for (_, option) in &edns.options().options {
+                let (code, bytes) = option_wire(option);
+                let _ = writeln!(text, "{}", option_line(code, &bytes, cookie));
             }
         }
     }
-    if display.question && !message.queries.is_empty() {
+    // dig heads the question section of a message it sends even when `+header-only` left it empty.
+    let sent = metadata.message_type == hickory_proto::op::MessageType::Query;
+    if display.question && (!message.queries.is_empty() || sent) {
         if display.comments {
             let _ = writeln!(text, ";; QUESTION SECTION:");
         }
         for query in &message.queries {
-            let _ = writeln!(text, "{}", question_line_in(query, name_style(display)));
+            let _ = writeln!(
+                text,
+                "{}",
+                question_line_styled(query, &record_style(display))
+            );
         }
         if display.comments {
             text.push('\n');
@@ -175,11 +434,20 @@ pub fn protocol_text(protocol: Protocol) -> &'static str {
     }
 }
 
+/// `;; Query time:` as dig prints it: milliseconds, or microseconds with `-u`.
+fn query_time_text(reply: &Reply, display: &ShownParts) -> String {
+    if display.microseconds {
+        format!("{} usec", reply.elapsed.as_micros())
+    } else {
+        format!("{} msec", reply.elapsed.as_millis())
+    }
+}
+
 /// The stats block: query time, server, when, size.
-pub fn stats_text(reply: &Reply, server_label: &str) -> String {
+pub fn stats_text(reply: &Reply, server_label: &str, display: &ShownParts) -> String {
     format!(
-        ";; Query time: {} msec\n;; SERVER: {}({server_label}) ({})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n\n",
-        reply.elapsed.as_millis(),
+        ";; Query time: {}\n;; SERVER: {}({server_label}) ({})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n\n",
+        query_time_text(reply, display),
         address_text(reply.server),
         protocol_text(reply.protocol),
         format_when(reply.received_at),
@@ -193,18 +461,50 @@ pub fn reply_text(reply: &Reply, server_label: &str, display: &ShownParts) -> St
     if display.comments {
         text.push_str(";; Got answer:\n");
     }
-    text.push_str(&message_text(&reply.message, display));
+    let context = ReplyContext {
+        cookie: cookie_check(reply),
+        edns_sent: reply.edns_sent,
+        dnssec_sent: reply.dnssec_sent,
+    };
+    text.push_str(&message_text_checked(&reply.message, display, &context));
     if display.stats {
-        text.push_str(&stats_text(reply, server_label));
+        text.push_str(&stats_text(reply, server_label, display));
     }
     text
 }
 
-/// `+short`: the answer's RDATA, one per line.
-pub fn short_text(message: &Message, display: &ShownParts) -> String {
+/// Whether the reply's cookie answers the one sent (RFC 7873 §5.3).
+pub fn cookie_check(reply: &Reply) -> CookieCheck {
+    let (Some(sent), Some(returned)) = (&reply.client_cookie, reply_cookie(&reply.message)) else {
+        return CookieCheck::NotChecked;
+    };
+    if returned.starts_with(sent) {
+        CookieCheck::Good
+    } else {
+        CookieCheck::Bad
+    }
+}
+
+/// `+short`: the answer's RDATA, one per line; with `+identify`, each followed by the server and
+/// the query time as dig writes them.
+pub fn short_text(reply: &Reply, display: &ShownParts) -> String {
     let mut text = String::new();
-    for record in &message.answers {
-        let _ = writeln!(text, "{}", rdata_text_in(&record.data, name_style(display)));
+    let suffix = if display.identify {
+        let time = if display.microseconds {
+            format!("{} us", reply.elapsed.as_micros())
+        } else {
+            format!("{} ms", reply.elapsed.as_millis())
+        };
+        format!(" from server {} in {time}.", reply.server.ip())
+    } else {
+        String::new()
+    };
+    for record in &reply.message.answers {
+        let _ = writeln!(
+            text,
+            "{}{suffix}",
+            rdata_text_styled(&record.data, &record_style(display))
+        );
     }
     text
 }

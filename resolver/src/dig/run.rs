@@ -5,12 +5,14 @@ use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use hickory_proto::rr::RecordType;
+
 use crate::dig::args::{parse_arguments, AddressFamily, Lookup};
 use crate::dig::batch::{batch_lookups, read_batch_file};
 use crate::dig::error::DigError;
-use crate::dig::exchange::{exchange_lookup, lower_edns_version};
+use crate::dig::exchange::{bad_cookie_retry, exchange_lookup, lower_edns_version, set_cookie};
 use crate::dig::json::reply_value;
-use crate::dig::limits::MAX_SERVER_ADDRESSES;
+use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_SERVER_ADDRESSES};
 use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
@@ -128,6 +130,10 @@ async fn run_lookup(
         .unwrap_or(&session.command_line);
     let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
     let mut query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
+    let mut options = lookup.options.clone();
+    if !options.tcp_set && matches!(lookup.effective_type(), RecordType::ANY | RecordType::IXFR) {
+        options.tcp = true;
+    }
     let plain = !display.short && !display.json;
     // dig prints a banner for the first lookup of the command line and of each batch line; the
     // server count and global options only in the very first.
@@ -135,7 +141,9 @@ async fn run_lookup(
     let found = (first && !lookup.servers.is_empty()).then_some(last_count);
     // dig prints the command block before the query with +qr, else once the outcome is known.
     let mut command_pending = plain && display.cmd && (first || lookup.source_line.is_some());
-    // Each BADVERS retry lowers the EDNS version, so this loop runs at most 256 times.
+    // Each BADVERS retry lowers the EDNS version, so this loop runs at most 256 times, plus
+    // the BADCOOKIE retries.
+    let mut bad_cookie_retries_left = MAX_BAD_COOKIE_RETRIES;
     let result = loop {
         if plain && display.query {
             if command_pending {
@@ -156,25 +164,37 @@ async fn run_lookup(
             transport.as_ref(),
             &addresses,
             &query,
-            &lookup.options,
+            &options,
             &mut *progress,
         )
         .await;
-        let lower = result
-            .as_ref()
-            .ok()
-            .and_then(|reply| lower_edns_version(&query, &reply.message));
-        let (Some(version), Some(edns)) = (lower, query.edns.as_mut()) else {
+        let Ok(reply) = result.as_ref() else {
             break result;
         };
-        // RFC 6891 §6.1.3: BADVERS names the highest version the server speaks; dig asks
-        // again with it, as a new query (new ID).
-        let _ = writeln!(
-            progress,
-            ";; BADVERS, retrying with EDNS version {version}."
-        );
-        edns.set_version(version);
-        query.metadata.id = rand::random::<u16>();
+        if let Some(version) = lower_edns_version(&query, &reply.message) {
+            if let Some(edns) = query.edns.as_mut() {
+                // RFC 6891 §6.1.3: BADVERS names the highest version the server speaks; dig
+                // asks again with it, as a new query (new ID).
+                let _ = writeln!(
+                    progress,
+                    ";; BADVERS, retrying with EDNS version {version}."
+                );
+                edns.set_version(version);
+                query.metadata.id = rand::random::<u16>();
+                continue;
+            }
+        }
+        if bad_cookie_retries_left > 0 && lookup.options.retry_bad_cookie {
+            if let Some(cookie) = bad_cookie_retry(&query, &reply.message) {
+                // RFC 7873 §5.3: BADCOOKIE carries a fresh server cookie; resend with it.
+                bad_cookie_retries_left -= 1;
+                let _ = writeln!(progress, ";; BADCOOKIE, retrying.");
+                set_cookie(&mut query, cookie);
+                query.metadata.id = rand::random::<u16>();
+                continue;
+            }
+        }
+        break result;
     };
     if command_pending {
         let _ = write!(out, "{}", command_text(command_line, found, first));
@@ -193,7 +213,7 @@ async fn run_lookup(
     let text = if display.json {
         format!("{}\n", reply_value(&reply))
     } else if display.short {
-        short_text(&reply.message, display)
+        short_text(&reply, display)
     } else {
         let label = servers
             .iter()
@@ -240,6 +260,11 @@ pub fn run(arguments: &[String]) -> u8 {
             if let Some(detail) = error.stdout_detail() {
                 println!("{detail}");
             }
+            eprintln!("rdig: {error}");
+            return error.exit_code();
+        }
+        // A feature rdig leaves out, or a value dig rejects without its usage: one line.
+        Err(error @ (DigError::Unsupported(_) | DigError::BadHex | DigError::InvalidSubnet(_))) => {
             eprintln!("rdig: {error}");
             return error.exit_code();
         }

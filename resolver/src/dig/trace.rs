@@ -29,7 +29,7 @@ use crate::Resolver;
 /// One upstream exchange the resolver made during the walk.
 #[derive(Debug, Clone)]
 pub enum TraceStep {
-    Received(Reply),
+    Received(Box<Reply>),
     Failed {
         server: SocketAddr,
         error: TransportError,
@@ -82,14 +82,17 @@ impl Transport for RecordingTransport {
             match &result {
                 Ok(bytes) => {
                     if let Ok(message) = Message::from_vec(bytes) {
-                        self.record(TraceStep::Received(Reply {
+                        self.record(TraceStep::Received(Box::new(Reply {
                             message,
                             size: bytes.len(),
                             server,
                             protocol,
                             elapsed: started.elapsed(),
                             received_at: SystemTime::now(),
-                        }));
+                            client_cookie: None,
+                            edns_sent: false,
+                            dnssec_sent: false,
+                        })));
                     }
                 }
                 Err(error) => self.record(TraceStep::Failed {

@@ -1362,3 +1362,377 @@ mod exit_codes_compared_with_dig {
         assert_eq!(rdig(&port).status.code(), run("dig", &port).status.code());
     }
 }
+
+/// Issue 26's differential suite: many paired dig/rdig invocations over the `+options` against NSD
+/// (a zone signed at test time), Knot (DNS cookies on) and a validating Unbound (EDE on), with a
+/// committed list of the pairs that differ on purpose. Each peer has its own 127.40.10.x address.
+mod differential {
+    use super::*;
+
+    /// Pairs whose output differs on purpose, each with why; the test fails when one of these
+    /// starts to agree (so the list stays true) or when any other pair differs.
+    const DELIBERATE_DIFFERENCES: &[(&str, &str)] = &[
+        (
+            "nsd +ednsopt=65001:abcd www.example.test",
+            "+ednsopt is not supported: rdig refuses it in one line (README, not supported)",
+        ),
+        (
+            "nsd +unknownformat www.example.test",
+            "+unknownformat is not supported: rdig refuses it in one line",
+        ),
+    ];
+
+    /// Display and query options compared on every query against NSD.
+    const NSD_OPTIONS: &[&str] = &[
+        "",
+        "+dnssec",
+        "+cd",
+        "+noadflag",
+        "+dnssec +multiline",
+        "+multiline",
+        "+nocookie",
+        "+qr",
+        "+qr +dnssec +cd",
+        "+ttlunits",
+        "+nottlid",
+        "+noclass",
+        "+nottlid +noclass",
+        "+short +identify",
+        "+expire",
+        "+qr +subnet=192.0.2.0/24",
+        "+qr +padding=64",
+        "+split=8 +dnssec",
+        "+nosplit +dnssec",
+        "+rrcomments",
+        "+dnssec +noall +answer +multiline",
+        "+short +dnssec",
+        "+nsid +dnssec",
+        "+tcp +dnssec",
+        "-u",
+        "+dnssec +nottlid +multiline",
+        "+ttlunits +multiline",
+        "+opcode=3",
+        "+opcode=notify",
+        "+ad +nottl",
+    ];
+
+    const NSD_QUERIES: &[&str] = &[
+        "www.example.test",
+        "example.test SOA",
+        "example.test DNSKEY",
+        "nope.example.test",
+        "example.test NSEC",
+        "example.test ANY",
+    ];
+
+    const KNOT_OPTIONS: &[&str] = &[
+        "",
+        "+qr",
+        "+nocookie",
+        "+nobadcookie",
+        "+tcp",
+        "+dnssec +multiline",
+        "+cookie=0011223344556677",
+        "+short",
+        "+expire +tcp",
+        "+nsid +tcp",
+    ];
+
+    const UNBOUND_OPTIONS: &[&str] = &[
+        "",
+        "+dnssec",
+        "+cd",
+        "+cd +dnssec",
+        "+noadflag",
+        "+dnssec +multiline",
+        "+short",
+        "+norec",
+        "+nocookie +qr",
+        "+dnssec +noall +answer +comments",
+    ];
+
+    const UNBOUND_QUERIES: &[&str] = &["www.example.test", "www.bogus.test", "example.test DNSKEY"];
+
+    /// Invocations whose outcome is an error before any query.
+    const COMMAND_LINE_CASES: &[&str] = &[
+        "+cookie=zz www.example.test",
+        "+cookie=0011 www.example.test",
+        "+sh www.example.test",
+        "+ednsopt=65001:abcd www.example.test",
+        "+unknownformat www.example.test",
+        "+header-only +qr",
+        "+split=6 +dnssec +noall +answer example.test DNSKEY",
+    ];
+
+    /// Runs a shell-free tool and returns its stdout, panicking with its stderr when it fails.
+    fn tool_output(program: &str, arguments: &[&str], directory: &std::path::Path) -> String {
+        let output = Command::new(tool_path(program))
+            .args(arguments)
+            .current_dir(directory)
+            .output()
+            .unwrap_or_else(|error| panic!("{program}: {error}"));
+        assert!(
+            output.status.success(),
+            "{program} {arguments:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Signs `zone` for `origin` with a new KSK and ZSK (ECDSA P-256): the signed text and the
+    /// DS set that anchors it.
+    fn signed_zone(origin: &str, zone: &str, directory: &std::path::Path) -> (String, String) {
+        let name = origin.trim_end_matches('.');
+        let unsigned = directory.join(format!("{name}.zone"));
+        std::fs::write(&unsigned, zone).expect("write zone");
+        let ksk = tool_output(
+            "dnssec-keygen",
+            &[
+                "-q",
+                "-a",
+                "ECDSAP256SHA256",
+                "-f",
+                "KSK",
+                "-n",
+                "ZONE",
+                name,
+            ],
+            directory,
+        );
+        let zsk = tool_output(
+            "dnssec-keygen",
+            &["-q", "-a", "ECDSAP256SHA256", "-n", "ZONE", name],
+            directory,
+        );
+        // The DNSKEYs go in the zone apex, where dnssec-signzone looks for them.
+        let mut with_keys = zone.to_string();
+        for key in [&ksk, &zsk] {
+            let path = directory.join(format!("{key}.key"));
+            with_keys.push_str(&std::fs::read_to_string(path).expect("key file"));
+        }
+        std::fs::write(&unsigned, with_keys).expect("write zone");
+        let signed = directory.join(format!("{name}.signed"));
+        let unsigned_text = unsigned.display().to_string();
+        let signed_text = signed.display().to_string();
+        tool_output(
+            "dnssec-signzone",
+            &[
+                "-q",
+                "-o",
+                name,
+                "-e",
+                "+86400000",
+                "-f",
+                &signed_text,
+                &unsigned_text,
+                &ksk,
+                &zsk,
+            ],
+            directory,
+        );
+        let text = std::fs::read_to_string(&signed).expect("signed zone");
+        let ds = std::fs::read_to_string(directory.join(format!("dsset-{name}."))).expect("DS set");
+        (text, ds)
+    }
+
+    /// A peer process started by this test, stopped by PID on drop.
+    struct Peer {
+        child: Child,
+    }
+
+    impl Drop for Peer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start_peer(program: &str, arguments: &[&str], log: &std::path::Path, server: &str) -> Peer {
+        let log_file = std::fs::File::create(log).expect("log file");
+        let child = Command::new(tool_path(program))
+            .args(arguments)
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {program}: {error}"));
+        let peer = Peer { child };
+        let address: SocketAddr = format!("{server}:{LAB_PORT}").parse().expect("address");
+        let ready = (0..READY_ATTEMPTS).any(|_| answers_query(address, "example.test."));
+        assert!(
+            ready,
+            "{program} on {server} never answered; log: {:?}",
+            std::fs::read_to_string(log)
+        );
+        peer
+    }
+
+    /// Everything that differs between two runs of the same query: banner, ID, times, WHEN, the
+    /// cookies (random client part, time-stamped server part) and `+identify`'s time.
+    fn masked(output: &str) -> String {
+        normalised(output)
+            .lines()
+            .map(|line| {
+                if let Some(rest) = line.strip_prefix("; COOKIE: ") {
+                    let verdict = rest.split_once(' ').map(|(_, tail)| tail).unwrap_or("");
+                    format!("; COOKIE: C {verdict}")
+                } else if let Some((head, _)) = line.split_once(" from server ") {
+                    let server = line
+                        .split(" from server ")
+                        .nth(1)
+                        .and_then(|tail| tail.split(" in ").next())
+                        .unwrap_or("");
+                    format!("{head} from server {server} in T.")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// One side's (stdout, stderr, exit code), masked.
+    fn outcome(program: &str, arguments: &[String]) -> (String, String, Option<i32>) {
+        let output = run(program, arguments);
+        // The first line of stderr is dig's fixed wording; after it comes the usage, rdig's own.
+        let stderr = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .replace("rdig: ", "")
+            .replace("dig: ", "");
+        (masked(&text(&output)), stderr, output.status.code())
+    }
+
+    #[test]
+    fn paired_invocations_match_dig_except_the_committed_differences() {
+        for tool in [
+            "dig",
+            "nsd",
+            "knotd",
+            "unbound",
+            "dnssec-keygen",
+            "dnssec-signzone",
+        ] {
+            if !tool_available(tool) {
+                return;
+            }
+        }
+        let directory =
+            std::env::temp_dir().join(format!("rdig-differential-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory).expect("create temp dir");
+        let (example, example_ds) = signed_zone("example.test.", EXAMPLE_ZONE, &directory);
+        let bogus_zone = EXAMPLE_ZONE.replace("example.test.", "bogus.test.");
+        let (bogus, bogus_ds) = signed_zone("bogus.test.", &bogus_zone, &directory);
+        // A changed address under an unchanged signature: Unbound finds it bogus (EDE 6).
+        let bogus = bogus.replace("192.0.2.1\n", "192.0.2.99\n");
+        std::fs::write(directory.join("example.signed"), &example).expect("write");
+        std::fs::write(directory.join("bogus.signed"), &bogus).expect("write");
+        let dir = directory.display();
+
+        let nsd_config = format!(
+            "server:\n  ip-address: 127.40.10.1@{LAB_PORT}\n  zonesdir: \"{dir}\"\n  pidfile: \"\"\n  username: \"\"\n  database: \"\"\n  zonelistfile: \"{dir}/zone.list\"\n  xfrdfile: \"{dir}/xfrd.state\"\n  xfrdir: \"{dir}\"\n  chroot: \"\"\n  verbosity: 1\n  nsid: \"ascii_lab-ns\"\nremote-control:\n  control-enable: no\nzone:\n  name: \"example.test.\"\n  zonefile: \"example.signed\"\nzone:\n  name: \"bogus.test.\"\n  zonefile: \"bogus.signed\"\n"
+        );
+        std::fs::write(directory.join("nsd.conf"), nsd_config).expect("write nsd.conf");
+        let nsd_conf = directory.join("nsd.conf").display().to_string();
+        let _nsd = start_peer(
+            "nsd",
+            &["-d", "-c", &nsd_conf],
+            &directory.join("nsd.log"),
+            "127.40.10.1",
+        );
+
+        std::fs::create_dir_all(directory.join("knot")).expect("knot dir");
+        let knot_config = format!(
+            "server:\n  listen: 127.40.10.2@{LAB_PORT}\n  rundir: {dir}/knot\ndatabase:\n  storage: {dir}/knot\nmod-cookies:\n  - id: lab\ntemplate:\n  - id: default\n    storage: {dir}\n    global-module: mod-cookies/lab\nzone:\n  - domain: example.test\n    file: example.signed\n"
+        );
+        std::fs::write(directory.join("knot.conf"), knot_config).expect("write knot.conf");
+        let knot_conf = directory.join("knot.conf").display().to_string();
+        let _knot = start_peer(
+            "knotd",
+            &["-c", &knot_conf],
+            &directory.join("knot.log"),
+            "127.40.10.2",
+        );
+
+        // No round robin and no cache ageing: dig and rdig, run one after the other, see the
+        // same order and the same TTLs.
+        std::fs::write(directory.join("anchors"), format!("{example_ds}{bogus_ds}"))
+            .expect("write anchors");
+        let unbound_config = format!(
+            "server:\n  interface: 127.40.10.3@{LAB_PORT}\n  port: {LAB_PORT}\n  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  username: \"\"\n  chroot: \"\"\n  directory: \"{dir}\"\n  pidfile: \"\"\n  use-syslog: no\n  do-daemonize: no\n  module-config: \"validator iterator\"\n  trust-anchor-file: \"{dir}/anchors\"\n  ede: yes\n  val-log-level: 0\n  rrset-roundrobin: no\n  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n  local-zone: \"test.\" nodefault\nremote-control:\n  control-enable: no\nstub-zone:\n  name: \"example.test\"\n  stub-addr: 127.40.10.1@{LAB_PORT}\nstub-zone:\n  name: \"bogus.test\"\n  stub-addr: 127.40.10.1@{LAB_PORT}\n"
+        );
+        std::fs::write(directory.join("unbound.conf"), unbound_config).expect("write");
+        let unbound_conf = directory.join("unbound.conf").display().to_string();
+        let _unbound = start_peer(
+            "unbound",
+            &["-d", "-c", &unbound_conf],
+            &directory.join("unbound.log"),
+            "127.40.10.3",
+        );
+
+        let port = LAB_PORT.to_string();
+        let mut cases: Vec<(String, Vec<String>)> = Vec::new();
+        let mut add = |peer: &str, address: &str, options: &str, query: &str, norec: bool| {
+            let label = format!("{peer} {options} {query}").replace("  ", " ");
+            let mut arguments = words(&[&format!("@{address}"), "-p", &port]);
+            if norec {
+                arguments.push("+norec".to_string());
+            }
+            arguments.extend(options.split_whitespace().map(String::from));
+            arguments.extend(query.split_whitespace().map(String::from));
+            cases.push((label, arguments));
+        };
+        for options in NSD_OPTIONS {
+            for query in NSD_QUERIES {
+                add("nsd", "127.40.10.1", options, query, true);
+            }
+        }
+        for options in KNOT_OPTIONS {
+            for query in ["www.example.test", "example.test DNSKEY"] {
+                add("knot", "127.40.10.2", options, query, true);
+            }
+        }
+        for options in UNBOUND_OPTIONS {
+            for query in UNBOUND_QUERIES {
+                add("unbound", "127.40.10.3", options, query, false);
+            }
+        }
+        for case in COMMAND_LINE_CASES {
+            add("nsd", "127.40.10.1", case, "", true);
+        }
+
+        let mut differing = Vec::new();
+        for (label, arguments) in &cases {
+            let theirs = outcome("dig", arguments);
+            let ours = outcome(env!("CARGO_BIN_EXE_rdig"), arguments);
+            if theirs != ours {
+                differing.push((label.trim().to_string(), theirs, ours));
+            }
+        }
+        assert!(cases.len() >= 150, "only {} pairs", cases.len());
+        let expected: Vec<&str> = DELIBERATE_DIFFERENCES
+            .iter()
+            .map(|(label, _)| *label)
+            .collect();
+        let unexpected: Vec<String> = differing
+            .iter()
+            .filter(|(label, _, _)| !expected.contains(&label.as_str()))
+            .map(|(label, theirs, ours)| {
+                format!("{label}\n--- dig:\n{theirs:?}\n--- rdig:\n{ours:?}")
+            })
+            .collect();
+        let now_equal: Vec<&&str> = expected
+            .iter()
+            .filter(|label| !differing.iter().any(|(found, _, _)| found == *label))
+            .collect();
+        let _ = std::fs::remove_dir_all(&directory);
+        assert!(
+            unexpected.is_empty() && now_equal.is_empty(),
+            "{} of {} pairs differ unexpectedly:\n{}\nlisted differences that now agree: {now_equal:?}",
+            unexpected.len(),
+            cases.len(),
+            unexpected.join("\n\n")
+        );
+    }
+}

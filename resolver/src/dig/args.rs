@@ -145,6 +145,8 @@ pub struct GlobalSettings {
     family: Option<AddressFamily>,
     short: Option<bool>,
     json: Option<bool>,
+    /// `-u`: times in microseconds.
+    microseconds: Option<bool>,
 }
 
 impl GlobalSettings {
@@ -154,6 +156,7 @@ impl GlobalSettings {
         self.family = later.family.or(self.family);
         self.short = later.short.or(self.short);
         self.json = later.json.or(self.json);
+        self.microseconds = later.microseconds.or(self.microseconds);
     }
 
     pub fn apply(&self, lookup: &mut Lookup) {
@@ -168,6 +171,9 @@ impl GlobalSettings {
         }
         if let Some(json) = self.json {
             lookup.options.display.json = json;
+        }
+        if let Some(microseconds) = self.microseconds {
+            lookup.options.display.microseconds = microseconds;
         }
     }
 }
@@ -222,6 +228,14 @@ impl Parser {
             "-4" => self.globals.family = Some(AddressFamily::V4),
             "-6" => self.globals.family = Some(AddressFamily::V6),
             "-h" => self.invocation.help = true,
+            // dig's -m (memory debugging) and -i (the old ip6.int) change nothing it prints.
+            "-m" | "-i" => {}
+            // ~/.digrc is skipped by the caller, which saw -r before parsing.
+            "-r" => {}
+            "-u" => self.globals.microseconds = Some(true),
+            "-b" | "-k" | "-y" => {
+                return Err(DigError::Unsupported(flag.to_string()));
+            }
             "-v" => self.invocation.version = true,
             "-p" => {
                 let text = needs(value)?;
@@ -290,7 +304,7 @@ impl Parser {
 }
 
 /// Flags that take a value, either attached (`-p53`) or as the next word (`-p 53`).
-const FLAGS_WITH_VALUE: &[&str] = &["-p", "-t", "-c", "-q", "-x", "-f"];
+const FLAGS_WITH_VALUE: &[&str] = &["-p", "-t", "-c", "-q", "-x", "-f", "-b", "-k", "-y"];
 
 /// Parses dig's command line (without the program name).
 pub fn parse_arguments<S: AsRef<str>>(words: &[S]) -> Result<Invocation, DigError> {
@@ -325,6 +339,15 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
             parser.target().servers.push(server.to_string());
         } else if word.starts_with('+') {
             let name = apply_plus_option(&mut parser.target().options, word)?;
+            if name == "split" {
+                let typed = word.split_once('=').map(|(_, value)| value).unwrap_or("");
+                let width = parser.target().options.display.split.unwrap_or(0);
+                if typed.parse::<usize>().is_ok_and(|typed| typed != width) {
+                    parser.warn(format!(
+                        "split must be a multiple of 4; adjusting to {width}"
+                    ));
+                }
+            }
             let display = &parser.target().options.display;
             let (short, json) = (display.short, display.json);
             match name {

@@ -190,13 +190,8 @@ impl fmt::Display for DigError {
             DigError::Unsupported(option) => write!(f, "{option} is not supported by rdig"),
             DigError::BadHex => write!(f, "isc_hex_decodestring: bad hex encoding"),
             DigError::InvalidSubnet(text) => write!(f, "invalid prefix '{text}'"),
-            DigError::AmbiguousOption { given, candidates } => {
-                write!(
-                    f,
-                    "Ambiguous option: {given} (could be +{})",
-                    candidates.join(", +")
-                )
-            }
+            // dig's own words: a prefix of several options is just not an option to it.
+            DigError::AmbiguousOption { given, .. } => write!(f, "Invalid option: {given}"),
             DigError::InvalidNumber { setting, .. } => {
                 write!(f, "Couldn't parse {}", setting.name())
             }

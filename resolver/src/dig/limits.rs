@@ -42,3 +42,6 @@ pub const MAX_TRACE_STEPS: usize = 128;
 /// BADCOOKIE replies resent with the server's cookie per lookup: dig resends once (BIND
 /// `dighost.c`, `l->badcookie`); a second BADCOOKIE is shown.
 pub const MAX_BAD_COOKIE_RETRIES: u32 = 1;
+
+/// Bytes read from `~/.digrc`: dig reads one line of options; 64 KiB is far more than any.
+pub const MAX_DIGRC_BYTES: u64 = 64 * 1024;

@@ -359,7 +359,6 @@ fn enable_edns(options: &mut QueryOptions, wanted: bool) {
 }
 
 /// RFC 7873 §4: a client cookie of 8 octets, optionally followed by a server cookie of 8 to 32.
-const MIN_COOKIE_OCTETS: usize = 8;
 const MAX_COOKIE_OCTETS: usize = 40;
 
 /// `+cookie=hex` as dig reads it (BIND `isc_hex_decodestring`).
@@ -372,7 +371,8 @@ fn cookie_bytes(text: &str) -> Result<Vec<u8>, DigError> {
         .step_by(2)
         .filter_map(|index| u8::from_str_radix(text.get(index..index + 2)?, 16).ok())
         .collect();
-    if bytes.len() < MIN_COOKIE_OCTETS || bytes.len() > MAX_COOKIE_OCTETS {
+    // dig sends what it was given, even a cookie shorter than RFC 7873 §4 allows.
+    if bytes.len() > MAX_COOKIE_OCTETS {
         return Err(bad());
     }
     Ok(bytes)

@@ -12,7 +12,7 @@ use crate::dig::batch::{batch_lookups, read_batch_file};
 use crate::dig::error::DigError;
 use crate::dig::exchange::{bad_cookie_retry, exchange_lookup, lower_edns_version, set_cookie};
 use crate::dig::json::reply_value;
-use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_SERVER_ADDRESSES};
+use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
 use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
@@ -188,7 +188,9 @@ async fn run_lookup(
             if let Some(cookie) = bad_cookie_retry(&query, &reply.message) {
                 // RFC 7873 §5.3: BADCOOKIE carries a fresh server cookie; resend with it.
                 bad_cookie_retries_left -= 1;
-                let _ = writeln!(progress, ";; BADCOOKIE, retrying.");
+                if !display.short {
+                    let _ = writeln!(progress, ";; BADCOOKIE, retrying.");
+                }
                 set_cookie(&mut query, cookie);
                 query.metadata.id = rand::random::<u16>();
                 continue;
@@ -250,9 +252,34 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
     exit_code
 }
 
+/// The words of `~/.digrc`'s first line, which dig reads before the command line (dig(1), FILES);
+/// none when it is missing or unreadable, as dig.
+fn digrc_words() -> Vec<String> {
+    let Some(home) = std::env::var_os("HOME") else {
+        return Vec::new();
+    };
+    let path = std::path::Path::new(&home).join(".digrc");
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let mut line = String::new();
+    let mut reader = std::io::BufReader::new(std::io::Read::take(file, MAX_DIGRC_BYTES));
+    if std::io::BufRead::read_line(&mut reader, &mut line).is_err() {
+        return Vec::new();
+    }
+    line.split_whitespace().map(String::from).collect()
+}
+
 /// Runs rdig with `arguments` (without the program name) and returns dig's exit code.
 pub fn run(arguments: &[String]) -> u8 {
-    let invocation = match parse_arguments(arguments) {
+    // `-r` anywhere on the line skips ~/.digrc, as dig's pre-parse does.
+    let mut words = if arguments.iter().any(|word| word == "-r") {
+        Vec::new()
+    } else {
+        digrc_words()
+    };
+    words.extend(arguments.iter().cloned());
+    let invocation = match parse_arguments(&words) {
         Ok(invocation) => invocation,
         // dig shows its usage for unknown words, but not for a bad number: it explains the
         // number on standard output, then `Couldn't parse timeout` on standard error.

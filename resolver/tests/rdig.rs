@@ -1453,6 +1453,86 @@ mod differential {
 
     const UNBOUND_QUERIES: &[&str] = &["www.example.test", "www.bogus.test", "example.test DNSKEY"];
 
+    /// DNS over TLS (port 8853) and HTTPS (8443) through dnsdist in front of the NSD; `CA` is the
+    /// test CA's file.
+    const ENCRYPTED_OPTIONS: &[&str] = &[
+        "+tls -p 8853",
+        "+tls -p 8853 +dnssec +multiline",
+        "+tls -p 8853 +short",
+        "+tls -p 8853 +tls-ca=CA",
+        "+tls -p 8853 +tls-ca=CA +tls-hostname=dot.test",
+        "+tls -p 8853 +tls-ca=CA +tls-hostname=wrong.test",
+        "+tls -p 8853 +tls-ca",
+        "+https -p 8443",
+        "+https -p 8443 +dnssec",
+        "+https=/dns-query -p 8443 +tls-ca=CA",
+        "+https-get -p 8443",
+        "+https=/nope -p 8443 +tries=1",
+        "+https -p 8443 +qr",
+        "+https -p 8443 +tls-ca=CA +tls-hostname=wrong.test",
+    ];
+
+    /// Makes a CA and a server certificate for `dot.test` and 127.40.10.5 with openssl.
+    fn test_certificates(directory: &std::path::Path) {
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let mut ca = vec!["req", "-x509"];
+        ca.extend(ec);
+        ca.extend([
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=lab CA",
+        ]);
+        tool_output("openssl", &ca, directory);
+        let mut request = vec!["req"];
+        request.extend(ec);
+        request.extend([
+            "-keyout",
+            "key.pem",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=dot.test",
+        ]);
+        tool_output("openssl", &request, directory);
+        std::fs::write(
+            directory.join("server.ext"),
+            "subjectAltName=DNS:dot.test,IP:127.40.10.5\nbasicConstraints=CA:FALSE\n",
+        )
+        .expect("write extensions");
+        tool_output(
+            "openssl",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "cert.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+            ],
+            directory,
+        );
+    }
+
     /// Invocations whose outcome is an error before any query.
     const COMMAND_LINE_CASES: &[&str] = &[
         "+cookie=zz www.example.test",
@@ -1555,12 +1635,18 @@ mod differential {
             .stderr(log_file)
             .spawn()
             .unwrap_or_else(|error| panic!("start {program}: {error}"));
-        let peer = Peer { child };
+        let mut peer = Peer { child };
         let address: SocketAddr = format!("{server}:{LAB_PORT}").parse().expect("address");
         let ready = (0..READY_ATTEMPTS).any(|_| answers_query(address, "example.test."));
         assert!(
             ready,
             "{program} on {server} never answered; log: {:?}",
+            std::fs::read_to_string(log)
+        );
+        // An answer from a stray server on the same address would hide that ours failed to bind.
+        assert!(
+            matches!(peer.child.try_wait(), Ok(None)),
+            "{program} on {server} exited; log: {:?}",
             std::fs::read_to_string(log)
         );
         peer
@@ -1671,6 +1757,19 @@ mod differential {
             "127.40.10.3",
         );
 
+        test_certificates(&directory);
+        let dnsdist_config = format!(
+            "setLocal(\"127.40.10.5:{LAB_PORT}\")\naddTLSLocal(\"127.40.10.5:8853\", \"{dir}/cert.pem\", \"{dir}/key.pem\")\naddDOHLocal(\"127.40.10.5:8443\", \"{dir}/cert.pem\", \"{dir}/key.pem\", \"/dns-query\")\nnewServer({{address=\"127.40.10.1:{LAB_PORT}\"}})\nsetSecurityPollSuffix(\"\")\n"
+        );
+        std::fs::write(directory.join("dnsdist.conf"), dnsdist_config).expect("write");
+        let dnsdist_conf = directory.join("dnsdist.conf").display().to_string();
+        let _dnsdist = start_peer(
+            "dnsdist",
+            &["--supervised", "--disable-syslog", "-C", &dnsdist_conf],
+            &directory.join("dnsdist.log"),
+            "127.40.10.5",
+        );
+
         let port = LAB_PORT.to_string();
         let mut cases: Vec<(String, Vec<String>)> = Vec::new();
         let mut add = |peer: &str, address: &str, options: &str, query: &str, norec: bool| {
@@ -1700,6 +1799,19 @@ mod differential {
         }
         for case in COMMAND_LINE_CASES {
             add("nsd", "127.40.10.1", case, "", true);
+        }
+        let ca_file = directory.join("ca.pem").display().to_string();
+        for options in ENCRYPTED_OPTIONS {
+            let label = format!("dnsdist {options} www.example.test");
+            let mut arguments = words(&["@127.40.10.5", "+norec"]);
+            arguments.extend(
+                options
+                    .replace("=CA", &format!("={ca_file}"))
+                    .split_whitespace()
+                    .map(String::from),
+            );
+            arguments.push("www.example.test".to_string());
+            cases.push((label, arguments));
         }
 
         let mut differing = Vec::new();

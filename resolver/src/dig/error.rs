@@ -130,6 +130,11 @@ pub enum DigError {
     NoReply,
     /// `-4`/`-6` left no server address to ask (dig notes it and still exits 0).
     NoAcceptableServers,
+    /// `+tls-ca` refused the server's certificate; dig prints one line and exits 0.
+    TlsVerification {
+        server: String,
+        reason: &'static str,
+    },
     /// Something rdig itself failed at (building a message, starting the runtime).
     Internal(&'static str),
 }
@@ -175,7 +180,7 @@ impl DigError {
             // dig checks -p while reading the line (usage error), +options when it applies them.
             DigError::InvalidNumber { setting, .. } if *setting == NumberSetting::Port => 1,
             DigError::InvalidNumber { .. } => 10,
-            DigError::NoAcceptableServers => 0,
+            DigError::NoAcceptableServers | DigError::TlsVerification { .. } => 0,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply => 9,
             DigError::IllegalName { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
@@ -214,6 +219,10 @@ impl fmt::Display for DigError {
             }
             DigError::NoReply => write!(f, "no servers could be reached"),
             DigError::NoAcceptableServers => write!(f, "No acceptable nameservers"),
+            DigError::TlsVerification { server, reason } => write!(
+                f,
+                "TLS peer certificate verification for {server} failed: {reason}"
+            ),
             DigError::Internal(what) => write!(f, "internal error: {what}"),
         }
     }

@@ -10,9 +10,10 @@ use hickory_proto::op::{Message, OpCode};
 use hickory_proto::serialize::binary::DecodeError;
 
 use crate::dig::error::DigError;
-use crate::dig::options::QueryOptions;
+use crate::dig::options::{Encryption, QueryOptions};
 use crate::dig::presentation::expand_compressed_names;
 use crate::dig::query::{client_cookie, COOKIE_OPTION};
+use crate::dig::secure_transport::{exchange_secure, SecureError};
 use crate::upstream::transport::{Protocol, Transport, TransportError};
 use hickory_proto::rr::rdata::opt::EdnsOption;
 
@@ -28,6 +29,8 @@ pub struct Reply {
     pub received_at: SystemTime,
     /// The client cookie the query carried, to check the reply's against (RFC 7873 §5.3).
     pub client_cookie: Option<Vec<u8>>,
+    /// What dig's SERVER line names: UDP, TCP, TLS or HTTPS.
+    pub transport_name: &'static str,
     /// The query carried OPT, with DO set (for dig's EDNS warning).
     pub edns_sent: bool,
     pub dnssec_sent: bool,
@@ -131,7 +134,7 @@ pub fn set_cookie(query: &mut Message, cookie: Vec<u8>) {
 /// Sends `query` to each server in turn until one gives a usable reply.
 pub async fn exchange_lookup(
     transport: &dyn Transport,
-    servers: &[SocketAddr],
+    servers: &[(SocketAddr, String)],
     query: &Message,
     options: &QueryOptions,
     out: &mut dyn Write,
@@ -140,7 +143,8 @@ pub async fn exchange_lookup(
         .to_vec()
         .map_err(|_| DigError::Internal("encoding the query"))?;
     let timeout = Duration::from_secs(options.timeout_seconds);
-    for &server in servers {
+    for (server, label) in servers {
+        let server = *server;
         let mut protocol = if options.tcp {
             Protocol::Tcp
         } else {
@@ -150,14 +154,30 @@ pub async fn exchange_lookup(
         while tries_left > 0 {
             tries_left -= 1;
             let started = Instant::now();
-            let bytes = match transport.exchange(server, protocol, &wire, timeout).await {
+            let exchanged = if options.encryption == Encryption::None {
+                transport
+                    .exchange(server, protocol, &wire, timeout)
+                    .await
+                    .map_err(|error| failure_text(&error))
+            } else {
+                match exchange_secure(server, label, &wire, options, timeout).await {
+                    // dig gives up on the lookup at once: a retry meets the same certificate.
+                    Err(SecureError::Certificate(reason)) => {
+                        return Err(DigError::TlsVerification {
+                            server: address_text(server),
+                            reason,
+                        });
+                    }
+                    other => other.map_err(|error| error.to_string()),
+                }
+            };
+            let bytes = match exchanged {
                 Ok(bytes) => bytes,
-                Err(error) => {
+                Err(reason) => {
                     let _ = writeln!(
                         out,
-                        ";; communications error to {}: {}",
-                        address_text(server),
-                        failure_text(&error)
+                        ";; communications error to {}: {reason}",
+                        address_text(server)
                     );
                     // dig spends a try on a refused connection too (the server may be starting).
                     continue;
@@ -198,6 +218,13 @@ pub async fn exchange_lookup(
                 elapsed,
                 received_at: SystemTime::now(),
                 client_cookie: client_cookie(query),
+                transport_name: match (&options.encryption, protocol) {
+                    (Encryption::Tls, _) => "TLS",
+                    (Encryption::Https { .. }, _) if options.https_get => "HTTPS-GET",
+                    (Encryption::Https { .. }, _) => "HTTPS",
+                    (Encryption::None, Protocol::Udp) => "UDP",
+                    (Encryption::None, Protocol::Tcp) => "TCP",
+                },
                 edns_sent: query.edns.is_some(),
                 dnssec_sent: query
                     .edns

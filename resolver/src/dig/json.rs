@@ -8,7 +8,7 @@ use hickory_proto::rr::Record;
 
 use crate::dig::exchange::{address_text, Reply};
 use crate::dig::presentation::{class_text, name_text, rcode_text, rdata_text, type_text};
-use crate::dig::report::{flag_names, nsid_bytes, protocol_text, section_counts};
+use crate::dig::report::{flag_names, nsid_bytes, section_counts};
 use crate::dig::when::format_when;
 
 fn record_value(record: &Record) -> Value {
@@ -60,7 +60,7 @@ pub fn reply_value(reply: &Reply) -> Value {
     let mut value = message_value(&reply.message);
     if let Value::Object(map) = &mut value {
         map.insert("server".into(), json!(address_text(reply.server)));
-        map.insert("protocol".into(), json!(protocol_text(reply.protocol)));
+        map.insert("protocol".into(), json!(reply.transport_name));
         map.insert(
             "query_time_msec".into(),
             json!(reply.elapsed.as_millis() as u64),

@@ -13,6 +13,7 @@ pub mod query;
 pub mod report;
 pub mod resolv_conf;
 pub mod run;
+pub mod secure_transport;
 pub mod socket_transport;
 pub mod trace;
 pub mod when;

@@ -449,7 +449,7 @@ pub fn stats_text(reply: &Reply, server_label: &str, display: &ShownParts) -> St
         ";; Query time: {}\n;; SERVER: {}({server_label}) ({})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n\n",
         query_time_text(reply, display),
         address_text(reply.server),
-        protocol_text(reply.protocol),
+        reply.transport_name,
         format_when(reply.received_at),
         reply.size
     )

@@ -13,9 +13,11 @@ use crate::dig::error::DigError;
 use crate::dig::exchange::{bad_cookie_retry, exchange_lookup, lower_edns_version, set_cookie};
 use crate::dig::json::reply_value;
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
+use crate::dig::options::Encryption;
 use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
+use crate::dig::secure_transport::{HTTPS_PORT, TLS_PORT};
 use crate::dig::socket_transport::SocketTransport;
 use crate::dig::trace::run_trace;
 use crate::upstream::transport::Transport;
@@ -29,6 +31,16 @@ Options: +[no]tcp +[no]recurse +short +[no]edns[=N] +bufsize=N +timeout=S +tries
          +[no]stats +[no]all +[no]cmd +nsid +ignore +trace +roots=FILE +json
          +[no]idnin +[no]idnout (default: on when output is a terminal)
 Any unique prefix of an option works (+norec, +time=1, +tri=2).";
+
+/// The port to ask on: `-p`, else the transport's own (53, 853 for `+tls`, 443 for `+https`).
+/// A `-p 53` given with `+tls` is taken as the default.
+fn server_port(lookup: &Lookup) -> u16 {
+    match (&lookup.options.encryption, lookup.port) {
+        (Encryption::Tls, 53) => TLS_PORT,
+        (Encryption::Https { .. }, 53) => HTTPS_PORT,
+        (_, port) => port,
+    }
+}
 
 /// The addresses one `@server` names, filtered by `-4`/`-6` the way dig does: an IPv4 server
 /// under `-6` is skipped with a note on `out`, an IPv6 one under `-4` is an error.
@@ -49,8 +61,8 @@ async fn server_addresses(
             let _ = writeln!(out, ";; Skipping mapped address '{}'", v4.to_ipv6_mapped());
             return Ok(Vec::new());
         }
-        Ok(address) => vec![SocketAddr::new(address, lookup.port)],
-        Err(_) => tokio::net::lookup_host((label, lookup.port))
+        Ok(address) => vec![SocketAddr::new(address, server_port(lookup))],
+        Err(_) => tokio::net::lookup_host((label, server_port(lookup)))
             .await
             .map_err(|_| failed("not found"))?
             .take(MAX_SERVER_ADDRESSES)
@@ -128,7 +140,6 @@ async fn run_lookup(
         .source_line
         .as_deref()
         .unwrap_or(&session.command_line);
-    let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
     let mut query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let mut options = lookup.options.clone();
     if !options.tcp_set && matches!(lookup.effective_type(), RecordType::ANY | RecordType::IXFR) {
@@ -162,7 +173,7 @@ async fn run_lookup(
         let progress: &mut dyn Write = if display.json { &mut stderr } else { &mut *out };
         let result = exchange_lookup(
             transport.as_ref(),
-            &addresses,
+            &servers,
             &query,
             &options,
             &mut *progress,
@@ -198,7 +209,9 @@ async fn run_lookup(
         }
         break result;
     };
-    if command_pending {
+    // dig prints nothing but its verdict when it refuses the server's certificate.
+    let refused = matches!(result, Err(DigError::TlsVerification { .. }));
+    if command_pending && !refused {
         let _ = write!(out, "{}", command_text(command_line, found, first));
     }
     let reply = match result {
@@ -238,7 +251,12 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
     let mut exit_code = 0;
     for (lookup_index, lookup) in lookups.iter().enumerate() {
         if let Err(error) = run_lookup(&session, lookup, lookup_index, out).await {
-            if !matches!(error, DigError::NoReply | DigError::NoAcceptableServers) {
+            if !matches!(
+                error,
+                DigError::NoReply
+                    | DigError::NoAcceptableServers
+                    | DigError::TlsVerification { .. }
+            ) {
                 eprintln!("rdig: {error}");
             }
             exit_code = error.exit_code();

@@ -90,6 +90,7 @@ impl Transport for RecordingTransport {
                             elapsed: started.elapsed(),
                             received_at: SystemTime::now(),
                             client_cookie: None,
+                            transport_name: crate::dig::report::protocol_text(protocol),
                             edns_sent: false,
                             dnssec_sent: false,
                         })));

@@ -14,6 +14,7 @@ use crate::dig::exchange::{bad_cookie_retry, exchange_lookup, lower_edns_version
 use crate::dig::json::reply_value;
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
 use crate::dig::options::Encryption;
+use crate::dig::presentation::type_text;
 use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
@@ -22,15 +23,112 @@ use crate::dig::socket_transport::SocketTransport;
 use crate::dig::trace::run_trace;
 use crate::upstream::transport::Transport;
 
-/// dig's usage summary (`-h`).
-pub const USAGE: &str =
-    "Usage:  rdig [@server] [-p port] [-t type] [-c class] [-x addr] [-4|-6] [-f file]
-             [name] [type] [class] [+[no]option ...]
-Options: +[no]tcp +[no]recurse +short +[no]edns[=N] +bufsize=N +timeout=S +tries=N
-         +[no]qr +[no]question +[no]answer +[no]authority +[no]additional +[no]comments
-         +[no]stats +[no]all +[no]cmd +nsid +ignore +trace +roots=FILE +json
-         +[no]idnin +[no]idnout (default: on when output is a terminal)
-Any unique prefix of an option works (+norec, +time=1, +tri=2).";
+/// dig's usage summary (`-h`): every option of dig 9.18, those rdig refuses marked.
+pub const USAGE: &str = "Usage:  rdig [@global-server] [domain] [q-type] [q-class] {q-opt}
+            {global-d-opt} host [@local-server] {local-d-opt}
+            [ host [@local-server] {local-d-opt} [...]]
+Where:  domain\t  is in the Domain Name System
+        q-class  is one of (in,hs,ch,...) [default: in]
+        q-type   is one of (a,any,mx,ns,soa,hinfo,txt,...) [default:a]
+        q-opt    is one of:
+                 -4                  (use IPv4 query transport only)
+                 -6                  (use IPv6 query transport only)
+                 -b address[#port]   (bind to source address/port) [not supported]
+                 -c class            (specify query class)
+                 -f filename         (batch mode)
+                 -k keyfile          (specify tsig key file) [not supported]
+                 -m                  (enable memory usage debugging: accepted, no effect)
+                 -p port             (specify port number)
+                 -q name             (specify query name)
+                 -r                  (do not read ~/.digrc)
+                 -t type             (specify query type; AXFR/IXFR not supported)
+                 -u                  (display times in usec instead of msec)
+                 -x dot-notation     (shortcut for reverse lookups)
+                 -y [hmac:]name:key  (specify named base64 tsig key) [not supported]
+        d-opt    is of the form +keyword[=value], where keyword is:
+                 +[no]aaflag         (Set AA flag in query (+[no]aaflag))
+                 +[no]aaonly         (Set AA flag in query (+[no]aaflag))
+                 +[no]additional     (Control display of additional section)
+                 +[no]adflag         (Set AD flag in query (default on))
+                 +[no]all            (Set or clear all display flags)
+                 +[no]answer         (Control display of answer section)
+                 +[no]authority      (Control display of authority section)
+                 +[no]badcookie      (Retry BADCOOKIE responses)
+                 +[no]besteffort     (Try to parse even illegal messages) [not supported]
+                 +bufsize[=###]      (Set EDNS0 Max UDP packet size)
+                 +[no]cdflag         (Set checking disabled flag in query)
+                 +[no]class          (Control display of class in records)
+                 +[no]cmd            (Control display of command line - global option)
+                 +[no]coflag         (Set compact denial of existence ok flag) [not supported]
+                 +[no]comments       (Control display of packet header and section name comments)
+                 +[no]cookie[=###]   (Add a COOKIE option to the request)
+                 +[no]crypto         (Control display of cryptographic fields) [not supported]
+                 +[no]defname        (Use search list (+[no]search)) [not supported]
+                 +[no]dns64prefix    (Get the DNS64 prefixes from ipv4only.arpa) [not supported]
+                 +[no]dnssec         (Request DNSSEC records)
+                 +domain=###         (Set default domainname) [not supported]
+                 +[no]edns[=###]     (Set EDNS version) [0]
+                 +ednsflags=###      (Set undefined EDNS flag bits) [not supported]
+                 +[no]ednsnegotiation (Set EDNS version negotiation) [not supported]
+                 +ednsopt=###[:value] (Send specified EDNS option) [not supported]
+                 +[no]expandaaaa     (Expand AAAA records) [not supported]
+                 +[no]expire         (Request time to expire)
+                 +[no]fail           (Don't try next server on SERVFAIL; +nofail not supported)
+                 +[no]header-only    (Send query without a question section)
+                 +[no]https[=###]    (DNS-over-HTTPS mode) [/dns-query]
+                 +[no]https-get      (Use GET instead of default POST method while using HTTPS)
+                 +[no]http-plain[=###] (DNS over plain HTTP mode) [not supported]
+                 +[no]http-plain-get (Use GET with plain HTTP) [not supported]
+                 +[no]identify       (ID responders in short answers)
+                 +[no]idnin          (Parse IDN names [default=on on tty])
+                 +[no]idnout         (Convert IDN response [default=on on tty])
+                 +[no]ignore         (Don't revert to TCP for TC responses.)
+                 +[no]json           (rdig: one JSON object per message)
+                 +[no]keepalive      (Request EDNS TCP keepalive) [not supported]
+                 +[no]keepopen       (Keep the TCP socket open between queries) [not supported]
+                 +[no]multiline      (Print records in an expanded format)
+                 +ndots=###          (Set search NDOTS value) [not supported]
+                 +[no]nsid           (Request Name Server ID)
+                 +[no]nssearch       (Search all authoritative nameservers) [not supported]
+                 +[no]onesoa         (AXFR prints only one soa record) [not supported]
+                 +[no]opcode=###     (Set the opcode of the request)
+                 +padding=###        (Set padding block size [0])
+                 +qid=###            (Specify the query ID to use when sending queries)
+                 +[no]qr             (Print question before sending)
+                 +[no]question       (Control display of question section)
+                 +[no]raflag         (Set RA flag in query (+[no]raflag))
+                 +[no]rdflag         (Recursive mode (+[no]recurse))
+                 +[no]recurse        (Recursive mode (+[no]rdflag))
+                 +retry=###          (Set number of UDP retries) [2]
+                 +roots=file         (rdig: root hints for +trace)
+                 +[no]rrcomments     (Control display of per-record comments)
+                 +[no]search         (Set whether to use searchlist) [not supported]
+                 +[no]short          (Display nothing except short form of answers - global option)
+                 +[no]showbadcookie  (Show BADCOOKIE message) [not supported]
+                 +[no]showsearch     (Search with intermediate results) [not supported]
+                 +[no]split=##       (Split hex/base64 fields into chunks)
+                 +[no]stats          (Control display of statistics)
+                 +subnet=addr        (Set edns-client-subnet option)
+                 +[no]tcflag         (Set TC flag in query (+[no]tcflag))
+                 +[no]tcp            (TCP mode (+[no]vc))
+                 +timeout=###        (Set query timeout) [5]
+                 +[no]tls            (DNS-over-TLS mode)
+                 +[no]tls-ca[=file]  (Enable remote server's TLS certificate validation)
+                 +[no]tls-hostname=hostname (Explicitly set the expected TLS hostname)
+                 +[no]tls-certfile=file (Load client TLS certificate chain) [not supported]
+                 +[no]tls-keyfile=file (Load client TLS private key) [not supported]
+                 +[no]trace          (Trace delegation down from root with the resolver's walker)
+                 +tries=###          (Set number of UDP attempts) [3]
+                 +[no]ttlid          (Control display of ttls in records)
+                 +[no]ttlunits       (Display TTLs in human-readable units)
+                 +[no]unknownformat  (Print RDATA in RFC 3597 format) [not supported]
+                 +[no]vc             (TCP mode (+[no]tcp))
+                 +[no]yaml           (Present the results as YAML) [not supported]
+                 +[no]zflag          (Set Z flag in query) [not supported]
+        global d-opts and servers (before host name) affect all queries.
+        local d-opts and servers (after host name) affect only that lookup.
+        -h                           (print help and exit)
+        -v                           (print version and exit)";
 
 /// The port to ask on: `-p`, else the transport's own (53, 853 for `+tls`, 443 for `+https`).
 /// A `-p 53` given with `+tls` is taken as the default.
@@ -133,6 +231,10 @@ async fn run_lookup(
     let name = query_name_idn(lookup.effective_name(), lookup.options.idn_in == Some(true))?;
     if lookup.options.trace {
         return run_trace(lookup, name, &session.command_line, out).await;
+    }
+    // Zone transfers (RFC 5936, RFC 1995) need a multi-message TCP reader rdig does not have yet.
+    if matches!(lookup.effective_type(), RecordType::AXFR | RecordType::IXFR) {
+        return Err(DigError::Unsupported(type_text(lookup.effective_type())));
     }
     let (servers, last_count) = lookup_servers(lookup, &session.default_server, out).await?;
     // A batch line's banner echoes the line, as dig does.

@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod catalog;
+pub mod dnssec;
 pub mod lab;
 pub mod limits;
 pub mod listen;

@@ -192,3 +192,30 @@ pub const MAX_LAB_ZONES: usize = 1024;
 /// Addresses bound by `--lab`. Each costs a UDP and a TCP socket; 256 keeps the lab under the
 /// usual soft limit of 1024 open files with room for TCP clients.
 pub const MAX_LAB_ADDRESSES: usize = 256;
+
+// ---- zone signing (src/dnssec/) ----
+
+/// Largest key file read (`.key` or `.private`). A 4096-bit RSA `.private` is about 3.3 KB; 64 KiB
+/// refuses a file that is plainly not a key before it is read whole.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// Key pairs one zone may sign with. A KSK+ZSK rollover needs four at once (old and new of each,
+/// RFC 6781 §4.1); validators bound the DNSKEYs they try (KeyTrap, CVE-2023-50387: Unbound tries
+/// 8 per RRset), so more keys than that only slow every validation of the zone.
+pub const MAX_KEYS_PER_ZONE: usize = 8;
+
+/// How long a new signature is valid (RRSIG expiration − signing time). Knot's `rrsig-lifetime`
+/// is 14 days, BIND's `signatures-validity` 14 days since 9.16 (30 before).
+pub const SIGNATURE_VALIDITY_SECONDS: u32 = 14 * 24 * 3600;
+
+/// A signature with less than this left is made anew at the next load or refresh. Knot's
+/// `rrsig-refresh` defaults to 7 days for a 14-day lifetime; BIND's `signatures-refresh` to 5.
+pub const SIGNATURE_REFRESH_SECONDS: u32 = 7 * 24 * 3600;
+
+/// Signature inception is set this far before the signing time, so validators whose clock is
+/// behind ours still accept it (BIND backdates an hour; Knot 90 minutes).
+pub const SIGNATURE_INCEPTION_BACKDATE_SECONDS: u32 = 3600;
+
+/// How often the server checks whether signatures need refreshing. An hour is far below the
+/// 7-day refresh margin, and a check that finds nothing to do costs one comparison per zone.
+pub const SIGNATURE_REFRESH_CHECK: Duration = Duration::from_secs(3600);

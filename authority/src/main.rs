@@ -45,6 +45,10 @@ struct Arguments {
     /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
     #[arg(long)]
     check: bool,
+    /// Load the zone file (signing it with the keys its `dnssec` settings name) and print the
+    /// signed zone as a master file.
+    #[arg(long = "print-signed", conflicts_with = "check")]
+    print_signed: bool,
     /// Zone files; the origin is the file name (`root.yaml` is `.`) unless given as ORIGIN=FILE.
     #[arg(value_name = "[ORIGIN=]FILE", required_unless_present = "lab")]
     zones: Vec<String>,
@@ -56,7 +60,87 @@ struct Arguments {
     port: u16,
 }
 
+/// `authority keygen ZONE`: a new key pair.
+#[derive(Parser, Debug)]
+#[command(name = "authority keygen")]
+struct KeygenArguments {
+    /// The zone the key signs.
+    zone: String,
+    /// ecdsap256sha256 (default, RFC 8624's recommendation), ed25519 or rsasha256.
+    #[arg(long, default_value = "ecdsap256sha256")]
+    algorithm: String,
+    /// csk (one key for everything, the default), ksk or zsk.
+    #[arg(long, default_value = "csk")]
+    role: String,
+    /// The key directory (created if missing); the pair is K<zone>.+<alg>+<tag>.key/.private.
+    #[arg(long, value_name = "DIR")]
+    dir: std::path::PathBuf,
+}
+
+/// `authority ds ZONE`: the DS records for the parent.
+#[derive(Parser, Debug)]
+#[command(name = "authority ds")]
+struct DsArguments {
+    zone: String,
+    /// The key directory.
+    #[arg(long, value_name = "DIR")]
+    dir: std::path::PathBuf,
+    /// Also write the DS lines here (default DIR/dsset-<zone>.).
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+}
+
+fn print_result(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("authority: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    // Subcommands first: a zone file may not be called `keygen` or `ds` without a path.
+    let mut raw = std::env::args_os();
+    match raw.nth(1).as_ref().and_then(|first| first.to_str()) {
+        Some("keygen") => {
+            let arguments = KeygenArguments::parse_from(std::env::args_os().skip(1));
+            let Some(algorithm) = authority::dnssec::keys::parse_algorithm(&arguments.algorithm)
+            else {
+                eprintln!(
+                    "authority keygen: --algorithm {}: use ecdsap256sha256, ed25519 or rsasha256",
+                    arguments.algorithm
+                );
+                return ExitCode::FAILURE;
+            };
+            let Some(role) = authority::dnssec::keys::KeyRole::parse(&arguments.role) else {
+                eprintln!(
+                    "authority keygen: --role {}: use csk, ksk or zsk",
+                    arguments.role
+                );
+                return ExitCode::FAILURE;
+            };
+            return print_result(authority::dnssec::commands::keygen(
+                &arguments.zone,
+                algorithm,
+                role,
+                &arguments.dir,
+            ));
+        }
+        Some("ds") => {
+            let arguments = DsArguments::parse_from(std::env::args_os().skip(1));
+            return print_result(authority::dnssec::commands::ds(
+                &arguments.zone,
+                &arguments.dir,
+                arguments.output.as_deref(),
+            ));
+        }
+        _ => {}
+    }
     let arguments = Arguments::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -75,6 +159,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    if arguments.print_signed {
+        let [zone] = arguments.zones.as_slice() else {
+            eprintln!("authority: --print-signed takes one zone file");
+            return ExitCode::FAILURE;
+        };
+        return print_result(authority::dnssec::commands::print_signed(zone, &load));
     }
     if arguments.check {
         // Warnings are printed but do not fail the check: the server loads such zones.

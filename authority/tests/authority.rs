@@ -23,5 +23,7 @@ mod rate_limit;
 mod reload;
 #[path = "authority/serve_and_dig.rs"]
 mod serve_and_dig;
+#[path = "authority/signing.rs"]
+mod signing;
 #[path = "authority/wire.rs"]
 mod wire;

@@ -9,7 +9,7 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RecordType};
 
 use crate::answer::identity::ServerIdentity;
-use crate::answer::lookup::{lookup, Answer};
+use crate::answer::lookup::{lookup_with_dnssec, Answer};
 use crate::answer::memo::AnswerMemo;
 use crate::answer::request::{parse_request, Echo, Header, Rejection};
 use crate::answer::response::{encode_answer, encode_error, size_limit, EDE_NOT_SUPPORTED};
@@ -72,7 +72,15 @@ pub fn answer_packet_with(
             };
             return encode_error(&echo, ResponseCode::FormErr, identity, None);
         }
-        (DNSClass::IN, record_type) => lookup(catalog, query.name(), record_type),
+        (DNSClass::IN, record_type) => lookup_with_dnssec(
+            catalog,
+            query.name(),
+            record_type,
+            request
+                .edns
+                .as_ref()
+                .is_some_and(|edns| edns.flags().dnssec_ok),
+        ),
         // CH TXT id.server and the like, when configured (RFC 4892 §2): not authoritative,
         // as NSD and Knot answer them.
         (DNSClass::CH, RecordType::TXT) => match identity.chaos_answer(query.name()) {

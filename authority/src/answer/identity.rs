@@ -119,6 +119,7 @@ fn chaos_txt(owner: Name, value: &str) -> RecordSet {
         owner,
         record_type: RecordType::TXT,
         records: vec![record],
+        signatures: Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@ use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 
 use crate::answer::response::{EDE_INVALID_DATA, EDE_NOT_AUTHORITATIVE};
 use crate::catalog::zones::{Catalog, ZoneFor};
+use crate::dnssec::proofs;
 use crate::limits::MAX_CNAME_CHAIN;
 use crate::zone::names::ancestor;
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
@@ -34,6 +35,9 @@ pub struct Answer {
     /// The Extended DNS Error to add when the query had EDNS (RFC 8914), such as "Not
     /// Authoritative" on REFUSED.
     pub extended_error: Option<u16>,
+    /// The query had DO=1 (RFC 3225): signatures go with every RRset written, and answers from a
+    /// signed zone carry proofs of non-existence and DS at referrals (RFC 4035 §3.1).
+    pub dnssec_ok: bool,
 }
 
 impl Answer {
@@ -91,14 +95,25 @@ enum Position<'zone> {
     Delegation(&'zone ZoneNode),
     /// The name is below a DNAME owner (RFC 6672 §2.3) of this many labels: substitute and follow.
     Dname(&'zone ZoneNode, usize),
-    /// The name does not exist, but `*.<closest encloser>` does (RFC 4592 §3.3.1).
-    Wildcard(&'zone ZoneNode),
+    /// The name does not exist, but `*.<closest encloser>` (the name given) does (RFC 4592 §3.3.1).
+    Wildcard(&'zone ZoneNode, LowerName),
     /// The name does not exist and no wildcard covers it.
     NoName,
 }
 
 /// Answers one question from our zones.
 pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer {
+    lookup_with_dnssec(catalog, name, record_type, false)
+}
+
+/// `lookup` for a query with the DO bit `dnssec_ok` (RFC 3225): with it, answers from signed
+/// zones carry the DNSSEC records RFC 4035 §3.1 asks for.
+pub fn lookup_with_dnssec(
+    catalog: &Catalog,
+    name: &Name,
+    record_type: RecordType,
+    dnssec_ok: bool,
+) -> Answer {
     // The one lowercasing of the query name: the zone search and the walk down the zone cut
     // their keys from it (`names::ancestor`).
     let mut current_lower = LowerName::new(name);
@@ -109,6 +124,7 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
     };
     let mut answer = Answer {
         authoritative: true,
+        dnssec_ok,
         ..Answer::default()
     };
     let mut current_zone = zone;
@@ -151,8 +167,9 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
             }
         }
     }
-    // A DS answer comes from the parent side of a cut; NSD adds no NS there, nor do we.
-    if record_type != RecordType::DS && !left_our_zones {
+    // A DS answer comes from the parent side of a cut; NSD adds no NS there, nor do we. Nor to
+    // DNSKEY answers (NSD: the key set is asked for by validators, which need no NS).
+    if !matches!(record_type, RecordType::DS | RecordType::DNSKEY) && !left_our_zones {
         add_zone_nameservers(&mut answer, answered_zone);
     }
     answer
@@ -162,10 +179,12 @@ pub fn lookup(catalog: &Catalog, name: &Name, record_type: RecordType) -> Answer
 /// authority and their addresses in additional. NSD and BIND do this by default; we follow so
 /// that resolvers learn the servers and our answers match NSD's.
 fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
-    if answer.response_code != ResponseCode::NoError
-        || answer.answers.is_empty()
-        || !answer.authorities.is_empty()
-    {
+    // A DO=1 wildcard answer already holds its proof (NSEC/NSEC3); NSD adds the NS after it.
+    let only_proofs = answer
+        .authorities
+        .iter()
+        .all(|set| matches!(set.record_type, RecordType::NSEC | RecordType::NSEC3));
+    if answer.response_code != ResponseCode::NoError || answer.answers.is_empty() || !only_proofs {
         return;
     }
     let Some(ns) = zone.apex().and_then(|apex| apex.find(RecordType::NS)) else {
@@ -174,8 +193,9 @@ fn add_zone_nameservers(answer: &mut Answer, zone: &Zone) {
     if answer.answers.iter().any(|set| Arc::ptr_eq(set, &ns.set)) {
         return;
     }
+    // The NS is optional, but a proof before it is not: then losing the section sets TC.
+    answer.authority_is_optional = answer.authorities.is_empty();
     answer.authorities.push(ns.set.clone());
-    answer.authority_is_optional = true;
     answer.add_additionals(&ns.additional);
 }
 
@@ -189,17 +209,20 @@ fn answer_in_zone(
     record_type: RecordType,
 ) -> Option<Name> {
     match find_position(zone, lower, record_type) {
-        Position::Exact(node) => answer_exact(answer, zone, node, record_type),
+        Position::Exact(node) => answer_exact(answer, zone, node, name, record_type),
         Position::Delegation(cut) => {
-            answer_delegation(answer, cut);
+            answer_delegation(answer, zone, cut);
             None
         }
-        Position::Wildcard(source) => answer_wildcard(answer, zone, source, name, record_type),
+        Position::Wildcard(source, wildcard) => {
+            let wildcard = Name::from(wildcard);
+            answer_wildcard(answer, zone, source, name, &wildcard, record_type)
+        }
         Position::Dname(node, owner_labels) => {
             answer_dname(answer, node, owner_labels, name, record_type)
         }
         Position::NoName => {
-            answer_nxdomain(answer, zone);
+            answer_nxdomain(answer, zone, name);
             None
         }
     }
@@ -237,8 +260,9 @@ fn find_position<'zone>(
             Some(node) => found = Some(node),
             None => {
                 // The first missing name, its first label replaced: `*.<closest encloser>`.
-                return match zone.node_lower(&ancestor_key.into_wildcard()) {
-                    Some(node) => Position::Wildcard(node),
+                let wildcard = ancestor_key.into_wildcard();
+                return match zone.node_lower(&wildcard) {
+                    Some(node) => Position::Wildcard(node, wildcard),
                     None => Position::NoName,
                 };
             }
@@ -259,20 +283,26 @@ fn answer_exact(
     answer: &mut Answer,
     zone: &Zone,
     node: &ZoneNode,
+    name: &Name,
     record_type: RecordType,
 ) -> Option<Name> {
-    // ANY matches the CNAME itself (RFC 1034 §3.6.2), so it is answered, not followed.
-    if record_type != RecordType::CNAME && record_type != RecordType::ANY {
+    // ANY matches the CNAME itself (RFC 1034 §3.6.2), so it is answered, not followed. NSEC
+    // lives beside a CNAME in a signed zone (RFC 4035 §2.5) and is answered there, as NSD does.
+    let beside_cname = record_type == RecordType::NSEC && node.find(record_type).is_some();
+    if record_type != RecordType::CNAME && record_type != RecordType::ANY && !beside_cname {
         if let Some(cname) = node.find(RecordType::CNAME) {
             return answer_cname(answer, cname);
         }
     }
     if record_type == RecordType::ANY {
-        return answer_any(answer, zone, node);
+        return answer_any(answer, zone, node, name);
     }
     match node.find(record_type) {
         Some(served) => answer.add_answer(served),
-        None => answer_nodata(answer, zone),
+        None => {
+            answer_nodata(answer, zone);
+            proofs::prove_nodata(answer, zone, name);
+        }
     }
     None
 }
@@ -292,10 +322,13 @@ fn answer_cname(answer: &mut Answer, cname: &ServedSet) -> Option<Name> {
 
 /// RFC 8482 §4.2: a minimal ANY answer, one RRset. We pick the RRset with the lowest type code
 /// (stable, and at the apex that is NS rather than the large SOA+everything).
-fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode) -> Option<Name> {
+fn answer_any(answer: &mut Answer, zone: &Zone, node: &ZoneNode, name: &Name) -> Option<Name> {
     match node.sets.first() {
         Some(served) => answer.add_answer(served),
-        None => answer_nodata(answer, zone),
+        None => {
+            answer_nodata(answer, zone);
+            proofs::prove_nodata(answer, zone, name);
+        }
     }
     None
 }
@@ -327,13 +360,14 @@ fn answer_dname(
         owner: name.clone(),
         record_type: RecordType::CNAME,
         records: vec![cname],
+        signatures: Vec::new(),
     }));
     (record_type != RecordType::CNAME).then_some(substituted)
 }
 
 /// RFC 1034 §4.3.2 step 3b: a referral. Not authoritative; the cut's NS in authority and glue
 /// in additional.
-fn answer_delegation(answer: &mut Answer, cut: &ZoneNode) {
+fn answer_delegation(answer: &mut Answer, zone: &Zone, cut: &ZoneNode) {
     let Some(ns) = cut.find(RecordType::NS) else {
         return;
     };
@@ -342,6 +376,7 @@ fn answer_delegation(answer: &mut Answer, cut: &ZoneNode) {
     }
     answer.is_referral = true;
     answer.authorities.push(ns.set.clone());
+    proofs::prove_delegation(answer, zone, cut);
     answer.add_additionals(&ns.additional);
 }
 
@@ -353,9 +388,10 @@ fn answer_nodata(answer: &mut Answer, zone: &Zone) {
 
 /// RFC 2308 §2.1: NXDOMAIN with the SOA in authority. After a CNAME the code still describes
 /// the last name in the chain (RFC 6604 §2).
-fn answer_nxdomain(answer: &mut Answer, zone: &Zone) {
+fn answer_nxdomain(answer: &mut Answer, zone: &Zone, name: &Name) {
     answer.response_code = ResponseCode::NXDomain;
     answer.authorities.push(zone.negative_soa.clone());
+    proofs::prove_nxdomain(answer, zone, name);
 }
 
 /// RFC 4592 §3.4: synthesize from the wildcard with the query name as owner.
@@ -364,6 +400,7 @@ fn answer_wildcard(
     zone: &Zone,
     source: &ZoneNode,
     name: &Name,
+    wildcard: &Name,
     record_type: RecordType,
 ) -> Option<Name> {
     let synthesize = |served: &ServedSet| ServedSet {
@@ -372,7 +409,9 @@ fn answer_wildcard(
     };
     if record_type != RecordType::CNAME && record_type != RecordType::ANY {
         if let Some(cname) = source.find(RecordType::CNAME) {
-            return answer_cname(answer, &synthesize(cname));
+            let target = answer_cname(answer, &synthesize(cname));
+            proofs::prove_wildcard_answer(answer, zone, name, wildcard);
+            return target;
         }
     }
     let chosen = if record_type == RecordType::ANY {
@@ -381,8 +420,14 @@ fn answer_wildcard(
         source.find(record_type)
     };
     match chosen {
-        Some(served) => answer.add_answer(&synthesize(served)),
-        None => answer_nodata(answer, zone),
+        Some(served) => {
+            answer.add_answer(&synthesize(served));
+            proofs::prove_wildcard_answer(answer, zone, name, wildcard);
+        }
+        None => {
+            answer_nodata(answer, zone);
+            proofs::prove_wildcard_nodata(answer, zone, name, wildcard);
+        }
     }
     None
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use hickory_proto::op::{emit_message_parts, Edns, Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
+use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::BinEncoder;
 
 use crate::answer::identity::ServerIdentity;
@@ -35,7 +36,7 @@ pub const EDE_NOT_SUPPORTED: u16 = 21;
 pub const EDE_INVALID_DATA: u16 = 24;
 
 /// Our OPT record, for a query that carried `request` (RFC 6891 §6.1.1: only then): version 0,
-/// our own payload size; the DO bit copied (RFC 3225 §3), although we hold no signatures to add;
+/// our own payload size; the DO bit copied (RFC 3225 §3);
 /// NSID when asked for and configured (RFC 5001 §2.1); an Extended DNS Error if there is one
 /// (RFC 8914 §3, without EXTRA-TEXT, as Knot sends it).
 pub fn server_edns(request: &Edns, identity: &ServerIdentity, extended_error: Option<u16>) -> Edns {
@@ -90,11 +91,13 @@ pub fn encode_answer(
     if let Some(edns) = &request.edns {
         message.edns = Some(server_edns(edns, identity, answer.extended_error));
     }
+    let signed = answer.dnssec_ok;
     let full = encode_sets(
         &message,
         &answer.answers,
         &answer.authorities,
         &answer.additionals,
+        signed,
     )?;
     if full.len() <= limit {
         return Some(full);
@@ -121,13 +124,14 @@ pub fn encode_answer(
             // Only the question and OPT are left; a question longer than the limit cannot exist
             // (a name is at most 255 octets), so this encodes the bare truncated header.
             message.metadata.truncation = true;
-            return encode_sets(&message, &[], &[], &[]);
+            return encode_sets(&message, &[], &[], &[], signed);
         }
         let bytes = encode_sets(
             &message,
             answer.answers.get(..answers).unwrap_or_default(),
             answer.authorities.get(..authorities).unwrap_or_default(),
             answer.additionals.get(..additionals).unwrap_or_default(),
+            signed,
         )?;
         if bytes.len() <= limit {
             return Some(bytes);
@@ -137,21 +141,31 @@ pub fn encode_answer(
 
 /// `message`'s header, question and OPT with these sections, written straight from the zone's
 /// shared RRsets: no record is copied into a `Message` first (copying them was a tenth of the
-/// time per query).
+/// time per query). With `signed` (DO=1) each RRset's RRSIGs follow it (RFC 4035 §3.1.1), so a
+/// set and its signatures are kept or dropped together.
 fn encode_sets(
     message: &Message,
     answers: &[Arc<RecordSet>],
     authorities: &[Arc<RecordSet>],
     additionals: &[Arc<RecordSet>],
+    signed: bool,
 ) -> Option<Vec<u8>> {
     let mut buffer = Vec::with_capacity(512);
     let mut encoder = BinEncoder::new(&mut buffer);
+    fn with_signatures(set: &Arc<RecordSet>, signed: bool) -> impl Iterator<Item = &Record> {
+        let signatures: &[Record] = if signed { &set.signatures } else { &[] };
+        set.records.iter().chain(signatures.iter())
+    }
     emit_message_parts(
         &message.metadata,
         &mut message.queries.iter(),
-        &mut answers.iter().flat_map(|set| set.records.iter()),
-        &mut authorities.iter().flat_map(|set| set.records.iter()),
-        &mut additionals.iter().flat_map(|set| set.records.iter()),
+        &mut answers.iter().flat_map(|set| with_signatures(set, signed)),
+        &mut authorities
+            .iter()
+            .flat_map(|set| with_signatures(set, signed)),
+        &mut additionals
+            .iter()
+            .flat_map(|set| with_signatures(set, signed)),
         message.edns.as_ref(),
         None,
         &mut encoder,
@@ -182,5 +196,5 @@ pub fn encode_error(
     if let Some(edns) = &echo.edns {
         message.edns = Some(server_edns(edns, identity, extended_error));
     }
-    encode_sets(&message, &[], &[], &[])
+    encode_sets(&message, &[], &[], &[], false)
 }

@@ -67,7 +67,8 @@ impl SharedCatalog {
         let mut zones = Vec::with_capacity(self.sources.len());
         let mut not_loaded = Vec::new();
         for source in &self.sources {
-            match source.load_with(&self.options) {
+            let served = previous.zone(&source.origin).map(|zone| zone.as_ref());
+            match source.load_after(&self.options, served) {
                 Ok((zone, warnings)) => {
                     zones.push(Arc::new(zone));
                     report.reloaded += 1;

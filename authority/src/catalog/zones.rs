@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
+use crate::dnssec::sign_loaded_zone;
 use crate::zone::build::build_zone_with_warnings;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
 use crate::zone::names::ancestor;
@@ -56,14 +57,27 @@ impl ZoneSource {
         &self,
         options: &LoadOptions,
     ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
+        self.load_after(options, None)
+    }
+
+    /// `load_with`, for a zone served until now as `previous`: a signed zone keeps the signatures
+    /// of RRsets that did not change (`dnssec::sign`).
+    pub fn load_after(
+        &self,
+        options: &LoadOptions,
+        previous: Option<&Zone>,
+    ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
         let text = read_zone_file_text(&self.path)?;
         // First without lines (a third faster on a million-record file); a file with anything
         // to report is read again with lines, so every message names its line as before.
         if let Ok(mut read) = read_zone_text_without_lines(&text, &self.path, &self.origin) {
             if read.errors.is_empty() && read.warnings.is_empty() {
                 read.default_nameservers = options.default_nameservers.clone();
-                if let Ok((zone, warnings)) = build_zone_with_warnings(read) {
-                    if warnings.is_empty() {
+                let dnssec = read.dnssec.take();
+                if let Ok((mut zone, warnings)) = build_zone_with_warnings(read) {
+                    if warnings.is_empty()
+                        && sign_loaded_zone(&mut zone, dnssec, &self.path, previous).is_ok()
+                    {
                         return Ok((zone, warnings));
                     }
                 }
@@ -71,7 +85,10 @@ impl ZoneSource {
         }
         let mut read = read_zone_text(&text, &self.path, &self.origin)?;
         read.default_nameservers = options.default_nameservers.clone();
-        build_zone_with_warnings(read)
+        let dnssec = read.dnssec.take();
+        let (mut zone, warnings) = build_zone_with_warnings(read)?;
+        sign_loaded_zone(&mut zone, dnssec, &self.path, previous)?;
+        Ok((zone, warnings))
     }
 
     /// One error for each origin given more than once (the later file names the earlier one):

@@ -97,6 +97,7 @@ pub fn build_zone_with_warnings(
         errors: read_errors,
         warnings: read_warnings,
         default_nameservers,
+        dnssec: _,
     } = read;
     let mut errors: Vec<ZoneError> = read_errors;
     let mut warnings: Vec<ZoneWarning> = read_warnings;
@@ -416,11 +417,13 @@ pub fn build_zone_with_warnings(
         owner: origin.clone(),
         record_type: RecordType::SOA,
         records: vec![soa_record],
+        signatures: Vec::new(),
     });
     let negative_soa = Arc::new(RecordSet {
         owner: origin.clone(),
         record_type: RecordType::SOA,
         records: vec![negative_record],
+        signatures: Vec::new(),
     });
 
     // First pass: each name's RRsets as shared sets (the SOA is always present), straight into
@@ -439,6 +442,7 @@ pub fn build_zone_with_warnings(
                         owner: name.clone(),
                         record_type: RecordType::from(code),
                         records: pending.records,
+                        signatures: Vec::new(),
                     }),
                     additional: Vec::new(),
                 }
@@ -555,6 +559,7 @@ pub fn build_zone_with_warnings(
             soa,
             negative_soa,
             record_count,
+            dnssec: None,
         },
         warnings,
     ))

@@ -80,6 +80,9 @@ pub enum ZoneErrorKind {
         limit: usize,
     },
     TooManyErrors,
+    /// A DNSSEC problem: the zone's `dnssec` settings, or its keys (then file and line are the key
+    /// file's), or signing itself.
+    Dnssec(String),
 }
 
 impl fmt::Display for ZoneError {
@@ -179,6 +182,7 @@ impl fmt::Display for ZoneErrorKind {
             Self::MultipleSoa(owner) => write!(formatter, "more than one SOA value at {owner}"),
             Self::TooManyRecords { limit } => write!(formatter, "zone has more than {limit} records"),
             Self::TooManyErrors => write!(formatter, "too many errors, stopped reading this file"),
+            Self::Dnssec(problem) => write!(formatter, "{problem}"),
         }
     }
 }

@@ -13,6 +13,9 @@ pub struct RecordSet {
     pub owner: Name,
     pub record_type: RecordType,
     pub records: Vec<Record>,
+    /// The RRSIG records over this RRset (RFC 4034 §3), sent only to DO=1 queries (RFC 3225 §3);
+    /// empty in an unsigned zone (an empty Vec does not allocate).
+    pub signatures: Vec<Record>,
 }
 
 impl RecordSet {
@@ -27,10 +30,22 @@ impl RecordSet {
                 renamed
             })
             .collect();
+        // The signatures keep their Labels field, which tells a validator the answer came from
+        // a wildcard (RFC 4035 §5.3.2).
+        let signatures = self
+            .signatures
+            .iter()
+            .map(|signature| {
+                let mut renamed = signature.clone();
+                renamed.name = owner.clone();
+                renamed
+            })
+            .collect();
         RecordSet {
             owner: owner.clone(),
             record_type: self.record_type,
             records,
+            signatures,
         }
     }
 }
@@ -73,6 +88,9 @@ pub struct Zone {
     /// The SOA for negative answers: TTL = min(SOA TTL, SOA minimum) (RFC 2308 §3).
     pub negative_soa: Arc<RecordSet>,
     pub record_count: usize,
+    /// Signing data (settings; once signed, the NSEC/NSEC3 chain for proofs), `None` for a zone
+    /// without `dnssec` settings. Boxed: most zones have none.
+    pub dnssec: Option<Box<crate::dnssec::ZoneDnssec>>,
 }
 
 impl Zone {

@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use hickory_proto::rr::{Name, Record, RecordType};
 
+use crate::dnssec::config::{read_config, DnssecConfig};
 use crate::limits::{
     MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES,
 };
@@ -49,6 +50,8 @@ pub struct ReadZone {
     /// Apex NS names to serve when the file has none (`--default-ns`; octoDNS providers add
     /// their own). Empty: a zone without apex NS is an error.
     pub default_nameservers: Vec<Name>,
+    /// `octodns: {dnssec: ...}` on an apex record: the zone is to be signed (`crate::dnssec`).
+    pub dnssec: Option<DnssecConfig>,
 }
 
 /// The origin a file serves: its name without `.yaml`, `root.yaml` being the root zone.
@@ -136,6 +139,7 @@ fn read_zone_text_in<L: LineMode>(
         records: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
+        dnssec: None,
     };
     // Entries are converted as the parser reads them: the file is never a whole tree in memory.
     // Owners are kept (as text) only to report duplicates.
@@ -178,6 +182,7 @@ fn read_zone_text_in<L: LineMode>(
         warnings: reader.warnings,
         errors: reader.errors,
         default_nameservers: Vec::new(),
+        dnssec: reader.dnssec,
     })
 }
 
@@ -213,6 +218,7 @@ struct Reader {
     records: Vec<SourceRecord>,
     warnings: Vec<ZoneWarning>,
     errors: Vec<ZoneError>,
+    dnssec: Option<DnssecConfig>,
 }
 
 impl Reader {
@@ -284,6 +290,25 @@ impl Reader {
         }
     }
 
+    /// The zone's signing settings (one `dnssec:` per zone; a second is an error).
+    fn read_dnssec(&mut self, settings: &Node) {
+        if self.dnssec.is_some() {
+            self.error(
+                settings.line,
+                ZoneErrorKind::Dnssec("`dnssec` given on two apex records; give it once".into()),
+            );
+            return;
+        }
+        match read_config(settings, &self.file) {
+            Ok(config) => self.dnssec = Some(config),
+            Err(problems) => {
+                for (line, problem) in problems {
+                    self.error(line, ZoneErrorKind::Dnssec(problem));
+                }
+            }
+        }
+    }
+
     fn owner_name(&self, text: &str) -> Result<Name, ZoneErrorKind> {
         if text.is_empty() || text == "@" {
             return Ok(self.origin.clone());
@@ -349,6 +374,11 @@ impl Reader {
                         },
                     );
                 }
+            }
+        }
+        if *owner == self.origin {
+            if let Some(settings) = octodns_node.and_then(|node| node.get("dnssec")) {
+                self.read_dnssec(settings);
             }
         }
         let Some(type_text) = record_type_node.and_then(Node::as_scalar) else {

@@ -42,7 +42,7 @@ pub fn tool_available(tool: &str) -> bool {
 }
 
 /// A running NSD, killed by PID and its directory removed when dropped.
-struct Nsd {
+pub(crate) struct Nsd {
     child: Child,
     directory: PathBuf,
     address: &'static str,
@@ -56,7 +56,7 @@ impl Drop for Nsd {
     }
 }
 
-fn start_nsd(catalog: &Catalog, nsd_address: &'static str) -> Nsd {
+pub(crate) fn start_nsd(catalog: &Catalog, nsd_address: &'static str) -> Nsd {
     let directory = std::env::temp_dir().join(format!(
         "authority-nsd-{}-{nsd_address}",
         std::process::id()
@@ -69,7 +69,16 @@ fn start_nsd(catalog: &Catalog, nsd_address: &'static str) -> Nsd {
     );
     for zone in catalog.zones() {
         let file = directory.join(format!("{}zone", zone.origin));
-        std::fs::write(&file, to_master_file(zone)).unwrap();
+        // A signed zone goes with its signatures and NSEC/NSEC3 chain (NSD serves them as they are).
+        let text = match zone
+            .dnssec
+            .as_ref()
+            .and_then(|dnssec| dnssec.chain.as_ref())
+        {
+            Some(_) => authority::dnssec::master::signed_master_file(zone),
+            None => to_master_file(zone),
+        };
+        std::fs::write(&file, text).unwrap();
         config.push_str(&format!(
             "zone:\n  name: \"{}\"\n  zonefile: \"{}\"\n",
             zone.origin,
@@ -110,7 +119,7 @@ fn start_nsd(catalog: &Catalog, nsd_address: &'static str) -> Nsd {
     panic!("nsd did not answer on {nsd_address}; log:\n{log}");
 }
 
-fn ask_nsd(nsd: &Nsd, socket: &UdpSocket, query: &[u8]) -> Message {
+pub(crate) fn ask_nsd(nsd: &Nsd, socket: &UdpSocket, query: &[u8]) -> Message {
     ask_udp(nsd.address, socket, query)
 }
 
@@ -127,7 +136,7 @@ fn ask_udp(address: &str, socket: &UdpSocket, query: &[u8]) -> Message {
 }
 
 /// A section as a sorted list of `owner TTL TYPE RDATA`, names lowercased.
-fn rrs(records: &[Record]) -> Vec<String> {
+pub(crate) fn rrs(records: &[Record]) -> Vec<String> {
     let mut lines: Vec<String> = records
         .iter()
         .map(|record| {
@@ -243,7 +252,7 @@ fn our_server_and_nsd_give_the_same_answers_for_every_case() {
 
 /// Queries derived from the zones themselves: every name with every type it holds, plus A and
 /// MX (often NODATA), a missing child (NXDOMAIN or wildcard) and the wildcard's own expansion.
-fn derived_questions(catalog: &Catalog) -> Vec<(String, RecordType)> {
+pub(crate) fn derived_questions(catalog: &Catalog) -> Vec<(String, RecordType)> {
     let mut questions = Vec::new();
     for zone in catalog.zones() {
         for record in zone.records() {

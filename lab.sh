@@ -137,8 +137,10 @@ explain_taken_address() {
     fi
 }
 
+# The lab signs its zones with keys it makes in the run directory (never in zones/lab) and writes
+# the root's trust anchor there.
 RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 "$binaries/authority" --lab "$zone_directory" --port "$lab_port" \
-    >"$authority_log" 2>&1 &
+    --run-dir "$work_directory/run" >"$authority_log" 2>&1 &
 authority_pid=$!
 # "lab ready:" follows the whole plan, logged once every address is bound.
 wait_ready authority "$authority_pid" "$authority_log" "lab ready:"
@@ -151,6 +153,11 @@ resolver_arguments=(
 )
 if [ "$lab_port" != 53 ]; then
     resolver_arguments+=(--upstream-port "$lab_port")
+fi
+# The trust anchor the lab names in its log; given to the resolver once it can validate.
+trust_anchor=$(sed -n 's/.*lab trust anchor: //p' "$authority_log" | tail -n 1)
+if [ -n "$trust_anchor" ] && "$binaries/resolver" --help 2>/dev/null | grep -q -- '--trust-anchor'; then
+    resolver_arguments+=(--trust-anchor "$trust_anchor")
 fi
 RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 "$binaries/resolver" "${resolver_arguments[@]}" \
     >"$resolver_log" 2>&1 &
@@ -182,6 +189,12 @@ if [ "$lab_port" != 53 ]; then
 fi
 echo "  $binaries/rdig$trace_port_option +trace +roots=$zone_directory/root.hints www.example.test  # walk it yourself"
 echo "Statistics: $binaries/resolver --control $work_directory/resolver.sock stats"
+if [ -n "$trust_anchor" ]; then
+    echo "DNSSEC: the lab is signed; root trust anchor $trust_anchor (BIND syntax: ${trust_anchor%.ds}.conf)"
+    echo "  $binaries/rdig +dnssec @$resolver_address$port_option www.example.test      # ad (secure)"
+    echo "  $binaries/rdig +dnssec @$resolver_address$port_option www.insecure.test     # no ad (unsigned child)"
+    echo "  $binaries/rdig +dnssec @$resolver_address$port_option www.bogus.test        # bogus: server failure (its DS matches no key)"
+fi
 
 if [ "$mode" = serve ]; then
     echo

@@ -58,6 +58,10 @@ struct Arguments {
     /// The port every lab address serves on.
     #[arg(long, value_name = "PORT", default_value_t = 53, requires = "lab")]
     port: u16,
+    /// Where the lab keeps its signing keys and writes the root's trust anchor (default: a new
+    /// directory under $TMPDIR named after the process).
+    #[arg(long = "run-dir", value_name = "DIR", requires = "lab")]
+    run_dir: Option<std::path::PathBuf>,
 }
 
 /// `authority keygen ZONE`: a new key pair.
@@ -197,6 +201,9 @@ fn main() -> ExitCode {
         let options = authority::lab::LabOptions {
             directory,
             port: arguments.port,
+            run_directory: arguments.run_dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("authority-lab-{}", std::process::id()))
+            }),
         };
         return match runtime.block_on(authority::lab::run_lab(options)) {
             Ok(()) => ExitCode::SUCCESS,

@@ -121,8 +121,23 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     .map_err(RunError::Listen)?;
     // The listener logs the ready line naming every bound address; add what is served.
     tracing::info!(zones = catalog.current().zones().count(), "serving zones");
+    // Signatures are refreshed by a reload when the oldest nears expiry (Knot's `rrsig-refresh`).
+    let mut refresh = tokio::time::interval(crate::limits::SIGNATURE_REFRESH_CHECK);
+    refresh.tick().await;
     loop {
         tokio::select! {
+            _ = refresh.tick() => {
+                if crate::dnssec::needs_refresh(&catalog.current(), crate::dnssec::unix_now()) {
+                    let catalog = catalog.clone();
+                    match tokio::task::spawn_blocking(move || catalog.reload()).await {
+                        Ok(report) => {
+                            log_report(&report);
+                            tracing::info!(reloaded = report.reloaded, "signatures refreshed");
+                        }
+                        Err(error) => tracing::error!("signature refresh failed: {error}"),
+                    }
+                }
+            }
             _ = hangup.recv() => {
                 // Zone files are read on a blocking thread so queries keep flowing meanwhile.
                 let catalog = catalog.clone();

@@ -15,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod denial;
 pub mod keys;
+pub mod lab;
 pub mod master;
 pub mod proofs;
 pub mod sign;
@@ -149,4 +150,16 @@ pub fn publish_child_ds(parent: &mut Zone, child: &Name, ds: &[DS], ttl: u32) ->
     );
     parent.record_count += ds.len();
     true
+}
+
+/// Whether some signed zone of `catalog` holds a signature with less than the refresh margin
+/// left at `now`: then a reload re-signs those RRsets (and reuses every other signature).
+pub fn needs_refresh(catalog: &crate::catalog::zones::Catalog, now: u32) -> bool {
+    catalog.zones().any(|zone| {
+        zone.dnssec.as_ref().is_some_and(|dnssec| {
+            dnssec.chain.is_some()
+                && dnssec.earliest_expiration.saturating_sub(now)
+                    < crate::limits::SIGNATURE_REFRESH_SECONDS
+        })
+    })
 }

@@ -523,3 +523,134 @@ impl Signer<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::dnssec::keys::{generate_key, load_zone_keys, KeyRole};
+    use crate::zone::build::build_zone;
+    use crate::zone::yaml_zone::read_zone_text;
+    use hickory_proto::dnssec::Algorithm;
+
+    const ZONE: &str = "
+'':
+  - type: NS
+    value: ns1.example.test.
+ns1:
+  type: A
+  value: 192.0.2.1
+www:
+  type: A
+  value: 192.0.2.2
+";
+
+    fn signed(
+        text: &str,
+        window: SignatureWindow,
+        previous: Option<&Zone>,
+        keys: &[ZoneKey],
+    ) -> Zone {
+        let origin = Name::from_ascii("example.test.").unwrap();
+        let read = read_zone_text(text, Path::new("example.test.yaml"), &origin).unwrap();
+        let mut zone = build_zone(read).unwrap();
+        let config = crate::dnssec::config::DnssecConfig {
+            keys: None,
+            denial: DenialKind::Nsec,
+            sign: true,
+            lab_fault: None,
+            line: 0,
+        };
+        sign_zone(&mut zone, keys, &config, window, previous).unwrap();
+        zone
+    }
+
+    fn signatures_of(zone: &Zone, owner: &str) -> Vec<Record> {
+        let name = Name::from_ascii(owner).unwrap();
+        zone.node(&name)
+            .unwrap()
+            .find(RecordType::A)
+            .unwrap()
+            .set
+            .signatures
+            .clone()
+    }
+
+    #[test]
+    fn reload_reuses_fresh_signatures_of_unchanged_rrsets_and_signs_changed_ones() {
+        let directory =
+            std::env::temp_dir().join(format!("authority-sign-reuse-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        let origin = Name::from_ascii("example.test.").unwrap();
+        generate_key(&origin, Algorithm::ED25519, KeyRole::Combined, &directory).unwrap();
+        let keys = load_zone_keys(&directory, &origin).unwrap();
+        let first = signed(ZONE, SignatureWindow::starting(1_000_000), None, &keys);
+        let changed = ZONE.replace("192.0.2.2", "192.0.2.3");
+        // A day later: the old signatures have 13 days left, more than the 7-day margin.
+        let second = signed(
+            &changed,
+            SignatureWindow::starting(1_086_400),
+            Some(&first),
+            &keys,
+        );
+        assert_eq!(
+            signatures_of(&first, "ns1.example.test."),
+            signatures_of(&second, "ns1.example.test.")
+        );
+        assert_ne!(
+            signatures_of(&first, "www.example.test."),
+            signatures_of(&second, "www.example.test.")
+        );
+        // Eight days later every signature is re-made.
+        let third = signed(
+            &changed,
+            SignatureWindow::starting(1_000_000 + 8 * 86_400),
+            Some(&second),
+            &keys,
+        );
+        assert_ne!(
+            signatures_of(&second, "ns1.example.test."),
+            signatures_of(&third, "ns1.example.test.")
+        );
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+
+    #[test]
+    fn glue_and_delegation_ns_are_not_signed_but_the_ds_proof_is() {
+        let directory =
+            std::env::temp_dir().join(format!("authority-sign-glue-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        let origin = Name::from_ascii("example.test.").unwrap();
+        generate_key(&origin, Algorithm::ED25519, KeyRole::Combined, &directory).unwrap();
+        let keys = load_zone_keys(&directory, &origin).unwrap();
+        let text = format!("{ZONE}sub:\n  type: NS\n  value: ns.sub.example.test.\nns.sub:\n  type: A\n  value: 192.0.2.9\n");
+        let zone = signed(&text, SignatureWindow::starting(1_000_000), None, &keys);
+        let node = |name: &str| zone.node(&Name::from_ascii(name).unwrap()).unwrap();
+        assert!(node("sub.example.test.")
+            .find(RecordType::NS)
+            .unwrap()
+            .set
+            .signatures
+            .is_empty());
+        assert!(node("ns.sub.example.test.")
+            .find(RecordType::A)
+            .unwrap()
+            .set
+            .signatures
+            .is_empty());
+        assert!(node("ns.sub.example.test.")
+            .find(RecordType::NSEC)
+            .is_none());
+        assert_eq!(
+            node("sub.example.test.")
+                .find(RecordType::NSEC)
+                .unwrap()
+                .set
+                .signatures
+                .len(),
+            1
+        );
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+}

@@ -52,6 +52,8 @@ pub enum LabError {
     PortZero,
     Listen(String),
     Signal(std::io::Error),
+    /// A zone could not be signed (its keys in the run directory, or signing itself).
+    Signing(String),
 }
 
 impl fmt::Display for LabError {
@@ -100,6 +102,7 @@ impl fmt::Display for LabError {
             ),
             Self::Listen(problem) => write!(formatter, "{problem}"),
             Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),
+            Self::Signing(problem) => write!(formatter, "lab signing: {problem}"),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! ```text
 //! DIR/*.yaml → Catalog (all zones) → plan.rs (address → zones, loopback only)
 //!            → views.rs (one Catalog per address, built once) → handler.rs (pick the view by local address)
+//!            → dnssec::lab (sign every zone, children's DS into parents, root trust anchor file)
 //!            → run.rs (bind every address, log the plan, reload on SIGHUP)
 //! ```
 
@@ -16,5 +17,5 @@ mod views;
 pub use error::LabError;
 pub use handler::LabHandler;
 pub use plan::{plan_addresses, AddressPlan};
-pub use run::{load_lab, run_lab, LabOptions};
+pub use run::{load_lab, load_signed_lab, run_lab, LabOptions};
 pub use views::LabViews;

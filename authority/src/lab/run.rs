@@ -20,6 +20,25 @@ pub struct LabOptions {
     pub directory: PathBuf,
     /// One port for every lab address: 53 as root, another (e.g. 5353) with `resolver --upstream-port`.
     pub port: u16,
+    /// Where the lab keeps its signing keys and writes the root's trust anchor (made at the first
+    /// start, reused after: a reload keeps the keys resolvers trust).
+    pub run_directory: PathBuf,
+}
+
+/// The lab loaded, signed (`dnssec::lab`) and planned; with the trust anchor file, if there is a
+/// root zone.
+pub fn load_signed_lab(
+    directory: &Path,
+    run_directory: &Path,
+) -> Result<(Catalog, AddressPlan, Option<PathBuf>), Vec<LabError>> {
+    let (catalog, plan) = load_lab(directory)?;
+    let signed = crate::dnssec::lab::sign_lab(&catalog, run_directory).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(LabError::Signing)
+            .collect::<Vec<_>>()
+    })?;
+    Ok((signed.catalog, plan, signed.trust_anchor))
 }
 
 /// Reads every `*.yaml` zone of `directory` and plans the addresses. Any zone error fails the
@@ -119,14 +138,15 @@ pub async fn run_lab(options: LabOptions) -> Result<(), LabError> {
         // Port 0 would give each address its own random port; resolvers need one port for all.
         return Err(LabError::PortZero);
     }
-    let (catalog, plan) = load_lab(&options.directory).map_err(|errors| {
-        let mut errors = errors.into_iter();
-        let first = errors.next();
-        log_errors(&errors.collect::<Vec<_>>());
-        first.unwrap_or_else(|| LabError::NoZones {
-            directory: options.directory.clone(),
-        })
-    })?;
+    let (catalog, plan, trust_anchor) = load_signed_lab(&options.directory, &options.run_directory)
+        .map_err(|errors| {
+            let mut errors = errors.into_iter();
+            let first = errors.next();
+            log_errors(&errors.collect::<Vec<_>>());
+            first.unwrap_or_else(|| LabError::NoZones {
+                directory: options.directory.clone(),
+            })
+        })?;
     let addresses: Vec<SocketAddr> = plan
         .addresses()
         .map(|address| SocketAddr::new(*address, options.port))
@@ -144,6 +164,9 @@ pub async fn run_lab(options: LabOptions) -> Result<(), LabError> {
     // The plan is logged once every address is bound, so a failed start ends with its error
     // alone; the line after it tells readers of the plan (lab.sh, the tests) that it is whole.
     log_plan(&plan, options.port);
+    if let Some(path) = &trust_anchor {
+        tracing::info!("lab trust anchor: {}", path.display());
+    }
     tracing::info!(
         "{LAB_READY_PATTERN} {} addresses on port {}",
         addresses.len(),
@@ -154,8 +177,9 @@ pub async fn run_lab(options: LabOptions) -> Result<(), LabError> {
         tokio::select! {
             _ = hangup.recv() => {
                 let directory = options.directory.clone();
-                match tokio::task::spawn_blocking(move || load_lab(&directory)).await {
-                    Ok(Ok((catalog, plan))) if plan.zones_by_address.keys().eq(current_plan.zones_by_address.keys()) => {
+                let run_directory = options.run_directory.clone();
+                match tokio::task::spawn_blocking(move || load_signed_lab(&directory, &run_directory)).await {
+                    Ok(Ok((catalog, plan, _))) if plan.zones_by_address.keys().eq(current_plan.zones_by_address.keys()) => {
                         handler.replace(LabViews::new(&catalog, &plan));
                         log_plan(&plan, options.port);
                         tracing::info!(zones = catalog.zones().count(), "lab reload done");

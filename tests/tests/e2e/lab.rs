@@ -687,6 +687,119 @@ fn unbound_with_the_lab_root_hints_agrees_with_our_resolver() {
     drop(lab_process);
 }
 
+/// The signed lab's verdicts, as Unbound (with the lab's root trust anchor) and delv give them:
+/// `ad` for names in secure zones (NSEC, NSEC3 opt-out, wildcard, NXDOMAIN), no `ad` below the
+/// unsigned child, SERVFAIL for the child whose DS matches no key.
+#[test]
+fn unbound_and_delv_validate_the_signed_lab_from_its_trust_anchor() {
+    let test = "unbound_and_delv_validate_the_signed_lab";
+    if !require_root(test) {
+        return;
+    }
+    let (Some(_), Some(dig_path), Some(delv)) = (
+        require_tool("unbound"),
+        require_tool("dig"),
+        require_tool("delv"),
+    ) else {
+        return;
+    };
+    let _port_53 = PORT_53_LAB
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let zones = TestLabZones::new().unwrap_or_else(|error| panic!("lab zone copy: {error}"));
+    let run_directory = zones.path().join("run");
+    let lab_process = start_workspace_server(
+        "authority",
+        "authority",
+        [
+            "--lab".as_ref(),
+            zones.path().as_os_str(),
+            "--port".as_ref(),
+            "53".as_ref(),
+            "--run-dir".as_ref(),
+            run_directory.as_os_str(),
+        ],
+    )
+    .unwrap_or_else(|error| {
+        panic!("a lab on port 53 did not start (is another test lab running there?): {error}")
+    });
+    let anchor = run_directory.join("trust-anchor.ds");
+    assert!(anchor.exists(), "the lab wrote no trust anchor");
+    let unbound = start_unbound(
+        loopback_for(test, 0),
+        &UnboundConfig {
+            server_lines: vec![
+                format!("root-hints: \"{}\"", zones.root_hints().display()),
+                format!("trust-anchor-file: \"{}\"", anchor.display()),
+                "local-zone: \"test.\" nodefault".to_string(),
+                "local-zone: \"127.in-addr.arpa.\" nodefault".to_string(),
+                "harden-referral-path: no".to_string(),
+                "module-config: \"validator iterator\"".to_string(),
+            ],
+            ..UnboundConfig::default()
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let cases: &[(&str, &str, &str, bool)] = &[
+        ("www.example.test.", "A", "NOERROR", true),
+        ("anything.wild.test.", "A", "NOERROR", true),
+        ("missing.example.test.", "A", "NXDOMAIN", true),
+        ("www.shop.test.", "A", "NOERROR", true),
+        ("start.chain.test.", "A", "NOERROR", true),
+        ("www.glueless.test.", "A", "NOERROR", true),
+        ("host.sub.example.test.", "TXT", "NOERROR", true),
+        ("test.", "SOA", "NOERROR", true),
+        // test. uses NSEC3 opt-out: a span that may hide unsigned delegations proves no name
+        // securely (RFC 5155 §9.2), so Unbound answers NXDOMAIN without `ad`.
+        ("nothing-here.test.", "A", "NXDOMAIN", false),
+        ("www.insecure.test.", "A", "NOERROR", false),
+        ("www.bogus.test.", "A", "SERVFAIL", false),
+    ];
+    let mut wrong = Vec::new();
+    for (name, record_type, status, secure) in cases {
+        let answer = dig(
+            &dig_path,
+            unbound.address,
+            name,
+            record_type,
+            &["+dnssec", "+time=5"],
+        )
+        .unwrap_or_else(|error| panic!("{error:?}"));
+        let authenticated = answer.flags.iter().any(|flag| flag == "ad");
+        if answer.status != *status || authenticated != *secure {
+            wrong.push(format!(
+                "{name} {record_type}: {} ad={authenticated}, expected {status} ad={secure}",
+                answer.status
+            ));
+        }
+    }
+    // delv validates itself, from the anchor in BIND's syntax, through Unbound as its resolver.
+    let bind_anchor = run_directory.join("trust-anchor.conf");
+    for (name, expected) in [
+        ("www.example.test.", "; fully validated"),
+        ("www.insecure.test.", "; unsigned answer"),
+        ("www.bogus.test.", "resolution failed"),
+    ] {
+        let output = Command::new(&delv)
+            .arg(format!("@{}", unbound.address.ip()))
+            .args(["-p", &unbound.address.port().to_string(), "-a"])
+            .arg(&bind_anchor)
+            .args(["+root=.", name, "A"])
+            .output()
+            .unwrap_or_else(|error| panic!("delv: {error}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !text.contains(expected) {
+            wrong.push(format!("delv {name}: expected `{expected}`, got:\n{text}"));
+        }
+    }
+    drop(lab_process);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 #[test]
 fn client_outside_the_allowed_ranges_is_refused() {
     let test = "client_outside_the_allowed_ranges_is_refused";

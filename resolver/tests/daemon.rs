@@ -1174,6 +1174,9 @@ mod end_to_end {
             upstream.to_string(),
             "--allow".to_string(),
             "127.60.6.0/24".to_string(),
+            // The fake upstream serves names under test., a default zone otherwise.
+            "--default-zones".to_string(),
+            "localhost".to_string(),
         ];
         let daemon = start_daemon_with_environment(&arguments, &[("TOKIO_WORKER_THREADS", "1")]);
         assert!(
@@ -1212,6 +1215,9 @@ mod end_to_end {
             upstream.to_string(),
             "--allow".to_string(),
             "127.60.1.0/24".to_string(),
+            // The fake upstream serves names under test., a default zone otherwise.
+            "--default-zones".to_string(),
+            "localhost".to_string(),
             "--control".to_string(),
             control.display().to_string(),
         ];
@@ -1305,7 +1311,7 @@ mod end_to_end {
         let config = directory.join("resolver.yaml");
         let write_config = |prefix: &str| {
             let text = format!(
-                "listen: [\"127.60.3.1:0\"]\nforward: [\"{upstream}\"]\nallow: [{prefix}]\n"
+                "listen: [\"127.60.3.1:0\"]\nforward: [\"{upstream}\"]\nallow: [{prefix}]\ndefault-zones: localhost\n"
             );
             std::fs::write(&config, text).unwrap_or_else(|error| panic!("{error}"));
         };

@@ -12,6 +12,8 @@ use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
 use crate::replay::record_text::parse_name;
 use crate::replay::scenario::{HeaderOption, Scenario};
+use crate::server::local_answers::{LocalAnswers, LocalSettings};
+use crate::server::local_zone_table::{unquote as unquote_value, ConfigLine, LocalZoneType};
 
 /// The root server name used when the scenario's priming answer does not name the stub address.
 pub const DEFAULT_ROOT_NAME: &str = "K.ROOT-SERVERS.NET.";
@@ -29,6 +31,9 @@ pub struct ReplayConfig {
     /// Options the resolver has no equivalent for, as `key` or `key: value` (the value matters when
     /// only some values are unsupported); the scenario is not replayed when any is present.
     pub unsupported: Vec<String>,
+    /// Local zones, identity, NSID and response rules, answered around the resolver as the
+    /// daemon's handler does (`server::local_answers`).
+    pub local: LocalSettings,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -47,6 +52,11 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         do_not_query_localhost: true,
         ignored: Vec::new(),
         unsupported: Vec::new(),
+        // Unbound's rrset-roundrobin default is yes.
+        local: LocalSettings {
+            rrset_roundrobin: true,
+            ..LocalSettings::default()
+        },
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -58,9 +68,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         name: Some(Name::root()),
         ..Zone::default()
     };
-    let (mut hide_identity, mut hide_version) = (false, false);
     let (mut anchored, mut validator_module) = (false, true);
-    let mut identity_or_version = Vec::new();
     for option in &scenario.options {
         let bad = || {
             (
@@ -205,28 +213,44 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     unsupported(true);
                 }
             }
-            // The resolver serves no local zones, as if each default one were `nodefault`.
             "local-zone" => {
-                if !option.value.ends_with(" nodefault") {
-                    unsupported(true);
+                let line = ConfigLine::new(option.value.clone(), format!("line {}", option.line));
+                let zone_type = unquote_value(&option.value)
+                    .split_whitespace()
+                    .last()
+                    .map(unquote_value)
+                    .and_then(LocalZoneType::parse);
+                match zone_type {
+                    Some(_) => config.local.zones.push(line),
+                    None => unsupported(true),
                 }
             }
+            "local-data" => config.local.data.push(ConfigLine::new(
+                option.value.clone(),
+                format!("line {}", option.line),
+            )),
+            "local-data-ptr" => config.local.pointers.push(ConfigLine::new(
+                option.value.clone(),
+                format!("line {}", option.line),
+            )),
+            "unblock-lan-zones" => config.local.default_zones.private_reverse = !on()?,
+            "private-address" => config.local.private_addresses.push(ConfigLine::new(
+                unquoted(&option.value),
+                format!("line {}", option.line),
+            )),
+            "private-domain" => config.local.private_domains.push(ConfigLine::new(
+                option.value.clone(),
+                format!("line {}", option.line),
+            )),
+            "rrset-roundrobin" => config.local.rrset_roundrobin = on()?,
+            "nsid" => config.local.nsid = Some(unquoted(&option.value).to_owned()),
             // The resolver's fixed behaviour is the value given.
             "harden-glue" => only(true)?,
             "minimal-responses" => config.resolver.minimal_responses = on()?,
-            "hide-identity" => {
-                hide_identity = on()?;
-                if !hide_identity {
-                    unsupported(true);
-                }
-            }
-            "hide-version" => {
-                hide_version = on()?;
-                if !hide_version {
-                    unsupported(true);
-                }
-            }
-            "identity" | "version" => identity_or_version.push(option),
+            "hide-identity" => config.local.hide_identity = Some(on()?),
+            "hide-version" => config.local.hide_version = Some(on()?),
+            "identity" => config.local.identity = Some(unquoted(&option.value).to_owned()),
+            "version" => config.local.version = Some(unquoted(&option.value).to_owned()),
             // The validator: anchors inline or from a TEMPFILE, negative anchors, its clock.
             "trust-anchor" => {
                 config
@@ -288,18 +312,14 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         }
     }
     config.resolver.dnssec.enabled = anchored && validator_module;
-    // CH TXT id.server / version.bind are refused by the resolver, as with hide-*: yes.
-    for option in identity_or_version {
-        let hidden = if option.key == "identity" {
-            hide_identity
-        } else {
-            hide_version
-        };
-        if !hidden && !config.unsupported.contains(&option.key) {
-            config.unsupported.push(option.key.clone());
-        }
-    }
     if !deckard_root.addresses.is_empty() {
+        // Deckard gives the resolver root hints (kresd's `hints.root`), which is the daemon's
+        // `--root-hints`: a private root serves its namespace, so only localhost. stays local
+        // (`--default-zones auto`). Unbound's own `stub-zone: "."` keeps every default, as
+        // Unbound does.
+        config.local.default_zones.loopback_reverse = false;
+        config.local.default_zones.special_use = false;
+        config.local.default_zones.private_reverse = false;
         stub_zones.push((0, deckard_root));
     }
     for (_, zone) in stub_zones {
@@ -334,6 +354,23 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             .resolver
             .forward_zones
             .push(ForwardZone { suffix, upstreams });
+    }
+    // As in the daemon: a forward zone replaces the default zones at and below its name.
+    config.local.default_zones.removed_below = config
+        .resolver
+        .forward_zones
+        .iter()
+        .map(|zone| zone.suffix.clone())
+        .filter(|suffix| !suffix.is_root())
+        .collect();
+    if let Err(error) = LocalAnswers::build(&config.local) {
+        return Err((
+            0,
+            ParseErrorKind::BadOptionValue {
+                key: "local-zone/local-data/nsid/private-address".to_owned(),
+                value: error.to_string(),
+            },
+        ));
     }
     Ok(config)
 }

@@ -42,11 +42,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
     ),
     ("key-cache-slabs", "lock partitioning of the key cache"),
     ("num-threads", "threads; a replay is one client at a time"),
-    // The matcher compares sections as multisets, so the order inside an RRset never matters.
-    (
-        "rrset-roundrobin",
-        "RRset order in answers; sections are compared as multisets",
-    ),
     // Validator settings: without a trust anchor nothing is validated, and a scenario with one
     // is already `unsupported: trust-anchor`.
     (

@@ -21,6 +21,7 @@ use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
 use crate::replay::scenario::{Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
+use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::Resolver;
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
@@ -196,13 +197,25 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
         config.stub_address,
         config.do_not_query_localhost,
     ));
-    let result = runtime.block_on(replay_steps(&scenario, config.resolver, &transport));
+    let local = match LocalAnswers::build(&config.local) {
+        Ok(local) => local,
+        Err(error) => {
+            return (
+                Err(Failure::Unsupported(vec![format!(
+                    "local settings: {error}"
+                )])),
+                Vec::new(),
+            )
+        }
+    };
+    let result = runtime.block_on(replay_steps(&scenario, config.resolver, &local, &transport));
     (result, transport.log())
 }
 
 async fn replay_steps(
     scenario: &Scenario,
     config: ResolverConfig,
+    local: &LocalAnswers,
     transport: &Arc<ScriptedTransport>,
 ) -> Result<(), Failure> {
     let clock = Arc::new(ManualClock::new());
@@ -230,9 +243,23 @@ async fn replay_steps(
                         request
                     }
                 };
-                let response = tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.resolve(&request))
-                    .await
-                    .map_err(|_| Failure::ResolveStuck { step: step.id })?;
+                // The daemon's handler answers local zones and identity first, and applies its
+                // response rules (private addresses, round-robin, NSID) to every answer.
+                let response = match local.answer(&request) {
+                    LocalOutcome::Drop => continue,
+                    LocalOutcome::Answer(mut response) => {
+                        local.finish(&request, &mut response, false);
+                        response
+                    }
+                    LocalOutcome::Resolve => {
+                        let mut response =
+                            tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.resolve(&request))
+                                .await
+                                .map_err(|_| Failure::ResolveStuck { step: step.id })?;
+                        local.finish(&request, &mut response, true);
+                        response
+                    }
+                };
                 if let Some(failure) = transport.failures().into_iter().next() {
                     return Err(Failure::Network(failure));
                 }

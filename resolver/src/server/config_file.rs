@@ -48,6 +48,27 @@ pub struct ConfigFile {
     pub upstream_port: Option<u16>,
     pub allow_loopback_upstream: Option<bool>,
     pub control: Option<PathBuf>,
+    /// Unbound's `local-zone: NAME TYPE`, one string each.
+    #[serde(default)]
+    pub local_zones: Vec<Entry>,
+    /// Unbound's `local-data: "RR"`.
+    #[serde(default)]
+    pub local_data: Vec<Entry>,
+    /// Unbound's `local-data-ptr: "ADDRESS [TTL] NAME"`.
+    #[serde(default)]
+    pub local_data_ptr: Vec<Entry>,
+    /// `auto`, `all` or `localhost` (see `--default-zones`).
+    pub default_zones: Option<String>,
+    pub identity: Option<String>,
+    pub version: Option<String>,
+    pub hide_identity: Option<bool>,
+    pub hide_version: Option<bool>,
+    pub nsid: Option<String>,
+    #[serde(default)]
+    pub private_address: Vec<Entry>,
+    #[serde(default)]
+    pub private_domain: Vec<Entry>,
+    pub rrset_roundrobin: Option<bool>,
 }
 
 /// Why a config file could not be used; always names the file, and the line when known.
@@ -144,6 +165,11 @@ impl ConfigFile {
             ("forward", config.forward.len()),
             ("forward-zones", config.forward_zones.len()),
             ("zones", config.zones.len()),
+            ("local-zones", config.local_zones.len()),
+            ("local-data", config.local_data.len()),
+            ("local-data-ptr", config.local_data_ptr.len()),
+            ("private-address", config.private_address.len()),
+            ("private-domain", config.private_domain.len()),
         ] {
             if length > MAX_CONFIG_LIST_ENTRIES {
                 return Err((None, ConfigErrorKind::TooManyEntries(key)));

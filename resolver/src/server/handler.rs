@@ -16,6 +16,7 @@ use authority::listen::{Handler, Protocol, RequestContext};
 use crate::server::access::AccessList;
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
 use crate::server::limits::{CLIENT_ANSWER_DEADLINE, MAX_CONCURRENT_RESOLUTIONS};
+use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
     encode_response, error_response, parse_request, read_header, size_limit, ClientRequest,
@@ -30,6 +31,8 @@ use crate::server::walk_answer::write_walk_answer;
 pub struct Policy {
     pub access: AccessList,
     pub local_zones: Arc<dyn LocalZones>,
+    /// Unbound-style local zones (default ones included), identity, NSID and response rules.
+    pub local_answers: Arc<LocalAnswers>,
 }
 
 impl Default for Policy {
@@ -37,6 +40,7 @@ impl Default for Policy {
         Policy {
             access: AccessList::loopback_only(),
             local_zones: Arc::new(NoLocalZones),
+            local_answers: Arc::new(LocalAnswers::default()),
         }
     }
 }
@@ -180,6 +184,23 @@ impl<R: Resolve> ResolverHandler<R> {
                 response,
             ));
         }
+        let limit = size_limit(context.protocol, request.message.edns.as_ref());
+        match policy.local_answers.answer(&request.message) {
+            LocalOutcome::Resolve => {}
+            LocalOutcome::Drop => {
+                statistics.count(|s| &s.local_zone_answers);
+                statistics.count(|s| &s.dropped);
+                return None;
+            }
+            LocalOutcome::Answer(mut response) => {
+                statistics.count(|s| &s.local_zone_answers);
+                statistics.record_answer(response.metadata.response_code, started.elapsed());
+                policy
+                    .local_answers
+                    .finish(&request.message, &mut response, false);
+                return encode_response(response, &request.message, limit);
+            }
+        }
         if !request.message.metadata.recursion_desired {
             return self.answer_without_recursion(&request, may_snoop, context.protocol, started);
         }
@@ -190,7 +211,7 @@ impl<R: Resolve> ResolverHandler<R> {
             self.in_flight.resolve(&request.message, cache_checked),
         )
         .await;
-        let response = match resolution {
+        let mut response = match resolution {
             Err(_elapsed) => {
                 tracing::debug!(client = %context.client, question = %request.query, "SERVFAIL at the client's deadline");
                 server_failure(&request.message)
@@ -226,7 +247,9 @@ impl<R: Resolve> ResolverHandler<R> {
             elapsed_us = started.elapsed().as_micros(),
             "answered"
         );
-        let limit = size_limit(context.protocol, request.message.edns.as_ref());
+        policy
+            .local_answers
+            .finish(&request.message, &mut response, true);
         // A plain query (the wire path read it) with a positive answer: written without hickory's
         // encoder, or left to it.
         if cache_checked == CacheChecked::Missed {
@@ -283,7 +306,8 @@ impl<R: Resolve> ResolverHandler<R> {
     }
 
     /// The wire fast path (`plain_query`, `wire_answer`): a plain query the cache answers, written
-    /// without building messages. Only without local zones, which must see every question first;
+    /// without building messages. Only without YAML zones, for names no local zone answers and
+    /// when no response rule (private addresses) applies;
     /// `None` means the message path answers (it is the reference both must agree with).
     fn answer_plain_from_cache(
         &self,
@@ -297,6 +321,9 @@ impl<R: Resolve> ResolverHandler<R> {
         let Some(query) = PlainQuery::parse(packet) else {
             return CachedBytes::Unknown;
         };
+        if !policy.local_answers.leaves_to_cache(&query) {
+            return CachedBytes::Unknown;
+        }
         self.in_flight
             .resolver()
             .answer_from_cache_bytes(&query, query.size_limit(protocol))

@@ -65,3 +65,15 @@ pub const CONTROL_ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// inside the first try of either, with room for a loaded host. Unbound has no such deadline
 /// (its first query into a dead zone takes about 15 s); BIND's `resolver-query-timeout` is 10 s.
 pub const CLIENT_ANSWER_DEADLINE: Duration = Duration::from_secs(4);
+
+/// Records kept in one local-data RRset: Unbound's `LOCALZONE_RRSET_COUNT_MAX` (4096, "with 16
+/// bytes for an A record, a 64K packet has about 4000 max"); more could never be sent.
+pub const MAX_LOCAL_RRSET_RECORDS: usize = 4096;
+
+/// Octets of the NSID we send (RFC 5001 sets none beyond the 16-bit option length). It rides on
+/// every answer to a client that asks, so it must leave room in a 1232-byte UDP answer; 256 is
+/// ample for a host name or an anycast site code.
+pub const MAX_NSID_BYTES: usize = 256;
+
+/// One character-string of TXT RDATA holds at most 255 octets (RFC 1035 §3.3).
+pub const MAX_TXT_STRING_BYTES: usize = 255;

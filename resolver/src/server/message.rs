@@ -187,7 +187,15 @@ pub fn encode_response(mut response: Message, request: &Message, limit: usize) -
     response.metadata.truncation = false;
     // The question is the client's own, with its letter case (RFC 1035 §7.1; 0x20 clients check it).
     response.queries = request.queries.clone();
-    response.edns = request.edns.as_ref().map(response_edns);
+    // Options the answer carries (NSID, Extended DNS Errors) go out with our OPT.
+    let options = response.edns.take().map(|edns| edns.options().clone());
+    response.edns = request.edns.as_ref().map(|client| {
+        let mut edns = response_edns(client);
+        if let Some(options) = options {
+            *edns.options_mut() = options;
+        }
+        edns
+    });
     // RFC 3225 §3: without DO (no EDNS means no DO) DNSSEC records the client did not ask for
     // by type are left out; the resolver's cache may hold them for DO clients.
     let dnssec_ok = request

@@ -9,10 +9,13 @@
 pub mod access;
 pub mod config_file;
 pub mod control;
+pub mod default_zones;
 pub mod handler;
 pub mod inflight;
 pub mod leader_work;
 pub mod limits;
+pub mod local_answers;
+pub mod local_zone_table;
 pub mod local_zones;
 pub mod message;
 pub mod plain_query;

@@ -13,6 +13,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use crate::clock::SystemClock;
 use crate::server::control::{self, CommandFuture, Commands, ControlError};
 use crate::server::handler::{Policy, ResolverHandler};
+use crate::server::local_answers::LocalAnswers;
 use crate::server::local_zones::{load_local_zones, LocalZonesError};
 use crate::server::resolve::FlushOutcome;
 use crate::server::runtime::{self, RuntimeFlavor};
@@ -111,12 +112,15 @@ async fn daemon(
         Arc::new(SystemClock::new()),
     ));
     let local_zones = load_local_zones(&settings.zones).map_err(RunError::LocalZones)?;
-    let zone_count = local_zones.zone_count();
+    let local_answers = LocalAnswers::build(&settings.local)
+        .map_err(|error| RunError::Settings(SettingsError::Local(error)))?;
+    let zone_count = local_zones.zone_count() + local_answers.zone_count();
     let handler = Arc::new(ResolverHandler::new(
         resolver,
         Policy {
             access: settings.access.clone(),
             local_zones,
+            local_answers: Arc::new(local_answers),
         },
         statistics,
     ));
@@ -246,11 +250,16 @@ impl Reloader {
             Ok(zones) => zones,
             Err(error) => return format!("error: reload failed, keeping the old zones: {error}\n"),
         };
-        let zone_count = local_zones.zone_count();
+        let local_answers = match LocalAnswers::build(&settings.local) {
+            Ok(answers) => answers,
+            Err(error) => return format!("error: reload failed, keeping the old zones: {error}\n"),
+        };
+        let zone_count = local_zones.zone_count() + local_answers.zone_count();
         let access_count = settings.access.entries().len();
         self.handler.replace_policy(Policy {
             access: settings.access,
             local_zones,
+            local_answers: Arc::new(local_answers),
         });
         format!("reloaded: {zone_count} local zones, {access_count} allowed prefixes (listen addresses and resolver settings change on restart)\n")
     }

@@ -13,6 +13,9 @@ use crate::config::{ForwardZone, ResolverConfig};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::config_file::{ConfigError, ConfigFile, Entry};
+use crate::server::default_zones::DefaultZonePolicy;
+use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
+use crate::server::local_zone_table::ConfigLine;
 
 /// DNS port (RFC 1035 §4.2).
 const DNS_PORT: u16 = 53;
@@ -83,6 +86,51 @@ pub struct Arguments {
     /// do-ip6: no), for hosts without IPv6 connectivity
     #[arg(long)]
     pub no_ip6: bool,
+    /// Serve a local zone, Unbound's `local-zone` (repeatable): "NAME TYPE", TYPE one of static,
+    /// transparent, typetransparent, redirect, refuse, deny, inform, inform_deny,
+    /// always_transparent, always_refuse, always_nxdomain, always_nodata, always_deny,
+    /// always_null, nodefault (turns a default zone off)
+    #[arg(long, value_name = "NAME TYPE")]
+    pub local_zone: Vec<String>,
+    /// A record served from the local zones, Unbound's `local-data` (repeatable): "NAME [TTL]
+    /// [CLASS] TYPE RDATA"; outside every local zone it makes a transparent one
+    #[arg(long, value_name = "RR")]
+    pub local_data: Vec<String>,
+    /// A PTR record for an address, Unbound's `local-data-ptr` (repeatable): "ADDRESS [TTL] NAME"
+    #[arg(long, value_name = "ADDRESS NAME")]
+    pub local_data_ptr: Vec<String>,
+    /// Which RFC 6761/6303 zones are answered locally: all (localhost, loopback reverse,
+    /// home.arpa, onion, test, invalid, resolver.arpa, service.arpa, AS112 reverse zones),
+    /// localhost only, or auto: all with the IANA root, localhost only with --root-hints (a
+    /// private root serves its own namespace) [default: auto]
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub default_zones: Option<DefaultZones>,
+    /// Answer CH TXT id.server and hostname.bind with this text ("" for the host name)
+    #[arg(long, value_name = "TEXT")]
+    pub identity: Option<String>,
+    /// Answer CH TXT version.bind and version.server with this text ("" for "resolver VERSION")
+    #[arg(long, value_name = "TEXT")]
+    pub version_string: Option<String>,
+    /// Refuse id.server/hostname.bind even with --identity (the default without it)
+    #[arg(long)]
+    pub hide_identity: bool,
+    /// Refuse version.bind/version.server even with --version-string (the default without it)
+    #[arg(long)]
+    pub hide_version: bool,
+    /// Send this NSID (RFC 5001) to clients that ask: hex digits, or ascii_TEXT (Unbound syntax)
+    #[arg(long, value_name = "HEX|ascii_TEXT")]
+    pub nsid: Option<String>,
+    /// Strip A/AAAA answers in this prefix for names outside --private-domain (repeatable; DNS
+    /// rebinding protection, Unbound's private-address)
+    #[arg(long, value_name = "CIDR")]
+    pub private_address: Vec<String>,
+    /// Names (and all below) allowed to resolve to --private-address prefixes (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub private_domain: Vec<String>,
+    /// Keep each RRset's records in cache order instead of rotating them per query (Unbound's
+    /// rrset-roundrobin: no)
+    #[arg(long)]
+    pub no_rrset_roundrobin: bool,
     /// Control socket (Unix domain, mode 0600): the daemon listens on it; with COMMAND, the
     /// client sends COMMAND to it and prints the reply
     #[arg(long, value_name = "PATH")]
@@ -117,6 +165,28 @@ impl ControlCommand {
             "stats" => Some(ControlCommand::Stats),
             "flush" => Some(ControlCommand::Flush),
             "reload" => Some(ControlCommand::Reload),
+            _ => None,
+        }
+    }
+}
+
+/// `--default-zones`: which locally served zones are on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DefaultZones {
+    /// All with the IANA root hints; only localhost. with --root-hints.
+    Auto,
+    /// Every default zone, whatever the root.
+    All,
+    /// Only localhost.
+    Localhost,
+}
+
+impl DefaultZones {
+    fn parse(text: &str) -> Option<DefaultZones> {
+        match text {
+            "auto" => Some(DefaultZones::Auto),
+            "all" => Some(DefaultZones::All),
+            "localhost" => Some(DefaultZones::Localhost),
             _ => None,
         }
     }
@@ -165,6 +235,11 @@ pub enum SettingsError {
         origin: Origin,
         text: String,
     },
+    DefaultZones {
+        origin: Origin,
+        text: String,
+    },
+    Local(LocalSettingsError),
 }
 
 impl fmt::Display for SettingsError {
@@ -177,6 +252,8 @@ impl fmt::Display for SettingsError {
             SettingsError::Listen { origin, text } => write!(formatter, "{origin}: invalid listen address {text:?}: expected ADDR:PORT (e.g. 127.0.0.1:53, [::1]:53)"),
             SettingsError::Forward { origin, text } => write!(formatter, "{origin}: invalid forwarder {text:?}: expected ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)"),
             SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=ADDR[,ADDR]"),
+            SettingsError::DefaultZones { origin, text } => write!(formatter, "{origin}: invalid default-zones {text:?}: expected auto, all or localhost"),
+            SettingsError::Local(error) => write!(formatter, "{error}"),
         }
     }
 }
@@ -191,6 +268,8 @@ pub struct Settings {
     pub zones: Vec<String>,
     pub resolver: ResolverConfig,
     pub control: Option<PathBuf>,
+    /// Local zones, identity, NSID and response rules (`local_answers`).
+    pub local: LocalSettings,
 }
 
 impl Settings {
@@ -332,14 +411,94 @@ impl Settings {
                 max_ttl: resolver.max_ttl,
             });
         }
+        let local = local_settings(arguments, &file, &path, &resolver)?;
         Ok(Settings {
             listen,
             access: AccessList::with_allowed(allowed).with_snoopers(snoopers),
             zones,
             resolver,
             control: arguments.control.clone().or(file.control),
+            local,
         })
     }
+}
+
+/// The local-zone, identity and response-rule settings, checked by building them once (so a
+/// bad line fails at start or reload, naming its file:line).
+fn local_settings(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+    resolver: &ResolverConfig,
+) -> Result<LocalSettings, SettingsError> {
+    let lines = |flag: &[String], entries: &[Entry], name: &'static str| {
+        pick(flag, entries, name, path)
+            .into_iter()
+            .map(|(text, origin)| ConfigLine::new(text, origin.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let default_zones = match (&arguments.default_zones, &file.default_zones) {
+        (Some(which), _) => *which,
+        (None, Some(text)) => {
+            DefaultZones::parse(text).ok_or_else(|| SettingsError::DefaultZones {
+                origin: Origin::File(path.to_path_buf(), 0),
+                text: text.clone(),
+            })?
+        }
+        (None, None) => DefaultZones::Auto,
+    };
+    let all = match default_zones {
+        DefaultZones::All => true,
+        DefaultZones::Localhost => false,
+        // A private root (a lab, an air-gapped network) is authoritative for its namespace and
+        // nothing leaks to the public Internet: only localhost. stays (RFC 6761 §6.3).
+        DefaultZones::Auto => resolver.root_hints.is_empty(),
+    };
+    let default_zones = DefaultZonePolicy {
+        loopback_reverse: all,
+        special_use: all,
+        private_reverse: all,
+        // A forward zone sends its namespace somewhere on purpose (Unbound: a forward or stub
+        // zone for a default zone's name replaces it); forwarding the root removes nothing.
+        removed_below: resolver
+            .forward_zones
+            .iter()
+            .map(|zone| zone.suffix.clone())
+            .filter(|suffix| !suffix.is_root())
+            .collect(),
+    };
+    let local = LocalSettings {
+        zones: lines(&arguments.local_zone, &file.local_zones, "local-zone"),
+        data: lines(&arguments.local_data, &file.local_data, "local-data"),
+        pointers: lines(
+            &arguments.local_data_ptr,
+            &file.local_data_ptr,
+            "local-data-ptr",
+        ),
+        default_zones,
+        identity: arguments.identity.clone().or(file.identity.clone()),
+        version: arguments.version_string.clone().or(file.version.clone()),
+        hide_identity: arguments
+            .hide_identity
+            .then_some(true)
+            .or(file.hide_identity),
+        hide_version: arguments.hide_version.then_some(true).or(file.hide_version),
+        nsid: arguments.nsid.clone().or(file.nsid.clone()),
+        private_addresses: lines(
+            &arguments.private_address,
+            &file.private_address,
+            "private-address",
+        ),
+        private_domains: lines(
+            &arguments.private_domain,
+            &file.private_domain,
+            "private-domain",
+        ),
+        // Unbound's default is yes: answers spread load over the servers of an RRset.
+        rrset_roundrobin: !arguments.no_rrset_roundrobin && file.rrset_roundrobin.unwrap_or(true),
+    };
+    LocalAnswers::build(&local).map_err(SettingsError::Local)?;
+    Ok(local)
 }
 
 impl Arguments {

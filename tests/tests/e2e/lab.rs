@@ -409,6 +409,9 @@ fn forwarding_through_a_second_resolver_gives_the_same_answers() {
             "--forward".to_string(),
             iterating.address.to_string(),
             "--allow-loopback-upstream".to_string(),
+            // The lab's namespace includes test.: a default zone of a forwarder otherwise.
+            "--default-zones".to_string(),
+            "localhost".to_string(),
         ],
     )
     .unwrap_or_else(|error| panic!("forwarding resolver did not start: {error}"));
@@ -460,6 +463,9 @@ fn forwarding_through_unbound_gives_the_same_answers() {
             "--forward".to_string(),
             unbound.address.to_string(),
             "--allow-loopback-upstream".to_string(),
+            // The lab's namespace includes test.: a default zone of a forwarder otherwise.
+            "--default-zones".to_string(),
+            "localhost".to_string(),
         ],
     )
     .unwrap_or_else(|error| panic!("forwarding resolver did not start: {error}"));

@@ -6,6 +6,7 @@ mod harness;
 mod hostile;
 mod lab;
 mod listener;
+mod local_zones;
 mod outages;
 mod resolver_hostile;
 mod resolver_soak;

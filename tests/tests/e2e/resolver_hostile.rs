@@ -55,6 +55,9 @@ pub fn start_forwarding_resolver(
         address.to_string(),
         "--forward".to_string(),
         upstream.to_string(),
+        // The upstream serves example.test.: test. is a default zone of a forwarder otherwise.
+        "--default-zones".to_string(),
+        "localhost".to_string(),
     ];
     arguments.extend(extra.iter().map(|argument| argument.to_string()));
     let server = start_workspace_server("resolver", "resolver", &arguments)

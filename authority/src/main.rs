@@ -38,6 +38,11 @@ struct Arguments {
     /// that ask for it. Off by default.
     #[arg(long, value_name = "TEXT")]
     nsid: Option<String>,
+    /// UDP workers: one socket per address for each (SO_REUSEPORT), read by its own thread, as NSD's
+    /// `server-count` and Knot's `udp-workers`. They share the zones, the answer memo and the rate
+    /// limiter. Default: the cores this process may run on (1 under `taskset -c 0`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    workers: Option<u16>,
     /// Apex NS for zones whose file has none (octoDNS providers add their own); repeatable.
     /// Without it such a zone is refused.
     #[arg(long = "default-ns", value_name = "NAME")]
@@ -186,9 +191,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
-    // One worker asked (TOKIO_WORKER_THREADS=1, or pinned to one core): one plain event loop,
-    // as NSD with `server-count: 1`; else tokio's multi-threaded runtime.
-    let flavor = authority::runtime::flavor_for_this_process();
+    let workers = arguments
+        .workers
+        .map(usize::from)
+        .unwrap_or_else(authority::runtime::available_cores);
+    // One worker (--workers 1, TOKIO_WORKER_THREADS=1, or pinned to one core): one plain event
+    // loop for UDP and TCP, as NSD with `server-count: 1`; else tokio's multi-threaded runtime,
+    // which serves TCP while the UDP workers have threads of their own.
+    let flavor = authority::runtime::flavor_for_workers(workers);
     let runtime = match authority::runtime::build(flavor) {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -196,7 +206,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!("authority: {flavor}");
+    tracing::info!("authority: {flavor}, {workers} udp worker(s)");
     if let Some(directory) = arguments.lab {
         let options = authority::lab::LabOptions {
             directory,
@@ -233,6 +243,7 @@ fn main() -> ExitCode {
         },
         identity,
         load,
+        workers,
     };
     match runtime.block_on(authority::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,10 @@ pub struct RunOptions {
     pub identity: ServerIdentity,
     /// How zones are loaded (`--default-ns`).
     pub load: LoadOptions,
+    /// UDP workers (`--workers`): one SO_REUSEPORT socket per address and one thread each, all
+    /// sharing the catalog, the answer memo and the rate limiter. 1 reads UDP on the runtime `run`
+    /// is called on.
+    pub workers: usize,
 }
 
 /// Why the server could not start or keep running.
@@ -113,12 +117,12 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;
-    let server = crate::listen::serve(
-        handler,
-        &options.listen,
-        crate::listen::ListenOptions::default(),
-    )
-    .map_err(RunError::Listen)?;
+    let listen_options = crate::listen::ListenOptions {
+        udp_workers: options.workers,
+        ..crate::listen::ListenOptions::default()
+    };
+    let server =
+        crate::listen::serve(handler, &options.listen, listen_options).map_err(RunError::Listen)?;
     // The listener logs the ready line naming every bound address; add what is served.
     tracing::info!(zones = catalog.current().zones().count(), "serving zones");
     // Signatures are refreshed by a reload when the oldest nears expiry (Knot's `rrsig-refresh`).

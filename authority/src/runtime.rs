@@ -45,6 +45,18 @@ pub fn choose_flavor(
     }
 }
 
+/// The cores this process may run on (its affinity mask), 1 when unknown.
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// The flavor for a server of `workers` UDP workers: `TOKIO_WORKER_THREADS` decides when set,
+/// else one worker gets the current-thread runtime.
+pub fn flavor_for_workers(workers: usize) -> RuntimeFlavor {
+    let worker_threads = std::env::var(WORKER_THREADS_VARIABLE).ok();
+    choose_flavor(worker_threads.as_deref(), NonZeroUsize::new(workers))
+}
+
 /// The flavor for this process, from its environment and affinity mask.
 pub fn flavor_for_this_process() -> RuntimeFlavor {
     let worker_threads = std::env::var(WORKER_THREADS_VARIABLE).ok();

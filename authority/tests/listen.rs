@@ -16,6 +16,7 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Answers with the request itself, prefixed by the protocol letter; drops requests starting "drop"
 /// and answers "unsendable..." and "oversized..." with replies too large to send.
 /// A "wait..." request is answered only after a "release" request has been handled.
+/// A "thread" request is answered with the name of the thread that handled it.
 /// Each `after_send` call counts in `after_sends` and notifies `sent`.
 #[derive(Default)]
 struct Echo {
@@ -36,6 +37,13 @@ impl Handler for Echo {
         // Over any DNS message: the listener itself must refuse it.
         if request.starts_with(b"oversized") {
             return Some(vec![b'o'; 70_000]);
+        }
+        if request.starts_with(b"thread") {
+            let name = std::thread::current()
+                .name()
+                .unwrap_or("unnamed")
+                .to_string();
+            return Some(name.into_bytes());
         }
         if request.starts_with(b"release") {
             self.gate.notify_one();
@@ -286,6 +294,90 @@ mod udp {
             TcpStream::connect(target).await.is_err(),
             "TCP still accepting"
         );
+    }
+}
+
+mod workers {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn two_workers() -> ListenOptions {
+        ListenOptions {
+            udp_workers: 2,
+            ..ListenOptions::default()
+        }
+    }
+
+    /// UDP sockets bound to `address` in this network namespace (/proc/net/udp, IPv4 only:
+    /// local address as little-endian hex, then the port in hex).
+    fn udp_sockets_on(address: SocketAddr) -> usize {
+        let IpAddr::V4(ip) = address.ip() else {
+            panic!("IPv4 only");
+        };
+        let wanted = format!("{:08X}:{:04X}", u32::from(ip).swap_bytes(), address.port());
+        let table = std::fs::read_to_string("/proc/net/udp").expect("read /proc/net/udp");
+        table
+            .lines()
+            .filter(|line| line.split_whitespace().nth(1) == Some(wanted.as_str()))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn every_worker_has_its_own_socket_and_answers_on_it() {
+        let server = start(&[address(5, 1)], two_workers());
+        let target = server.local_addresses()[0];
+        assert_eq!(
+            udp_sockets_on(target),
+            2,
+            "one socket per worker on {target}"
+        );
+        // The kernel spreads source ports over the sockets by hash: 64 ports all landing on one
+        // socket has odds of 2^-63, so both workers must answer, each from the queried address.
+        let mut threads = BTreeSet::new();
+        for _ in 0..64 {
+            let reply = udp_exchange(target, b"thread", WAIT)
+                .await
+                .expect("an answer");
+            threads.insert(String::from_utf8(reply).expect("a thread name"));
+        }
+        assert_eq!(
+            threads,
+            BTreeSet::from(["udp-worker-0".to_string(), "udp-worker-1".to_string()])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_on_a_worker_is_sent() {
+        // "slow" waits on a timer: the worker's own runtime must drive it.
+        let server = start(&[address(5, 2)], two_workers());
+        let target = server.local_addresses()[0];
+        for _ in 0..8 {
+            let reply = udp_exchange(target, b"slow-worker", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:slow-worker"[..]));
+        }
+    }
+
+    #[tokio::test]
+    async fn several_addresses_each_get_every_worker() {
+        let server = start(&[address(5, 3), address(5, 4)], two_workers());
+        for target in server.local_addresses() {
+            assert_eq!(udp_sockets_on(*target), 2, "{target}");
+            let reply = udp_exchange(*target, b"x", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
+            let over_tcp = TcpStream::connect(target).await;
+            assert!(over_tcp.is_ok(), "TCP on {target}");
+        }
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_every_worker_socket() {
+        let server = start(&[address(5, 5)], two_workers());
+        let target = server.local_addresses()[0];
+        server.shutdown().await;
+        assert_eq!(udp_sockets_on(target), 0);
+        // Without SO_REUSEPORT this bind fails while any of the workers' sockets is open.
+        std::net::UdpSocket::bind(target).expect("the port is free again");
     }
 }
 

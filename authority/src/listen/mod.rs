@@ -42,6 +42,7 @@ mod server;
 mod tcp;
 mod udp;
 mod udp_socket;
+mod workers;
 
 pub use error::ListenError;
 pub use options::ListenOptions;

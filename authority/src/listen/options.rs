@@ -7,6 +7,10 @@ use crate::limits;
 
 #[derive(Clone, Debug)]
 pub struct ListenOptions {
+    /// UDP sockets per address, bound together with SO_REUSEPORT, each read by its own thread and
+    /// event loop (`workers.rs`); the kernel spreads clients over them by address and port. 1 (the
+    /// default) is one plain socket read on the caller's runtime.
+    pub udp_workers: usize,
     /// UDP requests answered at once per socket; beyond it datagrams are dropped.
     pub udp_max_in_flight: usize,
     /// Open TCP connections per address; beyond it new connections are closed at once.
@@ -22,6 +26,7 @@ pub struct ListenOptions {
 impl Default for ListenOptions {
     fn default() -> Self {
         ListenOptions {
+            udp_workers: 1,
             udp_max_in_flight: limits::UDP_MAX_IN_FLIGHT,
             tcp_max_connections: limits::TCP_MAX_CONNECTIONS,
             tcp_idle_timeout: limits::TCP_IDLE_TIMEOUT,

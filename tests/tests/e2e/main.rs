@@ -12,4 +12,5 @@ mod resolver_hostile;
 mod resolver_soak;
 mod spoofing;
 mod startup_errors;
+mod workers;
 mod workspace;

@@ -1,13 +1,16 @@
 # bench/peer_configs.sh: the config files of the peers (NSD, Knot, Unbound, Knot Resolver) for the benchmarks,
 # one function each; sourced by run.sh and callgrind_hits.sh so both measure the same setups.
 
+# NSD_SERVER_COUNT (default 1): NSD's server processes; above 1 each gets its own socket per
+# address with SO_REUSEPORT (`reuseport: yes`; without it the processes would share one socket).
 write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
-    local dir=$1 addresses=$2 port=$3; shift 3
+    local dir=$1 addresses=$2 port=$3 servers=${NSD_SERVER_COUNT:-1}; shift 3
     {
         echo "server:"
         for address in $addresses; do echo "  ip-address: $address"; done
         echo "  port: $port"
-        echo "  server-count: 1"
+        echo "  server-count: $servers"
+        [ "$servers" -gt 1 ] && echo "  reuseport: yes"
         echo "  username: \"\""
         echo "  chroot: \"\""
         echo "  zonesdir: \"$dir\""
@@ -34,13 +37,14 @@ write_nsd_config() { # DIR ADDRESSES PORT ORIGIN=FILE...
     } >"$dir/nsd.conf"
 }
 
+# KNOT_UDP_WORKERS (default 1): Knot's UDP threads, each with its own SO_REUSEPORT socket.
 write_knot_config() { # DIR ADDRESS PORT ORIGIN FILE
     local dir=$1
     cat >"$dir/knot.conf" <<EOF
 server:
     rundir: "$dir"
     listen: $2@$3
-    udp-workers: 1
+    udp-workers: ${KNOT_UDP_WORKERS:-1}
     tcp-workers: 1
     background-workers: 1
 log:

@@ -2,9 +2,11 @@
 # bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
-#   bench/run.sh [--quick] [--only auth|resolver|cold|memory] [--repetitions N] [--duration S]
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|workers] [--repetitions N] [--duration S]
 #
 # Servers under test run on core 0 with one worker; dnsperf / the walk client run on core 1.
+# Except `workers` (not in the default set): servers at 1 and 2 UDP workers, servers and dnsperf
+# sharing both cores.
 # Results: bench/results/<UTC date-time>.md (also printed); raw files kept with KEEP=1.
 set -euo pipefail
 
@@ -37,7 +39,7 @@ usage() { sed -n '2,8p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
-        --only) ONLY=${2:?--only needs auth, resolver, cold or memory}; shift ;;
+        --only) ONLY=${2:?--only needs auth, resolver, cold, memory or workers}; shift ;;
         --repetitions) REPETITIONS=${2:?}; shift ;;
         --duration) DURATION=${2:?}; shift ;;
         -h|--help) usage 0 ;;
@@ -50,10 +52,12 @@ if [ "$QUICK" = 1 ]; then
     DURATION=2
     LATENCY_SLICES=1
 fi
-case "$ONLY" in all|auth|resolver|cold|memory) ;; *) usage 2 ;; esac
+case "$ONLY" in all|auth|resolver|cold|memory|workers) ;; *) usage 2 ;; esac
 # The cores are read over the runs' middle DURATION - 1 seconds (throughput_run).
 case "$DURATION" in [2-9]|[1-9][0-9]*) ;; *) echo "run.sh: --duration needs 2 s or more" >&2; usage 2 ;; esac
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
+# The workers workload runs only when asked: it shares the cores, unlike every other one.
+wants_only() { [ "$ONLY" = "$1" ]; }
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -145,9 +149,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # start NAME COMMAND...: on the server core, output to $WORK/NAME.log; sets STARTED_PID.
-start() {
-    local name=$1; shift
-    taskset -c "$SERVER_CORE" "$@" >"$WORK/$name.log" 2>&1 &
+start() { start_on "$SERVER_CORE" "$@"; }
+
+# start_on CORES NAME COMMAND...: `start` on the given cores (a taskset list).
+start_on() {
+    local cores=$1 name=$2; shift 2
+    taskset -c "$cores" "$@" >"$WORK/$name.log" 2>&1 &
     STARTED_PID=$!
     SERVER_PIDS+=("$STARTED_PID")
     STARTED_AT=$(date +%s.%N)
@@ -174,6 +181,17 @@ wait_port() {
         sleep 0.05
     done
     log "nothing listens on $1:$2"; return 1
+}
+
+# tree_cpu_ns PID: nanoseconds on CPU so far of PID and its descendants, all threads (NSD
+# answers in forked server processes).
+tree_cpu_ns() {
+    local pid=$1 total child
+    total=$(cpu_ns "$pid")
+    for child in $(pgrep -P "$pid" || true); do
+        total=$(( ${total:-0} + $(tree_cpu_ns "$child") ))
+    done
+    echo "${total:-0}"
 }
 
 # kibibytes PID FIELD: VmRSS / VmHWM from /proc.
@@ -399,6 +417,112 @@ workload_authoritative() {
     stop "$ours_pid"; stop "$nsd_pid"; stop "$knot_pid"
 }
 
+# ---------------------------------------------------------------- 1b. UDP workers (--only workers)
+# Each server at 1 and at 2 UDP workers: ours --workers N, NSD server-count: N (with reuseport:
+# yes, a socket per server process), Knot udp-workers: N. One dnsperf thread cannot saturate even
+# one worker, and on 2 cores it has no core to spare for a second one: so nothing is pinned here.
+# Servers and dnsperf (-T WORKERS_THREADS) share both cores; QPS is what the machine as a whole
+# does, and the figure that ranks the servers is their capacity: queries answered per second of
+# the server's own CPU time (all its threads and processes, /proc/PID/task/*/schedstat). The
+# scaling ratios (2 workers / 1 worker, per repetition) say how each server's QPS and capacity
+# hold up when its workers run side by side.
+WORKERS_CLIENTS=${WORKERS_CLIENTS:-100}
+WORKERS_THREADS=${WORKERS_THREADS:-2}
+WORKERS_CORES=${WORKERS_CORES:-0,1}
+
+# machine_ticks: "busy total steal" clock ticks of all cores together so far (/proc/stat "cpu").
+machine_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 }' /proc/stat
+}
+
+# workers_run WORKLOAD SERVER ADDRESS PID QUERIES: one saturating run with every core shared; sets
+# RUN_QPS and RUN_CAPACITY (empty when the run failed).
+workers_run() {
+    local workload=$1 server=$2 address=$3 pid=$4 queries=$5
+    local output="$WORK/dnsperf-$workload-$server-$RANDOM.txt" dnsperf_pid
+    local cpu_before cpu_after wall_before wall_after ticks_before ticks_after figures
+    RUN_QPS="" RUN_CAPACITY=""
+    taskset -c "$WORKERS_CORES" dnsperf -s "$address" -p "$PORT" -d "$queries" -T "$WORKERS_THREADS" \
+        -c "$WORKERS_CLIENTS" -q "$OUTSTANDING" -l "$DURATION" >"$output" 2>&1 &
+    dnsperf_pid=$!
+    sleep 0.5
+    cpu_before=$(tree_cpu_ns "$pid"); wall_before=$(date +%s%N); ticks_before=$(machine_ticks)
+    sleep $(( DURATION - 1 ))
+    cpu_after=$(tree_cpu_ns "$pid"); wall_after=$(date +%s%N); ticks_after=$(machine_ticks)
+    wait "$dnsperf_pid" || { log "dnsperf failed against $server: $(tail -3 "$output")"; return 0; }
+    "$TOOL" dnsperf-metrics --file "$output" --workload "$workload" --server-name "$server" >>"$MEASUREMENTS"
+    figures=$(awk -v c0="$cpu_before" -v c1="$cpu_after" -v w0="$wall_before" -v w1="$wall_after" \
+        -v t0="$ticks_before" -v t1="$ticks_after" -v w="$workload" -v n="$server" '
+        /Queries per second:/ { qps = $4 }
+        END {
+            split(t0, a); split(t1, b)
+            if (w1 <= w0 || b[2] <= a[2]) exit
+            cpu = (c1 - c0) / (w1 - w0)
+            printf "%s\t%s\tserver_cpu_percent\t%.1f\n", w, n, 100 * cpu
+            printf "%s\t%s\tmachine_busy_percent\t%.1f\n", w, n, 100 * (b[1] - a[1]) / (b[2] - a[2])
+            printf "%s\t%s\tstolen_percent\t%.1f\n", w, n, 100 * (b[3] - a[3]) / (b[2] - a[2])
+            if (cpu > 0 && qps > 0) printf "%s\t%s\tqps_per_server_cpu\t%.0f\n", w, n, qps / cpu
+        }' "$output")
+    printf '%s\n' "$figures" >>"$MEASUREMENTS"
+    RUN_QPS=$(awk '/Queries per second:/ { print $4 }' "$output")
+    RUN_CAPACITY=$(printf '%s\n' "$figures" | awk -F'\t' '$3 == "qps_per_server_cpu" { print $4 }')
+    [ "${KEEP:-0}" = 1 ] || rm -f "$output"
+}
+
+workload_workers() {
+    local queries=$ZONE/queries-authoritative.txt count name address entry turn
+    local -A pid_of=() address_of=() qps_of=() capacity_of=()
+    local entries=()
+    for count in 1 2; do
+        local ours=127.80.1.$((10 * count + 1)) nsd=127.80.1.$((10 * count + 2)) knot=127.80.1.$((10 * count + 3))
+        mkdir -p "$WORK/workers-$count-nsd" "$WORK/workers-$count-knot"
+        NSD_SERVER_COUNT=$count write_nsd_config "$WORK/workers-$count-nsd" "$nsd" "$PORT" "bench.test.=$ZONE/bench.test.zone"
+        KNOT_UDP_WORKERS=$count write_knot_config "$WORK/workers-$count-knot" "$knot" "$PORT" bench.test. "$ZONE/bench.test.zone"
+        start_on "$WORKERS_CORES" "workers-$count-ours" env RUST_LOG=warn "$AUTHORITY" --workers "$count" \
+            --listen "$ours:$PORT" "bench.test.=$ZONE/bench.test.yaml"
+        pid_of[ours-$count]=$STARTED_PID; address_of[ours-$count]=$ours
+        wait_answer "$ours" bench.test. >/dev/null
+        start_on "$WORKERS_CORES" "workers-$count-nsd" nsd -d -c "$WORK/workers-$count-nsd/nsd.conf"
+        pid_of[nsd-$count]=$STARTED_PID; address_of[nsd-$count]=$nsd
+        wait_answer "$nsd" bench.test. >/dev/null
+        start_on "$WORKERS_CORES" "workers-$count-knot" knotd -c "$WORK/workers-$count-knot/knot.conf"
+        pid_of[knot-$count]=$STARTED_PID; address_of[knot-$count]=$knot
+        wait_answer "$knot" bench.test. >/dev/null
+        for name in ours nsd knot; do
+            entries+=("$name-$count")
+            # Each worker reads a socket of its own: as many UDP sockets on the address as workers.
+            record "udp-$count-worker" "$name" udp_sockets \
+                "$(ss -Hlun "src ${address_of[$name-$count]} and sport = :$PORT" | grep -c .)"
+        done
+    done
+    for entry in "${entries[@]}"; do
+        taskset -c "$WORKERS_CORES" dnsperf -s "${address_of[$entry]}" -p "$PORT" -d "$queries" -l 1 \
+            -c "$WORKERS_CLIENTS" >/dev/null 2>&1 || true
+    done
+    for repetition in $(seq "$REPETITIONS"); do
+        log "workers: repetition $repetition of $REPETITIONS"
+        # Interleaved as elsewhere: the first of the six moves by one each repetition.
+        for turn in $(seq 0 $(( ${#entries[@]} - 1 ))); do
+            entry=${entries[$(( (repetition - 1 + turn) % ${#entries[@]} ))]}
+            name=${entry%-*} count=${entry##*-}
+            log "workers: $name at $count worker(s), ${DURATION}s saturating"
+            workers_run "udp-$count-worker" "$name" "${address_of[$entry]}" "${pid_of[$entry]}" "$queries"
+            qps_of[$entry]=$RUN_QPS capacity_of[$entry]=$RUN_CAPACITY
+        done
+        for name in ours nsd knot; do
+            if [ -n "${qps_of[$name-1]}" ] && [ -n "${qps_of[$name-2]}" ]; then
+                record udp-scaling-2-over-1 "$name" qps_scaling \
+                    "$(awk -v a="${qps_of[$name-2]}" -v b="${qps_of[$name-1]}" 'BEGIN { printf "%.3f", a / b }')"
+            fi
+            if [ -n "${capacity_of[$name-1]}" ] && [ -n "${capacity_of[$name-2]}" ]; then
+                record udp-scaling-2-over-1 "$name" capacity_scaling \
+                    "$(awk -v a="${capacity_of[$name-2]}" -v b="${capacity_of[$name-1]}" 'BEGIN { printf "%.3f", a / b }')"
+            fi
+        done
+    done
+    for entry in "${entries[@]}"; do stop "${pid_of[$entry]}"; done
+}
+
 # ---------------------------------------------------------------- 2. resolver cache hits
 workload_resolver() {
     local upstream=127.80.0.20 ours=127.80.0.21 unbound=127.80.0.22 kresd=127.80.0.23
@@ -599,6 +723,7 @@ workload_memory_zone() {
 # ---------------------------------------------------------------- run
 set_halt_poll
 wants auth && workload_authoritative
+wants_only workers && workload_workers
 if wants resolver || wants cold || wants memory; then
     [ "$RESOLVER_READY" = 1 ] || log "our resolver daemon (--forward, --root-hints) is not built on this branch: resolver workloads measure nothing for ours"
 fi
@@ -615,6 +740,8 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 MEMORY=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
 PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), $(kresd --version 2>&1 | head -1), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
+PLACEMENT="Servers on core $SERVER_CORE with one worker; dnsperf (-T 1 -c $CLIENTS -q $OUTSTANDING) and the walk client on core $CLIENT_CORE"
+wants_only workers && PLACEMENT="Servers at 1 and 2 UDP workers (ours --workers N, NSD server-count: N with reuseport: yes, Knot udp-workers: N) and dnsperf (-T $WORKERS_THREADS -c $WORKERS_CLIENTS -q $OUTSTANDING) all sharing cores $WORKERS_CORES, nothing pinned apart; capacity = QPS / the server's own CPU time (all its threads and processes)"
 HEADING="# Benchmark results $STAMP UTC
 
 - Mode: $MODE; only: $ONLY
@@ -622,7 +749,7 @@ HEADING="# Benchmark results $STAMP UTC
 - Commit: $COMMIT; ours: $AUTHORITY, $RESOLVER
 - Peers: $PEERS
 - vCPU idle: $HALT_POLL_STATE
-- Servers on core $SERVER_CORE with one worker; dnsperf (-T 1 -c $CLIENTS -q $OUTSTANDING) and the walk client on core $CLIENT_CORE
+- $PLACEMENT
 - Each cell: median (min–max, n runs); ratio = ours median / peer median"
 cp "$MEASUREMENTS" "$ROOT/bench/results/$STAMP.tsv"
 "$TOOL" report --input "$MEASUREMENTS" --output "$ROOT/bench/results/$STAMP.md" --heading "$HEADING"

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::cache::{ChainLink, NegativeAnswer, Trust};
+use crate::cache::{CachedSet, ChainLink, NegativeAnswer, Trust, Validation};
 use crate::dnssec::Verdict;
 use crate::iterate::budget::Budget;
 use crate::iterate::states::WalkResult;
@@ -17,11 +17,12 @@ use crate::response::Resolution;
 
 pub(crate) type LookupFuture<'a> = Pin<Box<dyn Future<Output = Resolution> + Send + 'a>>;
 
-/// What the cache says about one name of the chain.
+/// What the cache says about one name of the chain, with the validator's state of it.
 enum CacheStep {
-    Hit(Vec<Record>),
-    Alias(Box<Record>, Name),
-    Negative(NegativeAnswer),
+    Hit(CachedSet),
+    /// The CNAME's first record, the RRSIGs covering it, its target.
+    Alias(Vec<Record>, Validation, Name),
+    Negative(NegativeAnswer, Validation),
     Miss,
 }
 
@@ -47,23 +48,16 @@ impl Resolver {
     ) -> LookupFuture<'a> {
         Box::pin(async move {
             let mut answers: Vec<Record> = Vec::new();
-            // Parts answered from the cache carry no stored status yet: insecure (never AD).
+            // The worst state of the links so far, cached or walked.
             let mut verdict = Verdict::secure();
-            let mut from_cache = false;
             let mut current = qname;
             let mut seen: Vec<Name> = vec![current.clone()];
             for _ in 0..=MAX_CNAME_CHAIN {
-                let target = match self.chain_step_from_cache(&current, qtype, &mut answers) {
-                    ChainStep::Done(resolution) => {
-                        return Resolution {
-                            verdict: verdict.worst(Verdict::insecure()),
-                            ..resolution
-                        }
-                    }
-                    ChainStep::Next(target) => {
-                        from_cache = true;
-                        target
-                    }
+                let step =
+                    self.chain_step_from_cache(&current, qtype, &mut answers, &mut verdict, true);
+                let target = match step {
+                    ChainStep::Done(resolution) => return resolution,
+                    ChainStep::Next(target) => target,
                     ChainStep::Miss => {
                         if ancestors
                             .iter()
@@ -94,7 +88,7 @@ impl Resolver {
                                     response_code: ResponseCode::NoError,
                                     answers,
                                     authorities: Vec::new(),
-                                    verdict: cached_part(verdict, from_cache),
+                                    verdict: verdict.clone(),
                                 };
                             }
                             WalkResult::CName { records, target } => {
@@ -106,7 +100,7 @@ impl Resolver {
                                     response_code: ResponseCode::NoError,
                                     answers,
                                     authorities,
-                                    verdict: cached_part(verdict, from_cache),
+                                    verdict: verdict.clone(),
                                 };
                             }
                             WalkResult::NxDomain(authorities) => {
@@ -114,7 +108,7 @@ impl Resolver {
                                     response_code: ResponseCode::NXDomain,
                                     answers,
                                     authorities,
-                                    verdict: cached_part(verdict, from_cache),
+                                    verdict: verdict.clone(),
                                 };
                             }
                             WalkResult::YxDomain(records) => {
@@ -123,7 +117,7 @@ impl Resolver {
                                     response_code: ResponseCode::YXDomain,
                                     answers,
                                     authorities: Vec::new(),
-                                    verdict: cached_part(verdict, from_cache),
+                                    verdict: verdict.clone(),
                                 };
                             }
                             WalkResult::ServFail(reason) => {
@@ -159,12 +153,26 @@ impl Resolver {
     /// The answer to (qname, qtype) if the cache alone gives it: the same chain of steps as
     /// `lookup`, stopping (None) at the first name the cache does not know. Synchronous, so a
     /// cache hit needs no task, no in-flight entry and no future.
-    pub(crate) fn lookup_cached(&self, qname: &Name, qtype: RecordType) -> Option<Resolution> {
+    /// The RRSIGs of cached RRsets come along only `with_signatures` (a DO client).
+    pub(crate) fn lookup_cached(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+        with_signatures: bool,
+    ) -> Option<Resolution> {
         let mut answers: Vec<Record> = Vec::new();
+        let mut verdict = Verdict::secure();
         let mut current = qname.clone();
         let mut seen: Vec<Name> = vec![current.clone()];
         for _ in 0..=MAX_CNAME_CHAIN {
-            let target = match self.chain_step_from_cache(&current, qtype, &mut answers) {
+            let step = self.chain_step_from_cache(
+                &current,
+                qtype,
+                &mut answers,
+                &mut verdict,
+                with_signatures,
+            );
+            let target = match step {
                 ChainStep::Done(resolution) => return Some(resolution),
                 ChainStep::Next(target) => target,
                 ChainStep::Miss => return None,
@@ -180,70 +188,99 @@ impl Resolver {
     }
 
     /// One link of the chain from the cache alone: `answers` (the chain so far) gains what the
-    /// cache holds for `current`, and the step says whether the resolution is complete.
+    /// cache holds for `current`, `verdict` its stored state (no crypto on a hit), and the step
+    /// says whether the resolution is complete.
     fn chain_step_from_cache(
         &self,
         current: &Name,
         qtype: RecordType,
         answers: &mut Vec<Record>,
+        verdict: &mut Verdict,
+        with_signatures: bool,
     ) -> ChainStep {
         self.store_deferred();
-        let finished = |response_code, answers: &mut Vec<Record>, authorities| {
+        let finished = |response_code, answers: &mut Vec<Record>, authorities, verdict| {
             ChainStep::Done(Resolution {
                 response_code,
                 answers: std::mem::take(answers),
                 authorities,
-                verdict: Verdict::insecure(),
+                verdict,
             })
         };
-        match self.answer_from_cache(current, qtype) {
-            CacheStep::Hit(records) => {
-                answers.extend(records);
-                finished(ResponseCode::NoError, answers, Vec::new())
+        match self.answer_from_cache(current, qtype, with_signatures) {
+            CacheStep::Hit(set) => {
+                answers.extend(set.records);
+                answers.extend(set.signatures);
+                let verdict = self.fold_verdict(verdict, set.validation, current);
+                finished(ResponseCode::NoError, answers, Vec::new(), verdict)
             }
-            CacheStep::Alias(record, target) => {
-                answers.push(*record);
+            CacheStep::Alias(records, state, target) => {
+                answers.extend(records);
+                *verdict = self.fold_verdict(verdict, state, current);
                 ChainStep::Next(target)
             }
-            CacheStep::Negative(NegativeAnswer::NxDomain(authorities)) => {
-                finished(ResponseCode::NXDomain, answers, authorities)
+            CacheStep::Negative(NegativeAnswer::NxDomain(authorities), state) => {
+                let verdict = self.fold_verdict(verdict, state, current);
+                finished(ResponseCode::NXDomain, answers, authorities, verdict)
             }
-            CacheStep::Negative(NegativeAnswer::NoData(authorities)) => {
-                finished(ResponseCode::NoError, answers, authorities)
+            CacheStep::Negative(NegativeAnswer::NoData(authorities), state) => {
+                let verdict = self.fold_verdict(verdict, state, current);
+                finished(ResponseCode::NoError, answers, authorities, verdict)
             }
             CacheStep::Miss => ChainStep::Miss,
         }
     }
 
-    fn answer_from_cache(&self, name: &Name, qtype: RecordType) -> CacheStep {
+    /// The chain's verdict so far, worsened by a cached link's stored state.
+    fn fold_verdict(&self, verdict: &Verdict, state: Validation, owner: &Name) -> Verdict {
+        verdict.clone().worst(self.cached_verdict(state, owner))
+    }
+
+    /// The verdict a cached link carries: its stored state, insecure with validation off.
+    fn cached_verdict(&self, state: Validation, owner: &Name) -> Verdict {
+        if self.config.dnssec.enabled {
+            state.verdict(owner)
+        } else {
+            Verdict::insecure()
+        }
+    }
+
+    /// Whether a cached state may answer: unchecked data may not while validating (it was
+    /// never looked at by the validator: glue, priming, a referral's proof).
+    fn answerable(&self, state: Validation) -> bool {
+        !self.config.dnssec.enabled || state.security.is_some()
+    }
+
+    fn answer_from_cache(
+        &self,
+        name: &Name,
+        qtype: RecordType,
+        with_signatures: bool,
+    ) -> CacheStep {
         let minimum = Trust::AnswerNonAuthoritative;
         match self
             .cache
-            .chain_link(name, qtype, minimum, self.clock.now())
+            .chain_link(name, qtype, minimum, with_signatures, self.clock.now())
         {
-            ChainLink::Answer(records) => CacheStep::Hit(records),
-            ChainLink::Alias(records) => match records.into_iter().next() {
-                Some(record) => match &record.data {
+            ChainLink::Answer(set) if self.answerable(set.validation) => CacheStep::Hit(set),
+            ChainLink::Alias(set) if self.answerable(set.validation) => {
+                let Some(record) = set.records.into_iter().next() else {
+                    return CacheStep::Miss;
+                };
+                match &record.data {
                     RData::CNAME(target) => {
                         let target = target.0.clone();
-                        CacheStep::Alias(Box::new(record), target)
+                        let mut records = vec![record];
+                        records.extend(set.signatures);
+                        CacheStep::Alias(records, set.validation, target)
                     }
                     _ => CacheStep::Miss,
-                },
-                None => CacheStep::Miss,
-            },
-            ChainLink::Negative(negative) => CacheStep::Negative(negative),
-            ChainLink::Unknown => CacheStep::Miss,
+                }
+            }
+            ChainLink::Negative(negative, state) if self.answerable(state) => {
+                CacheStep::Negative(negative, state)
+            }
+            _ => CacheStep::Miss,
         }
-    }
-}
-
-/// A resolution partly answered from the cache: the cached links have no stored status, so the
-/// whole is at best insecure.
-fn cached_part(verdict: Verdict, from_cache: bool) -> Verdict {
-    if from_cache {
-        verdict.worst(Verdict::insecure())
-    } else {
-        verdict
     }
 }

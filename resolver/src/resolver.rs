@@ -142,7 +142,11 @@ impl Resolver {
         {
             return None;
         }
-        let resolution = self.lookup_cached(question.name(), question.query_type())?;
+        let dnssec_ok = request
+            .edns
+            .as_ref()
+            .is_some_and(|edns| edns.flags().dnssec_ok);
+        let resolution = self.lookup_cached(question.name(), question.query_type(), dnssec_ok)?;
         let mut response = build_response(request, resolution);
         self.add_optional_sections(&mut response);
         Some(response)

@@ -3,47 +3,59 @@
 
 use std::time::Duration;
 
-use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::cache::key::{EntryKind, KeyBuffer};
-use crate::cache::{NegativeAnswer, RecordCache, Trust};
+use crate::cache::{CachedSet, NegativeAnswer, RecordCache, Trust, Validation};
 
 /// What the cache holds for one name (class IN).
 #[derive(Debug, PartialEq)]
 pub(crate) enum ChainLink {
     /// The RRset of the type asked.
-    Answer(Vec<Record>),
+    Answer(CachedSet),
     /// The name's CNAME RRset (never for a CNAME question).
-    Alias(Vec<Record>),
-    Negative(NegativeAnswer),
+    Alias(CachedSet),
+    Negative(NegativeAnswer, Validation),
     Unknown,
 }
 
 impl RecordCache {
-    /// The cache's word on (`name`, `qtype`): RRsets below `minimum` trust do not count.
+    /// The cache's word on (`name`, `qtype`): RRsets below `minimum` trust do not count. The
+    /// RRSIGs come along only `with_signatures` (a DO client), so others decode none.
     pub(crate) fn chain_link(
         &self,
         name: &Name,
         qtype: RecordType,
         minimum: Trust,
+        with_signatures: bool,
         now: Duration,
     ) -> ChainLink {
         let class = DNSClass::IN;
         let Some(mut key) = KeyBuffer::for_name(name, qtype, class, EntryKind::RrSet) else {
             return ChainLink::Unknown;
         };
-        if let Some(records) = self.rrset_under(&key, name, qtype, class, minimum, now) {
-            return ChainLink::Answer(records);
+        let answer =
+            self.cached_set_under(&mut key, name, qtype, class, minimum, with_signatures, now);
+        if let Some(set) = answer {
+            return ChainLink::Answer(set);
         }
         if qtype != RecordType::CNAME {
             key.set_kind(EntryKind::RrSet, RecordType::CNAME);
-            let cname = self.rrset_under(&key, name, RecordType::CNAME, class, minimum, now);
-            if let Some(records) = cname {
-                return ChainLink::Alias(records);
+            let cname = self.cached_set_under(
+                &mut key,
+                name,
+                RecordType::CNAME,
+                class,
+                minimum,
+                with_signatures,
+                now,
+            );
+            if let Some(set) = cname {
+                return ChainLink::Alias(set);
             }
         }
         match self.negative_under(&mut key, qtype, now) {
-            Some(negative) => ChainLink::Negative(negative),
+            Some((negative, validation)) => ChainLink::Negative(negative, validation),
             None => ChainLink::Unknown,
         }
     }
@@ -55,6 +67,7 @@ mod tests {
     use crate::cache::test_policy;
     use hickory_proto::rr::rdata::{A, CNAME, SOA};
     use hickory_proto::rr::RData;
+    use hickory_proto::rr::Record;
     use std::net::Ipv4Addr;
 
     fn name(text: &str) -> Name {
@@ -108,27 +121,34 @@ mod tests {
             |owner: &str, qtype| cache.get_rrset(&name(owner), qtype, DNSClass::IN, minimum, now);
         let negative =
             |owner: &str, qtype| cache.get_negative(&name(owner), qtype, DNSClass::IN, now);
-        let link = |owner: &str, qtype| cache.chain_link(&name(owner), qtype, minimum, now);
-
+        let link = |owner: &str, qtype| cache.chain_link(&name(owner), qtype, minimum, false, now);
+        let set = |records: Option<Vec<Record>>| CachedSet {
+            records: records.unwrap(),
+            signatures: Vec::new(),
+            validation: Validation::UNCHECKED,
+        };
         assert_eq!(
             link("A.test.", RecordType::A),
-            ChainLink::Answer(get("a.test.", RecordType::A).unwrap())
+            ChainLink::Answer(set(get("a.test.", RecordType::A)))
         );
         assert_eq!(
             link("b.test.", RecordType::A),
-            ChainLink::Alias(get("b.test.", RecordType::CNAME).unwrap())
+            ChainLink::Alias(set(get("b.test.", RecordType::CNAME)))
         );
         assert_eq!(
             link("b.test.", RecordType::CNAME),
-            ChainLink::Answer(get("b.test.", RecordType::CNAME).unwrap())
+            ChainLink::Answer(set(get("b.test.", RecordType::CNAME)))
         );
         assert_eq!(
             link("n.test.", RecordType::TXT),
-            ChainLink::Negative(negative("n.test.", RecordType::TXT).unwrap())
+            ChainLink::Negative(
+                negative("n.test.", RecordType::TXT).unwrap(),
+                Validation::UNCHECKED
+            )
         );
         assert!(matches!(
             link("a.test.", RecordType::MX),
-            ChainLink::Negative(NegativeAnswer::NoData(_))
+            ChainLink::Negative(NegativeAnswer::NoData(_), _)
         ));
         // Glue is below the answer trust: not an answer, and nothing else is known.
         assert_eq!(link("g.test.", RecordType::A), ChainLink::Unknown);

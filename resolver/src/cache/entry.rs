@@ -1,7 +1,8 @@
 //! One cache entry in wire form, in ONE allocation: when it was stored, for how long, at what
 //! trust, then the records (RDATA only for an RRset, whole RRs for a negative answer's authority).
 //!
-//! Layout (big-endian): stored_at µs (8) | ttl s (4) | trust (1) | shape (1) | count (2) | records.
+//! Layout (big-endian): stored_at µs (8) | ttl s (4) | trust (1) | shape (1) | count (2) |
+//! security (1) | bogus reason (1) | records (`validation.rs`: the validator's state).
 //! RRset records are `rdlength rdata`; full records are `owner type class ttl rdlength rdata`, all
 //! names uncompressed, so the bytes can be copied into a response as they are.
 
@@ -14,10 +15,11 @@ use hickory_proto::serialize::binary::{
     BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict,
 };
 
+use crate::cache::validation::Validation;
 use crate::cache::Trust;
 use crate::limits::MAX_ENTRY_WIRE_BYTES;
 
-const HEADER_BYTES: usize = 16;
+const HEADER_BYTES: usize = 18;
 const SHAPE_RDATA: u8 = 0;
 const SHAPE_FULL: u8 = 1;
 
@@ -43,8 +45,16 @@ impl WireEntry {
         stored_at: Duration,
         ttl: u32,
         trust: Trust,
+        validation: Validation,
     ) -> Result<WireEntry, EncodeError> {
-        let mut bytes = header(stored_at, ttl, trust, SHAPE_RDATA, records.len())?;
+        let mut bytes = header(
+            stored_at,
+            ttl,
+            trust,
+            validation,
+            SHAPE_RDATA,
+            records.len(),
+        )?;
         // Addresses, most RRsets stored, are their octets: no encoder needed.
         if records
             .iter()
@@ -113,8 +123,9 @@ impl WireEntry {
         stored_at: Duration,
         ttl: u32,
         trust: Trust,
+        validation: Validation,
     ) -> Result<WireEntry, EncodeError> {
-        let mut bytes = header(stored_at, ttl, trust, SHAPE_FULL, records.len())?;
+        let mut bytes = header(stored_at, ttl, trust, validation, SHAPE_FULL, records.len())?;
         let mut encoder = BinEncoder::new(&mut bytes);
         encoder.set_offset(HEADER_BYTES);
         encoder.set_name_encoding(NameEncoding::Uncompressed);
@@ -143,6 +154,11 @@ impl WireEntry {
             Some(2) => Trust::AnswerNonAuthoritative,
             _ => Trust::Glue,
         }
+    }
+
+    pub(crate) fn validation(&self) -> Validation {
+        let [security, reason] = self.array::<2>(16);
+        Validation::from_bytes(security, reason)
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -264,6 +280,7 @@ fn header(
     stored_at: Duration,
     ttl: u32,
     trust: Trust,
+    validation: Validation,
     shape: u8,
     count: usize,
 ) -> Result<Vec<u8>, EncodeError> {
@@ -275,6 +292,7 @@ fn header(
     bytes.push(trust as u8);
     bytes.push(shape);
     bytes.extend_from_slice(&count.to_be_bytes());
+    bytes.extend_from_slice(&validation.to_bytes());
     Ok(bytes)
 }
 
@@ -308,8 +326,10 @@ mod tests {
             Duration::from_secs(7),
             300,
             Trust::AnswerAuthoritative,
+            Validation::SECURE,
         )
         .unwrap();
+        assert_eq!(entry.validation(), Validation::SECURE);
         assert_eq!(entry.stored_at(), Duration::from_secs(7));
         assert_eq!(entry.expires(), Duration::from_secs(307));
         assert_eq!(entry.trust(), Trust::AnswerAuthoritative);
@@ -336,7 +356,14 @@ mod tests {
             .iter()
             .map(|data| Record::from_rdata(owner.clone(), 60, data.clone()))
             .collect();
-        let entry = WireEntry::rrset(&records, Duration::ZERO, 60, Trust::Glue).unwrap();
+        let entry = WireEntry::rrset(
+            &records,
+            Duration::ZERO,
+            60,
+            Trust::Glue,
+            Validation::UNCHECKED,
+        )
+        .unwrap();
         for (stored, data) in entry.rdatas().zip(&data) {
             let mut expected = Vec::new();
             data.emit(&mut BinEncoder::new(&mut expected)).unwrap();
@@ -363,7 +390,14 @@ mod tests {
                 RData::MX(MX::new(20, name("mx2.example."))),
             ),
         ];
-        let entry = WireEntry::rrset(&records, Duration::ZERO, 60, Trust::Glue).unwrap();
+        let entry = WireEntry::rrset(
+            &records,
+            Duration::ZERO,
+            60,
+            Trust::Glue,
+            Validation::UNCHECKED,
+        )
+        .unwrap();
         let rdatas: Vec<&[u8]> = entry.rdatas().collect();
         assert_eq!(rdatas[1], b"\x00\x14\x03mx2\x07example\x00");
         let back = entry
@@ -383,6 +417,7 @@ mod tests {
             Duration::from_secs(3),
             60,
             Trust::Glue,
+            Validation::UNCHECKED,
         )
         .unwrap();
         assert_eq!(entry.count(), 2);
@@ -399,8 +434,16 @@ mod tests {
         let one = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 1))));
         let two = Record::from_rdata(owner.clone(), 1, RData::A(A(Ipv4Addr::new(192, 0, 2, 2))));
         let target = Record::from_rdata(owner, 1, RData::CNAME(CNAME(name("b.example."))));
-        let entry =
-            |records: &[Record]| WireEntry::rrset(records, Duration::ZERO, 1, Trust::Glue).unwrap();
+        let entry = |records: &[Record]| {
+            WireEntry::rrset(
+                records,
+                Duration::ZERO,
+                1,
+                Trust::Glue,
+                Validation::UNCHECKED,
+            )
+            .unwrap()
+        };
         let forward = entry(&[one.clone(), two.clone()]);
         assert!(forward.same_rdata(&entry(&[two.clone(), one.clone()])));
         assert!(!forward.same_rdata(&entry(std::slice::from_ref(&one))));
@@ -411,8 +454,14 @@ mod tests {
     fn full_records_keep_owner_and_count_ttl_down() {
         let soa = SOA::new(name("ns.example."), name("host.example."), 1, 2, 3, 4, 5);
         let records = vec![Record::from_rdata(name("example."), 900, RData::SOA(soa))];
-        let entry =
-            WireEntry::records(&records, Duration::ZERO, 5, Trust::AnswerAuthoritative).unwrap();
+        let entry = WireEntry::records(
+            &records,
+            Duration::ZERO,
+            5,
+            Trust::AnswerAuthoritative,
+            Validation::INSECURE,
+        )
+        .unwrap();
         let back = entry.to_records(100).unwrap();
         assert_eq!(back[0].name, name("example."));
         assert_eq!(back[0].ttl, 800);

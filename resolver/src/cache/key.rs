@@ -17,6 +17,9 @@ pub(crate) enum EntryKind {
     /// child's (higher-ranked) data: the fallback when the child's servers fail (Unbound's
     /// parent-side cache, `iter_store_parentside_*`).
     ParentSide,
+    /// The RRSIGs covering the RRset of this name and type (the type is the covered one),
+    /// stored beside it so a cached answer carries them to DO clients (RFC 4035 §3.2.1).
+    Signatures,
 }
 
 impl EntryKind {
@@ -26,6 +29,7 @@ impl EntryKind {
             EntryKind::NoData => 1,
             EntryKind::NxDomain => 2,
             EntryKind::ParentSide => 3,
+            EntryKind::Signatures => 4,
         }
     }
 }

@@ -13,6 +13,7 @@ mod chain_link;
 mod entry;
 mod key;
 mod store;
+mod validation;
 pub(crate) mod wire_lookup;
 mod wire_view;
 mod zone_cuts;
@@ -26,7 +27,9 @@ pub(crate) use crate::cache::chain_link::ChainLink;
 use crate::cache::entry::WireEntry;
 use crate::cache::key::{EntryKind, KeyBuffer};
 use crate::cache::store::EntryStore;
+pub use crate::cache::validation::{ReplyStates, RrsetState, Validation};
 pub(crate) use crate::cache::wire_view::{CachedNegative, CachedRrset};
+use crate::limits::BOGUS_TTL;
 
 /// How much an RRset is believed, RFC 2181 §5.4.1 (higher is better). Lower-ranked data never
 /// replaces higher-ranked data that has not expired.
@@ -55,6 +58,15 @@ pub struct TtlPolicy {
 pub enum NegativeAnswer {
     NxDomain(Vec<Record>),
     NoData(Vec<Record>),
+}
+
+/// A cached RRset as the lookups hand it out: records with TTLs counted down, the RRSIGs
+/// covering it (when asked for), and the validator's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedSet {
+    pub records: Vec<Record>,
+    pub signatures: Vec<Record>,
+    pub validation: Validation,
 }
 
 pub struct RecordCache {
@@ -96,11 +108,27 @@ impl RecordCache {
         Some(entry)
     }
 
-    /// Stores one RRset (all records share owner, type and class). Returns whether it was stored.
+    /// Stores one RRset (all records share owner, type and class), not validated. Returns
+    /// whether it was stored.
     pub fn insert_rrset<R: Borrow<Record>>(
         &self,
         records: &[R],
         trust: Trust,
+        now: Duration,
+    ) -> bool {
+        self.insert_validated(records, &[], trust, Validation::UNCHECKED, None, now)
+    }
+
+    /// Stores one RRset with the RRSIGs covering it and its validation state. `ttl_cap` is the
+    /// validator's bound (RFC 4035 §5.3.3: the RRSIG's original TTL and time to expiry). Bogus
+    /// data lives `BOGUS_TTL` at most and never replaces unexpired secure data (Unbound).
+    pub fn insert_validated<R: Borrow<Record>>(
+        &self,
+        records: &[R],
+        signatures: &[&Record],
+        trust: Trust,
+        validation: Validation,
+        ttl_cap: Option<u32>,
         now: Duration,
     ) -> bool {
         let Some(first) = records.first().map(Borrow::borrow) else {
@@ -111,7 +139,10 @@ impl RecordCache {
             .map(|record| record.borrow().ttl)
             .min()
             .unwrap_or(0);
-        let ttl = self.clamp_ttl(min_record_ttl);
+        let mut ttl = self.clamp_ttl(min_record_ttl.min(ttl_cap.unwrap_or(u32::MAX)));
+        if validation.is_bogus() {
+            ttl = ttl.min(BOGUS_TTL);
+        }
         let (owner, record_type, class) = (&first.name, first.record_type(), first.dns_class);
         let Some(mut key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
             return false;
@@ -120,19 +151,22 @@ impl RecordCache {
             .entries
             .get(key.as_bytes())
             .filter(|existing| existing.expires() > now);
-        if existing
-            .as_ref()
-            .is_some_and(|existing| existing.trust() > trust)
-        {
+        if existing.as_ref().is_some_and(|existing| {
+            existing.trust() > trust || (validation.is_bogus() && existing.validation().is_secure())
+        }) {
             return false;
         }
-        let Ok(entry) = WireEntry::rrset(records, now, ttl, trust) else {
+        let Ok(entry) = WireEntry::rrset(records, now, ttl, trust, validation) else {
             return false;
         };
         let replacement = match existing.filter(|existing| existing.trust() == trust) {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
             // keeping the entry keeps its TTL counting down, as the first answer set it.
-            Some(existing) if existing.same_rdata(&entry) => None,
+            Some(existing)
+                if existing.same_rdata(&entry) && existing.validation() == validation =>
+            {
+                None
+            }
             // A changed NS set at the same rank replaces the old one but not its expiry, so a
             // parent (or child) cannot keep a delegation alive by changing it (Unbound, same
             // place: "do not 'stick' to owner that changes the NS RRset").
@@ -143,7 +177,16 @@ impl RecordCache {
         };
         let stored = replacement.is_some();
         if let Some(entry) = replacement {
+            let ttl = entry.ttl();
             self.entries.insert(key.as_bytes(), entry);
+            key.set_kind(EntryKind::Signatures, record_type);
+            let signatures = WireEntry::rrset(signatures, now, ttl, trust, validation);
+            match signatures {
+                Ok(signatures) if signatures.count() > 0 => {
+                    self.entries.insert(key.as_bytes(), signatures)
+                }
+                _ => self.entries.remove(key.as_bytes()),
+            }
         }
         // The RRset exists: a cached NODATA or NXDOMAIN for the name is stale either way.
         for kind in [EntryKind::NoData, EntryKind::NxDomain] {
@@ -188,6 +231,57 @@ impl RecordCache {
         )
     }
 
+    /// The RRset under `key` (kind RRset) with its state and, when `with_signatures`, the
+    /// RRSIGs stored beside it (`key` is re-kinded on the way and left so).
+    #[allow(clippy::too_many_arguments)]
+    fn cached_set_under(
+        &self,
+        key: &mut KeyBuffer,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        minimum_trust: Trust,
+        with_signatures: bool,
+        now: Duration,
+    ) -> Option<CachedSet> {
+        let entry = self.live(key, now)?;
+        if entry.trust() < minimum_trust {
+            return None;
+        }
+        let ttl = remaining_seconds(entry.expires(), now);
+        let records = entry.to_rrset(name, record_type, class, ttl)?;
+        let signatures = if with_signatures {
+            key.set_kind(EntryKind::Signatures, record_type);
+            self.live(key, now)
+                .and_then(|signatures| {
+                    let ttl = remaining_seconds(signatures.expires(), now);
+                    signatures.to_rrset(name, RecordType::RRSIG, class, ttl)
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Some(CachedSet {
+            records,
+            signatures,
+            validation: entry.validation(),
+        })
+    }
+
+    /// `get_rrset` with the RRSIGs and the validation state (the validator's own lookups:
+    /// a referral's DS, cached with its signatures).
+    pub fn get_set(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        minimum_trust: Trust,
+        now: Duration,
+    ) -> Option<CachedSet> {
+        let mut key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        self.cached_set_under(&mut key, name, record_type, class, minimum_trust, true, now)
+    }
+
     /// Records a referral's NS set or glue as the parent gave it.
     pub fn insert_parent_side<R: Borrow<Record>>(&self, records: &[R], now: Duration) {
         let Some(first) = records.first().map(Borrow::borrow) else {
@@ -208,7 +302,7 @@ impl RecordCache {
         ) else {
             return;
         };
-        if let Ok(entry) = WireEntry::rrset(records, now, ttl, Trust::Glue) {
+        if let Ok(entry) = WireEntry::rrset(records, now, ttl, Trust::Glue, Validation::UNCHECKED) {
             self.entries.insert(key.as_bytes(), entry);
         }
     }
@@ -270,7 +364,31 @@ impl RecordCache {
         authorities: &[Record],
         now: Duration,
     ) {
-        let ttl = self.negative_ttl(authorities);
+        self.insert_negative_validated(
+            name,
+            class,
+            record_type,
+            authorities,
+            Validation::UNCHECKED,
+            now,
+        );
+    }
+
+    /// `insert_negative` with the validator's state; the NSEC/NSEC3 proofs and their RRSIGs
+    /// are among `authorities`. Bogus answers live `BOGUS_TTL` at most.
+    pub fn insert_negative_validated(
+        &self,
+        name: &Name,
+        class: DNSClass,
+        record_type: Option<RecordType>,
+        authorities: &[Record],
+        validation: Validation,
+        now: Duration,
+    ) {
+        let mut ttl = self.negative_ttl(authorities);
+        if validation.is_bogus() {
+            ttl = ttl.min(BOGUS_TTL);
+        }
         if ttl == 0 {
             return;
         }
@@ -294,7 +412,36 @@ impl RecordCache {
                 stored
             })
             .collect();
-        if let Ok(entry) = WireEntry::records(&stored, now, ttl, Trust::AnswerAuthoritative) {
+        if let Ok(entry) =
+            WireEntry::records(&stored, now, ttl, Trust::AnswerAuthoritative, validation)
+        {
+            self.entries.insert(key.as_bytes(), entry);
+        }
+    }
+
+    /// A referral without DS for its child zone: the NSEC/NSEC3 records (and RRSIGs) that
+    /// claim so, kept as an unchecked NODATA for (zone, DS) for the validator (Unbound checks
+    /// a referral's proof of no DS the same way, `val_nsec_prove_nodata_dsreply`). They live
+    /// as long as the shortest of them, within the negative TTL bound.
+    pub fn insert_referral_denial(
+        &self,
+        zone: &Name,
+        class: DNSClass,
+        records: &[Record],
+        now: Duration,
+    ) {
+        let Some(ttl) = records.iter().map(|record| record.ttl).min() else {
+            return;
+        };
+        let ttl = self.clamp_ttl(ttl).min(self.policy.max_negative_ttl);
+        if ttl == 0 {
+            return;
+        }
+        let Some(key) = Self::key(zone, RecordType::DS, class, EntryKind::NoData) else {
+            return;
+        };
+        if let Ok(entry) = WireEntry::records(records, now, ttl, Trust::Glue, Validation::UNCHECKED)
+        {
             self.entries.insert(key.as_bytes(), entry);
         }
     }
@@ -309,6 +456,7 @@ impl RecordCache {
     ) -> Option<NegativeAnswer> {
         let mut key = Self::key(name, record_type, class, EntryKind::NxDomain)?;
         self.negative_under(&mut key, record_type, now)
+            .map(|(negative, _)| negative)
     }
 
     /// `get_negative` with the name's key already built (any kind; it is re-kinded here).
@@ -317,7 +465,7 @@ impl RecordCache {
         key: &mut KeyBuffer,
         record_type: RecordType,
         now: Duration,
-    ) -> Option<NegativeAnswer> {
+    ) -> Option<(NegativeAnswer, Validation)> {
         for kind in [EntryKind::NxDomain, EntryKind::NoData] {
             key.set_kind(kind, record_type);
             let Some(entry) = self.live(key, now) else {
@@ -326,11 +474,12 @@ impl RecordCache {
             let elapsed =
                 u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
             let records = entry.to_records(elapsed)?;
-            return Some(if kind == EntryKind::NxDomain {
+            let negative = if kind == EntryKind::NxDomain {
                 NegativeAnswer::NxDomain(records)
             } else {
                 NegativeAnswer::NoData(records)
-            });
+            };
+            return Some((negative, entry.validation()));
         }
         None
     }
@@ -756,5 +905,52 @@ mod tests {
                 Duration::ZERO
             )
             .is_none());
+    }
+
+    #[test]
+    fn bogus_data_lives_a_minute_and_never_replaces_secure_data() {
+        use crate::dnssec::{Reason, Security};
+        let cache = RecordCache::new(100, policy());
+        let bogus = Validation {
+            security: Some(Security::Bogus),
+            reason: Some(Reason::SignatureInvalid),
+        };
+        let trust = Trust::AnswerAuthoritative;
+        let set = [a_record("bad.example.", 3_600, 1)];
+        assert!(cache.insert_validated(&set, &[], trust, bogus, None, Duration::ZERO));
+        let read = |at: u64| {
+            cache.get_set(
+                &name("bad.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::from_secs(at),
+            )
+        };
+        assert_eq!(read(59).unwrap().validation, bogus);
+        assert!(read(u64::from(BOGUS_TTL)).is_none());
+        let good = [a_record("good.example.", 3_600, 1)];
+        assert!(cache.insert_validated(
+            &good,
+            &[],
+            trust,
+            Validation::SECURE,
+            Some(300),
+            Duration::ZERO
+        ));
+        let spoofed = [a_record("good.example.", 3_600, 66)];
+        assert!(!cache.insert_validated(&spoofed, &[], trust, bogus, None, Duration::ZERO));
+        let kept = cache
+            .get_set(
+                &name("good.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::ZERO,
+            )
+            .unwrap();
+        assert_eq!(kept.validation, Validation::SECURE);
+        // The signatures' bound (RFC 4035 §5.3.3) caps the stored TTL.
+        assert_eq!(kept.records[0].ttl, 300);
     }
 }

@@ -7,7 +7,7 @@
 
 use hickory_proto::rr::RecordType;
 
-use crate::cache::{CachedNegative, CachedRrset, Trust};
+use crate::cache::{CachedNegative, CachedRrset, Trust, Validation};
 use crate::limits::MAX_CNAME_CHAIN;
 use crate::resolver::Resolver;
 
@@ -19,6 +19,8 @@ pub(crate) struct CachedAnswer {
     pub(crate) rrset: CachedRrset,
     /// A CNAME link: only its first record is sent, as `lookup` does.
     pub(crate) first_only: bool,
+    /// The RRSIGs covering it, looked up only for a DO client.
+    pub(crate) signatures: Option<CachedRrset>,
 }
 
 impl CachedAnswer {
@@ -41,6 +43,14 @@ pub(crate) struct WireResolution {
 }
 
 impl WireResolution {
+    /// The stored states of every part, answers then the negative entry.
+    pub(crate) fn validations(&self) -> impl Iterator<Item = Validation> + '_ {
+        self.answers
+            .iter()
+            .map(|answer| answer.rrset.validation())
+            .chain(self.negative.iter().map(CachedNegative::validation))
+    }
+
     pub(crate) fn is_nxdomain(&self) -> bool {
         self.negative
             .as_ref()
@@ -50,11 +60,12 @@ impl WireResolution {
 
 impl Resolver {
     /// The cached answer to (`qname` in wire form, `qtype`), or `None` where `lookup_cached`
-    /// would need the network (or would report a loop).
+    /// would need the network (or would report a loop). The RRSIGs come `with_signatures`.
     pub(crate) fn lookup_cached_wire(
         &self,
         qname: &[u8],
         qtype: RecordType,
+        with_signatures: bool,
     ) -> Option<WireResolution> {
         let now = self.clock.now();
         let minimum = Trust::AnswerNonAuthoritative;
@@ -67,10 +78,14 @@ impl Resolver {
                 Some(cname) => cname.rdatas().next()?,
             };
             if let Some(rrset) = self.cache.rrset_for_wire_name(current, qtype, minimum, now) {
+                let signatures = with_signatures
+                    .then(|| self.cache.signatures_for_wire_name(current, qtype, now))
+                    .flatten();
                 answers.push(CachedAnswer {
                     record_type: qtype,
                     rrset,
                     first_only: false,
+                    signatures,
                 });
                 return Some(WireResolution {
                     answers,
@@ -95,10 +110,17 @@ impl Resolver {
                     {
                         return None;
                     }
+                    let signatures = with_signatures
+                        .then(|| {
+                            self.cache
+                                .signatures_for_wire_name(current, RecordType::CNAME, now)
+                        })
+                        .flatten();
                     answers.push(CachedAnswer {
                         record_type: RecordType::CNAME,
                         rrset: cname.clone(),
                         first_only: true,
+                        signatures,
                     });
                     alias = Some(cname);
                     continue;

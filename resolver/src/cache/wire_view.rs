@@ -8,7 +8,7 @@ use hickory_proto::rr::{DNSClass, RecordType};
 
 use crate::cache::entry::{RdataIter, WireEntry};
 use crate::cache::key::{EntryKind, KeyBuffer};
-use crate::cache::{remaining_seconds, RecordCache, Trust};
+use crate::cache::{remaining_seconds, RecordCache, Trust, Validation};
 
 /// A cached RRset's RDATA and the TTL it has left (what `get_rrset` gives every record).
 #[derive(Clone, Debug)]
@@ -25,6 +25,10 @@ impl CachedRrset {
 
     pub(crate) fn count(&self) -> usize {
         self.entry.count()
+    }
+
+    pub(crate) fn validation(&self) -> Validation {
+        self.entry.validation()
     }
 }
 
@@ -45,6 +49,10 @@ impl CachedNegative {
     pub(crate) fn count(&self) -> usize {
         self.entry.count()
     }
+
+    pub(crate) fn validation(&self) -> Validation {
+        self.entry.validation()
+    }
 }
 
 impl RecordCache {
@@ -61,6 +69,19 @@ impl RecordCache {
         if entry.trust() < minimum_trust {
             return None;
         }
+        let ttl = remaining_seconds(entry.expires(), now);
+        Some(CachedRrset { entry, ttl })
+    }
+
+    /// The RRSIGs stored beside (wire name, `covered`), as RRSIG RDATA.
+    pub(crate) fn signatures_for_wire_name(
+        &self,
+        name: &[u8],
+        covered: RecordType,
+        now: Duration,
+    ) -> Option<CachedRrset> {
+        let key = KeyBuffer::for_wire_name(name, covered, DNSClass::IN, EntryKind::Signatures)?;
+        let entry = self.live(&key, now)?;
         let ttl = remaining_seconds(entry.expires(), now);
         Some(CachedRrset { entry, ttl })
     }

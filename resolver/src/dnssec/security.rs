@@ -70,7 +70,37 @@ pub enum Reason {
     Nsec3IterationsTooHigh,
 }
 
+/// Every reason, in the order of its stored byte (`Reason::to_byte`).
+const REASONS: [Reason; 12] = [
+    Reason::SignatureExpired,
+    Reason::SignatureNotYetValid,
+    Reason::DnskeyMissing,
+    Reason::RrsigsMissing,
+    Reason::SignatureInvalid,
+    Reason::DsMismatch,
+    Reason::DenialMissing,
+    Reason::WorkLimit,
+    Reason::ChainUnreachable,
+    Reason::UnsupportedAlgorithm,
+    Reason::UnsupportedDigest,
+    Reason::Nsec3IterationsTooHigh,
+];
+
 impl Reason {
+    /// The reason as one byte for the cache entry header (never 0, which means none).
+    pub fn to_byte(self) -> u8 {
+        let index = REASONS
+            .iter()
+            .position(|reason| *reason == self)
+            .unwrap_or(0);
+        u8::try_from(index + 1).unwrap_or(u8::MAX)
+    }
+
+    /// The reason stored by `to_byte`; 0 or an unknown byte is none.
+    pub fn from_byte(byte: u8) -> Option<Reason> {
+        REASONS.get(usize::from(byte).checked_sub(1)?).copied()
+    }
+
     /// RFC 8914 §4 INFO-CODE.
     pub fn extended_error_code(self) -> u16 {
         match self {
@@ -189,5 +219,10 @@ mod tests {
             assert_eq!(Security::from_byte(security.to_byte()), security);
         }
         assert_eq!(Security::from_byte(0), Security::Insecure);
+        for reason in REASONS {
+            assert_eq!(Reason::from_byte(reason.to_byte()), Some(reason));
+        }
+        assert_eq!(Reason::from_byte(0), None);
+        assert_eq!(Reason::from_byte(200), None);
     }
 }

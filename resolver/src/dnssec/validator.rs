@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, Record, RecordType};
 
+use crate::cache::{NegativeAnswer, ReplyStates, RrsetState, Trust, Validation};
 use crate::dnssec::denial::{DsDenial, Proof};
 use crate::dnssec::keys::{ds_of, keys_from_anchor_keys, keys_from_ds, KeysCheck};
 use crate::dnssec::security::{Reason, Verdict};
@@ -132,17 +133,18 @@ impl Resolver {
         let Some(final_reply) = final_reply else {
             return (result, Verdict::insecure());
         };
-        let verdict = self
+        let (verdict, states) = self
             .validate_final(&result, &final_reply, budget, depth, &ancestors)
             .await;
         tracing::debug!(name = %final_reply.question.name(), security = ?verdict.security, reason = ?verdict.reason, "validated");
-        if !verdict.security.is_withheld() {
-            self.store_final(&result, final_reply);
-        }
+        // Bogus data is cached too, `BOGUS_TTL` at most (Unbound `val-bogus-ttl`): a repeat
+        // costs no walk and no crypto, and only CD clients ever get it.
+        self.store_final(&result, final_reply, states);
         (result, verdict)
     }
 
-    /// RFC 4035 §5: every RRset of the answer section, then the denial or wildcard proofs.
+    /// RFC 4035 §5: every RRset of the answer section, then the denial or wildcard proofs;
+    /// the answer's verdict and each RRset's state for the cache.
     async fn validate_final(
         &self,
         result: &WalkResult,
@@ -150,6 +152,26 @@ impl Resolver {
         budget: &Budget,
         depth: u8,
         ancestors: &[(Name, RecordType)],
+    ) -> (Verdict, ReplyStates) {
+        let mut states = Vec::new();
+        let verdict = self
+            .validate_answer(result, final_reply, budget, depth, ancestors, &mut states)
+            .await;
+        let states = ReplyStates {
+            rrsets: states,
+            answer: Validation::of(&verdict),
+        };
+        (verdict, states)
+    }
+
+    async fn validate_answer(
+        &self,
+        result: &WalkResult,
+        final_reply: &FinalReply,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+        states: &mut Vec<RrsetState>,
     ) -> Verdict {
         let question = &final_reply.question;
         let qname = question.name();
@@ -183,7 +205,13 @@ impl Resolver {
                     ancestors,
                 )
                 .await;
-            verdict = verdict.worst(rrset_verdict);
+            let mut rrset_state = RrsetState {
+                owner: first.name.clone(),
+                record_type: first.record_type(),
+                validation: Validation::of(&rrset_verdict),
+                ttl_cap: verified.as_ref().map(|verified| verified.ttl),
+            };
+            verdict = verdict.worst(rrset_verdict.clone());
             if let Some(Verified {
                 wildcard_parent: Some(parent),
                 ..
@@ -205,8 +233,11 @@ impl Resolver {
                         },
                     )
                     .await;
-                verdict = verdict.worst(proof_verdict(proof, &first.name));
+                let proof = proof_verdict(proof, &first.name);
+                rrset_state.validation = Validation::of(&rrset_verdict.worst(proof.clone()));
+                verdict = verdict.worst(proof);
             }
+            states.push(rrset_state);
         }
         let end = chain_end(reply, qname);
         let qtype = question.query_type();
@@ -415,11 +446,15 @@ impl Resolver {
         depth: u8,
         ancestors: &[(Name, RecordType)],
     ) -> KeyState {
-        let Some(reply) = self
-            .fetch(name, RecordType::DS, budget, depth, ancestors)
-            .await
-        else {
-            return KeyState::Bogus(Reason::ChainUnreachable, name.clone());
+        let reply = match self.cached_ds_reply(name) {
+            Some(reply) => reply,
+            None => match self
+                .fetch(name, RecordType::DS, budget, depth, ancestors)
+                .await
+            {
+                Some(reply) => reply,
+                None => return KeyState::Bogus(Reason::ChainUnreachable, name.clone()),
+            },
         };
         let context = self.check_context(budget);
         let ds_rrset: Vec<Record> = reply
@@ -470,6 +505,33 @@ impl Resolver {
             }
             DsDenial::NoZoneCut => KeyState::Secure(parent_keys.clone()),
             DsDenial::NotProved => KeyState::Bogus(Reason::DenialMissing, name.clone()),
+        }
+    }
+
+    /// What the cache holds about `name`'s DS, shaped as a DS reply: the DS RRset with its
+    /// RRSIGs (a referral's, at any trust), or a referral's NSEC/NSEC3 claim that there is
+    /// none. Checked like a fetched reply; saves the query Unbound saves the same way.
+    fn cached_ds_reply(&self, name: &Name) -> Option<Message> {
+        let now = self.clock.now();
+        let class = hickory_proto::rr::DNSClass::IN;
+        let mut reply = Message::query();
+        if let Some(set) = self
+            .cache
+            .get_set(name, RecordType::DS, class, Trust::Glue, now)
+        {
+            if set.validation.is_bogus() {
+                return None;
+            }
+            reply.answers = set.records;
+            reply.answers.extend(set.signatures);
+            return Some(reply);
+        }
+        match self.cache.get_negative(name, RecordType::DS, class, now)? {
+            NegativeAnswer::NoData(records) => {
+                reply.authorities = records;
+                Some(reply)
+            }
+            NegativeAnswer::NxDomain(_) => None,
         }
     }
 

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
+use crate::cache::ReplyStates;
 use crate::iterate::budget::Budget;
 use crate::iterate::delegation::{Delegation, NameServer};
 use crate::iterate::find_delegation::is_useless;
@@ -487,6 +488,7 @@ impl Resolver {
                 }
                 self.store_records(&reply, &delegation.zone, false, true);
                 self.store_parent_side(&reply, &zone, &delegation.zone);
+                self.store_referral_denial(&reply, &zone);
                 let names: Vec<Name> = reply
                     .authorities
                     .iter()
@@ -564,35 +566,81 @@ impl Resolver {
         if walk.hold_final {
             walk.final_reply = Some(final_reply);
         } else {
-            self.store_final(&result, final_reply);
+            let states = ReplyStates::all(self.unvalidated_state(&walk.qname));
+            self.store_final(&result, final_reply, states);
         }
         State::Finished(result)
     }
 
-    /// Caches a walk's final reply as its class says (the answer once the client has it).
-    pub(crate) fn store_final(&self, result: &WalkResult, final_reply: FinalReply) {
+    /// A referral without DS for `zone`: its NSEC/NSEC3 records and their RRSIGs, kept for
+    /// the validator's proof that the child is unsigned (only when validating).
+    fn store_referral_denial(&self, reply: &Message, zone: &Name) {
+        if !self.config.dnssec.enabled
+            || reply
+                .authorities
+                .iter()
+                .any(|record| record.record_type() == RecordType::DS && record.name == *zone)
+        {
+            return;
+        }
+        let proof: Vec<Record> = reply
+            .authorities
+            .iter()
+            .filter(|record| {
+                matches!(
+                    record.record_type(),
+                    RecordType::NSEC | RecordType::NSEC3 | RecordType::RRSIG
+                )
+            })
+            .cloned()
+            .collect();
+        if proof
+            .iter()
+            .any(|record| record.record_type() != RecordType::RRSIG)
+        {
+            self.cache
+                .insert_referral_denial(zone, DNSClass::IN, &proof, self.clock.now());
+        }
+    }
+
+    /// Caches a walk's final reply as its class says (the answer once the client has it), each
+    /// RRset with the validator's state.
+    pub(crate) fn store_final(
+        &self,
+        result: &WalkResult,
+        final_reply: FinalReply,
+        states: ReplyStates,
+    ) {
         let now = self.clock.now();
         let FinalReply {
             reply,
             zone,
             question,
         } = final_reply;
+        let negative_state = states.answer;
         match result {
-            WalkResult::Answer(_) => self.defer_store(reply, zone),
-            WalkResult::CName { .. } => self.store_records(&reply, &zone, false, false),
+            WalkResult::Answer(_) => self.defer_store(reply, zone, states),
+            WalkResult::CName { .. } => self.store_validated_records(&reply, &zone, &states),
             WalkResult::NoData(authorities) => {
-                self.store_records(&reply, &zone, false, false);
-                self.cache.insert_negative(
+                self.store_validated_records(&reply, &zone, &states);
+                self.cache.insert_negative_validated(
                     question.name(),
                     DNSClass::IN,
                     Some(question.query_type()),
                     authorities,
+                    negative_state,
                     now,
                 );
             }
             WalkResult::NxDomain(authorities) => {
-                self.cache
-                    .insert_negative(question.name(), DNSClass::IN, None, authorities, now);
+                self.cache.insert_negative_validated(
+                    question.name(),
+                    DNSClass::IN,
+                    None,
+                    authorities,
+                    negative_state,
+                    now,
+                );
             }
             WalkResult::YxDomain(_) | WalkResult::ServFail(_) => {}
         }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use hickory_proto::op::Message;
 use hickory_proto::rr::Name;
 
+use crate::cache::ReplyStates;
 use crate::limits::MAX_DEFERRED_STORES;
 
 /// A scrubbed final reply, the zone whose servers gave it (its bailiwick for storing), and when
@@ -20,6 +21,8 @@ pub(crate) struct DeferredStore {
     pub(crate) reply: Message,
     pub(crate) zone: Name,
     pub(crate) received_at: Duration,
+    /// The validator's word on its RRsets.
+    pub(crate) states: ReplyStates,
 }
 
 /// The replies waiting; `waiting` lets a read with nothing to store skip the lock.
@@ -65,6 +68,7 @@ mod tests {
             reply: Message::query(),
             zone: Name::from_ascii(name).unwrap(),
             received_at: Duration::ZERO,
+            states: ReplyStates::all(crate::cache::Validation::INSECURE),
         }
     }
 

@@ -6,21 +6,23 @@ use std::time::Duration;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, Record, RecordType};
 
-use crate::cache::Trust;
+use crate::cache::{ReplyStates, Trust, Validation};
+use crate::dnssec::signature::signatures_for;
 use crate::resolver::Resolver;
 use crate::scrub::deferred_stores::DeferredStore;
 
 impl Resolver {
     /// Caches a walk's final reply later (`deferred_stores.rs`): now if too many wait.
-    pub(crate) fn defer_store(&self, reply: Message, zone: Name) {
+    pub(crate) fn defer_store(&self, reply: Message, zone: Name, states: ReplyStates) {
         let received_at = self.clock.now();
         let store = DeferredStore {
             reply,
             zone,
             received_at,
+            states,
         };
         if let Some(now) = self.deferred.push(store) {
-            self.store_answer_records(&now.reply, &now.zone, now.received_at);
+            self.store_answer_records(&now.reply, &now.zone, now.received_at, &now.states);
         }
     }
 
@@ -29,7 +31,12 @@ impl Resolver {
     pub fn store_deferred(&self) {
         for waiting in self.deferred.take_all() {
             // Stored as of its arrival: its TTLs count down from then, not from now.
-            self.store_answer_records(&waiting.reply, &waiting.zone, waiting.received_at);
+            self.store_answer_records(
+                &waiting.reply,
+                &waiting.zone,
+                waiting.received_at,
+                &waiting.states,
+            );
         }
     }
 
@@ -91,7 +98,8 @@ impl Resolver {
         records
     }
 
-    /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank.
+    /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank, not
+    /// validated (referrals, priming).
     pub(crate) fn store_records(
         &self,
         reply: &Message,
@@ -99,21 +107,52 @@ impl Resolver {
         priming: bool,
         referral: bool,
     ) {
-        self.store_records_at(reply, zone, priming, referral, self.clock.now());
+        self.store_records_at(reply, zone, priming, referral, None, self.clock.now());
+    }
+
+    /// A final answer's records (neither priming nor referral) with the validator's states.
+    pub(crate) fn store_validated_records(
+        &self,
+        reply: &Message,
+        zone: &Name,
+        states: &ReplyStates,
+    ) {
+        self.store_records_at(reply, zone, false, false, Some(states), self.clock.now());
     }
 
     /// A final answer's records (neither priming nor referral), as of `received_at`.
-    fn store_answer_records(&self, reply: &Message, zone: &Name, received_at: Duration) {
-        self.store_records_at(reply, zone, false, false, received_at);
+    fn store_answer_records(
+        &self,
+        reply: &Message,
+        zone: &Name,
+        received_at: Duration,
+        states: &ReplyStates,
+    ) {
+        self.store_records_at(reply, zone, false, false, Some(states), received_at);
     }
 
-    /// `store_records` as of `now`.
+    /// The state of data the validator has not looked at: unchecked where an anchor covers
+    /// it (never an answer while validating), insecure where none does or validation is off.
+    pub(crate) fn unvalidated_state(&self, owner: &Name) -> Validation {
+        let dnssec = &self.config.dnssec;
+        if dnssec.enabled
+            && dnssec.anchors.closest(owner).is_some()
+            && !dnssec.anchors.is_negative(owner)
+        {
+            Validation::UNCHECKED
+        } else {
+            Validation::INSECURE
+        }
+    }
+
+    /// `store_records` as of `now`; RRsets of the answer section take `states` when given.
     fn store_records_at(
         &self,
         reply: &Message,
         zone: &Name,
         priming: bool,
         referral: bool,
+        states: Option<&ReplyStates>,
         now: Duration,
     ) {
         let authoritative = reply.metadata.authoritative || priming;
@@ -140,16 +179,25 @@ impl Resolver {
         } else {
             &[(&reply.answers, answer_trust)]
         };
-        for &(records, trust) in sections {
+        for (index, &(records, trust)) in sections.iter().enumerate() {
+            let answer_section = index == 0;
             for rrset in group_rrsets(records) {
                 let Some(first) = rrset.first() else { continue };
-                // RRSIGs are kept with the validation state, not as an RRset of their own.
+                // RRSIGs are kept beside the RRset they cover, not as an RRset of their own.
                 if matches!(first.record_type(), RecordType::SOA | RecordType::RRSIG)
                     || !zone.zone_of(&first.name)
                 {
                     continue;
                 }
-                self.cache.insert_rrset(&rrset, trust, now);
+                let checked = states.and_then(|states| states.of(&first.name, first.record_type()));
+                let (validation, ttl_cap) = match (checked, states) {
+                    (Some(checked), _) => checked,
+                    (None, Some(states)) if answer_section => (states.answer, None),
+                    _ => (self.unvalidated_state(&first.name), None),
+                };
+                let signatures = signatures_for(records, &first.name, first.record_type());
+                self.cache
+                    .insert_validated(&rrset, &signatures, trust, validation, ttl_cap, now);
             }
         }
     }

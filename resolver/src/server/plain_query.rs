@@ -94,6 +94,11 @@ impl<'packet> PlainQuery<'packet> {
         self.byte(2) & 0x01 != 0
     }
 
+    /// AD in a query (RFC 6840 §5.7): the client wants to know whether the answer is secure.
+    pub fn authentic_data(&self) -> bool {
+        self.byte(3) & 0x20 != 0
+    }
+
     pub fn checking_disabled(&self) -> bool {
         self.byte(3) & 0x10 != 0
     }

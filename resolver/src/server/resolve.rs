@@ -95,10 +95,31 @@ impl Resolve for crate::Resolver {
         }
         // `lookup_cached_wire` takes `lookup_cached`'s steps in its order: where it finds no
         // answer, neither would the message path.
-        let Some(resolution) = self.lookup_cached_wire(query.name(), query.record_type()) else {
+        let dnssec_ok = query.edns.is_some_and(|edns| edns.dnssec_ok);
+        let Some(resolution) =
+            self.lookup_cached_wire(query.name(), query.record_type(), dnssec_ok)
+        else {
             return CachedBytes::Miss;
         };
-        match write_answer(query, &resolution, limit) {
+        // The stored states decide, as in `lookup`: no crypto on a hit.
+        let mut secure = true;
+        if self.config.dnssec.enabled {
+            for state in resolution.validations() {
+                match state.security {
+                    // Never looked at by the validator: the message path walks instead.
+                    None => return CachedBytes::Miss,
+                    // SERVFAIL with its Extended DNS Error: the message path writes it.
+                    Some(security) if security.is_withheld() && !query.checking_disabled() => {
+                        return CachedBytes::Unknown
+                    }
+                    Some(security) => secure &= security == crate::dnssec::Security::Secure,
+                }
+            }
+        } else {
+            secure = false;
+        }
+        let authentic_data = secure && (dnssec_ok || query.authentic_data());
+        match write_answer(query, &resolution, limit, authentic_data) {
             Some(bytes) => CachedBytes::Answer(bytes),
             None => CachedBytes::Unknown,
         }

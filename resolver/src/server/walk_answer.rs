@@ -33,7 +33,14 @@ pub(crate) fn write_walk_answer(
     }
     let question = response.queries.first()?;
     let mut bytes = Vec::with_capacity(INITIAL_CAPACITY.min(limit));
-    write_header(&mut bytes, query, NO_ERROR, response.answers.len(), 0)?;
+    write_header(
+        &mut bytes,
+        query,
+        NO_ERROR,
+        false,
+        response.answers.len(),
+        0,
+    )?;
     bytes.extend_from_slice(query.question());
     // The name the next record must be owned by, and where it was written.
     let mut owner: &Name = question.name();

@@ -4,8 +4,9 @@
 //! It writes what `message::encode_response` would send for the same cache state, or nothing
 //! (`None`: the caller takes the message path, which stays the reference): when the response
 //! would not fit the client's limit (the message path drops RRsets and sets TC, RFC 2181 §9),
-//! when a negative answer carries DNSSEC records (stripped or kept by DO, RFC 3225 §3), or when a
-//! stored record does not read back. Owner names of answers are compression pointers (RFC 1035
+//! or when a stored record does not read back. DNSSEC (RFC 4035 §3.2): AD as the caller decides
+//! from the stored states; for a DO client the RRSIGs stored beside each answer RRset and the
+//! negative answer's NSEC/NSEC3 proofs, for others none of them. Owner names of answers are compression pointers (RFC 1035
 //! §4.1.4): to the question, or to the CNAME target in the record before; all else is uncompressed.
 
 use hickory_proto::rr::RecordType;
@@ -26,26 +27,31 @@ const TYPE_OPT: [u8; 2] = [0, 41];
 pub(crate) const NO_ERROR: u8 = 0;
 const NAME_ERROR: u8 = 3;
 
-/// The response bytes for `query` from `resolution`, within `limit`; `None` leaves it to the
-/// message path.
+/// Where the authority count sits in the header (RFC 1035 §4.1.1).
+const AUTHORITY_COUNT_AT: usize = 8;
+
+/// The response bytes for `query` from `resolution`, within `limit`, AD set when
+/// `authentic_data`; `None` leaves it to the message path.
 pub(crate) fn write_answer(
     query: &PlainQuery<'_>,
     resolution: &WireResolution,
     limit: usize,
+    authentic_data: bool,
 ) -> Option<Vec<u8>> {
     let answer_count: usize = resolution
         .answers
         .iter()
-        .map(|answer| answer.record_count())
+        .map(|answer| {
+            answer.record_count() + answer.signatures.as_ref().map_or(0, |sigs| sigs.count())
+        })
         .sum();
-    let authority_count = resolution.negative.as_ref().map_or(0, |n| n.count());
     let mut bytes = Vec::with_capacity(INITIAL_CAPACITY.min(limit));
     let rcode = if resolution.is_nxdomain() {
         NAME_ERROR
     } else {
         NO_ERROR
     };
-    write_header(&mut bytes, query, rcode, answer_count, authority_count)?;
+    write_header(&mut bytes, query, rcode, authentic_data, answer_count, 0)?;
     bytes.extend_from_slice(query.question());
     // Where the name that the next answer RRset is owned by was written.
     let mut owner_at = HEADER_BYTES;
@@ -68,14 +74,33 @@ pub(crate) fn write_answer(
                 return None;
             }
         }
+        if let Some(signatures) = &answer.signatures {
+            let ttl = signatures.ttl.to_be_bytes();
+            for rdata in signatures.rdatas() {
+                bytes.extend_from_slice(&pointer.to_be_bytes());
+                bytes.extend_from_slice(&u16::from(RecordType::RRSIG).to_be_bytes());
+                bytes.extend_from_slice(&CLASS_IN);
+                bytes.extend_from_slice(&ttl);
+                bytes.extend_from_slice(&u16::try_from(rdata.len()).ok()?.to_be_bytes());
+                bytes.extend_from_slice(rdata);
+            }
+            if bytes.len() > limit {
+                return None;
+            }
+        }
     }
     if let Some(negative) = &resolution.negative {
-        write_full_records(
+        let dnssec_ok = query.edns.is_some_and(|edns| edns.dnssec_ok);
+        let written = write_full_records(
             &mut bytes,
             negative.record_bytes(),
             negative.count(),
             negative.elapsed,
+            dnssec_ok,
         )?;
+        bytes
+            .get_mut(AUTHORITY_COUNT_AT..AUTHORITY_COUNT_AT + 2)?
+            .copy_from_slice(&u16::try_from(written).ok()?.to_be_bytes());
     }
     write_opt(&mut bytes, query);
     (bytes.len() <= limit).then_some(bytes)
@@ -96,16 +121,20 @@ pub(crate) fn write_opt(bytes: &mut Vec<u8>, query: &PlainQuery<'_>) {
 }
 
 /// A resolver's response header for `query`: QR, opcode QUERY, not AA, TC clear, RD and CD
-/// echoed, RA set, AD clear, `rcode`; one question, and an additional record for our OPT.
+/// echoed, RA set, AD as given, `rcode`; one question, and an additional record for our OPT.
 pub(crate) fn write_header(
     bytes: &mut Vec<u8>,
     query: &PlainQuery<'_>,
     rcode: u8,
+    authentic_data: bool,
     answer_count: usize,
     authority_count: usize,
 ) -> Option<()> {
     let high = 0x80 | u8::from(query.recursion_desired());
-    let low = 0x80 | if query.checking_disabled() { 0x10 } else { 0 } | rcode;
+    let low = 0x80
+        | if authentic_data { 0x20 } else { 0 }
+        | if query.checking_disabled() { 0x10 } else { 0 }
+        | rcode;
     let additional_count = u16::from(query.edns.is_some());
     bytes.extend_from_slice(&query.id().to_be_bytes());
     bytes.extend_from_slice(&[high, low]);
@@ -116,31 +145,43 @@ pub(crate) fn write_header(
     Some(())
 }
 
-/// Copies `count` stored whole records, each TTL less `elapsed` (saturating); `None` when a record
-/// does not read back or is a DNSSEC type. Bounded by `count` and by the bytes.
+/// Copies `count` stored whole records, each TTL less `elapsed` (saturating), the DNSSEC types
+/// only for a DO client (RFC 4035 §3.2.1); how many were written, `None` when a record does not
+/// read back. Bounded by `count` and by the bytes.
 fn write_full_records(
     bytes: &mut Vec<u8>,
     mut stored: &[u8],
     count: usize,
     elapsed: u32,
-) -> Option<()> {
+    dnssec_ok: bool,
+) -> Option<usize> {
+    let mut written = 0;
     for _ in 0..count {
         let owner_length = uncompressed_name_length(stored)?;
         let fixed = stored.get(owner_length..owner_length + RECORD_FIXED_BYTES)?;
         let record_type = RecordType::from(u16::from_be_bytes([fixed[0], fixed[1]]));
-        if record_type.is_dnssec() {
-            return None;
-        }
         let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
         let rdata_length = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
         let end = owner_length + RECORD_FIXED_BYTES + rdata_length;
         let record = stored.get(..end)?;
+        stored = stored.get(end..)?;
+        if is_proof_type(record_type) && !dnssec_ok {
+            continue;
+        }
         bytes.extend_from_slice(record.get(..owner_length + 4)?);
         bytes.extend_from_slice(&ttl.saturating_sub(elapsed).to_be_bytes());
         bytes.extend_from_slice(record.get(owner_length + 8..)?);
-        stored = stored.get(end..)?;
+        written += 1;
     }
-    Some(())
+    Some(written)
+}
+
+/// The types `response::build_response` strips from the authority section without DO.
+fn is_proof_type(record_type: RecordType) -> bool {
+    matches!(
+        record_type,
+        RecordType::RRSIG | RecordType::NSEC | RecordType::NSEC3
+    )
 }
 
 #[cfg(test)]
@@ -159,14 +200,17 @@ mod tests {
     #[test]
     fn garbage_stored_records_are_refused_not_panicked_on() {
         let mut out = Vec::new();
-        assert!(write_full_records(&mut out, b"", 1, 0).is_none());
-        assert!(write_full_records(&mut out, b"\x00\x00\x06\x00\x01", 1, 0).is_none());
+        assert!(write_full_records(&mut out, b"", 1, 0, false).is_none());
+        assert!(write_full_records(&mut out, b"\x00\x00\x06\x00\x01", 1, 0, false).is_none());
         // A complete root SOA-typed record with 2 bytes of RDATA claimed but 1 present.
         let short = b"\x00\x00\x06\x00\x01\x00\x00\x00\x10\x00\x02\xff";
-        assert!(write_full_records(&mut out, short, 1, 0).is_none());
+        assert!(write_full_records(&mut out, short, 1, 0, false).is_none());
         let whole = b"\x00\x00\x06\x00\x01\x00\x00\x00\x10\x00\x01\xff";
         let mut written = Vec::new();
-        assert!(write_full_records(&mut written, whole, 1, 3).is_some());
+        assert_eq!(
+            write_full_records(&mut written, whole, 1, 3, false),
+            Some(1)
+        );
         assert_eq!(written[5..9], [0, 0, 0, 0x0d]);
     }
 }

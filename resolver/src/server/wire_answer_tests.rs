@@ -412,3 +412,124 @@ fn rd0_query_is_refused_unless_the_client_may_snoop_and_a_snooper_reads_the_cach
     );
     assert_eq!(answered.answers.len(), 2);
 }
+
+/// A validating resolver whose cache holds a secure RRset with its RRSIG, a secure NXDOMAIN with
+/// its NSEC proof, a bogus RRset and an unchecked one (stored at t = 0, read at t = 7 s).
+fn validating_resolver() -> Arc<Resolver> {
+    use crate::cache::Validation;
+    use crate::dnssec::{Anchors, Reason, Security};
+    use crate::replay::record_text::parse_record;
+    let clock = Arc::new(ManualClock::new());
+    let mut config = ResolverConfig::default();
+    config.dnssec.enabled = true;
+    config.dnssec.anchors = Anchors::builtin_root();
+    let resolver = Resolver::new(config, Arc::new(NoNetwork), clock.clone());
+    let cache = &resolver.cache;
+    let now = Duration::ZERO;
+    let trust = Trust::AnswerAuthoritative;
+    let rrsig = |owner: &str, covered: &str| {
+        parse_record(&format!(
+            "{owner} 300 IN RRSIG {covered} 13 2 300 20330101000000 20000101000000 12345 \
+             example. c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl"
+        ))
+        .unwrap()
+    };
+    let www = record(
+        "www.example.",
+        300,
+        RData::A(A(Ipv4Addr::new(192, 0, 2, 1))),
+    );
+    let signature = rrsig("www.example.", "A");
+    cache.insert_validated(&[www], &[&signature], trust, Validation::SECURE, None, now);
+    let bogus = record(
+        "bad.example.",
+        300,
+        RData::A(A(Ipv4Addr::new(192, 0, 2, 6))),
+    );
+    let bogus_state = Validation {
+        security: Some(Security::Bogus),
+        reason: Some(Reason::SignatureExpired),
+    };
+    cache.insert_validated(&[bogus], &[], trust, bogus_state, None, now);
+    let unchecked = record(
+        "new.example.",
+        300,
+        RData::A(A(Ipv4Addr::new(192, 0, 2, 7))),
+    );
+    cache.insert_rrset(&[unchecked], trust, now);
+    let proof = [
+        soa("example."),
+        parse_record("example. 300 IN NSEC www.example. A RRSIG NSEC").unwrap(),
+        rrsig("example.", "NSEC"),
+    ];
+    cache.insert_negative_validated(
+        &name("aaa.example."),
+        DNSClass::IN,
+        None,
+        &proof,
+        Validation::SECURE,
+        now,
+    );
+    clock.advance(Duration::from_secs(7));
+    Arc::new(resolver)
+}
+
+#[test]
+fn secure_hits_carry_ad_and_their_rrsigs_for_do_clients_on_both_paths() {
+    let resolver = validating_resolver();
+    let plain = assert_same_answer(
+        &resolver,
+        &query("www.example.", RecordType::A, Some((1232, false))),
+        Protocol::Udp,
+    );
+    assert!(!plain.metadata.authentic_data);
+    assert_eq!(plain.answers.len(), 1);
+    let dnssec = assert_same_answer(
+        &resolver,
+        &query("www.example.", RecordType::A, Some((1232, true))),
+        Protocol::Udp,
+    );
+    assert!(dnssec.metadata.authentic_data);
+    assert_eq!(dnssec.answers.len(), 2);
+    assert_eq!(dnssec.answers[1].record_type(), RecordType::RRSIG);
+    assert_eq!(dnssec.answers[1].ttl, 293);
+    // AD in the query asks for AD without DO (RFC 6840 §5.7).
+    let mut packet = query("www.example.", RecordType::A, Some((1232, false)));
+    packet[3] |= 0x20;
+    let asked = assert_same_answer(&resolver, &packet, Protocol::Udp);
+    assert!(asked.metadata.authentic_data);
+    assert_eq!(asked.answers.len(), 1);
+    for dnssec_ok in [false, true] {
+        let nx = assert_same_answer(
+            &resolver,
+            &query("aaa.example.", RecordType::A, Some((1232, dnssec_ok))),
+            Protocol::Udp,
+        );
+        assert_eq!(nx.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(nx.metadata.authentic_data, dnssec_ok);
+        assert_eq!(nx.authorities.len(), if dnssec_ok { 3 } else { 1 });
+    }
+}
+
+#[test]
+fn bogus_hits_are_servfail_without_cd_and_unchecked_data_is_no_answer() {
+    let resolver = validating_resolver();
+    let packet = query("bad.example.", RecordType::A, Some((1232, true)));
+    assert!(fast_answer(&resolver, &packet, Protocol::Udp).is_none());
+    let refused = parsed(&slow_answer(&resolver, &packet, Protocol::Udp));
+    assert_eq!(refused.metadata.response_code, ResponseCode::ServFail);
+    assert!(refused.answers.is_empty());
+    let mut checking_disabled = packet.clone();
+    checking_disabled[3] |= 0x10;
+    let given = assert_same_answer(&resolver, &checking_disabled, Protocol::Udp);
+    assert_eq!(given.answers.len(), 1);
+    assert!(!given.metadata.authentic_data);
+    let unchecked = query("new.example.", RecordType::A, None);
+    let plain = PlainQuery::parse(&unchecked).unwrap();
+    assert_eq!(
+        resolver.answer_from_cache_bytes(&plain, 512),
+        crate::server::resolve::CachedBytes::Miss
+    );
+    let request = parse_request(&unchecked).unwrap();
+    assert!(Resolve::resolve_from_cache(resolver.as_ref(), &request.message).is_none());
+}

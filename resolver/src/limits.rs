@@ -158,6 +158,11 @@ pub const MAX_NSEC3_HASHES_PER_PROOF: usize = 130;
 /// Unbound `val-bogus-ttl`: how long data found bogus is cached, in seconds.
 pub const BOGUS_TTL: u32 = 60;
 
+/// Unbound `val-max-restart` (default 5, `VAL_MAX_RESTART_COUNT`): after a bogus reply, the
+/// query (answer, DS or DNSKEY) is asked again of another server of the zone, this many times at
+/// most; each retry spends the client's query budget like any other walk.
+pub const MAX_VALIDATION_RESTARTS: usize = 5;
+
 /// Zone cuts walked from a trust anchor down to one answer's zone (one DS and one DNSKEY
 /// fetch each); a name has at most 127 labels but a real chain has a handful.
 pub const MAX_CHAIN_DEPTH: usize = 32;

@@ -9,6 +9,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -25,7 +26,7 @@ use crate::dnssec::signature::{
 use crate::dnssec::{nsec, nsec3};
 use crate::iterate::budget::Budget;
 use crate::iterate::states::{FinalReply, WalkResult};
-use crate::limits::{BOGUS_TTL, MAX_CHAIN_DEPTH};
+use crate::limits::{BOGUS_TTL, MAX_CHAIN_DEPTH, MAX_VALIDATION_RESTARTS};
 use crate::resolver::Resolver;
 use crate::scrub::classify::chain_end;
 
@@ -127,16 +128,53 @@ impl Resolver {
             let result = self.walk(qname, qtype, budget, depth, ancestors).await;
             return (result, Verdict::insecure());
         }
-        let (result, final_reply) = self
-            .walk_reply(qname, qtype, budget, depth, ancestors.clone(), true)
-            .await;
-        let Some(final_reply) = final_reply else {
-            return (result, Verdict::insecure());
+        // Unbound's restart: a bogus reply is asked again of another server of the zone.
+        let mut avoid: Vec<SocketAddr> = Vec::new();
+        let mut bogus: Option<(WalkResult, Verdict, FinalReply, ReplyStates)> = None;
+        for _ in 0..=MAX_VALIDATION_RESTARTS {
+            let (result, final_reply) = self
+                .walk_reply_avoiding(
+                    qname.clone(),
+                    qtype,
+                    budget,
+                    depth,
+                    ancestors.clone(),
+                    true,
+                    avoid.clone(),
+                )
+                .await;
+            let Some(final_reply) = final_reply else {
+                if bogus.is_some() {
+                    // No other server answered: the bogus reply stands.
+                    break;
+                }
+                return (result, Verdict::insecure());
+            };
+            let (verdict, states) = self
+                .validate_final(&result, &final_reply, budget, depth, &ancestors)
+                .await;
+            tracing::debug!(name = %final_reply.question.name(), server = %final_reply.server, security = ?verdict.security, reason = ?verdict.reason, "validated");
+            if !verdict.security.is_withheld() {
+                self.store_final(&result, final_reply, states);
+                return (result, verdict);
+            }
+            // Keys found bogus were already asked of every server they could come from.
+            let keys_bogus = matches!(
+                self.key_cache.get(&final_reply.zone, self.clock.now()),
+                Some(KeyState::Bogus(..))
+            );
+            avoid.push(final_reply.server);
+            bogus = Some((result, verdict, final_reply, states));
+            if keys_bogus {
+                break;
+            }
+        }
+        let Some((result, verdict, final_reply, states)) = bogus else {
+            return (
+                WalkResult::ServFail("validation restarts exhausted"),
+                Verdict::insecure(),
+            );
         };
-        let (verdict, states) = self
-            .validate_final(&result, &final_reply, budget, depth, &ancestors)
-            .await;
-        tracing::debug!(name = %final_reply.question.name(), security = ?verdict.security, reason = ?verdict.reason, "validated");
         // Bogus data is cached too, `BOGUS_TTL` at most (Unbound `val-bogus-ttl`): a repeat
         // costs no walk and no crypto, and only CD clients ever get it.
         self.store_final(&result, final_reply, states);
@@ -381,26 +419,27 @@ impl Resolver {
         let mut state = match self.key_cache.get(&anchor_zone, now) {
             Some(state) => state,
             None => {
-                let state = match self
-                    .fetch(&anchor_zone, RecordType::DNSKEY, budget, depth, ancestors)
-                    .await
-                {
-                    None => KeyState::Bogus(Reason::DnskeyMissing, anchor_zone.clone()),
-                    Some(reply) => {
-                        let context = self.check_context(budget);
-                        let check = if anchor.ds.is_empty() {
-                            keys_from_anchor_keys(
-                                &anchor_zone,
-                                &anchor.keys,
-                                &reply.answers,
-                                context,
-                            )
-                        } else {
-                            keys_from_ds(&anchor_zone, &anchor.ds, &reply.answers, context)
-                        };
-                        key_state(check, &anchor_zone)
-                    }
+                let judge = |reply: &Message| {
+                    let context = self.check_context(budget);
+                    let check = if anchor.ds.is_empty() {
+                        keys_from_anchor_keys(&anchor_zone, &anchor.keys, &reply.answers, context)
+                    } else {
+                        keys_from_ds(&anchor_zone, &anchor.ds, &reply.answers, context)
+                    };
+                    judged(key_state(check, &anchor_zone))
                 };
+                let state = self
+                    .fetch_judged(
+                        &anchor_zone,
+                        RecordType::DNSKEY,
+                        Reason::DnskeyMissing,
+                        budget,
+                        depth,
+                        ancestors,
+                        judge,
+                    )
+                    .await
+                    .unwrap_or_else(|state| state);
                 self.cache_key_state(&anchor_zone, &state);
                 state
             }
@@ -437,7 +476,8 @@ impl Resolver {
         self.key_cache.put(name, state, ttl, self.clock.now());
     }
 
-    /// One step down: `name`'s DS from the parent (or its proved absence), then its DNSKEYs.
+    /// One step down: `name`'s DS from the parent (or its proved absence), then its DNSKEYs;
+    /// each asked again of another server when what came is bogus.
     async fn descend(
         &self,
         parent_keys: &ZoneKeys,
@@ -446,16 +486,60 @@ impl Resolver {
         depth: u8,
         ancestors: &[(Name, RecordType)],
     ) -> KeyState {
-        let reply = match self.cached_ds_reply(name) {
-            Some(reply) => reply,
-            None => match self
-                .fetch(name, RecordType::DS, budget, depth, ancestors)
-                .await
-            {
-                Some(reply) => reply,
-                None => return KeyState::Bogus(Reason::ChainUnreachable, name.clone()),
-            },
+        let ds_from_cache = self
+            .cached_ds_reply(name)
+            .map(|reply| self.ds_step(parent_keys, name, &reply, budget));
+        let ds_set = match ds_from_cache {
+            Some(Ok(ds_set)) => ds_set,
+            Some(Err(state)) if !matches!(state, KeyState::Bogus(..)) => return state,
+            _ => {
+                let judge = |reply: &Message| self.ds_step(parent_keys, name, reply, budget);
+                match self
+                    .fetch_judged(
+                        name,
+                        RecordType::DS,
+                        Reason::ChainUnreachable,
+                        budget,
+                        depth,
+                        ancestors,
+                        judge,
+                    )
+                    .await
+                {
+                    Ok(ds_set) => ds_set,
+                    Err(state) => return state,
+                }
+            }
         };
+        let judge = |reply: &Message| {
+            let context = self.check_context(budget);
+            judged(key_state(
+                keys_from_ds(name, &ds_set, &reply.answers, context),
+                name,
+            ))
+        };
+        self.fetch_judged(
+            name,
+            RecordType::DNSKEY,
+            Reason::DnskeyMissing,
+            budget,
+            depth,
+            ancestors,
+            judge,
+        )
+        .await
+        .unwrap_or_else(|state| state)
+    }
+
+    /// What a DS reply says: the verified DS set to match the child's keys with, or the
+    /// chain's end (insecure delegation, no zone cut, bogus).
+    fn ds_step(
+        &self,
+        parent_keys: &ZoneKeys,
+        name: &Name,
+        reply: &Message,
+        budget: &Budget,
+    ) -> Result<Vec<hickory_proto::dnssec::rdata::DS>, KeyState> {
         let context = self.check_context(budget);
         let ds_rrset: Vec<Record> = reply
             .answers
@@ -465,22 +549,17 @@ impl Resolver {
             .collect();
         if !ds_rrset.is_empty() {
             let signatures = signatures_for(&reply.answers, name, RecordType::DS);
-            match verify_rrset(&ds_rrset, &signatures, parent_keys, context) {
-                RrsetCheck::Secure(_) => {}
-                RrsetCheck::Unsupported => return KeyState::Insecure,
-                RrsetCheck::Bogus(reason) => return KeyState::Bogus(reason, name.clone()),
-            }
-            let ds_set: Vec<_> = ds_rrset.iter().filter_map(ds_of).cloned().collect();
-            let Some(keys) = self
-                .fetch(name, RecordType::DNSKEY, budget, depth, ancestors)
-                .await
-            else {
-                return KeyState::Bogus(Reason::DnskeyMissing, name.clone());
+            return match verify_rrset(&ds_rrset, &signatures, parent_keys, context) {
+                RrsetCheck::Secure(_) => Ok(ds_rrset.iter().filter_map(ds_of).cloned().collect()),
+                RrsetCheck::Unsupported => Err(KeyState::Insecure),
+                RrsetCheck::Bogus(reason) => Err(KeyState::Bogus(reason, name.clone())),
             };
-            return key_state(keys_from_ds(name, &ds_set, &keys.answers, context), name);
         }
-        // No DS: the denial must be signed by the parent (RFC 4035 §5.2).
+        // No DS: the denial must be signed by the parent (RFC 4035 §5.2). Records that do not
+        // verify are not used (Unbound checks only the NSECs its proof needs); the proof over
+        // the others decides, and fails with their reason.
         let mut secure: Vec<Record> = Vec::new();
+        let mut failure: Option<Reason> = None;
         for rrset in rrsets(&reply.authorities) {
             let Some(first) = rrset.first() else { continue };
             if !matches!(first.record_type(), RecordType::NSEC | RecordType::NSEC3) {
@@ -489,8 +568,11 @@ impl Resolver {
             let signatures = signatures_for(&reply.authorities, &first.name, first.record_type());
             match verify_rrset(&rrset, &signatures, parent_keys, context) {
                 RrsetCheck::Secure(_) => secure.extend(rrset),
-                RrsetCheck::Unsupported => return KeyState::Insecure,
-                RrsetCheck::Bogus(reason) => return KeyState::Bogus(reason, name.clone()),
+                RrsetCheck::Unsupported => return Err(KeyState::Insecure),
+                RrsetCheck::Bogus(reason) => {
+                    tracing::debug!(owner = %first.name, ?reason, "DS denial record not used");
+                    failure = failure.or(Some(reason));
+                }
             }
         }
         let nsecs = nsec::nsec_records(&secure);
@@ -499,13 +581,49 @@ impl Resolver {
         } else {
             nsec::ds_denial(&nsecs, name)
         };
-        match denial {
+        Err(match denial {
             DsDenial::InsecureDelegation | DsDenial::OptOut | DsDenial::TooManyIterations => {
                 KeyState::Insecure
             }
             DsDenial::NoZoneCut => KeyState::Secure(parent_keys.clone()),
-            DsDenial::NotProved => KeyState::Bogus(Reason::DenialMissing, name.clone()),
+            DsDenial::NotProved => {
+                KeyState::Bogus(failure.unwrap_or(Reason::DenialMissing), name.clone())
+            }
+        })
+    }
+
+    /// A DS or DNSKEY fetch judged by `judge`; a bogus verdict asks another server of the zone,
+    /// `MAX_VALIDATION_RESTARTS` times at most. `unreachable` is the reason when nothing came.
+    #[allow(clippy::too_many_arguments)]
+    async fn fetch_judged<T>(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        unreachable: Reason,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+        judge: impl Fn(&Message) -> Result<T, KeyState>,
+    ) -> Result<T, KeyState> {
+        let mut avoid: Vec<SocketAddr> = Vec::new();
+        let mut bogus: Option<KeyState> = None;
+        for _ in 0..=MAX_VALIDATION_RESTARTS {
+            let Some((reply, server)) = self
+                .fetch(name, record_type, budget, depth, ancestors, avoid.clone())
+                .await
+            else {
+                break;
+            };
+            match judge(&reply) {
+                Err(state @ KeyState::Bogus(..)) => {
+                    tracing::debug!(%name, %record_type, %server, "bogus, asking another server");
+                    bogus = Some(state);
+                    avoid.push(server);
+                }
+                other => return other,
+            }
         }
+        Err(bogus.unwrap_or_else(|| KeyState::Bogus(unreachable, name.clone())))
     }
 
     /// What the cache holds about `name`'s DS, shaped as a DS reply: the DS RRset with its
@@ -544,7 +662,8 @@ impl Resolver {
         budget: &Budget,
         depth: u8,
         ancestors: &[(Name, RecordType)],
-    ) -> Option<Message> {
+        avoid: Vec<SocketAddr>,
+    ) -> Option<(Message, SocketAddr)> {
         if ancestors
             .iter()
             .any(|(ancestor, ancestor_type)| ancestor == name && *ancestor_type == record_type)
@@ -552,13 +671,14 @@ impl Resolver {
             return None;
         }
         let (result, final_reply) = self
-            .walk_reply(
+            .walk_reply_avoiding(
                 name.clone(),
                 record_type,
                 budget,
                 depth,
                 ancestors.to_vec(),
                 true,
+                avoid,
             )
             .await;
         match result {
@@ -566,8 +686,16 @@ impl Resolver {
                 tracing::debug!(%name, %record_type, reason, "key fetch failed");
                 None
             }
-            _ => final_reply.map(|final_reply| final_reply.reply),
+            _ => final_reply.map(|final_reply| (final_reply.reply, final_reply.server)),
         }
+    }
+}
+
+/// A key state as a fetch judgement: bogus is worth asking another server.
+fn judged(state: KeyState) -> Result<KeyState, KeyState> {
+    match state {
+        KeyState::Bogus(..) => Err(state),
+        other => Ok(other),
     }
 }
 

@@ -87,7 +87,7 @@ struct Walk {
     /// The last question sent was a minimised one.
     last_sent_minimised: bool,
     /// A reply from a recursion-only server, kept in case no authoritative server answers.
-    recursion_lame_reply: Option<(Message, Query)>,
+    recursion_lame_reply: Option<(Message, Query, SocketAddr)>,
     /// Delegations above the current one, to fall back to when a referral leads nowhere.
     parents: Vec<Delegation>,
     /// Zones whose servers all failed in this walk: a new referral to them is not followed.
@@ -98,6 +98,9 @@ struct Walk {
     /// it is not bogus (`dnssec/validator.rs`).
     hold_final: bool,
     final_reply: Option<FinalReply>,
+    /// Servers whose reply the validator found bogus: another server of the zone is asked
+    /// (Unbound's validator restart, `val-max-restart`).
+    avoid: Vec<SocketAddr>,
 }
 
 /// A walk's last reply as scrubbed, with the zone whose servers gave it and the question sent.
@@ -106,6 +109,8 @@ pub(crate) struct FinalReply {
     pub(crate) reply: Message,
     pub(crate) zone: Name,
     pub(crate) question: Query,
+    /// The server that sent it.
+    pub(crate) server: SocketAddr,
 }
 
 impl Resolver {
@@ -131,8 +136,32 @@ impl Resolver {
         qtype: RecordType,
         budget: &Budget,
         depth: u8,
+        ancestors: Vec<(Name, RecordType)>,
+        hold_final: bool,
+    ) -> (WalkResult, Option<FinalReply>) {
+        self.walk_reply_avoiding(
+            qname,
+            qtype,
+            budget,
+            depth,
+            ancestors,
+            hold_final,
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// `walk_reply` never asking the servers in `avoid` (they sent bogus data).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn walk_reply_avoiding(
+        &self,
+        qname: Name,
+        qtype: RecordType,
+        budget: &Budget,
+        depth: u8,
         mut ancestors: Vec<(Name, RecordType)>,
         hold_final: bool,
+        avoid: Vec<SocketAddr>,
     ) -> (WalkResult, Option<FinalReply>) {
         ancestors.push((qname.clone(), qtype));
         let mut walk = Walk {
@@ -154,6 +183,7 @@ impl Resolver {
             refetched_zones: Vec::new(),
             hold_final,
             final_reply: None,
+            avoid,
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -226,6 +256,7 @@ impl Resolver {
         walk.primed = true;
         let hints = self.hints_delegation();
         let mut candidates = self.usable_addresses(&hints, RecordType::NS);
+        candidates.retain(|address| !walk.avoid.contains(address));
         order_socket_addresses(self, &Name::root(), &mut candidates);
         let question = Query::query(Name::root(), RecordType::NS);
         for server in candidates {
@@ -297,6 +328,7 @@ impl Resolver {
         }
         let (question, minimised) = self.outgoing_question(walk, &delegation);
         let mut candidates = self.usable_addresses(&delegation, question.query_type());
+        candidates.retain(|address| !walk.avoid.contains(address));
         order_socket_addresses(self, &delegation.zone, &mut candidates);
         let Some(server) = candidates.first().copied() else {
             let next = self.find_more_targets(walk, &mut delegation, budget).await;
@@ -413,7 +445,7 @@ impl Resolver {
             delegation.given_up.clear();
             return State::QueryTargets;
         }
-        if let Some((reply, question)) = walk.recursion_lame_reply.take() {
+        if let Some((reply, question, server)) = walk.recursion_lame_reply.take() {
             // Every server only recurses: Unbound then uses them all the same.
             let class = classify(
                 &reply,
@@ -424,7 +456,7 @@ impl Resolver {
             );
             let current =
                 std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
-            return self.act_on_final_class(walk, current, class, reply, &question);
+            return self.act_on_final_class(walk, current, class, reply, &question, server);
         }
         let (next_question, _) = self.outgoing_question(walk, delegation);
         if self.every_address_rests(delegation, next_question.query_type()) {
@@ -513,7 +545,7 @@ impl Resolver {
             }
             ReplyClass::RecursionLame => {
                 if !minimised && walk.recursion_lame_reply.is_none() {
-                    walk.recursion_lame_reply = Some((reply, question));
+                    walk.recursion_lame_reply = Some((reply, question, server));
                 }
                 delegation.give_up(server);
                 walk.delegation = Some(delegation);
@@ -530,7 +562,7 @@ impl Resolver {
                 walk.delegation = Some(delegation);
                 State::QueryTargets
             }
-            class => self.act_on_final_class(walk, delegation, class, reply, &question),
+            class => self.act_on_final_class(walk, delegation, class, reply, &question, server),
         }
     }
 
@@ -543,6 +575,7 @@ impl Resolver {
         class: ReplyClass,
         reply: Message,
         question: &Query,
+        server: SocketAddr,
     ) -> State {
         let zone = delegation.zone.clone();
         walk.delegation = Some(delegation);
@@ -562,6 +595,7 @@ impl Resolver {
             reply,
             zone,
             question: question.clone(),
+            server,
         };
         if walk.hold_final {
             walk.final_reply = Some(final_reply);
@@ -616,6 +650,7 @@ impl Resolver {
             reply,
             zone,
             question,
+            ..
         } = final_reply;
         let negative_state = states.answer;
         match result {

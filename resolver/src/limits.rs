@@ -158,6 +158,15 @@ pub const MAX_NSEC3_HASHES_PER_PROOF: usize = 130;
 /// Unbound `val-bogus-ttl`: how long data found bogus is cached, in seconds.
 pub const BOGUS_TTL: u32 = 60;
 
+/// ring (hickory's crypto) verifies RSA moduli of this many bits and more; shorter ones go to
+/// `dnssec/short_rsa.rs` (RustCrypto's `rsa`), as Unbound and BIND validate them.
+pub const RING_MIN_RSA_KEY_BITS: usize = 1024;
+
+/// RSA keys shorter than this are not validated: the zone is insecure (never bogus), as for an
+/// unsupported algorithm. 512 bits is the RFC 3110 §2 minimum for RSA/SHA-1 keys and the shortest
+/// in real test vectors; anything shorter is factored in seconds.
+pub const MIN_RSA_KEY_BITS: usize = 512;
+
 /// Unbound `val-max-restart` (default 5, `VAL_MAX_RESTART_COUNT`): after a bogus reply, the
 /// query (answer, DS or DNSKEY) is asked again of another server of the zone, this many times at
 /// most; each retry spends the client's query budget like any other walk.

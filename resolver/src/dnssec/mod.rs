@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Nothing here writes wire format or does cryptography by hand: hickory-proto builds the data
-//! to be signed, computes digests and NSEC3 hashes, and verifies with ring.
+//! to be signed, computes digests and NSEC3 hashes, and verifies with ring; RSA keys shorter than
+//! ring accepts go to RustCrypto's `rsa` (`short_rsa.rs`).
 
 pub mod anchors;
 pub mod denial;
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod nsec;
 pub mod nsec3;
 pub mod security;
+pub mod short_rsa;
 pub mod signature;
 pub(crate) mod validator;
 

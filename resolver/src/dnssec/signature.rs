@@ -8,6 +8,7 @@ use hickory_proto::dnssec::{Algorithm, PublicKey, TBS};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::dnssec::security::Reason;
+use crate::dnssec::short_rsa::{verify_short_rsa, ShortRsa};
 use crate::limits::{
     MAX_KEYS_TRIED_PER_SIGNATURE, MAX_SIGNATURES_TRIED_PER_RRSET, MAX_SIGNATURE_CHECKS_PER_QUERY,
 };
@@ -164,14 +165,24 @@ fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
     Some(modulus.len() * 8)
 }
 
-/// One signature with one key: hickory's TBS (canonical form, RFC 4034 §6) and verify.
+/// What one signature checked with one key gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyCheck {
+    Valid,
+    Invalid,
+    /// An RSA key under `MIN_RSA_KEY_BITS`: not validated (insecure, not bogus).
+    TooShort,
+}
+
+/// One signature with one key: hickory's TBS (canonical form, RFC 4034 §6) and verify, with
+/// ring, or with RustCrypto for RSA keys under ring's floor (`short_rsa.rs`).
 fn verify_with_key(
     owner: &Name,
     rrset: &[Record],
     rrsig: &RRSIG,
     key: &DNSKEY,
     switches: TestSwitches,
-) -> bool {
+) -> KeyCheck {
     let algorithm = rrsig.input().algorithm;
     #[allow(deprecated)]
     let sha1_family = matches!(
@@ -181,7 +192,7 @@ fn verify_with_key(
     #[allow(deprecated)]
     let dsa = matches!(algorithm, Algorithm::DSA | Algorithm::Unknown(6));
     if dsa && (switches.fake_dsa || switches.fake_sha1) {
-        return true;
+        return KeyCheck::Valid;
     }
     // ring verifies RSA moduli of 1024 bits and more only; Unbound's fake-sha1 covers the
     // short test keys of old vectors the same way.
@@ -189,15 +200,24 @@ fn verify_with_key(
         && switches.fake_sha1
         && rsa_modulus_bits(key.public_key().public_bytes()).is_some_and(|bits| bits < 1024)
     {
-        return true;
+        return KeyCheck::Valid;
     }
     if !algorithm.is_supported() {
-        return false;
+        return KeyCheck::Invalid;
     }
     let Ok(tbs) = TBS::from_input(owner, rrset_class(rrset), rrsig.input(), rrset.iter()) else {
-        return false;
+        return KeyCheck::Invalid;
     };
-    key.public_key().verify(tbs.as_ref(), rrsig.sig()).is_ok()
+    let key_bytes = key.public_key().public_bytes();
+    match verify_short_rsa(algorithm, key_bytes, tbs.as_ref(), rrsig.sig()) {
+        ShortRsa::Valid => KeyCheck::Valid,
+        ShortRsa::Invalid => KeyCheck::Invalid,
+        ShortRsa::TooShort => KeyCheck::TooShort,
+        ShortRsa::NotShort if key.public_key().verify(tbs.as_ref(), rrsig.sig()).is_ok() => {
+            KeyCheck::Valid
+        }
+        ShortRsa::NotShort => KeyCheck::Invalid,
+    }
 }
 
 fn rrset_class(rrset: &[Record]) -> hickory_proto::rr::DNSClass {
@@ -222,6 +242,7 @@ pub fn verify_rrset(
     let owner_labels = labels_without_wildcard(owner);
     let mut failure: Option<Reason> = None;
     let mut supported_seen = false;
+    let mut short_key_seen = false;
     let mut tried = 0;
     for signature in signatures {
         let Some(rrsig) = rrsig_of(signature) else {
@@ -266,14 +287,23 @@ pub fn verify_rrset(
                 && key.calculate_key_tag().ok() == Some(input.key_tag)
         });
         let mut verified = false;
+        let mut too_short = false;
         for key in candidates.take(MAX_KEYS_TRIED_PER_SIGNATURE) {
             if !context.allowance.take() {
                 return RrsetCheck::Bogus(Reason::WorkLimit);
             }
-            if verify_with_key(owner, rrset, rrsig, key, context.switches) {
-                verified = true;
-                break;
+            match verify_with_key(owner, rrset, rrsig, key, context.switches) {
+                KeyCheck::Valid => {
+                    verified = true;
+                    break;
+                }
+                KeyCheck::TooShort => too_short = true,
+                KeyCheck::Invalid => {}
             }
+        }
+        if !verified && too_short {
+            short_key_seen = true;
+            continue;
         }
         if !verified {
             failure = failure.or(Some(Reason::SignatureInvalid));
@@ -296,6 +326,7 @@ pub fn verify_rrset(
     }
     match failure {
         Some(reason) => RrsetCheck::Bogus(reason),
+        None if short_key_seen => RrsetCheck::Unsupported,
         None if !supported_seen
             && !signatures.is_empty()
             && only_unsupported(signatures, context.switches) =>

@@ -11,6 +11,7 @@ use crate::cache::{RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
 use crate::dnssec::validator::KeyCache;
+use crate::dnssec::{Security, ValidationCounts};
 use crate::iterate::budget::Budget;
 use crate::iterate::root_hints::builtin_root_hints;
 use crate::response::{build_response, response_skeleton};
@@ -39,6 +40,8 @@ pub struct Resolver {
     pub(crate) loopback_allowed: bool,
     /// The validator's key cache: the chain of trust's result per zone (`dnssec/validator.rs`).
     pub(crate) key_cache: KeyCache,
+    /// Client answers by DNSSEC status, for the statistics (validation on only).
+    pub(crate) validation_counts: ValidationCounts,
 }
 
 impl Resolver {
@@ -78,6 +81,7 @@ impl Resolver {
             forward_zones,
             loopback_allowed,
             key_cache: KeyCache::default(),
+            validation_counts: ValidationCounts::default(),
             config,
             transport,
             clock,
@@ -113,6 +117,7 @@ impl Resolver {
             .lookup(name, question.query_type(), &budget, 0, Vec::new())
             .await;
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), "resolved");
+        self.count_validation(resolution.verdict.security);
         let mut response = build_response(request, resolution);
         if !self.config.minimal_responses {
             // The walk's final reply first, so its NS set and addresses are in the cache.
@@ -147,9 +152,17 @@ impl Resolver {
             .as_ref()
             .is_some_and(|edns| edns.flags().dnssec_ok);
         let resolution = self.lookup_cached(question.name(), question.query_type(), dnssec_ok)?;
+        self.count_validation(resolution.verdict.security);
         let mut response = build_response(request, resolution);
         self.add_optional_sections(&mut response);
         Some(response)
+    }
+
+    /// Counts one client answer by its DNSSEC status, when validating.
+    pub(crate) fn count_validation(&self, security: Security) {
+        if self.config.dnssec.enabled {
+            self.validation_counts.count(security);
+        }
     }
 
     /// Whether the resolver may send a query to this address at all.

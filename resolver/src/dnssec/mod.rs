@@ -25,5 +25,5 @@ pub mod signature;
 pub(crate) mod validator;
 
 pub use anchors::{AnchorError, Anchors};
-pub use security::{Reason, Security, Verdict};
+pub use security::{Reason, Security, ValidationCounters, ValidationCounts, Verdict};
 pub use signature::{CheckAllowance, TestSwitches};

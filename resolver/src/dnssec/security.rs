@@ -1,6 +1,8 @@
 //! Validation outcomes (RFC 4033 §5: secure, insecure, bogus, indeterminate) and why data is bogus.
 //! Each reason maps to its RFC 8914 Extended DNS Error code; nothing here does any checking.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use hickory_proto::rr::Name;
 
 /// The security status of an RRset or of a whole answer (RFC 4033 §5, RFC 4035 §4.3).
@@ -185,6 +187,43 @@ impl Verdict {
         self.reason
             .as_ref()
             .map(|(reason, name)| format!("{} at {name}", reason.describe()))
+    }
+}
+
+/// Answers given to clients by their DNSSEC status (Unbound's `num.answer.secure`,
+/// `num.answer.bogus`): relaxed counters, one add per answer.
+#[derive(Debug, Default)]
+pub struct ValidationCounts {
+    secure: AtomicU64,
+    insecure: AtomicU64,
+    bogus: AtomicU64,
+}
+
+/// A reading of `ValidationCounts`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ValidationCounters {
+    pub secure: u64,
+    pub insecure: u64,
+    /// Bogus and indeterminate answers (SERVFAIL, or the data for a CD client).
+    pub bogus: u64,
+}
+
+impl ValidationCounts {
+    pub fn count(&self, security: Security) {
+        let counter = match security {
+            Security::Secure => &self.secure,
+            Security::Insecure => &self.insecure,
+            Security::Indeterminate | Security::Bogus => &self.bogus,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn read(&self) -> ValidationCounters {
+        ValidationCounters {
+            secure: self.secure.load(Ordering::Relaxed),
+            insecure: self.insecure.load(Ordering::Relaxed),
+            bogus: self.bogus.load(Ordering::Relaxed),
+        }
     }
 }
 

@@ -69,6 +69,14 @@ pub struct ConfigFile {
     #[serde(default)]
     pub private_domain: Vec<Entry>,
     pub rrset_roundrobin: Option<bool>,
+    /// DNSSEC validation (default on); `false` is `--no-dnssec`.
+    pub dnssec: Option<bool>,
+    /// Trust anchor files (DS or DNSKEY records in zone-file syntax), as `--trust-anchor`.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
+    /// Negative trust anchors (RFC 7646), as `--insecure-domain`.
+    #[serde(default)]
+    pub insecure_domains: Vec<Entry>,
 }
 
 /// Why a config file could not be used; always names the file, and the line when known.
@@ -170,6 +178,8 @@ impl ConfigFile {
             ("local-data-ptr", config.local_data_ptr.len()),
             ("private-address", config.private_address.len()),
             ("private-domain", config.private_domain.len()),
+            ("trust-anchors", config.trust_anchors.len()),
+            ("insecure-domains", config.insecure_domains.len()),
         ] {
             if length > MAX_CONFIG_LIST_ENTRIES {
                 return Err((None, ConfigErrorKind::TooManyEntries(key)));
@@ -185,6 +195,7 @@ impl ConfigFile {
             }
         };
         self.zones.iter_mut().for_each(join);
+        self.trust_anchors.iter_mut().for_each(join);
         if let Some(path) = self.root_hints.as_mut() {
             join(path);
         }

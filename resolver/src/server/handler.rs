@@ -104,6 +104,7 @@ impl<R: Resolve> ResolverHandler<R> {
     pub fn render_statistics(&self) -> String {
         self.statistics.render(
             self.in_flight.resolver().cache_counters(),
+            self.in_flight.resolver().validation_counters(),
             self.in_flight.running(),
         )
     }

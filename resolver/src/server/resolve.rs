@@ -76,6 +76,11 @@ pub trait Resolve: Send + Sync + 'static {
     fn cache_counters(&self) -> Option<CacheCounters> {
         None
     }
+
+    /// Client answers by DNSSEC status, if the engine validates.
+    fn validation_counters(&self) -> Option<crate::dnssec::ValidationCounters> {
+        None
+    }
 }
 
 impl Resolve for crate::Resolver {
@@ -120,7 +125,15 @@ impl Resolve for crate::Resolver {
         }
         let authentic_data = secure && (dnssec_ok || query.authentic_data());
         match write_answer(query, &resolution, limit, authentic_data) {
-            Some(bytes) => CachedBytes::Answer(bytes),
+            Some(bytes) => {
+                let worst = resolution
+                    .validations()
+                    .filter_map(|state| state.security)
+                    .max()
+                    .unwrap_or(crate::dnssec::Security::Secure);
+                self.count_validation(worst);
+                CachedBytes::Answer(bytes)
+            }
             None => CachedBytes::Unknown,
         }
     }
@@ -139,6 +152,12 @@ impl Resolve for crate::Resolver {
         self.failures.clear();
         self.key_cache.clear();
         FlushOutcome::Flushed
+    }
+    fn validation_counters(&self) -> Option<crate::dnssec::ValidationCounters> {
+        self.config
+            .dnssec
+            .enabled
+            .then(|| self.validation_counts.read())
     }
     // TODO(resolver core): `cache_counters` once the cache counts hits and misses.
 }

@@ -173,7 +173,8 @@ async fn daemon(
         .join(" ");
     tracing::info!(
         control = %control_path.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string()),
-        "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}; {flavor}"
+        "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}; {flavor}; {}",
+        settings.dnssec_mode
     );
 
     signals.serve(&reloader).await;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
-use crate::config::{ForwardZone, ResolverConfig};
+use crate::config::{DnssecConfig, ForwardZone, ResolverConfig};
+use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::config_file::{ConfigError, ConfigFile, Entry};
@@ -86,6 +87,18 @@ pub struct Arguments {
     /// do-ip6: no), for hosts without IPv6 connectivity
     #[arg(long)]
     pub no_ip6: bool,
+    /// Trust anchor file: DS or DNSKEY records in zone-file syntax (repeatable; Unbound's
+    /// trust-anchor-file). Replaces the built-in IANA root KSKs, which apply only when
+    /// iterating from the built-in root hints
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Vec<PathBuf>,
+    /// Do not validate at or below NAME (a negative trust anchor, RFC 7646; Unbound's
+    /// domain-insecure; repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub insecure_domain: Vec<String>,
+    /// Turn DNSSEC validation off (no AD, bogus data passed on)
+    #[arg(long)]
+    pub no_dnssec: bool,
     /// Serve a local zone, Unbound's `local-zone` (repeatable): "NAME TYPE", TYPE one of static,
     /// transparent, typetransparent, redirect, refuse, deny, inform, inform_deny,
     /// always_transparent, always_refuse, always_nxdomain, always_nodata, always_deny,
@@ -240,6 +253,103 @@ pub enum SettingsError {
         text: String,
     },
     Local(LocalSettingsError),
+    TrustAnchor {
+        file: PathBuf,
+        error: TrustAnchorError,
+    },
+    InsecureDomain {
+        origin: Origin,
+        text: String,
+    },
+}
+
+/// Why a trust anchor file could not be used.
+#[derive(Debug)]
+pub enum TrustAnchorError {
+    Read(std::io::ErrorKind),
+    /// Too large to be an anchor file (`MAX_TRUST_ANCHOR_FILE_BYTES`).
+    TooLarge,
+    Record(AnchorError),
+    /// No DS or DNSKEY record in it.
+    Empty,
+}
+
+impl fmt::Display for TrustAnchorError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrustAnchorError::Read(std::io::ErrorKind::NotFound) => {
+                write!(formatter, "no such file")
+            }
+            TrustAnchorError::Read(kind) => write!(formatter, "cannot read: {kind}"),
+            TrustAnchorError::TooLarge => write!(
+                formatter,
+                "larger than {MAX_TRUST_ANCHOR_FILE_BYTES} bytes: not a trust anchor file"
+            ),
+            TrustAnchorError::Record(error) => write!(formatter, "{error}"),
+            TrustAnchorError::Empty => write!(formatter, "no DS or DNSKEY record"),
+        }
+    }
+}
+
+/// Largest trust anchor file read: a root anchor file is under 1 KB; bounds the read.
+const MAX_TRUST_ANCHOR_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Where validation starts, as the daemon runs it, for the ready line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DnssecMode {
+    /// The built-in IANA root KSKs (iterating from the built-in root hints).
+    RootAnchor,
+    /// The anchors of `--trust-anchor` files.
+    Configured(usize),
+    /// `--no-dnssec` or `dnssec: false`.
+    Off,
+    /// Root hints from a file or every query forwarded, and no trust anchor given: the IANA
+    /// root key cannot be assumed to sign that root, so nothing is validated.
+    NoAnchor,
+}
+
+impl fmt::Display for DnssecMode {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DnssecMode::RootAnchor => {
+                write!(formatter, "DNSSEC validating from the IANA root KSKs")
+            }
+            DnssecMode::Configured(count) => {
+                write!(
+                    formatter,
+                    "DNSSEC validating from {count} configured trust anchors"
+                )
+            }
+            DnssecMode::Off => write!(formatter, "DNSSEC validation off"),
+            DnssecMode::NoAnchor => write!(
+                formatter,
+                "DNSSEC not validating: root hints from a file (or forwarding everything) and \
+                 no --trust-anchor given, so the built-in IANA root key does not apply"
+            ),
+        }
+    }
+}
+
+/// Reads one trust anchor file into `anchors`; how many records it held.
+fn read_trust_anchor_file(path: &Path, anchors: &mut Anchors) -> Result<usize, SettingsError> {
+    use std::io::Read as _;
+    let error = |error| SettingsError::TrustAnchor {
+        file: path.to_path_buf(),
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(|e| error(TrustAnchorError::Read(e.kind())))?;
+    let mut text = String::new();
+    file.take(MAX_TRUST_ANCHOR_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| error(TrustAnchorError::Read(e.kind())))?;
+    if text.len() as u64 > MAX_TRUST_ANCHOR_FILE_BYTES {
+        return Err(error(TrustAnchorError::TooLarge));
+    }
+    match anchors.add_text(&text) {
+        Ok(0) => Err(error(TrustAnchorError::Empty)),
+        Ok(count) => Ok(count),
+        Err(record) => Err(error(TrustAnchorError::Record(record))),
+    }
 }
 
 impl fmt::Display for SettingsError {
@@ -252,6 +362,8 @@ impl fmt::Display for SettingsError {
             SettingsError::Listen { origin, text } => write!(formatter, "{origin}: invalid listen address {text:?}: expected ADDR:PORT (e.g. 127.0.0.1:53, [::1]:53)"),
             SettingsError::Forward { origin, text } => write!(formatter, "{origin}: invalid forwarder {text:?}: expected ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)"),
             SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=ADDR[,ADDR]"),
+            SettingsError::TrustAnchor { file, error } => write!(formatter, "{}: {error}", file.display()),
+            SettingsError::InsecureDomain { origin, text } => write!(formatter, "{origin}: invalid insecure domain {text:?}: expected a domain name"),
             SettingsError::DefaultZones { origin, text } => write!(formatter, "{origin}: invalid default-zones {text:?}: expected auto, all or localhost"),
             SettingsError::Local(error) => write!(formatter, "{error}"),
         }
@@ -263,6 +375,8 @@ impl std::error::Error for SettingsError {}
 /// Everything the daemon runs with, checked.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// Where validation starts (said once on the ready line).
+    pub dnssec_mode: DnssecMode,
     pub listen: Vec<SocketAddr>,
     pub access: AccessList,
     pub zones: Vec<String>,
@@ -368,7 +482,15 @@ impl Settings {
                 .collect()
         };
 
+        let (dnssec, dnssec_mode) = dnssec_settings(
+            arguments,
+            &file,
+            &path,
+            !root_hints.is_empty(),
+            &forward_zones,
+        )?;
         let resolver = ResolverConfig {
+            dnssec,
             root_hints,
             forward_zones,
             qname_minimisation: !arguments.no_qname_minimisation
@@ -413,6 +535,7 @@ impl Settings {
         }
         let local = local_settings(arguments, &file, &path, &resolver)?;
         Ok(Settings {
+            dnssec_mode,
             listen,
             access: AccessList::with_allowed(allowed).with_snoopers(snoopers),
             zones,
@@ -499,6 +622,64 @@ fn local_settings(
     };
     LocalAnswers::build(&local).map_err(SettingsError::Local)?;
     Ok(local)
+}
+
+/// Validation settings (RFC 4033 §5): on by default. The built-in IANA root KSKs apply only when
+/// iterating from the built-in IANA root hints: a hints file (a lab's root) or forwarding
+/// everything needs `--trust-anchor`, else nothing is validated (`DnssecMode::NoAnchor`).
+fn dnssec_settings(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+    own_root_hints: bool,
+    forward_zones: &[ForwardZone],
+) -> Result<(DnssecConfig, DnssecMode), SettingsError> {
+    let enabled = !arguments.no_dnssec && file.dnssec.unwrap_or(true);
+    if !enabled {
+        return Ok((DnssecConfig::default(), DnssecMode::Off));
+    }
+    let anchor_files = if arguments.trust_anchor.is_empty() {
+        &file.trust_anchors
+    } else {
+        &arguments.trust_anchor
+    };
+    let forwarding_everything = forward_zones.iter().any(|zone| zone.suffix.is_root());
+    let (mut anchors, mode) = if !anchor_files.is_empty() {
+        let mut anchors = Anchors::empty();
+        let mut count = 0;
+        for anchor_file in anchor_files {
+            count += read_trust_anchor_file(anchor_file, &mut anchors)?;
+        }
+        (anchors, DnssecMode::Configured(count))
+    } else if own_root_hints || forwarding_everything {
+        (Anchors::empty(), DnssecMode::NoAnchor)
+    } else {
+        (Anchors::builtin_root(), DnssecMode::RootAnchor)
+    };
+    let insecure = pick(
+        &arguments.insecure_domain,
+        &file.insecure_domains,
+        "insecure-domain",
+        path,
+    );
+    for (text, origin) in insecure {
+        let name = Name::from_ascii(&text)
+            .ok()
+            .filter(|_| !text.is_empty())
+            .ok_or_else(|| SettingsError::InsecureDomain {
+                origin,
+                text: text.clone(),
+            })?;
+        anchors.add_negative(name);
+    }
+    Ok((
+        DnssecConfig {
+            enabled: mode != DnssecMode::NoAnchor,
+            anchors,
+            ..DnssecConfig::default()
+        },
+        mode,
+    ))
 }
 
 impl Arguments {
@@ -783,5 +964,116 @@ mod tests {
         assert_eq!(settings.resolver.cache_max_entries, 10);
         assert_eq!(settings.resolver.max_negative_ttl, 60);
         let _ = std::fs::remove_file(path);
+    }
+
+    const ROOT_DS: &str =
+        ". 86400 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n";
+
+    #[test]
+    fn validation_is_on_from_the_root_key_with_the_built_in_hints_only() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("default settings failed")
+        };
+        assert_eq!(default.dnssec_mode, DnssecMode::RootAnchor);
+        assert!(default.resolver.dnssec.enabled);
+        assert!(default
+            .resolver
+            .dnssec
+            .anchors
+            .closest(&Name::root())
+            .is_some());
+        let hints = write_config(
+            "hints",
+            ". 3600000 NS a.root.lab.\na.root.lab. 3600000 A 127.61.0.1\n",
+        );
+        let lab = Arguments {
+            root_hints: Some(hints.clone()),
+            ..Arguments::default()
+        };
+        let Ok(lab) = Settings::load(&lab) else {
+            panic!("lab settings failed")
+        };
+        assert_eq!(lab.dnssec_mode, DnssecMode::NoAnchor);
+        assert!(!lab.resolver.dnssec.enabled);
+        let forwarding = Arguments {
+            forward: vec!["192.0.2.1".to_string()],
+            ..Arguments::default()
+        };
+        let Ok(forwarding) = Settings::load(&forwarding) else {
+            panic!("forwarding settings failed")
+        };
+        assert_eq!(forwarding.dnssec_mode, DnssecMode::NoAnchor);
+        let anchor = write_config("anchor", ROOT_DS);
+        let anchored = Arguments {
+            root_hints: Some(hints.clone()),
+            trust_anchor: vec![anchor.clone()],
+            insecure_domain: vec!["corp.example.".to_string()],
+            ..Arguments::default()
+        };
+        let Ok(anchored) = Settings::load(&anchored) else {
+            panic!("anchored settings failed")
+        };
+        assert_eq!(anchored.dnssec_mode, DnssecMode::Configured(1));
+        assert!(anchored.resolver.dnssec.enabled);
+        let anchors = &anchored.resolver.dnssec.anchors;
+        assert!(anchors.is_negative(&Name::from_ascii("www.corp.example.").unwrap()));
+        let off = Arguments {
+            no_dnssec: true,
+            ..Arguments::default()
+        };
+        let Ok(off) = Settings::load(&off) else {
+            panic!("off settings failed")
+        };
+        assert_eq!(off.dnssec_mode, DnssecMode::Off);
+        assert!(!off.resolver.dnssec.enabled);
+        for path in [hints, anchor] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    #[test]
+    fn dnssec_keys_of_the_config_file_and_a_bad_anchor_file_named() {
+        let anchor = write_config("file-anchor", ROOT_DS);
+        let path = write_config(
+            "dnssec",
+            &format!(
+                "trust-anchors: [\"{}\"]\ninsecure-domains: [lab.example.]\n",
+                anchor.display()
+            ),
+        );
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        assert_eq!(settings.dnssec_mode, DnssecMode::Configured(1));
+        assert!(settings
+            .resolver
+            .dnssec
+            .anchors
+            .is_negative(&Name::from_ascii("lab.example.").unwrap()));
+        let off = write_config("dnssec-off", "dnssec: false\n");
+        let Ok(settings) = Settings::load(&Arguments {
+            config: Some(off.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert_eq!(settings.dnssec_mode, DnssecMode::Off);
+        let bad = write_config("bad-anchor", "example. 3600 IN A 192.0.2.1\n");
+        let Err(error) = Settings::load(&Arguments {
+            trust_anchor: vec![bad.clone()],
+            ..Arguments::default()
+        }) else {
+            panic!("a bad anchor file must be refused")
+        };
+        let text = error.to_string();
+        assert!(text.starts_with(&bad.display().to_string()), "{text}");
+        assert!(text.contains("line 1"), "{text}");
+        for file in [anchor, path, off, bad] {
+            let _ = std::fs::remove_file(file);
+        }
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use hickory_proto::op::ResponseCode;
 
+use crate::dnssec::ValidationCounters;
 use crate::server::limits::LATENCY_BUCKETS_MILLISECONDS;
 use crate::server::resolve::CacheCounters;
 use crate::upstream::transport::{ExchangeFuture, Protocol, Transport};
@@ -76,8 +77,13 @@ impl Statistics {
         }
     }
 
-    /// `name value` lines; cache counters come from the engine when it keeps them.
-    pub fn render(&self, cache: Option<CacheCounters>, running: usize) -> String {
+    /// `name value` lines; cache and DNSSEC counters come from the engine when it keeps them.
+    pub fn render(
+        &self,
+        cache: Option<CacheCounters>,
+        validation: Option<ValidationCounters>,
+        running: usize,
+    ) -> String {
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let mut lines: Vec<(String, String)> = [
             ("queries", &self.queries),
@@ -115,6 +121,14 @@ impl Statistics {
         let (hits, misses) = (hits.to_string(), misses.to_string());
         lines.push(("cache.hits".to_string(), hits));
         lines.push(("cache.misses".to_string(), misses));
+        if let Some(validation) = validation {
+            lines.push(("dnssec.secure".to_string(), validation.secure.to_string()));
+            lines.push((
+                "dnssec.insecure".to_string(),
+                validation.insecure.to_string(),
+            ));
+            lines.push(("dnssec.bogus".to_string(), validation.bogus.to_string()));
+        }
         let mut lower = 0;
         for (bound, counter) in LATENCY_BUCKETS_MILLISECONDS.iter().zip(self.latency.iter()) {
             lines.push((

@@ -373,4 +373,54 @@ mod tests {
         assert!(allowance.take());
         assert!(!allowance.take());
     }
+
+    /// KeyTrap (CVE-2023-50387): an RRset with 20 signatures, all naming a key tag that 10
+    /// identical DNSKEYs share, costs at most MAX_SIGNATURES_TRIED_PER_RRSET ×
+    /// MAX_KEYS_TRIED_PER_SIGNATURE checks; RRset after RRset, the query's allowance runs out and
+    /// the answer is bogus (WorkLimit) instead of the work going on.
+    #[test]
+    fn colliding_key_tags_and_piles_of_signatures_cost_a_bounded_number_of_checks() {
+        use crate::replay::record_text::parse_record;
+        use hickory_proto::dnssec::PublicKeyBuf;
+        let key = DNSKEY::with_flags(
+            257,
+            PublicKeyBuf::new(vec![0x5a; 64], Algorithm::ECDSAP256SHA256),
+        );
+        let tag = key.calculate_key_tag().unwrap();
+        let keys = ZoneKeys {
+            zone: Name::from_ascii("example.").unwrap(),
+            keys: vec![key; 10],
+        };
+        let rrset = [parse_record("www.example. 300 IN A 192.0.2.1").unwrap()];
+        let signatures: Vec<Record> = (0..20)
+            .map(|index| {
+                parse_record(&format!(
+                    "www.example. 300 IN RRSIG A 13 2 300 20330101000000 20000101000000 {tag} \
+                     example. {}",
+                    data_encoding::BASE64.encode(&[index; 64])
+                ))
+                .unwrap()
+            })
+            .collect();
+        let signatures: Vec<&Record> = signatures.iter().collect();
+        let allowance = CheckAllowance::default();
+        let context = CheckContext {
+            now: 1_800_000_000,
+            allowance: &allowance,
+            switches: TestSwitches::default(),
+        };
+        let per_rrset = MAX_SIGNATURES_TRIED_PER_RRSET * MAX_KEYS_TRIED_PER_SIGNATURE;
+        assert_eq!(
+            verify_rrset(&rrset, &signatures, &keys, context),
+            RrsetCheck::Bogus(Reason::SignatureInvalid)
+        );
+        let per_rrset = u32::try_from(per_rrset).unwrap();
+        assert_eq!(allowance.left(), MAX_SIGNATURE_CHECKS_PER_QUERY - per_rrset);
+        let mut outcomes = Vec::new();
+        for _ in 0..MAX_SIGNATURE_CHECKS_PER_QUERY {
+            outcomes.push(verify_rrset(&rrset, &signatures, &keys, context));
+        }
+        assert_eq!(allowance.left(), 0);
+        assert_eq!(outcomes.last(), Some(&RrsetCheck::Bogus(Reason::WorkLimit)));
+    }
 }

@@ -277,6 +277,11 @@ impl Resolver {
             }
             states.push(rrset_state);
         }
+        // An answer of RRSIGs alone (an RRSIG question) has no RRset a signature covers: it
+        // cannot be proved, so it is insecure, never AD (Unbound answers it unchecked).
+        if matches!(result, WalkResult::Answer(_)) && states.is_empty() {
+            return verdict.worst(Verdict::insecure());
+        }
         let end = chain_end(reply, qname);
         let qtype = question.query_type();
         match result {

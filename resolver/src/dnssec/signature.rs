@@ -142,11 +142,9 @@ pub fn time_window(rrsig: &RRSIG, now: u32) -> Result<(), Reason> {
 
 /// The name without a leading `*` label, for label counting (RFC 4034 §3.1.3).
 fn labels_without_wildcard(name: &Name) -> u8 {
-    if name.is_wildcard() {
-        name.num_labels().saturating_sub(1)
-    } else {
-        name.num_labels()
-    }
+    // hickory's `num_labels` already leaves a leading `*` out (RFC 4034 §3.1.3's count):
+    // `*.example.` has 1, as its RRSIG's Labels field says.
+    name.num_labels()
 }
 
 /// An RSA key's modulus length in bits from its RFC 3110 §2 wire form; None if malformed.
@@ -364,6 +362,40 @@ mod tests {
         assert_eq!(rsa_modulus_bits(&key), Some(512));
         assert_eq!(rsa_modulus_bits(&[]), None);
         assert_eq!(rsa_modulus_bits(&[9, 1]), None);
+    }
+
+    /// An RRset owned by a wildcard (`*.example.`, an NSEC proof's owner) has one label by RFC
+    /// 4034 §3.1.3, as its RRSIG says: the signature is checked, not passed over as too long.
+    #[test]
+    fn signature_over_a_wildcard_owned_rrset_is_checked() {
+        use crate::replay::record_text::parse_record;
+        use hickory_proto::dnssec::PublicKeyBuf;
+        let key = DNSKEY::with_flags(
+            257,
+            PublicKeyBuf::new(vec![0x5a; 64], Algorithm::ECDSAP256SHA256),
+        );
+        let tag = key.calculate_key_tag().unwrap();
+        let keys = ZoneKeys {
+            zone: Name::from_ascii("example.").unwrap(),
+            keys: vec![key],
+        };
+        let rrset = [parse_record("*.example. 300 IN A 192.0.2.1").unwrap()];
+        let signature = parse_record(&format!(
+            "*.example. 300 IN RRSIG A 13 1 300 20330101000000 20000101000000 {tag} example. {}",
+            data_encoding::BASE64.encode(&[7; 64])
+        ))
+        .unwrap();
+        let allowance = CheckAllowance::default();
+        let context = CheckContext {
+            now: 1_800_000_000,
+            allowance: &allowance,
+            switches: TestSwitches::default(),
+        };
+        // The made-up signature fails its check: it was tried (not "RRSIGs missing").
+        assert_eq!(
+            verify_rrset(&rrset, &[&signature], &keys, context),
+            RrsetCheck::Bogus(Reason::SignatureInvalid)
+        );
     }
 
     #[test]

@@ -158,6 +158,7 @@ fi
 trust_anchor=$(sed -n 's/.*lab trust anchor: //p' "$authority_log" | tail -n 1)
 if [ -n "$trust_anchor" ] && "$binaries/resolver" --help 2>/dev/null | grep -q -- '--trust-anchor'; then
     resolver_arguments+=(--trust-anchor "$trust_anchor")
+    validating=1
 fi
 RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 "$binaries/resolver" "${resolver_arguments[@]}" \
     >"$resolver_log" 2>&1 &
@@ -241,6 +242,33 @@ if [ "$large_count" = 20 ]; then
 else
     printf '  FAIL  %-24s %-5s %s records, expected 20\n' large.big.test TXT "$large_count"
     failures=$((failures + 1))
+fi
+# DNSSEC verdicts (when the resolver was given the lab's trust anchor): a signed zone's answer
+# carries ad, the unsigned child's does not, the zone whose DS matches no key is SERVFAIL.
+verdict() {
+    local name=$1 expected=$2 header flags status got
+    header=$("$binaries/rdig" "@$resolver_address" -p "$resolver_port" "$name" A +dnssec \
+        +timeout=5 +tries=2 2>&1 | grep -E '^;; (->>HEADER<<-|flags:)' | tr '\n' ' ')
+    status=$(printf '%s' "$header" | sed -n 's/.*status: \([A-Z]*\).*/\1/p')
+    flags=$(printf '%s' "$header" | sed -n 's/.*flags:\([^;]*\);.*/\1/p')
+    case "$status:$flags" in
+        NOERROR:*" ad"*) got=secure ;;
+        NOERROR:*) got=insecure ;;
+        SERVFAIL:*) got=bogus ;;
+        *) got="status ${status:-none}" ;;
+    esac
+    if [ "$got" = "$expected" ]; then
+        printf '  ok    %-24s %-5s %s\n' "$name" A "$got"
+    else
+        printf '  FAIL  %-24s %-5s got %s, expected %s\n' "$name" A "$got" "$expected"
+        failures=$((failures + 1))
+    fi
+}
+if [ "${validating:-0}" = 1 ]; then
+    verdict www.example.test secure
+    verdict anything.wild.test secure
+    verdict www.insecure.test insecure
+    verdict www.bogus.test bogus
 fi
 if [ "$failures" != 0 ]; then
     echo "lab.sh: $failures check(s) failed" >&2

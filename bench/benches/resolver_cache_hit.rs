@@ -92,6 +92,7 @@ fn main() {
         forward_zones: vec![ForwardZone {
             suffix: Name::from_ascii(origin).unwrap_or_else(|_| fail("bad origin".into())),
             upstreams: vec![upstream],
+            ..ForwardZone::default()
         }],
         allow_loopback_upstream: true,
         cache_max_entries: 1_000_000,

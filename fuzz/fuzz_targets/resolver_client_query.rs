@@ -80,6 +80,7 @@ fuzz_target!(|data: &[u8]| {
         forward_zones: vec![ForwardZone {
             suffix: hickory_proto::rr::Name::root(),
             upstreams: vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 53)],
+            ..ForwardZone::default()
         }],
         ..ResolverConfig::default()
     };

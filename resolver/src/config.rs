@@ -15,11 +15,35 @@ pub struct RootHint {
     pub address: IpAddr,
 }
 
-/// Queries for names at or below `suffix` go to `upstreams` (RD=1) instead of being iterated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Queries for names at or below `suffix` go to `upstreams` (RD=1) instead of being iterated
+/// (Unbound's `forward-zone`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ForwardZone {
     pub suffix: Name,
     pub upstreams: Vec<SocketAddr>,
+    /// `forward-host`: forwarders given by name, their addresses resolved when needed.
+    pub hosts: Vec<Name>,
+    /// `forward-first`: when every forwarder fails, iterate as if the zone were not configured.
+    pub first: bool,
+    /// `forward-tcp-upstream`: ask the forwarders over TCP only.
+    pub tcp_upstream: bool,
+}
+
+/// Names at or below `suffix` are resolved from these authoritative servers (RD=0), not from
+/// the delegation the parent publishes (Unbound's `stub-zone`; a root stub is the root hints).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StubZone {
+    pub suffix: Name,
+    /// `stub-addr`.
+    pub addresses: Vec<SocketAddr>,
+    /// `stub-host`: servers given by name, their addresses resolved when needed.
+    pub hosts: Vec<Name>,
+    /// `stub-prime`: ask the servers for the zone's NS set first and use the servers it names.
+    pub prime: bool,
+    /// `stub-first`: when every stub server fails, iterate as if the zone were not configured.
+    pub first: bool,
+    /// `stub-tcp-upstream`: ask the stub servers over TCP only.
+    pub tcp_upstream: bool,
 }
 
 /// Everything a `Resolver` needs to know. Fields may be added (with defaults), never removed.
@@ -29,6 +53,11 @@ pub struct ResolverConfig {
     pub root_hints: Vec<RootHint>,
     /// Forwarding zones; a zone with suffix `.` forwards everything (forwarding mode).
     pub forward_zones: Vec<ForwardZone>,
+    /// Stub zones other than the root (a root stub is `root_hints`). The deepest configured
+    /// zone (stub or forward) enclosing a name decides; a cached delegation below a stub wins.
+    pub stub_zones: Vec<StubZone>,
+    /// Unbound `tcp-upstream`: every upstream query goes over TCP.
+    pub tcp_upstream: bool,
     /// RFC 9156 QNAME minimisation (relaxed mode).
     pub qname_minimisation: bool,
     /// Whether IPv6 server addresses may be used.
@@ -98,6 +127,8 @@ impl Default for ResolverConfig {
         ResolverConfig {
             root_hints: Vec::new(),
             forward_zones: Vec::new(),
+            stub_zones: Vec::new(),
+            tcp_upstream: false,
             qname_minimisation: true,
             do_ip6: true,
             do_ip4: true,

@@ -36,7 +36,7 @@ pub struct Resolver {
     /// Forward zones, deepest suffix first, so the first match is the closest.
     pub(crate) forward_zones: Vec<ForwardZone>,
     /// Unbound `do-not-query-localhost` off: set by config, or because the configured
-    /// hints or forwarders are themselves loopback (a lab).
+    /// hints, forwarders or stub servers are themselves loopback (a lab).
     pub(crate) loopback_allowed: bool,
     /// The validator's key cache: the chain of trust's result per zone (`dnssec/validator.rs`).
     pub(crate) key_cache: KeyCache,
@@ -65,6 +65,12 @@ impl Resolver {
                 .forward_zones
                 .iter()
                 .flat_map(|zone| zone.upstreams.iter())
+                .chain(
+                    config
+                        .stub_zones
+                        .iter()
+                        .flat_map(|zone| zone.addresses.iter()),
+                )
                 .any(|upstream| is_loopback(upstream.ip()));
         let loopback_allowed = config.allow_loopback_upstream || configured_loopback;
         let policy = TtlPolicy {

@@ -488,6 +488,7 @@ mod concurrency {
                 upstreams: vec!["127.60.2.1:53"
                     .parse()
                     .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53))],
+                ..Default::default()
             }],
             allow_loopback_upstream: true,
             ..resolver::config::ResolverConfig::default()

@@ -14,6 +14,16 @@ pub struct NameServer {
     pub looked_up: bool,
 }
 
+/// The stub or forward zone of the configuration a delegation comes from or lies below.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfiguredZone {
+    pub name: Name,
+    /// `stub-first`/`forward-first`: when its servers fail, iterate without the zone.
+    pub first: bool,
+    /// `stub-tcp-upstream`/`forward-tcp-upstream`.
+    pub tcp_upstream: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct Delegation {
     /// The zone the servers are authoritative for (the scrubber's bailiwick).
@@ -29,6 +39,9 @@ pub struct Delegation {
     pub parent_side_added: bool,
     /// Built from the cache (not from a referral just received): may be stale.
     pub from_cache: bool,
+    /// Set at or below a configured stub or forward zone: unless it is a `first` zone, the walk
+    /// never looks above it for other servers (Unbound's `can_have_last_resort`).
+    pub configured: Option<ConfiguredZone>,
 }
 
 impl Delegation {
@@ -41,6 +54,7 @@ impl Delegation {
             name_lookups: 0,
             parent_side_added: false,
             from_cache: false,
+            configured: None,
         }
     }
 
@@ -55,6 +69,22 @@ impl Delegation {
             }
         }
         candidates
+    }
+
+    /// Whether the walk may look above this delegation (parent-side addresses, a fresh referral
+    /// from the parent) when its servers fail: not when that would leave a stub or forward zone
+    /// configured without `first` (Unbound: no last resort above configured servers).
+    pub fn may_look_above(&self) -> bool {
+        self.configured
+            .as_ref()
+            .is_none_or(|zone| zone.first || zone.name != self.zone)
+    }
+
+    /// Whether its servers are asked over TCP only.
+    pub fn tcp_only(&self) -> bool {
+        self.configured
+            .as_ref()
+            .is_some_and(|zone| zone.tcp_upstream)
     }
 
     pub fn give_up(&mut self, address: SocketAddr) {

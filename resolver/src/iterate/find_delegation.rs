@@ -6,10 +6,85 @@ use std::net::SocketAddr;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::cache::Trust;
-use crate::iterate::delegation::{Delegation, NameServer};
+use crate::config::{ForwardZone, StubZone};
+use crate::iterate::delegation::{ConfiguredZone, Delegation, NameServer};
 use crate::resolver::Resolver;
 
+/// The configured zone that decides where a name's walk starts.
+pub(crate) enum ConfiguredSource<'a> {
+    Forward(&'a ForwardZone),
+    Stub(&'a StubZone),
+}
+
 impl Resolver {
+    /// The deepest forward or stub zone enclosing `name`, skipping the `first` zones this walk
+    /// abandoned. A stub wins over a forward zone of the same name (Unbound makes a stub a hole
+    /// in the forward tree).
+    pub(crate) fn configured_zone<'a>(
+        &'a self,
+        name: &Name,
+        abandoned: &[Name],
+    ) -> Option<ConfiguredSource<'a>> {
+        let forward = self
+            .forward_zones
+            .iter()
+            .find(|zone| zone.suffix.zone_of(name) && !abandoned.contains(&zone.suffix));
+        let stub = self
+            .config
+            .stub_zones
+            .iter()
+            .filter(|zone| zone.suffix.zone_of(name) && !abandoned.contains(&zone.suffix))
+            .max_by_key(|zone| zone.suffix.num_labels());
+        match (forward, stub) {
+            (Some(forward), Some(stub))
+                if forward.suffix.num_labels() > stub.suffix.num_labels() =>
+            {
+                Some(ConfiguredSource::Forward(forward))
+            }
+            (_, Some(stub)) => Some(ConfiguredSource::Stub(stub)),
+            (Some(forward), None) => Some(ConfiguredSource::Forward(forward)),
+            (None, None) => None,
+        }
+    }
+
+    /// The forwarders of a forward zone (asked with RD=1), by address and by name.
+    pub(crate) fn forward_delegation(&self, forward: &ForwardZone) -> Delegation {
+        let mut servers = vec![NameServer {
+            name: forward.suffix.clone(),
+            addresses: forward.upstreams.clone(),
+            looked_up: true,
+        }];
+        // Servers given by name (`forward-host`): cached addresses now, a lookup when needed.
+        servers.extend(self.servers_with_cached_addresses(forward.hosts.clone(), &[]));
+        let mut delegation = Delegation::new(forward.suffix.clone(), servers, true);
+        delegation.configured = Some(ConfiguredZone {
+            name: forward.suffix.clone(),
+            first: forward.first,
+            tcp_upstream: forward.tcp_upstream,
+        });
+        delegation
+    }
+
+    /// The configured servers of a stub zone (authoritative, asked with RD=0).
+    pub(crate) fn stub_delegation(&self, stub: &StubZone) -> Delegation {
+        let mut servers = Vec::new();
+        if !stub.addresses.is_empty() {
+            servers.push(NameServer {
+                name: stub.suffix.clone(),
+                addresses: stub.addresses.clone(),
+                looked_up: true,
+            });
+        }
+        servers.extend(self.servers_with_cached_addresses(stub.hosts.clone(), &[]));
+        let mut delegation = Delegation::new(stub.suffix.clone(), servers, false);
+        delegation.configured = Some(ConfiguredZone {
+            name: stub.suffix.clone(),
+            first: stub.first,
+            tcp_upstream: stub.tcp_upstream,
+        });
+        delegation
+    }
+
     pub(crate) fn hints_delegation(&self) -> Delegation {
         let port = self.upstream_port();
         let mut servers: Vec<NameServer> = Vec::new();

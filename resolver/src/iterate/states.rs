@@ -9,8 +9,8 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::cache::ReplyStates;
 use crate::iterate::budget::Budget;
-use crate::iterate::delegation::{Delegation, NameServer};
-use crate::iterate::find_delegation::is_useless;
+use crate::iterate::delegation::{ConfiguredZone, Delegation};
+use crate::iterate::find_delegation::{is_useless, ConfiguredSource};
 use crate::limits::{
     MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
     MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
@@ -47,6 +47,8 @@ pub(crate) enum WalkResult {
 enum State {
     FindDelegation,
     PrimeRoot,
+    /// Unbound `stub-prime`: ask the stub zone's configured servers for its NS set.
+    PrimeStub(Name),
     QueryTargets,
     QueryResponse {
         reply: Message,
@@ -61,6 +63,7 @@ impl State {
         match self {
             State::FindDelegation => "FindDelegation",
             State::PrimeRoot => "PrimeRoot",
+            State::PrimeStub(_) => "PrimeStub",
             State::QueryTargets => "QueryTargets",
             State::QueryResponse { .. } => "QueryResponse",
             State::Finished(_) => "Finished",
@@ -94,6 +97,10 @@ struct Walk {
     dead_zones: Vec<Name>,
     /// Zones whose cached delegation failed: ask their parent afresh instead.
     refetched_zones: Vec<Name>,
+    /// Stub zones primed (or tried) in this walk.
+    primed_stubs: Vec<Name>,
+    /// `stub-first`/`forward-first` zones whose servers all failed: iterate as if unconfigured.
+    abandoned_zones: Vec<Name>,
     /// The validator runs after the walk: the final reply is kept for it and stored only once
     /// it is not bogus (`dnssec/validator.rs`).
     hold_final: bool,
@@ -181,6 +188,8 @@ impl Resolver {
             parents: Vec::new(),
             dead_zones: Vec::new(),
             refetched_zones: Vec::new(),
+            primed_stubs: Vec::new(),
+            abandoned_zones: Vec::new(),
             hold_final,
             final_reply: None,
             avoid,
@@ -191,6 +200,7 @@ impl Resolver {
             state = match state {
                 State::FindDelegation => self.find_delegation(&mut walk),
                 State::PrimeRoot => self.prime_root(&mut walk, budget).await,
+                State::PrimeStub(zone) => self.prime_stub(&mut walk, budget, zone).await,
                 State::QueryTargets => self.query_targets(&mut walk, budget).await,
                 State::QueryResponse {
                     reply,
@@ -203,46 +213,65 @@ impl Resolver {
         (WalkResult::ServFail("too many state transitions"), None)
     }
 
-    /// The closest delegation for the name: a forward zone, a cached NS set, or the root hints.
+    /// The closest delegation for the name: a forward zone, a stub zone or a cached NS set below
+    /// it, a cached NS set, or the root hints.
     fn find_delegation(&self, walk: &mut Walk) -> State {
         self.store_deferred();
-        if let Some(forward) = self
-            .forward_zones
-            .iter()
-            .find(|zone| zone.suffix.zone_of(&walk.qname))
-        {
-            let servers = vec![NameServer {
-                name: forward.suffix.clone(),
-                addresses: forward.upstreams.clone(),
-                looked_up: true,
-            }];
-            walk.minimise = false;
-            walk.delegation = Some(Delegation::new(forward.suffix.clone(), servers, true));
-            return State::QueryTargets;
-        }
-        // RFC 4035 §3.1.4.1: DS lives in the parent, so its delegation is the parent's.
+        // RFC 4035 §3.1.4.1: DS lives in the parent, so its delegation is the parent's (Unbound
+        // strips the label before looking up forward and stub zones too).
         let start = if walk.qtype == RecordType::DS && !walk.qname.is_root() {
             walk.qname.base_name()
         } else {
             walk.qname.clone()
         };
+        let stub = match self.configured_zone(&start, &walk.abandoned_zones) {
+            Some(ConfiguredSource::Forward(forward)) => {
+                walk.minimise = false;
+                walk.delegation = Some(self.forward_delegation(forward));
+                return State::QueryTargets;
+            }
+            Some(ConfiguredSource::Stub(stub)) => Some(stub),
+            None => None,
+        };
         // Only the ancestors with a cached NS set become names (building one costs more than
         // probing the cache for it).
         for keep in self.cache.cached_cuts(&start, self.clock.now()) {
             let zone = start.trim_to(keep);
+            if let Some(stub) = stub {
+                // Unbound `hints_lookup_stub`: the stub wins over a cached delegation above it,
+                // and over one at its own name unless that one came from priming the stub.
+                let stub_labels = stub.suffix.num_labels();
+                if zone.num_labels() < stub_labels
+                    || (zone.num_labels() == stub_labels && !stub.prime)
+                {
+                    break;
+                }
+            }
             if walk.refetched_zones.contains(&zone) {
                 continue;
             }
-            if let Some(delegation) = self.cached_delegation(&zone) {
+            if let Some(mut delegation) = self.cached_delegation(&zone) {
                 if is_useless(&delegation) {
                     // Unbound `iter_dp_is_useless`: no address and every server inside the zone
                     // itself; only the parent can tell us more.
                     tracing::debug!(zone = %zone, "cached delegation has no usable server");
                     continue;
                 }
+                delegation.configured = stub.map(|stub| ConfiguredZone {
+                    name: stub.suffix.clone(),
+                    first: stub.first,
+                    tcp_upstream: false,
+                });
                 walk.delegation = Some(delegation);
                 return State::QueryTargets;
             }
+        }
+        if let Some(stub) = stub {
+            if stub.prime && !walk.primed_stubs.contains(&stub.suffix) {
+                return State::PrimeStub(stub.suffix.clone());
+            }
+            walk.delegation = Some(self.stub_delegation(stub));
+            return State::QueryTargets;
         }
         if !walk.primed {
             return State::PrimeRoot;
@@ -261,7 +290,7 @@ impl Resolver {
         let question = Query::query(Name::root(), RecordType::NS);
         for server in candidates {
             match self
-                .ask(budget, server, &Name::root(), &question, false)
+                .ask(budget, server, &Name::root(), &question, false, false)
                 .await
             {
                 Ok(reply) => {
@@ -287,6 +316,74 @@ impl Resolver {
         }
         // No server answered the priming query: iterate from the hints themselves.
         State::FindDelegation
+    }
+
+    /// Unbound `stub-prime`: ask the stub's configured servers (RD=0) for the zone's NS set and
+    /// walk from the servers it names. When no server gives one: a `stub-first` zone is left for
+    /// ordinary iteration; otherwise the configured servers are used as they are.
+    async fn prime_stub(&self, walk: &mut Walk, budget: &Budget, zone: Name) -> State {
+        walk.primed_stubs.push(zone.clone());
+        let Some(stub) = self
+            .config
+            .stub_zones
+            .iter()
+            .find(|stub| stub.suffix == zone)
+        else {
+            return State::FindDelegation;
+        };
+        let configured = self.stub_delegation(stub);
+        let mut candidates = self.usable_addresses(&configured, RecordType::NS);
+        order_socket_addresses(self, &zone, &mut candidates);
+        let question = Query::query(zone.clone(), RecordType::NS);
+        for server in candidates {
+            let reply = match self
+                .ask(
+                    budget,
+                    server,
+                    &zone,
+                    &question,
+                    false,
+                    configured.tcp_only(),
+                )
+                .await
+            {
+                Ok(reply) => reply,
+                Err(ExchangeFailure::BudgetExhausted) => {
+                    return State::Finished(WalkResult::ServFail(
+                        "budget exhausted while priming a stub zone",
+                    ))
+                }
+                Err(_) => continue,
+            };
+            let clean = scrub(&reply.message, &question, &zone, self.config.scrub_rules());
+            let names: Vec<Name> = clean
+                .answers
+                .iter()
+                .filter(|record| record.name == zone)
+                .filter_map(|record| match &record.data {
+                    RData::NS(target) => Some(target.0.clone()),
+                    _ => None,
+                })
+                .collect();
+            if clean.metadata.response_code != ResponseCode::NoError || names.is_empty() {
+                continue;
+            }
+            self.store_records(&clean, &zone, true, false);
+            let servers = self.servers_with_cached_addresses(names, &clean.additionals);
+            let mut delegation = Delegation::new(zone.clone(), servers, false);
+            delegation.configured = configured.configured.clone();
+            walk.delegation = Some(delegation);
+            return State::QueryTargets;
+        }
+        if stub.first {
+            tracing::debug!(zone = %zone, "stub priming failed, iterating (stub-first)");
+            walk.abandoned_zones.push(zone);
+            return State::FindDelegation;
+        }
+        // The configured servers are all this zone may use: ask them the question itself (a
+        // server may refuse NS queries and still answer the rest).
+        walk.delegation = Some(configured);
+        State::QueryTargets
     }
 
     /// RFC 9156 §3: the question to send next; `true` when it is a minimised one.
@@ -347,6 +444,7 @@ impl Resolver {
                 &delegation.zone,
                 &question,
                 delegation.forward,
+                delegation.tcp_only(),
             )
             .await;
         let zone = delegation.zone.clone();
@@ -432,7 +530,7 @@ impl Resolver {
             }
             return State::QueryTargets;
         }
-        if !delegation.parent_side_added && !delegation.forward {
+        if !delegation.parent_side_added && !delegation.forward && delegation.may_look_above() {
             delegation.parent_side_added = true;
             if self.add_parent_side_addresses(delegation) {
                 tracing::debug!(zone = %delegation.zone, "trying the parent-side addresses");
@@ -460,6 +558,9 @@ impl Resolver {
         }
         let (next_question, _) = self.outgoing_question(walk, delegation);
         if self.every_address_rests(delegation, next_question.query_type()) {
+            if let Some(next) = self.abandon_first_zone(walk, delegation) {
+                return next;
+            }
             // Unbound's "no useful server": the zone's servers failed lately and rest until
             // their probe time; asking the parent again would hand back the same servers.
             return State::Finished(WalkResult::ServFail(
@@ -467,6 +568,7 @@ impl Resolver {
             ));
         }
         if delegation.from_cache
+            && delegation.may_look_above()
             && !delegation.zone.is_root()
             && walk.refetched_zones.len() < MAX_REFERRAL_DEPTH
         {
@@ -484,7 +586,24 @@ impl Resolver {
             *delegation = parent;
             return State::QueryTargets;
         }
+        if let Some(next) = self.abandon_first_zone(walk, delegation) {
+            return next;
+        }
         State::Finished(WalkResult::ServFail("no usable server for the delegation"))
+    }
+
+    /// Unbound `stub-first`/`forward-first`: every server of the configured zone failed, so the
+    /// walk starts again as if the zone were not configured (from the cache or the root hints).
+    fn abandon_first_zone(&self, walk: &mut Walk, delegation: &Delegation) -> Option<State> {
+        let configured = delegation.configured.as_ref()?;
+        if !configured.first || walk.abandoned_zones.contains(&configured.name) {
+            return None;
+        }
+        tracing::debug!(zone = %configured.name, "configured servers failed, iterating (first)");
+        walk.abandoned_zones.push(configured.name.clone());
+        walk.minimise = self.config.qname_minimisation;
+        walk.parents.clear();
+        Some(State::FindDelegation)
     }
 
     /// Classifies the scrubbed reply and acts on its class.
@@ -724,11 +843,17 @@ impl Resolver {
         zone: &Name,
         question: &Query,
         recursion_desired: bool,
+        tcp_only: bool,
     ) -> Result<UpstreamReply, ExchangeFailure> {
         let address = server.ip();
         let now = self.clock.now();
         self.infra.claim_probe(address, zone, now);
-        let protocol = self.infra.first_protocol(address, zone, now);
+        // Unbound `tcp-upstream` and the zones' `*-tcp-upstream`: no UDP at all.
+        let protocol = if tcp_only || self.config.tcp_upstream {
+            Protocol::Tcp
+        } else {
+            self.infra.first_protocol(address, zone, now)
+        };
         let result = exchange(
             self.transport.as_ref(),
             self.clock.as_ref(),

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::config::{ForwardZone, ResolverConfig, RootHint, StubZone};
 use crate::limits::MAX_UPSTREAM_QUERIES;
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
@@ -42,6 +42,14 @@ struct Zone {
     name: Option<Name>,
     addresses: Vec<IpAddr>,
     server_name: Option<Name>,
+    /// `stub-host`/`forward-host`.
+    hosts: Vec<Name>,
+    /// `stub-prime`.
+    prime: bool,
+    /// `stub-first`/`forward-first`.
+    first: bool,
+    /// `stub-tcp-upstream`/`forward-tcp-upstream`.
+    tcp_upstream: bool,
 }
 
 /// Builds the resolver settings for `scenario`; a known option with an unusable value is an error.
@@ -130,16 +138,15 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     "stub-addr" | "forward-addr" => {
                         zone.addresses.push(address(&option.value).ok_or_else(bad)?)
                     }
-                    // The resolver primes its root hints either way; a non-root stub is unsupported.
-                    "stub-prime" => {
-                        on()?;
-                    }
-                    "stub-first"
-                    | "forward-first"
-                    | "stub-no-cache"
+                    "stub-host" | "forward-host" => zone
+                        .hosts
+                        .push(parse_name(unquoted(&option.value)).map_err(|_| bad())?),
+                    // The root hints are primed either way.
+                    "stub-prime" => zone.prime = on()?,
+                    "stub-first" | "forward-first" => zone.first = on()?,
+                    "stub-tcp-upstream" | "forward-tcp-upstream" => zone.tcp_upstream = on()?,
+                    "stub-no-cache"
                     | "forward-no-cache"
-                    | "forward-tcp-upstream"
-                    | "stub-tcp-upstream"
                     | "forward-tls-upstream"
                     | "stub-tls-upstream" => only(false)?,
                     _ => unsupported(false),
@@ -168,6 +175,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "iter-scrub-promiscuous" => config.resolver.scrub_promiscuous = on()?,
             "do-ip6" => config.resolver.do_ip6 = on()?,
             "do-ip4" => config.resolver.do_ip4 = on()?,
+            "tcp-upstream" => config.resolver.tcp_upstream = on()?,
             "do-not-query-localhost" => {
                 config.do_not_query_localhost = on()?;
                 config.resolver.allow_loopback_upstream = !config.do_not_query_localhost;
@@ -303,7 +311,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "prefetch-key"
             | "aggressive-nsec"
             | "do-nat64"
-            | "tcp-upstream"
             | "serve-original-ttl"
             | "edns-tcp-keepalive"
             | "answer-cookie"
@@ -325,10 +332,18 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     for (_, zone) in stub_zones {
         let Some(name) = zone.name else { continue };
         if !name.is_root() {
-            let text = "stub-zone (other than the root)".to_owned();
-            if !config.unsupported.contains(&text) {
-                config.unsupported.push(text);
-            }
+            config.resolver.stub_zones.push(StubZone {
+                suffix: name,
+                addresses: zone
+                    .addresses
+                    .into_iter()
+                    .map(|address| SocketAddr::new(address, 53))
+                    .collect(),
+                hosts: zone.hosts,
+                prime: zone.prime,
+                first: zone.first,
+                tcp_upstream: zone.tcp_upstream,
+            });
             continue;
         }
         for address in zone.addresses {
@@ -350,17 +365,27 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             .into_iter()
             .map(|address| SocketAddr::new(address, 53))
             .collect();
-        config
-            .resolver
-            .forward_zones
-            .push(ForwardZone { suffix, upstreams });
+        config.resolver.forward_zones.push(ForwardZone {
+            suffix,
+            upstreams,
+            hosts: zone.hosts,
+            first: zone.first,
+            tcp_upstream: zone.tcp_upstream,
+        });
     }
-    // As in the daemon: a forward zone replaces the default zones at and below its name.
+    // As in the daemon: a forward or stub zone replaces the default zones at and below its name.
     config.local.default_zones.removed_below = config
         .resolver
         .forward_zones
         .iter()
         .map(|zone| zone.suffix.clone())
+        .chain(
+            config
+                .resolver
+                .stub_zones
+                .iter()
+                .map(|zone| zone.suffix.clone()),
+        )
         .filter(|suffix| !suffix.is_root())
         .collect();
     if let Err(error) = LocalAnswers::build(&config.local) {
@@ -558,7 +583,10 @@ mod tests {
         let forward = &config.resolver.forward_zones[0];
         assert_eq!(forward.suffix.to_string(), "example.com.");
         assert_eq!(forward.upstreams[0].to_string(), "10.0.0.1:53");
-        assert_eq!(config.unsupported, ["stub-zone (other than the root)"]);
+        let stub = &config.resolver.stub_zones[0];
+        assert_eq!(stub.suffix.to_string(), "sub.example.");
+        assert_eq!(stub.addresses[0].to_string(), "10.0.0.2:53");
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
     }
 
     #[test]

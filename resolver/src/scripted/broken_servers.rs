@@ -434,6 +434,7 @@ async fn forwarders_that_refuse_or_never_answer_end_in_servfail() {
                 format!("{refusing}:53").parse().unwrap(),
                 "192.0.2.202:53".parse().unwrap(),
             ],
+            ..Default::default()
         }],
         ..config()
     };

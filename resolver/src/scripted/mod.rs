@@ -5,9 +5,11 @@
 //! network.rs (table (server, qname, qtype) ─▶ reply, manual clock) ─▶ Resolver
 //!   resolutions.rs: ordinary walks   broken_servers.rs: slow and broken servers   spoofing.rs: poisoning
 //!   response_sections.rs: what positive answers carry beside the answer
+//!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
 //! ```
 
 mod broken_servers;
+mod configured_zones;
 pub(crate) mod network;
 mod resolutions;
 mod response_sections;

@@ -107,6 +107,8 @@ pub(crate) struct ScriptedNetwork {
     /// What a server answers to any question without its own entry.
     fallbacks: HashMap<IpAddr, Canned>,
     sent: Mutex<Vec<Sent>>,
+    /// The RD bit of each query in `sent`, in the same order.
+    recursion_desired: Mutex<Vec<bool>>,
     /// The resolver's clock: moved by the timeout whenever a query gets no reply, so the
     /// simulated time a resolution takes can be asserted.
     pub clock: Arc<ManualClock>,
@@ -162,6 +164,17 @@ impl ScriptedNetwork {
         self.sent.lock().unwrap().clone()
     }
 
+    /// Whether each query sent to `server` asked for recursion (RD=1), in order.
+    pub(crate) fn recursion_desired_to(&self, server: &str) -> Vec<bool> {
+        let flags = self.recursion_desired.lock().unwrap().clone();
+        self.sent()
+            .iter()
+            .zip(flags)
+            .filter(|((address, ..), _)| *address == ip(server))
+            .map(|(_, flag)| flag)
+            .collect()
+    }
+
     pub(crate) fn sent_to(&self, server: &str) -> usize {
         self.sent()
             .iter()
@@ -199,6 +212,10 @@ impl Transport for ScriptedNetwork {
                 question.query_type(),
                 protocol,
             ));
+            self.recursion_desired
+                .lock()
+                .unwrap()
+                .push(query.metadata.recursion_desired);
             let canned = match self.reply_for(server.ip(), &question) {
                 Some(canned) if !canned.silent_over(protocol) => canned,
                 _ => {

@@ -441,6 +441,7 @@ async fn forwarding_sends_recursive_queries_and_fails_over() {
                 "192.0.2.199:53".parse().unwrap(),
                 "192.0.2.200:53".parse().unwrap(),
             ],
+            ..Default::default()
         }],
         ..config()
     };
@@ -605,6 +606,7 @@ async fn forward_zone_applies_only_below_its_suffix() {
         forward_zones: vec![crate::config::ForwardZone {
             suffix: name("example.net."),
             upstreams: vec![format!("{forwarder}:53").parse().unwrap()],
+            ..Default::default()
         }],
         ..config()
     };

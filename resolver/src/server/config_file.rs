@@ -13,12 +13,23 @@ use crate::server::limits::{MAX_CONFIG_FILE_BYTES, MAX_CONFIG_LIST_ENTRIES};
 /// A text value with the line it was written on, so a bad address can be reported there.
 pub type Entry = Spanned<String>;
 
-/// One per-zone forwarder entry: `{name: corp.example., addresses: [10.0.0.1, "10.0.0.2:5353"]}`.
+/// One `forward-zones` or `stub-zones` entry: `{name: corp.example., addresses: [10.0.0.1,
+/// "10.0.0.2:5353"], hosts: [ns.corp.example.], first: true}` (`prime` for stub zones only).
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ForwardZoneEntry {
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfiguredZoneEntry {
     pub name: Entry,
+    #[serde(default)]
     pub addresses: Vec<Entry>,
+    /// Servers by name (Unbound's `forward-host`/`stub-host`).
+    #[serde(default)]
+    pub hosts: Vec<Entry>,
+    /// `stub-prime`.
+    pub prime: Option<bool>,
+    /// `forward-first`/`stub-first`.
+    pub first: Option<bool>,
+    /// `forward-tcp-upstream`/`stub-tcp-upstream`.
+    pub tcp_upstream: Option<bool>,
 }
 
 /// The file's contents, as written (addresses and CIDRs are checked by `settings`).
@@ -35,7 +46,11 @@ pub struct ConfigFile {
     #[serde(default)]
     pub forward: Vec<Entry>,
     #[serde(default)]
-    pub forward_zones: Vec<ForwardZoneEntry>,
+    pub forward_zones: Vec<ConfiguredZoneEntry>,
+    #[serde(default)]
+    pub stub_zones: Vec<ConfiguredZoneEntry>,
+    /// Unbound's `tcp-upstream`.
+    pub tcp_upstream: Option<bool>,
     #[serde(default)]
     pub zones: Vec<PathBuf>,
     pub cache_size: Option<u64>,
@@ -172,6 +187,7 @@ impl ConfigFile {
             ("allow-snoop", config.allow_snoop.len()),
             ("forward", config.forward.len()),
             ("forward-zones", config.forward_zones.len()),
+            ("stub-zones", config.stub_zones.len()),
             ("zones", config.zones.len()),
             ("local-zones", config.local_zones.len()),
             ("local-data", config.local_data.len()),
@@ -227,6 +243,27 @@ mod tests {
         );
         assert_eq!(config.upstream_port, Some(5300));
         assert_eq!(config.qname_minimisation, Some(false));
+    }
+
+    #[test]
+    fn stub_zones_and_forward_switches_parse() {
+        let text = "stub-zones:\n  - name: lab.example.\n    addresses: [10.0.0.60]\n    hosts: [ns1.lab.example.]\n    prime: true\n    first: true\n    tcp-upstream: true\nforward-zones:\n  - name: corp.example.\n    hosts: [ns.corp.example.]\n    first: true\ntcp-upstream: true\n";
+        let parsed = ConfigFile::parse(text).map_err(|(_, kind)| format!("{kind:?}"));
+        let Ok(config) = parsed else {
+            panic!("{parsed:?}")
+        };
+        let stub = &config.stub_zones[0];
+        assert_eq!(stub.hosts.len(), 1);
+        assert_eq!(
+            (stub.prime, stub.first, stub.tcp_upstream),
+            (Some(true), Some(true), Some(true))
+        );
+        let forward = &config.forward_zones[0];
+        assert!(forward.addresses.is_empty() && forward.first == Some(true));
+        assert_eq!(config.tcp_upstream, Some(true));
+        assert!(
+            ConfigFile::parse("stub-zones:\n  - name: a.\n    stub-addr: [1.2.3.4]\n").is_err()
+        );
     }
 
     #[test]

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
-use crate::config::{DnssecConfig, ForwardZone, ResolverConfig};
+use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::server::access::{AccessList, Cidr, CidrError};
-use crate::server::config_file::{ConfigError, ConfigFile, Entry};
+use crate::server::config_file::{ConfigError, ConfigFile, ConfiguredZoneEntry, Entry};
 use crate::server::default_zones::DefaultZonePolicy;
 use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
 use crate::server::local_zone_table::ConfigLine;
@@ -34,9 +34,23 @@ pub struct Arguments {
     /// Forward every query to this server with RD=1 instead of iterating (repeatable)
     #[arg(long, value_name = "ADDR[:PORT]")]
     pub forward: Vec<String>,
-    /// Forward queries at or below NAME to these servers (repeatable)
-    #[arg(long, value_name = "NAME=ADDR[,ADDR]")]
+    /// Forward queries at or below NAME to these servers (repeatable; Unbound's forward-zone).
+    /// A SERVER is ADDR[:PORT] or a host name (forward-host, looked up when needed); the words
+    /// `first` (iterate when every forwarder fails, forward-first) and `tcp` (TCP only,
+    /// forward-tcp-upstream) may follow
+    #[arg(long, value_name = "NAME=SERVER[,SERVER][,first][,tcp]")]
     pub forward_zone: Vec<String>,
+    /// Resolve names at or below NAME from these authoritative servers, asked with RD=0, instead
+    /// of the delegation the parent publishes (repeatable; Unbound's stub-zone). A SERVER is
+    /// ADDR[:PORT] or a host name (stub-host); the words `prime` (ask them for the zone's NS set
+    /// first and use the servers it names, stub-prime), `first` (iterate when they all fail,
+    /// stub-first) and `tcp` (TCP only, stub-tcp-upstream) may follow
+    #[arg(long, value_name = "NAME=SERVER[,SERVER][,prime][,first][,tcp]")]
+    pub stub_zone: Vec<String>,
+    /// Send every upstream query over TCP (Unbound's tcp-upstream), e.g. behind a firewall that
+    /// drops UDP
+    #[arg(long)]
+    pub tcp_upstream: bool,
     /// Serve this YAML zone authoritatively, without recursion (repeatable; ORIGIN=FILE allowed)
     #[arg(long, value_name = "FILE")]
     pub zone: Vec<String>,
@@ -248,6 +262,10 @@ pub enum SettingsError {
         origin: Origin,
         text: String,
     },
+    StubZone {
+        origin: Origin,
+        text: String,
+    },
     DefaultZones {
         origin: Origin,
         text: String,
@@ -361,7 +379,8 @@ impl fmt::Display for SettingsError {
             SettingsError::TtlBounds { min_ttl, max_ttl } => write!(formatter, "min-ttl {min_ttl} is above max-ttl {max_ttl}: every TTL would be raised past the cap; lower min-ttl or raise max-ttl"),
             SettingsError::Listen { origin, text } => write!(formatter, "{origin}: invalid listen address {text:?}: expected ADDR:PORT (e.g. 127.0.0.1:53, [::1]:53)"),
             SettingsError::Forward { origin, text } => write!(formatter, "{origin}: invalid forwarder {text:?}: expected ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)"),
-            SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=ADDR[,ADDR]"),
+            SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=SERVER[,SERVER][,first][,tcp], a SERVER being ADDR[:PORT] or a host name"),
+            SettingsError::StubZone { origin, text } => write!(formatter, "{origin}: invalid stub zone {text:?}: expected NAME=SERVER[,SERVER][,prime][,first][,tcp], a SERVER being ADDR[:PORT] or a host name"),
             SettingsError::TrustAnchor { file, error } => write!(formatter, "{}: {error}", file.display()),
             SettingsError::InsecureDomain { origin, text } => write!(formatter, "{origin}: invalid insecure domain {text:?}: expected a domain name"),
             SettingsError::DefaultZones { origin, text } => write!(formatter, "{origin}: invalid default-zones {text:?}: expected auto, all or localhost"),
@@ -444,6 +463,7 @@ impl Settings {
             forward_zones.push(ForwardZone {
                 suffix: Name::root(),
                 upstreams,
+                ..ForwardZone::default()
             });
         }
         if !arguments.forward_zone.is_empty() {
@@ -452,19 +472,52 @@ impl Settings {
                     origin: Origin::Flag("forward-zone"),
                     text: text.clone(),
                 };
-                let (name, addresses) = text.split_once('=').ok_or_else(error)?;
-                forward_zones.push(forward_zone(name, addresses.split(',')).ok_or_else(error)?);
+                let zone = configured_zone_flag(text).ok_or_else(error)?;
+                if zone.prime {
+                    return Err(error());
+                }
+                forward_zones.push(ForwardZone {
+                    suffix: zone.suffix,
+                    upstreams: zone.addresses,
+                    hosts: zone.hosts,
+                    first: zone.first,
+                    tcp_upstream: zone.tcp_upstream,
+                });
             }
         } else {
             for entry in &file.forward_zones {
-                let addresses = entry.addresses.iter().map(|address| address.value.as_str());
-                let zone = forward_zone(&entry.name.value, addresses).ok_or_else(|| {
+                let zone = configured_zone_entry(entry, false).ok_or_else(|| {
                     SettingsError::ForwardZone {
                         origin: Origin::File(path.clone(), entry.name.referenced.line()),
                         text: entry.name.value.clone(),
                     }
                 })?;
-                forward_zones.push(zone);
+                forward_zones.push(ForwardZone {
+                    suffix: zone.suffix,
+                    upstreams: zone.addresses,
+                    hosts: zone.hosts,
+                    first: zone.first,
+                    tcp_upstream: zone.tcp_upstream,
+                });
+            }
+        }
+        let mut stub_zones = Vec::new();
+        if !arguments.stub_zone.is_empty() {
+            for text in &arguments.stub_zone {
+                let zone = configured_zone_flag(text).ok_or_else(|| SettingsError::StubZone {
+                    origin: Origin::Flag("stub-zone"),
+                    text: text.clone(),
+                })?;
+                stub_zones.push(zone);
+            }
+        } else {
+            for entry in &file.stub_zones {
+                let zone =
+                    configured_zone_entry(entry, true).ok_or_else(|| SettingsError::StubZone {
+                        origin: Origin::File(path.clone(), entry.name.referenced.line()),
+                        text: entry.name.value.clone(),
+                    })?;
+                stub_zones.push(zone);
             }
         }
 
@@ -493,6 +546,9 @@ impl Settings {
             dnssec,
             root_hints,
             forward_zones,
+            stub_zones,
+            tcp_upstream: arguments.tcp_upstream
+                || file.tcp_upstream.unwrap_or(defaults.tcp_upstream),
             qname_minimisation: !arguments.no_qname_minimisation
                 && file
                     .qname_minimisation
@@ -581,12 +637,13 @@ fn local_settings(
         loopback_reverse: all,
         special_use: all,
         private_reverse: all,
-        // A forward zone sends its namespace somewhere on purpose (Unbound: a forward or stub
-        // zone for a default zone's name replaces it); forwarding the root removes nothing.
+        // A forward or stub zone sends its namespace somewhere on purpose (Unbound: a forward
+        // or stub zone for a default zone's name replaces it); the root removes nothing.
         removed_below: resolver
             .forward_zones
             .iter()
             .map(|zone| zone.suffix.clone())
+            .chain(resolver.stub_zones.iter().map(|zone| zone.suffix.clone()))
             .filter(|suffix| !suffix.is_root())
             .collect(),
     };
@@ -722,12 +779,58 @@ pub fn parse_server(text: &str) -> Option<SocketAddr> {
     })
 }
 
-fn forward_zone<'a>(name: &str, addresses: impl Iterator<Item = &'a str>) -> Option<ForwardZone> {
-    let suffix = Name::from_ascii(name.trim()).ok()?.to_lowercase();
-    let mut suffix = suffix;
+/// A zone name as configured: lowercase, fully qualified.
+fn zone_name(text: &str) -> Option<Name> {
+    let mut suffix = Name::from_ascii(text.trim()).ok()?.to_lowercase();
     suffix.set_fqdn(true);
-    let upstreams = addresses.map(parse_server).collect::<Option<Vec<_>>>()?;
-    (!upstreams.is_empty()).then_some(ForwardZone { suffix, upstreams })
+    Some(suffix)
+}
+
+/// `--stub-zone`/`--forward-zone` text: `NAME=SERVER[,SERVER][,prime][,first][,tcp]`, a SERVER
+/// being ADDR[:PORT] or a host name with a dot in it. At least one server.
+fn configured_zone_flag(text: &str) -> Option<StubZone> {
+    let (name, items) = text.split_once('=')?;
+    let mut zone = StubZone {
+        suffix: zone_name(name)?,
+        ..StubZone::default()
+    };
+    for item in items.split(',').map(str::trim) {
+        match item {
+            "prime" => zone.prime = true,
+            "first" => zone.first = true,
+            "tcp" => zone.tcp_upstream = true,
+            _ => match parse_server(item) {
+                Some(address) => zone.addresses.push(address),
+                None if item.contains('.') => zone.hosts.push(zone_name(item)?),
+                None => return None,
+            },
+        }
+    }
+    (!zone.addresses.is_empty() || !zone.hosts.is_empty()).then_some(zone)
+}
+
+/// A `stub-zones`/`forward-zones` entry of the config file; `prime` only for stub zones.
+fn configured_zone_entry(entry: &ConfiguredZoneEntry, stub: bool) -> Option<StubZone> {
+    if entry.prime.is_some() && !stub {
+        return None;
+    }
+    let zone = StubZone {
+        suffix: zone_name(&entry.name.value)?,
+        addresses: entry
+            .addresses
+            .iter()
+            .map(|address| parse_server(&address.value))
+            .collect::<Option<Vec<_>>>()?,
+        hosts: entry
+            .hosts
+            .iter()
+            .map(|host| zone_name(&host.value))
+            .collect::<Option<Vec<_>>>()?,
+        prime: entry.prime.unwrap_or(false),
+        first: entry.first.unwrap_or(false),
+        tcp_upstream: entry.tcp_upstream.unwrap_or(false),
+    };
+    (!zone.addresses.is_empty() || !zone.hosts.is_empty()).then_some(zone)
 }
 
 #[cfg(test)]
@@ -787,6 +890,45 @@ mod tests {
         assert_eq!(zones.get(1).map(|zone| zone.upstreams.len()), Some(2));
         assert!(Settings::load(&Arguments {
             forward_zone: vec!["corp.example".to_string()],
+            ..Arguments::default()
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn stub_and_forward_zone_flags_take_host_names_and_switches() {
+        let arguments = Arguments {
+            forward_zone: vec!["corp.example=10.0.0.1,ns.corp.example,first,tcp".to_string()],
+            stub_zone: vec!["Lab.Example=10.0.0.9:5353,ns.lab.example.,prime,first".to_string()],
+            tcp_upstream: true,
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        let forward = &settings.resolver.forward_zones[0];
+        assert!(forward.first && forward.tcp_upstream);
+        assert_eq!(forward.hosts[0].to_string(), "ns.corp.example.");
+        let stub = &settings.resolver.stub_zones[0];
+        assert_eq!(stub.suffix.to_string(), "lab.example.");
+        assert_eq!(stub.addresses[0].to_string(), "10.0.0.9:5353");
+        assert_eq!(stub.hosts[0].to_string(), "ns.lab.example.");
+        assert!(stub.prime && stub.first && !stub.tcp_upstream);
+        assert!(settings.resolver.tcp_upstream);
+        for bad in [
+            "lab.example",
+            "lab.example=",
+            "lab.example=notaserver",
+            "lab.example=prime",
+        ] {
+            let result = Settings::load(&Arguments {
+                stub_zone: vec![bad.to_string()],
+                ..Arguments::default()
+            });
+            assert!(result.is_err(), "{bad}");
+        }
+        assert!(Settings::load(&Arguments {
+            forward_zone: vec!["corp.example=10.0.0.1,prime".to_string()],
             ..Arguments::default()
         })
         .is_err());

@@ -6,10 +6,12 @@
 //!   resolutions.rs: ordinary walks   broken_servers.rs: slow and broken servers   spoofing.rs: poisoning
 //!   response_sections.rs: what positive answers carry beside the answer
 //!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
+//!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
 //! ```
 
 mod broken_servers;
 mod configured_zones;
+mod minimisation_fallbacks;
 pub(crate) mod network;
 mod resolutions;
 mod response_sections;

@@ -10,7 +10,7 @@ use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use libfuzzer_sys::fuzz_target;
 use resolver::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
-use resolver::scrub::scrubber::{check_reply_matches, scrub};
+use resolver::scrub::scrubber::{check_reply_matches, scrub, ScrubRules};
 
 const QUESTION_NAMES: [&str; 2] = ["www.example.test.", "a.b.sub.example.test."];
 const QUESTION_TYPES: [RecordType; 4] = [
@@ -38,7 +38,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = check_reply_matches(&reply, reply.metadata.id, &question);
-    let clean = scrub(&reply, &question, &zone);
+    // Both settings of promiscuous-NS scrubbing (Unbound's iter-scrub-promiscuous).
+    let rules = ScrubRules {
+        promiscuous_ns: selector & 0x20 == 0,
+    };
+    let clean = scrub(&reply, &question, &zone, rules);
 
     // Bounded: at most a section's worth of records plus the CNAMEs synthesized from DNAMEs.
     assert!(clean.answers.len() <= MAX_RECORDS_PER_SECTION + MAX_CNAME_CHAIN);

@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod catalog;
+pub mod config;
 pub mod dnssec;
 pub mod lab;
 pub mod limits;
@@ -12,4 +13,5 @@ pub mod listen;
 pub mod rrl;
 pub mod run;
 pub mod runtime;
+pub mod xfr;
 pub mod zone;

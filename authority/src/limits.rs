@@ -219,3 +219,61 @@ pub const SIGNATURE_INCEPTION_BACKDATE_SECONDS: u32 = 3600;
 /// How often the server checks whether signatures need refreshing. An hour is far below the
 /// 7-day refresh margin, and a check that finds nothing to do costs one comparison per zone.
 pub const SIGNATURE_REFRESH_CHECK: Duration = Duration::from_secs(3600);
+
+// ---- zone transfers, NOTIFY and TSIG (src/xfr/, src/config.rs) ----
+
+/// Soft size of one transfer message: a message is closed once its records pass this. Fewer,
+/// larger messages mean fewer TSIG MACs and fewer writes; BIND and Knot fill messages up to
+/// about 64 KiB, NSD up to 16 KiB. 16 KiB leaves room under the 65,535-octet TCP ceiling for
+/// one more record of any size plus the TSIG record.
+pub const TRANSFER_MESSAGE_TARGET_BYTES: usize = 16 * 1024;
+
+/// Room kept free in every transfer message for its TSIG record: key name (at most 255), algorithm
+/// name (at most 255), a 64-octet MAC (hmac-sha512) and the fixed fields.
+pub const TSIG_RECORD_RESERVE_BYTES: usize = 640;
+
+/// Messages one outgoing transfer may take. A 1,000,000-record zone at ~40 octets a record fits
+/// in about 2,500 messages of 16 KiB; a zone that needs more than this is beyond MAX_RECORDS_PER_ZONE.
+pub const MAX_MESSAGES_PER_TRANSFER: usize = 65_536;
+
+/// Outgoing transfers served at once; the next request is answered SERVFAIL (try again later).
+/// BIND's `transfers-out` defaults to 10; Knot bounds them by its `tcp-workers`.
+pub const MAX_CONCURRENT_TRANSFERS_OUT: usize = 10;
+
+/// Differences kept per zone in the IXFR journal. Knot's `journal-max-depth` is 20; NSD's
+/// `ixfr-number` is 5. Older versions are answered with the whole zone (RFC 1995 §4).
+pub const JOURNAL_MAX_DIFFERENCES: usize = 20;
+
+/// Records (removed plus added, over all kept differences) the journal keeps per zone; the oldest
+/// differences go first. NSD's `ixfr-size` is 1 MiB of IXFR data (about 25,000 records of ~40
+/// octets); Knot's `journal-max-usage` is 20 MiB per zone. 100,000 records is a few MiB.
+pub const JOURNAL_MAX_RECORDS: usize = 100_000;
+
+/// Largest journal or serial state file read back at start; anything larger is discarded as not ours.
+pub const MAX_STATE_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// NOTIFY messages sent to one secondary for one serial before giving up. NSD's `notify-retry`
+/// is 5, Knot's `notify-retries` 5, BIND 5 (RFC 1996 §3.6 leaves it to the implementation).
+pub const NOTIFY_ATTEMPTS: u32 = 5;
+
+/// Wait for a NOTIFY answer before the first retry; each retry doubles it. Knot's
+/// `notify-timeout` is 60 s between retries; NSD waits 15 s (XFRD_NOTIFY_RETRY_TIMOUT). 1 s, doubling,
+/// reaches 31 s over five attempts: fast when a packet is lost, patient with a busy secondary.
+pub const NOTIFY_FIRST_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Outstanding NOTIFY rounds (one per zone change and secondary); further changes wait, so a burst
+/// of reloads cannot open unbounded sockets. Knot runs them on its background workers.
+pub const MAX_CONCURRENT_NOTIFIES: usize = 64;
+
+/// TSIG fudge we sign with and accept at most (RFC 8945 §10: 300 s recommended; BIND, NSD and Knot use 300).
+pub const TSIG_FUDGE_SECONDS: u16 = 300;
+
+/// TSIG keys one configuration may hold. A key per secondary is the usual setup; NSD and Knot have no
+/// cap, but a config with more keys than this is a mistake.
+pub const MAX_TSIG_KEYS: usize = 1024;
+
+/// Largest `--config` file read. A config for hundreds of zones is tens of KiB.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Entries in one list of the config (zones, keys, addresses). Bounds the work of checking a file.
+pub const MAX_CONFIG_LIST_ENTRIES: usize = 65_536;

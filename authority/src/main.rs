@@ -12,12 +12,29 @@ use clap::Parser;
 #[command(name = "authority", version)]
 struct Arguments {
     /// Address and port to serve UDP and TCP on; repeatable.
-    #[arg(
-        long = "listen",
-        value_name = "ADDR:PORT",
-        default_value = "127.0.0.1:53"
-    )]
+    /// (Default 127.0.0.1:53, or the config file's `listen`.)
+    #[arg(long = "listen", value_name = "ADDR:PORT")]
     listen: Vec<SocketAddr>,
+    /// YAML config: zones (primary or secondary), transfer ACLs, NOTIFY targets, TSIG keys,
+    /// listen addresses, RRL, workers. Flags add to it (and win for single values).
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Allow zone transfers (AXFR/IXFR) of every zone to clients in CIDR, without TSIG;
+    /// repeatable. Without it (or an ACL in --config) no one may transfer.
+    #[arg(long = "allow-transfer", value_name = "CIDR")]
+    allow_transfer: Vec<String>,
+    /// Send NOTIFY for every zone to this secondary when its serial changes; repeatable.
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    notify: Vec<String>,
+    /// Pull ZONE from the primary at ADDR (IXFR, AXFR fallback); repeatable.
+    #[arg(long, value_name = "ZONE=ADDR[:PORT]")]
+    secondary: Vec<String>,
+    /// Keep journals, serials and secondary copies here (created if missing).
+    #[arg(long = "state-dir", value_name = "DIR")]
+    state_dir: Option<std::path::PathBuf>,
+    /// Serial of zones without an SOA of their own: `increment` (default) or `unixtime`.
+    #[arg(long = "serial-policy", value_name = "POLICY")]
+    serial_policy: Option<String>,
     /// Response rate limiting: UDP responses per second per client prefix (/24, /56) and response
     /// class. 0 (the default, as in NSD, Knot and BIND) turns it off. TCP is never limited.
     #[arg(long = "rrl-rate", value_name = "N", default_value_t = 0)]
@@ -55,7 +72,7 @@ struct Arguments {
     #[arg(long = "print-signed", conflicts_with = "check")]
     print_signed: bool,
     /// Zone files; the origin is the file name (`root.yaml` is `.`) unless given as ORIGIN=FILE.
-    #[arg(value_name = "[ORIGIN=]FILE", required_unless_present = "lab")]
+    #[arg(value_name = "[ORIGIN=]FILE", required_unless_present_any = ["lab", "config"])]
     zones: Vec<String>,
     /// Serve every zone in DIR only on the loopback addresses its NS records give (the lab).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["check", "zones"])]
@@ -110,6 +127,72 @@ fn print_result(result: Result<String, String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Adds the command line's zones, addresses and transfer flags to the config file's settings.
+fn merge_flags(
+    arguments: &Arguments,
+    settings: &mut authority::config::Settings,
+) -> Result<(), String> {
+    use authority::config::parse_remote_address;
+    settings.zones.extend(arguments.zones.iter().cloned());
+    if !arguments.listen.is_empty() {
+        settings.listen = arguments.listen.clone();
+    }
+    if settings.listen.is_empty() {
+        settings.listen.push(SocketAddr::from(([127, 0, 0, 1], 53)));
+    }
+    if arguments.workers.is_some() {
+        settings.workers = arguments.workers;
+    }
+    if arguments.rrl_rate > 0 {
+        settings.rrl = Some((arguments.rrl_rate, arguments.rrl_slip));
+    }
+    if let Some(directory) = &arguments.state_dir {
+        settings.state_directory = Some(directory.clone());
+    }
+    if let Some(policy) = &arguments.serial_policy {
+        settings.serial_policy = authority::xfr::serial::SerialPolicy::parse(policy)
+            .ok_or_else(|| format!("--serial-policy {policy}: use increment or unixtime"))?;
+    }
+    for prefix in &arguments.allow_transfer {
+        let prefix = prefix
+            .parse::<authority::xfr::acl::Prefix>()
+            .map_err(|problem| format!("--allow-transfer {problem}"))?;
+        settings
+            .transfers
+            .default_acl
+            .entries
+            .push(authority::xfr::acl::AclEntry {
+                prefixes: vec![prefix],
+                key: None,
+            });
+    }
+    for target in &arguments.notify {
+        let address =
+            parse_remote_address(target).map_err(|problem| format!("--notify {problem}"))?;
+        settings
+            .transfers
+            .default_notify
+            .push(authority::xfr::notify::NotifyTarget { address, key: None });
+    }
+    for secondary in &arguments.secondary {
+        let Some((zone, address)) = secondary.split_once('=') else {
+            return Err(format!("--secondary {secondary}: use ZONE=ADDR[:PORT]"));
+        };
+        let origin = authority::zone::yaml_zone::parse_origin(zone)
+            .map_err(|_| format!("--secondary {secondary}: {zone:?} is not a zone name"))?;
+        let address =
+            parse_remote_address(address).map_err(|problem| format!("--secondary {problem}"))?;
+        settings.secondaries.push(authority::config::SecondaryZone {
+            origin,
+            primaries: vec![authority::xfr::notify::NotifyTarget { address, key: None }],
+        });
+    }
+    if settings.zones.is_empty() && settings.secondaries.is_empty() {
+        return Err("no zones: give zone files or a --config with `zones`".to_string());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -191,7 +274,29 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
-    let workers = arguments
+    let mut settings = match arguments.config.as_deref() {
+        Some(path) => match authority::config::ConfigFile::read(path)
+            .and_then(|config| config.settings(path))
+        {
+            Ok(settings) => settings,
+            Err(error) => {
+                eprintln!("authority: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => authority::config::Settings::default(),
+    };
+    if arguments.lab.is_some() {
+        // The lab has its own zones and addresses.
+    } else if let Err(error) = merge_flags(&arguments, &mut settings) {
+        eprintln!("authority: {error}");
+        return ExitCode::FAILURE;
+    }
+    if !settings.secondaries.is_empty() {
+        eprintln!("authority: secondary zones are not implemented yet (issue 25, part 3)");
+        return ExitCode::FAILURE;
+    }
+    let workers = settings
         .workers
         .map(usize::from)
         .unwrap_or_else(authority::runtime::available_cores);
@@ -234,16 +339,22 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let (rrl_rate, rrl_slip) = settings
+        .rrl
+        .unwrap_or((arguments.rrl_rate, arguments.rrl_slip));
     let options = authority::run::RunOptions {
-        listen: arguments.listen,
-        zones: arguments.zones,
+        listen: settings.listen,
+        zones: settings.zones,
         rate_limit: authority::rrl::RateLimitConfig {
-            responses_per_second: arguments.rrl_rate,
-            slip: arguments.rrl_slip,
+            responses_per_second: rrl_rate,
+            slip: rrl_slip,
         },
         identity,
         load,
         workers,
+        transfers: settings.transfers,
+        state_directory: settings.state_directory,
+        serial_policy: settings.serial_policy,
     };
     match runtime.block_on(authority::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

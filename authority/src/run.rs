@@ -27,6 +27,12 @@ pub struct RunOptions {
     /// sharing the catalog, the answer memo and the rate limiter. 1 reads UDP on the runtime `run`
     /// is called on.
     pub workers: usize,
+    /// Who may transfer, whom to notify, TSIG keys (`--allow-transfer`, `--notify`, `--config`).
+    pub transfers: crate::xfr::TransferSettings,
+    /// Journals and serials are kept here (`--state-dir`); without it they live in memory only.
+    pub state_directory: Option<std::path::PathBuf>,
+    /// How zones without an SOA of their own get their serial.
+    pub serial_policy: crate::xfr::serial::SerialPolicy,
 }
 
 /// Why the server could not start or keep running.
@@ -38,6 +44,7 @@ pub enum RunError {
     NoZoneLoaded,
     Listen(crate::listen::ListenError),
     Signal(std::io::Error),
+    StateDirectory(std::path::PathBuf, std::io::Error),
 }
 
 impl fmt::Display for RunError {
@@ -51,6 +58,9 @@ impl fmt::Display for RunError {
             Self::NoZoneLoaded => write!(formatter, "no zone loaded; nothing to serve"),
             Self::Listen(problem) => write!(formatter, "{problem}"),
             Self::Signal(error) => write!(formatter, "cannot install signal handler: {error}"),
+            Self::StateDirectory(path, error) => {
+                write!(formatter, "state directory {}: {error}", path.display())
+            }
         }
     }
 }
@@ -108,12 +118,65 @@ pub fn load_catalog_with(
 pub async fn run(options: RunOptions) -> Result<(), RunError> {
     use tokio::signal::unix::{signal, SignalKind};
 
-    let catalog = load_catalog_with(&options.zones, &options.load)?;
+    let transfers_active = options.transfers.is_active() || options.state_directory.is_some();
+    let mut load = options.load.clone();
+    if let Some(directory) = &options.state_directory {
+        std::fs::create_dir_all(directory)
+            .map_err(|error| RunError::StateDirectory(directory.clone(), error))?;
+    }
+    if transfers_active {
+        // Serials matter once secondaries copy the zones: kept by policy, never backwards.
+        load.serials = Some(crate::xfr::serial::SharedSerialKeeper(
+            crate::xfr::serial::SerialKeeper::new(
+                options.serial_policy,
+                options.state_directory.clone(),
+            ),
+        ));
+    }
+    let catalog = load_catalog_with(&options.zones, &load)?;
+    let settings = Arc::new(options.transfers.clone());
+    let journals = Arc::new(crate::xfr::Journals::new(options.state_directory.clone()));
+    journals.load(&catalog.current());
+    let service = Arc::new(crate::xfr::serve::TransferService::new(
+        settings.clone(),
+        journals.clone(),
+    ));
+    let notifier = crate::xfr::notify::Notifier::default();
+    // At start every secondary hears of the serial we serve (NSD and Knot notify at startup too).
+    for zone in catalog.current().zones() {
+        if let Some(soa) = zone.soa.records.first() {
+            notifier.announce(
+                zone.origin.clone(),
+                soa.clone(),
+                settings.notify_for(&zone.origin),
+            );
+        }
+    }
     let handler = Arc::new(
         AuthorityHandler::new(catalog.clone())
             .with_rate_limit(options.rate_limit)
-            .with_identity(options.identity),
+            .with_identity(options.identity)
+            .with_transfers(service),
     );
+    let reload = |catalog: Arc<SharedCatalog>, journals: Arc<crate::xfr::Journals>| {
+        move || {
+            let old = catalog.current();
+            let report = catalog.reload();
+            let changed = journals.record_reload(&old, &catalog.current());
+            (report, changed)
+        }
+    };
+    let announce = |changed: Vec<Arc<crate::zone::prepared::Zone>>| {
+        for zone in changed {
+            if let Some(soa) = zone.soa.records.first() {
+                notifier.announce(
+                    zone.origin.clone(),
+                    soa.clone(),
+                    settings.notify_for(&zone.origin),
+                );
+            }
+        }
+    };
     let mut hangup = signal(SignalKind::hangup()).map_err(RunError::Signal)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(RunError::Signal)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;
@@ -132,10 +195,10 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
         tokio::select! {
             _ = refresh.tick() => {
                 if crate::dnssec::needs_refresh(&catalog.current(), crate::dnssec::unix_now()) {
-                    let catalog = catalog.clone();
-                    match tokio::task::spawn_blocking(move || catalog.reload()).await {
-                        Ok(report) => {
+                    match tokio::task::spawn_blocking(reload(catalog.clone(), journals.clone())).await {
+                        Ok((report, changed)) => {
                             log_report(&report);
+                            announce(changed);
                             tracing::info!(reloaded = report.reloaded, "signatures refreshed");
                         }
                         Err(error) => tracing::error!("signature refresh failed: {error}"),
@@ -144,10 +207,10 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
             }
             _ = hangup.recv() => {
                 // Zone files are read on a blocking thread so queries keep flowing meanwhile.
-                let catalog = catalog.clone();
-                match tokio::task::spawn_blocking(move || catalog.reload()).await {
-                    Ok(report) => {
+                match tokio::task::spawn_blocking(reload(catalog.clone(), journals.clone())).await {
+                    Ok((report, changed)) => {
                         log_report(&report);
+                        announce(changed);
                         tracing::info!(reloaded = report.reloaded, failed_errors = report.errors.len(), "reload done");
                     }
                     Err(error) => tracing::error!("reload task failed: {error}"),

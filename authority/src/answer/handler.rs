@@ -17,6 +17,7 @@ use crate::catalog::reload::SharedCatalog;
 use crate::catalog::zones::Catalog;
 use crate::listen::{Handler, Protocol, RequestContext};
 use crate::rrl::{truncated_reply, Decision, RateLimitConfig, RateLimiter};
+use crate::xfr::serve::{Reply, TransferService};
 
 /// Answers one packet from `catalog`; `None` means send nothing. The server discloses nothing
 /// about itself (see `answer_packet_with`).
@@ -149,6 +150,8 @@ pub struct AuthorityHandler {
     memo: Arc<AnswerMemo>,
     identity: Arc<ServerIdentity>,
     rate_limiter: Option<Arc<RateLimiter>>,
+    /// Zone transfers and signed queries (`xfr::serve`), when configured.
+    transfers: Option<Arc<TransferService>>,
     started: Instant,
 }
 
@@ -159,6 +162,7 @@ impl AuthorityHandler {
             memo: Arc::new(AnswerMemo::default()),
             identity: Arc::new(ServerIdentity::hidden()),
             rate_limiter: None,
+            transfers: None,
             started: Instant::now(),
         }
     }
@@ -179,6 +183,36 @@ impl AuthorityHandler {
         self
     }
 
+    /// Answers AXFR/IXFR and TSIG-signed queries through `service` (without it they are REFUSED
+    /// or answered unsigned, as before).
+    pub fn with_transfers(mut self, service: Arc<TransferService>) -> AuthorityHandler {
+        if service.settings.is_active() {
+            self.transfers = Some(service);
+        }
+        self
+    }
+
+    /// A transfer request's reply, or `None` when the plain path should answer.
+    fn transfer_reply(&self, request: &[u8], context: RequestContext) -> Option<Reply> {
+        let service = self.transfers.as_ref()?;
+        if !service.wants(request) {
+            return None;
+        }
+        let catalog = self.catalog.current();
+        let plain_catalog = catalog.clone();
+        let reply = service.answer(
+            request,
+            context.client.ip(),
+            context.protocol,
+            catalog,
+            |packet| answer_packet_with(&self.identity, &plain_catalog, packet, context.protocol),
+        );
+        match reply {
+            Reply::NotMine => None,
+            reply => Some(reply),
+        }
+    }
+
     /// The answers remembered so far (for statistics and tests).
     pub fn memo(&self) -> &AnswerMemo {
         &self.memo
@@ -191,6 +225,12 @@ impl Handler for AuthorityHandler {
         request: &[u8],
         context: RequestContext,
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+        match self.transfer_reply(request, context) {
+            Some(Reply::Single(response)) => return std::future::ready(response),
+            // A transfer over UDP never starts (serve.rs answers those with one message).
+            Some(Reply::Transfer(_)) | Some(Reply::NotMine) => return std::future::ready(None),
+            None => {}
+        }
         let catalog = self.catalog.current();
         let mut response = answer_packet_memoised_with(
             &self.memo,
@@ -209,5 +249,21 @@ impl Handler for AuthorityHandler {
             };
         }
         std::future::ready(response)
+    }
+
+    async fn handle_tcp(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+        responses: &tokio::sync::mpsc::Sender<Vec<u8>>,
+    ) {
+        let response = match self.transfer_reply(request, context) {
+            Some(Reply::Transfer(transfer)) => return transfer.run(responses).await,
+            Some(Reply::Single(response)) => response,
+            Some(Reply::NotMine) | None => self.handle(request, context).await,
+        };
+        if let Some(response) = response {
+            let _ = responses.send(response).await;
+        }
     }
 }

@@ -74,8 +74,10 @@ impl ZoneSource {
             if read.errors.is_empty() && read.warnings.is_empty() {
                 read.default_nameservers = options.default_nameservers.clone();
                 let dnssec = read.dnssec.take();
+                let explicit_soa = read_has_soa(&read);
                 if let Ok((mut zone, warnings)) = build_zone_with_warnings(read) {
                     if warnings.is_empty()
+                        && self.assign_serial(options, &mut zone, explicit_soa).is_ok()
                         && sign_loaded_zone(&mut zone, dnssec, &self.path, previous).is_ok()
                     {
                         return Ok((zone, warnings));
@@ -86,9 +88,35 @@ impl ZoneSource {
         let mut read = read_zone_text(&text, &self.path, &self.origin)?;
         read.default_nameservers = options.default_nameservers.clone();
         let dnssec = read.dnssec.take();
+        let explicit_soa = read_has_soa(&read);
         let (mut zone, warnings) = build_zone_with_warnings(read)?;
+        self.assign_serial(options, &mut zone, explicit_soa)?;
         sign_loaded_zone(&mut zone, dnssec, &self.path, previous)?;
         Ok((zone, warnings))
+    }
+
+    /// With a serial keeper (the server, `xfr::serial`), the serial the zone is served with; a
+    /// check or a print leaves the file's serial alone.
+    fn assign_serial(
+        &self,
+        options: &LoadOptions,
+        zone: &mut Zone,
+        explicit_soa: bool,
+    ) -> Result<(), Vec<ZoneError>> {
+        let Some(keeper) = &options.serials else {
+            return Ok(());
+        };
+        keeper
+            .0
+            .assign(zone, explicit_soa, crate::dnssec::unix_now())
+            .map(|_| ())
+            .map_err(|problem| {
+                vec![ZoneError {
+                    file: self.path.clone(),
+                    line: 0,
+                    kind: ZoneErrorKind::Serial(problem.to_string()),
+                }]
+            })
     }
 
     /// One error for each origin given more than once (the later file names the earlier one):
@@ -122,6 +150,15 @@ pub struct LoadOptions {
     /// Apex NS names for zones whose file has none (`--default-ns`, repeatable): octoDNS
     /// providers add their own nameservers, so octoDNS zones often omit them.
     pub default_nameservers: Vec<Name>,
+    /// The server's serial keeper (`xfr::serial`); `None` serves the file's serial as written.
+    pub serials: Option<crate::xfr::serial::SharedSerialKeeper>,
+}
+
+/// Whether the file wrote an SOA of its own.
+fn read_has_soa(read: &crate::zone::yaml_zone::ReadZone) -> bool {
+    read.records
+        .iter()
+        .any(|source| source.record.record_type() == RecordType::SOA)
 }
 
 /// The generation of the next catalog built. Never reused in a process, so something computed from

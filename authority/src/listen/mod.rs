@@ -31,6 +31,22 @@ pub trait Handler: Send + Sync + 'static {
     /// handed to its connection's writer (TCP): work put off until the client has its answer
     /// (a resolver caches its walk's final reply here). The default has none.
     fn after_send(&self) {}
+
+    /// Answers one TCP request with as many messages as it takes (a zone transfer, RFC 5936 §2.2),
+    /// each sent through `responses` in order. The default sends `handle`'s one answer.
+    fn handle_tcp(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+        responses: &tokio::sync::mpsc::Sender<Vec<u8>>,
+    ) -> impl Future<Output = ()> + Send {
+        async move {
+            if let Some(response) = self.handle(request, context).await {
+                // An error only means the writer is gone; the connection is closing anyway.
+                let _ = responses.send(response).await;
+            }
+        }
+    }
 }
 
 #[cfg(target_os = "linux")]

@@ -113,10 +113,7 @@ async fn read_requests<H: Handler>(
         let handler = handler.clone();
         let responses = responses.clone();
         in_flight.spawn(async move {
-            if let Some(response) = handler.handle(&request, context).await {
-                // An error only means the writer is gone; the connection is closing anyway.
-                let _ = responses.send(response).await;
-            }
+            handler.handle_tcp(&request, context, &responses).await;
             handler.after_send();
             drop(permit);
         });

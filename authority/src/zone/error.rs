@@ -83,6 +83,8 @@ pub enum ZoneErrorKind {
     /// A DNSSEC problem: the zone's `dnssec` settings, or its keys (then file and line are the key
     /// file's), or signing itself.
     Dnssec(String),
+    /// The SOA serial cannot be served (`xfr::serial`: data changed without it, or it went back).
+    Serial(String),
 }
 
 impl fmt::Display for ZoneError {
@@ -183,6 +185,7 @@ impl fmt::Display for ZoneErrorKind {
             Self::TooManyRecords { limit } => write!(formatter, "zone has more than {limit} records"),
             Self::TooManyErrors => write!(formatter, "too many errors, stopped reading this file"),
             Self::Dnssec(problem) => write!(formatter, "{problem}"),
+            Self::Serial(problem) => write!(formatter, "{problem}"),
         }
     }
 }

@@ -183,6 +183,7 @@ fn zone_without_apex_ns_takes_the_default_nameservers() {
             Name::from_ascii("ns1.example.org.").unwrap(),
             Name::from_ascii("ns2.example.org.").unwrap(),
         ],
+        ..LoadOptions::default()
     };
     let (zone, warnings) = source.load_with(&options).unwrap();
     std::fs::remove_file(&path).ok();

@@ -1,0 +1,383 @@
+//! The IXFR journal (RFC 1995): the differences between the versions a zone was served at, kept
+//! from reload to reload, bounded, and written to the state directory so a restart keeps them.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use hickory_proto::rr::{Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
+
+use crate::limits::{JOURNAL_MAX_DIFFERENCES, JOURNAL_MAX_RECORDS, MAX_STATE_FILE_BYTES};
+use crate::zone::prepared::Zone;
+
+/// Every record of `zone` as a transfer carries it: the apex SOA first, then every RRset with its
+/// RRSIGs (DNSKEY, NSEC and NSEC3 are RRsets of the signed zone), the SOA not repeated.
+pub fn zone_records(zone: &Zone) -> Vec<Record> {
+    let mut records = Vec::with_capacity(zone.record_count * 2 + 1);
+    records.extend(zone.soa.records.iter().cloned());
+    for node in zone.nodes.values() {
+        for served in &node.sets {
+            if served.set.record_type != RecordType::SOA {
+                records.extend(served.set.records.iter().cloned());
+            }
+            records.extend(served.set.signatures.iter().cloned());
+        }
+    }
+    records
+}
+
+/// The serial of a zone as served.
+pub fn zone_serial(zone: &Zone) -> u32 {
+    soa_serial(zone.soa.records.first()).unwrap_or(0)
+}
+
+pub fn soa_serial(record: Option<&Record>) -> Option<u32> {
+    match record.map(|record| &record.data) {
+        Some(hickory_proto::rr::RData::SOA(soa)) => Some(soa.serial),
+        _ => None,
+    }
+}
+
+/// RFC 1982 serial comparison: is `newer` after `older`?
+pub fn serial_after(newer: u32, older: u32) -> bool {
+    newer != older && newer.wrapping_sub(older) < 0x8000_0000
+}
+
+/// A record in canonical form (lowercase owner, no compression), for comparing versions.
+pub fn canonical_bytes(record: &Record) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(64);
+    let mut encoder = BinEncoder::new(&mut bytes);
+    encoder.set_canonical_form(true);
+    let mut lower = record.clone();
+    lower.name = record.name.to_lowercase();
+    // A record that cannot be encoded was never served either; an empty key keeps it apart.
+    if lower.emit(&mut encoder).is_err() {
+        bytes.clear();
+    }
+    bytes
+}
+
+/// From one version to the next: the old SOA, what went, the new SOA, what came (RFC 1995 §4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    pub old_soa: Record,
+    pub removed: Vec<Record>,
+    pub new_soa: Record,
+    pub added: Vec<Record>,
+}
+
+impl Difference {
+    pub fn from_serial(&self) -> u32 {
+        soa_serial(Some(&self.old_soa)).unwrap_or(0)
+    }
+
+    pub fn to_serial(&self) -> u32 {
+        soa_serial(Some(&self.new_soa)).unwrap_or(0)
+    }
+
+    fn record_count(&self) -> usize {
+        self.removed.len() + self.added.len() + 2
+    }
+
+    /// What changed between two versions of a zone (SOAs excluded from the lists).
+    pub fn between(old: &Zone, new: &Zone) -> Option<Difference> {
+        let old_soa = old.soa.records.first()?.clone();
+        let new_soa = new.soa.records.first()?.clone();
+        let old_records = zone_records(old);
+        let new_records = zone_records(new);
+        Some(Difference::of_records(
+            old_soa,
+            &old_records[1..],
+            new_soa,
+            &new_records[1..],
+        ))
+    }
+
+    /// The difference between two lists of records (each without its SOA).
+    pub fn of_records(
+        old_soa: Record,
+        old: &[Record],
+        new_soa: Record,
+        new: &[Record],
+    ) -> Difference {
+        let old_keys: HashMap<Vec<u8>, &Record> = old
+            .iter()
+            .map(|record| (canonical_bytes(record), record))
+            .collect();
+        let new_keys: HashMap<Vec<u8>, &Record> = new
+            .iter()
+            .map(|record| (canonical_bytes(record), record))
+            .collect();
+        let removed = old_keys
+            .iter()
+            .filter(|(key, _)| !new_keys.contains_key(*key))
+            .map(|(_, record)| (*record).clone())
+            .collect();
+        let added = new_keys
+            .iter()
+            .filter(|(key, _)| !old_keys.contains_key(*key))
+            .map(|(_, record)| (*record).clone())
+            .collect();
+        Difference {
+            old_soa,
+            removed,
+            new_soa,
+            added,
+        }
+    }
+}
+
+/// The differences of one zone, oldest first, each starting where the previous one ended.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Journal {
+    differences: VecDeque<Difference>,
+    records: usize,
+}
+
+impl Journal {
+    /// Adds the newest difference. One that does not continue the chain (a version the journal
+    /// never saw in between) starts the journal afresh; the oldest go beyond the bounds.
+    pub fn push(&mut self, difference: Difference) {
+        if self
+            .differences
+            .back()
+            .is_some_and(|last| last.to_serial() != difference.from_serial())
+        {
+            self.clear();
+        }
+        let count = difference.record_count();
+        if count > JOURNAL_MAX_RECORDS {
+            // Larger than the whole journal: an AXFR is as cheap for the secondary.
+            self.clear();
+            return;
+        }
+        self.records += count;
+        self.differences.push_back(difference);
+        while self.differences.len() > JOURNAL_MAX_DIFFERENCES || self.records > JOURNAL_MAX_RECORDS
+        {
+            match self.differences.pop_front() {
+                Some(oldest) => self.records -= oldest.record_count(),
+                None => break,
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.differences.clear();
+        self.records = 0;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.differences.len()
+    }
+
+    /// The serial the newest difference leads to.
+    pub fn last_serial(&self) -> Option<u32> {
+        self.differences.back().map(Difference::to_serial)
+    }
+
+    /// The differences from `serial` to `current`, if the journal holds the whole way.
+    pub fn since(&self, serial: u32, current: u32) -> Option<Vec<&Difference>> {
+        let start = self
+            .differences
+            .iter()
+            .position(|difference| difference.from_serial() == serial)?;
+        let path: Vec<&Difference> = self.differences.iter().skip(start).collect();
+        (path.last()?.to_serial() == current).then_some(path)
+    }
+
+    /// Reads a journal written by `save`; `None` for a missing, foreign or damaged file (the
+    /// caller starts an empty journal: the cost is AXFR instead of IXFR, never wrong data).
+    pub fn load(path: &Path) -> Option<Journal> {
+        let metadata = std::fs::metadata(path).ok()?;
+        if metadata.len() > MAX_STATE_FILE_BYTES {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        // The body is encoded on its own: compression pointers count from its start.
+        let body = bytes.strip_prefix(JOURNAL_MAGIC)?;
+        let mut decoder = BinDecoder::new(body);
+        let mut journal = Journal::default();
+        let count = decoder.read_u32().ok()?.unverified();
+        for _ in 0..count.min(JOURNAL_MAX_DIFFERENCES as u32) {
+            let old_soa = Record::read(&mut decoder).ok()?;
+            let removed = read_records(&mut decoder)?;
+            let new_soa = Record::read(&mut decoder).ok()?;
+            let added = read_records(&mut decoder)?;
+            journal.push(Difference {
+                old_soa,
+                removed,
+                new_soa,
+                added,
+            });
+        }
+        decoder.is_empty().then_some(journal)
+    }
+
+    /// Writes the journal to `path` (a new file renamed over the old, so a crash leaves one or the other).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let mut body = Vec::new();
+        {
+            let mut encoder = BinEncoder::new(&mut body);
+            let failed = |_| std::io::Error::other("record does not encode");
+            encoder
+                .emit_u32(self.differences.len() as u32)
+                .map_err(failed)?;
+            for difference in &self.differences {
+                difference.old_soa.emit(&mut encoder).map_err(failed)?;
+                write_records(&mut encoder, &difference.removed).map_err(failed)?;
+                difference.new_soa.emit(&mut encoder).map_err(failed)?;
+                write_records(&mut encoder, &difference.added).map_err(failed)?;
+            }
+        }
+        let mut bytes = JOURNAL_MAGIC.to_vec();
+        bytes.extend_from_slice(&body);
+        write_atomically(path, &bytes)
+    }
+}
+
+/// First octets of a journal file: what it is and its format version.
+const JOURNAL_MAGIC: &[u8] = b"authority-journal-1\n";
+
+fn write_records(
+    encoder: &mut BinEncoder<'_>,
+    records: &[Record],
+) -> Result<(), hickory_proto::ProtoError> {
+    encoder.emit_u32(records.len() as u32)?;
+    for record in records {
+        record.emit(encoder)?;
+    }
+    Ok(())
+}
+
+fn read_records(decoder: &mut BinDecoder<'_>) -> Option<Vec<Record>> {
+    let count = decoder.read_u32().ok()?.unverified() as usize;
+    // Each record takes at least MIN_RECORD_BYTES: no allocation for counts the file cannot hold.
+    if count > decoder.len() / crate::limits::MIN_RECORD_BYTES + 1 {
+        return None;
+    }
+    let mut records = Vec::with_capacity(count);
+    for _ in 0..count {
+        records.push(Record::read(decoder).ok()?);
+    }
+    Some(records)
+}
+
+/// Writes `bytes` to `path.tmp`, syncs, and renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = PathBuf::from(path);
+    temporary.as_mut_os_string().push(".tmp");
+    {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temporary, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{A, SOA};
+    use hickory_proto::rr::{Name, RData};
+
+    fn soa(serial: u32) -> Record {
+        let name = Name::from_ascii("example.test.").unwrap();
+        Record::from_rdata(
+            name.clone(),
+            3600,
+            RData::SOA(SOA::new(
+                name.clone(),
+                name,
+                serial,
+                3600,
+                900,
+                604_800,
+                300,
+            )),
+        )
+    }
+
+    fn a(last: u8) -> Record {
+        Record::from_rdata(
+            Name::from_ascii("www.example.test.").unwrap(),
+            300,
+            RData::A(A::new(192, 0, 2, last)),
+        )
+    }
+
+    fn step(from: u32, to: u32) -> Difference {
+        Difference::of_records(soa(from), &[a(from as u8)], soa(to), &[a(to as u8)])
+    }
+
+    #[test]
+    fn difference_lists_what_went_and_what_came() {
+        let difference = Difference::of_records(soa(1), &[a(1), a(2)], soa(2), &[a(2), a(3)]);
+        assert_eq!(difference.removed, vec![a(1)]);
+        assert_eq!(difference.added, vec![a(3)]);
+        assert_eq!((difference.from_serial(), difference.to_serial()), (1, 2));
+    }
+
+    #[test]
+    fn since_needs_the_whole_way_to_the_current_serial() {
+        let mut journal = Journal::default();
+        journal.push(step(1, 2));
+        journal.push(step(2, 3));
+        assert_eq!(journal.since(1, 3).map(|path| path.len()), Some(2));
+        assert_eq!(journal.since(2, 3).map(|path| path.len()), Some(1));
+        assert!(journal.since(0, 3).is_none());
+        assert!(journal.since(1, 4).is_none());
+    }
+
+    #[test]
+    fn a_gap_starts_the_journal_afresh() {
+        let mut journal = Journal::default();
+        journal.push(step(1, 2));
+        journal.push(step(5, 6));
+        assert_eq!(journal.len(), 1);
+        assert!(journal.since(1, 6).is_none());
+    }
+
+    #[test]
+    fn the_oldest_differences_go_past_the_bound() {
+        let mut journal = Journal::default();
+        for serial in 1..=(JOURNAL_MAX_DIFFERENCES as u32 + 5) {
+            journal.push(step(serial, serial + 1));
+        }
+        assert_eq!(journal.len(), JOURNAL_MAX_DIFFERENCES);
+        assert!(journal
+            .since(1, JOURNAL_MAX_DIFFERENCES as u32 + 6)
+            .is_none());
+    }
+
+    #[test]
+    fn journal_survives_a_save_and_load_and_damage_is_refused() {
+        let directory = std::env::temp_dir().join(format!("journal-test-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join("example.test.journal");
+        let mut journal = Journal::default();
+        journal.push(step(1, 2));
+        journal.push(step(2, 3));
+        journal.save(&path).unwrap();
+        let loaded = Journal::load(&path);
+        assert_eq!(loaded, Some(journal), "{loaded:#?}");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.truncate(bytes.len() - 3);
+        std::fs::write(&path, bytes).unwrap();
+        assert_eq!(Journal::load(&path), None);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn serials_compare_as_rfc_1982_says() {
+        assert!(serial_after(2, 1));
+        assert!(serial_after(1, u32::MAX));
+        assert!(!serial_after(1, 1));
+        assert!(!serial_after(1, 2));
+    }
+}

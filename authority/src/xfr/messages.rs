@@ -1,0 +1,169 @@
+//! Packs a transfer's records into DNS messages (RFC 5936 §2.2: as many as needed, names compressed
+//! within each message) and builds the single-message answers (errors, SOA-only). No I/O here.
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::Record;
+use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
+
+use crate::limits::{MAX_TCP_PAYLOAD, TRANSFER_MESSAGE_TARGET_BYTES, TSIG_RECORD_RESERVE_BYTES};
+
+/// Why a transfer could not be packed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackError {
+    /// One record larger than a message can hold beside the question and a TSIG.
+    RecordTooLarge(String),
+    Encoding(String),
+}
+
+impl std::fmt::Display for PackError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PackError::RecordTooLarge(owner) => {
+                write!(formatter, "a record at {owner} does not fit in one message")
+            }
+            PackError::Encoding(problem) => {
+                write!(formatter, "cannot encode a transfer message: {problem}")
+            }
+        }
+    }
+}
+
+/// Turns a stream of records into transfer messages, one at a time, so a large zone is never
+/// encoded whole in memory. The question is in the first message only (RFC 5936 §2.2.1 allows it).
+pub struct TransferPacker<'records, I: Iterator<Item = &'records Record>> {
+    id: u16,
+    question: Query,
+    records: std::iter::Peekable<I>,
+    first: bool,
+}
+
+impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I> {
+    pub fn new(id: u16, question: Query, records: I) -> Self {
+        TransferPacker {
+            id,
+            question,
+            records: records.peekable(),
+            first: true,
+        }
+    }
+
+    /// The next message, `None` once every record is sent.
+    pub fn next_message(&mut self) -> Option<Result<Vec<u8>, PackError>> {
+        if self.records.peek().is_none() && !self.first {
+            return None;
+        }
+        let hard_limit = MAX_TCP_PAYLOAD - TSIG_RECORD_RESERVE_BYTES;
+        let failed = |error: hickory_proto::ProtoError| PackError::Encoding(error.to_string());
+        let mut bytes = Vec::with_capacity(TRANSFER_MESSAGE_TARGET_BYTES + 1024);
+        let mut count: u16 = 0;
+        {
+            let mut encoder = BinEncoder::new(&mut bytes);
+            // Header: ID, QR and AA, opcode QUERY, NOERROR; ANCOUNT is written once known.
+            let header = [self.id, 0x8000 | 0x0400, u16::from(self.first), 0, 0, 0];
+            for word in header {
+                if let Err(error) = encoder.emit_u16(word) {
+                    return Some(Err(failed(error)));
+                }
+            }
+            if self.first {
+                if let Err(error) = self.question.emit(&mut encoder) {
+                    return Some(Err(failed(error)));
+                }
+            }
+            while let Some(record) = self.records.peek().copied() {
+                let before = encoder.offset();
+                let emitted = record.emit(&mut encoder);
+                if emitted.is_err() || encoder.offset() > hard_limit || count == u16::MAX {
+                    if count == 0 {
+                        return Some(Err(PackError::RecordTooLarge(record.name.to_string())));
+                    }
+                    // It goes first into the next message; `trim` also forgets the compression
+                    // pointers it added, and nothing more is written to this message.
+                    encoder.set_offset(before);
+                    encoder.trim();
+                    break;
+                }
+                self.records.next();
+                count += 1;
+                if encoder.offset() >= TRANSFER_MESSAGE_TARGET_BYTES {
+                    break;
+                }
+            }
+        }
+        if let Some(answer_count) = bytes.get_mut(6..8) {
+            answer_count.copy_from_slice(&count.to_be_bytes());
+        }
+        self.first = false;
+        Some(Ok(bytes))
+    }
+}
+
+/// One answer message: `rcode`, the question echoed, `answers` (e.g. the SOA alone).
+pub fn single_answer(
+    id: u16,
+    question: Option<&Query>,
+    rcode: ResponseCode,
+    answers: &[Record],
+    op_code: OpCode,
+) -> Vec<u8> {
+    let mut message = Message::new(id, MessageType::Response, op_code);
+    message.metadata.authoritative = rcode == ResponseCode::NoError;
+    message.metadata.response_code = rcode;
+    if let Some(question) = question {
+        message.add_query(question.clone());
+    }
+    for record in answers {
+        message.add_answer(record.clone());
+    }
+    // A message of one question and a few records always encodes; an empty reply is the fallback.
+    message.to_vec().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{Name, RData, RecordType};
+
+    fn question() -> Query {
+        Query::query(Name::from_ascii("example.test.").unwrap(), RecordType::AXFR)
+    }
+
+    fn txt(index: usize, size: usize) -> Record {
+        Record::from_rdata(
+            Name::from_ascii(format!("n{index}.example.test.")).unwrap(),
+            300,
+            RData::TXT(TXT::new(vec!["x".repeat(size.min(255)); size / 255 + 1])),
+        )
+    }
+
+    #[test]
+    fn many_records_take_several_messages_that_decode_back() {
+        let records: Vec<Record> = (0..2000).map(|index| txt(index, 40)).collect();
+        let mut packer = TransferPacker::new(7, question(), records.iter());
+        let mut decoded = Vec::new();
+        let mut messages = 0;
+        while let Some(message) = packer.next_message() {
+            let bytes = message.unwrap();
+            assert!(bytes.len() <= MAX_TCP_PAYLOAD - TSIG_RECORD_RESERVE_BYTES);
+            let message = Message::from_vec(&bytes).unwrap();
+            assert_eq!(message.queries.len(), usize::from(messages == 0));
+            assert!(message.metadata.authoritative);
+            decoded.extend(message.answers);
+            messages += 1;
+        }
+        assert!(messages > 1, "{messages}");
+        assert_eq!(decoded, records);
+    }
+
+    #[test]
+    fn a_large_record_moves_to_the_next_message() {
+        let records: Vec<Record> = (0..8).map(|index| txt(index, 15_000)).collect();
+        let mut packer = TransferPacker::new(7, question(), records.iter());
+        let mut total = 0;
+        while let Some(message) = packer.next_message() {
+            total += Message::from_vec(&message.unwrap()).unwrap().answers.len();
+        }
+        assert_eq!(total, 8);
+    }
+}

@@ -141,7 +141,8 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
         settings.clone(),
         journals.clone(),
     ));
-    let notifier = crate::xfr::notify::Notifier::default();
+    let notifier =
+        crate::xfr::notify::Notifier::new(options.listen.iter().map(SocketAddr::ip).collect());
     // At start every secondary hears of the serial we serve (NSD and Knot notify at startup too).
     for zone in catalog.current().zones() {
         if let Some(soa) = zone.soa.records.first() {

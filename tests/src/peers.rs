@@ -306,3 +306,132 @@ fn start(
         output: process.output(),
     })
 }
+
+/// A zone a peer copies from a primary (ours, in the transfer tests), optionally with a TSIG key
+/// (hmac-sha256, `name`, base64 `secret`) for its transfers and NOTIFYs.
+#[derive(Clone, Debug)]
+pub struct SecondaryZone {
+    pub origin: String,
+    pub primary: SocketAddr,
+    pub key: Option<(String, String)>,
+}
+
+/// NSD as a secondary of `zone.primary` on `address`: requests transfers from, and accepts
+/// NOTIFY from, the primary only; its transfers leave from `address` (`outgoing-interface`).
+/// Ready once it serves the zone (after its first transfer).
+pub fn start_nsd_secondary(address: SocketAddr, zone: &SecondaryZone) -> Result<Peer, PeerError> {
+    const PROGRAM: &str = "nsd";
+    let nsd = find_tool(PROGRAM).ok_or(PeerError::NotInstalled(PROGRAM))?;
+    let directory = new_directory(PROGRAM)?;
+    let path = directory.path().display().to_string();
+    let primary = zone.primary;
+    let (key_clause, key_name) = match &zone.key {
+        Some((name, secret)) => (
+            format!("key:\n  name: \"{name}\"\n  algorithm: hmac-sha256\n  secret: \"{secret}\"\n"),
+            name.clone(),
+        ),
+        None => (String::new(), "NOKEY".to_string()),
+    };
+    let config = format!(
+        "server:\n  ip-address: {ip}@{port}\n  port: {port}\n  server-count: 1\n  username: \"\"\n  chroot: \"\"\n  \
+         zonesdir: \"{path}\"\n  database: \"\"\n  pidfile: \"{path}/nsd.pid\"\n  xfrdfile: \"{path}/xfrd.state\"\n  \
+         zonelistfile: \"{path}/zone.list\"\n  xfrdir: \"{path}\"\n  verbosity: 2\n  hide-version: yes\n\
+         remote-control:\n  control-enable: no\n{key_clause}\
+         zone:\n  name: \"{origin}\"\n  zonefile: \"{origin}zone\"\n  outgoing-interface: {ip}\n  \
+         request-xfr: {primary_ip}@{primary_port} {key_name}\n  allow-notify: {primary_ip} {key_name}\n",
+        ip = address.ip(),
+        port = address.port(),
+        origin = zone.origin,
+        primary_ip = primary.ip(),
+        primary_port = primary.port(),
+    );
+    let config_path = write_file(&directory, PROGRAM, "nsd.conf", &config)?;
+    let mut command = Command::new(nsd);
+    command.arg("-d").arg("-c").arg(config_path);
+    start(
+        PROGRAM,
+        command,
+        address,
+        directory,
+        Some(zone.origin.clone()),
+    )
+}
+
+/// Knot as a secondary of `zone.primary` on `address` (transfers leave from `address`: `via`).
+pub fn start_knot_secondary(address: SocketAddr, zone: &SecondaryZone) -> Result<Peer, PeerError> {
+    const PROGRAM: &str = "knotd";
+    let knotd = find_tool(PROGRAM).ok_or(PeerError::NotInstalled(PROGRAM))?;
+    let directory = new_directory(PROGRAM)?;
+    let path = directory.path().display().to_string();
+    let (key_clause, key_line) = match &zone.key {
+        Some((name, secret)) => (
+            format!("key:\n  - id: {name}\n    algorithm: hmac-sha256\n    secret: {secret}\n"),
+            format!("    key: {name}\n"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let config = format!(
+        "server:\n    rundir: \"{path}\"\n    listen: {ip}@{port}\n\
+         log:\n  - target: stderr\n    any: info\n\
+         database:\n    storage: \"{path}\"\n\
+         control:\n    listen: \"{path}/knot.sock\"\n{key_clause}\
+         remote:\n  - id: primary\n    address: {primary_ip}@{primary_port}\n    via: {ip}\n{key_line}\
+         acl:\n  - id: notify_from_primary\n    address: {primary_ip}\n    action: notify\n{key_line}\
+         zone:\n  - domain: \"{origin}\"\n    file: \"{path}/{origin}zone\"\n    master: primary\n    \
+         acl: notify_from_primary\n    zonefile-sync: -1\n",
+        ip = address.ip(),
+        port = address.port(),
+        origin = zone.origin,
+        primary_ip = zone.primary.ip(),
+        primary_port = zone.primary.port(),
+    );
+    let config_path = write_file(&directory, PROGRAM, "knot.conf", &config)?;
+    let mut command = Command::new(knotd);
+    command.arg("-c").arg(config_path);
+    start(
+        PROGRAM,
+        command,
+        address,
+        directory,
+        Some(zone.origin.clone()),
+    )
+}
+
+/// BIND (`named -g`) as a secondary of `zone.primary` on `address` (transfers, SOA queries and
+/// NOTIFY answers from `address`).
+pub fn start_bind_secondary(address: SocketAddr, zone: &SecondaryZone) -> Result<Peer, PeerError> {
+    const PROGRAM: &str = "named";
+    let named = find_tool(PROGRAM).ok_or(PeerError::NotInstalled(PROGRAM))?;
+    let directory = new_directory(PROGRAM)?;
+    let path = directory.path().display().to_string();
+    let origin = zone.origin.trim_end_matches('.');
+    let (key_clause, key_use) = match &zone.key {
+        Some((name, secret)) => (
+            format!("key \"{name}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n"),
+            format!(" key \"{name}\""),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let config = format!(
+        "options {{\n  directory \"{path}\";\n  pid-file \"{path}/named.pid\";\n  \
+         listen-on port {port} {{ {ip}; }};\n  listen-on-v6 {{ none; }};\n  recursion no;\n  notify no;\n  \
+         dnssec-validation no;\n  transfer-source {ip};\n  query-source address {ip};\n  \
+         session-keyfile \"{path}/session.key\";\n}};\ncontrols {{ }};\n{key_clause}\
+         zone \"{origin}\" {{\n  type secondary;\n  file \"{path}/{origin}.db\";\n  \
+         primaries port {primary_port} {{ {primary_ip}{key_use}; }};\n  allow-notify {{ {primary_ip}; }};\n}};\n",
+        ip = address.ip(),
+        port = address.port(),
+        primary_ip = zone.primary.ip(),
+        primary_port = zone.primary.port(),
+    );
+    let config_path = write_file(&directory, PROGRAM, "named.conf", &config)?;
+    let mut command = Command::new(named);
+    command.arg("-g").arg("-c").arg(config_path);
+    start(
+        PROGRAM,
+        command,
+        address,
+        directory,
+        Some(zone.origin.clone()),
+    )
+}

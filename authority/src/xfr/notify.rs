@@ -39,29 +39,45 @@ pub enum NotifyOutcome {
 #[derive(Clone, Debug)]
 pub struct Notifier {
     slots: Arc<Semaphore>,
+    /// Addresses we serve on: a NOTIFY leaves from one of them, so a secondary's `allow-notify`
+    /// (NSD), `acl` (Knot) or `allow-notify` (BIND) can name the primary's address.
+    sources: Vec<IpAddr>,
 }
 
 impl Default for Notifier {
     fn default() -> Notifier {
-        Notifier {
-            slots: Arc::new(Semaphore::new(MAX_CONCURRENT_NOTIFIES)),
-        }
+        Notifier::new(Vec::new())
     }
 }
 
 impl Notifier {
+    pub fn new(sources: Vec<IpAddr>) -> Notifier {
+        Notifier {
+            slots: Arc::new(Semaphore::new(MAX_CONCURRENT_NOTIFIES)),
+            sources: sources
+                .into_iter()
+                .filter(|ip| !ip.is_unspecified())
+                .collect(),
+        }
+    }
+
     /// Notifies every target of `zone` at `soa` in the background; each outcome is logged.
     pub fn announce(&self, zone: Name, soa: Record, targets: &[NotifyTarget]) {
         for target in targets.iter().cloned() {
             let slots = self.slots.clone();
             let zone = zone.clone();
             let soa = soa.clone();
+            let source = self
+                .sources
+                .iter()
+                .copied()
+                .find(|ip| ip.is_ipv4() == target.address.is_ipv4());
             tokio::spawn(async move {
                 let Ok(_permit) = slots.acquire_owned().await else {
                     return;
                 };
                 let serial = crate::xfr::journal::soa_serial(Some(&soa)).unwrap_or(0);
-                let outcome = notify(&zone, &soa, &target).await;
+                let outcome = notify(&zone, &soa, &target, source).await;
                 match &outcome {
                     NotifyOutcome::Acknowledged { attempts } => {
                         tracing::info!(%zone, serial, secondary = %target.address, attempts, "NOTIFY acknowledged")
@@ -76,10 +92,16 @@ impl Notifier {
 }
 
 /// One NOTIFY round to `target` (RFC 1996 §3.6: retransmitted until answered or given up).
-pub async fn notify(zone: &Name, soa: &Record, target: &NotifyTarget) -> NotifyOutcome {
-    let local = match target.address.ip() {
-        IpAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
-        IpAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+pub async fn notify(
+    zone: &Name,
+    soa: &Record,
+    target: &NotifyTarget,
+    source: Option<IpAddr>,
+) -> NotifyOutcome {
+    let local = match (source, target.address.ip()) {
+        (Some(source), _) => SocketAddr::new(source, 0),
+        (None, IpAddr::V4(_)) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        (None, IpAddr::V6(_)) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
     };
     let socket = match UdpSocket::bind(local).await {
         Ok(socket) => socket,

@@ -12,5 +12,6 @@ mod resolver_hostile;
 mod resolver_soak;
 mod spoofing;
 mod startup_errors;
+mod transfers;
 mod workers;
 mod workspace;

@@ -85,6 +85,41 @@ pub struct ResolverConfig {
     pub minimal_responses: bool,
     /// DNSSEC validation (`dnssec/`).
     pub dnssec: DnssecConfig,
+    /// RFC 8767 serve-stale (Unbound `serve-expired*`); off by default, as Unbound's.
+    pub serve_expired: ServeExpired,
+    /// Unbound `prefetch`: an entry asked for in the last 10 % of its TTL is refreshed in the
+    /// background while the client gets the cached answer. Off by default, as Unbound's.
+    pub prefetch: bool,
+}
+
+/// RFC 8767 serve-stale: expired data is kept and answered when a refresh is slow or fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServeExpired {
+    pub enabled: bool,
+    /// Seconds past expiry that data may still be served; 0 means no limit (Unbound
+    /// `serve-expired-ttl`). Default one day: RFC 8767 §5 suggests 1 to 3 days and Unbound
+    /// 1.21 on defaults to 86400 (1.17, installed here, to 0: no limit).
+    pub max_stale_seconds: u32,
+    /// The TTL stale records are sent with (Unbound `serve-expired-reply-ttl`, RFC 8767 §4: 30).
+    pub reply_ttl: u32,
+    /// Milliseconds a client waits for the refresh before it gets stale data; 0 answers stale
+    /// data at once and refreshes in the background (Unbound `serve-expired-client-timeout`).
+    /// Default 1800: RFC 8767 §5's recommendation and Unbound's default since 1.21 (0 before).
+    pub client_timeout_milliseconds: u32,
+    /// Unbound `serve-expired-ttl-reset`: after a failed refresh the stale window starts again.
+    pub reset_after_failure: bool,
+}
+
+impl Default for ServeExpired {
+    fn default() -> Self {
+        ServeExpired {
+            enabled: false,
+            max_stale_seconds: 86_400,
+            reply_ttl: 30,
+            client_timeout_milliseconds: 1_800,
+            reset_after_failure: false,
+        }
+    }
 }
 
 /// DNSSEC validation settings. The library default is off (labs and tests build their own
@@ -141,6 +176,8 @@ impl Default for ResolverConfig {
             scrub_promiscuous: true,
             minimal_responses: true,
             dnssec: DnssecConfig::default(),
+            serve_expired: ServeExpired::default(),
+            prefetch: false,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod iterate;
 pub mod limits;
 mod lookup;
 pub mod presentation;
+pub mod refresh;
 pub mod replay;
 pub mod resolver;
 pub mod response;

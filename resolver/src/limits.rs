@@ -175,3 +175,9 @@ pub const MAX_VALIDATION_RESTARTS: usize = 5;
 /// Zone cuts walked from a trust anchor down to one answer's zone (one DS and one DNSKEY
 /// fetch each); a name has at most 127 labels but a real chain has a handful.
 pub const MAX_CHAIN_DEPTH: usize = 32;
+
+/// Background refreshes (serve-expired and prefetch) queued or running at once; past it a due
+/// refresh is skipped (the entry is simply answered, and refreshed by a later query). Unbound
+/// has no separate bound: its prefetches are mesh states within `num-queries-per-thread`
+/// (1024); a quarter of that keeps refreshes from crowding out clients' own resolutions.
+pub const MAX_BACKGROUND_REFRESHES: usize = 256;

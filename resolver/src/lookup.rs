@@ -7,7 +7,7 @@ use std::pin::Pin;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::cache::{CachedSet, ChainLink, NegativeAnswer, Trust, Validation};
+use crate::cache::{CachedSet, ChainLink, Freshness, NegativeAnswer, Trust, Validation};
 use crate::dnssec::Verdict;
 use crate::iterate::budget::Budget;
 use crate::iterate::states::WalkResult;
@@ -53,8 +53,14 @@ impl Resolver {
             let mut current = qname;
             let mut seen: Vec<Name> = vec![current.clone()];
             for _ in 0..=MAX_CNAME_CHAIN {
-                let step =
-                    self.chain_step_from_cache(&current, qtype, &mut answers, &mut verdict, true);
+                let step = self.chain_step_from_cache(
+                    &current,
+                    qtype,
+                    &mut answers,
+                    &mut verdict,
+                    true,
+                    Freshness::Fresh,
+                );
                 let target = match step {
                     ChainStep::Done(resolution) => return resolution,
                     ChainStep::Next(target) => target,
@@ -160,6 +166,18 @@ impl Resolver {
         qtype: RecordType,
         with_signatures: bool,
     ) -> Option<Resolution> {
+        self.lookup_cached_with(qname, qtype, with_signatures, Freshness::Fresh)
+    }
+
+    /// `lookup_cached`, expired links in their stale window included with `AllowStale`
+    /// (RFC 8767): their TTLs read 0 and the caller sets the stale reply TTL.
+    pub(crate) fn lookup_cached_with(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+        with_signatures: bool,
+        freshness: Freshness,
+    ) -> Option<Resolution> {
         let mut answers: Vec<Record> = Vec::new();
         let mut verdict = Verdict::secure();
         let mut current = qname.clone();
@@ -171,6 +189,7 @@ impl Resolver {
                 &mut answers,
                 &mut verdict,
                 with_signatures,
+                freshness,
             );
             let target = match step {
                 ChainStep::Done(resolution) => return Some(resolution),
@@ -197,6 +216,7 @@ impl Resolver {
         answers: &mut Vec<Record>,
         verdict: &mut Verdict,
         with_signatures: bool,
+        freshness: Freshness,
     ) -> ChainStep {
         self.store_deferred();
         let finished = |response_code, answers: &mut Vec<Record>, authorities, verdict| {
@@ -207,7 +227,7 @@ impl Resolver {
                 verdict,
             })
         };
-        match self.answer_from_cache(current, qtype, with_signatures) {
+        match self.answer_from_cache(current, qtype, with_signatures, freshness) {
             CacheStep::Hit(set) => {
                 answers.extend(set.records);
                 answers.extend(set.signatures);
@@ -256,11 +276,13 @@ impl Resolver {
         name: &Name,
         qtype: RecordType,
         with_signatures: bool,
+        freshness: Freshness,
     ) -> CacheStep {
         let minimum = Trust::AnswerNonAuthoritative;
+        let now = self.clock.now();
         match self
             .cache
-            .chain_link(name, qtype, minimum, with_signatures, self.clock.now())
+            .chain_link(name, qtype, minimum, with_signatures, now, freshness)
         {
             ChainLink::Answer(set) if self.answerable(set.validation) => CacheStep::Hit(set),
             ChainLink::Alias(set) if self.answerable(set.validation) => {

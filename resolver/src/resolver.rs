@@ -7,13 +7,14 @@ use std::sync::Arc;
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::{DNSClass, RecordType};
 
-use crate::cache::{RecordCache, TtlPolicy};
+use crate::cache::{ExpiryPolicy, RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
 use crate::dnssec::validator::KeyCache;
 use crate::dnssec::{Security, ValidationCounts};
 use crate::iterate::budget::Budget;
 use crate::iterate::root_hints::builtin_root_hints;
+use crate::refresh::{mark_stale, RefreshQueue};
 use crate::response::{build_response, response_skeleton};
 use crate::scrub::deferred_stores::DeferredStores;
 use crate::upstream::failure_cache::FailureCache;
@@ -42,6 +43,8 @@ pub struct Resolver {
     pub(crate) key_cache: KeyCache,
     /// Client answers by DNSSEC status, for the statistics (validation on only).
     pub(crate) validation_counts: ValidationCounts,
+    /// Background refreshes (serve-expired, prefetch) for the host to run (`refresh.rs`).
+    pub(crate) refreshes: RefreshQueue,
 }
 
 impl Resolver {
@@ -79,7 +82,12 @@ impl Resolver {
             max_negative_ttl: config.max_negative_ttl,
         };
         Resolver {
-            cache: RecordCache::new(config.cache_max_entries, policy),
+            cache: RecordCache::new(config.cache_max_entries, policy).with_expiry(ExpiryPolicy {
+                keep_expired: config.serve_expired.enabled,
+                max_stale_seconds: config.serve_expired.max_stale_seconds,
+                prefetch: config.prefetch,
+            }),
+            refreshes: RefreshQueue::default(),
             infra: InfraCache::new(),
             failures: FailureCache::new(),
             deferred: DeferredStores::default(),
@@ -119,12 +127,25 @@ impl Resolver {
         }
         let budget = Budget::new(self.clock.now());
         let name = question.name().clone();
-        let resolution = self
-            .lookup(name, question.query_type(), &budget, 0, Vec::new())
-            .await;
-        tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), "resolved");
+        let qtype = question.query_type();
+        self.prefetch_if_due(&name, qtype);
+        let (resolution, stale) = if self.config.serve_expired.enabled {
+            let dnssec_ok = request
+                .edns
+                .as_ref()
+                .is_some_and(|edns| edns.flags().dnssec_ok);
+            self.resolve_serving_expired(&name, qtype, dnssec_ok, &budget)
+                .await
+        } else {
+            let resolution = self.lookup(name, qtype, &budget, 0, Vec::new()).await;
+            (resolution, false)
+        };
+        tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), stale, "resolved");
         self.count_validation(resolution.verdict.security);
         let mut response = build_response(request, resolution);
+        if stale {
+            mark_stale(&mut response);
+        }
         if !self.config.minimal_responses {
             // The walk's final reply first, so its NS set and addresses are in the cache.
             self.store_deferred();
@@ -158,6 +179,7 @@ impl Resolver {
             .as_ref()
             .is_some_and(|edns| edns.flags().dnssec_ok);
         let resolution = self.lookup_cached(question.name(), question.query_type(), dnssec_ok)?;
+        self.prefetch_if_due(question.name(), question.query_type());
         self.count_validation(resolution.verdict.security);
         let mut response = build_response(request, resolution);
         self.add_optional_sections(&mut response);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::cache::key::{EntryKind, KeyBuffer};
-use crate::cache::{CachedSet, NegativeAnswer, RecordCache, Trust, Validation};
+use crate::cache::{CachedSet, Freshness, NegativeAnswer, RecordCache, Trust, Validation};
 
 /// What the cache holds for one name (class IN).
 #[derive(Debug, PartialEq)]
@@ -21,7 +21,8 @@ pub(crate) enum ChainLink {
 
 impl RecordCache {
     /// The cache's word on (`name`, `qtype`): RRsets below `minimum` trust do not count. The
-    /// RRSIGs come along only `with_signatures` (a DO client), so others decode none.
+    /// RRSIGs come along only `with_signatures` (a DO client), so others decode none. With
+    /// `Freshness::AllowStale` expired entries in their stale window count too (TTLs 0).
     pub(crate) fn chain_link(
         &self,
         name: &Name,
@@ -29,13 +30,22 @@ impl RecordCache {
         minimum: Trust,
         with_signatures: bool,
         now: Duration,
+        freshness: Freshness,
     ) -> ChainLink {
         let class = DNSClass::IN;
         let Some(mut key) = KeyBuffer::for_name(name, qtype, class, EntryKind::RrSet) else {
             return ChainLink::Unknown;
         };
-        let answer =
-            self.cached_set_under(&mut key, name, qtype, class, minimum, with_signatures, now);
+        let answer = self.cached_set_under(
+            &mut key,
+            name,
+            qtype,
+            class,
+            minimum,
+            with_signatures,
+            now,
+            freshness,
+        );
         if let Some(set) = answer {
             return ChainLink::Answer(set);
         }
@@ -49,12 +59,13 @@ impl RecordCache {
                 minimum,
                 with_signatures,
                 now,
+                freshness,
             );
             if let Some(set) = cname {
                 return ChainLink::Alias(set);
             }
         }
-        match self.negative_under(&mut key, qtype, now) {
+        match self.negative_under(&mut key, qtype, now, freshness) {
             Some((negative, validation)) => ChainLink::Negative(negative, validation),
             None => ChainLink::Unknown,
         }
@@ -121,7 +132,9 @@ mod tests {
             |owner: &str, qtype| cache.get_rrset(&name(owner), qtype, DNSClass::IN, minimum, now);
         let negative =
             |owner: &str, qtype| cache.get_negative(&name(owner), qtype, DNSClass::IN, now);
-        let link = |owner: &str, qtype| cache.chain_link(&name(owner), qtype, minimum, false, now);
+        let link = |owner: &str, qtype| {
+            cache.chain_link(&name(owner), qtype, minimum, false, now, Freshness::Fresh)
+        };
         let set = |records: Option<Vec<Record>>| CachedSet {
             records: records.unwrap(),
             signatures: Vec::new(),

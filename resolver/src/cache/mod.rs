@@ -69,9 +69,33 @@ pub struct CachedSet {
     pub validation: Validation,
 }
 
+/// What happens to entries past their TTL (RFC 8767 serve-stale, Unbound `prefetch`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExpiryPolicy {
+    /// Expired entries are kept (within the size bound and `max_stale_seconds`) for stale
+    /// answers instead of dropped when read. Bogus data is dropped all the same.
+    pub keep_expired: bool,
+    /// Seconds past expiry that an entry may still be served stale; 0 means no limit.
+    pub max_stale_seconds: u32,
+    /// Prefetch is on: the same data at the same rank replaces an entry in its last 10 %,
+    /// so a refresh renews the TTL (Unbound stores a prefetch's reply with a leeway that
+    /// makes such entries count as expired).
+    pub prefetch: bool,
+}
+
+/// Whether a lookup may return entries past their TTL (stale answers, RFC 8767).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Unexpired entries only.
+    Fresh,
+    /// Expired ones too, within the stale window, bogus ones never; their TTLs read 0.
+    AllowStale,
+}
+
 pub struct RecordCache {
     entries: EntryStore,
     policy: TtlPolicy,
+    expiry: ExpiryPolicy,
 }
 
 impl RecordCache {
@@ -79,7 +103,14 @@ impl RecordCache {
         RecordCache {
             entries: EntryStore::new(max_entries),
             policy,
+            expiry: ExpiryPolicy::default(),
         }
+    }
+
+    /// The same cache with `expiry` deciding what happens past a TTL.
+    pub fn with_expiry(mut self, expiry: ExpiryPolicy) -> Self {
+        self.expiry = expiry;
+        self
     }
 
     fn key(
@@ -98,14 +129,91 @@ impl RecordCache {
         )
     }
 
-    /// The entry under `key` if it has not expired; an expired one is dropped on the way.
+    /// The entry under `key` if it has not expired; an expired one is dropped on the way
+    /// unless it may still be served stale.
     fn live(&self, key: &KeyBuffer, now: Duration) -> Option<WireEntry> {
+        self.readable(key, now, Freshness::Fresh)
+    }
+
+    /// `live`, or with `AllowStale` an expired entry still inside its stale window.
+    fn readable(&self, key: &KeyBuffer, now: Duration, freshness: Freshness) -> Option<WireEntry> {
         let entry = self.entries.get(key.as_bytes())?;
-        if entry.expires() <= now {
+        if entry.expires() > now {
+            return Some(entry);
+        }
+        if !self.may_serve_stale(&entry, now) {
             self.entries.remove(key.as_bytes());
             return None;
         }
-        Some(entry)
+        (freshness == Freshness::AllowStale).then_some(entry)
+    }
+
+    /// RFC 8767 §4: expired data may answer for `max_stale_seconds` past its expiry (inclusive,
+    /// as Unbound's `serve_expired_ttl < now` test); bogus data never (Unbound the same).
+    fn may_serve_stale(&self, entry: &WireEntry, now: Duration) -> bool {
+        if !self.expiry.keep_expired || entry.validation().is_bogus() {
+            return false;
+        }
+        self.expiry.max_stale_seconds == 0
+            || now
+                <= entry.expires() + Duration::from_secs(u64::from(self.expiry.max_stale_seconds))
+    }
+
+    /// Whether the entry answering (`name`, `qtype`) — its RRset, CNAME or negative answer —
+    /// is unexpired and in the last 10 % of its TTL (Unbound's `PREFETCH_TTL_CALC`: ttl - ttl/10).
+    pub fn prefetch_due(&self, name: &Name, qtype: RecordType, now: Duration) -> bool {
+        Self::key(name, qtype, DNSClass::IN, EntryKind::RrSet)
+            .is_some_and(|key| self.prefetch_due_under(key, qtype, now))
+    }
+
+    /// `prefetch_due` for a name in uncompressed wire form (the wire fast path's question).
+    pub(crate) fn prefetch_due_wire(&self, name: &[u8], qtype: RecordType, now: Duration) -> bool {
+        KeyBuffer::for_wire_name(name, qtype, DNSClass::IN, EntryKind::RrSet)
+            .is_some_and(|key| self.prefetch_due_under(key, qtype, now))
+    }
+
+    fn prefetch_due_under(&self, mut key: KeyBuffer, qtype: RecordType, now: Duration) -> bool {
+        let probes = [
+            (EntryKind::RrSet, qtype),
+            (EntryKind::RrSet, RecordType::CNAME),
+            (EntryKind::NxDomain, qtype),
+            (EntryKind::NoData, qtype),
+        ];
+        for (kind, record_type) in probes {
+            key.set_kind(kind, record_type);
+            if let Some(entry) = self
+                .entries
+                .get(key.as_bytes())
+                .filter(|entry| entry.expires() > now)
+            {
+                return in_last_tenth(&entry, now);
+            }
+        }
+        false
+    }
+
+    /// Unbound `serve-expired-ttl-reset`: after a failed refresh, the expired entries answering
+    /// (`name`, `qtype`) count as expired now, so their stale window starts again.
+    pub fn restart_stale_window(&self, name: &Name, qtype: RecordType, now: Duration) {
+        let Some(mut key) = Self::key(name, qtype, DNSClass::IN, EntryKind::RrSet) else {
+            return;
+        };
+        for (kind, record_type) in [
+            (EntryKind::RrSet, qtype),
+            (EntryKind::RrSet, RecordType::CNAME),
+            (EntryKind::NxDomain, qtype),
+            (EntryKind::NoData, qtype),
+        ] {
+            key.set_kind(kind, record_type);
+            let Some(entry) = self.entries.get(key.as_bytes()) else {
+                continue;
+            };
+            if entry.expires() <= now && self.may_serve_stale(&entry, now) {
+                let age = u32::try_from(now.saturating_sub(entry.stored_at()).as_secs())
+                    .unwrap_or(u32::MAX);
+                self.entries.insert(key.as_bytes(), entry.with_ttl(age));
+            }
+        }
     }
 
     /// Stores one RRset (all records share owner, type and class), not validated. Returns
@@ -162,8 +270,12 @@ impl RecordCache {
         let replacement = match existing.filter(|existing| existing.trust() == trust) {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
             // keeping the entry keeps its TTL counting down, as the first answer set it.
+            // With prefetch on, an entry in its last 10 % is renewed instead: Unbound stores a
+            // prefetch's reply as of a later time, when such an entry counts as expired.
             Some(existing)
-                if existing.same_rdata(&entry) && existing.validation() == validation =>
+                if existing.same_rdata(&entry)
+                    && existing.validation() == validation
+                    && !(self.expiry.prefetch && in_last_tenth(&existing, now)) =>
             {
                 None
             }
@@ -243,8 +355,9 @@ impl RecordCache {
         minimum_trust: Trust,
         with_signatures: bool,
         now: Duration,
+        freshness: Freshness,
     ) -> Option<CachedSet> {
-        let entry = self.live(key, now)?;
+        let entry = self.readable(key, now, freshness)?;
         if entry.trust() < minimum_trust {
             return None;
         }
@@ -252,7 +365,7 @@ impl RecordCache {
         let records = entry.to_rrset(name, record_type, class, ttl)?;
         let signatures = if with_signatures {
             key.set_kind(EntryKind::Signatures, record_type);
-            self.live(key, now)
+            self.readable(key, now, freshness)
                 .and_then(|signatures| {
                     let ttl = remaining_seconds(signatures.expires(), now);
                     signatures.to_rrset(name, RecordType::RRSIG, class, ttl)
@@ -279,7 +392,16 @@ impl RecordCache {
         now: Duration,
     ) -> Option<CachedSet> {
         let mut key = Self::key(name, record_type, class, EntryKind::RrSet)?;
-        self.cached_set_under(&mut key, name, record_type, class, minimum_trust, true, now)
+        self.cached_set_under(
+            &mut key,
+            name,
+            record_type,
+            class,
+            minimum_trust,
+            true,
+            now,
+            Freshness::Fresh,
+        )
     }
 
     /// Records a referral's NS set or glue as the parent gave it.
@@ -455,7 +577,7 @@ impl RecordCache {
         now: Duration,
     ) -> Option<NegativeAnswer> {
         let mut key = Self::key(name, record_type, class, EntryKind::NxDomain)?;
-        self.negative_under(&mut key, record_type, now)
+        self.negative_under(&mut key, record_type, now, Freshness::Fresh)
             .map(|(negative, _)| negative)
     }
 
@@ -465,10 +587,11 @@ impl RecordCache {
         key: &mut KeyBuffer,
         record_type: RecordType,
         now: Duration,
+        freshness: Freshness,
     ) -> Option<(NegativeAnswer, Validation)> {
         for kind in [EntryKind::NxDomain, EntryKind::NoData] {
             key.set_kind(kind, record_type);
-            let Some(entry) = self.live(key, now) else {
+            let Some(entry) = self.readable(key, now, freshness) else {
                 continue;
             };
             let elapsed =
@@ -503,6 +626,13 @@ pub(crate) fn test_policy() -> TtlPolicy {
         max_ttl: 86_400,
         max_negative_ttl: 3_600,
     }
+}
+
+/// Whether an unexpired entry is in the last 10 % of its TTL (Unbound's prefetch point).
+fn in_last_tenth(entry: &WireEntry, now: Duration) -> bool {
+    let ttl = entry.ttl();
+    let due = entry.stored_at() + Duration::from_secs(u64::from(ttl - ttl / 10));
+    now >= due && entry.expires() > now
 }
 
 fn remaining_seconds(expires: Duration, now: Duration) -> u32 {

@@ -251,6 +251,23 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 format!("line {}", option.line),
             )),
             "rrset-roundrobin" => config.local.rrset_roundrobin = on()?,
+            // RFC 8767 serve-stale and prefetch (`refresh.rs`); EDE 3 is always sent.
+            "serve-expired" => config.resolver.serve_expired.enabled = on()?,
+            "serve-expired-ttl" => {
+                config.resolver.serve_expired.max_stale_seconds =
+                    unquoted(&option.value).parse().map_err(|_| bad())?
+            }
+            "serve-expired-reply-ttl" => {
+                config.resolver.serve_expired.reply_ttl =
+                    unquoted(&option.value).parse().map_err(|_| bad())?
+            }
+            "serve-expired-client-timeout" => {
+                config.resolver.serve_expired.client_timeout_milliseconds =
+                    unquoted(&option.value).parse().map_err(|_| bad())?
+            }
+            "serve-expired-ttl-reset" => config.resolver.serve_expired.reset_after_failure = on()?,
+            "ede-serve-expired" => only(true)?,
+            "prefetch" => config.resolver.prefetch = on()?,
             "nsid" => config.local.nsid = Some(unquoted(&option.value).to_owned()),
             // The resolver's fixed behaviour is the value given.
             "harden-glue" => only(true)?,
@@ -306,8 +323,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "harden-below-nxdomain"
             | "harden-unverified-glue"
             | "harden-unknown-additional"
-            | "serve-expired"
-            | "prefetch"
             | "prefetch-key"
             | "aggressive-nsec"
             | "do-nat64"

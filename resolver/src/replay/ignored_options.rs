@@ -61,26 +61,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
         "validator rule; acts only with a trust anchor",
     ),
     // Sub-keys of features whose switch key is judged on its own (unsupported when on).
-    (
-        "serve-expired-ttl",
-        "acts only with serve-expired: yes (unsupported)",
-    ),
-    (
-        "serve-expired-ttl-reset",
-        "acts only with serve-expired: yes (unsupported)",
-    ),
-    (
-        "serve-expired-reply-ttl",
-        "acts only with serve-expired: yes (unsupported)",
-    ),
-    (
-        "serve-expired-client-timeout",
-        "acts only with serve-expired: yes (unsupported)",
-    ),
-    (
-        "ede-serve-expired",
-        "acts only with ede and serve-expired: yes (unsupported)",
-    ),
     ("nat64-prefix", "acts only with do-nat64: yes (unsupported)"),
     (
         "edns-tcp-keepalive-timeout",

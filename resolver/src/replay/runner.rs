@@ -260,6 +260,13 @@ async fn replay_steps(
                         response
                     }
                 };
+                // Background refreshes (serve-expired, prefetch) run after the client has its
+                // answer, on this step's traffic, as testbound's mesh does.
+                for refresh in resolver.take_refreshes() {
+                    tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.refresh(refresh))
+                        .await
+                        .map_err(|_| Failure::ResolveStuck { step: step.id })?;
+                }
                 if let Some(failure) = transport.failures().into_iter().next() {
                     return Err(Failure::Network(failure));
                 }
@@ -476,7 +483,7 @@ mod tests {
     fn a_header_key_without_equivalent_makes_the_scenario_unsupported_not_run() {
         let mut unsupported = scenario(QUERY);
         unsupported.options.push(HeaderOption {
-            key: "serve-expired".to_owned(),
+            key: "serve-original-ttl".to_owned(),
             value: "yes".to_owned(),
             line: 2,
             clause: "server".to_owned(),
@@ -485,11 +492,11 @@ mod tests {
         let report = run_scenario(unsupported, Path::new("runner_test.rpl"));
         assert_eq!(
             report.unsupported(),
-            Some(&["serve-expired: yes".to_owned()][..])
+            Some(&["serve-original-ttl: yes".to_owned()][..])
         );
         assert_eq!(
             report.to_string(),
-            "FAIL runner_test: unsupported: serve-expired: yes"
+            "FAIL runner_test: unsupported: serve-original-ttl: yes"
         );
     }
 

@@ -374,6 +374,13 @@ impl<R: Resolve> Handler for ResolverHandler<R> {
     }
 
     fn after_send(&self) {
-        self.in_flight.resolver().after_answer();
+        let resolver = self.in_flight.resolver();
+        resolver.after_answer();
+        // Serve-expired and prefetch refreshes, each in a task of its own once the client has
+        // its answer; the resolver's queue keeps one per question and bounds them.
+        for refresh in resolver.take_refreshes() {
+            let resolver = resolver.clone();
+            tokio::spawn(async move { resolver.refresh(refresh).await });
+        }
     }
 }

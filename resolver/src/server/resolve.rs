@@ -6,6 +6,7 @@ use std::future::Future;
 use hickory_proto::op::Message;
 use hickory_proto::rr::RecordType;
 
+use crate::refresh::Refresh;
 use crate::server::plain_query::PlainQuery;
 use crate::server::wire_answer::write_answer;
 
@@ -67,6 +68,16 @@ pub trait Resolve: Send + Sync + 'static {
     /// has none.
     fn after_answer(&self) {}
 
+    /// Background refreshes (serve-expired, prefetch) the engine wants run; the default none.
+    fn take_refreshes(&self) -> Vec<Refresh> {
+        Vec::new()
+    }
+
+    /// Runs one refresh from `take_refreshes`; the default does nothing.
+    fn refresh(&self, _refresh: Refresh) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
+
     /// Empties the cache (Unbound's `flush_zone .`-style reset); the default says it cannot.
     fn flush(&self) -> FlushOutcome {
         FlushOutcome::Unsupported
@@ -126,6 +137,19 @@ impl Resolve for crate::Resolver {
         let authentic_data = secure && (dnssec_ok || query.authentic_data());
         match write_answer(query, &resolution, limit, authentic_data) {
             Some(bytes) => {
+                // Prefetch: one comparison per probe when on; the name is parsed only when due.
+                if self.config.prefetch
+                    && self.cache.prefetch_due_wire(
+                        query.name(),
+                        query.record_type(),
+                        self.clock.now(),
+                    )
+                {
+                    use hickory_proto::serialize::binary::BinDecodable;
+                    if let Ok(name) = hickory_proto::rr::Name::from_bytes(query.name()) {
+                        self.queue_refresh(&name, query.record_type());
+                    }
+                }
                 let worst = resolution
                     .validations()
                     .filter_map(|state| state.security)
@@ -141,6 +165,14 @@ impl Resolve for crate::Resolver {
     fn after_answer(&self) {
         self.store_deferred();
         self.transport.after_answer();
+    }
+
+    fn take_refreshes(&self) -> Vec<Refresh> {
+        crate::Resolver::take_refreshes(self)
+    }
+
+    fn refresh(&self, refresh: Refresh) -> impl Future<Output = ()> + Send {
+        crate::Resolver::refresh(self, refresh)
     }
 
     fn flush(&self) -> FlushOutcome {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
-use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, StubZone};
+use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, ServeExpired, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::server::access::{AccessList, Cidr, CidrError};
@@ -97,6 +97,26 @@ pub struct Arguments {
     /// carry the answer only
     #[arg(long)]
     pub no_minimal_responses: bool,
+    /// Serve expired cached data when a refresh fails or is slow, marked with EDE 3 "Stale
+    /// Answer" (RFC 8767, RFC 8914; Unbound's serve-expired)
+    #[arg(long)]
+    pub serve_expired: bool,
+    /// How long past its expiry data may be served stale, 0 for no limit (Unbound's
+    /// serve-expired-ttl) [default: 86400]
+    #[arg(long, value_name = "SECONDS")]
+    pub serve_expired_ttl: Option<u32>,
+    /// The TTL stale records are sent with (Unbound's serve-expired-reply-ttl) [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub serve_expired_reply_ttl: Option<u32>,
+    /// How long a client waits for the refresh before it gets stale data; 0 answers stale data
+    /// at once and refreshes in the background (Unbound's serve-expired-client-timeout)
+    /// [default: 1800]
+    #[arg(long, value_name = "MILLISECONDS")]
+    pub serve_expired_client_timeout: Option<u32>,
+    /// Refresh a cached answer in the background when it is asked for in the last 10 % of its
+    /// TTL; the client gets the cached answer at once (Unbound's prefetch)
+    #[arg(long)]
+    pub prefetch: bool,
     /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
     /// do-ip6: no), for hosts without IPv6 connectivity
     #[arg(long)]
@@ -579,6 +599,23 @@ impl Settings {
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
             minimal_responses: !arguments.no_minimal_responses
                 && file.minimal_responses.unwrap_or(defaults.minimal_responses),
+            serve_expired: ServeExpired {
+                enabled: arguments.serve_expired || file.serve_expired.unwrap_or(false),
+                max_stale_seconds: arguments
+                    .serve_expired_ttl
+                    .or(file.serve_expired_ttl)
+                    .unwrap_or(defaults.serve_expired.max_stale_seconds),
+                reply_ttl: arguments
+                    .serve_expired_reply_ttl
+                    .or(file.serve_expired_reply_ttl)
+                    .unwrap_or(defaults.serve_expired.reply_ttl),
+                client_timeout_milliseconds: arguments
+                    .serve_expired_client_timeout
+                    .or(file.serve_expired_client_timeout)
+                    .unwrap_or(defaults.serve_expired.client_timeout_milliseconds),
+                ..defaults.serve_expired
+            },
+            prefetch: arguments.prefetch || file.prefetch.unwrap_or(defaults.prefetch),
             ..defaults
         };
         // Unbound accepts cache-min-ttl above cache-max-ttl and lets one silently win; a

@@ -1,0 +1,246 @@
+//! Background refreshes: stale answers (RFC 8767 serve-expired) and prefetch (Unbound
+//! `prefetch`); the resolver queues questions here, whoever hosts it runs them, one per question.
+//!
+//! Flow: `resolve` → fresh hit in its last 10 % (prefetch) | expired entry served stale (EDE 3)
+//! → `queue_refresh` → the daemon (`server/handler.rs`) or the replay runner `take_refreshes`
+//! → `refresh`: a walk past the cache, its reply stored as any walk's (the entry renewed).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
+use hickory_proto::rr::{Name, Record, RecordType};
+
+use crate::cache::Freshness;
+use crate::iterate::budget::Budget;
+use crate::iterate::states::WalkResult;
+use crate::limits::MAX_BACKGROUND_REFRESHES;
+use crate::resolver::Resolver;
+use crate::response::Resolution;
+
+/// RFC 8914 §2: the Extended DNS Error option code; §4.4: INFO-CODE 3, Stale Answer.
+const EDNS_OPTION_EXTENDED_ERROR: u16 = 15;
+const EXTENDED_ERROR_STALE_ANSWER: u16 = 3;
+
+/// One question to refresh in the background.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Refresh {
+    pub name: Name,
+    pub record_type: RecordType,
+}
+
+/// Questions waiting to be refreshed and those being refreshed; a question is in at most one
+/// of them, and both together hold at most `MAX_BACKGROUND_REFRESHES`.
+#[derive(Default)]
+pub(crate) struct RefreshQueue {
+    state: Mutex<QueueState>,
+}
+
+#[derive(Default)]
+struct QueueState {
+    waiting: Vec<Refresh>,
+    running: HashSet<Refresh>,
+}
+
+impl RefreshQueue {
+    /// Queues `refresh` unless it is already queued or running, or the queue is full.
+    fn push(&self, refresh: Refresh) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        if state.waiting.len() + state.running.len() >= MAX_BACKGROUND_REFRESHES
+            || state.running.contains(&refresh)
+            || state.waiting.contains(&refresh)
+        {
+            return false;
+        }
+        state.waiting.push(refresh);
+        true
+    }
+
+    /// The waiting questions, now counted as running until `finished`.
+    fn take(&self) -> Vec<Refresh> {
+        let Ok(mut state) = self.state.lock() else {
+            return Vec::new();
+        };
+        let taken = std::mem::take(&mut state.waiting);
+        state.running.extend(taken.iter().cloned());
+        taken
+    }
+
+    fn finished(&self, refresh: &Refresh) {
+        if let Ok(mut state) = self.state.lock() {
+            state.running.remove(refresh);
+        }
+    }
+}
+
+/// Takes a running refresh off the queue when dropped, so a cancelled one frees its place.
+struct Running<'a> {
+    queue: &'a RefreshQueue,
+    refresh: &'a Refresh,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.queue.finished(self.refresh);
+    }
+}
+
+impl Resolver {
+    /// Queues a background refresh of (`name`, `record_type`).
+    pub(crate) fn queue_refresh(&self, name: &Name, record_type: RecordType) {
+        let queued = self.refreshes.push(Refresh {
+            name: name.clone(),
+            record_type,
+        });
+        tracing::debug!(%name, %record_type, queued, "background refresh");
+    }
+
+    /// Prefetch (Unbound `prefetch`): a question whose cached answer is in the last 10 % of its
+    /// TTL is refreshed in the background; the client is answered from the cache meanwhile.
+    pub(crate) fn prefetch_if_due(&self, name: &Name, record_type: RecordType) {
+        if self.config.prefetch && self.cache.prefetch_due(name, record_type, self.clock.now()) {
+            self.queue_refresh(name, record_type);
+        }
+    }
+
+    /// The refreshes queued since the last call, for the host to run with `refresh`.
+    pub fn take_refreshes(&self) -> Vec<Refresh> {
+        self.refreshes.take()
+    }
+
+    /// Resolves `refresh` past the cache and stores the reply (a prefetch renews its entry, a
+    /// stale one is replaced). A failure leaves stale data in place; with
+    /// `serve-expired-ttl-reset` its stale window starts again.
+    pub async fn refresh(&self, refresh: Refresh) {
+        let _running = Running {
+            queue: &self.refreshes,
+            refresh: &refresh,
+        };
+        let budget = Budget::new(self.clock.now());
+        let (result, _) = self
+            .walk_validated(
+                refresh.name.clone(),
+                refresh.record_type,
+                &budget,
+                0,
+                Vec::new(),
+            )
+            .await;
+        self.store_deferred();
+        if let WalkResult::ServFail(reason) = result {
+            tracing::debug!(name = %refresh.name, record_type = %refresh.record_type, reason, "refresh failed");
+            let now = self.clock.now();
+            self.failures
+                .insert(&refresh.name, refresh.record_type, now);
+            if self.config.serve_expired.reset_after_failure {
+                self.cache
+                    .restart_stale_window(&refresh.name, refresh.record_type, now);
+            }
+        }
+    }
+
+    /// RFC 8767: the answer with expired data when serve-expired is on and the cache has only
+    /// that (`None` when it holds a fresh answer or nothing, or the data is bogus). Stale records
+    /// carry `serve-expired-reply-ttl`.
+    pub(crate) fn stale_resolution(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        dnssec_ok: bool,
+    ) -> Option<Resolution> {
+        if !self.config.serve_expired.enabled {
+            return None;
+        }
+        let mut resolution =
+            self.lookup_cached_with(name, record_type, dnssec_ok, Freshness::AllowStale)?;
+        if resolution.verdict.security.is_withheld()
+            || resolution.response_code == ResponseCode::ServFail
+        {
+            return None;
+        }
+        let reply_ttl = self.config.serve_expired.reply_ttl;
+        let stale_ttl = |record: &mut Record| {
+            // Expired links read 0; fresh ones in the chain keep their own countdown.
+            if record.ttl == 0 {
+                record.ttl = reply_ttl;
+            }
+        };
+        resolution.answers.iter_mut().for_each(stale_ttl);
+        resolution.authorities.iter_mut().for_each(stale_ttl);
+        Some(resolution)
+    }
+
+    /// Resolves (`name`, `record_type`) with serve-expired on (RFC 8767 §5): a fresh cache hit
+    /// as usual; expired data at once with a background refresh when the client timeout is 0;
+    /// otherwise the resolution is given that long, and stale data answers when it fails or is
+    /// slower (the refresh then starts again in the background). The bool says stale.
+    pub(crate) async fn resolve_serving_expired(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        dnssec_ok: bool,
+        budget: &Budget,
+    ) -> (Resolution, bool) {
+        if let Some(fresh) = self.lookup_cached(name, record_type, dnssec_ok) {
+            return (fresh, false);
+        }
+        if self
+            .stale_resolution(name, record_type, dnssec_ok)
+            .is_none()
+        {
+            let resolution = self
+                .lookup(name.clone(), record_type, budget, 0, Vec::new())
+                .await;
+            return (resolution, false);
+        }
+        let client_timeout = self.config.serve_expired.client_timeout_milliseconds;
+        let resolved = if client_timeout == 0 {
+            None
+        } else {
+            let waited = Duration::from_millis(u64::from(client_timeout));
+            let lookup = self.lookup(name.clone(), record_type, budget, 0, Vec::new());
+            // `None`: slower than the client may wait.
+            tokio::time::timeout(waited, lookup).await.ok()
+        };
+        match resolved {
+            Some(resolution) if !failed(&resolution) => (resolution, false),
+            Some(failure) => {
+                // Served stale until the next query tries again (RFC 8767 §4).
+                if self.config.serve_expired.reset_after_failure {
+                    self.cache
+                        .restart_stale_window(name, record_type, self.clock.now());
+                }
+                match self.stale_resolution(name, record_type, dnssec_ok) {
+                    Some(stale) => (stale, true),
+                    None => (failure, false),
+                }
+            }
+            None => {
+                self.queue_refresh(name, record_type);
+                match self.stale_resolution(name, record_type, dnssec_ok) {
+                    Some(stale) => (stale, true),
+                    None => (Resolution::server_failure(), false),
+                }
+            }
+        }
+    }
+}
+
+/// A resolution that did not give the client data: SERVFAIL, or bogus data withheld.
+fn failed(resolution: &Resolution) -> bool {
+    resolution.response_code == ResponseCode::ServFail || resolution.verdict.security.is_withheld()
+}
+
+/// RFC 8914 §4.4: marks `response` as a stale answer (EDE 3), when the client speaks EDNS.
+pub(crate) fn mark_stale(response: &mut Message) {
+    if let Some(edns) = response.edns.as_mut() {
+        edns.options_mut().insert(EdnsOption::Unknown(
+            EDNS_OPTION_EXTENDED_ERROR,
+            EXTENDED_ERROR_STALE_ANSWER.to_be_bytes().to_vec(),
+        ));
+    }
+}

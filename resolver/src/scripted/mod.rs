@@ -15,4 +15,5 @@ mod minimisation_fallbacks;
 pub(crate) mod network;
 mod resolutions;
 mod response_sections;
+mod serve_expired;
 mod spoofing;

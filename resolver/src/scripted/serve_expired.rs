@@ -1,0 +1,118 @@
+//! Serve-expired (RFC 8767) and prefetch over the scripted network in virtual time: stale
+//! answers with EDE 3 and their background refresh, prefetch in the last 10 % of a TTL.
+
+use std::time::Duration;
+
+use hickory_proto::op::{Edns, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
+use hickory_proto::rr::RecordType;
+
+use crate::config::{ResolverConfig, ServeExpired};
+use crate::scripted::network::{addresses, client_query, config, internet, setup, EXAMPLE_COM};
+
+fn with_edns(qname: &str) -> hickory_proto::op::Message {
+    let mut query = client_query(qname, RecordType::A);
+    query.edns = Some(Edns::new());
+    query
+}
+
+fn is_stale(response: &hickory_proto::op::Message) -> bool {
+    response.edns.as_ref().is_some_and(|edns| {
+        edns.options()
+            .as_ref()
+            .iter()
+            .any(|(_, option)| matches!(option, EdnsOption::Unknown(15, data) if data == &[0, 3]))
+    })
+}
+
+fn serving_expired(client_timeout_milliseconds: u32) -> ResolverConfig {
+    ResolverConfig {
+        serve_expired: ServeExpired {
+            enabled: true,
+            client_timeout_milliseconds,
+            ..ServeExpired::default()
+        },
+        ..config()
+    }
+}
+
+#[tokio::test]
+async fn expired_answer_is_served_stale_with_ede_3_then_refreshed_in_the_background() {
+    let setup = setup(internet(), serving_expired(0));
+    let first = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert!(!is_stale(&first));
+    setup.clock.advance(Duration::from_secs(3_601));
+    let sent_before = setup.network.sent_to(EXAMPLE_COM);
+    let stale = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert_eq!(stale.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(addresses(&stale), addresses(&first));
+    assert_eq!(stale.answers[0].ttl, 30, "serve-expired-reply-ttl");
+    assert!(is_stale(&stale), "EDE 3 Stale Answer: {stale:?}");
+    assert_eq!(
+        setup.network.sent_to(EXAMPLE_COM),
+        sent_before,
+        "answered at once"
+    );
+    let refreshes = setup.resolver.take_refreshes();
+    assert_eq!(refreshes.len(), 1);
+    for refresh in refreshes {
+        setup.resolver.refresh(refresh).await;
+    }
+    let fresh = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert!(!is_stale(&fresh));
+    assert_eq!(fresh.answers[0].ttl, 3_600, "renewed by the refresh");
+}
+
+#[tokio::test]
+async fn without_serve_expired_an_expired_entry_is_resolved_again() {
+    let setup = setup(internet(), config());
+    setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    setup.clock.advance(Duration::from_secs(3_601));
+    let sent_before = setup.network.sent_to(EXAMPLE_COM);
+    let again = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert!(!is_stale(&again));
+    assert_eq!(setup.network.sent_to(EXAMPLE_COM), sent_before + 1);
+    assert!(setup.resolver.take_refreshes().is_empty());
+}
+
+#[tokio::test]
+async fn past_serve_expired_ttl_nothing_stale_is_served() {
+    let mut settings = serving_expired(0);
+    settings.serve_expired.max_stale_seconds = 10;
+    let setup = setup(internet(), settings);
+    setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    setup.clock.advance(Duration::from_secs(3_600 + 11));
+    let again = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert!(!is_stale(&again));
+    assert_eq!(again.answers[0].ttl, 3_600);
+}
+
+#[tokio::test]
+async fn prefetch_refreshes_an_answer_asked_for_in_its_last_tenth() {
+    let setup = setup(
+        internet(),
+        ResolverConfig {
+            prefetch: true,
+            ..config()
+        },
+    );
+    setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    setup.clock.advance(Duration::from_secs(3_000));
+    setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert!(setup.resolver.take_refreshes().is_empty(), "not yet due");
+    setup.clock.advance(Duration::from_secs(300));
+    let cached = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert_eq!(
+        cached.answers[0].ttl, 300,
+        "the client gets the cached answer"
+    );
+    // One refresh per question, however often it is asked meanwhile.
+    setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    let refreshes = setup.resolver.take_refreshes();
+    assert_eq!(refreshes.len(), 1);
+    for refresh in refreshes {
+        setup.resolver.refresh(refresh).await;
+    }
+    let renewed = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert_eq!(renewed.answers[0].ttl, 3_600);
+}

@@ -220,8 +220,7 @@ impl WireEntry {
         Some(records)
     }
 
-    /// Bytes held, for the size tests.
-    #[cfg(test)]
+    /// Bytes held (header and records), for the size tests and the cache's byte gauge.
     pub(crate) fn byte_len(&self) -> usize {
         self.0.len()
     }

@@ -32,10 +32,21 @@ impl EntryKind {
             EntryKind::Signatures => 4,
         }
     }
+
+    /// The kind whose `tag` this is.
+    pub(crate) fn from_tag(tag: u8) -> Option<EntryKind> {
+        match tag {
+            0 => Some(EntryKind::RrSet),
+            1 => Some(EntryKind::NoData),
+            2 => Some(EntryKind::NxDomain),
+            3 => Some(EntryKind::ParentSide),
+            _ => None,
+        }
+    }
 }
 
 /// Kind tag, type (2 bytes), class (2 bytes), then the name.
-const PREFIX_BYTES: usize = 5;
+pub(crate) const PREFIX_BYTES: usize = 5;
 
 /// A key being built: fixed-size, so a lookup allocates nothing.
 pub(crate) struct KeyBuffer {

@@ -10,8 +10,10 @@
 
 mod addresses;
 mod chain_link;
+pub mod dump;
 mod entry;
 mod key;
+pub mod maintenance;
 mod store;
 mod validation;
 pub(crate) mod wire_lookup;
@@ -635,7 +637,7 @@ fn in_last_tenth(entry: &WireEntry, now: Duration) -> bool {
     now >= due && entry.expires() > now
 }
 
-fn remaining_seconds(expires: Duration, now: Duration) -> u32 {
+pub(crate) fn remaining_seconds(expires: Duration, now: Duration) -> u32 {
     u32::try_from(expires.saturating_sub(now).as_secs()).unwrap_or(u32::MAX)
 }
 

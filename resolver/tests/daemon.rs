@@ -1366,6 +1366,164 @@ mod end_to_end {
         let _ = std::fs::remove_dir_all(&directory);
     }
 
+    /// Runs `resolver --control PATH WORDS...` with `input` on stdin: (success, stdout, stderr).
+    fn control(path: &std::path::Path, words: &[&str], input: &str) -> (bool, String, String) {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .arg("--control")
+            .arg(path)
+            .args(words)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot run the control client: {error}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let output = child
+            .wait_with_output()
+            .unwrap_or_else(|error| panic!("control client: {error}"));
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// `control` that must succeed; returns stdout.
+    fn control_ok(path: &std::path::Path, words: &[&str], input: &str) -> String {
+        let (success, stdout, stderr) = control(path, words, input);
+        assert!(success, "{words:?} failed: {stderr}");
+        stdout
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cache_control_commands_work_through_the_real_socket() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let (upstream, received) = fake_counting_upstream("127.60.21.2:0").await;
+        let socket = std::env::temp_dir().join(format!(
+            "resolver-daemon-cache-control-{}.sock",
+            std::process::id()
+        ));
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.21.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.21.0/24".to_string(),
+            "--default-zones".to_string(),
+            "localhost".to_string(),
+            "--local-zone".to_string(),
+            "blocked.test. always_nxdomain".to_string(),
+            "--control".to_string(),
+            socket.display().to_string(),
+        ];
+        let daemon = start_daemon(&arguments);
+        let metadata = std::fs::metadata(&socket).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+        let uid = std::fs::metadata("/proc/self")
+            .map(|own| own.uid())
+            .unwrap_or(u32::MAX);
+        assert_eq!(
+            metadata.uid(),
+            uid,
+            "the socket belongs to the daemon's user"
+        );
+
+        let client = "127.60.21.3:0";
+        let upstream_queries = || received.load(Ordering::SeqCst);
+        for (id, name) in [(1, "a.one.test."), (2, "b.one.test."), (3, "c.two.test.")] {
+            let answer = ask_udp(client, daemon.address, id, name).await;
+            assert_eq!(first_address(&answer), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        }
+        let asked = upstream_queries();
+        let ask_again = |id: u16, name: &'static str| {
+            let address = daemon.address;
+            async move { ask_udp(client, address, id, name).await }
+        };
+
+        // flush NAME: that name only.
+        assert_eq!(
+            control_ok(&socket, &["flush", "a.one.test"], ""),
+            "ok: removed 1 entries\n"
+        );
+        ask_again(4, "b.one.test.").await;
+        assert_eq!(upstream_queries(), asked, "b.one.test. is still cached");
+        ask_again(5, "a.one.test.").await;
+        assert_eq!(upstream_queries(), asked + 1, "a.one.test. was flushed");
+
+        // flush_zone NAME: the name and everything below.
+        assert_eq!(
+            control_ok(&socket, &["flush_zone", "one.test."], ""),
+            "ok: removed 2 entries\n"
+        );
+        ask_again(6, "b.one.test.").await;
+        assert_eq!(upstream_queries(), asked + 2);
+        ask_again(7, "c.two.test.").await;
+        assert_eq!(upstream_queries(), asked + 2, "another zone stays");
+
+        // flush_type NAME TYPE.
+        assert_eq!(
+            control_ok(&socket, &["flush_type", "c.two.test.", "AAAA"], ""),
+            "ok: removed 0 entries\n"
+        );
+        assert_eq!(
+            control_ok(&socket, &["flush_type", "c.two.test.", "A"], ""),
+            "ok: removed 1 entries\n"
+        );
+        assert_eq!(
+            control_ok(&socket, &["flush_negative"], ""),
+            "ok: removed 0 negative entries\n"
+        );
+        assert!(control_ok(&socket, &["flush_bogus"], "").starts_with("ok: removed 0 bogus"));
+        assert!(control_ok(&socket, &["flush_infra", "127.60.21.2"], "").starts_with("ok: forgot"));
+        assert!(control_ok(&socket, &["flush_infra", "all"], "").starts_with("ok: forgot"));
+
+        // dump_cache, flush, load_cache: the restart is warm.
+        ask_again(8, "d.three.test.").await;
+        let dump = control_ok(&socket, &["dump_cache"], "");
+        assert!(dump.contains("\nd.three.test. "), "{dump}");
+        assert!(dump.contains(" IN A 192.0.2.53\n"), "{dump}");
+        assert_eq!(control_ok(&socket, &["flush"], ""), "flushed\n");
+        let loaded = control_ok(&socket, &["load_cache"], &dump);
+        assert!(loaded.starts_with("ok: loaded 2 RRsets"), "{loaded}");
+        let before = upstream_queries();
+        let warm = ask_again(9, "d.three.test.").await;
+        assert_eq!(first_address(&warm), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        assert_eq!(upstream_queries(), before, "answered from the loaded cache");
+        let (success, _, stderr) = control(&socket, &["load_cache"], "junk line\n");
+        assert!(!success && stderr.contains("nothing loaded"), "{stderr}");
+
+        // lookup, list_forwards, list_local_zones, stats_noreset.
+        let lookup = control_ok(&socket, &["lookup", "www.example.test."], "");
+        assert_eq!(
+            lookup,
+            format!("www.example.test. is forwarded: zone . to {upstream}\n")
+        );
+        assert_eq!(
+            control_ok(&socket, &["list_forwards"], ""),
+            format!(". IN forward {upstream}\n")
+        );
+        let zones = control_ok(&socket, &["list_local_zones"], "");
+        assert!(zones.contains("blocked.test. always_nxdomain\n"), "{zones}");
+        assert!(zones.contains("localhost. "), "{zones}");
+        let stats = control_ok(&socket, &["stats_noreset"], "");
+        assert!(stats.contains("queries 9\n"), "{stats}");
+        assert!(stats.contains("cache.rrsets "), "{stats}");
+
+        let (success, _, stderr) = control(&socket, &["flush_zone"], "");
+        assert!(
+            !success && stderr.contains("wrong number of arguments"),
+            "{stderr}"
+        );
+        let (success, _, stderr) = control(&socket, &["shutdown"], "");
+        assert!(!success && stderr.contains("unknown command"), "{stderr}");
+        drop(daemon);
+        let _ = std::fs::remove_file(&socket);
+    }
+
     #[test]
     fn config_file_errors_name_the_file_and_line() {
         let directory =

@@ -73,6 +73,17 @@ impl KeyCache {
             entries.clear();
         }
     }
+
+    /// unbound-control `flush_bogus`: forgets the zones whose chain of trust was bogus, so the
+    /// next query builds it again. Returns how many went.
+    pub(crate) fn remove_bogus(&self) -> usize {
+        let Ok(mut entries) = self.entries.lock() else {
+            return 0;
+        };
+        let before = entries.len();
+        entries.retain(|_, (state, _)| !matches!(state, KeyState::Bogus(..)));
+        before - entries.len()
+    }
 }
 
 /// RRsets of `records` other than RRSIGs, grouped by owner and type, first-seen order.

@@ -68,6 +68,9 @@ pub struct ConfigFile {
     pub upstream_port: Option<u16>,
     pub allow_loopback_upstream: Option<bool>,
     pub control: Option<PathBuf>,
+    /// `--metrics`: ADDR:PORT or PORT of the Prometheus endpoint.
+    pub metrics: Option<Entry>,
+    pub metrics_public: Option<bool>,
     /// Unbound's `local-zone: NAME TYPE`, one string each.
     #[serde(default)]
     pub local_zones: Vec<Entry>,

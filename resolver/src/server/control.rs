@@ -1,6 +1,10 @@
 //! The control endpoint: a Unix socket (mode 0600, so only the daemon's user and root may use it)
-//! taking one command word per connection — `stats`, `flush`, `reload` — and a matching client.
-//! It never touches DNS sockets; commands go to the handler and the reload function.
+//! taking one command line per connection (unbound-control's commands, `control_command.rs`)
+//! and a matching client. It never touches DNS sockets; commands go to the daemon's dispatcher.
+//!
+//! Protocol: the client sends one line of words; for `load_cache` the dump follows until the
+//! client closes its sending side. The reply is text until the daemon closes the connection;
+//! `dump_cache` streams it in chunks. Every step is bounded in bytes and time (`limits.rs`).
 
 use std::fmt;
 use std::future::Future;
@@ -9,13 +13,15 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
+use crate::cache::dump::CacheDump;
+use crate::server::control_command::ControlCommand;
 use crate::server::limits::{
-    CONTROL_ACCEPT_BACKOFF, CONTROL_CLIENT_TIMEOUT, CONTROL_READ_TIMEOUT, MAX_CONTROL_LINE_BYTES,
+    CONTROL_ACCEPT_BACKOFF, CONTROL_CLIENT_TIMEOUT, CONTROL_READ_TIMEOUT, CONTROL_STREAM_TIMEOUT,
+    DUMP_CHUNK_BYTES, MAX_CACHE_LOAD_BYTES, MAX_CONTROL_LINE_BYTES,
 };
-use crate::server::settings::ControlCommand;
 
 /// Why the control socket could not be opened or used.
 #[derive(Debug)]
@@ -59,9 +65,22 @@ fn io_error(path: &Path, error: std::io::Error) -> ControlError {
     }
 }
 
-/// What the daemon does for each command; returns the reply text.
-pub type CommandFuture = Pin<Box<dyn Future<Output = String> + Send>>;
-pub type Commands = Arc<dyn Fn(ControlCommand) -> CommandFuture + Send + Sync>;
+/// A command's reply: text, or a cache dump written out a chunk at a time.
+pub enum Reply {
+    Text(String),
+    Dump(CacheDump),
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Reply {
+        Reply::Text(text)
+    }
+}
+
+/// What the daemon does for each command, given the text that followed it (`load_cache`'s dump;
+/// empty for every other command).
+pub type CommandFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
+pub type Commands = Arc<dyn Fn(ControlCommand, String) -> CommandFuture + Send + Sync>;
 
 /// Binds the control socket at `path` (replacing a stale socket left by a previous run).
 pub fn bind(path: &Path) -> Result<UnixListener, ControlError> {
@@ -93,22 +112,56 @@ pub async fn serve(listener: UnixListener, commands: Commands) {
             tokio::time::sleep(CONTROL_ACCEPT_BACKOFF).await;
             continue;
         };
-        let Ok(Some((command, mut stream))) =
+        let Ok(Some((command, mut reader))) =
             tokio::time::timeout(CONTROL_READ_TIMEOUT, read_command(stream)).await
         else {
             continue;
         };
-        let text = match command {
-            Some(command) => commands(command).await,
-            None => "error: unknown command (expected stats, flush or reload)\n".to_string(),
+        let reply = match command {
+            Ok(ControlCommand::LoadCache) => match read_body(&mut reader).await {
+                Ok(body) => commands(ControlCommand::LoadCache, body).await,
+                Err(message) => Reply::Text(format!("error: {message}\n")),
+            },
+            Ok(command) => commands(command, String::new()).await,
+            Err(error) => Reply::Text(format!("error: {error}\n")),
         };
+        let mut stream = reader.into_inner();
         // A client that stops reading is cut off after the timeout; the reply is best-effort.
-        let _ = tokio::time::timeout(CONTROL_READ_TIMEOUT, stream.write_all(text.as_bytes())).await;
+        match reply {
+            Reply::Text(text) => {
+                let _ =
+                    tokio::time::timeout(CONTROL_READ_TIMEOUT, stream.write_all(text.as_bytes()))
+                        .await;
+            }
+            Reply::Dump(dump) => {
+                let _ = tokio::time::timeout(CONTROL_STREAM_TIMEOUT, write_dump(&mut stream, dump))
+                    .await;
+            }
+        }
     }
 }
 
-/// Reads one line of at most `MAX_CONTROL_LINE_BYTES`.
-async fn read_command(stream: UnixStream) -> Option<(Option<ControlCommand>, UnixStream)> {
+/// Writes a dump a chunk at a time, each write bounded like any reply.
+async fn write_dump(stream: &mut UnixStream, mut dump: CacheDump) {
+    let header = format!(
+        "; resolver cache dump: {} entries, TTLs as left\n",
+        dump.len()
+    );
+    if stream.write_all(header.as_bytes()).await.is_err() {
+        return;
+    }
+    while let Some(chunk) = dump.next_chunk(DUMP_CHUNK_BYTES) {
+        match tokio::time::timeout(CONTROL_READ_TIMEOUT, stream.write_all(chunk.as_bytes())).await {
+            Ok(Ok(())) => {}
+            _ => return,
+        }
+    }
+}
+
+/// Reads one line of at most `MAX_CONTROL_LINE_BYTES` and parses it.
+async fn read_command(
+    stream: UnixStream,
+) -> Option<(Result<ControlCommand, String>, BufReader<UnixStream>)> {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::with_capacity(MAX_CONTROL_LINE_BYTES);
     (&mut reader)
@@ -116,21 +169,61 @@ async fn read_command(stream: UnixStream) -> Option<(Option<ControlCommand>, Uni
         .read_until(b'\n', &mut line)
         .await
         .ok()?;
-    let word = std::str::from_utf8(&line)
-        .ok()
-        .map(str::trim)
-        .unwrap_or_default();
-    Some((ControlCommand::from_word(word), reader.into_inner()))
+    let command = match std::str::from_utf8(&line) {
+        Ok(text) => {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            ControlCommand::parse(&words).map_err(|error| error.to_string())
+        }
+        Err(_) => Err("the command line is not UTF-8".to_string()),
+    };
+    Some((command, reader))
 }
 
-/// Client mode: sends `command` to the daemon at `path` and returns its reply.
-pub async fn send(path: &Path, command: ControlCommand) -> Result<String, ControlError> {
+/// The text after the command line, up to the client's end of sending: at most
+/// `MAX_CACHE_LOAD_BYTES`, within `CONTROL_STREAM_TIMEOUT`.
+async fn read_body(reader: &mut (impl AsyncRead + Unpin)) -> Result<String, String> {
+    let mut body = Vec::new();
+    let mut limited = reader.take(MAX_CACHE_LOAD_BYTES as u64 + 1);
+    let read = limited.read_to_end(&mut body);
+    match tokio::time::timeout(CONTROL_STREAM_TIMEOUT, read).await {
+        Err(_) => {
+            return Err(format!(
+                "load_cache: the dump did not arrive within {} s",
+                CONTROL_STREAM_TIMEOUT.as_secs()
+            ))
+        }
+        Ok(Err(error)) => return Err(format!("load_cache: {error}")),
+        Ok(Ok(_)) => {}
+    }
+    if body.len() > MAX_CACHE_LOAD_BYTES {
+        return Err(format!(
+            "load_cache: the dump is larger than {MAX_CACHE_LOAD_BYTES} bytes; nothing loaded"
+        ));
+    }
+    String::from_utf8(body).map_err(|_| "load_cache: the dump is not UTF-8 text".to_string())
+}
+
+/// Client mode: sends `command` (and for `load_cache`, `body`) to the daemon at `path` and
+/// returns its reply. A dump can be long: the reply is bounded by the stream timeout.
+pub async fn send(
+    path: &Path,
+    command: &ControlCommand,
+    body: &[u8],
+) -> Result<String, ControlError> {
     let exchange = async {
         let mut stream = UnixStream::connect(path)
             .await
             .map_err(|error| io_error(path, error))?;
         stream
-            .write_all(format!("{}\n", command.word()).as_bytes())
+            .write_all(format!("{}\n", command.line()).as_bytes())
+            .await
+            .map_err(|error| io_error(path, error))?;
+        stream
+            .write_all(body)
+            .await
+            .map_err(|error| io_error(path, error))?;
+        stream
+            .shutdown()
             .await
             .map_err(|error| io_error(path, error))?;
         let mut reply = String::new();
@@ -140,7 +233,11 @@ pub async fn send(path: &Path, command: ControlCommand) -> Result<String, Contro
             .map_err(|error| io_error(path, error))?;
         Ok(reply)
     };
-    tokio::time::timeout(CONTROL_CLIENT_TIMEOUT, exchange)
+    let timeout = match command {
+        ControlCommand::DumpCache | ControlCommand::LoadCache => CONTROL_STREAM_TIMEOUT,
+        _ => CONTROL_CLIENT_TIMEOUT,
+    };
+    tokio::time::timeout(timeout, exchange)
         .await
         .unwrap_or(Err(ControlError {
             path: path.to_path_buf(),
@@ -186,14 +283,24 @@ mod tests {
         };
         let mode = std::fs::metadata(&path).map(|metadata| metadata.permissions().mode() & 0o777);
         assert_eq!(mode.ok(), Some(0o600));
-        let commands: Commands = Arc::new(|command: ControlCommand| -> CommandFuture {
-            Box::pin(async move { format!("did {}\n", command.word()) })
-        });
+        let commands: Commands =
+            Arc::new(|command: ControlCommand, body: String| -> CommandFuture {
+                Box::pin(
+                    async move { Reply::Text(format!("did {} with {body:?}\n", command.line())) },
+                )
+            });
         let server = tokio::spawn(serve(listener, commands));
-        let reply = send(&path, ControlCommand::Flush)
+        let reply = send(&path, &ControlCommand::FlushAll, b"")
             .await
             .map_err(|error| error.to_string());
-        assert_eq!(reply, Ok("did flush\n".to_string()));
+        assert_eq!(reply, Ok("did flush with \"\"\n".to_string()));
+        let reply = send(&path, &ControlCommand::LoadCache, b";rrset answer\n")
+            .await
+            .map_err(|error| error.to_string());
+        assert_eq!(
+            reply,
+            Ok("did load_cache with \";rrset answer\\n\"\n".to_string())
+        );
 
         let mut stream = match UnixStream::connect(&path).await {
             Ok(stream) => stream,
@@ -203,7 +310,10 @@ mod tests {
         let mut text = String::new();
         let _ =
             tokio::time::timeout(CONTROL_CLIENT_TIMEOUT, stream.read_to_string(&mut text)).await;
-        assert!(text.starts_with("error: unknown command"), "{text}");
+        assert!(
+            text.starts_with("error: unknown command \"shutdown\""),
+            "{text}"
+        );
         server.abort();
         let _ = std::fs::remove_file(path);
     }

@@ -19,12 +19,12 @@ use crate::server::limits::{CLIENT_ANSWER_DEADLINE, MAX_CONCURRENT_RESOLUTIONS};
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
-    encode_response, error_response, parse_request, read_header, size_limit, ClientRequest,
-    Rejection, RequestHeader,
+    encode_response, error_response, parse_request, question_type, read_header, size_limit,
+    ClientRequest, Rejection, RequestHeader,
 };
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
-use crate::server::stats::Statistics;
+use crate::server::stats::{render_text, Snapshot, Statistics};
 use crate::server::walk_answer::write_walk_answer;
 
 /// What a reload may change while the cache lives on: who may ask, and which zones are local.
@@ -100,17 +100,44 @@ impl<R: Resolve> ResolverHandler<R> {
         &self.statistics
     }
 
-    /// The statistics dump for the control endpoint.
-    pub fn render_statistics(&self) -> String {
-        self.statistics.render(
-            self.in_flight.resolver().cache_counters(),
-            self.in_flight.resolver().validation_counters(),
+    /// Every counter now, with the engine's cache counters and size (a pass over the cache:
+    /// call it off the query threads).
+    pub fn statistics_snapshot(&self) -> Snapshot {
+        let resolver = self.in_flight.resolver();
+        self.statistics.snapshot(
+            resolver.cache_counters(),
+            resolver.cache_size(),
+            resolver.validation_counters(),
             self.in_flight.running(),
         )
     }
 
+    /// The statistics dump for the control endpoint.
+    pub fn render_statistics(&self) -> String {
+        render_text(&self.statistics_snapshot())
+    }
+
     pub fn flush(&self) -> FlushOutcome {
         self.in_flight.resolver().flush()
+    }
+
+    /// unbound-control `list_local_zones`: one `NAME TYPE` line per local zone, sorted.
+    pub fn local_zone_listing(&self) -> String {
+        let policy = self.current_policy();
+        let mut lines = policy.local_answers.zone_lines();
+        lines.extend(policy.local_zones.zone_names().iter().map(|name| {
+            format!(
+                "{} authoritative (--zone)",
+                crate::dig::presentation::name_text(name)
+            )
+        }));
+        lines.sort();
+        let mut text = lines.join("\n");
+        text.push('\n');
+        if lines.is_empty() {
+            text = "no local zones\n".to_string();
+        }
+        text
     }
 
     /// Answers one packet; `None` means send nothing.
@@ -136,6 +163,9 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.refused_by_access_control);
             statistics.record_answer(ResponseCode::Refused, started.elapsed());
             return error_response(header, ResponseCode::Refused, None, None);
+        }
+        if let Some(code) = question_type(packet) {
+            statistics.count_query_type(code);
         }
         // RD=0 is cache snooping: only for clients allowed to (refused below, after local zones,
         // which answer authoritatively whatever RD says).

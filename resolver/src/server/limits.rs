@@ -36,8 +36,34 @@ pub const MIN_QUESTION_BYTES: usize = 5;
 pub const LATENCY_BUCKETS_MILLISECONDS: [u64; 12] =
     [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
-/// A control command is one short word and a newline; anything longer is not a command.
-pub const MAX_CONTROL_LINE_BYTES: usize = 64;
+/// Upstream servers given a label of their own in the statistics (per-server queries, timeouts,
+/// RTT histogram); the rest are counted together as `other`. Each label costs every scrape about
+/// 20 series: 32 covers the root, the TLDs and the busiest zones of a small network's resolver
+/// while keeping a Prometheus server's series for one resolver in the hundreds (the
+/// Prometheus guidance keeps a metric's cardinality under about 100 per label).
+pub const MAX_UPSTREAM_SERVER_LABELS: usize = 32;
+
+/// Upstream RTT histogram bucket upper bounds, in milliseconds: a LAN forwarder (1 ms) to a far
+/// server over a slow link, up to the resolver's upstream timeouts (seconds).
+pub const UPSTREAM_RTT_BUCKETS_MILLISECONDS: [u64; 11] =
+    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 3000];
+
+/// A control command is one line: a word and at most two arguments, one a domain name, which
+/// in presentation form is at most 1004 bytes (253 octets, each as `\DDD` at worst).
+pub const MAX_CONTROL_LINE_BYTES: usize = 1100;
+
+/// A `load_cache` dump read from the control socket: held whole while it is parsed. The default
+/// cache (100 000 entries) dumps to about 15 MB; 64 MiB leaves room for a larger `--cache-size`
+/// and bounds what one command may make the daemon hold.
+pub const MAX_CACHE_LOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// A dump is written a chunk at a time: big enough that the write calls are few, small enough
+/// that the text held at once stays small.
+pub const DUMP_CHUNK_BYTES: usize = 64 * 1024;
+
+/// A whole `dump_cache` or `load_cache` transfer, either way: the control loop serves one
+/// connection at a time, so one slow client may hold it no longer than this.
+pub const CONTROL_STREAM_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A control client that does not send its command in this time is disconnected, so one stuck
 /// client cannot hold the (sequential) control loop.

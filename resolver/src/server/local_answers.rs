@@ -188,6 +188,20 @@ impl LocalAnswers {
         self.table.zone_count()
     }
 
+    /// `NAME TYPE` for each local zone (unbound-control `list_local_zones`), unsorted.
+    pub fn zone_lines(&self) -> Vec<String> {
+        self.table
+            .zones()
+            .map(|zone| {
+                format!(
+                    "{} {}",
+                    crate::dig::presentation::name_text(&zone.name),
+                    zone.zone_type.word()
+                )
+            })
+            .collect()
+    }
+
     /// Whether the wire fast path may answer `query` from the cache: the local zones pass it on,
     /// and no rule of `finish` would change the answer. Allocation-free.
     pub fn leaves_to_cache(&self, query: &PlainQuery<'_>) -> bool {

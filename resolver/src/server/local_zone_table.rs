@@ -73,6 +73,27 @@ impl LocalZoneType {
         })
     }
 
+    /// The type's word in the config (`parse` reads it back).
+    pub fn word(self) -> &'static str {
+        match self {
+            LocalZoneType::Deny => "deny",
+            LocalZoneType::Refuse => "refuse",
+            LocalZoneType::Static => "static",
+            LocalZoneType::Transparent => "transparent",
+            LocalZoneType::TypeTransparent => "typetransparent",
+            LocalZoneType::Redirect => "redirect",
+            LocalZoneType::Inform => "inform",
+            LocalZoneType::InformDeny => "inform_deny",
+            LocalZoneType::AlwaysTransparent => "always_transparent",
+            LocalZoneType::AlwaysRefuse => "always_refuse",
+            LocalZoneType::AlwaysNxdomain => "always_nxdomain",
+            LocalZoneType::AlwaysNodata => "always_nodata",
+            LocalZoneType::AlwaysDeny => "always_deny",
+            LocalZoneType::AlwaysNull => "always_null",
+            LocalZoneType::Nodefault => "nodefault",
+        }
+    }
+
     /// Types whose local data is never looked at (Unbound: `always_*`).
     fn ignores_data(self) -> bool {
         matches!(

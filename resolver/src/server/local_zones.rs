@@ -17,6 +17,11 @@ pub trait LocalZones: Send + Sync {
 
     /// How many zones are loaded (for the ready and reload log lines).
     fn zone_count(&self) -> usize;
+
+    /// The zones' names (for `list_local_zones`); none by default.
+    fn zone_names(&self) -> Vec<hickory_proto::rr::Name> {
+        Vec::new()
+    }
 }
 
 /// No local zones: every question is resolved.
@@ -56,6 +61,13 @@ impl LocalZones for CatalogZones {
 
     fn zone_count(&self) -> usize {
         self.catalog.zones().count()
+    }
+
+    fn zone_names(&self) -> Vec<hickory_proto::rr::Name> {
+        self.catalog
+            .zones()
+            .map(|zone| zone.origin.clone())
+            .collect()
     }
 }
 

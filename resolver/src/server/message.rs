@@ -60,6 +60,29 @@ pub fn read_header(bytes: &[u8]) -> Option<(RequestHeader, bool)> {
     ))
 }
 
+/// The first question's type, read from the bytes (for the per-type statistics): the name's
+/// labels are skipped, at most `MAX_NAME_BYTES` of them; `None` for a packet without a readable
+/// question (it is dropped or refused later).
+pub fn question_type(bytes: &[u8]) -> Option<u16> {
+    let mut at = HEADER_BYTES;
+    let end = HEADER_BYTES + MAX_NAME_BYTES;
+    loop {
+        let length = usize::from(*bytes.get(at)?);
+        if length == 0 {
+            break;
+        }
+        // A pointer in a question name (none in a real query) ends the walk: no type is read.
+        if length >= 64 || at >= end {
+            return None;
+        }
+        at += 1 + length;
+    }
+    Some(u16::from_be_bytes([
+        *bytes.get(at + 1)?,
+        *bytes.get(at + 2)?,
+    ]))
+}
+
 /// Parses one client query.
 pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
     let Some((header, is_response)) = read_header(bytes) else {

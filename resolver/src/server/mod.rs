@@ -7,8 +7,10 @@
 //! a walk's positive answer to one is written by walk_answer instead of the message encoder.
 
 pub mod access;
+mod cache_commands;
 pub mod config_file;
 pub mod control;
+pub mod control_command;
 pub mod default_zones;
 pub mod handler;
 pub mod inflight;

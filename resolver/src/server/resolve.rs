@@ -6,7 +6,10 @@ use std::future::Future;
 use hickory_proto::op::Message;
 use hickory_proto::rr::RecordType;
 
+use crate::cache::maintenance::CacheSize;
 use crate::refresh::Refresh;
+use crate::server::control::Reply;
+use crate::server::control_command::ControlCommand;
 use crate::server::plain_query::PlainQuery;
 use crate::server::wire_answer::write_answer;
 
@@ -90,6 +93,17 @@ pub trait Resolve: Send + Sync + 'static {
 
     /// Client answers by DNSSEC status, if the engine validates.
     fn validation_counters(&self) -> Option<crate::dnssec::ValidationCounters> {
+        None
+    }
+
+    /// What the cache holds (entries, bytes, evictions), if the engine can say.
+    fn cache_size(&self) -> Option<CacheSize> {
+        None
+    }
+
+    /// Runs a control command on the cache or infrastructure data (`body`: what followed the
+    /// command, `load_cache`'s dump); `None` when the engine has no such operation.
+    fn cache_command(&self, _command: &ControlCommand, _body: &str) -> Option<Reply> {
         None
     }
 }
@@ -192,4 +206,12 @@ impl Resolve for crate::Resolver {
             .then(|| self.validation_counts.read())
     }
     // TODO(resolver core): `cache_counters` once the cache counts hits and misses.
+
+    fn cache_size(&self) -> Option<CacheSize> {
+        Some(self.cache.size())
+    }
+
+    fn cache_command(&self, command: &ControlCommand, body: &str) -> Option<Reply> {
+        crate::Resolver::cache_command(self, command, body)
+    }
 }

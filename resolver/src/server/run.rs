@@ -11,11 +11,12 @@ use authority::listen::{serve, ListenError, ListenOptions};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::clock::SystemClock;
-use crate::server::control::{self, CommandFuture, Commands, ControlError};
+use crate::server::control::{self, CommandFuture, Commands, ControlError, Reply};
+use crate::server::control_command::CommandError;
 use crate::server::handler::{Policy, ResolverHandler};
+use crate::server::limits::MAX_CACHE_LOAD_BYTES;
 use crate::server::local_answers::LocalAnswers;
 use crate::server::local_zones::{load_local_zones, LocalZonesError};
-use crate::server::resolve::FlushOutcome;
 use crate::server::runtime::{self, RuntimeFlavor};
 use crate::server::settings::{Arguments, ControlCommand, Settings, SettingsError};
 use crate::server::stats::{CountingTransport, Statistics};
@@ -35,6 +36,12 @@ pub enum RunError {
     Signal(std::io::Error),
     /// The control client got a reply starting with `error:`.
     CommandFailed(String),
+    /// The control client's command words do not make a command.
+    Command(CommandError),
+    /// `load_cache` could not read its standard input.
+    Stdin(std::io::Error),
+    /// The metrics endpoint could not listen.
+    Metrics(std::io::Error, std::net::SocketAddr),
 }
 
 impl fmt::Display for RunError {
@@ -59,6 +66,11 @@ impl fmt::Display for RunError {
             }
             RunError::Signal(error) => write!(formatter, "cannot install signal handlers: {error}"),
             RunError::CommandFailed(reply) => write!(formatter, "{}", reply.trim_end()),
+            RunError::Command(error) => write!(formatter, "{error}"),
+            RunError::Stdin(error) => write!(formatter, "load_cache: cannot read stdin: {error}"),
+            RunError::Metrics(error, address) => {
+                write!(formatter, "metrics endpoint {address}: {error}")
+            }
         }
     }
 }
@@ -81,9 +93,21 @@ pub fn init_logging() {
 pub fn run(arguments: Arguments) -> Result<(), RunError> {
     let flavor = runtime::flavor_for_this_process();
     let runtime = runtime::build(flavor).map_err(RunError::Runtime)?;
-    if let (Some(command), Some(path)) = (arguments.command, arguments.control.as_ref()) {
+    if let (false, Some(path)) = (arguments.command.is_empty(), arguments.control.as_ref()) {
+        let words: Vec<&str> = arguments.command.iter().map(String::as_str).collect();
+        let command = ControlCommand::parse(&words).map_err(RunError::Command)?;
+        // load_cache reads the dump from stdin, bounded as the daemon bounds it.
+        let mut body = Vec::new();
+        if command == ControlCommand::LoadCache {
+            let limit = u64::try_from(MAX_CACHE_LOAD_BYTES).unwrap_or(u64::MAX) + 1;
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::io::stdin(), limit),
+                &mut body,
+            )
+            .map_err(RunError::Stdin)?;
+        }
         let reply = runtime
-            .block_on(control::send(path, command))
+            .block_on(control::send(path, &command, &body))
             .map_err(RunError::Control)?;
         if reply.starts_with("error:") {
             return Err(RunError::CommandFailed(reply));
@@ -277,24 +301,49 @@ impl Reloader {
 
     fn commands(&self) -> Commands {
         let reloader = self.clone();
-        Arc::new(move |command: ControlCommand| -> CommandFuture {
-            let reloader = reloader.clone();
-            Box::pin(async move {
-                match command {
-                    ControlCommand::Stats => reloader.handler.render_statistics(),
-                    ControlCommand::Flush => match reloader.handler.flush() {
-                        FlushOutcome::Flushed => "flushed\n".to_string(),
-                        FlushOutcome::Unsupported => {
-                            "error: this resolver cannot flush its cache\n".to_string()
+        Arc::new(
+            move |command: ControlCommand, body: String| -> CommandFuture {
+                let reloader = reloader.clone();
+                Box::pin(async move {
+                    match command {
+                        ControlCommand::Stats | ControlCommand::StatsNoreset => {
+                            // The cache size is a pass over the cache: off the query threads.
+                            let handler = reloader.handler.clone();
+                            tokio::task::spawn_blocking(move || handler.render_statistics())
+                                .await
+                                .unwrap_or_else(|_| {
+                                    "error: stats failed unexpectedly\n".to_string()
+                                })
+                                .into()
                         }
-                    },
-                    ControlCommand::Reload => {
-                        let outcome = reloader.reload_off_runtime().await;
-                        tracing::info!("control reload: {}", outcome.trim_end());
-                        outcome
+                        ControlCommand::ListLocalZones => {
+                            reloader.handler.local_zone_listing().into()
+                        }
+                        ControlCommand::Reload => {
+                            let outcome = reloader.reload_off_runtime().await;
+                            tracing::info!("control reload: {}", outcome.trim_end());
+                            outcome.into()
+                        }
+                        command => {
+                            // Flushes and loads walk the cache: on the blocking pool, not a query thread.
+                            let resolver = reloader.handler.in_flight().resolver().clone();
+                            let word = command.word();
+                            let reply = tokio::task::spawn_blocking(move || {
+                                resolver.cache_command(&command, &body)
+                            })
+                            .await
+                            .ok()
+                            .flatten();
+                            tracing::info!("control {word}");
+                            reply.unwrap_or_else(|| {
+                                Reply::Text(format!(
+                                    "error: {word} is not available in this resolver\n"
+                                ))
+                            })
+                        }
                     }
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }

@@ -18,6 +18,8 @@ use crate::server::default_zones::DefaultZonePolicy;
 use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
 use crate::server::local_zone_table::ConfigLine;
 
+pub use crate::server::control_command::ControlCommand;
+
 /// DNS port (RFC 1035 §4.2).
 const DNS_PORT: u16 = 53;
 
@@ -182,39 +184,19 @@ pub struct Arguments {
     /// client sends COMMAND to it and prints the reply
     #[arg(long, value_name = "PATH")]
     pub control: Option<PathBuf>,
-    /// Client mode: send this command to the daemon at --control PATH and exit
-    #[arg(value_enum, requires = "control")]
-    pub command: Option<ControlCommand>,
-}
-
-/// What the control endpoint understands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ControlCommand {
-    /// Print counters and the latency histogram
-    Stats,
-    /// Empty the cache
-    Flush,
-    /// Re-read the config file and local zones (as SIGHUP)
-    Reload,
-}
-
-impl ControlCommand {
-    pub fn word(self) -> &'static str {
-        match self {
-            ControlCommand::Stats => "stats",
-            ControlCommand::Flush => "flush",
-            ControlCommand::Reload => "reload",
-        }
-    }
-
-    pub fn from_word(word: &str) -> Option<ControlCommand> {
-        match word {
-            "stats" => Some(ControlCommand::Stats),
-            "flush" => Some(ControlCommand::Flush),
-            "reload" => Some(ControlCommand::Reload),
-            _ => None,
-        }
-    }
+    /// Client mode: send this command to the daemon at --control PATH, print the reply and exit.
+    /// stats | stats_noreset | flush [NAME] | flush_type NAME TYPE | flush_zone NAME |
+    /// flush_bogus | flush_negative | flush_infra ADDR|all | dump_cache (to stdout) | load_cache
+    /// (from stdin) | lookup NAME | list_forwards | list_local_zones | reload
+    #[arg(requires = "control", num_args = 0.., value_name = "COMMAND")]
+    pub command: Vec<String>,
+    /// Serve Prometheus metrics over HTTP at ADDR:PORT (or PORT: 127.0.0.1:PORT), path /metrics.
+    /// Off by default; a non-loopback address needs --metrics-public
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<String>,
+    /// Let --metrics listen on a non-loopback address (anyone who reaches it reads the counters)
+    #[arg(long)]
+    pub metrics_public: bool,
 }
 
 /// `--default-zones`: which locally served zones are on.
@@ -298,6 +280,15 @@ pub enum SettingsError {
     InsecureDomain {
         origin: Origin,
         text: String,
+    },
+    Metrics {
+        origin: Origin,
+        text: String,
+    },
+    /// A metrics address off loopback without metrics-public.
+    MetricsNotLoopback {
+        origin: Origin,
+        address: SocketAddr,
     },
 }
 
@@ -405,6 +396,8 @@ impl fmt::Display for SettingsError {
             SettingsError::InsecureDomain { origin, text } => write!(formatter, "{origin}: invalid insecure domain {text:?}: expected a domain name"),
             SettingsError::DefaultZones { origin, text } => write!(formatter, "{origin}: invalid default-zones {text:?}: expected auto, all or localhost"),
             SettingsError::Local(error) => write!(formatter, "{error}"),
+            SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
+            SettingsError::MetricsNotLoopback { origin, address } => write!(formatter, "{origin}: metrics address {address} is not loopback: anyone who reaches it reads the resolver's counters; add --metrics-public (metrics-public: true) to allow it"),
         }
     }
 }
@@ -421,6 +414,8 @@ pub struct Settings {
     pub zones: Vec<String>,
     pub resolver: ResolverConfig,
     pub control: Option<PathBuf>,
+    /// Where the Prometheus endpoint listens; `None`: off.
+    pub metrics: Option<SocketAddr>,
     /// Local zones, identity, NSID and response rules (`local_answers`).
     pub local: LocalSettings,
 }
@@ -627,6 +622,7 @@ impl Settings {
             });
         }
         let local = local_settings(arguments, &file, &path, &resolver)?;
+        let metrics = metrics_address(arguments, &file, &path)?;
         Ok(Settings {
             dnssec_mode,
             listen,
@@ -634,9 +630,46 @@ impl Settings {
             zones,
             resolver,
             control: arguments.control.clone().or(file.control),
+            metrics,
             local,
         })
     }
+}
+
+/// `--metrics` / `metrics:`: ADDR:PORT, or PORT alone on 127.0.0.1; loopback unless
+/// `metrics-public` says otherwise (the counters tell who queries what, in aggregate).
+fn metrics_address(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+) -> Result<Option<SocketAddr>, SettingsError> {
+    let (text, origin) = match (&arguments.metrics, &file.metrics) {
+        (Some(text), _) => (text.clone(), Origin::Flag("metrics")),
+        (None, Some(entry)) => (
+            entry.value.clone(),
+            Origin::File(path.to_path_buf(), entry.referenced.line()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    let address = text
+        .trim()
+        .parse::<SocketAddr>()
+        .ok()
+        .or_else(|| {
+            text.trim()
+                .parse::<u16>()
+                .ok()
+                .map(|port| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
+        })
+        .ok_or_else(|| SettingsError::Metrics {
+            origin: origin.clone(),
+            text: text.clone(),
+        })?;
+    let public = arguments.metrics_public || file.metrics_public.unwrap_or(false);
+    if !address.ip().is_loopback() && !public {
+        return Err(SettingsError::MetricsNotLoopback { origin, address });
+    }
+    Ok(Some(address))
 }
 
 /// The local-zone, identity and response-rule settings, checked by building them once (so a

@@ -98,6 +98,28 @@ impl InfraCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// unbound-control `flush_infra ADDR`: forgets what is known of `address` (for every zone),
+    /// so it is tried afresh; `None` forgets every server (`flush_infra all`). Returns how many
+    /// (server, zone) records went. One pass, bounded by `INFRA_MAX_ENTRIES`.
+    pub fn forget(&self, address: Option<IpAddr>) -> usize {
+        let mut servers = self.lock();
+        let before = servers.len();
+        match address {
+            Some(address) => servers.retain(|(server, _), _| *server != address),
+            None => servers.clear(),
+        }
+        before - servers.len()
+    }
+
+    /// Whether the server rests for every type at `now` (for `lookup`'s listing).
+    pub fn rests(&self, address: IpAddr, zone: &Name, now: Duration) -> bool {
+        self.lock().get(&key(address, zone)).is_some_and(|record| {
+            [RecordType::A, RecordType::AAAA, RecordType::NS]
+                .iter()
+                .all(|qtype| record.rests_for(*qtype, now))
+        })
+    }
+
     /// The address's smoothed RTT in milliseconds; `None` for a server never tried.
     pub fn smoothed_rtt(&self, address: IpAddr, zone: &Name) -> Option<u32> {
         self.lock()

@@ -1524,6 +1524,163 @@ mod end_to_end {
         let _ = std::fs::remove_file(&socket);
     }
 
+    /// `curl -sS URL`: (HTTP status, body).
+    fn curl(url: &str) -> (String, String) {
+        let output = Command::new("curl")
+            .args(["-sS", "--max-time", "10", "-w", "\n%{http_code}", url])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run curl: {error}"));
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (body, status) = text.rsplit_once('\n').unwrap_or((&text, ""));
+        (status.to_string(), body.to_string())
+    }
+
+    /// The value of the sample line starting with `series ` in a Prometheus text body.
+    fn sample(body: &str, series: &str) -> Option<f64> {
+        body.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn metrics_endpoint_serves_prometheus_text_that_moves_with_queries_and_matches_stats() {
+        let (upstream, _) = fake_counting_upstream("127.60.22.2:0").await;
+        let socket = std::env::temp_dir().join(format!(
+            "resolver-daemon-metrics-{}.sock",
+            std::process::id()
+        ));
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.22.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.22.0/24".to_string(),
+            "--default-zones".to_string(),
+            "localhost".to_string(),
+            "--metrics".to_string(),
+            "127.60.22.1:0".to_string(),
+            "--control".to_string(),
+            socket.display().to_string(),
+        ];
+        let daemon = start_daemon(&arguments);
+        let url = daemon
+            .ready_line
+            .split("metrics=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no metrics address in {}", daemon.ready_line))
+            .to_string();
+
+        let (status, before) = curl(&url);
+        assert_eq!(status, "200", "{before}");
+        let udp = "resolver_queries_total{protocol=\"udp\"}";
+        assert_eq!(sample(&before, udp), Some(0.0), "{before}");
+        for (id, name) in [
+            (1, "m1.metrics.test."),
+            (2, "m2.metrics.test."),
+            (3, "m1.metrics.test."),
+        ] {
+            ask_udp("127.60.22.3:0", daemon.address, id, name).await;
+        }
+        let (_, after) = curl(&url);
+        assert_eq!(sample(&after, udp), Some(3.0), "{after}");
+        assert_eq!(
+            sample(&after, "resolver_queries_by_type_total{type=\"A\"}"),
+            Some(3.0)
+        );
+        assert_eq!(
+            sample(&after, "resolver_answers_total{rcode=\"NOERROR\"}"),
+            Some(3.0)
+        );
+        assert_eq!(
+            sample(&after, "resolver_cache_hits_total"),
+            Some(1.0),
+            "{after}"
+        );
+        assert_eq!(
+            sample(&after, "resolver_cache_misses_total"),
+            Some(2.0),
+            "{after}"
+        );
+        assert!(sample(&after, "resolver_cache_rrsets").is_some_and(|rrsets| rrsets >= 2.0));
+        assert!(sample(&after, "resolver_cache_bytes").is_some_and(|bytes| bytes > 0.0));
+        let server = format!("{{server=\"{}\"}}", upstream.ip());
+        assert_eq!(
+            sample(&after, &format!("resolver_upstream_queries_total{server}")),
+            Some(2.0)
+        );
+        assert_eq!(
+            sample(
+                &after,
+                &format!("resolver_upstream_rtt_seconds_count{server}")
+            ),
+            Some(2.0),
+            "{after}"
+        );
+        assert_eq!(
+            sample(&after, "resolver_answer_latency_seconds_count"),
+            Some(3.0)
+        );
+
+        // The control socket's stats print the same numbers (nothing was asked in between).
+        let stats = control_ok(&socket, &["stats"], "");
+        assert!(stats.contains("queries.udp 3\n"), "{stats}");
+        assert!(
+            stats.contains("cache.hits 1\n") && stats.contains("cache.misses 2\n"),
+            "{stats}"
+        );
+        assert!(
+            stats.contains(&format!("upstream.server.{}.queries 2\n", upstream.ip())),
+            "{stats}"
+        );
+
+        // Prometheus's own checker, where Debian's prometheus package is installed.
+        match Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+        {
+            Ok(mut child) => {
+                use std::io::Write as _;
+                if let Some(mut stdin) = child.stdin.take() {
+                    let _ = stdin.write_all(after.as_bytes());
+                }
+                let output = child
+                    .wait_with_output()
+                    .unwrap_or_else(|error| panic!("{error}"));
+                assert!(
+                    output.status.success(),
+                    "promtool: {}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            Err(_) if std::env::var_os("DNS_TESTS_REQUIRE_TOOLS").is_none() => {
+                eprintln!("promtool not installed (apt-get install prometheus): check skipped");
+            }
+            Err(error) => panic!("promtool is required here: {error}"),
+        }
+
+        let (status, _) = curl(&url.replace("/metrics", "/other"));
+        assert_eq!(status, "404");
+        drop(daemon);
+        let _ = std::fs::remove_file(&socket);
+    }
+
+    #[test]
+    fn a_metrics_address_off_loopback_needs_metrics_public() {
+        let output = Command::new(env!("CARGO_BIN_EXE_resolver"))
+            .args(["--listen", "127.60.22.9:0", "--metrics", "192.0.2.1:9153"])
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run resolver: {error}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(stderr.contains("--metrics-public"), "{stderr}");
+    }
+
     #[test]
     fn config_file_errors_name_the_file_and_line() {
         let directory =

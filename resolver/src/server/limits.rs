@@ -103,3 +103,19 @@ pub const MAX_NSID_BYTES: usize = 256;
 
 /// One character-string of TXT RDATA holds at most 255 octets (RFC 1035 §3.3).
 pub const MAX_TXT_STRING_BYTES: usize = 255;
+
+/// Open connections to the metrics endpoint; past it new ones are closed at once. A Prometheus
+/// server keeps one connection; a few more let an operator's curl in beside it.
+pub const METRICS_MAX_CONNECTIONS: usize = 8;
+
+/// A metrics client must send its request headers within this time (hyper's header read
+/// timeout): a slow client cannot hold a connection slot.
+pub const METRICS_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A metrics connection (one scraper's, kept alive between scrapes) lasts at most this long;
+/// Prometheus reconnects at its next scrape.
+pub const METRICS_CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
+
+/// Largest HTTP request head hyper buffers for the metrics endpoint: a GET needs a few hundred
+/// bytes; hyper's minimum buffer is 8 KiB.
+pub const METRICS_MAX_REQUEST_BYTES: usize = 8 * 1024;

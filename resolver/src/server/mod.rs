@@ -20,6 +20,7 @@ pub mod local_answers;
 pub mod local_zone_table;
 pub mod local_zones;
 pub mod message;
+pub mod metrics;
 pub mod plain_query;
 pub mod resolve;
 pub mod run;

@@ -17,6 +17,7 @@ use crate::server::handler::{Policy, ResolverHandler};
 use crate::server::limits::MAX_CACHE_LOAD_BYTES;
 use crate::server::local_answers::LocalAnswers;
 use crate::server::local_zones::{load_local_zones, LocalZonesError};
+use crate::server::metrics;
 use crate::server::runtime::{self, RuntimeFlavor};
 use crate::server::settings::{Arguments, ControlCommand, Settings, SettingsError};
 use crate::server::stats::{CountingTransport, Statistics};
@@ -155,6 +156,21 @@ async fn daemon(
         Some(path) => Some(bind_control(path)?),
         None => None,
     };
+    let metrics_listener = match settings.metrics {
+        Some(address) => match metrics::bind(address).await {
+            Ok(listener) => Some(listener),
+            Err(error) => {
+                if let Some(path) = &control_path {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(RunError::Metrics(error, address));
+            }
+        },
+        None => None,
+    };
+    let metrics_address = metrics_listener
+        .as_ref()
+        .and_then(|listener| listener.local_addr().ok());
     let server = match serve(handler.clone(), &settings.listen, ListenOptions::default()) {
         Ok(server) => server,
         Err(error) => {
@@ -171,6 +187,8 @@ async fn daemon(
     };
     let control_task = control_listener
         .map(|listener| tokio::spawn(control::serve(listener, reloader.commands())));
+    let metrics_task =
+        metrics_listener.map(|listener| tokio::spawn(metrics::serve(listener, handler.clone())));
 
     let addresses = server
         .local_addresses()
@@ -197,6 +215,7 @@ async fn daemon(
         .join(" ");
     tracing::info!(
         control = %control_path.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string()),
+        metrics = %metrics_address.map_or_else(|| "off".to_string(), |address| format!("http://{address}/metrics")),
         "resolver ready: listening on {addresses} (udp, tcp); {mode}; {zone_count} local zones; allowing {allowed}; {flavor}; {}",
         settings.dnssec_mode
     );
@@ -204,6 +223,9 @@ async fn daemon(
     signals.serve(&reloader).await;
     tracing::info!("resolver stopping");
     if let Some(task) = control_task {
+        task.abort();
+    }
+    if let Some(task) = metrics_task {
         task.abort();
     }
     if let Some(path) = control_path {

@@ -1681,6 +1681,111 @@ mod end_to_end {
         assert!(stderr.contains("--metrics-public"), "{stderr}");
     }
 
+    /// A query for `qname` whose OPT carries the keepalive option (RFC 7828) with `data`.
+    fn keepalive_query(id: u16, qname: &str, data: Vec<u8>) -> Vec<u8> {
+        use hickory_proto::rr::rdata::opt::EdnsOption;
+        let mut message = query_message(id, qname, RecordType::A, Some(1232));
+        if let Some(edns) = message.edns.as_mut() {
+            edns.options_mut().insert(EdnsOption::Unknown(11, data));
+        }
+        message.to_vec().unwrap_or_default()
+    }
+
+    fn keepalive_data(message: &Message) -> Option<Vec<u8>> {
+        use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
+        match message.edns.as_ref()?.options().get(EdnsCode::Keepalive)? {
+            EdnsOption::Unknown(_, data) => Some(data.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sends framed queries on one TCP connection, one after the other, and reads each reply.
+    async fn ask_tcp_connection(from: &str, to: SocketAddr, queries: &[Vec<u8>]) -> Vec<Message> {
+        let exchange = async {
+            let socket = TcpSocket::new_v4().ok()?;
+            socket.bind(from.parse().ok()?).ok()?;
+            let mut stream: TcpStream = socket.connect(to).await.ok()?;
+            let mut replies = Vec::new();
+            for query in queries {
+                let mut framed = u16::try_from(query.len()).ok()?.to_be_bytes().to_vec();
+                framed.extend_from_slice(query);
+                stream.write_all(&framed).await.ok()?;
+                let mut length = [0u8; 2];
+                stream.read_exact(&mut length).await.ok()?;
+                let mut reply = vec![0u8; usize::from(u16::from_be_bytes(length))];
+                stream.read_exact(&mut reply).await.ok()?;
+                replies.push(Message::from_vec(&reply).ok()?);
+            }
+            Some(replies)
+        };
+        tokio::time::timeout(REPLY_TIMEOUT, exchange)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("TCP exchange with {to} failed"))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tcp_keepalive_option_is_answered_with_the_idle_timeout_and_the_connection_kept() {
+        let (upstream, _) = fake_counting_upstream("127.60.23.2:0").await;
+        let arguments = [
+            "--listen".to_string(),
+            "127.60.23.1:0".to_string(),
+            "--forward".to_string(),
+            upstream.to_string(),
+            "--allow".to_string(),
+            "127.60.23.0/24".to_string(),
+            "--default-zones".to_string(),
+            "localhost".to_string(),
+        ];
+        let daemon = start_daemon(&arguments);
+        let replies = ask_tcp_connection(
+            "127.60.23.3:0",
+            daemon.address,
+            &[
+                keepalive_query(1, "k1.keepalive.test.", Vec::new()),
+                keepalive_query(2, "k2.keepalive.test.", Vec::new()),
+                query_bytes(3, "k3.keepalive.test.", Some(1232)),
+            ],
+        )
+        .await;
+        // TIMEOUT in units of 100 ms: the listener's 10 s idle timeout.
+        for reply in &replies[..2] {
+            assert_eq!(first_address(reply), Some(Ipv4Addr::new(192, 0, 2, 53)));
+            assert_eq!(keepalive_data(reply), Some(vec![0, 100]), "{reply:?}");
+        }
+        assert_eq!(keepalive_data(&replies[2]), None, "only when asked");
+
+        // With data in a query the option is malformed: FORMERR, as Unbound.
+        let malformed = ask_tcp_connection(
+            "127.60.23.3:0",
+            daemon.address,
+            &[keepalive_query(4, "k4.keepalive.test.", vec![0, 50])],
+        )
+        .await;
+        assert_eq!(malformed[0].metadata.response_code, ResponseCode::FormErr);
+
+        // Over UDP the option means nothing and is not sent back (RFC 7828 §3.2.1).
+        let socket = UdpSocket::bind("127.60.23.4:0")
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let _ = socket
+            .send_to(
+                &keepalive_query(5, "k1.keepalive.test.", Vec::new()),
+                daemon.address,
+            )
+            .await;
+        let mut buffer = vec![0u8; 4096];
+        let (length, _) = tokio::time::timeout(REPLY_TIMEOUT, socket.recv_from(&mut buffer))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("no UDP reply"));
+        let over_udp = parse(buffer.get(..length).map(<[u8]>::to_vec));
+        assert_eq!(first_address(&over_udp), Some(Ipv4Addr::new(192, 0, 2, 53)));
+        assert_eq!(keepalive_data(&over_udp), None);
+    }
+
     #[test]
     fn config_file_errors_name_the_file_and_line() {
         let directory =

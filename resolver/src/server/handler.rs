@@ -6,7 +6,7 @@
 //! → in-flight join or new resolution (drop when overloaded) → encode within the client's limit.
 
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
@@ -25,6 +25,7 @@ use crate::server::message::{
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
 use crate::server::stats::{render_text, Snapshot, Statistics};
+use crate::server::tcp_keepalive::{self, KeepaliveRequest};
 use crate::server::walk_answer::write_walk_answer;
 
 /// What a reload may change while the cache lives on: who may ask, and which zones are local.
@@ -50,6 +51,9 @@ pub struct ResolverHandler<R> {
     in_flight: InFlight<R>,
     policy: RwLock<Arc<Policy>>,
     statistics: Arc<Statistics>,
+    /// The listener's TCP idle timeout, announced to clients that send the RFC 7828 keepalive
+    /// option; `None`: the option is ignored.
+    tcp_keepalive: Option<Duration>,
 }
 
 impl<R: Resolve> ResolverHandler<R> {
@@ -72,6 +76,37 @@ impl<R: Resolve> ResolverHandler<R> {
             in_flight: InFlight::new(resolver, max_concurrent),
             policy: RwLock::new(Arc::new(policy)),
             statistics,
+            tcp_keepalive: None,
+        }
+    }
+
+    /// Answers RFC 7828 keepalive options on TCP with `idle_timeout`, which must be the
+    /// listener's (`ListenOptions::tcp_idle_timeout`): the option tells the client when we close.
+    pub fn with_tcp_keepalive(mut self, idle_timeout: Duration) -> Self {
+        self.tcp_keepalive = Some(idle_timeout);
+        self
+    }
+
+    /// `answer`, and on TCP the keepalive option (RFC 7828) for queries that carry it.
+    async fn answer_with_keepalive(
+        &self,
+        packet: &[u8],
+        context: RequestContext,
+    ) -> Option<Vec<u8>> {
+        let (Protocol::Tcp, Some(idle_timeout)) = (context.protocol, self.tcp_keepalive) else {
+            return self.answer(packet, context).await;
+        };
+        match tcp_keepalive::requested(packet) {
+            KeepaliveRequest::None => self.answer(packet, context).await,
+            KeepaliveRequest::Asked => self
+                .answer(packet, context)
+                .await
+                .map(|response| tcp_keepalive::with_keepalive(response, idle_timeout)),
+            KeepaliveRequest::Malformed => {
+                let (header, _) = read_header(packet)?;
+                self.statistics.count(|s| &s.format_errors);
+                error_response(header, ResponseCode::FormErr, None, None)
+            }
         }
     }
 
@@ -400,7 +435,7 @@ impl<R: Resolve> Handler for ResolverHandler<R> {
         request: &[u8],
         context: RequestContext,
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
-        self.answer(request, context)
+        self.answer_with_keepalive(request, context)
     }
 
     fn after_send(&self) {

@@ -27,6 +27,7 @@ pub mod run;
 pub use authority::runtime;
 pub mod settings;
 pub mod stats;
+pub mod tcp_keepalive;
 mod walk_answer;
 pub mod wire_answer;
 

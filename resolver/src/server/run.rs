@@ -140,15 +140,19 @@ async fn daemon(
     let local_answers = LocalAnswers::build(&settings.local)
         .map_err(|error| RunError::Settings(SettingsError::Local(error)))?;
     let zone_count = local_zones.zone_count() + local_answers.zone_count();
-    let handler = Arc::new(ResolverHandler::new(
-        resolver,
-        Policy {
-            access: settings.access.clone(),
-            local_zones,
-            local_answers: Arc::new(local_answers),
-        },
-        statistics,
-    ));
+    let listen_options = ListenOptions::default();
+    let handler = Arc::new(
+        ResolverHandler::new(
+            resolver,
+            Policy {
+                access: settings.access.clone(),
+                local_zones,
+                local_answers: Arc::new(local_answers),
+            },
+            statistics,
+        )
+        .with_tcp_keepalive(listen_options.tcp_idle_timeout),
+    );
     // The control socket is bound before the listener, whose ready line tells supervisors and
     // lab.sh that the daemon is up: nothing may fail after it.
     let control_path = settings.control.clone();
@@ -171,7 +175,7 @@ async fn daemon(
     let metrics_address = metrics_listener
         .as_ref()
         .and_then(|listener| listener.local_addr().ok());
-    let server = match serve(handler.clone(), &settings.listen, ListenOptions::default()) {
+    let server = match serve(handler.clone(), &settings.listen, listen_options) {
         Ok(server) => server,
         Err(error) => {
             if let Some(path) = &control_path {

@@ -329,9 +329,21 @@ impl Collector for SnapshotCollector {
             rtt.encode_family(&labels)?
                 .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
         }
-        // Hook: `resolver_validation_total{outcome="secure|insecure|bogus"}` goes here once the
-        // validator counts its outcomes in `Statistics` (not kept yet); serve-stale and prefetch
-        // counts likewise once those exist.
+        // DNSSEC verdicts of client answers (the same counters as `stats`' dnssec.*), when the
+        // resolver validates.
+        if let Some(validation) = snapshot.validation {
+            counters(
+                &mut encoder,
+                "validation",
+                "Client answers by DNSSEC verdict (bogus includes indeterminate).",
+                "outcome",
+                &[
+                    ("secure", validation.secure),
+                    ("insecure", validation.insecure),
+                    ("bogus", validation.bogus),
+                ],
+            )?;
+        }
         Ok(())
     }
 }
@@ -354,7 +366,7 @@ mod tests {
         statistics.count(|s| &s.queries_udp);
         statistics.count_query_type(28);
         statistics.record_answer(ResponseCode::NXDomain, Duration::from_millis(3));
-        let snapshot = statistics.snapshot(None, None, 2);
+        let snapshot = statistics.snapshot(None, None, None, 2);
         let text = encode(snapshot).unwrap_or_default();
         for line in [
             "# TYPE resolver_queries_total counter\n",

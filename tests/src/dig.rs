@@ -26,6 +26,8 @@ pub struct DigAnswer {
     pub answers: Vec<DigRecord>,
     pub authorities: Vec<DigRecord>,
     pub additionals: Vec<DigRecord>,
+    /// Extended DNS Error codes (RFC 8914) from the OPT pseudosection, `; EDE: 7 (...)` lines.
+    pub extended_errors: Vec<u16>,
     /// The whole output, for failure messages.
     pub output: String,
 }
@@ -110,6 +112,12 @@ pub fn parse_dig_output(text: &str) -> Option<DigAnswer> {
         } else if let Some(rest) = line.strip_prefix(";; flags:") {
             let flags = rest.split(';').next().unwrap_or_default();
             answer.flags = flags.split_whitespace().map(str::to_string).collect();
+        } else if let Some(rest) = line.strip_prefix("; EDE:") {
+            let code = rest
+                .split_whitespace()
+                .next()
+                .and_then(|code| code.parse::<u16>().ok());
+            answer.extended_errors.extend(code);
         } else if line.starts_with(";; ANSWER SECTION") {
             section = "answer";
         } else if line.starts_with(";; AUTHORITY SECTION") {

@@ -139,9 +139,14 @@ pub struct UnboundConfig {
     pub forward_zones: Vec<(String, Vec<SocketAddr>)>,
     /// Extra lines for the `server:` clause, e.g. `"qname-minimisation: no"`.
     pub server_lines: Vec<String>,
+    /// `root-hints:` naming the test's own root servers instead of the built-in ones.
+    pub root_hints: Option<PathBuf>,
+    /// `trust-anchor-file:` (DS or DNSKEY records): turns on the validator module, with
+    /// Extended DNS Errors in replies (`ede: yes`).
+    pub trust_anchor_file: Option<PathBuf>,
 }
 
-/// Unbound (iterator only, no DNSSEC validation) on `address`.
+/// Unbound on `address`: iterator only, unless `config.trust_anchor_file` adds the validator.
 ///
 /// ```no_run
 /// let authority = e2e::loopback_for("my_test", 0);
@@ -157,7 +162,7 @@ pub fn start_unbound(address: SocketAddr, config: &UnboundConfig) -> Result<Peer
     let mut text = format!(
         "server:\n  interface: {ip}@{port}\n  port: {port}\n  do-daemonize: no\n  chroot: \"\"\n  username: \"\"\n  \
          directory: \"{path}\"\n  pidfile: \"{path}/unbound.pid\"\n  use-syslog: no\n  logfile: \"\"\n  \
-         verbosity: 1\n  num-threads: 1\n  module-config: \"iterator\"\n  do-not-query-localhost: no\n  \
+         verbosity: 1\n  num-threads: 1\n  do-not-query-localhost: no\n  \
          access-control: 127.0.0.0/8 allow\n  access-control: ::1 allow\n  do-ip6: {ip6}\n",
         ip = address.ip(),
         port = address.port(),
@@ -174,6 +179,16 @@ pub fn start_unbound(address: SocketAddr, config: &UnboundConfig) -> Result<Peer
     top_labels.dedup();
     for label in top_labels {
         text.push_str(&format!("  local-zone: \"{label}.\" nodefault\n"));
+    }
+    match &config.trust_anchor_file {
+        Some(anchor) => text.push_str(&format!(
+            "  module-config: \"validator iterator\"\n  trust-anchor-file: \"{}\"\n  ede: yes\n",
+            anchor.display()
+        )),
+        None => text.push_str("  module-config: \"iterator\"\n"),
+    }
+    if let Some(hints) = &config.root_hints {
+        text.push_str(&format!("  root-hints: \"{}\"\n", hints.display()));
     }
     for line in &config.server_lines {
         text.push_str(&format!("  {line}\n"));

@@ -22,6 +22,8 @@ pub mod nsec3;
 pub mod security;
 pub mod short_rsa;
 pub mod signature;
+#[cfg(test)]
+pub(crate) mod test_signing;
 pub(crate) mod validator;
 
 pub use anchors::{AnchorError, Anchors};

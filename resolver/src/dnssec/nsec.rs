@@ -49,7 +49,8 @@ pub fn covers(owner: &Name, next: &Name, name: &Name) -> bool {
 
 /// The longest common ancestor of two names.
 pub fn common_ancestor(a: &Name, b: &Name) -> Name {
-    let mut labels = usize::from(a.num_labels().min(b.num_labels()));
+    // Every label, a leading `*` too (hickory's `num_labels` leaves it out; `trim_to` counts it).
+    let mut labels = a.iter().count().min(b.iter().count());
     loop {
         let candidate = a.trim_to(labels);
         if candidate.zone_of(b) || labels == 0 {

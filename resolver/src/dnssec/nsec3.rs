@@ -97,7 +97,8 @@ impl<'a, 'r> Hasher<'a, 'r> {
     /// name; None when the proof is not there.
     fn closest_encloser(&mut self, name: &Name) -> Option<(Name, &'a Nsec3Record<'r>)> {
         let zone_labels = usize::from(self.zone.num_labels());
-        let labels = usize::from(name.num_labels());
+        // Every label, a leading `*` too (hickory's `num_labels` leaves it out; `trim_to` counts it).
+        let labels = name.iter().count();
         for keep in (zone_labels..labels).rev() {
             let candidate = name.trim_to(keep);
             let Some(found) = self.matching(&candidate) else {

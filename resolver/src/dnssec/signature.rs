@@ -140,10 +140,10 @@ pub fn time_window(rrsig: &RRSIG, now: u32) -> Result<(), Reason> {
     Ok(())
 }
 
-/// The name without a leading `*` label, for label counting (RFC 4034 §3.1.3).
+/// RFC 4034 §3.1.3: the owner's label count as an RRSIG's Labels field gives it, a leading `*`
+/// not counted. hickory's `num_labels` already leaves the `*` out: subtracting it again made
+/// every RRset owned by a wildcard (the NSEC at `*.example.`) look unsigned.
 fn labels_without_wildcard(name: &Name) -> u8 {
-    // hickory's `num_labels` already leaves a leading `*` out (RFC 4034 §3.1.3's count):
-    // `*.example.` has 1, as its RRSIG's Labels field says.
     name.num_labels()
 }
 
@@ -404,6 +404,44 @@ mod tests {
         assert!(allowance.take());
         assert!(allowance.take());
         assert!(!allowance.take());
+    }
+
+    /// Regression: hickory's `num_labels` already leaves a leading `*` out, and subtracting it
+    /// again rejected every signature over an RRset owned by a wildcard (the NSEC at
+    /// `*.wild.example.` that dnssec-signzone makes; found end to end, tests/e2e/dnssec.rs).
+    #[test]
+    fn rrset_owned_by_a_wildcard_verifies_and_is_no_expansion() {
+        use crate::dnssec::test_signing::TestKey;
+        use crate::replay::record_text::parse_record;
+        let key = TestKey::new("example.");
+        let keys = ZoneKeys {
+            zone: key.zone.clone(),
+            keys: vec![key.dnskey.clone()],
+        };
+        let allowance = CheckAllowance::default();
+        let context = CheckContext {
+            now: 1_800_000_000,
+            allowance: &allowance,
+            switches: TestSwitches::default(),
+        };
+        let nsec = [parse_record("*.wild.example. 300 IN NSEC www.example. A RRSIG NSEC").unwrap()];
+        let signature = key.sign(&nsec, 1_700_000_000, 1_900_000_000);
+        match verify_rrset(&nsec, &[&signature], &keys, context) {
+            RrsetCheck::Secure(verified) => assert_eq!(verified.wildcard_parent, None),
+            other => panic!("the wildcard-owned NSEC did not verify: {other:?}"),
+        }
+        // The same signature over an expansion (anything.wild.example.) is one, with its parent.
+        let expanded = [parse_record("anything.wild.example. 300 IN A 192.0.2.1").unwrap()];
+        let wildcard = [parse_record("*.wild.example. 300 IN A 192.0.2.1").unwrap()];
+        let mut signature = key.sign(&wildcard, 1_700_000_000, 1_900_000_000);
+        signature.name = expanded[0].name.clone();
+        match verify_rrset(&expanded, &[&signature], &keys, context) {
+            RrsetCheck::Secure(verified) => assert_eq!(
+                verified.wildcard_parent,
+                Some(Name::from_ascii("wild.example.").unwrap())
+            ),
+            other => panic!("the wildcard expansion did not verify: {other:?}"),
+        }
     }
 
     /// KeyTrap (CVE-2023-50387): an RRset with 20 signatures, all naming a key tag that 10

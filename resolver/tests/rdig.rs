@@ -75,6 +75,17 @@ struct Nsd {
 impl Nsd {
     /// Starts nsd on `address`:LAB_PORT with `zones` (origin, zone text). None when nsd is missing.
     fn start(address: &str, zones: &[(&str, &str)]) -> Option<Nsd> {
+        Nsd::start_with(address, zones, "", "")
+    }
+
+    /// As `start`, with `server_extra` (top-level clauses such as `key:`) and `zone_extra` (lines
+    /// inside every `zone:` clause, such as `provide-xfr:`) added to the configuration.
+    fn start_with(
+        address: &str,
+        zones: &[(&str, &str)],
+        server_extra: &str,
+        zone_extra: &str,
+    ) -> Option<Nsd> {
         if !tool_available("nsd") {
             return None;
         }
@@ -86,12 +97,14 @@ impl Nsd {
         let mut config = format!(
             "server:\n  ip-address: {address}@{LAB_PORT}\n  zonesdir: \"{dir}\"\n  pidfile: \"\"\n  username: \"\"\n  database: \"\"\n  zonelistfile: \"{dir}/zone.list\"\n  xfrdfile: \"{dir}/xfrd.state\"\n  xfrdir: \"{dir}\"\n  chroot: \"\"\n  verbosity: 1\n  nsid: \"ascii_lab-ns\"\nremote-control:\n  control-enable: no\n"
         );
+        config.push_str(server_extra);
         for (index, (origin, text)) in zones.iter().enumerate() {
             let file = format!("zone{index}.zone");
             std::fs::write(directory.join(&file), text).expect("write zone");
             config.push_str(&format!(
                 "zone:\n  name: \"{origin}\"\n  zonefile: \"{file}\"\n"
             ));
+            config.push_str(zone_extra);
         }
         let config_path = directory.join("nsd.conf");
         std::fs::write(&config_path, config).expect("write nsd.conf");
@@ -1846,5 +1859,104 @@ mod differential {
             cases.len(),
             unexpected.join("\n\n")
         );
+    }
+}
+
+mod transfers_compared_with_dig {
+    use super::*;
+
+    const KEY_SECRET: &str = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=";
+
+    /// nsd giving the zone to anyone on loopback, unsigned or signed with `xfr-key.`.
+    fn transfer_server(address: &str) -> Option<Nsd> {
+        let key = format!(
+            "key:\n  name: \"xfr-key.\"\n  algorithm: hmac-sha256\n  secret: \"{KEY_SECRET}\"\n"
+        );
+        let acl = "  provide-xfr: 127.0.0.0/8 NOKEY\n  provide-xfr: 127.0.0.0/8 xfr-key.\n";
+        Nsd::start_with(address, &[("example.test.", EXAMPLE_ZONE)], &key, acl)
+    }
+
+    /// The TSIG line's time, MAC and original ID differ between runs (and clients).
+    fn tsig_masked(output: &str) -> String {
+        output
+            .lines()
+            .map(|line| match line.split_once("\tTSIG\t") {
+                Some((head, rdata)) => {
+                    let parts: Vec<&str> = rdata.split(' ').collect();
+                    let algorithm = parts.first().copied().unwrap_or("");
+                    let tail = parts
+                        .get(6..)
+                        .map(|rest| rest.join(" "))
+                        .unwrap_or_default();
+                    format!("{head}\tTSIG\t{algorithm} TIME 300 32 MAC ID {tail}")
+                }
+                None => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn axfr_of_a_small_zone_matches_dig() {
+        let Some(nsd) = transfer_server("127.40.30.1") else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["example.test", "AXFR"]));
+        let (theirs, ours) = paired(&arguments);
+        assert_eq!(ours, theirs);
+        assert!(
+            ours.0
+                .contains(";; XFR size: 13 records (messages 1, bytes "),
+            "{}",
+            ours.0
+        );
+    }
+
+    #[test]
+    fn tsig_signed_axfr_matches_dig() {
+        let Some(nsd) = transfer_server("127.40.30.2") else {
+            return;
+        };
+        let key = format!("hmac-sha256:xfr-key:{KEY_SECRET}");
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["example.test", "AXFR", "-y", &key]));
+        let (theirs, ours) = paired(&arguments);
+        assert_eq!(ours.1, theirs.1);
+        assert_eq!(tsig_masked(&ours.0), tsig_masked(&theirs.0));
+        assert!(ours.0.contains("\tTSIG\thmac-sha256. "), "{}", ours.0);
+    }
+
+    #[test]
+    fn ixfr_from_the_current_serial_is_the_single_soa_as_dig_prints_it() {
+        let Some(nsd) = transfer_server("127.40.30.3") else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&["example.test", "IXFR=1"]));
+        let (theirs, ours) = paired(&arguments);
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn a_wrong_tsig_secret_fails_the_transfer() {
+        let Some(nsd) = transfer_server("127.40.30.4") else {
+            return;
+        };
+        let mut arguments = nsd.server_args();
+        arguments.extend(words(&[
+            "example.test",
+            "AXFR",
+            "-y",
+            "hmac-sha256:xfr-key:d3JvbmdzZWNyZXR3cm9uZ3NlY3JldHdyb25nc2VjcmU=",
+        ]));
+        let output = rdig(&arguments);
+        assert_ne!(output.status.code(), Some(0));
+        assert!(
+            text(&output).contains("; Transfer failed."),
+            "{}",
+            text(&output)
+        );
+        assert!(!text(&output).contains("192.0.2.1"), "{}", text(&output));
     }
 }

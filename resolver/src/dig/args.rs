@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use authority::xfr::tsig::TsigKey;
 use hickory_proto::rr::{DNSClass, RecordType};
 
 use crate::dig::error::{DigError, NumberSetting};
@@ -36,6 +37,10 @@ pub struct Lookup {
     pub port: u16,
     pub family: AddressFamily,
     pub options: QueryOptions,
+    /// `IXFR=N`: the serial the client claims to hold (RFC 1995 §3).
+    pub ixfr_serial: Option<u32>,
+    /// `-y` / `-k`: the key that signs the request and checks the replies (RFC 8945).
+    pub tsig_key: Option<TsigKey>,
 }
 
 impl Default for Lookup {
@@ -50,6 +55,8 @@ impl Default for Lookup {
             port: 53,
             family: AddressFamily::Any,
             options: QueryOptions::default(),
+            ixfr_serial: None,
+            tsig_key: None,
         }
     }
 }
@@ -137,6 +144,27 @@ pub fn reverse_name(address: &str) -> String {
     }
 }
 
+/// dig's `IXFR=N` type word (any case): the serial, `None` for any other word.
+pub fn ixfr_serial(word: &str) -> Option<u32> {
+    let (head, serial) = word.split_once('=')?;
+    if !head.eq_ignore_ascii_case("ixfr") {
+        return None;
+    }
+    serial.parse::<u32>().ok()
+}
+
+/// A `-k` key file, at most `MAX_KEY_FILE_BYTES` of it.
+fn read_key_file(path: &str) -> Result<String, DigError> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|error| DigError::TsigKey(format!("{path}: {error}")))?;
+    let mut text = String::new();
+    file.take(crate::dig::limits::MAX_KEY_FILE_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|error| DigError::TsigKey(format!("{path}: {error}")))?;
+    Ok(text)
+}
+
 /// dig's global settings (BIND `dig.c`: `port`, the `-4`/`-6` family, `short_form`): wherever
 /// they appear on the line, they hold for every lookup.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -147,6 +175,8 @@ pub struct GlobalSettings {
     json: Option<bool>,
     /// `-u`: times in microseconds.
     microseconds: Option<bool>,
+    /// `-y` / `-k`: one key for the whole line, as dig's `keyname` is global.
+    tsig_key: Option<TsigKey>,
 }
 
 impl GlobalSettings {
@@ -157,6 +187,9 @@ impl GlobalSettings {
         self.short = later.short.or(self.short);
         self.json = later.json.or(self.json);
         self.microseconds = later.microseconds.or(self.microseconds);
+        if later.tsig_key.is_some() {
+            self.tsig_key = later.tsig_key.clone();
+        }
     }
 
     pub fn apply(&self, lookup: &mut Lookup) {
@@ -174,6 +207,9 @@ impl GlobalSettings {
         }
         if let Some(microseconds) = self.microseconds {
             lookup.options.display.microseconds = microseconds;
+        }
+        if let Some(key) = &self.tsig_key {
+            lookup.tsig_key = Some(key.clone());
         }
     }
 }
@@ -233,8 +269,24 @@ impl Parser {
             // ~/.digrc is skipped by the caller, which saw -r before parsing.
             "-r" => {}
             "-u" => self.globals.microseconds = Some(true),
-            "-b" | "-k" | "-y" => {
+            "-b" => {
                 return Err(DigError::Unsupported(flag.to_string()));
+            }
+            "-y" => {
+                let text = needs(value)?;
+                let key = TsigKey::from_dig_argument(&text)
+                    .map_err(|error| DigError::TsigKey(error.to_string()))?;
+                self.globals.tsig_key = Some(key);
+            }
+            "-k" => {
+                let path = needs(value)?;
+                let text = read_key_file(&path)?;
+                let key = TsigKey::parse_bind(&text)
+                    .map_err(|error| DigError::TsigKey(format!("{path}: {error}")))?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| DigError::TsigKey(format!("{path}: no key clause")))?;
+                self.globals.tsig_key = Some(key);
             }
             "-v" => self.invocation.version = true,
             "-p" => {
@@ -245,9 +297,14 @@ impl Parser {
             "-t" => {
                 let text = needs(value)?;
                 self.type_class_words = false;
-                match parse_record_type(&text) {
-                    Some(record_type) => self.target().record_type = Some(record_type),
-                    None => self.warn(format!("ignoring invalid type {text}")),
+                if let Some(serial) = ixfr_serial(&text) {
+                    self.target().record_type = Some(RecordType::IXFR);
+                    self.target().ixfr_serial = Some(serial);
+                } else {
+                    match parse_record_type(&text) {
+                        Some(record_type) => self.target().record_type = Some(record_type),
+                        None => self.warn(format!("ignoring invalid type {text}")),
+                    }
                 }
             }
             "-c" => {
@@ -281,6 +338,14 @@ impl Parser {
     fn bare_word(&mut self, word: &str) -> Result<(), DigError> {
         if !self.type_class_words {
             self.start_lookup(word.to_string())?;
+            return Ok(());
+        }
+        if let Some(serial) = ixfr_serial(word) {
+            if self.target().record_type.is_some() {
+                self.warn("extra type option".to_string());
+            }
+            self.target().record_type = Some(RecordType::IXFR);
+            self.target().ixfr_serial = Some(serial);
             return Ok(());
         }
         if let Some(record_type) = parse_record_type(word) {

@@ -90,6 +90,10 @@ pub enum DigError {
     InvalidOption(String),
     /// A dig option rdig does not implement (README: "not supported").
     Unsupported(String),
+    /// `-y` or `-k` that does not give a usable TSIG key (rdig's words, not dig's).
+    TsigKey(String),
+    /// A zone transfer that did not complete (dig prints `; Transfer failed.`).
+    Transfer(String),
     /// `+cookie=` with bad hex, in BIND's words.
     BadHex,
     /// `+subnet=` that is not an address with an optional prefix length.
@@ -168,6 +172,7 @@ impl DigError {
         match self {
             DigError::InvalidOption(_)
             | DigError::Unsupported(_)
+            | DigError::TsigKey(_)
             | DigError::BadHex
             | DigError::InvalidSubnet(_)
             | DigError::AmbiguousOption { .. }
@@ -182,7 +187,7 @@ impl DigError {
             DigError::InvalidNumber { .. } => 10,
             DigError::NoAcceptableServers | DigError::TlsVerification { .. } => 0,
             DigError::BatchFile { .. } => 8,
-            DigError::NoReply => 9,
+            DigError::NoReply | DigError::Transfer(_) => 9,
             DigError::IllegalName { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
         }
     }
@@ -193,6 +198,8 @@ impl fmt::Display for DigError {
         match self {
             DigError::InvalidOption(option) => write!(f, "Invalid option: {option}"),
             DigError::Unsupported(option) => write!(f, "{option} is not supported by rdig"),
+            DigError::TsigKey(problem) => write!(f, "invalid TSIG key: {problem}"),
+            DigError::Transfer(problem) => write!(f, "transfer failed: {problem}"),
             DigError::BadHex => write!(f, "isc_hex_decodestring: bad hex encoding"),
             DigError::InvalidSubnet(text) => write!(f, "invalid prefix '{text}'"),
             // dig's own words: a prefix of several options is just not an option to it.

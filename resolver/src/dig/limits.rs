@@ -45,3 +45,10 @@ pub const MAX_BAD_COOKIE_RETRIES: u32 = 1;
 
 /// Bytes read from `~/.digrc`: dig reads one line of options; 64 KiB is far more than any.
 pub const MAX_DIGRC_BYTES: u64 = 64 * 1024;
+
+/// Bytes read from a `-k` key file: a `tsig-keygen` clause is ~100 bytes; 64 KiB is ample.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// Messages one zone transfer may take before rdig gives up (a zone of millions of records at
+/// ~16 KiB per message stays under it); the transfer also ends at the timeout.
+pub const MAX_TRANSFER_MESSAGES: usize = 1_000_000;

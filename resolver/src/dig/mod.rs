@@ -17,6 +17,7 @@ pub mod secure_transport;
 pub mod socket_transport;
 pub mod trace;
 pub mod when;
+pub mod xfr;
 
 pub use error::DigError;
 pub use run::run;

@@ -1536,6 +1536,45 @@ pub fn question_line_styled(query: &Query, style: &RecordStyle) -> String {
     line
 }
 
+/// A TSIG record as dig prints it after a signed transfer message (BIND `tsig_totext`): algorithm,
+/// time, fudge, MAC size and MAC, original ID, error, other length and other data.
+pub fn tsig_line(
+    record: &hickory_proto::rr::Record<hickory_proto::rr::rdata::TSIG>,
+    style: &RecordStyle,
+) -> String {
+    let [ttl_column, class_column, type_column, rdata_column] = columns(style);
+    let tsig = &record.data;
+    let mut line = String::new();
+    let mut column = push_at(&mut line, 0, &name_text_in(&record.name, style.names));
+    if style.show_ttl {
+        column = indent(&mut line, column, ttl_column);
+        column = push_at(&mut line, column, &record.ttl.to_string());
+    }
+    if style.show_class {
+        column = indent(&mut line, column, class_column);
+        column = push_at(&mut line, column, &class_text(record.dns_class));
+    }
+    column = indent(&mut line, column, type_column);
+    column = push_at(&mut line, column, "TSIG");
+    indent(&mut line, column, rdata_column);
+    let error = match tsig.error {
+        None => "NOERROR".to_string(),
+        Some(error) => authority::xfr::tsig::tsig_error_name(error),
+    };
+    line.push_str(&format!(
+        "{} {} {} {} {} {} {error} {} {}",
+        name_text_in(&tsig.algorithm.to_name(), style.names),
+        tsig.time,
+        tsig.fudge,
+        tsig.mac.len(),
+        base64(&tsig.mac),
+        tsig.oid,
+        tsig.other.len(),
+        base64(&tsig.other),
+    ));
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,13 +14,13 @@ use crate::dig::exchange::{bad_cookie_retry, exchange_lookup, lower_edns_version
 use crate::dig::json::reply_value;
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
 use crate::dig::options::Encryption;
-use crate::dig::presentation::type_text;
 use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{command_text, message_text, reply_text, short_text};
 use crate::dig::resolv_conf::default_server;
 use crate::dig::secure_transport::{HTTPS_PORT, TLS_PORT};
 use crate::dig::socket_transport::SocketTransport;
 use crate::dig::trace::run_trace;
+use crate::dig::xfr::run_transfer;
 use crate::upstream::transport::Transport;
 
 /// dig's usage summary (`-h`): every option of dig 9.18, those rdig refuses marked.
@@ -36,15 +36,15 @@ Where:  domain\t  is in the Domain Name System
                  -b address[#port]   (bind to source address/port) [not supported]
                  -c class            (specify query class)
                  -f filename         (batch mode)
-                 -k keyfile          (specify tsig key file) [not supported]
+                 -k keyfile          (specify tsig key file)
                  -m                  (enable memory usage debugging: accepted, no effect)
                  -p port             (specify port number)
                  -q name             (specify query name)
                  -r                  (do not read ~/.digrc)
-                 -t type             (specify query type; AXFR/IXFR not supported)
+                 -t type             (specify query type)
                  -u                  (display times in usec instead of msec)
                  -x dot-notation     (shortcut for reverse lookups)
-                 -y [hmac:]name:key  (specify named base64 tsig key) [not supported]
+                 -y [hmac:]name:key  (specify named base64 tsig key)
         d-opt    is of the form +keyword[=value], where keyword is:
                  +[no]aaflag         (Set AA flag in query (+[no]aaflag))
                  +[no]aaonly         (Set AA flag in query (+[no]aaflag))
@@ -232,16 +232,24 @@ async fn run_lookup(
     if lookup.options.trace {
         return run_trace(lookup, name, &session.command_line, out).await;
     }
-    // Zone transfers (RFC 5936, RFC 1995) need a multi-message TCP reader rdig does not have yet.
-    if matches!(lookup.effective_type(), RecordType::AXFR | RecordType::IXFR) {
-        return Err(DigError::Unsupported(type_text(lookup.effective_type())));
-    }
     let (servers, last_count) = lookup_servers(lookup, &session.default_server, out).await?;
     // A batch line's banner echoes the line, as dig does.
     let command_line = lookup
         .source_line
         .as_deref()
         .unwrap_or(&session.command_line);
+    // Zone transfers (RFC 5936, RFC 1995): several messages over TCP, printed record by record.
+    if matches!(lookup.effective_type(), RecordType::AXFR | RecordType::IXFR) {
+        let first = lookup_index == 0;
+        let shown = display.cmd && !display.short && (first || lookup.source_line.is_some());
+        let banner = if shown {
+            let found = (first && !lookup.servers.is_empty()).then_some(last_count);
+            command_text(command_line, found, first)
+        } else {
+            String::new()
+        };
+        return run_transfer(lookup, name, &servers, &banner, out).await;
+    }
     let mut query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let mut options = lookup.options.clone();
     if !options.tcp_set && matches!(lookup.effective_type(), RecordType::ANY | RecordType::IXFR) {

@@ -48,6 +48,8 @@ impl Resolver {
     ) -> LookupFuture<'a> {
         Box::pin(async move {
             let mut answers: Vec<Record> = Vec::new();
+            // Wildcard proofs of the links so far (RFC 4035 §3.1.3.3), for the authority section.
+            let mut proofs: Vec<Record> = Vec::new();
             // The worst state of the links so far, cached or walked.
             let mut verdict = Verdict::secure();
             let mut current = qname;
@@ -57,6 +59,7 @@ impl Resolver {
                     &current,
                     qtype,
                     &mut answers,
+                    &mut proofs,
                     &mut verdict,
                     true,
                     Freshness::Fresh,
@@ -77,7 +80,7 @@ impl Resolver {
                             tracing::debug!(name = %current, %qtype, "failed recently");
                             return Resolution::server_failure();
                         }
-                        let (result, step_verdict) = self
+                        let (result, step_verdict, proof) = self
                             .walk_validated(
                                 current.clone(),
                                 qtype,
@@ -87,13 +90,14 @@ impl Resolver {
                             )
                             .await;
                         verdict = verdict.worst(step_verdict);
+                        proofs.extend(proof);
                         match result {
                             WalkResult::Answer(records) => {
                                 answers.extend(records);
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
-                                    authorities: Vec::new(),
+                                    authorities: proofs,
                                     verdict: verdict.clone(),
                                 };
                             }
@@ -102,18 +106,20 @@ impl Resolver {
                                 target
                             }
                             WalkResult::NoData(authorities) => {
+                                proofs.extend(authorities);
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
-                                    authorities,
+                                    authorities: proofs,
                                     verdict: verdict.clone(),
                                 };
                             }
                             WalkResult::NxDomain(authorities) => {
+                                proofs.extend(authorities);
                                 return Resolution {
                                     response_code: ResponseCode::NXDomain,
                                     answers,
-                                    authorities,
+                                    authorities: proofs,
                                     verdict: verdict.clone(),
                                 };
                             }
@@ -179,6 +185,7 @@ impl Resolver {
         freshness: Freshness,
     ) -> Option<Resolution> {
         let mut answers: Vec<Record> = Vec::new();
+        let mut proofs: Vec<Record> = Vec::new();
         let mut verdict = Verdict::secure();
         let mut current = qname.clone();
         let mut seen: Vec<Name> = vec![current.clone()];
@@ -187,6 +194,7 @@ impl Resolver {
                 &current,
                 qtype,
                 &mut answers,
+                &mut proofs,
                 &mut verdict,
                 with_signatures,
                 freshness,
@@ -208,12 +216,16 @@ impl Resolver {
 
     /// One link of the chain from the cache alone: `answers` (the chain so far) gains what the
     /// cache holds for `current`, `verdict` its stored state (no crypto on a hit), and the step
-    /// says whether the resolution is complete.
+    /// says whether the resolution is complete. `proofs` gains the wildcard proof stored beside
+    /// a wildcard-expanded link (RFC 4035 §3.1.3.3), `with_signatures` (a DO client) only; an
+    /// answer carries them as its authority section.
+    #[allow(clippy::too_many_arguments)]
     fn chain_step_from_cache(
         &self,
         current: &Name,
         qtype: RecordType,
         answers: &mut Vec<Record>,
+        proofs: &mut Vec<Record>,
         verdict: &mut Verdict,
         with_signatures: bool,
         freshness: Freshness,
@@ -231,24 +243,61 @@ impl Resolver {
             CacheStep::Hit(set) => {
                 answers.extend(set.records);
                 answers.extend(set.signatures);
+                if with_signatures {
+                    proofs.extend(self.cached_wildcard_proof(current, qtype, freshness));
+                }
                 let verdict = self.fold_verdict(verdict, set.validation, current);
-                finished(ResponseCode::NoError, answers, Vec::new(), verdict)
+                finished(
+                    ResponseCode::NoError,
+                    answers,
+                    std::mem::take(proofs),
+                    verdict,
+                )
             }
             CacheStep::Alias(records, state, target) => {
                 answers.extend(records);
+                if with_signatures {
+                    proofs.extend(self.cached_wildcard_proof(
+                        current,
+                        RecordType::CNAME,
+                        freshness,
+                    ));
+                }
                 *verdict = self.fold_verdict(verdict, state, current);
                 ChainStep::Next(target)
             }
             CacheStep::Negative(NegativeAnswer::NxDomain(authorities), state) => {
                 let verdict = self.fold_verdict(verdict, state, current);
-                finished(ResponseCode::NXDomain, answers, authorities, verdict)
+                let mut all = std::mem::take(proofs);
+                all.extend(authorities);
+                finished(ResponseCode::NXDomain, answers, all, verdict)
             }
             CacheStep::Negative(NegativeAnswer::NoData(authorities), state) => {
                 let verdict = self.fold_verdict(verdict, state, current);
-                finished(ResponseCode::NoError, answers, authorities, verdict)
+                let mut all = std::mem::take(proofs);
+                all.extend(authorities);
+                finished(ResponseCode::NoError, answers, all, verdict)
             }
             CacheStep::Miss => ChainStep::Miss,
         }
+    }
+
+    /// The wildcard proof stored beside the cached RRset (`name`, `record_type`), if any.
+    fn cached_wildcard_proof(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        freshness: Freshness,
+    ) -> Vec<Record> {
+        self.cache
+            .wildcard_proof(
+                name,
+                record_type,
+                hickory_proto::rr::DNSClass::IN,
+                self.clock.now(),
+                freshness,
+            )
+            .unwrap_or_default()
     }
 
     /// The chain's verdict so far, worsened by a cached link's stored state.

@@ -121,7 +121,7 @@ impl Resolver {
             refresh: &refresh,
         };
         let budget = Budget::new(self.clock.now());
-        let (result, _) = self
+        let (result, _, _) = self
             .walk_validated(
                 refresh.name.clone(),
                 refresh.record_type,

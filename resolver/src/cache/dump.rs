@@ -139,8 +139,8 @@ fn entry_block(key: &[u8], entry: &WireEntry, now: Duration) -> Option<String> {
             (header, entry.to_records(elapsed)?)
         }
         // Loaded data is served as insecure (its proofs are not re-checked), so the RRSIGs
-        // stored beside validated RRsets are left out of the dump.
-        EntryKind::Signatures => return None,
+        // and wildcard proofs stored beside validated RRsets are left out of the dump.
+        EntryKind::Signatures | EntryKind::WildcardProof => return None,
     };
     let mut block = header;
     for record in &records {

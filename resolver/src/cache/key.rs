@@ -20,6 +20,9 @@ pub(crate) enum EntryKind {
     /// The RRSIGs covering the RRset of this name and type (the type is the covered one),
     /// stored beside it so a cached answer carries them to DO clients (RFC 4035 §3.2.1).
     Signatures,
+    /// The NSEC/NSEC3 records (and RRSIGs) proving that a wildcard-expanded RRset under the
+    /// same name and type had no closer match (RFC 4035 §3.1.3.3), for DO clients.
+    WildcardProof,
 }
 
 impl EntryKind {
@@ -30,6 +33,7 @@ impl EntryKind {
             EntryKind::NxDomain => 2,
             EntryKind::ParentSide => 3,
             EntryKind::Signatures => 4,
+            EntryKind::WildcardProof => 5,
         }
     }
 

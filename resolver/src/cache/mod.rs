@@ -293,6 +293,10 @@ impl RecordCache {
         if let Some(entry) = replacement {
             let ttl = entry.ttl();
             self.entries.insert(key.as_bytes(), entry);
+            // A proof belongs to the data it came with; `insert_wildcard_proof` follows if the
+            // new data is a wildcard expansion too.
+            key.set_kind(EntryKind::WildcardProof, record_type);
+            self.entries.remove(key.as_bytes());
             key.set_kind(EntryKind::Signatures, record_type);
             let signatures = WireEntry::rrset(signatures, now, ttl, trust, validation);
             match signatures {
@@ -568,6 +572,55 @@ impl RecordCache {
         {
             self.entries.insert(key.as_bytes(), entry);
         }
+    }
+
+    /// The proof (NSEC/NSEC3 and their RRSIGs) that the cached RRset (`owner`, `record_type`)
+    /// is a wildcard expansion with no closer name (RFC 4035 §3.1.3.3), kept beside it for DO
+    /// clients. It lives no longer than the RRset's entry, nor than its own records' TTLs.
+    pub fn insert_wildcard_proof(
+        &self,
+        owner: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        proof: &[Record],
+        now: Duration,
+    ) {
+        let Some(mut key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
+            return;
+        };
+        let Some(rrset) = self.live(&key, now) else {
+            return;
+        };
+        let Some(proof_ttl) = proof.iter().map(|record| record.ttl).min() else {
+            return;
+        };
+        let ttl = self
+            .clamp_ttl(proof_ttl)
+            .min(remaining_seconds(rrset.expires(), now));
+        key.set_kind(EntryKind::WildcardProof, record_type);
+        if ttl == 0 {
+            self.entries.remove(key.as_bytes());
+            return;
+        }
+        if let Ok(entry) = WireEntry::records(proof, now, ttl, rrset.trust(), rrset.validation()) {
+            self.entries.insert(key.as_bytes(), entry);
+        }
+    }
+
+    /// The wildcard proof stored beside the RRset (`name`, `record_type`), TTLs counted down.
+    pub fn wildcard_proof(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        now: Duration,
+        freshness: Freshness,
+    ) -> Option<Vec<Record>> {
+        let key = Self::key(name, record_type, class, EntryKind::WildcardProof)?;
+        let entry = self.readable(&key, now, freshness)?;
+        let elapsed =
+            u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
+        entry.to_records(elapsed)
     }
 
     /// A cached negative answer for this name and type, authority TTLs counted down.

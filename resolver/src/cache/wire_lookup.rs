@@ -77,7 +77,18 @@ impl Resolver {
                 None => qname,
                 Some(cname) => cname.rdatas().next()?,
             };
+            // RFC 4035 §3.1.3.3: a wildcard expansion goes to a DO client with its proof in
+            // the authority section, which this path does not write: the message path does.
+            let proof_needed = |record_type| {
+                with_signatures
+                    && self
+                        .cache
+                        .has_wildcard_proof_wire(current, record_type, now)
+            };
             if let Some(rrset) = self.cache.rrset_for_wire_name(current, qtype, minimum, now) {
+                if proof_needed(qtype) {
+                    return None;
+                }
                 let signatures = with_signatures
                     .then(|| self.cache.signatures_for_wire_name(current, qtype, now))
                     .flatten();
@@ -97,6 +108,9 @@ impl Resolver {
                     self.cache
                         .rrset_for_wire_name(current, RecordType::CNAME, minimum, now)
                 {
+                    if proof_needed(RecordType::CNAME) {
+                        return None;
+                    }
                     let target = cname.rdatas().next()?;
                     // RFC 1034 §3.6.2: a loop is an error, left to `lookup` to report.
                     let seen = std::iter::once(qname).chain(

@@ -86,6 +86,19 @@ impl RecordCache {
         Some(CachedRrset { entry, ttl })
     }
 
+    /// Whether a wildcard proof is stored beside (wire name, `record_type`): the wire path,
+    /// which writes no authority section beside an answer, leaves such an answer to DO clients
+    /// to the message path.
+    pub(crate) fn has_wildcard_proof_wire(
+        &self,
+        name: &[u8],
+        record_type: RecordType,
+        now: Duration,
+    ) -> bool {
+        KeyBuffer::for_wire_name(name, record_type, DNSClass::IN, EntryKind::WildcardProof)
+            .is_some_and(|key| self.live(&key, now).is_some())
+    }
+
     /// As `get_negative` (class IN) for a name in wire form: NXDOMAIN first, then NODATA.
     pub(crate) fn negative_for_wire_name(
         &self,

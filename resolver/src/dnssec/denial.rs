@@ -1,6 +1,8 @@
 //! What a negative proof must show, shared by NSEC (`nsec.rs`) and NSEC3 (`nsec3.rs`):
 //! the question denied and the outcome of checking the proof records.
 
+use hickory_proto::rr::{Record, RecordType};
+
 /// The outcome of checking NSEC or NSEC3 records against a denial.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proof {
@@ -25,4 +27,79 @@ pub enum DsDenial {
     OptOut,
     TooManyIterations,
     NotProved,
+}
+
+/// Whether an RRset owned by `owner` is a wildcard expansion (RFC 4035 §5.3.4): one of its
+/// RRSIGs has a labels count below the owner's (hickory's `num_labels` leaves a leading `*`
+/// out, as the RRSIG labels field does).
+pub fn is_wildcard_expansion(owner: &hickory_proto::rr::Name, signatures: &[&Record]) -> bool {
+    signatures.iter().any(|signature| {
+        super::signature::rrsig_of(signature)
+            .is_some_and(|rrsig| rrsig.input().num_labels < owner.num_labels())
+    })
+}
+
+/// RFC 4035 §3.1.3.3: the NSEC/NSEC3 records (and the RRSIGs covering them) of `authorities`
+/// that a DO client needs beside a wildcard expansion in `answers`, the proof that no closer
+/// name exists; empty when no RRset of `answers` is a wildcard expansion.
+pub fn wildcard_proof(answers: &[Record], authorities: &[Record]) -> Vec<Record> {
+    let expanded = answers.iter().any(|record| {
+        record.record_type() != RecordType::RRSIG
+            && is_wildcard_expansion(
+                &record.name,
+                &super::signature::signatures_for(answers, &record.name, record.record_type()),
+            )
+    });
+    if !expanded {
+        return Vec::new();
+    }
+    let is_proof_type = |record_type| matches!(record_type, RecordType::NSEC | RecordType::NSEC3);
+    authorities
+        .iter()
+        .filter(|record| {
+            is_proof_type(record.record_type())
+                || super::signature::rrsig_of(record)
+                    .is_some_and(|rrsig| is_proof_type(rrsig.input().type_covered))
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::record_text::parse_record;
+
+    fn rrsig(owner: &str, covered: &str, labels: u8) -> Record {
+        parse_record(&format!(
+            "{owner} 300 IN RRSIG {covered} 13 {labels} 300 20330101000000 20000101000000 12345 \
+             example. c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_proof_of_a_wildcard_expansion_is_its_nsec_and_nsec3_records_with_their_rrsigs() {
+        let authorities = vec![
+            parse_record("example. 300 IN NS ns.example.").unwrap(),
+            parse_record("*.wild.example. 300 IN NSEC zzz.example. A RRSIG NSEC").unwrap(),
+            rrsig("*.wild.example.", "NSEC", 2),
+            rrsig("example.", "NS", 1),
+        ];
+        let answer = |labels| {
+            vec![
+                parse_record("a.wild.example. 300 IN A 192.0.2.1").unwrap(),
+                rrsig("a.wild.example.", "A", labels),
+            ]
+        };
+        let proof = wildcard_proof(&answer(2), &authorities);
+        assert_eq!(proof, authorities[1..3].to_vec());
+        // The RRSIG labels equal the owner's: no expansion, no proof (and `*` itself counts not).
+        assert!(wildcard_proof(&answer(3), &authorities).is_empty());
+        let star = parse_record("*.wild.example. 300 IN A 192.0.2.1").unwrap();
+        let star_signature = rrsig("*.wild.example.", "A", 2);
+        assert!(!is_wildcard_expansion(&star.name, &[&star_signature]));
+        // Unsigned answers are no expansion either.
+        assert!(wildcard_proof(&answer(2)[..1], &authorities).is_empty());
+    }
 }

@@ -127,6 +127,8 @@ impl Resolver {
     }
 
     /// A walk, then the validator on its final reply; the reply is cached unless bogus.
+    /// The third part is the NSEC/NSEC3 proof (with RRSIGs) of a wildcard expansion in an
+    /// answer (RFC 4035 §3.1.3.3), for the authority section of a DO client's response.
     pub(crate) async fn walk_validated(
         &self,
         qname: Name,
@@ -134,11 +136,20 @@ impl Resolver {
         budget: &Budget,
         depth: u8,
         ancestors: Vec<(Name, RecordType)>,
-    ) -> (WalkResult, Verdict) {
+    ) -> (WalkResult, Verdict, Vec<Record>) {
         if !self.config.dnssec.enabled {
             let result = self.walk(qname, qtype, budget, depth, ancestors).await;
-            return (result, Verdict::insecure());
+            return (result, Verdict::insecure(), Vec::new());
         }
+        let proof_of = |result: &WalkResult, final_reply: &FinalReply| match result {
+            WalkResult::Answer(_) | WalkResult::CName { .. } => {
+                crate::dnssec::denial::wildcard_proof(
+                    &final_reply.reply.answers,
+                    &final_reply.reply.authorities,
+                )
+            }
+            _ => Vec::new(),
+        };
         // Unbound's restart: a bogus reply is asked again of another server of the zone.
         let mut avoid: Vec<SocketAddr> = Vec::new();
         let mut bogus: Option<(WalkResult, Verdict, FinalReply, ReplyStates)> = None;
@@ -159,15 +170,16 @@ impl Resolver {
                     // No other server answered: the bogus reply stands.
                     break;
                 }
-                return (result, Verdict::insecure());
+                return (result, Verdict::insecure(), Vec::new());
             };
             let (verdict, states) = self
                 .validate_final(&result, &final_reply, budget, depth, &ancestors)
                 .await;
             tracing::debug!(name = %final_reply.question.name(), server = %final_reply.server, security = ?verdict.security, reason = ?verdict.reason, "validated");
             if !verdict.security.is_withheld() {
+                let proof = proof_of(&result, &final_reply);
                 self.store_final(&result, final_reply, states);
-                return (result, verdict);
+                return (result, verdict, proof);
             }
             // Keys found bogus were already asked of every server they could come from.
             let keys_bogus = matches!(
@@ -184,12 +196,14 @@ impl Resolver {
             return (
                 WalkResult::ServFail("validation restarts exhausted"),
                 Verdict::insecure(),
+                Vec::new(),
             );
         };
         // Bogus data is cached too, `BOGUS_TTL` at most (Unbound `val-bogus-ttl`): a repeat
         // costs no walk and no crypto, and only CD clients ever get it.
+        let proof = proof_of(&result, &final_reply);
         self.store_final(&result, final_reply, states);
-        (result, verdict)
+        (result, verdict, proof)
     }
 
     /// RFC 4035 §5: every RRset of the answer section, then the denial or wildcard proofs;

@@ -196,8 +196,30 @@ impl Resolver {
                     _ => (self.unvalidated_state(&first.name), None),
                 };
                 let signatures = signatures_for(records, &first.name, first.record_type());
-                self.cache
-                    .insert_validated(&rrset, &signatures, trust, validation, ttl_cap, now);
+                let stored = self.cache.insert_validated(
+                    &rrset,
+                    &signatures,
+                    trust,
+                    validation,
+                    ttl_cap,
+                    now,
+                );
+                // RFC 4035 §3.1.3.3: a validated wildcard expansion keeps the NSEC/NSEC3 proof
+                // of no closer name beside it, for DO clients answered from the cache.
+                if stored
+                    && answer_section
+                    && states.is_some()
+                    && crate::dnssec::denial::is_wildcard_expansion(&first.name, &signatures)
+                {
+                    let proof = crate::dnssec::denial::wildcard_proof(records, &reply.authorities);
+                    self.cache.insert_wildcard_proof(
+                        &first.name,
+                        first.record_type(),
+                        first.dns_class,
+                        &proof,
+                        now,
+                    );
+                }
             }
         }
     }

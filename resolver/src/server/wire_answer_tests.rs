@@ -533,3 +533,80 @@ fn bogus_hits_are_servfail_without_cd_and_unchecked_data_is_no_answer() {
     let request = parse_request(&unchecked).unwrap();
     assert!(Resolve::resolve_from_cache(resolver.as_ref(), &request.message).is_none());
 }
+
+/// RFC 4035 §3.1.3.3 / §5.3.4: a validated wildcard expansion (RRSIG labels 2 below the owner's
+/// 3) is stored with the NSEC proof of its reply's authority section; a DO client's cache hit
+/// carries that proof in the authority section (the wire path steps aside), others get none,
+/// and an RRset that is not an expansion stores no proof.
+#[test]
+fn wildcard_hits_carry_their_nsec_proof_to_do_clients() {
+    use crate::cache::{ReplyStates, RrsetState, Validation};
+    use crate::dnssec::Anchors;
+    use crate::replay::record_text::parse_record;
+    let clock = Arc::new(ManualClock::new());
+    let mut config = ResolverConfig::default();
+    config.dnssec.enabled = true;
+    config.dnssec.anchors = Anchors::builtin_root();
+    let resolver = Resolver::new(config, Arc::new(NoNetwork), clock.clone());
+    let rrsig = |owner: &str, covered: &str, labels: u8| {
+        parse_record(&format!(
+            "{owner} 300 IN RRSIG {covered} 13 {labels} 300 20330101000000 20000101000000 12345 \
+             example. c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl"
+        ))
+        .unwrap()
+    };
+    let store = |owner: &str, labels: u8| {
+        let mut reply = Message::new(1, MessageType::Response, OpCode::Query);
+        reply.metadata.authoritative = true;
+        reply.answers = vec![
+            record(owner, 300, RData::A(A(Ipv4Addr::new(192, 0, 2, 9)))),
+            rrsig(owner, "A", labels),
+        ];
+        reply.authorities = vec![
+            parse_record("*.wild.example. 300 IN NSEC zzz.example. A RRSIG NSEC").unwrap(),
+            rrsig("*.wild.example.", "NSEC", 2),
+        ];
+        let states = ReplyStates {
+            rrsets: vec![RrsetState {
+                owner: name(owner),
+                record_type: RecordType::A,
+                validation: Validation::SECURE,
+                ttl_cap: None,
+            }],
+            answer: Validation::SECURE,
+        };
+        resolver.store_validated_records(&reply, &name("example."), &states);
+    };
+    store("anything.wild.example.", 2);
+    store("www.example.", 2);
+    clock.advance(Duration::from_secs(7));
+
+    let expanded = query("anything.wild.example.", RecordType::A, Some((1232, true)));
+    assert!(fast_answer(&resolver, &expanded, Protocol::Udp).is_none());
+    let dnssec = parsed(&slow_answer(&resolver, &expanded, Protocol::Udp));
+    assert!(dnssec.metadata.authentic_data);
+    assert_eq!(dnssec.answers.len(), 2);
+    let proof: Vec<RecordType> = dnssec.authorities.iter().map(Record::record_type).collect();
+    assert_eq!(proof, [RecordType::NSEC, RecordType::RRSIG]);
+    assert!(dnssec.authorities.iter().all(|record| record.ttl == 293));
+    // Without DO: neither RRSIGs nor the proof, on both paths alike.
+    let plain = assert_same_answer(
+        &resolver,
+        &query("anything.wild.example.", RecordType::A, Some((1232, false))),
+        Protocol::Udp,
+    );
+    assert_eq!(plain.answers.len(), 1);
+    assert!(plain.authorities.is_empty());
+    // Not an expansion (labels = the owner's): no proof kept, the fast path answers.
+    let direct = assert_same_answer(
+        &resolver,
+        &query("www.example.", RecordType::A, Some((1232, true))),
+        Protocol::Udp,
+    );
+    assert!(direct.authorities.is_empty());
+    // New data that is no expansion replaces the proof along with the RRset.
+    clock.advance(Duration::from_secs(300));
+    store("anything.wild.example.", 3);
+    let replaced = parsed(&slow_answer(&resolver, &expanded, Protocol::Udp));
+    assert!(replaced.authorities.is_empty());
+}

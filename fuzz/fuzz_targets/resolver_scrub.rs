@@ -61,9 +61,19 @@ fuzz_target!(|data: &[u8]| {
         let in_zone = zone.zone_of(&record.name);
         let upward_ns = record.record_type() == RecordType::NS && record.name.zone_of(&zone);
         assert!(in_zone || upward_ns, "authority {record} outside {zone}");
+        // NS and SOA, and for the validator the DNSSEC records of the section: a referral's
+        // DS, NSEC/NSEC3 denial proofs and the RRSIGs over what was kept (RFC 4035 §3.1.3-4).
         assert!(
-            matches!(record.record_type(), RecordType::NS | RecordType::SOA),
-            "authority {record} is neither NS nor SOA"
+            matches!(
+                record.record_type(),
+                RecordType::NS
+                    | RecordType::SOA
+                    | RecordType::DS
+                    | RecordType::NSEC
+                    | RecordType::NSEC3
+                    | RecordType::RRSIG
+            ),
+            "authority {record} is neither NS, SOA nor a DNSSEC record"
         );
     }
     // Additional: only in-zone addresses of a kept name server (no out-of-bailiwick glue).

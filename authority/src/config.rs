@@ -12,7 +12,7 @@ use hickory_proto::rr::{LowerName, Name};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::limits::{MAX_CONFIG_FILE_BYTES, MAX_CONFIG_LIST_ENTRIES};
+use crate::limits::{MAX_CONFIG_FILE_BYTES, MAX_CONFIG_LIST_ENTRIES, MAX_PRIMARIES_PER_ZONE};
 use crate::xfr::acl::{Acl, AclEntry, Prefix};
 use crate::xfr::notify::NotifyTarget;
 use crate::xfr::serial::SerialPolicy;
@@ -113,12 +113,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// A zone to pull from primaries.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecondaryZone {
-    pub origin: Name,
-    pub primaries: Vec<NotifyTarget>,
-}
+/// A zone to pull from primaries (`xfr::secondary`).
+pub use crate::xfr::secondary::SecondaryZone;
 
 /// What the file (and the flags merged into it) asks the server to do.
 #[derive(Clone, Debug, Default)]
@@ -348,6 +344,11 @@ impl ConfigFile {
                 None => None,
             };
             let origin = match (role, &zone.file, origin) {
+                ("primary", _, _) if zone.primaries.is_some() => {
+                    return Err(whole(
+                        "`primaries` is for a secondary zone (add `role: secondary`)".to_string(),
+                    ))
+                }
                 ("primary", Some(file), origin) => {
                     let argument = match &origin {
                         Some(origin) => format!("{origin}={}", file.display()),
@@ -361,10 +362,21 @@ impl ConfigFile {
                 ("primary", None, _) => {
                     return Err(whole("a primary zone needs `file`".to_string()))
                 }
-                ("secondary", _, Some(origin)) => {
+                ("secondary", Some(_), _) => {
+                    return Err(whole(
+                        "a secondary zone has no `file`: its copy is kept under `state-dir`"
+                            .to_string(),
+                    ))
+                }
+                ("secondary", None, Some(origin)) => {
                     let primaries = remotes(zone.primaries.as_deref().unwrap_or_default())?;
                     if primaries.is_empty() {
                         return Err(whole(format!("secondary zone {origin} needs `primaries`")));
+                    }
+                    if primaries.len() > MAX_PRIMARIES_PER_ZONE {
+                        return Err(whole(format!(
+                            "secondary zone {origin} lists more than {MAX_PRIMARIES_PER_ZONE} primaries"
+                        )));
                     }
                     settings.secondaries.push(SecondaryZone {
                         origin: origin.clone(),
@@ -372,7 +384,7 @@ impl ConfigFile {
                     });
                     origin
                 }
-                ("secondary", _, None) => {
+                ("secondary", None, None) => {
                     return Err(whole("a secondary zone needs `origin`".to_string()))
                 }
                 (other, _, _) => {
@@ -439,6 +451,34 @@ mod tests {
             settings.secondaries[0].primaries[0].address,
             "192.0.2.9:5300".parse().unwrap()
         );
+    }
+
+    #[test]
+    fn secondary_zone_with_keyed_primaries_is_read_and_a_file_is_refused() {
+        let settings = settings(
+            "keys:\n  - name: k\n    secret: c2VjcmV0\nzones:\n  - origin: example.test.\n    role: secondary\n    primaries:\n      - address: 192.0.2.1\n        key: k\n      - address: \"[2001:db8::1]:5300\"\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+        let zone = &settings.secondaries[0];
+        assert_eq!(zone.primaries.len(), 2);
+        assert!(zone.primaries[0].key.is_some());
+        assert_eq!(
+            zone.primaries[1].address,
+            "[2001:db8::1]:5300".parse().unwrap()
+        );
+        let error = settings_error(
+            "zones:\n  - origin: example.test.\n    role: secondary\n    file: x.yaml\n    primaries: [{address: 192.0.2.1}]\n",
+        );
+        assert!(error.contains("no `file`"), "{error}");
+        let error = settings_error("zones:\n  - origin: example.test.\n    role: secondary\n");
+        assert!(error.contains("needs `primaries`"), "{error}");
+    }
+
+    fn settings_error(text: &str) -> String {
+        match settings(text) {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(error) => error.to_string(),
+        }
     }
 
     #[test]

@@ -277,3 +277,57 @@ pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Entries in one list of the config (zones, keys, addresses). Bounds the work of checking a file.
 pub const MAX_CONFIG_LIST_ENTRIES: usize = 65_536;
+
+// ---- the authority as a secondary (src/xfr/secondary/) ----
+
+/// Shortest and longest wait between two refreshes of a secondary zone, whatever its SOA says
+/// (RFC 1035 §3.3.13 REFRESH). Knot's `refresh-min-interval` is 2 s and `refresh-max-interval`
+/// 1 day; NSD's `max-refresh-time` is 4 weeks. A tiny refresh would turn a zone into a poller.
+pub const SECONDARY_REFRESH_MIN: Duration = Duration::from_secs(2);
+pub const SECONDARY_REFRESH_MAX: Duration = Duration::from_secs(24 * 3600);
+
+/// The same bounds for RETRY (after a failed refresh): Knot's `retry-min-interval` 2 s and
+/// `retry-max-interval` 1 day.
+pub const SECONDARY_RETRY_MIN: Duration = Duration::from_secs(2);
+pub const SECONDARY_RETRY_MAX: Duration = Duration::from_secs(24 * 3600);
+
+/// Bounds on EXPIRE, the time a copy is served without a successful refresh. Knot's
+/// `expire-min-interval` is 3 s and `expire-max-interval` 14 days.
+pub const SECONDARY_EXPIRE_MIN: Duration = Duration::from_secs(3);
+pub const SECONDARY_EXPIRE_MAX: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Time to open a TCP connection to a primary. Knot's `tcp-remote-io-timeout` is 5 s.
+pub const SECONDARY_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest silence inside a transfer (between two messages, or for the SOA answer) before it is
+/// abandoned. BIND's `max-transfer-idle-in` is 60 min, NSD's transfer timeout 120 s: 60 s keeps a
+/// stuck primary from holding the zone's one transfer slot for long.
+pub const SECONDARY_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Longest whole transfer (BIND's `max-transfer-time-in` is 120 min). A million records arrive in
+/// well under a minute on loopback; 30 min leaves room for a slow link.
+pub const SECONDARY_TRANSFER_TIME_MAX: Duration = Duration::from_secs(30 * 60);
+
+/// Records one incoming transfer may carry: an IXFR may delete and re-add every record of a
+/// zone of MAX_RECORDS_PER_ZONE, plus its SOAs (BIND's `max-records` is unlimited by default).
+pub const SECONDARY_MAX_TRANSFER_RECORDS: usize = 2 * MAX_RECORDS_PER_ZONE + 1024;
+
+/// Octets one incoming transfer may carry (message bodies, before decoding). A million-record zone
+/// is 40–100 MB on the wire; Knot's `zone-max-size` defaults to unlimited.
+pub const SECONDARY_MAX_TRANSFER_BYTES: usize = 512 * 1024 * 1024;
+
+/// Unsigned messages allowed between two signed ones of a TSIG-signed transfer (RFC 8945 §5.3.1:
+/// "at most 99"). Servers may sign only every Nth message of a long transfer; ours signs each.
+pub const TSIG_MAX_UNSIGNED_MESSAGES: usize = 99;
+
+/// Incoming transfers running at once over all secondary zones (one per zone at most); BIND's
+/// `transfers-in` defaults to 10, NSD's `xfrd-tcp-max` to 128.
+pub const MAX_CONCURRENT_TRANSFERS_IN: usize = 10;
+
+/// Primaries one secondary zone may list (tried in order). NSD and Knot set no limit; more than
+/// this is a mistake, and each costs a connection attempt per refresh.
+pub const MAX_PRIMARIES_PER_ZONE: usize = 16;
+
+/// Longest wait between attempts before a secondary zone has any copy: the first retry comes
+/// after SECONDARY_RETRY_MIN and doubles up to this (Knot's bootstrap retries grow likewise).
+pub const SECONDARY_BOOTSTRAP_RETRY_MAX: Duration = Duration::from_secs(300);

@@ -26,7 +26,9 @@ struct Arguments {
     /// Send NOTIFY for every zone to this secondary when its serial changes; repeatable.
     #[arg(long, value_name = "ADDR[:PORT]")]
     notify: Vec<String>,
-    /// Pull ZONE from the primary at ADDR (IXFR, AXFR fallback); repeatable.
+    /// Pull ZONE from the primary at ADDR (IXFR, AXFR fallback) at start, on its NOTIFY and on the
+    /// SOA timers; served until SOA expire passes without a refresh. Repeatable (several zones, or
+    /// several primaries of one zone, tried in order). The copy is kept under --state-dir.
     #[arg(long, value_name = "ZONE=ADDR[:PORT]")]
     secondary: Vec<String>,
     /// Keep journals, serials and secondary copies here (created if missing).
@@ -184,10 +186,31 @@ fn merge_flags(
             .map_err(|_| format!("--secondary {secondary}: {zone:?} is not a zone name"))?;
         let address =
             parse_remote_address(address).map_err(|problem| format!("--secondary {problem}"))?;
-        settings.secondaries.push(authority::config::SecondaryZone {
-            origin,
-            primaries: vec![authority::xfr::notify::NotifyTarget { address, key: None }],
+        let primary = authority::xfr::notify::NotifyTarget { address, key: None };
+        // The flag repeated for one zone lists its primaries in order.
+        match settings
+            .secondaries
+            .iter_mut()
+            .find(|zone| zone.origin == origin)
+        {
+            Some(zone) => zone.primaries.push(primary),
+            None => settings.secondaries.push(authority::config::SecondaryZone {
+                origin,
+                primaries: vec![primary],
+            }),
+        }
+    }
+    for zone in &settings.secondaries {
+        let served_from_file = settings.zones.iter().any(|argument| {
+            authority::catalog::zones::ZoneSource::parse(argument)
+                .is_ok_and(|source| source.origin == zone.origin)
         });
+        if served_from_file {
+            return Err(format!(
+                "zone {} is both served from a file and pulled as a secondary",
+                zone.origin
+            ));
+        }
     }
     if settings.zones.is_empty() && settings.secondaries.is_empty() {
         return Err("no zones: give zone files or a --config with `zones`".to_string());
@@ -292,10 +315,6 @@ fn main() -> ExitCode {
         eprintln!("authority: {error}");
         return ExitCode::FAILURE;
     }
-    if !settings.secondaries.is_empty() {
-        eprintln!("authority: secondary zones are not implemented yet (issue 25, part 3)");
-        return ExitCode::FAILURE;
-    }
     let workers = settings
         .workers
         .map(usize::from)
@@ -355,6 +374,7 @@ fn main() -> ExitCode {
         transfers: settings.transfers,
         state_directory: settings.state_directory,
         serial_policy: settings.serial_policy,
+        secondaries: settings.secondaries,
     };
     match runtime.block_on(authority::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub state_directory: Option<std::path::PathBuf>,
     /// How zones without an SOA of their own get their serial.
     pub serial_policy: crate::xfr::serial::SerialPolicy,
+    /// Zones pulled from primaries (`--secondary`, `role: secondary`); copies under `state_directory`.
+    pub secondaries: Vec<crate::xfr::secondary::SecondaryZone>,
 }
 
 /// Why the server could not start or keep running.
@@ -133,16 +135,47 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
             ),
         ));
     }
-    let catalog = load_catalog_with(&options.zones, &load)?;
+    let catalog = if options.zones.is_empty() && !options.secondaries.is_empty() {
+        // Only secondary zones: nothing to read from files.
+        Arc::new(SharedCatalog::load_with(Vec::new(), load.clone()).0)
+    } else {
+        load_catalog_with(&options.zones, &load)?
+    };
     let settings = Arc::new(options.transfers.clone());
     let journals = Arc::new(crate::xfr::Journals::new(options.state_directory.clone()));
-    journals.load(&catalog.current());
-    let service = Arc::new(crate::xfr::serve::TransferService::new(
-        settings.clone(),
-        journals.clone(),
-    ));
     let notifier =
         crate::xfr::notify::Notifier::new(options.listen.iter().map(SocketAddr::ip).collect());
+    let secondaries = Arc::new(crate::xfr::secondary::SecondaryZones::new(
+        options.secondaries.clone(),
+        settings.keyring.clone(),
+    ));
+    if !secondaries.is_empty() {
+        if options.state_directory.is_none() {
+            tracing::warn!("secondary zones without --state-dir: their copies are kept in memory only, and a restart transfers them again");
+        }
+        // Copies from the state directory are in the catalog before the first query.
+        secondaries.start(Arc::new(crate::xfr::secondary::refresh::SecondaryContext {
+            catalog: catalog.clone(),
+            directory: options.state_directory.clone(),
+            sources: options
+                .listen
+                .iter()
+                .map(SocketAddr::ip)
+                .filter(|ip| !ip.is_unspecified())
+                .collect(),
+            slots: Arc::new(tokio::sync::Semaphore::new(
+                crate::limits::MAX_CONCURRENT_TRANSFERS_IN,
+            )),
+            journals: journals.clone(),
+            settings: settings.clone(),
+            notifier: notifier.clone(),
+        }));
+    }
+    journals.load(&catalog.current());
+    let service = Arc::new(
+        crate::xfr::serve::TransferService::new(settings.clone(), journals.clone())
+            .with_secondaries(secondaries.clone()),
+    );
     // At start every secondary hears of the serial we serve (NSD and Knot notify at startup too).
     for zone in catalog.current().zones() {
         if let Some(soa) = zone.soa.records.first() {

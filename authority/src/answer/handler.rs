@@ -186,7 +186,7 @@ impl AuthorityHandler {
     /// Answers AXFR/IXFR and TSIG-signed queries through `service` (without it they are REFUSED
     /// or answered unsigned, as before).
     pub fn with_transfers(mut self, service: Arc<TransferService>) -> AuthorityHandler {
-        if service.settings.is_active() {
+        if service.is_active() {
             self.transfers = Some(service);
         }
         self

@@ -86,11 +86,22 @@ impl SharedCatalog {
                 }
             }
         }
-        let next = Arc::new(Catalog::with_not_loaded(zones, not_loaded));
-        match self.current.write() {
-            Ok(mut guard) => *guard = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
-        }
+        let next = Catalog::with_not_loaded(zones, not_loaded);
+        // Secondary zones come from transfers, not files: the reload keeps them as they are now.
+        self.replace(|current| {
+            crate::catalog::secondary::keep_secondaries(next, current, &self.sources)
+        });
         report
+    }
+
+    /// Swaps in `change(current)` under the write lock, so a reload and a secondary zone's
+    /// transfer never overwrite each other's catalog.
+    pub fn replace(&self, change: impl FnOnce(&Catalog) -> Catalog) {
+        let mut guard = match self.current.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let next = Arc::new(change(&guard));
+        *guard = next;
     }
 }

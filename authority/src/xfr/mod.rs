@@ -1,5 +1,6 @@
 //! Zone transfers between servers: the authority as a primary (AXFR, RFC 5936; IXFR, RFC 1995;
-//! NOTIFY, RFC 1996), with access by address and TSIG (RFC 8945). Off unless configured.
+//! NOTIFY, RFC 1996) and as a secondary (`secondary/`), with access by address and TSIG (RFC 8945).
+//! Off unless configured.
 //!
 //! ```text
 //! load / SIGHUP ─ serial.rs (file serial, or policy; never backwards) ─ sign ─ catalog swap
@@ -9,12 +10,14 @@
 //!        ├─ AXFR (TCP): messages.rs packs SOA, records, SOA ─ tsig.rs signs each ─ listener
 //!        ├─ IXFR: journal since the client's serial, else the whole zone; UDP: the SOA alone
 //!        └─ signed plain query: the normal answer, signed
+//! NOTIFY for a secondary zone ─ secondary/notify_in.rs ─ refresh task: secondary/ pulls, swaps in
 //! ```
 
 pub mod acl;
 pub mod journal;
 pub mod messages;
 pub mod notify;
+pub mod secondary;
 pub mod serial;
 pub mod serve;
 pub mod tsig;
@@ -122,6 +125,18 @@ impl Journals {
         journal
             .since(asked, current)
             .map(|path| path.into_iter().cloned().collect())
+    }
+
+    /// One more difference of `origin` (a secondary zone's transfer), journaled and saved.
+    pub fn record(&self, origin: &Name, difference: Difference) {
+        let mut zones = self.lock();
+        let journal = zones.entry(LowerName::new(origin)).or_default();
+        journal.push(difference);
+        if let Some(path) = self.path(origin) {
+            if let Err(error) = journal.save(&path) {
+                tracing::warn!(path = %path.display(), %error, "cannot save the journal");
+            }
+        }
     }
 
     /// After a reload: the zones whose serial changed, each difference journaled (and saved).

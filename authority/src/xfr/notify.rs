@@ -168,7 +168,7 @@ pub async fn notify(
     NotifyOutcome::Unanswered
 }
 
-fn rand_id() -> u16 {
+pub(crate) fn rand_id() -> u16 {
     let mut bytes = [0u8; 2];
     // ring's system randomness; a fixed ID would only make spoofing a NOTIFY answer easier.
     if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).is_err() {

@@ -13,6 +13,7 @@ use crate::limits::{MAX_CONCURRENT_TRANSFERS_OUT, MAX_MESSAGES_PER_TRANSFER};
 use crate::listen::Protocol;
 use crate::xfr::journal::{serial_after, zone_serial, Difference};
 use crate::xfr::messages::{single_answer, TransferPacker};
+use crate::xfr::secondary::SecondaryZones;
 use crate::xfr::tsig::{
     append_tsig, check_request, now_seconds, unsigned_error_record, RequestSignature,
     ResponseSigner,
@@ -34,6 +35,13 @@ pub fn is_transfer_request(packet: &[u8], keys_configured: bool) -> bool {
         return true;
     }
     matches!(question_type(packet), Some(252 | 251))
+}
+
+/// A NOTIFY request (opcode 4, QR clear), read without decoding the message.
+fn is_notify_request(packet: &[u8]) -> bool {
+    packet
+        .get(2)
+        .is_some_and(|flags| flags & 0x80 == 0 && (flags >> 3) & 0x0f == 4)
 }
 
 /// QTYPE of the first question, read without decoding the message.
@@ -75,6 +83,8 @@ pub struct TransferService {
     pub settings: Arc<TransferSettings>,
     pub journals: Arc<Journals>,
     slots: Arc<Semaphore>,
+    /// Our secondary zones: NOTIFYs for them are answered here.
+    secondaries: Option<Arc<SecondaryZones>>,
 }
 
 impl TransferService {
@@ -83,11 +93,26 @@ impl TransferService {
             settings,
             journals,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_TRANSFERS_OUT)),
+            secondaries: None,
         }
+    }
+
+    /// Answers NOTIFYs for `secondaries` too (without them, NOTIFY stays NOTIMP).
+    pub fn with_secondaries(mut self, secondaries: Arc<SecondaryZones>) -> TransferService {
+        if !secondaries.is_empty() {
+            self.secondaries = Some(secondaries);
+        }
+        self
+    }
+
+    /// Whether there is anything for this module to answer.
+    pub fn is_active(&self) -> bool {
+        self.settings.is_active() || self.secondaries.is_some()
     }
 
     pub fn wants(&self, packet: &[u8]) -> bool {
         is_transfer_request(packet, !self.settings.keyring.is_empty())
+            || (self.secondaries.is_some() && is_notify_request(packet))
     }
 
     /// Answers a request `wants` accepted. `plain` answers a signed ordinary query (the normal path).
@@ -103,6 +128,14 @@ impl TransferService {
             // Not decodable: the plain path answers FORMERR as for any query.
             return Reply::NotMine;
         };
+        if message.metadata.op_code == OpCode::Notify {
+            return match &self.secondaries {
+                Some(secondaries) => {
+                    Reply::Single(Some(secondaries.answer_notify(packet, &message, client)))
+                }
+                None => Reply::NotMine,
+            };
+        }
         let Some(question) = message.queries.first().cloned() else {
             return Reply::NotMine;
         };

@@ -481,9 +481,24 @@ impl ResponseSigner {
     /// Checks one answer to a request of ours signed by this signer (the first answer over the
     /// request MAC; later ones of a transfer chained, RFC 8945 §5.3.1). Returns the answer's TSIG.
     pub fn verify_answer(&mut self, bytes: &[u8], now: u64) -> Result<TSIG, VerifyError> {
-        let (signed_data, record) =
+        self.verify_answer_after(&[], bytes, now)
+    }
+
+    /// `verify_answer` for a signed message that follows `unsigned` (the unsigned messages since
+    /// the last signed one, concatenated): RFC 8945 §5.3.1 puts them after the previous MAC.
+    pub fn verify_answer_after(
+        &mut self,
+        unsigned: &[u8],
+        bytes: &[u8],
+        now: u64,
+    ) -> Result<TSIG, VerifyError> {
+        let (mut signed_data, record) =
             signed_bitmessage_to_buf(bytes, Some(&self.previous_mac), self.first)
                 .map_err(|_| VerifyError::Unsigned)?;
+        if !unsigned.is_empty() {
+            let at = 2 + self.previous_mac.len();
+            signed_data.splice(at..at, unsigned.iter().copied());
+        }
         let tsig = record.data;
         if let Some(error) = tsig.error {
             return Err(VerifyError::Rejected(error));
@@ -540,6 +555,57 @@ impl fmt::Display for VerifyError {
             VerifyError::Rejected(error) => {
                 write!(formatter, "TSIG error {}", tsig_error_name(*error))
             }
+        }
+    }
+}
+
+/// Checks every message of a signed transfer answer in order (RFC 8945 §5.3.1): the first and the
+/// last must be signed; up to TSIG_MAX_UNSIGNED_MESSAGES in between may not be, and the next signed
+/// message's MAC covers them.
+#[derive(Debug)]
+pub struct AnswerChain {
+    signer: ResponseSigner,
+    unsigned: Vec<u8>,
+    unsigned_count: usize,
+    signed_any: bool,
+}
+
+impl AnswerChain {
+    /// For the answers to a request signed by `signer`.
+    pub fn new(signer: ResponseSigner) -> AnswerChain {
+        AnswerChain {
+            signer,
+            unsigned: Vec::new(),
+            unsigned_count: 0,
+            signed_any: false,
+        }
+    }
+
+    /// Checks one message (`signed`: it carries a TSIG record).
+    pub fn check(&mut self, bytes: &[u8], signed: bool, now: u64) -> Result<(), VerifyError> {
+        if !signed {
+            if !self.signed_any || self.unsigned_count >= crate::limits::TSIG_MAX_UNSIGNED_MESSAGES
+            {
+                return Err(VerifyError::Unsigned);
+            }
+            self.unsigned.extend_from_slice(bytes);
+            self.unsigned_count += 1;
+            return Ok(());
+        }
+        self.signer
+            .verify_answer_after(&self.unsigned, bytes, now)?;
+        self.unsigned.clear();
+        self.unsigned_count = 0;
+        self.signed_any = true;
+        Ok(())
+    }
+
+    /// At the end of the answer: the last message must have been signed.
+    pub fn finish(&self) -> Result<(), VerifyError> {
+        if self.signed_any && self.unsigned_count == 0 {
+            Ok(())
+        } else {
+            Err(VerifyError::Unsigned)
         }
     }
 }
@@ -688,6 +754,66 @@ mod tests {
             }
         ));
         assert!(ResponseSigner::answering(&outcome).is_some());
+    }
+
+    #[test]
+    fn unsigned_messages_between_signed_ones_are_covered_by_the_next_mac() {
+        let key = Arc::new(key());
+        let request_mac = vec![7u8; 32];
+        let mut server = ResponseSigner::new(key.clone(), request_mac.clone());
+        let mut chain = AnswerChain::new(ResponseSigner::new(key.clone(), request_mac));
+        let message = |id: u16| {
+            Message::new(id, MessageType::Response, OpCode::Query)
+                .to_vec()
+                .unwrap()
+        };
+        let mut first = message(1);
+        server.sign(&mut first).unwrap();
+        chain.check(&first, true, now_seconds()).unwrap();
+        // The server signs the third message over the two it left unsigned (RFC 8945 §5.3.1).
+        let (second, third) = (message(1), message(1));
+        let now = now_seconds();
+        let mut data = Vec::new();
+        data.extend_from_slice(&(server.last_mac().len() as u16).to_be_bytes());
+        data.extend_from_slice(server.last_mac());
+        data.extend_from_slice(&second);
+        data.extend_from_slice(&third);
+        let mut fourth = message(1);
+        data.extend_from_slice(&fourth);
+        data.extend_from_slice(&((now >> 32) as u16).to_be_bytes());
+        data.extend_from_slice(&(now as u32).to_be_bytes());
+        data.extend_from_slice(&TSIG_FUDGE_SECONDS.to_be_bytes());
+        let mac = key.algorithm.mac_data(&key.secret, &data).unwrap();
+        let tsig = TSIG::new(
+            key.algorithm.clone(),
+            now,
+            TSIG_FUDGE_SECONDS,
+            mac,
+            1,
+            None,
+            Vec::new(),
+        );
+        append_tsig(&mut fourth, &make_tsig_record(key.name.clone(), tsig)).unwrap();
+        chain.check(&second, false, now).unwrap();
+        assert!(
+            chain.finish().is_err(),
+            "an unsigned last message is refused"
+        );
+        chain.check(&third, false, now).unwrap();
+        chain.check(&fourth, true, now).unwrap();
+        chain.finish().unwrap();
+    }
+
+    #[test]
+    fn an_unsigned_first_answer_is_refused() {
+        let mut chain = AnswerChain::new(ResponseSigner::for_request(Arc::new(key())));
+        let answer = Message::new(1, MessageType::Response, OpCode::Query)
+            .to_vec()
+            .unwrap();
+        assert_eq!(
+            chain.check(&answer, false, now_seconds()),
+            Err(VerifyError::Unsigned)
+        );
     }
 
     #[test]

@@ -1,0 +1,250 @@
+//! One refresh from one primary over one TCP connection (RFC 5936 §4.1, RFC 7766): the SOA query,
+//! then IXFR from our serial (RFC 1995) or AXFR, every message TSIG-checked in chain when a key is set.
+
+use std::net::{IpAddr, SocketAddr};
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+use crate::limits::{
+    MAX_MESSAGES_PER_TRANSFER, SECONDARY_CONNECT_TIMEOUT, SECONDARY_IDLE_TIMEOUT,
+    SECONDARY_MAX_TRANSFER_BYTES,
+};
+use crate::xfr::journal::{serial_after, soa_serial};
+use crate::xfr::notify::{rand_id, NotifyTarget};
+use crate::xfr::secondary::error::PullError;
+use crate::xfr::secondary::stream::{Received, TransferStream};
+use crate::xfr::tsig::{now_seconds, AnswerChain, ResponseSigner};
+
+/// A TCP connection to a primary, framed as RFC 1035 §4.2.2 says (two-octet length first).
+struct Connection {
+    stream: TcpStream,
+    /// Octets received so far (bounded by SECONDARY_MAX_TRANSFER_BYTES).
+    received: usize,
+}
+
+impl Connection {
+    /// Connects to `primary`, from `source` when given (so the primary's ACL can name the address
+    /// we serve on, as NSD's `outgoing-interface` and Knot's `via` do).
+    async fn open(primary: SocketAddr, source: Option<IpAddr>) -> Result<Connection, PullError> {
+        let failed = |error| PullError::Connect(primary, error);
+        let socket = match primary {
+            SocketAddr::V4(_) => TcpSocket::new_v4(),
+            SocketAddr::V6(_) => TcpSocket::new_v6(),
+        }
+        .map_err(failed)?;
+        if let Some(source) = source.filter(|source| source.is_ipv4() == primary.is_ipv4()) {
+            socket.bind(SocketAddr::new(source, 0)).map_err(failed)?;
+        }
+        let stream = tokio::time::timeout(SECONDARY_CONNECT_TIMEOUT, socket.connect(primary))
+            .await
+            .map_err(|_| PullError::Timeout("the TCP connection"))?
+            .map_err(failed)?;
+        Ok(Connection {
+            stream,
+            received: 0,
+        })
+    }
+
+    async fn send(&mut self, message: &[u8]) -> Result<(), PullError> {
+        let length = u16::try_from(message.len())
+            .map_err(|_| PullError::Malformed("request too long".to_string()))?;
+        let mut framed = Vec::with_capacity(message.len() + 2);
+        framed.extend_from_slice(&length.to_be_bytes());
+        framed.extend_from_slice(message);
+        tokio::time::timeout(SECONDARY_IDLE_TIMEOUT, self.stream.write_all(&framed))
+            .await
+            .map_err(|_| PullError::Timeout("sending the request"))??;
+        Ok(())
+    }
+
+    /// The next message, within SECONDARY_IDLE_TIMEOUT.
+    async fn receive(&mut self, waiting: &'static str) -> Result<Vec<u8>, PullError> {
+        let read = async {
+            let length = usize::from(self.stream.read_u16().await?);
+            let mut message = vec![0u8; length];
+            self.stream.read_exact(&mut message).await?;
+            Ok::<_, std::io::Error>(message)
+        };
+        let message = tokio::time::timeout(SECONDARY_IDLE_TIMEOUT, read)
+            .await
+            .map_err(|_| PullError::Timeout(waiting))??;
+        self.received += message.len() + 2;
+        if self.received > SECONDARY_MAX_TRANSFER_BYTES {
+            return Err(PullError::TooLarge("octets"));
+        }
+        Ok(message)
+    }
+}
+
+/// One request of ours: its ID, its wire form (signed if a key is set) and the check of its answers.
+struct Request {
+    id: u16,
+    bytes: Vec<u8>,
+    chain: Option<AnswerChain>,
+}
+
+fn request(
+    origin: &Name,
+    record_type: RecordType,
+    our_soa: Option<&Record>,
+    primary: &NotifyTarget,
+) -> Result<Request, PullError> {
+    let id = rand_id();
+    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+    let mut query = Query::query(origin.clone(), record_type);
+    query.set_query_class(DNSClass::IN);
+    message.add_query(query);
+    // RFC 1995 §3: the IXFR request carries our SOA in the authority section.
+    if let Some(soa) = our_soa {
+        message.add_authority(soa.clone());
+    }
+    let mut bytes = message
+        .to_vec()
+        .map_err(|error| PullError::Malformed(error.to_string()))?;
+    let chain = match &primary.key {
+        Some(key) => {
+            let mut signer = ResponseSigner::for_request(key.clone());
+            signer
+                .sign(&mut bytes)
+                .map_err(|error| PullError::Malformed(error.to_string()))?;
+            Some(AnswerChain::new(signer))
+        }
+        None => None,
+    };
+    Ok(Request { id, bytes, chain })
+}
+
+/// Decodes one answer message and checks it belongs to `request` (ID, QR, opcode, TSIG).
+fn check_answer(bytes: &[u8], request: &mut Request) -> Result<Message, PullError> {
+    let message =
+        Message::from_vec(bytes).map_err(|error| PullError::Malformed(error.to_string()))?;
+    if message.metadata.id != request.id
+        || message.metadata.message_type != MessageType::Response
+        || message.metadata.op_code != OpCode::Query
+    {
+        return Err(PullError::Malformed(
+            "not an answer to our request (ID, QR or opcode)".to_string(),
+        ));
+    }
+    if let Some(chain) = request.chain.as_mut() {
+        chain
+            .check(bytes, message.signature.is_some(), now_seconds())
+            .map_err(PullError::Tsig)?;
+    }
+    if message.metadata.response_code != ResponseCode::NoError {
+        return Err(PullError::Rcode(message.metadata.response_code));
+    }
+    Ok(message)
+}
+
+/// Asks `primary` for the zone's SOA (RFC 1996 §3.11, RFC 1035 §4.3.5: the refresh check).
+async fn query_soa(
+    connection: &mut Connection,
+    origin: &Name,
+    primary: &NotifyTarget,
+) -> Result<Record, PullError> {
+    let mut request = request(origin, RecordType::SOA, None, primary)?;
+    connection.send(&request.bytes).await?;
+    let bytes = connection.receive("the SOA answer").await?;
+    let message = check_answer(&bytes, &mut request)?;
+    if let Some(chain) = &request.chain {
+        chain.finish().map_err(PullError::Tsig)?;
+    }
+    message
+        .answers
+        .into_iter()
+        .find(|record| record.record_type() == RecordType::SOA && record.name == *origin)
+        .ok_or(PullError::NoSoaFirst)
+}
+
+/// What one refresh from one primary brought: the answer to the transfer, or the primary's SOA
+/// when it has nothing newer.
+pub async fn pull(
+    origin: &Name,
+    primary: &NotifyTarget,
+    source: Option<IpAddr>,
+    our_soa: Option<&Record>,
+    whole: bool,
+) -> Result<Received, PullError> {
+    let mut connection = Connection::open(primary.address, source).await?;
+    let soa = query_soa(&mut connection, origin, primary).await?;
+    let theirs = soa_serial(Some(&soa)).unwrap_or(0);
+    let ours = soa_serial(our_soa);
+    if let Some(ours) = ours {
+        if theirs == ours && !whole {
+            return Ok(Received::UpToDate(soa));
+        }
+        if !serial_after(theirs, ours) && theirs != ours {
+            return Err(PullError::SerialBackwards { ours, theirs });
+        }
+    }
+    let incremental = our_soa.filter(|_| !whole);
+    let record_type = if incremental.is_some() {
+        RecordType::IXFR
+    } else {
+        RecordType::AXFR
+    };
+    let mut request = request(origin, record_type, incremental, primary)?;
+    connection.send(&request.bytes).await?;
+    let mut stream = TransferStream::new(origin.clone(), incremental.is_some());
+    let mut messages = 0usize;
+    while !stream.is_done() {
+        messages += 1;
+        if messages > MAX_MESSAGES_PER_TRANSFER {
+            return Err(PullError::TooLarge("messages"));
+        }
+        let bytes = connection.receive("the next transfer message").await?;
+        let message = check_answer(&bytes, &mut request)?;
+        for record in message.answers {
+            stream.push(record)?;
+        }
+        // RFC 1995 §2: the SOA alone, at a serial not newer than ours, says we are up to date.
+        if stream.only_opened() && incremental.is_some() {
+            if let (Some(serial), Some(ours)) = (stream.serial(), ours) {
+                if !serial_after(serial, ours) {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(chain) = &request.chain {
+        chain.finish().map_err(PullError::Tsig)?;
+    }
+    let received = stream.finish()?;
+    if let (Received::Whole { soa, .. } | Received::Incremental { soa, .. }, Some(ours)) =
+        (&received, ours)
+    {
+        let serial = soa_serial(Some(soa)).unwrap_or(0);
+        let accepted = serial_after(serial, ours) || (whole && serial == ours);
+        if !accepted {
+            return Err(PullError::SerialBackwards {
+                ours,
+                theirs: serial,
+            });
+        }
+    }
+    Ok(received)
+}
+
+/// Whether a failed IXFR is worth an AXFR: the primary does not do IXFR, or its differences do not
+/// apply to our copy. Not for TSIG, access, timeouts or bad data: the AXFR would fail alike.
+pub fn axfr_may_help(error: &PullError) -> bool {
+    matches!(
+        error,
+        PullError::IxfrMismatch(_) | PullError::Rcode(ResponseCode::NotImp | ResponseCode::FormErr)
+    )
+}
+
+/// The SOA record's serial and timers as one short text for log lines.
+pub fn describe(soa: &Record) -> String {
+    match &soa.data {
+        RData::SOA(soa) => format!(
+            "serial {} refresh {} retry {} expire {}",
+            soa.serial, soa.refresh, soa.retry, soa.expire
+        ),
+        _ => "no SOA".to_string(),
+    }
+}

@@ -74,7 +74,7 @@ struct Arguments {
     #[arg(long = "print-signed", conflicts_with = "check")]
     print_signed: bool,
     /// Zone files; the origin is the file name (`root.yaml` is `.`) unless given as ORIGIN=FILE.
-    #[arg(value_name = "[ORIGIN=]FILE", required_unless_present_any = ["lab", "config"])]
+    #[arg(value_name = "[ORIGIN=]FILE", required_unless_present_any = ["lab", "config", "secondary"])]
     zones: Vec<String>,
     /// Serve every zone in DIR only on the loopback addresses its NS records give (the lab).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["check", "zones"])]

@@ -26,8 +26,9 @@ pub use our_servers::{
     listener_ready_addresses, parse_ready_addresses, start_workspace_server, LISTENER_READY_PATTERN,
 };
 pub use peers::{
-    start_bind_secondary, start_knot, start_knot_secondary, start_knot_with, start_nsd,
-    start_nsd_secondary, start_unbound, Peer, PeerError, SecondaryZone, UnboundConfig, Zone,
+    start_bind_secondary, start_knot, start_knot_primary, start_knot_secondary, start_knot_with,
+    start_nsd, start_nsd_primary, start_nsd_secondary, start_unbound, Peer, PeerError, PrimaryZone,
+    SecondaryZone, UnboundConfig, Zone,
 };
 pub use process::{Process, ProcessError};
 pub use temp_dir::TempDir;

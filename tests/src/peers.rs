@@ -94,6 +94,11 @@ impl Peer {
     pub fn output(&self) -> String {
         self.process.output()
     }
+
+    /// The peer's process ID (to send it a signal, e.g. SIGHUP to NSD to reread changed zone files).
+    pub fn id(&self) -> u32 {
+        self.process.id()
+    }
 }
 
 /// NSD serving `zones` on `address` (UDP and TCP).
@@ -442,6 +447,104 @@ pub fn start_bind_secondary(address: SocketAddr, zone: &SecondaryZone) -> Result
     let config_path = write_file(&directory, PROGRAM, "named.conf", &config)?;
     let mut command = Command::new(named);
     command.arg("-g").arg("-c").arg(config_path);
+    start(
+        PROGRAM,
+        command,
+        address,
+        directory,
+        Some(zone.origin.clone()),
+    )
+}
+
+/// A zone a peer serves as the primary of one secondary (ours, in the secondary tests): it
+/// NOTIFYs `secondary` and lets it transfer, with a TSIG key (hmac-sha256, `name`, base64 `secret`)
+/// when given. NOTIFYs leave from the peer's own address, so the secondary can check the source.
+#[derive(Clone, Debug)]
+pub struct PrimaryZone {
+    pub zone: Zone,
+    pub secondary: SocketAddr,
+    pub key: Option<(String, String)>,
+}
+
+/// NSD as the primary of `primary.zone` on `address`. NSD rereads a changed zone file on SIGHUP
+/// (`Peer::id`) and then NOTIFYs; it serves IXFR only from version 4.7 on (`create-ixfr`), so an
+/// older one answers an IXFR with the whole zone.
+pub fn start_nsd_primary(address: SocketAddr, primary: &PrimaryZone) -> Result<Peer, PeerError> {
+    const PROGRAM: &str = "nsd";
+    let nsd = find_tool(PROGRAM).ok_or(PeerError::NotInstalled(PROGRAM))?;
+    let directory = new_directory(PROGRAM)?;
+    let path = directory.path().display().to_string();
+    let zone = &primary.zone;
+    write_file(&directory, PROGRAM, &zone.file_name(), &zone.text)?;
+    let (key_clause, key_name) = match &primary.key {
+        Some((name, secret)) => (
+            format!("key:\n  name: \"{name}\"\n  algorithm: hmac-sha256\n  secret: \"{secret}\"\n"),
+            name.clone(),
+        ),
+        None => (String::new(), "NOKEY".to_string()),
+    };
+    let config = format!(
+        "server:\n  ip-address: {ip}@{port}\n  port: {port}\n  server-count: 1\n  username: \"\"\n  chroot: \"\"\n  \
+         zonesdir: \"{path}\"\n  database: \"\"\n  pidfile: \"{path}/nsd.pid\"\n  xfrdfile: \"{path}/xfrd.state\"\n  \
+         zonelistfile: \"{path}/zone.list\"\n  xfrdir: \"{path}\"\n  verbosity: 2\n  hide-version: yes\n\
+         remote-control:\n  control-enable: no\n{key_clause}\
+         zone:\n  name: \"{origin}\"\n  zonefile: \"{file}\"\n  outgoing-interface: {ip}\n  \
+         notify: {secondary_ip}@{secondary_port} {key_name}\n  provide-xfr: {secondary_ip} {key_name}\n",
+        ip = address.ip(),
+        port = address.port(),
+        origin = zone.origin,
+        file = zone.file_name(),
+        secondary_ip = primary.secondary.ip(),
+        secondary_port = primary.secondary.port(),
+    );
+    let config_path = write_file(&directory, PROGRAM, "nsd.conf", &config)?;
+    let mut command = Command::new(nsd);
+    command.arg("-d").arg("-c").arg(config_path);
+    start(
+        PROGRAM,
+        command,
+        address,
+        directory,
+        Some(zone.origin.clone()),
+    )
+}
+
+/// Knot as the primary of `primary.zone` on `address`, with IXFR from the differences between
+/// zone file versions (`zonefile-load: difference`); `knotc -s DIR/knot.sock zone-reload ZONE`
+/// (`Peer::directory`) rereads the file and NOTIFYs.
+pub fn start_knot_primary(address: SocketAddr, primary: &PrimaryZone) -> Result<Peer, PeerError> {
+    const PROGRAM: &str = "knotd";
+    let knotd = find_tool(PROGRAM).ok_or(PeerError::NotInstalled(PROGRAM))?;
+    let directory = new_directory(PROGRAM)?;
+    let path = directory.path().display().to_string();
+    let zone = &primary.zone;
+    let file = write_file(&directory, PROGRAM, &zone.file_name(), &zone.text)?;
+    let (key_clause, key_line) = match &primary.key {
+        Some((name, secret)) => (
+            format!("key:\n  - id: {name}\n    algorithm: hmac-sha256\n    secret: {secret}\n"),
+            format!("    key: {name}\n"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let config = format!(
+        "server:\n    rundir: \"{path}\"\n    listen: {ip}@{port}\n\
+         log:\n  - target: stderr\n    any: info\n\
+         database:\n    storage: \"{path}\"\n\
+         control:\n    listen: \"{path}/knot.sock\"\n{key_clause}\
+         remote:\n  - id: secondary\n    address: {secondary_ip}@{secondary_port}\n    via: {ip}\n{key_line}\
+         acl:\n  - id: transfer_to_secondary\n    address: {secondary_ip}\n    action: transfer\n{key_line}\
+         zone:\n  - domain: \"{origin}\"\n    file: \"{file}\"\n    notify: secondary\n    \
+         acl: transfer_to_secondary\n    zonefile-load: difference\n    zonefile-sync: -1\n",
+        ip = address.ip(),
+        port = address.port(),
+        origin = zone.origin,
+        file = file.display(),
+        secondary_ip = primary.secondary.ip(),
+        secondary_port = primary.secondary.port(),
+    );
+    let config_path = write_file(&directory, PROGRAM, "knot.conf", &config)?;
+    let mut command = Command::new(knotd);
+    command.arg("-c").arg(config_path);
     start(
         PROGRAM,
         command,

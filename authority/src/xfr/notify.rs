@@ -123,12 +123,15 @@ pub async fn notify(
         let Ok(mut bytes) = message.to_vec() else {
             return NotifyOutcome::Failed("cannot encode NOTIFY".to_string());
         };
-        let mut signer = target.key.clone().map(ResponseSigner::for_request);
-        if let Some(signer) = signer.as_mut() {
-            if signer.sign(&mut bytes).is_err() {
-                return NotifyOutcome::Failed("cannot sign NOTIFY".to_string());
+        let mut signer = match target.key.clone().map(ResponseSigner::for_request) {
+            Some(mut signer) => {
+                if signer.sign(&mut bytes).is_err() {
+                    return NotifyOutcome::Failed("cannot sign NOTIFY".to_string());
+                }
+                Some(signer.for_answers())
             }
-        }
+            None => None,
+        };
         if let Err(error) = socket.send(&bytes).await {
             return NotifyOutcome::Failed(error.to_string());
         }

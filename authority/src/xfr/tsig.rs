@@ -414,6 +414,12 @@ impl ResponseSigner {
         }
     }
 
+    /// After signing a request of ours: the check of its answers, the first of which is signed
+    /// over the request's MAC and all TSIG variables (RFC 8945 §5.3), not as a later message.
+    pub fn for_answers(self) -> ResponseSigner {
+        ResponseSigner::new(self.key, self.previous_mac)
+    }
+
     /// The MAC of the last message signed: a client checks the next answer against it.
     pub fn last_mac(&self) -> &[u8] {
         &self.previous_mac

@@ -11,6 +11,7 @@ mod local_zones;
 mod outages;
 mod resolver_hostile;
 mod resolver_soak;
+mod secondary;
 mod spoofing;
 mod startup_errors;
 mod transfers;

@@ -110,7 +110,7 @@ fn request(
             signer
                 .sign(&mut bytes)
                 .map_err(|error| PullError::Malformed(error.to_string()))?;
-            Some(AnswerChain::new(signer))
+            Some(AnswerChain::new(signer.for_answers()))
         }
         None => None,
     };

@@ -84,6 +84,9 @@ impl ZoneRefresher {
         refresher.load_copy();
         let served = refresher.copy.clone().filter(|_| !refresher.expired());
         refresher.serving = served.is_some();
+        if refresher.copy.is_some() && !refresher.serving {
+            tracing::warn!(zone = %refresher.config.origin, "secondary zone copy expired (no successful refresh within EXPIRE): answering SERVFAIL until a refresh succeeds");
+        }
         refresher
             .context
             .catalog

@@ -210,6 +210,7 @@ fn our_secondary_of_nsd_follows_notify_restarts_from_its_copy_and_refuses_strang
     // NSD before 4.7 keeps no IXFR data: it answers our IXFR with the whole zone.
     let line = transfer_line(&log, 2).unwrap_or_else(|| panic!("no transfer of serial 2:\n{log}"));
     assert!(line.contains(&format!("primary={primary}")), "{line}");
+    assert!(line.contains("kind=\"AXFR\""), "{line}");
 
     // The primary is gone; a restart serves the persisted copy at once.
     drop(nsd);

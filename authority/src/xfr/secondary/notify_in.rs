@@ -86,3 +86,92 @@ impl SecondaryZones {
         reply(ResponseCode::NoError, signer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use hickory_proto::op::{MessageType, Query};
+    use hickory_proto::rr::Name;
+
+    use super::*;
+    use crate::xfr::notify::NotifyTarget;
+    use crate::xfr::secondary::SecondaryZone;
+    use crate::xfr::tsig::{Keyring, TsigKey};
+
+    fn key() -> TsigKey {
+        TsigKey::new("xfr-key", "hmac-sha256", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0").unwrap()
+    }
+
+    fn zones(keyed: bool) -> SecondaryZones {
+        let primary = NotifyTarget {
+            address: "192.0.2.1:53".parse().unwrap(),
+            key: keyed.then(|| Arc::new(key())),
+        };
+        SecondaryZones::new(
+            vec![SecondaryZone {
+                origin: Name::from_ascii("example.test.").unwrap(),
+                primaries: vec![primary],
+            }],
+            Keyring::new([key()]).unwrap(),
+        )
+    }
+
+    fn notify(zone: &str, signed: bool) -> (Vec<u8>, Message) {
+        let mut message = Message::new(77, MessageType::Query, OpCode::Notify);
+        message.add_query(Query::query(
+            Name::from_ascii(zone).unwrap(),
+            RecordType::SOA,
+        ));
+        let mut bytes = message.to_vec().unwrap();
+        if signed {
+            ResponseSigner::for_request(Arc::new(key()))
+                .sign(&mut bytes)
+                .unwrap();
+        }
+        let decoded = Message::from_vec(&bytes).unwrap();
+        (bytes, decoded)
+    }
+
+    fn rcode(zones: &SecondaryZones, zone: &str, signed: bool, client: &str) -> ResponseCode {
+        let (bytes, message) = notify(zone, signed);
+        let answer = zones.answer_notify(&bytes, &message, client.parse().unwrap());
+        let answer = Message::from_vec(&answer).unwrap();
+        assert_eq!(answer.metadata.op_code, OpCode::Notify);
+        answer.metadata.response_code
+    }
+
+    #[test]
+    fn only_the_primary_address_may_notify() {
+        let zones = zones(false);
+        assert_eq!(
+            rcode(&zones, "example.test.", false, "192.0.2.1"),
+            ResponseCode::NoError
+        );
+        assert_eq!(
+            rcode(&zones, "example.test.", false, "192.0.2.2"),
+            ResponseCode::Refused
+        );
+        assert_eq!(
+            rcode(&zones, "other.test.", false, "192.0.2.1"),
+            ResponseCode::NotAuth
+        );
+    }
+
+    #[test]
+    fn a_primary_with_a_key_must_sign_its_notify() {
+        let zones = zones(true);
+        assert_eq!(
+            rcode(&zones, "example.test.", false, "192.0.2.1"),
+            ResponseCode::Refused
+        );
+        assert_eq!(
+            rcode(&zones, "example.test.", true, "192.0.2.1"),
+            ResponseCode::NoError
+        );
+        assert_eq!(
+            rcode(&zones, "example.test.", true, "192.0.2.9"),
+            ResponseCode::Refused
+        );
+    }
+}

@@ -248,3 +248,208 @@ pub fn describe(soa: &Record) -> String {
         _ => "no SOA".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A scripted primary on a loopback socket: each broken answer must be an error, never a zone.
+
+    use std::sync::Arc;
+
+    use hickory_proto::rr::rdata::{A, NS, SOA};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::xfr::tsig::TsigKey;
+
+    fn origin() -> Name {
+        Name::from_ascii("example.test.").unwrap()
+    }
+
+    fn soa(serial: u32) -> Record {
+        Record::from_rdata(
+            origin(),
+            3600,
+            RData::SOA(SOA::new(
+                origin(),
+                origin(),
+                serial,
+                3600,
+                900,
+                604_800,
+                300,
+            )),
+        )
+    }
+
+    fn body() -> Vec<Record> {
+        let ns = Name::from_ascii("ns.example.test.").unwrap();
+        vec![
+            Record::from_rdata(origin(), 3600, RData::NS(NS(ns.clone()))),
+            Record::from_rdata(ns, 300, RData::A(A::new(192, 0, 2, 1))),
+        ]
+    }
+
+    /// What the scripted primary sends for a transfer request: messages of records, then
+    /// whether it closes the connection early.
+    struct Script {
+        serial: u32,
+        transfer: Vec<Vec<Record>>,
+        key: Option<Arc<TsigKey>>,
+    }
+
+    fn answer(id: u16, records: &[Record]) -> Vec<u8> {
+        let mut message = Message::new(id, MessageType::Response, OpCode::Query);
+        message.metadata.authoritative = true;
+        for record in records {
+            message.add_answer(record.clone());
+        }
+        message.to_vec().unwrap()
+    }
+
+    /// Serves one connection: the SOA answer, then the scripted transfer, then closes.
+    async fn primary(script: Script) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            // The client's framing serves the scripted server side too.
+            let mut connection = Connection {
+                stream,
+                received: 0,
+            };
+            for answers in [vec![vec![soa(script.serial)]], script.transfer] {
+                let Ok(request) = connection.receive("request").await else {
+                    return;
+                };
+                let request = Message::from_vec(&request).unwrap();
+                let mut signer = script.key.clone().map(|key| {
+                    ResponseSigner::new(key, request.signature.as_ref().unwrap().data.mac.clone())
+                });
+                for records in answers {
+                    let mut bytes = answer(request.metadata.id, &records);
+                    if let Some(signer) = signer.as_mut() {
+                        signer.sign(&mut bytes).unwrap();
+                    }
+                    connection.send(&bytes).await.unwrap();
+                }
+            }
+        });
+        address
+    }
+
+    async fn pull_from(
+        script: Script,
+        ours: Option<u32>,
+        key: Option<Arc<TsigKey>>,
+    ) -> Result<Received, PullError> {
+        let address = primary(script).await;
+        let target = NotifyTarget { address, key };
+        let our_soa = ours.map(soa);
+        pull(&origin(), &target, None, our_soa.as_ref(), false).await
+    }
+
+    fn whole(serial: u32) -> Vec<Vec<Record>> {
+        let mut first = vec![soa(serial)];
+        first.extend(body());
+        vec![first, vec![soa(serial)]]
+    }
+
+    fn key(secret: &str) -> Arc<TsigKey> {
+        Arc::new(TsigKey::new("xfr-key", "hmac-sha256", secret).unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_axfr_in_two_messages_is_the_whole_zone() {
+        let script = Script {
+            serial: 3,
+            transfer: whole(3),
+            key: None,
+        };
+        let received = pull_from(script, None, None).await.unwrap();
+        assert!(matches!(received, Received::Whole { ref records, .. } if records.len() == 2));
+    }
+
+    #[tokio::test]
+    async fn the_same_serial_is_up_to_date_without_a_transfer() {
+        let script = Script {
+            serial: 3,
+            transfer: Vec::new(),
+            key: None,
+        };
+        let received = pull_from(script, Some(3), None).await.unwrap();
+        assert_eq!(received.kind(), "SOA");
+    }
+
+    #[tokio::test]
+    async fn a_serial_going_backwards_is_refused() {
+        let script = Script {
+            serial: 2,
+            transfer: whole(2),
+            key: None,
+        };
+        let error = pull_from(script, Some(5), None).await.unwrap_err();
+        assert!(
+            matches!(error, PullError::SerialBackwards { ours: 5, theirs: 2 }),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_closed_before_the_closing_soa_is_truncated() {
+        let mut transfer = whole(3);
+        transfer.pop();
+        let script = Script {
+            serial: 3,
+            transfer,
+            key: None,
+        };
+        let error = pull_from(script, None, None).await.unwrap_err();
+        assert!(matches!(error, PullError::Truncated), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_out_of_zone_record_is_refused() {
+        let mut transfer = whole(3);
+        transfer[0].push(Record::from_rdata(
+            Name::from_ascii("www.elsewhere.test.").unwrap(),
+            300,
+            RData::A(A::new(192, 0, 2, 9)),
+        ));
+        let script = Script {
+            serial: 3,
+            transfer,
+            key: None,
+        };
+        let error = pull_from(script, None, None).await.unwrap_err();
+        assert!(matches!(error, PullError::OutOfZone(_)), "{error}");
+    }
+
+    #[tokio::test]
+    async fn signed_answers_verify_with_the_right_key_only() {
+        let right = key("c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0");
+        let script = Script {
+            serial: 3,
+            transfer: whole(3),
+            key: Some(right.clone()),
+        };
+        assert!(pull_from(script, None, Some(right.clone())).await.is_ok());
+        let wrong = key("d3Jvbmd3cm9uZ3dyb25nd3Jvbmd3cm9uZw==");
+        let script = Script {
+            serial: 3,
+            transfer: whole(3),
+            key: Some(wrong),
+        };
+        let error = pull_from(script, None, Some(right.clone()))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, PullError::Tsig(_)), "{error}");
+        // An unsigned answer to a signed request is refused too.
+        let script = Script {
+            serial: 3,
+            transfer: whole(3),
+            key: None,
+        };
+        let error = pull_from(script, None, Some(right)).await.unwrap_err();
+        assert!(matches!(error, PullError::Tsig(_)), "{error}");
+    }
+}

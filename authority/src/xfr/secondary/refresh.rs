@@ -279,11 +279,14 @@ impl ZoneRefresher {
         let files = self.files.clone();
         let source = PathBuf::from(format!("transfer from {}", primary.address));
         let built = tokio::task::spawn_blocking(move || {
+            // Journaled only when someone may transfer from us: a difference costs a pass over both versions.
+            let journaled = context.settings.is_active();
             let (zone, difference) = match received {
                 Received::Whole { soa, records } => {
                     let zone = build_secondary_zone(&origin, soa, records, source)?;
                     let difference = previous
                         .as_deref()
+                        .filter(|_| journaled)
                         .and_then(|previous| Difference::between(previous, &zone));
                     (zone, difference.map(|difference| vec![difference]))
                 }
@@ -303,7 +306,7 @@ impl ZoneRefresher {
             };
             let zone = Arc::new(zone);
             context.catalog.install_secondary(&origin, Some(zone.clone()));
-            if context.settings.is_active() {
+            if journaled {
                 for difference in difference.into_iter().flatten() {
                     context.journals.record(&origin, difference);
                 }

@@ -68,3 +68,56 @@ pub fn keep_secondaries(next: Catalog, current: &Catalog, sources: &[ZoneSource]
         missing.into_iter().chain(kept_missing),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use hickory_proto::rr::rdata::{A, NS, SOA};
+    use hickory_proto::rr::{RData, Record, RecordType};
+
+    use super::*;
+    use crate::catalog::zones::{LoadOptions, ZoneFor};
+    use crate::xfr::secondary::apply::build_secondary_zone;
+
+    fn zone(origin: &Name) -> Arc<Zone> {
+        let ns = Name::from_ascii("ns")
+            .unwrap()
+            .append_domain(origin)
+            .unwrap();
+        let soa = Record::from_rdata(
+            origin.clone(),
+            3600,
+            RData::SOA(SOA::new(ns.clone(), ns.clone(), 1, 3600, 900, 604_800, 300)),
+        );
+        let records = vec![
+            Record::from_rdata(origin.clone(), 3600, RData::NS(NS(ns.clone()))),
+            Record::from_rdata(ns, 300, RData::A(A::new(192, 0, 2, 1))),
+        ];
+        Arc::new(build_secondary_zone(origin, soa, records, PathBuf::from("t")).unwrap())
+    }
+
+    #[test]
+    fn an_installed_zone_survives_a_reload_and_a_withdrawn_one_is_servfail() {
+        let origin = Name::from_ascii("example.test.").unwrap();
+        let lower = LowerName::new(&origin);
+        let (shared, _) = SharedCatalog::load_with(Vec::new(), LoadOptions::default());
+        shared.install_secondary(&origin, None);
+        assert!(matches!(
+            shared.current().zone_for(&lower, RecordType::SOA),
+            ZoneFor::NotLoaded
+        ));
+        shared.install_secondary(&origin, Some(zone(&origin)));
+        shared.reload();
+        assert!(matches!(
+            shared.current().zone_for(&lower, RecordType::SOA),
+            ZoneFor::Loaded(_)
+        ));
+        shared.install_secondary(&origin, None);
+        shared.reload();
+        assert!(matches!(
+            shared.current().zone_for(&lower, RecordType::SOA),
+            ZoneFor::NotLoaded
+        ));
+    }
+}

@@ -147,14 +147,18 @@ fn knot_reload(knot: &Peer) {
     );
 }
 
-/// The `secondary zone transferred` log line for `serial`, if any.
-fn transfer_line(log: &str, serial: u32) -> Option<String> {
-    log.lines()
-        .find(|line| {
-            line.contains("secondary zone transferred")
-                && line.contains(&format!("serial={serial} "))
-        })
-        .map(str::to_string)
+/// Waits (bounded) for a line of our log: lines are read from its pipe by another thread, so one
+/// written just before an answer may not have been read yet when the answer arrives.
+fn log_line(ours: &mut Process, pattern: &str) -> String {
+    ours.wait_for_line(pattern, FOLLOW_BOUND)
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The `secondary zone transferred` log line for `serial`.
+fn transfer_line(ours: &mut Process, serial: u32) -> String {
+    let line = log_line(ours, &format!("serial={serial} records="));
+    assert!(line.contains("secondary zone transferred"), "{line}");
+    line
 }
 
 /// A NOTIFY for ORIGIN sent to `server` from `source`: the answer's rcode.
@@ -187,30 +191,31 @@ fn our_secondary_of_nsd_follows_notify_restarts_from_its_copy_and_refuses_strang
     };
     let nsd = e2e::start_nsd_primary(primary, &zone).unwrap_or_else(|error| panic!("{error}"));
     let flag = ["--secondary".to_string(), format!("{ORIGIN}={primary}")];
-    let ours = start_ours(ours_address, &state, &flag);
+    let mut ours = start_ours(ours_address, &state, &flag);
     wait_for_serial(ours_address, 1, &ours, &nsd);
     assert_eq!(answers_of(ours_address), answers_of(primary));
 
     // RFC 1996 §4.7 leaves it to us: a NOTIFY from anyone but the primary is refused.
     let stranger = loopback_for(test, 2).ip();
     assert_eq!(notify_from(stranger, ours_address), ResponseCode::Refused);
-    assert!(
-        ours.output().contains("NOTIFY refused"),
-        "{}",
-        ours.output()
-    );
+    log_line(&mut ours, "NOTIFY refused");
 
     rewrite_zone(&nsd, &zone_text(2, LONG_TIMERS));
     hang_up(nsd.id());
     wait_for_serial(ours_address, 2, &ours, &nsd);
     let after_change = answers_of(ours_address);
     assert_eq!(after_change, answers_of(primary));
-    let log = ours.output();
-    assert!(log.contains("NOTIFY received"), "{log}");
+    log_line(&mut ours, "NOTIFY received");
     // NSD before 4.7 keeps no IXFR data: it answers our IXFR with the whole zone.
-    let line = transfer_line(&log, 2).unwrap_or_else(|| panic!("no transfer of serial 2:\n{log}"));
+    let line = transfer_line(&mut ours, 2);
     assert!(line.contains(&format!("primary={primary}")), "{line}");
     assert!(line.contains("kind=\"AXFR\""), "{line}");
+
+    // SIGHUP rereads zone files; the secondary zone has none and stays as transferred.
+    hang_up(ours.id());
+    ours.wait_for_line("reload done", FOLLOW_BOUND)
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(answers_of(ours_address), after_change);
 
     // The primary is gone; a restart serves the persisted copy at once.
     drop(nsd);
@@ -251,7 +256,7 @@ fn our_secondary_of_knot_with_tsig_takes_ixfr_and_a_wrong_key_keeps_the_copy() {
             .unwrap_or_else(|error| panic!("{error}"));
         vec!["--config".to_string(), path.display().to_string()]
     };
-    let ours = start_ours(ours_address, &state, &config(secret));
+    let mut ours = start_ours(ours_address, &state, &config(secret));
     wait_for_serial(ours_address, 1, &ours, &knot);
     assert_eq!(answers_of(ours_address), answers_of(primary));
 
@@ -260,9 +265,8 @@ fn our_secondary_of_knot_with_tsig_takes_ixfr_and_a_wrong_key_keeps_the_copy() {
     wait_for_serial(ours_address, 2, &ours, &knot);
     let after_change = answers_of(ours_address);
     assert_eq!(after_change, answers_of(primary));
-    let log = ours.output();
-    assert!(log.contains("NOTIFY received"), "{log}");
-    let line = transfer_line(&log, 2).unwrap_or_else(|| panic!("no transfer of serial 2:\n{log}"));
+    log_line(&mut ours, "NOTIFY received");
+    let line = transfer_line(&mut ours, 2);
     assert!(
         line.contains("kind=\"IXFR\""),
         "Knot offers IXFR, we took: {line}"
@@ -302,7 +306,7 @@ fn our_secondary_expires_its_copy_when_the_primary_is_gone() {
         key: None,
     };
     let nsd = e2e::start_nsd_primary(primary, &zone).unwrap_or_else(|error| panic!("{error}"));
-    let ours = start_ours(
+    let mut ours = start_ours(
         ours_address,
         &directory.path().join("state"),
         &["--secondary".to_string(), format!("{ORIGIN}={primary}")],
@@ -318,9 +322,5 @@ fn our_secondary_expires_its_copy_when_the_primary_is_gone() {
         );
         std::thread::sleep(POLL_PAUSE);
     }
-    assert!(
-        ours.output().contains("secondary zone expired"),
-        "{}",
-        ours.output()
-    );
+    log_line(&mut ours, "secondary zone expired");
 }

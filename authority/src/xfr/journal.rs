@@ -199,16 +199,14 @@ impl Journal {
             return None;
         }
         let bytes = std::fs::read(path).ok()?;
-        // The body is encoded on its own: compression pointers count from its start.
-        let body = bytes.strip_prefix(JOURNAL_MAGIC)?;
-        let mut decoder = BinDecoder::new(body);
+        let mut reader = RecordReader::new(bytes.strip_prefix(JOURNAL_MAGIC)?);
         let mut journal = Journal::default();
-        let count = decoder.read_u32().ok()?.unverified();
-        for _ in 0..count.min(JOURNAL_MAX_DIFFERENCES as u32) {
-            let old_soa = Record::read(&mut decoder).ok()?;
-            let removed = read_records(&mut decoder)?;
-            let new_soa = Record::read(&mut decoder).ok()?;
-            let added = read_records(&mut decoder)?;
+        let count = reader.count()?;
+        for _ in 0..count.min(JOURNAL_MAX_DIFFERENCES) {
+            let old_soa = reader.record()?;
+            let removed = reader.records()?;
+            let new_soa = reader.record()?;
+            let added = reader.records()?;
             journal.push(Difference {
                 old_soa,
                 removed,
@@ -216,56 +214,99 @@ impl Journal {
                 added,
             });
         }
-        decoder.is_empty().then_some(journal)
+        reader.is_empty().then_some(journal)
     }
 
     /// Writes the journal to `path` (a new file renamed over the old, so a crash leaves one or the other).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let mut body = Vec::new();
-        {
-            let mut encoder = BinEncoder::new(&mut body);
-            let failed = |_| std::io::Error::other("record does not encode");
-            encoder
-                .emit_u32(self.differences.len() as u32)
-                .map_err(failed)?;
-            for difference in &self.differences {
-                difference.old_soa.emit(&mut encoder).map_err(failed)?;
-                write_records(&mut encoder, &difference.removed).map_err(failed)?;
-                difference.new_soa.emit(&mut encoder).map_err(failed)?;
-                write_records(&mut encoder, &difference.added).map_err(failed)?;
-            }
-        }
         let mut bytes = JOURNAL_MAGIC.to_vec();
-        bytes.extend_from_slice(&body);
+        push_count(&mut bytes, self.differences.len());
+        for difference in &self.differences {
+            push_record(&mut bytes, &difference.old_soa)?;
+            push_records(&mut bytes, &difference.removed)?;
+            push_record(&mut bytes, &difference.new_soa)?;
+            push_records(&mut bytes, &difference.added)?;
+        }
         write_atomically(path, &bytes)
     }
 }
 
-/// First octets of a journal file: what it is and its format version.
-const JOURNAL_MAGIC: &[u8] = b"authority-journal-1\n";
+/// First octets of a journal file: what it is and its format version (2: records framed one by
+/// one; version 1 encoded the body as one message, which cannot exceed 64 KiB).
+const JOURNAL_MAGIC: &[u8] = b"authority-journal-2\n";
 
-fn write_records(
-    encoder: &mut BinEncoder<'_>,
-    records: &[Record],
-) -> Result<(), hickory_proto::ProtoError> {
-    encoder.emit_u32(records.len() as u32)?;
-    for record in records {
-        record.emit(encoder)?;
+/// Appends a count (four octets) to a state file.
+pub fn push_count(bytes: &mut Vec<u8>, count: usize) {
+    bytes.extend_from_slice(&(count as u32).to_be_bytes());
+}
+
+/// Appends one record to a state file: two octets of length, then its wire form (names compressed
+/// within the record only, so each decodes on its own and a file may exceed 64 KiB).
+pub fn push_record(bytes: &mut Vec<u8>, record: &Record) -> std::io::Result<()> {
+    let mut wire = Vec::with_capacity(64);
+    {
+        let mut encoder = BinEncoder::new(&mut wire);
+        record
+            .emit(&mut encoder)
+            .map_err(|error| std::io::Error::other(format!("record does not encode: {error}")))?;
     }
+    let length = u16::try_from(wire.len())
+        .map_err(|_| std::io::Error::other("record longer than 65,535 octets"))?;
+    bytes.extend_from_slice(&length.to_be_bytes());
+    bytes.extend_from_slice(&wire);
     Ok(())
 }
 
-fn read_records(decoder: &mut BinDecoder<'_>) -> Option<Vec<Record>> {
-    let count = decoder.read_u32().ok()?.unverified() as usize;
-    // Each record takes at least MIN_RECORD_BYTES: no allocation for counts the file cannot hold.
-    if count > decoder.len() / crate::limits::MIN_RECORD_BYTES + 1 {
-        return None;
+fn push_records(bytes: &mut Vec<u8>, records: &[Record]) -> std::io::Result<()> {
+    push_count(bytes, records.len());
+    records
+        .iter()
+        .try_for_each(|record| push_record(bytes, record))
+}
+
+/// Reads what `push_count` and `push_record` wrote; `None` at the first damaged octet.
+pub struct RecordReader<'bytes> {
+    bytes: &'bytes [u8],
+}
+
+impl<'bytes> RecordReader<'bytes> {
+    pub fn new(bytes: &'bytes [u8]) -> RecordReader<'bytes> {
+        RecordReader { bytes }
     }
-    let mut records = Vec::with_capacity(count);
-    for _ in 0..count {
-        records.push(Record::read(decoder).ok()?);
+
+    pub fn count(&mut self) -> Option<usize> {
+        let (count, rest) = self.bytes.split_first_chunk::<4>()?;
+        self.bytes = rest;
+        Some(u32::from_be_bytes(*count) as usize)
     }
-    Some(records)
+
+    pub fn record(&mut self) -> Option<Record> {
+        let (length, rest) = self.bytes.split_first_chunk::<2>()?;
+        let length = usize::from(u16::from_be_bytes(*length));
+        let wire = rest.get(..length)?;
+        self.bytes = rest.get(length..)?;
+        let mut decoder = BinDecoder::new(wire);
+        let record = Record::read(&mut decoder).ok()?;
+        decoder.is_empty().then_some(record)
+    }
+
+    /// A count, then that many records.
+    pub fn records(&mut self) -> Option<Vec<Record>> {
+        let count = self.count()?;
+        // Each record takes at least MIN_RECORD_BYTES: no allocation for counts the file cannot hold.
+        if count > self.bytes.len() / crate::limits::MIN_RECORD_BYTES + 1 {
+            return None;
+        }
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            records.push(self.record()?);
+        }
+        Some(records)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
 }
 
 /// Writes `bytes` to `path.tmp`, syncs, and renames it over `path`.
@@ -370,6 +411,29 @@ mod tests {
         bytes.truncate(bytes.len() - 3);
         std::fs::write(&path, bytes).unwrap();
         assert_eq!(Journal::load(&path), None);
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn a_journal_larger_than_one_message_survives_a_save_and_load() {
+        // Regression: the body was once encoded as one message, which stops at 64 KiB.
+        let directory = std::env::temp_dir().join(format!("journal-large-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join("example.test.journal");
+        let added: Vec<Record> = (0..5000u32)
+            .map(|index| {
+                Record::from_rdata(
+                    Name::from_ascii(format!("host{index}.example.test.")).unwrap(),
+                    300,
+                    RData::A(A::new(10, 0, (index >> 8) as u8, index as u8)),
+                )
+            })
+            .collect();
+        let mut journal = Journal::default();
+        journal.push(Difference::of_records(soa(1), &[], soa(2), &added));
+        journal.save(&path).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 65_535);
+        assert_eq!(Journal::load(&path), Some(journal));
         std::fs::remove_dir_all(directory).unwrap();
     }
 

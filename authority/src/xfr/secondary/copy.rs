@@ -4,10 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use hickory_proto::rr::{Name, Record, RecordType};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 
-use crate::limits::{MAX_STATE_FILE_BYTES, MIN_RECORD_BYTES};
-use crate::xfr::journal::{write_atomically, zone_records};
+use crate::limits::MAX_STATE_FILE_BYTES;
+use crate::xfr::journal::{push_count, push_record, write_atomically, zone_records, RecordReader};
 use crate::xfr::serial::state_file_stem;
 use crate::zone::prepared::Zone;
 
@@ -35,17 +34,12 @@ impl CopyFiles {
     /// Writes the zone's records (a new file renamed over the old) and the refresh time.
     pub fn save(&self, zone: &Zone, refreshed: u64) -> std::io::Result<()> {
         let records = zone_records(zone);
-        let mut body = Vec::with_capacity(records.len() * 48);
-        {
-            let mut encoder = BinEncoder::new(&mut body);
-            let failed = |_| std::io::Error::other("record does not encode");
-            encoder.emit_u32(records.len() as u32).map_err(failed)?;
-            for record in &records {
-                record.emit(&mut encoder).map_err(failed)?;
-            }
+        let mut bytes = Vec::with_capacity(COPY_MAGIC.len() + records.len() * 48);
+        bytes.extend_from_slice(COPY_MAGIC);
+        push_count(&mut bytes, records.len());
+        for record in &records {
+            push_record(&mut bytes, record)?;
         }
-        let mut bytes = COPY_MAGIC.to_vec();
-        bytes.extend_from_slice(&body);
         write_atomically(&self.records, &bytes)?;
         self.save_refreshed(refreshed)
     }
@@ -66,18 +60,11 @@ impl CopyFiles {
         let body = bytes
             .strip_prefix(COPY_MAGIC)
             .ok_or("not a secondary zone copy")?;
-        let mut decoder = BinDecoder::new(body);
-        let damaged = |_| "damaged (a record does not decode)".to_string();
-        let count = decoder.read_u32().map_err(damaged)?.unverified() as usize;
-        // Each record takes at least MIN_RECORD_BYTES: no allocation for counts the file cannot hold.
-        if count > decoder.len() / MIN_RECORD_BYTES + 1 {
-            return Err("damaged (record count)".to_string());
-        }
-        let mut records = Vec::with_capacity(count);
-        for _ in 0..count {
-            records.push(Record::read(&mut decoder).map_err(damaged)?);
-        }
-        if !decoder.is_empty() {
+        let mut reader = RecordReader::new(body);
+        let records = reader
+            .records()
+            .ok_or("damaged (a record does not decode)")?;
+        if !reader.is_empty() {
             return Err("damaged (trailing octets)".to_string());
         }
         match records.first() {
@@ -120,10 +107,18 @@ mod tests {
             )),
         );
         let ns_name = Name::from_ascii("ns.example.test.").unwrap();
-        let records = vec![
+        let mut records = vec![
             Record::from_rdata(origin.clone(), 3600, RData::NS(NS(ns_name.clone()))),
             Record::from_rdata(ns_name, 300, RData::A(A::new(192, 0, 2, 1))),
         ];
+        // More than 64 KiB of records: the file is not one DNS message.
+        records.extend((0..5000u32).map(|index| {
+            Record::from_rdata(
+                Name::from_ascii(format!("host{index}.example.test.")).unwrap(),
+                300,
+                RData::A(A::new(10, 0, (index >> 8) as u8, index as u8)),
+            )
+        }));
         let zone = build_secondary_zone(&origin, soa, records, PathBuf::from("t")).unwrap();
         let directory =
             std::env::temp_dir().join(format!("secondary-copy-test-{}", std::process::id()));
@@ -131,7 +126,7 @@ mod tests {
         let files = CopyFiles::new(&directory, &origin);
         files.save(&zone, 1234).unwrap();
         let loaded = files.load().unwrap();
-        assert_eq!(loaded.len(), 3);
+        assert_eq!(loaded.len(), 5003);
         assert_eq!(loaded[0].record_type(), RecordType::SOA);
         assert_eq!(files.load_refreshed(), Some(1234));
         let mut bytes = std::fs::read(&files.records).unwrap();

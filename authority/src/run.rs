@@ -221,7 +221,11 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     let server =
         crate::listen::serve(handler, &options.listen, listen_options).map_err(RunError::Listen)?;
     // The listener logs the ready line naming every bound address; add what is served.
-    tracing::info!(zones = catalog.current().zones().count(), "serving zones");
+    tracing::info!(
+        zones = catalog.current().zones().count(),
+        secondary = options.secondaries.len(),
+        "serving zones"
+    );
     // Signatures are refreshed by a reload when the oldest nears expiry (Knot's `rrsig-refresh`).
     let mut refresh = tokio::time::interval(crate::limits::SIGNATURE_REFRESH_CHECK);
     refresh.tick().await;

@@ -1,6 +1,7 @@
 //! Our authority as a secondary of NSD and of Knot: first transfer, same answers as the primary,
 //! NOTIFY → the new serial (IXFR where the primary offers it), restart from the persisted copy with
-//! the primary gone, expiry → SERVFAIL, TSIG right and wrong key, NOTIFY from a stranger refused.
+//! the primary gone, expiry → SERVFAIL, TSIG right and wrong key, NOTIFY from a stranger refused, and
+//! a zone given both as a file and as a secondary refused at start.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::Command;
@@ -323,4 +324,28 @@ fn our_secondary_expires_its_copy_when_the_primary_is_gone() {
         std::thread::sleep(POLL_PAUSE);
     }
     log_line(&mut ours, "secondary zone expired");
+}
+
+#[test]
+fn a_zone_both_served_from_a_file_and_pulled_is_refused_at_start() {
+    let test = "secondary_and_file";
+    let directory = TempDir::new(test).unwrap_or_else(|error| panic!("{error}"));
+    let file = directory
+        .write(
+            "sec.test.yaml",
+            "'':\n  - type: NS\n    value: ns1.sec.test.\nns1: {type: A, value: 192.0.2.1}\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+    let output = Command::new(e2e::workspace_binary("authority", "authority"))
+        .args(["--listen", &loopback_for(test, 0).to_string()])
+        .args(["--secondary", &format!("{ORIGIN}=192.0.2.1")])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("both served from a file and pulled as a secondary"),
+        "{stderr}"
+    );
 }

@@ -6,6 +6,7 @@
 //! → `refresh`: a walk past the cache, its reply stored as any walk's (the entry renewed).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -36,6 +37,8 @@ pub struct Refresh {
 #[derive(Default)]
 pub(crate) struct RefreshQueue {
     state: Mutex<QueueState>,
+    /// Whether `waiting` may hold something: one load per answered query, no lock.
+    any_waiting: AtomicBool,
 }
 
 #[derive(Default)]
@@ -57,7 +60,12 @@ impl RefreshQueue {
             return false;
         }
         state.waiting.push(refresh);
+        self.any_waiting.store(true, Ordering::Release);
         true
+    }
+
+    fn any_waiting(&self) -> bool {
+        self.any_waiting.load(Ordering::Acquire)
     }
 
     /// The waiting questions, now counted as running until `finished`.
@@ -65,6 +73,7 @@ impl RefreshQueue {
         let Ok(mut state) = self.state.lock() else {
             return Vec::new();
         };
+        self.any_waiting.store(false, Ordering::Release);
         let taken = std::mem::take(&mut state.waiting);
         state.running.extend(taken.iter().cloned());
         taken
@@ -105,6 +114,12 @@ impl Resolver {
         if self.config.prefetch && self.cache.prefetch_due(name, record_type, self.clock.now()) {
             self.queue_refresh(name, record_type);
         }
+    }
+
+    /// Whether refreshes wait to be taken: the host checks after every answer, cache hits
+    /// included, so a prefetch starts while its entry is still fresh.
+    pub fn refreshes_waiting(&self) -> bool {
+        self.refreshes.any_waiting()
     }
 
     /// The refreshes queued since the last call, for the host to run with `refresh`.

@@ -395,6 +395,16 @@ impl<R: Resolve> ResolverHandler<R> {
             .answer_from_cache_bytes(&query, query.size_limit(protocol))
     }
 
+    /// Serve-expired and prefetch refreshes, each in a task of its own; the resolver's queue
+    /// keeps one per question and bounds them.
+    fn start_refreshes(&self) {
+        let resolver = self.in_flight.resolver();
+        for refresh in resolver.take_refreshes() {
+            let resolver = resolver.clone();
+            tokio::spawn(async move { resolver.refresh(refresh).await });
+        }
+    }
+
     fn reject(&self, rejection: Rejection) -> Option<Vec<u8>> {
         let statistics = &self.statistics;
         match rejection {
@@ -435,17 +445,19 @@ impl<R: Resolve> Handler for ResolverHandler<R> {
         request: &[u8],
         context: RequestContext,
     ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
-        self.answer_with_keepalive(request, context)
+        async move {
+            let response = self.answer_with_keepalive(request, context).await;
+            // A cache hit finishes at the listener's first poll and gets no `after_send`: the
+            // prefetch or stale refresh it queued starts here, while the entry is still fresh.
+            if self.in_flight.resolver().refreshes_waiting() {
+                self.start_refreshes();
+            }
+            response
+        }
     }
 
     fn after_send(&self) {
-        let resolver = self.in_flight.resolver();
-        resolver.after_answer();
-        // Serve-expired and prefetch refreshes, each in a task of its own once the client has
-        // its answer; the resolver's queue keeps one per question and bounds them.
-        for refresh in resolver.take_refreshes() {
-            let resolver = resolver.clone();
-            tokio::spawn(async move { resolver.refresh(refresh).await });
-        }
+        self.in_flight.resolver().after_answer();
+        self.start_refreshes();
     }
 }

@@ -71,6 +71,11 @@ pub trait Resolve: Send + Sync + 'static {
     /// has none.
     fn after_answer(&self) {}
 
+    /// Whether `take_refreshes` has something (cheap: checked after every answer).
+    fn refreshes_waiting(&self) -> bool {
+        false
+    }
+
     /// Background refreshes (serve-expired, prefetch) the engine wants run; the default none.
     fn take_refreshes(&self) -> Vec<Refresh> {
         Vec::new()
@@ -179,6 +184,10 @@ impl Resolve for crate::Resolver {
     fn after_answer(&self) {
         self.store_deferred();
         self.transport.after_answer();
+    }
+
+    fn refreshes_waiting(&self) -> bool {
+        crate::Resolver::refreshes_waiting(self)
     }
 
     fn take_refreshes(&self) -> Vec<Refresh> {

@@ -3,7 +3,8 @@
 //!
 //! It writes what `message::encode_response` would send, or nothing (`None`: the message path,
 //! which stays the reference, answers): for authority or additional records, other types or
-//! classes, an owner out of chain order, AD set, or a response over the client's limit.
+//! classes, an owner out of chain order, AD set, EDNS options (EDE 3 on a stale answer, NSID),
+//! or a response over the client's limit.
 //! hickory's encoder keeps every written label as a compression candidate (allocating each):
 //! about 4,600 instructions for a one-record answer.
 
@@ -28,6 +29,11 @@ pub(crate) fn write_walk_answer(
         || response.metadata.authentic_data
         || !response.authorities.is_empty()
         || !response.additionals.is_empty()
+        // `write_opt` writes our bare OPT: options the response carries must not be lost.
+        || response
+            .edns
+            .as_ref()
+            .is_some_and(|edns| !edns.options().options.is_empty())
     {
         return None;
     }

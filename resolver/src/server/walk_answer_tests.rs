@@ -145,6 +145,20 @@ fn anything_else_is_left_to_the_message_path() {
 }
 
 #[test]
+fn a_stale_answer_keeps_its_extended_dns_error() {
+    // Regression: the daemon served stale data without EDE 3, this path writing a bare OPT.
+    let packet = query("www.example.", RecordType::A, Some((1232, false)));
+    let mut stale = response(&packet, vec![a("www.example.", 1)], Vec::new());
+    crate::refresh::mark_stale(&mut stale);
+    let (fast, slow) = both(&packet, stale, Protocol::Udp);
+    assert!(fast.is_none(), "the message path writes the option");
+    let slow = Message::from_vec(&slow).unwrap();
+    let edns = slow.edns.unwrap();
+    let codes: Vec<u16> = edns.options().options.iter().map(|(code, _)| u16::from(*code)).collect();
+    assert_eq!(codes, [15], "EDE");
+}
+
+#[test]
 fn an_answer_over_the_clients_limit_is_left_to_the_message_path_which_truncates() {
     // 512 bytes without EDNS: 40 A records of 16 bytes each do not fit.
     let packet = query("many.example.", RecordType::A, None);

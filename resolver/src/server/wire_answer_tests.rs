@@ -610,3 +610,37 @@ fn wildcard_hits_carry_their_nsec_proof_to_do_clients() {
     let replaced = parsed(&slow_answer(&resolver, &expanded, Protocol::Udp));
     assert!(replaced.authorities.is_empty());
 }
+
+#[test]
+fn a_cache_hit_in_the_last_tenth_starts_its_prefetch_at_once() {
+    // Regression: a hit finishes at the listener's first poll, which calls no `after_send`; the
+    // prefetch it queued waited for some later miss, and the entry expired first.
+    let clock = Arc::new(ManualClock::new());
+    let config = ResolverConfig {
+        prefetch: true,
+        ..ResolverConfig::default()
+    };
+    let resolver = Arc::new(Resolver::new(config, Arc::new(NoNetwork), clock.clone()));
+    let address = RData::A(A(Ipv4Addr::new(192, 0, 2, 1)));
+    resolver.cache.insert_rrset(
+        &[record("www.example.", 300, address)],
+        Trust::AnswerAuthoritative,
+        Duration::ZERO,
+    );
+    clock.advance(Duration::from_secs(290));
+    let handler = ResolverHandler::new(resolver.clone(), Policy::default(), Statistics::new());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let packet = query("www.example.", RecordType::A, None);
+    let answered = runtime
+        .block_on(authority::listen::Handler::handle(
+            &handler,
+            &packet,
+            client(),
+        ))
+        .unwrap();
+    assert_eq!(parsed(&answered).answers.len(), 1);
+    assert!(!resolver.refreshes_waiting(), "the prefetch was not started");
+}

@@ -9,6 +9,7 @@ mod lab;
 mod listener;
 mod local_zones;
 mod outages;
+mod resolver_features;
 mod resolver_hostile;
 mod resolver_soak;
 mod secondary;

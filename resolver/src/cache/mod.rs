@@ -151,9 +151,10 @@ impl RecordCache {
     }
 
     /// RFC 8767 §4: expired data may answer for `max_stale_seconds` past its expiry (inclusive,
-    /// as Unbound's `serve_expired_ttl < now` test); bogus data never (Unbound the same).
+    /// as Unbound's `serve_expired_ttl < now` test); bogus data never (Unbound the same), nor
+    /// data stored with TTL 0, which was only ever for its own transaction (RFC 1035 §3.2.1).
     fn may_serve_stale(&self, entry: &WireEntry, now: Duration) -> bool {
-        if !self.expiry.keep_expired || entry.validation().is_bogus() {
+        if !self.expiry.keep_expired || entry.validation().is_bogus() || entry.ttl() == 0 {
             return false;
         }
         self.expiry.max_stale_seconds == 0

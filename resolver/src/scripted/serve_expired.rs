@@ -116,3 +116,27 @@ async fn prefetch_refreshes_an_answer_asked_for_in_its_last_tenth() {
     let renewed = setup.resolver.resolve(&with_edns("www.example.com.")).await;
     assert_eq!(renewed.answers[0].ttl, 3_600);
 }
+
+#[tokio::test]
+async fn an_answer_that_came_with_ttl_0_is_never_served_stale() {
+    // RFC 1035 §3.2.1: TTL 0 data is for the transaction in progress only; it has no expiry
+    // to be served past (Unbound gives such a message no serve-expired window either).
+    let mut network = internet();
+    let mut zero = crate::scripted::network::a("www.example.com.", "192.0.2.80");
+    zero.ttl = 0;
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        crate::scripted::network::answer(vec![zero]),
+    );
+    let setup = setup(network, serving_expired(0));
+    let first = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert_eq!(first.answers[0].ttl, 0, "the asking client gets it");
+    setup.clock.advance(Duration::from_secs(1));
+    let sent_before = setup.network.sent_to(EXAMPLE_COM);
+    let again = setup.resolver.resolve(&with_edns("www.example.com.")).await;
+    assert!(!is_stale(&again), "{again:?}");
+    assert_eq!(again.answers[0].ttl, 0);
+    assert_eq!(setup.network.sent_to(EXAMPLE_COM), sent_before + 1);
+}

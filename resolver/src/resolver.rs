@@ -150,7 +150,7 @@ impl Resolver {
             // The walk's final reply first, so its NS set and addresses are in the cache.
             self.store_deferred();
         }
-        self.add_optional_sections(&mut response);
+        self.add_optional_sections(&mut response, stale);
         response
     }
 
@@ -182,7 +182,7 @@ impl Resolver {
         self.prefetch_if_due(question.name(), question.query_type());
         self.count_validation(resolution.verdict.security);
         let mut response = build_response(request, resolution);
-        self.add_optional_sections(&mut response);
+        self.add_optional_sections(&mut response, false);
         Some(response)
     }
 

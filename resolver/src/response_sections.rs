@@ -4,7 +4,7 @@
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::cache::Trust;
+use crate::cache::{Freshness, Trust};
 use crate::resolver::Resolver;
 
 impl Resolver {
@@ -13,7 +13,9 @@ impl Resolver {
     /// that an NS answer keeps the addresses of its servers (priming needs them); a full one has
     /// the zone's NS set in authority and the addresses of the NS targets in additional. Only
     /// what the cache holds is added (scrubbed data, TTLs counted down); nothing is fetched.
-    pub(crate) fn add_optional_sections(&self, response: &mut Message) {
+    /// A `stale` answer (RFC 8767) takes expired sets too, shown with serve-expired-reply-ttl,
+    /// as Unbound repeats the whole stored message.
+    pub(crate) fn add_optional_sections(&self, response: &mut Message, stale: bool) {
         let Some(question) = response.queries.first() else {
             return;
         };
@@ -28,13 +30,18 @@ impl Resolver {
             return;
         }
         let now = self.clock.now();
+        let freshness = if stale {
+            Freshness::AllowStale
+        } else {
+            Freshness::Fresh
+        };
         if !self.config.minimal_responses {
             let owner = response
                 .answers
                 .last()
                 .map(|record| record.name.clone())
                 .unwrap_or_else(|| question.name().clone());
-            let zone_ns = self.closest_ns_set(&owner, now);
+            let zone_ns = self.closest_ns_set(&owner, now, freshness);
             // The zone's NS set is not repeated when it is the answer itself.
             let in_answer = zone_ns.first().is_some_and(|first| {
                 response.answers.iter().any(|record| {
@@ -59,7 +66,7 @@ impl Resolver {
             for family in [RecordType::A, RecordType::AAAA] {
                 let records = self
                     .cache
-                    .get_rrset(target, family, DNSClass::IN, Trust::Glue, now)
+                    .get_rrset_with(target, family, DNSClass::IN, Trust::Glue, now, freshness)
                     .unwrap_or_default();
                 for record in records {
                     if !additionals.contains(&record) {
@@ -69,16 +76,36 @@ impl Resolver {
             }
         }
         response.additionals = additionals;
+        if stale {
+            let reply_ttl = self.config.serve_expired.reply_ttl;
+            for record in response
+                .authorities
+                .iter_mut()
+                .chain(response.additionals.iter_mut())
+                .filter(|record| record.ttl == 0)
+            {
+                record.ttl = reply_ttl;
+            }
+        }
     }
 
     /// The cached NS set of the closest zone holding `name` (the name itself first).
-    fn closest_ns_set(&self, name: &Name, now: std::time::Duration) -> Vec<Record> {
+    fn closest_ns_set(
+        &self,
+        name: &Name,
+        now: std::time::Duration,
+        freshness: Freshness,
+    ) -> Vec<Record> {
         let mut candidate = name.clone();
         loop {
-            if let Some(records) =
-                self.cache
-                    .get_rrset(&candidate, RecordType::NS, DNSClass::IN, Trust::Glue, now)
-            {
+            if let Some(records) = self.cache.get_rrset_with(
+                &candidate,
+                RecordType::NS,
+                DNSClass::IN,
+                Trust::Glue,
+                now,
+                freshness,
+            ) {
                 return records;
             }
             if candidate.is_root() {

@@ -388,6 +388,30 @@ impl RecordCache {
         })
     }
 
+    /// `get_rrset`, or with `AllowStale` an expired RRset inside its stale window (TTLs read 0).
+    pub fn get_rrset_with(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        minimum_trust: Trust,
+        now: Duration,
+        freshness: Freshness,
+    ) -> Option<Vec<Record>> {
+        let mut key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        self.cached_set_under(
+            &mut key,
+            name,
+            record_type,
+            class,
+            minimum_trust,
+            false,
+            now,
+            freshness,
+        )
+        .map(|set| set.records)
+    }
+
     /// `get_rrset` with the RRSIGs and the validation state (the validator's own lookups:
     /// a referral's DS, cached with its signatures).
     pub fn get_set(

@@ -87,3 +87,58 @@ async fn ns_answer_carries_its_servers_addresses_even_when_minimal() {
         );
     }
 }
+
+#[tokio::test]
+async fn full_responses_repeat_a_non_authoritative_answers_sections_fresh_and_stale() {
+    // A stub server answering without AA (as Unbound's scenarios often do): no referral taught
+    // us example.com.'s NS set, so only the answer's own sections can give it. Promiscuous NS
+    // scrubbing off, else the NS set beside a positive answer is removed before the cache.
+    const STUB: &str = "192.0.2.50";
+    let mut network = internet();
+    network.on(
+        STUB,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: false,
+            answers: vec![a("www.example.com.", "192.0.2.80")],
+            authorities: vec![ns("example.com.", "ns.example.com.")],
+            additionals: vec![a("ns.example.com.", STUB)],
+            ..Canned::default()
+        },
+    );
+    let stub = crate::config::StubZone {
+        suffix: name("example.com."),
+        addresses: vec![std::net::SocketAddr::new(ip(STUB), 53)],
+        ..crate::config::StubZone::default()
+    };
+    let config = ResolverConfig {
+        stub_zones: vec![stub],
+        scrub_promiscuous: false,
+        serve_expired: crate::config::ServeExpired {
+            enabled: true,
+            client_timeout_milliseconds: 0,
+            ..crate::config::ServeExpired::default()
+        },
+        ..full_responses()
+    };
+    let setup = setup(network, config);
+    let fresh = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(fresh.authorities, vec![ns("example.com.", "ns.example.com.")]);
+    assert_eq!(fresh.additionals, vec![a("ns.example.com.", STUB)]);
+    // RFC 8767: past every TTL the stale answer repeats them too, at serve-expired-reply-ttl.
+    setup.clock.advance(std::time::Duration::from_secs(3_601));
+    let stale = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let ttls = |records: &[hickory_proto::rr::Record]| -> Vec<u32> {
+        records.iter().map(|record| record.ttl).collect()
+    };
+    assert_eq!(ttls(&stale.answers), [30]);
+    assert_eq!(ttls(&stale.authorities), [30], "{stale:?}");
+    assert_eq!(ttls(&stale.additionals), [30], "{stale:?}");
+}

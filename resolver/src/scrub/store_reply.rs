@@ -168,8 +168,11 @@ impl Resolver {
         };
         // The authority and additional sections of a non-authoritative answer are hearsay that
         // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
-        // or an authoritative reply may update delegations.
-        let delegation_data_trusted = referral || reply.metadata.authoritative || priming;
+        // or an authoritative reply may update delegations. With minimal-responses off they are
+        // kept all the same (as Unbound stores every scrubbed section, at its lowest ranks):
+        // the answers repeat them (`response_sections.rs`).
+        let delegation_data_trusted =
+            referral || reply.metadata.authoritative || priming || !self.config.minimal_responses;
         let sections: &[(&Vec<Record>, Trust)] = if delegation_data_trusted {
             &[
                 (&reply.answers, answer_trust),

@@ -601,3 +601,39 @@ async fn server_that_drops_udp_but_answers_tcp_is_reached_over_tcp() {
         assert_eq!(second.elapsed, Duration::ZERO);
     }
 }
+
+#[tokio::test]
+async fn partial_answer_with_tc_whose_tcp_fails_is_neither_served_nor_cached() {
+    for config in modes() {
+        let mut network = internet();
+        // The only server of example.com. truncates with the records that fitted, and its TCP
+        // never answers: the partial answer is not an answer (RFC 2181 §9, RFC 7766 §5).
+        network.on(
+            EXAMPLE_COM,
+            "www.example.com.",
+            RecordType::A,
+            Canned {
+                authoritative: true,
+                answers: vec![a("www.example.com.", "192.0.2.80")],
+                truncated_over_udp: true,
+                partial_when_truncated: true,
+                silent_over_tcp: true,
+                ..Canned::default()
+            },
+        );
+        let setup = setup(network, config);
+        let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+        assert_eq!(
+            outcome.response.metadata.response_code,
+            ResponseCode::ServFail,
+            "{:?}",
+            outcome.response
+        );
+        assert!(outcome.response.answers.is_empty());
+        let query = client_query("www.example.com.", RecordType::A);
+        assert!(
+            setup.resolver.resolve_from_cache(&query).is_none(),
+            "the truncated records were cached"
+        );
+    }
+}

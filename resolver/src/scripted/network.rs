@@ -56,6 +56,9 @@ pub(crate) struct Canned {
     pub authorities: Vec<Record>,
     pub additionals: Vec<Record>,
     pub truncated_over_udp: bool,
+    /// With `truncated_over_udp`: the TC=1 reply still carries the records that fitted (a
+    /// partial answer), not an empty message.
+    pub partial_when_truncated: bool,
     /// Over TCP the server does not answer at all (with `truncated_over_udp`: TC and no TCP).
     pub silent_over_tcp: bool,
     /// Over UDP the server does not answer at all (a firewall dropping UDP, TCP open).
@@ -237,9 +240,9 @@ impl Transport for ScriptedNetwork {
             }
             reply.metadata.authoritative = canned.authoritative;
             reply.metadata.response_code = canned.rcode;
-            if canned.truncated_over_udp && protocol == Protocol::Udp {
-                reply.metadata.truncation = true;
-            } else {
+            let truncated = canned.truncated_over_udp && protocol == Protocol::Udp;
+            reply.metadata.truncation = truncated;
+            if !truncated || canned.partial_when_truncated {
                 reply.answers = canned.answers.clone();
                 reply.authorities = canned.authorities.clone();
                 reply.additionals = canned.additionals.clone();

@@ -17,3 +17,4 @@ mod resolutions;
 mod response_sections;
 mod serve_expired;
 mod spoofing;
+mod unusable_addresses;

@@ -127,7 +127,10 @@ async fn full_responses_repeat_a_non_authoritative_answers_sections_fresh_and_st
         .resolver
         .resolve(&client_query("www.example.com.", RecordType::A))
         .await;
-    assert_eq!(fresh.authorities, vec![ns("example.com.", "ns.example.com.")]);
+    assert_eq!(
+        fresh.authorities,
+        vec![ns("example.com.", "ns.example.com.")]
+    );
     assert_eq!(fresh.additionals, vec![a("ns.example.com.", STUB)]);
     // RFC 8767: past every TTL the stale answer repeats them too, at serve-expired-reply-ttl.
     setup.clock.advance(std::time::Duration::from_secs(3_601));

@@ -154,7 +154,12 @@ fn a_stale_answer_keeps_its_extended_dns_error() {
     assert!(fast.is_none(), "the message path writes the option");
     let slow = Message::from_vec(&slow).unwrap();
     let edns = slow.edns.unwrap();
-    let codes: Vec<u16> = edns.options().options.iter().map(|(code, _)| u16::from(*code)).collect();
+    let codes: Vec<u16> = edns
+        .options()
+        .options
+        .iter()
+        .map(|(code, _)| u16::from(*code))
+        .collect();
     assert_eq!(codes, [15], "EDE");
 }
 

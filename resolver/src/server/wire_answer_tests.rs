@@ -642,5 +642,8 @@ fn a_cache_hit_in_the_last_tenth_starts_its_prefetch_at_once() {
         ))
         .unwrap();
     assert_eq!(parsed(&answered).answers.len(), 1);
-    assert!(!resolver.refreshes_waiting(), "the prefetch was not started");
+    assert!(
+        !resolver.refreshes_waiting(),
+        "the prefetch was not started"
+    );
 }

@@ -17,9 +17,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 const CLIENT_WAIT: Duration = Duration::from_secs(15);
 
 fn ask(dig_path: &std::path::Path, resolver: &Resolver, name: &str, kind: &str) -> DigAnswer {
-    dig(dig_path, resolver.address, name, kind, &[]).unwrap_or_else(|error| {
-        panic!("{error}\nresolver output:\n{}", resolver.output())
-    })
+    dig(dig_path, resolver.address, name, kind, &[])
+        .unwrap_or_else(|error| panic!("{error}\nresolver output:\n{}", resolver.output()))
 }
 
 fn start(lab: &Lab, test: &str, index: u8, extra: &[&str]) -> Resolver {

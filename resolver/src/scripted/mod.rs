@@ -11,6 +11,7 @@
 
 mod broken_servers;
 mod configured_zones;
+mod ds_parent_side;
 mod minimisation_fallbacks;
 pub(crate) mod network;
 mod resolutions;

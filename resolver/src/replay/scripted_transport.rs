@@ -350,6 +350,9 @@ impl ScriptedTransport {
         // (replay.h: a pending query is handled by the next REPLY, CHECK_OUT_QUERY with copy_id,
         // TIMEOUT or ERROR); a REPLY or CHECK_OUT_QUERY that does not match is passed over.
         let mut chosen = from_range;
+        // replay.h: a REPLY step is the answer to the pending query, delivered to it by
+        // testbound's fake network whatever ID its entry carries (no `ADJUST copy_id` needed).
+        let mut answers_pending = false;
         if chosen.is_none() {
             for (index, scripted) in scenario.steps.iter().enumerate() {
                 if scripted.id < step || state.consumed.get(index).copied().unwrap_or(true) {
@@ -372,7 +375,10 @@ impl ScriptedTransport {
                     *used = true;
                 }
                 match event {
-                    Ok(entry) => chosen = Some(entry),
+                    Ok(entry) => {
+                        answers_pending = matches!(scripted.kind, StepKind::Reply(_));
+                        chosen = Some(entry)
+                    }
                     Err(error) => return (Err(error), ExchangeOutcome::Lost),
                 }
                 break;
@@ -419,7 +425,14 @@ impl ScriptedTransport {
                 Err(TransportError::Timeout),
                 ExchangeOutcome::Silent { entry_line },
             ),
-            Some(Ok(bytes)) => (Ok(bytes), ExchangeOutcome::Answered { entry_line }),
+            Some(Ok(mut bytes)) => {
+                if answers_pending && entry.raw.is_none() {
+                    if let Some(id) = bytes.get_mut(..2) {
+                        id.copy_from_slice(&query.metadata.id.to_be_bytes());
+                    }
+                }
+                (Ok(bytes), ExchangeOutcome::Answered { entry_line })
+            }
             Some(Err(error)) => {
                 let reason = error.to_string();
                 state.failures.push(NetworkFailure::UnencodableAnswer {
@@ -505,7 +518,6 @@ ENTRY_END
 STEP 5 REPLY
 ENTRY_BEGIN
 MATCH qname
-ADJUST copy_id
 REPLY QR NXDOMAIN
 SECTION QUESTION
 once.example. IN A
@@ -588,6 +600,8 @@ SCENARIO_END
             reply.metadata.response_code,
             hickory_proto::op::ResponseCode::NXDomain
         );
+        // The pending query's answer, though its entry has no `ADJUST copy_id` (testbound).
+        assert_eq!(reply.metadata.id, 99);
         assert!(ask(&transport, "192.0.2.1", "once.example. IN A").is_err());
         assert!(
             transport.failures().is_empty(),

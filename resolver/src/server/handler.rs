@@ -440,20 +440,14 @@ fn refused_question_type(record_type: RecordType) -> Option<ResponseCode> {
 }
 
 impl<R: Resolve> Handler for ResolverHandler<R> {
-    fn handle(
-        &self,
-        request: &[u8],
-        context: RequestContext,
-    ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
-        async move {
-            let response = self.answer_with_keepalive(request, context).await;
-            // A cache hit finishes at the listener's first poll and gets no `after_send`: the
-            // prefetch or stale refresh it queued starts here, while the entry is still fresh.
-            if self.in_flight.resolver().refreshes_waiting() {
-                self.start_refreshes();
-            }
-            response
+    async fn handle(&self, request: &[u8], context: RequestContext) -> Option<Vec<u8>> {
+        let response = self.answer_with_keepalive(request, context).await;
+        // A cache hit finishes at the listener's first poll and gets no `after_send`: the
+        // prefetch or stale refresh it queued starts here, while the entry is still fresh.
+        if self.in_flight.resolver().refreshes_waiting() {
+            self.start_refreshes();
         }
+        response
     }
 
     fn after_send(&self) {

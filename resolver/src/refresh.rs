@@ -250,6 +250,16 @@ fn failed(resolution: &Resolution) -> bool {
     resolution.response_code == ResponseCode::ServFail || resolution.verdict.security.is_withheld()
 }
 
+/// Whether `response` carries EDE 3 "Stale Answer" (`mark_stale`); cheap without options.
+pub(crate) fn is_stale(response: &Message) -> bool {
+    response.edns.as_ref().is_some_and(|edns| {
+        edns.options().options.iter().any(|(_, option)| {
+            matches!(option, EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data)
+                if data.get(..2) == Some(&EXTENDED_ERROR_STALE_ANSWER.to_be_bytes()[..]))
+        })
+    })
+}
+
 /// RFC 8914 §4.4: marks `response` as a stale answer (EDE 3), when the client speaks EDNS.
 pub(crate) fn mark_stale(response: &mut Message) {
     if let Some(edns) = response.edns.as_mut() {

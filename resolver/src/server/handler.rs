@@ -306,6 +306,9 @@ impl<R: Resolve> ResolverHandler<R> {
             }
         };
         statistics.record_answer(response.metadata.response_code, started.elapsed());
+        if crate::refresh::is_stale(&response) {
+            statistics.count(|s| &s.stale_answers);
+        }
         tracing::debug!(
             client = %context.client,
             question = %request.query,
@@ -400,6 +403,7 @@ impl<R: Resolve> ResolverHandler<R> {
     fn start_refreshes(&self) {
         let resolver = self.in_flight.resolver();
         for refresh in resolver.take_refreshes() {
+            self.statistics.count(|s| &s.refreshes);
             let resolver = resolver.clone();
             tokio::spawn(async move { resolver.refresh(refresh).await });
         }

@@ -225,6 +225,16 @@ impl Collector for SnapshotCollector {
                 "UDP answers sent with TC=1.",
             ),
             (
+                "answers_stale",
+                "answers.stale",
+                "Answers given with expired data (serve-expired, EDE 3).",
+            ),
+            (
+                "cache_refreshes",
+                "cache.refreshes",
+                "Background refreshes started (prefetch, stale answers).",
+            ),
+            (
                 "resolutions",
                 "resolutions.started",
                 "Resolutions run (answered from the cache or upstream).",

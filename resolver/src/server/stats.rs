@@ -211,6 +211,11 @@ pub struct Statistics {
     pub upstream_queries: AtomicU64,
     pub upstream_failures: AtomicU64,
     pub upstream_timeouts: AtomicU64,
+    /// Background refreshes started: prefetches and refreshes of stale answers (Unbound's
+    /// `num.prefetch` counts the first kind).
+    pub refreshes: AtomicU64,
+    /// Answers given with expired data, EDE 3 (Unbound's `num.expired`).
+    pub stale_answers: AtomicU64,
     /// One counter per `QUERY_TYPE_LABELS` entry, then one for every other type.
     query_types: [AtomicU64; QUERY_TYPE_LABELS.len() + 1],
     /// Time from a query's arrival to its answer.
@@ -243,6 +248,8 @@ impl Default for Statistics {
             upstream_queries: AtomicU64::new(0),
             upstream_failures: AtomicU64::new(0),
             upstream_timeouts: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
+            stale_answers: AtomicU64::new(0),
             query_types: [const { AtomicU64::new(0) }; QUERY_TYPE_LABELS.len() + 1],
             latency: Histogram::new(&LATENCY_BUCKETS_MILLISECONDS),
             upstream_servers: UpstreamServers::default(),
@@ -343,6 +350,8 @@ impl Statistics {
             ("upstream.failures", &self.upstream_failures),
             ("upstream.timeouts", &self.upstream_timeouts),
             ("answers.truncated", &self.truncated),
+            ("answers.stale", &self.stale_answers),
+            ("cache.refreshes", &self.refreshes),
         ]
         .into_iter()
         .map(|(name, counter)| (name, load(counter)))

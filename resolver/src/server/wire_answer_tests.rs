@@ -628,7 +628,8 @@ fn a_cache_hit_in_the_last_tenth_starts_its_prefetch_at_once() {
         Duration::ZERO,
     );
     clock.advance(Duration::from_secs(290));
-    let handler = ResolverHandler::new(resolver.clone(), Policy::default(), Statistics::new());
+    let statistics = Statistics::new();
+    let handler = ResolverHandler::new(resolver.clone(), Policy::default(), statistics.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -74,6 +74,7 @@ fn stale_answer_with_ede_3_is_served_after_the_lab_stops() {
         "dig names the code: {}",
         stale.output
     );
+    assert!(resolver.statistic("answers.stale") > 0);
 }
 
 #[test]
@@ -181,6 +182,7 @@ fn prefetch_refreshes_an_entry_asked_for_in_its_last_tenth_without_a_miss() {
     );
     // The entry was renewed before it expired: every client was answered from the cache.
     assert_eq!(resolver.statistic("cache.misses"), misses);
+    assert!(resolver.statistic("cache.refreshes") > 0);
     let renewed = resolve(&resolver, "mail.example.test.");
     assert!(renewed.answers[0].ttl > 1, "{renewed:?}");
     assert_eq!(resolver.statistic("cache.misses"), misses);

@@ -1870,9 +1870,9 @@ mod transfers_compared_with_dig {
     /// nsd giving the zone to anyone on loopback, unsigned or signed with `xfr-key.`.
     fn transfer_server(address: &str) -> Option<Nsd> {
         let key = format!(
-            "key:\n  name: \"xfr-key.\"\n  algorithm: hmac-sha256\n  secret: \"{KEY_SECRET}\"\n"
+            "key:\n  name: \"xfr-key.\"\n  algorithm: hmac-sha256\n  secret: \"{KEY_SECRET}\"\nkey:\n  name: \"md5-key.\"\n  algorithm: hmac-md5\n  secret: \"{KEY_SECRET}\"\n"
         );
-        let acl = "  provide-xfr: 127.0.0.0/8 NOKEY\n  provide-xfr: 127.0.0.0/8 xfr-key.\n";
+        let acl = "  provide-xfr: 127.0.0.0/8 NOKEY\n  provide-xfr: 127.0.0.0/8 xfr-key.\n  provide-xfr: 127.0.0.0/8 md5-key.\n";
         Nsd::start_with(address, &[("example.test.", EXAMPLE_ZONE)], &key, acl)
     }
 
@@ -1881,6 +1881,17 @@ mod transfers_compared_with_dig {
         output
             .lines()
             .map(|line| match line.split_once("\tTSIG\t") {
+                // +multiline: `name 0 ANY TSIG alg TIME 300 16 (` then `MAC ) ID NOERROR 0`.
+                None if line.contains(" ANY TSIG ") => {
+                    let (head, rdata) = line.split_once(" TSIG ").unwrap_or((line, ""));
+                    let algorithm = rdata.split(' ').next().unwrap_or("");
+                    format!("{head} TSIG {algorithm} TIME MULTILINE")
+                }
+                None if line.starts_with("\t\t\t\t") && line.contains(" ) ") => {
+                    let tail = line.split(" ) ").nth(1).unwrap_or("");
+                    let rest: Vec<&str> = tail.split(' ').skip(1).collect();
+                    format!("MAC ) ID {}", rest.join(" "))
+                }
                 Some((head, rdata)) => {
                     let parts: Vec<&str> = rdata.split(' ').collect();
                     let algorithm = parts.first().copied().unwrap_or("");
@@ -1925,6 +1936,77 @@ mod transfers_compared_with_dig {
         assert_eq!(ours.1, theirs.1);
         assert_eq!(tsig_masked(&ours.0), tsig_masked(&theirs.0));
         assert!(ours.0.contains("\tTSIG\thmac-sha256. "), "{}", ours.0);
+    }
+
+    /// (dig, rdig): masked stdout, the first line of stderr (program name left out), exit code.
+    fn tsig_outcomes(arguments: &[String]) -> [(String, String, Option<i32>); 2] {
+        ["dig", env!("CARGO_BIN_EXE_rdig")].map(|program| {
+            let output = run(program, arguments);
+            let stderr = String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .find(|line| !line.contains("is too short to be secure"))
+                .unwrap_or("")
+                .replace("rdig: ", "")
+                .replace("dig: ", "");
+            (
+                tsig_masked(&normalised(&text(&output))),
+                stderr,
+                output.status.code(),
+            )
+        })
+    }
+
+    #[test]
+    fn tsig_signed_queries_print_and_fail_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let Some(nsd) = transfer_server("127.40.30.5") else {
+            return;
+        };
+        let sha256 = format!("hmac-sha256:xfr-key:{KEY_SECRET}");
+        // Without an algorithm dig 9.18 signs with hmac-md5.
+        let md5 = format!("md5-key:{KEY_SECRET}");
+        let wrong = "hmac-sha256:xfr-key:d3JvbmdzZWNyZXR3cm9uZ3NlY3JldHdyb25nc2VjcmU=";
+        let unknown = format!("hmac-sha256:nokey:{KEY_SECRET}");
+        let key_file = std::env::temp_dir().join(format!("rdig-tsig-{}.key", std::process::id()));
+        std::fs::write(
+            &key_file,
+            format!(
+                "key \"xfr-key\" {{\n\talgorithm hmac-sha256;\n\tsecret \"{KEY_SECRET}\";\n}};\n"
+            ),
+        )
+        .expect("write key file");
+        let key_path = key_file.display().to_string();
+        let cases: [&[&str]; 12] = [
+            &["-y", &sha256, "www.example.test"],
+            &["-y", &md5, "www.example.test"],
+            &["-k", &key_path, "www.example.test", "MX"],
+            &["-y", &sha256, "+qr", "+nocookie", "www.example.test"],
+            &[
+                "-y",
+                &md5,
+                "+multiline",
+                "+noall",
+                "+additional",
+                "example.test",
+            ],
+            &["-y", &sha256, "+short", "www.example.test"],
+            &["-y", &sha256, "+tcp", "nope.example.test"],
+            &["-y", wrong, "www.example.test"],
+            &["-y", wrong, "+short", "www.example.test"],
+            &["-y", &unknown, "www.example.test"],
+            &["-y", &md5, "example.test", "AXFR"],
+            &["-y", &md5, "other.test", "AXFR"],
+        ];
+        for case in cases {
+            let mut arguments = nsd.server_args();
+            arguments.push("+norec".to_string());
+            arguments.extend(words(case));
+            let [theirs, ours] = tsig_outcomes(&arguments);
+            assert_eq!(ours, theirs, "{case:?}");
+        }
+        let _ = std::fs::remove_file(&key_file);
     }
 
     #[test]

@@ -3,13 +3,13 @@
 
 use std::net::IpAddr;
 
-use authority::xfr::tsig::TsigKey;
 use hickory_proto::rr::{DNSClass, RecordType};
 
 use crate::dig::error::{DigError, NumberSetting};
 use crate::dig::limits::{MAX_ARGUMENTS, MAX_LOOKUPS};
 use crate::dig::options::{apply_plus_option, QueryOptions};
 use crate::dig::presentation::type_from_mnemonic;
+use crate::dig::tsig::DigKey;
 
 /// Which address family `-4`/`-6` restrict the server addresses to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -40,7 +40,7 @@ pub struct Lookup {
     /// `IXFR=N`: the serial the client claims to hold (RFC 1995 §3).
     pub ixfr_serial: Option<u32>,
     /// `-y` / `-k`: the key that signs the request and checks the replies (RFC 8945).
-    pub tsig_key: Option<TsigKey>,
+    pub tsig_key: Option<DigKey>,
 }
 
 impl Default for Lookup {
@@ -176,7 +176,7 @@ pub struct GlobalSettings {
     /// `-u`: times in microseconds.
     microseconds: Option<bool>,
     /// `-y` / `-k`: one key for the whole line, as dig's `keyname` is global.
-    tsig_key: Option<TsigKey>,
+    tsig_key: Option<DigKey>,
 }
 
 impl GlobalSettings {
@@ -274,18 +274,16 @@ impl Parser {
             }
             "-y" => {
                 let text = needs(value)?;
-                let key = TsigKey::from_dig_argument(&text)
-                    .map_err(|error| DigError::TsigKey(error.to_string()))?;
+                let key = DigKey::from_argument(&text)?;
                 self.globals.tsig_key = Some(key);
             }
             "-k" => {
                 let path = needs(value)?;
                 let text = read_key_file(&path)?;
-                let key = TsigKey::parse_bind(&text)
-                    .map_err(|error| DigError::TsigKey(format!("{path}: {error}")))?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| DigError::TsigKey(format!("{path}: no key clause")))?;
+                let key = DigKey::from_key_file(&text).map_err(|error| match error {
+                    DigError::TsigKey(problem) => DigError::TsigKey(format!("{path}: {problem}")),
+                    other => other,
+                })?;
                 self.globals.tsig_key = Some(key);
             }
             "-v" => self.invocation.version = true,

@@ -14,6 +14,7 @@ use crate::dig::options::{Encryption, QueryOptions};
 use crate::dig::presentation::expand_compressed_names;
 use crate::dig::query::{client_cookie, COOKIE_OPTION};
 use crate::dig::secure_transport::{exchange_secure, SecureError};
+use crate::dig::tsig::{now_seconds, DigKey, TsigChain, TsigFailure};
 use crate::upstream::transport::{Protocol, Transport, TransportError};
 use hickory_proto::rr::rdata::opt::EdnsOption;
 
@@ -34,6 +35,9 @@ pub struct Reply {
     /// The query carried OPT, with DO set (for dig's EDNS warning).
     pub edns_sent: bool,
     pub dnssec_sent: bool,
+    /// With `-y`/`-k`: why the reply's TSIG did not verify (dig prints the reply all the same,
+    /// with a warning); `None` when it did or no key was used.
+    pub tsig_failure: Option<TsigFailure>,
 }
 
 /// `addr#port` as dig writes server addresses.
@@ -131,17 +135,32 @@ pub fn set_cookie(query: &mut Message, cookie: Vec<u8>) {
     }
 }
 
-/// Sends `query` to each server in turn until one gives a usable reply.
+/// The query's wire form, signed with `key` when one is given (RFC 8945 §5.1), and the chain
+/// that checks the reply.
+pub fn query_wire(
+    query: &Message,
+    key: Option<&DigKey>,
+) -> Result<(Vec<u8>, Option<TsigChain>), DigError> {
+    let mut wire = query
+        .to_vec()
+        .map_err(|_| DigError::Internal("encoding the query"))?;
+    let chain = match key {
+        Some(key) => Some(TsigChain::sign_request(key, &mut wire, now_seconds())?),
+        None => None,
+    };
+    Ok((wire, chain))
+}
+
+/// Sends `query` (signed with `key`, if any) to each server in turn until one gives a usable reply.
 pub async fn exchange_lookup(
     transport: &dyn Transport,
     servers: &[(SocketAddr, String)],
     query: &Message,
+    key: Option<&DigKey>,
     options: &QueryOptions,
     out: &mut dyn Write,
 ) -> Result<Reply, DigError> {
-    let wire = query
-        .to_vec()
-        .map_err(|_| DigError::Internal("encoding the query"))?;
+    let (wire, chain) = query_wire(query, key)?;
     let timeout = Duration::from_secs(options.timeout_seconds);
     for (server, label) in servers {
         let server = *server;
@@ -210,7 +229,11 @@ pub async fn exchange_lookup(
                 tries_left = options.tries;
                 continue;
             }
+            let tsig_failure = chain
+                .clone()
+                .and_then(|mut chain| chain.verify_answer(&bytes, now_seconds()).err());
             return Ok(Reply {
+                tsig_failure,
                 message,
                 size: bytes.len(),
                 server,

@@ -16,6 +16,7 @@ pub mod run;
 pub mod secure_transport;
 pub mod socket_transport;
 pub mod trace;
+pub mod tsig;
 pub mod when;
 pub mod xfr;
 

@@ -1561,13 +1561,21 @@ pub fn tsig_line(
         None => "NOERROR".to_string(),
         Some(error) => authority::xfr::tsig::tsig_error_name(error),
     };
+    // BIND `tsig_250.c`: the MAC is left out when empty, and wrapped in `( )` with +multiline.
+    let mac = match (tsig.mac.is_empty(), style.multiline) {
+        (true, _) => String::new(),
+        (false, false) => format!("{} ", base64(&tsig.mac)),
+        (false, true) => format!("(\n\t\t\t\t{} ) ", base64(&tsig.mac)),
+    };
     line.push_str(&format!(
-        "{} {} {} {} {} {} {error} {} {}",
-        name_text_in(&tsig.algorithm.to_name(), style.names),
+        "{} {} {} {} {mac}{} {error} {} {}",
+        name_text_in(
+            &crate::dig::tsig::algorithm_name(&tsig.algorithm),
+            style.names
+        ),
         tsig.time,
         tsig.fudge,
         tsig.mac.len(),
-        base64(&tsig.mac),
         tsig.oid,
         tsig.other.len(),
         base64(&tsig.other),

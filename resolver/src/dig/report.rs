@@ -11,7 +11,7 @@ use crate::dig::exchange::{address_text, reply_cookie, Reply};
 use crate::dig::options::ShownParts;
 use crate::dig::presentation::{
     duration_text, question_line_styled, rcode_text, rdata_text_styled, record_line_styled,
-    NameStyle, RecordStyle,
+    tsig_line, NameStyle, RecordStyle,
 };
 use crate::dig::when::format_when;
 use crate::upstream::transport::Protocol;
@@ -44,7 +44,9 @@ pub fn section_counts(message: &Message) -> [usize; 4] {
         message.queries.len(),
         message.answers.len(),
         message.authorities.len(),
-        message.additionals.len() + usize::from(message.edns.is_some()),
+        message.additionals.len()
+            + usize::from(message.edns.is_some())
+            + usize::from(message.signature.is_some()),
     ]
 }
 
@@ -422,6 +424,16 @@ pub fn message_text_checked(
     }
     if display.additional {
         push_section(&mut text, "ADDITIONAL", &message.additionals, display);
+        // RFC 8945 §4.2: the TSIG closes the message; dig shows it as a pseudosection.
+        if let Some(signature) = &message.signature {
+            if display.comments {
+                text.push_str(";; TSIG PSEUDOSECTION:\n");
+            }
+            let _ = writeln!(text, "{}", tsig_line(signature, &record_style(display)));
+            if display.comments {
+                text.push('\n');
+            }
+        }
     }
     text
 }
@@ -445,8 +457,14 @@ fn query_time_text(reply: &Reply, display: &ShownParts) -> String {
 
 /// The stats block: query time, server, when, size.
 pub fn stats_text(reply: &Reply, server_label: &str, display: &ShownParts) -> String {
+    // BIND `dig.c` (received): a TSIG that did not verify is noted after the size.
+    let warning = if reply.tsig_failure.is_some() {
+        ";; WARNING -- Some TSIG could not be validated\n"
+    } else {
+        ""
+    };
     format!(
-        ";; Query time: {}\n;; SERVER: {}({server_label}) ({})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n\n",
+        ";; Query time: {}\n;; SERVER: {}({server_label}) ({})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n{warning}\n",
         query_time_text(reply, display),
         address_text(reply.server),
         reply.transport_name,

@@ -10,7 +10,10 @@ use hickory_proto::rr::RecordType;
 use crate::dig::args::{parse_arguments, AddressFamily, Lookup};
 use crate::dig::batch::{batch_lookups, read_batch_file};
 use crate::dig::error::DigError;
-use crate::dig::exchange::{bad_cookie_retry, exchange_lookup, lower_edns_version, set_cookie};
+use crate::dig::exchange::{
+    bad_cookie_retry, decode_reply, exchange_lookup, lower_edns_version, query_wire, set_cookie,
+    Reply,
+};
 use crate::dig::json::reply_value;
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
 use crate::dig::options::Encryption;
@@ -271,11 +274,14 @@ async fn run_lookup(
                 let _ = write!(out, "{}", command_text(command_line, found, first));
                 command_pending = false;
             }
-            let wire_size = query.to_vec().map(|bytes| bytes.len()).unwrap_or(0);
+            // The query as it goes out, its TSIG included (dig prints the signed message).
+            let (wire, _) = query_wire(&query, lookup.tsig_key.as_ref())?;
+            let shown = decode_reply(&wire).unwrap_or_else(|_| query.clone());
             let _ = write!(
                 out,
-                ";; Sending:\n{};; QUERY SIZE: {wire_size}\n\n",
-                message_text(&query, display)
+                ";; Sending:\n{};; QUERY SIZE: {}\n\n",
+                message_text(&shown, display),
+                wire.len()
             );
         }
         // Progress lines would break a JSON stream; with +json they go to standard error.
@@ -285,6 +291,7 @@ async fn run_lookup(
             transport.as_ref(),
             &servers,
             &query,
+            lookup.tsig_key.as_ref(),
             &options,
             &mut *progress,
         )
@@ -321,6 +328,14 @@ async fn run_lookup(
     };
     // dig prints nothing but its verdict when it refuses the server's certificate.
     let refused = matches!(result, Err(DigError::TlsVerification { .. }));
+    // dig says so as soon as the reply is checked, before the command block.
+    if let Ok(Reply {
+        tsig_failure: Some(failure),
+        ..
+    }) = &result
+    {
+        let _ = writeln!(out, ";; Couldn't verify signature: {failure}");
+    }
     if command_pending && !refused {
         let _ = write!(out, "{}", command_text(command_line, found, first));
     }

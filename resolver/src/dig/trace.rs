@@ -93,6 +93,7 @@ impl Transport for RecordingTransport {
                             transport_name: crate::dig::report::protocol_text(protocol),
                             edns_sent: false,
                             dnssec_sent: false,
+                            tsig_failure: None,
                         })));
                     }
                 }

@@ -1,14 +1,12 @@
 //! `AXFR` and `IXFR=N` (RFC 5936, RFC 1995) over TCP: one request, answer messages read until the
 //! closing SOA, each record printed as dig does, then dig's XFR footer. With `-y`/`-k` the request
-//! is signed and every answer's TSIG checked in chain (RFC 8945 §5.3.1) with the authority crate's
-//! signer, and the TSIG records printed after each message's records, as dig prints them.
+//! is signed and every answer's TSIG checked in chain (RFC 8945 §5.3.1, `dig/tsig.rs`), and the
+//! TSIG records printed after each message's records, as dig prints them.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use authority::xfr::tsig::{now_seconds, ResponseSigner};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -22,6 +20,7 @@ use crate::dig::limits::MAX_TRANSFER_MESSAGES;
 use crate::dig::presentation::{record_line_styled, tsig_line};
 use crate::dig::query::build_query;
 use crate::dig::report::record_style;
+use crate::dig::tsig::{now_seconds, TsigChain};
 use crate::dig::when::format_when;
 
 /// The IXFR request's authority SOA (RFC 1995 §3): the zone's name, the serial the client holds.
@@ -46,6 +45,9 @@ struct Received {
     records: usize,
     messages: usize,
     bytes: usize,
+    /// The server answered with an error rcode: dig prints what came and `; Transfer failed.`,
+    /// and still exits 0.
+    refused: bool,
 }
 
 /// Reads one length-prefixed message.
@@ -68,7 +70,7 @@ async fn transfer(
     server: SocketAddr,
     request: &[u8],
     query_id: u16,
-    mut verifier: Option<ResponseSigner>,
+    mut verifier: Option<TsigChain>,
     lookup: &Lookup,
 ) -> Result<Received, DigError> {
     let style = record_style(&lookup.options.display);
@@ -87,6 +89,7 @@ async fn transfer(
         records: 0,
         messages: 0,
         bytes: 0,
+        refused: false,
     };
     // AXFR ends at the second SOA; IXFR at the SOA of the new serial seen a second time (or a
     // single SOA: up to date), or an AXFR-style answer's closing SOA.
@@ -108,9 +111,12 @@ async fn transfer(
                 .map_err(|error| DigError::Transfer(error.to_string()))?;
         }
         if message.metadata.response_code != ResponseCode::NoError {
-            return Err(DigError::Transfer(crate::dig::presentation::rcode_text(
-                message.metadata.response_code,
-            )));
+            if let Some(signature) = &message.signature {
+                received.text.push_str(&tsig_line(signature, &style));
+                received.text.push('\n');
+            }
+            received.refused = true;
+            return Ok(received);
         }
         received.messages += 1;
         received.bytes += bytes.len();
@@ -178,14 +184,7 @@ pub async fn run_transfer(
         .to_vec()
         .map_err(|_| DigError::Internal("encoding the transfer request"))?;
     let verifier = match &lookup.tsig_key {
-        Some(key) => {
-            let key = Arc::new(key.clone());
-            let mut signer = ResponseSigner::for_request(key.clone());
-            signer
-                .sign(&mut request)
-                .map_err(|error| DigError::TsigKey(error.to_string()))?;
-            Some(ResponseSigner::new(key, signer.last_mac().to_vec()))
-        }
+        Some(key) => Some(TsigChain::sign_request(key, &mut request, now_seconds())?),
         None => None,
     };
     let _ = write!(out, "{banner}");
@@ -206,6 +205,10 @@ pub async fn run_transfer(
         .await
         .unwrap_or_else(|_| Err(DigError::Transfer("timed out".into())));
         match outcome {
+            Ok(received) if received.refused => {
+                let _ = write!(out, "{}; Transfer failed.\n", received.text);
+                return Ok(());
+            }
             Ok(received) => {
                 let elapsed = started.elapsed();
                 let time = if lookup.options.display.microseconds {
@@ -261,6 +264,10 @@ mod tests {
             let key = lookup.tsig_key.as_ref().unwrap();
             assert_eq!(key.name, Name::from_ascii("k.").unwrap());
             assert_eq!(key.secret, b"secret");
+            assert_eq!(
+                key.algorithm,
+                hickory_proto::rr::rdata::tsig::TsigAlgorithm::HmacSha256
+            );
         }
         let bad: Vec<String> = ["-y", "nocolon"].map(String::from).to_vec();
         assert!(matches!(parse_arguments(&bad), Err(DigError::TsigKey(_))));

@@ -1555,6 +1555,20 @@ mod differential {
         "+unknownformat www.example.test",
         "+header-only +qr",
         "+split=6 +dnssec +noall +answer example.test DNSKEY",
+        "-b 127.0.0.1 www.example.test",
+        "-b 127.0.0.1#0 +tcp www.example.test",
+        "-b 127.0.0.700 www.example.test",
+        "-b ::1 www.example.test",
+        "-b 127.0.0.1#99999 www.example.test",
+    ];
+
+    /// `+[no]fail` with the validating Unbound (SERVFAIL for the bogus zone) before the NSD.
+    const FAIL_OPTIONS: &[&str] = &[
+        "+nofail",
+        "+nofail +nocomments",
+        "+nofail +short",
+        "+fail",
+        "+nofail +nofail +fail",
     ];
 
     /// Runs a shell-free tool and returns its stdout, panicking with its stderr when it fails.
@@ -1813,6 +1827,19 @@ mod differential {
         for case in COMMAND_LINE_CASES {
             add("nsd", "127.40.10.1", case, "", true);
         }
+        for options in FAIL_OPTIONS {
+            let label = format!("unbound,nsd {options} www.bogus.test");
+            let mut arguments = words(&["@127.40.10.3", "@127.40.10.1", "-p", &port]);
+            arguments.extend(options.split_whitespace().map(String::from));
+            arguments.push("www.bogus.test".to_string());
+            cases.push((label.clone(), arguments.clone()));
+            // The last server's SERVFAIL is shown, with dig's note.
+            cases.push((format!("unbound {options} www.bogus.test"), {
+                let mut alone = arguments.clone();
+                alone.remove(1);
+                alone
+            }));
+        }
         let ca_file = directory.join("ca.pem").display().to_string();
         for options in ENCRYPTED_OPTIONS {
             let label = format!("dnsdist {options} www.example.test");
@@ -2007,6 +2034,20 @@ mod transfers_compared_with_dig {
             assert_eq!(ours, theirs, "{case:?}");
         }
         let _ = std::fs::remove_file(&key_file);
+    }
+
+    #[test]
+    fn onesoa_leaves_out_the_closing_soa_like_dig() {
+        let Some(nsd) = transfer_server("127.40.30.6") else {
+            return;
+        };
+        for options in [&["+onesoa"][..], &["+onesoa", "+multiline"], &["+noonesoa"]] {
+            let mut arguments = nsd.server_args();
+            arguments.extend(words(&["example.test", "AXFR"]));
+            arguments.extend(words(options));
+            let (theirs, ours) = paired(&arguments);
+            assert_eq!(ours, theirs, "{options:?}");
+        }
     }
 
     #[test]

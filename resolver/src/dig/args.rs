@@ -41,6 +41,8 @@ pub struct Lookup {
     pub ixfr_serial: Option<u32>,
     /// `-y` / `-k`: the key that signs the request and checks the replies (RFC 8945).
     pub tsig_key: Option<DigKey>,
+    /// `-b address[#port]`: the local address (and port, 0 for any) queries are sent from.
+    pub source: Option<std::net::SocketAddr>,
 }
 
 impl Default for Lookup {
@@ -57,6 +59,7 @@ impl Default for Lookup {
             options: QueryOptions::default(),
             ixfr_serial: None,
             tsig_key: None,
+            source: None,
         }
     }
 }
@@ -165,6 +168,22 @@ fn read_key_file(path: &str) -> Result<String, DigError> {
     Ok(text)
 }
 
+/// `-b address[#port]` as dig reads it (port 0, any, when none is given).
+pub fn source_address(text: &str) -> Result<std::net::SocketAddr, DigError> {
+    let (address_text, port_text) = match text.split_once('#') {
+        Some((address, port)) => (address, Some(port)),
+        None => (text, None),
+    };
+    let address: IpAddr = address_text
+        .parse()
+        .map_err(|_| DigError::InvalidSourceAddress(address_text.to_string()))?;
+    let port = match port_text {
+        Some(port) => u16::try_from(NumberSetting::Port.parse(port)?).unwrap_or(u16::MAX),
+        None => 0,
+    };
+    Ok(std::net::SocketAddr::new(address, port))
+}
+
 /// dig's global settings (BIND `dig.c`: `port`, the `-4`/`-6` family, `short_form`): wherever
 /// they appear on the line, they hold for every lookup.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -177,6 +196,8 @@ pub struct GlobalSettings {
     microseconds: Option<bool>,
     /// `-y` / `-k`: one key for the whole line, as dig's `keyname` is global.
     tsig_key: Option<DigKey>,
+    /// `-b`: dig's `localaddr`, global too.
+    source: Option<std::net::SocketAddr>,
 }
 
 impl GlobalSettings {
@@ -190,6 +211,7 @@ impl GlobalSettings {
         if later.tsig_key.is_some() {
             self.tsig_key = later.tsig_key.clone();
         }
+        self.source = later.source.or(self.source);
     }
 
     pub fn apply(&self, lookup: &mut Lookup) {
@@ -210,6 +232,9 @@ impl GlobalSettings {
         }
         if let Some(key) = &self.tsig_key {
             lookup.tsig_key = Some(key.clone());
+        }
+        if let Some(source) = self.source {
+            lookup.source = Some(source);
         }
     }
 }
@@ -270,7 +295,14 @@ impl Parser {
             "-r" => {}
             "-u" => self.globals.microseconds = Some(true),
             "-b" => {
-                return Err(DigError::Unsupported(flag.to_string()));
+                let source = source_address(&needs(value)?)?;
+                // dig then asks only servers of the source's family.
+                self.globals.family = Some(if source.is_ipv4() {
+                    AddressFamily::V4
+                } else {
+                    AddressFamily::V6
+                });
+                self.globals.source = Some(source);
             }
             "-y" => {
                 let text = needs(value)?;

@@ -96,6 +96,8 @@ pub enum DigError {
     Transfer(String),
     /// `+cookie=` with bad hex, in BIND's words.
     BadHex,
+    /// `-b` with something that is not an IP address.
+    InvalidSourceAddress(String),
     /// `+subnet=` that is not an address with an optional prefix length.
     InvalidSubnet(String),
     /// `+t` is a prefix of several options.
@@ -175,6 +177,7 @@ impl DigError {
             | DigError::TsigKey(_)
             | DigError::BadHex
             | DigError::InvalidSubnet(_)
+            | DigError::InvalidSourceAddress(_)
             | DigError::AmbiguousOption { .. }
             | DigError::InvalidType(_)
             | DigError::InvalidClass(_)
@@ -202,6 +205,7 @@ impl fmt::Display for DigError {
             DigError::Transfer(problem) => write!(f, "transfer failed: {problem}"),
             DigError::BadHex => write!(f, "isc_hex_decodestring: bad hex encoding"),
             DigError::InvalidSubnet(text) => write!(f, "invalid prefix '{text}'"),
+            DigError::InvalidSourceAddress(text) => write!(f, "invalid address {text}"),
             // dig's own words: a prefix of several options is just not an option to it.
             DigError::AmbiguousOption { given, .. } => write!(f, "Invalid option: {given}"),
             DigError::InvalidNumber { setting, .. } => {

@@ -162,7 +162,7 @@ pub async fn exchange_lookup(
 ) -> Result<Reply, DigError> {
     let (wire, chain) = query_wire(query, key)?;
     let timeout = Duration::from_secs(options.timeout_seconds);
-    for (server, label) in servers {
+    for (index, (server, label)) in servers.iter().enumerate() {
         let server = *server;
         let mut protocol = if options.tcp {
             Protocol::Tcp
@@ -228,6 +228,19 @@ pub async fn exchange_lookup(
                 // The TCP retry is a new exchange, not a lost try (dig restarts the query).
                 tries_left = options.tries;
                 continue;
+            }
+            // `+nofail`: a SERVFAIL sends dig on to the next server; the last one's is shown.
+            if !options.stop_on_servfail
+                && message.metadata.response_code == hickory_proto::op::ResponseCode::ServFail
+            {
+                let last = index + 1 == servers.len();
+                if options.display.comments && !options.display.short {
+                    let next = if last { "" } else { ", trying next server" };
+                    let _ = writeln!(out, ";; Got SERVFAIL reply from {}{next}", server.ip());
+                }
+                if !last {
+                    break;
+                }
             }
             let tsig_failure = chain
                 .clone()

@@ -504,12 +504,11 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
         }
         // Not built yet (issue 26): refused rather than accepted and ignored.
         "yaml" | "nssearch" | "search" | "defname" | "showsearch" | "ndots" | "domain"
-        | "besteffort" | "onesoa"
+        | "besteffort"
             if flag =>
         {
             return Err(DigError::Unsupported(format!("+{name}")));
         }
-        "fail" if negated => return Err(DigError::Unsupported("+nofail".into())),
         "multiline" => display.multiline = flag,
         "ttlid" => display.ttl = flag,
         "class" => display.class = flag,

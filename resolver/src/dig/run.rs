@@ -229,7 +229,12 @@ async fn run_lookup(
     lookup_index: usize,
     out: &mut dyn Write,
 ) -> Result<(), DigError> {
-    let transport = &session.transport;
+    let transport: &Arc<dyn Transport> = &match lookup.source {
+        Some(source) => Arc::new(SocketTransport {
+            source: Some(source),
+        }),
+        None => session.transport.clone(),
+    };
     let display = &lookup.options.display;
     let name = query_name_idn(lookup.effective_name(), lookup.options.idn_in == Some(true))?;
     if lookup.options.trace {
@@ -369,7 +374,7 @@ async fn run_lookup(
 /// an error dig treats as fatal (an illegal name, an unknown server) stops the rest.
 async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn Write) -> u8 {
     let session = Session {
-        transport: Arc::new(SocketTransport),
+        transport: Arc::new(SocketTransport::default()),
         default_server: default_server(),
         command_line,
     };
@@ -434,7 +439,12 @@ pub fn run(arguments: &[String]) -> u8 {
             return error.exit_code();
         }
         // A feature rdig leaves out, or a value dig rejects without its usage: one line.
-        Err(error @ (DigError::Unsupported(_) | DigError::BadHex | DigError::InvalidSubnet(_))) => {
+        Err(
+            error @ (DigError::Unsupported(_)
+            | DigError::BadHex
+            | DigError::InvalidSubnet(_)
+            | DigError::InvalidSourceAddress(_)),
+        ) => {
             eprintln!("rdig: {error}");
             return error.exit_code();
         }

@@ -10,20 +10,54 @@ use tokio::net::{TcpStream, UdpSocket};
 use crate::dig::limits::{MAX_DATAGRAMS_PER_TRY, MAX_MESSAGE_BYTES};
 use crate::upstream::transport::{ExchangeFuture, Protocol, Transport, TransportError};
 
-/// Plain sockets, no state between exchanges.
+/// Plain sockets, no state between exchanges; `source` is `-b`'s local address, if any.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct SocketTransport;
+pub struct SocketTransport {
+    pub source: Option<SocketAddr>,
+}
+
+/// The local address to send to `server` from: `-b`'s when of the same family, else any.
+fn local_address(server: SocketAddr, source: Option<SocketAddr>) -> SocketAddr {
+    match source {
+        Some(source) if source.is_ipv4() == server.is_ipv4() => source,
+        _ => {
+            let any: IpAddr = match server {
+                SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            };
+            SocketAddr::new(any, 0)
+        }
+    }
+}
+
+/// A TCP connection to `server` from `-b`'s address when given (zone transfers, TLS and HTTPS
+/// connect through this too).
+pub async fn connect_tcp(
+    server: SocketAddr,
+    source: Option<SocketAddr>,
+) -> std::io::Result<TcpStream> {
+    if source.is_none() {
+        return TcpStream::connect(server).await;
+    }
+    let socket = if server.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(local_address(server, source))?;
+    socket.connect(server).await
+}
 
 fn io_error(error: std::io::Error) -> TransportError {
     TransportError::Io(error.kind())
 }
 
-async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
-    let local: IpAddr = match server {
-        SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
-    let socket = UdpSocket::bind(SocketAddr::new(local, 0))
+async fn exchange_udp(
+    server: SocketAddr,
+    source: Option<SocketAddr>,
+    query: &[u8],
+) -> Result<Vec<u8>, TransportError> {
+    let socket = UdpSocket::bind(local_address(server, source))
         .await
         .map_err(io_error)?;
     // A connected socket only receives datagrams from `server` and reports ICMP port unreachable.
@@ -41,8 +75,12 @@ async fn exchange_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, Trans
     Err(TransportError::Timeout)
 }
 
-async fn exchange_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, TransportError> {
-    let mut stream = TcpStream::connect(server).await.map_err(io_error)?;
+async fn exchange_tcp(
+    server: SocketAddr,
+    source: Option<SocketAddr>,
+    query: &[u8],
+) -> Result<Vec<u8>, TransportError> {
+    let mut stream = connect_tcp(server, source).await.map_err(io_error)?;
     // RFC 1035 §4.2.2: two-byte length prefix.
     let length = u16::try_from(query.len())
         .map_err(|_| TransportError::Io(std::io::ErrorKind::InvalidInput))?;
@@ -69,8 +107,8 @@ impl Transport for SocketTransport {
         Box::pin(async move {
             let exchange = async {
                 match protocol {
-                    Protocol::Udp => exchange_udp(server, query).await,
-                    Protocol::Tcp => exchange_tcp(server, query).await,
+                    Protocol::Udp => exchange_udp(server, self.source, query).await,
+                    Protocol::Tcp => exchange_tcp(server, self.source, query).await,
                 }
             };
             match tokio::time::timeout(timeout, exchange).await {

@@ -20,6 +20,7 @@ use crate::dig::limits::MAX_TRANSFER_MESSAGES;
 use crate::dig::presentation::{record_line_styled, tsig_line};
 use crate::dig::query::build_query;
 use crate::dig::report::record_style;
+use crate::dig::socket_transport::connect_tcp;
 use crate::dig::tsig::{now_seconds, TsigChain};
 use crate::dig::when::format_when;
 
@@ -74,7 +75,7 @@ async fn transfer(
     lookup: &Lookup,
 ) -> Result<Received, DigError> {
     let style = record_style(&lookup.options.display);
-    let mut stream = TcpStream::connect(server)
+    let mut stream = connect_tcp(server, lookup.source)
         .await
         .map_err(|error| DigError::Transfer(error.to_string()))?;
     let length = u16::try_from(request.len()).map_err(|_| DigError::Internal("request size"))?;
@@ -122,8 +123,15 @@ async fn transfer(
         received.bytes += bytes.len();
         let mut done = false;
         for record in &message.answers {
-            received.text.push_str(&record_line_styled(record, &style));
-            received.text.push('\n');
+            // `+onesoa`: dig leaves out an AXFR's closing SOA (it still counts in the footer).
+            let closing_soa = soa_serial(record).is_some() && first_serial.is_some();
+            let hidden = closing_soa
+                && lookup.options.display.one_soa
+                && lookup.effective_type() == RecordType::AXFR;
+            if !hidden {
+                received.text.push_str(&record_line_styled(record, &style));
+                received.text.push('\n');
+            }
             received.records += 1;
             answer_count += 1;
             if let Some(serial) = soa_serial(record) {

@@ -114,7 +114,7 @@ const PADDING: u16 = 12;
 const EXTENDED_ERROR: u16 = 15;
 
 /// An option's code and bytes as on the wire.
-fn option_wire(option: &EdnsOption) -> (u16, Vec<u8>) {
+pub fn option_wire(option: &EdnsOption) -> (u16, Vec<u8>) {
     match option {
         EdnsOption::NSID(payload) => (NSID, payload.as_ref().to_vec()),
         EdnsOption::Unknown(code, bytes) => (*code, bytes.clone()),

@@ -14,7 +14,7 @@ use crate::dig::exchange::{
     bad_cookie_retry, decode_reply, exchange_lookup, lower_edns_version, query_wire, set_cookie,
     Reply,
 };
-use crate::dig::json::reply_value;
+use crate::dig::json::{error_value, exchange_value, message_value, reply_value};
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
 use crate::dig::options::Encryption;
 use crate::dig::query::{build_query, query_name_idn};
@@ -86,7 +86,7 @@ Where:  domain\t  is in the Domain Name System
                  +[no]idnin          (Parse IDN names [default=on on tty])
                  +[no]idnout         (Convert IDN response [default=on on tty])
                  +[no]ignore         (Don't revert to TCP for TC responses.)
-                 +[no]json           (rdig: one JSON object per message)
+                 +[no]json           (Present the results as JSON, RFC 8427 as kdig)
                  +[no]keepalive      (Request EDNS TCP keepalive) [not supported]
                  +[no]keepopen       (Keep the TCP socket open between queries) [not supported]
                  +[no]multiline      (Print records in an expanded format)
@@ -273,7 +273,18 @@ async fn run_lookup(
     // Each BADVERS retry lowers the EDNS version, so this loop runs at most 256 times, plus
     // the BADCOOKIE retries.
     let mut bad_cookie_retries_left = MAX_BAD_COOKIE_RETRIES;
+    // `+qr +json`: the last query sent, for RFC 8427's `queryMessage`.
+    let mut sent_json = None;
     let result = loop {
+        if display.json && display.query {
+            let (wire, _) = query_wire(&query, lookup.tsig_key.as_ref())?;
+            let shown = decode_reply(&wire).unwrap_or_else(|_| query.clone());
+            sent_json = Some(message_value(
+                &shown,
+                std::time::SystemTime::now(),
+                wire.len(),
+            ));
+        }
         if plain && display.query {
             if command_pending {
                 let _ = write!(out, "{}", command_text(command_line, found, first));
@@ -339,7 +350,12 @@ async fn run_lookup(
         ..
     }) = &result
     {
-        let _ = writeln!(out, ";; Couldn't verify signature: {failure}");
+        let line = format!(";; Couldn't verify signature: {failure}");
+        if display.json {
+            eprintln!("{line}");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
     }
     if command_pending && !refused {
         let _ = write!(out, "{}", command_text(command_line, found, first));
@@ -349,6 +365,7 @@ async fn run_lookup(
         Err(error) => {
             if display.json {
                 eprintln!(";; {error}");
+                let _ = writeln!(out, "{}", error_value(&error.to_string()).pretty());
             } else {
                 let _ = writeln!(out, ";; {error}");
             }
@@ -356,7 +373,12 @@ async fn run_lookup(
         }
     };
     let text = if display.json {
-        format!("{}\n", reply_value(&reply))
+        let received = reply_value(&reply);
+        let value = match sent_json {
+            Some(sent) => exchange_value(sent, received),
+            None => received,
+        };
+        format!("{}\n", value.pretty())
     } else if display.short {
         short_text(&reply, display)
     } else {

@@ -230,7 +230,7 @@ pub async fn run_trace(
     for step in &steps {
         if display.json {
             if let TraceStep::Received(reply) = step {
-                let _ = writeln!(out, "{}", reply_value(reply));
+                let _ = writeln!(out, "{}", reply_value(reply).pretty());
             }
         } else {
             let _ = write!(out, "{}", step_text(step, &names));

@@ -27,6 +27,23 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// `2026-11-25T06:23:14+0000` (RFC 8427 §2.1 `dateString`, as kdig writes it) for the instant.
+pub fn format_iso(instant: SystemTime) -> String {
+    let seconds = instant
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let seconds = i64::try_from(seconds).unwrap_or(0);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let in_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+0000",
+        in_day / 3600,
+        in_day % 3600 / 60,
+        in_day % 60
+    )
+}
+
 /// `Wed Nov 25 06:23:14 UTC 2026` for the given instant.
 pub fn format_when(instant: SystemTime) -> String {
     let seconds = instant

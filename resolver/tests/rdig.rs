@@ -926,6 +926,13 @@ fn normalised(stdout: &str) -> String {
             format!("{head}, id: ID")
         } else if line.starts_with(";; Query time: ") {
             ";; Query time: T".to_string()
+        } else if let Some(key) = ["id: ", "query_time: ", "response_time: "]
+            .iter()
+            .find(|key| line.trim_start().starts_with(*key))
+        {
+            // +yaml's header lines.
+            let indent = line.len() - line.trim_start().len();
+            format!("{}{key}X", &line[..indent])
         } else if line.starts_with(";; WHEN: ") {
             ";; WHEN: W".to_string()
         } else {
@@ -1504,6 +1511,11 @@ mod differential {
         "+opcode=3",
         "+opcode=notify",
         "+ad +nottl",
+        "+yaml",
+        "+yaml +qr",
+        "+yaml +short",
+        "+yaml +noall +answer",
+        "+yaml +dnssec +nsid",
     ];
 
     const NSD_QUERIES: &[&str] = &[
@@ -1526,6 +1538,8 @@ mod differential {
         "+short",
         "+expire +tcp",
         "+nsid +tcp",
+        "+yaml",
+        "+yaml +nocookie +expire",
     ];
 
     const UNBOUND_OPTIONS: &[&str] = &[
@@ -1539,6 +1553,7 @@ mod differential {
         "+norec",
         "+nocookie +qr",
         "+dnssec +noall +answer +comments",
+        "+yaml +dnssec",
     ];
 
     const UNBOUND_QUERIES: &[&str] = &["www.example.test", "www.bogus.test", "example.test DNSKEY"];
@@ -1762,7 +1777,11 @@ mod differential {
         normalised(output)
             .lines()
             .map(|line| {
-                if let Some(rest) = line.strip_prefix("; COOKIE: ") {
+                if let Some(rest) = line.trim_start_matches(' ').strip_prefix("COOKIE: ") {
+                    // +yaml's option line.
+                    let verdict = rest.split_once(' ').map(|(_, tail)| tail).unwrap_or("");
+                    format!("COOKIE: C {verdict}")
+                } else if let Some(rest) = line.strip_prefix("; COOKIE: ") {
                     let verdict = rest.split_once(' ').map(|(_, tail)| tail).unwrap_or("");
                     format!("; COOKIE: C {verdict}")
                 } else if let Some((head, _)) = line.split_once(" from server ") {

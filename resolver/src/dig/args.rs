@@ -192,6 +192,8 @@ pub struct GlobalSettings {
     family: Option<AddressFamily>,
     short: Option<bool>,
     json: Option<bool>,
+    /// `+yaml`: dig's global `yaml`.
+    yaml: Option<bool>,
     /// `-u`: times in microseconds.
     microseconds: Option<bool>,
     /// `-y` / `-k`: one key for the whole line, as dig's `keyname` is global.
@@ -207,6 +209,7 @@ impl GlobalSettings {
         self.family = later.family.or(self.family);
         self.short = later.short.or(self.short);
         self.json = later.json.or(self.json);
+        self.yaml = later.yaml.or(self.yaml);
         self.microseconds = later.microseconds.or(self.microseconds);
         if later.tsig_key.is_some() {
             self.tsig_key = later.tsig_key.clone();
@@ -226,6 +229,9 @@ impl GlobalSettings {
         }
         if let Some(json) = self.json {
             lookup.options.display.json = json;
+        }
+        if let Some(yaml) = self.yaml {
+            lookup.options.display.yaml = yaml;
         }
         if let Some(microseconds) = self.microseconds {
             lookup.options.display.microseconds = microseconds;
@@ -444,10 +450,11 @@ pub fn parse_arguments_with_defaults<S: AsRef<str>>(
                 }
             }
             let display = &parser.target().options.display;
-            let (short, json) = (display.short, display.json);
+            let (short, json, yaml) = (display.short, display.json, display.yaml);
             match name {
                 "short" => parser.globals.short = Some(short),
                 "json" => parser.globals.json = Some(json),
+                "yaml" => parser.globals.yaml = Some(yaml),
                 _ => {}
             }
         } else if word.starts_with('-') && word.len() > 1 {

@@ -19,6 +19,7 @@ pub mod trace;
 pub mod tsig;
 pub mod when;
 pub mod xfr;
+pub mod yaml;
 
 pub use error::DigError;
 pub use run::run;

@@ -503,8 +503,7 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
             return Err(DigError::Unsupported(format!("+{name}")));
         }
         // Not built yet (issue 26): refused rather than accepted and ignored.
-        "yaml" | "nssearch" | "search" | "defname" | "showsearch" | "ndots" | "domain"
-        | "besteffort"
+        "nssearch" | "search" | "defname" | "showsearch" | "ndots" | "domain" | "besteffort"
             if flag =>
         {
             return Err(DigError::Unsupported(format!("+{name}")));

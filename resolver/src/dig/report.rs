@@ -184,7 +184,7 @@ pub enum CookieCheck {
 
 /// One OPT option as dig 9.18 prints it in the pseudosection (BIND `message.c`,
 /// `dns_message_pseudosectiontotext`).
-fn option_line(code: u16, bytes: &[u8], cookie: CookieCheck) -> String {
+pub fn option_line(code: u16, bytes: &[u8], cookie: CookieCheck) -> String {
     let hex_spaced = |bytes: &[u8]| {
         bytes
             .iter()

@@ -18,12 +18,16 @@ use crate::dig::json::{error_value, exchange_value, message_value, reply_value};
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
 use crate::dig::options::Encryption;
 use crate::dig::query::{build_query, query_name_idn};
-use crate::dig::report::{command_text, message_text, reply_text, short_text};
+use crate::dig::report::{
+    command_text, cookie_check, message_text, reply_text, short_text, CookieCheck,
+};
 use crate::dig::resolv_conf::default_server;
 use crate::dig::secure_transport::{HTTPS_PORT, TLS_PORT};
 use crate::dig::socket_transport::SocketTransport;
 use crate::dig::trace::run_trace;
 use crate::dig::xfr::run_transfer;
+use crate::dig::yaml::{error_yaml, message_yaml, Exchange as YamlExchange};
+use crate::upstream::transport::Protocol;
 use crate::upstream::transport::Transport;
 
 /// dig's usage summary (`-h`): every option of dig 9.18, those rdig refuses marked.
@@ -126,7 +130,7 @@ Where:  domain\t  is in the Domain Name System
                  +[no]ttlunits       (Display TTLs in human-readable units)
                  +[no]unknownformat  (Print RDATA in RFC 3597 format) [not supported]
                  +[no]vc             (TCP mode (+[no]tcp))
-                 +[no]yaml           (Present the results as YAML) [not supported]
+                 +[no]yaml           (Present the results as YAML)
                  +[no]zflag          (Set Z flag in query) [not supported]
         global d-opts and servers (before host name) affect all queries.
         local d-opts and servers (after host name) affect only that lookup.
@@ -263,7 +267,7 @@ async fn run_lookup(
     if !options.tcp_set && matches!(lookup.effective_type(), RecordType::ANY | RecordType::IXFR) {
         options.tcp = true;
     }
-    let plain = !display.short && !display.json;
+    let plain = !display.short && !display.json && !display.yaml;
     // dig prints a banner for the first lookup of the command line and of each batch line; the
     // server count and global options only in the very first.
     let first = lookup_index == 0;
@@ -276,6 +280,25 @@ async fn run_lookup(
     // `+qr +json`: the last query sent, for RFC 8427's `queryMessage`.
     let mut sent_json = None;
     let result = loop {
+        if display.yaml && display.query {
+            let (wire, _) = query_wire(&query, lookup.tsig_key.as_ref())?;
+            let shown = decode_reply(&wire).unwrap_or_else(|_| query.clone());
+            let exchange = YamlExchange {
+                server: servers.first().map_or(
+                    SocketAddr::from(([0, 0, 0, 0], lookup.port)),
+                    |(address, _)| *address,
+                ),
+                tcp: options.tcp,
+                sent_at: std::time::SystemTime::now(),
+                received_at: None,
+                size: wire.len(),
+            };
+            let _ = write!(
+                out,
+                "{}",
+                message_yaml(&shown, &exchange, display, CookieCheck::NotChecked)
+            );
+        }
         if display.json && display.query {
             let (wire, _) = query_wire(&query, lookup.tsig_key.as_ref())?;
             let shown = decode_reply(&wire).unwrap_or_else(|_| query.clone());
@@ -301,8 +324,16 @@ async fn run_lookup(
             );
         }
         // Progress lines would break a JSON stream; with +json they go to standard error.
+        // With +yaml dig prints none of them.
         let mut stderr = std::io::stderr();
-        let progress: &mut dyn Write = if display.json { &mut stderr } else { &mut *out };
+        let mut sink = std::io::sink();
+        let progress: &mut dyn Write = if display.yaml {
+            &mut sink
+        } else if display.json {
+            &mut stderr
+        } else {
+            &mut *out
+        };
         let result = exchange_lookup(
             transport.as_ref(),
             &servers,
@@ -363,7 +394,9 @@ async fn run_lookup(
     let reply = match result {
         Ok(reply) => reply,
         Err(error) => {
-            if display.json {
+            if display.yaml {
+                let _ = write!(out, "{}", error_yaml(&error.to_string()));
+            } else if display.json {
                 eprintln!(";; {error}");
                 let _ = writeln!(out, "{}", error_value(&error.to_string()).pretty());
             } else {
@@ -372,7 +405,23 @@ async fn run_lookup(
             return Err(error);
         }
     };
-    let text = if display.json {
+    let text = if display.yaml {
+        let exchange = YamlExchange {
+            server: reply.server,
+            tcp: reply.protocol == Protocol::Tcp || options.encryption != Encryption::None,
+            sent_at: reply
+                .received_at
+                .checked_sub(reply.elapsed)
+                .unwrap_or(reply.received_at),
+            received_at: Some(reply.received_at),
+            size: reply.size,
+        };
+        let mut text = message_yaml(&reply.message, &exchange, display, cookie_check(&reply));
+        if display.short {
+            text.push_str(&short_text(&reply, display));
+        }
+        text
+    } else if display.json {
         let received = reply_value(&reply);
         let value = match sent_json {
             Some(sent) => exchange_value(sent, received),

@@ -44,6 +44,21 @@ pub fn format_iso(instant: SystemTime) -> String {
     )
 }
 
+/// `2026-11-25T06:23:14.123Z`, dig's `+yaml` `!!timestamp` (UTC, milliseconds).
+pub fn format_yaml_time(instant: SystemTime) -> String {
+    let elapsed = instant.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = i64::try_from(elapsed.as_secs()).unwrap_or(0);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let in_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3600,
+        in_day % 3600 / 60,
+        in_day % 60,
+        elapsed.subsec_millis()
+    )
+}
+
 /// `Wed Nov 25 06:23:14 UTC 2026` for the given instant.
 pub fn format_when(instant: SystemTime) -> String {
     let seconds = instant

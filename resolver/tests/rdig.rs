@@ -1652,6 +1652,19 @@ mod differential {
         "-b 127.0.0.700 www.example.test",
         "-b ::1 www.example.test",
         "-b 127.0.0.1#99999 www.example.test",
+        // The search list: `+domain` (no resolv.conf needed), and the machine's own with +search.
+        "+domain=example.test www",
+        "+domain=example.test +showsearch nope",
+        "+domain=example.test +short nope",
+        "+domain=example.test +nosearch +short www",
+        "+domain=example.test +ndots=2 +showsearch www.x",
+        "+domain=example.test +showsearch www.",
+        "+domain=example.test +ndots=0 www",
+        "+domain=example.test. +showsearch +qr nope",
+        "+domain=example.test +yaml +showsearch nope",
+        "+domain=example.test +noall +answer +comments +showsearch nope MX",
+        "+search +short www",
+        "+defname +short www",
     ];
 
     /// `+[no]fail` with the validating Unbound (SERVFAIL for the bogus zone) before the NSD.

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use hickory_proto::rr::RecordType;
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, RecordType};
 
 use crate::dig::args::{parse_arguments, AddressFamily, Lookup};
 use crate::dig::batch::{batch_lookups, read_batch_file};
@@ -21,7 +22,7 @@ use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{
     command_text, cookie_check, message_text, reply_text, short_text, CookieCheck,
 };
-use crate::dig::resolv_conf::default_server;
+use crate::dig::resolv_conf::{read_resolv_conf, search_names, ResolvConf};
 use crate::dig::secure_transport::{HTTPS_PORT, TLS_PORT};
 use crate::dig::socket_transport::SocketTransport;
 use crate::dig::trace::run_trace;
@@ -221,8 +222,8 @@ async fn lookup_servers(
 /// What every lookup of one invocation shares, computed once.
 struct Session {
     transport: Arc<dyn Transport>,
-    /// resolv.conf's first nameserver, read once per invocation, not per lookup.
-    default_server: String,
+    /// resolv.conf, read once per invocation, not per lookup.
+    resolv_conf: ResolvConf,
     command_line: String,
 }
 
@@ -240,11 +241,28 @@ async fn run_lookup(
         None => session.transport.clone(),
     };
     let display = &lookup.options.display;
-    let name = query_name_idn(lookup.effective_name(), lookup.options.idn_in == Some(true))?;
+    let idn = lookup.options.idn_in == Some(true);
+    let name = query_name_idn(lookup.effective_name(), idn)?;
+    // dig's search list (`+search`, `+domain`): only for a name that was typed.
+    let conf = &session.resolv_conf;
+    let mut search = Vec::new();
+    search.extend(lookup.options.domain.iter().cloned());
+    search.extend(conf.search.iter().cloned());
+    let use_search = lookup.options.search || lookup.options.domain.is_some();
+    let candidates: Vec<Name> = match &lookup.name {
+        Some(typed) if use_search && !lookup.options.trace => {
+            let ndots = lookup.options.ndots.unwrap_or(conf.ndots);
+            search_names(typed, true, &search, ndots)
+                .iter()
+                .map(|text| query_name_idn(text, idn))
+                .collect::<Result<_, _>>()?
+        }
+        _ => vec![name.clone()],
+    };
     if lookup.options.trace {
         return run_trace(lookup, name, &session.command_line, out).await;
     }
-    let (servers, last_count) = lookup_servers(lookup, &session.default_server, out).await?;
+    let (servers, last_count) = lookup_servers(lookup, &conf.server, out).await?;
     // A batch line's banner echoes the line, as dig does.
     let command_line = lookup
         .source_line
@@ -262,6 +280,62 @@ async fn run_lookup(
         };
         return run_transfer(lookup, name, &servers, &banner, out).await;
     }
+    let asked = Asked {
+        transport: transport.as_ref(),
+        lookup,
+        servers: &servers,
+        last_count,
+        command_line,
+        lookup_index,
+    };
+    for (index, candidate) in candidates.iter().enumerate() {
+        let more = index + 1 < candidates.len();
+        // dig prints the banner again for each name shown, unless +qr printed it already.
+        let banner = index == 0 || !display.query;
+        if ask(&asked, candidate.clone(), more, banner, out).await? == Outcome::TryNextName {
+            continue;
+        }
+        break;
+    }
+    Ok(())
+}
+
+/// What one lookup's questions share.
+struct Asked<'a> {
+    transport: &'a dyn Transport,
+    lookup: &'a Lookup,
+    servers: &'a [(SocketAddr, String)],
+    last_count: usize,
+    command_line: &'a str,
+    lookup_index: usize,
+}
+
+/// Whether a search-list name's NXDOMAIN sends dig on to the next name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    TryNextName,
+}
+
+/// Asks `name` and prints the reply as the lookup's display options say; `more` when a later
+/// search-list name follows (an NXDOMAIN is then shown only with `+showsearch`); `banner` when
+/// the command block may be printed.
+async fn ask(
+    asked: &Asked<'_>,
+    name: Name,
+    more: bool,
+    banner: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, DigError> {
+    let Asked {
+        transport,
+        lookup,
+        servers,
+        last_count,
+        command_line,
+        lookup_index,
+    } = *asked;
+    let display = &lookup.options.display;
     let mut query = build_query(name, lookup.effective_type(), lookup.class, &lookup.options)?;
     let mut options = lookup.options.clone();
     if !options.tcp_set && matches!(lookup.effective_type(), RecordType::ANY | RecordType::IXFR) {
@@ -273,7 +347,8 @@ async fn run_lookup(
     let first = lookup_index == 0;
     let found = (first && !lookup.servers.is_empty()).then_some(last_count);
     // dig prints the command block before the query with +qr, else once the outcome is known.
-    let mut command_pending = plain && display.cmd && (first || lookup.source_line.is_some());
+    let mut command_pending =
+        banner && plain && display.cmd && (first || lookup.source_line.is_some());
     // Each BADVERS retry lowers the EDNS version, so this loop runs at most 256 times, plus
     // the BADCOOKIE retries.
     let mut bad_cookie_retries_left = MAX_BAD_COOKIE_RETRIES;
@@ -335,8 +410,8 @@ async fn run_lookup(
             &mut *out
         };
         let result = exchange_lookup(
-            transport.as_ref(),
-            &servers,
+            transport,
+            servers,
             &query,
             lookup.tsig_key.as_ref(),
             &options,
@@ -375,6 +450,13 @@ async fn run_lookup(
     };
     // dig prints nothing but its verdict when it refuses the server's certificate.
     let refused = matches!(result, Err(DigError::TlsVerification { .. }));
+    // BIND `dighost.c` (recv_done): an NXDOMAIN with search names left is shown only with
+    // `+showsearch`, and the next name is asked.
+    let next_name = more
+        && matches!(&result, Ok(reply) if reply.message.metadata.response_code == ResponseCode::NXDomain);
+    if next_name && !lookup.options.show_search {
+        return Ok(Outcome::TryNextName);
+    }
     // dig says so as soon as the reply is checked, before the command block.
     if let Ok(Reply {
         tsig_failure: Some(failure),
@@ -438,7 +520,11 @@ async fn run_lookup(
         reply_text(&reply, &label, display)
     };
     let _ = write!(out, "{text}");
-    Ok(())
+    Ok(if next_name {
+        Outcome::TryNextName
+    } else {
+        Outcome::Done
+    })
 }
 
 /// All lookups of the invocation, in order; the exit code is the last failure's (dig's rule), and
@@ -446,7 +532,7 @@ async fn run_lookup(
 async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn Write) -> u8 {
     let session = Session {
         transport: Arc::new(SocketTransport::default()),
-        default_server: default_server(),
+        resolv_conf: read_resolv_conf(),
         command_line,
     };
     let mut exit_code = 0;

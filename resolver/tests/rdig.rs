@@ -544,6 +544,71 @@ mod command_line {
     }
 }
 
+/// `+nssearch` against dig: two NSDs serve `ns.test.` with different serials; its NS names are
+/// address literals so that dig's system resolver finds them (the third has no server).
+mod nssearch_compared_with_dig {
+    use super::*;
+
+    fn ns_zone(serial: u32) -> String {
+        format!(
+            "$ORIGIN ns.test.\n$TTL 3600\n@ IN SOA ns1 hostmaster {serial} 7200 3600 1209600 300\n@ IN NS 127.40.32.1.\n@ IN NS 127.40.32.2.\n@ IN NS 127.40.32.3.\nwww IN A 192.0.2.1\n"
+        )
+    }
+
+    /// Lines sorted (dig prints the SOA replies as they arrive), query times masked.
+    fn outcome(program: &str, arguments: &[String]) -> (Vec<String>, Option<i32>) {
+        let output = run(program, arguments);
+        let mut lines: Vec<String> = format!(
+            "{}{}",
+            text(&output),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .lines()
+        .map(|line| {
+            let line = line
+                .trim_start_matches("rdig: ")
+                .trim_start_matches("dig: ");
+            match line.split_once(" in ") {
+                Some((head, _)) if line.starts_with("SOA ") => format!("{head} in T ms."),
+                _ => line.to_string(),
+            }
+        })
+        .collect();
+        lines.sort();
+        (lines, output.status.code())
+    }
+
+    #[test]
+    fn nssearch_asks_every_name_server_for_the_soa_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let first_zone = ns_zone(1);
+        let second_zone = ns_zone(2);
+        let Some(first) = Nsd::start("127.40.32.1", &[("ns.test.", &first_zone)]) else {
+            return;
+        };
+        let Some(_second) = Nsd::start("127.40.32.2", &[("ns.test.", &second_zone)]) else {
+            return;
+        };
+        // Not `+tcp`: dig 9.18 itself may hang after a refused TCP connection in this mode.
+        let cases: [&[&str]; 5] = [
+            &["+nssearch", "ns.test"],
+            &["+nssearch", "www.ns.test"],
+            &["+nssearch", "nope.ns.test"],
+            &["-4", "+nssearch", "ns.test"],
+            &["+nssearch", "example.test"],
+        ];
+        for case in cases {
+            let mut arguments = first.server_args();
+            arguments.extend(words(case));
+            let theirs = outcome("dig", &arguments);
+            let ours = outcome(env!("CARGO_BIN_EXE_rdig"), &arguments);
+            assert_eq!(ours, theirs, "{case:?}");
+        }
+    }
+}
+
 /// `+json` against `kdig +json` (Knot's RFC 8427 output): the same members in the same order and
 /// the same values, the date and message ID masked.
 mod json_compared_with_kdig {
@@ -1286,9 +1351,13 @@ mod retries_compared_with_dig {
         }
         // Nothing listens on 127.40.9.7: every UDP query is answered by ICMP port unreachable.
         let server = words(&["@127.40.9.7", "-p", &LAB_PORT.to_string()]);
-        let queries: [&[&str]; 2] = [
+        let queries: [&[&str]; 5] = [
             &["+tries=2", "+time=1", "www.example.test"],
             &["+tries=3", "+time=1", "+short", "www.example.test"],
+            // A refused TCP connection has its own wording, and starts the server list over.
+            &["+tcp", "www.example.test"],
+            &["+tcp", "+tries=2", "+short", "www.example.test"],
+            &["+tcp", "+tries=1", "+nocomments", "www.example.test"],
         ];
         assert_same_as_dig(&server, &queries);
     }
@@ -1307,7 +1376,7 @@ mod servers_compared_with_dig {
             return;
         };
         let server = words(&["@127.40.9.8", "@127.40.9.9", "-p", &LAB_PORT.to_string()]);
-        let queries: [&[&str]; 2] = [
+        let queries: [&[&str]; 4] = [
             &["+norec", "+tries=2", "+time=1", "www.example.test"],
             &[
                 "+norec",
@@ -1317,6 +1386,8 @@ mod servers_compared_with_dig {
                 "example.test",
                 "MX",
             ],
+            &["+norec", "+tcp", "+tries=2", "www.example.test"],
+            &["+norec", "+tcp", "+tries=3", "+short", "www.example.test"],
         ];
         assert_same_as_dig(&server, &queries);
     }

@@ -134,6 +134,8 @@ pub enum DigError {
     RootHints { path: String, reason: String },
     /// No server answered.
     NoReply,
+    /// Every TCP connection was refused; dig's lines for it are printed already (no banner).
+    TcpRefused,
     /// `-4`/`-6` left no server address to ask (dig notes it and still exits 0).
     NoAcceptableServers,
     /// `+tls-ca` refused the server's certificate; dig prints one line and exits 0.
@@ -190,7 +192,7 @@ impl DigError {
             DigError::InvalidNumber { .. } => 10,
             DigError::NoAcceptableServers | DigError::TlsVerification { .. } => 0,
             DigError::BatchFile { .. } => 8,
-            DigError::NoReply | DigError::Transfer(_) => 9,
+            DigError::NoReply | DigError::TcpRefused | DigError::Transfer(_) => 9,
             DigError::IllegalName { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
         }
     }
@@ -228,7 +230,7 @@ impl fmt::Display for DigError {
             DigError::RootHints { path, reason } => {
                 write!(f, "couldn't use root hints '{path}': {reason}")
             }
-            DigError::NoReply => write!(f, "no servers could be reached"),
+            DigError::NoReply | DigError::TcpRefused => write!(f, "no servers could be reached"),
             DigError::NoAcceptableServers => write!(f, "No acceptable nameservers"),
             DigError::TlsVerification { server, reason } => write!(
                 f,

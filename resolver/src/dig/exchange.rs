@@ -162,7 +162,21 @@ pub async fn exchange_lookup(
 ) -> Result<Reply, DigError> {
     let (wire, chain) = query_wire(query, key)?;
     let timeout = Duration::from_secs(options.timeout_seconds);
-    for (index, (server, label)) in servers.iter().enumerate() {
+    // BIND `dighost.c` (tcp_connected): a refused TCP connection spends one of the lookup's
+    // tries and starts the server list over; with none left, the next server is asked.
+    let mut tcp_retries = options.tries;
+    let question = query
+        .queries
+        .first()
+        .map(|question| question.name().to_string())
+        .unwrap_or_default();
+    let question = question
+        .strip_suffix('.')
+        .filter(|name| !name.is_empty())
+        .unwrap_or(&question);
+    let mut index = 0;
+    'servers: while let Some((server, label)) = servers.get(index) {
+        index += 1;
         let server = *server;
         let mut protocol = if options.tcp {
             Protocol::Tcp
@@ -190,6 +204,29 @@ pub async fn exchange_lookup(
                     other => other.map_err(|error| error.to_string()),
                 }
             };
+            let refused_tcp = protocol == Protocol::Tcp
+                && options.encryption == Encryption::None
+                && exchanged
+                    .as_ref()
+                    .is_err_and(|reason| reason == "connection refused");
+            if refused_tcp {
+                let _ = writeln!(
+                    out,
+                    ";; Connection to {}({label}) for {question} failed: connection refused.",
+                    address_text(server)
+                );
+                if tcp_retries > 1 {
+                    tcp_retries -= 1;
+                    let _ = writeln!(out, ";; {}", DigError::NoReply);
+                    index = 0;
+                    continue 'servers;
+                }
+                if index < servers.len() {
+                    continue 'servers;
+                }
+                let _ = writeln!(out, ";; {}", DigError::NoReply);
+                return Err(DigError::TcpRefused);
+            }
             let bytes = match exchanged {
                 Ok(bytes) => bytes,
                 Err(reason) => {
@@ -233,7 +270,7 @@ pub async fn exchange_lookup(
             if !options.stop_on_servfail
                 && message.metadata.response_code == hickory_proto::op::ResponseCode::ServFail
             {
-                let last = index + 1 == servers.len();
+                let last = index == servers.len();
                 if options.display.comments && !options.display.short {
                     let next = if last { "" } else { ", trying next server" };
                     let _ = writeln!(out, ";; Got SERVFAIL reply from {}{next}", server.ip());

@@ -52,3 +52,6 @@ pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 /// Messages one zone transfer may take before rdig gives up (a zone of millions of records at
 /// ~16 KiB per message stays under it); the transfer also ends at the timeout.
 pub const MAX_TRANSFER_MESSAGES: usize = 1_000_000;
+
+/// Name servers `+nssearch` asks for the zone's SOA: far above any real NS set (the root has 13).
+pub const MAX_NSSEARCH_SERVERS: usize = 64;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod exchange;
 pub mod json;
 pub mod limits;
+pub mod nssearch;
 pub mod options;
 pub mod presentation;
 pub mod query;

@@ -503,7 +503,7 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
             return Err(DigError::Unsupported(format!("+{name}")));
         }
         // Not built yet (issue 26): refused rather than accepted and ignored.
-        "nssearch" | "besteffort" if flag => {
+        "besteffort" if flag => {
             return Err(DigError::Unsupported(format!("+{name}")));
         }
         "multiline" => display.multiline = flag,

@@ -17,6 +17,7 @@ use crate::dig::exchange::{
 };
 use crate::dig::json::{error_value, exchange_value, message_value, reply_value};
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
+use crate::dig::nssearch::run_nssearch;
 use crate::dig::options::Encryption;
 use crate::dig::query::{build_query, query_name_idn};
 use crate::dig::report::{
@@ -41,7 +42,7 @@ Where:  domain\t  is in the Domain Name System
         q-opt    is one of:
                  -4                  (use IPv4 query transport only)
                  -6                  (use IPv6 query transport only)
-                 -b address[#port]   (bind to source address/port) [not supported]
+                 -b address[#port]   (bind to source address/port)
                  -c class            (specify query class)
                  -f filename         (batch mode)
                  -k keyfile          (specify tsig key file)
@@ -71,17 +72,17 @@ Where:  domain\t  is in the Domain Name System
                  +[no]comments       (Control display of packet header and section name comments)
                  +[no]cookie[=###]   (Add a COOKIE option to the request)
                  +[no]crypto         (Control display of cryptographic fields) [not supported]
-                 +[no]defname        (Use search list (+[no]search)) [not supported]
+                 +[no]defname        (Use search list (+[no]search))
                  +[no]dns64prefix    (Get the DNS64 prefixes from ipv4only.arpa) [not supported]
                  +[no]dnssec         (Request DNSSEC records)
-                 +domain=###         (Set default domainname) [not supported]
+                 +domain=###         (Set default domainname)
                  +[no]edns[=###]     (Set EDNS version) [0]
                  +ednsflags=###      (Set undefined EDNS flag bits) [not supported]
                  +[no]ednsnegotiation (Set EDNS version negotiation) [not supported]
                  +ednsopt=###[:value] (Send specified EDNS option) [not supported]
                  +[no]expandaaaa     (Expand AAAA records) [not supported]
                  +[no]expire         (Request time to expire)
-                 +[no]fail           (Don't try next server on SERVFAIL; +nofail not supported)
+                 +[no]fail           (Don't try next server on SERVFAIL)
                  +[no]header-only    (Send query without a question section)
                  +[no]https[=###]    (DNS-over-HTTPS mode) [/dns-query]
                  +[no]https-get      (Use GET instead of default POST method while using HTTPS)
@@ -95,10 +96,10 @@ Where:  domain\t  is in the Domain Name System
                  +[no]keepalive      (Request EDNS TCP keepalive) [not supported]
                  +[no]keepopen       (Keep the TCP socket open between queries) [not supported]
                  +[no]multiline      (Print records in an expanded format)
-                 +ndots=###          (Set search NDOTS value) [not supported]
+                 +ndots=###          (Set search NDOTS value)
                  +[no]nsid           (Request Name Server ID)
-                 +[no]nssearch       (Search all authoritative nameservers) [not supported]
-                 +[no]onesoa         (AXFR prints only one soa record) [not supported]
+                 +[no]nssearch       (Search all authoritative nameservers)
+                 +[no]onesoa         (AXFR prints only one soa record)
                  +[no]opcode=###     (Set the opcode of the request)
                  +padding=###        (Set padding block size [0])
                  +qid=###            (Specify the query ID to use when sending queries)
@@ -110,10 +111,10 @@ Where:  domain\t  is in the Domain Name System
                  +retry=###          (Set number of UDP retries) [2]
                  +roots=file         (rdig: root hints for +trace)
                  +[no]rrcomments     (Control display of per-record comments)
-                 +[no]search         (Set whether to use searchlist) [not supported]
+                 +[no]search         (Set whether to use searchlist)
                  +[no]short          (Display nothing except short form of answers - global option)
                  +[no]showbadcookie  (Show BADCOOKIE message) [not supported]
-                 +[no]showsearch     (Search with intermediate results) [not supported]
+                 +[no]showsearch     (Search with intermediate results)
                  +[no]split=##       (Split hex/base64 fields into chunks)
                  +[no]stats          (Control display of statistics)
                  +subnet=addr        (Set edns-client-subnet option)
@@ -279,6 +280,9 @@ async fn run_lookup(
             String::new()
         };
         return run_transfer(lookup, name, &servers, &banner, out).await;
+    }
+    if lookup.options.ns_search {
+        return run_nssearch(transport.as_ref(), lookup, name, &servers, out).await;
     }
     let asked = Asked {
         transport: transport.as_ref(),
@@ -449,7 +453,10 @@ async fn ask(
         break result;
     };
     // dig prints nothing but its verdict when it refuses the server's certificate.
-    let refused = matches!(result, Err(DigError::TlsVerification { .. }));
+    let refused = matches!(
+        result,
+        Err(DigError::TlsVerification { .. } | DigError::TcpRefused)
+    );
     // BIND `dighost.c` (recv_done): an NXDOMAIN with search names left is shown only with
     // `+showsearch`, and the next name is asked.
     let next_name = more
@@ -475,6 +482,7 @@ async fn ask(
     }
     let reply = match result {
         Ok(reply) => reply,
+        Err(DigError::TcpRefused) => return Err(DigError::TcpRefused),
         Err(error) => {
             if display.yaml {
                 let _ = write!(out, "{}", error_yaml(&error.to_string()));
@@ -541,6 +549,7 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
             if !matches!(
                 error,
                 DigError::NoReply
+                    | DigError::TcpRefused
                     | DigError::NoAcceptableServers
                     | DigError::TlsVerification { .. }
             ) {

@@ -609,6 +609,78 @@ mod nssearch_compared_with_dig {
     }
 }
 
+/// Malformed replies from a test responder (an A record cut inside its RDATA): dig 9.18 shows
+/// what parses (`+besteffort`, its default) or dumps the packet (`+nobesteffort`).
+mod malformed_compared_with_dig {
+    use super::*;
+
+    /// Answers `count` queries on `address` with the question and a cut answer, then stops.
+    fn cut_answer_responder(address: &str, count: usize) -> std::thread::JoinHandle<()> {
+        let socket = UdpSocket::bind((address, LAB_PORT)).expect("bind responder");
+        let _ = socket.set_read_timeout(Some(Duration::from_secs(10)));
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 512];
+            for _ in 0..count {
+                let Ok((length, client)) = socket.recv_from(&mut buffer) else {
+                    return;
+                };
+                let query = &buffer[..length];
+                let Some(end) = query
+                    .get(12..)
+                    .and_then(|rest| rest.iter().position(|byte| *byte == 0))
+                else {
+                    continue;
+                };
+                let mut reply = query[..2].to_vec();
+                reply.extend_from_slice(&[0x84, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
+                reply.extend_from_slice(&query[12..12 + end + 5]);
+                reply.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 0xc0, 0]);
+                let _ = socket.send_to(&reply, client);
+            }
+        })
+    }
+
+    /// The hex dump's first line starts with the random message ID.
+    fn masked(output: &str) -> String {
+        normalised(output)
+            .lines()
+            .map(|line| {
+                if line.len() > 57 && line.get(6..12) == Some("84 00 ") {
+                    format!("ID ID {}  {}", &line[6..57], &line[59..])
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn malformed_replies_are_shown_in_part_or_dumped_like_dig() {
+        if !tool_available("dig") {
+            return;
+        }
+        let cases: [&[&str]; 5] = [
+            &[],
+            &["+besteffort", "+short"],
+            &["+nobesteffort"],
+            &["+yaml"],
+            &["+noall", "+comments"],
+        ];
+        let responder = cut_answer_responder("127.40.33.1", cases.len() * 2);
+        for case in cases {
+            let mut arguments = words(&["@127.40.33.1", "-p", &LAB_PORT.to_string()]);
+            arguments.extend(words(&["+norec", "+tries=1", "+time=2", "x.test"]));
+            arguments.extend(words(case));
+            let theirs = run("dig", &arguments);
+            let ours = rdig(&arguments);
+            assert_eq!(ours.status.code(), theirs.status.code(), "{case:?}");
+            assert_eq!(masked(&text(&ours)), masked(&text(&theirs)), "{case:?}");
+        }
+        let _ = responder.join();
+    }
+}
+
 /// `+json` against `kdig +json` (Knot's RFC 8427 output): the same members in the same order and
 /// the same values, the date and message ID masked.
 mod json_compared_with_kdig {

@@ -134,6 +134,8 @@ pub enum DigError {
     RootHints { path: String, reason: String },
     /// No server answered.
     NoReply,
+    /// `+nobesteffort` and a reply that does not parse: dig dumps it and exits 0.
+    BadPacket,
     /// Every TCP connection was refused; dig's lines for it are printed already (no banner).
     TcpRefused,
     /// `-4`/`-6` left no server address to ask (dig notes it and still exits 0).
@@ -190,7 +192,9 @@ impl DigError {
             // dig checks -p while reading the line (usage error), +options when it applies them.
             DigError::InvalidNumber { setting, .. } if *setting == NumberSetting::Port => 1,
             DigError::InvalidNumber { .. } => 10,
-            DigError::NoAcceptableServers | DigError::TlsVerification { .. } => 0,
+            DigError::NoAcceptableServers
+            | DigError::TlsVerification { .. }
+            | DigError::BadPacket => 0,
             DigError::BatchFile { .. } => 8,
             DigError::NoReply | DigError::TcpRefused | DigError::Transfer(_) => 9,
             DigError::IllegalName { .. } | DigError::RootHints { .. } | DigError::Internal(_) => 10,
@@ -231,6 +235,7 @@ impl fmt::Display for DigError {
                 write!(f, "couldn't use root hints '{path}': {reason}")
             }
             DigError::NoReply | DigError::TcpRefused => write!(f, "no servers could be reached"),
+            DigError::BadPacket => write!(f, "got a bad packet"),
             DigError::NoAcceptableServers => write!(f, "No acceptable nameservers"),
             DigError::TlsVerification { server, reason } => write!(
                 f,

@@ -10,6 +10,7 @@ use hickory_proto::op::{Message, OpCode};
 use hickory_proto::serialize::binary::DecodeError;
 
 use crate::dig::error::DigError;
+use crate::dig::malformed::{failure_text as malformed_failure_text, hex_dump, read_partial};
 use crate::dig::options::{Encryption, QueryOptions};
 use crate::dig::presentation::expand_compressed_names;
 use crate::dig::query::{client_cookie, COOKIE_OPTION};
@@ -38,6 +39,16 @@ pub struct Reply {
     /// With `-y`/`-k`: why the reply's TSIG did not verify (dig prints the reply all the same,
     /// with a warning); `None` when it did or no key was used.
     pub tsig_failure: Option<TsigFailure>,
+    /// The reply did not parse whole; what dig says about it.
+    pub malformed: Option<Malformed>,
+}
+
+/// A reply read in part (`+besteffort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Malformed {
+    /// The header's section counts.
+    pub counts: [usize; 4],
+    pub extra_bytes: usize,
 }
 
 /// `addr#port` as dig writes server addresses.
@@ -240,12 +251,33 @@ pub async fn exchange_lookup(
                 }
             };
             let elapsed = started.elapsed();
+            let mut malformed = None;
             let mut message = match decode_reply(&bytes) {
                 Ok(message) => message,
-                Err(error) => {
-                    let _ = writeln!(out, ";; Got bad packet: {error}");
-                    continue;
-                }
+                // dig 9.18 shows what parses of a malformed reply (`+besteffort`, in effect by
+                // default), with a warning; `+nobesteffort` dumps it and ends the lookup.
+                Err(error) => match read_partial(&bytes).filter(|_| options.best_effort) {
+                    Some(partial) => {
+                        let _ = writeln!(
+                            out,
+                            ";; Warning: Message parser reports malformed message packet."
+                        );
+                        malformed = Some(Malformed {
+                            counts: partial.counts,
+                            extra_bytes: partial.extra_bytes,
+                        });
+                        partial.message
+                    }
+                    None => {
+                        let _ = write!(
+                            out,
+                            ";; Got bad packet: {}\n{}",
+                            malformed_failure_text(&error),
+                            hex_dump(&bytes)
+                        );
+                        return Err(DigError::BadPacket);
+                    }
+                },
             };
             expand_compressed_names(&mut message, &bytes);
             if message.metadata.id != query.metadata.id {
@@ -283,6 +315,7 @@ pub async fn exchange_lookup(
                 .clone()
                 .and_then(|mut chain| chain.verify_answer(&bytes, now_seconds()).err());
             return Ok(Reply {
+                malformed,
                 tsig_failure,
                 message,
                 size: bytes.len(),

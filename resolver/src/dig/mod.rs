@@ -7,6 +7,7 @@ pub mod error;
 pub mod exchange;
 pub mod json;
 pub mod limits;
+pub mod malformed;
 pub mod nssearch;
 pub mod options;
 pub mod presentation;

@@ -187,7 +187,8 @@ impl Default for QueryOptions {
             opcode: 0,
             header_only: false,
             stop_on_servfail: true,
-            best_effort: false,
+            // dig 9.18 reads what it can of a malformed reply unless told `+nobesteffort`.
+            best_effort: true,
             search: false,
             ndots: None,
             domain: None,
@@ -500,10 +501,6 @@ pub fn apply_plus_option(options: &mut QueryOptions, word: &str) -> Result<&'sta
             options.tries = retries.saturating_add(1).clamp(1, MAX_TRIES);
         }
         name if UNSUPPORTED_OPTIONS.contains(&name) => {
-            return Err(DigError::Unsupported(format!("+{name}")));
-        }
-        // Not built yet (issue 26): refused rather than accepted and ignored.
-        "besteffort" if flag => {
             return Err(DigError::Unsupported(format!("+{name}")));
         }
         "multiline" => display.multiline = flag,

@@ -324,6 +324,8 @@ pub struct ReplyContext {
     /// The query carried an OPT record, and its DO bit.
     pub edns_sent: bool,
     pub dnssec_sent: bool,
+    /// A reply read in part: the header's counts and dig's extra-bytes warning.
+    pub malformed: Option<crate::dig::exchange::Malformed>,
 }
 
 impl Default for ReplyContext {
@@ -332,6 +334,7 @@ impl Default for ReplyContext {
             cookie: CookieCheck::NotChecked,
             edns_sent: false,
             dnssec_sent: false,
+            malformed: None,
         }
     }
 }
@@ -346,7 +349,9 @@ pub fn message_text_checked(
     let mut text = String::new();
     let metadata = &message.metadata;
     if display.comments {
-        let [queries, answers, authorities, additionals] = section_counts(message);
+        let [queries, answers, authorities, additionals] = context
+            .malformed
+            .map_or_else(|| section_counts(message), |malformed| malformed.counts);
         let _ = writeln!(
             text,
             ";; ->>HEADER<<- opcode: {}, status: {}, id: {}",
@@ -368,6 +373,16 @@ pub fn message_text_checked(
             && !metadata.recursion_available
         {
             let _ = writeln!(text, ";; WARNING: recursion requested but not available");
+        }
+        if let Some(malformed) = context
+            .malformed
+            .filter(|malformed| malformed.extra_bytes > 0)
+        {
+            let _ = writeln!(
+                text,
+                ";; WARNING: Message has {} extra bytes at end",
+                malformed.extra_bytes
+            );
         }
         text.push('\n');
         // RFC 6891 §7: a server that does not know EDNS may answer FORMERR or NOTIMP without OPT.
@@ -483,6 +498,7 @@ pub fn reply_text(reply: &Reply, server_label: &str, display: &ShownParts) -> St
         cookie: cookie_check(reply),
         edns_sent: reply.edns_sent,
         dnssec_sent: reply.dnssec_sent,
+        malformed: reply.malformed,
     };
     text.push_str(&message_text_checked(&reply.message, display, &context));
     if display.stats {

@@ -63,7 +63,7 @@ Where:  domain\t  is in the Domain Name System
                  +[no]answer         (Control display of answer section)
                  +[no]authority      (Control display of authority section)
                  +[no]badcookie      (Retry BADCOOKIE responses)
-                 +[no]besteffort     (Try to parse even illegal messages) [not supported]
+                 +[no]besteffort     (Try to parse even illegal messages)
                  +bufsize[=###]      (Set EDNS0 Max UDP packet size)
                  +[no]cdflag         (Set checking disabled flag in query)
                  +[no]class          (Control display of class in records)
@@ -371,6 +371,7 @@ async fn ask(
                 sent_at: std::time::SystemTime::now(),
                 received_at: None,
                 size: wire.len(),
+                header_counts: None,
             };
             let _ = write!(
                 out,
@@ -455,7 +456,7 @@ async fn ask(
     // dig prints nothing but its verdict when it refuses the server's certificate.
     let refused = matches!(
         result,
-        Err(DigError::TlsVerification { .. } | DigError::TcpRefused)
+        Err(DigError::TlsVerification { .. } | DigError::TcpRefused | DigError::BadPacket)
     );
     // BIND `dighost.c` (recv_done): an NXDOMAIN with search names left is shown only with
     // `+showsearch`, and the next name is asked.
@@ -482,7 +483,7 @@ async fn ask(
     }
     let reply = match result {
         Ok(reply) => reply,
-        Err(DigError::TcpRefused) => return Err(DigError::TcpRefused),
+        Err(error @ (DigError::TcpRefused | DigError::BadPacket)) => return Err(error),
         Err(error) => {
             if display.yaml {
                 let _ = write!(out, "{}", error_yaml(&error.to_string()));
@@ -505,6 +506,7 @@ async fn ask(
                 .unwrap_or(reply.received_at),
             received_at: Some(reply.received_at),
             size: reply.size,
+            header_counts: reply.malformed.map(|malformed| malformed.counts),
         };
         let mut text = message_yaml(&reply.message, &exchange, display, cookie_check(&reply));
         if display.short {
@@ -550,6 +552,7 @@ async fn run_lookups(lookups: Vec<Lookup>, command_line: String, out: &mut dyn W
                 error,
                 DigError::NoReply
                     | DigError::TcpRefused
+                    | DigError::BadPacket
                     | DigError::NoAcceptableServers
                     | DigError::TlsVerification { .. }
             ) {

@@ -94,6 +94,7 @@ impl Transport for RecordingTransport {
                             edns_sent: false,
                             dnssec_sent: false,
                             tsig_failure: None,
+                            malformed: None,
                         })));
                     }
                 }

@@ -27,6 +27,8 @@ pub struct Exchange {
     /// `None` for the query itself.
     pub received_at: Option<SystemTime>,
     pub size: usize,
+    /// A reply read in part (`+besteffort`): the header's section counts.
+    pub header_counts: Option<[usize; 4]>,
 }
 
 /// BIND `dig.c` `message_type[]`, indexed by query (1) and recursive (2) bits.
@@ -139,7 +141,9 @@ pub fn message_yaml(
     };
     let _ = writeln!(text, "    {data}:");
     let metadata = &message.metadata;
-    let [questions, answers, authorities, additionals] = section_counts(message);
+    let [questions, answers, authorities, additionals] = exchange
+        .header_counts
+        .unwrap_or_else(|| section_counts(message));
     let flags: String = flag_names(message)
         .iter()
         .map(|flag| format!(" {flag}"))
@@ -233,6 +237,7 @@ mod tests {
             sent_at: std::time::UNIX_EPOCH,
             received_at: Some(std::time::UNIX_EPOCH),
             size: 50,
+            header_counts: None,
         };
         let text = message_yaml(
             &message,

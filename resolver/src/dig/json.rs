@@ -110,12 +110,9 @@ fn record_head(
         ),
         ("TYPEname".into(), Json::text(type_text(record_type))),
     ];
-    match class {
-        Some((number, name)) => {
-            members.push(("CLASS".into(), Json::Number(u64::from(number))));
-            members.push(("CLASSname".into(), Json::Text(name)));
-        }
-        None => {}
+    if let Some((number, name)) = class {
+        members.push(("CLASS".into(), Json::Number(u64::from(number))));
+        members.push(("CLASSname".into(), Json::Text(name)));
     }
     members.push(("TTL".into(), Json::Number(u64::from(ttl))));
     members

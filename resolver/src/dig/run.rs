@@ -80,6 +80,7 @@ Where:  domain\t  is in the Domain Name System
                  +ednsflags=###      (Set undefined EDNS flag bits) [not supported]
                  +[no]ednsnegotiation (Set EDNS version negotiation) [not supported]
                  +ednsopt=###[:value] (Send specified EDNS option) [not supported]
+                 +noednsopt          (Clear list of +ednsopt options) [not supported]
                  +[no]expandaaaa     (Expand AAAA records) [not supported]
                  +[no]expire         (Request time to expire)
                  +[no]fail           (Don't try next server on SERVFAIL)

@@ -214,7 +214,7 @@ pub async fn run_transfer(
         .unwrap_or_else(|_| Err(DigError::Transfer("timed out".into())));
         match outcome {
             Ok(received) if received.refused => {
-                let _ = write!(out, "{}; Transfer failed.\n", received.text);
+                let _ = writeln!(out, "{}; Transfer failed.", received.text);
                 return Ok(());
             }
             Ok(received) => {

@@ -9,7 +9,7 @@ use crate::dig::error::{DigError, NumberSetting};
 use crate::dig::limits::{MAX_ARGUMENTS, MAX_LOOKUPS};
 use crate::dig::options::{apply_plus_option, QueryOptions};
 use crate::dig::presentation::type_from_mnemonic;
-use crate::dig::tsig::DigKey;
+use crate::dig::tsig::{DigKey, KeyProblem};
 
 /// Which address family `-4`/`-6` restrict the server addresses to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -90,6 +90,8 @@ pub struct Invocation {
     pub version: bool,
     /// dig's `;; Warning, ...` lines for words it ignores or overrides; the caller prints them.
     pub warnings: Vec<String>,
+    /// Lines dig prints on standard output before any lookup (`;; Couldn't create key ...`).
+    pub notes: Vec<String>,
     /// The global settings this line gave (already applied to its lookups).
     pub globals: GlobalSettings,
 }
@@ -157,14 +159,12 @@ pub fn ixfr_serial(word: &str) -> Option<u32> {
 }
 
 /// A `-k` key file, at most `MAX_KEY_FILE_BYTES` of it.
-fn read_key_file(path: &str) -> Result<String, DigError> {
+fn read_key_file(path: &str) -> std::io::Result<String> {
     use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|error| DigError::TsigKey(format!("{path}: {error}")))?;
+    let file = std::fs::File::open(path)?;
     let mut text = String::new();
     file.take(crate::dig::limits::MAX_KEY_FILE_BYTES)
-        .read_to_string(&mut text)
-        .map_err(|error| DigError::TsigKey(format!("{path}: {error}")))?;
+        .read_to_string(&mut text)?;
     Ok(text)
 }
 
@@ -200,6 +200,8 @@ pub struct GlobalSettings {
     tsig_key: Option<DigKey>,
     /// `-b`: dig's `localaddr`, global too.
     source: Option<std::net::SocketAddr>,
+    /// `-y` named a key dig could not make: the stats say it was not used.
+    key_unused: Option<bool>,
 }
 
 impl GlobalSettings {
@@ -215,6 +217,7 @@ impl GlobalSettings {
             self.tsig_key = later.tsig_key.clone();
         }
         self.source = later.source.or(self.source);
+        self.key_unused = later.key_unused.or(self.key_unused);
     }
 
     pub fn apply(&self, lookup: &mut Lookup) {
@@ -241,6 +244,9 @@ impl GlobalSettings {
         }
         if let Some(source) = self.source {
             lookup.source = Some(source);
+        }
+        if let Some(unused) = self.key_unused {
+            lookup.options.display.tsig_key_unused = unused;
         }
     }
 }
@@ -312,17 +318,32 @@ impl Parser {
             }
             "-y" => {
                 let text = needs(value)?;
-                let key = DigKey::from_argument(&text)?;
-                self.globals.tsig_key = Some(key);
+                match DigKey::from_argument(&text) {
+                    Ok(key) => self.globals.tsig_key = Some(key),
+                    Err(KeyProblem::Syntax | KeyProblem::Incomplete) => {
+                        return Err(DigError::KeySyntax)
+                    }
+                    Err(problem) => self.unusable_key(problem),
+                }
             }
             "-k" => {
                 let path = needs(value)?;
-                let text = read_key_file(&path)?;
-                let key = DigKey::from_key_file(&text).map_err(|error| match error {
-                    DigError::TsigKey(problem) => DigError::TsigKey(format!("{path}: {problem}")),
-                    other => other,
-                })?;
-                self.globals.tsig_key = Some(key);
+                match read_key_file(&path) {
+                    // dig notes it and goes on unsigned.
+                    Err(_) => self
+                        .invocation
+                        .warnings
+                        .push(format!("Couldn't read key from {path}: file not found")),
+                    Ok(text) => match DigKey::from_key_file(&text) {
+                        Ok(key) => self.globals.tsig_key = Some(key),
+                        Err(KeyProblem::Syntax | KeyProblem::Incomplete) => {
+                            return Err(DigError::TsigKey(
+                                "key must have algorithm and secret".into(),
+                            ))
+                        }
+                        Err(problem) => self.unusable_key(problem),
+                    },
+                }
             }
             "-v" => self.invocation.version = true,
             "-p" => {
@@ -363,6 +384,25 @@ impl Parser {
             _ => return Err(DigError::UnknownFlag(flag.to_string())),
         }
         Ok(())
+    }
+
+    /// dig's handling of a key it cannot make: a note on standard output, a warning for an unknown
+    /// algorithm, and the lookups go unsigned (with `TSIG key was not used` in the stats).
+    fn unusable_key(&mut self, problem: KeyProblem) {
+        if let KeyProblem::Unusable {
+            name,
+            reason,
+            unknown_algorithm,
+        } = problem
+        {
+            if let Some(algorithm) = unknown_algorithm {
+                self.warn(format!("ignoring invalid TSIG algorithm {algorithm}"));
+            }
+            self.invocation
+                .notes
+                .push(format!(";; Couldn't create key {name}: {reason}"));
+            self.globals.key_unused = Some(true);
+        }
     }
 
     fn warn(&mut self, text: String) {

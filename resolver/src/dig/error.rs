@@ -90,8 +90,10 @@ pub enum DigError {
     InvalidOption(String),
     /// A dig option rdig does not implement (README: "not supported").
     Unsupported(String),
-    /// `-y` or `-k` that does not give a usable TSIG key (rdig's words, not dig's).
+    /// A `-k` file that does not give a usable TSIG key, in dig's words.
     TsigKey(String),
+    /// `-y` that is not `[alg:]name:secret`: dig prints only its usage.
+    KeySyntax,
     /// A zone transfer that did not complete (dig prints `; Transfer failed.`).
     Transfer(String),
     /// `+cookie=` with bad hex, in BIND's words.
@@ -179,6 +181,7 @@ impl DigError {
             DigError::InvalidOption(_)
             | DigError::Unsupported(_)
             | DigError::TsigKey(_)
+            | DigError::KeySyntax
             | DigError::BadHex
             | DigError::InvalidSubnet(_)
             | DigError::InvalidSourceAddress(_)
@@ -207,7 +210,8 @@ impl fmt::Display for DigError {
         match self {
             DigError::InvalidOption(option) => write!(f, "Invalid option: {option}"),
             DigError::Unsupported(option) => write!(f, "{option} is not supported by rdig"),
-            DigError::TsigKey(problem) => write!(f, "invalid TSIG key: {problem}"),
+            DigError::TsigKey(problem) => write!(f, "{problem}"),
+            DigError::KeySyntax => write!(f, "-y takes [hmac:]name:secret"),
             DigError::Transfer(problem) => write!(f, "transfer failed: {problem}"),
             DigError::BadHex => write!(f, "isc_hex_decodestring: bad hex encoding"),
             DigError::InvalidSubnet(text) => write!(f, "invalid prefix '{text}'"),

@@ -39,6 +39,8 @@ pub struct ShownParts {
     pub yaml: bool,
     /// `-u`: times in microseconds.
     pub microseconds: bool,
+    /// `-y` gave a key dig could not make: the stats end with `TSIG key was not used`.
+    pub tsig_key_unused: bool,
 }
 
 impl Default for ShownParts {
@@ -65,6 +67,7 @@ impl Default for ShownParts {
             one_soa: false,
             yaml: false,
             microseconds: false,
+            tsig_key_unused: false,
         }
     }
 }

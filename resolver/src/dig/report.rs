@@ -475,6 +475,8 @@ pub fn stats_text(reply: &Reply, server_label: &str, display: &ShownParts) -> St
     // BIND `dig.c` (received): a TSIG that did not verify is noted after the size.
     let warning = if reply.tsig_failure.is_some() {
         ";; WARNING -- Some TSIG could not be validated\n"
+    } else if display.tsig_key_unused {
+        ";; WARNING -- TSIG key was not used.\n"
     } else {
         ""
     };

@@ -609,8 +609,14 @@ pub fn run(arguments: &[String]) -> u8 {
             return error.exit_code();
         }
         // A feature rdig leaves out, or a value dig rejects without its usage: one line.
+        // dig shows only its usage for a `-y` it cannot read.
+        Err(error @ DigError::KeySyntax) => {
+            eprintln!("{USAGE}");
+            return error.exit_code();
+        }
         Err(
             error @ (DigError::Unsupported(_)
+            | DigError::TsigKey(_)
             | DigError::BadHex
             | DigError::InvalidSubnet(_)
             | DigError::InvalidSourceAddress(_)),
@@ -626,6 +632,9 @@ pub fn run(arguments: &[String]) -> u8 {
     };
     for warning in &invocation.warnings {
         eprintln!("{warning}");
+    }
+    for note in &invocation.notes {
+        println!("{note}");
     }
     if invocation.help {
         println!("{USAGE}");

@@ -64,23 +64,42 @@ fn same_algorithm(left: &TsigAlgorithm, right: &TsigAlgorithm) -> bool {
     algorithm_text(left).eq_ignore_ascii_case(&algorithm_text(right))
 }
 
+/// Why `-y` or `-k` gave no key, as dig tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyProblem {
+    /// `-y` that is not `[alg:]name:secret`: dig shows its usage and exits 1.
+    Syntax,
+    /// dig prints `;; Couldn't create key NAME: REASON` and goes on unsigned (BIND `dighost.c`,
+    /// `setup_text_key`); an unknown algorithm also draws a warning on standard error.
+    Unusable {
+        name: String,
+        reason: &'static str,
+        unknown_algorithm: Option<String>,
+    },
+    /// A key file without both algorithm and secret: dig exits 1.
+    Incomplete,
+}
+
 impl DigKey {
     /// A key from its parts as typed.
-    pub fn new(name: &str, algorithm: &str, secret: &str) -> Result<DigKey, DigError> {
-        let bad = |what: String| DigError::TsigKey(what);
+    pub fn new(name: &str, algorithm: &str, secret: &str) -> Result<DigKey, KeyProblem> {
+        let unusable = |reason, unknown_algorithm| KeyProblem::Unusable {
+            name: name.to_string(),
+            reason,
+            unknown_algorithm,
+        };
         let algorithm = algorithm_from_text(algorithm)
-            .ok_or_else(|| bad(format!("unknown algorithm '{algorithm}'")))?;
-        let mut parsed =
-            Name::from_ascii(name.trim()).map_err(|_| bad(format!("bad key name '{name}'")))?;
+            .ok_or_else(|| unusable("algorithm is unsupported", Some(algorithm.to_string())))?;
+        let mut parsed = Name::from_ascii(name.trim()).map_err(|_| unusable("bad name", None))?;
         parsed.set_fqdn(true);
         if parsed.is_root() {
-            return Err(bad(format!("bad key name '{name}'")));
+            return Err(unusable("bad name", None));
         }
         let secret = data_encoding::BASE64
             .decode(secret.trim().as_bytes())
-            .map_err(|_| bad("secret is not base64".into()))?;
+            .map_err(|_| unusable("bad base64 encoding", None))?;
         if secret.is_empty() {
-            return Err(bad("empty secret".into()));
+            return Err(unusable("bad base64 encoding", None));
         }
         Ok(DigKey {
             name: parsed.to_lowercase(),
@@ -90,20 +109,18 @@ impl DigKey {
     }
 
     /// dig's `-y [alg:]name:secret`; without an algorithm, hmac-md5 as dig 9.18 (`dig.1`).
-    pub fn from_argument(text: &str) -> Result<DigKey, DigError> {
+    pub fn from_argument(text: &str) -> Result<DigKey, KeyProblem> {
         let parts: Vec<&str> = text.split(':').collect();
         match parts.as_slice() {
             [name, secret] => DigKey::new(name, "hmac-md5", secret),
             [algorithm, name, secret] => DigKey::new(name, algorithm, secret),
-            _ => Err(DigError::TsigKey(format!(
-                "'{text}' is not [hmac:]name:secret"
-            ))),
+            _ => Err(KeyProblem::Syntax),
         }
     }
 
     /// The first `key "name" { algorithm A; secret "S"; };` clause of a `-k` file (the output
     /// of `tsig-keygen` or `ddns-confgen`); comments (`#`, `//`) are skipped.
-    pub fn from_key_file(text: &str) -> Result<DigKey, DigError> {
+    pub fn from_key_file(text: &str) -> Result<DigKey, KeyProblem> {
         let without_comments: String = text
             .lines()
             .map(|line| {
@@ -117,7 +134,7 @@ impl DigKey {
             .replace('}', " } ")
             .replace(';', " ; ");
         let words: Vec<&str> = spaced.split_whitespace().collect();
-        let missing = |what: &str| DigError::TsigKey(format!("no {what} in the key file"));
+        let missing = |_: &str| KeyProblem::Incomplete;
         let start = words
             .iter()
             .position(|word| *word == "key")
@@ -293,8 +310,15 @@ mod tests {
             algorithm_text(&TsigAlgorithm::HmacMd5),
             "hmac-md5.sig-alg.reg.int."
         );
-        assert!(DigKey::from_argument("nocolon").is_err());
-        assert!(DigKey::from_argument("hmac-foo:k:c2VjcmV0").is_err());
+        assert_eq!(DigKey::from_argument("nocolon"), Err(KeyProblem::Syntax));
+        assert_eq!(
+            DigKey::from_argument("hmac-foo:k:c2VjcmV0"),
+            Err(KeyProblem::Unusable {
+                name: "k".into(),
+                reason: "algorithm is unsupported",
+                unknown_algorithm: Some("hmac-foo".into()),
+            })
+        );
     }
 
     #[test]
@@ -303,7 +327,10 @@ mod tests {
         let key = DigKey::from_key_file(text).unwrap();
         assert_eq!(key.name, Name::from_ascii("xfr-key.").unwrap());
         assert_eq!(key.algorithm, TsigAlgorithm::HmacSha256);
-        assert!(DigKey::from_key_file("key \"k\" { algorithm hmac-md5; };").is_err());
+        assert_eq!(
+            DigKey::from_key_file("key \"k\" { algorithm hmac-md5; };"),
+            Err(KeyProblem::Incomplete)
+        );
     }
 
     /// RFC 2202 §2, test case 2: HMAC-MD5 with key "Jefe".

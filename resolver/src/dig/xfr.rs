@@ -21,7 +21,7 @@ use crate::dig::presentation::{record_line_styled, tsig_line};
 use crate::dig::query::build_query;
 use crate::dig::report::record_style;
 use crate::dig::socket_transport::connect_tcp;
-use crate::dig::tsig::{now_seconds, TsigChain};
+use crate::dig::tsig::{now_seconds, TsigChain, TsigFailure};
 use crate::dig::when::format_when;
 
 /// The IXFR request's authority SOA (RFC 1995 §3): the zone's name, the serial the client holds.
@@ -49,6 +49,8 @@ struct Received {
     /// The server answered with an error rcode: dig prints what came and `; Transfer failed.`,
     /// and still exits 0.
     refused: bool,
+    /// The error answer's TSIG did not verify (dig says so before its banner).
+    tsig_failure: Option<TsigFailure>,
 }
 
 /// Reads one length-prefixed message.
@@ -75,9 +77,13 @@ async fn transfer(
     lookup: &Lookup,
 ) -> Result<Received, DigError> {
     let style = record_style(&lookup.options.display);
-    let mut stream = connect_tcp(server, lookup.source)
-        .await
-        .map_err(|error| DigError::Transfer(error.to_string()))?;
+    let mut stream =
+        connect_tcp(server, lookup.source)
+            .await
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::ConnectionRefused => DigError::TcpRefused,
+                _ => DigError::Transfer(error.to_string()),
+            })?;
     let length = u16::try_from(request.len()).map_err(|_| DigError::Internal("request size"))?;
     let mut framed = length.to_be_bytes().to_vec();
     framed.extend_from_slice(request);
@@ -91,6 +97,7 @@ async fn transfer(
         messages: 0,
         bytes: 0,
         refused: false,
+        tsig_failure: None,
     };
     // AXFR ends at the second SOA; IXFR at the SOA of the new serial seen a second time (or a
     // single SOA: up to date), or an AXFR-style answer's closing SOA.
@@ -107,9 +114,14 @@ async fn transfer(
             return Err(DigError::Transfer("reply with another ID".into()));
         }
         if let Some(verifier) = verifier.as_mut() {
-            verifier
-                .verify_answer(&bytes, now)
-                .map_err(|error| DigError::Transfer(error.to_string()))?;
+            if let Err(failure) = verifier.verify_answer(&bytes, now) {
+                // An error answer (BADSIG, BADKEY...) is shown as dig shows it; a bad MAC on
+                // zone data ends the transfer.
+                if message.metadata.response_code == ResponseCode::NoError {
+                    return Err(DigError::Transfer(failure.to_string()));
+                }
+                received.tsig_failure = Some(failure);
+            }
         }
         if message.metadata.response_code != ResponseCode::NoError {
             if let Some(signature) = &message.signature {
@@ -195,10 +207,19 @@ pub async fn run_transfer(
         Some(key) => Some(TsigChain::sign_request(key, &mut request, now_seconds())?),
         None => None,
     };
-    let _ = write!(out, "{banner}");
     let timeout = Duration::from_secs(lookup.options.timeout_seconds.max(1));
     let mut last_error = DigError::NoReply;
-    for (server, label) in servers {
+    // A refused connection spends one of the lookup's tries and starts the list over, as for a
+    // TCP query (BIND `dighost.c`, tcp_connected).
+    let mut tcp_retries = lookup.options.tries;
+    let question = name.to_string();
+    let question = question
+        .strip_suffix('.')
+        .filter(|text| !text.is_empty())
+        .unwrap_or(&question);
+    let mut index = 0;
+    while let Some((server, label)) = servers.get(index) {
+        index += 1;
         let started = Instant::now();
         let outcome = tokio::time::timeout(
             timeout,
@@ -212,6 +233,35 @@ pub async fn run_transfer(
         )
         .await
         .unwrap_or_else(|_| Err(DigError::Transfer("timed out".into())));
+        // dig prints its banner once the first answer is in (or the transfer failed).
+        if let Ok(Received {
+            tsig_failure: Some(failure),
+            ..
+        }) = &outcome
+        {
+            let _ = writeln!(out, ";; Couldn't verify signature: {failure}");
+        }
+        if let Err(DigError::TcpRefused) = outcome {
+            let _ = writeln!(
+                out,
+                ";; Connection to {}({label}) for {question} failed: connection refused.",
+                address_text(*server)
+            );
+            if tcp_retries > 1 {
+                tcp_retries -= 1;
+                let _ = writeln!(out, ";; {}", DigError::NoReply);
+                index = 0;
+                continue;
+            }
+            if index < servers.len() {
+                continue;
+            }
+            let _ = writeln!(out, ";; {}", DigError::NoReply);
+            return Err(DigError::TcpRefused);
+        }
+        if outcome.is_ok() {
+            let _ = write!(out, "{banner}");
+        }
         match outcome {
             Ok(received) if received.refused => {
                 let _ = writeln!(out, "{}; Transfer failed.", received.text);
@@ -241,7 +291,7 @@ pub async fn run_transfer(
             Err(error) => last_error = error,
         }
     }
-    let _ = writeln!(out, "; Transfer failed.");
+    let _ = write!(out, "{banner}; Transfer failed.\n");
     Err(last_error)
 }
 
@@ -278,7 +328,7 @@ mod tests {
             );
         }
         let bad: Vec<String> = ["-y", "nocolon"].map(String::from).to_vec();
-        assert!(matches!(parse_arguments(&bad), Err(DigError::TsigKey(_))));
+        assert!(matches!(parse_arguments(&bad), Err(DigError::KeySyntax)));
     }
 
     #[test]

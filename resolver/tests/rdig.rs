@@ -1718,6 +1718,8 @@ mod differential {
         "+https=/nope -p 8443 +tries=1",
         "+https -p 8443 +qr",
         "+https -p 8443 +tls-ca=CA +tls-hostname=wrong.test",
+        "+tls -p 8853 -b 127.0.0.1",
+        "+https -p 8443 -b 127.0.0.1#0",
     ];
 
     /// Makes a CA and a server certificate for `dot.test` and 127.40.10.5 with openssl.

@@ -41,8 +41,6 @@ pub struct Lookup {
     pub ixfr_serial: Option<u32>,
     /// `-y` / `-k`: the key that signs the request and checks the replies (RFC 8945).
     pub tsig_key: Option<DigKey>,
-    /// `-b address[#port]`: the local address (and port, 0 for any) queries are sent from.
-    pub source: Option<std::net::SocketAddr>,
 }
 
 impl Default for Lookup {
@@ -59,7 +57,6 @@ impl Default for Lookup {
             options: QueryOptions::default(),
             ixfr_serial: None,
             tsig_key: None,
-            source: None,
         }
     }
 }
@@ -243,7 +240,7 @@ impl GlobalSettings {
             lookup.tsig_key = Some(key.clone());
         }
         if let Some(source) = self.source {
-            lookup.source = Some(source);
+            lookup.options.source = Some(source);
         }
         if let Some(unused) = self.key_unused {
             lookup.options.display.tsig_key_unused = unused;

@@ -138,6 +138,8 @@ pub struct QueryOptions {
     pub tls_hostname: Option<String>,
     /// `+https-get`: GET instead of POST (RFC 8484 §4.1).
     pub https_get: bool,
+    /// `-b address[#port]`: the local address (and port, 0 for any) queries are sent from.
+    pub source: Option<std::net::SocketAddr>,
     pub display: ShownParts,
 }
 
@@ -202,6 +204,7 @@ impl Default for QueryOptions {
             tls_ca: None,
             tls_hostname: None,
             https_get: false,
+            source: None,
             display: ShownParts::default(),
         }
     }

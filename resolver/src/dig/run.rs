@@ -236,7 +236,7 @@ async fn run_lookup(
     lookup_index: usize,
     out: &mut dyn Write,
 ) -> Result<(), DigError> {
-    let transport: &Arc<dyn Transport> = &match lookup.source {
+    let transport: &Arc<dyn Transport> = &match lookup.options.source {
         Some(source) => Arc::new(SocketTransport {
             source: Some(source),
         }),

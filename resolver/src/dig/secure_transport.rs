@@ -164,7 +164,7 @@ async fn connect(
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, SecureError> {
     let config = client_config(options)?;
     let name = server_name(options, label)?;
-    let tcp = TcpStream::connect(server)
+    let tcp = crate::dig::socket_transport::connect_tcp(server, options.source)
         .await
         .map_err(|error| SecureError::Connect(error.kind()))?;
     TlsConnector::from(Arc::new(config))

@@ -78,7 +78,7 @@ async fn transfer(
 ) -> Result<Received, DigError> {
     let style = record_style(&lookup.options.display);
     let mut stream =
-        connect_tcp(server, lookup.source)
+        connect_tcp(server, lookup.options.source)
             .await
             .map_err(|error| match error.kind() {
                 std::io::ErrorKind::ConnectionRefused => DigError::TcpRefused,

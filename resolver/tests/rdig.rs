@@ -2362,6 +2362,100 @@ mod transfers_compared_with_dig {
         assert!(!ours.0.contains("192.0.2.1"), "{}", ours.0);
     }
 
+    /// knotd started by a test, stopped by PID on drop.
+    struct Knot {
+        child: Child,
+        directory: PathBuf,
+    }
+
+    impl Drop for Knot {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self.directory);
+        }
+    }
+
+    #[test]
+    fn ixfr_difference_sequences_from_knot_print_like_dig() {
+        for tool in ["dig", "knotd", "knotc"] {
+            if !tool_available(tool) {
+                return;
+            }
+        }
+        let address = "127.40.30.10";
+        let directory = std::env::temp_dir().join(format!("rdig-ixfr-knot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory).expect("create temp dir");
+        let dir = directory.display().to_string();
+        let zone_file = directory.join("example.zone");
+        std::fs::write(&zone_file, EXAMPLE_ZONE).expect("write zone");
+        // `zonefile-load: difference` keeps each reload's changes in the journal for IXFR.
+        let config = format!(
+            "server:\n  listen: {address}@{LAB_PORT}\n  rundir: {dir}\ncontrol:\n  listen: {dir}/knot.sock\ndatabase:\n  storage: {dir}\nacl:\n  - id: lab\n    address: 127.0.0.0/8\n    action: transfer\ntemplate:\n  - id: default\n    storage: {dir}\n    zonefile-load: difference\n    journal-content: changes\n    acl: lab\nzone:\n  - domain: example.test\n    file: example.zone\n"
+        );
+        std::fs::write(directory.join("knot.conf"), config).expect("write knot.conf");
+        let log = std::fs::File::create(directory.join("knot.log")).expect("log file");
+        let child = Command::new(tool_path("knotd"))
+            .arg("-c")
+            .arg(directory.join("knot.conf"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start knotd");
+        let _knot = Knot {
+            child,
+            directory: directory.clone(),
+        };
+        let server: SocketAddr = format!("{address}:{LAB_PORT}").parse().expect("address");
+        assert!(
+            (0..READY_ATTEMPTS).any(|_| answers_query(server, "example.test.")),
+            "knotd never answered"
+        );
+        // Serial 1 → 2: one address changed, one record added.
+        let changed = EXAMPLE_ZONE
+            .replace("hostmaster 1 ", "hostmaster 2 ")
+            .replace(
+                "www IN A 192.0.2.1\n",
+                "www IN A 192.0.2.99\nnew IN A 192.0.2.7\n",
+            );
+        std::fs::write(&zone_file, changed).expect("write zone");
+        let socket = format!("{dir}/knot.sock");
+        let reload = Command::new(tool_path("knotc"))
+            .args(["-s", &socket, "-b", "zone-reload", "example.test"])
+            .output()
+            .expect("run knotc");
+        assert!(reload.status.success(), "{reload:?}");
+        let serial_two = (0..READY_ATTEMPTS).any(|_| {
+            let arguments = words(&[
+                &format!("@{address}"),
+                "-p",
+                &LAB_PORT.to_string(),
+                "+short",
+                "example.test",
+                "SOA",
+            ]);
+            let answer = text(&rdig(&arguments));
+            answer.contains(" 2 7200 ") || {
+                std::thread::sleep(Duration::from_millis(100));
+                false
+            }
+        });
+        assert!(serial_two, "knotd did not load serial 2");
+        let cases: [&[&str]; 4] = [
+            &["example.test", "IXFR=1"],
+            &["example.test", "IXFR=2"],
+            &["example.test", "IXFR=1", "+multiline"],
+            &["example.test", "AXFR", "+onesoa"],
+        ];
+        for case in cases {
+            let mut arguments = words(&[&format!("@{address}"), "-p", &LAB_PORT.to_string()]);
+            arguments.extend(words(case));
+            let (theirs, ours) = paired(&arguments);
+            assert_eq!(ours, theirs, "{case:?}");
+        }
+    }
+
     #[test]
     fn refused_transfer_connections_are_retried_like_dig() {
         if !tool_available("dig") {

@@ -1423,13 +1423,15 @@ mod retries_compared_with_dig {
         }
         // Nothing listens on 127.40.9.7: every UDP query is answered by ICMP port unreachable.
         let server = words(&["@127.40.9.7", "-p", &LAB_PORT.to_string()]);
-        let queries: [&[&str]; 5] = [
+        let queries: [&[&str]; 7] = [
             &["+tries=2", "+time=1", "www.example.test"],
             &["+tries=3", "+time=1", "+short", "www.example.test"],
             // A refused TCP connection has its own wording, and starts the server list over.
             &["+tcp", "www.example.test"],
             &["+tcp", "+tries=2", "+short", "www.example.test"],
             &["+tcp", "+tries=1", "+nocomments", "www.example.test"],
+            &["+tcp", "+yaml", "+tries=2", "www.example.test"],
+            &["+yaml", "+tries=2", "+time=1", "www.example.test"],
         ];
         assert_same_as_dig(&server, &queries);
     }

@@ -405,11 +405,12 @@ async fn ask(
             );
         }
         // Progress lines would break a JSON stream; with +json they go to standard error.
-        // With +yaml dig prints none of them.
+        // With +yaml dig prints none of them, but each `no servers could be reached` of a
+        // refused TCP connection becomes a DIG_ERROR item.
         let mut stderr = std::io::stderr();
-        let mut sink = std::io::sink();
+        let mut held = Vec::new();
         let progress: &mut dyn Write = if display.yaml {
-            &mut sink
+            &mut held
         } else if display.json {
             &mut stderr
         } else {
@@ -424,6 +425,20 @@ async fn ask(
             &mut *progress,
         )
         .await;
+        let no_reply = format!(";; {}", DigError::NoReply);
+        for line in String::from_utf8_lossy(&held).lines() {
+            if line == no_reply {
+                let _ = write!(out, "{}", error_yaml(&DigError::NoReply.to_string()));
+            }
+        }
+        held.clear();
+        let progress: &mut dyn Write = if display.yaml {
+            &mut held
+        } else if display.json {
+            &mut stderr
+        } else {
+            &mut *out
+        };
         let Ok(reply) = result.as_ref() else {
             break result;
         };
@@ -484,7 +499,12 @@ async fn ask(
     }
     let reply = match result {
         Ok(reply) => reply,
-        Err(error @ (DigError::TcpRefused | DigError::BadPacket)) => return Err(error),
+        Err(error @ (DigError::TcpRefused | DigError::BadPacket)) => {
+            if display.json {
+                let _ = writeln!(out, "{}", error_value(&error.to_string()).pretty());
+            }
+            return Err(error);
+        }
         Err(error) => {
             if display.yaml {
                 let _ = write!(out, "{}", error_yaml(&error.to_string()));

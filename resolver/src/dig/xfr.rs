@@ -291,7 +291,7 @@ pub async fn run_transfer(
             Err(error) => last_error = error,
         }
     }
-    let _ = write!(out, "{banner}; Transfer failed.\n");
+    let _ = writeln!(out, "{banner}; Transfer failed.");
     Err(last_error)
 }
 

@@ -1450,7 +1450,7 @@ mod servers_compared_with_dig {
             return;
         };
         let server = words(&["@127.40.9.8", "@127.40.9.9", "-p", &LAB_PORT.to_string()]);
-        let queries: [&[&str]; 4] = [
+        let queries: [&[&str]; 6] = [
             &["+norec", "+tries=2", "+time=1", "www.example.test"],
             &[
                 "+norec",
@@ -1462,6 +1462,16 @@ mod servers_compared_with_dig {
             ],
             &["+norec", "+tcp", "+tries=2", "www.example.test"],
             &["+norec", "+tcp", "+tries=3", "+short", "www.example.test"],
+            // +qr shows the query each time it goes out; over TCP only once connected.
+            &["+norec", "+qr", "+nocookie", "+tries=2", "www.example.test"],
+            &[
+                "+norec",
+                "+qr",
+                "+nocookie",
+                "+tcp",
+                "+tries=2",
+                "www.example.test",
+            ],
         ];
         assert_same_as_dig(&server, &queries);
     }
@@ -1821,6 +1831,7 @@ mod differential {
         "+nofail +short",
         "+fail",
         "+nofail +nofail +fail",
+        "+nofail +qr",
     ];
 
     /// Runs a shell-free tool and returns its stdout, panicking with its stderr when it fails.

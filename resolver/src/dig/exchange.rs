@@ -162,6 +162,35 @@ pub fn query_wire(
     Ok((wire, chain))
 }
 
+/// `+qr`'s block for a query: printed each time the query goes out, the first time with the
+/// command block before it.
+#[derive(Debug, Clone)]
+pub struct SendingNote {
+    first: String,
+    again: String,
+    printed: bool,
+}
+
+impl SendingNote {
+    pub fn new(first: String, again: String) -> SendingNote {
+        SendingNote {
+            first,
+            again,
+            printed: false,
+        }
+    }
+
+    fn print(&mut self, out: &mut dyn Write) {
+        let text = if self.printed {
+            &self.again
+        } else {
+            &self.first
+        };
+        let _ = write!(out, "{text}");
+        self.printed = true;
+    }
+}
+
 /// Sends `query` (signed with `key`, if any) to each server in turn until one gives a usable reply.
 pub async fn exchange_lookup(
     transport: &dyn Transport,
@@ -169,6 +198,7 @@ pub async fn exchange_lookup(
     query: &Message,
     key: Option<&DigKey>,
     options: &QueryOptions,
+    mut sending: Option<&mut SendingNote>,
     out: &mut dyn Write,
 ) -> Result<Reply, DigError> {
     let (wire, chain) = query_wire(query, key)?;
@@ -197,6 +227,13 @@ pub async fn exchange_lookup(
         let mut tries_left = options.tries;
         while tries_left > 0 {
             tries_left -= 1;
+            // Over TCP dig prints the query once connected, so after a refused connection not at all.
+            let print_after = protocol == Protocol::Tcp && options.encryption == Encryption::None;
+            if !print_after {
+                if let Some(note) = sending.as_deref_mut() {
+                    note.print(out);
+                }
+            }
             let started = Instant::now();
             let exchanged = if options.encryption == Encryption::None {
                 transport
@@ -220,6 +257,11 @@ pub async fn exchange_lookup(
                 && exchanged
                     .as_ref()
                     .is_err_and(|reason| reason == "connection refused");
+            if print_after && !refused_tcp {
+                if let Some(note) = sending.as_deref_mut() {
+                    note.print(out);
+                }
+            }
             if refused_tcp {
                 let _ = writeln!(
                     out,

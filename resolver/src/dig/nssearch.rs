@@ -62,6 +62,7 @@ pub async fn run_nssearch(
         &ns_query,
         lookup.tsig_key.as_ref(),
         &lookup.options,
+        None,
         &mut *out,
     )
     .await
@@ -91,6 +92,7 @@ pub async fn run_nssearch(
                 &query,
                 lookup.tsig_key.as_ref(),
                 &options,
+                None,
                 &mut progress,
             )
             .await;

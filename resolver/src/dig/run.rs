@@ -13,7 +13,7 @@ use crate::dig::batch::{batch_lookups, read_batch_file};
 use crate::dig::error::DigError;
 use crate::dig::exchange::{
     bad_cookie_retry, decode_reply, exchange_lookup, lower_edns_version, query_wire, set_cookie,
-    Reply,
+    Reply, SendingNote,
 };
 use crate::dig::json::{error_value, exchange_value, message_value, reply_value};
 use crate::dig::limits::{MAX_BAD_COOKIE_RETRIES, MAX_DIGRC_BYTES, MAX_SERVER_ADDRESSES};
@@ -389,20 +389,25 @@ async fn ask(
                 wire.len(),
             ));
         }
+        // `+qr`: dig prints the query each time it goes out (every try, every server; over TCP
+        // once connected), the command block before the first.
+        let mut sending = None;
         if plain && display.query {
-            if command_pending {
-                let _ = write!(out, "{}", command_text(command_line, found, first));
-                command_pending = false;
-            }
             // The query as it goes out, its TSIG included (dig prints the signed message).
             let (wire, _) = query_wire(&query, lookup.tsig_key.as_ref())?;
             let shown = decode_reply(&wire).unwrap_or_else(|_| query.clone());
-            let _ = write!(
-                out,
+            let again = format!(
                 ";; Sending:\n{};; QUERY SIZE: {}\n\n",
                 message_text(&shown, display),
                 wire.len()
             );
+            let first_time = if command_pending {
+                command_pending = false;
+                format!("{}{again}", command_text(command_line, found, first))
+            } else {
+                again.clone()
+            };
+            sending = Some(SendingNote::new(first_time, again));
         }
         // Progress lines would break a JSON stream; with +json they go to standard error.
         // With +yaml dig prints none of them, but each `no servers could be reached` of a
@@ -422,6 +427,7 @@ async fn ask(
             &query,
             lookup.tsig_key.as_ref(),
             &options,
+            sending.as_mut(),
             &mut *progress,
         )
         .await;

@@ -145,6 +145,8 @@ impl Resolver {
                 Vec::new(),
             )
             .await;
+        self.validation_counts
+            .add_signature_checks(budget.signature_checks.used());
         self.store_deferred();
         if let WalkResult::ServFail(reason) = result {
             tracing::debug!(name = %refresh.name, record_type = %refresh.record_type, reason, "refresh failed");

@@ -142,6 +142,8 @@ impl Resolver {
         };
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), stale, "resolved");
         self.count_validation(resolution.verdict.security);
+        self.validation_counts
+            .add_signature_checks(budget.signature_checks.used());
         let mut response = build_response(request, resolution);
         if stale {
             mark_stale(&mut response);

@@ -38,6 +38,12 @@ pub fn nsec3_records(records: &[Record]) -> Vec<Nsec3Record<'_>> {
         .collect()
 }
 
+#[cfg(test)]
+thread_local! {
+    /// NSEC3 hashes computed on this thread: tests assert the CVE-2023-50868 work on it.
+    pub(crate) static HASHES_COMPUTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The hashes of one proof, computed once per name (the expensive part, CVE-2023-50868).
 struct Hasher<'a, 'r> {
     records: &'a [Nsec3Record<'r>],
@@ -55,6 +61,8 @@ impl<'a, 'r> Hasher<'a, 'r> {
         let hash = if self.memo.len() >= MAX_NSEC3_HASHES_PER_PROOF {
             None
         } else {
+            #[cfg(test)]
+            HASHES_COMPUTED.with(|computed| computed.set(computed.get() + 1));
             Nsec3HashAlgorithm::SHA1
                 .hash(&self.salt, name, self.iterations)
                 .ok()

@@ -197,6 +197,7 @@ pub struct ValidationCounts {
     secure: AtomicU64,
     insecure: AtomicU64,
     bogus: AtomicU64,
+    signature_checks: AtomicU64,
 }
 
 /// A reading of `ValidationCounts`.
@@ -206,6 +207,8 @@ pub struct ValidationCounters {
     pub insecure: u64,
     /// Bogus and indeterminate answers (SERVFAIL, or the data for a CD client).
     pub bogus: u64,
+    /// Signature verifications done (the KeyTrap work, CVE-2023-50387), every query's summed.
+    pub signature_checks: u64,
 }
 
 impl ValidationCounts {
@@ -218,11 +221,18 @@ impl ValidationCounts {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Adds the signature verifications one client query (or refresh) spent.
+    pub fn add_signature_checks(&self, checks: u32) {
+        self.signature_checks
+            .fetch_add(u64::from(checks), Ordering::Relaxed);
+    }
+
     pub fn read(&self) -> ValidationCounters {
         ValidationCounters {
             secure: self.secure.load(Ordering::Relaxed),
             insecure: self.insecure.load(Ordering::Relaxed),
             bogus: self.bogus.load(Ordering::Relaxed),
+            signature_checks: self.signature_checks.load(Ordering::Relaxed),
         }
     }
 }

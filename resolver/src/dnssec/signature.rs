@@ -40,6 +40,11 @@ impl CheckAllowance {
     pub fn left(&self) -> u32 {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// Checks taken so far from a full allowance.
+    pub fn used(&self) -> u32 {
+        MAX_SIGNATURE_CHECKS_PER_QUERY.saturating_sub(self.left())
+    }
 }
 
 /// Unbound's test switches `fake-dsa` and `fake-sha1`: a build without DSA (or SHA-1) takes such

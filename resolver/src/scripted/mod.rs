@@ -7,6 +7,7 @@
 //!   response_sections.rs: what positive answers carry beside the answer
 //!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
+//!   signed_network.rs (root and example. signed) ─▶ validation_bounds.rs: hostile signed zones
 //! ```
 
 mod broken_servers;
@@ -17,5 +18,7 @@ pub(crate) mod network;
 mod resolutions;
 mod response_sections;
 mod serve_expired;
+mod signed_network;
 mod spoofing;
 mod unusable_addresses;
+mod validation_bounds;

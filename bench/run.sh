@@ -2,7 +2,8 @@
 # bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
-#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|workers] [--repetitions N] [--duration S]
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|workers|validation] [--repetitions N] [--duration S]
+#   (--only validation runs bench/validation.sh: ours vs Unbound, both validating the signed lab)
 #
 # Servers under test run on core 0 with one worker; dnsperf / the walk client run on core 1.
 # Except `workers` (not in the default set): servers at 1 and 2 UDP workers, servers and dnsperf
@@ -35,7 +36,7 @@ CLIENT_CORE=${CLIENT_CORE:-1}
 # Every address lives in 127.80.0.0/16 (servers under test) and 127.81.0.0/16 (the cold-walk lab).
 PORT=5300
 
-usage() { sed -n '2,8p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,9p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -52,7 +53,12 @@ if [ "$QUICK" = 1 ]; then
     DURATION=2
     LATENCY_SLICES=1
 fi
-case "$ONLY" in all|auth|resolver|cold|memory|workers) ;; *) usage 2 ;; esac
+case "$ONLY" in all|auth|resolver|cold|memory|workers) ;; validation) ;; *) usage 2 ;; esac
+if [ "$ONLY" = validation ]; then
+    args=(--repetitions "$REPETITIONS" --duration "$DURATION")
+    [ "$QUICK" = 1 ] && args=(--quick)
+    exec "$ROOT/bench/validation.sh" "${args[@]}"
+fi
 # The cores are read over the runs' middle DURATION - 1 seconds (throughput_run).
 case "$DURATION" in [2-9]|[1-9][0-9]*) ;; *) echo "run.sh: --duration needs 2 s or more" >&2; usage 2 ;; esac
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }

@@ -58,6 +58,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "failures" => ("names not resolved (timeout or SERVFAIL)", "lower"),
         "upstream_queries_per_name" => ("upstream queries per name", "lower"),
         "cpu_us_per_name" => ("resolver CPU time per name (µs, all threads)", "lower"),
+        "cpu_us_per_query" => (
+            "resolver CPU time per answered query (µs, all threads)",
+            "lower",
+        ),
         "bytes_per_cached_name" => ("bytes per cached name (RSS growth)", "lower"),
         "peak_rss_mib" => ("peak RSS (MiB, VmHWM)", "lower"),
         "load_seconds" => ("load time to first answer (s)", "lower"),

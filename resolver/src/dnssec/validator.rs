@@ -137,10 +137,6 @@ impl Resolver {
         depth: u8,
         ancestors: Vec<(Name, RecordType)>,
     ) -> (WalkResult, Verdict, Vec<Record>) {
-        if !self.config.dnssec.enabled {
-            let result = self.walk(qname, qtype, budget, depth, ancestors).await;
-            return (result, Verdict::insecure(), Vec::new());
-        }
         let proof_of = |result: &WalkResult, final_reply: &FinalReply| match result {
             WalkResult::Answer(_) | WalkResult::CName { .. } => {
                 crate::dnssec::denial::wildcard_proof(
@@ -150,6 +146,20 @@ impl Resolver {
             }
             _ => Vec::new(),
         };
+        if !self.config.dnssec.enabled {
+            // Not validating, a DO client still gets a wildcard expansion's proof as the
+            // server sent it (RFC 4035 §3.2.1: the RRSIGs and NSEC/NSEC3 records, unchecked).
+            let (result, final_reply) = self
+                .walk_reply(qname.clone(), qtype, budget, depth, ancestors, true)
+                .await;
+            let Some(final_reply) = final_reply else {
+                return (result, Verdict::insecure(), Vec::new());
+            };
+            let proof = proof_of(&result, &final_reply);
+            let states = ReplyStates::all(self.unvalidated_state(&qname));
+            self.store_final(&result, final_reply, states);
+            return (result, Verdict::insecure(), proof);
+        }
         // Unbound's restart: a bogus reply is asked again of another server of the zone.
         let mut avoid: Vec<SocketAddr> = Vec::new();
         let mut bogus: Option<(WalkResult, Verdict, FinalReply, ReplyStates)> = None;

@@ -121,20 +121,6 @@ pub(crate) struct FinalReply {
 }
 
 impl Resolver {
-    /// One walk down the tree for (qname, qtype), its final reply stored at once.
-    pub(crate) async fn walk(
-        &self,
-        qname: Name,
-        qtype: RecordType,
-        budget: &Budget,
-        depth: u8,
-        ancestors: Vec<(Name, RecordType)>,
-    ) -> WalkResult {
-        self.walk_reply(qname, qtype, budget, depth, ancestors, false)
-            .await
-            .0
-    }
-
     /// One walk down the tree for (qname, qtype): the state loop. With `hold_final` the final
     /// reply is returned unstored, for the validator.
     pub(crate) async fn walk_reply(

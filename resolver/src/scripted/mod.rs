@@ -7,12 +7,14 @@
 //!   response_sections.rs: what positive answers carry beside the answer
 //!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
-//!   signed_network.rs (root and example. signed) ─▶ validation_bounds.rs: hostile signed zones
+//!   signed_network.rs (root and example. signed) ─▶ validation_bounds.rs: hostile signed zones,
+//!     dnssec_answers.rs: what DO clients get, validating or not
 //! ```
 
 mod broken_servers;
 mod configured_zones;
 mod ds_parent_side;
+mod dnssec_answers;
 mod minimisation_fallbacks;
 pub(crate) mod network;
 mod resolutions;

@@ -70,10 +70,13 @@ pub enum Reason {
     UnsupportedDigest,
     /// Insecure: NSEC3 iterations above the RFC 9276 bound.
     Nsec3IterationsTooHigh,
+    /// NSEC/NSEC3 records came but do not prove the denial or the wildcard expansion (EDE 6, as
+    /// Unbound; `DenialMissing`, EDE 12, is for a negative answer without any).
+    ProofFailed,
 }
 
 /// Every reason, in the order of its stored byte (`Reason::to_byte`).
-const REASONS: [Reason; 12] = [
+const REASONS: [Reason; 13] = [
     Reason::SignatureExpired,
     Reason::SignatureNotYetValid,
     Reason::DnskeyMissing,
@@ -86,6 +89,7 @@ const REASONS: [Reason; 12] = [
     Reason::UnsupportedAlgorithm,
     Reason::UnsupportedDigest,
     Reason::Nsec3IterationsTooHigh,
+    Reason::ProofFailed,
 ];
 
 impl Reason {
@@ -114,7 +118,10 @@ impl Reason {
             Reason::RrsigsMissing => 10,
             Reason::DenialMissing => 12,
             Reason::Nsec3IterationsTooHigh => 27,
-            Reason::SignatureInvalid | Reason::DsMismatch | Reason::WorkLimit => 6,
+            Reason::SignatureInvalid
+            | Reason::DsMismatch
+            | Reason::WorkLimit
+            | Reason::ProofFailed => 6,
             Reason::ChainUnreachable => 5,
         }
     }
@@ -133,6 +140,7 @@ impl Reason {
             Reason::UnsupportedAlgorithm => "unsupported DNSKEY algorithm",
             Reason::UnsupportedDigest => "unsupported DS digest type",
             Reason::Nsec3IterationsTooHigh => "NSEC3 iterations above the limit",
+            Reason::ProofFailed => "NSEC/NSEC3 records do not prove it",
         }
     }
 }

@@ -306,7 +306,8 @@ impl Resolver {
                         },
                     )
                     .await;
-                let proof = proof_verdict(proof, &first.name);
+                // Unbound: a wildcard expansion without its proof is DNSSEC Bogus (EDE 6).
+                let proof = proof_verdict(proof, &first.name, Reason::ProofFailed);
                 rrset_state.validation = Validation::of(&rrset_verdict.worst(proof.clone()));
                 verdict = verdict.worst(proof);
             }
@@ -337,7 +338,16 @@ impl Resolver {
                         },
                     )
                     .await;
-                verdict.worst(proof_verdict(proof, &end))
+                // RFC 8914: NSEC Missing (12) when none came at all, else DNSSEC Bogus (6).
+                let carries_denial = reply.authorities.iter().any(|record| {
+                    matches!(record.record_type(), RecordType::NSEC | RecordType::NSEC3)
+                });
+                let unproved = if carries_denial {
+                    Reason::ProofFailed
+                } else {
+                    Reason::DenialMissing
+                };
+                verdict.worst(proof_verdict(proof, &end, unproved))
             }
             _ => verdict,
         }
@@ -365,12 +375,14 @@ impl Resolver {
                 continue;
             }
             seen_any = true;
-            let (verdict, _) = self
+            let (verdict, verified) = self
                 .check_rrset(&rrset, &reply.authorities, zone, budget, depth, ancestors)
                 .await;
             match verdict.security {
                 crate::dnssec::Security::Secure => {
-                    if first.record_type() != RecordType::SOA {
+                    if first.record_type() != RecordType::SOA
+                        && !expanded_from_wildcard(verified.as_ref())
+                    {
                         secure.extend(rrset);
                     }
                 }
@@ -607,6 +619,9 @@ impl Resolver {
             }
             let signatures = signatures_for(&reply.authorities, &first.name, first.record_type());
             match verify_rrset(&rrset, &signatures, parent_keys, context) {
+                RrsetCheck::Secure(verified) if expanded_from_wildcard(Some(&verified)) => {
+                    failure = failure.or(Some(Reason::DenialMissing));
+                }
                 RrsetCheck::Secure(_) => secure.extend(rrset),
                 RrsetCheck::Unsupported => return Err(KeyState::Insecure),
                 RrsetCheck::Bogus(reason) => {
@@ -731,6 +746,13 @@ impl Resolver {
     }
 }
 
+/// CVE-2017-15105: an NSEC or NSEC3 record whose signature says it was synthesized from a
+/// wildcard (RRSIG labels below its owner's) verifies, but its owner is not the name the zone
+/// holds, so it proves nothing (Unbound drops such records from every proof; RFC 4035 §5.3.4).
+fn expanded_from_wildcard(verified: Option<&Verified>) -> bool {
+    verified.is_some_and(|verified| verified.wildcard_parent.is_some())
+}
+
 /// A key state as a fetch judgement: bogus is worth asking another server.
 fn judged(state: KeyState) -> Result<KeyState, KeyState> {
     match state {
@@ -747,14 +769,15 @@ fn key_state(check: KeysCheck, zone: &Name) -> KeyState {
     }
 }
 
-fn proof_verdict(proof: Result<Proof, Verdict>, name: &Name) -> Verdict {
+/// A proof's verdict; `unproved` is the reason when the records prove nothing.
+fn proof_verdict(proof: Result<Proof, Verdict>, name: &Name, unproved: Reason) -> Verdict {
     match proof {
         Ok(Proof::Proved) => Verdict::secure(),
         Ok(Proof::OptOut) => Verdict::insecure(),
         Ok(Proof::TooManyIterations) => {
             Verdict::insecure_because(Reason::Nsec3IterationsTooHigh, name)
         }
-        Ok(Proof::NotProved) => Verdict::bogus(Reason::DenialMissing, name),
+        Ok(Proof::NotProved) => Verdict::bogus(unproved, name),
         Err(verdict) => verdict,
     }
 }

@@ -1,7 +1,9 @@
 //! What a DO client gets from signed zones, validating or not (RFC 4035 §3.2): the RRSIGs and,
 //! for a wildcard expansion, the NSEC proof of no closer name; fresh from a walk and cached.
+//! And what a broken denial gives: SERVFAIL with its RFC 8914 code.
 
 use hickory_proto::op::{Edns, Message, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{RData, Record, RecordType};
 
 use crate::config::ResolverConfig;
@@ -94,4 +96,118 @@ async fn not_validating_a_wildcard_expansion_still_gives_do_clients_its_proof() 
     config.dnssec.enabled = false;
     let setup = setup(internet.network, config);
     assert_proof_fresh_and_cached(&setup, false).await;
+}
+
+/// The RFC 8914 INFO-CODE of a response's Extended DNS Error, if any.
+fn extended_error(response: &Message) -> Option<u16> {
+    response
+        .edns
+        .as_ref()?
+        .options()
+        .as_ref()
+        .iter()
+        .find_map(|(_, option)| match option {
+            EdnsOption::Unknown(15, data) if data.len() >= 2 => {
+                Some(u16::from_be_bytes([data[0], data[1]]))
+            }
+            _ => None,
+        })
+}
+
+/// `!.example.`: a name `Name::from_ascii` refuses, the lowest in canonical order after the apex.
+fn bang() -> hickory_proto::rr::Name {
+    hickory_proto::rr::Name::from_labels([b"!".as_slice(), b"example".as_slice()]).unwrap()
+}
+
+fn nsec(owner: hickory_proto::rr::Name, next: &str, types: &[RecordType]) -> Record {
+    Record::from_rdata(
+        owner,
+        3600,
+        RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC(
+            hickory_proto::dnssec::rdata::NSEC::new(name(next), types.iter().copied()),
+        )),
+    )
+}
+
+/// `a.example. A` answered NXDOMAIN with the signed SOA and `denial` in the authority section.
+fn name_error_with(internet: &mut SignedInternet, denial: Vec<Record>) {
+    let mut authorities = internet.child.signed(vec![soa("example.", 300)]);
+    authorities.extend(denial);
+    internet.on_child(
+        "a.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            rcode: ResponseCode::NXDomain,
+            authorities,
+            ..Canned::default()
+        },
+    );
+}
+
+/// CVE-2017-15105: an NSEC synthesized from `*.example.` (its RRSIG has the wildcard's label
+/// count) as `!.example.`, spanning to `zzz.example.`, would cover `a.example.` and the wildcard.
+/// Its signature verifies, but its owner is not a name of the zone: it proves nothing.
+#[tokio::test]
+async fn an_nsec_expanded_from_a_wildcard_proves_no_name_error() {
+    let mut internet = SignedInternet::new(1);
+    let types = [RecordType::A, RecordType::RRSIG, RecordType::NSEC];
+    let mut expanded =
+        internet
+            .child
+            .signed(vec![nsec(name("*.example."), "zzz.example.", &types)]);
+    for record in &mut expanded {
+        record.name = bang();
+    }
+    name_error_with(&mut internet, expanded);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("a.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert_eq!(
+        extended_error(&response),
+        Some(6),
+        "DNSSEC Bogus, as Unbound"
+    );
+}
+
+/// The same NSEC signed as itself (owner `!.example.`) is a proof: secure NXDOMAIN.
+#[tokio::test]
+async fn an_nsec_covering_the_name_and_the_wildcard_proves_the_name_error() {
+    let mut internet = SignedInternet::new(1);
+    let types = [RecordType::A, RecordType::RRSIG, RecordType::NSEC];
+    let denial = internet
+        .child
+        .signed(vec![nsec(bang(), "zzz.example.", &types)]);
+    name_error_with(&mut internet, denial);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("a.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+    assert!(response.metadata.authentic_data);
+}
+
+/// RFC 8914: a name error with no NSEC at all is NSEC Missing (12); with NSEC records that do not
+/// cover the name it is DNSSEC Bogus (6), as Unbound answers.
+#[tokio::test]
+async fn a_name_error_without_nsec_is_ede_12_and_with_a_useless_one_ede_6() {
+    let mut internet = SignedInternet::new(1);
+    name_error_with(&mut internet, Vec::new());
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("a.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert_eq!(extended_error(&response), Some(12));
+
+    let mut internet = SignedInternet::new(1);
+    let types = [RecordType::A, RecordType::RRSIG, RecordType::NSEC];
+    let elsewhere = internet
+        .child
+        .signed(vec![nsec(name("m.example."), "n.example.", &types)]);
+    name_error_with(&mut internet, elsewhere);
+    let config = internet.config();
+    let setup = crate::scripted::network::setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("a.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert_eq!(extended_error(&response), Some(6));
 }

@@ -73,10 +73,12 @@ pub enum Reason {
     /// NSEC/NSEC3 records came but do not prove the denial or the wildcard expansion (EDE 6, as
     /// Unbound; `DenialMissing`, EDE 12, is for a negative answer without any).
     ProofFailed,
+    /// A DNAME synthesized from a wildcard (RFC 6672 §3.3 leaves it undefined; Unbound: bogus).
+    WildcardDname,
 }
 
 /// Every reason, in the order of its stored byte (`Reason::to_byte`).
-const REASONS: [Reason; 13] = [
+const REASONS: [Reason; 14] = [
     Reason::SignatureExpired,
     Reason::SignatureNotYetValid,
     Reason::DnskeyMissing,
@@ -90,6 +92,7 @@ const REASONS: [Reason; 13] = [
     Reason::UnsupportedDigest,
     Reason::Nsec3IterationsTooHigh,
     Reason::ProofFailed,
+    Reason::WildcardDname,
 ];
 
 impl Reason {
@@ -121,7 +124,8 @@ impl Reason {
             Reason::SignatureInvalid
             | Reason::DsMismatch
             | Reason::WorkLimit
-            | Reason::ProofFailed => 6,
+            | Reason::ProofFailed
+            | Reason::WildcardDname => 6,
             Reason::ChainUnreachable => 5,
         }
     }
@@ -141,6 +145,7 @@ impl Reason {
             Reason::UnsupportedDigest => "unsupported DS digest type",
             Reason::Nsec3IterationsTooHigh => "NSEC3 iterations above the limit",
             Reason::ProofFailed => "NSEC/NSEC3 records do not prove it",
+            Reason::WildcardDname => "DNAME expanded from a wildcard",
         }
     }
 }

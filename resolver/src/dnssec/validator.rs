@@ -13,8 +13,9 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::Message;
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::cache::{NegativeAnswer, ReplyStates, RrsetState, Trust, Validation};
 use crate::dnssec::denial::{DsDenial, Proof};
@@ -285,6 +286,14 @@ impl Resolver {
                 ttl_cap: verified.as_ref().map(|verified| verified.ttl),
             };
             verdict = verdict.worst(rrset_verdict.clone());
+            if first.record_type() == RecordType::DNAME && expanded_from_wildcard(verified.as_ref())
+            {
+                let bogus = Verdict::bogus(Reason::WildcardDname, &first.name);
+                rrset_state.validation = Validation::of(&bogus);
+                verdict = verdict.worst(bogus);
+                states.push(rrset_state);
+                continue;
+            }
             if let Some(Verified {
                 wildcard_parent: Some(parent),
                 ..
@@ -382,6 +391,7 @@ impl Resolver {
                 crate::dnssec::Security::Secure => {
                     if first.record_type() != RecordType::SOA
                         && !expanded_from_wildcard(verified.as_ref())
+                        && next_in_signer_zone(&rrset, &reply.authorities)
                     {
                         secure.extend(rrset);
                     }
@@ -751,6 +761,22 @@ impl Resolver {
 /// holds, so it proves nothing (Unbound drops such records from every proof; RFC 4035 §5.3.4).
 fn expanded_from_wildcard(verified: Option<&Verified>) -> bool {
     verified.is_some_and(|verified| verified.wildcard_parent.is_some())
+}
+
+/// RFC 4034 §4.1.1: an NSEC's next name is the next owner in its zone. One whose next name lies
+/// outside the zone that signed it overreaches (it would deny names of other zones) and proves
+/// nothing (Unbound's val_nx_overreach). NSEC3 next hashes are always in the zone.
+fn next_in_signer_zone(rrset: &[Record], section: &[Record]) -> bool {
+    let Some(first) = rrset.first() else {
+        return false;
+    };
+    let RData::DNSSEC(DNSSECRData::NSEC(nsec)) = &first.data else {
+        return true;
+    };
+    signatures_for(section, &first.name, RecordType::NSEC)
+        .iter()
+        .filter_map(|signature| rrsig_of(signature))
+        .any(|rrsig| rrsig.input().signer_name.zone_of(nsec.next_domain_name()))
 }
 
 /// A key state as a fetch judgement: bogus is worth asking another server.

@@ -211,3 +211,63 @@ async fn a_name_error_without_nsec_is_ede_12_and_with_a_useless_one_ede_6() {
     assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
     assert_eq!(extended_error(&response), Some(6));
 }
+
+/// RFC 4034 §4.1.1: an NSEC's next name is in its zone. `example.` → `b.other.` would cover
+/// `a.example.` and `*.example.` (and names of other zones): it overreaches and proves nothing.
+#[tokio::test]
+async fn an_nsec_whose_next_name_leaves_the_zone_proves_nothing() {
+    let mut internet = SignedInternet::new(1);
+    let types = [RecordType::SOA, RecordType::RRSIG, RecordType::NSEC];
+    let overreaching = internet
+        .child
+        .signed(vec![nsec(name("example."), "b.other.", &types)]);
+    name_error_with(&mut internet, overreaching);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("a.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    assert_eq!(extended_error(&response), Some(6));
+}
+
+/// A DNAME synthesized from `*.example.` (RFC 6672 §3.3: undefined) is bogus even with a good
+/// proof of no closer name, as Unbound has it; the same proof makes an A expansion secure.
+#[tokio::test]
+async fn a_dname_expanded_from_a_wildcard_is_bogus() {
+    let mut internet = SignedInternet::new(1);
+    let dname =
+        crate::replay::record_text::parse_record("*.example. 3600 IN DNAME example.net.").unwrap();
+    let mut expansion = internet.child.signed(vec![dname]);
+    for record in &mut expansion {
+        record.name = name("sub.example.");
+    }
+    let types = [RecordType::SOA, RecordType::RRSIG, RecordType::NSEC];
+    let authorities = internet
+        .child
+        .signed(vec![nsec(name("example."), "zzz.example.", &types)]);
+    internet.on_child(
+        "sub.example.",
+        RecordType::DNAME,
+        Canned {
+            authoritative: true,
+            answers: expansion,
+            authorities,
+            ..Canned::default()
+        },
+    );
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let resolution = setup
+        .resolver
+        .lookup(
+            name("sub.example."),
+            RecordType::DNAME,
+            &crate::iterate::budget::Budget::new(std::time::Duration::ZERO),
+            0,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        resolution.verdict.reason.map(|(reason, _)| reason),
+        Some(crate::dnssec::Reason::WildcardDname)
+    );
+}

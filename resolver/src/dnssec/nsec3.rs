@@ -218,6 +218,9 @@ pub fn proves_no_data(records: &[Nsec3Record<'_>], qname: &Name, qtype: RecordTy
         return Proof::NotProved;
     };
     match hasher.matching(&wildcard) {
+        // An opt-out span over the next closer name may hide an unsigned delegation that
+        // would have answered instead (RFC 5155 §9.2): insecure, as Unbound.
+        Some(record) if type_absent(record, qtype) && cover.nsec3.opt_out() => Proof::OptOut,
         Some(record) if type_absent(record, qtype) => Proof::Proved,
         _ => Proof::NotProved,
     }
@@ -232,10 +235,12 @@ pub fn proves_no_closer_match(
 ) -> Proof {
     let mut hasher = hasher_or_return!(records, qname);
     let next_closer = qname.trim_to(usize::from(wildcard_parent.num_labels()) + 1);
-    if hasher.covering(&next_closer).is_some() {
-        Proof::Proved
-    } else {
-        Proof::NotProved
+    match hasher.covering(&next_closer) {
+        // RFC 5155 §9.2: an opt-out span may hide an unsigned delegation at the next closer
+        // name, which would have answered instead of the wildcard: insecure (Unbound alike).
+        Some(cover) if cover.nsec3.opt_out() => Proof::OptOut,
+        Some(_) => Proof::Proved,
+        None => Proof::NotProved,
     }
 }
 
@@ -382,17 +387,20 @@ mod tests {
     }
 
     /// RFC 5155 appendix B.4: a.z.w.example. MX from *.w.example.; B.5: its AAAA is absent.
+    /// The appendix zone is opt-out (flags 1): the span over the next closer name z.w.example.
+    /// could hide an unsigned delegation, so both proofs hold only insecurely (§9.2; Unbound's
+    /// val_nsec3_b4_wild and val_nsec3_b5_wcnodata answer without AD).
     #[test]
     fn rfc5155_b4_b5_wildcards() {
         let chain = appendix_a_chain();
         let records = nsec3_records(&chain);
         assert_eq!(
             proves_no_closer_match(&records, &name("a.z.w.example."), &name("w.example.")),
-            Proof::Proved
+            Proof::OptOut
         );
         assert_eq!(
             proves_no_data(&records, &name("a.z.w.example."), RecordType::AAAA),
-            Proof::Proved
+            Proof::OptOut
         );
     }
 

@@ -211,7 +211,10 @@ pub fn proves_no_data(records: &[Nsec3Record<'_>], qname: &Name, qtype: RecordTy
     let Some((encloser, cover)) = hasher.closest_encloser(qname) else {
         return Proof::NotProved;
     };
-    if qtype == RecordType::DS && cover.nsec3.opt_out() {
+    // §8.6 for DS; for other types RFC 5155 errata 3441: no NSEC3 matches the name and an
+    // opt-out span covers the next closer name, so the name may be an empty non-terminal above
+    // unsigned delegations (which opt-out leaves without NSEC3): insecure, as Unbound.
+    if cover.nsec3.opt_out() {
         return Proof::OptOut;
     }
     let Some(wildcard) = wildcard_of(&encloser) else {
@@ -400,6 +403,18 @@ mod tests {
         );
         assert_eq!(
             proves_no_data(&records, &name("a.z.w.example."), RecordType::AAAA),
+            Proof::OptOut
+        );
+    }
+
+    /// RFC 5155 errata 3441: no NSEC3 matches c.example. and an opt-out span covers it (it is an
+    /// unsigned delegation in the appendix zone): a NODATA for any type is insecure, not bogus.
+    #[test]
+    fn nodata_under_an_opt_out_span_is_insecure() {
+        let chain = appendix_a_chain();
+        let records = nsec3_records(&chain);
+        assert_eq!(
+            proves_no_data(&records, &name("c.example."), RecordType::A),
             Proof::OptOut
         );
     }

@@ -8,6 +8,7 @@
 # trust anchor; both resolvers get it (ours --trust-anchor, Unbound trust-anchor-file). Workloads:
 # cold walks (a fresh resolver per walk: CPU per name) and validated cache hits (dnsperf: QPS and
 # CPU per query), without and with DO. Results: bench/results/<UTC date-time>-validation.md.
+# NO_BUILD=1 skips the release build; AUTHORITY_BINARY / RESOLVER_BINARY measure other binaries.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,8 +109,11 @@ record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 # shellcheck source=peer_configs.sh
 . "$ROOT/bench/peer_configs.sh"
 
-log "building release binaries (authority, resolver, bench)"
-(cd "$ROOT" && cargo build --release -q -p authority -p resolver -p bench)
+# NO_BUILD=1 measures the release binaries as they are (a build with fat LTO takes minutes).
+if [ "${NO_BUILD:-0}" != 1 ]; then
+    log "building release binaries (authority, resolver, bench)"
+    (cd "$ROOT" && cargo build --release -q -p authority -p resolver -p bench)
+fi
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 TOOL=$TARGET/benchtool
 AUTHORITY=${AUTHORITY_BINARY:-$TARGET/authority}
@@ -228,6 +232,7 @@ STAMP=$(date -u +%Y-%m-%d-%H%M)-validation
 MODE="full: $REPETITIONS repetitions of ${DURATION}s"
 [ "$QUICK" = 1 ] && MODE="quick smoke test: 1 repetition of 2s; not a measurement"
 COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
+[ "${NO_BUILD:-0}" = 1 ] && COMMIT="$COMMIT (NO_BUILD=1: binaries built earlier, $(date -u -r "$RESOLVER" +%H:%M) UTC)"
 HEADING="# Validation benchmark $STAMP UTC: ours vs Unbound, both validating the signed lab
 
 - Mode: $MODE; $COUNT cold names ($WILDCARD_NAMES under the signed wildcard), 16 cache-hit names

@@ -270,14 +270,7 @@ impl Resolver {
                 continue;
             }
             let (rrset_verdict, verified) = self
-                .check_rrset(
-                    &rrset,
-                    &reply.answers,
-                    &final_reply.zone,
-                    budget,
-                    depth,
-                    ancestors,
-                )
+                .check_rrset(&rrset, &reply.answers, budget, depth, ancestors)
                 .await;
             let mut rrset_state = RrsetState {
                 owner: first.name.clone(),
@@ -328,6 +321,9 @@ impl Resolver {
             return verdict.worst(Verdict::insecure());
         }
         let end = chain_end(reply, qname);
+        if matches!(result, WalkResult::CName { .. }) {
+            self.keep_delegation_denials(reply, &end, &final_reply.zone);
+        }
         let qtype = question.query_type();
         match result {
             WalkResult::NoData(_) | WalkResult::NxDomain(_) => {
@@ -362,6 +358,44 @@ impl Resolver {
         }
     }
 
+    /// A CNAME reply may carry the NSEC that proves its target's zone an unsigned delegation
+    /// (NS, no DS). It is kept as that name's DS denial, unchecked like a referral's, and checked
+    /// with the parent's keys when the chain of trust for the next link reads it: that link is
+    /// then insecure without a DS query (Unbound reuses it the same way; val_cnametonsec, where
+    /// the same server answers for the child without a referral).
+    fn keep_delegation_denials(&self, reply: &Message, end: &Name, zone: &Name) {
+        for rrset in rrsets(&reply.authorities) {
+            let Some(first) = rrset.first() else { continue };
+            let RData::DNSSEC(DNSSECRData::NSEC(nsec)) = &first.data else {
+                continue;
+            };
+            let types = nsec.type_set();
+            let unsigned_delegation = types.contains(RecordType::NS)
+                && !types.contains(RecordType::DS)
+                && !types.contains(RecordType::SOA);
+            if !unsigned_delegation
+                || !first.name.zone_of(end)
+                || !zone.zone_of(&first.name)
+                || first.name == *zone
+            {
+                continue;
+            }
+            tracing::debug!(name = %first.name, "kept a CNAME reply's unsigned delegation proof");
+            let mut denial = rrset.clone();
+            denial.extend(
+                signatures_for(&reply.authorities, &first.name, RecordType::NSEC)
+                    .into_iter()
+                    .cloned(),
+            );
+            self.cache.insert_referral_denial(
+                &first.name,
+                hickory_proto::rr::DNSClass::IN,
+                &denial,
+                self.clock.now(),
+            );
+        }
+    }
+
     /// The NSEC/NSEC3 RRsets of the authority section verified with their zone's keys, then
     /// `prove` over the secure ones. A zone found insecure gives `OptOut` (insecure).
     async fn denial_proof(
@@ -385,7 +419,7 @@ impl Resolver {
             }
             seen_any = true;
             let (verdict, verified) = self
-                .check_rrset(&rrset, &reply.authorities, zone, budget, depth, ancestors)
+                .check_rrset(&rrset, &reply.authorities, budget, depth, ancestors)
                 .await;
             match verdict.security {
                 crate::dnssec::Security::Secure => {
@@ -418,7 +452,6 @@ impl Resolver {
         &self,
         rrset: &[Record],
         section: &[Record],
-        zone: &Name,
         budget: &Budget,
         depth: u8,
         ancestors: &[(Name, RecordType)],
@@ -433,11 +466,11 @@ impl Resolver {
             .map(|rrsig| rrsig.input().signer_name.clone())
             .find(|signer| signer.zone_of(&first.name))
             .unwrap_or_else(|| {
-                if zone.zone_of(&first.name) {
-                    zone.clone()
-                } else {
-                    first.name.clone()
-                }
+                // Unsigned: the chain of trust down to the owner decides, label by label as
+                // Unbound does without a signer; a child the same server serves without a
+                // referral is then insecure below its proved unsigned delegation, and data of
+                // a signed zone is found unsigned (RRSIGs missing) at the zone's keys.
+                first.name.clone()
             });
         if self.config.dnssec.anchors.is_negative(&first.name) {
             return (Verdict::insecure(), None);

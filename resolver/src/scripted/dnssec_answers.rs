@@ -271,3 +271,45 @@ async fn a_dname_expanded_from_a_wildcard_is_bogus() {
         Some(crate::dnssec::Reason::WildcardDname)
     );
 }
+
+/// A signed CNAME into `sub.example.`, whose NSEC (NS, no DS) in the same reply proves it an
+/// unsigned delegation; the same server then answers for the child without a referral. The
+/// proof is reused for the child's chain of trust: an insecure answer, and no DS query.
+#[tokio::test]
+async fn a_cname_replys_nsec_proves_the_targets_zone_unsigned() {
+    let mut internet = SignedInternet::new(1);
+    let cname = internet
+        .child
+        .signed(vec![cname("www.example.", "www.sub.example.")]);
+    let types = [RecordType::NS, RecordType::RRSIG, RecordType::NSEC];
+    let authorities =
+        internet
+            .child
+            .signed(vec![nsec(name("sub.example."), "zzz.example.", &types)]);
+    internet.on_child(
+        "www.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: cname,
+            authorities,
+            ..Canned::default()
+        },
+    );
+    internet.on_child(
+        "www.sub.example.",
+        RecordType::A,
+        answer(vec![a("www.sub.example.", "192.0.2.99")]),
+    );
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("www.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(!response.metadata.authentic_data, "the target is insecure");
+    assert_eq!(addresses(&response).len(), 1);
+    assert!(!setup
+        .network
+        .sent()
+        .iter()
+        .any(|(_, _, qtype, _)| *qtype == RecordType::DS));
+}

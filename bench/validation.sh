@@ -137,7 +137,7 @@ NAMES=$WORK/names.txt
         host.sub.example.test start.chain.test hop1.alias.lab hop2.corp.lab www.glueless.test \
         explicit.wild.test deep.nest.wild.test www.shop.test mx.mail.test panel.hosting.lab www.insecure.test
     for index in $(seq "$WILDCARD_NAMES"); do echo "w$index.wild.test"; done
-} >"$NAMES"
+} | sed 's/$/./' >"$NAMES"
 COUNT=$(grep -c . "$NAMES")
 # The cache-hit list: the lab's own names (every answer validated once, then from the cache).
 HITS=$WORK/hits.txt

@@ -3,6 +3,7 @@
 
 mod authority_edns;
 mod dnssec;
+mod fleet;
 mod harness;
 mod hostile;
 mod lab;

@@ -1,0 +1,162 @@
+//! dnsdist (PowerDNS's load balancer) for the fleet tests: started in the foreground from a config
+//! file the test writes, on the test's own loopback address, killed by PID; backends read from its console.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::process::{Process, ProcessError};
+use crate::temp_dir::TempDir;
+use crate::tools::find_tool;
+
+/// The line dnsdist prints once its console listens: after its listeners are bound and after the
+/// first round of health checks, so the backends' states are known from then on.
+pub const DNSDIST_READY_PATTERN: &str = "Accepting control connections on";
+
+/// A console command that does not answer within this is a failure (the console is local).
+const CONSOLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub enum DnsdistError {
+    NotInstalled,
+    Files(std::io::Error),
+    Process(ProcessError),
+    /// `dnsdist -e COMMAND` could not run, or failed.
+    Console {
+        command: String,
+        output: String,
+    },
+}
+
+impl fmt::Display for DnsdistError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DnsdistError::NotInstalled => write!(formatter, "dnsdist is not installed"),
+            DnsdistError::Files(error) => {
+                write!(formatter, "cannot write dnsdist's config: {error}")
+            }
+            DnsdistError::Process(error) => write!(formatter, "{error}"),
+            DnsdistError::Console { command, output } => {
+                write!(
+                    formatter,
+                    "dnsdist console command {command:?} failed: {output}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DnsdistError {}
+
+/// A running dnsdist; dropping it kills the process and removes its directory.
+pub struct Dnsdist {
+    pub config: PathBuf,
+    // Field order: the process dies before its directory is removed.
+    process: Process,
+    _directory: TempDir,
+}
+
+impl Dnsdist {
+    /// `dnsdist --supervised --disable-syslog -C CONFIG` (foreground, logs on stdout) with
+    /// `config_text` as CONFIG; ready once its console listens.
+    pub fn start(config_text: &str) -> Result<Dnsdist, DnsdistError> {
+        let dnsdist = find_tool("dnsdist").ok_or(DnsdistError::NotInstalled)?;
+        let directory = TempDir::new("dnsdist").map_err(DnsdistError::Files)?;
+        let config = directory
+            .write("dnsdist.conf", config_text)
+            .map_err(DnsdistError::Files)?;
+        let mut command = Command::new(dnsdist);
+        command
+            .arg("--supervised")
+            .arg("--disable-syslog")
+            .arg("-C")
+            .arg(&config);
+        let process =
+            Process::spawn_ready(command, DNSDIST_READY_PATTERN).map_err(DnsdistError::Process)?;
+        Ok(Dnsdist {
+            config,
+            process,
+            _directory: directory,
+        })
+    }
+
+    /// Runs `command` in dnsdist's console (`dnsdist -C CONFIG -e COMMAND`, which reads the
+    /// console's address and key from the config) and returns what it printed.
+    pub fn console(&self, command: &str) -> Result<String, DnsdistError> {
+        console(&self.config, command)
+    }
+
+    /// Each backend's name → its state as `showServers()` prints it (`up`, `down`).
+    pub fn backend_states(&self) -> Result<BTreeMap<String, String>, DnsdistError> {
+        Ok(parse_show_servers(&self.console("showServers()")?))
+    }
+
+    /// Everything dnsdist logged so far (health-check verdicts: "Marking downstream NAME ... as 'down'").
+    pub fn output(&self) -> String {
+        self.process.output()
+    }
+}
+
+/// `dnsdist -C config -e command`, bounded by CONSOLE_TIMEOUT.
+pub fn console(config: &Path, command: &str) -> Result<String, DnsdistError> {
+    let failed = |output: String| DnsdistError::Console {
+        command: command.to_string(),
+        output,
+    };
+    let dnsdist = find_tool("dnsdist").ok_or(DnsdistError::NotInstalled)?;
+    let mut client = Command::new("timeout");
+    client
+        .arg(CONSOLE_TIMEOUT.as_secs().to_string())
+        .arg(dnsdist)
+        .arg("-C")
+        .arg(config)
+        .arg("-e")
+        .arg(command);
+    let output = client
+        .output()
+        .map_err(|error| failed(format!("cannot run: {error}")))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(failed(format!(
+            "{}: {text}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    Ok(text)
+}
+
+/// Reads `showServers()`'s table (`#  Name  Address  State ...`, one line per backend, then `All`)
+/// into name → state.
+pub fn parse_show_servers(table: &str) -> BTreeMap<String, String> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            words.next()?.parse::<u32>().ok()?;
+            let name = words.next()?;
+            let _address = words.next()?;
+            let state = words.next()?;
+            Some((name.to_string(), state.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_servers_table_gives_each_backend_state() {
+        let table = "#   Name                 Address                       State     Qps    Qlim Ord Wt    Queries   Drops Drate   Lat Outstanding Pools\n\
+                     0   resolver-a           127.99.1.2:5300                down     0.0       0   1  1          0       0   0.0   0.0           0 \n\
+                     1   resolver-b           127.99.1.3:5300                  up     0.0       0   1  1          0       0   0.0   0.0           0 \n\
+                     All                                                              0.0                         0       0                         \n";
+        let states = parse_show_servers(table);
+        assert_eq!(states.len(), 2);
+        assert_eq!(states["resolver-a"], "down");
+        assert_eq!(states["resolver-b"], "up");
+    }
+}

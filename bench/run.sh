@@ -2,8 +2,9 @@
 # bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
-#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|workers|validation] [--repetitions N] [--duration S]
-#   (--only validation runs bench/validation.sh: ours vs Unbound, both validating the signed lab)
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|workers|validation|transfers] [--repetitions N] [--duration S]
+#   (--only validation runs bench/validation.sh: ours vs Unbound, both validating the signed lab;
+#   --only transfers runs bench/transfers.sh: zone transfers to NSD)
 #
 # Servers under test run on core 0 with one worker; dnsperf / the walk client run on core 1.
 # Except `workers` (not in the default set): servers at 1 and 2 UDP workers, servers and dnsperf
@@ -53,12 +54,14 @@ if [ "$QUICK" = 1 ]; then
     DURATION=2
     LATENCY_SLICES=1
 fi
-case "$ONLY" in all|auth|resolver|cold|memory|workers) ;; validation) ;; *) usage 2 ;; esac
+case "$ONLY" in all|auth|resolver|cold|memory|workers) ;; validation|transfers) ;; *) usage 2 ;; esac
 if [ "$ONLY" = validation ]; then
     args=(--repetitions "$REPETITIONS" --duration "$DURATION")
     [ "$QUICK" = 1 ] && args=(--quick)
     exec "$ROOT/bench/validation.sh" "${args[@]}"
 fi
+# Zone transfers have their own script (not part of a full run: a 1,000,000-record zone, minutes).
+[ "$ONLY" = transfers ] && exec "$ROOT/bench/transfers.sh" --repetitions "$REPETITIONS"
 # The cores are read over the runs' middle DURATION - 1 seconds (throughput_run).
 case "$DURATION" in [2-9]|[1-9][0-9]*) ;; *) echo "run.sh: --duration needs 2 s or more" >&2; usage 2 ;; esac
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }

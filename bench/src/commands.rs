@@ -232,6 +232,7 @@ pub fn wait_ready(
     timeout: Duration,
     started_at: Option<f64>,
     pid: Option<u32>,
+    serial: Option<u32>,
 ) -> Result<(), CommandError> {
     let record_type = record_type(type_text)?;
     let since = match started_at {
@@ -247,7 +248,10 @@ pub fn wait_ready(
             }
         }
         match client.query(name, record_type, READY_PROBE_TIMEOUT) {
-            Ok(exchange) if exchange.response_code == ResponseCode::NoError => {
+            Ok(exchange)
+                if exchange.response_code == ResponseCode::NoError
+                    && serial.is_none_or(|serial| exchange.soa_serial == Some(serial)) =>
+            {
                 let elapsed = SystemTime::now().duration_since(since).unwrap_or_default();
                 println!("{:.3}", elapsed.as_secs_f64());
                 return Ok(());

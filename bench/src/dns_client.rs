@@ -7,7 +7,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, Query, ResponseCode};
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::MAX_MESSAGE_SIZE;
@@ -39,6 +39,8 @@ pub struct Exchange {
     pub elapsed: Duration,
     pub response_code: ResponseCode,
     pub answer_count: usize,
+    /// The serial of the first SOA in the answer section (an SOA query's answer).
+    pub soa_serial: Option<u32>,
 }
 
 pub struct Client {
@@ -124,6 +126,10 @@ impl Client {
                 elapsed,
                 response_code: reply.metadata.response_code,
                 answer_count: reply.answers.len(),
+                soa_serial: reply.answers.iter().find_map(|record| match &record.data {
+                    RData::SOA(soa) => Some(soa.serial),
+                    _ => None,
+                }),
             });
         }
     }

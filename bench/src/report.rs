@@ -65,6 +65,19 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "bytes_per_cached_name" => ("bytes per cached name (RSS growth)", "lower"),
         "peak_rss_mib" => ("peak RSS (MiB, VmHWM)", "lower"),
         "load_seconds" => ("load time to first answer (s)", "lower"),
+        "transfer_seconds" => (
+            "time for a fresh NSD secondary to serve the zone (s; start to first answer)",
+            "lower",
+        ),
+        "axfr_seconds" => (
+            "AXFR: nsd-control transfer to the new serial served (s)",
+            "lower",
+        ),
+        "ixfr_seconds" => (
+            "IXFR: nsd-control transfer to the new serial served (s)",
+            "lower",
+        ),
+        "ixfr_over_axfr" => ("IXFR time / AXFR time, per repetition", "lower"),
         "answers_noerror_percent" => ("NOERROR answers (% of completed)", "same"),
         "answers_nxdomain_percent" => ("NXDOMAIN answers (% of completed)", "same"),
         "answers_servfail_percent" => ("SERVFAIL answers (% of completed)", "lower"),

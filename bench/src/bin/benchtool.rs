@@ -73,7 +73,8 @@ enum Command {
         #[arg(long)]
         server_name: String,
     },
-    /// Wait until the server answers NOERROR; print seconds since --started-at (Unix time)
+    /// Wait until the server answers NOERROR (with --serial: an SOA of that serial); print seconds
+    /// since --started-at (Unix time)
     WaitReady {
         #[arg(long)]
         server: SocketAddr,
@@ -88,6 +89,9 @@ enum Command {
         /// Give up as soon as this process has exited
         #[arg(long)]
         pid: Option<u32>,
+        /// Wait for an answer holding an SOA with this serial (a secondary's transfer done)
+        #[arg(long)]
+        serial: Option<u32>,
     },
     /// Turn one dnsperf output file into measurement lines
     DnsperfMetrics {
@@ -145,6 +149,7 @@ fn main() -> ExitCode {
             timeout_seconds,
             started_at,
             pid,
+            serial,
         } => commands::wait_ready(
             server,
             &name,
@@ -152,6 +157,7 @@ fn main() -> ExitCode {
             Duration::from_secs(timeout_seconds),
             started_at,
             pid,
+            serial,
         ),
         Command::DnsperfMetrics {
             file,

@@ -88,8 +88,8 @@ impl Dnsdist {
         console(&self.config, command)
     }
 
-    /// Each backend's name → its state as `showServers()` prints it (`up`, `down`).
-    pub fn backend_states(&self) -> Result<BTreeMap<String, String>, DnsdistError> {
+    /// Each backend's name → its state and client queries, as `showServers()` prints them.
+    pub fn backends(&self) -> Result<BTreeMap<String, Backend>, DnsdistError> {
         Ok(parse_show_servers(&self.console("showServers()")?))
     }
 
@@ -97,6 +97,15 @@ impl Dnsdist {
     pub fn output(&self) -> String {
         self.process.output()
     }
+}
+
+/// One backend as dnsdist's console shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backend {
+    /// `up` or `down` (dnsdist's verdict from its health checks), `UP`/`DOWN` when forced.
+    pub state: String,
+    /// Client queries dnsdist sent it (health checks are not counted).
+    pub queries: u64,
 }
 
 /// `dnsdist -C config -e command`, bounded by CONSOLE_TIMEOUT.
@@ -128,18 +137,18 @@ pub fn console(config: &Path, command: &str) -> Result<String, DnsdistError> {
     Ok(text)
 }
 
-/// Reads `showServers()`'s table (`#  Name  Address  State ...`, one line per backend, then `All`)
-/// into name → state.
-pub fn parse_show_servers(table: &str) -> BTreeMap<String, String> {
+/// Reads `showServers()`'s table (`#  Name  Address  State  Qps  Qlim  Ord  Wt  Queries ...`, one
+/// line per backend, then `All`) into name → backend.
+pub fn parse_show_servers(table: &str) -> BTreeMap<String, Backend> {
     table
         .lines()
         .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            words.next()?.parse::<u32>().ok()?;
-            let name = words.next()?;
-            let _address = words.next()?;
-            let state = words.next()?;
-            Some((name.to_string(), state.to_string()))
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.first()?.parse::<u32>().ok()?;
+            let name = words.get(1)?;
+            let state = words.get(3)?.to_string();
+            let queries = words.get(8)?.parse().ok()?;
+            Some((name.to_string(), Backend { state, queries }))
         })
         .collect()
 }
@@ -149,14 +158,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn show_servers_table_gives_each_backend_state() {
+    fn show_servers_table_gives_each_backend_state_and_queries() {
         let table = "#   Name                 Address                       State     Qps    Qlim Ord Wt    Queries   Drops Drate   Lat Outstanding Pools\n\
                      0   resolver-a           127.99.1.2:5300                down     0.0       0   1  1          0       0   0.0   0.0           0 \n\
-                     1   resolver-b           127.99.1.3:5300                  up     0.0       0   1  1          0       0   0.0   0.0           0 \n\
+                     1   resolver-b           127.99.1.3:5300                  up     0.0       0   1  1         17       0   0.0   0.0           0 \n\
                      All                                                              0.0                         0       0                         \n";
         let states = parse_show_servers(table);
         assert_eq!(states.len(), 2);
-        assert_eq!(states["resolver-a"], "down");
-        assert_eq!(states["resolver-b"], "up");
+        assert_eq!(states["resolver-a"].state, "down");
+        assert_eq!(states["resolver-b"].state, "up");
+        assert_eq!(states["resolver-b"].queries, 17);
     }
 }

@@ -22,7 +22,7 @@ pub use addresses::{loopback_for, loopback_v4_for, PEER_PORT};
 pub use binaries::workspace_binary;
 pub use client::{query_tcp, query_udp, query_udp_from, QueryError, QUERY_TIMEOUT};
 pub use dig::{dig, DigAnswer, DigRecord};
-pub use dnsdist::{Dnsdist, DnsdistError};
+pub use dnsdist::{Backend, Dnsdist, DnsdistError};
 pub use lab::{lab_directory, shared_lab, Lab, Resolver, TestLabZones};
 pub use our_servers::{
     listener_ready_addresses, parse_ready_addresses, start_workspace_server, LISTENER_READY_PATTERN,

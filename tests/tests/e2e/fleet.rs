@@ -110,14 +110,13 @@ fn wait_for_states(dnsdist: &Dnsdist, wanted: &[(&str, &str)]) {
     let deadline = Instant::now() + STATE_BOUND;
     let mut states = BTreeMap::new();
     loop {
-        match dnsdist.backend_states() {
+        match dnsdist.backends() {
             Ok(read) => states = read,
             Err(error) => eprintln!("dnsdist console: {error}"),
         }
-        if wanted
-            .iter()
-            .all(|(name, state)| states.get(*name).map(String::as_str) == Some(*state))
-        {
+        if wanted.iter().all(|(name, state)| {
+            states.get(*name).map(|backend| backend.state.as_str()) == Some(*state)
+        }) {
             return;
         }
         assert!(
@@ -127,6 +126,26 @@ fn wait_for_states(dnsdist: &Dnsdist, wanted: &[(&str, &str)]) {
         );
         thread::sleep(POLL_PAUSE);
     }
+}
+
+/// Client queries dnsdist has sent each backend so far (its console's `Queries` column).
+fn forwarded(dnsdist: &Dnsdist) -> BTreeMap<String, u64> {
+    dnsdist
+        .backends()
+        .unwrap_or_else(|error| panic!("{error}"))
+        .into_iter()
+        .map(|(name, backend)| (name, backend.queries))
+        .collect()
+}
+
+/// Panics unless dnsdist sent `name` more client queries than `before` holds.
+fn assert_took_queries(dnsdist: &Dnsdist, before: &BTreeMap<String, u64>, name: &str) {
+    let after = forwarded(dnsdist);
+    assert!(
+        after.get(name) > before.get(name),
+        "dnsdist sent {name} no client queries ({before:?} → {after:?})\n{}",
+        dnsdist.output()
+    );
 }
 
 /// The question dnsdist's health check asks when the config names none, as it sends it: ID, RD
@@ -239,16 +258,14 @@ fn clients_keep_resolving_through_dnsdist_while_one_resolver_stops_and_returns()
     let reply = exchange_udp(address_b, &default_health_check(), ATTEMPT_TIMEOUT)
         .unwrap_or_else(|error| panic!("the default health check got no answer: {error}"));
     assert_eq!(reply.metadata.response_code, ResponseCode::NXDomain);
+    let before = forwarded(&dnsdist);
     for _ in 0..4 {
         resolve_all(front, &context);
     }
     // Round robin: both served clients; each walked the lab itself (nothing shared but the lab).
+    assert_took_queries(&dnsdist, &before, "resolver-a");
+    assert_took_queries(&dnsdist, &before, "resolver-b");
     for (name, resolver) in [("a", &resolver_a), ("b", &resolver_b)] {
-        assert!(
-            client_queries(resolver) > 0,
-            "resolver {name} got no queries\n{}",
-            context()
-        );
         assert!(
             resolver.statistic("upstream.queries") > 0,
             "resolver {name} asked the lab nothing"
@@ -272,12 +289,14 @@ fn clients_keep_resolving_through_dnsdist_while_one_resolver_stops_and_returns()
     // It comes back on the same address with an empty cache: marked up, and it takes its share again.
     let resolver_a = start_resolver(&lab, address_a);
     wait_for_states(&dnsdist, &[("resolver-a", "up"), ("resolver-b", "up")]);
+    let before = forwarded(&dnsdist);
     for _ in 0..4 {
         resolve_all(front, &context);
     }
+    assert_took_queries(&dnsdist, &before, "resolver-a");
     assert!(
         client_queries(&resolver_a) > 0,
-        "the restarted resolver a got no queries\n{}",
+        "the restarted resolver a counted no queries\n{}",
         context()
     );
     assert!(resolver_a.statistic("upstream.queries") > 0);

@@ -140,3 +140,65 @@ async fn an_answer_that_came_with_ttl_0_is_never_served_stale() {
     assert_eq!(again.answers[0].ttl, 0);
     assert_eq!(setup.network.sent_to(EXAMPLE_COM), sent_before + 1);
 }
+
+/// The scripted network until told to stall; then every query stays unanswered, neither
+/// replied to nor timed out, as a slow authority looks while its answer is on the way.
+struct Stalling {
+    network: std::sync::Arc<crate::scripted::network::ScriptedNetwork>,
+    stalled: std::sync::atomic::AtomicBool,
+}
+
+impl crate::upstream::transport::Transport for Stalling {
+    fn exchange<'a>(
+        &'a self,
+        server: std::net::SocketAddr,
+        protocol: crate::upstream::transport::Protocol,
+        query: &'a [u8],
+        timeout: Duration,
+    ) -> crate::upstream::transport::ExchangeFuture<'a> {
+        if self.stalled.load(std::sync::atomic::Ordering::SeqCst) {
+            return Box::pin(std::future::pending());
+        }
+        self.network.exchange(server, protocol, query, timeout)
+    }
+}
+
+#[tokio::test]
+async fn a_slow_resolution_gives_way_to_stale_data_when_the_client_timeout_passes_in_virtual_time(
+) {
+    use std::future::Future;
+    use std::sync::atomic::Ordering;
+    use std::task::{Context, Poll, Waker};
+
+    let network = std::sync::Arc::new(internet());
+    let clock = network.clock.clone();
+    let stalling = std::sync::Arc::new(Stalling {
+        network,
+        stalled: false.into(),
+    });
+    let resolver = crate::Resolver::new(serving_expired(50), stalling.clone(), clock.clone());
+    let first = resolver.resolve(&with_edns("www.example.com.")).await;
+    clock.advance(Duration::from_secs(3_601));
+    stalling.stalled.store(true, Ordering::SeqCst);
+    let query = with_edns("www.example.com.");
+    let mut resolving = std::pin::pin!(resolver.resolve(&query));
+    let mut context = Context::from_waker(Waker::noop());
+    assert!(
+        resolving.as_mut().poll(&mut context).is_pending(),
+        "the client waits for the resolution first"
+    );
+    clock.advance(Duration::from_millis(49));
+    assert!(resolving.as_mut().poll(&mut context).is_pending());
+    clock.advance(Duration::from_millis(1));
+    let Poll::Ready(stale) = resolving.as_mut().poll(&mut context) else {
+        panic!("the 50 ms client timeout has passed on the resolver's clock")
+    };
+    assert!(is_stale(&stale), "EDE 3 Stale Answer: {stale:?}");
+    assert_eq!(addresses(&stale), addresses(&first));
+    assert_eq!(stale.answers[0].ttl, 30, "serve-expired-reply-ttl");
+    assert_eq!(
+        resolver.take_refreshes().len(),
+        1,
+        "the resolution goes on in the background"
+    );
+}

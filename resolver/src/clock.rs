@@ -125,7 +125,10 @@ impl Future for ManualSleep {
         if self.state.now() >= self.deadline {
             return Poll::Ready(());
         }
-        if !sleepers.iter().any(|known| known.will_wake(context.waker())) {
+        if !sleepers
+            .iter()
+            .any(|known| known.will_wake(context.waker()))
+        {
             sleepers.push(context.waker().clone());
         }
         Poll::Pending
@@ -156,10 +159,18 @@ mod tests {
         assert!(timer.as_mut().poll(&mut context).is_pending());
         assert!(timer.as_mut().poll(&mut context).is_pending());
         clock.advance(Duration::from_millis(9));
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "woken once, to look again");
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            1,
+            "woken once, to look again"
+        );
         assert!(timer.as_mut().poll(&mut context).is_pending());
         clock.advance(Duration::from_millis(1));
         assert!(timer.as_mut().poll(&mut context).is_ready());
-        assert!(clock.sleep(Duration::ZERO).as_mut().poll(&mut context).is_ready());
+        assert!(clock
+            .sleep(Duration::ZERO)
+            .as_mut()
+            .poll(&mut context)
+            .is_ready());
     }
 }

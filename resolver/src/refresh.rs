@@ -215,40 +215,53 @@ impl Resolver {
             return (resolution, false);
         }
         let client_timeout = self.config.serve_expired.client_timeout_milliseconds;
-        let resolved = if client_timeout == 0 {
-            None
-        } else {
-            let waited = Duration::from_millis(u64::from(client_timeout));
-            let lookup = self.lookup(name.clone(), record_type, budget, 0, Vec::new());
-            // `None`: slower than the client may wait. The resolver's clock times it, so a
-            // replay in virtual time sees the timer fire when its scenario lets time pass.
-            let timer = self.clock.sleep(waited);
-            tokio::select! {
-                biased;
-                resolution = lookup => Some(resolution),
-                () = timer => None,
+        if client_timeout == 0 {
+            return self.answer_stale(name, record_type, dnssec_ok);
+        }
+        let waited = Duration::from_millis(u64::from(client_timeout));
+        let mut lookup =
+            std::pin::pin!(self.lookup(name.clone(), record_type, budget, 0, Vec::new()));
+        // The resolver's clock times the client, so a replay in virtual time sees the timer
+        // fire when its scenario lets time pass.
+        let timer = self.clock.sleep(waited);
+        let resolved = tokio::select! {
+            biased;
+            resolution = &mut lookup => resolution,
+            () = timer => {
+                // Slower than the client may wait: stale data now, the refresh in the
+                // background. With none left (its window closed meanwhile) the client waits
+                // for the resolution, as Unbound's mesh does.
+                if self.stale_resolution(name, record_type, dnssec_ok).is_some() {
+                    return self.answer_stale(name, record_type, dnssec_ok);
+                }
+                return (lookup.await, false);
             }
         };
-        match resolved {
-            Some(resolution) if !failed(&resolution) => (resolution, false),
-            Some(failure) => {
-                // Served stale until the next query tries again (RFC 8767 §4).
-                if self.config.serve_expired.reset_after_failure {
-                    self.cache
-                        .restart_stale_window(name, record_type, self.clock.now());
-                }
-                match self.stale_resolution(name, record_type, dnssec_ok) {
-                    Some(stale) => (stale, true),
-                    None => (failure, false),
-                }
-            }
-            None => {
-                self.queue_refresh(name, record_type);
-                match self.stale_resolution(name, record_type, dnssec_ok) {
-                    Some(stale) => (stale, true),
-                    None => (Resolution::server_failure(), false),
-                }
-            }
+        if !failed(&resolved) {
+            return (resolved, false);
+        }
+        // Served stale until the next query tries again (RFC 8767 §4).
+        if self.config.serve_expired.reset_after_failure {
+            self.cache
+                .restart_stale_window(name, record_type, self.clock.now());
+        }
+        match self.stale_resolution(name, record_type, dnssec_ok) {
+            Some(stale) => (stale, true),
+            None => (resolved, false),
+        }
+    }
+
+    /// Expired data at once, its refresh queued for the background.
+    fn answer_stale(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        dnssec_ok: bool,
+    ) -> (Resolution, bool) {
+        self.queue_refresh(name, record_type);
+        match self.stale_resolution(name, record_type, dnssec_ok) {
+            Some(stale) => (stale, true),
+            None => (Resolution::server_failure(), false),
         }
     }
 }

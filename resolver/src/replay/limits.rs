@@ -12,12 +12,14 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
 /// ~3,100 client queries, so the cap is per scenario and generous: 200 × 4,096.
 pub const MAX_UPSTREAM_QUERIES_PER_SCENARIO: usize = 200 * 4096;
 
-/// Real time one `resolve` call may take. The scripted transport answers instantly and the clock is
-/// manual, so any honest resolution finishes in milliseconds; 10 s only catches a stuck future.
-pub const RESOLVE_WALL_LIMIT: Duration = Duration::from_secs(10);
+/// Rounds of polling the work in flight (client queries, refreshes) may take to settle after a
+/// step. A round that completes or wakes nothing ends it; work that settles needs a few rounds per
+/// upstream exchange, so 100,000 only catches a future that keeps waking itself (testbound: 5,000
+/// event rounds per scenario).
+pub const MAX_SETTLE_ROUNDS: usize = 100_000;
 
 /// Real time a whole scenario may take before it is reported as hung (covers resolver loops that never
-/// yield, which `RESOLVE_WALL_LIMIT` cannot interrupt). badraw's 3,100 steps take well under a second.
+/// yield, which `MAX_SETTLE_ROUNDS` cannot interrupt). badraw's 3,100 steps take well under a second.
 pub const SCENARIO_WALL_LIMIT: Duration = Duration::from_secs(60);
 
 /// Longest single `TIME_PASSES ELAPSE`, in seconds: ten years, far beyond any TTL (RFC 2181 §8 caps

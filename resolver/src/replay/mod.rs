@@ -12,6 +12,7 @@
 //!       (RANGE entries via matcher, then REPLY/TIMEOUT/ERROR steps;
 //!        mock_answer builds replies)   matcher judges CHECK_ANSWER ─▶ outcome
 //!                                      expected_failures decides what a failure means
+//!   in_flight: client queries and refreshes kept running across steps, polled until settled
 //! ```
 
 pub mod entry_text;
@@ -21,6 +22,7 @@ pub mod expression;
 pub mod header;
 pub mod header_text;
 pub mod ignored_options;
+pub mod in_flight;
 pub mod limits;
 pub mod matcher;
 pub mod mock_answer;

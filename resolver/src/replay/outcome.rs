@@ -96,7 +96,7 @@ pub enum Failure {
         step: u64,
         reason: String,
     },
-    /// One `resolve` did not finish within `RESOLVE_WALL_LIMIT` of real time.
+    /// The work in flight after a step kept waking itself for `MAX_SETTLE_ROUNDS` rounds.
     ResolveStuck {
         step: u64,
     },
@@ -147,7 +147,9 @@ impl fmt::Display for Failure {
             Failure::ResponseNotDecodable { step, reason } => {
                 write!(f, "step {step}: encoded response does not decode: {reason}")
             }
-            Failure::ResolveStuck { step } => write!(f, "step {step}: resolve did not finish"),
+            Failure::ResolveStuck { step } => {
+                write!(f, "step {step}: resolution in flight did not settle")
+            }
             Failure::Panicked { message } => write!(f, "panicked: {message}"),
             Failure::Hung => write!(f, "hung (scenario did not finish)"),
         }

@@ -1,5 +1,6 @@
 //! Replays one scenario against a real `Resolver` on the scripted transport and the manual clock,
 //! step by step, on its own thread so that a panic or a hang fails that scenario and nothing else.
+//! A query stays in flight while later steps run (replay.h): its REPLY, TIME_PASSES, CHECK_ANSWER.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -14,12 +15,13 @@ use crate::replay::error::ParseError;
 use crate::replay::expected_failures::ExpectedFailures;
 use crate::replay::expression::{ExpressionError, Variables};
 use crate::replay::header::{replay_config, ReplayConfig};
-use crate::replay::limits::{MAX_ELAPSE_SECONDS, RESOLVE_WALL_LIMIT, SCENARIO_WALL_LIMIT};
+use crate::replay::in_flight::{Answer, ClientQuery, InFlight};
+use crate::replay::limits::{MAX_ELAPSE_SECONDS, SCENARIO_WALL_LIMIT};
 use crate::replay::matcher::compare;
 use crate::replay::mock_answer::message_from_entry;
 use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
-use crate::replay::scenario::{Scenario, StepKind};
+use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::Resolver;
@@ -220,15 +222,17 @@ async fn replay_steps(
 ) -> Result<(), Failure> {
     let clock = Arc::new(ManualClock::new());
     let resolver = Resolver::new(config, transport.clone(), clock.clone());
-    // The last client query's ID and step, and the resolver's answer to it.
-    let mut last_answer: Option<(u16, u64, Message)> = None;
+    let mut in_flight = InFlight::new(&resolver);
     let mut next_id: u16 = 1;
     let mut variables = Variables::default();
     for step in &scenario.steps {
+        // Exchanges scripted for this step are delivered, and their resolutions go on.
         transport.set_step(step.id);
+        in_flight.settle(step.id).await?;
         match &step.kind {
             StepKind::Query(entry) => {
-                last_answer = None;
+                // Answers already checked are done with; unchecked ones wait for their CHECK_ANSWER.
+                in_flight.answers.retain(|answer| !answer.checked);
                 transport.start_client_query();
                 let request = match &entry.raw {
                     // A RAW query that is no DNS message never reaches a resolver: the listener drops it.
@@ -245,67 +249,42 @@ async fn replay_steps(
                 };
                 // The daemon's handler answers local zones and identity first, and applies its
                 // response rules (private addresses, round-robin, NSID) to every answer.
-                let response = match local.answer(&request) {
+                let id = request.metadata.id;
+                let query_step = step.id;
+                match local.answer(&request) {
                     LocalOutcome::Drop => continue,
                     LocalOutcome::Answer(mut response) => {
                         local.finish(&request, &mut response, false);
-                        response
+                        in_flight.answers.push(Answer {
+                            id,
+                            step: query_step,
+                            message: as_received(&response, query_step)?,
+                            checked: false,
+                        });
                     }
                     LocalOutcome::Resolve => {
-                        let mut response =
-                            tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.resolve(&request))
-                                .await
-                                .map_err(|_| Failure::ResolveStuck { step: step.id })?;
-                        local.finish(&request, &mut response, true);
-                        response
+                        let resolver = &resolver;
+                        in_flight.start(ClientQuery {
+                            id,
+                            step: query_step,
+                            response: Box::pin(async move {
+                                let mut response = resolver.resolve(&request).await;
+                                local.finish(&request, &mut response, true);
+                                as_received(&response, query_step)
+                            }),
+                        });
                     }
-                };
-                // Background refreshes (serve-expired, prefetch) run after the client has its
-                // answer, on this step's traffic, as testbound's mesh does.
-                for refresh in resolver.take_refreshes() {
-                    tokio::time::timeout(RESOLVE_WALL_LIMIT, resolver.refresh(refresh))
-                        .await
-                        .map_err(|_| Failure::ResolveStuck { step: step.id })?;
                 }
-                if let Some(failure) = transport.failures().into_iter().next() {
-                    return Err(Failure::Network(failure));
-                }
-                // Judge what a client would receive: the response after a trip through the wire format.
-                let bytes = response
-                    .to_vec()
-                    .map_err(|error| Failure::ResponseNotEncodable {
-                        step: step.id,
-                        reason: error.to_string(),
-                    })?;
-                let received =
-                    Message::from_vec(&bytes).map_err(|error| Failure::ResponseNotDecodable {
-                        step: step.id,
-                        reason: error.to_string(),
-                    })?;
-                last_answer = Some((request.metadata.id, step.id, received));
+                in_flight.settle(step.id).await?;
             }
             StepKind::CheckAnswer(entry) => {
-                let Some((sent_id, query_step, received)) = &last_answer else {
-                    return Err(Failure::NoAnswerToCheck { step: step.id });
-                };
-                if received.metadata.id != *sent_id {
-                    return Err(Failure::IdMismatch {
-                        step: step.id,
-                        sent: *sent_id,
-                        received: received.metadata.id,
-                    });
-                }
-                compare(entry, received, None).map_err(|mismatch| Failure::Check {
-                    step: step.id,
-                    mismatch,
-                    timed_out: transport
-                        .log()
-                        .into_iter()
-                        .filter(|exchange| exchange.step == *query_step && timed_out(exchange))
-                        .collect(),
-                })?;
+                check_answer(entry, step.id, &mut in_flight.answers, transport)?
             }
-            StepKind::TimePasses(elapse) => clock.advance(*elapse),
+            // Timers on the resolver's clock (the serve-expired client timeout) fire here.
+            StepKind::TimePasses(elapse) => {
+                clock.advance(*elapse);
+                in_flight.settle(step.id).await?;
+            }
             StepKind::TimePassesEval(expression) => {
                 let seconds =
                     variables
@@ -321,6 +300,7 @@ async fn replay_steps(
                     });
                 }
                 clock.advance(Duration::from_secs_f64(seconds));
+                in_flight.settle(step.id).await?;
             }
             StepKind::Assign {
                 variable,
@@ -355,8 +335,8 @@ async fn replay_steps(
                     },
                 )?
             }
-            // Every exchange completes within its QUERY step, so there is never traffic pending;
-            // REPLY, TIMEOUT and ERROR are taken by the transport when a query needs them.
+            // REPLY, TIMEOUT and ERROR are taken by the transport when a query needs them, and
+            // delivered when their step is reached (`set_step` above).
             StepKind::Reply(_)
             | StepKind::Nothing
             | StepKind::Traffic
@@ -371,12 +351,90 @@ async fn replay_steps(
                 return Err(unsupported_step(step.id, "CHECK_AUTOTRUST"))
             }
         }
+        if let Some(failure) = transport.failures().into_iter().next() {
+            return Err(Failure::Network(failure));
+        }
     }
+    // testbound ends with what is still in flight dropped (a scenario answers it with a REPLY).
     let failures = transport.failures().into_iter();
     match failures.chain(transport.unused_mandatory_entries()).next() {
         Some(failure) => Err(Failure::Network(failure)),
         None => Ok(()),
     }
+}
+
+/// The response after a trip through the wire format: what a client would receive.
+fn as_received(response: &Message, step: u64) -> Result<Message, Failure> {
+    let bytes = response
+        .to_vec()
+        .map_err(|error| Failure::ResponseNotEncodable {
+            step,
+            reason: error.to_string(),
+        })?;
+    Message::from_vec(&bytes).map_err(|error| Failure::ResponseNotDecodable {
+        step,
+        reason: error.to_string(),
+    })
+}
+
+/// CHECK_ANSWER: the oldest unchecked answer that matches `entry` is checked (testbound's answer
+/// list); with every answer checked, the latest is checked again (Deckard). A mismatch is
+/// reported against the newest candidate, the answer to the query just before, as a rule.
+fn check_answer(
+    entry: &Entry,
+    step: u64,
+    answers: &mut [Answer],
+    transport: &ScriptedTransport,
+) -> Result<(), Failure> {
+    let unchecked: Vec<usize> = (0..answers.len())
+        .filter(|&index| answers.get(index).is_some_and(|answer| !answer.checked))
+        .collect();
+    let candidates = if unchecked.is_empty() {
+        answers.len().checked_sub(1).into_iter().collect()
+    } else {
+        unchecked
+    };
+    let mut last_failure = None;
+    for index in candidates {
+        let Some(answer) = answers.get_mut(index) else {
+            continue;
+        };
+        let verdict = judge(entry, step, answer, transport);
+        match verdict {
+            Ok(()) => {
+                answer.checked = true;
+                return Ok(());
+            }
+            Err(failure) => {
+                last_failure = Some(failure);
+            }
+        }
+    }
+    Err(last_failure.unwrap_or(Failure::NoAnswerToCheck { step }))
+}
+
+fn judge(
+    entry: &Entry,
+    step: u64,
+    answer: &Answer,
+    transport: &ScriptedTransport,
+) -> Result<(), Failure> {
+    if answer.message.metadata.id != answer.id {
+        return Err(Failure::IdMismatch {
+            step,
+            sent: answer.id,
+            received: answer.message.metadata.id,
+        });
+    }
+    compare(entry, &answer.message, None).map_err(|mismatch| Failure::Check {
+        step,
+        mismatch,
+        timed_out: transport
+            .log()
+            .into_iter()
+            .filter(|exchange| exchange.step == answer.step && timed_out(exchange))
+            .collect(),
+    })
 }
 
 fn unsupported_step(step: u64, kind: &'static str) -> Failure {
@@ -523,6 +581,105 @@ mod tests {
             report.unsupported(),
             Some(&["STEP 3 INFRA_RTT".to_owned()][..])
         );
+    }
+
+    /// A root serving its own NS, and `www.example.com. A` only through a REPLY step.
+    fn in_flight_scenario(header: &str, steps: &str) -> Scenario {
+        let text = format!(
+            "server:\n\tqname-minimisation: no\n{header}stub-zone:\n\tname: \".\"\n\tstub-addr: 192.0.2.53\n\
+             CONFIG_END\nSCENARIO_BEGIN in flight\nRANGE_BEGIN 0 100\nADDRESS 192.0.2.53\n\
+             ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA NOERROR\nSECTION QUESTION\n\
+             . IN NS\nSECTION ANSWER\n. IN NS ns.root.\nSECTION ADDITIONAL\nns.root. IN A 192.0.2.53\n\
+             ENTRY_END\nRANGE_END\n{steps}SCENARIO_END\n"
+        );
+        parse_str("in_flight", Path::new("in_flight.rpl"), &text).unwrap()
+    }
+
+    const ASK_WWW: &str =
+        "ENTRY_BEGIN\nREPLY RD DO\nSECTION QUESTION\nwww.example.com. IN A\nENTRY_END\n";
+
+    fn reply_www(address: &str) -> String {
+        format!(
+            "ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA NOERROR\n\
+             SECTION QUESTION\nwww.example.com. IN A\nSECTION ANSWER\n\
+             www.example.com. 100 IN A {address}\nENTRY_END\n"
+        )
+    }
+
+    fn check_www(address: &str, extra_match: &str) -> String {
+        format!(
+            "ENTRY_BEGIN\nMATCH opcode question answer{extra_match}\nSECTION QUESTION\n\
+             www.example.com. IN A\nSECTION ANSWER\nwww.example.com. IN A {address}\nENTRY_END\n"
+        )
+    }
+
+    #[test]
+    fn a_query_stays_in_flight_until_the_step_that_scripts_its_upstream_reply() {
+        let early = format!(
+            "STEP 1 QUERY\n{ASK_WWW}STEP 2 CHECK_ANSWER\n{}STEP 3 REPLY\n{}",
+            check_www("192.0.2.80", ""),
+            reply_www("192.0.2.80")
+        );
+        let report = run_scenario(in_flight_scenario("", &early), Path::new("in_flight.rpl"));
+        assert!(
+            matches!(report.result, Err(Failure::NoAnswerToCheck { step: 2 })),
+            "not answered before its REPLY step: {report}"
+        );
+        let after = format!(
+            "STEP 1 QUERY\n{ASK_WWW}STEP 3 REPLY\n{}STEP 4 CHECK_ANSWER\n{}",
+            reply_www("192.0.2.80"),
+            check_www("192.0.2.80", "")
+        );
+        let report = run_scenario(in_flight_scenario("", &after), Path::new("in_flight.rpl"));
+        assert!(report.passed(), "{report}");
+    }
+
+    #[test]
+    fn time_passing_while_a_refresh_is_in_flight_fires_the_serve_expired_client_timeout() {
+        let header = "\tserve-expired: yes\n\tserve-expired-client-timeout: 500\n\tede: yes\n\
+                      \tede-serve-expired: yes\n";
+        let steps = |wait: &str| {
+            format!(
+                "STEP 1 QUERY\n{ASK_WWW}STEP 2 REPLY\n{}STEP 3 CHECK_ANSWER\n{}\
+                 STEP 4 TIME_PASSES ELAPSE 200\nSTEP 10 QUERY\n{ASK_WWW}{wait}\
+                 STEP 20 CHECK_ANSWER\n{}STEP 30 REPLY\n{}",
+                reply_www("192.0.2.80"),
+                check_www("192.0.2.80", ""),
+                check_www("192.0.2.80", " ede=3"),
+                reply_www("192.0.2.81")
+            )
+        };
+        // 0.499 s: the client still waits; 0.5 s: it gets the stale answer (EDE 3).
+        let early = steps("STEP 11 TIME_PASSES ELAPSE 0.499\n");
+        let report = run_scenario(
+            in_flight_scenario(header, &early),
+            Path::new("in_flight.rpl"),
+        );
+        assert!(
+            matches!(report.result, Err(Failure::NoAnswerToCheck { step: 20 })),
+            "{report}"
+        );
+        let timed_out =
+            steps("STEP 11 TIME_PASSES ELAPSE 0.499\nSTEP 12 TIME_PASSES ELAPSE 0.001\n");
+        let report = run_scenario(
+            in_flight_scenario(header, &timed_out),
+            Path::new("in_flight.rpl"),
+        );
+        assert!(report.passed(), "{report}");
+    }
+
+    #[test]
+    fn a_check_answer_takes_the_answer_that_matches_among_those_received() {
+        // Two queries answered out of order by their REPLY steps; each check finds its own.
+        let steps = format!(
+            "STEP 1 QUERY\n{ASK_WWW}STEP 2 QUERY\nENTRY_BEGIN\nREPLY RD\nSECTION QUESTION\n\
+             . IN NS\nENTRY_END\nSTEP 3 REPLY\n{}STEP 4 CHECK_ANSWER\n{}STEP 5 CHECK_ANSWER\n\
+             ENTRY_BEGIN\nMATCH opcode question\nSECTION QUESTION\n. IN NS\nENTRY_END\n",
+            reply_www("192.0.2.80"),
+            check_www("192.0.2.80", "")
+        );
+        let report = run_scenario(in_flight_scenario("", &steps), Path::new("in_flight.rpl"));
+        assert!(report.passed(), "{report}");
     }
 
     #[test]

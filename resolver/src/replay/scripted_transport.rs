@@ -1,9 +1,13 @@
 //! The resolver's network during a replay: answers each upstream query from the RANGE entries active
-//! at the current step (then one-shot REPLY steps); unmatched queries time out. Never touches a socket.
+//! at the current step, or at a later REPLY/TIMEOUT/ERROR step (held in flight until the runner
+//! reaches it, as testbound does); unmatched queries time out. Never touches a socket.
 
+use std::future::Future;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use hickory_proto::op::Message;
@@ -172,6 +176,10 @@ struct State {
     queries_sent: usize,
     failures: Vec<NetworkFailure>,
     log: Vec<ExchangeRecord>,
+    /// Exchanges held for a later step (`Delivery`), woken when the runner moves on.
+    waiting: Vec<Waker>,
+    /// Set by `choose_now` for the exchange being chosen: the step that delivers its outcome.
+    deliver_at: Option<u64>,
 }
 
 impl ScriptedTransport {
@@ -192,9 +200,15 @@ impl ScriptedTransport {
         }
     }
 
-    /// Ranges are chosen by the step being executed (Deckard: the QUERY step's id).
+    /// Ranges are chosen by the step being executed (Deckard: the QUERY step's id); exchanges
+    /// held for this step or an earlier one are now delivered.
     pub fn set_step(&self, step: u64) {
-        self.lock().step = step;
+        let waiting = {
+            let mut state = self.lock();
+            state.step = step;
+            std::mem::take(&mut state.waiting)
+        };
+        waiting.into_iter().for_each(Waker::wake);
     }
 
     /// A new client query starts: earlier upstream queries are no longer CHECK_OUT_QUERY's to check.
@@ -265,7 +279,7 @@ impl ScriptedTransport {
         protocol: Protocol,
         query_bytes: &[u8],
         timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
+    ) -> (Result<Vec<u8>, TransportError>, Option<u64>) {
         let address = server.ip().to_canonical();
         let mut state = self.lock();
         let step = state.step;
@@ -274,7 +288,7 @@ impl ScriptedTransport {
             if state.queries_sent == MAX_UPSTREAM_QUERIES_PER_SCENARIO + 1 {
                 state.failures.push(NetworkFailure::TooManyQueries { step });
             }
-            return Err(TransportError::Timeout);
+            return (Err(TransportError::Timeout), None);
         }
         let query = match Message::from_vec(query_bytes) {
             Ok(query) => query,
@@ -285,7 +299,7 @@ impl ScriptedTransport {
                     address,
                     reason,
                 });
-                return Err(TransportError::Timeout);
+                return (Err(TransportError::Timeout), None);
             }
         };
         let question = describe_question(&query);
@@ -298,7 +312,7 @@ impl ScriptedTransport {
             protocol,
             timeout,
         };
-        let (result, outcome) = self.choose(&mut state, &outgoing, &query, &question);
+        let (result, outcome, deliver_at) = self.choose(&mut state, &outgoing, &query, &question);
         if state.log.len() < MAX_LOGGED_EXCHANGES {
             state.log.push(ExchangeRecord {
                 step,
@@ -308,10 +322,28 @@ impl ScriptedTransport {
                 outcome,
             });
         }
-        result
+        (result, deliver_at)
     }
 
     fn choose(
+        &self,
+        state: &mut State,
+        outgoing: &Outgoing,
+        query: &Message,
+        question: &str,
+    ) -> (
+        Result<Vec<u8>, TransportError>,
+        ExchangeOutcome,
+        Option<u64>,
+    ) {
+        let (result, outcome) = self.choose_now(state, outgoing, query, question);
+        let deliver_at = state.deliver_at.take();
+        (result, outcome, deliver_at)
+    }
+
+    /// What answers `query`; a scripted step later than the current one notes itself in
+    /// `state.deliver_at`.
+    fn choose_now(
         &self,
         state: &mut State,
         outgoing: &Outgoing,
@@ -373,6 +405,10 @@ impl ScriptedTransport {
                 let Some(event) = event else { continue };
                 if let Some(used) = state.consumed.get_mut(index) {
                     *used = true;
+                }
+                // replay.h: the event happens at its own step; until then the query is in flight.
+                if scripted.id > step {
+                    state.deliver_at = Some(scripted.id);
                 }
                 match event {
                     Ok(entry) => {
@@ -470,8 +506,42 @@ impl Transport for ScriptedTransport {
         query: &'a [u8],
         timeout: Duration,
     ) -> ExchangeFuture<'a> {
-        let result = self.answer(server, protocol, query, timeout);
-        Box::pin(std::future::ready(result))
+        match self.answer(server, protocol, query, timeout) {
+            (result, None) => Box::pin(std::future::ready(result)),
+            (result, Some(step)) => Box::pin(Delivery {
+                transport: self,
+                step,
+                result: Some(result),
+            }),
+        }
+    }
+}
+
+/// An exchange whose outcome a later step scripts: pending until the runner reaches `step`.
+struct Delivery<'a> {
+    transport: &'a ScriptedTransport,
+    step: u64,
+    result: Option<Result<Vec<u8>, TransportError>>,
+}
+
+impl Future for Delivery<'_> {
+    type Output = Result<Vec<u8>, TransportError>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        {
+            let mut state = self.transport.lock();
+            if state.step < self.step {
+                if !state
+                    .waiting
+                    .iter()
+                    .any(|known| known.will_wake(context.waker()))
+                {
+                    state.waiting.push(context.waker().clone());
+                }
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(self.result.take().unwrap_or(Err(TransportError::Timeout)))
     }
 }
 
@@ -594,7 +664,7 @@ SCENARIO_END
     #[test]
     fn a_reply_step_answers_once_when_no_range_does() {
         let transport = transport();
-        transport.set_step(1);
+        transport.set_step(5);
         let reply = ask(&transport, "192.0.2.1", "once.example. IN A").unwrap();
         assert_eq!(
             reply.metadata.response_code,
@@ -606,6 +676,31 @@ SCENARIO_END
         assert!(
             transport.failures().is_empty(),
             "REPLY steps make every address answerable"
+        );
+    }
+
+    #[test]
+    fn a_reply_scripted_for_a_later_step_is_held_until_the_runner_reaches_it() {
+        use std::task::{Context, Poll, Waker};
+        let transport = transport();
+        transport.set_step(1);
+        let mut query = Message::query();
+        query.add_query(parse_question("once.example. IN A").unwrap());
+        let bytes = query.to_vec().unwrap();
+        let server = SocketAddr::new("192.0.2.1".parse().unwrap(), 53);
+        let mut exchange =
+            transport.exchange(server, Protocol::Udp, &bytes, Duration::from_secs(1));
+        let mut context = Context::from_waker(Waker::noop());
+        assert!(exchange.as_mut().poll(&mut context).is_pending());
+        transport.set_step(4);
+        assert!(exchange.as_mut().poll(&mut context).is_pending());
+        transport.set_step(5);
+        let Poll::Ready(Ok(reply)) = exchange.as_mut().poll(&mut context) else {
+            panic!("delivered at step 5")
+        };
+        assert_eq!(
+            Message::from_vec(&reply).unwrap().metadata.response_code,
+            hickory_proto::op::ResponseCode::NXDomain
         );
     }
 

@@ -164,8 +164,8 @@ impl crate::upstream::transport::Transport for Stalling {
 }
 
 #[tokio::test]
-async fn a_slow_resolution_gives_way_to_stale_data_when_the_client_timeout_passes_in_virtual_time(
-) {
+async fn a_slow_resolution_gives_way_to_stale_data_when_the_client_timeout_passes_in_virtual_time()
+{
     use std::future::Future;
     use std::sync::atomic::Ordering;
     use std::task::{Context, Poll, Waker};

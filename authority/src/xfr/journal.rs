@@ -24,7 +24,23 @@ pub fn zone_records(zone: &Zone) -> Vec<Record> {
             records.extend(served.set.signatures.iter().cloned());
         }
     }
+    // NSEC3 RRsets live in the chain only (their owners are not names of the zone).
+    for set in nsec3_sets(zone) {
+        records.extend(set.records.iter().cloned());
+        records.extend(set.signatures.iter().cloned());
+    }
     records
+}
+
+/// A signed zone's NSEC3 RRsets (none for an unsigned or NSEC zone).
+pub fn nsec3_sets(
+    zone: &Zone,
+) -> impl Iterator<Item = &std::sync::Arc<crate::zone::prepared::RecordSet>> {
+    zone.dnssec
+        .as_ref()
+        .and_then(|dnssec| dnssec.chain.as_ref())
+        .into_iter()
+        .flat_map(|chain| chain.nsec3_sets())
 }
 
 /// The serial of a zone as served.

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Semaphore};
 use crate::catalog::zones::Catalog;
 use crate::limits::{MAX_CONCURRENT_TRANSFERS_OUT, MAX_MESSAGES_PER_TRANSFER};
 use crate::listen::Protocol;
-use crate::xfr::journal::{serial_after, zone_serial, Difference};
+use crate::xfr::journal::{nsec3_sets, serial_after, zone_serial, Difference};
 use crate::xfr::messages::{single_answer, TransferPacker};
 use crate::xfr::secondary::SecondaryZones;
 use crate::xfr::tsig::{
@@ -354,6 +354,9 @@ impl Transfer {
                         records.iter().chain(served.set.signatures.iter())
                     })
                 });
+                let nsec3 = nsec3_sets(zone)
+                    .flat_map(|set| set.records.iter().chain(set.signatures.iter()));
+                let body = body.chain(nsec3);
                 let records = soa.into_iter().chain(body).chain(soa);
                 let (messages, records) = packing.send_all(sender, records);
                 ("AXFR", messages, records)

@@ -9,6 +9,7 @@ use hickory_proto::rr::{Name, Record};
 use crate::xfr::journal::Difference;
 use crate::xfr::journal::{canonical_bytes, soa_serial, zone_records, zone_serial};
 use crate::xfr::secondary::error::PullError;
+use crate::xfr::secondary::presigned::{attach, set_aside};
 use crate::zone::build::build_zone_with_warnings;
 use crate::zone::prepared::Zone;
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
@@ -65,7 +66,8 @@ pub fn apply_differences(
 }
 
 /// The zone `origin` from its SOA and other records, checked as a loaded file is; `source` names
-/// where it came from in error messages (the primary, or the copy's file).
+/// where it came from in error messages (the primary, or the copy's file). A zone the primary
+/// signed keeps its signatures and NSEC/NSEC3 chain and is answered as signed (presigned.rs).
 pub fn build_secondary_zone(
     origin: &Name,
     soa: Record,
@@ -75,6 +77,7 @@ pub fn build_secondary_zone(
     if soa_serial(Some(&soa)).is_none() {
         return Err(PullError::NoSoaFirst);
     }
+    let (records, aside) = set_aside(records);
     let read = ReadZone {
         origin: origin.clone(),
         file: source,
@@ -87,9 +90,14 @@ pub fn build_secondary_zone(
         default_nameservers: Vec::new(),
         dnssec: None,
     };
-    build_zone_with_warnings(read)
-        .map(|(zone, _)| zone)
-        .map_err(PullError::Rejected)
+    let (mut zone, _) = build_zone_with_warnings(read).map_err(PullError::Rejected)?;
+    if !aside.is_empty() {
+        let orphans = attach(&mut zone, aside);
+        if orphans > 0 {
+            tracing::warn!(zone = %origin, signatures = orphans, "signatures covering no RRset of the zone dropped");
+        }
+    }
+    Ok(zone)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! ```text
 //! start: copy.rs (state dir) → catalog (served at once unless expired) → refresh.rs, one task a zone
 //! refresh.rs: wait (REFRESH / RETRY, timers.rs) or NOTIFY (notify_in.rs) → pull.rs: TCP, SOA query,
-//!   IXFR/AXFR, TSIG chain → stream.rs (records → whole / differences) → apply.rs (zone::build)
+//!   IXFR/AXFR, TSIG chain → stream.rs (records → whole / differences) → apply.rs (zone::build;
+//!   presigned.rs puts a signed zone's RRSIG/NSEC/NSEC3 back)
 //!   → catalog swap, copy.rs save, journal + NOTIFY downstream; any failure keeps the last good copy
 //! EXPIRE without a successful refresh → withdrawn (SERVFAIL) until one succeeds
 //! ```
@@ -13,6 +14,7 @@ pub mod apply;
 pub mod copy;
 pub mod error;
 pub mod notify_in;
+pub mod presigned;
 pub mod pull;
 pub mod refresh;
 pub mod stream;

@@ -51,7 +51,7 @@ fn read(path: &Path) -> String {
 }
 
 /// The signing tools and their working directory (keys, zone files, signed output).
-struct Signer {
+pub(crate) struct Signer {
     directory: TempDir,
     keygen: PathBuf,
     signzone: PathBuf,
@@ -61,13 +61,13 @@ struct Signer {
 }
 
 /// A zone signed by one of the tools: the text NSD serves and the DS its parent should hold.
-struct SignedZone {
-    text: String,
-    ds: String,
+pub(crate) struct SignedZone {
+    pub(crate) text: String,
+    pub(crate) ds: String,
 }
 
 impl Signer {
-    fn new() -> Option<Signer> {
+    pub(crate) fn new() -> Option<Signer> {
         let keygen = require_tool("dnssec-keygen")?;
         let signzone = require_tool("dnssec-signzone")?;
         let dsfromkey = require_tool("dnssec-dsfromkey")?;
@@ -113,7 +113,7 @@ impl Signer {
 
     /// `dnssec-signzone -z` (the one key signs every RRset) with `extra` options, one record per
     /// line (`-O full`) so a test can strip records by type.
-    fn sign_with_bind(&self, origin: &str, text: &str, extra: &[&str]) -> SignedZone {
+    pub(crate) fn sign_with_bind(&self, origin: &str, text: &str, extra: &[&str]) -> SignedZone {
         let key = self.bind_key(origin);
         let unsigned = format!("{origin}zone");
         let signed = format!("{origin}signed");
@@ -132,7 +132,7 @@ impl Signer {
     }
 
     /// `ldns-signzone -n` (NSEC3, no salt, 0 extra iterations as RFC 9276 asks).
-    fn sign_with_ldns_nsec3(&self, origin: &str, text: &str) -> SignedZone {
+    pub(crate) fn sign_with_ldns_nsec3(&self, origin: &str, text: &str) -> SignedZone {
         let key = run(
             self.path(),
             &self.ldns_keygen,

@@ -14,6 +14,7 @@ mod resolver_features;
 mod resolver_hostile;
 mod resolver_soak;
 mod secondary;
+mod secondary_signed;
 mod spoofing;
 mod startup_errors;
 mod transfers;

@@ -169,6 +169,8 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
             journals: journals.clone(),
             settings: settings.clone(),
             notifier: notifier.clone(),
+            clock: Arc::new(crate::xfr::secondary::clock::SystemClock),
+            transport: Arc::new(crate::xfr::secondary::transport::TcpTransport),
         }));
     }
     journals.load(&catalog.current());

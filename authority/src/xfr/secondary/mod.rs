@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! start: copy.rs (state dir) → catalog (served at once unless expired) → refresh.rs, one task a zone
-//! refresh.rs: wait (REFRESH / RETRY, timers.rs) or NOTIFY (notify_in.rs) → pull.rs: TCP, SOA query,
+//! refresh.rs: wait (REFRESH / RETRY, timers.rs, on clock.rs) or NOTIFY (notify_in.rs) → pull.rs:
+//!   transport.rs (TCP), SOA query,
 //!   IXFR/AXFR, TSIG chain → stream.rs (records → whole / differences) → apply.rs (zone::build;
 //!   presigned.rs puts a signed zone's RRSIG/NSEC/NSEC3 back)
 //!   → catalog swap, copy.rs save, journal + NOTIFY downstream; any failure keeps the last good copy
@@ -11,6 +12,7 @@
 //! ```
 
 pub mod apply;
+pub mod clock;
 pub mod copy;
 pub mod error;
 pub mod notify_in;
@@ -19,6 +21,7 @@ pub mod pull;
 pub mod refresh;
 pub mod stream;
 pub mod timers;
+pub mod transport;
 
 use std::collections::HashMap;
 use std::sync::Arc;

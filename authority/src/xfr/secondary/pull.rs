@@ -1,83 +1,17 @@
-//! One refresh from one primary over one TCP connection (RFC 5936 §4.1, RFC 7766): the SOA query,
-//! then IXFR from our serial (RFC 1995) or AXFR, every message TSIG-checked in chain when a key is set.
+//! One refresh from one primary over one connection (RFC 5936 §4.1, RFC 7766): the SOA query, then
+//! IXFR from our serial (RFC 1995) or AXFR, every message TSIG-checked in chain when a key is set.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
-
-use crate::limits::{
-    MAX_MESSAGES_PER_TRANSFER, SECONDARY_CONNECT_TIMEOUT, SECONDARY_IDLE_TIMEOUT,
-    SECONDARY_MAX_TRANSFER_BYTES,
-};
+use crate::limits::MAX_MESSAGES_PER_TRANSFER;
 use crate::xfr::journal::{serial_after, soa_serial};
 use crate::xfr::notify::{rand_id, NotifyTarget};
 use crate::xfr::secondary::error::PullError;
 use crate::xfr::secondary::stream::{Received, TransferStream};
+use crate::xfr::secondary::transport::{Connection, Transport};
 use crate::xfr::tsig::{now_seconds, AnswerChain, ResponseSigner};
-
-/// A TCP connection to a primary, framed as RFC 1035 §4.2.2 says (two-octet length first).
-struct Connection {
-    stream: TcpStream,
-    /// Octets received so far (bounded by SECONDARY_MAX_TRANSFER_BYTES).
-    received: usize,
-}
-
-impl Connection {
-    /// Connects to `primary`, from `source` when given (so the primary's ACL can name the address
-    /// we serve on, as NSD's `outgoing-interface` and Knot's `via` do).
-    async fn open(primary: SocketAddr, source: Option<IpAddr>) -> Result<Connection, PullError> {
-        let failed = |error| PullError::Connect(primary, error);
-        let socket = match primary {
-            SocketAddr::V4(_) => TcpSocket::new_v4(),
-            SocketAddr::V6(_) => TcpSocket::new_v6(),
-        }
-        .map_err(failed)?;
-        if let Some(source) = source.filter(|source| source.is_ipv4() == primary.is_ipv4()) {
-            socket.bind(SocketAddr::new(source, 0)).map_err(failed)?;
-        }
-        let stream = tokio::time::timeout(SECONDARY_CONNECT_TIMEOUT, socket.connect(primary))
-            .await
-            .map_err(|_| PullError::Timeout("the TCP connection"))?
-            .map_err(failed)?;
-        Ok(Connection {
-            stream,
-            received: 0,
-        })
-    }
-
-    async fn send(&mut self, message: &[u8]) -> Result<(), PullError> {
-        let length = u16::try_from(message.len())
-            .map_err(|_| PullError::Malformed("request too long".to_string()))?;
-        let mut framed = Vec::with_capacity(message.len() + 2);
-        framed.extend_from_slice(&length.to_be_bytes());
-        framed.extend_from_slice(message);
-        tokio::time::timeout(SECONDARY_IDLE_TIMEOUT, self.stream.write_all(&framed))
-            .await
-            .map_err(|_| PullError::Timeout("sending the request"))??;
-        Ok(())
-    }
-
-    /// The next message, within SECONDARY_IDLE_TIMEOUT.
-    async fn receive(&mut self, waiting: &'static str) -> Result<Vec<u8>, PullError> {
-        let read = async {
-            let length = usize::from(self.stream.read_u16().await?);
-            let mut message = vec![0u8; length];
-            self.stream.read_exact(&mut message).await?;
-            Ok::<_, std::io::Error>(message)
-        };
-        let message = tokio::time::timeout(SECONDARY_IDLE_TIMEOUT, read)
-            .await
-            .map_err(|_| PullError::Timeout(waiting))??;
-        self.received += message.len() + 2;
-        if self.received > SECONDARY_MAX_TRANSFER_BYTES {
-            return Err(PullError::TooLarge("octets"));
-        }
-        Ok(message)
-    }
-}
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 /// One request of ours: its ID, its wire form (signed if a key is set) and the check of its answers.
 struct Request {
@@ -142,7 +76,7 @@ fn check_answer(bytes: &[u8], request: &mut Request) -> Result<Message, PullErro
 
 /// Asks `primary` for the zone's SOA (RFC 1996 §3.11, RFC 1035 §4.3.5: the refresh check).
 async fn query_soa(
-    connection: &mut Connection,
+    connection: &mut dyn Connection,
     origin: &Name,
     primary: &NotifyTarget,
 ) -> Result<Record, PullError> {
@@ -163,14 +97,15 @@ async fn query_soa(
 /// What one refresh from one primary brought: the answer to the transfer, or the primary's SOA
 /// when it has nothing newer.
 pub async fn pull(
+    transport: &dyn Transport,
     origin: &Name,
     primary: &NotifyTarget,
     source: Option<IpAddr>,
     our_soa: Option<&Record>,
     whole: bool,
 ) -> Result<Received, PullError> {
-    let mut connection = Connection::open(primary.address, source).await?;
-    let soa = query_soa(&mut connection, origin, primary).await?;
+    let mut connection = transport.connect(primary.address, source).await?;
+    let soa = query_soa(connection.as_mut(), origin, primary).await?;
     let theirs = soa_serial(Some(&soa)).unwrap_or(0);
     let ours = soa_serial(our_soa);
     if let Some(ours) = ours {
@@ -251,7 +186,8 @@ pub fn describe(soa: &Record) -> String {
 
 #[cfg(test)]
 mod tests {
-    //! A scripted primary on a loopback socket: each broken answer must be an error, never a zone.
+    //! A scripted primary (in memory; one test over TCP): each broken answer must be an error,
+    //! never a zone.
 
     use std::sync::Arc;
 
@@ -259,6 +195,8 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
+    use crate::xfr::secondary::transport::scripted::ScriptedPrimary;
+    use crate::xfr::secondary::transport::{TcpConnection, TcpTransport};
     use crate::xfr::tsig::TsigKey;
 
     fn origin() -> Name {
@@ -289,8 +227,8 @@ mod tests {
         ]
     }
 
-    /// What the scripted primary sends for a transfer request: messages of records, then
-    /// whether it closes the connection early.
+    /// What the scripted primary serves: its SOA serial, the transfer's messages (the connection
+    /// closes after the last) and the key it signs with.
     struct Script {
         serial: u32,
         transfer: Vec<Vec<Record>>,
@@ -306,35 +244,34 @@ mod tests {
         message.to_vec().unwrap()
     }
 
-    /// Serves one connection: the SOA answer, then the scripted transfer, then closes.
-    async fn primary(script: Script) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            // The client's framing serves the scripted server side too.
-            let mut connection = Connection {
-                stream,
-                received: 0,
-            };
-            for answers in [vec![vec![soa(script.serial)]], script.transfer] {
-                let Ok(request) = connection.receive("request").await else {
-                    return;
-                };
-                let request = Message::from_vec(&request).unwrap();
-                let mut signer = script.key.clone().map(|key| {
-                    ResponseSigner::new(key, request.signature.as_ref().unwrap().data.mac.clone())
-                });
-                for records in answers {
-                    let mut bytes = answer(request.metadata.id, &records);
-                    if let Some(signer) = signer.as_mut() {
-                        signer.sign(&mut bytes).unwrap();
-                    }
-                    connection.send(&bytes).await.unwrap();
-                }
-            }
+    /// The scripted primary's answers to one request: the SOA to an SOA query, the transfer to
+    /// anything else; signed in chain when the script has a key.
+    fn answers_to(script: &Script, request: &[u8]) -> Vec<Vec<u8>> {
+        let request = Message::from_vec(request).unwrap();
+        let answers = match request.queries.first().map(|query| query.query_type()) {
+            Some(RecordType::SOA) => vec![vec![soa(script.serial)]],
+            _ => script.transfer.clone(),
+        };
+        let mut signer = script.key.clone().map(|key| {
+            ResponseSigner::new(key, request.signature.as_ref().unwrap().data.mac.clone())
         });
-        address
+        answers
+            .iter()
+            .map(|records| {
+                let mut bytes = answer(request.metadata.id, records);
+                if let Some(signer) = signer.as_mut() {
+                    signer.sign(&mut bytes).unwrap();
+                }
+                bytes
+            })
+            .collect()
+    }
+
+    fn target(key: Option<Arc<TsigKey>>) -> NotifyTarget {
+        NotifyTarget {
+            address: "192.0.2.1:53".parse().unwrap(),
+            key,
+        }
     }
 
     async fn pull_from(
@@ -342,10 +279,17 @@ mod tests {
         ours: Option<u32>,
         key: Option<Arc<TsigKey>>,
     ) -> Result<Received, PullError> {
-        let address = primary(script).await;
-        let target = NotifyTarget { address, key };
+        let primary = ScriptedPrimary::new(move |request| answers_to(&script, request));
         let our_soa = ours.map(soa);
-        pull(&origin(), &target, None, our_soa.as_ref(), false).await
+        pull(
+            &primary,
+            &origin(),
+            &target(key),
+            None,
+            our_soa.as_ref(),
+            false,
+        )
+        .await
     }
 
     fn whole(serial: u32) -> Vec<Vec<Record>> {
@@ -451,5 +395,34 @@ mod tests {
         };
         let error = pull_from(script, None, Some(right)).await.unwrap_err();
         assert!(matches!(error, PullError::Tsig(_)), "{error}");
+    }
+
+    #[tokio::test]
+    async fn over_tcp_each_message_is_framed_by_its_length() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let script = Script {
+            serial: 3,
+            transfer: whole(3),
+            key: None,
+        };
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            // The client's framing serves the scripted server side too.
+            let mut connection = TcpConnection {
+                stream,
+                received: 0,
+            };
+            while let Ok(request) = connection.receive("request").await {
+                for bytes in answers_to(&script, &request) {
+                    connection.send(&bytes).await.unwrap();
+                }
+            }
+        });
+        let target = NotifyTarget { address, key: None };
+        let received = pull(&TcpTransport, &origin(), &target, None, None, false)
+            .await
+            .unwrap();
+        assert!(matches!(received, Received::Whole { ref records, .. } if records.len() == 2));
     }
 }

@@ -8,20 +8,20 @@ use std::time::Duration;
 
 use hickory_proto::rr::Record;
 use tokio::sync::{Notify, Semaphore};
-use tokio::time::Instant;
 
 use crate::catalog::reload::SharedCatalog;
 use crate::limits::SECONDARY_TRANSFER_TIME_MAX;
 use crate::xfr::journal::{zone_serial, Difference};
 use crate::xfr::notify::{Notifier, NotifyTarget};
 use crate::xfr::secondary::apply::{apply_differences, build_secondary_zone};
+use crate::xfr::secondary::clock::Clock;
 use crate::xfr::secondary::copy::CopyFiles;
 use crate::xfr::secondary::error::PullError;
 use crate::xfr::secondary::pull::{axfr_may_help, pull};
 use crate::xfr::secondary::stream::Received;
 use crate::xfr::secondary::timers::{bootstrap_retry, Timers};
+use crate::xfr::secondary::transport::Transport;
 use crate::xfr::secondary::SecondaryZone;
-use crate::xfr::tsig::now_seconds;
 use crate::xfr::{Journals, TransferSettings};
 use crate::zone::prepared::Zone;
 
@@ -39,6 +39,10 @@ pub struct SecondaryContext {
     pub journals: Arc<Journals>,
     pub settings: Arc<TransferSettings>,
     pub notifier: Notifier,
+    /// What the timers read and wait on (the system's; a manual one in tests).
+    pub clock: Arc<dyn Clock>,
+    /// How primaries are reached (TCP; a scripted primary in tests).
+    pub transport: Arc<dyn Transport>,
 }
 
 /// The state of one zone's copy.
@@ -112,7 +116,7 @@ impl ZoneRefresher {
                 self.refreshed = files.load_refreshed();
                 let age = self
                     .refreshed
-                    .map(|refreshed| now_seconds().saturating_sub(refreshed));
+                    .map(|refreshed| self.context.clock.now().saturating_sub(refreshed));
                 tracing::info!(zone = %origin, serial = zone_serial(&zone), age_seconds = ?age, path = %files.records.display(), "secondary zone copy loaded");
                 self.copy = Some(Arc::new(zone));
             }
@@ -132,7 +136,11 @@ impl ZoneRefresher {
     /// Seconds until the copy expires (0: expired); `None` without a copy.
     fn until_expiry(&self) -> Option<u64> {
         let expire = self.timers()?.expire.as_secs();
-        let age = now_seconds().saturating_sub(self.refreshed.unwrap_or(0));
+        let age = self
+            .context
+            .clock
+            .now()
+            .saturating_sub(self.refreshed.unwrap_or(0));
         Some(expire.saturating_sub(age))
     }
 
@@ -143,7 +151,8 @@ impl ZoneRefresher {
     /// Refreshes now, then on the timers or NOTIFY; never returns.
     pub async fn run(mut self) {
         let mut failures = 0u32;
-        let mut next_refresh = Instant::now();
+        let clock = self.context.clock.clone();
+        let mut next_refresh = clock.now();
         loop {
             if self.serving && self.expired() {
                 self.serving = false;
@@ -152,7 +161,7 @@ impl ZoneRefresher {
                     .install_secondary(&self.config.origin, None);
                 tracing::warn!(zone = %self.config.origin, expire_seconds = ?self.timers().map(|timers| timers.expire.as_secs()), "secondary zone expired (no successful refresh within EXPIRE): answering SERVFAIL");
             }
-            if Instant::now() >= next_refresh {
+            if clock.now() >= next_refresh {
                 let wait = match self.refresh().await {
                     Ok(outcome) => {
                         failures = 0;
@@ -172,16 +181,16 @@ impl ZoneRefresher {
                         wait
                     }
                 };
-                next_refresh = Instant::now() + wait;
+                next_refresh = clock.now().saturating_add(wait.as_secs());
                 continue;
             }
             let mut wake_at = next_refresh;
             if let (true, Some(left)) = (self.serving, self.until_expiry()) {
-                wake_at = wake_at.min(Instant::now() + Duration::from_secs(left));
+                wake_at = wake_at.min(clock.now().saturating_add(left));
             }
             tokio::select! {
-                _ = self.wake.notified() => next_refresh = Instant::now(),
-                _ = tokio::time::sleep_until(wake_at) => {}
+                _ = self.wake.notified() => next_refresh = clock.now(),
+                _ = clock.sleep_until(wake_at) => {}
             }
         }
     }
@@ -240,8 +249,16 @@ impl ZoneRefresher {
             .iter()
             .copied()
             .find(|ip| ip.is_ipv4() == primary.address.is_ipv4());
-        let received = pull(&self.config.origin, primary, source, our_soa, whole).await?;
-        let now = now_seconds();
+        let received = pull(
+            self.context.transport.as_ref(),
+            &self.config.origin,
+            primary,
+            source,
+            our_soa,
+            whole,
+        )
+        .await?;
+        let now = self.context.clock.now();
         let kind = received.kind();
         let Received::UpToDate(_) = received else {
             return self.take(received, primary, kind, now).await;

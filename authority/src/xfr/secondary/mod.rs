@@ -19,6 +19,8 @@ pub mod notify_in;
 pub mod presigned;
 pub mod pull;
 pub mod refresh;
+#[cfg(test)]
+mod refresh_tests;
 pub mod stream;
 pub mod timers;
 pub mod transport;

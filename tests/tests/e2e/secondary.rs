@@ -143,20 +143,22 @@ fn knot_reload(knot: &Peer) {
         .unwrap_or_else(|error| panic!("cannot run knotc: {error}"));
     assert!(
         output.status.success(),
-        "knotc zone-reload: {}",
-        String::from_utf8_lossy(&output.stderr)
+        "knotc zone-reload: {}{}\nknot:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        knot.output()
     );
 }
 
 /// Waits (bounded) for a line of our log: lines are read from its pipe by another thread, so one
 /// written just before an answer may not have been read yet when the answer arrives.
-fn log_line(ours: &mut Process, pattern: &str) -> String {
+pub(crate) fn log_line(ours: &mut Process, pattern: &str) -> String {
     ours.wait_for_line(pattern, FOLLOW_BOUND)
         .unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// The `secondary zone transferred` log line for `serial`.
-fn transfer_line(ours: &mut Process, serial: u32) -> String {
+pub(crate) fn transfer_line(ours: &mut Process, serial: u32) -> String {
     let line = log_line(ours, &format!("serial={serial} records="));
     assert!(line.contains("secondary zone transferred"), "{line}");
     line

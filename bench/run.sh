@@ -699,34 +699,101 @@ workload_memory_cache() {
     stop "$nsd_pid"
 }
 
+# wait_value ADDR NAME VALUE: until NAME A answers VALUE (polled with dig, 20 ms apart, for at most
+# 900 s); prints the seconds since CHANGED_AT.
+wait_value() {
+    local deadline=$(( $(date +%s) + 900 ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        if [ "$(dig +short +time=1 +tries=1 @"$1" -p "$PORT" "$2" A 2>/dev/null)" = "$3" ]; then
+            awk -v start="$CHANGED_AT" -v now="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", now - start }'
+            return 0
+        fi
+        sleep 0.02
+    done
+    return 1
+}
+
+# change_one_record DIR VALUE SERIAL: host1's address becomes VALUE in both files, and the master
+# file's serial becomes SERIAL (NSD and Knot serve a reloaded zone only with a newer serial).
+change_one_record() {
+    sed -i -e "s/^'host1': {type: A, value: [0-9.]*}/'host1': {type: A, value: $2}/" "$1/bench.test.yaml"
+    sed -i -e "s/^host1 IN A .*/host1 IN A $2/" \
+        -e "s/^@ IN SOA \(.*\) [0-9]* \([0-9]* [0-9]* [0-9]* [0-9]*\)$/@ IN SOA \1 $3 \2/" "$1/bench.test.zone"
+}
+
+# reload_server SERVER PID DIR: ask the server to re-read its zone files, as an operator would.
+reload_server() {
+    case $1 in
+        ours) kill -HUP "$2" ;;
+        nsd) nsd-control -c "$3/nsd.conf" reload >/dev/null ;;
+        knot) knotc -c "$3/knot.conf" zone-reload >/dev/null ;;
+    esac
+}
+
+# workload_memory_zone: each server loads the ZONE_RECORDS-record zone (start to first answer, peak
+# RSS), then one record is changed and the server reloads (reload to the changed answer). With
+# BIG_ZONE_RECORDS set (e.g. 10000000), a second zone of that size is measured the same way (load
+# only: its reload is a whole load again for NSD and Knot). Ours gets --zone-max-memory when
+# ZONE_MAX_MEMORY is set.
 workload_memory_zone() {
-    local address=127.80.0.50 big=$WORK/million records=${ZONE_RECORDS:-1000000}
-    mkdir -p "$big" "$WORK/million-nsd" "$WORK/million-knot"
+    memory_zone_run "${ZONE_RECORDS:-1000000}" reload
+    [ -n "${BIG_ZONE_RECORDS:-}" ] && memory_zone_run "$BIG_ZONE_RECORDS" load-only
+    return 0
+}
+
+# memory_zone_run RECORDS reload|load-only
+memory_zone_run() {
+    local address=127.80.0.50 records=$1 mode=$2
+    local big=$WORK/zone-$records
+    local ours_limit=()
+    [ -n "${ZONE_MAX_MEMORY:-}" ] && ours_limit=(--zone-max-memory "$ZONE_MAX_MEMORY")
+    mkdir -p "$big" "$big/nsd" "$big/knot"
     log "memory: generating a $records-record zone"
     "$TOOL" generate-zone --records "$records" --yaml "$big/bench.test.yaml" --master "$big/bench.test.zone"
-    write_nsd_config "$WORK/million-nsd" "$address" "$PORT" "bench.test.=$big/bench.test.zone"
-    write_knot_config "$WORK/million-knot" "$address" "$PORT" bench.test. "$big/bench.test.zone"
+    local pristine_yaml pristine_zone
+    pristine_yaml=$(mktemp "$WORK/pristine-XXXXXX.yaml"); pristine_zone=$(mktemp "$WORK/pristine-XXXXXX.zone")
+    cp "$big/bench.test.yaml" "$pristine_yaml"; cp "$big/bench.test.zone" "$pristine_zone"
+    write_nsd_config "$big/nsd" "$address" "$PORT" "bench.test.=$big/bench.test.zone"
+    write_knot_config "$big/knot" "$address" "$PORT" bench.test. "$big/bench.test.zone"
     for repetition in $(seq "$REPETITIONS"); do
         for server in ours nsd knot; do
+            cp "$pristine_yaml" "$big/bench.test.yaml"; cp "$pristine_zone" "$big/bench.test.zone"
             log "memory: $server loading $records records, repetition $repetition of $REPETITIONS"
             case $server in
-                ours) start_ours_authority million-ours "$address" "bench.test.=$big/bench.test.yaml" ;;
-                nsd) rm -f "$WORK/million-nsd/zone.list"; start_nsd million-nsd "$WORK/million-nsd" ;;
-                knot) rm -rf "$WORK/million-knot/"*.mdb "$WORK/million-knot/journal" "$WORK/million-knot/timers"
-                      start_knot million-knot "$WORK/million-knot" ;;
+                ours) start "zone-$records-ours" env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$AUTHORITY" \
+                          --listen "$address:$PORT" "${ours_limit[@]}" "bench.test.=$big/bench.test.yaml" ;;
+                nsd) rm -f "$big/nsd/zone.list"; start_nsd "zone-$records-nsd" "$big/nsd" ;;
+                knot) rm -rf "$big/knot/"*.mdb "$big/knot/journal" "$big/knot/timers"
+                      start_knot "zone-$records-knot" "$big/knot" ;;
             esac
             local pid=$STARTED_PID seconds
             if ! seconds=$(wait_answer "$address" bench.test.); then
-                log "memory: $server did not load the zone: $(tail -2 "$WORK/million-$server.log")"
+                log "memory: $server did not load the zone: $(tail -2 "$WORK/zone-$records-$server.log")"
                 stop "$pid"; continue
             fi
             local peak
             peak=$(tree_peak "$pid")
             record "memory-zone-$records" "$server" load_seconds "$seconds"
             record "memory-zone-$records" "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+            if [ "$mode" = reload ]; then
+                # A new address each repetition, and a serial above the generated one.
+                local value="10.99.$repetition.1"
+                change_one_record "$big" "$value" "$(( 2026112501 + repetition ))"
+                CHANGED_AT=$(date +%s.%N)
+                reload_server "$server" "$pid" "$big/$server"
+                if seconds=$(wait_value "$address" host1.bench.test. "$value"); then
+                    record "memory-zone-$records" "$server" reload_one_change_seconds "$seconds"
+                    peak=$(tree_peak "$pid")
+                    record "memory-zone-$records" "$server" peak_rss_after_reload_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+                else
+                    log "memory: $server did not serve the changed record after a reload"
+                fi
+            fi
             stop "$pid"
         done
     done
+    rm -f "$pristine_yaml" "$pristine_zone"
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$big"
 }
 
 # ---------------------------------------------------------------- run

@@ -78,6 +78,8 @@ pub struct ConfigFile {
     pub state_dir: Option<PathBuf>,
     pub serial_policy: Option<Entry>,
     pub rrl: Option<RrlEntry>,
+    /// The memory one zone may take while loading (`8G`, `512M`); `--zone-max-memory` wins.
+    pub zone_max_memory: Option<Entry>,
     #[serde(default)]
     pub keys: Vec<KeyEntry>,
     /// Files of BIND `key` clauses (`tsig-keygen` output).
@@ -124,6 +126,7 @@ pub struct Settings {
     pub state_directory: Option<PathBuf>,
     pub serial_policy: SerialPolicy,
     pub rrl: Option<(u32, u32)>,
+    pub zone_memory_limit: Option<crate::zone::memory_limit::ZoneMemoryLimit>,
     /// `[ORIGIN=]FILE` arguments of primary zones, as the command line writes them.
     pub zones: Vec<String>,
     pub secondaries: Vec<SecondaryZone>,
@@ -236,6 +239,11 @@ impl ConfigFile {
         };
         if self.workers == Some(0) {
             return Err(whole("`workers` must be at least 1".to_string()));
+        }
+        if let Some(entry) = &self.zone_max_memory {
+            let limit = crate::zone::memory_limit::ZoneMemoryLimit::parse(&entry.value)
+                .map_err(|problem| at(entry, format!("zone-max-memory: {problem}")))?;
+            settings.zone_memory_limit = Some(limit);
         }
         for entry in &self.listen {
             let address = entry

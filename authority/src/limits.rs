@@ -116,14 +116,28 @@ pub const ANSWER_MEMO_MAX_RESPONSE_BYTES: usize = 4096;
 
 // ---- zones, answers and messages (everything else in this crate) ----
 
-/// Largest zone file we read. NSD and Knot have no fixed cap, but a YAML zone larger than this is
-/// almost certainly a mistake or an attack on the loader (YAML aliases can expand); 64 MiB holds
-/// several hundred thousand octoDNS records.
-pub const MAX_ZONE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// The share of physical memory one zone may take while loading, by default (`ZoneMemoryLimit`):
+/// a half leaves room for the previous copy of the zone, which is served until a reload's new copy
+/// is ready. NSD and Knot have no bound; BIND's `max-records` is unlimited by default.
+pub const ZONE_MEMORY_SHARE_OF_RAM: u64 = 2;
 
-/// Records per zone. Bounds memory per zone at load; one million matches the largest zones people
-/// serve from NSD on small machines.
-pub const MAX_RECORDS_PER_ZONE: usize = 1_000_000;
+/// The default zone memory bound where /proc/meminfo cannot be read: 4 GiB holds several
+/// million records.
+pub const FALLBACK_ZONE_MEMORY_LIMIT: u64 = 4 << 30;
+
+/// The default never goes below this (a container may report a tiny MemTotal): 256 MiB still holds
+/// several hundred thousand records.
+pub const MIN_ZONE_MEMORY_LIMIT: u64 = 256 << 20;
+
+/// What one record costs at the peak of a load, beyond the file's text (held until the zone is
+/// built): the source record, its RRset and node, and the name's hash entries. Measured on bench/'s
+/// generated zones (peak RSS less the text, divided by the records); an estimate that is a little
+/// high only makes the bound err on the safe side.
+pub const ZONE_BYTES_PER_RECORD: u64 = 400;
+
+/// Entries of a key directory looked at to tell whether its keys changed since the last load
+/// (`catalog::fingerprint`); a key directory holds a few files per zone.
+pub const MAX_KEY_DIRECTORY_ENTRIES: usize = 4096;
 
 /// Values in one octoDNS record object (`values:` list). Also bounds an RRset; 65535 is what the
 /// 16-bit ANCOUNT could ever carry, but nothing useful has more than a few thousand.
@@ -173,8 +187,8 @@ pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;
 /// YAML nodes (scalars, sequences, mappings) allowed per byte of zone file. serde-saphyr's default
 /// budget is a fixed 250,000 nodes (about 40,000 octoDNS records at six nodes each); ours grows with
 /// the file instead: outside aliases every node is at least one byte of text (a character of a
-/// scalar, a bracket, a `-`), so one node per byte never refuses a real zone, and
-/// MAX_ZONE_FILE_BYTES caps it. Nodes replayed through aliases are bounded by
+/// scalar, a bracket, a `-`), so one node per byte never refuses a real zone, and the zone
+/// memory bound (`zone::memory_limit`) caps the file. Nodes replayed through aliases are bounded by
 /// MAX_ALIAS_REPLAYED_EVENTS instead.
 pub const YAML_NODES_PER_FILE_BYTE: usize = 1;
 
@@ -233,7 +247,7 @@ pub const TRANSFER_MESSAGE_TARGET_BYTES: usize = 16 * 1024;
 pub const TSIG_RECORD_RESERVE_BYTES: usize = 640;
 
 /// Messages one outgoing transfer may take. A 1,000,000-record zone at ~40 octets a record fits
-/// in about 2,500 messages of 16 KiB; a zone that needs more than this is beyond MAX_RECORDS_PER_ZONE.
+/// in about 2,500 messages of 16 KiB; a zone that needs more is sent whole (AXFR).
 pub const MAX_MESSAGES_PER_TRANSFER: usize = 65_536;
 
 /// Outgoing transfers served at once; the next request is answered SERVFAIL (try again later).

@@ -66,6 +66,11 @@ struct Arguments {
     /// Without it such a zone is refused.
     #[arg(long = "default-ns", value_name = "NAME")]
     default_ns: Vec<String>,
+    /// The memory one zone may take while loading (its file's text plus an estimate per record),
+    /// as bytes or with K, M, G, T: `512M`, `16G`. A zone over it is refused with an error naming
+    /// this option. Default: half the machine's memory (or the config file's `zone-max-memory`).
+    #[arg(long = "zone-max-memory", value_name = "SIZE", value_parser = parse_zone_memory_limit)]
+    zone_max_memory: Option<authority::zone::memory_limit::ZoneMemoryLimit>,
     /// Check the zone files, print each problem as `file:line: problem`, and exit (0 ok, 1 errors).
     #[arg(long)]
     check: bool,
@@ -116,6 +121,12 @@ struct DsArguments {
     /// Also write the DS lines here (default DIR/dsset-<zone>.).
     #[arg(long, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+}
+
+fn parse_zone_memory_limit(
+    text: &str,
+) -> Result<authority::zone::memory_limit::ZoneMemoryLimit, String> {
+    authority::zone::memory_limit::ZoneMemoryLimit::parse(text)
 }
 
 fn print_result(result: Result<String, String>) -> ExitCode {
@@ -266,6 +277,9 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let mut load = authority::catalog::zones::LoadOptions::default();
+    if let Some(limit) = arguments.zone_max_memory {
+        load.zone_memory_limit = limit;
+    }
     for name in &arguments.default_ns {
         match authority::zone::yaml_zone::parse_origin(name) {
             Ok(name) if !name.is_root() => load.default_nameservers.push(name),
@@ -358,6 +372,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let (None, Some(limit)) = (arguments.zone_max_memory, settings.zone_memory_limit) {
+        load.zone_memory_limit = limit;
+    }
     let (rrl_rate, rrl_slip) = settings
         .rrl
         .unwrap_or((arguments.rrl_rate, arguments.rrl_slip));

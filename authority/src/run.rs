@@ -251,7 +251,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
                     Ok((report, changed)) => {
                         log_report(&report);
                         announce(changed);
-                        tracing::info!(reloaded = report.reloaded, failed_errors = report.errors.len(), "reload done");
+                        tracing::info!(reloaded = report.reloaded, unchanged = report.unchanged, failed_errors = report.errors.len(), "reload done");
                     }
                     Err(error) => tracing::error!("reload task failed: {error}"),
                 }

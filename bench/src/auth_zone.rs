@@ -32,8 +32,8 @@ impl ZoneShape {
         aaaa_names: 1_000,
     };
 
-    /// `records` records in total (the fixed ones included, so a 1,000,000-record zone stays within
-    /// the authority's `MAX_RECORDS_PER_ZONE`), in the same proportions as the benchmark's standard zone.
+    /// `records` records in total (the fixed ones included), in the same proportions as the
+    /// benchmark's standard zone.
     pub fn with_records(records: u32) -> ZoneShape {
         let tenth = records.saturating_sub(FIXED_RECORDS) / 13;
         ZoneShape {

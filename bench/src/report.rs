@@ -78,6 +78,11 @@ fn describe(metric: &str) -> (&str, &'static str) {
             "lower",
         ),
         "ixfr_over_axfr" => ("IXFR time / AXFR time, per repetition", "lower"),
+        "reload_one_change_seconds" => (
+            "one record changed: reload to the changed answer (s)",
+            "lower",
+        ),
+        "peak_rss_after_reload_mib" => ("peak RSS after that reload (MiB, VmHWM)", "lower"),
         "answers_noerror_percent" => ("NOERROR answers (% of completed)", "same"),
         "answers_nxdomain_percent" => ("NXDOMAIN answers (% of completed)", "same"),
         "answers_servfail_percent" => ("SERVFAIL answers (% of completed)", "lower"),

@@ -1,13 +1,21 @@
-//! The catalog being served and its reload: every file is re-read; a file that fails keeps its
-//! zone's last good data (one that never loaded is answered SERVFAIL); the new catalog replaces
-//! the old one in a single pointer swap.
+//! The catalog being served and its reload: only files that changed (stat, then a hash of the
+//! text) are read and rebuilt; a file that fails keeps its zone's last good data (one that never
+//! loaded is answered SERVFAIL); the new catalog replaces the old one in a single pointer swap.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, SystemTime};
 
 use hickory_proto::rr::Name;
 
+use crate::catalog::fingerprint::{keys_hash, signatures_due, text_hash, FileStat, SourceFingerprint};
 use crate::catalog::zones::{Catalog, LoadOptions, ZoneSource};
 use crate::zone::error::{ZoneError, ZoneWarning};
+use crate::zone::prepared::Zone;
+
+/// A file modified this recently when it is loaded may change again within the same timestamp
+/// tick (Linux stamps files with a clock that advances in jiffies), so its stat is not trusted
+/// at the next reload and its text is hashed instead (git's "racily clean" rule).
+const RACY_STAT_WINDOW: Duration = Duration::from_secs(2);
 
 /// The current catalog behind a lock held only long enough to clone an `Arc`, so a query
 /// sees either the whole old catalog or the whole new one, never a mix.
@@ -16,13 +24,19 @@ pub struct SharedCatalog {
     sources: Vec<ZoneSource>,
     options: LoadOptions,
     current: RwLock<Arc<Catalog>>,
+    /// What each source's served zone was built from (same order as `sources`; `None` until it
+    /// loads). The lock is held for a whole reload, so two reloads (SIGHUP and the signature
+    /// refresh) never interleave.
+    built_from: Mutex<Vec<Option<SourceFingerprint>>>,
 }
 
 /// What one reload did.
 #[derive(Debug, Default)]
 pub struct ReloadReport {
-    /// Zones now serving freshly read data.
+    /// Zones rebuilt from their file (new, changed, or re-signed), now serving freshly read data.
     pub reloaded: usize,
+    /// Zones kept as they were: their file (and keys) did not change since they were built.
+    pub unchanged: usize,
     /// Errors of files whose zone kept its previous data (or stays absent if it never loaded).
     pub errors: Vec<ZoneError>,
     pub warnings: Vec<ZoneWarning>,
@@ -41,10 +55,12 @@ impl SharedCatalog {
         sources: Vec<ZoneSource>,
         options: LoadOptions,
     ) -> (SharedCatalog, ReloadReport) {
+        let built_from = Mutex::new(vec![None; sources.len()]);
         let shared = SharedCatalog {
             sources,
             options,
             current: RwLock::new(Arc::new(Catalog::default())),
+            built_from,
         };
         let report = shared.reload();
         (shared, report)
@@ -60,22 +76,31 @@ impl SharedCatalog {
         }
     }
 
-    /// Re-reads every file (SIGHUP). Zones whose file fails keep their last good data.
+    /// Reloads (SIGHUP): rebuilds each zone whose file changed, whose keys changed, or whose
+    /// signatures near expiry; keeps the others as they are. Queries are answered from the
+    /// current catalog until the new one is swapped in whole. Zones whose file fails keep their
+    /// last good data.
     pub fn reload(&self) -> ReloadReport {
+        let mut built_from = self.lock_built_from();
         let previous = self.current();
+        let now = crate::dnssec::unix_now();
         let mut report = ReloadReport::default();
         let mut zones = Vec::with_capacity(self.sources.len());
         let mut not_loaded = Vec::new();
-        for source in &self.sources {
-            let served = previous.zone(&source.origin).map(|zone| zone.as_ref());
-            match source.load_after(&self.options, served) {
-                Ok((zone, warnings)) => {
+        for (source, fingerprint) in self.sources.iter().zip(built_from.iter_mut()) {
+            let served = previous.zone(&source.origin);
+            match self.reload_source(source, fingerprint, served, now) {
+                Reloaded::Unchanged(zone) => {
+                    zones.push(zone);
+                    report.unchanged += 1;
+                }
+                Reloaded::Rebuilt(zone, warnings) => {
                     zones.push(Arc::new(zone));
                     report.reloaded += 1;
                     report.warnings.extend(warnings);
                 }
-                Err(errors) => {
-                    match previous.zone(&source.origin) {
+                Reloaded::Failed(errors) => {
+                    match served {
                         Some(old) => zones.push(old.clone()),
                         None => {
                             not_loaded.push(source.origin.clone());
@@ -104,4 +129,80 @@ impl SharedCatalog {
         let next = Arc::new(change(&guard));
         *guard = next;
     }
+    /// One source's part of a reload. `fingerprint` describes `served` (when both are present)
+    /// and is updated to describe what is served after this reload.
+    fn reload_source(
+        &self,
+        source: &ZoneSource,
+        fingerprint: &mut Option<SourceFingerprint>,
+        served: Option<&Arc<Zone>>,
+        now: u32,
+    ) -> Reloaded {
+        // Stat before reading: a change made after the stat is seen by the next reload.
+        let stat = FileStat::of(&source.path);
+        let keepable = match (served, fingerprint.as_mut()) {
+            (Some(zone), Some(known))
+                if !signatures_due(zone, now) && keys_hash(zone) == known.keys_hash =>
+            {
+                Some((zone, known))
+            }
+            _ => None,
+        };
+        let keepable = match keepable {
+            Some((zone, known)) if stat.is_some() && known.stat == stat => {
+                return Reloaded::Unchanged(zone.clone())
+            }
+            other => other,
+        };
+        let text = match source.read_text(&self.options) {
+            Ok(text) => text,
+            Err(errors) => return Reloaded::Failed(errors),
+        };
+        let hash = text_hash(&text);
+        if let Some((zone, known)) = keepable {
+            if known.text_hash == hash {
+                // Touched or rewritten with the same text: nothing to rebuild.
+                known.stat = trusted(stat);
+                return Reloaded::Unchanged(zone.clone());
+            }
+        }
+        let previous = served.map(|zone| zone.as_ref());
+        match source.load_text_after(text, &self.options, previous) {
+            Ok((zone, warnings)) => {
+                *fingerprint = Some(SourceFingerprint {
+                    stat: trusted(stat),
+                    text_hash: hash,
+                    keys_hash: keys_hash(&zone),
+                });
+                Reloaded::Rebuilt(zone, warnings)
+            }
+            // The served zone (if any) is kept, and the fingerprint still describes it.
+            Err(errors) => Reloaded::Failed(errors),
+        }
+    }
+
+    fn lock_built_from(&self) -> MutexGuard<'_, Vec<Option<SourceFingerprint>>> {
+        // A reload that panicked left fingerprints that still describe served zones, or none.
+        self.built_from
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What reloading one source did.
+enum Reloaded {
+    Unchanged(Arc<Zone>),
+    Rebuilt(Zone, Vec<ZoneWarning>),
+    Failed(Vec<ZoneError>),
+}
+
+/// The stat to compare at the next reload: `None` (hash the text again) for a file modified so
+/// recently that a further change could carry the same timestamp.
+fn trusted(stat: Option<FileStat>) -> Option<FileStat> {
+    let stat = stat?;
+    let modified = stat.modified?;
+    let age = SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or(Duration::ZERO);
+    (age >= RACY_STAT_WINDOW).then_some(stat)
 }

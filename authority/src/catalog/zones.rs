@@ -13,9 +13,10 @@ use crate::zone::build::build_zone_with_warnings;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
 use crate::zone::names::ancestor;
 use crate::zone::prepared::Zone;
+use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::yaml_zone::{
-    origin_from_path, parse_origin, read_zone_file_text, read_zone_text,
-    read_zone_text_without_lines,
+    origin_from_path, parse_origin, read_zone_file_text_within, read_zone_text_within,
+    read_zone_text_without_lines_within,
 };
 
 /// Where one zone comes from: a file and the origin it serves (`ORIGIN=PATH` or the file name).
@@ -67,11 +68,36 @@ impl ZoneSource {
         options: &LoadOptions,
         previous: Option<&Zone>,
     ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
-        let text = read_zone_file_text(&self.path)?;
+        let text = self.read_text(options)?;
+        self.load_text_after(text, options, previous)
+    }
+
+    /// The file's text, if the zone memory limit admits a file of its size.
+    pub fn read_text(&self, options: &LoadOptions) -> Result<String, Vec<ZoneError>> {
+        read_zone_file_text_within(&self.path, options.zone_memory_limit)
+    }
+
+    /// `load_after` for text already read from the file (reload reads it to hash it first).
+    pub fn load_text_after(
+        &self,
+        text: String,
+        options: &LoadOptions,
+        previous: Option<&Zone>,
+    ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
+        let limit = options.zone_memory_limit;
+        let mut text = Some(text);
         // First without lines (a third faster on a million-record file); a file with anything
         // to report is read again with lines, so every message names its line as before.
-        if let Ok(mut read) = read_zone_text_without_lines(&text, &self.path, &self.origin) {
+        if let Ok(mut read) = read_zone_text_without_lines_within(
+            text.as_deref().unwrap_or_default(),
+            &self.path,
+            &self.origin,
+            limit,
+        ) {
             if read.errors.is_empty() && read.warnings.is_empty() {
+                // Most likely nothing will be reported: the text's memory is given back before
+                // the build (the load's peak), and the file read again if something is.
+                text = None;
                 read.default_nameservers = options.default_nameservers.clone();
                 let dnssec = read.dnssec.take();
                 let explicit_soa = read_has_soa(&read);
@@ -85,7 +111,12 @@ impl ZoneSource {
                 }
             }
         }
-        let mut read = read_zone_text(&text, &self.path, &self.origin)?;
+        let text = match text {
+            Some(text) => text,
+            None => self.read_text(options)?,
+        };
+        let mut read = read_zone_text_within(&text, &self.path, &self.origin, limit)?;
+        drop(text);
         read.default_nameservers = options.default_nameservers.clone();
         let dnssec = read.dnssec.take();
         let explicit_soa = read_has_soa(&read);
@@ -152,6 +183,9 @@ pub struct LoadOptions {
     pub default_nameservers: Vec<Name>,
     /// The server's serial keeper (`xfr::serial`); `None` serves the file's serial as written.
     pub serials: Option<crate::xfr::serial::SharedSerialKeeper>,
+    /// The memory one zone may take while loading (`--zone-max-memory`); a zone over it is
+    /// refused with an error naming the option.
+    pub zone_memory_limit: ZoneMemoryLimit,
 }
 
 /// Whether the file wrote an SOA of its own.

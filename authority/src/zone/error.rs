@@ -16,9 +16,10 @@ pub struct ZoneError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZoneErrorKind {
     Read(String),
+    /// The file alone is larger than the zone memory limit (its text is held while it loads).
     TooLarge {
         bytes: u64,
-        limit: u64,
+        limit: crate::zone::memory_limit::ZoneMemoryLimit,
     },
     Yaml(String),
     BadOrigin(String),
@@ -76,8 +77,11 @@ pub enum ZoneErrorKind {
     },
     SoaNotAtApex(String),
     MultipleSoa(String),
-    TooManyRecords {
-        limit: usize,
+    /// Loading the zone would take more memory than the zone memory limit allows; `records` were
+    /// read when the estimate passed it.
+    OverMemoryLimit {
+        records: usize,
+        limit: crate::zone::memory_limit::ZoneMemoryLimit,
     },
     TooManyErrors,
     /// A DNSSEC problem: the zone's `dnssec` settings, or its keys (then file and line are the key
@@ -119,9 +123,11 @@ impl fmt::Display for ZoneErrorKind {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read(problem) => write!(formatter, "{problem}"),
-            Self::TooLarge { bytes, limit } => {
-                write!(formatter, "file is {bytes} bytes, more than the limit of {limit}")
-            }
+            Self::TooLarge { bytes, limit } => write!(
+                formatter,
+                "file is {bytes} bytes, more than the zone memory limit of {limit}; raise it with {}",
+                crate::zone::memory_limit::ZONE_MEMORY_OPTION
+            ),
             Self::Yaml(problem) => write!(formatter, "invalid YAML: {problem}"),
             Self::BadOrigin(origin) => write!(formatter, "invalid zone origin {origin:?}"),
             Self::BadOwner(owner) => write!(formatter, "invalid owner name {owner:?}"),
@@ -182,7 +188,11 @@ impl fmt::Display for ZoneErrorKind {
             ),
             Self::SoaNotAtApex(owner) => write!(formatter, "SOA record at {owner}, not at the apex"),
             Self::MultipleSoa(owner) => write!(formatter, "more than one SOA value at {owner}"),
-            Self::TooManyRecords { limit } => write!(formatter, "zone has more than {limit} records"),
+            Self::OverMemoryLimit { records, limit } => write!(
+                formatter,
+                "zone needs more than the zone memory limit of {limit} (stopped after {records} records); raise it with {}",
+                crate::zone::memory_limit::ZONE_MEMORY_OPTION
+            ),
             Self::TooManyErrors => write!(formatter, "too many errors, stopped reading this file"),
             Self::Dnssec(problem) => write!(formatter, "{problem}"),
             Self::Serial(problem) => write!(formatter, "{problem}"),

@@ -10,7 +10,7 @@ use serde::de::{
 use serde_saphyr::Spanned;
 
 use crate::limits::{
-    MAX_ALIAS_REPLAYED_EVENTS, MAX_ZONE_FILE_BYTES, MIN_YAML_NODES, YAML_EVENTS_PER_NODE,
+    MAX_ALIAS_REPLAYED_EVENTS, MIN_YAML_NODES, YAML_EVENTS_PER_NODE,
     YAML_NODES_PER_FILE_BYTE,
 };
 
@@ -321,11 +321,10 @@ impl<'de, L: LineMode> Visitor<'de> for EntriesSeed<'_, L> {
     }
 }
 
-/// serde-saphyr's budget scaled to a text of `bytes` bytes; the text is never counted as more than
-/// MAX_ZONE_FILE_BYTES, so the budget is bounded whoever calls.
+/// serde-saphyr's budget scaled to a text of `bytes` bytes: proportional to text the caller already
+/// holds (a file's size is bounded by the zone memory limit before it is read).
 fn budget_for(bytes: usize) -> serde_saphyr::Budget {
-    let counted = bytes.min(usize::try_from(MAX_ZONE_FILE_BYTES).unwrap_or(usize::MAX));
-    let nodes = counted
+    let nodes = bytes
         .saturating_mul(YAML_NODES_PER_FILE_BYTE)
         .max(MIN_YAML_NODES);
     let mut budget = serde_saphyr::Budget::default();

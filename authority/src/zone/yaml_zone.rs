@@ -9,10 +9,9 @@ use std::str::FromStr;
 use hickory_proto::rr::{Name, Record, RecordType};
 
 use crate::dnssec::config::{read_config, DnssecConfig};
-use crate::limits::{
-    MAX_ERRORS_PER_FILE, MAX_RECORDS_PER_ZONE, MAX_VALUES_PER_RECORD, MAX_ZONE_FILE_BYTES,
-};
+use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind, RECORD_KEYS};
+use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::spelling::closest;
 use crate::zone::yaml_rdata::rdata_from_node;
 use crate::zone::yaml_tree::{
@@ -88,8 +87,17 @@ pub fn read_zone_file(path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneEr
     read_zone_text(&read_zone_file_text(path)?, path, origin)
 }
 
-/// The text of the zone file at `path`, if it is no larger than MAX_ZONE_FILE_BYTES.
+/// The text of the zone file at `path`, if the default zone memory limit admits it.
 pub fn read_zone_file_text(path: &Path) -> Result<String, Vec<ZoneError>> {
+    read_zone_file_text_within(path, ZoneMemoryLimit::default())
+}
+
+/// The text of the zone file at `path`, if it is no larger than `limit` (the text is held in
+/// memory while the zone loads, so a file larger than the whole bound cannot load).
+pub fn read_zone_file_text_within(
+    path: &Path,
+    limit: ZoneMemoryLimit,
+) -> Result<String, Vec<ZoneError>> {
     let error = |line, kind| {
         vec![ZoneError {
             file: path.to_path_buf(),
@@ -100,21 +108,26 @@ pub fn read_zone_file_text(path: &Path) -> Result<String, Vec<ZoneError>> {
     let size = fs::metadata(path)
         .map_err(|problem| error(0, ZoneErrorKind::read(&problem)))?
         .len();
-    if size > MAX_ZONE_FILE_BYTES {
-        return Err(error(
-            0,
-            ZoneErrorKind::TooLarge {
-                bytes: size,
-                limit: MAX_ZONE_FILE_BYTES,
-            },
-        ));
+    if !limit.admits_file(size) {
+        return Err(error(0, ZoneErrorKind::TooLarge { bytes: size, limit }));
     }
     fs::read_to_string(path).map_err(|problem| error(0, ZoneErrorKind::read(&problem)))
 }
 
 /// Reads zone text as if it came from `path` (tests use this directly).
 pub fn read_zone_text(text: &str, path: &Path, origin: &Name) -> Result<ReadZone, Vec<ZoneError>> {
-    read_zone_text_in::<WithLines>(text, path, origin)
+    read_zone_text_in::<WithLines>(text, path, origin, ZoneMemoryLimit::default())
+}
+
+/// `read_zone_text` within a zone memory limit: reading stops, with an error naming the option
+/// that raises it, once the zone's estimated memory passes `limit`.
+pub fn read_zone_text_within(
+    text: &str,
+    path: &Path,
+    origin: &Name,
+    limit: ZoneMemoryLimit,
+) -> Result<ReadZone, Vec<ZoneError>> {
+    read_zone_text_in::<WithLines>(text, path, origin, limit)
 }
 
 /// As `read_zone_text`, but every line is 0: a third faster, for a first pass over a file that
@@ -125,13 +138,24 @@ pub fn read_zone_text_without_lines(
     path: &Path,
     origin: &Name,
 ) -> Result<ReadZone, Vec<ZoneError>> {
-    read_zone_text_in::<WithoutLines>(text, path, origin)
+    read_zone_text_in::<WithoutLines>(text, path, origin, ZoneMemoryLimit::default())
+}
+
+/// `read_zone_text_without_lines` within a zone memory limit.
+pub fn read_zone_text_without_lines_within(
+    text: &str,
+    path: &Path,
+    origin: &Name,
+    limit: ZoneMemoryLimit,
+) -> Result<ReadZone, Vec<ZoneError>> {
+    read_zone_text_in::<WithoutLines>(text, path, origin, limit)
 }
 
 fn read_zone_text_in<L: LineMode>(
     text: &str,
     path: &Path,
     origin: &Name,
+    limit: ZoneMemoryLimit,
 ) -> Result<ReadZone, Vec<ZoneError>> {
     let mut reader = Reader {
         file: path.to_path_buf(),
@@ -140,6 +164,11 @@ fn read_zone_text_in<L: LineMode>(
         warnings: Vec::new(),
         errors: Vec::new(),
         dnssec: None,
+        memory: MemoryBudget {
+            limit,
+            text_bytes: text.len(),
+            exceeded: false,
+        },
     };
     // Entries are converted as the parser reads them: the file is never a whole tree in memory.
     // Owners are kept (as text) only to report duplicates.
@@ -219,6 +248,14 @@ struct Reader {
     warnings: Vec<ZoneWarning>,
     errors: Vec<ZoneError>,
     dnssec: Option<DnssecConfig>,
+    memory: MemoryBudget,
+}
+
+/// The zone memory limit as the reader applies it: once passed, one error and no more records.
+struct MemoryBudget {
+    limit: ZoneMemoryLimit,
+    text_bytes: usize,
+    exceeded: bool,
 }
 
 impl Reader {
@@ -509,12 +546,21 @@ impl Reader {
             }
             match rdata_from_node(record_type, value, &self.origin) {
                 Ok(rdata) => {
-                    if self.records.len() >= MAX_RECORDS_PER_ZONE {
+                    if self.memory.exceeded {
+                        return;
+                    }
+                    if !self
+                        .memory
+                        .limit
+                        .admits(self.memory.text_bytes, self.records.len() + 1)
+                    {
+                        // Reported once: the old cap repeated its error for every record past it.
+                        self.memory.exceeded = true;
+                        let limit = self.memory.limit;
+                        let records = self.records.len();
                         self.error(
                             value.line,
-                            ZoneErrorKind::TooManyRecords {
-                                limit: MAX_RECORDS_PER_ZONE,
-                            },
+                            ZoneErrorKind::OverMemoryLimit { records, limit },
                         );
                         return;
                     }

@@ -266,3 +266,68 @@ fn duplicate_key_inside_a_value_is_rejected() {
     let text = with_apex("mx:\n  type: MX\n  value:\n    preference: 10\n    preference: 20\n    exchange: mail.example.org.\n");
     assert_one(&text, 11, "duplicate key \"preference\"");
 }
+
+/// A zone of `records` A records under example.test.
+fn many_records(records: usize) -> String {
+    let mut text = String::from(APEX_NS);
+    for index in 0..records {
+        text.push_str(&format!("host{index}: {{type: A, value: 10.0.{}.{}}}\n", index / 256, index % 256));
+    }
+    text
+}
+
+#[test]
+fn zone_over_the_memory_limit_is_refused_naming_the_option_once() {
+    use authority::zone::memory_limit::ZoneMemoryLimit;
+    use authority::zone::yaml_zone::read_zone_text_within;
+    let text = many_records(2000);
+    let origin = hickory_proto::rr::Name::from_ascii("example.test.").unwrap();
+    let path = Path::new("example.test.yaml");
+    let refused = read_zone_text_within(&text, path, &origin, ZoneMemoryLimit::new(256 * 1024))
+        .map(|read| read.errors)
+        .unwrap_or_else(|errors| errors);
+    // One error, not one per record past the bound (the old fixed cap repeated itself).
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let message = refused[0].to_string();
+    assert!(message.contains("--zone-max-memory"), "{message}");
+    assert!(message.contains("zone-max-memory`"), "{message}");
+    assert!(message.contains("256K"), "{message}");
+    // Raised, the same zone loads.
+    let read = read_zone_text_within(&text, path, &origin, ZoneMemoryLimit::new(64 << 20)).unwrap();
+    assert!(read.errors.is_empty(), "{:?}", read.errors);
+    assert_eq!(read.records.len(), 2002);
+}
+
+#[test]
+fn file_larger_than_the_memory_limit_is_not_read() {
+    use authority::catalog::zones::LoadOptions;
+    use authority::zone::memory_limit::ZoneMemoryLimit;
+    let path = std::env::temp_dir().join(format!(
+        "authority-test-{}-limit.test.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, many_records(500)).unwrap();
+    let source = ZoneSource::parse(path.to_str().unwrap()).unwrap();
+    let options = LoadOptions {
+        zone_memory_limit: ZoneMemoryLimit::new(1024),
+        ..LoadOptions::default()
+    };
+    let refused = source.load_with(&options).unwrap_err();
+    let loaded = source.load_with(&LoadOptions::default());
+    std::fs::remove_file(&path).ok();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let message = refused[0].to_string();
+    assert!(message.contains("zone memory limit of 1K"), "{message}");
+    assert!(message.contains("--zone-max-memory"), "{message}");
+    assert!(loaded.is_ok(), "{loaded:?}");
+}
+
+#[test]
+fn a_zone_over_a_million_records_is_not_refused_by_a_count() {
+    // The old fixed cap refused record 1,000,001; the memory bound counts bytes, so a small
+    // zone's estimate per record decides, not a number of records.
+    use authority::zone::memory_limit::{estimate, ZoneMemoryLimit};
+    let limit = ZoneMemoryLimit::new(estimate(100 << 20, 1_000_001));
+    assert!(limit.admits(100 << 20, 1_000_001));
+    assert!(!limit.admits(100 << 20, 1_000_002));
+}

@@ -129,3 +129,98 @@ fn zone_that_never_loaded_is_servfail_until_it_loads() {
         ["www.late.test. 3600 A 192.0.2.9"]
     );
 }
+
+#[test]
+fn reload_rebuilds_only_the_zone_whose_file_changed() {
+    let directory = TempDirectory::new("thousand");
+    let mut sources = Vec::new();
+    for index in 0..1000 {
+        let path = directory.write(&format!("z{index}.test.yaml"), &zone_text("192.0.2.1"));
+        sources.push(ZoneSource::parse(path.to_str().unwrap()).unwrap());
+    }
+    let (shared, report) = SharedCatalog::load(sources);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.reloaded, 1000);
+
+    // Nothing changed: nothing is rebuilt, and the zones served are the very same.
+    let before = shared.current();
+    let report = shared.reload();
+    assert_eq!((report.reloaded, report.unchanged), (0, 1000));
+    let after = shared.current();
+    let first = before.zones().next().unwrap();
+    assert!(std::sync::Arc::ptr_eq(first, after.zone(&first.origin).unwrap()));
+
+    // One file changed (same size, as an edit of one digit): that zone alone is rebuilt.
+    directory.write("z500.test.yaml", &zone_text("192.0.2.2"));
+    let report = shared.reload();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!((report.reloaded, report.unchanged), (1, 999));
+    assert_eq!(
+        address_of(&shared, "www.z500.test."),
+        ["www.z500.test. 3600 A 192.0.2.2"]
+    );
+    assert_eq!(
+        address_of(&shared, "www.z501.test."),
+        ["www.z501.test. 3600 A 192.0.2.1"]
+    );
+
+    // Rewritten with the same text (a touch, a checkout): not rebuilt.
+    directory.write("z7.test.yaml", &zone_text("192.0.2.1"));
+    let report = shared.reload();
+    assert_eq!((report.reloaded, report.unchanged), (0, 1000));
+}
+
+#[test]
+fn a_file_that_fails_is_read_again_at_every_reload() {
+    let directory = TempDirectory::new("retry");
+    let path = directory.write("one.test.yaml", &zone_text("192.0.2.1"));
+    let (shared, _) =
+        SharedCatalog::load(vec![ZoneSource::parse(path.to_str().unwrap()).unwrap()]);
+    directory.write("one.test.yaml", "www: {type: A, value: 192.0.2.1}\n");
+    assert_eq!(shared.reload().errors.len(), 1);
+    // Unchanged since, and still broken: reported again, the old zone still served.
+    let report = shared.reload();
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.unchanged, 0);
+    assert_eq!(
+        address_of(&shared, "www.one.test."),
+        ["www.one.test. 3600 A 192.0.2.1"]
+    );
+    // Fixed back to the text that is served: nothing to rebuild.
+    directory.write("one.test.yaml", &zone_text("192.0.2.1"));
+    let report = shared.reload();
+    assert!(report.errors.is_empty());
+    assert_eq!((report.reloaded, report.unchanged), (0, 1));
+}
+
+#[test]
+fn a_signed_zone_is_signed_again_when_its_key_directory_changes() {
+    use authority::dnssec::keys::{generate_key, KeyRole};
+    use hickory_proto::dnssec::Algorithm;
+    use hickory_proto::rr::Name;
+    let directory = TempDirectory::new("keys");
+    let origin = Name::from_ascii("signed.test.").unwrap();
+    let keys = directory.0.join("keys");
+    generate_key(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Combined, &keys).unwrap();
+    let path = directory.write(
+        "signed.test.yaml",
+        "'':\n  type: NS\n  value: ns.example.org.\n  octodns:\n    dnssec:\n      keys: keys\nwww: {type: A, value: 192.0.2.1}\n",
+    );
+    let (shared, report) =
+        SharedCatalog::load(vec![ZoneSource::parse(path.to_str().unwrap()).unwrap()]);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let dnskeys = |shared: &SharedCatalog| {
+        let catalog = shared.current();
+        let zone = catalog.zone(&origin).unwrap();
+        let apex = zone.apex().unwrap();
+        apex.find(RecordType::DNSKEY).unwrap().set.records.len()
+    };
+    assert_eq!(dnskeys(&shared), 1);
+    assert_eq!(shared.reload().unchanged, 1);
+    // A key added for a rollover: the zone file is the same, the zone is not.
+    generate_key(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Combined, &keys).unwrap();
+    let report = shared.reload();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!((report.reloaded, report.unchanged), (1, 0));
+    assert_eq!(dnskeys(&shared), 2);
+}

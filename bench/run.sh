@@ -2,13 +2,13 @@
 # bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
-#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|workers|validation|transfers] [--repetitions N] [--duration S]
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|load|workers|validation|transfers] [--repetitions N] [--duration S]
 #   (--only validation runs bench/validation.sh: ours vs Unbound, both validating the signed lab;
 #   --only transfers runs bench/transfers.sh: zone transfers to NSD)
 #
 # Servers under test run on core 0 with one worker; dnsperf / the walk client run on core 1.
 # Except `workers` (not in the default set): servers at 1 and 2 UDP workers, servers and dnsperf
-# sharing both cores.
+# sharing both cores. `load` runs only the big-zone part of `memory` (load, RSS, reload).
 # Results: bench/results/<UTC date-time>.md (also printed); raw files kept with KEEP=1.
 set -euo pipefail
 
@@ -41,7 +41,7 @@ usage() { sed -n '2,9p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
-        --only) ONLY=${2:?--only needs auth, resolver, cold, memory or workers}; shift ;;
+        --only) ONLY=${2:?--only needs auth, resolver, cold, memory, load or workers}; shift ;;
         --repetitions) REPETITIONS=${2:?}; shift ;;
         --duration) DURATION=${2:?}; shift ;;
         -h|--help) usage 0 ;;
@@ -54,7 +54,7 @@ if [ "$QUICK" = 1 ]; then
     DURATION=2
     LATENCY_SLICES=1
 fi
-case "$ONLY" in all|auth|resolver|cold|memory|workers) ;; validation|transfers) ;; *) usage 2 ;; esac
+case "$ONLY" in all|auth|resolver|cold|memory|load|workers) ;; validation|transfers) ;; *) usage 2 ;; esac
 if [ "$ONLY" = validation ]; then
     args=(--repetitions "$REPETITIONS" --duration "$DURATION")
     [ "$QUICK" = 1 ] && args=(--quick)
@@ -806,7 +806,7 @@ fi
 wants resolver && [ "$RESOLVER_READY" = 1 ] && workload_resolver
 wants cold && [ "$RESOLVER_READY" = 1 ] && workload_cold
 wants memory && [ "$RESOLVER_READY" = 1 ] && workload_memory_cache
-wants memory && workload_memory_zone
+{ wants memory || wants_only load; } && workload_memory_zone
 
 mkdir -p "$ROOT/bench/results"
 STAMP=$(date -u +%Y-%m-%d-%H%M)

@@ -129,11 +129,11 @@ pub const FALLBACK_ZONE_MEMORY_LIMIT: u64 = 4 << 30;
 /// several hundred thousand records.
 pub const MIN_ZONE_MEMORY_LIMIT: u64 = 256 << 20;
 
-/// What one record costs at the peak of a load, beyond the file's text (held until the zone is
-/// built): the source record, its RRset and node, and the name's hash entries. Measured on bench/'s
-/// generated zones (peak RSS less the text, divided by the records); an estimate that is a little
-/// high only makes the bound err on the safe side.
-pub const ZONE_BYTES_PER_RECORD: u64 = 400;
+/// What one record costs at the peak of a load, beyond the file's text: the source record, its
+/// RRset and node, and the names' hash tables. Measured on bench/'s 1,000,000-record zone (48 MB
+/// of YAML): peak RSS 839 MiB, so about 840 bytes a record with the text counted; an estimate a
+/// little high only makes the bound err on the safe side.
+pub const ZONE_BYTES_PER_RECORD: u64 = 850;
 
 /// Entries of a key directory looked at to tell whether its keys changed since the last load
 /// (`catalog::fingerprint`); a key directory holds a few files per zone.

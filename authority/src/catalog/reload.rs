@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use hickory_proto::rr::Name;
 
-use crate::catalog::fingerprint::{keys_hash, signatures_due, text_hash, FileStat, SourceFingerprint};
+use crate::catalog::fingerprint::{
+    keys_hash, signatures_due, text_hash, FileStat, SourceFingerprint,
+};
 use crate::catalog::zones::{Catalog, LoadOptions, ZoneSource};
 use crate::zone::error::{ZoneError, ZoneWarning};
 use crate::zone::prepared::Zone;

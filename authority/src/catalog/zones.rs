@@ -11,9 +11,9 @@ use hickory_proto::rr::{LowerName, Name, RecordType};
 use crate::dnssec::sign_loaded_zone;
 use crate::zone::build::build_zone_with_warnings;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
+use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::names::ancestor;
 use crate::zone::prepared::Zone;
-use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::yaml_zone::{
     origin_from_path, parse_origin, read_zone_file_text_within, read_zone_text_within,
     read_zone_text_without_lines_within,

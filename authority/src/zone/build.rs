@@ -152,12 +152,10 @@ pub fn build_zone_with_warnings(
     let mut names: HashMap<Name, PendingSets> = HashMap::with_capacity(records.len());
     let mut record_count = 0usize;
     // The source records are taken from the end of a reversed list, and the list gives back its
-    // memory as it empties: the records and their RRsets are never both whole at once (a third
-    // of the load's peak on a million-record zone).
+    // memory as it empties: the records and their RRsets are never both whole at once.
     records.reverse();
     while let Some(SourceRecord { record, line }) = records.pop() {
-        if records.capacity() > SOURCE_SHRINK_MIN_CAPACITY
-            && records.len() < records.capacity() / 2
+        if records.capacity() > SOURCE_SHRINK_MIN_CAPACITY && records.len() < records.capacity() / 2
         {
             records.shrink_to_fit();
         }

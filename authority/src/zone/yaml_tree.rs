@@ -10,8 +10,7 @@ use serde::de::{
 use serde_saphyr::Spanned;
 
 use crate::limits::{
-    MAX_ALIAS_REPLAYED_EVENTS, MIN_YAML_NODES, YAML_EVENTS_PER_NODE,
-    YAML_NODES_PER_FILE_BYTE,
+    MAX_ALIAS_REPLAYED_EVENTS, MIN_YAML_NODES, YAML_EVENTS_PER_NODE, YAML_NODES_PER_FILE_BYTE,
 };
 
 /// One YAML node with the line it starts on.

@@ -271,7 +271,11 @@ fn duplicate_key_inside_a_value_is_rejected() {
 fn many_records(records: usize) -> String {
     let mut text = String::from(APEX_NS);
     for index in 0..records {
-        text.push_str(&format!("host{index}: {{type: A, value: 10.0.{}.{}}}\n", index / 256, index % 256));
+        text.push_str(&format!(
+            "host{index}: {{type: A, value: 10.0.{}.{}}}\n",
+            index / 256,
+            index % 256
+        ));
     }
     text
 }

@@ -148,7 +148,10 @@ fn reload_rebuilds_only_the_zone_whose_file_changed() {
     assert_eq!((report.reloaded, report.unchanged), (0, 1000));
     let after = shared.current();
     let first = before.zones().next().unwrap();
-    assert!(std::sync::Arc::ptr_eq(first, after.zone(&first.origin).unwrap()));
+    assert!(std::sync::Arc::ptr_eq(
+        first,
+        after.zone(&first.origin).unwrap()
+    ));
 
     // One file changed (same size, as an edit of one digit): that zone alone is rebuilt.
     directory.write("z500.test.yaml", &zone_text("192.0.2.2"));
@@ -174,8 +177,7 @@ fn reload_rebuilds_only_the_zone_whose_file_changed() {
 fn a_file_that_fails_is_read_again_at_every_reload() {
     let directory = TempDirectory::new("retry");
     let path = directory.write("one.test.yaml", &zone_text("192.0.2.1"));
-    let (shared, _) =
-        SharedCatalog::load(vec![ZoneSource::parse(path.to_str().unwrap()).unwrap()]);
+    let (shared, _) = SharedCatalog::load(vec![ZoneSource::parse(path.to_str().unwrap()).unwrap()]);
     directory.write("one.test.yaml", "www: {type: A, value: 192.0.2.1}\n");
     assert_eq!(shared.reload().errors.len(), 1);
     // Unchanged since, and still broken: reported again, the old zone still served.
@@ -201,7 +203,13 @@ fn a_signed_zone_is_signed_again_when_its_key_directory_changes() {
     let directory = TempDirectory::new("keys");
     let origin = Name::from_ascii("signed.test.").unwrap();
     let keys = directory.0.join("keys");
-    generate_key(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Combined, &keys).unwrap();
+    generate_key(
+        &origin,
+        Algorithm::ECDSAP256SHA256,
+        KeyRole::Combined,
+        &keys,
+    )
+    .unwrap();
     let path = directory.write(
         "signed.test.yaml",
         "'':\n  type: NS\n  value: ns.example.org.\n  octodns:\n    dnssec:\n      keys: keys\nwww: {type: A, value: 192.0.2.1}\n",
@@ -218,7 +226,13 @@ fn a_signed_zone_is_signed_again_when_its_key_directory_changes() {
     assert_eq!(dnskeys(&shared), 1);
     assert_eq!(shared.reload().unchanged, 1);
     // A key added for a rollover: the zone file is the same, the zone is not.
-    generate_key(&origin, Algorithm::ECDSAP256SHA256, KeyRole::Combined, &keys).unwrap();
+    generate_key(
+        &origin,
+        Algorithm::ECDSAP256SHA256,
+        KeyRole::Combined,
+        &keys,
+    )
+    .unwrap();
     let report = shared.reload();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!((report.reloaded, report.unchanged), (1, 0));

@@ -91,7 +91,7 @@ impl fmt::Display for ZoneMemoryLimit {
     /// In the largest binary unit that divides it, as an operator would write it back.
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] {
-            if self.bytes >= 1u64 << shift && self.bytes % (1u64 << shift) == 0 {
+            if self.bytes >= 1u64 << shift && self.bytes.is_multiple_of(1u64 << shift) {
                 return write!(formatter, "{}{unit}", self.bytes >> shift);
             }
         }

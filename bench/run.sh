@@ -733,10 +733,10 @@ reload_server() {
 # workload_memory_zone: each server loads the ZONE_RECORDS-record zone (start to first answer, peak
 # RSS), then one record is changed and the server reloads (reload to the changed answer). With
 # BIG_ZONE_RECORDS set (e.g. 10000000), a second zone of that size is measured the same way (load
-# only: its reload is a whole load again for NSD and Knot). Ours gets --zone-max-memory when
-# ZONE_MAX_MEMORY is set.
+# only: its reload is a whole load again for NSD and Knot); ZONE_RECORDS=0 skips the first zone.
+# Ours gets --zone-max-memory when ZONE_MAX_MEMORY is set.
 workload_memory_zone() {
-    memory_zone_run "${ZONE_RECORDS:-1000000}" reload
+    [ "${ZONE_RECORDS:-1000000}" = 0 ] || memory_zone_run "${ZONE_RECORDS:-1000000}" reload
     [ -n "${BIG_ZONE_RECORDS:-}" ] && memory_zone_run "$BIG_ZONE_RECORDS" load-only
     return 0
 }

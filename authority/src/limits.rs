@@ -192,6 +192,11 @@ pub const MAX_ALIAS_REPLAYED_EVENTS: usize = 100_000;
 /// MAX_ALIAS_REPLAYED_EVENTS instead.
 pub const YAML_NODES_PER_FILE_BYTE: usize = 1;
 
+/// Scalar bytes allowed per byte of zone file (serde-saphyr's fixed default is 64 MiB, which
+/// stopped a 10,000,000-record zone two million records in). Each scalar outside aliases is text
+/// of the file; twice leaves room for the text that aliases replay.
+pub const YAML_SCALAR_BYTES_PER_FILE_BYTE: usize = 2;
+
 /// The node budget of a small file: serde-saphyr's default, so a tiny file is parsed as before.
 pub const MIN_YAML_NODES: usize = 250_000;
 

@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 
 use crate::limits::{
     MAX_ALIAS_REPLAYED_EVENTS, MIN_YAML_NODES, YAML_EVENTS_PER_NODE, YAML_NODES_PER_FILE_BYTE,
+    YAML_SCALAR_BYTES_PER_FILE_BYTE,
 };
 
 /// One YAML node with the line it starts on.
@@ -331,6 +332,12 @@ fn budget_for(bytes: usize) -> serde_saphyr::Budget {
     budget.max_events = budget
         .max_events
         .max(nodes.saturating_mul(YAML_EVENTS_PER_NODE));
+    // serde-saphyr stops at 64 MiB of scalar text (and 256 MB of reader input) by default: a
+    // 10,000,000-record zone has about 300 MB of scalars. Outside aliases a scalar is text of the
+    // file, so the budget follows the file; aliases may replay some text again.
+    let scalar_bytes = bytes.saturating_mul(YAML_SCALAR_BYTES_PER_FILE_BYTE);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(scalar_bytes);
+    budget.max_reader_input_bytes = budget.max_reader_input_bytes.map(|limit| limit.max(bytes));
     budget
 }
 

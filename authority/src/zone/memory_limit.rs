@@ -99,8 +99,13 @@ impl fmt::Display for ZoneMemoryLimit {
     }
 }
 
-/// MemTotal from /proc/meminfo, in bytes.
+/// MemTotal from /proc/meminfo, in bytes; read once per process (every default limit asks).
 fn physical_memory() -> Option<u64> {
+    static TOTAL: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *TOTAL.get_or_init(read_physical_memory)
+}
+
+fn read_physical_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|line| line.starts_with("MemTotal:"))?;
     let kibibytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -328,8 +328,9 @@ pub const SECONDARY_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const SECONDARY_TRANSFER_TIME_MAX: Duration = Duration::from_secs(30 * 60);
 
 /// Records one incoming transfer may carry: an IXFR may delete and re-add every record of a
-/// zone of MAX_RECORDS_PER_ZONE, plus its SOAs (BIND's `max-records` is unlimited by default).
-pub const SECONDARY_MAX_TRANSFER_RECORDS: usize = 2 * MAX_RECORDS_PER_ZONE + 1024;
+/// 10,000,000-record zone (the largest bench/ loads), plus its SOAs (BIND's `max-records` is
+/// unlimited by default). SECONDARY_MAX_TRANSFER_BYTES bounds the memory of a transfer.
+pub const SECONDARY_MAX_TRANSFER_RECORDS: usize = 2 * 10_000_000 + 1024;
 
 /// Octets one incoming transfer may carry (message bodies, before decoding). A million-record zone
 /// is 40–100 MB on the wire; Knot's `zone-max-size` defaults to unlimited.

@@ -13,8 +13,8 @@
 
 mod broken_servers;
 mod configured_zones;
-mod ds_parent_side;
 mod dnssec_answers;
+mod ds_parent_side;
 mod minimisation_fallbacks;
 pub(crate) mod network;
 mod resolutions;

@@ -99,7 +99,8 @@ struct Arguments {
 struct KeygenArguments {
     /// The zone the key signs.
     zone: String,
-    /// ecdsap256sha256 (default, RFC 8624's recommendation), ed25519 or rsasha256.
+    /// ecdsap256sha256 (default, RFC 8624's recommendation), ed25519, rsasha256 or rsasha512
+    /// (RSA: 2048 bits).
     #[arg(long, default_value = "ecdsap256sha256")]
     algorithm: String,
     /// csk (one key for everything, the default), ksk or zsk.
@@ -238,7 +239,7 @@ fn main() -> ExitCode {
             let Some(algorithm) = authority::dnssec::keys::parse_algorithm(&arguments.algorithm)
             else {
                 eprintln!(
-                    "authority keygen: --algorithm {}: use ecdsap256sha256, ed25519 or rsasha256",
+                    "authority keygen: --algorithm {}: use ecdsap256sha256, ed25519, rsasha256 or rsasha512",
                     arguments.algorithm
                 );
                 return ExitCode::FAILURE;

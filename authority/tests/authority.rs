@@ -9,6 +9,8 @@ mod answer_memo;
 mod answers;
 #[path = "authority/edns_replies.rs"]
 mod edns_replies;
+#[path = "authority/interop_knot.rs"]
+mod interop_knot;
 #[path = "authority/interop_nsd.rs"]
 mod interop_nsd;
 #[path = "authority/loader_errors.rs"]

@@ -124,7 +124,7 @@ pub(crate) fn ask_nsd(nsd: &Nsd, socket: &UdpSocket, query: &[u8]) -> Message {
 }
 
 /// One UDP exchange, at most three tries of QUERY_TIMEOUT each.
-fn ask_udp(address: &str, socket: &UdpSocket, query: &[u8]) -> Message {
+pub(crate) fn ask_udp(address: &str, socket: &UdpSocket, query: &[u8]) -> Message {
     for _ in 0..3 {
         socket.send_to(query, address).unwrap();
         let mut buffer = [0u8; 65535];

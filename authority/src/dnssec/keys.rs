@@ -692,7 +692,9 @@ fn generate_rsa() -> Result<(RsaPrivateFields, Vec<u8>), KeyErrorKind> {
         .map_err(|problem| failed(format!("RSA key generation failed: {problem}")))?;
     let missing = || failed("RSA key generation gave no CRT values".into());
     let [prime1, prime2] = key.primes() else {
-        return Err(failed("RSA key generation gave more than two primes".into()));
+        return Err(failed(
+            "RSA key generation gave more than two primes".into(),
+        ));
     };
     let coefficient = key.crt_coefficient().ok_or_else(missing)?;
     let exponent = key.e().to_bytes_be();

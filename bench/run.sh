@@ -2,7 +2,7 @@
 # bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
-#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|load|workers|validation|transfers] [--repetitions N] [--duration S]
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|load|workers|signing|validation|transfers] [--repetitions N] [--duration S]
 #   (--only validation runs bench/validation.sh: ours vs Unbound, both validating the signed lab;
 #   --only transfers runs bench/transfers.sh: zone transfers to NSD)
 #
@@ -41,7 +41,7 @@ usage() { sed -n '2,9p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
-        --only) ONLY=${2:?--only needs auth, resolver, cold, memory, load or workers}; shift ;;
+        --only) ONLY=${2:?--only needs auth, resolver, cold, memory, load, workers or signing}; shift ;;
         --repetitions) REPETITIONS=${2:?}; shift ;;
         --duration) DURATION=${2:?}; shift ;;
         -h|--help) usage 0 ;;
@@ -54,7 +54,7 @@ if [ "$QUICK" = 1 ]; then
     DURATION=2
     LATENCY_SLICES=1
 fi
-case "$ONLY" in all|auth|resolver|cold|memory|load|workers) ;; validation|transfers) ;; *) usage 2 ;; esac
+case "$ONLY" in all|auth|resolver|cold|memory|load|workers|signing) ;; validation|transfers) ;; *) usage 2 ;; esac
 if [ "$ONLY" = validation ]; then
     args=(--repetitions "$REPETITIONS" --duration "$DURATION")
     [ "$QUICK" = 1 ] && args=(--quick)
@@ -81,6 +81,8 @@ install_missing() {
     command -v kresd >/dev/null || missing+=(knot-resolver)
     command -v taskset >/dev/null || missing+=(util-linux)
     command -v ss >/dev/null || missing+=(iproute2)
+    command -v dnssec-signzone >/dev/null || missing+=(bind9-utils)
+    command -v ldns-signzone >/dev/null || missing+=(ldnsutils)
     [ ${#missing[@]} -eq 0 ] && return 0
     log "installing ${missing[*]}"
     # Debian starts services on install; policy-rc.d exiting 101 forbids it (we start our own).
@@ -255,6 +257,9 @@ record_core_use() {
 # write_nsd_config, write_knot_config, write_unbound_config, write_kresd_config
 # shellcheck source=peer_configs.sh
 . "$ROOT/bench/peer_configs.sh"
+# workload_signing (DNSSEC: signing time, reload, DO=1 queries)
+# shellcheck source=signing.sh
+. "$ROOT/bench/signing.sh"
 
 # Our binaries have no worker-count flag: taskset restricts them to one core and
 # TOKIO_WORKER_THREADS=1 makes it explicit: both then run tokio's current-thread runtime (the
@@ -807,6 +812,7 @@ wants resolver && [ "$RESOLVER_READY" = 1 ] && workload_resolver
 wants cold && [ "$RESOLVER_READY" = 1 ] && workload_cold
 wants memory && [ "$RESOLVER_READY" = 1 ] && workload_memory_cache
 { wants memory || wants_only load; } && workload_memory_zone
+wants signing && workload_signing
 
 mkdir -p "$ROOT/bench/results"
 STAMP=$(date -u +%Y-%m-%d-%H%M)

@@ -83,6 +83,17 @@ fn describe(metric: &str) -> (&str, &'static str) {
             "lower",
         ),
         "peak_rss_after_reload_mib" => ("peak RSS after that reload (MiB, VmHWM)", "lower"),
+        "sign_cpu_seconds" => (
+            "signing CPU time, zone file in to signed file out (s, user + system)",
+            "lower",
+        ),
+        "sign_seconds" => ("signing wall time (s; holds waits for a busy core)", "lower"),
+        "cpu_seconds" => ("server CPU time for it (s, all threads)", "lower"),
+        "rrsig_records" => ("RRSIG records written (the same work)", "same"),
+        "seconds" => (
+            "wall time to answer the changed zone (s; a start: to its first answer)",
+            "lower",
+        ),
         "answers_noerror_percent" => ("NOERROR answers (% of completed)", "same"),
         "answers_nxdomain_percent" => ("NXDOMAIN answers (% of completed)", "same"),
         "answers_servfail_percent" => ("SERVFAIL answers (% of completed)", "lower"),

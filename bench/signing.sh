@@ -5,8 +5,8 @@
 #                      with one key signing everything, NSEC: `authority --print-signed` vs
 #                      `dnssec-signzone` vs `ldns-signzone`, each reading its zone file and writing the
 #                      signed one, pinned to the server core, one thread (dnssec-signzone -n 1)
-#   signing-reload-N   our server: start (load + full sign) vs SIGHUP reload after one added name (the
-#                      other signatures reused) vs the same reload of the zone unsigned
+#   signing-reload-N   our server: start (load + full sign) vs SIGHUP reload after one renamed name
+#                      (the other signatures reused) vs the same reload of the zone unsigned
 #   authoritative-udp-dnssec   workload 1's zone and queries with DO=1 (dnsperf -D): ours signing it
 #                      vs NSD and Knot serving our printed signed zone (the same records and keys)
 
@@ -48,14 +48,16 @@ timed_sign() {
 # type` (ours writes RFC 3597 `TYPE46`).
 rrsig_count() { awk '$4 == "RRSIG" || $4 == "TYPE46" { n++ } END { print n + 0 }' "$1"; }
 
-# reload_after_adding PID YAML SERIAL: adds `signing-probeSERIAL` and sets the SOA serial (a
-# changed zone must change its serial, or the reload is refused), sends SIGHUP and waits for the
-# new name's NOERROR answer; prints "wall-seconds cpu-seconds" from the signal (the server's CPU
-# time over the reload: it serves no queries meanwhile, so that is the reload's cost).
-reload_after_adding() {
+# reload_after_renaming PID YAML SERIAL: renames the first `hostN` A record to `signing-probeSERIAL`
+# (one name out, one in: the record count stays, so a zone at MAX_RECORDS_PER_ZONE still loads) and
+# sets the SOA serial (a changed zone must change its serial, or the reload is refused), sends
+# SIGHUP and waits for the new name's NOERROR answer; prints "wall-seconds cpu-seconds" from the
+# signal (the server's CPU time over the reload: it serves no queries meanwhile, so that is the
+# reload's cost).
+reload_after_renaming() {
     local pid=$1 yaml=$2 serial=$3 wall cpu_before cpu_after
-    sed -i "0,/serial: [0-9]*/s//serial: $serial/" "$yaml"
-    printf "'signing-probe%s': {type: A, value: 192.0.2.%s}\n" "$serial" "$(( serial % 250 + 1 ))" >>"$yaml"
+    sed -i -e "0,/serial: [0-9]*/s//serial: $serial/" \
+        -e "0,/^'host[0-9]*': {type: A,/s//'signing-probe$serial': {type: A,/" "$yaml"
     cpu_before=$(tree_cpu_ns "$pid")
     STARTED_AT=$(date +%s.%N)
     STARTED_PID=$pid
@@ -88,9 +90,9 @@ workload_signing() {
                 ours) timed_sign "$workload" ours "$AUTHORITY" --print-signed "bench.test.=$dir/bench.test.yaml"
                       cp "$WORK/sign-ours.out" "$dir/ours.signed" ;;
                 # -z: the one key signs every RRset (a CSK); -n 1: one signing thread, as ours;
-                # -O full: one record per line, as the others write.
+                # -O full: one record per line, as the others write; -d: its dsset file's directory.
                 bind) timed_sign "$workload" dnssec-signzone dnssec-signzone -q -z -n 1 -O full \
-                          -o bench.test. -f "$dir/bind.signed" \
+                          -d "$dir/bind" -o bench.test. -f "$dir/bind.signed" \
                           "$dir/bind/bench.test.zone" "$dir/bind/$bind_key" ;;
                 ldns) timed_sign "$workload" ldns-signzone ldns-signzone -o bench.test. \
                           -f "$dir/ldns.signed" "$dir/bench.test.zone" "$dir/ldns/$ldns_key" ;;
@@ -103,7 +105,7 @@ workload_signing() {
     [ -f "$dir/ldns.signed" ] && record "$workload" ldns-signzone rrsig_records "$(rrsig_count "$dir/ldns.signed")"
     rm -f "$dir/"*.signed "$WORK/sign-"*.out
 
-    # Reload with one added name: the signed zone (start = full sign) and the unsigned one.
+    # Reload with one renamed name: the signed zone (start = full sign) and the unsigned one.
     local serial=2026112501 pid seconds variant yaml name measured
     for variant in signed unsigned; do
         yaml=$dir/bench.test.yaml
@@ -123,8 +125,8 @@ workload_signing() {
         fi
         for repetition in $(seq "$REPETITIONS"); do
             serial=$(( serial + 1 ))
-            log "signing: $variant reload after one added name, repetition $repetition of $REPETITIONS"
-            if measured=$(reload_after_adding "$pid" "$yaml" "$serial"); then
+            log "signing: $variant reload after one renamed name, repetition $repetition of $REPETITIONS"
+            if measured=$(reload_after_renaming "$pid" "$yaml" "$serial"); then
                 record "$reload_workload" "$name" seconds "${measured% *}"
                 record "$reload_workload" "$name" cpu_seconds "${measured#* }"
             fi

@@ -822,6 +822,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 MEMORY=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo ' (dirty)')
 PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), $(kresd --version 2>&1 | head -1), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
+wants signing && PEERS="$PEERS, $(dnssec-signzone -V 2>&1 | head -1), $(ldns-signzone -v 2>&1 | head -1)"
 PLACEMENT="Servers on core $SERVER_CORE with one worker; dnsperf (-T 1 -c $CLIENTS -q $OUTSTANDING) and the walk client on core $CLIENT_CORE"
 wants_only workers && PLACEMENT="Servers at 1 and 2 UDP workers (ours --workers N, NSD server-count: N with reuseport: yes, Knot udp-workers: N) and dnsperf (-T $WORKERS_THREADS -c $WORKERS_CLIENTS -q $OUTSTANDING) all sharing cores $WORKERS_CORES, nothing pinned apart; capacity = QPS / the server's own CPU time (all its threads and processes)"
 HEADING="# Benchmark results $STAMP UTC

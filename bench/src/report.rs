@@ -87,7 +87,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
             "signing CPU time, zone file in to signed file out (s, user + system)",
             "lower",
         ),
-        "sign_seconds" => ("signing wall time (s; holds waits for a busy core)", "lower"),
+        "sign_seconds" => (
+            "signing wall time (s; holds waits for a busy core)",
+            "lower",
+        ),
         "cpu_seconds" => ("server CPU time for it (s, all threads)", "lower"),
         "rrsig_records" => ("RRSIG records written (the same work)", "same"),
         "seconds" => (

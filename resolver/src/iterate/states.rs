@@ -815,6 +815,9 @@ impl Resolver {
     /// server is not resting for `qtype` (`upstream/infra.rs`; one whose probe is due is not).
     fn usable_addresses(&self, delegation: &Delegation, qtype: RecordType) -> Vec<SocketAddr> {
         let now = self.clock.now();
+        if self.every_server_failing(delegation, qtype) {
+            return Vec::new();
+        }
         delegation
             .candidate_addresses()
             .into_iter()
@@ -826,8 +829,25 @@ impl Resolver {
             .collect()
     }
 
-    /// Whether the delegation has addresses and every one of them rests for `qtype`.
+    /// Whether every server of the delegation timed out lately and another walk is asking one
+    /// of them again (`InfraCache::every_server_failing`): its outcome is that walk's to learn.
+    fn every_server_failing(&self, delegation: &Delegation, qtype: RecordType) -> bool {
+        let addresses = delegation
+            .servers
+            .iter()
+            .flat_map(|server| server.addresses.iter())
+            .filter(|address| self.may_query(**address))
+            .map(|address| address.ip());
+        self.infra
+            .every_server_failing(addresses, &delegation.zone, qtype, self.clock.now())
+    }
+
+    /// Whether the delegation has addresses and every one of them rests for `qtype` (or is
+    /// failing while another walk asks it).
     fn every_address_rests(&self, delegation: &Delegation, qtype: RecordType) -> bool {
+        if self.every_server_failing(delegation, qtype) {
+            return true;
+        }
         let now = self.clock.now();
         let mut addresses = delegation
             .servers
@@ -856,7 +876,7 @@ impl Resolver {
     ) -> Result<UpstreamReply, ExchangeFailure> {
         let address = server.ip();
         let now = self.clock.now();
-        self.infra.claim_probe(address, zone, now);
+        let _outstanding = self.infra.start_query(address, zone, now);
         // Unbound `tcp-upstream` and the zones' `*-tcp-upstream`: no UDP at all.
         let protocol = if tcp_only || self.config.tcp_upstream {
             Protocol::Tcp

@@ -637,3 +637,94 @@ async fn partial_answer_with_tc_whose_tcp_fails_is_neither_served_nor_cached() {
         );
     }
 }
+
+/// The scripted network, but a TCP query to a held server waits for `release` before it goes on
+/// (and times out): the first walk's retry over TCP is still on its way while a second client asks.
+struct HeldTcpRetry {
+    network: std::sync::Arc<ScriptedNetwork>,
+    held: [std::net::IpAddr; 2],
+    holding: std::sync::atomic::AtomicBool,
+    release: tokio::sync::Notify,
+}
+
+impl crate::upstream::transport::Transport for HeldTcpRetry {
+    fn exchange<'a>(
+        &'a self,
+        server: std::net::SocketAddr,
+        protocol: Protocol,
+        query: &'a [u8],
+        timeout: Duration,
+    ) -> crate::upstream::transport::ExchangeFuture<'a> {
+        Box::pin(async move {
+            // Only the first TCP query is held: any later one goes on (the test then fails on
+            // its count instead of hanging).
+            if protocol == Protocol::Tcp
+                && self.held.contains(&server.ip())
+                && !self.holding.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                self.release.notified().await;
+            }
+            self.network
+                .exchange(server, protocol, query, timeout)
+                .await
+        })
+    }
+}
+
+#[tokio::test]
+async fn second_name_in_a_dead_zone_fails_at_once_while_the_first_walk_still_waits() {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    for config in modes() {
+        let network = Arc::new(two_broken_servers());
+        let clock = network.clock.clone();
+        let transport = Arc::new(HeldTcpRetry {
+            network: network.clone(),
+            held: [ip(BROKEN_1), ip(BROKEN_2)],
+            holding: std::sync::atomic::AtomicBool::new(false),
+            release: tokio::sync::Notify::new(),
+        });
+        let resolver = Arc::new(crate::Resolver::new(
+            config,
+            transport.clone(),
+            clock.clone() as Arc<dyn Clock>,
+        ));
+        let first = tokio::spawn({
+            let resolver = resolver.clone();
+            async move {
+                resolver
+                    .resolve(&client_query(NEW_NAMES[0], RecordType::A))
+                    .await
+            }
+        });
+        // Bounded: the first walk reaches its TCP retry after two UDP timeouts, without sockets.
+        for _ in 0..10_000 {
+            if transport.holding.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            transport.holding.load(Ordering::SeqCst),
+            "the first walk never retried over TCP"
+        );
+        // Both servers timed out over UDP, one is being asked over TCP: another name in the zone
+        // fails at once, with no query to them and no time passing.
+        let to_dead_before = network.sent_to(BROKEN_1) + network.sent_to(BROKEN_2);
+        let started = clock.now();
+        let second = resolver
+            .resolve(&client_query(NEW_NAMES[1], RecordType::A))
+            .await;
+        assert_eq!(
+            second.metadata.response_code,
+            ResponseCode::ServFail,
+            "{second:?}"
+        );
+        assert_eq!(clock.now() - started, Duration::ZERO);
+        let to_dead = network.sent_to(BROKEN_1) + network.sent_to(BROKEN_2);
+        assert_eq!(to_dead, to_dead_before, "a failing server was asked again");
+        transport.release.notify_one();
+        let first = first.await.expect("the first walk ended");
+        assert_eq!(first.metadata.response_code, ResponseCode::ServFail);
+    }
+}

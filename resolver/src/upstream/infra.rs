@@ -10,6 +10,13 @@
 //! when one query probes it (the delay doubles per failed probe, up to `PROBE_DELAY_MAX`). A
 //! delegation whose servers all rest is unreachable until the first probe time, and its
 //! queries end in SERVFAIL without waiting. Any reply lets the server back in at once.
+//!
+//! What one walk learns is shared with every other at once, outstanding queries included (as
+//! Unbound's infra cache): a server that timed out and has a query still on its way (its TCP
+//! retry, a probe) counts as failing for other walks, and a delegation whose every server timed
+//! out since its last reply, one of them still being asked, is unreachable for them too. So a
+//! second client asking for another name in a dead zone gets SERVFAIL at once while the first
+//! walk is still waiting for its timeouts; the walk that holds the query decides for everyone.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -41,6 +48,10 @@ struct ServerRecord {
     /// Resting: not chosen before then (Unbound `probedelay`) for the types that failed
     /// `SERVER_DOWN_AFTER_TIMEOUTS` times in a row; then one query may probe it.
     resting_until: Option<Duration>,
+    /// Queries sent to the server and not yet answered or timed out (`OutstandingQuery`).
+    outstanding: u32,
+    /// An outcome (reply, timeout, refusal) was recorded: the fields above mean something.
+    measured: bool,
 }
 
 /// Unbound's three timeout counts: A, AAAA, and every other type.
@@ -66,6 +77,18 @@ impl ServerRecord {
             SERVER_DOWN_AFTER_TIMEOUTS
         };
         self.failures_in_a_row[class] >= needed
+    }
+
+    /// Timed out for that class since its last reply, with no sign of life meanwhile.
+    fn has_failed_for(&self, class: usize) -> bool {
+        self.failures_in_a_row[class] >= 1 && !self.alive_during_streak[class]
+    }
+
+    /// For a walk choosing a server: resting, or failed and being asked again by another walk
+    /// (its outcome is that walk's to learn; a second query would wait for the same timeout).
+    fn counts_as_failing(&self, qtype: RecordType, now: Duration) -> bool {
+        self.rests_for(qtype, now)
+            || (self.outstanding > 0 && self.has_failed_for(type_class(qtype)))
     }
 
     fn most_failures(&self) -> u32 {
@@ -124,11 +147,12 @@ impl InfraCache {
     pub fn smoothed_rtt(&self, address: IpAddr, zone: &Name) -> Option<u32> {
         self.lock()
             .get(&key(address, zone))
+            .filter(|record| record.measured)
             .map(|record| record.smoothed_rtt_millis)
     }
 
-    /// Whether the server may be asked a `qtype` question now: it is not resting for that type,
-    /// or its probe is due.
+    /// Whether the server may be asked a `qtype` question now: it is not resting for that type
+    /// (or its probe is due), and it is not a failed server another walk is asking again.
     pub fn is_available(
         &self,
         address: IpAddr,
@@ -138,16 +162,54 @@ impl InfraCache {
     ) -> bool {
         self.lock()
             .get(&key(address, zone))
-            .is_none_or(|record| !record.rests_for(qtype, now))
+            .is_none_or(|record| !record.counts_as_failing(qtype, now))
     }
 
-    /// Called when a query is about to go to `address`: if it is a resting server's probe, the
-    /// next probe is put off, so concurrent queries do not all probe it (Unbound `infra_host`).
-    pub fn claim_probe(&self, address: IpAddr, zone: &Name, now: Duration) {
-        if let Some(record) = self.lock().get_mut(&key(address, zone)) {
-            if record.resting_until.is_some_and(|until| now >= until) {
-                record.resting_until = Some(now + probe_delay(record.most_failures()));
+    /// Whether the delegation served by `addresses` is unreachable for a new walk: every address
+    /// rests or timed out since its last reply, and a query to one of them is still outstanding
+    /// (another walk is finding out; when none is, the caller may try the next server itself).
+    pub fn every_server_failing(
+        &self,
+        addresses: impl IntoIterator<Item = IpAddr>,
+        zone: &Name,
+        qtype: RecordType,
+        now: Duration,
+    ) -> bool {
+        let servers = self.lock();
+        let class = type_class(qtype);
+        let mut any = false;
+        let mut asked = false;
+        for address in addresses {
+            let Some(record) = servers.get(&key(address, zone)) else {
+                return false;
+            };
+            if !(record.rests_for(qtype, now) || record.has_failed_for(class)) {
+                return false;
             }
+            any = true;
+            asked |= record.outstanding > 0;
+        }
+        any && asked
+    }
+
+    /// Called when a query is about to go to `address`: counts it outstanding until the returned
+    /// guard drops (after its outcome is recorded), and if it is a resting server's probe, puts
+    /// the next probe off, so concurrent queries do not all probe it (Unbound `infra_host`).
+    pub fn start_query<'a>(
+        &'a self,
+        address: IpAddr,
+        zone: &Name,
+        now: Duration,
+    ) -> OutstandingQuery<'a> {
+        let mut servers = self.lock();
+        let record = record_mut(&mut servers, address, zone);
+        if record.resting_until.is_some_and(|until| now >= until) {
+            record.resting_until = Some(now + probe_delay(record.most_failures()));
+        }
+        record.outstanding = record.outstanding.saturating_add(1);
+        OutstandingQuery {
+            infra: self,
+            key: key(address, zone),
         }
     }
 
@@ -261,15 +323,41 @@ impl InfraCache {
 
     /// Applies `change` to the address's record (`known` false for a fresh one).
     fn update(&self, address: IpAddr, zone: &Name, change: impl FnOnce(&mut ServerRecord, bool)) {
-        let key = key(address, zone);
         let mut servers = self.lock();
-        if servers.len() >= INFRA_MAX_ENTRIES && !servers.contains_key(&key) {
-            // Forgetting everything is crude but bounded; RTTs are re-learned within a few queries.
-            servers.clear();
-        }
-        let known = servers.contains_key(&key);
-        let record = servers.entry(key).or_default();
+        let record = record_mut(&mut servers, address, zone);
+        let known = record.measured;
         change(record, known);
+        record.measured = true;
+    }
+}
+
+/// The address's record, made if new; within `INFRA_MAX_ENTRIES`.
+fn record_mut<'m>(
+    servers: &'m mut HashMap<ServerKey, ServerRecord>,
+    address: IpAddr,
+    zone: &Name,
+) -> &'m mut ServerRecord {
+    let key = key(address, zone);
+    if servers.len() >= INFRA_MAX_ENTRIES && !servers.contains_key(&key) {
+        // Forgetting everything is crude but bounded; RTTs are re-learned within a few queries.
+        servers.clear();
+    }
+    servers.entry(key).or_default()
+}
+
+/// A query on its way to a server (`InfraCache::start_query`); dropping it, once the outcome is
+/// recorded or when the walk is cancelled, ends it.
+pub struct OutstandingQuery<'a> {
+    infra: &'a InfraCache,
+    key: ServerKey,
+}
+
+impl Drop for OutstandingQuery<'_> {
+    fn drop(&mut self) {
+        // The record may have gone (`forget`, or the size bound): then there is nothing to end.
+        if let Some(record) = self.infra.lock().get_mut(&self.key) {
+            record.outstanding = record.outstanding.saturating_sub(1);
+        }
     }
 }
 
@@ -418,7 +506,7 @@ mod tests {
         let probe_time = at(10) + PROBE_DELAY_FIRST;
         assert!(infra.is_available(server, &zone(), RecordType::A, probe_time));
         // The probe is claimed: a second query at the same time does not probe too.
-        infra.claim_probe(server, &zone(), probe_time);
+        let probe = infra.start_query(server, &zone(), probe_time);
         assert!(!infra.is_available(server, &zone(), RecordType::A, probe_time));
         // The probe fails: the next one waits twice as long.
         infra.record_timeout(
@@ -429,6 +517,7 @@ mod tests {
             TIMEOUT,
             probe_time,
         );
+        drop(probe);
         assert!(!infra.is_available(
             server,
             &zone(),
@@ -510,5 +599,84 @@ mod tests {
         assert!(!infra.is_available(server, &zone(), RecordType::A, at(0)));
         assert!(infra.is_available(server, &zone(), RecordType::A, PROBE_DELAY_FIRST));
         assert_eq!(infra.first_protocol(server, &zone(), at(0)), Protocol::Udp);
+    }
+
+    #[test]
+    fn failed_server_asked_again_by_another_walk_counts_as_failing_until_the_outcome() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        infra.record_timeout(
+            server,
+            &zone(),
+            RecordType::A,
+            Protocol::Udp,
+            TIMEOUT,
+            at(0),
+        );
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(1)));
+        let retry = infra.start_query(server, &zone(), at(1));
+        assert!(
+            !infra.is_available(server, &zone(), RecordType::A, at(1)),
+            "its TCP retry is on its way"
+        );
+        // It answers: back at once, for everyone.
+        infra.record_reply(
+            server,
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(5),
+            Protocol::Tcp,
+            at(2),
+        );
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(2)));
+        drop(retry);
+        // A server never failed is not held back by a query on its way.
+        let healthy = address(2);
+        let _query = infra.start_query(healthy, &zone(), at(2));
+        assert!(infra.is_available(healthy, &zone(), RecordType::A, at(2)));
+    }
+
+    #[test]
+    fn delegation_whose_every_server_failed_is_unreachable_while_one_is_being_asked() {
+        let infra = InfraCache::new();
+        let servers = [address(1), address(2)];
+        for server in servers {
+            infra.record_timeout(
+                server,
+                &zone(),
+                RecordType::A,
+                Protocol::Udp,
+                TIMEOUT,
+                at(0),
+            );
+        }
+        // Nobody asks: the walk that has them may try each over TCP.
+        assert!(!infra.every_server_failing(servers, &zone(), RecordType::A, at(3)));
+        let retry = infra.start_query(servers[0], &zone(), at(3));
+        assert!(infra.every_server_failing(servers, &zone(), RecordType::A, at(3)));
+        // Another zone, another type class with no failure, or a server never tried: not failing.
+        let other = Name::from_ascii("example.net.").unwrap();
+        assert!(!infra.every_server_failing(servers, &other, RecordType::A, at(3)));
+        assert!(!infra.every_server_failing(servers, &zone(), RecordType::MX, at(3)));
+        assert!(!infra.every_server_failing(
+            [servers[0], servers[1], address(3)],
+            &zone(),
+            RecordType::A,
+            at(3)
+        ));
+        drop(retry);
+        assert!(!infra.every_server_failing(servers, &zone(), RecordType::A, at(3)));
+        // A reply from one lets the delegation back in at once.
+        let retry = infra.start_query(servers[0], &zone(), at(4));
+        infra.record_reply(
+            servers[1],
+            &zone(),
+            RecordType::A,
+            Duration::from_millis(5),
+            Protocol::Tcp,
+            at(4),
+        );
+        assert!(!infra.every_server_failing(servers, &zone(), RecordType::A, at(4)));
+        drop(retry);
     }
 }

@@ -102,6 +102,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
         "answers_servfail_percent" => ("SERVFAIL answers (% of completed)", "lower"),
         "answers_refused_percent" => ("REFUSED answers (% of completed)", "lower"),
         "answers_formerr_percent" => ("FORMERR answers (% of completed)", "lower"),
+        "name1_ms" => ("first new name: answer or SERVFAIL (ms)", "lower"),
+        "name2_ms" => ("second new name, asked right after (ms)", "lower"),
+        "name3_ms" => ("third new name, asked right after (ms)", "lower"),
+        "names_answered" => ("names answered within the wait (of 3)", "higher"),
         other => (other, "?"),
     }
 }

@@ -18,6 +18,11 @@ impl Resolver {
     /// the cache (the daemon answers those).
     pub fn cache_command(&self, command: &ControlCommand, body: &str) -> Option<Reply> {
         let now = self.clock.now();
+        if !matches!(command, ControlCommand::FlushAll) {
+            // Final replies waiting to be cached (until their clients had them) go in first, so
+            // a selective flush or a dump sees them, and none is stored after the flush.
+            self.store_deferred();
+        }
         let text = match command {
             ControlCommand::FlushAll => {
                 drop(self.deferred.take_all());

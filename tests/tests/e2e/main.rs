@@ -2,6 +2,7 @@
 //! One module per behaviour; each test starts its own servers and kills them when it ends.
 
 mod authority_edns;
+mod control;
 mod dnssec;
 mod fleet;
 mod harness;

@@ -278,3 +278,36 @@ fn list_commands_show_forward_and_local_zones_and_stats_noreset_keeps_counting()
     let second = control_ok(&resolver, &["stats_noreset"], "");
     assert_eq!(queries(&second), queries(&first) + 1, "not reset");
 }
+
+#[test]
+fn reload_refuses_min_ttl_above_max_ttl_and_keeps_serving_with_the_old_settings() {
+    let lab = shared_lab();
+    let directory =
+        e2e::TempDir::new("contradictory-ttls").unwrap_or_else(|error| panic!("{error}"));
+    directory
+        .write("resolver.yaml", "min-ttl: 5\nmax-ttl: 3600\n")
+        .unwrap_or_else(|error| panic!("{error}"));
+    let config = directory.path().join("resolver.yaml").display().to_string();
+    let resolver = start(
+        &lab,
+        "reload_refuses_min_ttl_above_max_ttl",
+        0,
+        &["--config", &config],
+    );
+    let (_, reply) = cost(&resolver, "www.shop.test.", RecordType::A);
+    assert_eq!(reply.metadata.response_code, ResponseCode::NoError);
+    directory
+        .write("resolver.yaml", "min-ttl: 100\nmax-ttl: 10\n")
+        .unwrap_or_else(|error| panic!("{error}"));
+    let (_, stdout, stderr) = control(&resolver, &["reload"], "");
+    let said = format!("{stdout}{stderr}");
+    assert!(
+        said.contains("keeping the old settings")
+            && said.contains("min-ttl 100 is above max-ttl 10"),
+        "{said}"
+    );
+    // Still serving, from the same cache.
+    let (queries, reply) = cost(&resolver, "www.shop.test.", RecordType::A);
+    assert_eq!(reply.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(queries, 0, "the cache was kept");
+}

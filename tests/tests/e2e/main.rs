@@ -16,6 +16,7 @@ mod resolver_hostile;
 mod resolver_soak;
 mod secondary;
 mod secondary_signed;
+mod snooping;
 mod spoofing;
 mod startup_errors;
 mod transfers;

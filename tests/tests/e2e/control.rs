@@ -311,3 +311,57 @@ fn reload_refuses_min_ttl_above_max_ttl_and_keeps_serving_with_the_old_settings(
     assert_eq!(reply.metadata.response_code, ResponseCode::NoError);
     assert_eq!(queries, 0, "the cache was kept");
 }
+
+/// The value of each sample whose name (with labels) starts with `prefix`, summed.
+fn metric_sum(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with(prefix))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+#[test]
+fn metrics_on_the_lab_move_with_queries_and_agree_with_stats() {
+    let Some(curl) = e2e::require_tool("curl") else {
+        return;
+    };
+    let lab = shared_lab();
+    let test = "metrics_on_the_lab_move_with_queries";
+    let metrics = loopback_for(test, 1).to_string();
+    let resolver = start(&lab, test, 0, &["--metrics", &metrics]);
+    for name in [
+        "www.example.test.",
+        "start.chain.test.",
+        "www.example.test.",
+    ] {
+        let reply = ask(&resolver, name, RecordType::A);
+        assert_eq!(
+            reply.metadata.response_code,
+            ResponseCode::NoError,
+            "{name}"
+        );
+    }
+    let output = Command::new(curl)
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            &format!("http://{metrics}/metrics"),
+        ])
+        .output()
+        .unwrap_or_else(|error| panic!("curl: {error}"));
+    assert!(output.status.success(), "curl failed: {output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        metric_sum(&text, "resolver_queries_total{protocol=\"udp\"}"),
+        3.0,
+        "{text}"
+    );
+    let upstream = metric_sum(&text, "resolver_upstream_queries_total{");
+    assert!(upstream > 0.0, "{text}");
+    assert_eq!(
+        upstream,
+        resolver.statistic("upstream.queries") as f64,
+        "/metrics and stats disagree:\n{text}"
+    );
+}

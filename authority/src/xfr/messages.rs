@@ -1,8 +1,10 @@
 //! Packs a transfer's records into DNS messages (RFC 5936 §2.2: as many as needed, names compressed
 //! within each message) and builds the single-message answers (errors, SOA-only). No I/O here.
 
+use std::collections::HashMap;
+
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::Record;
+use hickory_proto::rr::{Name, Record, RecordData};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use crate::limits::{MAX_TCP_PAYLOAD, TRANSFER_MESSAGE_TARGET_BYTES, TSIG_RECORD_RESERVE_BYTES};
@@ -70,9 +72,10 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
                     return Some(Err(failed(error)));
                 }
             }
+            let mut owners = OwnerNames::default();
             while let Some(record) = self.records.peek().copied() {
                 let before = encoder.offset();
-                let emitted = record.emit(&mut encoder);
+                let emitted = emit_record(&mut encoder, record, &mut owners);
                 if emitted.is_err() || encoder.offset() > hard_limit || count == u16::MAX {
                     if count == 0 {
                         return Some(Err(PackError::RecordTooLarge(record.name.to_string())));
@@ -96,6 +99,83 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
         self.first = false;
         Some(Ok(bytes))
     }
+}
+
+/// Where each owner-name suffix written in the current message starts, for compression pointers.
+/// hickory's encoder compresses only the first 120 names of a message (a limit against hostile
+/// messages, from Unbound), which leaves most of a 16 KiB transfer message uncompressed; owners are
+/// compressed here instead. Bounded by the names one message holds; one table per message.
+#[derive(Default)]
+struct OwnerNames {
+    offsets: HashMap<Vec<u8>, u16>,
+    /// Scratch: the owner in lowercase wire form, and where each of its labels starts.
+    wire: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+/// A compression pointer reaches the first 16,383 octets of a message (RFC 1035 §4.1.4).
+const POINTER_REACH: usize = 0x3FFF;
+
+impl OwnerNames {
+    /// Writes `name`, ending in a pointer to the longest suffix already written in this message.
+    fn emit(
+        &mut self,
+        encoder: &mut BinEncoder<'_>,
+        name: &Name,
+    ) -> Result<(), hickory_proto::ProtoError> {
+        self.wire.clear();
+        self.starts.clear();
+        for label in name.iter() {
+            self.starts.push(self.wire.len());
+            self.wire.push(label.len() as u8);
+            self.wire.extend(label.iter().map(u8::to_ascii_lowercase));
+        }
+        self.wire.push(0);
+        let start = encoder.offset();
+        let found = self.starts.iter().enumerate().find_map(|(index, &from)| {
+            self.offsets
+                .get(&self.wire[from..])
+                .map(|&offset| (index, offset))
+        });
+        let literal = found.map_or(self.starts.len(), |(index, _)| index);
+        // The labels before the shared suffix, in the owner's own case.
+        for label in name.iter().take(literal) {
+            encoder.emit_character_data(label)?;
+        }
+        match found {
+            Some((_, offset)) => encoder.emit_u16(0xC000 | offset)?,
+            None => encoder.emit(0)?,
+        }
+        for &from in self.starts.iter().take(literal) {
+            let at = start + from;
+            if at < POINTER_REACH {
+                if let Ok(at) = u16::try_from(at) {
+                    self.offsets.insert(self.wire[from..].to_vec(), at);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One record as `Record::emit` writes it, but with the owner compressed by `owners`.
+fn emit_record(
+    encoder: &mut BinEncoder<'_>,
+    record: &Record,
+    owners: &mut OwnerNames,
+) -> Result<(), hickory_proto::ProtoError> {
+    owners.emit(encoder, &record.name)?;
+    record.record_type().emit(encoder)?;
+    record.dns_class.emit(encoder)?;
+    encoder.emit_u32(record.ttl)?;
+    let place = encoder.place::<u16>()?;
+    if !record.data.is_update() {
+        record.data.emit(encoder)?;
+    }
+    let length = encoder.len_since_place(&place);
+    let length = u16::try_from(length)
+        .map_err(|_| hickory_proto::ProtoError::from("record data longer than 65535 octets"))?;
+    place.replace(encoder, length)
 }
 
 /// One answer message: `rcode`, the question echoed, `answers` (e.g. the SOA alone).

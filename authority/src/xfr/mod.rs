@@ -7,7 +7,8 @@
 //!                       └─ journal.rs: Difference(old zone, new zone) → Journal (bounded, state dir)
 //!                       └─ notify.rs: NOTIFY each secondary, retried, bounded
 //! TCP/UDP request ─ serve.rs: is_transfer_request? ─ tsig.rs check ─ zone ─ acl.rs
-//!        ├─ AXFR (TCP): messages.rs packs SOA, records, SOA ─ tsig.rs signs each ─ listener
+//!        ├─ AXFR (TCP): order.rs (canonical names, once a zone) ─ messages.rs packs SOA, records,
+//!        │    SOA ─ tsig.rs signs each ─ listener
 //!        ├─ IXFR: journal since the client's serial, else the whole zone; UDP: the SOA alone
 //!        └─ signed plain query: the normal answer, signed
 //! NOTIFY for a secondary zone ─ secondary/notify_in.rs ─ refresh task: secondary/ pulls, swaps in
@@ -17,6 +18,7 @@ pub mod acl;
 pub mod journal;
 pub mod messages;
 pub mod notify;
+pub mod order;
 pub mod secondary;
 pub mod serial;
 pub mod serve;

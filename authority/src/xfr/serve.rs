@@ -11,8 +11,9 @@ use tokio::sync::{mpsc, Semaphore};
 use crate::catalog::zones::Catalog;
 use crate::limits::{MAX_CONCURRENT_TRANSFERS_OUT, MAX_MESSAGES_PER_TRANSFER};
 use crate::listen::Protocol;
-use crate::xfr::journal::{nsec3_sets, serial_after, zone_serial, Difference};
+use crate::xfr::journal::{serial_after, zone_serial, Difference};
 use crate::xfr::messages::{single_answer, TransferPacker};
+use crate::xfr::order::{whole_zone, TransferOrders};
 use crate::xfr::secondary::SecondaryZones;
 use crate::xfr::tsig::{
     append_tsig, check_request, now_seconds, unsigned_error_record, RequestSignature,
@@ -83,6 +84,8 @@ pub struct TransferService {
     pub settings: Arc<TransferSettings>,
     pub journals: Arc<Journals>,
     slots: Arc<Semaphore>,
+    /// Each zone's canonical name order, made at its first transfer.
+    orders: Arc<TransferOrders>,
     /// Our secondary zones: NOTIFYs for them are answered here.
     secondaries: Option<Arc<SecondaryZones>>,
 }
@@ -93,6 +96,7 @@ impl TransferService {
             settings,
             journals,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_TRANSFERS_OUT)),
+            orders: Arc::new(TransferOrders::default()),
             secondaries: None,
         }
     }
@@ -289,6 +293,7 @@ impl TransferService {
             signer,
             plan,
             client,
+            orders: self.orders.clone(),
             _permit: permit,
         }))
     }
@@ -296,7 +301,7 @@ impl TransferService {
 
 /// What a transfer sends.
 pub enum Plan {
-    /// AXFR, or IXFR answered AXFR-style: SOA, every record, SOA.
+    /// AXFR, or IXFR answered AXFR-style: SOA, every record (names in canonical order), SOA.
     Whole(Arc<Zone>),
     /// IXFR: the current SOA, each difference (old SOA, removed, new SOA, added), the current SOA.
     Differences(Box<Record>, Vec<Difference>),
@@ -309,6 +314,7 @@ pub struct Transfer {
     signer: Option<ResponseSigner>,
     plan: Plan,
     client: IpAddr,
+    orders: Arc<TransferOrders>,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -332,6 +338,7 @@ impl Transfer {
             mut signer,
             plan,
             client,
+            orders,
             _permit,
         } = self;
         let started = std::time::Instant::now();
@@ -343,21 +350,7 @@ impl Transfer {
         };
         let (kind, messages, records) = match &plan {
             Plan::Whole(zone) => {
-                let soa = zone.soa.records.first();
-                let body = zone.nodes.values().flat_map(|node| {
-                    node.sets.iter().flat_map(|served| {
-                        let records: &[Record] = if served.set.record_type == RecordType::SOA {
-                            &[]
-                        } else {
-                            &served.set.records
-                        };
-                        records.iter().chain(served.set.signatures.iter())
-                    })
-                });
-                let nsec3 = nsec3_sets(zone)
-                    .flat_map(|set| set.records.iter().chain(set.signatures.iter()));
-                let body = body.chain(nsec3);
-                let records = soa.into_iter().chain(body).chain(soa);
+                let records = whole_zone(zone, orders.sorted_nodes(zone));
                 let (messages, records) = packing.send_all(sender, records);
                 ("AXFR", messages, records)
             }

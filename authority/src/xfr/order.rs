@@ -83,7 +83,7 @@ fn canonical_positions(zone: &Zone) -> Vec<u32> {
 /// from the root down, each lowercased and ended by 0, with the octets 0 and 1 escaped as 1 1 and
 /// 1 2 so a shorter label always sorts first. Sorting these is memcmp, not label-by-label work.
 pub fn canonical_key(name: &Name) -> Vec<u8> {
-    let mut key = Vec::with_capacity(usize::from(name.len()) + 4);
+    let mut key = Vec::with_capacity(name.len() + 4);
     for label in name.iter().rev() {
         for &octet in label {
             match octet.to_ascii_lowercase() {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name, Record, RecordData};
+use hickory_proto::rr::{Name, RData, Record, RecordData};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use crate::limits::{MAX_TCP_PAYLOAD, TRANSFER_MESSAGE_TARGET_BYTES, TSIG_RECORD_RESERVE_BYTES};
@@ -72,10 +72,10 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
                     return Some(Err(failed(error)));
                 }
             }
-            let mut owners = OwnerNames::default();
+            let mut names = NameTable::default();
             while let Some(record) = self.records.peek().copied() {
                 let before = encoder.offset();
-                let emitted = emit_record(&mut encoder, record, &mut owners);
+                let emitted = emit_record(&mut encoder, record, &mut names);
                 if emitted.is_err() || encoder.offset() > hard_limit || count == u16::MAX {
                     if count == 0 {
                         return Some(Err(PackError::RecordTooLarge(record.name.to_string())));
@@ -101,12 +101,13 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
     }
 }
 
-/// Where each owner-name suffix written in the current message starts, for compression pointers.
+/// Where each name suffix written in the current message starts, for compression pointers.
 /// hickory's encoder compresses only the first 120 names of a message (a limit against hostile
-/// messages, from Unbound), which leaves most of a 16 KiB transfer message uncompressed; owners are
-/// compressed here instead. Bounded by the names one message holds; one table per message.
+/// messages, from Unbound), which leaves most of a 16 KiB transfer message uncompressed; owners
+/// and the names in NS, CNAME, PTR and MX data (compressible, RFC 3597 §4) are compressed here
+/// instead. Bounded by the names one message holds; one table per message.
 #[derive(Default)]
-struct OwnerNames {
+struct NameTable {
     offsets: HashMap<Vec<u8>, u16>,
     /// Scratch: the owner in lowercase wire form, and where each of its labels starts.
     wire: Vec<u8>,
@@ -116,7 +117,7 @@ struct OwnerNames {
 /// A compression pointer reaches the first 16,383 octets of a message (RFC 1035 §4.1.4).
 const POINTER_REACH: usize = 0x3FFF;
 
-impl OwnerNames {
+impl NameTable {
     /// Writes `name`, ending in a pointer to the longest suffix already written in this message.
     fn emit(
         &mut self,
@@ -158,19 +159,27 @@ impl OwnerNames {
     }
 }
 
-/// One record as `Record::emit` writes it, but with the owner compressed by `owners`.
+/// One record as `Record::emit` writes it, but with its names compressed through `names`.
 fn emit_record(
     encoder: &mut BinEncoder<'_>,
     record: &Record,
-    owners: &mut OwnerNames,
+    names: &mut NameTable,
 ) -> Result<(), hickory_proto::ProtoError> {
-    owners.emit(encoder, &record.name)?;
+    names.emit(encoder, &record.name)?;
     record.record_type().emit(encoder)?;
     record.dns_class.emit(encoder)?;
     encoder.emit_u32(record.ttl)?;
     let place = encoder.place::<u16>()?;
-    if !record.data.is_update() {
-        record.data.emit(encoder)?;
+    match &record.data {
+        RData::MX(mx) => {
+            encoder.emit_u16(mx.preference)?;
+            names.emit(encoder, &mx.exchange)?;
+        }
+        RData::NS(target) => names.emit(encoder, &target.0)?,
+        RData::CNAME(target) => names.emit(encoder, &target.0)?,
+        RData::PTR(target) => names.emit(encoder, &target.0)?,
+        data if !data.is_update() => data.emit(encoder)?,
+        _ => {}
     }
     let length = encoder.len_since_place(&place);
     let length = u16::try_from(length)
@@ -234,6 +243,33 @@ mod tests {
         }
         assert!(messages > 1, "{messages}");
         assert_eq!(decoded, records);
+    }
+
+    #[test]
+    fn names_in_record_data_are_compressed_and_decode_back() {
+        use hickory_proto::rr::rdata::{CNAME, MX, NS};
+        let name = |index: usize| Name::from_ascii(format!("h{index}.example.test.")).unwrap();
+        let records: Vec<Record> = (0..1500)
+            .map(|index| {
+                let data = match index % 3 {
+                    0 => RData::MX(MX::new(10, name(index + 1))),
+                    1 => RData::CNAME(CNAME(name(index + 1))),
+                    _ => RData::NS(NS(name(index + 1))),
+                };
+                Record::from_rdata(name(index), 300, data)
+            })
+            .collect();
+        let mut packer = TransferPacker::new(7, question(), records.iter());
+        let mut decoded = Vec::new();
+        let mut messages = 0;
+        while let Some(message) = packer.next_message() {
+            decoded.extend(Message::from_vec(&message.unwrap()).unwrap().answers);
+            messages += 1;
+        }
+        assert_eq!(decoded, records);
+        // Each target is the next record's owner: written once, pointed at once. Uncompressed, a
+        // record here is ~40 octets (1,500 of them: 4 messages); compressed, ~20 (2 messages).
+        assert!(messages <= 2, "{messages} messages");
     }
 
     #[test]

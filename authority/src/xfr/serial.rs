@@ -259,8 +259,11 @@ mod tests {
     use crate::catalog::zones::ZoneSource;
 
     fn zone(text: &str) -> Zone {
+        // One directory per call: tests run in parallel, and two texts may have the same length.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let directory =
-            std::env::temp_dir().join(format!("serial-test-{}-{}", std::process::id(), text.len()));
+            std::env::temp_dir().join(format!("serial-test-{}-{call}", std::process::id()));
         std::fs::create_dir_all(&directory).unwrap();
         let path = directory.join("example.test.yaml");
         std::fs::write(&path, text).unwrap();

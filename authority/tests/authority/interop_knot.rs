@@ -7,7 +7,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use authority::catalog::zones::Catalog;
-use authority::zone::master_file::to_master_file;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::RecordType;
 
@@ -53,14 +52,7 @@ pub(crate) fn start_knot(catalog: &Catalog, knot_address: &'static str) -> Knot 
     );
     for zone in catalog.zones() {
         let file = directory.join(format!("{}zone", zone.origin));
-        let text = match zone
-            .dnssec
-            .as_ref()
-            .and_then(|dnssec| dnssec.chain.as_ref())
-        {
-            Some(_) => authority::dnssec::master::signed_master_file(zone),
-            None => to_master_file(zone),
-        };
+        let text = crate::support::peer_master_file(zone);
         std::fs::write(&file, text).unwrap();
         config.push_str(&format!(
             "  - domain: \"{}\"\n    file: \"{}\"\n    zonefile-sync: -1\n    journal-content: none\n",

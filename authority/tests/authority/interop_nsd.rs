@@ -9,7 +9,6 @@ use std::time::Duration;
 use authority::answer::handler::answer_packet;
 use authority::catalog::zones::{Catalog, ZoneSource};
 use authority::listen::Protocol;
-use authority::zone::master_file::to_master_file;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Record, RecordType};
 
@@ -69,15 +68,7 @@ pub(crate) fn start_nsd(catalog: &Catalog, nsd_address: &'static str) -> Nsd {
     );
     for zone in catalog.zones() {
         let file = directory.join(format!("{}zone", zone.origin));
-        // A signed zone goes with its signatures and NSEC/NSEC3 chain (NSD serves them as they are).
-        let text = match zone
-            .dnssec
-            .as_ref()
-            .and_then(|dnssec| dnssec.chain.as_ref())
-        {
-            Some(_) => authority::dnssec::master::signed_master_file(zone),
-            None => to_master_file(zone),
-        };
+        let text = crate::support::peer_master_file(zone);
         std::fs::write(&file, text).unwrap();
         config.push_str(&format!(
             "zone:\n  name: \"{}\"\n  zonefile: \"{}\"\n",

@@ -24,6 +24,19 @@ pub fn load(origin: &str, text: &str) -> Result<Zone, Vec<ZoneError>> {
     build_zone(read)
 }
 
+/// The zone as a master file for a peer to serve: a signed zone with its signatures and its
+/// NSEC/NSEC3 chain (`--print-signed`), an unsigned one in presentation form.
+pub fn peer_master_file(zone: &Zone) -> String {
+    match zone
+        .dnssec
+        .as_ref()
+        .and_then(|dnssec| dnssec.chain.as_ref())
+    {
+        Some(_) => authority::dnssec::master::signed_master_file(zone),
+        None => authority::zone::master_file::to_master_file(zone),
+    }
+}
+
 pub fn catalog(zones: &[(&str, &str)]) -> Catalog {
     Catalog::new(zones.iter().map(|(origin, text)| {
         Arc::new(

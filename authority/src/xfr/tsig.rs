@@ -124,19 +124,6 @@ impl TsigKey {
         })
     }
 
-    /// dig's `-y [hmac:]name:secret` (hmac-sha256 when the algorithm is left out, as dig does since 9.18).
-    pub fn from_dig_argument(text: &str) -> Result<TsigKey, KeyError> {
-        let parts: Vec<&str> = text.split(':').collect();
-        match parts.as_slice() {
-            [name, secret] => TsigKey::new(name, "hmac-sha256", secret),
-            [algorithm, name, secret] => TsigKey::new(name, algorithm, secret),
-            _ => Err(KeyError::Syntax {
-                line: 1,
-                expected: "[hmac:]name:secret",
-            }),
-        }
-    }
-
     /// Every `key "name" { algorithm ...; secret "..."; };` clause of a BIND-style key file
     /// (`tsig-keygen`, `dig -k`, NSD's and Knot's keys written the same way).
     pub fn parse_bind(text: &str) -> Result<Vec<TsigKey>, KeyError> {

@@ -38,6 +38,21 @@ struct Arguments {
     verbose: bool,
 }
 
+/// `println!` that ends the program quietly when standard output is gone (`replay ... | head`),
+/// as ripgrep does, instead of panicking on the broken pipe; other write errors exit 2.
+macro_rules! say {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout().lock(), $($argument)*) {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("replay: writing the report: {error}");
+            std::process::exit(2);
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let arguments = Arguments::parse();
     // RUST_LOG=debug shows the resolver's state transitions while a scenario replays.
@@ -68,32 +83,34 @@ fn main() -> ExitCode {
     };
     let summary = resolver::replay::run_files(&arguments.files, &expected, |report| {
         match expected.reason(&report.name) {
-            Some(reason) if !report.passed() => println!("{report} (expected: {reason})"),
-            Some(_) => println!("{report} (passes but is listed as expected to fail)"),
-            None => println!("{report}"),
+            Some(reason) if !report.passed() => say!("{report} (expected: {reason})"),
+            Some(_) => say!("{report} (passes but is listed as expected to fail)"),
+            None => say!("{report}"),
         }
         if arguments.verbose {
             for option in &report.ignored_options {
-                println!(
+                say!(
                     "  ignored header option `{}: {}` (line {})",
-                    option.key, option.value, option.line
+                    option.key,
+                    option.value,
+                    option.line
                 );
             }
             if !report.passed() {
                 for exchange in &report.exchanges {
-                    println!("  {exchange}");
+                    say!("  {exchange}");
                 }
             }
         }
     });
-    println!("{} passed, {} failed", summary.passed, summary.failed);
+    say!("{} passed, {} failed", summary.passed, summary.failed);
     if summary.unsupported > 0 || summary.expected > 0 {
         let keys: Vec<String> = summary
             .unsupported_keys
             .iter()
             .map(|(key, count)| format!("{key} ×{count}"))
             .collect();
-        println!(
+        say!(
             "of the failed: {} unsupported ({}), {} expected to fail",
             summary.unsupported,
             keys.join(", "),
@@ -101,7 +118,7 @@ fn main() -> ExitCode {
         );
     }
     for name in &summary.unexpected_passes {
-        println!("error: {name} passes but is listed as expected to fail");
+        say!("error: {name} passes but is listed as expected to fail");
     }
     if summary.clean() {
         ExitCode::SUCCESS

@@ -178,6 +178,15 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
         crate::xfr::serve::TransferService::new(settings.clone(), journals.clone())
             .with_secondaries(secondaries.clone()),
     );
+    if settings.is_active() {
+        // Each transferable zone's AXFR is packed once, before the first query is answered.
+        let (service, served) = (service.clone(), catalog.current());
+        if let Err(error) =
+            tokio::task::spawn_blocking(move || service.prepare(served.zones())).await
+        {
+            tracing::error!("packing zones for transfers failed: {error}");
+        }
+    }
     // At start every secondary hears of the serial we serve (NSD and Knot notify at startup too).
     for zone in catalog.current().zones() {
         if let Some(soa) = zone.soa.records.first() {
@@ -192,15 +201,11 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
         AuthorityHandler::new(catalog.clone())
             .with_rate_limit(options.rate_limit)
             .with_identity(options.identity)
-            .with_transfers(service),
+            .with_transfers(service.clone()),
     );
-    let reload = |catalog: Arc<SharedCatalog>, journals: Arc<crate::xfr::Journals>| {
-        move || {
-            let old = catalog.current();
-            let report = catalog.reload();
-            let changed = journals.record_reload(&old, &catalog.current());
-            (report, changed)
-        }
+    // A new zone version is served together with its journal entry and its packed transfer.
+    let reload = |catalog: Arc<SharedCatalog>, service: Arc<crate::xfr::serve::TransferService>| {
+        move || crate::xfr::publish::reload_for_transfers(&catalog, &service)
     };
     let announce = |changed: Vec<Arc<crate::zone::prepared::Zone>>| {
         for zone in changed {
@@ -235,7 +240,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
         tokio::select! {
             _ = refresh.tick() => {
                 if crate::dnssec::needs_refresh(&catalog.current(), crate::dnssec::unix_now()) {
-                    match tokio::task::spawn_blocking(reload(catalog.clone(), journals.clone())).await {
+                    match tokio::task::spawn_blocking(reload(catalog.clone(), service.clone())).await {
                         Ok((report, changed)) => {
                             log_report(&report);
                             announce(changed);
@@ -247,7 +252,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
             }
             _ = hangup.recv() => {
                 // Zone files are read on a blocking thread so queries keep flowing meanwhile.
-                match tokio::task::spawn_blocking(reload(catalog.clone(), journals.clone())).await {
+                match tokio::task::spawn_blocking(reload(catalog.clone(), service.clone())).await {
                     Ok((report, changed)) => {
                         log_report(&report);
                         announce(changed);

@@ -83,6 +83,14 @@ impl SharedCatalog {
     /// current catalog until the new one is swapped in whole. Zones whose file fails keep their
     /// last good data.
     pub fn reload(&self) -> ReloadReport {
+        self.reload_with(|_, _| {})
+    }
+
+    /// `reload`, with `before_publish(served, next)` called once the new catalog is built and
+    /// before it is served (the served one still answers meanwhile): what must be ready when a
+    /// zone version is first seen (its journal entry, its packed transfer) is made there. `next`
+    /// holds the zones from files only (secondary zones are carried over at the swap).
+    pub fn reload_with(&self, before_publish: impl FnOnce(&Catalog, &Catalog)) -> ReloadReport {
         let mut built_from = self.lock_built_from();
         let previous = self.current();
         let now = crate::dnssec::unix_now();
@@ -114,6 +122,7 @@ impl SharedCatalog {
             }
         }
         let next = Catalog::with_not_loaded(zones, not_loaded);
+        before_publish(&previous, &next);
         // Secondary zones come from transfers, not files: the reload keeps them as they are now.
         self.replace(|current| {
             crate::catalog::secondary::keep_secondaries(next, current, &self.sources)

@@ -197,14 +197,22 @@ impl Journal {
         self.differences.back().map(Difference::to_serial)
     }
 
-    /// The differences from `serial` to `current`, if the journal holds the whole way.
+    /// The differences from `serial` to `current`, if the journal holds the whole way. The
+    /// journal may already go further (a reload journals its difference just before it serves
+    /// the new version): the way stops at `current`.
     pub fn since(&self, serial: u32, current: u32) -> Option<Vec<&Difference>> {
         let start = self
             .differences
             .iter()
             .position(|difference| difference.from_serial() == serial)?;
-        let path: Vec<&Difference> = self.differences.iter().skip(start).collect();
-        (path.last()?.to_serial() == current).then_some(path)
+        let mut path = Vec::new();
+        for difference in self.differences.iter().skip(start) {
+            path.push(difference);
+            if difference.to_serial() == current {
+                return Some(path);
+            }
+        }
+        None
     }
 
     /// Reads a journal written by `save`; `None` for a missing, foreign or damaged file (the
@@ -389,6 +397,20 @@ mod tests {
         assert_eq!(journal.since(2, 3).map(|path| path.len()), Some(1));
         assert!(journal.since(0, 3).is_none());
         assert!(journal.since(1, 4).is_none());
+    }
+
+    #[test]
+    fn a_journal_ahead_of_the_served_version_still_leads_to_it() {
+        // A reload journals 3 → 4 just before it serves serial 4; a request still answered
+        // from the version with serial 3 gets the way to 3, not the whole zone.
+        let mut journal = Journal::default();
+        journal.push(step(1, 2));
+        journal.push(step(2, 3));
+        journal.push(step(3, 4));
+        let path = journal.since(1, 3).unwrap();
+        assert_eq!(path.len(), 2);
+        assert_eq!(path.last().map(|last| last.to_serial()), Some(3));
+        assert_eq!(journal.since(2, 4).map(|path| path.len()), Some(2));
     }
 
     #[test]

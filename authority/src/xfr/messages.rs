@@ -68,7 +68,7 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
                 }
             }
             if self.first {
-                if let Err(error) = self.question.emit(&mut encoder) {
+                if let Err(error) = emit_question(&mut encoder, &self.question) {
                     return Some(Err(failed(error)));
                 }
             }
@@ -99,6 +99,30 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
         self.first = false;
         Some(Ok(bytes))
     }
+}
+
+/// The question as written in a transfer's first message: its name in plain labels, never
+/// remembered as a compression target, so nothing in the message points into it and the question
+/// of a packed transfer can be replaced by the asked one (same name, other case) afterwards.
+fn emit_question(
+    encoder: &mut BinEncoder<'_>,
+    question: &Query,
+) -> Result<(), hickory_proto::ProtoError> {
+    for label in question.name().iter() {
+        encoder.emit_character_data(label)?;
+    }
+    encoder.emit(0)?;
+    question.query_type().emit(encoder)?;
+    question.query_class().emit(encoder)
+}
+
+/// The octets `emit_question` writes, alone.
+pub fn question_bytes(question: &Query) -> Result<Vec<u8>, PackError> {
+    let mut bytes = Vec::with_capacity(question.name().len() + 6);
+    let mut encoder = BinEncoder::new(&mut bytes);
+    emit_question(&mut encoder, question)
+        .map_err(|error| PackError::Encoding(error.to_string()))?;
+    Ok(bytes)
 }
 
 /// Where each name suffix written in the current message starts, for compression pointers.

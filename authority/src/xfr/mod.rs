@@ -3,12 +3,14 @@
 //! Off unless configured.
 //!
 //! ```text
-//! load / SIGHUP ─ serial.rs (file serial, or policy; never backwards) ─ sign ─ catalog swap
-//!                       └─ journal.rs: Difference(old zone, new zone) → Journal (bounded, state dir)
-//!                       └─ notify.rs: NOTIFY each secondary, retried, bounded
+//! load / SIGHUP ─ serial.rs (file serial, or policy; never backwards) ─ sign ─ publish.rs, before
+//!                       │ the catalog swap:
+//!                       ├─ journal.rs: Difference(old zone, new zone) → Journal (bounded, state dir)
+//!                       ├─ packed.rs: the whole zone packed once (order.rs: canonical names;
+//!                       │    messages.rs: SOA, records, SOA in 16 KiB messages)
+//!                       └─ after the swap, notify.rs: NOTIFY each secondary, retried, bounded
 //! TCP/UDP request ─ serve.rs: is_transfer_request? ─ tsig.rs check ─ zone ─ acl.rs
-//!        ├─ AXFR (TCP): order.rs (canonical names, once a zone) ─ messages.rs packs SOA, records,
-//!        │    SOA ─ tsig.rs signs each ─ listener
+//!        ├─ AXFR (TCP): packed.rs messages, ID and question patched ─ tsig.rs signs each ─ listener
 //!        ├─ IXFR: journal since the client's serial, else the whole zone; UDP: the SOA alone
 //!        └─ signed plain query: the normal answer, signed
 //! NOTIFY for a secondary zone ─ secondary/notify_in.rs ─ refresh task: secondary/ pulls, swaps in
@@ -19,6 +21,8 @@ pub mod journal;
 pub mod messages;
 pub mod notify;
 pub mod order;
+pub mod packed;
+pub mod publish;
 pub mod secondary;
 pub mod serial;
 pub mod serve;

@@ -1,82 +1,20 @@
 //! The order an AXFR sends a zone in: names in canonical DNS order (RFC 4034 §6.1), each name's
-//! RRsets together, as NSD and Knot send; worked out once per zone version and kept.
+//! RRsets together, as NSD and Knot send (packed.rs packs it once per zone version).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
-
-use hickory_proto::rr::{LowerName, Name, Record, RecordType};
+use hickory_proto::rr::{Name, Record, RecordType};
 
 use crate::xfr::journal::nsec3_sets;
 use crate::zone::prepared::{Zone, ZoneNode};
 
-/// The canonical order of each served zone's names, kept as positions in the zone's node table
-/// (4 octets a name, nothing of the zone's data), so a zone swapped out by a reload is not held.
-/// One entry per zone origin: bounded by the catalog.
-#[derive(Debug, Default)]
-pub struct TransferOrders {
-    zones: Mutex<HashMap<LowerName, Arc<ZoneOrder>>>,
-}
-
-/// The order of one zone version; `positions` is filled by the first transfer that needs it.
-#[derive(Debug)]
-struct ZoneOrder {
-    zone: Weak<Zone>,
-    positions: OnceLock<Vec<u32>>,
-}
-
-impl TransferOrders {
-    /// The zone's nodes in canonical name order. The sort runs once per zone version (at its first
-    /// transfer); later transfers of the same version only look the positions up.
-    pub fn sorted_nodes<'zone>(&self, zone: &'zone Arc<Zone>) -> Vec<&'zone ZoneNode> {
-        let order = self.entry(zone);
-        let positions = order.positions.get_or_init(|| canonical_positions(zone));
-        let nodes: Vec<&ZoneNode> = zone.nodes.values().collect();
-        if positions.len() != nodes.len() {
-            // Cannot happen (the zone behind an Arc never changes); every name is still sent.
-            return nodes;
-        }
-        positions
-            .iter()
-            .filter_map(|&position| nodes.get(position as usize).copied())
-            .collect()
-    }
-
-    fn entry(&self, zone: &Arc<Zone>) -> Arc<ZoneOrder> {
-        let mut zones = self
-            .zones
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Versions no longer served are forgotten (their Weak keeps only the Zone's allocation).
-        zones.retain(|_, order| order.zone.strong_count() > 0);
-        let key = LowerName::new(&zone.origin);
-        if let Some(order) = zones.get(&key) {
-            if std::ptr::eq(order.zone.as_ptr(), Arc::as_ptr(zone)) {
-                return order.clone();
-            }
-        }
-        let order = Arc::new(ZoneOrder {
-            zone: Arc::downgrade(zone),
-            positions: OnceLock::new(),
-        });
-        zones.insert(key, order.clone());
-        order
-    }
-}
-
-/// Positions in `zone.nodes`' iteration order, sorted by the names' canonical order.
-fn canonical_positions(zone: &Zone) -> Vec<u32> {
-    let mut keyed: Vec<(Vec<u8>, u32)> = Vec::with_capacity(zone.nodes.len());
-    for (position, name) in zone.nodes.keys().enumerate() {
-        let Ok(position) = u32::try_from(position) else {
-            // More names than any zone the memory limit admits: the table's own order.
-            return (0..zone.nodes.len())
-                .filter_map(|p| u32::try_from(p).ok())
-                .collect();
-        };
-        keyed.push((canonical_key(name), position));
-    }
-    keyed.sort_unstable();
-    keyed.into_iter().map(|(_, position)| position).collect()
+/// The zone's nodes in canonical name order (RFC 4034 §6.1).
+pub fn canonical_nodes(zone: &Zone) -> Vec<&ZoneNode> {
+    let mut keyed: Vec<(Vec<u8>, &ZoneNode)> = zone
+        .nodes
+        .iter()
+        .map(|(name, node)| (canonical_key(name), node))
+        .collect();
+    keyed.sort_unstable_by(|left, right| left.0.cmp(&right.0));
+    keyed.into_iter().map(|(_, node)| node).collect()
 }
 
 /// A byte string whose plain ordering is the canonical DNS order of names (RFC 4034 §6.1): labels
@@ -177,7 +115,7 @@ mod tests {
     }
 
     /// A zone of `names` names with an A and a TXT RRset each, some with children, one delegation.
-    fn zone(names: usize) -> Arc<Zone> {
+    fn zone(names: usize) -> Zone {
         let mut text = String::from(
             "'':\n  - type: NS\n    value: ns1.example.test.\n  - type: MX\n    value:\n      preference: 10\n      exchange: mail.example.test.\nns1:\n  type: A\n  value: 192.0.2.1\nsub:\n  type: NS\n  value: ns.sub.example.test.\nns.sub:\n  type: A\n  value: 192.0.2.2\n",
         );
@@ -196,14 +134,13 @@ mod tests {
         let origin = Name::from_ascii("example.test.").unwrap();
         let read =
             read_zone_text(&text, std::path::Path::new("example.test.yaml"), &origin).unwrap();
-        Arc::new(build_zone(read).unwrap())
+        build_zone(read).unwrap()
     }
 
     /// The records of an AXFR of `zone`, as packed into messages and decoded back.
-    fn transferred(zone: &Arc<Zone>, orders: &TransferOrders) -> (Vec<Record>, usize) {
+    fn transferred(zone: &Zone) -> (Vec<Record>, usize) {
         let question = Query::query(zone.origin.clone(), RecordType::AXFR);
-        let mut packer =
-            TransferPacker::new(1, question, whole_zone(zone, orders.sorted_nodes(zone)));
+        let mut packer = TransferPacker::new(1, question, whole_zone(zone, canonical_nodes(zone)));
         let mut records = Vec::new();
         let mut messages = 0;
         while let Some(bytes) = packer.next_message() {
@@ -216,8 +153,7 @@ mod tests {
     #[test]
     fn an_axfr_sends_names_in_canonical_order_with_rrsets_together() {
         let zone = zone(500);
-        let orders = TransferOrders::default();
-        let (records, _) = transferred(&zone, &orders);
+        let (records, _) = transferred(&zone);
         // RFC 5936 §2.2: the SOA first and last, and only there.
         assert_eq!(
             records.first().map(Record::record_type),
@@ -271,26 +207,9 @@ mod tests {
     }
 
     #[test]
-    fn the_order_is_made_once_per_zone_version() {
-        let first = zone(20);
-        let orders = TransferOrders::default();
-        let (once, _) = transferred(&first, &orders);
-        let (again, _) = transferred(&first, &orders);
-        assert_eq!(once, again);
-        let entry = orders.entry(&first);
-        assert!(entry.positions.get().is_some());
-        // A new version of the zone gets its own order; the old one is forgotten once dropped.
-        let second = zone(30);
-        drop(first);
-        let (records, _) = transferred(&second, &orders);
-        assert_eq!(records.len(), second.record_count + 2);
-        assert_eq!(orders.zones.lock().unwrap().len(), 1);
-    }
-
-    #[test]
     fn a_transfer_message_holds_many_records_because_names_are_compressed() {
         let zone = zone(3000);
-        let (records, messages) = transferred(&zone, &TransferOrders::default());
+        let (records, messages) = transferred(&zone);
         // Uncompressed, an A record here takes ~37 octets and a TXT ~35; compressed against the
         // previous record's owner, 16 and ~19. 16 KiB messages then hold over 700 records each.
         assert!(

@@ -13,7 +13,8 @@ use crate::limits::{MAX_CONCURRENT_TRANSFERS_OUT, MAX_MESSAGES_PER_TRANSFER};
 use crate::listen::Protocol;
 use crate::xfr::journal::{serial_after, zone_serial, Difference};
 use crate::xfr::messages::{single_answer, TransferPacker};
-use crate::xfr::order::{whole_zone, TransferOrders};
+use crate::xfr::order::{canonical_nodes, whole_zone};
+use crate::xfr::packed::{PackedZone, PackedZones};
 use crate::xfr::secondary::SecondaryZones;
 use crate::xfr::tsig::{
     append_tsig, check_request, now_seconds, unsigned_error_record, RequestSignature,
@@ -84,8 +85,8 @@ pub struct TransferService {
     pub settings: Arc<TransferSettings>,
     pub journals: Arc<Journals>,
     slots: Arc<Semaphore>,
-    /// Each zone's canonical name order, made at its first transfer.
-    orders: Arc<TransferOrders>,
+    /// Each zone version's whole-zone transfer, packed once.
+    packed: Arc<PackedZones>,
     /// Our secondary zones: NOTIFYs for them are answered here.
     secondaries: Option<Arc<SecondaryZones>>,
 }
@@ -96,7 +97,7 @@ impl TransferService {
             settings,
             journals,
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT_TRANSFERS_OUT)),
-            orders: Arc::new(TransferOrders::default()),
+            packed: Arc::new(PackedZones::default()),
             secondaries: None,
         }
     }
@@ -107,6 +108,21 @@ impl TransferService {
             self.secondaries = Some(secondaries);
         }
         self
+    }
+
+    /// Packs the whole-zone transfer of each of `zones` that may be transferred, so no
+    /// transfer waits for it: called on a blocking thread before the catalog is served.
+    pub fn prepare<'zone>(&self, zones: impl IntoIterator<Item = &'zone Arc<Zone>>) {
+        for zone in zones {
+            if !self.settings.acl_for(&zone.origin).is_empty() {
+                self.packed.prepare(zone);
+            }
+        }
+    }
+
+    /// Whether `zone`'s whole-zone transfer is packed already.
+    pub fn packed_ready(&self, zone: &Arc<Zone>) -> bool {
+        self.packed.is_packed(zone)
     }
 
     /// Whether there is anything for this module to answer.
@@ -293,7 +309,7 @@ impl TransferService {
             signer,
             plan,
             client,
-            orders: self.orders.clone(),
+            packed: self.packed.clone(),
             _permit: permit,
         }))
     }
@@ -314,7 +330,7 @@ pub struct Transfer {
     signer: Option<ResponseSigner>,
     plan: Plan,
     client: IpAddr,
-    orders: Arc<TransferOrders>,
+    packed: Arc<PackedZones>,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -338,7 +354,7 @@ impl Transfer {
             mut signer,
             plan,
             client,
-            orders,
+            packed,
             _permit,
         } = self;
         let started = std::time::Instant::now();
@@ -350,8 +366,13 @@ impl Transfer {
         };
         let (kind, messages, records) = match &plan {
             Plan::Whole(zone) => {
-                let records = whole_zone(zone, orders.sorted_nodes(zone));
-                let (messages, records) = packing.send_all(sender, records);
+                let entry = packed.entry(zone);
+                let (messages, records) = match entry.packed(zone) {
+                    Ok(packed) if packing.fits(packed) => packing.send_packed(sender, packed),
+                    // Not packable ahead (one record too large: the packer says so and the
+                    // transfer fails as it would), or a question of another length: afresh.
+                    _ => packing.send_all(sender, whole_zone(zone, canonical_nodes(zone))),
+                };
                 ("AXFR", messages, records)
             }
             Plan::Differences(current, differences) => {
@@ -385,6 +406,51 @@ struct Packing<'transfer> {
 }
 
 impl Packing<'_> {
+    /// Whether `packed`'s messages can answer this question (they always can for a question
+    /// naming the apex, whatever its case).
+    fn fits(&self, packed: &PackedZone) -> bool {
+        packed.message(0, self.id, self.question).is_some()
+    }
+
+    /// Sends a packed transfer, each message signed if asked; returns (messages, records) sent.
+    fn send_packed(
+        &mut self,
+        sender: &mpsc::Sender<Vec<u8>>,
+        packed: &PackedZone,
+    ) -> (usize, usize) {
+        let mut messages = 0;
+        for index in 0..packed.len() {
+            let Some(bytes) = packed.message(index, self.id, self.question) else {
+                break;
+            };
+            if !self.deliver(sender, bytes, &mut messages) {
+                break;
+            }
+        }
+        let records = if messages == packed.len() {
+            packed.records()
+        } else {
+            0
+        };
+        (messages, records)
+    }
+
+    /// Signs (if asked) and sends one message; false once the transfer must stop.
+    fn deliver(
+        &mut self,
+        sender: &mpsc::Sender<Vec<u8>>,
+        mut bytes: Vec<u8>,
+        messages: &mut usize,
+    ) -> bool {
+        if let Some(signer) = self.signer.as_mut() {
+            if signer.sign(&mut bytes).is_err() {
+                return false;
+            }
+        }
+        *messages += 1;
+        *messages <= MAX_MESSAGES_PER_TRANSFER && sender.blocking_send(bytes).is_ok()
+    }
+
     /// Packs, signs and sends; returns (messages, records) sent.
     fn send_all<'records>(
         &mut self,
@@ -396,7 +462,7 @@ impl Packing<'_> {
         let mut packer = TransferPacker::new(self.id, self.question.clone(), counting);
         let mut messages = 0;
         while let Some(message) = packer.next_message() {
-            let mut bytes = match message {
+            let bytes = match message {
                 Ok(bytes) => bytes,
                 Err(error) => {
                     tracing::error!(client = %self.client, %error, "transfer aborted");
@@ -411,13 +477,7 @@ impl Packing<'_> {
                     break;
                 }
             };
-            if let Some(signer) = self.signer.as_mut() {
-                if signer.sign(&mut bytes).is_err() {
-                    break;
-                }
-            }
-            messages += 1;
-            if messages > MAX_MESSAGES_PER_TRANSFER || sender.blocking_send(bytes).is_err() {
+            if !self.deliver(sender, bytes, &mut messages) {
                 break;
             }
         }

@@ -81,9 +81,7 @@ mod tests {
                 // Read before the catalog: once the reload is done, this look is the last.
                 let finished = done.load(Ordering::Acquire);
                 let served = catalog.current();
-                let Some(zone) = served.zone(&origin) else {
-                    return None;
-                };
+                let zone = served.zone(&origin)?;
                 if zone_serial(zone) == 2 {
                     let journaled = service.journals.since(&origin, 1, 2).is_some();
                     let packed = service.packed_ready(zone);

@@ -13,5 +13,6 @@
 pub mod check;
 pub mod fingerprint;
 pub mod reload;
+pub mod retire;
 pub mod secondary;
 pub mod zones;

@@ -127,6 +127,9 @@ impl SharedCatalog {
         self.replace(|current| {
             crate::catalog::secondary::keep_secondaries(next, current, &self.sources)
         });
+        // The replaced zones are freed off this path: what follows a reload (NOTIFY) need not
+        // wait seconds for a big zone's memory to be given back.
+        crate::catalog::retire::retire(previous);
         report
     }
 
@@ -138,7 +141,9 @@ impl SharedCatalog {
             Err(poisoned) => poisoned.into_inner(),
         };
         let next = Arc::new(change(&guard));
-        *guard = next;
+        let replaced = std::mem::replace(&mut *guard, next);
+        drop(guard);
+        crate::catalog::retire::retire(replaced);
     }
     /// One source's part of a reload. `fingerprint` describes `served` (when both are present)
     /// and is updated to describe what is served after this reload.

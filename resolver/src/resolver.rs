@@ -144,6 +144,7 @@ impl Resolver {
         self.count_validation(resolution.verdict.security);
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
+        let secure = resolution.verdict.security == Security::Secure;
         let mut response = build_response(request, resolution);
         if stale {
             mark_stale(&mut response);
@@ -152,7 +153,7 @@ impl Resolver {
             // The walk's final reply first, so its NS set and addresses are in the cache.
             self.store_deferred();
         }
-        self.add_optional_sections(&mut response, stale);
+        self.add_optional_sections(&mut response, stale, secure);
         response
     }
 
@@ -183,8 +184,9 @@ impl Resolver {
         let resolution = self.lookup_cached(question.name(), question.query_type(), dnssec_ok)?;
         self.prefetch_if_due(question.name(), question.query_type());
         self.count_validation(resolution.verdict.security);
+        let secure = resolution.verdict.security == Security::Secure;
         let mut response = build_response(request, resolution);
-        self.add_optional_sections(&mut response, false);
+        self.add_optional_sections(&mut response, false, secure);
         Some(response)
     }
 

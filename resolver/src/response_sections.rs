@@ -4,7 +4,7 @@
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::cache::{Freshness, Trust};
+use crate::cache::{CachedSet, Freshness, Trust};
 use crate::resolver::Resolver;
 
 impl Resolver {
@@ -14,8 +14,9 @@ impl Resolver {
     /// the zone's NS set in authority and the addresses of the NS targets in additional. Only
     /// what the cache holds is added (scrubbed data, TTLs counted down); nothing is fetched.
     /// A `stale` answer (RFC 8767) takes expired sets too, shown with serve-expired-reply-ttl,
-    /// as Unbound repeats the whole stored message.
-    pub(crate) fn add_optional_sections(&self, response: &mut Message, stale: bool) {
+    /// as Unbound repeats the whole stored message. Beside a `secure` answer only secure sets
+    /// are added (Unbound `val_check_nonsecure`).
+    pub(crate) fn add_optional_sections(&self, response: &mut Message, stale: bool, secure: bool) {
         let Some(question) = response.queries.first() else {
             return;
         };
@@ -29,6 +30,11 @@ impl Resolver {
         if !positive || (self.config.minimal_responses && qtype != RecordType::NS) {
             return;
         }
+        // RFC 4035 §3.2.1: a DO client gets the RRSIGs of what is added, as of the answer.
+        let with_signatures = response
+            .edns
+            .as_ref()
+            .is_some_and(|edns| edns.flags().dnssec_ok);
         let now = self.clock.now();
         let freshness = if stale {
             Freshness::AllowStale
@@ -43,13 +49,21 @@ impl Resolver {
                 .unwrap_or_else(|| question.name().clone());
             let zone_ns = self.closest_ns_set(&owner, now, freshness);
             // The zone's NS set is not repeated when it is the answer itself.
-            let in_answer = zone_ns.first().is_some_and(|first| {
+            let in_answer = zone_ns.records.first().is_some_and(|first| {
                 response.answers.iter().any(|record| {
                     record.record_type() == RecordType::NS && record.name == first.name
                 })
             });
+            if secure && !zone_ns.records.is_empty() && !zone_ns.validation.is_secure() {
+                // Unbound `val_check_nonsecure`: beside a secure answer, an NS set that is not
+                // secure makes the response minimal (no authority, no additional).
+                return;
+            }
             if !in_answer {
-                response.authorities = zone_ns;
+                response.authorities = zone_ns.records;
+                if with_signatures {
+                    response.authorities.extend(zone_ns.signatures);
+                }
             }
         }
         let targets: Vec<Name> = response
@@ -64,11 +78,27 @@ impl Resolver {
         let mut additionals: Vec<Record> = Vec::new();
         for target in &targets {
             for family in [RecordType::A, RecordType::AAAA] {
-                let records = self
-                    .cache
-                    .get_rrset_with(target, family, DNSClass::IN, Trust::Glue, now, freshness)
-                    .unwrap_or_default();
-                for record in records {
+                let Some(set) = self.cache.get_set_with(
+                    target,
+                    family,
+                    DNSClass::IN,
+                    Trust::Glue,
+                    now,
+                    freshness,
+                ) else {
+                    continue;
+                };
+                // Unbound `val-clean-additional`: a secure answer carries no addresses that
+                // are not secure themselves (glue of an unsigned child, unsigned data).
+                if secure && !set.validation.is_secure() {
+                    continue;
+                }
+                let signatures = if with_signatures {
+                    set.signatures
+                } else {
+                    Vec::new()
+                };
+                for record in set.records.into_iter().chain(signatures) {
                     if !additionals.contains(&record) {
                         additionals.push(record);
                     }
@@ -89,16 +119,17 @@ impl Resolver {
         }
     }
 
-    /// The cached NS set of the closest zone holding `name` (the name itself first).
+    /// The cached NS set of the closest zone holding `name` (the name itself first), with its
+    /// RRSIGs and state; empty when none is cached.
     fn closest_ns_set(
         &self,
         name: &Name,
         now: std::time::Duration,
         freshness: Freshness,
-    ) -> Vec<Record> {
+    ) -> CachedSet {
         let mut candidate = name.clone();
         loop {
-            if let Some(records) = self.cache.get_rrset_with(
+            if let Some(set) = self.cache.get_set_with(
                 &candidate,
                 RecordType::NS,
                 DNSClass::IN,
@@ -106,10 +137,14 @@ impl Resolver {
                 now,
                 freshness,
             ) {
-                return records;
+                return set;
             }
             if candidate.is_root() {
-                return Vec::new();
+                return CachedSet {
+                    records: Vec::new(),
+                    signatures: Vec::new(),
+                    validation: crate::cache::Validation::UNCHECKED,
+                };
             }
             candidate = candidate.base_name();
         }

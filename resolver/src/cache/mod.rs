@@ -270,6 +270,13 @@ impl RecordCache {
         let Ok(entry) = WireEntry::rrset(records, now, ttl, trust, validation) else {
             return false;
         };
+        // Unbound's `rrsetdata_equal` counts the RRSIGs too: the same records now with their
+        // signatures (an answer's authority NS set after the referral's unsigned one) are news.
+        key.set_kind(EntryKind::Signatures, record_type);
+        let signatures_before = self
+            .live(&key, now)
+            .map_or(0, |signatures| signatures.count());
+        key.set_kind(EntryKind::RrSet, record_type);
         let replacement = match existing.filter(|existing| existing.trust() == trust) {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
             // keeping the entry keeps its TTL counting down, as the first answer set it.
@@ -278,6 +285,7 @@ impl RecordCache {
             Some(existing)
                 if existing.same_rdata(&entry)
                     && existing.validation() == validation
+                    && signatures_before == signatures.len()
                     && !(self.expiry.prefetch && in_last_tenth(&existing, now)) =>
             {
                 None
@@ -410,6 +418,30 @@ impl RecordCache {
             freshness,
         )
         .map(|set| set.records)
+    }
+
+    /// `get_rrset_with` with the RRSIGs and the validation state (a response's optional
+    /// sections: a DO client gets the signatures, a secure answer only secure additions).
+    pub fn get_set_with(
+        &self,
+        name: &Name,
+        record_type: RecordType,
+        class: DNSClass,
+        minimum_trust: Trust,
+        now: Duration,
+        freshness: Freshness,
+    ) -> Option<CachedSet> {
+        let mut key = Self::key(name, record_type, class, EntryKind::RrSet)?;
+        self.cached_set_under(
+            &mut key,
+            name,
+            record_type,
+            class,
+            minimum_trust,
+            true,
+            now,
+            freshness,
+        )
     }
 
     /// `get_rrset` with the RRSIGs and the validation state (the validator's own lookups:
@@ -803,6 +835,46 @@ mod tests {
                 Duration::from_secs(5)
             )
             .is_none());
+    }
+
+    #[test]
+    fn the_same_records_now_with_their_rrsigs_replace_the_unsigned_entry() {
+        use hickory_proto::dnssec::rdata::{sig::SigInput, DNSSECRData, RRSIG};
+        use hickory_proto::dnssec::Algorithm;
+        use hickory_proto::rr::SerialNumber;
+        let cache = RecordCache::new(100, policy());
+        let records = [a_record("ns.example.", 300, 1)];
+        let input = SigInput {
+            type_covered: RecordType::A,
+            algorithm: Algorithm::ECDSAP256SHA256,
+            num_labels: 2,
+            original_ttl: 300,
+            sig_expiration: SerialNumber::new(2),
+            sig_inception: SerialNumber::new(1),
+            key_tag: 1,
+            signer_name: name("example."),
+        };
+        let signature = Record::from_rdata(
+            name("ns.example."),
+            300,
+            RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(input, vec![1; 64]))),
+        );
+        let now = Duration::from_secs(10);
+        let unchecked = Validation::UNCHECKED;
+        assert!(cache.insert_validated(&records, &[], Trust::Glue, unchecked, None, now));
+        // Unchanged: the entry stays as the first copy stored it.
+        assert!(!cache.insert_validated(&records, &[], Trust::Glue, unchecked, None, now));
+        assert!(cache.insert_validated(&records, &[&signature], Trust::Glue, unchecked, None, now));
+        let set = cache
+            .get_set(
+                &name("ns.example."),
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                now,
+            )
+            .unwrap();
+        assert_eq!(set.signatures, vec![signature]);
     }
 
     #[test]

@@ -320,6 +320,13 @@ impl Resolver {
         if matches!(result, WalkResult::Answer(_)) && states.is_empty() {
             return verdict.worst(Verdict::insecure());
         }
+        if matches!(result, WalkResult::Answer(_))
+            && !self.config.minimal_responses
+            && verdict.security == crate::dnssec::Security::Secure
+        {
+            self.check_optional_sections(reply, budget, depth, ancestors, states)
+                .await;
+        }
         let end = chain_end(reply, qname);
         if matches!(result, WalkResult::CName { .. }) {
             self.keep_delegation_denials(reply, &end, &final_reply.zone);
@@ -355,6 +362,49 @@ impl Resolver {
                 verdict.worst(proof_verdict(proof, &end, unproved))
             }
             _ => verdict,
+        }
+    }
+
+    /// Unbound `validate_msg_signatures`: beside a secure answer, the authority section's NS
+    /// set and the signed RRsets of the additional section are checked too, so that the cache
+    /// knows which of them a secure response may repeat (`response_sections.rs`). Their state
+    /// never changes the answer's; unsigned additional data stays unchecked. Only with
+    /// minimal responses off: otherwise no response shows them.
+    async fn check_optional_sections(
+        &self,
+        reply: &Message,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+        states: &mut Vec<RrsetState>,
+    ) {
+        let authority = rrsets(&reply.authorities)
+            .into_iter()
+            .filter(|rrset| {
+                rrset
+                    .first()
+                    .is_some_and(|first| first.record_type() == RecordType::NS)
+            })
+            .map(|rrset| (rrset, &reply.authorities));
+        let additional = rrsets(&reply.additionals)
+            .into_iter()
+            .filter(|rrset| {
+                rrset.first().is_some_and(|first| {
+                    !signatures_for(&reply.additionals, &first.name, first.record_type()).is_empty()
+                })
+            })
+            .map(|rrset| (rrset, &reply.additionals));
+        for (rrset, section) in authority.chain(additional) {
+            let Some(first) = rrset.first() else { continue };
+            let (rrset_verdict, verified) = self
+                .check_rrset(&rrset, section, budget, depth, ancestors)
+                .await;
+            states.push(RrsetState {
+                owner: first.name.clone(),
+                record_type: first.record_type(),
+                validation: Validation::of(&rrset_verdict),
+                ttl_cap: verified.as_ref().map(|verified| verified.ttl),
+            });
         }
     }
 

@@ -21,6 +21,7 @@ mod resolutions;
 mod response_sections;
 mod serve_expired;
 mod signed_network;
+mod signed_response_sections;
 mod spoofing;
 mod unusable_addresses;
 mod validation_bounds;

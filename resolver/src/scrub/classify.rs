@@ -28,6 +28,13 @@ pub enum ReplyClass {
     Throwaway,
 }
 
+/// Whether a CNAME at the question name is followed: not when the CNAME itself is asked for,
+/// nor for ANY, whose answer is every RRset at the name, a CNAME among them (Unbound
+/// `response_type_from_cache`: an ANY reply is an answer; val_any_cname).
+pub fn follows_chain(qtype: RecordType) -> bool {
+    !matches!(qtype, RecordType::CNAME | RecordType::ANY)
+}
+
 /// Follows the CNAME chain in `answers` from `qname`; returns the final name (equal to `qname`
 /// if there is no chain). Bounded by the number of answer records.
 pub fn chain_end(reply: &Message, qname: &Name) -> Name {
@@ -92,7 +99,7 @@ fn classify_content(
         ResponseCode::NoError => {}
         ResponseCode::NXDomain => {
             let end = chain_end(reply, qname);
-            if end != *qname && qtype != RecordType::CNAME {
+            if end != *qname && follows_chain(qtype) {
                 return ReplyClass::CName { target: end };
             }
             return ReplyClass::NxDomain;
@@ -123,7 +130,7 @@ fn classify_content(
             }
         }
     }
-    let (end, looped) = if qtype == RecordType::CNAME {
+    let (end, looped) = if !follows_chain(qtype) {
         (qname.clone(), false)
     } else {
         chain_walk(reply, qname)
@@ -215,6 +222,24 @@ mod tests {
             3600,
             RData::SOA(SOA::new(name(owner), name(owner), 1, 1, 1, 1, 300)),
         )
+    }
+
+    #[test]
+    fn any_reply_with_a_cname_at_the_name_is_an_answer_not_a_chain() {
+        let mut message = reply("www.example.com.", RecordType::ANY, true);
+        message.answers.push(Record::from_rdata(
+            name("www.example.com."),
+            3600,
+            RData::CNAME(CNAME(name("serf.example.com."))),
+        ));
+        let class = classify(
+            &message,
+            &name("www.example.com."),
+            RecordType::ANY,
+            &name("example.com."),
+            false,
+        );
+        assert_eq!(class, ReplyClass::Answer);
     }
 
     #[test]

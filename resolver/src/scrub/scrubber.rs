@@ -7,7 +7,7 @@ use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
-use crate::scrub::classify::is_strict_subdomain;
+use crate::scrub::classify::{follows_chain, is_strict_subdomain};
 
 /// Why a reply is not a reply to our query at all (anti-spoofing, RFC 5452 §9.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +146,10 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         let RData::CNAME(target) = &first.data else {
             break;
         };
+        if !follows_chain(qtype) {
+            // ANY: the CNAME is one of the name's RRsets, kept below with the others.
+            break;
+        }
         clean.answers.push((**first).clone());
         if chain_names.contains(&target.0) {
             break;
@@ -157,14 +161,22 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
         if record.name == current
             && wanted_type
-            && (record.record_type() != RecordType::DNAME || qtype == RecordType::DNAME)
+            && (record.record_type() != RecordType::DNAME
+                || matches!(qtype, RecordType::DNAME | RecordType::ANY))
             && !clean.answers.iter().any(|kept| kept == *record)
         {
             clean.answers.push((*record).clone());
         }
     }
 
-    keep_signatures(&mut clean.answers, &answers);
+    // An RRSIG belongs to the RRset it covers, whichever section it came in (Unbound's message
+    // parser joins them the same way; val_unalgo_anchor has them swapped between sections).
+    let signatures: Vec<&Record> = [&reply.answers, &reply.authorities, &reply.additionals]
+        .into_iter()
+        .flat_map(|section| section.iter().take(MAX_RECORDS_PER_SECTION))
+        .filter(|record| record.record_type() == RecordType::RRSIG && in_zone(record))
+        .collect();
+    keep_signatures(&mut clean.answers, &signatures);
 
     // Authority section: NS sets for the final name's ancestors inside the zone (delegations
     // or the zone's own NS), one SOA for the final name's zone, and the DNSSEC records the
@@ -237,13 +249,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
             .retain(|record| record.record_type() != RecordType::NS);
     }
 
-    let authority: Vec<&Record> = reply
-        .authorities
-        .iter()
-        .take(MAX_RECORDS_PER_SECTION)
-        .filter(|record| in_zone(record))
-        .collect();
-    keep_signatures(&mut clean.authorities, &authority);
+    keep_signatures(&mut clean.authorities, &signatures);
 
     // Additional section: addresses of the name servers named in the kept NS sets, and only
     // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed).
@@ -262,6 +268,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
             clean.additionals.push(record.clone());
         }
     }
+    keep_signatures(&mut clean.additionals, &signatures);
     clean
 }
 
@@ -376,6 +383,81 @@ pub(crate) mod tests {
             vec![
                 cname("www.example.com.", "web.example.com."),
                 a("web.example.com.", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_any_answer_keeps_the_cname_at_the_name_and_not_its_target() {
+        let query = Query::query(name("www.example.com."), RecordType::ANY);
+        let mut reply = reply_to(&query);
+        reply
+            .answers
+            .push(cname("www.example.com.", "serf.example.com."));
+        reply.answers.push(a("serf.example.com.", 1));
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(
+            clean.answers,
+            vec![cname("www.example.com.", "serf.example.com.")]
+        );
+    }
+
+    #[test]
+    fn an_any_answer_keeps_a_dname_at_the_name() {
+        use hickory_proto::rr::rdata::NULL;
+        use hickory_proto::serialize::binary::BinEncodable;
+        let query = Query::query(name("example.com."), RecordType::ANY);
+        let mut reply = reply_to(&query);
+        let target = name("example.net.").to_bytes().unwrap();
+        let dname = Record::from_rdata(
+            name("example.com."),
+            300,
+            RData::Unknown {
+                code: RecordType::DNAME,
+                rdata: NULL::with(target),
+            },
+        );
+        reply.answers.push(a("example.com.", 1));
+        reply.answers.push(dname.clone());
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(clean.answers, vec![a("example.com.", 1), dname]);
+    }
+
+    #[test]
+    fn an_rrsig_in_another_section_goes_with_the_rrset_it_covers() {
+        use hickory_proto::dnssec::rdata::{sig::SigInput, RRSIG};
+        use hickory_proto::dnssec::Algorithm;
+        use hickory_proto::rr::SerialNumber;
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        let rrsig = |owner: &str, covered: RecordType| {
+            let input = SigInput {
+                type_covered: covered,
+                algorithm: Algorithm::ECDSAP256SHA256,
+                num_labels: 3,
+                original_ttl: 300,
+                sig_expiration: SerialNumber::new(2),
+                sig_inception: SerialNumber::new(1),
+                key_tag: 1,
+                signer_name: name("example.com."),
+            };
+            Record::from_rdata(
+                name(owner),
+                300,
+                RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(input, vec![1; 64]))),
+            )
+        };
+        reply.answers.push(a("www.example.com.", 1));
+        reply.answers.push(rrsig("ns.example.com.", RecordType::A));
+        reply
+            .additionals
+            .push(rrsig("www.example.com.", RecordType::A));
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(
+            clean.answers,
+            vec![
+                a("www.example.com.", 1),
+                rrsig("www.example.com.", RecordType::A)
             ]
         );
     }

@@ -19,6 +19,7 @@
 //! the lab servers are not on port 53, set `upstream_port`.
 
 pub mod cache;
+mod cache_referral;
 pub mod clock;
 pub mod config;
 pub mod dig;

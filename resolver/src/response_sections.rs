@@ -75,8 +75,34 @@ impl Resolver {
                 _ => None,
             })
             .collect();
+        let additionals = self.addresses_of(&targets, secure, with_signatures, now, freshness);
+        response.additionals = additionals;
+        if stale {
+            let reply_ttl = self.config.serve_expired.reply_ttl;
+            for record in response
+                .authorities
+                .iter_mut()
+                .chain(response.additionals.iter_mut())
+                .filter(|record| record.ttl == 0)
+            {
+                record.ttl = reply_ttl;
+            }
+        }
+    }
+
+    /// The cached addresses of `targets` (name servers), their RRSIGs `with_signatures`. Unbound
+    /// `val-clean-additional`: beside a `secure` answer, no address that is not secure itself
+    /// (glue of an unsigned child, unsigned data).
+    pub(crate) fn addresses_of(
+        &self,
+        targets: &[Name],
+        secure: bool,
+        with_signatures: bool,
+        now: std::time::Duration,
+        freshness: Freshness,
+    ) -> Vec<Record> {
         let mut additionals: Vec<Record> = Vec::new();
-        for target in &targets {
+        for target in targets {
             for family in [RecordType::A, RecordType::AAAA] {
                 let Some(set) = self.cache.get_set_with(
                     target,
@@ -88,8 +114,6 @@ impl Resolver {
                 ) else {
                     continue;
                 };
-                // Unbound `val-clean-additional`: a secure answer carries no addresses that
-                // are not secure themselves (glue of an unsigned child, unsigned data).
                 if secure && !set.validation.is_secure() {
                     continue;
                 }
@@ -105,18 +129,7 @@ impl Resolver {
                 }
             }
         }
-        response.additionals = additionals;
-        if stale {
-            let reply_ttl = self.config.serve_expired.reply_ttl;
-            for record in response
-                .authorities
-                .iter_mut()
-                .chain(response.additionals.iter_mut())
-                .filter(|record| record.ttl == 0)
-            {
-                record.ttl = reply_ttl;
-            }
-        }
+        additionals
     }
 
     /// The cached NS set of the closest zone holding `name` (the name itself first), with its

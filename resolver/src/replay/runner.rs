@@ -268,7 +268,18 @@ async fn replay_steps(
                             id,
                             step: query_step,
                             response: Box::pin(async move {
-                                let mut response = resolver.resolve(&request).await;
+                                // RD=0 (every replayed client may snoop): the cache's answer
+                                // or referral; what it cannot answer is resolved, as Unbound
+                                // does when its cached delegation still needs validating.
+                                let from_cache = if request.metadata.recursion_desired {
+                                    None
+                                } else {
+                                    resolver.answer_without_recursion(&request)
+                                };
+                                let mut response = match from_cache {
+                                    Some(response) => response,
+                                    None => resolver.resolve(&request).await,
+                                };
                                 local.finish(&request, &mut response, true);
                                 as_received(&response, query_step)
                             }),

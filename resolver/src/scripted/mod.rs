@@ -12,6 +12,7 @@
 //! ```
 
 mod broken_servers;
+mod cache_referrals;
 mod configured_zones;
 mod dnssec_answers;
 mod ds_parent_side;

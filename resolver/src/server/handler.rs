@@ -338,8 +338,9 @@ impl<R: Resolve> ResolverHandler<R> {
     /// RD=0 (RFC 1035 §4.1.1: recursion not desired), which from a resolver only reads its
     /// cache: REFUSED unless the client may snoop (Unbound's `allow_snoop`; Unbound and Knot
     /// Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query"; no EDE, as
-    /// this resolver sends none). A snooper gets the cached answer with its remaining TTL, or,
-    /// when nothing is cached, NOERROR with empty sections: nothing is resolved upstream.
+    /// this resolver sends none). A snooper gets the cached answer with its remaining TTL, or a
+    /// referral to the closest cached delegation (Unbound), or, when nothing usable is cached,
+    /// NOERROR with empty sections: nothing is resolved upstream.
     fn answer_without_recursion(
         &self,
         request: &ClientRequest,
@@ -363,7 +364,7 @@ impl<R: Resolve> ResolverHandler<R> {
         let response = self
             .in_flight
             .resolver()
-            .resolve_from_cache(&request.message)
+            .answer_without_recursion(&request.message)
             .unwrap_or_else(|| {
                 let mut empty = server_failure(&request.message);
                 empty.metadata.response_code = ResponseCode::NoError;

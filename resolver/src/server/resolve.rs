@@ -60,6 +60,12 @@ pub trait Resolve: Send + Sync + 'static {
         None
     }
 
+    /// A query without recursion (RD=0): the cached answer or a referral from the cache; the
+    /// default gives the cached answer only.
+    fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
+        self.resolve_from_cache(request)
+    }
+
     /// The complete response bytes, within `limit`, if the cache alone answers `query` and the
     /// wire path covers the answer (`server::wire_answer`); the default never knows.
     fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> CachedBytes {
@@ -120,6 +126,10 @@ impl Resolve for crate::Resolver {
 
     fn resolve_from_cache(&self, request: &Message) -> Option<Message> {
         crate::Resolver::resolve_from_cache(self, request)
+    }
+
+    fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
+        crate::Resolver::answer_without_recursion(self, request)
     }
 
     fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {

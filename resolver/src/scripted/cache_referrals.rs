@@ -1,0 +1,95 @@
+//! Queries without recursion (RD=0) answered from the cache alone: the cached answer, else a
+//! referral to the closest cached delegation, AD when its NS set was validated secure.
+
+use hickory_proto::op::{Edns, Message, ResponseCode};
+use hickory_proto::rr::{Record, RecordType};
+
+use crate::config::ResolverConfig;
+use crate::scripted::network::*;
+use crate::scripted::signed_network::*;
+
+fn without_recursion(qname: &str) -> Message {
+    let mut query = client_query(qname, RecordType::A);
+    query.metadata.recursion_desired = false;
+    let mut edns = Edns::new();
+    edns.set_dnssec_ok(true);
+    query.edns = Some(edns);
+    query
+}
+
+fn sorted(records: &[Record]) -> Vec<String> {
+    let mut texts: Vec<String> = records.iter().map(ToString::to_string).collect();
+    texts.sort();
+    texts
+}
+
+/// The DS records and their RRSIGs of a referral's authority section.
+fn ds_records(referral: &Message) -> Vec<Record> {
+    referral
+        .authorities
+        .iter()
+        .filter(|record| {
+            record.record_type() == RecordType::DS
+                || matches!(&record.data, hickory_proto::rr::RData::DNSSEC(
+                    hickory_proto::dnssec::rdata::DNSSECRData::RRSIG(rrsig))
+                    if rrsig.input().type_covered == RecordType::DS)
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_query_without_recursion_gets_the_closest_cached_delegation_with_ad() {
+    let mut internet = SignedInternet::new(1);
+    let ns_set = internet.child.signed(vec![ns("example.", "ns0.example.")]);
+    let glue = internet
+        .child
+        .signed(vec![a("ns0.example.", &child_server(0))]);
+    let www = internet.child.signed(vec![a("www.example.", "192.0.2.80")]);
+    internet.on_child(
+        "www.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: www,
+            authorities: ns_set.clone(),
+            additionals: glue.clone(),
+            ..Canned::default()
+        },
+    );
+    let config = ResolverConfig {
+        minimal_responses: false,
+        scrub_promiscuous: false,
+        ..internet.config()
+    };
+    let setup = setup(internet.network, config);
+    assert!(setup
+        .resolver
+        .answer_without_recursion(&without_recursion("other.example."))
+        .is_none_or(|response| !response.metadata.authentic_data));
+    setup
+        .resolver
+        .resolve(&client_query("www.example.", RecordType::A))
+        .await;
+    let sent = setup.network.sent().len();
+    let referral = setup
+        .resolver
+        .answer_without_recursion(&without_recursion("other.example."))
+        .expect("a referral from the cache");
+    assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
+    assert_eq!(referral.metadata.response_code, ResponseCode::NoError);
+    assert!(referral.answers.is_empty());
+    assert!(referral.metadata.authentic_data);
+    // The NS set and, as in a signed referral, the zone's DS, each with its RRSIG.
+    let mut expected = ns_set.clone();
+    expected.extend(ds_records(&referral));
+    assert_eq!(sorted(&referral.authorities), sorted(&expected));
+    assert_eq!(ds_records(&referral).len(), 2);
+    assert_eq!(sorted(&referral.additionals), sorted(&glue));
+    // The cached answer itself comes before any referral.
+    let answer = setup
+        .resolver
+        .answer_without_recursion(&without_recursion("www.example."))
+        .expect("the cached answer");
+    assert_eq!(answer.answers.len(), 2);
+}

@@ -68,6 +68,20 @@ impl Resolver {
                     ChainStep::Done(resolution) => return resolution,
                     ChainStep::Next(target) => target,
                     ChainStep::Miss => {
+                        if qtype == RecordType::DS {
+                            if let Some((records, ds_verdict)) = self
+                                .cached_referral_ds(&current, budget, depth, &ancestors)
+                                .await
+                            {
+                                answers.extend(records);
+                                return Resolution {
+                                    response_code: ResponseCode::NoError,
+                                    answers,
+                                    authorities: proofs,
+                                    verdict: verdict.worst(ds_verdict),
+                                };
+                            }
+                        }
                         if ancestors
                             .iter()
                             .any(|(name, record_type)| *name == current && *record_type == qtype)

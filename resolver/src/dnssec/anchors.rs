@@ -147,12 +147,9 @@ impl Anchors {
             .map_err(|error| AnchorError::Presentation { line, error })?;
         let fields = rest.get(type_position + 1..).unwrap_or_default();
         let data = match record_type {
-            RecordType::DNSKEY if is_text_refused_by_hickory(record_type) => {
+            RecordType::DNSKEY | RecordType::DS if is_text_refused_by_hickory(record_type) => {
                 parse_dnssec_rdata(record_type, fields, &Name::root())
                     .map_err(|error| AnchorError::Presentation { line, error })?
-            }
-            RecordType::DS => {
-                RData::try_from_str(RecordType::DS, &fields.join(" ")).map_err(|_| syntax())?
             }
             other => {
                 return Err(AnchorError::WrongType {

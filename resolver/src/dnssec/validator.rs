@@ -544,6 +544,50 @@ impl Resolver {
         }
     }
 
+    /// Unbound `dns_cache_lookup`: a DS question is answered from the DS RRset a referral left
+    /// in the cache (the parent's authority data), checked here against the parent's keys the
+    /// first time, its state stored. None when none is cached or it is bogus (a walk asks).
+    pub(crate) async fn cached_referral_ds(
+        &self,
+        name: &Name,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> Option<(Vec<Record>, Verdict)> {
+        let now = self.clock.now();
+        let class = hickory_proto::rr::DNSClass::IN;
+        let set = self
+            .cache
+            .get_set(name, RecordType::DS, class, Trust::Glue, now)?;
+        let verdict = match set.validation.security {
+            _ if !self.config.dnssec.enabled => Verdict::insecure(),
+            Some(_) => set.validation.verdict(name),
+            None => {
+                let mut section = set.records.clone();
+                section.extend(set.signatures.iter().cloned());
+                let (verdict, verified) = self
+                    .check_rrset(&set.records, &section, budget, depth, ancestors)
+                    .await;
+                let signatures: Vec<&Record> = set.signatures.iter().collect();
+                self.cache.insert_validated(
+                    &set.records,
+                    &signatures,
+                    Trust::Glue,
+                    Validation::of(&verdict),
+                    verified.map(|verified| verified.ttl),
+                    now,
+                );
+                verdict
+            }
+        };
+        if verdict.security.is_withheld() {
+            return None;
+        }
+        let mut answers = set.records;
+        answers.extend(set.signatures);
+        Some((answers, verdict))
+    }
+
     /// The chain of trust down to `zone` (RFC 4035 §5.1-5.2), from the key cache where it can.
     pub(crate) async fn zone_keys(
         &self,

@@ -1,8 +1,10 @@
 //! DNSKEY, RRSIG, NSEC, NSEC3 and NSEC3PARAM in presentation format (RFC 4034 §2.2-5.3, RFC 5155
 //! §3.3, §4.3) → hickory's own DNSSEC structs. Fields are split here; values go to hickory's constructors.
 
-use hickory_proto::dnssec::rdata::{DNSSECRData, SigInput, DNSKEY, NSEC, NSEC3, NSEC3PARAM, RRSIG};
-use hickory_proto::dnssec::{Algorithm, Nsec3HashAlgorithm, PublicKeyBuf};
+use hickory_proto::dnssec::rdata::{
+    DNSSECRData, SigInput, DNSKEY, DS, NSEC, NSEC3, NSEC3PARAM, RRSIG,
+};
+use hickory_proto::dnssec::{Algorithm, DigestType, Nsec3HashAlgorithm, PublicKeyBuf};
 use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType, SerialNumber};
 use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, Restrict};
@@ -11,12 +13,15 @@ use crate::presentation::error::PresentationError;
 use crate::presentation::generic_rdata::parse_record_type;
 use crate::presentation::name::parse_name;
 
-/// Types whose text form hickory 0.26 refuses ("should be dynamically generated"), so that
-/// `parse_dnssec_rdata` builds them. DS parses in hickory itself once `dnssec-ring` is on.
+/// Types whose text form hickory 0.26 refuses ("should be dynamically generated") or misreads,
+/// so that `parse_dnssec_rdata` builds them. DS is misread: hickory's mnemonic table makes
+/// `DSA` and `RSAMD5` unknown algorithms, while the same numbers off the wire are DSA and
+/// RSAMD5, so a DS written `2854 DSA 1 …` would never equal the one received.
 pub fn is_text_refused_by_hickory(record_type: RecordType) -> bool {
     matches!(
         record_type,
-        RecordType::DNSKEY
+        RecordType::DS
+            | RecordType::DNSKEY
             | RecordType::RRSIG
             | RecordType::NSEC
             | RecordType::NSEC3
@@ -39,6 +44,7 @@ pub fn parse_dnssec_rdata(
     let mut fields = Fields(fields.into_iter());
     let data = match record_type {
         RecordType::DNSKEY => return dnskey(&mut fields),
+        RecordType::DS => DNSSECRData::DS(ds(&mut fields)?),
         RecordType::RRSIG => DNSSECRData::RRSIG(rrsig(&mut fields, origin)?),
         RecordType::NSEC => {
             let next = parse_name(fields.next("next domain name")?, origin)?;
@@ -53,6 +59,22 @@ pub fn parse_dnssec_rdata(
         other => return Err(PresentationError::UnknownType(other.to_string())),
     };
     Ok(RData::DNSSEC(data))
+}
+
+/// RFC 4034 §5.3: key tag, algorithm (number or mnemonic), digest type, hex digest (may
+/// contain spaces).
+fn ds(fields: &mut Fields<'_>) -> Result<DS, PresentationError> {
+    let key_tag = fields.number::<u16>("DS key tag")?;
+    let algorithm = algorithm(fields.next("DS algorithm")?)?;
+    let digest_type = DigestType::from(fields.number::<u8>("DS digest type")?);
+    let text: String = fields.0.by_ref().collect();
+    if text.is_empty() {
+        return Err(PresentationError::MissingField("DS digest"));
+    }
+    let digest = data_encoding::HEXUPPER_PERMISSIVE
+        .decode(text.as_bytes())
+        .map_err(|_| PresentationError::BadHex(text.clone()))?;
+    Ok(DS::new(key_tag, algorithm, digest_type, digest))
 }
 
 /// RFC 4034 §2.2: flags, protocol (always 3), algorithm, base64 key (may contain spaces).
@@ -319,6 +341,22 @@ mod tests {
         let length = Restrict::new(u16::try_from(wire.len()).unwrap());
         let read = RData::read(&mut BinDecoder::new(&wire), data.record_type(), length).unwrap();
         assert_eq!(&read, data);
+    }
+
+    #[test]
+    fn a_ds_with_an_algorithm_mnemonic_equals_the_same_ds_off_the_wire() {
+        for text in [
+            "2854 DSA 1 be4d46cd7489cce25a31af0dff2968ce0425dd31",
+            "2854 3 1 BE4D46CD 7489CCE25A31AF0DFF2968CE0425DD31",
+        ] {
+            let data = parse(RecordType::DS, text);
+            let RData::DNSSEC(DNSSECRData::DS(ds)) = &data else {
+                panic!("not a DS: {data:?}");
+            };
+            assert_eq!(ds.algorithm(), Algorithm::DSA, "{text}");
+            assert_eq!(ds.digest().len(), 20, "{text}");
+            assert_round_trips(&data);
+        }
     }
 
     #[test]

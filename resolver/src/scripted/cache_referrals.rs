@@ -1,5 +1,6 @@
-//! Queries without recursion (RD=0) answered from the cache alone: the cached answer, else a
-//! referral to the closest cached delegation, AD when its NS set was validated secure.
+//! What a referral left in the cache answers: queries without recursion (RD=0) get the cached
+//! answer, else a referral to the closest cached delegation (AD when its NS set was validated
+//! secure); a DS question gets the referral's DS, checked against the parent's keys.
 
 use hickory_proto::op::{Edns, Message, ResponseCode};
 use hickory_proto::rr::{Record, RecordType};
@@ -92,4 +93,29 @@ async fn a_query_without_recursion_gets_the_closest_cached_delegation_with_ad() 
         .answer_without_recursion(&without_recursion("www.example."))
         .expect("the cached answer");
     assert_eq!(answer.answers.len(), 2);
+}
+
+#[tokio::test]
+async fn a_ds_question_is_answered_from_the_referrals_ds_checked_once() {
+    let internet = SignedInternet::new(1);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    setup
+        .resolver
+        .resolve(&client_query("www.example.", RecordType::A))
+        .await;
+    let sent = setup.network.sent().len();
+    for _ in 0..2 {
+        let response = setup
+            .resolver
+            .resolve(&ad_query("example.", RecordType::DS))
+            .await;
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(response.metadata.authentic_data);
+        assert!(response
+            .answers
+            .iter()
+            .any(|record| record.record_type() == RecordType::DS));
+    }
+    assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
 }

@@ -104,7 +104,7 @@ impl Resolver {
                             )
                             .await;
                         verdict = verdict.worst(step_verdict);
-                        proofs.extend(proof);
+                        extend_unique(&mut proofs, proof);
                         match result {
                             WalkResult::Answer(records) => {
                                 answers.extend(records);
@@ -120,7 +120,7 @@ impl Resolver {
                                 target
                             }
                             WalkResult::NoData(authorities) => {
-                                proofs.extend(authorities);
+                                extend_unique(&mut proofs, authorities);
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
@@ -129,7 +129,7 @@ impl Resolver {
                                 };
                             }
                             WalkResult::NxDomain(authorities) => {
-                                proofs.extend(authorities);
+                                extend_unique(&mut proofs, authorities);
                                 return Resolution {
                                     response_code: ResponseCode::NXDomain,
                                     answers,
@@ -283,13 +283,13 @@ impl Resolver {
             CacheStep::Negative(NegativeAnswer::NxDomain(authorities), state) => {
                 let verdict = self.fold_verdict(verdict, state, current);
                 let mut all = std::mem::take(proofs);
-                all.extend(authorities);
+                extend_unique(&mut all, authorities);
                 finished(ResponseCode::NXDomain, answers, all, verdict)
             }
             CacheStep::Negative(NegativeAnswer::NoData(authorities), state) => {
                 let verdict = self.fold_verdict(verdict, state, current);
                 let mut all = std::mem::take(proofs);
-                all.extend(authorities);
+                extend_unique(&mut all, authorities);
                 finished(ResponseCode::NoError, answers, all, verdict)
             }
             CacheStep::Miss => ChainStep::Miss,
@@ -366,6 +366,16 @@ impl Resolver {
                 CacheStep::Negative(negative, state)
             }
             _ => CacheStep::Miss,
+        }
+    }
+}
+
+/// Appends the records `to` does not hold yet: a CNAME link and the final reply of the same
+/// zone often carry the same NSEC records, which a response shows once.
+fn extend_unique(to: &mut Vec<Record>, records: Vec<Record>) {
+    for record in records {
+        if !to.contains(&record) {
+            to.push(record);
         }
     }
 }

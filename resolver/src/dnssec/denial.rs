@@ -53,6 +53,13 @@ pub fn wildcard_proof(answers: &[Record], authorities: &[Record]) -> Vec<Record>
     if !expanded {
         return Vec::new();
     }
+    denial_records(authorities)
+}
+
+/// The NSEC and NSEC3 records of an authority section with their RRSIGs. A CNAME link's reply
+/// passes them on to the client's authority section (Unbound `handle_cname_response` prepends
+/// them: they prove the link's wildcard or the target's unsigned delegation).
+pub fn denial_records(authorities: &[Record]) -> Vec<Record> {
     let is_proof_type = |record_type| matches!(record_type, RecordType::NSEC | RecordType::NSEC3);
     authorities
         .iter()
@@ -101,5 +108,7 @@ mod tests {
         assert!(!is_wildcard_expansion(&star.name, &[&star_signature]));
         // Unsigned answers are no expansion either.
         assert!(wildcard_proof(&answer(2)[..1], &authorities).is_empty());
+        // A CNAME link passes its denial records on whatever its answer.
+        assert_eq!(denial_records(&authorities), authorities[1..3].to_vec());
     }
 }

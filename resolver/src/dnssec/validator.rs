@@ -129,7 +129,8 @@ impl Resolver {
 
     /// A walk, then the validator on its final reply; the reply is cached unless bogus.
     /// The third part is the NSEC/NSEC3 proof (with RRSIGs) of a wildcard expansion in an
-    /// answer (RFC 4035 §3.1.3.3), for the authority section of a DO client's response.
+    /// answer (RFC 4035 §3.1.3.3), or every NSEC/NSEC3 of a CNAME link's reply, for the
+    /// authority section of a DO client's response.
     pub(crate) async fn walk_validated(
         &self,
         qname: Name,
@@ -139,11 +140,12 @@ impl Resolver {
         ancestors: Vec<(Name, RecordType)>,
     ) -> (WalkResult, Verdict, Vec<Record>) {
         let proof_of = |result: &WalkResult, final_reply: &FinalReply| match result {
-            WalkResult::Answer(_) | WalkResult::CName { .. } => {
-                crate::dnssec::denial::wildcard_proof(
-                    &final_reply.reply.answers,
-                    &final_reply.reply.authorities,
-                )
+            WalkResult::Answer(_) => crate::dnssec::denial::wildcard_proof(
+                &final_reply.reply.answers,
+                &final_reply.reply.authorities,
+            ),
+            WalkResult::CName { .. } => {
+                crate::dnssec::denial::denial_records(&final_reply.reply.authorities)
             }
             _ => Vec::new(),
         };
@@ -365,6 +367,46 @@ impl Resolver {
         }
     }
 
+    /// `keep_delegation_denials` for an NSEC3 record: its owner is a hash, so the names between
+    /// the zone and the chain's end are hashed to find the one it matches (RFC 5155 §8.6: NS
+    /// without DS or SOA, an unsigned delegation; val_cnametooptin). At most
+    /// `MAX_CHAIN_DEPTH` names, each hash bounded as in every NSEC3 proof.
+    fn keep_nsec3_delegation_denial(
+        &self,
+        reply: &Message,
+        rrset: &[Record],
+        end: &Name,
+        zone: &Name,
+    ) {
+        let Some(first) = rrset.first() else { return };
+        if first.name.base_name() != *zone {
+            return;
+        }
+        let records = nsec3::nsec3_records(rrset);
+        let first_label = usize::from(zone.num_labels()) + 1;
+        let last_label = usize::from(end.num_labels());
+        for labels in (first_label..=last_label).take(MAX_CHAIN_DEPTH) {
+            let name = end.trim_to(labels);
+            if nsec3::ds_denial(&records, &name) != DsDenial::InsecureDelegation {
+                continue;
+            }
+            tracing::debug!(%name, "kept a CNAME reply's unsigned delegation proof (NSEC3)");
+            let mut denial = rrset.to_vec();
+            denial.extend(
+                signatures_for(&reply.authorities, &first.name, RecordType::NSEC3)
+                    .into_iter()
+                    .cloned(),
+            );
+            self.cache.insert_referral_denial(
+                &name,
+                hickory_proto::rr::DNSClass::IN,
+                &denial,
+                self.clock.now(),
+            );
+            return;
+        }
+    }
+
     /// Unbound `validate_msg_signatures`: beside a secure answer, the authority section's NS
     /// set and the signed RRsets of the additional section are checked too, so that the cache
     /// knows which of them a secure response may repeat (`response_sections.rs`). Their state
@@ -416,6 +458,10 @@ impl Resolver {
     fn keep_delegation_denials(&self, reply: &Message, end: &Name, zone: &Name) {
         for rrset in rrsets(&reply.authorities) {
             let Some(first) = rrset.first() else { continue };
+            if first.record_type() == RecordType::NSEC3 {
+                self.keep_nsec3_delegation_denial(reply, &rrset, end, zone);
+                continue;
+            }
             let RData::DNSSEC(DNSSECRData::NSEC(nsec)) = &first.data else {
                 continue;
             };

@@ -313,3 +313,69 @@ async fn a_cname_replys_nsec_proves_the_targets_zone_unsigned() {
         .iter()
         .any(|(_, _, qtype, _)| *qtype == RecordType::DS));
 }
+
+/// The same with NSEC3 (RFC 5155 §8.6): the NSEC3 matching `sub.example.`'s hash has NS and
+/// no DS; it goes to the DO client's authority section with the CNAME that it came with.
+#[tokio::test]
+async fn a_cname_replys_nsec3_proves_the_targets_zone_unsigned_and_reaches_the_client() {
+    use hickory_proto::dnssec::rdata::NSEC3;
+    use hickory_proto::dnssec::Nsec3HashAlgorithm;
+    let mut internet = SignedInternet::new(1);
+    let cname = internet
+        .child
+        .signed(vec![cname("www.example.", "www.sub.example.")]);
+    let hash = |text: &str| {
+        Nsec3HashAlgorithm::SHA1
+            .hash(&[], &name(text), 0)
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    };
+    let owner = data_encoding::BASE32HEX_NOPAD
+        .encode(&hash("sub.example."))
+        .to_ascii_lowercase();
+    let mut next = hash("sub.example.");
+    if let Some(last) = next.last_mut() {
+        *last = last.wrapping_add(1);
+    }
+    let nsec3 = NSEC3::new(
+        Nsec3HashAlgorithm::SHA1,
+        false,
+        0,
+        Vec::new(),
+        next,
+        [RecordType::NS],
+    );
+    let authorities = internet.child.signed(vec![Record::from_rdata(
+        name(&format!("{owner}.example.")),
+        3600,
+        RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC3(nsec3)),
+    )]);
+    internet.on_child(
+        "www.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: cname,
+            authorities: authorities.clone(),
+            ..Canned::default()
+        },
+    );
+    internet.on_child(
+        "www.sub.example.",
+        RecordType::A,
+        answer(vec![a("www.sub.example.", "192.0.2.99")]),
+    );
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("www.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(!response.metadata.authentic_data, "the target is insecure");
+    assert_eq!(addresses(&response).len(), 1);
+    assert_eq!(response.authorities, authorities);
+    assert!(!setup
+        .network
+        .sent()
+        .iter()
+        .any(|(_, _, qtype, _)| *qtype == RecordType::DS));
+}

@@ -335,6 +335,13 @@ impl Resolver {
         }
         let qtype = question.query_type();
         match result {
+            WalkResult::NoData(_) | WalkResult::NxDomain(_)
+                if self
+                    .under_proved_unsigned_delegation(&end, qtype, budget, depth, ancestors)
+                    .await =>
+            {
+                verdict.worst(Verdict::insecure())
+            }
             WalkResult::NoData(_) | WalkResult::NxDomain(_) => {
                 let name_error = matches!(result, WalkResult::NxDomain(_));
                 let proof = self
@@ -367,6 +374,40 @@ impl Resolver {
         }
     }
 
+    /// Whether `name` is at or below a delegation the cache already holds a denial of DS for
+    /// (a referral's or a CNAME reply's NSEC/NSEC3) that the chain of trust finds insecure. A
+    /// negative answer there is the unsigned child's to give, whoever signed it (a forwarder
+    /// answering with the parent's SOA; val_cnametoinsecure): insecure, not bogus. Only
+    /// cached denials are read, so no DS query is spent on names without one. A DS question's
+    /// own name is the parent's to answer (RFC 4035 §3.1.4.1): only its ancestors count.
+    async fn under_proved_unsigned_delegation(
+        &self,
+        name: &Name,
+        qtype: RecordType,
+        budget: &Budget,
+        depth: u8,
+        ancestors: &[(Name, RecordType)],
+    ) -> bool {
+        let labels =
+            usize::from(name.num_labels()).saturating_sub(usize::from(qtype == RecordType::DS));
+        for keep in (1..=labels).rev().take(MAX_CHAIN_DEPTH) {
+            let candidate = name.trim_to(keep);
+            let denied = self.cached_ds_reply(&candidate).is_some_and(|reply| {
+                reply.answers.is_empty()
+                    && reply.authorities.iter().any(|record| {
+                        matches!(record.record_type(), RecordType::NSEC | RecordType::NSEC3)
+                    })
+            });
+            if denied {
+                return matches!(
+                    self.zone_keys(&candidate, budget, depth, ancestors).await,
+                    KeyState::Insecure
+                );
+            }
+        }
+        false
+    }
+
     /// `keep_delegation_denials` for an NSEC3 record: its owner is a hash, so the names between
     /// the zone and the chain's end are hashed to find the one it matches (RFC 5155 §8.6: NS
     /// without DS or SOA, an unsigned delegation; val_cnametooptin). At most
@@ -379,11 +420,13 @@ impl Resolver {
         zone: &Name,
     ) {
         let Some(first) = rrset.first() else { return };
-        if first.name.base_name() != *zone {
+        // The NSEC3's zone: a forwarder's replies come from the forward zone's servers.
+        let nsec3_zone = first.name.base_name();
+        if !zone.zone_of(&nsec3_zone) || !nsec3_zone.zone_of(end) {
             return;
         }
         let records = nsec3::nsec3_records(rrset);
-        let first_label = usize::from(zone.num_labels()) + 1;
+        let first_label = usize::from(nsec3_zone.num_labels()) + 1;
         let last_label = usize::from(end.num_labels());
         for labels in (first_label..=last_label).take(MAX_CHAIN_DEPTH) {
             let name = end.trim_to(labels);

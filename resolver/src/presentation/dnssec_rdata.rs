@@ -353,7 +353,7 @@ mod tests {
             let RData::DNSSEC(DNSSECRData::DS(ds)) = &data else {
                 panic!("not a DS: {data:?}");
             };
-            assert_eq!(ds.algorithm(), Algorithm::DSA, "{text}");
+            assert_eq!(ds.algorithm(), Algorithm::from_u8(3), "{text}");
             assert_eq!(ds.digest().len(), 20, "{text}");
             assert_round_trips(&data);
         }

@@ -379,3 +379,45 @@ async fn a_cname_replys_nsec3_proves_the_targets_zone_unsigned_and_reaches_the_c
         .iter()
         .any(|(_, _, qtype, _)| *qtype == RecordType::DS));
 }
+
+/// A CNAME into `sub.example.`, proved an unsigned delegation by the CNAME reply's NSEC; the
+/// target's NODATA comes with the parent's signed SOA and no NSEC (a server answering for
+/// both). The unsigned child's negative answer is insecure, not bogus (val_cnametoinsecure).
+#[tokio::test]
+async fn a_nodata_below_a_proved_unsigned_delegation_is_insecure_whoever_signed_it() {
+    let mut internet = SignedInternet::new(1);
+    let cname = internet
+        .child
+        .signed(vec![cname("www.example.", "www.sub.example.")]);
+    let types = [RecordType::NS, RecordType::RRSIG, RecordType::NSEC];
+    let authorities =
+        internet
+            .child
+            .signed(vec![nsec(name("sub.example."), "zzz.example.", &types)]);
+    internet.on_child(
+        "www.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: cname,
+            authorities,
+            ..Canned::default()
+        },
+    );
+    let parent_soa = internet.child.signed(vec![soa("example.", 300)]);
+    internet.on_child(
+        "www.sub.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            authorities: parent_soa,
+            ..Canned::default()
+        },
+    );
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("www.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(!response.metadata.authentic_data);
+    assert_eq!(response.answers.len(), 2, "the signed CNAME");
+}

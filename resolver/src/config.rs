@@ -134,6 +134,10 @@ pub struct DnssecConfig {
     pub date_override: Option<u32>,
     /// Unbound's `fake-dsa`/`fake-sha1` test switches (replay only).
     pub test_switches: TestSwitches,
+    /// Unbound `harden-dnssec-stripped: no`: a zone below an anchor whose DNSKEY set cannot be
+    /// had or does not validate is insecure (as if unanchored) instead of bogus. Off by
+    /// default: stripping DNSSEC is what an on-path attacker does.
+    pub stripped_is_insecure: bool,
 }
 
 impl DnssecConfig {
@@ -144,6 +148,7 @@ impl DnssecConfig {
             anchors: Anchors::builtin_root(),
             date_override: None,
             test_switches: TestSwitches::default(),
+            stripped_is_insecure: false,
         }
     }
 }

@@ -718,6 +718,7 @@ impl Resolver {
                     )
                     .await
                     .unwrap_or_else(|state| state);
+                let state = self.unless_stripped_allowed(state);
                 self.cache_key_state(&anchor_zone, &state);
                 state
             }
@@ -796,17 +797,31 @@ impl Resolver {
                 name,
             ))
         };
-        self.fetch_judged(
-            name,
-            RecordType::DNSKEY,
-            Reason::DnskeyMissing,
-            budget,
-            depth,
-            ancestors,
-            judge,
-        )
-        .await
-        .unwrap_or_else(|state| state)
+        let state = self
+            .fetch_judged(
+                name,
+                RecordType::DNSKEY,
+                Reason::DnskeyMissing,
+                budget,
+                depth,
+                ancestors,
+                judge,
+            )
+            .await
+            .unwrap_or_else(|state| state);
+        self.unless_stripped_allowed(state)
+    }
+
+    /// Unbound `harden-dnssec-stripped: no` (`stripped_is_insecure`): a DNSKEY set that
+    /// could not be had or did not validate leaves the zone insecure rather than bogus.
+    fn unless_stripped_allowed(&self, state: KeyState) -> KeyState {
+        match state {
+            KeyState::Bogus(reason, name) if self.config.dnssec.stripped_is_insecure => {
+                tracing::debug!(%name, ?reason, "DNSKEY failure taken as insecure (stripped allowed)");
+                KeyState::Insecure
+            }
+            other => other,
+        }
     }
 
     /// What a DS reply says: the verified DS set to match the child's keys with, or the

@@ -315,9 +315,10 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             }
             "fake-dsa" => config.resolver.dnssec.test_switches.fake_dsa = on()?,
             "fake-sha1" => config.resolver.dnssec.test_switches.fake_sha1 = on()?,
-            // Stripped signatures are bogus (Unbound's default); any algorithm of the DS set
-            // may carry the chain (Unbound's default); EDE always sent.
-            "harden-dnssec-stripped" | "ede" => only(true)?,
+            "harden-dnssec-stripped" => config.resolver.dnssec.stripped_is_insecure = !on()?,
+            // Any algorithm of the DS set may carry the chain (Unbound's default); EDE always
+            // sent.
+            "ede" => only(true)?,
             "harden-algo-downgrade" => only(false)?,
             "harden-referral-path"
             | "harden-below-nxdomain"
@@ -573,11 +574,13 @@ mod tests {
         let config = config_of(
             "val-override-date: \"20120420235959\"\n\
              trust-anchor: \"example.com. 3600 IN DS 34385 7 1 32E1CF5B4E0089080FF6DDC4A48CEE63E88101D6\"\n\
-             domain-insecure: \"lab.example.com.\"\nfake-sha1: yes\n",
+             domain-insecure: \"lab.example.com.\"\nfake-sha1: yes\n\
+             harden-dnssec-stripped: no\n",
         )
         .unwrap();
         let dnssec = &config.resolver.dnssec;
         assert!(dnssec.enabled && dnssec.test_switches.fake_sha1);
+        assert!(dnssec.stripped_is_insecure);
         assert_eq!(dnssec.date_override, Some(1_334_966_399));
         let name = |text: &str| Name::from_ascii(text).unwrap();
         assert!(dnssec.anchors.closest(&name("www.example.com.")).is_some());

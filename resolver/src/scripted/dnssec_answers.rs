@@ -421,3 +421,32 @@ async fn a_nodata_below_a_proved_unsigned_delegation_is_insecure_whoever_signed_
     assert!(!response.metadata.authentic_data);
     assert_eq!(response.answers.len(), 2, "the signed CNAME");
 }
+
+/// The child's servers fail every DNSKEY query: bogus (SERVFAIL, EDE 9 DNSKEY Missing) by
+/// default; with Unbound's `harden-dnssec-stripped: no` the zone is insecure and answers.
+#[tokio::test]
+async fn a_dnskey_set_that_cannot_be_had_is_bogus_unless_stripping_is_allowed() {
+    for stripped_is_insecure in [false, true] {
+        let mut internet = SignedInternet::new(1);
+        internet.on_child(
+            "example.",
+            RecordType::DNSKEY,
+            Canned {
+                rcode: ResponseCode::ServFail,
+                ..Canned::default()
+            },
+        );
+        let mut config = internet.config();
+        config.dnssec.stripped_is_insecure = stripped_is_insecure;
+        let setup = setup(internet.network, config);
+        let response = setup.resolver.resolve(&do_query("www.example.")).await;
+        if stripped_is_insecure {
+            assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+            assert!(!response.metadata.authentic_data);
+            assert_eq!(addresses(&response).len(), 1);
+        } else {
+            assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+            assert_eq!(extended_error(&response), Some(9));
+        }
+    }
+}

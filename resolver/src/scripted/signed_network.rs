@@ -195,6 +195,7 @@ impl SignedInternet {
                 anchors,
                 date_override: Some(NOW),
                 test_switches: Default::default(),
+                stripped_is_insecure: false,
             },
             ..config()
         }

@@ -100,6 +100,9 @@ pub struct ConfigFile {
     /// Negative trust anchors (RFC 7646), as `--insecure-domain`.
     #[serde(default)]
     pub insecure_domains: Vec<Entry>,
+    /// Unbound's harden-dnssec-stripped (default true); `false` is
+    /// `--no-harden-dnssec-stripped`.
+    pub harden_dnssec_stripped: Option<bool>,
 }
 
 /// Why a config file could not be used; always names the file, and the line when known.

@@ -135,6 +135,11 @@ pub struct Arguments {
     /// Turn DNSSEC validation off (no AD, bogus data passed on)
     #[arg(long)]
     pub no_dnssec: bool,
+    /// A signed zone whose DNSKEY set cannot be fetched or does not validate is insecure
+    /// instead of bogus (Unbound's harden-dnssec-stripped: no); weakens validation against an
+    /// attacker who strips DNSSEC
+    #[arg(long)]
+    pub no_harden_dnssec_stripped: bool,
     /// Serve a local zone, Unbound's `local-zone` (repeatable): "NAME TYPE", TYPE one of static,
     /// transparent, typetransparent, redirect, refuse, deny, inform, inform_deny,
     /// always_transparent, always_refuse, always_nxdomain, always_nodata, always_deny,
@@ -803,6 +808,8 @@ fn dnssec_settings(
         DnssecConfig {
             enabled: mode != DnssecMode::NoAnchor,
             anchors,
+            stripped_is_insecure: arguments.no_harden_dnssec_stripped
+                || !file.harden_dnssec_stripped.unwrap_or(true),
             ..DnssecConfig::default()
         },
         mode,
@@ -1274,6 +1281,27 @@ mod tests {
             panic!("settings failed")
         };
         assert_eq!(settings.dnssec_mode, DnssecMode::Off);
+        assert!(
+            !settings.resolver.dnssec.stripped_is_insecure,
+            "hardened by default"
+        );
+        let stripped = write_config("dnssec-stripped", "harden-dnssec-stripped: false\n");
+        for arguments in [
+            Arguments {
+                config: Some(stripped.clone()),
+                ..Arguments::default()
+            },
+            Arguments {
+                no_harden_dnssec_stripped: true,
+                ..Arguments::default()
+            },
+        ] {
+            let Ok(settings) = Settings::load(&arguments) else {
+                panic!("settings failed")
+            };
+            assert!(settings.resolver.dnssec.stripped_is_insecure);
+        }
+        let _ = std::fs::remove_file(stripped);
         let bad = write_config("bad-anchor", "example. 3600 IN A 192.0.2.1\n");
         let Err(error) = Settings::load(&Arguments {
             trust_anchor: vec![bad.clone()],

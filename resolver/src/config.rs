@@ -138,6 +138,9 @@ pub struct DnssecConfig {
     /// had or does not validate is insecure (as if unanchored) instead of bogus. Off by
     /// default: stripping DNSSEC is what an on-path attacker does.
     pub stripped_is_insecure: bool,
+    /// Unbound `prefetch-key`: a referral carrying a zone's DS starts the fetch of its DNSKEY
+    /// set in the background (`refresh.rs`), so the keys are there when its answer comes.
+    pub prefetch_keys: bool,
 }
 
 impl DnssecConfig {
@@ -149,6 +152,7 @@ impl DnssecConfig {
             date_override: None,
             test_switches: TestSwitches::default(),
             stripped_is_insecure: false,
+            prefetch_keys: false,
         }
     }
 }

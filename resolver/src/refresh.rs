@@ -30,6 +30,8 @@ const EXTENDED_ERROR_STALE_ANSWER: u16 = 3;
 pub struct Refresh {
     pub name: Name,
     pub record_type: RecordType,
+    /// Not a question: the chain of trust of zone `name` (Unbound `prefetch-key`).
+    pub keys: bool,
 }
 
 /// Questions waiting to be refreshed and those being refreshed; a question is in at most one
@@ -39,6 +41,9 @@ pub(crate) struct RefreshQueue {
     state: Mutex<QueueState>,
     /// Whether `waiting` may hold something: one load per answered query, no lock.
     any_waiting: AtomicBool,
+    /// Woken when something is queued: a host may start it before its client's answer is
+    /// done (a key prefetch queued mid-walk is worth running alongside the walk).
+    queued: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -61,6 +66,7 @@ impl RefreshQueue {
         }
         state.waiting.push(refresh);
         self.any_waiting.store(true, Ordering::Release);
+        self.queued.notify_one();
         true
     }
 
@@ -104,8 +110,21 @@ impl Resolver {
         let queued = self.refreshes.push(Refresh {
             name: name.clone(),
             record_type,
+            keys: false,
         });
         tracing::debug!(%name, %record_type, queued, "background refresh");
+    }
+
+    /// Unbound `prefetch-key`: a referral showed `zone`'s DS, so its DNSKEY set will be needed
+    /// to validate what the zone answers; it is fetched and validated in the background while
+    /// the walk asks the zone's servers, instead of after their answer.
+    pub(crate) fn queue_key_prefetch(&self, zone: &Name) {
+        let queued = self.refreshes.push(Refresh {
+            name: zone.clone(),
+            record_type: RecordType::DNSKEY,
+            keys: true,
+        });
+        tracing::debug!(%zone, queued, "key prefetch");
     }
 
     /// Prefetch (Unbound `prefetch`): a question whose cached answer is in the last 10 % of its
@@ -122,6 +141,11 @@ impl Resolver {
         self.refreshes.any_waiting()
     }
 
+    /// Completes when a refresh has been queued (at once if one was since the last wait).
+    pub async fn refresh_queued(&self) {
+        self.refreshes.queued.notified().await;
+    }
+
     /// The refreshes queued since the last call, for the host to run with `refresh`.
     pub fn take_refreshes(&self) -> Vec<Refresh> {
         self.refreshes.take()
@@ -136,6 +160,13 @@ impl Resolver {
             refresh: &refresh,
         };
         let budget = Budget::new(self.clock.now());
+        if refresh.keys {
+            // The chain of trust lands in the key cache, where the validator finds it.
+            self.zone_keys(&refresh.name, &budget, 0, &[]).await;
+            self.validation_counts
+                .add_signature_checks(budget.signature_checks.used());
+            return;
+        }
         let (result, _, _) = self
             .walk_validated(
                 refresh.name.clone(),

@@ -107,6 +107,11 @@ fn rrsets(records: &[Record]) -> Vec<Vec<Record>> {
 }
 
 impl Resolver {
+    /// Whether the key cache holds an unexpired chain-of-trust result for `zone`.
+    pub(crate) fn key_cache_holds(&self, zone: &Name) -> bool {
+        self.key_cache.get(zone, self.clock.now()).is_some()
+    }
+
     /// Seconds since the UNIX epoch for signature windows: `val-override-date` plus the time
     /// the resolver clock has run, or the system time.
     pub(crate) fn validation_now(&self) -> u32 {

@@ -628,6 +628,7 @@ impl Resolver {
                 self.store_records(&reply, &delegation.zone, false, true);
                 self.store_parent_side(&reply, &zone, &delegation.zone);
                 self.store_referral_denial(&reply, &zone);
+                self.prefetch_keys_of_referral(&reply, &zone);
                 let names: Vec<Name> = reply
                     .authorities
                     .iter()
@@ -732,6 +733,23 @@ impl Resolver {
             self.store_final(&result, final_reply, states);
         }
         State::Finished(result)
+    }
+
+    /// Unbound `prefetch-key`: a referral with `zone`'s DS queues the fetch of the zone's keys,
+    /// unless the key cache knows them already (only when validating).
+    fn prefetch_keys_of_referral(&self, reply: &Message, zone: &Name) {
+        let dnssec = &self.config.dnssec;
+        if !dnssec.enabled
+            || !dnssec.prefetch_keys
+            || !reply
+                .authorities
+                .iter()
+                .any(|record| record.record_type() == RecordType::DS && record.name == *zone)
+            || self.key_cache_holds(zone)
+        {
+            return;
+        }
+        self.queue_key_prefetch(zone);
     }
 
     /// A referral without DS for `zone`: its NSEC/NSEC3 records and their RRSIGs, kept for

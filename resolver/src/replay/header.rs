@@ -316,6 +316,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "fake-dsa" => config.resolver.dnssec.test_switches.fake_dsa = on()?,
             "fake-sha1" => config.resolver.dnssec.test_switches.fake_sha1 = on()?,
             "harden-dnssec-stripped" => config.resolver.dnssec.stripped_is_insecure = !on()?,
+            "prefetch-key" => config.resolver.dnssec.prefetch_keys = on()?,
             // Any algorithm of the DS set may carry the chain (Unbound's default); EDE always
             // sent.
             "ede" => only(true)?,
@@ -324,7 +325,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "harden-below-nxdomain"
             | "harden-unverified-glue"
             | "harden-unknown-additional"
-            | "prefetch-key"
             | "aggressive-nsec"
             | "do-nat64"
             | "serve-original-ttl"
@@ -557,7 +557,7 @@ mod tests {
     fn keys_without_an_equivalent_are_unsupported_and_internal_ones_ignored() {
         let config = config_of(
             "harden-glue: \"no\"\nval-override-date: \"20120420235959\"\ntrust-anchor: \". DS 1 2 3 AB\"\n\
-             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nprefetch-key: yes\n",
+             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nqname-minimisation-strict: yes\n",
         )
         .unwrap();
         let ignored: Vec<&str> = config
@@ -566,7 +566,10 @@ mod tests {
             .map(|option| option.key.as_str())
             .collect();
         assert_eq!(ignored, ["target-fetch-policy"]);
-        assert_eq!(config.unsupported, ["harden-glue: no", "prefetch-key: yes"]);
+        assert_eq!(
+            config.unsupported,
+            ["harden-glue: no", "qname-minimisation-strict: yes"]
+        );
     }
 
     #[test]
@@ -575,12 +578,12 @@ mod tests {
             "val-override-date: \"20120420235959\"\n\
              trust-anchor: \"example.com. 3600 IN DS 34385 7 1 32E1CF5B4E0089080FF6DDC4A48CEE63E88101D6\"\n\
              domain-insecure: \"lab.example.com.\"\nfake-sha1: yes\n\
-             harden-dnssec-stripped: no\n",
+             harden-dnssec-stripped: no\nprefetch-key: yes\n",
         )
         .unwrap();
         let dnssec = &config.resolver.dnssec;
         assert!(dnssec.enabled && dnssec.test_switches.fake_sha1);
-        assert!(dnssec.stripped_is_insecure);
+        assert!(dnssec.stripped_is_insecure && dnssec.prefetch_keys);
         assert_eq!(dnssec.date_override, Some(1_334_966_399));
         let name = |text: &str| Name::from_ascii(text).unwrap();
         assert!(dnssec.anchors.closest(&name("www.example.com.")).is_some());

@@ -450,3 +450,33 @@ async fn a_dnskey_set_that_cannot_be_had_is_bogus_unless_stripping_is_allowed() 
         }
     }
 }
+
+/// Unbound `prefetch-key`: the root's referral to `example.` carries its DS, so the fetch of
+/// `example.`'s keys is queued for the host to run beside the walk; not without the option.
+#[tokio::test]
+async fn a_referral_with_a_ds_queues_the_zones_key_fetch_with_prefetch_key() {
+    for prefetch_keys in [false, true] {
+        let internet = SignedInternet::new(1);
+        let mut config = internet.config();
+        config.dnssec.prefetch_keys = prefetch_keys;
+        let setup = setup(internet.network, config);
+        let response = setup.resolver.resolve(&do_query("www.example.")).await;
+        assert!(response.metadata.authentic_data);
+        let keys: Vec<_> = setup
+            .resolver
+            .take_refreshes()
+            .into_iter()
+            .filter(|refresh| refresh.keys)
+            .collect();
+        if !prefetch_keys {
+            assert!(keys.is_empty(), "{keys:?}");
+            continue;
+        }
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert_eq!(keys[0].name, name("example."));
+        // Run after the walk, the keys are already known: nothing more is asked.
+        let sent = setup.network.sent().len();
+        setup.resolver.refresh(keys[0].clone()).await;
+        assert_eq!(setup.network.sent().len(), sent);
+    }
+}

@@ -196,6 +196,7 @@ impl SignedInternet {
                 date_override: Some(NOW),
                 test_switches: Default::default(),
                 stripped_is_insecure: false,
+                prefetch_keys: false,
             },
             ..config()
         }

@@ -103,6 +103,8 @@ pub struct ConfigFile {
     /// Unbound's harden-dnssec-stripped (default true); `false` is
     /// `--no-harden-dnssec-stripped`.
     pub harden_dnssec_stripped: Option<bool>,
+    /// Unbound's prefetch-key (default false), as `--prefetch-key`.
+    pub prefetch_key: Option<bool>,
 }
 
 /// Why a config file could not be used; always names the file, and the line when known.

@@ -272,11 +272,19 @@ impl<R: Resolve> ResolverHandler<R> {
         }
         // Past the deadline the resolution is not cancelled: dropping its future hands the work
         // to a task of its own (`leader_work`), so identical requests still get its answer.
-        let resolution = tokio::time::timeout(
-            CLIENT_ANSWER_DEADLINE,
-            self.in_flight.resolve(&request.message, cache_checked),
-        )
-        .await;
+        let resolving = self.in_flight.resolve(&request.message, cache_checked);
+        let resolving = async {
+            tokio::pin!(resolving);
+            // Refreshes queued mid-walk (Unbound prefetch-key: the keys of a zone a referral
+            // showed signed) start now, alongside the walk, not after the answer.
+            loop {
+                tokio::select! {
+                    response = &mut resolving => break response,
+                    () = self.in_flight.resolver().refresh_queued() => self.start_refreshes(),
+                }
+            }
+        };
+        let resolution = tokio::time::timeout(CLIENT_ANSWER_DEADLINE, resolving).await;
         let mut response = match resolution {
             Err(_elapsed) => {
                 tracing::debug!(client = %context.client, question = %request.query, "SERVFAIL at the client's deadline");

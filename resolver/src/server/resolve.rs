@@ -82,6 +82,12 @@ pub trait Resolve: Send + Sync + 'static {
         false
     }
 
+    /// Completes when a refresh is queued, so the server can start it while a resolution is
+    /// still running (a key prefetch); the default never completes.
+    fn refresh_queued(&self) -> impl Future<Output = ()> + Send {
+        std::future::pending()
+    }
+
     /// Background refreshes (serve-expired, prefetch) the engine wants run; the default none.
     fn take_refreshes(&self) -> Vec<Refresh> {
         Vec::new()
@@ -130,6 +136,10 @@ impl Resolve for crate::Resolver {
 
     fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
         crate::Resolver::answer_without_recursion(self, request)
+    }
+
+    fn refresh_queued(&self) -> impl Future<Output = ()> + Send {
+        crate::Resolver::refresh_queued(self)
     }
 
     fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {

@@ -140,6 +140,10 @@ pub struct Arguments {
     /// attacker who strips DNSSEC
     #[arg(long)]
     pub no_harden_dnssec_stripped: bool,
+    /// Fetch a signed zone's DNSKEY set as soon as a referral shows its DS, while its servers
+    /// are asked (Unbound's prefetch-key)
+    #[arg(long)]
+    pub prefetch_key: bool,
     /// Serve a local zone, Unbound's `local-zone` (repeatable): "NAME TYPE", TYPE one of static,
     /// transparent, typetransparent, redirect, refuse, deny, inform, inform_deny,
     /// always_transparent, always_refuse, always_nxdomain, always_nodata, always_deny,
@@ -810,6 +814,7 @@ fn dnssec_settings(
             anchors,
             stripped_is_insecure: arguments.no_harden_dnssec_stripped
                 || !file.harden_dnssec_stripped.unwrap_or(true),
+            prefetch_keys: arguments.prefetch_key || file.prefetch_key.unwrap_or(false),
             ..DnssecConfig::default()
         },
         mode,
@@ -1285,7 +1290,14 @@ mod tests {
             !settings.resolver.dnssec.stripped_is_insecure,
             "hardened by default"
         );
-        let stripped = write_config("dnssec-stripped", "harden-dnssec-stripped: false\n");
+        assert!(
+            !settings.resolver.dnssec.prefetch_keys,
+            "no key prefetch by default"
+        );
+        let stripped = write_config(
+            "dnssec-stripped",
+            "harden-dnssec-stripped: false\nprefetch-key: true\n",
+        );
         for arguments in [
             Arguments {
                 config: Some(stripped.clone()),
@@ -1293,6 +1305,7 @@ mod tests {
             },
             Arguments {
                 no_harden_dnssec_stripped: true,
+                prefetch_key: true,
                 ..Arguments::default()
             },
         ] {
@@ -1300,6 +1313,7 @@ mod tests {
                 panic!("settings failed")
             };
             assert!(settings.resolver.dnssec.stripped_is_insecure);
+            assert!(settings.resolver.dnssec.prefetch_keys);
         }
         let _ = std::fs::remove_file(stripped);
         let bad = write_config("bad-anchor", "example. 3600 IN A 192.0.2.1\n");

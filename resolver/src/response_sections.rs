@@ -75,7 +75,16 @@ impl Resolver {
                 _ => None,
             })
             .collect();
-        let additionals = self.addresses_of(&targets, secure, with_signatures, now, freshness);
+        let mut additionals = self.addresses_of(&targets, secure, with_signatures, now, freshness);
+        // An RRset already in the answer is not repeated (Unbound's message encoding: a name
+        // server's address that is itself the answer; val_stub_noroot).
+        let key = |record: &Record| {
+            let covered =
+                crate::dnssec::signature::rrsig_of(record).map(|rrsig| rrsig.input().type_covered);
+            (record.name.clone(), covered.unwrap_or(record.record_type()))
+        };
+        let answered: Vec<(Name, RecordType)> = response.answers.iter().map(key).collect();
+        additionals.retain(|record| !answered.contains(&key(record)));
         response.additionals = additionals;
         if stale {
             let reply_ttl = self.config.serve_expired.reply_ttl;

@@ -87,3 +87,40 @@ async fn without_validation_every_address_stays() {
         .await;
     assert_eq!(response.additionals.len(), signed_glue.len() + 1);
 }
+
+#[tokio::test]
+async fn an_address_already_in_the_answer_is_not_repeated_in_additional() {
+    let mut internet = SignedInternet::new(1);
+    let ns_set = internet.child.signed(vec![ns("example.", "ns0.example.")]);
+    let address = internet
+        .child
+        .signed(vec![a("ns0.example.", &child_server(0))]);
+    internet.on_child(
+        "ns0.example.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: address.clone(),
+            authorities: ns_set.clone(),
+            additionals: address.clone(),
+            ..Canned::default()
+        },
+    );
+    let config = ResolverConfig {
+        minimal_responses: false,
+        scrub_promiscuous: false,
+        ..internet.config()
+    };
+    let setup = setup(internet.network, config);
+    let response = setup
+        .resolver
+        .resolve(&do_query("ns0.example.", false))
+        .await;
+    assert_eq!(sorted(&response.answers), sorted(&address));
+    assert_eq!(sorted(&response.authorities), sorted(&ns_set));
+    assert!(
+        response.additionals.is_empty(),
+        "{:?}",
+        response.additionals
+    );
+}

@@ -348,7 +348,9 @@ impl Resolver {
             .chain_link(name, qtype, minimum, with_signatures, now, freshness)
         {
             ChainLink::Answer(set) if self.answerable(set.validation) => CacheStep::Hit(set),
-            ChainLink::Alias(set) if self.answerable(set.validation) => {
+            // A cached CNAME is the child side's: a DS question belongs to the parent side
+            // of the name and is asked there (Unbound `dns_cache_lookup` skips it the same way).
+            ChainLink::Alias(set) if qtype != RecordType::DS && self.answerable(set.validation) => {
                 let Some(record) = set.records.into_iter().next() else {
                     return CacheStep::Miss;
                 };

@@ -658,3 +658,43 @@ async fn cache_only_answer_matches_the_full_resolution_and_sends_nothing() {
     assert_eq!(cached.answers[0].ttl, 3500, "TTL counts down in the cache");
     assert_eq!(setup.network.sent().len(), sent);
 }
+
+/// A cached CNAME is the child side's data: a DS question for its owner is asked of the
+/// parent side's servers and answered as they say, not by following the CNAME.
+#[tokio::test]
+async fn a_ds_question_does_not_follow_a_cached_cname() {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![cname("www.example.com.", "web.example.com.")]),
+    );
+    network.on(
+        EXAMPLE_COM,
+        "web.example.com.",
+        RecordType::A,
+        answer(vec![a("web.example.com.", "192.0.2.80")]),
+    );
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::DS,
+        Canned {
+            authoritative: true,
+            authorities: vec![soa("example.com.", 300)],
+            ..Canned::default()
+        },
+    );
+    let setup = setup(network, config());
+    setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::DS))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(response.answers.is_empty(), "{:?}", response.answers);
+}

@@ -73,7 +73,7 @@ impl Resolver {
                                 .cached_referral_ds(&current, budget, depth, &ancestors)
                                 .await
                             {
-                                answers.extend(records);
+                                extend_unique(&mut answers, records);
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
@@ -107,7 +107,7 @@ impl Resolver {
                         extend_unique(&mut proofs, proof);
                         match result {
                             WalkResult::Answer(records) => {
-                                answers.extend(records);
+                                extend_unique(&mut answers, records);
                                 return Resolution {
                                     response_code: ResponseCode::NoError,
                                     answers,
@@ -116,7 +116,7 @@ impl Resolver {
                                 };
                             }
                             WalkResult::CName { records, target } => {
-                                answers.extend(records);
+                                extend_unique(&mut answers, records);
                                 target
                             }
                             WalkResult::NoData(authorities) => {
@@ -138,7 +138,7 @@ impl Resolver {
                                 };
                             }
                             WalkResult::YxDomain(records) => {
-                                answers.extend(records);
+                                extend_unique(&mut answers, records);
                                 return Resolution {
                                     response_code: ResponseCode::YXDomain,
                                     answers,
@@ -255,8 +255,8 @@ impl Resolver {
         };
         match self.answer_from_cache(current, qtype, with_signatures, freshness) {
             CacheStep::Hit(set) => {
-                answers.extend(set.records);
-                answers.extend(set.signatures);
+                extend_unique(answers, set.records);
+                extend_unique(answers, set.signatures);
                 if with_signatures {
                     proofs.extend(self.cached_wildcard_proof(current, qtype, freshness));
                 }
@@ -269,7 +269,7 @@ impl Resolver {
                 )
             }
             CacheStep::Alias(records, state, target) => {
-                answers.extend(records);
+                extend_unique(answers, records);
                 if with_signatures {
                     proofs.extend(self.cached_wildcard_proof(
                         current,
@@ -334,6 +334,40 @@ impl Resolver {
         !self.config.dnssec.enabled || state.security.is_some()
     }
 
+    /// The cached DNAME at an ancestor of `name` that rewrites it to `target`: the source of an
+    /// unsigned cached CNAME, which a response carries with it (Unbound stores the DNAME with
+    /// the chain; val_dnametopos). At most one lookup per label of `name`.
+    fn cached_dname_of(
+        &self,
+        name: &Name,
+        target: &Name,
+        with_signatures: bool,
+        freshness: Freshness,
+    ) -> Option<CachedSet> {
+        let now = self.clock.now();
+        let labels = usize::from(name.num_labels());
+        (1..labels).rev().find_map(|keep| {
+            let owner = name.trim_to(keep);
+            let mut set = self.cache.get_set_with(
+                &owner,
+                RecordType::DNAME,
+                hickory_proto::rr::DNSClass::IN,
+                Trust::AnswerNonAuthoritative,
+                now,
+                freshness,
+            )?;
+            let rewrites = set.records.first().is_some_and(|dname| {
+                crate::scrub::scrubber::dname_target(dname)
+                    .and_then(|to| crate::scrub::scrubber::synthesize_cname(name, &owner, &to, 0))
+                    .is_some_and(|(_, synthesized)| synthesized == *target)
+            });
+            if !with_signatures {
+                set.signatures.clear();
+            }
+            rewrites.then_some(set)
+        })
+    }
+
     fn answer_from_cache(
         &self,
         name: &Name,
@@ -357,9 +391,21 @@ impl Resolver {
                 match &record.data {
                     RData::CNAME(target) => {
                         let target = target.0.clone();
-                        let mut records = vec![record];
+                        let mut validation = set.validation;
+                        let mut records = Vec::new();
+                        if set.signatures.is_empty() {
+                            // RFC 6672 §3.4: a synthesized CNAME goes with its DNAME.
+                            if let Some(dname) =
+                                self.cached_dname_of(name, &target, with_signatures, freshness)
+                            {
+                                validation = dname.validation;
+                                records.extend(dname.records);
+                                records.extend(dname.signatures);
+                            }
+                        }
+                        records.push(record);
                         records.extend(set.signatures);
-                        CacheStep::Alias(records, set.validation, target)
+                        CacheStep::Alias(records, validation, target)
                     }
                     _ => CacheStep::Miss,
                 }
@@ -372,11 +418,17 @@ impl Resolver {
     }
 }
 
-/// Appends the records `to` does not hold yet: a CNAME link and the final reply of the same
-/// zone often carry the same NSEC records, which a response shows once.
+/// Appends the records `to` does not hold yet (TTLs aside): a response shows an RRset once,
+/// though a CNAME link and the final reply of a zone often carry the same NSEC records, and a
+/// DNAME that rewrites two links of a chain comes with both (val_dname_twice).
 fn extend_unique(to: &mut Vec<Record>, records: Vec<Record>) {
     for record in records {
-        if !to.contains(&record) {
+        let held = to.iter().any(|kept| {
+            kept.name == record.name
+                && kept.record_type() == record.record_type()
+                && kept.data == record.data
+        });
+        if !held {
             to.push(record);
         }
     }

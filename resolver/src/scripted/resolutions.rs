@@ -698,3 +698,47 @@ async fn a_ds_question_does_not_follow_a_cached_cname() {
     assert_eq!(response.metadata.response_code, ResponseCode::NoError);
     assert!(response.answers.is_empty(), "{:?}", response.answers);
 }
+
+/// RFC 6672 §3.4: the CNAME synthesized from a DNAME travels with the DNAME, fresh from a walk
+/// and from the cache alike.
+#[tokio::test]
+async fn a_synthesized_cname_comes_with_its_dname_fresh_and_cached() {
+    let dname =
+        crate::replay::record_text::parse_record("example.com. 300 IN DNAME example.net.").unwrap();
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![
+            dname.clone(),
+            cname("www.example.com.", "www.example.net."),
+        ]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.net.",
+        RecordType::A,
+        answer(vec![a("www.example.net.", "192.0.2.80")]),
+    );
+    let setup = setup(
+        network,
+        crate::config::ResolverConfig {
+            qname_minimisation: false,
+            ..config()
+        },
+    );
+    for pass in ["walk", "cache"] {
+        let response = setup
+            .resolver
+            .resolve(&client_query("www.example.com.", RecordType::A))
+            .await;
+        let dnames = response
+            .answers
+            .iter()
+            .filter(|record| record.record_type() == RecordType::DNAME)
+            .count();
+        assert_eq!(dnames, 1, "{pass}: {:?}", response.answers);
+        assert_eq!(response.answers.len(), 3, "{pass}: {:?}", response.answers);
+    }
+}

@@ -289,7 +289,7 @@ fn keep_signatures(kept: &mut Vec<Record>, section: &[&Record]) {
     }
 }
 
-fn dname_target(record: &Record) -> Option<Name> {
+pub(crate) fn dname_target(record: &Record) -> Option<Name> {
     // hickory-proto 0.26 has no DNAME type: it arrives as unknown rdata holding one
     // uncompressed name (RFC 6672 §2.5 forbids compressing it).
     use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
@@ -302,7 +302,7 @@ fn dname_target(record: &Record) -> Option<Name> {
     }
 }
 
-fn synthesize_cname(
+pub(crate) fn synthesize_cname(
     current: &Name,
     owner: &Name,
     target: &Name,

@@ -384,7 +384,10 @@ impl Resolver {
             ChainLink::Answer(set) if self.answerable(set.validation) => CacheStep::Hit(set),
             // A cached CNAME is the child side's: a DS question belongs to the parent side
             // of the name and is asked there (Unbound `dns_cache_lookup` skips it the same way).
-            ChainLink::Alias(set) if qtype != RecordType::DS && self.answerable(set.validation) => {
+            // An ANY question is not chased through one either (`follows_chain`).
+            ChainLink::Alias(set)
+                if follows_cached_alias(qtype) && self.answerable(set.validation) =>
+            {
                 let Some(record) = set.records.into_iter().next() else {
                     return CacheStep::Miss;
                 };
@@ -416,6 +419,13 @@ impl Resolver {
             _ => CacheStep::Miss,
         }
     }
+}
+
+/// Whether a cached CNAME at the name answers (qname, `qtype`) as a link to chase: not for DS
+/// (the parent side's) nor ANY (the CNAME is one of the name's RRsets). The wire path
+/// (`cache/wire_lookup.rs`) asks the same.
+pub(crate) fn follows_cached_alias(qtype: RecordType) -> bool {
+    qtype != RecordType::DS && crate::scrub::classify::follows_chain(qtype)
 }
 
 /// Appends the records `to` does not hold yet (TTLs aside): a response shows an RRset once,

@@ -5,6 +5,8 @@
 //! record, the chain goes on at its target), else a negative entry, else a miss (`None`). Loops and
 //! over-long chains are `None` too: the slow path reports them.
 
+use std::time::Duration;
+
 use hickory_proto::rr::RecordType;
 
 use crate::cache::{CachedNegative, CachedRrset, Trust, Validation};
@@ -59,6 +61,30 @@ impl WireResolution {
 }
 
 impl Resolver {
+    /// Whether a DNAME RRset is cached at a proper ancestor of `name` (wire form, uncompressed:
+    /// each ancestor is a suffix starting at a label's length byte).
+    fn dname_cached_above(&self, name: &[u8], minimum: Trust, now: Duration) -> bool {
+        let mut start = 0;
+        while let Some(&length) = name.get(start) {
+            if length == 0 {
+                return false;
+            }
+            start += 1 + usize::from(length);
+            let Some(ancestor) = name.get(start..) else {
+                return false;
+            };
+            if ancestor.len() > 1
+                && self
+                    .cache
+                    .rrset_for_wire_name(ancestor, RecordType::DNAME, minimum, now)
+                    .is_some()
+            {
+                return true;
+            }
+        }
+        false
+    }
+
     /// The cached answer to (`qname` in wire form, `qtype`), or `None` where `lookup_cached`
     /// would need the network (or would report a loop). The RRSIGs come `with_signatures`.
     pub(crate) fn lookup_cached_wire(
@@ -103,12 +129,22 @@ impl Resolver {
                     negative: None,
                 });
             }
-            if qtype != RecordType::CNAME {
+            if crate::lookup::follows_cached_alias(qtype) {
                 if let Some(cname) =
                     self.cache
                         .rrset_for_wire_name(current, RecordType::CNAME, minimum, now)
                 {
                     if proof_needed(RecordType::CNAME) {
+                        return None;
+                    }
+                    // An unsigned CNAME may be a DNAME's synthesis, which goes to the client
+                    // with its DNAME (RFC 6672 §3.4): the message path writes that.
+                    if self
+                        .cache
+                        .signatures_for_wire_name(current, RecordType::CNAME, now)
+                        .is_none()
+                        && self.dname_cached_above(current, minimum, now)
+                    {
                         return None;
                     }
                     let target = cname.rdatas().next()?;

@@ -293,6 +293,40 @@ fn misses_and_loops_are_left_to_the_message_path() {
 }
 
 #[test]
+fn a_ds_question_and_a_dname_synthesis_are_left_to_the_message_path() {
+    let (resolver, _clock) = cached_resolver();
+    // The message path does not chase a cached CNAME for DS; neither does this one.
+    assert!(fast_answer(
+        &resolver,
+        &query("alias.example.", RecordType::DS, None),
+        Protocol::Udp
+    )
+    .is_none());
+    // An unsigned CNAME under a cached DNAME goes out with the DNAME (message path).
+    let dname =
+        crate::replay::record_text::parse_record("syn.example. 300 IN DNAME example.").unwrap();
+    let trust = Trust::AnswerAuthoritative;
+    let now = Duration::from_secs(7);
+    resolver.cache.insert_rrset(&[dname], trust, now);
+    resolver.cache.insert_rrset(
+        &[record(
+            "www.syn.example.",
+            300,
+            RData::CNAME(CNAME(name("www.example."))),
+        )],
+        trust,
+        now,
+    );
+    let packet = query("www.syn.example.", RecordType::A, None);
+    assert!(fast_answer(&resolver, &packet, Protocol::Udp).is_none());
+    let slow = parsed(&slow_answer(&resolver, &packet, Protocol::Udp));
+    assert!(slow
+        .answers
+        .iter()
+        .any(|record| record.record_type() == RecordType::DNAME));
+}
+
+#[test]
 fn expired_entries_are_not_answered() {
     let (resolver, clock) = cached_resolver();
     clock.advance(Duration::from_secs(300));

@@ -127,6 +127,16 @@ fn type_absent(record: &NsecRecord<'_>, qtype: RecordType) -> bool {
     }
 }
 
+/// RFC 4035 §5.4: `qname` is an empty non-terminal when an NSEC covering it has a next name
+/// below it (that name exists, so `qname` does too). An NXDOMAIN with such a proof is a NODATA
+/// (Unbound `validate_nameerror_response` turns it into one; val_nodata_entnx).
+pub fn proves_empty_non_terminal(records: &[NsecRecord<'_>], qname: &Name) -> bool {
+    covering(records, qname).is_some_and(|cover| {
+        let next = cover.nsec.next_domain_name();
+        qname.zone_of(next) && next != qname
+    })
+}
+
 /// RFC 4035 §5.4 no data: a matching NSEC without the type; an empty non-terminal (a covering
 /// NSEC whose next name is below the name); or a wildcard without the type (RFC 4035 §3.1.3.4).
 pub fn proves_no_data(records: &[NsecRecord<'_>], qname: &Name, qtype: RecordType) -> Proof {
@@ -206,6 +216,23 @@ mod tests {
         let fields: Vec<&str> = rdata.split_whitespace().collect();
         let data = parse_dnssec_rdata(RecordType::NSEC, &fields, &Name::root()).unwrap();
         Record::from_rdata(name(owner), 3600, data)
+    }
+
+    #[test]
+    fn an_nsec_whose_next_name_is_below_the_name_proves_an_empty_non_terminal() {
+        let records = [nsec(
+            "example.com.",
+            "0.0.0.0.example.com. NS SOA RRSIG NSEC",
+        )];
+        let nsecs = nsec_records(&records);
+        assert!(proves_empty_non_terminal(&nsecs, &name("0.example.com.")));
+        assert!(proves_empty_non_terminal(&nsecs, &name("0.0.example.com.")));
+        // Covered but not above the next name: a name error, not an empty non-terminal.
+        assert!(!proves_empty_non_terminal(&nsecs, &name("*.example.com.")));
+        assert!(!proves_empty_non_terminal(
+            &nsecs,
+            &name("0.0.0.0.example.com.")
+        ));
     }
 
     #[test]

@@ -193,6 +193,7 @@ impl Resolver {
             let (verdict, states) = self
                 .validate_final(&result, &final_reply, budget, depth, &ancestors)
                 .await;
+            let (result, final_reply) = nodata_if_empty_non_terminal(result, final_reply, &verdict);
             tracing::debug!(name = %final_reply.question.name(), server = %final_reply.server, security = ?verdict.security, reason = ?verdict.reason, "validated");
             if !verdict.security.is_withheld() {
                 let proof = proof_of(&result, &final_reply);
@@ -357,6 +358,10 @@ impl Resolver {
                         depth,
                         ancestors,
                         |nsecs, nsec3s| match (name_error, nsecs.is_empty()) {
+                            // An empty non-terminal: NODATA, whatever the rcode said.
+                            (true, false) if nsec::proves_empty_non_terminal(nsecs, &end) => {
+                                Proof::Proved
+                            }
                             (true, false) => nsec::proves_name_error(nsecs, &end),
                             (true, true) => nsec3::proves_name_error(nsec3s, &end),
                             (false, false) => nsec::proves_no_data(nsecs, &end, qtype),
@@ -1013,6 +1018,32 @@ fn next_in_signer_zone(rrset: &[Record], section: &[Record]) -> bool {
         .iter()
         .filter_map(|signature| rrsig_of(signature))
         .any(|rrsig| rrsig.input().signer_name.zone_of(nsec.next_domain_name()))
+}
+
+/// A secure NXDOMAIN whose NSEC proves the name an empty non-terminal is a NODATA (the
+/// validator accepted it as such): answered and cached as one.
+fn nodata_if_empty_non_terminal(
+    result: WalkResult,
+    mut final_reply: FinalReply,
+    verdict: &Verdict,
+) -> (WalkResult, FinalReply) {
+    let WalkResult::NxDomain(authorities) = result else {
+        return (result, final_reply);
+    };
+    let name = final_reply.question.name().clone();
+    let end = chain_end(&final_reply.reply, &name);
+    let secure = verdict.security == crate::dnssec::Security::Secure;
+    if !secure
+        || !nsec::proves_empty_non_terminal(
+            &nsec::nsec_records(&final_reply.reply.authorities),
+            &end,
+        )
+    {
+        return (WalkResult::NxDomain(authorities), final_reply);
+    }
+    tracing::debug!(%end, "NXDOMAIN for an empty non-terminal: NODATA");
+    final_reply.reply.metadata.response_code = hickory_proto::op::ResponseCode::NoError;
+    (WalkResult::NoData(authorities), final_reply)
 }
 
 /// A key state as a fetch judgement: bogus is worth asking another server.

@@ -416,8 +416,48 @@ impl Resolver {
             ChainLink::Negative(negative, state) if self.answerable(state) => {
                 CacheStep::Negative(negative, state)
             }
+            ChainLink::Unknown if qtype != RecordType::DS => self
+                .synthesized_from_cached_dname(name, with_signatures, freshness)
+                .unwrap_or(CacheStep::Miss),
             _ => CacheStep::Miss,
         }
+    }
+
+    /// RFC 6672 §3.2, Unbound `synth_dname_msg`: a name the cache does not know, below a cached
+    /// DNAME, is rewritten without asking: the DNAME (and its RRSIGs for DO) and the CNAME
+    /// synthesized from it, in the DNAME's state. At most one lookup per label of `name`.
+    fn synthesized_from_cached_dname(
+        &self,
+        name: &Name,
+        with_signatures: bool,
+        freshness: Freshness,
+    ) -> Option<CacheStep> {
+        let now = self.clock.now();
+        let labels = usize::from(name.num_labels());
+        (1..labels).rev().find_map(|keep| {
+            let owner = name.trim_to(keep);
+            let set = self.cache.get_set_with(
+                &owner,
+                RecordType::DNAME,
+                hickory_proto::rr::DNSClass::IN,
+                Trust::AnswerNonAuthoritative,
+                now,
+                freshness,
+            )?;
+            if !self.answerable(set.validation) {
+                return None;
+            }
+            let dname = set.records.first()?;
+            let to = crate::scrub::scrubber::dname_target(dname)?;
+            let (cname, target) =
+                crate::scrub::scrubber::synthesize_cname(name, &owner, &to, dname.ttl)?;
+            let mut records = set.records.clone();
+            if with_signatures {
+                records.extend(set.signatures);
+            }
+            records.push(cname);
+            Some(CacheStep::Alias(records, set.validation, target))
+        })
     }
 }
 

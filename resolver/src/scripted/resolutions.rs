@@ -742,3 +742,58 @@ async fn a_synthesized_cname_comes_with_its_dname_fresh_and_cached() {
         assert_eq!(response.answers.len(), 3, "{pass}: {:?}", response.answers);
     }
 }
+
+/// RFC 6672 §3.2: a name below a cached DNAME is rewritten from the cache, without asking the
+/// DNAME's zone again; the answer carries the DNAME and the synthesized CNAME.
+#[tokio::test]
+async fn a_name_below_a_cached_dname_is_rewritten_without_asking() {
+    let dname =
+        crate::replay::record_text::parse_record("example.com. 300 IN DNAME example.net.").unwrap();
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![
+            dname.clone(),
+            cname("www.example.com.", "www.example.net."),
+        ]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "www.example.net.",
+        RecordType::A,
+        answer(vec![a("www.example.net.", "192.0.2.80")]),
+    );
+    network.on(
+        EXAMPLE_NET,
+        "ns.example.net.",
+        RecordType::A,
+        answer(vec![a("ns.example.net.", "192.0.2.81")]),
+    );
+    let setup = setup(
+        network,
+        crate::config::ResolverConfig {
+            qname_minimisation: false,
+            ..config()
+        },
+    );
+    setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let response = setup
+        .resolver
+        .resolve(&client_query("ns.example.com.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(response.answers.contains(&dname), "{:?}", response.answers);
+    assert!(response
+        .answers
+        .contains(&cname("ns.example.com.", "ns.example.net.")));
+    assert!(!setup
+        .network
+        .sent()
+        .iter()
+        .any(|(_, qname, _, _)| *qname == name("ns.example.com.")));
+}

@@ -271,6 +271,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "nsid" => config.local.nsid = Some(unquoted(&option.value).to_owned()),
             // The resolver's fixed behaviour is the value given.
             "harden-glue" => only(true)?,
+            // Beside a secure answer only secure NS and glue are shown (Unbound's default).
+            "val-clean-additional" => only(true)?,
             "minimal-responses" => config.resolver.minimal_responses = on()?,
             "hide-identity" => config.local.hide_identity = Some(on()?),
             "hide-version" => config.local.hide_version = Some(on()?),

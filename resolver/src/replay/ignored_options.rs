@@ -53,10 +53,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
         "validator retries; acts only with a trust anchor",
     ),
     (
-        "val-clean-additional",
-        "validator rule; acts only with a trust anchor",
-    ),
-    (
         "val-permissive-mode",
         "validator rule; acts only with a trust anchor",
     ),

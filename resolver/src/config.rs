@@ -75,6 +75,9 @@ pub struct ResolverConfig {
     pub max_ttl: u32,
     /// Upper bound for negative-cache TTLs (RFC 2308 §5), in seconds.
     pub max_negative_ttl: u32,
+    /// Lower bound for negative-cache TTLs, in seconds; 0: `min_ttl` is the bound (Unbound
+    /// `cache-min-negative-ttl`).
+    pub min_negative_ttl: u32,
     /// Unbound `iter-scrub-promiscuous` (default on): the scrubber removes NS sets from the
     /// authority section of positive answers, and their addresses, so they never replace the
     /// delegation learned from the parent. Off: they are kept, cached and passed on.
@@ -182,6 +185,7 @@ impl Default for ResolverConfig {
             min_ttl: 0,
             max_ttl: 86_400,
             max_negative_ttl: 3_600,
+            min_negative_ttl: 0,
             scrub_promiscuous: true,
             minimal_responses: true,
             dnssec: DnssecConfig::default(),

@@ -80,6 +80,7 @@ impl Resolver {
             min_ttl: config.min_ttl,
             max_ttl: config.max_ttl,
             max_negative_ttl: config.max_negative_ttl,
+            min_negative_ttl: config.min_negative_ttl,
         };
         Resolver {
             cache: RecordCache::new(config.cache_max_entries, policy).with_expiry(ExpiryPolicy {

@@ -53,6 +53,9 @@ pub struct TtlPolicy {
     pub min_ttl: u32,
     pub max_ttl: u32,
     pub max_negative_ttl: u32,
+    /// Floor of a negative answer's TTL (Unbound `cache-min-negative-ttl`); 0 leaves the floor
+    /// at `min_ttl`, as Unbound does when it is unset.
+    pub min_negative_ttl: u32,
 }
 
 /// A negative answer from the cache, with the authority section (SOA, zone NS) to send.
@@ -524,16 +527,21 @@ impl RecordCache {
     }
 
     /// How long a negative answer with these authority records lives, in seconds: RFC 2308 §5
-    /// min(SOA TTL, SOA MINIMUM), raised to `min_ttl`, capped at `max_negative_ttl` (Unbound
-    /// `cache-max-negative-ttl`); 0 without an SOA (not cached) unless `min_ttl` raises it.
+    /// min(SOA TTL, SOA MINIMUM), raised to `min_negative_ttl` (or `min_ttl` when that is 0),
+    /// capped at `max_negative_ttl` (Unbound `cache-min-negative-ttl`, `cache-max-negative-ttl`);
+    /// 0 without an SOA (not cached) unless a floor raises it.
     pub fn negative_ttl(&self, authorities: &[Record]) -> u32 {
         let soa_ttl = authorities.iter().find_map(|record| match &record.data {
             RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
             _ => None,
         });
+        let floor = match self.policy.min_negative_ttl {
+            0 => self.policy.min_ttl,
+            floor => floor,
+        };
         soa_ttl
             .unwrap_or(0)
-            .max(self.policy.min_ttl)
+            .max(floor)
             .min(self.policy.max_negative_ttl)
     }
 
@@ -737,6 +745,7 @@ pub(crate) fn test_policy() -> TtlPolicy {
         min_ttl: 0,
         max_ttl: 86_400,
         max_negative_ttl: 3_600,
+        min_negative_ttl: 0,
     }
 }
 
@@ -810,6 +819,7 @@ mod tests {
                 min_ttl: 5,
                 max_ttl: 86_400,
                 max_negative_ttl: 3_600,
+                min_negative_ttl: 0,
             },
         );
         floored.insert_negative(
@@ -961,6 +971,7 @@ mod tests {
                 min_ttl: 60,
                 max_ttl: 600,
                 max_negative_ttl: 30,
+                min_negative_ttl: 0,
             },
         );
         cache.insert_rrset(
@@ -1120,6 +1131,26 @@ mod tests {
     }
 
     #[test]
+    fn min_negative_ttl_raises_negative_answers_in_place_of_min_ttl() {
+        let floors = |min_ttl, min_negative_ttl| {
+            RecordCache::new(
+                100,
+                TtlPolicy {
+                    min_ttl,
+                    max_ttl: 86_400,
+                    max_negative_ttl: 3_600,
+                    min_negative_ttl,
+                },
+            )
+            .negative_ttl(&[soa_record("example.", 1, 1)])
+        };
+        assert_eq!(floors(5, 10), 10);
+        assert_eq!(floors(5, 0), 5);
+        // Below the cache-min-ttl: Unbound's way to honour the upstream TTL despite that floor.
+        assert_eq!(floors(20, 1), 1);
+    }
+
+    #[test]
     fn negative_ttl_is_soa_minimum_capped_by_soa_ttl_and_config() {
         let cache = RecordCache::new(100, policy());
         cache.insert_negative(
@@ -1154,6 +1185,7 @@ mod tests {
                 min_ttl: 0,
                 max_ttl: 86_400,
                 max_negative_ttl: 10,
+                min_negative_ttl: 0,
             },
         );
         capped.insert_negative(

@@ -10,6 +10,7 @@ use crate::config::{ForwardZone, ResolverConfig, RootHint, StubZone};
 use crate::limits::MAX_UPSTREAM_QUERIES;
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
+use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
 use crate::replay::record_text::parse_name;
 use crate::replay::scenario::{HeaderOption, Scenario};
 use crate::server::local_answers::{LocalAnswers, LocalSettings};
@@ -185,10 +186,13 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "cache-max-negative-ttl" => {
                 config.resolver.max_negative_ttl = seconds(&option.value).ok_or_else(bad)?
             }
+            // The daemon's `cache-size`: the one cache bounds answers as Unbound's message cache.
+            "msg-cache-size" => {
+                let bytes: u64 = unquoted(&option.value).parse().map_err(|_| bad())?;
+                config.resolver.cache_max_entries = (bytes / MESSAGE_CACHE_BYTES_PER_ENTRY).max(1);
+            }
             "cache-min-negative-ttl" => {
-                if seconds(&option.value).ok_or_else(bad)? != 0 {
-                    unsupported(true);
-                }
+                config.resolver.min_negative_ttl = seconds(&option.value).ok_or_else(bad)?
             }
             // kresd's `features: min_ttl = 300` lines (Deckard's kresd template).
             "features" => {
@@ -619,6 +623,18 @@ mod tests {
         assert!(config.unsupported.is_empty());
         let defaults = config_of("").unwrap();
         assert!(defaults.resolver.scrub_promiscuous && defaults.resolver.minimal_responses);
+    }
+
+    #[test]
+    fn cache_size_keys_map_onto_the_cache_bound_and_negative_floor() {
+        let config =
+            config_of("msg-cache-size: 1024\ncache-min-negative-ttl: 10\noutbound-msg-retry: 1\n")
+                .unwrap();
+        assert_eq!(config.resolver.cache_max_entries, 2);
+        assert_eq!(config.resolver.min_negative_ttl, 10);
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+        let one_byte = config_of("msg-cache-size: 1\n").unwrap();
+        assert_eq!(one_byte.resolver.cache_max_entries, 1);
     }
 
     #[test]

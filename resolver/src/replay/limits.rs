@@ -47,3 +47,8 @@ pub const MAX_VARIABLES: usize = 1024;
 /// Upstream queries kept for CHECK_OUT_QUERY between two client queries. A resolution sends at most
 /// 200 (the resolver's `MAX_UPSTREAM_QUERIES`), so 4,096 keeps them all without growing unbounded.
 pub const MAX_CHECKABLE_QUERIES: usize = 4096;
+
+/// Unbound's `msg-cache-size` is in bytes, the resolver's cache bound in entries: one entry per
+/// this many bytes, at least one (a small forwarded answer in Unbound's message cache, with its
+/// reply info and RRset references, is a few hundred bytes).
+pub const MESSAGE_CACHE_BYTES_PER_ENTRY: u64 = 512;

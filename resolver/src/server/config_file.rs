@@ -57,6 +57,7 @@ pub struct ConfigFile {
     pub min_ttl: Option<u32>,
     pub max_ttl: Option<u32>,
     pub max_negative_ttl: Option<u32>,
+    pub min_negative_ttl: Option<u32>,
     pub qname_minimisation: Option<bool>,
     pub scrub_promiscuous: Option<bool>,
     pub minimal_responses: Option<bool>,

@@ -392,8 +392,9 @@ impl LocalZoneTable {
         self.zones.get(&zone_key(&wire, class))
     }
 
-    /// Unbound `lz_setup_implicit`: data outside every zone gets one transparent zone at the
-    /// closest name enclosing all of it (per class).
+    /// Unbound `lz_setup_implicit`: data outside every zone of its class but inside a
+    /// configured (IN) zone gets that zone's name and type in its own class; other data gets one
+    /// transparent zone at the closest name enclosing all of it (per class).
     fn add_implicit_zones<'a>(&mut self, records: impl Iterator<Item = &'a Record> + Clone) {
         let mut classes: Vec<DNSClass> = Vec::new();
         for record in records.clone() {
@@ -404,11 +405,20 @@ impl LocalZoneTable {
         for class in classes {
             let mut common: Option<Name> = None;
             for record in records.clone().filter(|record| record.dns_class == class) {
-                let covered = lowercase_wire(&record.name).is_some_and(|wire| {
-                    self.closest_zone(&wire, class, record.record_type())
-                        .is_some()
-                });
-                if covered {
+                let Some(wire) = lowercase_wire(&record.name) else {
+                    continue;
+                };
+                if self
+                    .closest_zone(&wire, class, record.record_type())
+                    .is_some()
+                {
+                    continue;
+                }
+                let in_zone = self
+                    .closest_zone(&wire, DNSClass::IN, record.record_type())
+                    .map(|zone| (zone.name.clone(), zone.zone_type));
+                if let Some((name, zone_type)) = in_zone {
+                    self.add_zone(name, zone_type, class);
                     continue;
                 }
                 let name = record.name.to_lowercase();
@@ -751,6 +761,22 @@ mod tests {
         assert_eq!(
             table.lookup(&wire("example.com."), DNSClass::IN, RecordType::A),
             LocalLookup::Resolve
+        );
+    }
+
+    #[test]
+    fn data_of_another_class_inside_a_zone_gets_that_zones_type_in_its_class() {
+        let table = table(
+            &["refuse.top. refuse"],
+            &["refuse.top. ANY TXT implicit_non_transparent"],
+        );
+        assert!(matches!(
+            table.lookup(&wire("refuse.top."), DNSClass::ANY, RecordType::TXT),
+            LocalLookup::Data { .. }
+        ));
+        assert_eq!(
+            table.lookup(&wire("www.refuse.top."), DNSClass::ANY, RecordType::A),
+            LocalLookup::Refused
         );
     }
 

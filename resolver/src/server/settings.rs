@@ -86,6 +86,11 @@ pub struct Arguments {
     /// carries it too (RFC 2308 §5; Unbound's cache-max-negative-ttl) [default: 3600]
     #[arg(long, value_name = "SECONDS")]
     pub max_negative_ttl: Option<u32>,
+    /// Lowest TTL of a cached negative answer, in seconds, in place of --min-ttl for them
+    /// (Unbound's cache-min-negative-ttl; 1 keeps the servers' TTLs despite --min-ttl)
+    /// [default: 0: --min-ttl applies]
+    #[arg(long, value_name = "SECONDS")]
+    pub min_negative_ttl: Option<u32>,
     /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
     #[arg(long)]
     pub no_qname_minimisation: bool,
@@ -598,6 +603,10 @@ impl Settings {
                 .max_negative_ttl
                 .or(file.max_negative_ttl)
                 .unwrap_or(defaults.max_negative_ttl),
+            min_negative_ttl: arguments
+                .min_negative_ttl
+                .or(file.min_negative_ttl)
+                .unwrap_or(defaults.min_negative_ttl),
             do_ip6: defaults.do_ip6 && !arguments.no_ip6,
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),

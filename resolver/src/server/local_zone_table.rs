@@ -49,6 +49,15 @@ pub enum LocalZoneType {
     AlwaysNull,
     /// Only turns off a default zone of that name; otherwise as transparent.
     Nodefault,
+    /// NODATA for A questions, local data ignored; other types resolved (Unbound 1.22
+    /// `block_a`: a dual-stack network steered to IPv6).
+    BlockA,
+    /// NODATA for AAAA questions, local data ignored; other types resolved.
+    BlockAaaa,
+    /// As `block_a`, but local data answers first (`block_a_wdata`).
+    BlockAWithData,
+    /// As `block_aaaa`, but local data answers first (`block_aaaa_wdata`).
+    BlockAaaaWithData,
 }
 
 impl LocalZoneType {
@@ -69,6 +78,10 @@ impl LocalZoneType {
             "always_deny" => LocalZoneType::AlwaysDeny,
             "always_null" => LocalZoneType::AlwaysNull,
             "nodefault" => LocalZoneType::Nodefault,
+            "block_a" => LocalZoneType::BlockA,
+            "block_aaaa" => LocalZoneType::BlockAaaa,
+            "block_a_wdata" => LocalZoneType::BlockAWithData,
+            "block_aaaa_wdata" => LocalZoneType::BlockAaaaWithData,
             _ => return None,
         })
     }
@@ -91,14 +104,29 @@ impl LocalZoneType {
             LocalZoneType::AlwaysDeny => "always_deny",
             LocalZoneType::AlwaysNull => "always_null",
             LocalZoneType::Nodefault => "nodefault",
+            LocalZoneType::BlockA => "block_a",
+            LocalZoneType::BlockAaaa => "block_aaaa",
+            LocalZoneType::BlockAWithData => "block_a_wdata",
+            LocalZoneType::BlockAaaaWithData => "block_aaaa_wdata",
         }
     }
 
-    /// Types whose local data is never looked at (Unbound: `always_*`).
+    /// The one record type a `block_*` zone answers NODATA for.
+    fn blocked_type(self) -> Option<RecordType> {
+        match self {
+            LocalZoneType::BlockA | LocalZoneType::BlockAWithData => Some(RecordType::A),
+            LocalZoneType::BlockAaaa | LocalZoneType::BlockAaaaWithData => Some(RecordType::AAAA),
+            _ => None,
+        }
+    }
+
+    /// Types whose local data is never looked at (Unbound: `always_*`, `block_a`, `block_aaaa`).
     fn ignores_data(self) -> bool {
         matches!(
             self,
-            LocalZoneType::AlwaysTransparent
+            LocalZoneType::BlockA
+                | LocalZoneType::BlockAaaa
+                | LocalZoneType::AlwaysTransparent
                 | LocalZoneType::AlwaysRefuse
                 | LocalZoneType::AlwaysNxdomain
                 | LocalZoneType::AlwaysNodata
@@ -603,6 +631,19 @@ impl LocalZoneTable {
             LocalZoneType::TypeTransparent | LocalZoneType::AlwaysTransparent => {
                 LocalLookup::Resolve
             }
+            LocalZoneType::BlockA
+            | LocalZoneType::BlockAaaa
+            | LocalZoneType::BlockAWithData
+            | LocalZoneType::BlockAaaaWithData => {
+                if zone_type.blocked_type() == Some(record_type) {
+                    LocalLookup::Negative {
+                        zone,
+                        nxdomain: false,
+                    }
+                } else {
+                    LocalLookup::Resolve
+                }
+            }
             LocalZoneType::Transparent | LocalZoneType::Inform | LocalZoneType::Nodefault => {
                 if node.is_some_and(|node| !node.rrsets.is_empty()) {
                     LocalLookup::Negative {
@@ -762,6 +803,41 @@ mod tests {
             table.lookup(&wire("example.com."), DNSClass::IN, RecordType::A),
             LocalLookup::Resolve
         );
+    }
+
+    #[test]
+    fn block_a_zones_answer_nodata_for_their_type_and_resolve_the_rest() {
+        let table = table(
+            &["example1.com. block_a", "example4.com. block_aaaa_wdata"],
+            &["b.example4.com. A 1.2.3.5", "b.example4.com. AAAA 1:2:3::5"],
+        );
+        let nodata = |name: &str, record_type| {
+            matches!(
+                table.lookup(&wire(name), DNSClass::IN, record_type),
+                LocalLookup::Negative {
+                    nxdomain: false,
+                    ..
+                }
+            )
+        };
+        assert!(nodata("a.example1.com.", RecordType::A));
+        assert!(nodata("a.example4.com.", RecordType::AAAA));
+        for (name, record_type) in [
+            ("a.example1.com.", RecordType::AAAA),
+            ("a.example4.com.", RecordType::A),
+        ] {
+            assert_eq!(
+                table.lookup(&wire(name), DNSClass::IN, record_type),
+                LocalLookup::Resolve
+            );
+        }
+        // _wdata: local data answers first, the blocked type included.
+        for record_type in [RecordType::A, RecordType::AAAA] {
+            assert!(matches!(
+                table.lookup(&wire("b.example4.com."), DNSClass::IN, record_type),
+                LocalLookup::Data { .. }
+            ));
+        }
     }
 
     #[test]

@@ -152,7 +152,8 @@ pub struct Arguments {
     /// Serve a local zone, Unbound's `local-zone` (repeatable): "NAME TYPE", TYPE one of static,
     /// transparent, typetransparent, redirect, refuse, deny, inform, inform_deny,
     /// always_transparent, always_refuse, always_nxdomain, always_nodata, always_deny,
-    /// always_null, nodefault (turns a default zone off)
+    /// always_null, nodefault (turns a default zone off), block_a, block_aaaa (NODATA for that
+    /// type, other types resolved), block_a_wdata, block_aaaa_wdata (local data first)
     #[arg(long, value_name = "NAME TYPE")]
     pub local_zone: Vec<String>,
     /// A record served from the local zones, Unbound's `local-data` (repeatable): "NAME [TTL]

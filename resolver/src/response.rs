@@ -69,6 +69,22 @@ pub fn response_skeleton(request: &Message, response_code: ResponseCode) -> Mess
     response
 }
 
+/// RFC 8914 §4.21: EDE 20 "Not Authoritative", for a question we will not recurse for.
+const EXTENDED_ERROR_NOT_AUTHORITATIVE: u16 = 20;
+
+/// REFUSED for RD=0 from a client that may not read the cache (cache snooping), with EDE 20
+/// "Not Authoritative" when it speaks EDNS, as Unbound answers (`ede: yes`).
+pub fn refused_not_authoritative(request: &Message) -> Message {
+    let mut response = response_skeleton(request, ResponseCode::Refused);
+    if let Some(edns) = response.edns.as_mut() {
+        edns.options_mut().insert(EdnsOption::Unknown(
+            EDNS_OPTION_EXTENDED_ERROR,
+            EXTENDED_ERROR_NOT_AUTHORITATIVE.to_be_bytes().to_vec(),
+        ));
+    }
+    response
+}
+
 /// The client's response (RFC 4035 §3.2, RFC 6840 §5.7-5.8): bogus data only with CD, else
 /// SERVFAIL with an Extended DNS Error; AD only when every RRset is secure and the client set
 /// DO or AD; RRSIGs and NSEC/NSEC3 proofs only with DO.
@@ -108,4 +124,29 @@ pub fn build_response(request: &Message, resolution: Resolution) -> Message {
     response.answers = answers;
     response.authorities = authorities;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::Query;
+    use hickory_proto::rr::Name;
+
+    #[test]
+    fn a_refused_cache_snoop_carries_the_question_and_ede_20_for_edns_clients() {
+        let mut request = Message::query();
+        request.add_query(Query::query(
+            Name::from_ascii("example.com.").unwrap(),
+            RecordType::A,
+        ));
+        let plain = refused_not_authoritative(&request);
+        assert_eq!(plain.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(plain.queries, request.queries);
+        assert!(plain.edns.is_none());
+        request.edns = Some(Edns::new());
+        let with_edns = refused_not_authoritative(&request);
+        let options = &with_edns.edns.unwrap().options().options;
+        assert!(options.iter().any(|(_, option)| matches!(option,
+            EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data) if data.as_slice() == [0, 20])));
+    }
 }

@@ -35,6 +35,10 @@ pub struct ReplayConfig {
     /// Local zones, identity, NSID and response rules, answered around the resolver as the
     /// daemon's handler does (`server::local_answers`).
     pub local: LocalSettings,
+    /// Whether the replayed client may send RD=0 (the daemon's `--allow-snoop`, Unbound's
+    /// `allow_snoop`): Unbound's default ACL (localhost `allow`) refuses it with EDE 20; Deckard's
+    /// kresd answers it.
+    pub may_snoop: bool,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -66,6 +70,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             rrset_roundrobin: true,
             ..LocalSettings::default()
         },
+        may_snoop: false,
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -219,9 +224,11 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 "validator iterator" => {}
                 _ => unsupported(true),
             },
-            // Every replayed client is served, cache snooping (RD=0) included: allow_snoop.
+            // The replayed client (localhost) may snoop: the daemon's `--allow-snoop`.
             "access-control" => {
-                if !option.value.ends_with(" allow_snoop") {
+                if option.value.ends_with(" allow_snoop") {
+                    config.may_snoop = true;
+                } else {
                     unsupported(true);
                 }
             }
@@ -349,6 +356,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         config.local.default_zones.loopback_reverse = false;
         config.local.default_zones.special_use = false;
         config.local.default_zones.private_reverse = false;
+        config.may_snoop = true;
         stub_zones.push((0, deckard_root));
     }
     for (_, zone) in stub_zones {

@@ -23,6 +23,7 @@ use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
+use crate::response::refused_not_authoritative;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::Resolver;
 
@@ -210,13 +211,20 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
             )
         }
     };
-    let result = runtime.block_on(replay_steps(&scenario, config.resolver, &local, &transport));
+    let result = runtime.block_on(replay_steps(
+        &scenario,
+        config.resolver,
+        config.may_snoop,
+        &local,
+        &transport,
+    ));
     (result, transport.log())
 }
 
 async fn replay_steps(
     scenario: &Scenario,
     config: ResolverConfig,
+    may_snoop: bool,
     local: &LocalAnswers,
     transport: &Arc<ScriptedTransport>,
 ) -> Result<(), Failure> {
@@ -254,6 +262,17 @@ async fn replay_steps(
                 match local.answer(&request) {
                     LocalOutcome::Drop => continue,
                     LocalOutcome::Answer(mut response) => {
+                        local.finish(&request, &mut response, false);
+                        in_flight.answers.push(Answer {
+                            id,
+                            step: query_step,
+                            message: as_received(&response, query_step)?,
+                            checked: false,
+                        });
+                    }
+                    // As the daemon's handler: RD=0 from a client that may not snoop.
+                    LocalOutcome::Resolve if !request.metadata.recursion_desired && !may_snoop => {
+                        let mut response = refused_not_authoritative(&request);
                         local.finish(&request, &mut response, false);
                         in_flight.answers.push(Answer {
                             id,

@@ -345,10 +345,10 @@ impl<R: Resolve> ResolverHandler<R> {
 
     /// RD=0 (RFC 1035 §4.1.1: recursion not desired), which from a resolver only reads its
     /// cache: REFUSED unless the client may snoop (Unbound's `allow_snoop`; Unbound and Knot
-    /// Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query"; no EDE, as
-    /// this resolver sends none). A snooper gets the cached answer with its remaining TTL, or a
-    /// referral to the closest cached delegation (Unbound), or, when nothing usable is cached,
-    /// NOERROR with empty sections: nothing is resolved upstream.
+    /// Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query", with EDE 20
+    /// "Not Authoritative" as Unbound's). A snooper gets the cached answer with its remaining TTL,
+    /// or a referral to the closest cached delegation (Unbound), or, when nothing usable is
+    /// cached, NOERROR with empty sections: nothing is resolved upstream.
     fn answer_without_recursion(
         &self,
         request: &ClientRequest,
@@ -361,13 +361,8 @@ impl<R: Resolve> ResolverHandler<R> {
         if !may_snoop {
             statistics.count(|s| &s.refused_by_access_control);
             statistics.record_answer(ResponseCode::Refused, started.elapsed());
-            let header = RequestHeader {
-                id: request.message.metadata.id,
-                op_code: 0,
-                recursion_desired: false,
-                checking_disabled: request.message.metadata.checking_disabled,
-            };
-            return error_response(header, ResponseCode::Refused, Some(&request.query), edns);
+            let response = crate::response::refused_not_authoritative(&request.message);
+            return encode_response(response, &request.message, size_limit(protocol, edns));
         }
         let response = self
             .in_flight

@@ -184,3 +184,8 @@ pub const MAX_CHAIN_DEPTH: usize = 32;
 /// has no separate bound: its prefetches are mesh states within `num-queries-per-thread`
 /// (1024); a quarter of that keeps refreshes from crowding out clients' own resolutions.
 pub const MAX_BACKGROUND_REFRESHES: usize = 256;
+
+/// RRSIGs kept per RRset by the scrubber, the first ones in the reply: a signer needs one per
+/// key and algorithm, and more only cost validation work (KeyTrap, CVE-2023-50387). Unbound's
+/// scrubber keeps 8 as well (`fwd_scrub_rrsig`), the validator tries as many.
+pub const MAX_SIGNATURES_KEPT_PER_RRSET: usize = 8;

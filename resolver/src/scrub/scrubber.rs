@@ -6,7 +6,7 @@ use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION};
+use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION, MAX_SIGNATURES_KEPT_PER_RRSET};
 use crate::scrub::classify::{follows_chain, is_strict_subdomain};
 
 /// Why a reply is not a reply to our query at all (anti-spoofing, RFC 5452 §9.1).
@@ -273,17 +273,27 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
 }
 
 /// RFC 4035 §3.1.1: an RRSIG goes with the RRset it covers; keeps those of `section`'s RRSIGs
-/// whose RRset was kept in `kept`.
+/// whose RRset was kept in `kept`, the first `MAX_SIGNATURES_KEPT_PER_RRSET` of each.
 fn keep_signatures(kept: &mut Vec<Record>, section: &[&Record]) {
+    let covered_type = |record: &Record| match &record.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => Some(rrsig.input().type_covered),
+        _ => None,
+    };
     for record in section {
-        let RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) = &record.data else {
+        let Some(covered) = covered_type(record) else {
             continue;
         };
-        let covered = rrsig.input().type_covered;
         let covers_kept = kept
             .iter()
             .any(|other| other.name == record.name && other.record_type() == covered);
-        if covers_kept && !kept.iter().any(|other| other == *record) {
+        if !covers_kept || kept.iter().any(|other| other == *record) {
+            continue;
+        }
+        let signatures = kept
+            .iter()
+            .filter(|other| other.name == record.name && covered_type(other) == Some(covered))
+            .count();
+        if signatures < MAX_SIGNATURES_KEPT_PER_RRSET {
             kept.push((*record).clone());
         }
     }
@@ -348,6 +358,30 @@ pub(crate) mod tests {
         let mut message = Message::new(7, MessageType::Response, OpCode::Query);
         message.queries.push(query.clone());
         message
+    }
+
+    #[test]
+    fn at_most_eight_signatures_per_rrset_are_kept_the_first_ones() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply.answers.push(a("www.example.com.", 1));
+        for index in 0..20u8 {
+            let text = format!(
+                "www.example.com. 300 IN RRSIG A 8 3 300 20330518033320 20010909014640 12345 . {}",
+                data_encoding::BASE64.encode(&[index])
+            );
+            reply
+                .answers
+                .push(crate::replay::record_text::parse_record(&text).unwrap());
+        }
+        let clean = scrub(&reply, &query, &Name::root(), ScrubRules::default());
+        let signatures: Vec<&Record> = clean
+            .answers
+            .iter()
+            .filter(|record| record.record_type() == RecordType::RRSIG)
+            .collect();
+        assert_eq!(signatures.len(), MAX_SIGNATURES_KEPT_PER_RRSET);
+        assert_eq!(*signatures[0], reply.answers[1]);
     }
 
     #[test]

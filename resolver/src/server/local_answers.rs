@@ -9,7 +9,7 @@ use std::fmt;
 
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption, NSIDPayload};
-use hickory_proto::rr::rdata::TXT;
+use hickory_proto::rr::rdata::{CNAME, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::server::access::Cidr;
@@ -24,6 +24,10 @@ use crate::wire_name::write_name;
 /// TTL of an always_null answer: ldns' default TTL for a record written without one (3600 s),
 /// what Unbound's local data gets.
 const NULL_ANSWER_TTL: u32 = 3_600;
+
+/// RFC 8914: the Extended DNS Error option, and its code 0 "Other Error".
+const EDNS_OPTION_EXTENDED_ERROR: u16 = 15;
+const EXTENDED_ERROR_OTHER: u16 = 0;
 
 /// The names RFC 4892 §2 and BIND/Unbound answer with the server's identity, and its version.
 const IDENTITY_NAMES: [&str; 2] = ["id.server.", "hostname.bind."];
@@ -243,16 +247,22 @@ impl LocalAnswers {
             }
             LocalLookup::Data { records, rename } => {
                 let mut response = local_skeleton(request, ResponseCode::NoError, true);
-                response.answers = records
-                    .iter()
-                    .map(|record| {
-                        let mut record = record.clone();
-                        if rename {
-                            record.name = query.name().clone();
+                let mut answers = Vec::with_capacity(records.len());
+                for record in records {
+                    let mut record = record.clone();
+                    if rename {
+                        match redirect_wildcard_target(&record, query.name()) {
+                            Some(Ok(target)) => record.data = RData::CNAME(CNAME(target)),
+                            Some(Err(())) => {
+                                return LocalOutcome::Answer(too_long_expansion(request));
+                            }
+                            None => {}
                         }
-                        record
-                    })
-                    .collect();
+                        record.name = query.name().clone();
+                    }
+                    answers.push(record);
+                }
+                response.answers = answers;
                 LocalOutcome::Answer(response)
             }
             LocalLookup::Negative { zone, nxdomain } => {
@@ -357,6 +367,38 @@ impl LocalAnswers {
 
 /// A response to `request` made here: ID, question, RD and CD copied, QR and RA set, AA as
 /// given (local zones are authoritative, Unbound `local_encode`), EDNS answered with DO copied.
+/// Unbound's synthesized CNAME: a redirect zone's apex CNAME to `*.target` points each name
+/// below the apex at its own labels under `target` (`www.zone` → `www.target`), as a DNAME
+/// would (RFC 6672 §2.2). `None` for any other record; `Err` when the name is too long.
+fn redirect_wildcard_target(record: &Record, qname: &Name) -> Option<Result<Name, ()>> {
+    let RData::CNAME(target) = &record.data else {
+        return None;
+    };
+    if !target.0.is_wildcard() {
+        return None;
+    }
+    let prefix_labels = qname.num_labels().saturating_sub(record.name.num_labels());
+    let prefix = Name::from_labels(qname.iter().take(usize::from(prefix_labels)));
+    Some(
+        prefix
+            .and_then(|prefix| prefix.append_name(&target.0.base_name()))
+            .map_err(|_| ()),
+    )
+}
+
+/// RFC 6672 §2.2: the synthesized name would pass 255 octets: YXDOMAIN, with EDE 0 and
+/// Unbound's text.
+fn too_long_expansion(request: &Message) -> Message {
+    let mut response = local_skeleton(request, ResponseCode::YXDomain, true);
+    if let Some(edns) = response.edns.as_mut() {
+        let mut data = EXTENDED_ERROR_OTHER.to_be_bytes().to_vec();
+        data.extend_from_slice(b"DNAME expansion became too large");
+        edns.options_mut()
+            .insert(EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data));
+    }
+    response
+}
+
 fn local_skeleton(request: &Message, code: ResponseCode, authoritative: bool) -> Message {
     let mut response = Message::new(
         request.metadata.id,

@@ -218,3 +218,38 @@ fn roundrobin_rotates_each_rrset_by_the_query_id() {
         .collect();
     assert_eq!(order, ["192.0.2.2", "192.0.2.3", "192.0.2.1", "192.0.2.9"]);
 }
+
+#[test]
+fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_long() {
+    let long_target = format!("*.{}.", ["a".repeat(60); 4].join("."));
+    let local = answers(&LocalSettings {
+        zones: vec![
+            ConfigLine::new("synth.cname redirect", "t:1"),
+            ConfigLine::new("long.example redirect", "t:2"),
+        ],
+        data: vec![
+            ConfigLine::new("synth.cname. IN CNAME *.from.resolution.", "t:3"),
+            ConfigLine::new(format!("long.example. IN CNAME {long_target}"), "t:4"),
+        ],
+        ..LocalSettings::default()
+    });
+    let synthesized = answer(&local, "www.a.synth.cname.", RecordType::A);
+    assert_eq!(synthesized.answers[0].name.to_string(), "www.a.synth.cname.");
+    assert_eq!(
+        synthesized.answers[0].data.to_string(),
+        "www.a.from.resolution."
+    );
+    let LocalOutcome::Answer(too_long) = local.answer(&request(
+        "www.b.c.d.long.example.",
+        DNSClass::IN,
+        RecordType::A,
+        true,
+    )) else {
+        panic!("no answer")
+    };
+    assert_eq!(too_long.metadata.response_code, ResponseCode::YXDomain);
+    assert!(too_long.answers.is_empty() && too_long.metadata.authoritative);
+    let options = &too_long.edns.unwrap().options().options;
+    assert!(options.iter().any(|(_, option)| matches!(option,
+        EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data) if data.get(..2) == Some(&[0, 0][..]))));
+}

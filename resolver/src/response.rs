@@ -145,7 +145,8 @@ mod tests {
         assert!(plain.edns.is_none());
         request.edns = Some(Edns::new());
         let with_edns = refused_not_authoritative(&request);
-        let options = &with_edns.edns.unwrap().options().options;
+        let edns = with_edns.edns.unwrap();
+        let options = &edns.options().options;
         assert!(options.iter().any(|(_, option)| matches!(option,
             EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data) if data.as_slice() == [0, 20])));
     }

@@ -411,6 +411,13 @@ impl Resolver {
         if walk.queries >= MAX_QUERIES_PER_WALK {
             return State::Finished(WalkResult::ServFail("query limit per walk reached"));
         }
+        if self.forward_hosts_pending(walk, &delegation) {
+            // Unbound's target fetching: a forward zone's `forward-host` names are looked up
+            // before its first query, so all its forwarders are known when one fails.
+            let next = self.find_more_targets(walk, &mut delegation, budget).await;
+            walk.delegation = Some(delegation);
+            return next;
+        }
         let (question, minimised) = self.outgoing_question(walk, &delegation);
         let mut candidates = self.usable_addresses(&delegation, question.query_type());
         candidates.retain(|address| !walk.avoid.contains(address));
@@ -466,6 +473,19 @@ impl Resolver {
                 State::QueryTargets
             }
         }
+    }
+
+    /// Whether a configured forward zone still has a `forward-host` name to look up, within the
+    /// name-lookup bounds `find_more_targets` applies.
+    fn forward_hosts_pending(&self, walk: &Walk, delegation: &Delegation) -> bool {
+        delegation.forward
+            && delegation.configured.is_some()
+            && delegation.name_lookups < MAX_NS_NAME_LOOKUPS_PER_DELEGATION
+            && walk.depth < MAX_GLUELESS_DEPTH
+            && delegation
+                .servers
+                .iter()
+                .any(|server| !server.looked_up && server.addresses.is_empty())
     }
 
     /// No address left: look up a glueless server name (bounded), or stop minimising, or give up.

@@ -305,4 +305,13 @@ async fn forward_host_is_looked_up_when_the_addresses_fail() {
         setup.network.recursion_desired_to(EXAMPLE_NET).last(),
         Some(&true)
     );
+    // As Unbound's target fetching: the name is looked up before the first forwarded query,
+    // so a forwarder that fails later finds the others known (fwd_name_lookup).
+    let sent = setup.network.sent();
+    let position = |wanted: &str| {
+        sent.iter()
+            .position(|(_, name, ..)| *name == self::name(wanted))
+            .unwrap()
+    };
+    assert!(position("ns.example.net.") < position("www.example.com."));
 }

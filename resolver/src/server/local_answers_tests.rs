@@ -221,7 +221,8 @@ fn roundrobin_rotates_each_rrset_by_the_query_id() {
 
 #[test]
 fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_long() {
-    let long_target = format!("*.{}.", ["a".repeat(60); 4].join("."));
+    let label = "a".repeat(60);
+    let long_target = format!("*.{label}.{label}.{label}.{label}.");
     let local = answers(&LocalSettings {
         zones: vec![
             ConfigLine::new("synth.cname redirect", "t:1"),
@@ -240,7 +241,7 @@ fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_lo
         "www.a.from.resolution."
     );
     let LocalOutcome::Answer(too_long) = local.answer(&request(
-        "www.b.c.d.long.example.",
+        "www.bbb.c.d.long.example.",
         DNSClass::IN,
         RecordType::A,
         true,
@@ -249,7 +250,8 @@ fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_lo
     };
     assert_eq!(too_long.metadata.response_code, ResponseCode::YXDomain);
     assert!(too_long.answers.is_empty() && too_long.metadata.authoritative);
-    let options = &too_long.edns.unwrap().options().options;
+    let edns = too_long.edns.unwrap();
+    let options = &edns.options().options;
     assert!(options.iter().any(|(_, option)| matches!(option,
         EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data) if data.get(..2) == Some(&[0, 0][..]))));
 }

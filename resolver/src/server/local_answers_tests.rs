@@ -235,7 +235,10 @@ fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_lo
         ..LocalSettings::default()
     });
     let synthesized = answer(&local, "www.a.synth.cname.", RecordType::A);
-    assert_eq!(synthesized.answers[0].name.to_string(), "www.a.synth.cname.");
+    assert_eq!(
+        synthesized.answers[0].name.to_string(),
+        "www.a.synth.cname."
+    );
     assert_eq!(
         synthesized.answers[0].data.to_string(),
         "www.a.from.resolution."

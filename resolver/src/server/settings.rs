@@ -1179,7 +1179,7 @@ mod tests {
     fn flags_override_the_config_file() {
         let path = write_config(
             "override",
-            "listen: [\"127.60.7.1:53\"]\ncache-size: 10\nupstream-port: 5300\nmax-negative-ttl: 60\n",
+            "listen: [\"127.60.7.1:53\"]\ncache-size: 10\nupstream-port: 5300\nmax-negative-ttl: 60\nmin-negative-ttl: 7\n",
         );
         let arguments = Arguments {
             config: Some(path.clone()),
@@ -1197,6 +1197,12 @@ mod tests {
         assert_eq!(settings.resolver.upstream_port, Some(5400));
         assert_eq!(settings.resolver.cache_max_entries, 10);
         assert_eq!(settings.resolver.max_negative_ttl, 60);
+        assert_eq!(settings.resolver.min_negative_ttl, 7);
+        let with_flag = Settings::load(&Arguments {
+            min_negative_ttl: Some(1),
+            ..arguments
+        });
+        assert!(with_flag.is_ok_and(|settings| settings.resolver.min_negative_ttl == 1));
         let _ = std::fs::remove_file(path);
     }
 

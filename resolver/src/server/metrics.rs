@@ -353,6 +353,14 @@ impl Collector for SnapshotCollector {
                     ("bogus", validation.bogus),
                 ],
             )?;
+            // The KeyTrap work (CVE-2023-50387): Unbound has no such counter; it shows what
+            // validation costs and that the per-query allowance holds.
+            counter(
+                &mut encoder,
+                "dnssec_signature_checks",
+                "DNSSEC signature verifications done, over every query and refresh.",
+                validation.signature_checks,
+            )?;
         }
         Ok(())
     }
@@ -391,5 +399,32 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line:?} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn dnssec_verdicts_and_signature_checks_are_exported_when_validating() {
+        let statistics = Statistics::new();
+        let validation = crate::dnssec::ValidationCounters {
+            secure: 4,
+            insecure: 2,
+            bogus: 1,
+            signature_checks: 9,
+        };
+        let snapshot = statistics.snapshot(None, None, Some(validation), 0);
+        let text = encode(snapshot.clone()).unwrap_or_default();
+        for line in [
+            "resolver_validation_total{outcome=\"secure\"} 4\n",
+            "resolver_validation_total{outcome=\"insecure\"} 2\n",
+            "resolver_validation_total{outcome=\"bogus\"} 1\n",
+            "# TYPE resolver_dnssec_signature_checks counter\n",
+            "resolver_dnssec_signature_checks_total 9\n",
+        ] {
+            assert!(text.contains(line), "{line:?} missing from\n{text}");
+        }
+        let stats = crate::server::stats::render_text(&snapshot);
+        assert!(stats.contains("dnssec.signature_checks 9\n"), "{stats}");
+        // Without validation neither appears (a forwarder that trusts its upstream).
+        let text = encode(statistics.snapshot(None, None, None, 0)).unwrap_or_default();
+        assert!(!text.contains("signature_checks"), "{text}");
     }
 }

@@ -426,6 +426,10 @@ pub fn render_text(snapshot: &Snapshot) -> String {
         lines.push(("dnssec.secure".to_string(), validation.secure));
         lines.push(("dnssec.insecure".to_string(), validation.insecure));
         lines.push(("dnssec.bogus".to_string(), validation.bogus));
+        lines.push((
+            "dnssec.signature_checks".to_string(),
+            validation.signature_checks,
+        ));
     }
     let mut lower = 0;
     let latency = &snapshot.latency;

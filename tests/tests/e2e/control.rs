@@ -365,3 +365,60 @@ fn metrics_on_the_lab_move_with_queries_and_agree_with_stats() {
         "/metrics and stats disagree:\n{text}"
     );
 }
+
+#[test]
+fn signature_checks_count_the_validation_work_and_a_cache_hit_does_none() {
+    let Some(curl) = e2e::require_tool("curl") else {
+        return;
+    };
+    let lab = shared_lab();
+    let anchor = lab_trust_anchor(&lab);
+    let test = "signature_checks_count_the_validation_work";
+    let metrics = loopback_for(test, 1).to_string();
+    let resolver = start(
+        &lab,
+        test,
+        0,
+        &["--trust-anchor", &anchor, "--metrics", &metrics],
+    );
+    assert_eq!(resolver.statistic("dnssec.signature_checks"), 0);
+    let reply = ask(&resolver, "www.example.test.", RecordType::A);
+    assert_eq!(reply.metadata.response_code, ResponseCode::NoError);
+    // The chain from the lab's root (DNSKEY sets of ., test. and example.test.) and the answer.
+    let checks = resolver.statistic("dnssec.signature_checks");
+    assert!(checks >= 4, "only {checks} signature checks for a validated walk");
+    assert_eq!(resolver.statistic("dnssec.secure"), 1);
+    // The cached answer carries its stored verdict: no signature is checked again.
+    let again = ask(&resolver, "www.example.test.", RecordType::A);
+    let data = |message: &Message| -> Vec<String> {
+        message
+            .answers
+            .iter()
+            .map(|record| record.data.to_string())
+            .collect()
+    };
+    assert_eq!(data(&again), data(&reply));
+    assert_eq!(resolver.statistic("dnssec.signature_checks"), checks);
+    assert_eq!(resolver.statistic("dnssec.secure"), 2);
+    let output = Command::new(curl)
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            &format!("http://{metrics}/metrics"),
+        ])
+        .output()
+        .unwrap_or_else(|error| panic!("curl: {error}"));
+    assert!(output.status.success(), "curl failed: {output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        metric_sum(&text, "resolver_dnssec_signature_checks_total "),
+        checks as f64,
+        "/metrics and stats disagree:\n{text}"
+    );
+    assert_eq!(
+        metric_sum(&text, "resolver_validation_total{outcome=\"secure\"}"),
+        2.0,
+        "{text}"
+    );
+}

@@ -7,8 +7,9 @@
 
 use std::time::Duration;
 
-use hickory_proto::rr::RecordType;
+use hickory_proto::rr::{DNSClass, RecordType};
 
+use crate::cache::key::{EntryKind, KeyBuffer};
 use crate::cache::{CachedNegative, CachedRrset, Trust, Validation};
 use crate::limits::MAX_CNAME_CHAIN;
 use crate::resolver::Resolver;
@@ -103,20 +104,19 @@ impl Resolver {
                 None => qname,
                 Some(cname) => cname.rdatas().next()?,
             };
-            // RFC 4035 §3.1.3.3: a wildcard expansion goes to a DO client with its proof in
-            // the authority section, which this path does not write: the message path does.
-            let proof_needed = |record_type| {
-                with_signatures
-                    && self
-                        .cache
-                        .has_wildcard_proof_wire(current, record_type, now)
-            };
-            if let Some(rrset) = self.cache.rrset_for_wire_name(current, qtype, minimum, now) {
-                if proof_needed(qtype) {
+            // One key per name, lower-cased once; each probe below switches its kind and type.
+            let mut key =
+                KeyBuffer::for_wire_name(current, qtype, DNSClass::IN, EntryKind::RrSet)?;
+            if let Some(rrset) = self.cache.rrset_for_key(&mut key, qtype, minimum, now) {
+                // RFC 4035 §3.1.3.3: a wildcard expansion goes to a DO client with its proof
+                // in the authority section, which this path does not write: the message path
+                // does.
+                if with_signatures && self.cache.has_wildcard_proof_for_key(&mut key, qtype, now)
+                {
                     return None;
                 }
                 let signatures = with_signatures
-                    .then(|| self.cache.signatures_for_wire_name(current, qtype, now))
+                    .then(|| self.cache.signatures_for_key(&mut key, qtype, now))
                     .flatten();
                 answers.push(CachedAnswer {
                     record_type: qtype,
@@ -132,16 +132,20 @@ impl Resolver {
             if crate::lookup::follows_cached_alias(qtype) {
                 if let Some(cname) =
                     self.cache
-                        .rrset_for_wire_name(current, RecordType::CNAME, minimum, now)
+                        .rrset_for_key(&mut key, RecordType::CNAME, minimum, now)
                 {
-                    if proof_needed(RecordType::CNAME) {
+                    if with_signatures
+                        && self
+                            .cache
+                            .has_wildcard_proof_for_key(&mut key, RecordType::CNAME, now)
+                    {
                         return None;
                     }
                     // An unsigned CNAME may be a DNAME's synthesis, which goes to the client
                     // with its DNAME (RFC 6672 §3.4): the message path writes that.
                     if self
                         .cache
-                        .signatures_for_wire_name(current, RecordType::CNAME, now)
+                        .signatures_for_key(&mut key, RecordType::CNAME, now)
                         .is_none()
                         && self.dname_cached_above(current, minimum, now)
                     {
@@ -163,7 +167,7 @@ impl Resolver {
                     let signatures = with_signatures
                         .then(|| {
                             self.cache
-                                .signatures_for_wire_name(current, RecordType::CNAME, now)
+                                .signatures_for_key(&mut key, RecordType::CNAME, now)
                         })
                         .flatten();
                     answers.push(CachedAnswer {
@@ -176,7 +180,7 @@ impl Resolver {
                     continue;
                 }
             }
-            let negative = self.cache.negative_for_wire_name(current, qtype, now)?;
+            let negative = self.cache.negative_for_key(&mut key, qtype, now)?;
             return Some(WireResolution {
                 answers,
                 negative: Some(negative),

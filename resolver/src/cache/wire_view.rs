@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use hickory_proto::rr::{DNSClass, RecordType};
+use hickory_proto::rr::RecordType;
 
 use crate::cache::entry::{RdataIter, WireEntry};
 use crate::cache::key::{EntryKind, KeyBuffer};
@@ -56,16 +56,18 @@ impl CachedNegative {
 }
 
 impl RecordCache {
-    /// As `get_rrset` (class IN) for a name in wire form.
-    pub(crate) fn rrset_for_wire_name(
+    /// As `get_rrset` (class IN) for the name in `key` (built by `KeyBuffer::for_wire_name`,
+    /// any kind): the key is switched to the RRset of `record_type` in place, so the probes of
+    /// one name share one walk over it.
+    pub(crate) fn rrset_for_key(
         &self,
-        name: &[u8],
+        key: &mut KeyBuffer,
         record_type: RecordType,
         minimum_trust: Trust,
         now: Duration,
     ) -> Option<CachedRrset> {
-        let key = KeyBuffer::for_wire_name(name, record_type, DNSClass::IN, EntryKind::RrSet)?;
-        let entry = self.live(&key, now)?;
+        key.set_kind(EntryKind::RrSet, record_type);
+        let entry = self.live(key, now)?;
         if entry.trust() < minimum_trust {
             return None;
         }
@@ -73,44 +75,42 @@ impl RecordCache {
         Some(CachedRrset { entry, ttl })
     }
 
-    /// The RRSIGs stored beside (wire name, `covered`), as RRSIG RDATA.
-    pub(crate) fn signatures_for_wire_name(
+    /// The RRSIGs stored beside (the name in `key`, `covered`), as RRSIG RDATA.
+    pub(crate) fn signatures_for_key(
         &self,
-        name: &[u8],
+        key: &mut KeyBuffer,
         covered: RecordType,
         now: Duration,
     ) -> Option<CachedRrset> {
-        let key = KeyBuffer::for_wire_name(name, covered, DNSClass::IN, EntryKind::Signatures)?;
-        let entry = self.live(&key, now)?;
+        key.set_kind(EntryKind::Signatures, covered);
+        let entry = self.live(key, now)?;
         let ttl = remaining_seconds(entry.expires(), now);
         Some(CachedRrset { entry, ttl })
     }
 
-    /// Whether a wildcard proof is stored beside (wire name, `record_type`): the wire path,
-    /// which writes no authority section beside an answer, leaves such an answer to DO clients
-    /// to the message path.
-    pub(crate) fn has_wildcard_proof_wire(
+    /// Whether a wildcard proof is stored beside (the name in `key`, `record_type`): the wire
+    /// path, which writes no authority section beside an answer, leaves such an answer to DO
+    /// clients to the message path.
+    pub(crate) fn has_wildcard_proof_for_key(
         &self,
-        name: &[u8],
+        key: &mut KeyBuffer,
         record_type: RecordType,
         now: Duration,
     ) -> bool {
-        KeyBuffer::for_wire_name(name, record_type, DNSClass::IN, EntryKind::WildcardProof)
-            .is_some_and(|key| self.live(&key, now).is_some())
+        key.set_kind(EntryKind::WildcardProof, record_type);
+        self.live(key, now).is_some()
     }
 
-    /// As `get_negative` (class IN) for a name in wire form: NXDOMAIN first, then NODATA.
-    pub(crate) fn negative_for_wire_name(
+    /// As `get_negative` (class IN) for the name in `key`: NXDOMAIN first, then NODATA.
+    pub(crate) fn negative_for_key(
         &self,
-        name: &[u8],
+        key: &mut KeyBuffer,
         record_type: RecordType,
         now: Duration,
     ) -> Option<CachedNegative> {
         for kind in [EntryKind::NxDomain, EntryKind::NoData] {
-            let Some(key) = KeyBuffer::for_wire_name(name, record_type, DNSClass::IN, kind) else {
-                continue;
-            };
-            let Some(entry) = self.live(&key, now) else {
+            key.set_kind(kind, record_type);
+            let Some(entry) = self.live(key, now) else {
                 continue;
             };
             let elapsed =

@@ -146,6 +146,11 @@ pub const MAX_KEYS_TRIED_PER_SIGNATURE: usize = 2;
 /// through many signed zones needs about two per link and three per zone cut.
 pub const MAX_SIGNATURE_CHECKS_PER_QUERY: u32 = 60;
 
+/// Signatures remembered as verified (`dnssec/verified.rs`), 32-byte digests: about 1 MB. Unbound
+/// keeps an RRset's security status in its RRset cache (`rrset_check_sec_status`) with no
+/// separate bound; ours is the infrastructure cache's size.
+pub const MAX_VERIFIED_SIGNATURES: usize = 10_000;
+
 /// KeyTrap: DS records of one zone considered. PowerDNS Recursor 4.8.6 `max-ds-per-zone` is 8.
 pub const MAX_DS_RECORDS_USED: usize = 8;
 

@@ -41,6 +41,8 @@ pub struct Resolver {
     pub(crate) loopback_allowed: bool,
     /// The validator's key cache: the chain of trust's result per zone (`dnssec/validator.rs`).
     pub(crate) key_cache: KeyCache,
+    /// Signatures verified before: identical signed data is checked once (`dnssec/verified.rs`).
+    pub(crate) verified_signatures: crate::dnssec::verified::VerifiedSignatures,
     /// Client answers by DNSSEC status, for the statistics (validation on only).
     pub(crate) validation_counts: ValidationCounts,
     /// Background refreshes (serve-expired, prefetch) for the host to run (`refresh.rs`).
@@ -96,6 +98,7 @@ impl Resolver {
             forward_zones,
             loopback_allowed,
             key_cache: KeyCache::default(),
+            verified_signatures: Default::default(),
             validation_counts: ValidationCounts::default(),
             config,
             transport,

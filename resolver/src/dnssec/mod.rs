@@ -25,6 +25,7 @@ pub mod signature;
 #[cfg(test)]
 pub(crate) mod test_signing;
 pub(crate) mod validator;
+pub(crate) mod verified;
 
 pub use anchors::{AnchorError, Anchors};
 pub use security::{Reason, Security, ValidationCounters, ValidationCounts, Verdict};

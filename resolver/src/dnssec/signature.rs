@@ -9,6 +9,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::dnssec::security::Reason;
 use crate::dnssec::short_rsa::{verify_short_rsa, ShortRsa};
+use crate::dnssec::verified::{SignedInput, VerifiedSignatures};
 use crate::limits::{
     MAX_KEYS_TRIED_PER_SIGNATURE, MAX_SIGNATURES_TRIED_PER_RRSET, MAX_SIGNATURE_CHECKS_PER_QUERY,
 };
@@ -71,6 +72,9 @@ pub struct CheckContext<'a> {
     pub now: u32,
     pub allowance: &'a CheckAllowance,
     pub switches: TestSwitches,
+    /// Verifications that succeeded before (`verified.rs`): an identical one is not repeated
+    /// and takes nothing from the allowance. `None`: every signature is checked.
+    pub(crate) verified: Option<&'a VerifiedSignatures>,
 }
 
 /// A verified RRset: the TTL it may be kept for and, for a wildcard expansion, the closest
@@ -175,15 +179,57 @@ enum KeyCheck {
     Invalid,
     /// An RSA key under `MIN_RSA_KEY_BITS`: not validated (insecure, not bogus).
     TooShort,
+    /// The query's allowance of checks is spent (KeyTrap): nothing was verified.
+    OverAllowance,
 }
 
 /// One signature with one key: hickory's TBS (canonical form, RFC 4034 §6) and verify, with
-/// ring, or with RustCrypto for RSA keys under ring's floor (`short_rsa.rs`).
+/// ring, or with RustCrypto for RSA keys under ring's floor (`short_rsa.rs`). A verification
+/// that succeeded before (`context.verified`) is not repeated; any other takes one check from
+/// the query's allowance first.
 fn verify_with_key(
     owner: &Name,
     rrset: &[Record],
     rrsig: &RRSIG,
     key: &DNSKEY,
+    context: &CheckContext<'_>,
+) -> KeyCheck {
+    let algorithm = rrsig.input().algorithm;
+    let tbs = algorithm
+        .is_supported()
+        .then(|| TBS::from_input(owner, rrset_class(rrset), rrsig.input(), rrset.iter()).ok())
+        .flatten();
+    let remembered = context.verified.zip(tbs.as_ref()).map(|(memo, tbs)| {
+        let digest = SignedInput {
+            algorithm: u8::from(algorithm),
+            public_key: key.public_key().public_bytes(),
+            signature: rrsig.sig(),
+            signed_data: tbs.as_ref(),
+        }
+        .digest();
+        (memo, digest)
+    });
+    if let Some((memo, digest)) = &remembered {
+        if memo.contains(digest, context.now) {
+            return KeyCheck::Valid;
+        }
+    }
+    if !context.allowance.take() {
+        return KeyCheck::OverAllowance;
+    }
+    let check = check_with_key(rrsig, key, tbs.as_ref(), context.switches);
+    if let (KeyCheck::Valid, Some((memo, digest))) = (&check, remembered) {
+        memo.insert(digest, rrsig.input().sig_expiration.get(), context.now);
+    }
+    check
+}
+
+/// `verify_with_key` past the memo and the allowance: `tbs` is `None` for an algorithm not
+/// validated here (or data hickory cannot put in canonical form).
+fn check_with_key(
+    rrsig: &RRSIG,
+    key: &DNSKEY,
+    tbs: Option<&TBS>,
     switches: TestSwitches,
 ) -> KeyCheck {
     let algorithm = rrsig.input().algorithm;
@@ -208,7 +254,7 @@ fn verify_with_key(
     if !algorithm.is_supported() {
         return KeyCheck::Invalid;
     }
-    let Ok(tbs) = TBS::from_input(owner, rrset_class(rrset), rrsig.input(), rrset.iter()) else {
+    let Some(tbs) = tbs else {
         return KeyCheck::Invalid;
     };
     let key_bytes = key.public_key().public_bytes();
@@ -292,16 +338,14 @@ pub fn verify_rrset(
         let mut verified = false;
         let mut too_short = false;
         for key in candidates.take(MAX_KEYS_TRIED_PER_SIGNATURE) {
-            if !context.allowance.take() {
-                return RrsetCheck::Bogus(Reason::WorkLimit);
-            }
-            match verify_with_key(owner, rrset, rrsig, key, context.switches) {
+            match verify_with_key(owner, rrset, rrsig, key, &context) {
                 KeyCheck::Valid => {
                     verified = true;
                     break;
                 }
                 KeyCheck::TooShort => too_short = true,
                 KeyCheck::Invalid => {}
+                KeyCheck::OverAllowance => return RrsetCheck::Bogus(Reason::WorkLimit),
             }
         }
         if !verified && too_short {
@@ -395,6 +439,7 @@ mod tests {
             now: 1_800_000_000,
             allowance: &allowance,
             switches: TestSwitches::default(),
+            verified: None,
         };
         // The made-up signature fails its check: it was tried (not "RRSIGs missing").
         assert_eq!(
@@ -428,6 +473,7 @@ mod tests {
             now: 1_800_000_000,
             allowance: &allowance,
             switches: TestSwitches::default(),
+            verified: None,
         };
         let nsec = [parse_record("*.wild.example. 300 IN NSEC www.example. A RRSIG NSEC").unwrap()];
         let signature = key.sign(&nsec, 1_700_000_000, 1_900_000_000);
@@ -483,6 +529,7 @@ mod tests {
             now: 1_800_000_000,
             allowance: &allowance,
             switches: TestSwitches::default(),
+            verified: None,
         };
         let per_rrset = MAX_SIGNATURES_TRIED_PER_RRSET * MAX_KEYS_TRIED_PER_SIGNATURE;
         assert_eq!(

@@ -124,11 +124,12 @@ impl Resolver {
         }
     }
 
-    fn check_context<'a>(&self, budget: &'a Budget) -> CheckContext<'a> {
+    fn check_context<'a>(&'a self, budget: &'a Budget) -> CheckContext<'a> {
         CheckContext {
             now: self.validation_now(),
             allowance: &budget.signature_checks,
             switches: self.config.dnssec.test_switches,
+            verified: Some(&self.verified_signatures),
         }
     }
 

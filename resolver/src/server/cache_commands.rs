@@ -29,6 +29,7 @@ impl Resolver {
                 self.cache.clear();
                 self.failures.clear();
                 self.key_cache.clear();
+                self.verified_signatures.clear();
                 "flushed\n".to_string()
             }
             ControlCommand::FlushName(name) => removed(self.cache.flush_name(name), "entries"),

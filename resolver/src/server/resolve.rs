@@ -226,6 +226,7 @@ impl Resolve for crate::Resolver {
         self.cache.clear();
         self.failures.clear();
         self.key_cache.clear();
+        self.verified_signatures.clear();
         FlushOutcome::Flushed
     }
     fn validation_counters(&self) -> Option<crate::dnssec::ValidationCounters> {

@@ -495,6 +495,59 @@ mod tests {
         }
     }
 
+    /// Two expansions of one wildcard carry one RRSIG over the same signed data (RFC 4035
+    /// §5.3.2): with the memo the second is secure without a check from the allowance; other
+    /// data under the same signature is still checked, and still fails.
+    #[test]
+    fn a_signature_verified_before_costs_no_check_and_other_data_still_fails() {
+        use crate::dnssec::test_signing::TestKey;
+        use crate::dnssec::verified::VerifiedSignatures;
+        use crate::replay::record_text::parse_record;
+        let key = TestKey::new("example.");
+        let keys = ZoneKeys {
+            zone: key.zone.clone(),
+            keys: vec![key.dnskey.clone()],
+        };
+        let memo = VerifiedSignatures::default();
+        let allowance = CheckAllowance::default();
+        let context = CheckContext {
+            now: 1_800_000_000,
+            allowance: &allowance,
+            switches: TestSwitches::default(),
+            verified: Some(&memo),
+        };
+        let wildcard = [parse_record("*.wild.example. 300 IN A 192.0.2.1").unwrap()];
+        let signature = key.sign(&wildcard, 1_700_000_000, 1_900_000_000);
+        let expansion = |name: &str, address: &str| {
+            let rrset = [parse_record(&format!("{name} 300 IN A {address}")).unwrap()];
+            let mut rrsig = signature.clone();
+            rrsig.name = rrset[0].name.clone();
+            let check = verify_rrset(&rrset, &[&rrsig], &keys, context);
+            (check, allowance.left())
+        };
+        let (first, left) = expansion("one.wild.example.", "192.0.2.1");
+        assert!(matches!(first, RrsetCheck::Secure(_)), "{first:?}");
+        assert_eq!(left, MAX_SIGNATURE_CHECKS_PER_QUERY - 1);
+        let (second, left) = expansion("two.wild.example.", "192.0.2.1");
+        assert!(matches!(second, RrsetCheck::Secure(_)), "{second:?}");
+        assert_eq!(left, MAX_SIGNATURE_CHECKS_PER_QUERY - 1, "verified again");
+        let (forged, left) = expansion("three.wild.example.", "192.0.2.66");
+        assert_eq!(forged, RrsetCheck::Bogus(Reason::SignatureInvalid));
+        assert_eq!(left, MAX_SIGNATURE_CHECKS_PER_QUERY - 2);
+        // An expired signature is refused by its window, memo or not.
+        let late = CheckContext {
+            now: 1_900_000_001,
+            ..context
+        };
+        let rrset = [parse_record("four.wild.example. 300 IN A 192.0.2.1").unwrap()];
+        let mut rrsig = signature.clone();
+        rrsig.name = rrset[0].name.clone();
+        assert_eq!(
+            verify_rrset(&rrset, &[&rrsig], &keys, late),
+            RrsetCheck::Bogus(Reason::SignatureExpired)
+        );
+    }
+
     /// KeyTrap (CVE-2023-50387): an RRset with 20 signatures, all naming a key tag that 10
     /// identical DNSKEYs share, costs at most MAX_SIGNATURES_TRIED_PER_RRSET ×
     /// MAX_KEYS_TRIED_PER_SIGNATURE checks; RRset after RRset, the query's allowance runs out and

@@ -416,7 +416,7 @@ mod tests {
             "resolver_validation_total{outcome=\"secure\"} 4\n",
             "resolver_validation_total{outcome=\"insecure\"} 2\n",
             "resolver_validation_total{outcome=\"bogus\"} 1\n",
-            "# TYPE resolver_dnssec_signature_checks counter\n",
+            "# TYPE resolver_dnssec_signature_checks_total counter\n",
             "resolver_dnssec_signature_checks_total 9\n",
         ] {
             assert!(text.contains(line), "{line:?} missing from\n{text}");

@@ -105,14 +105,12 @@ impl Resolver {
                 Some(cname) => cname.rdatas().next()?,
             };
             // One key per name, lower-cased once; each probe below switches its kind and type.
-            let mut key =
-                KeyBuffer::for_wire_name(current, qtype, DNSClass::IN, EntryKind::RrSet)?;
+            let mut key = KeyBuffer::for_wire_name(current, qtype, DNSClass::IN, EntryKind::RrSet)?;
             if let Some(rrset) = self.cache.rrset_for_key(&mut key, qtype, minimum, now) {
                 // RFC 4035 §3.1.3.3: a wildcard expansion goes to a DO client with its proof
                 // in the authority section, which this path does not write: the message path
                 // does.
-                if with_signatures && self.cache.has_wildcard_proof_for_key(&mut key, qtype, now)
-                {
+                if with_signatures && self.cache.has_wildcard_proof_for_key(&mut key, qtype, now) {
                     return None;
                 }
                 let signatures = with_signatures

@@ -386,7 +386,10 @@ fn signature_checks_count_the_validation_work_and_a_cache_hit_does_none() {
     assert_eq!(reply.metadata.response_code, ResponseCode::NoError);
     // The chain from the lab's root (DNSKEY sets of ., test. and example.test.) and the answer.
     let checks = resolver.statistic("dnssec.signature_checks");
-    assert!(checks >= 4, "only {checks} signature checks for a validated walk");
+    assert!(
+        checks >= 4,
+        "only {checks} signature checks for a validated walk"
+    );
     assert_eq!(resolver.statistic("dnssec.secure"), 1);
     // The cached answer carries its stored verdict: no signature is checked again.
     let again = ask(&resolver, "www.example.test.", RecordType::A);

@@ -74,13 +74,22 @@ impl Resolver {
             let Some(ancestor) = name.get(start..) else {
                 return false;
             };
-            if ancestor.len() > 1
-                && self
+            if ancestor.len() > 1 {
+                let Some(mut key) = KeyBuffer::for_wire_name(
+                    ancestor,
+                    RecordType::DNAME,
+                    DNSClass::IN,
+                    EntryKind::RrSet,
+                ) else {
+                    return false;
+                };
+                if self
                     .cache
-                    .rrset_for_wire_name(ancestor, RecordType::DNAME, minimum, now)
+                    .rrset_for_key(&mut key, RecordType::DNAME, minimum, now)
                     .is_some()
-            {
-                return true;
+                {
+                    return true;
+                }
             }
         }
         false

@@ -119,8 +119,9 @@ fn type_absent(record: &NsecRecord<'_>, qtype: RecordType) -> bool {
     }
     let delegation = types.contains(RecordType::NS) && !types.contains(RecordType::SOA);
     if qtype == RecordType::DS {
-        // The child's apex NSEC says nothing about the parent's DS.
-        !types.contains(RecordType::SOA)
+        // The child's apex NSEC says nothing about the parent's DS; but the root has no
+        // parent, so its own apex NSEC is what denies `. DS` (Unbound `val_nsec_proves_no_ds`).
+        !types.contains(RecordType::SOA) || record.owner.is_root()
     } else {
         // A parent-side NSEC at a cut proves only the absence of DS (RFC 6840 §4.4).
         !delegation
@@ -327,6 +328,22 @@ mod tests {
         // The parent-side NSEC cannot deny names below the cut (RFC 6840 §4.1).
         assert_eq!(
             proves_name_error(&nsecs, &name("x.b.example.")),
+            Proof::NotProved
+        );
+    }
+
+    /// A zone's apex NSEC (SOA set) cannot deny the zone's DS, which lives in the parent;
+    /// the root has no parent, so its apex NSEC is the proof that `. DS` has no data.
+    #[test]
+    fn only_the_root_apex_nsec_denies_its_own_ds() {
+        let root = [nsec(".", "aaa. NS SOA RRSIG NSEC DNSKEY")];
+        assert_eq!(
+            proves_no_data(&nsec_records(&root), &Name::root(), RecordType::DS),
+            Proof::Proved
+        );
+        let apex = [nsec("example.", "a.example. NS SOA RRSIG NSEC DNSKEY")];
+        assert_eq!(
+            proves_no_data(&nsec_records(&apex), &name("example."), RecordType::DS),
             Proof::NotProved
         );
     }

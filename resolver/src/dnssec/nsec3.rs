@@ -161,7 +161,8 @@ fn type_absent(record: &Nsec3Record<'_>, qtype: RecordType) -> bool {
         return false;
     }
     if qtype == RecordType::DS {
-        !types.contains(RecordType::SOA)
+        // As for NSEC: only the root's apex may deny its own DS (it has no parent).
+        !types.contains(RecordType::SOA) || record.zone.is_root()
     } else {
         !types.contains(RecordType::NS) || types.contains(RecordType::SOA)
     }

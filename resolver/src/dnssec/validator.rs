@@ -859,6 +859,25 @@ impl Resolver {
                 RrsetCheck::Bogus(reason) => Err(KeyState::Bogus(reason, name.clone())),
             };
         }
+        // A CNAME owner holds no other data (RFC 1034 §3.6.2), so it is no zone cut: signed by
+        // the parent's keys, it proves there is no DS here and the parent's keys go on below
+        // it; unsigned or bad, it is bogus (Unbound `ds_response_to_ke`, val_ds_cnamesub).
+        let cname: Vec<Record> = reply
+            .answers
+            .iter()
+            .filter(|record| record.name == *name && record.record_type() == RecordType::CNAME)
+            .cloned()
+            .collect();
+        if !cname.is_empty() {
+            let signatures = signatures_for(&reply.answers, name, RecordType::CNAME);
+            return Err(
+                match verify_rrset(&cname, &signatures, parent_keys, context) {
+                    RrsetCheck::Secure(_) => KeyState::Secure(parent_keys.clone()),
+                    RrsetCheck::Unsupported => KeyState::Insecure,
+                    RrsetCheck::Bogus(reason) => KeyState::Bogus(reason, name.clone()),
+                },
+            );
+        }
         // No DS: the denial must be signed by the parent (RFC 4035 §5.2). Records that do not
         // verify are not used (Unbound checks only the NSECs its proof needs); the proof over
         // the others decides, and fails with their reason.

@@ -13,6 +13,7 @@
 
 mod broken_servers;
 mod cache_referrals;
+mod chain_of_trust;
 mod configured_zones;
 mod dnssec_answers;
 mod ds_parent_side;

@@ -1,0 +1,76 @@
+//! The chain of trust walked down through a name that is no zone cut because a CNAME owns it:
+//! the DS question there is answered by the CNAME (val_ds_cnamesub), signed or not.
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Record, RecordType};
+
+use crate::scripted::network::*;
+use crate::scripted::signed_network::*;
+
+/// The server of `sub.a.example.`, a signed grandchild under the name `a.example.` that owns a
+/// CNAME in `example.`.
+const GRANDCHILD: &str = "198.51.100.40";
+
+/// `example.` answers `a.example. DS` with `cname` (a CNAME, signed or not), holds the signed
+/// DS of `sub.a.example.` and delegates it; the grandchild answers `www.sub.a.example. A`.
+fn cname_above_a_signed_zone(sign_cname: bool) -> SignedInternet {
+    let mut internet = SignedInternet::new(1);
+    let grandchild = SignedZone::new("sub.a.example.");
+    let link = vec![cname("a.example.", "elsewhere.test.")];
+    let link = if sign_cname {
+        internet.child.signed(link)
+    } else {
+        link
+    };
+    internet.on_child("a.example.", RecordType::DS, answer(link));
+    let ds = internet.child.signed(vec![grandchild.ds()]);
+    internet.on_child("sub.a.example.", RecordType::DS, answer(ds.clone()));
+    let mut delegation: Vec<Record> = vec![ns("sub.a.example.", "ns.sub.a.example.")];
+    delegation.extend(ds);
+    internet.on_child(
+        "www.sub.a.example.",
+        RecordType::A,
+        referral(delegation, vec![a("ns.sub.a.example.", GRANDCHILD)]),
+    );
+    let keys = grandchild.dnskey_rrset(&[]);
+    internet.network.on(
+        GRANDCHILD,
+        "sub.a.example.",
+        RecordType::DNSKEY,
+        answer(keys),
+    );
+    let www = grandchild.signed(vec![a("www.sub.a.example.", "192.0.2.41")]);
+    internet
+        .network
+        .on(GRANDCHILD, "www.sub.a.example.", RecordType::A, answer(www));
+    internet
+}
+
+#[tokio::test]
+async fn a_signed_cname_answering_a_ds_question_is_no_zone_cut() {
+    let internet = cname_above_a_signed_zone(true);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup
+        .resolver
+        .resolve(&ad_query("www.sub.a.example.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(addresses(&response).len(), 1);
+    assert!(
+        response.metadata.authentic_data,
+        "the chain goes on from example.'s keys"
+    );
+}
+
+#[tokio::test]
+async fn an_unsigned_cname_answering_a_ds_question_is_bogus() {
+    let internet = cname_above_a_signed_zone(false);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup
+        .resolver
+        .resolve(&ad_query("www.sub.a.example.", RecordType::A))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+}

@@ -21,6 +21,11 @@ fn do_query(qname: &str) -> Message {
 /// `example.` holds `*.example. A`; `anything.example. A` is its expansion, signed with the
 /// wildcard's label count, and the NSEC from `example.` to `www.example.` covers the name.
 fn wildcard_zone() -> SignedInternet {
+    wildcard_zone_with_proof_ttl(3600)
+}
+
+/// `wildcard_zone` with the NSEC proof's TTL set to `proof_ttl`.
+fn wildcard_zone_with_proof_ttl(proof_ttl: u32) -> SignedInternet {
     let mut internet = SignedInternet::new(1);
     let mut expansion = internet.child.signed(vec![a("*.example.", "192.0.2.77")]);
     for record in &mut expansion {
@@ -28,7 +33,7 @@ fn wildcard_zone() -> SignedInternet {
     }
     let nsec = Record::from_rdata(
         name("example."),
-        3600,
+        proof_ttl,
         RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC(
             hickory_proto::dnssec::rdata::NSEC::new(
                 name("www.example."),
@@ -82,6 +87,17 @@ async fn assert_proof_fresh_and_cached(setup: &Setup, authentic: bool) {
 #[tokio::test]
 async fn validating_a_wildcard_expansion_gives_do_clients_its_proof_and_ad() {
     let internet = wildcard_zone();
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    assert_proof_fresh_and_cached(&setup, true).await;
+}
+
+/// A wildcard expansion is cached no longer than its proof: with an NSEC of TTL 0 (nsec_wildcard_
+/// answer_response), the second DO client still gets the proof, from a fresh walk, instead of
+/// the cached expansion alone (RFC 4035 §3.1.3.3).
+#[tokio::test]
+async fn a_wildcard_expansion_is_not_cached_beyond_its_proof() {
+    let internet = wildcard_zone_with_proof_ttl(0);
     let config = internet.config();
     let setup = setup(internet.network, config);
     assert_proof_fresh_and_cached(&setup, true).await;
@@ -478,5 +494,41 @@ async fn a_referral_with_a_ds_queues_the_zones_key_fetch_with_prefetch_key() {
         let sent = setup.network.sent().len();
         setup.resolver.refresh(keys[0].clone()).await;
         assert_eq!(setup.network.sent().len(), sent);
+    }
+}
+
+/// Unbound's `val-clean-additional` (default on): beside a secure NS answer, the unsigned
+/// addresses of its servers are left out, since a client could take them for validated data
+/// (iter_validate); with validation off they are added as ever.
+#[tokio::test]
+async fn a_secure_ns_answer_carries_no_unsigned_addresses() {
+    for validating in [true, false] {
+        let mut internet = SignedInternet::new(1);
+        let answers = internet.child.signed(vec![ns("example.", "ns0.example.")]);
+        internet.on_child(
+            "example.",
+            RecordType::NS,
+            Canned {
+                authoritative: true,
+                answers,
+                additionals: vec![a("ns0.example.", &child_server(0))],
+                ..Canned::default()
+            },
+        );
+        let mut config: ResolverConfig = internet.config();
+        config.dnssec.enabled = validating;
+        let setup = setup(internet.network, config);
+        let response = setup
+            .resolver
+            .resolve(&ad_query("example.", RecordType::NS))
+            .await;
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(response.metadata.authentic_data, validating);
+        assert_eq!(
+            response.additionals.is_empty(),
+            validating,
+            "validating: {validating}, additional: {:?}",
+            response.additionals
+        );
     }
 }

@@ -199,6 +199,22 @@ impl Resolver {
                     _ => (self.unvalidated_state(&first.name), None),
                 };
                 let signatures = signatures_for(records, &first.name, first.record_type());
+                // RFC 4035 §3.1.3.3: a validated wildcard expansion keeps the NSEC/NSEC3 proof
+                // of no closer name beside it, for DO clients answered from the cache.
+                let proof = (answer_section
+                    && states.is_some()
+                    && crate::dnssec::denial::is_wildcard_expansion(&first.name, &signatures))
+                .then(|| crate::dnssec::denial::wildcard_proof(records, &reply.authorities));
+                // The expansion is not an answer without its proof, so it lives no longer than
+                // the proof's records (Unbound: a message lives as long as its shortest RRset);
+                // a proof of TTL 0 means the next DO client is answered by a fresh walk.
+                let proof_ttl = proof
+                    .as_ref()
+                    .and_then(|proof| proof.iter().map(|record| record.ttl).min());
+                let ttl_cap = match (ttl_cap, proof_ttl) {
+                    (Some(cap), Some(proof_ttl)) => Some(cap.min(proof_ttl)),
+                    (cap, proof_ttl) => cap.or(proof_ttl),
+                };
                 let stored = self.cache.insert_validated(
                     &rrset,
                     &signatures,
@@ -207,14 +223,7 @@ impl Resolver {
                     ttl_cap,
                     now,
                 );
-                // RFC 4035 §3.1.3.3: a validated wildcard expansion keeps the NSEC/NSEC3 proof
-                // of no closer name beside it, for DO clients answered from the cache.
-                if stored
-                    && answer_section
-                    && states.is_some()
-                    && crate::dnssec::denial::is_wildcard_expansion(&first.name, &signatures)
-                {
-                    let proof = crate::dnssec::denial::wildcard_proof(records, &reply.authorities);
+                if let Some(proof) = proof.filter(|_| stored) {
                     self.cache.insert_wildcard_proof(
                         &first.name,
                         first.record_type(),

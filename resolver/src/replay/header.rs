@@ -82,6 +82,10 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         name: Some(Name::root()),
         ..Zone::default()
     };
+    let mut deckard_forward = Zone {
+        name: Some(Name::root()),
+        ..Zone::default()
+    };
     let (mut anchored, mut validator_module) = (false, true);
     for option in &scenario.options {
         let bad = || {
@@ -175,6 +179,11 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "stub-name" => {
                 deckard_root.server_name = Some(parse_name(&option.value).map_err(|_| bad())?)
             }
+            // Deckard's forwarding form: every name to this upstream (kresd `policy.FORWARD`
+            // on `policy.all`), which is Unbound's `forward-zone: "."`.
+            "forward-addr" => deckard_forward
+                .addresses
+                .push(address(&option.value).ok_or_else(bad)?),
             "qname-minimisation" | "query-minimization" => {
                 config.resolver.qname_minimisation = on()?
             }
@@ -232,6 +241,15 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     unsupported(true);
                 }
             }
+            // Deckard's kresd template: `policy=` rules with an Unbound local-zone equivalent.
+            "feature-list" => match crate::replay::knot_policy::deny_zones(&option.value) {
+                Some(zones) => config.local.zones.extend(
+                    zones
+                        .into_iter()
+                        .map(|zone| ConfigLine::new(zone, format!("line {}", option.line))),
+                ),
+                None => unsupported(false),
+            },
             "local-zone" => {
                 let line = ConfigLine::new(option.value.clone(), format!("line {}", option.line));
                 let zone_type = unquote_value(&option.value)
@@ -387,6 +405,9 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 });
             config.resolver.root_hints.push(RootHint { name, address });
         }
+    }
+    if !deckard_forward.addresses.is_empty() {
+        forward_zones.push((0, deckard_forward));
     }
     for (_, zone) in forward_zones {
         let Some(suffix) = zone.name else { continue };
@@ -622,6 +643,26 @@ mod tests {
         assert_eq!(stub.suffix.to_string(), "sub.example.");
         assert_eq!(stub.addresses[0].to_string(), "10.0.0.2:53");
         assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+    }
+
+    #[test]
+    fn deckard_forward_addr_forwards_every_name() {
+        let config = config_of("forward-addr: 192.0.2.1\n").unwrap();
+        let forward = &config.resolver.forward_zones[0];
+        assert!(forward.suffix.is_root());
+        assert_eq!(forward.upstreams[0].to_string(), "192.0.2.1:53");
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+    }
+
+    #[test]
+    fn deckard_deny_policies_become_always_nxdomain_zones() {
+        let config =
+            config_of("feature-list: policy=policy:add(policy.all(policy.DENY))\n").unwrap();
+        assert_eq!(config.local.zones.len(), 1);
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+        let other =
+            config_of("feature-list: policy=policy:add(policy.all(policy.QTRACE))\n").unwrap();
+        assert_eq!(other.unsupported, ["feature-list"]);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod header;
 pub mod header_text;
 pub mod ignored_options;
 pub mod in_flight;
+pub mod knot_policy;
 pub mod limits;
 pub mod matcher;
 pub mod mock_answer;

@@ -5,17 +5,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::{DNSClass, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::cache::{ExpiryPolicy, RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
 use crate::dnssec::validator::KeyCache;
-use crate::dnssec::{Security, ValidationCounts};
+use crate::dnssec::{Reason, Security, ValidationCounts, Verdict};
 use crate::iterate::budget::Budget;
 use crate::iterate::root_hints::builtin_root_hints;
 use crate::refresh::{mark_stale, RefreshQueue};
-use crate::response::{build_response, response_skeleton};
+use crate::response::{build_response, response_skeleton, Resolution};
 use crate::scrub::deferred_stores::DeferredStores;
 use crate::upstream::failure_cache::FailureCache;
 use crate::upstream::infra::InfraCache;
@@ -145,6 +145,7 @@ impl Resolver {
             (resolution, false)
         };
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), stale, "resolved");
+        let resolution = self.judge_sentinel(question.name(), resolution);
         self.count_validation(resolution.verdict.security);
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
@@ -186,12 +187,27 @@ impl Resolver {
             .as_ref()
             .is_some_and(|edns| edns.flags().dnssec_ok);
         let resolution = self.lookup_cached(question.name(), question.query_type(), dnssec_ok)?;
+        let resolution = self.judge_sentinel(question.name(), resolution);
         self.prefetch_if_due(question.name(), question.query_type());
         self.count_validation(resolution.verdict.security);
         let secure = resolution.verdict.security == Security::Secure;
         let mut response = build_response(request, resolution);
         self.add_optional_sections(&mut response, false, secure);
         Some(response)
+    }
+
+    /// RFC 8509 §3.2: a secure answer to a root key sentinel name whose key tag says the wrong
+    /// thing about the root trust anchors becomes bogus (SERVFAIL, EDE 6; data for CD clients).
+    fn judge_sentinel(&self, qname: &Name, mut resolution: Resolution) -> Resolution {
+        let dnssec = &self.config.dnssec;
+        if dnssec.enabled && resolution.verdict.security == Security::Secure {
+            if let Some(sentinel) = crate::dnssec::sentinel::sentinel_of(qname) {
+                if crate::dnssec::sentinel::answer_refused(sentinel, &dnssec.anchors) {
+                    resolution.verdict = Verdict::bogus(Reason::RootKeySentinel, qname);
+                }
+            }
+        }
+        resolution
     }
 
     /// Counts one client answer by its DNSSEC status, when validating.

@@ -8,6 +8,7 @@
 //!   ─▶ each RRset: signature.rs (labels, wildcard, time window, key tag, hickory TBS + verify)
 //!   ─▶ negative answers and wildcards: nsec.rs / nsec3.rs (denial.rs: what a proof shows)
 //!   ─▶ security.rs: Secure | Insecure | Indeterminate | Bogus, with the RFC 8914 reason
+//!   ─▶ sentinel.rs: RFC 8509 root key sentinel names judged on the secure answer
 //! ```
 //!
 //! Nothing here writes wire format or does cryptography by hand: hickory-proto builds the data
@@ -20,6 +21,7 @@ pub mod keys;
 pub mod nsec;
 pub mod nsec3;
 pub mod security;
+pub mod sentinel;
 pub mod short_rsa;
 pub mod signature;
 #[cfg(test)]

@@ -62,7 +62,8 @@ pub enum Reason {
     DenialMissing,
     /// A validation bound was reached (`limits.rs`, KeyTrap): work stopped, data not trusted.
     WorkLimit,
-    /// The parent's DS or the DNSKEY could not be fetched (no answer, SERVFAIL).
+    /// The parent's DS could not be fetched (no answer, SERVFAIL); a DNSKEY that could not is
+    /// `DnskeyMissing`.
     ChainUnreachable,
     /// Insecure: every DS or DNSKEY algorithm of the zone is one this resolver does not validate.
     UnsupportedAlgorithm,
@@ -75,10 +76,13 @@ pub enum Reason {
     ProofFailed,
     /// A DNAME synthesized from a wildcard (RFC 6672 §3.3 leaves it undefined; Unbound: bogus).
     WildcardDname,
+    /// RFC 8509: a root key sentinel name asks about a key this resolver does (not-ta) or does
+    /// not (is-ta) trust; never stored, applied to the answer only.
+    RootKeySentinel,
 }
 
 /// Every reason, in the order of its stored byte (`Reason::to_byte`).
-const REASONS: [Reason; 14] = [
+const REASONS: [Reason; 15] = [
     Reason::SignatureExpired,
     Reason::SignatureNotYetValid,
     Reason::DnskeyMissing,
@@ -93,6 +97,7 @@ const REASONS: [Reason; 14] = [
     Reason::Nsec3IterationsTooHigh,
     Reason::ProofFailed,
     Reason::WildcardDname,
+    Reason::RootKeySentinel,
 ];
 
 impl Reason {
@@ -125,8 +130,11 @@ impl Reason {
             | Reason::DsMismatch
             | Reason::WorkLimit
             | Reason::ProofFailed
-            | Reason::WildcardDname => 6,
-            Reason::ChainUnreachable => 5,
+            | Reason::WildcardDname
+            | Reason::RootKeySentinel => 6,
+            // RFC 8914 §4.24 Network Error: the parent's servers gave no DS reply at all
+            // (Unbound alike; val_failure_dnskey).
+            Reason::ChainUnreachable => 23,
         }
     }
 
@@ -134,18 +142,19 @@ impl Reason {
         match self {
             Reason::SignatureExpired => "signature expired",
             Reason::SignatureNotYetValid => "signature not yet valid",
-            Reason::DnskeyMissing => "no DNSKEY matches the DS",
+            Reason::DnskeyMissing => "no DNSKEY matches the DS or the RRSIG",
             Reason::RrsigsMissing => "RRSIG missing",
             Reason::SignatureInvalid => "no signature verifies",
             Reason::DsMismatch => "DS does not match a signing DNSKEY",
             Reason::DenialMissing => "no NSEC/NSEC3 proof",
             Reason::WorkLimit => "validation work limit reached",
-            Reason::ChainUnreachable => "DS or DNSKEY unreachable",
+            Reason::ChainUnreachable => "DS unreachable",
             Reason::UnsupportedAlgorithm => "unsupported DNSKEY algorithm",
             Reason::UnsupportedDigest => "unsupported DS digest type",
             Reason::Nsec3IterationsTooHigh => "NSEC3 iterations above the limit",
             Reason::ProofFailed => "NSEC/NSEC3 records do not prove it",
             Reason::WildcardDname => "DNAME expanded from a wildcard",
+            Reason::RootKeySentinel => "root key sentinel",
         }
     }
 }
@@ -268,6 +277,14 @@ mod tests {
                 .map(|(reason, _)| reason.extended_error_code()),
             Some(7)
         );
+    }
+
+    /// What Unbound reports for the same failures (nsid_bogus, val_failure_dnskey): a DS that
+    /// never came is a network error, a key the zone lacks is DNSKEY Missing.
+    #[test]
+    fn unreachable_ds_is_network_error_and_unknown_keys_dnskey_missing() {
+        assert_eq!(Reason::ChainUnreachable.extended_error_code(), 23);
+        assert_eq!(Reason::DnskeyMissing.extended_error_code(), 9);
     }
 
     #[test]

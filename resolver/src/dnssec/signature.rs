@@ -292,6 +292,7 @@ pub fn verify_rrset(
     let mut failure: Option<Reason> = None;
     let mut supported_seen = false;
     let mut short_key_seen = false;
+    let mut unknown_key_seen = false;
     let mut tried = 0;
     for signature in signatures {
         let Some(rrsig) = rrsig_of(signature) else {
@@ -335,6 +336,11 @@ pub fn verify_rrset(
                 && key.public_key().algorithm() == input.algorithm
                 && key.calculate_key_tag().ok() == Some(input.key_tag)
         });
+        if candidates.clone().next().is_none() {
+            // Signed by a key the zone does not publish: no crypto to try.
+            unknown_key_seen = true;
+            continue;
+        }
         let mut verified = false;
         let mut too_short = false;
         for key in candidates.take(MAX_KEYS_TRIED_PER_SIGNATURE) {
@@ -374,6 +380,9 @@ pub fn verify_rrset(
     match failure {
         Some(reason) => RrsetCheck::Bogus(reason),
         None if short_key_seen => RrsetCheck::Unsupported,
+        // Every signature names a key the DNSKEY set lacks: RFC 8914 DNSKEY Missing (EDE 9),
+        // as Unbound ("signatures from unknown keys"), not a failed signature.
+        None if unknown_key_seen => RrsetCheck::Bogus(Reason::DnskeyMissing),
         None if !supported_seen
             && !signatures.is_empty()
             && only_unsupported(signatures, context.switches) =>
@@ -446,6 +455,40 @@ mod tests {
             verify_rrset(&rrset, &[&signature], &keys, context),
             RrsetCheck::Bogus(Reason::SignatureInvalid)
         );
+    }
+
+    /// nsid_bogus: an RRSIG whose key tag names no key of the signer's DNSKEY set is RFC 8914
+    /// DNSKEY Missing (EDE 9), as Unbound says, and costs no signature check.
+    #[test]
+    fn a_signature_from_an_unknown_key_is_dnskey_missing() {
+        use crate::replay::record_text::parse_record;
+        use hickory_proto::dnssec::PublicKeyBuf;
+        let key = DNSKEY::with_flags(
+            257,
+            PublicKeyBuf::new(vec![0x5a; 64], Algorithm::ECDSAP256SHA256),
+        );
+        let other_tag = key.calculate_key_tag().unwrap().wrapping_add(1);
+        let keys = ZoneKeys {
+            zone: Name::from_ascii("example.").unwrap(),
+            keys: vec![key],
+        };
+        let rrset = [parse_record("www.example. 300 IN A 192.0.2.1").unwrap()];
+        let signature = parse_record(&format!(
+            "www.example. 300 IN RRSIG A 13 2 300 20330101000000 20000101000000 {other_tag} example. {}",
+            data_encoding::BASE64.encode(&[7; 64])
+        ))
+        .unwrap();
+        let allowance = CheckAllowance::new(1);
+        let context = CheckContext {
+            now: 1_800_000_000,
+            allowance: &allowance,
+            switches: TestSwitches::default(),
+        };
+        assert_eq!(
+            verify_rrset(&rrset, &[&signature], &keys, context),
+            RrsetCheck::Bogus(Reason::DnskeyMissing)
+        );
+        assert!(allowance.take(), "no check was spent");
     }
 
     #[test]

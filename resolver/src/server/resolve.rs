@@ -148,6 +148,11 @@ impl Resolve for crate::Resolver {
         if !self.config.minimal_responses || query.record_type() == RecordType::NS {
             return CachedBytes::Unknown;
         }
+        // A root key sentinel name (RFC 8509) is judged on the message path.
+        if self.config.dnssec.enabled && crate::dnssec::sentinel::may_be_sentinel_wire(query.name())
+        {
+            return CachedBytes::Unknown;
+        }
         // `lookup_cached_wire` takes `lookup_cached`'s steps in its order: where it finds no
         // answer, neither would the message path.
         let dnssec_ok = query.edns.is_some_and(|edns| edns.dnssec_ok);

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -708,6 +709,7 @@ impl Resolver {
         let mut state = match self.key_cache.get(&anchor_zone, now) {
             Some(state) => state,
             None => {
+                let keys_ttl = KeysTtl::default();
                 let judge = |reply: &Message| {
                     let context = self.check_context(budget);
                     let check = if anchor.ds.is_empty() {
@@ -715,6 +717,7 @@ impl Resolver {
                     } else {
                         keys_from_ds(&anchor_zone, &anchor.ds, &reply.answers, context)
                     };
+                    keys_ttl.record(&check);
                     judged(key_state(check, &anchor_zone))
                 };
                 let state = self
@@ -730,7 +733,7 @@ impl Resolver {
                     .await
                     .unwrap_or_else(|state| state);
                 let state = self.unless_stripped_allowed(state);
-                self.cache_key_state(&anchor_zone, &state);
+                self.cache_key_state(&anchor_zone, &state, keys_ttl.get());
                 state
             }
         };
@@ -745,21 +748,26 @@ impl Resolver {
                 state = cached;
                 continue;
             }
-            let next = if anchors.is_negative(&name) {
-                KeyState::Insecure
+            let (next, keys_ttl) = if anchors.is_negative(&name) {
+                (KeyState::Insecure, None)
             } else {
                 self.descend(parent_keys, &name, budget, depth, ancestors)
                     .await
             };
-            self.cache_key_state(&name, &next);
+            self.cache_key_state(&name, &next, keys_ttl);
             state = next;
         }
         state
     }
 
-    fn cache_key_state(&self, name: &Name, state: &KeyState) {
+    /// Keeps a zone's key state: validated keys as long as their DNSKEY RRset may be cached
+    /// (`keys_ttl`: its TTL capped by the signature, RFC 4035 §5.3.3, and by the cache's
+    /// maximum), as Unbound's key cache; the other states for fixed times.
+    fn cache_key_state(&self, name: &Name, state: &KeyState, keys_ttl: Option<u32>) {
         let ttl = match state {
-            KeyState::Secure(_) => INSECURE_KEY_TTL,
+            KeyState::Secure(_) => keys_ttl.map_or(INSECURE_KEY_TTL, |ttl| {
+                u64::from(ttl.min(self.config.max_ttl))
+            }),
             KeyState::Insecure => INSECURE_KEY_TTL,
             KeyState::Bogus(..) => u64::from(BOGUS_TTL),
         };
@@ -767,7 +775,8 @@ impl Resolver {
     }
 
     /// One step down: `name`'s DS from the parent (or its proved absence), then its DNSKEYs;
-    /// each asked again of another server when what came is bogus.
+    /// each asked again of another server when what came is bogus. With the keys, how long
+    /// they may be cached.
     async fn descend(
         &self,
         parent_keys: &ZoneKeys,
@@ -775,13 +784,13 @@ impl Resolver {
         budget: &Budget,
         depth: u8,
         ancestors: &[(Name, RecordType)],
-    ) -> KeyState {
+    ) -> (KeyState, Option<u32>) {
         let ds_from_cache = self
             .cached_ds_reply(name)
             .map(|reply| self.ds_step(parent_keys, name, &reply, budget));
         let ds_set = match ds_from_cache {
             Some(Ok(ds_set)) => ds_set,
-            Some(Err(state)) if !matches!(state, KeyState::Bogus(..)) => return state,
+            Some(Err(state)) if !matches!(state, KeyState::Bogus(..)) => return (state, None),
             _ => {
                 let judge = |reply: &Message| self.ds_step(parent_keys, name, reply, budget);
                 match self
@@ -797,16 +806,16 @@ impl Resolver {
                     .await
                 {
                     Ok(ds_set) => ds_set,
-                    Err(state) => return state,
+                    Err(state) => return (state, None),
                 }
             }
         };
+        let keys_ttl = KeysTtl::default();
         let judge = |reply: &Message| {
             let context = self.check_context(budget);
-            judged(key_state(
-                keys_from_ds(name, &ds_set, &reply.answers, context),
-                name,
-            ))
+            let check = keys_from_ds(name, &ds_set, &reply.answers, context);
+            keys_ttl.record(&check);
+            judged(key_state(check, name))
         };
         let state = self
             .fetch_judged(
@@ -820,7 +829,7 @@ impl Resolver {
             )
             .await
             .unwrap_or_else(|state| state);
-        self.unless_stripped_allowed(state)
+        (self.unless_stripped_allowed(state), keys_ttl.get())
     }
 
     /// Unbound `harden-dnssec-stripped: no` (`stripped_is_insecure`): a DNSKEY set that
@@ -1071,6 +1080,30 @@ fn judged(state: KeyState) -> Result<KeyState, KeyState> {
     match state {
         KeyState::Bogus(..) => Err(state),
         other => Ok(other),
+    }
+}
+
+/// How long the keys a DNSKEY judgement validated may be cached, noted by the judging closure
+/// (atomic, so the walk's future stays `Send`); none for any other outcome.
+struct KeysTtl(AtomicU64);
+
+impl Default for KeysTtl {
+    fn default() -> Self {
+        KeysTtl(AtomicU64::new(u64::MAX))
+    }
+}
+
+impl KeysTtl {
+    fn record(&self, check: &KeysCheck) {
+        let ttl = match check {
+            KeysCheck::Secure(_, ttl) => u64::from(*ttl),
+            _ => u64::MAX,
+        };
+        self.0.store(ttl, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Option<u32> {
+        u32::try_from(self.0.load(Ordering::Relaxed)).ok()
     }
 }
 

@@ -1,5 +1,5 @@
-//! The chain of trust walked down through a name that is no zone cut because a CNAME owns it:
-//! the DS question there is answered by the CNAME (val_ds_cnamesub), signed or not.
+//! The chain of trust: walked down through a name that is no zone cut because a CNAME owns it
+//! (the DS question there is answered by the CNAME, val_ds_cnamesub), and kept as long as keys.
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Record, RecordType};
@@ -73,4 +73,37 @@ async fn an_unsigned_cname_answering_a_ds_question_is_bogus() {
         .resolve(&ad_query("www.sub.a.example.", RecordType::A))
         .await;
     assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+}
+
+/// Validated keys stay in the key cache as long as their DNSKEY RRset may be cached (3600 s
+/// here), not a fixed 900 s: past that, a new name of the zone costs no DNSKEY query (Unbound's
+/// key cache; black_ds_entry relies on it after its bogus DS entry expires).
+#[tokio::test]
+async fn validated_keys_live_as_long_as_their_dnskey_ttl() {
+    let mut internet = SignedInternet::new(1);
+    let ftp = internet.child.signed(vec![a("ftp.example.", "192.0.2.81")]);
+    internet.on_child("ftp.example.", RecordType::A, answer(ftp));
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let dnskey_queries = |setup: &Setup| {
+        setup
+            .network
+            .sent()
+            .iter()
+            .filter(|(_, _, record_type, _)| *record_type == RecordType::DNSKEY)
+            .count()
+    };
+    let first = setup
+        .resolver
+        .resolve(&ad_query("www.example.", RecordType::A))
+        .await;
+    assert!(first.metadata.authentic_data);
+    let before = dnskey_queries(&setup);
+    setup.clock.advance(std::time::Duration::from_secs(1800));
+    let second = setup
+        .resolver
+        .resolve(&ad_query("ftp.example.", RecordType::A))
+        .await;
+    assert!(second.metadata.authentic_data);
+    assert_eq!(dnskey_queries(&setup), before, "no DNSKEY asked again");
 }

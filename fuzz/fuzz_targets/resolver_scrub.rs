@@ -38,9 +38,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = check_reply_matches(&reply, reply.metadata.id, &question);
-    // Both settings of promiscuous-NS scrubbing (Unbound's iter-scrub-promiscuous).
+    // Both settings of promiscuous-NS scrubbing (Unbound's iter-scrub-promiscuous) and of
+    // out-of-bailiwick glue (harden-glue).
     let rules = ScrubRules {
         promiscuous_ns: selector & 0x20 == 0,
+        harden_glue: selector & 0x40 == 0,
     };
     let clean = scrub(&reply, &question, &zone, rules);
 

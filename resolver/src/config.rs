@@ -82,6 +82,9 @@ pub struct ResolverConfig {
     /// authority section of positive answers, and their addresses, so they never replace the
     /// delegation learned from the parent. Off: they are kept, cached and passed on.
     pub scrub_promiscuous: bool,
+    /// Unbound `harden-glue` (default on): out-of-bailiwick glue is dropped by the scrubber.
+    /// Off: addresses a server gives for name servers outside its zone are used too.
+    pub harden_glue: bool,
     /// Unbound `minimal-responses` (default on, as Unbound): a positive answer carries no
     /// authority or additional records. Off: the zone's NS set and its servers' addresses
     /// (BIND's default shape, Unbound's `no`).
@@ -165,6 +168,7 @@ impl ResolverConfig {
     pub fn scrub_rules(&self) -> ScrubRules {
         ScrubRules {
             promiscuous_ns: self.scrub_promiscuous,
+            harden_glue: self.harden_glue,
         }
     }
 }
@@ -187,6 +191,7 @@ impl Default for ResolverConfig {
             max_negative_ttl: 3_600,
             min_negative_ttl: 0,
             scrub_promiscuous: true,
+            harden_glue: true,
             minimal_responses: true,
             dnssec: DnssecConfig::default(),
             serve_expired: ServeExpired::default(),

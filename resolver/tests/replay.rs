@@ -283,11 +283,8 @@ mod binary {
         let Some(files) = iter_scenarios() else {
             return;
         };
-        let Some(cycle) = files
-            .iter()
-            .find(|file| file.ends_with("iter_cycle_noh.rpl"))
-        else {
-            panic!("iter_cycle_noh.rpl missing")
+        let Some(cycle) = files.iter().find(|file| file.ends_with("iter_recurse.rpl")) else {
+            panic!("iter_recurse.rpl missing")
         };
         let output = Command::new(env!("CARGO_BIN_EXE_replay"))
             .arg(cycle)

@@ -299,7 +299,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "prefetch" => config.resolver.prefetch = on()?,
             "nsid" => config.local.nsid = Some(unquoted(&option.value).to_owned()),
             // The resolver's fixed behaviour is the value given.
-            "harden-glue" => only(true)?,
+            "harden-glue" => config.resolver.harden_glue = on()?,
             // Beside a secure answer only secure NS and glue are shown (Unbound's default).
             "val-clean-additional" => only(true)?,
             "minimal-responses" => config.resolver.minimal_responses = on()?,
@@ -601,10 +601,8 @@ mod tests {
             .map(|option| option.key.as_str())
             .collect();
         assert_eq!(ignored, ["target-fetch-policy"]);
-        assert_eq!(
-            config.unsupported,
-            ["harden-glue: no", "qname-minimisation-strict: yes"]
-        );
+        assert_eq!(config.unsupported, ["qname-minimisation-strict: yes"]);
+        assert!(!config.resolver.harden_glue);
     }
 
     #[test]

@@ -64,12 +64,17 @@ pub struct ScrubRules {
     /// Unbound `iter-scrub-promiscuous` (default yes, CVE-2025-11411): remove the NS sets of a
     /// positive answer's authority section, and the addresses given for them.
     pub promiscuous_ns: bool,
+    /// Unbound `harden-glue` (default yes): addresses for name servers outside the zone that
+    /// sent them are dropped. Off (an operator's choice, less safe): they are kept beside the
+    /// NS set that names them.
+    pub harden_glue: bool,
 }
 
 impl Default for ScrubRules {
     fn default() -> Self {
         ScrubRules {
             promiscuous_ns: true,
+            harden_glue: true,
         }
     }
 }
@@ -252,7 +257,8 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
     keep_signatures(&mut clean.authorities, &signatures);
 
     // Additional section: addresses of the name servers named in the kept NS sets, and only
-    // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed).
+    // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed), unless
+    // the operator turned that off.
     let ns_targets: Vec<Name> = clean
         .authorities
         .iter()
@@ -264,7 +270,8 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         .collect();
     for record in reply.additionals.iter().take(MAX_RECORDS_PER_SECTION) {
         let is_address = matches!(record.record_type(), RecordType::A | RecordType::AAAA);
-        if is_address && in_zone(record) && ns_targets.contains(&record.name) {
+        let believed = in_zone(record) || !rules.harden_glue;
+        if is_address && believed && ns_targets.contains(&record.name) {
             clean.additionals.push(record.clone());
         }
     }
@@ -400,6 +407,24 @@ pub(crate) mod tests {
         let clean = scrub(&reply, &query, &name("com."), ScrubRules::default());
         assert_eq!(clean.authorities.len(), 2);
         assert_eq!(clean.additionals, vec![a("ns.example.com.", 1)]);
+    }
+
+    #[test]
+    fn out_of_bailiwick_glue_for_a_named_server_is_kept_with_harden_glue_off() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply
+            .authorities
+            .push(ns("example.com.", "ns.example.net."));
+        reply.additionals.push(a("ns.example.net.", 2));
+        reply.additionals.push(a("www.google.com.", 3));
+        let rules = ScrubRules {
+            harden_glue: false,
+            ..ScrubRules::default()
+        };
+        let clean = scrub(&reply, &query, &name("com."), rules);
+        // Only addresses of a name server the kept NS set names, even so.
+        assert_eq!(clean.additionals, vec![a("ns.example.net.", 2)]);
     }
 
     #[test]
@@ -574,6 +599,7 @@ pub(crate) mod tests {
         let (query, reply) = answer_with_promiscuous_ns();
         let rules = ScrubRules {
             promiscuous_ns: false,
+            ..ScrubRules::default()
         };
         let clean = scrub(&reply, &query, &name("example.com."), rules);
         assert_eq!(

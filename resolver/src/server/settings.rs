@@ -611,6 +611,7 @@ impl Settings {
             do_ip6: defaults.do_ip6 && !arguments.no_ip6,
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
+            harden_glue: file.harden_glue.unwrap_or(defaults.harden_glue),
             minimal_responses: !arguments.no_minimal_responses
                 && file.minimal_responses.unwrap_or(defaults.minimal_responses),
             serve_expired: ServeExpired {
@@ -1068,6 +1069,23 @@ mod tests {
                 "{error}"
             ),
         }
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn glue_hardening_is_on_unless_the_file_turns_it_off() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.resolver.harden_glue);
+        let path = write_config("harden-glue", "harden-glue: false\n");
+        let Ok(file) = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!file.resolver.harden_glue);
         let _ = std::fs::remove_file(path);
     }
 

@@ -145,7 +145,7 @@ impl Resolver {
             (resolution, false)
         };
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), stale, "resolved");
-        let resolution = self.judge_sentinel(question.name(), resolution);
+        let resolution = self.judge_sentinel(question.name(), qtype, resolution);
         self.count_validation(resolution.verdict.security);
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
@@ -187,7 +187,7 @@ impl Resolver {
             .as_ref()
             .is_some_and(|edns| edns.flags().dnssec_ok);
         let resolution = self.lookup_cached(question.name(), question.query_type(), dnssec_ok)?;
-        let resolution = self.judge_sentinel(question.name(), resolution);
+        let resolution = self.judge_sentinel(question.name(), question.query_type(), resolution);
         self.prefetch_if_due(question.name(), question.query_type());
         self.count_validation(resolution.verdict.security);
         let secure = resolution.verdict.security == Security::Secure;
@@ -196,11 +196,18 @@ impl Resolver {
         Some(response)
     }
 
-    /// RFC 8509 §3.2: a secure answer to a root key sentinel name whose key tag says the wrong
-    /// thing about the root trust anchors becomes bogus (SERVFAIL, EDE 6; data for CD clients).
-    fn judge_sentinel(&self, qname: &Name, mut resolution: Resolution) -> Resolution {
+    /// RFC 8509 §3.2: a secure answer to an A or AAAA question for a root key sentinel name
+    /// whose key tag says the wrong thing about the root trust anchors becomes bogus (SERVFAIL,
+    /// EDE 6; data for CD clients).
+    fn judge_sentinel(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+        mut resolution: Resolution,
+    ) -> Resolution {
         let dnssec = &self.config.dnssec;
-        if dnssec.enabled && resolution.verdict.security == Security::Secure {
+        let address_question = matches!(qtype, RecordType::A | RecordType::AAAA);
+        if dnssec.enabled && address_question && resolution.verdict.security == Security::Secure {
             if let Some(sentinel) = crate::dnssec::sentinel::sentinel_of(qname) {
                 if crate::dnssec::sentinel::answer_refused(sentinel, &dnssec.anchors) {
                     resolution.verdict = Verdict::bogus(Reason::RootKeySentinel, qname);

@@ -1,8 +1,8 @@
 //! RFC 8509 root key sentinel: a client asks `root-key-sentinel-is-ta-NNNNN.<zone>` or
 //! `...-not-ta-NNNNN...` to learn whether this resolver trusts the root KSK with key tag NNNNN.
 //!
-//! Judged on an answer already validated secure (§3.2): an is-ta name whose tag is not a root
-//! trust anchor, or a not-ta name whose tag is, is answered SERVFAIL (Unbound: bogus, EDE 6).
+//! Judged on an A or AAAA answer already validated secure (§3.2): an is-ta name whose tag is not
+//! a root trust anchor, or a not-ta name whose tag is, is answered SERVFAIL (Unbound: EDE 6).
 //! Pure: never touches the cache, which keeps the answer as it came.
 
 use hickory_proto::rr::Name;

@@ -17,6 +17,7 @@ mod chain_of_trust;
 mod configured_zones;
 mod dnssec_answers;
 mod ds_parent_side;
+mod key_sentinel;
 mod minimisation_fallbacks;
 pub(crate) mod network;
 mod resolutions;

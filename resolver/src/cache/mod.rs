@@ -399,30 +399,6 @@ impl RecordCache {
         })
     }
 
-    /// `get_set` (without the RRSIGs), or with `AllowStale` an expired RRset inside its stale
-    /// window (TTLs read 0).
-    pub fn get_set_with(
-        &self,
-        name: &Name,
-        record_type: RecordType,
-        class: DNSClass,
-        minimum_trust: Trust,
-        now: Duration,
-        freshness: Freshness,
-    ) -> Option<CachedSet> {
-        let mut key = Self::key(name, record_type, class, EntryKind::RrSet)?;
-        self.cached_set_under(
-            &mut key,
-            name,
-            record_type,
-            class,
-            minimum_trust,
-            false,
-            now,
-            freshness,
-        )
-    }
-
     /// `get_rrset`, or with `AllowStale` an expired RRset inside its stale window (TTLs read 0).
     pub fn get_rrset_with(
         &self,

@@ -483,6 +483,7 @@ mod tests {
             now: 1_800_000_000,
             allowance: &allowance,
             switches: TestSwitches::default(),
+            verified: None,
         };
         assert_eq!(
             verify_rrset(&rrset, &[&signature], &keys, context),

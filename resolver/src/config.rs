@@ -96,6 +96,10 @@ pub struct ResolverConfig {
     /// Unbound `prefetch`: an entry asked for in the last 10 % of its TTL is refreshed in the
     /// background while the client gets the cached answer. Off by default, as Unbound's.
     pub prefetch: bool,
+    /// RFC 8198 aggressive use of the DNSSEC-validated cache (Unbound `aggressive-nsec`, on by
+    /// default since Unbound 1.15): NXDOMAIN and NODATA synthesized from cached secure NSEC and
+    /// NSEC3 records (`dnssec/aggressive.rs`); only while validating, never for a CD client.
+    pub aggressive_nsec: bool,
 }
 
 /// RFC 8767 serve-stale: expired data is kept and answered when a refresh is slow or fails.
@@ -196,6 +200,7 @@ impl Default for ResolverConfig {
             dnssec: DnssecConfig::default(),
             serve_expired: ServeExpired::default(),
             prefetch: false,
+            aggressive_nsec: true,
         }
     }
 }

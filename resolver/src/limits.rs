@@ -194,3 +194,14 @@ pub const MAX_BACKGROUND_REFRESHES: usize = 256;
 /// key and algorithm, and more only cost validation work (KeyTrap, CVE-2023-50387). Unbound's
 /// scrubber keeps 8 as well (`fwd_scrub_rrsig`), the validator tries as many.
 pub const MAX_SIGNATURES_KEPT_PER_RRSET: usize = 8;
+
+/// RFC 8198 (`dnssec/aggressive.rs`): secure NSEC and NSEC3 records kept for synthesized denials,
+/// every zone together; past it the oldest go. Unbound's `neg-cache-size` is 1 MB, about 4,000
+/// NSECs with their RRSIGs; 10,000 is a few MB at most, beside a cache of 100,000 RRsets.
+pub const MAX_AGGRESSIVE_NSEC_SPANS: usize = 10_000;
+
+/// RFC 8198 over NSEC3: labels below the zone a synthesized denial hashes, one hash each (plus
+/// the wildcard's) at `MAX_NSEC3_ITERATIONS` at most, on a cache miss that sends nothing: a deeper
+/// name is walked instead (CVE-2023-50868 keeps the per-query hashing small). Real names sit a
+/// few labels below their zone.
+pub const MAX_AGGRESSIVE_NSEC3_DEPTH: usize = 8;

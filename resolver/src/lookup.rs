@@ -82,6 +82,19 @@ impl Resolver {
                                 };
                             }
                         }
+                        if let Some(denial) = self.synthesized_denial(&current, qtype, budget) {
+                            proofs.extend(denial.authorities);
+                            return Resolution {
+                                response_code: if denial.name_error {
+                                    ResponseCode::NXDomain
+                                } else {
+                                    ResponseCode::NoError
+                                },
+                                answers,
+                                authorities: proofs,
+                                verdict,
+                            };
+                        }
                         if ancestors
                             .iter()
                             .any(|(name, record_type)| *name == current && *record_type == qtype)

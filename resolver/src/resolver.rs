@@ -10,6 +10,7 @@ use hickory_proto::rr::{DNSClass, Name, RecordType};
 use crate::cache::{ExpiryPolicy, RecordCache, TtlPolicy};
 use crate::clock::Clock;
 use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::dnssec::aggressive::DenialSpans;
 use crate::dnssec::validator::KeyCache;
 use crate::dnssec::{Reason, Security, ValidationCounts, Verdict};
 use crate::iterate::budget::Budget;
@@ -43,6 +44,8 @@ pub struct Resolver {
     pub(crate) key_cache: KeyCache,
     /// Signatures verified before: identical signed data is checked once (`dnssec/verified.rs`).
     pub(crate) verified_signatures: crate::dnssec::verified::VerifiedSignatures,
+    /// Secure NSEC/NSEC3 records for synthesized denials (RFC 8198, `dnssec/aggressive.rs`).
+    pub(crate) denial_spans: DenialSpans,
     /// Client answers by DNSSEC status, for the statistics (validation on only).
     pub(crate) validation_counts: ValidationCounts,
     /// Background refreshes (serve-expired, prefetch) for the host to run (`refresh.rs`).
@@ -99,6 +102,7 @@ impl Resolver {
             loopback_allowed,
             key_cache: KeyCache::default(),
             verified_signatures: Default::default(),
+            denial_spans: DenialSpans::default(),
             validation_counts: ValidationCounts::default(),
             config,
             transport,
@@ -129,7 +133,8 @@ impl Resolver {
         ) {
             return response_skeleton(request, ResponseCode::Refused);
         }
-        let budget = Budget::new(self.clock.now());
+        let mut budget = Budget::new(self.clock.now());
+        budget.checking_disabled = request.metadata.checking_disabled;
         let name = question.name().clone();
         let qtype = question.query_type();
         self.prefetch_if_due(&name, qtype);

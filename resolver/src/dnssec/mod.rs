@@ -9,12 +9,14 @@
 //!   ─▶ negative answers and wildcards: nsec.rs / nsec3.rs (denial.rs: what a proof shows)
 //!   ─▶ security.rs: Secure | Insecure | Indeterminate | Bogus, with the RFC 8914 reason
 //!   ─▶ sentinel.rs: RFC 8509 root key sentinel names judged on the secure answer
+//!   ─▶ aggressive.rs: secure denials kept; NXDOMAIN/NODATA synthesized from them (RFC 8198)
 //! ```
 //!
 //! Nothing here writes wire format or does cryptography by hand: hickory-proto builds the data
 //! to be signed, computes digests and NSEC3 hashes, and verifies with ring; RSA keys shorter than
 //! ring accepts go to RustCrypto's `rsa` (`short_rsa.rs`).
 
+pub(crate) mod aggressive;
 pub mod anchors;
 pub mod denial;
 pub mod keys;

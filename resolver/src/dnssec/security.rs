@@ -220,6 +220,7 @@ pub struct ValidationCounts {
     insecure: AtomicU64,
     bogus: AtomicU64,
     signature_checks: AtomicU64,
+    synthesized: AtomicU64,
 }
 
 /// A reading of `ValidationCounts`.
@@ -231,6 +232,9 @@ pub struct ValidationCounters {
     pub bogus: u64,
     /// Signature verifications done (the KeyTrap work, CVE-2023-50387), every query's summed.
     pub signature_checks: u64,
+    /// Answers synthesized from cached NSEC/NSEC3 records, no query sent (RFC 8198; Unbound's
+    /// `num.query.aggressive.*`).
+    pub synthesized: u64,
 }
 
 impl ValidationCounts {
@@ -249,12 +253,18 @@ impl ValidationCounts {
             .fetch_add(u64::from(checks), Ordering::Relaxed);
     }
 
+    /// Counts one answer synthesized from cached NSEC/NSEC3 records (RFC 8198).
+    pub fn count_synthesized(&self) {
+        self.synthesized.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn read(&self) -> ValidationCounters {
         ValidationCounters {
             secure: self.secure.load(Ordering::Relaxed),
             insecure: self.insecure.load(Ordering::Relaxed),
             bogus: self.bogus.load(Ordering::Relaxed),
             signature_checks: self.signature_checks.load(Ordering::Relaxed),
+            synthesized: self.synthesized.load(Ordering::Relaxed),
         }
     }
 }

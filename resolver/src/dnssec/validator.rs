@@ -559,6 +559,8 @@ impl Resolver {
         prove: impl Fn(&[nsec::NsecRecord<'_>], &[nsec3::Nsec3Record<'_>]) -> Proof,
     ) -> Result<Proof, Verdict> {
         let mut secure: Vec<Record> = Vec::new();
+        // What RFC 8198 may reuse: the secure SOA and proof RRsets with their TTL bounds.
+        let mut reusable: Vec<(Vec<Record>, u32)> = Vec::new();
         let mut seen_any = false;
         for rrset in rrsets(&reply.authorities) {
             let Some(first) = rrset.first() else { continue };
@@ -574,10 +576,12 @@ impl Resolver {
                 .await;
             match verdict.security {
                 crate::dnssec::Security::Secure => {
-                    if first.record_type() != RecordType::SOA
-                        && !expanded_from_wildcard(verified.as_ref())
-                        && next_in_signer_zone(&rrset, &reply.authorities)
-                    {
+                    let usable = !expanded_from_wildcard(verified.as_ref())
+                        && next_in_signer_zone(&rrset, &reply.authorities);
+                    if let (true, Some(verified)) = (usable, verified.as_ref()) {
+                        reusable.push((rrset.clone(), verified.ttl));
+                    }
+                    if first.record_type() != RecordType::SOA && usable {
                         secure.extend(rrset);
                     }
                 }
@@ -595,7 +599,11 @@ impl Resolver {
         }
         let nsecs = nsec::nsec_records(&secure);
         let nsec3s = nsec3::nsec3_records(&secure);
-        Ok(prove(&nsecs, &nsec3s))
+        let proof = prove(&nsecs, &nsec3s);
+        if proof == Proof::Proved {
+            self.remember_denial(&reusable, &reply.authorities);
+        }
+        Ok(proof)
     }
 
     /// One RRset: its signer's keys through the chain, then its signatures.

@@ -12,6 +12,9 @@ pub struct Budget {
     deadline: Duration,
     /// Signature verifications left (KeyTrap, `MAX_SIGNATURE_CHECKS_PER_QUERY`).
     pub signature_checks: CheckAllowance,
+    /// The client set CD (RFC 4035 §3.2.2): it checks for itself, so nothing is synthesized
+    /// for it from cached NSEC/NSEC3 records (RFC 8198, `dnssec/aggressive.rs`).
+    pub checking_disabled: bool,
 }
 
 impl Budget {
@@ -20,6 +23,7 @@ impl Budget {
             sends_left: AtomicU32::new(MAX_UPSTREAM_QUERIES),
             deadline: now + MAX_RESOLUTION_TIME,
             signature_checks: CheckAllowance::default(),
+            checking_disabled: false,
         }
     }
 

@@ -344,6 +344,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 config.resolver.dnssec.date_override =
                     Some(override_date(unquoted(&option.value)).ok_or_else(bad)?)
             }
+            "aggressive-nsec" => config.resolver.aggressive_nsec = on()?,
             "fake-dsa" => config.resolver.dnssec.test_switches.fake_dsa = on()?,
             "fake-sha1" => config.resolver.dnssec.test_switches.fake_sha1 = on()?,
             "harden-dnssec-stripped" => config.resolver.dnssec.stripped_is_insecure = !on()?,
@@ -356,7 +357,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "harden-below-nxdomain"
             | "harden-unverified-glue"
             | "harden-unknown-additional"
-            | "aggressive-nsec"
             | "do-nat64"
             | "serve-original-ttl"
             | "edns-tcp-keepalive"

@@ -9,8 +9,10 @@
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
 //!   signed_network.rs (root and example. signed) ─▶ validation_bounds.rs: hostile signed zones,
 //!     dnssec_answers.rs: what DO clients get, validating or not
+//!     aggressive_nsec.rs: denials synthesized from cached NSEC records (RFC 8198)
 //! ```
 
+mod aggressive_nsec;
 mod broken_servers;
 mod cache_referrals;
 mod chain_of_trust;

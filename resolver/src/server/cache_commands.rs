@@ -23,6 +23,18 @@ impl Resolver {
             // a selective flush or a dump sees them, and none is stored after the flush.
             self.store_deferred();
         }
+        if matches!(
+            command,
+            ControlCommand::FlushAll
+                | ControlCommand::FlushName(_)
+                | ControlCommand::FlushType(..)
+                | ControlCommand::FlushZone(_)
+                | ControlCommand::FlushNegative
+        ) {
+            // A flushed negative answer must not come back synthesized from a kept NSEC
+            // (RFC 8198): every flush of names forgets the kept proofs, which are only a saving.
+            self.denial_spans.clear();
+        }
         let text = match command {
             ControlCommand::FlushAll => {
                 drop(self.deferred.take_all());

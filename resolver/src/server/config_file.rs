@@ -96,6 +96,8 @@ pub struct ConfigFile {
     pub rrset_roundrobin: Option<bool>,
     /// DNSSEC validation (default on); `false` is `--no-dnssec`.
     pub dnssec: Option<bool>,
+    /// RFC 8198 synthesized denials (default on); `false` is `--no-aggressive-nsec`.
+    pub aggressive_nsec: Option<bool>,
     /// Trust anchor files (DS or DNSKEY records in zone-file syntax), as `--trust-anchor`.
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,

@@ -361,6 +361,13 @@ impl Collector for SnapshotCollector {
                 "DNSSEC signature verifications done, over every query and refresh.",
                 validation.signature_checks,
             )?;
+            counter(
+                &mut encoder,
+                "aggressive_nsec_answers",
+                "Negative answers synthesized from cached secure NSEC/NSEC3 records, no query \
+                 sent (RFC 8198).",
+                validation.synthesized,
+            )?;
         }
         Ok(())
     }

@@ -232,6 +232,7 @@ impl Resolve for crate::Resolver {
         self.failures.clear();
         self.key_cache.clear();
         self.verified_signatures.clear();
+        self.denial_spans.clear();
         FlushOutcome::Flushed
     }
     fn validation_counters(&self) -> Option<crate::dnssec::ValidationCounters> {

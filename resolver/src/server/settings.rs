@@ -149,6 +149,15 @@ pub struct Arguments {
     /// are asked (Unbound's prefetch-key)
     #[arg(long)]
     pub prefetch_key: bool,
+    /// Answer NXDOMAIN and NODATA from cached, validated NSEC/NSEC3 records without asking
+    /// upstream (RFC 8198; Unbound's aggressive-nsec); on by default while validating, this
+    /// overrides `aggressive-nsec: false` in the file
+    #[arg(long, overrides_with = "no_aggressive_nsec")]
+    pub aggressive_nsec: bool,
+    /// Turn RFC 8198 off: a name the cache does not hold is always asked upstream, even when a
+    /// cached NSEC/NSEC3 record already proves it does not exist
+    #[arg(long, overrides_with = "aggressive_nsec")]
+    pub no_aggressive_nsec: bool,
     /// Serve a local zone, Unbound's `local-zone` (repeatable): "NAME TYPE", TYPE one of static,
     /// transparent, typetransparent, redirect, refuse, deny, inform, inform_deny,
     /// always_transparent, always_refuse, always_nxdomain, always_nodata, always_deny,
@@ -631,6 +640,9 @@ impl Settings {
                 ..defaults.serve_expired
             },
             prefetch: arguments.prefetch || file.prefetch.unwrap_or(defaults.prefetch),
+            aggressive_nsec: arguments.aggressive_nsec
+                || (!arguments.no_aggressive_nsec
+                    && file.aggressive_nsec.unwrap_or(defaults.aggressive_nsec)),
             ..defaults
         };
         // Unbound accepts cache-min-ttl above cache-max-ttl and lets one silently win; a

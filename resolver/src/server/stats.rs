@@ -430,6 +430,7 @@ pub fn render_text(snapshot: &Snapshot) -> String {
             "dnssec.signature_checks".to_string(),
             validation.signature_checks,
         ));
+        lines.push(("dnssec.synthesized".to_string(), validation.synthesized));
     }
     let mut lower = 0;
     let latency = &snapshot.latency;

@@ -82,40 +82,32 @@ impl Resolver {
                                 };
                             }
                         }
-                        if let Some(denial) = self.synthesized_denial(&current, qtype, budget) {
-                            proofs.extend(denial.authorities);
-                            return Resolution {
-                                response_code: if denial.name_error {
-                                    ResponseCode::NXDomain
-                                } else {
-                                    ResponseCode::NoError
-                                },
-                                answers,
-                                authorities: proofs,
-                                verdict,
-                            };
-                        }
-                        if ancestors
-                            .iter()
-                            .any(|(name, record_type)| *name == current && *record_type == qtype)
-                        {
-                            tracing::debug!(name = %current, %qtype, "dependency cycle");
-                            return Resolution::server_failure();
-                        }
-                        if self.failures.has_failed(&current, qtype, self.clock.now()) {
-                            // RFC 9520 §3.2: a recent failure is answered from the cache.
-                            tracing::debug!(name = %current, %qtype, "failed recently");
-                            return Resolution::server_failure();
-                        }
-                        let (result, step_verdict, proof) = self
-                            .walk_validated(
-                                current.clone(),
-                                qtype,
-                                budget,
-                                depth,
-                                ancestors.clone(),
-                            )
-                            .await;
+                        // RFC 8198: cached secure NSEC records may answer with no walk at all.
+                        let synthesized = self.synthesized(&current, qtype, budget);
+                        let (result, step_verdict, proof) = match synthesized {
+                            Some(synthesized) => synthesized,
+                            None => {
+                                if ancestors.iter().any(|(name, record_type)| {
+                                    *name == current && *record_type == qtype
+                                }) {
+                                    tracing::debug!(name = %current, %qtype, "dependency cycle");
+                                    return Resolution::server_failure();
+                                }
+                                if self.failures.has_failed(&current, qtype, self.clock.now()) {
+                                    // RFC 9520 §3.2: a recent failure is answered from the cache.
+                                    tracing::debug!(name = %current, %qtype, "failed recently");
+                                    return Resolution::server_failure();
+                                }
+                                self.walk_validated(
+                                    current.clone(),
+                                    qtype,
+                                    budget,
+                                    depth,
+                                    ancestors.clone(),
+                                )
+                                .await
+                            }
+                        };
                         verdict = verdict.worst(step_verdict);
                         extend_unique(&mut proofs, proof);
                         match result {

@@ -22,8 +22,10 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::dnssec::denial::Proof;
 use crate::dnssec::signature::{rrsig_of, signatures_for};
+use crate::dnssec::Verdict;
 use crate::dnssec::{nsec, nsec3};
 use crate::iterate::budget::Budget;
+use crate::iterate::states::WalkResult;
 use crate::limits::{MAX_AGGRESSIVE_NSEC3_DEPTH, MAX_AGGRESSIVE_NSEC_SPANS, MAX_NSEC3_ITERATIONS};
 use crate::resolver::Resolver;
 
@@ -35,12 +37,19 @@ pub(crate) struct SecureRrset<'a> {
     pub ttl_cap: u32,
 }
 
-/// A negative answer made from kept records: NXDOMAIN or NODATA, with the SOA and the NSEC or
-/// NSEC3 records (and their RRSIGs) that prove it, TTLs counted down.
+/// An answer made from kept records, TTLs counted down.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Synthesized {
-    pub name_error: bool,
-    pub authorities: Vec<Record>,
+pub(crate) enum Synthesized {
+    /// NXDOMAIN: the SOA and the NSEC or NSEC3 records (with RRSIGs) that prove it.
+    NameError(Vec<Record>),
+    /// NODATA, likewise.
+    NoData(Vec<Record>),
+    /// RFC 8198 §5.3: a kept wildcard RRset expanded to the query name (its RRSIGs too, whose
+    /// labels field tells validators so), and the NSEC proving no closer name exists.
+    Expansion {
+        records: Vec<Record>,
+        proof: Vec<Record>,
+    },
 }
 
 /// One kept RRset (an SOA, an NSEC or an NSEC3 and the RRSIGs over it), TTLs as received.
@@ -92,11 +101,14 @@ struct ZoneSpans {
     soa: Option<Kept>,
     nsecs: BTreeMap<Name, Kept>,
     nsec3: Option<Nsec3Chain>,
+    /// Secure wildcard RRsets (owner `*.parent`, lower case) seen expanded in answers.
+    wildcards: HashMap<(Name, RecordType), Kept>,
 }
 
 impl ZoneSpans {
     fn is_empty(&self) -> bool {
         self.nsecs.is_empty()
+            && self.wildcards.is_empty()
             && self
                 .nsec3
                 .as_ref()
@@ -109,6 +121,7 @@ impl ZoneSpans {
 enum SpanKey {
     Nsec(Name),
     Nsec3(Vec<u8>),
+    Wildcard(Name, RecordType),
 }
 
 #[derive(Default)]
@@ -251,6 +264,51 @@ impl DenialSpans {
         }
     }
 
+    /// Keeps a secure wildcard expansion's RRset as the wildcard itself (`*.parent`), for RFC
+    /// 8198 §5.3: usable for min(its TTL, its signatures' bound).
+    pub(crate) fn remember_wildcard(&self, rrset: &SecureRrset<'_>, parent: &Name, now: Duration) {
+        let Some(first) = rrset.records.first() else {
+            return;
+        };
+        let (Some(zone), Some(wildcard)) = (
+            signer_of(&first.name, &rrset.signatures),
+            wildcard_of(&parent.to_lowercase()),
+        ) else {
+            return;
+        };
+        let ttl = rrset
+            .records
+            .iter()
+            .map(|record| record.ttl)
+            .min()
+            .unwrap_or(0)
+            .min(rrset.ttl_cap);
+        if ttl == 0 || !zone.zone_of(&wildcard) {
+            return;
+        }
+        let records: Vec<Record> = rrset
+            .records
+            .iter()
+            .chain(rrset.signatures.iter().copied())
+            .map(|record| {
+                let mut record = record.clone();
+                record.name = wildcard.clone();
+                record
+            })
+            .collect();
+        let Ok(mut spans) = self.spans.lock() else {
+            return;
+        };
+        let kept = Kept {
+            records,
+            stored_at: now,
+            usable_until: now + Duration::from_secs(u64::from(ttl)),
+            sequence: spans.next_sequence(),
+        };
+        let key = SpanKey::Wildcard(wildcard, first.record_type());
+        spans.insert(zone, key, kept, first);
+    }
+
     /// RFC 8198 §5.1-5.2: the NXDOMAIN or NODATA answer to (`qname`, `qtype`) that the kept
     /// records of the closest zone prove, if they do. A few map lookups, plus (NSEC3) one hash
     /// per label below the zone, `MAX_AGGRESSIVE_NSEC3_DEPTH` labels at most.
@@ -262,6 +320,16 @@ impl DenialSpans {
     ) -> Option<Synthesized> {
         let spans = self.spans.lock().ok()?;
         let (zone, kept) = spans.closest_zone(qname, qtype)?;
+        if let Some((records, proof)) = nsec_expansion(kept, qname, qtype, now) {
+            let records = records.counted_down(now).map(|mut record| {
+                record.name = qname.clone();
+                record
+            });
+            return Some(Synthesized::Expansion {
+                records: records.collect(),
+                proof: proof.counted_down(now).collect(),
+            });
+        }
         let soa = kept.soa.as_ref().filter(|soa| soa.usable(now))?;
         let (name_error, used) = nsec_denial(kept, qname, qtype, now)
             .or_else(|| nsec3_denial(kept, &zone, qname, qtype, now))?;
@@ -269,9 +337,10 @@ impl DenialSpans {
         for span in used {
             authorities.extend(span.counted_down(now));
         }
-        Some(Synthesized {
-            name_error,
-            authorities,
+        Some(if name_error {
+            Synthesized::NameError(authorities)
+        } else {
+            Synthesized::NoData(authorities)
         })
     }
 
@@ -336,6 +405,10 @@ impl Spans {
                 }
                 chain.spans.insert(hash.clone(), kept).is_some()
             }
+            (SpanKey::Wildcard(owner, record_type), _) => zone_spans
+                .wildcards
+                .insert((owner.clone(), *record_type), kept)
+                .is_some(),
             _ => return,
         };
         if !replaced {
@@ -375,6 +448,9 @@ impl Spans {
                         chain.spans.remove(hash);
                     }
                 }
+                SpanKey::Wildcard(owner, record_type) => {
+                    zone_spans.wildcards.remove(&(owner.clone(), *record_type));
+                }
             }
             self.held -= 1;
             if zone_spans.is_empty() {
@@ -391,6 +467,9 @@ impl ZoneSpans {
         match key {
             SpanKey::Nsec(owner) => self.nsecs.get(owner),
             SpanKey::Nsec3(hash) => self.nsec3.as_ref()?.spans.get(hash),
+            SpanKey::Wildcard(owner, record_type) => {
+                self.wildcards.get(&(owner.clone(), *record_type))
+            }
         }
     }
 
@@ -403,6 +482,59 @@ impl ZoneSpans {
             .map(|(_, kept)| kept)
             .filter(|kept| kept.usable(now))
     }
+}
+
+/// The closest encloser a covering NSEC implies (Unbound `nsec_closest_encloser`): the longer
+/// common ancestor of the name with the NSEC's owner or next name.
+fn closest_encloser(owner: &Name, next: &Name, qname: &Name) -> Name {
+    let by_owner = nsec::common_ancestor(owner, qname);
+    let by_next = nsec::common_ancestor(next, qname);
+    if by_owner.num_labels() > by_next.num_labels() {
+        by_owner
+    } else {
+        by_next
+    }
+}
+
+/// RFC 8198 §5.3 over NSEC: the kept NSEC at or before the name covers it (no such name, nor
+/// any closer to it than the encloser) and a kept secure RRset of the wildcard at the closest
+/// encloser holds the type (or a CNAME): that RRset, with the NSEC as its proof.
+fn nsec_expansion<'k>(
+    kept: &'k ZoneSpans,
+    qname: &Name,
+    qtype: RecordType,
+    now: Duration,
+) -> Option<(&'k Kept, &'k Kept)> {
+    if kept.wildcards.is_empty()
+        || matches!(
+            qtype,
+            RecordType::ANY
+                | RecordType::DS
+                | RecordType::RRSIG
+                | RecordType::NSEC
+                | RecordType::NSEC3
+        )
+    {
+        return None;
+    }
+    let at_name = kept.nsec_at_or_before(qname, now)?;
+    let data = at_name.data()?;
+    let RData::DNSSEC(DNSSECRData::NSEC(record)) = &data.data else {
+        return None;
+    };
+    let encloser = closest_encloser(&data.name, record.next_domain_name(), qname);
+    let records = [data.clone()];
+    let nsecs = nsec::nsec_records(&records);
+    if nsec::proves_no_closer_match(&nsecs, qname, &encloser) != Proof::Proved {
+        return None;
+    }
+    let wildcard = wildcard_of(&encloser.to_lowercase())?;
+    let expansion = kept
+        .wildcards
+        .get(&(wildcard.clone(), qtype))
+        .or_else(|| kept.wildcards.get(&(wildcard, RecordType::CNAME)))
+        .filter(|expansion| expansion.usable(now))?;
+    Some((expansion, at_name))
 }
 
 /// RFC 8198 §5.1-5.2 over NSEC: the span at or before the name, and for a name error the span at
@@ -418,14 +550,7 @@ fn nsec_denial<'k>(
     let data = at_name.data()?;
     if let RData::DNSSEC(DNSSECRData::NSEC(record)) = &data.data {
         if data.name != *qname {
-            let next = record.next_domain_name();
-            let by_owner = nsec::common_ancestor(&data.name, qname);
-            let by_next = nsec::common_ancestor(next, qname);
-            let encloser = if by_owner.num_labels() > by_next.num_labels() {
-                by_owner
-            } else {
-                by_next
-            };
+            let encloser = closest_encloser(&data.name, record.next_domain_name(), qname);
             if let Some(at_wildcard) =
                 wildcard_of(&encloser).and_then(|wildcard| kept.nsec_at_or_before(&wildcard, now))
             {
@@ -542,16 +667,38 @@ impl Resolver {
             .remember(&rrsets, self.config.max_negative_ttl, self.clock.now());
     }
 
-    /// The lookup's hook on a cache miss: the denial kept records prove, answered without a
-    /// walk. Only while validating, for a name under a trust anchor and no negative one, and
-    /// never for a CD client (it checks for itself, RFC 4035 §3.2.2). ANY is never answered
-    /// NODATA this way: an NSEC lists the types of a name, which ANY would have returned.
-    pub(crate) fn synthesized_denial(
+    /// The validator's hook: a secure wildcard expansion whose proof of no closer name held.
+    pub(crate) fn remember_wildcard(
+        &self,
+        rrset: &[Record],
+        section: &[Record],
+        parent: &Name,
+        ttl_cap: u32,
+    ) {
+        let Some(first) = rrset.first() else { return };
+        if !self.config.aggressive_nsec {
+            return;
+        }
+        let secure = SecureRrset {
+            records: rrset,
+            signatures: signatures_for(section, &first.name, first.record_type()),
+            ttl_cap,
+        };
+        self.denial_spans
+            .remember_wildcard(&secure, parent, self.clock.now());
+    }
+
+    /// The lookup's hook on a cache miss: what kept records prove, as a walk's result (secure,
+    /// with the proof for the authority section), without a walk. Only while validating, for
+    /// a name under a trust anchor and no negative one, and never for a CD client (it checks
+    /// for itself, RFC 4035 §3.2.2). ANY is never answered NODATA this way: an NSEC lists the
+    /// types of a name, which ANY would have returned.
+    pub(crate) fn synthesized(
         &self,
         qname: &Name,
         qtype: RecordType,
         budget: &Budget,
-    ) -> Option<Synthesized> {
+    ) -> Option<(WalkResult, Verdict, Vec<Record>)> {
         if !self.config.aggressive_nsec || !self.config.dnssec.enabled || budget.checking_disabled {
             return None;
         }
@@ -562,10 +709,27 @@ impl Resolver {
         let synthesized = self
             .denial_spans
             .synthesize(qname, qtype, self.clock.now())
-            .filter(|synthesized| synthesized.name_error || qtype != RecordType::ANY)?;
+            .filter(|synthesized| {
+                !matches!(synthesized, Synthesized::NoData(_)) || qtype != RecordType::ANY
+            })?;
+        tracing::debug!(name = %qname, %qtype, ?synthesized, "answer synthesized from cached NSEC/NSEC3 (RFC 8198)");
         self.validation_counts.count_synthesized();
-        tracing::debug!(name = %qname, %qtype, name_error = synthesized.name_error, "denial synthesized from cached NSEC/NSEC3 (RFC 8198)");
-        Some(synthesized)
+        let (result, proof) = match synthesized {
+            Synthesized::NameError(authorities) => (WalkResult::NxDomain(authorities), Vec::new()),
+            Synthesized::NoData(authorities) => (WalkResult::NoData(authorities), Vec::new()),
+            Synthesized::Expansion { records, proof } => {
+                let target = records.iter().find_map(|record| match &record.data {
+                    RData::CNAME(target) if qtype != RecordType::CNAME => Some(target.0.clone()),
+                    _ => None,
+                });
+                let result = match target {
+                    Some(target) => WalkResult::CName { records, target },
+                    None => WalkResult::Answer(records),
+                };
+                (result, proof)
+            }
+        };
+        Some((result, Verdict::secure(), proof))
     }
 }
 
@@ -615,7 +779,11 @@ mod tests {
     fn synthesize(spans: &DenialSpans, qname: &str, qtype: RecordType, now: u64) -> Option<bool> {
         spans
             .synthesize(&name(qname), qtype, Duration::from_secs(now))
-            .map(|synthesized| synthesized.name_error)
+            .and_then(|synthesized| match synthesized {
+                Synthesized::NameError(_) => Some(true),
+                Synthesized::NoData(_) => Some(false),
+                Synthesized::Expansion { .. } => None,
+            })
     }
 
     const SOA: &str = "example. 3600 IN SOA ns.example. admin.example. 1 7200 900 86400 300";

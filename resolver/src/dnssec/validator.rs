@@ -299,6 +299,7 @@ impl Resolver {
             }
             if let Some(Verified {
                 wildcard_parent: Some(parent),
+                ttl,
                 ..
             }) = verified
             {
@@ -320,6 +321,11 @@ impl Resolver {
                     .await;
                 // Unbound: a wildcard expansion without its proof is DNSSEC Bogus (EDE 6).
                 let proof = proof_verdict(proof, &first.name, Reason::ProofFailed);
+                if proof.security == crate::dnssec::Security::Secure
+                    && rrset_verdict.security == crate::dnssec::Security::Secure
+                {
+                    self.remember_wildcard(&rrset, &reply.answers, &parent, ttl);
+                }
                 rrset_state.validation = Validation::of(&rrset_verdict.worst(proof.clone()));
                 verdict = verdict.worst(proof);
             }

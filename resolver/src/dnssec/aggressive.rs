@@ -52,6 +52,23 @@ pub(crate) enum Synthesized {
     },
 }
 
+/// What kept records prove about a name, with the spans that prove it.
+enum Proved<'k> {
+    NameError(Vec<&'k Kept>),
+    NoData(Vec<&'k Kept>),
+    /// The kept wildcard RRset that answers, and the spans proving no closer name exists.
+    Expansion(&'k Kept, Vec<&'k Kept>),
+}
+
+/// Types a wildcard is never synthesized for: meta types, and DNSSEC types whose RRsets belong
+/// to the name itself.
+fn expandable(qtype: RecordType) -> bool {
+    !matches!(
+        qtype,
+        RecordType::ANY | RecordType::DS | RecordType::RRSIG | RecordType::NSEC | RecordType::NSEC3
+    )
+}
+
 /// One kept RRset (an SOA, an NSEC or an NSEC3 and the RRSIGs over it), TTLs as received.
 #[derive(Clone)]
 struct Kept {
@@ -103,6 +120,9 @@ struct ZoneSpans {
     nsec3: Option<Nsec3Chain>,
     /// Secure wildcard RRsets (owner `*.parent`, lower case) seen expanded in answers.
     wildcards: HashMap<(Name, RecordType), Kept>,
+    /// The zone's negative TTL (RFC 2308 §5) from the kept SOA: how long after it came a span
+    /// may prove NXDOMAIN or NODATA.
+    negative_limit: Duration,
 }
 
 impl ZoneSpans {
@@ -164,8 +184,8 @@ fn wildcard_of(parent: &Name) -> Option<Name> {
 impl DenialSpans {
     /// Keeps the secure SOA, NSEC and NSEC3 RRsets of one validated reply whose denial (or
     /// wildcard proof) held. An NSEC or NSEC3 is usable for min(its TTL, its signatures' bound,
-    /// the zone's SOA TTL and MINIMUM, `max_negative_ttl`): RFC 8198 §5.4 and RFC 9077 §3.2 (the
-    /// negative TTL of RFC 2308 §5); without an SOA of its zone, here or kept, it is not kept.
+    /// `max_negative_ttl`), and proves a negative answer only within the zone's negative TTL
+    /// (min(SOA TTL, SOA MINIMUM)) of when it came: RFC 8198 §5.4, RFC 9077 §3.2 (RFC 2308 §5).
     pub(crate) fn remember(
         &self,
         rrsets: &[SecureRrset<'_>],
@@ -199,12 +219,14 @@ impl DenialSpans {
             records.extend(rrset.signatures.iter().map(|record| (*record).clone()));
             let sequence = spans.next_sequence();
             soa_zones.push(zone.clone());
-            spans.zones.entry(zone).or_default().soa = Some(Kept {
+            let zone_spans = spans.zones.entry(zone).or_default();
+            zone_spans.soa = Some(Kept {
                 records,
                 stored_at: now,
-                usable_until: now + Duration::from_secs(u64::from(limit)),
+                usable_until: now + Duration::from_secs(u64::from(ttl)),
                 sequence,
             });
+            zone_spans.negative_limit = Duration::from_secs(u64::from(limit));
         }
         for rrset in rrsets {
             let Some(first) = rrset.records.first() else {
@@ -231,20 +253,13 @@ impl DenialSpans {
             if matches!(key, SpanKey::Nsec3(_)) && first.name.base_name() != zone {
                 continue;
             }
-            let Some(soa_until) = spans
-                .zones
-                .get(&zone)
-                .and_then(|kept| kept.soa.as_ref())
-                .filter(|soa| soa.usable(now))
-                .map(|soa| soa.usable_until)
-            else {
-                continue;
-            };
+            // A wildcard answer's proof comes without an SOA: the span is kept all the same,
+            // and the zone's SOA bounds it when it proves a negative answer.
             let ttl = first.ttl.min(rrset.ttl_cap).min(max_negative_ttl);
-            let usable_until = (now + Duration::from_secs(u64::from(ttl))).min(soa_until);
-            if usable_until <= now {
+            if ttl == 0 {
                 continue;
             }
+            let usable_until = now + Duration::from_secs(u64::from(ttl));
             let mut records = vec![first.clone()];
             records.extend(rrset.signatures.iter().map(|record| (*record).clone()));
             let sequence = spans.next_sequence();
@@ -320,19 +335,35 @@ impl DenialSpans {
     ) -> Option<Synthesized> {
         let spans = self.spans.lock().ok()?;
         let (zone, kept) = spans.closest_zone(qname, qtype)?;
-        if let Some((records, proof)) = nsec_expansion(kept, qname, qtype, now) {
-            let records = records.counted_down(now).map(|mut record| {
-                record.name = qname.clone();
-                record
-            });
-            return Some(Synthesized::Expansion {
-                records: records.collect(),
-                proof: proof.counted_down(now).collect(),
-            });
-        }
-        let soa = kept.soa.as_ref().filter(|soa| soa.usable(now))?;
-        let (name_error, used) = nsec_denial(kept, qname, qtype, now)
+        let proved = nsec_expansion(kept, qname, qtype, now)
+            .map(|(expansion, span)| Proved::Expansion(expansion, vec![span]))
+            .or_else(|| nsec_denial(kept, qname, qtype, now))
+            .or_else(|| nsec3_expansion(kept, &zone, qname, qtype, now))
             .or_else(|| nsec3_denial(kept, &zone, qname, qtype, now))?;
+        let (name_error, used) = match proved {
+            Proved::Expansion(expansion, proof) => {
+                let records = expansion.counted_down(now).map(|mut record| {
+                    record.name = qname.clone();
+                    record
+                });
+                return Some(Synthesized::Expansion {
+                    records: records.collect(),
+                    proof: proof
+                        .iter()
+                        .flat_map(|span| span.counted_down(now))
+                        .collect(),
+                });
+            }
+            Proved::NameError(used) => (true, used),
+            Proved::NoData(used) => (false, used),
+        };
+        let soa = kept.soa.as_ref().filter(|soa| soa.usable(now))?;
+        if used
+            .iter()
+            .any(|span| span.stored_at + kept.negative_limit <= now)
+        {
+            return None;
+        }
         let mut authorities: Vec<Record> = soa.counted_down(now).collect();
         for span in used {
             authorities.extend(span.counted_down(now));
@@ -473,6 +504,14 @@ impl ZoneSpans {
         }
     }
 
+    /// The usable kept wildcard RRset of `qtype` at `wildcard` (lower case), or its CNAME.
+    fn wildcard(&self, wildcard: &Name, qtype: RecordType, now: Duration) -> Option<&Kept> {
+        self.wildcards
+            .get(&(wildcard.clone(), qtype))
+            .or_else(|| self.wildcards.get(&(wildcard.clone(), RecordType::CNAME)))
+            .filter(|expansion| expansion.usable(now))
+    }
+
     /// The usable NSEC with the greatest owner at or before `name` in canonical order: the one
     /// that matches or covers it, if any does.
     fn nsec_at_or_before(&self, name: &Name, now: Duration) -> Option<&Kept> {
@@ -505,16 +544,7 @@ fn nsec_expansion<'k>(
     qtype: RecordType,
     now: Duration,
 ) -> Option<(&'k Kept, &'k Kept)> {
-    if kept.wildcards.is_empty()
-        || matches!(
-            qtype,
-            RecordType::ANY
-                | RecordType::DS
-                | RecordType::RRSIG
-                | RecordType::NSEC
-                | RecordType::NSEC3
-        )
-    {
+    if kept.wildcards.is_empty() || !expandable(qtype) {
         return None;
     }
     let at_name = kept.nsec_at_or_before(qname, now)?;
@@ -529,12 +559,7 @@ fn nsec_expansion<'k>(
         return None;
     }
     let wildcard = wildcard_of(&encloser.to_lowercase())?;
-    let expansion = kept
-        .wildcards
-        .get(&(wildcard.clone(), qtype))
-        .or_else(|| kept.wildcards.get(&(wildcard, RecordType::CNAME)))
-        .filter(|expansion| expansion.usable(now))?;
-    Some((expansion, at_name))
+    Some((kept.wildcard(&wildcard, qtype, now)?, at_name))
 }
 
 /// RFC 8198 §5.1-5.2 over NSEC: the span at or before the name, and for a name error the span at
@@ -544,7 +569,7 @@ fn nsec_denial<'k>(
     qname: &Name,
     qtype: RecordType,
     now: Duration,
-) -> Option<(bool, Vec<&'k Kept>)> {
+) -> Option<Proved<'k>> {
     let at_name = kept.nsec_at_or_before(qname, now)?;
     let mut used = vec![at_name];
     let data = at_name.data()?;
@@ -566,10 +591,10 @@ fn nsec_denial<'k>(
         .collect();
     let nsecs = nsec::nsec_records(&records);
     if nsec::proves_name_error(&nsecs, qname) == Proof::Proved {
-        return Some((true, used));
+        return Some(Proved::NameError(used));
     }
     if nsec::proves_no_data(&nsecs, qname, qtype) == Proof::Proved {
-        return Some((false, used));
+        return Some(Proved::NoData(used));
     }
     None
 }
@@ -584,7 +609,7 @@ fn nsec3_denial<'k>(
     qname: &Name,
     qtype: RecordType,
     now: Duration,
-) -> Option<(bool, Vec<&'k Kept>)> {
+) -> Option<Proved<'k>> {
     let chain = kept.nsec3.as_ref()?;
     if chain.spans.is_empty() || chain.iterations > MAX_NSEC3_ITERATIONS {
         return None;
@@ -631,12 +656,54 @@ fn nsec3_denial<'k>(
         .collect();
     let nsec3s = nsec3::nsec3_records(&records);
     if nsec3::proves_name_error(&nsec3s, qname) == Proof::Proved {
-        return Some((true, used));
+        return Some(Proved::NameError(used));
     }
     if nsec3::proves_no_data(&nsec3s, qname, qtype) == Proof::Proved {
-        return Some((false, used));
+        return Some(Proved::NoData(used));
     }
     None
+}
+
+/// RFC 8198 §5.3 with RFC 5155 §8.8 over NSEC3: a kept secure wildcard RRset `*.X` proves X
+/// exists; a span (not opt-out) covering the next closer name below X proves nothing closer
+/// does, so X is the closest encloser and the wildcard answers. The deepest such X is tried,
+/// one hash at most.
+fn nsec3_expansion<'k>(
+    kept: &'k ZoneSpans,
+    zone: &Name,
+    qname: &Name,
+    qtype: RecordType,
+    now: Duration,
+) -> Option<Proved<'k>> {
+    let chain = kept.nsec3.as_ref()?;
+    if kept.wildcards.is_empty() || !expandable(qtype) || chain.iterations > MAX_NSEC3_ITERATIONS {
+        return None;
+    }
+    let zone_labels = usize::from(zone.num_labels());
+    let labels = qname.iter().count();
+    let lower = qname.to_lowercase();
+    let (encloser, expansion) = (zone_labels..labels).rev().find_map(|keep| {
+        let encloser = lower.trim_to(keep);
+        let expansion = kept.wildcard(&wildcard_of(&encloser)?, qtype, now)?;
+        Some((encloser, expansion))
+    })?;
+    let next_closer = qname.trim_to(usize::from(encloser.num_labels()) + 1);
+    let hash = Nsec3HashAlgorithm::SHA1
+        .hash(&chain.salt, &next_closer, chain.iterations)
+        .ok()?;
+    let span = chain
+        .spans
+        .range(..=hash.as_ref().to_vec())
+        .next_back()
+        .or_else(|| chain.spans.iter().next_back())
+        .map(|(_, span)| span)
+        .filter(|span| span.usable(now))?;
+    let records: Vec<Record> = span.data().cloned().into_iter().collect();
+    let nsec3s = nsec3::nsec3_records(&records);
+    if nsec3::proves_no_closer_match(&nsec3s, qname, &encloser) != Proof::Proved {
+        return None;
+    }
+    Some(Proved::Expansion(expansion, vec![span]))
 }
 
 fn push_once<'k>(used: &mut Vec<&'k Kept>, kept: &'k Kept) {
@@ -881,8 +948,10 @@ mod tests {
         assert_eq!(synthesize(&spans, "ml.example.", RecordType::A, 300), None);
     }
 
+    /// A span kept from a wildcard answer (no SOA) proves a negative answer once the zone's SOA
+    /// is known, and only within the negative TTL of when the span itself came (RFC 9077).
     #[test]
-    fn nsecs_without_an_soa_of_their_zone_are_not_kept() {
+    fn a_negative_answer_needs_the_zones_soa_and_its_limit_counts_from_the_span() {
         let spans = DenialSpans::default();
         remember(
             &spans,
@@ -890,8 +959,14 @@ mod tests {
             &["example. 3600 IN NSEC a.example. NS SOA RRSIG NSEC DNSKEY"],
             0,
         );
-        assert_eq!(spans.held(), 0);
+        assert_eq!(spans.held(), 1);
         assert_eq!(synthesize(&spans, "0.example.", RecordType::A, 1), None);
+        remember(&spans, "example.", &[SOA], 100);
+        assert_eq!(
+            synthesize(&spans, "0.example.", RecordType::A, 101),
+            Some(true)
+        );
+        assert_eq!(synthesize(&spans, "0.example.", RecordType::A, 300), None);
     }
 
     #[test]

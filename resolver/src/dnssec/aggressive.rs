@@ -590,11 +590,13 @@ fn nsec_denial<'k>(
         .filter_map(|kept| kept.data().cloned())
         .collect();
     let nsecs = nsec::nsec_records(&records);
-    if nsec::proves_name_error(&nsecs, qname) == Proof::Proved {
-        return Some(Proved::NameError(used));
-    }
+    // NODATA first: an NSEC whose next name lies below the name proves the name an empty
+    // non-terminal (RFC 4035 §3.1.3.2), though it covers the name and the wildcard as well.
     if nsec::proves_no_data(&nsecs, qname, qtype) == Proof::Proved {
         return Some(Proved::NoData(used));
+    }
+    if nsec::proves_name_error(&nsecs, qname) == Proof::Proved {
+        return Some(Proved::NameError(used));
     }
     None
 }
@@ -655,11 +657,11 @@ fn nsec3_denial<'k>(
         .filter_map(|kept| kept.data().cloned())
         .collect();
     let nsec3s = nsec3::nsec3_records(&records);
-    if nsec3::proves_name_error(&nsec3s, qname) == Proof::Proved {
-        return Some(Proved::NameError(used));
-    }
     if nsec3::proves_no_data(&nsec3s, qname, qtype) == Proof::Proved {
         return Some(Proved::NoData(used));
+    }
+    if nsec3::proves_name_error(&nsec3s, qname) == Proof::Proved {
+        return Some(Proved::NameError(used));
     }
     None
 }
@@ -881,18 +883,19 @@ mod tests {
             synthesize(&spans, "ml.example.", RecordType::A, 10),
             Some(true)
         );
-        let answer = spans
-            .synthesize(&name("ml.example."), RecordType::A, Duration::from_secs(10))
-            .unwrap();
-        let owners: Vec<String> = answer
-            .authorities
+        let Some(Synthesized::NameError(authorities)) =
+            spans.synthesize(&name("ml.example."), RecordType::A, Duration::from_secs(10))
+        else {
+            panic!("ml.example. is a name error");
+        };
+        let owners: Vec<String> = authorities
             .iter()
             .filter(|record| record.record_type() == RecordType::NSEC)
             .map(|record| record.name.to_string())
             .collect();
         assert_eq!(owners, ["b.example.", "example."]);
         // TTLs count down from when the records were kept.
-        assert!(answer.authorities.iter().all(|record| record.ttl == 3590));
+        assert!(authorities.iter().all(|record| record.ttl == 3590));
         assert_eq!(
             synthesize(&spans, "ns1.example.", RecordType::MX, 10),
             Some(false)
@@ -902,6 +905,26 @@ mod tests {
         assert_eq!(
             synthesize(&spans, "ml.example.", RecordType::TXT, 10),
             Some(true)
+        );
+    }
+
+    /// Unbound's val_negcache_nodata: the NSEC from `*.elephant.` to `duck.ent.` covers `ent.`
+    /// and `*.ent.` too, yet `ent.` is an empty non-terminal: NODATA, never NXDOMAIN.
+    #[test]
+    fn an_empty_non_terminal_is_no_data_though_its_name_is_covered() {
+        let spans = DenialSpans::default();
+        remember(
+            &spans,
+            "example.",
+            &[
+                SOA,
+                "*.elephant.example. 3600 IN NSEC duck.ent.example. TXT RRSIG NSEC",
+            ],
+            0,
+        );
+        assert_eq!(
+            synthesize(&spans, "ent.example.", RecordType::TXT, 1),
+            Some(false)
         );
     }
 

@@ -93,7 +93,15 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
     let class = question.query_class();
     let qname = question.name();
     let qtype = question.query_type();
-    let in_zone = |record: &Record| record.dns_class == class && zone.zone_of(&record.name);
+    // Unbound `sanitize_nsec_is_overreach`: an NSEC whose next name lies outside the zone asked
+    // would deny names of other zones; it is dropped wherever it comes (nsec_cross_zone).
+    let overreaching = |record: &Record| match &record.data {
+        RData::DNSSEC(DNSSECRData::NSEC(nsec)) => !zone.zone_of(nsec.next_domain_name()),
+        _ => false,
+    };
+    let in_zone = |record: &Record| {
+        record.dns_class == class && zone.zone_of(&record.name) && !overreaching(record)
+    };
 
     // Answer section: only the chain from the question name (CNAME/DNAME links, then the asked
     // type at its end), and only inside the zone (Unbound scrub_normalize + scrub_sanitize).
@@ -141,6 +149,18 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
                 clean.answers.push(record.clone());
             }
             break;
+        }
+        let position = |wanted: RecordType| {
+            answers
+                .iter()
+                .position(|record| record.record_type() == wanted && record.name == current)
+        };
+        // CNAME and other data at one name (RFC 2181 §10.1 forbids it): what comes first in
+        // the section answers, as Unbound's scrub_normalize walks it (val_cnameother).
+        if let (Some(data), Some(alias)) = (position(qtype), position(RecordType::CNAME)) {
+            if data < alias && qtype != RecordType::RRSIG {
+                break;
+            }
         }
         let cname: Vec<&&Record> = answers
             .iter()

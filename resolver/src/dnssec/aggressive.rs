@@ -1,16 +1,15 @@
-//! Aggressive use of the DNSSEC-validated cache (RFC 8198, Unbound `aggressive-nsec`): the NSEC and
-//! NSEC3 records the validator proved secure, kept per zone in canonical (or hash) order with the
-//! zone's SOA, and NXDOMAIN / NODATA answers synthesized from them without asking upstream.
-//! Nothing here verifies a signature: only records the validator already found secure enter, and
-//! the proof of every synthesized answer is the same check (`nsec.rs`, `nsec3.rs`) a reply gets.
+//! Aggressive use of the DNSSEC-validated cache (RFC 8198, Unbound `aggressive-nsec`): secure NSEC,
+//! NSEC3 and wildcard RRsets kept per zone, and the answers they prove made without a query.
 //!
 //! ```text
-//! validator: a secure denial or wildcard proof ─▶ remember (signer zone: SOA, NSEC by owner,
-//!                                                  NSEC3 by hash; usable min(NSEC TTL, SOA TTL,
-//!                                                  SOA MINIMUM), RFC 8198 §5.4, RFC 9077)
-//! lookup miss (validating, no CD) ─▶ synthesize: closest stored zone ─▶ the few spans a proof
-//!                                     needs (bounded lookups) ─▶ nsec/nsec3 proof ─▶ answer
+//! validator: a secure denial or wildcard proof ─▶ remember (per signer zone: SOA, NSEC by owner,
+//!              NSEC3 by hash, wildcard RRsets; each usable for its TTL and signatures' bound)
+//! lookup miss (validating, no CD) ─▶ synthesize: closest kept zone ─▶ the few spans a proof needs
+//!   ─▶ nsec.rs / nsec3.rs decide ─▶ NXDOMAIN / NODATA (within min(SOA TTL, SOA MINIMUM) of the
+//!      span's arrival, RFC 8198 §5.4, RFC 9077) or a wildcard expansion (§5.3) ─▶ as a walk's result
 //! ```
+//!
+//! Nothing here verifies a signature, and nothing unverified enters.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
@@ -1010,6 +1009,46 @@ mod tests {
             synthesize(&spans, "n000000.example.", RecordType::MX, 1),
             None
         );
+    }
+
+    /// RFC 8198 §5.3 over RFC 4035 appendix B.6: `*.w.example. MX` seen expanded once, and the
+    /// NSEC from `x.y.w.example.` to `xx.example.`, answer `a.z.w.example. MX` with no query.
+    #[test]
+    fn a_kept_wildcard_answers_a_name_its_nsec_covers() {
+        let spans = DenialSpans::default();
+        remember(
+            &spans,
+            "example.",
+            &["x.y.w.example. 3600 IN NSEC xx.example. MX RRSIG NSEC"],
+            0,
+        );
+        let expanded = [record("b.w.example. 3600 IN MX 1 ai.example.")];
+        let signature = rrsig("b.w.example.", "MX", "example.");
+        let secure = SecureRrset {
+            records: &expanded,
+            signatures: vec![&signature],
+            ttl_cap: 600,
+        };
+        spans.remember_wildcard(&secure, &name("w.example."), Duration::ZERO);
+        let at = |qname: &str, qtype, now| {
+            spans.synthesize(&name(qname), qtype, Duration::from_secs(now))
+        };
+        let Some(Synthesized::Expansion { records, proof }) =
+            at("a.z.w.example.", RecordType::MX, 10)
+        else {
+            panic!("a.z.w.example. MX comes from *.w.example.");
+        };
+        assert!(records
+            .iter()
+            .all(|record| record.name == name("a.z.w.example.")));
+        assert_eq!(records.len(), 2, "the MX and its RRSIG: {records:?}");
+        assert!(records.iter().all(|record| record.ttl == 3590));
+        assert_eq!(proof[0].name, name("x.y.w.example."));
+        // Not for another type, nor past the RRSIG's bound, nor for a name the NSEC misses.
+        assert_eq!(at("a.z.w.example.", RecordType::AAAA, 10), None);
+        assert_eq!(at("a.z.w.example.", RecordType::MX, 600), None);
+        assert_eq!(at("a.w.example.", RecordType::MX, 10), None);
+        assert_eq!(at("a.z.w.example.", RecordType::DS, 10), None);
     }
 
     /// RFC 5155 appendix A's chain, each record with `flags` (1 = opt-out, as published).

@@ -93,14 +93,13 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
     let class = question.query_class();
     let qname = question.name();
     let qtype = question.query_type();
+    let in_zone = |record: &Record| record.dns_class == class && zone.zone_of(&record.name);
     // Unbound `sanitize_nsec_is_overreach`: an NSEC whose next name lies outside the zone asked
-    // would deny names of other zones; it is dropped wherever it comes (nsec_cross_zone).
+    // would deny names of other zones; as an answer it is dropped (nsec_cross_zone). In the
+    // authority section the validator finds it proves nothing (`next_in_signer_zone`, EDE 6).
     let overreaching = |record: &Record| match &record.data {
         RData::DNSSEC(DNSSECRData::NSEC(nsec)) => !zone.zone_of(nsec.next_domain_name()),
         _ => false,
-    };
-    let in_zone = |record: &Record| {
-        record.dns_class == class && zone.zone_of(&record.name) && !overreaching(record)
     };
 
     // Answer section: only the chain from the question name (CNAME/DNAME links, then the asked
@@ -109,7 +108,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         .answers
         .iter()
         .take(MAX_RECORDS_PER_SECTION)
-        .filter(|record| in_zone(record))
+        .filter(|record| in_zone(record) && !overreaching(record))
         .collect();
     let mut current = qname.clone();
     let mut chain_names = vec![current.clone()];

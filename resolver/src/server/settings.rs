@@ -149,9 +149,9 @@ pub struct Arguments {
     /// are asked (Unbound's prefetch-key)
     #[arg(long)]
     pub prefetch_key: bool,
-    /// Answer NXDOMAIN and NODATA from cached, validated NSEC/NSEC3 records without asking
-    /// upstream (RFC 8198; Unbound's aggressive-nsec); on by default while validating, this
-    /// overrides `aggressive-nsec: false` in the file
+    /// Answer NXDOMAIN, NODATA and wildcard answers from cached, validated NSEC/NSEC3 records
+    /// without asking upstream (RFC 8198; Unbound's aggressive-nsec); on by default while
+    /// validating, this overrides `aggressive-nsec: false` in the file
     #[arg(long, overrides_with = "no_aggressive_nsec")]
     pub aggressive_nsec: bool,
     /// Turn RFC 8198 off: a name the cache does not hold is always asked upstream, even when a
@@ -1299,6 +1299,32 @@ mod tests {
         for path in [hints, anchor] {
             let _ = std::fs::remove_file(path);
         }
+    }
+
+    /// RFC 8198 is on by default; the flag `--no-aggressive-nsec` or the file's `false` turns it
+    /// off, and `--aggressive-nsec` overrides the file.
+    #[test]
+    fn aggressive_nsec_from_the_default_the_flags_and_the_file() {
+        let load = |arguments: &Arguments| match Settings::load(arguments) {
+            Ok(settings) => settings.resolver.aggressive_nsec,
+            Err(error) => panic!("{error}"),
+        };
+        assert!(load(&Arguments::default()));
+        assert!(!load(&Arguments {
+            no_aggressive_nsec: true,
+            ..Arguments::default()
+        }));
+        let path = write_config("aggressive-nsec", "aggressive-nsec: false\n");
+        let from_file = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        assert!(!load(&from_file));
+        assert!(load(&Arguments {
+            aggressive_nsec: true,
+            ..from_file
+        }));
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

@@ -416,6 +416,7 @@ mod tests {
             insecure: 2,
             bogus: 1,
             signature_checks: 9,
+            synthesized: 3,
         };
         let snapshot = statistics.snapshot(None, None, Some(validation), 0);
         let text = encode(snapshot.clone()).unwrap_or_default();
@@ -425,11 +426,13 @@ mod tests {
             "resolver_validation_total{outcome=\"bogus\"} 1\n",
             "# TYPE resolver_dnssec_signature_checks_total counter\n",
             "resolver_dnssec_signature_checks_total 9\n",
+            "resolver_aggressive_nsec_answers_total 3\n",
         ] {
             assert!(text.contains(line), "{line:?} missing from\n{text}");
         }
         let stats = crate::server::stats::render_text(&snapshot);
         assert!(stats.contains("dnssec.signature_checks 9\n"), "{stats}");
+        assert!(stats.contains("dnssec.synthesized 3\n"), "{stats}");
         // Without validation neither appears (a forwarder that trusts its upstream).
         let text = encode(statistics.snapshot(None, None, None, 0)).unwrap_or_default();
         assert!(!text.contains("signature_checks"), "{text}");

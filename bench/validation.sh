@@ -146,8 +146,8 @@ head -n 16 "$NAMES" | sed 's/$/ A/' >"$HITS"
 OURS=127.80.0.61
 UNBOUND=127.80.0.62
 mkdir -p "$WORK/unbound"
-# Unbound 1.17 does RFC 8198 aggressive NSEC by default; ours does not, so it is off here (else a
-# cached wildcard NSEC would answer the wildcard names with no walk).
+# Both do RFC 8198 aggressive NSEC by default; it is off for both here, else a cached wildcard
+# NSEC would answer the wildcard names with no walk and the cold workload would measure nothing.
 write_unbound_config "$WORK/unbound" "$UNBOUND" "$PORT" \
     "  module-config: \"validator iterator\"" \
     "  trust-anchor-file: \"$ANCHOR\"" \
@@ -157,7 +157,7 @@ unbound-checkconf "$WORK/unbound/unbound.conf" >/dev/null
 
 start_ours() {
     start_on "$SERVER_CORE" ours env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$RESOLVER" --listen "$OURS:$PORT" \
-        --allow-loopback-upstream --root-hints "$ZONES/root.hints" --trust-anchor "$ANCHOR" --no-ip6 \
+        --allow-loopback-upstream --root-hints "$ZONES/root.hints" --trust-anchor "$ANCHOR" --no-aggressive-nsec --no-ip6 \
         --cache-size 1000000
     wait_port "$OURS" "$PORT"
 }
@@ -237,7 +237,7 @@ HEADING="# Validation benchmark $STAMP UTC: ours vs Unbound, both validating the
 
 - Mode: $MODE; $COUNT cold names ($WILDCARD_NAMES under the signed wildcard), 16 cache-hit names
 - Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(uname -sr)
-- Commit: $COMMIT; Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }') (validator iterator, aggressive-nsec: no)
+- Commit: $COMMIT; Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }') (validator iterator, aggressive-nsec: no; ours --no-aggressive-nsec)
 - Both from the lab's root trust anchor (authority --lab); resolvers on core $SERVER_CORE with one thread, the lab and the clients on core $CLIENT_CORE
 - Each cell: median (min–max, n runs); ratio = ours median / peer median (below 1 is better for CPU, above 1 for QPS)"
 cp "$MEASUREMENTS" "$ROOT/bench/results/$STAMP.tsv"

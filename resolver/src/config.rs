@@ -46,6 +46,17 @@ pub struct StubZone {
     pub tcp_upstream: bool,
 }
 
+/// The QTYPE of a minimised query (RFC 9156 §3). `A` is the RFC's and Unbound's: it looks like
+/// any other query, and servers that mishandle NS below a zone apex answer it; Unbound then asks
+/// the full name with A before the real type. `Ns` is Knot Resolver's (the Deckard scenarios,
+/// written for it, expect it): the minimised name with NS, then the full name with the real type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MinimisedQueryType {
+    #[default]
+    A,
+    Ns,
+}
+
 /// Everything a `Resolver` needs to know. Fields may be added (with defaults), never removed.
 #[derive(Clone, Debug)]
 pub struct ResolverConfig {
@@ -60,6 +71,8 @@ pub struct ResolverConfig {
     pub tcp_upstream: bool,
     /// RFC 9156 QNAME minimisation (relaxed mode).
     pub qname_minimisation: bool,
+    /// The type of the minimised queries (RFC 9156 §3 names A; Knot Resolver sends NS).
+    pub minimised_query_type: MinimisedQueryType,
     /// Whether IPv6 server addresses may be used.
     pub do_ip6: bool,
     /// Whether IPv4 server addresses may be used.
@@ -185,6 +198,7 @@ impl Default for ResolverConfig {
             stub_zones: Vec::new(),
             tcp_upstream: false,
             qname_minimisation: true,
+            minimised_query_type: MinimisedQueryType::A,
             do_ip6: true,
             do_ip4: true,
             allow_loopback_upstream: false,

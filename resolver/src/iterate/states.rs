@@ -8,6 +8,7 @@ use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::cache::ReplyStates;
+use crate::config::MinimisedQueryType;
 use crate::iterate::budget::Budget;
 use crate::iterate::delegation::{ConfiguredZone, Delegation};
 use crate::iterate::find_delegation::{is_useless, ConfiguredSource};
@@ -393,13 +394,23 @@ impl Resolver {
                 .max(1);
             known + (target_labels - known).div_ceil(queries_left)
         };
-        if next >= target_labels {
-            return (full, false);
+        match self.config.minimised_query_type {
+            // Knot Resolver: the name one label down with NS, and the full name as asked.
+            MinimisedQueryType::Ns if next < target_labels => {
+                (Query::query(walk.qname.trim_to(next), RecordType::NS), true)
+            }
+            MinimisedQueryType::Ns => (full, false),
+            // Unbound `processQueryTargets`: every step with A, the full name too (unless A is
+            // what was asked), then the full question.
+            MinimisedQueryType::A if next < target_labels || walk.qtype != RecordType::A => {
+                let labels = next.min(target_labels);
+                (
+                    Query::query(walk.qname.trim_to(labels), RecordType::A),
+                    true,
+                )
+            }
+            MinimisedQueryType::A => (full, false),
         }
-        // Relaxed mode with NS as the query type, as Knot Resolver and the Deckard scenarios
-        // this resolver is held to expect (Unbound and RFC 9156 §2.1 prefer A: changing it
-        // fails six Deckard iter scenarios that match the minimised query's type).
-        (Query::query(walk.qname.trim_to(next), RecordType::NS), true)
     }
 
     /// Picks the best remaining server of the delegation and sends it the next question;

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use crate::config::{ForwardZone, ResolverConfig, RootHint, StubZone};
+use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
 use crate::limits::MAX_UPSTREAM_QUERIES;
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
@@ -447,6 +447,15 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 value: error.to_string(),
             },
         ));
+    }
+    // A Deckard header (no unbound.conf clauses) was written for Knot Resolver, whose minimised
+    // queries ask NS; an unbound.conf fragment is Unbound's, which asks A (RFC 9156 §3).
+    if scenario
+        .options
+        .iter()
+        .all(|option| option.clause.is_empty())
+    {
+        config.resolver.minimised_query_type = MinimisedQueryType::Ns;
     }
     Ok(config)
 }

@@ -488,3 +488,4 @@ fn extend_unique(to: &mut Vec<Record>, records: Vec<Record>) {
         }
     }
 }
+

@@ -6,8 +6,12 @@ use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION, MAX_SIGNATURES_KEPT_PER_RRSET};
+use crate::limits::{MAX_RECORDS_PER_SECTION, MAX_SIGNATURES_KEPT_PER_RRSET};
 use crate::scrub::classify::{follows_chain, is_strict_subdomain};
+
+/// Unbound `scrub_sanitize`: of a CNAME chain only the first link (the question name's CNAME,
+/// or a DNAME and the CNAME it synthesizes) is believed; the rest is asked for separately.
+const CHAIN_LINKS_BELIEVED: usize = 1;
 
 /// Why a reply is not a reply to our query at all (anti-spoofing, RFC 5452 §9.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +116,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         .collect();
     let mut current = qname.clone();
     let mut chain_names = vec![current.clone()];
-    for _ in 0..MAX_CNAME_CHAIN {
+    for _ in 0..CHAIN_LINKS_BELIEVED {
         if qtype == RecordType::CNAME {
             break;
         }
@@ -184,6 +188,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
     for record in &answers {
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
         if record.name == current
+            && current == *qname
             && wanted_type
             && (record.record_type() != RecordType::DNAME
                 || matches!(qtype, RecordType::DNAME | RecordType::ANY))

@@ -131,7 +131,10 @@ impl Resolver {
             question.query_type(),
             RecordType::AXFR | RecordType::IXFR | RecordType::OPT
         ) {
-            return response_skeleton(request, ResponseCode::Refused);
+            // On the request's own header, as Unbound's worker answers them: no RA.
+            let mut response = response_skeleton(request, ResponseCode::Refused);
+            response.metadata.recursion_available = false;
+            return response;
         }
         let mut budget = Budget::new(self.clock.now());
         budget.checking_disabled = request.metadata.checking_disabled;

@@ -25,6 +25,7 @@ use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
 use crate::response::refused_not_authoritative;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
+use crate::server::message::{parse_request, rejection_response};
 use crate::Resolver;
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
@@ -242,17 +243,40 @@ async fn replay_steps(
                 // Answers already checked are done with; unchecked ones wait for their CHECK_ANSWER.
                 in_flight.answers.retain(|answer| !answer.checked);
                 transport.start_client_query();
-                let request = match &entry.raw {
-                    // A RAW query that is no DNS message never reaches a resolver: the listener drops it.
-                    Some(raw) => match Message::from_vec(raw) {
-                        Ok(request) => request,
-                        Err(_) => continue,
-                    },
+                let bytes = match &entry.raw {
+                    Some(raw) => raw.clone(),
                     None => {
                         let mut request = message_from_entry(entry, None);
                         request.metadata.id = next_id;
                         next_id = next_id.wrapping_add(1);
                         request
+                            .to_vec()
+                            .map_err(|error| Failure::ResponseNotEncodable {
+                                step: step.id,
+                                reason: error.to_string(),
+                            })?
+                    }
+                };
+                // The daemon's front door: a request it rejects (malformed, records where a
+                // query has none, another opcode) is answered from its header, or dropped.
+                let request = match parse_request(&bytes) {
+                    Ok(request) => request.message,
+                    Err(rejection) => {
+                        if let Some(response) = rejection_response(&rejection) {
+                            let message = Message::from_vec(&response).map_err(|error| {
+                                Failure::ResponseNotDecodable {
+                                    step: step.id,
+                                    reason: error.to_string(),
+                                }
+                            })?;
+                            in_flight.answers.push(Answer {
+                                id: message.metadata.id,
+                                step: step.id,
+                                message,
+                                checked: false,
+                            });
+                        }
+                        continue;
                     }
                 };
                 // The daemon's handler answers local zones and identity first, and applies its

@@ -19,8 +19,8 @@ use crate::server::limits::{CLIENT_ANSWER_DEADLINE, MAX_CONCURRENT_RESOLUTIONS};
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
-    encode_response, error_response, parse_request, question_type, read_header, size_limit,
-    ClientRequest, Rejection, RequestHeader,
+    echoed_error, encode_response, error_response, parse_request, question_type, read_header,
+    rejection_response, size_limit, ClientRequest, Rejection, RequestHeader,
 };
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
@@ -234,8 +234,7 @@ impl<R: Resolve> ResolverHandler<R> {
                 recursion_desired: request.message.metadata.recursion_desired,
                 checking_disabled: request.message.metadata.checking_disabled,
             };
-            let edns = request.message.edns.as_ref();
-            return error_response(header, response_code, Some(&request.query), edns);
+            return echoed_error(header, response_code, Some(&request.query));
         }
         if let Some(response) = policy
             .local_zones
@@ -416,23 +415,13 @@ impl<R: Resolve> ResolverHandler<R> {
     fn reject(&self, rejection: Rejection) -> Option<Vec<u8>> {
         let statistics = &self.statistics;
         match rejection {
-            Rejection::Drop => {
-                statistics.count(|s| &s.dropped);
-                None
+            Rejection::Drop => statistics.count(|s| &s.dropped),
+            Rejection::FormatError(_) | Rejection::BadVersion(_) => {
+                statistics.count(|s| &s.format_errors)
             }
-            Rejection::FormatError(header) => {
-                statistics.count(|s| &s.format_errors);
-                error_response(header, ResponseCode::FormErr, None, None)
-            }
-            Rejection::NotImplemented(header) => {
-                statistics.count(|s| &s.not_implemented);
-                error_response(header, ResponseCode::NotImp, None, None)
-            }
-            Rejection::BadVersion(header) => {
-                statistics.count(|s| &s.format_errors);
-                error_response(header, ResponseCode::BADVERS, None, None)
-            }
+            Rejection::NotImplemented(_) => statistics.count(|s| &s.not_implemented),
         }
+        rejection_response(&rejection)
     }
 }
 

@@ -101,9 +101,14 @@ pub fn parse_request(bytes: &[u8]) -> Result<ClientRequest, Rejection> {
     let question_count = count(4);
     let record_count = count(6) + count(8) + count(10);
     // Exactly one question (RFC 9619); and no more records than the packet could hold, so the
-    // decoder never reserves memory for phantom records.
+    // decoder never reserves memory for phantom records. A query carries no answer or authority
+    // records and at most one additional (its OPT): Unbound's `worker_check_request` answers
+    // anything else FORMERR (an IXFR query's SOA included: transfers are refused anyway).
     let body = bytes.len().saturating_sub(HEADER_BYTES);
     if question_count != 1
+        || count(6) != 0
+        || count(8) != 0
+        || count(10) > 1
         || MIN_QUESTION_BYTES + record_count.saturating_mul(MIN_RECORD_BYTES) > body
     {
         return Err(Rejection::FormatError(header));
@@ -169,6 +174,39 @@ pub fn response_edns(client: &Edns) -> Edns {
     edns.set_version(0);
     edns.set_dnssec_ok(client.flags().dnssec_ok);
     edns
+}
+
+/// The response to a request rejected before it is parsed further (`None`: send nothing).
+/// Unbound's worker answers these by setting QR and the rcode on the request's own header: the
+/// client's flags (RD, CD), no RA, no records. BADVERS carries our OPT (RFC 6891 §6.1.3).
+pub fn rejection_response(rejection: &Rejection) -> Option<Vec<u8>> {
+    match rejection {
+        Rejection::Drop => None,
+        Rejection::FormatError(header) => echoed_error(*header, ResponseCode::FormErr, None),
+        Rejection::NotImplemented(header) => echoed_error(*header, ResponseCode::NotImp, None),
+        Rejection::BadVersion(header) => error_response(*header, ResponseCode::BADVERS, None, None),
+    }
+}
+
+/// An error given on the request's own header (Unbound's worker: QR and the rcode set, the
+/// client's RD and CD kept, no RA), with the question when there is one, without OPT.
+pub fn echoed_error(
+    header: RequestHeader,
+    response_code: ResponseCode,
+    query: Option<&Query>,
+) -> Option<Vec<u8>> {
+    let mut message = Message::new(
+        header.id,
+        MessageType::Response,
+        OpCode::from_u8(header.op_code),
+    );
+    message.metadata.recursion_desired = header.recursion_desired;
+    message.metadata.checking_disabled = header.checking_disabled;
+    message.metadata.response_code = response_code;
+    if let Some(query) = query {
+        message.queries.push(query.clone());
+    }
+    encode_or_header_only(&message)
 }
 
 /// An error response: header, the question when we have it, our OPT if the client sent one.

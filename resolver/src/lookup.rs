@@ -8,7 +8,7 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::cache::{CachedSet, ChainLink, Freshness, NegativeAnswer, Trust, Validation};
-use crate::dnssec::Verdict;
+use crate::dnssec::{Security, Verdict};
 use crate::iterate::budget::Budget;
 use crate::iterate::states::WalkResult;
 use crate::limits::MAX_CNAME_CHAIN;
@@ -423,8 +423,8 @@ impl Resolver {
             }
             ChainLink::Unknown if qtype != RecordType::DS => self
                 .synthesized_from_cached_dname(name, with_signatures, freshness)
-                .unwrap_or(CacheStep::Miss),
-            _ => CacheStep::Miss,
+                .unwrap_or_else(|| self.nxdomain_above(name, freshness)),
+            _ => self.nxdomain_above(name, freshness),
         }
     }
 
@@ -464,6 +464,38 @@ impl Resolver {
             Some(CacheStep::Alias(records, set.validation, target))
         })
     }
+
+    /// RFC 8020 (Unbound `harden-below-nxdomain`): a name below one proved not to exist does
+    /// not exist either. Only a DNSSEC-secure NXDOMAIN is believed for the names below it: an
+    /// unsigned one may come from a server that mishandles empty non-terminals (RFC 8020 §4).
+    fn nxdomain_above(&self, name: &Name, freshness: Freshness) -> CacheStep {
+        // A name under a negative trust anchor is not validated, so no proof reaches it.
+        if !self.config.harden_below_nxdomain
+            || !self.config.dnssec.enabled
+            || self.config.dnssec.anchors.is_negative(name)
+        {
+            return CacheStep::Miss;
+        }
+        let now = self.clock.now();
+        let mut ancestor = name.clone();
+        while ancestor.num_labels() > 1 {
+            ancestor = ancestor.base_name();
+            let link = self.cache.chain_link(
+                &ancestor,
+                RecordType::A,
+                Trust::AnswerNonAuthoritative,
+                false,
+                now,
+                freshness,
+            );
+            if let ChainLink::Negative(NegativeAnswer::NxDomain(authorities), state) = link {
+                if state.security == Some(Security::Secure) {
+                    return CacheStep::Negative(NegativeAnswer::NxDomain(authorities), state);
+                }
+            }
+        }
+        CacheStep::Miss
+    }
 }
 
 /// Whether a cached CNAME at the name answers (qname, `qtype`) as a link to chase: not for DS
@@ -488,4 +520,3 @@ fn extend_unique(to: &mut Vec<Record>, records: Vec<Record>) {
         }
     }
 }
-

@@ -353,8 +353,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             // sent.
             "ede" => only(true)?,
             "harden-algo-downgrade" => only(false)?,
+            "harden-below-nxdomain" => config.resolver.harden_below_nxdomain = on()?,
             "harden-referral-path"
-            | "harden-below-nxdomain"
             | "harden-unverified-glue"
             | "harden-unknown-additional"
             | "do-nat64"

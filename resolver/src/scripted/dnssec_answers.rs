@@ -532,3 +532,35 @@ async fn a_secure_ns_answer_carries_no_unsigned_addresses() {
         );
     }
 }
+    }
+}
+
+/// RFC 8020 (Unbound `harden-below-nxdomain`): below a cached secure NXDOMAIN nothing exists,
+/// so `b.a.example.` is answered NXDOMAIN without a query; with the hardening off it is asked.
+#[tokio::test]
+async fn a_name_below_a_secure_nxdomain_is_answered_from_the_cache() {
+    for harden in [true, false] {
+        let mut internet = SignedInternet::new(1);
+        let types = [RecordType::A, RecordType::RRSIG, RecordType::NSEC];
+        let denial = internet
+            .child
+            .signed(vec![nsec(bang(), "zzz.example.", &types)]);
+        name_error_with(&mut internet, denial);
+        let config = ResolverConfig {
+            harden_below_nxdomain: harden,
+            ..internet.config()
+        };
+        let setup = setup(internet.network, config);
+        let first = setup.resolver.resolve(&do_query("a.example.")).await;
+        assert_eq!(first.metadata.response_code, ResponseCode::NXDomain);
+        let before = setup.network.sent().len();
+        let below = setup.resolver.resolve(&do_query("b.a.example.")).await;
+        let asked = setup.network.sent().len() - before;
+        if harden {
+            assert_eq!(below.metadata.response_code, ResponseCode::NXDomain);
+            assert_eq!(asked, 0, "answered from the cache");
+        } else {
+            assert!(asked > 0, "resolved without the hardening");
+        }
+    }
+}

@@ -99,6 +99,10 @@ pub struct Arguments {
     /// iter-scrub-promiscuous: no)
     #[arg(long)]
     pub no_scrub_promiscuous: bool,
+    /// Resolve names below a cached DNSSEC-secure NXDOMAIN instead of answering them NXDOMAIN
+    /// from the cache (RFC 8020; Unbound's harden-below-nxdomain: no)
+    #[arg(long)]
+    pub no_harden_below_nxdomain: bool,
     /// Give positive answers the zone's NS set (authority) and its servers' addresses
     /// (additional), BIND's default shape (Unbound's minimal-responses: no); by default they
     /// carry the answer only
@@ -621,6 +625,10 @@ impl Settings {
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
             harden_glue: file.harden_glue.unwrap_or(defaults.harden_glue),
+            harden_below_nxdomain: !arguments.no_harden_below_nxdomain
+                && file
+                    .harden_below_nxdomain
+                    .unwrap_or(defaults.harden_below_nxdomain),
             minimal_responses: !arguments.no_minimal_responses
                 && file.minimal_responses.unwrap_or(defaults.minimal_responses),
             serve_expired: ServeExpired {
@@ -1122,6 +1130,30 @@ mod tests {
             panic!("settings failed")
         };
         assert!(!file.resolver.scrub_promiscuous);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn hardening_below_nxdomain_is_on_unless_a_flag_or_the_file_turns_it_off() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.resolver.harden_below_nxdomain);
+        let Ok(flag) = Settings::load(&Arguments {
+            no_harden_below_nxdomain: true,
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!flag.resolver.harden_below_nxdomain);
+        let path = write_config("below_nxdomain", "harden-below-nxdomain: false\n");
+        let Ok(file) = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!file.resolver.harden_below_nxdomain);
         let _ = std::fs::remove_file(path);
     }
 

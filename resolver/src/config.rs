@@ -46,10 +46,12 @@ pub struct StubZone {
     pub tcp_upstream: bool,
 }
 
-/// The QTYPE of a minimised query (RFC 9156 §3). `A` is the RFC's and Unbound's: it looks like
+/// The QTYPE of a minimised query (RFC 9156 §3), and with it the iterator's dialect. `A` is the RFC's and Unbound's: it looks like
 /// any other query, and servers that mishandle NS below a zone apex answer it; Unbound then asks
 /// the full name with A before the real type. `Ns` is Knot Resolver's (the Deckard scenarios,
 /// written for it, expect it): the minimised name with NS, then the full name with the real type.
+/// Knot Resolver also believes the in-zone rest of a CNAME chain in an answer, which Unbound asks
+/// for link by link (`ScrubRules::whole_chain`): `Ns` brings that along.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MinimisedQueryType {
     #[default]
@@ -71,6 +73,9 @@ pub struct ResolverConfig {
     pub tcp_upstream: bool,
     /// RFC 9156 QNAME minimisation (relaxed mode).
     pub qname_minimisation: bool,
+    /// RFC 8020 (Unbound `harden-below-nxdomain`, on by default there too): names below a
+    /// cached DNSSEC-secure NXDOMAIN are answered NXDOMAIN without asking.
+    pub harden_below_nxdomain: bool,
     /// The type of the minimised queries (RFC 9156 §3 names A; Knot Resolver sends NS).
     pub minimised_query_type: MinimisedQueryType,
     /// Whether IPv6 server addresses may be used.
@@ -186,6 +191,7 @@ impl ResolverConfig {
         ScrubRules {
             promiscuous_ns: self.scrub_promiscuous,
             harden_glue: self.harden_glue,
+            whole_chain: self.minimised_query_type == MinimisedQueryType::Ns,
         }
     }
 }
@@ -199,6 +205,7 @@ impl Default for ResolverConfig {
             tcp_upstream: false,
             qname_minimisation: true,
             minimised_query_type: MinimisedQueryType::A,
+            harden_below_nxdomain: true,
             do_ip6: true,
             do_ip4: true,
             allow_loopback_upstream: false,

@@ -109,6 +109,9 @@ struct Walk {
     /// Servers whose reply the validator found bogus: another server of the zone is asked
     /// (Unbound's validator restart, `val-max-restart`).
     avoid: Vec<SocketAddr>,
+    /// The full question after minimised ones went unanswered: the servers they rested (for
+    /// the minimised question's type, which may be the real one's) are asked all the same.
+    ask_resting: bool,
 }
 
 /// A walk's last reply as scrubbed, with the zone whose servers gave it and the question sent.
@@ -180,6 +183,7 @@ impl Resolver {
             hold_final,
             final_reply: None,
             avoid,
+            ask_resting: false,
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -431,6 +435,13 @@ impl Resolver {
         }
         let (question, minimised) = self.outgoing_question(walk, &delegation);
         let mut candidates = self.usable_addresses(&delegation, question.query_type());
+        if candidates.is_empty() && std::mem::take(&mut walk.ask_resting) {
+            candidates = delegation
+                .candidate_addresses()
+                .into_iter()
+                .filter(|address| self.may_query(*address))
+                .collect();
+        }
         candidates.retain(|address| !walk.avoid.contains(address));
         order_socket_addresses(self, &delegation.zone, &mut candidates);
         let Some(server) = candidates.first().copied() else {
@@ -559,6 +570,7 @@ impl Resolver {
         if walk.minimise && walk.last_sent_minimised {
             // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name.
             walk.minimise = false;
+            walk.ask_resting = true;
             delegation.given_up.clear();
             return State::QueryTargets;
         }

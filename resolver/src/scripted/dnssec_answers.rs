@@ -532,8 +532,6 @@ async fn a_secure_ns_answer_carries_no_unsigned_addresses() {
         );
     }
 }
-    }
-}
 
 /// RFC 8020 (Unbound `harden-below-nxdomain`): below a cached secure NXDOMAIN nothing exists,
 /// so `b.a.example.` is answered NXDOMAIN without a query; with the hardening off it is asked.

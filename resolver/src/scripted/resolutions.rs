@@ -415,6 +415,77 @@ async fn qname_minimisation_reveals_one_label_per_zone() {
         .await;
     assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
     let sent = setup.network.sent();
+    // RFC 9156 §3: the minimised question asks A.
+    assert!(
+        sent.iter()
+            .any(|s| s.0 == ip(ROOT) && s.1 == name("com.") && s.2 == RecordType::A),
+        "{sent:?}"
+    );
+    assert!(
+        !sent
+            .iter()
+            .any(|s| s.0 == ip(ROOT) && s.1 == name("www.example.com.")),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn minimisation_asks_the_full_name_with_a_before_the_type_asked() {
+    // Unbound: the last minimised question is the full name with A; then the real type.
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::AAAA,
+        Canned {
+            authoritative: true,
+            authorities: vec![soa("example.com.", 300)],
+            ..Canned::default()
+        },
+    );
+    let setup = setup(
+        network,
+        ResolverConfig {
+            qname_minimisation: true,
+            ..config()
+        },
+    );
+    setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::AAAA))
+        .await;
+    let asked: Vec<(Name, RecordType)> = setup
+        .network
+        .sent()
+        .into_iter()
+        .filter(|s| s.0 == ip(EXAMPLE_COM))
+        .map(|s| (s.1, s.2))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![
+            (name("www.example.com."), RecordType::A),
+            (name("www.example.com."), RecordType::AAAA)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn minimisation_in_knot_resolver_mode_asks_ns() {
+    let setup = setup(
+        internet(),
+        ResolverConfig {
+            qname_minimisation: true,
+            minimised_query_type: crate::config::MinimisedQueryType::Ns,
+            ..config()
+        },
+    );
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(addresses(&response), vec![Ipv4Addr::new(192, 0, 2, 80)]);
+    let sent = setup.network.sent();
     assert!(
         sent.iter()
             .any(|s| s.0 == ip(ROOT) && s.1 == name("com.") && s.2 == RecordType::NS),
@@ -423,8 +494,8 @@ async fn qname_minimisation_reveals_one_label_per_zone() {
     assert!(
         !sent
             .iter()
-            .any(|s| s.0 == ip(ROOT) && s.1 == name("www.example.com.")),
-        "{sent:?}"
+            .any(|s| s.0 == ip(EXAMPLE_COM) && s.2 == RecordType::NS),
+        "the full name is asked with its own type: {sent:?}"
     );
 }
 

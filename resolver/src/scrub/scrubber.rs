@@ -6,12 +6,12 @@ use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::rdata::CNAME;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::limits::{MAX_RECORDS_PER_SECTION, MAX_SIGNATURES_KEPT_PER_RRSET};
+use crate::limits::{MAX_CNAME_CHAIN, MAX_RECORDS_PER_SECTION, MAX_SIGNATURES_KEPT_PER_RRSET};
 use crate::scrub::classify::{follows_chain, is_strict_subdomain};
 
 /// Unbound `scrub_sanitize`: of a CNAME chain only the first link (the question name's CNAME,
 /// or a DNAME and the CNAME it synthesizes) is believed; the rest is asked for separately.
-const CHAIN_LINKS_BELIEVED: usize = 1;
+const FIRST_LINK_ONLY: usize = 1;
 
 /// Why a reply is not a reply to our query at all (anti-spoofing, RFC 5452 §9.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +72,9 @@ pub struct ScrubRules {
     /// sent them are dropped. Off (an operator's choice, less safe): they are kept beside the
     /// NS set that names them.
     pub harden_glue: bool,
+    /// Knot Resolver's way: the whole CNAME chain of an answer inside the zone is believed.
+    /// Unbound's (`false`, the default): only the first link; the rest is asked for.
+    pub whole_chain: bool,
 }
 
 impl Default for ScrubRules {
@@ -79,6 +82,7 @@ impl Default for ScrubRules {
         ScrubRules {
             promiscuous_ns: true,
             harden_glue: true,
+            whole_chain: false,
         }
     }
 }
@@ -116,7 +120,12 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         .collect();
     let mut current = qname.clone();
     let mut chain_names = vec![current.clone()];
-    for _ in 0..CHAIN_LINKS_BELIEVED {
+    let links = if rules.whole_chain {
+        MAX_CNAME_CHAIN
+    } else {
+        FIRST_LINK_ONLY
+    };
+    for _ in 0..links {
         if qtype == RecordType::CNAME {
             break;
         }
@@ -188,7 +197,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
     for record in &answers {
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
         if record.name == current
-            && current == *qname
+            && (rules.whole_chain || current == *qname)
             && wanted_type
             && (record.record_type() != RecordType::DNAME
                 || matches!(qtype, RecordType::DNAME | RecordType::ANY))
@@ -452,7 +461,8 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn answer_records_off_the_cname_chain_are_dropped() {
+    fn only_the_first_link_of_a_cname_chain_is_kept() {
+        // Unbound `scrub_sanitize`: the rest of the chain is asked for, not believed.
         let query = Query::query(name("www.example.com."), RecordType::A);
         let mut reply = reply_to(&query);
         reply
@@ -461,6 +471,26 @@ pub(crate) mod tests {
         reply.answers.push(a("web.example.com.", 1));
         reply.answers.push(a("mail.example.com.", 2));
         let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(
+            clean.answers,
+            vec![cname("www.example.com.", "web.example.com.")]
+        );
+    }
+
+    #[test]
+    fn the_whole_in_zone_chain_is_kept_in_knot_resolver_mode() {
+        let query = Query::query(name("www.example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply
+            .answers
+            .push(cname("www.example.com.", "web.example.com."));
+        reply.answers.push(a("web.example.com.", 1));
+        reply.answers.push(a("mail.example.com.", 2));
+        let rules = ScrubRules {
+            whole_chain: true,
+            ..ScrubRules::default()
+        };
+        let clean = scrub(&reply, &query, &name("example.com."), rules);
         assert_eq!(
             clean.answers,
             vec![

@@ -301,7 +301,37 @@ mod malformed_requests {
             );
             assert_eq!(response.metadata.response_code, expected, "{record_type}");
             assert_eq!(response.queries.len(), 1, "{record_type}");
+            // Unbound's worker answers on the request's own header: no RA.
+            assert!(!response.metadata.recursion_available, "{record_type}");
         }
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_query_carrying_authority_records_is_formerr_on_its_own_header() {
+        // An IXFR query carries the client's SOA; Unbound's worker_check_request answers any
+        // query with answer or authority records FORMERR, header only, flags as sent.
+        let resolver = FakeResolver::open(1);
+        let handler = handler_for(resolver.clone());
+        let mut request = query_message(14, "a.test.", RecordType::IXFR, None);
+        request.metadata.recursion_desired = true;
+        request
+            .authorities
+            .push(hickory_proto::rr::Record::from_rdata(
+                hickory_proto::rr::Name::from_ascii("a.test.").unwrap_or_default(),
+                0,
+                hickory_proto::rr::RData::A(hickory_proto::rr::rdata::A::new(192, 0, 2, 1)),
+            ));
+        let bytes = request.to_vec().unwrap_or_default();
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        assert!(response.queries.is_empty());
+        assert!(response.metadata.recursion_desired);
+        assert!(!response.metadata.recursion_available);
         assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
     }
 

@@ -9,6 +9,7 @@ use std::fmt;
 
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption, NSIDPayload};
+use hickory_proto::rr::rdata::svcb::SvcParamValue;
 use hickory_proto::rr::rdata::{CNAME, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
@@ -344,6 +345,36 @@ impl LocalAnswers {
                 .iter()
                 .any(|domain| domain.zone_of(name))
         };
+        // Unbound (RFC 9460 hints): an SVCB or HTTPS record hinting at a private address goes
+        // on its own; the rest of its RRset stays.
+        let private_hint = |record: &Record| {
+            let svcb = match &record.data {
+                RData::SVCB(svcb) => svcb,
+                RData::HTTPS(https) => &https.0,
+                _ => return false,
+            };
+            svcb.svc_params.iter().any(|(_, value)| {
+                let hints: Vec<std::net::IpAddr> = match value {
+                    SvcParamValue::Ipv4Hint(hint) => {
+                        hint.0.iter().map(|a| std::net::IpAddr::V4(a.0)).collect()
+                    }
+                    SvcParamValue::Ipv6Hint(hint) => hint
+                        .0
+                        .iter()
+                        .map(|aaaa| std::net::IpAddr::V6(aaaa.0))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                hints.into_iter().any(|address| {
+                    self.private_addresses
+                        .iter()
+                        .any(|cidr| cidr.contains(address))
+                })
+            })
+        };
+        response
+            .answers
+            .retain(|record| !(private_hint(record) && !allowed(&record.name)));
         let bad: Vec<(Name, RecordType)> = response
             .answers
             .iter()

@@ -203,6 +203,39 @@ fn private_addresses_are_stripped_from_public_names_only() {
     assert_eq!(response.metadata.response_code, ResponseCode::NoError);
 }
 
+/// Unbound: an SVCB record whose ipv4hint/ipv6hint points at a private prefix is removed on its
+/// own (RFC 9460 hints are addresses too); the rest of its RRset stays.
+#[test]
+fn svcb_records_hinting_at_private_addresses_are_removed_one_by_one() {
+    use hickory_proto::rr::rdata::svcb::{IpHint, SvcParamKey, SvcParamValue, SVCB};
+    use hickory_proto::rr::rdata::A;
+    let local = answers(&LocalSettings {
+        private_addresses: vec![ConfigLine::new("10.0.0.0/8", "t:1")],
+        ..LocalSettings::default()
+    });
+    let svcb = |hint: [u8; 4]| {
+        Record::from_rdata(
+            Name::from_ascii("toss.example.com.").unwrap(),
+            3600,
+            RData::SVCB(SVCB::new(
+                1,
+                Name::from_ascii("foo.example.com.").unwrap(),
+                vec![(
+                    SvcParamKey::Ipv4Hint,
+                    SvcParamValue::Ipv4Hint(IpHint(vec![A::new(
+                        hint[0], hint[1], hint[2], hint[3],
+                    )])),
+                )],
+            )),
+        )
+    };
+    let request = request("toss.example.com.", DNSClass::IN, RecordType::SVCB, false);
+    let mut response = local_skeleton(&request, ResponseCode::NoError, false);
+    response.answers = vec![svcb([10, 20, 30, 40]), svcb([1, 2, 3, 4])];
+    local.finish(&request, &mut response, true);
+    assert_eq!(response.answers, vec![svcb([1, 2, 3, 4])]);
+}
+
 #[test]
 fn roundrobin_rotates_each_rrset_by_the_query_id() {
     let mut records = vec![

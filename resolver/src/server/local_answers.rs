@@ -374,7 +374,7 @@ impl LocalAnswers {
         };
         response
             .answers
-            .retain(|record| !(private_hint(record) && !allowed(&record.name)));
+            .retain(|record| !private_hint(record) || allowed(&record.name));
         let bad: Vec<(Name, RecordType)> = response
             .answers
             .iter()

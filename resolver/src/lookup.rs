@@ -429,7 +429,7 @@ impl Resolver {
     }
 
     /// RFC 6672 §3.2, Unbound `synth_dname_msg`: a name the cache does not know, below a cached
-    /// DNAME, is rewritten without asking: the DNAME (and its RRSIGs for DO) and the CNAME
+    /// secure DNAME, is rewritten without asking: the DNAME (and its RRSIGs for DO) and the CNAME
     /// synthesized from it, in the DNAME's state. At most one lookup per label of `name`.
     fn synthesized_from_cached_dname(
         &self,
@@ -449,7 +449,9 @@ impl Resolver {
                 now,
                 freshness,
             )?;
-            if !self.answerable(set.validation) {
+            // Only a secure DNAME rewrites from the cache (Unbound `dns_cache_lookup`): an
+            // unsigned one may have been planted beside another answer (iter_scrub_dname_insec).
+            if !set.validation.is_secure() || !self.answerable(set.validation) {
                 return None;
             }
             let dname = set.records.first()?;

@@ -25,7 +25,9 @@ use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
 use crate::response::refused_not_authoritative;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
-use crate::server::message::{parse_request, rejection_response};
+use crate::server::message::{
+    echoed_error, parse_request, refused_question_type, rejection_response, RequestHeader,
+};
 use crate::Resolver;
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
@@ -259,10 +261,22 @@ async fn replay_steps(
                 };
                 // The daemon's front door: a request it rejects (malformed, records where a
                 // query has none, another opcode) is answered from its header, or dropped.
-                let request = match parse_request(&bytes) {
-                    Ok(request) => request.message,
-                    Err(rejection) => {
-                        if let Some(response) = rejection_response(&rejection) {
+                // Question types it never resolves (zone transfers, meta types) likewise.
+                let refusal = match parse_request(&bytes) {
+                    Ok(request) => match refused_question_type(request.query.query_type()) {
+                        None => Ok(request.message),
+                        Some(code) => Err(echoed_error(
+                            RequestHeader::of(&request.message),
+                            code,
+                            Some(&request.query),
+                        )),
+                    },
+                    Err(rejection) => Err(rejection_response(&rejection)),
+                };
+                let request = match refusal {
+                    Ok(request) => request,
+                    Err(response) => {
+                        if let Some(response) = response {
                             let message = Message::from_vec(&response).map_err(|error| {
                                 Failure::ResponseNotDecodable {
                                     step: step.id,

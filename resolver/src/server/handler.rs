@@ -9,7 +9,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::RecordType;
 
 use authority::listen::{Handler, Protocol, RequestContext};
 
@@ -20,7 +19,7 @@ use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
     echoed_error, encode_response, error_response, parse_request, question_type, read_header,
-    rejection_response, size_limit, ClientRequest, Rejection, RequestHeader,
+    refused_question_type, rejection_response, size_limit, ClientRequest, Rejection, RequestHeader,
 };
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
@@ -228,12 +227,7 @@ impl<R: Resolve> ResolverHandler<R> {
         };
         if let Some(response_code) = refused_question_type(request.query.query_type()) {
             statistics.record_answer(response_code, started.elapsed());
-            let header = RequestHeader {
-                id: request.message.metadata.id,
-                op_code: 0,
-                recursion_desired: request.message.metadata.recursion_desired,
-                checking_disabled: request.message.metadata.checking_disabled,
-            };
+            let header = RequestHeader::of(&request.message);
             return echoed_error(header, response_code, Some(&request.query));
         }
         if let Some(response) = policy
@@ -422,17 +416,6 @@ impl<R: Resolve> ResolverHandler<R> {
             Rejection::NotImplemented(_) => statistics.count(|s| &s.not_implemented),
         }
         rejection_response(&rejection)
-    }
-}
-
-/// Question types a resolver does not resolve. Zone transfers are between servers: REFUSED, as
-/// Unbound's worker does. Meta types (OPT, TSIG) cannot be asked for: FORMERR
-/// (RFC 6895 §3.1, RFC 6891 §6.1.1).
-fn refused_question_type(record_type: RecordType) -> Option<ResponseCode> {
-    match record_type {
-        RecordType::AXFR | RecordType::IXFR => Some(ResponseCode::Refused),
-        RecordType::OPT | RecordType::TSIG => Some(ResponseCode::FormErr),
-        _ => None,
     }
 }
 

@@ -27,6 +27,18 @@ pub struct RequestHeader {
     pub checking_disabled: bool,
 }
 
+impl RequestHeader {
+    /// The header of a parsed query (opcode QUERY).
+    pub fn of(message: &Message) -> RequestHeader {
+        RequestHeader {
+            id: message.metadata.id,
+            op_code: 0,
+            recursion_desired: message.metadata.recursion_desired,
+            checking_disabled: message.metadata.checking_disabled,
+        }
+    }
+}
+
 /// Why a packet is not a query we answer, and what to send back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
@@ -321,5 +333,20 @@ fn encode_or_header_only(message: &Message) -> Option<Vec<u8>> {
             fallback.queries = message.queries.clone();
             fallback.to_vec().ok()
         }
+    }
+}
+
+/// Question types a resolver does not resolve. Zone transfers are between servers: REFUSED, as
+/// Unbound's worker does. Meta types (OPT, TSIG) cannot be asked for: FORMERR
+/// (RFC 6895 §3.1, RFC 6891 §6.1.1).
+pub fn refused_question_type(record_type: hickory_proto::rr::RecordType) -> Option<ResponseCode> {
+    match record_type {
+        hickory_proto::rr::RecordType::AXFR | hickory_proto::rr::RecordType::IXFR => {
+            Some(ResponseCode::Refused)
+        }
+        hickory_proto::rr::RecordType::OPT | hickory_proto::rr::RecordType::TSIG => {
+            Some(ResponseCode::FormErr)
+        }
+        _ => None,
     }
 }

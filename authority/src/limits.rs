@@ -204,6 +204,12 @@ pub const MIN_YAML_NODES: usize = 250_000;
 /// event budget is this times the node budget (alias references also count one event each).
 pub const YAML_EVENTS_PER_NODE: usize = 2;
 
+/// Collections open at once inside one top-level entry when a zone file is read from parser
+/// events (`zone::yaml_events`). An octoDNS entry nests four deep at most (list of objects, a
+/// value object, SVCB's `svcparams`, a list in it); deeper files are read by serde-saphyr, whose
+/// own depth budget (64) then reports them.
+pub const MAX_YAML_EVENT_DEPTH: usize = 32;
+
 /// Zone files read by `--lab DIR`. A lab is a hand-written miniature Internet (ours has 16);
 /// the bound stops a mistaken `--lab /` from reading a whole tree of YAML.
 pub const MAX_LAB_ZONES: usize = 1024;

@@ -18,6 +18,7 @@ pub mod memory_limit;
 pub mod names;
 pub mod prepared;
 pub mod spelling;
+pub mod yaml_events;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;
 pub mod yaml_tree;

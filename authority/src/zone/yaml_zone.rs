@@ -13,6 +13,7 @@ use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind, RECORD_KEYS};
 use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::spelling::closest;
+use crate::zone::yaml_events::parse_plain_entries;
 use crate::zone::yaml_rdata::rdata_from_node;
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
@@ -157,7 +158,7 @@ fn read_zone_text_in<L: LineMode>(
     origin: &Name,
     limit: ZoneMemoryLimit,
 ) -> Result<ReadZone, Vec<ZoneError>> {
-    let mut reader = Reader {
+    let new_reader = || Reader {
         file: path.to_path_buf(),
         origin: origin.clone(),
         records: Vec::new(),
@@ -170,6 +171,19 @@ fn read_zone_text_in<L: LineMode>(
             exceeded: false,
         },
     };
+    // Plain YAML (nearly every zone file) is read from the parser's events, with lines, in one
+    // pass; anything else through serde-saphyr below, which knows all of YAML.
+    let mut reader = new_reader();
+    let mut seen: HashSet<Box<str>> = HashSet::new();
+    if parse_plain_entries(text, &mut |key, value| {
+        reader.read_entry(&key, &value, &mut seen)
+    })
+    .is_ok()
+    {
+        return Ok(reader.into_read_zone());
+    }
+    drop(seen);
+    let mut reader = new_reader();
     // Entries are converted as the parser reads them: the file is never a whole tree in memory.
     // Owners are kept (as text) only to report duplicates.
     let mut seen: HashSet<Box<str>> = HashSet::new();
@@ -204,15 +218,7 @@ fn read_zone_text_in<L: LineMode>(
     if unreadable {
         return Err(reader.errors);
     }
-    Ok(ReadZone {
-        origin: reader.origin,
-        file: reader.file,
-        records: reader.records,
-        warnings: reader.warnings,
-        errors: reader.errors,
-        default_nameservers: Vec::new(),
-        dnssec: reader.dnssec,
-    })
+    Ok(reader.into_read_zone())
 }
 
 /// `octodns: {ignored: true}` (octoDNS's flag for records it must leave alone).
@@ -259,6 +265,18 @@ struct MemoryBudget {
 }
 
 impl Reader {
+    fn into_read_zone(self) -> ReadZone {
+        ReadZone {
+            origin: self.origin,
+            file: self.file,
+            records: self.records,
+            warnings: self.warnings,
+            errors: self.errors,
+            default_nameservers: Vec::new(),
+            dnssec: self.dnssec,
+        }
+    }
+
     fn warn(&mut self, line: u64, kind: ZoneWarningKind) {
         if self.warnings.len() < MAX_ERRORS_PER_FILE {
             self.warnings.push(ZoneWarning {

@@ -13,13 +13,11 @@ use crate::zone::prepared::{RecordSet, Zone};
 
 /// Every RRset with its signatures, SOA first (RFC 1035 §5.2), then NSEC3 RRsets.
 pub fn signed_master_file(zone: &Zone) -> String {
-    let mut names: Vec<_> = zone.nodes.keys().collect();
-    names.sort();
+    let mut nodes: Vec<_> = zone.nodes.iter_keys().collect();
+    nodes.sort_unstable_by(|(one, _), (other, _)| one.cmp(other));
     let mut sets: Vec<&RecordSet> = Vec::new();
-    for name in names {
-        if let Some(node) = zone.nodes.get(name) {
-            sets.extend(node.sets.iter().map(|served| served.set.as_ref()));
-        }
+    for (_, node) in nodes {
+        sets.extend(node.sets.iter().map(|served| served.set.as_ref()));
     }
     let soa = sets.iter().filter(|set| set.record_type == RecordType::SOA);
     let rest = sets.iter().filter(|set| set.record_type != RecordType::SOA);

@@ -97,7 +97,7 @@ pub fn plan_addresses(catalog: &Catalog) -> Result<AddressPlan, Vec<LabError>> {
 fn index_addresses(catalog: &Catalog) -> HashMap<LowerName, BTreeSet<IpAddr>> {
     let mut index: HashMap<LowerName, BTreeSet<IpAddr>> = HashMap::new();
     for zone in catalog.zones() {
-        for (name, node) in &zone.nodes {
+        for (name, node) in zone.nodes.iter() {
             for record_type in [RecordType::A, RecordType::AAAA] {
                 let Some(served) = node.find(record_type) else {
                     continue;

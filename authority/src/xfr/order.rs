@@ -1,39 +1,20 @@
 //! The order an AXFR sends a zone in: names in canonical DNS order (RFC 4034 §6.1), each name's
 //! RRsets together, as NSD and Knot send (packed.rs packs it once per zone version).
 
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{Record, RecordType};
 
 use crate::xfr::journal::nsec3_sets;
 use crate::zone::prepared::{Zone, ZoneNode};
 
-/// The zone's nodes in canonical name order (RFC 4034 §6.1).
+/// The zone's nodes in canonical name order (RFC 4034 §6.1): the node table's keys sort as
+/// plain bytes in that order.
 pub fn canonical_nodes(zone: &Zone) -> Vec<&ZoneNode> {
-    let mut keyed: Vec<(Vec<u8>, &ZoneNode)> = zone
-        .nodes
-        .iter()
-        .map(|(name, node)| (canonical_key(name), node))
-        .collect();
-    keyed.sort_unstable_by(|left, right| left.0.cmp(&right.0));
+    let mut keyed: Vec<(&[u8], &ZoneNode)> = zone.nodes.iter_keys().collect();
+    keyed.sort_unstable_by(|left, right| left.0.cmp(right.0));
     keyed.into_iter().map(|(_, node)| node).collect()
 }
 
-/// A byte string whose plain ordering is the canonical DNS order of names (RFC 4034 §6.1): labels
-/// from the root down, each lowercased and ended by 0, with the octets 0 and 1 escaped as 1 1 and
-/// 1 2 so a shorter label always sorts first. Sorting these is memcmp, not label-by-label work.
-pub fn canonical_key(name: &Name) -> Vec<u8> {
-    let mut key = Vec::with_capacity(name.len() + 4);
-    for label in name.iter().rev() {
-        for &octet in label {
-            match octet.to_ascii_lowercase() {
-                0 => key.extend_from_slice(&[1, 1]),
-                1 => key.extend_from_slice(&[1, 2]),
-                other => key.push(other),
-            }
-        }
-        key.push(0);
-    }
-    key
-}
+pub use crate::zone::name_table::canonical_key;
 
 /// Every record of a whole-zone transfer: the SOA, then each name's RRsets (the apex SOA left
 /// out) followed by the name's RRSIG RRset, names in canonical order, the NSEC3 chain, the SOA.
@@ -65,6 +46,7 @@ mod tests {
     use crate::zone::build::build_zone;
     use crate::zone::yaml_zone::read_zone_text;
     use hickory_proto::op::{Message, Query};
+    use hickory_proto::rr::Name;
 
     /// The key of a name written with `\\NNN` escapes for any octet.
     fn key(text: &str) -> Vec<u8> {

@@ -1,15 +1,16 @@
 //! Checks a zone's records as a whole and prepares the lookup structure (`Zone`) once, at load.
 //! Every problem is reported with its line; nothing here runs per query.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use hickory_proto::rr::rdata::{NS, SOA};
-use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
+use crate::zone::name_table::{canonical_key, NameTable};
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
@@ -86,6 +87,14 @@ impl PendingSets {
     fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
         self.0.iter().map(|(code, pending)| (code, pending))
     }
+
+    /// The owner as first written (every set holds at least the record that made it).
+    fn owner(&self) -> Option<&Name> {
+        self.0
+            .first()
+            .and_then(|(_, pending)| pending.records.first())
+            .map(|record| &record.name)
+    }
 }
 
 /// Checks and prepares one zone. Returns every error found.
@@ -149,7 +158,7 @@ pub fn build_zone_with_warnings(
     // Group into RRsets keyed by (owner, type), in type order.
     // Keyed by Name, whose Eq and Hash ignore case (RFC 4343), so the key is also the owner as
     // first written: no second copy of every name. Sized once: no rehash of a million names.
-    let mut names: HashMap<Name, PendingSets> = HashMap::with_capacity(records.len());
+    let mut names: HashMap<Box<[u8]>, PendingSets> = HashMap::with_capacity(records.len());
     let mut record_count = 0usize;
     // The source records are taken from the end of a reversed list, and the list gives back its
     // memory as it empties: the records and their RRsets are never both whole at once.
@@ -170,7 +179,7 @@ pub fn build_zone_with_warnings(
             continue;
         }
         let pending = names
-            .entry(record.name.clone())
+            .entry(canonical_key(&record.name).into_boxed_slice())
             .or_default()
             .get_or_insert(u16::from(record.record_type()), line);
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
@@ -223,13 +232,15 @@ pub fn build_zone_with_warnings(
         record_count += 1;
     }
 
-    let apex_key = LowerName::new(&origin);
+    let apex_key = canonical_key(&origin);
+    let origin_key = apex_key.as_slice();
     let soa_code = u16::from(RecordType::SOA);
     let ns_code = u16::from(RecordType::NS);
     let cname_code = u16::from(RecordType::CNAME);
 
     // SOA only at the apex, exactly one value.
-    for (name, sets) in &names {
+    for sets in names.values() {
+        let Some(name) = sets.owner() else { continue };
         if let Some(pending) = sets.get(&soa_code) {
             if *name != origin {
                 report(pending.line, ZoneErrorKind::SoaNotAtApex(name.to_string()));
@@ -241,7 +252,7 @@ pub fn build_zone_with_warnings(
 
     // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
     let apex_ns_line = names
-        .get(&origin)
+        .get(origin_key)
         .and_then(|sets| sets.get(&ns_code))
         .map(|pending| pending.line);
     if apex_ns_line.is_none() {
@@ -249,7 +260,8 @@ pub fn build_zone_with_warnings(
     }
 
     // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
-    for (name, sets) in &names {
+    for sets in names.values() {
+        let Some(name) = sets.owner() else { continue };
         if let Some(pending) = sets.get(&cname_code) {
             if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
@@ -269,13 +281,14 @@ pub fn build_zone_with_warnings(
     // names are walked only when there is one.
     let dname_code = u16::from(RecordType::DNAME);
     let dnames: Vec<Name> = names
-        .iter()
-        .filter(|(_, sets)| sets.contains_key(&dname_code))
-        .map(|(name, _)| name.clone())
+        .values()
+        .filter(|sets| sets.contains_key(&dname_code))
+        .filter_map(|sets| sets.owner().cloned())
         .collect();
     if !dnames.is_empty() {
         let mut occluded: Vec<(u64, String, String)> = Vec::new();
-        for (name, sets) in &names {
+        for sets in names.values() {
+            let Some(name) = sets.owner() else { continue };
             if let Some(dname) = dnames
                 .iter()
                 .find(|dname| dname.zone_of(name) && *dname != name)
@@ -298,15 +311,19 @@ pub fn build_zone_with_warnings(
     // Zone cuts: NS below the apex.
     let cuts: Vec<Name> = names
         .iter()
-        .filter(|(name, sets)| **name != origin && sets.contains_key(&ns_code))
-        .map(|(name, _)| name.clone())
+        .filter(|(key, sets)| ***key != *origin_key && sets.contains_key(&ns_code))
+        .filter_map(|(_, sets)| sets.owner().cloned())
         .collect();
     let cut_above = |name: &Name| -> Option<&Name> {
         cuts.iter().find(|cut| cut.zone_of(name) && *cut != name)
     };
 
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
-    for (name, sets) in &names {
+    for sets in names.values() {
+        if cuts.is_empty() {
+            break;
+        }
+        let Some(name) = sets.owner() else { continue };
         let at_cut = cuts.iter().any(|cut| cut == name);
         let below_cut = cut_above(name).is_some();
         if !at_cut && !below_cut {
@@ -330,13 +347,15 @@ pub fn build_zone_with_warnings(
 
     // In-zone nameservers of a delegation need addresses (RFC 1034 §4.2.1 glue).
     let has_address = |target: &Name| -> bool {
-        names.get(target).is_some_and(|sets| {
-            sets.contains_key(&u16::from(RecordType::A))
-                || sets.contains_key(&u16::from(RecordType::AAAA))
-        })
+        names
+            .get(canonical_key(target).as_slice())
+            .is_some_and(|sets| {
+                sets.contains_key(&u16::from(RecordType::A))
+                    || sets.contains_key(&u16::from(RecordType::AAAA))
+            })
     };
     for cut in &cuts {
-        let Some(sets) = names.get(cut) else {
+        let Some(sets) = names.get(canonical_key(cut).as_slice()) else {
             continue;
         };
         let Some(pending) = sets.get(&ns_code) else {
@@ -359,7 +378,7 @@ pub fn build_zone_with_warnings(
 
     // In-zone names of the apex NS need an address, or resolvers cannot reach them (Knot
     // refuses the zone; NSD and BIND load it): a warning, the zone may be in transition.
-    if let Some(pending) = names.get(&origin).and_then(|sets| sets.get(&ns_code)) {
+    if let Some(pending) = names.get(origin_key).and_then(|sets| sets.get(&ns_code)) {
         for record in &pending.records {
             if let RData::NS(target) = &record.data {
                 if origin.zone_of(&target.0) && !has_address(&target.0) {
@@ -380,7 +399,7 @@ pub fn build_zone_with_warnings(
     }
 
     // The SOA: as written, or made from the first apex NS.
-    let apex_sets = names.get(&origin);
+    let apex_sets = names.get(origin_key);
     let written_soa = apex_sets
         .and_then(|sets| sets.get(&soa_code))
         .and_then(|pending| pending.records.first().cloned());
@@ -438,13 +457,16 @@ pub fn build_zone_with_warnings(
     // The names leave their table for a list of exactly their number first: the table (about twice
     // the entries, for its load factor) is gone before the nodes' table is built, and the list
     // gives back its memory as it empties.
-    let mut named: Vec<(Name, PendingSets)> = names.into_iter().collect();
-    let mut nodes: HashMap<LowerName, ZoneNode> = HashMap::with_capacity(named.len());
-    while let Some((name, sets)) = named.pop() {
+    let mut named: Vec<(Box<[u8]>, PendingSets)> = names.into_iter().collect();
+    let mut nodes = NameTable::with_capacity(named.len());
+    while let Some((key, sets)) = named.pop() {
         if named.capacity() > SOURCE_SHRINK_MIN_CAPACITY && named.len() < named.capacity() / 2 {
             named.shrink_to_fit();
         }
-        let key = LowerName::new(&name);
+        let Some(name) = sets.owner().cloned() else {
+            continue;
+        };
+        let is_apex = *key == *origin_key;
         let mut list: Vec<ServedSet> = sets
             .0
             .into_iter()
@@ -462,7 +484,7 @@ pub fn build_zone_with_warnings(
                 }
             })
             .collect();
-        if key == apex_key {
+        if is_apex {
             list.push(ServedSet {
                 set: soa.clone(),
                 additional: Vec::new(),
@@ -470,7 +492,7 @@ pub fn build_zone_with_warnings(
         }
         list.sort_by_key(|served| u16::from(served.set.record_type));
         list.shrink_to_fit();
-        let is_delegation = key != apex_key
+        let is_delegation = !is_apex
             && list
                 .iter()
                 .any(|served| served.set.record_type == RecordType::NS);
@@ -483,7 +505,7 @@ pub fn build_zone_with_warnings(
                 _ => None,
             })
             .map(Box::new);
-        nodes.insert(
+        nodes.insert_key(
             key,
             ZoneNode {
                 sets: list,
@@ -500,7 +522,7 @@ pub fn build_zone_with_warnings(
             return Vec::new();
         }
         nodes
-            .get(&LowerName::new(target))
+            .get(target)
             .map(|node| {
                 node.sets
                     .iter()
@@ -512,8 +534,8 @@ pub fn build_zone_with_warnings(
             })
             .unwrap_or_default()
     };
-    let mut additionals: Vec<(LowerName, usize, Vec<Arc<RecordSet>>)> = Vec::new();
-    for (key, node) in &nodes {
+    let mut additionals: Vec<(Box<[u8]>, usize, Vec<Arc<RecordSet>>)> = Vec::new();
+    for (key, node) in nodes.iter_keys() {
         for (index, served) in node.sets.iter().enumerate() {
             let set = &served.set;
             let mut additional: Vec<Arc<RecordSet>> = Vec::new();
@@ -537,13 +559,13 @@ pub fn build_zone_with_warnings(
                 }
             }
             if !additional.is_empty() {
-                additionals.push((key.clone(), index, additional));
+                additionals.push((key.into(), index, additional));
             }
         }
     }
     for (key, index, additional) in additionals {
         if let Some(served) = nodes
-            .get_mut(&key)
+            .get_by_key_mut(&key)
             .and_then(|node| node.sets.get_mut(index))
         {
             served.additional = additional;
@@ -551,20 +573,30 @@ pub fn build_zone_with_warnings(
     }
 
     // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
-    let owners: Vec<Name> = nodes
-        .values()
-        .filter_map(|node| node.sets.first().map(|served| served.set.owner.clone()))
-        .collect();
-    for owner in owners {
-        let mut ancestor = owner.base_name();
-        while origin.zone_of(&ancestor) && ancestor.num_labels() > origin.num_labels() {
-            let ancestor_key = LowerName::new(&ancestor);
-            if nodes.contains_key(&ancestor_key) {
+    // A canonical key's ancestors are its prefixes that end a label (the octet 0 ends labels only).
+    let mut missing: HashSet<Box<[u8]>> = HashSet::new();
+    for key in nodes.canonical_keys() {
+        if key.len() <= origin_key.len() || !key.starts_with(origin_key) {
+            continue;
+        }
+        let ends = key
+            .iter()
+            .enumerate()
+            .filter(|(at, octet)| **octet == 0 && *at >= origin_key.len() && at + 1 < key.len())
+            .map(|(at, _)| at + 1);
+        let ancestors: Vec<usize> = ends.collect();
+        for &end in ancestors.iter().rev() {
+            let Some(ancestor) = key.get(..end) else {
+                break;
+            };
+            if nodes.get_by_key(ancestor).is_some() || missing.contains(ancestor) {
                 break;
             }
-            nodes.insert(ancestor_key, ZoneNode::default());
-            ancestor = ancestor.base_name();
+            missing.insert(ancestor.into());
         }
+    }
+    for key in missing {
+        nodes.insert_key(key, ZoneNode::default());
     }
     Ok((
         Zone {

@@ -15,6 +15,7 @@ pub mod build;
 pub mod error;
 pub mod master_file;
 pub mod memory_limit;
+pub mod name_table;
 pub mod names;
 pub mod prepared;
 pub mod spelling;

@@ -2,10 +2,11 @@
 //! delegations marked, empty non-terminals present, additional addresses precomputed.
 //! Built only by `zone::build`; the query path reads it and never changes it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, Record, RecordType};
+
+use crate::zone::name_table::NameTable;
 
 /// All records of one owner and type, as served (RFC 2181 §5: the RRset is the unit).
 #[derive(Clone, Debug, PartialEq)]
@@ -82,7 +83,8 @@ impl ZoneNode {
 #[derive(Clone, Debug)]
 pub struct Zone {
     pub origin: Name,
-    pub nodes: HashMap<LowerName, ZoneNode>,
+    /// Every name, keyed by its canonical form (`name_table`).
+    pub nodes: NameTable,
     /// The apex SOA as stored.
     pub soa: Arc<RecordSet>,
     /// The SOA for negative answers: TTL = min(SOA TTL, SOA minimum) (RFC 2308 §3).
@@ -95,7 +97,7 @@ pub struct Zone {
 
 impl Zone {
     pub fn node(&self, name: &Name) -> Option<&ZoneNode> {
-        self.nodes.get(&LowerName::new(name))
+        self.nodes.get(name)
     }
 
     /// As `node`, for a name already lowercased (the query path lowercases once).
@@ -110,14 +112,16 @@ impl Zone {
 
     /// Every record in the zone, apex first, for converting to a master file or listing.
     pub fn records(&self) -> Vec<Record> {
-        let mut names: Vec<&LowerName> = self.nodes.keys().collect();
-        names.sort();
+        let mut nodes: Vec<(&[u8], &ZoneNode)> = self
+            .nodes
+            .canonical_keys()
+            .zip(self.nodes.values())
+            .collect();
+        nodes.sort_unstable_by(|(one, _), (other, _)| one.cmp(other));
         let mut records = Vec::with_capacity(self.record_count);
-        for name in names {
-            if let Some(node) = self.nodes.get(name) {
-                for served in &node.sets {
-                    records.extend(served.set.records.iter().cloned());
-                }
+        for (_, node) in nodes {
+            for served in &node.sets {
+                records.extend(served.set.records.iter().cloned());
             }
         }
         records

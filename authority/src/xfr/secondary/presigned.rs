@@ -152,7 +152,7 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
         let set = Arc::new(set);
         // An NSEC where the checks left no node (no other data) is kept all the same, so
         // the copy and our own transfers hold what the primary sent.
-        let node = zone.nodes.entry(key).or_default();
+        let node = zone.nodes.get_or_insert_default(&key);
         node.sets
             .retain(|served| served.set.record_type != RecordType::NSEC);
         let index = node.sets.partition_point(|served| {

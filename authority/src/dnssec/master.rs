@@ -14,7 +14,7 @@ use crate::zone::prepared::{RecordSet, Zone};
 /// Every RRset with its signatures, SOA first (RFC 1035 §5.2), then NSEC3 RRsets.
 pub fn signed_master_file(zone: &Zone) -> String {
     let mut nodes: Vec<_> = zone.nodes.iter_keys().collect();
-    nodes.sort_unstable_by(|(one, _), (other, _)| one.cmp(other));
+    nodes.sort_unstable_by_key(|(key, _)| *key);
     let mut sets: Vec<&RecordSet> = Vec::new();
     for (_, node) in nodes {
         sets.extend(node.sets.iter().map(|served| served.set.as_ref()));

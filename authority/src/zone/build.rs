@@ -28,6 +28,9 @@ pub const DEFAULT_SOA_MINIMUM: u32 = 300;
 /// large list lives in its own mapping, which shrinks in place; a small one is not worth the calls).
 const SOURCE_SHRINK_MIN_CAPACITY: usize = 4096;
 
+/// The additional address RRsets found for one RRset: its name's key, its index in the node.
+type AdditionalFor = (Box<[u8]>, usize, Vec<Arc<RecordSet>>);
+
 /// An RRset under construction: its records and the line that first introduced each.
 struct PendingSet {
     records: Vec<Record>,
@@ -534,7 +537,7 @@ pub fn build_zone_with_warnings(
             })
             .unwrap_or_default()
     };
-    let mut additionals: Vec<(Box<[u8]>, usize, Vec<Arc<RecordSet>>)> = Vec::new();
+    let mut additionals: Vec<AdditionalFor> = Vec::new();
     for (key, node) in nodes.iter_keys() {
         for (index, served) in node.sets.iter().enumerate() {
             let set = &served.set;

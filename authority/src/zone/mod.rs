@@ -2,12 +2,14 @@
 //! first query and nothing here runs per query (except `names`, the lowercased-name helper).
 //!
 //! ```text
-//! file text → yaml_tree.rs (nodes with lines) → yaml_zone.rs (source records: owner, type, TTL, line)
+//! file text → yaml_events.rs (plain YAML; else yaml_tree.rs) → nodes with lines
+//!           → yaml_zone.rs (source records: owner, type, TTL, line)
 //!                                                  └ yaml_rdata.rs (+ yaml_rdata_objects.rs: DS, LOC, SVCB),
 //!                                                    both reading fields through yaml_value.rs
 //!           → build.rs (zone-wide checks) → prepared.rs (`Zone`: nodes, RRsets, cuts, additional data)
 //! error.rs: one ZoneError per problem, collected all along.  master_file.rs: Zone → RFC 1035 text.
 //! names.rs: a lowercased name cut into its ancestors (catalog and lookup use it).
+//! name_table.rs: the zone's names as canonical keys (one copy each), mapped to their nodes.
 //! spelling.rs: the closest valid key to a misspelt one, for error messages.
 //! ```
 

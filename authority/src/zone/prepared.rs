@@ -117,7 +117,7 @@ impl Zone {
             .canonical_keys()
             .zip(self.nodes.values())
             .collect();
-        nodes.sort_unstable_by(|(one, _), (other, _)| one.cmp(other));
+        nodes.sort_unstable_by_key(|(key, _)| *key);
         let mut records = Vec::with_capacity(self.record_count);
         for (_, node) in nodes {
             for served in &node.sets {

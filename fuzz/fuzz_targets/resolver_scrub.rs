@@ -38,11 +38,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = check_reply_matches(&reply, reply.metadata.id, &question);
-    // Both settings of promiscuous-NS scrubbing (Unbound's iter-scrub-promiscuous) and of
-    // out-of-bailiwick glue (harden-glue).
+    // Both settings of promiscuous-NS scrubbing (Unbound's iter-scrub-promiscuous), of
+    // out-of-bailiwick glue (harden-glue) and of CNAME chains (Unbound's first link only, or
+    // Knot Resolver's whole in-zone chain).
     let rules = ScrubRules {
         promiscuous_ns: selector & 0x20 == 0,
         harden_glue: selector & 0x40 == 0,
+        whole_chain: selector & 0x80 != 0,
     };
     let clean = scrub(&reply, &question, &zone, rules);
 

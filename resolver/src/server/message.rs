@@ -2,7 +2,7 @@
 //! response within the client's size limit (RFC 1035 §4.1, RFC 6891). It never resolves anything.
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::Record;
+use hickory_proto::rr::{Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
 use crate::server::limits::{
@@ -339,14 +339,10 @@ fn encode_or_header_only(message: &Message) -> Option<Vec<u8>> {
 /// Question types a resolver does not resolve. Zone transfers are between servers: REFUSED, as
 /// Unbound's worker does. Meta types (OPT, TSIG) cannot be asked for: FORMERR
 /// (RFC 6895 §3.1, RFC 6891 §6.1.1).
-pub fn refused_question_type(record_type: hickory_proto::rr::RecordType) -> Option<ResponseCode> {
+pub fn refused_question_type(record_type: RecordType) -> Option<ResponseCode> {
     match record_type {
-        hickory_proto::rr::RecordType::AXFR | hickory_proto::rr::RecordType::IXFR => {
-            Some(ResponseCode::Refused)
-        }
-        hickory_proto::rr::RecordType::OPT | hickory_proto::rr::RecordType::TSIG => {
-            Some(ResponseCode::FormErr)
-        }
+        RecordType::AXFR | RecordType::IXFR => Some(ResponseCode::Refused),
+        RecordType::OPT | RecordType::TSIG => Some(ResponseCode::FormErr),
         _ => None,
     }
 }

@@ -123,7 +123,7 @@ impl Resolver {
         let [question] = request.queries.as_slice() else {
             return response_skeleton(request, ResponseCode::FormErr);
         };
-        if question.query_class() != DNSClass::IN {
+        if !resolves_class(question.query_class()) {
             return response_skeleton(request, ResponseCode::Refused);
         }
         // Zone transfers and meta types are not something a resolver answers (Unbound: REFUSED/NOTIMP).
@@ -182,7 +182,7 @@ impl Resolver {
         let [question] = request.queries.as_slice() else {
             return None;
         };
-        if question.query_class() != DNSClass::IN
+        if !resolves_class(question.query_class())
             || matches!(
                 question.query_type(),
                 RecordType::AXFR | RecordType::IXFR | RecordType::OPT
@@ -260,4 +260,12 @@ pub(crate) fn is_loopback(ip: IpAddr) -> bool {
             v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
     }
+}
+
+/// The question classes resolved: IN, and ANY (RFC 1035 §3.2.5 QCLASS `*`), answered with the
+/// data of every class the resolver serves, which is IN alone: Unbound's iterator collects a
+/// class ANY question from the classes of its hints and forwards (`processCollectClass`), and
+/// its answer keeps the question as asked, with the records of class IN. Others are REFUSED.
+fn resolves_class(class: DNSClass) -> bool {
+    matches!(class, DNSClass::IN | DNSClass::ANY)
 }

@@ -564,3 +564,34 @@ async fn a_name_below_a_secure_nxdomain_is_answered_from_the_cache() {
         }
     }
 }
+
+/// RFC 1035 §3.2.5: a question of class ANY (`*`) is resolved as class IN, the only class the
+/// resolver serves; the reply echoes the question as asked, carries the IN records, and is
+/// secure like the IN answer (Unbound `processCollectClass`). Other classes stay REFUSED.
+#[tokio::test]
+async fn a_class_any_question_gets_the_secure_class_in_answer() {
+    let internet = SignedInternet::new(1);
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    for round in ["fresh", "cached"] {
+        let mut query = ad_query("www.example.", RecordType::A);
+        query.queries[0].set_query_class(hickory_proto::rr::DNSClass::ANY);
+        let response = setup.resolver.resolve(&query).await;
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError, "{round}");
+        assert!(response.metadata.authentic_data, "{round}");
+        assert_eq!(
+            response.queries[0].query_class(),
+            hickory_proto::rr::DNSClass::ANY,
+            "{round}"
+        );
+        assert_eq!(addresses(&response).len(), 1, "{round}");
+        assert!(response
+            .answers
+            .iter()
+            .all(|record| record.dns_class == hickory_proto::rr::DNSClass::IN));
+    }
+    let mut chaos = ad_query("www.example.", RecordType::A);
+    chaos.queries[0].set_query_class(hickory_proto::rr::DNSClass::HS);
+    let response = setup.resolver.resolve(&chaos).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+}

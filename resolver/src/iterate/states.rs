@@ -19,6 +19,7 @@ use crate::limits::{
 };
 use crate::resolver::Resolver;
 use crate::scrub::classify::{classify, ReplyClass};
+use crate::scrub::referral_ds::ds_answer_of_referral;
 use crate::scrub::scrubber::scrub;
 use crate::upstream::exchange::{exchange, ExchangeFailure, UpstreamReply};
 use crate::upstream::infra::order_by_rtt;
@@ -658,36 +659,25 @@ impl Resolver {
         tracing::debug!(%server, ?class, zone = %delegation.zone, "reply classified");
         let minimised = *question.name() != walk.qname || question.query_type() != walk.qtype;
         match class {
+            ReplyClass::Referral { zone }
+                if question.query_type() == RecordType::DS && !delegation.forward =>
+            {
+                // The parent answered the DS question with its referral to the DS owner: the
+                // DS RRset it carries is the answer (RFC 4035 §3.1.4.1), the child has none.
+                match ds_answer_of_referral(&reply, question.name(), &zone) {
+                    Some(answer) => self.act_on_final_class(
+                        walk,
+                        delegation,
+                        ReplyClass::Answer,
+                        answer,
+                        &question,
+                        server,
+                    ),
+                    None => self.follow_referral(walk, delegation, zone, &reply, server),
+                }
+            }
             ReplyClass::Referral { zone } => {
-                if delegation.forward || walk.dead_zones.contains(&zone) {
-                    delegation.give_up(server);
-                    walk.delegation = Some(delegation);
-                    return State::QueryTargets;
-                }
-                walk.referrals += 1;
-                if walk.referrals > MAX_REFERRAL_DEPTH {
-                    return State::Finished(WalkResult::ServFail("referral limit reached"));
-                }
-                self.store_records(&reply, &delegation.zone, false, true);
-                self.store_parent_side(&reply, &zone, &delegation.zone);
-                self.store_referral_denial(&reply, &zone);
-                self.prefetch_keys_of_referral(&reply, &zone);
-                let names: Vec<Name> = reply
-                    .authorities
-                    .iter()
-                    .chain(reply.answers.iter())
-                    .filter(|record| record.name == zone)
-                    .filter_map(|record| match &record.data {
-                        RData::NS(target) => Some(target.0.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                let servers = self.servers_with_cached_addresses(names, &reply.additionals);
-                if walk.parents.len() < MAX_REFERRAL_DEPTH {
-                    walk.parents.push(delegation);
-                }
-                walk.delegation = Some(Delegation::new(zone, servers, false));
-                State::QueryTargets
+                self.follow_referral(walk, delegation, zone, &reply, server)
             }
             ReplyClass::Lame | ReplyClass::Throwaway
                 if minimised
@@ -736,6 +726,48 @@ impl Resolver {
             }
             class => self.act_on_final_class(walk, delegation, class, reply, &question, server),
         }
+    }
+
+    /// A referral to `zone`, below the delegation asked: keep what it teaches (its NS set, glue,
+    /// DS or proof of none) and ask the new zone's servers; the old delegation is kept to fall
+    /// back on.
+    fn follow_referral(
+        &self,
+        walk: &mut Walk,
+        mut delegation: Delegation,
+        zone: Name,
+        reply: &Message,
+        server: SocketAddr,
+    ) -> State {
+            if delegation.forward || walk.dead_zones.contains(&zone) {
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                return State::QueryTargets;
+            }
+            walk.referrals += 1;
+            if walk.referrals > MAX_REFERRAL_DEPTH {
+                return State::Finished(WalkResult::ServFail("referral limit reached"));
+            }
+            self.store_records(reply, &delegation.zone, false, true);
+            self.store_parent_side(reply, &zone, &delegation.zone);
+            self.store_referral_denial(reply, &zone);
+            self.prefetch_keys_of_referral(reply, &zone);
+            let names: Vec<Name> = reply
+                .authorities
+                .iter()
+                .chain(reply.answers.iter())
+                .filter(|record| record.name == zone)
+                .filter_map(|record| match &record.data {
+                    RData::NS(target) => Some(target.0.clone()),
+                    _ => None,
+                })
+                .collect();
+            let servers = self.servers_with_cached_addresses(names, &reply.additionals);
+            if walk.parents.len() < MAX_REFERRAL_DEPTH {
+                walk.parents.push(delegation);
+            }
+            walk.delegation = Some(Delegation::new(zone, servers, false));
+            State::QueryTargets
     }
 
     /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it (or hold it for the

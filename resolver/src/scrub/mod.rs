@@ -4,11 +4,13 @@
 //! ```text
 //! upstream reply ─▶ scrubber.rs (bailiwick, out-of-zone data, CNAME chains, reply matching)
 //!                ─▶ classify.rs (answer, referral, CNAME, NODATA, NXDOMAIN, lame: a pure function)
+//!                     └ referral_ds.rs: a DS question answered by the parent's referral carrying the DS
 //!                ─▶ store_reply.rs (RRsets at their RFC 2181 rank, negative answers per RFC 2308) ─▶ cache/
 //!                     └ deferred_stores.rs: a walk's final reply, stored once its client has the answer
 //! ```
 
 pub mod classify;
+pub mod referral_ds;
 pub(crate) mod deferred_stores;
 pub mod scrubber;
 mod store_reply;

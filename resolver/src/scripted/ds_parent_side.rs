@@ -163,3 +163,39 @@ async fn ds_goes_to_the_parent_when_the_childs_server_name_is_a_cname() {
     };
     ds_after_the_child_is_cached(network, EXAMPLE_NET).await;
 }
+
+/// iter_ds_referral: the parent answers the DS question with its referral to the child, the
+/// signed DS RRset beside the NS set (RFC 4035 §3.1.4). That DS RRset is the answer, validated
+/// with the parent's keys; the child, which refuses DS questions, is never asked.
+#[tokio::test]
+async fn a_ds_question_answered_by_the_parents_referral_takes_its_signed_ds() {
+    use crate::scripted::signed_network::{ad_query, SignedInternet};
+    let mut internet = SignedInternet::new(1);
+    let mut delegation = vec![ns("example.", "ns0.example.")];
+    delegation.extend(internet.root.signed(vec![internet.child.ds()]));
+    internet.network.on(
+        ROOT,
+        "example.",
+        RecordType::DS,
+        referral(delegation, vec![a("ns0.example.", &internet.child_servers[0])]),
+    );
+    internet.on_child(
+        "example.",
+        RecordType::DS,
+        error_reply(ResponseCode::Refused),
+    );
+    let child = internet.child_servers[0].clone();
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let response = setup
+        .resolver
+        .resolve(&ad_query("example.", RecordType::DS))
+        .await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+    assert!(response.metadata.authentic_data, "{response:?}");
+    assert!(response
+        .answers
+        .iter()
+        .any(|record| record.record_type() == RecordType::DS));
+    assert_eq!(ds_questions_to(&setup, &child), 0);
+}

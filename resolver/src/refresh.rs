@@ -167,7 +167,16 @@ impl Resolver {
                 .add_signature_checks(budget.signature_checks.used());
             return;
         }
-        let (result, _, _) = self
+        if self
+            .failures
+            .has_failed(&refresh.name, refresh.record_type, self.clock.now())
+        {
+            // RFC 9520 §3.2 (Unbound's NORR_TTL): the last refresh failed moments ago; the
+            // stale answer stands until the failure is forgotten.
+            tracing::debug!(name = %refresh.name, record_type = %refresh.record_type, "refresh failed recently");
+            return;
+        }
+        let (result, verdict, _) = self
             .walk_validated(
                 refresh.name.clone(),
                 refresh.record_type,
@@ -179,7 +188,14 @@ impl Resolver {
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
         self.store_deferred();
-        if let WalkResult::ServFail(reason) = result {
+        let reason = match result {
+            WalkResult::ServFail(reason) => Some(reason),
+            // Bogus data never replaces the stale answer (`walk_validated`); it fails the
+            // refresh like a SERVFAIL (Unbound serve_expired_val_bogus).
+            _ if verdict.security.is_withheld() => Some("the refreshed answer is bogus"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
             tracing::debug!(name = %refresh.name, record_type = %refresh.record_type, reason, "refresh failed");
             let now = self.clock.now();
             self.failures

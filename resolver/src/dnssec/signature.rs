@@ -238,6 +238,12 @@ fn check_with_key(
         algorithm,
         Algorithm::DSA | Algorithm::RSASHA1 | Algorithm::RSASHA1NSEC3SHA1 | Algorithm::Unknown(6)
     );
+    if rrsig.sig().is_empty() {
+        // An RRSIG without signature data signs nothing, whatever the algorithm: the test
+        // switches below fake the arithmetic, never a missing signature (Unbound
+        // `dnskey_verify_rrset_sig`: "no signature data" is bogus before any algorithm runs).
+        return KeyCheck::Invalid;
+    }
     #[allow(deprecated)]
     let dsa = matches!(algorithm, Algorithm::DSA | Algorithm::Unknown(6));
     if dsa && (switches.fake_dsa || switches.fake_sha1) {
@@ -490,6 +496,48 @@ mod tests {
             RrsetCheck::Bogus(Reason::DnskeyMissing)
         );
         assert!(allowance.take(), "no check was spent");
+    }
+
+    /// serve_expired_val_bogus: Unbound's `fake-dsa`/`fake-sha1` test switches pass a DSA
+    /// signature unchecked, but an RRSIG with no signature data at all stays bogus.
+    #[test]
+    fn an_empty_signature_is_bogus_even_when_dsa_is_faked() {
+        use crate::replay::record_text::parse_record;
+        use hickory_proto::dnssec::PublicKeyBuf;
+        #[allow(deprecated)]
+        let key = DNSKEY::with_flags(256, PublicKeyBuf::new(vec![0x5a; 64], Algorithm::DSA));
+        let tag = key.calculate_key_tag().unwrap();
+        let keys = ZoneKeys {
+            zone: Name::from_ascii("example.").unwrap(),
+            keys: vec![key],
+        };
+        let rrset = [parse_record("www.example. 300 IN A 192.0.2.1").unwrap()];
+        let signed = |signature: &str| {
+            parse_record(&format!(
+                "www.example. 300 IN RRSIG A 3 2 300 20330101000000 20000101000000 {tag} example. {signature}"
+            ))
+            .unwrap()
+        };
+        let allowance = CheckAllowance::default();
+        let context = CheckContext {
+            now: 1_800_000_000,
+            allowance: &allowance,
+            switches: TestSwitches {
+                fake_dsa: true,
+                ..TestSwitches::default()
+            },
+            verified: None,
+        };
+        let faked = signed(&data_encoding::BASE64.encode(&[7; 40]));
+        assert!(matches!(
+            verify_rrset(&rrset, &[&faked], &keys, context),
+            RrsetCheck::Secure(_)
+        ));
+        let empty = signed("");
+        assert_eq!(
+            verify_rrset(&rrset, &[&empty], &keys, context),
+            RrsetCheck::Bogus(Reason::SignatureInvalid)
+        );
     }
 
     #[test]

@@ -221,9 +221,16 @@ impl Resolver {
             );
         };
         // Bogus data is cached too, `BOGUS_TTL` at most (Unbound `val-bogus-ttl`): a repeat
-        // costs no walk and no crypto, and only CD clients ever get it.
+        // costs no walk and no crypto, and only CD clients ever get it. Except over expired
+        // data still served (RFC 8767): a bogus refresh must not take the last good answer
+        // away; the caller remembers the failure instead (Unbound keeps the stale message).
         let proof = proof_of(&result, &final_reply);
-        self.store_final(&result, final_reply, states);
+        if self
+            .stale_resolution(&qname, qtype, false)
+            .is_none()
+        {
+            self.store_final(&result, final_reply, states);
+        }
         (result, verdict, proof)
     }
 

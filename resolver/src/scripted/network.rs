@@ -109,6 +109,9 @@ pub(crate) struct ScriptedNetwork {
     replies: HashMap<(IpAddr, Name, RecordType), Canned>,
     /// What a server answers to any question without its own entry.
     fallbacks: HashMap<IpAddr, Canned>,
+    /// Replies that take over from `replies` once the clock reaches their time (a zone that
+    /// changes, or turns hostile, while answers sit in the cache).
+    later: HashMap<(IpAddr, Name, RecordType), (Duration, Canned)>,
     sent: Mutex<Vec<Sent>>,
     /// The RD bit of each query in `sent`, in the same order.
     recursion_desired: Mutex<Vec<bool>>,
@@ -127,6 +130,20 @@ impl ScriptedNetwork {
     ) -> &mut Self {
         self.replies
             .insert((ip(server), name(qname), qtype), canned);
+        self
+    }
+
+    /// From virtual time `since` on, `server` answers (qname, qtype) with `canned`.
+    pub(crate) fn on_from(
+        &mut self,
+        since: Duration,
+        server: &str,
+        qname: &str,
+        qtype: RecordType,
+        canned: Canned,
+    ) -> &mut Self {
+        self.later
+            .insert((ip(server), name(qname), qtype), (since, canned));
         self
     }
 
@@ -187,6 +204,11 @@ impl ScriptedNetwork {
 
     fn reply_for(&self, server: IpAddr, question: &Query) -> Option<&Canned> {
         let key = (server, question.name().clone(), question.query_type());
+        if let Some((since, canned)) = self.later.get(&key) {
+            if self.clock.now() >= *since {
+                return Some(canned);
+            }
+        }
         self.replies
             .get(&key)
             .or_else(|| self.fallbacks.get(&server))

@@ -202,3 +202,56 @@ async fn a_slow_resolution_gives_way_to_stale_data_when_the_client_timeout_passe
         "the resolution goes on in the background"
     );
 }
+
+/// serve_expired_val_bogus: the refresh of a secure answer served stale comes back bogus (the
+/// zone's server now sends it unsigned). The bogus data never replaces the stale answer, which
+/// keeps its EDE 3 and its AD; and the failed refresh is not tried again for the failure cache's
+/// few seconds (RFC 9520 §3.2, Unbound's NORR_TTL), however often the client asks.
+#[tokio::test]
+async fn a_refresh_that_validates_bogus_leaves_the_secure_stale_answer_in_place() {
+    use crate::scripted::signed_network::SignedInternet;
+    let mut internet = SignedInternet::new(1);
+    let server = internet.child_servers[0].clone();
+    let unsigned = crate::scripted::network::answer(vec![crate::scripted::network::a(
+        "www.example.",
+        "192.0.2.66",
+    )]);
+    internet.network.on_from(
+        Duration::from_secs(3_601),
+        &server,
+        "www.example.",
+        RecordType::A,
+        unsigned,
+    );
+    let config = ResolverConfig {
+        serve_expired: ServeExpired {
+            enabled: true,
+            client_timeout_milliseconds: 0,
+            ..ServeExpired::default()
+        },
+        ..internet.config()
+    };
+    let setup = setup(internet.network, config);
+    let mut query = with_edns("www.example.");
+    query.metadata.authentic_data = true;
+    let first = setup.resolver.resolve(&query).await;
+    assert!(first.metadata.authentic_data && !is_stale(&first));
+    setup.clock.advance(Duration::from_secs(3_601));
+    for round in 0..3 {
+        let stale = setup.resolver.resolve(&query).await;
+        assert_eq!(stale.metadata.response_code, ResponseCode::NoError, "{round}");
+        assert_eq!(addresses(&stale), addresses(&first), "{round}");
+        assert!(is_stale(&stale), "{round}: EDE 3 Stale Answer: {stale:?}");
+        assert!(stale.metadata.authentic_data, "{round}: the stale data is secure");
+        let sent_before = setup.network.sent_to(&server);
+        for refresh in setup.resolver.take_refreshes() {
+            setup.resolver.refresh(refresh).await;
+        }
+        let refreshed = setup.network.sent_to(&server) - sent_before;
+        if round == 0 {
+            assert!(refreshed > 0, "the first refresh asks the server");
+        } else {
+            assert_eq!(refreshed, 0, "{round}: the failed refresh is not repeated at once");
+        }
+    }
+}

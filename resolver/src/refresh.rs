@@ -287,6 +287,12 @@ impl Resolver {
         if !failed(&resolved) {
             return (resolved, false);
         }
+        if resolved.verdict.security.is_withheld() {
+            // Bogus data is not cached over the stale answer (`walk_validated`), so the failure
+            // is remembered instead: the next queries get the stale answer at once, without a
+            // walk, for the failure cache's few seconds (Unbound's NORR_TTL).
+            self.failures.insert(name, record_type, self.clock.now());
+        }
         // Served stale until the next query tries again (RFC 8767 §4).
         if self.config.serve_expired.reset_after_failure {
             self.cache

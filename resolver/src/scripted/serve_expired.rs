@@ -255,3 +255,46 @@ async fn a_refresh_that_validates_bogus_leaves_the_secure_stale_answer_in_place(
         }
     }
 }
+
+/// serve_expired_client_timeout_val_bogus: with a client timeout, the client's own resolution
+/// comes back bogus; the stale secure answer is given (EDE 3, AD), and the next query within
+/// the failure cache's seconds gets it at once, without asking the server again.
+#[tokio::test]
+async fn a_bogus_resolution_under_a_client_timeout_gives_the_stale_answer_and_is_not_retried_at_once(
+) {
+    use crate::scripted::signed_network::SignedInternet;
+    let mut internet = SignedInternet::new(1);
+    let server = internet.child_servers[0].clone();
+    let unsigned = crate::scripted::network::answer(vec![crate::scripted::network::a(
+        "www.example.",
+        "192.0.2.66",
+    )]);
+    internet.network.on_from(
+        Duration::from_secs(3_601),
+        &server,
+        "www.example.",
+        RecordType::A,
+        unsigned,
+    );
+    let config = ResolverConfig {
+        serve_expired: ServeExpired {
+            enabled: true,
+            client_timeout_milliseconds: 1_000,
+            ..ServeExpired::default()
+        },
+        ..internet.config()
+    };
+    let setup = setup(internet.network, config);
+    let mut query = with_edns("www.example.");
+    query.metadata.authentic_data = true;
+    let first = setup.resolver.resolve(&query).await;
+    setup.clock.advance(Duration::from_secs(3_601));
+    let stale = setup.resolver.resolve(&query).await;
+    assert_eq!(addresses(&stale), addresses(&first));
+    assert!(is_stale(&stale) && stale.metadata.authentic_data, "{stale:?}");
+    let sent_before = setup.network.sent_to(&server);
+    let again = setup.resolver.resolve(&query).await;
+    assert_eq!(addresses(&again), addresses(&first));
+    assert!(is_stale(&again) && again.metadata.authentic_data, "{again:?}");
+    assert_eq!(setup.network.sent_to(&server), sent_before);
+}

@@ -32,8 +32,8 @@ use crate::limits::{BOGUS_TTL, MAX_CHAIN_DEPTH, MAX_VALIDATION_RESTARTS};
 use crate::resolver::Resolver;
 use crate::scrub::classify::chain_end;
 
-/// How long a proved-insecure zone is remembered, in seconds: the negative answer's TTL is not
-/// tracked here, so a bound like Unbound's key cache default for insecure entries.
+/// How long a proved-insecure zone is remembered, in seconds, when no proof's TTL says (an
+/// unsupported algorithm, a negative trust anchor): a bound like Unbound's key cache default.
 const INSECURE_KEY_TTL: u64 = 900;
 
 /// What the chain of trust says about one zone.
@@ -789,7 +789,9 @@ impl Resolver {
             KeyState::Secure(_) => keys_ttl.map_or(INSECURE_KEY_TTL, |ttl| {
                 u64::from(ttl.min(self.config.max_ttl))
             }),
-            KeyState::Insecure => INSECURE_KEY_TTL,
+            KeyState::Insecure => keys_ttl.map_or(INSECURE_KEY_TTL, |ttl| {
+                u64::from(ttl.min(self.config.max_ttl))
+            }),
             KeyState::Bogus(..) => u64::from(BOGUS_TTL),
         };
         self.key_cache.put(name, state, ttl, self.clock.now());
@@ -806,14 +808,25 @@ impl Resolver {
         depth: u8,
         ancestors: &[(Name, RecordType)],
     ) -> (KeyState, Option<u32>) {
-        let ds_from_cache = self
-            .cached_ds_reply(name)
-            .map(|reply| self.ds_step(parent_keys, name, &reply, budget));
+        // An insecure delegation is remembered as long as its proof of no DS may be cached
+        // (Unbound's null key entry takes the denial's TTL): a DS added in the parent is seen
+        // once that proof expires.
+        let denial_ttl = KeysTtl::default();
+        let ds_step = |reply: &Message| {
+            let step = self.ds_step(parent_keys, name, reply, budget);
+            if matches!(step, Err(KeyState::Insecure)) {
+                denial_ttl.record_ttl(negative_ttl(reply));
+            }
+            step
+        };
+        let ds_from_cache = self.cached_ds_reply(name).map(|reply| ds_step(&reply));
         let ds_set = match ds_from_cache {
             Some(Ok(ds_set)) => ds_set,
-            Some(Err(state)) if !matches!(state, KeyState::Bogus(..)) => return (state, None),
+            Some(Err(state)) if !matches!(state, KeyState::Bogus(..)) => {
+                return (state, denial_ttl.get())
+            }
             _ => {
-                let judge = |reply: &Message| self.ds_step(parent_keys, name, reply, budget);
+                let judge = |reply: &Message| ds_step(reply);
                 match self
                     .fetch_judged(
                         name,
@@ -827,7 +840,7 @@ impl Resolver {
                     .await
                 {
                     Ok(ds_set) => ds_set,
-                    Err(state) => return (state, None),
+                    Err(state) => return (state, denial_ttl.get()),
                 }
             }
         };
@@ -1123,9 +1136,31 @@ impl KeysTtl {
         self.0.store(ttl, Ordering::Relaxed);
     }
 
+    /// The TTL of something other than keys (a proof of no DS), when known.
+    fn record_ttl(&self, ttl: Option<u32>) {
+        self.0
+            .store(ttl.map_or(u64::MAX, u64::from), Ordering::Relaxed);
+    }
+
     fn get(&self) -> Option<u32> {
         u32::try_from(self.0.load(Ordering::Relaxed)).ok()
     }
+}
+
+/// How long a negative reply (the proof of no DS) may be cached: the least TTL of its authority
+/// records, SOA, NSEC/NSEC3 and their RRSIGs (RFC 2308 §5, RFC 4035 §5.3.3); `None` without any.
+fn negative_ttl(reply: &Message) -> Option<u32> {
+    reply
+        .authorities
+        .iter()
+        .filter(|record| {
+            matches!(
+                record.record_type(),
+                RecordType::SOA | RecordType::NSEC | RecordType::NSEC3 | RecordType::RRSIG
+            )
+        })
+        .map(|record| record.ttl)
+        .min()
 }
 
 fn key_state(check: KeysCheck, zone: &Name) -> KeyState {

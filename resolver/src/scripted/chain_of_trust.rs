@@ -107,3 +107,61 @@ async fn validated_keys_live_as_long_as_their_dnskey_ttl() {
     assert!(second.metadata.authentic_data);
     assert_eq!(dnskey_queries(&setup), before, "no DNSKEY asked again");
 }
+
+/// net_signed_servfail: a delegation proved insecure (the parent's NSEC shows no DS) is only
+/// insecure as long as that proof may be cached; once the parent publishes a DS and the proof
+/// has expired, the child's answers are validated again and come out secure.
+#[tokio::test]
+async fn an_insecure_delegation_lasts_only_as_long_as_its_proof_of_no_ds() {
+    use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC};
+    use hickory_proto::rr::RData;
+    use std::time::Duration;
+
+    let mut internet = SignedInternet::new(1);
+    let proof_ttl = 60;
+    let mut no_ds = Record::from_rdata(
+        name("example."),
+        proof_ttl,
+        RData::DNSSEC(DNSSECRData::NSEC(NSEC::new(
+            name("zzz."),
+            [RecordType::NS, RecordType::RRSIG, RecordType::NSEC],
+        ))),
+    );
+    no_ds.ttl = proof_ttl;
+    let mut negative = internet.root.signed(vec![soa(".", proof_ttl)]);
+    negative.extend(internet.root.signed(vec![no_ds]));
+    let with_ds = answer(internet.root.signed(vec![internet.child.ds()]));
+    // The referral carries the proof of no DS instead of the DS.
+    let mut delegation = vec![ns("example.", "ns0.example.")];
+    delegation.extend(negative.iter().filter(|record| record.name == name("example.")).cloned());
+    let glue = vec![a("ns0.example.", &internet.child_servers[0])];
+    internet.network.on_anything(ROOT, referral(delegation, glue));
+    internet.network.on(
+        ROOT,
+        "example.",
+        RecordType::DS,
+        Canned {
+            authoritative: true,
+            authorities: negative,
+            ..Canned::default()
+        },
+    );
+    let introduced = Duration::from_secs(70);
+    internet
+        .network
+        .on_from(introduced, ROOT, "example.", RecordType::DS, with_ds);
+    let mut www = a("www.example.", "192.0.2.80");
+    www.ttl = 60;
+    let www = internet.child.signed(vec![www]);
+    internet.on_child("www.example.", RecordType::A, answer(www));
+    let config = internet.config();
+    let setup = setup(internet.network, config);
+    let query = ad_query("www.example.", RecordType::A);
+    let before = setup.resolver.resolve(&query).await;
+    assert_eq!(before.metadata.response_code, ResponseCode::NoError);
+    assert!(!before.metadata.authentic_data, "no DS yet: insecure");
+    setup.clock.advance(introduced);
+    let after = setup.resolver.resolve(&query).await;
+    assert_eq!(after.metadata.response_code, ResponseCode::NoError);
+    assert!(after.metadata.authentic_data, "the DS is seen: {after:?}");
+}

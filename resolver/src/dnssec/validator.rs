@@ -225,10 +225,7 @@ impl Resolver {
         // data still served (RFC 8767): a bogus refresh must not take the last good answer
         // away; the caller remembers the failure instead (Unbound keeps the stale message).
         let proof = proof_of(&result, &final_reply);
-        if self
-            .stale_resolution(&qname, qtype, false)
-            .is_none()
-        {
+        if self.stale_resolution(&qname, qtype, false).is_none() {
             self.store_final(&result, final_reply, states);
         }
         (result, verdict, proof)

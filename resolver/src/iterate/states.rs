@@ -739,35 +739,35 @@ impl Resolver {
         reply: &Message,
         server: SocketAddr,
     ) -> State {
-            if delegation.forward || walk.dead_zones.contains(&zone) {
-                delegation.give_up(server);
-                walk.delegation = Some(delegation);
-                return State::QueryTargets;
-            }
-            walk.referrals += 1;
-            if walk.referrals > MAX_REFERRAL_DEPTH {
-                return State::Finished(WalkResult::ServFail("referral limit reached"));
-            }
-            self.store_records(reply, &delegation.zone, false, true);
-            self.store_parent_side(reply, &zone, &delegation.zone);
-            self.store_referral_denial(reply, &zone);
-            self.prefetch_keys_of_referral(reply, &zone);
-            let names: Vec<Name> = reply
-                .authorities
-                .iter()
-                .chain(reply.answers.iter())
-                .filter(|record| record.name == zone)
-                .filter_map(|record| match &record.data {
-                    RData::NS(target) => Some(target.0.clone()),
-                    _ => None,
-                })
-                .collect();
-            let servers = self.servers_with_cached_addresses(names, &reply.additionals);
-            if walk.parents.len() < MAX_REFERRAL_DEPTH {
-                walk.parents.push(delegation);
-            }
-            walk.delegation = Some(Delegation::new(zone, servers, false));
-            State::QueryTargets
+        if delegation.forward || walk.dead_zones.contains(&zone) {
+            delegation.give_up(server);
+            walk.delegation = Some(delegation);
+            return State::QueryTargets;
+        }
+        walk.referrals += 1;
+        if walk.referrals > MAX_REFERRAL_DEPTH {
+            return State::Finished(WalkResult::ServFail("referral limit reached"));
+        }
+        self.store_records(reply, &delegation.zone, false, true);
+        self.store_parent_side(reply, &zone, &delegation.zone);
+        self.store_referral_denial(reply, &zone);
+        self.prefetch_keys_of_referral(reply, &zone);
+        let names: Vec<Name> = reply
+            .authorities
+            .iter()
+            .chain(reply.answers.iter())
+            .filter(|record| record.name == zone)
+            .filter_map(|record| match &record.data {
+                RData::NS(target) => Some(target.0.clone()),
+                _ => None,
+            })
+            .collect();
+        let servers = self.servers_with_cached_addresses(names, &reply.additionals);
+        if walk.parents.len() < MAX_REFERRAL_DEPTH {
+            walk.parents.push(delegation);
+        }
+        walk.delegation = Some(Delegation::new(zone, servers, false));
+        State::QueryTargets
     }
 
     /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it (or hold it for the

@@ -133,9 +133,16 @@ async fn an_insecure_delegation_lasts_only_as_long_as_its_proof_of_no_ds() {
     let with_ds = answer(internet.root.signed(vec![internet.child.ds()]));
     // The referral carries the proof of no DS instead of the DS.
     let mut delegation = vec![ns("example.", "ns0.example.")];
-    delegation.extend(negative.iter().filter(|record| record.name == name("example.")).cloned());
+    delegation.extend(
+        negative
+            .iter()
+            .filter(|record| record.name == name("example."))
+            .cloned(),
+    );
     let glue = vec![a("ns0.example.", &internet.child_servers[0])];
-    internet.network.on_anything(ROOT, referral(delegation, glue));
+    internet
+        .network
+        .on_anything(ROOT, referral(delegation, glue));
     internet.network.on(
         ROOT,
         "example.",

@@ -577,7 +577,11 @@ async fn a_class_any_question_gets_the_secure_class_in_answer() {
         let mut query = ad_query("www.example.", RecordType::A);
         query.queries[0].set_query_class(hickory_proto::rr::DNSClass::ANY);
         let response = setup.resolver.resolve(&query).await;
-        assert_eq!(response.metadata.response_code, ResponseCode::NoError, "{round}");
+        assert_eq!(
+            response.metadata.response_code,
+            ResponseCode::NoError,
+            "{round}"
+        );
         assert!(response.metadata.authentic_data, "{round}");
         assert_eq!(
             response.queries[0].query_class(),

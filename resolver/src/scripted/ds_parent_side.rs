@@ -177,7 +177,10 @@ async fn a_ds_question_answered_by_the_parents_referral_takes_its_signed_ds() {
         ROOT,
         "example.",
         RecordType::DS,
-        referral(delegation, vec![a("ns0.example.", &internet.child_servers[0])]),
+        referral(
+            delegation,
+            vec![a("ns0.example.", &internet.child_servers[0])],
+        ),
     );
     internet.on_child(
         "example.",

@@ -239,10 +239,17 @@ async fn a_refresh_that_validates_bogus_leaves_the_secure_stale_answer_in_place(
     setup.clock.advance(Duration::from_secs(3_601));
     for round in 0..3 {
         let stale = setup.resolver.resolve(&query).await;
-        assert_eq!(stale.metadata.response_code, ResponseCode::NoError, "{round}");
+        assert_eq!(
+            stale.metadata.response_code,
+            ResponseCode::NoError,
+            "{round}"
+        );
         assert_eq!(addresses(&stale), addresses(&first), "{round}");
         assert!(is_stale(&stale), "{round}: EDE 3 Stale Answer: {stale:?}");
-        assert!(stale.metadata.authentic_data, "{round}: the stale data is secure");
+        assert!(
+            stale.metadata.authentic_data,
+            "{round}: the stale data is secure"
+        );
         let sent_before = setup.network.sent_to(&server);
         for refresh in setup.resolver.take_refreshes() {
             setup.resolver.refresh(refresh).await;
@@ -251,7 +258,10 @@ async fn a_refresh_that_validates_bogus_leaves_the_secure_stale_answer_in_place(
         if round == 0 {
             assert!(refreshed > 0, "the first refresh asks the server");
         } else {
-            assert_eq!(refreshed, 0, "{round}: the failed refresh is not repeated at once");
+            assert_eq!(
+                refreshed, 0,
+                "{round}: the failed refresh is not repeated at once"
+            );
         }
     }
 }
@@ -291,10 +301,16 @@ async fn a_bogus_resolution_under_a_client_timeout_gives_the_stale_answer_and_is
     setup.clock.advance(Duration::from_secs(3_601));
     let stale = setup.resolver.resolve(&query).await;
     assert_eq!(addresses(&stale), addresses(&first));
-    assert!(is_stale(&stale) && stale.metadata.authentic_data, "{stale:?}");
+    assert!(
+        is_stale(&stale) && stale.metadata.authentic_data,
+        "{stale:?}"
+    );
     let sent_before = setup.network.sent_to(&server);
     let again = setup.resolver.resolve(&query).await;
     assert_eq!(addresses(&again), addresses(&first));
-    assert!(is_stale(&again) && again.metadata.authentic_data, "{again:?}");
+    assert!(
+        is_stale(&again) && again.metadata.authentic_data,
+        "{again:?}"
+    );
     assert_eq!(setup.network.sent_to(&server), sent_before);
 }

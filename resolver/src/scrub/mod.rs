@@ -10,7 +10,7 @@
 //! ```
 
 pub mod classify;
-pub mod referral_ds;
 pub(crate) mod deferred_stores;
+pub mod referral_ds;
 pub mod scrubber;
 mod store_reply;

@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use hickory_proto::rr::Name;
 
 use crate::dnssec::{Anchors, TestSwitches};
+use crate::request_list::RequestLimits;
 use crate::scrub::scrubber::ScrubRules;
 
 /// One root server from the hints: its name and one of its addresses.
@@ -27,6 +28,8 @@ pub struct ForwardZone {
     pub first: bool,
     /// `forward-tcp-upstream`: ask the forwarders over TCP only.
     pub tcp_upstream: bool,
+    /// `forward-no-cache`: names in the zone are neither answered from nor stored in the cache.
+    pub no_cache: bool,
 }
 
 /// Names at or below `suffix` are resolved from these authoritative servers (RD=0), not from
@@ -44,6 +47,8 @@ pub struct StubZone {
     pub first: bool,
     /// `stub-tcp-upstream`: ask the stub servers over TCP only.
     pub tcp_upstream: bool,
+    /// `stub-no-cache`: names in the zone are neither answered from nor stored in the cache.
+    pub no_cache: bool,
 }
 
 /// The QTYPE of a minimised query (RFC 9156 §3), and with it the iterator's dialect. `A` is the RFC's and Unbound's: it looks like
@@ -118,6 +123,16 @@ pub struct ResolverConfig {
     /// default since Unbound 1.15): NXDOMAIN and NODATA synthesized from cached secure NSEC and
     /// NSEC3 records (`dnssec/aggressive.rs`); only while validating, never for a CD client.
     pub aggressive_nsec: bool,
+    /// Upstream queries one client query may cost, its whole tree of sub-resolutions included
+    /// (Unbound `max-global-quota`, default `MAX_UPSTREAM_QUERIES`); past it, SERVFAIL.
+    pub max_upstream_queries: u32,
+    /// Unbound `serve-original-ttl`: records are sent with the TTL the server gave, not the
+    /// one counting down in the cache (stale ones too); the TTL clamps (`min_ttl`, `max_ttl`)
+    /// are then not applied. Expiry in the cache is unchanged.
+    pub serve_original_ttl: bool,
+    /// The request list: resolutions at once, jostling, late answers (`request_list.rs`).
+    /// The host (daemon handler, replay runner) applies it; the `Resolver` does not read it.
+    pub requests: RequestLimits,
 }
 
 /// RFC 8767 serve-stale: expired data is kept and answered when a refresh is slow or fails.
@@ -222,6 +237,9 @@ impl Default for ResolverConfig {
             serve_expired: ServeExpired::default(),
             prefetch: false,
             aggressive_nsec: true,
+            max_upstream_queries: crate::limits::MAX_UPSTREAM_QUERIES,
+            serve_original_ttl: false,
+            requests: RequestLimits::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ mod lookup;
 pub mod presentation;
 pub mod refresh;
 pub mod replay;
+pub mod request_list;
 pub mod resolver;
 pub mod response;
 mod response_sections;

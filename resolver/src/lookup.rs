@@ -250,6 +250,10 @@ impl Resolver {
         freshness: Freshness,
     ) -> ChainStep {
         self.store_deferred();
+        // forward-no-cache: the name is asked upstream every time.
+        if self.in_no_cache_zone(current) {
+            return ChainStep::Miss;
+        }
         let finished = |response_code, answers: &mut Vec<Record>, authorities, verdict| {
             ChainStep::Done(Resolution {
                 response_code,

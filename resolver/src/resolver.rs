@@ -50,6 +50,8 @@ pub struct Resolver {
     pub(crate) validation_counts: ValidationCounts,
     /// Background refreshes (serve-expired, prefetch) for the host to run (`refresh.rs`).
     pub(crate) refreshes: RefreshQueue,
+    /// Some forward or stub zone is `no-cache` (`in_no_cache_zone` has work to do).
+    pub(crate) no_cache_zones: bool,
 }
 
 impl Resolver {
@@ -81,9 +83,18 @@ impl Resolver {
                 )
                 .any(|upstream| is_loopback(upstream.ip()));
         let loopback_allowed = config.allow_loopback_upstream || configured_loopback;
+        let no_cache_zones = config.forward_zones.iter().any(|zone| zone.no_cache)
+            || config.stub_zones.iter().any(|zone| zone.no_cache);
+        // Unbound `serve-original-ttl` ignores cache-min-ttl and cache-max-ttl: the server's
+        // TTL is kept (up to RFC 2181 §8's 2^31 - 1).
+        let (min_ttl, max_ttl) = if config.serve_original_ttl {
+            (0, i32::MAX.unsigned_abs())
+        } else {
+            (config.min_ttl, config.max_ttl)
+        };
         let policy = TtlPolicy {
-            min_ttl: config.min_ttl,
-            max_ttl: config.max_ttl,
+            min_ttl,
+            max_ttl,
             max_negative_ttl: config.max_negative_ttl,
             min_negative_ttl: config.min_negative_ttl,
         };
@@ -92,6 +103,7 @@ impl Resolver {
                 keep_expired: config.serve_expired.enabled,
                 max_stale_seconds: config.serve_expired.max_stale_seconds,
                 prefetch: config.prefetch,
+                original_ttl: config.serve_original_ttl,
             }),
             refreshes: RefreshQueue::default(),
             infra: InfraCache::new(),
@@ -104,6 +116,7 @@ impl Resolver {
             verified_signatures: Default::default(),
             denial_spans: DenialSpans::default(),
             validation_counts: ValidationCounts::default(),
+            no_cache_zones,
             config,
             transport,
             clock,
@@ -136,7 +149,7 @@ impl Resolver {
             response.metadata.recursion_available = false;
             return response;
         }
-        let mut budget = Budget::new(self.clock.now());
+        let mut budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
         budget.checking_disabled = request.metadata.checking_disabled;
         let name = question.name().clone();
         let qtype = question.query_type();
@@ -244,6 +257,34 @@ impl Resolver {
         match ip {
             IpAddr::V4(_) => self.config.do_ip4,
             IpAddr::V6(_) => self.config.do_ip6,
+        }
+    }
+
+    /// Unbound `forward-no-cache`/`stub-no-cache` (`iter_stub_fwd_no_cache`): whether the
+    /// configured zone closest to `name` (forward or stub; a forward zone strictly below a
+    /// stub zone wins, else the stub) keeps its names out of the cache, both ways.
+    pub(crate) fn in_no_cache_zone(&self, name: &Name) -> bool {
+        if !self.no_cache_zones {
+            return false;
+        }
+        // Deepest first, so the first match is the closest.
+        let forward = self
+            .forward_zones
+            .iter()
+            .find(|zone| zone.suffix.zone_of(name));
+        let stub = self
+            .config
+            .stub_zones
+            .iter()
+            .filter(|zone| zone.suffix.zone_of(name))
+            .max_by_key(|zone| zone.suffix.num_labels());
+        match (forward, stub) {
+            (Some(forward), Some(stub)) if forward.suffix.num_labels() > stub.suffix.num_labels() => {
+                forward.no_cache
+            }
+            (_, Some(stub)) => stub.no_cache,
+            (Some(forward), None) => forward.no_cache,
+            (None, None) => false,
         }
     }
 

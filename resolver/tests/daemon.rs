@@ -636,6 +636,64 @@ mod concurrency {
         );
     }
 
+    #[tokio::test]
+    async fn a_new_query_jostles_out_the_oldest_resolution_of_the_jostle_half() {
+        let resolver = FakeResolver::gated(1);
+        // Two places: the first runs to its end, the second may be taken over at once.
+        let limits = resolver::request_list::RequestLimits {
+            max_resolutions: 2,
+            jostle_timeout: std::time::Duration::ZERO,
+            discard_timeout: None,
+        };
+        let handler = Arc::new(ResolverHandler::with_request_limits(
+            resolver.clone(),
+            Policy::default(),
+            Statistics::new(),
+            limits,
+        ));
+        let mut clients = Vec::new();
+        for (id, qname) in [(1u16, "forever.test."), (2, "jostled.test.")] {
+            let handler = handler.clone();
+            clients.push(tokio::spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(id, qname, None),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            }));
+            assert!(yield_until(|| resolver.calls.load(Ordering::SeqCst) == usize::from(id)).await);
+        }
+        let third = {
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                handler
+                    .answer(
+                        &query_bytes(3, "new.test.", None),
+                        context("127.0.0.1", Protocol::Udp),
+                    )
+                    .await
+            })
+        };
+        assert!(yield_until(|| resolver.calls.load(Ordering::SeqCst) == 3).await);
+        resolver.gate.add_permits(2);
+        let answered = |result: Result<Option<Vec<u8>>, tokio::task::JoinError>| {
+            parse(result.unwrap_or(None)).metadata.response_code
+        };
+        assert_eq!(answered(third.await), ResponseCode::NoError);
+        let mut clients = clients.into_iter();
+        let forever = clients.next().unwrap_or_else(|| panic!("two clients"));
+        let jostled = clients.next().unwrap_or_else(|| panic!("two clients"));
+        assert_eq!(answered(forever.await), ResponseCode::NoError);
+        assert!(
+            jostled.await.unwrap_or(Some(Vec::new())).is_none(),
+            "the jostled query gets no answer"
+        );
+        assert!(handler
+            .render_statistics()
+            .contains("queries.dropped_jostled 1\n"));
+    }
+
     /// Records the task each resolution runs in; answers (or panics, when `panics`) once the
     /// gate lets it through.
     struct ProbeResolver {

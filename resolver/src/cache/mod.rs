@@ -86,6 +86,9 @@ pub struct ExpiryPolicy {
     /// so a refresh renews the TTL (Unbound stores a prefetch's reply with a leeway that
     /// makes such entries count as expired).
     pub prefetch: bool,
+    /// Unbound `serve-original-ttl`: records leave the cache with the TTL they were stored
+    /// with (the server's, unclamped), not the one counting down; expiry is unchanged.
+    pub original_ttl: bool,
 }
 
 /// Whether a lookup may return entries past their TTL (stale answers, RFC 8767).
@@ -353,12 +356,7 @@ impl RecordCache {
         if entry.trust() < minimum_trust {
             return None;
         }
-        entry.to_rrset(
-            name,
-            record_type,
-            class,
-            remaining_seconds(entry.expires(), now),
-        )
+        entry.to_rrset(name, record_type, class, self.served_ttl(&entry, now))
     }
 
     /// The RRset under `key` (kind RRset) with its state and, when `with_signatures`, the
@@ -379,13 +377,13 @@ impl RecordCache {
         if entry.trust() < minimum_trust {
             return None;
         }
-        let ttl = remaining_seconds(entry.expires(), now);
+        let ttl = self.served_ttl(&entry, now);
         let records = entry.to_rrset(name, record_type, class, ttl)?;
         let signatures = if with_signatures {
             key.set_kind(EntryKind::Signatures, record_type);
             self.readable(key, now, freshness)
                 .and_then(|signatures| {
-                    let ttl = remaining_seconds(signatures.expires(), now);
+                    let ttl = self.served_ttl(&signatures, now);
                     signatures.to_rrset(name, RecordType::RRSIG, class, ttl)
                 })
                 .unwrap_or_default()
@@ -507,7 +505,7 @@ impl RecordCache {
             .and_then(|key| self.entries.get(key.as_bytes()))
             .filter(|entry| entry.expires() > now)
             .and_then(|entry| {
-                let ttl = remaining_seconds(entry.expires(), now);
+                let ttl = self.served_ttl(&entry, now);
                 entry.to_rrset(name, record_type, class, ttl)
             })
             .unwrap_or_default()
@@ -683,9 +681,7 @@ impl RecordCache {
     ) -> Option<Vec<Record>> {
         let key = Self::key(name, record_type, class, EntryKind::WildcardProof)?;
         let entry = self.readable(&key, now, freshness)?;
-        let elapsed =
-            u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
-        entry.to_records(elapsed)
+        entry.to_records(self.served_age(&entry, now))
     }
 
     /// A cached negative answer for this name and type, authority TTLs counted down.
@@ -714,9 +710,7 @@ impl RecordCache {
             let Some(entry) = self.readable(key, now, freshness) else {
                 continue;
             };
-            let elapsed =
-                u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
-            let records = entry.to_records(elapsed)?;
+            let records = entry.to_records(self.served_age(&entry, now))?;
             let negative = if kind == EntryKind::NxDomain {
                 NegativeAnswer::NxDomain(records)
             } else {
@@ -725,6 +719,26 @@ impl RecordCache {
             return Some((negative, entry.validation()));
         }
         None
+    }
+
+    /// The TTL an entry's records are sent with now: what is left of it, or with
+    /// `original_ttl` the TTL it was stored with.
+    pub(crate) fn served_ttl(&self, entry: &WireEntry, now: Duration) -> u32 {
+        if self.expiry.original_ttl {
+            entry.ttl()
+        } else {
+            remaining_seconds(entry.expires(), now)
+        }
+    }
+
+    /// Seconds to take off the TTLs of an entry's whole records (a negative answer's SOA and
+    /// NS): its age, or nothing with `original_ttl`.
+    fn served_age(&self, entry: &WireEntry, now: Duration) -> u32 {
+        if self.expiry.original_ttl {
+            0
+        } else {
+            u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX)
+        }
     }
 
     /// Drops everything (tests and operator flush).

@@ -8,7 +8,7 @@ use hickory_proto::rr::RecordType;
 
 use crate::cache::entry::{RdataIter, WireEntry};
 use crate::cache::key::{EntryKind, KeyBuffer};
-use crate::cache::{remaining_seconds, RecordCache, Trust, Validation};
+use crate::cache::{RecordCache, Trust, Validation};
 
 /// A cached RRset's RDATA and the TTL it has left (what `get_rrset` gives every record).
 #[derive(Clone, Debug)]
@@ -71,7 +71,7 @@ impl RecordCache {
         if entry.trust() < minimum_trust {
             return None;
         }
-        let ttl = remaining_seconds(entry.expires(), now);
+        let ttl = self.served_ttl(&entry, now);
         Some(CachedRrset { entry, ttl })
     }
 
@@ -84,7 +84,7 @@ impl RecordCache {
     ) -> Option<CachedRrset> {
         key.set_kind(EntryKind::Signatures, covered);
         let entry = self.live(key, now)?;
-        let ttl = remaining_seconds(entry.expires(), now);
+        let ttl = self.served_ttl(&entry, now);
         Some(CachedRrset { entry, ttl })
     }
 
@@ -113,8 +113,7 @@ impl RecordCache {
             let Some(entry) = self.live(key, now) else {
                 continue;
             };
-            let elapsed =
-                u32::try_from(now.saturating_sub(entry.stored_at()).as_secs()).unwrap_or(u32::MAX);
+            let elapsed = self.served_age(&entry, now);
             return Some(CachedNegative {
                 entry,
                 nxdomain: kind == EntryKind::NxDomain,

@@ -18,9 +18,15 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// The default budget: `MAX_UPSTREAM_QUERIES` sends.
     pub fn new(now: Duration) -> Self {
+        Self::with_sends(now, MAX_UPSTREAM_QUERIES)
+    }
+
+    /// A budget of `sends` upstream queries (the operator's `max-global-quota`).
+    pub fn with_sends(now: Duration, sends: u32) -> Self {
         Budget {
-            sends_left: AtomicU32::new(MAX_UPSTREAM_QUERIES),
+            sends_left: AtomicU32::new(sends),
             deadline: now + MAX_RESOLUTION_TIME,
             signature_checks: CheckAllowance::default(),
             checking_disabled: false,

@@ -873,6 +873,10 @@ impl Resolver {
             question,
             ..
         } = final_reply;
+        // forward-no-cache: nothing learned for the name is kept.
+        if self.in_no_cache_zone(question.name()) {
+            return;
+        }
         let negative_state = states.answer;
         match result {
             WalkResult::Answer(_) => self.defer_store(reply, zone, states),

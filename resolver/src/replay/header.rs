@@ -7,7 +7,6 @@ use std::net::{IpAddr, SocketAddr};
 use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
-use crate::limits::MAX_UPSTREAM_QUERIES;
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
 use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
@@ -55,6 +54,8 @@ struct Zone {
     first: bool,
     /// `stub-tcp-upstream`/`forward-tcp-upstream`.
     tcp_upstream: bool,
+    /// `stub-no-cache`/`forward-no-cache`.
+    no_cache: bool,
 }
 
 /// Builds the resolver settings for `scenario`; a known option with an unusable value is an error.
@@ -155,10 +156,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     "stub-prime" => zone.prime = on()?,
                     "stub-first" | "forward-first" => zone.first = on()?,
                     "stub-tcp-upstream" | "forward-tcp-upstream" => zone.tcp_upstream = on()?,
-                    "stub-no-cache"
-                    | "forward-no-cache"
-                    | "forward-tls-upstream"
-                    | "stub-tls-upstream" => only(false)?,
+                    "stub-no-cache" | "forward-no-cache" => zone.no_cache = on()?,
+                    "forward-tls-upstream" | "stub-tls-upstream" => only(false)?,
                     _ => unsupported(false),
                 }
                 continue;
@@ -221,26 +220,37 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     _ => unsupported(true),
                 }
             }
-            // The resolver's own send budget per client query is Unbound's default, 200.
             "max-global-quota" => {
-                if option.value.parse::<u32>().map_err(|_| bad())? != MAX_UPSTREAM_QUERIES {
-                    unsupported(true);
-                }
+                config.resolver.max_upstream_queries =
+                    unquoted(&option.value).parse().map_err(|_| bad())?
             }
+            // The request list (`request_list.rs`), applied by the runner as by the daemon.
+            "num-queries-per-thread" => {
+                config.resolver.requests.max_resolutions =
+                    unquoted(&option.value).parse().map_err(|_| bad())?
+            }
+            "jostle-timeout" => {
+                config.resolver.requests.jostle_timeout = milliseconds(&option.value).ok_or_else(bad)?
+            }
+            // 0 turns it off, as in Unbound.
+            "discard-timeout" => {
+                config.resolver.requests.discard_timeout = Some(milliseconds(&option.value).ok_or_else(bad)?)
+                    .filter(|timeout| !timeout.is_zero())
+            }
+            "serve-original-ttl" => config.resolver.serve_original_ttl = on()?,
             // Without a trust anchor the validator module changes nothing; other modules do.
             "module-config" => match unquoted(&option.value) {
                 "iterator" => validator_module = false,
                 "validator iterator" => {}
                 _ => unsupported(true),
             },
-            // The replayed client (localhost) may snoop: the daemon's `--allow-snoop`.
-            "access-control" => {
-                if option.value.ends_with(" allow_snoop") {
-                    config.may_snoop = true;
-                } else {
-                    unsupported(true);
-                }
-            }
+            // The replayed client (localhost) may snoop: the daemon's `--allow-snoop`. `allow`
+            // grants what every replayed client already has (the daemon's `--allow`).
+            "access-control" => match unquoted(&option.value).split_whitespace().last() {
+                Some("allow_snoop") => config.may_snoop = true,
+                Some("allow") => {}
+                _ => unsupported(true),
+            },
             // Deckard's kresd template: `policy=` rules with an Unbound local-zone equivalent.
             "feature-list" => match crate::replay::knot_policy::deny_zones(&option.value) {
                 Some(zones) => config.local.zones.extend(
@@ -358,7 +368,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "harden-unverified-glue"
             | "harden-unknown-additional"
             | "do-nat64"
-            | "serve-original-ttl"
             | "edns-tcp-keepalive"
             | "answer-cookie"
             | "qname-minimisation-strict" => only(false)?,
@@ -391,6 +400,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 prime: zone.prime,
                 first: zone.first,
                 tcp_upstream: zone.tcp_upstream,
+                no_cache: zone.no_cache,
             });
             continue;
         }
@@ -422,6 +432,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             hosts: zone.hosts,
             first: zone.first,
             tcp_upstream: zone.tcp_upstream,
+            no_cache: zone.no_cache,
         });
     }
     // As in the daemon: a forward or stub zone replaces the default zones at and below its name.
@@ -471,6 +482,14 @@ fn switch(value: &str) -> Option<bool> {
 
 fn seconds(value: &str) -> Option<u32> {
     value.trim().parse().ok()
+}
+
+/// A number of milliseconds (unbound.conf's `msec` values).
+fn milliseconds(value: &str) -> Option<std::time::Duration> {
+    unquoted(value)
+        .parse()
+        .ok()
+        .map(std::time::Duration::from_millis)
 }
 
 /// An address, without a port or with `@53` (unbound.conf's `addr@port`); another port is unusable.
@@ -691,6 +710,32 @@ mod tests {
         assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
         let one_byte = config_of("msg-cache-size: 1\n").unwrap();
         assert_eq!(one_byte.resolver.cache_max_entries, 1);
+    }
+
+    #[test]
+    fn request_list_budget_and_ttl_keys_map_onto_resolver_settings() {
+        let config = config_of(
+            "num-queries-per-thread: 2\njostle-timeout: 300\ndiscard-timeout: 86400\n\
+             max-global-quota: 10\nserve-original-ttl: yes\naccess-control: 10.0.0.0/8 allow\n\
+             forward-zone:\n\tname: \".\"\n\tforward-addr: 10.0.0.1\n\tforward-no-cache: yes\n",
+        )
+        .unwrap();
+        let requests = config.resolver.requests;
+        assert_eq!(requests.max_resolutions, 2);
+        assert_eq!(requests.jostle_timeout, std::time::Duration::from_millis(300));
+        assert_eq!(
+            requests.discard_timeout,
+            Some(std::time::Duration::from_secs(86_400))
+        );
+        assert_eq!(config.resolver.max_upstream_queries, 10);
+        assert!(config.resolver.serve_original_ttl);
+        assert!(config.resolver.forward_zones[0].no_cache);
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+        // 0 turns the discard timeout off, as in Unbound.
+        let off = config_of("discard-timeout: 0\n").unwrap();
+        assert_eq!(off.resolver.requests.discard_timeout, None);
+        let refused = config_of("access-control: 10.0.0.0/8 refuse\n").unwrap();
+        assert_eq!(refused.unsupported, ["access-control: refuse"]);
     }
 
     #[test]

@@ -232,14 +232,15 @@ async fn replay_steps(
     transport: &Arc<ScriptedTransport>,
 ) -> Result<(), Failure> {
     let clock = Arc::new(ManualClock::new());
+    let limits = config.requests;
     let resolver = Resolver::new(config, transport.clone(), clock.clone());
-    let mut in_flight = InFlight::new(&resolver);
+    let mut in_flight = InFlight::new(&resolver, limits);
     let mut next_id: u16 = 1;
     let mut variables = Variables::default();
     for step in &scenario.steps {
         // Exchanges scripted for this step are delivered, and their resolutions go on.
         transport.set_step(step.id);
-        in_flight.settle(step.id).await?;
+        in_flight.settle(step.id, clock.now()).await?;
         match &step.kind {
             StepKind::Query(entry) => {
                 // Answers already checked are done with; unchecked ones wait for their CHECK_ANSWER.
@@ -319,31 +320,27 @@ async fn replay_steps(
                             checked: false,
                         });
                     }
+                    // With every place of the request list taken, a cache hit is still
+                    // answered (the daemon answers from the cache before the list; Unbound's
+                    // worker before its mesh).
+                    LocalOutcome::Resolve if in_flight.full() && request.metadata.recursion_desired => {
+                        if let Some(mut response) = resolver.resolve_from_cache(&request) {
+                            local.finish(&request, &mut response, true);
+                            in_flight.answers.push(Answer {
+                                id,
+                                step: query_step,
+                                message: as_received(&response, query_step)?,
+                                checked: false,
+                            });
+                        } else {
+                            start_resolution(&mut in_flight, &resolver, local, request, query_step, clock.now());
+                        }
+                    }
                     LocalOutcome::Resolve => {
-                        let resolver = &resolver;
-                        in_flight.start(ClientQuery {
-                            id,
-                            step: query_step,
-                            response: Box::pin(async move {
-                                // RD=0 (every replayed client may snoop): the cache's answer
-                                // or referral; what it cannot answer is resolved, as Unbound
-                                // does when its cached delegation still needs validating.
-                                let from_cache = if request.metadata.recursion_desired {
-                                    None
-                                } else {
-                                    resolver.answer_without_recursion(&request)
-                                };
-                                let mut response = match from_cache {
-                                    Some(response) => response,
-                                    None => resolver.resolve(&request).await,
-                                };
-                                local.finish(&request, &mut response, true);
-                                as_received(&response, query_step)
-                            }),
-                        });
+                        start_resolution(&mut in_flight, &resolver, local, request, query_step, clock.now());
                     }
                 }
-                in_flight.settle(step.id).await?;
+                in_flight.settle(step.id, clock.now()).await?;
             }
             StepKind::CheckAnswer(entry) => {
                 check_answer(entry, step.id, &mut in_flight.answers, transport)?
@@ -351,7 +348,7 @@ async fn replay_steps(
             // Timers on the resolver's clock (the serve-expired client timeout) fire here.
             StepKind::TimePasses(elapse) => {
                 clock.advance(*elapse);
-                in_flight.settle(step.id).await?;
+                in_flight.settle(step.id, clock.now()).await?;
             }
             StepKind::TimePassesEval(expression) => {
                 let seconds =
@@ -368,7 +365,7 @@ async fn replay_steps(
                     });
                 }
                 clock.advance(Duration::from_secs_f64(seconds));
-                in_flight.settle(step.id).await?;
+                in_flight.settle(step.id, clock.now()).await?;
             }
             StepKind::Assign {
                 variable,
@@ -428,6 +425,43 @@ async fn replay_steps(
     match failures.chain(transport.unused_mandatory_entries()).next() {
         Some(failure) => Err(Failure::Network(failure)),
         None => Ok(()),
+    }
+}
+
+/// A query the resolver works on, in flight until answered, holding a place of the request list
+/// (or dropped, unanswered, when the list is full).
+fn start_resolution<'a>(
+    in_flight: &mut InFlight<'a>,
+    resolver: &'a Resolver,
+    local: &'a LocalAnswers,
+    request: Message,
+    query_step: u64,
+    now: Duration,
+) {
+    let id = request.metadata.id;
+    let key_request = request.clone();
+    let query = ClientQuery {
+        id,
+        step: query_step,
+        response: Box::pin(async move {
+            // RD=0 (every replayed client may snoop): the cache's answer or referral; what it
+            // cannot answer is resolved, as Unbound does when its cached delegation still needs
+            // validating.
+            let from_cache = if request.metadata.recursion_desired {
+                None
+            } else {
+                resolver.answer_without_recursion(&request)
+            };
+            let mut response = match from_cache {
+                Some(response) => response,
+                None => resolver.resolve(&request).await,
+            };
+            local.finish(&request, &mut response, true);
+            as_received(&response, query_step)
+        }),
+    };
+    if !in_flight.start(query, &key_request, now) {
+        tracing::debug!(step = query_step, "request list full: query dropped");
     }
 }
 

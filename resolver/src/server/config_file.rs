@@ -30,6 +30,8 @@ pub struct ConfiguredZoneEntry {
     pub first: Option<bool>,
     /// `forward-tcp-upstream`/`stub-tcp-upstream`.
     pub tcp_upstream: Option<bool>,
+    /// `forward-no-cache`/`stub-no-cache`.
+    pub no_cache: Option<bool>,
 }
 
 /// The file's contents, as written (addresses and CIDRs are checked by `settings`).
@@ -68,6 +70,16 @@ pub struct ConfigFile {
     pub serve_expired_reply_ttl: Option<u32>,
     pub serve_expired_client_timeout: Option<u32>,
     pub prefetch: Option<bool>,
+    /// Unbound's serve-original-ttl, as `--serve-original-ttl`.
+    pub serve_original_ttl: Option<bool>,
+    /// Unbound's num-queries-per-thread (for the whole daemon), as `--max-resolutions`.
+    pub max_resolutions: Option<usize>,
+    /// Unbound's jostle-timeout, in milliseconds.
+    pub jostle_timeout: Option<u64>,
+    /// Unbound's discard-timeout, in milliseconds; 0 sends every answer.
+    pub discard_timeout: Option<u64>,
+    /// Unbound's max-global-quota, as `--max-upstream-queries`.
+    pub max_upstream_queries: Option<u32>,
     pub upstream_port: Option<u16>,
     pub allow_loopback_upstream: Option<bool>,
     pub control: Option<PathBuf>,

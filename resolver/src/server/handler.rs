@@ -3,7 +3,8 @@
 //!
 //! Flow: header → ACL (REFUSED) → [plain query, no local zones: cache hit written from wire bytes]
 //! → parse (drop | FORMERR | NOTIMP | BADVERS) → local zone answer
-//! → in-flight join or new resolution (drop when overloaded) → encode within the client's limit.
+//! → in-flight join or new resolution (drop when overloaded or jostled out; an answer later than
+//! the discard timeout is dropped too) → encode within the client's limit.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -14,7 +15,8 @@ use authority::listen::{Handler, Protocol, RequestContext};
 
 use crate::server::access::AccessList;
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
-use crate::server::limits::{CLIENT_ANSWER_DEADLINE, MAX_CONCURRENT_RESOLUTIONS};
+use crate::request_list::RequestLimits;
+use crate::server::limits::CLIENT_ANSWER_DEADLINE;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
@@ -48,6 +50,8 @@ impl Default for Policy {
 /// The handler shared by every listener task.
 pub struct ResolverHandler<R> {
     in_flight: InFlight<R>,
+    /// The request list's settings; the handler applies the discard timeout.
+    limits: RequestLimits,
     policy: RwLock<Arc<Policy>>,
     statistics: Arc<Statistics>,
     /// The listener's TCP idle timeout, announced to clients that send the RFC 7828 keepalive
@@ -61,18 +65,36 @@ impl<R: Resolve> ResolverHandler<R> {
         policy: Policy,
         statistics: Arc<Statistics>,
     ) -> ResolverHandler<R> {
-        Self::with_concurrency(resolver, policy, statistics, MAX_CONCURRENT_RESOLUTIONS)
+        Self::with_request_limits(resolver, policy, statistics, RequestLimits::default())
     }
 
-    /// As `new`, with a different bound on concurrent resolutions (tests use a small one).
+    /// As `new`, with a different bound on concurrent resolutions and no jostling (tests use a
+    /// small one).
     pub fn with_concurrency(
         resolver: Arc<R>,
         policy: Policy,
         statistics: Arc<Statistics>,
         max_concurrent: usize,
     ) -> ResolverHandler<R> {
+        let limits = RequestLimits {
+            max_resolutions: max_concurrent,
+            jostle_timeout: Duration::MAX,
+            discard_timeout: None,
+        };
+        Self::with_request_limits(resolver, policy, statistics, limits)
+    }
+
+    /// As `new`, with the operator's request list settings (`num-queries-per-thread`,
+    /// `jostle-timeout`, `discard-timeout`).
+    pub fn with_request_limits(
+        resolver: Arc<R>,
+        policy: Policy,
+        statistics: Arc<Statistics>,
+        limits: RequestLimits,
+    ) -> ResolverHandler<R> {
         ResolverHandler {
-            in_flight: InFlight::new(resolver, max_concurrent),
+            in_flight: InFlight::new(resolver, &limits),
+            limits,
             policy: RwLock::new(Arc::new(policy)),
             statistics,
             tcp_keepalive: None,
@@ -305,7 +327,18 @@ impl<R: Resolve> ResolverHandler<R> {
                 statistics.count(|s| &s.dropped_overloaded);
                 return None;
             }
+            Ok(Resolution::Jostled) => {
+                tracing::debug!(client = %context.client, question = %request.query, "dropped: jostled out by a newer query");
+                statistics.count(|s| &s.dropped_jostled);
+                return None;
+            }
         };
+        // Unbound's discard-timeout: the client has given up or asked again by now.
+        if !self.limits.still_wanted(started.elapsed()) {
+            tracing::debug!(client = %context.client, question = %request.query, "dropped: answer later than the discard timeout");
+            statistics.count(|s| &s.dropped_late);
+            return None;
+        }
         statistics.record_answer(response.metadata.response_code, started.elapsed());
         if crate::refresh::is_stale(&response) {
             statistics.count(|s| &s.stale_answers);

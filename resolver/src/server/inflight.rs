@@ -1,18 +1,22 @@
-//! Identical in-flight questions share one resolution; the number of resolutions is bounded.
-//! It never parses or encodes wire bytes: messages in, messages out, keyed by the question.
+//! Identical in-flight questions share one resolution; the number of resolutions is bounded by the
+//! request list (`request_list.rs`, Unbound's jostling). Never parses or encodes wire bytes.
 //!
-//! Flow: key → join a pending resolution (wait for its answer) | take a permit and run one in
-//! this client's future (moved to a task if the client goes away, so the others still get the
-//! answer; see `leader_work`) | no permit: overloaded.
+//! Flow: key → join a pending resolution (wait for its answer) | take a place in the request
+//! list and run one in this client's future (moved to a task if the client goes away, so the
+//! others still get the answer; see `leader_work`), which may jostle an old one out (it stops,
+//! its clients get nothing) | no place: overloaded.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
-use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, oneshot};
+
+use crate::request_list::{RequestLimits, RequestList, Ticket};
 
 use crate::server::leader_work::LeaderWork;
 use crate::server::resolve::Resolve;
@@ -81,29 +85,60 @@ pub enum Resolution {
     Resolved { response: Message, from_cache: bool },
     /// Another identical request was already resolving; this one waited for its answer.
     Joined(Message),
-    /// All resolution slots are taken: the caller drops the query (as Unbound does).
+    /// Every place of the request list is taken: the caller drops the query (as Unbound does).
     Overloaded,
+    /// The resolution was jostled out by a newer query (Unbound `mesh_make_new_space`): it
+    /// stopped, and the caller drops the query as Unbound does.
+    Jostled,
+}
+
+/// What the waiters on a resolution get.
+#[derive(Clone)]
+enum Outcome {
+    Answer(Arc<Message>),
+    Jostled,
+}
+
+/// One resolution in flight: how waiters subscribe, its place, how to stop it.
+struct PendingResolution {
+    sender: broadcast::Sender<Outcome>,
+    ticket: Ticket,
+    /// Dropping it stops the resolution (its leader sees the channel close).
+    stop: oneshot::Sender<()>,
 }
 
 /// Keyed by clients' questions: ahash with per-process random keys (flooding-resistant like
 /// SipHash, at a fraction of its cost per key).
-type Pending = HashMap<QuestionKey, broadcast::Sender<Arc<Message>>, ahash::RandomState>;
+type Pending = HashMap<QuestionKey, PendingResolution, ahash::RandomState>;
 
-/// The pending map and the resolution slots. The map never outgrows the slot count: an entry is
-/// inserted only by a request holding a permit, and removed when that resolution ends.
+/// The pending map and the request list, under one lock. The map never outgrows the list: an
+/// entry is inserted only with a place, and removed when that resolution ends or is jostled.
+struct Table {
+    pending: Pending,
+    list: RequestList<QuestionKey>,
+}
+
 pub struct InFlight<R> {
     resolver: Arc<R>,
-    pending: Arc<Mutex<Pending>>,
-    slots: Arc<Semaphore>,
+    table: Arc<Mutex<Table>>,
+    /// The request list's clock: jostle ages are measured from here.
+    origin: Instant,
 }
 
 impl<R: Resolve> InFlight<R> {
-    pub fn new(resolver: Arc<R>, max_concurrent: usize) -> InFlight<R> {
+    pub fn new(resolver: Arc<R>, limits: &RequestLimits) -> InFlight<R> {
         InFlight {
             resolver,
-            pending: Arc::new(Mutex::new(HashMap::with_hasher(ahash::RandomState::new()))),
-            slots: Arc::new(Semaphore::new(max_concurrent)),
+            table: Arc::new(Mutex::new(Table {
+                pending: HashMap::with_hasher(ahash::RandomState::new()),
+                list: RequestList::new(limits),
+            })),
+            origin: Instant::now(),
         }
+    }
+
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
     }
 
     pub fn resolver(&self) -> &Arc<R> {
@@ -112,15 +147,16 @@ impl<R: Resolve> InFlight<R> {
 
     /// Requests waiting on another request's resolution right now.
     pub fn waiting(&self) -> usize {
-        lock(&self.pending)
+        lock(&self.table)
+            .pending
             .values()
-            .map(broadcast::Sender::receiver_count)
+            .map(|resolution| resolution.sender.receiver_count())
             .sum()
     }
 
     /// Resolutions running now.
     pub fn running(&self) -> usize {
-        lock(&self.pending).len()
+        lock(&self.table).pending.len()
     }
 
     /// Resolves `request`, sharing the work with identical requests in flight.
@@ -138,41 +174,50 @@ impl<R: Resolve> InFlight<R> {
         let Some(key) = QuestionKey::of(request) else {
             return Resolution::Overloaded;
         };
-        let permit = match self.join_or_claim(&key) {
+        let (ticket, mut stopped) = match self.join_or_claim(&key) {
             Claim::Join(mut receiver) => {
                 return match receiver.recv().await {
-                    Ok(response) => Resolution::Joined(Arc::unwrap_or_clone(response)),
+                    Ok(Outcome::Answer(response)) => {
+                        Resolution::Joined(Arc::unwrap_or_clone(response))
+                    }
+                    Ok(Outcome::Jostled) => Resolution::Jostled,
                     Err(_) => Resolution::Joined(server_failure(request)),
                 };
             }
             Claim::Overloaded => return Resolution::Overloaded,
-            Claim::Lead(permit) => permit,
+            Claim::Lead(ticket, stopped) => (ticket, stopped),
         };
         let resolver = self.resolver.clone();
         let entry = PendingEntry {
-            table: self.pending.clone(),
+            table: self.table.clone(),
             key: Some(key),
+            ticket,
         };
         let owned_request = request.clone();
         // Driven by this client's future: no task per resolution. If this client goes away
         // first, `LeaderWork` moves the rest to a task so the waiters still get the answer; a
         // panic ends it with `None`, and the entry's drop closes the waiters' channel (SERVFAIL).
+        // Jostled out, the resolution stops where it is (`stopped` closes).
         let work = LeaderWork::new(async move {
-            let (response, exchanges) =
-                count_upstream_exchanges(resolver.resolve(&owned_request)).await;
+            let resolving = count_upstream_exchanges(resolver.resolve(&owned_request));
+            let (response, exchanges) = tokio::select! {
+                biased;
+                _ = &mut stopped => return None,
+                done = resolving => done,
+            };
             let response = Arc::new(response);
             if let Some(sender) = entry.finish() {
                 // No receivers is fine: nobody else asked.
-                let _ = sender.send(response.clone());
+                let _ = sender.send(Outcome::Answer(response.clone()));
             }
-            drop(permit);
-            (response, exchanges)
+            Some((response, exchanges))
         });
         match work.await {
-            Some((response, exchanges)) => Resolution::Resolved {
+            Some(Some((response, exchanges))) => Resolution::Resolved {
                 response: Arc::unwrap_or_clone(response),
                 from_cache: exchanges == 0,
             },
+            Some(None) => Resolution::Jostled,
             None => Resolution::Resolved {
                 response: server_failure(request),
                 from_cache: false,
@@ -180,56 +225,87 @@ impl<R: Resolve> InFlight<R> {
         }
     }
 
-    /// Under the lock: subscribe to a pending resolution, or take a slot and register one.
+    /// Under the lock: subscribe to a pending resolution, or take a place and register one
+    /// (stopping the resolution it jostles out, whose waiters learn it).
     fn join_or_claim(&self, key: &QuestionKey) -> Claim {
-        let mut pending = lock(&self.pending);
+        let now = self.now();
+        let mut table = lock(&self.table);
+        let Table { pending, list } = &mut *table;
         // One hash for the lookup and the insert.
         let vacant = match pending.entry(key.clone()) {
-            Entry::Occupied(occupied) => return Claim::Join(occupied.get().subscribe()),
+            Entry::Occupied(occupied) => {
+                let resolution = occupied.get();
+                list.joined(resolution.ticket, now);
+                return Claim::Join(resolution.sender.subscribe());
+            }
             Entry::Vacant(vacant) => vacant,
         };
-        let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+        let Ok((ticket, jostled)) = list.admit(key.clone(), now) else {
             return Claim::Overloaded;
         };
         // Capacity 1: exactly one message is ever sent on it.
         let (sender, _) = broadcast::channel(1);
-        vacant.insert(sender);
-        Claim::Lead(permit)
+        let (stop, stopped) = oneshot::channel();
+        vacant.insert(PendingResolution {
+            sender,
+            ticket,
+            stop,
+        });
+        if let Some(jostled) = jostled {
+            if let Some(resolution) = pending.remove(&jostled) {
+                tracing::debug!(question = ?jostled, "jostled out to make room for a new query");
+                let _ = resolution.sender.send(Outcome::Jostled);
+                drop(resolution.stop);
+            }
+        }
+        Claim::Lead(ticket, stopped)
     }
 }
 
 enum Claim {
-    Join(broadcast::Receiver<Arc<Message>>),
-    Lead(OwnedSemaphorePermit),
+    Join(broadcast::Receiver<Outcome>),
+    Lead(Ticket, oneshot::Receiver<()>),
     Overloaded,
 }
 
 /// A pending-map entry owned by its resolution (wherever it runs).
 struct PendingEntry {
-    table: Arc<Mutex<Pending>>,
+    table: Arc<Mutex<Table>>,
     key: Option<QuestionKey>,
+    ticket: Ticket,
 }
 
 impl PendingEntry {
-    /// Takes the entry out of the map; waiters subscribed until now will get the answer.
-    fn finish(mut self) -> Option<broadcast::Sender<Arc<Message>>> {
+    /// Takes the entry out of the map and frees its place; waiters subscribed until now will
+    /// get the answer. `None` when it was jostled out meanwhile.
+    fn finish(mut self) -> Option<broadcast::Sender<Outcome>> {
         let key = self.key.take()?;
-        lock(&self.table).remove(&key)
+        remove_own(&mut lock(&self.table), &key, self.ticket).map(|resolution| resolution.sender)
     }
 }
 
 impl Drop for PendingEntry {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            lock(&self.table).remove(&key);
+            remove_own(&mut lock(&self.table), &key, self.ticket);
         }
+    }
+}
+
+/// Frees `ticket`'s place and removes the map entry for `key` if it is still this resolution's
+/// (after a jostle, a newer resolution of the same question may hold the key).
+fn remove_own(table: &mut Table, key: &QuestionKey, ticket: Ticket) -> Option<PendingResolution> {
+    table.list.finish(ticket);
+    match table.pending.entry(key.clone()) {
+        Entry::Occupied(occupied) if occupied.get().ticket == ticket => Some(occupied.remove()),
+        _ => None,
     }
 }
 
 /// A poisoned lock only means another task panicked mid-update of a plain map; the map is
 /// still consistent (insert and remove are single calls), so keep serving.
-fn lock(pending: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
-    pending
+fn lock(table: &Mutex<Table>) -> MutexGuard<'_, Table> {
+    table
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

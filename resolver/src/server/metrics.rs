@@ -249,6 +249,16 @@ impl Collector for SnapshotCollector {
                 "queries.dropped_overloaded",
                 "Queries dropped because the resolutions in flight were at their bound.",
             ),
+            (
+                "resolutions_jostled",
+                "queries.dropped_jostled",
+                "Queries dropped because a newer query jostled their resolution out.",
+            ),
+            (
+                "answers_discarded_late",
+                "queries.dropped_late",
+                "Answers not sent because they were ready past the discard timeout.",
+            ),
         ] {
             counter(&mut encoder, name, help, value(key))?;
         }

@@ -148,6 +148,11 @@ impl Resolve for crate::Resolver {
         if !self.config.minimal_responses || query.record_type() == RecordType::NS {
             return CachedBytes::Unknown;
         }
+        // Names of a no-cache zone are never answered from the cache: the message path knows
+        // which they are.
+        if self.no_cache_zones {
+            return CachedBytes::Unknown;
+        }
         // A root key sentinel name (RFC 8509) is judged on the message path.
         if self.config.dnssec.enabled && crate::dnssec::sentinel::may_be_sentinel_wire(query.name())
         {

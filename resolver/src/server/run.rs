@@ -142,7 +142,7 @@ async fn daemon(
     let zone_count = local_zones.zone_count() + local_answers.zone_count();
     let listen_options = ListenOptions::default();
     let handler = Arc::new(
-        ResolverHandler::new(
+        ResolverHandler::with_request_limits(
             resolver,
             Policy {
                 access: settings.access.clone(),
@@ -150,6 +150,7 @@ async fn daemon(
                 local_answers: Arc::new(local_answers),
             },
             statistics,
+            settings.resolver.requests,
         )
         .with_tcp_keepalive(listen_options.tcp_idle_timeout),
     );

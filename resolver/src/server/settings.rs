@@ -5,6 +5,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
@@ -12,6 +13,7 @@ use hickory_proto::rr::Name;
 use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, ServeExpired, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
+use crate::request_list::RequestLimits;
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::config_file::{ConfigError, ConfigFile, ConfiguredZoneEntry, Entry};
 use crate::server::default_zones::DefaultZonePolicy;
@@ -38,16 +40,18 @@ pub struct Arguments {
     pub forward: Vec<String>,
     /// Forward queries at or below NAME to these servers (repeatable; Unbound's forward-zone).
     /// A SERVER is ADDR[:PORT] or a host name (forward-host, looked up when needed); the words
-    /// `first` (iterate when every forwarder fails, forward-first) and `tcp` (TCP only,
-    /// forward-tcp-upstream) may follow
-    #[arg(long, value_name = "NAME=SERVER[,SERVER][,first][,tcp]")]
+    /// `first` (iterate when every forwarder fails, forward-first), `tcp` (TCP only,
+    /// forward-tcp-upstream) and `no-cache` (its answers never cached, every query asked again,
+    /// forward-no-cache) may follow
+    #[arg(long, value_name = "NAME=SERVER[,SERVER][,first][,tcp][,no-cache]")]
     pub forward_zone: Vec<String>,
     /// Resolve names at or below NAME from these authoritative servers, asked with RD=0, instead
     /// of the delegation the parent publishes (repeatable; Unbound's stub-zone). A SERVER is
     /// ADDR[:PORT] or a host name (stub-host); the words `prime` (ask them for the zone's NS set
     /// first and use the servers it names, stub-prime), `first` (iterate when they all fail,
-    /// stub-first) and `tcp` (TCP only, stub-tcp-upstream) may follow
-    #[arg(long, value_name = "NAME=SERVER[,SERVER][,prime][,first][,tcp]")]
+    /// stub-first), `tcp` (TCP only, stub-tcp-upstream) and `no-cache` (its answers never
+    /// cached, stub-no-cache) may follow
+    #[arg(long, value_name = "NAME=SERVER[,SERVER][,prime][,first][,tcp][,no-cache]")]
     pub stub_zone: Vec<String>,
     /// Send every upstream query over TCP (Unbound's tcp-upstream), e.g. behind a firewall that
     /// drops UDP
@@ -128,6 +132,30 @@ pub struct Arguments {
     /// TTL; the client gets the cached answer at once (Unbound's prefetch)
     #[arg(long)]
     pub prefetch: bool,
+    /// Send records with the TTL the server gave them, not the one counting down in the cache
+    /// (stale ones too); --min-ttl and --max-ttl are then not applied (Unbound's
+    /// serve-original-ttl), e.g. in front of a hidden primary. Cache expiry is unchanged
+    #[arg(long)]
+    pub serve_original_ttl: bool,
+    /// Resolutions running at once (Unbound's num-queries-per-thread, for the whole daemon).
+    /// The first half always run to their end; past the bound a new query takes the place of
+    /// the oldest of the other half if it has run longer than --jostle-timeout (its clients get
+    /// no answer), or is dropped [default: 1024]
+    #[arg(long, value_name = "N")]
+    pub max_resolutions: Option<usize>,
+    /// How long a resolution is safe from being replaced by a new query when the resolutions
+    /// are at --max-resolutions (Unbound's jostle-timeout) [default: 200]
+    #[arg(long, value_name = "MILLISECONDS")]
+    pub jostle_timeout: Option<u64>,
+    /// Drop an answer that is ready later than this after its query came: the client has given
+    /// up or asked again (Unbound's discard-timeout; Unbound's default is 1900). 0 sends every
+    /// answer [default: 0: clients get SERVFAIL at 4 s instead]
+    #[arg(long, value_name = "MILLISECONDS")]
+    pub discard_timeout: Option<u64>,
+    /// Upstream queries one client query may cost, CNAME targets and name server lookups
+    /// included; past it the answer is SERVFAIL (Unbound's max-global-quota) [default: 200]
+    #[arg(long, value_name = "N")]
+    pub max_upstream_queries: Option<u32>,
     /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
     /// do-ip6: no), for hosts without IPv6 connectivity
     #[arg(long)]
@@ -313,6 +341,10 @@ pub enum SettingsError {
         origin: Origin,
         text: String,
     },
+    /// A limit of 0 (max-resolutions, max-upstream-queries): nothing could ever be answered.
+    ZeroLimit {
+        setting: &'static str,
+    },
     /// A metrics address off loopback without metrics-public.
     MetricsNotLoopback {
         origin: Origin,
@@ -418,12 +450,13 @@ impl fmt::Display for SettingsError {
             SettingsError::TtlBounds { min_ttl, max_ttl } => write!(formatter, "min-ttl {min_ttl} is above max-ttl {max_ttl}: every TTL would be raised past the cap; lower min-ttl or raise max-ttl"),
             SettingsError::Listen { origin, text } => write!(formatter, "{origin}: invalid listen address {text:?}: expected ADDR:PORT (e.g. 127.0.0.1:53, [::1]:53)"),
             SettingsError::Forward { origin, text } => write!(formatter, "{origin}: invalid forwarder {text:?}: expected ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)"),
-            SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=SERVER[,SERVER][,first][,tcp], a SERVER being ADDR[:PORT] or a host name"),
-            SettingsError::StubZone { origin, text } => write!(formatter, "{origin}: invalid stub zone {text:?}: expected NAME=SERVER[,SERVER][,prime][,first][,tcp], a SERVER being ADDR[:PORT] or a host name"),
+            SettingsError::ForwardZone { origin, text } => write!(formatter, "{origin}: invalid forward zone {text:?}: expected NAME=SERVER[,SERVER][,first][,tcp][,no-cache], a SERVER being ADDR[:PORT] or a host name"),
+            SettingsError::StubZone { origin, text } => write!(formatter, "{origin}: invalid stub zone {text:?}: expected NAME=SERVER[,SERVER][,prime][,first][,tcp][,no-cache], a SERVER being ADDR[:PORT] or a host name"),
             SettingsError::TrustAnchor { file, error } => write!(formatter, "{}: {error}", file.display()),
             SettingsError::InsecureDomain { origin, text } => write!(formatter, "{origin}: invalid insecure domain {text:?}: expected a domain name"),
             SettingsError::DefaultZones { origin, text } => write!(formatter, "{origin}: invalid default-zones {text:?}: expected auto, all or localhost"),
             SettingsError::Local(error) => write!(formatter, "{error}"),
+            SettingsError::ZeroLimit { setting } => write!(formatter, "{setting} 0: no query could be answered; it must be at least 1"),
             SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
             SettingsError::MetricsNotLoopback { origin, address } => write!(formatter, "{origin}: metrics address {address} is not loopback: anyone who reaches it reads the resolver's counters; add --metrics-public (metrics-public: true) to allow it"),
         }
@@ -525,6 +558,7 @@ impl Settings {
                     hosts: zone.hosts,
                     first: zone.first,
                     tcp_upstream: zone.tcp_upstream,
+                    no_cache: zone.no_cache,
                 });
             }
         } else {
@@ -541,6 +575,7 @@ impl Settings {
                     hosts: zone.hosts,
                     first: zone.first,
                     tcp_upstream: zone.tcp_upstream,
+                    no_cache: zone.no_cache,
                 });
             }
         }
@@ -651,8 +686,42 @@ impl Settings {
             aggressive_nsec: arguments.aggressive_nsec
                 || (!arguments.no_aggressive_nsec
                     && file.aggressive_nsec.unwrap_or(defaults.aggressive_nsec)),
+            serve_original_ttl: arguments.serve_original_ttl
+                || file
+                    .serve_original_ttl
+                    .unwrap_or(defaults.serve_original_ttl),
+            max_upstream_queries: arguments
+                .max_upstream_queries
+                .or(file.max_upstream_queries)
+                .unwrap_or(defaults.max_upstream_queries),
+            requests: RequestLimits {
+                max_resolutions: arguments
+                    .max_resolutions
+                    .or(file.max_resolutions)
+                    .unwrap_or(defaults.requests.max_resolutions),
+                jostle_timeout: arguments
+                    .jostle_timeout
+                    .or(file.jostle_timeout)
+                    .map_or(defaults.requests.jostle_timeout, Duration::from_millis),
+                discard_timeout: arguments
+                    .discard_timeout
+                    .or(file.discard_timeout)
+                    .filter(|milliseconds| *milliseconds != 0)
+                    .map(Duration::from_millis)
+                    .or(defaults.requests.discard_timeout),
+            },
             ..defaults
         };
+        if resolver.requests.max_resolutions == 0 {
+            return Err(SettingsError::ZeroLimit {
+                setting: "max-resolutions",
+            });
+        }
+        if resolver.max_upstream_queries == 0 {
+            return Err(SettingsError::ZeroLimit {
+                setting: "max-upstream-queries",
+            });
+        }
         // Unbound accepts cache-min-ttl above cache-max-ttl and lets one silently win; a
         // contradiction is refused here, at start and on reload (which keeps the old settings).
         if resolver.min_ttl > resolver.max_ttl {
@@ -899,7 +968,7 @@ fn zone_name(text: &str) -> Option<Name> {
     Some(suffix)
 }
 
-/// `--stub-zone`/`--forward-zone` text: `NAME=SERVER[,SERVER][,prime][,first][,tcp]`, a SERVER
+/// `--stub-zone`/`--forward-zone` text: `NAME=SERVER[,SERVER][,prime][,first][,tcp][,no-cache]`, a SERVER
 /// being ADDR[:PORT] or a host name with a dot in it. At least one server.
 fn configured_zone_flag(text: &str) -> Option<StubZone> {
     let (name, items) = text.split_once('=')?;
@@ -912,6 +981,7 @@ fn configured_zone_flag(text: &str) -> Option<StubZone> {
             "prime" => zone.prime = true,
             "first" => zone.first = true,
             "tcp" => zone.tcp_upstream = true,
+            "no-cache" => zone.no_cache = true,
             _ => match parse_server(item) {
                 Some(address) => zone.addresses.push(address),
                 None if item.contains('.') => zone.hosts.push(zone_name(item)?),
@@ -942,6 +1012,7 @@ fn configured_zone_entry(entry: &ConfiguredZoneEntry, stub: bool) -> Option<Stub
         prime: entry.prime.unwrap_or(false),
         first: entry.first.unwrap_or(false),
         tcp_upstream: entry.tcp_upstream.unwrap_or(false),
+        no_cache: entry.no_cache.unwrap_or(false),
     };
     (!zone.addresses.is_empty() || !zone.hosts.is_empty()).then_some(zone)
 }
@@ -1179,6 +1250,52 @@ mod tests {
         };
         assert!(!file.resolver.minimal_responses);
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn request_list_budget_and_original_ttl_come_from_flags_over_the_file() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert_eq!(default.resolver.requests, RequestLimits::default());
+        assert_eq!(default.resolver.requests.discard_timeout, None);
+        assert!(!default.resolver.serve_original_ttl);
+        let path = write_config(
+            "request-list",
+            "max-resolutions: 10\njostle-timeout: 50\ndiscard-timeout: 1900\n\
+             max-upstream-queries: 20\nserve-original-ttl: true\n\
+             forward-zones:\n  - name: corp.example.\n    addresses: [10.0.0.53]\n    no-cache: true\n",
+        );
+        let Ok(file) = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            max_resolutions: Some(20),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        let requests = file.resolver.requests;
+        assert_eq!(requests.max_resolutions, 20, "the flag wins");
+        assert_eq!(requests.jostle_timeout, Duration::from_millis(50));
+        assert_eq!(requests.discard_timeout, Some(Duration::from_millis(1900)));
+        assert_eq!(file.resolver.max_upstream_queries, 20);
+        assert!(file.resolver.serve_original_ttl);
+        assert!(file.resolver.forward_zones[0].no_cache);
+        let _ = std::fs::remove_file(path);
+        let flag = Settings::load(&Arguments {
+            forward_zone: vec!["corp.example.=10.0.0.53,no-cache".to_string()],
+            discard_timeout: Some(0),
+            ..Arguments::default()
+        });
+        let Ok(flag) = flag else {
+            panic!("settings failed")
+        };
+        assert!(flag.resolver.forward_zones[0].no_cache);
+        assert_eq!(flag.resolver.requests.discard_timeout, None, "0 is off");
+        let zero = Settings::load(&Arguments {
+            max_resolutions: Some(0),
+            ..Arguments::default()
+        });
+        assert!(matches!(zero, Err(SettingsError::ZeroLimit { .. })));
     }
 
     #[test]

@@ -199,6 +199,12 @@ pub struct Statistics {
     pub resolutions: AtomicU64,
     pub joined_in_flight: AtomicU64,
     pub dropped_overloaded: AtomicU64,
+    /// Queries whose resolution a newer query jostled out (Unbound's
+    /// `requestlist.overwritten`): never answered.
+    pub dropped_jostled: AtomicU64,
+    /// Answers ready past the discard timeout, not sent (Unbound's
+    /// `num.queries_discard_timeout`).
+    pub dropped_late: AtomicU64,
     pub truncated: AtomicU64,
     pub rcode_noerror: AtomicU64,
     pub rcode_nxdomain: AtomicU64,
@@ -237,6 +243,8 @@ impl Default for Statistics {
             resolutions: AtomicU64::new(0),
             joined_in_flight: AtomicU64::new(0),
             dropped_overloaded: AtomicU64::new(0),
+            dropped_jostled: AtomicU64::new(0),
+            dropped_late: AtomicU64::new(0),
             truncated: AtomicU64::new(0),
             rcode_noerror: AtomicU64::new(0),
             rcode_nxdomain: AtomicU64::new(0),
@@ -344,6 +352,8 @@ impl Statistics {
             ("queries.notimp", &self.not_implemented),
             ("queries.local_zone", &self.local_zone_answers),
             ("queries.dropped_overloaded", &self.dropped_overloaded),
+            ("queries.dropped_jostled", &self.dropped_jostled),
+            ("queries.dropped_late", &self.dropped_late),
             ("resolutions.started", &self.resolutions),
             ("resolutions.joined_in_flight", &self.joined_in_flight),
             ("upstream.queries", &self.upstream_queries),

@@ -12,6 +12,7 @@ mod lab;
 mod listener;
 mod local_zones;
 mod outages;
+mod request_limits;
 mod resolver_features;
 mod resolver_hostile;
 mod resolver_soak;

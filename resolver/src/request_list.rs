@@ -33,7 +33,8 @@ impl RequestLimits {
     /// Whether an answer ready `elapsed` after its query arrived is still sent
     /// (Unbound `mesh_query_done`: dropped when strictly older than `discard-timeout`).
     pub fn still_wanted(&self, elapsed: Duration) -> bool {
-        self.discard_timeout.is_none_or(|timeout| elapsed <= timeout)
+        self.discard_timeout
+            .is_none_or(|timeout| elapsed <= timeout)
     }
 }
 

@@ -279,7 +279,9 @@ impl Resolver {
             .filter(|zone| zone.suffix.zone_of(name))
             .max_by_key(|zone| zone.suffix.num_labels());
         match (forward, stub) {
-            (Some(forward), Some(stub)) if forward.suffix.num_labels() > stub.suffix.num_labels() => {
+            (Some(forward), Some(stub))
+                if forward.suffix.num_labels() > stub.suffix.num_labels() =>
+            {
                 forward.no_cache
             }
             (_, Some(stub)) => stub.no_cache,

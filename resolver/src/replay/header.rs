@@ -18,6 +18,11 @@ use crate::server::local_zone_table::{unquote as unquote_value, ConfigLine, Loca
 /// The root server name used when the scenario's priming answer does not name the stub address.
 pub const DEFAULT_ROOT_NAME: &str = "K.ROOT-SERVERS.NET.";
 
+/// Unbound's `discard-timeout` default (1.19 on): testbound runs every unbound.conf header with
+/// it, so a header that does not set the key gets it here (a Deckard header, written for Knot
+/// Resolver, has none: answers are never discarded there).
+pub const UNBOUND_DISCARD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_900);
+
 /// What the runner needs from a header.
 #[derive(Clone, Debug)]
 pub struct ReplayConfig {
@@ -88,6 +93,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         ..Zone::default()
     };
     let (mut anchored, mut validator_module) = (false, true);
+    let mut discard_timeout_given = false;
     for option in &scenario.options {
         let bad = || {
             (
@@ -230,12 +236,15 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     unquoted(&option.value).parse().map_err(|_| bad())?
             }
             "jostle-timeout" => {
-                config.resolver.requests.jostle_timeout = milliseconds(&option.value).ok_or_else(bad)?
+                config.resolver.requests.jostle_timeout =
+                    milliseconds(&option.value).ok_or_else(bad)?
             }
             // 0 turns it off, as in Unbound.
             "discard-timeout" => {
-                config.resolver.requests.discard_timeout = Some(milliseconds(&option.value).ok_or_else(bad)?)
-                    .filter(|timeout| !timeout.is_zero())
+                discard_timeout_given = true;
+                config.resolver.requests.discard_timeout =
+                    Some(milliseconds(&option.value).ok_or_else(bad)?)
+                        .filter(|timeout| !timeout.is_zero())
             }
             "serve-original-ttl" => config.resolver.serve_original_ttl = on()?,
             // Without a trust anchor the validator module changes nothing; other modules do.
@@ -467,6 +476,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         .all(|option| option.clause.is_empty())
     {
         config.resolver.minimised_query_type = MinimisedQueryType::Ns;
+    } else if !discard_timeout_given {
+        config.resolver.requests.discard_timeout = Some(UNBOUND_DISCARD_TIMEOUT);
     }
     Ok(config)
 }
@@ -722,10 +733,13 @@ mod tests {
         .unwrap();
         let requests = config.resolver.requests;
         assert_eq!(requests.max_resolutions, 2);
-        assert_eq!(requests.jostle_timeout, std::time::Duration::from_millis(300));
+        assert_eq!(
+            requests.jostle_timeout,
+            std::time::Duration::from_millis(300)
+        );
         assert_eq!(
             requests.discard_timeout,
-            Some(std::time::Duration::from_secs(86_400))
+            Some(std::time::Duration::from_millis(86_400))
         );
         assert_eq!(config.resolver.max_upstream_queries, 10);
         assert!(config.resolver.serve_original_ttl);
@@ -734,6 +748,12 @@ mod tests {
         // 0 turns the discard timeout off, as in Unbound.
         let off = config_of("discard-timeout: 0\n").unwrap();
         assert_eq!(off.resolver.requests.discard_timeout, None);
+        // An unbound.conf header without the key runs with Unbound's default, as in testbound.
+        let unbound = config_of("server:\n\tverbosity: 1\n").unwrap();
+        assert_eq!(
+            unbound.resolver.requests.discard_timeout,
+            Some(UNBOUND_DISCARD_TIMEOUT)
+        );
         let refused = config_of("access-control: 10.0.0.0/8 refuse\n").unwrap();
         assert_eq!(refused.unsupported, ["access-control: refuse"]);
     }

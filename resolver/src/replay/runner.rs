@@ -323,7 +323,9 @@ async fn replay_steps(
                     // With every place of the request list taken, a cache hit is still
                     // answered (the daemon answers from the cache before the list; Unbound's
                     // worker before its mesh).
-                    LocalOutcome::Resolve if in_flight.full() && request.metadata.recursion_desired => {
+                    LocalOutcome::Resolve
+                        if in_flight.full() && request.metadata.recursion_desired =>
+                    {
                         if let Some(mut response) = resolver.resolve_from_cache(&request) {
                             local.finish(&request, &mut response, true);
                             in_flight.answers.push(Answer {
@@ -333,11 +335,25 @@ async fn replay_steps(
                                 checked: false,
                             });
                         } else {
-                            start_resolution(&mut in_flight, &resolver, local, request, query_step, clock.now());
+                            start_resolution(
+                                &mut in_flight,
+                                &resolver,
+                                local,
+                                request,
+                                query_step,
+                                clock.now(),
+                            );
                         }
                     }
                     LocalOutcome::Resolve => {
-                        start_resolution(&mut in_flight, &resolver, local, request, query_step, clock.now());
+                        start_resolution(
+                            &mut in_flight,
+                            &resolver,
+                            local,
+                            request,
+                            query_step,
+                            clock.now(),
+                        );
                     }
                 }
                 in_flight.settle(step.id, clock.now()).await?;
@@ -643,7 +659,7 @@ mod tests {
     fn a_header_key_without_equivalent_makes_the_scenario_unsupported_not_run() {
         let mut unsupported = scenario(QUERY);
         unsupported.options.push(HeaderOption {
-            key: "serve-original-ttl".to_owned(),
+            key: "do-nat64".to_owned(),
             value: "yes".to_owned(),
             line: 2,
             clause: "server".to_owned(),
@@ -652,11 +668,11 @@ mod tests {
         let report = run_scenario(unsupported, Path::new("runner_test.rpl"));
         assert_eq!(
             report.unsupported(),
-            Some(&["serve-original-ttl: yes".to_owned()][..])
+            Some(&["do-nat64: yes".to_owned()][..])
         );
         assert_eq!(
             report.to_string(),
-            "FAIL runner_test: unsupported: serve-original-ttl: yes"
+            "FAIL runner_test: unsupported: do-nat64: yes"
         );
     }
 

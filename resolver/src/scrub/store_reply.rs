@@ -90,7 +90,12 @@ impl Resolver {
         records
     }
 
+    /// The records with the operator's TTL bounds applied; with `serve-original-ttl` as the
+    /// server gave them (Unbound ignores cache-min-ttl and cache-max-ttl then).
     pub(crate) fn clamped(&self, mut records: Vec<Record>) -> Vec<Record> {
+        if self.config.serve_original_ttl {
+            return records;
+        }
         let max = self.config.max_ttl.max(self.config.min_ttl);
         for record in &mut records {
             record.ttl = record.ttl.clamp(self.config.min_ttl, max);

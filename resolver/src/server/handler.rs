@@ -13,9 +13,9 @@ use hickory_proto::op::ResponseCode;
 
 use authority::listen::{Handler, Protocol, RequestContext};
 
+use crate::request_list::RequestLimits;
 use crate::server::access::AccessList;
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
-use crate::request_list::RequestLimits;
 use crate::server::limits::CLIENT_ANSWER_DEADLINE;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zones::{LocalZones, NoLocalZones};

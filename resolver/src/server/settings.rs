@@ -51,7 +51,10 @@ pub struct Arguments {
     /// first and use the servers it names, stub-prime), `first` (iterate when they all fail,
     /// stub-first), `tcp` (TCP only, stub-tcp-upstream) and `no-cache` (its answers never
     /// cached, stub-no-cache) may follow
-    #[arg(long, value_name = "NAME=SERVER[,SERVER][,prime][,first][,tcp][,no-cache]")]
+    #[arg(
+        long,
+        value_name = "NAME=SERVER[,SERVER][,prime][,first][,tcp][,no-cache]"
+    )]
     pub stub_zone: Vec<String>,
     /// Send every upstream query over TCP (Unbound's tcp-upstream), e.g. behind a firewall that
     /// drops UDP

@@ -91,7 +91,10 @@ fn a_new_query_jostles_out_an_old_resolution_when_every_place_is_taken() {
     assert_eq!(resolver.statistic("queries.dropped_jostled"), 1);
     // The jostled client hears nothing (as from Unbound); the first gets its SERVFAIL.
     let jostled = jostled.join().unwrap_or_else(|_| panic!("client thread"));
-    assert!(jostled.is_none(), "the jostled query was answered: {jostled:?}");
+    assert!(
+        jostled.is_none(),
+        "the jostled query was answered: {jostled:?}"
+    );
     let forever = forever.join().unwrap_or_else(|_| panic!("client thread"));
     let forever = forever.unwrap_or_else(|| panic!("no answer\n{}", resolver.output()));
     assert_eq!(forever.metadata.response_code, ResponseCode::ServFail);
@@ -182,7 +185,10 @@ fn a_no_cache_forward_zone_is_asked_again_for_every_query() {
         &lab,
         test,
         0,
-        &["--forward-zone", &format!("example.test.={server},no-cache")],
+        &[
+            "--forward-zone",
+            &format!("example.test.={server},no-cache"),
+        ],
     );
     let cached = start(
         &lab,

@@ -1,6 +1,5 @@
-//! The request list: how many client resolutions run at once, and which one gives way when it is
-//! full (Unbound's mesh: `num-queries-per-thread`, its forever and jostle lists, `jostle-timeout`).
-//! Bookkeeping only, on times the caller reads from its clock: it never runs, cancels or answers.
+//! The request list (Unbound's mesh limits): how many client resolutions run at once, which gives
+//! way when it is full. Bookkeeping on the caller's clock only: it never runs, stops or answers.
 //!
 //! ```text
 //! admit ─ room ─────────────▶ forever list (first half, rounded up: runs to its end)

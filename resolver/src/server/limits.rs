@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-/// Resolutions running at once. Unbound's `num-queries-per-thread` defaults to 1024 (4096 with
-/// libevent); past it Unbound drops new queries, and so do we: a client retries, while a SERVFAIL
-/// would be cached by stub resolvers and poison the answer for a while.
+/// Resolutions running at once, the default of `--max-resolutions`. Unbound's
+/// `num-queries-per-thread` defaults to 1024 (4096 with libevent); past it Unbound jostles an old
+/// query out or drops the new one, and so do we (`request_list.rs`): a client retries, while a
+/// SERVFAIL would be cached by stub resolvers and poison the answer for a while.
 pub const MAX_CONCURRENT_RESOLUTIONS: usize = 1024;
 
 /// The EDNS payload we accept and advertise: the DNS Flag Day 2020 value, also Unbound's

@@ -1,6 +1,5 @@
-//! The resolver's request list and per-query knobs as a client sees them against the lab:
-//! jostling and dropping at --max-resolutions, --discard-timeout, --max-upstream-queries,
-//! forward-zone no-cache, --serve-original-ttl.
+//! The resolver's request list and per-query knobs as a client sees them against the lab: jostling
+//! at --max-resolutions, --discard-timeout, --max-upstream-queries, no-cache, --serve-original-ttl.
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::thread;

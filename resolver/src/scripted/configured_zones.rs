@@ -1,5 +1,5 @@
 //! Walks that start at configured servers: stub zones (`stub-addr`, `stub-host`, `stub-prime`,
-//! `stub-first`) and forward zones (`forward-first`, `forward-tcp-upstream`, `forward-host`).
+//! `stub-first`) and forward zones (`forward-first`, `forward-tcp-upstream`, `forward-host`, `forward-no-cache`).
 
 use std::net::Ipv4Addr;
 
@@ -314,4 +314,52 @@ async fn forward_host_is_looked_up_when_the_addresses_fail() {
             .unwrap()
     };
     assert!(position("ns.example.net.") < position("www.example.com."));
+}
+
+/// Unbound `forward-no-cache`: the forwarder is asked again for every query of the zone, while
+/// a stub zone below it (the closer configured zone, not no-cache) is cached as usual.
+#[tokio::test]
+async fn a_no_cache_forward_zone_is_asked_every_time_and_a_stub_below_it_is_cached() {
+    let mut network = internet();
+    network.on(
+        FORWARDER,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.61")]),
+    );
+    network.on(
+        STUB,
+        "www.sub.example.com.",
+        RecordType::A,
+        answer(vec![a("www.sub.example.com.", "192.0.2.56")]),
+    );
+    let setup = setup(
+        network,
+        ResolverConfig {
+            forward_zones: vec![ForwardZone {
+                no_cache: true,
+                ..forward("example.com.", FORWARDER)
+            }],
+            stub_zones: vec![stub("sub.example.com.", STUB)],
+            ..config()
+        },
+    );
+    for _ in 0..2 {
+        let forwarded = setup
+            .resolver
+            .resolve(&client_query("www.example.com.", RecordType::A))
+            .await;
+        assert_eq!(addresses(&forwarded), vec![Ipv4Addr::new(192, 0, 2, 61)]);
+        let stubbed = setup
+            .resolver
+            .resolve(&client_query("www.sub.example.com.", RecordType::A))
+            .await;
+        assert_eq!(addresses(&stubbed), vec![Ipv4Addr::new(192, 0, 2, 56)]);
+    }
+    assert_eq!(setup.network.sent_to(FORWARDER), 2);
+    assert_eq!(setup.network.sent_to(STUB), 1);
+    let cached = setup
+        .resolver
+        .resolve_from_cache(&client_query("www.example.com.", RecordType::A));
+    assert!(cached.is_none(), "a no-cache name came from the cache");
 }

@@ -1,5 +1,5 @@
 //! Walks that start at configured servers: stub zones (`stub-addr`, `stub-host`, `stub-prime`,
-//! `stub-first`) and forward zones (`forward-first`, `forward-tcp-upstream`, `forward-host`, `forward-no-cache`).
+//! `stub-first`), forward zones (`forward-first`, `-tcp-upstream`, `-host`, `-no-cache`).
 
 use std::net::Ipv4Addr;
 

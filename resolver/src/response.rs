@@ -85,6 +85,23 @@ pub fn refused_not_authoritative(request: &Message) -> Message {
     response
 }
 
+/// RFC 8914 §4.19: EDE 18 "Prohibited", for a client the access list refuses.
+const EXTENDED_ERROR_PROHIBITED: u16 = 18;
+
+/// REFUSED for a client `access-control` refuses (Unbound `deny_refuse`): the question echoed,
+/// RA clear (nothing is offered), EDE 18 "Prohibited" when the client speaks EDNS.
+pub fn refused_prohibited(request: &Message) -> Message {
+    let mut response = response_skeleton(request, ResponseCode::Refused);
+    response.metadata.recursion_available = false;
+    if let Some(edns) = response.edns.as_mut() {
+        edns.options_mut().insert(EdnsOption::Unknown(
+            EDNS_OPTION_EXTENDED_ERROR,
+            EXTENDED_ERROR_PROHIBITED.to_be_bytes().to_vec(),
+        ));
+    }
+    response
+}
+
 /// The client's response (RFC 4035 §3.2, RFC 6840 §5.7-5.8): bogus data only with CD, else
 /// SERVFAIL with an Extended DNS Error; AD only when every RRset is secure and the client set
 /// DO or AD; RRSIGs and NSEC/NSEC3 proofs only with DO.

@@ -12,6 +12,7 @@ use crate::replay::ignored_options::ignored_reason;
 use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
 use crate::replay::record_text::parse_name;
 use crate::replay::scenario::{HeaderOption, Scenario};
+use crate::server::access_settings::AccessSettings;
 use crate::server::local_answers::{LocalAnswers, LocalSettings};
 use crate::server::local_zone_table::{unquote as unquote_value, ConfigLine, LocalZoneType};
 
@@ -43,6 +44,8 @@ pub struct ReplayConfig {
     /// `allow_snoop`): Unbound's default ACL (localhost `allow`) refuses it with EDE 20; Deckard's
     /// kresd answers it.
     pub may_snoop: bool,
+    /// `access-control` and its tag lines, applied over Unbound's default (loopback `allow`).
+    pub access: AccessSettings,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -77,6 +80,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             ..LocalSettings::default()
         },
         may_snoop: false,
+        access: AccessSettings::default(),
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -253,13 +257,19 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 "validator iterator" => {}
                 _ => unsupported(true),
             },
-            // The replayed client (localhost) may snoop: the daemon's `--allow-snoop`. `allow`
-            // grants what every replayed client already has (the daemon's `--allow`).
-            "access-control" => match unquoted(&option.value).split_whitespace().last() {
-                Some("allow_snoop") => config.may_snoop = true,
-                Some("allow") => {}
-                _ => unsupported(true),
-            },
+            // The daemon's --access-control and its tag lines (`server::access_settings`).
+            "access-control" => {
+                if option.value.ends_with(" allow_cookie") {
+                    unsupported(true);
+                }
+                config.access.rules.push(config_line(option))
+            }
+            "access-control-tag" => config.access.tags.push(config_line(option)),
+            "access-control-tag-action" => config.access.tag_actions.push(config_line(option)),
+            "access-control-tag-data" => config.access.tag_data.push(config_line(option)),
+            "define-tag" => config.local.define_tags.push(config_line(option)),
+            "local-zone-tag" => config.local.zone_tags.push(config_line(option)),
+            "local-zone-override" => config.local.zone_overrides.push(config_line(option)),
             // Deckard's kresd template: `policy=` rules with an Unbound local-zone equivalent.
             "feature-list" => match crate::replay::knot_policy::deny_zones(&option.value) {
                 Some(zones) => config.local.zones.extend(
@@ -480,6 +490,11 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         config.resolver.requests.discard_timeout = Some(UNBOUND_DISCARD_TIMEOUT);
     }
     Ok(config)
+}
+
+/// A header line as a config line that names its scenario line in errors.
+fn config_line(option: &HeaderOption) -> ConfigLine {
+    ConfigLine::new(option.value.clone(), format!("line {}", option.line))
 }
 
 /// `on`/`off`, `yes`/`no`, `true`/`false`, as Unbound's config parser accepts.

@@ -148,13 +148,26 @@ enum Token {
     Value(String),
 }
 
-/// Splits a line into `key:` and value words; quoted values may hold spaces, `#` and `:`.
+/// Splits a line into `key:` and value words; quoted values ("" or '') may hold spaces, `#`
+/// and `:`.
 fn tokens(text: &str) -> Result<Vec<Token>, ParseErrorKind> {
     let mut out = Vec::new();
     let mut rest = text.trim_start();
     while !rest.is_empty() {
         if let Some(quoted) = rest.strip_prefix('"') {
             let Some(end) = quoted.find('"') else {
+                return Err(ParseErrorKind::Unexpected(format!(
+                    "unterminated quote in `{text}`"
+                )));
+            };
+            out.push(Token::Value(quoted[..end].to_owned()));
+            rest = quoted[end + 1..].trim_start();
+            continue;
+        }
+        // unbound.conf's single quotes: the text inside, double quotes and all
+        // (`local-data: 'example. TXT "a b"'`).
+        if let Some(quoted) = rest.strip_prefix('\'') {
+            let Some(end) = quoted.find('\'') else {
                 return Err(ParseErrorKind::Unexpected(format!(
                     "unterminated quote in `{text}`"
                 )));

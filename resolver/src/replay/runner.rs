@@ -2,6 +2,7 @@
 //! step by step, on its own thread so that a panic or a hang fails that scenario and nothing else.
 //! A query stays in flight while later steps run (replay.h): its REPLY, TIME_PASSES, CHECK_ANSWER.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -23,8 +24,12 @@ use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
-use crate::response::refused_not_authoritative;
+use crate::response::{refused_not_authoritative, refused_prohibited};
+use crate::server::access::{AccessAction, AccessList};
+use crate::server::access_settings::apply as apply_access;
+use crate::server::client_tags::TagNames;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
+use crate::server::local_zone_client::ClientView;
 use crate::server::message::{
     echoed_error, parse_request, refused_question_type, rejection_response, RequestHeader,
 };
@@ -214,20 +219,46 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
             )
         }
     };
+    // Unbound's default access list (loopback allowed) with the scenario's lines over it.
+    let names = TagNames::define(config.local.define_tags.iter().map(|line| line.text.as_str()));
+    let access = match names.map_err(|error| error.to_string()).and_then(|names| {
+        apply_access(AccessList::loopback_only(), &config.access, &names)
+            .map_err(|error| error.to_string())
+    }) {
+        Ok(access) => access,
+        Err(error) => {
+            return (
+                Err(Failure::Unsupported(vec![format!(
+                    "access settings: {error}"
+                )])),
+                Vec::new(),
+            )
+        }
+    };
     let result = runtime.block_on(replay_steps(
         &scenario,
         config.resolver,
-        config.may_snoop,
+        Client {
+            may_snoop: config.may_snoop,
+            access: &access,
+        },
         &local,
         &transport,
     ));
     (result, transport.log())
 }
 
+/// The daemon's client policy, as the replayed clients meet it.
+struct Client<'a> {
+    /// Every client may snoop (Deckard's kresd answers RD=0).
+    may_snoop: bool,
+    access: &'a AccessList,
+}
+
 async fn replay_steps(
     scenario: &Scenario,
     config: ResolverConfig,
-    may_snoop: bool,
+    client_policy: Client<'_>,
     local: &LocalAnswers,
     transport: &Arc<ScriptedTransport>,
 ) -> Result<(), Failure> {
@@ -274,7 +305,7 @@ async fn replay_steps(
                     },
                     Err(rejection) => Err(rejection_response(&rejection)),
                 };
-                let request = match refusal {
+                let mut request = match refusal {
                     Ok(request) => request,
                     Err(response) => {
                         if let Some(response) = response {
@@ -298,8 +329,36 @@ async fn replay_steps(
                 // response rules (private addresses, round-robin, NSID) to every answer.
                 let id = request.metadata.id;
                 let query_step = step.id;
-                match local.answer(&request) {
+                // The daemon's access control (testbound's clients are 127.0.0.1 by default).
+                let address = step.address.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+                let rule = client_policy.access.rule_for(address);
+                let action = rule.map_or(AccessAction::Refuse, |rule| rule.action);
+                let refused = |request: &Message| -> Result<Answer, Failure> {
+                    let mut response = refused_prohibited(request);
+                    local.finish(request, &mut response, false);
+                    Ok(Answer {
+                        id,
+                        step: query_step,
+                        message: as_received(&response, query_step)?,
+                        checked: false,
+                    })
+                };
+                match action {
+                    AccessAction::Deny => continue,
+                    AccessAction::Refuse => {
+                        in_flight.answers.push(refused(&request)?);
+                        continue;
+                    }
+                    AccessAction::AllowSetRd => request.metadata.recursion_desired = true,
+                    _ => {}
+                }
+                let may_snoop = client_policy.may_snoop || action == AccessAction::AllowSnoop;
+                match local.answer_for(&request, &ClientView::of(address, rule)) {
                     LocalOutcome::Drop => continue,
+                    LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => continue,
+                    LocalOutcome::Resolve if action == AccessAction::RefuseNonLocal => {
+                        in_flight.answers.push(refused(&request)?);
+                    }
                     LocalOutcome::Answer(mut response) => {
                         local.finish(&request, &mut response, false);
                         in_flight.answers.push(Answer {

@@ -1,9 +1,15 @@
-//! Who may query us: a list of CIDR prefixes checked before any other work (RFC 5358: a resolver
-//! must not be open by default). It never reads packets; it only answers "is this address allowed".
+//! Who may query us and how (Unbound's `access-control` actions and client tags): CIDR rules
+//! checked before any other work (RFC 5358: a resolver must not be open by default). It never
+//! reads packets; it only answers "what does this address get".
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
+
+use hickory_proto::rr::Record;
+
+use crate::server::client_tags::TagSet;
+use crate::server::local_zone_table::LocalZoneType;
 
 /// One address prefix, `ADDRESS/LENGTH` or a bare address (a host prefix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +46,10 @@ impl Cidr {
             network,
             prefix_length,
         })
+    }
+
+    pub fn prefix_length(&self) -> u8 {
+        self.prefix_length
     }
 
     pub fn contains(&self, address: IpAddr) -> bool {
@@ -100,21 +110,98 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The allowed client prefixes, and those also allowed to snoop the cache.
+/// What `access-control` does with a client (Unbound `daemon/acl_list.c`, `man unbound.conf`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessAction {
+    /// Recursion for RD=1; RD=0 is refused (local zones still answer).
+    Allow,
+    /// As allow, and RD=0 reads the cache (cache snooping).
+    AllowSnoop,
+    /// As allow, with RD=0 queries treated as RD=1.
+    AllowSetRd,
+    /// As allow over TCP; over UDP only with a valid DNS cookie (RFC 7873, RFC 9018).
+    AllowCookie,
+    /// No answer at all.
+    Deny,
+    /// REFUSED, with EDE 18 "Prohibited" (RFC 8914) to a client that speaks EDNS.
+    Refuse,
+    /// Local zones answer; anything else is dropped.
+    DenyNonLocal,
+    /// Local zones answer; anything else is refused.
+    RefuseNonLocal,
+}
+
+impl AccessAction {
+    pub fn parse(text: &str) -> Option<AccessAction> {
+        Some(match text {
+            "allow" => AccessAction::Allow,
+            "allow_snoop" => AccessAction::AllowSnoop,
+            "allow_setrd" => AccessAction::AllowSetRd,
+            "allow_cookie" => AccessAction::AllowCookie,
+            "deny" => AccessAction::Deny,
+            "refuse" => AccessAction::Refuse,
+            "deny_non_local" => AccessAction::DenyNonLocal,
+            "refuse_non_local" => AccessAction::RefuseNonLocal,
+            _ => return None,
+        })
+    }
+
+    /// Whether the client is served at all (local zones at least).
+    pub fn serves(self) -> bool {
+        !matches!(self, AccessAction::Deny | AccessAction::Refuse)
+    }
+
+    /// Whether anything past the local zones (recursion, the cache) is served.
+    pub fn resolves(self) -> bool {
+        self.serves()
+            && !matches!(
+                self,
+                AccessAction::DenyNonLocal | AccessAction::RefuseNonLocal
+            )
+    }
+}
+
+/// One `access-control` netblock: its action and the client tags it carries
+/// (`access-control-tag`, `-tag-action`, `-tag-data`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRule {
+    pub cidr: Cidr,
+    pub action: AccessAction,
+    pub tags: TagSet,
+    /// Per tag, the local-zone type that replaces a tagged zone's own for this client.
+    pub tag_actions: Vec<(usize, LocalZoneType)>,
+    /// Per tag, RRsets (one type each) a tagged redirect zone answers this client with; the
+    /// owner is replaced by the question's name.
+    pub tag_data: Vec<(usize, Vec<Record>)>,
+}
+
+impl AccessRule {
+    pub fn new(cidr: Cidr, action: AccessAction) -> AccessRule {
+        AccessRule {
+            cidr,
+            action,
+            tags: TagSet::default(),
+            tag_actions: Vec::new(),
+            tag_data: Vec::new(),
+        }
+    }
+}
+
+/// The access-control rules; the most specific netblock holding the client decides (Unbound's
+/// address tree). A client no rule holds is refused, as with Unbound's `0.0.0.0/0 refuse`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessList {
-    allowed: Vec<Cidr>,
-    /// Clients that may send RD=0 and get cache-only answers (Unbound's `allow_snoop`); they may
-    /// query at all too. Everyone else gets REFUSED for RD=0.
-    snoopers: Vec<Cidr>,
+    rules: Vec<AccessRule>,
 }
 
 impl AccessList {
     /// Loopback only (127.0.0.0/8 and ::1): Unbound's default `access-control`.
     pub fn loopback_only() -> AccessList {
         AccessList {
-            allowed: loopback(),
-            snoopers: Vec::new(),
+            rules: loopback()
+                .into_iter()
+                .map(|cidr| AccessRule::new(cidr, AccessAction::Allow))
+                .collect(),
         }
     }
 
@@ -126,7 +213,8 @@ impl AccessList {
         if extra.is_empty() {
             return AccessList::loopback_only();
         }
-        let mut allowed = vec![
+        let mut list = AccessList { rules: Vec::new() };
+        let host = [
             Cidr {
                 network: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 prefix_length: 32,
@@ -136,34 +224,74 @@ impl AccessList {
                 prefix_length: 128,
             },
         ];
-        for cidr in extra {
-            if !allowed.contains(&cidr) {
-                allowed.push(cidr);
-            }
+        for cidr in host.into_iter().chain(extra) {
+            list.set_action(cidr, AccessAction::Allow);
         }
-        AccessList {
-            allowed,
-            snoopers: Vec::new(),
-        }
+        list
     }
 
     /// The same list, with `snoopers` allowed to query and to snoop the cache with RD=0.
     pub fn with_snoopers(mut self, snoopers: impl IntoIterator<Item = Cidr>) -> AccessList {
-        self.snoopers = snoopers.into_iter().collect();
+        for cidr in snoopers {
+            self.set_action(cidr, AccessAction::AllowSnoop);
+        }
         self
     }
 
+    /// `access-control: CIDR ACTION`: the netblock's action, set or replaced (a later line for
+    /// the same netblock wins, keeping its tags).
+    pub fn set_action(&mut self, cidr: Cidr, action: AccessAction) {
+        self.rule_mut(cidr, action).action = action;
+    }
+
+    /// The rule of exactly `cidr`, made with `action` if there is none (Unbound
+    /// `acl_find_or_create`: a netblock named only by a tag line is `allow`).
+    pub fn rule_mut(&mut self, cidr: Cidr, action: AccessAction) -> &mut AccessRule {
+        let index = match self.rules.iter().position(|rule| rule.cidr == cidr) {
+            Some(index) => index,
+            None => {
+                self.rules.push(AccessRule::new(cidr, action));
+                self.rules.len() - 1
+            }
+        };
+        &mut self.rules[index]
+    }
+
+    /// The most specific rule holding `client`, if any.
+    pub fn rule_for(&self, client: IpAddr) -> Option<&AccessRule> {
+        self.rules
+            .iter()
+            .filter(|rule| rule.cidr.contains(client))
+            .max_by_key(|rule| rule.cidr.prefix_length)
+    }
+
+    /// What to do with `client`: its rule's action, or refuse.
+    pub fn action(&self, client: IpAddr) -> AccessAction {
+        self.rule_for(client)
+            .map_or(AccessAction::Refuse, |rule| rule.action)
+    }
+
     pub fn allows(&self, client: IpAddr) -> bool {
-        self.allowed.iter().any(|cidr| cidr.contains(client)) || self.may_snoop(client)
+        self.action(client).serves()
     }
 
     /// Whether the client may send RD=0 queries (answered from the cache only).
     pub fn may_snoop(&self, client: IpAddr) -> bool {
-        self.snoopers.iter().any(|cidr| cidr.contains(client))
+        self.action(client) == AccessAction::AllowSnoop
     }
 
-    pub fn entries(&self) -> &[Cidr] {
-        &self.allowed
+    /// The prefixes whose clients are served (the ready line, the reload reply).
+    pub fn entries(&self) -> Vec<Cidr> {
+        self.rules
+            .iter()
+            .filter(|rule| rule.action.serves())
+            .map(|rule| rule.cidr)
+            .collect()
+    }
+
+    /// Whether any client carries tags (the wire fast path then leaves tagged zones alone).
+    pub fn has_tags(&self) -> bool {
+        self.rules.iter().any(|rule| !rule.tags.is_empty())
     }
 }
 

@@ -44,6 +44,27 @@ pub struct ConfigFile {
     pub allow: Vec<Entry>,
     #[serde(default)]
     pub allow_snoop: Vec<Entry>,
+    /// Unbound's `access-control: CIDR ACTION`, one string each.
+    #[serde(default)]
+    pub access_control: Vec<Entry>,
+    /// Unbound's `define-tag: "NAME [NAME...]"`.
+    #[serde(default)]
+    pub define_tag: Vec<Entry>,
+    /// Unbound's `access-control-tag: CIDR "TAGS"`.
+    #[serde(default)]
+    pub access_control_tag: Vec<Entry>,
+    /// Unbound's `access-control-tag-action: CIDR TAG TYPE`.
+    #[serde(default)]
+    pub access_control_tag_action: Vec<Entry>,
+    /// Unbound's `access-control-tag-data: CIDR TAG "RR"`.
+    #[serde(default)]
+    pub access_control_tag_data: Vec<Entry>,
+    /// Unbound's `local-zone-tag: ZONE "TAGS"`.
+    #[serde(default)]
+    pub local_zone_tag: Vec<Entry>,
+    /// Unbound's `local-zone-override: ZONE CIDR TYPE`.
+    #[serde(default)]
+    pub local_zone_override: Vec<Entry>,
     pub root_hints: Option<PathBuf>,
     #[serde(default)]
     pub forward: Vec<Entry>,
@@ -215,6 +236,13 @@ impl ConfigFile {
             ("listen", config.listen.len()),
             ("allow", config.allow.len()),
             ("allow-snoop", config.allow_snoop.len()),
+            ("access-control", config.access_control.len()),
+            ("define-tag", config.define_tag.len()),
+            ("access-control-tag", config.access_control_tag.len()),
+            ("access-control-tag-action", config.access_control_tag_action.len()),
+            ("access-control-tag-data", config.access_control_tag_data.len()),
+            ("local-zone-tag", config.local_zone_tag.len()),
+            ("local-zone-override", config.local_zone_override.len()),
             ("forward", config.forward.len()),
             ("forward-zones", config.forward_zones.len()),
             ("stub-zones", config.stub_zones.len()),

@@ -14,10 +14,13 @@ use hickory_proto::op::ResponseCode;
 use authority::listen::{Handler, Protocol, RequestContext};
 
 use crate::request_list::RequestLimits;
-use crate::server::access::AccessList;
+
+use crate::response::refused_prohibited;
+use crate::server::access::{AccessAction, AccessList};
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
 use crate::server::limits::CLIENT_ANSWER_DEADLINE;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
+use crate::server::local_zone_client::ClientView;
 use crate::server::local_zones::{LocalZones, NoLocalZones};
 use crate::server::message::{
     echoed_error, encode_response, error_response, parse_request, question_type, read_header,
@@ -214,19 +217,49 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.dropped);
             return None;
         }
-        // Access control before any parsing: a refused client costs us twelve bytes of reading.
-        if !policy.access.allows(context.client.ip()) {
-            statistics.count(|s| &s.refused_by_access_control);
-            statistics.record_answer(ResponseCode::Refused, started.elapsed());
-            return error_response(header, ResponseCode::Refused, None, None);
+        // Access control before any parsing: a denied client costs us twelve bytes of reading.
+        let client = context.client.ip();
+        let rule = policy.access.rule_for(client);
+        let action = rule.map_or(AccessAction::Refuse, |rule| rule.action);
+        match action {
+            AccessAction::Deny => {
+                statistics.count(|s| &s.refused_by_access_control);
+                statistics.count(|s| &s.dropped);
+                return None;
+            }
+            AccessAction::Refuse => {
+                statistics.count(|s| &s.refused_by_access_control);
+                statistics.record_answer(ResponseCode::Refused, started.elapsed());
+                return refused_by_access_control(packet, header, context.protocol);
+            }
+            _ => {}
         }
+        // allow_setrd: RD=0 is taken as RD=1 (Unbound sets the bit in the query itself).
+        let set_rd;
+        let (packet, header) = if action == AccessAction::AllowSetRd && !header.recursion_desired
+        {
+            let mut copy = packet.to_vec();
+            if let Some(flags) = copy.get_mut(2) {
+                *flags |= 0x01;
+            }
+            set_rd = copy;
+            let Some((header, _)) = read_header(&set_rd) else {
+                return None;
+            };
+            (set_rd.as_slice(), header)
+        } else {
+            (packet, header)
+        };
         if let Some(code) = question_type(packet) {
             statistics.count_query_type(code);
         }
         // RD=0 is cache snooping: only for clients allowed to (refused below, after local zones,
         // which answer authoritatively whatever RD says).
-        let may_snoop = policy.access.may_snoop(context.client.ip());
-        let fast_path = if header.recursion_desired || may_snoop {
+        let may_snoop = action == AccessAction::AllowSnoop;
+        // deny_non_local/refuse_non_local: local zones answer, nothing else does (no cache).
+        let resolves = action.resolves();
+        let view = ClientView::of(client, rule);
+        let fast_path = if resolves && (header.recursion_desired || may_snoop) {
             self.answer_plain_from_cache(packet, &policy, context.protocol)
         } else {
             CachedBytes::Unknown
@@ -266,7 +299,18 @@ impl<R: Resolve> ResolverHandler<R> {
             ));
         }
         let limit = size_limit(context.protocol, request.message.edns.as_ref());
-        match policy.local_answers.answer(&request.message) {
+        match policy.local_answers.answer_for(&request.message, &view) {
+            LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => {
+                statistics.count(|s| &s.refused_by_access_control);
+                statistics.count(|s| &s.dropped);
+                return None;
+            }
+            LocalOutcome::Resolve if action == AccessAction::RefuseNonLocal => {
+                statistics.count(|s| &s.refused_by_access_control);
+                statistics.record_answer(ResponseCode::Refused, started.elapsed());
+                let response = refused_prohibited(&request.message);
+                return encode_response(response, &request.message, limit);
+            }
             LocalOutcome::Resolve => {}
             LocalOutcome::Drop => {
                 statistics.count(|s| &s.local_zone_answers);
@@ -449,6 +493,26 @@ impl<R: Resolve> ResolverHandler<R> {
             Rejection::NotImplemented(_) => statistics.count(|s| &s.not_implemented),
         }
         rejection_response(&rejection)
+    }
+}
+
+/// REFUSED for a client the access list refuses (Unbound `deny_refuse`): the question echoed and
+/// EDE 18 "Prohibited" when the request parses and speaks EDNS; a header-only REFUSED otherwise.
+fn refused_by_access_control(
+    packet: &[u8],
+    header: RequestHeader,
+    protocol: Protocol,
+) -> Option<Vec<u8>> {
+    match parse_request(packet) {
+        Ok(request) => {
+            let limit = size_limit(protocol, request.message.edns.as_ref());
+            encode_response(
+                refused_prohibited(&request.message),
+                &request.message,
+                limit,
+            )
+        }
+        Err(_) => error_response(header, ResponseCode::Refused, None, None),
     }
 }
 

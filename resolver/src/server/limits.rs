@@ -120,3 +120,8 @@ pub const METRICS_CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 /// Largest HTTP request head hyper buffers for the metrics endpoint: a GET needs a few hundred
 /// bytes; hyper's minimum buffer is 8 KiB.
 pub const METRICS_MAX_REQUEST_BYTES: usize = 8 * 1024;
+
+/// Tags a configuration may define (`define-tag`). A client's and a zone's tags are one 128-bit
+/// set, compared with one AND per query; Unbound allows more, but real deployments name a handful
+/// (one per policy: adult, malware, kids...).
+pub const MAX_TAGS: usize = 128;

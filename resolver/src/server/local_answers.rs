@@ -14,7 +14,9 @@ use hickory_proto::rr::rdata::{CNAME, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::server::access::Cidr;
+use crate::server::client_tags::TagNames;
 use crate::server::default_zones::{default_zones, DefaultZonePolicy};
+use crate::server::local_zone_client::ClientView;
 use crate::server::limits::{MAX_NSID_BYTES, MAX_TXT_STRING_BYTES, MAX_UDP_PAYLOAD};
 use crate::server::local_zone_table::{
     negative_soa, null_record, ConfigLine, LocalLookup, LocalZoneError, LocalZoneTable,
@@ -58,6 +60,12 @@ pub struct LocalSettings {
     pub private_domains: Vec<ConfigLine>,
     /// Rotate the records of each RRset by the query ID (Unbound's rrset-roundrobin).
     pub rrset_roundrobin: bool,
+    /// `define-tag: "NAME [NAME...]"` lines: the tags zones and clients may carry.
+    pub define_tags: Vec<ConfigLine>,
+    /// `local-zone-tag: ZONE "TAGS"`: the zone is seen only by clients with one of the tags.
+    pub zone_tags: Vec<ConfigLine>,
+    /// `local-zone-override: ZONE CIDR TYPE`: another type for clients in a netblock.
+    pub zone_overrides: Vec<ConfigLine>,
 }
 
 /// Why the local settings could not be used; every problem found, each with its origin.
@@ -113,6 +121,16 @@ impl LocalAnswers {
                 LocalZoneTable::default()
             }
         };
+        let mut table = table;
+        match TagNames::define(settings.define_tags.iter().map(|line| line.text.as_str())) {
+            Ok(names) => errors.extend(
+                table
+                    .apply_client_rules(&settings.zone_tags, &settings.zone_overrides, &names)
+                    .iter()
+                    .map(LocalZoneError::to_string),
+            ),
+            Err(error) => errors.push(format!("define-tag: {error}")),
+        }
         let mut chaos = Vec::new();
         let shown = |hide: Option<bool>, text: &Option<String>| match (hide, text) {
             (Some(true), _) | (None, None) => None,
@@ -211,6 +229,7 @@ impl LocalAnswers {
     /// and no rule of `finish` would change the answer. Allocation-free.
     pub fn leaves_to_cache(&self, query: &PlainQuery<'_>) -> bool {
         self.private_addresses.is_empty()
+            && !self.table.is_client_dependent()
             && self
                 .table
                 .lookup(query.name(), DNSClass::IN, query.record_type())
@@ -220,6 +239,11 @@ impl LocalAnswers {
     /// The answer the daemon gives itself, if any (Unbound's worker: chaos names, then local
     /// zones).
     pub fn answer(&self, request: &Message) -> LocalOutcome {
+        self.answer_for(request, &ClientView::ANYONE)
+    }
+
+    /// `answer` for one client: its tags and address may change which zone answers and how.
+    pub fn answer_for(&self, request: &Message, client: &ClientView<'_>) -> LocalOutcome {
         let Some(query) = request.queries.first() else {
             return LocalOutcome::Resolve;
         };
@@ -239,7 +263,7 @@ impl LocalAnswers {
         }
         match self
             .table
-            .lookup(&wire, query.query_class(), query.query_type())
+            .lookup_for(&wire, query.query_class(), query.query_type(), client)
         {
             LocalLookup::Resolve => LocalOutcome::Resolve,
             LocalLookup::Drop => LocalOutcome::Drop,

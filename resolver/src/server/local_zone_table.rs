@@ -13,6 +13,9 @@ use hickory_proto::rr::rdata::{A, AAAA, PTR};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::replay::record_text::parse_record;
+use crate::server::access::Cidr;
+use crate::server::client_tags::{TagNames, TagSet};
+use crate::server::local_zone_client::ClientView;
 use crate::server::limits::{MAX_LOCAL_RRSET_RECORDS, MAX_NAME_BYTES};
 use crate::wire_name::write_name;
 
@@ -156,6 +159,10 @@ pub enum LocalZoneErrorKind {
     RedirectDataBelowApex(String),
     /// Unbound: a redirect apex holds a CNAME or other data, not both.
     RedirectCnameAndOther(String),
+    /// `local-zone-tag` / `local-zone-override` name a zone that is not configured.
+    NoSuchZone { key: &'static str, zone: String },
+    /// `local-zone-tag ZONE "TAGS"` / `local-zone-override ZONE CIDR TYPE` unreadable.
+    BadClientLine { key: &'static str, reason: String },
 }
 
 impl fmt::Display for LocalZoneError {
@@ -187,6 +194,12 @@ impl fmt::Display for LocalZoneError {
                 formatter,
                 "local-data {text:?}: a redirect zone's apex holds a CNAME or other data, not both"
             ),
+            LocalZoneErrorKind::NoSuchZone { key, zone } => {
+                write!(formatter, "{key}: no local-zone {zone:?} to apply it to")
+            }
+            LocalZoneErrorKind::BadClientLine { key, reason } => {
+                write!(formatter, "{key}: {reason}")
+            }
         }
     }
 }
@@ -239,6 +252,10 @@ fn rrset_type(rrset: &[Record]) -> Option<RecordType> {
 pub struct LocalZone {
     pub name: Name,
     pub zone_type: LocalZoneType,
+    /// `local-zone-tag`: when set, only clients holding one of these tags see the zone.
+    pub tags: TagSet,
+    /// `local-zone-override`: the type for clients in a netblock (the most specific wins).
+    pub overrides: Vec<(Cidr, LocalZoneType)>,
     soa: Option<Record>,
     nodes: HashMap<Vec<u8>, Node, ahash::RandomState>,
 }
@@ -277,6 +294,8 @@ pub struct LocalZoneTable {
     zones: HashMap<Vec<u8>, LocalZone, ahash::RandomState>,
     /// The most labels any zone has: a question's longer suffixes are never looked up.
     deepest_labels: usize,
+    /// Some zone has tags or overrides: answers depend on who asks.
+    client_dependent: bool,
 }
 
 /// Lowercase wire form: label lengths are below 64, so ASCII lowercasing leaves them intact.
@@ -419,6 +438,80 @@ impl LocalZoneTable {
         self.zones.values()
     }
 
+    /// `local-zone-tag: ZONE "TAGS"` and `local-zone-override: ZONE CIDR TYPE`, applied to the
+    /// built zones (Unbound `lz_enter_zone_tags`, `lz_enter_overrides`); every error reported.
+    pub fn apply_client_rules(
+        &mut self,
+        zone_tags: &[ConfigLine],
+        overrides: &[ConfigLine],
+        names: &TagNames,
+    ) -> Vec<LocalZoneError> {
+        let mut errors = Vec::new();
+        for (key, line) in zone_tags
+            .iter()
+            .map(|line| ("local-zone-tag", line))
+            .chain(overrides.iter().map(|line| ("local-zone-override", line)))
+        {
+            let error = |kind| LocalZoneError {
+                origin: line.origin.clone(),
+                kind,
+            };
+            let bad = |reason: String| error(LocalZoneErrorKind::BadClientLine { key, reason });
+            let text = line.text.trim();
+            let Some((zone_text, rest)) = text.split_once(char::is_whitespace) else {
+                errors.push(bad(format!("{text:?}: expected ZONE and a value")));
+                continue;
+            };
+            let zone = parse_absolute_name(zone_text)
+                .and_then(|name| lowercase_wire(&name))
+                .and_then(|wire| self.zones.get_mut(&zone_key(&wire, DNSClass::IN)));
+            let Some(zone) = zone else {
+                errors.push(error(LocalZoneErrorKind::NoSuchZone {
+                    key,
+                    zone: unquote(zone_text).to_owned(),
+                }));
+                continue;
+            };
+            if key == "local-zone-tag" {
+                match names.set(rest) {
+                    Ok(tags) => zone.tags = tags,
+                    Err(tag_error) => errors.push(bad(tag_error.to_string())),
+                }
+                continue;
+            }
+            let mut words = rest.split_whitespace();
+            let (Some(cidr), Some(zone_type), None) = (words.next(), words.next(), words.next())
+            else {
+                errors.push(bad(format!("{text:?}: expected ZONE CIDR TYPE")));
+                continue;
+            };
+            let cidr = match unquote(cidr).parse::<Cidr>() {
+                Ok(cidr) => cidr,
+                Err(cidr_error) => {
+                    errors.push(bad(cidr_error.to_string()));
+                    continue;
+                }
+            };
+            match LocalZoneType::parse(unquote(zone_type)) {
+                Some(zone_type) => {
+                    zone.overrides.retain(|(known, _)| *known != cidr);
+                    zone.overrides.push((cidr, zone_type));
+                }
+                None => errors.push(bad(format!("unknown local-zone type {zone_type:?}"))),
+            }
+        }
+        self.client_dependent = self
+            .zones
+            .values()
+            .any(|zone| !zone.tags.is_empty() || !zone.overrides.is_empty());
+        errors
+    }
+
+    /// Whether some zone's answer depends on the client (tags, overrides).
+    pub fn is_client_dependent(&self) -> bool {
+        self.client_dependent
+    }
+
     fn add_zone(&mut self, name: Name, zone_type: LocalZoneType, class: DNSClass) {
         let Some(wire) = lowercase_wire(&name) else {
             return;
@@ -429,6 +522,8 @@ impl LocalZoneTable {
             .or_insert_with(|| LocalZone {
                 name: name.to_lowercase(),
                 zone_type,
+                tags: TagSet::default(),
+                overrides: Vec::new(),
                 soa: None,
                 nodes: HashMap::default(),
             });
@@ -571,6 +666,20 @@ impl LocalZoneTable {
         record_type: RecordType,
         buffer: &mut [u8; MAX_NAME_BYTES + 2],
     ) -> Option<&LocalZone> {
+        self.closest_seen_in_buffer(wire, class, record_type, buffer, |_| true)
+    }
+
+    /// As `closest_in_buffer`, skipping zones `seen` rejects (Unbound
+    /// `local_zones_tags_lookup`: a tagged zone a client does not share a tag with is passed
+    /// over for the zone above it).
+    fn closest_seen_in_buffer(
+        &self,
+        wire: &[u8],
+        class: DNSClass,
+        record_type: RecordType,
+        buffer: &mut [u8; MAX_NAME_BYTES + 2],
+        seen: impl Fn(&LocalZone) -> bool,
+    ) -> Option<&LocalZone> {
         if self.zones.is_empty() || wire.len() > MAX_NAME_BYTES {
             return None;
         }
@@ -595,7 +704,9 @@ impl LocalZoneTable {
         loop {
             let label = *buffer.get(position)?;
             if let Some(zone) = self.zones.get(buffer.get(position..length + 2)?) {
-                return Some(zone);
+                if seen(zone) {
+                    return Some(zone);
+                }
             }
             if label == 0 {
                 return None;
@@ -606,12 +717,44 @@ impl LocalZoneTable {
 
     /// Unbound `local_zones_answer` for a question whose name is `wire` (wire form, any case).
     pub fn lookup(&self, wire: &[u8], class: DNSClass, record_type: RecordType) -> LocalLookup<'_> {
+        self.lookup_for(wire, class, record_type, &ClientView::ANYONE)
+    }
+
+    /// `lookup` for one client: zones tagged for others are skipped, and the client's
+    /// `local-zone-override` or tag action replaces the zone's type (Unbound `lz_type`); a
+    /// redirect answers from the client's tag data first (`local_data_answer`).
+    pub fn lookup_for<'a>(
+        &'a self,
+        wire: &[u8],
+        class: DNSClass,
+        record_type: RecordType,
+        client: &ClientView<'a>,
+    ) -> LocalLookup<'a> {
         let mut buffer = [0u8; MAX_NAME_BYTES + 2];
-        let Some(zone) = self.closest_in_buffer(wire, class, record_type, &mut buffer) else {
+        let zone = if self.client_dependent {
+            self.closest_seen_in_buffer(wire, class, record_type, &mut buffer, |zone| {
+                client.sees(zone)
+            })
+        } else {
+            self.closest_in_buffer(wire, class, record_type, &mut buffer)
+        };
+        let Some(zone) = zone else {
             return LocalLookup::Resolve;
         };
         let lowercase = buffer.get(..wire.len()).unwrap_or(&[]);
-        let zone_type = zone.zone_type;
+        let (zone_type, tag) = if self.client_dependent {
+            client.zone_type(zone)
+        } else {
+            (zone.zone_type, None)
+        };
+        if zone_type == LocalZoneType::Redirect {
+            if let Some(records) = tag.and_then(|tag| client.tag_data(tag, record_type)) {
+                return LocalLookup::Data {
+                    records,
+                    rename: true,
+                };
+            }
+        }
         if matches!(zone_type, LocalZoneType::Inform | LocalZoneType::InformDeny) {
             tracing::info!(zone = %zone.name, "inform: local zone asked for");
         }

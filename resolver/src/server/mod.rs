@@ -7,6 +7,8 @@
 //! a walk's positive answer to one is written by walk_answer instead of the message encoder.
 
 pub mod access;
+pub mod access_settings;
+pub mod client_tags;
 mod cache_commands;
 pub mod config_file;
 pub mod control;
@@ -17,6 +19,7 @@ pub mod inflight;
 pub mod leader_work;
 pub mod limits;
 pub mod local_answers;
+pub mod local_zone_client;
 pub mod local_zone_table;
 pub mod local_zones;
 pub mod message;

@@ -15,6 +15,8 @@ use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
 use crate::request_list::RequestLimits;
 use crate::server::access::{AccessList, Cidr, CidrError};
+use crate::server::access_settings::{apply as apply_access, AccessSettings, AccessSettingsError};
+use crate::server::client_tags::TagNames;
 use crate::server::config_file::{ConfigError, ConfigFile, ConfiguredZoneEntry, Entry};
 use crate::server::default_zones::DefaultZonePolicy;
 use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
@@ -71,6 +73,35 @@ pub struct Arguments {
     /// Unbound's allow_snoop). They may also query as --allow gives. Others get REFUSED for RD=0
     #[arg(long, value_name = "CIDR")]
     pub allow_snoop: Vec<String>,
+    /// Unbound's access-control (repeatable): "CIDR ACTION", ACTION one of allow, allow_snoop
+    /// (RD=0 reads the cache), allow_setrd (RD=0 taken as RD=1), deny (no answer), refuse
+    /// (REFUSED with EDE 18 Prohibited), deny_non_local / refuse_non_local (local zones only).
+    /// The most specific prefix decides; applied over --allow and --allow-snoop
+    #[arg(long, value_name = "CIDR ACTION")]
+    pub access_control: Vec<String>,
+    /// Name tags for clients and local zones (repeatable; Unbound's define-tag): "TAG [TAG...]"
+    #[arg(long, value_name = "TAGS")]
+    pub define_tag: Vec<String>,
+    /// Give clients in a prefix tags (repeatable; Unbound's access-control-tag): "CIDR TAGS".
+    /// A prefix named only here is allowed
+    #[arg(long, value_name = "CIDR TAGS")]
+    pub access_control_tag: Vec<String>,
+    /// For clients in a prefix, a tagged local zone acts as this local-zone type instead
+    /// (repeatable; Unbound's access-control-tag-action): "CIDR TAG TYPE"
+    #[arg(long, value_name = "CIDR TAG TYPE")]
+    pub access_control_tag_action: Vec<String>,
+    /// For clients in a prefix, a tagged redirect zone answers with this data (repeatable;
+    /// Unbound's access-control-tag-data): "CIDR TAG TYPE RDATA", e.g. "10.0.0.0/8 kids A 192.0.2.1"
+    #[arg(long, value_name = "CIDR TAG RR")]
+    pub access_control_tag_data: Vec<String>,
+    /// Serve a local zone only to clients with one of these tags (repeatable; Unbound's
+    /// local-zone-tag): "ZONE TAGS"
+    #[arg(long, value_name = "ZONE TAGS")]
+    pub local_zone_tag: Vec<String>,
+    /// A local zone acts as another type for clients in a prefix (repeatable; Unbound's
+    /// local-zone-override): "ZONE CIDR TYPE"
+    #[arg(long, value_name = "ZONE CIDR TYPE")]
+    pub local_zone_override: Vec<String>,
     /// YAML file with the same settings; flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -332,6 +363,8 @@ pub enum SettingsError {
         text: String,
     },
     Local(LocalSettingsError),
+    /// `access-control` and its tag lines.
+    Access(AccessSettingsError),
     TrustAnchor {
         file: PathBuf,
         error: TrustAnchorError,
@@ -460,6 +493,7 @@ impl fmt::Display for SettingsError {
             SettingsError::DefaultZones { origin, text } => write!(formatter, "{origin}: invalid default-zones {text:?}: expected auto, all or localhost"),
             SettingsError::Local(error) => write!(formatter, "{error}"),
             SettingsError::ZeroLimit { setting } => write!(formatter, "{setting} 0: no query could be answered; it must be at least 1"),
+            SettingsError::Access(error) => write!(formatter, "{error}"),
             SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
             SettingsError::MetricsNotLoopback { origin, address } => write!(formatter, "{origin}: metrics address {address} is not loopback: anyone who reaches it reads the resolver's counters; add --metrics-public (metrics-public: true) to allow it"),
         }
@@ -738,7 +772,7 @@ impl Settings {
         Ok(Settings {
             dnssec_mode,
             listen,
-            access: AccessList::with_allowed(allowed).with_snoopers(snoopers),
+            access: access_list(arguments, &file, &path, &local, allowed, snoopers)?,
             zones,
             resolver,
             control: arguments.control.clone().or(file.control),
@@ -782,6 +816,54 @@ fn metrics_address(
         return Err(SettingsError::MetricsNotLoopback { origin, address });
     }
     Ok(Some(address))
+}
+
+/// --allow and --allow-snoop, then the `access-control` lines and their tags over them.
+fn access_list(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+    local: &LocalSettings,
+    allowed: Vec<Cidr>,
+    snoopers: Vec<Cidr>,
+) -> Result<AccessList, SettingsError> {
+    let lines = |flag: &[String], entries: &[Entry], name: &'static str| {
+        pick(flag, entries, name, path)
+            .into_iter()
+            .map(|(text, origin)| ConfigLine::new(text, origin.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let access = AccessSettings {
+        rules: lines(
+            &arguments.access_control,
+            &file.access_control,
+            "access-control",
+        ),
+        tags: lines(
+            &arguments.access_control_tag,
+            &file.access_control_tag,
+            "access-control-tag",
+        ),
+        tag_actions: lines(
+            &arguments.access_control_tag_action,
+            &file.access_control_tag_action,
+            "access-control-tag-action",
+        ),
+        tag_data: lines(
+            &arguments.access_control_tag_data,
+            &file.access_control_tag_data,
+            "access-control-tag-data",
+        ),
+    };
+    // Tag names were checked with the local settings.
+    let names = TagNames::define(local.define_tags.iter().map(|line| line.text.as_str()))
+        .unwrap_or_default();
+    apply_access(
+        AccessList::with_allowed(allowed).with_snoopers(snoopers),
+        &access,
+        &names,
+    )
+    .map_err(SettingsError::Access)
 }
 
 /// The local-zone, identity and response-rule settings, checked by building them once (so a
@@ -858,6 +940,17 @@ fn local_settings(
         ),
         // Unbound's default is yes: answers spread load over the servers of an RRset.
         rrset_roundrobin: !arguments.no_rrset_roundrobin && file.rrset_roundrobin.unwrap_or(true),
+        define_tags: lines(&arguments.define_tag, &file.define_tag, "define-tag"),
+        zone_tags: lines(
+            &arguments.local_zone_tag,
+            &file.local_zone_tag,
+            "local-zone-tag",
+        ),
+        zone_overrides: lines(
+            &arguments.local_zone_override,
+            &file.local_zone_override,
+            "local-zone-override",
+        ),
     };
     LocalAnswers::build(&local).map_err(SettingsError::Local)?;
     Ok(local)

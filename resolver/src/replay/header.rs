@@ -13,6 +13,7 @@ use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
 use crate::replay::record_text::parse_name;
 use crate::replay::scenario::{HeaderOption, Scenario};
 use crate::server::access_settings::AccessSettings;
+use crate::server::cookies::CookieSecret;
 use crate::server::local_answers::{LocalAnswers, LocalSettings};
 use crate::server::local_zone_table::{unquote as unquote_value, ConfigLine, LocalZoneType};
 
@@ -46,6 +47,8 @@ pub struct ReplayConfig {
     pub may_snoop: bool,
     /// `access-control` and its tag lines, applied over Unbound's default (loopback `allow`).
     pub access: AccessSettings,
+    /// `answer-cookie: yes`: the server-cookie secret (`cookie-secret`, else random).
+    pub cookie_secret: Option<CookieSecret>,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -81,6 +84,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         },
         may_snoop: false,
         access: AccessSettings::default(),
+        cookie_secret: None,
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -98,6 +102,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     };
     let (mut anchored, mut validator_module) = (false, true);
     let mut discard_timeout_given = false;
+    let (mut answer_cookie, mut cookie_secret) = (false, None);
     for option in &scenario.options {
         let bad = || {
             (
@@ -259,9 +264,6 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             },
             // The daemon's --access-control and its tag lines (`server::access_settings`).
             "access-control" => {
-                if option.value.ends_with(" allow_cookie") {
-                    unsupported(true);
-                }
                 config.access.rules.push(config_line(option))
             }
             "access-control-tag" => config.access.tags.push(config_line(option)),
@@ -388,12 +390,20 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             | "harden-unknown-additional"
             | "do-nat64"
             | "edns-tcp-keepalive"
-            | "answer-cookie"
             | "qname-minimisation-strict" => only(false)?,
+            // The daemon's --answer-cookie and --cookie-secret (`server::cookies`).
+            "answer-cookie" => answer_cookie = on()?,
+            "cookie-secret" => {
+                cookie_secret =
+                    Some(CookieSecret::parse(unquoted(&option.value)).map_err(|_| bad())?)
+            }
             _ => unsupported(false),
         }
     }
     config.resolver.dnssec.enabled = anchored && validator_module;
+    if answer_cookie {
+        config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
+    }
     if !deckard_root.addresses.is_empty() {
         // Deckard gives the resolver root hints (kresd's `hints.root`), which is the daemon's
         // `--root-hints`: a private root serves its namespace, so only localhost. stays local

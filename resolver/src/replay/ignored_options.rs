@@ -70,10 +70,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
         "edns-tcp-keepalive-timeout",
         "acts only with edns-tcp-keepalive: yes (unsupported)",
     ),
-    (
-        "cookie-secret",
-        "acts only with answer-cookie: yes (unsupported)",
-    ),
 ];
 
 /// Why `key` is ignored, if it is.

@@ -188,7 +188,11 @@ pub fn compare(
             });
         }
     }
-    if rules.rcode && message.metadata.response_code != entry.header.rcode {
+    // testpkts compares the header's four RCODE bits: an extended rcode (BADCOOKIE, 23) is
+    // written as its low bits (YXRRSET, 7), the rest living in the OPT record.
+    let header_bits = |code: ResponseCode| u16::from(code) & 0x000f;
+    if rules.rcode && header_bits(message.metadata.response_code) != header_bits(entry.header.rcode)
+    {
         return Err(Mismatch::Rcode {
             expected: entry.header.rcode,
             received: message.metadata.response_code,

@@ -28,6 +28,10 @@ use crate::response::{refused_not_authoritative, refused_prohibited};
 use crate::server::access::{AccessAction, AccessList};
 use crate::server::access_settings::apply as apply_access;
 use crate::server::client_tags::TagNames;
+use crate::server::cookies::{
+    attach as attach_cookie, check as check_cookie, gate as cookie_gate, request_cookie,
+    CookieSecret, CookieVerdict,
+};
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::message::{
@@ -241,6 +245,7 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
         Client {
             may_snoop: config.may_snoop,
             access: &access,
+            cookie_secret: config.cookie_secret,
         },
         &local,
         &transport,
@@ -253,6 +258,7 @@ struct Client<'a> {
     /// Every client may snoop (Deckard's kresd answers RD=0).
     may_snoop: bool,
     access: &'a AccessList,
+    cookie_secret: Option<CookieSecret>,
 }
 
 async fn replay_steps(
@@ -352,6 +358,25 @@ async fn replay_steps(
                     AccessAction::AllowSetRd => request.metadata.recursion_desired = true,
                     _ => {}
                 }
+                // DNS cookies (testbound's clock starts at 0, as the cookies' timestamps do).
+                let verdict = match &client_policy.cookie_secret {
+                    Some(secret) => {
+                        let now = u32::try_from(clock.now().as_secs()).unwrap_or(u32::MAX);
+                        check_cookie(request_cookie(&request), secret, address, now)
+                    }
+                    None => CookieVerdict::Absent,
+                };
+                if let Some(mut response) = cookie_gate(&request, &verdict, action, !entry.rules.tcp)
+                {
+                    local.finish(&request, &mut response, false);
+                    in_flight.answers.push(Answer {
+                        id,
+                        step: query_step,
+                        message: as_received(&response, query_step)?,
+                        checked: false,
+                    });
+                    continue;
+                }
                 let may_snoop = client_policy.may_snoop || action == AccessAction::AllowSnoop;
                 match local.answer_for(&request, &ClientView::of(address, rule)) {
                     LocalOutcome::Drop => continue,
@@ -361,6 +386,7 @@ async fn replay_steps(
                     }
                     LocalOutcome::Answer(mut response) => {
                         local.finish(&request, &mut response, false);
+                        attach_cookie(&mut response, &verdict);
                         in_flight.answers.push(Answer {
                             id,
                             step: query_step,
@@ -372,6 +398,7 @@ async fn replay_steps(
                     LocalOutcome::Resolve if !request.metadata.recursion_desired && !may_snoop => {
                         let mut response = refused_not_authoritative(&request);
                         local.finish(&request, &mut response, false);
+                        attach_cookie(&mut response, &verdict);
                         in_flight.answers.push(Answer {
                             id,
                             step: query_step,
@@ -387,6 +414,7 @@ async fn replay_steps(
                     {
                         if let Some(mut response) = resolver.resolve_from_cache(&request) {
                             local.finish(&request, &mut response, true);
+                            attach_cookie(&mut response, &verdict);
                             in_flight.answers.push(Answer {
                                 id,
                                 step: query_step,
@@ -401,6 +429,7 @@ async fn replay_steps(
                                 request,
                                 query_step,
                                 clock.now(),
+                                verdict,
                             );
                         }
                     }
@@ -412,6 +441,7 @@ async fn replay_steps(
                             request,
                             query_step,
                             clock.now(),
+                            verdict,
                         );
                     }
                 }
@@ -512,6 +542,7 @@ fn start_resolution<'a>(
     request: Message,
     query_step: u64,
     now: Duration,
+    verdict: CookieVerdict,
 ) {
     let id = request.metadata.id;
     let key_request = request.clone();
@@ -532,6 +563,7 @@ fn start_resolution<'a>(
                 None => resolver.resolve(&request).await,
             };
             local.finish(&request, &mut response, true);
+            attach_cookie(&mut response, &verdict);
             as_received(&response, query_step)
         }),
     };

@@ -12,6 +12,7 @@ pub mod client_tags;
 mod cache_commands;
 pub mod config_file;
 pub mod control;
+pub mod cookies;
 pub mod control_command;
 pub mod default_zones;
 pub mod handler;

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use hickory_proto::rr::Record;
 
 use crate::server::client_tags::TagSet;
+use crate::server::cookies::CookieSecret;
 use crate::server::local_zone_table::LocalZoneType;
 
 /// One address prefix, `ADDRESS/LENGTH` or a bare address (a host prefix).
@@ -192,6 +193,8 @@ impl AccessRule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessList {
     rules: Vec<AccessRule>,
+    /// `answer-cookie`: the server-cookie secret; `None`: cookies are neither read nor sent.
+    cookie_secret: Option<CookieSecret>,
 }
 
 impl AccessList {
@@ -202,6 +205,7 @@ impl AccessList {
                 .into_iter()
                 .map(|cidr| AccessRule::new(cidr, AccessAction::Allow))
                 .collect(),
+            cookie_secret: None,
         }
     }
 
@@ -213,7 +217,10 @@ impl AccessList {
         if extra.is_empty() {
             return AccessList::loopback_only();
         }
-        let mut list = AccessList { rules: Vec::new() };
+        let mut list = AccessList {
+            rules: Vec::new(),
+            cookie_secret: None,
+        };
         let host = [
             Cidr {
                 network: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -287,6 +294,16 @@ impl AccessList {
             .filter(|rule| rule.action.serves())
             .map(|rule| rule.cidr)
             .collect()
+    }
+
+    /// The same list, answering DNS cookies with `secret` (RFC 7873; Unbound's answer-cookie).
+    pub fn with_cookies(mut self, secret: CookieSecret) -> AccessList {
+        self.cookie_secret = Some(secret);
+        self
+    }
+
+    pub fn cookie_secret(&self) -> Option<&CookieSecret> {
+        self.cookie_secret.as_ref()
     }
 
     /// Whether any client carries tags (the wire fast path then leaves tagged zones alone).

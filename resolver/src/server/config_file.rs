@@ -65,6 +65,10 @@ pub struct ConfigFile {
     /// Unbound's `local-zone-override: ZONE CIDR TYPE`.
     #[serde(default)]
     pub local_zone_override: Vec<Entry>,
+    /// Unbound's `answer-cookie` (default false).
+    pub answer_cookie: Option<bool>,
+    /// Unbound's `cookie-secret`: 32 hex digits.
+    pub cookie_secret: Option<Entry>,
     pub root_hints: Option<PathBuf>,
     #[serde(default)]
     pub forward: Vec<Entry>,

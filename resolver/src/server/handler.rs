@@ -17,6 +17,7 @@ use crate::request_list::RequestLimits;
 
 use crate::response::refused_prohibited;
 use crate::server::access::{AccessAction, AccessList};
+use crate::server::cookies::{self, CookieVerdict};
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
 use crate::server::limits::CLIENT_ANSWER_DEADLINE;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
@@ -259,7 +260,11 @@ impl<R: Resolve> ResolverHandler<R> {
         // deny_non_local/refuse_non_local: local zones answer, nothing else does (no cache).
         let resolves = action.resolves();
         let view = ClientView::of(client, rule);
-        let fast_path = if resolves && (header.recursion_desired || may_snoop) {
+        // An allow_cookie client's query needs its cookie checked: never the wire fast path.
+        let fast_path = if resolves
+            && action != AccessAction::AllowCookie
+            && (header.recursion_desired || may_snoop)
+        {
             self.answer_plain_from_cache(packet, &policy, context.protocol)
         } else {
             CachedBytes::Unknown
@@ -299,6 +304,27 @@ impl<R: Resolve> ResolverHandler<R> {
             ));
         }
         let limit = size_limit(context.protocol, request.message.edns.as_ref());
+        // RFC 7873 §5.2: the client's cookie, judged before any answer is made.
+        let cookie = match policy.access.cookie_secret() {
+            Some(secret) => cookies::check(
+                cookies::request_cookie(&request.message),
+                secret,
+                client,
+                unix_seconds(),
+            ),
+            None => CookieVerdict::Absent,
+        };
+        let over_udp = context.protocol == Protocol::Udp;
+        if let Some(response) = cookies::gate(&request.message, &cookie, action, over_udp) {
+            statistics.record_answer(response.metadata.response_code, started.elapsed());
+            // The encoder sets TC only for what it cut; "retry over TCP" is set here.
+            let retry_over_tcp = response.metadata.truncation;
+            let mut bytes = encode_response(response, &request.message, limit)?;
+            if let (true, Some(flags)) = (retry_over_tcp, bytes.get_mut(2)) {
+                *flags |= 0x02;
+            }
+            return Some(bytes);
+        }
         match policy.local_answers.answer_for(&request.message, &view) {
             LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => {
                 statistics.count(|s| &s.refused_by_access_control);
@@ -323,6 +349,7 @@ impl<R: Resolve> ResolverHandler<R> {
                 policy
                     .local_answers
                     .finish(&request.message, &mut response, false);
+                cookies::attach(&mut response, &cookie);
                 return encode_response(response, &request.message, limit);
             }
         }
@@ -397,6 +424,7 @@ impl<R: Resolve> ResolverHandler<R> {
         policy
             .local_answers
             .finish(&request.message, &mut response, true);
+        cookies::attach(&mut response, &cookie);
         // A plain query (the wire path read it) with a positive answer: written without hickory's
         // encoder, or left to it.
         if cache_checked == CacheChecked::Missed {
@@ -494,6 +522,16 @@ impl<R: Resolve> ResolverHandler<R> {
         }
         rejection_response(&rejection)
     }
+}
+
+/// Wall-clock seconds (RFC 9018 §4.3: cookie timestamps are Unix time, so servers sharing a
+/// secret agree on them), in RFC 1982 serial arithmetic's 32 bits.
+fn unix_seconds() -> u32 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    // Truncation is the point: serial arithmetic wraps.
+    since_epoch.as_secs() as u32
 }
 
 /// REFUSED for a client the access list refuses (Unbound `deny_refuse`): the question echoed and

@@ -17,6 +17,7 @@ use crate::request_list::RequestLimits;
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::access_settings::{apply as apply_access, AccessSettings, AccessSettingsError};
 use crate::server::client_tags::TagNames;
+use crate::server::cookies::CookieSecret;
 use crate::server::config_file::{ConfigError, ConfigFile, ConfiguredZoneEntry, Entry};
 use crate::server::default_zones::DefaultZonePolicy;
 use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
@@ -102,6 +103,15 @@ pub struct Arguments {
     /// local-zone-override): "ZONE CIDR TYPE"
     #[arg(long, value_name = "ZONE CIDR TYPE")]
     pub local_zone_override: Vec<String>,
+    /// Answer DNS cookies (RFC 7873, RFC 9018 format; Unbound's answer-cookie): a client that
+    /// sends a cookie gets a server cookie back, and an allow_cookie client must show a valid
+    /// one over UDP (else BADCOOKIE, or REFUSED with TC without any)
+    #[arg(long)]
+    pub answer_cookie: bool,
+    /// The 128-bit server-cookie secret as 32 hex digits (Unbound's cookie-secret); servers of one
+    /// anycast address share it. Default: random at each start and reload
+    #[arg(long, value_name = "HEX")]
+    pub cookie_secret: Option<String>,
     /// YAML file with the same settings; flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -858,12 +868,32 @@ fn access_list(
     // Tag names were checked with the local settings.
     let names = TagNames::define(local.define_tags.iter().map(|line| line.text.as_str()))
         .unwrap_or_default();
-    apply_access(
+    let mut list = apply_access(
         AccessList::with_allowed(allowed).with_snoopers(snoopers),
         &access,
         &names,
     )
-    .map_err(SettingsError::Access)
+    .map_err(SettingsError::Access)?;
+    if arguments.answer_cookie || file.answer_cookie.unwrap_or(false) {
+        let (text, origin) = match (&arguments.cookie_secret, &file.cookie_secret) {
+            (Some(text), _) => (Some(text.clone()), Origin::Flag("cookie-secret")),
+            (None, Some(entry)) => (
+                Some(entry.value.clone()),
+                Origin::File(path.to_path_buf(), entry.referenced.line()),
+            ),
+            (None, None) => (None, Origin::Flag("cookie-secret")),
+        };
+        let secret = match text {
+            Some(text) => CookieSecret::parse(&text).map_err(|error| {
+                SettingsError::Access(AccessSettingsError {
+                    errors: vec![format!("{origin}: cookie-secret: {error}")],
+                })
+            })?,
+            None => CookieSecret::random(),
+        };
+        list = list.with_cookies(secret);
+    }
+    Ok(list)
 }
 
 /// The local-zone, identity and response-rule settings, checked by building them once (so a

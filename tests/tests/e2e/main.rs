@@ -1,6 +1,7 @@
 //! The end-to-end test binary: real processes on private loopback addresses, real clients.
 //! One module per behaviour; each test starts its own servers and kills them when it ends.
 
+mod access_control;
 mod aggressive_nsec;
 mod authority_edns;
 mod control;

@@ -74,6 +74,9 @@ pub struct ResolverConfig {
     /// Stub zones other than the root (a root stub is `root_hints`). The deepest configured
     /// zone (stub or forward) enclosing a name decides; a cached delegation below a stub wins.
     pub stub_zones: Vec<StubZone>,
+    /// Unbound's `auth-zone` with `for-upstream: yes`: zones the iterator answers from these
+    /// files instead of asking their servers (a stub zone each, served from memory).
+    pub auth_zones: Option<crate::auth_zone::UpstreamAuthZones>,
     /// Unbound `tcp-upstream`: every upstream query goes over TCP.
     pub tcp_upstream: bool,
     /// RFC 9156 QNAME minimisation (relaxed mode).
@@ -217,6 +220,7 @@ impl Default for ResolverConfig {
             root_hints: Vec::new(),
             forward_zones: Vec::new(),
             stub_zones: Vec::new(),
+            auth_zones: None,
             tcp_upstream: false,
             qname_minimisation: true,
             minimised_query_type: MinimisedQueryType::A,

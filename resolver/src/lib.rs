@@ -18,6 +18,7 @@
 //! (loopback hints or forwarders lift the do-not-query-localhost rule on their own) and, when
 //! the lab servers are not on port 53, set `upstream_port`.
 
+pub mod auth_zone;
 pub mod cache;
 mod cache_referral;
 pub mod clock;

@@ -205,3 +205,8 @@ pub const MAX_AGGRESSIVE_NSEC_SPANS: usize = 10_000;
 /// name is walked instead (CVE-2023-50868 keeps the per-query hashing small). Real names sit a
 /// few labels below their zone.
 pub const MAX_AGGRESSIVE_NSEC3_DEPTH: usize = 8;
+
+/// The largest auth-zone file read (`auth_zone.rs`): the zone is held in memory whole, parsed
+/// and prepared at start. 64 MiB holds a zone of about a million records, like the authority's
+/// own bound per zone; anything larger belongs on an authoritative server.
+pub const MAX_AUTH_ZONE_FILE_BYTES: usize = 64 * 1024 * 1024;

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
+use crate::auth_zone::{AuthZoneTransport, AUTH_ZONE_SERVER_V4, AUTH_ZONE_SERVER_V6};
 use crate::cache::{ExpiryPolicy, RecordCache, TtlPolicy};
 use crate::clock::Clock;
-use crate::config::{ForwardZone, ResolverConfig, RootHint};
+use crate::config::{ForwardZone, ResolverConfig, RootHint, StubZone};
 use crate::dnssec::aggressive::DenialSpans;
 use crate::dnssec::validator::KeyCache;
 use crate::dnssec::{Reason, Security, ValidationCounts, Verdict};
@@ -65,6 +66,31 @@ impl Resolver {
         } else {
             config.root_hints.clone()
         };
+        let mut config = config;
+        let mut transport = transport;
+        // Auth zones for upstream: a stub zone each, whose one server is answered from memory
+        // (a stub zone configured for the same name wins, as it is more explicit).
+        if let Some(zones) = config.auth_zones.clone() {
+            let server = if config.do_ip4 {
+                AUTH_ZONE_SERVER_V4
+            } else {
+                AUTH_ZONE_SERVER_V6
+            };
+            for name in zones.names() {
+                if config.stub_zones.iter().any(|stub| stub.suffix == *name) {
+                    continue;
+                }
+                config.stub_zones.push(StubZone {
+                    suffix: name.clone(),
+                    addresses: vec![SocketAddr::new(server, 53)],
+                    hosts: Vec::new(),
+                    prime: false,
+                    first: false,
+                    tcp_upstream: false,
+                });
+            }
+            transport = Arc::new(AuthZoneTransport::new(transport, zones));
+        }
         let mut forward_zones = config.forward_zones.clone();
         forward_zones.sort_by_key(|zone| std::cmp::Reverse(zone.suffix.num_labels()));
         let configured_loopback = config

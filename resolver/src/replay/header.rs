@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
+use crate::auth_zone::UpstreamAuthZones;
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
@@ -69,6 +70,25 @@ struct Zone {
     no_cache: bool,
 }
 
+/// One `auth-zone:` clause (Unbound's defaults: for both upstream and downstream).
+struct AuthZoneClause {
+    name: Option<Name>,
+    file: Option<String>,
+    for_upstream: bool,
+    for_downstream: bool,
+}
+
+impl Default for AuthZoneClause {
+    fn default() -> Self {
+        AuthZoneClause {
+            name: None,
+            file: None,
+            for_upstream: true,
+            for_downstream: true,
+        }
+    }
+}
+
 /// Builds the resolver settings for `scenario`; a known option with an unusable value is an error.
 pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseErrorKind)> {
     let mut config = ReplayConfig {
@@ -91,6 +111,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     config.resolver.do_ip4 = true;
     config.resolver.do_ip6 = true;
     let mut stub_zones: Vec<(usize, Zone)> = Vec::new();
+    let mut auth_zones: Vec<AuthZoneClause> = Vec::new();
     let mut forward_zones: Vec<(usize, Zone)> = Vec::new();
     let mut deckard_root = Zone {
         name: Some(Name::root()),
@@ -145,6 +166,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 "server" => {}
                 "stub-zone" => stub_zones.push((option.clause_line, Zone::default())),
                 "forward-zone" => forward_zones.push((option.clause_line, Zone::default())),
+                "auth-zone" => auth_zones.push(AuthZoneClause::default()),
                 _ => unsupported(false),
             }
             continue;
@@ -173,6 +195,24 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     "stub-tcp-upstream" | "forward-tcp-upstream" => zone.tcp_upstream = on()?,
                     "stub-no-cache" | "forward-no-cache" => zone.no_cache = on()?,
                     "forward-tls-upstream" | "stub-tls-upstream" => only(false)?,
+                    _ => unsupported(false),
+                }
+                continue;
+            }
+            // The daemon's --auth-zone (`auth_zone`): for-upstream zones from a TEMPFILE.
+            "auth-zone" => {
+                let Some(zone) = auth_zones.last_mut() else {
+                    continue;
+                };
+                match key {
+                    "name" => zone.name = Some(parse_name(unquoted(&option.value)).map_err(|_| bad())?),
+                    "zonefile" => zone.file = Some(unquoted(&option.value).to_owned()),
+                    "for-upstream" => zone.for_upstream = on()?,
+                    "for-downstream" => zone.for_downstream = on()?,
+                    // The zone is loaded from its file: there is nothing to fall back from.
+                    "fallback-enabled" => {
+                        on()?;
+                    }
                     _ => unsupported(false),
                 }
                 continue;
@@ -401,6 +441,39 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         }
     }
     config.resolver.dnssec.enabled = anchored && validator_module;
+    let mut upstream_zones = Vec::new();
+    for zone in auth_zones {
+        if zone.for_downstream {
+            // Answering clients from the zone directly is the daemon's --zone (YAML zones).
+            config
+                .unsupported
+                .push("auth-zone: for-downstream: yes".to_owned());
+            continue;
+        }
+        let (Some(name), Some(file), true) = (zone.name, zone.file, zone.for_upstream) else {
+            continue;
+        };
+        let Some(text) = scenario.tempfiles.iter().find(|temp| temp.name == file) else {
+            config
+                .unsupported
+                .push("auth-zone: zonefile without TEMPFILE".to_owned());
+            continue;
+        };
+        upstream_zones.push((name, text.contents.clone(), std::path::PathBuf::from(file)));
+    }
+    // A scenario that cannot run anyway is reported as unsupported, not as a zone error.
+    if !upstream_zones.is_empty() && config.unsupported.is_empty() {
+        let zones = UpstreamAuthZones::load(&upstream_zones).map_err(|error| {
+            (
+                0,
+                ParseErrorKind::BadOptionValue {
+                    key: "auth-zone".to_owned(),
+                    value: error.to_string(),
+                },
+            )
+        })?;
+        config.resolver.auth_zones = Some(zones);
+    }
     if answer_cookie {
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
     }

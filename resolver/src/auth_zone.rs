@@ -50,7 +50,12 @@ pub struct AuthZoneError {
 
 impl fmt::Display for AuthZoneError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}: auth-zone: {}", self.file.display(), self.reason)
+        write!(
+            formatter,
+            "{}: auth-zone: {}",
+            self.file.display(),
+            self.reason
+        )
     }
 }
 
@@ -74,7 +79,10 @@ impl UpstreamAuthZones {
             let (_, rrsets) = Parser::new(text.as_str(), Some(file.clone()), Some(origin.clone()))
                 .parse()
                 .map_err(|parse| error(parse.to_string()))?;
-            let records: Vec<_> = rrsets.into_values().flat_map(|rrset| rrset.into_iter()).collect();
+            let records: Vec<_> = rrsets
+                .into_values()
+                .flat_map(|rrset| rrset.into_iter())
+                .collect();
             let (soa, others): (Vec<_>, Vec<_>) = records.into_iter().partition(|record| {
                 record.record_type() == RecordType::SOA && record.name == *origin
             });
@@ -115,7 +123,9 @@ fn read_bounded(file: &Path) -> Result<String, AuthZoneError> {
         .map_err(|io| error(io.to_string()))?
         .len();
     if size > MAX_AUTH_ZONE_FILE_BYTES as u64 {
-        return Err(error(format!("{size} bytes, more than {MAX_AUTH_ZONE_FILE_BYTES}")));
+        return Err(error(format!(
+            "{size} bytes, more than {MAX_AUTH_ZONE_FILE_BYTES}"
+        )));
     }
     std::fs::read_to_string(file).map_err(|io| error(io.to_string()))
 }

@@ -205,7 +205,9 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     continue;
                 };
                 match key {
-                    "name" => zone.name = Some(parse_name(unquoted(&option.value)).map_err(|_| bad())?),
+                    "name" => {
+                        zone.name = Some(parse_name(unquoted(&option.value)).map_err(|_| bad())?)
+                    }
                     "zonefile" => zone.file = Some(unquoted(&option.value).to_owned()),
                     "for-upstream" => zone.for_upstream = on()?,
                     "for-downstream" => zone.for_downstream = on()?,
@@ -303,9 +305,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 _ => unsupported(true),
             },
             // The daemon's --access-control and its tag lines (`server::access_settings`).
-            "access-control" => {
-                config.access.rules.push(config_line(option))
-            }
+            "access-control" => config.access.rules.push(config_line(option)),
             "access-control-tag" => config.access.tags.push(config_line(option)),
             "access-control-tag-action" => config.access.tag_actions.push(config_line(option)),
             "access-control-tag-data" => config.access.tag_data.push(config_line(option)),

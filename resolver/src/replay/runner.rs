@@ -224,7 +224,13 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
         }
     };
     // Unbound's default access list (loopback allowed) with the scenario's lines over it.
-    let names = TagNames::define(config.local.define_tags.iter().map(|line| line.text.as_str()));
+    let names = TagNames::define(
+        config
+            .local
+            .define_tags
+            .iter()
+            .map(|line| line.text.as_str()),
+    );
     let access = match names.map_err(|error| error.to_string()).and_then(|names| {
         apply_access(AccessList::loopback_only(), &config.access, &names)
             .map_err(|error| error.to_string())
@@ -366,7 +372,8 @@ async fn replay_steps(
                     }
                     None => CookieVerdict::Absent,
                 };
-                if let Some(mut response) = cookie_gate(&request, &verdict, action, !entry.rules.tcp)
+                if let Some(mut response) =
+                    cookie_gate(&request, &verdict, action, !entry.rules.tcp)
                 {
                     local.finish(&request, &mut response, false);
                     in_flight.answers.push(Answer {

@@ -141,9 +141,7 @@ pub fn apply(
                             .is_some_and(|first| first.record_type() == record.record_type())
                 });
                 match rrset {
-                    Some((_, rrset)) if rrset.len() < MAX_LOCAL_RRSET_RECORDS => {
-                        rrset.push(record)
-                    }
+                    Some((_, rrset)) if rrset.len() < MAX_LOCAL_RRSET_RECORDS => rrset.push(record),
                     Some(_) => {}
                     None => rule.tag_data.push((tag, vec![record])),
                 }
@@ -242,8 +240,8 @@ mod tests {
             tags: lines(&["10.0.0.1 \"nope\""]),
             ..AccessSettings::default()
         };
-        let error = apply(AccessList::loopback_only(), &settings, &TagNames::default())
-            .unwrap_err();
+        let error =
+            apply(AccessList::loopback_only(), &settings, &TagNames::default()).unwrap_err();
         assert_eq!(error.errors.len(), 3, "{error}");
         assert!(error.to_string().contains("test: access-control"));
     }

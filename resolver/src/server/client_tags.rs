@@ -45,7 +45,10 @@ impl fmt::Display for TagError {
                 write!(formatter, "tag {name:?} is not defined (define-tag)")
             }
             TagError::TooMany(name) => {
-                write!(formatter, "tag {name:?}: at most {MAX_TAGS} tags may be defined")
+                write!(
+                    formatter,
+                    "tag {name:?}: at most {MAX_TAGS} tags may be defined"
+                )
             }
         }
     }

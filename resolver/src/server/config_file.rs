@@ -78,6 +78,9 @@ pub struct ConfigFile {
     pub stub_zones: Vec<ConfiguredZoneEntry>,
     /// Unbound's `tcp-upstream`.
     pub tcp_upstream: Option<bool>,
+    /// Unbound's `auth-zone` for upstream: `NAME=FILE` (RFC 1035 zone file), as `--auth-zone`.
+    #[serde(default)]
+    pub auth_zones: Vec<Entry>,
     #[serde(default)]
     pub zones: Vec<PathBuf>,
     pub cache_size: Option<u64>,
@@ -243,13 +246,20 @@ impl ConfigFile {
             ("access-control", config.access_control.len()),
             ("define-tag", config.define_tag.len()),
             ("access-control-tag", config.access_control_tag.len()),
-            ("access-control-tag-action", config.access_control_tag_action.len()),
-            ("access-control-tag-data", config.access_control_tag_data.len()),
+            (
+                "access-control-tag-action",
+                config.access_control_tag_action.len(),
+            ),
+            (
+                "access-control-tag-data",
+                config.access_control_tag_data.len(),
+            ),
             ("local-zone-tag", config.local_zone_tag.len()),
             ("local-zone-override", config.local_zone_override.len()),
             ("forward", config.forward.len()),
             ("forward-zones", config.forward_zones.len()),
             ("stub-zones", config.stub_zones.len()),
+            ("auth-zones", config.auth_zones.len()),
             ("zones", config.zones.len()),
             ("local-zones", config.local_zones.len()),
             ("local-data", config.local_data.len()),

@@ -96,7 +96,12 @@ pub enum CookieVerdict {
 }
 
 /// RFC 7873 §5.2 with RFC 9018 §4.3's checks, as Unbound's `edns_cookie_server_validate`.
-pub fn check(option: Option<&[u8]>, secret: &CookieSecret, client: IpAddr, now: u32) -> CookieVerdict {
+pub fn check(
+    option: Option<&[u8]>,
+    secret: &CookieSecret,
+    client: IpAddr,
+    now: u32,
+) -> CookieVerdict {
     let Some(option) = option else {
         return CookieVerdict::Absent;
     };
@@ -201,7 +206,12 @@ pub fn attach(response: &mut Message, verdict: &CookieVerdict) {
 
 /// RFC 9018 §4.4: client cookie | version | reserved | timestamp | hash, the hash
 /// SipHash-2-4(client cookie | version | reserved | timestamp | client IP, secret).
-fn server_cookie(client_cookie: &[u8], secret: &CookieSecret, client: IpAddr, timestamp: u32) -> Vec<u8> {
+fn server_cookie(
+    client_cookie: &[u8],
+    secret: &CookieSecret,
+    client: IpAddr,
+    timestamp: u32,
+) -> Vec<u8> {
     let mut cookie = Vec::with_capacity(INTEROPERABLE_COOKIE_BYTES + 16);
     cookie.extend_from_slice(client_cookie);
     cookie.extend_from_slice(&[COOKIE_VERSION, 0, 0, 0]);
@@ -285,7 +295,10 @@ mod tests {
                 "{length}"
             );
         }
-        assert_eq!(check(None, &secret(), localhost(), 0), CookieVerdict::Absent);
+        assert_eq!(
+            check(None, &secret(), localhost(), 0),
+            CookieVerdict::Absent
+        );
         assert!(CookieSecret::parse("00").is_err());
     }
 }

@@ -237,8 +237,7 @@ impl<R: Resolve> ResolverHandler<R> {
         }
         // allow_setrd: RD=0 is taken as RD=1 (Unbound sets the bit in the query itself).
         let set_rd;
-        let (packet, header) = if action == AccessAction::AllowSetRd && !header.recursion_desired
-        {
+        let (packet, header) = if action == AccessAction::AllowSetRd && !header.recursion_desired {
             let mut copy = packet.to_vec();
             if let Some(flags) = copy.get_mut(2) {
                 *flags |= 0x01;

@@ -16,8 +16,8 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use crate::server::access::Cidr;
 use crate::server::client_tags::TagNames;
 use crate::server::default_zones::{default_zones, DefaultZonePolicy};
-use crate::server::local_zone_client::ClientView;
 use crate::server::limits::{MAX_NSID_BYTES, MAX_TXT_STRING_BYTES, MAX_UDP_PAYLOAD};
+use crate::server::local_zone_client::ClientView;
 use crate::server::local_zone_table::{
     negative_soa, null_record, ConfigLine, LocalLookup, LocalZoneError, LocalZoneTable,
 };

@@ -15,8 +15,8 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use crate::replay::record_text::parse_record;
 use crate::server::access::Cidr;
 use crate::server::client_tags::{TagNames, TagSet};
-use crate::server::local_zone_client::ClientView;
 use crate::server::limits::{MAX_LOCAL_RRSET_RECORDS, MAX_NAME_BYTES};
+use crate::server::local_zone_client::ClientView;
 use crate::wire_name::write_name;
 
 /// What a local zone does with a question its local data does not answer (`man unbound.conf`).
@@ -160,9 +160,15 @@ pub enum LocalZoneErrorKind {
     /// Unbound: a redirect apex holds a CNAME or other data, not both.
     RedirectCnameAndOther(String),
     /// `local-zone-tag` / `local-zone-override` name a zone that is not configured.
-    NoSuchZone { key: &'static str, zone: String },
+    NoSuchZone {
+        key: &'static str,
+        zone: String,
+    },
     /// `local-zone-tag ZONE "TAGS"` / `local-zone-override ZONE CIDR TYPE` unreadable.
-    BadClientLine { key: &'static str, reason: String },
+    BadClientLine {
+        key: &'static str,
+        reason: String,
+    },
 }
 
 impl fmt::Display for LocalZoneError {

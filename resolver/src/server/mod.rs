@@ -8,12 +8,12 @@
 
 pub mod access;
 pub mod access_settings;
-pub mod client_tags;
 mod cache_commands;
+pub mod client_tags;
 pub mod config_file;
 pub mod control;
-pub mod cookies;
 pub mod control_command;
+pub mod cookies;
 pub mod default_zones;
 pub mod handler;
 pub mod inflight;

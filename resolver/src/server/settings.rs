@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
+use crate::auth_zone::UpstreamAuthZones;
 use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, ServeExpired, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
@@ -17,8 +18,8 @@ use crate::request_list::RequestLimits;
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::access_settings::{apply as apply_access, AccessSettings, AccessSettingsError};
 use crate::server::client_tags::TagNames;
-use crate::server::cookies::CookieSecret;
 use crate::server::config_file::{ConfigError, ConfigFile, ConfiguredZoneEntry, Entry};
+use crate::server::cookies::CookieSecret;
 use crate::server::default_zones::DefaultZonePolicy;
 use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
 use crate::server::local_zone_table::ConfigLine;
@@ -59,6 +60,12 @@ pub struct Arguments {
         value_name = "NAME=SERVER[,SERVER][,prime][,first][,tcp][,no-cache]"
     )]
     pub stub_zone: Vec<String>,
+    /// Answer names at or below NAME from this RFC 1035 zone file instead of asking the zone's
+    /// servers (repeatable; Unbound's auth-zone with for-upstream: yes, for-downstream: no): the
+    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA and NS
+    /// at NAME
+    #[arg(long, value_name = "NAME=FILE")]
+    pub auth_zone: Vec<String>,
     /// Send every upstream query over TCP (Unbound's tcp-upstream), e.g. behind a firewall that
     /// drops UDP
     #[arg(long)]
@@ -375,6 +382,11 @@ pub enum SettingsError {
     Local(LocalSettingsError),
     /// `access-control` and its tag lines.
     Access(AccessSettingsError),
+    /// `--auth-zone NAME=FILE`: unreadable argument or zone.
+    AuthZone {
+        origin: Origin,
+        reason: String,
+    },
     TrustAnchor {
         file: PathBuf,
         error: TrustAnchorError,
@@ -504,6 +516,9 @@ impl fmt::Display for SettingsError {
             SettingsError::Local(error) => write!(formatter, "{error}"),
             SettingsError::ZeroLimit { setting } => write!(formatter, "{setting} 0: no query could be answered; it must be at least 1"),
             SettingsError::Access(error) => write!(formatter, "{error}"),
+            SettingsError::AuthZone { origin, reason } => {
+                write!(formatter, "{origin}: auth-zone: {reason}")
+            }
             SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
             SettingsError::MetricsNotLoopback { origin, address } => write!(formatter, "{origin}: metrics address {address} is not loopback: anyone who reaches it reads the resolver's counters; add --metrics-public (metrics-public: true) to allow it"),
         }
@@ -646,6 +661,7 @@ impl Settings {
             }
         }
 
+        let auth_zones = auth_zones(arguments, &file, &path)?;
         let root_hints_file = arguments.root_hints.clone().or(file.root_hints.clone());
         let root_hints = match &root_hints_file {
             Some(path) => read_root_hints_file(path).map_err(SettingsError::RootHints)?,
@@ -672,6 +688,7 @@ impl Settings {
             root_hints,
             forward_zones,
             stub_zones,
+            auth_zones,
             tcp_upstream: arguments.tcp_upstream
                 || file.tcp_upstream.unwrap_or(defaults.tcp_upstream),
             qname_minimisation: !arguments.no_qname_minimisation
@@ -826,6 +843,48 @@ fn metrics_address(
         return Err(SettingsError::MetricsNotLoopback { origin, address });
     }
     Ok(Some(address))
+}
+
+/// `--auth-zone NAME=FILE` (YAML `auth-zones`, paths relative to the config file), loaded.
+fn auth_zones(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+) -> Result<Option<UpstreamAuthZones>, SettingsError> {
+    let entries = pick(&arguments.auth_zone, &file.auth_zones, "auth-zone", path);
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let directory = path.parent().unwrap_or(Path::new("."));
+    let mut zones = Vec::with_capacity(entries.len());
+    let mut origins = Vec::with_capacity(entries.len());
+    for (text, origin) in entries {
+        let bad = |reason: String| SettingsError::AuthZone {
+            origin: origin.clone(),
+            reason,
+        };
+        let (name, zone_file) = text
+            .split_once('=')
+            .ok_or_else(|| bad(format!("{text:?}: expected NAME=FILE")))?;
+        let mut name = Name::from_ascii(name.trim())
+            .map_err(|_| bad(format!("invalid zone name {name:?}")))?;
+        name.set_fqdn(true);
+        let mut zone_file = PathBuf::from(zone_file.trim());
+        if zone_file.is_relative() && matches!(origin, Origin::File(..)) {
+            zone_file = directory.join(zone_file);
+        }
+        zones.push((name, zone_file));
+        origins.push(origin);
+    }
+    UpstreamAuthZones::read(&zones)
+        .map(Some)
+        .map_err(|error| SettingsError::AuthZone {
+            origin: origins
+                .into_iter()
+                .next()
+                .unwrap_or(Origin::Flag("auth-zone")),
+            reason: error.to_string(),
+        })
 }
 
 /// --allow and --allow-snoop, then the `access-control` lines and their tags over them.

@@ -1,5 +1,6 @@
-//! Unbound's access-control actions, client tags, local-zone-override and DNS cookies, as a client
-//! sees them through dig from addresses of its own (`dig -b`): no upstream is ever needed.
+//! Unbound's access-control actions, client tags, local-zone-override, DNS cookies and
+//! for-upstream auth zones, as a client sees them through dig from addresses of its own
+//! (`dig -b`): no upstream is ever needed.
 
 use e2e::{dig, loopback_for, require_tool, Resolver};
 
@@ -36,7 +37,12 @@ fn refused_clients_get_ede_18_denied_ones_nothing_and_allowed_ones_the_answer() 
     };
     let answer = from(&refused, &[]).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(answer.status, "REFUSED", "{}", answer.output);
-    assert_eq!(answer.extended_errors, [18], "EDE 18 Prohibited\n{}", answer.output);
+    assert_eq!(
+        answer.extended_errors,
+        [18],
+        "EDE 18 Prohibited\n{}",
+        answer.output
+    );
     assert!(answer.answers.is_empty());
     assert!(
         from(&denied, &[]).is_err(),
@@ -72,7 +78,10 @@ fn tagged_clients_see_tagged_zones_with_their_own_action_and_data() {
     ]);
     for (key, value) in [
         ("--access-control-tag", format!("{kid}/32 kids")),
-        ("--access-control-tag-data", format!("{kid}/32 kids A 192.0.2.99")),
+        (
+            "--access-control-tag-data",
+            format!("{kid}/32 kids A 192.0.2.99"),
+        ),
         ("--access-control-tag", format!("{blocked}/32 blocked")),
         (
             "--access-control-tag-action",
@@ -95,7 +104,11 @@ fn tagged_clients_see_tagged_zones_with_their_own_action_and_data() {
     assert_eq!(kid_answer.answers[0].name, "www.games.example.");
     assert_eq!(kid_answer.answers[0].data, "192.0.2.99", "the tag's data");
     let blocked_answer = ask(&blocked, "www.games.example.");
-    assert_eq!(blocked_answer.status, "NXDOMAIN", "{}", blocked_answer.output);
+    assert_eq!(
+        blocked_answer.status, "NXDOMAIN",
+        "{}",
+        blocked_answer.output
+    );
     // Without a tag the tagged zone is not there: the untagged zone above it answers.
     let other_answer = ask(&other, "www.games.example.");
     assert_eq!(other_answer.status, "NXDOMAIN", "{}", other_answer.output);
@@ -128,17 +141,31 @@ fn cookies_are_answered_and_allow_cookie_clients_need_one_over_udp() {
     let ask = |source: &str, extra: &[&str]| {
         let mut all = vec!["-b", source];
         all.extend_from_slice(extra);
-        dig(&dig_path, resolver.address, "www.cookie.example.", "A", &all)
-            .unwrap_or_else(|error| panic!("{error}"))
+        dig(
+            &dig_path,
+            resolver.address,
+            "www.cookie.example.",
+            "A",
+            &all,
+        )
+        .unwrap_or_else(|error| panic!("{error}"))
     };
     // dig checks that our cookie echoes its client cookie: "(good)".
     let answer = ask(&plain, &["+cookie"]);
     assert_eq!(answer.status, "NOERROR", "{}", answer.output);
-    assert!(answer.output.contains("; COOKIE: ") && answer.output.contains("(good)"), "{}", answer.output);
+    assert!(
+        answer.output.contains("; COOKIE: ") && answer.output.contains("(good)"),
+        "{}",
+        answer.output
+    );
     // No cookie over UDP: REFUSED with TC (shown as is with +ignore), then fine over TCP.
     let refused = ask(&cookie_only, &["+ignore"]);
     assert_eq!(refused.status, "REFUSED", "{}", refused.output);
-    assert!(refused.flags.contains(&"tc".to_string()), "{}", refused.output);
+    assert!(
+        refused.flags.contains(&"tc".to_string()),
+        "{}",
+        refused.output
+    );
     let over_tcp = ask(&cookie_only, &["+tcp"]);
     assert_eq!(over_tcp.status, "NOERROR", "{}", over_tcp.output);
     // A client cookie alone: BADCOOKIE with ours, which dig retries with (+badcookie).
@@ -147,4 +174,55 @@ fn cookies_are_answered_and_allow_cookie_clients_need_one_over_udp() {
     let retried = ask(&cookie_only, &["+cookie", "+badcookie"]);
     assert_eq!(retried.status, "NOERROR", "{}", retried.output);
     assert_eq!(retried.answers[0].data, "192.0.2.1");
+}
+
+#[test]
+fn auth_zone_for_upstream_answers_from_its_file_without_asking_anyone() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let test = "auth_zone_for_upstream_answers_from_its_file";
+    let directory = e2e::TempDir::new(test).unwrap_or_else(|error| panic!("{error}"));
+    let zone = directory
+        .write(
+            "example.tld.zone",
+            "$ORIGIN example.tld.\n$TTL 3600\n@ IN SOA ns hostmaster 1 7200 3600 1209600 300\n\
+             @ IN NS ns\nns IN A 192.0.2.53\nwww IN A 192.0.2.80\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+    // The forwarder is an address of this test where nothing listens.
+    let forwarder = loopback_for(test, 1).to_string();
+    let resolver = start(
+        test,
+        &arguments(&[
+            "--forward",
+            &forwarder,
+            "--allow-loopback-upstream",
+            "--auth-zone",
+            &format!("example.tld.={}", zone.display()),
+        ]),
+    );
+    let ask = |name: &str| {
+        dig(&dig_path, resolver.address, name, "A", &[]).unwrap_or_else(|error| panic!("{error}"))
+    };
+    let answer = ask("www.example.tld.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert_eq!(answer.answers[0].data, "192.0.2.80");
+    assert!(
+        answer.flags.contains(&"ra".to_string()),
+        "{}",
+        answer.output
+    );
+    assert!(
+        !answer.flags.contains(&"aa".to_string()),
+        "a resolved answer: {}",
+        answer.output
+    );
+    let missing = ask("nothere.example.tld.");
+    assert_eq!(missing.status, "NXDOMAIN", "{}", missing.output);
+    assert_eq!(
+        resolver.statistic("upstream.queries"),
+        0,
+        "the zone's servers are never asked"
+    );
 }

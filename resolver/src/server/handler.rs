@@ -243,9 +243,7 @@ impl<R: Resolve> ResolverHandler<R> {
                 *flags |= 0x01;
             }
             set_rd = copy;
-            let Some((header, _)) = read_header(&set_rd) else {
-                return None;
-            };
+            let (header, _) = read_header(&set_rd)?;
             (set_rd.as_slice(), header)
         } else {
             (packet, header)

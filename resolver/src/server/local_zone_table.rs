@@ -935,6 +935,66 @@ mod tests {
     }
 
     #[test]
+    fn tagged_zones_are_skipped_for_other_clients_and_overrides_and_tag_actions_apply() {
+        use crate::server::access::AccessRule;
+        use crate::server::access::{AccessAction, Cidr};
+        let mut table = table(
+            &[
+                "example. static",
+                "d.example. static",
+                "o.example. transparent",
+            ],
+            &["d.example. TXT \"data 1\"", "example. TXT \"data 0\""],
+        );
+        let names = TagNames::define(["tag1 tag2"]).unwrap();
+        let errors = table.apply_client_rules(
+            &lines(&["d.example. \"tag1 tag2\""]),
+            &lines(&["o.example. 10.0.0.0/8 refuse", "missing. 10.0.0.0/8 refuse"]),
+            &names,
+        );
+        assert_eq!(
+            errors.len(),
+            1,
+            "the override of a zone that is not there: {errors:?}"
+        );
+        assert!(table.is_client_dependent());
+        let cidr = |text: &str| text.parse::<Cidr>().unwrap();
+        let mut tagged = AccessRule::new(cidr("10.1.1.1"), AccessAction::Allow);
+        tagged.tags = names.set("tag2").unwrap();
+        tagged.tag_actions = vec![(1, LocalZoneType::AlwaysRefuse)];
+        let address = "10.1.1.1".parse().unwrap();
+        let with_tag = ClientView::of(address, Some(&tagged));
+        let without = ClientView::of(address, None);
+        let table = &table;
+        fn lookup<'a>(
+            table: &'a LocalZoneTable,
+            client: &ClientView<'a>,
+            name: &str,
+        ) -> LocalLookup<'a> {
+            table.lookup_for(&wire(name), DNSClass::IN, RecordType::TXT, client)
+        }
+        assert_eq!(
+            lookup(table, &with_tag, "d.example."),
+            LocalLookup::Refused,
+            "tag action"
+        );
+        // Untagged, the client sees the zone above: example.'s data is not at d.example.
+        assert!(matches!(
+            lookup(table, &without, "d.example."),
+            LocalLookup::Negative { nxdomain: true, .. }
+        ));
+        assert_eq!(
+            lookup(table, &without, "www.o.example."),
+            LocalLookup::Refused,
+            "override"
+        );
+        assert_eq!(
+            table.lookup(&wire("www.o.example."), DNSClass::IN, RecordType::TXT),
+            LocalLookup::Resolve
+        );
+    }
+
+    #[test]
     fn static_zone_answers_data_nodata_and_nxdomain_with_soa() {
         let table = table(
             &["local static"],

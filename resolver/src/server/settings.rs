@@ -1205,6 +1205,7 @@ fn configured_zone_entry(entry: &ConfiguredZoneEntry, stub: bool) -> Option<Stub
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::access::AccessAction;
 
     #[test]
     fn servers_parse_with_and_without_port() {
@@ -1509,6 +1510,47 @@ mod tests {
             }
         }
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn access_control_tags_and_cookies_come_from_the_file_and_errors_name_the_line() {
+        let path = write_config(
+            "access-control",
+            "access-control: [\"192.0.2.0/24 allow_setrd\", \"192.0.2.66 refuse\"]\n\
+             define-tag: [kids]\naccess-control-tag: [\"192.0.2.0/25 kids\"]\n\
+             local-zones: [\"games.example. static\"]\nlocal-zone-tag: [\"games.example. kids\"]\n\
+             answer-cookie: true\ncookie-secret: \"000102030405060708090a0b0c0d0e0f\"\n",
+        );
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        let settings = match Settings::load(&arguments) {
+            Ok(settings) => settings,
+            Err(error) => panic!("{error}"),
+        };
+        let access = &settings.access;
+        let ip = |last: u8| IpAddr::V4(Ipv4Addr::new(192, 0, 2, last));
+        assert_eq!(access.action(ip(66)), AccessAction::Refuse);
+        assert_eq!(access.action(ip(200)), AccessAction::AllowSetRd);
+        assert!(access
+            .rule_for(ip(5))
+            .is_some_and(|rule| !rule.tags.is_empty()));
+        assert!(access.cookie_secret().is_some());
+        let _ = std::fs::remove_file(path);
+        let bad = write_config(
+            "access-control-bad",
+            "access-control: [\"192.0.2.0/24 maybe\"]\n",
+        );
+        let arguments = Arguments {
+            config: Some(bad.clone()),
+            ..Arguments::default()
+        };
+        match Settings::load(&arguments) {
+            Ok(_) => panic!("an unknown action was accepted"),
+            Err(error) => assert!(error.to_string().contains(":1: access-control"), "{error}"),
+        }
+        let _ = std::fs::remove_file(bad);
     }
 
     #[test]

@@ -87,6 +87,7 @@ impl Resolver {
                     prime: false,
                     first: false,
                     tcp_upstream: false,
+                    no_cache: false,
                 });
             }
             transport = Arc::new(AuthZoneTransport::new(transport, zones));

@@ -852,8 +852,6 @@ mod tests {
             unbound.resolver.requests.discard_timeout,
             Some(UNBOUND_DISCARD_TIMEOUT)
         );
-        let refused = config_of("access-control: 10.0.0.0/8 refuse\n").unwrap();
-        assert_eq!(refused.unsupported, ["access-control: refuse"]);
     }
 
     #[test]

@@ -8,6 +8,9 @@ use hickory_proto::rr::Name;
 use crate::dnssec::{Anchors, TestSwitches};
 use crate::request_list::RequestLimits;
 use crate::scrub::scrubber::ScrubRules;
+use crate::server::access::Cidr;
+use crate::upstream::client_string::ClientStrings;
+use crate::upstream::nat64::Nat64Prefix;
 
 /// One root server from the hints: its name and one of its addresses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +95,20 @@ pub struct ResolverConfig {
     pub do_ip4: bool,
     /// Unbound's do-not-query-localhost turned off: allow loopback upstream addresses.
     pub allow_loopback_upstream: bool,
+    /// Unbound `do-not-query-address`: servers in these netblocks are never asked (an address
+    /// inside the NAT64 prefix is the gateway's and stays allowed, as in Unbound).
+    pub do_not_query: Vec<Cidr>,
+    /// Unbound `do-nat64` with its `nat64-prefix`: IPv4 servers are asked at the IPv6 address
+    /// the prefix embeds them in (RFC 6052, `upstream/nat64.rs`), even with `do_ip4` off.
+    /// `None`: off, as Unbound's default.
+    pub nat64: Option<Nat64Prefix>,
+    /// Unbound `edns-client-string` and `-opcode`: an EDNS option with a string for servers in
+    /// given netblocks (`upstream/client_string.rs`). Empty by default.
+    pub client_strings: ClientStrings,
+    /// Unbound `harden-unverified-glue` (default off, as Unbound's): referral glue for a name
+    /// outside the delegated zone (sibling glue) is not used until the name is looked up; the
+    /// glue serves only when that lookup fails (kept with the parent's data, the last resort).
+    pub harden_unverified_glue: bool,
     /// Lab use without root: send every upstream query to this port instead of 53.
     pub upstream_port: Option<u16>,
     /// Cache size bound, in RRsets (and negative entries).
@@ -228,6 +245,10 @@ impl Default for ResolverConfig {
             do_ip6: true,
             do_ip4: true,
             allow_loopback_upstream: false,
+            do_not_query: Vec::new(),
+            nat64: None,
+            client_strings: ClientStrings::default(),
+            harden_unverified_glue: false,
             upstream_port: None,
             cache_max_entries: 100_000,
             min_ttl: 0,

@@ -49,6 +49,10 @@ pub const MINIMISE_ONE_LAB: usize = 4;
 /// EDNS0 buffer size on upstream queries: DNS Flag Day 2020 value, avoids IP fragmentation.
 pub const EDNS_BUFFER_SIZE: u16 = 1232;
 
+/// Longest `edns-client-string` value, in bytes: a DNS character-string's bound (RFC 1035
+/// §3.3), so the option never crowds a query out of its 512-byte minimum (Unbound sets none).
+pub const MAX_CLIENT_STRING_BYTES: usize = 255;
+
 /// Server addresses remembered for RTT. Unbound `infra-cache-numhosts` default 10000.
 pub const INFRA_MAX_ENTRIES: usize = 10_000;
 

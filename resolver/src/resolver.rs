@@ -281,8 +281,22 @@ impl Resolver {
         if is_loopback(ip) && !self.loopback_allowed {
             return false;
         }
+        let gateway = match (self.config.nat64, ip) {
+            (Some(nat64), IpAddr::V6(v6)) => nat64.contains(v6),
+            _ => false,
+        };
+        if !gateway
+            && self
+                .config
+                .do_not_query
+                .iter()
+                .any(|netblock| netblock.contains(ip))
+        {
+            return false;
+        }
         match ip {
-            IpAddr::V4(_) => self.config.do_ip4,
+            // Through the NAT64 gateway, an IPv4 server needs no IPv4 of ours (Unbound).
+            IpAddr::V4(_) => self.config.do_ip4 || self.config.nat64.is_some(),
             IpAddr::V6(_) => self.config.do_ip6,
         }
     }
@@ -314,6 +328,24 @@ impl Resolver {
             (_, Some(stub)) => stub.no_cache,
             (Some(forward), None) => forward.no_cache,
             (None, None) => false,
+        }
+    }
+
+    /// Whether server addresses of this family are looked up (glueless names, targets).
+    pub(crate) fn wants_family(&self, family: RecordType) -> bool {
+        match family {
+            RecordType::A => self.config.do_ip4 || self.config.nat64.is_some(),
+            RecordType::AAAA => self.config.do_ip6,
+            _ => false,
+        }
+    }
+
+    /// The address a query for `server` is sent to: through the NAT64 gateway for IPv4 when
+    /// `do-nat64` is on (`upstream/nat64.rs`), else the server's own.
+    pub(crate) fn route(&self, server: SocketAddr) -> SocketAddr {
+        match self.config.nat64 {
+            Some(nat64) => SocketAddr::new(nat64.route(server.ip()), server.port()),
+            None => server,
         }
     }
 

@@ -22,6 +22,7 @@ use crate::scrub::classify::{classify, ReplyClass};
 use crate::scrub::referral_ds::ds_answer_of_referral;
 use crate::scrub::scrubber::scrub;
 use crate::upstream::exchange::{exchange, ExchangeFailure, UpstreamReply};
+use crate::upstream::query_bytes::ExtraOption;
 use crate::upstream::infra::order_by_rtt;
 use crate::upstream::transport::Protocol;
 
@@ -531,13 +532,10 @@ impl Resolver {
             };
             server.looked_up = true;
             let name = server.name.clone();
-            let mut families = Vec::new();
-            if self.config.do_ip4 {
-                families.push(RecordType::A);
-            }
-            if self.config.do_ip6 {
-                families.push(RecordType::AAAA);
-            }
+            let families: Vec<RecordType> = [RecordType::A, RecordType::AAAA]
+                .into_iter()
+                .filter(|family| self.wants_family(*family))
+                .collect();
             let mut found: Vec<SocketAddr> = Vec::new();
             for family in families {
                 let resolution = self
@@ -980,14 +978,24 @@ impl Resolver {
         } else {
             self.infra.first_protocol(address, zone, now)
         };
+        // Unbound `edns-client-string`: chosen by the server's own address, before NAT64.
+        let extra = self
+            .config
+            .client_strings
+            .for_server(address)
+            .map(|data| ExtraOption {
+                code: self.config.client_strings.option_code,
+                data,
+            });
         let result = exchange(
             self.transport.as_ref(),
             self.clock.as_ref(),
             budget,
-            server,
+            self.route(server),
             question,
             recursion_desired,
             protocol,
+            extra,
         )
         .await;
         let now = self.clock.now();

@@ -17,6 +17,7 @@ use crate::server::access_settings::AccessSettings;
 use crate::server::cookies::CookieSecret;
 use crate::server::local_answers::{LocalAnswers, LocalSettings};
 use crate::server::local_zone_table::{unquote as unquote_value, ConfigLine, LocalZoneType};
+use crate::upstream::nat64::Nat64Prefix;
 
 /// The root server name used when the scenario's priming answer does not name the stub address.
 pub const DEFAULT_ROOT_NAME: &str = "K.ROOT-SERVERS.NET.";
@@ -124,6 +125,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     let (mut anchored, mut validator_module) = (false, true);
     let mut discard_timeout_given = false;
     let (mut answer_cookie, mut cookie_secret) = (false, None);
+    let (mut nat64_on, mut nat64_prefix) = (false, Nat64Prefix::default());
     for option in &scenario.options {
         let bad = || {
             (
@@ -425,10 +427,27 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "ede" => only(true)?,
             "harden-algo-downgrade" => only(false)?,
             "harden-below-nxdomain" => config.resolver.harden_below_nxdomain = on()?,
+            "harden-unverified-glue" => config.resolver.harden_unverified_glue = on()?,
+            // NAT64 for upstream queries: the prefix applies once `do-nat64` is on, in any order.
+            "do-nat64" => nat64_on = on()?,
+            "nat64-prefix" => {
+                nat64_prefix = unquoted(&option.value).parse().map_err(|_| bad())?
+            }
+            "do-not-query-address" => config
+                .resolver
+                .do_not_query
+                .push(unquoted(&option.value).parse().map_err(|_| bad())?),
+            "edns-client-string" => config
+                .resolver
+                .client_strings
+                .add(&option.value)
+                .map_err(|_| bad())?,
+            "edns-client-string-opcode" => {
+                config.resolver.client_strings.option_code =
+                    unquoted(&option.value).parse().map_err(|_| bad())?
+            }
             "harden-referral-path"
-            | "harden-unverified-glue"
             | "harden-unknown-additional"
-            | "do-nat64"
             | "edns-tcp-keepalive"
             | "qname-minimisation-strict" => only(false)?,
             // The daemon's --answer-cookie and --cookie-secret (`server::cookies`).
@@ -477,6 +496,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     if answer_cookie {
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
     }
+    config.resolver.nat64 = nat64_on.then_some(nat64_prefix);
     if !deckard_root.addresses.is_empty() {
         // Deckard gives the resolver root hints (kresd's `hints.root`), which is the daemon's
         // `--root-hints`: a private root serves its namespace, so only localhost. stays local

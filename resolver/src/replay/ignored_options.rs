@@ -65,7 +65,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
         "validator rule; acts only with a trust anchor",
     ),
     // Sub-keys of features whose switch key is judged on its own (unsupported when on).
-    ("nat64-prefix", "acts only with do-nat64: yes (unsupported)"),
     (
         "edns-tcp-keepalive-timeout",
         "acts only with edns-tcp-keepalive: yes (unsupported)",

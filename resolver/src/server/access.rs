@@ -49,6 +49,7 @@ impl Cidr {
         })
     }
 
+    /// The prefix length: the longer, the more specific.
     pub fn prefix_length(&self) -> u8 {
         self.prefix_length
     }

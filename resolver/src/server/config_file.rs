@@ -110,6 +110,20 @@ pub struct ConfigFile {
     pub max_upstream_queries: Option<u32>,
     pub upstream_port: Option<u16>,
     pub allow_loopback_upstream: Option<bool>,
+    /// Unbound's `do-nat64`: IPv4 servers asked through the NAT64 prefix.
+    pub nat64: Option<bool>,
+    /// Unbound's `nat64-prefix` (default 64:ff9b::/96).
+    pub nat64_prefix: Option<Entry>,
+    /// Unbound's `do-not-query-address`: CIDRs never asked.
+    #[serde(default)]
+    pub do_not_query_address: Vec<Entry>,
+    /// Unbound's `edns-client-string`: "NETBLOCK STRING" each.
+    #[serde(default)]
+    pub edns_client_string: Vec<Entry>,
+    /// Unbound's `edns-client-string-opcode` (default 65001).
+    pub edns_client_string_opcode: Option<u16>,
+    /// Unbound's `harden-unverified-glue` (default false).
+    pub harden_unverified_glue: Option<bool>,
     pub control: Option<PathBuf>,
     /// `--metrics`: ADDR:PORT or PORT of the Prometheus endpoint.
     pub metrics: Option<Entry>,
@@ -266,6 +280,8 @@ impl ConfigFile {
             ("local-data-ptr", config.local_data_ptr.len()),
             ("private-address", config.private_address.len()),
             ("private-domain", config.private_domain.len()),
+            ("do-not-query-address", config.do_not_query_address.len()),
+            ("edns-client-string", config.edns_client_string.len()),
             ("trust-anchors", config.trust_anchors.len()),
             ("insecure-domains", config.insecure_domains.len()),
         ] {

@@ -32,6 +32,7 @@ pub use authority::runtime;
 pub mod settings;
 pub mod stats;
 pub mod tcp_keepalive;
+pub mod upstream_settings;
 mod walk_answer;
 pub mod wire_answer;
 

@@ -23,6 +23,7 @@ use crate::server::cookies::CookieSecret;
 use crate::server::default_zones::DefaultZonePolicy;
 use crate::server::local_answers::{LocalAnswers, LocalSettings, LocalSettingsError};
 use crate::server::local_zone_table::ConfigLine;
+use crate::server::upstream_settings::{upstream_options, UpstreamOptionError};
 
 pub use crate::server::control_command::ControlCommand;
 
@@ -128,6 +129,34 @@ pub struct Arguments {
     /// Allow loopback upstream addresses (Unbound's do-not-query-localhost: no)
     #[arg(long)]
     pub allow_loopback_upstream: bool,
+    /// Never send a query to servers in this prefix (repeatable; Unbound's
+    /// do-not-query-address), e.g. a broken server or a network without a route. An address
+    /// inside the --nat64-prefix is the gateway's and stays allowed
+    #[arg(long, value_name = "CIDR")]
+    pub do_not_query_address: Vec<String>,
+    /// Reach IPv4-only name servers through a NAT64 gateway: their queries go to the IPv6
+    /// address --nat64-prefix embeds them in (RFC 6052; Unbound's do-nat64), for a host with
+    /// IPv6 only. IPv4 addresses are used even with no IPv4 of our own
+    #[arg(long)]
+    pub nat64: bool,
+    /// The NAT64 prefix for --nat64: an IPv6 prefix of length 32, 40, 48, 56, 64 or 96
+    /// (Unbound's nat64-prefix) [default: 64:ff9b::/96, the RFC 6052 well-known prefix]
+    #[arg(long, value_name = "PREFIX")]
+    pub nat64_prefix: Option<String>,
+    /// Send this string in an EDNS option to upstream servers in NETBLOCK (repeatable; the
+    /// longest matching netblock wins; Unbound's edns-client-string), e.g. to tell a CDN's
+    /// servers which site asks
+    #[arg(long, value_name = "NETBLOCK STRING")]
+    pub edns_client_string: Vec<String>,
+    /// The EDNS option code --edns-client-string is sent with (Unbound's
+    /// edns-client-string-opcode) [default: 65001]
+    #[arg(long, value_name = "CODE")]
+    pub edns_client_string_opcode: Option<u16>,
+    /// Do not use referral glue for a name server outside the delegated zone (sibling glue)
+    /// before looking the name up; the glue is used only when that lookup fails (Unbound's
+    /// harden-unverified-glue)
+    #[arg(long)]
+    pub harden_unverified_glue: bool,
     /// Cache size bound, in RRsets
     #[arg(long, value_name = "N")]
     pub cache_size: Option<u64>,
@@ -408,6 +437,8 @@ pub enum SettingsError {
         origin: Origin,
         address: SocketAddr,
     },
+    /// NAT64, do-not-query-address, EDNS client strings (`upstream_settings`).
+    Upstream(UpstreamOptionError),
 }
 
 /// Why a trust anchor file could not be used.
@@ -520,6 +551,7 @@ impl fmt::Display for SettingsError {
                 write!(formatter, "{origin}: auth-zone: {reason}")
             }
             SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
+            SettingsError::Upstream(error) => write!(formatter, "{error}"),
             SettingsError::MetricsNotLoopback { origin, address } => write!(formatter, "{origin}: metrics address {address} is not loopback: anyone who reaches it reads the resolver's counters; add --metrics-public (metrics-public: true) to allow it"),
         }
     }
@@ -683,7 +715,13 @@ impl Settings {
             !root_hints.is_empty(),
             &forward_zones,
         )?;
+        let upstream =
+            upstream_options(arguments, &file, &path).map_err(SettingsError::Upstream)?;
         let resolver = ResolverConfig {
+            nat64: upstream.nat64,
+            do_not_query: upstream.do_not_query,
+            client_strings: upstream.client_strings,
+            harden_unverified_glue: upstream.harden_unverified_glue,
             dnssec,
             root_hints,
             forward_zones,
@@ -1114,7 +1152,7 @@ impl Arguments {
 
 /// The flag's list when given (a flag replaces the file's list), else the file's entries, each
 /// with where it came from.
-fn pick(
+pub(crate) fn pick(
     flag: &[String],
     file: &[Entry],
     flag_name: &'static str,

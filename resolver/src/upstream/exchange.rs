@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::iterate::budget::Budget;
 use crate::limits::UPSTREAM_QUERY_TIMEOUT;
 use crate::scrub::scrubber::{check_reply_matches, ReplyMismatch};
-use crate::upstream::query_bytes::encode_query;
+use crate::upstream::query_bytes::{encode_query, ExtraOption};
 use crate::upstream::transport::{Protocol, Transport, TransportError};
 
 /// Why an exchange gave no usable reply.
@@ -45,9 +45,10 @@ pub struct UpstreamReply {
 }
 
 /// Sends `question` to `server` over `first_protocol` (UDP unless the infra cache says the
-/// server needs TCP), then TCP when truncated; EDNS0 unless the server rejects it. Every send
-/// counts against `budget`.
-pub async fn exchange(
+/// server needs TCP), then TCP when truncated; EDNS0 (with `extra` as an option) unless the
+/// server rejects it. Every send counts against `budget`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn exchange(
     transport: &dyn Transport,
     clock: &dyn Clock,
     budget: &Budget,
@@ -55,6 +56,7 @@ pub async fn exchange(
     question: &Query,
     recursion_desired: bool,
     first_protocol: Protocol,
+    extra: Option<ExtraOption<'_>>,
 ) -> Result<UpstreamReply, ExchangeFailure> {
     let mut protocol = first_protocol;
     let mut use_edns = true;
@@ -64,7 +66,7 @@ pub async fn exchange(
             return Err(ExchangeFailure::BudgetExhausted);
         }
         let id: u16 = rand::random();
-        let Some(bytes) = encode_query(id, question, recursion_desired, use_edns) else {
+        let Some(bytes) = encode_query(id, question, recursion_desired, use_edns, extra) else {
             return Err(ExchangeFailure::Malformed);
         };
         let started = clock.now();

@@ -6,6 +6,7 @@
 //!                             │ find_delegation.rs: hints (root_hints.rs), cache, referral ─▶ delegation.rs
 //!                             │ budget.rs: the query's work budget, spent by every upstream exchange
 //!                             └▶ upstream::exchange ─▶ scrub::scrubber ─▶ scrub::classify ─▶ next state
+//!                               (a referral's sibling glue set aside first: unverified_glue.rs)
 //! ```
 
 pub mod budget;
@@ -13,3 +14,4 @@ pub mod delegation;
 pub(crate) mod find_delegation;
 pub mod root_hints;
 pub(crate) mod states;
+mod unverified_glue;

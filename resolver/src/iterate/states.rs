@@ -746,8 +746,16 @@ impl Resolver {
         if walk.referrals > MAX_REFERRAL_DEPTH {
             return State::Finished(WalkResult::ServFail("referral limit reached"));
         }
-        self.store_records(reply, &delegation.zone, false, true);
+        // The parent's data is kept whole: sibling glue set aside below is its last resort.
         self.store_parent_side(reply, &zone, &delegation.zone);
+        let glue_checked;
+        let reply = if self.config.harden_unverified_glue {
+            glue_checked = self.without_unverified_glue(reply.clone(), &zone);
+            &glue_checked
+        } else {
+            reply
+        };
+        self.store_records(reply, &delegation.zone, false, true);
         self.store_referral_denial(reply, &zone);
         self.prefetch_keys_of_referral(reply, &zone);
         let names: Vec<Name> = reply

@@ -22,8 +22,8 @@ use crate::scrub::classify::{classify, ReplyClass};
 use crate::scrub::referral_ds::ds_answer_of_referral;
 use crate::scrub::scrubber::scrub;
 use crate::upstream::exchange::{exchange, ExchangeFailure, UpstreamReply};
-use crate::upstream::query_bytes::ExtraOption;
 use crate::upstream::infra::order_by_rtt;
+use crate::upstream::query_bytes::ExtraOption;
 use crate::upstream::transport::Protocol;
 
 /// What one walk (one name, one type, no CNAME chasing beyond one reply) ends with.

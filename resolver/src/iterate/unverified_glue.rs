@@ -41,12 +41,28 @@ mod tests {
     fn only_addresses_strictly_below_the_delegated_zone_are_verified() {
         let zone = name("example.com.");
         assert!(is_verified(RecordType::A, &name("ns1.example.com."), &zone));
-        assert!(is_verified(RecordType::AAAA, &name("a.b.example.com."), &zone));
+        assert!(is_verified(
+            RecordType::AAAA,
+            &name("a.b.example.com."),
+            &zone
+        ));
         // Sibling glue, glue elsewhere, and an address at the apex itself (Unbound's strict test).
-        assert!(!is_verified(RecordType::A, &name("ns1.examplesibling.com."), &zone));
-        assert!(!is_verified(RecordType::AAAA, &name("ns.other.net."), &zone));
+        assert!(!is_verified(
+            RecordType::A,
+            &name("ns1.examplesibling.com."),
+            &zone
+        ));
+        assert!(!is_verified(
+            RecordType::AAAA,
+            &name("ns.other.net."),
+            &zone
+        ));
         assert!(!is_verified(RecordType::A, &zone, &zone));
         // Not an address record: left to the scrubber.
-        assert!(is_verified(RecordType::TXT, &name("ns1.examplesibling.com."), &zone));
+        assert!(is_verified(
+            RecordType::TXT,
+            &name("ns1.examplesibling.com."),
+            &zone
+        ));
     }
 }

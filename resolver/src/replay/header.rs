@@ -430,9 +430,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "harden-unverified-glue" => config.resolver.harden_unverified_glue = on()?,
             // NAT64 for upstream queries: the prefix applies once `do-nat64` is on, in any order.
             "do-nat64" => nat64_on = on()?,
-            "nat64-prefix" => {
-                nat64_prefix = unquoted(&option.value).parse().map_err(|_| bad())?
-            }
+            "nat64-prefix" => nat64_prefix = unquoted(&option.value).parse().map_err(|_| bad())?,
             "do-not-query-address" => config
                 .resolver
                 .do_not_query
@@ -872,6 +870,44 @@ mod tests {
             unbound.resolver.requests.discard_timeout,
             Some(UNBOUND_DISCARD_TIMEOUT)
         );
+    }
+
+    #[test]
+    fn upstream_query_keys_map_onto_nat64_do_not_query_client_strings_and_glue_hardening() {
+        let config = config_of(
+            "do-nat64: yes\nnat64-prefix: 2001:db8:1234::/96\ndo-not-query-address: ::0/0\n\
+             edns-client-string: 10.0.0.0/24 \"abc d\"\nedns-client-string-opcode: 65432\n\
+             harden-unverified-glue: yes\n",
+        )
+        .unwrap();
+        let resolver = &config.resolver;
+        assert_eq!(
+            resolver.nat64.map(|prefix| prefix.to_string()).as_deref(),
+            Some("2001:db8:1234::/96")
+        );
+        assert_eq!(resolver.do_not_query.len(), 1);
+        assert_eq!(resolver.client_strings.option_code, 65432);
+        assert_eq!(
+            resolver
+                .client_strings
+                .for_server("10.0.0.1".parse().unwrap()),
+            Some(&b"abc d"[..])
+        );
+        assert!(resolver.harden_unverified_glue);
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+        // The prefix alone turns nothing on; do-nat64 alone takes the well-known prefix.
+        let prefix_only = config_of("nat64-prefix: 2001:db8:1234::/96\n").unwrap();
+        assert!(prefix_only.resolver.nat64.is_none());
+        let switch_only = config_of("do-nat64: yes\n").unwrap();
+        assert_eq!(
+            switch_only
+                .resolver
+                .nat64
+                .map(|prefix| prefix.to_string())
+                .as_deref(),
+            Some("64:ff9b::/96")
+        );
+        assert!(config_of("nat64-prefix: 2001:db8::/95\n").is_err());
     }
 
     #[test]

@@ -126,8 +126,9 @@ mod tests {
     use std::path::PathBuf;
 
     fn options(flags: &[&str], yaml: &str) -> Result<UpstreamOptions, String> {
-        let arguments = Arguments::try_parse_from(std::iter::once("resolver").chain(flags.iter().copied()))
-            .map_err(|error| error.to_string())?;
+        let arguments =
+            Arguments::try_parse_from(std::iter::once("resolver").chain(flags.iter().copied()))
+                .map_err(|error| error.to_string())?;
         let file = ConfigFile::parse(yaml).map_err(|(_, kind)| format!("{kind:?}"))?;
         upstream_options(&arguments, &file, &PathBuf::from("resolver.yaml"))
             .map_err(|error| error.to_string())
@@ -158,7 +159,10 @@ mod tests {
             "",
         )
         .unwrap();
-        assert_eq!(set.nat64.map(|prefix| prefix.to_string()).as_deref(), Some("2001:db8:64::/96"));
+        assert_eq!(
+            set.nat64.map(|prefix| prefix.to_string()).as_deref(),
+            Some("2001:db8:64::/96")
+        );
         assert_eq!(set.do_not_query.len(), 1);
         assert_eq!(set.client_strings.option_code, 65432);
         assert_eq!(
@@ -168,7 +172,10 @@ mod tests {
         assert!(set.harden_unverified_glue);
         // `--nat64` alone: the RFC 6052 well-known prefix.
         let well_known = options(&["--nat64"], "").unwrap();
-        assert_eq!(well_known.nat64.map(|prefix| prefix.to_string()).as_deref(), Some("64:ff9b::/96"));
+        assert_eq!(
+            well_known.nat64.map(|prefix| prefix.to_string()).as_deref(),
+            Some("64:ff9b::/96")
+        );
     }
 
     #[test]
@@ -177,20 +184,35 @@ mod tests {
                     edns-client-string: [\"10.0.0.0/24 abc\"]\nedns-client-string-opcode: 65100\n\
                     harden-unverified-glue: true\n";
         let from_file = options(&[], yaml).unwrap();
-        assert_eq!(from_file.nat64.map(|prefix| prefix.to_string()).as_deref(), Some("2001:db8:1::/48"));
+        assert_eq!(
+            from_file.nat64.map(|prefix| prefix.to_string()).as_deref(),
+            Some("2001:db8:1::/48")
+        );
         assert_eq!(from_file.client_strings.option_code, 65100);
         assert!(from_file.harden_unverified_glue && from_file.do_not_query.len() == 1);
         let overridden = options(&["--nat64-prefix", "64:ff9b::/96"], yaml).unwrap();
-        assert_eq!(overridden.nat64.map(|prefix| prefix.to_string()).as_deref(), Some("64:ff9b::/96"));
+        assert_eq!(
+            overridden.nat64.map(|prefix| prefix.to_string()).as_deref(),
+            Some("64:ff9b::/96")
+        );
     }
 
     #[test]
     fn bad_values_name_their_flag_or_file_line() {
         let error = options(&["--nat64", "--nat64-prefix", "64:ff9b::/95"], "").unwrap_err();
-        assert!(error.starts_with("--nat64-prefix: invalid NAT64 prefix"), "{error}");
+        assert!(
+            error.starts_with("--nat64-prefix: invalid NAT64 prefix"),
+            "{error}"
+        );
         let error = options(&[], "\ndo-not-query-address: [nonsense]\n").unwrap_err();
-        assert!(error.starts_with("resolver.yaml:2: do-not-query-address"), "{error}");
+        assert!(
+            error.starts_with("resolver.yaml:2: do-not-query-address"),
+            "{error}"
+        );
         let error = options(&["--edns-client-string", "10.0.0.0/8"], "").unwrap_err();
-        assert!(error.starts_with("--edns-client-string: invalid EDNS client string"), "{error}");
+        assert!(
+            error.starts_with("--edns-client-string: invalid EDNS client string"),
+            "{error}"
+        );
     }
 }

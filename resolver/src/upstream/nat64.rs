@@ -144,13 +144,21 @@ mod tests {
         }
         assert_eq!(
             WELL_KNOWN_PREFIX.synthesize(Ipv4Addr::new(192, 0, 2, 1)),
-            "64:ff9b::c000:201".parse::<Ipv6Addr>().unwrap_or(Ipv6Addr::UNSPECIFIED)
+            "64:ff9b::c000:201"
+                .parse::<Ipv6Addr>()
+                .unwrap_or(Ipv6Addr::UNSPECIFIED)
         );
     }
 
     #[test]
     fn lengths_without_an_embedding_and_ipv4_prefixes_are_refused() {
-        for text in ["64:ff9b::/95", "64:ff9b::", "192.0.2.0/24", "64:ff9b::/200", "x/96"] {
+        for text in [
+            "64:ff9b::/95",
+            "64:ff9b::",
+            "192.0.2.0/24",
+            "64:ff9b::/200",
+            "x/96",
+        ] {
             assert!(text.parse::<Nat64Prefix>().is_err(), "{text}");
         }
         // Host bits are cleared, as Unbound's netblock parser does.
@@ -160,7 +168,9 @@ mod tests {
     #[test]
     fn only_ipv4_servers_are_routed_through_the_prefix() {
         let nat64 = prefix("2001:db8:1234::/96");
-        let v6: IpAddr = "2001:db8::1".parse().unwrap_or(IpAddr::V6(Ipv6Addr::LOCALHOST));
+        let v6: IpAddr = "2001:db8::1"
+            .parse()
+            .unwrap_or(IpAddr::V6(Ipv6Addr::LOCALHOST));
         assert_eq!(nat64.route(v6), v6);
         let routed = nat64.route(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
         assert_eq!(routed.to_string(), "2001:db8:1234::c000:201");

@@ -139,13 +139,15 @@ mod tests {
     #[test]
     fn the_question_reads_back_with_its_case_and_the_opt_record_with_our_payload_size() {
         let question = Query::query(Name::from_ascii("WwW.Example.").unwrap(), RecordType::AAAA);
-        let parsed = Message::from_vec(&encode_query(7, &question, true, true, None).unwrap()).unwrap();
+        let parsed =
+            Message::from_vec(&encode_query(7, &question, true, true, None).unwrap()).unwrap();
         assert_eq!(parsed.metadata.id, 7);
         assert!(parsed.metadata.recursion_desired);
         assert_eq!(parsed.queries[0].name().to_ascii(), "WwW.Example.");
         assert_eq!(parsed.edns.unwrap().max_payload(), EDNS_BUFFER_SIZE);
 
-        let plain = Message::from_vec(&encode_query(7, &question, false, false, None).unwrap()).unwrap();
+        let plain =
+            Message::from_vec(&encode_query(7, &question, false, false, None).unwrap()).unwrap();
         assert!(plain.edns.is_none());
         assert!(!plain.metadata.recursion_desired);
         assert!(plain.additionals.is_empty());
@@ -166,12 +168,12 @@ mod tests {
         let option = edns
             .options()
             .get(hickory_proto::rr::rdata::opt::EdnsCode::from(65001u16));
-        assert_eq!(
-            option,
-            Some(&EdnsOption::Unknown(65001, b"abc d".to_vec()))
-        );
+        assert_eq!(option, Some(&EdnsOption::Unknown(65001, b"abc d".to_vec())));
         let plain = encode_query(7, &question, false, false, Some(extra)).unwrap();
-        assert_eq!(plain, encode_query(7, &question, false, false, None).unwrap());
+        assert_eq!(
+            plain,
+            encode_query(7, &question, false, false, None).unwrap()
+        );
     }
 
     #[test]
@@ -179,7 +181,8 @@ mod tests {
         // 4 labels of 62 bytes (plus lengths) and the root: 253 bytes of name, within 255.
         let label = "a".repeat(62);
         let name = Name::from_ascii(format!("{label}.{label}.{label}.{label}.")).unwrap();
-        let bytes = encode_query(1, &Query::query(name, RecordType::A), false, false, None).unwrap();
+        let bytes =
+            encode_query(1, &Query::query(name, RecordType::A), false, false, None).unwrap();
         assert_eq!(bytes.len(), HEADER_BYTES + 253 + 4);
     }
 }

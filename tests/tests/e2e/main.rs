@@ -23,5 +23,6 @@ mod snooping;
 mod spoofing;
 mod startup_errors;
 mod transfers;
+mod upstream_options;
 mod workers;
 mod workspace;

@@ -1,0 +1,263 @@
+//! The resolver's upstream-query options as a user sees them: NAT64 reaching an IPv4-only root
+//! through `::1`, do-not-query-address, the EDNS client string a server receives, sibling glue.
+//!
+//! `scripted_root.rs` is the upstream: it records what it is asked and answers from a table.
+
+#[path = "upstream_options/scripted_root.rs"]
+mod scripted_root;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+
+use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Resolver, TempDir};
+use hickory_proto::rr::Name;
+
+use scripted_root::{ScriptedRoot, Table, ANSWER_ADDRESS, SERVER_NAME};
+
+fn ask(dig_path: &Path, resolver: &Resolver, name: &str) -> DigAnswer {
+    dig(dig_path, resolver.address, name, "A", &[])
+        .unwrap_or_else(|error| panic!("{error}\nresolver output:\n{}", resolver.output()))
+}
+
+/// A resolver iterating from one root server at `root_address` (hints file in `directory`),
+/// every upstream query to `port`, plus `extra` flags.
+fn resolver_with_root(
+    directory: &TempDir,
+    address: SocketAddr,
+    root_address: IpAddr,
+    port: u16,
+    extra: &[&str],
+) -> Resolver {
+    let hints = directory
+        .write(
+            "root.hints",
+            &format!(".  3600000 NS {SERVER_NAME}\n{SERVER_NAME} 3600000 A {root_address}\n"),
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+    let mut arguments: Vec<String> = vec![
+        "--root-hints".into(),
+        hints.display().to_string(),
+        "--upstream-port".into(),
+        port.to_string(),
+        "--no-qname-minimisation".into(),
+    ];
+    arguments.extend(extra.iter().map(|flag| flag.to_string()));
+    Resolver::start(address, &arguments)
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
+}
+
+#[test]
+fn nat64_reaches_an_ipv4_only_root_at_the_address_its_prefix_embeds() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let test = "nat64_reaches_an_ipv4_only_root_at_the_address_its_prefix_embeds";
+    // The root's only address is 0.0.0.1, which nothing answers on; under the NAT64 prefix ::/96
+    // it is ::1 (RFC 6052 §2.2), where the root listens.
+    let v4_only = IpAddr::V4(Ipv4Addr::new(0, 0, 0, 1));
+    let root = match ScriptedRoot::start(
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+        Table {
+            glue: v4_only,
+            delegation: None,
+        },
+    ) {
+        Ok(root) => root,
+        Err(error) => {
+            eprintln!("skipped: {test}: no IPv6 loopback: {error}");
+            return;
+        }
+    };
+    let directory = TempDir::new("nat64").unwrap_or_else(|error| panic!("{error}"));
+    let resolver = resolver_with_root(
+        &directory,
+        loopback_for(test, 0),
+        v4_only,
+        root.address.port(),
+        &["--nat64", "--nat64-prefix", "::/96"],
+    );
+    let answer = ask(&dig_path, &resolver, "www.nat64.test.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert_eq!(
+        answer.answers[0].data,
+        ANSWER_ADDRESS.to_string(),
+        "{}",
+        answer.output
+    );
+    assert!(root.questions().contains(&"www.nat64.test. A".to_string()));
+
+    // The same resolver without NAT64 has no way to the root.
+    let plain_directory = TempDir::new("nat64-off").unwrap_or_else(|error| panic!("{error}"));
+    let plain = resolver_with_root(
+        &plain_directory,
+        loopback_for(test, 1),
+        v4_only,
+        root.address.port(),
+        &[],
+    );
+    let asked_before = root.questions().len();
+    let failed = ask(&dig_path, &plain, "www.nat64.test.");
+    assert_eq!(failed.status, "SERVFAIL", "{}", failed.output);
+    assert_eq!(root.questions().len(), asked_before);
+}
+
+#[test]
+fn do_not_query_address_keeps_the_resolver_away_from_a_zones_servers() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let lab = shared_lab();
+    let test = "do_not_query_address_keeps_the_resolver_away_from_a_zones_servers";
+    // Every server of example.test. is on the list.
+    let blocks: Vec<String> = lab
+        .servers
+        .get("example.test.")
+        .map(|servers| {
+            servers
+                .iter()
+                .map(|server| format!("{}/32", server.ip()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !blocks.is_empty(),
+        "the lab plan names example.test.'s servers"
+    );
+    let mut flags: Vec<&str> = Vec::new();
+    for block in &blocks {
+        flags.extend(["--do-not-query-address", block.as_str()]);
+    }
+    let resolver = Resolver::iterating(&lab, loopback_for(test, 0), &flags)
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
+    let elsewhere = ask(&dig_path, &resolver, "www.shop.test.");
+    assert_eq!(elsewhere.status, "NOERROR", "{}", elsewhere.output);
+    let refused = ask(&dig_path, &resolver, "www.example.test.");
+    assert_eq!(refused.status, "SERVFAIL", "{}", refused.output);
+}
+
+#[test]
+fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let test = "edns_client_string_is_sent_to_servers_in_its_netblock_only";
+    let address = loopback_for(test, 1);
+    let root = ScriptedRoot::start(
+        address,
+        Table {
+            glue: address.ip(),
+            delegation: None,
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let directory = TempDir::new("client-string").unwrap_or_else(|error| panic!("{error}"));
+    let netblock = format!("{}/32 site-a", address.ip());
+    let resolver = resolver_with_root(
+        &directory,
+        loopback_for(test, 0),
+        address.ip(),
+        address.port(),
+        &[
+            "--edns-client-string",
+            &netblock,
+            "--edns-client-string-opcode",
+            "65432",
+        ],
+    );
+    let answer = ask(&dig_path, &resolver, "www.client-string.test.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    let options = root.options();
+    assert!(!options.is_empty());
+    for query_options in &options {
+        assert!(
+            query_options.contains(&(65432, b"site-a".to_vec())),
+            "every query carries the string: {options:?}"
+        );
+    }
+
+    // A resolver whose netblock does not hold the server sends no such option.
+    let other_address = loopback_for(test, 2);
+    let other_root = ScriptedRoot::start(
+        other_address,
+        Table {
+            glue: other_address.ip(),
+            delegation: None,
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let other_directory = TempDir::new("client-string-2").unwrap_or_else(|error| panic!("{error}"));
+    let other = resolver_with_root(
+        &other_directory,
+        loopback_for(test, 3),
+        other_address.ip(),
+        other_address.port(),
+        &["--edns-client-string", "192.0.2.0/24 site-b"],
+    );
+    let answer = ask(&dig_path, &other, "www.client-string.test.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert!(other_root
+        .options()
+        .iter()
+        .all(|query_options| query_options.is_empty()));
+}
+
+#[test]
+fn harden_unverified_glue_looks_up_a_sibling_name_server_before_using_its_glue() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let test = "harden_unverified_glue_looks_up_a_sibling_name_server_before_using_its_glue";
+    // The root delegates example.test. to ns.sibling.test. with glue where nothing listens, and
+    // answers ns.sibling.test. A itself with the address of the real server.
+    let root_address = loopback_for(test, 1);
+    let child_address = loopback_for(test, 2);
+    let dead = loopback_for(test, 9).ip();
+    let zone = Name::from_ascii("example.test.").unwrap_or_else(|_| Name::root());
+    let table = Table {
+        glue: root_address.ip(),
+        delegation: Some((zone, dead, child_address.ip())),
+    };
+    let root = ScriptedRoot::start(root_address, table).unwrap_or_else(|error| panic!("{error}"));
+    let child = ScriptedRoot::start(
+        child_address,
+        Table {
+            glue: child_address.ip(),
+            delegation: None,
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+
+    let directory = TempDir::new("unverified-glue").unwrap_or_else(|error| panic!("{error}"));
+    let hardened = resolver_with_root(
+        &directory,
+        loopback_for(test, 0),
+        root_address.ip(),
+        root_address.port(),
+        &["--harden-unverified-glue"],
+    );
+    let answer = ask(&dig_path, &hardened, "www.example.test.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert_eq!(
+        answer.answers[0].data,
+        ANSWER_ADDRESS.to_string(),
+        "{}",
+        answer.output
+    );
+    assert!(root.questions().contains(&"ns.sibling.test. A".to_string()));
+    assert!(child
+        .questions()
+        .contains(&"www.example.test. A".to_string()));
+
+    // By default the glue is believed: the dead address is all the resolver has.
+    let plain_directory =
+        TempDir::new("unverified-glue-2").unwrap_or_else(|error| panic!("{error}"));
+    let plain = resolver_with_root(
+        &plain_directory,
+        loopback_for(test, 3),
+        root_address.ip(),
+        root_address.port(),
+        &[],
+    );
+    let failed = ask(&dig_path, &plain, "www.example.test.");
+    assert_eq!(failed.status, "SERVFAIL", "{}", failed.output);
+}

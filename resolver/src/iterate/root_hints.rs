@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use hickory_proto::serialize::txt::Parser;
 
 use crate::config::RootHint;
@@ -131,8 +131,14 @@ pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHi
         line: locate_parse_error(text, path),
         message: error.to_string(),
     })?;
+    // Hints for another class (Unbound reads a CH root from the same syntax) are not ours: the
+    // resolver iterates class IN only.
+    let record_sets: Vec<_> = record_sets
+        .values()
+        .filter(|record_set| record_set.dns_class() == DNSClass::IN)
+        .collect();
     let mut server_names: Vec<Name> = Vec::new();
-    for record_set in record_sets.values() {
+    for record_set in &record_sets {
         if record_set.record_type() == RecordType::NS && record_set.name().is_root() {
             for record in record_set.records_without_rrsigs() {
                 if let RData::NS(target) = &record.data {
@@ -142,7 +148,7 @@ pub fn parse_root_hints(text: &str, path: &Path) -> Result<Vec<RootHint>, RootHi
         }
     }
     let mut hints = Vec::new();
-    for record_set in record_sets.values() {
+    for record_set in &record_sets {
         if !server_names.contains(record_set.name()) {
             continue;
         }
@@ -207,6 +213,17 @@ mod tests {
         assert!(hints
             .iter()
             .all(|hint| hint.name == Name::from_ascii("a.root-servers.net.").unwrap()));
+    }
+
+    #[test]
+    fn hints_of_another_class_are_left_out() {
+        let text = ". 3600 IN NS k.root-servers.net.\nk.root-servers.net. 3600 IN A 193.0.14.129\n\
+                    . 3600 CH NS ns.ch.test.\nns.ch.test. 3600 CH A 1.2.3.5\n";
+        let hints = parse_root_hints(text, Path::new("mixed.hints")).unwrap();
+        assert_eq!(hints.len(), 1);
+        assert_eq!(hints[0].address.to_string(), "193.0.14.129");
+        let chaos_only = ". 3600 CH NS ns.ch.test.\nns.ch.test. 3600 CH A 1.2.3.5\n";
+        assert!(parse_root_hints(chaos_only, Path::new("ch.hints")).is_err());
     }
 
     #[test]

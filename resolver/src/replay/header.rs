@@ -8,6 +8,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::auth_zone::UpstreamAuthZones;
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
+use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
 use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
@@ -126,6 +127,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     let mut discard_timeout_given = false;
     let (mut answer_cookie, mut cookie_secret) = (false, None);
     let (mut nat64_on, mut nat64_prefix) = (false, Nat64Prefix::default());
+    let mut file_hints: Vec<RootHint> = Vec::new();
     for option in &scenario.options {
         let bad = || {
             (
@@ -405,6 +407,21 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     .map_err(|_| bad())?;
                 anchored = true;
             }
+            // The daemon's `--root-hints FILE`: a TEMPFILE of the scenario. A file of another
+            // class's hints (CH) gives no IN hint and is passed over, as the resolver is IN only.
+            "root-hints" => {
+                let name = unquoted(&option.value);
+                let file = scenario
+                    .tempfiles
+                    .iter()
+                    .find(|file| file.name == name)
+                    .ok_or_else(bad)?;
+                match parse_root_hints(&file.contents, std::path::Path::new(name)) {
+                    Ok(hints) => file_hints.extend(hints),
+                    Err(RootHintsError::NoAddresses { .. }) => {}
+                    Err(_) => return Err(bad()),
+                }
+            }
             "domain-insecure" => config
                 .resolver
                 .dnssec
@@ -495,6 +512,14 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
     }
     config.resolver.nat64 = nat64_on.then_some(nat64_prefix);
+    // Unbound: a root stub-zone wins over root-hints; without one the hints files are the root.
+    let root_stub = stub_zones
+        .iter()
+        .any(|(_, zone)| zone.name.as_ref().is_some_and(|name| name.is_root()))
+        || !deckard_root.addresses.is_empty();
+    if !root_stub {
+        config.resolver.root_hints.extend(file_hints);
+    }
     if !deckard_root.addresses.is_empty() {
         // Deckard gives the resolver root hints (kresd's `hints.root`), which is the daemon's
         // `--root-hints`: a private root serves its namespace, so only localhost. stays local
@@ -908,6 +933,21 @@ mod tests {
             Some("64:ff9b::/96")
         );
         assert!(config_of("nat64-prefix: 2001:db8::/95\n").is_err());
+    }
+
+    #[test]
+    fn root_hints_files_become_the_root_hints_and_other_classes_are_passed_over() {
+        let config = config_of(
+            "server:\n\troot-hints:\nTEMPFILE_NAME in.hints\nTEMPFILE_CONTENTS in.hints\n\
+             . 3600 NS k.root-servers.net.\nk.root-servers.net. 3600 IN A 193.0.14.129\nTEMPFILE_END\n\
+             \troot-hints:\nTEMPFILE_NAME ch.hints\nTEMPFILE_CONTENTS ch.hints\n\
+             . 3600 CH NS ns.ch.test.\nns.ch.test. 3600 CH A 1.2.3.5\nTEMPFILE_END\n",
+        )
+        .unwrap();
+        let hints = &config.resolver.root_hints;
+        assert_eq!(hints.len(), 1, "{hints:?}");
+        assert_eq!(hints[0].address.to_string(), "193.0.14.129");
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
     }
 
     #[test]

@@ -420,6 +420,28 @@ impl ScriptedTransport {
                 break;
             }
         }
+        if chosen.is_none() {
+            // testbound keeps a query nothing answers pending, and answers it from the ranges of
+            // each later moment (fake_event.c): a range that starts later answers it then.
+            let later = scenario
+                .steps
+                .iter()
+                .map(|scripted| scripted.id)
+                .filter(|id| *id > step)
+                .find_map(|id| {
+                    scenario
+                        .ranges
+                        .iter()
+                        .filter(|range| range.is_active_at(id) && range.serves(address))
+                        .flat_map(|range| &range.entries)
+                        .find(|entry| matches(entry))
+                        .map(|entry| (id, entry))
+                });
+            if let Some((id, entry)) = later {
+                state.deliver_at = Some(id);
+                chosen = Some(entry);
+            }
+        }
         let Some(entry) = chosen else {
             let has_scripted_events = scenario.steps.iter().any(|scripted| {
                 matches!(

@@ -20,6 +20,9 @@ use crate::server::local_answers::{LocalAnswers, LocalSettings};
 use crate::server::local_zone_table::{unquote as unquote_value, ConfigLine, LocalZoneType};
 use crate::upstream::nat64::Nat64Prefix;
 
+/// Unbound's default `edns-tcp-keepalive-timeout`, in milliseconds.
+const UNBOUND_KEEPALIVE_MILLISECONDS: u32 = 120_000;
+
 /// The root server name used when the scenario's priming answer does not name the stub address.
 pub const DEFAULT_ROOT_NAME: &str = "K.ROOT-SERVERS.NET.";
 
@@ -52,6 +55,9 @@ pub struct ReplayConfig {
     pub access: AccessSettings,
     /// `answer-cookie: yes`: the server-cookie secret (`cookie-secret`, else random).
     pub cookie_secret: Option<CookieSecret>,
+    /// `edns-tcp-keepalive` (Unbound's default no): the daemon's RFC 7828 handling of TCP
+    /// queries, with the idle timeout it announces (`edns-tcp-keepalive-timeout`).
+    pub tcp_keepalive: Option<std::time::Duration>,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -107,6 +113,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         may_snoop: false,
         access: AccessSettings::default(),
         cookie_secret: None,
+        tcp_keepalive: None,
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -127,6 +134,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     let mut discard_timeout_given = false;
     let (mut answer_cookie, mut cookie_secret) = (false, None);
     let (mut nat64_on, mut nat64_prefix) = (false, Nat64Prefix::default());
+    let (mut keepalive_on, mut keepalive_milliseconds) = (false, UNBOUND_KEEPALIVE_MILLISECONDS);
     let mut file_hints: Vec<RootHint> = Vec::new();
     for option in &scenario.options {
         let bad = || {
@@ -461,9 +469,12 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 config.resolver.client_strings.option_code =
                     unquoted(&option.value).parse().map_err(|_| bad())?
             }
+            "edns-tcp-keepalive" => keepalive_on = on()?,
+            "edns-tcp-keepalive-timeout" => {
+                keepalive_milliseconds = unquoted(&option.value).parse().map_err(|_| bad())?
+            }
             "harden-referral-path"
             | "harden-unknown-additional"
-            | "edns-tcp-keepalive"
             | "qname-minimisation-strict" => only(false)?,
             // The daemon's --answer-cookie and --cookie-secret (`server::cookies`).
             "answer-cookie" => answer_cookie = on()?,
@@ -512,6 +523,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
     }
     config.resolver.nat64 = nat64_on.then_some(nat64_prefix);
+    config.tcp_keepalive = keepalive_on
+        .then(|| std::time::Duration::from_millis(u64::from(keepalive_milliseconds)));
     // Unbound: a root stub-zone wins over root-hints; without one the hints files are the root.
     let root_stub = stub_zones
         .iter()

@@ -64,11 +64,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
         "val-permissive-mode",
         "validator rule; acts only with a trust anchor",
     ),
-    // Sub-keys of features whose switch key is judged on its own (unsupported when on).
-    (
-        "edns-tcp-keepalive-timeout",
-        "acts only with edns-tcp-keepalive: yes (unsupported)",
-    ),
 ];
 
 /// Why `key` is ignored, if it is.

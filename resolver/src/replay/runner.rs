@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_proto::op::Message;
+use hickory_proto::op::{Message, ResponseCode};
 
 use crate::clock::{Clock, ManualClock};
 use crate::config::ResolverConfig;
@@ -35,8 +35,10 @@ use crate::server::cookies::{
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::message::{
-    echoed_error, parse_request, refused_question_type, rejection_response, RequestHeader,
+    echoed_error, error_response, parse_request, read_header, refused_question_type,
+    rejection_response, RequestHeader,
 };
+use crate::server::tcp_keepalive::{self, KeepaliveRequest};
 use crate::Resolver;
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
@@ -252,6 +254,7 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
             may_snoop: config.may_snoop,
             access: &access,
             cookie_secret: config.cookie_secret,
+            tcp_keepalive: config.tcp_keepalive,
         },
         &local,
         &transport,
@@ -265,6 +268,8 @@ struct Client<'a> {
     may_snoop: bool,
     access: &'a AccessList,
     cookie_secret: Option<CookieSecret>,
+    /// RFC 7828 keepalive on TCP queries (`MATCH TCP`), with the idle timeout it announces.
+    tcp_keepalive: Option<Duration>,
 }
 
 async fn replay_steps(
@@ -302,6 +307,31 @@ async fn replay_steps(
                                 reason: error.to_string(),
                             })?
                     }
+                };
+                // The daemon's handler on TCP (RFC 7828): a malformed keepalive option is
+                // FORMERR; the option asked for comes back with the idle timeout.
+                let keepalive = match (entry.rules.tcp, client_policy.tcp_keepalive) {
+                    (true, Some(idle)) => match tcp_keepalive::requested(&bytes) {
+                        KeepaliveRequest::None => None,
+                        KeepaliveRequest::Asked => Some(idle),
+                        KeepaliveRequest::Malformed => {
+                            let formerr = read_header(&bytes).and_then(|(header, _)| {
+                                error_response(header, ResponseCode::FormErr, None, None)
+                            });
+                            if let Some(message) =
+                                formerr.and_then(|bytes| Message::from_vec(&bytes).ok())
+                            {
+                                in_flight.answers.push(Answer {
+                                    id: message.metadata.id,
+                                    step: step.id,
+                                    message,
+                                    checked: false,
+                                });
+                            }
+                            continue;
+                        }
+                    },
+                    _ => None,
                 };
                 // The daemon's front door: a request it rejects (malformed, records where a
                 // query has none, another opcode) is answered from its header, or dropped.
@@ -397,7 +427,7 @@ async fn replay_steps(
                         in_flight.answers.push(Answer {
                             id,
                             step: query_step,
-                            message: as_received(&response, query_step)?,
+                            message: as_received_over(&response, query_step, keepalive)?,
                             checked: false,
                         });
                     }
@@ -409,7 +439,7 @@ async fn replay_steps(
                         in_flight.answers.push(Answer {
                             id,
                             step: query_step,
-                            message: as_received(&response, query_step)?,
+                            message: as_received_over(&response, query_step, keepalive)?,
                             checked: false,
                         });
                     }
@@ -425,7 +455,7 @@ async fn replay_steps(
                             in_flight.answers.push(Answer {
                                 id,
                                 step: query_step,
-                                message: as_received(&response, query_step)?,
+                                message: as_received_over(&response, query_step, keepalive)?,
                                 checked: false,
                             });
                         } else {
@@ -437,6 +467,7 @@ async fn replay_steps(
                                 query_step,
                                 clock.now(),
                                 verdict,
+                                keepalive,
                             );
                         }
                     }
@@ -449,6 +480,7 @@ async fn replay_steps(
                             query_step,
                             clock.now(),
                             verdict,
+                            keepalive,
                         );
                     }
                 }
@@ -550,6 +582,7 @@ fn start_resolution<'a>(
     query_step: u64,
     now: Duration,
     verdict: CookieVerdict,
+    keepalive: Option<Duration>,
 ) {
     let id = request.metadata.id;
     let key_request = request.clone();
@@ -571,12 +604,35 @@ fn start_resolution<'a>(
             };
             local.finish(&request, &mut response, true);
             attach_cookie(&mut response, &verdict);
-            as_received(&response, query_step)
+            as_received_over(&response, query_step, keepalive)
         }),
     };
     if !in_flight.start(query, &key_request, now) {
         tracing::debug!(step = query_step, "request list full: query dropped");
     }
+}
+
+/// `as_received`, with the keepalive option the daemon adds on TCP when the query asked.
+fn as_received_over(
+    response: &Message,
+    step: u64,
+    keepalive: Option<Duration>,
+) -> Result<Message, Failure> {
+    let Some(idle) = keepalive else {
+        return as_received(response, step);
+    };
+    let bytes = response
+        .to_vec()
+        .map_err(|error| Failure::ResponseNotEncodable {
+            step,
+            reason: error.to_string(),
+        })?;
+    Message::from_vec(&tcp_keepalive::with_keepalive(bytes, idle)).map_err(|error| {
+        Failure::ResponseNotDecodable {
+            step,
+            reason: error.to_string(),
+        }
+    })
 }
 
 /// The response after a trip through the wire format: what a client would receive.

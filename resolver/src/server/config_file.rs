@@ -124,6 +124,10 @@ pub struct ConfigFile {
     pub edns_client_string_opcode: Option<u16>,
     /// Unbound's `harden-unverified-glue` (default false).
     pub harden_unverified_glue: Option<bool>,
+    /// Unbound's `edns-tcp-keepalive` (default true here).
+    pub edns_tcp_keepalive: Option<bool>,
+    /// Unbound's `edns-tcp-keepalive-timeout`, in milliseconds: the client TCP idle timeout.
+    pub edns_tcp_keepalive_timeout: Option<Spanned<u32>>,
     pub control: Option<PathBuf>,
     /// `--metrics`: ADDR:PORT or PORT of the Prometheus endpoint.
     pub metrics: Option<Entry>,

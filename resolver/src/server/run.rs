@@ -140,20 +140,26 @@ async fn daemon(
     let local_answers = LocalAnswers::build(&settings.local)
         .map_err(|error| RunError::Settings(SettingsError::Local(error)))?;
     let zone_count = local_zones.zone_count() + local_answers.zone_count();
-    let listen_options = ListenOptions::default();
-    let handler = Arc::new(
-        ResolverHandler::with_request_limits(
-            resolver,
-            Policy {
-                access: settings.access.clone(),
-                local_zones,
-                local_answers: Arc::new(local_answers),
-            },
-            statistics,
-            settings.resolver.requests,
-        )
-        .with_tcp_keepalive(listen_options.tcp_idle_timeout),
+    let mut listen_options = ListenOptions::default();
+    if let Some(idle) = settings.tcp_idle_timeout {
+        listen_options.tcp_idle_timeout = idle;
+    }
+    let handler = ResolverHandler::with_request_limits(
+        resolver,
+        Policy {
+            access: settings.access.clone(),
+            local_zones,
+            local_answers: Arc::new(local_answers),
+        },
+        statistics,
+        settings.resolver.requests,
     );
+    // RFC 7828: the option announces the listener's idle timeout, the one really applied.
+    let handler = Arc::new(if settings.tcp_keepalive {
+        handler.with_tcp_keepalive(listen_options.tcp_idle_timeout)
+    } else {
+        handler
+    });
     // The control socket is bound before the listener, whose ready line tells supervisors and
     // lab.sh that the daemon is up: nothing may fail after it.
     let control_path = settings.control.clone();

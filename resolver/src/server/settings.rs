@@ -326,6 +326,16 @@ pub struct Arguments {
     /// (from stdin) | lookup NAME | list_forwards | list_local_zones | reload
     #[arg(requires = "control", num_args = 0.., value_name = "COMMAND")]
     pub command: Vec<String>,
+    /// Ignore the RFC 7828 edns-tcp-keepalive option of TCP clients: no option in the answer,
+    /// no FORMERR for a malformed one (Unbound's edns-tcp-keepalive: no). By default a TCP
+    /// query carrying it gets it back with the connection's idle timeout
+    #[arg(long)]
+    pub no_edns_tcp_keepalive: bool,
+    /// How long a client TCP connection may stay idle, announced to clients that send the
+    /// edns-tcp-keepalive option (Unbound's edns-tcp-keepalive-timeout), at most 6553500 (the
+    /// option's largest value) [default: 10000]
+    #[arg(long, value_name = "MILLISECONDS")]
+    pub edns_tcp_keepalive_timeout: Option<u32>,
     /// Serve Prometheus metrics over HTTP at ADDR:PORT (or PORT: 127.0.0.1:PORT), path /metrics.
     /// Off by default; a non-loopback address needs --metrics-public
     #[arg(long, value_name = "ADDR:PORT")]
@@ -439,6 +449,11 @@ pub enum SettingsError {
     },
     /// NAT64, do-not-query-address, EDNS client strings (`upstream_settings`).
     Upstream(UpstreamOptionError),
+    /// An idle timeout the keepalive option cannot announce (0, or over 6553.5 s).
+    KeepaliveTimeout {
+        origin: Origin,
+        milliseconds: u32,
+    },
 }
 
 /// Why a trust anchor file could not be used.
@@ -552,6 +567,7 @@ impl fmt::Display for SettingsError {
             }
             SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
             SettingsError::Upstream(error) => write!(formatter, "{error}"),
+            SettingsError::KeepaliveTimeout { origin, milliseconds } => write!(formatter, "{origin}: edns-tcp-keepalive-timeout {milliseconds} ms is outside 1..={MAX_KEEPALIVE_TIMEOUT_MILLISECONDS}: the option announces it in units of 100 ms, 16 bits (RFC 7828 §3.1)"),
             SettingsError::MetricsNotLoopback { origin, address } => write!(formatter, "{origin}: metrics address {address} is not loopback: anyone who reaches it reads the resolver's counters; add --metrics-public (metrics-public: true) to allow it"),
         }
     }
@@ -573,6 +589,10 @@ pub struct Settings {
     pub metrics: Option<SocketAddr>,
     /// Local zones, identity, NSID and response rules (`local_answers`).
     pub local: LocalSettings,
+    /// RFC 7828 keepalive answered on client TCP (Unbound `edns-tcp-keepalive`, on here by default).
+    pub tcp_keepalive: bool,
+    /// The client TCP idle timeout, which keepalive announces; `None`: the listener's default.
+    pub tcp_idle_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -833,6 +853,7 @@ impl Settings {
             });
         }
         let local = local_settings(arguments, &file, &path, &resolver)?;
+        let tcp_idle_timeout = keepalive_timeout(arguments, &file, &path)?;
         let metrics = metrics_address(arguments, &file, &path)?;
         Ok(Settings {
             dnssec_mode,
@@ -843,8 +864,41 @@ impl Settings {
             control: arguments.control.clone().or(file.control),
             metrics,
             local,
+            tcp_keepalive: !arguments.no_edns_tcp_keepalive
+                && file.edns_tcp_keepalive.unwrap_or(true),
+            tcp_idle_timeout,
         })
     }
+}
+
+/// The keepalive option's TIMEOUT is 16 bits of 100 ms (RFC 7828 §3.1): the largest timeout it
+/// can announce.
+const MAX_KEEPALIVE_TIMEOUT_MILLISECONDS: u32 = 6_553_500;
+
+/// `--edns-tcp-keepalive-timeout` / `edns-tcp-keepalive-timeout:`, checked.
+fn keepalive_timeout(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+) -> Result<Option<Duration>, SettingsError> {
+    let (milliseconds, origin) = match (
+        arguments.edns_tcp_keepalive_timeout,
+        &file.edns_tcp_keepalive_timeout,
+    ) {
+        (Some(value), _) => (value, Origin::Flag("edns-tcp-keepalive-timeout")),
+        (None, Some(entry)) => (
+            entry.value,
+            Origin::File(path.to_path_buf(), entry.referenced.line()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    if milliseconds == 0 || milliseconds > MAX_KEEPALIVE_TIMEOUT_MILLISECONDS {
+        return Err(SettingsError::KeepaliveTimeout {
+            origin,
+            milliseconds,
+        });
+    }
+    Ok(Some(Duration::from_millis(u64::from(milliseconds))))
 }
 
 /// `--metrics` / `metrics:`: ADDR:PORT, or PORT alone on 127.0.0.1; loopback unless

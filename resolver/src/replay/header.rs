@@ -523,8 +523,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
     }
     config.resolver.nat64 = nat64_on.then_some(nat64_prefix);
-    config.tcp_keepalive = keepalive_on
-        .then(|| std::time::Duration::from_millis(u64::from(keepalive_milliseconds)));
+    config.tcp_keepalive =
+        keepalive_on.then(|| std::time::Duration::from_millis(u64::from(keepalive_milliseconds)));
     // Unbound: a root stub-zone wins over root-hints; without one the hints files are the root.
     let root_stub = stub_zones
         .iter()

@@ -1577,6 +1577,44 @@ mod tests {
     }
 
     #[test]
+    fn keepalive_is_on_with_the_listeners_timeout_unless_flags_or_the_file_say_otherwise() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.tcp_keepalive && default.tcp_idle_timeout.is_none());
+        let Ok(flags) = Settings::load(&Arguments {
+            no_edns_tcp_keepalive: true,
+            edns_tcp_keepalive_timeout: Some(30_000),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!flags.tcp_keepalive);
+        assert_eq!(flags.tcp_idle_timeout, Some(Duration::from_secs(30)));
+        let path = write_config(
+            "keepalive",
+            "edns-tcp-keepalive: false\nedns-tcp-keepalive-timeout: 6553501\n",
+        );
+        let error = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        })
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+        assert!(
+            error.contains(":2: edns-tcp-keepalive-timeout 6553501 ms"),
+            "{error}"
+        );
+        let zero = Settings::load(&Arguments {
+            edns_tcp_keepalive_timeout: Some(0),
+            ..Arguments::default()
+        });
+        assert!(zero.is_err());
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
     fn min_ttl_above_max_ttl_is_refused_from_flags_and_from_the_file() {
         let flags = Arguments {
             min_ttl: Some(100),

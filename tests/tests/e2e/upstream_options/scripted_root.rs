@@ -39,10 +39,13 @@ pub struct Table {
     pub delegation: Option<(Name, IpAddr, IpAddr)>,
 }
 
-/// What the server saw: per query, its question and its EDNS options (code, data).
+/// EDNS options as received: (code, data) each.
+pub type Options = Vec<(u16, Vec<u8>)>;
+
+/// What the server saw: per query, its question ("NAME TYPE") and its EDNS options.
 #[derive(Default)]
 pub struct Observed {
-    pub queries: Mutex<Vec<(String, Vec<(u16, Vec<u8>)>)>>,
+    pub queries: Mutex<Vec<(String, Options)>>,
     stop: AtomicBool,
 }
 
@@ -77,14 +80,14 @@ impl ScriptedRoot {
     }
 
     /// The EDNS options of every query received.
-    pub fn options(&self) -> Vec<Vec<(u16, Vec<u8>)>> {
+    pub fn options(&self) -> Vec<Options> {
         self.lock()
             .iter()
             .map(|(_, options)| options.clone())
             .collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, Vec<(u16, Vec<u8>)>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, Options)>> {
         self.observed
             .queries
             .lock()

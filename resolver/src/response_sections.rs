@@ -66,12 +66,27 @@ impl Resolver {
                 }
             }
         }
+        // Addresses of name servers inside the zone that answered only: Unbound answers from
+        // the scrubbed reply, which holds no other (harden-glue drops out-of-zone additional
+        // data). A forwarder's zone is its forward zone (all of the namespace for `.`).
+        let forward_suffix = self
+            .forward_zones
+            .iter()
+            .find(|zone| zone.suffix.zone_of(question.name()))
+            .map(|zone| zone.suffix.clone());
         let targets: Vec<Name> = response
             .answers
             .iter()
             .chain(&response.authorities)
             .filter_map(|record| match &record.data {
-                RData::NS(target) => Some(target.0.clone()),
+                RData::NS(target)
+                    if record.name.zone_of(&target.0)
+                        || forward_suffix
+                            .as_ref()
+                            .is_some_and(|suffix| suffix.zone_of(&target.0)) =>
+                {
+                    Some(target.0.clone())
+                }
                 _ => None,
             })
             .collect();

@@ -1,5 +1,5 @@
 //! The shape of positive answers on a scripted network: minimal by default, the zone's NS set and
-//! its servers' addresses with `minimal_responses` off, addresses beside an NS answer always.
+//! its in-zone servers' addresses with `minimal_responses` off, addresses beside an NS answer always.
 
 use hickory_proto::rr::RecordType;
 
@@ -144,4 +144,42 @@ async fn full_responses_repeat_a_non_authoritative_answers_sections_fresh_and_st
     assert_eq!(ttls(&stale.answers), [30]);
     assert_eq!(ttls(&stale.authorities), [30], "{stale:?}");
     assert_eq!(ttls(&stale.additionals), [30], "{stale:?}");
+}
+
+#[tokio::test]
+async fn full_responses_leave_out_addresses_of_name_servers_outside_the_zone() {
+    // example.com.'s answer names a server in another zone, whose address the cache holds from
+    // a lookup of its own: it was never part of the zone's answer (the scrubber drops it
+    // there, and Unbound answers from that scrubbed reply), so it is not added.
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: vec![a("www.example.com.", "192.0.2.80")],
+            authorities: vec![ns("example.com.", "ns.example.net.")],
+            ..Canned::default()
+        },
+    );
+    let config = ResolverConfig {
+        scrub_promiscuous: false,
+        ..full_responses()
+    };
+    let setup = setup(network, config);
+    let server = setup
+        .resolver
+        .resolve(&client_query("ns.example.net.", RecordType::A))
+        .await;
+    assert_eq!(server.answers, vec![a("ns.example.net.", EXAMPLE_NET)]);
+    let response = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(
+        response.authorities,
+        vec![ns("example.com.", "ns.example.net.")]
+    );
+    assert!(response.additionals.is_empty(), "{response:?}");
 }

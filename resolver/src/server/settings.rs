@@ -187,8 +187,8 @@ pub struct Arguments {
     /// from the cache (RFC 8020; Unbound's harden-below-nxdomain: no)
     #[arg(long)]
     pub no_harden_below_nxdomain: bool,
-    /// Give positive answers the zone's NS set (authority) and its servers' addresses
-    /// (additional), BIND's default shape (Unbound's minimal-responses: no); by default they
+    /// Give positive answers the zone's NS set (authority) and the addresses of its servers
+    /// named inside the zone (additional), BIND's default shape (Unbound's minimal-responses: no); by default they
     /// carry the answer only
     #[arg(long)]
     pub no_minimal_responses: bool,

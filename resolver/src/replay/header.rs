@@ -473,9 +473,9 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "edns-tcp-keepalive-timeout" => {
                 keepalive_milliseconds = unquoted(&option.value).parse().map_err(|_| bad())?
             }
-            "harden-referral-path"
-            | "harden-unknown-additional"
-            | "qname-minimisation-strict" => only(false)?,
+            "harden-referral-path" | "harden-unknown-additional" | "qname-minimisation-strict" => {
+                only(false)?
+            }
             // The daemon's --answer-cookie and --cookie-secret (`server::cookies`).
             "answer-cookie" => answer_cookie = on()?,
             "cookie-secret" => {

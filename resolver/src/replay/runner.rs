@@ -813,20 +813,17 @@ mod tests {
     fn a_header_key_without_equivalent_makes_the_scenario_unsupported_not_run() {
         let mut unsupported = scenario(QUERY);
         unsupported.options.push(HeaderOption {
-            key: "do-nat64".to_owned(),
-            value: "yes".to_owned(),
+            key: "response-ip".to_owned(),
+            value: "192.0.2.1/32 always_refuse".to_owned(),
             line: 2,
             clause: "server".to_owned(),
             clause_line: 1,
         });
         let report = run_scenario(unsupported, Path::new("runner_test.rpl"));
-        assert_eq!(
-            report.unsupported(),
-            Some(&["do-nat64: yes".to_owned()][..])
-        );
+        assert_eq!(report.unsupported(), Some(&["response-ip".to_owned()][..]));
         assert_eq!(
             report.to_string(),
-            "FAIL runner_test: unsupported: do-nat64: yes"
+            "FAIL runner_test: unsupported: response-ip"
         );
     }
 

@@ -28,6 +28,7 @@ pub mod dnssec;
 pub mod iterate;
 pub mod limits;
 mod lookup;
+mod opaque_rdata;
 pub mod presentation;
 pub mod refresh;
 pub mod replay;

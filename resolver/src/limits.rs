@@ -11,10 +11,11 @@ pub const MAX_UPSTREAM_QUERIES: u32 = 200;
 /// Unbound: `MAX_SENT_COUNT` 32.
 pub const MAX_QUERIES_PER_WALK: u32 = 32;
 
-/// Glueless NS names resolved per delegation. NXNSAttack (Afek et al., 2020) abuses referrals with
-/// many glueless names; Unbound caps target fetches per delegation (`MAX_TARGET_NX`-style, 5) and
-/// BIND caps at 5 (`max-delegation-servers` era fix). We follow 5.
-pub const MAX_NS_NAME_LOOKUPS_PER_DELEGATION: usize = 5;
+/// Glueless NS names looked up over the network per delegation. NXNSAttack (Afek et al., 2020)
+/// abuses referrals with many glueless names; Unbound caps target fetches per delegation point
+/// at `MAX_DP_TARGET_COUNT` 16, and those that fail at `MAX_TARGET_NX` 5
+/// (`MAX_FAILED_NS_NAME_LOOKUPS` below). We follow both. Lookups the cache answers are free.
+pub const MAX_NS_NAME_LOOKUPS_PER_DELEGATION: usize = 16;
 
 /// Nesting of glueless sub-resolutions (resolving the NS name of an NS name of ...).
 /// Unbound: `MAX_TARGET_REFETCH`/dependency depth ~ 3-4 levels in practice; we allow 4.
@@ -39,6 +40,16 @@ pub const UPSTREAM_QUERY_TIMEOUT: Duration = Duration::from_millis(1500);
 /// Attempts per server address within one delegation walk. Unbound `OUTBOUND_MSG_RETRY` 5 across
 /// all servers; one per address, plus the TCP and no-EDNS retries below, keeps walks short.
 pub const ATTEMPTS_PER_ADDRESS: u32 = 1;
+
+/// Entirely empty NOERROR replies (no record in any section) a walk takes before it believes
+/// one: a real NODATA carries the zone's SOA (RFC 2308 §2.2), so the first empty reply sends
+/// the walk to another server. Unbound `EMPTY_NODATA_RETRY_COUNT` 2 (iter_ignore_empty).
+pub const EMPTY_NODATA_RETRY_COUNT: usize = 2;
+
+/// Glueless NS names of one delegation whose lookups went out to the network and found no
+/// address: past this many the walk fails (NXNSAttack, Afek et al. 2020). Lookups answered
+/// from the cache cost nothing and do not count. Unbound `MAX_TARGET_NX` 5 (iter_nxns_cached).
+pub const MAX_FAILED_NS_NAME_LOOKUPS: usize = 5;
 
 /// RFC 9156 §2.3 / Unbound `MAX_MINIMISE_COUNT`: most queries spent on minimisation per name.
 pub const MAX_MINIMISE_COUNT: usize = 10;

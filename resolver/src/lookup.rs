@@ -483,8 +483,19 @@ impl Resolver {
             return CacheStep::Miss;
         }
         let now = self.clock.now();
+        // Names at or below a stub or forward zone are that zone's servers' to deny: an
+        // NXDOMAIN above the zone does not reach into it (Unbound, stop_nxdomain_minimised).
+        let floor = match self.configured_zone(name, &[]) {
+            Some(crate::iterate::find_delegation::ConfiguredSource::Forward(zone)) => {
+                zone.suffix.num_labels()
+            }
+            Some(crate::iterate::find_delegation::ConfiguredSource::Stub(zone)) => {
+                zone.suffix.num_labels()
+            }
+            None => 0,
+        };
         let mut ancestor = name.clone();
-        while ancestor.num_labels() > 1 {
+        while ancestor.num_labels() > floor.max(1) {
             ancestor = ancestor.base_name();
             let link = self.cache.chain_link(
                 &ancestor,

@@ -200,7 +200,14 @@ impl WireEntry {
             .map(|rdata| {
                 let length = u16::try_from(rdata.len()).ok()?;
                 let mut decoder = BinDecoder::new(rdata);
-                let data = RData::read(&mut decoder, record_type, Restrict::new(length)).ok()?;
+                let data = match RData::read(&mut decoder, record_type, Restrict::new(length)) {
+                    Ok(data) => data,
+                    // Stored opaque because hickory refused it (`opaque_rdata.rs`): still so.
+                    Err(_) if crate::opaque_rdata::may_stay_opaque(record_type) => {
+                        crate::opaque_rdata::opaque(record_type, rdata.to_vec())
+                    }
+                    Err(_) => return None,
+                };
                 let mut record = Record::from_rdata(owner.clone(), ttl, data);
                 record.dns_class = class;
                 Some(record)

@@ -283,22 +283,25 @@ impl RecordCache {
             .live(&key, now)
             .map_or(0, |signatures| signatures.count());
         key.set_kind(EntryKind::RrSet, record_type);
-        let replacement = match existing.filter(|existing| existing.trust() == trust) {
+        let replacement = match existing {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
             // keeping the entry keeps its TTL counting down, as the first answer set it.
             // With prefetch on, an entry in its last 10 % is renewed instead: Unbound stores a
             // prefetch's reply as of a later time, when such an entry counts as expired.
             Some(existing)
-                if existing.same_rdata(&entry)
+                if existing.trust() == trust
+                    && existing.same_rdata(&entry)
                     && existing.validation() == validation
                     && signatures_before == signatures.len()
                     && !(self.expiry.prefetch && in_last_tenth(&existing, now)) =>
             {
                 None
             }
-            // A changed NS set at the same rank replaces the old one but not its expiry, so a
-            // parent (or child) cannot keep a delegation alive by changing it (Unbound, same
-            // place: "do not 'stick' to owner that changes the NS RRset").
+            // An NS set replaces a cached one (changed, or from a better rank: the child's own
+            // answer after the parent's referral) but never outlives it: a delegation counts
+            // down as its parent gave it, so neither side can keep it alive by answering again
+            // (ghost domains, CVE-2012-1191; Unbound: "do not 'stick' to owner that changes the
+            // NS RRset", and NS "must not be refreshed from the child domain").
             Some(existing) if record_type == RecordType::NS => {
                 Some(entry.with_ttl(remaining_seconds(existing.expires(), now).min(ttl)))
             }
@@ -1123,6 +1126,44 @@ mod tests {
             .unwrap();
         assert_eq!(held[0].data, ns("b.ns.example.").data);
         assert_eq!(held[0].ttl, 600);
+    }
+
+    #[test]
+    fn the_childs_own_ns_answer_does_not_outlive_the_parents_referral() {
+        let cache = RecordCache::new(100, policy());
+        let ns = |ttl: u32| {
+            Record::from_rdata(
+                name("mid.tld."),
+                ttl,
+                RData::NS(hickory_proto::rr::rdata::NS(name("ns.mid.tld."))),
+            )
+        };
+        // The parent's referral: 5 s; the child's authoritative answer a second later: a day.
+        assert!(cache.insert_rrset(&[ns(5)], Trust::Glue, Duration::ZERO));
+        assert!(cache.insert_rrset(
+            &[ns(86_400)],
+            Trust::AnswerAuthoritative,
+            Duration::from_secs(1)
+        ));
+        let held = |now| {
+            cache.get_rrset(
+                &name("mid.tld."),
+                RecordType::NS,
+                DNSClass::IN,
+                Trust::Glue,
+                now,
+            )
+        };
+        let held_now = held(Duration::from_secs(1)).unwrap();
+        assert_eq!(held_now[0].ttl, 4, "the better rank, the parent's expiry");
+        assert!(held(Duration::from_secs(6)).is_none());
+        // Once expired, the child's answer stands on its own TTL again.
+        assert!(cache.insert_rrset(
+            &[ns(86_400)],
+            Trust::AnswerAuthoritative,
+            Duration::from_secs(10)
+        ));
+        assert_eq!(held(Duration::from_secs(10)).unwrap()[0].ttl, 86_400);
     }
 
     #[test]

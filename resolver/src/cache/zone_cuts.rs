@@ -30,6 +30,43 @@ impl RecordCache {
     }
 }
 
+impl RecordCache {
+    /// Whether an ancestor of `name` with fewer than `below` labels and at least `top` holds an
+    /// NS RRset that is cached but expired (Unbound `rrset_cache_expired_above`). A delegation
+    /// cached below such a cut is not used: the parent must confirm the cut first, or a zone
+    /// removed by its parent would live on through the delegations cached below it (ghost
+    /// domains, CVE-2022-30698). At most one probe per label.
+    pub(crate) fn expired_cut_above(
+        &self,
+        name: &Name,
+        below: usize,
+        top: usize,
+        now: Duration,
+    ) -> bool {
+        let Some(mut key) =
+            KeyBuffer::for_name(name, RecordType::NS, DNSClass::IN, EntryKind::RrSet)
+        else {
+            return false;
+        };
+        let mut labels = name.iter().len();
+        loop {
+            if labels < below && labels >= top {
+                let expired = self
+                    .entries
+                    .get(key.as_bytes())
+                    .is_some_and(|entry| entry.expires() <= now);
+                if expired {
+                    return true;
+                }
+            }
+            if labels <= top || !key.strip_first_label() {
+                return false;
+            }
+            labels -= 1;
+        }
+    }
+}
+
 impl Iterator for CachedCuts<'_> {
     type Item = usize;
 
@@ -88,5 +125,22 @@ mod tests {
         assert_eq!(cuts, vec![1, 0]);
         let empty = RecordCache::new(10, cache.policy);
         assert_eq!(empty.cached_cuts(&name, now).count(), 0);
+    }
+
+    #[test]
+    fn an_expired_cut_above_a_cached_delegation_is_seen_down_to_the_top() {
+        let cache = RecordCache::new(100, test_policy());
+        for (zone, ttl) in [(".", 1_000), ("mid.tld.", 5), ("sub.mid.tld.", 3_600)] {
+            cache.insert_rrset(&[ns(zone, ttl)], Trust::Glue, Duration::ZERO);
+        }
+        let name = Name::from_ascii("b.sub.mid.tld.").unwrap();
+        let later = Duration::from_secs(10);
+        // sub.mid.tld. (3 labels) lies below the expired mid.tld. cut.
+        assert!(cache.expired_cut_above(&name, 3, 0, later));
+        assert!(!cache.expired_cut_above(&name, 3, 0, Duration::from_secs(1)));
+        // A stub at sub.mid.tld. is the top: nothing above it is looked at.
+        assert!(!cache.expired_cut_above(&name, 3, 3, later));
+        // tld. (1 label) has nothing expired above it.
+        assert!(!cache.expired_cut_above(&name, 1, 0, later));
     }
 }

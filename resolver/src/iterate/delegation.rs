@@ -33,8 +33,10 @@ pub struct Delegation {
     pub forward: bool,
     /// Addresses that timed out, failed or were lame during this walk.
     pub given_up: Vec<SocketAddr>,
-    /// Glueless name lookups spent on this delegation (NXNSAttack bound).
+    /// Glueless name lookups that went to the network for this delegation (NXNSAttack bound).
     pub name_lookups: usize,
+    /// Of those, the ones that found no address (Unbound's NX target count).
+    pub failed_name_lookups: usize,
     /// The parent-side NS names and glue were added already (Unbound's last resort).
     pub parent_side_added: bool,
     /// Built from the cache (not from a referral just received): may be stale.
@@ -52,6 +54,7 @@ impl Delegation {
             forward,
             given_up: Vec::new(),
             name_lookups: 0,
+            failed_name_lookups: 0,
             parent_side_added: false,
             from_cache: false,
             configured: None,

@@ -13,9 +13,9 @@ use crate::iterate::budget::Budget;
 use crate::iterate::delegation::{ConfiguredZone, Delegation};
 use crate::iterate::find_delegation::{is_useless, ConfiguredSource};
 use crate::limits::{
-    MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT, MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
-    MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH, MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB,
-    UPSTREAM_QUERY_TIMEOUT,
+    EMPTY_NODATA_RETRY_COUNT, MAX_FAILED_NS_NAME_LOOKUPS, MAX_GLUELESS_DEPTH, MAX_MINIMISE_COUNT,
+    MAX_NS_NAME_LOOKUPS_PER_DELEGATION, MAX_QUERIES_PER_WALK, MAX_REFERRAL_DEPTH,
+    MAX_STATE_TRANSITIONS, MINIMISE_ONE_LAB, UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::resolver::Resolver;
 use crate::scrub::classify::{classify, ReplyClass};
@@ -94,6 +94,10 @@ struct Walk {
     last_sent_minimised: bool,
     /// A reply from a recursion-only server, kept in case no authoritative server answers.
     recursion_lame_reply: Option<(Message, Query, SocketAddr)>,
+    /// Entirely empty NOERROR replies to the full question so far, and the first of them, kept
+    /// as the NODATA answer in case no other server says more (`EMPTY_NODATA_RETRY_COUNT`).
+    empty_replies: usize,
+    empty_reply: Option<(Message, Query, SocketAddr)>,
     /// Delegations above the current one, to fall back to when a referral leads nowhere.
     parents: Vec<Delegation>,
     /// Zones whose servers all failed in this walk: a new referral to them is not followed.
@@ -177,6 +181,8 @@ impl Resolver {
             ancestors,
             last_sent_minimised: false,
             recursion_lame_reply: None,
+            empty_replies: 0,
+            empty_reply: None,
             parents: Vec::new(),
             dead_zones: Vec::new(),
             refetched_zones: Vec::new(),
@@ -241,6 +247,14 @@ impl Resolver {
                 }
             }
             if walk.refetched_zones.contains(&zone) {
+                continue;
+            }
+            let top = stub.map_or(0, |stub| usize::from(stub.suffix.num_labels()));
+            if self
+                .cache
+                .expired_cut_above(&start, keep, top, self.clock.now())
+            {
+                tracing::debug!(zone = %zone, "a cut above it has expired: asking from there");
                 continue;
             }
             if let Some(mut delegation) = self.cached_delegation(&zone) {
@@ -519,14 +533,18 @@ impl Resolver {
         delegation: &mut Delegation,
         budget: &Budget,
     ) -> State {
+        // NXNSAttack: a referral to many names that do not resolve would make us the
+        // attacker's amplifier; past the bound no more names are looked up, and only the
+        // parent-side addresses are left to try (Unbound `MAX_TARGET_NX`, iter_nxns_fallback).
+        let too_many_failed = delegation.failed_name_lookups > MAX_FAILED_NS_NAME_LOOKUPS;
         let can_look_up = delegation.name_lookups < MAX_NS_NAME_LOOKUPS_PER_DELEGATION
-            && walk.depth < MAX_GLUELESS_DEPTH;
+            && walk.depth < MAX_GLUELESS_DEPTH
+            && !too_many_failed;
         let pending = delegation
             .servers
             .iter()
             .position(|server| !server.looked_up && server.addresses.is_empty());
         if let (true, Some(index)) = (can_look_up, pending) {
-            delegation.name_lookups += 1;
             let Some(server) = delegation.servers.get_mut(index) else {
                 return State::QueryTargets;
             };
@@ -537,6 +555,7 @@ impl Resolver {
                 .filter(|family| self.wants_family(*family))
                 .collect();
             let mut found: Vec<SocketAddr> = Vec::new();
+            let sends_before = budget.sends_left();
             for family in families {
                 let resolution = self
                     .lookup(
@@ -554,6 +573,14 @@ impl Resolver {
                 }
             }
             tracing::debug!(server = %name, addresses = found.len(), "glueless server name resolved");
+            // Only lookups that cost upstream queries count against the delegation: what the
+            // cache answered (a name known not to exist, say) was paid for earlier.
+            if budget.sends_left() != sends_before {
+                delegation.name_lookups += 1;
+                if found.is_empty() {
+                    delegation.failed_name_lookups += 1;
+                }
+            }
             if let Some(server) = delegation.servers.get_mut(index) {
                 server.addresses.extend(found);
             }
@@ -572,6 +599,19 @@ impl Resolver {
             walk.ask_resting = true;
             delegation.given_up.clear();
             return State::QueryTargets;
+        }
+        if let Some((reply, question, server)) = walk.empty_reply.take() {
+            // No other server said more than the empty reply: it is the NODATA answer.
+            let current =
+                std::mem::replace(delegation, Delegation::new(Name::root(), Vec::new(), false));
+            return self.act_on_final_class(
+                walk,
+                current,
+                ReplyClass::NoData,
+                reply,
+                &question,
+                server,
+            );
         }
         if let Some((reply, question, server)) = walk.recursion_lame_reply.take() {
             // Every server only recurses: Unbound then uses them all the same.
@@ -595,6 +635,13 @@ impl Resolver {
             // their probe time; asking the parent again would hand back the same servers.
             return State::Finished(WalkResult::ServFail(
                 "every server of the delegation is resting after timeouts",
+            ));
+        }
+        if too_many_failed {
+            // Asking the parent again would only bring the same names back (Unbound ends the
+            // query after its last resort, iter_nxns_cached).
+            return State::Finished(WalkResult::ServFail(
+                "too many name server names without an address",
             ));
         }
         if delegation.from_cache
@@ -656,6 +703,21 @@ impl Resolver {
         );
         tracing::debug!(%server, ?class, zone = %delegation.zone, "reply classified");
         let minimised = *question.name() != walk.qname || question.query_type() != walk.qtype;
+        if class == ReplyClass::NoData && !minimised && is_entirely_empty(&reply) {
+            // Unbound `response_type_from_server`: a NODATA carries the zone's SOA (RFC 2308
+            // §2.2); one with nothing at all may be a server that lost its zone, so another
+            // server is asked first. The empty reply answers if none says more.
+            walk.empty_replies += 1;
+            if walk.empty_replies < EMPTY_NODATA_RETRY_COUNT {
+                tracing::debug!(%server, "empty reply, asking another server");
+                if walk.empty_reply.is_none() {
+                    walk.empty_reply = Some((reply, question, server));
+                }
+                delegation.give_up(server);
+                walk.delegation = Some(delegation);
+                return State::QueryTargets;
+            }
+        }
         match class {
             ReplyClass::Referral { zone }
                 if question.query_type() == RecordType::DS && !delegation.forward =>
@@ -705,6 +767,14 @@ impl Resolver {
                 walk.delegation = Some(delegation);
                 State::QueryTargets
             }
+            ReplyClass::NxDomain if minimised && self.nxdomain_ends_walk(walk, &reply) => {
+                // RFC 8020 §2: nothing exists below a name that does not exist. A signed zone
+                // is trusted to answer an empty non-terminal with NODATA, so its NXDOMAIN on
+                // the way down answers the full question (Unbound: `dnssec_expected`); the
+                // validator checks the proof for the name asked.
+                tracing::debug!(name = %question.name(), "signed NXDOMAIN above the name");
+                self.act_on_final_class(walk, delegation, class, reply, &question, server)
+            }
             _ if minimised => {
                 if class == ReplyClass::NxDomain {
                     // RFC 9156 §2.3 relaxed: an NXDOMAIN on the way down may be a broken empty
@@ -743,6 +813,8 @@ impl Resolver {
             return State::QueryTargets;
         }
         walk.referrals += 1;
+        // An empty reply kept from this zone says nothing about the child's names.
+        walk.empty_reply = None;
         if walk.referrals > MAX_REFERRAL_DEPTH {
             return State::Finished(WalkResult::ServFail("referral limit reached"));
         }
@@ -774,6 +846,23 @@ impl Resolver {
         }
         walk.delegation = Some(Delegation::new(zone, servers, false));
         State::QueryTargets
+    }
+
+    /// Whether an NXDOMAIN to a minimised question ends the walk (RFC 8020, Unbound
+    /// `harden-below-nxdomain`): only where the validator will check it, that is when the name
+    /// is under a trust anchor and the reply is signed. Unsigned, it may come from a server
+    /// that answers empty non-terminals wrongly (RFC 8020 §4), so the full name is asked.
+    fn nxdomain_ends_walk(&self, walk: &Walk, reply: &Message) -> bool {
+        let dnssec = &self.config.dnssec;
+        self.config.harden_below_nxdomain
+            && dnssec.enabled
+            && walk.hold_final
+            && dnssec.anchors.closest(&walk.qname).is_some()
+            && !dnssec.anchors.is_negative(&walk.qname)
+            && reply
+                .authorities
+                .iter()
+                .any(|record| record.record_type() == RecordType::RRSIG)
     }
 
     /// Answer, CNAME, NODATA or NXDOMAIN for the full question: cache it (or hold it for the
@@ -1031,6 +1120,11 @@ impl Resolver {
         }
         result
     }
+}
+
+/// A reply with no record in any section (EDNS aside): not even the SOA a NODATA carries.
+fn is_entirely_empty(reply: &Message) -> bool {
+    reply.answers.is_empty() && reply.authorities.is_empty() && reply.additionals.is_empty()
 }
 
 fn order_socket_addresses(resolver: &Resolver, zone: &Name, addresses: &mut [SocketAddr]) {

@@ -487,6 +487,8 @@ async fn replay_steps(
                 in_flight.settle(step.id, clock.now()).await?;
             }
             StepKind::CheckAnswer(entry) => {
+                // A query held for a RANGE that begins at this step is answered first.
+                in_flight.settle(step.id).await?;
                 check_answer(entry, step.id, &mut in_flight.answers, transport)?
             }
             // Timers on the resolver's clock (the serve-expired client timeout) fire here.
@@ -643,9 +645,11 @@ fn as_received(response: &Message, step: u64) -> Result<Message, Failure> {
             step,
             reason: error.to_string(),
         })?;
-    Message::from_vec(&bytes).map_err(|error| Failure::ResponseNotDecodable {
-        step,
-        reason: error.to_string(),
+    crate::opaque_rdata::decode_keeping_opaque(&bytes).map_err(|error| {
+        Failure::ResponseNotDecodable {
+            step,
+            reason: error.to_string(),
+        }
     })
 }
 

@@ -176,6 +176,12 @@ fn classify_content(
         if !has_answer && !forwarded && (upward || !authoritative) {
             return ReplyClass::Lame;
         }
+        if !has_answer && forwarded && upward {
+            // A forwarder that refers us above the zone it was asked about has no answer: its
+            // reply says nothing, so another forwarder is asked (Unbound: THROWAWAY, not LAME,
+            // when RD was set; iter_scrub_ns_fwd).
+            return ReplyClass::Throwaway;
+        }
     }
     if has_answer {
         // Non-authoritative data without a referral: accepted provisionally, as Unbound does.
@@ -305,6 +311,30 @@ mod tests {
             false,
         );
         assert_eq!(class, ReplyClass::Lame);
+    }
+
+    #[test]
+    fn a_forwarders_upward_referral_without_answer_is_thrown_away() {
+        let mut message = reply("mail.example.com.", RecordType::A, false);
+        message.metadata.recursion_available = true;
+        message.authorities.push(ns("com.", "ns.example.com."));
+        let class = classify(
+            &message,
+            &name("mail.example.com."),
+            RecordType::A,
+            &name("example.com."),
+            true,
+        );
+        assert_eq!(class, ReplyClass::Throwaway);
+        // Forwarding everything (zone `.`), no NS set is above the zone: a NODATA.
+        let class = classify(
+            &message,
+            &name("mail.example.com."),
+            RecordType::A,
+            &Name::root(),
+            true,
+        );
+        assert_eq!(class, ReplyClass::NoData);
     }
 
     #[test]

@@ -488,7 +488,7 @@ async fn replay_steps(
             }
             StepKind::CheckAnswer(entry) => {
                 // A query held for a RANGE that begins at this step is answered first.
-                in_flight.settle(step.id).await?;
+                in_flight.settle(step.id, clock.now()).await?;
                 check_answer(entry, step.id, &mut in_flight.answers, transport)?
             }
             // Timers on the resolver's clock (the serve-expired client timeout) fire here.

@@ -8,7 +8,7 @@ use hickory_proto::rr::{Record, RecordType};
 
 use crate::clock::Clock;
 use crate::limits::{
-    FAILURE_CACHE_TTL, MAX_CNAME_CHAIN, MAX_NS_NAME_LOOKUPS_PER_DELEGATION, MAX_QUERIES_PER_WALK,
+    FAILURE_CACHE_TTL, MAX_CNAME_CHAIN, MAX_FAILED_NS_NAME_LOOKUPS, MAX_QUERIES_PER_WALK,
     MAX_RESOLUTION_TIME, PROBE_DELAY_FIRST, UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::scripted::network::*;
@@ -407,16 +407,18 @@ async fn hundreds_of_unresolvable_name_servers_cost_a_bounded_number_of_queries(
         let setup = setup(network, config);
         let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
         assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize);
+        // Each name that does not resolve costs the victim one query (its NXDOMAIN is
+        // cached for every type); one past the bound and the walk ends.
         let to_victim = setup.network.sent_to(VICTIM);
         assert!(
-            to_victim <= MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+            to_victim <= MAX_FAILED_NS_NAME_LOOKUPS + 1,
             "{to_victim} queries to the victim"
         );
         let again = resolve(&setup, "ns2.example.com.", RecordType::A).await;
         assert_bounded_servfail(&again, MAX_QUERIES_PER_WALK as usize);
         let to_victim = setup.network.sent_to(VICTIM);
         assert!(
-            to_victim <= 2 * MAX_NS_NAME_LOOKUPS_PER_DELEGATION,
+            to_victim <= 2 * (MAX_FAILED_NS_NAME_LOOKUPS + 1),
             "{to_victim} queries to the victim"
         );
     }
@@ -727,4 +729,113 @@ async fn second_name_in_a_dead_zone_fails_at_once_while_the_first_walk_still_wai
         let first = first.await.expect("the first walk ended");
         assert_eq!(first.metadata.response_code, ResponseCode::ServFail);
     }
+}
+
+#[tokio::test]
+async fn an_entirely_empty_reply_sends_the_walk_to_another_server_first() {
+    // iter_ignore_empty: example.com has two servers; the first answers NOERROR with no record
+    // at all (not even the SOA a NODATA carries), the second has the data.
+    let second = "198.51.100.44";
+    let mut network = internet();
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(
+            vec![
+                ns("example.com.", "ns.example.com."),
+                ns("example.com.", "ns2.example.com."),
+            ],
+            vec![
+                a("ns.example.com.", EXAMPLE_COM),
+                a("ns2.example.com.", second),
+            ],
+        ),
+    );
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            ..Canned::default()
+        },
+    );
+    network.on(
+        second,
+        "www.example.com.",
+        RecordType::A,
+        answer(vec![a("www.example.com.", "192.0.2.80")]),
+    );
+    let setup = setup(network, config());
+    let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+    assert_eq!(
+        addresses(&outcome.response),
+        vec![std::net::Ipv4Addr::new(192, 0, 2, 80)]
+    );
+}
+
+#[tokio::test]
+async fn an_empty_reply_no_other_server_contradicts_is_a_nodata() {
+    // The zone's only server answers empty: asked once, believed (Unbound asks it again and
+    // then believes it; the client sees the same NODATA).
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            ..Canned::default()
+        },
+    );
+    let setup = setup(network, config());
+    let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+    assert_eq!(
+        outcome.response.metadata.response_code,
+        ResponseCode::NoError
+    );
+    assert!(outcome.response.answers.is_empty());
+    assert_eq!(setup.network.sent_to(EXAMPLE_COM), 1);
+}
+
+#[tokio::test]
+async fn name_server_names_that_do_not_resolve_end_the_walk_past_the_bound() {
+    // iter_nxns_cached: twelve glueless names under a zone that answers NXDOMAIN without SOA
+    // (nothing cacheable): six lookups over the network fail, then the walk ends in SERVFAIL,
+    // not asking the parent the question again.
+    let victim = "198.51.100.66";
+    let mut network = internet();
+    let names: Vec<Record> = (1..=12)
+        .map(|index| ns("example.com.", &format!("ns{index}.victim.")))
+        .collect();
+    network.on(
+        COM,
+        "www.example.com.",
+        RecordType::A,
+        referral(names, vec![]),
+    );
+    network.on_anything(
+        ROOT,
+        referral(
+            vec![ns("victim.", "a.nic.victim.")],
+            vec![a("a.nic.victim.", victim)],
+        ),
+    );
+    network.on_anything(victim, error_reply(ResponseCode::NXDomain));
+    let setup = setup(network, config());
+    let outcome = resolve(&setup, "www.example.com.", RecordType::A).await;
+    assert_bounded_servfail(&outcome, MAX_QUERIES_PER_WALK as usize);
+    assert_eq!(
+        setup.network.sent_to(victim),
+        MAX_FAILED_NS_NAME_LOOKUPS + 1,
+        "one A lookup per name (IPv6 off) up to one past the bound"
+    );
+    let to_com = setup
+        .network
+        .sent()
+        .iter()
+        .filter(|sent| sent.0 == ip(COM) && sent.1 == name("www.example.com."))
+        .count();
+    assert_eq!(to_com, 1, "the parent is not asked again");
 }

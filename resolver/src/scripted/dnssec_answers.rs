@@ -599,3 +599,44 @@ async fn a_class_any_question_gets_the_secure_class_in_answer() {
     let response = setup.resolver.resolve(&chaos).await;
     assert_eq!(response.metadata.response_code, ResponseCode::Refused);
 }
+
+/// RFC 8020 on the way down (Unbound `dnssec_expected`, stop_nxdomain_minimised): a signed
+/// NXDOMAIN to the minimised question `a.example.` answers `b.a.example.` (nothing exists below
+/// a name that does not exist); the full name is never asked.
+#[tokio::test]
+async fn a_signed_nxdomain_to_a_minimised_question_ends_the_walk() {
+    let mut internet = SignedInternet::new(1);
+    let types = [RecordType::A, RecordType::RRSIG, RecordType::NSEC];
+    let denial = internet
+        .child
+        .signed(vec![nsec(bang(), "zzz.example.", &types)]);
+    let mut authorities = internet.child.signed(vec![soa("example.", 300)]);
+    authorities.extend(denial);
+    for qtype in [RecordType::A, RecordType::NS] {
+        internet.on_child(
+            "a.example.",
+            qtype,
+            Canned {
+                authoritative: true,
+                rcode: ResponseCode::NXDomain,
+                authorities: authorities.clone(),
+                ..Canned::default()
+            },
+        );
+    }
+    let config = ResolverConfig {
+        qname_minimisation: true,
+        aggressive_nsec: false,
+        ..internet.config()
+    };
+    let setup = setup(internet.network, config);
+    let response = setup.resolver.resolve(&do_query("b.a.example.")).await;
+    assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+    assert!(response.metadata.authentic_data, "the proof was validated");
+    let full_name_asked = setup
+        .network
+        .sent()
+        .iter()
+        .any(|sent| sent.1 == name("b.a.example."));
+    assert!(!full_name_asked, "{:?}", setup.network.sent());
+}

@@ -4,6 +4,7 @@
 //! ```text
 //! network.rs (table (server, qname, qtype) ─▶ reply, manual clock) ─▶ Resolver
 //!   resolutions.rs: ordinary walks   broken_servers.rs: slow and broken servers   spoofing.rs: poisoning
+//!   ghost_domains.rs: removed zones kept alive by their children or cached delegations
 //!   response_sections.rs: what positive answers carry beside the answer
 //!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
@@ -19,6 +20,7 @@ mod chain_of_trust;
 mod configured_zones;
 mod dnssec_answers;
 mod ds_parent_side;
+mod ghost_domains;
 mod key_sentinel;
 mod minimisation_fallbacks;
 pub(crate) mod network;

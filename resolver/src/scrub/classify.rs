@@ -326,12 +326,13 @@ mod tests {
             true,
         );
         assert_eq!(class, ReplyClass::Throwaway);
-        // Forwarding everything (zone `.`), no NS set is above the zone: a NODATA.
+        // The zone's own NS set beside no data is a NODATA from a forwarder.
+        message.authorities = vec![ns("example.com.", "ns.example.com.")];
         let class = classify(
             &message,
             &name("mail.example.com."),
             RecordType::A,
-            &Name::root(),
+            &name("example.com."),
             true,
         );
         assert_eq!(class, ReplyClass::NoData);

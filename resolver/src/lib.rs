@@ -26,6 +26,7 @@ pub mod config;
 pub mod dig;
 pub mod dnssec;
 pub mod iterate;
+mod kept_sections;
 pub mod limits;
 mod lookup;
 mod opaque_rdata;

@@ -263,6 +263,9 @@ impl Resolver {
             })
         };
         match self.answer_from_cache(current, qtype, with_signatures, freshness) {
+            CacheStep::Hit(_) if self.kept_message_expired(current, qtype, freshness) => {
+                ChainStep::Miss
+            }
             CacheStep::Hit(set) => {
                 extend_unique(answers, set.records);
                 extend_unique(answers, set.signatures);
@@ -303,6 +306,21 @@ impl Resolver {
             }
             CacheStep::Miss => ChainStep::Miss,
         }
+    }
+
+    /// With minimal responses off, whether the reply that gave the cached answer has expired as
+    /// a whole (one of its RRsets, in any section, has): Unbound's message cache misses then
+    /// and asks again, though the answer RRset itself may still be fresh (rrset_use_cached).
+    fn kept_message_expired(&self, name: &Name, qtype: RecordType, freshness: Freshness) -> bool {
+        !self.config.minimal_responses
+            && self.cache.sections(
+                name,
+                qtype,
+                hickory_proto::rr::DNSClass::IN,
+                self.clock.now(),
+                freshness,
+                None,
+            ) == crate::cache::StoredSections::Expired
     }
 
     /// The wildcard proof stored beside the cached RRset (`name`, `record_type`), if any.

@@ -206,7 +206,9 @@ impl Resolver {
             // The walk's final reply first, so its NS set and addresses are in the cache.
             self.store_deferred();
         }
-        self.add_optional_sections(&mut response, stale, secure);
+        // The sections this resolution's own reply left are read even at TTL 0 (Unbound hands
+        // the client the reply it stored, whatever its TTL).
+        self.add_optional_sections(&mut response, stale, secure, Some(budget.started()));
         response
     }
 
@@ -240,7 +242,7 @@ impl Resolver {
         self.count_validation(resolution.verdict.security);
         let secure = resolution.verdict.security == Security::Secure;
         let mut response = build_response(request, resolution);
-        self.add_optional_sections(&mut response, false, secure);
+        self.add_optional_sections(&mut response, false, secure, None);
         Some(response)
     }
 

@@ -1,22 +1,32 @@
 //! The optional sections of a positive answer, from the cache: with `minimal-responses` off (BIND's
-//! default shape) the zone's NS set and its servers' addresses; addresses beside an NS answer always.
+//! default shape) those of the reply that gave the answer (`kept_sections.rs`), else the zone's NS
+//! set and its servers' addresses; addresses beside an NS answer always.
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::cache::{CachedSet, Freshness, Trust};
+use crate::cache::{CachedSet, Freshness, StoredSections, Trust};
 use crate::resolver::Resolver;
 
 impl Resolver {
     /// Adds the authority and additional records `response` may carry beside its answer. Unbound
     /// `msgencode.c` (`positive_answer`): a minimal positive answer has neither section, except
-    /// that an NS answer keeps the addresses of its servers (priming needs them); a full one has
-    /// the zone's NS set in authority and the addresses of the NS targets in additional. Only
-    /// what the cache holds is added (scrubbed data, TTLs counted down); nothing is fetched.
+    /// that an NS answer keeps the addresses of its servers (priming needs them). A full one
+    /// repeats the sections of the reply that gave the answer, as the RRset cache now holds
+    /// them (Unbound's message cache); `since` (the client query's start) lets the reply just
+    /// stored be read even at TTL 0. With none kept, it has the zone's NS set in authority and
+    /// the addresses of the NS targets in additional. Only what the cache holds is added
+    /// (scrubbed data, TTLs counted down); nothing is fetched.
     /// A `stale` answer (RFC 8767) takes expired sets too, shown with serve-expired-reply-ttl,
     /// as Unbound repeats the whole stored message. Beside a `secure` answer only secure sets
     /// are added (Unbound `val_check_nonsecure`).
-    pub(crate) fn add_optional_sections(&self, response: &mut Message, stale: bool, secure: bool) {
+    pub(crate) fn add_optional_sections(
+        &self,
+        response: &mut Message,
+        stale: bool,
+        secure: bool,
+        since: Option<std::time::Duration>,
+    ) {
         let Some(question) = response.queries.first() else {
             return;
         };
@@ -47,6 +57,27 @@ impl Resolver {
                 .last()
                 .map(|record| record.name.clone())
                 .unwrap_or_else(|| question.name().clone());
+            let kept = self
+                .cache
+                .sections(&owner, qtype, DNSClass::IN, now, freshness, since);
+            if let StoredSections::Held {
+                authorities,
+                additionals,
+            } = kept
+            {
+                let (authorities, additionals) = self.current_sections(
+                    &authorities,
+                    &additionals,
+                    secure,
+                    with_signatures,
+                    now,
+                    freshness,
+                );
+                response.authorities = authorities;
+                response.additionals = additionals;
+                self.finish_sections(response, stale);
+                return;
+            }
             let zone_ns = self.closest_ns_set(&owner, now, freshness);
             // The zone's NS set is not repeated when it is the answer itself.
             let in_answer = zone_ns.records.first().is_some_and(|first| {
@@ -90,7 +121,13 @@ impl Resolver {
                 _ => None,
             })
             .collect();
-        let mut additionals = self.addresses_of(&targets, secure, with_signatures, now, freshness);
+        response.additionals = self.addresses_of(&targets, secure, with_signatures, now, freshness);
+        self.finish_sections(response, stale);
+    }
+
+    /// Leaves out what the answer section holds already and, for a `stale` answer (RFC 8767),
+    /// shows expired records with serve-expired-reply-ttl.
+    fn finish_sections(&self, response: &mut Message, stale: bool) {
         // An RRset already in the answer is not repeated (Unbound's message encoding: a name
         // server's address that is itself the answer; val_stub_noroot).
         let key = |record: &Record| {
@@ -99,8 +136,12 @@ impl Resolver {
             (record.name.clone(), covered.unwrap_or(record.record_type()))
         };
         let answered: Vec<(Name, RecordType)> = response.answers.iter().map(key).collect();
-        additionals.retain(|record| !answered.contains(&key(record)));
-        response.additionals = additionals;
+        response
+            .authorities
+            .retain(|record| !answered.contains(&key(record)));
+        response
+            .additionals
+            .retain(|record| !answered.contains(&key(record)));
         if stale {
             let reply_ttl = self.config.serve_expired.reply_ttl;
             for record in response

@@ -22,6 +22,8 @@ use crate::limits::MAX_ENTRY_WIRE_BYTES;
 const HEADER_BYTES: usize = 18;
 const SHAPE_RDATA: u8 = 0;
 const SHAPE_FULL: u8 = 1;
+/// Whole records, as `SHAPE_FULL`, after a 2-byte count of those in the authority section.
+const SHAPE_SECTIONS: u8 = 2;
 
 /// A stored entry; cloning it is one reference count.
 #[derive(Clone, Debug)]
@@ -133,6 +135,57 @@ impl WireEntry {
             record.emit(&mut encoder).map_err(|_| EncodeError::Record)?;
         }
         finish(bytes)
+    }
+
+    /// A reply's authority and additional sections as whole records (`to_sections` splits
+    /// them again); trust and validation are not theirs to have, each RRset keeps its own.
+    pub(crate) fn sections(
+        authorities: &[Record],
+        additionals: &[Record],
+        stored_at: Duration,
+        ttl: u32,
+    ) -> Result<WireEntry, EncodeError> {
+        let count = authorities.len() + additionals.len();
+        let mut bytes = header(
+            stored_at,
+            ttl,
+            Trust::Glue,
+            Validation::UNCHECKED,
+            SHAPE_SECTIONS,
+            count,
+        )?;
+        let in_authority = u16::try_from(authorities.len()).map_err(|_| EncodeError::TooLarge)?;
+        bytes.extend_from_slice(&in_authority.to_be_bytes());
+        let mut encoder = BinEncoder::new(&mut bytes);
+        encoder.set_offset(HEADER_BYTES + 2);
+        encoder.set_name_encoding(NameEncoding::Uncompressed);
+        for record in authorities.iter().chain(additionals) {
+            record.emit(&mut encoder).map_err(|_| EncodeError::Record)?;
+        }
+        finish(bytes)
+    }
+
+    /// The authority and additional records of a `sections` entry, each TTL reduced by
+    /// `elapsed` seconds; `None` for an entry of another shape or bytes that do not decode.
+    pub(crate) fn to_sections(&self, elapsed: u32) -> Option<(Vec<Record>, Vec<Record>)> {
+        if self.0.get(13) != Some(&SHAPE_SECTIONS) {
+            return None;
+        }
+        let records = self.record_bytes();
+        let in_authority = usize::from(u16::from_be_bytes([*records.first()?, *records.get(1)?]));
+        let mut decoder = BinDecoder::new(records.get(2..)?);
+        let mut authorities = Vec::with_capacity(in_authority.min(self.count()));
+        let mut additionals = Vec::new();
+        for index in 0..self.count() {
+            let mut record = Record::read(&mut decoder).ok()?;
+            record.ttl = record.ttl.saturating_sub(elapsed);
+            if index < in_authority {
+                authorities.push(record);
+            } else {
+                additionals.push(record);
+            }
+        }
+        Some((authorities, additionals))
     }
 
     pub(crate) fn stored_at(&self) -> Duration {

@@ -23,6 +23,9 @@ pub(crate) enum EntryKind {
     /// The NSEC/NSEC3 records (and RRSIGs) proving that a wildcard-expanded RRset under the
     /// same name and type had no closer match (RFC 4035 §3.1.3.3), for DO clients.
     WildcardProof,
+    /// The authority and additional sections of the final reply that answered this name and
+    /// type, kept with the answer when minimal responses are off (Unbound's message cache).
+    Sections,
 }
 
 impl EntryKind {
@@ -34,6 +37,7 @@ impl EntryKind {
             EntryKind::ParentSide => 3,
             EntryKind::Signatures => 4,
             EntryKind::WildcardProof => 5,
+            EntryKind::Sections => 6,
         }
     }
 
@@ -44,6 +48,7 @@ impl EntryKind {
             1 => Some(EntryKind::NoData),
             2 => Some(EntryKind::NxDomain),
             3 => Some(EntryKind::ParentSide),
+            6 => Some(EntryKind::Sections),
             _ => None,
         }
     }

@@ -109,8 +109,8 @@ impl RecordCache {
         self.remove_where(|key, _| key.wire_name == wire.as_slice())
     }
 
-    /// unbound-control `flush_type NAME TYPE`: the RRset, parent-side data and NODATA of this
-    /// name and type, and an NXDOMAIN of the name (it answers that type too). Four lookups.
+    /// unbound-control `flush_type NAME TYPE`: the RRset, parent-side data, NODATA and stored
+    /// sections of this name and type, and an NXDOMAIN of the name (it answers that type too).
     pub fn flush_type(&self, name: &Name, record_type: RecordType) -> u64 {
         let mut removed = 0;
         for kind in [
@@ -118,6 +118,7 @@ impl RecordCache {
             EntryKind::ParentSide,
             EntryKind::NoData,
             EntryKind::NxDomain,
+            EntryKind::Sections,
         ] {
             if let Some(key) = KeyBuffer::for_name(name, record_type, DNSClass::IN, kind) {
                 if self.entries.get(key.as_bytes()).is_some() {

@@ -9,6 +9,7 @@ use crate::limits::{MAX_RESOLUTION_TIME, MAX_UPSTREAM_QUERIES};
 
 pub struct Budget {
     sends_left: AtomicU32,
+    started: Duration,
     deadline: Duration,
     /// Signature verifications left (KeyTrap, `MAX_SIGNATURE_CHECKS_PER_QUERY`).
     pub signature_checks: CheckAllowance,
@@ -27,6 +28,7 @@ impl Budget {
     pub fn with_sends(now: Duration, sends: u32) -> Self {
         Budget {
             sends_left: AtomicU32::new(sends),
+            started: now,
             deadline: now + MAX_RESOLUTION_TIME,
             signature_checks: CheckAllowance::default(),
             checking_disabled: false,
@@ -43,6 +45,11 @@ impl Budget {
                 left.checked_sub(1)
             })
             .is_ok()
+    }
+
+    /// When the client query began (the resolver's clock).
+    pub fn started(&self) -> Duration {
+        self.started
     }
 
     pub fn sends_left(&self) -> u32 {

@@ -7,6 +7,8 @@
 //!                     └ referral_ds.rs: a DS question answered by the parent's referral carrying the DS
 //!                ─▶ store_reply.rs (RRsets at their RFC 2181 rank, negative answers per RFC 2308) ─▶ cache/
 //!                     └ deferred_stores.rs: a walk's final reply, stored once its client has the answer
+//!                     └ store_sections.rs: that reply's authority and additional sections, kept
+//!                       with the answer when minimal responses are off (Unbound's message cache)
 //! ```
 
 pub mod classify;
@@ -14,3 +16,5 @@ pub(crate) mod deferred_stores;
 pub mod referral_ds;
 pub mod scrubber;
 mod store_reply;
+pub(crate) use store_reply::group_rrsets;
+mod store_sections;

@@ -134,6 +134,9 @@ impl Resolver {
         states: &ReplyStates,
     ) {
         self.store_records_at(reply, zone, false, false, Some(states), received_at);
+        if !self.config.minimal_responses {
+            self.store_sections(reply, zone, received_at);
+        }
     }
 
     /// The state of data the validator has not looked at: unchecked where an anchor covers

@@ -159,7 +159,8 @@ impl Resolver {
             queue: &self.refreshes,
             refresh: &refresh,
         };
-        let budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
+        let mut budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
+        budget.prefetch = true;
         if refresh.keys {
             // The chain of trust lands in the key cache, where the validator finds it.
             self.zone_keys(&refresh.name, &budget, 0, &[]).await;

@@ -129,7 +129,6 @@ impl Resolver {
             cache: RecordCache::new(config.cache_max_entries, policy).with_expiry(ExpiryPolicy {
                 keep_expired: config.serve_expired.enabled,
                 max_stale_seconds: config.serve_expired.max_stale_seconds,
-                prefetch: config.prefetch,
                 original_ttl: config.serve_original_ttl,
             }),
             refreshes: RefreshQueue::default(),

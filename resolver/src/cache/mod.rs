@@ -84,10 +84,6 @@ pub struct ExpiryPolicy {
     pub keep_expired: bool,
     /// Seconds past expiry that an entry may still be served stale; 0 means no limit.
     pub max_stale_seconds: u32,
-    /// Prefetch is on: the same data at the same rank replaces an entry in its last 10 %,
-    /// so a refresh renews the TTL (Unbound stores a prefetch's reply with a leeway that
-    /// makes such entries count as expired).
-    pub prefetch: bool,
     /// Unbound `serve-original-ttl`: records leave the cache with the TTL they were stored
     /// with (the server's, unclamped), not the one counting down; expiry is unchanged.
     pub original_ttl: bool,
@@ -250,6 +246,37 @@ impl RecordCache {
         ttl_cap: Option<u32>,
         now: Duration,
     ) -> bool {
+        self.insert_rrset_entry(records, signatures, trust, validation, ttl_cap, now, false)
+    }
+
+    /// `insert_validated` for the final answer of a prefetch: the same data at the same rank
+    /// renews an entry in the last 10 % of its TTL, NS sets included, instead of leaving it to
+    /// count down. Unbound stores a prefetch's reply with a leeway that makes such entries count
+    /// as expired (`dns_cache_store`'s `leeway`); referrals met on the way get none.
+    pub fn insert_prefetched<R: Borrow<Record>>(
+        &self,
+        records: &[R],
+        signatures: &[&Record],
+        trust: Trust,
+        validation: Validation,
+        ttl_cap: Option<u32>,
+        now: Duration,
+    ) -> bool {
+        self.insert_rrset_entry(records, signatures, trust, validation, ttl_cap, now, true)
+    }
+
+    /// `insert_validated`, or `insert_prefetched` when `renew`.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_rrset_entry<R: Borrow<Record>>(
+        &self,
+        records: &[R],
+        signatures: &[&Record],
+        trust: Trust,
+        validation: Validation,
+        ttl_cap: Option<u32>,
+        now: Duration,
+        renew: bool,
+    ) -> bool {
         let Some(first) = records.first().map(Borrow::borrow) else {
             return false;
         };
@@ -288,14 +315,14 @@ impl RecordCache {
         let replacement = match existing {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
             // keeping the entry keeps its TTL counting down, as the first answer set it.
-            // With prefetch on, an entry in its last 10 % is renewed instead: Unbound stores a
-            // prefetch's reply as of a later time, when such an entry counts as expired.
+            // A prefetch's answer renews an entry in its last 10 % instead: Unbound stores it
+            // as of a later time, when such an entry counts as expired.
             Some(existing)
                 if existing.trust() == trust
                     && existing.same_rdata(&entry)
                     && existing.validation() == validation
                     && signatures_before == signatures.len()
-                    && !(self.expiry.prefetch && in_last_tenth(&existing, now)) =>
+                    && !(renew && in_last_tenth(&existing, now)) =>
             {
                 None
             }
@@ -303,8 +330,14 @@ impl RecordCache {
             // answer after the parent's referral) but never outlives it: a delegation counts
             // down as its parent gave it, so neither side can keep it alive by answering again
             // (ghost domains, CVE-2012-1191; Unbound: "do not 'stick' to owner that changes the
-            // NS RRset", and NS "must not be refreshed from the child domain").
-            Some(existing) if record_type == RecordType::NS => {
+            // NS RRset", and NS "must not be refreshed from the child domain"). Only a
+            // prefetch's answer renews the same set (Unbound's prefetch leeway).
+            Some(existing)
+                if record_type == RecordType::NS
+                    && !(renew
+                        && existing.same_rdata(&entry)
+                        && signatures_before == signatures.len()) =>
+            {
                 Some(entry.with_ttl(remaining_seconds(existing.expires(), now).min(ttl)))
             }
             _ => Some(entry),

@@ -167,7 +167,7 @@ impl Resolver {
             };
             let proof = proof_of(&result, &final_reply);
             let states = ReplyStates::all(self.unvalidated_state(&qname));
-            self.store_final(&result, final_reply, states);
+            self.store_final(&result, final_reply, states, budget.prefetch);
             return (result, Verdict::insecure(), proof);
         }
         // Unbound's restart: a bogus reply is asked again of another server of the zone.
@@ -199,7 +199,7 @@ impl Resolver {
             tracing::debug!(name = %final_reply.question.name(), server = %final_reply.server, security = ?verdict.security, reason = ?verdict.reason, "validated");
             if !verdict.security.is_withheld() {
                 let proof = proof_of(&result, &final_reply);
-                self.store_final(&result, final_reply, states);
+                self.store_final(&result, final_reply, states, budget.prefetch);
                 return (result, verdict, proof);
             }
             // Keys found bogus were already asked of every server they could come from.
@@ -226,7 +226,7 @@ impl Resolver {
         // away; the caller remembers the failure instead (Unbound keeps the stale message).
         let proof = proof_of(&result, &final_reply);
         if self.stale_resolution(&qname, qtype, false).is_none() {
-            self.store_final(&result, final_reply, states);
+            self.store_final(&result, final_reply, states, budget.prefetch);
         }
         (result, verdict, proof)
     }

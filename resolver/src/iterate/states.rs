@@ -899,8 +899,10 @@ impl Resolver {
         if walk.hold_final {
             walk.final_reply = Some(final_reply);
         } else {
+            // Walks that hold nothing are the resolver's own (server addresses), never a
+            // prefetch's answer.
             let states = ReplyStates::all(self.unvalidated_state(&walk.qname));
-            self.store_final(&result, final_reply, states);
+            self.store_final(&result, final_reply, states, false);
         }
         State::Finished(result)
     }
@@ -954,12 +956,13 @@ impl Resolver {
     }
 
     /// Caches a walk's final reply as its class says (the answer once the client has it), each
-    /// RRset with the validator's state.
+    /// RRset with the validator's state; a `prefetch`'s answer renews what it repeats.
     pub(crate) fn store_final(
         &self,
         result: &WalkResult,
         final_reply: FinalReply,
         states: ReplyStates,
+        prefetch: bool,
     ) {
         let now = self.clock.now();
         let FinalReply {
@@ -974,7 +977,7 @@ impl Resolver {
         }
         let negative_state = states.answer;
         match result {
-            WalkResult::Answer(_) => self.defer_store(reply, zone, states),
+            WalkResult::Answer(_) => self.defer_store(reply, zone, states, prefetch),
             WalkResult::CName { .. } => self.store_validated_records(&reply, &zone, &states),
             WalkResult::NoData(authorities) => {
                 self.store_validated_records(&reply, &zone, &states);

@@ -23,6 +23,8 @@ pub(crate) struct DeferredStore {
     pub(crate) received_at: Duration,
     /// The validator's word on its RRsets.
     pub(crate) states: ReplyStates,
+    /// The answer of a prefetch: equal RRsets in their last 10 % are renewed.
+    pub(crate) prefetch: bool,
 }
 
 /// The replies waiting; `waiting` lets a read with nothing to store skip the lock.
@@ -69,6 +71,7 @@ mod tests {
             zone: Name::from_ascii(name).unwrap(),
             received_at: Duration::ZERO,
             states: ReplyStates::all(crate::cache::Validation::INSECURE),
+            prefetch: false,
         }
     }
 

@@ -6,23 +6,38 @@ use std::time::Duration;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, Record, RecordType};
 
-use crate::cache::{ReplyStates, Trust, Validation};
+use crate::cache::{RecordCache, ReplyStates, Trust, Validation};
 use crate::dnssec::signature::signatures_for;
 use crate::resolver::Resolver;
 use crate::scrub::deferred_stores::DeferredStore;
 
+/// Whether a store renews what it repeats (`RecordCache::insert_prefetched`).
+#[derive(Clone, Copy)]
+enum Renewal {
+    None,
+    /// The final answer of a prefetch.
+    Prefetch,
+}
+
 impl Resolver {
     /// Caches a walk's final reply later (`deferred_stores.rs`): now if too many wait.
-    pub(crate) fn defer_store(&self, reply: Message, zone: Name, states: ReplyStates) {
+    pub(crate) fn defer_store(
+        &self,
+        reply: Message,
+        zone: Name,
+        states: ReplyStates,
+        prefetch: bool,
+    ) {
         let received_at = self.clock.now();
         let store = DeferredStore {
             reply,
             zone,
             received_at,
             states,
+            prefetch,
         };
         if let Some(now) = self.deferred.push(store) {
-            self.store_answer_records(&now.reply, &now.zone, now.received_at, &now.states);
+            self.store_answer_records(&now);
         }
     }
 
@@ -31,12 +46,7 @@ impl Resolver {
     pub fn store_deferred(&self) {
         for waiting in self.deferred.take_all() {
             // Stored as of its arrival: its TTLs count down from then, not from now.
-            self.store_answer_records(
-                &waiting.reply,
-                &waiting.zone,
-                waiting.received_at,
-                &waiting.states,
-            );
+            self.store_answer_records(&waiting);
         }
     }
 
@@ -112,7 +122,8 @@ impl Resolver {
         priming: bool,
         referral: bool,
     ) {
-        self.store_records_at(reply, zone, priming, referral, None, self.clock.now());
+        let now = self.clock.now();
+        self.store_records_at(reply, zone, priming, referral, None, now, Renewal::None);
     }
 
     /// A final answer's records (neither priming nor referral) with the validator's states.
@@ -122,20 +133,28 @@ impl Resolver {
         zone: &Name,
         states: &ReplyStates,
     ) {
-        self.store_records_at(reply, zone, false, false, Some(states), self.clock.now());
+        let now = self.clock.now();
+        self.store_records_at(reply, zone, false, false, Some(states), now, Renewal::None);
     }
 
-    /// A final answer's records (neither priming nor referral), as of `received_at`.
-    fn store_answer_records(
-        &self,
-        reply: &Message,
-        zone: &Name,
-        received_at: Duration,
-        states: &ReplyStates,
-    ) {
-        self.store_records_at(reply, zone, false, false, Some(states), received_at);
+    /// A final answer's records (neither priming nor referral), as of its arrival; with
+    /// minimal responses off, its sections too.
+    fn store_answer_records(&self, stored: &DeferredStore) {
+        let DeferredStore {
+            reply,
+            zone,
+            received_at,
+            states,
+            prefetch,
+        } = stored;
+        let renewal = if *prefetch {
+            Renewal::Prefetch
+        } else {
+            Renewal::None
+        };
+        self.store_records_at(reply, zone, false, false, Some(states), *received_at, renewal);
         if !self.config.minimal_responses {
-            self.store_sections(reply, zone, received_at);
+            self.store_sections(reply, zone, *received_at);
         }
     }
 
@@ -154,6 +173,7 @@ impl Resolver {
     }
 
     /// `store_records` as of `now`; RRsets of the answer section take `states` when given.
+    #[allow(clippy::too_many_arguments)]
     fn store_records_at(
         &self,
         reply: &Message,
@@ -162,6 +182,7 @@ impl Resolver {
         referral: bool,
         states: Option<&ReplyStates>,
         now: Duration,
+        renewal: Renewal,
     ) {
         let authoritative = reply.metadata.authoritative || priming;
         let answer_trust = if authoritative {
@@ -223,7 +244,12 @@ impl Resolver {
                     (Some(cap), Some(proof_ttl)) => Some(cap.min(proof_ttl)),
                     (cap, proof_ttl) => cap.or(proof_ttl),
                 };
-                let stored = self.cache.insert_validated(
+                let insert = match renewal {
+                    Renewal::None => RecordCache::insert_validated,
+                    Renewal::Prefetch => RecordCache::insert_prefetched,
+                };
+                let stored = insert(
+                    &self.cache,
                     &rrset,
                     &signatures,
                     trust,

@@ -2,7 +2,7 @@
 //! zone-file lines with the TTLs left, under a `;` header line saying what it is. No I/O here.
 //!
 //! ```text
-//! ;rrset answer            an RRset and its trust (glue, answer-nonauth, authority, answer)
+//! ;rrset answer            an RRset and its trust (glue, additional, answer-nonauth, authority, answer)
 //! www.example. 250 IN A 192.0.2.1
 //! ;parent-side             a referral's NS set or glue as the parent gave it
 //! ;nxdomain nx.example.    a negative answer, then its authority records
@@ -27,6 +27,7 @@ const MAX_REPORTED_LOAD_ERRORS: usize = 5;
 fn trust_word(trust: Trust) -> &'static str {
     match trust {
         Trust::Glue => "glue",
+        Trust::AdditionalAuthoritative => "additional",
         Trust::AnswerNonAuthoritative => "answer-nonauth",
         Trust::AuthorityAuthoritative => "authority",
         Trust::AnswerAuthoritative => "answer",
@@ -36,6 +37,7 @@ fn trust_word(trust: Trust) -> &'static str {
 fn trust_from_word(word: &str) -> Option<Trust> {
     match word {
         "glue" => Some(Trust::Glue),
+        "additional" => Some(Trust::AdditionalAuthoritative),
         "answer-nonauth" => Some(Trust::AnswerNonAuthoritative),
         "authority" => Some(Trust::AuthorityAuthoritative),
         "answer" => Some(Trust::AnswerAuthoritative),

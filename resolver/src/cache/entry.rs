@@ -202,9 +202,10 @@ impl WireEntry {
 
     pub(crate) fn trust(&self) -> Trust {
         match self.0.get(12) {
-            Some(4) => Trust::AnswerAuthoritative,
-            Some(3) => Trust::AuthorityAuthoritative,
-            Some(2) => Trust::AnswerNonAuthoritative,
+            Some(5) => Trust::AnswerAuthoritative,
+            Some(4) => Trust::AuthorityAuthoritative,
+            Some(3) => Trust::AnswerNonAuthoritative,
+            Some(2) => Trust::AdditionalAuthoritative,
             _ => Trust::Glue,
         }
     }

@@ -39,14 +39,17 @@ use crate::limits::BOGUS_TTL;
 /// replaces higher-ranked data that has not expired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Trust {
-    /// Additional-section data and the authority section of non-authoritative replies (referrals).
+    /// The additional and authority sections of non-authoritative replies (referrals).
     Glue = 1,
+    /// The additional section of an authoritative reply: a zone's own servers giving their
+    /// addresses outrank the parent's glue (Unbound `rrset_trust_add_AA` over `add_noAA`).
+    AdditionalAuthoritative = 2,
     /// The answer section of a non-authoritative reply.
-    AnswerNonAuthoritative = 2,
+    AnswerNonAuthoritative = 3,
     /// The authority section of an authoritative reply.
-    AuthorityAuthoritative = 3,
+    AuthorityAuthoritative = 4,
     /// The answer section of an authoritative reply.
-    AnswerAuthoritative = 4,
+    AnswerAuthoritative = 5,
 }
 
 /// TTL bounds applied on insertion, in seconds.

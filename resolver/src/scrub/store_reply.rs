@@ -195,6 +195,11 @@ impl Resolver {
         } else {
             Trust::Glue
         };
+        let additional_trust = if reply.metadata.authoritative {
+            Trust::AdditionalAuthoritative
+        } else {
+            Trust::Glue
+        };
         // The authority and additional sections of a non-authoritative answer are hearsay that
         // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
         // or an authoritative reply may update delegations. With minimal-responses off they are
@@ -206,7 +211,7 @@ impl Resolver {
             &[
                 (&reply.answers, answer_trust),
                 (&reply.authorities, authority_trust),
-                (&reply.additionals, Trust::Glue),
+                (&reply.additionals, additional_trust),
             ]
         } else {
             &[(&reply.answers, answer_trust)]

@@ -29,8 +29,8 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 pub(crate) use crate::cache::chain_link::ChainLink;
 use crate::cache::entry::WireEntry;
 use crate::cache::key::{EntryKind, KeyBuffer};
-use crate::cache::store::EntryStore;
 pub use crate::cache::sections::StoredSections;
+use crate::cache::store::EntryStore;
 pub use crate::cache::validation::{ReplyStates, RrsetState, Validation};
 pub(crate) use crate::cache::wire_view::{CachedNegative, CachedRrset};
 use crate::limits::BOGUS_TTL;
@@ -1202,6 +1202,128 @@ mod tests {
             Duration::from_secs(10)
         ));
         assert_eq!(held(Duration::from_secs(10)).unwrap()[0].ttl, 86_400);
+    }
+
+    #[test]
+    fn only_a_prefetched_answer_renews_an_equal_rrset_in_its_last_tenth() {
+        let cache = RecordCache::new(100, policy());
+        let set = [a_record("www.example.", 300, 1)];
+        let trust = Trust::AnswerAuthoritative;
+        let unchecked = Validation::UNCHECKED;
+        assert!(cache.insert_rrset(&set, trust, Duration::ZERO));
+        let late = Duration::from_secs(280);
+        let ttl = |at: Duration| {
+            cache
+                .get_rrset(
+                    &name("www.example."),
+                    RecordType::A,
+                    DNSClass::IN,
+                    trust,
+                    at,
+                )
+                .map(|records| records[0].ttl)
+        };
+        // An ordinary answer (or a referral) leaves the entry counting down.
+        assert!(!cache.insert_rrset(&set, trust, late));
+        assert_eq!(ttl(late), Some(20));
+        // Earlier than its last tenth, a prefetch changes nothing either.
+        assert!(!cache.insert_prefetched(
+            &set,
+            &[],
+            trust,
+            unchecked,
+            None,
+            Duration::from_secs(200)
+        ));
+        assert!(cache.insert_prefetched(&set, &[], trust, unchecked, None, late));
+        assert_eq!(ttl(late), Some(300));
+    }
+
+    #[test]
+    fn a_prefetch_renews_an_unchanged_ns_set_but_a_changed_one_keeps_its_expiry() {
+        let cache = RecordCache::new(100, policy());
+        let ns = |target: &str| {
+            Record::from_rdata(
+                name("example."),
+                300,
+                RData::NS(hickory_proto::rr::rdata::NS(name(target))),
+            )
+        };
+        let unchecked = Validation::UNCHECKED;
+        let late = Duration::from_secs(280);
+        let held = |at: Duration| {
+            cache
+                .get_rrset(
+                    &name("example."),
+                    RecordType::NS,
+                    DNSClass::IN,
+                    Trust::Glue,
+                    at,
+                )
+                .unwrap()
+        };
+        assert!(cache.insert_rrset(&[ns("a.ns.example.")], Trust::Glue, Duration::ZERO));
+        assert!(cache.insert_prefetched(
+            &[ns("a.ns.example.")],
+            &[],
+            Trust::Glue,
+            unchecked,
+            None,
+            late
+        ));
+        assert_eq!(held(late)[0].ttl, 300);
+        let later = Duration::from_secs(560);
+        assert!(cache.insert_prefetched(
+            &[ns("b.ns.example.")],
+            &[],
+            Trust::Glue,
+            unchecked,
+            None,
+            later
+        ));
+        assert_eq!(held(later)[0].data, ns("b.ns.example.").data);
+        assert_eq!(held(later)[0].ttl, 20);
+    }
+
+    #[test]
+    fn an_authoritative_replys_additional_data_replaces_referral_glue() {
+        let cache = RecordCache::new(100, policy());
+        let owner = name("ns.example.");
+        assert!(cache.insert_rrset(
+            &[a_record("ns.example.", 86_400, 1)],
+            Trust::Glue,
+            Duration::ZERO
+        ));
+        assert!(cache.insert_rrset(
+            &[a_record("ns.example.", 300, 1)],
+            Trust::AdditionalAuthoritative,
+            Duration::ZERO
+        ));
+        let held = cache
+            .get_rrset(
+                &owner,
+                RecordType::A,
+                DNSClass::IN,
+                Trust::Glue,
+                Duration::ZERO,
+            )
+            .unwrap();
+        assert_eq!(held[0].ttl, 300);
+        // Glue is not an answer, whoever gave it.
+        assert!(cache
+            .get_rrset(
+                &owner,
+                RecordType::A,
+                DNSClass::IN,
+                Trust::AnswerNonAuthoritative,
+                Duration::ZERO
+            )
+            .is_none());
+        assert!(!cache.insert_rrset(
+            &[a_record("ns.example.", 86_400, 1)],
+            Trust::Glue,
+            Duration::ZERO
+        ));
     }
 
     #[test]

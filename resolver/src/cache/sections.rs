@@ -125,11 +125,7 @@ mod tests {
     }
 
     fn ns() -> Record {
-        Record::from_rdata(
-            name("example."),
-            300,
-            RData::NS(NS(name("ns.example."))),
-        )
+        Record::from_rdata(name("example."), 300, RData::NS(NS(name("ns.example."))))
     }
 
     fn glue() -> Record {
@@ -156,7 +152,15 @@ mod tests {
         let cache = cache();
         let owner = name("www.example.");
         let at = Duration::from_secs(10);
-        cache.insert_sections(&owner, RecordType::A, DNSClass::IN, &[ns()], &[glue()], 60, at);
+        cache.insert_sections(
+            &owner,
+            RecordType::A,
+            DNSClass::IN,
+            &[ns()],
+            &[glue()],
+            60,
+            at,
+        );
         let StoredSections::Held {
             authorities,
             additionals,
@@ -190,8 +194,19 @@ mod tests {
         let at = Duration::from_secs(10);
         let mut zero = ns();
         zero.ttl = 0;
-        cache.insert_sections(&name("www.example."), RecordType::A, DNSClass::IN, &[zero], &[], 0, at);
-        assert!(matches!(read(&cache, 10, Some(9)), StoredSections::Held { .. }));
+        cache.insert_sections(
+            &name("www.example."),
+            RecordType::A,
+            DNSClass::IN,
+            &[zero],
+            &[],
+            0,
+            at,
+        );
+        assert!(matches!(
+            read(&cache, 10, Some(9)),
+            StoredSections::Held { .. }
+        ));
         assert_eq!(read(&cache, 10, None), StoredSections::Expired);
     }
 }

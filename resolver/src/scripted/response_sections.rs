@@ -1,14 +1,19 @@
-//! The shape of positive answers on a scripted network: minimal by default, the zone's NS set and
-//! its in-zone servers' addresses with `minimal_responses` off, addresses beside an NS answer always.
+//! The shape of positive answers on a scripted network: minimal by default, the answering reply's
+//! own sections with `minimal_responses` off, addresses beside an NS answer always.
 
 use hickory_proto::rr::RecordType;
 
 use crate::config::ResolverConfig;
+use crate::scripted::network::ScriptedNetwork;
 use crate::scripted::network::*;
 
+/// Minimal responses off, and the NS sets servers add beside answers kept (Unbound's
+/// `iter-scrub-promiscuous: no`, as in its own scenarios): else they are scrubbed before the
+/// cache, and full responses have none to repeat.
 fn full_responses() -> ResolverConfig {
     ResolverConfig {
         minimal_responses: false,
+        scrub_promiscuous: false,
         ..config()
     }
 }
@@ -26,9 +31,28 @@ async fn positive_answer_carries_the_answer_only_by_default() {
     }
 }
 
+/// example.com's server answering www.example.com with its NS set and that server's address
+/// beside the answer, as BIND and NSD do.
+fn internet_with_sections() -> ScriptedNetwork {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: vec![a("www.example.com.", "192.0.2.80")],
+            authorities: vec![ns("example.com.", "ns.example.com.")],
+            additionals: vec![a("ns.example.com.", EXAMPLE_COM)],
+            ..Canned::default()
+        },
+    );
+    network
+}
+
 #[tokio::test]
-async fn full_responses_add_the_zone_ns_set_and_its_addresses_fresh_and_from_the_cache() {
-    let setup = setup(internet(), full_responses());
+async fn full_responses_repeat_the_answering_replys_sections_fresh_and_from_the_cache() {
+    let setup = setup(internet_with_sections(), full_responses());
     for pass in ["walk", "cache"] {
         let response = setup
             .resolver
@@ -49,6 +73,104 @@ async fn full_responses_add_the_zone_ns_set_and_its_addresses_fresh_and_from_the
             .resolver
             .resolve_from_cache(&client_query("www.example.com.", RecordType::A));
         assert!(cached.is_some_and(|cached| cached.authorities == response.authorities));
+    }
+}
+
+#[tokio::test]
+async fn full_responses_add_nothing_the_answering_reply_did_not_carry() {
+    // Unbound rrset_untrusted: the referral taught example.com.'s NS set, but the reply that
+    // answered had neither section, so the answer has none either, fresh or cached.
+    let setup = setup(internet(), full_responses());
+    for pass in ["walk", "cache"] {
+        let response = setup
+            .resolver
+            .resolve(&client_query("www.example.com.", RecordType::A))
+            .await;
+        assert_eq!(response.answers.len(), 1, "{pass}");
+        assert!(response.authorities.is_empty(), "{pass}: {response:?}");
+        assert!(response.additionals.is_empty(), "{pass}: {response:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_kept_answer_shows_a_newer_ns_set_beside_its_own_additional_section() {
+    // Unbound rrset_updated: a later reply brings a second name server; the first answer,
+    // asked again, shows the NS set as the cache holds it now, and the addresses it came with.
+    let mut network = internet_with_sections();
+    network.on(
+        EXAMPLE_COM,
+        "bla.example.com.",
+        RecordType::A,
+        Canned {
+            authoritative: true,
+            answers: vec![a("bla.example.com.", "192.0.2.81")],
+            authorities: vec![
+                ns("example.com.", "ns.example.com."),
+                ns("example.com.", "ns2.example.com."),
+            ],
+            additionals: vec![
+                a("ns.example.com.", EXAMPLE_COM),
+                a("ns2.example.com.", "192.0.2.53"),
+            ],
+            ..Canned::default()
+        },
+    );
+    let setup = setup(network, full_responses());
+    for qname in ["www.example.com.", "bla.example.com."] {
+        setup
+            .resolver
+            .resolve(&client_query(qname, RecordType::A))
+            .await;
+    }
+    let again = setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    assert_eq!(
+        again.authorities,
+        vec![
+            ns("example.com.", "ns.example.com."),
+            ns("example.com.", "ns2.example.com.")
+        ]
+    );
+    assert_eq!(again.additionals, vec![a("ns.example.com.", EXAMPLE_COM)]);
+}
+
+#[tokio::test]
+async fn a_cached_answer_is_asked_again_once_the_reply_it_came_with_expired() {
+    // Unbound rrset_use_cached: the answer lives an hour but came with an NS set of 100 s;
+    // the reply as a whole lives 100 s, so the answer is asked for again after that. Minimal
+    // responses keep nothing but the answer, which the cache gives for its whole hour.
+    let network = || {
+        let mut network = internet();
+        let mut short_ns = ns("example.com.", "ns.example.com.");
+        short_ns.ttl = 100;
+        network.on(
+            EXAMPLE_COM,
+            "www.example.com.",
+            RecordType::A,
+            Canned {
+                authoritative: true,
+                answers: vec![a("www.example.com.", "192.0.2.80")],
+                authorities: vec![short_ns],
+                ..Canned::default()
+            },
+        );
+        network
+    };
+    for (config, asked_again) in [(full_responses(), true), (config(), false)] {
+        let setup = setup(network(), config);
+        let query = client_query("www.example.com.", RecordType::A);
+        setup.resolver.resolve(&query).await;
+        let first = setup.network.sent_to(EXAMPLE_COM);
+        setup.clock.advance(std::time::Duration::from_secs(50));
+        let cached = setup.resolver.resolve(&query).await;
+        assert_eq!(setup.network.sent_to(EXAMPLE_COM), first);
+        assert_eq!(cached.answers[0].ttl, 3_550);
+        setup.clock.advance(std::time::Duration::from_secs(60));
+        let later = setup.resolver.resolve(&query).await;
+        assert_eq!(later.answers.len(), 1);
+        assert_eq!(setup.network.sent_to(EXAMPLE_COM) > first, asked_again);
     }
 }
 

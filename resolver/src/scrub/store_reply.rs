@@ -152,7 +152,15 @@ impl Resolver {
         } else {
             Renewal::None
         };
-        self.store_records_at(reply, zone, false, false, Some(states), *received_at, renewal);
+        self.store_records_at(
+            reply,
+            zone,
+            false,
+            false,
+            Some(states),
+            *received_at,
+            renewal,
+        );
         if !self.config.minimal_responses {
             self.store_sections(reply, zone, *received_at);
         }

@@ -46,7 +46,13 @@ impl Resolver {
                 }
                 let held = self
                     .cache
-                    .get_rrset(&first.name, first.record_type(), first.dns_class, Trust::Glue, now)
+                    .get_rrset(
+                        &first.name,
+                        first.record_type(),
+                        first.dns_class,
+                        Trust::Glue,
+                        now,
+                    )
                     .and_then(|held| held.iter().map(|record| record.ttl).min());
                 // Not held (TTL 0, or refused): its own TTL within the configured bounds.
                 let ceiling = self.config.max_ttl.max(self.config.min_ttl);

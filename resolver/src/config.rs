@@ -129,8 +129,8 @@ pub struct ResolverConfig {
     /// Off: addresses a server gives for name servers outside its zone are used too.
     pub harden_glue: bool,
     /// Unbound `minimal-responses` (default on, as Unbound): a positive answer carries no
-    /// authority or additional records. Off: the zone's NS set and the addresses of its servers
-    /// named inside the zone (BIND's default shape, Unbound's `no`).
+    /// authority or additional records. Off: those of the reply that gave the answer, kept
+    /// with it and re-read from the RRset cache (BIND's default shape, Unbound's `no`).
     pub minimal_responses: bool,
     /// DNSSEC validation (`dnssec/`).
     pub dnssec: DnssecConfig,

@@ -187,9 +187,9 @@ pub struct Arguments {
     /// from the cache (RFC 8020; Unbound's harden-below-nxdomain: no)
     #[arg(long)]
     pub no_harden_below_nxdomain: bool,
-    /// Give positive answers the zone's NS set (authority) and the addresses of its servers
-    /// named inside the zone (additional), BIND's default shape (Unbound's minimal-responses: no); by default they
-    /// carry the answer only
+    /// Give positive answers the authority and additional sections of the reply that gave
+    /// them (the zone's NS set, its servers' addresses), as the cache holds them now: BIND's
+    /// default shape (Unbound's minimal-responses: no); by default they carry the answer only
     #[arg(long)]
     pub no_minimal_responses: bool,
     /// Serve expired cached data when a refresh fails or is slow, marked with EDE 3 "Stale

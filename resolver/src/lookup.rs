@@ -308,11 +308,11 @@ impl Resolver {
         }
     }
 
-    /// With minimal responses off, whether the reply that gave the cached answer has expired as
+    /// Where answers repeat their kept sections, whether the reply that gave the cached answer has expired as
     /// a whole (one of its RRsets, in any section, has): Unbound's message cache misses then
     /// and asks again, though the answer RRset itself may still be fresh (rrset_use_cached).
     fn kept_message_expired(&self, name: &Name, qtype: RecordType, freshness: Freshness) -> bool {
-        !self.config.minimal_responses
+        self.keeps_sections(qtype)
             && self.cache.sections(
                 name,
                 qtype,

@@ -201,8 +201,8 @@ impl Resolver {
         if stale {
             mark_stale(&mut response);
         }
-        if !self.config.minimal_responses {
-            // The walk's final reply first, so its NS set and addresses are in the cache.
+        if self.keeps_sections(qtype) {
+            // The walk's final reply first, so its sections are kept and its RRsets cached.
             self.store_deferred();
         }
         // The sections this resolution's own reply left are read even at TTL 0 (Unbound hands

@@ -36,8 +36,12 @@ impl Resolver {
             && response
                 .answers
                 .iter()
-                .any(|record| record.record_type() == qtype);
-        if !positive || (self.config.minimal_responses && qtype != RecordType::NS) {
+                .any(|record| record.record_type() == qtype || qtype == RecordType::ANY);
+        if !positive {
+            self.add_negative_additionals(response, stale, secure, since);
+            return;
+        }
+        if !self.keeps_sections(qtype) && qtype != RecordType::NS {
             return;
         }
         // RFC 4035 §3.2.1: a DO client gets the RRSIGs of what is added, as of the answer.
@@ -51,7 +55,7 @@ impl Resolver {
         } else {
             Freshness::Fresh
         };
-        if !self.config.minimal_responses {
+        if self.keeps_sections(qtype) {
             let owner = response
                 .answers
                 .last()
@@ -78,6 +82,16 @@ impl Resolver {
                 self.finish_sections(response, stale);
                 return;
             }
+        }
+        if self.config.minimal_responses && qtype != RecordType::NS {
+            return;
+        }
+        if !self.config.minimal_responses {
+            let owner = response
+                .answers
+                .last()
+                .map(|record| record.name.clone())
+                .unwrap_or_else(|| question.name().clone());
             let zone_ns = self.closest_ns_set(&owner, now, freshness);
             // The zone's NS set is not repeated when it is the answer itself.
             let in_answer = zone_ns.records.first().is_some_and(|first| {
@@ -123,6 +137,59 @@ impl Resolver {
             .collect();
         response.additionals = self.addresses_of(&targets, secure, with_signatures, now, freshness);
         self.finish_sections(response, stale);
+    }
+
+    /// Whether answers to `qtype` repeat the sections kept with them: with minimal responses
+    /// off, and for ANY always (Unbound's minimal responses leave an ANY answer whole: no RRset
+    /// of its answer has the question's type, `positive_answer` in `msgencode.c`).
+    pub(crate) fn keeps_sections(&self, qtype: RecordType) -> bool {
+        !self.config.minimal_responses || qtype == RecordType::ANY
+    }
+
+    /// With minimal responses off, a negative answer (no answer records) repeats the additional
+    /// section its reply came with, as Unbound repeats the whole cached message (beside a
+    /// `secure` one, secure RRsets only).
+    fn add_negative_additionals(
+        &self,
+        response: &mut Message,
+        stale: bool,
+        secure: bool,
+        since: Option<std::time::Duration>,
+    ) {
+        let Some(question) = response.queries.first() else {
+            return;
+        };
+        let negative = matches!(
+            response.metadata.response_code,
+            ResponseCode::NoError | ResponseCode::NXDomain
+        ) && response.answers.is_empty();
+        if self.config.minimal_responses || !negative || !response.additionals.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        let freshness = if stale {
+            Freshness::AllowStale
+        } else {
+            Freshness::Fresh
+        };
+        let kept = self.cache.sections(
+            question.name(),
+            question.query_type(),
+            DNSClass::IN,
+            now,
+            freshness,
+            since,
+        );
+        if let StoredSections::Held { additionals, .. } = kept {
+            let with_signatures = response
+                .edns
+                .as_ref()
+                .is_some_and(|edns| edns.flags().dnssec_ok);
+            let (_, additionals) =
+                self.current_sections(&[], &additionals, secure, with_signatures, now, freshness);
+            response.additionals = additionals;
+            self.finish_sections(response, stale);
+        }
     }
 
     /// Leaves out what the answer section holds already and, for a `stale` answer (RFC 8767),

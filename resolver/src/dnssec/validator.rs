@@ -341,7 +341,7 @@ impl Resolver {
             return verdict.worst(Verdict::insecure());
         }
         if matches!(result, WalkResult::Answer(_))
-            && !self.config.minimal_responses
+            && self.keeps_sections(question.query_type())
             && verdict.security == crate::dnssec::Security::Secure
         {
             self.check_optional_sections(reply, budget, depth, ancestors, states)
@@ -475,8 +475,8 @@ impl Resolver {
     /// Unbound `validate_msg_signatures`: beside a secure answer, the authority section's NS
     /// set and the signed RRsets of the additional section are checked too, so that the cache
     /// knows which of them a secure response may repeat (`response_sections.rs`). Their state
-    /// never changes the answer's; unsigned additional data stays unchecked. Only with
-    /// minimal responses off: otherwise no response shows them.
+    /// never changes the answer's; unsigned additional data stays unchecked. Only where
+    /// answers repeat their sections (`keeps_sections`): otherwise no response shows them.
     async fn check_optional_sections(
         &self,
         reply: &Message,

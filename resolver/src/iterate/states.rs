@@ -981,6 +981,7 @@ impl Resolver {
             WalkResult::CName { .. } => self.store_validated_records(&reply, &zone, &states),
             WalkResult::NoData(authorities) => {
                 self.store_validated_records(&reply, &zone, &states);
+                self.store_negative_additionals(&reply, &zone, authorities, now);
                 self.cache.insert_negative_validated(
                     question.name(),
                     DNSClass::IN,
@@ -991,6 +992,7 @@ impl Resolver {
                 );
             }
             WalkResult::NxDomain(authorities) => {
+                self.store_negative_additionals(&reply, &zone, authorities, now);
                 self.cache.insert_negative_validated(
                     question.name(),
                     DNSClass::IN,

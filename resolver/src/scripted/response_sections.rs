@@ -305,3 +305,52 @@ async fn full_responses_leave_out_addresses_of_name_servers_outside_the_zone() {
     );
     assert!(response.additionals.is_empty(), "{response:?}");
 }
+
+#[tokio::test]
+async fn an_any_answer_repeats_its_replys_sections_even_when_minimal() {
+    // Unbound's minimal responses strip only answers with an RRset of the question's type, so
+    // an ANY answer keeps what its reply carried beside it (val_any_dname).
+    let mut network = internet();
+    network.on(
+        ROOT,
+        "example.com.",
+        RecordType::ANY,
+        referral(vec![ns("com.", "a.gtld.com.")], vec![a("a.gtld.com.", COM)]),
+    );
+    network.on(
+        COM,
+        "example.com.",
+        RecordType::ANY,
+        referral(
+            vec![ns("example.com.", "ns.example.com.")],
+            vec![a("ns.example.com.", EXAMPLE_COM)],
+        ),
+    );
+    network.on(
+        EXAMPLE_COM,
+        "example.com.",
+        RecordType::ANY,
+        Canned {
+            authoritative: true,
+            answers: vec![
+                ns("example.com.", "ns.example.com."),
+                a("example.com.", "192.0.2.7"),
+            ],
+            additionals: vec![a("ns.example.com.", EXAMPLE_COM)],
+            ..Canned::default()
+        },
+    );
+    let setup = setup(network, config());
+    for pass in ["walk", "cache"] {
+        let response = setup
+            .resolver
+            .resolve(&client_query("example.com.", RecordType::ANY))
+            .await;
+        assert_eq!(response.answers.len(), 2, "{pass}: {response:?}");
+        assert_eq!(
+            response.additionals,
+            vec![a("ns.example.com.", EXAMPLE_COM)],
+            "{pass}"
+        );
+    }
+}

@@ -137,8 +137,8 @@ impl Resolver {
         self.store_records_at(reply, zone, false, false, Some(states), now, Renewal::None);
     }
 
-    /// A final answer's records (neither priming nor referral), as of its arrival; with
-    /// minimal responses off, its sections too.
+    /// A final answer's records (neither priming nor referral), as of its arrival; its
+    /// sections too where answers repeat them (`keeps_sections`).
     fn store_answer_records(&self, stored: &DeferredStore) {
         let DeferredStore {
             reply,
@@ -161,7 +161,8 @@ impl Resolver {
             *received_at,
             renewal,
         );
-        if !self.config.minimal_responses {
+        let qtype = reply.queries.first().map(|question| question.query_type());
+        if qtype.is_some_and(|qtype| self.keeps_sections(qtype)) {
             self.store_sections(reply, zone, *received_at);
         }
     }

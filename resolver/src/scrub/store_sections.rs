@@ -78,4 +78,48 @@ impl Resolver {
             now,
         );
     }
+
+    /// With minimal responses off, keeps the additional section of a negative `reply` (no
+    /// answer records) under its question, for as long as the negative answer lives (its
+    /// `authorities` decide that, RFC 2308 §5) or the shortest RRset kept, whichever is less.
+    /// The authority section goes with the negative entry itself.
+    pub(crate) fn store_negative_additionals(
+        &self,
+        reply: &Message,
+        zone: &Name,
+        authorities: &[Record],
+        now: Duration,
+    ) {
+        let Some(question) = reply.queries.first() else {
+            return;
+        };
+        if self.config.minimal_responses || !reply.answers.is_empty() {
+            return;
+        }
+        let additionals: Vec<Record> = reply
+            .additionals
+            .iter()
+            .filter(|record| zone.zone_of(&record.name))
+            .cloned()
+            .collect();
+        if additionals.is_empty() {
+            return;
+        }
+        let ceiling = self.config.max_ttl.max(self.config.min_ttl);
+        let shortest = additionals
+            .iter()
+            .map(|record| record.ttl.clamp(self.config.min_ttl, ceiling))
+            .min()
+            .unwrap_or(0);
+        let ttl = shortest.min(self.cache.negative_ttl(authorities));
+        self.cache.insert_sections(
+            question.name(),
+            question.query_type(),
+            DNSClass::IN,
+            &[],
+            &additionals,
+            ttl,
+            now,
+        );
+    }
 }

@@ -145,7 +145,7 @@ impl Resolve for crate::Resolver {
     fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {
         self.store_deferred();
         // The wire path writes no additional or authority records beside an answer.
-        if !self.config.minimal_responses || query.record_type() == RecordType::NS {
+        if self.keeps_sections(query.record_type()) || query.record_type() == RecordType::NS {
             return CachedBytes::Unknown;
         }
         // Names of a no-cache zone are never answered from the cache: the message path knows

@@ -33,6 +33,7 @@ impl RecordCache {
     /// Keeps `authorities` and `additionals` as the sections of the answer to (`name`,
     /// `record_type`) for `ttl` seconds from `now`, replacing what was kept before. A `ttl` of
     /// 0 is kept too, for the answer being sent now only (`sections`'s `since`).
+    #[allow(clippy::too_many_arguments)]
     pub fn insert_sections(
         &self,
         name: &Name,

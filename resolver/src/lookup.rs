@@ -408,7 +408,9 @@ impl Resolver {
             .cache
             .chain_link(name, qtype, minimum, with_signatures, now, freshness)
         {
-            ChainLink::Answer(set) if self.answerable(set.validation) => CacheStep::Hit(set),
+            ChainLink::Answer(set) if self.answerable(set.validation) => {
+                CacheStep::Hit(self.with_source_dname(name, qtype, set, with_signatures, freshness))
+            }
             // A cached CNAME is the child side's: a DS question belongs to the parent side
             // of the name and is asked there (Unbound `dns_cache_lookup` skips it the same way).
             // An ANY question is not chased through one either (`follows_chain`).
@@ -447,6 +449,36 @@ impl Resolver {
                 .synthesized_from_cached_dname(name, with_signatures, freshness)
                 .unwrap_or_else(|| self.nxdomain_above(name, freshness)),
             _ => self.nxdomain_above(name, freshness),
+        }
+    }
+
+    /// A CNAME question answered by an unsigned cached CNAME that a cached DNAME synthesizes:
+    /// the DNAME (and its RRSIGs for DO) goes first, in its state (RFC 6672 §3.4; Unbound
+    /// `dns_cache_lookup` resynthesizes from the DNAME before it looks at CNAMEs).
+    fn with_source_dname(
+        &self,
+        name: &Name,
+        qtype: RecordType,
+        set: CachedSet,
+        with_signatures: bool,
+        freshness: Freshness,
+    ) -> CachedSet {
+        if qtype != RecordType::CNAME || !set.signatures.is_empty() {
+            return set;
+        }
+        let Some(RData::CNAME(target)) = set.records.first().map(|record| &record.data) else {
+            return set;
+        };
+        let Some(dname) = self.cached_dname_of(name, &target.0, with_signatures, freshness) else {
+            return set;
+        };
+        let mut records = dname.records;
+        records.extend(dname.signatures);
+        records.extend(set.records);
+        CachedSet {
+            records,
+            signatures: Vec::new(),
+            validation: dname.validation,
         }
     }
 

@@ -122,6 +122,14 @@ impl Resolver {
                 if with_signatures && self.cache.has_wildcard_proof_for_key(&mut key, qtype, now) {
                     return None;
                 }
+                // An unsigned CNAME asked for may be a DNAME's synthesis, which goes to the
+                // client with its DNAME (RFC 6672 §3.4): the message path writes that.
+                if qtype == RecordType::CNAME
+                    && self.cache.signatures_for_key(&mut key, qtype, now).is_none()
+                    && self.dname_cached_above(current, minimum, now)
+                {
+                    return None;
+                }
                 let signatures = with_signatures
                     .then(|| self.cache.signatures_for_key(&mut key, qtype, now))
                     .flatten();

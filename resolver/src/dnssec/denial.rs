@@ -72,6 +72,49 @@ pub fn denial_records(authorities: &[Record]) -> Vec<Record> {
         .collect()
 }
 
+/// The NSEC and NSEC3 records (with their RRSIGs) of a CNAME link's authority section that go
+/// on to the client (Unbound `handle_cname_response` passes them on): all of them when the
+/// link is a wildcard expansion (its proof of no closer name), otherwise only those that can
+/// prove a delegation below unsigned, the target's (NS without SOA in the bitmap, or an
+/// opt-out NSEC3 span, RFC 5155 §6). A span that only says what a name of the zone holds
+/// proves nothing about the chain and stays out (Knot Resolver alike; val_dname).
+pub fn cname_link_proof(answers: &[Record], authorities: &[Record]) -> Vec<Record> {
+    let wildcard = wildcard_proof(answers, authorities);
+    if !wildcard.is_empty() {
+        return wildcard;
+    }
+    let delegation_proofs: Vec<(&hickory_proto::rr::Name, RecordType)> = authorities
+        .iter()
+        .filter(|record| bears_on_a_delegation(record))
+        .map(|record| (&record.name, record.record_type()))
+        .collect();
+    denial_records(authorities)
+        .into_iter()
+        .filter(|record| {
+            let covered = super::signature::rrsig_of(record)
+                .map(|rrsig| rrsig.input().type_covered)
+                .unwrap_or(record.record_type());
+            delegation_proofs
+                .iter()
+                .any(|(owner, record_type)| **owner == record.name && *record_type == covered)
+        })
+        .collect()
+}
+
+/// An NSEC or NSEC3 at a delegation (NS without SOA) or an opt-out NSEC3 span.
+fn bears_on_a_delegation(record: &Record) -> bool {
+    use hickory_proto::dnssec::rdata::DNSSECRData;
+    use hickory_proto::rr::RData;
+    let at_cut = |types: &hickory_proto::rr::RecordTypeSet| {
+        types.contains(RecordType::NS) && !types.contains(RecordType::SOA)
+    };
+    match &record.data {
+        RData::DNSSEC(DNSSECRData::NSEC(nsec)) => at_cut(nsec.type_set()),
+        RData::DNSSEC(DNSSECRData::NSEC3(nsec3)) => nsec3.opt_out() || at_cut(nsec3.type_set()),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

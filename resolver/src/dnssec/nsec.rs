@@ -95,8 +95,13 @@ fn wildcard_of(parent: &Name) -> Option<Name> {
 }
 
 /// RFC 4035 §5.4 name error: an NSEC covers the name, and one covers the wildcard at its
-/// closest encloser.
+/// closest encloser. A name that an NSEC matches, or whose covering NSEC's next name lies below
+/// it, exists (an empty non-terminal has descendants, RFC 4592 §2.2.2): no name error then
+/// (Unbound `nsec_proves_nameerror`).
 pub fn proves_name_error(records: &[NsecRecord<'_>], qname: &Name) -> Proof {
+    if matching(records, qname).is_some() || proves_empty_non_terminal(records, qname) {
+        return Proof::NotProved;
+    }
     let Some(cover) = covering(records, qname) else {
         return Proof::NotProved;
     };
@@ -344,6 +349,31 @@ mod tests {
         let apex = [nsec("example.", "a.example. NS SOA RRSIG NSEC DNSKEY")];
         assert_eq!(
             proves_no_data(&nsec_records(&apex), &name("example."), RecordType::DS),
+            Proof::NotProved
+        );
+    }
+
+    /// RFC 4592 §2.2.2: x.example. has a descendant (a.x.example.), so it exists as an empty
+    /// non-terminal; NSECs covering it and the wildcard do not prove an NXDOMAIN.
+    #[test]
+    fn an_empty_non_terminal_is_no_name_error() {
+        let records = [
+            nsec("w.example.", "a.x.example. A RRSIG NSEC"),
+            nsec("example.", "a.example. NS SOA RRSIG NSEC DNSKEY"),
+        ];
+        let nsecs = nsec_records(&records);
+        assert_eq!(
+            proves_name_error(&nsecs, &name("x.example.")),
+            Proof::NotProved
+        );
+        // A name between the same two names with no descendant is a name error.
+        assert_eq!(
+            proves_name_error(&nsecs, &name("wa.example.")),
+            Proof::Proved
+        );
+        // A name an NSEC matches exists.
+        assert_eq!(
+            proves_name_error(&nsecs, &name("w.example.")),
             Proof::NotProved
         );
     }

@@ -151,9 +151,10 @@ impl Resolver {
                 &final_reply.reply.answers,
                 &final_reply.reply.authorities,
             ),
-            WalkResult::CName { .. } => {
-                crate::dnssec::denial::denial_records(&final_reply.reply.authorities)
-            }
+            WalkResult::CName { .. } => crate::dnssec::denial::cname_link_proof(
+                &final_reply.reply.answers,
+                &final_reply.reply.authorities,
+            ),
             _ => Vec::new(),
         };
         if !self.config.dnssec.enabled {

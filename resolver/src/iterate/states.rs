@@ -781,10 +781,12 @@ impl Resolver {
                     // non-terminal; ask the full name instead (Unbound does the same unless
                     // `harden-below-nxdomain` and a validated NXDOMAIN, RFC 8020).
                     walk.minimise = false;
-                } else if matches!(class, ReplyClass::CName { .. }) {
+                } else if matches!(class, ReplyClass::CName { .. })
+                    || shows_dname_at(&reply, question.name())
+                {
                     // A CNAME is no zone cut and nothing can exist below its owner (RFC 2181
-                    // §10.1): ask the full name, whose answer carries the chain (Unbound stops
-                    // minimising here too).
+                    // §10.1), nor below a DNAME's (RFC 6672 §2.4): ask the full name, whose
+                    // answer carries the chain (Unbound stops minimising here too).
                     walk.minimise = false;
                 } else {
                     walk.minimised_labels = usize::from(question.name().num_labels());
@@ -1130,6 +1132,23 @@ impl Resolver {
 /// A reply with no record in any section (EDNS aside): not even the SOA a NODATA carries.
 fn is_entirely_empty(reply: &Message) -> bool {
     reply.answers.is_empty() && reply.authorities.is_empty() && reply.additionals.is_empty()
+}
+
+/// RFC 6672 §2.4: whether the reply shows a DNAME owned by `name` (in the answer, or in the
+/// type bitmap of a NODATA's NSEC). Nothing below a DNAME's owner is a zone cut the walk could
+/// find: a minimised question there only meets the redirection, so the full name is asked.
+fn shows_dname_at(reply: &Message, name: &Name) -> bool {
+    let dname_record = reply
+        .answers
+        .iter()
+        .any(|record| record.record_type() == RecordType::DNAME && record.name == *name);
+    let dname_in_nsec = reply.authorities.iter().any(|record| match &record.data {
+        RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC(nsec)) => {
+            record.name == *name && nsec.type_set().contains(RecordType::DNAME)
+        }
+        _ => false,
+    });
+    dname_record || dname_in_nsec
 }
 
 fn order_socket_addresses(resolver: &Resolver, zone: &Name, addresses: &mut [SocketAddr]) {

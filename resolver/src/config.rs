@@ -204,6 +204,11 @@ pub struct DnssecConfig {
     /// Unbound `prefetch-key`: a referral carrying a zone's DS starts the fetch of its DNSKEY
     /// set in the background (`refresh.rs`), so the keys are there when its answer comes.
     pub prefetch_keys: bool,
+    /// Unbound `harden-algo-downgrade` (off by default there too): every algorithm the DS set
+    /// (or the anchor's DS records) lists must sign the zone's DNSKEY RRset, not just one, so
+    /// a zone rolling to a stronger algorithm cannot be held to the weaker one by stripping.
+    /// Off, one algorithm suffices (RFC 6840 §5.11), which keeps algorithm rollovers working.
+    pub harden_algorithm_downgrade: bool,
 }
 
 impl DnssecConfig {
@@ -216,6 +221,7 @@ impl DnssecConfig {
             test_switches: TestSwitches::default(),
             stripped_is_insecure: false,
             prefetch_keys: false,
+            harden_algorithm_downgrade: false,
         }
     }
 }

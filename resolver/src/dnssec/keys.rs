@@ -47,12 +47,15 @@ fn digest_rank(digest: DigestType) -> u8 {
 }
 
 /// RFC 4035 §5.2: `zone`'s DNSKEY RRset (with its RRSIGs in `records`) checked against the
-/// parent's DS RRset.
+/// parent's DS RRset. With `every_algorithm` (Unbound `harden-algo-downgrade`) each algorithm
+/// of the chosen DS records must sign the DNSKEY RRset with a key its DS matches; otherwise one
+/// suffices (RFC 6840 §5.11).
 pub fn keys_from_ds(
     zone: &Name,
     ds_set: &[DS],
     records: &[Record],
     context: CheckContext<'_>,
+    every_algorithm: bool,
 ) -> KeysCheck {
     let usable: Vec<&DS> = ds_set
         .iter()
@@ -100,7 +103,51 @@ pub fn keys_from_ds(
     if matching.is_empty() {
         return KeysCheck::Bogus(Reason::DnskeyMissing);
     }
+    if every_algorithm {
+        if let Some(failed) = algorithm_missing(zone, &rrset, records, &chosen, &matching, context)
+        {
+            return failed;
+        }
+    }
     self_signed(zone, rrset, records, matching, context)
+}
+
+/// Unbound `harden-algo-downgrade` (`algo_needs_init_ds`): the check of one algorithm of the
+/// chosen DS records that fails (no key of it matched, or none of its keys signs the DNSKEY
+/// RRset); `None` when each signs. The algorithms are the DS set's, at most
+/// `MAX_DS_RECORDS_USED` records, so the work stays within the signature allowance.
+fn algorithm_missing(
+    zone: &Name,
+    rrset: &[Record],
+    records: &[Record],
+    chosen: &[&DS],
+    matching: &[DNSKEY],
+    context: CheckContext<'_>,
+) -> Option<KeysCheck> {
+    let mut algorithms = Vec::new();
+    for ds in chosen {
+        if !algorithms.contains(&ds.algorithm()) {
+            algorithms.push(ds.algorithm());
+        }
+    }
+    for algorithm in algorithms {
+        let keys: Vec<DNSKEY> = matching
+            .iter()
+            .filter(|key| key.public_key().algorithm() == algorithm)
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Some(KeysCheck::Bogus(Reason::AlgorithmMissing));
+        }
+        match self_signed(zone, rrset.to_vec(), records, keys, context) {
+            KeysCheck::Secure(..) => {}
+            KeysCheck::Bogus(Reason::DsMismatch) => {
+                return Some(KeysCheck::Bogus(Reason::AlgorithmMissing))
+            }
+            other => return Some(other),
+        }
+    }
+    None
 }
 
 /// A trust anchor given as DNSKEYs: the fetched DNSKEY RRset must be signed by one of them.

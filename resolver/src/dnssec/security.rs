@@ -79,10 +79,13 @@ pub enum Reason {
     /// RFC 8509: a root key sentinel name asks about a key this resolver does (not-ta) or does
     /// not (is-ta) trust; never stored, applied to the answer only.
     RootKeySentinel,
+    /// Unbound `harden-algo-downgrade`: an algorithm the DS set (or anchor) lists signs no
+    /// DNSKEY RRset; a stripped algorithm could be the one an attacker cannot forge.
+    AlgorithmMissing,
 }
 
 /// Every reason, in the order of its stored byte (`Reason::to_byte`).
-const REASONS: [Reason; 15] = [
+const REASONS: [Reason; 16] = [
     Reason::SignatureExpired,
     Reason::SignatureNotYetValid,
     Reason::DnskeyMissing,
@@ -98,6 +101,7 @@ const REASONS: [Reason; 15] = [
     Reason::ProofFailed,
     Reason::WildcardDname,
     Reason::RootKeySentinel,
+    Reason::AlgorithmMissing,
 ];
 
 impl Reason {
@@ -131,7 +135,8 @@ impl Reason {
             | Reason::WorkLimit
             | Reason::ProofFailed
             | Reason::WildcardDname
-            | Reason::RootKeySentinel => 6,
+            | Reason::RootKeySentinel
+            | Reason::AlgorithmMissing => 6,
             // RFC 8914 §4.24 Network Error: the parent's servers gave no DS reply at all
             // (Unbound alike; val_failure_dnskey).
             Reason::ChainUnreachable => 23,
@@ -155,6 +160,7 @@ impl Reason {
             Reason::ProofFailed => "NSEC/NSEC3 records do not prove it",
             Reason::WildcardDname => "DNAME expanded from a wildcard",
             Reason::RootKeySentinel => "root key sentinel",
+            Reason::AlgorithmMissing => "a DS algorithm signs no DNSKEY RRset",
         }
     }
 }

@@ -734,7 +734,13 @@ impl Resolver {
                     let check = if anchor.ds.is_empty() {
                         keys_from_anchor_keys(&anchor_zone, &anchor.keys, &reply.answers, context)
                     } else {
-                        keys_from_ds(&anchor_zone, &anchor.ds, &reply.answers, context)
+                        keys_from_ds(
+                            &anchor_zone,
+                            &anchor.ds,
+                            &reply.answers,
+                            context,
+                            self.config.dnssec.harden_algorithm_downgrade,
+                        )
                     };
                     keys_ttl.record(&check);
                     judged(key_state(check, &anchor_zone))
@@ -845,7 +851,13 @@ impl Resolver {
         let keys_ttl = KeysTtl::default();
         let judge = |reply: &Message| {
             let context = self.check_context(budget);
-            let check = keys_from_ds(name, &ds_set, &reply.answers, context);
+            let check = keys_from_ds(
+                name,
+                &ds_set,
+                &reply.answers,
+                context,
+                self.config.dnssec.harden_algorithm_downgrade,
+            );
             keys_ttl.record(&check);
             judged(key_state(check, name))
         };

@@ -450,7 +450,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             // Any algorithm of the DS set may carry the chain (Unbound's default); EDE always
             // sent.
             "ede" => only(true)?,
-            "harden-algo-downgrade" => only(false)?,
+            "harden-algo-downgrade" => config.resolver.dnssec.harden_algorithm_downgrade = on()?,
             "harden-below-nxdomain" => config.resolver.harden_below_nxdomain = on()?,
             "harden-unverified-glue" => config.resolver.harden_unverified_glue = on()?,
             // NAT64 for upstream queries: the prefix applies once `do-nat64` is on, in any order.
@@ -473,9 +473,11 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "edns-tcp-keepalive-timeout" => {
                 keepalive_milliseconds = unquoted(&option.value).parse().map_err(|_| bad())?
             }
-            "harden-referral-path" | "harden-unknown-additional" | "qname-minimisation-strict" => {
-                only(false)?
-            }
+            // Unbound `harden-unknown-additional: yes` is what the scrubber always does: only
+            // NS/SOA/DS/NSEC/NSEC3 in the authority section and name server addresses in the
+            // additional section reach the cache, never an RRset of a type it does not know.
+            "harden-unknown-additional" => only(true)?,
+            "harden-referral-path" | "qname-minimisation-strict" => only(false)?,
             // The daemon's --answer-cookie and --cookie-secret (`server::cookies`).
             "answer-cookie" => answer_cookie = on()?,
             "cookie-secret" => {

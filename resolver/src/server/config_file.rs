@@ -168,6 +168,8 @@ pub struct ConfigFile {
     pub harden_dnssec_stripped: Option<bool>,
     /// Unbound's prefetch-key (default false), as `--prefetch-key`.
     pub prefetch_key: Option<bool>,
+    /// Unbound's harden-algo-downgrade (default false), as `--harden-algo-downgrade`.
+    pub harden_algo_downgrade: Option<bool>,
 }
 
 /// Why a config file could not be used; always names the file, and the line when known.

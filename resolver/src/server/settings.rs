@@ -261,6 +261,10 @@ pub struct Arguments {
     /// are asked (Unbound's prefetch-key)
     #[arg(long)]
     pub prefetch_key: bool,
+    /// Require every algorithm a signed zone's DS set lists to sign its DNSKEY set, not just
+    /// one (Unbound's harden-algo-downgrade); off by default, as one suffices per RFC 6840
+    #[arg(long)]
+    pub harden_algo_downgrade: bool,
     /// Answer NXDOMAIN, NODATA and wildcard answers from cached, validated NSEC/NSEC3 records
     /// without asking upstream (RFC 8198; Unbound's aggressive-nsec); on by default while
     /// validating, this overrides `aggressive-nsec: false` in the file
@@ -1192,6 +1196,8 @@ fn dnssec_settings(
             stripped_is_insecure: arguments.no_harden_dnssec_stripped
                 || !file.harden_dnssec_stripped.unwrap_or(true),
             prefetch_keys: arguments.prefetch_key || file.prefetch_key.unwrap_or(false),
+            harden_algorithm_downgrade: arguments.harden_algo_downgrade
+                || file.harden_algo_downgrade.unwrap_or(false),
             ..DnssecConfig::default()
         },
         mode,
@@ -1872,9 +1878,13 @@ mod tests {
             !settings.resolver.dnssec.prefetch_keys,
             "no key prefetch by default"
         );
+        assert!(
+            !settings.resolver.dnssec.harden_algorithm_downgrade,
+            "one DS algorithm suffices by default"
+        );
         let stripped = write_config(
             "dnssec-stripped",
-            "harden-dnssec-stripped: false\nprefetch-key: true\n",
+            "harden-dnssec-stripped: false\nprefetch-key: true\nharden-algo-downgrade: true\n",
         );
         for arguments in [
             Arguments {
@@ -1884,6 +1894,7 @@ mod tests {
             Arguments {
                 no_harden_dnssec_stripped: true,
                 prefetch_key: true,
+                harden_algo_downgrade: true,
                 ..Arguments::default()
             },
         ] {
@@ -1892,6 +1903,7 @@ mod tests {
             };
             assert!(settings.resolver.dnssec.stripped_is_insecure);
             assert!(settings.resolver.dnssec.prefetch_keys);
+            assert!(settings.resolver.dnssec.harden_algorithm_downgrade);
         }
         let _ = std::fs::remove_file(stripped);
         let bad = write_config("bad-anchor", "example. 3600 IN A 192.0.2.1\n");

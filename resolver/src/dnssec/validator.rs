@@ -342,7 +342,6 @@ impl Resolver {
             return verdict.worst(Verdict::insecure());
         }
         if matches!(result, WalkResult::Answer(_))
-            && self.keeps_sections(question.query_type())
             && verdict.security == crate::dnssec::Security::Secure
         {
             self.check_optional_sections(reply, budget, depth, ancestors, states)
@@ -476,8 +475,10 @@ impl Resolver {
     /// Unbound `validate_msg_signatures`: beside a secure answer, the authority section's NS
     /// set and the signed RRsets of the additional section are checked too, so that the cache
     /// knows which of them a secure response may repeat (`response_sections.rs`). Their state
-    /// never changes the answer's; unsigned additional data stays unchecked. Only where
-    /// answers repeat their sections (`keeps_sections`): otherwise no response shows them.
+    /// never changes the answer's; unsigned additional data stays unchecked. With minimal
+    /// responses too: a referral to a client asking without recursion shows them
+    /// (`cache_referral.rs`; val_refer_unsignadd). The scrubber keeps them only when
+    /// `iter-scrub-promiscuous` is off, so by default there is nothing to check.
     async fn check_optional_sections(
         &self,
         reply: &Message,
@@ -935,6 +936,7 @@ impl Resolver {
         // verify are not used (Unbound checks only the NSECs its proof needs); the proof over
         // the others decides, and fails with their reason.
         let mut secure: Vec<Record> = Vec::new();
+        let mut reusable: Vec<(Vec<Record>, u32)> = Vec::new();
         let mut failure: Option<Reason> = None;
         for rrset in rrsets(&reply.authorities) {
             let Some(first) = rrset.first() else { continue };
@@ -946,7 +948,12 @@ impl Resolver {
                 RrsetCheck::Secure(verified) if expanded_from_wildcard(Some(&verified)) => {
                     failure = failure.or(Some(Reason::DenialMissing));
                 }
-                RrsetCheck::Secure(_) => secure.extend(rrset),
+                RrsetCheck::Secure(verified) => {
+                    if next_in_signer_zone(&rrset, &reply.authorities) {
+                        reusable.push((rrset.clone(), verified.ttl));
+                    }
+                    secure.extend(rrset);
+                }
                 RrsetCheck::Unsupported => return Err(KeyState::Insecure),
                 RrsetCheck::Bogus(reason) => {
                     tracing::debug!(owner = %first.name, ?reason, "DS denial record not used");
@@ -960,6 +967,12 @@ impl Resolver {
         } else {
             nsec::ds_denial(&nsecs, name)
         };
+        if matches!(denial, DsDenial::InsecureDelegation | DsDenial::NoZoneCut) {
+            // Unbound's negative cache (`val_neg_addreferral`): a proved absence of DS, a
+            // referral's included, answers a later DS question for the name without a query
+            // (RFC 8198, with the zone's SOA once one is known).
+            self.remember_denial(&reusable, &reply.authorities);
+        }
         Err(match denial {
             DsDenial::InsecureDelegation | DsDenial::OptOut | DsDenial::TooManyIterations => {
                 KeyState::Insecure

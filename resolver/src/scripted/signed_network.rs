@@ -197,6 +197,7 @@ impl SignedInternet {
                 test_switches: Default::default(),
                 stripped_is_insecure: false,
                 prefetch_keys: false,
+                harden_algorithm_downgrade: false,
             },
             ..config()
         }

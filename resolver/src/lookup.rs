@@ -445,9 +445,20 @@ impl Resolver {
             ChainLink::Negative(negative, state) if self.answerable(state) => {
                 CacheStep::Negative(negative, state)
             }
-            ChainLink::Unknown if qtype != RecordType::DS => self
-                .synthesized_from_cached_dname(name, with_signatures, freshness)
-                .unwrap_or_else(|| self.nxdomain_above(name, freshness)),
+            ChainLink::Unknown if qtype != RecordType::DS => {
+                match self.synthesized_from_cached_dname(name, with_signatures, freshness) {
+                    // The synthesized CNAME answers a CNAME question; no chase (val_cnameqtype_qmin).
+                    Some(CacheStep::Alias(records, validation, _)) if qtype == RecordType::CNAME => {
+                        CacheStep::Hit(CachedSet {
+                            records,
+                            signatures: Vec::new(),
+                            validation,
+                        })
+                    }
+                    Some(step) => step,
+                    None => self.nxdomain_above(name, freshness),
+                }
+            }
             _ => self.nxdomain_above(name, freshness),
         }
     }

@@ -120,16 +120,17 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         .collect();
     let mut current = qname.clone();
     let mut chain_names = vec![current.clone()];
+    // A CNAME question answered by a DNAME's synthesis: nothing else answers it.
+    let mut synthesized_answer = false;
     let links = if rules.whole_chain {
         MAX_CNAME_CHAIN
     } else {
         FIRST_LINK_ONLY
     };
     for _ in 0..links {
-        if qtype == RecordType::CNAME {
-            break;
-        }
-        // RFC 6672 §2.2: a DNAME at an ancestor rewrites the name; keep it and its synthesized CNAME.
+        // RFC 6672 §2.2: a DNAME at an ancestor rewrites the name; keep it and its synthesized
+        // CNAME. For a CNAME question too (the synthesized CNAME is the answer, and only the
+        // signed DNAME proves it, RFC 6672 §5.3.1; Unbound `scrub_normalize`), one link only.
         let dname = answers.iter().find_map(|record| {
             if record.record_type() == RecordType::DNAME
                 && is_strict_subdomain(&current, &record.name)
@@ -148,6 +149,10 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
                 }
                 let target = synthesized.1.clone();
                 clean.answers.push(synthesized.0);
+                if qtype == RecordType::CNAME {
+                    synthesized_answer = true;
+                    break;
+                }
                 if chain_names.contains(&target) {
                     break;
                 }
@@ -160,6 +165,9 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
             if !clean.answers.contains(record) {
                 clean.answers.push(record.clone());
             }
+            break;
+        }
+        if qtype == RecordType::CNAME {
             break;
         }
         let position = |wanted: RecordType| {
@@ -194,7 +202,7 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         current = target.0.clone();
         chain_names.push(current.clone());
     }
-    for record in &answers {
+    for record in answers.iter().filter(|_| !synthesized_answer) {
         let wanted_type = record.record_type() == qtype || qtype == RecordType::ANY;
         if record.name == current
             && (rules.whole_chain || current == *qname)

@@ -151,7 +151,34 @@ mod tests {
         assert!(!is_wildcard_expansion(&star.name, &[&star_signature]));
         // Unsigned answers are no expansion either.
         assert!(wildcard_proof(&answer(2)[..1], &authorities).is_empty());
-        // A CNAME link passes its denial records on whatever its answer.
+        // The denial records of a section, whatever its answer.
         assert_eq!(denial_records(&authorities), authorities[1..3].to_vec());
+    }
+
+    /// A CNAME link passes on its wildcard proof, or the NSEC of a delegation (the target's
+    /// unsigned zone); an NSEC that only lists a name's types stays out (val_dname).
+    #[test]
+    fn a_cname_link_passes_on_only_wildcard_or_delegation_proofs() {
+        let link = vec![
+            parse_record("a.example. 300 IN CNAME b.sub.example.").unwrap(),
+            rrsig("a.example.", "CNAME", 2),
+        ];
+        let unrelated = vec![
+            parse_record("b.example. 300 IN NSEC c.example. TXT RRSIG NSEC").unwrap(),
+            rrsig("b.example.", "NSEC", 2),
+        ];
+        assert!(cname_link_proof(&link, &unrelated).is_empty());
+        let delegation = vec![
+            parse_record("sub.example. 300 IN NSEC t.example. NS RRSIG NSEC").unwrap(),
+            rrsig("sub.example.", "NSEC", 2),
+        ];
+        let mut both = unrelated.clone();
+        both.extend(delegation.clone());
+        assert_eq!(cname_link_proof(&link, &both), delegation);
+        let wildcard_link = vec![
+            parse_record("a.example. 300 IN CNAME b.sub.example.").unwrap(),
+            rrsig("a.example.", "CNAME", 1),
+        ];
+        assert_eq!(cname_link_proof(&wildcard_link, &both), both);
     }
 }

@@ -1160,3 +1160,26 @@ fn order_socket_addresses(resolver: &Resolver, zone: &Name, addresses: &mut [Soc
             .unwrap_or(usize::MAX)
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::record_text::parse_record;
+
+    /// RFC 6672 §2.4: a minimised NODATA whose NSEC lists DNAME at the name shows the walk can
+    /// find no zone cut below it; another name's NSEC, or one without DNAME, does not.
+    #[test]
+    fn a_nodata_nsec_listing_dname_shows_a_dname_at_its_owner() {
+        let mut reply = Message::query();
+        reply
+            .authorities
+            .push(parse_record("x. 300 IN NSEC y. DNAME RRSIG NSEC").unwrap());
+        assert!(shows_dname_at(&reply, &Name::from_ascii("x.").unwrap()));
+        assert!(!shows_dname_at(&reply, &Name::from_ascii("y.").unwrap()));
+        let mut plain = Message::query();
+        plain
+            .authorities
+            .push(parse_record("x. 300 IN NSEC y. A RRSIG NSEC").unwrap());
+        assert!(!shows_dname_at(&plain, &Name::from_ascii("x.").unwrap()));
+    }
+}

@@ -544,6 +544,34 @@ pub(crate) mod tests {
         assert_eq!(clean.answers, vec![a("example.com.", 1), dname]);
     }
 
+    /// RFC 6672 §2.2, §5.3.1: a CNAME question below a DNAME is answered by the DNAME and the
+    /// CNAME synthesized from it; a server's CNAME that disagrees is not believed.
+    #[test]
+    fn a_cname_question_below_a_dname_keeps_the_dname_and_its_synthesis() {
+        use hickory_proto::rr::rdata::NULL;
+        use hickory_proto::serialize::binary::BinEncodable;
+        let query = Query::query(name("foo.d.example.com."), RecordType::CNAME);
+        let mut reply = reply_to(&query);
+        let target = name("example.net.").to_bytes().unwrap();
+        let dname = Record::from_rdata(
+            name("d.example.com."),
+            300,
+            RData::Unknown {
+                code: RecordType::DNAME,
+                rdata: NULL::with(target),
+            },
+        );
+        reply.answers.push(dname.clone());
+        reply
+            .answers
+            .push(cname("foo.d.example.com.", "elsewhere.example.org."));
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(
+            clean.answers,
+            vec![dname, cname("foo.d.example.com.", "foo.example.net.")]
+        );
+    }
+
     #[test]
     fn an_rrsig_in_another_section_goes_with_the_rrset_it_covers() {
         use hickory_proto::dnssec::rdata::{sig::SigInput, RRSIG};

@@ -448,7 +448,9 @@ impl Resolver {
             ChainLink::Unknown if qtype != RecordType::DS => {
                 match self.synthesized_from_cached_dname(name, with_signatures, freshness) {
                     // The synthesized CNAME answers a CNAME question; no chase (val_cnameqtype_qmin).
-                    Some(CacheStep::Alias(records, validation, _)) if qtype == RecordType::CNAME => {
+                    Some(CacheStep::Alias(records, validation, _))
+                        if qtype == RecordType::CNAME =>
+                    {
                         CacheStep::Hit(CachedSet {
                             records,
                             signatures: Vec::new(),

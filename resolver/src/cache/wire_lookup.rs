@@ -125,7 +125,10 @@ impl Resolver {
                 // An unsigned CNAME asked for may be a DNAME's synthesis, which goes to the
                 // client with its DNAME (RFC 6672 §3.4): the message path writes that.
                 if qtype == RecordType::CNAME
-                    && self.cache.signatures_for_key(&mut key, qtype, now).is_none()
+                    && self
+                        .cache
+                        .signatures_for_key(&mut key, qtype, now)
+                        .is_none()
                     && self.dname_cached_above(current, minimum, now)
                 {
                     return None;

@@ -189,10 +189,10 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     }
     // At start every secondary hears of the serial we serve (NSD and Knot notify at startup too).
     for zone in catalog.current().zones() {
-        if let Some(soa) = zone.soa.records.first() {
+        if let Some(soa) = zone.soa.first() {
             notifier.announce(
                 zone.origin.clone(),
-                soa.clone(),
+                soa,
                 settings.notify_for(&zone.origin),
             );
         }
@@ -209,10 +209,10 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     };
     let announce = |changed: Vec<Arc<crate::zone::prepared::Zone>>| {
         for zone in changed {
-            if let Some(soa) = zone.soa.records.first() {
+            if let Some(soa) = zone.soa.first() {
                 notifier.announce(
                     zone.origin.clone(),
-                    soa.clone(),
+                    soa,
                     settings.notify_for(&zone.origin),
                 );
             }

@@ -33,6 +33,8 @@ pub enum IdentityError {
     BadNsidHex(String),
     /// An NSID longer than an EDNS option can carry.
     NsidTooLong(usize),
+    /// `--identity`/`--version` text that does not fit a TXT record.
+    TooLongForTxt(String),
 }
 
 impl std::fmt::Display for IdentityError {
@@ -45,6 +47,10 @@ impl std::fmt::Display for IdentityError {
             Self::NsidTooLong(length) => write!(
                 formatter,
                 "--nsid is {length} octets, more than an EDNS option holds"
+            ),
+            Self::TooLongForTxt(problem) => write!(
+                formatter,
+                "--identity/--version does not fit a TXT record: {problem}"
             ),
         }
     }
@@ -71,7 +77,7 @@ impl ServerIdentity {
             let Some(value) = value else { continue };
             for owner in names {
                 if let Ok(owner) = Name::from_ascii(owner) {
-                    chaos.push((owner.clone(), Arc::new(chaos_txt(owner, value))));
+                    chaos.push((owner.clone(), Arc::new(chaos_txt(owner, value)?)));
                 }
             }
         }
@@ -103,7 +109,7 @@ impl ServerIdentity {
 }
 
 /// A TXT record in class CH with TTL 0, as NSD and Knot send it (never cached).
-fn chaos_txt(owner: Name, value: &str) -> RecordSet {
+fn chaos_txt(owner: Name, value: &str) -> Result<RecordSet, IdentityError> {
     let mut strings = Vec::new();
     let mut current = String::new();
     for character in value.chars() {
@@ -115,12 +121,8 @@ fn chaos_txt(owner: Name, value: &str) -> RecordSet {
     strings.push(current);
     let mut record = Record::from_rdata(owner.clone(), 0, RData::TXT(TXT::new(strings)));
     record.dns_class = DNSClass::CH;
-    RecordSet {
-        owner,
-        record_type: RecordType::TXT,
-        records: vec![record],
-        signatures: Vec::new(),
-    }
+    RecordSet::from_records(&owner, RecordType::TXT, &[record])
+        .map_err(|unencodable| IdentityError::TooLongForTxt(unencodable.reason))
 }
 
 fn nsid_octets(text: &str) -> Result<Vec<u8>, IdentityError> {

@@ -44,9 +44,7 @@ impl Answer {
     /// The records of one section, RRset after RRset (for callers that build their own
     /// messages, such as a resolver answering from local zones).
     pub fn records(sets: &[Arc<RecordSet>]) -> Vec<Record> {
-        sets.iter()
-            .flat_map(|set| set.records.iter().cloned())
-            .collect()
+        sets.iter().flat_map(|set| set.records()).collect()
     }
 
     /// Not our name: REFUSED, not authoritative, EDE 20 "Not Authoritative" (as NSD and Knot).
@@ -310,14 +308,10 @@ fn answer_exact(
 /// RFC 1034 §4.3.2 step 3a: the CNAME goes in the answer and the search restarts at its target.
 fn answer_cname(answer: &mut Answer, cname: &ServedSet) -> Option<Name> {
     answer.add_answer(cname);
-    cname
-        .set
-        .records
-        .first()
-        .and_then(|record| match &record.data {
-            RData::CNAME(target) => Some(target.0.clone()),
-            _ => None,
-        })
+    cname.set.rdatas().next().and_then(|data| match data {
+        RData::CNAME(target) => Some(target.0),
+        _ => None,
+    })
 }
 
 /// RFC 8482 §4.2: a minimal ANY answer, one RRset. We pick the RRset with the lowest type code
@@ -354,14 +348,12 @@ fn answer_dname(
         answer.response_code = ResponseCode::YXDomain;
         return None;
     };
-    let ttl = dname.set.records.first().map_or(0, |record| record.ttl);
+    let ttl = dname.set.ttl();
     let cname = Record::from_rdata(name.clone(), ttl, RData::CNAME(CNAME(substituted.clone())));
-    answer.answers.push(Arc::new(RecordSet {
-        owner: name.clone(),
-        record_type: RecordType::CNAME,
-        records: vec![cname],
-        signatures: Vec::new(),
-    }));
+    // A name that fits a message always encodes; were it not to, the CNAME is left out.
+    if let Ok(synthesized) = RecordSet::from_records(name, RecordType::CNAME, &[cname]) {
+        answer.answers.push(Arc::new(synthesized));
+    }
     (record_type != RecordType::CNAME).then_some(substituted)
 }
 

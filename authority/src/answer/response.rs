@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use hickory_proto::op::{emit_message_parts, Edns, Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::op::{
+    emit_message_parts, Edns, EmitAndCount, Message, MessageType, OpCode, ResponseCode,
+};
 use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
-use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::BinEncoder;
+use hickory_proto::ProtoError;
 
 use crate::answer::identity::ServerIdentity;
 use crate::answer::lookup::Answer;
@@ -152,27 +154,56 @@ fn encode_sets(
 ) -> Option<Vec<u8>> {
     let mut buffer = Vec::with_capacity(512);
     let mut encoder = BinEncoder::new(&mut buffer);
-    fn with_signatures(set: &Arc<RecordSet>, signed: bool) -> impl Iterator<Item = &Record> {
-        let signatures: &[Record] = if signed { &set.signatures } else { &[] };
-        set.records.iter().chain(signatures.iter())
-    }
+    let section = |sets| Section {
+        sets,
+        signed,
+        truncated: false,
+    };
+    let (mut answers, mut authorities, mut additionals) =
+        (section(answers), section(authorities), section(additionals));
     emit_message_parts(
         &message.metadata,
         &mut message.queries.iter(),
-        &mut answers.iter().flat_map(|set| with_signatures(set, signed)),
-        &mut authorities
-            .iter()
-            .flat_map(|set| with_signatures(set, signed)),
-        &mut additionals
-            .iter()
-            .flat_map(|set| with_signatures(set, signed)),
+        &mut answers,
+        &mut authorities,
+        &mut additionals,
         message.edns.as_ref(),
         None,
         &mut encoder,
     )
     .ok()?;
+    if answers.truncated || authorities.truncated || additionals.truncated {
+        if let Some(flags) = buffer.get_mut(2) {
+            *flags |= TRUNCATION_BIT;
+        }
+    }
     Some(buffer)
 }
+
+/// One section's RRsets, written from their wire bytes (`RecordSet::emit`). `truncated` is set
+/// when a record did not fit the encoder's limit (hickory's `NotAllRecordsWritten`, which only
+/// hickory can make): the caller then sets TC, as `emit_message_parts` would.
+struct Section<'sets> {
+    sets: &'sets [Arc<RecordSet>],
+    signed: bool,
+    truncated: bool,
+}
+
+impl EmitAndCount for Section<'_> {
+    fn emit(&mut self, encoder: &mut BinEncoder<'_>) -> Result<usize, ProtoError> {
+        let mut count = 0;
+        for set in self.sets {
+            if !set.emit(encoder, self.signed, &mut count)? {
+                self.truncated = true;
+                break;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// The TC bit in the second flags octet of a header (RFC 1035 §4.1.1).
+const TRUNCATION_BIT: u8 = 0x02;
 
 /// FORMERR, NOTIMP or BADVERS: the header, the question when there was exactly one (as Knot;
 /// RFC 6891 §7's BADVERS goes back to a client that must match it to its query), and our OPT when

@@ -94,8 +94,8 @@ pub fn sign_lab(catalog: &Catalog, run_directory: &Path) -> Result<SignedLab, Ve
                 let ttl = zone
                     .node(child)
                     .and_then(|node| node.find(RecordType::NS))
-                    .and_then(|ns| ns.set.records.first())
-                    .map_or(3600, |record| record.ttl);
+                    .filter(|ns| !ns.set.is_empty())
+                    .map_or(3600, |ns| ns.set.ttl());
                 crate::dnssec::publish_child_ds(zone, child, ds, ttl);
             }
         }

@@ -33,7 +33,7 @@ pub fn signed_master_file(zone: &Zone) -> String {
         });
     let mut text = String::new();
     for set in soa.chain(rest).copied().chain(nsec3) {
-        for record in set.records.iter().chain(set.signatures.iter()) {
+        for record in set.records().iter().chain(set.signatures.iter()) {
             // Writing to a String cannot fail.
             let _ = writeln!(text, "{}", master_line(record));
         }
@@ -67,7 +67,7 @@ pub fn signed_records(zone: &Zone) -> Vec<Record> {
     let mut records = Vec::new();
     for node in zone.nodes.values() {
         for served in &node.sets {
-            records.extend(served.set.records.iter().cloned());
+            records.extend(served.set.records());
             records.extend(served.set.signatures.iter().cloned());
         }
     }
@@ -77,7 +77,7 @@ pub fn signed_records(zone: &Zone) -> Vec<Record> {
         .and_then(|dnssec| dnssec.chain.as_ref())
     {
         for set in chain.nsec3_sets() {
-            records.extend(set.records.iter().cloned());
+            records.extend(set.records());
             records.extend(set.signatures.iter().cloned());
         }
     }

@@ -131,6 +131,9 @@ pub fn publish_child_ds(parent: &mut Zone, child: &Name, ds: &[DS], ttl: u32) ->
             )
         })
         .collect();
+    let Ok(set) = RecordSet::from_records(child, RecordType::DS, &records) else {
+        return false;
+    };
     node.sets
         .retain(|served| served.set.record_type != RecordType::DS);
     let index = node
@@ -139,12 +142,7 @@ pub fn publish_child_ds(parent: &mut Zone, child: &Name, ds: &[DS], ttl: u32) ->
     node.sets.insert(
         index,
         ServedSet {
-            set: Arc::new(RecordSet {
-                owner: child.clone(),
-                record_type: RecordType::DS,
-                records,
-                signatures: Vec::new(),
-            }),
+            set: Arc::new(set),
             additional: Vec::new(),
         },
     );

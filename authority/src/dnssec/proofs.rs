@@ -158,7 +158,7 @@ pub fn prove_delegation(answer: &mut Answer, zone: &Zone, cut: &ZoneNode) {
         add(answer, Some(&ds.set));
         return;
     }
-    let Some(name) = cut.find(RecordType::NS).map(|ns| ns.set.owner.clone()) else {
+    let Some(name) = cut.find(RecordType::NS).map(|ns| ns.set.owner()) else {
         return;
     };
     prove_nodata(answer, zone, &name);

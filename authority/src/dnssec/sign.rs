@@ -158,13 +158,13 @@ pub fn sign_zone(
     }
     let origin = zone.origin.to_lowercase();
     let apex_key = LowerName::new(&origin);
-    let soa_ttl = zone.soa.records.first().map_or(0, |record| record.ttl);
+    let soa_ttl = zone.soa.ttl();
     // RFC 9077 §3: NSEC/NSEC3 TTL = min(SOA TTL, SOA minimum), the negative-caching TTL.
-    let negative_ttl = zone
-        .negative_soa
-        .records
-        .first()
-        .map_or(soa_ttl, |record| record.ttl);
+    let negative_ttl = if zone.negative_soa.is_empty() {
+        soa_ttl
+    } else {
+        zone.negative_soa.ttl()
+    };
 
     // The apex DNSKEY RRset (Knot's default DNSKEY TTL is the SOA TTL), and NSEC3PARAM.
     let dnskeys: Vec<Record> = keys
@@ -177,7 +177,7 @@ pub fn sign_zone(
             )
         })
         .collect();
-    let mut apex_additions = vec![new_set(&origin, RecordType::DNSKEY, dnskeys)];
+    let mut apex_additions = vec![new_set(&origin, RecordType::DNSKEY, dnskeys)?];
     if let DenialKind::Nsec3 { .. } = config.denial {
         let parameters = NSEC3PARAM::new(
             Nsec3HashAlgorithm::SHA1,
@@ -193,7 +193,7 @@ pub fn sign_zone(
                 0,
                 RData::DNSSEC(DNSSECRData::NSEC3PARAM(parameters)),
             )],
-        ));
+        )?);
     }
     if let Some(apex) = zone.nodes.get_mut(&apex_key) {
         for addition in apex_additions {
@@ -248,7 +248,7 @@ pub fn sign_zone(
                         negative_ttl,
                         RData::DNSSEC(DNSSECRData::NSEC(nsec)),
                     )],
-                );
+                )?;
                 insert_set(node, set);
             }
             // Filled after signing, from the signed NSEC sets.
@@ -310,7 +310,7 @@ pub fn sign_zone(
                         negative_ttl,
                         RData::DNSSEC(DNSSECRData::NSEC3(nsec3)),
                     )],
-                );
+                )?;
                 let signed = signer.signed(&set)?;
                 chain.push((hash.clone(), Arc::new(signed)));
             }
@@ -352,11 +352,9 @@ pub fn sign_zone(
     // The negative SOA is the SOA at a lower TTL; its signatures too (RFC 4035 §3.1.3 sends them).
     let mut negative = (*zone.negative_soa).clone();
     negative.signatures = zone.soa.signatures.clone();
+    let negative_ttl = (!negative.is_empty()).then(|| negative.ttl());
     for signature in &mut negative.signatures {
-        signature.ttl = negative
-            .records
-            .first()
-            .map_or(signature.ttl, |record| record.ttl);
+        signature.ttl = negative_ttl.unwrap_or(signature.ttl);
     }
     zone.negative_soa = Arc::new(negative);
 
@@ -403,13 +401,17 @@ fn owner_of_hash(hash: &[u8], origin: &Name) -> Name {
         .unwrap_or_else(|_| origin.clone())
 }
 
-fn new_set(owner: &Name, record_type: RecordType, records: Vec<Record>) -> RecordSet {
-    RecordSet {
-        owner: owner.clone(),
-        record_type,
-        records,
-        signatures: Vec::new(),
-    }
+fn new_set(
+    owner: &Name,
+    record_type: RecordType,
+    records: Vec<Record>,
+) -> Result<RecordSet, SignError> {
+    RecordSet::from_records(owner, record_type, &records).map_err(|unencodable| {
+        SignError::Signing {
+            owner: owner.clone(),
+            problem: unencodable.reason,
+        }
+    })
 }
 
 /// Adds (or replaces) an RRset in a node, keeping the type order `ZoneNode::sets` promises.
@@ -468,15 +470,15 @@ impl Signer<'_> {
                 .chain
                 .as_ref()?
                 .nsec3_sets()
-                .find(|old| old.owner == set.owner)?
+                .find(|old| old.owner_wire().eq_ignore_ascii_case(set.owner_wire()))?
                 .clone(),
             _ => previous
-                .node(&set.owner)?
+                .node(&set.owner())?
                 .find(set.record_type)?
                 .set
                 .clone(),
         };
-        if old.records != set.records || old.signatures.len() != keys.len() {
+        if !old.same_records(set) || old.signatures.len() != keys.len() {
             return None;
         }
         let fresh_until = self.window.now.checked_add(SIGNATURE_REFRESH_SECONDS)?;
@@ -490,9 +492,11 @@ impl Signer<'_> {
     }
 
     fn sign(&self, set: &RecordSet, keys: &[&ZoneKey]) -> Result<Vec<Record>, SignError> {
-        let ttl = set.records.first().map_or(0, |record| record.ttl);
+        let ttl = set.ttl();
+        let owner = set.owner();
+        let records = set.records();
         let failed = |problem: String| SignError::Signing {
-            owner: set.owner.clone(),
+            owner: owner.clone(),
             problem,
         };
         keys.iter()
@@ -501,21 +505,21 @@ impl Signer<'_> {
                     type_covered: set.record_type,
                     algorithm: key.algorithm(),
                     // RFC 4034 §3.1.3: a wildcard owner's `*` is not counted (hickory does not).
-                    num_labels: set.owner.num_labels(),
+                    num_labels: owner.num_labels(),
                     original_ttl: ttl,
                     sig_expiration: SerialNumber::new(self.window.expiration),
                     sig_inception: SerialNumber::new(self.window.inception),
                     key_tag: key.key_tag,
                     signer_name: self.origin.clone(),
                 };
-                let tbs = TBS::from_input(&set.owner, DNSClass::IN, &input, set.records.iter())
+                let tbs = TBS::from_input(&owner, DNSClass::IN, &input, records.iter())
                     .map_err(|error| failed(error.to_string()))?;
                 let signature = key
                     .signer
                     .sign(&tbs)
                     .map_err(|error| failed(error.to_string()))?;
                 Ok(Record::from_rdata(
-                    set.owner.clone(),
+                    owner.clone(),
                     ttl,
                     RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(input, signature))),
                 ))

@@ -43,10 +43,9 @@ pub fn plan_addresses(catalog: &Catalog) -> Result<AddressPlan, Vec<LabError>> {
             .map(|served| {
                 served
                     .set
-                    .records
-                    .iter()
-                    .filter_map(|record| match &record.data {
-                        RData::NS(name_server) => Some(name_server.0.clone()),
+                    .rdatas()
+                    .filter_map(|data| match data {
+                        RData::NS(name_server) => Some(name_server.0),
                         _ => None,
                     })
                     .collect()
@@ -102,8 +101,8 @@ fn index_addresses(catalog: &Catalog) -> HashMap<LowerName, BTreeSet<IpAddr>> {
                 let Some(served) = node.find(record_type) else {
                     continue;
                 };
-                for record in &served.set.records {
-                    let address = match &record.data {
+                for data in served.set.rdatas() {
+                    let address = match &data {
                         RData::A(address) => IpAddr::V4(address.0),
                         RData::AAAA(address) => IpAddr::V6(address.0),
                         _ => continue,

@@ -15,18 +15,18 @@ use crate::zone::prepared::Zone;
 /// RRSIGs (DNSKEY, NSEC and NSEC3 are RRsets of the signed zone), the SOA not repeated.
 pub fn zone_records(zone: &Zone) -> Vec<Record> {
     let mut records = Vec::with_capacity(zone.record_count * 2 + 1);
-    records.extend(zone.soa.records.iter().cloned());
+    records.extend(zone.soa.first());
     for node in zone.nodes.values() {
         for served in &node.sets {
             if served.set.record_type != RecordType::SOA {
-                records.extend(served.set.records.iter().cloned());
+                records.extend(served.set.records());
             }
             records.extend(served.set.signatures.iter().cloned());
         }
     }
     // NSEC3 RRsets live in the chain only (their owners are not names of the zone).
     for set in nsec3_sets(zone) {
-        records.extend(set.records.iter().cloned());
+        records.extend(set.records());
         records.extend(set.signatures.iter().cloned());
     }
     records
@@ -45,7 +45,7 @@ pub fn nsec3_sets(
 
 /// The serial of a zone as served.
 pub fn zone_serial(zone: &Zone) -> u32 {
-    soa_serial(zone.soa.records.first()).unwrap_or(0)
+    soa_serial(zone.soa.first().as_ref()).unwrap_or(0)
 }
 
 pub fn soa_serial(record: Option<&Record>) -> Option<u32> {
@@ -98,8 +98,8 @@ impl Difference {
 
     /// What changed between two versions of a zone (SOAs excluded from the lists).
     pub fn between(old: &Zone, new: &Zone) -> Option<Difference> {
-        let old_soa = old.soa.records.first()?.clone();
-        let new_soa = new.soa.records.first()?.clone();
+        let old_soa = old.soa.first()?;
+        let new_soa = new.soa.first()?;
         let old_records = zone_records(old);
         let new_records = zone_records(new);
         Some(Difference::of_records(

@@ -1,6 +1,7 @@
 //! Packs a transfer's records into DNS messages (RFC 5936 §2.2: as many as needed, names compressed
 //! within each message) and builds the single-message answers (errors, SOA-only). No I/O here.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
@@ -32,14 +33,14 @@ impl std::fmt::Display for PackError {
 
 /// Turns a stream of records into transfer messages, one at a time, so a large zone is never
 /// encoded whole in memory. The question is in the first message only (RFC 5936 §2.2.1 allows it).
-pub struct TransferPacker<'records, I: Iterator<Item = &'records Record>> {
+pub struct TransferPacker<R: Borrow<Record>, I: Iterator<Item = R>> {
     id: u16,
     question: Query,
     records: std::iter::Peekable<I>,
     first: bool,
 }
 
-impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I> {
+impl<R: Borrow<Record>, I: Iterator<Item = R>> TransferPacker<R, I> {
     pub fn new(id: u16, question: Query, records: I) -> Self {
         TransferPacker {
             id,
@@ -73,7 +74,8 @@ impl<'records, I: Iterator<Item = &'records Record>> TransferPacker<'records, I>
                 }
             }
             let mut names = NameTable::default();
-            while let Some(record) = self.records.peek().copied() {
+            while let Some(record) = self.records.peek() {
+                let record: &Record = record.borrow();
                 let before = encoder.offset();
                 let emitted = emit_record(&mut encoder, record, &mut names);
                 if emitted.is_err() || encoder.offset() > hard_limit || count == u16::MAX {

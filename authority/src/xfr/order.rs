@@ -1,6 +1,8 @@
 //! The order an AXFR sends a zone in: names in canonical DNS order (RFC 4034 §6.1), each name's
 //! RRsets together, as NSD and Knot send (packed.rs packs it once per zone version).
 
+use std::borrow::Cow;
+
 use hickory_proto::rr::{Record, RecordType};
 
 use crate::xfr::journal::nsec3_sets;
@@ -18,25 +20,38 @@ pub use crate::zone::name_table::canonical_key;
 
 /// Every record of a whole-zone transfer: the SOA, then each name's RRsets (the apex SOA left
 /// out) followed by the name's RRSIG RRset, names in canonical order, the NSEC3 chain, the SOA.
+/// The records are made from the zone's wire bytes one RRset at a time, as the packer asks.
 pub fn whole_zone<'zone>(
     zone: &'zone Zone,
     nodes: Vec<&'zone ZoneNode>,
-) -> impl Iterator<Item = &'zone Record> {
-    let soa = zone.soa.records.first();
+) -> impl Iterator<Item = Cow<'zone, Record>> {
+    let soa = zone.soa.first();
     let body = nodes.into_iter().flat_map(|node| {
         let records = node
             .sets
             .iter()
             .filter(|served| served.set.record_type != RecordType::SOA)
-            .flat_map(|served| served.set.records.iter());
+            .flat_map(|served| served.set.records())
+            .map(Cow::Owned);
         let signatures = node
             .sets
             .iter()
-            .flat_map(|served| served.set.signatures.iter());
+            .flat_map(|served| served.set.signatures.iter())
+            .map(Cow::Borrowed);
         records.chain(signatures)
     });
-    let nsec3 = nsec3_sets(zone).flat_map(|set| set.records.iter().chain(set.signatures.iter()));
-    soa.into_iter().chain(body).chain(nsec3).chain(soa)
+    let nsec3 = nsec3_sets(zone).flat_map(|set| {
+        set.records()
+            .into_iter()
+            .map(Cow::Owned)
+            .chain(set.signatures.iter().map(Cow::Borrowed))
+    });
+    let soa_first = soa.clone().map(Cow::Owned);
+    soa_first
+        .into_iter()
+        .chain(body)
+        .chain(nsec3)
+        .chain(soa.map(Cow::Owned))
 }
 
 #[cfg(test)]

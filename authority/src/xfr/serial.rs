@@ -195,8 +195,7 @@ fn data_digest(zone: &Zone) -> [u8; 32] {
     let mut encoded: Vec<Vec<u8>> = Vec::with_capacity(zone.record_count + 1);
     for node in zone.nodes.values() {
         for served in &node.sets {
-            for record in &served.set.records {
-                let mut record = record.clone();
+            for mut record in served.set.records() {
                 if let RData::SOA(soa) = &mut record.data {
                     soa.serial = 0;
                 }
@@ -218,13 +217,20 @@ fn data_digest(zone: &Zone) -> [u8; 32] {
 /// Puts `serial` into the zone's SOA everywhere it is kept (apex RRset, `soa`, `negative_soa`).
 pub fn set_serial(zone: &mut Zone, serial: u32) {
     let with_serial = |set: &RecordSet| -> RecordSet {
-        let mut set = set.clone();
-        for record in &mut set.records {
+        let mut records = set.records();
+        for record in &mut records {
             if let RData::SOA(soa) = &mut record.data {
                 soa.serial = serial;
             }
         }
-        set
+        // The records came from this set's bytes, so they encode again.
+        match RecordSet::from_records(&set.owner(), set.record_type, &records) {
+            Ok(mut changed) => {
+                changed.signatures = set.signatures.clone();
+                changed
+            }
+            Err(_) => set.clone(),
+        }
     };
     zone.soa = Arc::new(with_serial(&zone.soa));
     zone.negative_soa = Arc::new(with_serial(&zone.negative_soa));

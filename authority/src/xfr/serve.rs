@@ -223,7 +223,7 @@ impl TransferService {
             tracing::info!(%client, zone = %zone.origin, "transfer refused: no ACL entry matches");
             return refuse(ResponseCode::Refused);
         }
-        let current = zone.soa.records.first().cloned();
+        let current = zone.soa.first();
         let Some(current_soa) = current else {
             return refuse(ResponseCode::ServFail);
         };
@@ -452,10 +452,10 @@ impl Packing<'_> {
     }
 
     /// Packs, signs and sends; returns (messages, records) sent.
-    fn send_all<'records>(
+    fn send_all<R: std::borrow::Borrow<Record>>(
         &mut self,
         sender: &mpsc::Sender<Vec<u8>>,
-        records: impl Iterator<Item = &'records Record>,
+        records: impl Iterator<Item = R>,
     ) -> (usize, usize) {
         let mut counted = 0usize;
         let counting = records.inspect(|_| counted += 1);

@@ -12,6 +12,7 @@ use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
 use crate::zone::name_table::{canonical_key, NameTable};
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
+use crate::zone::record_set::{RecordSetBuilder, UnencodableRecord};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
 /// Timers of the SOA we make when a file has none. The serial is 1 (the file has no history);
@@ -31,9 +32,9 @@ const SOURCE_SHRINK_MIN_CAPACITY: usize = 4096;
 /// The additional address RRsets found for one RRset: its name's key, its index in the node.
 type AdditionalFor = (Box<[u8]>, usize, Vec<Arc<RecordSet>>);
 
-/// An RRset under construction: its records and the line that first introduced each.
+/// An RRset under construction, already as wire bytes, and the line that introduced it.
 struct PendingSet {
-    records: Vec<Record>,
+    records: RecordSetBuilder,
     line: u64,
 }
 
@@ -59,8 +60,13 @@ impl PendingSets {
         self.0.len()
     }
 
-    /// The set of type `code`, created (introduced by `line`) if new.
-    fn get_or_insert(&mut self, code: u16, line: u64) -> &mut PendingSet {
+    /// The set of type `code` owned by `owner`, created (introduced by `line`) if new.
+    fn get_or_insert(
+        &mut self,
+        owner: &Name,
+        code: u16,
+        line: u64,
+    ) -> Result<&mut PendingSet, UnencodableRecord> {
         let index = match self.0.binary_search_by_key(&code, |(known, _)| *known) {
             Ok(index) => index,
             Err(index) => {
@@ -68,23 +74,13 @@ impl PendingSets {
                 if self.0.is_empty() {
                     self.0.reserve_exact(1);
                 }
-                self.0.insert(
-                    index,
-                    (
-                        code,
-                        PendingSet {
-                            // Room for one: most RRsets hold one record, and Vec's first
-                            // growth would make room for four (over 1 KB of Records).
-                            records: Vec::with_capacity(1),
-                            line,
-                        },
-                    ),
-                );
+                let records = RecordSetBuilder::new(owner, RecordType::from(code))?;
+                self.0.insert(index, (code, PendingSet { records, line }));
                 index
             }
         };
         // In range: binary_search found it there, or we just inserted it there.
-        &mut self.0[index].1
+        Ok(&mut self.0[index].1)
     }
 
     fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
@@ -92,11 +88,16 @@ impl PendingSets {
     }
 
     /// The owner as first written (every set holds at least the record that made it).
-    fn owner(&self) -> Option<&Name> {
-        self.0
-            .first()
-            .and_then(|(_, pending)| pending.records.first())
-            .map(|record| &record.name)
+    fn owner(&self) -> Option<Name> {
+        self.0.first().map(|(_, pending)| pending.records.owner())
+    }
+}
+
+/// A record hickory could not encode, as a zone error.
+fn unencodable_error(unencodable: UnencodableRecord) -> ZoneErrorKind {
+    ZoneErrorKind::BadValue {
+        record_type: unencodable.record_type.to_string(),
+        problem: format!("{}: {}", unencodable.owner, unencodable.reason),
     }
 }
 
@@ -181,14 +182,22 @@ pub fn build_zone_with_warnings(
             );
             continue;
         }
-        let pending = names
+        let pending = match names
             .entry(canonical_key(&record.name).into_boxed_slice())
             .or_default()
-            .get_or_insert(u16::from(record.record_type()), line);
+            .get_or_insert(&record.name, u16::from(record.record_type()), line)
+        {
+            Ok(pending) => pending,
+            Err(unencodable) => {
+                report(line, unencodable_error(unencodable));
+                continue;
+            }
+        };
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
-        if let Some(first) = pending.records.first() {
-            if first.ttl != record.ttl {
-                let ttl = first.ttl.min(record.ttl);
+        if !pending.records.is_empty() {
+            let first_ttl = pending.records.ttl();
+            if first_ttl != record.ttl {
+                let ttl = first_ttl.min(record.ttl);
                 warn(
                     line,
                     ZoneWarningKind::UnequalTtls {
@@ -198,22 +207,15 @@ pub fn build_zone_with_warnings(
                         used: ttl,
                     },
                 );
-                pending
-                    .records
-                    .iter_mut()
-                    .for_each(|existing| existing.ttl = ttl);
+                pending.records.set_ttl(ttl);
             }
         }
-        if pending
-            .records
-            .iter()
-            .any(|existing| existing.data == record.data)
-        {
+        if pending.records.contains_data_of(&record) {
             continue;
         }
         let mut record = record;
-        if let Some(first) = pending.records.first() {
-            record.ttl = first.ttl;
+        if !pending.records.is_empty() {
+            record.ttl = pending.records.ttl();
         }
         if pending.records.len() >= MAX_VALUES_PER_RECORD {
             // Several record objects of one type at one owner add up to one RRset; it has the
@@ -228,10 +230,16 @@ pub fn build_zone_with_warnings(
                     },
                 );
             }
-            pending.records.push(record);
+            // Kept past the bound so it is reported once (the zone is refused anyway).
+            if let Err(unencodable) = pending.records.push(&record) {
+                report(line, unencodable_error(unencodable));
+            }
             continue;
         }
-        pending.records.push(record);
+        if let Err(unencodable) = pending.records.push(&record) {
+            report(line, unencodable_error(unencodable));
+            continue;
+        }
         record_count += 1;
     }
 
@@ -245,7 +253,7 @@ pub fn build_zone_with_warnings(
     for sets in names.values() {
         let Some(name) = sets.owner() else { continue };
         if let Some(pending) = sets.get(&soa_code) {
-            if *name != origin {
+            if name != origin {
                 report(pending.line, ZoneErrorKind::SoaNotAtApex(name.to_string()));
             } else if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::MultipleSoa(name.to_string()));
@@ -269,7 +277,7 @@ pub fn build_zone_with_warnings(
             if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
             }
-            if *name == origin {
+            if name == origin {
                 report(pending.line, ZoneErrorKind::CnameAtApex(name.to_string()));
             } else if sets.len() > 1 {
                 report(
@@ -286,7 +294,7 @@ pub fn build_zone_with_warnings(
     let dnames: Vec<Name> = names
         .values()
         .filter(|sets| sets.contains_key(&dname_code))
-        .filter_map(|sets| sets.owner().cloned())
+        .filter_map(|sets| sets.owner())
         .collect();
     if !dnames.is_empty() {
         let mut occluded: Vec<(u64, String, String)> = Vec::new();
@@ -294,7 +302,7 @@ pub fn build_zone_with_warnings(
             let Some(name) = sets.owner() else { continue };
             if let Some(dname) = dnames
                 .iter()
-                .find(|dname| dname.zone_of(name) && *dname != name)
+                .find(|dname| dname.zone_of(&name) && **dname != name)
             {
                 let line = sets
                     .0
@@ -315,7 +323,7 @@ pub fn build_zone_with_warnings(
     let cuts: Vec<Name> = names
         .iter()
         .filter(|(key, sets)| ***key != *origin_key && sets.contains_key(&ns_code))
-        .filter_map(|(_, sets)| sets.owner().cloned())
+        .filter_map(|(_, sets)| sets.owner())
         .collect();
     let cut_above = |name: &Name| -> Option<&Name> {
         cuts.iter().find(|cut| cut.zone_of(name) && *cut != name)
@@ -327,8 +335,8 @@ pub fn build_zone_with_warnings(
             break;
         }
         let Some(name) = sets.owner() else { continue };
-        let at_cut = cuts.iter().any(|cut| cut == name);
-        let below_cut = cut_above(name).is_some();
+        let at_cut = cuts.iter().any(|cut| *cut == name);
+        let below_cut = cut_above(&name).is_some();
         if !at_cut && !below_cut {
             continue;
         }
@@ -364,8 +372,8 @@ pub fn build_zone_with_warnings(
         let Some(pending) = sets.get(&ns_code) else {
             continue;
         };
-        for record in &pending.records {
-            if let RData::NS(target) = &record.data {
+        for data in pending.records.rdatas() {
+            if let RData::NS(target) = &data {
                 if origin.zone_of(&target.0) && !has_address(&target.0) {
                     report(
                         pending.line,
@@ -382,8 +390,8 @@ pub fn build_zone_with_warnings(
     // In-zone names of the apex NS need an address, or resolvers cannot reach them (Knot
     // refuses the zone; NSD and BIND load it): a warning, the zone may be in transition.
     if let Some(pending) = names.get(origin_key).and_then(|sets| sets.get(&ns_code)) {
-        for record in &pending.records {
-            if let RData::NS(target) = &record.data {
+        for data in pending.records.rdatas() {
+            if let RData::NS(target) = &data {
                 if origin.zone_of(&target.0) && !has_address(&target.0) {
                     warn(
                         pending.line,
@@ -405,15 +413,15 @@ pub fn build_zone_with_warnings(
     let apex_sets = names.get(origin_key);
     let written_soa = apex_sets
         .and_then(|sets| sets.get(&soa_code))
-        .and_then(|pending| pending.records.first().cloned());
+        .and_then(|pending| pending.records.records().into_iter().next());
     let soa_record = match written_soa {
         Some(record) => record,
         None => {
             let first_ns = apex_sets
                 .and_then(|sets| sets.get(&ns_code))
-                .and_then(|pending| pending.records.first())
-                .and_then(|record| match &record.data {
-                    RData::NS(ns) => Some(ns.0.clone()),
+                .and_then(|pending| pending.records.rdatas().into_iter().next())
+                .and_then(|data| match data {
+                    RData::NS(ns) => Some(ns.0),
                     _ => None,
                 })
                 .unwrap_or_else(|| origin.clone());
@@ -431,8 +439,9 @@ pub fn build_zone_with_warnings(
             );
             let apex_ttl = apex_sets
                 .and_then(|sets| sets.get(&ns_code))
-                .and_then(|pending| pending.records.first())
-                .map_or(crate::zone::yaml_zone::DEFAULT_TTL, |record| record.ttl);
+                .map_or(crate::zone::yaml_zone::DEFAULT_TTL, |pending| {
+                    pending.records.ttl()
+                });
             Record::from_rdata(origin.clone(), apex_ttl, RData::SOA(soa))
         }
     };
@@ -442,18 +451,18 @@ pub fn build_zone_with_warnings(
     };
     let mut negative_record = soa_record.clone();
     negative_record.ttl = soa_record.ttl.min(minimum);
-    let soa = Arc::new(RecordSet {
-        owner: origin.clone(),
-        record_type: RecordType::SOA,
-        records: vec![soa_record],
-        signatures: Vec::new(),
-    });
-    let negative_soa = Arc::new(RecordSet {
-        owner: origin.clone(),
-        record_type: RecordType::SOA,
-        records: vec![negative_record],
-        signatures: Vec::new(),
-    });
+    let soa = RecordSet::from_records(&origin, RecordType::SOA, &[soa_record]);
+    let negative_soa = RecordSet::from_records(&origin, RecordType::SOA, &[negative_record]);
+    let (soa, negative_soa) = match (soa, negative_soa) {
+        (Ok(soa), Ok(negative_soa)) => (Arc::new(soa), Arc::new(negative_soa)),
+        (Err(unencodable), _) | (_, Err(unencodable)) => {
+            return Err(vec![ZoneError {
+                file,
+                line: 1,
+                kind: unencodable_error(unencodable),
+            }]);
+        }
+    };
 
     // First pass: each name's RRsets as shared sets (the SOA is always present), straight into
     // the nodes: one map of names alive at a time, not two (a million-name zone is ~200 MB each).
@@ -466,25 +475,14 @@ pub fn build_zone_with_warnings(
         if named.capacity() > SOURCE_SHRINK_MIN_CAPACITY && named.len() < named.capacity() / 2 {
             named.shrink_to_fit();
         }
-        let Some(name) = sets.owner().cloned() else {
-            continue;
-        };
         let is_apex = *key == *origin_key;
         let mut list: Vec<ServedSet> = sets
             .0
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
-            .map(|(code, mut pending)| {
-                pending.records.shrink_to_fit();
-                ServedSet {
-                    set: Arc::new(RecordSet {
-                        owner: name.clone(),
-                        record_type: RecordType::from(code),
-                        records: pending.records,
-                        signatures: Vec::new(),
-                    }),
-                    additional: Vec::new(),
-                }
+            .map(|(_, pending)| ServedSet {
+                set: Arc::new(pending.records.finish()),
+                additional: Vec::new(),
             })
             .collect();
         if is_apex {
@@ -502,11 +500,8 @@ pub fn build_zone_with_warnings(
         let dname_target = list
             .iter()
             .find(|served| served.set.record_type == RecordType::DNAME)
-            .and_then(|served| served.set.records.first())
-            .and_then(|record| match &record.data {
-                RData::Unknown { rdata, .. } => Name::from_bytes(&rdata.anything).ok(),
-                _ => None,
-            })
+            .and_then(|served| served.set.wire_records().next())
+            .and_then(|record| Name::from_bytes(record.rdata).ok())
             .map(Box::new);
         nodes.insert_key(
             key,
@@ -542,8 +537,14 @@ pub fn build_zone_with_warnings(
         for (index, served) in node.sets.iter().enumerate() {
             let set = &served.set;
             let mut additional: Vec<Arc<RecordSet>> = Vec::new();
-            for record in &set.records {
-                let target = match &record.data {
+            if !matches!(
+                set.record_type,
+                RecordType::NS | RecordType::MX | RecordType::SRV
+            ) {
+                continue;
+            }
+            for data in set.rdatas() {
+                let target = match &data {
                     RData::NS(ns) => Some(&ns.0),
                     RData::MX(mx) => Some(&mx.exchange),
                     RData::SRV(srv) => Some(&srv.target),

@@ -10,6 +10,7 @@
 //! error.rs: one ZoneError per problem, collected all along.  master_file.rs: Zone → RFC 1035 text.
 //! names.rs: a lowercased name cut into its ancestors (catalog and lookup use it).
 //! name_table.rs: the zone's names as canonical keys (one copy each), mapped to their nodes.
+//! record_set.rs: one RRset as wire bytes (owner, then type, class, TTL, RDATA per record).
 //! spelling.rs: the closest valid key to a misspelt one, for error messages.
 //! ```
 
@@ -20,6 +21,7 @@ pub mod memory_limit;
 pub mod name_table;
 pub mod names;
 pub mod prepared;
+pub mod record_set;
 pub mod spelling;
 pub mod yaml_events;
 pub mod yaml_rdata;

@@ -7,49 +7,7 @@ use std::sync::Arc;
 use hickory_proto::rr::{LowerName, Name, Record, RecordType};
 
 use crate::zone::name_table::NameTable;
-
-/// All records of one owner and type, as served (RFC 2181 §5: the RRset is the unit).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RecordSet {
-    pub owner: Name,
-    pub record_type: RecordType,
-    pub records: Vec<Record>,
-    /// The RRSIG records over this RRset (RFC 4034 §3), sent only to DO=1 queries (RFC 3225 §3);
-    /// empty in an unsigned zone (an empty Vec does not allocate).
-    pub signatures: Vec<Record>,
-}
-
-impl RecordSet {
-    /// The same records under another owner, for wildcard synthesis (RFC 4592 §3.4.1).
-    pub fn with_owner(&self, owner: &Name) -> RecordSet {
-        let records = self
-            .records
-            .iter()
-            .map(|record| {
-                let mut renamed = record.clone();
-                renamed.name = owner.clone();
-                renamed
-            })
-            .collect();
-        // The signatures keep their Labels field, which tells a validator the answer came from
-        // a wildcard (RFC 4035 §5.3.2).
-        let signatures = self
-            .signatures
-            .iter()
-            .map(|signature| {
-                let mut renamed = signature.clone();
-                renamed.name = owner.clone();
-                renamed
-            })
-            .collect();
-        RecordSet {
-            owner: owner.clone(),
-            record_type: self.record_type,
-            records,
-            signatures,
-        }
-    }
-}
+pub use crate::zone::record_set::RecordSet;
 
 /// One RRset plus the address RRsets of the names it points at (NS, MX, SRV targets in this
 /// zone), so answers add them without searching at query time.
@@ -121,7 +79,7 @@ impl Zone {
         let mut records = Vec::with_capacity(self.record_count);
         for (_, node) in nodes {
             for served in &node.sets {
-                records.extend(served.set.records.iter().cloned());
+                records.extend(served.set.records());
             }
         }
         records

@@ -27,7 +27,7 @@ fn made_up_soa_uses_first_ns_and_hostmaster() {
         "'':\n  type: NS\n  values: [ns1.example.org., ns2.example.org.]\n",
     )
     .unwrap();
-    let RData::SOA(soa) = &zone.soa.records[0].data else {
+    let Some(RData::SOA(soa)) = zone.soa.rdatas().next() else {
         panic!("no SOA")
     };
     assert_eq!(soa.mname.to_string(), "ns1.example.org.");

@@ -189,8 +189,8 @@ fn zone_without_apex_ns_takes_the_default_nameservers() {
     std::fs::remove_file(&path).ok();
     assert!(warnings.is_empty(), "{warnings:?}");
     let apex = zone.apex().unwrap();
-    assert_eq!(apex.find(RecordType::NS).unwrap().set.records.len(), 2);
-    match &zone.soa.records[0].data {
+    assert_eq!(apex.find(RecordType::NS).unwrap().set.len(), 2);
+    match &zone.soa.records()[0].data {
         RData::SOA(soa) => assert_eq!(soa.mname.to_ascii(), "ns1.example.org."),
         other => panic!("{other:?}"),
     }

@@ -28,12 +28,7 @@ pub fn apply_differences(
     differences: &[Difference],
 ) -> Result<(Record, Vec<Record>), PullError> {
     let mut serial = zone_serial(current);
-    let mut soa = current
-        .soa
-        .records
-        .first()
-        .cloned()
-        .ok_or(PullError::NoSoaFirst)?;
+    let mut soa = current.soa.first().ok_or(PullError::NoSoaFirst)?;
     let records = zone_records(current);
     let mut held: HashMap<Vec<u8>, Record> = records
         .into_iter()
@@ -177,7 +172,7 @@ mod tests {
         assert!(zone.node(&name("new.example.test.")).is_some());
         let www = zone.node(&name("www.example.test.")).unwrap();
         assert_eq!(
-            www.sets[0].set.records,
+            www.sets[0].set.records(),
             vec![a("www.example.test.", 81, 300)]
         );
     }

@@ -59,12 +59,9 @@ fn signed_set(aside: &mut SetAside, records: Vec<Record>) -> Option<RecordSet> {
         .signatures
         .remove(&(LowerName::new(&owner), record_type))
         .unwrap_or_default();
-    Some(RecordSet {
-        owner,
-        record_type,
-        records,
-        signatures,
-    })
+    let mut set = RecordSet::from_records(&owner, record_type, &records).ok()?;
+    set.signatures = signatures;
+    Some(set)
 }
 
 /// Groups records of one type into RRsets by owner (lowercased), in input order.
@@ -137,7 +134,7 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
     zone.soa = follow(&zone.soa);
     // RFC 4035 §3.1.3: a negative answer carries the SOA's signatures with the SOA.
     let mut negative = (*zone.negative_soa).clone();
-    let negative_ttl = negative.records.first().map(|record| record.ttl);
+    let negative_ttl = (!negative.is_empty()).then(|| negative.ttl());
     negative.signatures = zone.soa.signatures.clone();
     for signature in &mut negative.signatures {
         signature.ttl = negative_ttl.unwrap_or(signature.ttl);
@@ -147,8 +144,8 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
     // NSEC RRsets into their nodes, in type order, as the signer puts its own.
     let mut nsec_chain: Vec<(Name, Arc<RecordSet>)> = Vec::with_capacity(nsec_sets.len());
     for set in nsec_sets {
-        let key = LowerName::new(&set.owner);
-        let count = set.records.len();
+        let key = LowerName::new(&set.owner());
+        let count = set.len();
         let set = Arc::new(set);
         // An NSEC where the checks left no node (no other data) is kept all the same, so
         // the copy and our own transfers hold what the primary sent.
@@ -166,7 +163,7 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
             },
         );
         zone.record_count += count;
-        nsec_chain.push((set.owner.to_lowercase(), set));
+        nsec_chain.push((set.owner().to_lowercase(), set));
     }
     nsec_chain.sort_by(|left, right| left.0.cmp(&right.0));
 
@@ -176,8 +173,8 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
     let parameters = zone
         .apex()
         .and_then(|apex| apex.find(RecordType::NSEC3PARAM))
-        .and_then(|served| served.set.records.first())
-        .and_then(|record| match &record.data {
+        .and_then(|served| served.set.rdatas().next())
+        .and_then(|data| match data {
             RData::DNSSEC(DNSSECRData::NSEC3PARAM(parameters)) => {
                 Some((parameters.salt().to_vec(), parameters.iterations()))
             }
@@ -187,9 +184,7 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
     let mut nsec3_chain: Vec<(Vec<u8>, Arc<RecordSet>)> = Vec::with_capacity(nsec3_sets.len());
     let mut nsec3_parameters = parameters;
     for set in nsec3_sets {
-        let Some(RData::DNSSEC(DNSSECRData::NSEC3(nsec3))) =
-            set.records.first().map(|record| &record.data)
-        else {
+        let Some(RData::DNSSEC(DNSSECRData::NSEC3(nsec3))) = set.rdatas().next() else {
             continue;
         };
         let these = (nsec3.salt().to_vec(), nsec3.iterations());
@@ -198,10 +193,10 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
             continue;
         }
         opt_out |= nsec3.opt_out();
-        let Some(hash) = hash_of_owner(&set.owner) else {
+        let Some(hash) = hash_of_owner(&set.owner()) else {
             continue;
         };
-        zone.record_count += set.records.len();
+        zone.record_count += set.len();
         nsec3_chain.push((hash, Arc::new(set)));
     }
     nsec3_chain.sort_by(|left, right| left.0.cmp(&right.0));
@@ -311,7 +306,7 @@ unsigned-child:
         )
         .unwrap();
         let _ = std::fs::remove_dir_all(&directory);
-        let soa = zone.soa.records[0].clone();
+        let soa = zone.soa.first().unwrap();
         let rest = signed_records(&zone)
             .into_iter()
             .filter(|record| record.record_type() != RecordType::SOA)
@@ -349,7 +344,7 @@ unsigned-child:
         assert!(!copy.negative_soa.signatures.is_empty());
         assert_eq!(
             copy.negative_soa.signatures[0].ttl,
-            copy.negative_soa.records[0].ttl
+            copy.negative_soa.ttl()
         );
         let chain = copy.dnssec.as_ref().unwrap().chain.as_ref().unwrap();
         let before = chain
@@ -371,7 +366,7 @@ unsigned-child:
         // The hashed owners are no names of the zone: a query for one is NXDOMAIN.
         let chain = copy.dnssec.as_ref().unwrap().chain.as_ref().unwrap();
         assert!(chain.is_nsec3());
-        let hashed = chain.nsec3_sets().next().unwrap().owner.clone();
+        let hashed = chain.nsec3_sets().next().unwrap().owner();
         assert!(copy.node(&hashed).is_none());
         let expected = original.dnssec.as_ref().unwrap().chain.as_ref().unwrap();
         for probe in [

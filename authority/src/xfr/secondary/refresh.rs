@@ -129,8 +129,8 @@ impl ZoneRefresher {
     fn timers(&self) -> Option<Timers> {
         self.copy
             .as_ref()
-            .and_then(|zone| zone.soa.records.first())
-            .and_then(Timers::of)
+            .and_then(|zone| zone.soa.first())
+            .and_then(|soa| Timers::of(&soa))
     }
 
     /// Seconds until the copy expires (0: expired); `None` without a copy.
@@ -223,7 +223,7 @@ impl ZoneRefresher {
         let our_soa: Option<Record> = self
             .copy
             .as_ref()
-            .and_then(|zone| zone.soa.records.first().cloned());
+            .and_then(|zone| zone.soa.first());
         let mut whole = our_soa.is_none();
         loop {
             let outcome = self.attempt(primary, our_soa.as_ref(), whole).await;
@@ -342,10 +342,10 @@ impl ZoneRefresher {
             serial = zone_serial(&built), records = built.record_count,
             "secondary zone transferred"
         );
-        if let Some(soa) = built.soa.records.first() {
+        if let Some(soa) = built.soa.first() {
             self.context.notifier.announce(
                 self.config.origin.clone(),
-                soa.clone(),
+                soa,
                 self.context.settings.notify_for(&self.config.origin),
             );
         }

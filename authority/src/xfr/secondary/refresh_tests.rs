@@ -142,7 +142,7 @@ impl Harness {
             .current()
             .zone_for(&LowerName::new(&origin()), RecordType::SOA)
         {
-            ZoneFor::Loaded(zone) => soa_serial(zone.soa.records.first()),
+            ZoneFor::Loaded(zone) => soa_serial(zone.soa.first().as_ref()),
             _ => None,
         }
     }

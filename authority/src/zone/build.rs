@@ -210,17 +210,22 @@ pub fn build_zone_with_warnings(
                 pending.records.set_ttl(ttl);
             }
         }
-        if pending.records.contains_data_of(&record) {
-            continue;
-        }
         let mut record = record;
         if !pending.records.is_empty() {
             record.ttl = pending.records.ttl();
         }
-        if pending.records.len() >= MAX_VALUES_PER_RECORD {
+        match pending.records.push_distinct(&record) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(unencodable) => {
+                report(line, unencodable_error(unencodable));
+                continue;
+            }
+        }
+        if pending.records.len() > MAX_VALUES_PER_RECORD {
             // Several record objects of one type at one owner add up to one RRset; it has the
             // same bound as a single object's `values`.
-            if pending.records.len() == MAX_VALUES_PER_RECORD {
+            if pending.records.len() == MAX_VALUES_PER_RECORD + 1 {
                 let owner = record.name.to_string();
                 report(
                     line,
@@ -231,13 +236,6 @@ pub fn build_zone_with_warnings(
                 );
             }
             // Kept past the bound so it is reported once (the zone is refused anyway).
-            if let Err(unencodable) = pending.records.push(&record) {
-                report(line, unencodable_error(unencodable));
-            }
-            continue;
-        }
-        if let Err(unencodable) = pending.records.push(&record) {
-            report(line, unencodable_error(unencodable));
             continue;
         }
         record_count += 1;

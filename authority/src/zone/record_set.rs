@@ -93,39 +93,65 @@ pub struct RecordSetBuilder {
     wire: Vec<u8>,
 }
 
+thread_local! {
+    /// Where records are encoded before they are copied to their set: a hickory encoder limits
+    /// its buffer to 65,535 octets (an RRset may hold more) and reserves 512 octets in it (a
+    /// million one-record sets would each keep that much until built).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Appends to `wire` what `write` encodes (names uncompressed, case kept).
+fn encode_into(
+    wire: &mut Vec<u8>,
+    write: impl FnOnce(&mut BinEncoder<'_>) -> Result<(), ProtoError>,
+) -> Result<(), ProtoError> {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear();
+        {
+            let mut encoder = BinEncoder::new(&mut scratch);
+            encoder.set_name_encoding(NameEncoding::Uncompressed);
+            write(&mut encoder)?;
+        }
+        // Exact for the owner and a set's first records (most sets hold one); amortized after.
+        if wire.len() < 512 {
+            wire.reserve_exact(scratch.len());
+        } else {
+            wire.reserve(scratch.len());
+        }
+        wire.extend_from_slice(&scratch);
+        Ok(())
+    })
+}
+
 /// Writes `record` without its owner (as hickory's `Record::emit` after the name) at the end of
 /// `wire`, names uncompressed and as written.
 fn emit_tail(record: &Record, wire: &mut Vec<u8>) -> Result<(), ProtoError> {
-    let start = wire.len();
-    let mut encoder = BinEncoder::with_offset(wire, start as u32);
-    encoder.set_name_encoding(NameEncoding::Uncompressed);
-    record.record_type().emit(&mut encoder)?;
-    record.dns_class.emit(&mut encoder)?;
+    encode_into(wire, |encoder| emit_tail_with(record, encoder))
+}
+
+fn emit_tail_with(record: &Record, encoder: &mut BinEncoder<'_>) -> Result<(), ProtoError> {
+    record.record_type().emit(encoder)?;
+    record.dns_class.emit(encoder)?;
     encoder.emit_u32(record.ttl)?;
     let place = encoder.place::<u16>()?;
     if !record.data.is_update() {
-        record.data.emit(&mut encoder)?;
+        record.data.emit(encoder)?;
     }
     let length = encoder.len_since_place(&place);
     let length =
         u16::try_from(length).map_err(|_| ProtoError::Message("RDATA longer than 65535 octets"))?;
-    place.replace(&mut encoder, length)?;
+    place.replace(encoder, length)?;
     Ok(())
 }
 
 impl RecordSetBuilder {
     pub fn new(owner: &Name, record_type: RecordType) -> Result<Self, UnencodableRecord> {
-        // Room for the owner and one small record: most RRsets hold one record.
-        let mut wire = Vec::with_capacity(64);
-        let owner_length = {
-            let mut encoder = BinEncoder::new(&mut wire);
-            encoder.set_name_encoding(NameEncoding::Uncompressed);
-            owner
-                .emit(&mut encoder)
-                .map_err(|error| encode_error(owner, record_type, error))?;
-            u8::try_from(encoder.offset())
-                .map_err(|_| encode_error(owner, record_type, "owner longer than 255 octets"))?
-        };
+        let mut wire = Vec::new();
+        encode_into(&mut wire, |encoder| owner.emit(encoder))
+            .map_err(|error| encode_error(owner, record_type, error))?;
+        let owner_length = u8::try_from(wire.len())
+            .map_err(|_| encode_error(owner, record_type, "owner longer than 255 octets"))?;
         Ok(RecordSetBuilder {
             record_type,
             count: 0,
@@ -159,23 +185,29 @@ impl RecordSetBuilder {
         Ok(())
     }
 
-    /// True if the set already holds a record with `record`'s RDATA (RFC 2181 §5: an RRset has
-    /// no duplicates). Names in RDATA compare without case (RFC 4343), as hickory's do.
-    pub fn contains_data_of(&self, record: &Record) -> bool {
-        let mut tail = Vec::with_capacity(64);
-        if emit_tail(record, &mut tail).is_err() {
-            return false;
-        }
-        let Some(rdata) = tail.get(RECORD_HEADER_BYTES..) else {
-            return false;
-        };
+    /// Appends `record` unless the set already holds its RDATA (RFC 2181 §5: an RRset has no
+    /// duplicates); names in RDATA compare without case (RFC 4343), as hickory's do. True when
+    /// it was added.
+    pub fn push_distinct(&mut self, record: &Record) -> Result<bool, UnencodableRecord> {
+        let before = self.wire.len();
+        self.push(record)?;
+        let added = self.wire.get(before + RECORD_HEADER_BYTES..).unwrap_or_default();
         let has_names = rdata_has_names(self.record_type);
-        self.view().wire_records().any(|existing| {
-            existing.rdata == rdata
+        let existing = RecordSetView {
+            owner_length: self.owner_length,
+            wire: self.wire.get(..before).unwrap_or_default(),
+        };
+        let duplicate = existing.wire_records().any(|existing| {
+            existing.rdata == added
                 || (has_names
-                    && existing.rdata.eq_ignore_ascii_case(rdata)
+                    && existing.rdata.eq_ignore_ascii_case(added)
                     && decode_rdata(existing).as_ref() == Some(&record.data))
-        })
+        });
+        if duplicate {
+            self.wire.truncate(before);
+            self.count -= 1;
+        }
+        Ok(!duplicate)
     }
 
     /// Sets every record's TTL to `ttl` (RFC 2181 §5.2: one TTL per RRset).
@@ -348,16 +380,11 @@ impl RecordSet {
 
     /// The same records under another owner, for wildcard synthesis (RFC 4592 §3.4.1).
     pub fn with_owner(&self, owner: &Name) -> RecordSet {
-        let mut wire = Vec::with_capacity(self.wire.len() + 255);
-        let owner_length = {
-            let mut encoder = BinEncoder::new(&mut wire);
-            encoder.set_name_encoding(NameEncoding::Uncompressed);
-            match owner.emit(&mut encoder) {
-                Ok(()) => u8::try_from(encoder.offset()).ok(),
-                Err(_) => None,
-            }
-        };
-        let Some(owner_length) = owner_length else {
+        let mut wire = Vec::new();
+        if encode_into(&mut wire, |encoder| owner.emit(encoder)).is_err() {
+            return self.clone();
+        }
+        let Ok(owner_length) = u8::try_from(wire.len()) else {
             return self.clone();
         };
         wire.extend_from_slice(

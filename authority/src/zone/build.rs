@@ -10,9 +10,9 @@ use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
-use crate::zone::name_table::{canonical_key, NameTable};
+use crate::zone::name_table::{canonical_key, canonical_key_of_wire, NameTable};
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
-use crate::zone::record_set::{RecordSetBuilder, UnencodableRecord};
+use crate::zone::record_set::{OneRecord, RecordSetBuilder, UnencodableRecord};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
 /// Timers of the SOA we make when a file has none. The serial is 1 (the file has no history);
@@ -60,13 +60,9 @@ impl PendingSets {
         self.0.len()
     }
 
-    /// The set of type `code` owned by `owner`, created (introduced by `line`) if new.
-    fn get_or_insert(
-        &mut self,
-        owner: &Name,
-        code: u16,
-        line: u64,
-    ) -> Result<&mut PendingSet, UnencodableRecord> {
+    /// The set `record` belongs to, created (introduced by `line`) if new.
+    fn get_or_insert(&mut self, record: &OneRecord, line: u64) -> &mut PendingSet {
+        let code = u16::from(record.record_type());
         let index = match self.0.binary_search_by_key(&code, |(known, _)| *known) {
             Ok(index) => index,
             Err(index) => {
@@ -74,13 +70,13 @@ impl PendingSets {
                 if self.0.is_empty() {
                     self.0.reserve_exact(1);
                 }
-                let records = RecordSetBuilder::new(owner, RecordType::from(code))?;
+                let records = RecordSetBuilder::for_record(record);
                 self.0.insert(index, (code, PendingSet { records, line }));
                 index
             }
         };
         // In range: binary_search found it there, or we just inserted it there.
-        Ok(&mut self.0[index].1)
+        &mut self.0[index].1
     }
 
     fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
@@ -133,19 +129,23 @@ pub fn build_zone_with_warnings(
     };
     // octoDNS providers add their own apex NS; `--default-ns` stands in for them (line 0: the
     // records come from the command line, not the file).
+    let apex_key = canonical_key(&origin);
+    let origin_key = apex_key.as_slice();
     let has_apex_ns = records.iter().any(|source| {
-        source.record.name == origin && source.record.record_type() == RecordType::NS
+        source.record.record_type() == RecordType::NS
+            && canonical_key_of_wire(source.record.owner_wire()) == origin_key
     });
     if !has_apex_ns {
         for nameserver in &default_nameservers {
-            records.push(SourceRecord {
-                record: Record::from_rdata(
-                    origin.clone(),
-                    crate::zone::yaml_zone::DEFAULT_TTL,
-                    RData::NS(NS(nameserver.clone())),
-                ),
-                line: 0,
-            });
+            let record = Record::from_rdata(
+                origin.clone(),
+                crate::zone::yaml_zone::DEFAULT_TTL,
+                RData::NS(NS(nameserver.clone())),
+            );
+            // A name given on the command line always encodes.
+            if let Ok(record) = OneRecord::new(&record) {
+                records.push(SourceRecord { record, line: 0 });
+            }
         }
     }
     let mut report = |line: u64, kind: ZoneErrorKind| {
@@ -172,61 +172,50 @@ pub fn build_zone_with_warnings(
         {
             records.shrink_to_fit();
         }
-        if !origin.zone_of(&record.name) {
+        // The key says whether the owner is in the zone: the origin's key is a prefix of the
+        // keys of the names at and below it.
+        let key = canonical_key_of_wire(record.owner_wire());
+        if !key.starts_with(origin_key) {
             report(
                 line,
                 ZoneErrorKind::OutOfZone {
-                    owner: record.name.to_string(),
+                    owner: record.owner().to_string(),
                     origin: origin_text.clone(),
                 },
             );
             continue;
         }
-        let pending = match names
-            .entry(canonical_key(&record.name).into_boxed_slice())
+        let pending = names
+            .entry(key.into_boxed_slice())
             .or_default()
-            .get_or_insert(&record.name, u16::from(record.record_type()), line)
-        {
-            Ok(pending) => pending,
-            Err(unencodable) => {
-                report(line, unencodable_error(unencodable));
-                continue;
-            }
-        };
+            .get_or_insert(&record, line);
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
+        let mut ttl = record.ttl();
         if !pending.records.is_empty() {
             let first_ttl = pending.records.ttl();
-            if first_ttl != record.ttl {
-                let ttl = first_ttl.min(record.ttl);
+            if first_ttl != ttl {
+                let used = first_ttl.min(ttl);
                 warn(
                     line,
                     ZoneWarningKind::UnequalTtls {
-                        owner: record.name.to_string(),
+                        owner: record.owner().to_string(),
                         record_type: record.record_type().to_string(),
-                        ttl: record.ttl,
-                        used: ttl,
+                        ttl,
+                        used,
                     },
                 );
-                pending.records.set_ttl(ttl);
+                pending.records.set_ttl(used);
             }
+            ttl = pending.records.ttl();
         }
-        let mut record = record;
-        if !pending.records.is_empty() {
-            record.ttl = pending.records.ttl();
-        }
-        match pending.records.push_distinct(&record) {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(unencodable) => {
-                report(line, unencodable_error(unencodable));
-                continue;
-            }
+        if !pending.records.push_distinct_one(&record, ttl) {
+            continue;
         }
         if pending.records.len() > MAX_VALUES_PER_RECORD {
             // Several record objects of one type at one owner add up to one RRset; it has the
             // same bound as a single object's `values`.
             if pending.records.len() == MAX_VALUES_PER_RECORD + 1 {
-                let owner = record.name.to_string();
+                let owner = record.owner().to_string();
                 report(
                     line,
                     ZoneErrorKind::WrongShape {
@@ -241,16 +230,14 @@ pub fn build_zone_with_warnings(
         record_count += 1;
     }
 
-    let apex_key = canonical_key(&origin);
-    let origin_key = apex_key.as_slice();
     let soa_code = u16::from(RecordType::SOA);
     let ns_code = u16::from(RecordType::NS);
     let cname_code = u16::from(RecordType::CNAME);
 
     // SOA only at the apex, exactly one value.
     for sets in names.values() {
-        let Some(name) = sets.owner() else { continue };
         if let Some(pending) = sets.get(&soa_code) {
+            let Some(name) = sets.owner() else { continue };
             if name != origin {
                 report(pending.line, ZoneErrorKind::SoaNotAtApex(name.to_string()));
             } else if pending.records.len() > 1 {
@@ -270,8 +257,8 @@ pub fn build_zone_with_warnings(
 
     // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
     for sets in names.values() {
-        let Some(name) = sets.owner() else { continue };
         if let Some(pending) = sets.get(&cname_code) {
+            let Some(name) = sets.owner() else { continue };
             if pending.records.len() > 1 {
                 report(pending.line, ZoneErrorKind::SeveralCnames(name.to_string()));
             }

@@ -48,6 +48,35 @@ pub fn canonical_key(name: &Name) -> Vec<u8> {
     buffer.get(..length).unwrap_or_default().to_vec()
 }
 
+/// The canonical key of a name given in uncompressed wire form (labels, each after its length,
+/// ending with the root's zero), as `canonical_key` makes it from a hickory name.
+pub fn canonical_key_of_wire(wire: &[u8]) -> Vec<u8> {
+    let mut labels: Vec<&[u8]> = Vec::with_capacity(8);
+    let mut at = 0;
+    while let Some(&length) = wire.get(at) {
+        if length == 0 {
+            break;
+        }
+        let Some(label) = wire.get(at + 1..at + 1 + usize::from(length)) else {
+            break;
+        };
+        labels.push(label);
+        at += 1 + usize::from(length);
+    }
+    let mut key = Vec::with_capacity(wire.len() + 2);
+    for label in labels.iter().rev() {
+        for &octet in *label {
+            match octet.to_ascii_lowercase() {
+                0 => key.extend_from_slice(&[1, 1]),
+                1 => key.extend_from_slice(&[1, 2]),
+                other => key.push(other),
+            }
+        }
+        key.push(0);
+    }
+    key
+}
+
 /// The name a canonical key was made from, lowercased.
 pub fn name_of_key(key: &[u8]) -> LowerName {
     let mut labels: Vec<Vec<u8>> = Vec::new();
@@ -238,6 +267,16 @@ mod tests {
         let mut sorted = keys.clone();
         sorted.sort();
         assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn a_wire_name_has_the_key_of_its_name() {
+        use hickory_proto::serialize::binary::BinEncodable;
+        for text in ["example.test.", "WWW.Example.TEST.", "*.wild.test.", "a\\001b.test.", "."] {
+            let name = name(text);
+            let wire = name.to_bytes().expect("wire");
+            assert_eq!(canonical_key_of_wire(&wire), canonical_key(&name), "{text}");
+        }
     }
 
     #[test]

@@ -84,6 +84,85 @@ fn encode_error(owner: &Name, record_type: RecordType, error: impl ToString) -> 
     }
 }
 
+/// One record alone, as wire bytes: its owner (uncompressed, as written), then type, class, TTL,
+/// RDLENGTH and RDATA. What the zone reader keeps per record until the RRsets are built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneRecord {
+    wire: Box<[u8]>,
+    owner_length: u8,
+}
+
+impl OneRecord {
+    pub fn new(record: &Record) -> Result<OneRecord, UnencodableRecord> {
+        let mut wire = Vec::new();
+        encode_into(&mut wire, |encoder| {
+            record.name.emit(encoder)?;
+            emit_tail_with(record, encoder)
+        })
+        .map_err(|error| encode_error(&record.name, record.record_type(), error))?;
+        let mut owner_length = 0usize;
+        // The owner's labels, up to and with the root's zero (uncompressed: no pointers).
+        while let Some(&length) = wire.get(owner_length) {
+            owner_length += 1 + usize::from(length);
+            if length == 0 {
+                break;
+            }
+        }
+        let owner_length = u8::try_from(owner_length).map_err(|_| {
+            encode_error(&record.name, record.record_type(), "owner longer than 255 octets")
+        })?;
+        Ok(OneRecord {
+            wire: wire.into_boxed_slice(),
+            owner_length,
+        })
+    }
+
+    pub fn owner_wire(&self) -> &[u8] {
+        self.wire
+            .get(..usize::from(self.owner_length))
+            .unwrap_or_default()
+    }
+
+    /// The owner (decoded: for messages and checks, not per record of a large zone).
+    pub fn owner(&self) -> Name {
+        Name::from_bytes(self.owner_wire()).unwrap_or_else(|_| Name::root())
+    }
+
+    /// Type, class, TTL, RDLENGTH and RDATA.
+    fn tail(&self) -> WireRecord<'_> {
+        RecordSetView {
+            owner_length: self.owner_length,
+            wire: &self.wire,
+        }
+        .wire_records()
+        .next()
+        .unwrap_or(WireRecord {
+            record_type: 0,
+            class: 0,
+            ttl: 0,
+            rdata: &[],
+        })
+    }
+
+    pub fn record_type(&self) -> RecordType {
+        RecordType::from(self.tail().record_type)
+    }
+
+    pub fn ttl(&self) -> u32 {
+        self.tail().ttl
+    }
+
+    /// The RDATA, decoded.
+    pub fn rdata(&self) -> Option<RData> {
+        decode_rdata(self.tail())
+    }
+
+    /// As a hickory record (cold paths).
+    pub fn to_record(&self) -> Option<Record> {
+        RecordSet::decode(&self.owner(), self.tail())
+    }
+}
+
 /// A set being filled, record by record (the zone build keeps these, not hickory records).
 #[derive(Clone, Debug)]
 pub struct RecordSetBuilder {
@@ -185,29 +264,49 @@ impl RecordSetBuilder {
         Ok(())
     }
 
-    /// Appends `record` unless the set already holds its RDATA (RFC 2181 §5: an RRset has no
-    /// duplicates); names in RDATA compare without case (RFC 4343), as hickory's do. True when
-    /// it was added.
-    pub fn push_distinct(&mut self, record: &Record) -> Result<bool, UnencodableRecord> {
-        let before = self.wire.len();
-        self.push(record)?;
-        let added = self.wire.get(before + RECORD_HEADER_BYTES..).unwrap_or_default();
+    /// A set owned by `record`'s owner, as it was written.
+    pub fn for_record(record: &OneRecord) -> RecordSetBuilder {
+        let mut wire = Vec::new();
+        wire.reserve_exact(record.wire.len());
+        wire.extend_from_slice(record.owner_wire());
+        RecordSetBuilder {
+            record_type: record.record_type(),
+            count: 0,
+            owner_length: record.owner_length,
+            wire,
+        }
+    }
+
+    /// Appends `record` (its owner is this set's) with TTL `ttl` unless the set already holds its
+    /// RDATA (RFC 2181 §5); names in RDATA compare without case (RFC 4343), as hickory's do.
+    /// True when it was added.
+    pub fn push_distinct_one(&mut self, record: &OneRecord, ttl: u32) -> bool {
+        let tail = record
+            .wire
+            .get(usize::from(record.owner_length)..)
+            .unwrap_or_default();
+        let new = record.tail();
         let has_names = rdata_has_names(self.record_type);
-        let existing = RecordSetView {
-            owner_length: self.owner_length,
-            wire: self.wire.get(..before).unwrap_or_default(),
-        };
-        let duplicate = existing.wire_records().any(|existing| {
-            existing.rdata == added
+        let duplicate = self.view().wire_records().any(|existing| {
+            existing.rdata == new.rdata
                 || (has_names
-                    && existing.rdata.eq_ignore_ascii_case(added)
-                    && decode_rdata(existing).as_ref() == Some(&record.data))
+                    && existing.rdata.eq_ignore_ascii_case(new.rdata)
+                    && decode_rdata(existing).is_some()
+                    && decode_rdata(existing) == decode_rdata(new))
         });
         if duplicate {
-            self.wire.truncate(before);
-            self.count -= 1;
+            return false;
         }
-        Ok(!duplicate)
+        let before = self.wire.len();
+        if before < 512 {
+            self.wire.reserve_exact(tail.len());
+        }
+        self.wire.extend_from_slice(tail);
+        if let Some(ttl_bytes) = self.wire.get_mut(before + 4..before + 8) {
+            ttl_bytes.copy_from_slice(&ttl.to_be_bytes());
+        }
+        self.count = self.count.saturating_add(1);
+        true
     }
 
     /// Sets every record's TTL to `ttl` (RFC 2181 §5.2: one TTL per RRset).
@@ -372,7 +471,7 @@ impl RecordSet {
         self.wire_records().filter_map(decode_rdata)
     }
 
-    fn decode(owner: &Name, wire: WireRecord<'_>) -> Option<Record> {
+    pub(crate) fn decode(owner: &Name, wire: WireRecord<'_>) -> Option<Record> {
         let mut record = Record::from_rdata(owner.clone(), wire.ttl, decode_rdata(wire)?);
         record.dns_class = DNSClass::from(wire.class);
         Some(record)

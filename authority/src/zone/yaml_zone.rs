@@ -12,6 +12,7 @@ use crate::dnssec::config::{read_config, DnssecConfig};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind, RECORD_KEYS};
 use crate::zone::memory_limit::ZoneMemoryLimit;
+pub use crate::zone::record_set::OneRecord;
 use crate::zone::spelling::closest;
 use crate::zone::yaml_events::parse_plain_entries;
 use crate::zone::yaml_rdata::rdata_from_node;
@@ -31,10 +32,12 @@ const TXT_LIKE_TYPES: &[&str] = &["TXT", "SPF"];
 /// octoDNS types that are provider features, not DNS records: skipped with a warning.
 const NON_DNS_TYPES: &[&str] = &["ALIAS", "URLFWD"];
 
-/// One record as written in the file, with the line of its value for error messages.
+/// One record as written in the file, with the line of its value for error messages. Kept as
+/// wire bytes (`OneRecord`, a fifth of a hickory `Record`'s size): a million of them are alive
+/// at once, when the file is read and its RRsets not yet built.
 #[derive(Clone, Debug)]
 pub struct SourceRecord {
-    pub record: Record,
+    pub record: OneRecord,
     pub line: u64,
 }
 
@@ -582,10 +585,19 @@ impl Reader {
                         );
                         return;
                     }
-                    self.records.push(SourceRecord {
-                        record: Record::from_rdata(owner.clone(), ttl, rdata),
-                        line: value.line,
-                    });
+                    match OneRecord::new(&Record::from_rdata(owner.clone(), ttl, rdata)) {
+                        Ok(record) => self.records.push(SourceRecord {
+                            record,
+                            line: value.line,
+                        }),
+                        Err(unencodable) => self.error(
+                            value.line,
+                            ZoneErrorKind::BadValue {
+                                record_type: unencodable.record_type.to_string(),
+                                problem: unencodable.reason,
+                            },
+                        ),
+                    }
                 }
                 Err(kind) => self.error(value.line, kind),
             }

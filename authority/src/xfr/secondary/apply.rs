@@ -12,7 +12,7 @@ use crate::xfr::secondary::error::PullError;
 use crate::xfr::secondary::presigned::{attach, set_aside};
 use crate::zone::build::build_zone_with_warnings;
 use crate::zone::prepared::Zone;
-use crate::zone::yaml_zone::{ReadZone, SourceRecord};
+use crate::zone::yaml_zone::{OneRecord, ReadZone, SourceRecord};
 
 /// A record's identity for IXFR deletions: owner, type, class and RDATA, not the TTL (BIND, NSD
 /// and Knot match deletions the same way; a TTL change is a deletion and an addition).
@@ -73,13 +73,25 @@ pub fn build_secondary_zone(
         return Err(PullError::NoSoaFirst);
     }
     let (records, aside) = set_aside(records);
+    let mut sources = Vec::with_capacity(records.len() + 1);
+    for record in std::iter::once(soa).chain(records) {
+        // Records that came off the wire encode again; one that does not refuses the copy.
+        let record = OneRecord::new(&record).map_err(|unencodable| {
+            PullError::Rejected(vec![crate::zone::error::ZoneError {
+                file: source.clone(),
+                line: 0,
+                kind: crate::zone::error::ZoneErrorKind::BadValue {
+                    record_type: unencodable.record_type.to_string(),
+                    problem: format!("{}: {}", unencodable.owner, unencodable.reason),
+                },
+            }])
+        })?;
+        sources.push(SourceRecord { record, line: 0 });
+    }
     let read = ReadZone {
         origin: origin.clone(),
         file: source,
-        records: std::iter::once(soa)
-            .chain(records)
-            .map(|record| SourceRecord { record, line: 0 })
-            .collect(),
+        records: sources,
         warnings: Vec::new(),
         errors: Vec::new(),
         default_nameservers: Vec::new(),

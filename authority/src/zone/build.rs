@@ -315,16 +315,20 @@ pub fn build_zone_with_warnings(
     };
 
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
-    for sets in names.values() {
-        if cuts.is_empty() {
+    // Compared by keys: a name is at or below a cut when the cut's key begins its own.
+    let cut_keys: Vec<Vec<u8>> = cuts.iter().map(canonical_key).collect();
+    for (key, sets) in &names {
+        if cut_keys.is_empty() {
             break;
         }
-        let Some(name) = sets.owner() else { continue };
-        let at_cut = cuts.iter().any(|cut| *cut == name);
-        let below_cut = cut_above(&name).is_some();
+        let at_cut = cut_keys.iter().any(|cut| cut.as_slice() == &key[..]);
+        let below_cut = cut_keys
+            .iter()
+            .any(|cut| key.len() > cut.len() && key.starts_with(cut));
         if !at_cut && !below_cut {
             continue;
         }
+        let Some(name) = sets.owner() else { continue };
         for (code, pending) in sets.iter() {
             let record_type = RecordType::from(*code);
             let allowed = matches!(record_type, RecordType::A | RecordType::AAAA)

@@ -190,11 +190,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     // At start every secondary hears of the serial we serve (NSD and Knot notify at startup too).
     for zone in catalog.current().zones() {
         if let Some(soa) = zone.soa.first() {
-            notifier.announce(
-                zone.origin.clone(),
-                soa,
-                settings.notify_for(&zone.origin),
-            );
+            notifier.announce(zone.origin.clone(), soa, settings.notify_for(&zone.origin));
         }
     }
     let handler = Arc::new(
@@ -210,11 +206,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     let announce = |changed: Vec<Arc<crate::zone::prepared::Zone>>| {
         for zone in changed {
             if let Some(soa) = zone.soa.first() {
-                notifier.announce(
-                    zone.origin.clone(),
-                    soa,
-                    settings.notify_for(&zone.origin),
-                );
+                notifier.announce(zone.origin.clone(), soa, settings.notify_for(&zone.origin));
             }
         }
     };

@@ -272,7 +272,13 @@ mod tests {
     #[test]
     fn a_wire_name_has_the_key_of_its_name() {
         use hickory_proto::serialize::binary::BinEncodable;
-        for text in ["example.test.", "WWW.Example.TEST.", "*.wild.test.", "a\\001b.test.", "."] {
+        for text in [
+            "example.test.",
+            "WWW.Example.TEST.",
+            "*.wild.test.",
+            "a\\001b.test.",
+            ".",
+        ] {
             let name = name(text);
             let wire = name.to_bytes().expect("wire");
             assert_eq!(canonical_key_of_wire(&wire), canonical_key(&name), "{text}");

@@ -3,10 +3,10 @@
 //! Never holds a compression pointer: the answer path adds compression as it writes a message.
 
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordData, RecordType};
-use hickory_proto::ProtoError;
 use hickory_proto::serialize::binary::{
     BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict,
 };
+use hickory_proto::ProtoError;
 
 /// Bytes after the owner before each record's RDATA: type, class, TTL, RDLENGTH (RFC 1035 §4.1.3).
 const RECORD_HEADER_BYTES: usize = 10;
@@ -109,7 +109,11 @@ impl OneRecord {
             }
         }
         let owner_length = u8::try_from(owner_length).map_err(|_| {
-            encode_error(&record.name, record.record_type(), "owner longer than 255 octets")
+            encode_error(
+                &record.name,
+                record.record_type(),
+                "owner longer than 255 octets",
+            )
         })?;
         Ok(OneRecord {
             wire: wire.into_boxed_slice(),
@@ -249,8 +253,12 @@ impl RecordSetBuilder {
 
     /// The owner as first written.
     pub fn owner(&self) -> Name {
-        Name::from_bytes(self.wire.get(..usize::from(self.owner_length)).unwrap_or_default())
-            .unwrap_or_else(|_| Name::root())
+        Name::from_bytes(
+            self.wire
+                .get(..usize::from(self.owner_length))
+                .unwrap_or_default(),
+        )
+        .unwrap_or_else(|_| Name::root())
     }
 
     /// Appends `record` (its owner is this set's; only its type, class, TTL and RDATA are kept).
@@ -329,7 +337,10 @@ impl RecordSetBuilder {
 
     /// The records' RDATA, decoded (for the build's checks of NS and CNAME sets).
     pub fn rdatas(&self) -> Vec<RData> {
-        self.view().wire_records().filter_map(decode_rdata).collect()
+        self.view()
+            .wire_records()
+            .filter_map(decode_rdata)
+            .collect()
     }
 
     /// The records as hickory records (for the build's few checks that need them).
@@ -343,7 +354,10 @@ impl RecordSetBuilder {
 
     /// The TTL of the first record.
     pub fn ttl(&self) -> u32 {
-        self.view().wire_records().next().map_or(0, |record| record.ttl)
+        self.view()
+            .wire_records()
+            .next()
+            .map_or(0, |record| record.ttl)
     }
 
     /// The finished set, its bytes in an allocation of exactly their size.
@@ -649,8 +663,8 @@ mod tests {
     fn records_come_back_as_they_went_in() {
         for records in sample_sets() {
             let record_type = records[0].record_type();
-            let set = RecordSet::from_records(&records[0].name, record_type, &records)
-                .expect("encodes");
+            let set =
+                RecordSet::from_records(&records[0].name, record_type, &records).expect("encodes");
             assert_eq!(set.records(), records);
             assert_eq!(set.len(), records.len());
             assert_eq!(set.owner(), records[0].name);
@@ -669,12 +683,9 @@ mod tests {
             let mut encoder = BinEncoder::new(&mut ours);
             name("www.example.test.").emit(&mut encoder).expect("qname");
             for records in &sets {
-                let set = RecordSet::from_records(
-                    &records[0].name,
-                    records[0].record_type(),
-                    records,
-                )
-                .expect("encodes");
+                let set =
+                    RecordSet::from_records(&records[0].name, records[0].record_type(), records)
+                        .expect("encodes");
                 set.emit(&mut encoder, false, &mut 0).expect("emits");
             }
         }

@@ -342,10 +342,7 @@ unsigned-child:
         let ds = copy.node(&name("signed-child.example.test.")).unwrap();
         assert!(!ds.find(RecordType::DS).unwrap().set.signatures.is_empty());
         assert!(!copy.negative_soa.signatures.is_empty());
-        assert_eq!(
-            copy.negative_soa.signatures[0].ttl,
-            copy.negative_soa.ttl()
-        );
+        assert_eq!(copy.negative_soa.signatures[0].ttl, copy.negative_soa.ttl());
         let chain = copy.dnssec.as_ref().unwrap().chain.as_ref().unwrap();
         let before = chain
             .nsec_at_or_before(&name("nothere.example.test."))

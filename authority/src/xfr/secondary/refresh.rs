@@ -220,10 +220,7 @@ impl ZoneRefresher {
 
     /// IXFR (AXFR without a copy), then AXFR if the IXFR cannot be used.
     async fn refresh_from(&mut self, primary: &NotifyTarget) -> Result<Refreshed, PullError> {
-        let our_soa: Option<Record> = self
-            .copy
-            .as_ref()
-            .and_then(|zone| zone.soa.first());
+        let our_soa: Option<Record> = self.copy.as_ref().and_then(|zone| zone.soa.first());
         let mut whole = our_soa.is_none();
         loop {
             let outcome = self.attempt(primary, our_soa.as_ref(), whole).await;

@@ -9,6 +9,7 @@
 //!                     └ deferred_stores.rs: a walk's final reply, stored once its client has the answer
 //!                     └ store_sections.rs: that reply's authority and additional sections, kept
 //!                       with the answer when minimal responses are off (Unbound's message cache)
+//!                       └ spurious_ns.rs: less an unsigned NS set beside a signed answer
 //! ```
 
 pub mod classify;
@@ -17,4 +18,5 @@ pub mod referral_ds;
 pub mod scrubber;
 mod store_reply;
 pub(crate) use store_reply::group_rrsets;
+mod spurious_ns;
 mod store_sections;

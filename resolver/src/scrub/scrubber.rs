@@ -297,15 +297,17 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
 
     keep_signatures(&mut clean.authorities, &signatures);
 
-    // Additional section: addresses of the name servers named in the kept NS sets, and only
-    // inside the zone (Unbound harden-glue: out-of-bailiwick glue is never believed), unless
-    // the operator turned that off.
+    // Additional section: addresses of the names the kept records point at (Unbound
+    // `mark_additional_rrset`: NS, MX and SRV targets), and only inside the zone (Unbound
+    // harden-glue: out-of-bailiwick glue is never believed), unless the operator turned that off.
     let ns_targets: Vec<Name> = clean
         .authorities
         .iter()
         .chain(clean.answers.iter())
         .filter_map(|record| match &record.data {
             RData::NS(target) => Some(target.0.clone()),
+            RData::MX(mx) => Some(mx.exchange.clone()),
+            RData::SRV(srv) => Some(srv.target.clone()),
             _ => None,
         })
         .collect();
@@ -448,6 +450,29 @@ pub(crate) mod tests {
         let clean = scrub(&reply, &query, &name("com."), ScrubRules::default());
         assert_eq!(clean.authorities.len(), 2);
         assert_eq!(clean.additionals, vec![a("ns.example.com.", 1)]);
+    }
+
+    #[test]
+    fn addresses_of_mx_and_srv_targets_are_kept_others_dropped() {
+        // Unbound `mark_additional_rrset`: NS, MX and SRV targets' addresses stay.
+        use crate::replay::record_text::parse_record;
+        let query = Query::query(name("example.com."), RecordType::ANY);
+        let mut reply = reply_to(&query);
+        reply.metadata.response_code = ResponseCode::NoError;
+        reply
+            .answers
+            .push(parse_record("example.com. 300 IN MX 10 mail.example.com.").unwrap());
+        reply
+            .answers
+            .push(parse_record("example.com. 300 IN SRV 0 0 5060 sip.example.com.").unwrap());
+        reply.additionals.push(a("mail.example.com.", 1));
+        reply.additionals.push(a("sip.example.com.", 2));
+        reply.additionals.push(a("johnny.example.com.", 3));
+        let clean = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert_eq!(
+            clean.additionals,
+            vec![a("mail.example.com.", 1), a("sip.example.com.", 2)]
+        );
     }
 
     #[test]

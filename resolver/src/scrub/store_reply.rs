@@ -213,9 +213,14 @@ impl Resolver {
         // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
         // or an authoritative reply may update delegations. With minimal-responses off they are
         // kept all the same (as Unbound stores every scrubbed section, at its lowest ranks):
-        // the answers repeat them (`response_sections.rs`).
+        // the answers repeat them (`response_sections.rs`). So are an ANY answer's, which
+        // minimal responses leave whole (`keeps_sections`): its MX/NS targets' addresses.
+        let sections_repeated = reply
+            .queries
+            .first()
+            .is_some_and(|question| self.keeps_sections(question.query_type()));
         let delegation_data_trusted =
-            referral || reply.metadata.authoritative || priming || !self.config.minimal_responses;
+            referral || reply.metadata.authoritative || priming || sections_repeated;
         let sections: &[(&Vec<Record>, Trust)] = if delegation_data_trusted {
             &[
                 (&reply.answers, answer_trust),

@@ -10,6 +10,7 @@ use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
 
 use crate::cache::Trust;
 use crate::resolver::Resolver;
+use crate::scrub::spurious_ns::without_spurious_ns;
 use crate::scrub::store_reply::group_rrsets;
 
 impl Resolver {
@@ -34,9 +35,9 @@ impl Resolver {
                 .cloned()
                 .collect()
         };
-        let authorities = in_zone(&reply.authorities);
-        let additionals = in_zone(&reply.additionals);
         let answers = in_zone(&reply.answers);
+        let authorities = without_spurious_ns(&in_zone(&reply.authorities), &answers);
+        let additionals = in_zone(&reply.additionals);
         let mut ttl = u32::MAX;
         for records in [&answers, &authorities, &additionals] {
             for rrset in group_rrsets(records) {

@@ -128,6 +128,10 @@ pub struct ResolverConfig {
     /// Unbound `harden-glue` (default on): out-of-bailiwick glue is dropped by the scrubber.
     /// Off: addresses a server gives for name servers outside its zone are used too.
     pub harden_glue: bool,
+    /// Unbound `harden-unknown-additional` (Unbound's default off; ours on, the stricter): the
+    /// additional section keeps only the addresses of NS/MX/SRV targets. Off: other RRsets
+    /// there (an SRV, a TXT) are kept too, cached and repeated beside the answer.
+    pub harden_unknown_additional: bool,
     /// Unbound `minimal-responses` (default on, as Unbound): a positive answer carries no
     /// authority or additional records. Off: those of the reply that gave the answer, kept
     /// with it and re-read from the RRset cache (BIND's default shape, Unbound's `no`).
@@ -232,6 +236,7 @@ impl ResolverConfig {
         ScrubRules {
             promiscuous_ns: self.scrub_promiscuous,
             harden_glue: self.harden_glue,
+            harden_unknown_additional: self.harden_unknown_additional,
             whole_chain: self.minimised_query_type == MinimisedQueryType::Ns,
         }
     }
@@ -263,6 +268,7 @@ impl Default for ResolverConfig {
             min_negative_ttl: 0,
             scrub_promiscuous: true,
             harden_glue: true,
+            harden_unknown_additional: true,
             minimal_responses: true,
             dnssec: DnssecConfig::default(),
             serve_expired: ServeExpired::default(),

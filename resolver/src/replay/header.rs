@@ -473,10 +473,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "edns-tcp-keepalive-timeout" => {
                 keepalive_milliseconds = unquoted(&option.value).parse().map_err(|_| bad())?
             }
-            // Unbound `harden-unknown-additional: yes` is what the scrubber always does: only
-            // NS/SOA/DS/NSEC/NSEC3 in the authority section and name server addresses in the
-            // additional section reach the cache, never an RRset of a type it does not know.
-            "harden-unknown-additional" => only(true)?,
+            "harden-unknown-additional" => config.resolver.harden_unknown_additional = on()?,
             "harden-referral-path" | "qname-minimisation-strict" => only(false)?,
             // The daemon's --answer-cookie and --cookie-secret (`server::cookies`).
             "answer-cookie" => answer_cookie = on()?,

@@ -72,6 +72,10 @@ pub struct ScrubRules {
     /// sent them are dropped. Off (an operator's choice, less safe): they are kept beside the
     /// NS set that names them.
     pub harden_glue: bool,
+    /// Unbound `harden-unknown-additional`: on, the additional section keeps addresses only;
+    /// off, other RRsets inside the zone there (an SRV, a TXT) stay too. Never a CNAME, DNAME
+    /// or NS set: those would steer the walk (Unbound `scrub_normalize`).
+    pub harden_unknown_additional: bool,
     /// Knot Resolver's way: the whole CNAME chain of an answer inside the zone is believed.
     /// Unbound's (`false`, the default): only the first link; the rest is asked for.
     pub whole_chain: bool,
@@ -82,6 +86,7 @@ impl Default for ScrubRules {
         ScrubRules {
             promiscuous_ns: true,
             harden_glue: true,
+            harden_unknown_additional: true,
             whole_chain: false,
         }
     }
@@ -317,6 +322,13 @@ pub fn scrub(reply: &Message, question: &Query, zone: &Name, rules: ScrubRules) 
         if is_address && believed && ns_targets.contains(&record.name) {
             clean.additionals.push(record.clone());
         }
+        let steering = matches!(
+            record.record_type(),
+            RecordType::CNAME | RecordType::DNAME | RecordType::NS | RecordType::RRSIG
+        );
+        if !is_address && !steering && !rules.harden_unknown_additional && in_zone(record) {
+            clean.additionals.push(record.clone());
+        }
     }
     keep_signatures(&mut clean.additionals, &signatures);
     clean
@@ -473,6 +485,32 @@ pub(crate) mod tests {
             clean.additionals,
             vec![a("mail.example.com.", 1), a("sip.example.com.", 2)]
         );
+    }
+
+    #[test]
+    fn other_additional_rrsets_stay_only_with_harden_unknown_additional_off() {
+        use crate::replay::record_text::parse_record;
+        let query = Query::query(name("example.com."), RecordType::A);
+        let mut reply = reply_to(&query);
+        reply.answers.push(a("example.com.", 1));
+        let srv =
+            parse_record("_sip._udp.example.com. 600 IN SRV 0 0 5060 sip.example.com.").unwrap();
+        reply.additionals.push(srv.clone());
+        reply
+            .additionals
+            .push(cname("alias.example.com.", "www.example.org."));
+        reply
+            .additionals
+            .push(parse_record("other.example.org. 600 IN TXT \"outside\"").unwrap());
+        let strict = scrub(&reply, &query, &name("example.com."), ScrubRules::default());
+        assert!(strict.additionals.is_empty());
+        let rules = ScrubRules {
+            harden_unknown_additional: false,
+            ..ScrubRules::default()
+        };
+        let lenient = scrub(&reply, &query, &name("example.com."), rules);
+        // Never a CNAME (it would steer the walk), never outside the zone.
+        assert_eq!(lenient.additionals, vec![srv]);
     }
 
     #[test]

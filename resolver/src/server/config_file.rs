@@ -91,6 +91,7 @@ pub struct ConfigFile {
     pub qname_minimisation: Option<bool>,
     pub scrub_promiscuous: Option<bool>,
     pub harden_glue: Option<bool>,
+    pub harden_unknown_additional: Option<bool>,
     pub harden_below_nxdomain: Option<bool>,
     pub minimal_responses: Option<bool>,
     pub serve_expired: Option<bool>,

@@ -786,6 +786,9 @@ impl Settings {
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
             harden_glue: file.harden_glue.unwrap_or(defaults.harden_glue),
+            harden_unknown_additional: file
+                .harden_unknown_additional
+                .unwrap_or(defaults.harden_unknown_additional),
             harden_below_nxdomain: !arguments.no_harden_below_nxdomain
                 && file
                     .harden_below_nxdomain

@@ -1468,6 +1468,26 @@ mod tests {
     }
 
     #[test]
+    fn unknown_additional_hardening_is_on_unless_the_file_turns_it_off() {
+        let Ok(default) = Settings::load(&Arguments::default()) else {
+            panic!("settings failed")
+        };
+        assert!(default.resolver.harden_unknown_additional);
+        let path = write_config(
+            "harden-unknown-additional",
+            "harden-unknown-additional: false\n",
+        );
+        let Ok(file) = Settings::load(&Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!file.resolver.harden_unknown_additional);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
     fn promiscuous_scrubbing_is_on_unless_a_flag_or_the_file_turns_it_off() {
         let Ok(default) = Settings::load(&Arguments::default()) else {
             panic!("settings failed")

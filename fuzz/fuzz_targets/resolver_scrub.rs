@@ -29,6 +29,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else {
         return;
     };
+    // A second byte: harden-unknown-additional on or off.
+    let Some((&more, bytes)) = bytes.split_first() else {
+        return;
+    };
+    let harden_unknown_additional = more & 1 == 0;
     let selector = usize::from(selector);
     let qname = name(QUESTION_NAMES[selector & 1]);
     let qtype = QUESTION_TYPES[(selector >> 1) & 3];
@@ -45,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
     let rules = ScrubRules {
         promiscuous_ns: selector & 0x20 == 0,
         harden_glue,
+        harden_unknown_additional,
         whole_chain: selector & 0x80 != 0,
     };
     let clean = scrub(&reply, &question, &zone, rules);
@@ -81,29 +87,41 @@ fuzz_target!(|data: &[u8]| {
             "authority {record} is neither NS, SOA nor a DNSSEC record"
         );
     }
-    // Additional: only in-zone addresses of a kept name server (no out-of-bailiwick glue).
-    let name_servers: Vec<&Name> = clean
+    // Additional: addresses of a kept NS, MX or SRV target (in-zone unless harden-glue is
+    // off), their RRSIGs, and with harden-unknown-additional off other in-zone RRsets that
+    // cannot steer the walk (never CNAME, DNAME or NS).
+    let targets: Vec<&Name> = clean
         .authorities
         .iter()
         .chain(clean.answers.iter())
         .filter_map(|record| match &record.data {
             RData::NS(target) => Some(&target.0),
+            RData::MX(mx) => Some(&mx.exchange),
+            RData::SRV(srv) => Some(&srv.target),
             _ => None,
         })
         .collect();
     for record in &clean.additionals {
-        assert!(
-            matches!(record.record_type(), RecordType::A | RecordType::AAAA),
-            "additional {record} is not an address"
-        );
-        // Out-of-zone addresses only with harden-glue off (still only for a kept NS name).
-        assert!(
-            !harden_glue || zone.zone_of(&record.name),
-            "glue {record} outside {zone}"
-        );
-        assert!(
-            name_servers.contains(&&record.name),
-            "glue {record} names no kept name server"
-        );
+        match record.record_type() {
+            RecordType::RRSIG => {}
+            RecordType::A | RecordType::AAAA => {
+                // Out-of-zone addresses only with harden-glue off (still only for a target).
+                assert!(
+                    !harden_glue || zone.zone_of(&record.name),
+                    "glue {record} outside {zone}"
+                );
+                assert!(
+                    targets.contains(&&record.name),
+                    "address {record} names no kept target"
+                );
+            }
+            RecordType::CNAME | RecordType::DNAME | RecordType::NS => {
+                panic!("additional {record} would steer the walk")
+            }
+            _ => assert!(
+                !harden_unknown_additional && zone.zone_of(&record.name),
+                "additional {record} kept (harden-unknown-additional {harden_unknown_additional})"
+            ),
+        }
     }
 });

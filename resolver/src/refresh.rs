@@ -17,7 +17,7 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use crate::cache::Freshness;
 use crate::iterate::budget::Budget;
 use crate::iterate::states::WalkResult;
-use crate::limits::MAX_BACKGROUND_REFRESHES;
+use crate::limits::{MAX_BACKGROUND_REFRESHES, MAX_CNAME_CHAIN};
 use crate::resolver::Resolver;
 use crate::response::Resolution;
 
@@ -186,6 +186,15 @@ impl Resolver {
                 Vec::new(),
             )
             .await;
+        let target = match &result {
+            WalkResult::CName { target, .. } if !verdict.security.is_withheld() => {
+                Some(target.clone())
+            }
+            _ => None,
+        };
+        if let Some(target) = target {
+            self.refresh_chain(&refresh, target, &budget).await;
+        }
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
         self.store_deferred();
@@ -204,6 +213,35 @@ impl Resolver {
             if self.config.serve_expired.reset_after_failure {
                 self.cache
                     .restart_stale_window(&refresh.name, refresh.record_type, now);
+            }
+        }
+    }
+
+    /// A refreshed CNAME's chain, each target past the cache too (Unbound's prefetch asks the
+    /// whole chain with `no_cache_lookup`), so the answer a client reads next is renewed
+    /// throughout: a target's negative answer brings its zone's SOA anew. At most
+    /// `MAX_CNAME_CHAIN` links, each name once.
+    async fn refresh_chain(&self, refresh: &Refresh, first: Name, budget: &Budget) {
+        if !crate::lookup::follows_cached_alias(refresh.record_type) {
+            return;
+        }
+        let mut asked = vec![refresh.name.clone()];
+        let mut next = Some(first);
+        for _ in 0..MAX_CNAME_CHAIN {
+            let Some(target) = next.take() else {
+                return;
+            };
+            if asked.contains(&target) {
+                return;
+            }
+            asked.push(target.clone());
+            let (result, verdict, _) = self
+                .walk_validated(target, refresh.record_type, budget, 0, Vec::new())
+                .await;
+            if let WalkResult::CName { target, .. } = result {
+                if !verdict.security.is_withheld() {
+                    next = Some(target);
+                }
             }
         }
     }

@@ -143,7 +143,10 @@ fn entry_block(key: &[u8], entry: &WireEntry, now: Duration) -> Option<String> {
         // Loaded data is served as insecure (its proofs are not re-checked), so the RRSIGs
         // and wildcard proofs stored beside validated RRsets are left out of the dump.
         // Stored sections are remade by the next answer that needs them.
-        EntryKind::Signatures | EntryKind::WildcardProof | EntryKind::Sections => return None,
+        EntryKind::Signatures
+        | EntryKind::WildcardProof
+        | EntryKind::Sections
+        | EntryKind::NegativeSoa => return None,
     };
     let mut block = header;
     for record in &records {

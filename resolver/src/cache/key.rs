@@ -26,6 +26,9 @@ pub(crate) enum EntryKind {
     /// The authority and additional sections of the final reply that answered this name and
     /// type, kept with the answer when minimal responses are off (Unbound's message cache).
     Sections,
+    /// The zone's SOA as its latest negative answer gave it: a negative answer cached earlier
+    /// shows this renewed TTL (Unbound's message cache refers to the rrset cache's SOA).
+    NegativeSoa,
 }
 
 impl EntryKind {
@@ -38,6 +41,7 @@ impl EntryKind {
             EntryKind::Signatures => 4,
             EntryKind::WildcardProof => 5,
             EntryKind::Sections => 6,
+            EntryKind::NegativeSoa => 7,
         }
     }
 
@@ -49,6 +53,7 @@ impl EntryKind {
             2 => Some(EntryKind::NxDomain),
             3 => Some(EntryKind::ParentSide),
             6 => Some(EntryKind::Sections),
+            7 => Some(EntryKind::NegativeSoa),
             _ => None,
         }
     }

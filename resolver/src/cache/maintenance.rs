@@ -138,9 +138,15 @@ impl RecordCache {
         self.remove_where(|key, _| key.is_at_or_below(&wire))
     }
 
-    /// unbound-control `flush_negative`: every NXDOMAIN and NODATA entry.
+    /// unbound-control `flush_negative`: every NXDOMAIN and NODATA entry (and the SOA renewals
+    /// beside them).
     pub fn flush_negative(&self) -> u64 {
-        self.remove_where(|key, _| matches!(key.kind, EntryKind::NoData | EntryKind::NxDomain))
+        self.remove_where(|key, _| {
+            matches!(
+                key.kind,
+                EntryKind::NoData | EntryKind::NxDomain | EntryKind::NegativeSoa
+            )
+        })
     }
 
     /// Entries that have expired by `now` are dropped (they would be on their next read).

@@ -14,6 +14,7 @@ pub mod dump;
 mod entry;
 mod key;
 pub mod maintenance;
+mod negative_soa;
 mod sections;
 mod store;
 mod validation;
@@ -649,6 +650,12 @@ impl RecordCache {
         {
             self.entries.insert(key.as_bytes(), entry);
         }
+        if let Some(soa) = stored
+            .iter()
+            .find(|record| record.record_type() == RecordType::SOA)
+        {
+            self.remember_negative_soa(soa, ttl, validation, now);
+        }
     }
 
     /// A referral without DS for its child zone: the NSEC/NSEC3 records (and RRSIGs) that
@@ -751,7 +758,8 @@ impl RecordCache {
             let Some(entry) = self.readable(key, now, freshness) else {
                 continue;
             };
-            let records = entry.to_records(self.served_age(&entry, now))?;
+            let mut records = entry.to_records(self.served_age(&entry, now))?;
+            self.renew_soa_records(&mut records, entry.stored_at(), now);
             let negative = if kind == EntryKind::NxDomain {
                 NegativeAnswer::NxDomain(records)
             } else {

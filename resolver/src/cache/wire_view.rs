@@ -39,6 +39,8 @@ pub(crate) struct CachedNegative {
     entry: WireEntry,
     pub(crate) nxdomain: bool,
     pub(crate) elapsed: u32,
+    /// The TTL the SOA and its RRSIGs show instead, renewed by a later negative answer.
+    pub(crate) soa_ttl: Option<u32>,
 }
 
 impl CachedNegative {
@@ -114,10 +116,12 @@ impl RecordCache {
                 continue;
             };
             let elapsed = self.served_age(&entry, now);
+            let soa_ttl = self.renewed_soa_ttl_of(&entry, elapsed, now);
             return Some(CachedNegative {
                 entry,
                 nxdomain: kind == EntryKind::NxDomain,
                 elapsed,
+                soa_ttl,
             });
         }
         None

@@ -96,6 +96,7 @@ pub(crate) fn write_answer(
             negative.record_bytes(),
             negative.count(),
             negative.elapsed,
+            negative.soa_ttl,
             dnssec_ok,
         )?;
         bytes
@@ -153,6 +154,7 @@ fn write_full_records(
     mut stored: &[u8],
     count: usize,
     elapsed: u32,
+    soa_ttl: Option<u32>,
     dnssec_ok: bool,
 ) -> Option<usize> {
     let mut written = 0;
@@ -169,11 +171,25 @@ fn write_full_records(
             continue;
         }
         bytes.extend_from_slice(record.get(..owner_length + 4)?);
-        bytes.extend_from_slice(&ttl.saturating_sub(elapsed).to_be_bytes());
+        let rdata = record.get(owner_length + RECORD_FIXED_BYTES..)?;
+        let shown = match soa_ttl {
+            // A later negative answer renewed the SOA: it and its RRSIGs show that TTL.
+            Some(renewed) if record_type == RecordType::SOA || covers_soa(record_type, rdata) => {
+                renewed
+            }
+            _ => ttl.saturating_sub(elapsed),
+        };
+        bytes.extend_from_slice(&shown.to_be_bytes());
         bytes.extend_from_slice(record.get(owner_length + 8..)?);
         written += 1;
     }
     Some(written)
+}
+
+/// Whether a stored record of `record_type` with `rdata` is an RRSIG covering an SOA.
+fn covers_soa(record_type: RecordType, rdata: &[u8]) -> bool {
+    record_type == RecordType::RRSIG
+        && rdata.get(..2) == Some(&u16::from(RecordType::SOA).to_be_bytes()[..])
 }
 
 /// The types `response::build_response` strips from the authority section without DO.
@@ -200,15 +216,15 @@ mod tests {
     #[test]
     fn garbage_stored_records_are_refused_not_panicked_on() {
         let mut out = Vec::new();
-        assert!(write_full_records(&mut out, b"", 1, 0, false).is_none());
-        assert!(write_full_records(&mut out, b"\x00\x00\x06\x00\x01", 1, 0, false).is_none());
+        assert!(write_full_records(&mut out, b"", 1, 0, None, false).is_none());
+        assert!(write_full_records(&mut out, b"\x00\x00\x06\x00\x01", 1, 0, None, false).is_none());
         // A complete root SOA-typed record with 2 bytes of RDATA claimed but 1 present.
         let short = b"\x00\x00\x06\x00\x01\x00\x00\x00\x10\x00\x02\xff";
-        assert!(write_full_records(&mut out, short, 1, 0, false).is_none());
+        assert!(write_full_records(&mut out, short, 1, 0, None, false).is_none());
         let whole = b"\x00\x00\x06\x00\x01\x00\x00\x00\x10\x00\x01\xff";
         let mut written = Vec::new();
         assert_eq!(
-            write_full_records(&mut written, whole, 1, 3, false),
+            write_full_records(&mut written, whole, 1, 3, None, false),
             Some(1)
         );
         assert_eq!(written[5..9], [0, 0, 0, 0x0d]);

@@ -980,9 +980,11 @@ impl Resolver {
         let negative_state = states.answer;
         match result {
             WalkResult::Answer(_) => self.defer_store(reply, zone, states, prefetch),
-            WalkResult::CName { .. } => self.store_validated_records(&reply, &zone, &states),
+            WalkResult::CName { .. } => {
+                self.store_validated_records(&reply, &zone, &states, prefetch)
+            }
             WalkResult::NoData(authorities) => {
-                self.store_validated_records(&reply, &zone, &states);
+                self.store_validated_records(&reply, &zone, &states, prefetch);
                 self.store_negative_additionals(&reply, &zone, authorities, now);
                 self.cache.insert_negative_validated(
                     question.name(),

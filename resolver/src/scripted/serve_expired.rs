@@ -118,6 +118,48 @@ async fn prefetch_refreshes_an_answer_asked_for_in_its_last_tenth() {
 }
 
 #[tokio::test]
+async fn prefetch_of_a_cname_refreshes_its_target_too() {
+    // Unbound's prefetch asks the whole chain past the cache: the target's answer (or its
+    // negative answer's SOA) is renewed with the link.
+    // nx.example.com. (delegated in `internet`) is the link here.
+    let mut network = internet();
+    let mut link = crate::scripted::network::cname("nx.example.com.", "www.example.com.");
+    link.ttl = 100;
+    network.on(
+        EXAMPLE_COM,
+        "nx.example.com.",
+        RecordType::A,
+        crate::scripted::network::answer(vec![link]),
+    );
+    let mut target = crate::scripted::network::a("www.example.com.", "192.0.2.80");
+    target.ttl = 100;
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::A,
+        crate::scripted::network::answer(vec![target]),
+    );
+    let setup = setup(
+        network,
+        ResolverConfig {
+            prefetch: true,
+            ..config()
+        },
+    );
+    setup.resolver.resolve(&with_edns("nx.example.com.")).await;
+    setup.clock.advance(Duration::from_secs(95));
+    let cached = setup.resolver.resolve(&with_edns("nx.example.com.")).await;
+    let ttls: Vec<u32> = cached.answers.iter().map(|record| record.ttl).collect();
+    assert_eq!(ttls, vec![5, 5]);
+    for refresh in setup.resolver.take_refreshes() {
+        setup.resolver.refresh(refresh).await;
+    }
+    let renewed = setup.resolver.resolve(&with_edns("nx.example.com.")).await;
+    let ttls: Vec<u32> = renewed.answers.iter().map(|record| record.ttl).collect();
+    assert_eq!(ttls, vec![100, 100], "link and target renewed");
+}
+
+#[tokio::test]
 async fn an_answer_that_came_with_ttl_0_is_never_served_stale() {
     // RFC 1035 §3.2.1: TTL 0 data is for the transaction in progress only; it has no expiry
     // to be served past (Unbound gives such a message no serve-expired window either).

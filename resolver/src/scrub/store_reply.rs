@@ -126,15 +126,23 @@ impl Resolver {
         self.store_records_at(reply, zone, priming, referral, None, now, Renewal::None);
     }
 
-    /// A final answer's records (neither priming nor referral) with the validator's states.
+    /// A final answer's records (neither priming nor referral) with the validator's states;
+    /// a `prefetch`'s renew what they repeat (a CNAME link refreshed in its last tenth, as a
+    /// final answer's RRsets are).
     pub(crate) fn store_validated_records(
         &self,
         reply: &Message,
         zone: &Name,
         states: &ReplyStates,
+        prefetch: bool,
     ) {
         let now = self.clock.now();
-        self.store_records_at(reply, zone, false, false, Some(states), now, Renewal::None);
+        let renewal = if prefetch {
+            Renewal::Prefetch
+        } else {
+            Renewal::None
+        };
+        self.store_records_at(reply, zone, false, false, Some(states), now, renewal);
     }
 
     /// A final answer's records (neither priming nor referral), as of its arrival; its

@@ -90,8 +90,11 @@ impl RecordCache {
     fn remove_where(&self, remove: impl Fn(&StoredKey<'_>, &WireEntry) -> bool) -> u64 {
         let removed = Cell::new(0u64);
         self.entries.retain(|key, entry| {
-            let gone = StoredKey::read(key).is_some_and(|key| remove(&key, entry));
-            if gone {
+            let stored = StoredKey::read(key);
+            let gone = stored.as_ref().is_some_and(|key| remove(key, entry));
+            // A negative answer's SOA renewal (`negative_soa.rs`) goes with it uncounted: the
+            // operator is told of answers removed, as Unbound counts them.
+            if gone && stored.is_some_and(|key| key.kind != EntryKind::NegativeSoa) {
                 removed.set(removed.get() + 1);
             }
             !gone

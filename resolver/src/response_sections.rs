@@ -38,7 +38,11 @@ impl Resolver {
                 .iter()
                 .any(|record| record.record_type() == qtype || qtype == RecordType::ANY);
         if !positive {
-            self.add_negative_additionals(response, stale, secure, since);
+            if self.config.minimal_responses {
+                trim_minimal_negative(response);
+            } else {
+                self.add_negative_additionals(response, stale, secure, since);
+            }
             return;
         }
         if !self.keeps_sections(qtype) && qtype != RecordType::NS {
@@ -294,4 +298,27 @@ impl Resolver {
             candidate = candidate.base_name();
         }
     }
+}
+
+/// Unbound `msgencode.c` (`negative_answer`): a minimal negative answer (NXDOMAIN, or NODATA
+/// with a SOA) carries its SOA and denial proofs only: the zone's NS set and any additional
+/// records the upstream reply had beside them are left out. A referral (NS without SOA) is kept.
+pub(crate) fn trim_minimal_negative(response: &mut Message) {
+    let rcode = response.metadata.response_code;
+    let has_soa = response
+        .authorities
+        .iter()
+        .any(|record| record.record_type() == RecordType::SOA);
+    let negative = rcode == ResponseCode::NXDomain
+        || (rcode == ResponseCode::NoError && response.answers.is_empty() && has_soa);
+    if !negative {
+        return;
+    }
+    let is_ns = |record: &Record| {
+        record.record_type() == RecordType::NS
+            || crate::dnssec::signature::rrsig_of(record)
+                .is_some_and(|rrsig| rrsig.input().type_covered == RecordType::NS)
+    };
+    response.authorities.retain(|record| !is_ns(record));
+    response.additionals.clear();
 }

@@ -354,3 +354,39 @@ async fn an_any_answer_repeats_its_replys_sections_even_when_minimal() {
         );
     }
 }
+
+/// example.com's server giving its NS set and that server's address beside a NODATA's SOA.
+fn internet_with_negative_sections() -> ScriptedNetwork {
+    let mut network = internet();
+    network.on(
+        EXAMPLE_COM,
+        "www.example.com.",
+        RecordType::AAAA,
+        Canned {
+            authoritative: true,
+            authorities: vec![soa("example.com.", 300), ns("example.com.", "ns.example.com.")],
+            additionals: vec![a("ns.example.com.", EXAMPLE_COM)],
+            ..Canned::default()
+        },
+    );
+    network
+}
+
+#[tokio::test]
+async fn minimal_negative_answer_carries_the_soa_only() {
+    let setup = setup(internet_with_negative_sections(), config());
+    for _ in 0..2 {
+        let response = setup
+            .resolver
+            .resolve(&client_query("www.example.com.", RecordType::AAAA))
+            .await;
+        assert!(response.answers.is_empty());
+        let types: Vec<RecordType> = response
+            .authorities
+            .iter()
+            .map(|record| record.record_type())
+            .collect();
+        assert_eq!(types, vec![RecordType::SOA]);
+        assert!(response.additionals.is_empty());
+    }
+}

@@ -119,3 +119,59 @@ async fn a_ds_question_is_answered_from_the_referrals_ds_checked_once() {
     }
     assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
 }
+
+/// A forwarder's answer carrying its zone's NS set and that server's address, without AA.
+fn forwarded_internet() -> (ScriptedNetwork, ResolverConfig) {
+    let forwarder = "192.0.2.70";
+    let mut network = ScriptedNetwork::default();
+    network.on(
+        forwarder,
+        "www.example.com.",
+        RecordType::A,
+        Canned {
+            answers: vec![a("www.example.com.", "192.0.2.80")],
+            authorities: vec![ns("example.com.", "ns.example.com.")],
+            additionals: vec![a("ns.example.com.", "192.0.2.53")],
+            ..Canned::default()
+        },
+    );
+    let config = ResolverConfig {
+        forward_zones: vec![crate::config::ForwardZone {
+            suffix: name("."),
+            upstreams: vec![format!("{forwarder}:53").parse().unwrap()],
+            ..Default::default()
+        }],
+        scrub_promiscuous: false,
+        ..config()
+    };
+    (network, config)
+}
+
+#[tokio::test]
+async fn a_forwarders_ns_set_refers_queries_without_recursion_with_minimal_responses() {
+    let (network, config) = forwarded_internet();
+    assert!(config.minimal_responses);
+    let setup = setup(network, config);
+    setup
+        .resolver
+        .resolve(&client_query("www.example.com.", RecordType::A))
+        .await;
+    let sent = setup.network.sent().len();
+    let mut query = client_query("other.example.com.", RecordType::A);
+    query.metadata.recursion_desired = false;
+    let referral = setup
+        .resolver
+        .answer_without_recursion(&query)
+        .expect("a referral from the forwarder's NS set");
+    assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
+    assert_eq!(referral.metadata.response_code, ResponseCode::NoError);
+    assert!(referral.answers.is_empty());
+    assert_eq!(
+        sorted(&referral.authorities),
+        sorted(&[ns("example.com.", "ns.example.com.")])
+    );
+    assert_eq!(
+        sorted(&referral.additionals),
+        sorted(&[a("ns.example.com.", "192.0.2.53")])
+    );
+}

@@ -261,6 +261,8 @@ impl Transport for ScriptedNetwork {
                 None => reply.queries.push(question),
             }
             reply.metadata.authoritative = canned.authoritative;
+            // RFC 1035 §4.1.1: RD is copied into the response.
+            reply.metadata.recursion_desired = query.metadata.recursion_desired;
             reply.metadata.response_code = canned.rcode;
             let truncated = canned.truncated_over_udp && protocol == Protocol::Udp;
             reply.metadata.truncation = truncated;

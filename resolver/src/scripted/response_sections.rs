@@ -364,7 +364,10 @@ fn internet_with_negative_sections() -> ScriptedNetwork {
         RecordType::AAAA,
         Canned {
             authoritative: true,
-            authorities: vec![soa("example.com.", 300), ns("example.com.", "ns.example.com.")],
+            authorities: vec![
+                soa("example.com.", 300),
+                ns("example.com.", "ns.example.com."),
+            ],
             additionals: vec![a("ns.example.com.", EXAMPLE_COM)],
             ..Canned::default()
         },

@@ -222,13 +222,24 @@ impl Resolver {
         // or an authoritative reply may update delegations. With minimal-responses off they are
         // kept all the same (as Unbound stores every scrubbed section, at its lowest ranks):
         // the answers repeat them (`response_sections.rs`). So are an ANY answer's, which
-        // minimal responses leave whole (`keeps_sections`): its MX/NS targets' addresses.
+        // minimal responses leave whole (`keeps_sections`): its MX/NS targets' addresses. A
+        // forwarder's reply (asked with RD, for a forward zone) is kept too: no delegation inside
+        // a forward zone is followed, and the forwarder is the zone's only source (Unbound stores
+        // it whole; RD=0 clients are referred from it, `cache_referral.rs`).
         let sections_repeated = reply
             .queries
             .first()
             .is_some_and(|question| self.keeps_sections(question.query_type()));
-        let delegation_data_trusted =
-            referral || reply.metadata.authoritative || priming || sections_repeated;
+        let forwarded = reply.metadata.recursion_desired
+            && self
+                .forward_zones
+                .iter()
+                .any(|forward| forward.suffix == *zone);
+        let delegation_data_trusted = referral
+            || reply.metadata.authoritative
+            || priming
+            || forwarded
+            || sections_repeated;
         let sections: &[(&Vec<Record>, Trust)] = if delegation_data_trusted {
             &[
                 (&reply.answers, answer_trust),

@@ -350,9 +350,10 @@ impl LocalAnswers {
         edns.options_mut().insert(EdnsOption::NSID(payload));
     }
 
-    /// Unbound `private-address`: an A or AAAA RRset in the answer section pointing at a private
-    /// prefix is removed, unless its owner is at or below a `private-domain`. What is left (a
-    /// CNAME chain, or nothing: NOERROR without records) is the answer.
+    /// Unbound `private-address` (`iter_priv.c`): each A or AAAA record of the answer section
+    /// pointing at a private prefix is removed, the rest of its RRset kept, unless its owner is
+    /// at or below a `private-domain`. What is left (public addresses, a CNAME chain, or
+    /// nothing: NOERROR without records) is the answer.
     fn strip_private_addresses(&self, response: &mut Message) {
         let private = |record: &Record| {
             let address = match &record.data {
@@ -399,24 +400,14 @@ impl LocalAnswers {
         response
             .answers
             .retain(|record| !private_hint(record) || allowed(&record.name));
-        let bad: Vec<(Name, RecordType)> = response
+        let before = response.answers.len();
+        response
             .answers
-            .iter()
-            .filter(|record| private(record) && !allowed(&record.name))
-            .map(|record| (record.name.clone(), record.record_type()))
-            .collect();
-        if bad.is_empty() {
-            return;
+            .retain(|record| !private(record) || allowed(&record.name));
+        let removed = before - response.answers.len();
+        if removed > 0 {
+            tracing::debug!(removed, "private-address: answer records removed");
         }
-        tracing::debug!(
-            removed = bad.len(),
-            "private-address: answer RRsets removed"
-        );
-        response.answers.retain(|record| {
-            !bad.iter().any(|(name, record_type)| {
-                *record_type == record.record_type() && *name == record.name
-            })
-        });
     }
 }
 

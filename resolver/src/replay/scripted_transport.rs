@@ -180,6 +180,9 @@ struct State {
     waiting: Vec<Waker>,
     /// Set by `choose_now` for the exchange being chosen: the step that delivers its outcome.
     deliver_at: Option<u64>,
+    /// testbound, once a client query was sent at `step`: the next step, whose RANGEs answer
+    /// (fake_event.c matches pending queries against the moment after the one that sent them).
+    range_step: Option<u64>,
 }
 
 impl ScriptedTransport {
@@ -206,14 +209,37 @@ impl ScriptedTransport {
         let waiting = {
             let mut state = self.lock();
             state.step = step;
+            state.range_step = None;
             std::mem::take(&mut state.waiting)
         };
         waiting.into_iter().for_each(Waker::wake);
     }
 
     /// A new client query starts: earlier upstream queries are no longer CHECK_OUT_QUERY's to check.
+    /// In testbound the query's upstream queries wait for the next moment, whose RANGEs answer
+    /// them (fake_event.c `run_scenario`: `pending_matches_range` after `do_moment_and_advance`);
+    /// Deckard answers them from the RANGEs active at the QUERY step itself.
     pub fn start_client_query(&self) {
-        self.lock().sent.clear();
+        let mut state = self.lock();
+        state.sent.clear();
+        if self.testbound() {
+            let step = state.step;
+            let next = self
+                .scenario
+                .steps
+                .iter()
+                .map(|s| s.id)
+                .find(|id| *id > step);
+            state.range_step = Some(next.unwrap_or(u64::MAX));
+        }
+    }
+
+    /// An Unbound scenario (an unbound.conf `server:` header), replayed as testbound does.
+    fn testbound(&self) -> bool {
+        self.scenario
+            .options
+            .iter()
+            .any(|option| option.clause == "server")
     }
 
     /// CHECK_OUT_QUERY: an upstream query since the last client query matches `entry` (and went to
@@ -372,12 +398,16 @@ impl ScriptedTransport {
         }
         let scenario = &self.scenario;
         let matches = |entry: &Entry| compare(entry, query, Some(protocol)).is_ok();
+        let range_step = state.range_step.unwrap_or(step);
         let from_range = scenario
             .ranges
             .iter()
-            .filter(|range| range.is_active_at(step) && range.serves(address))
+            .filter(|range| range.is_active_at(range_step) && range.serves(address))
             .flat_map(|range| &range.entries)
             .find(|entry| matches(entry));
+        if from_range.is_some() && range_step > step {
+            state.deliver_at = Some(range_step);
+        }
         // What no RANGE answers goes to the first scripted event at or after the current step
         // (replay.h: a pending query is handled by the next REPLY, CHECK_OUT_QUERY with copy_id,
         // TIMEOUT or ERROR); a REPLY or CHECK_OUT_QUERY that does not match is passed over.
@@ -488,11 +518,7 @@ impl ScriptedTransport {
                 // the ID (fake_event.c), so an Unbound scenario (an unbound.conf `server:`
                 // header) may leave out `ADJUST copy_id`, its HEX_ANSWER bytes included
                 // (iter_svcb_malformed); Deckard sends real packets, checked.
-                let testbound = scenario
-                    .options
-                    .iter()
-                    .any(|option| option.clause == "server");
-                if testbound || (answers_pending && entry.raw.is_none()) {
+                if self.testbound() || (answers_pending && entry.raw.is_none()) {
                     if let Some(id) = bytes.get_mut(..2) {
                         id.copy_from_slice(&query.metadata.id.to_be_bytes());
                     }

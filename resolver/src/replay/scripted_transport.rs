@@ -727,6 +727,69 @@ SCENARIO_END
         assert_eq!((reply.metadata.id, reply.answers.len()), (7, 1));
     }
 
+    /// An Unbound scenario whose RANGEs change at step 10 (iter_ghost_timewindow's shape).
+    const WINDOW_CHANGE: &str = "server:
+CONFIG_END
+SCENARIO_BEGIN window change
+RANGE_BEGIN 0 10
+\tADDRESS 192.0.2.1
+ENTRY_BEGIN
+MATCH opcode qtype qname
+REPLY QR AA NOERROR
+SECTION QUESTION
+a. IN A
+SECTION ANSWER
+a. IN A 192.0.2.7
+ENTRY_END
+RANGE_END
+RANGE_BEGIN 10 20
+\tADDRESS 192.0.2.1
+ENTRY_BEGIN
+MATCH opcode qtype qname
+REPLY QR AA NXDOMAIN
+SECTION QUESTION
+a. IN A
+ENTRY_END
+RANGE_END
+STEP 10 QUERY
+ENTRY_BEGIN
+SECTION QUESTION
+a. IN A
+ENTRY_END
+STEP 15 CHECK_ANSWER
+ENTRY_BEGIN
+MATCH qname
+SECTION QUESTION
+a. IN A
+ENTRY_END
+SCENARIO_END
+";
+
+    #[test]
+    fn testbound_answers_a_client_query_from_the_next_moments_ranges() {
+        let scenario = parse_str("t", Path::new("t.rpl"), WINDOW_CHANGE).unwrap();
+        let transport = ScriptedTransport::new(Arc::new(scenario), None, false);
+        transport.set_step(10);
+        transport.start_client_query();
+        let mut query = Message::query();
+        query.add_query(parse_question("a. IN A").unwrap());
+        let bytes = query.to_vec().unwrap();
+        let server = SocketAddr::new("192.0.2.1".parse().unwrap(), 53);
+        let mut future = transport.exchange(server, Protocol::Udp, &bytes, Duration::from_secs(1));
+        let mut context = Context::from_waker(Waker::noop());
+        assert!(future.as_mut().poll(&mut context).is_pending());
+        transport.set_step(15);
+        let Poll::Ready(reply) = future.as_mut().poll(&mut context) else {
+            panic!("still held at step 15")
+        };
+        let reply = Message::from_vec(&reply.unwrap()).unwrap();
+        // Both RANGEs cover step 10; testbound answers from step 15's, the later one.
+        assert_eq!(
+            reply.metadata.response_code,
+            hickory_proto::op::ResponseCode::NXDomain
+        );
+    }
+
     #[test]
     fn the_range_active_at_the_current_step_answers() {
         let transport = transport();

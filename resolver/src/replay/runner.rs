@@ -35,11 +35,12 @@ use crate::server::cookies::{
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::message::{
-    echoed_error, error_response, parse_request, read_header, refused_question_type,
-    rejection_response, RequestHeader,
+    echoed_error, encode_response, error_response, parse_request, read_header,
+    refused_question_type, rejection_response, size_limit, RequestHeader,
 };
 use crate::server::tcp_keepalive::{self, KeepaliveRequest};
 use crate::Resolver;
+use authority::listen::Protocol;
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
 /// `unsupported` and `expected` (listed in the expected-failures file) among them.
@@ -285,6 +286,11 @@ async fn replay_steps(
     let mut in_flight = InFlight::new(&resolver, limits);
     let mut next_id: u16 = 1;
     let mut variables = Variables::default();
+    // An Unbound scenario (an unbound.conf `server:` header), replayed as testbound does.
+    let testbound = scenario
+        .options
+        .iter()
+        .any(|option| option.clause == "server");
     for step in &scenario.steps {
         // Exchanges scripted for this step are delivered, and their resolutions go on.
         transport.set_step(step.id);
@@ -415,6 +421,15 @@ async fn replay_steps(
                     continue;
                 }
                 let may_snoop = client_policy.may_snoop || action == AccessAction::AllowSnoop;
+                // The daemon's size limit: a UDP client's payload size (512 without EDNS), up
+                // to 1232 as Unbound's. Deckard's answers were recorded from Knot Resolver
+                // with a 4096-byte buffer, so its scenarios are not truncated.
+                let protocol = if entry.rules.tcp || !testbound {
+                    Protocol::Tcp
+                } else {
+                    Protocol::Udp
+                };
+                let limit = size_limit(protocol, request.edns.as_ref());
                 match local.answer_for(&request, &ClientView::of(address, rule)) {
                     LocalOutcome::Drop => continue,
                     LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => continue,
@@ -427,7 +442,7 @@ async fn replay_steps(
                         in_flight.answers.push(Answer {
                             id,
                             step: query_step,
-                            message: as_received_over(&response, query_step, keepalive)?,
+                            message: as_sent(&response, &request, query_step, limit, keepalive)?,
                             checked: false,
                         });
                     }
@@ -439,7 +454,7 @@ async fn replay_steps(
                         in_flight.answers.push(Answer {
                             id,
                             step: query_step,
-                            message: as_received_over(&response, query_step, keepalive)?,
+                            message: as_sent(&response, &request, query_step, limit, keepalive)?,
                             checked: false,
                         });
                     }
@@ -455,7 +470,9 @@ async fn replay_steps(
                             in_flight.answers.push(Answer {
                                 id,
                                 step: query_step,
-                                message: as_received_over(&response, query_step, keepalive)?,
+                                message: as_sent(
+                                    &response, &request, query_step, limit, keepalive,
+                                )?,
                                 checked: false,
                             });
                         } else {
@@ -468,6 +485,7 @@ async fn replay_steps(
                                 clock.now(),
                                 verdict,
                                 keepalive,
+                                limit,
                             );
                         }
                     }
@@ -481,6 +499,7 @@ async fn replay_steps(
                             clock.now(),
                             verdict,
                             keepalive,
+                            limit,
                         );
                     }
                 }
@@ -585,6 +604,7 @@ fn start_resolution<'a>(
     now: Duration,
     verdict: CookieVerdict,
     keepalive: Option<Duration>,
+    limit: usize,
 ) {
     let id = request.metadata.id;
     let key_request = request.clone();
@@ -606,7 +626,7 @@ fn start_resolution<'a>(
             };
             local.finish(&request, &mut response, true);
             attach_cookie(&mut response, &verdict);
-            as_received_over(&response, query_step, keepalive)
+            as_sent(&response, &request, query_step, limit, keepalive)
         }),
     };
     if !in_flight.start(query, &key_request, now) {
@@ -614,22 +634,26 @@ fn start_resolution<'a>(
     }
 }
 
-/// `as_received`, with the keepalive option the daemon adds on TCP when the query asked.
-fn as_received_over(
+/// What the daemon sends `request`'s client: `response` encoded by the daemon's own
+/// `encode_response` within `limit` (TC when cut), with the keepalive option it adds on TCP.
+fn as_sent(
     response: &Message,
+    request: &Message,
     step: u64,
+    limit: usize,
     keepalive: Option<Duration>,
 ) -> Result<Message, Failure> {
-    let Some(idle) = keepalive else {
-        return as_received(response, step);
-    };
-    let bytes = response
-        .to_vec()
-        .map_err(|error| Failure::ResponseNotEncodable {
+    let bytes = encode_response(response.clone(), request, limit).ok_or_else(|| {
+        Failure::ResponseNotEncodable {
             step,
-            reason: error.to_string(),
-        })?;
-    Message::from_vec(&tcp_keepalive::with_keepalive(bytes, idle)).map_err(|error| {
+            reason: "the daemon's encoder gave no bytes".to_string(),
+        }
+    })?;
+    let bytes = match keepalive {
+        Some(idle) => tcp_keepalive::with_keepalive(bytes, idle),
+        None => bytes,
+    };
+    crate::opaque_rdata::decode_keeping_opaque(&bytes).map_err(|error| {
         Failure::ResponseNotDecodable {
             step,
             reason: error.to_string(),

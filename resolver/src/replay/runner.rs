@@ -911,6 +911,23 @@ mod tests {
     }
 
     #[test]
+    fn a_udp_answer_over_the_daemons_size_limit_is_truncated_as_the_daemon_does() {
+        // 100 addresses (about 1.6 kB) are past the 1232 bytes the daemon sends over UDP.
+        let addresses: String = (1..=100)
+            .map(|host| format!("www.example.com. 100 IN A 192.0.2.{host}\n"))
+            .collect();
+        let steps = format!(
+            "STEP 1 QUERY\nENTRY_BEGIN\nREPLY RD\nSECTION QUESTION\nwww.example.com. IN A\n\
+             ENTRY_END\nSTEP 2 REPLY\nENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\n\
+             REPLY QR AA NOERROR\nSECTION QUESTION\nwww.example.com. IN A\nSECTION ANSWER\n\
+             {addresses}ENTRY_END\nSTEP 3 CHECK_ANSWER\nENTRY_BEGIN\nMATCH opcode question flags\n\
+             REPLY QR TC RD RA\nSECTION QUESTION\nwww.example.com. IN A\nENTRY_END\n"
+        );
+        let report = run_scenario(in_flight_scenario("", &steps), Path::new("t.rpl"));
+        assert!(report.passed(), "{report}");
+    }
+
+    #[test]
     fn a_query_stays_in_flight_until_the_step_that_scripts_its_upstream_reply() {
         let early = format!(
             "STEP 1 QUERY\n{ASK_WWW}STEP 2 CHECK_ANSWER\n{}STEP 3 REPLY\n{}",

@@ -483,9 +483,11 @@ async fn replay_steps(
                                 request,
                                 query_step,
                                 clock.now(),
-                                verdict,
-                                keepalive,
-                                limit,
+                                Delivery {
+                                    verdict,
+                                    keepalive,
+                                    limit,
+                                },
                             );
                         }
                     }
@@ -497,9 +499,11 @@ async fn replay_steps(
                             request,
                             query_step,
                             clock.now(),
-                            verdict,
-                            keepalive,
-                            limit,
+                            Delivery {
+                                verdict,
+                                keepalive,
+                                limit,
+                            },
                         );
                     }
                 }
@@ -602,9 +606,7 @@ fn start_resolution<'a>(
     request: Message,
     query_step: u64,
     now: Duration,
-    verdict: CookieVerdict,
-    keepalive: Option<Duration>,
-    limit: usize,
+    delivery: Delivery,
 ) {
     let id = request.metadata.id;
     let key_request = request.clone();
@@ -625,13 +627,27 @@ fn start_resolution<'a>(
                 None => resolver.resolve(&request).await,
             };
             local.finish(&request, &mut response, true);
-            attach_cookie(&mut response, &verdict);
-            as_sent(&response, &request, query_step, limit, keepalive)
+            attach_cookie(&mut response, &delivery.verdict);
+            as_sent(
+                &response,
+                &request,
+                query_step,
+                delivery.limit,
+                delivery.keepalive,
+            )
         }),
     };
     if !in_flight.start(query, &key_request, now) {
         tracing::debug!(step = query_step, "request list full: query dropped");
     }
+}
+
+/// How the daemon sends one client its answer: the cookie verdict its option earned, the size
+/// limit of its transport, and the keepalive option (TCP) it asked for.
+struct Delivery {
+    verdict: CookieVerdict,
+    keepalive: Option<Duration>,
+    limit: usize,
 }
 
 /// What the daemon sends `request`'s client: `response` encoded by the daemon's own

@@ -235,11 +235,8 @@ impl Resolver {
                 .forward_zones
                 .iter()
                 .any(|forward| forward.suffix == *zone);
-        let delegation_data_trusted = referral
-            || reply.metadata.authoritative
-            || priming
-            || forwarded
-            || sections_repeated;
+        let delegation_data_trusted =
+            referral || reply.metadata.authoritative || priming || forwarded || sections_repeated;
         let sections: &[(&Vec<Record>, Trust)] = if delegation_data_trusted {
             &[
                 (&reply.answers, answer_trust),

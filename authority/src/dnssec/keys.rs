@@ -242,6 +242,8 @@ pub fn load_zone_keys(directory: &Path, zone: &Name) -> Result<Vec<ZoneKey>, Vec
                 .and_then(|name| name.to_str())
                 .is_some_and(|name| name.starts_with(&prefix) && name.ends_with(".key"))
         })
+        // One past the cap is enough to refuse: a directory full of key files is never held.
+        .take(MAX_KEYS_PER_ZONE + 1)
         .collect();
     public_files.sort();
     if public_files.is_empty() {
@@ -776,6 +778,28 @@ mod tests {
             std::env::temp_dir().join(format!("authority-keys-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&directory);
         directory
+    }
+
+    #[test]
+    fn a_directory_with_more_key_files_than_the_cap_is_refused_without_reading_them() {
+        let zone = Name::from_ascii("many.test.").unwrap();
+        let directory = temporary_directory("too-many");
+        fs::create_dir_all(&directory).unwrap();
+        for tag in 0..(MAX_KEYS_PER_ZONE + 5) {
+            // Not key files at all: the count is refused before any is read.
+            fs::write(
+                directory.join(format!("Kmany.test.+013+{tag:05}.key")),
+                "junk",
+            )
+            .unwrap();
+        }
+        let errors = load_zone_keys(&directory, &zone).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            matches!(errors[0].kind, KeyErrorKind::TooManyKeys),
+            "{errors:?}"
+        );
+        let _ = fs::remove_dir_all(&directory);
     }
 
     #[test]

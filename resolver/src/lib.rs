@@ -30,6 +30,7 @@ mod kept_sections;
 pub mod limits;
 mod lookup;
 mod opaque_rdata;
+pub mod policy;
 pub mod presentation;
 pub mod refresh;
 pub mod replay;

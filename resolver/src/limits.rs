@@ -225,3 +225,18 @@ pub const MAX_AGGRESSIVE_NSEC3_DEPTH: usize = 8;
 /// and prepared at start. 64 MiB holds a zone of about a million records, like the authority's
 /// own bound per zone; anything larger belongs on an authoritative server.
 pub const MAX_AUTH_ZONE_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest RPZ policy zone file read (`policy/rpz_zone.rs`): read whole and parsed at start
+/// and reload. 128 MiB holds the big public blocklists (a few hundred thousand triggers, about
+/// 40 bytes a line) several times over.
+pub const MAX_RPZ_FILE_BYTES: usize = 128 * 1024 * 1024;
+
+/// The default bound on the records of one RPZ policy zone (`--rpz-max-records`): every trigger
+/// is held in memory (a hash map entry, about 200 bytes). A million is twice the largest public
+/// feeds; Unbound has no bound, BIND's `max-records` default is none either, so an operator
+/// with a bigger feed raises it.
+pub const DEFAULT_RPZ_MAX_RECORDS: usize = 1_000_000;
+
+/// The most `response-ip` and `response-ip-data` lines (Unbound has no bound): each is a
+/// prefix-table entry built at start.
+pub const MAX_RESPONSE_IP_RULES: usize = 100_000;

@@ -49,6 +49,11 @@ impl Cidr {
         })
     }
 
+    /// The network address as given.
+    pub fn network(&self) -> IpAddr {
+        self.network
+    }
+
     /// The prefix length: the longer, the more specific.
     pub fn prefix_length(&self) -> u8 {
         self.prefix_length

@@ -1,0 +1,16 @@
+//! Response policy: RPZ policy zones (draft-vixie-dnsop-dns-rpz) and `response-ip` rules, as
+//! Unbound's rpz and respip modules. Zones are read into lookup tables at start and on reload.
+//!
+//! ```text
+//! settings (flags, YAML, rpz: clause) ─▶ ResponsePolicy::build   (rpz_zone, prefix_table)
+//! request ─▶ before (client IP, QNAME) ─▶ resolution ─▶ after (answer addresses)   (apply)
+//! ```
+
+pub mod action;
+pub mod apply;
+pub mod prefix_table;
+pub mod rpz_zone;
+pub mod settings;
+
+pub use apply::{alias_request, join_alias, AfterResolution, BeforeResolution, ResponsePolicy};
+pub use settings::{PolicySettings, RpzSource, ZoneText};

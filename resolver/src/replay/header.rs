@@ -8,6 +8,9 @@ use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::auth_zone::UpstreamAuthZones;
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
+use crate::policy::action::ActionOverride;
+use crate::policy::rpz_zone::RpzOptions;
+use crate::policy::{RpzSource, ZoneText};
 use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
@@ -97,6 +100,16 @@ impl Default for AuthZoneClause {
     }
 }
 
+/// One `rpz:` clause: the daemon's `--rpz` (`policy`), the zone from a TEMPFILE.
+#[derive(Default)]
+struct RpzClause {
+    name: Option<Name>,
+    file: Option<String>,
+    options: RpzOptions,
+    action_override: Option<String>,
+    cname_override: Option<Name>,
+}
+
 /// Builds the resolver settings for `scenario`; a known option with an unusable value is an error.
 pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseErrorKind)> {
     let mut config = ReplayConfig {
@@ -121,6 +134,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
     config.resolver.do_ip6 = true;
     let mut stub_zones: Vec<(usize, Zone)> = Vec::new();
     let mut auth_zones: Vec<AuthZoneClause> = Vec::new();
+    let mut rpz_clauses: Vec<RpzClause> = Vec::new();
     let mut forward_zones: Vec<(usize, Zone)> = Vec::new();
     let mut deckard_root = Zone {
         name: Some(Name::root()),
@@ -179,6 +193,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 "stub-zone" => stub_zones.push((option.clause_line, Zone::default())),
                 "forward-zone" => forward_zones.push((option.clause_line, Zone::default())),
                 "auth-zone" => auth_zones.push(AuthZoneClause::default()),
+                "rpz" => rpz_clauses.push(RpzClause::default()),
                 _ => unsupported(false),
             }
             continue;
@@ -227,6 +242,35 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     "fallback-enabled" => {
                         on()?;
                     }
+                    _ => unsupported(false),
+                }
+                continue;
+            }
+            // The daemon's --rpz (`policy`): a policy zone from a TEMPFILE.
+            "rpz" => {
+                let Some(zone) = rpz_clauses.last_mut() else {
+                    continue;
+                };
+                match key {
+                    "name" => {
+                        zone.name = Some(parse_name(unquoted(&option.value)).map_err(|_| bad())?)
+                    }
+                    "zonefile" => zone.file = Some(unquoted(&option.value).to_owned()),
+                    "rpz-action-override" => {
+                        zone.action_override = Some(unquoted(&option.value).to_owned())
+                    }
+                    "rpz-cname-override" => {
+                        zone.cname_override =
+                            Some(parse_name(unquoted(&option.value)).map_err(|_| bad())?)
+                    }
+                    "rpz-log" => zone.options.log = on()?,
+                    "rpz-log-name" => {
+                        zone.options.log_name = Some(unquoted(&option.value).to_owned())
+                    }
+                    "rpz-signal-nxdomain-ra" => zone.options.signal_nxdomain_ra = on()?,
+                    // Serving the policy zone itself to clients is an authoritative job.
+                    "for-downstream" => only(false)?,
+                    // Transfers (primary, url) and per-client tags are not supported.
                     _ => unsupported(false),
                 }
                 continue;
@@ -312,8 +356,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "serve-original-ttl" => config.resolver.serve_original_ttl = on()?,
             // Without a trust anchor the validator module changes nothing; other modules do.
             "module-config" => match unquoted(&option.value) {
-                "iterator" => validator_module = false,
-                "validator iterator" => {}
+                "iterator" | "respip iterator" => validator_module = false,
+                "validator iterator" | "respip validator iterator" => {}
                 _ => unsupported(true),
             },
             // The daemon's --access-control and its tag lines (`server::access_settings`).
@@ -363,6 +407,13 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 format!("line {}", option.line),
             )),
             "rrset-roundrobin" => config.local.rrset_roundrobin = on()?,
+            // The daemon's --response-ip and --response-ip-data (`policy`).
+            "response-ip" => config.local.policy.response_ip.push(config_line(option)),
+            "response-ip-data" => config
+                .local
+                .policy
+                .response_ip_data
+                .push(config_line(option)),
             // RFC 8767 serve-stale and prefetch (`refresh.rs`); EDE 3 is always sent.
             "serve-expired" => config.resolver.serve_expired.enabled = on()?,
             "serve-expired-ttl" => {
@@ -518,6 +569,41 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         })?;
         config.resolver.auth_zones = Some(zones);
     }
+    for clause in rpz_clauses {
+        let Some(name) = clause.name else { continue };
+        let Some(file) = clause.file else {
+            config.unsupported.push("rpz: without zonefile".to_owned());
+            continue;
+        };
+        let Some(text) = scenario.tempfiles.iter().find(|temp| temp.name == file) else {
+            config
+                .unsupported
+                .push("rpz: zonefile without TEMPFILE".to_owned());
+            continue;
+        };
+        let mut options = clause.options;
+        if let Some(word) = clause.action_override {
+            options.action_override = Some(
+                ActionOverride::parse(&word, clause.cname_override.as_ref()).map_err(|_| {
+                    (
+                        0,
+                        ParseErrorKind::BadOptionValue {
+                            key: "rpz-action-override".to_owned(),
+                            value: word.clone(),
+                        },
+                    )
+                })?,
+            );
+        }
+        config.local.policy.zones.push(RpzSource {
+            name,
+            zone: ZoneText::Inline {
+                text: text.contents.clone(),
+                file: std::path::PathBuf::from(file),
+            },
+            options,
+        });
+    }
     if answer_cookie {
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));
     }
@@ -611,7 +697,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         return Err((
             0,
             ParseErrorKind::BadOptionValue {
-                key: "local-zone/local-data/nsid/private-address".to_owned(),
+                key: "local-zone/local-data/nsid/private-address/rpz/response-ip".to_owned(),
                 value: error.to_string(),
             },
         ));

@@ -23,14 +23,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
     ("log-replies", "logging"),
     ("log-local-actions", "logging"),
     ("val-log-level", "logging"),
-    (
-        "rpz-log",
-        "logging (inside an rpz clause, itself unsupported)",
-    ),
-    (
-        "rpz-log-name",
-        "logging (inside an rpz clause, itself unsupported)",
-    ),
     ("use-syslog", "logging"),
     (
         "directory",

@@ -26,7 +26,8 @@ pub type Work<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 pub struct ClientQuery<'a> {
     pub id: u16,
     pub step: u64,
-    pub response: Work<'a, Result<Message, Failure>>,
+    /// The answer, or `None` when the daemon sends nothing (a policy's drop).
+    pub response: Work<'a, Result<Option<Message>, Failure>>,
 }
 
 /// A client query in flight, with its place in the request list.
@@ -171,7 +172,10 @@ impl<'a> InFlight<'a> {
                         if let Some(ticket) = running.ticket {
                             self.list.finish(ticket);
                         }
-                        let message = response?;
+                        progressed = true;
+                        let Some(message) = response? else {
+                            continue;
+                        };
                         // Unbound `mesh_query_done`: too late, the client has moved on.
                         if self.limits.still_wanted(now.saturating_sub(running.asked)) {
                             self.answers.push(Answer {

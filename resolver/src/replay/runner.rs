@@ -24,6 +24,7 @@ use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
+use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
 use crate::response::{refused_not_authoritative, refused_prohibited};
 use crate::server::access::{AccessAction, AccessList};
 use crate::server::access_settings::apply as apply_access;
@@ -430,6 +431,27 @@ async fn replay_steps(
                     Protocol::Udp
                 };
                 let limit = size_limit(protocol, request.edns.as_ref());
+                let over_udp = protocol == Protocol::Udp;
+                // The daemon's response policy (Unbound's rpz before local zones).
+                let (rpz_passthru, alias) =
+                    match local.policy().before(&request, Some(address), over_udp) {
+                        BeforeResolution::Drop => continue,
+                        BeforeResolution::Answer(mut response) => {
+                            local.finish(&request, &mut response, false);
+                            attach_cookie(&mut response, &verdict);
+                            in_flight.answers.push(Answer {
+                                id,
+                                step: query_step,
+                                message: as_sent(
+                                    &response, &request, query_step, limit, keepalive,
+                                )?,
+                                checked: false,
+                            });
+                            continue;
+                        }
+                        BeforeResolution::Resolve { rpz_passthru } => (rpz_passthru, None),
+                        BeforeResolution::Alias(cname) => (false, Some(cname)),
+                    };
                 match local.answer_for(&request, &ClientView::of(address, rule)) {
                     LocalOutcome::Drop => continue,
                     LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => continue,
@@ -464,7 +486,21 @@ async fn replay_steps(
                     LocalOutcome::Resolve
                         if in_flight.full() && request.metadata.recursion_desired =>
                     {
-                        if let Some(mut response) = resolver.resolve_from_cache(&request) {
+                        let cached = match &alias {
+                            None => resolver.resolve_from_cache(&request),
+                            Some(_) => None,
+                        };
+                        let cached = cached.and_then(|mut response| {
+                            let after = local.policy().after(
+                                &request,
+                                &mut response,
+                                Some(address),
+                                over_udp,
+                                rpz_passthru,
+                            );
+                            (after == AfterResolution::Send).then_some(response)
+                        });
+                        if let Some(mut response) = cached {
                             local.finish(&request, &mut response, true);
                             attach_cookie(&mut response, &verdict);
                             in_flight.answers.push(Answer {
@@ -487,6 +523,12 @@ async fn replay_steps(
                                     verdict,
                                     keepalive,
                                     limit,
+                                    plan: PolicyPlan {
+                                        client: address,
+                                        over_udp,
+                                        rpz_passthru,
+                                        alias: alias.clone(),
+                                    },
                                 },
                             );
                         }
@@ -503,6 +545,12 @@ async fn replay_steps(
                                 verdict,
                                 keepalive,
                                 limit,
+                                plan: PolicyPlan {
+                                    client: address,
+                                    over_udp,
+                                    rpz_passthru,
+                                    alias,
+                                },
                             },
                         );
                     }
@@ -622,10 +670,25 @@ fn start_resolution<'a>(
             } else {
                 resolver.answer_without_recursion(&request)
             };
-            let mut response = match from_cache {
-                Some(response) => response,
-                None => resolver.resolve(&request).await,
+            let plan = &delivery.plan;
+            let mut response = match (from_cache, &plan.alias) {
+                (Some(response), _) => response,
+                (None, None) => resolver.resolve(&request).await,
+                (None, Some(cname)) => {
+                    let resolved = resolver.resolve(&alias_request(&request, cname)).await;
+                    join_alias(&request, cname.clone(), resolved)
+                }
             };
+            let after = local.policy().after(
+                &request,
+                &mut response,
+                Some(plan.client),
+                plan.over_udp,
+                plan.rpz_passthru,
+            );
+            if after == AfterResolution::Drop {
+                return Ok(None);
+            }
             local.finish(&request, &mut response, true);
             attach_cookie(&mut response, &delivery.verdict);
             as_sent(
@@ -635,6 +698,7 @@ fn start_resolution<'a>(
                 delivery.limit,
                 delivery.keepalive,
             )
+            .map(Some)
         }),
     };
     if !in_flight.start(query, &key_request, now) {
@@ -648,6 +712,16 @@ struct Delivery {
     verdict: CookieVerdict,
     keepalive: Option<Duration>,
     limit: usize,
+    plan: PolicyPlan,
+}
+
+/// What the response policy decided before resolution, for its look at the answer.
+struct PolicyPlan {
+    client: IpAddr,
+    over_udp: bool,
+    rpz_passthru: bool,
+    /// A policy CNAME whose target is resolved instead.
+    alias: Option<hickory_proto::rr::Record>,
 }
 
 /// What the daemon sends `request`'s client: `response` encoded by the daemon's own

@@ -13,6 +13,7 @@ use hickory_proto::rr::rdata::svcb::SvcParamValue;
 use hickory_proto::rr::rdata::{CNAME, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
+use crate::policy::{PolicySettings, ResponsePolicy};
 use crate::server::access::Cidr;
 use crate::server::client_tags::TagNames;
 use crate::server::default_zones::{default_zones, DefaultZonePolicy};
@@ -66,6 +67,8 @@ pub struct LocalSettings {
     pub zone_tags: Vec<ConfigLine>,
     /// `local-zone-override: ZONE CIDR TYPE`: another type for clients in a netblock.
     pub zone_overrides: Vec<ConfigLine>,
+    /// RPZ policy zones and `response-ip` rules (`policy/`).
+    pub policy: PolicySettings,
 }
 
 /// Why the local settings could not be used; every problem found, each with its origin.
@@ -103,6 +106,7 @@ pub struct LocalAnswers {
     private_addresses: Vec<Cidr>,
     private_domains: Vec<Name>,
     roundrobin: bool,
+    policy: ResponsePolicy,
 }
 
 impl LocalAnswers {
@@ -193,10 +197,18 @@ impl LocalAnswers {
                 )),
             }
         }
+        let policy = match ResponsePolicy::build(&settings.policy) {
+            Ok(policy) => policy,
+            Err(found) => {
+                errors.extend(found.errors);
+                ResponsePolicy::default()
+            }
+        };
         if !errors.is_empty() {
             return Err(LocalSettingsError { errors });
         }
         Ok(LocalAnswers {
+            policy,
             table,
             chaos,
             nsid,
@@ -229,11 +241,17 @@ impl LocalAnswers {
     /// and no rule of `finish` would change the answer. Allocation-free.
     pub fn leaves_to_cache(&self, query: &PlainQuery<'_>) -> bool {
         self.private_addresses.is_empty()
+            && self.policy.is_empty()
             && !self.table.is_client_dependent()
             && self
                 .table
                 .lookup(query.name(), DNSClass::IN, query.record_type())
                 == LocalLookup::Resolve
+    }
+
+    /// The response policy (RPZ zones, response-ip rules), applied around resolution.
+    pub fn policy(&self) -> &ResponsePolicy {
+        &self.policy
     }
 
     /// The answer the daemon gives itself, if any (Unbound's worker: chaos names, then local

@@ -1139,6 +1139,7 @@ fn local_settings(
             &file.local_zone_override,
             "local-zone-override",
         ),
+        policy: crate::policy::PolicySettings::default(),
     };
     LocalAnswers::build(&local).map_err(SettingsError::Local)?;
     Ok(local)

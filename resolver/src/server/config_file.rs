@@ -149,6 +149,17 @@ pub struct ConfigFile {
     pub hide_identity: Option<bool>,
     pub hide_version: Option<bool>,
     pub nsid: Option<String>,
+    /// RPZ policy zones: `NAME=FILE[,KEY=VALUE...]` each, as `--rpz`, consulted in order.
+    #[serde(default)]
+    pub rpz: Vec<Entry>,
+    /// Unbound's `response-ip`: `CIDR=ACTION` (or `CIDR ACTION`).
+    #[serde(default)]
+    pub response_ip: Vec<Entry>,
+    /// Unbound's `response-ip-data`: `CIDR=RR` (or `CIDR "RR"`), the RR without its owner.
+    #[serde(default)]
+    pub response_ip_data: Vec<Entry>,
+    /// The most records one RPZ policy zone may hold, as `--rpz-max-records`.
+    pub rpz_max_records: Option<usize>,
     #[serde(default)]
     pub private_address: Vec<Entry>,
     #[serde(default)]
@@ -286,6 +297,9 @@ impl ConfigFile {
             ("local-data", config.local_data.len()),
             ("local-data-ptr", config.local_data_ptr.len()),
             ("private-address", config.private_address.len()),
+            ("rpz", config.rpz.len()),
+            ("response-ip", config.response_ip.len()),
+            ("response-ip-data", config.response_ip_data.len()),
             ("private-domain", config.private_domain.len()),
             ("do-not-query-address", config.do_not_query_address.len()),
             ("edns-client-string", config.edns_client_string.len()),

@@ -16,6 +16,7 @@ use authority::listen::{Handler, Protocol, RequestContext};
 use crate::request_list::RequestLimits;
 
 use crate::response::refused_prohibited;
+use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
 use crate::server::access::{AccessAction, AccessList};
 use crate::server::cookies::{self, CookieVerdict};
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
@@ -322,6 +323,28 @@ impl<R: Resolve> ResolverHandler<R> {
             }
             return Some(bytes);
         }
+        // The response policy (RPZ), before local zones as in Unbound's worker.
+        let (rpz_passthru, alias) =
+            match policy
+                .local_answers
+                .policy()
+                .before(&request.message, Some(client), over_udp)
+            {
+                BeforeResolution::Resolve { rpz_passthru } => (rpz_passthru, None),
+                BeforeResolution::Alias(cname) => (false, Some(cname)),
+                BeforeResolution::Drop => {
+                    statistics.count(|s| &s.dropped);
+                    return None;
+                }
+                BeforeResolution::Answer(mut response) => {
+                    statistics.record_answer(response.metadata.response_code, started.elapsed());
+                    policy
+                        .local_answers
+                        .finish(&request.message, &mut response, false);
+                    cookies::attach(&mut response, &cookie);
+                    return encode_response(response, &request.message, limit);
+                }
+            };
         match policy.local_answers.answer_for(&request.message, &view) {
             LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => {
                 statistics.count(|s| &s.refused_by_access_control);
@@ -355,7 +378,12 @@ impl<R: Resolve> ResolverHandler<R> {
         }
         // Past the deadline the resolution is not cancelled: dropping its future hands the work
         // to a task of its own (`leader_work`), so identical requests still get its answer.
-        let resolving = self.in_flight.resolve(&request.message, cache_checked);
+        // A policy CNAME: its target is resolved, the CNAME put in front afterwards.
+        let alias_message = alias
+            .as_ref()
+            .map(|cname| alias_request(&request.message, cname));
+        let to_resolve = alias_message.as_ref().unwrap_or(&request.message);
+        let resolving = self.in_flight.resolve(to_resolve, cache_checked);
         let resolving = async {
             tokio::pin!(resolving);
             // Refreshes queued mid-walk (Unbound prefetch-key: the keys of a zone a referral
@@ -401,10 +429,25 @@ impl<R: Resolve> ResolverHandler<R> {
                 return None;
             }
         };
+        if let Some(cname) = alias {
+            response = join_alias(&request.message, cname, response);
+        }
         // Unbound's discard-timeout: the client has given up or asked again by now.
         if !self.limits.still_wanted(started.elapsed()) {
             tracing::debug!(client = %context.client, question = %request.query, "dropped: answer later than the discard timeout");
             statistics.count(|s| &s.dropped_late);
+            return None;
+        }
+        // The response policy's look at the answer (Unbound respip), stale answers alike.
+        let after = policy.local_answers.policy().after(
+            &request.message,
+            &mut response,
+            Some(client),
+            over_udp,
+            rpz_passthru,
+        );
+        if after == AfterResolution::Drop {
+            statistics.count(|s| &s.dropped);
             return None;
         }
         statistics.record_answer(response.metadata.response_code, started.elapsed());

@@ -14,6 +14,8 @@ use crate::auth_zone::UpstreamAuthZones;
 use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, ServeExpired, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
+use crate::limits::DEFAULT_RPZ_MAX_RECORDS;
+use crate::policy::{PolicySettings, RpzSource};
 use crate::request_list::RequestLimits;
 use crate::server::access::{AccessList, Cidr, CidrError};
 use crate::server::access_settings::{apply as apply_access, AccessSettings, AccessSettingsError};
@@ -313,6 +315,28 @@ pub struct Arguments {
     /// rebinding protection, Unbound's private-address)
     #[arg(long, value_name = "CIDR")]
     pub private_address: Vec<String>,
+    /// Apply this RPZ policy zone (repeatable; consulted in order, the first match wins): an RFC
+    /// 1035 zone file of triggers (NAME, *.NAME, LEN.REVERSED-IP.rpz-ip, ...rpz-client-ip) and
+    /// actions (CNAME . NXDOMAIN, CNAME *. NODATA, CNAME rpz-passthru., rpz-drop., rpz-tcp-only.,
+    /// or local data), as Unbound's rpz: clause. Options after the file: action-override=ACTION
+    /// (nxdomain, nodata, passthru, drop, tcp_only, cname, disabled), cname-override=NAME,
+    /// log=yes (one info line per applied rule), log-name=TEXT, signal-nxdomain-ra=yes (RA
+    /// cleared on its NXDOMAIN answers)
+    #[arg(long, value_name = "NAME=FILE[,KEY=VALUE...]")]
+    pub rpz: Vec<String>,
+    /// Act on answers holding an address in CIDR (repeatable; Unbound's response-ip): deny
+    /// (drop), redirect (answer --response-ip-data), inform, inform_deny, always_transparent,
+    /// always_refuse, always_nxdomain, always_nodata, always_null
+    #[arg(long, value_name = "CIDR=ACTION")]
+    pub response_ip: Vec<String>,
+    /// The record a redirect --response-ip answers with, written without its owner, e.g.
+    /// 192.0.2.0/24="A 198.51.100.80" (repeatable; Unbound's response-ip-data)
+    #[arg(long, value_name = "CIDR=RR")]
+    pub response_ip_data: Vec<String>,
+    /// The most records one --rpz zone may hold; a larger zone is refused at start and reload
+    /// [default: 1000000]
+    #[arg(long, value_name = "N")]
+    pub rpz_max_records: Option<usize>,
     /// Names (and all below) allowed to resolve to --private-address prefixes (repeatable)
     #[arg(long, value_name = "NAME")]
     pub private_domain: Vec<String>,
@@ -427,6 +451,12 @@ pub enum SettingsError {
     Access(AccessSettingsError),
     /// `--auth-zone NAME=FILE`: unreadable argument or zone.
     AuthZone {
+        origin: Origin,
+        reason: String,
+    },
+    /// `--rpz NAME=FILE[,KEY=VALUE...]`: an unreadable entry (the zone itself is checked with
+    /// the local settings).
+    Rpz {
         origin: Origin,
         reason: String,
     },
@@ -569,6 +599,7 @@ impl fmt::Display for SettingsError {
             SettingsError::AuthZone { origin, reason } => {
                 write!(formatter, "{origin}: auth-zone: {reason}")
             }
+            SettingsError::Rpz { origin, reason } => write!(formatter, "{origin}: rpz: {reason}"),
             SettingsError::Metrics { origin, text } => write!(formatter, "{origin}: invalid metrics address {text:?}: expected ADDR:PORT or PORT (e.g. 127.0.0.1:9153)"),
             SettingsError::Upstream(error) => write!(formatter, "{error}"),
             SettingsError::KeepaliveTimeout { origin, milliseconds } => write!(formatter, "{origin}: edns-tcp-keepalive-timeout {milliseconds} ms is outside 1..={MAX_KEEPALIVE_TIMEOUT_MILLISECONDS}: the option announces it in units of 100 ms, 16 bits (RFC 7828 §3.1)"),
@@ -1139,10 +1170,48 @@ fn local_settings(
             &file.local_zone_override,
             "local-zone-override",
         ),
-        policy: crate::policy::PolicySettings::default(),
+        policy: policy_settings(arguments, file, path)?,
     };
     LocalAnswers::build(&local).map_err(SettingsError::Local)?;
     Ok(local)
+}
+
+/// `--rpz`, `--response-ip`, `--response-ip-data` and `--rpz-max-records` (YAML `rpz`,
+/// `response-ip`, `response-ip-data`, `rpz-max-records`; zone files relative to the config file).
+fn policy_settings(
+    arguments: &Arguments,
+    file: &ConfigFile,
+    path: &Path,
+) -> Result<PolicySettings, SettingsError> {
+    let lines = |flag: &[String], entries: &[Entry], name: &'static str| {
+        pick(flag, entries, name, path)
+            .into_iter()
+            .map(|(text, origin)| ConfigLine::new(text, origin.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let directory = path.parent().unwrap_or(Path::new("."));
+    let mut zones = Vec::new();
+    for (text, origin) in pick(&arguments.rpz, &file.rpz, "rpz", path) {
+        let base = matches!(origin, Origin::File(..)).then_some(directory);
+        let source = RpzSource::parse(&text, base).map_err(|error| SettingsError::Rpz {
+            origin: origin.clone(),
+            reason: error.to_string(),
+        })?;
+        zones.push(source);
+    }
+    Ok(PolicySettings {
+        zones,
+        response_ip: lines(&arguments.response_ip, &file.response_ip, "response-ip"),
+        response_ip_data: lines(
+            &arguments.response_ip_data,
+            &file.response_ip_data,
+            "response-ip-data",
+        ),
+        max_records: arguments
+            .rpz_max_records
+            .or(file.rpz_max_records)
+            .unwrap_or(DEFAULT_RPZ_MAX_RECORDS),
+    })
 }
 
 /// Validation settings (RFC 4033 §5): on by default. The built-in IANA root KSKs apply only when

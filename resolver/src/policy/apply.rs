@@ -633,3 +633,7 @@ fn rewrite(
     signal_nxdomain(response, source);
     AfterResolution::Send
 }
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod tests;

@@ -320,13 +320,24 @@ impl ResponsePolicy {
         over_udp: bool,
         rpz_passthru: bool,
     ) -> AfterResolution {
+        if self.is_empty() {
+            return AfterResolution::Send;
+        }
+        let mut rpz_passthru = rpz_passthru;
+        if !rpz_passthru {
+            match self.cname_targets(request, response, client, over_udp) {
+                ChainVerdict::Untouched => {}
+                ChainVerdict::Passthru => rpz_passthru = true,
+                ChainVerdict::Done(after) => return after,
+            }
+        }
         let asks_addresses = request.queries.first().is_some_and(|query| {
             matches!(
                 query.query_type(),
                 RecordType::A | RecordType::AAAA | RecordType::ANY
             )
         });
-        if !asks_addresses || self.is_empty() {
+        if !asks_addresses {
             return AfterResolution::Send;
         }
         if let Some((index, action, rule)) = first_hit(&response.answers, &self.response_ips) {
@@ -373,6 +384,128 @@ impl ResponsePolicy {
             return rewrite(response, index, &action, &source, over_udp);
         }
         AfterResolution::Send
+    }
+}
+
+/// What the QNAME triggers made of a CNAME chain.
+enum ChainVerdict {
+    Untouched,
+    /// A passthru trigger matched a target: later zones' triggers are not consulted.
+    Passthru,
+    Done(AfterResolution),
+}
+
+impl ResponsePolicy {
+    /// QNAME triggers on the targets of the answer's CNAME chain (Unbound
+    /// `rpz_callback_from_iterator_cname`): in chain order, each zone in order; the chain up to
+    /// the matched target stays, the action answers for the target.
+    fn cname_targets(
+        &self,
+        request: &Message,
+        response: &mut Message,
+        client: Option<IpAddr>,
+        over_udp: bool,
+    ) -> ChainVerdict {
+        let Some(query) = request.queries.first() else {
+            return ChainVerdict::Untouched;
+        };
+        let targets: Vec<(usize, Name)> = response
+            .answers
+            .iter()
+            .enumerate()
+            .filter_map(|(index, record)| match &record.data {
+                RData::CNAME(target) => Some((index, target.0.to_lowercase())),
+                _ => None,
+            })
+            .collect();
+        for (index, target) in targets {
+            for zone in &self.zones {
+                let Some(found) = zone.qname_match(&target) else {
+                    continue;
+                };
+                let source = Source {
+                    zone: Some(zone),
+                    kind: "",
+                    rule: found.trigger.to_string(),
+                };
+                let action = match &zone.options.action_override {
+                    None => found.action.clone(),
+                    Some(ActionOverride::Action(action)) => action.clone(),
+                    Some(ActionOverride::Disabled) => {
+                        source.log(found.action, request, client);
+                        continue;
+                    }
+                    Some(ActionOverride::Cname(name)) => {
+                        PolicyAction::LocalData(Box::new([Record::from_rdata(
+                            target.clone(),
+                            CNAME_OVERRIDE_TTL,
+                            RData::CNAME(CNAME(name.clone())),
+                        )]))
+                    }
+                };
+                source.log(&action, request, client);
+                let keep = index + 1;
+                let cut = |response: &mut Message, code: ResponseCode| {
+                    response.answers.truncate(keep);
+                    response.authorities.clear();
+                    response.additionals.clear();
+                    response.metadata.response_code = code;
+                    response.metadata.authentic_data = false;
+                };
+                match &action {
+                    PolicyAction::Passthru => return ChainVerdict::Passthru,
+                    PolicyAction::Inform => return ChainVerdict::Untouched,
+                    PolicyAction::TcpOnly if !over_udp => return ChainVerdict::Untouched,
+                    PolicyAction::Drop | PolicyAction::InformDeny => {
+                        return ChainVerdict::Done(AfterResolution::Drop)
+                    }
+                    PolicyAction::TcpOnly => {
+                        cut(response, ResponseCode::NoError);
+                        response.answers.clear();
+                        response.metadata.truncation = true;
+                    }
+                    PolicyAction::NxDomain => {
+                        cut(response, ResponseCode::NXDomain);
+                        mark_blocked(response, &source);
+                    }
+                    PolicyAction::NoData | PolicyAction::Null => {
+                        cut(response, ResponseCode::NoError);
+                        mark_blocked(response, &source);
+                    }
+                    PolicyAction::Refuse => {
+                        cut(response, ResponseCode::Refused);
+                        response.answers.clear();
+                        mark_blocked(response, &source);
+                    }
+                    PolicyAction::LocalData(data) => {
+                        cut(response, ResponseCode::NoError);
+                        let qtype = query.query_type();
+                        let of_type: Vec<&Record> = data
+                            .iter()
+                            .filter(|record| {
+                                qtype == RecordType::ANY || record.record_type() == qtype
+                            })
+                            .collect();
+                        let chosen: Vec<&Record> = if of_type.is_empty() {
+                            data.iter()
+                                .filter(|record| record.record_type() == RecordType::CNAME)
+                                .take(1)
+                                .collect()
+                        } else {
+                            of_type
+                        };
+                        for record in chosen {
+                            let mut record = record.clone();
+                            record.name = target.clone();
+                            response.answers.push(record);
+                        }
+                    }
+                }
+                signal_nxdomain(response, &source);
+                return ChainVerdict::Done(AfterResolution::Send);
+            }
+        }
+        ChainVerdict::Untouched
     }
 }
 

@@ -247,3 +247,31 @@ fn response_ip_rules_deny_redirect_and_refuse() {
     assert_eq!(bad.errors.len(), 2, "{bad}");
     assert!(bad.errors[0].starts_with("t:1"), "{bad}");
 }
+
+#[test]
+fn qname_triggers_apply_to_the_targets_of_a_cname_chain() {
+    let policy = policy(RpzOptions::default());
+    let asked = request("start.example.", RecordType::A);
+    let chain = |target: &str| {
+        resolved(
+            &asked,
+            vec![
+                Record::from_rdata(
+                    Name::from_str("start.example.").unwrap(),
+                    60,
+                    RData::CNAME(CNAME(Name::from_str(target).unwrap())),
+                ),
+                address(target, [198, 51, 100, 1]),
+            ],
+        )
+    };
+    let mut blocked = chain("blocked.test.");
+    assert_eq!(policy.after(&asked, &mut blocked, None, true, false), AfterResolution::Send);
+    assert_eq!(blocked.metadata.response_code, ResponseCode::NXDomain);
+    assert_eq!(blocked.answers.len(), 1, "the CNAME to the blocked name stays");
+    let mut dropped = chain("x.ads.test.");
+    assert_eq!(policy.after(&asked, &mut dropped, None, true, false), AfterResolution::Drop);
+    let mut untouched = chain("fine.example.");
+    policy.after(&asked, &mut untouched, None, true, false);
+    assert_eq!(untouched.answers.len(), 2);
+}

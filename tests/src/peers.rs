@@ -149,6 +149,8 @@ pub struct UnboundConfig {
     /// `trust-anchor-file:` (DS or DNSKEY records): turns on the validator module, with
     /// Extended DNS Errors in replies (`ede: yes`).
     pub trust_anchor_file: Option<PathBuf>,
+    /// Whole clauses appended after the zones, e.g. an `rpz:` clause.
+    pub clauses: Vec<String>,
 }
 
 /// Unbound on `address`: iterator only, unless `config.trust_anchor_file` adds the validator.
@@ -213,6 +215,12 @@ pub fn start_unbound(address: SocketAddr, config: &UnboundConfig) -> Result<Peer
                 server.ip(),
                 server.port()
             ));
+        }
+    }
+    for clause in &config.clauses {
+        text.push_str(clause);
+        if !clause.ends_with('\n') {
+            text.push('\n');
         }
     }
     let config_path = write_file(&directory, PROGRAM, "unbound.conf", &text)?;

@@ -17,6 +17,7 @@ mod request_limits;
 mod resolver_features;
 mod resolver_hostile;
 mod resolver_soak;
+mod response_policy;
 mod secondary;
 mod secondary_signed;
 mod snooping;

@@ -1896,3 +1896,121 @@ mod end_to_end {
         let _ = std::fs::remove_dir_all(&directory);
     }
 }
+
+mod response_policy {
+    use super::*;
+    use resolver::policy::{PolicySettings, RpzSource, ZoneText};
+    use resolver::server::local_answers::{LocalAnswers, LocalSettings};
+    use resolver::server::local_zone_table::ConfigLine;
+
+    const ZONE: &str = "$ORIGIN rpz.test.\n\
+        @ 3600 IN SOA ns.rpz.test. host.rpz.test. 1 3600 600 86400 60\n\
+        blocked.example CNAME .\n\
+        tcp.example CNAME rpz-tcp-only.\n\
+        alias.example CNAME www.elsewhere.example.\n";
+
+    fn policy_handler(
+        resolver: Arc<FakeResolver>,
+        response_ip: &[&str],
+    ) -> ResolverHandler<FakeResolver> {
+        let policy = PolicySettings {
+            zones: vec![RpzSource::parse("rpz.test.=unused", None)
+                .map(|mut source| {
+                    source.zone = ZoneText::Inline {
+                        text: ZONE.to_owned(),
+                        file: "rpz.test.zone".into(),
+                    };
+                    source
+                })
+                .unwrap_or_else(|error| panic!("{error}"))],
+            response_ip: response_ip
+                .iter()
+                .map(|line| ConfigLine::new(*line, "test"))
+                .collect(),
+            ..PolicySettings::default()
+        };
+        let local = LocalAnswers::build(&LocalSettings {
+            policy,
+            ..LocalSettings::default()
+        })
+        .unwrap_or_else(|error| panic!("{error}"));
+        let policy = Policy {
+            local_answers: Arc::new(local),
+            ..Policy::default()
+        };
+        ResolverHandler::new(resolver, policy, Statistics::new())
+    }
+
+    fn ask(name: &str) -> Vec<u8> {
+        query_message(21, name, RecordType::A, Some(1232))
+            .to_vec()
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_qname_trigger_answers_nxdomain_without_resolving() {
+        let resolver = FakeResolver::open(1);
+        let handler = policy_handler(resolver.clone(), &[]);
+        let response = parse(
+            handler
+                .answer(&ask("Blocked.Example."), context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn tcp_only_truncates_over_udp_and_resolves_over_tcp() {
+        let resolver = FakeResolver::open(1);
+        let handler = policy_handler(resolver.clone(), &[]);
+        let udp = parse(
+            handler
+                .answer(&ask("tcp.example."), context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert!(udp.metadata.truncation && udp.answers.is_empty());
+        let tcp = parse(
+            handler
+                .answer(&ask("tcp.example."), context("127.0.0.1", Protocol::Tcp))
+                .await,
+        );
+        assert_eq!(tcp.answers.len(), 1);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_local_data_cname_is_resolved_and_put_in_front() {
+        let resolver = FakeResolver::open(1);
+        let handler = policy_handler(resolver.clone(), &[]);
+        let response = parse(
+            handler
+                .answer(&ask("alias.example."), context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.queries[0].name().to_string(), "alias.example.");
+        let names: Vec<String> = response
+            .answers
+            .iter()
+            .map(|record| format!("{} {}", record.name, record.record_type()))
+            .collect();
+        assert_eq!(names, ["alias.example. CNAME", "www.elsewhere.example. A"]);
+    }
+
+    #[tokio::test]
+    async fn a_response_ip_deny_sends_nothing_and_others_pass() {
+        let resolver = FakeResolver::open(1);
+        let handler = policy_handler(resolver.clone(), &["192.0.2.0/24 deny"]);
+        let dropped = handler
+            .answer(&ask("www.example."), context("127.0.0.1", Protocol::Udp))
+            .await;
+        assert!(dropped.is_none());
+        let passing = policy_handler(FakeResolver::open(1), &["198.51.100.0/24 deny"]);
+        let response = parse(
+            passing
+                .answer(&ask("www.example."), context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.answers.len(), 1);
+    }
+}

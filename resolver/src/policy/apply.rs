@@ -42,7 +42,8 @@ pub enum BeforeResolution {
     /// Resolve it; `rpz_passthru` (a passthru trigger matched) skips the zones' `rpz-ip`
     /// triggers afterwards.
     Resolve { rpz_passthru: bool },
-    /// This response (answered by the policy).
+    /// This response (answered by the policy). Its TC flag (`rpz-tcp-only` over UDP) is to be
+    /// set on the encoded message: the encoder sets TC only for what it cuts.
     Answer(Message),
     /// Send nothing.
     Drop,
@@ -55,6 +56,9 @@ pub enum BeforeResolution {
 #[derive(Debug, PartialEq, Eq)]
 pub enum AfterResolution {
     Send,
+    /// Send with TC=1 (`rpz-tcp-only` over UDP): the encoder sets TC only for what it cuts, so
+    /// the caller sets the bit on the encoded message.
+    SendTruncated,
     Drop,
 }
 
@@ -463,6 +467,7 @@ impl ResponsePolicy {
                         cut(response, ResponseCode::NoError);
                         response.answers.clear();
                         response.metadata.truncation = true;
+                        return ChainVerdict::Done(AfterResolution::SendTruncated);
                     }
                     PolicyAction::NxDomain => {
                         cut(response, ResponseCode::NXDomain);
@@ -714,6 +719,7 @@ fn rewrite(
             cut(response, ResponseCode::NoError);
             response.answers.clear();
             response.metadata.truncation = true;
+            return AfterResolution::SendTruncated;
         }
         PolicyAction::NxDomain => {
             cut(response, ResponseCode::NXDomain);

@@ -439,12 +439,13 @@ async fn replay_steps(
                         BeforeResolution::Answer(mut response) => {
                             local.finish(&request, &mut response, false);
                             attach_cookie(&mut response, &verdict);
+                            let mut message =
+                                as_sent(&response, &request, query_step, limit, keepalive)?;
+                            message.metadata.truncation |= response.metadata.truncation;
                             in_flight.answers.push(Answer {
                                 id,
                                 step: query_step,
-                                message: as_sent(
-                                    &response, &request, query_step, limit, keepalive,
-                                )?,
+                                message,
                                 checked: false,
                             });
                             continue;
@@ -490,7 +491,7 @@ async fn replay_steps(
                             None => resolver.resolve_from_cache(&request),
                             Some(_) => None,
                         };
-                        let cached = cached.and_then(|mut response| {
+                        if let Some(mut response) = cached {
                             let after = local.policy().after(
                                 &request,
                                 &mut response,
@@ -498,19 +499,20 @@ async fn replay_steps(
                                 over_udp,
                                 rpz_passthru,
                             );
-                            (after == AfterResolution::Send).then_some(response)
-                        });
-                        if let Some(mut response) = cached {
-                            local.finish(&request, &mut response, true);
-                            attach_cookie(&mut response, &verdict);
-                            in_flight.answers.push(Answer {
-                                id,
-                                step: query_step,
-                                message: as_sent(
-                                    &response, &request, query_step, limit, keepalive,
-                                )?,
-                                checked: false,
-                            });
+                            if after != AfterResolution::Drop {
+                                local.finish(&request, &mut response, true);
+                                attach_cookie(&mut response, &verdict);
+                                let mut message =
+                                    as_sent(&response, &request, query_step, limit, keepalive)?;
+                                message.metadata.truncation |=
+                                    after == AfterResolution::SendTruncated;
+                                in_flight.answers.push(Answer {
+                                    id,
+                                    step: query_step,
+                                    message,
+                                    checked: false,
+                                });
+                            }
                         } else {
                             start_resolution(
                                 &mut in_flight,
@@ -698,7 +700,10 @@ fn start_resolution<'a>(
                 delivery.limit,
                 delivery.keepalive,
             )
-            .map(Some)
+            .map(|mut message| {
+                message.metadata.truncation |= after == AfterResolution::SendTruncated;
+                Some(message)
+            })
         }),
     };
     if !in_flight.start(query, &key_request, now) {

@@ -342,7 +342,9 @@ impl<R: Resolve> ResolverHandler<R> {
                         .local_answers
                         .finish(&request.message, &mut response, false);
                     cookies::attach(&mut response, &cookie);
-                    return encode_response(response, &request.message, limit);
+                    let retry_over_tcp = response.metadata.truncation;
+                    let bytes = encode_response(response, &request.message, limit)?;
+                    return Some(with_truncation(bytes, retry_over_tcp));
                 }
             };
         match policy.local_answers.answer_for(&request.message, &view) {
@@ -450,6 +452,7 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.dropped);
             return None;
         }
+        let retry_over_tcp = after == AfterResolution::SendTruncated;
         statistics.record_answer(response.metadata.response_code, started.elapsed());
         if crate::refresh::is_stale(&response) {
             statistics.count(|s| &s.stale_answers);
@@ -474,7 +477,10 @@ impl<R: Resolve> ResolverHandler<R> {
                 return Some(bytes);
             }
         }
-        let bytes = encode_response(response, &request.message, limit)?;
+        let bytes = with_truncation(
+            encode_response(response, &request.message, limit)?,
+            retry_over_tcp,
+        );
         if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
             statistics.count(|s| &s.truncated);
         }
@@ -562,6 +568,14 @@ impl<R: Resolve> ResolverHandler<R> {
         }
         rejection_response(&rejection)
     }
+}
+
+/// TC=1 set on an encoded response when asked (a policy's "retry over TCP").
+fn with_truncation(mut bytes: Vec<u8>, truncated: bool) -> Vec<u8> {
+    if let (true, Some(flags)) = (truncated, bytes.get_mut(2)) {
+        *flags |= 0x02;
+    }
+    bytes
 }
 
 /// Wall-clock seconds (RFC 9018 §4.3: cookie timestamps are Unix time, so servers sharing a

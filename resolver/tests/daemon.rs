@@ -1953,7 +1953,10 @@ mod response_policy {
         let handler = policy_handler(resolver.clone(), &[]);
         let response = parse(
             handler
-                .answer(&ask("Blocked.Example."), context("127.0.0.1", Protocol::Udp))
+                .answer(
+                    &ask("Blocked.Example."),
+                    context("127.0.0.1", Protocol::Udp),
+                )
                 .await,
         );
         assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);

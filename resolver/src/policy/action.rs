@@ -182,7 +182,9 @@ mod tests {
         assert_eq!(of("RPZ-DROP."), Some(PolicyAction::Drop));
         assert_eq!(of("rpz-tcp-only."), Some(PolicyAction::TcpOnly));
         assert_eq!(of("rpz-unknown."), None);
-        assert!(matches!(of("walled.example."), Some(PolicyAction::LocalData(records)) if records.len() == 1));
+        assert!(
+            matches!(of("walled.example."), Some(PolicyAction::LocalData(records)) if records.len() == 1)
+        );
         let address = Record::from_rdata(
             Name::from_ascii("x.rpz.").unwrap(),
             60,
@@ -202,7 +204,10 @@ mod tests {
         );
         assert!(ActionOverride::parse("cname", None).is_err());
         assert_eq!(response_ip_action("deny"), Ok(PolicyAction::Drop));
-        assert_eq!(response_ip_action("always_refuse"), Ok(PolicyAction::Refuse));
+        assert_eq!(
+            response_ip_action("always_refuse"),
+            Ok(PolicyAction::Refuse)
+        );
         assert!(response_ip_action("static").is_err());
     }
 }

@@ -151,7 +151,7 @@ impl ResponsePolicy {
             };
             match loaded {
                 Ok(zone) => {
-                    tracing::info!(
+                    tracing::debug!(
                         zone = %zone.name,
                         triggers = zone.trigger_count(),
                         skipped_nsdname_nsip = zone.skipped_triggers,
@@ -174,7 +174,8 @@ impl ResponsePolicy {
             let text = unquote(&line.text);
             let parsed = split_rule(text).and_then(|(cidr, action)| {
                 let cidr = cidr.parse::<Cidr>().map_err(|error| error.to_string())?;
-                let action = response_ip_action(unquote(action)).map_err(|error| error.to_string())?;
+                let action =
+                    response_ip_action(unquote(action)).map_err(|error| error.to_string())?;
                 Ok((cidr, action))
             });
             match parsed {
@@ -186,7 +187,9 @@ impl ResponsePolicy {
                         errors.push(format!("{}: response-ip: {cidr} given twice", line.origin));
                     }
                 }
-                Err(reason) => errors.push(format!("{}: response-ip {text:?}: {reason}", line.origin)),
+                Err(reason) => {
+                    errors.push(format!("{}: response-ip {text:?}: {reason}", line.origin))
+                }
             }
         }
         for line in &settings.response_ip_data {
@@ -201,18 +204,19 @@ impl ResponsePolicy {
             let (cidr, record) = match parsed {
                 Ok(found) => found,
                 Err(reason) => {
-                    errors.push(format!("{}: response-ip-data {text:?}: {reason}", line.origin));
+                    errors.push(format!(
+                        "{}: response-ip-data {text:?}: {reason}",
+                        line.origin
+                    ));
                     continue;
                 }
             };
             let (network, length) = (cidr.network(), cidr.prefix_length());
             // Data without a response-ip line is a redirect (Unbound does the same).
             if policy.response_ips.get_mut(network, length).is_none() {
-                policy.response_ips.insert(
-                    network,
-                    length,
-                    PolicyAction::LocalData(Box::new([])),
-                );
+                policy
+                    .response_ips
+                    .insert(network, length, PolicyAction::LocalData(Box::new([])));
             }
             match policy.response_ips.get_mut(network, length) {
                 Some(PolicyAction::LocalData(data)) => {
@@ -240,6 +244,11 @@ impl ResponsePolicy {
 
     pub fn zone_count(&self) -> usize {
         self.zones.len()
+    }
+
+    /// The triggers of all zones and the response-ip rules (the start and reload log lines).
+    pub fn rule_count(&self) -> usize {
+        self.response_ips.len() + self.zones.iter().map(RpzZone::trigger_count).sum::<usize>()
     }
 
     /// The client-IP and QNAME triggers (Unbound `rpz_callback_from_worker_request`): per zone
@@ -356,7 +365,11 @@ impl ResponsePolicy {
         if rpz_passthru {
             return AfterResolution::Send;
         }
-        for zone in self.zones.iter().filter(|zone| zone.has_response_ip_triggers()) {
+        for zone in self
+            .zones
+            .iter()
+            .filter(|zone| zone.has_response_ip_triggers())
+        {
             let Some((index, own, rule)) = first_hit_in_zone(&response.answers, zone) else {
                 continue;
             };
@@ -568,7 +581,11 @@ fn first_hit<'a>(
     answers.iter().enumerate().find_map(|(index, record)| {
         let address = address_of(record)?;
         let (action, length) = table.lookup(address)?;
-        Some((rrset_start(answers, index), action, prefix_text(address, length)))
+        Some((
+            rrset_start(answers, index),
+            action,
+            prefix_text(address, length),
+        ))
     })
 }
 
@@ -579,7 +596,11 @@ fn first_hit_in_zone<'a>(
     answers.iter().enumerate().find_map(|(index, record)| {
         let address = address_of(record)?;
         let (action, length) = zone.response_ip_match(address)?;
-        Some((rrset_start(answers, index), action, prefix_text(address, length)))
+        Some((
+            rrset_start(answers, index),
+            action,
+            prefix_text(address, length),
+        ))
     })
 }
 
@@ -652,9 +673,11 @@ fn answer_before(
         PolicyAction::Null => {
             let mut response = made(ResponseCode::NoError);
             if let Some(query) = request.queries.first() {
-                response
-                    .answers
-                    .extend(null_record(query.name().clone(), query.query_type(), 3_600));
+                response.answers.extend(null_record(
+                    query.name().clone(),
+                    query.query_type(),
+                    3_600,
+                ));
             }
             BeforeResolution::Answer(response)
         }

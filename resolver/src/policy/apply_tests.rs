@@ -61,7 +61,11 @@ fn answered(verdict: BeforeResolution) -> Message {
 
 fn address(owner: &str, address: [u8; 4]) -> Record {
     let [a, b, c, d] = address;
-    Record::from_rdata(Name::from_str(owner).unwrap(), 60, RData::A(A::new(a, b, c, d)))
+    Record::from_rdata(
+        Name::from_str(owner).unwrap(),
+        60,
+        RData::A(A::new(a, b, c, d)),
+    )
 }
 
 fn resolved(request: &Message, answers: Vec<Record>) -> Message {
@@ -71,12 +75,18 @@ fn resolved(request: &Message, answers: Vec<Record>) -> Message {
 }
 
 fn extended_error(response: &Message) -> Option<u16> {
-    response.edns.as_ref()?.options().as_ref().iter().find_map(|(_, option)| match option {
-        EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data) => {
-            Some(u16::from_be_bytes([*data.first()?, *data.get(1)?]))
-        }
-        _ => None,
-    })
+    response
+        .edns
+        .as_ref()?
+        .options()
+        .as_ref()
+        .iter()
+        .find_map(|(_, option)| match option {
+            EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data) => {
+                Some(u16::from_be_bytes([*data.first()?, *data.get(1)?]))
+            }
+            _ => None,
+        })
 }
 
 #[test]
@@ -95,7 +105,9 @@ fn qname_triggers_answer_nxdomain_nodata_and_drop_before_resolution() {
     ));
     assert!(matches!(
         policy.before(&request("ads.test.", RecordType::A), None, true),
-        BeforeResolution::Resolve { rpz_passthru: false }
+        BeforeResolution::Resolve {
+            rpz_passthru: false
+        }
     ));
     assert!(matches!(
         policy.before(&request("allowed.test.", RecordType::A), None, true),
@@ -133,7 +145,10 @@ fn local_data_answers_its_type_under_the_qname_and_a_cname_is_followed() {
     let joined = join_alias(
         &asked,
         cname,
-        resolved(&target, vec![address("www.walled.example.", [198, 51, 100, 1])]),
+        resolved(
+            &target,
+            vec![address("www.walled.example.", [198, 51, 100, 1])],
+        ),
     );
     assert_eq!(joined.queries[0].name().to_string(), "alias.test.");
     assert_eq!(joined.answers.len(), 2);
@@ -164,7 +179,9 @@ fn response_ip_triggers_rewrite_the_answer_keeping_the_cname_chain() {
             address("host.example.test.", [192, 0, 2, 1]),
         ],
     );
-    response.authorities.push(address("ns.example.test.", [192, 0, 2, 53]));
+    response
+        .authorities
+        .push(address("ns.example.test.", [192, 0, 2, 53]));
     let verdict = policy.after(&asked, &mut response, None, true, false);
     assert_eq!(verdict, AfterResolution::Send);
     assert_eq!(response.metadata.response_code, ResponseCode::NXDomain);
@@ -195,7 +212,10 @@ fn overrides_signal_and_disabled_zones() {
     });
     let walled = answered(nxdomain.before(&request("walled.test.", RecordType::A), None, true));
     assert_eq!(walled.metadata.response_code, ResponseCode::NXDomain);
-    assert!(!walled.metadata.recursion_available, "RA cleared as a signal");
+    assert!(
+        !walled.metadata.recursion_available,
+        "RA cleared as a signal"
+    );
     let disabled = policy(RpzOptions {
         action_override: Some(ActionOverride::Disabled),
         log: true,
@@ -206,7 +226,9 @@ fn overrides_signal_and_disabled_zones() {
         BeforeResolution::Resolve { .. }
     ));
     let cname = policy(RpzOptions {
-        action_override: Some(ActionOverride::Cname(Name::from_str("walled.example.").unwrap())),
+        action_override: Some(ActionOverride::Cname(
+            Name::from_str("walled.example.").unwrap(),
+        )),
         ..RpzOptions::default()
     });
     assert!(matches!(
@@ -229,8 +251,14 @@ fn response_ip_rules_deny_redirect_and_refuse() {
     .unwrap();
     let asked = request("www.example.test.", RecordType::A);
     let mut denied = resolved(&asked, vec![address("www.example.test.", [192, 0, 2, 1])]);
-    assert_eq!(policy.after(&asked, &mut denied, None, true, false), AfterResolution::Drop);
-    let mut redirect = resolved(&asked, vec![address("www.example.test.", [198, 51, 100, 4])]);
+    assert_eq!(
+        policy.after(&asked, &mut denied, None, true, false),
+        AfterResolution::Drop
+    );
+    let mut redirect = resolved(
+        &asked,
+        vec![address("www.example.test.", [198, 51, 100, 4])],
+    );
     policy.after(&asked, &mut redirect, None, true, false);
     assert_eq!(redirect.answers[0].data.to_string(), "192.0.2.99");
     let mut refused = resolved(&asked, vec![address("www.example.test.", [203, 0, 113, 4])]);
@@ -266,11 +294,21 @@ fn qname_triggers_apply_to_the_targets_of_a_cname_chain() {
         )
     };
     let mut blocked = chain("blocked.test.");
-    assert_eq!(policy.after(&asked, &mut blocked, None, true, false), AfterResolution::Send);
+    assert_eq!(
+        policy.after(&asked, &mut blocked, None, true, false),
+        AfterResolution::Send
+    );
     assert_eq!(blocked.metadata.response_code, ResponseCode::NXDomain);
-    assert_eq!(blocked.answers.len(), 1, "the CNAME to the blocked name stays");
+    assert_eq!(
+        blocked.answers.len(),
+        1,
+        "the CNAME to the blocked name stays"
+    );
     let mut dropped = chain("x.ads.test.");
-    assert_eq!(policy.after(&asked, &mut dropped, None, true, false), AfterResolution::Drop);
+    assert_eq!(
+        policy.after(&asked, &mut dropped, None, true, false),
+        AfterResolution::Drop
+    );
     let mut untouched = chain("fine.example.");
     policy.after(&asked, &mut untouched, None, true, false);
     assert_eq!(untouched.answers.len(), 2);

@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(table.lookup(address("192.0.2.2")), Some((&"net", 24)));
         assert_eq!(table.lookup(address("192.0.3.2")), None);
         assert_eq!(table.lookup(address("2001:db8:1::5")), Some((&"v6", 32)));
-        assert_eq!(table.lookup(address("::ffff:192.0.2.2")), Some((&"net", 24)));
+        assert_eq!(
+            table.lookup(address("::ffff:192.0.2.2")),
+            Some((&"net", 24))
+        );
         assert_eq!(table.len(), 4);
     }
 

@@ -14,6 +14,9 @@ use crate::limits::MAX_RPZ_FILE_BYTES;
 use crate::policy::action::{ActionOverride, PolicyAction};
 use crate::policy::prefix_table::PrefixTable;
 
+/// The TTL of a record written without one before any `$TTL` (Unbound's zone reader default).
+const DEFAULT_TTL: u32 = 3_600;
+
 /// How one zone's matches are handled beyond their own action.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RpzOptions {
@@ -119,9 +122,18 @@ impl RpzZone {
         }
         let mut origin = name.to_lowercase();
         origin.set_fqdn(true);
-        let (_, rrsets) = Parser::new(text, Some(file.to_path_buf()), Some(origin.clone()))
-            .parse()
-            .map_err(|parse| error(parse.to_string()))?;
+        let parse =
+            |text: &str| Parser::new(text, Some(file.to_path_buf()), Some(origin.clone())).parse();
+        // A record before any $TTL or SOA gets Unbound's default TTL (its zone reader's 3600)
+        // instead of an error; that retry reads a line more, so its errors are reported as is.
+        let (_, rrsets) = match parse(text) {
+            Ok(parsed) => parsed,
+            Err(first) if first.to_string().contains("ttl not specified") => {
+                parse(&format!("$TTL {DEFAULT_TTL}\n{text}"))
+                    .map_err(|parse| error(parse.to_string()))?
+            }
+            Err(first) => return Err(error(first.to_string())),
+        };
         let mut soa = None;
         let mut by_owner: BTreeMap<Name, Vec<Record>> = BTreeMap::new();
         let mut count = 0usize;
@@ -353,7 +365,10 @@ mod tests {
     #[test]
     fn qname_triggers_exact_then_closest_wildcard() {
         let zone = zone();
-        let action = |qname: &str| zone.qname_match(&name(qname)).map(|found| found.action.clone());
+        let action = |qname: &str| {
+            zone.qname_match(&name(qname))
+                .map(|found| found.action.clone())
+        };
         assert_eq!(action("blocked.test."), Some(PolicyAction::NxDomain));
         assert_eq!(action("www.blocked.test."), Some(PolicyAction::NxDomain));
         assert_eq!(action("empty.test."), Some(PolicyAction::NoData));
@@ -361,7 +376,9 @@ mod tests {
         assert_eq!(action("ads.test."), None);
         assert_eq!(action("bad.test."), None);
         assert_eq!(action("other.test."), None);
-        assert!(matches!(action("walled.test."), Some(PolicyAction::LocalData(records)) if records.len() == 2));
+        assert!(
+            matches!(action("walled.test."), Some(PolicyAction::LocalData(records)) if records.len() == 2)
+        );
         let found = zone.qname_match(&name("x.ads.test.")).unwrap();
         assert_eq!(found.trigger.to_string(), "*.ads.test.");
         assert!(zone.soa.is_some());

@@ -8,10 +8,10 @@ use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::auth_zone::UpstreamAuthZones;
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
+use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
 use crate::policy::action::ActionOverride;
 use crate::policy::rpz_zone::RpzOptions;
 use crate::policy::{RpzSource, ZoneText};
-use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
 use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
@@ -1046,6 +1046,41 @@ mod tests {
         assert_eq!(hints.len(), 1, "{hints:?}");
         assert_eq!(hints[0].address.to_string(), "193.0.14.129");
         assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+    }
+
+    #[test]
+    fn rpz_clauses_and_response_ip_lines_map_onto_the_policy_settings() {
+        let config = config_of(
+            "server:\n\tmodule-config: \"respip iterator\"\n\tresponse-ip: 192.0.2.0/24 redirect\n\
+             \tresponse-ip-data: 192.0.2.0/24 \"A 198.51.100.1\"\n\
+             rpz:\n\tname: \"rpz.example.com.\"\n\trpz-action-override: nodata\n\trpz-log: yes\n\
+             \trpz-log-name: \"feed\"\n\trpz-signal-nxdomain-ra: yes\n\tzonefile:\n\
+             TEMPFILE_NAME rpz.example.com\nTEMPFILE_CONTENTS rpz.example.com\n\
+             $ORIGIN rpz.example.com.\nwww.example.test CNAME .\nTEMPFILE_END\n",
+        )
+        .unwrap();
+        assert!(config.unsupported.is_empty(), "{:?}", config.unsupported);
+        assert!(!config.resolver.dnssec.enabled);
+        let policy = &config.local.policy;
+        assert_eq!(policy.response_ip.len(), 1);
+        assert_eq!(policy.response_ip_data.len(), 1);
+        let zone = &policy.zones[0];
+        assert_eq!(zone.name.to_string(), "rpz.example.com.");
+        assert!(zone.options.log && zone.options.signal_nxdomain_ra);
+        assert_eq!(zone.options.log_name.as_deref(), Some("feed"));
+        assert_eq!(
+            zone.options.action_override,
+            Some(ActionOverride::Action(
+                crate::policy::action::PolicyAction::NoData
+            ))
+        );
+        // Transfers of the policy zone have no equivalent.
+        let transferred =
+            config_of("rpz:\n\tname: \"rpz.example.com.\"\n\tprimary: 192.0.2.1\n").unwrap();
+        assert_eq!(
+            transferred.unsupported,
+            ["primary", "rpz: without zonefile"]
+        );
     }
 
     #[test]

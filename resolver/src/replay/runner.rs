@@ -12,6 +12,7 @@ use hickory_proto::op::{Message, ResponseCode};
 
 use crate::clock::{Clock, ManualClock};
 use crate::config::ResolverConfig;
+use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
 use crate::replay::error::ParseError;
 use crate::replay::expected_failures::ExpectedFailures;
 use crate::replay::expression::{ExpressionError, Variables};
@@ -24,7 +25,6 @@ use crate::replay::outcome::{timed_out, Failure, ScenarioReport};
 use crate::replay::parser::parse_file;
 use crate::replay::scenario::{Entry, Scenario, StepKind};
 use crate::replay::scripted_transport::{ExchangeRecord, ScriptedTransport};
-use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
 use crate::response::{refused_not_authoritative, refused_prohibited};
 use crate::server::access::{AccessAction, AccessList};
 use crate::server::access_settings::apply as apply_access;
@@ -936,17 +936,20 @@ mod tests {
     fn a_header_key_without_equivalent_makes_the_scenario_unsupported_not_run() {
         let mut unsupported = scenario(QUERY);
         unsupported.options.push(HeaderOption {
-            key: "response-ip".to_owned(),
-            value: "192.0.2.1/32 always_refuse".to_owned(),
+            key: "ipsecmod-enabled".to_owned(),
+            value: "yes".to_owned(),
             line: 2,
             clause: "server".to_owned(),
             clause_line: 1,
         });
         let report = run_scenario(unsupported, Path::new("runner_test.rpl"));
-        assert_eq!(report.unsupported(), Some(&["response-ip".to_owned()][..]));
+        assert_eq!(
+            report.unsupported(),
+            Some(&["ipsecmod-enabled".to_owned()][..])
+        );
         assert_eq!(
             report.to_string(),
-            "FAIL runner_test: unsupported: response-ip"
+            "FAIL runner_test: unsupported: ipsecmod-enabled"
         );
     }
 

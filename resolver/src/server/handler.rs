@@ -15,8 +15,8 @@ use authority::listen::{Handler, Protocol, RequestContext};
 
 use crate::request_list::RequestLimits;
 
-use crate::response::refused_prohibited;
 use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
+use crate::response::refused_prohibited;
 use crate::server::access::{AccessAction, AccessList};
 use crate::server::cookies::{self, CookieVerdict};
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};

@@ -140,6 +140,14 @@ async fn daemon(
     let local_answers = LocalAnswers::build(&settings.local)
         .map_err(|error| RunError::Settings(SettingsError::Local(error)))?;
     let zone_count = local_zones.zone_count() + local_answers.zone_count();
+    let response_policy = local_answers.policy();
+    if !response_policy.is_empty() {
+        tracing::info!(
+            rpz_zones = response_policy.zone_count(),
+            rules = response_policy.rule_count(),
+            "response policy loaded"
+        );
+    }
     let mut listen_options = ListenOptions::default();
     if let Some(idle) = settings.tcp_idle_timeout {
         listen_options.tcp_idle_timeout = idle;

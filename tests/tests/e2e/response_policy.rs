@@ -4,7 +4,9 @@
 
 use std::net::SocketAddr;
 
-use e2e::{dig, loopback_for, require_tool, shared_lab, start_unbound, Resolver, TempDir, UnboundConfig};
+use e2e::{
+    dig, loopback_for, require_tool, shared_lab, start_unbound, Resolver, TempDir, UnboundConfig,
+};
 
 const POLICY_ZONE: &str = "$TTL 300\n\
     @ SOA ns.rpz.lab. hostmaster.rpz.lab. 1 3600 600 86400 60\n\
@@ -79,7 +81,11 @@ fn rpz_and_response_ip_rewrite_lab_answers_as_unbound_does() {
     let cases: [(&str, &str, &[&str]); 6] = [
         ("www.example.test.", "NXDOMAIN", &[]),
         ("mail.example.test.", "NOERROR", &[]),
-        ("www.shop.test.", "NOERROR", &["www.shop.test. A 192.0.2.123"]),
+        (
+            "www.shop.test.",
+            "NOERROR",
+            &["www.shop.test. A 192.0.2.123"],
+        ),
         (
             "www.glueless.test.",
             "NOERROR",
@@ -101,9 +107,17 @@ fn rpz_and_response_ip_rewrite_lab_answers_as_unbound_does() {
         let from_unbound = ask(unbound.address, name).unwrap_or_else(|error| panic!("{error}"));
         let expected = (
             status.to_string(),
-            records.iter().map(|record| record.to_string()).collect::<Vec<_>>(),
+            records
+                .iter()
+                .map(|record| record.to_string())
+                .collect::<Vec<_>>(),
         );
-        assert_eq!(summary(&from_us), expected, "{name}: ours\n{}", from_us.output);
+        assert_eq!(
+            summary(&from_us),
+            expected,
+            "{name}: ours\n{}",
+            from_us.output
+        );
         assert_eq!(
             summary(&from_unbound),
             expected,
@@ -152,6 +166,11 @@ fn policy_settings_come_from_the_yaml_config_too() {
     assert_eq!(summary(&wildcard), ("NOERROR".to_string(), vec![]));
     // shop.test.'s address is turned into NXDOMAIN by the response-ip rule.
     let shop = ask("shop.test.");
-    assert_eq!(summary(&shop), ("NXDOMAIN".to_string(), vec![]), "{}", shop.output);
+    assert_eq!(
+        summary(&shop),
+        ("NXDOMAIN".to_string(), vec![]),
+        "{}",
+        shop.output
+    );
     assert_eq!(ask("example.test.").answers.len(), 1);
 }

@@ -6,14 +6,15 @@ set -eu
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
-targets="authority_query yaml_zone resolver_client_query resolver_scrub"
+targets="authority_query yaml_zone resolver_client_query resolver_scrub rpz_zone"
 
 # Seeds: the example zones for the loader, a few well-formed queries for the handler (the first
 # byte picks UDP (even) or TCP (odd)), so the fuzzer starts deep inside the parsers. The resolver
 # targets' seeds (a query with an upstream reply template, replies to scrub) are in seeds/.
-mkdir -p corpus/yaml_zone corpus/authority_query corpus/resolver_client_query corpus/resolver_scrub
+mkdir -p corpus/yaml_zone corpus/authority_query corpus/resolver_client_query corpus/resolver_scrub corpus/rpz_zone
 cp seeds/resolver_client_query/* corpus/resolver_client_query/
 cp seeds/resolver_scrub/* corpus/resolver_scrub/
+cp seeds/rpz_zone/* corpus/rpz_zone/
 cp ../zones/examples/*.yaml corpus/yaml_zone/
 printf '\000\276\357\001\000\000\001\000\000\000\000\000\000\003www\007example\004test\000\000\001\000\001' \
     > corpus/authority_query/seed-www-a-udp

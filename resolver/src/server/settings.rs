@@ -1172,7 +1172,12 @@ fn local_settings(
         ),
         policy: policy_settings(arguments, file, path)?,
     };
+    // RPZ zones are read once, where the daemon builds its answers (start and reload, which
+    // report the same errors): a blocklist of a million records is not parsed twice.
+    let mut local = local;
+    let policy = std::mem::take(&mut local.policy);
     LocalAnswers::build(&local).map_err(SettingsError::Local)?;
+    local.policy = policy;
     Ok(local)
 }
 

@@ -2,7 +2,7 @@
 //! hickory's parser into lookup tables: QNAME triggers (exact and `*.` wildcards) in hash maps,
 //! `rpz-ip` and `rpz-client-ip` triggers in prefix tables. Built at load; never scanned per query.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -135,8 +135,20 @@ impl RpzZone {
             Err(first) => return Err(error(first.to_string())),
         };
         let mut soa = None;
-        let mut by_owner: BTreeMap<Name, Vec<Record>> = BTreeMap::new();
         let mut count = 0usize;
+        let mut zone = RpzZone {
+            name: origin.clone(),
+            options,
+            soa: None,
+            qnames: HashMap::new(),
+            wildcards: HashMap::new(),
+            response_ips: PrefixTable::default(),
+            client_ips: PrefixTable::default(),
+            skipped_triggers: 0,
+        };
+        // The parser's map is ordered by owner, then type: one owner's records are adjacent and
+        // become one trigger as soon as the next owner starts (no second copy of the zone).
+        let mut owner_records: Option<(Name, Vec<Record>)> = None;
         for record in rrsets.into_values().flat_map(|rrset| rrset.into_iter()) {
             count += 1;
             if count > max_records {
@@ -161,47 +173,52 @@ impl RpzZone {
                 | RecordType::DNSKEY
                 | RecordType::DS => {}
                 _ if owner == origin => {}
-                _ => by_owner.entry(owner).or_default().push(record),
+                _ => match owner_records.as_mut() {
+                    Some((current, records)) if *current == owner => records.push(record),
+                    _ => {
+                        if let Some((previous, records)) = owner_records.take() {
+                            zone.add_trigger(&previous, records);
+                        }
+                        owner_records = Some((owner, vec![record]));
+                    }
+                },
             }
         }
-        let mut zone = RpzZone {
-            name: origin.clone(),
-            options,
-            soa,
-            qnames: HashMap::new(),
-            wildcards: HashMap::new(),
-            response_ips: PrefixTable::default(),
-            client_ips: PrefixTable::default(),
-            skipped_triggers: 0,
-        };
-        for (owner, records) in by_owner {
-            let Some(action) = PolicyAction::of_records(records) else {
-                tracing::warn!(zone = %origin, trigger = %owner, "rpz: no valid action, trigger skipped");
-                continue;
-            };
-            let added = match trigger_name(&owner, &origin) {
-                Some(TriggerName::Qname(name)) => zone.qnames.insert(name, action).is_none(),
-                Some(TriggerName::Wildcard(name)) => zone.wildcards.insert(name, action).is_none(),
-                Some(TriggerName::ResponseIp(address, length)) => {
-                    zone.response_ips.insert(address, length, action)
-                }
-                Some(TriggerName::ClientIp(address, length)) => {
-                    zone.client_ips.insert(address, length, action)
-                }
-                Some(TriggerName::Skipped) => {
-                    zone.skipped_triggers += 1;
-                    true
-                }
-                None => {
-                    tracing::warn!(zone = %origin, trigger = %owner, "rpz: unreadable trigger name, skipped");
-                    true
-                }
-            };
-            if !added {
-                tracing::warn!(zone = %origin, trigger = %owner, "rpz: the same prefix twice, first kept");
-            }
+        if let Some((previous, records)) = owner_records.take() {
+            zone.add_trigger(&previous, records);
         }
+        zone.soa = soa;
         Ok(zone)
+    }
+
+    /// The trigger of one owner name, from all its records.
+    fn add_trigger(&mut self, owner: &Name, records: Vec<Record>) {
+        let origin = &self.name;
+        let Some(action) = PolicyAction::of_records(records) else {
+            tracing::warn!(zone = %origin, trigger = %owner, "rpz: no valid action, trigger skipped");
+            return;
+        };
+        let added = match trigger_name(owner, origin) {
+            Some(TriggerName::Qname(name)) => self.qnames.insert(name, action).is_none(),
+            Some(TriggerName::Wildcard(name)) => self.wildcards.insert(name, action).is_none(),
+            Some(TriggerName::ResponseIp(address, length)) => {
+                self.response_ips.insert(address, length, action)
+            }
+            Some(TriggerName::ClientIp(address, length)) => {
+                self.client_ips.insert(address, length, action)
+            }
+            Some(TriggerName::Skipped) => {
+                self.skipped_triggers += 1;
+                true
+            }
+            None => {
+                tracing::warn!(zone = %origin, trigger = %owner, "rpz: unreadable trigger name, skipped");
+                true
+            }
+        };
+        if !added {
+            tracing::warn!(zone = %origin, trigger = %owner, "rpz: the same trigger twice, first kept");
+        }
     }
 
     /// How many triggers the zone holds.

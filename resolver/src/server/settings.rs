@@ -1442,6 +1442,39 @@ mod tests {
     }
 
     #[test]
+    fn rpz_and_response_ip_flags_become_policy_settings_and_bad_ones_are_refused() {
+        let arguments = Arguments {
+            rpz: vec!["rpz.example=/nonexistent/block.rpz,log=yes".to_string()],
+            response_ip: vec!["192.0.2.0/24=deny".to_string()],
+            response_ip_data: vec!["198.51.100.1/32=A 192.0.2.1".to_string()],
+            rpz_max_records: Some(10),
+            ..Arguments::default()
+        };
+        let Ok(settings) = Settings::load(&arguments) else {
+            panic!("settings failed")
+        };
+        let policy = &settings.local.policy;
+        assert_eq!(policy.zones.len(), 1);
+        assert!(policy.zones[0].options.log);
+        assert_eq!((policy.response_ip.len(), policy.max_records), (1, 10));
+        // The missing file is found where the daemon reads the zone, naming it.
+        let error = LocalAnswers::build(&settings.local)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("/nonexistent/block.rpz"), "{error}");
+        let bad = Settings::load(&Arguments {
+            rpz: vec!["rpz.example".to_string()],
+            ..Arguments::default()
+        });
+        assert!(
+            matches!(&bad, Err(error) if error.to_string().contains("--rpz: rpz:")),
+            "{:?}",
+            bad.err().map(|error| error.to_string())
+        );
+    }
+
+    #[test]
     fn stub_and_forward_zone_flags_take_host_names_and_switches() {
         let arguments = Arguments {
             forward_zone: vec!["corp.example=10.0.0.1,ns.corp.example,first,tcp".to_string()],

@@ -38,9 +38,9 @@ use crate::server::message::{
     echoed_error, encode_response, error_response, parse_request, read_header,
     refused_question_type, rejection_response, size_limit, RequestHeader,
 };
-use crate::server::tcp_keepalive::{self, KeepaliveRequest};
+use crate::server::tcp_keepalive::{self, KeepaliveAnswer};
 use crate::Resolver;
-use authority::listen::Protocol;
+use authority::listen::{Protocol, TcpConnection};
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
 /// `unsupported` and `expected` (listed in the expected-failures file) among them.
@@ -256,6 +256,7 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
             access: &access,
             cookie_secret: config.cookie_secret,
             tcp_keepalive: config.tcp_keepalive,
+            tcp_connection: TcpConnection::new(),
         },
         &local,
         &transport,
@@ -271,6 +272,9 @@ struct Client<'a> {
     cookie_secret: Option<CookieSecret>,
     /// RFC 7828 keepalive on TCP queries (`MATCH TCP`), with the idle timeout it announces.
     tcp_keepalive: Option<Duration>,
+    /// The one TCP connection every `MATCH TCP` query travels on: what it remembers (testbound's
+    /// `tcp_seen_keepalive`, one per run).
+    tcp_connection: TcpConnection,
 }
 
 async fn replay_steps(
@@ -315,12 +319,16 @@ async fn replay_steps(
                     }
                 };
                 // The daemon's handler on TCP (RFC 7828): a malformed keepalive option is
-                // FORMERR; the option asked for comes back with the idle timeout.
+                // FORMERR; the option asked for comes back with the idle timeout, and so it does
+                // on every later TCP query of the connection.
                 let keepalive = match (entry.rules.tcp, client_policy.tcp_keepalive) {
-                    (true, Some(idle)) => match tcp_keepalive::requested(&bytes) {
-                        KeepaliveRequest::None => None,
-                        KeepaliveRequest::Asked => Some(idle),
-                        KeepaliveRequest::Malformed => {
+                    (true, Some(idle)) => match tcp_keepalive::answer_for(
+                        tcp_keepalive::requested(&bytes),
+                        Some(&client_policy.tcp_connection),
+                    ) {
+                        KeepaliveAnswer::Plain => None,
+                        KeepaliveAnswer::WithOption => Some(idle),
+                        KeepaliveAnswer::FormatError => {
                             let formerr = read_header(&bytes).and_then(|(header, _)| {
                                 error_response(header, ResponseCode::FormErr, None, None)
                             });

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::op::ResponseCode;
 
-use authority::listen::{Handler, Protocol, RequestContext};
+use authority::listen::{Handler, Protocol, RequestContext, TcpConnection};
 
 use crate::request_list::RequestLimits;
 
@@ -30,7 +30,7 @@ use crate::server::message::{
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
 use crate::server::stats::{render_text, Snapshot, Statistics};
-use crate::server::tcp_keepalive::{self, KeepaliveRequest};
+use crate::server::tcp_keepalive::{self, KeepaliveAnswer};
 use crate::server::walk_answer::write_walk_answer;
 
 /// What a reload may change while the cache lives on: who may ask, and which zones are local.
@@ -112,26 +112,36 @@ impl<R: Resolve> ResolverHandler<R> {
         self
     }
 
-    /// `answer`, and on TCP the keepalive option (RFC 7828) for queries that carry it.
+    /// `answer`, and on TCP the keepalive option (RFC 7828) for queries that carry it, or for every
+    /// query on a `connection` where one did (`tcp_keepalive::answer_for`).
     async fn answer_with_keepalive(
         &self,
         packet: &[u8],
         context: RequestContext,
+        connection: Option<&TcpConnection>,
     ) -> Option<Vec<u8>> {
         let (Protocol::Tcp, Some(idle_timeout)) = (context.protocol, self.tcp_keepalive) else {
             return self.answer(packet, context).await;
         };
-        match tcp_keepalive::requested(packet) {
-            KeepaliveRequest::None => self.answer(packet, context).await,
-            KeepaliveRequest::Asked => self
+        match tcp_keepalive::answer_for(tcp_keepalive::requested(packet), connection) {
+            KeepaliveAnswer::Plain => self.answer(packet, context).await,
+            KeepaliveAnswer::WithOption => self
                 .answer(packet, context)
                 .await
                 .map(|response| tcp_keepalive::with_keepalive(response, idle_timeout)),
-            KeepaliveRequest::Malformed => {
+            KeepaliveAnswer::FormatError => {
                 let (header, _) = read_header(packet)?;
                 self.statistics.count(|s| &s.format_errors);
                 error_response(header, ResponseCode::FormErr, None, None)
             }
+        }
+    }
+
+    /// A cache hit finishes at the listener's first poll and gets no `after_send`: the prefetch
+    /// or stale refresh it queued starts here, while the entry is still fresh.
+    fn start_refreshes_waiting(&self) {
+        if self.in_flight.resolver().refreshes_waiting() {
+            self.start_refreshes();
         }
     }
 
@@ -553,13 +563,27 @@ fn refused_by_access_control(
 
 impl<R: Resolve> Handler for ResolverHandler<R> {
     async fn handle(&self, request: &[u8], context: RequestContext) -> Option<Vec<u8>> {
-        let response = self.answer_with_keepalive(request, context).await;
-        // A cache hit finishes at the listener's first poll and gets no `after_send`: the
-        // prefetch or stale refresh it queued starts here, while the entry is still fresh.
-        if self.in_flight.resolver().refreshes_waiting() {
-            self.start_refreshes();
-        }
+        let response = self.answer_with_keepalive(request, context, None).await;
+        self.start_refreshes_waiting();
         response
+    }
+
+    /// As `handle`, with the keepalive the connection remembers (RFC 7828, as Unbound).
+    async fn handle_tcp(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+        connection: &TcpConnection,
+        responses: &tokio::sync::mpsc::Sender<Vec<u8>>,
+    ) {
+        let response = self
+            .answer_with_keepalive(request, context, Some(connection))
+            .await;
+        self.start_refreshes_waiting();
+        if let Some(response) = response {
+            // An error only means the writer is gone; the connection is closing anyway.
+            let _ = responses.send(response).await;
+        }
     }
 
     fn after_send(&self) {

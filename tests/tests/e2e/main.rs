@@ -22,6 +22,7 @@ mod secondary_signed;
 mod snooping;
 mod spoofing;
 mod startup_errors;
+mod tcp_keepalive;
 mod transfers;
 mod upstream_options;
 mod workers;

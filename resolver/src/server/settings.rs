@@ -332,7 +332,8 @@ pub struct Arguments {
     pub command: Vec<String>,
     /// Ignore the RFC 7828 edns-tcp-keepalive option of TCP clients: no option in the answer,
     /// no FORMERR for a malformed one (Unbound's edns-tcp-keepalive: no). By default a TCP
-    /// query carrying it gets it back with the connection's idle timeout
+    /// query carrying it gets it back with the connection's idle timeout, and so does every later
+    /// answer on that connection (as Unbound)
     #[arg(long)]
     pub no_edns_tcp_keepalive: bool,
     /// How long a client TCP connection may stay idle, announced to clients that send the

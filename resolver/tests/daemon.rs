@@ -1837,12 +1837,24 @@ mod end_to_end {
             ],
         )
         .await;
-        // TIMEOUT in units of 100 ms: the listener's 10 s idle timeout.
-        for reply in &replies[..2] {
+        // TIMEOUT in units of 100 ms: the listener's 10 s idle timeout. The third query did not
+        // ask, but its connection did: remembered per connection, as Unbound.
+        for reply in &replies {
             assert_eq!(first_address(reply), Some(Ipv4Addr::new(192, 0, 2, 53)));
             assert_eq!(keepalive_data(reply), Some(vec![0, 100]), "{reply:?}");
         }
-        assert_eq!(keepalive_data(&replies[2]), None, "only when asked");
+        // A new connection that does not ask gets none.
+        let fresh = ask_tcp_connection(
+            "127.60.23.3:0",
+            daemon.address,
+            &[query_bytes(6, "k3.keepalive.test.", Some(1232))],
+        )
+        .await;
+        assert_eq!(
+            keepalive_data(&fresh[0]),
+            None,
+            "only when asked on the connection"
+        );
 
         // With data in a query the option is malformed: FORMERR, as Unbound.
         let malformed = ask_tcp_connection(

@@ -201,7 +201,9 @@ impl Resolver {
         if stale {
             mark_stale(&mut response);
         }
-        if self.keeps_sections(qtype) {
+        if self.keeps_sections(qtype)
+            || crate::response_sections::has_denial_records(&response.authorities)
+        {
             // The walk's final reply first, so its sections are kept and its RRsets cached.
             self.store_deferred();
         }

@@ -10,6 +10,7 @@
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
 //!   signed_network.rs (root and example. signed) ─▶ validation_bounds.rs: hostile signed zones,
 //!     dnssec_answers.rs: what DO clients get, validating or not
+//!     signed_cname_answers.rs: CNAME questions to missing targets, wildcard answers' sections
 //!     aggressive_nsec.rs: denials synthesized from cached NSEC records (RFC 8198)
 //! ```
 
@@ -27,6 +28,7 @@ pub(crate) mod network;
 mod resolutions;
 mod response_sections;
 mod serve_expired;
+mod signed_cname_answers;
 mod signed_network;
 mod signed_response_sections;
 mod spoofing;

@@ -169,10 +169,22 @@ impl Resolver {
             *received_at,
             renewal,
         );
-        let qtype = reply.queries.first().map(|question| question.query_type());
-        if qtype.is_some_and(|qtype| self.keeps_sections(qtype)) {
+        if self.repeats_sections_of(reply) {
             self.store_sections(reply, zone, *received_at);
         }
+    }
+
+    /// Whether answers from `reply` repeat its authority and additional sections: where
+    /// answers keep their sections (`keeps_sections`), and for an answer beside an NSEC/NSEC3
+    /// proof (a wildcard expansion), which minimal responses leave whole (Unbound
+    /// `positive_answer`).
+    pub(crate) fn repeats_sections_of(&self, reply: &Message) -> bool {
+        let Some(question) = reply.queries.first() else {
+            return false;
+        };
+        self.keeps_sections(question.query_type())
+            || (!reply.answers.is_empty()
+                && crate::response_sections::has_denial_records(&reply.authorities))
     }
 
     /// The state of data the validator has not looked at: unchecked where an anchor covers
@@ -221,15 +233,13 @@ impl Resolver {
         // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
         // or an authoritative reply may update delegations. With minimal-responses off they are
         // kept all the same (as Unbound stores every scrubbed section, at its lowest ranks):
-        // the answers repeat them (`response_sections.rs`). So are an ANY answer's, which
-        // minimal responses leave whole (`keeps_sections`): its MX/NS targets' addresses. A
+        // the answers repeat them (`response_sections.rs`). So are an ANY answer's and a
+        // wildcard answer's (with its proof), which minimal responses leave whole
+        // (`repeats_sections_of`): an ANY answer's MX/NS targets' addresses. A
         // forwarder's reply (asked with RD, for a forward zone) is kept too: no delegation inside
         // a forward zone is followed, and the forwarder is the zone's only source (Unbound stores
         // it whole; RD=0 clients are referred from it, `cache_referral.rs`).
-        let sections_repeated = reply
-            .queries
-            .first()
-            .is_some_and(|question| self.keeps_sections(question.query_type()));
+        let sections_repeated = self.repeats_sections_of(reply);
         let forwarded = reply.metadata.recursion_desired
             && self
                 .forward_zones

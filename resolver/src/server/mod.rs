@@ -37,6 +37,8 @@ mod walk_answer;
 pub mod wire_answer;
 
 #[cfg(test)]
+mod truncation_tests;
+#[cfg(test)]
 mod walk_answer_tests;
 #[cfg(test)]
 mod wire_answer_tests;

@@ -205,6 +205,14 @@ pub const MAX_CHAIN_DEPTH: usize = 32;
 /// (1024); a quarter of that keeps refreshes from crowding out clients' own resolutions.
 pub const MAX_BACKGROUND_REFRESHES: usize = 256;
 
+/// Added to a prefetch's leeway (the refreshed answer's remaining TTL): cached data that expires
+/// within the leeway counts as expired for the prefetch, so it neither starts the walk from a
+/// delegation about to lapse nor keeps the old copy of what the answer brings anew. The extra
+/// seconds renew RRsets of the same answer a little longer-lived than the one that was due, so
+/// the renewed answer does not expire in split-second pieces. Unbound `PREFETCH_EXPIRY_ADD` 60
+/// (`daemon/worker.c`, for prefetches and serve-expired refreshes alike).
+pub const PREFETCH_EXPIRY_ADD: Duration = Duration::from_secs(60);
+
 /// RRSIGs kept per RRset by the scrubber, the first ones in the reply: a signer needs one per
 /// key and algorithm, and more only cost validation work (KeyTrap, CVE-2023-50387). Unbound's
 /// scrubber keeps 8 as well (`fwd_scrub_rrsig`), the validator tries as many.

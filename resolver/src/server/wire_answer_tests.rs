@@ -609,7 +609,8 @@ fn wildcard_hits_carry_their_nsec_proof_to_do_clients() {
             }],
             answer: Validation::SECURE,
         };
-        resolver.store_validated_records(&reply, &name("example."), &states, false);
+        let time = crate::cache::StoreTime::at(crate::clock::Clock::now(&*clock));
+        resolver.store_validated_records(&reply, &name("example."), &states, time);
     };
     store("anything.wild.example.", 2);
     store("www.example.", 2);

@@ -47,16 +47,6 @@ impl Resolver {
         }
     }
 
-    /// Whether `zone` itself is a forward or stub zone that keeps its walks below it (Unbound
-    /// `can_have_last_resort`: not a `forward-first`/`stub-first` one).
-    pub(crate) fn configured_at(&self, zone: &Name, abandoned: &[Name]) -> bool {
-        match self.configured_zone(zone, abandoned) {
-            Some(ConfiguredSource::Forward(forward)) => forward.suffix == *zone && !forward.first,
-            Some(ConfiguredSource::Stub(stub)) => stub.suffix == *zone && !stub.first,
-            None => false,
-        }
-    }
-
     /// The forwarders of a forward zone (asked with RD=1), by address and by name.
     pub(crate) fn forward_delegation(&self, forward: &ForwardZone) -> Delegation {
         let mut servers = vec![NameServer {

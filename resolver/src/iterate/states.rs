@@ -231,14 +231,8 @@ impl Resolver {
     fn find_delegation(&self, walk: &mut Walk) -> State {
         self.store_deferred();
         // RFC 4035 §3.1.4.1: DS lives in the parent, so its delegation is the parent's (Unbound
-        // strips the label before looking up forward and stub zones too). A prefetch of an NS
-        // set asks the parent too, as if the set had expired, so a zone's old servers cannot
-        // keep handing out their old NS set (Unbound `processInitRequest`).
-        let from_parent = walk.qtype == RecordType::DS
-            || (walk.qtype == RecordType::NS
-                && walk.leeway > Duration::ZERO
-                && !self.configured_at(&walk.qname, &walk.abandoned_zones));
-        let start = if from_parent && !walk.qname.is_root() {
+        // strips the label before looking up forward and stub zones too).
+        let start = if walk.qtype == RecordType::DS && !walk.qname.is_root() {
             walk.qname.base_name()
         } else {
             walk.qname.clone()

@@ -5,6 +5,7 @@
 //! network.rs (table (server, qname, qtype) ─▶ reply, manual clock) ─▶ Resolver
 //!   resolutions.rs: ordinary walks   broken_servers.rs: slow and broken servers   spoofing.rs: poisoning
 //!   ghost_domains.rs: removed zones kept alive by their children or cached delegations
+//!   prefetch_moves.rs: a prefetch past a delegation about to lapse, to a zone's new servers
 //!   response_sections.rs: what positive answers carry beside the answer
 //!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
@@ -25,6 +26,7 @@ mod ghost_domains;
 mod key_sentinel;
 mod minimisation_fallbacks;
 pub(crate) mod network;
+mod prefetch_moves;
 mod resolutions;
 mod response_sections;
 mod serve_expired;

@@ -209,7 +209,8 @@ pub struct Arguments {
     #[arg(long, value_name = "MILLISECONDS")]
     pub serve_expired_client_timeout: Option<u32>,
     /// Refresh a cached answer in the background when it is asked for in the last 10 % of its
-    /// TTL; the client gets the cached answer at once (Unbound's prefetch)
+    /// TTL; the client gets the cached answer at once (Unbound's prefetch). A delegation that
+    /// would lapse first is passed over for its parent's, so a moved zone is followed
     #[arg(long)]
     pub prefetch: bool,
     /// Send records with the TTL the server gave them, not the one counting down in the cache

@@ -320,13 +320,19 @@ impl RecordCache {
         // What expires before the judging moment counts as gone (Unbound `need_to_update_rrset`:
         // "item in cache has expired", against the store's `timenow`).
         let judged_at = time.judged_at(record_type);
-        let existing = self
-            .entries
-            .get(key.as_bytes())
-            .filter(|existing| existing.expires() > judged_at);
-        if existing.as_ref().is_some_and(|existing| {
-            existing.trust() > trust || (validation.is_bogus() && existing.validation().is_secure())
-        }) {
+        let held = self.entries.get(key.as_bytes());
+        // Bogus data never replaces secure data still alive, a prefetch's leeway or not.
+        let secure_alive = held
+            .as_ref()
+            .is_some_and(|held| held.expires() > now && held.validation().is_secure());
+        if validation.is_bogus() && secure_alive {
+            return false;
+        }
+        let existing = held.filter(|existing| existing.expires() > judged_at);
+        if existing
+            .as_ref()
+            .is_some_and(|existing| existing.trust() > trust)
+        {
             return false;
         }
         let Ok(entry) = WireEntry::rrset(records, now, ttl, trust, validation) else {
@@ -1268,6 +1274,32 @@ mod tests {
         );
         assert!(cache.insert_stored(&set, &[], trust, unchecked, None, prefetch_at(late, 80)));
         assert_eq!(ttl(late), Some(300));
+    }
+
+    #[test]
+    fn a_prefetchs_bogus_answer_does_not_replace_secure_data_within_its_leeway() {
+        let cache = RecordCache::new(100, policy());
+        let set = [a_record("www.example.", 300, 1)];
+        let trust = Trust::AnswerAuthoritative;
+        assert!(cache.insert_validated(&set, &[], trust, Validation::SECURE, None, Duration::ZERO));
+        let late = Duration::from_secs(280);
+        let bogus = [a_record("www.example.", 300, 2)];
+        let verdict = Validation {
+            security: Some(crate::dnssec::Security::Bogus),
+            reason: Some(crate::dnssec::Reason::SignatureInvalid),
+        };
+        let time = prefetch_at(late, 80);
+        assert!(!cache.insert_stored(&bogus, &[], trust, verdict, None, time));
+        let held = cache
+            .get_rrset(
+                &name("www.example."),
+                RecordType::A,
+                DNSClass::IN,
+                trust,
+                late,
+            )
+            .unwrap();
+        assert_eq!(held[0].data, set[0].data);
     }
 
     #[test]

@@ -125,7 +125,7 @@ impl Resolver {
         }
     }
 
-    fn check_context<'a>(&'a self, budget: &'a Budget) -> CheckContext<'a> {
+    pub(crate) fn check_context<'a>(&'a self, budget: &'a Budget) -> CheckContext<'a> {
         CheckContext {
             now: self.validation_now(),
             allowance: &budget.signature_checks,
@@ -628,7 +628,7 @@ impl Resolver {
     }
 
     /// One RRset: its signer's keys through the chain, then its signatures.
-    async fn check_rrset(
+    pub(crate) async fn check_rrset(
         &self,
         rrset: &[Record],
         section: &[Record],
@@ -753,7 +753,11 @@ impl Resolver {
                         )
                     };
                     keys_ttl.record(&check);
-                    judged(key_state(check, &anchor_zone))
+                    let state = judged(key_state(check, &anchor_zone));
+                    if let Ok(KeyState::Secure(keys)) = &state {
+                        self.keep_key_reply_sections(&anchor_zone, reply, keys, budget);
+                    }
+                    state
                 };
                 let state = self
                     .fetch_judged(
@@ -869,7 +873,11 @@ impl Resolver {
                 self.config.dnssec.harden_algorithm_downgrade,
             );
             keys_ttl.record(&check);
-            judged(key_state(check, name))
+            let state = judged(key_state(check, name));
+            if let Ok(KeyState::Secure(keys)) = &state {
+                self.keep_key_reply_sections(name, reply, keys, budget);
+            }
+            state
         };
         let state = self
             .fetch_judged(

@@ -469,9 +469,7 @@ async fn replay_steps(
                     // With every place of the request list taken, a cache hit is still
                     // answered (the daemon answers from the cache before the list; Unbound's
                     // worker before its mesh).
-                    LocalOutcome::Resolve
-                        if in_flight.full() && request.metadata.recursion_desired =>
-                    {
+                    LocalOutcome::Resolve if in_flight.full() => {
                         if let Some(mut response) = resolver.resolve_from_cache(&request) {
                             local.finish(&request, &mut response, true);
                             attach_cookie(&mut response, &verdict);
@@ -622,17 +620,12 @@ fn start_resolution<'a>(
         id,
         step: query_step,
         response: Box::pin(async move {
-            // RD=0 (every replayed client may snoop): the cache's answer or referral; what it
-            // cannot answer is resolved, as Unbound does when its cached delegation still needs
-            // validating.
-            let from_cache = if request.metadata.recursion_desired {
-                None
+            // RD=0 (a client that may snoop) as the daemon's `InFlight` answers it: the cache's
+            // answer or its referral, validated first if need be; never resolved.
+            let mut response = if request.metadata.recursion_desired {
+                resolver.resolve(&request).await
             } else {
-                resolver.answer_without_recursion(&request)
-            };
-            let mut response = match from_cache {
-                Some(response) => response,
-                None => resolver.resolve(&request).await,
+                resolver.answer_without_recursion(&request).await
             };
             local.finish(&request, &mut response, true);
             attach_cookie(&mut response, &delivery.verdict);

@@ -64,10 +64,13 @@ async fn a_query_without_recursion_gets_the_closest_cached_delegation_with_ad() 
         ..internet.config()
     };
     let setup = setup(internet.network, config);
-    assert!(setup
+    let nothing = setup
         .resolver
         .answer_without_recursion(&without_recursion("other.example."))
-        .is_none_or(|response| !response.metadata.authentic_data));
+        .await;
+    assert_eq!(nothing.metadata.response_code, ResponseCode::NoError);
+    assert!(nothing.authorities.is_empty() && !nothing.metadata.authentic_data);
+    assert!(setup.network.sent().is_empty(), "nothing resolved");
     setup
         .resolver
         .resolve(&client_query("www.example.", RecordType::A))
@@ -76,7 +79,7 @@ async fn a_query_without_recursion_gets_the_closest_cached_delegation_with_ad() 
     let referral = setup
         .resolver
         .answer_without_recursion(&without_recursion("other.example."))
-        .expect("a referral from the cache");
+        .await;
     assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
     assert_eq!(referral.metadata.response_code, ResponseCode::NoError);
     assert!(referral.answers.is_empty());
@@ -91,7 +94,7 @@ async fn a_query_without_recursion_gets_the_closest_cached_delegation_with_ad() 
     let answer = setup
         .resolver
         .answer_without_recursion(&without_recursion("www.example."))
-        .expect("the cached answer");
+        .await;
     assert_eq!(answer.answers.len(), 2);
 }
 
@@ -162,7 +165,7 @@ async fn a_forwarders_ns_set_refers_queries_without_recursion_with_minimal_respo
     let referral = setup
         .resolver
         .answer_without_recursion(&query)
-        .expect("a referral from the forwarder's NS set");
+        .await;
     assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
     assert_eq!(referral.metadata.response_code, ResponseCode::NoError);
     assert!(referral.answers.is_empty());

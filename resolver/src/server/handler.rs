@@ -360,9 +360,12 @@ impl<R: Resolve> ResolverHandler<R> {
                 return encode_response(response, &request.message, limit);
             }
         }
-        if !request.message.metadata.recursion_desired {
-            return self.answer_without_recursion(&request, may_snoop, context.protocol, started);
+        if !request.message.metadata.recursion_desired && !may_snoop {
+            return self.refuse_without_recursion(&request, context.protocol, started);
         }
+        // A snooper's RD=0 query takes the path of any other (a place in the request list, the
+        // client's deadline): `InFlight` answers it from the cache, validating a cached
+        // referral if need be, and never resolves it.
         // Past the deadline the resolution is not cancelled: dropping its future hands the work
         // to a task of its own (`leader_work`), so identical requests still get its answer.
         let resolving = self.in_flight.resolve(&request.message, cache_checked);
@@ -449,38 +452,24 @@ impl<R: Resolve> ResolverHandler<R> {
     }
 
     /// RD=0 (RFC 1035 §4.1.1: recursion not desired), which from a resolver only reads its
-    /// cache: REFUSED unless the client may snoop (Unbound's `allow_snoop`; Unbound and Knot
-    /// Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query", with EDE 20
-    /// "Not Authoritative" as Unbound's). A snooper gets the cached answer with its remaining TTL,
-    /// or a referral to the closest cached delegation (Unbound), or, when nothing usable is
-    /// cached, NOERROR with empty sections: nothing is resolved upstream.
-    fn answer_without_recursion(
+    /// cache, from a client that may not snoop: REFUSED (Unbound's `allow_snoop`; Unbound and
+    /// Knot Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query", with
+    /// EDE 20 "Not Authoritative" as Unbound's). A snooper gets the cached answer with its
+    /// remaining TTL, or a referral to the closest cached delegation (Unbound), validated
+    /// first when the validator has not seen it, or, when nothing usable is cached, NOERROR
+    /// with empty sections (`Resolver::answer_without_recursion`).
+    fn refuse_without_recursion(
         &self,
         request: &ClientRequest,
-        may_snoop: bool,
         protocol: Protocol,
         started: Instant,
     ) -> Option<Vec<u8>> {
         let statistics = &self.statistics;
         let edns = request.message.edns.as_ref();
-        if !may_snoop {
-            statistics.count(|s| &s.refused_by_access_control);
-            statistics.record_answer(ResponseCode::Refused, started.elapsed());
-            let response = crate::response::refused_not_authoritative(&request.message);
-            return encode_response(response, &request.message, size_limit(protocol, edns));
-        }
-        let response = self
-            .in_flight
-            .resolver()
-            .answer_without_recursion(&request.message)
-            .unwrap_or_else(|| {
-                let mut empty = server_failure(&request.message);
-                empty.metadata.response_code = ResponseCode::NoError;
-                empty
-            });
-        statistics.record_answer(response.metadata.response_code, started.elapsed());
-        let limit = size_limit(protocol, edns);
-        encode_response(response, &request.message, limit)
+        statistics.count(|s| &s.refused_by_access_control);
+        statistics.record_answer(ResponseCode::Refused, started.elapsed());
+        let response = crate::response::refused_not_authoritative(&request.message);
+        encode_response(response, &request.message, size_limit(protocol, edns))
     }
 
     /// The wire fast path (`plain_query`, `wire_answer`): a plain query the cache answers, written

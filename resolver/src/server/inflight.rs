@@ -199,7 +199,15 @@ impl<R: Resolve> InFlight<R> {
         // panic ends it with `None`, and the entry's drop closes the waiters' channel (SERVFAIL).
         // Jostled out, the resolution stops where it is (`stopped` closes).
         let work = LeaderWork::new(async move {
-            let resolving = count_upstream_exchanges(resolver.resolve(&owned_request));
+            // RD=0 (a snooping client; the key tells it apart): the cache's answer or its
+            // referral, validated if need be, bounded like any resolution by this place.
+            let resolving = count_upstream_exchanges(async {
+                if owned_request.metadata.recursion_desired {
+                    resolver.resolve(&owned_request).await
+                } else {
+                    resolver.answer_without_recursion(&owned_request).await
+                }
+            });
             let (response, exchanges) = tokio::select! {
                 biased;
                 _ = &mut stopped => return None,

@@ -60,10 +60,15 @@ pub trait Resolve: Send + Sync + 'static {
         None
     }
 
-    /// A query without recursion (RD=0): the cached answer or a referral from the cache; the
-    /// default gives the cached answer only.
-    fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
-        self.resolve_from_cache(request)
+    /// A query without recursion (RD=0): the cached answer or a referral from the cache (which
+    /// the engine may validate first), never a resolution of the question; the default gives
+    /// the cached answer, else NOERROR with empty sections.
+    fn answer_without_recursion(&self, request: &Message) -> impl Future<Output = Message> + Send {
+        std::future::ready(self.resolve_from_cache(request).unwrap_or_else(|| {
+            let mut empty = crate::server::inflight::server_failure(request);
+            empty.metadata.response_code = hickory_proto::op::ResponseCode::NoError;
+            empty
+        }))
     }
 
     /// The complete response bytes, within `limit`, if the cache alone answers `query` and the
@@ -134,7 +139,7 @@ impl Resolve for crate::Resolver {
         crate::Resolver::resolve_from_cache(self, request)
     }
 
-    fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
+    fn answer_without_recursion(&self, request: &Message) -> impl Future<Output = Message> + Send {
         crate::Resolver::answer_without_recursion(self, request)
     }
 

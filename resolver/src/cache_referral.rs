@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! RD=0 ─▶ resolve_from_cache ─▶ answer
+//!            └ miss ─▶ stale (serve-expired), referral DS, NSEC/NSEC3 synthesis ─▶ answer
 //!            └ miss ─▶ closest cached NS set (DS parent side for a DS question)
 //!                 ├ validating, not checked yet ─▶ validated now (dnssec/cached_delegation.rs:
 //!                 │    may fetch the DNSKEY/DS the chain needs, on the query's budget)
@@ -17,8 +18,9 @@ use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use crate::cache::{Freshness, Trust};
 use crate::dnssec::Security;
 use crate::iterate::budget::Budget;
+use crate::iterate::states::WalkResult;
 use crate::resolver::{unanswerable, Resolver};
-use crate::response::{response_skeleton, withheld_response};
+use crate::response::{response_skeleton, withheld_response, Resolution};
 
 impl Resolver {
     /// What a client that asked without recursion gets: the cached answer, or a referral to
@@ -35,10 +37,66 @@ impl Resolver {
         }
         let mut budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
         budget.checking_disabled = request.metadata.checking_disabled;
+        if let Some((resolution, stale)) = self.cached_resolution(request, &budget).await {
+            return self.respond(request, resolution, stale, &budget);
+        }
         let response = self.referral_from_cache(request, &budget).await;
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
         response.unwrap_or_else(|| response_skeleton(request, ResponseCode::NoError))
+    }
+
+    /// What the cache answers beyond its plain lookup, as `lookup` would find it before
+    /// walking (Unbound's iterator answers an RD=0 query from these too): expired data with
+    /// serve-expired on (its refresh queued), a DS question from a referral's DS, a denial
+    /// synthesized from cached NSEC/NSEC3 records (RFC 8198). The bool says stale.
+    async fn cached_resolution(
+        &self,
+        request: &Message,
+        budget: &Budget,
+    ) -> Option<(Resolution, bool)> {
+        let question = request.queries.first()?;
+        let (name, qtype) = (question.name(), question.query_type());
+        let dnssec_ok = request
+            .edns
+            .as_ref()
+            .is_some_and(|edns| edns.flags().dnssec_ok);
+        if self.config.serve_expired.enabled
+            && self.stale_resolution(name, qtype, dnssec_ok).is_some()
+        {
+            return Some(self.answer_stale(name, qtype, dnssec_ok));
+        }
+        if qtype == RecordType::DS {
+            if let Some((answers, verdict)) = self.cached_referral_ds(name, budget, 0, &[]).await {
+                let resolution = Resolution {
+                    response_code: ResponseCode::NoError,
+                    answers,
+                    authorities: Vec::new(),
+                    verdict,
+                };
+                return Some((resolution, false));
+            }
+        }
+        let (result, verdict, mut authorities) = self.synthesized(name, qtype, budget)?;
+        let (response_code, answers) = match result {
+            WalkResult::Answer(records) => (ResponseCode::NoError, records),
+            WalkResult::NoData(proof) => {
+                authorities.extend(proof);
+                (ResponseCode::NoError, Vec::new())
+            }
+            WalkResult::NxDomain(proof) => {
+                authorities.extend(proof);
+                (ResponseCode::NXDomain, Vec::new())
+            }
+            _ => return None,
+        };
+        let resolution = Resolution {
+            response_code,
+            answers,
+            authorities,
+            verdict,
+        };
+        Some((resolution, false))
     }
 
     /// Unbound `dns_cache_find_delegation` answered as a referral: the NS set in authority

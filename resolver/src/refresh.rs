@@ -357,7 +357,7 @@ impl Resolver {
     }
 
     /// Expired data at once, its refresh queued for the background.
-    fn answer_stale(
+    pub(crate) fn answer_stale(
         &self,
         name: &Name,
         record_type: RecordType,

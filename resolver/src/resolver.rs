@@ -176,6 +176,22 @@ impl Resolver {
             (resolution, false)
         };
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), stale, "resolved");
+        self.respond(request, resolution, stale, &budget)
+    }
+
+    /// The client's response from a resolution of its one question (`stale`: served expired,
+    /// RFC 8767): sentinel judged, counted, sections added.
+    pub(crate) fn respond(
+        &self,
+        request: &Message,
+        resolution: Resolution,
+        stale: bool,
+        budget: &Budget,
+    ) -> Message {
+        let Some(question) = request.queries.first() else {
+            return response_skeleton(request, ResponseCode::FormErr);
+        };
+        let qtype = question.query_type();
         let resolution = self.judge_sentinel(question.name(), qtype, resolution);
         self.count_validation(resolution.verdict.security);
         self.validation_counts

@@ -1,10 +1,12 @@
 //! What a DNSKEY reply carries beside the keys: the zone's own NS set and its servers'
-//! addresses, kept in the cache once the keys just proved them (never unchecked data).
+//! addresses, kept in the cache if the keys just proved them (never data that fails them).
 //!
 //! Unbound stores every RRset of every reply, its validator checking them when they are used;
-//! here only what the zone's fresh keys verify is kept, marked secure, so a referral handed
-//! out from the cache (`cache_referral.rs`) is the zone's signed NS set with its addresses.
-//! The checks come out of the query's signature allowance (KeyTrap bound).
+//! here only what the zone's fresh keys verify is kept, so a referral handed out from the
+//! cache (`cache_referral.rs`) is the zone's signed NS set with its addresses. It is stored
+//! as not yet checked, at the rank of its section: the validator states it when it is used
+//! (`cached_delegation.rs`; the verification is remembered, `verified.rs`), and an answer's own
+//! checked copy replaces it. The checks come out of the query's signature allowance (KeyTrap).
 
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -55,8 +57,8 @@ impl Resolver {
         }
     }
 
-    /// The (`owner`, `record_type`) RRset of `section`, stored secure if `keys` verify it;
-    /// whether it was.
+    /// The (`owner`, `record_type`) RRset of `section`, stored unchecked if `keys` verify it;
+    /// whether they did.
     fn keep_verified(
         &self,
         section: &[Record],
@@ -87,7 +89,7 @@ impl Resolver {
             &records,
             &signatures,
             trust,
-            Validation::SECURE,
+            Validation::UNCHECKED,
             Some(verified.ttl),
             self.clock.now(),
         );

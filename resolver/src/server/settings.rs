@@ -79,7 +79,9 @@ pub struct Arguments {
     #[arg(long, value_name = "CIDR")]
     pub allow: Vec<String>,
     /// Let clients in this prefix send RD=0 queries, answered from the cache only (repeatable;
-    /// Unbound's allow_snoop). They may also query as --allow gives. Others get REFUSED for RD=0
+    /// Unbound's allow_snoop): the cached answer, else a referral to the closest cached
+    /// delegation, validated when handed out (AD when secure). They may also query as --allow
+    /// gives. Others get REFUSED for RD=0
     #[arg(long, value_name = "CIDR")]
     pub allow_snoop: Vec<String>,
     /// Unbound's access-control (repeatable): "CIDR ACTION", ACTION one of allow, allow_snoop

@@ -1908,3 +1908,136 @@ mod end_to_end {
         let _ = std::fs::remove_dir_all(&directory);
     }
 }
+
+/// RD=0 from a client that may snoop: the engine's `answer_without_recursion`, never `resolve`,
+/// through the request list like any resolution (it may fetch the keys that validate a cached
+/// referral, so it is bounded the same way).
+mod without_recursion {
+    use super::*;
+
+    /// Refers every RD=0 question to `example.test.` once the gate lets it through; counts the
+    /// calls of each kind.
+    struct Referrer {
+        resolutions: AtomicUsize,
+        referrals: AtomicUsize,
+        gate: Semaphore,
+    }
+
+    impl Resolve for Referrer {
+        async fn resolve(&self, request: &Message) -> Message {
+            self.resolutions.fetch_add(1, Ordering::SeqCst);
+            answer_for(request, 1)
+        }
+
+        async fn answer_without_recursion(&self, request: &Message) -> Message {
+            self.referrals.fetch_add(1, Ordering::SeqCst);
+            if let Ok(permit) = self.gate.acquire().await {
+                permit.forget();
+            }
+            let mut response = answer_for(request, 0);
+            response.authorities.push(Record::from_rdata(
+                name("example.test."),
+                300,
+                RData::NS(hickory_proto::rr::rdata::NS(name("ns.example.test."))),
+            ));
+            response
+        }
+    }
+
+    fn referrer(open: bool) -> Arc<Referrer> {
+        Arc::new(Referrer {
+            resolutions: AtomicUsize::new(0),
+            referrals: AtomicUsize::new(0),
+            gate: Semaphore::new(if open { Semaphore::MAX_PERMITS } else { 0 }),
+        })
+    }
+
+    fn snooping_policy() -> Policy {
+        let snooper = Cidr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 0)), 24);
+        Policy {
+            access: AccessList::loopback_only().with_snoopers(snooper),
+            ..Policy::default()
+        }
+    }
+
+    fn without_recursion_bytes(id: u16, qname: &str) -> Vec<u8> {
+        let mut message = query_message(id, qname, RecordType::A, Some(1232));
+        message.metadata.recursion_desired = false;
+        message.to_vec().unwrap_or_default()
+    }
+
+    async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
+        for _ in 0..MAX_YIELDS {
+            if condition() {
+                return true;
+            }
+            tokio::task::yield_now().await;
+        }
+        condition()
+    }
+
+    #[tokio::test]
+    async fn a_snooper_gets_the_engines_referral_and_nothing_is_resolved() {
+        let resolver = referrer(true);
+        let handler = ResolverHandler::new(resolver.clone(), snooping_policy(), Statistics::new());
+        let response = parse(
+            handler
+                .answer(
+                    &without_recursion_bytes(5, "other.example.test."),
+                    context("192.0.2.9", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(!response.metadata.recursion_desired);
+        assert!(response.answers.is_empty());
+        assert_eq!(response.authorities.len(), 1, "{response:?}");
+        assert_eq!(resolver.referrals.load(Ordering::SeqCst), 1);
+        assert_eq!(resolver.resolutions.load(Ordering::SeqCst), 0);
+        // Loopback may query, not snoop: refused, the engine never asked.
+        let refused = parse(
+            handler
+                .answer(
+                    &without_recursion_bytes(6, "other.example.test."),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(refused.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(resolver.referrals.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn queries_without_recursion_take_places_in_the_request_list() {
+        let resolver = referrer(false);
+        let handler = Arc::new(ResolverHandler::with_concurrency(
+            resolver.clone(),
+            snooping_policy(),
+            Statistics::new(),
+            1,
+        ));
+        let first = {
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                handler
+                    .answer(
+                        &without_recursion_bytes(1, "one.example.test."),
+                        context("192.0.2.9", Protocol::Udp),
+                    )
+                    .await
+            })
+        };
+        assert!(yield_until(|| resolver.referrals.load(Ordering::SeqCst) == 1).await);
+        let second = handler
+            .answer(
+                &without_recursion_bytes(2, "two.example.test."),
+                context("192.0.2.9", Protocol::Udp),
+            )
+            .await;
+        assert!(second.is_none(), "no place left: dropped");
+        resolver.gate.add_permits(1);
+        let first = first.await.unwrap_or_else(|error| panic!("client task: {error}"));
+        assert_eq!(parse(first).metadata.response_code, ResponseCode::NoError);
+        assert_eq!(resolver.resolutions.load(Ordering::SeqCst), 0);
+    }
+}

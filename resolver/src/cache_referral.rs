@@ -8,14 +8,16 @@
 //!                 ├ validating, not checked yet ─▶ validated now (dnssec/cached_delegation.rs:
 //!                 │    may fetch the DNSKEY/DS the chain needs, on the query's budget)
 //!                 ├ bogus ─▶ SERVFAIL + EDE
-//!                 └ NS set (+ DS, RRSIGs for DO) in authority, its servers' addresses; AD if secure
+//!                 └ NS set (+ DS or proof of none, RRSIGs for DO) in authority, its servers'
+//!                   addresses; AD if secure
 //!            └ nothing cached ─▶ NOERROR, empty sections
 //! ```
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::cache::{Freshness, Trust};
+use crate::cache::{Freshness, NegativeAnswer, Trust};
 use crate::dnssec::Security;
 use crate::iterate::budget::Budget;
 use crate::iterate::states::WalkResult;
@@ -44,6 +46,27 @@ impl Resolver {
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
         response.unwrap_or_else(|| response_skeleton(request, ResponseCode::NoError))
+    }
+
+    /// The NSEC/NSEC3 records and their RRSIGs a referral to `zone` came with to prove there
+    /// is no DS (kept by `store_referral_denial`), for a DO client; empty when none
+    /// is cached.
+    fn cached_proof_of_no_ds(&self, zone: &Name, now: std::time::Duration) -> Vec<Record> {
+        let Some(NegativeAnswer::NoData(records)) =
+            self.cache.get_negative(zone, RecordType::DS, DNSClass::IN, now)
+        else {
+            return Vec::new();
+        };
+        let is_denial = |record_type: RecordType| {
+            matches!(record_type, RecordType::NSEC | RecordType::NSEC3)
+        };
+        records
+            .into_iter()
+            .filter(|record| match &record.data {
+                RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => is_denial(rrsig.input().type_covered),
+                _ => is_denial(record.record_type()),
+            })
+            .collect()
     }
 
     /// What the cache answers beyond its plain lookup, as `lookup` would find it before
@@ -171,10 +194,20 @@ impl Resolver {
                         (records, crate::dnssec::Verdict::insecure())
                     })
             };
-            if let Some((records, verdict)) = ds {
-                // RFC 4035 §3.2.3: AD only when every RRset of the authority section is authentic.
-                secure &= verdict.security == Security::Secure;
-                response.authorities.extend(records);
+            match ds {
+                Some((records, verdict)) => {
+                    // RFC 4035 §3.2.3: AD only when every RRset of the authority section is
+                    // authentic.
+                    secure &= verdict.security == Security::Secure;
+                    response.authorities.extend(records);
+                }
+                // RFC 4035 §3.1.4: without a DS, a signed parent's referral proves there is
+                // none (Unbound `find_add_ds` adds the NSEC); such a delegation is not secure.
+                None => {
+                    let proof = self.cached_proof_of_no_ds(&zone, now);
+                    secure &= proof.is_empty();
+                    response.authorities.extend(proof);
+                }
             }
         }
         if delegation.is_some() {

@@ -367,6 +367,14 @@ async fn an_insecure_delegation_is_referred_without_ad() {
     assert!(referral
         .authorities
         .contains(&ns("example.", "ns0.example.")));
+    // A DO client gets the referral's proof of no DS, as the parent gave it.
+    assert!(
+        referral
+            .authorities
+            .iter()
+            .any(|record| record.record_type() == RecordType::NSEC),
+        "{referral:?}"
+    );
     assert_eq!(sorted(&referral.additionals), sorted(&glue));
     assert_eq!(setup.network.sent().len(), sent, "the chain was known");
 }

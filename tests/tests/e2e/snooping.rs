@@ -141,4 +141,13 @@ fn a_snoopers_referral_is_validated_with_ad_only_when_secure() {
         "{}",
         insecure.output
     );
+    // `test.`'s NSEC3 (opt-out) proof that there is no DS, as the referral from `test.` came.
+    assert!(
+        insecure
+            .authorities
+            .iter()
+            .any(|record| record.record_type == "NSEC3"),
+        "the proof of no DS: {}",
+        insecure.output
+    );
 }

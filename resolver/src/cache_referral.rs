@@ -53,13 +53,13 @@ impl Resolver {
     /// is cached.
     fn cached_proof_of_no_ds(&self, zone: &Name, now: std::time::Duration) -> Vec<Record> {
         let Some(NegativeAnswer::NoData(records)) =
-            self.cache.get_negative(zone, RecordType::DS, DNSClass::IN, now)
+            self.cache
+                .get_negative(zone, RecordType::DS, DNSClass::IN, now)
         else {
             return Vec::new();
         };
-        let is_denial = |record_type: RecordType| {
-            matches!(record_type, RecordType::NSEC | RecordType::NSEC3)
-        };
+        let is_denial =
+            |record_type: RecordType| matches!(record_type, RecordType::NSEC | RecordType::NSEC3);
         records
             .into_iter()
             .filter(|record| match &record.data {

@@ -2036,7 +2036,9 @@ mod without_recursion {
             .await;
         assert!(second.is_none(), "no place left: dropped");
         resolver.gate.add_permits(1);
-        let first = first.await.unwrap_or_else(|error| panic!("client task: {error}"));
+        let first = first
+            .await
+            .unwrap_or_else(|error| panic!("client task: {error}"));
         assert_eq!(parse(first).metadata.response_code, ResponseCode::NoError);
         assert_eq!(resolver.resolutions.load(Ordering::SeqCst), 0);
     }

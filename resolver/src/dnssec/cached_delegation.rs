@@ -32,13 +32,19 @@ impl Resolver {
     ) -> Verdict {
         let verdict = match ns_set.validation.security {
             Some(_) => ns_set.validation.verdict(zone),
-            None if ns_set.signatures.is_empty() => self.unsigned_delegation_verdict(zone, budget).await,
-            None => self.check_and_store(&ns_set.records, &ns_set.signatures, budget).await,
+            None if ns_set.signatures.is_empty() => {
+                self.unsigned_delegation_verdict(zone, budget).await
+            }
+            None => {
+                self.check_and_store(&ns_set.records, &ns_set.signatures, budget)
+                    .await
+            }
         };
         tracing::debug!(%zone, signed = !ns_set.signatures.is_empty(), stored = ?ns_set.validation.security, security = ?verdict.security, "cached delegation judged");
         if verdict.security == crate::dnssec::Security::Secure {
             if let Some(signer) = signer_of(&ns_set.signatures) {
-                self.check_addresses_signed_by(&signer, targets, budget).await;
+                self.check_addresses_signed_by(&signer, targets, budget)
+                    .await;
             }
         }
         verdict

@@ -36,7 +36,14 @@ impl Resolver {
         } else {
             Trust::Glue
         };
-        if !self.keep_verified(&reply.authorities, zone, RecordType::NS, keys, budget, ns_trust) {
+        if !self.keep_verified(
+            &reply.authorities,
+            zone,
+            RecordType::NS,
+            keys,
+            budget,
+            ns_trust,
+        ) {
             return;
         }
         let address_trust = if authoritative {
@@ -44,15 +51,25 @@ impl Resolver {
         } else {
             Trust::Glue
         };
-        let targets = reply.authorities.iter().filter_map(|record| match &record.data {
-            RData::NS(target) if record.name == *zone && zone.zone_of(&target.0) => {
-                Some(target.0.clone())
-            }
-            _ => None,
-        });
+        let targets = reply
+            .authorities
+            .iter()
+            .filter_map(|record| match &record.data {
+                RData::NS(target) if record.name == *zone && zone.zone_of(&target.0) => {
+                    Some(target.0.clone())
+                }
+                _ => None,
+            });
         for target in targets {
             for family in [RecordType::A, RecordType::AAAA] {
-                self.keep_verified(&reply.additionals, &target, family, keys, budget, address_trust);
+                self.keep_verified(
+                    &reply.additionals,
+                    &target,
+                    family,
+                    keys,
+                    budget,
+                    address_trust,
+                );
             }
         }
     }

@@ -162,10 +162,7 @@ async fn a_forwarders_ns_set_refers_queries_without_recursion_with_minimal_respo
     let sent = setup.network.sent().len();
     let mut query = client_query("other.example.com.", RecordType::A);
     query.metadata.recursion_desired = false;
-    let referral = setup
-        .resolver
-        .answer_without_recursion(&query)
-        .await;
+    let referral = setup.resolver.answer_without_recursion(&query).await;
     assert_eq!(setup.network.sent().len(), sent, "nothing asked upstream");
     assert_eq!(referral.metadata.response_code, ResponseCode::NoError);
     assert!(referral.answers.is_empty());

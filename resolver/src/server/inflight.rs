@@ -1,6 +1,9 @@
 //! Identical in-flight questions share one resolution; the number of resolutions is bounded by the
 //! request list (`request_list.rs`, Unbound's jostling). Never parses or encodes wire bytes.
 //!
+//! A query without recursion (RD=0, a snooper's) is keyed apart and answered by the engine's
+//! `answer_without_recursion` (the cache, a referral it may validate), bounded the same way.
+//!
 //! Flow: key → join a pending resolution (wait for its answer) | take a place in the request
 //! list and run one in this client's future (moved to a task if the client goes away, so the
 //! others still get the answer; see `leader_work`), which may jostle an old one out (it stops,

@@ -107,9 +107,8 @@ fn a_snoopers_referral_is_validated_with_ad_only_when_secure() {
     )
     .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
     let query = |name: &str, record_type: &str, extra: &[&str]| {
-        dig(&dig_path, resolver.address, name, record_type, extra).unwrap_or_else(|error| {
-            panic!("{error}\nresolver output:\n{}", resolver.output())
-        })
+        dig(&dig_path, resolver.address, name, record_type, extra)
+            .unwrap_or_else(|error| panic!("{error}\nresolver output:\n{}", resolver.output()))
     };
     // The cache primed with recursion: the signed zone's own NS set, a name of the unsigned one.
     let zone = query("example.test.", "NS", &["+dnssec"]);
@@ -119,9 +118,17 @@ fn a_snoopers_referral_is_validated_with_ad_only_when_secure() {
     assert!(!has_flag(&unsigned, "ad"), "{}", unsigned.output);
 
     let secure = query("other.example.test.", "A", &["+norec", "+dnssec"]);
-    assert_eq!(secure.status, "NOERROR", "never resolved (it is NXDOMAIN): {}", secure.output);
+    assert_eq!(
+        secure.status, "NOERROR",
+        "never resolved (it is NXDOMAIN): {}",
+        secure.output
+    );
     assert!(secure.answers.is_empty(), "{}", secure.output);
-    assert!(has_flag(&secure, "ad"), "a secure referral: {}", secure.output);
+    assert!(
+        has_flag(&secure, "ad"),
+        "a secure referral: {}",
+        secure.output
+    );
     let types = authority_types_of(&secure, "example.test.");
     assert!(
         types.iter().any(|record_type| record_type == "NS")
@@ -133,7 +140,11 @@ fn a_snoopers_referral_is_validated_with_ad_only_when_secure() {
     let insecure = query("other.insecure.test.", "A", &["+norec", "+dnssec"]);
     assert_eq!(insecure.status, "NOERROR", "{}", insecure.output);
     assert!(insecure.answers.is_empty(), "{}", insecure.output);
-    assert!(!has_flag(&insecure, "ad"), "an insecure referral: {}", insecure.output);
+    assert!(
+        !has_flag(&insecure, "ad"),
+        "an insecure referral: {}",
+        insecure.output
+    );
     assert!(
         authority_types_of(&insecure, "insecure.test.")
             .iter()

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use crate::auth_zone::UpstreamAuthZones;
+use crate::auth_zone::{AuthZoneSource, AuthZoneUse, AuthZones, DownstreamAuthZones};
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
 use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
 use crate::replay::error::ParseErrorKind;
@@ -58,6 +58,9 @@ pub struct ReplayConfig {
     /// `edns-tcp-keepalive` (Unbound's default no): the daemon's RFC 7828 handling of TCP
     /// queries, with the idle timeout it announces (`edns-tcp-keepalive-timeout`).
     pub tcp_keepalive: Option<std::time::Duration>,
+    /// `auth-zone:` clauses with `for-downstream: yes`: answered to clients as the daemon's
+    /// handler does (`auth_zone_downstream`).
+    pub downstream_auth_zones: Option<DownstreamAuthZones>,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -84,6 +87,7 @@ struct AuthZoneClause {
     file: Option<String>,
     for_upstream: bool,
     for_downstream: bool,
+    fallback: bool,
 }
 
 impl Default for AuthZoneClause {
@@ -93,6 +97,7 @@ impl Default for AuthZoneClause {
             file: None,
             for_upstream: true,
             for_downstream: true,
+            fallback: false,
         }
     }
 }
@@ -114,6 +119,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         access: AccessSettings::default(),
         cookie_secret: None,
         tcp_keepalive: None,
+        downstream_auth_zones: None,
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -211,7 +217,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 }
                 continue;
             }
-            // The daemon's --auth-zone (`auth_zone`): for-upstream zones from a TEMPFILE.
+            // The daemon's --auth-zone (`auth_zone`): zones from a TEMPFILE.
             "auth-zone" => {
                 let Some(zone) = auth_zones.last_mut() else {
                     continue;
@@ -223,10 +229,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     "zonefile" => zone.file = Some(unquoted(&option.value).to_owned()),
                     "for-upstream" => zone.for_upstream = on()?,
                     "for-downstream" => zone.for_downstream = on()?,
-                    // The zone is loaded from its file: there is nothing to fall back from.
-                    "fallback-enabled" => {
-                        on()?;
-                    }
+                    "fallback-enabled" => zone.fallback = on()?,
                     _ => unsupported(false),
                 }
                 continue;
@@ -485,29 +488,34 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         }
     }
     config.resolver.dnssec.enabled = anchored && validator_module;
-    let mut upstream_zones = Vec::new();
+    let mut sources = Vec::new();
     for zone in auth_zones {
-        if zone.for_downstream {
-            // Answering clients from the zone directly is the daemon's --zone (YAML zones).
-            config
-                .unsupported
-                .push("auth-zone: for-downstream: yes".to_owned());
-            continue;
-        }
-        let (Some(name), Some(file), true) = (zone.name, zone.file, zone.for_upstream) else {
+        let (Some(name), Some(file)) = (zone.name, zone.file) else {
             continue;
         };
+        if !zone.for_upstream && !zone.for_downstream {
+            continue;
+        }
         let Some(text) = scenario.tempfiles.iter().find(|temp| temp.name == file) else {
             config
                 .unsupported
                 .push("auth-zone: zonefile without TEMPFILE".to_owned());
             continue;
         };
-        upstream_zones.push((name, text.contents.clone(), std::path::PathBuf::from(file)));
+        sources.push(AuthZoneSource {
+            name,
+            file: std::path::PathBuf::from(file),
+            text: Some(text.contents.clone()),
+            usage: AuthZoneUse {
+                for_downstream: zone.for_downstream,
+                for_upstream: zone.for_upstream,
+                fallback: zone.fallback,
+            },
+        });
     }
     // A scenario that cannot run anyway is reported as unsupported, not as a zone error.
-    if !upstream_zones.is_empty() && config.unsupported.is_empty() {
-        let zones = UpstreamAuthZones::load(&upstream_zones).map_err(|error| {
+    if !sources.is_empty() && config.unsupported.is_empty() {
+        let zones = AuthZones::load(&sources).map_err(|error| {
             (
                 0,
                 ParseErrorKind::BadOptionValue {
@@ -516,7 +524,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 },
             )
         })?;
-        config.resolver.auth_zones = Some(zones);
+        config.resolver.auth_zones = zones.upstream;
+        config.downstream_auth_zones = zones.downstream;
     }
     if answer_cookie {
         config.cookie_secret = Some(cookie_secret.unwrap_or_else(CookieSecret::random));

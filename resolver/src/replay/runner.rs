@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use hickory_proto::op::{Message, ResponseCode};
 
+use crate::auth_zone::DownstreamAuthZones;
 use crate::clock::{Clock, ManualClock};
 use crate::config::ResolverConfig;
 use crate::replay::error::ParseError;
@@ -32,6 +33,7 @@ use crate::server::cookies::{
     attach as attach_cookie, check as check_cookie, gate as cookie_gate, request_cookie,
     CookieSecret, CookieVerdict,
 };
+use crate::server::local_alias::LocalAlias;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::message::{
@@ -257,6 +259,7 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
             cookie_secret: config.cookie_secret,
             tcp_keepalive: config.tcp_keepalive,
             tcp_connection: TcpConnection::new(),
+            auth_zones: config.downstream_auth_zones.as_ref(),
         },
         &local,
         &transport,
@@ -275,6 +278,8 @@ struct Client<'a> {
     /// The one TCP connection every `MATCH TCP` query travels on: what it remembers (testbound's
     /// `tcp_seen_keepalive`, one per run).
     tcp_connection: TcpConnection,
+    /// `auth-zone:` clauses for downstream.
+    auth_zones: Option<&'a DownstreamAuthZones>,
 }
 
 async fn replay_steps(
@@ -438,7 +443,50 @@ async fn replay_steps(
                     Protocol::Udp
                 };
                 let limit = size_limit(protocol, request.edns.as_ref());
-                match local.answer_for(&request, &ClientView::of(address, rule)) {
+                let (outcome, alias) =
+                    match local.answer_for(&request, &ClientView::of(address, rule)) {
+                        LocalOutcome::Alias(alias) => (LocalOutcome::Resolve, Some(alias)),
+                        outcome => (outcome, None),
+                    };
+                // As the daemon's handler: downstream auth zones answer after the local zones,
+                // before the non-local and RD=0 rules; a local alias's target is chased into
+                // them once those rules let it through.
+                let non_local_only = matches!(
+                    action,
+                    AccessAction::DenyNonLocal | AccessAction::RefuseNonLocal
+                );
+                let chased = match (&alias, client_policy.auth_zones) {
+                    (None, Some(zones)) if matches!(outcome, LocalOutcome::Resolve) => {
+                        zones.answer(&request).map(|mut response| {
+                            response.metadata.recursion_available =
+                                request.metadata.recursion_desired && action.resolves();
+                            response
+                        })
+                    }
+                    (Some(alias), Some(zones))
+                        if !non_local_only && (request.metadata.recursion_desired || may_snoop) =>
+                    {
+                        zones
+                            .answer(&alias.target_request(&request))
+                            .map(|mut response| {
+                                response.metadata.recursion_available = true;
+                                alias.response(&request, response)
+                            })
+                    }
+                    _ => None,
+                };
+                if let Some(mut response) = chased {
+                    local.finish(&request, &mut response, false);
+                    attach_cookie(&mut response, &verdict);
+                    in_flight.answers.push(Answer {
+                        id,
+                        step: query_step,
+                        message: as_sent(&response, &request, query_step, limit, keepalive)?,
+                        checked: false,
+                    });
+                    continue;
+                }
+                match outcome {
                     LocalOutcome::Drop => continue,
                     LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => continue,
                     LocalOutcome::Resolve if action == AccessAction::RefuseNonLocal => {
@@ -469,7 +517,7 @@ async fn replay_steps(
                     // With every place of the request list taken, a cache hit is still
                     // answered (the daemon answers from the cache before the list; Unbound's
                     // worker before its mesh).
-                    LocalOutcome::Resolve if in_flight.full() => {
+                    LocalOutcome::Resolve if in_flight.full() && alias.is_none() => {
                         if let Some(mut response) = resolver.resolve_from_cache(&request) {
                             local.finish(&request, &mut response, true);
                             attach_cookie(&mut response, &verdict);
@@ -493,11 +541,13 @@ async fn replay_steps(
                                     verdict,
                                     keepalive,
                                     limit,
+                                    alias: None,
                                 },
                             );
                         }
                     }
-                    LocalOutcome::Resolve => {
+                    // (an alias was taken out above: `outcome` is never one)
+                    LocalOutcome::Resolve | LocalOutcome::Alias(_) => {
                         start_resolution(
                             &mut in_flight,
                             &resolver,
@@ -509,6 +559,7 @@ async fn replay_steps(
                                 verdict,
                                 keepalive,
                                 limit,
+                                alias,
                             },
                         );
                     }
@@ -615,7 +666,12 @@ fn start_resolution<'a>(
     delivery: Delivery,
 ) {
     let id = request.metadata.id;
-    let key_request = request.clone();
+    // A local alias resolves its target; the client gets the CNAME in front (`local_alias`).
+    let key_request = match &delivery.alias {
+        Some(alias) => alias.target_request(&request),
+        None => request.clone(),
+    };
+    let asked = key_request.clone();
     let query = ClientQuery {
         id,
         step: query_step,
@@ -623,10 +679,13 @@ fn start_resolution<'a>(
             // RD=0 (a client that may snoop) as the daemon's `InFlight` answers it: the cache's
             // answer or its referral, validated first if need be; never resolved.
             let mut response = if request.metadata.recursion_desired {
-                resolver.resolve(&request).await
+                resolver.resolve(&asked).await
             } else {
-                resolver.answer_without_recursion(&request).await
+                resolver.answer_without_recursion(&asked).await
             };
+            if let Some(alias) = &delivery.alias {
+                response = alias.response(&request, response);
+            }
             local.finish(&request, &mut response, true);
             attach_cookie(&mut response, &delivery.verdict);
             as_sent(
@@ -649,6 +708,8 @@ struct Delivery {
     verdict: CookieVerdict,
     keepalive: Option<Duration>,
     limit: usize,
+    /// A local alias: the CNAME put in front of its target's answer.
+    alias: Option<LocalAlias>,
 }
 
 /// What the daemon sends `request`'s client: `response` encoded by the daemon's own

@@ -9,10 +9,11 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::ResponseCode;
+use hickory_proto::op::{Message, ResponseCode};
 
 use authority::listen::{Handler, Protocol, RequestContext, TcpConnection};
 
+use crate::auth_zone::DownstreamAuthZones;
 use crate::request_list::RequestLimits;
 
 use crate::response::refused_prohibited;
@@ -20,6 +21,7 @@ use crate::server::access::{AccessAction, AccessList};
 use crate::server::cookies::{self, CookieVerdict};
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
 use crate::server::limits::CLIENT_ANSWER_DEADLINE;
+use crate::server::local_alias::LocalAlias;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::local_zones::{LocalZones, NoLocalZones};
@@ -39,6 +41,8 @@ pub struct Policy {
     pub local_zones: Arc<dyn LocalZones>,
     /// Unbound-style local zones (default ones included), identity, NSID and response rules.
     pub local_answers: Arc<LocalAnswers>,
+    /// `--auth-zone ...,downstream`: zones answered to clients, AA=1 (Unbound for-downstream).
+    pub auth_zones: Option<Arc<DownstreamAuthZones>>,
 }
 
 impl Default for Policy {
@@ -47,6 +51,7 @@ impl Default for Policy {
             access: AccessList::loopback_only(),
             local_zones: Arc::new(NoLocalZones),
             local_answers: Arc::new(LocalAnswers::default()),
+            auth_zones: None,
         }
     }
 }
@@ -201,6 +206,14 @@ impl<R: Resolve> ResolverHandler<R> {
                 crate::dig::presentation::name_text(name)
             )
         }));
+        if let Some(zones) = &policy.auth_zones {
+            lines.extend(zones.names().iter().map(|name| {
+                format!(
+                    "{} auth-zone (for-downstream)",
+                    crate::dig::presentation::name_text(name)
+                )
+            }));
+        }
         lines.sort();
         let mut text = lines.join("\n");
         text.push('\n');
@@ -332,19 +345,10 @@ impl<R: Resolve> ResolverHandler<R> {
             }
             return Some(bytes);
         }
+        let mut alias = None;
         match policy.local_answers.answer_for(&request.message, &view) {
-            LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => {
-                statistics.count(|s| &s.refused_by_access_control);
-                statistics.count(|s| &s.dropped);
-                return None;
-            }
-            LocalOutcome::Resolve if action == AccessAction::RefuseNonLocal => {
-                statistics.count(|s| &s.refused_by_access_control);
-                statistics.record_answer(ResponseCode::Refused, started.elapsed());
-                let response = refused_prohibited(&request.message);
-                return encode_response(response, &request.message, limit);
-            }
             LocalOutcome::Resolve => {}
+            LocalOutcome::Alias(found) => alias = Some(found),
             LocalOutcome::Drop => {
                 statistics.count(|s| &s.local_zone_answers);
                 statistics.count(|s| &s.dropped);
@@ -360,15 +364,100 @@ impl<R: Resolve> ResolverHandler<R> {
                 return encode_response(response, &request.message, limit);
             }
         }
+        // Unbound's worker: downstream auth zones after the local zones, before the non-local
+        // and RD=0 rules; RA only for clients that may recurse and asked to.
+        let recursion_offered = |response: &mut Message| {
+            response.metadata.recursion_available =
+                request.message.metadata.recursion_desired && resolves;
+        };
+        if alias.is_none() {
+            if let Some(mut response) = policy
+                .auth_zones
+                .as_ref()
+                .and_then(|zones| zones.answer(&request.message))
+            {
+                statistics.count(|s| &s.local_zone_answers);
+                statistics.record_answer(response.metadata.response_code, started.elapsed());
+                recursion_offered(&mut response);
+                policy
+                    .local_answers
+                    .finish(&request.message, &mut response, false);
+                cookies::attach(&mut response, &cookie);
+                return encode_response(response, &request.message, limit);
+            }
+        }
+        if action == AccessAction::DenyNonLocal {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.count(|s| &s.dropped);
+            return None;
+        }
+        if action == AccessAction::RefuseNonLocal {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.record_answer(ResponseCode::Refused, started.elapsed());
+            let response = refused_prohibited(&request.message);
+            return encode_response(response, &request.message, limit);
+        }
+        if let Some(alias) = alias {
+            return self
+                .answer_alias(
+                    &request,
+                    &alias,
+                    &policy,
+                    may_snoop,
+                    &cookie,
+                    limit,
+                    started,
+                    context.client,
+                )
+                .await;
+        }
         if !request.message.metadata.recursion_desired && !may_snoop {
             return self.refuse_without_recursion(&request, context.protocol, started);
         }
         // A snooper's RD=0 query takes the path of any other (a place in the request list, the
         // client's deadline): `InFlight` answers it from the cache, validating a cached
         // referral if need be, and never resolves it.
+        let mut response = self
+            .resolve_for_client(&request.message, cache_checked, context.client, started)
+            .await?;
+        policy
+            .local_answers
+            .finish(&request.message, &mut response, true);
+        cookies::attach(&mut response, &cookie);
+        // A plain query (the wire path read it) with a positive answer: written without hickory's
+        // encoder, or left to it.
+        if cache_checked == CacheChecked::Missed {
+            if let Some(bytes) = PlainQuery::parse(packet)
+                .and_then(|query| write_walk_answer(&query, &response, limit))
+            {
+                return Some(bytes);
+            }
+        }
+        let bytes = encode_response(response, &request.message, limit)?;
+        if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
+            statistics.count(|s| &s.truncated);
+        }
+        Some(bytes)
+    }
+
+    /// A resolution for a client: joined or led, bounded by the client's deadline and the
+    /// discard timeout (`None`: send nothing), counted.
+    async fn resolve_for_client(
+        &self,
+        request: &Message,
+        cache_checked: CacheChecked,
+        client: std::net::SocketAddr,
+        started: Instant,
+    ) -> Option<Message> {
+        let statistics = &self.statistics;
+        let question = request
+            .queries
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         // Past the deadline the resolution is not cancelled: dropping its future hands the work
         // to a task of its own (`leader_work`), so identical requests still get its answer.
-        let resolving = self.in_flight.resolve(&request.message, cache_checked);
+        let resolving = self.in_flight.resolve(request, cache_checked);
         let resolving = async {
             tokio::pin!(resolving);
             // Refreshes queued mid-walk (Unbound prefetch-key: the keys of a zone a referral
@@ -381,10 +470,10 @@ impl<R: Resolve> ResolverHandler<R> {
             }
         };
         let resolution = tokio::time::timeout(CLIENT_ANSWER_DEADLINE, resolving).await;
-        let mut response = match resolution {
+        let response = match resolution {
             Err(_elapsed) => {
-                tracing::debug!(client = %context.client, question = %request.query, "SERVFAIL at the client's deadline");
-                server_failure(&request.message)
+                tracing::debug!(client = %client, question = %question, "SERVFAIL at the client's deadline");
+                server_failure(request)
             }
             Ok(Resolution::Resolved {
                 response,
@@ -409,14 +498,14 @@ impl<R: Resolve> ResolverHandler<R> {
                 return None;
             }
             Ok(Resolution::Jostled) => {
-                tracing::debug!(client = %context.client, question = %request.query, "dropped: jostled out by a newer query");
+                tracing::debug!(client = %client, question = %question, "dropped: jostled out by a newer query");
                 statistics.count(|s| &s.dropped_jostled);
                 return None;
             }
         };
         // Unbound's discard-timeout: the client has given up or asked again by now.
         if !self.limits.still_wanted(started.elapsed()) {
-            tracing::debug!(client = %context.client, question = %request.query, "dropped: answer later than the discard timeout");
+            tracing::debug!(client = %client, question = %question, "dropped: answer later than the discard timeout");
             statistics.count(|s| &s.dropped_late);
             return None;
         }
@@ -425,30 +514,65 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.stale_answers);
         }
         tracing::debug!(
-            client = %context.client,
-            question = %request.query,
+            client = %client,
+            question = %question,
             rcode = %response.metadata.response_code,
             elapsed_us = started.elapsed().as_micros(),
             "answered"
         );
+        Some(response)
+    }
+
+    /// A redirect zone's CNAME chased (Unbound's local alias): the target is answered from a
+    /// downstream auth zone, or as any query is (`InFlight`: a resolution, or for RD=0 from a
+    /// snooper the cache's answer or referral), then the CNAME is put in front. RD=0 from others is refused as any other RD=0 query.
+    #[allow(clippy::too_many_arguments)]
+    async fn answer_alias(
+        &self,
+        request: &ClientRequest,
+        alias: &LocalAlias,
+        policy: &Policy,
+        may_snoop: bool,
+        cookie: &CookieVerdict,
+        limit: usize,
+        started: Instant,
+        client: std::net::SocketAddr,
+    ) -> Option<Vec<u8>> {
+        let statistics = &self.statistics;
+        let message = &request.message;
+        let recursion_desired = message.metadata.recursion_desired;
+        if !recursion_desired && !may_snoop {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.record_answer(ResponseCode::Refused, started.elapsed());
+            let response = crate::response::refused_not_authoritative(message);
+            return encode_response(response, message, limit);
+        }
+        let target_request = alias.target_request(message);
+        let local = policy
+            .auth_zones
+            .as_ref()
+            .and_then(|zones| zones.answer(&target_request));
+        let (target, resolved) = match local {
+            Some(mut response) => {
+                response.metadata.recursion_available = true;
+                (response, false)
+            }
+            None => (
+                self.resolve_for_client(&target_request, CacheChecked::No, client, started)
+                    .await?,
+                true,
+            ),
+        };
+        let mut response = alias.response(message, target);
+        statistics.count(|s| &s.local_zone_answers);
+        if !resolved {
+            statistics.record_answer(response.metadata.response_code, started.elapsed());
+        }
         policy
             .local_answers
-            .finish(&request.message, &mut response, true);
-        cookies::attach(&mut response, &cookie);
-        // A plain query (the wire path read it) with a positive answer: written without hickory's
-        // encoder, or left to it.
-        if cache_checked == CacheChecked::Missed {
-            if let Some(bytes) = PlainQuery::parse(packet)
-                .and_then(|query| write_walk_answer(&query, &response, limit))
-            {
-                return Some(bytes);
-            }
-        }
-        let bytes = encode_response(response, &request.message, limit)?;
-        if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
-            statistics.count(|s| &s.truncated);
-        }
-        Some(bytes)
+            .finish(message, &mut response, resolved);
+        cookies::attach(&mut response, cookie);
+        encode_response(response, message, limit)
     }
 
     /// RD=0 (RFC 1035 §4.1.1: recursion not desired), which from a resolver only reads its
@@ -482,7 +606,7 @@ impl<R: Resolve> ResolverHandler<R> {
         policy: &Policy,
         protocol: Protocol,
     ) -> CachedBytes {
-        if policy.local_zones.zone_count() != 0 {
+        if policy.local_zones.zone_count() != 0 || policy.auth_zones.is_some() {
             return CachedBytes::Unknown;
         }
         let Some(query) = PlainQuery::parse(packet) else {

@@ -19,6 +19,7 @@ pub mod handler;
 pub mod inflight;
 pub mod leader_work;
 pub mod limits;
+pub mod local_alias;
 pub mod local_answers;
 pub mod local_zone_client;
 pub mod local_zone_table;

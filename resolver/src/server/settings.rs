@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
-use crate::auth_zone::UpstreamAuthZones;
+use crate::auth_zone::{AuthZoneSource, AuthZoneUse, AuthZones, DownstreamAuthZones};
 use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, ServeExpired, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
@@ -63,9 +63,12 @@ pub struct Arguments {
     pub stub_zone: Vec<String>,
     /// Answer names at or below NAME from this RFC 1035 zone file instead of asking the zone's
     /// servers (repeatable; Unbound's auth-zone with for-upstream: yes, for-downstream: no): the
-    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA and NS
-    /// at NAME
-    #[arg(long, value_name = "NAME=FILE")]
+    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA (and NS)
+    /// at NAME. `downstream`: clients asking names in the zone get its answer directly, AA=1, as
+    /// from an authoritative server (for-downstream: yes); `no-upstream`: the iterator does not
+    /// use it (for-upstream: no); `fallback`: a zone file that fails to load is logged and its
+    /// names resolved normally (fallback-enabled: yes), else the start fails
+    #[arg(long, value_name = "NAME=FILE[,downstream][,no-upstream][,fallback]")]
     pub auth_zone: Vec<String>,
     /// Send every upstream query over TCP (Unbound's tcp-upstream), e.g. behind a firewall that
     /// drops UDP
@@ -601,6 +604,9 @@ pub struct Settings {
     pub tcp_keepalive: bool,
     /// The client TCP idle timeout, which keepalive announces; `None`: the listener's default.
     pub tcp_idle_timeout: Option<Duration>,
+    /// `--auth-zone NAME=FILE,downstream`: zones answered to clients (the for-upstream ones are
+    /// in `resolver.auth_zones`).
+    pub downstream_auth_zones: Option<DownstreamAuthZones>,
 }
 
 impl Settings {
@@ -721,7 +727,10 @@ impl Settings {
             }
         }
 
-        let auth_zones = auth_zones(arguments, &file, &path)?;
+        let AuthZones {
+            upstream: auth_zones,
+            downstream: downstream_auth_zones,
+        } = auth_zones(arguments, &file, &path)?;
         let root_hints_file = arguments.root_hints.clone().or(file.root_hints.clone());
         let root_hints = match &root_hints_file {
             Some(path) => read_root_hints_file(path).map_err(SettingsError::RootHints)?,
@@ -878,6 +887,7 @@ impl Settings {
             tcp_keepalive: !arguments.no_edns_tcp_keepalive
                 && file.edns_tcp_keepalive.unwrap_or(true),
             tcp_idle_timeout,
+            downstream_auth_zones,
         })
     }
 }
@@ -948,46 +958,79 @@ fn metrics_address(
     Ok(Some(address))
 }
 
-/// `--auth-zone NAME=FILE` (YAML `auth-zones`, paths relative to the config file), loaded.
+/// `--auth-zone NAME=FILE[,downstream][,no-upstream][,fallback]` (YAML `auth-zones`, paths
+/// relative to the config file), loaded.
 fn auth_zones(
     arguments: &Arguments,
     file: &ConfigFile,
     path: &Path,
-) -> Result<Option<UpstreamAuthZones>, SettingsError> {
+) -> Result<AuthZones, SettingsError> {
     let entries = pick(&arguments.auth_zone, &file.auth_zones, "auth-zone", path);
     if entries.is_empty() {
-        return Ok(None);
+        return Ok(AuthZones::default());
     }
     let directory = path.parent().unwrap_or(Path::new("."));
-    let mut zones = Vec::with_capacity(entries.len());
+    let mut sources = Vec::with_capacity(entries.len());
     let mut origins = Vec::with_capacity(entries.len());
     for (text, origin) in entries {
         let bad = |reason: String| SettingsError::AuthZone {
             origin: origin.clone(),
             reason,
         };
-        let (name, zone_file) = text
-            .split_once('=')
-            .ok_or_else(|| bad(format!("{text:?}: expected NAME=FILE")))?;
+        let (name, rest) = text.split_once('=').ok_or_else(|| {
+            bad(format!(
+                "{text:?}: expected NAME=FILE[,downstream][,no-upstream][,fallback]"
+            ))
+        })?;
         let mut name = Name::from_ascii(name.trim())
             .map_err(|_| bad(format!("invalid zone name {name:?}")))?;
         name.set_fqdn(true);
-        let mut zone_file = PathBuf::from(zone_file.trim());
+        let mut words = rest.split(',');
+        let zone_file = words.next().unwrap_or_default().trim();
+        if zone_file.is_empty() {
+            return Err(bad(format!("{text:?}: no zone file")));
+        }
+        let mut usage = AuthZoneUse::default();
+        for word in words {
+            match word.trim() {
+                "downstream" => usage.for_downstream = true,
+                "no-upstream" => usage.for_upstream = false,
+                "fallback" => usage.fallback = true,
+                other => {
+                    return Err(bad(format!(
+                        "{text:?}: unknown option {other:?}: expected downstream, no-upstream or fallback"
+                    )))
+                }
+            }
+        }
+        if !usage.for_downstream && !usage.for_upstream {
+            return Err(bad(format!(
+                "{text:?}: no-upstream without downstream: the zone would never be used"
+            )));
+        }
+        let mut zone_file = PathBuf::from(zone_file);
         if zone_file.is_relative() && matches!(origin, Origin::File(..)) {
             zone_file = directory.join(zone_file);
         }
-        zones.push((name, zone_file));
+        sources.push(AuthZoneSource {
+            name,
+            file: zone_file,
+            text: None,
+            usage,
+        });
         origins.push(origin);
     }
-    UpstreamAuthZones::read(&zones)
-        .map(Some)
-        .map_err(|error| SettingsError::AuthZone {
-            origin: origins
-                .into_iter()
-                .next()
-                .unwrap_or(Origin::Flag("auth-zone")),
+    AuthZones::load(&sources).map_err(|error| {
+        let origin = sources
+            .iter()
+            .position(|source| source.file == error.file)
+            .and_then(|index| origins.get(index).cloned())
+            .unwrap_or(Origin::Flag("auth-zone"));
+        SettingsError::AuthZone {
+            origin,
             reason: error.to_string(),
-        })
+        }
+    })
 }
 
 /// --allow and --allow-snoop, then the `access-control` lines and their tags over them.

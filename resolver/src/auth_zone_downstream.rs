@@ -1,0 +1,164 @@
+//! Unbound's `auth-zone` with `for-downstream: yes` (`services/authzone.c`, `auth_zones_answer`):
+//! a client asking a name whose closest auth zone is one of these gets the zone's own answer
+//! (RFC 1034 §4.3.2, from the authority crate), AA=1 and never AD. It never resolves.
+
+use std::fmt;
+use std::sync::Arc;
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+use authority::answer::handler::answer_packet;
+use authority::catalog::zones::Catalog;
+use authority::listen::Protocol as AuthorityProtocol;
+
+/// The loaded for-downstream auth zones, and which name is which kind of auth zone.
+#[derive(Clone)]
+pub struct DownstreamAuthZones {
+    catalog: Arc<Catalog>,
+    /// Every loaded auth zone and whether it is for downstream: the closest one decides, so a
+    /// for-upstream zone below a downstream one takes its names back (Unbound
+    /// `auth_zones_find_zone`).
+    zones: Vec<(Name, bool)>,
+    /// The SOA of each zone whose file had no apex NS: the NS made up for the authority crate
+    /// (`NS <origin>`) is taken out of every answer, as Unbound never had one.
+    without_ns: Vec<Record>,
+}
+
+impl fmt::Debug for DownstreamAuthZones {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("DownstreamAuthZones")
+            .field("zones", &self.zones)
+            .finish()
+    }
+}
+
+impl DownstreamAuthZones {
+    /// `catalog` holds the downstream zones; `zones` names every loaded auth zone with whether
+    /// it is for downstream.
+    pub fn new(
+        catalog: Catalog,
+        zones: Vec<(Name, bool)>,
+        without_ns: Vec<Record>,
+    ) -> DownstreamAuthZones {
+        DownstreamAuthZones {
+            catalog: Arc::new(catalog),
+            zones,
+            without_ns,
+        }
+    }
+
+    /// The downstream zones' names (`list_local_zones`).
+    pub fn names(&self) -> Vec<Name> {
+        self.zones
+            .iter()
+            .filter(|(_, downstream)| *downstream)
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Whether `name` (class IN, type `record_type`) is answered from a downstream zone: its
+    /// closest auth zone is one (for DS, the closest above the name: the parent side's).
+    pub fn answers(&self, name: &Name, record_type: RecordType) -> bool {
+        let name = if record_type == RecordType::DS && !name.is_root() {
+            name.base_name()
+        } else {
+            name.clone()
+        };
+        self.zones
+            .iter()
+            .filter(|(zone, _)| zone.zone_of(&name))
+            .max_by_key(|(zone, _)| zone.num_labels())
+            .is_some_and(|(_, downstream)| *downstream)
+    }
+
+    /// The zone's answer to `request`, as the authority would send it (AA=1, RA clear: the
+    /// caller sets RA for clients that may recurse), or `None` when no downstream zone answers.
+    pub fn answer(&self, request: &Message) -> Option<Message> {
+        let query = request.queries.first()?;
+        if query.query_class() != DNSClass::IN || !self.answers(query.name(), query.query_type()) {
+            return None;
+        }
+        let bytes = request.to_vec().ok()?;
+        // TCP: no size limit here; the daemon's encoder fits the answer to the client.
+        let answer = answer_packet(&self.catalog, &bytes, AuthorityProtocol::Tcp)?;
+        let mut response = crate::opaque_rdata::decode_keeping_opaque(&answer).ok()?;
+        response.metadata.authentic_data = false;
+        without_zone_nameservers(&mut response);
+        self.without_made_up_ns(&mut response);
+        Some(response)
+    }
+
+    /// Takes the stand-in `NS <origin>` out; an NS question at such an apex becomes NODATA
+    /// with the SOA (RFC 2308 §3: its TTL capped by the SOA minimum).
+    fn without_made_up_ns(&self, response: &mut Message) {
+        for soa in &self.without_ns {
+            let made_up = |record: &Record| {
+                record.name == soa.name
+                    && (record.record_type() == RecordType::NS
+                        || covered_type(record) == Some(RecordType::NS))
+            };
+            let had_answers = !response.answers.is_empty();
+            response.answers.retain(|record| !made_up(record));
+            response.authorities.retain(|record| !made_up(record));
+            let soa_present = response
+                .authorities
+                .iter()
+                .any(|record| record.record_type() == RecordType::SOA);
+            if had_answers
+                && response.answers.is_empty()
+                && response.metadata.response_code == ResponseCode::NoError
+                && !soa_present
+            {
+                let mut negative = soa.clone();
+                if let RData::SOA(data) = &soa.data {
+                    negative.ttl = negative.ttl.min(data.minimum);
+                }
+                response.authorities.push(negative);
+            }
+        }
+    }
+}
+
+/// Unbound's auth zones answer minimally: a positive answer carries no NS RRset in authority
+/// (the authority crate adds the zone's, NSD-style) nor the addresses of those servers.
+fn without_zone_nameservers(response: &mut Message) {
+    if response.metadata.response_code != ResponseCode::NoError || response.answers.is_empty() {
+        return;
+    }
+    let is_ns = |record: &Record| {
+        record.record_type() == RecordType::NS || covered_type(record) == Some(RecordType::NS)
+    };
+    let servers: Vec<Name> = response
+        .authorities
+        .iter()
+        .filter_map(|record| match &record.data {
+            RData::NS(ns) => Some(ns.0.clone()),
+            _ => None,
+        })
+        .collect();
+    if servers.is_empty() {
+        return;
+    }
+    response.authorities.retain(|record| !is_ns(record));
+    // Addresses an answer record still points at (MX, SRV, NS answers) stay.
+    let wanted: Vec<Name> = response
+        .answers
+        .iter()
+        .filter_map(|record| match &record.data {
+            RData::NS(ns) => Some(ns.0.clone()),
+            RData::MX(mx) => Some(mx.exchange.clone()),
+            RData::SRV(srv) => Some(srv.target.clone()),
+            _ => None,
+        })
+        .collect();
+    response
+        .additionals
+        .retain(|record| !servers.contains(&record.name) || wanted.contains(&record.name));
+}
+
+/// The type an RRSIG covers; `None` for other records.
+fn covered_type(record: &Record) -> Option<RecordType> {
+    crate::dnssec::signature::rrsig_of(record).map(|rrsig| rrsig.input().type_covered)
+}

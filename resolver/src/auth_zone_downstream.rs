@@ -162,3 +162,112 @@ fn without_zone_nameservers(response: &mut Message) {
 fn covered_type(record: &Record) -> Option<RecordType> {
     crate::dnssec::signature::rrsig_of(record).map(|rrsig| rrsig.input().type_covered)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use hickory_proto::op::{MessageType, OpCode, Query};
+
+    use crate::auth_zone::{AuthZoneSource, AuthZoneUse, AuthZones};
+
+    use super::*;
+
+    const WITH_NS: &str = "$ORIGIN corp.example.\n$TTL 3600\n\
+        @ SOA ns hostmaster 1 7200 3600 1209600 300\n@ NS ns\nns A 192.0.2.53\n\
+        www A 192.0.2.80\n";
+    const WITHOUT_NS: &str = "$ORIGIN bare.example.\n@ 3600 SOA a b 1 2 3 4 5\n@ TXT \"hello\"\n";
+    const INNER: &str = "$ORIGIN inner.corp.example.\n@ 3600 SOA a b 1 2 3 4 5\n@ TXT \"up\"\n";
+
+    fn source(name: &str, text: &str, usage: AuthZoneUse) -> AuthZoneSource {
+        AuthZoneSource {
+            name: Name::from_ascii(name).unwrap(),
+            file: PathBuf::from(format!("{name}zone")),
+            text: Some(text.to_owned()),
+            usage,
+        }
+    }
+
+    fn downstream() -> AuthZoneUse {
+        AuthZoneUse {
+            for_downstream: true,
+            for_upstream: false,
+            fallback: false,
+        }
+    }
+
+    fn zones() -> DownstreamAuthZones {
+        AuthZones::load(&[
+            source("corp.example.", WITH_NS, downstream()),
+            source("bare.example.", WITHOUT_NS, downstream()),
+            source("inner.corp.example.", INNER, AuthZoneUse::default()),
+        ])
+        .unwrap()
+        .downstream
+        .unwrap()
+    }
+
+    fn ask(zones: &DownstreamAuthZones, name: &str, record_type: RecordType) -> Option<Message> {
+        let mut request = Message::new(9, MessageType::Query, OpCode::Query);
+        request.metadata.recursion_desired = true;
+        request.add_query(Query::query(Name::from_ascii(name).unwrap(), record_type));
+        zones.answer(&request)
+    }
+
+    #[test]
+    fn a_name_in_the_zone_is_answered_authoritatively_without_the_zone_nameservers() {
+        let answer = ask(&zones(), "www.corp.example.", RecordType::A).unwrap();
+        assert!(answer.metadata.authoritative);
+        assert_eq!(answer.answers.len(), 1);
+        assert!(answer.authorities.is_empty(), "{answer:?}");
+        assert!(answer.additionals.is_empty(), "{answer:?}");
+    }
+
+    #[test]
+    fn a_missing_name_is_nxdomain_with_the_soa() {
+        let answer = ask(&zones(), "nothere.corp.example.", RecordType::A).unwrap();
+        assert_eq!(answer.metadata.response_code, ResponseCode::NXDomain);
+        assert!(answer.metadata.authoritative);
+        assert_eq!(answer.authorities[0].record_type(), RecordType::SOA);
+    }
+
+    #[test]
+    fn an_upstream_zone_below_a_downstream_one_takes_its_names_back() {
+        let zones = zones();
+        assert!(ask(&zones, "inner.corp.example.", RecordType::TXT).is_none());
+        assert!(ask(&zones, "elsewhere.example.", RecordType::A).is_none());
+        // DS of the inner zone is the parent side's: the downstream zone answers it.
+        assert!(ask(&zones, "inner.corp.example.", RecordType::DS).is_some());
+    }
+
+    #[test]
+    fn a_zone_without_apex_ns_answers_nodata_for_ns_and_shows_no_made_up_record() {
+        let zones = zones();
+        let servers = ask(&zones, "bare.example.", RecordType::NS).unwrap();
+        assert_eq!(servers.metadata.response_code, ResponseCode::NoError);
+        assert!(servers.answers.is_empty(), "{servers:?}");
+        assert_eq!(servers.authorities[0].record_type(), RecordType::SOA);
+        assert_eq!(servers.authorities[0].ttl, 5, "capped by the SOA minimum");
+        let text = ask(&zones, "bare.example.", RecordType::TXT).unwrap();
+        assert_eq!(text.answers.len(), 1);
+        assert!(text.authorities.is_empty(), "{text:?}");
+    }
+
+    #[test]
+    fn a_zone_that_fails_to_load_is_left_out_with_fallback_and_an_error_without() {
+        let broken = |fallback| {
+            AuthZones::load(&[source(
+                "broken.example.",
+                "not a zone file",
+                AuthZoneUse {
+                    fallback,
+                    ..downstream()
+                },
+            )])
+        };
+        let loaded = broken(true).unwrap();
+        assert!(loaded.downstream.is_none() && loaded.upstream.is_none());
+        let error = broken(false).unwrap_err();
+        assert!(error.to_string().contains("broken.example.zone"), "{error}");
+    }
+}

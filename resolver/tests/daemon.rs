@@ -2043,3 +2043,71 @@ mod without_recursion {
         assert_eq!(resolver.resolutions.load(Ordering::SeqCst), 0);
     }
 }
+
+mod local_alias {
+    use super::*;
+    use resolver::server::local_answers::{LocalAnswers, LocalSettings};
+    use resolver::server::local_zone_table::ConfigLine;
+
+    fn handler_with_redirect(resolver: Arc<FakeResolver>) -> ResolverHandler<FakeResolver> {
+        let local = LocalAnswers::build(&LocalSettings {
+            zones: vec![ConfigLine::new("portal.example. redirect", "test:1")],
+            data: vec![ConfigLine::new(
+                "portal.example. 300 CNAME target.example.",
+                "test:2",
+            )],
+            ..LocalSettings::default()
+        })
+        .unwrap_or_else(|error| panic!("local settings: {error}"));
+        let policy = Policy {
+            local_answers: Arc::new(local),
+            ..Policy::default()
+        };
+        ResolverHandler::new(resolver, policy, Statistics::new())
+    }
+
+    #[tokio::test]
+    async fn a_redirect_cname_is_answered_with_its_target_resolved_behind_it() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_redirect(resolver.clone());
+        let bytes = query_bytes(21, "www.portal.example.", None);
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(response.metadata.authoritative, "{response:?}");
+        assert_eq!(response.queries[0].name(), &name("www.portal.example."));
+        let chain: Vec<(RecordType, Name)> = response
+            .answers
+            .iter()
+            .map(|record| (record.record_type(), record.name.clone()))
+            .collect();
+        assert_eq!(
+            chain,
+            [
+                (RecordType::CNAME, name("www.portal.example.")),
+                (RecordType::A, name("target.example.")),
+            ]
+        );
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_cname_itself_answers_a_cname_question_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_redirect(resolver.clone());
+        let bytes = query_message(22, "portal.example.", RecordType::CNAME, None)
+            .to_vec()
+            .unwrap_or_default();
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.answers.len(), 1);
+        assert_eq!(response.answers[0].record_type(), RecordType::CNAME);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
+    }
+}

@@ -243,6 +243,20 @@ mod tests {
     }
 
     #[test]
+    fn the_first_tag_line_and_tag_action_for_a_netblock_win_as_in_unbound() {
+        let names = TagNames::define(["one two"]).unwrap();
+        let settings = AccessSettings {
+            tags: lines(&["10.0.0.1/32 \"one two\"", "10.0.0.1/32 \"two\""]),
+            tag_actions: lines(&["10.0.0.1/32 one redirect", "10.0.0.1/32 one refuse"]),
+            ..AccessSettings::default()
+        };
+        let list = apply(AccessList::loopback_only(), &settings, &names).unwrap();
+        let rule = list.rule_for(ip("10.0.0.1")).unwrap();
+        assert_eq!(rule.tags, names.set("one two").unwrap());
+        assert_eq!(rule.tag_actions, [(0, LocalZoneType::Redirect)]);
+    }
+
+    #[test]
     fn every_bad_line_is_reported_with_its_origin() {
         let settings = AccessSettings {
             rules: lines(&["10.0.0.0/33 allow", "10.0.0.0/8 maybe"]),

@@ -78,7 +78,8 @@ pub struct ConfigFile {
     pub stub_zones: Vec<ConfiguredZoneEntry>,
     /// Unbound's `tcp-upstream`.
     pub tcp_upstream: Option<bool>,
-    /// Unbound's `auth-zone` for upstream: `NAME=FILE` (RFC 1035 zone file), as `--auth-zone`.
+    /// Unbound's `auth-zone`: `NAME=FILE[,downstream][,no-upstream][,fallback]` (RFC 1035 zone
+    /// file), as `--auth-zone`.
     #[serde(default)]
     pub auth_zones: Vec<Entry>,
     #[serde(default)]

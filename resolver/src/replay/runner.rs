@@ -457,10 +457,9 @@ async fn replay_steps(
                 );
                 let chased = match (&alias, client_policy.auth_zones) {
                     (None, Some(zones)) if matches!(outcome, LocalOutcome::Resolve) => {
-                        zones.answer(&request).map(|mut response| {
-                            response.metadata.recursion_available =
-                                request.metadata.recursion_desired && action.resolves();
-                            response
+                        zones.answer(&request).map(|response| {
+                            let offered = request.metadata.recursion_desired && action.resolves();
+                            (response, offered)
                         })
                     }
                     (Some(alias), Some(zones))
@@ -468,20 +467,19 @@ async fn replay_steps(
                     {
                         zones
                             .answer(&alias.target_request(&request))
-                            .map(|mut response| {
-                                response.metadata.recursion_available = true;
-                                alias.response(&request, response)
-                            })
+                            .map(|response| (alias.response(&request, response), true))
                     }
                     _ => None,
                 };
-                if let Some(mut response) = chased {
+                if let Some((mut response, recursion_offered)) = chased {
                     local.finish(&request, &mut response, false);
                     attach_cookie(&mut response, &verdict);
+                    let mut message = as_sent(&response, &request, query_step, limit, keepalive)?;
+                    message.metadata.recursion_available = recursion_offered;
                     in_flight.answers.push(Answer {
                         id,
                         step: query_step,
-                        message: as_sent(&response, &request, query_step, limit, keepalive)?,
+                        message,
                         checked: false,
                     });
                     continue;

@@ -366,10 +366,6 @@ impl<R: Resolve> ResolverHandler<R> {
         }
         // Unbound's worker: downstream auth zones after the local zones, before the non-local
         // and RD=0 rules; RA only for clients that may recurse and asked to.
-        let recursion_offered = |response: &mut Message| {
-            response.metadata.recursion_available =
-                request.message.metadata.recursion_desired && resolves;
-        };
         if alias.is_none() {
             if let Some(mut response) = policy
                 .auth_zones
@@ -378,12 +374,16 @@ impl<R: Resolve> ResolverHandler<R> {
             {
                 statistics.count(|s| &s.local_zone_answers);
                 statistics.record_answer(response.metadata.response_code, started.elapsed());
-                recursion_offered(&mut response);
                 policy
                     .local_answers
                     .finish(&request.message, &mut response, false);
                 cookies::attach(&mut response, &cookie);
-                return encode_response(response, &request.message, limit);
+                let bytes = encode_response(response, &request.message, limit)?;
+                return Some(if request.message.metadata.recursion_desired && resolves {
+                    bytes
+                } else {
+                    crate::server::local_zones::clear_recursion_available(bytes)
+                });
             }
         }
         if action == AccessAction::DenyNonLocal {
@@ -553,10 +553,7 @@ impl<R: Resolve> ResolverHandler<R> {
             .as_ref()
             .and_then(|zones| zones.answer(&target_request));
         let (target, resolved) = match local {
-            Some(mut response) => {
-                response.metadata.recursion_available = true;
-                (response, false)
-            }
+            Some(response) => (response, false),
             None => (
                 self.resolve_for_client(&target_request, CacheChecked::No, client, started)
                     .await?,

@@ -707,7 +707,7 @@ struct Delivery {
     keepalive: Option<Duration>,
     limit: usize,
     /// A local alias: the CNAME put in front of its target's answer.
-    alias: Option<LocalAlias>,
+    alias: Option<Box<LocalAlias>>,
 }
 
 /// What the daemon sends `request`'s client: `response` encoded by the daemon's own

@@ -94,7 +94,7 @@ pub enum LocalOutcome {
     Answer(Message),
     /// A redirect zone's CNAME for a question of another type: answer the target (its auth
     /// zone, the cache or a resolution) and put the CNAME in front (`local_alias`).
-    Alias(LocalAlias),
+    Alias(Box<LocalAlias>),
 }
 
 /// The prepared local answers and response rules.
@@ -290,7 +290,7 @@ impl LocalAnswers {
                         }
                         record.name = query.name().clone();
                         if let Some(alias) = LocalAlias::new(record) {
-                            return LocalOutcome::Alias(alias);
+                            return LocalOutcome::Alias(Box::new(alias));
                         }
                     }
                 }

@@ -20,6 +20,8 @@ pub struct DownstreamAuthZones {
     /// for-upstream zone below a downstream one takes its names back (Unbound
     /// `auth_zones_find_zone`).
     zones: Vec<(Name, bool)>,
+    /// The same zones' names in lowercase wire form, for `answers_wire`.
+    zone_wires: Vec<(Vec<u8>, bool)>,
     /// The SOA of each zone whose file had no apex NS: the NS made up for the authority crate
     /// (`NS <origin>`) is taken out of every answer, as Unbound never had one.
     without_ns: Vec<Record>,
@@ -42,9 +44,19 @@ impl DownstreamAuthZones {
         zones: Vec<(Name, bool)>,
         without_ns: Vec<Record>,
     ) -> DownstreamAuthZones {
+        let zone_wires = zones
+            .iter()
+            .filter_map(|(name, downstream)| {
+                let mut wire = Vec::new();
+                crate::wire_name::write_name(&mut wire, name)?;
+                wire.make_ascii_lowercase();
+                Some((wire, *downstream))
+            })
+            .collect();
         DownstreamAuthZones {
             catalog: Arc::new(catalog),
             zones,
+            zone_wires,
             without_ns,
         }
     }
@@ -71,6 +83,28 @@ impl DownstreamAuthZones {
             .filter(|(zone, _)| zone.zone_of(&name))
             .max_by_key(|(zone, _)| zone.num_labels())
             .is_some_and(|(_, downstream)| *downstream)
+    }
+
+    /// `answers` for a name in wire form (any case), without allocating: the daemon's wire
+    /// fast path asks it before reading the cache.
+    pub fn answers_wire(&self, wire: &[u8], record_type: RecordType) -> bool {
+        let mut start = 0;
+        if record_type == RecordType::DS {
+            match wire.first() {
+                Some(&length) if length != 0 => start = 1 + usize::from(length),
+                _ => {}
+            }
+        }
+        let Some(name) = wire.get(start..) else {
+            return false;
+        };
+        let mut closest: Option<(usize, bool)> = None;
+        for (zone, downstream) in &self.zone_wires {
+            if ends_with_name(name, zone) && closest.is_none_or(|(length, _)| zone.len() > length) {
+                closest = Some((zone.len(), *downstream));
+            }
+        }
+        closest.is_some_and(|(_, downstream)| downstream)
     }
 
     /// The zone's answer to `request`, as the authority would send it (AA=1, RA clear: the
@@ -158,6 +192,24 @@ fn without_zone_nameservers(response: &mut Message) {
         .retain(|record| !servers.contains(&record.name) || wanted.contains(&record.name));
 }
 
+/// Whether wire name `name` (any case) is at or below `zone` (lowercase wire): a suffix that
+/// starts at a label boundary.
+fn ends_with_name(name: &[u8], zone: &[u8]) -> bool {
+    let mut position = 0;
+    while let Some(&length) = name.get(position) {
+        if name.len() - position == zone.len() {
+            return name
+                .get(position..)
+                .is_some_and(|suffix| suffix.eq_ignore_ascii_case(zone));
+        }
+        if length == 0 || name.len() - position < zone.len() {
+            return false;
+        }
+        position += 1 + usize::from(length);
+    }
+    false
+}
+
 /// The type an RRSIG covers; `None` for other records.
 fn covered_type(record: &Record) -> Option<RecordType> {
     crate::dnssec::signature::rrsig_of(record).map(|rrsig| rrsig.input().type_covered)
@@ -238,6 +290,30 @@ mod tests {
         assert!(ask(&zones, "elsewhere.example.", RecordType::A).is_none());
         // DS of the inner zone is the parent side's: the downstream zone answers it.
         assert!(ask(&zones, "inner.corp.example.", RecordType::DS).is_some());
+    }
+
+    #[test]
+    fn the_wire_check_agrees_with_the_name_check() {
+        let zones = zones();
+        for (name, record_type) in [
+            ("www.corp.example.", RecordType::A),
+            ("WWW.Corp.Example.", RecordType::A),
+            ("corp.example.", RecordType::DS),
+            ("inner.corp.example.", RecordType::TXT),
+            ("inner.corp.example.", RecordType::DS),
+            ("xcorp.example.", RecordType::A),
+            ("example.", RecordType::A),
+            (".", RecordType::DS),
+        ] {
+            let name = Name::from_ascii(name).unwrap();
+            let mut wire = Vec::new();
+            crate::wire_name::write_name(&mut wire, &name).unwrap();
+            assert_eq!(
+                zones.answers_wire(&wire, record_type),
+                zones.answers(&name, record_type),
+                "{name} {record_type}"
+            );
+        }
     }
 
     #[test]

@@ -594,7 +594,7 @@ impl<R: Resolve> ResolverHandler<R> {
     }
 
     /// The wire fast path (`plain_query`, `wire_answer`): a plain query the cache answers, written
-    /// without building messages. Only without YAML zones, for names no local zone answers and
+    /// without building messages. Only without YAML zones, for names no local zone or downstream auth zone answers and
     /// when no response rule (private addresses) applies;
     /// `None` means the message path answers (it is the reference both must agree with).
     fn answer_plain_from_cache(
@@ -603,12 +603,19 @@ impl<R: Resolve> ResolverHandler<R> {
         policy: &Policy,
         protocol: Protocol,
     ) -> CachedBytes {
-        if policy.local_zones.zone_count() != 0 || policy.auth_zones.is_some() {
+        if policy.local_zones.zone_count() != 0 {
             return CachedBytes::Unknown;
         }
         let Some(query) = PlainQuery::parse(packet) else {
             return CachedBytes::Unknown;
         };
+        if policy
+            .auth_zones
+            .as_ref()
+            .is_some_and(|zones| zones.answers_wire(query.name(), query.record_type()))
+        {
+            return CachedBytes::Unknown;
+        }
         if !policy.local_answers.leaves_to_cache(&query) {
             return CachedBytes::Unknown;
         }

@@ -1498,6 +1498,59 @@ mod tests {
     }
 
     #[test]
+    fn auth_zone_words_from_the_file_choose_downstream_and_upstream_and_bad_ones_name_the_line() {
+        let zone = std::env::temp_dir().join(format!(
+            "resolver-settings-auth-{}.zone",
+            std::process::id()
+        ));
+        if let Err(error) =
+            std::fs::write(&zone, "$ORIGIN corp.example.\n@ 3600 SOA a b 1 2 3 4 5\n")
+        {
+            panic!("cannot write {}: {error}", zone.display());
+        }
+        let path = write_config(
+            "auth-zones",
+            &format!(
+                "auth-zones:\n  - \"corp.example.={},downstream,no-upstream\"\n",
+                zone.display()
+            ),
+        );
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        let settings = Settings::load(&arguments).unwrap_or_else(|error| panic!("{error}"));
+        assert!(settings.resolver.auth_zones.is_none(), "no-upstream");
+        let downstream = settings.downstream_auth_zones.expect("downstream");
+        assert_eq!(
+            downstream.names(),
+            [Name::from_ascii("corp.example.").unwrap()]
+        );
+        let bad = write_config(
+            "auth-zones-bad",
+            &format!(
+                "auth-zones:\n  - \"corp.example.={},sideways\"\n",
+                zone.display()
+            ),
+        );
+        let error = Settings::load(&Arguments {
+            config: Some(bad.clone()),
+            ..Arguments::default()
+        })
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+        assert!(
+            error.starts_with(&format!("{}:2:", bad.display())),
+            "{error}"
+        );
+        assert!(error.contains("sideways"), "{error}");
+        for file in [path, bad, zone] {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+
+    #[test]
     fn glue_hardening_is_on_unless_the_file_turns_it_off() {
         let Ok(default) = Settings::load(&Arguments::default()) else {
             panic!("settings failed")

@@ -63,7 +63,7 @@ pub struct Arguments {
     pub stub_zone: Vec<String>,
     /// Answer names at or below NAME from this RFC 1035 zone file instead of asking the zone's
     /// servers (repeatable; Unbound's auth-zone with for-upstream: yes, for-downstream: no): the
-    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA (and NS)
+    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA
     /// at NAME. `downstream`: clients asking names in the zone get its answer directly, AA=1, as
     /// from an authoritative server (for-downstream: yes); `no-upstream`: the iterator does not
     /// use it (for-upstream: no); `fallback`: a zone file that fails to load is logged and its

@@ -84,16 +84,25 @@ pub const SERVER_DOWN_AFTER_TIMEOUTS: u32 = 2;
 /// `TIMEOUT_COUNT_MAX`, 3, marks a server lame for one class the same way.
 pub const TYPE_DOWN_AFTER_TIMEOUTS: u32 = 3;
 
-/// How long a server rests before one query probes it. Unbound's `probedelay` is the RTO plus
-/// 2 s (14 s to 122 s); ours is shorter so a server that comes back is used again within
-/// seconds, at the cost of one query per interval waiting for the probe's timeout. It must
-/// outlast the walk that put the zone's servers to rest (two servers, UDP and TCP each: 6 s,
-/// the first resting after 4.5 s), or the next client's walk would probe them all again at
-/// once; 5 s is also how long that walk's SERVFAIL is cached (`FAILURE_CACHE_TTL`).
+/// How long a server rests before one query probes it, the first time. Unbound's `probedelay`
+/// is the backed-off RTO plus 2 s (14 s to 122 s); our first rest is shorter so a server that
+/// comes back is used again within seconds, at the cost of one query per interval waiting for
+/// the probe's timeout. It must outlast the walk that put the zone's servers to rest (two
+/// servers, UDP and TCP each: 6 s, the first resting after 4.5 s), or the next client's walk
+/// would probe them all again at once; 5 s is also how long that walk's SERVFAIL is cached
+/// (`FAILURE_CACHE_TTL`). Also the floor of every later rest.
 pub const PROBE_DELAY_FIRST: Duration = Duration::from_secs(5);
 
-/// Ceiling of the probe delay, doubled per failed probe (5, 10, 20 s): a server dead for hours
-/// costs one probe per 20 s, and is used again at most 20 s after it answers again.
+/// Added to the backed-off RTT estimate to make the rest after a failed probe, as Unbound's
+/// `infra_host` (`probedelay = now + (rto + 1999) / 1000` s: rounded up to the second, plus a
+/// whole second "so it is certain that this probe has timed out before the next is allowed").
+/// A server silent over UDP and TCP has an estimate of 12 s after its first failed probe
+/// (1.5 s doubled per timeout), so it rests 14 s, as long as Unbound's first probe delay.
+pub const PROBE_DELAY_MARGIN: Duration = Duration::from_secs(2);
+
+/// Ceiling of the probe delay, which follows the estimate (doubled per failed probe: 5, 14,
+/// 20 s for a silent server): a server dead for hours costs one probe per 20 s, and is used
+/// again at most 20 s after it answers again (Unbound: up to 122 s).
 pub const PROBE_DELAY_MAX: Duration = Duration::from_secs(20);
 
 /// How long a server that answered over TCP after UDP timed out is asked over TCP only.

@@ -7,7 +7,9 @@
 //! `SERVER_DOWN_AFTER_TIMEOUTS` times in a row for a type class (A, AAAA, other) rests for that
 //! class, `TYPE_DOWN_AFTER_TIMEOUTS` times if it answered another class meanwhile (it is alive:
 //! a lost datagram, or a server that drops only some types): it is not chosen until its probe time,
-//! when one query probes it (the delay doubles per failed probe, up to `PROBE_DELAY_MAX`). A
+//! when one query probes it. The first rest is `PROBE_DELAY_FIRST`; after a failed probe the
+//! server rests for its backed-off RTT estimate plus `PROBE_DELAY_MARGIN` (Unbound's
+//! `probedelay`), up to `PROBE_DELAY_MAX`, so probes thin out as the silence goes on. A
 //! delegation whose servers all rest is unreachable until the first probe time, and its
 //! queries end in SERVFAIL without waiting. Any reply lets the server back in at once.
 //!
@@ -26,8 +28,8 @@ use std::time::Duration;
 use hickory_proto::rr::{Name, RecordType};
 
 use crate::limits::{
-    INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS, PROBE_DELAY_FIRST, PROBE_DELAY_MAX,
-    SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION, TYPE_DOWN_AFTER_TIMEOUTS,
+    INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS, PROBE_DELAY_FIRST, PROBE_DELAY_MARGIN,
+    PROBE_DELAY_MAX, SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION, TYPE_DOWN_AFTER_TIMEOUTS,
 };
 use crate::upstream::transport::Protocol;
 
@@ -71,12 +73,36 @@ impl ServerRecord {
     /// Enough failures in a row for that class: `SERVER_DOWN_AFTER_TIMEOUTS` from a server
     /// silent meanwhile, `TYPE_DOWN_AFTER_TIMEOUTS` from one that answered other types.
     fn is_down_for(&self, class: usize) -> bool {
-        let needed = if self.alive_during_streak[class] {
+        self.failures_in_a_row[class] >= self.failures_to_go_down(class)
+    }
+
+    fn failures_to_go_down(&self, class: usize) -> u32 {
+        if self.alive_during_streak[class] {
             TYPE_DOWN_AFTER_TIMEOUTS
         } else {
             SERVER_DOWN_AFTER_TIMEOUTS
-        };
-        self.failures_in_a_row[class] >= needed
+        }
+    }
+
+    /// How long the server rests for `class` from a failure now: `PROBE_DELAY_FIRST` when that
+    /// failure put it down, `backed_off_probe_delay` after a failed probe.
+    fn probe_delay(&self, class: usize) -> Duration {
+        if self.failures_in_a_row[class] > self.failures_to_go_down(class) {
+            self.backed_off_probe_delay()
+        } else {
+            PROBE_DELAY_FIRST
+        }
+    }
+
+    /// Unbound's `probedelay` (`infra_host`): the backed-off RTT estimate (doubled per timeout,
+    /// `record_timeout`) plus `PROBE_DELAY_MARGIN`, so a probe has certainly timed out before the
+    /// next may go and each failed probe puts the next one off twice as long; within
+    /// `PROBE_DELAY_FIRST..=PROBE_DELAY_MAX`.
+    fn backed_off_probe_delay(&self) -> Duration {
+        let estimate = Duration::from_millis(u64::from(self.smoothed_rtt_millis));
+        estimate
+            .saturating_add(PROBE_DELAY_MARGIN)
+            .clamp(PROBE_DELAY_FIRST, PROBE_DELAY_MAX)
     }
 
     /// Timed out for that class since its last reply, with no sign of life meanwhile.
@@ -204,7 +230,7 @@ impl InfraCache {
         let mut servers = self.lock();
         let record = record_mut(&mut servers, address, zone);
         if record.resting_until.is_some_and(|until| now >= until) {
-            record.resting_until = Some(now + probe_delay(record.most_failures()));
+            record.resting_until = Some(now + record.backed_off_probe_delay());
         }
         record.outstanding = record.outstanding.saturating_add(1);
         OutstandingQuery {
@@ -272,7 +298,8 @@ impl InfraCache {
 
     /// A timeout doubles the RTT estimate (Unbound `rtt_lost`), so the server sinks in the
     /// preference order; the first UDP timeout makes the next query TCP; the
-    /// `SERVER_DOWN_AFTER_TIMEOUTS`th in a row puts the server to rest.
+    /// `SERVER_DOWN_AFTER_TIMEOUTS`th in a row puts the server to rest, a failed probe puts it
+    /// back to rest for longer (`ServerRecord::probe_delay`).
     pub fn record_timeout(
         &self,
         address: IpAddr,
@@ -296,10 +323,9 @@ impl InfraCache {
             let class = type_class(qtype);
             let failures = &mut record.failures_in_a_row[class];
             *failures = failures.saturating_add(1);
-            let failures = *failures;
-            record.tcp_fallback_due = protocol == Protocol::Udp && failures == 1;
+            record.tcp_fallback_due = protocol == Protocol::Udp && *failures == 1;
             if record.is_down_for(class) {
-                record.resting_until = Some(now + probe_delay(failures));
+                record.resting_until = Some(now + record.probe_delay(class));
             }
         });
     }
@@ -317,7 +343,11 @@ impl InfraCache {
             }
             record.alive_during_streak = [false; 3];
             record.tcp_fallback_due = false;
-            record.resting_until = Some(now + probe_delay(record.most_failures()));
+            let delay = (0..record.failures_in_a_row.len())
+                .map(|class| record.probe_delay(class))
+                .max()
+                .unwrap_or(PROBE_DELAY_FIRST);
+            record.resting_until = Some(now + delay);
         });
     }
 
@@ -359,15 +389,6 @@ impl Drop for OutstandingQuery<'_> {
             record.outstanding = record.outstanding.saturating_sub(1);
         }
     }
-}
-
-/// How long a server rests after `failures` in a row: `PROBE_DELAY_FIRST` when it goes down,
-/// doubled for each failed probe since, at most `PROBE_DELAY_MAX`.
-fn probe_delay(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(SERVER_DOWN_AFTER_TIMEOUTS).min(16);
-    PROBE_DELAY_FIRST
-        .saturating_mul(1u32 << doublings)
-        .min(PROBE_DELAY_MAX)
 }
 
 /// Orders candidate addresses: never-tried servers first (they may be the fastest; Unbound gives
@@ -508,7 +529,8 @@ mod tests {
         // The probe is claimed: a second query at the same time does not probe too.
         let probe = infra.start_query(server, &zone(), probe_time);
         assert!(!infra.is_available(server, &zone(), RecordType::A, probe_time));
-        // The probe fails: the next one waits twice as long.
+        // The probe fails: the estimate, doubled per timeout from 1.5 s, is 12 s, and the
+        // server rests that plus the margin (Unbound's `probedelay`), longer than its first rest.
         infra.record_timeout(
             server,
             &zone(),
@@ -518,27 +540,36 @@ mod tests {
             probe_time,
         );
         drop(probe);
-        assert!(!infra.is_available(
+        let rest = Duration::from_secs(12) + PROBE_DELAY_MARGIN;
+        assert!(rest > PROBE_DELAY_FIRST * 2);
+        let before = probe_time + rest - Duration::from_millis(1);
+        assert!(!infra.is_available(server, &zone(), RecordType::A, before));
+        let second_probe_time = probe_time + rest;
+        assert!(infra.is_available(server, &zone(), RecordType::A, second_probe_time));
+        // The second probe fails too: 24 s plus the margin, cut to the ceiling.
+        let probe = infra.start_query(server, &zone(), second_probe_time);
+        infra.record_timeout(
             server,
             &zone(),
             RecordType::A,
-            probe_time + PROBE_DELAY_FIRST
-        ));
-        assert!(infra.is_available(
-            server,
-            &zone(),
-            RecordType::A,
-            probe_time + PROBE_DELAY_FIRST * 2
-        ));
+            Protocol::Udp,
+            TIMEOUT,
+            second_probe_time,
+        );
+        drop(probe);
+        let before = second_probe_time + PROBE_DELAY_MAX - Duration::from_millis(1);
+        assert!(!infra.is_available(server, &zone(), RecordType::A, before));
+        let third_probe_time = second_probe_time + PROBE_DELAY_MAX;
+        assert!(infra.is_available(server, &zone(), RecordType::A, third_probe_time));
         infra.record_reply(
             server,
             &zone(),
             RecordType::A,
             Duration::from_millis(5),
             Protocol::Udp,
-            at(20),
+            third_probe_time,
         );
-        assert!(infra.is_available(server, &zone(), RecordType::A, at(20)));
+        assert!(infra.is_available(server, &zone(), RecordType::A, third_probe_time));
         assert_eq!(
             infra.smoothed_rtt(server, &zone()),
             Some(5),
@@ -589,6 +620,40 @@ mod tests {
         }
         assert!(!infra.is_available(server, &zone(), RecordType::AAAA, at(0)));
         assert!(infra.is_available(server, &zone(), RecordType::A, at(0)));
+    }
+
+    /// Unbound's iter_timeout_ra_aaaa: a server that answers A but drops AAAA. The AAAA probe
+    /// 6 s after it went down fails; 12 s later its next AAAA probe is not due yet (Unbound
+    /// waits 14 s), while A questions go to it throughout.
+    #[test]
+    fn server_dropping_aaaa_is_probed_for_aaaa_ever_more_rarely_and_still_asked_a() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        let time_out = |protocol, now| {
+            infra.record_timeout(server, &zone(), RecordType::AAAA, protocol, TIMEOUT, now)
+        };
+        infra.record_reply(
+            server,
+            &zone(),
+            RecordType::A,
+            Duration::ZERO,
+            Protocol::Udp,
+            at(0),
+        );
+        time_out(Protocol::Udp, at(0));
+        time_out(Protocol::Tcp, at(0));
+        assert!(!infra.is_available(server, &zone(), RecordType::AAAA, at(0)));
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(0)));
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, at(6)));
+        let probe = infra.start_query(server, &zone(), at(6));
+        time_out(Protocol::Udp, at(6));
+        drop(probe);
+        for resting in [at(6), at(18), at(19)] {
+            assert!(!infra.is_available(server, &zone(), RecordType::AAAA, resting));
+            assert!(infra.is_available(server, &zone(), RecordType::A, resting));
+        }
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, at(20)));
+        assert!(!infra.every_server_failing([server], &zone(), RecordType::A, at(18)));
     }
 
     #[test]

@@ -93,15 +93,16 @@ pub const TYPE_DOWN_AFTER_TIMEOUTS: u32 = 3;
 /// (`FAILURE_CACHE_TTL`). Also the floor of every later rest.
 pub const PROBE_DELAY_FIRST: Duration = Duration::from_secs(5);
 
-/// Added to the backed-off RTT estimate to make the rest after a failed probe, as Unbound's
-/// `infra_host` (`probedelay = now + (rto + 1999) / 1000` s: rounded up to the second, plus a
-/// whole second "so it is certain that this probe has timed out before the next is allowed").
-/// A server silent over UDP and TCP has an estimate of 12 s after its first failed probe
-/// (1.5 s doubled per timeout), so it rests 14 s, as long as Unbound's first probe delay.
+/// Added to the backed-off timeout (`UPSTREAM_QUERY_TIMEOUT` doubled per failure in a row of
+/// the type class) to make the rest after a failed probe, as Unbound's `infra_host`
+/// (`probedelay = now + (rto + 1999) / 1000` s: rounded up to the second, plus a whole second
+/// "so it is certain that this probe has timed out before the next is allowed"). After UDP, TCP
+/// and a failed probe, 1.5 s doubled three times is 12 s: the server rests 14 s, as long as
+/// Unbound's first probe delay (iter_timeout_ra_aaaa checks that it is not probed 12 s later).
 pub const PROBE_DELAY_MARGIN: Duration = Duration::from_secs(2);
 
-/// Ceiling of the probe delay, which follows the estimate (doubled per failed probe: 5, 14,
-/// 20 s for a silent server): a server dead for hours costs one probe per 20 s, and is used
+/// Ceiling of the probe delay, which follows the backed-off timeout (5, 14, then 20 s for a
+/// silent server): a server dead for hours costs one probe per 20 s per type class, and is used
 /// again at most 20 s after it answers again (Unbound: up to 122 s).
 pub const PROBE_DELAY_MAX: Duration = Duration::from_secs(20);
 

@@ -609,7 +609,11 @@ impl Resolver {
                 return State::QueryTargets;
             }
         }
-        if walk.minimise && walk.last_sent_minimised {
+        // Only while the question left unsent is still a minimised one: once minimised answers
+        // led to the full question, its servers rest for the full question's own type (a
+        // server dropping AAAA), not because of minimisation, and they stay resting.
+        let minimised_pending = self.outgoing_question(walk, delegation).1;
+        if walk.minimise && walk.last_sent_minimised && minimised_pending {
             // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name.
             walk.minimise = false;
             walk.ask_resting = true;
@@ -1095,7 +1099,9 @@ impl Resolver {
     ) -> Result<UpstreamReply, ExchangeFailure> {
         let address = server.ip();
         let now = self.clock.now();
-        let _outstanding = self.infra.start_query(address, zone, now);
+        let _outstanding = self
+            .infra
+            .start_query(address, zone, question.query_type(), now);
         // Unbound `tcp-upstream` and the zones' `*-tcp-upstream`: no UDP at all.
         let protocol = if tcp_only || self.config.tcp_upstream {
             Protocol::Tcp

@@ -262,9 +262,9 @@ impl InfraCache {
     /// A reply lets the server back in at once for its type class, and for the classes that
     /// failed while it seemed dead (the reply may end an outage); a class that failed while the
     /// server answered others stays down until its own probe is answered. RFC 6298-style
-    /// smoothing (7/8 old + 1/8 new), as
-    /// Unbound's `rtt_update`; after a failure streak the estimate restarts from the sample (as
-    /// Unbound's `rtt_init` for a server above `USEFUL_SERVER_TOP_TIMEOUT`).
+    /// smoothing (7/8 old + 1/8 new), as Unbound's `rtt_update`; after a failure streak the
+    /// estimate restarts from the sample (as Unbound's `rtt_init` for a server above
+    /// `USEFUL_SERVER_TOP_TIMEOUT`).
     pub fn record_reply(
         &self,
         address: IpAddr,
@@ -537,8 +537,8 @@ mod tests {
         // The probe is claimed: a second query at the same time does not probe too.
         let probe = infra.start_query(server, &zone(), RecordType::A, probe_time);
         assert!(!infra.is_available(server, &zone(), RecordType::A, probe_time));
-        // The probe fails: the estimate, doubled per timeout from 1.5 s, is 12 s, and the
-        // server rests that plus the margin (Unbound's `probedelay`), longer than its first rest.
+        // The probe fails: the timeout backed off (1.5 s doubled per failure, three) is 12 s, and
+        // the server rests that plus the margin (Unbound's `probedelay`), longer than at first.
         infra.record_timeout(
             server,
             &zone(),

@@ -14,14 +14,16 @@ pub use crate::zone::record_set::RecordSet;
 #[derive(Clone, Debug)]
 pub struct ServedSet {
     pub set: Arc<RecordSet>,
-    pub additional: Vec<Arc<RecordSet>>,
+    /// Boxed, not a Vec: most sets have none, and 8 bytes less per RRset is 8 MB per million.
+    pub additional: Box<[Arc<RecordSet>]>,
 }
 
 /// One name in the zone. An empty `sets` is an empty non-terminal (RFC 8020: it exists).
 #[derive(Clone, Debug, Default)]
 pub struct ZoneNode {
-    /// Sorted by record type code so ANY picks a stable first RRset.
-    pub sets: Vec<ServedSet>,
+    /// Sorted by record type code so ANY picks a stable first RRset. Boxed, not a Vec: 8 bytes
+    /// less per name, and the list changes only when a zone is signed.
+    pub sets: Box<[ServedSet]>,
     /// NS below the apex: a zone cut (RFC 1034 §4.2.1).
     pub is_delegation: bool,
     /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one. Boxed:
@@ -30,6 +32,22 @@ pub struct ZoneNode {
 }
 
 impl ZoneNode {
+    /// Adds `set`, replacing the RRset of its type if there is one, in type order.
+    pub fn put_set(&mut self, set: Arc<RecordSet>) {
+        let mut sets = std::mem::take(&mut self.sets).into_vec();
+        sets.retain(|served| served.set.record_type != set.record_type);
+        let code = u16::from(set.record_type);
+        let index = sets.partition_point(|served| u16::from(served.set.record_type) < code);
+        sets.insert(
+            index,
+            ServedSet {
+                set,
+                additional: Box::default(),
+            },
+        );
+        self.sets = sets.into_boxed_slice();
+    }
+
     pub fn find(&self, record_type: RecordType) -> Option<&ServedSet> {
         self.sets
             .iter()

@@ -40,15 +40,37 @@ struct PendingSet {
     line: u64,
 }
 
-/// The RRsets of one owner under construction, sorted by type code. A sorted list, not a
-/// BTreeMap: almost every name has one or two types, and a BTreeMap node costs ~400 bytes per
-/// name (400 MB at load for a million-name zone).
+/// The RRsets of one owner under construction, sorted by type code. Not a BTreeMap: almost
+/// every name has one or two types, and a BTreeMap node costs ~400 bytes per name (400 MB at
+/// load for a million-name zone); the one-type case is kept in the table's entry itself, with
+/// no allocation of its own.
 #[derive(Default)]
-struct PendingSets(Vec<(u16, PendingSet)>);
+enum PendingSets {
+    #[default]
+    Empty,
+    One((u16, PendingSet)),
+    Many(Vec<(u16, PendingSet)>),
+}
 
 impl PendingSets {
+    fn as_slice(&self) -> &[(u16, PendingSet)] {
+        match self {
+            PendingSets::Empty => &[],
+            PendingSets::One(one) => std::slice::from_ref(one),
+            PendingSets::Many(many) => many,
+        }
+    }
+
+    fn into_vec(self) -> Vec<(u16, PendingSet)> {
+        match self {
+            PendingSets::Empty => Vec::new(),
+            PendingSets::One(one) => vec![one],
+            PendingSets::Many(many) => many,
+        }
+    }
+
     fn get(&self, code: &u16) -> Option<&PendingSet> {
-        self.0
+        self.as_slice()
             .iter()
             .find(|(known, _)| known == code)
             .map(|(_, pending)| pending)
@@ -59,35 +81,61 @@ impl PendingSets {
     }
 
     fn len(&self) -> usize {
-        self.0.len()
+        self.as_slice().len()
     }
 
     /// The set `record` belongs to, created (introduced by `line`) if new.
     fn get_or_insert(&mut self, record: &OneRecord, line: u64) -> &mut PendingSet {
         let code = u16::from(record.record_type());
-        let index = match self.0.binary_search_by_key(&code, |(known, _)| *known) {
-            Ok(index) => index,
-            Err(index) => {
-                // Most names have one type: room for one, not Vec's first four.
-                if self.0.is_empty() {
-                    self.0.reserve_exact(1);
-                }
-                let records = RecordSetBuilder::for_record(record);
-                self.0.insert(index, (code, PendingSet { records, line }));
-                index
-            }
+        let new = || {
+            let records = RecordSetBuilder::for_record(record);
+            (code, PendingSet { records, line })
         };
-        // In range: binary_search found it there, or we just inserted it there.
-        &mut self.0[index].1
+        let mut list = match std::mem::take(self) {
+            PendingSets::Empty => {
+                *self = PendingSets::One(new());
+                return self.first_mut_of(code);
+            }
+            PendingSets::One(one) if one.0 == code => {
+                *self = PendingSets::One(one);
+                return self.first_mut_of(code);
+            }
+            PendingSets::One(one) => vec![one],
+            PendingSets::Many(many) => many,
+        };
+        if let Err(index) = list.binary_search_by_key(&code, |(known, _)| *known) {
+            list.insert(index, new());
+        }
+        *self = PendingSets::Many(list);
+        self.first_mut_of(code)
+    }
+
+    /// The set of type `code`, which the caller has just made sure is here.
+    fn first_mut_of(&mut self, code: u16) -> &mut PendingSet {
+        let list: &mut [(u16, PendingSet)] = match self {
+            PendingSets::Empty => &mut [],
+            PendingSets::One(one) => std::slice::from_mut(one),
+            PendingSets::Many(many) => many,
+        };
+        let index = list
+            .iter()
+            .position(|(known, _)| *known == code)
+            .unwrap_or(0);
+        // In range: the caller put a set of this type here.
+        &mut list[index].1
     }
 
     fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
-        self.0.iter().map(|(code, pending)| (code, pending))
+        self.as_slice()
+            .iter()
+            .map(|(code, pending)| (code, pending))
     }
 
     /// The owner as first written (every set holds at least the record that made it).
     fn owner(&self) -> Option<Name> {
-        self.0.first().map(|(_, pending)| pending.records.owner())
+        self.as_slice()
+            .first()
+            .map(|(_, pending)| pending.records.owner())
     }
 }
 
@@ -294,7 +342,7 @@ pub fn build_zone_with_warnings(
                 .find(|dname| dname.zone_of(&name) && **dname != name)
             {
                 let line = sets
-                    .0
+                    .as_slice()
                     .iter()
                     .map(|(_, pending)| pending.line)
                     .min()
@@ -465,7 +513,7 @@ pub fn build_zone_with_warnings(
     let mut nodes = names.map_nodes(|key, sets| {
         let is_apex = key == origin_key;
         let mut list: Vec<ServedSet> = sets
-            .0
+            .into_vec()
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
             .map(|(_, pending)| ServedSet {
@@ -491,7 +539,7 @@ pub fn build_zone_with_warnings(
             .and_then(|record| Name::from_bytes(record.rdata).ok())
             .map(Box::new);
         ZoneNode {
-            sets: list.into_boxed_slice(),
+            sets: list.into(),
             is_delegation,
             dname_target,
         }

@@ -373,7 +373,7 @@ pub fn build_zone_with_warnings(
         if cut_keys.is_empty() {
             break;
         }
-        let at_cut = cut_keys.iter().any(|cut| cut.as_slice() == &key[..]);
+        let at_cut = cut_keys.iter().any(|cut| cut.as_slice() == key);
         let below_cut = cut_keys
             .iter()
             .any(|cut| key.len() > cut.len() && key.starts_with(cut));

@@ -21,7 +21,7 @@ use crate::zone::yaml_tree::{
 };
 
 /// The owners read so far, as written, to report a duplicate key. A fast keyed hash (ahash), not
-/// std's SipHash: a million owners hashed with SipHash were a twentieth of a big zone's load.
+/// std's SipHash (SipHash, here and in the build's table, was 5 % of a big zone's `--check`).
 type OwnersSeen = HashSet<Box<str>, ahash::RandomState>;
 
 /// octoDNS's default TTL when a record object has none.

@@ -32,7 +32,12 @@ const DNS_PORT: u16 = 53;
 
 /// A caching, recursive DNS resolver for a host or a small network.
 #[derive(Parser, Debug, Clone, Default)]
-#[command(name = "resolver", version, about)]
+#[command(
+    name = "resolver",
+    version,
+    about,
+    after_long_help = "Always on, without a flag (resolver/README.md, \"Upstream exchanges\"): a truncated UDP reply (TC=1) is asked again over TCP and never used or cached as a complete answer when TCP fails; a server answering FORMERR or NOTIMP to EDNS is asked once more without it; servers reached only over IPv6 are asked over IPv6 (see --no-ip6), and a delegation with no usable address fails at once; DS questions go to the parent side of the zone cut."
+)]
 pub struct Arguments {
     /// Address and port to serve on, UDP and TCP (repeatable) [default: 127.0.0.1:53, [::1]:53]
     #[arg(long, value_name = "ADDR:PORT")]
@@ -180,7 +185,10 @@ pub struct Arguments {
     /// [default: 0: --min-ttl applies]
     #[arg(long, value_name = "SECONDS")]
     pub min_negative_ttl: Option<u32>,
-    /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
+    /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation). By
+    /// default minimisation is relaxed, as Unbound's: a minimised question answered NXDOMAIN
+    /// (unless signed), REFUSED, SERVFAIL, or never answered is asked with the full name, and a
+    /// CNAME met on one ends minimising, within the query budgets
     #[arg(long)]
     pub no_qname_minimisation: bool,
     /// Keep NS sets (and their addresses) that servers add beside positive answers; by default

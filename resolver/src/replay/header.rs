@@ -9,6 +9,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use crate::auth_zone::{AuthZoneSource, AuthZoneUse, AuthZones, DownstreamAuthZones};
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
 use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
+use crate::limits::MAX_VALIDATION_RESTARTS;
 use crate::replay::error::ParseErrorKind;
 use crate::replay::ignored_options::ignored_reason;
 use crate::replay::limits::MESSAGE_CACHE_BYTES_PER_ENTRY;
@@ -388,6 +389,18 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "harden-glue" => config.resolver.harden_glue = on()?,
             // Beside a secure answer only secure NS and glue are shown (Unbound's default).
             "val-clean-additional" => only(true)?,
+            // The validator never sends RFC 8145 key-tag queries, never answers bogus data
+            // without CD (permissive mode), and restarts a failed validation
+            // MAX_VALIDATION_RESTARTS times (Unbound's default val-max-restart); another value
+            // would change the answers.
+            "trust-anchor-signaling" => only(false)?,
+            "val-permissive-mode" => only(false)?,
+            "val-max-restart" => {
+                let restarts: usize = unquoted(&option.value).parse().map_err(|_| bad())?;
+                if restarts != MAX_VALIDATION_RESTARTS {
+                    unsupported(true);
+                }
+            }
             "minimal-responses" => config.resolver.minimal_responses = on()?,
             "hide-identity" => config.local.hide_identity = Some(on()?),
             "hide-version" => config.local.hide_version = Some(on()?),
@@ -793,7 +806,8 @@ mod tests {
     fn keys_without_an_equivalent_are_unsupported_and_internal_ones_ignored() {
         let config = config_of(
             "harden-glue: \"no\"\nval-override-date: \"20120420235959\"\ntrust-anchor: \". DS 1 2 3 AB\"\n\
-             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nqname-minimisation-strict: yes\n",
+             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nqname-minimisation-strict: yes\n\
+             trust-anchor-signaling: no\nval-max-restart: 5\nval-permissive-mode: yes\n",
         )
         .unwrap();
         let ignored: Vec<&str> = config
@@ -802,8 +816,13 @@ mod tests {
             .map(|option| option.key.as_str())
             .collect();
         assert_eq!(ignored, ["target-fetch-policy"]);
-        assert_eq!(config.unsupported, ["qname-minimisation-strict: yes"]);
+        assert_eq!(
+            config.unsupported,
+            ["qname-minimisation-strict: yes", "val-permissive-mode: yes"]
+        );
         assert!(!config.resolver.harden_glue);
+        let other_restarts = config_of("val-max-restart: 2\n").unwrap();
+        assert_eq!(other_restarts.unsupported, ["val-max-restart: 2"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod aggressive_nsec;
 mod authority_edns;
 mod control;
 mod dnssec;
+mod dnssec_options;
 mod dnssec_sections;
 mod fleet;
 mod harness;

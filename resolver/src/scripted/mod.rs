@@ -10,6 +10,7 @@
 //!   configured_zones.rs: stub zones and forward zones (first, TCP, by host name)
 //!   minimisation_fallbacks.rs: RFC 9156 §2.3, minimised questions that fail
 //!   signed_network.rs (root and example. signed) ─▶ validation_bounds.rs: hostile signed zones,
+//!     chain_bounds.rs: DS sets and signer depths past the chain-of-trust bounds
 //!     dnssec_answers.rs: what DO clients get, validating or not
 //!     signed_cname_answers.rs: CNAME questions to missing targets, wildcard answers' sections
 //!     aggressive_nsec.rs: denials synthesized from cached NSEC records (RFC 8198)
@@ -18,6 +19,7 @@
 mod aggressive_nsec;
 mod broken_servers;
 mod cache_referrals;
+mod chain_bounds;
 mod chain_of_trust;
 mod configured_zones;
 mod dnssec_answers;

@@ -156,7 +156,8 @@ pub const MAX_NAME_WIRE_BYTES: usize = 255;
 pub const MAX_ENTRY_WIRE_BYTES: usize = 65_535;
 
 // The DNSSEC bounds below are each shown holding against a hostile signed zone, counting
-// verifications, NSEC3 hashes and upstream queries: `scripted/validation_bounds.rs`.
+// verifications, NSEC3 hashes and upstream queries: `scripted/validation_bounds.rs` and
+// `scripted/chain_bounds.rs`.
 
 /// KeyTrap (CVE-2023-50387): signatures tried per RRset before giving up on it. Unbound 1.19.1
 /// `MAX_VALIDATE_RRSIGS` is 8.
@@ -176,7 +177,9 @@ pub const MAX_SIGNATURE_CHECKS_PER_QUERY: u32 = 60;
 /// separate bound; ours is the infrastructure cache's size.
 pub const MAX_VERIFIED_SIGNATURES: usize = 10_000;
 
-/// KeyTrap: DS records of one zone considered. PowerDNS Recursor 4.8.6 `max-ds-per-zone` is 8.
+/// KeyTrap: DS records of one zone considered, the first of its set (of the preferred digest
+/// type): a key that only a later DS names is never reached, so the zone is bogus
+/// (`scripted/chain_bounds.rs`). PowerDNS Recursor 4.8.6 `max-ds-per-zone` is 8.
 pub const MAX_DS_RECORDS_USED: usize = 8;
 
 /// CVE-2023-50868: NSEC3 iterations above this make the proof insecure (RFC 9276 §3.2 lets a
@@ -206,7 +209,8 @@ pub const MIN_RSA_KEY_BITS: usize = 512;
 pub const MAX_VALIDATION_RESTARTS: usize = 5;
 
 /// Zone cuts walked from a trust anchor down to one answer's zone (one DS and one DNSKEY
-/// fetch each); a name has at most 127 labels but a real chain has a handful.
+/// fetch each); a name has at most 127 labels but a real chain has a handful. A signer deeper
+/// than this below its trust anchor is never reached: its data is bogus (`scripted/chain_bounds.rs`).
 pub const MAX_CHAIN_DEPTH: usize = 32;
 
 /// Background refreshes (serve-expired and prefetch) queued or running at once; past it a due

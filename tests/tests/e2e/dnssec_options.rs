@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Lab, Resolver};
+use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Lab, Resolver, TempDir};
 
 /// The lab's trust anchor file, as the lab logs it ("lab trust anchor: PATH").
 fn lab_trust_anchor(lab: &Lab) -> String {
@@ -72,6 +72,33 @@ fn insecure_domain_answers_a_bogus_zone_without_ad_and_validates_the_rest() {
     let secure = ask(&dig_path, &anchored, "www.example.test.");
     assert_eq!(secure.status, "NOERROR", "{}", secure.output);
     assert!(has_ad(&secure), "outside the anchor: secure\n{}", secure.output);
+}
+
+/// The same negative trust anchor from the YAML configuration (`insecure-domains:`, as
+/// `resolver.example.yaml` shows it): bogus.test.'s data without `ad`, example.test. secure.
+#[test]
+fn insecure_domains_from_the_config_file_act_as_the_flag() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let lab = shared_lab();
+    let directory = TempDir::new("insecure-domains").unwrap_or_else(|error| panic!("{error}"));
+    let config = directory
+        .write("resolver.yaml", "insecure-domains:\n  - bogus.test.\n")
+        .unwrap_or_else(|error| panic!("{error}"));
+    let config = config.display().to_string();
+    let resolver = validating(
+        &lab,
+        "insecure_domains_from_the_config_file",
+        0,
+        &["--config", &config],
+    );
+    let answer = ask(&dig_path, &resolver, "www.bogus.test.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert_eq!(addresses(&answer), ["198.51.100.170"], "{}", answer.output);
+    assert!(!has_ad(&answer), "{}", answer.output);
+    let secure = ask(&dig_path, &resolver, "www.example.test.");
+    assert!(has_ad(&secure), "{}", secure.output);
 }
 
 /// The validation counters (`resolver --control stats`) move with what the answers were:

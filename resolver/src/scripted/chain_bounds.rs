@@ -24,7 +24,11 @@ fn ds_of_no_key(internet: &SignedInternet, count: u8) -> Vec<Record> {
             let mut digest = vec![0u8; ds.digest().len()];
             digest[2] = index;
             let fake = DS::new(ds.key_tag(), ds.algorithm(), ds.digest_type(), digest);
-            Record::from_rdata(real.name.clone(), 3600, RData::DNSSEC(DNSSECRData::DS(fake)))
+            Record::from_rdata(
+                real.name.clone(),
+                3600,
+                RData::DNSSEC(DNSSECRData::DS(fake)),
+            )
         })
         .collect()
 }

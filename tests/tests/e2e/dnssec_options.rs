@@ -29,7 +29,10 @@ fn validating(lab: &Lab, test: &str, index: u8, extra: &[&str]) -> Resolver {
 /// dig's view of `name A`, asking for DNSSEC data (`+dnssec`, so `ad` is set when secure).
 fn ask(dig_path: &Path, resolver: &Resolver, name: &str) -> DigAnswer {
     dig(dig_path, resolver.address, name, "A", &["+dnssec"]).unwrap_or_else(|error| {
-        panic!("dig {name}: {error}\nresolver output:\n{}", resolver.output())
+        panic!(
+            "dig {name}: {error}\nresolver output:\n{}",
+            resolver.output()
+        )
     })
 }
 
@@ -71,7 +74,11 @@ fn insecure_domain_answers_a_bogus_zone_without_ad_and_validates_the_rest() {
 
     let secure = ask(&dig_path, &anchored, "www.example.test.");
     assert_eq!(secure.status, "NOERROR", "{}", secure.output);
-    assert!(has_ad(&secure), "outside the anchor: secure\n{}", secure.output);
+    assert!(
+        has_ad(&secure),
+        "outside the anchor: secure\n{}",
+        secure.output
+    );
 }
 
 /// The same negative trust anchor from the YAML configuration (`insecure-domains:`, as
@@ -121,8 +128,22 @@ fn dnssec_counters_count_bogus_and_insecure_answers() {
 
     let insecure = ask(&dig_path, &resolver, "www.insecure.test.");
     assert_eq!(insecure.status, "NOERROR", "{}", insecure.output);
-    assert_eq!(addresses(&insecure), ["198.51.100.160"], "{}", insecure.output);
+    assert_eq!(
+        addresses(&insecure),
+        ["198.51.100.160"],
+        "{}",
+        insecure.output
+    );
     assert!(!has_ad(&insecure), "{}", insecure.output);
     assert_eq!(resolver.statistic("dnssec.insecure"), 1);
     assert_eq!(resolver.statistic("dnssec.bogus"), 1);
+
+    // Answers from the cache count as well, as `dnssec.secure` does (Unbound's
+    // num.answer.bogus and num.answer.secure count answers, not validations).
+    let bogus = ask(&dig_path, &resolver, "www.bogus.test.");
+    assert_eq!(bogus.status, "SERVFAIL", "{}", bogus.output);
+    let insecure = ask(&dig_path, &resolver, "www.insecure.test.");
+    assert_eq!(insecure.status, "NOERROR", "{}", insecure.output);
+    assert_eq!(resolver.statistic("dnssec.bogus"), 2);
+    assert_eq!(resolver.statistic("dnssec.insecure"), 2);
 }

@@ -4,6 +4,7 @@
 mod access_control;
 mod aggressive_nsec;
 mod authority_edns;
+mod cache_and_local_rules;
 mod control;
 mod dnssec;
 mod dnssec_options;

@@ -896,7 +896,12 @@ mod cache_lookups {
             None
         }
 
-        fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> CachedBytes {
+        fn answer_from_cache_bytes(
+            &self,
+            _query: &PlainQuery<'_>,
+            _limit: usize,
+            _roundrobin: bool,
+        ) -> CachedBytes {
             self.verdict.clone()
         }
     }

@@ -229,8 +229,15 @@ impl LocalAnswers {
             .collect()
     }
 
+    /// Whether answers are rotated (rrset-roundrobin): the wire fast path applies that rule of
+    /// `finish` itself.
+    pub fn rotates_rrsets(&self) -> bool {
+        self.roundrobin
+    }
+
     /// Whether the wire fast path may answer `query` from the cache: the local zones pass it on,
-    /// and no rule of `finish` would change the answer. Allocation-free.
+    /// and no rule of `finish` but the rotation (which it applies) would change the answer.
+    /// Allocation-free.
     pub fn leaves_to_cache(&self, query: &PlainQuery<'_>) -> bool {
         self.private_addresses.is_empty()
             && !self.table.is_client_dependent()

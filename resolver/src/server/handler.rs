@@ -619,13 +619,11 @@ impl<R: Resolve> ResolverHandler<R> {
         if !policy.local_answers.leaves_to_cache(&query) {
             return CachedBytes::Unknown;
         }
-        self.in_flight
-            .resolver()
-            .answer_from_cache_bytes(
-                &query,
-                query.size_limit(protocol),
-                policy.local_answers.rotates_rrsets(),
-            )
+        self.in_flight.resolver().answer_from_cache_bytes(
+            &query,
+            query.size_limit(protocol),
+            policy.local_answers.rotates_rrsets(),
+        )
     }
 
     /// Serve-expired and prefetch refreshes, each in a task of its own; the resolver's queue

@@ -251,11 +251,19 @@ fn rrset_roundrobin_rotates_a_multi_record_rrset_across_answers() {
     // comes from the resolution; the others are cache hits (the wire fast path), which rotate too.
     let (rotating, _hints) = resolver_from_root(test, 0, &root, &[]);
     let seen = orders(&dig_path, &rotating, 12);
-    assert_eq!(root.times_asked("pool.rr.test. A"), 1, "{:?}", root.questions());
+    assert_eq!(
+        root.times_asked("pool.rr.test. A"),
+        1,
+        "{:?}",
+        root.questions()
+    );
     let mut distinct = seen[1..].to_vec();
     distinct.sort();
     distinct.dedup();
-    assert!(distinct.len() > 1, "cached answers always in one order: {seen:?}");
+    assert!(
+        distinct.len() > 1,
+        "cached answers always in one order: {seen:?}"
+    );
     for order in &distinct {
         let mut records = order.clone();
         records.sort();

@@ -1,6 +1,6 @@
-//! The resolver daemon's cache TTL rules and local-zone types as a user checks them with dig:
-//! negative TTL cap and RFC 2308 §5, TTL 0, round-robin, transparent/nodefault/always_refuse,
-//! promiscuous NS scrubbing, serve-expired-ttl.
+//! The resolver daemon's cache TTL rules and local-zone types, set by flags or the YAML config, as
+//! a user checks them with dig: negative TTL cap and RFC 2308 §5, TTL 0, round-robin,
+//! transparent/nodefault/always_refuse, promiscuous NS scrubbing, serve-expired-ttl.
 //!
 //! `scripted_server.rs` is the upstream: it answers what each test scripts and counts questions.
 
@@ -614,4 +614,48 @@ fn past_serve_expired_ttl_stale_data_is_no_longer_served() {
     let kept = ask(&dig_path, &unlimited, "stale.expired.test.", "A");
     assert_eq!(kept.extended_errors, vec![3], "{}", kept.output);
     assert_eq!(kept.answers[0].data, "192.0.2.5", "{}", kept.output);
+}
+
+#[test]
+fn the_yaml_config_sets_the_negative_ttl_cap_round_robin_and_local_zone_types() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let test = "the_yaml_config_sets_the_negative_ttl_cap_round_robin_and_local_zone_types";
+    let root = start_root(loopback_for(test, 1), |qname, qtype| {
+        if *qname == name("pool.rr.test.") && qtype == RecordType::A {
+            Reply::answer(
+                (1..=4)
+                    .map(|last| address(qname, LONG_TTL, v4(192, 0, 2, last)))
+                    .collect(),
+            )
+        } else {
+            nxdomain(3600, 3600)
+        }
+    });
+    let directory = TempDir::new("cache-rules-yaml").unwrap_or_else(|error| panic!("{error}"));
+    let config = directory
+        .write(
+            "resolver.yaml",
+            "max-negative-ttl: 7\nrrset-roundrobin: false\nlocal-zones:\n  - \"ads.example. always_refuse\"\n  - \"corp.test. transparent\"\nlocal-data:\n  - \"intranet.corp.test. A 10.1.2.3\"\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+    let (resolver, _hints) =
+        resolver_from_root(test, 0, &root, &["--config", &config.display().to_string()]);
+    let negative = ask(&dig_path, &resolver, "missing.yaml.test.", "A");
+    assert_eq!(negative.status, "NXDOMAIN", "{}", negative.output);
+    assert_eq!(soa_ttl(&negative), 7, "{}", negative.output);
+    let seen = orders(&dig_path, &resolver, 8);
+    assert!(
+        seen.iter().all(|order| *order == seen[0]),
+        "rotated despite rrset-roundrobin: false: {seen:?}"
+    );
+    let refused = ask(&dig_path, &resolver, "x.ads.example.", "A");
+    assert_eq!(refused.status, "REFUSED", "{}", refused.output);
+    let local = ask(&dig_path, &resolver, "intranet.corp.test.", "A");
+    assert_eq!(local.answers[0].data, "10.1.2.3", "{}", local.output);
+    let resolved = ask(&dig_path, &resolver, "www.corp.test.", "A");
+    assert_eq!(resolved.status, "NXDOMAIN", "{}", resolved.output);
+    assert_eq!(root.times_asked("www.corp.test. A"), 1);
+    assert_eq!(root.times_asked("x.ads.example. A"), 0);
 }

@@ -251,7 +251,7 @@ pub struct Arguments {
     #[arg(long, value_name = "N")]
     pub max_upstream_queries: Option<u32>,
     /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
-    /// do-ip6: no), for hosts without IPv6 connectivity
+    /// do-ip6: no; YAML `ip6: false`), for hosts without IPv6 connectivity
     #[arg(long)]
     pub no_ip6: bool,
     /// Trust anchor file: DS or DNSKEY records in zone-file syntax (repeatable; Unbound's
@@ -803,7 +803,7 @@ impl Settings {
                 .min_negative_ttl
                 .or(file.min_negative_ttl)
                 .unwrap_or(defaults.min_negative_ttl),
-            do_ip6: defaults.do_ip6 && !arguments.no_ip6,
+            do_ip6: !arguments.no_ip6 && file.ip6.unwrap_or(defaults.do_ip6),
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
             harden_glue: file.harden_glue.unwrap_or(defaults.harden_glue),
@@ -1473,6 +1473,36 @@ mod tests {
             panic!("settings failed")
         };
         assert!(!settings.resolver.do_ip6 && settings.resolver.do_ip4);
+    }
+
+    #[test]
+    fn ip6_false_in_the_file_turns_off_ipv6_upstreams_and_the_flag_wins_over_true() {
+        let off = write_config("ip6-off", "ip6: false\n");
+        let Ok(from_file) = Settings::load(&Arguments {
+            config: Some(off.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!from_file.resolver.do_ip6 && from_file.resolver.do_ip4);
+        let on = write_config("ip6-on", "ip6: true\n");
+        let Ok(file_on) = Settings::load(&Arguments {
+            config: Some(on.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(file_on.resolver.do_ip6);
+        let Ok(flag_wins) = Settings::load(&Arguments {
+            config: Some(on.clone()),
+            no_ip6: true,
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!flag_wins.resolver.do_ip6);
+        let _ = std::fs::remove_file(off);
+        let _ = std::fs::remove_file(on);
     }
 
     fn write_config(name: &str, text: &str) -> PathBuf {

@@ -27,6 +27,7 @@ mod spoofing;
 mod startup_errors;
 mod tcp_keepalive;
 mod transfers;
+mod upstream_behaviours;
 mod upstream_options;
 mod workers;
 mod workspace;

@@ -177,7 +177,9 @@ pub fn priming(query: &Message, server: &str, address: IpAddr) -> Message {
         TTL,
         RData::NS(NS(name(server))),
     ));
-    reply.additionals.push(address_record(name(server), address));
+    reply
+        .additionals
+        .push(address_record(name(server), address));
     reply
 }
 
@@ -191,7 +193,9 @@ pub fn referral(query: &Message, zone: &str, servers: &[(&str, &[IpAddr])]) -> M
             RData::NS(NS(name(server))),
         ));
         for address in *addresses {
-            reply.additionals.push(address_record(name(server), *address));
+            reply
+                .additionals
+                .push(address_record(name(server), *address));
         }
     }
     reply

@@ -19,6 +19,7 @@
 //! the lab servers are not on port 53, set `upstream_port`.
 
 pub mod auth_zone;
+pub mod auth_zone_downstream;
 pub mod cache;
 mod cache_referral;
 pub mod clock;

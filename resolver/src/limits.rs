@@ -84,16 +84,26 @@ pub const SERVER_DOWN_AFTER_TIMEOUTS: u32 = 2;
 /// `TIMEOUT_COUNT_MAX`, 3, marks a server lame for one class the same way.
 pub const TYPE_DOWN_AFTER_TIMEOUTS: u32 = 3;
 
-/// How long a server rests before one query probes it. Unbound's `probedelay` is the RTO plus
-/// 2 s (14 s to 122 s); ours is shorter so a server that comes back is used again within
-/// seconds, at the cost of one query per interval waiting for the probe's timeout. It must
-/// outlast the walk that put the zone's servers to rest (two servers, UDP and TCP each: 6 s,
-/// the first resting after 4.5 s), or the next client's walk would probe them all again at
-/// once; 5 s is also how long that walk's SERVFAIL is cached (`FAILURE_CACHE_TTL`).
+/// How long a server rests before one query probes it, the first time. Unbound's `probedelay`
+/// is the backed-off RTO plus 2 s (14 s to 122 s); our first rest is shorter so a server that
+/// comes back is used again within seconds, at the cost of one query per interval waiting for
+/// the probe's timeout. It must outlast the walk that put the zone's servers to rest (two
+/// servers, UDP and TCP each: 6 s, the first resting after 4.5 s), or the next client's walk
+/// would probe them all again at once; 5 s is also how long that walk's SERVFAIL is cached
+/// (`FAILURE_CACHE_TTL`). Also the floor of every later rest.
 pub const PROBE_DELAY_FIRST: Duration = Duration::from_secs(5);
 
-/// Ceiling of the probe delay, doubled per failed probe (5, 10, 20 s): a server dead for hours
-/// costs one probe per 20 s, and is used again at most 20 s after it answers again.
+/// Added to the backed-off timeout (`UPSTREAM_QUERY_TIMEOUT` doubled per failure in a row of
+/// the type class) to make the rest after a failed probe, as Unbound's `infra_host`
+/// (`probedelay = now + (rto + 1999) / 1000` s: rounded up to the second, plus a whole second
+/// "so it is certain that this probe has timed out before the next is allowed"). After UDP, TCP
+/// and a failed probe, 1.5 s doubled three times is 12 s: the server rests 14 s, as long as
+/// Unbound's first probe delay (iter_timeout_ra_aaaa checks that it is not probed 12 s later).
+pub const PROBE_DELAY_MARGIN: Duration = Duration::from_secs(2);
+
+/// Ceiling of the probe delay, which follows the backed-off timeout (5, 14, then 20 s for a
+/// silent server): a server dead for hours costs one probe per 20 s per type class, and is used
+/// again at most 20 s after it answers again (Unbound: up to 122 s).
 pub const PROBE_DELAY_MAX: Duration = Duration::from_secs(20);
 
 /// How long a server that answered over TCP after UDP timed out is asked over TCP only.
@@ -146,7 +156,8 @@ pub const MAX_NAME_WIRE_BYTES: usize = 255;
 pub const MAX_ENTRY_WIRE_BYTES: usize = 65_535;
 
 // The DNSSEC bounds below are each shown holding against a hostile signed zone, counting
-// verifications, NSEC3 hashes and upstream queries: `scripted/validation_bounds.rs`.
+// verifications, NSEC3 hashes and upstream queries: `scripted/validation_bounds.rs` and
+// `scripted/chain_bounds.rs`.
 
 /// KeyTrap (CVE-2023-50387): signatures tried per RRset before giving up on it. Unbound 1.19.1
 /// `MAX_VALIDATE_RRSIGS` is 8.
@@ -166,7 +177,9 @@ pub const MAX_SIGNATURE_CHECKS_PER_QUERY: u32 = 60;
 /// separate bound; ours is the infrastructure cache's size.
 pub const MAX_VERIFIED_SIGNATURES: usize = 10_000;
 
-/// KeyTrap: DS records of one zone considered. PowerDNS Recursor 4.8.6 `max-ds-per-zone` is 8.
+/// KeyTrap: DS records of one zone considered, the first of its set (of the preferred digest
+/// type): a key that only a later DS names is never reached, so the zone is bogus
+/// (`scripted/chain_bounds.rs`). PowerDNS Recursor 4.8.6 `max-ds-per-zone` is 8.
 pub const MAX_DS_RECORDS_USED: usize = 8;
 
 /// CVE-2023-50868: NSEC3 iterations above this make the proof insecure (RFC 9276 §3.2 lets a
@@ -196,7 +209,8 @@ pub const MIN_RSA_KEY_BITS: usize = 512;
 pub const MAX_VALIDATION_RESTARTS: usize = 5;
 
 /// Zone cuts walked from a trust anchor down to one answer's zone (one DS and one DNSKEY
-/// fetch each); a name has at most 127 labels but a real chain has a handful.
+/// fetch each); a name has at most 127 labels but a real chain has a handful. A signer deeper
+/// than this below its trust anchor is never reached: its data is bogus (`scripted/chain_bounds.rs`).
 pub const MAX_CHAIN_DEPTH: usize = 32;
 
 /// Background refreshes (serve-expired and prefetch) queued or running at once; past it a due
@@ -204,6 +218,14 @@ pub const MAX_CHAIN_DEPTH: usize = 32;
 /// has no separate bound: its prefetches are mesh states within `num-queries-per-thread`
 /// (1024); a quarter of that keeps refreshes from crowding out clients' own resolutions.
 pub const MAX_BACKGROUND_REFRESHES: usize = 256;
+
+/// Added to a prefetch's leeway (the refreshed answer's remaining TTL): cached data that expires
+/// within the leeway counts as expired for the prefetch, so it neither starts the walk from a
+/// delegation about to lapse nor keeps the old copy of what the answer brings anew. The extra
+/// seconds renew RRsets of the same answer a little longer-lived than the one that was due, so
+/// the renewed answer does not expire in split-second pieces. Unbound `PREFETCH_EXPIRY_ADD` 60
+/// (`daemon/worker.c`, for prefetches and serve-expired refreshes alike).
+pub const PREFETCH_EXPIRY_ADD: Duration = Duration::from_secs(60);
 
 /// RRSIGs kept per RRset by the scrubber, the first ones in the reply: a signer needs one per
 /// key and algorithm, and more only cost validation work (KeyTrap, CVE-2023-50387). Unbound's

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -104,6 +105,7 @@ impl Resolver {
                                     budget,
                                     depth,
                                     ancestors.clone(),
+                                    Duration::ZERO,
                                 )
                                 .await
                             }

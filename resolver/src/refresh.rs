@@ -159,8 +159,7 @@ impl Resolver {
             queue: &self.refreshes,
             refresh: &refresh,
         };
-        let mut budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
-        budget.prefetch = true;
+        let budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
         if refresh.keys {
             // The chain of trust lands in the key cache, where the validator finds it.
             self.zone_keys(&refresh.name, &budget, 0, &[]).await;
@@ -177,6 +176,12 @@ impl Resolver {
             tracing::debug!(name = %refresh.name, record_type = %refresh.record_type, "refresh failed recently");
             return;
         }
+        // Unbound's prefetch leeway: what the cache holds that expires before the refreshed
+        // answer would (and a minute more) counts as expired for this walk, delegations
+        // included, so a zone moved meanwhile is followed to its new servers.
+        let leeway =
+            self.cache
+                .prefetch_leeway(&refresh.name, refresh.record_type, self.clock.now());
         let (result, verdict, _) = self
             .walk_validated(
                 refresh.name.clone(),
@@ -184,6 +189,7 @@ impl Resolver {
                 &budget,
                 0,
                 Vec::new(),
+                leeway,
             )
             .await;
         let target = match &result {
@@ -193,7 +199,7 @@ impl Resolver {
             _ => None,
         };
         if let Some(target) = target {
-            self.refresh_chain(&refresh, target, &budget).await;
+            self.refresh_chain(&refresh, target, &budget, leeway).await;
         }
         self.validation_counts
             .add_signature_checks(budget.signature_checks.used());
@@ -220,8 +226,15 @@ impl Resolver {
     /// A refreshed CNAME's chain, each target past the cache too (Unbound's prefetch asks the
     /// whole chain with `no_cache_lookup`), so the answer a client reads next is renewed
     /// throughout: a target's negative answer brings its zone's SOA anew. At most
-    /// `MAX_CNAME_CHAIN` links, each name once.
-    async fn refresh_chain(&self, refresh: &Refresh, first: Name, budget: &Budget) {
+    /// `MAX_CNAME_CHAIN` links, each name once, all with the refresh's `leeway` (one Unbound
+    /// query state follows the chain).
+    async fn refresh_chain(
+        &self,
+        refresh: &Refresh,
+        first: Name,
+        budget: &Budget,
+        leeway: Duration,
+    ) {
         if !crate::lookup::follows_cached_alias(refresh.record_type) {
             return;
         }
@@ -236,7 +249,7 @@ impl Resolver {
             }
             asked.push(target.clone());
             let (result, verdict, _) = self
-                .walk_validated(target, refresh.record_type, budget, 0, Vec::new())
+                .walk_validated(target, refresh.record_type, budget, 0, Vec::new(), leeway)
                 .await;
             if let WalkResult::CName { target, .. } = result {
                 if !verdict.security.is_withheld() {
@@ -344,7 +357,7 @@ impl Resolver {
     }
 
     /// Expired data at once, its refresh queued for the background.
-    fn answer_stale(
+    pub(crate) fn answer_stale(
         &self,
         name: &Name,
         record_type: RecordType,

@@ -153,28 +153,12 @@ impl Resolver {
     /// same ID and question, QR and RA set, RD copied, rcode NOERROR/NXDOMAIN/SERVFAIL/...
     pub async fn resolve(&self, request: &Message) -> Message {
         self.store_deferred();
-        if request.metadata.message_type != MessageType::Query {
-            return response_skeleton(request, ResponseCode::FormErr);
-        }
-        if request.metadata.op_code != OpCode::Query {
-            return response_skeleton(request, ResponseCode::NotImp);
+        if let Some(response) = unanswerable(request) {
+            return response;
         }
         let [question] = request.queries.as_slice() else {
             return response_skeleton(request, ResponseCode::FormErr);
         };
-        if !resolves_class(question.query_class()) {
-            return response_skeleton(request, ResponseCode::Refused);
-        }
-        // Zone transfers and meta types are not something a resolver answers (Unbound: REFUSED/NOTIMP).
-        if matches!(
-            question.query_type(),
-            RecordType::AXFR | RecordType::IXFR | RecordType::OPT
-        ) {
-            // On the request's own header, as Unbound's worker answers them: no RA.
-            let mut response = response_skeleton(request, ResponseCode::Refused);
-            response.metadata.recursion_available = false;
-            return response;
-        }
         let mut budget = Budget::with_sends(self.clock.now(), self.config.max_upstream_queries);
         budget.checking_disabled = request.metadata.checking_disabled;
         let name = question.name().clone();
@@ -192,6 +176,22 @@ impl Resolver {
             (resolution, false)
         };
         tracing::debug!(rcode = %resolution.response_code, answers = resolution.answers.len(), sends_left = budget.sends_left(), stale, "resolved");
+        self.respond(request, resolution, stale, &budget)
+    }
+
+    /// The client's response from a resolution of its one question (`stale`: served expired,
+    /// RFC 8767): sentinel judged, counted, sections added.
+    pub(crate) fn respond(
+        &self,
+        request: &Message,
+        resolution: Resolution,
+        stale: bool,
+        budget: &Budget,
+    ) -> Message {
+        let Some(question) = request.queries.first() else {
+            return response_skeleton(request, ResponseCode::FormErr);
+        };
+        let qtype = question.query_type();
         let resolution = self.judge_sentinel(question.name(), qtype, resolution);
         self.count_validation(resolution.verdict.security);
         self.validation_counts
@@ -201,7 +201,9 @@ impl Resolver {
         if stale {
             mark_stale(&mut response);
         }
-        if self.keeps_sections(qtype) {
+        if self.keeps_sections(qtype)
+            || crate::response_sections::has_denial_records(&response.authorities)
+        {
             // The walk's final reply first, so its sections are kept and its RRsets cached.
             self.store_deferred();
         }
@@ -371,4 +373,32 @@ pub(crate) fn is_loopback(ip: IpAddr) -> bool {
 /// its answer keeps the question as asked, with the records of class IN. Others are REFUSED.
 fn resolves_class(class: DNSClass) -> bool {
     matches!(class, DNSClass::IN | DNSClass::ANY)
+}
+
+/// The answer to a request no resolution (nor cache reading) may answer: not a query, an opcode
+/// other than QUERY, not one question, a class not served, a zone transfer or meta type.
+pub(crate) fn unanswerable(request: &Message) -> Option<Message> {
+    if request.metadata.message_type != MessageType::Query {
+        return Some(response_skeleton(request, ResponseCode::FormErr));
+    }
+    if request.metadata.op_code != OpCode::Query {
+        return Some(response_skeleton(request, ResponseCode::NotImp));
+    }
+    let [question] = request.queries.as_slice() else {
+        return Some(response_skeleton(request, ResponseCode::FormErr));
+    };
+    if !resolves_class(question.query_class()) {
+        return Some(response_skeleton(request, ResponseCode::Refused));
+    }
+    // Zone transfers and meta types are not something a resolver answers (Unbound: REFUSED/NOTIMP).
+    if matches!(
+        question.query_type(),
+        RecordType::AXFR | RecordType::IXFR | RecordType::OPT
+    ) {
+        // On the request's own header, as Unbound's worker answers them: no RA.
+        let mut response = response_skeleton(request, ResponseCode::Refused);
+        response.metadata.recursion_available = false;
+        return Some(response);
+    }
+    None
 }

@@ -9,6 +9,19 @@ use crate::dnssec::{Security, Verdict};
 
 use crate::limits::EDNS_BUFFER_SIZE;
 
+/// SERVFAIL for data a client without CD must not get (RFC 4035 §5.5), with the verdict's
+/// Extended DNS Error (RFC 8914) naming why and where, for an EDNS client.
+pub(crate) fn withheld_response(request: &Message, verdict: &Verdict) -> Message {
+    let mut response = response_skeleton(request, ResponseCode::ServFail);
+    if let (Some(edns), Some((reason, _))) = (response.edns.as_mut(), verdict.reason.as_ref()) {
+        let mut data = reason.extended_error_code().to_be_bytes().to_vec();
+        data.extend_from_slice(verdict.extra_text().unwrap_or_default().as_bytes());
+        edns.options_mut()
+            .insert(EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data));
+    }
+    response
+}
+
 /// The outcome of a resolution, ready to become a response.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolution {
@@ -113,14 +126,7 @@ pub fn build_response(request: &Message, resolution: Resolution) -> Message {
         .is_some_and(|edns| edns.flags().dnssec_ok);
     let verdict = resolution.verdict;
     if verdict.security.is_withheld() && !checking_disabled {
-        let mut response = response_skeleton(request, ResponseCode::ServFail);
-        if let (Some(edns), Some((reason, _))) = (response.edns.as_mut(), verdict.reason.as_ref()) {
-            let mut data = reason.extended_error_code().to_be_bytes().to_vec();
-            data.extend_from_slice(verdict.extra_text().unwrap_or_default().as_bytes());
-            edns.options_mut()
-                .insert(EdnsOption::Unknown(EDNS_OPTION_EXTENDED_ERROR, data));
-        }
-        return response;
+        return withheld_response(request, &verdict);
     }
     let mut response = response_skeleton(request, resolution.response_code);
     let qtype = request.queries.first().map(|query| query.query_type());

@@ -1,6 +1,7 @@
 //! The optional sections of a positive answer, from the cache: with `minimal-responses` off (BIND's
-//! default shape) those of the reply that gave the answer (`kept_sections.rs`), else the zone's NS
-//! set and its servers' addresses; addresses beside an NS answer always.
+//! default shape), or beside a wildcard's NSEC/NSEC3 proof, those of the reply that gave the
+//! answer (`kept_sections.rs`), else the zone's NS set and its servers' addresses; addresses beside
+//! an NS answer always.
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
@@ -11,7 +12,10 @@ use crate::resolver::Resolver;
 impl Resolver {
     /// Adds the authority and additional records `response` may carry beside its answer. Unbound
     /// `msgencode.c` (`positive_answer`): a minimal positive answer has neither section, except
-    /// that an NS answer keeps the addresses of its servers (priming needs them). A full one
+    /// that an NS answer keeps the addresses of its servers (priming needs them) and that an
+    /// answer beside an NSEC/NSEC3 proof (a wildcard expansion) is full, the proofs of a
+    /// chain's earlier links first, and has nothing more when no reply's sections are kept
+    /// (Unbound's message put together from the cache has only the proofs). A full one
     /// repeats the sections of the reply that gave the answer, as the RRset cache now holds
     /// them (Unbound's message cache); `since` (the client query's start) lets the reply just
     /// stored be read even at TTL 0. With none kept, it has the zone's NS set in authority and
@@ -31,13 +35,12 @@ impl Resolver {
             return;
         };
         let qtype = question.query_type();
-        let positive = response.metadata.response_code == ResponseCode::NoError
-            && response.authorities.is_empty()
+        let answered = response.metadata.response_code == ResponseCode::NoError
             && response
                 .answers
                 .iter()
                 .any(|record| record.record_type() == qtype || qtype == RecordType::ANY);
-        if !positive {
+        if !answered {
             if self.config.minimal_responses {
                 trim_minimal_negative(response);
             } else {
@@ -45,7 +48,10 @@ impl Resolver {
             }
             return;
         }
-        if !self.keeps_sections(qtype) && qtype != RecordType::NS {
+        // Unbound `positive_answer`: an answer beside an NSEC/NSEC3 proof (a wildcard expansion)
+        // is not one minimal responses may cut, so its sections go whole, proofs first.
+        let proved = has_denial_records(&response.authorities);
+        if !self.keeps_sections(qtype) && qtype != RecordType::NS && !proved {
             return;
         }
         // RFC 4035 §3.2.1: a DO client gets the RRSIGs of what is added, as of the answer.
@@ -59,7 +65,7 @@ impl Resolver {
         } else {
             Freshness::Fresh
         };
-        if self.keeps_sections(qtype) {
+        if self.keeps_sections(qtype) || proved {
             let owner = response
                 .answers
                 .last()
@@ -81,13 +87,19 @@ impl Resolver {
                     now,
                     freshness,
                 );
-                response.authorities = authorities;
+                // The proofs of earlier links of a chain lead, as Unbound prepends them
+                // (`iter_prepend`), then the final reply's sections without repeats.
+                let proofs = std::mem::take(&mut response.authorities);
+                response.authorities = merged_section(proofs, authorities);
                 response.additionals = additionals;
                 self.finish_sections(response, stale);
                 return;
             }
         }
-        if self.config.minimal_responses && qtype != RecordType::NS {
+        // With no reply's sections kept (an answer the cache put together), a proved answer has
+        // its proofs only, as Unbound's message built from the cache has nothing else
+        // (val_nsec3_cname_ds).
+        if proved || (self.config.minimal_responses && qtype != RecordType::NS) {
             return;
         }
         if !self.config.minimal_responses {
@@ -298,6 +310,33 @@ impl Resolver {
             candidate = candidate.base_name();
         }
     }
+}
+
+/// Whether `records` hold an NSEC or NSEC3 RRset (or its RRSIGs): beside an answer, the proof
+/// of a wildcard expansion (RFC 4035 §3.1.3.3).
+pub(crate) fn has_denial_records(records: &[Record]) -> bool {
+    records.iter().any(|record| {
+        let covered = crate::dnssec::signature::rrsig_of(record)
+            .map_or(record.record_type(), |rrsig| rrsig.input().type_covered);
+        matches!(covered, RecordType::NSEC | RecordType::NSEC3)
+    })
+}
+
+/// `first`, then each record of `then` not in it already (TTLs aside: the cache's copy of a
+/// proof may have counted down differently from the one the answer carries).
+fn merged_section(first: Vec<Record>, then: Vec<Record>) -> Vec<Record> {
+    let mut section = first;
+    for record in then {
+        let repeated = section.iter().any(|held| {
+            held.name == record.name
+                && held.dns_class == record.dns_class
+                && held.data == record.data
+        });
+        if !repeated {
+            section.push(record);
+        }
+    }
+    section
 }
 
 /// Unbound `msgencode.c` (`negative_answer`): a minimal negative answer (NXDOMAIN, or NODATA

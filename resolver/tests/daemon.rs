@@ -896,7 +896,12 @@ mod cache_lookups {
             None
         }
 
-        fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> CachedBytes {
+        fn answer_from_cache_bytes(
+            &self,
+            _query: &PlainQuery<'_>,
+            _limit: usize,
+            _roundrobin: bool,
+        ) -> CachedBytes {
             self.verdict.clone()
         }
     }
@@ -1837,12 +1842,24 @@ mod end_to_end {
             ],
         )
         .await;
-        // TIMEOUT in units of 100 ms: the listener's 10 s idle timeout.
-        for reply in &replies[..2] {
+        // TIMEOUT in units of 100 ms: the listener's 10 s idle timeout. The third query did not
+        // ask, but its connection did: remembered per connection, as Unbound.
+        for reply in &replies {
             assert_eq!(first_address(reply), Some(Ipv4Addr::new(192, 0, 2, 53)));
             assert_eq!(keepalive_data(reply), Some(vec![0, 100]), "{reply:?}");
         }
-        assert_eq!(keepalive_data(&replies[2]), None, "only when asked");
+        // A new connection that does not ask gets none.
+        let fresh = ask_tcp_connection(
+            "127.60.23.3:0",
+            daemon.address,
+            &[query_bytes(6, "k3.keepalive.test.", Some(1232))],
+        )
+        .await;
+        assert_eq!(
+            keepalive_data(&fresh[0]),
+            None,
+            "only when asked on the connection"
+        );
 
         // With data in a query the option is malformed: FORMERR, as Unbound.
         let malformed = ask_tcp_connection(
@@ -1894,6 +1911,209 @@ mod end_to_end {
         );
         assert!(stderr.contains("cache-sise"), "{stderr}");
         let _ = std::fs::remove_dir_all(&directory);
+    }
+}
+
+/// RD=0 from a client that may snoop: the engine's `answer_without_recursion`, never `resolve`,
+/// through the request list like any resolution (it may fetch the keys that validate a cached
+/// referral, so it is bounded the same way).
+mod without_recursion {
+    use super::*;
+
+    /// Refers every RD=0 question to `example.test.` once the gate lets it through; counts the
+    /// calls of each kind.
+    struct Referrer {
+        resolutions: AtomicUsize,
+        referrals: AtomicUsize,
+        gate: Semaphore,
+    }
+
+    impl Resolve for Referrer {
+        async fn resolve(&self, request: &Message) -> Message {
+            self.resolutions.fetch_add(1, Ordering::SeqCst);
+            answer_for(request, 1)
+        }
+
+        async fn answer_without_recursion(&self, request: &Message) -> Message {
+            self.referrals.fetch_add(1, Ordering::SeqCst);
+            if let Ok(permit) = self.gate.acquire().await {
+                permit.forget();
+            }
+            let mut response = answer_for(request, 0);
+            response.authorities.push(Record::from_rdata(
+                name("example.test."),
+                300,
+                RData::NS(hickory_proto::rr::rdata::NS(name("ns.example.test."))),
+            ));
+            response
+        }
+    }
+
+    fn referrer(open: bool) -> Arc<Referrer> {
+        Arc::new(Referrer {
+            resolutions: AtomicUsize::new(0),
+            referrals: AtomicUsize::new(0),
+            gate: Semaphore::new(if open { Semaphore::MAX_PERMITS } else { 0 }),
+        })
+    }
+
+    fn snooping_policy() -> Policy {
+        let snooper = Cidr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 0)), 24);
+        Policy {
+            access: AccessList::loopback_only().with_snoopers(snooper),
+            ..Policy::default()
+        }
+    }
+
+    fn without_recursion_bytes(id: u16, qname: &str) -> Vec<u8> {
+        let mut message = query_message(id, qname, RecordType::A, Some(1232));
+        message.metadata.recursion_desired = false;
+        message.to_vec().unwrap_or_default()
+    }
+
+    async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
+        for _ in 0..MAX_YIELDS {
+            if condition() {
+                return true;
+            }
+            tokio::task::yield_now().await;
+        }
+        condition()
+    }
+
+    #[tokio::test]
+    async fn a_snooper_gets_the_engines_referral_and_nothing_is_resolved() {
+        let resolver = referrer(true);
+        let handler = ResolverHandler::new(resolver.clone(), snooping_policy(), Statistics::new());
+        let response = parse(
+            handler
+                .answer(
+                    &without_recursion_bytes(5, "other.example.test."),
+                    context("192.0.2.9", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(!response.metadata.recursion_desired);
+        assert!(response.answers.is_empty());
+        assert_eq!(response.authorities.len(), 1, "{response:?}");
+        assert_eq!(resolver.referrals.load(Ordering::SeqCst), 1);
+        assert_eq!(resolver.resolutions.load(Ordering::SeqCst), 0);
+        // Loopback may query, not snoop: refused, the engine never asked.
+        let refused = parse(
+            handler
+                .answer(
+                    &without_recursion_bytes(6, "other.example.test."),
+                    context("127.0.0.1", Protocol::Udp),
+                )
+                .await,
+        );
+        assert_eq!(refused.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(resolver.referrals.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn queries_without_recursion_take_places_in_the_request_list() {
+        let resolver = referrer(false);
+        let handler = Arc::new(ResolverHandler::with_concurrency(
+            resolver.clone(),
+            snooping_policy(),
+            Statistics::new(),
+            1,
+        ));
+        let first = {
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                handler
+                    .answer(
+                        &without_recursion_bytes(1, "one.example.test."),
+                        context("192.0.2.9", Protocol::Udp),
+                    )
+                    .await
+            })
+        };
+        assert!(yield_until(|| resolver.referrals.load(Ordering::SeqCst) == 1).await);
+        let second = handler
+            .answer(
+                &without_recursion_bytes(2, "two.example.test."),
+                context("192.0.2.9", Protocol::Udp),
+            )
+            .await;
+        assert!(second.is_none(), "no place left: dropped");
+        resolver.gate.add_permits(1);
+        let first = first
+            .await
+            .unwrap_or_else(|error| panic!("client task: {error}"));
+        assert_eq!(parse(first).metadata.response_code, ResponseCode::NoError);
+        assert_eq!(resolver.resolutions.load(Ordering::SeqCst), 0);
+    }
+}
+
+mod local_alias {
+    use super::*;
+    use resolver::server::local_answers::{LocalAnswers, LocalSettings};
+    use resolver::server::local_zone_table::ConfigLine;
+
+    fn handler_with_redirect(resolver: Arc<FakeResolver>) -> ResolverHandler<FakeResolver> {
+        let local = LocalAnswers::build(&LocalSettings {
+            zones: vec![ConfigLine::new("portal.example. redirect", "test:1")],
+            data: vec![ConfigLine::new(
+                "portal.example. 300 CNAME target.example.",
+                "test:2",
+            )],
+            ..LocalSettings::default()
+        })
+        .unwrap_or_else(|error| panic!("local settings: {error}"));
+        let policy = Policy {
+            local_answers: Arc::new(local),
+            ..Policy::default()
+        };
+        ResolverHandler::new(resolver, policy, Statistics::new())
+    }
+
+    #[tokio::test]
+    async fn a_redirect_cname_is_answered_with_its_target_resolved_behind_it() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_redirect(resolver.clone());
+        let bytes = query_bytes(21, "www.portal.example.", None);
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert!(response.metadata.authoritative, "{response:?}");
+        assert_eq!(response.queries[0].name(), &name("www.portal.example."));
+        let chain: Vec<(RecordType, Name)> = response
+            .answers
+            .iter()
+            .map(|record| (record.record_type(), record.name.clone()))
+            .collect();
+        assert_eq!(
+            chain,
+            [
+                (RecordType::CNAME, name("www.portal.example.")),
+                (RecordType::A, name("target.example.")),
+            ]
+        );
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_cname_itself_answers_a_cname_question_without_resolution() {
+        let resolver = FakeResolver::open(1);
+        let handler = handler_with_redirect(resolver.clone());
+        let bytes = query_message(22, "portal.example.", RecordType::CNAME, None)
+            .to_vec()
+            .unwrap_or_default();
+        let response = parse(
+            handler
+                .answer(&bytes, context("127.0.0.1", Protocol::Udp))
+                .await,
+        );
+        assert_eq!(response.answers.len(), 1);
+        assert_eq!(response.answers[0].record_type(), RecordType::CNAME);
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 0);
     }
 }
 

@@ -15,7 +15,7 @@ use crate::answer::request::{parse_request, Echo, Header, Rejection};
 use crate::answer::response::{encode_answer, encode_error, size_limit, EDE_NOT_SUPPORTED};
 use crate::catalog::reload::SharedCatalog;
 use crate::catalog::zones::Catalog;
-use crate::listen::{Handler, Protocol, RequestContext};
+use crate::listen::{Handler, Protocol, RequestContext, TcpConnection};
 use crate::rrl::{truncated_reply, Decision, RateLimitConfig, RateLimiter};
 use crate::xfr::serve::{Reply, TransferService};
 
@@ -255,6 +255,7 @@ impl Handler for AuthorityHandler {
         &self,
         request: &[u8],
         context: RequestContext,
+        _connection: &TcpConnection,
         responses: &tokio::sync::mpsc::Sender<Vec<u8>>,
     ) {
         let response = match self.transfer_reply(request, context) {

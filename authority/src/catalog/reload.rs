@@ -105,7 +105,7 @@ impl SharedCatalog {
                     report.unchanged += 1;
                 }
                 Reloaded::Rebuilt(zone, warnings) => {
-                    zones.push(Arc::new(zone));
+                    zones.push(Arc::from(zone));
                     report.reloaded += 1;
                     report.warnings.extend(warnings);
                 }
@@ -190,7 +190,7 @@ impl SharedCatalog {
                     text_hash: hash,
                     keys_hash: keys_hash(&zone),
                 });
-                Reloaded::Rebuilt(zone, warnings)
+                Reloaded::Rebuilt(Box::new(zone), warnings)
             }
             // The served zone (if any) is kept, and the fingerprint still describes it.
             Err(errors) => Reloaded::Failed(errors),
@@ -208,7 +208,8 @@ impl SharedCatalog {
 /// What reloading one source did.
 enum Reloaded {
     Unchanged(Arc<Zone>),
-    Rebuilt(Zone, Vec<ZoneWarning>),
+    /// Boxed: a `Zone` is a few hundred bytes, the other variants a pointer or a list.
+    Rebuilt(Box<Zone>, Vec<ZoneWarning>),
     Failed(Vec<ZoneError>),
 }
 

@@ -28,7 +28,7 @@ use hickory_proto::dnssec::rdata::{DNSSECRData, DS};
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 
 use crate::zone::error::{ZoneError, ZoneErrorKind};
-use crate::zone::prepared::{RecordSet, ServedSet, Zone};
+use crate::zone::prepared::{RecordSet, Zone};
 use config::DnssecConfig;
 use denial::Denial;
 use keys::{load_zone_keys, KeyError};
@@ -134,18 +134,7 @@ pub fn publish_child_ds(parent: &mut Zone, child: &Name, ds: &[DS], ttl: u32) ->
     let Ok(set) = RecordSet::from_records(child, RecordType::DS, &records) else {
         return false;
     };
-    node.sets
-        .retain(|served| served.set.record_type != RecordType::DS);
-    let index = node
-        .sets
-        .partition_point(|served| u16::from(served.set.record_type) < u16::from(RecordType::DS));
-    node.sets.insert(
-        index,
-        ServedSet {
-            set: Arc::new(set),
-            additional: Vec::new(),
-        },
-    );
+    node.put_set(Arc::new(set));
     parent.record_count += ds.len();
     true
 }

@@ -21,7 +21,7 @@ use crate::limits::{
     SIGNATURE_INCEPTION_BACKDATE_SECONDS, SIGNATURE_REFRESH_SECONDS, SIGNATURE_VALIDITY_SECONDS,
 };
 use crate::zone::names::ancestor;
-use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
+use crate::zone::prepared::{RecordSet, Zone, ZoneNode};
 
 /// RFC 9276 §3.1: NSEC3 with no extra iterations and an empty salt.
 pub const NSEC3_ITERATIONS: u16 = 0;
@@ -416,19 +416,7 @@ fn new_set(
 
 /// Adds (or replaces) an RRset in a node, keeping the type order `ZoneNode::sets` promises.
 fn insert_set(node: &mut ZoneNode, set: RecordSet) {
-    node.sets
-        .retain(|served| served.set.record_type != set.record_type);
-    let code = u16::from(set.record_type);
-    let index = node
-        .sets
-        .partition_point(|served| u16::from(served.set.record_type) < code);
-    node.sets.insert(
-        index,
-        ServedSet {
-            set: Arc::new(set),
-            additional: Vec::new(),
-        },
-    );
+    node.put_set(Arc::new(set));
 }
 
 /// Makes (or reuses) the signatures of one RRset.

@@ -33,11 +33,13 @@ pub trait Handler: Send + Sync + 'static {
     fn after_send(&self) {}
 
     /// Answers one TCP request with as many messages as it takes (a zone transfer, RFC 5936 §2.2),
-    /// each sent through `responses` in order. The default sends `handle`'s one answer.
+    /// each sent through `responses` in order, with the `TcpConnection` it came on (what that
+    /// connection remembers between its requests). The default sends `handle`'s one answer.
     fn handle_tcp(
         &self,
         request: &[u8],
         context: RequestContext,
+        _connection: &TcpConnection,
         responses: &tokio::sync::mpsc::Sender<Vec<u8>>,
     ) -> impl Future<Output = ()> + Send {
         async move {
@@ -52,6 +54,7 @@ pub trait Handler: Send + Sync + 'static {
 #[cfg(target_os = "linux")]
 mod batch;
 mod bind;
+mod connection;
 mod error;
 mod options;
 mod server;
@@ -60,6 +63,7 @@ mod udp;
 mod udp_socket;
 mod workers;
 
+pub use connection::TcpConnection;
 pub use error::ListenError;
 pub use options::ListenOptions;
 pub use server::{serve, Server};

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use super::{Handler, ListenOptions, Protocol, RequestContext};
+use super::{Handler, ListenOptions, Protocol, RequestContext, TcpConnection};
 use crate::limits;
 
 pub(crate) async fn accept_loop<H: Handler>(
@@ -96,6 +96,8 @@ async fn read_requests<H: Handler>(
     in_flight_limit: usize,
 ) -> JoinSet<()> {
     let slots = Arc::new(Semaphore::new(in_flight_limit));
+    // Shared by this connection's requests, answered concurrently; dropped with the connection.
+    let connection = Arc::new(TcpConnection::new());
     let mut in_flight = JoinSet::new();
     loop {
         while in_flight.try_join_next().is_some() {}
@@ -112,8 +114,11 @@ async fn read_requests<H: Handler>(
         };
         let handler = handler.clone();
         let responses = responses.clone();
+        let connection = connection.clone();
         in_flight.spawn(async move {
-            handler.handle_tcp(&request, context, &responses).await;
+            handler
+                .handle_tcp(&request, context, &connection, &responses)
+                .await;
             handler.after_send();
             drop(permit);
         });

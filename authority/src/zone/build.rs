@@ -1,7 +1,7 @@
 //! Checks a zone's records as a whole and prepares the lookup structure (`Zone`) once, at load.
 //! Every problem is reported with its line; nothing here runs per query.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use hickory_proto::rr::rdata::{NS, SOA};
@@ -10,7 +10,9 @@ use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
-use crate::zone::name_table::{canonical_key, canonical_key_of_wire, NameTable};
+use crate::zone::name_table::{
+    canonical_key, canonical_key_of_wire, write_canonical_key_of_wire, NameTable,
+};
 use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
 use crate::zone::record_set::{OneRecord, RecordSetBuilder, UnencodableRecord};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
@@ -38,15 +40,37 @@ struct PendingSet {
     line: u64,
 }
 
-/// The RRsets of one owner under construction, sorted by type code. A sorted list, not a
-/// BTreeMap: almost every name has one or two types, and a BTreeMap node costs ~400 bytes per
-/// name (400 MB at load for a million-name zone).
+/// The RRsets of one owner under construction, sorted by type code. Not a BTreeMap: almost
+/// every name has one or two types, and a BTreeMap node costs ~400 bytes per name (400 MB at
+/// load for a million-name zone); the one-type case is kept in the table's entry itself, with
+/// no allocation of its own.
 #[derive(Default)]
-struct PendingSets(Vec<(u16, PendingSet)>);
+enum PendingSets {
+    #[default]
+    Empty,
+    One((u16, PendingSet)),
+    Many(Vec<(u16, PendingSet)>),
+}
 
 impl PendingSets {
+    fn as_slice(&self) -> &[(u16, PendingSet)] {
+        match self {
+            PendingSets::Empty => &[],
+            PendingSets::One(one) => std::slice::from_ref(one),
+            PendingSets::Many(many) => many,
+        }
+    }
+
+    fn into_vec(self) -> Vec<(u16, PendingSet)> {
+        match self {
+            PendingSets::Empty => Vec::new(),
+            PendingSets::One(one) => vec![one],
+            PendingSets::Many(many) => many,
+        }
+    }
+
     fn get(&self, code: &u16) -> Option<&PendingSet> {
-        self.0
+        self.as_slice()
             .iter()
             .find(|(known, _)| known == code)
             .map(|(_, pending)| pending)
@@ -57,35 +81,61 @@ impl PendingSets {
     }
 
     fn len(&self) -> usize {
-        self.0.len()
+        self.as_slice().len()
     }
 
     /// The set `record` belongs to, created (introduced by `line`) if new.
     fn get_or_insert(&mut self, record: &OneRecord, line: u64) -> &mut PendingSet {
         let code = u16::from(record.record_type());
-        let index = match self.0.binary_search_by_key(&code, |(known, _)| *known) {
-            Ok(index) => index,
-            Err(index) => {
-                // Most names have one type: room for one, not Vec's first four.
-                if self.0.is_empty() {
-                    self.0.reserve_exact(1);
-                }
-                let records = RecordSetBuilder::for_record(record);
-                self.0.insert(index, (code, PendingSet { records, line }));
-                index
-            }
+        let new = || {
+            let records = RecordSetBuilder::for_record(record);
+            (code, PendingSet { records, line })
         };
-        // In range: binary_search found it there, or we just inserted it there.
-        &mut self.0[index].1
+        let mut list = match std::mem::take(self) {
+            PendingSets::Empty => {
+                *self = PendingSets::One(new());
+                return self.first_mut_of(code);
+            }
+            PendingSets::One(one) if one.0 == code => {
+                *self = PendingSets::One(one);
+                return self.first_mut_of(code);
+            }
+            PendingSets::One(one) => vec![one],
+            PendingSets::Many(many) => many,
+        };
+        if let Err(index) = list.binary_search_by_key(&code, |(known, _)| *known) {
+            list.insert(index, new());
+        }
+        *self = PendingSets::Many(list);
+        self.first_mut_of(code)
+    }
+
+    /// The set of type `code`, which the caller has just made sure is here.
+    fn first_mut_of(&mut self, code: u16) -> &mut PendingSet {
+        let list: &mut [(u16, PendingSet)] = match self {
+            PendingSets::Empty => &mut [],
+            PendingSets::One(one) => std::slice::from_mut(one),
+            PendingSets::Many(many) => many,
+        };
+        let index = list
+            .iter()
+            .position(|(known, _)| *known == code)
+            .unwrap_or(0);
+        // In range: the caller put a set of this type here.
+        &mut list[index].1
     }
 
     fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
-        self.0.iter().map(|(code, pending)| (code, pending))
+        self.as_slice()
+            .iter()
+            .map(|(code, pending)| (code, pending))
     }
 
     /// The owner as first written (every set holds at least the record that made it).
     fn owner(&self) -> Option<Name> {
-        self.0.first().map(|(_, pending)| pending.records.owner())
+        self.as_slice()
+            .first()
+            .map(|(_, pending)| pending.records.owner())
     }
 }
 
@@ -159,10 +209,11 @@ pub fn build_zone_with_warnings(
     };
     let origin_text = origin.to_string();
 
-    // Group into RRsets keyed by (owner, type), in type order.
-    // Keyed by Name, whose Eq and Hash ignore case (RFC 4343), so the key is also the owner as
-    // first written: no second copy of every name. Sized once: no rehash of a million names.
-    let mut names: HashMap<Box<[u8]>, PendingSets> = HashMap::with_capacity(records.len());
+    // Group into RRsets keyed by (owner, type), in type order, in the table the zone will keep
+    // (its keys and index are kept; only the nodes change): case-insensitive through the
+    // canonical keys (RFC 4343). Sized once: no rehash of a million names.
+    let mut names: NameTable<PendingSets> = NameTable::with_capacity(records.len());
+    let mut key = Vec::with_capacity(64);
     let mut record_count = 0usize;
     // The source records are taken from the end of a reversed list, and the list gives back its
     // memory as it empties: the records and their RRsets are never both whole at once.
@@ -174,7 +225,7 @@ pub fn build_zone_with_warnings(
         }
         // The key says whether the owner is in the zone: the origin's key is a prefix of the
         // keys of the names at and below it.
-        let key = canonical_key_of_wire(record.owner_wire());
+        write_canonical_key_of_wire(record.owner_wire(), &mut key);
         if !key.starts_with(origin_key) {
             report(
                 line,
@@ -185,10 +236,11 @@ pub fn build_zone_with_warnings(
             );
             continue;
         }
-        let pending = names
-            .entry(key.into_boxed_slice())
-            .or_default()
-            .get_or_insert(&record, line);
+        let Some(sets) = names.get_or_insert_default_key(&key) else {
+            // Only past u32::MAX - 1 names, far beyond any memory limit.
+            continue;
+        };
+        let pending = sets.get_or_insert(&record, line);
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
         let mut ttl = record.ttl();
         if !pending.records.is_empty() {
@@ -248,7 +300,7 @@ pub fn build_zone_with_warnings(
 
     // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
     let apex_ns_line = names
-        .get(origin_key)
+        .get_by_key(origin_key)
         .and_then(|sets| sets.get(&ns_code))
         .map(|pending| pending.line);
     if apex_ns_line.is_none() {
@@ -290,7 +342,7 @@ pub fn build_zone_with_warnings(
                 .find(|dname| dname.zone_of(&name) && **dname != name)
             {
                 let line = sets
-                    .0
+                    .as_slice()
                     .iter()
                     .map(|(_, pending)| pending.line)
                     .min()
@@ -306,8 +358,8 @@ pub fn build_zone_with_warnings(
 
     // Zone cuts: NS below the apex.
     let cuts: Vec<Name> = names
-        .iter()
-        .filter(|(key, sets)| ***key != *origin_key && sets.contains_key(&ns_code))
+        .iter_keys()
+        .filter(|(key, sets)| *key != origin_key && sets.contains_key(&ns_code))
         .filter_map(|(_, sets)| sets.owner())
         .collect();
     let cut_above = |name: &Name| -> Option<&Name> {
@@ -317,11 +369,11 @@ pub fn build_zone_with_warnings(
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
     // Compared by keys: a name is at or below a cut when the cut's key begins its own.
     let cut_keys: Vec<Vec<u8>> = cuts.iter().map(canonical_key).collect();
-    for (key, sets) in &names {
+    for (key, sets) in names.iter_keys() {
         if cut_keys.is_empty() {
             break;
         }
-        let at_cut = cut_keys.iter().any(|cut| cut.as_slice() == &key[..]);
+        let at_cut = cut_keys.iter().any(|cut| cut.as_slice() == key);
         let below_cut = cut_keys
             .iter()
             .any(|cut| key.len() > cut.len() && key.starts_with(cut));
@@ -348,14 +400,14 @@ pub fn build_zone_with_warnings(
     // In-zone nameservers of a delegation need addresses (RFC 1034 §4.2.1 glue).
     let has_address = |target: &Name| -> bool {
         names
-            .get(canonical_key(target).as_slice())
+            .get_by_key(canonical_key(target).as_slice())
             .is_some_and(|sets| {
                 sets.contains_key(&u16::from(RecordType::A))
                     || sets.contains_key(&u16::from(RecordType::AAAA))
             })
     };
     for cut in &cuts {
-        let Some(sets) = names.get(canonical_key(cut).as_slice()) else {
+        let Some(sets) = names.get_by_key(canonical_key(cut).as_slice()) else {
             continue;
         };
         let Some(pending) = sets.get(&ns_code) else {
@@ -378,7 +430,10 @@ pub fn build_zone_with_warnings(
 
     // In-zone names of the apex NS need an address, or resolvers cannot reach them (Knot
     // refuses the zone; NSD and BIND load it): a warning, the zone may be in transition.
-    if let Some(pending) = names.get(origin_key).and_then(|sets| sets.get(&ns_code)) {
+    if let Some(pending) = names
+        .get_by_key(origin_key)
+        .and_then(|sets| sets.get(&ns_code))
+    {
         for data in pending.records.rdatas() {
             if let RData::NS(target) = &data {
                 if origin.zone_of(&target.0) && !has_address(&target.0) {
@@ -399,7 +454,7 @@ pub fn build_zone_with_warnings(
     }
 
     // The SOA: as written, or made from the first apex NS.
-    let apex_sets = names.get(origin_key);
+    let apex_sets = names.get_by_key(origin_key);
     let written_soa = apex_sets
         .and_then(|sets| sets.get(&soa_code))
         .and_then(|pending| pending.records.records().into_iter().next());
@@ -453,35 +508,26 @@ pub fn build_zone_with_warnings(
         }
     };
 
-    // First pass: each name's RRsets as shared sets (the SOA is always present), straight into
-    // the nodes: one map of names alive at a time, not two (a million-name zone is ~200 MB each).
-    // The names leave their table for a list of exactly their number first: the table (about twice
-    // the entries, for its load factor) is gone before the nodes' table is built, and the list
-    // gives back its memory as it empties.
-    let mut named: Vec<(Box<[u8]>, PendingSets)> = names.into_iter().collect();
-    let mut nodes = NameTable::with_capacity(named.len());
-    while let Some((key, sets)) = named.pop() {
-        if named.capacity() > SOURCE_SHRINK_MIN_CAPACITY && named.len() < named.capacity() / 2 {
-            named.shrink_to_fit();
-        }
-        let is_apex = *key == *origin_key;
+    // First pass: each name's RRsets as shared sets (the SOA is always present), node by node
+    // in the same table: its keys and index stay, only the nodes change.
+    let mut nodes = names.map_nodes(|key, sets| {
+        let is_apex = key == origin_key;
         let mut list: Vec<ServedSet> = sets
-            .0
+            .into_vec()
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
             .map(|(_, pending)| ServedSet {
                 set: Arc::new(pending.records.finish()),
-                additional: Vec::new(),
+                additional: Box::default(),
             })
             .collect();
         if is_apex {
             list.push(ServedSet {
                 set: soa.clone(),
-                additional: Vec::new(),
+                additional: Box::default(),
             });
         }
         list.sort_by_key(|served| u16::from(served.set.record_type));
-        list.shrink_to_fit();
         let is_delegation = !is_apex
             && list
                 .iter()
@@ -492,15 +538,12 @@ pub fn build_zone_with_warnings(
             .and_then(|served| served.set.wire_records().next())
             .and_then(|record| Name::from_bytes(record.rdata).ok())
             .map(Box::new);
-        nodes.insert_key(
-            key,
-            ZoneNode {
-                sets: list,
-                is_delegation,
-                dname_target,
-            },
-        );
-    }
+        ZoneNode {
+            sets: list.into(),
+            is_delegation,
+            dname_target,
+        }
+    });
 
     // Second pass: additional addresses for NS, MX and SRV targets (RFC 1035 §3.3.9, §3.3.11,
     // RFC 2782). Occluded names are glue: only a delegation's own NS set may use them.
@@ -561,13 +604,13 @@ pub fn build_zone_with_warnings(
             .get_by_key_mut(&key)
             .and_then(|node| node.sets.get_mut(index))
         {
-            served.additional = additional;
+            served.additional = additional.into_boxed_slice();
         }
     }
 
     // Empty non-terminals: every ancestor up to the apex exists (RFC 8020, RFC 4592 §2.2.2).
     // A canonical key's ancestors are its prefixes that end a label (the octet 0 ends labels only).
-    let mut missing: HashSet<Box<[u8]>> = HashSet::new();
+    let mut missing: HashSet<Box<[u8]>, ahash::RandomState> = HashSet::default();
     for key in nodes.canonical_keys() {
         if key.len() <= origin_key.len() || !key.starts_with(origin_key) {
             continue;
@@ -588,8 +631,9 @@ pub fn build_zone_with_warnings(
             missing.insert(ancestor.into());
         }
     }
+    nodes.reserve_exact(missing.len());
     for key in missing {
-        nodes.insert_key(key, ZoneNode::default());
+        nodes.insert_key(&key, ZoneNode::default());
     }
     Ok((
         Zone {

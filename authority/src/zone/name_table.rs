@@ -2,8 +2,6 @@
 //! from the root down, `canonical_key`), mapped to its node; hickory names are made only on demand.
 //! A key is a quarter of a hickory `LowerName`'s size, and a lookup allocates nothing.
 
-use std::collections::hash_map::{self, HashMap};
-
 use hickory_proto::rr::{LowerName, Name};
 
 use crate::zone::prepared::ZoneNode;
@@ -51,21 +49,33 @@ pub fn canonical_key(name: &Name) -> Vec<u8> {
 /// The canonical key of a name given in uncompressed wire form (labels, each after its length,
 /// ending with the root's zero), as `canonical_key` makes it from a hickory name.
 pub fn canonical_key_of_wire(wire: &[u8]) -> Vec<u8> {
-    let mut labels: Vec<&[u8]> = Vec::with_capacity(8);
+    let mut key = Vec::with_capacity(wire.len() + 2);
+    write_canonical_key_of_wire(wire, &mut key);
+    key
+}
+
+/// `canonical_key_of_wire` into `key` (emptied first), so a loop over records reuses one buffer.
+pub fn write_canonical_key_of_wire(wire: &[u8], key: &mut Vec<u8>) {
+    key.clear();
+    // Label starts, root first after the reversal; a name has at most 128 labels.
+    let mut starts = [0u8; 128];
+    let mut count = 0;
     let mut at = 0;
     while let Some(&length) = wire.get(at) {
-        if length == 0 {
+        if length == 0 || wire.len() < at + 1 + usize::from(length) {
             break;
         }
-        let Some(label) = wire.get(at + 1..at + 1 + usize::from(length)) else {
+        let (Some(slot), Ok(start)) = (starts.get_mut(count), u8::try_from(at)) else {
             break;
         };
-        labels.push(label);
+        *slot = start;
+        count += 1;
         at += 1 + usize::from(length);
     }
-    let mut key = Vec::with_capacity(wire.len() + 2);
-    for label in labels.iter().rev() {
-        for &octet in *label {
+    for &start in starts.get(..count).unwrap_or_default().iter().rev() {
+        let start = usize::from(start);
+        let length = usize::from(wire.get(start).copied().unwrap_or(0));
+        for &octet in wire.get(start + 1..start + 1 + length).unwrap_or_default() {
             match octet.to_ascii_lowercase() {
                 0 => key.extend_from_slice(&[1, 1]),
                 1 => key.extend_from_slice(&[1, 2]),
@@ -74,7 +84,6 @@ pub fn canonical_key_of_wire(wire: &[u8]) -> Vec<u8> {
         }
         key.push(0);
     }
-    key
 }
 
 /// The name a canonical key was made from, lowercased.
@@ -99,43 +108,180 @@ pub fn name_of_key(key: &[u8]) -> LowerName {
     name
 }
 
-/// Every name of a zone and its node.
-#[derive(Clone, Debug, Default)]
-pub struct NameTable {
-    nodes: HashMap<Box<[u8]>, ZoneNode>,
+/// A key's place in the table's key bytes: start (high 48 bits) and length (low 16 bits), so an
+/// entry is a node and 8 bytes, not a node and a 16-byte boxed key with its own allocation.
+#[derive(Clone, Copy, Debug)]
+struct KeyPlace(u64);
+
+impl KeyPlace {
+    fn new(start: usize, length: usize) -> Option<KeyPlace> {
+        let start = u64::try_from(start).ok().filter(|start| *start < 1 << 48)?;
+        let length = u16::try_from(length).ok()?;
+        Some(KeyPlace(start << 16 | u64::from(length)))
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        // Made from a usize by `new`: both fit.
+        let start = (self.0 >> 16) as usize;
+        start..start + (self.0 & 0xFFFF) as usize
+    }
 }
 
-impl NameTable {
-    pub fn with_capacity(capacity: usize) -> NameTable {
+#[derive(Clone, Debug)]
+struct Entry<Node> {
+    key: KeyPlace,
+    node: Node,
+}
+
+/// An empty slot of the index (slots hold an entry's position + 1).
+const EMPTY_SLOT: u32 = 0;
+
+/// The index is kept at most half full, so a probe finds a match or an empty slot within a couple
+/// of steps (linear probing's expected probes at load ½: 1.5 for a hit, 2.5 for a miss).
+const MAX_LOAD_NUMERATOR: usize = 1;
+const MAX_LOAD_DENOMINATOR: usize = 2;
+
+/// Every name of a zone and its node (NSD's domain table, compact; the zone build fills one with
+/// its RRsets under construction first, then turns it into the zone's with `map_nodes`): the keys end to end in one
+/// buffer, the nodes in one list in insertion order, and an open-addressing index of 4-byte
+/// positions hashed with a keyed hash (names from a transfer cannot be chosen to collide).
+/// Per name: 48 bytes of entry, the key, and 8 bytes of index; no allocation per name.
+#[derive(Clone, Debug)]
+pub struct NameTable<Node = ZoneNode> {
+    key_bytes: Vec<u8>,
+    entries: Vec<Entry<Node>>,
+    slots: Vec<u32>,
+    hasher: ahash::RandomState,
+}
+
+impl<Node> Default for NameTable<Node> {
+    fn default() -> Self {
         NameTable {
-            nodes: HashMap::with_capacity(capacity),
+            key_bytes: Vec::new(),
+            entries: Vec::new(),
+            slots: Vec::new(),
+            hasher: ahash::RandomState::new(),
+        }
+    }
+}
+
+impl<Node: Default> NameTable<Node> {
+    pub fn with_capacity(capacity: usize) -> Self {
+        let mut table = NameTable::default();
+        table.entries.reserve_exact(capacity);
+        table.slots = vec![EMPTY_SLOT; Self::slots_for(capacity)];
+        table
+    }
+
+    /// The same names with each node replaced by `change(key, node)`, in the same order: the
+    /// keys and the index are kept as they are (no key is copied, no name hashed again).
+    pub fn map_nodes<Other>(
+        self,
+        mut change: impl FnMut(&[u8], Node) -> Other,
+    ) -> NameTable<Other> {
+        let NameTable {
+            key_bytes,
+            entries,
+            slots,
+            hasher,
+        } = self;
+        let mut changed = Vec::with_capacity(entries.len());
+        for Entry { key, node } in entries {
+            let bytes = key_bytes.get(key.range()).unwrap_or_default();
+            changed.push(Entry {
+                key,
+                node: change(bytes, node),
+            });
+        }
+        NameTable {
+            key_bytes,
+            entries: changed,
+            slots,
+            hasher,
         }
     }
 
+    /// Index slots for `entries` names: a power of two, at most half full.
+    fn slots_for(entries: usize) -> usize {
+        (entries.saturating_mul(MAX_LOAD_DENOMINATOR) / MAX_LOAD_NUMERATOR)
+            .max(8)
+            .checked_next_power_of_two()
+            .unwrap_or(usize::MAX / 2 + 1)
+    }
+
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        self.entries.is_empty()
+    }
+
+    fn key_of(&self, entry: &Entry<Node>) -> &[u8] {
+        self.key_bytes.get(entry.key.range()).unwrap_or_default()
+    }
+
+    fn hash(&self, key: &[u8]) -> usize {
+        // Truncation is fine: the slot is the low bits.
+        self.hasher.hash_one(key) as usize
+    }
+
+    /// The slot holding `key`, or the empty slot where it would go (None: no index yet).
+    fn probe(&self, key: &[u8]) -> Option<(usize, Option<usize>)> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut slot = self.hash(key) & mask;
+        // At most half the slots are taken, so an empty one comes within len() steps.
+        for _ in 0..self.slots.len() {
+            let held = *self.slots.get(slot)?;
+            if held == EMPTY_SLOT {
+                return Some((slot, None));
+            }
+            let position = (held - 1) as usize;
+            if let Some(entry) = self.entries.get(position) {
+                if self.key_of(entry) == key {
+                    return Some((slot, Some(position)));
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        None
+    }
+
+    fn position(&self, key: &[u8]) -> Option<usize> {
+        self.probe(key)?.1
+    }
+
+    /// Makes room in the index for one more name (rebuilds it twice as large when full).
+    fn grow_for_one_more(&mut self) {
+        let wanted = Self::slots_for(self.entries.len() + 1);
+        if wanted > self.slots.len() {
+            self.slots = vec![EMPTY_SLOT; wanted];
+            self.rebuild_index();
+        }
     }
 
     /// The node of `name` (any case).
-    pub fn get(&self, name: &Name) -> Option<&ZoneNode> {
+    pub fn get(&self, name: &Name) -> Option<&Node> {
         let mut buffer = [0u8; MAX_KEY_BYTES];
         let length = encode_key(name, &mut buffer)?;
-        self.nodes.get(buffer.get(..length)?)
+        self.get_by_key(buffer.get(..length)?)
     }
 
-    pub fn get_mut(&mut self, name: &Name) -> Option<&mut ZoneNode> {
+    pub fn get_mut(&mut self, name: &Name) -> Option<&mut Node> {
         let mut buffer = [0u8; MAX_KEY_BYTES];
         let length = encode_key(name, &mut buffer)?;
-        self.nodes.get_mut(buffer.get(..length)?)
+        self.get_by_key_mut(buffer.get(..length)?)
     }
 
     /// The node under a canonical key.
-    pub fn get_by_key(&self, key: &[u8]) -> Option<&ZoneNode> {
-        self.nodes.get(key)
+    pub fn get_by_key(&self, key: &[u8]) -> Option<&Node> {
+        let position = self.position(key)?;
+        self.entries.get(position).map(|entry| &entry.node)
+    }
+
+    pub fn get_by_key_mut(&mut self, key: &[u8]) -> Option<&mut Node> {
+        let position = self.position(key)?;
+        self.entries.get_mut(position).map(|entry| &mut entry.node)
     }
 
     pub fn contains_key(&self, name: &Name) -> bool {
@@ -143,66 +289,126 @@ impl NameTable {
     }
 
     /// Sets the node of `name`, returning the one it replaces.
-    pub fn insert(&mut self, name: &Name, node: ZoneNode) -> Option<ZoneNode> {
-        self.insert_key(canonical_key(name).into_boxed_slice(), node)
+    pub fn insert(&mut self, name: &Name, node: Node) -> Option<Node> {
+        self.insert_key(&canonical_key(name), node)
     }
 
-    /// Sets the node under a canonical key, returning the one it replaces.
-    pub fn insert_key(&mut self, key: Box<[u8]>, node: ZoneNode) -> Option<ZoneNode> {
-        self.nodes.insert(key, node)
+    /// Sets the node under a canonical key, returning the one it replaces. A table holds at most
+    /// u32::MAX - 1 names (far past any memory limit); a name past that is not added.
+    pub fn insert_key(&mut self, key: &[u8], node: Node) -> Option<Node> {
+        if let Some(position) = self.position(key) {
+            return self
+                .entries
+                .get_mut(position)
+                .map(|entry| std::mem::replace(&mut entry.node, node));
+        }
+        self.append(key, node);
+        None
     }
 
-    /// The node of `name`, made empty (an empty non-terminal) if there was none.
-    pub fn get_or_insert_default(&mut self, name: &Name) -> &mut ZoneNode {
-        match self.nodes.entry(canonical_key(name).into_boxed_slice()) {
-            hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            hash_map::Entry::Vacant(entry) => entry.insert(ZoneNode::default()),
+    /// Adds a name known not to be in the table; its position, or None when the table is full.
+    fn append(&mut self, key: &[u8], node: Node) -> Option<usize> {
+        let position = self.entries.len();
+        let held = u32::try_from(position + 1)
+            .ok()
+            .filter(|held| *held != u32::MAX)?;
+        let place = KeyPlace::new(self.key_bytes.len(), key.len())?;
+        self.grow_for_one_more();
+        let (slot, _) = self.probe(key)?;
+        self.key_bytes.extend_from_slice(key);
+        self.entries.push(Entry { key: place, node });
+        if let Some(free) = self.slots.get_mut(slot) {
+            *free = held;
+        }
+        Some(position)
+    }
+
+    /// The node under `key`, made empty (an empty non-terminal) if there was none.
+    pub fn get_or_insert_default_key(&mut self, key: &[u8]) -> Option<&mut Node> {
+        let position = match self.position(key) {
+            Some(position) => position,
+            None => self.append(key, Node::default())?,
+        };
+        self.entries.get_mut(position).map(|entry| &mut entry.node)
+    }
+
+    /// The node of `name`, made empty (an empty non-terminal) if there was none. None only when
+    /// the table is full (see `insert_key`).
+    pub fn get_or_insert_default(&mut self, name: &Name) -> Option<&mut Node> {
+        self.get_or_insert_default_key(&canonical_key(name))
+    }
+
+    /// Room for `additional` more names without growing the index or the list.
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.entries.reserve_exact(additional);
+        let wanted = Self::slots_for(self.entries.len().saturating_add(additional));
+        if wanted > self.slots.len() {
+            self.slots = vec![EMPTY_SLOT; wanted];
+            self.rebuild_index();
+        }
+    }
+
+    /// Fills the index (of the size it has) from the entries.
+    fn rebuild_index(&mut self) {
+        self.slots.fill(EMPTY_SLOT);
+        let mask = self.slots.len().saturating_sub(1);
+        for (position, entry) in self.entries.iter().enumerate() {
+            let key = self.key_bytes.get(entry.key.range()).unwrap_or_default();
+            let mut slot = self.hasher.hash_one(key) as usize & mask;
+            while self.slots.get(slot).is_some_and(|held| *held != EMPTY_SLOT) {
+                slot = (slot + 1) & mask;
+            }
+            if let Some(held) = self.slots.get_mut(slot) {
+                // Positions fit: `append` refuses past u32::MAX - 1 names.
+                *held = position as u32 + 1;
+            }
         }
     }
 
     /// The names, made from their keys (cold paths only: each is a new `LowerName`).
     pub fn keys(&self) -> impl Iterator<Item = LowerName> + '_ {
-        self.nodes.keys().map(|key| name_of_key(key))
+        self.canonical_keys().map(name_of_key)
     }
 
     /// The canonical keys, in the table's order (the same order as `values`).
     pub fn canonical_keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.nodes.keys().map(|key| &key[..])
+        self.entries.iter().map(|entry| self.key_of(entry))
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &ZoneNode> + '_ {
-        self.nodes.values()
+    pub fn values(&self) -> impl Iterator<Item = &Node> + '_ {
+        self.entries.iter().map(|entry| &entry.node)
     }
 
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut ZoneNode> + '_ {
-        self.nodes.values_mut()
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Node> + '_ {
+        self.entries.iter_mut().map(|entry| &mut entry.node)
     }
 
     /// Names and nodes (names made on demand, as in `keys`).
-    pub fn iter(&self) -> impl Iterator<Item = (LowerName, &ZoneNode)> + '_ {
-        self.nodes
-            .iter()
-            .map(|(key, node)| (name_of_key(key), node))
+    pub fn iter(&self) -> impl Iterator<Item = (LowerName, &Node)> + '_ {
+        self.iter_keys().map(|(key, node)| (name_of_key(key), node))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (LowerName, &mut ZoneNode)> + '_ {
-        self.nodes
-            .iter_mut()
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (LowerName, &mut Node)> + '_ {
+        self.iter_keys_mut()
             .map(|(key, node)| (name_of_key(key), node))
     }
 
     /// Keys and nodes, without making names.
-    pub fn iter_keys(&self) -> impl Iterator<Item = (&[u8], &ZoneNode)> + '_ {
-        self.nodes.iter().map(|(key, node)| (&key[..], node))
-    }
-
-    pub fn get_by_key_mut(&mut self, key: &[u8]) -> Option<&mut ZoneNode> {
-        self.nodes.get_mut(key)
+    pub fn iter_keys(&self) -> impl Iterator<Item = (&[u8], &Node)> + '_ {
+        self.entries
+            .iter()
+            .map(|entry| (self.key_of(entry), &entry.node))
     }
 
     /// Keys and nodes, without making names, to change the nodes.
-    pub fn iter_keys_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut ZoneNode)> + '_ {
-        self.nodes.iter_mut().map(|(key, node)| (&key[..], node))
+    pub fn iter_keys_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut Node)> + '_ {
+        let key_bytes = &self.key_bytes;
+        self.entries.iter_mut().map(move |entry| {
+            (
+                key_bytes.get(entry.key.range()).unwrap_or_default(),
+                &mut entry.node,
+            )
+        })
     }
 }
 
@@ -293,5 +499,48 @@ mod tests {
         assert!(table.contains_key(&name("HOST.EXAMPLE.TEST.")));
         assert!(table.get(&name("other.example.test.")).is_none());
         assert_eq!(table.len(), 1);
+    }
+
+    /// The index grows as names come (from no capacity at all), every name stays found, and a
+    /// name inserted again replaces its node rather than adding one.
+    #[test]
+    fn a_table_grows_and_keeps_every_name() {
+        let mut table: NameTable<u32> = NameTable::default();
+        for number in 0..5000u32 {
+            let key = canonical_key(&name(&format!("host{number}.example.test.")));
+            assert_eq!(table.insert_key(&key, number), None);
+        }
+        let key = canonical_key(&name("HOST7.example.test."));
+        assert_eq!(table.insert_key(&key, 70), Some(7));
+        assert_eq!(table.len(), 5000);
+        for number in 0..5000u32 {
+            let expected = if number == 7 { 70 } else { number };
+            let key = canonical_key(&name(&format!("Host{number}.Example.test.")));
+            assert_eq!(table.get_by_key(&key), Some(&expected), "host{number}");
+        }
+        assert!(table
+            .get_by_key(&canonical_key(&name("host5000.example.test.")))
+            .is_none());
+        let keys: Vec<&[u8]> = table.canonical_keys().collect();
+        assert_eq!(
+            keys.first().copied(),
+            Some(&canonical_key(&name("host0.example.test."))[..])
+        );
+    }
+
+    #[test]
+    fn mapped_nodes_keep_their_names() {
+        let mut table: NameTable<u32> = NameTable::with_capacity(2);
+        for (number, text) in ["a.test.", "b.test.", "c.test."].iter().enumerate() {
+            *table
+                .get_or_insert_default_key(&canonical_key(&name(text)))
+                .expect("room") += number as u32 + 1;
+        }
+        let mapped = table.map_nodes(|key, number| (key.len(), number * 10));
+        assert_eq!(
+            mapped.get(&name("B.TEST.")),
+            Some(&(canonical_key(&name("b.test.")).len(), 20))
+        );
+        assert_eq!(mapped.len(), 3);
     }
 }

@@ -14,14 +14,89 @@ pub use crate::zone::record_set::RecordSet;
 #[derive(Clone, Debug)]
 pub struct ServedSet {
     pub set: Arc<RecordSet>,
-    pub additional: Vec<Arc<RecordSet>>,
+    /// Boxed, not a Vec: most sets have none, and 8 bytes less per RRset is 8 MB per million.
+    pub additional: Box<[Arc<RecordSet>]>,
+}
+
+/// A node's RRsets, in type order. Most names hold one RRset, which is kept in the node itself:
+/// no allocation of its own (a 24-byte list in a 32-byte block per name, 32 MB per million).
+#[derive(Clone, Debug)]
+pub enum ServedSets {
+    One(ServedSet),
+    /// None (an empty non-terminal) or several.
+    Many(Box<[ServedSet]>),
+}
+
+impl Default for ServedSets {
+    fn default() -> Self {
+        ServedSets::Many(Box::default())
+    }
+}
+
+impl From<Vec<ServedSet>> for ServedSets {
+    fn from(mut sets: Vec<ServedSet>) -> Self {
+        if sets.len() == 1 {
+            if let Some(one) = sets.pop() {
+                return ServedSets::One(one);
+            }
+        }
+        ServedSets::Many(sets.into_boxed_slice())
+    }
+}
+
+impl ServedSets {
+    pub fn into_vec(self) -> Vec<ServedSet> {
+        match self {
+            ServedSets::One(one) => vec![one],
+            ServedSets::Many(many) => many.into_vec(),
+        }
+    }
+}
+
+impl std::ops::Deref for ServedSets {
+    type Target = [ServedSet];
+
+    fn deref(&self) -> &[ServedSet] {
+        match self {
+            ServedSets::One(one) => std::slice::from_ref(one),
+            ServedSets::Many(many) => many,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ServedSets {
+    fn deref_mut(&mut self) -> &mut [ServedSet] {
+        match self {
+            ServedSets::One(one) => std::slice::from_mut(one),
+            ServedSets::Many(many) => many,
+        }
+    }
+}
+
+impl<'sets> IntoIterator for &'sets ServedSets {
+    type Item = &'sets ServedSet;
+    type IntoIter = std::slice::Iter<'sets, ServedSet>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'sets> IntoIterator for &'sets mut ServedSets {
+    type Item = &'sets mut ServedSet;
+    type IntoIter = std::slice::IterMut<'sets, ServedSet>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
 }
 
 /// One name in the zone. An empty `sets` is an empty non-terminal (RFC 8020: it exists).
 #[derive(Clone, Debug, Default)]
 pub struct ZoneNode {
-    /// Sorted by record type code so ANY picks a stable first RRset.
-    pub sets: Vec<ServedSet>,
+    /// Sorted by record type code so ANY picks a stable first RRset. Changed only when a zone
+    /// is signed.
+    pub sets: ServedSets,
     /// NS below the apex: a zone cut (RFC 1034 §4.2.1).
     pub is_delegation: bool,
     /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one. Boxed:
@@ -30,6 +105,22 @@ pub struct ZoneNode {
 }
 
 impl ZoneNode {
+    /// Adds `set`, replacing the RRset of its type if there is one, in type order.
+    pub fn put_set(&mut self, set: Arc<RecordSet>) {
+        let mut sets = std::mem::take(&mut self.sets).into_vec();
+        sets.retain(|served| served.set.record_type != set.record_type);
+        let code = u16::from(set.record_type);
+        let index = sets.partition_point(|served| u16::from(served.set.record_type) < code);
+        sets.insert(
+            index,
+            ServedSet {
+                set,
+                additional: Box::default(),
+            },
+        );
+        self.sets = sets.into();
+    }
+
     pub fn find(&self, record_type: RecordType) -> Option<&ServedSet> {
         self.sets
             .iter()
@@ -83,5 +174,17 @@ impl Zone {
             }
         }
         records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A million-name zone holds a million nodes: each byte here is a megabyte there.
+    #[test]
+    fn a_node_and_its_one_rrset_take_no_more_than_forty_bytes() {
+        assert!(std::mem::size_of::<ServedSets>() <= 24);
+        assert!(std::mem::size_of::<ZoneNode>() <= 40);
     }
 }

@@ -17,6 +17,7 @@ pub mod maintenance;
 mod negative_soa;
 mod sections;
 mod store;
+mod store_time;
 mod validation;
 pub(crate) mod wire_lookup;
 mod wire_view;
@@ -32,9 +33,10 @@ use crate::cache::entry::WireEntry;
 use crate::cache::key::{EntryKind, KeyBuffer};
 pub use crate::cache::sections::StoredSections;
 use crate::cache::store::EntryStore;
+pub use crate::cache::store_time::StoreTime;
 pub use crate::cache::validation::{ReplyStates, RrsetState, Validation};
 pub(crate) use crate::cache::wire_view::{CachedNegative, CachedRrset};
-use crate::limits::BOGUS_TTL;
+use crate::limits::{BOGUS_TTL, PREFETCH_EXPIRY_ADD};
 
 /// How much an RRset is believed, RFC 2181 §5.4.1 (higher is better). Lower-ranked data never
 /// replaces higher-ranked data that has not expired.
@@ -183,24 +185,42 @@ impl RecordCache {
             .is_some_and(|key| self.prefetch_due_under(key, qtype, now))
     }
 
-    fn prefetch_due_under(&self, mut key: KeyBuffer, qtype: RecordType, now: Duration) -> bool {
+    fn prefetch_due_under(&self, key: KeyBuffer, qtype: RecordType, now: Duration) -> bool {
+        self.answering_entry(key, qtype, now)
+            .is_some_and(|entry| in_last_tenth(&entry, now))
+    }
+
+    /// The unexpired entry that answers (`qtype` at `key`'s name): its RRset, a CNAME, or a
+    /// negative answer, probed in that order.
+    fn answering_entry(
+        &self,
+        mut key: KeyBuffer,
+        qtype: RecordType,
+        now: Duration,
+    ) -> Option<WireEntry> {
         let probes = [
             (EntryKind::RrSet, qtype),
             (EntryKind::RrSet, RecordType::CNAME),
             (EntryKind::NxDomain, qtype),
             (EntryKind::NoData, qtype),
         ];
-        for (kind, record_type) in probes {
+        probes.into_iter().find_map(|(kind, record_type)| {
             key.set_kind(kind, record_type);
-            if let Some(entry) = self
-                .entries
+            self.entries
                 .get(key.as_bytes())
                 .filter(|entry| entry.expires() > now)
-            {
-                return in_last_tenth(&entry, now);
-            }
-        }
-        false
+        })
+    }
+
+    /// A refresh's leeway (Unbound `reply_and_prefetch`): the remaining TTL of the entry
+    /// answering (`name`, `qtype`), none when it has expired (a stale answer's refresh), plus
+    /// `PREFETCH_EXPIRY_ADD`. What the cache holds that expires within it counts as expired for
+    /// the refresh (`StoreTime::leeway`, the walk's delegation search).
+    pub fn prefetch_leeway(&self, name: &Name, qtype: RecordType, now: Duration) -> Duration {
+        let remaining = Self::key(name, qtype, DNSClass::IN, EntryKind::RrSet)
+            .and_then(|key| self.answering_entry(key, qtype, now))
+            .map_or(Duration::ZERO, |entry| entry.expires().saturating_sub(now));
+        remaining + PREFETCH_EXPIRY_ADD
     }
 
     /// Unbound `serve-expired-ttl-reset`: after a failed refresh, the expired entries answering
@@ -250,27 +270,27 @@ impl RecordCache {
         ttl_cap: Option<u32>,
         now: Duration,
     ) -> bool {
-        self.insert_rrset_entry(records, signatures, trust, validation, ttl_cap, now, false)
+        let time = StoreTime::at(now);
+        self.insert_rrset_entry(records, signatures, trust, validation, ttl_cap, time)
     }
 
-    /// `insert_validated` for the final answer of a prefetch: the same data at the same rank
-    /// renews an entry in the last 10 % of its TTL, NS sets included, instead of leaving it to
-    /// count down. Unbound stores a prefetch's reply with a leeway that makes such entries count
-    /// as expired (`dns_cache_store`'s `leeway`); referrals met on the way get none.
-    pub fn insert_prefetched<R: Borrow<Record>>(
+    /// `insert_validated` as a reply's store decides it (`StoreTime`): the cached copy is
+    /// judged at `time.judged_at`, so a prefetch's answer renews what expires within its leeway
+    /// (the same data at the same rank included, NS sets too), and an NS set arriving after the
+    /// cached one lapsed, for a query sent before, does not bring it back.
+    pub fn insert_stored<R: Borrow<Record>>(
         &self,
         records: &[R],
         signatures: &[&Record],
         trust: Trust,
         validation: Validation,
         ttl_cap: Option<u32>,
-        now: Duration,
+        time: StoreTime,
     ) -> bool {
-        self.insert_rrset_entry(records, signatures, trust, validation, ttl_cap, now, true)
+        self.insert_rrset_entry(records, signatures, trust, validation, ttl_cap, time)
     }
 
-    /// `insert_validated`, or `insert_prefetched` when `renew`.
-    #[allow(clippy::too_many_arguments)]
+    /// `insert_stored`: the entry's TTL counts from `time.received`.
     fn insert_rrset_entry<R: Borrow<Record>>(
         &self,
         records: &[R],
@@ -278,9 +298,9 @@ impl RecordCache {
         trust: Trust,
         validation: Validation,
         ttl_cap: Option<u32>,
-        now: Duration,
-        renew: bool,
+        time: StoreTime,
     ) -> bool {
+        let now = time.received;
         let Some(first) = records.first().map(Borrow::borrow) else {
             return false;
         };
@@ -297,13 +317,22 @@ impl RecordCache {
         let Some(mut key) = Self::key(owner, record_type, class, EntryKind::RrSet) else {
             return false;
         };
-        let existing = self
-            .entries
-            .get(key.as_bytes())
-            .filter(|existing| existing.expires() > now);
-        if existing.as_ref().is_some_and(|existing| {
-            existing.trust() > trust || (validation.is_bogus() && existing.validation().is_secure())
-        }) {
+        // What expires before the judging moment counts as gone (Unbound `need_to_update_rrset`:
+        // "item in cache has expired", against the store's `timenow`).
+        let judged_at = time.judged_at(record_type);
+        let held = self.entries.get(key.as_bytes());
+        // Bogus data never replaces secure data still alive, a prefetch's leeway or not.
+        let secure_alive = held
+            .as_ref()
+            .is_some_and(|held| held.expires() > now && held.validation().is_secure());
+        if validation.is_bogus() && secure_alive {
+            return false;
+        }
+        let existing = held.filter(|existing| existing.expires() > judged_at);
+        if existing
+            .as_ref()
+            .is_some_and(|existing| existing.trust() > trust)
+        {
             return false;
         }
         let Ok(entry) = WireEntry::rrset(records, now, ttl, trust, validation) else {
@@ -318,15 +347,14 @@ impl RecordCache {
         key.set_kind(EntryKind::RrSet, record_type);
         let replacement = match existing {
             // Unbound `need_to_update_rrset`: the same data at the same rank changes nothing;
-            // keeping the entry keeps its TTL counting down, as the first answer set it.
-            // A prefetch's answer renews an entry in its last 10 % instead: Unbound stores it
-            // as of a later time, when such an entry counts as expired.
+            // keeping the entry keeps its TTL counting down, as the first answer set it. (A
+            // prefetch's answer renews an entry expiring within its leeway: that one is not
+            // `existing` here.)
             Some(existing)
                 if existing.trust() == trust
                     && existing.same_rdata(&entry)
                     && existing.validation() == validation
-                    && signatures_before == signatures.len()
-                    && !(renew && in_last_tenth(&existing, now)) =>
+                    && signatures_before == signatures.len() =>
             {
                 None
             }
@@ -334,14 +362,9 @@ impl RecordCache {
             // answer after the parent's referral) but never outlives it: a delegation counts
             // down as its parent gave it, so neither side can keep it alive by answering again
             // (ghost domains, CVE-2012-1191; Unbound: "do not 'stick' to owner that changes the
-            // NS RRset", and NS "must not be refreshed from the child domain"). Only a
-            // prefetch's answer renews the same set (Unbound's prefetch leeway).
-            Some(existing)
-                if record_type == RecordType::NS
-                    && !(renew
-                        && existing.same_rdata(&entry)
-                        && signatures_before == signatures.len()) =>
-            {
+            // NS RRset", and NS "must not be refreshed from the child domain"). Only a set
+            // expiring within a prefetch's leeway is renewed (Unbound's prefetch leeway).
+            Some(existing) if record_type == RecordType::NS => {
                 Some(entry.with_ttl(remaining_seconds(existing.expires(), now).min(ttl)))
             }
             _ => Some(entry),
@@ -1212,8 +1235,16 @@ mod tests {
         assert_eq!(held(Duration::from_secs(10)).unwrap()[0].ttl, 86_400);
     }
 
+    /// A prefetch's store at `now` with `leeway` (its query began at `now`).
+    fn prefetch_at(now: Duration, leeway: u64) -> StoreTime {
+        StoreTime {
+            leeway: Duration::from_secs(leeway),
+            ..StoreTime::at(now)
+        }
+    }
+
     #[test]
-    fn only_a_prefetched_answer_renews_an_equal_rrset_in_its_last_tenth() {
+    fn only_a_prefetch_renews_an_equal_rrset_expiring_within_its_leeway() {
         let cache = RecordCache::new(100, policy());
         let set = [a_record("www.example.", 300, 1)];
         let trust = Trust::AnswerAuthoritative;
@@ -1234,21 +1265,45 @@ mod tests {
         // An ordinary answer (or a referral) leaves the entry counting down.
         assert!(!cache.insert_rrset(&set, trust, late));
         assert_eq!(ttl(late), Some(20));
-        // Earlier than its last tenth, a prefetch changes nothing either.
-        assert!(!cache.insert_prefetched(
-            &set,
-            &[],
-            trust,
-            unchecked,
-            None,
-            Duration::from_secs(200)
-        ));
-        assert!(cache.insert_prefetched(&set, &[], trust, unchecked, None, late));
+        // Expiring after the leeway, the entry is kept as it is by a prefetch too.
+        let early = Duration::from_secs(200);
+        assert!(!cache.insert_stored(&set, &[], trust, unchecked, None, prefetch_at(early, 60)));
+        assert_eq!(
+            cache.prefetch_leeway(&name("www.example."), RecordType::A, late),
+            Duration::from_secs(80)
+        );
+        assert!(cache.insert_stored(&set, &[], trust, unchecked, None, prefetch_at(late, 80)));
         assert_eq!(ttl(late), Some(300));
     }
 
     #[test]
-    fn a_prefetch_renews_an_unchanged_ns_set_but_a_changed_one_keeps_its_expiry() {
+    fn a_prefetchs_bogus_answer_does_not_replace_secure_data_within_its_leeway() {
+        let cache = RecordCache::new(100, policy());
+        let set = [a_record("www.example.", 300, 1)];
+        let trust = Trust::AnswerAuthoritative;
+        assert!(cache.insert_validated(&set, &[], trust, Validation::SECURE, None, Duration::ZERO));
+        let late = Duration::from_secs(280);
+        let bogus = [a_record("www.example.", 300, 2)];
+        let verdict = Validation {
+            security: Some(crate::dnssec::Security::Bogus),
+            reason: Some(crate::dnssec::Reason::SignatureInvalid),
+        };
+        let time = prefetch_at(late, 80);
+        assert!(!cache.insert_stored(&bogus, &[], trust, verdict, None, time));
+        let held = cache
+            .get_rrset(
+                &name("www.example."),
+                RecordType::A,
+                DNSClass::IN,
+                trust,
+                late,
+            )
+            .unwrap();
+        assert_eq!(held[0].data, set[0].data);
+    }
+
+    #[test]
+    fn a_changed_ns_set_keeps_the_old_expiry_unless_it_lapses_within_a_prefetchs_leeway() {
         let cache = RecordCache::new(100, policy());
         let ns = |target: &str| {
             Record::from_rdata(
@@ -1258,7 +1313,6 @@ mod tests {
             )
         };
         let unchecked = Validation::UNCHECKED;
-        let late = Duration::from_secs(280);
         let held = |at: Duration| {
             cache
                 .get_rrset(
@@ -1270,27 +1324,53 @@ mod tests {
                 )
                 .unwrap()
         };
+        let store = |target: &str, time: StoreTime| {
+            cache.insert_stored(&[ns(target)], &[], Trust::Glue, unchecked, None, time)
+        };
         assert!(cache.insert_rrset(&[ns("a.ns.example.")], Trust::Glue, Duration::ZERO));
-        assert!(cache.insert_prefetched(
-            &[ns("a.ns.example.")],
-            &[],
-            Trust::Glue,
-            unchecked,
-            None,
-            late
-        ));
+        // The same set, due within the leeway: renewed.
+        let late = Duration::from_secs(280);
+        assert!(store("a.ns.example.", prefetch_at(late, 80)));
         assert_eq!(held(late)[0].ttl, 300);
+        // A changed set, the old one alive past the leeway: held to the old expiry (580).
+        let mid = Duration::from_secs(400);
+        assert!(store("b.ns.example.", prefetch_at(mid, 60)));
+        assert_eq!(held(mid)[0].data, ns("b.ns.example.").data);
+        assert_eq!(held(mid)[0].ttl, 180);
+        // A changed set, the old one lapsing within the leeway: the new set on its own TTL.
         let later = Duration::from_secs(560);
-        assert!(cache.insert_prefetched(
-            &[ns("b.ns.example.")],
-            &[],
-            Trust::Glue,
-            unchecked,
-            None,
-            later
-        ));
-        assert_eq!(held(later)[0].data, ns("b.ns.example.").data);
-        assert_eq!(held(later)[0].ttl, 20);
+        assert!(store("c.ns.example.", prefetch_at(later, 60)));
+        assert_eq!(held(later)[0].data, ns("c.ns.example.").data);
+        assert_eq!(held(later)[0].ttl, 300);
+    }
+
+    #[test]
+    fn an_ns_set_answered_after_it_lapsed_to_a_query_sent_before_stays_lapsed() {
+        // iter_ghost_timewindow: asked at 3595 while the child's NS set lived (to 3600), the
+        // child answers at 3605 with the same set: the delegation is not brought back.
+        let cache = RecordCache::new(100, policy());
+        let set = [Record::from_rdata(
+            name("example."),
+            3_600,
+            RData::NS(hickory_proto::rr::rdata::NS(name("ns.example."))),
+        )];
+        let trust = Trust::AuthorityAuthoritative;
+        let unchecked = Validation::UNCHECKED;
+        assert!(cache.insert_rrset(&set, trust, Duration::ZERO));
+        let arrived = Duration::from_secs(3_605);
+        let time = StoreTime {
+            query_started: Duration::from_secs(3_595),
+            ..StoreTime::at(arrived)
+        };
+        assert!(!cache.insert_stored(&set, &[], trust, unchecked, None, time));
+        let held = |at| cache.get_rrset(&name("example."), RecordType::NS, DNSClass::IN, trust, at);
+        assert!(
+            held(arrived).is_none(),
+            "the lapsed delegation stays lapsed"
+        );
+        // A query begun after the lapse stores the set anew.
+        assert!(cache.insert_stored(&set, &[], trust, unchecked, None, StoreTime::at(arrived)));
+        assert!(held(arrived).is_some());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::cache::{NegativeAnswer, ReplyStates, RrsetState, Trust, Validation};
+use crate::cache::{NegativeAnswer, ReplyStates, RrsetState, StoreTime, Trust, Validation};
 use crate::dnssec::denial::{DsDenial, Proof};
 use crate::dnssec::keys::{ds_of, keys_from_anchor_keys, keys_from_ds, KeysCheck};
 use crate::dnssec::security::{Reason, Verdict};
@@ -125,7 +125,7 @@ impl Resolver {
         }
     }
 
-    fn check_context<'a>(&'a self, budget: &'a Budget) -> CheckContext<'a> {
+    pub(crate) fn check_context<'a>(&'a self, budget: &'a Budget) -> CheckContext<'a> {
         CheckContext {
             now: self.validation_now(),
             allowance: &budget.signature_checks,
@@ -138,6 +138,7 @@ impl Resolver {
     /// The third part is the NSEC/NSEC3 proof (with RRSIGs) of a wildcard expansion in an
     /// answer (RFC 4035 §3.1.3.3), or every NSEC/NSEC3 of a CNAME link's reply, for the
     /// authority section of a DO client's response.
+    /// `leeway` is a prefetch's (`Resolver::refresh`), zero otherwise.
     pub(crate) async fn walk_validated(
         &self,
         qname: Name,
@@ -145,7 +146,14 @@ impl Resolver {
         budget: &Budget,
         depth: u8,
         ancestors: Vec<(Name, RecordType)>,
+        leeway: Duration,
     ) -> (WalkResult, Verdict, Vec<Record>) {
+        // Read once the final reply is in: its TTLs count from then.
+        let store_time = || StoreTime {
+            query_started: budget.started(),
+            leeway,
+            ..StoreTime::at(self.clock.now())
+        };
         let proof_of = |result: &WalkResult, final_reply: &FinalReply| match result {
             WalkResult::Answer(_) => crate::dnssec::denial::wildcard_proof(
                 &final_reply.reply.answers,
@@ -161,14 +169,14 @@ impl Resolver {
             // Not validating, a DO client still gets a wildcard expansion's proof as the
             // server sent it (RFC 4035 §3.2.1: the RRSIGs and NSEC/NSEC3 records, unchecked).
             let (result, final_reply) = self
-                .walk_reply(qname.clone(), qtype, budget, depth, ancestors, true)
+                .walk_reply(qname.clone(), qtype, budget, depth, ancestors, true, leeway)
                 .await;
             let Some(final_reply) = final_reply else {
                 return (result, Verdict::insecure(), Vec::new());
             };
             let proof = proof_of(&result, &final_reply);
             let states = ReplyStates::all(self.unvalidated_state(&qname));
-            self.store_final(&result, final_reply, states, budget.prefetch);
+            self.store_final(&result, final_reply, states, store_time());
             return (result, Verdict::insecure(), proof);
         }
         // Unbound's restart: a bogus reply is asked again of another server of the zone.
@@ -184,6 +192,7 @@ impl Resolver {
                     ancestors.clone(),
                     true,
                     avoid.clone(),
+                    leeway,
                 )
                 .await;
             let Some(final_reply) = final_reply else {
@@ -200,7 +209,7 @@ impl Resolver {
             tracing::debug!(name = %final_reply.question.name(), server = %final_reply.server, security = ?verdict.security, reason = ?verdict.reason, "validated");
             if !verdict.security.is_withheld() {
                 let proof = proof_of(&result, &final_reply);
-                self.store_final(&result, final_reply, states, budget.prefetch);
+                self.store_final(&result, final_reply, states, store_time());
                 return (result, verdict, proof);
             }
             // Keys found bogus were already asked of every server they could come from.
@@ -227,7 +236,7 @@ impl Resolver {
         // away; the caller remembers the failure instead (Unbound keeps the stale message).
         let proof = proof_of(&result, &final_reply);
         if self.stale_resolution(&qname, qtype, false).is_none() {
-            self.store_final(&result, final_reply, states, budget.prefetch);
+            self.store_final(&result, final_reply, states, store_time());
         }
         (result, verdict, proof)
     }
@@ -619,7 +628,7 @@ impl Resolver {
     }
 
     /// One RRset: its signer's keys through the chain, then its signatures.
-    async fn check_rrset(
+    pub(crate) async fn check_rrset(
         &self,
         rrset: &[Record],
         section: &[Record],
@@ -744,7 +753,11 @@ impl Resolver {
                         )
                     };
                     keys_ttl.record(&check);
-                    judged(key_state(check, &anchor_zone))
+                    let state = judged(key_state(check, &anchor_zone));
+                    if let Ok(KeyState::Secure(keys)) = &state {
+                        self.keep_key_reply_sections(&anchor_zone, reply, keys, budget);
+                    }
+                    state
                 };
                 let state = self
                     .fetch_judged(
@@ -860,7 +873,11 @@ impl Resolver {
                 self.config.dnssec.harden_algorithm_downgrade,
             );
             keys_ttl.record(&check);
-            judged(key_state(check, name))
+            let state = judged(key_state(check, name));
+            if let Ok(KeyState::Secure(keys)) = &state {
+                self.keep_key_reply_sections(name, reply, keys, budget);
+            }
+            state
         };
         let state = self
             .fetch_judged(
@@ -1071,6 +1088,7 @@ impl Resolver {
                 ancestors.to_vec(),
                 true,
                 avoid,
+                Duration::ZERO,
             )
             .await;
         match result {

@@ -16,9 +16,6 @@ pub struct Budget {
     /// The client set CD (RFC 4035 §3.2.2): it checks for itself, so nothing is synthesized
     /// for it from cached NSEC/NSEC3 records (RFC 8198, `dnssec/aggressive.rs`).
     pub checking_disabled: bool,
-    /// A prefetch (Unbound `prefetch`) runs on this budget: its final answer renews equal
-    /// RRsets in their last 10 % (`RecordCache::insert_prefetched`).
-    pub prefetch: bool,
 }
 
 impl Budget {
@@ -35,7 +32,6 @@ impl Budget {
             deadline: now + MAX_RESOLUTION_TIME,
             signature_checks: CheckAllowance::default(),
             checking_disabled: false,
-            prefetch: false,
         }
     }
 

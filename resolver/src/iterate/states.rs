@@ -3,11 +3,12 @@
 //! `lookup` wraps a walk with the cache and CNAME chasing; a walk never writes unscrubbed data.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::cache::ReplyStates;
+use crate::cache::{ReplyStates, StoreTime};
 use crate::config::MinimisedQueryType;
 use crate::iterate::budget::Budget;
 use crate::iterate::delegation::{ConfiguredZone, Delegation};
@@ -118,6 +119,12 @@ struct Walk {
     /// The full question after minimised ones went unanswered: the servers they rested (for
     /// the minimised question's type, which may be the real one's) are asked all the same.
     ask_resting: bool,
+    /// When the client query began (`Budget::started`): NS sets its replies bring are judged
+    /// as of then (`StoreTime::judged_at`).
+    started: Duration,
+    /// Zero, or the leeway of the prefetch this walk is (`Resolver::refresh`): delegations
+    /// expiring within it are passed over for their parent's.
+    leeway: Duration,
 }
 
 /// A walk's last reply as scrubbed, with the zone whose servers gave it and the question sent.
@@ -132,7 +139,9 @@ pub(crate) struct FinalReply {
 
 impl Resolver {
     /// One walk down the tree for (qname, qtype): the state loop. With `hold_final` the final
-    /// reply is returned unstored, for the validator.
+    /// reply is returned unstored, for the validator. `leeway` is zero but for a prefetch's own
+    /// question (never for what it looks up on the way: Unbound's sub-queries have none).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn walk_reply(
         &self,
         qname: Name,
@@ -141,6 +150,7 @@ impl Resolver {
         depth: u8,
         ancestors: Vec<(Name, RecordType)>,
         hold_final: bool,
+        leeway: Duration,
     ) -> (WalkResult, Option<FinalReply>) {
         self.walk_reply_avoiding(
             qname,
@@ -150,6 +160,7 @@ impl Resolver {
             ancestors,
             hold_final,
             Vec::new(),
+            leeway,
         )
         .await
     }
@@ -165,6 +176,7 @@ impl Resolver {
         mut ancestors: Vec<(Name, RecordType)>,
         hold_final: bool,
         avoid: Vec<SocketAddr>,
+        leeway: Duration,
     ) -> (WalkResult, Option<FinalReply>) {
         ancestors.push((qname.clone(), qtype));
         let mut walk = Walk {
@@ -192,6 +204,8 @@ impl Resolver {
             final_reply: None,
             avoid,
             ask_resting: false,
+            started: budget.started(),
+            leeway,
         };
         let mut state = State::FindDelegation;
         for _ in 0..MAX_STATE_TRANSITIONS {
@@ -232,9 +246,13 @@ impl Resolver {
             Some(ConfiguredSource::Stub(stub)) => Some(stub),
             None => None,
         };
+        // A prefetch passes over delegations that expire within its leeway, for their parent's
+        // (Unbound `dns_cache_find_delegation` at now + `prefetch_leeway`): a zone moved to new
+        // servers is learnt from its parent before the old delegation lapses.
+        let judged_at = self.clock.now() + walk.leeway;
         // Only the ancestors with a cached NS set become names (building one costs more than
         // probing the cache for it).
-        for keep in self.cache.cached_cuts(&start, self.clock.now()) {
+        for keep in self.cache.cached_cuts(&start, judged_at) {
             let zone = start.trim_to(keep);
             if let Some(stub) = stub {
                 // Unbound `hints_lookup_stub`: the stub wins over a cached delegation above it,
@@ -250,10 +268,7 @@ impl Resolver {
                 continue;
             }
             let top = stub.map_or(0, |stub| usize::from(stub.suffix.num_labels()));
-            if self
-                .cache
-                .expired_cut_above(&start, keep, top, self.clock.now())
-            {
+            if self.cache.expired_cut_above(&start, keep, top, judged_at) {
                 tracing::debug!(zone = %zone, "a cut above it has expired: asking from there");
                 continue;
             }
@@ -311,7 +326,8 @@ impl Resolver {
                         record.record_type() == RecordType::NS && record.name.is_root()
                     });
                     if clean.metadata.response_code == ResponseCode::NoError && has_root_ns {
-                        self.store_records(&clean, &Name::root(), true, false);
+                        let now = self.clock.now();
+                        self.store_records(&clean, &Name::root(), true, false, now);
                         return State::FindDelegation;
                     }
                 }
@@ -375,7 +391,7 @@ impl Resolver {
             if clean.metadata.response_code != ResponseCode::NoError || names.is_empty() {
                 continue;
             }
-            self.store_records(&clean, &zone, true, false);
+            self.store_records(&clean, &zone, true, false, self.clock.now());
             let servers = self.servers_with_cached_addresses(names, &clean.additionals);
             let mut delegation = Delegation::new(zone.clone(), servers, false);
             delegation.configured = configured.configured.clone();
@@ -593,7 +609,11 @@ impl Resolver {
                 return State::QueryTargets;
             }
         }
-        if walk.minimise && walk.last_sent_minimised {
+        // Only while the question left unsent is still a minimised one: once minimised answers
+        // led to the full question, its servers rest for the full question's own type (a
+        // server dropping AAAA), not because of minimisation, and they stay resting.
+        let minimised_pending = self.outgoing_question(walk, delegation).1;
+        if walk.minimise && walk.last_sent_minimised && minimised_pending {
             // RFC 9156 §2.3 relaxed: if minimised queries got nowhere, ask the full name.
             walk.minimise = false;
             walk.ask_resting = true;
@@ -829,7 +849,7 @@ impl Resolver {
         } else {
             reply
         };
-        self.store_records(reply, &delegation.zone, false, true);
+        self.store_records(reply, &delegation.zone, false, true, walk.started);
         self.store_referral_denial(reply, &zone);
         self.prefetch_keys_of_referral(reply, &zone);
         let names: Vec<Name> = reply
@@ -901,10 +921,13 @@ impl Resolver {
         if walk.hold_final {
             walk.final_reply = Some(final_reply);
         } else {
-            // Walks that hold nothing are the resolver's own (server addresses), never a
-            // prefetch's answer.
             let states = ReplyStates::all(self.unvalidated_state(&walk.qname));
-            self.store_final(&result, final_reply, states, false);
+            let time = StoreTime {
+                query_started: walk.started,
+                leeway: walk.leeway,
+                ..StoreTime::at(self.clock.now())
+            };
+            self.store_final(&result, final_reply, states, time);
         }
         State::Finished(result)
     }
@@ -958,15 +981,16 @@ impl Resolver {
     }
 
     /// Caches a walk's final reply as its class says (the answer once the client has it), each
-    /// RRset with the validator's state; a `prefetch`'s answer renews what it repeats.
+    /// RRset with the validator's state, as `time` says (a prefetch's answer renews what
+    /// expires within its leeway).
     pub(crate) fn store_final(
         &self,
         result: &WalkResult,
         final_reply: FinalReply,
         states: ReplyStates,
-        prefetch: bool,
+        time: StoreTime,
     ) {
-        let now = self.clock.now();
+        let now = time.received;
         let FinalReply {
             reply,
             zone,
@@ -979,12 +1003,10 @@ impl Resolver {
         }
         let negative_state = states.answer;
         match result {
-            WalkResult::Answer(_) => self.defer_store(reply, zone, states, prefetch),
-            WalkResult::CName { .. } => {
-                self.store_validated_records(&reply, &zone, &states, prefetch)
-            }
+            WalkResult::Answer(_) => self.defer_store(reply, zone, states, time),
+            WalkResult::CName { .. } => self.store_validated_records(&reply, &zone, &states, time),
             WalkResult::NoData(authorities) => {
-                self.store_validated_records(&reply, &zone, &states, prefetch);
+                self.store_validated_records(&reply, &zone, &states, time);
                 self.store_negative_additionals(&reply, &zone, authorities, now);
                 self.cache.insert_negative_validated(
                     question.name(),
@@ -1077,7 +1099,9 @@ impl Resolver {
     ) -> Result<UpstreamReply, ExchangeFailure> {
         let address = server.ip();
         let now = self.clock.now();
-        let _outstanding = self.infra.start_query(address, zone, now);
+        let _outstanding = self
+            .infra
+            .start_query(address, zone, question.query_type(), now);
         // Unbound `tcp-upstream` and the zones' `*-tcp-upstream`: no UDP at all.
         let protocol = if tcp_only || self.config.tcp_upstream {
             Protocol::Tcp

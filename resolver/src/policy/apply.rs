@@ -47,8 +47,8 @@ pub enum BeforeResolution {
     Answer(Message),
     /// Send nothing.
     Drop,
-    /// Resolve the CNAME's target and answer with the CNAME in front (`alias_request`,
-    /// `join_alias`), as Unbound's local alias.
+    /// Resolve the CNAME's target and answer with the CNAME in front, as Unbound's local alias
+    /// (the daemon and the runner chase it as a `LocalAlias`).
     Alias(Record),
 }
 
@@ -525,24 +525,6 @@ impl ResponsePolicy {
         }
         ChainVerdict::Untouched
     }
-}
-
-/// The question to resolve for an alias: the request with the CNAME's target asked instead.
-pub fn alias_request(request: &Message, cname: &Record) -> Message {
-    let mut alias = request.clone();
-    if let (Some(query), RData::CNAME(target)) = (alias.queries.first_mut(), &cname.data) {
-        query.set_name(target.0.clone());
-    }
-    alias
-}
-
-/// The client's answer for an alias: the target's resolution under the original question, the
-/// CNAME in front.
-pub fn join_alias(request: &Message, cname: Record, mut resolved: Message) -> Message {
-    resolved.metadata.id = request.metadata.id;
-    resolved.queries = request.queries.clone();
-    resolved.answers.insert(0, cname);
-    resolved
 }
 
 /// `CIDR ACTION`, `CIDR "RR"`, or the flags' `CIDR=...`.

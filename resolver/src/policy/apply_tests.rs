@@ -4,6 +4,7 @@
 use super::*;
 use crate::policy::rpz_zone::RpzOptions;
 use crate::policy::settings::RpzSource;
+use crate::server::local_alias::LocalAlias;
 use crate::server::local_zone_table::ConfigLine;
 use hickory_proto::op::{Edns, MessageType, OpCode, Query};
 use hickory_proto::rr::rdata::A;
@@ -140,11 +141,11 @@ fn local_data_answers_its_type_under_the_qname_and_a_cname_is_followed() {
         panic!("no alias");
     };
     assert_eq!(cname.name.to_string(), "alias.test.");
-    let target = alias_request(&asked, &cname);
+    let alias = LocalAlias::new(cname).expect("a CNAME");
+    let target = alias.target_request(&asked);
     assert_eq!(target.queries[0].name().to_string(), "www.walled.example.");
-    let joined = join_alias(
+    let joined = alias.response(
         &asked,
-        cname,
         resolved(
             &target,
             vec![address("www.walled.example.", [198, 51, 100, 1])],

@@ -12,5 +12,5 @@ pub mod prefix_table;
 pub mod rpz_zone;
 pub mod settings;
 
-pub use apply::{alias_request, join_alias, AfterResolution, BeforeResolution, ResponsePolicy};
+pub use apply::{AfterResolution, BeforeResolution, ResponsePolicy};
 pub use settings::{PolicySettings, RpzSource, ZoneText};

@@ -6,9 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 
 use hickory_proto::rr::{Name, RData, RecordType};
 
-use crate::auth_zone::UpstreamAuthZones;
+use crate::auth_zone::{AuthZoneSource, AuthZoneUse, AuthZones, DownstreamAuthZones};
 use crate::config::{ForwardZone, MinimisedQueryType, ResolverConfig, RootHint, StubZone};
 use crate::iterate::root_hints::{parse_root_hints, RootHintsError};
+use crate::limits::MAX_VALIDATION_RESTARTS;
 use crate::policy::action::ActionOverride;
 use crate::policy::rpz_zone::RpzOptions;
 use crate::policy::{RpzSource, ZoneText};
@@ -61,6 +62,9 @@ pub struct ReplayConfig {
     /// `edns-tcp-keepalive` (Unbound's default no): the daemon's RFC 7828 handling of TCP
     /// queries, with the idle timeout it announces (`edns-tcp-keepalive-timeout`).
     pub tcp_keepalive: Option<std::time::Duration>,
+    /// `auth-zone:` clauses with `for-downstream: yes`: answered to clients as the daemon's
+    /// handler does (`auth_zone_downstream`).
+    pub downstream_auth_zones: Option<DownstreamAuthZones>,
 }
 
 /// One `stub-zone:` or `forward-zone:` clause, or Deckard's clause-less `stub-addr` lines.
@@ -87,6 +91,7 @@ struct AuthZoneClause {
     file: Option<String>,
     for_upstream: bool,
     for_downstream: bool,
+    fallback: bool,
 }
 
 impl Default for AuthZoneClause {
@@ -96,6 +101,7 @@ impl Default for AuthZoneClause {
             file: None,
             for_upstream: true,
             for_downstream: true,
+            fallback: false,
         }
     }
 }
@@ -127,6 +133,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         access: AccessSettings::default(),
         cookie_secret: None,
         tcp_keepalive: None,
+        downstream_auth_zones: None,
     };
     // Deckard's defaults ("Configuration" table of the scenario guide): qmin on, both families.
     config.resolver.qname_minimisation = true;
@@ -226,7 +233,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 }
                 continue;
             }
-            // The daemon's --auth-zone (`auth_zone`): for-upstream zones from a TEMPFILE.
+            // The daemon's --auth-zone (`auth_zone`): zones from a TEMPFILE.
             "auth-zone" => {
                 let Some(zone) = auth_zones.last_mut() else {
                     continue;
@@ -238,10 +245,7 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                     "zonefile" => zone.file = Some(unquoted(&option.value).to_owned()),
                     "for-upstream" => zone.for_upstream = on()?,
                     "for-downstream" => zone.for_downstream = on()?,
-                    // The zone is loaded from its file: there is nothing to fall back from.
-                    "fallback-enabled" => {
-                        on()?;
-                    }
+                    "fallback-enabled" => zone.fallback = on()?,
                     _ => unsupported(false),
                 }
                 continue;
@@ -436,6 +440,18 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
             "harden-glue" => config.resolver.harden_glue = on()?,
             // Beside a secure answer only secure NS and glue are shown (Unbound's default).
             "val-clean-additional" => only(true)?,
+            // The validator never sends RFC 8145 key-tag queries, never answers bogus data
+            // without CD (permissive mode), and restarts a failed validation
+            // MAX_VALIDATION_RESTARTS times (Unbound's default val-max-restart); another value
+            // would change the answers.
+            "trust-anchor-signaling" => only(false)?,
+            "val-permissive-mode" => only(false)?,
+            "val-max-restart" => {
+                let restarts: usize = unquoted(&option.value).parse().map_err(|_| bad())?;
+                if restarts != MAX_VALIDATION_RESTARTS {
+                    unsupported(true);
+                }
+            }
             "minimal-responses" => config.resolver.minimal_responses = on()?,
             "hide-identity" => config.local.hide_identity = Some(on()?),
             "hide-version" => config.local.hide_version = Some(on()?),
@@ -536,29 +552,34 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
         }
     }
     config.resolver.dnssec.enabled = anchored && validator_module;
-    let mut upstream_zones = Vec::new();
+    let mut sources = Vec::new();
     for zone in auth_zones {
-        if zone.for_downstream {
-            // Answering clients from the zone directly is the daemon's --zone (YAML zones).
-            config
-                .unsupported
-                .push("auth-zone: for-downstream: yes".to_owned());
-            continue;
-        }
-        let (Some(name), Some(file), true) = (zone.name, zone.file, zone.for_upstream) else {
+        let (Some(name), Some(file)) = (zone.name, zone.file) else {
             continue;
         };
+        if !zone.for_upstream && !zone.for_downstream {
+            continue;
+        }
         let Some(text) = scenario.tempfiles.iter().find(|temp| temp.name == file) else {
             config
                 .unsupported
                 .push("auth-zone: zonefile without TEMPFILE".to_owned());
             continue;
         };
-        upstream_zones.push((name, text.contents.clone(), std::path::PathBuf::from(file)));
+        sources.push(AuthZoneSource {
+            name,
+            file: std::path::PathBuf::from(file),
+            text: Some(text.contents.clone()),
+            usage: AuthZoneUse {
+                for_downstream: zone.for_downstream,
+                for_upstream: zone.for_upstream,
+                fallback: zone.fallback,
+            },
+        });
     }
     // A scenario that cannot run anyway is reported as unsupported, not as a zone error.
-    if !upstream_zones.is_empty() && config.unsupported.is_empty() {
-        let zones = UpstreamAuthZones::load(&upstream_zones).map_err(|error| {
+    if !sources.is_empty() && config.unsupported.is_empty() {
+        let zones = AuthZones::load(&sources).map_err(|error| {
             (
                 0,
                 ParseErrorKind::BadOptionValue {
@@ -567,7 +588,8 @@ pub fn replay_config(scenario: &Scenario) -> Result<ReplayConfig, (usize, ParseE
                 },
             )
         })?;
-        config.resolver.auth_zones = Some(zones);
+        config.resolver.auth_zones = zones.upstream;
+        config.downstream_auth_zones = zones.downstream;
     }
     for clause in rpz_clauses {
         let Some(name) = clause.name else { continue };
@@ -870,7 +892,8 @@ mod tests {
     fn keys_without_an_equivalent_are_unsupported_and_internal_ones_ignored() {
         let config = config_of(
             "harden-glue: \"no\"\nval-override-date: \"20120420235959\"\ntrust-anchor: \". DS 1 2 3 AB\"\n\
-             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nqname-minimisation-strict: yes\n",
+             target-fetch-policy: \"0 0 0 0 0\"\nminimal-responses: yes\nserve-expired: no\nqname-minimisation-strict: yes\n\
+             trust-anchor-signaling: no\nval-max-restart: 5\nval-permissive-mode: yes\n",
         )
         .unwrap();
         let ignored: Vec<&str> = config
@@ -879,8 +902,13 @@ mod tests {
             .map(|option| option.key.as_str())
             .collect();
         assert_eq!(ignored, ["target-fetch-policy"]);
-        assert_eq!(config.unsupported, ["qname-minimisation-strict: yes"]);
+        assert_eq!(
+            config.unsupported,
+            ["qname-minimisation-strict: yes", "val-permissive-mode: yes"]
+        );
         assert!(!config.resolver.harden_glue);
+        let other_restarts = config_of("val-max-restart: 2\n").unwrap();
+        assert_eq!(other_restarts.unsupported, ["val-max-restart: 2"]);
     }
 
     #[test]

@@ -42,20 +42,6 @@ pub const IGNORED_OPTIONS: &[(&str, &str)] = &[
     ),
     ("key-cache-slabs", "lock partitioning of the key cache"),
     ("num-threads", "threads; a replay is one client at a time"),
-    // Validator settings: without a trust anchor nothing is validated, and a scenario with one
-    // is already `unsupported: trust-anchor`.
-    (
-        "trust-anchor-signaling",
-        "RFC 8145 key-tag queries; sent only with a trust anchor",
-    ),
-    (
-        "val-max-restart",
-        "validator retries; acts only with a trust anchor",
-    ),
-    (
-        "val-permissive-mode",
-        "validator rule; acts only with a trust anchor",
-    ),
 ];
 
 /// Why `key` is ignored, if it is.

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use hickory_proto::op::{Message, ResponseCode};
 
+use crate::auth_zone::DownstreamAuthZones;
 use crate::clock::{Clock, ManualClock};
 use crate::config::ResolverConfig;
-use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
+use crate::policy::{AfterResolution, BeforeResolution};
 use crate::replay::error::ParseError;
 use crate::replay::expected_failures::ExpectedFailures;
 use crate::replay::expression::{ExpressionError, Variables};
@@ -33,15 +34,16 @@ use crate::server::cookies::{
     attach as attach_cookie, check as check_cookie, gate as cookie_gate, request_cookie,
     CookieSecret, CookieVerdict,
 };
+use crate::server::local_alias::LocalAlias;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::message::{
     echoed_error, encode_response, error_response, parse_request, read_header,
     refused_question_type, rejection_response, size_limit, RequestHeader,
 };
-use crate::server::tcp_keepalive::{self, KeepaliveRequest};
+use crate::server::tcp_keepalive::{self, KeepaliveAnswer};
 use crate::Resolver;
-use authority::listen::Protocol;
+use authority::listen::{Protocol, TcpConnection};
 
 /// How many scenarios passed and failed; `failed` counts every scenario that did not pass,
 /// `unsupported` and `expected` (listed in the expected-failures file) among them.
@@ -257,6 +259,8 @@ fn replay(scenario: Arc<Scenario>, config: ReplayConfig) -> Verdict {
             access: &access,
             cookie_secret: config.cookie_secret,
             tcp_keepalive: config.tcp_keepalive,
+            tcp_connection: TcpConnection::new(),
+            auth_zones: config.downstream_auth_zones.as_ref(),
         },
         &local,
         &transport,
@@ -272,6 +276,11 @@ struct Client<'a> {
     cookie_secret: Option<CookieSecret>,
     /// RFC 7828 keepalive on TCP queries (`MATCH TCP`), with the idle timeout it announces.
     tcp_keepalive: Option<Duration>,
+    /// The one TCP connection every `MATCH TCP` query travels on: what it remembers (testbound's
+    /// `tcp_seen_keepalive`, one per run).
+    tcp_connection: TcpConnection,
+    /// `auth-zone:` clauses for downstream.
+    auth_zones: Option<&'a DownstreamAuthZones>,
 }
 
 async fn replay_steps(
@@ -316,12 +325,16 @@ async fn replay_steps(
                     }
                 };
                 // The daemon's handler on TCP (RFC 7828): a malformed keepalive option is
-                // FORMERR; the option asked for comes back with the idle timeout.
+                // FORMERR; the option asked for comes back with the idle timeout, and so it does
+                // on every later TCP query of the connection.
                 let keepalive = match (entry.rules.tcp, client_policy.tcp_keepalive) {
-                    (true, Some(idle)) => match tcp_keepalive::requested(&bytes) {
-                        KeepaliveRequest::None => None,
-                        KeepaliveRequest::Asked => Some(idle),
-                        KeepaliveRequest::Malformed => {
+                    (true, Some(idle)) => match tcp_keepalive::answer_for(
+                        tcp_keepalive::requested(&bytes),
+                        Some(&client_policy.tcp_connection),
+                    ) {
+                        KeepaliveAnswer::Plain => None,
+                        KeepaliveAnswer::WithOption => Some(idle),
+                        KeepaliveAnswer::FormatError => {
                             let formerr = read_header(&bytes).and_then(|(header, _)| {
                                 error_response(header, ResponseCode::FormErr, None, None)
                             });
@@ -433,7 +446,7 @@ async fn replay_steps(
                 let limit = size_limit(protocol, request.edns.as_ref());
                 let over_udp = protocol == Protocol::Udp;
                 // The daemon's response policy (Unbound's rpz before local zones).
-                let (rpz_passthru, alias) =
+                let (rpz_passthru, policy_alias) =
                     match local.policy().before(&request, Some(address), over_udp) {
                         BeforeResolution::Drop => continue,
                         BeforeResolution::Answer(mut response) => {
@@ -451,9 +464,55 @@ async fn replay_steps(
                             continue;
                         }
                         BeforeResolution::Resolve { rpz_passthru } => (rpz_passthru, None),
-                        BeforeResolution::Alias(cname) => (false, Some(cname)),
+                        BeforeResolution::Alias(cname) => {
+                            (false, LocalAlias::new(cname).map(Box::new))
+                        }
                     };
-                match local.answer_for(&request, &ClientView::of(address, rule)) {
+                // A policy CNAME is chased as a local alias is; the local zones are not asked.
+                let (outcome, alias) = match policy_alias {
+                    Some(alias) => (LocalOutcome::Resolve, Some(alias)),
+                    None => match local.answer_for(&request, &ClientView::of(address, rule)) {
+                        LocalOutcome::Alias(alias) => (LocalOutcome::Resolve, Some(alias)),
+                        outcome => (outcome, None),
+                    },
+                };
+                // As the daemon's handler: downstream auth zones answer after the local zones,
+                // before the non-local and RD=0 rules; a local alias's target is chased into
+                // them once those rules let it through.
+                let non_local_only = matches!(
+                    action,
+                    AccessAction::DenyNonLocal | AccessAction::RefuseNonLocal
+                );
+                let chased = match (&alias, client_policy.auth_zones) {
+                    (None, Some(zones)) if matches!(outcome, LocalOutcome::Resolve) => {
+                        zones.answer(&request).map(|response| {
+                            let offered = request.metadata.recursion_desired && action.resolves();
+                            (response, offered)
+                        })
+                    }
+                    (Some(alias), Some(zones))
+                        if !non_local_only && (request.metadata.recursion_desired || may_snoop) =>
+                    {
+                        zones
+                            .answer(&alias.target_request(&request))
+                            .map(|response| (alias.response(&request, response), true))
+                    }
+                    _ => None,
+                };
+                if let Some((mut response, recursion_offered)) = chased {
+                    local.finish(&request, &mut response, false);
+                    attach_cookie(&mut response, &verdict);
+                    let mut message = as_sent(&response, &request, query_step, limit, keepalive)?;
+                    message.metadata.recursion_available = recursion_offered;
+                    in_flight.answers.push(Answer {
+                        id,
+                        step: query_step,
+                        message,
+                        checked: false,
+                    });
+                    continue;
+                }
+                match outcome {
                     LocalOutcome::Drop => continue,
                     LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => continue,
                     LocalOutcome::Resolve if action == AccessAction::RefuseNonLocal => {
@@ -484,14 +543,8 @@ async fn replay_steps(
                     // With every place of the request list taken, a cache hit is still
                     // answered (the daemon answers from the cache before the list; Unbound's
                     // worker before its mesh).
-                    LocalOutcome::Resolve
-                        if in_flight.full() && request.metadata.recursion_desired =>
-                    {
-                        let cached = match &alias {
-                            None => resolver.resolve_from_cache(&request),
-                            Some(_) => None,
-                        };
-                        if let Some(mut response) = cached {
+                    LocalOutcome::Resolve if in_flight.full() && alias.is_none() => {
+                        if let Some(mut response) = resolver.resolve_from_cache(&request) {
                             let after = local.policy().after(
                                 &request,
                                 &mut response,
@@ -525,17 +578,18 @@ async fn replay_steps(
                                     verdict,
                                     keepalive,
                                     limit,
-                                    plan: PolicyPlan {
+                                    alias: None,
+                                    policy: PolicyPlan {
                                         client: address,
                                         over_udp,
                                         rpz_passthru,
-                                        alias: alias.clone(),
                                     },
                                 },
                             );
                         }
                     }
-                    LocalOutcome::Resolve => {
+                    // (an alias was taken out above: `outcome` is never one)
+                    LocalOutcome::Resolve | LocalOutcome::Alias(_) => {
                         start_resolution(
                             &mut in_flight,
                             &resolver,
@@ -547,11 +601,11 @@ async fn replay_steps(
                                 verdict,
                                 keepalive,
                                 limit,
-                                plan: PolicyPlan {
+                                alias,
+                                policy: PolicyPlan {
                                     client: address,
                                     over_udp,
                                     rpz_passthru,
-                                    alias,
                                 },
                             },
                         );
@@ -659,28 +713,27 @@ fn start_resolution<'a>(
     delivery: Delivery,
 ) {
     let id = request.metadata.id;
-    let key_request = request.clone();
+    // A local alias resolves its target; the client gets the CNAME in front (`local_alias`).
+    let key_request = match &delivery.alias {
+        Some(alias) => alias.target_request(&request),
+        None => request.clone(),
+    };
+    let asked = key_request.clone();
     let query = ClientQuery {
         id,
         step: query_step,
         response: Box::pin(async move {
-            // RD=0 (every replayed client may snoop): the cache's answer or referral; what it
-            // cannot answer is resolved, as Unbound does when its cached delegation still needs
-            // validating.
-            let from_cache = if request.metadata.recursion_desired {
-                None
+            // RD=0 (a client that may snoop) as the daemon's `InFlight` answers it: the cache's
+            // answer or its referral, validated first if need be; never resolved.
+            let mut response = if request.metadata.recursion_desired {
+                resolver.resolve(&asked).await
             } else {
-                resolver.answer_without_recursion(&request)
+                resolver.answer_without_recursion(&asked).await
             };
-            let plan = &delivery.plan;
-            let mut response = match (from_cache, &plan.alias) {
-                (Some(response), _) => response,
-                (None, None) => resolver.resolve(&request).await,
-                (None, Some(cname)) => {
-                    let resolved = resolver.resolve(&alias_request(&request, cname)).await;
-                    join_alias(&request, cname.clone(), resolved)
-                }
-            };
+            if let Some(alias) = &delivery.alias {
+                response = alias.response(&request, response);
+            }
+            let plan = &delivery.policy;
             let after = local.policy().after(
                 &request,
                 &mut response,
@@ -717,7 +770,10 @@ struct Delivery {
     verdict: CookieVerdict,
     keepalive: Option<Duration>,
     limit: usize,
-    plan: PolicyPlan,
+    /// A local alias (a redirect zone's or a policy's CNAME): put in front of its target's
+    /// answer.
+    alias: Option<Box<LocalAlias>>,
+    policy: PolicyPlan,
 }
 
 /// What the response policy decided before resolution, for its look at the answer.
@@ -725,8 +781,6 @@ struct PolicyPlan {
     client: IpAddr,
     over_udp: bool,
     rpz_passthru: bool,
-    /// A policy CNAME whose target is resolved instead.
-    alias: Option<hickory_proto::rr::Record>,
 }
 
 /// What the daemon sends `request`'s client: `response` encoded by the daemon's own

@@ -1,6 +1,7 @@
 //! Broken and slow servers against a scripted network in simulated time: each ends in
 //! an answer or SERVFAIL within a named query budget and `MAX_RESOLUTION_TIME`, never a hang.
 
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use hickory_proto::op::{Message, ResponseCode};
@@ -9,7 +10,7 @@ use hickory_proto::rr::{Record, RecordType};
 use crate::clock::Clock;
 use crate::limits::{
     FAILURE_CACHE_TTL, MAX_CNAME_CHAIN, MAX_FAILED_NS_NAME_LOOKUPS, MAX_QUERIES_PER_WALK,
-    MAX_RESOLUTION_TIME, PROBE_DELAY_FIRST, UPSTREAM_QUERY_TIMEOUT,
+    MAX_RESOLUTION_TIME, PROBE_DELAY_FIRST, PROBE_DELAY_MARGIN, UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::scripted::network::*;
 use crate::upstream::transport::Protocol;
@@ -528,6 +529,105 @@ async fn server_back_from_an_outage_answers_at_its_next_probe() {
         addresses(&recovered),
         vec![std::net::Ipv4Addr::new(192, 0, 2, 53)]
     );
+}
+
+/// AAAA questions `server` got over the network so far.
+fn aaaa_sent_to(setup: &Setup, server: &str) -> usize {
+    setup
+        .network
+        .sent()
+        .iter()
+        .filter(|(address, _, qtype, _)| *address == ip(server) && *qtype == RecordType::AAAA)
+        .count()
+}
+
+/// The internet of `scripted/network.rs` with an example.com. server that answers A questions
+/// (www, ns2, mail) and drops every AAAA question.
+fn aaaa_dropping_network() -> ScriptedNetwork {
+    let mut network = internet();
+    for (qname, address) in [
+        ("ns2.example.com.", "192.0.2.53"),
+        ("mail.example.com.", "192.0.2.25"),
+    ] {
+        network.on(
+            EXAMPLE_COM,
+            qname,
+            RecordType::A,
+            answer(vec![a(qname, address)]),
+        );
+    }
+    network
+}
+
+/// Asks for `qname`'s AAAA and checks the SERVFAIL and the AAAA questions it cost the
+/// example.com. server (a minimised walk also asks it the name's A first).
+async fn aaaa_servfail(setup: &Setup, qname: &str, aaaa_questions: usize) -> Outcome {
+    let before = aaaa_sent_to(setup, EXAMPLE_COM);
+    let outcome = resolve(setup, qname, RecordType::AAAA).await;
+    assert_bounded_servfail(&outcome, 3 + 2 + aaaa_questions);
+    assert_eq!(
+        aaaa_sent_to(setup, EXAMPLE_COM) - before,
+        aaaa_questions,
+        "{qname} AAAA (minimised: {})",
+        outcome.minimised
+    );
+    outcome
+}
+
+async fn assert_answers_a(setup: &Setup, qname: &str, address: [u8; 4]) {
+    let outcome = resolve(setup, qname, RecordType::A).await;
+    assert_eq!(addresses(&outcome.response), vec![Ipv4Addr::from(address)]);
+}
+
+/// Unbound's iter_timeout_ra_aaaa: a server that answers A but drops every AAAA question rests
+/// for AAAA only; its first AAAA probe comes after `PROBE_DELAY_FIRST`, and once that probe has
+/// failed the next waits for the backed-off timeout (12 s) plus the margin, as Unbound's
+/// `probedelay`: a client asking 12 s later gets SERVFAIL at once, not another timeout. Without
+/// QNAME minimisation, as the scenario (a minimised walk asks the name's A first, whose answer
+/// gives AAAA one more try after the first streak, next test).
+#[tokio::test]
+async fn server_dropping_aaaa_is_probed_for_aaaa_ever_more_rarely_and_still_answers_a() {
+    {
+        let setup = setup(aaaa_dropping_network(), config());
+        assert_answers_a(&setup, "www.example.com.", [192, 0, 2, 80]).await;
+        // UDP, then TCP: the server rests for AAAA.
+        aaaa_servfail(&setup, "www.example.com.", 2).await;
+        // Its probe is due: one query, which times out.
+        setup
+            .clock
+            .advance(PROBE_DELAY_FIRST + Duration::from_secs(1));
+        aaaa_servfail(&setup, "www.example.com.", 1).await;
+        // 12 s later it still rests for AAAA (the old doubling, 10 s, would have probed it),
+        // and answers A.
+        setup.clock.advance(Duration::from_secs(12));
+        let resting = aaaa_servfail(&setup, "www.example.com.", 0).await;
+        assert_eq!(resting.elapsed, Duration::ZERO);
+        assert_answers_a(&setup, "mail.example.com.", [192, 0, 2, 25]).await;
+        // 14 s after the failed probe (12 s backed off, plus the margin) the next probe goes
+        // (another name: the SERVFAIL just given is cached for `FAILURE_CACHE_TTL`).
+        setup.clock.advance(PROBE_DELAY_MARGIN);
+        aaaa_servfail(&setup, "ns2.example.com.", 1).await;
+        assert_answers_a(&setup, "ns2.example.com.", [192, 0, 2, 53]).await;
+    }
+}
+
+/// A server silent for AAAA and then answering A may have been down and be back: AAAA is asked
+/// again at once. Once AAAA has failed while A was answered, the A answers the server keeps
+/// giving do not cut its AAAA rest short: until the probe time, AAAA gets SERVFAIL at once.
+#[tokio::test]
+async fn answers_to_a_do_not_end_the_rest_of_a_server_dropping_aaaa() {
+    for config in modes() {
+        let setup = setup(aaaa_dropping_network(), config);
+        aaaa_servfail(&setup, "www.example.com.", 2).await;
+        assert_answers_a(&setup, "www.example.com.", [192, 0, 2, 80]).await;
+        aaaa_servfail(&setup, "ns2.example.com.", 1).await;
+        assert_answers_a(&setup, "ns2.example.com.", [192, 0, 2, 53]).await;
+        let resting = aaaa_servfail(&setup, "mail.example.com.", 0).await;
+        assert_eq!(resting.elapsed, Duration::ZERO);
+        // (www: its SERVFAIL, the oldest, has left the failure cache.)
+        setup.clock.advance(PROBE_DELAY_FIRST);
+        aaaa_servfail(&setup, "www.example.com.", 1).await;
+    }
 }
 
 /// The outage network until `recovered_now`, then the recovered one.

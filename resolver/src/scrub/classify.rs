@@ -98,8 +98,13 @@ fn classify_content(
     match reply.metadata.response_code {
         ResponseCode::NoError => {}
         ResponseCode::NXDomain => {
+            // RFC 6604 §3: the rcode speaks of the chain's last name, whose zone may be one
+            // this server's reply cannot speak for (its proof is out of bailiwick and scrubbed
+            // away), so the target is asked of its own servers, whatever the question's type:
+            // a CNAME (or ANY) question too (Unbound `response_type_from_server`: "it could be
+            // a CNAME with NXDOMAIN rcode"; val_cnameqtype_qmin).
             let end = chain_end(reply, qname);
-            if end != *qname && follows_chain(qtype) {
+            if end != *qname {
                 return ReplyClass::CName { target: end };
             }
             return ReplyClass::NxDomain;
@@ -364,6 +369,35 @@ mod tests {
             ),
             ReplyClass::NxDomain
         );
+    }
+
+    /// val_cnameqtype_qmin: the NXDOMAIN is the target's, proved in the target's zone, which a
+    /// reply from the alias's zone cannot carry past the scrubber: the target is asked.
+    #[test]
+    fn nxdomain_after_a_cname_is_a_chain_to_follow_for_a_cname_question_too() {
+        for qtype in [RecordType::A, RecordType::CNAME, RecordType::ANY] {
+            let mut message = reply("www.example.com.", qtype, true);
+            message.metadata.response_code = ResponseCode::NXDomain;
+            message.answers.push(Record::from_rdata(
+                name("www.example.com."),
+                300,
+                RData::CNAME(CNAME(name("www.example.net."))),
+            ));
+            let class = classify(
+                &message,
+                &name("www.example.com."),
+                qtype,
+                &name("example.com."),
+                false,
+            );
+            assert_eq!(
+                class,
+                ReplyClass::CName {
+                    target: name("www.example.net.")
+                },
+                "{qtype}"
+            );
+        }
     }
 
     #[test]

@@ -7,24 +7,21 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use hickory_proto::op::Message;
 use hickory_proto::rr::Name;
 
-use crate::cache::ReplyStates;
+use crate::cache::{ReplyStates, StoreTime};
 use crate::limits::MAX_DEFERRED_STORES;
 
 /// A scrubbed final reply, the zone whose servers gave it (its bailiwick for storing), and when
-/// it arrived (its TTLs count down from then).
+/// it arrived (its TTLs count down from then; a prefetch's leeway beside it).
 pub(crate) struct DeferredStore {
     pub(crate) reply: Message,
     pub(crate) zone: Name,
-    pub(crate) received_at: Duration,
+    pub(crate) time: StoreTime,
     /// The validator's word on its RRsets.
     pub(crate) states: ReplyStates,
-    /// The answer of a prefetch: equal RRsets in their last 10 % are renewed.
-    pub(crate) prefetch: bool,
 }
 
 /// The replies waiting; `waiting` lets a read with nothing to store skip the lock.
@@ -69,9 +66,8 @@ mod tests {
         DeferredStore {
             reply: Message::query(),
             zone: Name::from_ascii(name).unwrap(),
-            received_at: Duration::ZERO,
+            time: StoreTime::at(std::time::Duration::ZERO),
             states: ReplyStates::all(crate::cache::Validation::INSECURE),
-            prefetch: false,
         }
     }
 

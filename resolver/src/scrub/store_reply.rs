@@ -6,35 +6,26 @@ use std::time::Duration;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, Record, RecordType};
 
-use crate::cache::{RecordCache, ReplyStates, Trust, Validation};
+use crate::cache::{ReplyStates, StoreTime, Trust, Validation};
 use crate::dnssec::signature::signatures_for;
 use crate::resolver::Resolver;
 use crate::scrub::deferred_stores::DeferredStore;
 
-/// Whether a store renews what it repeats (`RecordCache::insert_prefetched`).
-#[derive(Clone, Copy)]
-enum Renewal {
-    None,
-    /// The final answer of a prefetch.
-    Prefetch,
-}
-
 impl Resolver {
-    /// Caches a walk's final reply later (`deferred_stores.rs`): now if too many wait.
+    /// Caches a walk's final reply later (`deferred_stores.rs`): now if too many wait. `time`
+    /// says when it arrived and how the cache's copies are judged.
     pub(crate) fn defer_store(
         &self,
         reply: Message,
         zone: Name,
         states: ReplyStates,
-        prefetch: bool,
+        time: StoreTime,
     ) {
-        let received_at = self.clock.now();
         let store = DeferredStore {
             reply,
             zone,
-            received_at,
+            time,
             states,
-            prefetch,
         };
         if let Some(now) = self.deferred.push(store) {
             self.store_answer_records(&now);
@@ -114,35 +105,33 @@ impl Resolver {
     }
 
     /// Caches a scrubbed reply's RRsets inside `zone`, each at its RFC 2181 §5.4.1 rank, not
-    /// validated (referrals, priming).
+    /// validated (referrals, priming), arrived now for a query begun at `query_started`.
     pub(crate) fn store_records(
         &self,
         reply: &Message,
         zone: &Name,
         priming: bool,
         referral: bool,
+        query_started: Duration,
     ) {
-        let now = self.clock.now();
-        self.store_records_at(reply, zone, priming, referral, None, now, Renewal::None);
+        let time = StoreTime {
+            query_started,
+            ..StoreTime::at(self.clock.now())
+        };
+        self.store_records_at(reply, zone, priming, referral, None, time);
     }
 
     /// A final answer's records (neither priming nor referral) with the validator's states;
-    /// a `prefetch`'s renew what they repeat (a CNAME link refreshed in its last tenth, as a
-    /// final answer's RRsets are).
+    /// a prefetch's (`time.leeway`) renew what expires within its leeway (a CNAME link
+    /// refreshed as a final answer's RRsets are).
     pub(crate) fn store_validated_records(
         &self,
         reply: &Message,
         zone: &Name,
         states: &ReplyStates,
-        prefetch: bool,
+        time: StoreTime,
     ) {
-        let now = self.clock.now();
-        let renewal = if prefetch {
-            Renewal::Prefetch
-        } else {
-            Renewal::None
-        };
-        self.store_records_at(reply, zone, false, false, Some(states), now, renewal);
+        self.store_records_at(reply, zone, false, false, Some(states), time);
     }
 
     /// A final answer's records (neither priming nor referral), as of its arrival; its
@@ -151,28 +140,26 @@ impl Resolver {
         let DeferredStore {
             reply,
             zone,
-            received_at,
+            time,
             states,
-            prefetch,
         } = stored;
-        let renewal = if *prefetch {
-            Renewal::Prefetch
-        } else {
-            Renewal::None
-        };
-        self.store_records_at(
-            reply,
-            zone,
-            false,
-            false,
-            Some(states),
-            *received_at,
-            renewal,
-        );
-        let qtype = reply.queries.first().map(|question| question.query_type());
-        if qtype.is_some_and(|qtype| self.keeps_sections(qtype)) {
-            self.store_sections(reply, zone, *received_at);
+        self.store_records_at(reply, zone, false, false, Some(states), *time);
+        if self.repeats_sections_of(reply) {
+            self.store_sections(reply, zone, time.received);
         }
+    }
+
+    /// Whether answers from `reply` repeat its authority and additional sections: where
+    /// answers keep their sections (`keeps_sections`), and for an answer beside an NSEC/NSEC3
+    /// proof (a wildcard expansion), which minimal responses leave whole (Unbound
+    /// `positive_answer`).
+    pub(crate) fn repeats_sections_of(&self, reply: &Message) -> bool {
+        let Some(question) = reply.queries.first() else {
+            return false;
+        };
+        self.keeps_sections(question.query_type())
+            || (!reply.answers.is_empty()
+                && crate::response_sections::has_denial_records(&reply.authorities))
     }
 
     /// The state of data the validator has not looked at: unchecked where an anchor covers
@@ -189,8 +176,7 @@ impl Resolver {
         }
     }
 
-    /// `store_records` as of `now`; RRsets of the answer section take `states` when given.
-    #[allow(clippy::too_many_arguments)]
+    /// `store_records` as `time` says; RRsets of the answer section take `states` when given.
     fn store_records_at(
         &self,
         reply: &Message,
@@ -198,9 +184,9 @@ impl Resolver {
         priming: bool,
         referral: bool,
         states: Option<&ReplyStates>,
-        now: Duration,
-        renewal: Renewal,
+        time: StoreTime,
     ) {
+        let now = time.received;
         let authoritative = reply.metadata.authoritative || priming;
         let answer_trust = if authoritative {
             Trust::AnswerAuthoritative
@@ -221,15 +207,13 @@ impl Resolver {
         // could replace a good delegation (a spoofed NS set riding on an answer); only a referral
         // or an authoritative reply may update delegations. With minimal-responses off they are
         // kept all the same (as Unbound stores every scrubbed section, at its lowest ranks):
-        // the answers repeat them (`response_sections.rs`). So are an ANY answer's, which
-        // minimal responses leave whole (`keeps_sections`): its MX/NS targets' addresses. A
+        // the answers repeat them (`response_sections.rs`). So are an ANY answer's and a
+        // wildcard answer's (with its proof), which minimal responses leave whole
+        // (`repeats_sections_of`): an ANY answer's MX/NS targets' addresses. A
         // forwarder's reply (asked with RD, for a forward zone) is kept too: no delegation inside
         // a forward zone is followed, and the forwarder is the zone's only source (Unbound stores
         // it whole; RD=0 clients are referred from it, `cache_referral.rs`).
-        let sections_repeated = reply
-            .queries
-            .first()
-            .is_some_and(|question| self.keeps_sections(question.query_type()));
+        let sections_repeated = self.repeats_sections_of(reply);
         let forwarded = reply.metadata.recursion_desired
             && self
                 .forward_zones
@@ -279,19 +263,9 @@ impl Resolver {
                     (Some(cap), Some(proof_ttl)) => Some(cap.min(proof_ttl)),
                     (cap, proof_ttl) => cap.or(proof_ttl),
                 };
-                let insert = match renewal {
-                    Renewal::None => RecordCache::insert_validated,
-                    Renewal::Prefetch => RecordCache::insert_prefetched,
-                };
-                let stored = insert(
-                    &self.cache,
-                    &rrset,
-                    &signatures,
-                    trust,
-                    validation,
-                    ttl_cap,
-                    now,
-                );
+                let stored =
+                    self.cache
+                        .insert_stored(&rrset, &signatures, trust, validation, ttl_cap, time);
                 if let Some(proof) = proof.filter(|_| stored) {
                     self.cache.insert_wildcard_proof(
                         &first.name,

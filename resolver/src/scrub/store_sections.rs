@@ -1,5 +1,6 @@
 //! Keeps a final positive reply's authority and additional sections with its answer (minimal
-//! responses off), for `response_sections.rs` to repeat: Unbound's message cache, by RRset.
+//! responses off, or a wildcard answer's reply with its NSEC/NSEC3 proof: `repeats_sections_of`),
+//! for `response_sections.rs` to repeat: Unbound's message cache, by RRset.
 //!
 //! Only scrubbed records inside the answering zone are kept, as `store_reply.rs` stores them.
 

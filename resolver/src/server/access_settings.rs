@@ -77,12 +77,19 @@ pub fn apply(
             )),
         }
     }
+    // Unbound keeps these lines in a list it prepends to, then applies them in list order:
+    // for one netblock the first line written is applied last and wins.
+    let mut tagged: Vec<Cidr> = Vec::new();
     for line in &settings.tags {
         let Some((cidr, rest)) = cidr_and_rest(line, "access-control-tag", &mut errors) else {
             continue;
         };
         match names.set(rest) {
-            Ok(tags) => base.rule_mut(cidr, AccessAction::Allow).tags = tags,
+            Ok(_) if tagged.contains(&cidr) => {}
+            Ok(tags) => {
+                base.rule_mut(cidr, AccessAction::Allow).tags = tags;
+                tagged.push(cidr);
+            }
             Err(error) => errors.push(format!("{}: access-control-tag: {error}", line.origin)),
         }
     }
@@ -110,9 +117,11 @@ pub fn apply(
             ));
             continue;
         };
+        // As the tags: the first line for a netblock and tag wins.
         let rule = base.rule_mut(cidr, AccessAction::Allow);
-        rule.tag_actions.retain(|(known, _)| *known != tag);
-        rule.tag_actions.push((tag, zone_type));
+        if !rule.tag_actions.iter().any(|(known, _)| *known == tag) {
+            rule.tag_actions.push((tag, zone_type));
+        }
     }
     for line in &settings.tag_data {
         let key = "access-control-tag-data";
@@ -231,6 +240,20 @@ mod tests {
         assert!(list
             .rule_for(ip("10.10.10.21"))
             .is_some_and(|rule| rule.tags.is_empty()));
+    }
+
+    #[test]
+    fn the_first_tag_line_and_tag_action_for_a_netblock_win_as_in_unbound() {
+        let names = TagNames::define(["one two"]).unwrap();
+        let settings = AccessSettings {
+            tags: lines(&["10.0.0.1/32 \"one two\"", "10.0.0.1/32 \"two\""]),
+            tag_actions: lines(&["10.0.0.1/32 one redirect", "10.0.0.1/32 one refuse"]),
+            ..AccessSettings::default()
+        };
+        let list = apply(AccessList::loopback_only(), &settings, &names).unwrap();
+        let rule = list.rule_for(ip("10.0.0.1")).unwrap();
+        assert_eq!(rule.tags, names.set("one two").unwrap());
+        assert_eq!(rule.tag_actions, [(0, LocalZoneType::Redirect)]);
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub struct ConfigFile {
     pub stub_zones: Vec<ConfiguredZoneEntry>,
     /// Unbound's `tcp-upstream`.
     pub tcp_upstream: Option<bool>,
-    /// Unbound's `auth-zone` for upstream: `NAME=FILE` (RFC 1035 zone file), as `--auth-zone`.
+    /// Unbound's `auth-zone`: `NAME=FILE[,downstream][,no-upstream][,fallback]` (RFC 1035 zone
+    /// file), as `--auth-zone`.
     #[serde(default)]
     pub auth_zones: Vec<Entry>,
     #[serde(default)]
@@ -111,6 +112,8 @@ pub struct ConfigFile {
     pub max_upstream_queries: Option<u32>,
     pub upstream_port: Option<u16>,
     pub allow_loopback_upstream: Option<bool>,
+    /// Unbound's `do-ip6` (default true): false never queries IPv6 upstream addresses, as `--no-ip6`.
+    pub ip6: Option<bool>,
     /// Unbound's `do-nat64`: IPv4 servers asked through the NAT64 prefix.
     pub nat64: Option<bool>,
     /// Unbound's `nat64-prefix` (default 64:ff9b::/96).

@@ -9,18 +9,20 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::ResponseCode;
+use hickory_proto::op::{Message, ResponseCode};
 
-use authority::listen::{Handler, Protocol, RequestContext};
+use authority::listen::{Handler, Protocol, RequestContext, TcpConnection};
 
+use crate::auth_zone::DownstreamAuthZones;
 use crate::request_list::RequestLimits;
 
-use crate::policy::{alias_request, join_alias, AfterResolution, BeforeResolution};
+use crate::policy::{AfterResolution, BeforeResolution};
 use crate::response::refused_prohibited;
 use crate::server::access::{AccessAction, AccessList};
 use crate::server::cookies::{self, CookieVerdict};
 use crate::server::inflight::{server_failure, CacheChecked, InFlight, Resolution};
 use crate::server::limits::CLIENT_ANSWER_DEADLINE;
+use crate::server::local_alias::LocalAlias;
 use crate::server::local_answers::{LocalAnswers, LocalOutcome};
 use crate::server::local_zone_client::ClientView;
 use crate::server::local_zones::{LocalZones, NoLocalZones};
@@ -31,7 +33,7 @@ use crate::server::message::{
 use crate::server::plain_query::PlainQuery;
 use crate::server::resolve::{CachedBytes, FlushOutcome, Resolve};
 use crate::server::stats::{render_text, Snapshot, Statistics};
-use crate::server::tcp_keepalive::{self, KeepaliveRequest};
+use crate::server::tcp_keepalive::{self, KeepaliveAnswer};
 use crate::server::walk_answer::write_walk_answer;
 
 /// What a reload may change while the cache lives on: who may ask, and which zones are local.
@@ -40,6 +42,8 @@ pub struct Policy {
     pub local_zones: Arc<dyn LocalZones>,
     /// Unbound-style local zones (default ones included), identity, NSID and response rules.
     pub local_answers: Arc<LocalAnswers>,
+    /// `--auth-zone ...,downstream`: zones answered to clients, AA=1 (Unbound for-downstream).
+    pub auth_zones: Option<Arc<DownstreamAuthZones>>,
 }
 
 impl Default for Policy {
@@ -48,6 +52,7 @@ impl Default for Policy {
             access: AccessList::loopback_only(),
             local_zones: Arc::new(NoLocalZones),
             local_answers: Arc::new(LocalAnswers::default()),
+            auth_zones: None,
         }
     }
 }
@@ -113,26 +118,36 @@ impl<R: Resolve> ResolverHandler<R> {
         self
     }
 
-    /// `answer`, and on TCP the keepalive option (RFC 7828) for queries that carry it.
+    /// `answer`, and on TCP the keepalive option (RFC 7828) for queries that carry it, or for every
+    /// query on a `connection` where one did (`tcp_keepalive::answer_for`).
     async fn answer_with_keepalive(
         &self,
         packet: &[u8],
         context: RequestContext,
+        connection: Option<&TcpConnection>,
     ) -> Option<Vec<u8>> {
         let (Protocol::Tcp, Some(idle_timeout)) = (context.protocol, self.tcp_keepalive) else {
             return self.answer(packet, context).await;
         };
-        match tcp_keepalive::requested(packet) {
-            KeepaliveRequest::None => self.answer(packet, context).await,
-            KeepaliveRequest::Asked => self
+        match tcp_keepalive::answer_for(tcp_keepalive::requested(packet), connection) {
+            KeepaliveAnswer::Plain => self.answer(packet, context).await,
+            KeepaliveAnswer::WithOption => self
                 .answer(packet, context)
                 .await
                 .map(|response| tcp_keepalive::with_keepalive(response, idle_timeout)),
-            KeepaliveRequest::Malformed => {
+            KeepaliveAnswer::FormatError => {
                 let (header, _) = read_header(packet)?;
                 self.statistics.count(|s| &s.format_errors);
                 error_response(header, ResponseCode::FormErr, None, None)
             }
+        }
+    }
+
+    /// A cache hit finishes at the listener's first poll and gets no `after_send`: the prefetch
+    /// or stale refresh it queued starts here, while the entry is still fresh.
+    fn start_refreshes_waiting(&self) {
+        if self.in_flight.resolver().refreshes_waiting() {
+            self.start_refreshes();
         }
     }
 
@@ -192,6 +207,14 @@ impl<R: Resolve> ResolverHandler<R> {
                 crate::dig::presentation::name_text(name)
             )
         }));
+        if let Some(zones) = &policy.auth_zones {
+            lines.extend(zones.names().iter().map(|name| {
+                format!(
+                    "{} auth-zone (for-downstream)",
+                    crate::dig::presentation::name_text(name)
+                )
+            }));
+        }
         lines.sort();
         let mut text = lines.join("\n");
         text.push('\n');
@@ -324,14 +347,14 @@ impl<R: Resolve> ResolverHandler<R> {
             return Some(bytes);
         }
         // The response policy (RPZ), before local zones as in Unbound's worker.
-        let (rpz_passthru, alias) =
+        let (rpz_passthru, policy_alias) =
             match policy
                 .local_answers
                 .policy()
                 .before(&request.message, Some(client), over_udp)
             {
                 BeforeResolution::Resolve { rpz_passthru } => (rpz_passthru, None),
-                BeforeResolution::Alias(cname) => (false, Some(cname)),
+                BeforeResolution::Alias(cname) => (false, LocalAlias::new(cname).map(Box::new)),
                 BeforeResolution::Drop => {
                     statistics.count(|s| &s.dropped);
                     return None;
@@ -347,19 +370,15 @@ impl<R: Resolve> ResolverHandler<R> {
                     return Some(with_truncation(bytes, retry_over_tcp));
                 }
             };
-        match policy.local_answers.answer_for(&request.message, &view) {
-            LocalOutcome::Resolve if action == AccessAction::DenyNonLocal => {
-                statistics.count(|s| &s.refused_by_access_control);
-                statistics.count(|s| &s.dropped);
-                return None;
-            }
-            LocalOutcome::Resolve if action == AccessAction::RefuseNonLocal => {
-                statistics.count(|s| &s.refused_by_access_control);
-                statistics.record_answer(ResponseCode::Refused, started.elapsed());
-                let response = refused_prohibited(&request.message);
-                return encode_response(response, &request.message, limit);
-            }
+        // A policy CNAME is chased as a local alias is; the local zones are not asked.
+        let mut alias = policy_alias;
+        let local_outcome = match alias {
+            None => policy.local_answers.answer_for(&request.message, &view),
+            Some(_) => LocalOutcome::Resolve,
+        };
+        match local_outcome {
             LocalOutcome::Resolve => {}
+            LocalOutcome::Alias(found) => alias = Some(found),
             LocalOutcome::Drop => {
                 statistics.count(|s| &s.local_zone_answers);
                 statistics.count(|s| &s.dropped);
@@ -375,17 +394,117 @@ impl<R: Resolve> ResolverHandler<R> {
                 return encode_response(response, &request.message, limit);
             }
         }
-        if !request.message.metadata.recursion_desired {
-            return self.answer_without_recursion(&request, may_snoop, context.protocol, started);
+        // Unbound's worker: downstream auth zones after the local zones, before the non-local
+        // and RD=0 rules; RA only for clients that may recurse and asked to.
+        if alias.is_none() {
+            if let Some(mut response) = policy
+                .auth_zones
+                .as_ref()
+                .and_then(|zones| zones.answer(&request.message))
+            {
+                statistics.count(|s| &s.local_zone_answers);
+                statistics.record_answer(response.metadata.response_code, started.elapsed());
+                policy
+                    .local_answers
+                    .finish(&request.message, &mut response, false);
+                cookies::attach(&mut response, &cookie);
+                let bytes = encode_response(response, &request.message, limit)?;
+                return Some(if request.message.metadata.recursion_desired && resolves {
+                    bytes
+                } else {
+                    crate::server::local_zones::clear_recursion_available(bytes)
+                });
+            }
         }
+        if action == AccessAction::DenyNonLocal {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.count(|s| &s.dropped);
+            return None;
+        }
+        if action == AccessAction::RefuseNonLocal {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.record_answer(ResponseCode::Refused, started.elapsed());
+            let response = refused_prohibited(&request.message);
+            return encode_response(response, &request.message, limit);
+        }
+        if let Some(alias) = alias {
+            return self
+                .answer_alias(
+                    &request,
+                    &alias,
+                    &policy,
+                    may_snoop,
+                    &cookie,
+                    limit,
+                    started,
+                    context.client,
+                    (over_udp, rpz_passthru),
+                )
+                .await;
+        }
+        if !request.message.metadata.recursion_desired && !may_snoop {
+            return self.refuse_without_recursion(&request, context.protocol, started);
+        }
+        // A snooper's RD=0 query takes the path of any other (a place in the request list, the
+        // client's deadline): `InFlight` answers it from the cache, validating a cached
+        // referral if need be, and never resolves it.
+        let mut response = self
+            .resolve_for_client(&request.message, cache_checked, context.client, started)
+            .await?;
+        // The response policy's look at the answer (Unbound respip), stale answers alike.
+        let after = policy.local_answers.policy().after(
+            &request.message,
+            &mut response,
+            Some(client),
+            over_udp,
+            rpz_passthru,
+        );
+        if after == AfterResolution::Drop {
+            statistics.count(|s| &s.dropped);
+            return None;
+        }
+        let retry_over_tcp = after == AfterResolution::SendTruncated;
+        policy
+            .local_answers
+            .finish(&request.message, &mut response, true);
+        cookies::attach(&mut response, &cookie);
+        // A plain query (the wire path read it) with a positive answer: written without hickory's
+        // encoder, or left to it.
+        if cache_checked == CacheChecked::Missed && !retry_over_tcp {
+            if let Some(bytes) = PlainQuery::parse(packet)
+                .and_then(|query| write_walk_answer(&query, &response, limit))
+            {
+                return Some(bytes);
+            }
+        }
+        let bytes = with_truncation(
+            encode_response(response, &request.message, limit)?,
+            retry_over_tcp,
+        );
+        if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
+            statistics.count(|s| &s.truncated);
+        }
+        Some(bytes)
+    }
+
+    /// A resolution for a client: joined or led, bounded by the client's deadline and the
+    /// discard timeout (`None`: send nothing), counted.
+    async fn resolve_for_client(
+        &self,
+        request: &Message,
+        cache_checked: CacheChecked,
+        client: std::net::SocketAddr,
+        started: Instant,
+    ) -> Option<Message> {
+        let statistics = &self.statistics;
+        let question = request
+            .queries
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         // Past the deadline the resolution is not cancelled: dropping its future hands the work
         // to a task of its own (`leader_work`), so identical requests still get its answer.
-        // A policy CNAME: its target is resolved, the CNAME put in front afterwards.
-        let alias_message = alias
-            .as_ref()
-            .map(|cname| alias_request(&request.message, cname));
-        let to_resolve = alias_message.as_ref().unwrap_or(&request.message);
-        let resolving = self.in_flight.resolve(to_resolve, cache_checked);
+        let resolving = self.in_flight.resolve(request, cache_checked);
         let resolving = async {
             tokio::pin!(resolving);
             // Refreshes queued mid-walk (Unbound prefetch-key: the keys of a zone a referral
@@ -398,10 +517,10 @@ impl<R: Resolve> ResolverHandler<R> {
             }
         };
         let resolution = tokio::time::timeout(CLIENT_ANSWER_DEADLINE, resolving).await;
-        let mut response = match resolution {
+        let response = match resolution {
             Err(_elapsed) => {
-                tracing::debug!(client = %context.client, question = %request.query, "SERVFAIL at the client's deadline");
-                server_failure(&request.message)
+                tracing::debug!(client = %client, question = %question, "SERVFAIL at the client's deadline");
+                server_failure(request)
             }
             Ok(Resolution::Resolved {
                 response,
@@ -426,25 +545,79 @@ impl<R: Resolve> ResolverHandler<R> {
                 return None;
             }
             Ok(Resolution::Jostled) => {
-                tracing::debug!(client = %context.client, question = %request.query, "dropped: jostled out by a newer query");
+                tracing::debug!(client = %client, question = %question, "dropped: jostled out by a newer query");
                 statistics.count(|s| &s.dropped_jostled);
                 return None;
             }
         };
-        if let Some(cname) = alias {
-            response = join_alias(&request.message, cname, response);
-        }
         // Unbound's discard-timeout: the client has given up or asked again by now.
         if !self.limits.still_wanted(started.elapsed()) {
-            tracing::debug!(client = %context.client, question = %request.query, "dropped: answer later than the discard timeout");
+            tracing::debug!(client = %client, question = %question, "dropped: answer later than the discard timeout");
             statistics.count(|s| &s.dropped_late);
             return None;
         }
-        // The response policy's look at the answer (Unbound respip), stale answers alike.
+        statistics.record_answer(response.metadata.response_code, started.elapsed());
+        if crate::refresh::is_stale(&response) {
+            statistics.count(|s| &s.stale_answers);
+        }
+        tracing::debug!(
+            client = %client,
+            question = %question,
+            rcode = %response.metadata.response_code,
+            elapsed_us = started.elapsed().as_micros(),
+            "answered"
+        );
+        Some(response)
+    }
+
+    /// A redirect zone's CNAME chased (Unbound's local alias): the target is answered from a
+    /// downstream auth zone, or as any query is (`InFlight`: a resolution, or for RD=0 from a
+    /// snooper the cache's answer or referral), then the CNAME is put in front. RD=0 from others is refused as any other RD=0 query.
+    #[allow(clippy::too_many_arguments)]
+    async fn answer_alias(
+        &self,
+        request: &ClientRequest,
+        alias: &LocalAlias,
+        policy: &Policy,
+        may_snoop: bool,
+        cookie: &CookieVerdict,
+        limit: usize,
+        started: Instant,
+        client: std::net::SocketAddr,
+        (over_udp, rpz_passthru): (bool, bool),
+    ) -> Option<Vec<u8>> {
+        let statistics = &self.statistics;
+        let message = &request.message;
+        let recursion_desired = message.metadata.recursion_desired;
+        if !recursion_desired && !may_snoop {
+            statistics.count(|s| &s.refused_by_access_control);
+            statistics.record_answer(ResponseCode::Refused, started.elapsed());
+            let response = crate::response::refused_not_authoritative(message);
+            return encode_response(response, message, limit);
+        }
+        let target_request = alias.target_request(message);
+        let local = policy
+            .auth_zones
+            .as_ref()
+            .and_then(|zones| zones.answer(&target_request));
+        let (target, resolved) = match local {
+            Some(response) => (response, false),
+            None => (
+                self.resolve_for_client(&target_request, CacheChecked::No, client, started)
+                    .await?,
+                true,
+            ),
+        };
+        let mut response = alias.response(message, target);
+        statistics.count(|s| &s.local_zone_answers);
+        if !resolved {
+            statistics.record_answer(response.metadata.response_code, started.elapsed());
+        }
+        // The response policy's look at the chased answer, as at any other.
         let after = policy.local_answers.policy().after(
-            &request.message,
+            message,
             &mut response,
-            Some(client),
+            Some(client.ip()),
             over_udp,
             rpz_passthru,
         );
@@ -452,78 +625,39 @@ impl<R: Resolve> ResolverHandler<R> {
             statistics.count(|s| &s.dropped);
             return None;
         }
-        let retry_over_tcp = after == AfterResolution::SendTruncated;
-        statistics.record_answer(response.metadata.response_code, started.elapsed());
-        if crate::refresh::is_stale(&response) {
-            statistics.count(|s| &s.stale_answers);
-        }
-        tracing::debug!(
-            client = %context.client,
-            question = %request.query,
-            rcode = %response.metadata.response_code,
-            elapsed_us = started.elapsed().as_micros(),
-            "answered"
-        );
         policy
             .local_answers
-            .finish(&request.message, &mut response, true);
-        cookies::attach(&mut response, &cookie);
-        // A plain query (the wire path read it) with a positive answer: written without hickory's
-        // encoder, or left to it.
-        if cache_checked == CacheChecked::Missed {
-            if let Some(bytes) = PlainQuery::parse(packet)
-                .and_then(|query| write_walk_answer(&query, &response, limit))
-            {
-                return Some(bytes);
-            }
-        }
-        let bytes = with_truncation(
-            encode_response(response, &request.message, limit)?,
-            retry_over_tcp,
-        );
-        if bytes.get(2).is_some_and(|flags| flags & 0x02 != 0) {
-            statistics.count(|s| &s.truncated);
-        }
-        Some(bytes)
+            .finish(message, &mut response, resolved);
+        cookies::attach(&mut response, cookie);
+        Some(with_truncation(
+            encode_response(response, message, limit)?,
+            after == AfterResolution::SendTruncated,
+        ))
     }
 
     /// RD=0 (RFC 1035 §4.1.1: recursion not desired), which from a resolver only reads its
-    /// cache: REFUSED unless the client may snoop (Unbound's `allow_snoop`; Unbound and Knot
-    /// Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query", with EDE 20
-    /// "Not Authoritative" as Unbound's). A snooper gets the cached answer with its remaining TTL,
-    /// or a referral to the closest cached delegation (Unbound), or, when nothing usable is
-    /// cached, NOERROR with empty sections: nothing is resolved upstream.
-    fn answer_without_recursion(
+    /// cache, from a client that may not snoop: REFUSED (Unbound's `allow_snoop`; Unbound and
+    /// Knot Resolver refuse it too, Unbound logging "refused nonrec (cache snoop) query", with
+    /// EDE 20 "Not Authoritative" as Unbound's). A snooper gets the cached answer with its
+    /// remaining TTL, or a referral to the closest cached delegation (Unbound), validated
+    /// first when the validator has not seen it, or, when nothing usable is cached, NOERROR
+    /// with empty sections (`Resolver::answer_without_recursion`).
+    fn refuse_without_recursion(
         &self,
         request: &ClientRequest,
-        may_snoop: bool,
         protocol: Protocol,
         started: Instant,
     ) -> Option<Vec<u8>> {
         let statistics = &self.statistics;
         let edns = request.message.edns.as_ref();
-        if !may_snoop {
-            statistics.count(|s| &s.refused_by_access_control);
-            statistics.record_answer(ResponseCode::Refused, started.elapsed());
-            let response = crate::response::refused_not_authoritative(&request.message);
-            return encode_response(response, &request.message, size_limit(protocol, edns));
-        }
-        let response = self
-            .in_flight
-            .resolver()
-            .answer_without_recursion(&request.message)
-            .unwrap_or_else(|| {
-                let mut empty = server_failure(&request.message);
-                empty.metadata.response_code = ResponseCode::NoError;
-                empty
-            });
-        statistics.record_answer(response.metadata.response_code, started.elapsed());
-        let limit = size_limit(protocol, edns);
-        encode_response(response, &request.message, limit)
+        statistics.count(|s| &s.refused_by_access_control);
+        statistics.record_answer(ResponseCode::Refused, started.elapsed());
+        let response = crate::response::refused_not_authoritative(&request.message);
+        encode_response(response, &request.message, size_limit(protocol, edns))
     }
 
     /// The wire fast path (`plain_query`, `wire_answer`): a plain query the cache answers, written
-    /// without building messages. Only without YAML zones, for names no local zone answers and
+    /// without building messages. Only without YAML zones, for names no local zone or downstream auth zone answers and
     /// when no response rule (private addresses) applies;
     /// `None` means the message path answers (it is the reference both must agree with).
     fn answer_plain_from_cache(
@@ -538,12 +672,21 @@ impl<R: Resolve> ResolverHandler<R> {
         let Some(query) = PlainQuery::parse(packet) else {
             return CachedBytes::Unknown;
         };
+        if policy
+            .auth_zones
+            .as_ref()
+            .is_some_and(|zones| zones.answers_wire(query.name(), query.record_type()))
+        {
+            return CachedBytes::Unknown;
+        }
         if !policy.local_answers.leaves_to_cache(&query) {
             return CachedBytes::Unknown;
         }
-        self.in_flight
-            .resolver()
-            .answer_from_cache_bytes(&query, query.size_limit(protocol))
+        self.in_flight.resolver().answer_from_cache_bytes(
+            &query,
+            query.size_limit(protocol),
+            policy.local_answers.rotates_rrsets(),
+        )
     }
 
     /// Serve-expired and prefetch refreshes, each in a task of its own; the resolver's queue
@@ -610,13 +753,27 @@ fn refused_by_access_control(
 
 impl<R: Resolve> Handler for ResolverHandler<R> {
     async fn handle(&self, request: &[u8], context: RequestContext) -> Option<Vec<u8>> {
-        let response = self.answer_with_keepalive(request, context).await;
-        // A cache hit finishes at the listener's first poll and gets no `after_send`: the
-        // prefetch or stale refresh it queued starts here, while the entry is still fresh.
-        if self.in_flight.resolver().refreshes_waiting() {
-            self.start_refreshes();
-        }
+        let response = self.answer_with_keepalive(request, context, None).await;
+        self.start_refreshes_waiting();
         response
+    }
+
+    /// As `handle`, with the keepalive the connection remembers (RFC 7828, as Unbound).
+    async fn handle_tcp(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+        connection: &TcpConnection,
+        responses: &tokio::sync::mpsc::Sender<Vec<u8>>,
+    ) {
+        let response = self
+            .answer_with_keepalive(request, context, Some(connection))
+            .await;
+        self.start_refreshes_waiting();
+        if let Some(response) = response {
+            // An error only means the writer is gone; the connection is closing anyway.
+            let _ = responses.send(response).await;
+        }
     }
 
     fn after_send(&self) {

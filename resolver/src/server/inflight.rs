@@ -1,6 +1,9 @@
 //! Identical in-flight questions share one resolution; the number of resolutions is bounded by the
 //! request list (`request_list.rs`, Unbound's jostling). Never parses or encodes wire bytes.
 //!
+//! A query without recursion (RD=0, a snooper's) is keyed apart and answered by the engine's
+//! `answer_without_recursion` (the cache, a referral it may validate), bounded the same way.
+//!
 //! Flow: key → join a pending resolution (wait for its answer) | take a place in the request
 //! list and run one in this client's future (moved to a task if the client goes away, so the
 //! others still get the answer; see `leader_work`), which may jostle an old one out (it stops,
@@ -199,7 +202,15 @@ impl<R: Resolve> InFlight<R> {
         // panic ends it with `None`, and the entry's drop closes the waiters' channel (SERVFAIL).
         // Jostled out, the resolution stops where it is (`stopped` closes).
         let work = LeaderWork::new(async move {
-            let resolving = count_upstream_exchanges(resolver.resolve(&owned_request));
+            // RD=0 (a snooping client; the key tells it apart): the cache's answer or its
+            // referral, validated if need be, bounded like any resolution by this place.
+            let resolving = count_upstream_exchanges(async {
+                if owned_request.metadata.recursion_desired {
+                    resolver.resolve(&owned_request).await
+                } else {
+                    resolver.answer_without_recursion(&owned_request).await
+                }
+            });
             let (response, exchanges) = tokio::select! {
                 biased;
                 _ = &mut stopped => return None,

@@ -18,6 +18,7 @@ use crate::server::access::Cidr;
 use crate::server::client_tags::TagNames;
 use crate::server::default_zones::{default_zones, DefaultZonePolicy};
 use crate::server::limits::{MAX_NSID_BYTES, MAX_TXT_STRING_BYTES, MAX_UDP_PAYLOAD};
+use crate::server::local_alias::LocalAlias;
 use crate::server::local_zone_client::ClientView;
 use crate::server::local_zone_table::{
     negative_soa, null_record, ConfigLine, LocalLookup, LocalZoneError, LocalZoneTable,
@@ -94,6 +95,9 @@ pub enum LocalOutcome {
     Drop,
     /// This response.
     Answer(Message),
+    /// A redirect zone's CNAME for a question of another type: answer the target (its auth
+    /// zone, the cache or a resolution) and put the CNAME in front (`local_alias`).
+    Alias(Box<LocalAlias>),
 }
 
 /// The prepared local answers and response rules.
@@ -237,8 +241,15 @@ impl LocalAnswers {
             .collect()
     }
 
+    /// Whether answers are rotated (rrset-roundrobin): the wire fast path applies that rule of
+    /// `finish` itself.
+    pub fn rotates_rrsets(&self) -> bool {
+        self.roundrobin
+    }
+
     /// Whether the wire fast path may answer `query` from the cache: the local zones pass it on,
-    /// and no rule of `finish` would change the answer. Allocation-free.
+    /// and no rule of `finish` but the rotation (which it applies) would change the answer.
+    /// Allocation-free.
     pub fn leaves_to_cache(&self, query: &PlainQuery<'_>) -> bool {
         self.private_addresses.is_empty()
             && self.policy.is_empty()
@@ -289,6 +300,25 @@ impl LocalAnswers {
                 LocalOutcome::Answer(local_skeleton(request, ResponseCode::Refused, true))
             }
             LocalLookup::Data { records, rename } => {
+                // Unbound `local_data_answer`: a redirect's CNAME for another type is chased.
+                if let ([record], true, false) =
+                    (records, rename, query.query_type() == RecordType::CNAME)
+                {
+                    if record.record_type() == RecordType::CNAME {
+                        let mut record = record.clone();
+                        match redirect_wildcard_target(&record, query.name()) {
+                            Some(Ok(target)) => record.data = RData::CNAME(CNAME(target)),
+                            Some(Err(())) => {
+                                return LocalOutcome::Answer(too_long_expansion(request));
+                            }
+                            None => {}
+                        }
+                        record.name = query.name().clone();
+                        if let Some(alias) = LocalAlias::new(record) {
+                            return LocalOutcome::Alias(Box::new(alias));
+                        }
+                    }
+                }
                 let mut response = local_skeleton(request, ResponseCode::NoError, true);
                 let mut answers = Vec::with_capacity(records.len());
                 for record in records {
@@ -429,11 +459,9 @@ impl LocalAnswers {
     }
 }
 
-/// A response to `request` made here: ID, question, RD and CD copied, QR and RA set, AA as
-/// given (local zones are authoritative, Unbound `local_encode`), EDNS answered with DO copied.
-/// Unbound's synthesized CNAME: a redirect zone's apex CNAME to `*.target` points each name
-/// below the apex at its own labels under `target` (`www.zone` → `www.target`), as a DNAME
-/// would (RFC 6672 §2.2). `None` for any other record; `Err` when the name is too long.
+/// Unbound's synthesized CNAME (`local_data_answer`): a redirect zone's apex CNAME to
+/// `*.target` points each name at the whole question name under `target` (`www.zone` →
+/// `www.zone.target`). `None` for any other record; `Err` when the name is too long.
 fn redirect_wildcard_target(record: &Record, qname: &Name) -> Option<Result<Name, ()>> {
     let RData::CNAME(target) = &record.data else {
         return None;
@@ -441,8 +469,7 @@ fn redirect_wildcard_target(record: &Record, qname: &Name) -> Option<Result<Name
     if !target.0.is_wildcard() {
         return None;
     }
-    let prefix_labels = qname.num_labels().saturating_sub(record.name.num_labels());
-    let prefix = Name::from_labels(qname.iter().take(usize::from(prefix_labels)));
+    let prefix = Name::from_labels(qname.iter());
     Some(
         prefix
             .and_then(|prefix| prefix.append_name(&target.0.base_name()))
@@ -463,6 +490,8 @@ fn too_long_expansion(request: &Message) -> Message {
     response
 }
 
+/// A response to `request` made here: ID, question, RD and CD copied, QR and RA set, AA as
+/// given (local zones are authoritative, Unbound `local_encode`), EDNS answered with DO copied.
 fn local_skeleton(request: &Message, code: ResponseCode, authoritative: bool) -> Message {
     let mut response = Message::new(
         request.metadata.id,

@@ -264,7 +264,8 @@ fn roundrobin_rotates_each_rrset_by_the_query_id() {
 }
 
 #[test]
-fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_long() {
+fn redirect_cname_to_a_wildcard_puts_the_question_name_before_the_target_and_yxdomain_when_too_long(
+) {
     let label = "a".repeat(60);
     let long_target = format!("*.{label}.{label}.{label}.{label}.");
     let local = answers(&LocalSettings {
@@ -278,14 +279,28 @@ fn redirect_cname_to_a_wildcard_is_synthesized_per_name_and_yxdomain_when_too_lo
         ],
         ..LocalSettings::default()
     });
-    let synthesized = answer(&local, "www.a.synth.cname.", RecordType::A);
+    // Asked for the CNAME itself: the synthesized record is the answer.
+    let synthesized = answer(&local, "www.a.synth.cname.", RecordType::CNAME);
     assert_eq!(
         synthesized.answers[0].name.to_string(),
         "www.a.synth.cname."
     );
     assert_eq!(
         synthesized.answers[0].data.to_string(),
-        "www.a.from.resolution."
+        "www.a.synth.cname.from.resolution."
+    );
+    // Asked for another type: the synthesized target is chased (Unbound's local alias).
+    let LocalOutcome::Alias(alias) = local.answer(&request(
+        "www.a.synth.cname.",
+        DNSClass::IN,
+        RecordType::A,
+        true,
+    )) else {
+        panic!("no alias")
+    };
+    assert_eq!(
+        alias.target().to_string(),
+        "www.a.synth.cname.from.resolution."
     );
     let LocalOutcome::Answer(too_long) = local.answer(&request(
         "www.bbb.c.d.long.example.",

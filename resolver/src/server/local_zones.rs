@@ -45,6 +45,15 @@ pub fn set_recursion_available(mut response: Vec<u8>) -> Vec<u8> {
     response
 }
 
+/// RA clear: a downstream auth zone's answer to a client that did not ask for recursion or may
+/// not have it (Unbound's worker sets RA only for RD=1 from clients that may recurse).
+pub fn clear_recursion_available(mut response: Vec<u8>) -> Vec<u8> {
+    if let Some(flags) = response.get_mut(3) {
+        *flags &= !0x80;
+    }
+    response
+}
+
 /// Local zones served by the authority crate: its catalog and its pure answer path, so the
 /// resolver's local answers are exactly what `authority` would serve for the same files.
 pub struct CatalogZones {

@@ -304,15 +304,22 @@ pub fn encode_response(mut response: Message, request: &Message, limit: usize) -
     }
 }
 
-/// Removes the last RRset (the trailing run of records with the same name, type and class).
+/// Removes the last RRset with its RRSIGs, wherever in the section they stand: a signed RRset
+/// goes or stays whole (Unbound `insert_section` writes each with its signatures and trims the
+/// one that does not fit; RFC 4035 §3.1.1 wants its RRSIGs beside it). The last record names
+/// the RRset: itself, or the RRset its RRSIG covers.
 fn drop_last_rrset(records: &mut Vec<Record>) {
     let Some(last) = records.last() else { return };
-    let (name, record_type, class) = (last.name.clone(), last.record_type(), last.dns_class);
-    while records.last().is_some_and(|record| {
-        record.record_type() == record_type && record.dns_class == class && record.name == name
-    }) {
-        records.pop();
-    }
+    let (name, set_type, class) = (last.name.clone(), covered_type(last), last.dns_class);
+    records.retain(|record| {
+        !(record.name == name && record.dns_class == class && covered_type(record) == set_type)
+    });
+}
+
+/// The type of the RRset a record belongs to: the covered type for an RRSIG.
+fn covered_type(record: &Record) -> RecordType {
+    crate::dnssec::signature::rrsig_of(record)
+        .map_or(record.record_type(), |rrsig| rrsig.input().type_covered)
 }
 
 /// Encodes `message`; if a record cannot be encoded, falls back to a SERVFAIL with the header

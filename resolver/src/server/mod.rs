@@ -19,6 +19,7 @@ pub mod handler;
 pub mod inflight;
 pub mod leader_work;
 pub mod limits;
+pub mod local_alias;
 pub mod local_answers;
 pub mod local_zone_client;
 pub mod local_zone_table;
@@ -36,6 +37,8 @@ pub mod upstream_settings;
 mod walk_answer;
 pub mod wire_answer;
 
+#[cfg(test)]
+mod truncation_tests;
 #[cfg(test)]
 mod walk_answer_tests;
 #[cfg(test)]

@@ -60,15 +60,27 @@ pub trait Resolve: Send + Sync + 'static {
         None
     }
 
-    /// A query without recursion (RD=0): the cached answer or a referral from the cache; the
-    /// default gives the cached answer only.
-    fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
-        self.resolve_from_cache(request)
+    /// A query without recursion (RD=0): the cached answer or a referral from the cache (which
+    /// the engine may validate first), never a resolution of the question; the default gives
+    /// the cached answer, else NOERROR with empty sections.
+    fn answer_without_recursion(&self, request: &Message) -> impl Future<Output = Message> + Send {
+        std::future::ready(self.resolve_from_cache(request).unwrap_or_else(|| {
+            let mut empty = crate::server::inflight::server_failure(request);
+            empty.metadata.response_code = hickory_proto::op::ResponseCode::NoError;
+            empty
+        }))
     }
 
     /// The complete response bytes, within `limit`, if the cache alone answers `query` and the
-    /// wire path covers the answer (`server::wire_answer`); the default never knows.
-    fn answer_from_cache_bytes(&self, _query: &PlainQuery<'_>, _limit: usize) -> CachedBytes {
+    /// wire path covers the answer (`server::wire_answer`), each answer RRset rotated by the
+    /// query ID when `roundrobin` (as `LocalAnswers::finish` on the message path); the default
+    /// never knows.
+    fn answer_from_cache_bytes(
+        &self,
+        _query: &PlainQuery<'_>,
+        _limit: usize,
+        _roundrobin: bool,
+    ) -> CachedBytes {
         CachedBytes::Unknown
     }
 
@@ -134,7 +146,7 @@ impl Resolve for crate::Resolver {
         crate::Resolver::resolve_from_cache(self, request)
     }
 
-    fn answer_without_recursion(&self, request: &Message) -> Option<Message> {
+    fn answer_without_recursion(&self, request: &Message) -> impl Future<Output = Message> + Send {
         crate::Resolver::answer_without_recursion(self, request)
     }
 
@@ -142,7 +154,12 @@ impl Resolve for crate::Resolver {
         crate::Resolver::refresh_queued(self)
     }
 
-    fn answer_from_cache_bytes(&self, query: &PlainQuery<'_>, limit: usize) -> CachedBytes {
+    fn answer_from_cache_bytes(
+        &self,
+        query: &PlainQuery<'_>,
+        limit: usize,
+        roundrobin: bool,
+    ) -> CachedBytes {
         self.store_deferred();
         // The wire path writes no additional or authority records beside an answer.
         if self.keeps_sections(query.record_type()) || query.record_type() == RecordType::NS {
@@ -184,7 +201,7 @@ impl Resolve for crate::Resolver {
             secure = false;
         }
         let authentic_data = secure && (dnssec_ok || query.authentic_data());
-        match write_answer(query, &resolution, limit, authentic_data) {
+        match write_answer(query, &resolution, limit, authentic_data, roundrobin) {
             Some(bytes) => {
                 // Prefetch: one comparison per probe when on; the name is parsed only when due.
                 if self.config.prefetch

@@ -158,6 +158,7 @@ async fn daemon(
             access: settings.access.clone(),
             local_zones,
             local_answers: Arc::new(local_answers),
+            auth_zones: settings.downstream_auth_zones.clone().map(Arc::new),
         },
         statistics,
         settings.resolver.requests,
@@ -326,6 +327,7 @@ impl Reloader {
             access: settings.access,
             local_zones,
             local_answers: Arc::new(local_answers),
+            auth_zones: settings.downstream_auth_zones.map(Arc::new),
         });
         format!("reloaded: {zone_count} local zones, {access_count} allowed prefixes (listen addresses and resolver settings change on restart)\n")
     }

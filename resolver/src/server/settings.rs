@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use hickory_proto::rr::Name;
 
-use crate::auth_zone::UpstreamAuthZones;
+use crate::auth_zone::{AuthZoneSource, AuthZoneUse, AuthZones, DownstreamAuthZones};
 use crate::config::{DnssecConfig, ForwardZone, ResolverConfig, ServeExpired, StubZone};
 use crate::dnssec::{AnchorError, Anchors};
 use crate::iterate::root_hints::{read_root_hints_file, RootHintsError};
@@ -34,7 +34,12 @@ const DNS_PORT: u16 = 53;
 
 /// A caching, recursive DNS resolver for a host or a small network.
 #[derive(Parser, Debug, Clone, Default)]
-#[command(name = "resolver", version, about)]
+#[command(
+    name = "resolver",
+    version,
+    about,
+    after_long_help = "Always on, without a flag (resolver/README.md, \"Upstream exchanges\"): a truncated UDP reply (TC=1) is asked again over TCP and never used or cached as a complete answer when TCP fails; a server answering FORMERR or NOTIMP to EDNS is asked once more without it; servers reached only over IPv6 are asked over IPv6 (see --no-ip6), and a delegation with no usable address fails at once; DS questions go to the parent side of the zone cut."
+)]
 pub struct Arguments {
     /// Address and port to serve on, UDP and TCP (repeatable) [default: 127.0.0.1:53, [::1]:53]
     #[arg(long, value_name = "ADDR:PORT")]
@@ -65,9 +70,12 @@ pub struct Arguments {
     pub stub_zone: Vec<String>,
     /// Answer names at or below NAME from this RFC 1035 zone file instead of asking the zone's
     /// servers (repeatable; Unbound's auth-zone with for-upstream: yes, for-downstream: no): the
-    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA and NS
-    /// at NAME
-    #[arg(long, value_name = "NAME=FILE")]
+    /// answers are resolved and cached as any others (RA, not AA). The file needs an SOA
+    /// at NAME. `downstream`: clients asking names in the zone get its answer directly, AA=1, as
+    /// from an authoritative server (for-downstream: yes); `no-upstream`: the iterator does not
+    /// use it (for-upstream: no); `fallback`: a zone file that fails to load is logged and its
+    /// names resolved normally (fallback-enabled: yes), else the start fails
+    #[arg(long, value_name = "NAME=FILE[,downstream][,no-upstream][,fallback]")]
     pub auth_zone: Vec<String>,
     /// Send every upstream query over TCP (Unbound's tcp-upstream), e.g. behind a firewall that
     /// drops UDP
@@ -81,7 +89,9 @@ pub struct Arguments {
     #[arg(long, value_name = "CIDR")]
     pub allow: Vec<String>,
     /// Let clients in this prefix send RD=0 queries, answered from the cache only (repeatable;
-    /// Unbound's allow_snoop). They may also query as --allow gives. Others get REFUSED for RD=0
+    /// Unbound's allow_snoop): the cached answer, else a referral to the closest cached
+    /// delegation, validated when handed out (AD when secure). They may also query as --allow
+    /// gives. Others get REFUSED for RD=0
     #[arg(long, value_name = "CIDR")]
     pub allow_snoop: Vec<String>,
     /// Unbound's access-control (repeatable): "CIDR ACTION", ACTION one of allow, allow_snoop
@@ -177,7 +187,10 @@ pub struct Arguments {
     /// [default: 0: --min-ttl applies]
     #[arg(long, value_name = "SECONDS")]
     pub min_negative_ttl: Option<u32>,
-    /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation)
+    /// Send the full query name to every server (turn off RFC 9156 QNAME minimisation). By
+    /// default minimisation is relaxed, as Unbound's: a minimised question answered NXDOMAIN
+    /// (unless signed), REFUSED, SERVFAIL, or never answered is asked with the full name, and a
+    /// CNAME met on one ends minimising, within the query budgets
     #[arg(long)]
     pub no_qname_minimisation: bool,
     /// Keep NS sets (and their addresses) that servers add beside positive answers; by default
@@ -211,7 +224,8 @@ pub struct Arguments {
     #[arg(long, value_name = "MILLISECONDS")]
     pub serve_expired_client_timeout: Option<u32>,
     /// Refresh a cached answer in the background when it is asked for in the last 10 % of its
-    /// TTL; the client gets the cached answer at once (Unbound's prefetch)
+    /// TTL; the client gets the cached answer at once (Unbound's prefetch). A delegation that
+    /// would lapse first is passed over for its parent's, so a moved zone is followed
     #[arg(long)]
     pub prefetch: bool,
     /// Send records with the TTL the server gave them, not the one counting down in the cache
@@ -239,7 +253,7 @@ pub struct Arguments {
     #[arg(long, value_name = "N")]
     pub max_upstream_queries: Option<u32>,
     /// Never query IPv6 upstream addresses, nor ask AAAA for name servers (Unbound's
-    /// do-ip6: no), for hosts without IPv6 connectivity
+    /// do-ip6: no; YAML `ip6: false`), for hosts without IPv6 connectivity
     #[arg(long)]
     pub no_ip6: bool,
     /// Trust anchor file: DS or DNSKEY records in zone-file syntax (repeatable; Unbound's
@@ -356,7 +370,8 @@ pub struct Arguments {
     pub command: Vec<String>,
     /// Ignore the RFC 7828 edns-tcp-keepalive option of TCP clients: no option in the answer,
     /// no FORMERR for a malformed one (Unbound's edns-tcp-keepalive: no). By default a TCP
-    /// query carrying it gets it back with the connection's idle timeout
+    /// query carrying it gets it back with the connection's idle timeout, and so does every later
+    /// answer on that connection (as Unbound)
     #[arg(long)]
     pub no_edns_tcp_keepalive: bool,
     /// How long a client TCP connection may stay idle, announced to clients that send the
@@ -628,6 +643,9 @@ pub struct Settings {
     pub tcp_keepalive: bool,
     /// The client TCP idle timeout, which keepalive announces; `None`: the listener's default.
     pub tcp_idle_timeout: Option<Duration>,
+    /// `--auth-zone NAME=FILE,downstream`: zones answered to clients (the for-upstream ones are
+    /// in `resolver.auth_zones`).
+    pub downstream_auth_zones: Option<DownstreamAuthZones>,
 }
 
 impl Settings {
@@ -748,7 +766,10 @@ impl Settings {
             }
         }
 
-        let auth_zones = auth_zones(arguments, &file, &path)?;
+        let AuthZones {
+            upstream: auth_zones,
+            downstream: downstream_auth_zones,
+        } = auth_zones(arguments, &file, &path)?;
         let root_hints_file = arguments.root_hints.clone().or(file.root_hints.clone());
         let root_hints = match &root_hints_file {
             Some(path) => read_root_hints_file(path).map_err(SettingsError::RootHints)?,
@@ -813,7 +834,7 @@ impl Settings {
                 .min_negative_ttl
                 .or(file.min_negative_ttl)
                 .unwrap_or(defaults.min_negative_ttl),
-            do_ip6: defaults.do_ip6 && !arguments.no_ip6,
+            do_ip6: !arguments.no_ip6 && file.ip6.unwrap_or(defaults.do_ip6),
             scrub_promiscuous: !arguments.no_scrub_promiscuous
                 && file.scrub_promiscuous.unwrap_or(defaults.scrub_promiscuous),
             harden_glue: file.harden_glue.unwrap_or(defaults.harden_glue),
@@ -905,6 +926,7 @@ impl Settings {
             tcp_keepalive: !arguments.no_edns_tcp_keepalive
                 && file.edns_tcp_keepalive.unwrap_or(true),
             tcp_idle_timeout,
+            downstream_auth_zones,
         })
     }
 }
@@ -975,46 +997,79 @@ fn metrics_address(
     Ok(Some(address))
 }
 
-/// `--auth-zone NAME=FILE` (YAML `auth-zones`, paths relative to the config file), loaded.
+/// `--auth-zone NAME=FILE[,downstream][,no-upstream][,fallback]` (YAML `auth-zones`, paths
+/// relative to the config file), loaded.
 fn auth_zones(
     arguments: &Arguments,
     file: &ConfigFile,
     path: &Path,
-) -> Result<Option<UpstreamAuthZones>, SettingsError> {
+) -> Result<AuthZones, SettingsError> {
     let entries = pick(&arguments.auth_zone, &file.auth_zones, "auth-zone", path);
     if entries.is_empty() {
-        return Ok(None);
+        return Ok(AuthZones::default());
     }
     let directory = path.parent().unwrap_or(Path::new("."));
-    let mut zones = Vec::with_capacity(entries.len());
+    let mut sources = Vec::with_capacity(entries.len());
     let mut origins = Vec::with_capacity(entries.len());
     for (text, origin) in entries {
         let bad = |reason: String| SettingsError::AuthZone {
             origin: origin.clone(),
             reason,
         };
-        let (name, zone_file) = text
-            .split_once('=')
-            .ok_or_else(|| bad(format!("{text:?}: expected NAME=FILE")))?;
+        let (name, rest) = text.split_once('=').ok_or_else(|| {
+            bad(format!(
+                "{text:?}: expected NAME=FILE[,downstream][,no-upstream][,fallback]"
+            ))
+        })?;
         let mut name = Name::from_ascii(name.trim())
             .map_err(|_| bad(format!("invalid zone name {name:?}")))?;
         name.set_fqdn(true);
-        let mut zone_file = PathBuf::from(zone_file.trim());
+        let mut words = rest.split(',');
+        let zone_file = words.next().unwrap_or_default().trim();
+        if zone_file.is_empty() {
+            return Err(bad(format!("{text:?}: no zone file")));
+        }
+        let mut usage = AuthZoneUse::default();
+        for word in words {
+            match word.trim() {
+                "downstream" => usage.for_downstream = true,
+                "no-upstream" => usage.for_upstream = false,
+                "fallback" => usage.fallback = true,
+                other => {
+                    return Err(bad(format!(
+                        "{text:?}: unknown option {other:?}: expected downstream, no-upstream or fallback"
+                    )))
+                }
+            }
+        }
+        if !usage.for_downstream && !usage.for_upstream {
+            return Err(bad(format!(
+                "{text:?}: no-upstream without downstream: the zone would never be used"
+            )));
+        }
+        let mut zone_file = PathBuf::from(zone_file);
         if zone_file.is_relative() && matches!(origin, Origin::File(..)) {
             zone_file = directory.join(zone_file);
         }
-        zones.push((name, zone_file));
+        sources.push(AuthZoneSource {
+            name,
+            file: zone_file,
+            text: None,
+            usage,
+        });
         origins.push(origin);
     }
-    UpstreamAuthZones::read(&zones)
-        .map(Some)
-        .map_err(|error| SettingsError::AuthZone {
-            origin: origins
-                .into_iter()
-                .next()
-                .unwrap_or(Origin::Flag("auth-zone")),
+    AuthZones::load(&sources).map_err(|error| {
+        let origin = sources
+            .iter()
+            .position(|source| source.file == error.file)
+            .and_then(|index| origins.get(index).cloned())
+            .unwrap_or(Origin::Flag("auth-zone"));
+        SettingsError::AuthZone {
+            origin,
             reason: error.to_string(),
-        })
+        }
+    })
 }
 
 /// --allow and --allow-snoop, then the `access-control` lines and their tags over them.
@@ -1528,6 +1583,36 @@ mod tests {
         assert!(!settings.resolver.do_ip6 && settings.resolver.do_ip4);
     }
 
+    #[test]
+    fn ip6_false_in_the_file_turns_off_ipv6_upstreams_and_the_flag_wins_over_true() {
+        let off = write_config("ip6-off", "ip6: false\n");
+        let Ok(from_file) = Settings::load(&Arguments {
+            config: Some(off.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!from_file.resolver.do_ip6 && from_file.resolver.do_ip4);
+        let on = write_config("ip6-on", "ip6: true\n");
+        let Ok(file_on) = Settings::load(&Arguments {
+            config: Some(on.clone()),
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(file_on.resolver.do_ip6);
+        let Ok(flag_wins) = Settings::load(&Arguments {
+            config: Some(on.clone()),
+            no_ip6: true,
+            ..Arguments::default()
+        }) else {
+            panic!("settings failed")
+        };
+        assert!(!flag_wins.resolver.do_ip6);
+        let _ = std::fs::remove_file(off);
+        let _ = std::fs::remove_file(on);
+    }
+
     fn write_config(name: &str, text: &str) -> PathBuf {
         let path = std::env::temp_dir().join(format!(
             "resolver-settings-{name}-{}.yaml",
@@ -1556,6 +1641,59 @@ mod tests {
             ),
         }
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn auth_zone_words_from_the_file_choose_downstream_and_upstream_and_bad_ones_name_the_line() {
+        let zone = std::env::temp_dir().join(format!(
+            "resolver-settings-auth-{}.zone",
+            std::process::id()
+        ));
+        if let Err(error) =
+            std::fs::write(&zone, "$ORIGIN corp.example.\n@ 3600 SOA a b 1 2 3 4 5\n")
+        {
+            panic!("cannot write {}: {error}", zone.display());
+        }
+        let path = write_config(
+            "auth-zones",
+            &format!(
+                "auth-zones:\n  - \"corp.example.={},downstream,no-upstream\"\n",
+                zone.display()
+            ),
+        );
+        let arguments = Arguments {
+            config: Some(path.clone()),
+            ..Arguments::default()
+        };
+        let settings = Settings::load(&arguments).unwrap_or_else(|error| panic!("{error}"));
+        assert!(settings.resolver.auth_zones.is_none(), "no-upstream");
+        let downstream = settings.downstream_auth_zones.expect("downstream");
+        assert_eq!(
+            downstream.names(),
+            [Name::from_ascii("corp.example.").unwrap()]
+        );
+        let bad = write_config(
+            "auth-zones-bad",
+            &format!(
+                "auth-zones:\n  - \"corp.example.={},sideways\"\n",
+                zone.display()
+            ),
+        );
+        let error = Settings::load(&Arguments {
+            config: Some(bad.clone()),
+            ..Arguments::default()
+        })
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+        assert!(
+            error.starts_with(&format!("{}:2:", bad.display())),
+            "{error}"
+        );
+        assert!(error.contains("sideways"), "{error}");
+        for file in [path, bad, zone] {
+            let _ = std::fs::remove_file(file);
+        }
     }
 
     #[test]

@@ -5,8 +5,14 @@
 //! data with FORMERR, and so do we. Over UDP the option is ignored (§3.2.1: not meaningful there).
 //! The listener's idle timeout (`ListenOptions::tcp_idle_timeout`) is what the option announces:
 //! it is never raised by a client, so the idle bound stays the listener's.
+//!
+//! Once a query on a connection has asked, every later answer on it carries the option too, asked
+//! or not (Unbound's `c->tcp_keepalive`, `util/edns.c`; RFC 7828 §3.3.2 lets a server send it in
+//! any TCP response with an OPT record). A new connection starts without it.
 
 use std::time::Duration;
+
+use authority::listen::TcpConnection;
 
 use crate::server::limits::{HEADER_BYTES, MAX_TCP_PAYLOAD};
 
@@ -28,6 +34,40 @@ pub enum KeepaliveRequest {
     Asked,
     /// The option with data, which a client must not send (answered FORMERR, as Unbound).
     Malformed,
+}
+
+/// What the answer to one TCP query does about keepalive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepaliveAnswer {
+    /// Answer as usual, no option.
+    Plain,
+    /// Add the option with the idle timeout (`with_keepalive`).
+    WithOption,
+    /// FORMERR: the query's option carried data.
+    FormatError,
+}
+
+/// The rule per connection: a query asking for keepalive gets the option and marks `connection`;
+/// a later query on a marked connection gets it without asking. `None`: a query seen without its
+/// connection (the option answered per query). A malformed option is FORMERR and marks nothing
+/// (Unbound returns FORMERR before it looks at the connection).
+pub fn answer_for(
+    request: KeepaliveRequest,
+    connection: Option<&TcpConnection>,
+) -> KeepaliveAnswer {
+    match request {
+        KeepaliveRequest::Malformed => KeepaliveAnswer::FormatError,
+        KeepaliveRequest::Asked => {
+            if let Some(connection) = connection {
+                connection.remember_keepalive();
+            }
+            KeepaliveAnswer::WithOption
+        }
+        KeepaliveRequest::None if connection.is_some_and(TcpConnection::keepalive_remembered) => {
+            KeepaliveAnswer::WithOption
+        }
+        KeepaliveRequest::None => KeepaliveAnswer::Plain,
+    }
 }
 
 /// Skips a name at `at` (labels, or a compression pointer that ends it); the offset after it.
@@ -157,6 +197,52 @@ mod tests {
             KeepaliveRequest::Malformed
         );
         assert_eq!(requested(&[0u8; 5]), KeepaliveRequest::None);
+    }
+
+    #[test]
+    fn a_connection_that_asked_once_gets_the_option_on_every_later_answer() {
+        let connection = TcpConnection::new();
+        // Not asked yet: nothing remembered, no option.
+        assert_eq!(
+            answer_for(KeepaliveRequest::None, Some(&connection)),
+            KeepaliveAnswer::Plain
+        );
+        // A malformed option is FORMERR and does not count as asking.
+        assert_eq!(
+            answer_for(KeepaliveRequest::Malformed, Some(&connection)),
+            KeepaliveAnswer::FormatError
+        );
+        assert_eq!(
+            answer_for(KeepaliveRequest::None, Some(&connection)),
+            KeepaliveAnswer::Plain
+        );
+        assert_eq!(
+            answer_for(KeepaliveRequest::Asked, Some(&connection)),
+            KeepaliveAnswer::WithOption
+        );
+        // From now on the connection gets it without asking (edns_keepalive.rpl step 50) ...
+        assert_eq!(
+            answer_for(KeepaliveRequest::None, Some(&connection)),
+            KeepaliveAnswer::WithOption
+        );
+        // ... a malformed option is still FORMERR ...
+        assert_eq!(
+            answer_for(KeepaliveRequest::Malformed, Some(&connection)),
+            KeepaliveAnswer::FormatError
+        );
+        // ... and another connection, or a query seen without one, starts afresh.
+        assert_eq!(
+            answer_for(KeepaliveRequest::None, Some(&TcpConnection::new())),
+            KeepaliveAnswer::Plain
+        );
+        assert_eq!(
+            answer_for(KeepaliveRequest::None, None),
+            KeepaliveAnswer::Plain
+        );
+        assert_eq!(
+            answer_for(KeepaliveRequest::Asked, None),
+            KeepaliveAnswer::WithOption
+        );
     }
 
     #[test]

@@ -31,12 +31,15 @@ const NAME_ERROR: u8 = 3;
 const AUTHORITY_COUNT_AT: usize = 8;
 
 /// The response bytes for `query` from `resolution`, within `limit`, AD set when
-/// `authentic_data`; `None` leaves it to the message path.
+/// `authentic_data`, each answer RRset rotated by the query ID when `roundrobin` (Unbound's
+/// rrset-roundrobin, the turn `local_answers::rotate_rrsets` gives the message path's records);
+/// `None` leaves it to the message path.
 pub(crate) fn write_answer(
     query: &PlainQuery<'_>,
     resolution: &WireResolution,
     limit: usize,
     authentic_data: bool,
+    roundrobin: bool,
 ) -> Option<Vec<u8>> {
     let answer_count: usize = resolution
         .answers
@@ -61,7 +64,21 @@ pub(crate) fn write_answer(
             .filter(|at| usize::from(*at) <= MAX_POINTER_OFFSET)?
             | 0xc000;
         let ttl = answer.rrset.ttl.to_be_bytes();
-        for rdata in answer.rrset.rdatas().take(answer.record_count()) {
+        let count = answer.record_count();
+        // Rotated as `rotate_left(turn)`: from the turn's record to the end, then the rest. A
+        // CNAME link is one record, so `owner_at` below still ends at the chain's next owner.
+        let turn = if roundrobin && count > 1 {
+            usize::from(query.id()) % count
+        } else {
+            0
+        };
+        let rotated = answer
+            .rrset
+            .rdatas()
+            .take(count)
+            .skip(turn)
+            .chain(answer.rrset.rdatas().take(turn));
+        for rdata in rotated {
             bytes.extend_from_slice(&pointer.to_be_bytes());
             bytes.extend_from_slice(&u16::from(answer.record_type).to_be_bytes());
             bytes.extend_from_slice(&CLASS_IN);

@@ -156,7 +156,7 @@ fn slow_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Vec<u8
 fn fast_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) -> Option<Vec<u8>> {
     let plain = PlainQuery::parse(packet)?;
     resolver
-        .answer_from_cache_bytes(&plain, plain.size_limit(protocol))
+        .answer_from_cache_bytes(&plain, plain.size_limit(protocol), false)
         .answer()
 }
 
@@ -173,6 +173,35 @@ fn assert_same_answer(resolver: &Resolver, packet: &[u8], protocol: Protocol) ->
 }
 
 const EDNS_CASES: [Option<(u16, bool)>; 3] = [None, Some((1232, false)), Some((4096, true))];
+
+#[test]
+fn a_rotated_hit_equals_the_message_path_after_its_roundrobin() {
+    // rrset-roundrobin on: the fast path rotates each answer RRset by the query ID, as the
+    // handler's `finish` rotates the message path's records.
+    let (resolver, _clock) = cached_resolver();
+    for qname in ["www.example.", "alias.example."] {
+        let packet = query(qname, RecordType::A, Some((1232, false)));
+        let plain = PlainQuery::parse(&packet).unwrap();
+        let limit = plain.size_limit(Protocol::Udp);
+        let fast = resolver
+            .answer_from_cache_bytes(&plain, limit, true)
+            .answer()
+            .expect("the fast path should answer");
+        let request = parse_request(&packet).unwrap();
+        let mut slow = Resolve::resolve_from_cache(resolver.as_ref(), &request.message).unwrap();
+        crate::server::local_answers::rotate_rrsets(
+            &mut slow.answers,
+            usize::from(request.message.metadata.id),
+        );
+        let slow = encode_response(slow, &request.message, limit).unwrap();
+        let (fast, slow) = (parsed(&fast), parsed(&slow));
+        assert_eq!(fast, slow);
+        // The query ID 0x4a1f is odd: www.example.'s two addresses swap places.
+        let unrotated = parsed(&fast_answer(&resolver, &packet, Protocol::Udp).unwrap());
+        assert_ne!(fast.answers, unrotated.answers);
+        assert_eq!(fast.answers.len(), unrotated.answers.len());
+    }
+}
 
 #[test]
 fn a_hit_equals_the_message_path_with_ttls_counted_down() {
@@ -376,7 +405,7 @@ fn handler_answers_cache_hits_and_survives_truncated_and_garbage_packets() {
     for corrupt in &packets {
         if let Some(plain) = PlainQuery::parse(corrupt) {
             if let Some(bytes) = resolver
-                .answer_from_cache_bytes(&plain, plain.size_limit(Protocol::Udp))
+                .answer_from_cache_bytes(&plain, plain.size_limit(Protocol::Udp), false)
                 .answer()
             {
                 assert!(Message::from_vec(&bytes).is_ok());
@@ -561,7 +590,7 @@ fn bogus_hits_are_servfail_without_cd_and_unchecked_data_is_no_answer() {
     let unchecked = query("new.example.", RecordType::A, None);
     let plain = PlainQuery::parse(&unchecked).unwrap();
     assert_eq!(
-        resolver.answer_from_cache_bytes(&plain, 512),
+        resolver.answer_from_cache_bytes(&plain, 512, false),
         crate::server::resolve::CachedBytes::Miss
     );
     let request = parse_request(&unchecked).unwrap();
@@ -609,7 +638,8 @@ fn wildcard_hits_carry_their_nsec_proof_to_do_clients() {
             }],
             answer: Validation::SECURE,
         };
-        resolver.store_validated_records(&reply, &name("example."), &states, false);
+        let time = crate::cache::StoreTime::at(crate::clock::Clock::now(&*clock));
+        resolver.store_validated_records(&reply, &name("example."), &states, time);
     };
     store("anything.wild.example.", 2);
     store("www.example.", 2);

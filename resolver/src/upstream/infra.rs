@@ -7,9 +7,15 @@
 //! `SERVER_DOWN_AFTER_TIMEOUTS` times in a row for a type class (A, AAAA, other) rests for that
 //! class, `TYPE_DOWN_AFTER_TIMEOUTS` times if it answered another class meanwhile (it is alive:
 //! a lost datagram, or a server that drops only some types): it is not chosen until its probe time,
-//! when one query probes it (the delay doubles per failed probe, up to `PROBE_DELAY_MAX`). A
-//! delegation whose servers all rest is unreachable until the first probe time, and its
-//! queries end in SERVFAIL without waiting. Any reply lets the server back in at once.
+//! when one query of that class probes it. The first rest is `PROBE_DELAY_FIRST`; after a
+//! failed probe the server rests for the backed-off timeout plus `PROBE_DELAY_MARGIN` (Unbound's
+//! `probedelay`), up to `PROBE_DELAY_MAX`, so probes thin out as the silence goes on.
+//! A delegation whose servers all rest is unreachable until the first probe time, and its
+//! queries end in SERVFAIL without waiting. A reply lets the server back in at once for its
+//! class, and for the classes that failed while it seemed dead (an outage may be over); a class
+//! that failed while the server answered others stays down until its own probe is answered, so
+//! a server that drops AAAA while answering A is not asked AAAA (each such query waiting for a
+//! timeout) whenever an A reply comes (Unbound forgets its backoff on any reply).
 //!
 //! What one walk learns is shared with every other at once, outstanding queries included (as
 //! Unbound's infra cache): a server that timed out and has a query still on its way (its TCP
@@ -26,8 +32,9 @@ use std::time::Duration;
 use hickory_proto::rr::{Name, RecordType};
 
 use crate::limits::{
-    INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS, PROBE_DELAY_FIRST, PROBE_DELAY_MAX,
-    SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION, TYPE_DOWN_AFTER_TIMEOUTS,
+    INFRA_MAX_ENTRIES, MAX_SMOOTHED_RTT_MILLIS, PROBE_DELAY_FIRST, PROBE_DELAY_MARGIN,
+    PROBE_DELAY_MAX, SERVER_DOWN_AFTER_TIMEOUTS, TCP_ONLY_DURATION, TYPE_DOWN_AFTER_TIMEOUTS,
+    UPSTREAM_QUERY_TIMEOUT,
 };
 use crate::upstream::transport::Protocol;
 
@@ -45,9 +52,10 @@ struct ServerRecord {
     tcp_fallback_due: bool,
     /// TCP answered after UDP timed out: queries go over TCP until then.
     tcp_only_until: Option<Duration>,
-    /// Resting: not chosen before then (Unbound `probedelay`) for the types that failed
-    /// `SERVER_DOWN_AFTER_TIMEOUTS` times in a row; then one query may probe it.
-    resting_until: Option<Duration>,
+    /// Per type class that went down (failed enough times in a row) and has not been answered
+    /// since: not chosen for it before then (Unbound `probedelay`); then one query of that class
+    /// may probe it.
+    resting_until: [Option<Duration>; 3],
     /// Queries sent to the server and not yet answered or timed out (`OutstandingQuery`).
     outstanding: u32,
     /// An outcome (reply, timeout, refusal) was recorded: the fields above mean something.
@@ -65,18 +73,38 @@ fn type_class(qtype: RecordType) -> usize {
 
 impl ServerRecord {
     fn rests_for(&self, qtype: RecordType, now: Duration) -> bool {
-        self.is_down_for(type_class(qtype)) && self.resting_until.is_some_and(|until| now < until)
+        self.resting_until[type_class(qtype)].is_some_and(|until| now < until)
     }
 
-    /// Enough failures in a row for that class: `SERVER_DOWN_AFTER_TIMEOUTS` from a server
-    /// silent meanwhile, `TYPE_DOWN_AFTER_TIMEOUTS` from one that answered other types.
-    fn is_down_for(&self, class: usize) -> bool {
+    /// Records a failure of `class` (its count already raised): the server goes down for it
+    /// after `SERVER_DOWN_AFTER_TIMEOUTS` in a row if silent meanwhile, after
+    /// `TYPE_DOWN_AFTER_TIMEOUTS` if it answered other types, and rests `PROBE_DELAY_FIRST`;
+    /// a failure while down (a failed probe) rests it for `backed_off_probe_delay`.
+    fn rest_after_failure(&mut self, class: usize, now: Duration) {
         let needed = if self.alive_during_streak[class] {
             TYPE_DOWN_AFTER_TIMEOUTS
         } else {
             SERVER_DOWN_AFTER_TIMEOUTS
         };
-        self.failures_in_a_row[class] >= needed
+        if self.resting_until[class].is_some() {
+            self.resting_until[class] = Some(now + self.backed_off_probe_delay(class));
+        } else if self.failures_in_a_row[class] >= needed {
+            self.resting_until[class] = Some(now + PROBE_DELAY_FIRST);
+        }
+    }
+
+    /// Unbound's `probedelay` (`infra_host`): the backed-off timeout (`UPSTREAM_QUERY_TIMEOUT`
+    /// doubled per failure of the class in a row, as Unbound's `rtt_lost` doubles its RTO) plus
+    /// `PROBE_DELAY_MARGIN`, so a probe has certainly timed out before the next may go and each
+    /// failed probe puts the next one off twice as long; within
+    /// `PROBE_DELAY_FIRST..=PROBE_DELAY_MAX`. Counted per class, so replies to other types (which
+    /// restart the smoothed RTT) do not shorten the rest of a class the server keeps dropping.
+    fn backed_off_probe_delay(&self, class: usize) -> Duration {
+        let doublings = self.failures_in_a_row[class].min(16);
+        UPSTREAM_QUERY_TIMEOUT
+            .saturating_mul(1u32 << doublings)
+            .saturating_add(PROBE_DELAY_MARGIN)
+            .clamp(PROBE_DELAY_FIRST, PROBE_DELAY_MAX)
     }
 
     /// Timed out for that class since its last reply, with no sign of life meanwhile.
@@ -192,19 +220,22 @@ impl InfraCache {
         any && asked
     }
 
-    /// Called when a query is about to go to `address`: counts it outstanding until the returned
-    /// guard drops (after its outcome is recorded), and if it is a resting server's probe, puts
-    /// the next probe off, so concurrent queries do not all probe it (Unbound `infra_host`).
+    /// Called when a `qtype` query is about to go to `address`: counts it outstanding until the
+    /// returned guard drops (after its outcome is recorded), and if it is a resting server's
+    /// probe for that type class, puts the next probe off, so concurrent queries do not all probe
+    /// it (Unbound `infra_host`).
     pub fn start_query<'a>(
         &'a self,
         address: IpAddr,
         zone: &Name,
+        qtype: RecordType,
         now: Duration,
     ) -> OutstandingQuery<'a> {
         let mut servers = self.lock();
         let record = record_mut(&mut servers, address, zone);
-        if record.resting_until.is_some_and(|until| now >= until) {
-            record.resting_until = Some(now + probe_delay(record.most_failures()));
+        let class = type_class(qtype);
+        if record.resting_until[class].is_some_and(|until| now >= until) {
+            record.resting_until[class] = Some(now + record.backed_off_probe_delay(class));
         }
         record.outstanding = record.outstanding.saturating_add(1);
         OutstandingQuery {
@@ -228,9 +259,12 @@ impl InfraCache {
         }
     }
 
-    /// A reply lets the server back in at once. RFC 6298-style smoothing (7/8 old + 1/8 new), as
-    /// Unbound's `rtt_update`; after a failure streak the estimate restarts from the sample (as
-    /// Unbound's `rtt_init` for a server above `USEFUL_SERVER_TOP_TIMEOUT`).
+    /// A reply lets the server back in at once for its type class, and for the classes that
+    /// failed while it seemed dead (the reply may end an outage); a class that failed while the
+    /// server answered others stays down until its own probe is answered. RFC 6298-style
+    /// smoothing (7/8 old + 1/8 new), as Unbound's `rtt_update`; after a failure streak the
+    /// estimate restarts from the sample (as Unbound's `rtt_init` for a server above
+    /// `USEFUL_SERVER_TOP_TIMEOUT`).
     pub fn record_reply(
         &self,
         address: IpAddr,
@@ -261,18 +295,23 @@ impl InfraCache {
                 if other == class {
                     record.failures_in_a_row[other] = 0;
                     record.alive_during_streak[other] = false;
-                } else if record.failures_in_a_row[other] > 0 {
+                    record.resting_until[other] = None;
+                } else if record.failures_in_a_row[other] > 0 && !record.alive_during_streak[other]
+                {
+                    // Its failures may all be an outage this reply ends: it is asked again at
+                    // once, and goes down again after `TYPE_DOWN_AFTER_TIMEOUTS` in all.
                     record.alive_during_streak[other] = true;
+                    record.resting_until[other] = None;
                 }
             }
             record.tcp_fallback_due = false;
-            record.resting_until = None;
         });
     }
 
     /// A timeout doubles the RTT estimate (Unbound `rtt_lost`), so the server sinks in the
     /// preference order; the first UDP timeout makes the next query TCP; the
-    /// `SERVER_DOWN_AFTER_TIMEOUTS`th in a row puts the server to rest.
+    /// `SERVER_DOWN_AFTER_TIMEOUTS`th in a row puts the server to rest, a failed probe puts it
+    /// back to rest for longer (`ServerRecord::rest_after_failure`).
     pub fn record_timeout(
         &self,
         address: IpAddr,
@@ -296,11 +335,8 @@ impl InfraCache {
             let class = type_class(qtype);
             let failures = &mut record.failures_in_a_row[class];
             *failures = failures.saturating_add(1);
-            let failures = *failures;
-            record.tcp_fallback_due = protocol == Protocol::Udp && failures == 1;
-            if record.is_down_for(class) {
-                record.resting_until = Some(now + probe_delay(failures));
-            }
+            record.tcp_fallback_due = protocol == Protocol::Udp && *failures == 1;
+            record.rest_after_failure(class, now);
         });
     }
 
@@ -317,7 +353,9 @@ impl InfraCache {
             }
             record.alive_during_streak = [false; 3];
             record.tcp_fallback_due = false;
-            record.resting_until = Some(now + probe_delay(record.most_failures()));
+            for class in 0..record.failures_in_a_row.len() {
+                record.rest_after_failure(class, now);
+            }
         });
     }
 
@@ -359,15 +397,6 @@ impl Drop for OutstandingQuery<'_> {
             record.outstanding = record.outstanding.saturating_sub(1);
         }
     }
-}
-
-/// How long a server rests after `failures` in a row: `PROBE_DELAY_FIRST` when it goes down,
-/// doubled for each failed probe since, at most `PROBE_DELAY_MAX`.
-fn probe_delay(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(SERVER_DOWN_AFTER_TIMEOUTS).min(16);
-    PROBE_DELAY_FIRST
-        .saturating_mul(1u32 << doublings)
-        .min(PROBE_DELAY_MAX)
 }
 
 /// Orders candidate addresses: never-tried servers first (they may be the fastest; Unbound gives
@@ -506,9 +535,10 @@ mod tests {
         let probe_time = at(10) + PROBE_DELAY_FIRST;
         assert!(infra.is_available(server, &zone(), RecordType::A, probe_time));
         // The probe is claimed: a second query at the same time does not probe too.
-        let probe = infra.start_query(server, &zone(), probe_time);
+        let probe = infra.start_query(server, &zone(), RecordType::A, probe_time);
         assert!(!infra.is_available(server, &zone(), RecordType::A, probe_time));
-        // The probe fails: the next one waits twice as long.
+        // The probe fails: the timeout backed off (1.5 s doubled per failure, three) is 12 s, and
+        // the server rests that plus the margin (Unbound's `probedelay`), longer than at first.
         infra.record_timeout(
             server,
             &zone(),
@@ -518,27 +548,36 @@ mod tests {
             probe_time,
         );
         drop(probe);
-        assert!(!infra.is_available(
+        let rest = Duration::from_secs(12) + PROBE_DELAY_MARGIN;
+        assert!(rest > PROBE_DELAY_FIRST * 2);
+        let before = probe_time + rest - Duration::from_millis(1);
+        assert!(!infra.is_available(server, &zone(), RecordType::A, before));
+        let second_probe_time = probe_time + rest;
+        assert!(infra.is_available(server, &zone(), RecordType::A, second_probe_time));
+        // The second probe fails too: 24 s plus the margin, cut to the ceiling.
+        let probe = infra.start_query(server, &zone(), RecordType::A, second_probe_time);
+        infra.record_timeout(
             server,
             &zone(),
             RecordType::A,
-            probe_time + PROBE_DELAY_FIRST
-        ));
-        assert!(infra.is_available(
-            server,
-            &zone(),
-            RecordType::A,
-            probe_time + PROBE_DELAY_FIRST * 2
-        ));
+            Protocol::Udp,
+            TIMEOUT,
+            second_probe_time,
+        );
+        drop(probe);
+        let before = second_probe_time + PROBE_DELAY_MAX - Duration::from_millis(1);
+        assert!(!infra.is_available(server, &zone(), RecordType::A, before));
+        let third_probe_time = second_probe_time + PROBE_DELAY_MAX;
+        assert!(infra.is_available(server, &zone(), RecordType::A, third_probe_time));
         infra.record_reply(
             server,
             &zone(),
             RecordType::A,
             Duration::from_millis(5),
             Protocol::Udp,
-            at(20),
+            third_probe_time,
         );
-        assert!(infra.is_available(server, &zone(), RecordType::A, at(20)));
+        assert!(infra.is_available(server, &zone(), RecordType::A, third_probe_time));
         assert_eq!(
             infra.smoothed_rtt(server, &zone()),
             Some(5),
@@ -591,6 +630,83 @@ mod tests {
         assert!(infra.is_available(server, &zone(), RecordType::A, at(0)));
     }
 
+    /// Unbound's iter_timeout_ra_aaaa: a server that answers A but drops AAAA. The AAAA probe
+    /// 6 s after it went down fails; 12 s later its next AAAA probe is not due yet (Unbound
+    /// waits 14 s), while A questions go to it throughout.
+    #[test]
+    fn server_dropping_aaaa_is_probed_for_aaaa_ever_more_rarely_and_still_asked_a() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        let time_out = |protocol, now| {
+            infra.record_timeout(server, &zone(), RecordType::AAAA, protocol, TIMEOUT, now)
+        };
+        infra.record_reply(
+            server,
+            &zone(),
+            RecordType::A,
+            Duration::ZERO,
+            Protocol::Udp,
+            at(0),
+        );
+        time_out(Protocol::Udp, at(0));
+        time_out(Protocol::Tcp, at(0));
+        assert!(!infra.is_available(server, &zone(), RecordType::AAAA, at(0)));
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(0)));
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, at(6)));
+        let probe = infra.start_query(server, &zone(), RecordType::AAAA, at(6));
+        time_out(Protocol::Udp, at(6));
+        drop(probe);
+        for resting in [at(6), at(18), at(19)] {
+            assert!(!infra.is_available(server, &zone(), RecordType::AAAA, resting));
+            assert!(infra.is_available(server, &zone(), RecordType::A, resting));
+        }
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, at(20)));
+        assert!(!infra.every_server_failing([server], &zone(), RecordType::A, at(18)));
+    }
+
+    #[test]
+    fn class_failing_while_the_server_answers_others_stays_down_through_their_replies() {
+        let infra = InfraCache::new();
+        let server = address(1);
+        let time_out = |protocol, now| {
+            infra.record_timeout(server, &zone(), RecordType::AAAA, protocol, TIMEOUT, now)
+        };
+        let answer_a = |now| {
+            let rtt = Duration::from_millis(5);
+            infra.record_reply(server, &zone(), RecordType::A, rtt, Protocol::Udp, now)
+        };
+        time_out(Protocol::Udp, at(0));
+        time_out(Protocol::Tcp, at(0));
+        assert!(!infra.is_available(server, &zone(), RecordType::AAAA, at(0)));
+        // An A reply: the server may have been down and be back, so AAAA gets another try.
+        answer_a(at(1));
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, at(1)));
+        // AAAA fails while A is answered: down, and further A replies leave it down.
+        time_out(Protocol::Udp, at(1));
+        answer_a(at(2));
+        let probe_time = at(1) + PROBE_DELAY_FIRST;
+        assert!(!infra.is_available(
+            server,
+            &zone(),
+            RecordType::AAAA,
+            probe_time - Duration::from_millis(1)
+        ));
+        assert!(infra.is_available(server, &zone(), RecordType::A, at(2)));
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, probe_time));
+        // Its own reply lets it back.
+        let rtt = Duration::from_millis(5);
+        infra.record_reply(
+            server,
+            &zone(),
+            RecordType::AAAA,
+            rtt,
+            Protocol::Udp,
+            probe_time,
+        );
+        time_out(Protocol::Udp, probe_time);
+        assert!(infra.is_available(server, &zone(), RecordType::AAAA, probe_time));
+    }
+
     #[test]
     fn refused_server_rests_at_once() {
         let infra = InfraCache::new();
@@ -614,7 +730,7 @@ mod tests {
             at(0),
         );
         assert!(infra.is_available(server, &zone(), RecordType::A, at(1)));
-        let retry = infra.start_query(server, &zone(), at(1));
+        let retry = infra.start_query(server, &zone(), RecordType::A, at(1));
         assert!(
             !infra.is_available(server, &zone(), RecordType::A, at(1)),
             "its TCP retry is on its way"
@@ -632,7 +748,7 @@ mod tests {
         drop(retry);
         // A server never failed is not held back by a query on its way.
         let healthy = address(2);
-        let _query = infra.start_query(healthy, &zone(), at(2));
+        let _query = infra.start_query(healthy, &zone(), RecordType::A, at(2));
         assert!(infra.is_available(healthy, &zone(), RecordType::A, at(2)));
     }
 
@@ -652,7 +768,7 @@ mod tests {
         }
         // Nobody asks: the walk that has them may try each over TCP.
         assert!(!infra.every_server_failing(servers, &zone(), RecordType::A, at(3)));
-        let retry = infra.start_query(servers[0], &zone(), at(3));
+        let retry = infra.start_query(servers[0], &zone(), RecordType::A, at(3));
         assert!(infra.every_server_failing(servers, &zone(), RecordType::A, at(3)));
         // Another zone, another type class with no failure, or a server never tried: not failing.
         let other = Name::from_ascii("example.net.").unwrap();
@@ -667,7 +783,7 @@ mod tests {
         drop(retry);
         assert!(!infra.every_server_failing(servers, &zone(), RecordType::A, at(3)));
         // A reply from one lets the delegation back in at once.
-        let retry = infra.start_query(servers[0], &zone(), at(4));
+        let retry = infra.start_query(servers[0], &zone(), RecordType::A, at(4));
         infra.record_reply(
             servers[1],
             &zone(),

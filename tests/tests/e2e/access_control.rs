@@ -226,3 +226,128 @@ fn auth_zone_for_upstream_answers_from_its_file_without_asking_anyone() {
         "the zone's servers are never asked"
     );
 }
+
+#[test]
+fn auth_zone_for_downstream_answers_clients_authoritatively_and_a_redirect_cname_reaches_it() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let test = "auth_zone_for_downstream_answers_clients";
+    let directory = e2e::TempDir::new(test).unwrap_or_else(|error| panic!("{error}"));
+    // No apex NS: Unbound serves such a zone, so do we.
+    let zone = directory
+        .write(
+            "intranet.tld.zone",
+            "$ORIGIN intranet.tld.\n$TTL 3600\n@ IN SOA ns hostmaster 1 7200 3600 1209600 300\n\
+             www IN A 192.0.2.81\n",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+    // The forwarder is an address of this test where nothing listens: nothing here resolves.
+    let forwarder = loopback_for(test, 1).to_string();
+    let resolver = start(
+        test,
+        &arguments(&[
+            "--forward",
+            &forwarder,
+            "--allow-loopback-upstream",
+            "--auth-zone",
+            &format!("intranet.tld.={},downstream,no-upstream", zone.display()),
+            "--local-zone",
+            "portal.example. redirect",
+            "--local-data",
+            "portal.example. 300 CNAME www.intranet.tld.",
+        ]),
+    );
+    let ask = |name: &str, extra: &[&str]| {
+        dig(&dig_path, resolver.address, name, "A", extra).unwrap_or_else(|error| panic!("{error}"))
+    };
+    let has = |answer: &e2e::DigAnswer, flag: &str| answer.flags.iter().any(|f| f == flag);
+
+    let answer = ask("www.intranet.tld.", &[]);
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert_eq!(answer.answers[0].data, "192.0.2.81", "{}", answer.output);
+    assert!(
+        has(&answer, "aa"),
+        "answered as the zone's server: {}",
+        answer.output
+    );
+    assert!(has(&answer, "ra"), "{}", answer.output);
+    assert!(answer.authorities.is_empty(), "minimal: {}", answer.output);
+
+    let missing = ask("nothere.intranet.tld.", &[]);
+    assert_eq!(missing.status, "NXDOMAIN", "{}", missing.output);
+    assert!(has(&missing, "aa"), "{}", missing.output);
+    assert_eq!(
+        missing.authorities[0].record_type, "SOA",
+        "{}",
+        missing.output
+    );
+
+    // The zone has no NS of its own: NODATA, as Unbound (no made-up record shows).
+    let servers = dig(&dig_path, resolver.address, "intranet.tld.", "NS", &[])
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(servers.status, "NOERROR", "{}", servers.output);
+    assert!(servers.answers.is_empty(), "{}", servers.output);
+
+    // RD=0 from a client that may not snoop: the zone still answers (as Unbound), without RA.
+    let norecurse = ask("www.intranet.tld.", &["+norecurse"]);
+    assert_eq!(norecurse.status, "NOERROR", "{}", norecurse.output);
+    assert!(
+        has(&norecurse, "aa") && !has(&norecurse, "ra"),
+        "{}",
+        norecurse.output
+    );
+
+    // A redirect zone's CNAME is chased into the auth zone: the CNAME, then the target's A.
+    let alias = ask("anything.portal.example.", &[]);
+    assert_eq!(alias.status, "NOERROR", "{}", alias.output);
+    let chain: Vec<(&str, &str)> = alias
+        .answers
+        .iter()
+        .map(|record| (record.record_type.as_str(), record.data.as_str()))
+        .collect();
+    assert_eq!(
+        chain,
+        [("CNAME", "www.intranet.tld."), ("A", "192.0.2.81")],
+        "{}",
+        alias.output
+    );
+    assert_eq!(alias.answers[0].name, "anything.portal.example.");
+    assert!(has(&alias, "aa"), "{}", alias.output);
+    assert_eq!(
+        resolver.statistic("upstream.queries"),
+        0,
+        "nothing was resolved upstream"
+    );
+}
+
+#[test]
+fn auth_zone_with_fallback_starts_without_its_file_and_without_it_the_start_fails() {
+    let test = "auth_zone_with_fallback_starts_without_its_file";
+    let directory = e2e::TempDir::new(test).unwrap_or_else(|error| panic!("{error}"));
+    let missing = directory.path().join("missing.zone");
+    let forwarder = loopback_for(test, 1).to_string();
+    let flags = |suffix: &str| {
+        arguments(&[
+            "--forward",
+            &forwarder,
+            "--allow-loopback-upstream",
+            "--auth-zone",
+            &format!("gone.tld.={}{suffix}", missing.display()),
+        ])
+    };
+    let resolver = Resolver::start(loopback_for(test, 2), &flags(",downstream,fallback"));
+    assert!(
+        resolver.is_ok(),
+        "fallback: the zone is left out, the resolver serves"
+    );
+    drop(resolver);
+    let error = Resolver::start(loopback_for(test, 3), &flags(",downstream"))
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("missing.zone"),
+        "the start fails naming the file: {error}"
+    );
+}

@@ -1,12 +1,15 @@
 //! Outages against a real `resolver` walking a lab of its own: example.test.'s servers (the
 //! glue 127.153.10.1 and .2 in test.) are taken out of the lab and replaced by what the test
 //! binds there: nothing (a closed port, answered with ICMP port unreachable), sockets that never
-//! answer, or a server that drops UDP and answers TCP. Timing is checked only as generous upper
-//! bounds, far from what the behaviour was before (6 s per name; 1.5 s or more for a second
-//! client while the first walk still waited). Side-by-side figures: bench/outages.sh.
+//! answer, a server that drops UDP and answers TCP, or one that answers A and drops AAAA.
+//! Timing is checked only as generous upper bounds, far from what the behaviour was before (6 s
+//! per name; 1.5 s or more for a second client while the first walk still waited). Side-by-side
+//! figures: bench/outages.sh.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -39,7 +42,11 @@ fn lab_without_example_test() -> (TestLabZones, Lab, [SocketAddr; 2]) {
 }
 
 fn resolve(resolver: &Resolver, name: &str) -> (Message, Duration) {
-    let query = build_query(name, RecordType::A).unwrap_or_else(|error| panic!("{error}"));
+    resolve_type(resolver, name, RecordType::A)
+}
+
+fn resolve_type(resolver: &Resolver, name: &str, qtype: RecordType) -> (Message, Duration) {
+    let query = build_query(name, qtype).unwrap_or_else(|error| panic!("{error}"));
     let started = Instant::now();
     let reply = exchange_udp(resolver.address, &query, CLIENT_WAIT)
         .unwrap_or_else(|error| panic!("{name}: {error}\nresolver output:\n{}", resolver.output()));
@@ -247,5 +254,107 @@ fn server_that_drops_udp_but_answers_tcp_is_reached() {
             .iter()
             .any(|record| record.data == RData::A(A([192, 0, 2, 77].into()))),
         "{reply:?}"
+    );
+}
+
+/// Names asked for AAAA, at most, before the AAAA-dropping servers stop being asked: the first
+/// puts both to rest; the next A answer of each may give AAAA one more try (it might have been
+/// down); a probe 5 s later may add one on a slow machine.
+const AAAA_NAMES_BOUND: usize = 6;
+
+/// Like `answer_over_udp` for A questions; other questions get no reply, counted in `dropped`.
+fn answer_a_drop_others_over_udp(socket: UdpSocket, address: [u8; 4], dropped: Arc<AtomicUsize>) {
+    let mut buffer = [0u8; 4096];
+    while let Ok((length, client)) = socket.recv_from(&mut buffer) {
+        let Some(query) = buffer
+            .get(..length)
+            .and_then(|bytes| Message::from_vec(bytes).ok())
+        else {
+            continue;
+        };
+        let is_a = query
+            .queries
+            .first()
+            .is_some_and(|question| question.query_type() == RecordType::A);
+        if !is_a {
+            dropped.fetch_add(1, Ordering::SeqCst);
+            continue;
+        }
+        if let Some(bytes) = reply_to(&query, address) {
+            let _ = socket.send_to(&bytes, client);
+        }
+    }
+}
+
+/// TCP that accepts and never answers (as a dropping middlebox), counting each connection in
+/// `dropped`; the connections stay open until the test process ends.
+fn accept_and_stay_silent_over_tcp(listener: TcpListener, dropped: Arc<AtomicUsize>) {
+    let mut open = Vec::new();
+    for stream in listener.incoming().flatten() {
+        dropped.fetch_add(1, Ordering::SeqCst);
+        // Bounded by the test's few queries; kept so the resolver sees a timeout, not a close.
+        if open.len() < 64 {
+            open.push(stream);
+        }
+    }
+}
+
+/// Unbound's iter_timeout_ra_aaaa at the daemon: example.test.'s servers answer A and drop
+/// every AAAA question (as some middleboxes and load balancers do). Once they have timed out,
+/// an AAAA question gets SERVFAIL without a query to them (not another wait for timeouts at
+/// each A answer they keep giving, as with QNAME minimisation's A question before it), and A
+/// questions keep resolving.
+#[test]
+fn servers_dropping_aaaa_are_not_asked_aaaa_again_and_still_answer_a() {
+    let (_zones, lab, servers) = lab_without_example_test();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    for server in servers {
+        let udp = UdpSocket::bind(server).unwrap_or_else(|error| panic!("{server}: {error}"));
+        let counter = dropped.clone();
+        thread::spawn(move || answer_a_drop_others_over_udp(udp, [192, 0, 2, 79], counter));
+        let tcp = TcpListener::bind(server).unwrap_or_else(|error| panic!("{server}: {error}"));
+        let counter = dropped.clone();
+        thread::spawn(move || accept_and_stay_silent_over_tcp(tcp, counter));
+    }
+    let test = "servers_dropping_aaaa_are_not_asked_aaaa_again";
+    let resolver = Resolver::iterating(&lab, loopback_for(test, 0), &[])
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
+    let (shop, _) = resolve(&resolver, "www.shop.test.");
+    assert_eq!(shop.metadata.response_code, ResponseCode::NoError);
+    let (first, _) = resolve_type(&resolver, "n1.example.test.", RecordType::AAAA);
+    assert_eq!(first.metadata.response_code, ResponseCode::ServFail);
+    wait_until_idle(&resolver);
+    assert!(
+        dropped.load(Ordering::SeqCst) > 0,
+        "no AAAA question reached the servers"
+    );
+    let mut quiet_name = None;
+    for index in 2..=AAAA_NAMES_BOUND {
+        let before = dropped.load(Ordering::SeqCst);
+        let name = format!("n{index}.example.test.");
+        let (reply, _) = resolve_type(&resolver, &name, RecordType::AAAA);
+        assert_eq!(
+            reply.metadata.response_code,
+            ResponseCode::ServFail,
+            "{name}"
+        );
+        wait_until_idle(&resolver);
+        if dropped.load(Ordering::SeqCst) == before {
+            quiet_name = Some(name);
+            break;
+        }
+    }
+    assert!(
+        quiet_name.is_some(),
+        "every one of {AAAA_NAMES_BOUND} AAAA names was sent to the servers that drop AAAA"
+    );
+    let (a_reply, _) = resolve(&resolver, "www.example.test.");
+    assert_eq!(a_reply.metadata.response_code, ResponseCode::NoError);
+    assert!(
+        a_reply
+            .answers
+            .iter()
+            .any(|record| record.data == RData::A(A([192, 0, 2, 79].into()))),
+        "{a_reply:?}"
     );
 }

@@ -1,5 +1,6 @@
-//! The resolver's Unbound-style features as a client sees them against the lab, through dig and
-//! the daemon's counters: serve-expired, stub zones, forward-first, prefetch, minimal-responses.
+//! The resolver's Unbound-style features as a client sees them against the lab (or servers of
+//! the test's own), through dig and the daemon's counters: serve-expired, stub zones,
+//! forward-first, prefetch (a moved zone too), minimal-responses.
 
 use std::net::SocketAddr;
 use std::thread;
@@ -235,4 +236,118 @@ fn no_minimal_responses_adds_the_zones_ns_set_and_its_addresses() {
     assert_eq!(plain.answers[0].data, answer.answers[0].data);
     assert!(plain.authorities.is_empty(), "{}", plain.output);
     assert!(plain.additionals.is_empty(), "{}", plain.output);
+}
+
+/// `moved.test.`, served by our authority: it delegates `zone.moved.test.` to the server at
+/// `child` for 10 s (NS set and glue).
+fn parent_zone(child: std::net::IpAddr) -> String {
+    format!(
+        "'':\n  - type: SOA\n    value:\n      mname: ns.moved.test.\n      rname: hostmaster.moved.test.\n      serial: 1\n      refresh: 7200\n      retry: 900\n      expire: 1209600\n      minimum: 300\n  - type: NS\n    value: ns.moved.test.\nns:\n  type: A\n  value: 192.0.2.53\nzone:\n  type: NS\n  ttl: 10\n  value: ns.zone.moved.test.\nns.zone:\n  type: A\n  ttl: 10\n  value: {child}\n"
+    )
+}
+
+/// `zone.moved.test.` as one of its homes serves it: `www` at `address`, for 10 s.
+fn child_zone(home: std::net::IpAddr, address: &str) -> String {
+    format!(
+        "'':\n  - type: SOA\n    value:\n      mname: ns.zone.moved.test.\n      rname: hostmaster.zone.moved.test.\n      serial: 1\n      refresh: 7200\n      retry: 900\n      expire: 1209600\n      minimum: 300\n  - type: NS\n    ttl: 10\n    value: ns.zone.moved.test.\nns:\n  type: A\n  ttl: 10\n  value: {home}\nwww:\n  type: A\n  ttl: 10\n  value: {address}\n"
+    )
+}
+
+fn start_authority(address: SocketAddr, zone: &std::path::Path) -> e2e::Process {
+    let listen = address.to_string();
+    let zone = zone.display().to_string();
+    e2e::start_workspace_server(
+        "authority",
+        "authority",
+        ["--listen", listen.as_str(), zone.as_str()],
+    )
+    .unwrap_or_else(|error| panic!("authority did not start: {error}"))
+}
+
+#[test]
+fn prefetch_follows_a_zone_moved_to_new_servers_before_its_delegation_lapses() {
+    // Unbound's prefetch leeway (iter_prefetch_change2): the answer due for its prefetch and the
+    // delegation it came through lapse together, so the prefetch asks the parent, learns the
+    // zone's new home and renews the answer from there; the old home is not asked again.
+    let test = "prefetch_follows_a_zone_moved_to_new_servers";
+    let parent_address = loopback_for(test, 0);
+    let old_home = loopback_for(test, 1);
+    let new_home = loopback_for(test, 2);
+    let before = TempDir::new("moved-before").unwrap_or_else(|error| panic!("{error}"));
+    let after = TempDir::new("moved-after").unwrap_or_else(|error| panic!("{error}"));
+    let write = |directory: &TempDir, name: &str, text: String| {
+        directory
+            .write(name, &text)
+            .unwrap_or_else(|error| panic!("zone file {name}: {error}"))
+    };
+    let parent_before = write(&before, "moved.test.yaml", parent_zone(old_home.ip()));
+    let parent_after = write(&after, "moved.test.yaml", parent_zone(new_home.ip()));
+    let old_zone = write(
+        &before,
+        "zone.moved.test.yaml",
+        child_zone(old_home.ip(), "192.0.2.1"),
+    );
+    let new_zone = write(
+        &after,
+        "zone.moved.test.yaml",
+        child_zone(new_home.ip(), "192.0.2.2"),
+    );
+    let hints = write(
+        &before,
+        "root.hints",
+        format!(
+            ". 3600000 NS a.root.invalid.\na.root.invalid. 3600000 A {}\n",
+            loopback_for(test, 9).ip()
+        ),
+    );
+    let parent = start_authority(parent_address, &parent_before);
+    let _old = start_authority(old_home, &old_zone);
+    let _new = start_authority(new_home, &new_zone);
+    let arguments: Vec<String> = vec![
+        "--root-hints".into(),
+        hints.display().to_string(),
+        "--stub-zone".into(),
+        format!("moved.test.={parent_address}"),
+        "--allow-loopback-upstream".into(),
+        "--upstream-port".into(),
+        e2e::PEER_PORT.to_string(),
+        "--no-dnssec".into(),
+        "--prefetch".into(),
+    ];
+    let resolver = Resolver::start(loopback_for(test, 3), &arguments)
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
+    let first = resolve(&resolver, "www.zone.moved.test.");
+    assert_eq!(data_of(&first), ["192.0.2.1"], "{first:?}");
+    let misses = resolver.statistic("cache.misses");
+
+    // The parent now delegates the zone to its new home.
+    drop(parent);
+    let _parent = start_authority(parent_address, &parent_after);
+
+    // Clients keep asking: the old answer counts down, its prefetch brings the new one.
+    let mut last_old_ttl = first.answers[0].ttl;
+    let deadline = Instant::now() + POLL_BUDGET;
+    let moved = loop {
+        let answer = resolve(&resolver, "www.zone.moved.test.");
+        if data_of(&answer) == ["192.0.2.2"] {
+            break answer;
+        }
+        assert_eq!(data_of(&answer), ["192.0.2.1"], "{answer:?}");
+        let ttl = answer.answers[0].ttl;
+        assert!(
+            ttl <= last_old_ttl,
+            "the old answer was renewed from the old home (TTL {last_old_ttl} then {ttl})"
+        );
+        last_old_ttl = ttl;
+        assert!(
+            Instant::now() < deadline,
+            "the new home's answer never came within {POLL_BUDGET:?}\n{}",
+            resolver.output()
+        );
+        thread::sleep(POLL_INTERVAL);
+    };
+    assert!(moved.answers[0].ttl > 1, "{moved:?}");
+    // The new answer came from the prefetch: no client waited for a resolution.
+    assert_eq!(resolver.statistic("cache.misses"), misses);
+    assert!(resolver.statistic("cache.refreshes") > 0);
 }

@@ -56,8 +56,12 @@ fn answer_of(server: SocketAddr, name: &str, record_type: RecordType) -> (String
     (reply.metadata.response_code.to_string(), answers)
 }
 
+/// The serial `server` answers for the zone; a lost datagram (a loaded machine) is asked again,
+/// at most `SERIAL_ATTEMPTS` times, so one timeout does not read as "no zone".
 fn serial_of(server: SocketAddr) -> Option<u32> {
-    let reply = query_udp(server, ORIGIN, RecordType::SOA).ok()?;
+    const SERIAL_ATTEMPTS: usize = 3;
+    let reply =
+        (0..SERIAL_ATTEMPTS).find_map(|_| query_udp(server, ORIGIN, RecordType::SOA).ok())?;
     reply.answers.iter().find_map(|record| match &record.data {
         RData::SOA(soa) => Some(soa.serial),
         _ => None,

@@ -1,6 +1,5 @@
 //! The resolver's upstream-query options as a user sees them: NAT64 reaching an IPv4-only root
-//! through `::1`, do-not-query-address, the EDNS client string a server receives, sibling glue,
-//! and the RFC 7828 keepalive option dig sees over TCP.
+//! through `::1`, do-not-query-address, the EDNS client string a server receives, sibling glue.
 //!
 //! `scripted_root.rs` is the upstream: it records what it is asked and answers from a table.
 
@@ -261,50 +260,4 @@ fn harden_unverified_glue_looks_up_a_sibling_name_server_before_using_its_glue()
     );
     let failed = ask(&dig_path, &plain, "www.example.test.");
     assert_eq!(failed.status, "SERVFAIL", "{}", failed.output);
-}
-
-/// dig's view of the keepalive option over TCP (`+keepalive`; this kdig has no such flag).
-fn dig_keepalive(dig_path: &Path, resolver: &Resolver) -> DigAnswer {
-    dig(
-        dig_path,
-        resolver.address,
-        "www.example.test.",
-        "A",
-        &["+tcp", "+keepalive"],
-    )
-    .unwrap_or_else(|error| panic!("{error}\nresolver output:\n{}", resolver.output()))
-}
-
-#[test]
-fn dig_keepalive_over_tcp_gets_the_idle_timeout_set_and_none_when_off() {
-    let Some(dig_path) = require_tool("dig") else {
-        return;
-    };
-    let lab = shared_lab();
-    let test = "dig_keepalive_over_tcp_gets_the_idle_timeout_set_and_none_when_off";
-    let resolver = Resolver::iterating(
-        &lab,
-        loopback_for(test, 0),
-        &["--edns-tcp-keepalive-timeout", "30000"],
-    )
-    .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
-    let answer = dig_keepalive(&dig_path, &resolver);
-    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
-    // dig prints the option as `; TCP-KEEPALIVE: 30.0 secs` (RFC 7828: 300 units of 100 ms).
-    let keepalive = answer
-        .output
-        .lines()
-        .find(|line| line.contains("KEEPALIVE"))
-        .unwrap_or_else(|| panic!("no keepalive option in the answer:\n{}", answer.output));
-    assert!(keepalive.contains("30.0"), "{}", answer.output);
-
-    let off = Resolver::iterating(&lab, loopback_for(test, 1), &["--no-edns-tcp-keepalive"])
-        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
-    let answer = dig_keepalive(&dig_path, &off);
-    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
-    assert!(
-        !answer.output.contains("KEEPALIVE"),
-        "keepalive turned off:\n{}",
-        answer.output
-    );
 }

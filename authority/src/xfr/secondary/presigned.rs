@@ -15,7 +15,7 @@ use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use crate::dnssec::config::{DenialKind, DnssecConfig};
 use crate::dnssec::denial::Denial;
 use crate::dnssec::ZoneDnssec;
-use crate::zone::prepared::{RecordSet, ServedSet, Zone};
+use crate::zone::prepared::{RecordSet, Zone};
 
 /// The DNSSEC records of a transfer, set aside from the data the zone checks see.
 #[derive(Debug, Default)]
@@ -149,19 +149,10 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
         let set = Arc::new(set);
         // An NSEC where the checks left no node (no other data) is kept all the same, so
         // the copy and our own transfers hold what the primary sent.
-        let node = zone.nodes.get_or_insert_default(&key);
-        node.sets
-            .retain(|served| served.set.record_type != RecordType::NSEC);
-        let index = node.sets.partition_point(|served| {
-            u16::from(served.set.record_type) < u16::from(RecordType::NSEC)
-        });
-        node.sets.insert(
-            index,
-            ServedSet {
-                set: set.clone(),
-                additional: Vec::new(),
-            },
-        );
+        let Some(node) = zone.nodes.get_or_insert_default(&key) else {
+            continue;
+        };
+        node.put_set(set.clone());
         zone.record_count += count;
         nsec_chain.push((set.owner().to_lowercase(), set));
     }

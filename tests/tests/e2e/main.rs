@@ -26,6 +26,7 @@ mod secondary_signed;
 mod snooping;
 mod spoofing;
 mod startup_errors;
+mod stub_forward_zones;
 mod tcp_keepalive;
 mod transfers;
 mod upstream_behaviours;

@@ -391,3 +391,44 @@ fn tcp_upstream_resolves_through_a_root_that_answers_tcp_only() {
         plain.output()
     );
 }
+
+#[test]
+fn config_file_stub_and_forward_zones_with_tcp_upstream_ask_over_tcp_alone() {
+    let Some(dig_path) = require_tool("dig") else {
+        return;
+    };
+    let lab = shared_lab();
+    let test = "config_file_stub_and_forward_zones_with_tcp_upstream";
+    let server = tcp_only_on_lab_port(&lab, test, 1);
+    let forwarder = tcp_only_on_lab_port(&lab, test, 2);
+    let directory = TempDir::new("stub-config").unwrap_or_else(|error| panic!("{error}"));
+    // The YAML spelling of `--stub-zone example.test.=SERVER,tcp` and
+    // `--forward-zone shop.test.=FORWARDER,tcp`.
+    let config = directory
+        .write(
+            "resolver.yaml",
+            &format!(
+                "stub-zones:\n  - name: example.test.\n    addresses: [\"{}\"]\n    tcp-upstream: true\nforward-zones:\n  - name: shop.test.\n    addresses: [\"{}\"]\n    tcp-upstream: true\n",
+                server.address, forwarder.address
+            ),
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+    let resolver = start(&lab, test, 0, &["--config", &config.display().to_string()]);
+    let stubbed = ask(&dig_path, &resolver, "mail.example.test.");
+    assert_eq!(
+        addresses(&stubbed),
+        [ANSWER_ADDRESS.to_string()],
+        "{}",
+        stubbed.output
+    );
+    let forwarded = ask(&dig_path, &resolver, "www.shop.test.");
+    assert_eq!(
+        addresses(&forwarded),
+        [ANSWER_ADDRESS.to_string()],
+        "{}",
+        forwarded.output
+    );
+    assert_eq!(server.udp_questions(), Vec::<String>::new());
+    assert_eq!(forwarder.udp_questions(), Vec::<String>::new());
+    assert!(!forwarder.tcp_questions().is_empty());
+}

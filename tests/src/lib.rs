@@ -15,6 +15,7 @@ pub mod lab;
 pub mod our_servers;
 pub mod peers;
 pub mod process;
+pub mod scripted_server;
 pub mod temp_dir;
 pub mod tools;
 
@@ -33,5 +34,6 @@ pub use peers::{
     SecondaryZone, UnboundConfig, Zone,
 };
 pub use process::{Process, ProcessError};
+pub use scripted_server::{Script, ScriptedServer, ScriptedServerError, Seen};
 pub use temp_dir::TempDir;
 pub use tools::{record_skip, require_tool};

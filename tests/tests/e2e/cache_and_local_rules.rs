@@ -2,10 +2,8 @@
 //! a user checks them with dig: negative TTL cap and RFC 2308 §5, TTL 0, round-robin,
 //! transparent/nodefault/always_refuse, promiscuous NS scrubbing, serve-expired-ttl.
 //!
-//! `scripted_server.rs` is the upstream: it answers what each test scripts and counts questions.
-
-#[path = "cache_and_local_rules/scripted_server.rs"]
-mod scripted_server;
+//! `e2e::scripted_server` is the upstream: it answers what each test scripts (per question, with
+//! `by_question`) and counts questions.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -17,9 +15,9 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::rdata::PTR;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use scripted_server::{
-    address, name, name_server, name_server_name, root_priming, start_of_authority, Reply, Script,
-    ScriptedServer, LONG_TTL,
+use e2e::scripted_server::{
+    address, by_question, name, name_server, name_server_name, root_priming, start_of_authority,
+    Reply, ScriptedServer, LONG_TTL,
 };
 
 /// Bound on every polling loop below, and the pause between polls.
@@ -41,7 +39,7 @@ fn start_root(
     script: impl Fn(&Name, RecordType) -> Reply + Send + Sync + 'static,
 ) -> ScriptedServer {
     let ip = address.ip();
-    let whole: Script = Box::new(move |qname, qtype| {
+    let whole = by_question(move |qname, qtype| {
         root_priming(qname, qtype, ip).unwrap_or_else(|| script(qname, qtype))
     });
     ScriptedServer::start(address, whole).unwrap_or_else(|error| panic!("{address}: {error}"))
@@ -470,7 +468,7 @@ fn promiscuous_child(test: &str) -> PromiscuousChild {
     };
     let child = {
         let (zone, server, rival) = (child_zone.clone(), child_server, rival_server.clone());
-        let script: Script = Box::new(move |qname, qtype| {
+        let script = by_question(move |qname, qtype| {
             let own = [(&server, child_address.ip()), (&rival, rival_address.ip())];
             if let Some((_, ip)) = own.iter().find(|(host, _)| *host == qname) {
                 return if qtype == RecordType::A {
@@ -498,7 +496,7 @@ fn promiscuous_child(test: &str) -> PromiscuousChild {
             .unwrap_or_else(|error| panic!("{child_address}: {error}"))
     };
     let rival = {
-        let script: Script = Box::new(|qname, qtype| {
+        let script = by_question(|qname, qtype| {
             if qtype == RecordType::A {
                 Reply::answer(vec![address(qname, LONG_TTL, v4(192, 0, 2, 66))])
             } else {

@@ -1,10 +1,12 @@
 //! Proves the harness itself: a reference server (NSD, Unbound, Knot) starts on its own loopback
-//! address, and our client and the real `dig` see the same answers from it.
+//! address, and our client and the real `dig` see the same answers from it; the scripted server.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use e2e::scripted_server::{authoritative_address, name, question_of};
 use e2e::{
-    dig, query_tcp, query_udp, require_tool, start_knot, start_nsd, start_unbound, Zone, PEER_PORT,
+    dig, loopback_for, query_tcp, query_udp, require_tool, start_knot, start_nsd, start_unbound,
+    ScriptedServer, Zone, PEER_PORT,
 };
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{RData, RecordType};
@@ -228,4 +230,31 @@ fn missing_tool_skips_or_fails_as_the_environment_says() {
         ),
     }
     assert!(require_tool("sh").is_some(), "tools on PATH are found");
+}
+
+#[test]
+fn scripted_server_answers_from_its_script_records_every_query_and_drops_on_none() {
+    let answered = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    let server = ScriptedServer::start(
+        loopback_for("scripted_server_answers_from_its_script", 0),
+        Box::new(move |query| {
+            let (qname, _) = question_of(query);
+            (qname == name("www.scripted.test.")).then(|| authoritative_address(query, answered))
+        }),
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let reply = query_udp(server.address, "WWW.Scripted.test.", RecordType::A)
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(a_addresses(&reply), ["192.0.2.1"]);
+    assert!(reply.metadata.authoritative);
+    // The script returns None: no reply at all, the client times out.
+    assert!(query_udp(server.address, "dropped.scripted.test.", RecordType::A).is_err());
+    assert_eq!(
+        server.questions(),
+        ["www.scripted.test. A", "dropped.scripted.test. A"]
+    );
+    assert_eq!(server.times_asked("www.scripted.test. A"), 1);
+    // Our client sends EDNS with no options.
+    assert!(server.seen().iter().all(|seen| seen.edns));
+    assert_eq!(server.edns_options(), [Vec::new(), Vec::new()]);
 }

@@ -2,10 +2,8 @@
 //! servers: relaxed QNAME-minimisation fallbacks, unusable server addresses (`--no-ip6`, `ip6:
 //! false`), truncated replies whose TCP retry fails, and the EDNS FORMERR fallback.
 //!
-//! `scripted_server.rs` is every upstream: it records what it is asked and answers from the test's script.
-
-#[path = "upstream_behaviours/scripted_server.rs"]
-mod scripted_server;
+//! `e2e::scripted_server` is every upstream: it records what it is asked and answers from the
+//! test's script.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -14,7 +12,7 @@ use e2e::{dig, loopback_for, require_tool, DigAnswer, Resolver, TempDir};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::RecordType;
 
-use scripted_server::{
+use e2e::scripted_server::{
     authoritative_address, name, priming, question_of, referral, reply_to, Script, ScriptedServer,
 };
 

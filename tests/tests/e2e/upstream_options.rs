@@ -1,18 +1,86 @@
 //! The resolver's upstream-query options as a user sees them: NAT64 reaching an IPv4-only root
 //! through `::1`, do-not-query-address, the EDNS client string a server receives, sibling glue.
 //!
-//! `scripted_root.rs` is the upstream: it records what it is asked and answers from a table.
-
-#[path = "upstream_options/scripted_root.rs"]
-mod scripted_root;
+//! `e2e::scripted_server` is the upstream: it records what it is asked (and the EDNS options) and
+//! answers from a `Table` (`answer_from` below).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 
-use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Resolver, TempDir};
-use hickory_proto::rr::Name;
+use e2e::scripted_server::{address_record, name, name_server, reply_to, Script, LONG_TTL};
+use e2e::{
+    dig, loopback_for, require_tool, shared_lab, DigAnswer, Resolver, ScriptedServer,
+    ScriptedServerError, TempDir,
+};
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{Name, RecordType};
 
-use scripted_root::{ScriptedRoot, Table, ANSWER_ADDRESS, SERVER_NAME};
+/// The root server's name, as the hints and the priming answer give it.
+const SERVER_NAME: &str = "a.root-servers.upstream.";
+/// Every A question outside a delegated zone is answered with this address.
+const ANSWER_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 64);
+/// The name server of the delegated zone, a sibling of it (its glue is sibling glue).
+const DELEGATED_SERVER: &str = "ns.sibling.test.";
+
+/// How a scripted root answers: `. NS` with one root server (`SERVER_NAME`, at `glue`), a name
+/// inside the delegated zone with a referral to `DELEGATED_SERVER` and its glue,
+/// `DELEGATED_SERVER A` with its real address, any other A question with `ANSWER_ADDRESS`.
+#[derive(Clone, Debug)]
+struct Table {
+    /// The address the priming answer gives for `SERVER_NAME`.
+    glue: IpAddr,
+    /// A zone delegated to `DELEGATED_SERVER`, with the glue address given in the referral and
+    /// the address its own A question is answered with.
+    delegation: Option<(Name, IpAddr, IpAddr)>,
+}
+
+/// A scripted server at `address` (port 0 allowed) answering from `table`.
+fn start_root(address: SocketAddr, table: Table) -> Result<ScriptedServer, ScriptedServerError> {
+    let script: Script = Box::new(move |query| Some(answer_from(query, &table)));
+    ScriptedServer::start(address, script)
+}
+
+fn answer_from(query: &Message, table: &Table) -> Message {
+    let mut reply = reply_to(query, ResponseCode::NoError);
+    let Some(question) = query.queries.first() else {
+        return reply;
+    };
+    let qname = question.name().to_lowercase();
+    let server = name(SERVER_NAME);
+    if let Some((zone, glue, real)) = &table.delegation {
+        if qname == name(DELEGATED_SERVER) {
+            reply.metadata.authoritative = true;
+            if question.query_type() == RecordType::A {
+                reply.answers.push(address_record(qname, *real));
+            }
+            return reply;
+        }
+        if zone.zone_of(&qname) {
+            // A referral with sibling glue: the server's name is outside the delegated zone.
+            let target = name(DELEGATED_SERVER);
+            reply.authorities.push(name_server(zone, LONG_TTL, &target));
+            reply.additionals.push(address_record(target, *glue));
+            return reply;
+        }
+    }
+    reply.metadata.authoritative = true;
+    match question.query_type() {
+        RecordType::NS if qname.is_root() => {
+            reply
+                .answers
+                .push(name_server(&Name::root(), LONG_TTL, &server));
+            reply.additionals.push(address_record(server, table.glue));
+        }
+        RecordType::A if qname == server => {
+            reply.answers.push(address_record(server, table.glue));
+        }
+        RecordType::A => reply
+            .answers
+            .push(address_record(qname, IpAddr::V4(ANSWER_ADDRESS))),
+        _ => {}
+    }
+    reply
+}
 
 fn ask(dig_path: &Path, resolver: &Resolver, name: &str) -> DigAnswer {
     dig(dig_path, resolver.address, name, "A", &[])
@@ -55,7 +123,7 @@ fn nat64_reaches_an_ipv4_only_root_at_the_address_its_prefix_embeds() {
     // The root's only address is 0.0.0.1, which nothing answers on; under the NAT64 prefix ::/96
     // it is ::1 (RFC 6052 §2.2), where the root listens.
     let v4_only = IpAddr::V4(Ipv4Addr::new(0, 0, 0, 1));
-    let root = match ScriptedRoot::start(
+    let root = match start_root(
         SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
         Table {
             glue: v4_only,
@@ -142,7 +210,7 @@ fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
     };
     let test = "edns_client_string_is_sent_to_servers_in_its_netblock_only";
     let address = loopback_for(test, 1);
-    let root = ScriptedRoot::start(
+    let root = start_root(
         address,
         Table {
             glue: address.ip(),
@@ -166,7 +234,7 @@ fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
     );
     let answer = ask(&dig_path, &resolver, "www.client-string.test.");
     assert_eq!(answer.status, "NOERROR", "{}", answer.output);
-    let options = root.options();
+    let options = root.edns_options();
     assert!(!options.is_empty());
     for query_options in &options {
         assert!(
@@ -177,7 +245,7 @@ fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
 
     // A resolver whose netblock does not hold the server sends no such option.
     let other_address = loopback_for(test, 2);
-    let other_root = ScriptedRoot::start(
+    let other_root = start_root(
         other_address,
         Table {
             glue: other_address.ip(),
@@ -196,7 +264,7 @@ fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
     let answer = ask(&dig_path, &other, "www.client-string.test.");
     assert_eq!(answer.status, "NOERROR", "{}", answer.output);
     assert!(other_root
-        .options()
+        .edns_options()
         .iter()
         .all(|query_options| query_options.is_empty()));
 }
@@ -217,8 +285,8 @@ fn harden_unverified_glue_looks_up_a_sibling_name_server_before_using_its_glue()
         glue: root_address.ip(),
         delegation: Some((zone, dead, child_address.ip())),
     };
-    let root = ScriptedRoot::start(root_address, table).unwrap_or_else(|error| panic!("{error}"));
-    let child = ScriptedRoot::start(
+    let root = start_root(root_address, table).unwrap_or_else(|error| panic!("{error}"));
+    let child = start_root(
         child_address,
         Table {
             glue: child_address.ip(),

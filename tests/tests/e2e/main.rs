@@ -9,6 +9,7 @@ mod control;
 mod dnssec;
 mod dnssec_options;
 mod dnssec_sections;
+mod ds_parent_side;
 mod fleet;
 mod harness;
 mod hostile;

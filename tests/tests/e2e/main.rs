@@ -11,6 +11,7 @@ mod dnssec_options;
 mod dnssec_sections;
 mod ds_parent_side;
 mod fleet;
+mod ghost_domains;
 mod harness;
 mod hostile;
 mod lab;

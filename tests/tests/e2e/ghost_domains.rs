@@ -75,7 +75,11 @@ fn revoked_zone(test: &str) -> RevokedZone {
             .unwrap_or_else(|error| panic!("{root_address}: {error}"))
     };
     let child = {
-        let answer_ip = IpAddr::V4(CHILD_ANSWER.parse::<Ipv4Addr>().unwrap_or(Ipv4Addr::LOCALHOST));
+        let answer_ip = IpAddr::V4(
+            CHILD_ANSWER
+                .parse::<Ipv4Addr>()
+                .unwrap_or(Ipv4Addr::LOCALHOST),
+        );
         let script = by_question(move |qname, qtype| {
             let own_ns = name_server(&zone, CHILD_NS_TTL, &server);
             let own_address = address(&server, CHILD_NS_TTL, child_address.ip());
@@ -150,7 +154,10 @@ fn poll_until_the_child_is_dropped(dig_path: &Path, resolver: &Resolver) -> (Str
         let qname = format!("poll{poll}.ghost.test.");
         let answer = ask(dig_path, resolver, &qname, "A");
         let from_child = answer.status == "NOERROR"
-            && answer.answers.iter().any(|record| record.data == CHILD_ANSWER);
+            && answer
+                .answers
+                .iter()
+                .any(|record| record.data == CHILD_ANSWER);
         if !from_child || Instant::now() >= deadline {
             return (qname, answer);
         }
@@ -176,6 +183,19 @@ fn revoked_delegation_is_asked_of_the_parent_again(test: &str, extra: &[&str]) {
     let apex = ask(&dig_path, &resolver, "ghost.test.", "NS");
     assert_eq!(apex.status, "NOERROR", "{}", apex.output);
     assert_eq!(apex.answers[0].data, "ns.ghost.test.", "{}", apex.output);
+    // Asked again, from the cache (the child asked once at most), the set counts down from the
+    // parent's TTL, not the child's day.
+    let again = ask(&dig_path, &resolver, "ghost.test.", "NS");
+    if servers.child.times_asked("ghost.test. NS") <= 1 {
+        assert!(
+            again
+                .answers
+                .iter()
+                .all(|record| record.ttl <= DELEGATION_TTL),
+            "{}",
+            again.output
+        );
+    }
 
     servers.revoke();
     let (last, gone) = poll_until_the_child_is_dropped(&dig_path, &resolver);

@@ -136,6 +136,19 @@ impl Lab {
         self.process.output()
     }
 
+    /// The lab's trust anchor file, as the lab logs it ("lab trust anchor: PATH"). Panics when
+    /// the lab logged none.
+    pub fn trust_anchor(&self) -> String {
+        let output = self.output();
+        match output
+            .lines()
+            .find_map(|line| line.split_once("lab trust anchor: "))
+        {
+            Some((_, path)) => path.trim().to_string(),
+            None => panic!("the lab logged no trust anchor:\n{output}"),
+        }
+    }
+
     /// The lab server's process ID (to send it SIGHUP).
     pub fn process_id(&self) -> u32 {
         self.process.id()

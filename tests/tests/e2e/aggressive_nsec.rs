@@ -12,18 +12,6 @@ use hickory_proto::rr::RecordType;
 
 const CLIENT_WAIT: Duration = Duration::from_secs(10);
 
-/// The lab's trust anchor file, as the lab logs it ("lab trust anchor: PATH").
-fn lab_trust_anchor(lab: &Lab) -> String {
-    let output = lab.output();
-    match output
-        .lines()
-        .find_map(|line| line.split_once("lab trust anchor: "))
-    {
-        Some((_, path)) => path.trim().to_string(),
-        None => panic!("the lab logged no trust anchor:\n{output}"),
-    }
-}
-
 /// A DO query (as `dig +dnssec`), with CD when `checking_disabled`.
 fn ask(address: SocketAddr, name: &str, checking_disabled: bool) -> Message {
     let mut query = build_query(name, RecordType::A).unwrap_or_else(|error| panic!("{error}"));
@@ -40,7 +28,7 @@ fn cost(resolver: &Resolver, name: &str, checking_disabled: bool) -> (u64, Messa
 }
 
 fn start(lab: &Lab, test: &str, extra: &[&str]) -> Resolver {
-    let anchor = lab_trust_anchor(lab);
+    let anchor = lab.trust_anchor();
     let mut arguments = vec!["--trust-anchor", anchor.as_str()];
     arguments.extend_from_slice(extra);
     Resolver::iterating(lab, loopback_for(test, 0), &arguments)

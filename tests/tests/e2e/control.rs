@@ -128,22 +128,10 @@ fn flush_commands_empty_what_they_name_and_nothing_else() {
     assert!(!cached("www.shop.test.", RecordType::A));
 }
 
-/// The lab's trust anchor file, as the lab logs it ("lab trust anchor: PATH").
-fn lab_trust_anchor(lab: &Lab) -> String {
-    let output = lab.output();
-    match output
-        .lines()
-        .find_map(|line| line.split_once("lab trust anchor: "))
-    {
-        Some((_, path)) => path.trim().to_string(),
-        None => panic!("the lab logged no trust anchor:\n{output}"),
-    }
-}
-
 #[test]
 fn flush_bogus_forgets_a_failed_chain_of_trust_and_it_is_judged_again() {
     let lab = shared_lab();
-    let anchor = lab_trust_anchor(&lab);
+    let anchor = lab.trust_anchor();
     let resolver = start(
         &lab,
         "flush_bogus_forgets_a_failed_chain",
@@ -372,7 +360,7 @@ fn signature_checks_count_the_validation_work_and_a_cache_hit_does_none() {
         return;
     };
     let lab = shared_lab();
-    let anchor = lab_trust_anchor(&lab);
+    let anchor = lab.trust_anchor();
     let test = "signature_checks_count_the_validation_work";
     let metrics = loopback_for(test, 1).to_string();
     let resolver = start(

@@ -5,21 +5,9 @@ use std::path::Path;
 
 use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Lab, Resolver, TempDir};
 
-/// The lab's trust anchor file, as the lab logs it ("lab trust anchor: PATH").
-fn lab_trust_anchor(lab: &Lab) -> String {
-    let output = lab.output();
-    match output
-        .lines()
-        .find_map(|line| line.split_once("lab trust anchor: "))
-    {
-        Some((_, path)) => path.trim().to_string(),
-        None => panic!("the lab logged no trust anchor:\n{output}"),
-    }
-}
-
 /// A resolver validating from the lab's trust anchor, with `extra` flags.
 fn validating(lab: &Lab, test: &str, index: u8, extra: &[&str]) -> Resolver {
-    let anchor = lab_trust_anchor(lab);
+    let anchor = lab.trust_anchor();
     let mut arguments = vec!["--trust-anchor", anchor.as_str()];
     arguments.extend_from_slice(extra);
     Resolver::iterating(lab, loopback_for(test, index), &arguments)

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use e2e::client::{build_query, exchange_udp};
-use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Lab, Resolver};
+use e2e::{dig, loopback_for, require_tool, shared_lab, DigAnswer, Resolver};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::RecordType;
 
@@ -64,18 +64,6 @@ fn snooper_gets_the_cache_only_and_never_a_resolution() {
     }
 }
 
-/// The lab's trust anchor file, as the lab logs it ("lab trust anchor: PATH").
-fn lab_trust_anchor(lab: &Lab) -> String {
-    let output = lab.output();
-    match output
-        .lines()
-        .find_map(|line| line.split_once("lab trust anchor: "))
-    {
-        Some((_, path)) => path.trim().to_string(),
-        None => panic!("the lab logged no trust anchor:\n{output}"),
-    }
-}
-
 fn has_flag(answer: &DigAnswer, flag: &str) -> bool {
     answer.flags.iter().any(|present| present == flag)
 }
@@ -99,7 +87,7 @@ fn a_snoopers_referral_is_validated_with_ad_only_when_secure() {
         return;
     };
     let lab = shared_lab();
-    let anchor = lab_trust_anchor(&lab);
+    let anchor = lab.trust_anchor();
     let resolver = Resolver::iterating(
         &lab,
         loopback_for("a_snoopers_referral_is_validated", 0),

@@ -221,19 +221,10 @@ impl UpstreamAuthZones {
 }
 
 fn read_bounded(file: &Path) -> Result<String, AuthZoneError> {
-    let error = |reason: String| AuthZoneError {
+    crate::bounded_file::read_text(file, MAX_AUTH_ZONE_FILE_BYTES).map_err(|reason| AuthZoneError {
         file: file.to_path_buf(),
         reason,
-    };
-    let size = std::fs::metadata(file)
-        .map_err(|io| error(io.to_string()))?
-        .len();
-    if size > MAX_AUTH_ZONE_FILE_BYTES as u64 {
-        return Err(error(format!(
-            "{size} bytes, more than {MAX_AUTH_ZONE_FILE_BYTES}"
-        )));
-    }
-    std::fs::read_to_string(file).map_err(|io| error(io.to_string()))
+    })
 }
 
 /// The transport with the auth zones' server in front: a query to `AUTH_ZONE_SERVER_*` is

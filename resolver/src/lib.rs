@@ -20,6 +20,7 @@
 
 pub mod auth_zone;
 pub mod auth_zone_downstream;
+mod bounded_file;
 pub mod cache;
 mod cache_referral;
 pub mod clock;

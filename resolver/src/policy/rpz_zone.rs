@@ -85,19 +85,12 @@ impl RpzZone {
         options: RpzOptions,
         max_records: usize,
     ) -> Result<RpzZone, RpzZoneError> {
-        let error = |reason: String| RpzZoneError {
-            file: file.to_path_buf(),
-            reason,
-        };
-        let size = std::fs::metadata(file)
-            .map_err(|io| error(io.to_string()))?
-            .len();
-        if size > MAX_RPZ_FILE_BYTES as u64 {
-            return Err(error(format!(
-                "{size} bytes, more than {MAX_RPZ_FILE_BYTES}"
-            )));
-        }
-        let text = std::fs::read_to_string(file).map_err(|io| error(io.to_string()))?;
+        let text = crate::bounded_file::read_text(file, MAX_RPZ_FILE_BYTES).map_err(|reason| {
+            RpzZoneError {
+                file: file.to_path_buf(),
+                reason,
+            }
+        })?;
         RpzZone::load(name, &text, file, options, max_records)
     }
 

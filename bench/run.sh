@@ -220,6 +220,50 @@ tree_peak() {
     echo "${peak:-0}"
 }
 
+# tree_pss PID: the summed PSS (KiB, /proc/PID/smaps_rollup) of PID and its descendants: the memory
+# the whole process tree holds, each shared page counted once across the tree (NSD's reload runs in
+# forked processes whose peak a VmHWM read after the reload cannot see).
+tree_pss() {
+    local pid=$1 total child
+    total=$(awk '$1 == "Pss:" { print $2; exit }' "/proc/$pid/smaps_rollup" 2>/dev/null || true)
+    total=${total:-0}
+    for child in $(pgrep -P "$pid" || true); do
+        total=$(( total + $(tree_pss "$child") ))
+    done
+    echo "$total"
+}
+
+# pss_watch_start PID: samples tree_pss of PID every 100 ms in the background (on the client core,
+# off the server's), keeping the largest sum seen; pss_watch_stop takes a last sample, stops the
+# sampler and prints that largest sum in MiB.
+pss_watch_start() {
+    local pid=$1
+    PSS_FILE=$(mktemp "$WORK/pss-XXXXXX")
+    echo 0 >"$PSS_FILE"
+    (
+        largest=0
+        while kill -0 "$pid" 2>/dev/null; do
+            now=$(tree_pss "$pid")
+            if [ "$now" -gt "$largest" ]; then largest=$now; echo "$largest" >"$PSS_FILE"; fi
+            sleep 0.1
+        done
+    ) &
+    PSS_WATCHER=$!
+    PSS_PID=$pid
+    taskset -cp "$CLIENT_CORE" "$PSS_WATCHER" >/dev/null 2>&1 || true
+}
+
+pss_watch_stop() {
+    local last largest
+    last=$(tree_pss "$PSS_PID")
+    kill "$PSS_WATCHER" 2>/dev/null || true
+    wait "$PSS_WATCHER" 2>/dev/null || true
+    largest=$(cat "$PSS_FILE")
+    rm -f "$PSS_FILE"
+    [ "$last" -gt "$largest" ] && largest=$last
+    awk -v k="$largest" 'BEGIN { print k / 1024 }'
+}
+
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$MEASUREMENTS"; }
 
 # cpu_ns PID: nanoseconds on CPU so far, all threads (first field of each task's schedstat).
@@ -772,7 +816,9 @@ memory_zone_run() {
                       start_knot "zone-$records-knot" "$big/knot" ;;
             esac
             local pid=$STARTED_PID seconds
+            pss_watch_start "$pid"
             if ! seconds=$(wait_answer "$address" bench.test.); then
+                pss_watch_stop >/dev/null
                 log "memory: $server did not load the zone: $(tail -2 "$WORK/zone-$records-$server.log")"
                 stop "$pid"; continue
             fi
@@ -780,17 +826,24 @@ memory_zone_run() {
             peak=$(tree_peak "$pid")
             record "memory-zone-$records" "$server" load_seconds "$seconds"
             record "memory-zone-$records" "$server" peak_rss_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+            record "memory-zone-$records" "$server" peak_pss_mib "$(pss_watch_stop)"
             if [ "$mode" = reload ]; then
                 # A new address each repetition, and a serial above the generated one.
                 local value="10.99.$repetition.1"
                 change_one_record "$big" "$value" "$(( 2026112501 + repetition ))"
                 CHANGED_AT=$(date +%s.%N)
+                pss_watch_start "$pid"
                 reload_server "$server" "$pid" "$big/$server"
                 if seconds=$(wait_value "$address" host1.bench.test. "$value"); then
                     record "memory-zone-$records" "$server" reload_one_change_seconds "$seconds"
                     peak=$(tree_peak "$pid")
                     record "memory-zone-$records" "$server" peak_rss_after_reload_mib "$(awk -v p="$peak" 'BEGIN { print p / 1024 }')"
+                    # The old zone may still be held for a moment after the new answer (NSD's old
+                    # server process exits after its successor starts): sample one second more.
+                    sleep 1
+                    record "memory-zone-$records" "$server" peak_pss_during_reload_mib "$(pss_watch_stop)"
                 else
+                    pss_watch_stop >/dev/null
                     log "memory: $server did not serve the changed record after a reload"
                 fi
             fi

@@ -64,6 +64,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
         ),
         "bytes_per_cached_name" => ("bytes per cached name (RSS growth)", "lower"),
         "peak_rss_mib" => ("peak RSS (MiB, VmHWM)", "lower"),
+        "peak_pss_mib" => (
+            "peak memory while loading (MiB, the process tree's summed PSS, sampled every 100 ms)",
+            "lower",
+        ),
         "load_seconds" => ("load time to first answer (s)", "lower"),
         "transfer_seconds" => (
             "time for a fresh NSD secondary to serve the zone (s; start to first answer)",
@@ -83,6 +87,10 @@ fn describe(metric: &str) -> (&str, &'static str) {
             "lower",
         ),
         "peak_rss_after_reload_mib" => ("peak RSS after that reload (MiB, VmHWM)", "lower"),
+        "peak_pss_during_reload_mib" => (
+            "peak memory during that reload (MiB, summed PSS, sampled to 1 s after the answer)",
+            "lower",
+        ),
         "sign_cpu_seconds" => (
             "signing CPU time, zone file in to signed file out (s, user + system)",
             "lower",

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
 use crate::dnssec::sign_loaded_zone;
+use crate::xfr::serial::AssignedSerial;
 use crate::zone::build::build_zone_with_warnings;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
 use crate::zone::memory_limit::ZoneMemoryLimit;
@@ -102,11 +103,13 @@ impl ZoneSource {
                 let dnssec = read.dnssec.take();
                 let explicit_soa = read_has_soa(&read);
                 if let Ok((mut zone, warnings)) = build_zone_with_warnings(read) {
-                    if warnings.is_empty()
-                        && self.assign_serial(options, &mut zone, explicit_soa).is_ok()
-                        && sign_loaded_zone(&mut zone, dnssec, &self.path, previous).is_ok()
-                    {
-                        return Ok((zone, warnings));
+                    if warnings.is_empty() {
+                        if let Ok(serial) = self.assign_serial(options, &mut zone, explicit_soa) {
+                            if sign_loaded_zone(&mut zone, dnssec, &self.path, previous).is_ok() {
+                                keep_serial(options, serial);
+                                return Ok((zone, warnings));
+                            }
+                        }
                     }
                 }
             }
@@ -121,26 +124,28 @@ impl ZoneSource {
         let dnssec = read.dnssec.take();
         let explicit_soa = read_has_soa(&read);
         let (mut zone, warnings) = build_zone_with_warnings(read)?;
-        self.assign_serial(options, &mut zone, explicit_soa)?;
+        let serial = self.assign_serial(options, &mut zone, explicit_soa)?;
         sign_loaded_zone(&mut zone, dnssec, &self.path, previous)?;
+        keep_serial(options, serial);
         Ok((zone, warnings))
     }
 
     /// With a serial keeper (the server, `xfr::serial`), the serial the zone is served with; a
-    /// check or a print leaves the file's serial alone.
+    /// check or a print leaves the file's serial alone. It is remembered by `keep_serial` once
+    /// the zone is signed, so a load that fails later leaves the keeper as it was.
     fn assign_serial(
         &self,
         options: &LoadOptions,
         zone: &mut Zone,
         explicit_soa: bool,
-    ) -> Result<(), Vec<ZoneError>> {
+    ) -> Result<Option<AssignedSerial>, Vec<ZoneError>> {
         let Some(keeper) = &options.serials else {
-            return Ok(());
+            return Ok(None);
         };
         keeper
             .0
             .assign(zone, explicit_soa, crate::dnssec::unix_now())
-            .map(|_| ())
+            .map(Some)
             .map_err(|problem| {
                 vec![ZoneError {
                     file: self.path.clone(),
@@ -172,6 +177,13 @@ impl ZoneSource {
             }
         }
         errors
+    }
+}
+
+/// Remembers the serial a loaded zone is served with (nothing without a serial keeper).
+fn keep_serial(options: &LoadOptions, serial: Option<AssignedSerial>) {
+    if let (Some(keeper), Some(serial)) = (&options.serials, serial) {
+        keeper.0.keep(serial);
     }
 }
 

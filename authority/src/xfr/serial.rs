@@ -134,8 +134,14 @@ impl SerialKeeper {
     }
 
     /// Gives a freshly built (not yet signed) `zone` its serial. `explicit` says the file wrote
-    /// its own SOA (its serial is used as written, and must move when the data does).
-    pub fn assign(&self, zone: &mut Zone, explicit: bool, now: u32) -> Result<u32, SerialProblem> {
+    /// its own SOA (its serial is used as written, and must move when the data does). The serial
+    /// is remembered only when the caller `keep`s it, once the zone is sure to be served.
+    pub fn assign(
+        &self,
+        zone: &mut Zone,
+        explicit: bool,
+        now: u32,
+    ) -> Result<AssignedSerial, SerialProblem> {
         let digest = data_digest(zone);
         let file_serial = crate::xfr::journal::zone_serial(zone);
         let last = self.remembered(&zone.origin);
@@ -161,10 +167,34 @@ impl SerialKeeper {
             (Some(last), false) => self.policy.next(last.serial, now),
         };
         set_serial(zone, serial);
-        if last != Some(Served { serial, digest }) {
-            self.remember(&zone.origin, Served { serial, digest });
+        Ok(AssignedSerial {
+            origin: zone.origin.clone(),
+            served: Served { serial, digest },
+            already_known: last == Some(Served { serial, digest }),
+        })
+    }
+
+    /// Remembers a serial `assign` gave (in memory, and in the state directory if there is one).
+    pub fn keep(&self, assigned: AssignedSerial) {
+        if !assigned.already_known {
+            self.remember(&assigned.origin, assigned.served);
         }
-        Ok(serial)
+    }
+}
+
+/// A serial put into a zone but not yet remembered: a load that fails after `assign` (signing)
+/// drops it, so the keeper never holds a serial for data that was not served.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a serial is remembered only when kept"]
+pub struct AssignedSerial {
+    origin: Name,
+    served: Served,
+    already_known: bool,
+}
+
+impl AssignedSerial {
+    pub fn serial(&self) -> u32 {
+        self.served.serial
     }
 }
 
@@ -279,6 +309,20 @@ mod tests {
         zone
     }
 
+    /// `assign` then `keep`, as a load that goes on to serve the zone does.
+    fn assign_kept(
+        keeper: &SerialKeeper,
+        zone: &mut Zone,
+        explicit: bool,
+        now: u32,
+    ) -> Result<u32, SerialProblem> {
+        keeper.assign(zone, explicit, now).map(|assigned| {
+            let serial = assigned.serial();
+            keeper.keep(assigned);
+            serial
+        })
+    }
+
     const WITHOUT_SOA: &str =
         "'':\n  type: NS\n  value: ns1.example.test.\nns1:\n  type: A\n  value: 192.0.2.1\n";
     const CHANGED: &str =
@@ -293,40 +337,71 @@ mod tests {
     #[test]
     fn increment_policy_moves_only_when_the_data_does() {
         let keeper = SerialKeeper::new(SerialPolicy::Increment, None);
-        assert_eq!(keeper.assign(&mut zone(WITHOUT_SOA), false, 1000), Ok(1));
-        assert_eq!(keeper.assign(&mut zone(WITHOUT_SOA), false, 1000), Ok(1));
+        assert_eq!(
+            assign_kept(&keeper, &mut zone(WITHOUT_SOA), false, 1000),
+            Ok(1)
+        );
+        assert_eq!(
+            assign_kept(&keeper, &mut zone(WITHOUT_SOA), false, 1000),
+            Ok(1)
+        );
         let mut changed = zone(CHANGED);
-        assert_eq!(keeper.assign(&mut changed, false, 1000), Ok(2));
+        assert_eq!(assign_kept(&keeper, &mut changed, false, 1000), Ok(2));
         assert_eq!(crate::xfr::journal::zone_serial(&changed), 2);
+    }
+
+    #[test]
+    fn a_serial_not_kept_leaves_no_trace() {
+        let keeper = SerialKeeper::new(SerialPolicy::Increment, None);
+        assert_eq!(
+            assign_kept(&keeper, &mut zone(WITHOUT_SOA), false, 1000),
+            Ok(1)
+        );
+        // A load of changed data that fails after its serial was assigned (signing).
+        let dropped = keeper.assign(&mut zone(CHANGED), false, 1000);
+        assert_eq!(dropped.as_ref().map(AssignedSerial::serial), Ok(2));
+        drop(dropped);
+        // The same changed data loaded again is 2, not 3; the old data is still 1.
+        assert_eq!(
+            assign_kept(&keeper, &mut zone(WITHOUT_SOA), false, 1000),
+            Ok(1)
+        );
+        assert_eq!(assign_kept(&keeper, &mut zone(CHANGED), false, 1000), Ok(2));
     }
 
     #[test]
     fn unixtime_policy_never_goes_backwards() {
         let keeper = SerialKeeper::new(SerialPolicy::UnixTime, None);
-        assert_eq!(keeper.assign(&mut zone(WITHOUT_SOA), false, 5000), Ok(5000));
-        assert_eq!(keeper.assign(&mut zone(CHANGED), false, 4000), Ok(5001));
+        assert_eq!(
+            assign_kept(&keeper, &mut zone(WITHOUT_SOA), false, 5000),
+            Ok(5000)
+        );
+        assert_eq!(
+            assign_kept(&keeper, &mut zone(CHANGED), false, 4000),
+            Ok(5001)
+        );
     }
 
     #[test]
     fn explicit_serial_must_move_with_the_data() {
         let keeper = SerialKeeper::new(SerialPolicy::Increment, None);
         assert_eq!(
-            keeper.assign(&mut zone(&with_soa(7, "192.0.2.1")), true, 0),
+            assign_kept(&keeper, &mut zone(&with_soa(7, "192.0.2.1")), true, 0),
             Ok(7)
         );
         assert_eq!(
-            keeper.assign(&mut zone(&with_soa(7, "192.0.2.2")), true, 0),
+            assign_kept(&keeper, &mut zone(&with_soa(7, "192.0.2.2")), true, 0),
             Err(SerialProblem::DataChangedSerialNot { serial: 7 })
         );
         assert_eq!(
-            keeper.assign(&mut zone(&with_soa(6, "192.0.2.2")), true, 0),
+            assign_kept(&keeper, &mut zone(&with_soa(6, "192.0.2.2")), true, 0),
             Err(SerialProblem::WentBackwards {
                 serial: 6,
                 served: 7
             })
         );
         assert_eq!(
-            keeper.assign(&mut zone(&with_soa(8, "192.0.2.2")), true, 0),
+            assign_kept(&keeper, &mut zone(&with_soa(8, "192.0.2.2")), true, 0),
             Ok(8)
         );
     }
@@ -336,11 +411,14 @@ mod tests {
         let directory = std::env::temp_dir().join(format!("serial-state-{}", std::process::id()));
         std::fs::create_dir_all(&directory).unwrap();
         let keeper = SerialKeeper::new(SerialPolicy::Increment, Some(directory.clone()));
-        keeper.assign(&mut zone(WITHOUT_SOA), false, 0).unwrap();
-        assert_eq!(keeper.assign(&mut zone(CHANGED), false, 0), Ok(2));
+        assign_kept(&keeper, &mut zone(WITHOUT_SOA), false, 0).unwrap();
+        assert_eq!(assign_kept(&keeper, &mut zone(CHANGED), false, 0), Ok(2));
         let restarted = SerialKeeper::new(SerialPolicy::Increment, Some(directory.clone()));
-        assert_eq!(restarted.assign(&mut zone(CHANGED), false, 0), Ok(2));
-        assert_eq!(restarted.assign(&mut zone(WITHOUT_SOA), false, 0), Ok(3));
+        assert_eq!(assign_kept(&restarted, &mut zone(CHANGED), false, 0), Ok(2));
+        assert_eq!(
+            assign_kept(&restarted, &mut zone(WITHOUT_SOA), false, 0),
+            Ok(3)
+        );
         std::fs::remove_dir_all(directory).unwrap();
     }
 }

@@ -2,7 +2,8 @@
 //! first query and nothing here runs per query (except `names`, the lowercased-name helper).
 //!
 //! ```text
-//! file text → yaml_events.rs (plain YAML; else yaml_tree.rs) → nodes with lines
+//! file text → yaml_flow_lines.rs (one-line entries; the rest through yaml_events.rs, plain YAML;
+//!              else yaml_tree.rs) → nodes with lines
 //!           → yaml_zone.rs (source records: owner, type, TTL, line)
 //!                                                  └ yaml_rdata.rs (+ yaml_rdata_objects.rs: DS, LOC, SVCB),
 //!                                                    both reading fields through yaml_value.rs
@@ -24,6 +25,7 @@ pub mod prepared;
 pub mod record_set;
 pub mod spelling;
 pub mod yaml_events;
+pub mod yaml_flow_lines;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;
 pub mod yaml_tree;

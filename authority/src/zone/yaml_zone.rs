@@ -15,6 +15,7 @@ use crate::zone::memory_limit::ZoneMemoryLimit;
 pub use crate::zone::record_set::OneRecord;
 use crate::zone::spelling::closest;
 use crate::zone::yaml_events::parse_plain_entries;
+use crate::zone::yaml_flow_lines::{parse_entries_by_lines, LinesNotPlain};
 use crate::zone::yaml_rdata::rdata_from_node;
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
@@ -180,14 +181,27 @@ fn read_zone_text_in<L: LineMode>(
     };
     // Plain YAML (nearly every zone file) is read from the parser's events, with lines, in one
     // pass; anything else through serde-saphyr below, which knows all of YAML.
+    // Files written one record per line have those lines read by a scanner of that shape
+    // (`yaml_flow_lines`), the rest by the parser; if that cannot decide, the parser reads all.
     let mut reader = new_reader();
     let mut seen = OwnersSeen::default();
-    if parse_plain_entries(text, &mut |key, value| {
+    let by_lines = parse_entries_by_lines(text, &mut |key, value| {
         reader.read_entry(&key, &value, &mut seen)
-    })
-    .is_ok()
-    {
-        return Ok(reader.into_read_zone());
+    });
+    match by_lines {
+        Ok(()) => return Ok(reader.into_read_zone()),
+        Err(LinesNotPlain::WholeFile) => {}
+        Err(LinesNotPlain::Stretch) => {
+            let mut reader = new_reader();
+            let mut seen = OwnersSeen::default();
+            if parse_plain_entries(text, &mut |key, value| {
+                reader.read_entry(&key, &value, &mut seen)
+            })
+            .is_ok()
+            {
+                return Ok(reader.into_read_zone());
+            }
+        }
     }
     drop(seen);
     let mut reader = new_reader();

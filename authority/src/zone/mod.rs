@@ -4,7 +4,7 @@
 //! ```text
 //! file text → yaml_flow_lines.rs (one-line entries; the rest through yaml_events.rs, plain YAML;
 //!              else yaml_tree.rs) → nodes with lines
-//!           → yaml_zone.rs (source records: owner, type, TTL, line)
+//!           → yaml_zone.rs (source records: owner, type, TTL, line; written by yaml_record_wire.rs)
 //!                                                  └ yaml_rdata.rs (+ yaml_rdata_objects.rs: DS, LOC, SVCB),
 //!                                                    both reading fields through yaml_value.rs
 //!           → build.rs (zone-wide checks) → prepared.rs (`Zone`: nodes, RRsets, cuts, additional data)
@@ -28,6 +28,7 @@ pub mod yaml_events;
 pub mod yaml_flow_lines;
 pub mod yaml_rdata;
 pub mod yaml_rdata_objects;
+pub mod yaml_record_wire;
 pub mod yaml_tree;
 pub mod yaml_value;
 pub mod yaml_zone;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::dnssec::config::{read_config, DnssecConfig};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
@@ -17,6 +18,7 @@ use crate::zone::spelling::closest;
 use crate::zone::yaml_events::parse_plain_entries;
 use crate::zone::yaml_flow_lines::{parse_entries_by_lines, LinesNotPlain};
 use crate::zone::yaml_rdata::rdata_from_node;
+use crate::zone::yaml_record_wire::{write_name, write_plain_name, RecordWriter};
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
 };
@@ -166,9 +168,14 @@ fn read_zone_text_in<L: LineMode>(
     origin: &Name,
     limit: ZoneMemoryLimit,
 ) -> Result<ReadZone, Vec<ZoneError>> {
+    let mut origin_wire = Vec::new();
+    write_name(origin, &mut origin_wire);
     let new_reader = || Reader {
         file: path.to_path_buf(),
         origin: origin.clone(),
+        origin_wire: origin_wire.clone(),
+        owner_wire: Vec::new(),
+        writer: RecordWriter::default(),
         records: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
@@ -271,6 +278,11 @@ fn has_unescaped_semicolon(text: &str) -> bool {
 struct Reader {
     file: PathBuf,
     origin: Name,
+    /// The origin's wire form, which relative owners end with.
+    origin_wire: Vec<u8>,
+    /// The wire form of the owner being read (a buffer kept from entry to entry).
+    owner_wire: Vec<u8>,
+    writer: RecordWriter,
     records: Vec<SourceRecord>,
     warnings: Vec<ZoneWarning>,
     errors: Vec<ZoneError>,
@@ -342,20 +354,26 @@ impl Reader {
             self.error(key.line, ZoneErrorKind::DuplicateKey(owner_text.to_owned()));
             return;
         }
-        let owner = match self.owner_name(owner_text) {
-            Ok(owner) => owner,
-            Err(kind) => {
-                self.error(key.line, kind);
-                return;
-            }
+        let mut owner_wire = std::mem::take(&mut self.owner_wire);
+        owner_wire.clear();
+        if let Err(kind) = self.owner_wire(owner_text, &mut owner_wire) {
+            self.error(key.line, kind);
+            self.owner_wire = owner_wire;
+            return;
+        }
+        // Name equality is case-insensitive; a wire length octet is never a letter.
+        let owner = Owner {
+            text: owner_text,
+            wire: &owner_wire,
+            is_apex: owner_wire.eq_ignore_ascii_case(&self.origin_wire),
         };
         match &value.value {
             NodeValue::Sequence(items) => {
                 for item in items {
-                    self.read_record_object(&owner, owner_text, item, item.line);
+                    self.read_record_object(&owner, item, item.line);
                 }
             }
-            NodeValue::Mapping(_) => self.read_record_object(&owner, owner_text, value, key.line),
+            NodeValue::Mapping(_) => self.read_record_object(&owner, value, key.line),
             _ => self.error(
                 value.line,
                 ZoneErrorKind::WrongShape {
@@ -364,6 +382,7 @@ impl Reader {
                 },
             ),
         }
+        self.owner_wire = owner_wire;
     }
 
     /// The zone's signing settings (one `dnssec:` per zone; a second is an error).
@@ -385,20 +404,23 @@ impl Reader {
         }
     }
 
-    fn owner_name(&self, text: &str) -> Result<Name, ZoneErrorKind> {
+    /// The owner's wire form (uncompressed, case as hickory's parser keeps it) into `wire`.
+    fn owner_wire(&self, text: &str, wire: &mut Vec<u8>) -> Result<(), ZoneErrorKind> {
         if text.is_empty() || text == "@" {
-            return Ok(self.origin.clone());
+            wire.extend_from_slice(&self.origin_wire);
+            return Ok(());
         }
-        Name::parse(text, Some(&self.origin)).map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))
+        if write_plain_name(text, &self.origin_wire, wire) {
+            return Ok(());
+        }
+        let name = Name::parse(text, Some(&self.origin))
+            .map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))?;
+        write_name(&name, wire);
+        Ok(())
     }
 
-    fn read_record_object(
-        &mut self,
-        owner: &Name,
-        owner_text: &str,
-        object: &Node,
-        object_line: u64,
-    ) {
+    fn read_record_object(&mut self, owner: &Owner<'_>, object: &Node, object_line: u64) {
+        let owner_text = owner.text;
         let NodeValue::Mapping(fields) = &object.value else {
             self.error(
                 object_line,
@@ -452,7 +474,7 @@ impl Reader {
                 }
             }
         }
-        if *owner == self.origin {
+        if owner.is_apex {
             if let Some(settings) = octodns_node.and_then(|node| node.get("dnssec")) {
                 self.read_dnssec(settings);
             }
@@ -603,7 +625,13 @@ impl Reader {
                         );
                         return;
                     }
-                    match OneRecord::new(&Record::from_rdata(owner.clone(), ttl, rdata)) {
+                    let written = self.writer.one_record(owner.wire, ttl, &rdata).ok_or(rdata);
+                    // Only hickory's encoder words why a record cannot be encoded.
+                    let made = written.or_else(|rdata| {
+                        let name = Name::from_bytes(owner.wire).unwrap_or_else(|_| Name::root());
+                        OneRecord::new(&Record::from_rdata(name, ttl, rdata))
+                    });
+                    match made {
                         Ok(record) => self.records.push(SourceRecord {
                             record,
                             line: value.line,
@@ -621,6 +649,16 @@ impl Reader {
             }
         }
     }
+}
+
+/// The owner of the entry being read.
+struct Owner<'entry> {
+    /// As written (for messages).
+    text: &'entry str,
+    /// Uncompressed wire form.
+    wire: &'entry [u8],
+    /// The zone's apex.
+    is_apex: bool,
 }
 
 /// The first repeated key in a value object (such as two `preference` in one MX value), with

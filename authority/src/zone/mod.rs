@@ -12,6 +12,7 @@
 //! names.rs: a lowercased name cut into its ancestors (catalog and lookup use it).
 //! name_table.rs: the zone's names as canonical keys (one copy each), mapped to their nodes.
 //! record_set.rs: one RRset as wire bytes (owner, then type, class, TTL, RDATA per record).
+//! owners_seen.rs: the owners a file gave so far, to report one given twice.
 //! spelling.rs: the closest valid key to a misspelt one, for error messages.
 //! ```
 
@@ -21,6 +22,7 @@ pub mod master_file;
 pub mod memory_limit;
 pub mod name_table;
 pub mod names;
+pub mod owners_seen;
 pub mod prepared;
 pub mod record_set;
 pub mod spelling;

@@ -1,7 +1,7 @@
 //! Reads one octoDNS YAML zone file into source records (owner, type, TTL, RDATA, line).
 //! It only reads and converts; zone-wide checks (apex NS, CNAME, glue) are done in `zone::build`.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -13,6 +13,7 @@ use crate::dnssec::config::{read_config, DnssecConfig};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind, RECORD_KEYS};
 use crate::zone::memory_limit::ZoneMemoryLimit;
+use crate::zone::owners_seen::OwnersSeen;
 pub use crate::zone::record_set::OneRecord;
 use crate::zone::spelling::closest;
 use crate::zone::yaml_events::parse_plain_entries;
@@ -22,10 +23,6 @@ use crate::zone::yaml_record_wire::{write_name, write_plain_name, RecordWriter};
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
 };
-
-/// The owners read so far, as written, to report a duplicate key. A fast keyed hash (ahash), not
-/// std's SipHash (SipHash, here and in the build's table, was 5 % of a big zone's `--check`).
-type OwnersSeen = HashSet<Box<str>, ahash::RandomState>;
 
 /// octoDNS's default TTL when a record object has none.
 pub const DEFAULT_TTL: u32 = 3600;
@@ -350,7 +347,7 @@ impl Reader {
             }
         };
         // A set, not a list: a million owners checked against a list is 10^12 comparisons.
-        if !seen.insert(owner_text.into()) {
+        if !seen.insert(owner_text) {
             self.error(key.line, ZoneErrorKind::DuplicateKey(owner_text.to_owned()));
             return;
         }
@@ -437,7 +434,7 @@ impl Reader {
         let mut values_node = None;
         let mut octodns_node = None;
         let mut unknown_key = false;
-        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
+        let mut seen = KeysSeen::default();
         for (key, value) in fields {
             let Some(name) = key.as_scalar() else {
                 self.error(
@@ -449,11 +446,10 @@ impl Reader {
                 );
                 continue;
             };
-            if seen.contains(&name) {
+            if !seen.insert(name) {
                 self.error(key.line, ZoneErrorKind::DuplicateKey(name.to_owned()));
                 continue;
             }
-            seen.push(name);
             match name {
                 "type" => record_type_node = Some(value),
                 "ttl" => ttl_node = Some(value),
@@ -494,9 +490,15 @@ impl Reader {
             return;
         };
         let type_line = record_type_node.map_or(object_line, |node| node.line);
-        let type_upper = type_text.trim().to_ascii_uppercase();
-        if NON_DNS_TYPES.contains(&type_upper.as_str()) {
-            self.warn(type_line, ZoneWarningKind::SkippedType(type_upper));
+        let type_upper: Cow<'_, str> = match type_text.trim() {
+            upper if !upper.bytes().any(|byte| byte.is_ascii_lowercase()) => Cow::Borrowed(upper),
+            other => Cow::Owned(other.to_ascii_uppercase()),
+        };
+        if NON_DNS_TYPES.contains(&&*type_upper) {
+            self.warn(
+                type_line,
+                ZoneWarningKind::SkippedType(type_upper.into_owned()),
+            );
             return;
         }
         if is_ignored(octodns_node) {
@@ -504,7 +506,7 @@ impl Reader {
                 object_line,
                 ZoneWarningKind::Ignored {
                     owner: owner_text.to_owned(),
-                    record_type: type_upper,
+                    record_type: type_upper.into_owned(),
                 },
             );
             return;
@@ -542,16 +544,16 @@ impl Reader {
                 }
             },
         };
-        let values: Vec<&Node> = match (value_node, values_node) {
-            (Some(value), None) => vec![value],
+        let values: &[Node] = match (value_node, values_node) {
+            (Some(value), None) => std::slice::from_ref(value),
             (
                 None,
                 Some(Node {
                     value: NodeValue::Sequence(items),
                     ..
                 }),
-            ) => items.iter().collect(),
-            (None, Some(single)) => vec![single],
+            ) => items,
+            (None, Some(single)) => std::slice::from_ref(single),
             _ => {
                 self.error(
                     object_line,
@@ -594,14 +596,14 @@ impl Reader {
                     continue;
                 }
             }
-            if TXT_LIKE_TYPES.contains(&type_upper.as_str())
+            if TXT_LIKE_TYPES.contains(&&*type_upper)
                 && value.as_scalar().is_some_and(has_unescaped_semicolon)
             {
                 self.warn(
                     value.line,
                     ZoneWarningKind::UnescapedSemicolon {
                         owner: owner_text.to_owned(),
-                        record_type: type_upper.clone(),
+                        record_type: type_upper.to_string(),
                     },
                 );
             }
@@ -648,6 +650,33 @@ impl Reader {
                 Err(kind) => self.error(value.line, kind),
             }
         }
+    }
+}
+
+/// The keys of one record object read so far, to find a repeated one: on the stack for the
+/// usual handful (a list was one allocation per record of a big zone).
+#[derive(Default)]
+struct KeysSeen<'object> {
+    first: [&'object str; 8],
+    count: usize,
+    more: Vec<&'object str>,
+}
+
+impl<'object> KeysSeen<'object> {
+    /// Adds `key`; false if it was there already.
+    fn insert(&mut self, key: &'object str) -> bool {
+        let first = self.first.get(..self.count).unwrap_or(&self.first);
+        if first.contains(&key) || self.more.contains(&key) {
+            return false;
+        }
+        match self.first.get_mut(self.count) {
+            Some(slot) => {
+                *slot = key;
+                self.count += 1;
+            }
+            None => self.more.push(key),
+        }
+        true
     }
 }
 

@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let mut by_granit = Vec::new();
     let granit = parse_plain_entries(text, &mut |key, value| by_granit.push((key, value)));
     let mut by_lines: Vec<(Node, Node)> = Vec::new();
-    match parse_entries_by_lines(text, &mut |key, value| by_lines.push((key, value))) {
+    match parse_entries_by_lines(text, &mut |key, value| {
+        by_lines.push((key.clone(), value.clone()))
+    }) {
         Ok(()) => {
             assert_eq!(granit, Ok(()), "the line reader read a text granit refuses");
             assert_eq!(by_lines, by_granit, "the line reader's entries differ from granit's");

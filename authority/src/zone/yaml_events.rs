@@ -91,12 +91,22 @@ pub(crate) fn key_node(
     style: ScalarStyle,
     line: u64,
 ) -> Result<Node, NotPlain> {
+    key_node_with(text, style, line, Cow::into_owned)
+}
+
+/// `key_node`, the text made into a `String` by `own` (`yaml_flow_lines` refills spare ones).
+pub(crate) fn key_node_with<'text>(
+    text: Cow<'text, str>,
+    style: ScalarStyle,
+    line: u64,
+    own: impl FnOnce(Cow<'text, str>) -> String,
+) -> Result<Node, NotPlain> {
     if style == ScalarStyle::Plain && is_null(&text) {
         return Err(NotPlain);
     }
     Ok(Node {
         line,
-        value: NodeValue::Scalar(text.into_owned()),
+        value: NodeValue::Scalar(own(text)),
     })
 }
 
@@ -185,14 +195,23 @@ fn is_null(text: &str) -> bool {
 /// The common plain scalars (names, addresses, decimal numbers) are recognised here; any other is
 /// typed by serde-saphyr itself, so the result is the same as `yaml_tree`'s.
 pub(crate) fn scalar_value(text: Cow<'_, str>, style: ScalarStyle) -> Result<NodeValue, NotPlain> {
+    scalar_value_with(text, style, Cow::into_owned)
+}
+
+/// `scalar_value`, the text made into a `String` by `own` (`yaml_flow_lines` refills spare ones).
+pub(crate) fn scalar_value_with<'text>(
+    text: Cow<'text, str>,
+    style: ScalarStyle,
+    own: impl FnOnce(Cow<'text, str>) -> String,
+) -> Result<NodeValue, NotPlain> {
     if style != ScalarStyle::Plain {
-        return Ok(NodeValue::Scalar(text.into_owned()));
+        return Ok(NodeValue::Scalar(own(text)));
     }
     if is_null(&text) {
         return Ok(NodeValue::Null);
     }
     if is_plain_text(&text) {
-        return Ok(NodeValue::Scalar(text.into_owned()));
+        return Ok(NodeValue::Scalar(own(text)));
     }
     match parse_document(&text) {
         Ok(Node { value, .. }) => match value {

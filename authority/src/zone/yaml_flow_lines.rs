@@ -21,13 +21,16 @@ use std::borrow::Cow;
 use serde_saphyr::granit_parser::ScalarStyle;
 
 use crate::zone::yaml_events::{
-    key_node, parse_plain_entries, parse_plain_stretch, scalar_value, NotPlain,
+    key_node_with, parse_plain_entries, parse_plain_stretch, scalar_value_with, NotPlain,
 };
 use crate::zone::yaml_tree::{Node, NodeValue};
 
 /// The longest line read as a one-line entry: granit forgets a simple-key candidate after 1024
 /// characters (`simple_key_max_lookahead`), so a longer line is left to granit.
 const MAX_FAST_LINE_BYTES: usize = 1000;
+
+/// Spare strings and lists kept for the next one-line entries (an entry needs about six).
+const MAX_SPARES: usize = 64;
 
 /// Collections open at once in a one-line entry: the record object (1), `values: [...]` (2),
 /// a value object in it (3), a list in that (4). Deeper lines are left to granit.
@@ -48,11 +51,13 @@ pub enum LinesNotPlain {
 /// `yaml_events::parse_plain_entries` gives for the whole text.
 pub fn parse_entries_by_lines(
     text: &str,
-    each: &mut dyn FnMut(Node, Node),
+    each: &mut dyn FnMut(&Node, &Node),
 ) -> Result<(), LinesNotPlain> {
-    let whole_file = |each: &mut dyn FnMut(Node, Node)| {
-        parse_plain_entries(text, each).map_err(|NotPlain| LinesNotPlain::WholeFile)
+    let whole_file = |each: &mut dyn FnMut(&Node, &Node)| {
+        parse_plain_entries(text, &mut |key, value| each(&key, &value))
+            .map_err(|NotPlain| LinesNotPlain::WholeFile)
     };
+    let mut spares = Spares::default();
     let bytes = text.as_bytes();
     // granit reads `\r` as a line break and NUL as the end of input; the scanner counts `\n`.
     if bytes.iter().any(|byte| matches!(byte, b'\r' | b'\0')) || text.contains('\u{feff}') {
@@ -75,15 +80,17 @@ pub fn parse_entries_by_lines(
             .map_or(bytes.len(), |at| line_start + at);
         let next_line_start = line_end.saturating_add(1).min(bytes.len());
         let this_line = text.get(line_start..line_end).unwrap_or_default();
-        match read_fast_line(this_line, line) {
+        match read_fast_line(this_line, line, &mut spares) {
             Some(Ok((key, value))) => {
                 if stretch.has_content {
                     // granit reads this line too, so the stretch ends as in the whole file (an
                     // empty block scalar, for one, takes its line from the line after it).
                     stretch.hand_over(text, next_line_start, each)?;
                 } else {
-                    each(key, value);
+                    each(&key, &value);
                 }
+                spares.give_back(key);
+                spares.give_back(value);
                 any_fast_line = true;
                 stretch = Stretch {
                     start: next_line_start,
@@ -139,14 +146,16 @@ impl Stretch {
         &self,
         text: &str,
         end: usize,
-        each: &mut dyn FnMut(Node, Node),
+        each: &mut dyn FnMut(&Node, &Node),
     ) -> Result<(), LinesNotPlain> {
         if !self.has_content {
             return Ok(());
         }
         let stretch = text.get(self.start..end).ok_or(LinesNotPlain::Stretch)?;
-        parse_plain_stretch(stretch, self.first_line, each)
-            .map_err(|NotPlain| LinesNotPlain::Stretch)
+        parse_plain_stretch(stretch, self.first_line, &mut |key, value| {
+            each(&key, &value)
+        })
+        .map_err(|NotPlain| LinesNotPlain::Stretch)
     }
 }
 
@@ -195,7 +204,11 @@ fn line_kind(line: &str) -> LineKind {
 /// Plain scalars are letters, digits and `_ . / + = -` (a value may also hold single spaces
 /// between words and `:` runs followed by a letter or digit, as in `2001:db8::1`); single-quoted
 /// ones printable ASCII without `\` or `"`, `''` for a quote.
-fn read_fast_line(line: &str, line_number: u64) -> Option<Result<(Node, Node), NotPlain>> {
+fn read_fast_line(
+    line: &str,
+    line_number: u64,
+    spares: &mut Spares,
+) -> Option<Result<(Node, Node), NotPlain>> {
     if line.len() > MAX_FAST_LINE_BYTES {
         return None;
     }
@@ -205,6 +218,7 @@ fn read_fast_line(line: &str, line_number: u64) -> Option<Result<(Node, Node), N
         at: 0,
         line: line_number,
         refused: false,
+        spares,
     };
     let key = scanner.key()?;
     if !scanner.eat(b':') || scanner.skip_spaces() == 0 {
@@ -226,9 +240,11 @@ fn read_fast_line(line: &str, line_number: u64) -> Option<Result<(Node, Node), N
         Some(_) => return None,
     }
     if scanner.refused {
+        scanner.spares.give_back(value);
         return Some(Err(NotPlain));
     }
-    let key = match key_node(key.0, key.1, line_number) {
+    let spares = scanner.spares;
+    let key = match key_node_with(key.0, key.1, line_number, |text| spares.text(&text)) {
         Ok(key) => key,
         Err(NotPlain) => return Some(Err(NotPlain)),
     };
@@ -237,12 +253,69 @@ fn read_fast_line(line: &str, line_number: u64) -> Option<Result<(Node, Node), N
 
 /// A cursor over one line. `refused` records that `key_node`/`scalar_value` refused a scalar,
 /// once the line is known to be of the grammar (whole-file granit would refuse it too).
-struct LineScanner<'t> {
+struct LineScanner<'t, 's> {
     bytes: &'t [u8],
     text: &'t str,
     at: usize,
     line: u64,
     refused: bool,
+    spares: &'s mut Spares,
+}
+
+/// Strings and lists of nodes already handed over, refilled for the next one-line entries, so
+/// that an entry costs no allocation once the reader is going.
+#[derive(Default)]
+struct Spares {
+    texts: Vec<String>,
+    entries: Vec<Vec<(Node, Node)>>,
+    items: Vec<Vec<Node>>,
+}
+
+impl Spares {
+    /// A string holding `text`.
+    fn text(&mut self, text: &str) -> String {
+        let mut spare = self.texts.pop().unwrap_or_default();
+        spare.clear();
+        spare.push_str(text);
+        spare
+    }
+
+    fn entries(&mut self) -> Vec<(Node, Node)> {
+        self.entries.pop().unwrap_or_default()
+    }
+
+    fn items(&mut self) -> Vec<Node> {
+        self.items.pop().unwrap_or_default()
+    }
+
+    /// Keeps what `node` holds for later (a node of a one-line entry: at most 4 deep).
+    fn give_back(&mut self, node: Node) {
+        match node.value {
+            NodeValue::Null => {}
+            NodeValue::Scalar(text) => {
+                if self.texts.len() < MAX_SPARES {
+                    self.texts.push(text);
+                }
+            }
+            NodeValue::Mapping(mut entries) => {
+                for (key, value) in entries.drain(..) {
+                    self.give_back(key);
+                    self.give_back(value);
+                }
+                if self.entries.len() < MAX_SPARES {
+                    self.entries.push(entries);
+                }
+            }
+            NodeValue::Sequence(mut items) => {
+                for item in items.drain(..) {
+                    self.give_back(item);
+                }
+                if self.items.len() < MAX_SPARES {
+                    self.items.push(items);
+                }
+            }
+        }
+    }
 }
 
 /// A byte that may be part of a plain scalar here (`:` and spaces are handled apart).
@@ -255,7 +328,7 @@ fn is_quoted_byte(byte: u8) -> bool {
     (b' '..=b'~').contains(&byte) && !matches!(byte, b'\'' | b'\\' | b'"')
 }
 
-impl<'t> LineScanner<'t> {
+impl<'t> LineScanner<'t, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -404,7 +477,9 @@ impl<'t> LineScanner<'t> {
     }
 
     fn scalar_node(&mut self, text: Cow<'t, str>, style: ScalarStyle) -> Node {
-        let value = scalar_value(text, style).unwrap_or_else(|NotPlain| {
+        let spares = &mut *self.spares;
+        let value = scalar_value_with(text, style, |text| spares.text(&text));
+        let value = value.unwrap_or_else(|NotPlain| {
             self.refused = true;
             NodeValue::Null
         });
@@ -419,7 +494,7 @@ impl<'t> LineScanner<'t> {
         if !self.eat(b'{') {
             return None;
         }
-        let mut entries = Vec::new();
+        let mut entries = self.spares.entries();
         self.skip_spaces();
         if !self.eat(b'}') {
             loop {
@@ -427,7 +502,9 @@ impl<'t> LineScanner<'t> {
                 if !self.eat(b':') || self.skip_spaces() == 0 {
                     return None;
                 }
-                let key = match key_node(text, style, self.line) {
+                let spares = &mut *self.spares;
+                let key = key_node_with(text, style, self.line, |text| spares.text(&text));
+                let key = match key {
                     Ok(key) => key,
                     Err(NotPlain) => {
                         self.refused = true;
@@ -460,7 +537,7 @@ impl<'t> LineScanner<'t> {
         if !self.eat(b'[') {
             return None;
         }
-        let mut items = Vec::new();
+        let mut items = self.spares.items();
         self.skip_spaces();
         if !self.eat(b']') {
             loop {
@@ -488,7 +565,9 @@ mod tests {
 
     fn by_lines(text: &str) -> Result<Vec<(Node, Node)>, LinesNotPlain> {
         let mut found = Vec::new();
-        parse_entries_by_lines(text, &mut |key, value| found.push((key, value)))?;
+        parse_entries_by_lines(text, &mut |key, value| {
+            found.push((key.clone(), value.clone()))
+        })?;
         Ok(found)
     }
 
@@ -516,7 +595,7 @@ mod tests {
     }
 
     fn is_fast(line: &str) -> bool {
-        matches!(read_fast_line(line, 1), Some(Ok(_)))
+        matches!(read_fast_line(line, 1, &mut Spares::default()), Some(Ok(_)))
     }
 
     #[test]

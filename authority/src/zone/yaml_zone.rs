@@ -190,7 +190,7 @@ fn read_zone_text_in<L: LineMode>(
     let mut reader = new_reader();
     let mut seen = OwnersSeen::default();
     let by_lines = parse_entries_by_lines(text, &mut |key, value| {
-        reader.read_entry(&key, &value, &mut seen)
+        reader.read_entry(key, value, &mut seen)
     });
     match by_lines {
         Ok(()) => return Ok(reader.into_read_zone()),

@@ -59,8 +59,7 @@ pub fn parse_entries_by_lines(
     };
     let mut spares = Spares::default();
     let bytes = text.as_bytes();
-    // granit reads `\r` as a line break and NUL as the end of input; the scanner counts `\n`.
-    if bytes.iter().any(|byte| matches!(byte, b'\r' | b'\0')) || text.contains('\u{feff}') {
+    if bytes.iter().copied().any(may_start_unusual) && text.chars().any(is_unusual) {
         return whole_file(each);
     }
     let mut stretch = Stretch {
@@ -73,14 +72,17 @@ pub fn parse_entries_by_lines(
     let mut line_start = 0;
     let mut line: u64 = 1;
     while line_start < bytes.len() {
-        let rest = bytes.get(line_start..).unwrap_or_default();
-        let line_end = rest
-            .iter()
-            .position(|byte| *byte == b'\n')
-            .map_or(bytes.len(), |at| line_start + at);
+        let rest = text.get(line_start..).unwrap_or_default();
+        let fast_line = read_fast_line(rest, line, &mut spares);
+        let line_end = match &fast_line {
+            Some((_, length)) => line_start + length,
+            None => rest
+                .bytes()
+                .position(|byte| byte == b'\n')
+                .map_or(bytes.len(), |at| line_start + at),
+        };
         let next_line_start = line_end.saturating_add(1).min(bytes.len());
-        let this_line = text.get(line_start..line_end).unwrap_or_default();
-        match read_fast_line(this_line, line, &mut spares) {
+        match fast_line.map(|(entry, _)| entry) {
             Some(Ok((key, value))) => {
                 if stretch.has_content {
                     // granit reads this line too, so the stretch ends as in the whole file (an
@@ -100,7 +102,7 @@ pub fn parse_entries_by_lines(
             }
             // A scalar the grammar reads but `yaml_events` would not take: so is the file.
             Some(Err(NotPlain)) => return Err(LinesNotPlain::Stretch),
-            None => match line_kind(this_line) {
+            None => match line_kind(text.get(line_start..line_end).unwrap_or_default()) {
                 LineKind::Blank => {}
                 LineKind::Content => stretch.has_content = true,
                 // `---` opening the file (before any entry) starts the one document; any other
@@ -129,6 +131,23 @@ pub fn parse_entries_by_lines(
         return whole_file(each);
     }
     stretch.hand_over(text, bytes.len(), each)
+}
+
+/// A character that makes the whole file granit's: granit reads `\r` as a line break (the scanner
+/// counts `\n`), NUL as the end of the input, refuses other controls and non-characters even in
+/// a comment (which the scanner skips unread), and reads a byte-order mark.
+fn is_unusual(character: char) -> bool {
+    (character.is_ascii_control() && !matches!(character, '\n' | '\t'))
+        || matches!(
+            character,
+            '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
+/// A byte that is, or starts the UTF-8 of, an `is_unusual` character (a first pass over the
+/// bytes; the characters are decoded only if one is there).
+fn may_start_unusual(byte: u8) -> bool {
+    (byte < 0x20 && !matches!(byte, b'\n' | b'\t')) || matches!(byte, 0x7f | 0xc2 | 0xef)
 }
 
 /// Lines not read as one-line entries, from `start` to the next one-line entry.
@@ -205,16 +224,18 @@ fn line_kind(line: &str) -> LineKind {
 /// between words and `:` runs followed by a letter or digit, as in `2001:db8::1`); single-quoted
 /// ones printable ASCII without `\` or `"`, `''` for a quote.
 fn read_fast_line(
-    line: &str,
+    rest: &str,
     line_number: u64,
     spares: &mut Spares,
-) -> Option<Result<(Node, Node), NotPlain>> {
-    if line.len() > MAX_FAST_LINE_BYTES {
-        return None;
-    }
+) -> Option<(Result<(Node, Node), NotPlain>, usize)> {
+    // The scanner sees no further than one byte past the longest line it reads.
+    let window = rest
+        .as_bytes()
+        .get(..MAX_FAST_LINE_BYTES + 1)
+        .unwrap_or(rest.as_bytes());
     let mut scanner = LineScanner {
-        bytes: line.as_bytes(),
-        text: line,
+        bytes: window,
+        text: rest,
         at: 0,
         line: line_number,
         refused: false,
@@ -232,23 +253,31 @@ fn read_fast_line(
     match scanner.peek() {
         None => {}
         Some(b'#') if spaces > 0 => {
-            let comment = scanner.bytes.get(scanner.at..).unwrap_or_default();
-            if !comment.iter().all(|byte| (b' '..=b'~').contains(byte)) {
-                return None;
+            while let Some(byte) = scanner.peek() {
+                if !(b' '..=b'~').contains(&byte) {
+                    return None;
+                }
+                scanner.at += 1;
             }
         }
         Some(_) => return None,
     }
+    // The line ends at `\n` or at the end of the text, not where the window was cut.
+    let length = scanner.at;
+    let at_end = scanner.bytes.get(length) == Some(&b'\n') || length == rest.len();
+    if !at_end || length > MAX_FAST_LINE_BYTES {
+        return None;
+    }
     if scanner.refused {
         scanner.spares.give_back(value);
-        return Some(Err(NotPlain));
+        return Some((Err(NotPlain), length));
     }
     let spares = scanner.spares;
     let key = match key_node_with(key.0, key.1, line_number, |text| spares.text(&text)) {
         Ok(key) => key,
-        Err(NotPlain) => return Some(Err(NotPlain)),
+        Err(NotPlain) => return Some((Err(NotPlain), length)),
     };
-    Some(Ok((key, value)))
+    Some((Ok((key, value)), length))
 }
 
 /// A cursor over one line. `refused` records that `key_node`/`scalar_value` refused a scalar,
@@ -329,12 +358,14 @@ fn is_quoted_byte(byte: u8) -> bool {
 }
 
 impl<'t> LineScanner<'t, '_> {
+    /// The byte at the cursor; none at the end of the line.
     fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
+        self.peek_at(0)
     }
 
     fn peek_at(&self, offset: usize) -> Option<u8> {
-        self.bytes.get(self.at.saturating_add(offset)).copied()
+        let byte = self.bytes.get(self.at.saturating_add(offset)).copied();
+        byte.filter(|byte| *byte != b'\n')
     }
 
     fn eat(&mut self, byte: u8) -> bool {
@@ -595,7 +626,10 @@ mod tests {
     }
 
     fn is_fast(line: &str) -> bool {
-        matches!(read_fast_line(line, 1, &mut Spares::default()), Some(Ok(_)))
+        matches!(
+            read_fast_line(line, 1, &mut Spares::default()),
+            Some((Ok(_), length)) if length == line.len()
+        )
     }
 
     #[test]
@@ -770,6 +804,14 @@ after: {type: A, value: 192.0.2.2}
             "\u{feff}a: {type: A, value: x}\n",
             "a: {type: A, value: x}\n\u{feff}b: 1\n",
             "a: {type: A, value: x}\n\0b: 1\n",
+            // Characters granit refuses, in a comment the scanner would skip (found by fuzzing).
+            "# a \u{1} comment\nempty: {}\n",
+            "# a \u{7f} comment\nempty: {}\n",
+            "# a \u{85} comment\nempty: {}\n",
+            "# a \u{9f} comment\nempty: {}\n",
+            "# a \u{ffff} comment\nempty: {}\n",
+            "empty: {}\n  # \u{1b}\n",
+            "# a \t comment, é ©\nempty: {}\n",
             // Tabs.
             "a: {type: A, value: x}\n\tb: 1\n",
             "a: {type: A, value: x}\nb:\t1\n",

@@ -2,6 +2,7 @@
 //! It only reads and converts; zone-wide checks (apex NS, CNAME, glue) are done in `zone::build`.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -434,8 +435,8 @@ impl Reader {
         let mut values_node = None;
         let mut octodns_node = None;
         let mut unknown_key = false;
-        let mut seen = KeysSeen::default();
-        for (key, value) in fields {
+        let mut seen = KeysSeen::for_fields(fields);
+        for (index, (key, value)) in fields.iter().enumerate() {
             let Some(name) = key.as_scalar() else {
                 self.error(
                     key.line,
@@ -446,7 +447,7 @@ impl Reader {
                 );
                 continue;
             };
-            if !seen.insert(name) {
+            if seen.repeats(index, name) {
                 self.error(key.line, ZoneErrorKind::DuplicateKey(name.to_owned()));
                 continue;
             }
@@ -653,30 +654,33 @@ impl Reader {
     }
 }
 
-/// The keys of one record object read so far, to find a repeated one: on the stack for the
-/// usual handful (a list was one allocation per record of a big zone).
-#[derive(Default)]
+/// Finds a key repeated in one record object: by looking back over the keys before it, for the
+/// usual handful (a list of those seen was one allocation per record of a big zone), else in a set.
 struct KeysSeen<'object> {
-    first: [&'object str; 8],
-    count: usize,
-    more: Vec<&'object str>,
+    fields: &'object [(Node, Node)],
+    set: Option<HashSet<&'object str, ahash::RandomState>>,
 }
 
+/// Keys a record object may have before looking back over them costs more than a set.
+const KEYS_LOOKED_BACK: usize = 8;
+
 impl<'object> KeysSeen<'object> {
-    /// Adds `key`; false if it was there already.
-    fn insert(&mut self, key: &'object str) -> bool {
-        let first = self.first.get(..self.count).unwrap_or(&self.first);
-        if first.contains(&key) || self.more.contains(&key) {
-            return false;
+    fn for_fields(fields: &'object [(Node, Node)]) -> Self {
+        let set = (fields.len() > KEYS_LOOKED_BACK).then(HashSet::default);
+        KeysSeen { fields, set }
+    }
+
+    /// Whether the key `key` at `index` is one given before it.
+    fn repeats(&mut self, index: usize, key: &'object str) -> bool {
+        match &mut self.set {
+            Some(set) => !set.insert(key),
+            None => self
+                .fields
+                .get(..index)
+                .unwrap_or_default()
+                .iter()
+                .any(|(earlier, _)| earlier.as_scalar() == Some(key)),
         }
-        match self.first.get_mut(self.count) {
-            Some(slot) => {
-                *slot = key;
-                self.count += 1;
-            }
-            None => self.more.push(key),
-        }
-        true
     }
 }
 

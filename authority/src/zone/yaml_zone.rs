@@ -24,6 +24,7 @@ use crate::zone::yaml_record_wire::{write_name, write_plain_name, RecordWriter};
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
 };
+use crate::zone::yaml_value::trimmed;
 
 /// octoDNS's default TTL when a record object has none.
 pub const DEFAULT_TTL: u32 = 3600;
@@ -491,7 +492,7 @@ impl Reader {
             return;
         };
         let type_line = record_type_node.map_or(object_line, |node| node.line);
-        let type_upper: Cow<'_, str> = match type_text.trim() {
+        let type_upper: Cow<'_, str> = match trimmed(type_text) {
             upper if !upper.bytes().any(|byte| byte.is_ascii_lowercase()) => Cow::Borrowed(upper),
             other => Cow::Owned(other.to_ascii_uppercase()),
         };
@@ -512,7 +513,7 @@ impl Reader {
             );
             return;
         }
-        if type_text.trim() != type_upper {
+        if trimmed(type_text) != type_upper {
             self.warn(
                 type_line,
                 ZoneWarningKind::LowercaseType(type_text.to_owned()),
@@ -529,7 +530,7 @@ impl Reader {
             None => DEFAULT_TTL,
             Some(node) => match node
                 .as_scalar()
-                .and_then(|text| text.trim().parse::<u32>().ok())
+                .and_then(|text| trimmed(text).parse::<u32>().ok())
             {
                 // RFC 2181 §8: TTLs are 31-bit; larger values are treated as zero by receivers.
                 Some(ttl) if ttl <= i32::MAX as u32 => ttl,
@@ -720,6 +721,19 @@ fn duplicate_key(value: &Node) -> Option<(u64, String)> {
 /// Record types a zone may hold. Meta types (ANY, OPT, AXFR, ...) and DNSSEC types we cannot
 /// sign or parse are refused as unknown.
 fn served_record_type(text: &str) -> Option<RecordType> {
+    // The usual types first, without hickory's search through every type's name.
+    let usual = match text {
+        "A" => Some(RecordType::A),
+        "AAAA" => Some(RecordType::AAAA),
+        "CNAME" => Some(RecordType::CNAME),
+        "MX" => Some(RecordType::MX),
+        "NS" => Some(RecordType::NS),
+        "TXT" => Some(RecordType::TXT),
+        _ => None,
+    };
+    if usual.is_some() {
+        return usual;
+    }
     if text == "SPF" {
         return Some(crate::zone::yaml_rdata::SPF);
     }

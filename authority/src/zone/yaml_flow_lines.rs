@@ -36,6 +36,9 @@ const MAX_SPARES: usize = 64;
 /// a value object in it (3), a list in that (4). Deeper lines are left to granit.
 const MAX_FAST_LINE_DEPTH: usize = 4;
 
+/// A top-level entry: its key and its value.
+type Entry = (Node, Node);
+
 /// Why the line reader stopped; entries handed over so far must be thrown away either way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinesNotPlain {
@@ -227,7 +230,7 @@ fn read_fast_line(
     rest: &str,
     line_number: u64,
     spares: &mut Spares,
-) -> Option<(Result<(Node, Node), NotPlain>, usize)> {
+) -> Option<(Result<Entry, NotPlain>, usize)> {
     // The scanner sees no further than one byte past the longest line it reads.
     let window = rest
         .as_bytes()

@@ -1,20 +1,12 @@
 //! Zone files written one record per line (`'host1': {type: A, value: 10.0.0.1}`) read by a small
-//! scanner for that one shape; every other stretch of the file goes to `yaml_events` (granit).
-//! It must give exactly the nodes `yaml_events` gives for the whole file, or `NotPlain`.
+//! scanner for that one shape, the stretches between such lines by granit (`yaml_events`).
+//! It must give exactly the nodes granit gives for the whole file, or send the file to granit.
 //!
 //! ```text
 //! text ─┬─ a column-0 line of the strict one-line grammar ──→ nodes (key_node / scalar_value)
 //!       └─ any other run of lines (a "stretch") ─────────────→ yaml_events::parse_plain_stretch
-//! any stretch not plain ──→ StretchNotPlain: the caller reads the whole file with yaml_events
+//! a stretch not plain ──→ LinesNotPlain::Stretch: the caller reads the whole file with granit
 //! ```
-//!
-//! Why a column-0 line of the grammar is an entry of its own in the whole file too: a stretch
-//! that leaves a construct open (a quoted scalar, a flow collection) fails when read alone, a
-//! block scalar or a plain scalar ends at a line that is not indented, and a stretch must be a
-//! block mapping with its keys at column 0 (`parse_plain_stretch`). A stretch is read together
-//! with the one-line entry that ends it, so that granit sees its end as in the whole file. Document markers (`---`
-//! after the first line, `...`, `%`), NUL, CR and a byte-order mark send the whole file to
-//! `yaml_events` at once.
 
 use std::borrow::Cow;
 
@@ -52,6 +44,14 @@ pub enum LinesNotPlain {
 /// Reads a zone file's top-level entries, one-line entries by the scanner below and the rest by
 /// granit, handing each (key, value) to `each` in file order with the nodes and lines
 /// `yaml_events::parse_plain_entries` gives for the whole text.
+///
+/// Why a column-0 line of the grammar is an entry of its own in the whole file too: a stretch
+/// that leaves a construct open (a quoted scalar, a flow collection) fails when read alone, a
+/// block scalar or a plain scalar ends at a line that is not indented, and a stretch must be a
+/// block mapping with its keys at column 0 (`parse_plain_stretch`). A stretch is read together
+/// with the one-line entry that ends it, so that granit sees its end as in the whole file.
+/// Document markers (`---` after the first line, `...`, `%`) and the characters granit reads
+/// differently or refuses even in a comment (`is_unusual`) send the whole file to granit.
 pub fn parse_entries_by_lines(
     text: &str,
     each: &mut dyn FnMut(&Node, &Node),

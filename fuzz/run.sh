@@ -6,16 +6,17 @@ set -eu
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
-targets="authority_query yaml_zone resolver_client_query resolver_scrub rpz_zone"
+targets="authority_query yaml_zone yaml_flow_lines resolver_client_query resolver_scrub rpz_zone"
 
 # Seeds: the example zones for the loader, a few well-formed queries for the handler (the first
 # byte picks UDP (even) or TCP (odd)), so the fuzzer starts deep inside the parsers. The resolver
 # targets' seeds (a query with an upstream reply template, replies to scrub) are in seeds/.
-mkdir -p corpus/yaml_zone corpus/authority_query corpus/resolver_client_query corpus/resolver_scrub corpus/rpz_zone
+mkdir -p corpus/yaml_zone corpus/yaml_flow_lines corpus/authority_query corpus/resolver_client_query corpus/resolver_scrub corpus/rpz_zone
 cp seeds/resolver_client_query/* corpus/resolver_client_query/
 cp seeds/resolver_scrub/* corpus/resolver_scrub/
 cp seeds/rpz_zone/* corpus/rpz_zone/
 cp ../zones/examples/*.yaml corpus/yaml_zone/
+cp ../zones/examples/*.yaml seeds/yaml_flow_lines/* corpus/yaml_flow_lines/
 printf '\000\276\357\001\000\000\001\000\000\000\000\000\000\003www\007example\004test\000\000\001\000\001' \
     > corpus/authority_query/seed-www-a-udp
 printf '\001\276\357\001\000\000\001\000\000\000\001\000\000\007example\004test\000\000\377\000\001\000\000\051\004\320\000\000\200\000\000\000' \

@@ -165,6 +165,15 @@ impl OneRecord {
     pub fn to_record(&self) -> Option<Record> {
         RecordSet::decode(&self.owner(), self.tail())
     }
+
+    /// A record from the bytes `new` would write (the zone reader writes them itself, without a
+    /// hickory `Record`): an owner of `owner_length` octets, then type, class, TTL, RDLENGTH, RDATA.
+    pub fn from_wire(wire: &[u8], owner_length: u8) -> OneRecord {
+        OneRecord {
+            wire: wire.into(),
+            owner_length,
+        }
+    }
 }
 
 /// A set being filled, record by record (the zone build keeps these, not hickory records).

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 
 use crate::limits::MAX_YAML_EVENT_DEPTH;
 use crate::zone::yaml_tree::{parse_document, Node, NodeValue};
@@ -19,10 +19,35 @@ pub struct NotPlain;
 /// Reads a document whose top level is a mapping, handing each entry (key, value) to `each` as
 /// soon as it is read, as `yaml_tree::parse_entries::<WithLines>` does and with the same nodes.
 pub fn parse_plain_entries(text: &str, each: &mut dyn FnMut(Node, Node)) -> Result<(), NotPlain> {
+    parse_entries_from(text, 0, false, each)
+}
+
+/// `parse_plain_entries` for a stretch of a file that starts on line `first_line` (1-based)
+/// between one-line entries read by `yaml_flow_lines`: its lines are the file's, and it must be a
+/// block mapping whose keys are at column 0, so that read alone it gives what it gives inside
+/// the whole file (a flow mapping or an indented one would not parse there as it does alone).
+pub fn parse_plain_stretch(
+    text: &str,
+    first_line: u64,
+    each: &mut dyn FnMut(Node, Node),
+) -> Result<(), NotPlain> {
+    parse_entries_from(text, first_line.saturating_sub(1), true, each)
+}
+
+fn parse_entries_from(
+    text: &str,
+    line_offset: u64,
+    stretch: bool,
+    each: &mut dyn FnMut(Node, Node),
+) -> Result<(), NotPlain> {
     let mut events = Parser::new_from_str(text);
-    let mut next = move || -> Result<(Event<'_>, u64), NotPlain> {
+    let mut next = move || -> Result<(Event<'_>, u64, usize), NotPlain> {
         match events.next() {
-            Some(Ok((event, span))) => Ok((event, line_of(span.start.line()))),
+            Some(Ok((event, span))) => Ok((
+                event,
+                line_of(span.start.line()).saturating_add(line_offset),
+                span.start.col(),
+            )),
             _ => Err(NotPlain),
         }
     };
@@ -30,18 +55,22 @@ pub fn parse_plain_entries(text: &str, each: &mut dyn FnMut(Node, Node)) -> Resu
         return Err(NotPlain);
     }
     match next()?.0 {
-        Event::MappingStart(_, 0, None) => {}
+        Event::MappingStart(StructureStyle::Block, 0, None) => {}
+        Event::MappingStart(_, 0, None) if !stretch => {}
         _ => return Err(NotPlain),
     }
     loop {
-        let (event, line) = next()?;
+        let (event, line, column) = next()?;
         let key = match event {
             Event::MappingEnd => break,
+            Event::Scalar(_, _, 0, None) if stretch && column != 0 => return Err(NotPlain),
             Event::Scalar(text, style, 0, None) => key_node(text, style, line)?,
             _ => return Err(NotPlain),
         };
-        let (event, line) = next()?;
-        let value = read_node(event, line, &mut next)?;
+        let (event, line, _) = next()?;
+        let value = read_node(event, line, &mut || {
+            next().map(|(event, line, _)| (event, line))
+        })?;
         each(key, value);
     }
     if !matches!(next()?.0, Event::DocumentEnd) || !matches!(next()?.0, Event::StreamEnd) {
@@ -57,13 +86,27 @@ fn line_of(line: usize) -> u64 {
 
 /// A mapping key: its text as written (`yaml_tree` reads keys as strings, so `1.10` stays `1.10`).
 /// A plain key that YAML reads as null is left to `yaml_tree`.
-fn key_node(text: Cow<'_, str>, style: ScalarStyle, line: u64) -> Result<Node, NotPlain> {
+pub(crate) fn key_node(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    line: u64,
+) -> Result<Node, NotPlain> {
+    key_node_with(text, style, line, Cow::into_owned)
+}
+
+/// `key_node`, the text made into a `String` by `own` (`yaml_flow_lines` refills spare ones).
+pub(crate) fn key_node_with<'text>(
+    text: Cow<'text, str>,
+    style: ScalarStyle,
+    line: u64,
+    own: impl FnOnce(Cow<'text, str>) -> String,
+) -> Result<Node, NotPlain> {
     if style == ScalarStyle::Plain && is_null(&text) {
         return Err(NotPlain);
     }
     Ok(Node {
         line,
-        value: NodeValue::Scalar(text.into_owned()),
+        value: NodeValue::Scalar(own(text)),
     })
 }
 
@@ -151,15 +194,24 @@ fn is_null(text: &str) -> bool {
 /// plain one may be null, a boolean or a number, written back as serde-saphyr's value prints.
 /// The common plain scalars (names, addresses, decimal numbers) are recognised here; any other is
 /// typed by serde-saphyr itself, so the result is the same as `yaml_tree`'s.
-fn scalar_value(text: Cow<'_, str>, style: ScalarStyle) -> Result<NodeValue, NotPlain> {
+pub(crate) fn scalar_value(text: Cow<'_, str>, style: ScalarStyle) -> Result<NodeValue, NotPlain> {
+    scalar_value_with(text, style, Cow::into_owned)
+}
+
+/// `scalar_value`, the text made into a `String` by `own` (`yaml_flow_lines` refills spare ones).
+pub(crate) fn scalar_value_with<'text>(
+    text: Cow<'text, str>,
+    style: ScalarStyle,
+    own: impl FnOnce(Cow<'text, str>) -> String,
+) -> Result<NodeValue, NotPlain> {
     if style != ScalarStyle::Plain {
-        return Ok(NodeValue::Scalar(text.into_owned()));
+        return Ok(NodeValue::Scalar(own(text)));
     }
     if is_null(&text) {
         return Ok(NodeValue::Null);
     }
     if is_plain_text(&text) {
-        return Ok(NodeValue::Scalar(text.into_owned()));
+        return Ok(NodeValue::Scalar(own(text)));
     }
     match parse_document(&text) {
         Ok(Node { value, .. }) => match value {

@@ -19,7 +19,7 @@ use crate::zone::error::ZoneErrorKind;
 use crate::zone::yaml_rdata_objects::{ds_rdata, loc_rdata, svcb_rdata};
 use crate::zone::yaml_tree::{Node, NodeValue};
 use crate::zone::yaml_value::{
-    bad, field, integer_field, name, name_field, presentation, quoted, scalar, text_field,
+    bad, field, integer_field, name, name_field, presentation, quoted, scalar, text_field, trimmed,
 };
 
 /// Builds the RDATA of `record_type` from one octoDNS value. Names are relative to `origin`
@@ -32,13 +32,13 @@ pub fn rdata_from_node(
     match record_type {
         RecordType::A => {
             let text = scalar(record_type, node)?;
-            Ipv4Addr::from_str(text.trim())
+            Ipv4Addr::from_str(trimmed(text))
                 .map(|address| RData::A(A(address)))
                 .map_err(|_| ZoneErrorKind::BadAddress(text.to_owned()))
         }
         RecordType::AAAA => {
             let text = scalar(record_type, node)?;
-            Ipv6Addr::from_str(text.trim())
+            Ipv6Addr::from_str(trimmed(text))
                 .map(|address| RData::AAAA(AAAA(address)))
                 .map_err(|_| ZoneErrorKind::BadAddress(text.to_owned()))
         }

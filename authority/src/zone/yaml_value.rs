@@ -52,8 +52,17 @@ pub(crate) fn quoted(text: &str) -> String {
     out
 }
 
+/// `str::trim`, without decoding characters when both ends are visible ASCII (the usual case:
+/// a UTF-8 sequence neither starts nor ends with an ASCII byte, so the ends are those characters).
+pub(crate) fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 fn parse_name(record_type: RecordType, text: &str, origin: &Name) -> Result<Name, ZoneErrorKind> {
-    let text = text.trim();
+    let text = trimmed(text);
     if text.is_empty() {
         return Err(bad(record_type, "empty name"));
     }
@@ -133,7 +142,7 @@ pub(crate) fn integer_field<T: FromStr>(
     names: &[&str],
 ) -> Result<T, ZoneErrorKind> {
     let text = text_field(record_type, node, names)?;
-    text.trim().parse().map_err(|_| {
+    trimmed(&text).parse().map_err(|_| {
         bad(
             record_type,
             format!(
@@ -142,4 +151,32 @@ pub(crate) fn integer_field<T: FromStr>(
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimmed_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\ta\n",
+            "\u{a0}a",
+            "a\u{2003}",
+            "é",
+            "éa",
+            "aé",
+            "\u{85}x",
+            "x\u{3000}",
+            "a b",
+            "192.0.2.1",
+        ] {
+            assert_eq!(trimmed(text), text.trim(), "{text:?}");
+        }
+    }
 }

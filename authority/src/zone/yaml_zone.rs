@@ -1,28 +1,30 @@
 //! Reads one octoDNS YAML zone file into source records (owner, type, TTL, RDATA, line).
 //! It only reads and converts; zone-wide checks (apex NS, CNAME, glue) are done in `zone::build`.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::dnssec::config::{read_config, DnssecConfig};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind, RECORD_KEYS};
 use crate::zone::memory_limit::ZoneMemoryLimit;
+use crate::zone::owners_seen::OwnersSeen;
 pub use crate::zone::record_set::OneRecord;
 use crate::zone::spelling::closest;
 use crate::zone::yaml_events::parse_plain_entries;
+use crate::zone::yaml_flow_lines::{parse_entries_by_lines, LinesNotPlain};
 use crate::zone::yaml_rdata::rdata_from_node;
+use crate::zone::yaml_record_wire::{write_name, write_plain_name, RecordWriter};
 use crate::zone::yaml_tree::{
     parse_document, parse_entries, LineMode, Node, NodeValue, TopLevel, WithLines, WithoutLines,
 };
-
-/// The owners read so far, as written, to report a duplicate key. A fast keyed hash (ahash), not
-/// std's SipHash (SipHash, here and in the build's table, was 5 % of a big zone's `--check`).
-type OwnersSeen = HashSet<Box<str>, ahash::RandomState>;
+use crate::zone::yaml_value::trimmed;
 
 /// octoDNS's default TTL when a record object has none.
 pub const DEFAULT_TTL: u32 = 3600;
@@ -165,9 +167,14 @@ fn read_zone_text_in<L: LineMode>(
     origin: &Name,
     limit: ZoneMemoryLimit,
 ) -> Result<ReadZone, Vec<ZoneError>> {
+    let mut origin_wire = Vec::new();
+    write_name(origin, &mut origin_wire);
     let new_reader = || Reader {
         file: path.to_path_buf(),
         origin: origin.clone(),
+        origin_wire: origin_wire.clone(),
+        owner_wire: Vec::new(),
+        writer: RecordWriter::default(),
         records: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
@@ -180,14 +187,27 @@ fn read_zone_text_in<L: LineMode>(
     };
     // Plain YAML (nearly every zone file) is read from the parser's events, with lines, in one
     // pass; anything else through serde-saphyr below, which knows all of YAML.
+    // Files written one record per line have those lines read by a scanner of that shape
+    // (`yaml_flow_lines`), the rest by the parser; if that cannot decide, the parser reads all.
     let mut reader = new_reader();
     let mut seen = OwnersSeen::default();
-    if parse_plain_entries(text, &mut |key, value| {
-        reader.read_entry(&key, &value, &mut seen)
-    })
-    .is_ok()
-    {
-        return Ok(reader.into_read_zone());
+    let by_lines = parse_entries_by_lines(text, &mut |key, value| {
+        reader.read_entry(key, value, &mut seen)
+    });
+    match by_lines {
+        Ok(()) => return Ok(reader.into_read_zone()),
+        Err(LinesNotPlain::WholeFile) => {}
+        Err(LinesNotPlain::Stretch) => {
+            let mut reader = new_reader();
+            let mut seen = OwnersSeen::default();
+            if parse_plain_entries(text, &mut |key, value| {
+                reader.read_entry(&key, &value, &mut seen)
+            })
+            .is_ok()
+            {
+                return Ok(reader.into_read_zone());
+            }
+        }
     }
     drop(seen);
     let mut reader = new_reader();
@@ -257,6 +277,11 @@ fn has_unescaped_semicolon(text: &str) -> bool {
 struct Reader {
     file: PathBuf,
     origin: Name,
+    /// The origin's wire form, which relative owners end with.
+    origin_wire: Vec<u8>,
+    /// The wire form of the owner being read (a buffer kept from entry to entry).
+    owner_wire: Vec<u8>,
+    writer: RecordWriter,
     records: Vec<SourceRecord>,
     warnings: Vec<ZoneWarning>,
     errors: Vec<ZoneError>,
@@ -324,24 +349,30 @@ impl Reader {
             }
         };
         // A set, not a list: a million owners checked against a list is 10^12 comparisons.
-        if !seen.insert(owner_text.into()) {
+        if !seen.insert(owner_text) {
             self.error(key.line, ZoneErrorKind::DuplicateKey(owner_text.to_owned()));
             return;
         }
-        let owner = match self.owner_name(owner_text) {
-            Ok(owner) => owner,
-            Err(kind) => {
-                self.error(key.line, kind);
-                return;
-            }
+        let mut owner_wire = std::mem::take(&mut self.owner_wire);
+        owner_wire.clear();
+        if let Err(kind) = self.owner_wire(owner_text, &mut owner_wire) {
+            self.error(key.line, kind);
+            self.owner_wire = owner_wire;
+            return;
+        }
+        // Name equality is case-insensitive; a wire length octet is never a letter.
+        let owner = Owner {
+            text: owner_text,
+            wire: &owner_wire,
+            is_apex: owner_wire.eq_ignore_ascii_case(&self.origin_wire),
         };
         match &value.value {
             NodeValue::Sequence(items) => {
                 for item in items {
-                    self.read_record_object(&owner, owner_text, item, item.line);
+                    self.read_record_object(&owner, item, item.line);
                 }
             }
-            NodeValue::Mapping(_) => self.read_record_object(&owner, owner_text, value, key.line),
+            NodeValue::Mapping(_) => self.read_record_object(&owner, value, key.line),
             _ => self.error(
                 value.line,
                 ZoneErrorKind::WrongShape {
@@ -350,6 +381,7 @@ impl Reader {
                 },
             ),
         }
+        self.owner_wire = owner_wire;
     }
 
     /// The zone's signing settings (one `dnssec:` per zone; a second is an error).
@@ -371,20 +403,23 @@ impl Reader {
         }
     }
 
-    fn owner_name(&self, text: &str) -> Result<Name, ZoneErrorKind> {
+    /// The owner's wire form (uncompressed, case as hickory's parser keeps it) into `wire`.
+    fn owner_wire(&self, text: &str, wire: &mut Vec<u8>) -> Result<(), ZoneErrorKind> {
         if text.is_empty() || text == "@" {
-            return Ok(self.origin.clone());
+            wire.extend_from_slice(&self.origin_wire);
+            return Ok(());
         }
-        Name::parse(text, Some(&self.origin)).map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))
+        if write_plain_name(text, &self.origin_wire, wire) {
+            return Ok(());
+        }
+        let name = Name::parse(text, Some(&self.origin))
+            .map_err(|_| ZoneErrorKind::BadOwner(text.to_owned()))?;
+        write_name(&name, wire);
+        Ok(())
     }
 
-    fn read_record_object(
-        &mut self,
-        owner: &Name,
-        owner_text: &str,
-        object: &Node,
-        object_line: u64,
-    ) {
+    fn read_record_object(&mut self, owner: &Owner<'_>, object: &Node, object_line: u64) {
+        let owner_text = owner.text;
         let NodeValue::Mapping(fields) = &object.value else {
             self.error(
                 object_line,
@@ -401,8 +436,8 @@ impl Reader {
         let mut values_node = None;
         let mut octodns_node = None;
         let mut unknown_key = false;
-        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
-        for (key, value) in fields {
+        let mut seen = KeysSeen::for_fields(fields);
+        for (index, (key, value)) in fields.iter().enumerate() {
             let Some(name) = key.as_scalar() else {
                 self.error(
                     key.line,
@@ -413,11 +448,10 @@ impl Reader {
                 );
                 continue;
             };
-            if seen.contains(&name) {
+            if seen.repeats(index, name) {
                 self.error(key.line, ZoneErrorKind::DuplicateKey(name.to_owned()));
                 continue;
             }
-            seen.push(name);
             match name {
                 "type" => record_type_node = Some(value),
                 "ttl" => ttl_node = Some(value),
@@ -438,7 +472,7 @@ impl Reader {
                 }
             }
         }
-        if *owner == self.origin {
+        if owner.is_apex {
             if let Some(settings) = octodns_node.and_then(|node| node.get("dnssec")) {
                 self.read_dnssec(settings);
             }
@@ -458,9 +492,15 @@ impl Reader {
             return;
         };
         let type_line = record_type_node.map_or(object_line, |node| node.line);
-        let type_upper = type_text.trim().to_ascii_uppercase();
-        if NON_DNS_TYPES.contains(&type_upper.as_str()) {
-            self.warn(type_line, ZoneWarningKind::SkippedType(type_upper));
+        let type_upper: Cow<'_, str> = match trimmed(type_text) {
+            upper if !upper.bytes().any(|byte| byte.is_ascii_lowercase()) => Cow::Borrowed(upper),
+            other => Cow::Owned(other.to_ascii_uppercase()),
+        };
+        if NON_DNS_TYPES.contains(&&*type_upper) {
+            self.warn(
+                type_line,
+                ZoneWarningKind::SkippedType(type_upper.into_owned()),
+            );
             return;
         }
         if is_ignored(octodns_node) {
@@ -468,12 +508,12 @@ impl Reader {
                 object_line,
                 ZoneWarningKind::Ignored {
                     owner: owner_text.to_owned(),
-                    record_type: type_upper,
+                    record_type: type_upper.into_owned(),
                 },
             );
             return;
         }
-        if type_text.trim() != type_upper {
+        if trimmed(type_text) != type_upper {
             self.warn(
                 type_line,
                 ZoneWarningKind::LowercaseType(type_text.to_owned()),
@@ -490,7 +530,7 @@ impl Reader {
             None => DEFAULT_TTL,
             Some(node) => match node
                 .as_scalar()
-                .and_then(|text| text.trim().parse::<u32>().ok())
+                .and_then(|text| trimmed(text).parse::<u32>().ok())
             {
                 // RFC 2181 §8: TTLs are 31-bit; larger values are treated as zero by receivers.
                 Some(ttl) if ttl <= i32::MAX as u32 => ttl,
@@ -506,16 +546,16 @@ impl Reader {
                 }
             },
         };
-        let values: Vec<&Node> = match (value_node, values_node) {
-            (Some(value), None) => vec![value],
+        let values: &[Node] = match (value_node, values_node) {
+            (Some(value), None) => std::slice::from_ref(value),
             (
                 None,
                 Some(Node {
                     value: NodeValue::Sequence(items),
                     ..
                 }),
-            ) => items.iter().collect(),
-            (None, Some(single)) => vec![single],
+            ) => items,
+            (None, Some(single)) => std::slice::from_ref(single),
             _ => {
                 self.error(
                     object_line,
@@ -558,14 +598,14 @@ impl Reader {
                     continue;
                 }
             }
-            if TXT_LIKE_TYPES.contains(&type_upper.as_str())
+            if TXT_LIKE_TYPES.contains(&&*type_upper)
                 && value.as_scalar().is_some_and(has_unescaped_semicolon)
             {
                 self.warn(
                     value.line,
                     ZoneWarningKind::UnescapedSemicolon {
                         owner: owner_text.to_owned(),
-                        record_type: type_upper.clone(),
+                        record_type: type_upper.to_string(),
                     },
                 );
             }
@@ -589,7 +629,13 @@ impl Reader {
                         );
                         return;
                     }
-                    match OneRecord::new(&Record::from_rdata(owner.clone(), ttl, rdata)) {
+                    let written = self.writer.one_record(owner.wire, ttl, &rdata).ok_or(rdata);
+                    // Only hickory's encoder words why a record cannot be encoded.
+                    let made = written.or_else(|rdata| {
+                        let name = Name::from_bytes(owner.wire).unwrap_or_else(|_| Name::root());
+                        OneRecord::new(&Record::from_rdata(name, ttl, rdata))
+                    });
+                    match made {
                         Ok(record) => self.records.push(SourceRecord {
                             record,
                             line: value.line,
@@ -607,6 +653,46 @@ impl Reader {
             }
         }
     }
+}
+
+/// Finds a key repeated in one record object: by looking back over the keys before it, for the
+/// usual handful (a list of those seen was one allocation per record of a big zone), else in a set.
+struct KeysSeen<'object> {
+    fields: &'object [(Node, Node)],
+    set: Option<HashSet<&'object str, ahash::RandomState>>,
+}
+
+/// Keys a record object may have before looking back over them costs more than a set.
+const KEYS_LOOKED_BACK: usize = 8;
+
+impl<'object> KeysSeen<'object> {
+    fn for_fields(fields: &'object [(Node, Node)]) -> Self {
+        let set = (fields.len() > KEYS_LOOKED_BACK).then(HashSet::default);
+        KeysSeen { fields, set }
+    }
+
+    /// Whether the key `key` at `index` is one given before it.
+    fn repeats(&mut self, index: usize, key: &'object str) -> bool {
+        match &mut self.set {
+            Some(set) => !set.insert(key),
+            None => self
+                .fields
+                .get(..index)
+                .unwrap_or_default()
+                .iter()
+                .any(|(earlier, _)| earlier.as_scalar() == Some(key)),
+        }
+    }
+}
+
+/// The owner of the entry being read.
+struct Owner<'entry> {
+    /// As written (for messages).
+    text: &'entry str,
+    /// Uncompressed wire form.
+    wire: &'entry [u8],
+    /// The zone's apex.
+    is_apex: bool,
 }
 
 /// The first repeated key in a value object (such as two `preference` in one MX value), with
@@ -635,6 +721,19 @@ fn duplicate_key(value: &Node) -> Option<(u64, String)> {
 /// Record types a zone may hold. Meta types (ANY, OPT, AXFR, ...) and DNSSEC types we cannot
 /// sign or parse are refused as unknown.
 fn served_record_type(text: &str) -> Option<RecordType> {
+    // The usual types first, without hickory's search through every type's name.
+    let usual = match text {
+        "A" => Some(RecordType::A),
+        "AAAA" => Some(RecordType::AAAA),
+        "CNAME" => Some(RecordType::CNAME),
+        "MX" => Some(RecordType::MX),
+        "NS" => Some(RecordType::NS),
+        "TXT" => Some(RecordType::TXT),
+        _ => None,
+    };
+    if usual.is_some() {
+        return usual;
+    }
     if text == "SPF" {
         return Some(crate::zone::yaml_rdata::SPF);
     }

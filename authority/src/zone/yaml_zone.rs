@@ -513,7 +513,8 @@ impl Reader {
             );
             return;
         }
-        if trimmed(type_text) != type_upper {
+        // Upper-cased (owned) exactly when it had a lower-case letter.
+        if matches!(type_upper, Cow::Owned(_)) {
             self.warn(
                 type_line,
                 ZoneWarningKind::LowercaseType(type_text.to_owned()),

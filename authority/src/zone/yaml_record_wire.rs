@@ -3,7 +3,7 @@
 //! then type, class, TTL, RDLENGTH and RDATA. It writes those exact bytes or declines.
 
 use hickory_proto::rr::{DNSClass, Name, RData, RecordData};
-use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
+use hickory_proto::serialize::binary::{BinDecodable, BinEncodable, BinEncoder, NameEncoding};
 use hickory_proto::ProtoError;
 
 use crate::zone::record_set::OneRecord;
@@ -63,6 +63,28 @@ pub fn write_plain_name(text: &str, origin_wire: &[u8], out: &mut Vec<u8>) -> bo
         return false;
     }
     true
+}
+
+thread_local! {
+    /// The origin's wire form and a name's, for `plain_name` (names in RDATA, one per record).
+    static NAME_SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// `Name::parse(text, Some(origin))` for a text `write_plain_name` knows (plain ASCII labels),
+/// made from its wire form without hickory's text parser and IDNA; `None` for any other text.
+pub fn plain_name(text: &str, origin: &Name) -> Option<Name> {
+    NAME_SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        let (origin_wire, wire) = &mut *scratch;
+        origin_wire.clear();
+        wire.clear();
+        write_name(origin, origin_wire);
+        if !write_plain_name(text, origin_wire, wire) {
+            return None;
+        }
+        Name::from_bytes(wire).ok()
+    })
 }
 
 /// How hickory keeps a plain label's letters.
@@ -278,6 +300,19 @@ mod tests {
         ] {
             assert!(plain_wire(text).is_none(), "{text:?}");
         }
+        // As names: the same labels, case and absoluteness as hickory's parser gives.
+        let mut made = 0;
+        for text in texts {
+            let Some(fast) = plain_name(text, &origin()) else {
+                continue;
+            };
+            let parsed = Name::parse(text, Some(&origin())).expect("parses");
+            assert!(fast.eq_case(&parsed), "{text:?}");
+            assert_eq!(fast.is_fqdn(), parsed.is_fqdn(), "{text:?}");
+            assert_eq!(fast.to_string(), parsed.to_string(), "{text:?}");
+            made += 1;
+        }
+        assert!(made > 10);
     }
 
     #[test]

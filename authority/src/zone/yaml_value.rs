@@ -7,6 +7,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::zone::error::ZoneErrorKind;
 use crate::zone::spelling::closest;
+use crate::zone::yaml_record_wire::plain_name;
 use crate::zone::yaml_tree::{Node, NodeValue};
 
 pub(crate) fn bad(record_type: RecordType, problem: impl Into<String>) -> ZoneErrorKind {
@@ -68,6 +69,9 @@ fn parse_name(record_type: RecordType, text: &str, origin: &Name) -> Result<Name
     }
     if text == "@" {
         return Ok(origin.clone());
+    }
+    if let Some(name) = plain_name(text, origin) {
+        return Ok(name);
     }
     Name::parse(text, Some(origin)).map_err(|_| ZoneErrorKind::BadName(text.to_owned()))
 }

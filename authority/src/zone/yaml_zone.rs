@@ -189,31 +189,42 @@ fn read_zone_text_in<L: LineMode>(
     // pass; anything else through serde-saphyr below, which knows all of YAML.
     // Files written one record per line have those lines read by a scanner of that shape
     // (`yaml_flow_lines`), the rest by the parser; if that cannot decide, the parser reads all.
+    // Owners given twice are looked for once the file is read; if there may be one, the file
+    // is read again to report it where it is.
     let mut reader = new_reader();
-    let mut seen = OwnersSeen::default();
-    let by_lines = parse_entries_by_lines(text, &mut |key, value| {
+    let mut seen = OwnersSeen::deferred();
+    let mut by_lines = parse_entries_by_lines(text, &mut |key, value| {
         reader.read_entry(key, value, &mut seen)
     });
-    match by_lines {
-        Ok(()) => return Ok(reader.into_read_zone()),
-        Err(LinesNotPlain::WholeFile) => {}
-        Err(LinesNotPlain::Stretch) => {
-            let mut reader = new_reader();
-            let mut seen = OwnersSeen::default();
-            if parse_plain_entries(text, &mut |key, value| {
-                reader.read_entry(&key, &value, &mut seen)
-            })
-            .is_ok()
-            {
-                return Ok(reader.into_read_zone());
-            }
+    if by_lines.is_ok() {
+        if !seen.may_have_repeated() {
+            return Ok(reader.into_read_zone());
+        }
+        reader = new_reader();
+        seen = OwnersSeen::exact();
+        by_lines = parse_entries_by_lines(text, &mut |key, value| {
+            reader.read_entry(key, value, &mut seen)
+        });
+        if by_lines.is_ok() {
+            return Ok(reader.into_read_zone());
+        }
+    }
+    if by_lines == Err(LinesNotPlain::Stretch) {
+        let mut reader = new_reader();
+        let mut seen = OwnersSeen::exact();
+        if parse_plain_entries(text, &mut |key, value| {
+            reader.read_entry(&key, &value, &mut seen)
+        })
+        .is_ok()
+        {
+            return Ok(reader.into_read_zone());
         }
     }
     drop(seen);
     let mut reader = new_reader();
     // Entries are converted as the parser reads them: the file is never a whole tree in memory.
     // Owners are kept (as text) only to report duplicates.
-    let mut seen = OwnersSeen::default();
+    let mut seen = OwnersSeen::exact();
     let parsed = parse_entries::<L>(text, &mut |key, value| {
         reader.read_entry(&key, &value, &mut seen)
     });
@@ -513,7 +524,8 @@ impl Reader {
             );
             return;
         }
-        if trimmed(type_text) != type_upper {
+        // Upper-cased (owned) exactly when it had a lower-case letter.
+        if matches!(type_upper, Cow::Owned(_)) {
             self.warn(
                 type_line,
                 ZoneWarningKind::LowercaseType(type_text.to_owned()),

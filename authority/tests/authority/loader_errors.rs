@@ -102,6 +102,16 @@ fn duplicate_owner_key_is_rejected() {
 }
 
 #[test]
+fn duplicate_owner_key_written_on_one_line_is_rejected_with_its_line() {
+    // One-line entries are read by their own scanner and owners checked for repeats at the end
+    // (zone::yaml_flow_lines, zone::owners_seen): the repeat is still found and named where it is.
+    let text = with_apex(
+        "'www': {type: A, value: 192.0.2.1}\n'mail': {type: A, value: 192.0.2.3}\nwww: {type: A, value: 192.0.2.2}\n",
+    );
+    assert_one(&text, 9, "duplicate key \"www\"");
+}
+
+#[test]
 fn duplicate_field_key_is_rejected() {
     let text = with_apex("www:\n  type: A\n  value: 192.0.2.1\n  value: 192.0.2.2\n");
     assert_one(&text, 10, "duplicate key \"value\"");

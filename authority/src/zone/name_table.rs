@@ -133,6 +133,10 @@ struct Entry<Node> {
     node: Node,
 }
 
+/// Below this many entries, a list being emptied by `map_nodes` is not shrunk (a large list
+/// lives in its own mapping, which shrinks in place; a small one is not worth the calls).
+const MAP_SHRINK_MIN_CAPACITY: usize = 4096;
+
 /// An empty slot of the index (slots hold an entry's position + 1).
 const EMPTY_SLOT: u32 = 0;
 
@@ -173,26 +177,37 @@ impl<Node: Default> NameTable<Node> {
         table
     }
 
-    /// The same names with each node replaced by `change(key, node)`, in the same order: the
-    /// keys and the index are kept as they are (no key is copied, no name hashed again).
+    /// The same names with each node replaced by `change(key, node)` (called from the last name
+    /// to the first), in the same order: the keys and the index are kept as they are (no key is
+    /// copied, no name hashed again).
     pub fn map_nodes<Other>(
         self,
         mut change: impl FnMut(&[u8], Node) -> Other,
     ) -> NameTable<Other> {
         let NameTable {
             key_bytes,
-            entries,
+            mut entries,
             slots,
             hasher,
         } = self;
+        // Taken from the end, the old list giving back its memory as it empties, so the two
+        // lists are never both whole (for a million names, each is tens of MB: the load's
+        // peak). The new list's pages are touched only as it fills.
         let mut changed = Vec::with_capacity(entries.len());
-        for Entry { key, node } in entries {
+        while let Some(Entry { key, node }) = entries.pop() {
+            if entries.capacity() > MAP_SHRINK_MIN_CAPACITY
+                && entries.len() < entries.capacity() / 8 * 7
+            {
+                entries.shrink_to_fit();
+            }
             let bytes = key_bytes.get(key.range()).unwrap_or_default();
             changed.push(Entry {
                 key,
                 node: change(bytes, node),
             });
         }
+        // Back in insertion order: the index holds positions.
+        changed.reverse();
         NameTable {
             key_bytes,
             entries: changed,

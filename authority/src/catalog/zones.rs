@@ -9,8 +9,9 @@ use std::sync::Arc;
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
 use crate::dnssec::sign_loaded_zone;
-use crate::zone::build::build_zone_with_warnings;
+use crate::zone::build::build_zone_after;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
+use crate::zone::heap_trim::give_back_free_heap_memory;
 use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::names::ancestor;
 use crate::zone::prepared::Zone;
@@ -101,7 +102,9 @@ impl ZoneSource {
                 read.default_nameservers = options.default_nameservers.clone();
                 let dnssec = read.dnssec.take();
                 let explicit_soa = read_has_soa(&read);
-                if let Ok((mut zone, warnings)) = build_zone_with_warnings(read) {
+                let built = build_zone_after(read, previous);
+                give_back_free_heap_memory();
+                if let Ok((mut zone, warnings)) = built {
                     if warnings.is_empty()
                         && self.assign_serial(options, &mut zone, explicit_soa).is_ok()
                         && sign_loaded_zone(&mut zone, dnssec, &self.path, previous).is_ok()
@@ -120,7 +123,9 @@ impl ZoneSource {
         read.default_nameservers = options.default_nameservers.clone();
         let dnssec = read.dnssec.take();
         let explicit_soa = read_has_soa(&read);
-        let (mut zone, warnings) = build_zone_with_warnings(read)?;
+        let built = build_zone_after(read, previous);
+        give_back_free_heap_memory();
+        let (mut zone, warnings) = built?;
         self.assign_serial(options, &mut zone, explicit_soa)?;
         sign_loaded_zone(&mut zone, dnssec, &self.path, previous)?;
         Ok((zone, warnings))
@@ -192,7 +197,7 @@ pub struct LoadOptions {
 fn read_has_soa(read: &crate::zone::yaml_zone::ReadZone) -> bool {
     read.records
         .iter()
-        .any(|source| source.record.record_type() == RecordType::SOA)
+        .any(|source| source.record_type() == RecordType::SOA)
 }
 
 /// The generation of the next catalog built. Never reused in a process, so something computed from

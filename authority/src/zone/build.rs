@@ -27,10 +27,6 @@ pub const DEFAULT_SOA_RETRY: i32 = 900;
 pub const DEFAULT_SOA_EXPIRE: i32 = 604_800;
 pub const DEFAULT_SOA_MINIMUM: u32 = 300;
 
-/// Below this many entries left, a list being emptied (source records, names) is not shrunk (a
-/// large list lives in its own mapping, which shrinks in place; a small one is not worth the calls).
-const SOURCE_SHRINK_MIN_CAPACITY: usize = 4096;
-
 /// The additional address RRsets found for one RRset: its name's key, its index in the node.
 type AdditionalFor = (Box<[u8]>, usize, Vec<Arc<RecordSet>>);
 
@@ -139,6 +135,24 @@ impl PendingSets {
     }
 }
 
+/// The finished RRset: `previous`'s own when it holds the same records under the same spelling
+/// of the owner and carries no signatures (signing decides about those), else a new one.
+fn shared_or_new(
+    previous: Option<&Zone>,
+    key: &[u8],
+    records: RecordSetBuilder,
+) -> Arc<RecordSet> {
+    let old = previous
+        .and_then(|zone| zone.nodes.get_by_key(key))
+        .and_then(|node| node.find(records.record_type()));
+    match old {
+        Some(old) if old.set.signatures.is_empty() && records.holds_same_as(&old.set) => {
+            old.set.clone()
+        }
+        _ => Arc::new(records.finish()),
+    }
+}
+
 /// A record hickory could not encode, as a zone error.
 fn unencodable_error(unencodable: UnencodableRecord) -> ZoneErrorKind {
     ZoneErrorKind::BadValue {
@@ -156,6 +170,16 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 /// TTLs in an RRset, in-zone nameservers without addresses).
 pub fn build_zone_with_warnings(
     read: ReadZone,
+) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
+    build_zone_after(read, None)
+}
+
+/// `build_zone_with_warnings` for a zone served until now as `previous` (a reload): each RRset
+/// that is byte for byte one of `previous`'s unsigned RRsets is that RRset, shared, not a copy,
+/// so a reload that changed a few records holds the old zone and little more.
+pub fn build_zone_after(
+    read: ReadZone,
+    previous: Option<&Zone>,
 ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
     let ReadZone {
         origin,
@@ -182,8 +206,8 @@ pub fn build_zone_with_warnings(
     let apex_key = canonical_key(&origin);
     let origin_key = apex_key.as_slice();
     let has_apex_ns = records.iter().any(|source| {
-        source.record.record_type() == RecordType::NS
-            && canonical_key_of_wire(source.record.owner_wire()) == origin_key
+        source.record_type() == RecordType::NS
+            && canonical_key_of_wire(source.owner_wire()) == origin_key
     });
     if !has_apex_ns {
         for nameserver in &default_nameservers {
@@ -215,14 +239,9 @@ pub fn build_zone_with_warnings(
     let mut names: NameTable<PendingSets> = NameTable::with_capacity(records.len());
     let mut key = Vec::with_capacity(64);
     let mut record_count = 0usize;
-    // The source records are taken from the end of a reversed list, and the list gives back its
-    // memory as it empties: the records and their RRsets are never both whole at once.
-    records.reverse();
-    while let Some(SourceRecord { record, line }) = records.pop() {
-        if records.capacity() > SOURCE_SHRINK_MIN_CAPACITY && records.len() < records.capacity() / 2
-        {
-            records.shrink_to_fit();
-        }
+    // The list gives back its memory chunk by chunk as the records are taken: the records and
+    // their RRsets are never both whole at once.
+    for SourceRecord { record, line } in records.into_records() {
         // The key says whether the owner is in the zone: the origin's key is a prefix of the
         // keys of the names at and below it.
         write_canonical_key_of_wire(record.owner_wire(), &mut key);
@@ -517,7 +536,7 @@ pub fn build_zone_with_warnings(
             .into_iter()
             .filter(|(code, _)| *code != soa_code)
             .map(|(_, pending)| ServedSet {
-                set: Arc::new(pending.records.finish()),
+                set: shared_or_new(previous, key, pending.records),
                 additional: Box::default(),
             })
             .collect();

@@ -347,6 +347,28 @@ impl<Node: Default> NameTable<Node> {
         self.entries.get_mut(position).map(|entry| &mut entry.node)
     }
 
+    /// The position of the node under `key` (made empty if there was none), for `node_at_mut`;
+    /// None only when the table is full (see `insert_key`).
+    pub fn position_or_insert_default_key(&mut self, key: &[u8]) -> Option<usize> {
+        match self.position(key) {
+            Some(position) => Some(position),
+            None => self.append(key, Node::default()),
+        }
+    }
+
+    /// The position of the node under `key`: nodes keep their positions (insertion order).
+    pub fn position_of_key(&self, key: &[u8]) -> Option<usize> {
+        self.position(key)
+    }
+
+    pub fn node_at(&self, position: usize) -> Option<&Node> {
+        self.entries.get(position).map(|entry| &entry.node)
+    }
+
+    pub fn node_at_mut(&mut self, position: usize) -> Option<&mut Node> {
+        self.entries.get_mut(position).map(|entry| &mut entry.node)
+    }
+
     /// The node of `name`, made empty (an empty non-terminal) if there was none. None only when
     /// the table is full (see `insert_key`).
     pub fn get_or_insert_default(&mut self, name: &Name) -> Option<&mut Node> {

@@ -127,6 +127,20 @@ impl OneRecord {
             .unwrap_or_default()
     }
 
+    /// The record's bytes (owner, then type, class, TTL, RDLENGTH, RDATA) and its owner's
+    /// length, for a list that packs records end to end (`source_records`).
+    pub(crate) fn as_parts(&self) -> (&[u8], u8) {
+        (&self.wire, self.owner_length)
+    }
+
+    /// A record from what `as_parts` gave.
+    pub(crate) fn from_parts(wire: &[u8], owner_length: u8) -> OneRecord {
+        OneRecord {
+            wire: wire.into(),
+            owner_length,
+        }
+    }
+
     /// The owner (decoded: for messages and checks, not per record of a large zone).
     pub fn owner(&self) -> Name {
         Name::from_bytes(self.owner_wire()).unwrap_or_else(|_| Name::root())
@@ -261,6 +275,16 @@ impl RecordSetBuilder {
         .unwrap_or_else(|_| Name::root())
     }
 
+    /// A set to go on filling from `set`'s records (its signatures are left out).
+    pub fn from_set(set: &RecordSet) -> RecordSetBuilder {
+        RecordSetBuilder {
+            record_type: set.record_type,
+            count: set.count,
+            owner_length: set.owner_length,
+            wire: set.wire.to_vec(),
+        }
+    }
+
     /// Appends `record` (its owner is this set's; only its type, class, TTL and RDATA are kept).
     pub fn push(&mut self, record: &Record) -> Result<(), UnencodableRecord> {
         let before = self.wire.len();
@@ -358,6 +382,16 @@ impl RecordSetBuilder {
             .wire_records()
             .next()
             .map_or(0, |record| record.ttl)
+    }
+
+    pub fn record_type(&self) -> RecordType {
+        self.record_type
+    }
+
+    /// True when `set` holds exactly these records (type, class, TTL, RDATA, in order) under
+    /// the same spelling of the owner: `finish` would make a copy of it.
+    pub fn holds_same_as(&self, set: &RecordSet) -> bool {
+        self.record_type == set.record_type && self.count == set.count && *self.wire == *set.wire
     }
 
     /// The finished set, its bytes in an allocation of exactly their size.

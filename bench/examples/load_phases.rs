@@ -26,6 +26,8 @@ fn main() {
         eprintln!("bad origin");
         std::process::exit(2);
     };
+    // As the server does at start (`zone::heap_trim`).
+    authority::zone::heap_trim::map_large_blocks_apart();
     let start = Instant::now();
     let Ok(text) = std::fs::read_to_string(file) else {
         eprintln!("cannot read {file}");

@@ -228,6 +228,13 @@ impl<Node: Default> NameTable<Node> {
         self.entries.len()
     }
 
+    /// Bytes the table holds itself (keys, entries, index), not what its nodes point to.
+    pub fn heap_bytes(&self) -> usize {
+        self.key_bytes.capacity()
+            + self.entries.capacity() * std::mem::size_of::<Entry<Node>>()
+            + self.slots.capacity() * std::mem::size_of::<u32>()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

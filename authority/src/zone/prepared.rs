@@ -159,6 +159,31 @@ impl Zone {
         self.node(&self.origin)
     }
 
+    /// Bytes the zone holds: its name table, and each RRset and list of additional data once
+    /// (for the zone memory limit's estimate, `memory_limit`).
+    pub fn heap_bytes(&self) -> usize {
+        let sets: usize = self
+            .nodes
+            .values()
+            .map(|node| {
+                let list = match &node.sets {
+                    ServedSets::One(_) => 0,
+                    ServedSets::Many(many) => many.len() * std::mem::size_of::<ServedSet>(),
+                };
+                let served: usize = node
+                    .sets
+                    .iter()
+                    .map(|served| {
+                        served.set.heap_bytes()
+                            + served.additional.len() * std::mem::size_of::<Arc<RecordSet>>()
+                    })
+                    .sum();
+                list + served
+            })
+            .sum();
+        self.nodes.heap_bytes() + sets
+    }
+
     /// Every record in the zone, apex first, for converting to a master file or listing.
     pub fn records(&self) -> Vec<Record> {
         let mut nodes: Vec<(&[u8], &ZoneNode)> = self

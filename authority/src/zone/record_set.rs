@@ -536,6 +536,18 @@ impl RecordSet {
         self.count == 0
     }
 
+    /// Bytes of this set in a zone: its shared block (with the `Arc`'s two counts), its wire
+    /// bytes and its signatures (each block rounded as glibc rounds it: 16 bytes, plus 8).
+    pub fn heap_bytes(&self) -> usize {
+        let block = |bytes: usize| (bytes + 8).div_ceil(16) * 16;
+        let signatures = if self.signatures.is_empty() {
+            0
+        } else {
+            block(self.signatures.len() * std::mem::size_of::<Record>()) + block(24)
+        };
+        block(std::mem::size_of::<RecordSet>() + 16) + block(self.wire.len()) + signatures
+    }
+
     /// The records, borrowed from the wire bytes.
     pub fn wire_records(&self) -> impl Iterator<Item = WireRecord<'_>> + '_ {
         RecordSetView {

@@ -22,6 +22,8 @@ pub struct SourceRecords {
     /// first read without lines keeps none.
     lines: Vec<u64>,
     count: usize,
+    /// Lines are dropped as records come (a read whose lines are never shown: 8 MB a million).
+    forget_lines: bool,
 }
 
 /// One record of the list, borrowed (for a look over the list before the build).
@@ -60,8 +62,27 @@ impl SourceRecords {
         SourceRecords::default()
     }
 
+    /// A list that keeps every line as 0 when `keep_lines` is false.
+    pub fn with_lines(keep_lines: bool) -> SourceRecords {
+        SourceRecords {
+            forget_lines: !keep_lines,
+            ..SourceRecords::default()
+        }
+    }
+
+    /// Empties the list (its choice about lines stays).
+    pub fn clear(&mut self) {
+        *self = SourceRecords::with_lines(!self.forget_lines);
+    }
+
     pub fn len(&self) -> usize {
         self.count
+    }
+
+    /// Bytes the list holds (its chunks and lines).
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(Vec::capacity).sum::<usize>()
+            + self.lines.capacity() * std::mem::size_of::<u64>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -71,6 +92,7 @@ impl SourceRecords {
     /// Appends `source` at the end (its bytes are copied; its own allocation is freed).
     pub fn push(&mut self, source: SourceRecord) {
         let SourceRecord { record, line } = source;
+        let line = if self.forget_lines { 0 } else { line };
         let (wire, owner_length) = record.as_parts();
         let needed = RECORD_PREFIX_BYTES + wire.len();
         // A record never spans chunks, and a chunk never grows: no copy of what is stored.
@@ -218,6 +240,18 @@ mod tests {
             assert_eq!(taken.record, pushed.record);
             assert_eq!(taken.line, pushed.line);
         }
+    }
+
+    #[test]
+    fn a_list_without_lines_gives_line_zero() {
+        let mut list = SourceRecords::with_lines(false);
+        list.push(SourceRecord {
+            record: record("a.example.test.", RData::A(A::new(192, 0, 2, 1))),
+            line: 7,
+        });
+        assert_eq!(list.iter().map(|view| view.line).collect::<Vec<_>>(), [0]);
+        list.clear();
+        assert!(list.is_empty());
     }
 
     #[test]

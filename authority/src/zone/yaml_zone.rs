@@ -170,7 +170,7 @@ fn read_zone_text_in<L: LineMode>(
     let new_reader = || Reader {
         file: path.to_path_buf(),
         origin: origin.clone(),
-        records: SourceRecords::new(),
+        records: SourceRecords::with_lines(L::KEEPS_LINES),
         warnings: Vec::new(),
         errors: Vec::new(),
         dnssec: None,
@@ -217,7 +217,7 @@ fn read_zone_text_in<L: LineMode>(
         // Unparseable YAML yields no records and no other errors (those before the YAML error
         // were found in a file we cannot read anyway): zone-wide checks would only add noise.
         Err((line, problem)) => {
-            reader.records = SourceRecords::new();
+            reader.records.clear();
             reader.warnings.clear();
             reader.errors.clear();
             reader.error(line, ZoneErrorKind::Yaml(problem));

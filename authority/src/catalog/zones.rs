@@ -196,8 +196,7 @@ pub struct LoadOptions {
 /// Whether the file wrote an SOA of its own.
 fn read_has_soa(read: &crate::zone::yaml_zone::ReadZone) -> bool {
     read.records
-        .iter()
-        .any(|source| source.record_type() == RecordType::SOA)
+        .any(|_, record_type| record_type == RecordType::SOA)
 }
 
 /// The generation of the next catalog built. Never reused in a process, so something computed from

@@ -234,9 +234,8 @@ pub fn build_zone_after(
     // records come from the command line, not the file).
     let apex_key = canonical_key(&origin);
     let origin_key = apex_key.as_slice();
-    let has_apex_ns = records.iter().any(|source| {
-        source.record_type() == RecordType::NS
-            && canonical_key_of_wire(source.owner_wire()) == origin_key
+    let has_apex_ns = records.any(|owner, record_type| {
+        record_type == RecordType::NS && canonical_key_of_wire(owner) == origin_key
     });
     if !has_apex_ns {
         for nameserver in &default_nameservers {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use hickory_proto::rr::rdata::{NS, SOA};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
@@ -598,11 +597,9 @@ pub fn build_zone_after(
             node.put_set(soa.clone());
         }
         node.is_delegation = !is_apex && node.find(RecordType::NS).is_some();
-        node.dname_target = node
-            .find(RecordType::DNAME)
-            .and_then(|served| served.set.wire_records().next())
-            .and_then(|record| Name::from_bytes(record.rdata).ok())
-            .map(Box::new);
+        // Marked only when its target decodes (as the decoded target was kept before).
+        node.has_dname = true;
+        node.has_dname = node.dname_target().is_some();
     }
 
     // Second pass: additional addresses for NS, MX and SRV targets (RFC 1035 §3.3.9, §3.3.11,

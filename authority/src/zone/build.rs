@@ -12,7 +12,7 @@ use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind}
 use crate::zone::name_table::{
     canonical_key, canonical_key_of_wire, write_canonical_key_of_wire, NameTable,
 };
-use crate::zone::prepared::{RecordSet, ServedSet, ServedSets, Zone, ZoneNode};
+use crate::zone::prepared::{CompactList, RecordSet, ServedSet, ServedSets, Zone, ZoneNode};
 use crate::zone::record_set::{OneRecord, RecordSetBuilder, UnencodableRecord};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
@@ -27,7 +27,7 @@ pub const DEFAULT_SOA_EXPIRE: i32 = 604_800;
 pub const DEFAULT_SOA_MINIMUM: u32 = 300;
 
 /// The additional address RRsets found for one RRset: its node's position, its index there.
-type AdditionalFor = (usize, usize, Box<[Arc<RecordSet>]>);
+type AdditionalFor = (usize, usize, CompactList<Arc<RecordSet>>);
 
 /// The lines that introduced the RRsets (node position, type code, line), for messages; only a
 /// read with lines has any, so a first read without them keeps nothing here.
@@ -149,7 +149,7 @@ fn close_node(
 ) {
     let served = |records: RecordSetBuilder| ServedSet {
         set: shared_or_new(previous, key, records),
-        additional: Box::default(),
+        additional: CompactList::default(),
     };
     let finished = if sets.len() == 1 {
         sets.pop()
@@ -654,7 +654,7 @@ pub fn build_zone_after(
                 }
             }
             if !additional.is_empty() {
-                additionals.push((position, index, additional.into_boxed_slice()));
+                additionals.push((position, index, additional.into()));
             }
         }
     }

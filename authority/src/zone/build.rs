@@ -73,7 +73,9 @@ struct CheckedSet<'zone> {
 
 impl<'zone> Checked<'zone> {
     fn get(&self, code: &u16) -> Option<CheckedSet<'zone>> {
-        self.iter().find(|(known, _)| known == code).map(|(_, set)| set)
+        self.iter()
+            .find(|(known, _)| known == code)
+            .map(|(_, set)| set)
     }
 
     fn contains_key(&self, code: &u16) -> bool {
@@ -165,11 +167,7 @@ fn close_node(
 
 /// The finished RRset: `previous`'s own when it holds the same records under the same spelling
 /// of the owner and carries no signatures (signing decides about those), else a new one.
-fn shared_or_new(
-    previous: Option<&Zone>,
-    key: &[u8],
-    records: RecordSetBuilder,
-) -> Arc<RecordSet> {
+fn shared_or_new(previous: Option<&Zone>, key: &[u8], records: RecordSetBuilder) -> Arc<RecordSet> {
     let old = previous
         .and_then(|zone| zone.nodes.get_by_key(key))
         .and_then(|node| node.find(records.record_type()));
@@ -510,8 +508,8 @@ pub fn build_zone_after(
 
     // In-zone names of the apex NS need an address, or resolvers cannot reach them (Knot
     // refuses the zone; NSD and BIND load it): a warning, the zone may be in transition.
-    if let Some(pending) = checked_by_key(&names, &set_lines, origin_key)
-        .and_then(|sets| sets.get(&ns_code))
+    if let Some(pending) =
+        checked_by_key(&names, &set_lines, origin_key).and_then(|sets| sets.get(&ns_code))
     {
         for data in pending.records.rdatas() {
             if let RData::NS(target) = &data {

@@ -150,9 +150,11 @@ mod tests {
     }
 
     fn zone_text(owner: impl Fn(usize) -> String, records: usize) -> String {
-        let mut text = String::from("'':
+        let mut text = String::from(
+            "'':
   - {type: NS, value: ns.example.}
-");
+",
+        );
         for index in 0..records {
             text.push_str(&format!(
                 "'{}': {{type: A, value: 10.0.{}.{}}}

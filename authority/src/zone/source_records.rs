@@ -257,7 +257,12 @@ mod tests {
         }));
         let expected: Vec<(Vec<u8>, RecordType)> = pushed
             .iter()
-            .map(|source| (source.record.owner_wire().to_vec(), source.record.record_type()))
+            .map(|source| {
+                (
+                    source.record.owner_wire().to_vec(),
+                    source.record.record_type(),
+                )
+            })
             .collect();
         assert_eq!(viewed, expected);
         assert!(list.any(|_, record_type| record_type == RecordType::TXT));
@@ -277,7 +282,10 @@ mod tests {
             line: 7,
         });
         assert_eq!(
-            list.clone().into_records().map(|source| source.line).collect::<Vec<_>>(),
+            list.clone()
+                .into_records()
+                .map(|source| source.line)
+                .collect::<Vec<_>>(),
             [0]
         );
         list.clear();

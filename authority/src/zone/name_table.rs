@@ -145,11 +145,12 @@ const EMPTY_SLOT: u32 = 0;
 const MAX_LOAD_NUMERATOR: usize = 1;
 const MAX_LOAD_DENOMINATOR: usize = 2;
 
-/// Every name of a zone and its node (NSD's domain table, compact; the zone build fills one with
-/// its RRsets under construction first, then turns it into the zone's with `map_nodes`): the keys end to end in one
-/// buffer, the nodes in one list in insertion order, and an open-addressing index of 4-byte
-/// positions hashed with a keyed hash (names from a transfer cannot be chosen to collide).
-/// Per name: 48 bytes of entry, the key, and 8 bytes of index; no allocation per name.
+/// Every name of a zone and its node (NSD's domain table, compact; the zone build fills the
+/// zone's own, node by node, and a zone reader keeps its owners seen in one): the keys end to
+/// end in one buffer, the nodes in one list in insertion order (a node keeps its position), and
+/// an open-addressing index of 4-byte positions hashed with a keyed hash (names from a transfer
+/// cannot be chosen to collide). Per name of a zone: 32 bytes of entry, the key, and 8 bytes of
+/// index; no allocation per name.
 #[derive(Clone, Debug)]
 pub struct NameTable<Node = ZoneNode> {
     key_bytes: Vec<u8>,

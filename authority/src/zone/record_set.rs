@@ -49,6 +49,10 @@ pub struct RecordSet {
 /// RRset would take 24 bytes (8 here; 16 MB a million RRsets, the difference between a 64-byte
 /// and an 80-byte block for each). Read as a slice; set from a `Vec`.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[allow(
+    clippy::box_collection,
+    reason = "the box is the point: a thin 8-byte pointer, where a Vec takes 24 bytes"
+)]
 pub struct Signatures(Option<Box<Vec<Record>>>);
 
 impl Signatures {

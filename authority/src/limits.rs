@@ -130,10 +130,13 @@ pub const FALLBACK_ZONE_MEMORY_LIMIT: u64 = 4 << 30;
 pub const MIN_ZONE_MEMORY_LIMIT: u64 = 256 << 20;
 
 /// What one record costs at the peak of a load, beyond the file's text: the source record, its
-/// RRset and node, and the names' hash tables. Measured on bench/'s 1,000,000-record zone (48 MB
-/// of YAML): peak RSS 839 MiB, so about 840 bytes a record with the text counted; an estimate a
-/// little high only makes the bound err on the safe side.
-pub const ZONE_BYTES_PER_RECORD: u64 = 850;
+/// RRset and node, and the names' table. Measured on bench/'s 1,000,000-record zone (48 MB of
+/// YAML, names like `host12345.bench.test.`): peak RSS 199 MB, about 150 bytes a record beyond
+/// the text (was 840 when this bound was set). Most of it grows with the owner's length (the
+/// record, its RRset and its key each hold the name): 800 covers owners of about 100 octets
+/// written relative to a long origin (`memory_limit`'s test: about 720); names near the
+/// 255-octet maximum so written cost up to half as much again.
+pub const ZONE_BYTES_PER_RECORD: u64 = 800;
 
 /// Entries of a key directory looked at to tell whether its keys changed since the last load
 /// (`catalog::fingerprint`); a key directory holds a few files per zone.

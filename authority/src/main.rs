@@ -231,6 +231,7 @@ fn merge_flags(
 }
 
 fn main() -> ExitCode {
+    authority::zone::heap_trim::map_large_blocks_apart();
     // Subcommands first: a zone file may not be called `keygen` or `ds` without a path.
     let mut raw = std::env::args_os();
     match raw.nth(1).as_ref().and_then(|first| first.to_str()) {

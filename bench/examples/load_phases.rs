@@ -1,6 +1,7 @@
 //! Times each phase of loading one valid YAML zone as `ZoneSource::load` does (parse and convert
 //! without lines, then build) and prints the process's memory after each: where the loader's
-//! time and peak go. `cargo run --release -p bench --example load_phases -- ORIGIN FILE`.
+//! time and peak go, and what stays resident once the heap's free pages are given back.
+//! `cargo run --release -p bench --example load_phases -- ORIGIN FILE`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -25,6 +26,8 @@ fn main() {
         eprintln!("bad origin");
         std::process::exit(2);
     };
+    // As the server does at start (`zone::heap_trim`).
+    authority::zone::heap_trim::map_large_blocks_apart();
     let start = Instant::now();
     let Ok(text) = std::fs::read_to_string(file) else {
         eprintln!("cannot read {file}");
@@ -56,12 +59,17 @@ fn main() {
     drop(text);
     let start = Instant::now();
     match authority::zone::build::build_zone(read) {
-        Ok(zone) => println!(
-            "build          {:>8.3} s  {} names  {}",
-            start.elapsed().as_secs_f64(),
-            zone.nodes.len(),
-            memory()
-        ),
+        Ok(zone) => {
+            println!(
+                "build          {:>8.3} s  {} names  {}",
+                start.elapsed().as_secs_f64(),
+                zone.nodes.len(),
+                memory()
+            );
+            // As the server does once a zone is built (`zone::heap_trim`).
+            authority::zone::heap_trim::give_back_free_heap_memory();
+            println!("heap trimmed              {}", memory());
+        }
         Err(errors) => eprintln!("{} errors, first: {:?}", errors.len(), errors.first()),
     }
 }

@@ -237,7 +237,7 @@ fn find_position<'zone>(
     let name_labels = usize::from(lower.num_labels());
     // A DNAME at the apex (RFC 6672 §2.3 allows it) redirects every name below it.
     if name_labels > apex_labels {
-        if let Some(apex) = zone.apex().filter(|apex| apex.dname_target.is_some()) {
+        if let Some(apex) = zone.apex().filter(|apex| apex.has_dname) {
             return Position::Dname(apex, apex_labels);
         }
     }
@@ -252,7 +252,7 @@ fn find_position<'zone>(
                 }
                 return Position::Delegation(node);
             }
-            Some(node) if labels < name_labels && node.dname_target.is_some() => {
+            Some(node) if labels < name_labels && node.has_dname => {
                 return Position::Dname(node, labels);
             }
             Some(node) => found = Some(node),
@@ -339,11 +339,11 @@ fn answer_dname(
     record_type: RecordType,
 ) -> Option<Name> {
     let dname = node.find(RecordType::DNAME)?;
-    let target = node.dname_target.as_ref()?;
+    let target = node.dname_target()?;
     answer.add_answer(dname);
     let keep = usize::from(name.num_labels()).saturating_sub(owner_labels);
     let substituted =
-        Name::from_labels(name.iter().take(keep)).and_then(|prefix| prefix.append_domain(target));
+        Name::from_labels(name.iter().take(keep)).and_then(|prefix| prefix.append_domain(&target));
     let Ok(substituted) = substituted else {
         answer.response_code = ResponseCode::YXDomain;
         return None;

@@ -42,6 +42,8 @@ fn sender() -> Option<&'static Mutex<SyncSender<Retired>>> {
                 .spawn(move || {
                     for retired in receiver {
                         drop(retired);
+                        // A replaced zone's pages, back to the system before the next reload.
+                        crate::zone::heap_trim::give_back_free_heap_memory();
                     }
                 })
                 .ok()

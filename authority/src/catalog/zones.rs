@@ -10,8 +10,9 @@ use hickory_proto::rr::{LowerName, Name, RecordType};
 
 use crate::dnssec::sign_loaded_zone;
 use crate::xfr::serial::AssignedSerial;
-use crate::zone::build::build_zone_with_warnings;
+use crate::zone::build::build_zone_after;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
+use crate::zone::heap_trim::give_back_free_heap_memory;
 use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::names::ancestor;
 use crate::zone::prepared::Zone;
@@ -102,7 +103,9 @@ impl ZoneSource {
                 read.default_nameservers = options.default_nameservers.clone();
                 let dnssec = read.dnssec.take();
                 let explicit_soa = read_has_soa(&read);
-                if let Ok((mut zone, warnings)) = build_zone_with_warnings(read) {
+                let built = build_zone_after(read, previous);
+                give_back_free_heap_memory();
+                if let Ok((mut zone, warnings)) = built {
                     if warnings.is_empty() {
                         if let Ok(serial) = self.assign_serial(options, &mut zone, explicit_soa) {
                             if sign_loaded_zone(&mut zone, dnssec, &self.path, previous).is_ok() {
@@ -123,7 +126,9 @@ impl ZoneSource {
         read.default_nameservers = options.default_nameservers.clone();
         let dnssec = read.dnssec.take();
         let explicit_soa = read_has_soa(&read);
-        let (mut zone, warnings) = build_zone_with_warnings(read)?;
+        let built = build_zone_after(read, previous);
+        give_back_free_heap_memory();
+        let (mut zone, warnings) = built?;
         let serial = self.assign_serial(options, &mut zone, explicit_soa)?;
         sign_loaded_zone(&mut zone, dnssec, &self.path, previous)?;
         keep_serial(options, serial);
@@ -203,8 +208,7 @@ pub struct LoadOptions {
 /// Whether the file wrote an SOA of its own.
 fn read_has_soa(read: &crate::zone::yaml_zone::ReadZone) -> bool {
     read.records
-        .iter()
-        .any(|source| source.record.record_type() == RecordType::SOA)
+        .any(|_, record_type| record_type == RecordType::SOA)
 }
 
 /// The generation of the next catalog built. Never reused in a process, so something computed from

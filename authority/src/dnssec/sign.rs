@@ -443,7 +443,7 @@ impl Signer<'_> {
             }
         }
         let mut signed = set.clone();
-        signed.signatures = signatures;
+        signed.signatures = signatures.into();
         Ok(signed)
     }
 
@@ -476,7 +476,7 @@ impl Signer<'_> {
                     && rrsig.input().sig_expiration.get() > fresh_until
                     && rrsig.input().sig_inception.get() <= self.window.now)
         });
-        all_fresh.then(|| old.signatures.clone())
+        all_fresh.then(|| old.signatures.to_vec())
     }
 
     fn sign(&self, set: &RecordSet, keys: &[&ZoneKey]) -> Result<Vec<Record>, SignError> {
@@ -566,7 +566,7 @@ www:
             .unwrap()
             .set
             .signatures
-            .clone()
+            .to_vec()
     }
 
     #[test]

@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use hickory_proto::rr::rdata::{NS, SOA};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_VALUES_PER_RECORD};
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind};
 use crate::zone::name_table::{
     canonical_key, canonical_key_of_wire, write_canonical_key_of_wire, NameTable,
 };
-use crate::zone::prepared::{RecordSet, ServedSet, Zone, ZoneNode};
+use crate::zone::prepared::{CompactList, RecordSet, ServedSet, ServedSets, Zone, ZoneNode};
 use crate::zone::record_set::{OneRecord, RecordSetBuilder, UnencodableRecord};
 use crate::zone::yaml_zone::{ReadZone, SourceRecord};
 
@@ -27,53 +26,56 @@ pub const DEFAULT_SOA_RETRY: i32 = 900;
 pub const DEFAULT_SOA_EXPIRE: i32 = 604_800;
 pub const DEFAULT_SOA_MINIMUM: u32 = 300;
 
-/// Below this many entries left, a list being emptied (source records, names) is not shrunk (a
-/// large list lives in its own mapping, which shrinks in place; a small one is not worth the calls).
-const SOURCE_SHRINK_MIN_CAPACITY: usize = 4096;
+/// The additional address RRsets found for one RRset: its node's position, its index there.
+type AdditionalFor = (usize, usize, CompactList<Arc<RecordSet>>);
 
-/// The additional address RRsets found for one RRset: its name's key, its index in the node.
-type AdditionalFor = (Box<[u8]>, usize, Vec<Arc<RecordSet>>);
+/// The lines that introduced the RRsets (node position, type code, line), for messages; only a
+/// read with lines has any, so a first read without them keeps nothing here.
+#[derive(Default)]
+struct SetLines {
+    lines: Vec<(usize, u16, u64)>,
+}
 
-/// An RRset under construction, already as wire bytes, and the line that introduced it.
-struct PendingSet {
-    records: RecordSetBuilder,
+impl SetLines {
+    fn add(&mut self, position: usize, code: u16, line: u64) {
+        if line != 0 {
+            self.lines.push((position, code, line));
+        }
+    }
+
+    /// Sorted for `line`, once every set is made.
+    fn finish(&mut self) {
+        self.lines.sort_unstable();
+    }
+
+    fn line(&self, position: usize, code: u16) -> u64 {
+        self.lines
+            .binary_search_by(|(at, known, _)| (*at, *known).cmp(&(position, code)))
+            .ok()
+            .and_then(|index| self.lines.get(index))
+            .map_or(0, |(_, _, line)| *line)
+    }
+}
+
+/// A built node as the zone-wide checks read it: its RRsets and the lines that introduced them.
+#[derive(Clone, Copy)]
+struct Checked<'zone> {
+    node: &'zone ZoneNode,
+    position: usize,
+    lines: &'zone SetLines,
+}
+
+/// One RRset of a `Checked` node.
+struct CheckedSet<'zone> {
+    records: &'zone RecordSet,
     line: u64,
 }
 
-/// The RRsets of one owner under construction, sorted by type code. Not a BTreeMap: almost
-/// every name has one or two types, and a BTreeMap node costs ~400 bytes per name (400 MB at
-/// load for a million-name zone); the one-type case is kept in the table's entry itself, with
-/// no allocation of its own.
-#[derive(Default)]
-enum PendingSets {
-    #[default]
-    Empty,
-    One((u16, PendingSet)),
-    Many(Vec<(u16, PendingSet)>),
-}
-
-impl PendingSets {
-    fn as_slice(&self) -> &[(u16, PendingSet)] {
-        match self {
-            PendingSets::Empty => &[],
-            PendingSets::One(one) => std::slice::from_ref(one),
-            PendingSets::Many(many) => many,
-        }
-    }
-
-    fn into_vec(self) -> Vec<(u16, PendingSet)> {
-        match self {
-            PendingSets::Empty => Vec::new(),
-            PendingSets::One(one) => vec![one],
-            PendingSets::Many(many) => many,
-        }
-    }
-
-    fn get(&self, code: &u16) -> Option<&PendingSet> {
-        self.as_slice()
-            .iter()
+impl<'zone> Checked<'zone> {
+    fn get(&self, code: &u16) -> Option<CheckedSet<'zone>> {
+        self.iter()
             .find(|(known, _)| known == code)
-            .map(|(_, pending)| pending)
+            .map(|(_, set)| set)
     }
 
     fn contains_key(&self, code: &u16) -> bool {
@@ -81,61 +83,99 @@ impl PendingSets {
     }
 
     fn len(&self) -> usize {
-        self.as_slice().len()
+        self.node.sets.len()
     }
 
-    /// The set `record` belongs to, created (introduced by `line`) if new.
-    fn get_or_insert(&mut self, record: &OneRecord, line: u64) -> &mut PendingSet {
-        let code = u16::from(record.record_type());
-        let new = || {
-            let records = RecordSetBuilder::for_record(record);
-            (code, PendingSet { records, line })
-        };
-        let mut list = match std::mem::take(self) {
-            PendingSets::Empty => {
-                *self = PendingSets::One(new());
-                return self.first_mut_of(code);
-            }
-            PendingSets::One(one) if one.0 == code => {
-                *self = PendingSets::One(one);
-                return self.first_mut_of(code);
-            }
-            PendingSets::One(one) => vec![one],
-            PendingSets::Many(many) => many,
-        };
-        if let Err(index) = list.binary_search_by_key(&code, |(known, _)| *known) {
-            list.insert(index, new());
-        }
-        *self = PendingSets::Many(list);
-        self.first_mut_of(code)
-    }
-
-    /// The set of type `code`, which the caller has just made sure is here.
-    fn first_mut_of(&mut self, code: u16) -> &mut PendingSet {
-        let list: &mut [(u16, PendingSet)] = match self {
-            PendingSets::Empty => &mut [],
-            PendingSets::One(one) => std::slice::from_mut(one),
-            PendingSets::Many(many) => many,
-        };
-        let index = list
-            .iter()
-            .position(|(known, _)| *known == code)
-            .unwrap_or(0);
-        // In range: the caller put a set of this type here.
-        &mut list[index].1
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&u16, &PendingSet)> {
-        self.as_slice()
-            .iter()
-            .map(|(code, pending)| (code, pending))
+    fn iter(&self) -> impl Iterator<Item = (u16, CheckedSet<'zone>)> + 'zone {
+        let Checked {
+            node,
+            position,
+            lines,
+        } = *self;
+        node.sets.iter().map(move |served| {
+            let code = u16::from(served.set.record_type);
+            let set = CheckedSet {
+                records: &served.set,
+                line: lines.line(position, code),
+            };
+            (code, set)
+        })
     }
 
     /// The owner as first written (every set holds at least the record that made it).
     fn owner(&self) -> Option<Name> {
-        self.as_slice()
-            .first()
-            .map(|(_, pending)| pending.records.owner())
+        self.node.sets.first().map(|served| served.set.owner())
+    }
+}
+
+/// The nodes of `names` as the checks read them, with their keys.
+fn checked<'zone>(
+    names: &'zone NameTable,
+    lines: &'zone SetLines,
+) -> impl Iterator<Item = (&'zone [u8], Checked<'zone>)> + 'zone {
+    names
+        .iter_keys()
+        .enumerate()
+        .map(move |(position, (key, node))| {
+            let node = Checked {
+                node,
+                position,
+                lines,
+            };
+            (key, node)
+        })
+}
+
+/// The node under `key`, as the checks read it.
+fn checked_by_key<'zone>(
+    names: &'zone NameTable,
+    lines: &'zone SetLines,
+    key: &[u8],
+) -> Option<Checked<'zone>> {
+    let position = names.position_of_key(key)?;
+    let node = names.node_at(position)?;
+    Some(Checked {
+        node,
+        position,
+        lines,
+    })
+}
+
+/// Puts the finished RRsets of the node at `position` (under `key`) in place, in type order.
+fn close_node(
+    names: &mut NameTable,
+    position: usize,
+    key: &[u8],
+    sets: &mut Vec<(u16, RecordSetBuilder)>,
+    previous: Option<&Zone>,
+) {
+    let served = |records: RecordSetBuilder| ServedSet {
+        set: shared_or_new(previous, key, records),
+        additional: CompactList::default(),
+    };
+    let finished = if sets.len() == 1 {
+        sets.pop()
+            .map(|(_, records)| ServedSets::One(served(records)))
+    } else {
+        let list: Vec<ServedSet> = sets.drain(..).map(|(_, records)| served(records)).collect();
+        Some(ServedSets::from(list))
+    };
+    if let (Some(node), Some(finished)) = (names.node_at_mut(position), finished) {
+        node.sets = finished;
+    }
+}
+
+/// The finished RRset: `previous`'s own when it holds the same records under the same spelling
+/// of the owner and carries no signatures (signing decides about those), else a new one.
+fn shared_or_new(previous: Option<&Zone>, key: &[u8], records: RecordSetBuilder) -> Arc<RecordSet> {
+    let old = previous
+        .and_then(|zone| zone.nodes.get_by_key(key))
+        .and_then(|node| node.find(records.record_type()));
+    match old {
+        Some(old) if old.set.signatures.is_empty() && records.holds_same_as(&old.set) => {
+            old.set.clone()
+        }
+        _ => Arc::new(records.finish()),
     }
 }
 
@@ -156,6 +196,16 @@ pub fn build_zone(read: ReadZone) -> Result<Zone, Vec<ZoneError>> {
 /// TTLs in an RRset, in-zone nameservers without addresses).
 pub fn build_zone_with_warnings(
     read: ReadZone,
+) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
+    build_zone_after(read, None)
+}
+
+/// `build_zone_with_warnings` for a zone served until now as `previous` (a reload): each RRset
+/// that is byte for byte one of `previous`'s unsigned RRsets is that RRset, shared, not a copy,
+/// so a reload that changed a few records holds the old zone and little more.
+pub fn build_zone_after(
+    read: ReadZone,
+    previous: Option<&Zone>,
 ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
     let ReadZone {
         origin,
@@ -181,9 +231,8 @@ pub fn build_zone_with_warnings(
     // records come from the command line, not the file).
     let apex_key = canonical_key(&origin);
     let origin_key = apex_key.as_slice();
-    let has_apex_ns = records.iter().any(|source| {
-        source.record.record_type() == RecordType::NS
-            && canonical_key_of_wire(source.record.owner_wire()) == origin_key
+    let has_apex_ns = records.any(|owner, record_type| {
+        record_type == RecordType::NS && canonical_key_of_wire(owner) == origin_key
     });
     if !has_apex_ns {
         for nameserver in &default_nameservers {
@@ -209,20 +258,22 @@ pub fn build_zone_with_warnings(
     };
     let origin_text = origin.to_string();
 
-    // Group into RRsets keyed by (owner, type), in type order, in the table the zone will keep
-    // (its keys and index are kept; only the nodes change): case-insensitive through the
-    // canonical keys (RFC 4343). Sized once: no rehash of a million names.
-    let mut names: NameTable<PendingSets> = NameTable::with_capacity(records.len());
+    // Group into RRsets keyed by (owner, type), in type order, straight into the table the zone
+    // will keep: case-insensitive through the canonical keys (RFC 4343). A file gives one
+    // owner's records together (one YAML key), so only that owner's RRsets are open (growing);
+    // they are finished when the next owner starts (and, in a reload, each unchanged one is the
+    // served zone's own). An owner met again (another spelling of it) reopens its sets. Sized
+    // once: no rehash of a million names.
+    let mut names: NameTable = NameTable::with_capacity(records.len());
+    let mut set_lines = SetLines::default();
     let mut key = Vec::with_capacity(64);
+    let mut open_key: Vec<u8> = Vec::with_capacity(64);
+    let mut open_position: Option<usize> = None;
+    let mut open_sets: Vec<(u16, RecordSetBuilder)> = Vec::new();
     let mut record_count = 0usize;
-    // The source records are taken from the end of a reversed list, and the list gives back its
-    // memory as it empties: the records and their RRsets are never both whole at once.
-    records.reverse();
-    while let Some(SourceRecord { record, line }) = records.pop() {
-        if records.capacity() > SOURCE_SHRINK_MIN_CAPACITY && records.len() < records.capacity() / 2
-        {
-            records.shrink_to_fit();
-        }
+    // The list gives back its memory chunk by chunk as the records are taken: the records and
+    // their RRsets are never both whole at once.
+    for SourceRecord { record, line } in records.into_records() {
         // The key says whether the owner is in the zone: the origin's key is a prefix of the
         // keys of the names at and below it.
         write_canonical_key_of_wire(record.owner_wire(), &mut key);
@@ -236,15 +287,42 @@ pub fn build_zone_with_warnings(
             );
             continue;
         }
-        let Some(sets) = names.get_or_insert_default_key(&key) else {
-            // Only past u32::MAX - 1 names, far beyond any memory limit.
+        if open_position.is_none() || open_key != key {
+            if let Some(position) = open_position.take() {
+                close_node(&mut names, position, &open_key, &mut open_sets, previous);
+            }
+            let Some(position) = names.position_or_insert_default_key(&key) else {
+                // Only past u32::MAX - 1 names, far beyond any memory limit.
+                continue;
+            };
+            if let Some(node) = names.node_at_mut(position) {
+                for served in std::mem::take(&mut node.sets).into_vec() {
+                    let code = u16::from(served.set.record_type);
+                    open_sets.push((code, RecordSetBuilder::from_set(&served.set)));
+                }
+            }
+            open_key.clone_from(&key);
+            open_position = Some(position);
+        }
+        let Some(position) = open_position else {
             continue;
         };
-        let pending = sets.get_or_insert(&record, line);
+        let code = u16::from(record.record_type());
+        let index = match open_sets.binary_search_by_key(&code, |(known, _)| *known) {
+            Ok(index) => index,
+            Err(index) => {
+                open_sets.insert(index, (code, RecordSetBuilder::for_record(&record)));
+                set_lines.add(position, code, line);
+                index
+            }
+        };
+        let Some((_, pending)) = open_sets.get_mut(index) else {
+            continue;
+        };
         // RFC 2181 §5: an RRset holds no duplicate records; §5.2: one TTL for all of them.
         let mut ttl = record.ttl();
-        if !pending.records.is_empty() {
-            let first_ttl = pending.records.ttl();
+        if !pending.is_empty() {
+            let first_ttl = pending.ttl();
             if first_ttl != ttl {
                 let used = first_ttl.min(ttl);
                 warn(
@@ -256,17 +334,17 @@ pub fn build_zone_with_warnings(
                         used,
                     },
                 );
-                pending.records.set_ttl(used);
+                pending.set_ttl(used);
             }
-            ttl = pending.records.ttl();
+            ttl = pending.ttl();
         }
-        if !pending.records.push_distinct_one(&record, ttl) {
+        if !pending.push_distinct_one(&record, ttl) {
             continue;
         }
-        if pending.records.len() > MAX_VALUES_PER_RECORD {
+        if pending.len() > MAX_VALUES_PER_RECORD {
             // Several record objects of one type at one owner add up to one RRset; it has the
             // same bound as a single object's `values`.
-            if pending.records.len() == MAX_VALUES_PER_RECORD + 1 {
+            if pending.len() == MAX_VALUES_PER_RECORD + 1 {
                 let owner = record.owner().to_string();
                 report(
                     line,
@@ -281,13 +359,18 @@ pub fn build_zone_with_warnings(
         }
         record_count += 1;
     }
+    if let Some(position) = open_position.take() {
+        close_node(&mut names, position, &open_key, &mut open_sets, previous);
+    }
+    set_lines.finish();
+    let names_checked = || checked(&names, &set_lines).map(|(_, node)| node);
 
     let soa_code = u16::from(RecordType::SOA);
     let ns_code = u16::from(RecordType::NS);
     let cname_code = u16::from(RecordType::CNAME);
 
     // SOA only at the apex, exactly one value.
-    for sets in names.values() {
+    for sets in names_checked() {
         if let Some(pending) = sets.get(&soa_code) {
             let Some(name) = sets.owner() else { continue };
             if name != origin {
@@ -299,8 +382,7 @@ pub fn build_zone_with_warnings(
     }
 
     // Apex NS (RFC 1035 §5.2 / RFC 1034 §4.2.1: a zone has NS at its top).
-    let apex_ns_line = names
-        .get_by_key(origin_key)
+    let apex_ns_line = checked_by_key(&names, &set_lines, origin_key)
         .and_then(|sets| sets.get(&ns_code))
         .map(|pending| pending.line);
     if apex_ns_line.is_none() {
@@ -308,7 +390,7 @@ pub fn build_zone_with_warnings(
     }
 
     // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), and never at the apex.
-    for sets in names.values() {
+    for sets in names_checked() {
         if let Some(pending) = sets.get(&cname_code) {
             let Some(name) = sets.owner() else { continue };
             if pending.records.len() > 1 {
@@ -328,21 +410,19 @@ pub fn build_zone_with_warnings(
     // Nothing below a DNAME (RFC 6672 §2.3: such names are occluded). DNAMEs are rare, so the
     // names are walked only when there is one.
     let dname_code = u16::from(RecordType::DNAME);
-    let dnames: Vec<Name> = names
-        .values()
+    let dnames: Vec<Name> = names_checked()
         .filter(|sets| sets.contains_key(&dname_code))
         .filter_map(|sets| sets.owner())
         .collect();
     if !dnames.is_empty() {
         let mut occluded: Vec<(u64, String, String)> = Vec::new();
-        for sets in names.values() {
+        for sets in names_checked() {
             let Some(name) = sets.owner() else { continue };
             if let Some(dname) = dnames
                 .iter()
                 .find(|dname| dname.zone_of(&name) && **dname != name)
             {
                 let line = sets
-                    .as_slice()
                     .iter()
                     .map(|(_, pending)| pending.line)
                     .min()
@@ -357,8 +437,7 @@ pub fn build_zone_with_warnings(
     }
 
     // Zone cuts: NS below the apex.
-    let cuts: Vec<Name> = names
-        .iter_keys()
+    let cuts: Vec<Name> = checked(&names, &set_lines)
         .filter(|(key, sets)| *key != origin_key && sets.contains_key(&ns_code))
         .filter_map(|(_, sets)| sets.owner())
         .collect();
@@ -369,7 +448,7 @@ pub fn build_zone_with_warnings(
     // Below a cut only glue (A/AAAA) may live; at a cut only NS, DS and address records.
     // Compared by keys: a name is at or below a cut when the cut's key begins its own.
     let cut_keys: Vec<Vec<u8>> = cuts.iter().map(canonical_key).collect();
-    for (key, sets) in names.iter_keys() {
+    for (key, sets) in checked(&names, &set_lines) {
         if cut_keys.is_empty() {
             break;
         }
@@ -382,7 +461,7 @@ pub fn build_zone_with_warnings(
         }
         let Some(name) = sets.owner() else { continue };
         for (code, pending) in sets.iter() {
-            let record_type = RecordType::from(*code);
+            let record_type = RecordType::from(code);
             let allowed = matches!(record_type, RecordType::A | RecordType::AAAA)
                 || (at_cut && matches!(record_type, RecordType::NS | RecordType::DS));
             if !allowed {
@@ -401,13 +480,12 @@ pub fn build_zone_with_warnings(
     let has_address = |target: &Name| -> bool {
         names
             .get_by_key(canonical_key(target).as_slice())
-            .is_some_and(|sets| {
-                sets.contains_key(&u16::from(RecordType::A))
-                    || sets.contains_key(&u16::from(RecordType::AAAA))
+            .is_some_and(|node| {
+                node.find(RecordType::A).is_some() || node.find(RecordType::AAAA).is_some()
             })
     };
     for cut in &cuts {
-        let Some(sets) = names.get_by_key(canonical_key(cut).as_slice()) else {
+        let Some(sets) = checked_by_key(&names, &set_lines, canonical_key(cut).as_slice()) else {
             continue;
         };
         let Some(pending) = sets.get(&ns_code) else {
@@ -430,9 +508,8 @@ pub fn build_zone_with_warnings(
 
     // In-zone names of the apex NS need an address, or resolvers cannot reach them (Knot
     // refuses the zone; NSD and BIND load it): a warning, the zone may be in transition.
-    if let Some(pending) = names
-        .get_by_key(origin_key)
-        .and_then(|sets| sets.get(&ns_code))
+    if let Some(pending) =
+        checked_by_key(&names, &set_lines, origin_key).and_then(|sets| sets.get(&ns_code))
     {
         for data in pending.records.rdatas() {
             if let RData::NS(target) = &data {
@@ -454,7 +531,7 @@ pub fn build_zone_with_warnings(
     }
 
     // The SOA: as written, or made from the first apex NS.
-    let apex_sets = names.get_by_key(origin_key);
+    let apex_sets = checked_by_key(&names, &set_lines, origin_key);
     let written_soa = apex_sets
         .and_then(|sets| sets.get(&soa_code))
         .and_then(|pending| pending.records.records().into_iter().next());
@@ -463,7 +540,7 @@ pub fn build_zone_with_warnings(
         None => {
             let first_ns = apex_sets
                 .and_then(|sets| sets.get(&ns_code))
-                .and_then(|pending| pending.records.rdatas().into_iter().next())
+                .and_then(|pending| pending.records.rdatas().next())
                 .and_then(|data| match data {
                     RData::NS(ns) => Some(ns.0),
                     _ => None,
@@ -508,42 +585,20 @@ pub fn build_zone_with_warnings(
         }
     };
 
-    // First pass: each name's RRsets as shared sets (the SOA is always present), node by node
-    // in the same table: its keys and index stay, only the nodes change.
-    let mut nodes = names.map_nodes(|key, sets| {
+    // First pass: the served SOA at the apex (the checks above refused one elsewhere), zone
+    // cuts and DNAME targets marked, in place.
+    drop(set_lines);
+    let mut nodes = names;
+    for (key, node) in nodes.iter_keys_mut() {
         let is_apex = key == origin_key;
-        let mut list: Vec<ServedSet> = sets
-            .into_vec()
-            .into_iter()
-            .filter(|(code, _)| *code != soa_code)
-            .map(|(_, pending)| ServedSet {
-                set: Arc::new(pending.records.finish()),
-                additional: Box::default(),
-            })
-            .collect();
         if is_apex {
-            list.push(ServedSet {
-                set: soa.clone(),
-                additional: Box::default(),
-            });
+            node.put_set(soa.clone());
         }
-        list.sort_by_key(|served| u16::from(served.set.record_type));
-        let is_delegation = !is_apex
-            && list
-                .iter()
-                .any(|served| served.set.record_type == RecordType::NS);
-        let dname_target = list
-            .iter()
-            .find(|served| served.set.record_type == RecordType::DNAME)
-            .and_then(|served| served.set.wire_records().next())
-            .and_then(|record| Name::from_bytes(record.rdata).ok())
-            .map(Box::new);
-        ZoneNode {
-            sets: list.into(),
-            is_delegation,
-            dname_target,
-        }
-    });
+        node.is_delegation = !is_apex && node.find(RecordType::NS).is_some();
+        // Marked only when its target decodes (as the decoded target was kept before).
+        node.has_dname = true;
+        node.has_dname = node.dname_target().is_some();
+    }
 
     // Second pass: additional addresses for NS, MX and SRV targets (RFC 1035 §3.3.9, §3.3.11,
     // RFC 2782). Occluded names are glue: only a delegation's own NS set may use them.
@@ -564,8 +619,10 @@ pub fn build_zone_with_warnings(
             })
             .unwrap_or_default()
     };
+    // Found with the zone borrowed, then set: by node position (no key copied), each list
+    // already in its final boxed form.
     let mut additionals: Vec<AdditionalFor> = Vec::new();
-    for (key, node) in nodes.iter_keys() {
+    for (position, node) in nodes.values().enumerate() {
         for (index, served) in node.sets.iter().enumerate() {
             let set = &served.set;
             let mut additional: Vec<Arc<RecordSet>> = Vec::new();
@@ -595,16 +652,16 @@ pub fn build_zone_with_warnings(
                 }
             }
             if !additional.is_empty() {
-                additionals.push((key.into(), index, additional));
+                additionals.push((position, index, additional.into()));
             }
         }
     }
-    for (key, index, additional) in additionals {
+    for (position, index, additional) in additionals {
         if let Some(served) = nodes
-            .get_by_key_mut(&key)
+            .node_at_mut(position)
             .and_then(|node| node.sets.get_mut(index))
         {
-            served.additional = additional.into_boxed_slice();
+            served.additional = additional;
         }
     }
 

@@ -136,6 +136,58 @@ mod tests {
         assert_eq!(ZoneMemoryLimit::new(1000).to_string(), "1000 bytes");
     }
 
+    /// A zone as `ZoneSource::load` reads and builds it: the text, the records read and the
+    /// zone built from them (counted as if all were alive at once, which they never are).
+    fn load_bytes(text: &str, origin: &str) -> (usize, usize) {
+        let origin = hickory_proto::rr::Name::from_ascii(origin).expect("origin");
+        let path = std::path::Path::new("limit.test.yaml");
+        let read = crate::zone::yaml_zone::read_zone_text_without_lines(text, path, &origin)
+            .expect("reads");
+        let records = read.records.len();
+        let list = read.records.heap_bytes();
+        let zone = crate::zone::build::build_zone(read).expect("builds");
+        (records, text.len() + list + zone.heap_bytes())
+    }
+
+    fn zone_text(owner: impl Fn(usize) -> String, records: usize) -> String {
+        let mut text = String::from(
+            "'':
+  - {type: NS, value: ns.example.}
+",
+        );
+        for index in 0..records {
+            text.push_str(&format!(
+                "'{}': {{type: A, value: 10.0.{}.{}}}
+",
+                owner(index),
+                index / 256,
+                index % 256
+            ));
+        }
+        text
+    }
+
+    /// The estimate covers what a zone's text, records and built zone hold, for short names
+    /// (bench/'s zone: `hostN`) and for 100-octet names written relative to a long origin (the
+    /// text holding the least of each name).
+    #[test]
+    fn the_estimate_covers_a_loads_memory() {
+        let short = zone_text(|index| format!("host{index}"), 3000);
+        let (records, bytes) = load_bytes(&short, "example.");
+        assert!(
+            estimate(short.len(), records) >= bytes as u64,
+            "{records} records, {bytes} bytes"
+        );
+        let long_origin = format!("{}.example.", "x".repeat(60));
+        let long = zone_text(|index| format!("{index}{}", "y".repeat(24)), 3000)
+            .replace("example.}", &format!("{long_origin}}}"));
+        let (records, bytes) = load_bytes(&long, &long_origin);
+        assert!(
+            estimate(long.len(), records) >= bytes as u64,
+            "{records} records, {bytes} bytes"
+        );
+    }
+
     #[test]
     fn the_default_admits_a_million_records() {
         assert!(ZoneMemoryLimit::default().admits(60 << 20, 1_000_000));

@@ -13,11 +13,14 @@
 //! name_table.rs: the zone's names as canonical keys (one copy each), mapped to their nodes.
 //! record_set.rs: one RRset as wire bytes (owner, then type, class, TTL, RDATA per record).
 //! owners_seen.rs: the owners a file gave so far, to report one given twice.
+//! source_records.rs: the records read, packed in file order, handed from the reader to the build.
 //! spelling.rs: the closest valid key to a misspelt one, for error messages.
+//! heap_trim.rs: the heap's free pages given back after a zone is built or freed.
 //! ```
 
 pub mod build;
 pub mod error;
+pub mod heap_trim;
 pub mod master_file;
 pub mod memory_limit;
 pub mod name_table;
@@ -25,6 +28,7 @@ pub mod names;
 pub mod owners_seen;
 pub mod prepared;
 pub mod record_set;
+pub mod source_records;
 pub mod spelling;
 pub mod yaml_events;
 pub mod yaml_flow_lines;

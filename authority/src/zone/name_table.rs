@@ -133,6 +133,10 @@ struct Entry<Node> {
     node: Node,
 }
 
+/// Below this many entries, a list being emptied by `map_nodes` is not shrunk (a large list
+/// lives in its own mapping, which shrinks in place; a small one is not worth the calls).
+const MAP_SHRINK_MIN_CAPACITY: usize = 4096;
+
 /// An empty slot of the index (slots hold an entry's position + 1).
 const EMPTY_SLOT: u32 = 0;
 
@@ -141,11 +145,12 @@ const EMPTY_SLOT: u32 = 0;
 const MAX_LOAD_NUMERATOR: usize = 1;
 const MAX_LOAD_DENOMINATOR: usize = 2;
 
-/// Every name of a zone and its node (NSD's domain table, compact; the zone build fills one with
-/// its RRsets under construction first, then turns it into the zone's with `map_nodes`): the keys end to end in one
-/// buffer, the nodes in one list in insertion order, and an open-addressing index of 4-byte
-/// positions hashed with a keyed hash (names from a transfer cannot be chosen to collide).
-/// Per name: 48 bytes of entry, the key, and 8 bytes of index; no allocation per name.
+/// Every name of a zone and its node (NSD's domain table, compact; the zone build fills the
+/// zone's own, node by node, and a zone reader keeps its owners seen in one): the keys end to
+/// end in one buffer, the nodes in one list in insertion order (a node keeps its position), and
+/// an open-addressing index of 4-byte positions hashed with a keyed hash (names from a transfer
+/// cannot be chosen to collide). Per name of a zone: 32 bytes of entry, the key, and 8 bytes of
+/// index; no allocation per name.
 #[derive(Clone, Debug)]
 pub struct NameTable<Node = ZoneNode> {
     key_bytes: Vec<u8>,
@@ -173,26 +178,37 @@ impl<Node: Default> NameTable<Node> {
         table
     }
 
-    /// The same names with each node replaced by `change(key, node)`, in the same order: the
-    /// keys and the index are kept as they are (no key is copied, no name hashed again).
+    /// The same names with each node replaced by `change(key, node)` (called from the last name
+    /// to the first), in the same order: the keys and the index are kept as they are (no key is
+    /// copied, no name hashed again).
     pub fn map_nodes<Other>(
         self,
         mut change: impl FnMut(&[u8], Node) -> Other,
     ) -> NameTable<Other> {
         let NameTable {
             key_bytes,
-            entries,
+            mut entries,
             slots,
             hasher,
         } = self;
+        // Taken from the end, the old list giving back its memory as it empties, so the two
+        // lists are never both whole (for a million names, each is tens of MB: the load's
+        // peak). The new list's pages are touched only as it fills.
         let mut changed = Vec::with_capacity(entries.len());
-        for Entry { key, node } in entries {
+        while let Some(Entry { key, node }) = entries.pop() {
+            if entries.capacity() > MAP_SHRINK_MIN_CAPACITY
+                && entries.len() < entries.capacity() / 8 * 7
+            {
+                entries.shrink_to_fit();
+            }
             let bytes = key_bytes.get(key.range()).unwrap_or_default();
             changed.push(Entry {
                 key,
                 node: change(bytes, node),
             });
         }
+        // Back in insertion order: the index holds positions.
+        changed.reverse();
         NameTable {
             key_bytes,
             entries: changed,
@@ -211,6 +227,13 @@ impl<Node: Default> NameTable<Node> {
 
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Bytes the table holds itself (keys, entries, index), not what its nodes point to.
+    pub fn heap_bytes(&self) -> usize {
+        self.key_bytes.capacity()
+            + self.entries.capacity() * std::mem::size_of::<Entry<Node>>()
+            + self.slots.capacity() * std::mem::size_of::<u32>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -329,6 +352,28 @@ impl<Node: Default> NameTable<Node> {
             Some(position) => position,
             None => self.append(key, Node::default())?,
         };
+        self.entries.get_mut(position).map(|entry| &mut entry.node)
+    }
+
+    /// The position of the node under `key` (made empty if there was none), for `node_at_mut`;
+    /// None only when the table is full (see `insert_key`).
+    pub fn position_or_insert_default_key(&mut self, key: &[u8]) -> Option<usize> {
+        match self.position(key) {
+            Some(position) => Some(position),
+            None => self.append(key, Node::default()),
+        }
+    }
+
+    /// The position of the node under `key`: nodes keep their positions (insertion order).
+    pub fn position_of_key(&self, key: &[u8]) -> Option<usize> {
+        self.position(key)
+    }
+
+    pub fn node_at(&self, position: usize) -> Option<&Node> {
+        self.entries.get(position).map(|entry| &entry.node)
+    }
+
+    pub fn node_at_mut(&mut self, position: usize) -> Option<&mut Node> {
         self.entries.get_mut(position).map(|entry| &mut entry.node)
     }
 

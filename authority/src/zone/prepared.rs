@@ -5,31 +5,93 @@
 use std::sync::Arc;
 
 use hickory_proto::rr::{LowerName, Name, Record, RecordType};
+use hickory_proto::serialize::binary::BinDecodable;
 
 use crate::zone::name_table::NameTable;
 pub use crate::zone::record_set::RecordSet;
+
+/// A list in 8 bytes (none, or a boxed `Vec`), read as a slice: for the lists a node holds that
+/// are most often empty, where a boxed slice (16 bytes) in every node of a million-name zone
+/// would be 8 MB more.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(
+    clippy::box_collection,
+    reason = "the box is the point: a thin 8-byte pointer, where a Vec takes 24 bytes"
+)]
+pub struct CompactList<T>(Option<Box<Vec<T>>>);
+
+impl<T> Default for CompactList<T> {
+    fn default() -> Self {
+        CompactList(None)
+    }
+}
+
+impl<T> From<Vec<T>> for CompactList<T> {
+    fn from(items: Vec<T>) -> Self {
+        // Empty is None, so two empty lists are alike however they were made.
+        CompactList((!items.is_empty()).then(|| Box::new(items)))
+    }
+}
+
+impl<T> CompactList<T> {
+    pub fn into_vec(self) -> Vec<T> {
+        self.0.map_or_else(Vec::new, |items| *items)
+    }
+}
+
+impl<T> std::ops::Deref for CompactList<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<T> std::ops::DerefMut for CompactList<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.0.as_deref_mut().map_or(&mut [], Vec::as_mut_slice)
+    }
+}
+
+impl<'list, T> IntoIterator for &'list CompactList<T> {
+    type Item = &'list T;
+    type IntoIter = std::slice::Iter<'list, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'list, T> IntoIterator for &'list mut CompactList<T> {
+    type Item = &'list mut T;
+    type IntoIter = std::slice::IterMut<'list, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
 
 /// One RRset plus the address RRsets of the names it points at (NS, MX, SRV targets in this
 /// zone), so answers add them without searching at query time.
 #[derive(Clone, Debug)]
 pub struct ServedSet {
     pub set: Arc<RecordSet>,
-    /// Boxed, not a Vec: most sets have none, and 8 bytes less per RRset is 8 MB per million.
-    pub additional: Box<[Arc<RecordSet>]>,
+    /// Most sets have none.
+    pub additional: CompactList<Arc<RecordSet>>,
 }
 
 /// A node's RRsets, in type order. Most names hold one RRset, which is kept in the node itself:
-/// no allocation of its own (a 24-byte list in a 32-byte block per name, 32 MB per million).
+/// no allocation of its own (16 bytes in the node).
 #[derive(Clone, Debug)]
 pub enum ServedSets {
     One(ServedSet),
     /// None (an empty non-terminal) or several.
-    Many(Box<[ServedSet]>),
+    Many(CompactList<ServedSet>),
 }
 
 impl Default for ServedSets {
     fn default() -> Self {
-        ServedSets::Many(Box::default())
+        ServedSets::Many(CompactList::default())
     }
 }
 
@@ -40,7 +102,8 @@ impl From<Vec<ServedSet>> for ServedSets {
                 return ServedSets::One(one);
             }
         }
-        ServedSets::Many(sets.into_boxed_slice())
+        sets.shrink_to_fit();
+        ServedSets::Many(sets.into())
     }
 }
 
@@ -99,9 +162,10 @@ pub struct ZoneNode {
     pub sets: ServedSets,
     /// NS below the apex: a zone cut (RFC 1034 §4.2.1).
     pub is_delegation: bool,
-    /// The DNAME target, decoded once at load (RFC 6672 §2.1), for names below this one. Boxed:
-    /// DNAMEs are rare, and an inline Name would add 80 bytes to every node of the zone.
-    pub dname_target: Option<Box<Name>>,
+    /// A DNAME is here (RFC 6672 §2.1): names below this one are redirected (`dname_target`).
+    /// A flag, not the decoded target: DNAMEs are rare, and even a boxed target would add 8
+    /// bytes to every node (a 40-byte node instead of 32; 8 MB a million names).
+    pub has_dname: bool,
 }
 
 impl ZoneNode {
@@ -115,10 +179,19 @@ impl ZoneNode {
             index,
             ServedSet {
                 set,
-                additional: Box::default(),
+                additional: CompactList::default(),
             },
         );
         self.sets = sets.into();
+    }
+
+    /// The DNAME target (RFC 6672 §2.1), decoded from the DNAME RRset when one is here.
+    pub fn dname_target(&self) -> Option<Name> {
+        if !self.has_dname {
+            return None;
+        }
+        let record = self.find(RecordType::DNAME)?.set.wire_records().next()?;
+        Name::from_bytes(record.rdata).ok()
     }
 
     pub fn find(&self, record_type: RecordType) -> Option<&ServedSet> {
@@ -159,6 +232,35 @@ impl Zone {
         self.node(&self.origin)
     }
 
+    /// Bytes the zone holds: its name table, and each RRset and list of additional data once
+    /// (for the zone memory limit's estimate, `memory_limit`).
+    pub fn heap_bytes(&self) -> usize {
+        let sets: usize = self
+            .nodes
+            .values()
+            .map(|node| {
+                let list = match &node.sets {
+                    ServedSets::One(_) => 0,
+                    ServedSets::Many(many) if many.is_empty() => 0,
+                    ServedSets::Many(many) => 32 + many.len() * std::mem::size_of::<ServedSet>(),
+                };
+                let served: usize = node
+                    .sets
+                    .iter()
+                    .map(|served| {
+                        let additional = match served.additional.len() {
+                            0 => 0,
+                            length => 32 + length * std::mem::size_of::<Arc<RecordSet>>(),
+                        };
+                        served.set.heap_bytes() + additional
+                    })
+                    .sum();
+                list + served
+            })
+            .sum();
+        self.nodes.heap_bytes() + sets
+    }
+
     /// Every record in the zone, apex first, for converting to a master file or listing.
     pub fn records(&self) -> Vec<Record> {
         let mut nodes: Vec<(&[u8], &ZoneNode)> = self
@@ -183,8 +285,8 @@ mod tests {
 
     /// A million-name zone holds a million nodes: each byte here is a megabyte there.
     #[test]
-    fn a_node_and_its_one_rrset_take_no_more_than_forty_bytes() {
-        assert!(std::mem::size_of::<ServedSets>() <= 24);
-        assert!(std::mem::size_of::<ZoneNode>() <= 40);
+    fn a_node_and_its_one_rrset_take_no_more_than_twenty_four_bytes() {
+        assert!(std::mem::size_of::<ServedSets>() <= 16);
+        assert!(std::mem::size_of::<ZoneNode>() <= 24);
     }
 }

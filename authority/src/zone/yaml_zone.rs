@@ -16,6 +16,7 @@ use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning, ZoneWarningKind,
 use crate::zone::memory_limit::ZoneMemoryLimit;
 use crate::zone::owners_seen::OwnersSeen;
 pub use crate::zone::record_set::OneRecord;
+use crate::zone::source_records::SourceRecords;
 use crate::zone::spelling::closest;
 use crate::zone::yaml_events::parse_plain_entries;
 use crate::zone::yaml_flow_lines::{parse_entries_by_lines, LinesNotPlain};
@@ -52,7 +53,7 @@ pub struct SourceRecord {
 pub struct ReadZone {
     pub origin: Name,
     pub file: PathBuf,
-    pub records: Vec<SourceRecord>,
+    pub records: SourceRecords,
     pub warnings: Vec<ZoneWarning>,
     /// Problems found while reading; `build_zone` adds its own and reports them all.
     pub errors: Vec<ZoneError>,
@@ -175,7 +176,7 @@ fn read_zone_text_in<L: LineMode>(
         origin_wire: origin_wire.clone(),
         owner_wire: Vec::new(),
         writer: RecordWriter::default(),
-        records: Vec::new(),
+        records: SourceRecords::with_lines(L::KEEPS_LINES),
         warnings: Vec::new(),
         errors: Vec::new(),
         dnssec: None,
@@ -246,7 +247,7 @@ fn read_zone_text_in<L: LineMode>(
         // Unparseable YAML yields no records and no other errors (those before the YAML error
         // were found in a file we cannot read anyway): zone-wide checks would only add noise.
         Err((line, problem)) => {
-            reader.records = Vec::new();
+            reader.records.clear();
             reader.warnings.clear();
             reader.errors.clear();
             reader.error(line, ZoneErrorKind::Yaml(problem));
@@ -293,7 +294,7 @@ struct Reader {
     /// The wire form of the owner being read (a buffer kept from entry to entry).
     owner_wire: Vec<u8>,
     writer: RecordWriter,
-    records: Vec<SourceRecord>,
+    records: SourceRecords,
     warnings: Vec<ZoneWarning>,
     errors: Vec<ZoneError>,
     dnssec: Option<DnssecConfig>,

@@ -12,6 +12,7 @@ use crate::xfr::secondary::error::PullError;
 use crate::xfr::secondary::presigned::{attach, set_aside};
 use crate::zone::build::build_zone_with_warnings;
 use crate::zone::prepared::Zone;
+use crate::zone::source_records::SourceRecords;
 use crate::zone::yaml_zone::{OneRecord, ReadZone, SourceRecord};
 
 /// A record's identity for IXFR deletions: owner, type, class and RDATA, not the TTL (BIND, NSD
@@ -73,7 +74,7 @@ pub fn build_secondary_zone(
         return Err(PullError::NoSoaFirst);
     }
     let (records, aside) = set_aside(records);
-    let mut sources = Vec::with_capacity(records.len() + 1);
+    let mut sources = SourceRecords::new();
     for record in std::iter::once(soa).chain(records) {
         // Records that came off the wire encode again; one that does not refuses the copy.
         let record = OneRecord::new(&record).map_err(|unencodable| {

@@ -60,7 +60,7 @@ fn signed_set(aside: &mut SetAside, records: Vec<Record>) -> Option<RecordSet> {
         .remove(&(LowerName::new(&owner), record_type))
         .unwrap_or_default();
     let mut set = RecordSet::from_records(&owner, record_type, &records).ok()?;
-    set.signatures = signatures;
+    set.signatures = signatures.into();
     Some(set)
 }
 
@@ -112,7 +112,7 @@ pub fn attach(zone: &mut Zone, mut aside: SetAside) -> usize {
                 continue;
             };
             let mut signed = (*served.set).clone();
-            signed.signatures = signatures;
+            signed.signatures = signatures.into();
             let signed = Arc::new(signed);
             replaced.insert(Arc::as_ptr(&served.set), signed.clone());
             served.set = signed;

@@ -138,6 +138,11 @@ pub const MIN_ZONE_MEMORY_LIMIT: u64 = 256 << 20;
 /// 255-octet maximum so written cost up to half as much again.
 pub const ZONE_BYTES_PER_RECORD: u64 = 800;
 
+/// Zone files from this size up have the heap's free pages given back after their build
+/// (`zone::heap_trim`): a 1 MiB file is some 20,000 records, whose build leaves a few MB freed;
+/// below that, the walk of the heap costs more than it returns.
+pub const HEAP_TRIM_MIN_FILE_BYTES: usize = 1 << 20;
+
 /// Entries of a key directory looked at to tell whether its keys changed since the last load
 /// (`catalog::fingerprint`); a key directory holds a few files per zone.
 pub const MAX_KEY_DIRECTORY_ENTRIES: usize = 4096;

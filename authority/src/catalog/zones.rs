@@ -9,6 +9,7 @@ use std::sync::Arc;
 use hickory_proto::rr::{LowerName, Name, RecordType};
 
 use crate::dnssec::sign_loaded_zone;
+use crate::limits::HEAP_TRIM_MIN_FILE_BYTES;
 use crate::xfr::serial::AssignedSerial;
 use crate::zone::build::build_zone_after;
 use crate::zone::error::{ZoneError, ZoneErrorKind, ZoneWarning};
@@ -87,6 +88,14 @@ impl ZoneSource {
         previous: Option<&Zone>,
     ) -> Result<(Zone, Vec<ZoneWarning>), Vec<ZoneError>> {
         let limit = options.zone_memory_limit;
+        // Only a big file's build leaves enough freed heap to be worth giving back (a thousand
+        // small zones are a thousand walks of the heap for nothing).
+        let trims_heap = text.len() >= HEAP_TRIM_MIN_FILE_BYTES;
+        let give_back = || {
+            if trims_heap {
+                give_back_free_heap_memory();
+            }
+        };
         let mut text = Some(text);
         // First without lines (a third faster on a million-record file); a file with anything
         // to report is read again with lines, so every message names its line as before.
@@ -104,7 +113,7 @@ impl ZoneSource {
                 let dnssec = read.dnssec.take();
                 let explicit_soa = read_has_soa(&read);
                 let built = build_zone_after(read, previous);
-                give_back_free_heap_memory();
+                give_back();
                 if let Ok((mut zone, warnings)) = built {
                     if warnings.is_empty() {
                         if let Ok(serial) = self.assign_serial(options, &mut zone, explicit_soa) {
@@ -127,7 +136,7 @@ impl ZoneSource {
         let dnssec = read.dnssec.take();
         let explicit_soa = read_has_soa(&read);
         let built = build_zone_after(read, previous);
-        give_back_free_heap_memory();
+        give_back();
         let (mut zone, warnings) = built?;
         let serial = self.assign_serial(options, &mut zone, explicit_soa)?;
         sign_loaded_zone(&mut zone, dnssec, &self.path, previous)?;

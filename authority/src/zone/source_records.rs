@@ -176,7 +176,8 @@ impl Records {
         let previous_owner = self.wire.get(..usize::from(self.owner_length))?;
         let shared_bytes = previous_owner.get(previous_owner.len().checked_sub(shared)?..)?;
         let kept = usize::from(owner_length).checked_sub(shared)?;
-        let mut wire = Vec::with_capacity(usize::from(owner_length) + stored.len() - kept);
+        let mut wire =
+            Vec::with_capacity(usize::from(owner_length) + stored.len().saturating_sub(kept));
         wire.extend_from_slice(stored.get(..kept)?);
         wire.extend_from_slice(shared_bytes);
         wire.extend_from_slice(stored.get(kept..)?);

@@ -14,6 +14,7 @@
 //! record_set.rs: one RRset as wire bytes (owner, then type, class, TTL, RDATA per record).
 //! owners_seen.rs: the owners a file gave so far, to report one given twice.
 //! source_records.rs: the records read, packed in file order, handed from the reader to the build.
+//! repository_zones.rs (tests only): the repository's zone files, for tests that read them all.
 //! spelling.rs: the closest valid key to a misspelt one, for error messages.
 //! heap_trim.rs: the heap's free pages given back after a zone is built or freed.
 //! ```
@@ -28,6 +29,8 @@ pub mod names;
 pub mod owners_seen;
 pub mod prepared;
 pub mod record_set;
+#[cfg(test)]
+pub mod repository_zones;
 pub mod source_records;
 pub mod spelling;
 pub mod yaml_events;

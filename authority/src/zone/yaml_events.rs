@@ -247,6 +247,7 @@ fn is_plain_text(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zone::repository_zones::repository_zone_texts;
     use crate::zone::yaml_tree::{parse_entries, TopLevel, WithLines};
 
     fn by_events(text: &str) -> Result<Vec<(Node, Node)>, NotPlain> {
@@ -302,19 +303,8 @@ dup: {type: A, value: 1.2.3.4, type: A}
 
     #[test]
     fn every_zone_file_of_the_repository_reads_the_same_both_ways() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut files = Vec::new();
-        for directory in ["zones/lab", "zones/examples"] {
-            if let Ok(entries) = std::fs::read_dir(root.join(directory)) {
-                files.extend(entries.flatten().map(|entry| entry.path()));
-            }
-        }
         let mut compared = 0;
-        for file in files
-            .iter()
-            .filter(|file| file.extension().is_some_and(|ext| ext == "yaml"))
-        {
-            let text = std::fs::read_to_string(file).expect("readable");
+        for (file, text) in repository_zone_texts() {
             if let Ok(found) = by_events(&text) {
                 assert_eq!(found, by_serde(&text), "{}", file.display());
                 compared += 1;

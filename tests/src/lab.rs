@@ -209,6 +209,14 @@ pub fn shared_lab() -> Arc<Lab> {
     panic!("the lab did not start:\n{}", failures.join("\n"));
 }
 
+/// The directory a resolver keeps its control socket (and any files a test writes for it) in.
+fn resolver_directory() -> Result<TempDir, ProcessError> {
+    TempDir::new("resolver").map_err(|error| ProcessError::Spawn {
+        program: "resolver".to_string(),
+        error,
+    })
+}
+
 /// Our resolver on its own address, with a control socket for its statistics.
 pub struct Resolver {
     pub address: SocketAddr,
@@ -221,10 +229,45 @@ pub struct Resolver {
 impl Resolver {
     /// `resolver --listen ADDRESS --control SOCKET` plus `arguments`.
     pub fn start(address: SocketAddr, arguments: &[String]) -> Result<Resolver, ProcessError> {
-        let directory = TempDir::new("resolver").map_err(|error| ProcessError::Spawn {
-            program: "resolver".to_string(),
-            error,
-        })?;
+        Resolver::start_in(resolver_directory()?, address, arguments)
+    }
+
+    /// A resolver at `address` iterating from one root server, `root_name` at `root_address`
+    /// (root hints written in the resolver's own directory), every upstream query sent to
+    /// `port`, plus `extra` flags. A test's scripted root is usually on loopback, so the
+    /// caller adds `--allow-loopback-upstream` when it wants it.
+    pub fn from_root(
+        address: SocketAddr,
+        root_name: &str,
+        root_address: std::net::IpAddr,
+        port: u16,
+        extra: &[&str],
+    ) -> Result<Resolver, ProcessError> {
+        let directory = resolver_directory()?;
+        let hints = directory
+            .write(
+                "root.hints",
+                &format!(".  3600000 NS {root_name}\n{root_name} 3600000 A {root_address}\n"),
+            )
+            .map_err(|error| ProcessError::Spawn {
+                program: "resolver".to_string(),
+                error,
+            })?;
+        let mut arguments = vec![
+            "--root-hints".to_string(),
+            hints.display().to_string(),
+            "--upstream-port".to_string(),
+            port.to_string(),
+        ];
+        arguments.extend(extra.iter().map(|flag| flag.to_string()));
+        Resolver::start_in(directory, address, &arguments)
+    }
+
+    fn start_in(
+        directory: TempDir,
+        address: SocketAddr,
+        arguments: &[String],
+    ) -> Result<Resolver, ProcessError> {
         let control = directory.path().join("control.sock");
         let mut all = vec![
             "--listen".to_string(),

@@ -45,35 +45,25 @@ fn start_root(
     ScriptedServer::start(address, whole).unwrap_or_else(|error| panic!("{address}: {error}"))
 }
 
-/// A resolver at `loopback_for(test, index)` iterating from `root` alone (hints in a directory
-/// the resolver outlives), full names asked (so the questions counted are the client's), plus
+/// A resolver at `loopback_for(test, index)` iterating from `root` alone
+/// (`Resolver::from_root`), full names asked (so the questions counted are the client's), plus
 /// `extra` flags.
-fn resolver_from_root(
-    test: &str,
-    index: u8,
-    root: &ScriptedServer,
-    extra: &[&str],
-) -> (Resolver, TempDir) {
-    let directory = TempDir::new("cache-rules").unwrap_or_else(|error| panic!("{error}"));
-    let hints = directory
-        .write(
-            "root.hints",
-            &format!(".  3600000 NS ns.\nns. 3600000 A {}\n", root.address.ip()),
-        )
-        .unwrap_or_else(|error| panic!("{error}"));
-    let mut arguments: Vec<String> = vec![
-        "--root-hints".into(),
-        hints.display().to_string(),
-        "--upstream-port".into(),
-        root.address.port().to_string(),
-        "--allow-loopback-upstream".into(),
-        "--no-qname-minimisation".into(),
-        "--no-dnssec".into(),
+fn resolver_from_root(test: &str, index: u8, root: &ScriptedServer, extra: &[&str]) -> Resolver {
+    let mut flags = vec![
+        "--allow-loopback-upstream",
+        "--no-qname-minimisation",
+        "--no-dnssec",
     ];
-    arguments.extend(extra.iter().map(|flag| flag.to_string()));
-    let resolver = Resolver::start(loopback_for(test, index), &arguments)
-        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
-    (resolver, directory)
+    flags.extend_from_slice(extra);
+    let address = root.address;
+    Resolver::from_root(
+        loopback_for(test, index),
+        "ns.",
+        address.ip(),
+        address.port(),
+        &flags,
+    )
+    .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
 /// A resolver at `loopback_for(test, index)` forwarding everything to `upstream`.
@@ -120,7 +110,7 @@ fn max_negative_ttl_caps_the_ttl_of_the_soa_a_negative_answer_carries() {
     };
     let test = "max_negative_ttl_caps_the_ttl_of_the_soa";
     let root = start_root(loopback_for(test, 1), |_, _| nxdomain(3600, 3600));
-    let (capped, _hints) = resolver_from_root(test, 0, &root, &["--max-negative-ttl", "5"]);
+    let capped = resolver_from_root(test, 0, &root, &["--max-negative-ttl", "5"]);
     let first = ask(&dig_path, &capped, "missing.capped.test.", "A");
     assert_eq!(first.status, "NXDOMAIN", "{}", first.output);
     assert_eq!(soa_ttl(&first), 5, "{}", first.output);
@@ -131,7 +121,7 @@ fn max_negative_ttl_caps_the_ttl_of_the_soa_a_negative_answer_carries() {
     assert_eq!(root.times_asked("missing.capped.test. A"), 1);
 
     // Without the flag the default cap (3600) leaves the server's TTL alone.
-    let (plain, _plain_hints) = resolver_from_root(test, 2, &root, &[]);
+    let plain = resolver_from_root(test, 2, &root, &[]);
     let uncapped = ask(&dig_path, &plain, "missing.plain.test.", "A");
     assert_eq!(uncapped.status, "NXDOMAIN", "{}", uncapped.output);
     assert_eq!(soa_ttl(&uncapped), 3600, "{}", uncapped.output);
@@ -149,7 +139,7 @@ fn a_negative_answer_lives_the_lesser_of_the_soa_ttl_and_its_minimum() {
         let root = start_root(loopback_for(test, index + 1), move |_, _| {
             nxdomain(ttl, minimum)
         });
-        let (resolver, _hints) = resolver_from_root(test, index, &root, &[]);
+        let resolver = resolver_from_root(test, index, &root, &[]);
         for _ in 0..2 {
             let answer = ask(&dig_path, &resolver, "missing.negative.test.", "A");
             assert_eq!(answer.status, "NXDOMAIN", "{}", answer.output);
@@ -183,7 +173,7 @@ fn a_ttl_0_answer_reaches_the_client_but_is_asked_upstream_every_time() {
             nxdomain(LONG_TTL, LONG_TTL)
         }
     });
-    let (resolver, _hints) = resolver_from_root(test, 0, &root, &[]);
+    let resolver = resolver_from_root(test, 0, &root, &[]);
     for _ in 0..3 {
         let zero = ask(&dig_path, &resolver, "zero.ttl.test.", "A");
         assert_eq!(zero.status, "NOERROR", "{}", zero.output);
@@ -247,7 +237,7 @@ fn rrset_roundrobin_rotates_a_multi_record_rrset_across_answers() {
     // Round-robin is on by default (Unbound's default): the order is the query ID's turn, so
     // eleven answers from the cache all in one order would be a 4^-10 chance. The first answer
     // comes from the resolution; the others are cache hits (the wire fast path), which rotate too.
-    let (rotating, _hints) = resolver_from_root(test, 0, &root, &[]);
+    let rotating = resolver_from_root(test, 0, &root, &[]);
     let seen = orders(&dig_path, &rotating, 12);
     assert_eq!(
         root.times_asked("pool.rr.test. A"),
@@ -271,7 +261,7 @@ fn rrset_roundrobin_rotates_a_multi_record_rrset_across_answers() {
         );
     }
 
-    let (fixed, _fixed_hints) = resolver_from_root(test, 2, &root, &["--no-rrset-roundrobin"]);
+    let fixed = resolver_from_root(test, 2, &root, &["--no-rrset-roundrobin"]);
     let seen = orders(&dig_path, &fixed, 12);
     assert!(
         seen.iter().all(|order| *order == seen[0]),
@@ -292,7 +282,7 @@ fn a_transparent_local_zone_answers_its_data_and_resolves_other_names() {
             nxdomain(LONG_TTL, LONG_TTL)
         }
     });
-    let (resolver, _hints) = resolver_from_root(
+    let resolver = resolver_from_root(
         test,
         0,
         &root,
@@ -517,7 +507,7 @@ fn a_promiscuous_ns_set_beside_an_answer_does_not_replace_the_parents_delegation
     let test = "a_promiscuous_ns_set_beside_an_answer_does_not_replace_the_delegation";
     let servers = promiscuous_child(test);
     // Scrubbing is on by default (Unbound's iter-scrub-promiscuous).
-    let (resolver, _hints) = resolver_from_root(test, 0, &servers.root, &[]);
+    let resolver = resolver_from_root(test, 0, &servers.root, &[]);
     let first = ask(&dig_path, &resolver, "www.child.test.", "A");
     assert_eq!(first.answers[0].data, "192.0.2.7", "{}", first.output);
     let next = ask(&dig_path, &resolver, "next.child.test.", "A");
@@ -531,8 +521,7 @@ fn a_promiscuous_ns_set_beside_an_answer_does_not_replace_the_parents_delegation
 
     // The control: with scrubbing off, the child's own NS set outranks the referral's (RFC
     // 2181 §5.4.1) and the next question goes to the rival.
-    let (unscrubbed, _unscrubbed_hints) =
-        resolver_from_root(test, 4, &servers.root, &["--no-scrub-promiscuous"]);
+    let unscrubbed = resolver_from_root(test, 4, &servers.root, &["--no-scrub-promiscuous"]);
     let first = ask(&dig_path, &unscrubbed, "www2.child.test.", "A");
     assert_eq!(first.answers[0].data, "192.0.2.7", "{}", first.output);
     let next = ask(&dig_path, &unscrubbed, "next2.child.test.", "A");
@@ -571,13 +560,13 @@ fn past_serve_expired_ttl_stale_data_is_no_longer_served() {
         }
     });
     // Stale for at most 3 s past expiry; the control serves stale data without a limit.
-    let (limited, _hints) = resolver_from_root(
+    let limited = resolver_from_root(
         test,
         0,
         &root,
         &["--serve-expired", "--serve-expired-ttl", "3"],
     );
-    let (unlimited, _unlimited_hints) = resolver_from_root(
+    let unlimited = resolver_from_root(
         test,
         2,
         &root,
@@ -638,8 +627,7 @@ fn the_yaml_config_sets_the_negative_ttl_cap_round_robin_and_local_zone_types() 
             "max-negative-ttl: 7\nrrset-roundrobin: false\nlocal-zones:\n  - \"ads.example. always_refuse\"\n  - \"corp.test. transparent\"\nlocal-data:\n  - \"intranet.corp.test. A 10.1.2.3\"\n",
         )
         .unwrap_or_else(|error| panic!("{error}"));
-    let (resolver, _hints) =
-        resolver_from_root(test, 0, &root, &["--config", &config.display().to_string()]);
+    let resolver = resolver_from_root(test, 0, &root, &["--config", &config.display().to_string()]);
     let negative = ask(&dig_path, &resolver, "missing.yaml.test.", "A");
     assert_eq!(negative.status, "NXDOMAIN", "{}", negative.output);
     assert_eq!(soa_ttl(&negative), 7, "{}", negative.output);

@@ -15,7 +15,7 @@ use e2e::scripted_server::{
     address, by_question, name, name_server, root_priming, start_of_authority, Reply,
     ScriptedServer, LONG_TTL,
 };
-use e2e::{dig, loopback_for, require_tool, DigAnswer, Resolver, TempDir};
+use e2e::{dig, loopback_for, require_tool, DigAnswer, Resolver};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::rdata::{CNAME, NULL};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -164,27 +164,19 @@ fn zone_cut(test: &str, naming: ChildServerName) -> ZoneCut {
     }
 }
 
-/// A resolver at `loopback_for(test, index)` iterating from `root` alone (hints in a directory
-/// the resolver outlives), no validation (the DS is only routed, not checked).
-fn resolver_from_root(test: &str, index: u8, root: &ScriptedServer) -> (Resolver, TempDir) {
-    let directory = TempDir::new("ds-parent-side").unwrap_or_else(|error| panic!("{error}"));
-    let hints = directory
-        .write(
-            "root.hints",
-            &format!(".  3600000 NS ns.\nns. 3600000 A {}\n", root.address.ip()),
-        )
-        .unwrap_or_else(|error| panic!("{error}"));
-    let arguments: Vec<String> = vec![
-        "--root-hints".into(),
-        hints.display().to_string(),
-        "--upstream-port".into(),
-        root.address.port().to_string(),
-        "--allow-loopback-upstream".into(),
-        "--no-dnssec".into(),
-    ];
-    let resolver = Resolver::start(loopback_for(test, index), &arguments)
-        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
-    (resolver, directory)
+/// A resolver at `loopback_for(test, index)` iterating from `root` alone
+/// (`Resolver::from_root`), no validation (the DS is only routed, not checked).
+fn resolver_from_root(test: &str, index: u8, root: &ScriptedServer) -> Resolver {
+    let flags = ["--allow-loopback-upstream", "--no-dnssec"];
+    let address = root.address;
+    Resolver::from_root(
+        loopback_for(test, index),
+        "ns.",
+        address.ip(),
+        address.port(),
+        &flags,
+    )
+    .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
 fn ask(dig_path: &Path, resolver: &Resolver, name: &str, record_type: &str) -> DigAnswer {
@@ -229,12 +221,12 @@ fn ds_goes_to_the_parent(test: &str, naming: ChildServerName) {
     };
     let cut = zone_cut(test, naming);
 
-    let (cold, _cold_hints) = resolver_from_root(test, 0, &cut.root);
+    let cold = resolver_from_root(test, 0, &cut.root);
     assert_the_parents_ds(&dig_path, &cold, &cut);
     let asked_cold = cut.root.times_asked("child.test. DS");
     assert!(asked_cold >= 1, "root asked: {:?}", cut.root.questions());
 
-    let (warm, _warm_hints) = resolver_from_root(test, 3, &cut.root);
+    let warm = resolver_from_root(test, 3, &cut.root);
     let www = ask(&dig_path, &warm, "www.child.test.", "A");
     assert_eq!(
         www.answers.first().map(|record| record.data.as_str()),

@@ -19,7 +19,7 @@ use e2e::scripted_server::{
     address, by_question, name, name_server, name_server_name, root_priming, start_of_authority,
     Reply, ScriptedServer, LONG_TTL,
 };
-use e2e::{dig, loopback_for, require_tool, DigAnswer, Resolver, TempDir};
+use e2e::{dig, loopback_for, require_tool, DigAnswer, Resolver};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
 
@@ -113,30 +113,25 @@ fn revoked_zone(test: &str) -> RevokedZone {
     }
 }
 
-/// A resolver at `loopback_for(test, 0)` iterating from `root` alone (hints in a directory the
-/// resolver outlives), full names asked (so the questions recorded are the client's), plus
+/// A resolver at `loopback_for(test, 0)` iterating from `root` alone
+/// (`Resolver::from_root`), full names asked (so the questions recorded are the client's), plus
 /// `extra` flags.
-fn resolver_from_root(test: &str, root: &ScriptedServer, extra: &[&str]) -> (Resolver, TempDir) {
-    let directory = TempDir::new("ghost-domains").unwrap_or_else(|error| panic!("{error}"));
-    let hints = directory
-        .write(
-            "root.hints",
-            &format!(".  3600000 NS ns.\nns. 3600000 A {}\n", root.address.ip()),
-        )
-        .unwrap_or_else(|error| panic!("{error}"));
-    let mut arguments: Vec<String> = vec![
-        "--root-hints".into(),
-        hints.display().to_string(),
-        "--upstream-port".into(),
-        root.address.port().to_string(),
-        "--allow-loopback-upstream".into(),
-        "--no-qname-minimisation".into(),
-        "--no-dnssec".into(),
+fn resolver_from_root(test: &str, root: &ScriptedServer, extra: &[&str]) -> Resolver {
+    let mut flags = vec![
+        "--allow-loopback-upstream",
+        "--no-qname-minimisation",
+        "--no-dnssec",
     ];
-    arguments.extend(extra.iter().map(|flag| flag.to_string()));
-    let resolver = Resolver::start(loopback_for(test, 0), &arguments)
-        .unwrap_or_else(|error| panic!("resolver did not start: {error}"));
-    (resolver, directory)
+    flags.extend_from_slice(extra);
+    let address = root.address;
+    Resolver::from_root(
+        loopback_for(test, 0),
+        "ns.",
+        address.ip(),
+        address.port(),
+        &flags,
+    )
+    .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
 fn ask(dig_path: &Path, resolver: &Resolver, name: &str, record_type: &str) -> DigAnswer {
@@ -172,7 +167,7 @@ fn revoked_delegation_is_asked_of_the_parent_again(test: &str, extra: &[&str]) {
         return;
     };
     let servers = revoked_zone(test);
-    let (resolver, _hints) = resolver_from_root(test, &servers.root, extra);
+    let resolver = resolver_from_root(test, &servers.root, extra);
 
     let first = ask(&dig_path, &resolver, "www.ghost.test.", "A");
     assert_eq!(first.status, "NOERROR", "{}", first.output);

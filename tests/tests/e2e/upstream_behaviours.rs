@@ -61,31 +61,10 @@ fn root_server(
     ScriptedServer::start(address, script).unwrap_or_else(|error| panic!("{address}: {error}"))
 }
 
-/// A resolver at `address` iterating from the root server at `root`, every upstream query to
-/// `root`'s port, plus `extra` flags. Its root hints are written in `directory`.
-fn resolver_with_root(
-    directory: &TempDir,
-    address: SocketAddr,
-    root: SocketAddr,
-    extra: &[&str],
-) -> Resolver {
-    let hints = directory
-        .write(
-            "root.hints",
-            &format!(
-                ".  3600000 NS {ROOT_NAME}\n{ROOT_NAME} 3600000 A {}\n",
-                root.ip()
-            ),
-        )
-        .unwrap_or_else(|error| panic!("{error}"));
-    let mut arguments: Vec<String> = vec![
-        "--root-hints".into(),
-        hints.display().to_string(),
-        "--upstream-port".into(),
-        root.port().to_string(),
-    ];
-    arguments.extend(extra.iter().map(|flag| flag.to_string()));
-    Resolver::start(address, &arguments)
+/// A resolver at `address` iterating from the root server at `root` (`Resolver::from_root`),
+/// every upstream query to `root`'s port, plus `extra` flags.
+fn resolver_with_root(address: SocketAddr, root: SocketAddr, extra: &[&str]) -> Resolver {
+    Resolver::from_root(address, ROOT_NAME, root.ip(), root.port(), extra)
         .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
@@ -139,9 +118,8 @@ fn minimised_question_breakage_is_survived(test: &str, breakage: MinimisedBreaka
             MinimisedBreakage::Dropped => None,
         }
     });
-    let directory = TempDir::new("minimisation").unwrap_or_else(|error| panic!("{error}"));
     // Minimisation is on by default: no flag.
-    let resolver = resolver_with_root(&directory, loopback_for(test, 0), root.address, &[]);
+    let resolver = resolver_with_root(loopback_for(test, 0), root.address, &[]);
     // A dropped question costs the resolver an upstream timeout before it moves on.
     let answer = ask(&dig_path, &resolver, full, &["+time=10"]);
     let questions = root.questions();
@@ -227,10 +205,7 @@ fn without_ipv6_a_delegation_to_ipv6_only_servers_fails_at_once_and_a_mixed_one_
             Some(reply_to(query, ResponseCode::NXDomain))
         }
     });
-
-    let directory = TempDir::new("no-ip6").unwrap_or_else(|error| panic!("{error}"));
     let flagged = resolver_with_root(
-        &directory,
         at_port(3),
         root.address,
         &["--no-ip6", "--no-qname-minimisation"],
@@ -260,12 +235,7 @@ fn without_ipv6_a_delegation_to_ipv6_only_servers_fails_at_once_and_a_mixed_one_
         .write("resolver.yaml", "ip6: false\nqname-minimisation: false\n")
         .unwrap_or_else(|error| panic!("{error}"));
     let config_flag = config.display().to_string();
-    let from_yaml = resolver_with_root(
-        &config_directory,
-        at_port(4),
-        root.address,
-        &["--config", &config_flag],
-    );
+    let from_yaml = resolver_with_root(at_port(4), root.address, &["--config", &config_flag]);
     let failed = ask(&dig_path, &from_yaml, "www.v6only.test.", &[]);
     assert_eq!(failed.status, "SERVFAIL", "{}", failed.output);
     assert_eq!(
@@ -275,13 +245,7 @@ fn without_ipv6_a_delegation_to_ipv6_only_servers_fails_at_once_and_a_mixed_one_
     );
 
     // By default the IPv6-only server is used: the failure above is the setting's doing.
-    let default_directory = TempDir::new("ip6").unwrap_or_else(|error| panic!("{error}"));
-    let default = resolver_with_root(
-        &default_directory,
-        at_port(5),
-        root.address,
-        &["--no-qname-minimisation"],
-    );
+    let default = resolver_with_root(at_port(5), root.address, &["--no-qname-minimisation"]);
     let reached = ask(&dig_path, &default, "www.v6only.test.", &[]);
     assert_eq!(
         (reached.status.as_str(), answer_data(&reached)),
@@ -339,9 +303,7 @@ fn a_truncated_reply_whose_tcp_retry_fails_is_neither_served_nor_cached() {
             Some(reply_to(query, ResponseCode::NXDomain))
         }
     });
-    let directory = TempDir::new("truncated").unwrap_or_else(|error| panic!("{error}"));
     let resolver = resolver_with_root(
-        &directory,
         loopback_for(test, 0),
         root.address,
         &["--no-qname-minimisation", "--allow-snoop", "127.0.0.0/8"],
@@ -412,9 +374,7 @@ fn a_server_answering_formerr_to_edns_is_asked_again_without_it() {
         }),
     )
     .unwrap_or_else(|error| panic!("{error}"));
-    let directory = TempDir::new("formerr").unwrap_or_else(|error| panic!("{error}"));
     let resolver = resolver_with_root(
-        &directory,
         loopback_for(test, 0),
         root.address,
         &["--no-qname-minimisation"],

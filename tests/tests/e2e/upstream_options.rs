@@ -10,7 +10,7 @@ use std::path::Path;
 use e2e::scripted_server::{address_record, name, name_server, reply_to, Script, LONG_TTL};
 use e2e::{
     dig, loopback_for, require_tool, shared_lab, DigAnswer, Resolver, ScriptedServer,
-    ScriptedServerError, TempDir,
+    ScriptedServerError,
 };
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
@@ -87,30 +87,17 @@ fn ask(dig_path: &Path, resolver: &Resolver, name: &str) -> DigAnswer {
         .unwrap_or_else(|error| panic!("{error}\nresolver output:\n{}", resolver.output()))
 }
 
-/// A resolver iterating from one root server at `root_address` (hints file in `directory`),
-/// every upstream query to `port`, plus `extra` flags.
+/// A resolver iterating from one root server at `root_address` (`Resolver::from_root`), every
+/// upstream query to `port`, full names asked, plus `extra` flags.
 fn resolver_with_root(
-    directory: &TempDir,
     address: SocketAddr,
     root_address: IpAddr,
     port: u16,
     extra: &[&str],
 ) -> Resolver {
-    let hints = directory
-        .write(
-            "root.hints",
-            &format!(".  3600000 NS {SERVER_NAME}\n{SERVER_NAME} 3600000 A {root_address}\n"),
-        )
-        .unwrap_or_else(|error| panic!("{error}"));
-    let mut arguments: Vec<String> = vec![
-        "--root-hints".into(),
-        hints.display().to_string(),
-        "--upstream-port".into(),
-        port.to_string(),
-        "--no-qname-minimisation".into(),
-    ];
-    arguments.extend(extra.iter().map(|flag| flag.to_string()));
-    Resolver::start(address, &arguments)
+    let mut flags = vec!["--no-qname-minimisation"];
+    flags.extend_from_slice(extra);
+    Resolver::from_root(address, SERVER_NAME, root_address, port, &flags)
         .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
@@ -136,9 +123,7 @@ fn nat64_reaches_an_ipv4_only_root_at_the_address_its_prefix_embeds() {
             return;
         }
     };
-    let directory = TempDir::new("nat64").unwrap_or_else(|error| panic!("{error}"));
     let resolver = resolver_with_root(
-        &directory,
         loopback_for(test, 0),
         v4_only,
         root.address.port(),
@@ -155,14 +140,7 @@ fn nat64_reaches_an_ipv4_only_root_at_the_address_its_prefix_embeds() {
     assert!(root.questions().contains(&"www.nat64.test. A".to_string()));
 
     // The same resolver without NAT64 has no way to the root.
-    let plain_directory = TempDir::new("nat64-off").unwrap_or_else(|error| panic!("{error}"));
-    let plain = resolver_with_root(
-        &plain_directory,
-        loopback_for(test, 1),
-        v4_only,
-        root.address.port(),
-        &[],
-    );
+    let plain = resolver_with_root(loopback_for(test, 1), v4_only, root.address.port(), &[]);
     let asked_before = root.questions().len();
     let failed = ask(&dig_path, &plain, "www.nat64.test.");
     assert_eq!(failed.status, "SERVFAIL", "{}", failed.output);
@@ -218,10 +196,8 @@ fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
         },
     )
     .unwrap_or_else(|error| panic!("{error}"));
-    let directory = TempDir::new("client-string").unwrap_or_else(|error| panic!("{error}"));
     let netblock = format!("{}/32 site-a", address.ip());
     let resolver = resolver_with_root(
-        &directory,
         loopback_for(test, 0),
         address.ip(),
         address.port(),
@@ -253,9 +229,7 @@ fn edns_client_string_is_sent_to_servers_in_its_netblock_only() {
         },
     )
     .unwrap_or_else(|error| panic!("{error}"));
-    let other_directory = TempDir::new("client-string-2").unwrap_or_else(|error| panic!("{error}"));
     let other = resolver_with_root(
-        &other_directory,
         loopback_for(test, 3),
         other_address.ip(),
         other_address.port(),
@@ -294,10 +268,7 @@ fn harden_unverified_glue_looks_up_a_sibling_name_server_before_using_its_glue()
         },
     )
     .unwrap_or_else(|error| panic!("{error}"));
-
-    let directory = TempDir::new("unverified-glue").unwrap_or_else(|error| panic!("{error}"));
     let hardened = resolver_with_root(
-        &directory,
         loopback_for(test, 0),
         root_address.ip(),
         root_address.port(),
@@ -317,10 +288,7 @@ fn harden_unverified_glue_looks_up_a_sibling_name_server_before_using_its_glue()
         .contains(&"www.example.test. A".to_string()));
 
     // By default the glue is believed: the dead address is all the resolver has.
-    let plain_directory =
-        TempDir::new("unverified-glue-2").unwrap_or_else(|error| panic!("{error}"));
     let plain = resolver_with_root(
-        &plain_directory,
         loopback_for(test, 3),
         root_address.ip(),
         root_address.port(),

@@ -243,6 +243,27 @@ fn tcp_only_on_lab_port(lab: &Lab, test: &str, index: u8) -> TcpOnlyServer {
     TcpOnlyServer::start(address).unwrap_or_else(|error| panic!("{error}"))
 }
 
+/// `mail.example.test.` is answered with the TCP-only `server`'s address, which was asked it
+/// over TCP and never over UDP.
+fn assert_answered_over_tcp_alone(dig_path: &Path, resolver: &Resolver, server: &TcpOnlyServer) {
+    let answer = ask(dig_path, resolver, "mail.example.test.");
+    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
+    assert_eq!(
+        addresses(&answer),
+        [ANSWER_ADDRESS.to_string()],
+        "{}",
+        answer.output
+    );
+    assert!(
+        server
+            .tcp_questions()
+            .contains(&"mail.example.test. A".to_string()),
+        "{:?}",
+        server.tcp_questions()
+    );
+    assert_eq!(server.udp_questions(), Vec::<String>::new());
+}
+
 #[test]
 fn stub_tcp_asks_a_tcp_only_stub_server_over_tcp_alone() {
     let Some(dig_path) = require_tool("dig") else {
@@ -261,22 +282,7 @@ fn stub_tcp_asks_a_tcp_only_stub_server_over_tcp_alone() {
         ],
     );
     // The stub server's answer, not the lab's (192.0.2.25).
-    let answer = ask(&dig_path, &resolver, "mail.example.test.");
-    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
-    assert_eq!(
-        addresses(&answer),
-        [ANSWER_ADDRESS.to_string()],
-        "{}",
-        answer.output
-    );
-    assert!(
-        server
-            .tcp_questions()
-            .contains(&"mail.example.test. A".to_string()),
-        "{:?}",
-        server.tcp_questions()
-    );
-    assert_eq!(server.udp_questions(), Vec::<String>::new());
+    assert_answered_over_tcp_alone(&dig_path, &resolver, &server);
 
     // Without `tcp` the resolver tries UDP first.
     let plain_server = tcp_only_on_lab_port(&lab, test, 3);
@@ -315,22 +321,7 @@ fn forward_zone_tcp_asks_a_tcp_only_forwarder_over_tcp_alone() {
             &format!("example.test.={},tcp", forwarder.address),
         ],
     );
-    let answer = ask(&dig_path, &resolver, "mail.example.test.");
-    assert_eq!(answer.status, "NOERROR", "{}", answer.output);
-    assert_eq!(
-        addresses(&answer),
-        [ANSWER_ADDRESS.to_string()],
-        "{}",
-        answer.output
-    );
-    assert!(
-        forwarder
-            .tcp_questions()
-            .contains(&"mail.example.test. A".to_string()),
-        "{:?}",
-        forwarder.tcp_questions()
-    );
-    assert_eq!(forwarder.udp_questions(), Vec::<String>::new());
+    assert_answered_over_tcp_alone(&dig_path, &resolver, &forwarder);
     // Names outside the forward zone still come from the lab, over whatever transport.
     let elsewhere = ask(&dig_path, &resolver, "www.shop.test.");
     assert_eq!(elsewhere.status, "NOERROR", "{}", elsewhere.output);

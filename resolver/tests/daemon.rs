@@ -19,6 +19,17 @@ use resolver::server::stats::Statistics;
 /// Bound on cooperative yields while waiting for spawned tasks to reach a state.
 const MAX_YIELDS: usize = 10_000;
 
+/// Yields to the spawned tasks until `condition` holds, at most `MAX_YIELDS` times: whether it held.
+async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
+    for _ in 0..MAX_YIELDS {
+        if condition() {
+            return true;
+        }
+        tokio::task::yield_now().await;
+    }
+    condition()
+}
+
 fn name(text: &str) -> Name {
     Name::from_ascii(text).unwrap_or_else(|_| Name::root())
 }
@@ -495,16 +506,6 @@ mod concurrency {
         }
     }
 
-    async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
-        for _ in 0..MAX_YIELDS {
-            if condition() {
-                return true;
-            }
-            tokio::task::yield_now().await;
-        }
-        condition()
-    }
-
     #[tokio::test]
     async fn identical_concurrent_queries_share_one_upstream_query() {
         const CLIENTS: usize = 20;
@@ -855,14 +856,7 @@ mod client_deadline {
                     .await
             })
         };
-        let mut joined = false;
-        for _ in 0..MAX_YIELDS {
-            if handler.in_flight().waiting() == 1 {
-                joined = true;
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
+        let joined = yield_until(|| handler.in_flight().waiting() == 1).await;
         assert!(joined, "the retry did not join the running resolution");
         resolver.gate.add_permits(1);
         let answer = retry
@@ -1969,16 +1963,6 @@ mod without_recursion {
         let mut message = query_message(id, qname, RecordType::A, Some(1232));
         message.metadata.recursion_desired = false;
         message.to_vec().unwrap_or_default()
-    }
-
-    async fn yield_until(mut condition: impl FnMut() -> bool) -> bool {
-        for _ in 0..MAX_YIELDS {
-            if condition() {
-                return true;
-            }
-            tokio::task::yield_now().await;
-        }
-        condition()
     }
 
     #[tokio::test]

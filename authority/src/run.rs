@@ -215,6 +215,8 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(RunError::Signal)?;
     let listen_options = crate::listen::ListenOptions {
         udp_workers: options.workers,
+        // Every authoritative answer is ready at its first poll: threads read UDP best.
+        udp_loop: crate::listen::UdpLoop::Threads,
         ..crate::listen::ListenOptions::default()
     };
     let server =

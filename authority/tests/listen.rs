@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use authority::listen::{serve, Handler, ListenOptions, Protocol, RequestContext, Server};
+use authority::listen::{serve, Handler, ListenOptions, Protocol, RequestContext, Server, UdpLoop};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
@@ -82,6 +82,16 @@ fn start(addresses: &[SocketAddr], options: ListenOptions) -> Server {
     }
 }
 
+/// Both ways of reading UDP (an event loop, plain threads), with `workers` workers: every UDP
+/// test runs with each.
+fn udp_loops(workers: usize) -> [ListenOptions; 2] {
+    [UdpLoop::Runtime, UdpLoop::Threads].map(|udp_loop| ListenOptions {
+        udp_workers: workers,
+        udp_loop,
+        ..ListenOptions::default()
+    })
+}
+
 fn framed(message: &[u8]) -> Vec<u8> {
     let mut out = (message.len() as u16).to_be_bytes().to_vec();
     out.extend_from_slice(message);
@@ -138,65 +148,73 @@ mod udp {
 
     #[tokio::test]
     async fn udp_query_is_answered_to_its_source() {
-        let server = start(&[address(1, 1)], ListenOptions::default());
-        let target = server.local_addresses()[0];
-        assert_ne!(
-            target.port(),
-            0,
-            "port 0 must be replaced by the bound port"
-        );
-        let reply = udp_exchange(target, b"hello", WAIT).await;
-        assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
+        for options in udp_loops(1) {
+            let server = start(&[address(1, 1)], options.clone());
+            let target = server.local_addresses()[0];
+            assert_ne!(
+                target.port(),
+                0,
+                "port 0 must be replaced by the bound port"
+            );
+            let reply = udp_exchange(target, b"hello", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
+        }
     }
 
     #[tokio::test]
     async fn a_late_answer_is_followed_by_after_send_and_a_first_poll_answer_is_not() {
-        let echo = Arc::new(Echo::default());
-        let server = serve(echo.clone(), &[address(1, 7)], ListenOptions::default())
-            .expect("listener starts");
-        let target = server.local_addresses()[0];
-        let count = || echo.after_sends.load(std::sync::atomic::Ordering::SeqCst);
-        let reply = udp_exchange(target, b"hello", WAIT).await;
-        assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
-        assert_eq!(
-            count(),
-            0,
-            "an answer ready at the first poll has nothing put off"
-        );
-        let reply = udp_exchange(target, b"slow", WAIT).await;
-        assert_eq!(reply.as_deref(), Some(&b"U:slow"[..]));
-        timeout(WAIT, echo.sent.notified())
-            .await
-            .expect("after_send follows the late answer");
-        assert_eq!(count(), 1);
+        for options in udp_loops(1) {
+            let echo = Arc::new(Echo::default());
+            let server =
+                serve(echo.clone(), &[address(1, 7)], options.clone()).expect("listener starts");
+            let target = server.local_addresses()[0];
+            let count = || echo.after_sends.load(std::sync::atomic::Ordering::SeqCst);
+            let reply = udp_exchange(target, b"hello", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:hello"[..]));
+            assert_eq!(
+                count(),
+                0,
+                "an answer ready at the first poll has nothing put off"
+            );
+            let reply = udp_exchange(target, b"slow", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:slow"[..]));
+            timeout(WAIT, echo.sent.notified())
+                .await
+                .expect("after_send follows the late answer");
+            assert_eq!(count(), 1);
+        }
     }
 
     #[tokio::test]
     async fn handler_returning_none_sends_no_udp_reply() {
-        let server = start(&[address(1, 2)], ListenOptions::default());
-        let target = server.local_addresses()[0];
-        // The socket answers a later query, so silence for the first one is the handler's choice.
-        let client = UdpSocket::bind(address(1, 3)).await.expect("client socket");
-        client.send_to(b"drop me", target).await.expect("send");
-        client.send_to(b"after", target).await.expect("send");
-        let mut buffer = vec![0u8; 65535];
-        let (length, _) = timeout(WAIT, client.recv_from(&mut buffer))
-            .await
-            .expect("no reply to the second query")
-            .expect("receive");
-        assert_eq!(
-            &buffer[..length],
-            b"U:after",
-            "the dropped query must get no reply"
-        );
+        for options in udp_loops(1) {
+            let server = start(&[address(1, 2)], options.clone());
+            let target = server.local_addresses()[0];
+            // The socket answers a later query, so silence for the first one is the handler's choice.
+            let client = UdpSocket::bind(address(1, 3)).await.expect("client socket");
+            client.send_to(b"drop me", target).await.expect("send");
+            client.send_to(b"after", target).await.expect("send");
+            let mut buffer = vec![0u8; 65535];
+            let (length, _) = timeout(WAIT, client.recv_from(&mut buffer))
+                .await
+                .expect("no reply to the second query")
+                .expect("receive");
+            assert_eq!(
+                &buffer[..length],
+                b"U:after",
+                "the dropped query must get no reply"
+            );
+        }
     }
 
     #[tokio::test]
     async fn several_addresses_are_all_served() {
-        let server = start(&[address(1, 4), address(1, 5)], ListenOptions::default());
-        for target in server.local_addresses() {
-            let reply = udp_exchange(*target, b"x", WAIT).await;
-            assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
+        for options in udp_loops(1) {
+            let server = start(&[address(1, 4), address(1, 5)], options.clone());
+            for target in server.local_addresses() {
+                let reply = udp_exchange(*target, b"x", WAIT).await;
+                assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
+            }
         }
     }
 
@@ -218,82 +236,88 @@ mod udp {
 
     #[tokio::test]
     async fn burst_larger_than_a_batch_is_answered_each_to_its_source() {
-        let server = start(&[address(4, 1)], ListenOptions::default());
-        let target = server.local_addresses()[0];
-        let mut clients = Vec::new();
-        for last in 2..5 {
-            clients.push(
-                UdpSocket::bind(address(4, last))
-                    .await
-                    .expect("client socket"),
-            );
-        }
-        // 3 x 50 datagrams, interleaved: several batches, each mixing the clients.
-        for round in 0..50 {
-            for (number, client) in clients.iter().enumerate() {
-                let request = format!("c{number}-q{round}");
-                client
-                    .send_to(request.as_bytes(), target)
-                    .await
-                    .expect("send");
+        for options in udp_loops(1) {
+            let server = start(&[address(4, 1)], options.clone());
+            let target = server.local_addresses()[0];
+            let mut clients = Vec::new();
+            for last in 2..5 {
+                clients.push(
+                    UdpSocket::bind(address(4, last))
+                        .await
+                        .expect("client socket"),
+                );
             }
-        }
-        for (number, client) in clients.iter().enumerate() {
-            let mut expected: Vec<Vec<u8>> = (0..50)
-                .map(|round| format!("U:c{number}-q{round}").into_bytes())
-                .collect();
-            expected.sort();
-            assert_eq!(replies_until(client, &expected).await, expected);
+            // 3 x 50 datagrams, interleaved: several batches, each mixing the clients.
+            for round in 0..50 {
+                for (number, client) in clients.iter().enumerate() {
+                    let request = format!("c{number}-q{round}");
+                    client
+                        .send_to(request.as_bytes(), target)
+                        .await
+                        .expect("send");
+                }
+            }
+            for (number, client) in clients.iter().enumerate() {
+                let mut expected: Vec<Vec<u8>> = (0..50)
+                    .map(|round| format!("U:c{number}-q{round}").into_bytes())
+                    .collect();
+                expected.sort();
+                assert_eq!(replies_until(client, &expected).await, expected);
+            }
         }
     }
 
     #[tokio::test]
     async fn unsendable_dropped_and_slow_requests_in_a_batch_do_not_stop_the_rest() {
-        let server = start(&[address(4, 5)], ListenOptions::default());
-        let target = server.local_addresses()[0];
-        let client = UdpSocket::bind(address(4, 6)).await.expect("client socket");
-        // The test's runtime has one thread: the listener reads only once these sends are queued,
-        // so they arrive in one batch, and the failing answers sit between good ones.
-        let mut expected = Vec::new();
-        for number in 0..20 {
-            let request = match number {
-                3 => "unsendable".to_string(),
-                6 => "oversized".to_string(),
-                9 => "drop".to_string(),
-                12 => "slow-in-batch".to_string(),
-                _ => format!("q{number}"),
-            };
-            client
-                .send_to(request.as_bytes(), target)
-                .await
-                .expect("send");
-            if !matches!(number, 3 | 6 | 9) {
-                expected.push(format!("U:{request}").into_bytes());
+        for options in udp_loops(1) {
+            let server = start(&[address(4, 5)], options.clone());
+            let target = server.local_addresses()[0];
+            let client = UdpSocket::bind(address(4, 6)).await.expect("client socket");
+            // The test's runtime has one thread: the listener reads only once these sends are queued,
+            // so they arrive in one batch, and the failing answers sit between good ones.
+            let mut expected = Vec::new();
+            for number in 0..20 {
+                let request = match number {
+                    3 => "unsendable".to_string(),
+                    6 => "oversized".to_string(),
+                    9 => "drop".to_string(),
+                    12 => "slow-in-batch".to_string(),
+                    _ => format!("q{number}"),
+                };
+                client
+                    .send_to(request.as_bytes(), target)
+                    .await
+                    .expect("send");
+                if !matches!(number, 3 | 6 | 9) {
+                    expected.push(format!("U:{request}").into_bytes());
+                }
             }
+            expected.sort();
+            assert_eq!(
+                replies_until(&client, &expected).await,
+                expected,
+                "every answer but the unsendable, oversized and dropped ones, and nothing else"
+            );
+            // The socket still works after the batch (the slow request's buffer was replaced).
+            client.send_to(b"after", target).await.expect("send");
+            assert_eq!(
+                replies_until(&client, &[b"U:after".to_vec()]).await,
+                [b"U:after"]
+            );
         }
-        expected.sort();
-        assert_eq!(
-            replies_until(&client, &expected).await,
-            expected,
-            "every answer but the unsendable, oversized and dropped ones, and nothing else"
-        );
-        // The socket still works after the batch (the slow request's buffer was replaced).
-        client.send_to(b"after", target).await.expect("send");
-        assert_eq!(
-            replies_until(&client, &[b"U:after".to_vec()]).await,
-            [b"U:after"]
-        );
     }
 
     #[tokio::test]
     async fn shutdown_closes_the_sockets() {
-        let server = start(&[address(1, 6)], ListenOptions::default());
-        let target = server.local_addresses()[0];
-        server.shutdown().await;
-        assert!(
-            TcpStream::connect(target).await.is_err(),
-            "TCP still accepting"
-        );
+        for options in udp_loops(1) {
+            let server = start(&[address(1, 6)], options.clone());
+            let target = server.local_addresses()[0];
+            server.shutdown().await;
+            assert!(
+                TcpStream::connect(target).await.is_err(),
+                "TCP still accepting"
+            );
+        }
     }
 }
 
@@ -301,13 +325,6 @@ mod workers {
     use std::collections::BTreeSet;
 
     use super::*;
-
-    fn two_workers() -> ListenOptions {
-        ListenOptions {
-            udp_workers: 2,
-            ..ListenOptions::default()
-        }
-    }
 
     /// UDP sockets bound to `address` in this network namespace (/proc/net/udp, IPv4 only:
     /// local address as little-endian hex, then the port in hex).
@@ -325,59 +342,103 @@ mod workers {
 
     #[tokio::test]
     async fn every_worker_has_its_own_socket_and_answers_on_it() {
-        let server = start(&[address(5, 1)], two_workers());
-        let target = server.local_addresses()[0];
-        assert_eq!(
-            udp_sockets_on(target),
-            2,
-            "one socket per worker on {target}"
-        );
-        // The kernel spreads source ports over the sockets by hash: 64 ports all landing on one
-        // socket has odds of 2^-63, so both workers must answer, each from the queried address.
-        let mut threads = BTreeSet::new();
-        for _ in 0..64 {
-            let reply = udp_exchange(target, b"thread", WAIT)
-                .await
-                .expect("an answer");
-            threads.insert(String::from_utf8(reply).expect("a thread name"));
+        for options in udp_loops(2) {
+            let server = start(&[address(5, 1)], options.clone());
+            let target = server.local_addresses()[0];
+            assert_eq!(
+                udp_sockets_on(target),
+                2,
+                "one socket per worker on {target}"
+            );
+            // The kernel spreads source ports over the sockets by hash: 64 ports all landing on one
+            // socket has odds of 2^-63, so both workers must answer, each from the queried address.
+            let mut threads = BTreeSet::new();
+            for _ in 0..64 {
+                let reply = udp_exchange(target, b"thread", WAIT)
+                    .await
+                    .expect("an answer");
+                threads.insert(String::from_utf8(reply).expect("a thread name"));
+            }
+            assert_eq!(
+                threads,
+                BTreeSet::from(["udp-worker-0".to_string(), "udp-worker-1".to_string()])
+            );
         }
-        assert_eq!(
-            threads,
-            BTreeSet::from(["udp-worker-0".to_string(), "udp-worker-1".to_string()])
-        );
     }
 
     #[tokio::test]
     async fn a_late_answer_on_a_worker_is_sent() {
-        // "slow" waits on a timer: the worker's own runtime must drive it.
-        let server = start(&[address(5, 2)], two_workers());
-        let target = server.local_addresses()[0];
-        for _ in 0..8 {
-            let reply = udp_exchange(target, b"slow-worker", WAIT).await;
-            assert_eq!(reply.as_deref(), Some(&b"U:slow-worker"[..]));
+        for options in udp_loops(2) {
+            // "slow" waits on a timer: the worker's own runtime must drive it.
+            let server = start(&[address(5, 2)], options.clone());
+            let target = server.local_addresses()[0];
+            for _ in 0..8 {
+                let reply = udp_exchange(target, b"slow-worker", WAIT).await;
+                assert_eq!(reply.as_deref(), Some(&b"U:slow-worker"[..]));
+            }
         }
     }
 
     #[tokio::test]
     async fn several_addresses_each_get_every_worker() {
-        let server = start(&[address(5, 3), address(5, 4)], two_workers());
-        for target in server.local_addresses() {
-            assert_eq!(udp_sockets_on(*target), 2, "{target}");
-            let reply = udp_exchange(*target, b"x", WAIT).await;
-            assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
-            let over_tcp = TcpStream::connect(target).await;
-            assert!(over_tcp.is_ok(), "TCP on {target}");
+        for options in udp_loops(2) {
+            let server = start(&[address(5, 3), address(5, 4)], options.clone());
+            for target in server.local_addresses() {
+                assert_eq!(udp_sockets_on(*target), 2, "{target}");
+                let reply = udp_exchange(*target, b"x", WAIT).await;
+                assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
+                let over_tcp = TcpStream::connect(target).await;
+                assert!(over_tcp.is_ok(), "TCP on {target}");
+            }
         }
     }
 
     #[tokio::test]
     async fn shutdown_closes_every_worker_socket() {
-        let server = start(&[address(5, 5)], two_workers());
+        for options in udp_loops(2) {
+            let server = start(&[address(5, 5)], options.clone());
+            let target = server.local_addresses()[0];
+            server.shutdown().await;
+            assert_eq!(udp_sockets_on(target), 0);
+            // Without SO_REUSEPORT this bind fails while any of the workers' sockets is open.
+            std::net::UdpSocket::bind(target).expect("the port is free again");
+        }
+    }
+
+    #[tokio::test]
+    async fn shutdown_aborts_a_pending_request_and_closes_its_socket() {
+        for options in udp_loops(1).into_iter().chain(udp_loops(2)) {
+            let mode = format!(
+                "{:?} with {} worker(s)",
+                options.udp_loop, options.udp_workers
+            );
+            let server = start(&[address(5, 6)], options);
+            let target = server.local_addresses()[0];
+            // "wait" is answered only after a "release" that never comes (or WAIT passes).
+            let client = UdpSocket::bind(address(5, 7)).await.expect("client socket");
+            client.send_to(b"wait", target).await.expect("send");
+            // Shown to be in flight: a later query on the same socket is answered meanwhile.
+            client.send_to(b"after", target).await.expect("send");
+            let mut buffer = vec![0u8; 512];
+            let (length, _) = timeout(WAIT, client.recv_from(&mut buffer))
+                .await
+                .expect("an answer to the second query")
+                .expect("receive");
+            assert_eq!(&buffer[..length], b"U:after", "{mode}");
+            timeout(WAIT / 2, server.shutdown())
+                .await
+                .unwrap_or_else(|_| panic!("{mode}: shutdown waited for the pending request"));
+            assert_eq!(udp_sockets_on(target), 0, "{mode}: a socket is still open");
+        }
+    }
+
+    #[tokio::test]
+    async fn with_threads_one_worker_is_a_thread_of_its_own() {
+        let [_, threads] = udp_loops(1);
+        let server = start(&[address(5, 8)], threads);
         let target = server.local_addresses()[0];
-        server.shutdown().await;
-        assert_eq!(udp_sockets_on(target), 0);
-        // Without SO_REUSEPORT this bind fails while any of the workers' sockets is open.
-        std::net::UdpSocket::bind(target).expect("the port is free again");
+        let reply = udp_exchange(target, b"thread", WAIT).await;
+        assert_eq!(reply.as_deref(), Some(&b"udp-worker-0"[..]));
     }
 }
 

@@ -58,7 +58,7 @@ impl ReceiveBatch {
         let descriptor = socket.as_raw_fd();
         // A socket that is always readable must still let other tasks run.
         tokio::task::coop::consume_budget().await;
-        let received = socket
+        socket
             .read(|_| {
                 let count = self.receive_now(descriptor)?;
                 Ok(if count < UDP_BATCH_SIZE {
@@ -67,12 +67,19 @@ impl ReceiveBatch {
                     Read::More(count)
                 })
             })
-            .await?;
-        self.received = received;
-        Ok(received)
+            .await
     }
 
-    fn receive_now(&mut self, descriptor: RawFd) -> io::Result<usize> {
+    /// Reads every datagram waiting, up to a batch, without waiting for one: WouldBlock when
+    /// there is none. Returns how many were read.
+    pub fn receive_now(&mut self, descriptor: RawFd) -> io::Result<usize> {
+        self.received = 0;
+        let count = self.read_waiting(descriptor)?;
+        self.received = count;
+        Ok(count)
+    }
+
+    fn read_waiting(&mut self, descriptor: RawFd) -> io::Result<usize> {
         // The kernel writes into each buffer's spare capacity; a buffer replaced because its
         // request went on as a task is allocated, not zeroed: zeroing 64 KiB per cache miss was
         // 40 % of the resolver's instructions on a cold walk, and it evicted the CPU caches.
@@ -161,12 +168,15 @@ impl ReceiveBatch {
 /// The send side: answers of one batch, written with as few `sendmmsg` calls as the kernel allows.
 pub(super) struct SendBatch {
     answers: Vec<(SockAddr, Vec<u8>)>,
+    /// The first answer not sent yet.
+    next: usize,
 }
 
 impl SendBatch {
     pub fn new() -> SendBatch {
         SendBatch {
             answers: Vec::with_capacity(UDP_BATCH_SIZE),
+            next: 0,
         }
     }
 
@@ -174,36 +184,114 @@ impl SendBatch {
         self.answers.push((SockAddr::from(client), response));
     }
 
-    /// Sends every answer queued. One the kernel refuses (too large, unreachable) is dropped and
-    /// the rest still go; if the socket stays full past `UDP_SEND_WAIT`, the rest are dropped.
+    /// Sends every answer queued, waiting for room in the socket's send buffer on the event loop.
+    /// One the kernel refuses (too large, unreachable) is dropped and the rest still go; if the
+    /// socket stays full past `UDP_SEND_WAIT`, the rest are dropped.
     pub async fn send(&mut self, socket: &ListenSocket) {
         let descriptor = socket.as_raw_fd();
         // Set when the socket first refuses: a batch the kernel takes at once never reads the clock.
         let mut deadline = None;
-        let mut next = 0;
-        // Each turn sends at least one answer, skips one, or waits until the deadline.
-        while let Some(waiting) = self.answers.get(next..).filter(|rest| !rest.is_empty()) {
+        while self.send_until_full(descriptor) {
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + UDP_SEND_WAIT);
+            if !matches!(timeout_at(deadline, socket.writable()).await, Ok(Ok(()))) {
+                self.drop_rest();
+            }
+        }
+        self.clear();
+    }
+
+    /// As `send`, for a thread without an event loop: it sleeps in poll(2) while the socket is full.
+    pub fn send_blocking(&mut self, descriptor: RawFd) {
+        let mut deadline = None;
+        while self.send_until_full(descriptor) {
+            let deadline =
+                *deadline.get_or_insert_with(|| std::time::Instant::now() + UDP_SEND_WAIT);
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let mut waiting = [libc::pollfd {
+                fd: descriptor,
+                events: libc::POLLOUT,
+                revents: 0,
+            }];
+            if left.is_zero() || !matches!(wait_ready(&mut waiting, Some(left)), Ok(true)) {
+                self.drop_rest();
+            }
+        }
+        self.clear();
+    }
+
+    /// Sends answers from the first unsent one on. True when the socket's buffer is full with
+    /// answers still to send; false once every answer is sent or dropped.
+    fn send_until_full(&mut self, descriptor: RawFd) -> bool {
+        // Each turn sends at least one answer or skips one, or returns.
+        while let Some(waiting) = self
+            .answers
+            .get(self.next..)
+            .filter(|rest| !rest.is_empty())
+        {
             match send_now(descriptor, waiting) {
-                Ok(sent) => next += sent.max(1),
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + UDP_SEND_WAIT);
-                    if !matches!(timeout_at(deadline, socket.writable()).await, Ok(Ok(()))) {
-                        tracing::debug!(
-                            dropped = waiting.len(),
-                            "UDP send buffer full, answers dropped"
-                        );
-                        break;
-                    }
-                }
+                Ok(sent) => self.next += sent.max(1),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return true,
                 Err(error) => {
                     // sendmmsg reports an error only for the first message it could not send.
                     let client = waiting.first().and_then(|(address, _)| address.as_socket());
                     tracing::debug!(?client, %error, "UDP send failed");
-                    next += 1;
+                    self.next += 1;
                 }
             }
         }
+        false
+    }
+
+    fn drop_rest(&mut self) {
+        tracing::debug!(
+            dropped = self.answers.len().saturating_sub(self.next),
+            "UDP send buffer full, answers dropped"
+        );
+        self.next = self.answers.len();
+    }
+
+    fn clear(&mut self) {
         self.answers.clear();
+        self.next = 0;
+    }
+}
+
+/// Sleeps in poll(2) until one of `descriptors` has an event it asks for (or hangs up or fails),
+/// or `limit` passes (`None`: no limit). True when one is ready; an interrupted wait is a false.
+pub(super) fn wait_ready(
+    descriptors: &mut [libc::pollfd],
+    limit: Option<std::time::Duration>,
+) -> io::Result<bool> {
+    let milliseconds = match limit {
+        None => -1,
+        // Rounded up, so a short wait does not become a busy loop of zero-length polls.
+        Some(limit) => {
+            libc::c_int::try_from(limit.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX)
+        }
+    };
+    for descriptor in descriptors.iter_mut() {
+        descriptor.revents = 0;
+    }
+    // SAFETY: the pointer and length describe `descriptors`, a live slice of pollfd the kernel
+    // only writes `revents` of during the call.
+    let ready = unsafe {
+        libc::poll(
+            descriptors.as_mut_ptr(),
+            descriptors.len() as libc::nfds_t,
+            milliseconds,
+        )
+    };
+    match ready {
+        -1 => {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(error)
+            }
+        }
+        0 => Ok(false),
+        _ => Ok(true),
     }
 }
 

@@ -61,9 +61,11 @@ mod server;
 mod tcp;
 mod udp;
 mod udp_socket;
+#[cfg(target_os = "linux")]
+mod udp_thread;
 mod workers;
 
 pub use connection::TcpConnection;
 pub use error::ListenError;
-pub use options::ListenOptions;
+pub use options::{ListenOptions, UdpLoop};
 pub use server::{serve, Server};

@@ -10,14 +10,19 @@ use tokio::task::JoinSet;
 use super::bind::bind_address;
 use super::udp_socket::ListenSocket;
 use super::workers::{start_worker, Worker};
-use super::{tcp, udp, Handler, ListenError, ListenOptions, Protocol};
+use super::{tcp, udp, Handler, ListenError, ListenOptions, Protocol, UdpLoop};
+
+/// True when plain threads read the UDP sockets (`UdpLoop::Threads`, on Linux only).
+fn threads_read_udp(options: &ListenOptions) -> bool {
+    cfg!(target_os = "linux") && options.udp_loop == UdpLoop::Threads
+}
 
 /// A running listener. Dropping it stops the loops and closes every socket and connection.
 pub struct Server {
     addresses: Vec<SocketAddr>,
     /// TCP accept loops, and the UDP loops when there is one worker.
     loops: JoinSet<()>,
-    /// UDP worker threads, when there are several.
+    /// UDP worker threads: when there are several, or always with `UdpLoop::Threads`.
     workers: Vec<Worker>,
 }
 
@@ -99,7 +104,23 @@ pub fn serve<H: Handler>(
         ));
     }
     let mut workers = Vec::new();
-    if worker_count == 1 {
+    if threads_read_udp(&options) {
+        for (index, sockets) in worker_sockets.into_iter().enumerate() {
+            #[cfg(target_os = "linux")]
+            {
+                let worker = super::udp_thread::start_thread_worker(
+                    index,
+                    handler.clone(),
+                    sockets,
+                    options.udp_max_in_flight,
+                )
+                .map_err(|(local, error)| ListenError::bind(local, Protocol::Udp, &error))?;
+                workers.push(worker);
+            }
+            #[cfg(not(target_os = "linux"))]
+            let _ = (index, sockets);
+        }
+    } else if worker_count == 1 {
         for (udp, local) in worker_sockets.into_iter().flatten() {
             let socket =
                 ListenSocket::new(udp).map_err(|e| ListenError::bind(local, Protocol::Udp, &e))?;

@@ -1,7 +1,7 @@
 //! The UDP receive loop: datagrams in, one handler call each, at most one datagram back to its source.
 //! A request answered at its first poll is sent at once (on Linux with the rest of its batch, see
 //! `batch.rs`); slower ones become tasks, bounded in number; datagrams beyond the bound are dropped,
-//! never queued.
+//! never queued. This loop runs on an event loop; `udp_thread.rs` runs the same steps on a thread.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use super::udp_socket::ListenSocket;
+use super::udp_socket::{ListenSocket, ReplySocket};
 use super::{Handler, Protocol, RequestContext};
 use crate::limits::{MAX_MESSAGE_SIZE, UDP_SEND_WAIT};
 
@@ -33,18 +33,20 @@ enum Started {
     Continuing,
 }
 
-/// Starts requests of one socket and owns the ones that outlive their first poll.
-struct Requests<H> {
+/// Starts requests of one socket and owns the ones that outlive their first poll, which answer
+/// from `socket`.
+pub(super) struct Requests<H, S> {
     handler: Arc<H>,
-    socket: Arc<ListenSocket>,
-    local: SocketAddr,
+    pub(super) socket: Arc<S>,
+    pub(super) local: SocketAddr,
     slots: Arc<Semaphore>,
     /// Owned by the loop: aborting the loop at shutdown aborts the requests it started.
-    in_flight: JoinSet<()>,
+    pub(super) in_flight: JoinSet<()>,
 }
 
-impl<H: Handler> Requests<H> {
-    fn new(handler: Arc<H>, socket: ListenSocket, local: SocketAddr, max_in_flight: usize) -> Self {
+impl<H: Handler, S: ReplySocket> Requests<H, S> {
+    /// Must be called within a runtime (or with one entered): late requests are spawned on it.
+    pub(super) fn new(handler: Arc<H>, socket: S, local: SocketAddr, max_in_flight: usize) -> Self {
         Requests {
             handler,
             socket: Arc::new(socket),
@@ -87,7 +89,7 @@ impl<H: Handler> Requests<H> {
         let handler = self.handler.clone();
         self.in_flight.spawn(async move {
             if let (_, Some(response)) = answering.await {
-                send_one(&socket, response, client).await;
+                send_one(socket.udp(), response, client).await;
             }
             handler.after_send();
             drop(permit);
@@ -106,11 +108,16 @@ fn fits_a_datagram(response: &[u8], client: SocketAddr) -> bool {
 }
 
 /// Sends one late answer, waiting at most `UDP_SEND_WAIT` for room in the socket's buffer.
-async fn send_one(socket: &ListenSocket, response: Vec<u8>, client: SocketAddr) {
+async fn send_one(socket: &std::net::UdpSocket, response: Vec<u8>, client: SocketAddr) {
     if !fits_a_datagram(&response, client) {
         return;
     }
-    match timeout(UDP_SEND_WAIT, socket.send_to(&response, client)).await {
+    match timeout(
+        UDP_SEND_WAIT,
+        super::udp_socket::send_to(socket, &response, client),
+    )
+    .await
+    {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => tracing::debug!(%client, %error, "UDP send failed"),
         Err(_) => tracing::debug!(%client, "UDP send buffer full, answer dropped"),
@@ -141,22 +148,34 @@ pub(crate) async fn receive_loop<H: Handler>(
                 continue;
             }
         };
-        for index in 0..count {
-            let Some(datagram) = received.take(index) else {
-                tracing::debug!(%local, "UDP datagram cut or from an unknown family, dropped");
-                continue;
-            };
-            let client = datagram.client;
-            if let Started::Finished { buffer, response } =
-                requests.start(datagram.buffer, datagram.length, client)
-            {
-                received.give_back(index, buffer);
-                if let Some(response) = response.filter(|bytes| fits_a_datagram(bytes, client)) {
-                    answers.push(client, response);
-                }
+        answer_batch(&mut requests, &mut received, count, &mut answers);
+        answers.send(&requests.socket).await;
+    }
+}
+
+/// Starts a request for each of the `count` datagrams of `received`; the answers ready at once go
+/// into `answers`, and the buffers of those requests back into `received` for the next batch.
+#[cfg(target_os = "linux")]
+pub(super) fn answer_batch<H: Handler, S: ReplySocket>(
+    requests: &mut Requests<H, S>,
+    received: &mut super::batch::ReceiveBatch,
+    count: usize,
+    answers: &mut super::batch::SendBatch,
+) {
+    for index in 0..count {
+        let Some(datagram) = received.take(index) else {
+            tracing::debug!(local = %requests.local, "UDP datagram cut or from an unknown family, dropped");
+            continue;
+        };
+        let client = datagram.client;
+        if let Started::Finished { buffer, response } =
+            requests.start(datagram.buffer, datagram.length, client)
+        {
+            received.give_back(index, buffer);
+            if let Some(response) = response.filter(|bytes| fits_a_datagram(bytes, client)) {
+                answers.push(client, response);
             }
         }
-        answers.send(&requests.socket).await;
     }
 }
 
@@ -190,7 +209,7 @@ pub(crate) async fn receive_loop<H: Handler>(
         {
             buffer = returned;
             if let Some(response) = response {
-                send_one(&requests.socket, response, client).await;
+                send_one(requests.socket.udp(), response, client).await;
             }
         }
     }

@@ -61,20 +61,13 @@ impl ListenSocket {
 
     /// Waits until the send buffer has room. Only called after a send returned WouldBlock.
     pub(crate) async fn writable(&self) -> io::Result<()> {
-        let duplicate = self.io.get_ref().try_clone()?;
-        let waiting = register(duplicate, Interest::WRITABLE)?;
-        let _ready = waiting.writable().await?;
-        Ok(())
+        wait_writable(self.io.get_ref()).await
     }
 
     /// Sends one datagram, waiting for room in the send buffer when it is full.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) async fn send_to(&self, bytes: &[u8], client: SocketAddr) -> io::Result<usize> {
-        loop {
-            match self.io.get_ref().send_to(bytes, client) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => self.writable().await?,
-                result => return result,
-            }
-        }
+        send_to(self.io.get_ref(), bytes, client).await
     }
 
     /// Receives one datagram.
@@ -83,6 +76,50 @@ impl ListenSocket {
         self.read(|socket| socket.recv_from(buffer).map(Read::More))
             .await
     }
+}
+
+/// The socket a late answer leaves from: the listener's own (event-loop workers) or a clone of a
+/// worker thread's socket (`udp_thread.rs`), which no event loop reads.
+pub(crate) trait ReplySocket: Send + Sync + 'static {
+    fn udp(&self) -> &UdpSocket;
+}
+
+impl ReplySocket for ListenSocket {
+    fn udp(&self) -> &UdpSocket {
+        self.io.get_ref()
+    }
+}
+
+impl ReplySocket for UdpSocket {
+    fn udp(&self) -> &UdpSocket {
+        self
+    }
+}
+
+/// Sends one datagram from a non-blocking `socket`, waiting for room in its send buffer when it
+/// is full. Must be called within the runtime.
+pub(crate) async fn send_to(
+    socket: &UdpSocket,
+    bytes: &[u8],
+    client: SocketAddr,
+) -> io::Result<usize> {
+    loop {
+        match socket.send_to(bytes, client) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                wait_writable(socket).await?
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Waits until `socket`'s send buffer has room, through a duplicate descriptor registered for
+/// writing alone while it waits (see the module comment).
+async fn wait_writable(socket: &UdpSocket) -> io::Result<()> {
+    let duplicate = socket.try_clone()?;
+    let waiting = register(duplicate, Interest::WRITABLE)?;
+    let _ready = waiting.writable().await?;
+    Ok(())
 }
 
 /// Registers `socket` with the runtime's event loop for `interest` alone.

@@ -18,14 +18,20 @@ use super::udp::receive_loop;
 use super::udp_socket::ListenSocket;
 use super::Handler;
 
-/// A running worker thread. Dropping it (its `stop` sender) ends the thread's loops; `stopped`
-/// says when its runtime, with every request it held, is gone.
+/// A running worker thread. Dropping it (its `stop`) ends the thread's loops; `stopped` says when
+/// its sockets and every request it held are gone.
 pub(crate) struct Worker {
-    stop: oneshot::Sender<()>,
+    /// Whatever tells the thread to stop when dropped: a channel's sender here, a socket pair's
+    /// end for a thread without an event loop (`udp_thread.rs`).
+    stop: Box<dyn Send>,
     stopped: oneshot::Receiver<()>,
 }
 
 impl Worker {
+    pub(crate) fn new(stop: Box<dyn Send>, stopped: oneshot::Receiver<()>) -> Worker {
+        Worker { stop, stopped }
+    }
+
     /// Stops the worker and waits until its sockets are closed.
     pub(crate) async fn shutdown(self) {
         drop(self.stop);
@@ -88,7 +94,7 @@ pub(crate) fn start_worker<H: Handler>(
         .spawn(body)
         .map_err(|error| (first_address, error))?;
     match ready.recv() {
-        Ok(Ok(())) => Ok(Worker { stop, stopped }),
+        Ok(Ok(())) => Ok(Worker::new(Box::new(stop), stopped)),
         Ok(Err(failure)) => Err(failure),
         // The thread ended before a word: it panicked while starting.
         Err(_) => Err((

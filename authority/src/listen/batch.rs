@@ -212,7 +212,8 @@ impl SendBatch {
                 events: libc::POLLOUT,
                 revents: 0,
             }];
-            if left.is_zero() || !matches!(wait_ready(&mut waiting, Some(left)), Ok(true)) {
+            // A wait that ends early (a signal) or late just leads to another try.
+            if left.is_zero() || wait_ready(&mut waiting, Some(left)).is_err() {
                 self.drop_rest();
             }
         }

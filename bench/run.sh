@@ -688,7 +688,7 @@ saturated_run() {
         -v k1="$client_after" -v n="$server" '
         $3 == "replies_per_second" { replies = $4 }
         END {
-            split(s0, a); split(s1, b); split(k0, c); split(k1, d)
+            split(s0, a, " "); split(s1, b, " "); split(k0, c, " "); split(k1, d, " ")
             if (w1 <= w0 || b[2] <= a[2] || d[2] <= c[2]) exit
             cpu = (c1 - c0) / (w1 - w0)
             printf "saturated\t%s\tserver_cpu_percent\t%.1f\n", n, 100 * cpu
@@ -722,13 +722,18 @@ workload_saturated() {
     wait_answer "${address_of[nsd]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
     start_knot saturated-knot "$WORK/saturated-knot"; pid_of[knot]=$STARTED_PID
     wait_answer "${address_of[knot]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
+    for name in "${servers[@]}"; do
+        # One worker each: one UDP socket on its address.
+        record saturated "$name" udp_sockets \
+            "$(ss -Hlun "src ${address_of[$name]} and sport = :$SATURATED_PORT" | grep -c .)"
+    done
     # One unmeasured second each: pages in the zone and the query path, and shows whether AF_XDP
     # works here at all (no summary: no XDP socket; no reply: the frames never reached the server).
     for name in "${servers[@]}"; do
         output=$WORK/kxdpgun-warm-$name.txt
         run_kxdpgun "$output" 1 "${address_of[$name]}" || true
         if ! figures=$("$TOOL" kxdpgun-metrics --file "$output" --workload warm --server-name "$name" 2>&1); then
-            skip_saturated "kxdpgun could not send through AF_XDP on lo (old kernel, no CAP_NET_ADMIN?): $figures"
+            skip_saturated "kxdpgun did not run (AF_XDP on lo needs a kernel with XDP sockets, CAP_NET_ADMIN and CAP_BPF): $figures"
             break
         fi
         replies=$(printf '%s\n' "$figures" | awk -F'\t' '$3 == "replies_per_second" { print $4 }')

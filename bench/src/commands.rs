@@ -42,7 +42,7 @@ pub enum CommandError {
     /// kxdpgun printed no summary: its XDP socket was not set up (it still exits 0 then).
     NoKxdpgunSummary {
         path: PathBuf,
-        /// Its first line naming an error, when there is one.
+        /// Its error lines (the first three), when it printed any.
         error: Option<String>,
     },
 }
@@ -300,6 +300,20 @@ pub fn dnsperf_metrics(path: &Path, workload: &str, server_name: &str) -> Result
     Ok(())
 }
 
+/// kxdpgun's and libbpf's error lines (the first three), joined: what a skipped run reports.
+fn complaint(output: &str) -> Option<String> {
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            let line = line.to_ascii_lowercase();
+            line.contains("error") || line.contains("fail")
+        })
+        .take(3)
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("; "))
+}
+
 /// The measurement lines of one kxdpgun run; an error naming kxdpgun's own complaint when it
 /// printed no summary.
 pub fn kxdpgun_metrics(path: &Path, workload: &str, server_name: &str) -> Result<(), CommandError> {
@@ -308,10 +322,7 @@ pub fn kxdpgun_metrics(path: &Path, workload: &str, server_name: &str) -> Result
     if !run.has_summary() {
         return Err(CommandError::NoKxdpgunSummary {
             path: path.to_path_buf(),
-            error: text
-                .lines()
-                .find(|line| line.contains("error") || line.contains("failed"))
-                .map(|line| line.trim().to_string()),
+            error: complaint(&text),
         });
     }
     let lines: Vec<Measurement> = run

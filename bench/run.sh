@@ -194,7 +194,11 @@ restore_loopback() {
     done
     LOOPBACK_RESTORE=()
     if [ "$LOOPBACK_DETACH_XDP" = 1 ] && loopback_has_xdp; then
-        ip link set dev lo xdpgeneric off 2>/dev/null || log "could not detach kxdpgun's XDP program from lo"
+        if pgrep -x kxdpgun >/dev/null; then
+            log "left the XDP program on lo: a kxdpgun started by someone else is using it"
+        else
+            ip link set dev lo xdpgeneric off 2>/dev/null || log "could not detach kxdpgun's XDP program from lo"
+        fi
     fi
     LOOPBACK_DETACH_XDP=0
 }
@@ -708,6 +712,13 @@ skip_saturated() {
 workload_saturated() {
     local servers=(ours nsd knot) name entry turn output figures replies
     local -A pid_of=() address_of=([ours]=127.80.2.1 [nsd]=127.80.2.2 [knot]=127.80.2.3)
+    # Two kxdpgun at once on lo take each other's XDP hook and replies: neither would measure.
+    local others
+    others=$(pgrep -x kxdpgun | tr '\n' ' ' || true)
+    if [ -n "$others" ]; then
+        skip_saturated "another kxdpgun is running on this machine (pid ${others% }): lo's XDP hook is not ours to take"
+        return 0
+    fi
     if ! set_loopback_for_xdp; then skip_saturated "$LOOPBACK_STATE"; return 0; fi
     log "saturated: while kxdpgun runs, every UDP datagram on lo to ports 2000-65535 goes to it: other loopback UDP traffic on this machine is lost meanwhile"
     mkdir -p "$WORK/saturated-nsd" "$WORK/saturated-knot"

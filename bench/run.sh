@@ -733,11 +733,6 @@ workload_saturated() {
     wait_answer "${address_of[nsd]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
     start_knot saturated-knot "$WORK/saturated-knot"; pid_of[knot]=$STARTED_PID
     wait_answer "${address_of[knot]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
-    for name in "${servers[@]}"; do
-        # One worker each: one UDP socket on its address.
-        record saturated "$name" udp_sockets \
-            "$(ss -Hlun "src ${address_of[$name]} and sport = :$SATURATED_PORT" | grep -c .)"
-    done
     # One unmeasured second each: pages in the zone and the query path, and shows whether AF_XDP
     # works here at all (no summary: no XDP socket; no reply: the frames never reached the server).
     for name in "${servers[@]}"; do
@@ -762,6 +757,11 @@ workload_saturated() {
                 log "saturated: $name, ${DURATION}s at $SATURATED_QPS qps offered"
                 saturated_run "$name" "${address_of[$name]}" "${pid_of[$name]}"
             done
+        done
+        for name in "${servers[@]}"; do
+            # One worker each: one UDP socket on its address.
+            record saturated "$name" udp_sockets \
+                "$(ss -Hlun "src ${address_of[$name]} and sport = :$SATURATED_PORT" | grep -c .)"
         done
     fi
     for entry in "${servers[@]}"; do stop "${pid_of[$entry]}"; done

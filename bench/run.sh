@@ -2,13 +2,16 @@
 # bench/run.sh: the benchmarks, ours against NSD, Knot, Unbound and Knot Resolver, in one command.
 # Starts every server itself (own config in a temp dir, own loopback address), stops each by PID.
 #
-#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|load|workers|signing|validation|transfers] [--repetitions N] [--duration S]
+#   bench/run.sh [--quick] [--only auth|resolver|cold|memory|load|workers|saturated|signing|validation|transfers] [--repetitions N] [--duration S]
 #   (--only validation runs bench/validation.sh: ours vs Unbound, both validating the signed lab;
 #   --only transfers runs bench/transfers.sh: zone transfers to NSD)
 #
 # Servers under test run on core 0 with one worker; dnsperf / the walk client run on core 1.
 # Except `workers` (not in the default set): servers at 1 and 2 UDP workers, servers and dnsperf
-# sharing both cores. `load` runs only the big-zone part of `memory` (load, RSS, reload).
+# sharing both cores. `saturated` (not in the default set either: it changes two sysctls of lo and
+# takes every UDP datagram on lo to ports 2000 and up while it runs): kxdpgun on core 1 offers one
+# server core more queries than it can answer, so replies per second are the server core's limit.
+# `load` runs only the big-zone part of `memory` (load, RSS, reload).
 # Results: bench/results/<UTC date-time>.md (also printed); raw files kept with KEEP=1.
 set -euo pipefail
 
@@ -37,11 +40,11 @@ CLIENT_CORE=${CLIENT_CORE:-1}
 # Every address lives in 127.80.0.0/16 (servers under test) and 127.81.0.0/16 (the cold-walk lab).
 PORT=5300
 
-usage() { sed -n '2,9p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,14p' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
-        --only) ONLY=${2:?--only needs auth, resolver, cold, memory, load, workers or signing}; shift ;;
+        --only) ONLY=${2:?--only needs auth, resolver, cold, memory, load, workers, saturated, signing, validation or transfers}; shift ;;
         --repetitions) REPETITIONS=${2:?}; shift ;;
         --duration) DURATION=${2:?}; shift ;;
         -h|--help) usage 0 ;;
@@ -54,7 +57,7 @@ if [ "$QUICK" = 1 ]; then
     DURATION=2
     LATENCY_SLICES=1
 fi
-case "$ONLY" in all|auth|resolver|cold|memory|load|workers|signing) ;; validation|transfers) ;; *) usage 2 ;; esac
+case "$ONLY" in all|auth|resolver|cold|memory|load|workers|saturated|signing) ;; validation|transfers) ;; *) usage 2 ;; esac
 if [ "$ONLY" = validation ]; then
     args=(--repetitions "$REPETITIONS" --duration "$DURATION")
     [ "$QUICK" = 1 ] && args=(--quick)
@@ -65,7 +68,8 @@ fi
 # The cores are read over the runs' middle DURATION - 1 seconds (throughput_run).
 case "$DURATION" in [2-9]|[1-9][0-9]*) ;; *) echo "run.sh: --duration needs 2 s or more" >&2; usage 2 ;; esac
 wants() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
-# The workers workload runs only when asked: it shares the cores, unlike every other one.
+# The workers and saturated workloads run only when asked: the first shares the cores, unlike
+# every other one; the second changes the loopback interface's settings for its run.
 wants_only() { [ "$ONLY" = "$1" ]; }
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -83,6 +87,8 @@ install_missing() {
     command -v ss >/dev/null || missing+=(iproute2)
     command -v dnssec-signzone >/dev/null || missing+=(bind9-utils)
     command -v ldns-signzone >/dev/null || missing+=(ldnsutils)
+    command -v kxdpgun >/dev/null || missing+=(knot-dnsutils)
+    command -v sysctl >/dev/null || missing+=(procps)
     [ ${#missing[@]} -eq 0 ] && return 0
     log "installing ${missing[*]}"
     # Debian starts services on install; policy-rc.d exiting 101 forbids it (we start our own).
@@ -146,10 +152,62 @@ restore_halt_poll() {
     HALT_POLL_BEFORE=""
 }
 
+# ---------------------------------------------------------------- lo for AF_XDP (saturated)
+# kxdpgun's frames leave through an AF_XDP socket on lo with no route cache entry, so the kernel
+# takes them as arriving packets whose source address is local, and drops them (perf's
+# skb:kfree_skb says IP_LOCAL_SOURCE) unless lo has both accept_local and route_localnet.
+LOOPBACK_SYSCTLS=(net.ipv4.conf.lo.accept_local net.ipv4.conf.lo.route_localnet)
+LOOPBACK_RESTORE=()
+LOOPBACK_STATE=""
+# kxdpgun leaves its XDP program on lo when it exits; every later packet on lo would run it (in
+# generic mode). Detached at the end when lo had no XDP program before.
+LOOPBACK_DETACH_XDP=0
+
+loopback_has_xdp() { ip -o link show dev lo 2>/dev/null | grep -q ' xdp'; }
+
+# set_loopback_for_xdp: both sysctls at 1, the previous values kept for restore_loopback;
+# LOOPBACK_STATE says what the run had, for the report's heading, or why it could not be set.
+set_loopback_for_xdp() {
+    local name current changed=() kept=()
+    loopback_has_xdp || LOOPBACK_DETACH_XDP=1
+    for name in "${LOOPBACK_SYSCTLS[@]}"; do
+        if ! current=$(sysctl -n "$name" 2>/dev/null); then
+            LOOPBACK_STATE="cannot read $name"; return 1
+        fi
+        if [ "$current" = 1 ]; then kept+=("${name##*.}"); continue; fi
+        if ! sysctl -qw "$name=1" 2>/dev/null; then
+            LOOPBACK_STATE="cannot set $name=1 (not root?)"; return 1
+        fi
+        LOOPBACK_RESTORE+=("$name=$current")
+        changed+=("${name##*.} (was $current)")
+    done
+    LOOPBACK_STATE="net.ipv4.conf.lo accept_local=1 and route_localnet=1 for kxdpgun's AF_XDP frames"
+    [ ${#changed[@]} -gt 0 ] && LOOPBACK_STATE="$LOOPBACK_STATE; set for the run: ${changed[*]}, restored after"
+    [ ${#kept[@]} -gt 0 ] && LOOPBACK_STATE="$LOOPBACK_STATE; already 1 on this machine: ${kept[*]}"
+    log "lo: $LOOPBACK_STATE"
+}
+
+restore_loopback() {
+    local entry
+    for entry in "${LOOPBACK_RESTORE[@]}"; do
+        sysctl -qw "$entry" 2>/dev/null || log "could not restore $entry"
+    done
+    LOOPBACK_RESTORE=()
+    if [ "$LOOPBACK_DETACH_XDP" = 1 ] && loopback_has_xdp; then
+        if pgrep -x kxdpgun >/dev/null; then
+            log "left the XDP program on lo: a kxdpgun started by someone else is using it"
+        else
+            ip link set dev lo xdpgeneric off 2>/dev/null || log "could not detach kxdpgun's XDP program from lo"
+        fi
+    fi
+    LOOPBACK_DETACH_XDP=0
+}
+
 cleanup() {
     local status=$?
     for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
     restore_halt_poll
+    restore_loopback
     if [ "${KEEP:-0}" = 1 ] || [ $status -ne 0 ]; then
         log "raw files kept in $WORK"
     else
@@ -178,9 +236,9 @@ stop() {
     SERVER_PIDS=("${kept[@]}")
 }
 
-# wait_answer ADDR NAME [TYPE]: until the server answers NOERROR; prints seconds since STARTED_AT.
+# wait_answer ADDR NAME [TYPE [PORT]]: until the server answers NOERROR; prints seconds since STARTED_AT.
 wait_answer() {
-    "$TOOL" wait-ready --server "$1:$PORT" --name "$2" --type "${3:-SOA}" \
+    "$TOOL" wait-ready --server "$1:${4:-$PORT}" --name "$2" --type "${3:-SOA}" \
         --timeout-seconds 900 --started-at "$STARTED_AT" --pid "$STARTED_PID"
 }
 
@@ -581,6 +639,135 @@ workload_workers() {
     for entry in "${entries[@]}"; do stop "${pid_of[$entry]}"; done
 }
 
+# ---------------------------------------------------------------- 1c. one saturated core (--only saturated)
+# dnsperf makes a system call or two per query and saturates its own core before any server
+# saturates its one (results/LOG.md, 14, 15, 24, 35): its QPS then ranks the client, not the
+# servers. kxdpgun (Knot DNS's load generator) sends and receives through an AF_XDP socket, cheaply
+# enough to offer one server core, from the other core, more queries than it can answer: the
+# replies per second are then the server core's own limit. Each server with one UDP worker.
+SATURATED_QPS=${SATURATED_QPS:-2000000}
+# kxdpgun's XDP program takes every UDP datagram on the interface to ports 2000-65535 (the range of
+# its own source ports): a server listening there would never see a query. Hence port 53 here.
+SATURATED_PORT=53
+# lo's MAC is all zeros, which kxdpgun 3.2 reads as unset and then fails to find a neighbour for:
+# a broadcast destination and any locally administered source instead (lo reads neither).
+KXDPGUN_LOOPBACK=(-I lo -R ff:ff:ff:ff:ff:ff -L 02:00:00:00:00:01)
+SATURATED_SKIPPED=""
+GUN_PID=""
+
+# run_kxdpgun OUTPUT SECONDS ADDRESS: kxdpgun on the client core (its one thread pinned there with
+# -F) at SATURATED_QPS for SECONDS. It sets up for 1 s, sends for SECONDS, then waits 1 s for the
+# last replies; it exits 0 even when its XDP socket could not be set up (then it prints no summary).
+run_kxdpgun() {
+    local output=$1 seconds=$2 address=$3
+    taskset -c "$CLIENT_CORE" timeout $(( seconds + 30 )) kxdpgun -t "$seconds" -Q "$SATURATED_QPS" \
+        -i "$ZONE/queries-authoritative.txt" -p "$SATURATED_PORT" -F "$CLIENT_CORE" \
+        "${KXDPGUN_LOOPBACK[@]}" "$address" >"$output" 2>&1
+}
+
+# saturated_run SERVER ADDRESS PID: one kxdpgun run of DURATION s; records kxdpgun's figures, the
+# server's CPU (all its threads and processes, tree_cpu_ns), its replies per second of that CPU,
+# and the time the hypervisor took from both cores, read over the middle DURATION - 1 s of the
+# sending (from 0.5 s after it starts to 0.5 s before it ends).
+saturated_run() {
+    local server=$1 address=$2 pid=$3 output="$WORK/kxdpgun-$1-$RANDOM.txt" figures
+    local cpu_before cpu_after wall_before wall_after server_before server_after client_before client_after
+    run_kxdpgun "$output" "$DURATION" "$address" &
+    GUN_PID=$!
+    SERVER_PIDS+=("$GUN_PID")
+    sleep 1.5
+    cpu_before=$(tree_cpu_ns "$pid"); wall_before=$(date +%s%N)
+    server_before=$(core_ticks "$SERVER_CORE"); client_before=$(core_ticks "$CLIENT_CORE")
+    sleep $(( DURATION - 1 ))
+    cpu_after=$(tree_cpu_ns "$pid"); wall_after=$(date +%s%N)
+    server_after=$(core_ticks "$SERVER_CORE"); client_after=$(core_ticks "$CLIENT_CORE")
+    wait "$GUN_PID" || log "kxdpgun against $server exited with $?: $(tail -2 "$output")"
+    stop "$GUN_PID"; GUN_PID=""
+    if ! figures=$("$TOOL" kxdpgun-metrics --file "$output" --workload saturated --server-name "$server" 2>&1); then
+        log "saturated: no figures for $server: $figures"; return 0
+    fi
+    printf '%s\n' "$figures" >>"$MEASUREMENTS"
+    printf '%s\n' "$figures" | awk -F'\t' -v c0="$cpu_before" -v c1="$cpu_after" -v w0="$wall_before" \
+        -v w1="$wall_after" -v s0="$server_before" -v s1="$server_after" -v k0="$client_before" \
+        -v k1="$client_after" -v n="$server" '
+        $3 == "replies_per_second" { replies = $4 }
+        END {
+            split(s0, a, " "); split(s1, b, " "); split(k0, c, " "); split(k1, d, " ")
+            if (w1 <= w0 || b[2] <= a[2] || d[2] <= c[2]) exit
+            cpu = (c1 - c0) / (w1 - w0)
+            printf "saturated\t%s\tserver_cpu_percent\t%.1f\n", n, 100 * cpu
+            if (cpu > 0 && replies > 0) printf "saturated\t%s\tqps_per_server_cpu\t%.0f\n", n, replies / cpu
+            steal = ((b[3] - a[3]) + (d[3] - c[3])) / ((b[2] - a[2]) + (d[2] - c[2]))
+            printf "saturated\t%s\tstolen_percent\t%.1f\n", n, 100 * steal
+        }' >>"$MEASUREMENTS"
+    [ "${KEEP:-0}" = 1 ] || rm -f "$output"
+}
+
+# skip_saturated REASON: the workload cannot measure here; said in the log and the report's heading.
+skip_saturated() {
+    SATURATED_SKIPPED=$1
+    log "saturated: SKIPPED: $1"
+}
+
+workload_saturated() {
+    local servers=(ours nsd knot) name entry turn output figures replies
+    local -A pid_of=() address_of=([ours]=127.80.2.1 [nsd]=127.80.2.2 [knot]=127.80.2.3)
+    # Two kxdpgun at once on lo take each other's XDP hook and replies: neither would measure.
+    local others
+    others=$(pgrep -x kxdpgun | tr '\n' ' ' || true)
+    if [ -n "$others" ]; then
+        skip_saturated "another kxdpgun is running on this machine (pid ${others% }): lo's XDP hook is not ours to take"
+        return 0
+    fi
+    if ! set_loopback_for_xdp; then skip_saturated "$LOOPBACK_STATE"; return 0; fi
+    log "saturated: while kxdpgun runs, every UDP datagram on lo to ports 2000-65535 goes to it: other loopback UDP traffic on this machine is lost meanwhile"
+    mkdir -p "$WORK/saturated-nsd" "$WORK/saturated-knot"
+    write_nsd_config "$WORK/saturated-nsd" "${address_of[nsd]}" "$SATURATED_PORT" "bench.test.=$ZONE/bench.test.zone"
+    KNOT_UDP_WORKERS=1 write_knot_config "$WORK/saturated-knot" "${address_of[knot]}" "$SATURATED_PORT" \
+        bench.test. "$ZONE/bench.test.zone"
+    start saturated-ours env RUST_LOG=warn "$AUTHORITY" --workers 1 \
+        --listen "${address_of[ours]}:$SATURATED_PORT" "bench.test.=$ZONE/bench.test.yaml"
+    pid_of[ours]=$STARTED_PID
+    wait_answer "${address_of[ours]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
+    start_nsd saturated-nsd "$WORK/saturated-nsd"; pid_of[nsd]=$STARTED_PID
+    wait_answer "${address_of[nsd]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
+    start_knot saturated-knot "$WORK/saturated-knot"; pid_of[knot]=$STARTED_PID
+    wait_answer "${address_of[knot]}" bench.test. SOA "$SATURATED_PORT" >/dev/null
+    # One unmeasured second each: pages in the zone and the query path, and shows whether AF_XDP
+    # works here at all (no summary: no XDP socket; no reply: the frames never reached the server).
+    for name in "${servers[@]}"; do
+        output=$WORK/kxdpgun-warm-$name.txt
+        run_kxdpgun "$output" 1 "${address_of[$name]}" || true
+        if ! figures=$("$TOOL" kxdpgun-metrics --file "$output" --workload warm --server-name "$name" 2>&1); then
+            skip_saturated "kxdpgun did not run (AF_XDP on lo needs a kernel with XDP sockets, CAP_NET_ADMIN and CAP_BPF): $figures"
+            break
+        fi
+        replies=$(printf '%s\n' "$figures" | awk -F'\t' '$3 == "replies_per_second" { print $4 }')
+        if [ "${replies:-0}" = 0 ]; then
+            skip_saturated "kxdpgun sent, but $name answered nothing (the frames did not reach it: lo's accept_local and route_localnet, or a firewall?)"
+            break
+        fi
+    done
+    if [ -z "$SATURATED_SKIPPED" ]; then
+        for repetition in $(seq "$REPETITIONS"); do
+            log "saturated: repetition $repetition of $REPETITIONS"
+            # The first server moves by one each repetition, as in `throughput`.
+            for turn in $(seq 0 $(( ${#servers[@]} - 1 ))); do
+                name=${servers[$(( (repetition - 1 + turn) % ${#servers[@]} ))]}
+                log "saturated: $name, ${DURATION}s at $SATURATED_QPS qps offered"
+                saturated_run "$name" "${address_of[$name]}" "${pid_of[$name]}"
+            done
+        done
+        for name in "${servers[@]}"; do
+            # One worker each: one UDP socket on its address.
+            record saturated "$name" udp_sockets \
+                "$(ss -Hlun "src ${address_of[$name]} and sport = :$SATURATED_PORT" | grep -c .)"
+        done
+    fi
+    for entry in "${servers[@]}"; do stop "${pid_of[$entry]}"; done
+    restore_loopback
+}
+
 # ---------------------------------------------------------------- 2. resolver cache hits
 workload_resolver() {
     local upstream=127.80.0.20 ours=127.80.0.21 unbound=127.80.0.22 kresd=127.80.0.23
@@ -858,6 +1045,7 @@ memory_zone_run() {
 set_halt_poll
 wants auth && workload_authoritative
 wants_only workers && workload_workers
+wants_only saturated && workload_saturated
 if wants resolver || wants cold || wants memory; then
     [ "$RESOLVER_READY" = 1 ] || log "our resolver daemon (--forward, --root-hints) is not built on this branch: resolver workloads measure nothing for ours"
 fi
@@ -877,6 +1065,17 @@ COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --qui
 PEERS="$(nsd -v 2>&1 | head -1), $(knotd -V 2>&1 | head -1), Unbound $(unbound -V 2>&1 | awk '/^Version/ { print $2 }'), $(kresd --version 2>&1 | head -1), dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
 wants signing && PEERS="$PEERS, $(dnssec-signzone -V 2>&1 | head -1), $(ldns-signzone -v 2>&1 | head -1)"
 PLACEMENT="Servers on core $SERVER_CORE with one worker; dnsperf (-T 1 -c $CLIENTS -q $OUTSTANDING) and the walk client on core $CLIENT_CORE"
+# The saturated workload's lo settings (or why it measured nothing) go into the heading.
+LOOPBACK_LINE=""
+if wants_only saturated; then
+    PEERS="$PEERS, kxdpgun $(kxdpgun -V 2>&1 | awk '{ print $NF }')"
+    PLACEMENT="Servers on core $SERVER_CORE with one UDP worker (ours --workers 1, NSD server-count: 1, Knot udp-workers: 1), port $SATURATED_PORT; kxdpgun (one thread, AF_XDP on lo in generic mode, $SATURATED_QPS qps offered) on core $CLIENT_CORE"
+    if [ -n "$SATURATED_SKIPPED" ]; then
+        LOOPBACK_LINE=$'\n'"- Saturated workload SKIPPED, nothing measured: $SATURATED_SKIPPED"
+    else
+        LOOPBACK_LINE=$'\n'"- lo: $LOOPBACK_STATE"
+    fi
+fi
 wants_only workers && PLACEMENT="Servers at 1 and 2 UDP workers (ours --workers N, NSD server-count: N with reuseport: yes, Knot udp-workers: N) and dnsperf (-T $WORKERS_THREADS -c $WORKERS_CLIENTS -q $OUTSTANDING) all sharing cores $WORKERS_CORES, nothing pinned apart; capacity = QPS / the server's own CPU time (all its threads and processes)"
 HEADING="# Benchmark results $STAMP UTC
 
@@ -884,7 +1083,7 @@ HEADING="# Benchmark results $STAMP UTC
 - Machine: $(nproc) cores, $CPU, $MEMORY, $(uname -sr)
 - Commit: $COMMIT; ours: $AUTHORITY, $RESOLVER
 - Peers: $PEERS
-- vCPU idle: $HALT_POLL_STATE
+- vCPU idle: $HALT_POLL_STATE$LOOPBACK_LINE
 - $PLACEMENT
 - Each cell: median (min–max, n runs); ratio = ours median / peer median"
 cp "$MEASUREMENTS" "$ROOT/bench/results/$STAMP.tsv"

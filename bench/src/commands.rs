@@ -17,7 +17,7 @@ use crate::dns_client::{Client, ClientError};
 use crate::limits::{MAX_WALK_NAMES, READY_POLL_INTERVAL, READY_PROBE_TIMEOUT, WALK_QUERY_TIMEOUT};
 use crate::measurements::{self, Measurement};
 use crate::statistics::{median, percentile};
-use crate::{dnsperf_output, lab, report};
+use crate::{dnsperf_output, kxdpgun_output, lab, report};
 
 #[derive(Debug)]
 pub enum CommandError {
@@ -38,6 +38,12 @@ pub enum CommandError {
     BadMeasurements {
         path: PathBuf,
         lines: Vec<measurements::BadLine>,
+    },
+    /// kxdpgun printed no summary: its XDP socket was not set up (it still exits 0 then).
+    NoKxdpgunSummary {
+        path: PathBuf,
+        /// Its error lines (the first three), when it printed any.
+        error: Option<String>,
     },
 }
 
@@ -62,6 +68,13 @@ impl fmt::Display for CommandError {
                     write!(formatter, "\n  {line}")?;
                 }
                 Ok(())
+            }
+            CommandError::NoKxdpgunSummary { path, error } => {
+                write!(formatter, "{}: no kxdpgun summary", path.display())?;
+                match error {
+                    Some(error) => write!(formatter, " ({error})"),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -273,6 +286,45 @@ pub fn wait_ready(
 pub fn dnsperf_metrics(path: &Path, workload: &str, server_name: &str) -> Result<(), CommandError> {
     let text = fs::read_to_string(path).map_err(file_error(path))?;
     let run = dnsperf_output::parse(&text);
+    let lines: Vec<Measurement> = run
+        .metrics()
+        .into_iter()
+        .map(|(metric, value)| Measurement {
+            workload: workload.to_string(),
+            server: server_name.to_string(),
+            metric,
+            value,
+        })
+        .collect();
+    print_measurements(&lines);
+    Ok(())
+}
+
+/// kxdpgun's and libbpf's error lines (the first three), joined: what a skipped run reports.
+fn complaint(output: &str) -> Option<String> {
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            let line = line.to_ascii_lowercase();
+            line.contains("error") || line.contains("fail")
+        })
+        .take(3)
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("; "))
+}
+
+/// The measurement lines of one kxdpgun run; an error naming kxdpgun's own complaint when it
+/// printed no summary.
+pub fn kxdpgun_metrics(path: &Path, workload: &str, server_name: &str) -> Result<(), CommandError> {
+    let text = fs::read_to_string(path).map_err(file_error(path))?;
+    let run = kxdpgun_output::parse(&text);
+    if !run.has_summary() {
+        return Err(CommandError::NoKxdpgunSummary {
+            path: path.to_path_buf(),
+            error: complaint(&text),
+        });
+    }
     let lines: Vec<Measurement> = run
         .metrics()
         .into_iter()

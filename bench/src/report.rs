@@ -43,6 +43,18 @@ fn describe(metric: &str) -> (&str, &'static str) {
             "higher",
         ),
         "completed_queries" => ("completed queries", "higher"),
+        "replies_per_second" => (
+            "replies per second (kxdpgun; the saturated server core's QPS)",
+            "higher",
+        ),
+        "queries_sent_per_second" => (
+            "queries sent per second (kxdpgun; above the replies: the client is not the limit)",
+            "info",
+        ),
+        "answered_percent" => (
+            "queries answered (% of sent; the rest were dropped before the server read them)",
+            "info",
+        ),
         "server_cpu_percent" => (
             "server CPU (% of one core; all its threads and processes)",
             "info",
@@ -271,6 +283,16 @@ mod tests {
             text.contains("| slices in which ours was lower (paired by round) | more | n=4 | – | 2 of 4, 1 tie |"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_kxdpgun_metric_has_a_label_and_a_direction() {
+        let run = crate::kxdpgun_output::parse(
+            "total queries:     10 (5 pps)\ntotal replies:     4 (2 pps) (40%)\nresponded NOERROR:   4\n",
+        );
+        for (metric, _) in run.metrics() {
+            assert_ne!(describe(&metric).1, "?", "{metric}");
+        }
     }
 
     #[test]

@@ -102,6 +102,15 @@ enum Command {
         #[arg(long)]
         server_name: String,
     },
+    /// Turn one kxdpgun output file into measurement lines (fails when it has no summary)
+    KxdpgunMetrics {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        workload: String,
+        #[arg(long)]
+        server_name: String,
+    },
     /// Write the markdown report of a measurements file and print it
     Report {
         #[arg(long)]
@@ -164,6 +173,11 @@ fn main() -> ExitCode {
             workload,
             server_name,
         } => commands::dnsperf_metrics(&file, &workload, &server_name),
+        Command::KxdpgunMetrics {
+            file,
+            workload,
+            server_name,
+        } => commands::kxdpgun_metrics(&file, &workload, &server_name),
         Command::Report {
             input,
             output,

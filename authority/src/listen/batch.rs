@@ -4,6 +4,7 @@
 use std::io;
 use std::mem;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::ops::Range;
 use std::os::fd::{AsRawFd, RawFd};
 use std::ptr;
 
@@ -12,6 +13,9 @@ use tokio::time::{timeout_at, Instant};
 
 use super::udp_socket::{ListenSocket, Read};
 use crate::limits::{MAX_MESSAGE_SIZE, UDP_BATCH_SIZE, UDP_SEND_WAIT};
+
+/// The answer bytes a send batch keeps between batches; more is given back after a batch.
+const SEND_BYTES_KEPT: usize = 64 * 1024;
 
 /// One datagram taken out of a `ReceiveBatch`: its buffer (to give back once answered), its
 /// length and its source.
@@ -167,7 +171,13 @@ impl ReceiveBatch {
 
 /// The send side: answers of one batch, written with as few `sendmmsg` calls as the kernel allows.
 pub(super) struct SendBatch {
-    answers: Vec<(SockAddr, Vec<u8>)>,
+    /// Each answer's client and its bytes' place in `bytes`.
+    answers: Vec<(SockAddr, Range<usize>)>,
+    /// The answers' bytes, one after the other. Copied in as each answer is pushed, so each
+    /// answer's own allocation is freed before the next request allocates one: with glibc the
+    /// same block then serves every request of a batch (freeing a batch's worth together
+    /// overflowed the allocator's per-thread cache).
+    bytes: Vec<u8>,
     /// The first answer not sent yet.
     next: usize,
 }
@@ -176,12 +186,17 @@ impl SendBatch {
     pub fn new() -> SendBatch {
         SendBatch {
             answers: Vec::with_capacity(UDP_BATCH_SIZE),
+            bytes: Vec::new(),
             next: 0,
         }
     }
 
     pub fn push(&mut self, client: SocketAddr, response: Vec<u8>) {
-        self.answers.push((SockAddr::from(client), response));
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(&response);
+        drop(response);
+        self.answers
+            .push((SockAddr::from(client), start..self.bytes.len()));
     }
 
     /// Sends every answer queued, waiting for room in the socket's send buffer on the event loop.
@@ -229,7 +244,7 @@ impl SendBatch {
             .get(self.next..)
             .filter(|rest| !rest.is_empty())
         {
-            match send_now(descriptor, waiting) {
+            match send_now(descriptor, waiting, &self.bytes) {
                 Ok(sent) => self.next += sent.max(1),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return true,
                 Err(error) => {
@@ -253,6 +268,11 @@ impl SendBatch {
 
     fn clear(&mut self) {
         self.answers.clear();
+        self.bytes.clear();
+        // A batch of large answers does not keep its memory for good.
+        if self.bytes.capacity() > SEND_BYTES_KEPT {
+            self.bytes.shrink_to(SEND_BYTES_KEPT);
+        }
         self.next = 0;
     }
 }
@@ -297,7 +317,11 @@ pub(super) fn wait_ready(
 }
 
 /// One `sendmmsg` for up to a batch of `answers`; returns how many the kernel took (at least one).
-fn send_now(descriptor: RawFd, answers: &[(SockAddr, Vec<u8>)]) -> io::Result<usize> {
+fn send_now(
+    descriptor: RawFd,
+    answers: &[(SockAddr, Range<usize>)],
+    bytes: &[u8],
+) -> io::Result<usize> {
     let mut iovecs = [libc::iovec {
         iov_base: ptr::null_mut(),
         iov_len: 0,
@@ -305,9 +329,11 @@ fn send_now(descriptor: RawFd, answers: &[(SockAddr, Vec<u8>)]) -> io::Result<us
     // SAFETY: all-zero bytes are a valid mmsghdr (null pointers, zero lengths).
     let mut messages: [libc::mmsghdr; UDP_BATCH_SIZE] = unsafe { mem::zeroed() };
     let mut count: usize = 0;
-    for ((message, iovec), (client, response)) in
+    for ((message, iovec), (client, place)) in
         messages.iter_mut().zip(iovecs.iter_mut()).zip(answers)
     {
+        // Every place was cut from `bytes` by `push`.
+        let response = bytes.get(place.clone()).unwrap_or_default();
         // The kernel only reads through these pointers when sending.
         iovec.iov_base = response.as_ptr().cast_mut().cast();
         iovec.iov_len = response.len();

@@ -16,7 +16,8 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Answers with the request itself, prefixed by the protocol letter; drops requests starting "drop"
 /// and answers "unsendable..." and "oversized..." with replies too large to send.
 /// A "wait..." request is answered only after a "release" request has been handled.
-/// A "thread" request is answered with the name of the thread that handled it.
+/// A "thread" request is answered with the name of the thread that handled it; "now..." requests
+/// are answered by `answer_now`.
 /// Each `after_send` call counts in `after_sends` and notifies `sent`.
 #[derive(Default)]
 struct Echo {
@@ -62,6 +63,14 @@ impl Handler for Echo {
         };
         response.extend_from_slice(request);
         Some(response)
+    }
+
+    /// "now..." requests are answered here, marked "N:" (where `handle` would say "U:" or "T:"),
+    /// so a test sees which way the listener asked.
+    fn answer_now(&self, request: &[u8], _context: RequestContext) -> Option<Option<Vec<u8>>> {
+        request
+            .starts_with(b"now")
+            .then(|| Some([b"N:", request].concat()))
     }
 
     fn after_send(&self) {
@@ -182,6 +191,19 @@ mod udp {
                 .await
                 .expect("after_send follows the late answer");
             assert_eq!(count(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_given_at_once_is_sent_without_handle() {
+        for options in udp_loops(1) {
+            let server = start(&[address(1, 8)], options.clone());
+            let target = server.local_addresses()[0];
+            let reply = udp_exchange(target, b"now-1", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"N:now-1"[..]), "{options:?}");
+            // Requests it does not answer at once still go to `handle`.
+            let reply = udp_exchange(target, b"later", WAIT).await;
+            assert_eq!(reply.as_deref(), Some(&b"U:later"[..]), "{options:?}");
         }
     }
 

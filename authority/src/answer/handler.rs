@@ -219,16 +219,13 @@ impl AuthorityHandler {
     }
 }
 
-impl Handler for AuthorityHandler {
-    fn handle(
-        &self,
-        request: &[u8],
-        context: RequestContext,
-    ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+impl AuthorityHandler {
+    /// Every answer is ready at once: the zones are in memory.
+    fn answer(&self, request: &[u8], context: RequestContext) -> Option<Vec<u8>> {
         match self.transfer_reply(request, context) {
-            Some(Reply::Single(response)) => return std::future::ready(response),
+            Some(Reply::Single(response)) => return response,
             // A transfer over UDP never starts (serve.rs answers those with one message).
-            Some(Reply::Transfer(_)) | Some(Reply::NotMine) => return std::future::ready(None),
+            Some(Reply::Transfer(_)) | Some(Reply::NotMine) => return None,
             None => {}
         }
         let catalog = self.catalog.current();
@@ -248,7 +245,21 @@ impl Handler for AuthorityHandler {
                 Decision::Drop => None,
             };
         }
-        std::future::ready(response)
+        response
+    }
+}
+
+impl Handler for AuthorityHandler {
+    fn handle(
+        &self,
+        request: &[u8],
+        context: RequestContext,
+    ) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+        std::future::ready(self.answer(request, context))
+    }
+
+    fn answer_now(&self, request: &[u8], context: RequestContext) -> Option<Option<Vec<u8>>> {
+        Some(self.answer(request, context))
     }
 
     async fn handle_tcp(

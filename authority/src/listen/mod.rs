@@ -27,6 +27,13 @@ pub trait Handler: Send + Sync + 'static {
         context: RequestContext,
     ) -> impl Future<Output = Option<Vec<u8>>> + Send;
 
+    /// The answer, when the handler has it at once (`Some`, holding what `handle` would give);
+    /// `None` leaves the request to `handle`. The UDP loops ask this first: an answer given here
+    /// needs no future on the heap. The default never answers at once.
+    fn answer_now(&self, _request: &[u8], _context: RequestContext) -> Option<Option<Vec<u8>>> {
+        None
+    }
+
     /// Called once a response that was not ready at the first poll has been sent (UDP) or
     /// handed to its connection's writer (TCP): work put off until the client has its answer
     /// (a resolver caches its walk's final reply here). The default has none.

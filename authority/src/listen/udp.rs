@@ -59,12 +59,16 @@ impl<H: Handler, S: ReplySocket> Requests<H, S> {
     /// Answers the first `length` bytes of `buffer`, from `client`.
     fn start(&mut self, buffer: Vec<u8>, length: usize, client: SocketAddr) -> Started {
         while self.in_flight.try_join_next().is_some() {}
-        let handler = self.handler.clone();
         let context = RequestContext {
             client,
             local: self.local,
             protocol: Protocol::Udp,
         };
+        let request = buffer.get(..length).unwrap_or_default();
+        if let Some(response) = self.handler.answer_now(request, context) {
+            return Started::Finished { buffer, response };
+        }
+        let handler = self.handler.clone();
         let mut answering: Answering = Box::pin(async move {
             let response = handler
                 .handle(buffer.get(..length).unwrap_or_default(), context)

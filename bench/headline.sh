@@ -53,7 +53,7 @@ table=$(awk '
     /^\| / && section != "" && !skip {
         if (first == "") first = $0
         # At a fixed rate (the latency workloads) the rate says nothing: only the p99 is shown.
-        if (section ~ /latency/ ? $0 ~ /^\| p99 latency of each slice/ : $0 ~ /^\| queries per second/) print_row($0)
+        if (section ~ /latency/ ? $0 ~ /^\| p99 latency of each slice/ : $0 ~ /^\| (queries|replies) per second/) print_row($0)
     }
     END {
         flush_section()

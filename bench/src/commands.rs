@@ -286,8 +286,13 @@ pub fn wait_ready(
 pub fn dnsperf_metrics(path: &Path, workload: &str, server_name: &str) -> Result<(), CommandError> {
     let text = fs::read_to_string(path).map_err(file_error(path))?;
     let run = dnsperf_output::parse(&text);
-    let lines: Vec<Measurement> = run
-        .metrics()
+    print_run_metrics(run.metrics(), workload, server_name);
+    Ok(())
+}
+
+/// Prints one run's metrics as measurement lines of `workload` and `server_name`.
+fn print_run_metrics(metrics: Vec<(String, f64)>, workload: &str, server_name: &str) {
+    let lines: Vec<Measurement> = metrics
         .into_iter()
         .map(|(metric, value)| Measurement {
             workload: workload.to_string(),
@@ -297,7 +302,6 @@ pub fn dnsperf_metrics(path: &Path, workload: &str, server_name: &str) -> Result
         })
         .collect();
     print_measurements(&lines);
-    Ok(())
 }
 
 /// kxdpgun's and libbpf's error lines (the first three), joined: what a skipped run reports.
@@ -325,17 +329,7 @@ pub fn kxdpgun_metrics(path: &Path, workload: &str, server_name: &str) -> Result
             error: complaint(&text),
         });
     }
-    let lines: Vec<Measurement> = run
-        .metrics()
-        .into_iter()
-        .map(|(metric, value)| Measurement {
-            workload: workload.to_string(),
-            server: server_name.to_string(),
-            metric,
-            value,
-        })
-        .collect();
-    print_measurements(&lines);
+    print_run_metrics(run.metrics(), workload, server_name);
     Ok(())
 }
 

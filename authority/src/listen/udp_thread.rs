@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 
 use super::batch::{wait_ready, ReceiveBatch, SendBatch};
 use super::udp::{answer_batch, Requests};
-use super::workers::Worker;
+use super::workers::{first_address, Worker};
 use super::Handler;
 
 /// Tells a worker thread to stop when dropped: the flag, seen between batches by a busy thread,
@@ -79,10 +79,7 @@ pub(crate) fn start_thread_worker<H: Handler>(
     sockets: Vec<(UdpSocket, SocketAddr)>,
     max_in_flight: usize,
 ) -> Result<Worker, (SocketAddr, io::Error)> {
-    let first_address = sockets
-        .first()
-        .map(|(_, address)| *address)
-        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let first_address = first_address(&sockets);
     let runtime =
         Handle::try_current().map_err(|error| (first_address, io::Error::other(error)))?;
     let (wake, woken) = UnixStream::pair().map_err(|error| (first_address, error))?;

@@ -40,6 +40,14 @@ impl Worker {
     }
 }
 
+/// The address a worker's start-up error is reported against: its first socket's.
+pub(crate) fn first_address(sockets: &[(UdpSocket, SocketAddr)]) -> SocketAddr {
+    sockets
+        .first()
+        .map(|(_, address)| *address)
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
 /// Starts worker `index` reading `sockets` (one per address, with the address it is bound to).
 /// Returns once every socket is registered with the worker's event loop, or the first error
 /// (with the address it concerns).
@@ -49,10 +57,7 @@ pub(crate) fn start_worker<H: Handler>(
     sockets: Vec<(UdpSocket, SocketAddr)>,
     max_in_flight: usize,
 ) -> Result<Worker, (SocketAddr, io::Error)> {
-    let first_address = sockets
-        .first()
-        .map(|(_, address)| *address)
-        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let first_address = first_address(&sockets);
     let (stop, stop_asked) = oneshot::channel::<()>();
     let (stopped_sender, stopped) = oneshot::channel::<()>();
     let (ready_sender, ready) = mpsc::sync_channel::<Result<(), (SocketAddr, io::Error)>>(1);

@@ -17,7 +17,7 @@ const WAIT: Duration = Duration::from_secs(10);
 /// and answers "unsendable..." and "oversized..." with replies too large to send.
 /// A "wait..." request is answered only after a "release" request has been handled.
 /// A "thread" request is answered with the name of the thread that handled it; "now..." requests
-/// are answered by `answer_now`.
+/// are answered by `answer_now`; "panic..." requests make it panic.
 /// Each `after_send` call counts in `after_sends` and notifies `sent`.
 #[derive(Default)]
 struct Echo {
@@ -45,6 +45,9 @@ impl Handler for Echo {
                 .unwrap_or("unnamed")
                 .to_string();
             return Some(name.into_bytes());
+        }
+        if request.starts_with(b"panic") {
+            panic!("the test handler was asked to panic");
         }
         if request.starts_with(b"release") {
             self.gate.notify_one();
@@ -204,6 +207,27 @@ mod udp {
             // Requests it does not answer at once still go to `handle`.
             let reply = udp_exchange(target, b"later", WAIT).await;
             assert_eq!(reply.as_deref(), Some(&b"U:later"[..]), "{options:?}");
+        }
+    }
+
+    /// Linux: the batched loops (the one-datagram loop elsewhere does not guard).
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_handler_panic_loses_its_request_not_the_socket() {
+        for options in udp_loops(1) {
+            let server = start(&[address(1, 9)], options.clone());
+            let target = server.local_addresses()[0];
+            let client = UdpSocket::bind(address(1, 10))
+                .await
+                .expect("client socket");
+            client.send_to(b"panic", target).await.expect("send");
+            client.send_to(b"after", target).await.expect("send");
+            let mut buffer = vec![0u8; 512];
+            let (length, _) = timeout(WAIT, client.recv_from(&mut buffer))
+                .await
+                .unwrap_or_else(|_| panic!("{options:?}: no answer after the panic"))
+                .expect("receive");
+            assert_eq!(&buffer[..length], b"U:after", "{options:?}");
         }
     }
 

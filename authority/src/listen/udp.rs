@@ -5,6 +5,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+#[cfg(target_os = "linux")]
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -172,9 +174,16 @@ pub(super) fn answer_batch<H: Handler, S: ReplySocket>(
             continue;
         };
         let client = datagram.client;
-        if let Started::Finished { buffer, response } =
+        // A handler must not panic; if one does, that request is lost, not the loop (which would
+        // leave the socket unread for good). The batch's other requests go on.
+        let started = panic::catch_unwind(AssertUnwindSafe(|| {
             requests.start(datagram.buffer, datagram.length, client)
-        {
+        }));
+        let Ok(started) = started else {
+            tracing::error!(local = %requests.local, %client, "the handler panicked; request dropped");
+            continue;
+        };
+        if let Started::Finished { buffer, response } = started {
             received.give_back(index, buffer);
             if let Some(response) = response.filter(|bytes| fits_a_datagram(bytes, client)) {
                 answers.push(client, response);

@@ -71,6 +71,9 @@ impl Handler for Echo {
     /// "now..." requests are answered here, marked "N:" (where `handle` would say "U:" or "T:"),
     /// so a test sees which way the listener asked.
     fn answer_now(&self, request: &[u8], _context: RequestContext) -> Option<Option<Vec<u8>>> {
+        if request.starts_with(b"now-none") {
+            return Some(None);
+        }
         request
             .starts_with(b"now")
             .then(|| Some([b"N:", request].concat()))
@@ -207,6 +210,36 @@ mod udp {
             // Requests it does not answer at once still go to `handle`.
             let reply = udp_exchange(target, b"later", WAIT).await;
             assert_eq!(reply.as_deref(), Some(&b"U:later"[..]), "{options:?}");
+            // Mixed in one burst: each answer whole, to its request, and none for "now-none".
+            let client = UdpSocket::bind(address(1, 11))
+                .await
+                .expect("client socket");
+            let mut expected = Vec::new();
+            for number in 0..40 {
+                let request = match number % 4 {
+                    0 => format!("now-{number}"),
+                    1 => format!("now-none-{number}"),
+                    2 => format!("handle-{number}"),
+                    _ => format!("now-{number}-{}", "x".repeat(number * 10)),
+                };
+                client
+                    .send_to(request.as_bytes(), target)
+                    .await
+                    .expect("send");
+                match number % 4 {
+                    1 => {}
+                    2 => expected.push(format!("U:{request}").into_bytes()),
+                    _ => expected.push(format!("N:{request}").into_bytes()),
+                }
+            }
+            client.send_to(b"now-last", target).await.expect("send");
+            expected.push(b"N:now-last".to_vec());
+            expected.sort();
+            assert_eq!(
+                replies_until(&client, &expected).await,
+                expected,
+                "{options:?}: every answer, and nothing for now-none"
+            );
         }
     }
 

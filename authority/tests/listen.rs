@@ -419,13 +419,27 @@ mod workers {
             .count()
     }
 
+    /// `udp_sockets_on`, read again (for at most WAIT) until it says `expected`. The kernel
+    /// writes /proc/net/udp a page per read, finding its place again by counting entries: while
+    /// the parallel tests open and close sockets, one read can skip a line.
+    async fn udp_sockets_settle_on(address: SocketAddr, expected: usize) -> usize {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let count = udp_sockets_on(address);
+            if count == expected || tokio::time::Instant::now() >= deadline {
+                return count;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     #[tokio::test]
     async fn every_worker_has_its_own_socket_and_answers_on_it() {
         for options in udp_loops(2) {
             let server = start(&[address(5, 1)], options.clone());
             let target = server.local_addresses()[0];
             assert_eq!(
-                udp_sockets_on(target),
+                udp_sockets_settle_on(target, 2).await,
                 2,
                 "one socket per worker on {target}"
             );
@@ -463,7 +477,7 @@ mod workers {
         for options in udp_loops(2) {
             let server = start(&[address(5, 3), address(5, 4)], options.clone());
             for target in server.local_addresses() {
-                assert_eq!(udp_sockets_on(*target), 2, "{target}");
+                assert_eq!(udp_sockets_settle_on(*target, 2).await, 2, "{target}");
                 let reply = udp_exchange(*target, b"x", WAIT).await;
                 assert_eq!(reply.as_deref(), Some(&b"U:x"[..]), "no answer on {target}");
                 let over_tcp = TcpStream::connect(target).await;
@@ -478,7 +492,7 @@ mod workers {
             let server = start(&[address(5, 5)], options.clone());
             let target = server.local_addresses()[0];
             server.shutdown().await;
-            assert_eq!(udp_sockets_on(target), 0);
+            assert_eq!(udp_sockets_settle_on(target, 0).await, 0);
             // Without SO_REUSEPORT this bind fails while any of the workers' sockets is open.
             std::net::UdpSocket::bind(target).expect("the port is free again");
         }
@@ -507,7 +521,11 @@ mod workers {
             timeout(WAIT / 2, server.shutdown())
                 .await
                 .unwrap_or_else(|_| panic!("{mode}: shutdown waited for the pending request"));
-            assert_eq!(udp_sockets_on(target), 0, "{mode}: a socket is still open");
+            assert_eq!(
+                udp_sockets_settle_on(target, 0).await,
+                0,
+                "{mode}: a socket is still open"
+            );
         }
     }
 

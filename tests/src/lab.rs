@@ -263,6 +263,17 @@ impl Resolver {
         Resolver::start_in(directory, address, &arguments)
     }
 
+    /// `from_root` with a test's scripted server as the one root, named `ns.`, asked at its own
+    /// address and port.
+    pub fn from_scripted_root(
+        address: SocketAddr,
+        root: &crate::scripted_server::ScriptedServer,
+        extra: &[&str],
+    ) -> Result<Resolver, ProcessError> {
+        let root = root.address;
+        Resolver::from_root(address, "ns.", root.ip(), root.port(), extra)
+    }
+
     fn start_in(
         directory: TempDir,
         address: SocketAddr,

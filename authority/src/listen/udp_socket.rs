@@ -64,12 +64,6 @@ impl ListenSocket {
         wait_writable(self.io.get_ref()).await
     }
 
-    /// Sends one datagram, waiting for room in the send buffer when it is full.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) async fn send_to(&self, bytes: &[u8], client: SocketAddr) -> io::Result<usize> {
-        send_to(self.io.get_ref(), bytes, client).await
-    }
-
     /// Receives one datagram.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
     pub(crate) async fn recv_from(&self, buffer: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
@@ -204,7 +198,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((&buffer[..length], source), (&b"query"[..], client_address));
-        let sent = timeout(WAIT, server.send_to(b"answer", client_address))
+        let sent = timeout(WAIT, send_to(server.udp(), b"answer", client_address))
             .await
             .unwrap()
             .unwrap();

@@ -55,15 +55,8 @@ fn resolver_from_root(test: &str, index: u8, root: &ScriptedServer, extra: &[&st
         "--no-dnssec",
     ];
     flags.extend_from_slice(extra);
-    let address = root.address;
-    Resolver::from_root(
-        loopback_for(test, index),
-        "ns.",
-        address.ip(),
-        address.port(),
-        &flags,
-    )
-    .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
+    Resolver::from_scripted_root(loopback_for(test, index), root, &flags)
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
 /// A resolver at `loopback_for(test, index)` forwarding everything to `upstream`.

@@ -168,15 +168,8 @@ fn zone_cut(test: &str, naming: ChildServerName) -> ZoneCut {
 /// (`Resolver::from_root`), no validation (the DS is only routed, not checked).
 fn resolver_from_root(test: &str, index: u8, root: &ScriptedServer) -> Resolver {
     let flags = ["--allow-loopback-upstream", "--no-dnssec"];
-    let address = root.address;
-    Resolver::from_root(
-        loopback_for(test, index),
-        "ns.",
-        address.ip(),
-        address.port(),
-        &flags,
-    )
-    .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
+    Resolver::from_scripted_root(loopback_for(test, index), root, &flags)
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
 fn ask(dig_path: &Path, resolver: &Resolver, name: &str, record_type: &str) -> DigAnswer {

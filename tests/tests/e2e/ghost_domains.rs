@@ -123,15 +123,8 @@ fn resolver_from_root(test: &str, root: &ScriptedServer, extra: &[&str]) -> Reso
         "--no-dnssec",
     ];
     flags.extend_from_slice(extra);
-    let address = root.address;
-    Resolver::from_root(
-        loopback_for(test, 0),
-        "ns.",
-        address.ip(),
-        address.port(),
-        &flags,
-    )
-    .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
+    Resolver::from_scripted_root(loopback_for(test, 0), root, &flags)
+        .unwrap_or_else(|error| panic!("resolver did not start: {error}"))
 }
 
 fn ask(dig_path: &Path, resolver: &Resolver, name: &str, record_type: &str) -> DigAnswer {
